@@ -1,0 +1,145 @@
+// Command acp is the ACP sidecar: it serves the Agentic Commerce Protocol
+// for a store described in acp.yaml.
+//
+//	acp serve [--config PATH] [--listen ADDR]
+//	acp check [--config PATH]
+//	acp version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/acp-sidecar/acp/config"
+	"github.com/acp-sidecar/acp/core/acpwire"
+	"github.com/acp-sidecar/acp/core/host"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3";
+// otherwise the module version from the build info is used.
+var version = ""
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+}
+
+const usage = `Usage:
+  acp serve [--config PATH] [--listen ADDR]   serve ACP for the store in the config
+  acp check [--config PATH]                   validate the config and exit
+  acp version                                 print the version and served API versions
+`
+
+// run executes a subcommand and returns the process exit code.
+func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stderr, getenv)
+	case "check":
+		return check(args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintf(stdout, "acp %s (ACP API versions %s)\n", buildVersion(), strings.Join(acpwire.Versions(), ", "))
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "acp: unknown command %q\n%s", args[0], usage)
+	return 2
+}
+
+func serve(args []string, stderr io.Writer, getenv func(string) string) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "acp.yaml", "path to the config file")
+	listen := fs.String("listen", "", "listen address, overriding server.listen")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := config.Load(*configPath, host.ConfigOptions(*listen))
+	if err != nil {
+		printConfigError(stderr, *configPath, err)
+		return 1
+	}
+	logger := newLogger(stderr, cfg.Log.Level)
+	h, err := host.New(cfg, logger, getenv)
+	if err != nil {
+		logger.Error("cannot start", "error", err.Error())
+		return 1
+	}
+	ln, err := h.Listen()
+	if err != nil {
+		logger.Error("cannot start", "error", err.Error())
+		_ = h.Close()
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := h.Serve(ctx, ln); err != nil {
+		logger.Error("stopped with an error", "error", err.Error())
+		return 1
+	}
+	logger.Info("stopped")
+	return 0
+}
+
+func check(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "acp.yaml", "path to the config file")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := config.Load(*configPath, host.ConfigOptions(""))
+	if err != nil {
+		printConfigError(stdout, *configPath, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok: %q, %d items, %d fulfillment options, %d payment handlers, %d agents, API versions %s\n",
+		*configPath, cfg.Merchant.Name, len(cfg.Catalog.Items), len(cfg.FulfillmentOptions), len(cfg.Payments.Handlers),
+		len(cfg.Agents), strings.Join(cfg.APIVersions, ", "))
+	return 0
+}
+
+// printConfigError prints every config problem on its own line, prefixed
+// by the file name.
+func printConfigError(w io.Writer, path string, err error) {
+	var problems *config.Errors
+	if errors.As(err, &problems) {
+		for _, p := range problems.Problems {
+			fmt.Fprintf(w, "%s: %s\n", path, p.String())
+		}
+		return
+	}
+	fmt.Fprintf(w, "%s: %v\n", path, err)
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "(devel)"
+}

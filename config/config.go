@@ -1,0 +1,303 @@
+// Package config defines acp.yaml, the one file a seller edits, and loads it
+// with koanf: strict (unknown keys are errors), with defaults, and validated
+// so that every problem is reported with its YAML path.
+package config
+
+import "time"
+
+// Config is the whole of acp.yaml.
+type Config struct {
+	// Server configures the HTTP listener.
+	Server Server `koanf:"server"`
+	// APIVersions lists the ACP API versions the server accepts, newest
+	// first. Default: every version this build serves.
+	APIVersions []string `koanf:"api_versions"`
+	// Agents lists the agents allowed to call the checkout API.
+	Agents []Agent `koanf:"agents"`
+	// Store configures the on-disk checkout store.
+	Store Store `koanf:"store"`
+	// Merchant describes the seller.
+	Merchant Merchant `koanf:"merchant"`
+	// Catalog is the built-in catalog.
+	Catalog Catalog `koanf:"catalog"`
+	// Tax is the built-in tax table.
+	Tax Tax `koanf:"tax"`
+	// FulfillmentOptions are the built-in fulfillment options.
+	FulfillmentOptions []FulfillmentOption `koanf:"fulfillment_options"`
+	// Interventions are the buyer interventions the seller supports.
+	Interventions Interventions `koanf:"interventions"`
+	// Payments configures the payment handlers.
+	Payments Payments `koanf:"payments"`
+	// Log configures logging.
+	Log Log `koanf:"log"`
+}
+
+// Server configures the HTTP listener.
+type Server struct {
+	// Listen is the host:port to listen on. Default 127.0.0.1:8080.
+	Listen string `koanf:"listen"`
+	// PublicURL is the base URL agents reach the server at. Default
+	// http(s)://<listen>.
+	PublicURL string `koanf:"public_url"`
+	// TLS enables HTTPS when both files are set.
+	TLS TLS `koanf:"tls"`
+	// MaxBodyBytes caps a request body. Default 1 MiB.
+	MaxBodyBytes int `koanf:"max_body_bytes"`
+	// ReadTimeout bounds reading a request. Default 10s.
+	ReadTimeout time.Duration `koanf:"read_timeout"`
+	// WriteTimeout bounds writing a response. Default 30s.
+	WriteTimeout time.Duration `koanf:"write_timeout"`
+	// ShutdownTimeout bounds the graceful drain on SIGINT/SIGTERM. Default 15s.
+	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
+}
+
+// TLS names the certificate and key files for HTTPS.
+type TLS struct {
+	// CertFile is a PEM certificate chain.
+	CertFile string `koanf:"cert_file"`
+	// KeyFile is the PEM private key.
+	KeyFile string `koanf:"key_file"`
+}
+
+// Enabled reports whether TLS is configured.
+func (t TLS) Enabled() bool { return t.CertFile != "" || t.KeyFile != "" }
+
+// Agent is one agent allowed to call the checkout API.
+type Agent struct {
+	// Name identifies the agent in logs and owns its sessions.
+	Name string `koanf:"name"`
+	// TokenEnv names the environment variable holding the agent's bearer
+	// token. Secrets never live in acp.yaml.
+	TokenEnv string `koanf:"token_env"`
+	// LocalOnlyToken is a bearer token written in the file itself. It exists
+	// for the demo store only and is accepted only while the server listens
+	// on a loopback address.
+	LocalOnlyToken string `koanf:"local_only_token"`
+}
+
+// Store configures the Badger store.
+type Store struct {
+	// Dir is the Badger directory. Default ./data.
+	Dir string `koanf:"dir"`
+	// SessionLifetime is how long a checkout session stays open. Default 6h.
+	SessionLifetime time.Duration `koanf:"session_lifetime"`
+	// SessionRetention is how long a session is kept after it expires
+	// before it is deleted. Orders are never deleted. Default 720h (30 days).
+	SessionRetention time.Duration `koanf:"session_retention"`
+}
+
+// Merchant describes the seller.
+type Merchant struct {
+	// Name is the store's name.
+	Name string `koanf:"name"`
+	// Currency is the lower-case ISO 4217 currency the store sells in.
+	Currency string `koanf:"currency"`
+	// Links are policy and support links shown to buyers.
+	Links Links `koanf:"links"`
+	// OrderPermalinkTemplate builds an order's permalink; "{order_id}" is
+	// replaced by the order id.
+	OrderPermalinkTemplate string `koanf:"order_permalink_template"`
+}
+
+// Links are the seller's policy and support links, by ACP link type.
+type Links struct {
+	// TermsOfUse is the URL of the terms of use.
+	TermsOfUse string `koanf:"terms_of_use"`
+	// PrivacyPolicy is the URL of the privacy policy.
+	PrivacyPolicy string `koanf:"privacy_policy"`
+	// ReturnPolicy is the URL of the return and refund policy.
+	ReturnPolicy string `koanf:"return_policy"`
+	// ShippingPolicy is the URL of the shipping policy.
+	ShippingPolicy string `koanf:"shipping_policy"`
+	// ContactUs is the URL of the contact page.
+	ContactUs string `koanf:"contact_us"`
+	// AboutUs is the URL of the about page.
+	AboutUs string `koanf:"about_us"`
+	// FAQ is the URL of the frequently asked questions.
+	FAQ string `koanf:"faq"`
+	// Support is the URL of the customer support page.
+	Support string `koanf:"support"`
+}
+
+// Catalog is the built-in catalog.
+type Catalog struct {
+	// Items are the SKUs for sale.
+	Items []CatalogItem `koanf:"items"`
+}
+
+// CatalogItem is one SKU. Its SKU is the ACP item id agents send.
+type CatalogItem struct {
+	// SKU is the item id: letters, digits, '.', '_', ':' and '-'.
+	SKU string `koanf:"sku"`
+	// Title is the item's name shown to buyers.
+	Title string `koanf:"title"`
+	// Description is an optional longer text shown to buyers.
+	Description string `koanf:"description"`
+	// Images are absolute http(s) URLs of product images.
+	Images []string `koanf:"images"`
+	// UnitPrice is in minor units of merchant.currency.
+	UnitPrice int64 `koanf:"unit_price"`
+	// TaxCategory selects a category rate in tax.rates; default "standard".
+	TaxCategory string `koanf:"tax_category"`
+	// Weight is the unit weight, optional.
+	Weight *Weight `koanf:"weight"`
+	// Stock is the quantity available; absent means unlimited.
+	Stock *int64 `koanf:"stock"`
+	// MaxPerOrder caps the quantity per order; 0 means no cap.
+	MaxPerOrder int64 `koanf:"max_per_order"`
+	// FulfillmentTypes lists how the SKU can be fulfilled: shipping,
+	// digital, pickup, local_delivery. Default [shipping].
+	FulfillmentTypes []string `koanf:"fulfillment_types"`
+}
+
+// Weight is a unit weight.
+type Weight struct {
+	// Value is the weight in Unit; it must be greater than 0.
+	Value float64 `koanf:"value"`
+	// Unit is g, kg, oz or lb.
+	Unit string `koanf:"unit"`
+}
+
+// Tax is the built-in tax table.
+type Tax struct {
+	// ShippingTaxable says whether fulfillment charges are taxed at the
+	// destination's standard rate.
+	ShippingTaxable bool `koanf:"shipping_taxable"`
+	// Origin is where the seller is; carts with no destination address
+	// (digital goods) are taxed there.
+	Origin TaxPlace `koanf:"origin"`
+	// Rates are the tax rates by country and region. The most specific
+	// match wins: country+region over country alone.
+	Rates []TaxRate `koanf:"rates"`
+}
+
+// TaxPlace is a country and optional region.
+type TaxPlace struct {
+	// Country is the ISO 3166-1 alpha-2 country code, e.g. "US".
+	Country string `koanf:"country"`
+	// Region is the state or province code, e.g. "CA"; optional.
+	Region string `koanf:"region"`
+}
+
+// TaxRate is a rate for a country and optional region.
+type TaxRate struct {
+	// Country is the ISO 3166-1 alpha-2 country code the rate applies to.
+	Country string `koanf:"country"`
+	// Region is the state or province code; empty matches the whole country.
+	Region string `koanf:"region"`
+	// Rate is the standard rate as a fraction: 0.0725 for 7.25 %.
+	Rate float64 `koanf:"rate"`
+	// Categories override the rate for tax categories, e.g. {books: 0}.
+	Categories map[string]float64 `koanf:"categories"`
+}
+
+// FulfillmentOption is one built-in fulfillment option.
+type FulfillmentOption struct {
+	// ID identifies the option to agents; unique among the options.
+	ID string `koanf:"id"`
+	// Type is shipping, digital, pickup or local_delivery.
+	Type string `koanf:"type"`
+	// Title is the option's name shown to buyers.
+	Title string `koanf:"title"`
+	// Description is an optional longer text shown to buyers.
+	Description string `koanf:"description"`
+	// Carrier names the carrier, e.g. "USPS"; optional.
+	Carrier string `koanf:"carrier"`
+	// Price is how the option is priced.
+	Price PriceRule `koanf:"price"`
+	// DeliveryDays is the delivery window in days from now.
+	DeliveryDays *DayRange `koanf:"delivery_days"`
+	// Countries limits the option to these ISO 3166-1 alpha-2 countries;
+	// empty means everywhere. Ignored for digital options.
+	Countries []string `koanf:"countries"`
+	// Pickup is the pickup location; required for pickup options.
+	Pickup *PickupLocation `koanf:"pickup"`
+}
+
+// PriceRule prices a fulfillment option for the lines it carries: Flat +
+// PerItem × units, and free when the lines' subtotal reaches FreeOver.
+type PriceRule struct {
+	// Flat is a fixed charge in minor units.
+	Flat int64 `koanf:"flat"`
+	// PerItem is added per unit, in minor units.
+	PerItem int64 `koanf:"per_item"`
+	// FreeOver makes the option free when the carried lines' subtotal is at
+	// least this amount; 0 disables it.
+	FreeOver int64 `koanf:"free_over"`
+}
+
+// DayRange is a delivery window in days.
+type DayRange struct {
+	// Min is the earliest delivery, in days from now.
+	Min int `koanf:"min"`
+	// Max is the latest delivery, in days from now; at least Min.
+	Max int `koanf:"max"`
+}
+
+// PickupLocation is where a pickup option is collected.
+type PickupLocation struct {
+	// Name is the location's name, e.g. the shop's name.
+	Name string `koanf:"name"`
+	// Address is where the location is.
+	Address Address `koanf:"address"`
+	// Phone is an optional contact number.
+	Phone string `koanf:"phone"`
+	// Instructions are optional collection instructions.
+	Instructions string `koanf:"instructions"`
+}
+
+// Address is a postal address in the config.
+type Address struct {
+	// Name is the addressee, e.g. the business name.
+	Name string `koanf:"name"`
+	// LineOne is the first street address line.
+	LineOne string `koanf:"line_one"`
+	// LineTwo is an optional second street address line.
+	LineTwo string `koanf:"line_two"`
+	// City is the city or locality.
+	City string `koanf:"city"`
+	// State is the state, province or region.
+	State string `koanf:"state"`
+	// Country is the ISO 3166-1 alpha-2 country code, e.g. "US".
+	Country string `koanf:"country"`
+	// PostalCode is the postal or ZIP code.
+	PostalCode string `koanf:"postal_code"`
+}
+
+// Interventions are the buyer interventions the seller supports and
+// requires, negotiated with each agent's declared capabilities.
+type Interventions struct {
+	// Supported are the interventions the seller can run: 3ds, biometric,
+	// address_verification. Default [3ds].
+	Supported []string `koanf:"supported"`
+	// Required are interventions every session requires: 3ds, biometric.
+	Required []string `koanf:"required"`
+	// Enforcement is always, conditional or optional. Default conditional.
+	Enforcement string `koanf:"enforcement"`
+}
+
+// Payments configures the payment handlers.
+type Payments struct {
+	// Handlers are advertised to agents in this order.
+	Handlers []PaymentHandler `koanf:"handlers"`
+}
+
+// PaymentHandler is one payment handler.
+type PaymentHandler struct {
+	// ID is what agents send as payment_data.handler_id.
+	ID string `koanf:"id"`
+	// Kind selects the implementation; this build ships "sandbox".
+	Kind string `koanf:"kind"`
+	// DisplayName is shown to buyers.
+	DisplayName string `koanf:"display_name"`
+	// MerchantID is advertised as config.merchant_id.
+	MerchantID string `koanf:"merchant_id"`
+	// AcceptedBrands are the card brands accepted.
+	AcceptedBrands []string `koanf:"accepted_brands"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Level is debug, info, warn or error. Default info.
+	Level string `koanf:"level"`
+}

@@ -1,0 +1,140 @@
+package config
+
+import (
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Defaults for keys left out of acp.yaml. REFERENCE.md documents each.
+const (
+	// DefaultListen is server.listen's default: loopback only.
+	DefaultListen = "127.0.0.1:8080"
+	// DefaultMaxBodyBytes is server.max_body_bytes's default, 1 MiB.
+	DefaultMaxBodyBytes = 1 << 20
+	// DefaultReadTimeout is server.read_timeout's default.
+	DefaultReadTimeout = 10 * time.Second
+	// DefaultWriteTimeout is server.write_timeout's default.
+	DefaultWriteTimeout = 30 * time.Second
+	// DefaultShutdownTimeout is server.shutdown_timeout's default.
+	DefaultShutdownTimeout = 15 * time.Second
+	// DefaultStoreDir is store.dir's default.
+	DefaultStoreDir = "./data"
+	// DefaultSessionLifetime is store.session_lifetime's default.
+	DefaultSessionLifetime = 6 * time.Hour
+	// DefaultSessionRetention is store.session_retention's default, 30 days.
+	DefaultSessionRetention = 720 * time.Hour
+	// DefaultTaxCategory is a catalog item's tax_category default, and the
+	// category every tax rate's standard rate applies to.
+	DefaultTaxCategory = "standard"
+	// DefaultEnforcement is interventions.enforcement's default.
+	DefaultEnforcement = "conditional"
+	// DefaultLogLevel is log.level's default.
+	DefaultLogLevel = "info"
+)
+
+// SetDefaults fills in every key left out (zero or nil) and normalizes
+// case: the currency is lower-cased, country and tax region codes are
+// upper-cased. opts.ListenOverride, when set, replaces server.listen first,
+// so that the public URL defaults to the address actually listened on.
+// A nil list is absent and gets its default; an empty, non-nil list was
+// written as [] and stays empty.
+func (c *Config) SetDefaults(opts Options) {
+	c.Server.setDefaults(opts)
+	if c.APIVersions == nil {
+		c.APIVersions = slices.Clone(opts.KnownAPIVersions)
+	}
+	c.Store.setDefaults()
+	c.Merchant.Currency = strings.ToLower(c.Merchant.Currency)
+	for i := range c.Catalog.Items {
+		item := &c.Catalog.Items[i]
+		if item.TaxCategory == "" {
+			item.TaxCategory = DefaultTaxCategory
+		}
+		if item.FulfillmentTypes == nil {
+			item.FulfillmentTypes = []string{"shipping"}
+		}
+	}
+	c.Tax.Origin.Country = strings.ToUpper(c.Tax.Origin.Country)
+	c.Tax.Origin.Region = strings.ToUpper(c.Tax.Origin.Region)
+	for i := range c.Tax.Rates {
+		c.Tax.Rates[i].Country = strings.ToUpper(c.Tax.Rates[i].Country)
+		c.Tax.Rates[i].Region = strings.ToUpper(c.Tax.Rates[i].Region)
+	}
+	for i := range c.FulfillmentOptions {
+		opt := &c.FulfillmentOptions[i]
+		for j := range opt.Countries {
+			opt.Countries[j] = strings.ToUpper(opt.Countries[j])
+		}
+		if opt.Pickup != nil {
+			opt.Pickup.Address.Country = strings.ToUpper(opt.Pickup.Address.Country)
+		}
+	}
+	if c.Interventions.Supported == nil {
+		c.Interventions.Supported = []string{"3ds"}
+	}
+	if c.Interventions.Enforcement == "" {
+		c.Interventions.Enforcement = DefaultEnforcement
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = DefaultLogLevel
+	}
+}
+
+func (s *Server) setDefaults(opts Options) {
+	if opts.ListenOverride != "" {
+		s.Listen = opts.ListenOverride
+	}
+	if s.Listen == "" {
+		s.Listen = DefaultListen
+	}
+	if s.PublicURL == "" {
+		s.PublicURL = defaultPublicURL(s.Listen, s.TLS.Enabled())
+	}
+	if s.MaxBodyBytes == 0 {
+		s.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if s.ReadTimeout == 0 {
+		s.ReadTimeout = DefaultReadTimeout
+	}
+	if s.WriteTimeout == 0 {
+		s.WriteTimeout = DefaultWriteTimeout
+	}
+	if s.ShutdownTimeout == 0 {
+		s.ShutdownTimeout = DefaultShutdownTimeout
+	}
+}
+
+func (s *Store) setDefaults() {
+	if s.Dir == "" {
+		s.Dir = DefaultStoreDir
+	}
+	if s.SessionLifetime == 0 {
+		s.SessionLifetime = DefaultSessionLifetime
+	}
+	if s.SessionRetention == 0 {
+		s.SessionRetention = DefaultSessionRetention
+	}
+}
+
+// defaultPublicURL is http(s)://<listen>. When listen has no host or an
+// unspecified one (":8080", "0.0.0.0:8080", "[::]:8080"), which is no
+// address a client can use, localhost stands in for it. It is empty when
+// listen is not host:port; validation reports that.
+func defaultPublicURL(listen string, tls bool) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return ""
+	}
+	if addr, err := netip.ParseAddr(host); host == "" || (err == nil && addr.IsUnspecified()) {
+		host = "localhost"
+	}
+	scheme := "http"
+	if tls {
+		scheme = "https"
+	}
+	// An IPv6 zone ("fe80::1%eth0") is escaped as URLs require.
+	return scheme + "://" + net.JoinHostPort(strings.ReplaceAll(host, "%", "%25"), port)
+}

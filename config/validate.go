@@ -1,0 +1,312 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Validate checks a config that has had its defaults applied (see
+// SetDefaults) and returns *Errors listing every problem, or nil.
+func (c *Config) Validate(opts Options) error {
+	var ps problems
+	c.validate(opts, &ps)
+	return ps.err()
+}
+
+// validate records every problem, section by section, in field order.
+func (c *Config) validate(opts Options, ps *problems) {
+	listenHost, listenOK := c.Server.validate(opts, ps)
+	validateAPIVersions(c.APIVersions, opts, ps)
+	validateAgents(c.Agents, listenHost, listenOK, ps)
+	c.Store.validate(ps)
+	c.Merchant.validate(ps)
+	c.Catalog.validate(c, ps)
+	c.Tax.validate(ps)
+	validateFulfillmentOptions(c.FulfillmentOptions, ps)
+	c.Interventions.validate(ps)
+	c.Payments.validate(opts, ps)
+	c.Log.validate(ps)
+}
+
+// validate checks the server section and returns the listen host, and
+// whether the listen address is valid.
+func (s *Server) validate(opts Options, ps *problems) (string, bool) {
+	listen := s.Listen
+	source := ""
+	if opts.ListenOverride != "" {
+		listen = opts.ListenOverride
+		source = " (from --listen)"
+	}
+	host, err := checkListen(listen)
+	if err != nil {
+		ps.add("server.listen", "invalid address %q%s: %v", listen, source, err)
+	}
+	tls := s.TLS
+	switch {
+	case tls.CertFile != "" && tls.KeyFile == "":
+		ps.add("server.tls.key_file", "is required when server.tls.cert_file is set; set both to serve HTTPS, or neither")
+	case tls.CertFile == "" && tls.KeyFile != "":
+		ps.add("server.tls.cert_file", "is required when server.tls.key_file is set; set both to serve HTTPS, or neither")
+	}
+	checkFile("server.tls.cert_file", tls.CertFile, ps)
+	checkFile("server.tls.key_file", tls.KeyFile, ps)
+	if s.PublicURL != "" {
+		if msg := checkHTTPURL(s.PublicURL); msg != "" {
+			ps.add("server.public_url", "%s", msg)
+		}
+	}
+	if s.MaxBodyBytes <= 0 {
+		ps.add("server.max_body_bytes", "must be a positive number of bytes, got %d", s.MaxBodyBytes)
+	}
+	for _, d := range []struct {
+		key string
+		val fmt.Stringer
+		pos bool
+	}{
+		{"server.read_timeout", s.ReadTimeout, s.ReadTimeout > 0},
+		{"server.write_timeout", s.WriteTimeout, s.WriteTimeout > 0},
+		{"server.shutdown_timeout", s.ShutdownTimeout, s.ShutdownTimeout > 0},
+	} {
+		if !d.pos {
+			ps.add(d.key, "must be a positive duration, got %s", d.val)
+		}
+	}
+	return host, err == nil
+}
+
+// hostnamePattern matches a DNS host name.
+var hostnamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+
+// checkListen checks a host:port listen address and returns its host.
+func checkListen(listen string) (string, error) {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "", errors.New(`expected host:port, e.g. "127.0.0.1:8080" or ":8080"`)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "", fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	if host == "" {
+		return host, nil
+	}
+	if _, err := netip.ParseAddr(host); err != nil && !hostnamePattern.MatchString(host) {
+		return "", fmt.Errorf("host %q is not an IP address or host name", host)
+	}
+	return host, nil
+}
+
+// isLoopback reports whether a listen host reaches only this machine:
+// 127.0.0.0/8, ::1 or localhost. An empty host listens everywhere.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	addr, err := netip.ParseAddr(host)
+	return err == nil && addr.Unmap().IsLoopback()
+}
+
+// checkFile reports a named file that does not exist or is a directory.
+func checkFile(path, name string, ps *problems) {
+	if name == "" {
+		return
+	}
+	info, err := os.Stat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		ps.add(path, "file %q does not exist (relative paths are resolved from the working directory)", name)
+	case err != nil:
+		ps.add(path, "cannot read file %q: %v", name, err)
+	case info.IsDir():
+		ps.add(path, "%q is a directory, not a PEM file", name)
+	}
+}
+
+// checkHTTPURL returns why s is not an absolute http or https URL, or "".
+func checkHTTPURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Sprintf("invalid URL %q: %v", s, errors.Unwrap(err))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Opaque != "" {
+		return fmt.Sprintf("must be an absolute http:// or https:// URL, got %q", s)
+	}
+	return ""
+}
+
+// checkHTTPURLs checks a list of URLs.
+func checkHTTPURLs(path string, urls []string, ps *problems) {
+	for i, u := range urls {
+		if msg := checkHTTPURL(u); msg != "" {
+			ps.add(indexPath(path, i), "%s", msg)
+		}
+	}
+}
+
+// validateAPIVersions checks api_versions against the versions served.
+func validateAPIVersions(versions []string, opts Options, ps *problems) {
+	if len(versions) == 0 {
+		ps.add("api_versions", "at least one API version is required; leave the key out to serve every version this build serves (%s)",
+			strings.Join(opts.KnownAPIVersions, ", "))
+		return
+	}
+	seen := map[string]int{}
+	for i, v := range versions {
+		path := indexPath("api_versions", i)
+		if j, dup := seen[v]; dup {
+			ps.add(path, "duplicate API version %q (also api_versions[%d])", v, j)
+			continue
+		}
+		seen[v] = i
+		if !slices.Contains(opts.KnownAPIVersions, v) {
+			ps.add(path, "unknown API version %q; this build serves %s", v, strings.Join(opts.KnownAPIVersions, ", "))
+		}
+	}
+}
+
+// envVarPattern matches an environment variable name.
+var envVarPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// minLocalTokenLen is the shortest local_only_token accepted.
+const minLocalTokenLen = 16
+
+// validateAgents checks the agents. A local_only_token is refused unless
+// the server listens on a loopback address; when the listen address is
+// itself invalid, that problem is reported instead.
+func validateAgents(agents []Agent, listenHost string, listenOK bool, ps *problems) {
+	if len(agents) == 0 {
+		ps.add("agents", "at least one agent is required")
+		return
+	}
+	names := map[string]int{}
+	envs := map[string]int{}
+	tokens := map[string]int{}
+	for i, a := range agents {
+		path := indexPath("agents", i)
+		switch j, dup := names[a.Name]; {
+		case strings.TrimSpace(a.Name) == "":
+			ps.add(path+".name", "is required")
+		case dup:
+			ps.add(path+".name", "duplicate agent name %q (also agents[%d])", a.Name, j)
+		default:
+			names[a.Name] = i
+		}
+		switch {
+		case a.TokenEnv != "" && a.LocalOnlyToken != "":
+			ps.add(path, "set exactly one of token_env or local_only_token, not both")
+			continue
+		case a.TokenEnv == "" && a.LocalOnlyToken == "":
+			ps.add(path, "set token_env to the environment variable holding the agent's bearer token (or local_only_token for a local demo)")
+			continue
+		}
+		if a.TokenEnv != "" {
+			switch j, dup := envs[a.TokenEnv]; {
+			case !envVarPattern.MatchString(a.TokenEnv):
+				ps.add(path+".token_env", "%q is not an environment variable name: use letters, digits and '_', not starting with a digit", a.TokenEnv)
+			case dup:
+				ps.add(path+".token_env", "agents[%d] uses the same variable %q; each agent needs its own token", j, a.TokenEnv)
+			default:
+				envs[a.TokenEnv] = i
+			}
+			continue
+		}
+		tokenPath := path + ".local_only_token"
+		if len(a.LocalOnlyToken) < minLocalTokenLen {
+			ps.add(tokenPath, "must be at least %d characters", minLocalTokenLen)
+		} else if j, dup := tokens[a.LocalOnlyToken]; dup {
+			ps.add(tokenPath, "agents[%d] uses the same token; each agent needs its own token", j)
+		} else {
+			tokens[a.LocalOnlyToken] = i
+		}
+		if listenOK && !isLoopback(listenHost) {
+			ps.add(tokenPath, "the local-only token is refused when listening on a non-loopback address; "+
+				"use token_env to read the token from the environment, or listen on 127.0.0.1")
+		}
+	}
+}
+
+// validate checks the store section.
+func (s *Store) validate(ps *problems) {
+	if strings.TrimSpace(s.Dir) == "" {
+		ps.add("store.dir", "is required")
+	}
+	if s.SessionLifetime <= 0 {
+		ps.add("store.session_lifetime", "must be a positive duration, got %s", s.SessionLifetime)
+	}
+	if s.SessionRetention <= 0 {
+		ps.add("store.session_retention", "must be a positive duration, got %s", s.SessionRetention)
+	}
+}
+
+// orderIDPlaceholder is replaced by the order id in the permalink template.
+const orderIDPlaceholder = "{order_id}"
+
+// validate checks the merchant section.
+func (m *Merchant) validate(ps *problems) {
+	if strings.TrimSpace(m.Name) == "" {
+		ps.add("merchant.name", "is required")
+	}
+	switch {
+	case m.Currency == "":
+		ps.add("merchant.currency", `is required: the ISO 4217 code of the currency prices are in, e.g. "usd"`)
+	case !IsCurrency(m.Currency):
+		ps.add("merchant.currency", "%q is not an ISO 4217 currency code", m.Currency)
+	}
+	for _, l := range []struct{ key, url string }{
+		{"terms_of_use", m.Links.TermsOfUse},
+		{"privacy_policy", m.Links.PrivacyPolicy},
+		{"return_policy", m.Links.ReturnPolicy},
+		{"shipping_policy", m.Links.ShippingPolicy},
+		{"contact_us", m.Links.ContactUs},
+		{"about_us", m.Links.AboutUs},
+		{"faq", m.Links.FAQ},
+		{"support", m.Links.Support},
+	} {
+		if l.url == "" {
+			continue
+		}
+		if msg := checkHTTPURL(l.url); msg != "" {
+			ps.add("merchant.links."+l.key, "%s", msg)
+		}
+	}
+	const path = "merchant.order_permalink_template"
+	switch t := m.OrderPermalinkTemplate; {
+	case t == "":
+		ps.add(path, "is required: the URL of an order's page, with %s where the order id goes", orderIDPlaceholder)
+	case !strings.Contains(t, orderIDPlaceholder):
+		ps.add(path, "must contain %s where the order id goes, e.g. \"https://shop.example.com/orders/%s\"", orderIDPlaceholder, orderIDPlaceholder)
+	default:
+		if msg := checkHTTPURL(strings.ReplaceAll(t, orderIDPlaceholder, "ord_1")); msg != "" {
+			ps.add(path, "must be an absolute http:// or https:// URL once %s is filled in, got %q", orderIDPlaceholder, t)
+		}
+	}
+}
+
+// logLevels are the accepted log.level values.
+var logLevels = []string{"debug", "info", "warn", "error"}
+
+// validate checks the log section.
+func (l *Log) validate(ps *problems) {
+	if !slices.Contains(logLevels, l.Level) {
+		ps.add("log.level", "must be one of %s, got %q", strings.Join(logLevels, ", "), l.Level)
+	}
+}
+
+// finite reports whether f is neither infinite nor NaN.
+func finite(f float64) bool {
+	return !math.IsNaN(f) && !math.IsInf(f, 0)
+}
+
+// oneOf formats a list of accepted values for a message.
+func oneOf(values []string) string {
+	return strings.Join(values, ", ")
+}

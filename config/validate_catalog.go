@@ -1,0 +1,247 @@
+package config
+
+import (
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// fulfillmentTypes are the fulfillment types, for catalog items'
+// fulfillment_types and fulfillment options' type.
+var fulfillmentTypes = []string{"shipping", "digital", "pickup", "local_delivery"}
+
+// weightUnits are the accepted weight units.
+var weightUnits = []string{"g", "kg", "oz", "lb"}
+
+var (
+	// skuPattern matches a SKU.
+	skuPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]+$`)
+	// countryPattern matches an upper-cased ISO 3166-1 alpha-2 code.
+	countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+	// regionPattern matches an upper-cased ISO 3166-2 subdivision code
+	// without its country prefix, e.g. "CA" for California.
+	regionPattern = regexp.MustCompile(`^[A-Z0-9]{1,3}$`)
+)
+
+// validate checks the catalog against the fulfillment options and tax
+// categories of the whole config.
+func (cat *Catalog) validate(c *Config, ps *problems) {
+	if len(cat.Items) == 0 {
+		ps.add("catalog.items", "at least one item is required")
+		return
+	}
+	optionTypes := map[string]bool{}
+	for _, o := range c.FulfillmentOptions {
+		optionTypes[o.Type] = true
+	}
+	categories := c.Tax.categories()
+	skus := map[string]int{}
+	for i, it := range cat.Items {
+		path := indexPath("catalog.items", i)
+		switch j, dup := skus[it.SKU]; {
+		case it.SKU == "":
+			ps.add(path+".sku", "is required")
+		case !skuPattern.MatchString(it.SKU):
+			ps.add(path+".sku", "%q may contain only letters, digits, '.', '_', ':' and '-'", it.SKU)
+		case dup:
+			ps.add(path+".sku", "duplicate sku %q (also catalog.items[%d])", it.SKU, j)
+		default:
+			skus[it.SKU] = i
+		}
+		if strings.TrimSpace(it.Title) == "" {
+			ps.add(path+".title", "is required")
+		}
+		checkHTTPURLs(path+".images", it.Images, ps)
+		if it.UnitPrice < 0 {
+			ps.add(path+".unit_price", "must be 0 or more (in minor units of merchant.currency), got %d", it.UnitPrice)
+		}
+		if cat := it.TaxCategory; cat != DefaultTaxCategory && !categories[cat] {
+			ps.add(path+".tax_category", "unknown tax category %q: use %q or a category named under a tax rate's categories", cat, DefaultTaxCategory)
+		}
+		if w := it.Weight; w != nil {
+			if !slices.Contains(weightUnits, w.Unit) {
+				ps.add(path+".weight.unit", "must be one of %s, got %q", oneOf(weightUnits), w.Unit)
+			}
+			if !(w.Value > 0) || !finite(w.Value) {
+				ps.add(path+".weight.value", "must be greater than 0, got %v", w.Value)
+			}
+		}
+		if it.Stock != nil && *it.Stock < 0 {
+			ps.add(path+".stock", "must be 0 or more (leave it out for unlimited stock), got %d", *it.Stock)
+		}
+		if it.MaxPerOrder < 0 {
+			ps.add(path+".max_per_order", "must be 0 (no cap) or more, got %d", it.MaxPerOrder)
+		}
+		validateItemFulfillment(path+".fulfillment_types", it.FulfillmentTypes, optionTypes, ps)
+	}
+}
+
+// validateItemFulfillment checks an item's fulfillment types: each is
+// known, listed once, and offered by at least one fulfillment option.
+func validateItemFulfillment(path string, types []string, optionTypes map[string]bool, ps *problems) {
+	if len(types) == 0 {
+		ps.add(path, "at least one fulfillment type is required (leave the key out for [shipping])")
+		return
+	}
+	seen := map[string]bool{}
+	for j, typ := range types {
+		p := indexPath(path, j)
+		switch {
+		case !slices.Contains(fulfillmentTypes, typ):
+			ps.add(p, "must be one of %s, got %q", oneOf(fulfillmentTypes), typ)
+		case seen[typ]:
+			ps.add(p, "duplicate fulfillment type %q", typ)
+		case !optionTypes[typ]:
+			ps.add(p, "no fulfillment_options entry has type %q: add one, or remove %q from this item", typ, typ)
+		}
+		seen[typ] = true
+	}
+}
+
+// categories returns the tax category names the rates define.
+func (t *Tax) categories() map[string]bool {
+	out := map[string]bool{}
+	for _, r := range t.Rates {
+		for name := range r.Categories {
+			out[name] = true
+		}
+	}
+	return out
+}
+
+// validate checks the tax section.
+func (t *Tax) validate(ps *problems) {
+	switch {
+	case t.Origin.Country == "" && len(t.Rates) > 0:
+		ps.add("tax.origin.country", "is required when tax.rates is set: carts without a delivery address, such as digital goods, are taxed at the origin")
+	case t.Origin.Country != "":
+		checkCountry("tax.origin.country", t.Origin.Country, ps)
+	}
+	checkRegion("tax.origin.region", t.Origin.Region, ps)
+	places := map[[2]string]int{}
+	for i, r := range t.Rates {
+		path := indexPath("tax.rates", i)
+		if r.Country == "" {
+			ps.add(path+".country", "is required")
+		} else {
+			checkCountry(path+".country", r.Country, ps)
+		}
+		checkRegion(path+".region", r.Region, ps)
+		place := [2]string{r.Country, r.Region}
+		if j, dup := places[place]; dup {
+			name := r.Country
+			if r.Region != "" {
+				name += "-" + r.Region
+			}
+			ps.add(path, "duplicate rate for %s (also tax.rates[%d])", name, j)
+		} else {
+			places[place] = i
+		}
+		checkRate(path+".rate", r.Rate, ps)
+		names := make([]string, 0, len(r.Categories))
+		for name := range r.Categories {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			p := keyPath(path+".categories", name)
+			if strings.TrimSpace(name) == "" {
+				ps.add(p, "a tax category name cannot be empty")
+				continue
+			}
+			checkRate(p, r.Categories[name], ps)
+		}
+	}
+}
+
+// checkRate checks a tax rate fraction.
+func checkRate(path string, rate float64, ps *problems) {
+	if !(rate >= 0 && rate < 1) {
+		ps.add(path, "must be a fraction from 0 up to but not including 1, e.g. 0.0725 for 7.25%%, got %v", rate)
+	}
+}
+
+// checkCountry checks an upper-cased country code.
+func checkCountry(path, country string, ps *problems) {
+	if !countryPattern.MatchString(country) {
+		ps.add(path, "must be a 2-letter ISO 3166-1 country code such as \"US\", got %q", country)
+	}
+}
+
+// checkRegion checks an optional upper-cased region code.
+func checkRegion(path, region string, ps *problems) {
+	if region != "" && !regionPattern.MatchString(region) {
+		ps.add(path, "must be a region code of 1 to 3 letters or digits such as \"CA\", got %q", region)
+	}
+}
+
+// validateFulfillmentOptions checks the fulfillment options.
+func validateFulfillmentOptions(opts []FulfillmentOption, ps *problems) {
+	ids := map[string]int{}
+	for i, o := range opts {
+		path := indexPath("fulfillment_options", i)
+		switch j, dup := ids[o.ID]; {
+		case strings.TrimSpace(o.ID) == "":
+			ps.add(path+".id", "is required")
+		case dup:
+			ps.add(path+".id", "duplicate id %q (also fulfillment_options[%d])", o.ID, j)
+		default:
+			ids[o.ID] = i
+		}
+		if !slices.Contains(fulfillmentTypes, o.Type) {
+			ps.add(path+".type", "must be one of %s, got %q", oneOf(fulfillmentTypes), o.Type)
+		}
+		if strings.TrimSpace(o.Title) == "" {
+			ps.add(path+".title", "is required")
+		}
+		for _, p := range []struct {
+			key string
+			val int64
+		}{{"flat", o.Price.Flat}, {"per_item", o.Price.PerItem}, {"free_over", o.Price.FreeOver}} {
+			if p.val < 0 {
+				ps.add(path+".price."+p.key, "must be 0 or more (in minor units of merchant.currency), got %d", p.val)
+			}
+		}
+		if d := o.DeliveryDays; d != nil {
+			if d.Min < 0 {
+				ps.add(path+".delivery_days.min", "must be 0 or more, got %d", d.Min)
+			}
+			if d.Max < 0 {
+				ps.add(path+".delivery_days.max", "must be 0 or more, got %d", d.Max)
+			} else if d.Max < d.Min {
+				ps.add(path+".delivery_days.max", "must be at least min (%d), got %d", d.Min, d.Max)
+			}
+		}
+		for j, country := range o.Countries {
+			checkCountry(indexPath(path+".countries", j), country, ps)
+		}
+		switch {
+		case o.Type == "pickup" && o.Pickup == nil:
+			ps.add(path+".pickup", "is required for pickup options: the location's name and address")
+		case o.Type != "pickup" && o.Pickup != nil:
+			ps.add(path+".pickup", "is only allowed when type is pickup")
+		case o.Pickup != nil:
+			o.Pickup.validate(path+".pickup", ps)
+		}
+	}
+}
+
+// validate checks a pickup location: a name and a complete address.
+func (p *PickupLocation) validate(path string, ps *problems) {
+	if strings.TrimSpace(p.Name) == "" {
+		ps.add(path+".name", "is required")
+	}
+	a := p.Address
+	for _, f := range []struct{ key, val string }{
+		{"name", a.Name}, {"line_one", a.LineOne}, {"city", a.City},
+		{"state", a.State}, {"country", a.Country}, {"postal_code", a.PostalCode},
+	} {
+		if strings.TrimSpace(f.val) == "" {
+			ps.add(path+".address."+f.key, "is required")
+		}
+	}
+	if a.Country != "" {
+		checkCountry(path+".address.country", a.Country, ps)
+	}
+}

@@ -1,0 +1,79 @@
+package config
+
+import (
+	"slices"
+	"strings"
+)
+
+var (
+	// supportedInterventions are the interventions a seller can run.
+	supportedInterventions = []string{"3ds", "biometric", "address_verification"}
+	// requirableInterventions are the interventions a seller can require.
+	requirableInterventions = []string{"3ds", "biometric"}
+	// enforcements are the accepted interventions.enforcement values.
+	enforcements = []string{"always", "conditional", "optional"}
+	// cardBrands are the accepted card brands.
+	cardBrands = []string{"visa", "mastercard", "amex", "discover", "diners", "jcb", "unionpay"}
+)
+
+// maxMerchantIDLen caps a payment handler's merchant_id.
+const maxMerchantIDLen = 256
+
+// validate checks the interventions section.
+func (in *Interventions) validate(ps *problems) {
+	checkSubset("interventions.supported", in.Supported, supportedInterventions, ps)
+	checkSubset("interventions.required", in.Required, requirableInterventions, ps)
+	if !slices.Contains(enforcements, in.Enforcement) {
+		ps.add("interventions.enforcement", "must be one of %s, got %q", oneOf(enforcements), in.Enforcement)
+	}
+}
+
+// checkSubset checks that every value is allowed and listed once.
+func checkSubset(path string, values, allowed []string, ps *problems) {
+	seen := map[string]bool{}
+	for i, v := range values {
+		switch {
+		case !slices.Contains(allowed, v):
+			ps.add(indexPath(path, i), "must be one of %s, got %q", oneOf(allowed), v)
+		case seen[v]:
+			ps.add(indexPath(path, i), "duplicate value %q", v)
+		}
+		seen[v] = true
+	}
+}
+
+// validate checks the payment handlers.
+func (p *Payments) validate(opts Options, ps *problems) {
+	if len(p.Handlers) == 0 {
+		ps.add("payments.handlers", "at least one payment handler is required")
+		return
+	}
+	ids := map[string]int{}
+	for i, h := range p.Handlers {
+		path := indexPath("payments.handlers", i)
+		switch j, dup := ids[h.ID]; {
+		case strings.TrimSpace(h.ID) == "":
+			ps.add(path+".id", "is required")
+		case dup:
+			ps.add(path+".id", "duplicate id %q (also payments.handlers[%d])", h.ID, j)
+		default:
+			ids[h.ID] = i
+		}
+		switch {
+		case h.Kind == "":
+			ps.add(path+".kind", "is required; this build supports %s", oneOf(opts.PaymentKinds))
+		case !slices.Contains(opts.PaymentKinds, h.Kind):
+			ps.add(path+".kind", "unknown kind %q; this build supports %s", h.Kind, oneOf(opts.PaymentKinds))
+		}
+		switch {
+		case strings.TrimSpace(h.MerchantID) == "":
+			ps.add(path+".merchant_id", "is required")
+		case len(h.MerchantID) > maxMerchantIDLen:
+			ps.add(path+".merchant_id", "must be at most %d characters, got %d", maxMerchantIDLen, len(h.MerchantID))
+		}
+		if len(h.AcceptedBrands) == 0 {
+			ps.add(path+".accepted_brands", "at least one card brand is required: %s", oneOf(cardBrands))
+		}
+		checkSubset(path+".accepted_brands", h.AcceptedBrands, cardBrands, ps)
+	}
+}

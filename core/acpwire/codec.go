@@ -1,0 +1,67 @@
+// Package acpwire translates between ACP's JSON wire shapes and the checkout
+// engine's one internal model. Each API version has a Codec; the HTTP layer
+// picks one by the API-Version header. Adding a version means adding a
+// Codec and registering it in codecs below.
+package acpwire
+
+import (
+	"github.com/acp-sidecar/acp/core/checkout"
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/payment"
+)
+
+// API versions served by this build.
+const (
+	V20260417 = "2026-04-17"
+	V20260130 = "2026-01-30"
+)
+
+// Codec decodes requests into engine inputs and encodes sessions for one
+// API version. Decode errors are *apierr.Error values with a JSONPath
+// param.
+type Codec interface {
+	// Version is the API version, YYYY-MM-DD.
+	Version() string
+	// DecodeCreate decodes a create request body.
+	DecodeCreate(body []byte) (checkout.CreateInput, error)
+	// DecodeUpdate decodes an update request body.
+	DecodeUpdate(body []byte) (checkout.UpdateInput, error)
+	// DecodeComplete decodes a complete request body.
+	DecodeComplete(body []byte) (checkout.CompleteInput, error)
+	// DecodeCancel decodes a cancel request body, which may be empty.
+	DecodeCancel(body []byte) (checkout.CancelInput, error)
+	// EncodeSession encodes the authoritative session.
+	EncodeSession(s *model.Session) ([]byte, error)
+}
+
+// Seller is what every response shows of the seller.
+type Seller struct {
+	// Handlers are the payment handlers, in advertising order.
+	Handlers []payment.Descriptor
+	// Links are the seller's policy links.
+	Links []Link
+}
+
+// Link is a seller policy link.
+type Link struct {
+	// Type is an ACP link type, e.g. "terms_of_use".
+	Type string
+	// URL is the absolute URL.
+	URL string
+}
+
+// Versions returns the versions this build serves, newest first.
+func Versions() []string {
+	return []string{V20260417, V20260130}
+}
+
+// New returns the codec for version, or false when it is not served.
+func New(version string, seller Seller) (Codec, bool) {
+	switch version {
+	case V20260417:
+		return newV2026(version, seller, false), true
+	case V20260130:
+		return newV2026(version, seller, true), true
+	}
+	return nil, false
+}

@@ -1,0 +1,374 @@
+package acpwire
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/checkout"
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/optional"
+	"github.com/acp-sidecar/acp/sdk/acp"
+)
+
+// Request shapes shared by 2026-01-30 and 2026-04-17. Unknown members are
+// ignored: the spec's own RFCs and examples send members its closed
+// schemas lack (ACP-NOTES §12 #1, #15), so strictness would hurt
+// interoperability more than it protects.
+
+type wireItem struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	UnitAmount *int64 `json:"unit_amount"`
+	// Quantity is not in the 2026 Item schema, but every RFC and example
+	// sends it (ACP-NOTES §12 #1); it defaults to 1.
+	Quantity *int64 `json:"quantity"`
+}
+
+type wireBuyer struct {
+	FirstName            string            `json:"first_name"`
+	LastName             string            `json:"last_name"`
+	FullName             string            `json:"full_name"`
+	Email                string            `json:"email"`
+	PhoneNumber          string            `json:"phone_number"`
+	CustomerID           string            `json:"customer_id"`
+	AccountType          string            `json:"account_type"`
+	AuthenticationStatus string            `json:"authentication_status"`
+	Company              *wireCompany      `json:"company"`
+	Loyalty              *wireLoyalty      `json:"loyalty"`
+	TaxExemption         *wireTaxExemption `json:"tax_exemption"`
+}
+
+type wireCompany struct {
+	Name       string `json:"name"`
+	TaxID      string `json:"tax_id,omitempty"`
+	Department string `json:"department,omitempty"`
+	CostCenter string `json:"cost_center,omitempty"`
+}
+
+type wireLoyalty struct {
+	Tier          string `json:"tier,omitempty"`
+	PointsBalance *int64 `json:"points_balance,omitempty"`
+	MemberSince   string `json:"member_since,omitempty"`
+}
+
+type wireTaxExemption struct {
+	CertificateID   string   `json:"certificate_id"`
+	CertificateType string   `json:"certificate_type"`
+	ExemptRegions   []string `json:"exempt_regions,omitempty"`
+	ExpiresAt       string   `json:"expires_at,omitempty"`
+}
+
+type wireCapabilities struct {
+	Interventions *struct {
+		Supported []string `json:"supported"`
+	} `json:"interventions"`
+}
+
+type wireCreate struct {
+	Buyer                *wireBuyer                `json:"buyer"`
+	LineItems            *[]wireItem               `json:"line_items"`
+	Currency             string                    `json:"currency"`
+	FulfillmentDetails   *model.FulfillmentDetails `json:"fulfillment_details"`
+	Capabilities         json.RawMessage           `json:"capabilities"`
+	AffiliateAttribution json.RawMessage           `json:"affiliate_attribution"`
+	Locale               string                    `json:"locale"`
+	Timezone             string                    `json:"timezone"`
+	QuoteID              string                    `json:"quote_id"`
+	Metadata             json.RawMessage           `json:"metadata"`
+	OrderNotes           string                    `json:"order_notes"`
+}
+
+type wireSelection struct {
+	Type     string   `json:"type"`
+	OptionID string   `json:"option_id"`
+	ItemIDs  []string `json:"item_ids"`
+}
+
+type wireUpdate struct {
+	Buyer                      optional.Value[*wireBuyer]                `json:"buyer"`
+	LineItems                  optional.Value[[]wireItem]                `json:"line_items"`
+	FulfillmentDetails         optional.Value[*model.FulfillmentDetails] `json:"fulfillment_details"`
+	SelectedFulfillmentOptions optional.Value[[]wireSelection]           `json:"selected_fulfillment_options"`
+	OrderNotes                 optional.Value[string]                    `json:"order_notes"`
+}
+
+type wirePaymentData struct {
+	HandlerID  string `json:"handler_id"`
+	Instrument *struct {
+		Type       string `json:"type"`
+		Credential *struct {
+			Type  string `json:"type"`
+			Token string `json:"token"`
+		} `json:"credential"`
+	} `json:"instrument"`
+	BillingAddress      *acp.Address `json:"billing_address"`
+	PurchaseOrderNumber string       `json:"purchase_order_number"`
+}
+
+type wireComplete struct {
+	Buyer                *wireBuyer       `json:"buyer"`
+	PaymentData          *wirePaymentData `json:"payment_data"`
+	AuthenticationResult *struct {
+		Outcome        string          `json:"outcome"`
+		OutcomeDetails json.RawMessage `json:"outcome_details"`
+	} `json:"authentication_result"`
+	AffiliateAttribution json.RawMessage `json:"affiliate_attribution"`
+	RiskSignals          json.RawMessage `json:"risk_signals"`
+	MarketingConsents    json.RawMessage `json:"marketing_consents"`
+	OrderNotes           string          `json:"order_notes"`
+}
+
+type wireCancel struct {
+	IntentTrace json.RawMessage `json:"intent_trace"`
+}
+
+// DecodeCreate decodes and validates a create request.
+func (c *v2026) DecodeCreate(body []byte) (checkout.CreateInput, error) {
+	var w wireCreate
+	if err := decodeJSON(body, &w); err != nil {
+		return checkout.CreateInput{}, err
+	}
+	w.AffiliateAttribution, w.Metadata = nonNull(w.AffiliateAttribution), nonNull(w.Metadata)
+	var v validator
+	if w.LineItems == nil {
+		v.fail(apierr.CodeMissing, "$.line_items", "$.line_items is required.")
+	} else if len(*w.LineItems) == 0 {
+		v.fail(apierr.CodeInvalid, "$.line_items", "$.line_items must hold at least one item.")
+	}
+	var items []itemRef
+	if w.LineItems != nil {
+		items = v.items(*w.LineItems, "$.line_items")
+	}
+	v.currency(w.Currency, "$.currency")
+	in := checkout.CreateInput{
+		Currency:           strings.ToLower(w.Currency),
+		Buyer:              v.buyer(w.Buyer, "$.buyer"),
+		FulfillmentDetails: w.FulfillmentDetails,
+		Locale:             w.Locale,
+		Timezone:           w.Timezone,
+		QuoteID:            w.QuoteID,
+		Metadata:           w.Metadata,
+		OrderNotes:         w.OrderNotes,
+		Affiliate:          w.AffiliateAttribution,
+		AgentCapabilities:  w.Capabilities,
+	}
+	v.fulfillmentDetails(w.FulfillmentDetails, "$.fulfillment_details")
+	in.AgentInterventions = v.capabilities(w.Capabilities, "$.capabilities")
+	v.object(w.AffiliateAttribution, "$.affiliate_attribution")
+	v.object(w.Metadata, "$.metadata")
+	v.bounded(w.OrderNotes, "$.order_notes", maxTextLength)
+	v.bounded(w.Locale, "$.locale", 64)
+	v.bounded(w.Timezone, "$.timezone", 64)
+	v.bounded(w.QuoteID, "$.quote_id", maxIDLength)
+	for _, it := range items {
+		in.Items = append(in.Items, checkout.ItemInput{ID: it.id, Quantity: it.quantity})
+	}
+	return in, v.result()
+}
+
+// currency checks the request currency's form; whether the seller sells in
+// it is the engine's decision.
+func (v *validator) currency(code, param string) {
+	if code == "" {
+		v.fail(apierr.CodeMissing, param, "%s is required.", param)
+		return
+	}
+	if len(code) != 3 || strings.Trim(strings.ToLower(code), "abcdefghijklmnopqrstuvwxyz") != "" {
+		v.fail(apierr.CodeInvalid, param, "%s must be a three-letter ISO 4217 code such as \"usd\".", param)
+	}
+}
+
+// capabilities requires the agent's capabilities object (write-only) and
+// returns the interventions it declares. Unknown values are ignored, as
+// the spec asks.
+func (v *validator) capabilities(raw json.RawMessage, param string) []string {
+	if raw == nil || string(raw) == "null" {
+		v.fail(apierr.CodeMissing, param, "%s is required (it may be an empty object).", param)
+		return nil
+	}
+	var caps wireCapabilities
+	if err := json.Unmarshal(raw, &caps); err != nil {
+		v.fail(apierr.CodeInvalidType, param, "%s must be an object with an optional interventions.supported array of strings.", param)
+		return nil
+	}
+	if caps.Interventions == nil {
+		return nil
+	}
+	return caps.Interventions.Supported
+}
+
+// DecodeUpdate decodes and validates an update request.
+func (c *v2026) DecodeUpdate(body []byte) (checkout.UpdateInput, error) {
+	// Type errors are found on a plain-typed twin first: inside
+	// optional.Value, encoding/json reports offsets relative to the member,
+	// which would lose the JSONPath of the error.
+	var shape struct {
+		Buyer                      *wireBuyer                `json:"buyer"`
+		LineItems                  []wireItem                `json:"line_items"`
+		FulfillmentDetails         *model.FulfillmentDetails `json:"fulfillment_details"`
+		SelectedFulfillmentOptions []wireSelection           `json:"selected_fulfillment_options"`
+		OrderNotes                 *string                   `json:"order_notes"`
+	}
+	if err := decodeJSON(body, &shape); err != nil {
+		return checkout.UpdateInput{}, err
+	}
+	var w wireUpdate
+	if err := decodeJSON(body, &w); err != nil {
+		return checkout.UpdateInput{}, err
+	}
+	var v validator
+	in := checkout.UpdateInput{
+		FulfillmentDetails: w.FulfillmentDetails,
+		OrderNotes:         w.OrderNotes,
+	}
+	if w.Buyer.Set {
+		in.Buyer = optional.Value[*model.Buyer]{Set: true, Null: w.Buyer.V == nil, V: v.buyer(w.Buyer.V, "$.buyer")}
+	}
+	if w.LineItems.Set {
+		items := v.items(w.LineItems.V, "$.line_items")
+		in.Items = optional.Value[[]checkout.ItemInput]{Set: true, Null: w.LineItems.Null, V: []checkout.ItemInput{}}
+		for _, it := range items {
+			in.Items.V = append(in.Items.V, checkout.ItemInput{ID: it.id, Quantity: it.quantity})
+		}
+	}
+	if w.FulfillmentDetails.Set && w.FulfillmentDetails.V == nil {
+		in.FulfillmentDetails.Null = true
+	}
+	v.fulfillmentDetails(w.FulfillmentDetails.V, "$.fulfillment_details")
+	if w.SelectedFulfillmentOptions.Set {
+		in.Selections = optional.Value[[]checkout.SelectionInput]{Set: true, Null: w.SelectedFulfillmentOptions.Null, V: []checkout.SelectionInput{}}
+		for i, sel := range w.SelectedFulfillmentOptions.V {
+			p := fmt.Sprintf("$.selected_fulfillment_options[%d]", i)
+			v.required(sel.OptionID, p+".option_id", maxIDLength)
+			v.oneOf(sel.Type, p+".type", "shipping", "digital", "pickup", "local_delivery")
+			in.Selections.V = append(in.Selections.V, checkout.SelectionInput{Type: acp.FulfillmentType(sel.Type), OptionID: sel.OptionID, ItemIDs: sel.ItemIDs})
+		}
+	}
+	v.bounded(w.OrderNotes.V, "$.order_notes", maxTextLength)
+	return in, v.result()
+}
+
+// DecodeComplete decodes and validates a complete request.
+func (c *v2026) DecodeComplete(body []byte) (checkout.CompleteInput, error) {
+	var w wireComplete
+	if err := decodeJSON(body, &w); err != nil {
+		return checkout.CompleteInput{}, err
+	}
+	w.AffiliateAttribution, w.RiskSignals, w.MarketingConsents = nonNull(w.AffiliateAttribution), nonNull(w.RiskSignals), nonNull(w.MarketingConsents)
+	var v validator
+	in := checkout.CompleteInput{
+		Buyer:             v.buyer(w.Buyer, "$.buyer"),
+		Affiliate:         w.AffiliateAttribution,
+		MarketingConsents: w.MarketingConsents,
+		RiskSignals:       w.RiskSignals,
+		OrderNotes:        w.OrderNotes,
+	}
+	pd := w.PaymentData
+	switch {
+	case pd == nil:
+		v.fail(apierr.CodeMissing, "$.payment_data", "$.payment_data is required.")
+	case pd.HandlerID == "" && pd.PurchaseOrderNumber == "":
+		v.fail(apierr.CodeMissing, "$.payment_data.handler_id", "$.payment_data needs handler_id and instrument.")
+	case pd.HandlerID != "" && pd.Instrument == nil:
+		v.fail(apierr.CodeMissing, "$.payment_data.instrument", "$.payment_data.instrument is required with handler_id.")
+	case pd.HandlerID != "" && pd.Instrument.Credential == nil:
+		v.fail(apierr.CodeMissing, "$.payment_data.instrument.credential", "$.payment_data.instrument.credential is required.")
+	default:
+		in.Payment = checkout.PaymentInput{HandlerID: pd.HandlerID, BillingAddress: pd.BillingAddress, PurchaseOrderNumber: pd.PurchaseOrderNumber}
+		if pd.Instrument != nil {
+			v.required(pd.Instrument.Type, "$.payment_data.instrument.type", maxShortString)
+			v.required(pd.Instrument.Credential.Type, "$.payment_data.instrument.credential.type", maxShortString)
+			v.required(pd.Instrument.Credential.Token, "$.payment_data.instrument.credential.token", 4096)
+			in.Payment.InstrumentType = pd.Instrument.Type
+			in.Payment.CredentialType = pd.Instrument.Credential.Type
+			in.Payment.Token = pd.Instrument.Credential.Token
+		}
+		v.address(pd.BillingAddress, "$.payment_data.billing_address")
+	}
+	if ar := w.AuthenticationResult; ar != nil {
+		details := nonNull(ar.OutcomeDetails)
+		v.required(ar.Outcome, "$.authentication_result.outcome", 64)
+		v.object(details, "$.authentication_result.outcome_details")
+		in.Authentication = &checkout.AuthenticationInput{Outcome: ar.Outcome, Details: details}
+	}
+	v.object(w.AffiliateAttribution, "$.affiliate_attribution")
+	v.object(w.RiskSignals, "$.risk_signals")
+	v.marketingConsents(w.MarketingConsents, "$.marketing_consents")
+	v.bounded(w.OrderNotes, "$.order_notes", maxTextLength)
+	return in, v.result()
+}
+
+// DecodeCancel decodes a cancel request; the body may be empty or {}.
+func (c *v2026) DecodeCancel(body []byte) (checkout.CancelInput, error) {
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return checkout.CancelInput{}, nil
+	}
+	var w wireCancel
+	if err := decodeJSON(body, &w); err != nil {
+		return checkout.CancelInput{}, err
+	}
+	w.IntentTrace = nonNull(w.IntentTrace)
+	var v validator
+	if w.IntentTrace != nil {
+		v.intentTrace(w.IntentTrace, "$.intent_trace")
+	}
+	return checkout.CancelInput{IntentTrace: w.IntentTrace}, v.result()
+}
+
+// intentTrace checks an intent trace's structure. Unknown reason codes are
+// accepted (the spec says to treat them as "other").
+func (v *validator) intentTrace(raw json.RawMessage, param string) {
+	var trace struct {
+		ReasonCode   *string         `json:"reason_code"`
+		TraceSummary *string         `json:"trace_summary"`
+		Metadata     json.RawMessage `json:"metadata"`
+	}
+	if err := json.Unmarshal(raw, &trace); err != nil {
+		v.fail(apierr.CodeInvalidType, param, "%s must be an object with a string reason_code, an optional string trace_summary and an optional flat metadata object.", param)
+		return
+	}
+	if trace.ReasonCode == nil {
+		v.fail(apierr.CodeMissing, param+".reason_code", "%s.reason_code is required.", param)
+	} else {
+		v.required(*trace.ReasonCode, param+".reason_code", 128)
+	}
+	if trace.TraceSummary != nil {
+		v.bounded(*trace.TraceSummary, param+".trace_summary", 500)
+	}
+	v.flatObject(trace.Metadata, param+".metadata")
+}
+
+// nonNull treats an explicit JSON null like an absent member for the
+// write-only and free-form objects, which have nothing to clear.
+func nonNull(raw json.RawMessage) json.RawMessage {
+	if string(raw) == "null" {
+		return nil
+	}
+	return raw
+}
+
+// marketingConsents checks the shape of the write-only consent decisions.
+func (v *validator) marketingConsents(raw json.RawMessage, param string) {
+	if raw == nil {
+		return
+	}
+	var consents []struct {
+		Channel *string `json:"channel"`
+		OptedIn *bool   `json:"opted_in"`
+	}
+	if err := json.Unmarshal(raw, &consents); err != nil {
+		v.fail(apierr.CodeInvalidType, param, "%s must be an array of {channel, opted_in} objects.", param)
+		return
+	}
+	for i, c := range consents {
+		p := fmt.Sprintf("%s[%d]", param, i)
+		if c.Channel == nil {
+			v.fail(apierr.CodeMissing, p+".channel", "%s.channel is required.", p)
+		}
+		if c.OptedIn == nil {
+			v.fail(apierr.CodeMissing, p+".opted_in", "%s.opted_in is required.", p)
+		}
+	}
+}

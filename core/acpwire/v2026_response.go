@@ -1,0 +1,447 @@
+package acpwire
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/sdk/acp"
+)
+
+// v2026 is the codec of 2026-04-17 and 2026-01-30, which share request and
+// session shapes (ACP-NOTES §10.1). before0417 drops what 2026-01-30's
+// closed schemas do not know (message resolution, handler display_name,
+// Address.company, Order type/totals) and adds the channel block its
+// AuthenticationMetadata requires.
+type v2026 struct {
+	version    string
+	seller     Seller
+	before0417 bool
+	// handlers is the encoded capabilities.payment.handlers array, which
+	// is the same in every response and so encoded once.
+	handlers json.RawMessage
+}
+
+func newV2026(version string, seller Seller, before0417 bool) *v2026 {
+	c := &v2026{version: version, seller: seller, before0417: before0417}
+	handlers := make([]handlerJSON, len(seller.Handlers))
+	for i, h := range seller.Handlers {
+		handlers[i] = handlerJSON{
+			ID: h.ID, Name: h.Name, DisplayName: h.DisplayName, Version: h.Version, Spec: h.Spec,
+			RequiresDelegatePayment: h.RequiresDelegatePayment, RequiresPCICompliance: h.RequiresPCICompliance,
+			PSP: h.PSP, ConfigSchema: h.ConfigSchema, InstrumentSchemas: h.InstrumentSchemas, Config: h.Config,
+		}
+		if before0417 {
+			handlers[i].DisplayName = ""
+		}
+	}
+	c.handlers = mustJSON(handlers)
+	return c
+}
+
+// Version returns the API version.
+func (c *v2026) Version() string { return c.version }
+
+type sessionJSON struct {
+	ID                         string                 `json:"id"`
+	Protocol                   protocolJSON           `json:"protocol"`
+	Capabilities               capabilitiesJSON       `json:"capabilities"`
+	Buyer                      *model.Buyer           `json:"buyer,omitempty"`
+	Status                     string                 `json:"status"`
+	Currency                   string                 `json:"currency"`
+	Locale                     string                 `json:"locale,omitempty"`
+	Timezone                   string                 `json:"timezone,omitempty"`
+	LineItems                  []lineItemJSON         `json:"line_items"`
+	FulfillmentDetails         *fulfillmentDetailsOut `json:"fulfillment_details,omitempty"`
+	FulfillmentOptions         []fulfillmentOptionOut `json:"fulfillment_options"`
+	SelectedFulfillmentOptions []selectionJSON        `json:"selected_fulfillment_options,omitempty"`
+	Totals                     []totalJSON            `json:"totals"`
+	Messages                   []messageJSON          `json:"messages"`
+	Links                      []linkJSON             `json:"links"`
+	AuthenticationMetadata     json.RawMessage        `json:"authentication_metadata,omitempty"`
+	CreatedAt                  string                 `json:"created_at"`
+	UpdatedAt                  string                 `json:"updated_at"`
+	ExpiresAt                  string                 `json:"expires_at"`
+	QuoteID                    string                 `json:"quote_id,omitempty"`
+	Metadata                   json.RawMessage        `json:"metadata,omitempty"`
+	Order                      *orderJSON             `json:"order,omitempty"`
+}
+
+type protocolJSON struct {
+	Version string `json:"version"`
+}
+
+type capabilitiesJSON struct {
+	Payment       paymentJSON       `json:"payment"`
+	Interventions interventionsJSON `json:"interventions"`
+}
+
+type paymentJSON struct {
+	Handlers json.RawMessage `json:"handlers"`
+}
+
+type handlerJSON struct {
+	ID                      string         `json:"id"`
+	Name                    string         `json:"name"`
+	DisplayName             string         `json:"display_name,omitempty"`
+	Version                 string         `json:"version"`
+	Spec                    string         `json:"spec"`
+	RequiresDelegatePayment bool           `json:"requires_delegate_payment"`
+	RequiresPCICompliance   bool           `json:"requires_pci_compliance"`
+	PSP                     string         `json:"psp"`
+	ConfigSchema            string         `json:"config_schema"`
+	InstrumentSchemas       []string       `json:"instrument_schemas"`
+	Config                  map[string]any `json:"config"`
+}
+
+type interventionsJSON struct {
+	Supported   []string `json:"supported"`
+	Required    []string `json:"required"`
+	Enforcement string   `json:"enforcement,omitempty"`
+}
+
+type lineItemJSON struct {
+	ID                  string      `json:"id"`
+	Item                itemJSON    `json:"item"`
+	Quantity            int64       `json:"quantity"`
+	Name                string      `json:"name,omitempty"`
+	Description         string      `json:"description,omitempty"`
+	Images              []string    `json:"images,omitempty"`
+	UnitAmount          *int64      `json:"unit_amount,omitempty"`
+	ProductID           string      `json:"product_id,omitempty"`
+	SKU                 string      `json:"sku,omitempty"`
+	Weight              *acp.Weight `json:"weight,omitempty"`
+	AvailabilityStatus  string      `json:"availability_status,omitempty"`
+	AvailableQuantity   *int64      `json:"available_quantity,omitempty"`
+	MaxQuantityPerOrder int64       `json:"max_quantity_per_order,omitempty"`
+	Totals              []totalJSON `json:"totals"`
+}
+
+type itemJSON struct {
+	ID string `json:"id"`
+}
+
+type totalJSON struct {
+	Type        string `json:"type"`
+	DisplayText string `json:"display_text"`
+	Amount      int64  `json:"amount"`
+}
+
+type fulfillmentDetailsOut struct {
+	Name        string      `json:"name,omitempty"`
+	PhoneNumber string      `json:"phone_number,omitempty"`
+	Email       string      `json:"email,omitempty"`
+	Address     *addressOut `json:"address,omitempty"`
+}
+
+type addressOut struct {
+	Name       string `json:"name"`
+	LineOne    string `json:"line_one"`
+	LineTwo    string `json:"line_two,omitempty"`
+	City       string `json:"city"`
+	State      string `json:"state"`
+	Country    string `json:"country"`
+	PostalCode string `json:"postal_code"`
+	Company    string `json:"company,omitempty"`
+}
+
+type fulfillmentOptionOut struct {
+	Type                 string          `json:"type"`
+	ID                   string          `json:"id"`
+	Title                string          `json:"title"`
+	Description          string          `json:"description,omitempty"`
+	Carrier              string          `json:"carrier,omitempty"`
+	EarliestDeliveryTime string          `json:"earliest_delivery_time,omitempty"`
+	LatestDeliveryTime   string          `json:"latest_delivery_time,omitempty"`
+	Location             *locationJSON   `json:"location,omitempty"`
+	DeliveryWindow       *deliveryWindow `json:"delivery_window,omitempty"`
+	Totals               []totalJSON     `json:"totals"`
+}
+
+type locationJSON struct {
+	Name         string     `json:"name"`
+	Address      addressOut `json:"address"`
+	Phone        string     `json:"phone,omitempty"`
+	Instructions string     `json:"instructions,omitempty"`
+}
+
+type deliveryWindow struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+type selectionJSON struct {
+	Type     string   `json:"type"`
+	OptionID string   `json:"option_id"`
+	ItemIDs  []string `json:"item_ids"`
+}
+
+type messageJSON struct {
+	Type        string `json:"type"`
+	Code        string `json:"code,omitempty"`
+	Param       string `json:"param,omitempty"`
+	ContentType string `json:"content_type"`
+	Content     string `json:"content"`
+	Resolution  string `json:"resolution,omitempty"`
+}
+
+type linkJSON struct {
+	Type string `json:"type"`
+	URL  string `json:"url"`
+}
+
+type orderJSON struct {
+	Type              string            `json:"type,omitempty"`
+	ID                string            `json:"id"`
+	CheckoutSessionID string            `json:"checkout_session_id"`
+	OrderNumber       string            `json:"order_number,omitempty"`
+	PermalinkURL      string            `json:"permalink_url"`
+	Status            string            `json:"status,omitempty"`
+	Confirmation      *confirmationJSON `json:"confirmation,omitempty"`
+	Totals            []totalJSON       `json:"totals,omitempty"`
+}
+
+type confirmationJSON struct {
+	ConfirmationNumber string `json:"confirmation_number,omitempty"`
+	OrderNotes         string `json:"order_notes,omitempty"`
+}
+
+// EncodeSession encodes the authoritative session.
+func (c *v2026) EncodeSession(s *model.Session) ([]byte, error) {
+	out := sessionJSON{
+		ID:                     s.ID,
+		Protocol:               protocolJSON{Version: c.version},
+		Capabilities:           c.capabilities(s),
+		Buyer:                  s.Buyer,
+		Status:                 string(s.Status),
+		Currency:               s.Currency,
+		Locale:                 s.Locale,
+		Timezone:               s.Timezone,
+		LineItems:              make([]lineItemJSON, len(s.Lines)),
+		FulfillmentDetails:     c.fulfillmentDetails(s.FulfillmentDetails),
+		FulfillmentOptions:     make([]fulfillmentOptionOut, len(s.Options)),
+		Totals:                 sessionTotals(s),
+		Messages:               make([]messageJSON, len(s.Messages)),
+		Links:                  make([]linkJSON, len(c.seller.Links)),
+		AuthenticationMetadata: c.authenticationMetadata(s.AuthenticationMetadata, s.WriteOnly.RiskSignals),
+		CreatedAt:              rfc3339(s.CreatedAt),
+		UpdatedAt:              rfc3339(s.UpdatedAt),
+		ExpiresAt:              rfc3339(s.ExpiresAt),
+		QuoteID:                s.QuoteID,
+		Metadata:               s.Metadata,
+		Order:                  c.order(s),
+	}
+	for i, l := range s.Lines {
+		out.LineItems[i] = lineItem(l)
+	}
+	for i, o := range s.Options {
+		out.FulfillmentOptions[i] = c.fulfillmentOption(o)
+	}
+	for _, sel := range s.Selected {
+		out.SelectedFulfillmentOptions = append(out.SelectedFulfillmentOptions, selectionJSON{Type: string(sel.Type), OptionID: sel.OptionID, ItemIDs: sel.LineIDs})
+	}
+	for i, m := range s.Messages {
+		out.Messages[i] = c.message(m)
+	}
+	for i, l := range c.seller.Links {
+		out.Links[i] = linkJSON{Type: l.Type, URL: l.URL}
+	}
+	data, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("encode session %s: %w", s.ID, err)
+	}
+	return data, nil
+}
+
+func (c *v2026) capabilities(s *model.Session) capabilitiesJSON {
+	out := capabilitiesJSON{
+		Payment:       paymentJSON{Handlers: c.handlers},
+		Interventions: interventionsJSON{Supported: s.Interventions.Supported, Required: s.Interventions.Required, Enforcement: s.Interventions.Enforcement},
+	}
+	if out.Interventions.Supported == nil {
+		out.Interventions.Supported = []string{}
+	}
+	if out.Interventions.Required == nil {
+		out.Interventions.Required = []string{}
+	}
+	return out
+}
+
+func lineItem(l model.Line) lineItemJSON {
+	out := lineItemJSON{
+		ID:       l.ID,
+		Item:     itemJSON{ID: l.ItemID},
+		Quantity: l.Quantity,
+		Totals: []totalJSON{
+			{Type: "items_base_amount", DisplayText: "Base amount", Amount: l.BaseAmount},
+			{Type: "discount", DisplayText: "Discount", Amount: l.Discount},
+			{Type: "subtotal", DisplayText: "Subtotal", Amount: l.Subtotal},
+			{Type: "tax", DisplayText: "Tax", Amount: l.Tax},
+			{Type: "total", DisplayText: "Total", Amount: l.Total},
+		},
+	}
+	if !l.Found {
+		return out
+	}
+	unit := l.UnitAmount
+	out.Name, out.Description, out.Images = l.Name, l.Description, l.Images
+	out.UnitAmount = &unit
+	out.ProductID, out.SKU, out.Weight = l.ProductID, l.ItemID, l.Weight
+	out.MaxQuantityPerOrder = l.MaxPerOrder
+	out.AvailabilityStatus = "in_stock"
+	if l.Available != nil {
+		available := *l.Available
+		out.AvailableQuantity = &available
+		switch {
+		case available == 0:
+			out.AvailabilityStatus = "out_of_stock"
+		case available < l.Quantity:
+			out.AvailabilityStatus = "low_stock"
+		}
+	}
+	return out
+}
+
+func sessionTotals(s *model.Session) []totalJSON {
+	t := s.Totals
+	out := []totalJSON{{Type: "items_base_amount", DisplayText: "Items", Amount: t.ItemsBaseAmount}}
+	if t.ItemsDiscount > 0 {
+		out = append(out, totalJSON{Type: "items_discount", DisplayText: "Item discounts", Amount: t.ItemsDiscount})
+	}
+	out = append(out, totalJSON{Type: "subtotal", DisplayText: "Subtotal", Amount: t.Subtotal})
+	if len(s.Selected) > 0 {
+		out = append(out, totalJSON{Type: "fulfillment", DisplayText: "Fulfillment", Amount: t.Fulfillment})
+	}
+	return append(out,
+		totalJSON{Type: "tax", DisplayText: "Tax", Amount: t.Tax},
+		totalJSON{Type: "total", DisplayText: "Total", Amount: t.Total},
+	)
+}
+
+func (c *v2026) fulfillmentDetails(fd *model.FulfillmentDetails) *fulfillmentDetailsOut {
+	if fd == nil {
+		return nil
+	}
+	out := &fulfillmentDetailsOut{Name: fd.Name, PhoneNumber: fd.PhoneNumber, Email: fd.Email}
+	if fd.Address != nil {
+		a := c.address(*fd.Address)
+		out.Address = &a
+	}
+	return out
+}
+
+func (c *v2026) address(a acp.Address) addressOut {
+	out := addressOut{Name: a.Name, LineOne: a.LineOne, LineTwo: a.LineTwo, City: a.City, State: a.State, Country: a.Country, PostalCode: a.PostalCode, Company: a.Company}
+	if c.before0417 {
+		out.Company = ""
+	}
+	return out
+}
+
+func (c *v2026) fulfillmentOption(o model.FulfillmentOption) fulfillmentOptionOut {
+	out := fulfillmentOptionOut{
+		Type: string(o.Type), ID: o.ID, Title: o.Title, Description: o.Description,
+		Totals: []totalJSON{{Type: "total", DisplayText: o.Title, Amount: o.Amount}},
+	}
+	switch o.Type {
+	case acp.FulfillmentShipping:
+		out.Carrier = o.Carrier
+		out.EarliestDeliveryTime = rfc3339Ptr(o.EarliestDelivery)
+		out.LatestDeliveryTime = rfc3339Ptr(o.LatestDelivery)
+	case acp.FulfillmentPickup:
+		if p := o.Pickup; p != nil {
+			out.Location = &locationJSON{Name: p.Name, Address: c.address(p.Address), Phone: p.Phone, Instructions: p.Instructions}
+		}
+	case acp.FulfillmentLocalDelivery:
+		if o.EarliestDelivery != nil && o.LatestDelivery != nil {
+			out.DeliveryWindow = &deliveryWindow{Start: rfc3339(*o.EarliestDelivery), End: rfc3339(*o.LatestDelivery)}
+		}
+	}
+	return out
+}
+
+func (c *v2026) message(m acp.Message) messageJSON {
+	out := messageJSON{Type: string(m.Type), Code: m.Code, Param: m.Param, ContentType: "plain", Content: m.Content, Resolution: string(m.Resolution)}
+	if m.Type == acp.MessageInfo {
+		out.Code = ""
+	}
+	if c.before0417 {
+		out.Resolution = ""
+	}
+	return out
+}
+
+// authenticationMetadata adds the channel block that 2026-01-30 requires
+// (and 2026-04-17 dropped) to the handler's metadata. In an agentic
+// checkout the seller never sees the buyer's browser, so the block is
+// filled from the agent's risk signals where it sent them.
+func (c *v2026) authenticationMetadata(raw, riskSignals json.RawMessage) json.RawMessage {
+	if raw == nil || !c.before0417 {
+		return raw
+	}
+	var md map[string]any
+	if err := json.Unmarshal(raw, &md); err != nil {
+		return raw
+	}
+	if _, ok := md["channel"]; !ok {
+		var risk struct {
+			IPAddress      string `json:"ip_address"`
+			UserAgent      string `json:"user_agent"`
+			AcceptLanguage string `json:"accept_language"`
+		}
+		_ = json.Unmarshal(riskSignals, &risk) // absent or malformed signals leave the fields empty
+		language := risk.AcceptLanguage
+		if language == "" {
+			language = "en"
+		}
+		md["channel"] = map[string]any{"type": "browser", "browser": map[string]any{
+			"accept_header":      "*/*",
+			"ip_address":         truncate(risk.IPAddress, 45),
+			"javascript_enabled": false,
+			"language":           truncate(language, 35),
+			"user_agent":         risk.UserAgent,
+		}}
+	}
+	return mustJSON(md)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func (c *v2026) order(s *model.Session) *orderJSON {
+	o := s.Order
+	if o == nil {
+		return nil
+	}
+	out := &orderJSON{
+		ID: o.ID, CheckoutSessionID: o.CheckoutSessionID, OrderNumber: o.OrderNumber,
+		PermalinkURL: o.PermalinkURL, Status: o.Status,
+	}
+	if o.OrderNumber != "" || o.OrderNotes != "" {
+		out.Confirmation = &confirmationJSON{ConfirmationNumber: o.OrderNumber, OrderNotes: o.OrderNotes}
+	}
+	if c.before0417 {
+		// 2026-01-30's closed Order status enum has no "created".
+		out.Status = "confirmed"
+		if out.Confirmation != nil {
+			out.Confirmation.OrderNotes = ""
+		}
+		return out
+	}
+	out.Totals = []totalJSON{{Type: "total", DisplayText: "Total", Amount: o.Total}}
+	return out
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func rfc3339Ptr(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return rfc3339(*t)
+}

@@ -1,0 +1,174 @@
+package checkout_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/acp-sidecar/acp/config"
+	"github.com/acp-sidecar/acp/core/builtin"
+	"github.com/acp-sidecar/acp/core/checkout"
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/payment"
+	"github.com/acp-sidecar/acp/core/payment/sandbox"
+	"github.com/acp-sidecar/acp/core/store/badgerstore"
+	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/catalog"
+)
+
+func int64Ptr(v int64) *int64 { return &v }
+
+// testCatalog is a small catalog covering every fulfillment shape.
+var testCatalog = []config.CatalogItem{
+	{SKU: "mug", Title: "Mug", UnitPrice: 1500, TaxCategory: "standard", Stock: int64Ptr(100), MaxPerOrder: 10, FulfillmentTypes: []string{"shipping", "pickup"}},
+	{SKU: "beans", Title: "Beans", UnitPrice: 2399, TaxCategory: "food", FulfillmentTypes: []string{"shipping", "pickup"}},
+	{SKU: "ebook", Title: "Ebook", UnitPrice: 999, TaxCategory: "standard", FulfillmentTypes: []string{"digital"}},
+	{SKU: "grinder", Title: "Grinder", UnitPrice: 8900, TaxCategory: "standard", Stock: int64Ptr(0), FulfillmentTypes: []string{"shipping"}},
+	{SKU: "tee", Title: "Tee", UnitPrice: 2001, TaxCategory: "standard", Stock: int64Ptr(5), MaxPerOrder: 2, FulfillmentTypes: []string{"shipping"}},
+}
+
+var testTax = config.Tax{
+	ShippingTaxable: true,
+	Origin:          config.TaxPlace{Country: "US", Region: "CA"},
+	Rates: []config.TaxRate{
+		{Country: "US", Region: "CA", Rate: 0.0725, Categories: map[string]float64{"food": 0}},
+		{Country: "US", Region: "NY", Rate: 0.04, Categories: map[string]float64{"food": 0}},
+		{Country: "US", Rate: 0.05, Categories: map[string]float64{"food": 0.01}},
+	},
+}
+
+var testOptions = []config.FulfillmentOption{
+	{ID: "standard", Type: "shipping", Title: "Standard", Carrier: "USPS", Price: config.PriceRule{Flat: 500, FreeOver: 5000}, DeliveryDays: &config.DayRange{Min: 4, Max: 6}, Countries: []string{"US", "CA"}},
+	{ID: "express", Type: "shipping", Title: "Express", Carrier: "UPS", Price: config.PriceRule{Flat: 1500, PerItem: 100}, DeliveryDays: &config.DayRange{Min: 1, Max: 2}, Countries: []string{"US"}},
+	{ID: "pickup", Type: "pickup", Title: "Pickup", Pickup: &config.PickupLocation{Name: "Shop", Address: config.Address{Name: "Shop", LineOne: "1 Main", City: "SF", State: "CA", Country: "US", PostalCode: "94111"}}},
+	{ID: "email", Type: "digital", Title: "Email"},
+}
+
+// flakyHandler fails the first failures charges with an unknown outcome,
+// as an unreachable processor would, then delegates.
+type flakyHandler struct {
+	payment.Handler
+	mu       sync.Mutex
+	failures int
+}
+
+func (f *flakyHandler) Charge(ctx context.Context, req *payment.ChargeRequest) (*payment.ChargeResult, error) {
+	f.mu.Lock()
+	fail := f.failures > 0
+	if fail {
+		f.failures--
+	}
+	f.mu.Unlock()
+	if fail {
+		return nil, errors.New("processor unreachable")
+	}
+	return f.Handler.Charge(ctx, req)
+}
+
+// mutableCatalog lets a test change a price between two calls.
+type mutableCatalog struct {
+	catalog.Catalog
+	mu     sync.Mutex
+	prices map[string]int64
+}
+
+func (m *mutableCatalog) setPrice(sku string, price int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.prices[sku] = price
+}
+
+func (m *mutableCatalog) ResolveItems(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
+	resp, err := m.Catalog.ResolveItems(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range resp.Items {
+		if p, ok := m.prices[resp.Items[i].ID]; ok {
+			resp.Items[i].UnitPrice = p
+		}
+	}
+	return resp, nil
+}
+
+type fixture struct {
+	catalog *mutableCatalog
+	svc     *checkout.Service
+	sandbox *sandbox.Handler
+	flaky   *flakyHandler
+	clock   *clock
+}
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func newFixture(t testing.TB, required ...string) *fixture {
+	t.Helper()
+	st, err := badgerstore.Open(badgerstore.Options{InMemory: true})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	sb := sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_test", AcceptedBrands: []string{"visa"}, MerchantName: "Test"})
+	flaky := &flakyHandler{Handler: sandbox.New(sandbox.Config{ID: "flaky", MerchantID: "acct_test", AcceptedBrands: []string{"visa"}})}
+	clk := &clock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
+	enforcement := "conditional"
+	if len(required) > 0 {
+		enforcement = "always"
+	}
+	cat := &mutableCatalog{Catalog: builtin.NewCatalog(testCatalog), prices: map[string]int64{}}
+	svc := checkout.New(checkout.Options{
+		Store: st,
+		Capabilities: checkout.Capabilities{
+			Catalog:     cat,
+			Tax:         builtin.NewTax(testTax),
+			Shipping:    builtin.NewShipping(testOptions, clk.Now),
+			Fulfillment: builtin.Fulfillment{},
+		},
+		Handlers:               []payment.Handler{sb, flaky},
+		Currency:               "usd",
+		SessionLifetime:        6 * time.Hour,
+		OrderPermalinkTemplate: "https://shop.test/orders/{order_id}",
+		Interventions:          model.Interventions{Supported: []string{"3ds"}, Required: required, Enforcement: enforcement},
+		Now:                    clk.Now,
+	})
+	return &fixture{catalog: cat, svc: svc, sandbox: sb, flaky: flaky, clock: clk}
+}
+
+func address(country, state string) *acp.Address {
+	return &acp.Address{Name: "Ada", LineOne: "1 Test St", City: "Town", State: state, Country: country, PostalCode: "00001"}
+}
+
+func (f *fixture) create(t testing.TB, in checkout.CreateInput) *model.Session {
+	t.Helper()
+	if in.Currency == "" {
+		in.Currency = "usd"
+	}
+	sess, err := f.svc.Create(context.Background(), "agent", "2026-04-17", in)
+	if err != nil {
+		t.Fatalf("Create() error = %v", err)
+	}
+	return sess
+}
+
+func cardPayment(token string) checkout.PaymentInput {
+	return checkout.PaymentInput{HandlerID: "card", InstrumentType: "card", CredentialType: "spt", Token: token}
+}

@@ -1,0 +1,92 @@
+package checkout
+
+import (
+	"encoding/json"
+
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/optional"
+	"github.com/acp-sidecar/acp/sdk/acp"
+)
+
+// ItemInput is one requested item.
+type ItemInput struct {
+	// ID is the ACP item id.
+	ID string
+	// Quantity is at least 1 (codecs default it to 1).
+	Quantity int64
+}
+
+// SelectionInput is one requested fulfillment option selection.
+type SelectionInput struct {
+	// Type is the option's fulfillment type.
+	Type acp.FulfillmentType
+	// OptionID names a current fulfillment option.
+	OptionID string
+	// ItemIDs are line item ids (or item ids) the option should carry;
+	// empty means every line the option can carry.
+	ItemIDs []string
+}
+
+// CreateInput is a decoded create request.
+type CreateInput struct {
+	Items              []ItemInput
+	Currency           string
+	Buyer              *model.Buyer
+	FulfillmentDetails *model.FulfillmentDetails
+	// AgentInterventions are the interventions the agent declared.
+	AgentInterventions []string
+	// AgentCapabilities is the raw capabilities object, stored write-only.
+	AgentCapabilities json.RawMessage
+	Locale            string
+	Timezone          string
+	QuoteID           string
+	Metadata          json.RawMessage
+	OrderNotes        string
+	// Affiliate is the first-touch attribution, stored write-only.
+	Affiliate json.RawMessage
+}
+
+// UpdateInput is a decoded update request. An absent field leaves the
+// session unchanged; an explicit null clears it.
+type UpdateInput struct {
+	Buyer              optional.Value[*model.Buyer]
+	Items              optional.Value[[]ItemInput]
+	FulfillmentDetails optional.Value[*model.FulfillmentDetails]
+	Selections         optional.Value[[]SelectionInput]
+	OrderNotes         optional.Value[string]
+}
+
+// PaymentInput is a decoded payment_data.
+type PaymentInput struct {
+	HandlerID      string
+	InstrumentType string
+	CredentialType string
+	// Token is the credential token. Never log it.
+	Token               string
+	BillingAddress      *acp.Address
+	PurchaseOrderNumber string
+}
+
+// AuthenticationInput is a decoded authentication_result.
+type AuthenticationInput struct {
+	Outcome string
+	Details json.RawMessage
+}
+
+// CompleteInput is a decoded complete request.
+type CompleteInput struct {
+	Buyer          *model.Buyer
+	Payment        PaymentInput
+	Authentication *AuthenticationInput
+	// Affiliate is the last-touch attribution, stored write-only.
+	Affiliate         json.RawMessage
+	MarketingConsents json.RawMessage
+	RiskSignals       json.RawMessage
+	OrderNotes        string
+}
+
+// CancelInput is a decoded cancel request.
+type CancelInput struct {
+	// IntentTrace is stored write-only.
+	IntentTrace json.RawMessage
+}

@@ -1,0 +1,393 @@
+package checkout
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/shipping"
+	"github.com/acp-sidecar/acp/sdk/tax"
+)
+
+// price recomputes everything derived about a session: line details from
+// the catalog, fulfillment options and their selection, taxes, totals,
+// messages and status. selections, when non-nil, replace the agent's
+// explicit option choices; an invalid selection is a request error and
+// leaves the session unchanged in the store.
+func (s *Service) price(ctx context.Context, sess *model.Session, selections []SelectionInput) error {
+	sess.Messages = acp.Messages{}
+	if err := s.resolveItems(ctx, sess); err != nil {
+		return err
+	}
+	dest := destination(sess)
+	quote, err := s.opts.Capabilities.Shipping.Quote(ctx, &shipping.QuoteRequest{Currency: sess.Currency, Destination: dest, Lines: shippingLines(sess.Lines, nil)})
+	if err != nil {
+		return capabilityFailure("shipping", err)
+	}
+	sess.Messages = append(sess.Messages, quote.Messages...)
+	sess.Options = toOptions(quote.Options)
+	if selections != nil {
+		chosen, err := resolveSelections(sess, selections)
+		if err != nil {
+			return err
+		}
+		sess.Chosen = chosen
+	}
+	sess.Chosen = keepValid(sess.Chosen, sess.Options)
+	sess.Selected = selectDefaults(sess.Lines, sess.Options, sess.Chosen)
+	if err := s.priceSelections(ctx, sess, dest); err != nil {
+		return err
+	}
+	if err := s.applyTax(ctx, sess, dest); err != nil {
+		return err
+	}
+	s.checkFulfillment(sess, dest)
+	s.checkInterventions(sess)
+	if len(sess.Lines) == 0 {
+		sess.Messages.AddError(acp.CodeMissing, "$.line_items", "The cart is empty; add at least one item.", acp.ResolutionRecoverable)
+	}
+	sess.Status = model.StatusReadyForPayment
+	if sess.Messages.HasErrors() {
+		sess.Status = model.StatusNotReadyForPayment
+	}
+	return nil
+}
+
+// resolveItems fills each line from the catalog and computes its amounts.
+func (s *Service) resolveItems(ctx context.Context, sess *model.Session) error {
+	req := &catalog.ResolveItemsRequest{Currency: sess.Currency, Items: make([]catalog.ItemRef, len(sess.Lines))}
+	for i, l := range sess.Lines {
+		req.Items[i] = catalog.ItemRef{ID: l.ItemID, Quantity: l.Quantity}
+	}
+	if len(req.Items) == 0 {
+		return nil
+	}
+	resp, err := s.opts.Capabilities.Catalog.ResolveItems(ctx, req)
+	if err != nil {
+		return capabilityFailure("catalog", err)
+	}
+	if len(resp.Items) != len(req.Items) {
+		return capabilityFailure("catalog", fmt.Errorf("resolved %d items for %d requested", len(resp.Items), len(req.Items)))
+	}
+	sess.Messages = append(sess.Messages, resp.Messages...)
+	for i := range sess.Lines {
+		l := &sess.Lines[i]
+		it := resp.Items[i]
+		*l = model.Line{
+			ID: l.ID, ItemID: l.ItemID, Quantity: l.Quantity,
+			Found: it.Found, Name: it.Title, Description: it.Description, Images: it.Images, ProductID: it.ProductID,
+			TaxCategory: it.TaxCategory, Weight: it.Weight, Available: it.Available, MaxPerOrder: it.MaxPerOrder,
+			FulfillmentTypes: it.FulfillmentTypes, UnitAmount: it.UnitPrice,
+		}
+		l.BaseAmount = l.UnitAmount * l.Quantity
+		l.Subtotal = l.BaseAmount - l.Discount
+		itemParam := fmt.Sprintf("$.line_items[%d].item.id", i)
+		qtyParam := fmt.Sprintf("$.line_items[%d].quantity", i)
+		switch {
+		case !it.Found:
+			sess.Messages.AddError(acp.CodeNotFound, itemParam, fmt.Sprintf("This store does not sell an item with id %q.", l.ItemID), acp.ResolutionRecoverable)
+		case it.Available != nil && *it.Available == 0:
+			sess.Messages.AddError(acp.CodeOutOfStock, itemParam, fmt.Sprintf("%s is out of stock.", l.Name), acp.ResolutionRecoverable)
+		case it.Available != nil && *it.Available < l.Quantity:
+			sess.Messages.AddError(acp.CodeLowStock, qtyParam, fmt.Sprintf("Only %d of %s are in stock.", *it.Available, l.Name), acp.ResolutionRecoverable)
+		case it.MaxPerOrder > 0 && l.Quantity > it.MaxPerOrder:
+			sess.Messages.AddError(acp.CodeQuantityExceeded, qtyParam, fmt.Sprintf("At most %d of %s can be bought in one order.", it.MaxPerOrder, l.Name), acp.ResolutionRecoverable)
+		}
+	}
+	return nil
+}
+
+// shippingLines returns the found lines, limited to only when non-nil.
+func shippingLines(lines []model.Line, only []string) []shipping.Line {
+	var out []shipping.Line
+	for _, l := range lines {
+		if !l.Found || (only != nil && !slices.Contains(only, l.ID)) {
+			continue
+		}
+		out = append(out, shipping.Line{ID: l.ID, ItemID: l.ItemID, Quantity: l.Quantity, Subtotal: l.Subtotal, Weight: l.Weight, FulfillmentTypes: l.FulfillmentTypes})
+	}
+	return out
+}
+
+func toOptions(in []shipping.Option) []model.FulfillmentOption {
+	out := make([]model.FulfillmentOption, 0, len(in))
+	for _, o := range in {
+		fo := model.FulfillmentOption{
+			ID: o.ID, Type: o.Type, Title: o.Title, Description: o.Description, Carrier: o.Carrier,
+			LineIDs: o.LineIDs, Amount: o.Amount,
+			EarliestDelivery: timePtr(o.EarliestDelivery), LatestDelivery: timePtr(o.LatestDelivery),
+		}
+		if p := o.Pickup; p != nil {
+			fo.Pickup = &model.PickupLocation{Name: p.Name, Address: p.Address, Phone: p.Phone, Instructions: p.Instructions}
+		}
+		out = append(out, fo)
+	}
+	return out
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+// resolveSelections validates the agent's selections against the current
+// options. item_ids may name line item ids or, leniently, item ids (the
+// spec's own examples use item ids).
+func resolveSelections(sess *model.Session, in []SelectionInput) ([]model.SelectedOption, error) {
+	out := make([]model.SelectedOption, 0, len(in))
+	taken := map[string]bool{}
+	for i, sel := range in {
+		opt := findOption(sess.Options, sel.OptionID)
+		if opt == nil {
+			return nil, apierr.Invalid(apierr.CodeInvalid, fmt.Sprintf("$.selected_fulfillment_options[%d].option_id", i),
+				"Fulfillment option %q is not available for this checkout session.", sel.OptionID)
+		}
+		if sel.Type != "" && sel.Type != opt.Type {
+			return nil, apierr.Invalid(apierr.CodeInvalid, fmt.Sprintf("$.selected_fulfillment_options[%d].type", i),
+				"Fulfillment option %q is of type %q, not %q.", opt.ID, opt.Type, sel.Type)
+		}
+		lineIDs := slices.Clone(opt.LineIDs)
+		if len(sel.ItemIDs) > 0 {
+			lineIDs = lineIDs[:0]
+			for j, ref := range sel.ItemIDs {
+				lineID := lineIDFor(sess.Lines, ref)
+				if lineID == "" || !slices.Contains(opt.LineIDs, lineID) {
+					return nil, apierr.Invalid(apierr.CodeInvalid, fmt.Sprintf("$.selected_fulfillment_options[%d].item_ids[%d]", i, j),
+						"Fulfillment option %q cannot carry line item %q.", opt.ID, ref)
+				}
+				lineIDs = append(lineIDs, lineID)
+			}
+		}
+		for _, id := range lineIDs {
+			if taken[id] {
+				return nil, apierr.Invalid(apierr.CodeInvalid, fmt.Sprintf("$.selected_fulfillment_options[%d]", i),
+					"Line item %q is selected for more than one fulfillment option.", id)
+			}
+			taken[id] = true
+		}
+		out = append(out, model.SelectedOption{Type: opt.Type, OptionID: opt.ID, LineIDs: lineIDs})
+	}
+	return out, nil
+}
+
+func lineIDFor(lines []model.Line, ref string) string {
+	for _, l := range lines {
+		if l.ID == ref {
+			return l.ID
+		}
+	}
+	for _, l := range lines {
+		if l.ItemID == ref {
+			return l.ID
+		}
+	}
+	return ""
+}
+
+func findOption(options []model.FulfillmentOption, id string) *model.FulfillmentOption {
+	for i := range options {
+		if options[i].ID == id {
+			return &options[i]
+		}
+	}
+	return nil
+}
+
+// keepValid drops chosen options that are no longer offered and lines they
+// can no longer carry.
+func keepValid(chosen []model.SelectedOption, options []model.FulfillmentOption) []model.SelectedOption {
+	var out []model.SelectedOption
+	for _, c := range chosen {
+		opt := findOption(options, c.OptionID)
+		if opt == nil {
+			continue
+		}
+		var lines []string
+		for _, id := range c.LineIDs {
+			if slices.Contains(opt.LineIDs, id) {
+				lines = append(lines, id)
+			}
+		}
+		if len(lines) > 0 {
+			out = append(out, model.SelectedOption{Type: opt.Type, OptionID: opt.ID, LineIDs: lines})
+		}
+	}
+	return out
+}
+
+// selectDefaults returns the chosen options plus, for every line left
+// uncovered, the cheapest option that can carry it (the first one on a
+// tie), which then carries every uncovered line it can. Pickup is chosen by
+// default only when nothing else can carry the line, since it asks the
+// buyer to travel. The result follows the order of options.
+func selectDefaults(lines []model.Line, options []model.FulfillmentOption, chosen []model.SelectedOption) []model.SelectedOption {
+	carried := map[string][]string{}
+	covered := map[string]bool{}
+	for _, c := range chosen {
+		carried[c.OptionID] = append(carried[c.OptionID], c.LineIDs...)
+		for _, id := range c.LineIDs {
+			covered[id] = true
+		}
+	}
+	for _, l := range lines {
+		if !l.Found || covered[l.ID] {
+			continue
+		}
+		var best *model.FulfillmentOption
+		for i := range options {
+			o := &options[i]
+			if slices.Contains(o.LineIDs, l.ID) && (best == nil || preferable(o, best)) {
+				best = o
+			}
+		}
+		if best == nil {
+			continue
+		}
+		for _, id := range best.LineIDs {
+			if !covered[id] {
+				covered[id] = true
+				carried[best.ID] = append(carried[best.ID], id)
+			}
+		}
+	}
+	var out []model.SelectedOption
+	for _, o := range options {
+		if ids, ok := carried[o.ID]; ok {
+			out = append(out, model.SelectedOption{Type: o.Type, OptionID: o.ID, LineIDs: ids})
+		}
+	}
+	return out
+}
+
+// preferable reports whether a is a better default than b.
+func preferable(a, b *model.FulfillmentOption) bool {
+	aPickup, bPickup := a.Type == acp.FulfillmentPickup, b.Type == acp.FulfillmentPickup
+	if aPickup != bPickup {
+		return bPickup
+	}
+	return a.Amount < b.Amount
+}
+
+// priceSelections sets each selected option's amount: the quoted amount
+// when it carries all its lines, else a quote for exactly its lines.
+func (s *Service) priceSelections(ctx context.Context, sess *model.Session, dest *acp.Address) error {
+	for i := range sess.Selected {
+		sel := &sess.Selected[i]
+		opt := findOption(sess.Options, sel.OptionID)
+		sel.Amount = opt.Amount
+		if len(sel.LineIDs) == len(opt.LineIDs) {
+			continue
+		}
+		quote, err := s.opts.Capabilities.Shipping.Quote(ctx, &shipping.QuoteRequest{Currency: sess.Currency, Destination: dest, Lines: shippingLines(sess.Lines, sel.LineIDs)})
+		if err != nil {
+			return capabilityFailure("shipping", err)
+		}
+		for _, o := range quote.Options {
+			if o.ID == sel.OptionID {
+				sel.Amount = o.Amount
+			}
+		}
+	}
+	return nil
+}
+
+// applyTax taxes the lines and the fulfillment charge and sums the totals.
+func (s *Service) applyTax(ctx context.Context, sess *model.Session, dest *acp.Address) error {
+	var fulfillmentAmount int64
+	for _, sel := range sess.Selected {
+		fulfillmentAmount += sel.Amount
+	}
+	req := &tax.QuoteRequest{Currency: sess.Currency, Destination: dest, Fulfillment: fulfillmentAmount}
+	for _, l := range sess.Lines {
+		if l.Found {
+			req.Lines = append(req.Lines, tax.Line{ID: l.ID, Amount: l.Subtotal, TaxCategory: l.TaxCategory})
+		}
+	}
+	resp, err := s.opts.Capabilities.Tax.Quote(ctx, req)
+	if err != nil {
+		return capabilityFailure("tax", err)
+	}
+	if len(resp.Lines) != len(req.Lines) {
+		return capabilityFailure("tax", fmt.Errorf("taxed %d lines for %d requested", len(resp.Lines), len(req.Lines)))
+	}
+	sess.Messages = append(sess.Messages, resp.Messages...)
+	lineTax := make(map[string]int64, len(resp.Lines))
+	for _, lt := range resp.Lines {
+		lineTax[lt.ID] = lt.Amount
+	}
+	t := model.Totals{Fulfillment: fulfillmentAmount, Tax: resp.Fulfillment}
+	for i := range sess.Lines {
+		l := &sess.Lines[i]
+		l.Tax = lineTax[l.ID]
+		l.Total = l.Subtotal + l.Tax
+		t.ItemsBaseAmount += l.BaseAmount
+		t.ItemsDiscount += l.Discount
+		t.Subtotal += l.Subtotal
+		t.Tax += l.Tax
+	}
+	t.Total = t.Subtotal + t.Fulfillment + t.Tax
+	sess.Totals = t
+	return nil
+}
+
+// checkFulfillment reports lines no option can carry and a missing address
+// that a selected option needs.
+func (s *Service) checkFulfillment(sess *model.Session, dest *acp.Address) {
+	covered := map[string]bool{}
+	needsAddress := false
+	for _, sel := range sess.Selected {
+		needsAddress = needsAddress || sel.Type.NeedsAddress()
+		for _, id := range sel.LineIDs {
+			covered[id] = true
+		}
+	}
+	for i, l := range sess.Lines {
+		if !l.Found || covered[l.ID] {
+			continue
+		}
+		param := fmt.Sprintf("$.line_items[%d]", i)
+		if dest != nil && slices.ContainsFunc(l.FulfillmentTypes, acp.FulfillmentType.NeedsAddress) {
+			sess.Messages.AddError(acp.CodeRegionRestricted, param, fmt.Sprintf("%s cannot be delivered to %s.", l.Name, dest.Country), acp.ResolutionBuyerInput)
+			continue
+		}
+		sess.Messages.AddError(acp.CodeUnsupported, param, fmt.Sprintf("No fulfillment option is available for %s.", l.Name), acp.ResolutionRecoverable)
+	}
+	if needsAddress && dest == nil {
+		sess.Messages.AddError(acp.CodeMissing, "$.fulfillment_details.address", "A delivery address is needed to ship this order.", acp.ResolutionBuyerInput)
+	}
+}
+
+// checkInterventions blocks payment when a required intervention is not
+// supported by the agent and enforcement is "always".
+func (s *Service) checkInterventions(sess *model.Session) {
+	iv := sess.Interventions
+	if iv.Enforcement != "always" {
+		return
+	}
+	for _, req := range iv.Required {
+		if !iv.Supports(req) {
+			sess.Messages.AddError(acp.CodeInterventionRequired, "$.capabilities.interventions",
+				fmt.Sprintf("This seller requires the %s intervention, which the agent did not declare.", req), acp.ResolutionBuyerReview)
+		}
+	}
+}
+
+func destination(sess *model.Session) *acp.Address {
+	if sess.FulfillmentDetails == nil {
+		return nil
+	}
+	return sess.FulfillmentDetails.Address
+}
+
+func capabilityFailure(capability string, err error) *apierr.Error {
+	return apierr.Unavailable(apierr.CodeUpstreamUnavailable, fmt.Errorf("%s capability: %w", capability, err),
+		"The seller's %s service is unavailable; please retry shortly.", capability)
+}

@@ -1,0 +1,300 @@
+// Package checkout is the checkout engine: it creates, updates, completes
+// and cancels sessions on the one internal model, prices them through the
+// catalog, shipping and tax capabilities, charges through payment handlers
+// and persists everything through the store. It knows nothing of HTTP
+// framing or API versions.
+package checkout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/payment"
+	"github.com/acp-sidecar/acp/core/store"
+	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
+	"github.com/acp-sidecar/acp/sdk/shipping"
+	"github.com/acp-sidecar/acp/sdk/tax"
+)
+
+// Capabilities are the providers the engine prices and fulfills through.
+type Capabilities struct {
+	Catalog     catalog.Catalog
+	Tax         tax.Tax
+	Shipping    shipping.Shipping
+	Fulfillment fulfillment.Fulfillment
+}
+
+// Options configure the engine.
+type Options struct {
+	// Store persists sessions and orders.
+	Store store.Store
+	// Capabilities price and fulfill.
+	Capabilities Capabilities
+	// Handlers are the payment handlers, in advertising order.
+	Handlers []payment.Handler
+	// Currency is the only currency sessions may use.
+	Currency string
+	// SessionLifetime is how long a session stays open.
+	SessionLifetime time.Duration
+	// OrderPermalinkTemplate builds permalinks; "{order_id}" is replaced.
+	OrderPermalinkTemplate string
+	// Interventions are the seller's supported and required interventions.
+	Interventions model.Interventions
+	// Now returns the current time; time.Now when nil.
+	Now func() time.Time
+}
+
+// Service is the checkout engine.
+type Service struct {
+	opts     Options
+	handlers map[string]payment.Handler
+	locks    *sessionLocks
+	now      func() time.Time
+}
+
+// New returns an engine.
+func New(opts Options) *Service {
+	s := &Service{opts: opts, handlers: map[string]payment.Handler{}, locks: newSessionLocks(), now: opts.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	for _, h := range opts.Handlers {
+		s.handlers[h.Descriptor().ID] = h
+	}
+	return s
+}
+
+// Handlers returns the payment handlers in advertising order.
+func (s *Service) Handlers() []payment.Handler { return s.opts.Handlers }
+
+// Create opens a new session for agent under API version.
+func (s *Service) Create(ctx context.Context, agent, version string, in CreateInput) (*model.Session, error) {
+	if !strings.EqualFold(in.Currency, s.opts.Currency) {
+		return nil, apierr.Invalid(apierr.CodeUnsupportedCurrency, "$.currency",
+			"This seller sells in %s only; currency %q is not supported.", strings.ToUpper(s.opts.Currency), in.Currency)
+	}
+	now := s.now().UTC()
+	sess := &model.Session{
+		ID:                 newID("cs_"),
+		Agent:              agent,
+		APIVersion:         version,
+		Currency:           s.opts.Currency,
+		CreatedAt:          now,
+		UpdatedAt:          now,
+		ExpiresAt:          now.Add(s.opts.SessionLifetime),
+		Buyer:              in.Buyer,
+		Lines:              newLines(in.Items),
+		FulfillmentDetails: in.FulfillmentDetails,
+		Interventions:      s.negotiate(in.AgentInterventions),
+		Locale:             in.Locale,
+		Timezone:           in.Timezone,
+		QuoteID:            in.QuoteID,
+		Metadata:           in.Metadata,
+		OrderNotes:         in.OrderNotes,
+	}
+	sess.WriteOnly.AgentCapabilities = in.AgentCapabilities
+	sess.WriteOnly.FirstTouchAttribution = in.Affiliate
+	if err := s.price(ctx, sess, nil); err != nil {
+		return nil, err
+	}
+	if err := s.opts.Store.Update(ctx, func(tx store.Tx) error { return tx.PutSession(sess) }); err != nil {
+		return nil, fmt.Errorf("store new session: %w", err)
+	}
+	return sess, nil
+}
+
+// Get returns the session as the agent may see it.
+func (s *Service) Get(ctx context.Context, agent, id string) (*model.Session, error) {
+	var sess *model.Session
+	err := s.opts.Store.View(ctx, func(r store.Reader) error {
+		var err error
+		sess, err = s.load(r, agent, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// Update applies an update request.
+func (s *Service) Update(ctx context.Context, agent, id string, in UpdateInput) (*model.Session, error) {
+	return s.modify(ctx, agent, id, func(sess *model.Session) error {
+		if err := refuseChange(sess, "updated"); err != nil {
+			return err
+		}
+		abandonAuthentication(sess)
+		if in.Buyer.Set {
+			sess.Buyer = in.Buyer.V
+		}
+		if in.Items.Set {
+			sess.Lines = newLines(in.Items.V)
+		}
+		if in.FulfillmentDetails.Set {
+			sess.FulfillmentDetails = in.FulfillmentDetails.V
+		}
+		if in.OrderNotes.Set {
+			sess.OrderNotes = in.OrderNotes.V
+		}
+		var selections []SelectionInput
+		if in.Selections.Set {
+			selections = in.Selections.V
+			if in.Selections.Null {
+				sess.Chosen = nil
+			}
+		}
+		return s.price(ctx, sess, selections)
+	})
+}
+
+// Cancel cancels the session. Completed and canceled sessions answer 405.
+func (s *Service) Cancel(ctx context.Context, agent, id string, in CancelInput) (*model.Session, error) {
+	return s.modify(ctx, agent, id, func(sess *model.Session) error {
+		switch sess.Status {
+		case model.StatusCompleted:
+			return apierr.New(http.StatusMethodNotAllowed, apierr.TypeInvalidRequest, apierr.CodeSessionCompleted,
+				"Checkout session %s is completed and cannot be canceled.", sess.ID)
+		case model.StatusCanceled:
+			return apierr.New(http.StatusMethodNotAllowed, apierr.TypeInvalidRequest, apierr.CodeSessionCanceled,
+				"Checkout session %s is already canceled.", sess.ID)
+		case model.StatusCompleteInProgress:
+			return inProgress(sess)
+		}
+		abandonAuthentication(sess)
+		sess.Status = model.StatusCanceled
+		sess.WriteOnly.IntentTrace = in.IntentTrace
+		return nil
+	})
+}
+
+// modify loads the session under its lock, applies change and stores the
+// result. A change that returns an error stores nothing.
+func (s *Service) modify(ctx context.Context, agent, id string, change func(*model.Session) error) (*model.Session, error) {
+	unlock := s.locks.lock(id)
+	defer unlock()
+	sess, err := s.Get(ctx, agent, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := change(sess); err != nil {
+		return nil, err
+	}
+	if err := s.save(ctx, sess); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+func (s *Service) save(ctx context.Context, sess *model.Session) error {
+	sess.UpdatedAt = s.now().UTC()
+	if err := s.opts.Store.Update(ctx, func(tx store.Tx) error { return tx.PutSession(sess) }); err != nil {
+		return fmt.Errorf("store session %s: %w", sess.ID, err)
+	}
+	return nil
+}
+
+// load reads a session the agent owns, marking it expired when its time is
+// up. Another agent's session is reported as not found.
+func (s *Service) load(r store.Reader, agent, id string) (*model.Session, error) {
+	sess, err := r.Session(id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && sess.Agent != agent) {
+		return nil, notFound(id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load session %s: %w", id, err)
+	}
+	s.expire(sess)
+	return sess, nil
+}
+
+// expire marks an open session whose lifetime has passed as expired. An
+// attempt in progress is not expired: its outcome must be resolved first.
+func (s *Service) expire(sess *model.Session) {
+	if sess.Status.Terminal() || sess.Status == model.StatusCompleteInProgress {
+		return
+	}
+	if !s.now().Before(sess.ExpiresAt) {
+		sess.Status = model.StatusExpired
+		sess.AuthenticationMetadata = nil
+	}
+}
+
+// negotiate intersects the agent's interventions with the seller's.
+func (s *Service) negotiate(agent []string) model.Interventions {
+	seller := s.opts.Interventions
+	out := model.Interventions{Supported: []string{}, Required: slices.Clone(seller.Required), Enforcement: seller.Enforcement}
+	if out.Required == nil {
+		out.Required = []string{}
+	}
+	for _, iv := range seller.Supported {
+		if slices.Contains(agent, iv) {
+			out.Supported = append(out.Supported, iv)
+		}
+	}
+	return out
+}
+
+// refuseChange rejects changes to sessions that can no longer change.
+func refuseChange(sess *model.Session, verb string) error {
+	switch sess.Status {
+	case model.StatusCompleted:
+		return apierr.Invalid(apierr.CodeSessionCompleted, "", "Checkout session %s is completed and cannot be %s.", sess.ID, verb)
+	case model.StatusCanceled:
+		return apierr.Invalid(apierr.CodeSessionCanceled, "", "Checkout session %s is canceled and cannot be %s.", sess.ID, verb)
+	case model.StatusExpired:
+		return apierr.Invalid(apierr.CodeSessionExpired, "", "Checkout session %s expired at %s and cannot be %s; create a new session.",
+			sess.ID, sess.ExpiresAt.Format(time.RFC3339), verb)
+	case model.StatusCompleteInProgress:
+		return inProgress(sess)
+	}
+	return nil
+}
+
+func inProgress(sess *model.Session) *apierr.Error {
+	e := apierr.New(http.StatusConflict, apierr.TypeInvalidRequest, apierr.CodeSessionInProgress,
+		"A payment for checkout session %s is being resolved; call complete again to finish it.", sess.ID)
+	e.RetryAfterSeconds = 1
+	return e
+}
+
+func notFound(id string) *apierr.Error {
+	return apierr.New(http.StatusNotFound, apierr.TypeInvalidRequest, apierr.CodeNotFound, "Checkout session %q was not found.", id)
+}
+
+// newLines turns requested items into lines with stable ids: "li_" plus
+// the item id, with a counter for repeated items. Stable ids let option
+// selections survive a replacement of the line items.
+func newLines(items []ItemInput) []model.Line {
+	lines := make([]model.Line, len(items))
+	used := make(map[string]bool, len(items))
+	for i, it := range items {
+		id := "li_" + it.ID
+		for n := 2; used[id]; n++ {
+			id = fmt.Sprintf("li_%s_%d", it.ID, n)
+		}
+		used[id] = true
+		lines[i] = model.Line{ID: id, ItemID: it.ID, Quantity: it.Quantity}
+	}
+	return lines
+}
+
+// abandonAuthentication drops a payment attempt that waits for 3DS when
+// the cart changes: the authenticated amount would no longer be the total.
+// The next complete starts a new attempt with a new idempotency key.
+func abandonAuthentication(sess *model.Session) {
+	if sess.Status != model.StatusAuthenticationRequired {
+		return
+	}
+	sess.AuthenticationMetadata = nil
+	if sess.Payment != nil {
+		sess.Payment.Token = ""
+	}
+}

@@ -1,0 +1,98 @@
+package host_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/acp-sidecar/acp/core/internal/acpschema"
+)
+
+// specExamples reads the request examples of a version from the official
+// spec files (skipping when they are absent).
+func specExamples(t *testing.T, version string) map[string]json.RawMessage {
+	t.Helper()
+	path := filepath.Join(acpschema.SpecDir(t), version, "examples", "examples.agentic_checkout.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	var examples map[string]json.RawMessage
+	if err := json.Unmarshal(data, &examples); err != nil {
+		t.Fatalf("parse %s: %v", path, err)
+	}
+	return examples
+}
+
+// TestSpecExampleRequests replays the spec's own example requests against
+// the test store, whose SKU, option and handler ids are the examples' own.
+func TestSpecExampleRequests(t *testing.T) {
+	t.Parallel()
+	ex := specExamples(t, v0417)
+	s := startServer(t, loadTestConfig(t, t.TempDir()))
+	body := func(name string) string {
+		raw, ok := ex[name]
+		if !ok {
+			t.Fatalf("example %s missing from the spec files", name)
+		}
+		return string(raw)
+	}
+
+	// The first example carries an address and is ready for payment; the
+	// attribution one has none, so it waits for the address.
+	for create, want := range map[string]string{
+		"create_checkout_session_request":                              "ready_for_payment",
+		"create_checkout_session_request_with_first_touch_attribution": "not_ready_for_payment",
+	} {
+		t.Run(create, func(t *testing.T) {
+			created := s.do(t, request{path: "/checkout_sessions", body: body(create)})
+			wantStatus(t, created, http.StatusCreated)
+			if status(t, created) != want {
+				t.Fatalf("example create is not %s: %s", want, created.body)
+			}
+			if bytes.Contains(created.body, []byte("affiliate_attribution")) || bytes.Contains(created.body, []byte("order_notes")) {
+				t.Errorf("write-only inputs echoed: %s", created.body)
+			}
+		})
+	}
+
+	for _, complete := range []string{"complete_checkout_session_request", "complete_checkout_session_request_with_last_touch_attribution"} {
+		t.Run(complete, func(t *testing.T) {
+			created := s.do(t, request{path: "/checkout_sessions", body: body("create_checkout_session_request")})
+			id := created.json(t)["id"].(string)
+			updated := s.do(t, request{path: "/checkout_sessions/" + id, body: body("update_checkout_session_request")})
+			wantStatus(t, updated, http.StatusOK)
+			sel := updated.json(t)["selected_fulfillment_options"].([]any)[0].(map[string]any)
+			if sel["option_id"] != "fulfillment_option_456" {
+				t.Fatalf("example update did not select express: %s", updated.body)
+			}
+			done := s.do(t, request{path: "/checkout_sessions/" + id + "/complete", body: body(complete)})
+			wantStatus(t, done, http.StatusOK)
+			if status(t, done) != "completed" {
+				t.Fatalf("example complete: %s", done.body)
+			}
+		})
+	}
+
+	t.Run("seller-backed handler is not advertised", func(t *testing.T) {
+		created := s.do(t, request{path: "/checkout_sessions", body: body("create_checkout_session_request")})
+		id := created.json(t)["id"].(string)
+		r := s.do(t, request{path: "/checkout_sessions/" + id + "/complete", body: body("complete_checkout_session_request_seller_backed")})
+		wantError(t, r, http.StatusBadRequest, "unknown_payment_handler", "$.payment_data.handler_id")
+	})
+
+	for _, cancel := range []string{"cancel_checkout_session_request", "cancel_checkout_session_request_timing_deferred"} {
+		t.Run(cancel, func(t *testing.T) {
+			created := s.do(t, request{path: "/checkout_sessions", body: body("create_checkout_session_request")})
+			id := created.json(t)["id"].(string)
+			r := s.do(t, request{path: "/checkout_sessions/" + id + "/cancel", body: body(cancel)})
+			wantStatus(t, r, http.StatusOK)
+			if status(t, r) != "canceled" {
+				t.Fatalf("example cancel: %s", r.body)
+			}
+		})
+	}
+}

@@ -1,0 +1,204 @@
+// Package host wires the gateway together from a validated config: the
+// Badger store, the built-in capability providers, the payment handlers,
+// the checkout engine and the HTTP API; and runs it until its context ends,
+// then shuts down gracefully.
+package host
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/acp-sidecar/acp/config"
+	"github.com/acp-sidecar/acp/core/acpwire"
+	"github.com/acp-sidecar/acp/core/builtin"
+	"github.com/acp-sidecar/acp/core/checkout"
+	"github.com/acp-sidecar/acp/core/httpapi"
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/payment"
+	"github.com/acp-sidecar/acp/core/payment/sandbox"
+	"github.com/acp-sidecar/acp/core/store/badgerstore"
+)
+
+// PaymentKinds are the payment handler kinds this build implements.
+var PaymentKinds = []string{"sandbox"}
+
+// ConfigOptions returns the options that validate a config for this build.
+func ConfigOptions(listenOverride string) config.Options {
+	return config.Options{KnownAPIVersions: acpwire.Versions(), PaymentKinds: PaymentKinds, ListenOverride: listenOverride}
+}
+
+// Host is a running gateway.
+type Host struct {
+	cfg    *config.Config
+	logger *slog.Logger
+	store  *badgerstore.Store
+	app    *fiber.App
+	// Service is the checkout engine, exposed for tests and tools.
+	Service *checkout.Service
+}
+
+// New builds the gateway. getenv resolves agents' token variables.
+func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string) (*Host, error) {
+	agents, err := resolveAgents(cfg, logger, getenv)
+	if err != nil {
+		return nil, err
+	}
+	st, err := badgerstore.Open(badgerstore.Options{Dir: cfg.Store.Dir, SessionRetention: cfg.Store.SessionRetention, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	handlers := paymentHandlers(cfg)
+	svc := checkout.New(checkout.Options{
+		Store: st,
+		Capabilities: checkout.Capabilities{
+			Catalog:     builtin.NewCatalog(cfg.Catalog.Items),
+			Tax:         builtin.NewTax(cfg.Tax),
+			Shipping:    builtin.NewShipping(cfg.FulfillmentOptions, nil),
+			Fulfillment: builtin.Fulfillment{},
+		},
+		Handlers:               handlers,
+		Currency:               cfg.Merchant.Currency,
+		SessionLifetime:        cfg.Store.SessionLifetime,
+		OrderPermalinkTemplate: cfg.Merchant.OrderPermalinkTemplate,
+		Interventions: model.Interventions{
+			Supported:   cfg.Interventions.Supported,
+			Required:    cfg.Interventions.Required,
+			Enforcement: cfg.Interventions.Enforcement,
+		},
+	})
+	seller := acpwire.Seller{Links: links(cfg.Merchant.Links)}
+	for _, h := range handlers {
+		seller.Handlers = append(seller.Handlers, h.Descriptor())
+	}
+	codecs := map[string]acpwire.Codec{}
+	for _, v := range cfg.APIVersions {
+		codec, ok := acpwire.New(v, seller)
+		if !ok {
+			_ = st.Close()
+			return nil, fmt.Errorf("api version %s is not served by this build", v)
+		}
+		codecs[v] = codec
+	}
+	app := httpapi.New(httpapi.Options{
+		Service:      svc,
+		Codecs:       codecs,
+		Versions:     cfg.APIVersions,
+		Agents:       agents,
+		Logger:       logger,
+		MaxBodyBytes: cfg.Server.MaxBodyBytes,
+		ReadTimeout:  cfg.Server.ReadTimeout,
+		WriteTimeout: cfg.Server.WriteTimeout,
+	})
+	return &Host{cfg: cfg, logger: logger, store: st, app: app, Service: svc}, nil
+}
+
+// App returns the HTTP app, for in-process tests.
+func (h *Host) App() *fiber.App { return h.app }
+
+// Listen opens the configured listener (TLS 1.3 when configured).
+func (h *Host) Listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", h.cfg.Server.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", h.cfg.Server.Listen, err)
+	}
+	if !h.cfg.Server.TLS.Enabled() {
+		return ln, nil
+	}
+	cert, err := tls.LoadX509KeyPair(h.cfg.Server.TLS.CertFile, h.cfg.Server.TLS.KeyFile)
+	if err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("load TLS certificate: %w", err)
+	}
+	// ACP requires TLS 1.3.
+	return tls.NewListener(ln, &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{cert}}), nil
+}
+
+// Serve serves on ln until ctx ends, then stops accepting, lets in-flight
+// requests finish within the shutdown timeout and closes the store.
+func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
+	h.logger.Info("serving ACP", "address", ln.Addr().String(), "public_url", h.cfg.Server.PublicURL,
+		"api_versions", h.cfg.APIVersions, "tls", h.cfg.Server.TLS.Enabled(), "store", h.cfg.Store.Dir)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- h.app.Listener(ln) }()
+	var err error
+	select {
+	case err = <-serveErr:
+		if err != nil {
+			err = fmt.Errorf("serve: %w", err)
+		}
+	case <-ctx.Done():
+		h.logger.Info("shutting down", "timeout", h.cfg.Server.ShutdownTimeout.String())
+		if serr := h.app.ShutdownWithTimeout(h.cfg.Server.ShutdownTimeout); serr != nil {
+			err = fmt.Errorf("graceful shutdown: %w", serr)
+		}
+		<-serveErr
+	}
+	return errors.Join(err, h.Close())
+}
+
+// Close closes the store. Serve calls it; call it directly only when Serve
+// was never called.
+func (h *Host) Close() error {
+	if err := h.store.Close(); err != nil {
+		return err
+	}
+	h.logger.Info("store closed")
+	return nil
+}
+
+func resolveAgents(cfg *config.Config, logger *slog.Logger, getenv func(string) string) ([]httpapi.Agent, error) {
+	var agents []httpapi.Agent
+	for i, a := range cfg.Agents {
+		token := a.LocalOnlyToken
+		if a.TokenEnv != "" {
+			token = getenv(a.TokenEnv)
+			if token == "" {
+				return nil, fmt.Errorf("agents[%d].token_env: environment variable %s is not set or empty", i, a.TokenEnv)
+			}
+		} else {
+			logger.Warn("agent uses the local-only demo token written in the config file; it is accepted only because the server listens on a loopback address",
+				"agent", a.Name, "listen", cfg.Server.Listen)
+		}
+		agents = append(agents, httpapi.Agent{Name: a.Name, Token: token})
+	}
+	return agents, nil
+}
+
+func paymentHandlers(cfg *config.Config) []payment.Handler {
+	var out []payment.Handler
+	for _, h := range cfg.Payments.Handlers {
+		switch h.Kind {
+		case "sandbox":
+			out = append(out, sandbox.New(sandbox.Config{
+				ID: h.ID, DisplayName: h.DisplayName, MerchantID: h.MerchantID,
+				AcceptedBrands: h.AcceptedBrands, MerchantName: cfg.Merchant.Name,
+			}))
+		}
+	}
+	return out
+}
+
+func links(l config.Links) []acpwire.Link {
+	var out []acpwire.Link
+	for _, link := range []acpwire.Link{
+		{Type: "terms_of_use", URL: l.TermsOfUse},
+		{Type: "privacy_policy", URL: l.PrivacyPolicy},
+		{Type: "return_policy", URL: l.ReturnPolicy},
+		{Type: "shipping_policy", URL: l.ShippingPolicy},
+		{Type: "contact_us", URL: l.ContactUs},
+		{Type: "about_us", URL: l.AboutUs},
+		{Type: "faq", URL: l.FAQ},
+		{Type: "support", URL: l.Support},
+	} {
+		if link.URL != "" {
+			out = append(out, link)
+		}
+	}
+	return out
+}

@@ -1,0 +1,220 @@
+package host_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/acp-sidecar/acp/config"
+	"github.com/acp-sidecar/acp/core/host"
+	"github.com/acp-sidecar/acp/core/internal/acpschema"
+)
+
+const (
+	testToken  = "test-agent-local-token-0001"
+	otherToken = "other-agent-local-token-002"
+	v0417      = "2026-04-17"
+	v0130      = "2026-01-30"
+)
+
+// server is a gateway running on a loopback port with a real Badger
+// directory.
+type server struct {
+	t       testing.TB
+	base    string
+	cancel  context.CancelFunc
+	done    chan error
+	logs    *syncBuffer
+	stopped bool
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func loadTestConfig(t testing.TB, dir string) *config.Config {
+	t.Helper()
+	return loadConfig(t, "testdata/acp.test.yaml", dir)
+}
+
+// loadConfig loads a config file with its store in dir.
+func loadConfig(t testing.TB, path, dir string) *config.Config {
+	t.Helper()
+	cfg, err := config.Load(path, host.ConfigOptions("127.0.0.1:0"))
+	if err != nil {
+		t.Fatalf("load test config: %v", err)
+	}
+	cfg.Store.Dir = dir
+	return cfg
+}
+
+// startServer starts a gateway on cfg and stops it when the test ends.
+func startServer(t testing.TB, cfg *config.Config) *server {
+	t.Helper()
+	logs := &syncBuffer{}
+	h, err := host.New(cfg, slog.New(slog.NewJSONHandler(logs, nil)), func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("host.New() error = %v", err)
+	}
+	ln, err := h.Listen()
+	if err != nil {
+		t.Fatalf("Listen() error = %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{t: t, base: "http://" + ln.Addr().String(), cancel: cancel, done: make(chan error, 1), logs: logs}
+	go func() { s.done <- h.Serve(ctx, ln) }()
+	t.Cleanup(s.stop)
+	return s
+}
+
+// stop shuts the server down gracefully and waits for the store to close.
+func (s *server) stop() {
+	if s.stopped {
+		return
+	}
+	s.stopped = true
+	s.cancel()
+	select {
+	case err := <-s.done:
+		if err != nil {
+			s.t.Errorf("Serve() error = %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		s.t.Error("server did not stop within 20s")
+	}
+}
+
+// response is one HTTP exchange's result.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("response is not a JSON object: %v\n%s", err, r.body)
+	}
+	return m
+}
+
+// request describes a call; zero fields take the defaults of an
+// authenticated 2026-04-17 agent.
+type request struct {
+	method, path, version, token, body string
+	header                             map[string]string
+	noAuth, noVersion                  bool
+}
+
+// do sends the request and validates any ACP body against the JSON Schema
+// of the version it was served for.
+func (s *server) do(t *testing.T, r request) response {
+	t.Helper()
+	if r.method == "" {
+		r.method = http.MethodPost
+	}
+	if r.version == "" {
+		r.version = v0417
+	}
+	if r.token == "" {
+		r.token = testToken
+	}
+	var body io.Reader
+	if r.body != "" {
+		body = strings.NewReader(r.body)
+	}
+	req, err := http.NewRequest(r.method, s.base+r.path, body)
+	if err != nil {
+		t.Fatalf("new request: %v", err)
+	}
+	if !r.noAuth {
+		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	if !r.noVersion {
+		req.Header.Set("API-Version", r.version)
+	}
+	if r.body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.method == http.MethodPost {
+		req.Header.Set("Idempotency-Key", "key-"+strings.ReplaceAll(r.path, "/", "-"))
+	}
+	for k, v := range r.header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", r.method, r.path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read body: %v", err)
+	}
+	out := response{status: resp.StatusCode, header: resp.Header, body: data}
+	if strings.HasPrefix(r.path, "/checkout_sessions") {
+		validate(t, r.version, out)
+	}
+	return out
+}
+
+// validate checks a checkout response against its version's schema: a
+// session (with order once completed) on 2xx, the flat Error otherwise.
+// Error bodies for an unsupported version are checked against 2026-04-17.
+func validate(t *testing.T, version string, r response) {
+	t.Helper()
+	if version != v0417 && version != v0130 {
+		version = v0417
+	}
+	v := acpschema.For(t, version)
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type = %q, want application/json", ct)
+	}
+	switch {
+	case r.status >= 200 && r.status < 300 && bytes.Contains(r.body, []byte(`"order":`)):
+		v.Def(t, "CheckoutSessionWithOrder", r.body)
+	case r.status >= 200 && r.status < 300:
+		v.Def(t, "CheckoutSession", r.body)
+	default:
+		v.Def(t, "Error", r.body)
+	}
+}
+
+func wantStatus(t *testing.T, r response, status int) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status = %d, want %d\n%s", r.status, status, r.body)
+	}
+}
+
+func wantError(t *testing.T, r response, status int, code, param string) {
+	t.Helper()
+	wantStatus(t, r, status)
+	m := r.json(t)
+	if m["code"] != code || (param != "" && m["param"] != param) || m["message"] == "" {
+		t.Fatalf("error = %s, want code %s param %q", r.body, code, param)
+	}
+}

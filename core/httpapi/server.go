@@ -1,0 +1,142 @@
+// Package httpapi serves the ACP REST endpoints with Fiber v2: bearer
+// authentication, API-Version negotiation, per-version codecs, flat ACP
+// errors for every failure and one JSON log line per request.
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/acp-sidecar/acp/core/acpwire"
+	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/checkout"
+)
+
+// Agent is an agent allowed to call the checkout API.
+type Agent struct {
+	// Name identifies the agent in logs and owns its sessions.
+	Name string
+	// Token is the agent's bearer token. It is never logged.
+	Token string
+}
+
+// Options configure the HTTP API.
+type Options struct {
+	// Service is the checkout engine.
+	Service *checkout.Service
+	// Codecs maps each accepted API version to its codec.
+	Codecs map[string]acpwire.Codec
+	// Versions lists the accepted versions, newest first, as reported in
+	// supported_versions.
+	Versions []string
+	// Agents are the agents allowed in.
+	Agents []Agent
+	// Logger receives one line per request.
+	Logger *slog.Logger
+	// MaxBodyBytes caps request bodies.
+	MaxBodyBytes int
+	// ReadTimeout and WriteTimeout bound each request.
+	ReadTimeout, WriteTimeout time.Duration
+}
+
+// Locals keys set by the middleware for handlers and the request log.
+const (
+	localAgent     = "acp.agent"
+	localCodec     = "acp.codec"
+	localSessionID = "acp.session_id"
+)
+
+// New returns the Fiber app serving ACP.
+func New(opts Options) *fiber.App {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	opts.Versions = versionsNewestFirst(opts.Versions)
+	h := &handlers{opts: opts, auth: newAuthenticator(opts.Agents)}
+	app := fiber.New(fiber.Config{
+		AppName:               "acp",
+		BodyLimit:             opts.MaxBodyBytes,
+		ReadTimeout:           opts.ReadTimeout,
+		WriteTimeout:          opts.WriteTimeout,
+		DisableStartupMessage: true,
+		ErrorHandler:          h.errorHandler,
+		// Route parameters and headers are copied, not aliased to
+		// fasthttp's reused buffers, so nothing a handler keeps can change
+		// under it.
+		Immutable: true,
+	})
+	app.Use(h.logRequests)
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		opts.Logger.Error("panic serving request", "method", c.Method(), "path", c.Path(), "panic", e, "stack", string(debug.Stack()))
+	}}))
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+
+	api := app.Group("/checkout_sessions", h.authenticate, h.negotiateVersion)
+	api.Post("", h.create)
+	api.Get("/:id", h.get)
+	api.Post("/:id", h.update)
+	api.Post("/:id/complete", h.complete)
+	api.Post("/:id/cancel", h.cancel)
+	app.Use(func(c *fiber.Ctx) error {
+		return apierr.New(http.StatusNotFound, apierr.TypeInvalidRequest, apierr.CodeNotFound, "No endpoint %s %s.", c.Method(), c.Path())
+	})
+	return app
+}
+
+type handlers struct {
+	opts Options
+	auth *authenticator
+}
+
+// errorHandler writes every error as a flat ACP error. Unexpected errors
+// are logged with their cause and answered with a generic 500.
+func (h *handlers) errorHandler(c *fiber.Ctx, err error) error {
+	var ae *apierr.Error
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &ae):
+		if ae.Cause != nil {
+			h.opts.Logger.Warn("request failed", "code", ae.Code, "error", ae.Cause.Error(), "path", c.Path())
+		}
+	case errors.As(err, &fe):
+		ae = fiberError(fe)
+	default:
+		h.opts.Logger.Error("request failed", "error", err.Error(), "method", c.Method(), "path", c.Path())
+		ae = apierr.Internal()
+	}
+	return writeError(c, ae)
+}
+
+// fiberError maps Fiber's own errors (body too large, malformed request,
+// unknown route) to flat ACP errors.
+func fiberError(fe *fiber.Error) *apierr.Error {
+	switch fe.Code {
+	case http.StatusRequestEntityTooLarge:
+		return apierr.New(fe.Code, apierr.TypeInvalidRequest, apierr.CodeRequestTooLarge, "The request body is larger than this server accepts.")
+	case http.StatusNotFound:
+		return apierr.New(fe.Code, apierr.TypeInvalidRequest, apierr.CodeNotFound, "Not found.")
+	case http.StatusMethodNotAllowed:
+		return apierr.New(fe.Code, apierr.TypeInvalidRequest, apierr.CodeMethodNotAllowed, "Method not allowed.")
+	}
+	if fe.Code >= 400 && fe.Code < 500 {
+		return apierr.New(fe.Code, apierr.TypeInvalidRequest, apierr.CodeInvalid, "%s", fe.Message)
+	}
+	return apierr.Internal()
+}
+
+func writeError(c *fiber.Ctx, ae *apierr.Error) error {
+	status := ae.Status
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if ae.RetryAfterSeconds > 0 {
+		c.Set(fiber.HeaderRetryAfter, itoa(ae.RetryAfterSeconds))
+	}
+	return c.Status(status).JSON(ae)
+}

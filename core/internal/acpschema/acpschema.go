@@ -1,0 +1,140 @@
+// Package acpschema validates ACP JSON bodies in tests against the official
+// JSON Schema of the API version they were served under. The schemas are
+// not part of this project: they are read from ../shared/acp-spec next to
+// the repository (or from $ACP_SPEC_DIR), and tests that need them skip
+// with a clear message where they are absent.
+package acpschema
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// schemaFile is the checkout schema bundle inside a version's folder.
+const schemaFile = "json-schema/schema.agentic_checkout.json"
+
+// SpecDir returns the acp-spec folder, or skips the test when it is absent.
+func SpecDir(t testing.TB) string {
+	t.Helper()
+	dir, err := findSpecDir()
+	if err != nil {
+		t.Skipf("ACP spec files not found (%v): put the official spec at ../shared/acp-spec beside the repository or set ACP_SPEC_DIR to run schema conformance checks", err)
+	}
+	return dir
+}
+
+func findSpecDir() (string, error) {
+	if dir := os.Getenv("ACP_SPEC_DIR"); dir != "" {
+		return dir, statDir(dir)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("working directory: %w", err)
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		candidate := filepath.Join(dir, "..", "shared", "acp-spec")
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil && statDir(candidate) == nil {
+			return candidate, nil
+		}
+		if filepath.Dir(dir) == dir {
+			return "", fmt.Errorf("no ../shared/acp-spec beside any module root above %s", wd)
+		}
+	}
+}
+
+func statDir(dir string) error {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	return nil
+}
+
+// Validator validates bodies against one version's checkout schema.
+type Validator struct {
+	version string
+	url     string
+	mu      sync.Mutex
+	c       *jsonschema.Compiler
+	defs    map[string]*jsonschema.Schema
+}
+
+var (
+	validatorsMu sync.Mutex
+	validators   = map[string]*Validator{}
+)
+
+// For returns the validator of version, skipping the test when the spec
+// files are absent and failing it when the version has no schema.
+func For(t testing.TB, version string) *Validator {
+	t.Helper()
+	dir := SpecDir(t)
+	validatorsMu.Lock()
+	defer validatorsMu.Unlock()
+	if v, ok := validators[version]; ok {
+		return v
+	}
+	path := filepath.Join(dir, version, schemaFile)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("open schema of version %s: %v", version, err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatalf("parse %s: %v", path, err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	url := "file:///acp-spec/" + version + "/" + schemaFile
+	if err := c.AddResource(url, doc); err != nil {
+		t.Fatalf("add schema %s: %v", path, err)
+	}
+	v := &Validator{version: version, url: url, c: c, defs: map[string]*jsonschema.Schema{}}
+	validators[version] = v
+	return v
+}
+
+// Def validates body against the named definition under $defs.
+func (v *Validator) Def(t testing.TB, def string, body []byte) {
+	t.Helper()
+	if err := v.Check(def, body); err != nil {
+		t.Errorf("response is not a valid %s %s: %v\nbody: %s", v.version, def, err, body)
+	}
+}
+
+// Check returns the validation error of body against $defs/def.
+func (v *Validator) Check(def string, body []byte) error {
+	sch, err := v.schema(def)
+	if err != nil {
+		return err
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("body is not JSON: %w", err)
+	}
+	return sch.Validate(inst)
+}
+
+func (v *Validator) schema(def string) (*jsonschema.Schema, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if s, ok := v.defs[def]; ok {
+		return s, nil
+	}
+	s, err := v.c.Compile(v.url + "#/$defs/" + def)
+	if err != nil {
+		return nil, fmt.Errorf("compile %s: %w", def, err)
+	}
+	v.defs[def] = s
+	return s, nil
+}

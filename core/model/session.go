@@ -1,0 +1,236 @@
+// Package model is the checkout engine's one internal model of a checkout
+// session and its order. Every ACP API version is decoded into it and
+// encoded from it; the store persists it as JSON.
+package model
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
+)
+
+// Status is a checkout session's status.
+type Status string
+
+// Statuses this server uses. ACP 2026-04-17 defines eleven; the others
+// (incomplete, requires_escalation, pending_approval, in_progress) are not
+// reached by the built-in flow.
+const (
+	StatusNotReadyForPayment     Status = "not_ready_for_payment"
+	StatusReadyForPayment        Status = "ready_for_payment"
+	StatusAuthenticationRequired Status = "authentication_required"
+	StatusCompleteInProgress     Status = "complete_in_progress"
+	StatusCompleted              Status = "completed"
+	StatusCanceled               Status = "canceled"
+	StatusExpired                Status = "expired"
+)
+
+// Terminal reports whether no further change is possible.
+func (s Status) Terminal() bool {
+	return s == StatusCompleted || s == StatusCanceled
+}
+
+// Session is a checkout session.
+type Session struct {
+	ID string `json:"id"`
+	// Agent is the name of the agent that created the session; only it may
+	// read or change the session.
+	Agent string `json:"agent"`
+	// APIVersion is the version the session was created under.
+	APIVersion string    `json:"api_version"`
+	Status     Status    `json:"status"`
+	Currency   string    `json:"currency"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+
+	Buyer              *Buyer              `json:"buyer,omitempty"`
+	Lines              []Line              `json:"lines"`
+	FulfillmentDetails *FulfillmentDetails `json:"fulfillment_details,omitempty"`
+	// Options are the fulfillment options currently offered.
+	Options []FulfillmentOption `json:"options"`
+	// Selected are the options currently selected, covering every line
+	// that can be fulfilled.
+	Selected []SelectedOption `json:"selected"`
+	// Chosen are the agent's explicit selections, kept across updates while
+	// they stay valid; Selected adds defaults for the remaining lines.
+	Chosen   []SelectedOption `json:"chosen,omitempty"`
+	Totals   Totals           `json:"totals"`
+	Messages acp.Messages     `json:"messages"`
+
+	// Interventions is the negotiated intervention capability.
+	Interventions Interventions `json:"interventions"`
+
+	Locale     string          `json:"locale,omitempty"`
+	Timezone   string          `json:"timezone,omitempty"`
+	QuoteID    string          `json:"quote_id,omitempty"`
+	Metadata   json.RawMessage `json:"metadata,omitempty"`
+	OrderNotes string          `json:"order_notes,omitempty"`
+
+	// WriteOnly holds inputs that are stored but never returned to agents.
+	WriteOnly WriteOnly `json:"write_only"`
+
+	// AuthenticationMetadata is set while status is authentication_required.
+	AuthenticationMetadata json.RawMessage `json:"authentication_metadata,omitempty"`
+	// Payment tracks the payment attempt in progress or made.
+	Payment *Payment `json:"payment,omitempty"`
+	// Order is set once the session is completed.
+	Order *Order `json:"order,omitempty"`
+}
+
+// WriteOnly holds the write-only inputs of ACP requests, stored for the
+// seller and never echoed.
+type WriteOnly struct {
+	FirstTouchAttribution json.RawMessage `json:"first_touch_attribution,omitempty"`
+	LastTouchAttribution  json.RawMessage `json:"last_touch_attribution,omitempty"`
+	MarketingConsents     json.RawMessage `json:"marketing_consents,omitempty"`
+	RiskSignals           json.RawMessage `json:"risk_signals,omitempty"`
+	IntentTrace           json.RawMessage `json:"intent_trace,omitempty"`
+	// AgentCapabilities is the capabilities object the agent sent on create.
+	AgentCapabilities json.RawMessage `json:"agent_capabilities,omitempty"`
+}
+
+// Line is one line item.
+type Line struct {
+	ID       string `json:"id"`
+	ItemID   string `json:"item_id"`
+	Quantity int64  `json:"quantity"`
+
+	// Found is false when the catalog does not know ItemID.
+	Found            bool                  `json:"found"`
+	Name             string                `json:"name,omitempty"`
+	Description      string                `json:"description,omitempty"`
+	Images           []string              `json:"images,omitempty"`
+	ProductID        string                `json:"product_id,omitempty"`
+	TaxCategory      string                `json:"tax_category,omitempty"`
+	Weight           *acp.Weight           `json:"weight,omitempty"`
+	Available        *int64                `json:"available,omitempty"`
+	MaxPerOrder      int64                 `json:"max_per_order,omitempty"`
+	FulfillmentTypes []acp.FulfillmentType `json:"fulfillment_types,omitempty"`
+
+	UnitAmount int64 `json:"unit_amount"`
+	BaseAmount int64 `json:"base_amount"`
+	Discount   int64 `json:"discount"`
+	Subtotal   int64 `json:"subtotal"`
+	Tax        int64 `json:"tax"`
+	Total      int64 `json:"total"`
+}
+
+// Totals are the session's totals in minor units.
+type Totals struct {
+	ItemsBaseAmount int64 `json:"items_base_amount"`
+	ItemsDiscount   int64 `json:"items_discount"`
+	Subtotal        int64 `json:"subtotal"`
+	Fulfillment     int64 `json:"fulfillment"`
+	Tax             int64 `json:"tax"`
+	Total           int64 `json:"total"`
+}
+
+// FulfillmentOption is an offered fulfillment option.
+type FulfillmentOption struct {
+	ID          string              `json:"id"`
+	Type        acp.FulfillmentType `json:"type"`
+	Title       string              `json:"title"`
+	Description string              `json:"description,omitempty"`
+	Carrier     string              `json:"carrier,omitempty"`
+	// LineIDs are the lines this option can carry.
+	LineIDs []string `json:"line_ids"`
+	// Amount is the option's price for all of LineIDs.
+	Amount           int64           `json:"amount"`
+	EarliestDelivery *time.Time      `json:"earliest_delivery,omitempty"`
+	LatestDelivery   *time.Time      `json:"latest_delivery,omitempty"`
+	Pickup           *PickupLocation `json:"pickup,omitempty"`
+}
+
+// PickupLocation is where a pickup option is collected.
+type PickupLocation struct {
+	Name         string      `json:"name"`
+	Address      acp.Address `json:"address"`
+	Phone        string      `json:"phone,omitempty"`
+	Instructions string      `json:"instructions,omitempty"`
+}
+
+// SelectedOption is a selected fulfillment option and the lines it carries.
+type SelectedOption struct {
+	Type     acp.FulfillmentType `json:"type"`
+	OptionID string              `json:"option_id"`
+	LineIDs  []string            `json:"line_ids"`
+	// Amount is the option's price for exactly LineIDs.
+	Amount int64 `json:"amount"`
+}
+
+// Interventions is the negotiated intervention capability of a session.
+type Interventions struct {
+	// Supported is the intersection of the agent's and the seller's.
+	Supported   []string `json:"supported"`
+	Required    []string `json:"required"`
+	Enforcement string   `json:"enforcement"`
+}
+
+// Supports reports whether the intervention was negotiated.
+func (i Interventions) Supports(name string) bool {
+	for _, s := range i.Supported {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
+// FulfillmentDetails are the buyer's fulfillment contact and address.
+type FulfillmentDetails struct {
+	Name        string       `json:"name,omitempty"`
+	PhoneNumber string       `json:"phone_number,omitempty"`
+	Email       string       `json:"email,omitempty"`
+	Address     *acp.Address `json:"address,omitempty"`
+}
+
+// Buyer is the buyer as ACP describes them. Nested objects the engine does
+// not act on are kept as raw JSON and echoed as given.
+type Buyer struct {
+	FirstName            string          `json:"first_name,omitempty"`
+	LastName             string          `json:"last_name,omitempty"`
+	FullName             string          `json:"full_name,omitempty"`
+	Email                string          `json:"email"`
+	PhoneNumber          string          `json:"phone_number,omitempty"`
+	CustomerID           string          `json:"customer_id,omitempty"`
+	AccountType          string          `json:"account_type,omitempty"`
+	AuthenticationStatus string          `json:"authentication_status,omitempty"`
+	Company              json.RawMessage `json:"company,omitempty"`
+	Loyalty              json.RawMessage `json:"loyalty,omitempty"`
+	TaxExemption         json.RawMessage `json:"tax_exemption,omitempty"`
+}
+
+// Payment tracks a session's payment. Attempt numbers each charge attempt;
+// the handler's idempotency key is derived from the session id and Attempt,
+// so a retried or resumed attempt can never charge twice.
+type Payment struct {
+	HandlerID string `json:"handler_id"`
+	Attempt   int    `json:"attempt"`
+	// Amount is what the current attempt charges.
+	Amount int64 `json:"amount"`
+	// Token is the instrument credential of the attempt in progress. It is
+	// kept only while an attempt is unresolved and cleared afterwards.
+	Token          string `json:"token,omitempty"`
+	InstrumentType string `json:"instrument_type,omitempty"`
+	// PaymentID is the handler's reference for a successful charge.
+	PaymentID string `json:"payment_id,omitempty"`
+}
+
+// Order is the order a completed session created.
+type Order struct {
+	ID                string    `json:"id"`
+	CheckoutSessionID string    `json:"checkout_session_id"`
+	PermalinkURL      string    `json:"permalink_url"`
+	Status            string    `json:"status"`
+	OrderNumber       string    `json:"order_number,omitempty"`
+	Currency          string    `json:"currency"`
+	Total             int64     `json:"total"`
+	PaymentID         string    `json:"payment_id"`
+	HandlerID         string    `json:"handler_id"`
+	OrderNotes        string    `json:"order_notes,omitempty"`
+	Agent             string    `json:"agent"`
+	APIVersion        string    `json:"api_version"`
+	CreatedAt         time.Time `json:"created_at"`
+}

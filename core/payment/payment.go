@@ -1,0 +1,100 @@
+// Package payment defines payment handlers: what the checkout engine
+// advertises in capabilities.payment.handlers and calls to charge a
+// session's total on complete.
+package payment
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
+)
+
+// Handler charges one kind of payment instrument.
+type Handler interface {
+	// Descriptor is the handler as advertised to agents.
+	Descriptor() Descriptor
+	// Charge charges req.Amount. It must be idempotent on
+	// req.IdempotencyKey: every call with the same key reaches the same
+	// payment and returns its current outcome, never a second charge.
+	// An error means the outcome is unknown (the processor could not be
+	// reached); the engine then keeps the attempt open and resumes it with
+	// the same key.
+	Charge(ctx context.Context, req *ChargeRequest) (*ChargeResult, error)
+}
+
+// Descriptor is an ACP PaymentHandler object.
+type Descriptor struct {
+	ID                      string
+	Name                    string
+	DisplayName             string
+	Version                 string
+	Spec                    string
+	RequiresDelegatePayment bool
+	RequiresPCICompliance   bool
+	PSP                     string
+	ConfigSchema            string
+	InstrumentSchemas       []string
+	// Config is handler-specific; it must contain merchant_id and psp.
+	Config map[string]any
+}
+
+// ChargeRequest asks a handler to charge an instrument.
+type ChargeRequest struct {
+	// SessionID is the checkout session paid for.
+	SessionID string
+	// IdempotencyKey is stable for every retry of this attempt.
+	IdempotencyKey string
+	// Amount is the server-computed total.
+	Amount acp.Money
+	// Instrument is the agent's payment instrument.
+	Instrument Instrument
+	// Authentication is the 3DS result the agent sent, when any.
+	Authentication *AuthenticationResult
+	// Supports3DS reports whether the agent negotiated the 3ds
+	// intervention, so the handler may ask for authentication.
+	Supports3DS bool
+}
+
+// Instrument is an ACP payment instrument.
+type Instrument struct {
+	// Type is the instrument type, e.g. "card".
+	Type string
+	// CredentialType is the credential type, e.g. "spt".
+	CredentialType string
+	// Token is the credential token. Never log it.
+	Token string
+}
+
+// AuthenticationResult is the outcome of a 3DS authentication.
+type AuthenticationResult struct {
+	// Outcome is the ACP outcome, e.g. "authenticated" or "denied".
+	Outcome string
+	// Details is the raw outcome_details object.
+	Details json.RawMessage
+}
+
+// Outcome is the result of a charge.
+type Outcome int
+
+// Charge outcomes.
+const (
+	// Succeeded means the amount was charged.
+	Succeeded Outcome = iota + 1
+	// Declined means nothing was charged; the buyer may try again.
+	Declined
+	// RequiresAuthentication means the issuer asks for 3DS first.
+	RequiresAuthentication
+)
+
+// ChargeResult is a charge's outcome.
+type ChargeResult struct {
+	Outcome Outcome
+	// PaymentID is the processor's reference, for Succeeded.
+	PaymentID string
+	// Message explains a decline to the buyer.
+	Message string
+	// AuthenticationMetadata is the ACP authentication_metadata object, for
+	// RequiresAuthentication.
+	AuthenticationMetadata json.RawMessage
+}

@@ -1,0 +1,187 @@
+// Package badgerstore implements store.Store on Badger v4 on local disk.
+package badgerstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/store"
+)
+
+// Key prefixes. Keys are "<prefix><id>".
+const (
+	sessionPrefix = "session/"
+	orderPrefix   = "order/"
+)
+
+// maxConflictRetries bounds how often Update retries a transaction that
+// lost an optimistic-concurrency race.
+const maxConflictRetries = 16
+
+// Options configure the store.
+type Options struct {
+	// Dir is the Badger directory; created when missing.
+	Dir string
+	// InMemory keeps everything in memory (tests only); Dir is ignored.
+	InMemory bool
+	// SessionRetention is how long a session is kept after its expiry
+	// before Badger drops it. Orders are kept for ever.
+	SessionRetention time.Duration
+	// Logger receives Badger's own warnings and errors.
+	Logger *slog.Logger
+}
+
+// Store is a Badger-backed store.Store.
+type Store struct {
+	db        *badger.DB
+	retention time.Duration
+	now       func() time.Time
+}
+
+// Interface guard.
+var _ store.Store = (*Store)(nil)
+
+// Open opens (or creates) the store.
+func Open(opts Options) (*Store, error) {
+	bopts := badger.DefaultOptions(opts.Dir).WithInMemory(opts.InMemory)
+	if opts.InMemory {
+		bopts = bopts.WithDir("").WithValueDir("")
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	bopts = bopts.WithLogger(badgerLogger{logger.With("component", "badger")}).
+		// Sessions are small JSON documents; a smaller memtable keeps the
+		// sidecar's resident memory modest.
+		WithMemTableSize(16 << 20).
+		WithNumVersionsToKeep(1)
+	db, err := badger.Open(bopts)
+	if err != nil {
+		return nil, fmt.Errorf("open badger store at %q: %w", opts.Dir, err)
+	}
+	return &Store{db: db, retention: opts.SessionRetention, now: time.Now}, nil
+}
+
+// Close closes the database, flushing everything to disk.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close badger store: %w", err)
+	}
+	return nil
+}
+
+// View runs fn in a read-only transaction.
+func (s *Store) View(ctx context.Context, fn func(store.Reader) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(func(txn *badger.Txn) error {
+		return fn(&tx{txn: txn, store: s})
+	})
+}
+
+// Update runs fn in a read-write transaction, retrying on conflicts.
+func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := s.db.Update(func(txn *badger.Txn) error {
+			return fn(&tx{txn: txn, store: s})
+		})
+		if !errors.Is(err, badger.ErrConflict) || attempt >= maxConflictRetries {
+			return err
+		}
+	}
+}
+
+type tx struct {
+	txn   *badger.Txn
+	store *Store
+}
+
+func (t *tx) Session(id string) (*model.Session, error) {
+	var s model.Session
+	if err := t.get(sessionPrefix+id, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+func (t *tx) Order(id string) (*model.Order, error) {
+	var o model.Order
+	if err := t.get(orderPrefix+id, &o); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+func (t *tx) PutSession(s *model.Session) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("encode session %s: %w", s.ID, err)
+	}
+	e := badger.NewEntry([]byte(sessionPrefix+s.ID), data)
+	if t.store.retention > 0 {
+		// Completed sessions are kept as long as open ones: the order
+		// itself is stored separately and never expires.
+		ttl := s.ExpiresAt.Add(t.store.retention).Sub(t.store.now())
+		if ttl < time.Second {
+			ttl = time.Second
+		}
+		e = e.WithTTL(ttl)
+	}
+	if err := t.txn.SetEntry(e); err != nil {
+		return fmt.Errorf("store session %s: %w", s.ID, err)
+	}
+	return nil
+}
+
+func (t *tx) PutOrder(o *model.Order) error {
+	data, err := json.Marshal(o)
+	if err != nil {
+		return fmt.Errorf("encode order %s: %w", o.ID, err)
+	}
+	if err := t.txn.Set([]byte(orderPrefix+o.ID), data); err != nil {
+		return fmt.Errorf("store order %s: %w", o.ID, err)
+	}
+	return nil
+}
+
+func (t *tx) get(key string, v any) error {
+	item, err := t.txn.Get([]byte(key))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return store.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", key, err)
+	}
+	return item.Value(func(val []byte) error {
+		if err := json.Unmarshal(val, v); err != nil {
+			return fmt.Errorf("decode %s: %w", key, err)
+		}
+		return nil
+	})
+}
+
+// badgerLogger adapts slog to Badger's logger, demoting its chatty info
+// and debug lines to debug.
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error(line(f, a)) }
+func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn(line(f, a)) }
+func (b badgerLogger) Infof(f string, a ...any)    { b.l.Debug(line(f, a)) }
+func (b badgerLogger) Debugf(f string, a ...any)   { b.l.Debug(line(f, a)) }
+
+func line(format string, args []any) string {
+	return strings.TrimSpace(fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,47 @@
+// Package store persists checkout sessions and orders. The Store interface
+// is what the checkout engine needs; Badger (package badgerstore) is the
+// embedded implementation, and a shared database for several replicas can
+// implement the same interface later.
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/acp-sidecar/acp/core/model"
+)
+
+// ErrNotFound is returned when a session or order does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store persists sessions and orders. Every change that must be atomic (a
+// session together with its order, and later its idempotency record) goes
+// through one Update transaction.
+type Store interface {
+	// View runs fn in a read-only snapshot.
+	View(ctx context.Context, fn func(Reader) error) error
+	// Update runs fn in a read-write transaction and commits it when fn
+	// returns nil. fn may be called more than once when the transaction
+	// conflicts with a concurrent one, so it must not have side effects
+	// outside the transaction.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// Close flushes and closes the store.
+	Close() error
+}
+
+// Reader reads sessions and orders.
+type Reader interface {
+	// Session returns the session with the id, or ErrNotFound.
+	Session(id string) (*model.Session, error)
+	// Order returns the order with the id, or ErrNotFound.
+	Order(id string) (*model.Order, error)
+}
+
+// Tx reads and writes in one transaction.
+type Tx interface {
+	Reader
+	// PutSession stores the session.
+	PutSession(s *model.Session) error
+	// PutOrder stores the order.
+	PutOrder(o *model.Order) error
+}

@@ -1,0 +1,70 @@
+// Package fulfillment defines the fulfillment capability: placing an order in
+// the seller's order system once payment succeeded, and canceling it.
+package fulfillment
+
+import (
+	"context"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
+)
+
+// Fulfillment places and cancels orders in the seller's system.
+type Fulfillment interface {
+	// PlaceOrder records a paid order. It must be idempotent on
+	// IdempotencyKey: a retry returns the first result.
+	PlaceOrder(ctx context.Context, req *PlaceOrderRequest) (*PlaceOrderResponse, error)
+	// CancelOrder cancels an order placed earlier.
+	CancelOrder(ctx context.Context, req *CancelOrderRequest) error
+}
+
+// PlaceOrderRequest describes a paid order.
+type PlaceOrderRequest struct {
+	// OrderID is the host's order id.
+	OrderID string
+	// CheckoutSessionID is the session the order comes from.
+	CheckoutSessionID string
+	// IdempotencyKey is stable for every retry of this placement.
+	IdempotencyKey string
+	// Currency is the order's currency.
+	Currency string
+	// Lines are the ordered lines.
+	Lines []Line
+	// Total is the amount charged, in minor units.
+	Total int64
+	// Destination is the delivery address, when any.
+	Destination *acp.Address
+	// OptionIDs are the selected fulfillment option ids.
+	OptionIDs []string
+}
+
+// Line is one ordered line.
+type Line struct {
+	// ID is the line item id.
+	ID string
+	// ItemID is the ACP item id.
+	ItemID string
+	// Title is the display name.
+	Title string
+	// Quantity is the number of units.
+	Quantity int64
+	// UnitPrice is the unit price in minor units.
+	UnitPrice int64
+	// Total is the line total including tax, in minor units.
+	Total int64
+}
+
+// PlaceOrderResponse is the seller's view of a placed order.
+type PlaceOrderResponse struct {
+	// OrderNumber is the human-readable order number, when the seller has one.
+	OrderNumber string
+	// PermalinkURL overrides the configured permalink template, when set.
+	PermalinkURL string
+}
+
+// CancelOrderRequest asks to cancel an order.
+type CancelOrderRequest struct {
+	// OrderID is the host's order id.
+	OrderID string
+	// Reason is a free-text reason.
+	Reason string
+}

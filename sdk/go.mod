@@ -1,0 +1,3 @@
+module github.com/acp-sidecar/acp/sdk
+
+go 1.26.8
