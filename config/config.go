@@ -3,7 +3,11 @@
 // so that every problem is reported with its YAML path.
 package config
 
-import "time"
+import (
+	"crypto/ed25519"
+	"crypto/tls"
+	"time"
+)
 
 // Config is the whole of acp.yaml.
 type Config struct {
@@ -16,6 +20,10 @@ type Config struct {
 	Agents []Agent `koanf:"agents"`
 	// Store configures the on-disk checkout store.
 	Store Store `koanf:"store"`
+	// Idempotency configures how long Idempotency-Key values are kept.
+	Idempotency Idempotency `koanf:"idempotency"`
+	// Limits caps request sizes and rates.
+	Limits Limits `koanf:"limits"`
 	// Merchant describes the seller.
 	Merchant Merchant `koanf:"merchant"`
 	// Catalog is the built-in catalog.
@@ -41,12 +49,19 @@ type Server struct {
 	PublicURL string `koanf:"public_url"`
 	// TLS enables HTTPS when both files are set.
 	TLS TLS `koanf:"tls"`
+	// TLSTerminatedUpstream says TLS ends at a proxy or ingress in front of
+	// the sidecar. Without TLS files, the server may listen on a
+	// non-loopback address only when this is true. Default false.
+	TLSTerminatedUpstream bool `koanf:"tls_terminated_upstream"`
 	// MaxBodyBytes caps a request body. Default 1 MiB.
 	MaxBodyBytes int `koanf:"max_body_bytes"`
 	// ReadTimeout bounds reading a request. Default 10s.
 	ReadTimeout time.Duration `koanf:"read_timeout"`
 	// WriteTimeout bounds writing a response. Default 30s.
 	WriteTimeout time.Duration `koanf:"write_timeout"`
+	// IdleTimeout bounds how long a keep-alive connection waits for its
+	// next request. Default 60s.
+	IdleTimeout time.Duration `koanf:"idle_timeout"`
 	// ShutdownTimeout bounds the graceful drain on SIGINT/SIGTERM. Default 15s.
 	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
 }
@@ -57,10 +72,38 @@ type TLS struct {
 	CertFile string `koanf:"cert_file"`
 	// KeyFile is the PEM private key.
 	KeyFile string `koanf:"key_file"`
+	// MinVersion is the oldest TLS version accepted: "1.3" (the default)
+	// or "1.2", which must be written explicitly.
+	MinVersion TLSVersion `koanf:"min_version"`
 }
 
 // Enabled reports whether TLS is configured.
 func (t TLS) Enabled() bool { return t.CertFile != "" || t.KeyFile != "" }
+
+// TLSVersion is a TLS protocol version as written in acp.yaml: "1.2" or
+// "1.3". An unquoted number (min_version: 1.2) is accepted as its text.
+type TLSVersion string
+
+// The accepted server.tls.min_version values.
+const (
+	// TLSVersion12 is TLS 1.2, accepted only when written explicitly.
+	TLSVersion12 TLSVersion = "1.2"
+	// TLSVersion13 is TLS 1.3, the default.
+	TLSVersion13 TLSVersion = "1.3"
+)
+
+// ID returns the crypto/tls constant for the version (tls.VersionTLS12 or
+// tls.VersionTLS13), for tls.Config.MinVersion, or 0 for any other value;
+// a validated config never holds another value.
+func (v TLSVersion) ID() uint16 {
+	switch v {
+	case TLSVersion12:
+		return tls.VersionTLS12
+	case TLSVersion13:
+		return tls.VersionTLS13
+	}
+	return 0
+}
 
 // Agent is one agent allowed to call the checkout API.
 type Agent struct {
@@ -73,6 +116,43 @@ type Agent struct {
 	// for the demo store only and is accepted only while the server listens
 	// on a loopback address.
 	LocalOnlyToken string `koanf:"local_only_token"`
+	// Signature, when set, requires the agent to sign every request with
+	// the Signature and Timestamp headers. Nil means requests are not
+	// signed.
+	Signature *Signature `koanf:"signature"`
+}
+
+// The accepted agents[].signature.scheme values.
+const (
+	// SchemeHMACSHA256 is an HMAC-SHA256 over the signing input, keyed with
+	// a secret shared with the agent.
+	SchemeHMACSHA256 = "hmac-sha256"
+	// SchemeEd25519 is an Ed25519 signature made with the agent's private
+	// key and checked with its public key.
+	SchemeEd25519 = "ed25519"
+)
+
+// Signature configures how an agent's request signatures are verified.
+type Signature struct {
+	// Scheme is "hmac-sha256" or "ed25519". Required.
+	Scheme string `koanf:"scheme"`
+	// SecretEnv names the environment variable holding the shared secret,
+	// for scheme hmac-sha256 only. Secrets never live in acp.yaml.
+	SecretEnv string `koanf:"secret_env"`
+	// PublicKey is the agent's 32-byte Ed25519 public key in base64 (the
+	// standard or the URL alphabet, padded or not), for scheme ed25519
+	// only. A public key is not a secret, so it is written in the file.
+	PublicKey string `koanf:"public_key"`
+	// MaxSkew is how far the Timestamp header may be from the server's
+	// clock, in either direction. Default 300s; from 1s to 1h.
+	MaxSkew time.Duration `koanf:"max_skew"`
+}
+
+// Ed25519PublicKey decodes PublicKey. It fails unless PublicKey is base64
+// (standard or URL alphabet, padded or not) of exactly 32 bytes; a
+// validated ed25519 signature config never fails.
+func (s Signature) Ed25519PublicKey() (ed25519.PublicKey, error) {
+	return decodeEd25519PublicKey(s.PublicKey)
 }
 
 // Store configures the Badger store.
@@ -85,6 +165,52 @@ type Store struct {
 	// before it is deleted. Orders are never deleted. Default 720h (30 days).
 	SessionRetention time.Duration `koanf:"session_retention"`
 }
+
+// Idempotency configures how Idempotency-Key values are kept.
+type Idempotency struct {
+	// Retention is how long a key and its response are kept. ACP requires
+	// at least 24 hours. Default 24h.
+	Retention time.Duration `koanf:"retention"`
+	// Lease is how long an in-flight request holds its key before a retry
+	// with the same key may take it over. Default 30s; from 1s to 10m.
+	Lease time.Duration `koanf:"lease"`
+}
+
+// Limits caps what one request may ask for and how often an agent may ask.
+type Limits struct {
+	// MaxLineItems caps the line items of one checkout session. Default
+	// 100; from 1 to 1000.
+	MaxLineItems int `koanf:"max_line_items"`
+	// MaxQuantity caps the quantity of one line item. Default 100000; from
+	// 1 to 1000000.
+	MaxQuantity int64 `koanf:"max_quantity"`
+	// RateLimit is the per-agent request rate limit.
+	RateLimit RateLimit `koanf:"rate_limit"`
+}
+
+// RateLimit is a token bucket per agent: RequestsPerSecond tokens are
+// added each second, up to Burst.
+type RateLimit struct {
+	// RequestsPerSecond is the sustained rate per agent. Nil (absent) means
+	// the default, 50; an explicit 0 disables rate limiting. Use PerSecond
+	// to read it.
+	RequestsPerSecond *float64 `koanf:"requests_per_second"`
+	// Burst is how many requests an agent may make at once. Default 100;
+	// at least 1 when rate limiting is enabled.
+	Burst int `koanf:"burst"`
+}
+
+// PerSecond returns the sustained rate per agent: RequestsPerSecond, or
+// the default when it is nil. 0 means rate limiting is disabled.
+func (r RateLimit) PerSecond() float64 {
+	if r.RequestsPerSecond == nil {
+		return DefaultRequestsPerSecond
+	}
+	return *r.RequestsPerSecond
+}
+
+// Enabled reports whether requests are rate limited: PerSecond is not 0.
+func (r RateLimit) Enabled() bool { return r.PerSecond() != 0 }
 
 // Merchant describes the seller.
 type Merchant struct {

@@ -20,12 +20,32 @@ const (
 	DefaultWriteTimeout = 30 * time.Second
 	// DefaultShutdownTimeout is server.shutdown_timeout's default.
 	DefaultShutdownTimeout = 15 * time.Second
+	// DefaultIdleTimeout is server.idle_timeout's default.
+	DefaultIdleTimeout = 60 * time.Second
+	// DefaultTLSMinVersion is server.tls.min_version's default.
+	DefaultTLSMinVersion = TLSVersion13
+	// DefaultSignatureMaxSkew is agents[].signature.max_skew's default.
+	DefaultSignatureMaxSkew = 300 * time.Second
 	// DefaultStoreDir is store.dir's default.
 	DefaultStoreDir = "./data"
 	// DefaultSessionLifetime is store.session_lifetime's default.
 	DefaultSessionLifetime = 6 * time.Hour
 	// DefaultSessionRetention is store.session_retention's default, 30 days.
 	DefaultSessionRetention = 720 * time.Hour
+	// DefaultIdempotencyRetention is idempotency.retention's default, the
+	// 24 hours ACP requires keys to be kept at least.
+	DefaultIdempotencyRetention = 24 * time.Hour
+	// DefaultIdempotencyLease is idempotency.lease's default.
+	DefaultIdempotencyLease = 30 * time.Second
+	// DefaultMaxLineItems is limits.max_line_items's default.
+	DefaultMaxLineItems = 100
+	// DefaultMaxQuantity is limits.max_quantity's default.
+	DefaultMaxQuantity = 100_000
+	// DefaultRequestsPerSecond is limits.rate_limit.requests_per_second's
+	// default, per agent.
+	DefaultRequestsPerSecond = 50.0
+	// DefaultBurst is limits.rate_limit.burst's default, per agent.
+	DefaultBurst = 100
 	// DefaultTaxCategory is a catalog item's tax_category default, and the
 	// category every tax rate's standard rate applies to.
 	DefaultTaxCategory = "standard"
@@ -46,7 +66,14 @@ func (c *Config) SetDefaults(opts Options) {
 	if c.APIVersions == nil {
 		c.APIVersions = slices.Clone(opts.KnownAPIVersions)
 	}
+	for i := range c.Agents {
+		if sig := c.Agents[i].Signature; sig != nil && sig.MaxSkew == 0 {
+			sig.MaxSkew = DefaultSignatureMaxSkew
+		}
+	}
 	c.Store.setDefaults()
+	c.Idempotency.setDefaults()
+	c.Limits.setDefaults()
 	c.Merchant.Currency = strings.ToLower(c.Merchant.Currency)
 	for i := range c.Catalog.Items {
 		item := &c.Catalog.Items[i]
@@ -102,6 +129,12 @@ func (s *Server) setDefaults(opts Options) {
 	if s.WriteTimeout == 0 {
 		s.WriteTimeout = DefaultWriteTimeout
 	}
+	if s.IdleTimeout == 0 {
+		s.IdleTimeout = DefaultIdleTimeout
+	}
+	if s.TLS.MinVersion == "" {
+		s.TLS.MinVersion = DefaultTLSMinVersion
+	}
 	if s.ShutdownTimeout == 0 {
 		s.ShutdownTimeout = DefaultShutdownTimeout
 	}
@@ -116,6 +149,34 @@ func (s *Store) setDefaults() {
 	}
 	if s.SessionRetention == 0 {
 		s.SessionRetention = DefaultSessionRetention
+	}
+}
+
+func (in *Idempotency) setDefaults() {
+	if in.Retention == 0 {
+		in.Retention = DefaultIdempotencyRetention
+	}
+	if in.Lease == 0 {
+		in.Lease = DefaultIdempotencyLease
+	}
+}
+
+// setDefaults fills in the limits. requests_per_second is the exception to
+// "0 is the same as absent": only an absent (nil) rate gets the default,
+// since an explicit 0 disables rate limiting.
+func (l *Limits) setDefaults() {
+	if l.MaxLineItems == 0 {
+		l.MaxLineItems = DefaultMaxLineItems
+	}
+	if l.MaxQuantity == 0 {
+		l.MaxQuantity = DefaultMaxQuantity
+	}
+	if l.RateLimit.RequestsPerSecond == nil {
+		rps := DefaultRequestsPerSecond
+		l.RateLimit.RequestsPerSecond = &rps
+	}
+	if l.RateLimit.Burst == 0 {
+		l.RateLimit.Burst = DefaultBurst
 	}
 }
 

@@ -108,7 +108,8 @@ func TestLoadSellerFiles(t *testing.T) {
 }
 
 // TestLoadKeyCoverage checks that the example sets every key of Config
-// except the TLS files and local_only_token, which it shows commented out.
+// except the keys under server.tls and local_only_token, which it shows
+// commented out.
 func TestLoadKeyCoverage(t *testing.T) {
 	t.Parallel()
 	data, err := os.ReadFile("../examples/acp.example.yaml")
@@ -123,14 +124,15 @@ func TestLoadKeyCoverage(t *testing.T) {
 	collectKeys("", raw, used)
 	var missing []string
 	for _, k := range configKeys("", reflect.TypeFor[Config]()) {
-		if !used[k] && !strings.HasPrefix(k, "server.tls") && k != "agents.local_only_token" {
+		commented := k == "server.tls" || strings.HasPrefix(k, "server.tls.") || k == "agents.local_only_token"
+		if !used[k] && !commented {
 			missing = append(missing, k)
 		}
 	}
 	if len(missing) > 0 {
 		t.Errorf("acp.example.yaml does not use these keys: %s", strings.Join(missing, ", "))
 	}
-	for _, line := range []string{"#   cert_file:", "#   key_file:", "#   local_only_token:"} {
+	for _, line := range []string{"#   cert_file:", "#   key_file:", "#   min_version:", "#   local_only_token:"} {
 		if !bytes.Contains(data, []byte(line)) {
 			t.Errorf("acp.example.yaml does not show %q commented out", line)
 		}
@@ -203,9 +205,14 @@ func TestLoadListenOverride(t *testing.T) {
 		"IPv6 loopback override": {
 			override: "[::1]:9999", wantListen: "[::1]:9999", wantPublicURL: "http://[::1]:9999",
 		},
-		"non-loopback override refuses the local-only token": {
+		"non-loopback override requires TLS and refuses the local-only token": {
 			override: "0.0.0.0:9999",
 			wantProblems: []Problem{{
+				Path: "server.tls",
+				Message: `TLS is not configured and the listen address "0.0.0.0:9999" (from --listen) is not a loopback address: ` +
+					"set tls.cert_file and tls.key_file to serve HTTPS, listen on 127.0.0.1, " +
+					"or set server.tls_terminated_upstream: true when TLS ends at a proxy or ingress in front of the sidecar",
+			}, {
 				Path:    "agents[0].local_only_token",
 				Message: "the local-only token is refused when listening on a non-loopback address; use token_env to read the token from the environment, or listen on 127.0.0.1",
 			}},

@@ -5,11 +5,15 @@ import (
 	"math"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
 
-var durationType = reflect.TypeFor[time.Duration]()
+var (
+	durationType   = reflect.TypeFor[time.Duration]()
+	tlsVersionType = reflect.TypeFor[TLSVersion]()
+)
 
 // tagName is the YAML key of a struct field: its koanf tag.
 func tagName(f reflect.StructField) string {
@@ -29,6 +33,9 @@ func checkShape(path string, v any, t reflect.Type, ps *problems) any {
 	}
 	if t == durationType {
 		return checkDuration(path, v, ps)
+	}
+	if t == tlsVersionType {
+		return checkTLSVersion(path, v, ps)
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
@@ -138,6 +145,23 @@ func checkDuration(path string, v any, ps *problems) any {
 		return nil
 	}
 	return s
+}
+
+// checkTLSVersion accepts a TLS version written as a string ("1.2") or,
+// unquoted, as a number (1.2), which YAML parses as a decimal number; the
+// number is turned back into the text it was written as. Validation then
+// checks the value.
+func checkTLSVersion(path string, v any, ps *problems) any {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case int, int64, uint64:
+		return fmt.Sprint(x)
+	}
+	ps.add(path, `expected a TLS version such as "1.3", got %s`, describe(v))
+	return nil
 }
 
 // checkInt accepts a whole number that fits t. Decimal numbers are refused

@@ -29,6 +29,8 @@ func (c *Config) validate(opts Options, ps *problems) {
 	validateAPIVersions(c.APIVersions, opts, ps)
 	validateAgents(c.Agents, listenHost, listenOK, ps)
 	c.Store.validate(ps)
+	c.Idempotency.validate(ps)
+	c.Limits.validate(ps)
 	c.Merchant.validate(ps)
 	c.Catalog.validate(c, ps)
 	c.Tax.validate(ps)
@@ -60,6 +62,15 @@ func (s *Server) validate(opts Options, ps *problems) (string, bool) {
 	}
 	checkFile("server.tls.cert_file", tls.CertFile, ps)
 	checkFile("server.tls.key_file", tls.KeyFile, ps)
+	if tls.MinVersion.ID() == 0 {
+		ps.add("server.tls.min_version", `must be "1.3" (the default) or "1.2", got %q`, tls.MinVersion)
+	}
+	if err == nil && !tls.Enabled() && !isLoopback(host) && !s.TLSTerminatedUpstream {
+		ps.add("server.tls", "TLS is not configured and the listen address %q%s is not a loopback address: "+
+			"set tls.cert_file and tls.key_file to serve HTTPS, listen on 127.0.0.1, "+
+			"or set server.tls_terminated_upstream: true when TLS ends at a proxy or ingress in front of the sidecar",
+			listen, source)
+	}
 	if s.PublicURL != "" {
 		if msg := checkHTTPURL(s.PublicURL); msg != "" {
 			ps.add("server.public_url", "%s", msg)
@@ -75,6 +86,7 @@ func (s *Server) validate(opts Options, ps *problems) (string, bool) {
 	}{
 		{"server.read_timeout", s.ReadTimeout, s.ReadTimeout > 0},
 		{"server.write_timeout", s.WriteTimeout, s.WriteTimeout > 0},
+		{"server.idle_timeout", s.IdleTimeout, s.IdleTimeout > 0},
 		{"server.shutdown_timeout", s.ShutdownTimeout, s.ShutdownTimeout > 0},
 	} {
 		if !d.pos {
@@ -190,6 +202,13 @@ func validateAgents(agents []Agent, listenHost string, listenOK bool, ps *proble
 	names := map[string]int{}
 	envs := map[string]int{}
 	tokens := map[string]int{}
+	secretEnvs := map[string]int{}
+	tokenEnvs := map[string]int{}
+	for i, a := range agents {
+		if _, seen := tokenEnvs[a.TokenEnv]; a.TokenEnv != "" && !seen {
+			tokenEnvs[a.TokenEnv] = i
+		}
+	}
 	for i, a := range agents {
 		path := indexPath("agents", i)
 		switch j, dup := names[a.Name]; {
@@ -200,37 +219,47 @@ func validateAgents(agents []Agent, listenHost string, listenOK bool, ps *proble
 		default:
 			names[a.Name] = i
 		}
-		switch {
-		case a.TokenEnv != "" && a.LocalOnlyToken != "":
-			ps.add(path, "set exactly one of token_env or local_only_token, not both")
-			continue
-		case a.TokenEnv == "" && a.LocalOnlyToken == "":
-			ps.add(path, "set token_env to the environment variable holding the agent's bearer token (or local_only_token for a local demo)")
-			continue
+		validateAgentToken(i, a, envs, tokens, listenHost, listenOK, ps)
+		if a.Signature != nil {
+			a.Signature.validate(path+".signature", secretEnvs, tokenEnvs, i, ps)
 		}
-		if a.TokenEnv != "" {
-			switch j, dup := envs[a.TokenEnv]; {
-			case !envVarPattern.MatchString(a.TokenEnv):
-				ps.add(path+".token_env", "%q is not an environment variable name: use letters, digits and '_', not starting with a digit", a.TokenEnv)
-			case dup:
-				ps.add(path+".token_env", "agents[%d] uses the same variable %q; each agent needs its own token", j, a.TokenEnv)
-			default:
-				envs[a.TokenEnv] = i
-			}
-			continue
+	}
+}
+
+// validateAgentToken checks the bearer token settings of agents[i]. envs
+// and tokens record the token_env and local_only_token values seen so far.
+func validateAgentToken(i int, a Agent, envs, tokens map[string]int, listenHost string, listenOK bool, ps *problems) {
+	path := indexPath("agents", i)
+	switch {
+	case a.TokenEnv != "" && a.LocalOnlyToken != "":
+		ps.add(path, "set exactly one of token_env or local_only_token, not both")
+		return
+	case a.TokenEnv == "" && a.LocalOnlyToken == "":
+		ps.add(path, "set token_env to the environment variable holding the agent's bearer token (or local_only_token for a local demo)")
+		return
+	}
+	if a.TokenEnv != "" {
+		switch j, dup := envs[a.TokenEnv]; {
+		case !envVarPattern.MatchString(a.TokenEnv):
+			ps.add(path+".token_env", "%q is not an environment variable name: use letters, digits and '_', not starting with a digit", a.TokenEnv)
+		case dup:
+			ps.add(path+".token_env", "agents[%d] uses the same variable %q; each agent needs its own token", j, a.TokenEnv)
+		default:
+			envs[a.TokenEnv] = i
 		}
-		tokenPath := path + ".local_only_token"
-		if len(a.LocalOnlyToken) < minLocalTokenLen {
-			ps.add(tokenPath, "must be at least %d characters", minLocalTokenLen)
-		} else if j, dup := tokens[a.LocalOnlyToken]; dup {
-			ps.add(tokenPath, "agents[%d] uses the same token; each agent needs its own token", j)
-		} else {
-			tokens[a.LocalOnlyToken] = i
-		}
-		if listenOK && !isLoopback(listenHost) {
-			ps.add(tokenPath, "the local-only token is refused when listening on a non-loopback address; "+
-				"use token_env to read the token from the environment, or listen on 127.0.0.1")
-		}
+		return
+	}
+	tokenPath := path + ".local_only_token"
+	if len(a.LocalOnlyToken) < minLocalTokenLen {
+		ps.add(tokenPath, "must be at least %d characters", minLocalTokenLen)
+	} else if j, dup := tokens[a.LocalOnlyToken]; dup {
+		ps.add(tokenPath, "agents[%d] uses the same token; each agent needs its own token", j)
+	} else {
+		tokens[a.LocalOnlyToken] = i
+	}
+	if listenOK && !isLoopback(listenHost) {
+		ps.add(tokenPath, "the local-only token is refused when listening on a non-loopback address; "+
+			"use token_env to read the token from the environment, or listen on 127.0.0.1")
 	}
 }
 

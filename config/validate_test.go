@@ -52,6 +52,9 @@ func TestValidateLocalOnlyToken(t *testing.T) {
 			t.Parallel()
 			cfg := loadMinimal(t)
 			cfg.Server.Listen = tc.listen
+			// TLS ends upstream, so that only the token rule is tested
+			// here; TestValidateTLSRequired tests the TLS rule.
+			cfg.Server.TLSTerminatedUpstream = true
 			if diff := cmp.Diff(tc.want, problemsOf(t, cfg.Validate(testOptions))); diff != "" {
 				t.Errorf("problems (-want +got):\n%s", diff)
 			}
@@ -140,15 +143,22 @@ func TestValidateWithoutDefaults(t *testing.T) {
 	got := problemsOf(t, c.Validate(testOptions))
 	want := []Problem{
 		{Path: "server.listen", Message: `invalid address "": expected host:port, e.g. "127.0.0.1:8080" or ":8080"`},
+		{Path: "server.tls.min_version", Message: `must be "1.3" (the default) or "1.2", got ""`},
 		{Path: "server.max_body_bytes", Message: "must be a positive number of bytes, got 0"},
 		{Path: "server.read_timeout", Message: "must be a positive duration, got 0s"},
 		{Path: "server.write_timeout", Message: "must be a positive duration, got 0s"},
+		{Path: "server.idle_timeout", Message: "must be a positive duration, got 0s"},
 		{Path: "server.shutdown_timeout", Message: "must be a positive duration, got 0s"},
 		{Path: "api_versions", Message: "at least one API version is required; leave the key out to serve every version this build serves (2026-04-17, 2026-01-30)"},
 		{Path: "agents", Message: "at least one agent is required"},
 		{Path: "store.dir", Message: "is required"},
 		{Path: "store.session_lifetime", Message: "must be a positive duration, got 0s"},
 		{Path: "store.session_retention", Message: "must be a positive duration, got 0s"},
+		{Path: "idempotency.retention", Message: "must be at least 24h (ACP requires idempotency keys to be kept at least 24 hours), got 0s"},
+		{Path: "idempotency.lease", Message: "must be from 1s to 10m, got 0s"},
+		{Path: "limits.max_line_items", Message: "must be from 1 to 1000, got 0"},
+		{Path: "limits.max_quantity", Message: "must be from 1 to 1000000, got 0"},
+		{Path: "limits.rate_limit.burst", Message: "must be at least 1 while rate limiting is enabled, got 0"},
 		{Path: "merchant.name", Message: "is required"},
 		{Path: "merchant.currency", Message: `is required: the ISO 4217 code of the currency prices are in, e.g. "usd"`},
 		{Path: "merchant.order_permalink_template", Message: "is required: the URL of an order's page, with {order_id} where the order id goes"},

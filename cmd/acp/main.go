@@ -22,6 +22,7 @@ import (
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/acpwire"
 	"github.com/acp-sidecar/acp/core/host"
+	"github.com/acp-sidecar/acp/core/logging"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
@@ -126,12 +127,14 @@ func printConfigError(w io.Writer, path string, err error) {
 	fmt.Fprintf(w, "%s: %v\n", path, err)
 }
 
+// newLogger returns the redacting JSON logger (package logging) at the
+// configured level.
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+	return logging.New(w, l)
 }
 
 func buildVersion() string {

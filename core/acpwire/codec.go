@@ -32,6 +32,12 @@ type Codec interface {
 	DecodeCancel(body []byte) (checkout.CancelInput, error)
 	// EncodeSession encodes the authoritative session.
 	EncodeSession(s *model.Session) ([]byte, error)
+	// RequiresIdempotencyKey reports whether every POST must carry an
+	// Idempotency-Key (REQUIRED since 2026-04-17, RECOMMENDED before).
+	RequiresIdempotencyKey() bool
+	// IdempotencyConflictStatus is the HTTP status for a key reused with
+	// another body: 422 since 2026-04-17, 409 before.
+	IdempotencyConflictStatus() int
 }
 
 // Seller is what every response shows of the seller.
@@ -50,18 +56,30 @@ type Link struct {
 	URL string
 }
 
+// Limits bound what one request may ask for, so that a request cannot make
+// the engine do unbounded work or overflow money arithmetic.
+type Limits struct {
+	// MaxLineItems caps the line items of one session.
+	MaxLineItems int
+	// MaxQuantity caps the quantity of one line item.
+	MaxQuantity int64
+}
+
+// DefaultLimits are the limits used when none are configured.
+var DefaultLimits = Limits{MaxLineItems: 100, MaxQuantity: 100_000}
+
 // Versions returns the versions this build serves, newest first.
 func Versions() []string {
 	return []string{V20260417, V20260130}
 }
 
 // New returns the codec for version, or false when it is not served.
-func New(version string, seller Seller) (Codec, bool) {
+func New(version string, seller Seller, limits Limits) (Codec, bool) {
 	switch version {
 	case V20260417:
-		return newV2026(version, seller, false), true
+		return newV2026(version, seller, limits, false), true
 	case V20260130:
-		return newV2026(version, seller, true), true
+		return newV2026(version, seller, limits, true), true
 	}
 	return nil, false
 }

@@ -10,7 +10,7 @@ import (
 
 func codec(t testing.TB) Codec {
 	t.Helper()
-	c, ok := New(V20260417, Seller{})
+	c, ok := New(V20260417, Seller{}, DefaultLimits)
 	if !ok {
 		t.Fatal("2026-04-17 codec missing")
 	}
@@ -25,36 +25,43 @@ func TestDecodeErrors(t *testing.T) {
 		wantCode  string
 		wantParam string
 	}{
-		"empty body":            {"create", ``, apierr.CodeInvalidJSON, "$"},
-		"malformed json":        {"create", `{"line_items":[`, apierr.CodeInvalidJSON, "$"},
-		"not an object":         {"create", `[1,2]`, apierr.CodeInvalidType, "$"},
-		"missing line_items":    {"create", `{"currency":"usd","capabilities":{}}`, apierr.CodeMissing, "$.line_items"},
-		"empty line_items":      {"create", `{"line_items":[],"currency":"usd","capabilities":{}}`, apierr.CodeInvalid, "$.line_items"},
-		"missing item id":       {"create", `{"line_items":[{"id":"a"},{"quantity":2}],"currency":"usd","capabilities":{}}`, apierr.CodeMissing, "$.line_items[1].id"},
-		"zero quantity":         {"create", `{"line_items":[{"id":"a","quantity":0}],"currency":"usd","capabilities":{}}`, apierr.CodeInvalid, "$.line_items[0].quantity"},
-		"negative quantity":     {"create", `{"line_items":[{"id":"a","quantity":-3}],"currency":"usd","capabilities":{}}`, apierr.CodeInvalid, "$.line_items[0].quantity"},
-		"decimal quantity":      {"create", `{"line_items":[{"id":"a"},{"id":"b","quantity":1.5}],"currency":"usd","capabilities":{}}`, apierr.CodeInvalidType, "$.line_items[1].quantity"},
-		"string quantity":       {"create", `{"line_items":[{"id":"a","quantity":"2"}],"currency":"usd","capabilities":{}}`, apierr.CodeInvalidType, "$.line_items[0].quantity"},
-		"huge quantity":         {"create", `{"line_items":[{"id":"a","quantity":100000000}],"currency":"usd","capabilities":{}}`, apierr.CodeInvalid, "$.line_items[0].quantity"},
-		"missing currency":      {"create", `{"line_items":[{"id":"a"}],"capabilities":{}}`, apierr.CodeMissing, "$.currency"},
-		"malformed currency":    {"create", `{"line_items":[{"id":"a"}],"currency":"dollars","capabilities":{}}`, apierr.CodeInvalid, "$.currency"},
-		"missing capabilities":  {"create", `{"line_items":[{"id":"a"}],"currency":"usd"}`, apierr.CodeMissing, "$.capabilities"},
-		"bad buyer email":       {"create", `{"line_items":[{"id":"a"}],"currency":"usd","capabilities":{},"buyer":{"email":"not-an-email"}}`, apierr.CodeInvalid, "$.buyer.email"},
-		"buyer without email":   {"create", `{"line_items":[{"id":"a"}],"currency":"usd","capabilities":{},"buyer":{"first_name":"A"}}`, apierr.CodeMissing, "$.buyer.email"},
-		"address without city":  {"create", `{"line_items":[{"id":"a"}],"currency":"usd","capabilities":{},"fulfillment_details":{"address":{"name":"A","line_one":"1","state":"CA","country":"US","postal_code":"1"}}}`, apierr.CodeMissing, "$.fulfillment_details.address.city"},
-		"bad country":           {"create", `{"line_items":[{"id":"a"}],"currency":"usd","capabilities":{},"fulfillment_details":{"address":{"name":"A","line_one":"1","city":"c","state":"CA","country":"USA","postal_code":"1"}}}`, apierr.CodeInvalid, "$.fulfillment_details.address.country"},
-		"metadata not object":   {"create", `{"line_items":[{"id":"a"}],"currency":"usd","capabilities":{},"metadata":[1]}`, apierr.CodeInvalidType, "$.metadata"},
-		"update bad selection":  {"update", `{"selected_fulfillment_options":[{"type":"teleport","option_id":"x","item_ids":[]}]}`, apierr.CodeInvalid, "$.selected_fulfillment_options[0].type"},
-		"update selection id":   {"update", `{"selected_fulfillment_options":[{"type":"shipping","item_ids":[]}]}`, apierr.CodeMissing, "$.selected_fulfillment_options[0].option_id"},
-		"update wrong type":     {"update", `{"line_items":{"id":"a"}}`, apierr.CodeInvalidType, "$.line_items"},
-		"complete no payment":   {"complete", `{}`, apierr.CodeMissing, "$.payment_data"},
-		"complete no token":     {"complete", `{"payment_data":{"handler_id":"h","instrument":{"type":"card","credential":{"type":"spt"}}}}`, apierr.CodeMissing, "$.payment_data.instrument.credential.token"},
-		"complete no instr":     {"complete", `{"payment_data":{"handler_id":"h"}}`, apierr.CodeMissing, "$.payment_data.instrument"},
-		"complete bad consents": {"complete", `{"payment_data":{"handler_id":"h","instrument":{"type":"card","credential":{"type":"spt","token":"t"}}},"marketing_consents":[{"channel":"email"}]}`, apierr.CodeMissing, "$.marketing_consents[0].opted_in"},
-		"complete auth outcome": {"complete", `{"payment_data":{"handler_id":"h","instrument":{"type":"card","credential":{"type":"spt","token":"t"}}},"authentication_result":{}}`, apierr.CodeMissing, "$.authentication_result.outcome"},
-		"cancel nested trace":   {"cancel", `{"intent_trace":{"reason_code":"other","metadata":{"a":{"b":1}}}}`, apierr.CodeInvalidType, "$.intent_trace.metadata.a"},
-		"cancel trace no code":  {"cancel", `{"intent_trace":{"trace_summary":"x"}}`, apierr.CodeMissing, "$.intent_trace.reason_code"},
-		"cancel trace string":   {"cancel", `{"intent_trace":"no"}`, apierr.CodeInvalidType, "$.intent_trace"},
+		"empty body":              {"create", ``, apierr.CodeInvalidJSON, "$"},
+		"malformed json":          {"create", `{"line_items":[`, apierr.CodeInvalidJSON, "$"},
+		"not an object":           {"create", `[1,2]`, apierr.CodeInvalidType, "$"},
+		"missing line_items":      {"create", `{"currency":"usd","capabilities":{}}`, apierr.CodeMissing, "$.line_items"},
+		"empty line_items":        {"create", `{"line_items":[],"currency":"usd","capabilities":{}}`, apierr.CodeInvalid, "$.line_items"},
+		"missing item id":         {"create", `{"line_items":[{"id":"a"},{"quantity":2}],"currency":"usd","capabilities":{}}`, apierr.CodeMissing, "$.line_items[1].id"},
+		"zero quantity":           {"create", `{"line_items":[{"id":"a","quantity":0}],"currency":"usd","capabilities":{}}`, apierr.CodeInvalid, "$.line_items[0].quantity"},
+		"negative quantity":       {"create", `{"line_items":[{"id":"a","quantity":-3}],"currency":"usd","capabilities":{}}`, apierr.CodeInvalid, "$.line_items[0].quantity"},
+		"decimal quantity":        {"create", `{"line_items":[{"id":"a"},{"id":"b","quantity":1.5}],"currency":"usd","capabilities":{}}`, apierr.CodeInvalidType, "$.line_items[1].quantity"},
+		"string quantity":         {"create", `{"line_items":[{"id":"a","quantity":"2"}],"currency":"usd","capabilities":{}}`, apierr.CodeInvalidType, "$.line_items[0].quantity"},
+		"huge quantity":           {"create", `{"line_items":[{"id":"a","quantity":100000000}],"currency":"usd","capabilities":{}}`, apierr.CodeInvalid, "$.line_items[0].quantity"},
+		"missing currency":        {"create", `{"line_items":[{"id":"a"}],"capabilities":{}}`, apierr.CodeMissing, "$.currency"},
+		"malformed currency":      {"create", `{"line_items":[{"id":"a"}],"currency":"dollars","capabilities":{}}`, apierr.CodeInvalid, "$.currency"},
+		"missing capabilities":    {"create", `{"line_items":[{"id":"a"}],"currency":"usd"}`, apierr.CodeMissing, "$.capabilities"},
+		"bad buyer email":         {"create", `{"line_items":[{"id":"a"}],"currency":"usd","capabilities":{},"buyer":{"email":"not-an-email"}}`, apierr.CodeInvalid, "$.buyer.email"},
+		"buyer without email":     {"create", `{"line_items":[{"id":"a"}],"currency":"usd","capabilities":{},"buyer":{"first_name":"A"}}`, apierr.CodeMissing, "$.buyer.email"},
+		"address without city":    {"create", `{"line_items":[{"id":"a"}],"currency":"usd","capabilities":{},"fulfillment_details":{"address":{"name":"A","line_one":"1","state":"CA","country":"US","postal_code":"1"}}}`, apierr.CodeMissing, "$.fulfillment_details.address.city"},
+		"bad country":             {"create", `{"line_items":[{"id":"a"}],"currency":"usd","capabilities":{},"fulfillment_details":{"address":{"name":"A","line_one":"1","city":"c","state":"CA","country":"USA","postal_code":"1"}}}`, apierr.CodeInvalid, "$.fulfillment_details.address.country"},
+		"metadata not object":     {"create", `{"line_items":[{"id":"a"}],"currency":"usd","capabilities":{},"metadata":[1]}`, apierr.CodeInvalidType, "$.metadata"},
+		"update bad selection":    {"update", `{"selected_fulfillment_options":[{"type":"teleport","option_id":"x","item_ids":[]}]}`, apierr.CodeInvalid, "$.selected_fulfillment_options[0].type"},
+		"update selection id":     {"update", `{"selected_fulfillment_options":[{"type":"shipping","item_ids":[]}]}`, apierr.CodeMissing, "$.selected_fulfillment_options[0].option_id"},
+		"update wrong type":       {"update", `{"line_items":{"id":"a"}}`, apierr.CodeInvalidType, "$.line_items"},
+		"complete no payment":     {"complete", `{}`, apierr.CodeMissing, "$.payment_data"},
+		"complete no token":       {"complete", `{"payment_data":{"handler_id":"h","instrument":{"type":"card","credential":{"type":"spt"}}}}`, apierr.CodeMissing, "$.payment_data.instrument.credential.token"},
+		"complete no instr":       {"complete", `{"payment_data":{"handler_id":"h"}}`, apierr.CodeMissing, "$.payment_data.instrument"},
+		"complete bad consents":   {"complete", `{"payment_data":{"handler_id":"h","instrument":{"type":"card","credential":{"type":"spt","token":"t"}}},"marketing_consents":[{"channel":"email"}]}`, apierr.CodeMissing, "$.marketing_consents[0].opted_in"},
+		"complete auth outcome":   {"complete", `{"payment_data":{"handler_id":"h","instrument":{"type":"card","credential":{"type":"spt","token":"t"}}},"authentication_result":{}}`, apierr.CodeMissing, "$.authentication_result.outcome"},
+		"po with bare instrument": {"complete", `{"payment_data":{"purchase_order_number":"PO-1","instrument":{"type":"card"}}}`, apierr.CodeMissing, "$.payment_data.instrument.credential"},
+		"non-ascii email":         {"create", `{"line_items":[{"id":"a"}],"currency":"usd","capabilities":{},"buyer":{"email":"\u00fc@example.com"}}`, apierr.CodeInvalid, "$.buyer.email"},
+		"bad email domain":        {"create", `{"line_items":[{"id":"a"}],"currency":"usd","capabilities":{},"buyer":{"email":"x@-bad-.com"}}`, apierr.CodeInvalid, "$.buyer.email"},
+		"comma timestamp":         {"create", `{"line_items":[{"id":"a"}],"currency":"usd","capabilities":{},"buyer":{"email":"a@b.co","loyalty":{"member_since":"2024-01-15T09:00:00,5Z"}}}`, apierr.CodeInvalid, "$.buyer.loyalty.member_since"},
+		"unknown auth outcome":    {"complete", `{"payment_data":{"handler_id":"h","instrument":{"type":"card","credential":{"type":"spt","token":"t"}}},"authentication_result":{"outcome":"<b>hi</b>"}}`, apierr.CodeInvalid, "$.authentication_result.outcome"},
+		"auth without details":    {"complete", `{"payment_data":{"handler_id":"h","instrument":{"type":"card","credential":{"type":"spt","token":"t"}}},"authentication_result":{"outcome":"authenticated"}}`, apierr.CodeMissing, "$.authentication_result.outcome_details"},
+		"auth details incomplete": {"complete", `{"payment_data":{"handler_id":"h","instrument":{"type":"card","credential":{"type":"spt","token":"t"}}},"authentication_result":{"outcome":"authenticated","outcome_details":{"three_ds_cryptogram":"x"}}}`, apierr.CodeMissing, "$.authentication_result.outcome_details.electronic_commerce_indicator"},
+		"cancel nested trace":     {"cancel", `{"intent_trace":{"reason_code":"other","metadata":{"a":{"b":1}}}}`, apierr.CodeInvalidType, "$.intent_trace.metadata.a"},
+		"cancel trace no code":    {"cancel", `{"intent_trace":{"trace_summary":"x"}}`, apierr.CodeMissing, "$.intent_trace.reason_code"},
+		"cancel trace string":     {"cancel", `{"intent_trace":"no"}`, apierr.CodeInvalidType, "$.intent_trace"},
 	}
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {
@@ -77,7 +84,7 @@ func TestDecodeErrors(t *testing.T) {
 func TestDecodeAccepts(t *testing.T) {
 	t.Parallel()
 	c := codec(t)
-	in, err := c.DecodeCreate([]byte(`{"line_items":[{"id":"a","quantity":3},{"id":"b"}],"currency":"USD","capabilities":{"interventions":{"supported":["3ds","future_thing"]}},"unknown_member":true}`))
+	in, err := c.DecodeCreate([]byte(`{"line_items":[{"id":"a","quantity":3.0},{"id":"b"}],"currency":"USD","capabilities":{"interventions":{"supported":["3ds","future_thing"]}},"unknown_member":true}`))
 	if err != nil {
 		t.Fatalf("DecodeCreate() error = %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -139,6 +140,19 @@ func memberPath(name string) string {
 	if plain {
 		return "." + name
 	}
-	escaped := strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(name)
-	return "['" + escaped + "']"
+	var b strings.Builder
+	b.WriteString("['")
+	for _, r := range name {
+		switch {
+		case r == '\\' || r == '\'':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteString("']")
+	return b.String()
 }

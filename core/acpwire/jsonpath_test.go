@@ -62,6 +62,7 @@ func TestMemberPath(t *testing.T) {
 		"it's":   `['it\'s']`,
 		"":       "['']",
 		`back\s`: `['back\\s']`,
+		"a\nb":   `['a\u000ab']`,
 	}
 	for in, want := range testCases {
 		if got := memberPath(in); got != want {

@@ -22,8 +22,10 @@ type wireItem struct {
 	Name       string `json:"name"`
 	UnitAmount *int64 `json:"unit_amount"`
 	// Quantity is not in the 2026 Item schema, but every RFC and example
-	// sends it (ACP-NOTES §12 #1); it defaults to 1.
-	Quantity *int64 `json:"quantity"`
+	// sends it (ACP-NOTES §12 #1); it defaults to 1. It is read raw so
+	// that an integral 2.0 is accepted like 2, as JSON Schema's "integer"
+	// does, while a string or a fraction is refused with its JSONPath.
+	Quantity json.RawMessage `json:"quantity"`
 }
 
 type wireBuyer struct {
@@ -131,7 +133,7 @@ func (c *v2026) DecodeCreate(body []byte) (checkout.CreateInput, error) {
 		return checkout.CreateInput{}, err
 	}
 	w.AffiliateAttribution, w.Metadata = nonNull(w.AffiliateAttribution), nonNull(w.Metadata)
-	var v validator
+	v := validator{limits: c.limits}
 	if w.LineItems == nil {
 		v.fail(apierr.CodeMissing, "$.line_items", "$.line_items is required.")
 	} else if len(*w.LineItems) == 0 {
@@ -218,7 +220,7 @@ func (c *v2026) DecodeUpdate(body []byte) (checkout.UpdateInput, error) {
 	if err := decodeJSON(body, &w); err != nil {
 		return checkout.UpdateInput{}, err
 	}
-	var v validator
+	v := validator{limits: c.limits}
 	in := checkout.UpdateInput{
 		FulfillmentDetails: w.FulfillmentDetails,
 		OrderNotes:         w.OrderNotes,
@@ -257,7 +259,7 @@ func (c *v2026) DecodeComplete(body []byte) (checkout.CompleteInput, error) {
 		return checkout.CompleteInput{}, err
 	}
 	w.AffiliateAttribution, w.RiskSignals, w.MarketingConsents = nonNull(w.AffiliateAttribution), nonNull(w.RiskSignals), nonNull(w.MarketingConsents)
-	var v validator
+	v := validator{limits: c.limits}
 	in := checkout.CompleteInput{
 		Buyer:             v.buyer(w.Buyer, "$.buyer"),
 		Affiliate:         w.AffiliateAttribution,
@@ -273,7 +275,7 @@ func (c *v2026) DecodeComplete(body []byte) (checkout.CompleteInput, error) {
 		v.fail(apierr.CodeMissing, "$.payment_data.handler_id", "$.payment_data needs handler_id and instrument.")
 	case pd.HandlerID != "" && pd.Instrument == nil:
 		v.fail(apierr.CodeMissing, "$.payment_data.instrument", "$.payment_data.instrument is required with handler_id.")
-	case pd.HandlerID != "" && pd.Instrument.Credential == nil:
+	case pd.Instrument != nil && pd.Instrument.Credential == nil:
 		v.fail(apierr.CodeMissing, "$.payment_data.instrument.credential", "$.payment_data.instrument.credential is required.")
 	default:
 		in.Payment = checkout.PaymentInput{HandlerID: pd.HandlerID, BillingAddress: pd.BillingAddress, PurchaseOrderNumber: pd.PurchaseOrderNumber}
@@ -289,8 +291,7 @@ func (c *v2026) DecodeComplete(body []byte) (checkout.CompleteInput, error) {
 	}
 	if ar := w.AuthenticationResult; ar != nil {
 		details := nonNull(ar.OutcomeDetails)
-		v.required(ar.Outcome, "$.authentication_result.outcome", 64)
-		v.object(details, "$.authentication_result.outcome_details")
+		v.authenticationResult(ar.Outcome, details, "$.authentication_result")
 		in.Authentication = &checkout.AuthenticationInput{Outcome: ar.Outcome, Details: details}
 	}
 	v.object(w.AffiliateAttribution, "$.affiliate_attribution")
@@ -310,7 +311,7 @@ func (c *v2026) DecodeCancel(body []byte) (checkout.CancelInput, error) {
 		return checkout.CancelInput{}, err
 	}
 	w.IntentTrace = nonNull(w.IntentTrace)
-	var v validator
+	v := validator{limits: c.limits}
 	if w.IntentTrace != nil {
 		v.intentTrace(w.IntentTrace, "$.intent_trace")
 	}
@@ -369,6 +370,43 @@ func (v *validator) marketingConsents(raw json.RawMessage, param string) {
 		}
 		if c.OptedIn == nil {
 			v.fail(apierr.CodeMissing, p+".opted_in", "%s.opted_in is required.", p)
+		}
+	}
+}
+
+// authenticationOutcomes are ACP's 3DS outcomes; those that carry
+// outcome_details.
+var authenticationOutcomes = map[string]bool{
+	"abandoned": false, "attempt_acknowledged": true, "authenticated": true, "canceled": false, "denied": false,
+	"informational": true, "internal_error": false, "not_supported": false, "processing_error": false, "rejected": false,
+}
+
+// authenticationResult checks a 3DS result: a known outcome, and the
+// outcome_details its outcome requires.
+func (v *validator) authenticationResult(outcome string, details json.RawMessage, param string) {
+	needsDetails, known := authenticationOutcomes[outcome]
+	switch {
+	case outcome == "":
+		v.fail(apierr.CodeMissing, param+".outcome", "%s.outcome is required.", param)
+		return
+	case !known:
+		v.fail(apierr.CodeInvalid, param+".outcome", "%s.outcome %q is not an ACP authentication outcome.", param, outcome)
+		return
+	}
+	v.object(details, param+".outcome_details")
+	if !needsDetails {
+		return
+	}
+	var d map[string]json.RawMessage
+	if details == nil || json.Unmarshal(details, &d) != nil {
+		v.fail(apierr.CodeMissing, param+".outcome_details", "%s.outcome_details is required when the outcome is %q.", param, outcome)
+		return
+	}
+	for _, field := range []string{"three_ds_cryptogram", "electronic_commerce_indicator", "transaction_id", "version"} {
+		var value string
+		if json.Unmarshal(d[field], &value) != nil || value == "" {
+			v.fail(apierr.CodeMissing, param+".outcome_details."+field, "%s.outcome_details.%s is required when the outcome is %q.", param, field, outcome)
+			return
 		}
 	}
 }

@@ -3,8 +3,10 @@ package acpwire
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"time"
 
+	"github.com/acp-sidecar/acp/core/internal/text"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/sdk/acp"
 )
@@ -17,14 +19,15 @@ import (
 type v2026 struct {
 	version    string
 	seller     Seller
+	limits     Limits
 	before0417 bool
 	// handlers is the encoded capabilities.payment.handlers array, which
 	// is the same in every response and so encoded once.
 	handlers json.RawMessage
 }
 
-func newV2026(version string, seller Seller, before0417 bool) *v2026 {
-	c := &v2026{version: version, seller: seller, before0417: before0417}
+func newV2026(version string, seller Seller, limits Limits, before0417 bool) *v2026 {
+	c := &v2026{version: version, seller: seller, limits: limits, before0417: before0417}
 	handlers := make([]handlerJSON, len(seller.Handlers))
 	for i, h := range seller.Handlers {
 		handlers[i] = handlerJSON{
@@ -42,6 +45,17 @@ func newV2026(version string, seller Seller, before0417 bool) *v2026 {
 
 // Version returns the API version.
 func (c *v2026) Version() string { return c.version }
+
+// RequiresIdempotencyKey is true from 2026-04-17 on.
+func (c *v2026) RequiresIdempotencyKey() bool { return !c.before0417 }
+
+// IdempotencyConflictStatus is 422 from 2026-04-17 on, 409 before.
+func (c *v2026) IdempotencyConflictStatus() int {
+	if c.before0417 {
+		return http.StatusConflict
+	}
+	return http.StatusUnprocessableEntity
+}
 
 type sessionJSON struct {
 	ID                         string                 `json:"id"`
@@ -123,9 +137,16 @@ type itemJSON struct {
 }
 
 type totalJSON struct {
-	Type        string `json:"type"`
-	DisplayText string `json:"display_text"`
-	Amount      int64  `json:"amount"`
+	Type        string          `json:"type"`
+	DisplayText string          `json:"display_text"`
+	Amount      int64           `json:"amount"`
+	Breakdown   []breakdownJSON `json:"breakdown,omitempty"`
+}
+
+type breakdownJSON struct {
+	Jurisdiction string  `json:"jurisdiction"`
+	Rate         float64 `json:"rate"`
+	Amount       int64   `json:"amount"`
 }
 
 type fulfillmentDetailsOut struct {
@@ -192,7 +213,6 @@ type linkJSON struct {
 }
 
 type orderJSON struct {
-	Type              string            `json:"type,omitempty"`
 	ID                string            `json:"id"`
 	CheckoutSessionID string            `json:"checkout_session_id"`
 	OrderNumber       string            `json:"order_number,omitempty"`
@@ -313,10 +333,11 @@ func sessionTotals(s *model.Session) []totalJSON {
 	if len(s.Selected) > 0 {
 		out = append(out, totalJSON{Type: "fulfillment", DisplayText: "Fulfillment", Amount: t.Fulfillment})
 	}
-	return append(out,
-		totalJSON{Type: "tax", DisplayText: "Tax", Amount: t.Tax},
-		totalJSON{Type: "total", DisplayText: "Total", Amount: t.Total},
-	)
+	taxTotal := totalJSON{Type: "tax", DisplayText: "Tax", Amount: t.Tax}
+	for _, share := range s.TaxBreakdown {
+		taxTotal.Breakdown = append(taxTotal.Breakdown, breakdownJSON{Jurisdiction: share.Jurisdiction, Rate: share.Rate, Amount: share.Amount})
+	}
+	return append(out, taxTotal, totalJSON{Type: "total", DisplayText: "Total", Amount: t.Total})
 }
 
 func (c *v2026) fulfillmentDetails(fd *model.FulfillmentDetails) *fulfillmentDetailsOut {
@@ -397,20 +418,13 @@ func (c *v2026) authenticationMetadata(raw, riskSignals json.RawMessage) json.Ra
 		}
 		md["channel"] = map[string]any{"type": "browser", "browser": map[string]any{
 			"accept_header":      "*/*",
-			"ip_address":         truncate(risk.IPAddress, 45),
+			"ip_address":         text.Truncate(risk.IPAddress, 45),
 			"javascript_enabled": false,
-			"language":           truncate(language, 35),
+			"language":           text.Truncate(language, 35),
 			"user_agent":         risk.UserAgent,
 		}}
 	}
 	return mustJSON(md)
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 func (c *v2026) order(s *model.Session) *orderJSON {

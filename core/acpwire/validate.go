@@ -3,7 +3,8 @@ package acpwire
 import (
 	"encoding/json"
 	"fmt"
-	"net/mail"
+	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -14,11 +15,8 @@ import (
 	"github.com/acp-sidecar/acp/sdk/acp"
 )
 
-// Limits on request values, so that one request cannot make the engine do
-// unbounded work or overflow money arithmetic.
+// Fixed limits on request strings.
 const (
-	maxLineItems   = 100
-	maxQuantity    = 100_000
 	maxIDLength    = 256
 	maxTextLength  = 5000
 	maxShortString = 1024
@@ -26,7 +24,8 @@ const (
 
 // validator collects the first problem found in a request.
 type validator struct {
-	err *apierr.Error
+	limits Limits
+	err    *apierr.Error
 }
 
 func (v *validator) fail(code, param, format string, args ...any) {
@@ -64,12 +63,21 @@ func (v *validator) oneOf(value, param string, allowed ...string) {
 	}
 }
 
+// emailPattern is an ASCII addr-spec with a dot-atom local part and a
+// domain of LDH labels: stricter than net/mail, so that every accepted
+// address passes JSON Schema's "email" format when echoed back.
+var emailPattern = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+/=?^_` + "`" + `{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_` + "`" + `{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+
+// timestampPattern is RFC 3339's date-time production; time.Parse alone
+// also accepts forms (a comma before the fraction) that the "date-time"
+// format rejects.
+var timestampPattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$`)
+
 func (v *validator) email(value, param string) {
 	if value == "" {
 		return
 	}
-	addr, err := mail.ParseAddress(value)
-	if err != nil || addr.Address != value || !strings.Contains(value, "@") {
+	if len(value) > 254 || !emailPattern.MatchString(value) {
 		v.fail(apierr.CodeInvalid, param, "%s is not a valid email address.", param)
 	}
 }
@@ -78,9 +86,29 @@ func (v *validator) timestamp(value, param string) {
 	if value == "" {
 		return
 	}
-	if _, err := time.Parse(time.RFC3339, value); err != nil {
+	if _, err := time.Parse(time.RFC3339, value); err != nil || !timestampPattern.MatchString(value) {
 		v.fail(apierr.CodeInvalid, param, "%s must be an RFC 3339 date-time.", param)
 	}
+}
+
+// integral returns a raw JSON value as an int64 when it is a number with
+// a whole value (2 or 2.0); strings and fractions are refused.
+func integral(raw json.RawMessage) (int64, bool) {
+	if len(raw) == 0 || raw[0] == '"' {
+		return 0, false
+	}
+	var n json.Number
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return 0, false
+	}
+	if i, err := n.Int64(); err == nil {
+		return i, true
+	}
+	f, err := n.Float64()
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, false
+	}
+	return int64(f), true
 }
 
 // object checks that raw, when present, is a JSON object.
@@ -189,8 +217,8 @@ func (v *validator) buyer(b *wireBuyer, param string) *model.Buyer {
 
 // items validates requested items and applies the quantity default.
 func (v *validator) items(in []wireItem, param string) []itemRef {
-	if len(in) > maxLineItems {
-		v.fail(apierr.CodeInvalid, param, "%s may hold at most %d items.", param, maxLineItems)
+	if len(in) > v.limits.MaxLineItems {
+		v.fail(apierr.CodeInvalid, param, "%s may hold at most %d items.", param, v.limits.MaxLineItems)
 		return nil
 	}
 	out := make([]itemRef, len(in))
@@ -198,11 +226,15 @@ func (v *validator) items(in []wireItem, param string) []itemRef {
 		p := fmt.Sprintf("%s[%d]", param, i)
 		v.required(it.ID, p+".id", maxIDLength)
 		qty := int64(1)
-		if it.Quantity != nil {
-			qty = *it.Quantity
+		if it.Quantity != nil && string(it.Quantity) != "null" {
+			var ok bool
+			if qty, ok = integral(it.Quantity); !ok {
+				v.fail(apierr.CodeInvalidType, p+".quantity", "%s.quantity must be an integer.", p)
+				continue
+			}
 		}
-		if qty < 1 || qty > maxQuantity {
-			v.fail(apierr.CodeInvalid, p+".quantity", "%s.quantity must be an integer from 1 to %d.", p, maxQuantity)
+		if qty < 1 || qty > v.limits.MaxQuantity {
+			v.fail(apierr.CodeInvalid, p+".quantity", "%s.quantity must be an integer from 1 to %d.", p, v.limits.MaxQuantity)
 		}
 		out[i] = itemRef{id: it.ID, quantity: qty}
 	}

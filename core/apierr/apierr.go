@@ -41,6 +41,11 @@ const (
 	CodePaymentUnavailable    = "payment_unavailable"
 	CodeUpstreamUnavailable   = "upstream_unavailable"
 	CodeInternal              = "internal_error"
+	CodeIdempotencyKeyMissing = "idempotency_key_required" // spec
+	CodeIdempotencyConflict   = "idempotency_conflict"     // spec
+	CodeIdempotencyInFlight   = "idempotency_in_flight"    // spec
+	CodeRateLimited           = "rate_limited"             // spec (message code)
+	CodeInvalidSignature      = "invalid_signature"        // spec (webhooks)
 )
 
 // Error is the flat ACP error body plus the HTTP status it is sent with.

@@ -32,13 +32,21 @@ func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInp
 	}
 	switch sess.Status {
 	case model.StatusCompleteInProgress:
-		return s.charge(ctx, sess, nil)
+		return s.charge(ctx, sess)
 	case model.StatusAuthenticationRequired:
 		if in.Authentication == nil {
 			return nil, apierr.Invalid(apierr.CodeRequires3DS, "$.authentication_result",
 				"This checkout session requires issuer authentication. The request must include 'authentication_result' as provided by the issuer authentication flow.")
 		}
-		return s.charge(ctx, sess, &payment.AuthenticationResult{Outcome: in.Authentication.Outcome, Details: in.Authentication.Details})
+		// The confirmation is recorded before the handler is called, like
+		// a first attempt, so an unknown outcome is resumed, never redone.
+		sess.Payment.AuthenticationOutcome = in.Authentication.Outcome
+		sess.Payment.AuthenticationDetails = in.Authentication.Details
+		sess.Status = model.StatusCompleteInProgress
+		if err := s.checkpoint(ctx, sess); err != nil {
+			return nil, err
+		}
+		return s.charge(ctx, sess)
 	case model.StatusNotReadyForPayment:
 		return nil, notReady(sess)
 	}
@@ -71,12 +79,14 @@ func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInp
 		Amount:         sess.Totals.Total,
 		Token:          in.Payment.Token,
 		InstrumentType: in.Payment.InstrumentType,
+		CredentialType: in.Payment.CredentialType,
+		BillingAddress: in.Payment.BillingAddress,
 	}
 	sess.Status = model.StatusCompleteInProgress
-	if err := s.save(ctx, sess); err != nil {
+	if err := s.checkpoint(ctx, sess); err != nil {
 		return nil, err
 	}
-	return s.charge(ctx, sess, nil)
+	return s.charge(ctx, sess)
 }
 
 // handlerFor checks payment_data against the advertised handlers.
@@ -113,20 +123,24 @@ func applyCompleteInputs(sess *model.Session, in CompleteInput) {
 
 // charge runs (or resumes) the session's recorded payment attempt and
 // stores its outcome.
-func (s *Service) charge(ctx context.Context, sess *model.Session, auth *payment.AuthenticationResult) (*model.Session, error) {
+func (s *Service) charge(ctx context.Context, sess *model.Session) (*model.Session, error) {
 	p := sess.Payment
 	h, ok := s.handlers[p.HandlerID]
 	if !ok {
 		return nil, fmt.Errorf("session %s: payment handler %q is no longer configured", sess.ID, p.HandlerID)
 	}
-	res, err := h.Charge(ctx, &payment.ChargeRequest{
+	req := &payment.ChargeRequest{
 		SessionID:      sess.ID,
 		IdempotencyKey: sess.ID + ":attempt:" + strconv.Itoa(p.Attempt),
 		Amount:         acp.Money{Amount: p.Amount, Currency: sess.Currency},
-		Instrument:     payment.Instrument{Type: p.InstrumentType, Token: p.Token},
-		Authentication: auth,
+		Instrument:     payment.Instrument{Type: p.InstrumentType, CredentialType: p.CredentialType, Token: p.Token},
+		BillingAddress: p.BillingAddress,
 		Supports3DS:    sess.Interventions.Supports("3ds"),
-	})
+	}
+	if p.AuthenticationOutcome != "" {
+		req.Authentication = &payment.AuthenticationResult{Outcome: p.AuthenticationOutcome, Details: p.AuthenticationDetails}
+	}
+	res, err := h.Charge(ctx, req)
 	if err != nil {
 		// The outcome is unknown: the attempt stays open and the next
 		// complete resumes it with the same idempotency key.
@@ -140,7 +154,7 @@ func (s *Service) charge(ctx context.Context, sess *model.Session, auth *payment
 		sess.Status = model.StatusAuthenticationRequired
 		sess.AuthenticationMetadata = res.AuthenticationMetadata
 	default:
-		p.Token = ""
+		p.Token, p.AuthenticationOutcome, p.AuthenticationDetails = "", "", nil
 		sess.Status = model.StatusReadyForPayment
 		sess.AuthenticationMetadata = nil
 		sess.Messages.AddError(acp.CodePaymentDeclined, "$.payment_data", res.Message, acp.ResolutionRecoverable)
@@ -194,16 +208,10 @@ func (s *Service) placeOrder(ctx context.Context, sess *model.Session, paymentID
 	sess.Status = model.StatusCompleted
 	sess.Order = order
 	sess.Payment.PaymentID = paymentID
-	sess.Payment.Token = ""
+	sess.Payment.Token, sess.Payment.AuthenticationOutcome, sess.Payment.AuthenticationDetails = "", "", nil
 	sess.AuthenticationMetadata = nil
 	sess.UpdatedAt = order.CreatedAt
-	err = s.opts.Store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.PutOrder(order); err != nil {
-			return err
-		}
-		return tx.PutSession(sess)
-	})
-	if err != nil {
+	if err := s.commitWith(ctx, sess, func(tx store.Tx) error { return tx.PutOrder(order) }); err != nil {
 		return nil, fmt.Errorf("store completed session %s: %w", sess.ID, err)
 	}
 	return sess, nil

@@ -30,6 +30,11 @@ func (s *Service) price(ctx context.Context, sess *model.Session, selections []S
 		return capabilityFailure("shipping", err)
 	}
 	sess.Messages = append(sess.Messages, quote.Messages...)
+	for _, o := range quote.Options {
+		if o.Amount < 0 {
+			return capabilityFailure("shipping", fmt.Errorf("negative amount %d for option %q", o.Amount, o.ID))
+		}
+	}
 	sess.Options = toOptions(quote.Options)
 	if selections != nil {
 		chosen, err := resolveSelections(sess, selections)
@@ -84,7 +89,13 @@ func (s *Service) resolveItems(ctx context.Context, sess *model.Session) error {
 			TaxCategory: it.TaxCategory, Weight: it.Weight, Available: it.Available, MaxPerOrder: it.MaxPerOrder,
 			FulfillmentTypes: it.FulfillmentTypes, UnitAmount: it.UnitPrice,
 		}
-		l.BaseAmount = l.UnitAmount * l.Quantity
+		if it.UnitPrice < 0 {
+			return capabilityFailure("catalog", fmt.Errorf("negative unit price %d for item %q", it.UnitPrice, it.ID))
+		}
+		var err error
+		if l.BaseAmount, err = times(l.UnitAmount, l.Quantity); err != nil {
+			return tooLarge()
+		}
 		l.Subtotal = l.BaseAmount - l.Discount
 		itemParam := fmt.Sprintf("$.line_items[%d].item.id", i)
 		qtyParam := fmt.Sprintf("$.line_items[%d].quantity", i)
@@ -291,7 +302,7 @@ func (s *Service) priceSelections(ctx context.Context, sess *model.Session, dest
 			return capabilityFailure("shipping", err)
 		}
 		for _, o := range quote.Options {
-			if o.ID == sel.OptionID {
+			if o.ID == sel.OptionID && o.Amount >= 0 {
 				sel.Amount = o.Amount
 			}
 		}
@@ -301,11 +312,14 @@ func (s *Service) priceSelections(ctx context.Context, sess *model.Session, dest
 
 // applyTax taxes the lines and the fulfillment charge and sums the totals.
 func (s *Service) applyTax(ctx context.Context, sess *model.Session, dest *acp.Address) error {
-	var fulfillmentAmount int64
+	var fulfillment sum
 	for _, sel := range sess.Selected {
-		fulfillmentAmount += sel.Amount
+		fulfillment.add(sel.Amount)
 	}
-	req := &tax.QuoteRequest{Currency: sess.Currency, Destination: dest, Fulfillment: fulfillmentAmount}
+	if fulfillment.err != nil {
+		return tooLarge()
+	}
+	req := &tax.QuoteRequest{Currency: sess.Currency, Destination: dest, Fulfillment: fulfillment.total}
 	for _, l := range sess.Lines {
 		if l.Found {
 			req.Lines = append(req.Lines, tax.Line{ID: l.ID, Amount: l.Subtotal, TaxCategory: l.TaxCategory})
@@ -321,20 +335,47 @@ func (s *Service) applyTax(ctx context.Context, sess *model.Session, dest *acp.A
 	sess.Messages = append(sess.Messages, resp.Messages...)
 	lineTax := make(map[string]int64, len(resp.Lines))
 	for _, lt := range resp.Lines {
+		if lt.Amount < 0 {
+			return capabilityFailure("tax", fmt.Errorf("negative tax %d for line %q", lt.Amount, lt.ID))
+		}
 		lineTax[lt.ID] = lt.Amount
 	}
-	t := model.Totals{Fulfillment: fulfillmentAmount, Tax: resp.Fulfillment}
+	if resp.Fulfillment < 0 {
+		return capabilityFailure("tax", fmt.Errorf("negative fulfillment tax %d", resp.Fulfillment))
+	}
+	var base, discount, subtotal, taxTotal, total sum
+	taxTotal.add(resp.Fulfillment)
 	for i := range sess.Lines {
 		l := &sess.Lines[i]
 		l.Tax = lineTax[l.ID]
-		l.Total = l.Subtotal + l.Tax
-		t.ItemsBaseAmount += l.BaseAmount
-		t.ItemsDiscount += l.Discount
-		t.Subtotal += l.Subtotal
-		t.Tax += l.Tax
+		var line sum
+		line.add(l.Subtotal)
+		line.add(l.Tax)
+		l.Total = line.total
+		base.add(l.BaseAmount)
+		discount.add(l.Discount)
+		subtotal.add(l.Subtotal)
+		taxTotal.add(l.Tax)
+		if line.err != nil {
+			return tooLarge()
+		}
 	}
-	t.Total = t.Subtotal + t.Fulfillment + t.Tax
-	sess.Totals = t
+	total.add(subtotal.total)
+	total.add(fulfillment.total)
+	total.add(taxTotal.total)
+	for _, part := range []sum{base, discount, subtotal, taxTotal, total} {
+		if part.err != nil {
+			return tooLarge()
+		}
+	}
+	sess.Totals = model.Totals{
+		ItemsBaseAmount: base.total, ItemsDiscount: discount.total, Subtotal: subtotal.total,
+		Fulfillment: fulfillment.total, Tax: taxTotal.total, Total: total.total,
+	}
+	sess.TaxBreakdown = nil
+	for _, j := range resp.Breakdown {
+		sess.TaxBreakdown = append(sess.TaxBreakdown, model.TaxShare{Jurisdiction: j.Name, Rate: j.Rate, Amount: j.Amount})
+	}
 	return nil
 }
 

@@ -105,7 +105,7 @@ func (s *Service) Create(ctx context.Context, agent, version string, in CreateIn
 	if err := s.price(ctx, sess, nil); err != nil {
 		return nil, err
 	}
-	if err := s.opts.Store.Update(ctx, func(tx store.Tx) error { return tx.PutSession(sess) }); err != nil {
+	if err := s.commitWith(ctx, sess, nil); err != nil {
 		return nil, fmt.Errorf("store new session: %w", err)
 	}
 	return sess, nil
@@ -193,7 +193,19 @@ func (s *Service) modify(ctx context.Context, agent, id string, change func(*mod
 	return sess, nil
 }
 
+// save stores the session as the request's outcome, together with the
+// context's Committer.
 func (s *Service) save(ctx context.Context, sess *model.Session) error {
+	sess.UpdatedAt = s.now().UTC()
+	if err := s.commitWith(ctx, sess, nil); err != nil {
+		return fmt.Errorf("store session %s: %w", sess.ID, err)
+	}
+	return nil
+}
+
+// checkpoint stores an intermediate state that must survive a crash (a
+// payment attempt about to start) but is not the request's outcome.
+func (s *Service) checkpoint(ctx context.Context, sess *model.Session) error {
 	sess.UpdatedAt = s.now().UTC()
 	if err := s.opts.Store.Update(ctx, func(tx store.Tx) error { return tx.PutSession(sess) }); err != nil {
 		return fmt.Errorf("store session %s: %w", sess.ID, err)

@@ -12,6 +12,7 @@ import (
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/optional"
+	"github.com/acp-sidecar/acp/core/payment/sandbox"
 	"github.com/acp-sidecar/acp/sdk/acp"
 )
 
@@ -360,4 +361,36 @@ func TestCancel(t *testing.T) {
 	wantAPIError(t, err, http.StatusMethodNotAllowed, apierr.CodeSessionCanceled, "")
 	_, err = f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")})
 	wantAPIError(t, err, http.StatusBadRequest, apierr.CodeSessionCanceled, "")
+}
+
+// TestUnknownOutcomeOf3DSConfirmationResumes: the confirmation after 3DS
+// is recorded before the handler is called, so when its outcome is unknown
+// the session is complete_in_progress (update and cancel refused) and the
+// next complete resumes the same attempt with the same authentication
+// result: one charge in all.
+func TestUnknownOutcomeOf3DSConfirmationResumes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}, AgentInterventions: []string{"3ds"}})
+	pay := checkout.PaymentInput{HandlerID: "flaky", InstrumentType: "card", Token: "spt_x_3ds"}
+	pending, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: pay})
+	if err != nil || pending.Status != model.StatusAuthenticationRequired {
+		t.Fatalf("first complete: %v %+v", err, pending)
+	}
+	f.flaky.failures = 1
+	auth := &checkout.AuthenticationInput{Outcome: "authenticated"}
+	_, err = f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: pay, Authentication: auth})
+	wantAPIError(t, err, http.StatusServiceUnavailable, apierr.CodePaymentUnavailable, "")
+	_, err = f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{})
+	wantAPIError(t, err, http.StatusConflict, apierr.CodeSessionInProgress, "")
+	_, err = f.svc.Cancel(ctx, "agent", sess.ID, checkout.CancelInput{})
+	wantAPIError(t, err, http.StatusConflict, apierr.CodeSessionInProgress, "")
+	done, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{})
+	if err != nil || done.Status != model.StatusCompleted || done.Payment.Attempt != 1 {
+		t.Fatalf("resumed confirmation: %v %+v", err, done)
+	}
+	if got := f.flaky.Handler.(*sandbox.Handler).Charges(); got != 1 {
+		t.Fatalf("charges = %d, want 1", got)
+	}
 }

@@ -1,9 +1,12 @@
 package host_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -169,6 +172,7 @@ func TestAuthenticationAndVersions(t *testing.T) {
 		"get needs version":   {request{method: http.MethodGet, path: "/checkout_sessions/x", noVersion: true}, http.StatusBadRequest, "missing_api_version", true},
 		"not json":            {request{path: "/checkout_sessions", body: createBody, header: map[string]string{"Content-Type": "text/plain"}}, http.StatusUnsupportedMediaType, "unsupported_media_type", false},
 		"unknown route":       {request{method: http.MethodGet, path: "/checkout_sessions/a/b/c"}, http.StatusNotFound, "not_found", false},
+		"compressed body":     {request{path: "/checkout_sessions", body: createBody, header: map[string]string{"Content-Encoding": "gzip"}}, http.StatusUnsupportedMediaType, "unsupported_media_type", false},
 	}
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {
@@ -234,6 +238,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 			}
 		})
 	}
+	tooLarge(t, s, path)
 	after := s.do(t, request{method: http.MethodGet, path: path})
 	if !bytes.Equal(after.body, created.body) {
 		t.Errorf("session changed after rejected requests:\n%s\n%s", created.body, after.body)
@@ -273,4 +278,27 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	if !found {
 		t.Errorf("no complete request line for req-log-1 in logs:\n%s", logs)
 	}
+}
+
+// tooLarge announces a body over server.max_body_bytes and expects the
+// flat 413 before any of it is sent. (Sending the body itself races the
+// server's close against the client's read of the 413, as for any HTTP
+// server that refuses a body early.)
+func tooLarge(t *testing.T, s *server, path string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nAPI-Version: %s\r\nIdempotency-Key: big-1\r\nContent-Type: application/json\r\nContent-Length: 70000\r\n\r\n", path, testToken, v0417)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("read 413 response: %v", err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	r := response{status: resp.StatusCode, header: resp.Header, body: data}
+	validate(t, v0417, r)
+	wantError(t, r, http.StatusRequestEntityTooLarge, "request_too_large", "")
 }

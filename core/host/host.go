@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -19,9 +20,12 @@ import (
 	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/httpapi"
+	"github.com/acp-sidecar/acp/core/idempotency"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/payment/sandbox"
+	"github.com/acp-sidecar/acp/core/ratelimit"
+	"github.com/acp-sidecar/acp/core/signature"
 	"github.com/acp-sidecar/acp/core/store/badgerstore"
 )
 
@@ -31,6 +35,19 @@ var PaymentKinds = []string{"sandbox"}
 // ConfigOptions returns the options that validate a config for this build.
 func ConfigOptions(listenOverride string) config.Options {
 	return config.Options{KnownAPIVersions: acpwire.Versions(), PaymentKinds: PaymentKinds, ListenOverride: listenOverride}
+}
+
+// Option adjusts how a Host is built.
+type Option func(*options)
+
+type options struct {
+	now func() time.Time
+}
+
+// WithClock makes the host read time from now instead of time.Now, for
+// tests of expiry, leases and signatures.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.now = now }
 }
 
 // Host is a running gateway.
@@ -44,7 +61,11 @@ type Host struct {
 }
 
 // New builds the gateway. getenv resolves agents' token variables.
-func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string) (*Host, error) {
+func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, opts ...Option) (*Host, error) {
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	agents, err := resolveAgents(cfg, logger, getenv)
 	if err != nil {
 		return nil, err
@@ -52,6 +73,10 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string) (*
 	st, err := badgerstore.Open(badgerstore.Options{Dir: cfg.Store.Dir, SessionRetention: cfg.Store.SessionRetention, Logger: logger})
 	if err != nil {
 		return nil, err
+	}
+	limiter, err := ratelimit.New(cfg.Limits.RateLimit.PerSecond(), cfg.Limits.RateLimit.Burst)
+	if err != nil {
+		return nil, fmt.Errorf("limits.rate_limit: %w", err)
 	}
 	handlers := paymentHandlers(cfg)
 	svc := checkout.New(checkout.Options{
@@ -71,6 +96,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string) (*
 			Required:    cfg.Interventions.Required,
 			Enforcement: cfg.Interventions.Enforcement,
 		},
+		Now: o.now,
 	})
 	seller := acpwire.Seller{Links: links(cfg.Merchant.Links)}
 	for _, h := range handlers {
@@ -78,7 +104,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string) (*
 	}
 	codecs := map[string]acpwire.Codec{}
 	for _, v := range cfg.APIVersions {
-		codec, ok := acpwire.New(v, seller)
+		codec, ok := acpwire.New(v, seller, acpwire.Limits{MaxLineItems: cfg.Limits.MaxLineItems, MaxQuantity: cfg.Limits.MaxQuantity})
 		if !ok {
 			_ = st.Close()
 			return nil, fmt.Errorf("api version %s is not served by this build", v)
@@ -94,6 +120,11 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string) (*
 		MaxBodyBytes: cfg.Server.MaxBodyBytes,
 		ReadTimeout:  cfg.Server.ReadTimeout,
 		WriteTimeout: cfg.Server.WriteTimeout,
+		IdleTimeout:  cfg.Server.IdleTimeout,
+		Store:        st,
+		Idempotency:  idempotency.Policy{Retention: cfg.Idempotency.Retention, Lease: cfg.Idempotency.Lease},
+		RateLimit:    limiter,
+		Now:          o.now,
 	})
 	return &Host{cfg: cfg, logger: logger, store: st, app: app, Service: svc}, nil
 }
@@ -115,8 +146,8 @@ func (h *Host) Listen() (net.Listener, error) {
 		_ = ln.Close()
 		return nil, fmt.Errorf("load TLS certificate: %w", err)
 	}
-	// ACP requires TLS 1.3.
-	return tls.NewListener(ln, &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{cert}}), nil
+	// ACP requires TLS 1.3; 1.2 only where server.tls.min_version says so.
+	return tls.NewListener(ln, &tls.Config{MinVersion: h.cfg.Server.TLS.MinVersion.ID(), Certificates: []tls.Certificate{cert}}), nil
 }
 
 // Serve serves on ln until ctx ends, then stops accepting, lets in-flight
@@ -165,9 +196,36 @@ func resolveAgents(cfg *config.Config, logger *slog.Logger, getenv func(string) 
 			logger.Warn("agent uses the local-only demo token written in the config file; it is accepted only because the server listens on a loopback address",
 				"agent", a.Name, "listen", cfg.Server.Listen)
 		}
-		agents = append(agents, httpapi.Agent{Name: a.Name, Token: token})
+		verifier, err := verifierFor(a.Signature, getenv)
+		if err != nil {
+			return nil, fmt.Errorf("agents[%d].signature: %w", i, err)
+		}
+		agents = append(agents, httpapi.Agent{Name: a.Name, Token: token, Verifier: verifier})
 	}
 	return agents, nil
+}
+
+// verifierFor builds an agent's signature verifier; nil when the agent
+// does not sign.
+func verifierFor(sig *config.Signature, getenv func(string) string) (*signature.Verifier, error) {
+	if sig == nil {
+		return nil, nil
+	}
+	switch signature.Scheme(sig.Scheme) {
+	case signature.HMACSHA256:
+		secret := getenv(sig.SecretEnv)
+		if secret == "" {
+			return nil, fmt.Errorf("environment variable %s is not set or empty", sig.SecretEnv)
+		}
+		return signature.NewHMAC([]byte(secret), sig.MaxSkew)
+	case signature.Ed25519:
+		pub, err := sig.Ed25519PublicKey()
+		if err != nil {
+			return nil, err
+		}
+		return signature.NewEd25519(pub, sig.MaxSkew)
+	}
+	return nil, fmt.Errorf("unknown scheme %q", sig.Scheme)
 }
 
 func paymentHandlers(cfg *config.Config) []payment.Handler {

@@ -4,17 +4,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/host"
 	"github.com/acp-sidecar/acp/core/internal/acpschema"
+	"github.com/acp-sidecar/acp/core/logging"
+	"github.com/acp-sidecar/acp/core/payment/sandbox"
 )
 
 const (
@@ -32,7 +36,40 @@ type server struct {
 	cancel  context.CancelFunc
 	done    chan error
 	logs    *syncBuffer
+	host    *host.Host
 	stopped bool
+}
+
+// charges counts the successful charges of the sandbox handler.
+func (s *server) charges(t testing.TB) int {
+	t.Helper()
+	for _, h := range s.host.Service.Handlers() {
+		if sb, ok := h.(*sandbox.Handler); ok {
+			return sb.Charges()
+		}
+	}
+	t.Fatal("no sandbox handler configured")
+	return 0
+}
+
+// testClock is a settable clock for leases and retention.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock() *testClock { return &testClock{now: time.Now()} }
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 // syncBuffer is a goroutine-safe log sink.
@@ -70,10 +107,16 @@ func loadConfig(t testing.TB, path, dir string) *config.Config {
 }
 
 // startServer starts a gateway on cfg and stops it when the test ends.
-func startServer(t testing.TB, cfg *config.Config) *server {
+func startServer(t testing.TB, cfg *config.Config, opts ...host.Option) *server {
+	t.Helper()
+	return startServerEnv(t, cfg, nil, opts...)
+}
+
+// startServerEnv starts a gateway whose environment is env.
+func startServerEnv(t testing.TB, cfg *config.Config, env map[string]string, opts ...host.Option) *server {
 	t.Helper()
 	logs := &syncBuffer{}
-	h, err := host.New(cfg, slog.New(slog.NewJSONHandler(logs, nil)), func(string) string { return "" })
+	h, err := host.New(cfg, logging.New(logs, slog.LevelInfo), func(name string) string { return env[name] }, opts...)
 	if err != nil {
 		t.Fatalf("host.New() error = %v", err)
 	}
@@ -82,7 +125,7 @@ func startServer(t testing.TB, cfg *config.Config) *server {
 		t.Fatalf("Listen() error = %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{t: t, base: "http://" + ln.Addr().String(), cancel: cancel, done: make(chan error, 1), logs: logs}
+	s := &server{t: t, base: "http://" + ln.Addr().String(), cancel: cancel, done: make(chan error, 1), logs: logs, host: h}
 	go func() { s.done <- h.Serve(ctx, ln) }()
 	t.Cleanup(s.stop)
 	return s
@@ -94,6 +137,9 @@ func (s *server) stop() {
 		return
 	}
 	s.stopped = true
+	// Idle keep-alive connections would hold the graceful shutdown until
+	// the server's read timeout; a real client closes them too.
+	http.DefaultClient.CloseIdleConnections()
 	s.cancel()
 	select {
 	case err := <-s.done:
@@ -121,12 +167,15 @@ func (r response) json(t *testing.T) map[string]any {
 	return m
 }
 
+// keyCounter makes every request's default Idempotency-Key unique.
+var keyCounter atomic.Int64
+
 // request describes a call; zero fields take the defaults of an
 // authenticated 2026-04-17 agent.
 type request struct {
 	method, path, version, token, body string
 	header                             map[string]string
-	noAuth, noVersion                  bool
+	noAuth, noVersion, noKey           bool
 }
 
 // do sends the request and validates any ACP body against the JSON Schema
@@ -159,8 +208,8 @@ func (s *server) do(t *testing.T, r request) response {
 	if r.body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if r.method == http.MethodPost {
-		req.Header.Set("Idempotency-Key", "key-"+strings.ReplaceAll(r.path, "/", "-"))
+	if r.method == http.MethodPost && !r.noKey {
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("test-key-%d", keyCounter.Add(1)))
 	}
 	for k, v := range r.header {
 		req.Header.Set(k, v)

@@ -11,10 +11,11 @@ import (
 
 func (h *handlers) create(c *fiber.Ctx) error {
 	codec := codecOf(c)
-	in, err := codec.DecodeCreate(c.Body())
+	in, err := codec.DecodeCreate(body(c))
 	if err != nil {
 		return err
 	}
+	expectStatus(c, http.StatusCreated)
 	sess, err := h.opts.Service.Create(c.UserContext(), agentOf(c), codec.Version(), in)
 	if err != nil {
 		return err
@@ -32,10 +33,11 @@ func (h *handlers) get(c *fiber.Ctx) error {
 
 func (h *handlers) update(c *fiber.Ctx) error {
 	codec := codecOf(c)
-	in, err := codec.DecodeUpdate(c.Body())
+	in, err := codec.DecodeUpdate(body(c))
 	if err != nil {
 		return err
 	}
+	expectStatus(c, http.StatusOK)
 	sess, err := h.opts.Service.Update(c.UserContext(), agentOf(c), sessionID(c), in)
 	if err != nil {
 		return err
@@ -45,10 +47,11 @@ func (h *handlers) update(c *fiber.Ctx) error {
 
 func (h *handlers) complete(c *fiber.Ctx) error {
 	codec := codecOf(c)
-	in, err := codec.DecodeComplete(c.Body())
+	in, err := codec.DecodeComplete(body(c))
 	if err != nil {
 		return err
 	}
+	expectStatus(c, http.StatusOK)
 	sess, err := h.opts.Service.Complete(c.UserContext(), agentOf(c), sessionID(c), in)
 	if err != nil {
 		return err
@@ -58,10 +61,11 @@ func (h *handlers) complete(c *fiber.Ctx) error {
 
 func (h *handlers) cancel(c *fiber.Ctx) error {
 	codec := codecOf(c)
-	in, err := codec.DecodeCancel(c.Body())
+	in, err := codec.DecodeCancel(body(c))
 	if err != nil {
 		return err
 	}
+	expectStatus(c, http.StatusOK)
 	sess, err := h.opts.Service.Cancel(c.UserContext(), agentOf(c), sessionID(c), in)
 	if err != nil {
 		return err
@@ -69,11 +73,26 @@ func (h *handlers) cancel(c *fiber.Ctx) error {
 	return writeSession(c, codec, http.StatusOK, sess)
 }
 
+// expectStatus tells the idempotency recorder, if any, the status the
+// response will have when the engine succeeds.
+func expectStatus(c *fiber.Ctx, status int) {
+	if rec, ok := c.Locals(localRecorder).(*recorder); ok {
+		rec.status = status
+	}
+}
+
+// writeSession sends the session. When the engine stored the response with
+// its idempotency record, exactly those bytes are sent.
 func writeSession(c *fiber.Ctx, codec acpwire.Codec, status int, sess *model.Session) error {
 	c.Locals(localSessionID, sess.ID)
-	body, err := codec.EncodeSession(sess)
-	if err != nil {
-		return err
+	var body []byte
+	if rec, ok := c.Locals(localRecorder).(*recorder); ok && rec.committed {
+		body = rec.body
+	} else {
+		var err error
+		if body, err = codec.EncodeSession(sess); err != nil {
+			return err
+		}
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Status(status).Send(body)

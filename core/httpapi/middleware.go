@@ -5,13 +5,15 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/internal/text"
+	"github.com/acp-sidecar/acp/core/ratelimit"
+	"github.com/acp-sidecar/acp/core/signature"
 )
 
 // authenticator checks bearer tokens in constant time. Tokens are compared
@@ -22,25 +24,26 @@ type authenticator struct {
 }
 
 type agentDigest struct {
-	name   string
-	digest [sha256.Size]byte
+	name     string
+	digest   [sha256.Size]byte
+	verifier *signature.Verifier
 }
 
 func newAuthenticator(agents []Agent) *authenticator {
 	a := &authenticator{}
 	for _, ag := range agents {
-		a.agents = append(a.agents, agentDigest{name: ag.Name, digest: sha256.Sum256([]byte(ag.Token))})
+		a.agents = append(a.agents, agentDigest{name: ag.Name, digest: sha256.Sum256([]byte(ag.Token)), verifier: ag.Verifier})
 	}
 	return a
 }
 
-// agentFor returns the name of the agent owning token, or "".
-func (a *authenticator) agentFor(token string) string {
+// agentFor returns the agent owning token, or nil.
+func (a *authenticator) agentFor(token string) *agentDigest {
 	presented := sha256.Sum256([]byte(token))
-	match := ""
-	for _, ag := range a.agents {
-		if subtle.ConstantTimeCompare(presented[:], ag.digest[:]) == 1 {
-			match = ag.name
+	var match *agentDigest
+	for i := range a.agents {
+		if subtle.ConstantTimeCompare(presented[:], a.agents[i].digest[:]) == 1 {
+			match = &a.agents[i]
 		}
 	}
 	return match
@@ -49,16 +52,48 @@ func (a *authenticator) agentFor(token string) string {
 func (h *handlers) authenticate(c *fiber.Ctx) error {
 	header := c.Get(fiber.HeaderAuthorization)
 	scheme, token, ok := strings.Cut(header, " ")
-	agent := ""
+	var agent *agentDigest
 	if ok && strings.EqualFold(scheme, "Bearer") && token != "" {
 		agent = h.auth.agentFor(strings.TrimSpace(token))
 	}
-	if agent == "" {
+	if agent == nil {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="acp"`)
 		return apierr.New(http.StatusUnauthorized, apierr.TypeInvalidRequest, apierr.CodeUnauthorized,
 			"A valid bearer token is required in the Authorization header.")
 	}
-	c.Locals(localAgent, agent)
+	c.Locals(localAgent, agent.name)
+	c.Locals(localVerifier, agent.verifier)
+	return c.Next()
+}
+
+// limitRate applies the per-agent token bucket: 429 rate_limited with
+// Retry-After when the agent is over its rate.
+func (h *handlers) limitRate(c *fiber.Ctx) error {
+	if h.opts.RateLimit == nil {
+		return c.Next()
+	}
+	if ok, wait := h.opts.RateLimit.Allow(agentOf(c), h.now()); !ok {
+		e := apierr.New(http.StatusTooManyRequests, apierr.TypeInvalidRequest, apierr.CodeRateLimited,
+			"Too many requests from this agent; retry after the Retry-After delay.")
+		e.RetryAfterSeconds = ratelimit.RetryAfterSeconds(wait)
+		return e
+	}
+	return c.Next()
+}
+
+// verifySignature checks the Signature and Timestamp headers of agents
+// configured with a signing key. The reason for a refusal is logged; the
+// expected value never is.
+func (h *handlers) verifySignature(c *fiber.Ctx) error {
+	v, _ := c.Locals(localVerifier).(*signature.Verifier)
+	if v == nil {
+		return c.Next()
+	}
+	err := v.Verify(c.Method(), c.Path(), body(c), c.Get(signature.HeaderSignature), c.Get(signature.HeaderTimestamp), h.now())
+	if err != nil {
+		return &apierr.Error{Status: http.StatusUnauthorized, Type: apierr.TypeInvalidRequest, Code: apierr.CodeInvalidSignature,
+			Message: "The request signature is missing, malformed, outside the allowed clock skew, or does not match.", Cause: err}
+	}
 	return c.Next()
 }
 
@@ -77,12 +112,15 @@ func (h *handlers) negotiateVersion(c *fiber.Ctx) error {
 	}
 	c.Locals(localCodec, codec)
 	if c.Method() == fiber.MethodPost {
-		if key := c.Get("Idempotency-Key"); key != "" {
-			c.Set("Idempotency-Key", key)
-		}
-		if len(c.Body()) > 0 && !isJSON(c.Get(fiber.HeaderContentType)) {
+		if len(body(c)) > 0 && !isJSON(c.Get(fiber.HeaderContentType)) {
 			return apierr.New(http.StatusUnsupportedMediaType, apierr.TypeInvalidRequest, apierr.CodeUnsupportedMediaType,
 				"Request bodies must be JSON (Content-Type: application/json).")
+		}
+		// Fiber would inflate compressed bodies with no size limit, so a
+		// small request could expand to gigabytes: only identity is taken.
+		if enc := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); enc != "" && !strings.EqualFold(enc, "identity") {
+			return apierr.New(http.StatusUnsupportedMediaType, apierr.TypeInvalidRequest, apierr.CodeUnsupportedMediaType,
+				"Compressed request bodies (Content-Encoding: %s) are not accepted; send plain JSON.", text.Truncate(enc, 32))
 		}
 	}
 	return c.Next()
@@ -122,7 +160,7 @@ func (h *handlers) logRequests(c *fiber.Ctx) error {
 		attrs = append(attrs, "agent", agent)
 	}
 	if id := c.Get("Request-Id"); id != "" {
-		attrs = append(attrs, "request_id", truncate(id, 128))
+		attrs = append(attrs, "request_id", text.Truncate(id, 128))
 	}
 	if codec, ok := c.Locals(localCodec).(interface{ Version() string }); ok {
 		attrs = append(attrs, "api_version", codec.Version())
@@ -134,15 +172,6 @@ func (h *handlers) logRequests(c *fiber.Ctx) error {
 	return nil
 }
 
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
-
 // versionsNewestFirst sorts versions for supported_versions.
 func versionsNewestFirst(versions []string) []string {
 	out := slices.Clone(versions)
@@ -150,3 +179,8 @@ func versionsNewestFirst(versions []string) []string {
 	slices.Reverse(out)
 	return out
 }
+
+// body returns the request body exactly as received. Fiber's c.Body()
+// would decompress a Content-Encoding without bounds; such requests are
+// refused before any handler reads the body.
+func body(c *fiber.Ctx) []byte { return c.Request().Body() }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,6 +17,10 @@ import (
 	"github.com/acp-sidecar/acp/core/acpwire"
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/checkout"
+	"github.com/acp-sidecar/acp/core/idempotency"
+	"github.com/acp-sidecar/acp/core/ratelimit"
+	"github.com/acp-sidecar/acp/core/signature"
+	"github.com/acp-sidecar/acp/core/store"
 )
 
 // Agent is an agent allowed to call the checkout API.
@@ -24,6 +29,9 @@ type Agent struct {
 	Name string
 	// Token is the agent's bearer token. It is never logged.
 	Token string
+	// Verifier, when set, requires every request of the agent to carry a
+	// valid Signature and Timestamp.
+	Verifier *signature.Verifier
 }
 
 // Options configure the HTTP API.
@@ -41,8 +49,18 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxBodyBytes caps request bodies.
 	MaxBodyBytes int
-	// ReadTimeout and WriteTimeout bound each request.
-	ReadTimeout, WriteTimeout time.Duration
+	// ReadTimeout and WriteTimeout bound each request; IdleTimeout bounds
+	// a keep-alive connection waiting for its next request.
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// Store keeps idempotency records, in the same transactions as the
+	// engine's changes.
+	Store store.Store
+	// Idempotency sets how long keys are kept and leased.
+	Idempotency idempotency.Policy
+	// RateLimit limits each agent's requests; nil means unlimited.
+	RateLimit *ratelimit.Limiter
+	// Now returns the current time; time.Now when nil.
+	Now func() time.Time
 }
 
 // Locals keys set by the middleware for handlers and the request log.
@@ -50,6 +68,8 @@ const (
 	localAgent     = "acp.agent"
 	localCodec     = "acp.codec"
 	localSessionID = "acp.session_id"
+	localRecorder  = "acp.recorder"
+	localVerifier  = "acp.verifier"
 )
 
 // New returns the Fiber app serving ACP.
@@ -58,12 +78,13 @@ func New(opts Options) *fiber.App {
 		opts.Logger = slog.Default()
 	}
 	opts.Versions = versionsNewestFirst(opts.Versions)
-	h := &handlers{opts: opts, auth: newAuthenticator(opts.Agents)}
+	h := &handlers{opts: opts, auth: newAuthenticator(opts.Agents), leases: idempotency.NewLeases()}
 	app := fiber.New(fiber.Config{
 		AppName:               "acp",
 		BodyLimit:             opts.MaxBodyBytes,
 		ReadTimeout:           opts.ReadTimeout,
 		WriteTimeout:          opts.WriteTimeout,
+		IdleTimeout:           opts.IdleTimeout,
 		DisableStartupMessage: true,
 		ErrorHandler:          h.errorHandler,
 		// Route parameters and headers are copied, not aliased to
@@ -77,12 +98,12 @@ func New(opts Options) *fiber.App {
 	}}))
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 
-	api := app.Group("/checkout_sessions", h.authenticate, h.negotiateVersion)
-	api.Post("", h.create)
+	api := app.Group("/checkout_sessions", h.authenticate, h.limitRate, h.verifySignature, h.negotiateVersion)
+	api.Post("", h.idempotent, h.create)
 	api.Get("/:id", h.get)
-	api.Post("/:id", h.update)
-	api.Post("/:id/complete", h.complete)
-	api.Post("/:id/cancel", h.cancel)
+	api.Post("/:id", h.idempotent, h.update)
+	api.Post("/:id/complete", h.idempotent, h.complete)
+	api.Post("/:id/cancel", h.idempotent, h.cancel)
 	app.Use(func(c *fiber.Ctx) error {
 		return apierr.New(http.StatusNotFound, apierr.TypeInvalidRequest, apierr.CodeNotFound, "No endpoint %s %s.", c.Method(), c.Path())
 	})
@@ -90,8 +111,16 @@ func New(opts Options) *fiber.App {
 }
 
 type handlers struct {
-	opts Options
-	auth *authenticator
+	opts   Options
+	auth   *authenticator
+	leases *idempotency.Leases
+}
+
+func (h *handlers) now() time.Time {
+	if h.opts.Now != nil {
+		return h.opts.Now()
+	}
+	return time.Now()
 }
 
 // errorHandler writes every error as a flat ACP error. Unexpected errors
@@ -136,7 +165,7 @@ func writeError(c *fiber.Ctx, ae *apierr.Error) error {
 		status = http.StatusInternalServerError
 	}
 	if ae.RetryAfterSeconds > 0 {
-		c.Set(fiber.HeaderRetryAfter, itoa(ae.RetryAfterSeconds))
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(ae.RetryAfterSeconds))
 	}
 	return c.Status(status).JSON(ae)
 }

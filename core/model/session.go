@@ -55,9 +55,11 @@ type Session struct {
 	Selected []SelectedOption `json:"selected"`
 	// Chosen are the agent's explicit selections, kept across updates while
 	// they stay valid; Selected adds defaults for the remaining lines.
-	Chosen   []SelectedOption `json:"chosen,omitempty"`
-	Totals   Totals           `json:"totals"`
-	Messages acp.Messages     `json:"messages"`
+	Chosen []SelectedOption `json:"chosen,omitempty"`
+	Totals Totals           `json:"totals"`
+	// TaxBreakdown splits Totals.Tax by jurisdiction, when known.
+	TaxBreakdown []TaxShare   `json:"tax_breakdown,omitempty"`
+	Messages     acp.Messages `json:"messages"`
 
 	// Interventions is the negotiated intervention capability.
 	Interventions Interventions `json:"interventions"`
@@ -125,6 +127,14 @@ type Totals struct {
 	Fulfillment     int64 `json:"fulfillment"`
 	Tax             int64 `json:"tax"`
 	Total           int64 `json:"total"`
+}
+
+// TaxShare is the tax collected for one jurisdiction.
+type TaxShare struct {
+	Jurisdiction string `json:"jurisdiction"`
+	// Rate is for display only; amounts are integers.
+	Rate   float64 `json:"rate"`
+	Amount int64   `json:"amount"`
 }
 
 // FulfillmentOption is an offered fulfillment option.
@@ -214,6 +224,14 @@ type Payment struct {
 	// kept only while an attempt is unresolved and cleared afterwards.
 	Token          string `json:"token,omitempty"`
 	InstrumentType string `json:"instrument_type,omitempty"`
+	CredentialType string `json:"credential_type,omitempty"`
+	// BillingAddress is the instrument's billing address, when given.
+	BillingAddress *acp.Address `json:"billing_address,omitempty"`
+	// AuthenticationOutcome and AuthenticationDetails are the 3DS result
+	// the attempt is being confirmed with, kept so that an interrupted
+	// confirmation resumes with the same result.
+	AuthenticationOutcome string          `json:"authentication_outcome,omitempty"`
+	AuthenticationDetails json.RawMessage `json:"authentication_details,omitempty"`
 	// PaymentID is the handler's reference for a successful charge.
 	PaymentID string `json:"payment_id,omitempty"`
 }

@@ -49,6 +49,8 @@ type ChargeRequest struct {
 	Amount acp.Money
 	// Instrument is the agent's payment instrument.
 	Instrument Instrument
+	// BillingAddress is the instrument's billing address, when given.
+	BillingAddress *acp.Address
 	// Authentication is the 3DS result the agent sent, when any.
 	Authentication *AuthenticationResult
 	// Supports3DS reports whether the agent negotiated the 3ds

@@ -35,6 +35,8 @@ type Reader interface {
 	Session(id string) (*model.Session, error)
 	// Order returns the order with the id, or ErrNotFound.
 	Order(id string) (*model.Order, error)
+	// IdempotencyRecord returns the record under key, or ErrNotFound.
+	IdempotencyRecord(key string) (*model.IdempotencyRecord, error)
 }
 
 // Tx reads and writes in one transaction.
@@ -44,4 +46,6 @@ type Tx interface {
 	PutSession(s *model.Session) error
 	// PutOrder stores the order.
 	PutOrder(o *model.Order) error
+	// PutIdempotencyRecord stores the record under key until its ExpiresAt.
+	PutIdempotencyRecord(key string, r *model.IdempotencyRecord) error
 }

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/acp-sidecar/acp/core/internal/text"
 	"github.com/acp-sidecar/acp/core/payment"
 )
 
@@ -145,19 +146,12 @@ func (h *Handler) authenticationMetadata() json.RawMessage {
 		"acquirer_details": map[string]any{
 			"acquirer_bin":         "400000",
 			"acquirer_country":     "US",
-			"acquirer_merchant_id": truncate(h.cfg.MerchantID, 35),
-			"merchant_name":        truncate(h.cfg.MerchantName, 40),
+			"acquirer_merchant_id": text.Truncate(h.cfg.MerchantID, 35),
+			"merchant_name":        text.Truncate(h.cfg.MerchantName, 40),
 		},
 		"directory_server": "visa",
 		"flow_preference":  map[string]any{"type": "challenge", "challenge": map[string]any{"type": "preferred"}},
 	}
 	data, _ := json.Marshal(md) // a map of strings always marshals
 	return data
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }

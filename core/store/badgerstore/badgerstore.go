@@ -18,8 +18,9 @@ import (
 
 // Key prefixes. Keys are "<prefix><id>".
 const (
-	sessionPrefix = "session/"
-	orderPrefix   = "order/"
+	sessionPrefix     = "session/"
+	orderPrefix       = "order/"
+	idempotencyPrefix = "idempotency/"
 )
 
 // maxConflictRetries bounds how often Update retries a transaction that
@@ -153,6 +154,36 @@ func (t *tx) PutOrder(o *model.Order) error {
 	}
 	if err := t.txn.Set([]byte(orderPrefix+o.ID), data); err != nil {
 		return fmt.Errorf("store order %s: %w", o.ID, err)
+	}
+	return nil
+}
+
+func (t *tx) IdempotencyRecord(key string) (*model.IdempotencyRecord, error) {
+	item, err := t.txn.Get([]byte(idempotencyPrefix + key))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read idempotency record: %w", err)
+	}
+	var r *model.IdempotencyRecord
+	err = item.Value(func(val []byte) error {
+		r, err = decodeRecord(val)
+		return err
+	})
+	return r, err
+}
+
+// PutIdempotencyRecord stores the record with a Badger TTL at its expiry,
+// so forgotten keys are collected without a sweeper.
+func (t *tx) PutIdempotencyRecord(key string, r *model.IdempotencyRecord) error {
+	data := encodeRecord(r)
+	ttl := r.ExpiresAt.Sub(t.store.now())
+	if ttl < time.Second {
+		ttl = time.Second
+	}
+	if err := t.txn.SetEntry(badger.NewEntry([]byte(idempotencyPrefix+key), data).WithTTL(ttl)); err != nil {
+		return fmt.Errorf("store idempotency record: %w", err)
 	}
 	return nil
 }

@@ -1,0 +1,37 @@
+// Package canonicaljson puts JSON documents in the canonical form of
+// RFC 8785 (JSON Canonicalization Scheme), so that two bodies that mean the
+// same thing compare equal byte for byte: member order and number spelling
+// (1.0 and 1) do not matter, array order and null-versus-absent do. It is
+// what idempotency fingerprints and request signatures are computed over.
+package canonicaljson
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+
+	"github.com/gowebpki/jcs"
+)
+
+// Transform returns the RFC 8785 canonical form of a JSON document. An
+// empty (or all-whitespace) body canonicalizes to the empty byte string, so
+// that a POST without a body has a well-defined form.
+func Transform(body []byte) ([]byte, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return []byte{}, nil
+	}
+	out, err := jcs.Transform(body)
+	if err != nil {
+		return nil, fmt.Errorf("canonicalize JSON: %w", err)
+	}
+	return out, nil
+}
+
+// Fingerprint returns the SHA-256 of the canonical form of body.
+func Fingerprint(body []byte) ([sha256.Size]byte, error) {
+	canonical, err := Transform(body)
+	if err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	return sha256.Sum256(canonical), nil
+}

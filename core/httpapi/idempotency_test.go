@@ -1,0 +1,195 @@
+package httpapi_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/acp-sidecar/acp/config"
+	"github.com/acp-sidecar/acp/core/acpwire"
+	"github.com/acp-sidecar/acp/core/builtin"
+	"github.com/acp-sidecar/acp/core/checkout"
+	"github.com/acp-sidecar/acp/core/httpapi"
+	"github.com/acp-sidecar/acp/core/idempotency"
+	"github.com/acp-sidecar/acp/core/payment"
+	"github.com/acp-sidecar/acp/core/payment/sandbox"
+	"github.com/acp-sidecar/acp/core/store/badgerstore"
+	"github.com/acp-sidecar/acp/sdk/catalog"
+)
+
+// unreachable fails the first n charges as an unreachable processor would.
+type unreachable struct {
+	*sandbox.Handler
+	failures atomic.Int32
+}
+
+func (u *unreachable) Charge(ctx context.Context, req *payment.ChargeRequest) (*payment.ChargeResult, error) {
+	if u.failures.Add(-1) >= 0 {
+		return nil, errors.New("connection refused")
+	}
+	return u.Handler.Charge(ctx, req)
+}
+
+// gate blocks the catalog while closed, to hold a request mid-flight.
+type gate struct {
+	catalog.Catalog
+	entered chan struct{}
+	open    chan struct{}
+	armed   atomic.Bool
+}
+
+func (g *gate) ResolveItems(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
+	if g.armed.CompareAndSwap(true, false) {
+		g.entered <- struct{}{}
+		<-g.open
+	}
+	return g.Catalog.ResolveItems(ctx, req)
+}
+
+type appOptions struct {
+	handler payment.Handler
+	gate    *gate
+	now     func() time.Time
+}
+
+func newApp(t *testing.T, handler payment.Handler) *fiber.App {
+	t.Helper()
+	return newAppWith(t, appOptions{handler: handler})
+}
+
+func newAppWith(t *testing.T, o appOptions) *fiber.App {
+	t.Helper()
+	handler := o.handler
+	st, err := badgerstore.Open(badgerstore.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	var cat catalog.Catalog = builtin.NewCatalog([]config.CatalogItem{{SKU: "ebook", Title: "Ebook", UnitPrice: 500, FulfillmentTypes: []string{"digital"}}})
+	if o.gate != nil {
+		o.gate.Catalog = cat
+		cat = o.gate
+	}
+	svc := checkout.New(checkout.Options{
+		Store: st,
+		Capabilities: checkout.Capabilities{
+			Catalog:     cat,
+			Tax:         builtin.NewTax(config.Tax{}),
+			Shipping:    builtin.NewShipping([]config.FulfillmentOption{{ID: "email", Type: "digital", Title: "Email"}}, nil),
+			Fulfillment: builtin.Fulfillment{},
+		},
+		Handlers:               []payment.Handler{handler},
+		Currency:               "usd",
+		SessionLifetime:        time.Hour,
+		OrderPermalinkTemplate: "https://shop.test/orders/{order_id}",
+	})
+	codec, _ := acpwire.New(acpwire.V20260417, acpwire.Seller{Handlers: []payment.Descriptor{handler.Descriptor()}}, acpwire.DefaultLimits)
+	return httpapi.New(httpapi.Options{
+		Service:      svc,
+		Codecs:       map[string]acpwire.Codec{acpwire.V20260417: codec},
+		Versions:     []string{acpwire.V20260417},
+		Agents:       []httpapi.Agent{{Name: "agent", Token: "token-0123456789"}},
+		Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		MaxBodyBytes: 1 << 20,
+		Store:        st,
+		Idempotency:  idempotency.Policy{Retention: 24 * time.Hour, Lease: 30 * time.Second},
+		Now:          o.now,
+	})
+}
+
+func call(t *testing.T, app *fiber.App, path, key, body string) (int, http.Header, string) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer token-0123456789")
+	req.Header.Set("API-Version", acpwire.V20260417)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", key)
+	resp, err := app.Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(data)
+}
+
+// TestFiveHundredsAreNotStored: a complete that fails with 503 (the
+// processor unreachable) is not stored under its key; the retry with the
+// same key is processed afresh, resumes the same payment attempt and
+// charges once.
+func TestFiveHundredsAreNotStored(t *testing.T) {
+	t.Parallel()
+	h := &unreachable{Handler: sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_1", AcceptedBrands: []string{"visa"}})}
+	h.failures.Store(1)
+	app := newApp(t, h)
+	status, _, body := call(t, app, "/checkout_sessions", "c1", `{"line_items":[{"id":"ebook"}],"currency":"usd","capabilities":{}}`)
+	if status != http.StatusCreated {
+		t.Fatalf("create = %d %s", status, body)
+	}
+	id := body[strings.Index(body, `"id":"`)+6:]
+	id = id[:strings.Index(id, `"`)]
+	complete := `{"payment_data":{"handler_id":"card","instrument":{"type":"card","credential":{"type":"spt","token":"spt_ok"}}}}`
+
+	status, header, body := call(t, app, "/checkout_sessions/"+id+"/complete", "k1", complete)
+	if status != http.StatusServiceUnavailable || !strings.Contains(body, `"payment_unavailable"`) || header.Get("Retry-After") == "" {
+		t.Fatalf("first complete = %d %s %v, want 503 payment_unavailable with Retry-After", status, body, header)
+	}
+	status, header, body = call(t, app, "/checkout_sessions/"+id+"/complete", "k1", complete)
+	if status != http.StatusOK || header.Get("Idempotent-Replayed") != "" || !strings.Contains(body, `"status":"completed"`) {
+		t.Fatalf("retry = %d %s %v, want a fresh 200 completed", status, body, header)
+	}
+	status, header, _ = call(t, app, "/checkout_sessions/"+id+"/complete", "k1", complete)
+	if status != http.StatusOK || header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("third call = %d %v, want the stored 200 replayed", status, header)
+	}
+	if got := h.Charges(); got != 1 {
+		t.Fatalf("charges = %d, want 1", got)
+	}
+}
+
+// TestHungRequestLeaseIsTakenOver: while a request holds its key, a retry
+// gets 409 idempotency_in_flight with Retry-After; once the lease has run
+// out (the request hung, or its process died) a retry takes the key over.
+func TestHungRequestLeaseIsTakenOver(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	g := &gate{entered: make(chan struct{}), open: make(chan struct{})}
+	g.armed.Store(true)
+	app := newAppWith(t, appOptions{handler: sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_1", AcceptedBrands: []string{"visa"}}), gate: g, now: clock})
+	create := `{"line_items":[{"id":"ebook"}],"currency":"usd","capabilities":{}}`
+
+	first := make(chan int)
+	go func() {
+		status, _, _ := call(t, app, "/checkout_sessions", "hung-1", create)
+		first <- status
+	}()
+	<-g.entered // the first request is now mid-flight, holding its key
+
+	status, header, body := call(t, app, "/checkout_sessions", "hung-1", create)
+	if status != http.StatusConflict || !strings.Contains(body, `"idempotency_in_flight"`) || header.Get("Retry-After") != "30" {
+		t.Fatalf("retry during the request = %d %s Retry-After %q, want 409 idempotency_in_flight after 30", status, body, header.Get("Retry-After"))
+	}
+	mu.Lock()
+	now = now.Add(31 * time.Second)
+	mu.Unlock()
+	status, _, body = call(t, app, "/checkout_sessions", "hung-1", create)
+	if status != http.StatusCreated {
+		t.Fatalf("retry after the lease = %d %s, want a fresh 201", status, body)
+	}
+	close(g.open)
+	if got := <-first; got != http.StatusCreated {
+		t.Fatalf("the hung request finished with %d", got)
+	}
+}

@@ -1,0 +1,175 @@
+// Package idempotency implements ACP's idempotency rules (ACP-NOTES §2.4).
+// A key is scoped by agent, path and key. A request first takes a lease on
+// its key, then looks up the key's record: the same body replays the
+// stored response, another body is a conflict. A fresh request's response
+// is stored by Finish in the same store transaction as its business change,
+// so a crash can leave neither a change without its record nor a record
+// without its change. 5xx responses are not stored.
+//
+// Leases live in memory (Leases): the Badger store belongs to one process,
+// so a process that dies takes its leases with it and a retry after a
+// crash is processed at once, while a request that hangs past its lease
+// can be taken over by a retry. A store shared by several replicas would
+// need its leases in the store instead; Leases is the seam for that.
+package idempotency
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/store"
+)
+
+// Outcome is the result of claiming a key.
+type Outcome int
+
+// Claim outcomes.
+const (
+	// Fresh means this request holds the key and must run.
+	Fresh Outcome = iota + 1
+	// Replay means the key was answered before for the same body.
+	Replay
+	// Conflict means the key was used before with a different body.
+	Conflict
+	// InFlight means another request holds the key right now.
+	InFlight
+)
+
+// Policy holds the retention and lease durations.
+type Policy struct {
+	// Retention is how long a key is remembered (ACP: at least 24 h).
+	Retention time.Duration
+	// Lease is how long a request holds its key before a retry may take
+	// it over.
+	Lease time.Duration
+}
+
+// Claim is the result of Begin.
+type Claim struct {
+	Outcome Outcome
+	// Key is the store key of the scoped idempotency key.
+	Key string
+	// Fingerprint is the hex SHA-256 of the request body's canonical form.
+	Fingerprint string
+	// Record is the stored record, for Replay.
+	Record *model.IdempotencyRecord
+	// RetryAfter is how long until an in-flight lease expires.
+	RetryAfter time.Duration
+
+	owner string
+}
+
+// ScopedKey derives the store key of an idempotency key from its scope:
+// the same key from another agent or on another path is another record.
+func ScopedKey(agent, path, key string) string {
+	sum := sha256.Sum256([]byte(agent + "\x00" + path + "\x00" + key))
+	return hex.EncodeToString(sum[:])
+}
+
+// Leases are the in-flight claims of this process.
+type Leases struct {
+	mu   sync.Mutex
+	held map[string]lease
+}
+
+type lease struct {
+	owner string
+	until time.Time
+}
+
+// NewLeases returns an empty lease table.
+func NewLeases() *Leases { return &Leases{held: map[string]lease{}} }
+
+// acquire takes key for d unless a live lease holds it.
+func (l *Leases) acquire(key string, now time.Time, d time.Duration) (owner string, wait time.Duration, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if cur, held := l.held[key]; held && now.Before(cur.until) {
+		return "", cur.until.Sub(now), false
+	}
+	owner = newOwner()
+	l.held[key] = lease{owner: owner, until: now.Add(d)}
+	return owner, 0, true
+}
+
+// release drops key's lease if owner still holds it.
+func (l *Leases) release(key, owner string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if cur, held := l.held[key]; held && cur.owner == owner {
+		delete(l.held, key)
+	}
+}
+
+// Begin claims key for a request whose body has the given fingerprint.
+// Unless the outcome is Fresh the lease is already released; a Fresh
+// claim must be ended with End once its response is stored (or not).
+func Begin(ctx context.Context, st store.Store, leases *Leases, key, fingerprint string, now time.Time, p Policy) (Claim, error) {
+	claim := Claim{Key: key, Fingerprint: fingerprint}
+	owner, wait, ok := leases.acquire(key, now, p.Lease)
+	if !ok {
+		claim.Outcome, claim.RetryAfter = InFlight, wait
+		return claim, nil
+	}
+	// The record is read only once the lease is held: a request that
+	// stored its record released its lease after the commit, so this read
+	// sees it.
+	var rec *model.IdempotencyRecord
+	err := st.View(ctx, func(r store.Reader) error {
+		var err error
+		rec, err = r.IdempotencyRecord(key)
+		return err
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		claim.Outcome, claim.owner = Fresh, owner
+		return claim, nil
+	case err != nil:
+		leases.release(key, owner)
+		return Claim{}, fmt.Errorf("read idempotency record: %w", err)
+	}
+	switch {
+	case !now.Before(rec.ExpiresAt):
+		// Expired but not yet collected: a new request.
+		claim.Outcome, claim.owner = Fresh, owner
+		return claim, nil
+	case rec.Fingerprint != fingerprint:
+		claim.Outcome = Conflict
+	default:
+		claim.Outcome, claim.Record = Replay, rec
+	}
+	leases.release(key, owner)
+	return claim, nil
+}
+
+// Finish stores the response of a fresh claim inside tx, the transaction
+// that also commits the request's business change.
+func Finish(tx store.Tx, c Claim, status int, body []byte, now time.Time, p Policy) error {
+	return tx.PutIdempotencyRecord(c.Key, &model.IdempotencyRecord{
+		Fingerprint: c.Fingerprint,
+		ExpiresAt:   now.Add(p.Retention),
+		Status:      status,
+		Body:        body,
+	})
+}
+
+// End releases a fresh claim's lease. Call it after the response was
+// stored, or when it will not be (a 5xx), so that a retry runs afresh.
+func End(leases *Leases, c Claim) {
+	if c.owner != "" {
+		leases.release(c.Key, c.owner)
+	}
+}
+
+func newOwner() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}

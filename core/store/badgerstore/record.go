@@ -1,0 +1,51 @@
+package badgerstore
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/acp-sidecar/acp/core/model"
+)
+
+// Idempotency records are read on every keyed POST, so they are stored in
+// a small binary layout rather than JSON (whose base64 body dominated the
+// replay path): a version byte, the status (uint16), the expiry (Unix
+// nanoseconds, int64), the fingerprint's length (uint8) and bytes, then the
+// response body.
+const recordVersion = 1
+
+const recordHeader = 1 + 2 + 8 + 1
+
+var errBadRecord = errors.New("malformed idempotency record")
+
+func encodeRecord(r *model.IdempotencyRecord) []byte {
+	fp := r.Fingerprint
+	if len(fp) > 255 {
+		fp = fp[:255]
+	}
+	buf := make([]byte, recordHeader, recordHeader+len(fp)+len(r.Body))
+	buf[0] = recordVersion
+	binary.BigEndian.PutUint16(buf[1:3], uint16(r.Status))
+	binary.BigEndian.PutUint64(buf[3:11], uint64(r.ExpiresAt.UnixNano()))
+	buf[11] = byte(len(fp))
+	buf = append(buf, fp...)
+	return append(buf, r.Body...)
+}
+
+// decodeRecord parses a record; the body is copied out of Badger's buffer.
+func decodeRecord(val []byte) (*model.IdempotencyRecord, error) {
+	if len(val) < recordHeader || val[0] != recordVersion {
+		return nil, errBadRecord
+	}
+	fpLen := int(val[11])
+	if len(val) < recordHeader+fpLen {
+		return nil, errBadRecord
+	}
+	return &model.IdempotencyRecord{
+		Status:      int(binary.BigEndian.Uint16(val[1:3])),
+		ExpiresAt:   time.Unix(0, int64(binary.BigEndian.Uint64(val[3:11]))),
+		Fingerprint: string(val[recordHeader : recordHeader+fpLen]),
+		Body:        append([]byte(nil), val[recordHeader+fpLen:]...),
+	}, nil
+}

@@ -1,0 +1,36 @@
+package badgerstore
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/acp-sidecar/acp/core/model"
+)
+
+func TestRecordRoundTrip(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]*model.IdempotencyRecord{
+		"session":    {Status: 201, ExpiresAt: time.Unix(0, 1798000000123456789), Fingerprint: "ab12", Body: []byte(`{"id":"cs_1"}`)},
+		"empty body": {Status: 400, ExpiresAt: time.Unix(1798000000, 0), Fingerprint: "raw:ff"},
+	}
+	for name, rec := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, err := decodeRecord(encodeRecord(rec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(rec, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("round trip (-want +got):\n%s", diff)
+			}
+		})
+	}
+	for _, bad := range [][]byte{nil, {2, 0, 0}, {1, 0, 200, 0, 0, 0, 0, 0, 0, 0, 0, 9, 'a'}} {
+		if _, err := decodeRecord(bad); err == nil {
+			t.Errorf("decodeRecord(%v) succeeded", bad)
+		}
+	}
+}
