@@ -36,6 +36,7 @@ func TestCommands(t *testing.T) {
 	}
 	broken := writeFile(t, "broken.yaml", strings.Replace(string(demo), "merchant:", "merchant:\n  colour: blue", 1))
 	public := writeFile(t, "public.yaml", strings.Replace(string(demo), "listen: 127.0.0.1:8080", "listen: 0.0.0.0:8080", 1))
+	withEnvToken := writeFile(t, "env-token.yaml", strings.Replace(string(demo), "local_only_token: demo-agent-local-token", "token_env: DEMO_AGENT_TOKEN", 1))
 	testCases := map[string]struct {
 		args       []string
 		wantCode   int
@@ -52,6 +53,7 @@ func TestCommands(t *testing.T) {
 		"serve refuses":                         {[]string{"serve", "--config", broken}, 1, "", "merchant.colour"},
 		"serve local token on a public address": {[]string{"serve", "--config", public}, 1, "", "local_only_token"},
 		"listen flag overrides the file":        {[]string{"serve", "--config", "../../acp.yaml", "--listen", "0.0.0.0:0"}, 1, "", "local_only_token"},
+		"plain HTTP on a public address":        {[]string{"serve", "--config", withEnvToken, "--listen", "0.0.0.0:0"}, 1, "", "server.tls: TLS is not configured"},
 	}
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {

@@ -179,6 +179,9 @@ func TestAuthenticationAndVersions(t *testing.T) {
 			t.Parallel()
 			r := s.do(t, tc.req)
 			wantError(t, r, tc.status, tc.code, "")
+			if tc.req.method == "" && r.header.Get("Idempotency-Key") == "" {
+				t.Errorf("POST error response does not echo Idempotency-Key: %v", r.header)
+			}
 			versions, _ := r.json(t)["supported_versions"].([]any)
 			if tc.versions && (len(versions) != 2 || versions[0] != v0417 || versions[1] != v0130) {
 				t.Errorf("supported_versions = %v, want newest first", versions)

@@ -35,7 +35,6 @@ func (h *handlers) idempotent(c *fiber.Ctx) error {
 		return apierr.Invalid(apierr.CodeIdempotencyKeyMissing, "",
 			"An Idempotency-Key header of 1 to %d printable characters is required on every POST.", maxIdempotencyKeyLength)
 	}
-	c.Set("Idempotency-Key", key)
 	now := h.now()
 	claim, err := idempotency.Begin(c.UserContext(), h.opts.Store, h.leases, idempotency.ScopedKey(agentOf(c), c.Path(), key), fingerprint(body(c)), now, h.opts.Idempotency)
 	if err != nil {

@@ -144,6 +144,10 @@ func (h *handlers) logRequests(c *fiber.Ctx) error {
 	if id := c.Get("Request-Id"); id != "" {
 		c.Set("Request-Id", id)
 	}
+	// Every POST response echoes its Idempotency-Key, errors included.
+	if key := c.Get("Idempotency-Key"); c.Method() == fiber.MethodPost && validIdempotencyKey(key) {
+		c.Set("Idempotency-Key", key)
+	}
 	err := c.Next()
 	if err != nil {
 		if herr := h.errorHandler(c, err); herr != nil {

@@ -15,7 +15,6 @@ package idempotency
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -63,7 +62,8 @@ type Claim struct {
 	// RetryAfter is how long until an in-flight lease expires.
 	RetryAfter time.Duration
 
-	owner string
+	// owner identifies a Fresh claim's lease; 0 for the other outcomes.
+	owner uint64
 }
 
 // ScopedKey derives the store key of an idempotency key from its scope:
@@ -75,12 +75,13 @@ func ScopedKey(agent, path, key string) string {
 
 // Leases are the in-flight claims of this process.
 type Leases struct {
-	mu   sync.Mutex
-	held map[string]lease
+	mu     sync.Mutex
+	held   map[string]lease
+	owners uint64
 }
 
 type lease struct {
-	owner string
+	owner uint64
 	until time.Time
 }
 
@@ -88,19 +89,19 @@ type lease struct {
 func NewLeases() *Leases { return &Leases{held: map[string]lease{}} }
 
 // acquire takes key for d unless a live lease holds it.
-func (l *Leases) acquire(key string, now time.Time, d time.Duration) (owner string, wait time.Duration, ok bool) {
+func (l *Leases) acquire(key string, now time.Time, d time.Duration) (owner uint64, wait time.Duration, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if cur, held := l.held[key]; held && now.Before(cur.until) {
-		return "", cur.until.Sub(now), false
+		return 0, cur.until.Sub(now), false
 	}
-	owner = newOwner()
-	l.held[key] = lease{owner: owner, until: now.Add(d)}
-	return owner, 0, true
+	l.owners++
+	l.held[key] = lease{owner: l.owners, until: now.Add(d)}
+	return l.owners, 0, true
 }
 
 // release drops key's lease if owner still holds it.
-func (l *Leases) release(key, owner string) {
+func (l *Leases) release(key string, owner uint64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if cur, held := l.held[key]; held && cur.owner == owner {
@@ -163,13 +164,7 @@ func Finish(tx store.Tx, c Claim, status int, body []byte, now time.Time, p Poli
 // End releases a fresh claim's lease. Call it after the response was
 // stored, or when it will not be (a 5xx), so that a retry runs afresh.
 func End(leases *Leases, c Claim) {
-	if c.owner != "" {
+	if c.owner != 0 {
 		leases.release(c.Key, c.owner)
 	}
-}
-
-func newOwner() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b[:])
 }

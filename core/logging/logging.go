@@ -225,12 +225,20 @@ func Redact(s string) string {
 	if s == "" {
 		return s
 	}
-	s = bearerPattern.ReplaceAllString(s, "${1}"+Redacted)
+	// Each rule runs only when its cheap precondition holds: most logged
+	// strings (routes, ids, versions) match none, and this runs for every
+	// string attribute of every log line.
+	if strings.Contains(strings.ToLower(s), "bearer") {
+		s = bearerPattern.ReplaceAllString(s, "${1}"+Redacted)
+	}
 	if strings.Contains(s, "@") {
 		s = emailPattern.ReplaceAllString(s, Redacted)
 	}
 	if strings.Contains(s, "_") {
 		s = paymentTokenPattern.ReplaceAllString(s, Redacted)
+	}
+	if countDigits(s) < 13 {
+		return s
 	}
 	return cardNumberPattern.ReplaceAllStringFunc(s, func(m string) string {
 		if luhn(m) {
@@ -238,6 +246,16 @@ func Redact(s string) string {
 		}
 		return m
 	})
+}
+
+func countDigits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			n++
+		}
+	}
+	return n
 }
 
 // luhn reports whether the digits of s pass the Luhn checksum. Non-digits
