@@ -324,10 +324,7 @@ func TestValidateHardeningRules(t *testing.T) {
 	}
 	edSig := &Signature{Scheme: SchemeEd25519, PublicKey: base64.RawURLEncoding.EncodeToString(testPublicKey), MaxSkew: DefaultSignatureMaxSkew}
 	neg := -0.001
-	tests := map[string]struct {
-		edit func(*Config)
-		want []Problem
-	}{
+	runEditCases(t, map[string]editCase{
 		"idle timeout negative": {
 			edit: func(c *Config) { c.Server.IdleTimeout = -time.Second },
 			want: []Problem{{Path: "server.idle_timeout", Message: "must be a positive duration, got -1s"}},
@@ -435,17 +432,7 @@ func TestValidateHardeningRules(t *testing.T) {
 				}
 			},
 		},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			cfg := loadMinimal(t)
-			tc.edit(cfg)
-			if diff := cmp.Diff(tc.want, problemsOf(t, cfg.Validate(testOptions))); diff != "" {
-				t.Errorf("problems (-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 // TestSetDefaultsHardening checks the defaults of the protocol hardening

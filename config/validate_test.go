@@ -66,10 +66,7 @@ func TestValidateLocalOnlyToken(t *testing.T) {
 // such as non-finite numbers, by editing a valid config in Go.
 func TestValidateRules(t *testing.T) {
 	t.Parallel()
-	tests := map[string]struct {
-		edit func(*Config)
-		want []Problem
-	}{
+	runEditCases(t, map[string]editCase{
 		"valid as loaded": {
 			edit: func(*Config) {},
 		},
@@ -122,8 +119,19 @@ func TestValidateRules(t *testing.T) {
 				})
 			},
 		},
-	}
-	for name, tc := range tests {
+	})
+}
+
+// editCase is one edit of the minimal config and the problems it causes.
+type editCase struct {
+	edit func(*Config)
+	want []Problem
+}
+
+// runEditCases validates the minimal config after each case's edit.
+func runEditCases(t *testing.T, cases map[string]editCase) {
+	t.Helper()
+	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			cfg := loadMinimal(t)

@@ -10,6 +10,7 @@ import (
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/core/checkout"
+	"github.com/acp-sidecar/acp/core/internal/clocktest"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/payment/sandbox"
@@ -100,24 +101,7 @@ type fixture struct {
 	svc     *checkout.Service
 	sandbox *sandbox.Handler
 	flaky   *flakyHandler
-	clock   *clock
-}
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	clock   *clocktest.Clock
 }
 
 func newFixture(t testing.TB, required ...string) *fixture {
@@ -129,7 +113,7 @@ func newFixture(t testing.TB, required ...string) *fixture {
 	t.Cleanup(func() { _ = st.Close() })
 	sb := sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_test", AcceptedBrands: []string{"visa"}, MerchantName: "Test"})
 	flaky := &flakyHandler{Handler: sandbox.New(sandbox.Config{ID: "flaky", MerchantID: "acct_test", AcceptedBrands: []string{"visa"}})}
-	clk := &clock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
 	enforcement := "conditional"
 	if len(required) > 0 {
 		enforcement = "always"

@@ -17,6 +17,7 @@ import (
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/host"
 	"github.com/acp-sidecar/acp/core/internal/acpschema"
+	"github.com/acp-sidecar/acp/core/internal/clocktest"
 	"github.com/acp-sidecar/acp/core/logging"
 	"github.com/acp-sidecar/acp/core/payment/sandbox"
 )
@@ -52,25 +53,9 @@ func (s *server) charges(t testing.TB) int {
 	return 0
 }
 
-// testClock is a settable clock for leases and retention.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock() *testClock { return &testClock{now: time.Now()} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// newTestClock is a settable clock starting now (Badger's TTLs run on the
+// real clock, so test clocks start from it).
+func newTestClock() *clocktest.Clock { return clocktest.New(time.Now()) }
 
 // syncBuffer is a goroutine-safe log sink.
 type syncBuffer struct {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/httpapi"
 	"github.com/acp-sidecar/acp/core/idempotency"
+	"github.com/acp-sidecar/acp/core/internal/clocktest"
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/payment/sandbox"
 	"github.com/acp-sidecar/acp/core/store/badgerstore"
@@ -162,12 +162,10 @@ func TestFiveHundredsAreNotStored(t *testing.T) {
 // out (the request hung, or its process died) a retry takes the key over.
 func TestHungRequestLeaseIsTakenOver(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	now := time.Now()
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	clock := clocktest.New(time.Now())
 	g := &gate{entered: make(chan struct{}), open: make(chan struct{})}
 	g.armed.Store(true)
-	app := newAppWith(t, appOptions{handler: sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_1", AcceptedBrands: []string{"visa"}}), gate: g, now: clock})
+	app := newAppWith(t, appOptions{handler: sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_1", AcceptedBrands: []string{"visa"}}), gate: g, now: clock.Now})
 	create := `{"line_items":[{"id":"ebook"}],"currency":"usd","capabilities":{}}`
 
 	first := make(chan int)
@@ -181,9 +179,7 @@ func TestHungRequestLeaseIsTakenOver(t *testing.T) {
 	if status != http.StatusConflict || !strings.Contains(body, `"idempotency_in_flight"`) || header.Get("Retry-After") != "30" {
 		t.Fatalf("retry during the request = %d %s Retry-After %q, want 409 idempotency_in_flight after 30", status, body, header.Get("Retry-After"))
 	}
-	mu.Lock()
-	now = now.Add(31 * time.Second)
-	mu.Unlock()
+	clock.Advance(31 * time.Second)
 	status, _, body = call(t, app, "/checkout_sessions", "hung-1", create)
 	if status != http.StatusCreated {
 		t.Fatalf("retry after the lease = %d %s, want a fresh 201", status, body)
