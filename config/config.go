@@ -36,9 +36,29 @@ type Config struct {
 	Interventions Interventions `koanf:"interventions"`
 	// Payments configures the payment handlers.
 	Payments Payments `koanf:"payments"`
+	// MCP configures the MCP binding of the checkout API.
+	MCP MCP `koanf:"mcp"`
 	// Log configures logging.
 	Log Log `koanf:"log"`
 }
+
+// MCP configures the MCP server that offers the checkout operations as
+// five tools over MCP Streamable HTTP, on the same listener as REST.
+type MCP struct {
+	// Enabled turns the MCP endpoint on. Nil (absent) means the default,
+	// true; use On to read it.
+	Enabled *bool `koanf:"enabled"`
+	// Path is where the MCP endpoint is served. Default /mcp.
+	Path string `koanf:"path"`
+	// ErrorStyle is how ACP errors reach MCP clients: "tool_error" (the
+	// default: a tool result with isError true and the ACP error as its
+	// structured content) or "jsonrpc" (the ACP MCP binding's JSON-RPC
+	// error with code -32000 and the ACP error as its data).
+	ErrorStyle string `koanf:"error_style"`
+}
+
+// On reports whether the MCP endpoint is enabled.
+func (m MCP) On() bool { return m.Enabled == nil || *m.Enabled }
 
 // Server configures the HTTP listener.
 type Server struct {
@@ -223,6 +243,12 @@ type Merchant struct {
 	// OrderPermalinkTemplate builds an order's permalink; "{order_id}" is
 	// replaced by the order id.
 	OrderPermalinkTemplate string `koanf:"order_permalink_template"`
+	// Locales are the BCP 47 locale tags the store answers in, advertised
+	// in the discovery document. Optional.
+	Locales []string `koanf:"locales"`
+	// DocumentationURL points agents at the seller's ACP documentation, in
+	// the discovery document. Optional.
+	DocumentationURL string `koanf:"documentation_url"`
 }
 
 // Links are the seller's policy and support links, by ACP link type.

@@ -53,6 +53,10 @@ const (
 	DefaultEnforcement = "conditional"
 	// DefaultLogLevel is log.level's default.
 	DefaultLogLevel = "info"
+	// DefaultMCPPath is mcp.path's default.
+	DefaultMCPPath = "/mcp"
+	// DefaultMCPErrorStyle is mcp.error_style's default.
+	DefaultMCPErrorStyle = "tool_error"
 )
 
 // SetDefaults fills in every key left out (zero or nil) and normalizes
@@ -107,6 +111,12 @@ func (c *Config) SetDefaults(opts Options) {
 	}
 	if c.Log.Level == "" {
 		c.Log.Level = DefaultLogLevel
+	}
+	if c.MCP.Path == "" {
+		c.MCP.Path = DefaultMCPPath
+	}
+	if c.MCP.ErrorStyle == "" {
+		c.MCP.ErrorStyle = DefaultMCPErrorStyle
 	}
 }
 

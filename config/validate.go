@@ -37,7 +37,34 @@ func (c *Config) validate(opts Options, ps *problems) {
 	validateFulfillmentOptions(c.FulfillmentOptions, ps)
 	c.Interventions.validate(ps)
 	c.Payments.validate(opts, ps)
+	c.MCP.validate(ps)
 	c.Log.validate(ps)
+}
+
+// mcpErrorStyles are the accepted mcp.error_style values.
+var mcpErrorStyles = []string{"tool_error", "jsonrpc"}
+
+// shadowsREST reports whether an MCP path would overlap a REST route.
+func shadowsREST(path string) bool {
+	for _, route := range []string{"/checkout_sessions", "/healthz", "/.well-known"} {
+		if path == route || strings.HasPrefix(path, route+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// validate checks the mcp section.
+func (m *MCP) validate(ps *problems) {
+	switch {
+	case !strings.HasPrefix(m.Path, "/") || strings.ContainsAny(m.Path, "?#: "):
+		ps.add("mcp.path", "must be an absolute path such as /mcp, got %q", m.Path)
+	case shadowsREST(m.Path):
+		ps.add("mcp.path", "%q would shadow a REST route; choose another path such as /mcp", m.Path)
+	}
+	if !slices.Contains(mcpErrorStyles, m.ErrorStyle) {
+		ps.add("mcp.error_style", "must be one of %s, got %q", strings.Join(mcpErrorStyles, ", "), m.ErrorStyle)
+	}
 }
 
 // validate checks the server section and returns the listen host, and
@@ -307,6 +334,16 @@ func (m *Merchant) validate(ps *problems) {
 			ps.add("merchant.links."+l.key, "%s", msg)
 		}
 	}
+	for i, tag := range m.Locales {
+		if !localePattern.MatchString(tag) {
+			ps.add(fmt.Sprintf("merchant.locales[%d]", i), "must be a BCP 47 tag such as en-US, got %q", tag)
+		}
+	}
+	if m.DocumentationURL != "" {
+		if msg := checkHTTPURL(m.DocumentationURL); msg != "" {
+			ps.add("merchant.documentation_url", "%s", msg)
+		}
+	}
 	const path = "merchant.order_permalink_template"
 	switch t := m.OrderPermalinkTemplate; {
 	case t == "":
@@ -319,6 +356,9 @@ func (m *Merchant) validate(ps *problems) {
 		}
 	}
 }
+
+// localePattern is a simple BCP 47 tag: a language and optional subtags.
+var localePattern = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
 
 // logLevels are the accepted log.level values.
 var logLevels = []string{"debug", "info", "warn", "error"}

@@ -173,6 +173,8 @@ func TestValidateWithoutDefaults(t *testing.T) {
 		{Path: "catalog.items", Message: "at least one item is required"},
 		{Path: "interventions.enforcement", Message: `must be one of always, conditional, optional, got ""`},
 		{Path: "payments.handlers", Message: "at least one payment handler is required"},
+		{Path: "mcp.path", Message: `must be an absolute path such as /mcp, got ""`},
+		{Path: "mcp.error_style", Message: `must be one of tool_error, jsonrpc, got ""`},
 		{Path: "log.level", Message: `must be one of debug, info, warn, error, got ""`},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

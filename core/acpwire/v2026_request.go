@@ -19,27 +19,27 @@ import (
 
 type wireItem struct {
 	ID         string `json:"id"`
-	Name       string `json:"name"`
-	UnitAmount *int64 `json:"unit_amount"`
+	Name       string `json:"name,omitempty"`
+	UnitAmount *int64 `json:"unit_amount,omitempty"`
 	// Quantity is not in the 2026 Item schema, but every RFC and example
 	// sends it (ACP-NOTES §12 #1); it defaults to 1. It is read raw so
 	// that an integral 2.0 is accepted like 2, as JSON Schema's "integer"
 	// does, while a string or a fraction is refused with its JSONPath.
-	Quantity json.RawMessage `json:"quantity"`
+	Quantity json.RawMessage `json:"quantity,omitempty"`
 }
 
 type wireBuyer struct {
-	FirstName            string            `json:"first_name"`
-	LastName             string            `json:"last_name"`
-	FullName             string            `json:"full_name"`
+	FirstName            string            `json:"first_name,omitempty"`
+	LastName             string            `json:"last_name,omitempty"`
+	FullName             string            `json:"full_name,omitempty"`
 	Email                string            `json:"email"`
-	PhoneNumber          string            `json:"phone_number"`
-	CustomerID           string            `json:"customer_id"`
-	AccountType          string            `json:"account_type"`
-	AuthenticationStatus string            `json:"authentication_status"`
-	Company              *wireCompany      `json:"company"`
-	Loyalty              *wireLoyalty      `json:"loyalty"`
-	TaxExemption         *wireTaxExemption `json:"tax_exemption"`
+	PhoneNumber          string            `json:"phone_number,omitempty"`
+	CustomerID           string            `json:"customer_id,omitempty"`
+	AccountType          string            `json:"account_type,omitempty"`
+	AuthenticationStatus string            `json:"authentication_status,omitempty"`
+	Company              *wireCompany      `json:"company,omitempty"`
+	Loyalty              *wireLoyalty      `json:"loyalty,omitempty"`
+	TaxExemption         *wireTaxExemption `json:"tax_exemption,omitempty"`
 }
 
 type wireCompany struct {
@@ -69,17 +69,17 @@ type wireCapabilities struct {
 }
 
 type wireCreate struct {
-	Buyer                *wireBuyer                `json:"buyer"`
+	Buyer                *wireBuyer                `json:"buyer,omitempty"`
 	LineItems            *[]wireItem               `json:"line_items"`
 	Currency             string                    `json:"currency"`
-	FulfillmentDetails   *model.FulfillmentDetails `json:"fulfillment_details"`
+	FulfillmentDetails   *model.FulfillmentDetails `json:"fulfillment_details,omitempty"`
 	Capabilities         json.RawMessage           `json:"capabilities"`
-	AffiliateAttribution json.RawMessage           `json:"affiliate_attribution"`
-	Locale               string                    `json:"locale"`
-	Timezone             string                    `json:"timezone"`
-	QuoteID              string                    `json:"quote_id"`
-	Metadata             json.RawMessage           `json:"metadata"`
-	OrderNotes           string                    `json:"order_notes"`
+	AffiliateAttribution json.RawMessage           `json:"affiliate_attribution,omitempty"`
+	Locale               string                    `json:"locale,omitempty"`
+	Timezone             string                    `json:"timezone,omitempty"`
+	QuoteID              string                    `json:"quote_id,omitempty"`
+	Metadata             json.RawMessage           `json:"metadata,omitempty"`
+	OrderNotes           string                    `json:"order_notes,omitempty"`
 }
 
 type wireSelection struct {
@@ -96,34 +96,44 @@ type wireUpdate struct {
 	OrderNotes                 optional.Value[string]                    `json:"order_notes"`
 }
 
+// wireUpdateShape is wireUpdate with plain types: what an update body
+// looks like, for type checking and for the MCP tool's input schema.
+type wireUpdateShape struct {
+	Buyer                      *wireBuyer                `json:"buyer,omitempty"`
+	LineItems                  []wireItem                `json:"line_items,omitempty"`
+	FulfillmentDetails         *model.FulfillmentDetails `json:"fulfillment_details,omitempty"`
+	SelectedFulfillmentOptions []wireSelection           `json:"selected_fulfillment_options,omitempty"`
+	OrderNotes                 *string                   `json:"order_notes,omitempty"`
+}
+
 type wirePaymentData struct {
-	HandlerID  string `json:"handler_id"`
+	HandlerID  string `json:"handler_id,omitempty"`
 	Instrument *struct {
 		Type       string `json:"type"`
 		Credential *struct {
 			Type  string `json:"type"`
 			Token string `json:"token"`
 		} `json:"credential"`
-	} `json:"instrument"`
-	BillingAddress      *acp.Address `json:"billing_address"`
-	PurchaseOrderNumber string       `json:"purchase_order_number"`
+	} `json:"instrument,omitempty"`
+	BillingAddress      *acp.Address `json:"billing_address,omitempty"`
+	PurchaseOrderNumber string       `json:"purchase_order_number,omitempty"`
 }
 
 type wireComplete struct {
-	Buyer                *wireBuyer       `json:"buyer"`
+	Buyer                *wireBuyer       `json:"buyer,omitempty"`
 	PaymentData          *wirePaymentData `json:"payment_data"`
 	AuthenticationResult *struct {
 		Outcome        string          `json:"outcome"`
-		OutcomeDetails json.RawMessage `json:"outcome_details"`
-	} `json:"authentication_result"`
-	AffiliateAttribution json.RawMessage `json:"affiliate_attribution"`
-	RiskSignals          json.RawMessage `json:"risk_signals"`
-	MarketingConsents    json.RawMessage `json:"marketing_consents"`
-	OrderNotes           string          `json:"order_notes"`
+		OutcomeDetails json.RawMessage `json:"outcome_details,omitempty"`
+	} `json:"authentication_result,omitempty"`
+	AffiliateAttribution json.RawMessage `json:"affiliate_attribution,omitempty"`
+	RiskSignals          json.RawMessage `json:"risk_signals,omitempty"`
+	MarketingConsents    json.RawMessage `json:"marketing_consents,omitempty"`
+	OrderNotes           string          `json:"order_notes,omitempty"`
 }
 
 type wireCancel struct {
-	IntentTrace json.RawMessage `json:"intent_trace"`
+	IntentTrace json.RawMessage `json:"intent_trace,omitempty"`
 }
 
 // DecodeCreate decodes and validates a create request.
@@ -203,16 +213,10 @@ func (v *validator) capabilities(raw json.RawMessage, param string) []string {
 
 // DecodeUpdate decodes and validates an update request.
 func (c *v2026) DecodeUpdate(body []byte) (checkout.UpdateInput, error) {
-	// Type errors are found on a plain-typed twin first: inside
+	// Type errors are found on the plain-typed twin first: inside
 	// optional.Value, encoding/json reports offsets relative to the member,
 	// which would lose the JSONPath of the error.
-	var shape struct {
-		Buyer                      *wireBuyer                `json:"buyer"`
-		LineItems                  []wireItem                `json:"line_items"`
-		FulfillmentDetails         *model.FulfillmentDetails `json:"fulfillment_details"`
-		SelectedFulfillmentOptions []wireSelection           `json:"selected_fulfillment_options"`
-		OrderNotes                 *string                   `json:"order_notes"`
-	}
+	var shape wireUpdateShape
 	if err := decodeJSON(body, &shape); err != nil {
 		return checkout.UpdateInput{}, err
 	}

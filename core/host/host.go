@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,8 +20,10 @@ import (
 	"github.com/acp-sidecar/acp/core/acpwire"
 	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/core/checkout"
+	"github.com/acp-sidecar/acp/core/discovery"
 	"github.com/acp-sidecar/acp/core/httpapi"
 	"github.com/acp-sidecar/acp/core/idempotency"
+	"github.com/acp-sidecar/acp/core/mcpapi"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/payment/sandbox"
@@ -41,7 +44,13 @@ func ConfigOptions(listenOverride string) config.Options {
 type Option func(*options)
 
 type options struct {
-	now func() time.Time
+	now     func() time.Time
+	version string
+}
+
+// WithVersion sets the version reported to MCP clients.
+func WithVersion(v string) Option {
+	return func(o *options) { o.version = v }
 }
 
 // WithClock makes the host read time from now instead of time.Now, for
@@ -62,7 +71,7 @@ type Host struct {
 
 // New builds the gateway. getenv resolves agents' token variables.
 func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, opts ...Option) (*Host, error) {
-	o := options{now: time.Now}
+	o := options{now: time.Now, version: "dev"}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -111,6 +120,33 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		}
 		codecs[v] = codec
 	}
+	doc, err := discovery.Document(discovery.Seller{
+		Versions:         cfg.APIVersions,
+		APIBaseURL:       cfg.Server.PublicURL,
+		MCP:              cfg.MCP.On(),
+		Interventions:    cfg.Interventions.Supported,
+		Currencies:       []string{cfg.Merchant.Currency},
+		Locales:          cfg.Merchant.Locales,
+		DocumentationURL: cfg.Merchant.DocumentationURL,
+	})
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	var mcpHandler func(httpapi.Dispatcher) http.Handler
+	if cfg.MCP.On() {
+		build, err := mcpapi.New(mcpapi.Options{
+			ErrorStyle:   cfg.MCP.ErrorStyle,
+			Version:      o.version,
+			MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
+			Logger:       logger.With("component", "mcp"),
+		})
+		if err != nil {
+			_ = st.Close()
+			return nil, err
+		}
+		mcpHandler = func(dispatch httpapi.Dispatcher) http.Handler { return build(dispatch) }
+	}
 	app := httpapi.New(httpapi.Options{
 		Service:      svc,
 		Codecs:       codecs,
@@ -124,6 +160,9 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		Store:        st,
 		Idempotency:  idempotency.Policy{Retention: cfg.Idempotency.Retention, Lease: cfg.Idempotency.Lease},
 		RateLimit:    limiter,
+		Discovery:    doc,
+		MCPPath:      cfg.MCP.Path,
+		MCP:          mcpHandler,
 		Now:          o.now,
 	})
 	return &Host{cfg: cfg, logger: logger, store: st, app: app, Service: svc}, nil

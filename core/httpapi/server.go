@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/acp-sidecar/acp/core/acpwire"
@@ -59,6 +60,12 @@ type Options struct {
 	Idempotency idempotency.Policy
 	// RateLimit limits each agent's requests; nil means unlimited.
 	RateLimit *ratelimit.Limiter
+	// Discovery is the /.well-known/acp.json document; nil serves none.
+	Discovery []byte
+	// MCPPath and MCP, when MCP is set, serve the MCP binding at MCPPath:
+	// MCP builds its handler from a Dispatcher over this very app.
+	MCPPath string
+	MCP     func(dispatch Dispatcher) http.Handler
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
 }
@@ -97,6 +104,18 @@ func New(opts Options) *fiber.App {
 		opts.Logger.Error("panic serving request", "method", c.Method(), "path", c.Path(), "panic", e, "stack", string(debug.Stack()))
 	}}))
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	if opts.Discovery != nil {
+		app.Get("/.well-known/acp.json", func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+			return c.Send(opts.Discovery)
+		})
+	}
+	if opts.MCP != nil {
+		// The MCP endpoint authenticates at the HTTP level like REST; each
+		// tool call is then dispatched through the REST stack.
+		app.All(opts.MCPPath, h.authenticate, adaptor.HTTPHandler(opts.MCP(dispatcher(app))))
+	}
 
 	api := app.Group("/checkout_sessions", h.authenticate, h.limitRate, h.verifySignature, h.negotiateVersion)
 	api.Post("", h.idempotent, h.create)

@@ -1,0 +1,183 @@
+// Package mcpapi serves ACP's MCP binding (ACP-NOTES §8): the five checkout
+// operations as MCP tools over Streamable HTTP. Each tool call is turned
+// into the equivalent REST request and dispatched through the same stack
+// (authentication, signatures, rate limits, API versions, idempotency,
+// codecs, limits, logs), so the two transports cannot drift apart.
+//
+// Results are MCP CallToolResults whose structured content (and a JSON
+// text block) is the ACP session. ACP errors are, by default, tool results
+// with isError set and the flat ACP error as structured content, which is
+// MCP's convention and what MCP SDKs expect; the binding's own form, a
+// JSON-RPC error with code -32000 and the ACP error as data, is available
+// with ErrorStyle "jsonrpc" (ACP-NOTES §12 #20).
+package mcpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Error styles.
+const (
+	// ErrorStyleToolError returns ACP errors as tool results with isError.
+	ErrorStyleToolError = "tool_error"
+	// ErrorStyleJSONRPC returns ACP errors as JSON-RPC errors -32000.
+	ErrorStyleJSONRPC = "jsonrpc"
+)
+
+// codeACPError is the binding's JSON-RPC error code for every ACP error.
+const codeACPError = -32000
+
+// Dispatcher runs one REST request through the server's stack; see
+// httpapi.Dispatcher.
+type Dispatcher = func(method, path string, header http.Header, body []byte) (status int, respHeader http.Header, respBody []byte)
+
+// Options configure the MCP server.
+type Options struct {
+	// ErrorStyle is ErrorStyleToolError or ErrorStyleJSONRPC.
+	ErrorStyle string
+	// Version is this server's version, reported to MCP clients.
+	Version string
+	// MaxBodyBytes caps MCP request bodies.
+	MaxBodyBytes int64
+	// Logger receives the MCP transport's own logs.
+	Logger *slog.Logger
+}
+
+// New prepares the MCP endpoint and returns the function that builds its
+// HTTP handler over a Dispatcher. The endpoint is stateless and answers in
+// JSON (no server-sent events), which is all a request/response checkout
+// API needs and lets it sit behind any proxy.
+func New(opts Options) (func(dispatch Dispatcher) http.Handler, error) {
+	payloads, err := payloadSchemas()
+	if err != nil {
+		return nil, err
+	}
+	return func(dispatch Dispatcher) http.Handler {
+		server := mcp.NewServer(&mcp.Implementation{Name: "acp-sidecar", Title: "ACP checkout", Version: opts.Version}, nil)
+		for _, t := range tools {
+			server.AddTool(&mcp.Tool{
+				Name:        t.name,
+				Title:       t.title,
+				Description: t.description,
+				InputSchema: t.inputSchema(payloads[t.op]),
+				Annotations: t.annotations(),
+			}, handler(t, dispatch, opts.ErrorStyle))
+		}
+		return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &mcp.StreamableHTTPOptions{
+			Stateless:           true,
+			JSONResponse:        true,
+			MaxRequestBodyBytes: opts.MaxBodyBytes,
+			Logger:              opts.Logger,
+		})
+	}, nil
+}
+
+// arguments are a tool call's arguments, per the binding.
+type arguments struct {
+	Meta    map[string]json.RawMessage `json:"meta"`
+	ID      *string                    `json:"id"`
+	Payload json.RawMessage            `json:"payload"`
+}
+
+// metaHeaders maps meta members to the REST headers they stand for.
+var metaHeaders = map[string]string{
+	"api_version":     "API-Version",
+	"idempotency_key": "Idempotency-Key",
+	"request_id":      "Request-Id",
+	"user_agent":      "User-Agent",
+	"accept_language": "Accept-Language",
+	"signature":       "Signature",
+	"timestamp":       "Timestamp",
+}
+
+func handler(t tool, dispatch Dispatcher, errorStyle string) mcp.ToolHandler {
+	return func(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		var args arguments
+		if err := json.Unmarshal(req.Params.Arguments, &args); err != nil {
+			return nil, invalidParams("arguments must be an object with meta, id and payload: %v", err)
+		}
+		if args.Meta == nil {
+			return nil, invalidParams("meta is required")
+		}
+		header := http.Header{}
+		for member, name := range metaHeaders {
+			raw, ok := args.Meta[member]
+			if !ok {
+				continue
+			}
+			var v string
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return nil, invalidParams("meta.%s must be a string", member)
+			}
+			header.Set(name, v)
+		}
+		if t.needsID && (args.ID == nil || *args.ID == "") {
+			return nil, invalidParams("id is required for %s", t.name)
+		}
+		if t.needsPayload && (args.Payload == nil || string(args.Payload) == "null") {
+			return nil, invalidParams("payload is required for %s", t.name)
+		}
+		if string(args.Payload) == "null" {
+			args.Payload = nil
+		}
+		if t.method == http.MethodPost && header.Get("Idempotency-Key") == "" && !t.keyRequired {
+			// The binding makes the key optional except where replaying
+			// matters most; a call without one runs once, as a fresh key.
+			header.Set("Idempotency-Key", "mcp-"+randomKey())
+		}
+		if auth := req.Extra.Header.Get("Authorization"); auth != "" {
+			header.Set("Authorization", auth)
+		}
+		if len(args.Payload) > 0 {
+			header.Set("Content-Type", "application/json")
+		}
+		id := ""
+		if args.ID != nil {
+			id = *args.ID
+		}
+		status, respHeader, body := dispatch(t.method, t.path(id), header, args.Payload)
+		return result(status, respHeader, body, errorStyle)
+	}
+}
+
+// result turns a REST response into the tool's result.
+func result(status int, header http.Header, body []byte, style string) (*mcp.CallToolResult, error) {
+	res := &mcp.CallToolResult{
+		Content:           []mcp.Content{&mcp.TextContent{Text: string(body)}},
+		StructuredContent: json.RawMessage(body),
+	}
+	if header.Get("Idempotent-Replayed") == "true" {
+		res.Meta = mcp.Meta{"acp/idempotent_replayed": true}
+	}
+	if status < 300 {
+		return res, nil
+	}
+	if style == ErrorStyleJSONRPC {
+		var acpErr struct {
+			Message string `json:"message"`
+		}
+		_ = json.Unmarshal(body, &acpErr) // the REST stack always answers errors in JSON
+		return nil, &jsonrpc.Error{Code: codeACPError, Message: acpErr.Message, Data: body}
+	}
+	res.IsError = true
+	return res, nil
+}
+
+func invalidParams(format string, args ...any) error {
+	return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf(format, args...)}
+}
+
+func randomKey() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,109 @@
+package mcpapi
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/google/jsonschema-go/jsonschema"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/acp-sidecar/acp/core/acpwire"
+)
+
+// tool is one of the binding's five tools and the REST call it stands for.
+type tool struct {
+	name, title, description string
+	// op names the request body schema (acpwire.Op*); "" for none.
+	op     string
+	method string
+	// suffix follows /checkout_sessions/{id} in the REST path.
+	suffix       string
+	needsID      bool
+	needsPayload bool
+	// keyRequired makes meta.idempotency_key mandatory: completing is
+	// where a replayed call must never charge twice.
+	keyRequired bool
+	readOnly    bool
+}
+
+// tools are the binding's five tools, in its order.
+var tools = []tool{
+	{name: "create_checkout_session", title: "Create checkout session", op: acpwire.OpCreate, method: http.MethodPost, needsPayload: true,
+		description: "Create a checkout session from line items, currency and the agent's capabilities. Returns the authoritative session."},
+	{name: "get_checkout_session", title: "Get checkout session", method: http.MethodGet, needsID: true, readOnly: true,
+		description: "Return the current state of a checkout session."},
+	{name: "update_checkout_session", title: "Update checkout session", op: acpwire.OpUpdate, method: http.MethodPost, needsID: true, needsPayload: true,
+		description: "Update a checkout session: buyer, line items (replacing them), fulfillment details, selected fulfillment options. Absent members stay as they are; null clears."},
+	{name: "complete_checkout_session", title: "Complete checkout session", op: acpwire.OpComplete, method: http.MethodPost, suffix: "/complete", needsID: true, needsPayload: true, keyRequired: true,
+		description: "Pay for a checkout session with payment_data and create the order. meta.idempotency_key is required."},
+	{name: "cancel_checkout_session", title: "Cancel checkout session", op: acpwire.OpCancel, method: http.MethodPost, suffix: "/cancel", needsID: true,
+		description: "Cancel a checkout session, optionally with an intent_trace saying why."},
+}
+
+// path is the REST path of the call.
+func (t tool) path(id string) string {
+	if !t.needsID {
+		return "/checkout_sessions"
+	}
+	return "/checkout_sessions/" + id + t.suffix
+}
+
+func (t tool) annotations() *mcp.ToolAnnotations {
+	return &mcp.ToolAnnotations{ReadOnlyHint: t.readOnly, IdempotentHint: true, OpenWorldHint: boolPtr(false)}
+}
+
+func boolPtr(b bool) *bool { return &b }
+
+// inputSchema is the tool's arguments: meta, and id and payload where the
+// tool takes them.
+func (t tool) inputSchema(payload *jsonschema.Schema) *jsonschema.Schema {
+	s := &jsonschema.Schema{
+		Type:       "object",
+		Properties: map[string]*jsonschema.Schema{"meta": metaSchema(t.keyRequired)},
+		Required:   []string{"meta"},
+	}
+	if t.needsID {
+		s.Properties["id"] = &jsonschema.Schema{Type: "string", Description: "The checkout session id."}
+		s.Required = append(s.Required, "id")
+	}
+	if payload != nil {
+		s.Properties["payload"] = payload
+		if t.needsPayload {
+			s.Required = append(s.Required, "payload")
+		}
+	}
+	return s
+}
+
+// metaSchema describes the binding's meta argument.
+func metaSchema(keyRequired bool) *jsonschema.Schema {
+	str := func(desc string) *jsonschema.Schema { return &jsonschema.Schema{Type: "string", Description: desc} }
+	one, max := 1, 255
+	s := &jsonschema.Schema{
+		Type: "object",
+		Properties: map[string]*jsonschema.Schema{
+			"api_version":     {Type: "string", Pattern: `^\d{4}-\d{2}-\d{2}$`, Description: "The ACP API version, as the API-Version header."},
+			"idempotency_key": {Type: "string", MinLength: &one, MaxLength: &max, Description: "As the Idempotency-Key header."},
+			"request_id":      str("As the Request-Id header."),
+			"user_agent":      str("As the User-Agent header."),
+			"accept_language": str("As the Accept-Language header."),
+			"signature":       str("As the Signature header: a signature of the equivalent REST request."),
+			"timestamp":       str("As the Timestamp header."),
+		},
+		Required: []string{"api_version"},
+	}
+	if keyRequired {
+		s.Required = append(s.Required, "idempotency_key")
+	}
+	return s
+}
+
+// payloadSchemas are the request body schemas, generated from the codec's
+// own request types.
+func payloadSchemas() (map[string]*jsonschema.Schema, error) {
+	schemas, err := acpwire.RequestSchemas()
+	if err != nil {
+		return nil, fmt.Errorf("mcp tool schemas: %w", err)
+	}
+	return schemas, nil
+}
