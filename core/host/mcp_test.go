@@ -370,3 +370,32 @@ func TestDiscovery(t *testing.T) {
 	}
 	wantStatus(t, s2.do(t, request{method: http.MethodPost, path: "/mcp", body: `{}`}), http.StatusNotFound)
 }
+
+// TestMCPBehindProxy: an ingress proxy reaches the sidecar over loopback
+// with the public Host header; the MCP endpoint serves it (the bearer
+// token, not the Host, is what protects it).
+func TestMCPBehindProxy(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, loadTestConfig(t, t.TempDir()))
+	req, err := http.NewRequest(http.MethodPost, s.base+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "shop.example.com"
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Result struct {
+			Tools []struct{ Name string } `json:"tools"`
+		} `json:"result"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK || len(out.Result.Tools) != 5 {
+		t.Fatalf("tools/list through a proxy Host: %d %v %+v", resp.StatusCode, err, out)
+	}
+}

@@ -77,6 +77,13 @@ func New(opts Options) (func(dispatch Dispatcher) http.Handler, error) {
 			JSONResponse:        true,
 			MaxRequestBodyBytes: opts.MaxBodyBytes,
 			Logger:              opts.Logger,
+			// The SDK refuses loopback connections whose Host is not
+			// localhost, against DNS rebinding of unauthenticated local
+			// servers. This endpoint requires the agent's bearer token
+			// before the SDK sees the request, which a rebinding page
+			// cannot supply, and a sidecar's ingress proxy connects over
+			// loopback with the public Host, which the check would refuse.
+			DisableLocalhostProtection: true,
 		})
 	}, nil
 }
