@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
@@ -143,6 +144,14 @@ func (h *handlers) logRequests(c *fiber.Ctx) error {
 	start := time.Now()
 	if id := c.Get("Request-Id"); id != "" {
 		c.Set("Request-Id", id)
+	}
+	// Fiber's request context is never canceled; bound the work done for
+	// a request (capability and payment calls honour it) by the write
+	// timeout, after which the response could not be delivered anyway.
+	if h.opts.WriteTimeout > 0 {
+		ctx, cancel := context.WithTimeout(c.UserContext(), h.opts.WriteTimeout)
+		defer cancel()
+		c.SetUserContext(ctx)
 	}
 	// Every POST response echoes its Idempotency-Key, errors included.
 	if key := c.Get("Idempotency-Key"); c.Method() == fiber.MethodPost && validIdempotencyKey(key) {
