@@ -145,7 +145,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 			_ = st.Close()
 			return nil, err
 		}
-		mcpHandler = func(dispatch httpapi.Dispatcher) http.Handler { return build(dispatch) }
+		mcpHandler = build
 	}
 	app := httpapi.New(httpapi.Options{
 		Service:      svc,

@@ -58,15 +58,18 @@ func TestSignatures(t *testing.T) {
 
 	const path = "/checkout_sessions"
 	body := createBody
+	signed := func(ts, b string) signature.Request {
+		return signature.Request{Method: http.MethodPost, Path: path, APIVersion: v0417, IdempotencyKey: "signed-key", Timestamp: ts, Body: []byte(b)}
+	}
 	signHMAC := func(secret []byte, ts, b string) string {
-		sig, err := signature.SignHMAC(secret, http.MethodPost, path, ts, []byte(b))
+		sig, err := signature.SignHMAC(secret, signed(ts, b))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return sig
 	}
 	signEd := func(key ed25519.PrivateKey, ts, b string) string {
-		sig, err := signature.SignEd25519(key, http.MethodPost, path, ts, []byte(b))
+		sig, err := signature.SignEd25519(key, signed(ts, b))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,25 +81,31 @@ func TestSignatures(t *testing.T) {
 	reordered := `{"currency":"usd","capabilities":{"interventions":{"supported":["3ds"]}},"line_items":[{"id":"item_123","quantity":2},{"id":"ebook"}]}`
 	testCases := map[string]struct {
 		token, sig, ts, body string
+		key                  string // the Idempotency-Key sent; default the signed one
 		want                 int
 	}{
-		"hmac valid":                    {testToken, signHMAC(hmacSecret, now, body), now, body, http.StatusCreated},
-		"hmac equivalent body":          {testToken, signHMAC(hmacSecret, now, body), now, reordered, http.StatusCreated},
-		"hmac tampered body":            {testToken, signHMAC(hmacSecret, now, body), now, strings.Replace(body, `"quantity":2`, `"quantity":3`, 1), http.StatusUnauthorized},
-		"hmac tampered timestamp":       {testToken, signHMAC(hmacSecret, now, body), signature.FormatTimestamp(clock.Now().Add(time.Second)), body, http.StatusUnauthorized},
-		"hmac skew exceeded (past)":     {testToken, signHMAC(hmacSecret, old, body), old, body, http.StatusUnauthorized},
-		"hmac skew exceeded (future)":   {testToken, signHMAC(hmacSecret, future, body), future, body, http.StatusUnauthorized},
-		"hmac wrong key":                {testToken, signHMAC([]byte("another-secret-another-secret-32b!"), now, body), now, body, http.StatusUnauthorized},
-		"hmac missing headers":          {testToken, "", "", body, http.StatusUnauthorized},
-		"ed25519 valid":                 {otherToken, signEd(priv, now, body), now, body, http.StatusCreated},
-		"ed25519 wrong key":             {otherToken, signEd(otherPriv, now, body), now, body, http.StatusUnauthorized},
-		"ed25519 tampered body":         {otherToken, signEd(priv, now, body), now, strings.Replace(body, "ebook", "eb00k", 1), http.StatusUnauthorized},
-		"ed25519 missing signature":     {otherToken, "", now, body, http.StatusUnauthorized},
-		"ed25519 signature as other ag": {testToken, signEd(priv, now, body), now, body, http.StatusUnauthorized},
+		"hmac replayed under another key": {token: testToken, sig: signHMAC(hmacSecret, now, body), ts: now, body: body, key: "another-key", want: http.StatusUnauthorized},
+		"hmac valid":                      {testToken, signHMAC(hmacSecret, now, body), now, body, "", http.StatusCreated},
+		"hmac equivalent body":            {testToken, signHMAC(hmacSecret, now, body), now, reordered, "", http.StatusCreated},
+		"hmac tampered body":              {testToken, signHMAC(hmacSecret, now, body), now, strings.Replace(body, `"quantity":2`, `"quantity":3`, 1), "", http.StatusUnauthorized},
+		"hmac tampered timestamp":         {testToken, signHMAC(hmacSecret, now, body), signature.FormatTimestamp(clock.Now().Add(time.Second)), body, "", http.StatusUnauthorized},
+		"hmac skew exceeded (past)":       {testToken, signHMAC(hmacSecret, old, body), old, body, "", http.StatusUnauthorized},
+		"hmac skew exceeded (future)":     {testToken, signHMAC(hmacSecret, future, body), future, body, "", http.StatusUnauthorized},
+		"hmac wrong key":                  {testToken, signHMAC([]byte("another-secret-another-secret-32b!"), now, body), now, body, "", http.StatusUnauthorized},
+		"hmac missing headers":            {testToken, "", "", body, "", http.StatusUnauthorized},
+		"ed25519 valid":                   {otherToken, signEd(priv, now, body), now, body, "", http.StatusCreated},
+		"ed25519 wrong key":               {otherToken, signEd(otherPriv, now, body), now, body, "", http.StatusUnauthorized},
+		"ed25519 tampered body":           {otherToken, signEd(priv, now, body), now, strings.Replace(body, "ebook", "eb00k", 1), "", http.StatusUnauthorized},
+		"ed25519 missing signature":       {otherToken, "", now, body, "", http.StatusUnauthorized},
+		"ed25519 signature as other ag":   {testToken, signEd(priv, now, body), now, body, "", http.StatusUnauthorized},
 	}
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {
-			header := map[string]string{}
+			key := tc.key
+			if key == "" {
+				key = "signed-key"
+			}
+			header := map[string]string{"Idempotency-Key": key}
 			if tc.sig != "" {
 				header["Signature"] = tc.sig
 			}

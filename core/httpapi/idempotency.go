@@ -3,6 +3,7 @@ package httpapi
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"math"
 	"net/http"
 
@@ -17,9 +18,6 @@ import (
 	"github.com/acp-sidecar/acp/core/store"
 )
 
-// maxIdempotencyKeyLength is ACP's limit on Idempotency-Key.
-const maxIdempotencyKeyLength = 255
-
 // idempotent applies ACP's idempotency rules (ACP-NOTES §2.4) to a POST:
 // it claims the key scoped by agent and path, replays a stored response for
 // the same body, refuses a different body or a request still in flight,
@@ -33,18 +31,16 @@ func (h *handlers) idempotent(c *fiber.Ctx) error {
 	}
 	if !validIdempotencyKey(key) {
 		return apierr.Invalid(apierr.CodeIdempotencyKeyMissing, "",
-			"An Idempotency-Key header of 1 to %d printable characters is required on every POST.", maxIdempotencyKeyLength)
+			"An Idempotency-Key header of 1 to %d printable characters is required on every POST.", idempotency.MaxKeyLength)
 	}
 	now := h.now()
-	claim, err := idempotency.Begin(c.UserContext(), h.opts.Store, h.leases, idempotency.ScopedKey(agentOf(c), c.Path(), key), fingerprint(body(c)), now, h.opts.Idempotency)
+	claim, err := idempotency.Begin(c.UserContext(), h.opts.Store, h.leases, idempotency.ScopedKey(agentOf(c), c.Path(), key), fingerprint(codec.Version(), body(c)), now, h.opts.Idempotency)
 	if err != nil {
 		return err
 	}
 	switch claim.Outcome {
 	case idempotency.Replay:
-		c.Set("Idempotent-Replayed", "true")
-		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-		return c.Status(claim.Record.Status).Send(claim.Record.Body)
+		return replay(c, claim.Record)
 	case idempotency.Conflict:
 		return apierr.New(codec.IdempotencyConflictStatus(), apierr.TypeInvalidRequest, apierr.CodeIdempotencyConflict,
 			"Idempotency-Key %q was already used with a different request body.", key)
@@ -62,6 +58,11 @@ func (h *handlers) idempotent(c *fiber.Ctx) error {
 	c.Locals(localRecorder, rec)
 	c.SetUserContext(checkout.WithCommitter(c.UserContext(), rec))
 	if err := c.Next(); err != nil {
+		var answered *idempotency.AnsweredError
+		if errors.As(err, &answered) {
+			// Another request with this key won; its answer stands.
+			return replay(c, answered.Record)
+		}
 		if herr := h.errorHandler(c, err); herr != nil {
 			return herr
 		}
@@ -70,18 +71,30 @@ func (h *handlers) idempotent(c *fiber.Ctx) error {
 	switch {
 	case rec.committed:
 		// Stored with the business change.
-	case status >= http.StatusInternalServerError:
-		// Not stored: a retry is processed afresh.
+	case status >= http.StatusInternalServerError, len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) > 0:
+		// Not stored: a 5xx, or an answer that asks to retry later, is
+		// not final, and a retry is processed afresh.
 	default:
 		body := append([]byte(nil), c.Response().Body()...)
 		err := h.opts.Store.Update(c.UserContext(), func(tx store.Tx) error {
 			return idempotency.Finish(tx, claim, status, body, h.now(), h.opts.Idempotency)
 		})
-		if err != nil {
+		var answered *idempotency.AnsweredError
+		switch {
+		case errors.As(err, &answered):
+			return replay(c, answered.Record)
+		case err != nil:
 			h.opts.Logger.Error("store idempotent response", "error", err.Error())
 		}
 	}
 	return nil
+}
+
+// replay sends a stored response, byte for byte, marked as replayed.
+func replay(c *fiber.Ctx, rec *model.IdempotencyRecord) error {
+	c.Set("Idempotent-Replayed", "true")
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Status(rec.Status).Send(rec.Body)
 }
 
 // recorder stores a request's response as its idempotency record inside
@@ -110,19 +123,21 @@ func (r *recorder) Commit(tx store.Tx, sess *model.Session) error {
 	return nil
 }
 
-// fingerprint is the hex SHA-256 of the body's RFC 8785 canonical form; a
-// body that is not JSON is fingerprinted as raw bytes, so that replaying
-// it replays its error.
-func fingerprint(body []byte) string {
+// fingerprint identifies a request body under an API version: the hex
+// SHA-256 of the body's RFC 8785 canonical form, prefixed by the version,
+// so that the same key and body sent under another version (whose response
+// has another shape) is a conflict, not a replay. A body that is not JSON
+// is fingerprinted as raw bytes, so that replaying it replays its error.
+func fingerprint(version string, body []byte) string {
 	if sum, err := canonicaljson.Fingerprint(body); err == nil {
-		return hex.EncodeToString(sum[:])
+		return version + ":" + hex.EncodeToString(sum[:])
 	}
 	sum := sha256.Sum256(body)
-	return "raw:" + hex.EncodeToString(sum[:])
+	return version + ":raw:" + hex.EncodeToString(sum[:])
 }
 
 func validIdempotencyKey(key string) bool {
-	if key == "" || len(key) > maxIdempotencyKeyLength {
+	if key == "" || len(key) > idempotency.MaxKeyLength {
 		return false
 	}
 	for i := 0; i < len(key); i++ {

@@ -168,10 +168,15 @@ func TestHungRequestLeaseIsTakenOver(t *testing.T) {
 	app := newAppWith(t, appOptions{handler: sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_1", AcceptedBrands: []string{"visa"}}), gate: g, now: clock.Now})
 	create := `{"line_items":[{"id":"ebook"}],"currency":"usd","capabilities":{}}`
 
-	first := make(chan int)
+	type answer struct {
+		status int
+		header http.Header
+		body   string
+	}
+	first := make(chan answer)
 	go func() {
-		status, _, _ := call(t, app, "/checkout_sessions", "hung-1", create)
-		first <- status
+		status, header, body := call(t, app, "/checkout_sessions", "hung-1", create)
+		first <- answer{status, header, body}
 	}()
 	<-g.entered // the first request is now mid-flight, holding its key
 
@@ -184,8 +189,11 @@ func TestHungRequestLeaseIsTakenOver(t *testing.T) {
 	if status != http.StatusCreated {
 		t.Fatalf("retry after the lease = %d %s, want a fresh 201", status, body)
 	}
+	// The hung request finishes after the retry answered the key: its own
+	// session is not committed and it returns the retry's answer.
 	close(g.open)
-	if got := <-first; got != http.StatusCreated {
-		t.Fatalf("the hung request finished with %d", got)
+	got := <-first
+	if got.status != http.StatusCreated || got.body != body || got.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("the hung request answered %d %v %s, want the retry's answer replayed:\n%s", got.status, got.header, got.body, body)
 	}
 }

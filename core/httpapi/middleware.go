@@ -90,7 +90,14 @@ func (h *handlers) verifySignature(c *fiber.Ctx) error {
 	if v == nil {
 		return c.Next()
 	}
-	err := v.Verify(c.Method(), c.Path(), body(c), c.Get(signature.HeaderSignature), c.Get(signature.HeaderTimestamp), h.now())
+	err := v.Verify(signature.Request{
+		Method:         c.Method(),
+		Path:           c.Path(),
+		APIVersion:     c.Get("API-Version"),
+		IdempotencyKey: c.Get("Idempotency-Key"),
+		Timestamp:      c.Get(signature.HeaderTimestamp),
+		Body:           body(c),
+	}, c.Get(signature.HeaderSignature), h.now())
 	if err != nil {
 		return &apierr.Error{Status: http.StatusUnauthorized, Type: apierr.TypeInvalidRequest, Code: apierr.CodeInvalidSignature,
 			Message: "The request signature is missing, malformed, outside the allowed clock skew, or does not match.", Cause: err}
@@ -179,7 +186,7 @@ func (h *handlers) logRequests(c *fiber.Ctx) error {
 		attrs = append(attrs, "api_version", codec.Version())
 	}
 	if id, ok := c.Locals(localSessionID).(string); ok {
-		attrs = append(attrs, "session_id", id)
+		attrs = append(attrs, "session_id", text.Truncate(id, 128))
 	}
 	h.opts.Logger.Info("request", attrs...)
 	return nil

@@ -98,6 +98,10 @@ func New(opts Options) *fiber.App {
 		// fasthttp's reused buffers, so nothing a handler keeps can change
 		// under it.
 		Immutable: true,
+		// Exact routes: a path has one spelling, so idempotency keys and
+		// signatures, which cover the path, have one scope.
+		CaseSensitive: true,
+		StrictRouting: true,
 	})
 	app.Use(h.logRequests)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {

@@ -150,9 +150,32 @@ func Begin(ctx context.Context, st store.Store, leases *Leases, key, fingerprint
 	return claim, nil
 }
 
+// MaxKeyLength is ACP's limit on an Idempotency-Key, in characters.
+const MaxKeyLength = 255
+
+// AnsweredError is returned by Finish when the key was answered by another
+// request meanwhile (one that took the key over after this one's lease ran
+// out). The transaction must be abandoned, so this request's change is not
+// committed, and Record replayed instead.
+type AnsweredError struct {
+	Record *model.IdempotencyRecord
+}
+
+// Error implements error.
+func (e *AnsweredError) Error() string { return "idempotency key already answered" }
+
 // Finish stores the response of a fresh claim inside tx, the transaction
-// that also commits the request's business change.
+// that also commits the request's business change. It reads the key first
+// in the same transaction: if another request answered it meanwhile, it
+// returns an *AnsweredError and stores nothing, so the first answer stands.
 func Finish(tx store.Tx, c Claim, status int, body []byte, now time.Time, p Policy) error {
+	prev, err := tx.IdempotencyRecord(c.Key)
+	switch {
+	case err == nil && now.Before(prev.ExpiresAt):
+		return &AnsweredError{Record: prev}
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return err
+	}
 	return tx.PutIdempotencyRecord(c.Key, &model.IdempotencyRecord{
 		Fingerprint: c.Fingerprint,
 		ExpiresAt:   now.Add(p.Retention),

@@ -20,6 +20,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"strconv"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -35,6 +37,9 @@ const (
 
 // codeACPError is the binding's JSON-RPC error code for every ACP error.
 const codeACPError = -32000
+
+// sessionIDPattern is what a checkout session id may look like.
+var sessionIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
 // Dispatcher runs one REST request through the server's stack; see
 // httpapi.Dispatcher.
@@ -127,8 +132,10 @@ func handler(t tool, dispatch Dispatcher, errorStyle string) mcp.ToolHandler {
 			}
 			header.Set(name, v)
 		}
-		if t.needsID && (args.ID == nil || *args.ID == "") {
-			return nil, invalidParams("id is required for %s", t.name)
+		if t.needsID && (args.ID == nil || !sessionIDPattern.MatchString(*args.ID)) {
+			// The id becomes part of a REST path: anything but an id's
+			// characters could reach another route.
+			return nil, invalidParams("id is required for %s and must be a checkout session id (letters, digits, _ and -)", t.name)
 		}
 		if t.needsPayload && (args.Payload == nil || string(args.Payload) == "null") {
 			return nil, invalidParams("payload is required for %s", t.name)
@@ -164,6 +171,12 @@ func result(status int, header http.Header, body []byte, style string) (*mcp.Cal
 	}
 	if header.Get("Idempotent-Replayed") == "true" {
 		res.Meta = mcp.Meta{"acp/idempotent_replayed": true}
+	}
+	if after, err := strconv.Atoi(header.Get("Retry-After")); err == nil {
+		if res.Meta == nil {
+			res.Meta = mcp.Meta{}
+		}
+		res.Meta["acp/retry_after_seconds"] = after
 	}
 	if status < 300 {
 		return res, nil

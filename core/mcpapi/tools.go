@@ -8,6 +8,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/acp-sidecar/acp/core/acpwire"
+	"github.com/acp-sidecar/acp/core/idempotency"
 )
 
 // tool is one of the binding's five tools and the REST call it stands for.
@@ -48,8 +49,10 @@ func (t tool) path(id string) string {
 	return "/checkout_sessions/" + id + t.suffix
 }
 
+// annotations: every tool but create is idempotent on its arguments
+// (create without an idempotency key makes a new session each time).
 func (t tool) annotations() *mcp.ToolAnnotations {
-	return &mcp.ToolAnnotations{ReadOnlyHint: t.readOnly, IdempotentHint: true, OpenWorldHint: boolPtr(false)}
+	return &mcp.ToolAnnotations{ReadOnlyHint: t.readOnly, IdempotentHint: t.op != acpwire.OpCreate, OpenWorldHint: boolPtr(false)}
 }
 
 func boolPtr(b bool) *bool { return &b }
@@ -78,7 +81,7 @@ func (t tool) inputSchema(payload *jsonschema.Schema) *jsonschema.Schema {
 // metaSchema describes the binding's meta argument.
 func metaSchema(keyRequired bool) *jsonschema.Schema {
 	str := func(desc string) *jsonschema.Schema { return &jsonschema.Schema{Type: "string", Description: desc} }
-	one, max := 1, 255
+	one, max := 1, idempotency.MaxKeyLength
 	s := &jsonschema.Schema{
 		Type: "object",
 		Properties: map[string]*jsonschema.Schema{

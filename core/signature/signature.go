@@ -9,11 +9,17 @@
 //	<Timestamp header value, verbatim>
 //	<HTTP method, upper case>
 //	<request path, without the query string>
+//	<API-Version header value>
+//	<Idempotency-Key header value, empty when absent>
 //	<RFC 8785 canonical form of the JSON body>
 //
 // that is
 //
-//	timestamp + "\n" + METHOD + "\n" + path + "\n" + canonical(body)
+//	timestamp + "\n" + METHOD + "\n" + path + "\n" + api_version + "\n" + idempotency_key + "\n" + canonical(body)
+//
+// The two headers are covered so that a captured request cannot be sent
+// again within the skew window under another idempotency key (which would
+// repeat it) or another API version.
 //
 // The path is the request path as sent on the request line, e.g.
 // "/checkout_sessions/cs_123/complete"; anything from a '?' on is dropped.
@@ -22,7 +28,7 @@
 // canonicaljson (RFC 8785, JSON Canonicalization Scheme): member order,
 // insignificant whitespace and number spelling do not change it. An empty
 // body (as for GET) canonicalizes to nothing, so the input then ends with
-// the third "\n". There is no trailing line feed.
+// the fifth "\n". There is no trailing line feed.
 //
 // The signature is, depending on the agent's scheme:
 //
@@ -137,12 +143,28 @@ func (v *Verifier) Scheme() Scheme { return v.scheme }
 // MaxSkew returns how far a timestamp may be from the server's clock.
 func (v *Verifier) MaxSkew() time.Duration { return v.maxSkew }
 
-// Verify checks a request's signature: method, path (a query string is
-// ignored) and the raw body as received, the Signature and Timestamp
-// header values, and the server's clock now. It returns nil when the
-// signature is valid, or an error wrapping ErrMissing, ErrTimestamp,
-// ErrSkew, ErrInvalid or ErrBody, checked in that order.
-func (v *Verifier) Verify(method, path string, body []byte, signature, timestamp string, now time.Time) error {
+// Request is what a signature covers.
+type Request struct {
+	// Method is the HTTP method.
+	Method string
+	// Path is the request path; a query string is ignored.
+	Path string
+	// APIVersion is the API-Version header value.
+	APIVersion string
+	// IdempotencyKey is the Idempotency-Key header value, or empty.
+	IdempotencyKey string
+	// Timestamp is the Timestamp header value.
+	Timestamp string
+	// Body is the raw request body.
+	Body []byte
+}
+
+// Verify checks a request's signature, the Signature header value, against
+// the server's clock now. It returns nil when the signature is valid, or an
+// error wrapping ErrMissing, ErrTimestamp, ErrSkew, ErrInvalid or ErrBody,
+// checked in that order.
+func (v *Verifier) Verify(r Request, signature string, now time.Time) error {
+	timestamp := r.Timestamp
 	switch {
 	case signature == "" && timestamp == "":
 		return fmt.Errorf("%w: the %s and %s headers are required", ErrMissing, HeaderSignature, HeaderTimestamp)
@@ -169,7 +191,7 @@ func (v *Verifier) Verify(method, path string, body []byte, signature, timestamp
 	if want := v.size(); len(sig) != want {
 		return fmt.Errorf("%w: the %s signature is %d bytes, want %d", ErrInvalid, v.scheme, len(sig), want)
 	}
-	input, err := SigningInput(method, path, timestamp, body)
+	input, err := SigningInput(r)
 	if err != nil {
 		if errors.Is(err, ErrBody) {
 			return err
@@ -216,35 +238,34 @@ func decodeSignature(s string) ([]byte, error) {
 // SigningInput returns the bytes a request's signature is computed over
 // (see the package documentation). The method is upper-cased and the
 // query string is dropped from the path. It fails, wrapping ErrBody, when
-// the body is not JSON; and when the method, path or timestamp contains a
-// line break, which would make the input ambiguous.
-func SigningInput(method, path, timestamp string, body []byte) ([]byte, error) {
-	path, _, _ = strings.Cut(path, "?")
-	for _, f := range []struct{ name, val string }{{"timestamp", timestamp}, {"method", method}, {"path", path}} {
-		if strings.ContainsAny(f.val, "\r\n") {
-			return nil, fmt.Errorf("signing input: the %s contains a line break", f.name)
-		}
+// the body is not JSON; and when a header or line part contains a line
+// break, which would make the input ambiguous.
+func SigningInput(r Request) ([]byte, error) {
+	path, _, _ := strings.Cut(r.Path, "?")
+	parts := []struct{ name, val string }{
+		{"timestamp", r.Timestamp}, {"method", strings.ToUpper(r.Method)}, {"path", path},
+		{"API version", r.APIVersion}, {"idempotency key", r.IdempotencyKey},
 	}
-	canonical, err := canonicaljson.Transform(body)
+	var b bytes.Buffer
+	for _, part := range parts {
+		if strings.ContainsAny(part.val, "\r\n") {
+			return nil, fmt.Errorf("signing input: the %s contains a line break", part.name)
+		}
+		b.WriteString(part.val)
+		b.WriteByte('\n')
+	}
+	canonical, err := canonicaljson.Transform(r.Body)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBody, err)
 	}
-	var b bytes.Buffer
-	b.Grow(len(timestamp) + len(method) + len(path) + len(canonical) + 3)
-	b.WriteString(timestamp)
-	b.WriteByte('\n')
-	b.WriteString(strings.ToUpper(method))
-	b.WriteByte('\n')
-	b.WriteString(path)
-	b.WriteByte('\n')
 	b.Write(canonical)
 	return b.Bytes(), nil
 }
 
 // SignHMAC signs a request with an hmac-sha256 secret, as an agent does,
 // and returns the Signature header value: unpadded base64url.
-func SignHMAC(secret []byte, method, path, timestamp string, body []byte) (string, error) {
-	input, err := SigningInput(method, path, timestamp, body)
+func SignHMAC(secret []byte, r Request) (string, error) {
+	input, err := SigningInput(r)
 	if err != nil {
 		return "", fmt.Errorf("sign with hmac-sha256: %w", err)
 	}
@@ -254,11 +275,11 @@ func SignHMAC(secret []byte, method, path, timestamp string, body []byte) (strin
 // SignEd25519 signs a request with an Ed25519 private key, as an agent
 // does, and returns the Signature header value: unpadded base64url. It
 // fails when priv is not ed25519.PrivateKeySize bytes.
-func SignEd25519(priv ed25519.PrivateKey, method, path, timestamp string, body []byte) (string, error) {
+func SignEd25519(priv ed25519.PrivateKey, r Request) (string, error) {
 	if len(priv) != ed25519.PrivateKeySize {
 		return "", fmt.Errorf("sign with ed25519: the private key is %d bytes, want %d", len(priv), ed25519.PrivateKeySize)
 	}
-	input, err := SigningInput(method, path, timestamp, body)
+	input, err := SigningInput(r)
 	if err != nil {
 		return "", fmt.Errorf("sign with ed25519: %w", err)
 	}

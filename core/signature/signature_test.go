@@ -31,10 +31,16 @@ const testBody = `{"line_items":[{"id":"mug-classic","quantity":2}],"currency":"
 // request is what an agent signs, or what the server receives.
 type request struct {
 	method, path, ts, body string
+	version, key           string
+}
+
+// req is r as the package sees it.
+func (r request) req() Request {
+	return Request{Method: r.method, Path: r.path, APIVersion: r.version, IdempotencyKey: r.key, Timestamp: r.ts, Body: []byte(r.body)}
 }
 
 // testRequest is a signed create request at now.
-var testRequest = request{method: "POST", path: "/checkout_sessions", ts: "2026-04-17T12:00:00Z", body: testBody}
+var testRequest = request{method: "POST", path: "/checkout_sessions", ts: "2026-04-17T12:00:00Z", body: testBody, version: "2026-04-17", key: "k-1"}
 
 // with returns r with edit applied.
 func (r request) with(edit func(*request)) request {
@@ -54,13 +60,13 @@ func sign(t testing.TB, scheme Scheme, other bool, r request) string {
 		if other {
 			secret = otherSecret
 		}
-		sig, err = SignHMAC(secret, r.method, r.path, r.ts, []byte(r.body))
+		sig, err = SignHMAC(secret, r.req())
 	case Ed25519:
 		key := testKey
 		if other {
 			key = otherKey
 		}
-		sig, err = SignEd25519(key, r.method, r.path, r.ts, []byte(r.body))
+		sig, err = SignEd25519(key, r.req())
 	default:
 		t.Fatalf("unknown scheme %q", scheme)
 	}
@@ -155,7 +161,7 @@ func TestVerify(t *testing.T) {
 				if tc.editSig != nil {
 					sig = tc.editSig(sig)
 				}
-				err := verifier(t, scheme).Verify(sent.method, sent.path, []byte(sent.body), sig, sent.ts, now)
+				err := verifier(t, scheme).Verify(sent.req(), sig, now)
 				if tc.wantErr == nil {
 					if err != nil {
 						t.Fatalf("Verify() = %v, want nil", err)
@@ -181,7 +187,7 @@ func TestVerify(t *testing.T) {
 func assertNoExpected(t *testing.T, err error, scheme Scheme, r request) {
 	t.Helper()
 	var want []byte
-	input, ierr := SigningInput(r.method, r.path, r.ts, []byte(r.body))
+	input, ierr := SigningInput(r.req())
 	if ierr != nil {
 		return // no expected signature exists
 	}
@@ -226,7 +232,7 @@ func TestVerifyWrongScheme(t *testing.T) {
 			t.Parallel()
 			r := testRequest
 			sig := sign(t, tc.signer, false, r)
-			err := verifier(t, tc.verifier).Verify(r.method, r.path, []byte(r.body), sig, r.ts, now)
+			err := verifier(t, tc.verifier).Verify(r.req(), sig, now)
 			if !errors.Is(err, ErrInvalid) {
 				t.Errorf("Verify() = %v, want ErrInvalid", err)
 			}
@@ -238,32 +244,33 @@ func TestVerifyWrongScheme(t *testing.T) {
 func TestSigningInput(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {
-		method, path, ts, body string
-		want                   string
-		wantErr                error
+		r       Request
+		want    string
+		wantErr error
 	}{
 		"canonical body": {
-			method: "post", path: "/checkout_sessions/cs_1/complete?x=y", ts: "2026-04-17T12:00:00Z",
-			body: "{ \"b\": 1, \"a\": [1.0, \"\\u00e9\", 1e2] }",
-			want: "2026-04-17T12:00:00Z\nPOST\n/checkout_sessions/cs_1/complete\n{\"a\":[1,\"é\",100],\"b\":1}",
+			r: Request{Method: "post", Path: "/checkout_sessions/cs_1/complete?x=y", APIVersion: "2026-04-17", IdempotencyKey: "k-1", Timestamp: "2026-04-17T12:00:00Z",
+				Body: []byte("{ \"b\": 1, \"a\": [1.0, \"\\u00e9\", 1e2] }")},
+			want: "2026-04-17T12:00:00Z\nPOST\n/checkout_sessions/cs_1/complete\n2026-04-17\nk-1\n{\"a\":[1,\"é\",100],\"b\":1}",
 		},
-		"empty body": {
-			method: "GET", path: "/checkout_sessions/cs_1", ts: "2026-04-17T12:00:00.25-07:00",
-			want: "2026-04-17T12:00:00.25-07:00\nGET\n/checkout_sessions/cs_1\n",
+		"empty body and no key": {
+			r:    Request{Method: "GET", Path: "/checkout_sessions/cs_1", APIVersion: "2026-01-30", Timestamp: "2026-04-17T12:00:00.25-07:00"},
+			want: "2026-04-17T12:00:00.25-07:00\nGET\n/checkout_sessions/cs_1\n2026-01-30\n\n",
 		},
 		"timestamp kept verbatim": {
-			method: "GET", path: "/", ts: "not even a time",
-			want: "not even a time\nGET\n/\n",
+			r:    Request{Method: "GET", Path: "/", Timestamp: "not even a time"},
+			want: "not even a time\nGET\n/\n\n\n",
 		},
-		"body not JSON":        {method: "POST", path: "/", ts: "t", body: `{"a":}`, wantErr: ErrBody},
-		"line break in method": {method: "POST\n", path: "/", ts: "t"},
-		"line break in path":   {method: "POST", path: "/a\r", ts: "t"},
-		"line break in time":   {method: "POST", path: "/", ts: "t\nGET"},
+		"body not JSON":        {r: Request{Method: "POST", Path: "/", Timestamp: "t", Body: []byte(`{"a":}`)}, wantErr: ErrBody},
+		"line break in method": {r: Request{Method: "POST\n", Path: "/", Timestamp: "t"}},
+		"line break in path":   {r: Request{Method: "POST", Path: "/a\r", Timestamp: "t"}},
+		"line break in time":   {r: Request{Method: "POST", Path: "/", Timestamp: "t\nGET"}},
+		"line break in key":    {r: Request{Method: "POST", Path: "/", Timestamp: "t", IdempotencyKey: "a\nb"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			got, err := SigningInput(tc.method, tc.path, tc.ts, []byte(tc.body))
+			got, err := SigningInput(tc.r)
 			if tc.want == "" {
 				if err == nil {
 					t.Fatalf("SigningInput() = %q, want an error", got)
@@ -288,18 +295,18 @@ func TestSigningInput(t *testing.T) {
 // Ed25519 signature by verifying it over the literal input.
 func TestSignKnownAnswers(t *testing.T) {
 	t.Parallel()
-	const input = "2026-04-17T12:00:00Z\nPOST\n/checkout_sessions\n" +
+	const input = "2026-04-17T12:00:00Z\nPOST\n/checkout_sessions\n2026-04-17\nk-1\n" +
 		`{"currency":"usd","line_items":[{"id":"mug-classic","quantity":2}]}`
 	r := testRequest
-	got, err := SignHMAC(testSecret, r.method, r.path, r.ts, []byte(r.body))
+	got, err := SignHMAC(testSecret, r.req())
 	if err != nil {
 		t.Fatal(err)
 	}
 	// python3: base64.urlsafe_b64encode(hmac.new(secret, input, sha256).digest()).rstrip(b"=")
-	if want := "gCOlm1dEbjEMnNWJIFCsBRtSylQtsQyK-_IfyviP0ok"; got != want {
+	if want := "miv_XMcz3u87jVfnLVpM56LiLF6vIxDYmL-OowzTWns"; got != want {
 		t.Errorf("SignHMAC() = %s, want %s", got, want)
 	}
-	edSig, err := SignEd25519(testKey, r.method, r.path, r.ts, []byte(r.body))
+	edSig, err := SignEd25519(testKey, r.req())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +336,7 @@ func TestConstructors(t *testing.T) {
 		"Ed25519, private key": {make: func() error { _, err := NewEd25519(ed25519.PublicKey(testKey), time.Second); return err }, wantErr: true},
 		"Ed25519, skew < 0":    {make: func() error { _, err := NewEd25519(pub, -time.Second); return err }, wantErr: true},
 		"sign with a bad key": {make: func() error {
-			_, err := SignEd25519(testKey[:32], "GET", "/", "t", nil)
+			_, err := SignEd25519(testKey[:32], Request{Method: "GET", Path: "/", Timestamp: "t"})
 			return err
 		}, wantErr: true},
 	}
@@ -364,7 +371,7 @@ func TestVerifierKeepsItsOwnKey(t *testing.T) {
 		v      *Verifier
 		scheme Scheme
 	}{{hv, HMACSHA256}, {ev, Ed25519}} {
-		if err := tc.v.Verify(r.method, r.path, []byte(r.body), sign(t, tc.scheme, false, r), r.ts, now); err != nil {
+		if err := tc.v.Verify(r.req(), sign(t, tc.scheme, false, r), now); err != nil {
 			t.Errorf("%s: Verify() = %v after the caller changed its key", tc.scheme, err)
 		}
 		if tc.v.Scheme() != tc.scheme || tc.v.MaxSkew() != time.Minute {
@@ -380,7 +387,7 @@ func TestZeroVerifier(t *testing.T) {
 	r := testRequest
 	var v Verifier
 	sig := sign(t, HMACSHA256, false, r)
-	if err := v.Verify(r.method, r.path, []byte(r.body), sig, r.ts, now); !errors.Is(err, ErrInvalid) {
+	if err := v.Verify(r.req(), sig, now); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Verify() = %v, want ErrInvalid", err)
 	}
 }
@@ -409,10 +416,10 @@ func FuzzVerify(f *testing.F) {
 	sentinels := []error{ErrMissing, ErrTimestamp, ErrSkew, ErrInvalid, ErrBody}
 	f.Fuzz(func(t *testing.T, method, path string, body []byte, sig, ts string) {
 		for _, v := range []*Verifier{hv, ev} {
-			err := v.Verify(method, path, body, sig, ts, now)
+			err := v.Verify(Request{Method: method, Path: path, Timestamp: ts, Body: body}, sig, now)
 			if err == nil {
 				if v.Scheme() == HMACSHA256 {
-					want, serr := SignHMAC(testSecret, method, path, ts, body)
+					want, serr := SignHMAC(testSecret, Request{Method: method, Path: path, Timestamp: ts, Body: body})
 					got, derr := decodeSignature(sig)
 					if serr != nil || derr != nil || base64.RawURLEncoding.EncodeToString(got) != want {
 						t.Fatalf("Verify accepted %q for %q %q %q %q, which SignHMAC signs as %q (%v, %v)", sig, method, path, body, ts, want, serr, derr)

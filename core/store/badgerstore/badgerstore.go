@@ -158,6 +158,7 @@ func (t *tx) PutOrder(o *model.Order) error {
 	return nil
 }
 
+// IdempotencyRecord reads the record under key.
 func (t *tx) IdempotencyRecord(key string) (*model.IdempotencyRecord, error) {
 	item, err := t.txn.Get([]byte(idempotencyPrefix + key))
 	if errors.Is(err, badger.ErrKeyNotFound) {
@@ -177,7 +178,10 @@ func (t *tx) IdempotencyRecord(key string) (*model.IdempotencyRecord, error) {
 // PutIdempotencyRecord stores the record with a Badger TTL at its expiry,
 // so forgotten keys are collected without a sweeper.
 func (t *tx) PutIdempotencyRecord(key string, r *model.IdempotencyRecord) error {
-	data := encodeRecord(r)
+	data, err := encodeRecord(r)
+	if err != nil {
+		return err
+	}
 	ttl := r.ExpiresAt.Sub(t.store.now())
 	if ttl < time.Second {
 		ttl = time.Second

@@ -3,6 +3,7 @@ package badgerstore
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/acp-sidecar/acp/core/model"
@@ -19,10 +20,10 @@ const recordHeader = 1 + 2 + 8 + 1
 
 var errBadRecord = errors.New("malformed idempotency record")
 
-func encodeRecord(r *model.IdempotencyRecord) []byte {
+func encodeRecord(r *model.IdempotencyRecord) ([]byte, error) {
 	fp := r.Fingerprint
 	if len(fp) > 255 {
-		fp = fp[:255]
+		return nil, fmt.Errorf("%w: fingerprint of %d bytes", errBadRecord, len(fp))
 	}
 	buf := make([]byte, recordHeader, recordHeader+len(fp)+len(r.Body))
 	buf[0] = recordVersion
@@ -30,7 +31,7 @@ func encodeRecord(r *model.IdempotencyRecord) []byte {
 	binary.BigEndian.PutUint64(buf[3:11], uint64(r.ExpiresAt.UnixNano()))
 	buf[11] = byte(len(fp))
 	buf = append(buf, fp...)
-	return append(buf, r.Body...)
+	return append(buf, r.Body...), nil
 }
 
 // decodeRecord parses a record; the body is copied out of Badger's buffer.

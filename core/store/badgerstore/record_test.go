@@ -19,7 +19,11 @@ func TestRecordRoundTrip(t *testing.T) {
 	for name, rec := range testCases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			got, err := decodeRecord(encodeRecord(rec))
+			data, err := encodeRecord(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := decodeRecord(data)
 			if err != nil {
 				t.Fatal(err)
 			}
