@@ -190,3 +190,16 @@ func TestExpiredKeyIsNew(t *testing.T) {
 		t.Error("an expired key was replayed")
 	}
 }
+
+// TestIdempotencyScope: the API version is part of a key's meaning (the
+// same key and body under another version is a conflict, since the stored
+// answer has the other version's shape), and a path has one spelling.
+func TestIdempotencyScope(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, loadTestConfig(t, t.TempDir()))
+	wantStatus(t, s.do(t, request{path: "/checkout_sessions", body: createBody, header: withKey("vk")}), http.StatusCreated)
+	wantError(t, s.do(t, request{path: "/checkout_sessions", version: v0130, body: createBody, header: withKey("vk")}), http.StatusConflict, "idempotency_conflict", "")
+	for _, path := range []string{"/Checkout_Sessions", "/checkout_sessions/"} {
+		wantError(t, s.do(t, request{path: path, body: createBody, header: withKey("vk")}), http.StatusNotFound, "not_found", "")
+	}
+}

@@ -203,11 +203,20 @@ func TestMCPErrors(t *testing.T) {
 		t.Fatalf("conflicting key: %s", body)
 	}
 
-	// Envelope problems are invalid params, not ACP errors.
-	_, err = cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "get_checkout_session", Arguments: map[string]any{"meta": map[string]any{"api_version": v0417}}})
-	var rpcErr *jsonrpc.Error
-	if !errors.As(err, &rpcErr) || rpcErr.Code != jsonrpc.CodeInvalidParams {
-		t.Fatalf("get without id: %v, want -32602", err)
+	// Envelope problems are invalid params, not ACP errors; an id that is
+	// not a session id could reach another route, so it is refused.
+	for name, args := range map[string]map[string]any{
+		"get without id":       {"meta": map[string]any{"api_version": v0417}},
+		"id with a path":       {"meta": map[string]any{"api_version": v0417}, "id": "cs_1/complete"},
+		"id with a query":      {"meta": map[string]any{"api_version": v0417}, "id": "cs_1?x"},
+		"meta not an object":   {"meta": "2026-04-17", "id": "cs_1"},
+		"meta member a number": {"meta": map[string]any{"api_version": 20260417}, "id": "cs_1"},
+	} {
+		_, err = cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "get_checkout_session", Arguments: args})
+		var rpcErr *jsonrpc.Error
+		if !errors.As(err, &rpcErr) || rpcErr.Code != jsonrpc.CodeInvalidParams {
+			t.Errorf("%s: %v, want -32602", name, err)
+		}
 	}
 }
 

@@ -197,3 +197,32 @@ func TestHungRequestLeaseIsTakenOver(t *testing.T) {
 		t.Fatalf("the hung request answered %d %v %s, want the retry's answer replayed:\n%s", got.status, got.header, got.body, body)
 	}
 }
+
+// TestRetryLaterAnswersAreNotStored: an answer that asks the client to
+// retry later (409 session_in_progress with Retry-After) is not final, so
+// it is not stored under its key: the retry with the same key gets the
+// answer of the moment.
+func TestRetryLaterAnswersAreNotStored(t *testing.T) {
+	t.Parallel()
+	h := &unreachable{Handler: sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_1", AcceptedBrands: []string{"visa"}})}
+	h.failures.Store(1)
+	app := newApp(t, h)
+	_, _, body := call(t, app, "/checkout_sessions", "c1", `{"line_items":[{"id":"ebook"}],"currency":"usd","capabilities":{}}`)
+	id := body[strings.Index(body, `"id":"`)+6:]
+	id = id[:strings.Index(id, `"`)]
+	complete := `{"payment_data":{"handler_id":"card","instrument":{"type":"card","credential":{"type":"spt","token":"spt_ok"}}}}`
+	if status, _, _ := call(t, app, "/checkout_sessions/"+id+"/complete", "k1", complete); status != http.StatusServiceUnavailable {
+		t.Fatalf("first complete = %d, want 503", status)
+	}
+	status, header, body := call(t, app, "/checkout_sessions/"+id+"/cancel", "x1", "")
+	if status != http.StatusConflict || header.Get("Retry-After") == "" || !strings.Contains(body, "session_in_progress") {
+		t.Fatalf("cancel during the payment = %d %v %s", status, header, body)
+	}
+	if status, _, _ := call(t, app, "/checkout_sessions/"+id+"/complete", "k1", complete); status != http.StatusOK {
+		t.Fatalf("resumed complete = %d", status)
+	}
+	status, header, body = call(t, app, "/checkout_sessions/"+id+"/cancel", "x1", "")
+	if status != http.StatusMethodNotAllowed || header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("cancel retried with the same key = %d %v %s, want a fresh 405", status, header, body)
+	}
+}
