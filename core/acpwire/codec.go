@@ -70,7 +70,7 @@ var DefaultLimits = Limits{MaxLineItems: 100, MaxQuantity: 100_000}
 
 // Versions returns the versions this build serves, newest first.
 func Versions() []string {
-	return []string{V20260417, V20260130}
+	return []string{V20260417, V20260130, V20260116, V20251212, V20250929}
 }
 
 // New returns the codec for version, or false when it is not served.
@@ -80,6 +80,8 @@ func New(version string, seller Seller, limits Limits) (Codec, bool) {
 		return newV2026(version, seller, limits, false), true
 	case V20260130:
 		return newV2026(version, seller, limits, true), true
+	case V20260116, V20251212, V20250929:
+		return newLegacy(version, seller, limits), true
 	}
 	return nil, false
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/payment"
 )
 
 func codec(t testing.TB) Codec {
@@ -123,8 +124,9 @@ func decode(c Codec, op string, body []byte) error {
 	return err
 }
 
-// FuzzDecode feeds arbitrary bodies to every decoder: none may panic, and
-// every failure must be a 400 ACP error with a JSONPath param.
+// FuzzDecode feeds arbitrary bodies to every decoder of every served
+// version: none may panic, and every failure must be a 400 ACP error with
+// a JSONPath param.
 func FuzzDecode(f *testing.F) {
 	seeds := []string{
 		``, `{}`, `null`, `[]`, `"x"`, `{"line_items":[{"id":"a","quantity":2}],"currency":"usd","capabilities":{}}`,
@@ -134,24 +136,37 @@ func FuzzDecode(f *testing.F) {
 		`{"payment_data":{"handler_id":"h","instrument":{"type":"card","credential":{"type":"spt","token":"spt_1"}}}}`,
 		`{"intent_trace":{"reason_code":"other","metadata":{"a":1}}}`, `{"line_items":null,"buyer":null}`,
 		`{"a":{"b":{"c":[[[[{}]]]]}}}`, "{\"\u00e9\":\"\\ud800\"}",
+		// The shapes of 2025-09-29, 2025-12-12 and 2026-01-16.
+		`{"items":[{"id":"item_123","quantity":2.5}],"fulfillment_address":{"name":"A","line_one":"1","city":"c","state":"CA","country":"US","postal_code":"1"}}`,
+		`{"items":[{"id":"a","quantity":1e300}],"buyer":{"first_name":"A","last_name":"B","email":"a@b.co"}}`,
+		`{"fulfillment_option_id":"fulfillment_option_456","items":null,"buyer":null,"fulfillment_address":null}`,
+		`{"selected_fulfillment_options":[{"type":"shipping","shipping":{"option_id":"s","item_ids":["a"]}},{"type":"digital"}]}`,
+		`{"fulfillment_details":{"email":"a@b.co","address":{"name":"A"}},"affiliate_attribution":{"provider":"p","token":"t"}}`,
+		`{"payment_data":{"token":"spt_1","provider":"stripe","billing_address":{}},"authentication_result":{"outcome":"attempt","outcome_details":{"version":1}}}`,
 	}
 	for _, op := range []string{"create", "update", "complete", "cancel"} {
 		for _, s := range seeds {
 			f.Add(op, []byte(s))
 		}
 	}
-	c := codec(f)
+	var codecs []Codec
+	for _, v := range Versions() {
+		c, _ := New(v, Seller{Handlers: []payment.Descriptor{{ID: "card_tokenized", Name: "dev.acp.tokenized.card", PSP: "sandbox"}}}, DefaultLimits)
+		codecs = append(codecs, c)
+	}
 	f.Fuzz(func(t *testing.T, op string, body []byte) {
-		err := decode(c, op, body)
-		if err == nil {
-			return
-		}
-		var ae *apierr.Error
-		if !errors.As(err, &ae) {
-			t.Fatalf("decode(%s) returned a non-ACP error %v", op, err)
-		}
-		if ae.Status != http.StatusBadRequest || ae.Param == "" || ae.Param[0] != '$' || ae.Message == "" {
-			t.Fatalf("decode(%s) error %+v lacks status, JSONPath param or message", op, ae)
+		for _, c := range codecs {
+			err := decode(c, op, body)
+			if err == nil {
+				continue
+			}
+			var ae *apierr.Error
+			if !errors.As(err, &ae) {
+				t.Fatalf("%s decode(%s) returned a non-ACP error %v", c.Version(), op, err)
+			}
+			if ae.Status != http.StatusBadRequest || ae.Param == "" || ae.Param[0] != '$' || ae.Message == "" {
+				t.Fatalf("%s decode(%s) error %+v lacks status, JSONPath param or message", c.Version(), op, ae)
+			}
 		}
 	})
 }

@@ -29,7 +29,9 @@ type SelectionInput struct {
 
 // CreateInput is a decoded create request.
 type CreateInput struct {
-	Items              []ItemInput
+	Items []ItemInput
+	// Currency is the requested ISO 4217 code; empty means the seller's
+	// (API versions before 2026-01-30 carry none).
 	Currency           string
 	Buyer              *model.Buyer
 	FulfillmentDetails *model.FulfillmentDetails

@@ -75,9 +75,10 @@ func New(opts Options) *Service {
 // Handlers returns the payment handlers in advertising order.
 func (s *Service) Handlers() []payment.Handler { return s.opts.Handlers }
 
-// Create opens a new session for agent under API version.
+// Create opens a new session for agent under API version. An empty
+// currency (API versions before 2026-01-30 carry none) means the seller's.
 func (s *Service) Create(ctx context.Context, agent, version string, in CreateInput) (*model.Session, error) {
-	if !strings.EqualFold(in.Currency, s.opts.Currency) {
+	if in.Currency != "" && !strings.EqualFold(in.Currency, s.opts.Currency) {
 		return nil, apierr.Invalid(apierr.CodeUnsupportedCurrency, "$.currency",
 			"This seller sells in %s only; currency %q is not supported.", strings.ToUpper(s.opts.Currency), in.Currency)
 	}

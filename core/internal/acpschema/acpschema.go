@@ -93,6 +93,7 @@ func For(t testing.TB, version string) *Validator {
 	if err != nil {
 		t.Fatalf("parse %s: %v", path, err)
 	}
+	fixDraft04(doc)
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
 	url := "file:///acp-spec/" + version + "/" + schemaFile
