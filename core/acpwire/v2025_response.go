@@ -381,9 +381,9 @@ func (c *legacy) links() []linkJSON {
 	for _, l := range c.seller.Links {
 		switch {
 		case l.Type == "terms_of_use" || l.Type == "privacy_policy":
-			out = append(out, linkJSON{Type: l.Type, URL: l.URL})
+			out = append(out, linkJSON(l))
 		case l.Type == "return_policy" && c.since(V20251212):
-			out = append(out, linkJSON{Type: l.Type, URL: l.URL})
+			out = append(out, linkJSON(l))
 		case (l.Type == "return_policy" || l.Type == "shipping_policy") && !c.since(V20251212) && !shopPolicies:
 			shopPolicies = true
 			out = append(out, linkJSON{Type: "seller_shop_policies", URL: l.URL})

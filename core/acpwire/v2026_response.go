@@ -265,7 +265,7 @@ func (c *v2026) EncodeSession(s *model.Session) ([]byte, error) {
 		out.Messages[i] = c.message(m)
 	}
 	for i, l := range c.seller.Links {
-		out.Links[i] = linkJSON{Type: l.Type, URL: l.URL}
+		out.Links[i] = linkJSON(l)
 	}
 	data, err := json.Marshal(out)
 	if err != nil {
