@@ -438,7 +438,8 @@ type Payments struct {
 type PaymentHandler struct {
 	// ID is what agents send as payment_data.handler_id.
 	ID string `koanf:"id"`
-	// Kind selects the implementation; this build ships "sandbox".
+	// Kind selects the implementation: "sandbox" (no money moves) or
+	// "stripe" (Stripe SharedPaymentTokens, configured under stripe).
 	Kind string `koanf:"kind"`
 	// DisplayName is shown to buyers.
 	DisplayName string `koanf:"display_name"`
@@ -446,6 +447,52 @@ type PaymentHandler struct {
 	MerchantID string `koanf:"merchant_id"`
 	// AcceptedBrands are the card brands accepted.
 	AcceptedBrands []string `koanf:"accepted_brands"`
+	// Stripe configures a handler of kind stripe; required for it.
+	Stripe *Stripe `koanf:"stripe"`
+}
+
+// Stripe configures a Stripe payment handler. Its merchant_id is the
+// Stripe account id (acct_…).
+type Stripe struct {
+	// SecretKeyEnv names the environment variable holding the Stripe
+	// secret key. Required.
+	SecretKeyEnv string `koanf:"secret_key_env"`
+	// WebhookSecretEnv names the environment variable holding the signing
+	// secret of the Stripe webhook endpoint (/stripe/webhooks); without it
+	// Stripe's events are not accepted.
+	WebhookSecretEnv string `koanf:"webhook_secret_env"`
+	// APIVersion, when set, is sent as Stripe-Version.
+	APIVersion string `koanf:"api_version"`
+	// CheckToken retrieves the granted token before charging and reports a
+	// clear decline for an expired, used or too small token.
+	CheckToken bool `koanf:"check_token"`
+	// APIBaseURL is Stripe's API, or an egress proxy. Default
+	// https://api.stripe.com.
+	APIBaseURL string `koanf:"api_base_url"`
+	// MaxNetworkRetries is how often a failed Stripe call is retried with
+	// the same idempotency key before the outcome counts as unknown. Nil
+	// (absent) means 2.
+	MaxNetworkRetries *int64 `koanf:"max_network_retries"`
+	// ThreeDS is what the seller returns as ACP authentication_metadata
+	// when Stripe asks for 3D Secure. Without it a 3DS request declines.
+	ThreeDS *ThreeDS `koanf:"three_ds"`
+}
+
+// ThreeDS is the seller's 3D Secure acquirer data.
+type ThreeDS struct {
+	// AcquirerBIN is the acquirer's BIN (at most 11 characters).
+	AcquirerBIN string `koanf:"acquirer_bin"`
+	// AcquirerCountry is the acquirer's ISO 3166-1 alpha-2 country.
+	AcquirerCountry string `koanf:"acquirer_country"`
+	// AcquirerMerchantID is the merchant id at the acquirer (at most 35).
+	AcquirerMerchantID string `koanf:"acquirer_merchant_id"`
+	// RequestorID is the optional 3DS requestor id (at most 35).
+	RequestorID string `koanf:"requestor_id"`
+	// DirectoryServer is american_express, mastercard or visa.
+	DirectoryServer string `koanf:"directory_server"`
+	// External passes a successful ACP authentication_result to Stripe as
+	// external 3DS data; unverified against live Stripe, so off by default.
+	External bool `koanf:"external"`
 }
 
 // Log configures logging.

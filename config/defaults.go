@@ -53,6 +53,9 @@ const (
 	DefaultEnforcement = "conditional"
 	// DefaultLogLevel is log.level's default.
 	DefaultLogLevel = "info"
+	// DefaultStripeAPIBaseURL is payments.handlers[].stripe.api_base_url's
+	// default.
+	DefaultStripeAPIBaseURL = "https://api.stripe.com"
 	// DefaultMCPPath is mcp.path's default.
 	DefaultMCPPath = "/mcp"
 	// DefaultMCPErrorStyle is mcp.error_style's default.
@@ -111,6 +114,14 @@ func (c *Config) SetDefaults(opts Options) {
 	}
 	if c.Log.Level == "" {
 		c.Log.Level = DefaultLogLevel
+	}
+	for _, h := range c.Payments.Handlers {
+		if h.Stripe != nil && h.Stripe.APIBaseURL == "" {
+			h.Stripe.APIBaseURL = DefaultStripeAPIBaseURL
+		}
+		if h.Stripe != nil && h.Stripe.ThreeDS != nil {
+			h.Stripe.ThreeDS.AcquirerCountry = strings.ToUpper(h.Stripe.ThreeDS.AcquirerCountry)
+		}
 	}
 	if c.MCP.Path == "" {
 		c.MCP.Path = DefaultMCPPath

@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
 // the sandbox payment handler.
 var testOptions = Options{
 	KnownAPIVersions: []string{"2026-04-17", "2026-01-30"},
-	PaymentKinds:     []string{"sandbox"},
+	PaymentKinds:     []string{"sandbox", "stripe"},
 }
 
 // sellerFiles are the configs shipped to sellers, as golden cases.

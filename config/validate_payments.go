@@ -75,5 +75,57 @@ func (p *Payments) validate(opts Options, ps *problems) {
 			ps.add(path+".accepted_brands", "at least one card brand is required: %s", oneOf(cardBrands))
 		}
 		checkSubset(path+".accepted_brands", h.AcceptedBrands, cardBrands, ps)
+		switch {
+		case h.Kind == "stripe" && h.Stripe == nil:
+			ps.add(path+".stripe", "is required for kind stripe: at least secret_key_env")
+		case h.Kind != "stripe" && h.Stripe != nil:
+			ps.add(path+".stripe", "is only for kind stripe")
+		case h.Stripe != nil:
+			h.Stripe.validate(path+".stripe", ps)
+		}
+	}
+}
+
+// directoryServers are the 3DS directory servers ACP names.
+var directoryServers = []string{"american_express", "mastercard", "visa"}
+
+// validate checks a Stripe handler's settings.
+func (s *Stripe) validate(path string, ps *problems) {
+	switch {
+	case s.SecretKeyEnv == "":
+		ps.add(path+".secret_key_env", "is required: the environment variable holding the Stripe secret key")
+	case !envVarPattern.MatchString(s.SecretKeyEnv):
+		ps.add(path+".secret_key_env", "must be an environment variable name, got %q", s.SecretKeyEnv)
+	}
+	if s.WebhookSecretEnv != "" && !envVarPattern.MatchString(s.WebhookSecretEnv) {
+		ps.add(path+".webhook_secret_env", "must be an environment variable name, got %q", s.WebhookSecretEnv)
+	}
+	if msg := checkHTTPURL(s.APIBaseURL); msg != "" {
+		ps.add(path+".api_base_url", "%s", msg)
+	}
+	if r := s.MaxNetworkRetries; r != nil && (*r < 0 || *r > 10) {
+		ps.add(path+".max_network_retries", "must be from 0 to 10, got %d", *r)
+	}
+	if t := s.ThreeDS; t != nil {
+		for _, f := range []struct {
+			key, value string
+			max        int
+		}{{"acquirer_bin", t.AcquirerBIN, 11}, {"acquirer_merchant_id", t.AcquirerMerchantID, 35}} {
+			switch {
+			case f.value == "":
+				ps.add(path+".three_ds."+f.key, "is required")
+			case len(f.value) > f.max:
+				ps.add(path+".three_ds."+f.key, "must be at most %d characters", f.max)
+			}
+		}
+		if len(t.RequestorID) > 35 {
+			ps.add(path+".three_ds.requestor_id", "must be at most 35 characters")
+		}
+		if len(t.AcquirerCountry) != 2 {
+			ps.add(path+".three_ds.acquirer_country", "must be an ISO 3166-1 alpha-2 code, got %q", t.AcquirerCountry)
+		}
+		if !slices.Contains(directoryServers, t.DirectoryServer) {
+			ps.add(path+".three_ds.directory_server", "must be one of %s, got %q", oneOf(directoryServers), t.DirectoryServer)
+		}
 	}
 }

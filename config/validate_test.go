@@ -91,8 +91,32 @@ func TestValidateRules(t *testing.T) {
 			want: []Problem{{Path: "merchant.currency", Message: `"USD" is not an ISO 4217 currency code`}},
 		},
 		"payment kinds come from the options": {
+			edit: func(c *Config) { c.Payments.Handlers[0].Kind = "paypal" },
+			want: []Problem{{Path: "payments.handlers[0].kind", Message: `unknown kind "paypal"; this build supports sandbox, stripe`}},
+		},
+		"stripe needs its settings": {
 			edit: func(c *Config) { c.Payments.Handlers[0].Kind = "stripe" },
-			want: []Problem{{Path: "payments.handlers[0].kind", Message: `unknown kind "stripe"; this build supports sandbox`}},
+			want: []Problem{{Path: "payments.handlers[0].stripe", Message: "is required for kind stripe: at least secret_key_env"}},
+		},
+		"stripe settings checked": {
+			edit: func(c *Config) {
+				c.Payments.Handlers[0].Kind = "stripe"
+				c.Payments.Handlers[0].Stripe = &Stripe{SecretKeyEnv: "1BAD", APIBaseURL: "ftp://x", ThreeDS: &ThreeDS{AcquirerCountry: "USA", DirectoryServer: "discover"}}
+			},
+			want: []Problem{
+				{Path: "payments.handlers[0].stripe.secret_key_env", Message: `must be an environment variable name, got "1BAD"`},
+				{Path: "payments.handlers[0].stripe.api_base_url", Message: `must be an absolute http:// or https:// URL, got "ftp://x"`},
+				{Path: "payments.handlers[0].stripe.three_ds.acquirer_bin", Message: "is required"},
+				{Path: "payments.handlers[0].stripe.three_ds.acquirer_merchant_id", Message: "is required"},
+				{Path: "payments.handlers[0].stripe.three_ds.acquirer_country", Message: `must be an ISO 3166-1 alpha-2 code, got "USA"`},
+				{Path: "payments.handlers[0].stripe.three_ds.directory_server", Message: `must be one of american_express, mastercard, visa, got "discover"`},
+			},
+		},
+		"stripe settings on a sandbox handler": {
+			edit: func(c *Config) {
+				c.Payments.Handlers[0].Stripe = &Stripe{SecretKeyEnv: "K", APIBaseURL: "https://api.stripe.com"}
+			},
+			want: []Problem{{Path: "payments.handlers[0].stripe", Message: "is only for kind stripe"}},
 		},
 		"negative timeouts": {
 			edit: func(c *Config) {

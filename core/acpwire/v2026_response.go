@@ -219,7 +219,18 @@ type orderJSON struct {
 	PermalinkURL      string            `json:"permalink_url"`
 	Status            string            `json:"status,omitempty"`
 	Confirmation      *confirmationJSON `json:"confirmation,omitempty"`
+	Adjustments       []adjustmentJSON  `json:"adjustments,omitempty"`
 	Totals            []totalJSON       `json:"totals,omitempty"`
+}
+
+type adjustmentJSON struct {
+	ID         string `json:"id"`
+	Type       string `json:"type"`
+	OccurredAt string `json:"occurred_at"`
+	Status     string `json:"status"`
+	Amount     int64  `json:"amount"`
+	Currency   string `json:"currency"`
+	Reason     string `json:"reason,omitempty"`
 }
 
 type confirmationJSON struct {
@@ -448,6 +459,14 @@ func (c *v2026) order(s *model.Session) *orderJSON {
 		return out
 	}
 	out.Totals = []totalJSON{{Type: "total", DisplayText: "Total", Amount: o.Total}}
+	if o.AmountRefunded > 0 {
+		out.Totals = append(out.Totals, totalJSON{Type: "amount_refunded", DisplayText: "Refunded", Amount: o.AmountRefunded})
+	}
+	for _, a := range o.Adjustments {
+		out.Adjustments = append(out.Adjustments, adjustmentJSON{
+			ID: a.ID, Type: a.Type, OccurredAt: rfc3339(a.OccurredAt), Status: a.Status, Amount: a.Amount, Currency: a.Currency, Reason: a.Reason,
+		})
+	}
 	return out
 }
 

@@ -131,6 +131,7 @@ func (s *Service) charge(ctx context.Context, sess *model.Session) (*model.Sessi
 	}
 	req := &payment.ChargeRequest{
 		SessionID:      sess.ID,
+		OrderID:        orderIDFor(sess.ID),
 		IdempotencyKey: sess.ID + ":attempt:" + strconv.Itoa(p.Attempt),
 		Amount:         acp.Money{Amount: p.Amount, Currency: sess.Currency},
 		Instrument:     payment.Instrument{Type: p.InstrumentType, CredentialType: p.CredentialType, Token: p.Token},
@@ -166,7 +167,7 @@ func (s *Service) charge(ctx context.Context, sess *model.Session) (*model.Sessi
 // it with the completed session in one transaction. The order id is derived
 // from the session id, so a resumed attempt places the same order.
 func (s *Service) placeOrder(ctx context.Context, sess *model.Session, paymentID string) (*model.Session, error) {
-	orderID := "ord_" + strings.TrimPrefix(sess.ID, "cs_")
+	orderID := orderIDFor(sess.ID)
 	req := &fulfillment.PlaceOrderRequest{
 		OrderID:           orderID,
 		CheckoutSessionID: sess.ID,
@@ -215,6 +216,12 @@ func (s *Service) placeOrder(ctx context.Context, sess *model.Session, paymentID
 		return nil, fmt.Errorf("store completed session %s: %w", sess.ID, err)
 	}
 	return sess, nil
+}
+
+// orderIDFor derives a session's order id, so that every attempt and
+// resumption of the same payment names the same order.
+func orderIDFor(sessionID string) string {
+	return "ord_" + strings.TrimPrefix(sessionID, "cs_")
 }
 
 // notReady explains why a session cannot be paid yet, pointing at its

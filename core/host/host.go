@@ -7,6 +7,7 @@ package host
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,17 +24,20 @@ import (
 	"github.com/acp-sidecar/acp/core/discovery"
 	"github.com/acp-sidecar/acp/core/httpapi"
 	"github.com/acp-sidecar/acp/core/idempotency"
+	"github.com/acp-sidecar/acp/core/internal/text"
 	"github.com/acp-sidecar/acp/core/mcpapi"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/payment/sandbox"
+	"github.com/acp-sidecar/acp/core/payment/stripe"
 	"github.com/acp-sidecar/acp/core/ratelimit"
 	"github.com/acp-sidecar/acp/core/signature"
 	"github.com/acp-sidecar/acp/core/store/badgerstore"
+	"github.com/acp-sidecar/acp/core/stripehook"
 )
 
 // PaymentKinds are the payment handler kinds this build implements.
-var PaymentKinds = []string{"sandbox"}
+var PaymentKinds = []string{"sandbox", "stripe"}
 
 // ConfigOptions returns the options that validate a config for this build.
 func ConfigOptions(listenOverride string) config.Options {
@@ -44,8 +48,15 @@ func ConfigOptions(listenOverride string) config.Options {
 type Option func(*options)
 
 type options struct {
-	now     func() time.Time
-	version string
+	now              func() time.Time
+	version          string
+	stripeHTTPClient *http.Client
+}
+
+// WithStripeHTTPClient makes Stripe handlers use client, for tests with a
+// short timeout against a fake Stripe.
+func WithStripeHTTPClient(client *http.Client) Option {
+	return func(o *options) { o.stripeHTTPClient = client }
 }
 
 // WithVersion sets the version reported to MCP clients.
@@ -79,15 +90,18 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	if err != nil {
 		return nil, err
 	}
-	st, err := badgerstore.Open(badgerstore.Options{Dir: cfg.Store.Dir, SessionRetention: cfg.Store.SessionRetention, Logger: logger})
-	if err != nil {
-		return nil, err
-	}
 	limiter, err := ratelimit.New(cfg.Limits.RateLimit.PerSecond(), cfg.Limits.RateLimit.Burst)
 	if err != nil {
 		return nil, fmt.Errorf("limits.rate_limit: %w", err)
 	}
-	handlers := paymentHandlers(cfg)
+	handlers, webhookSecrets, err := paymentHandlers(cfg, getenv, o.stripeHTTPClient)
+	if err != nil {
+		return nil, err
+	}
+	st, err := badgerstore.Open(badgerstore.Options{Dir: cfg.Store.Dir, SessionRetention: cfg.Store.SessionRetention, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
 	svc := checkout.New(checkout.Options{
 		Store: st,
 		Capabilities: checkout.Capabilities{
@@ -148,22 +162,23 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		mcpHandler = build
 	}
 	app := httpapi.New(httpapi.Options{
-		Service:      svc,
-		Codecs:       codecs,
-		Versions:     cfg.APIVersions,
-		Agents:       agents,
-		Logger:       logger,
-		MaxBodyBytes: cfg.Server.MaxBodyBytes,
-		ReadTimeout:  cfg.Server.ReadTimeout,
-		WriteTimeout: cfg.Server.WriteTimeout,
-		IdleTimeout:  cfg.Server.IdleTimeout,
-		Store:        st,
-		Idempotency:  idempotency.Policy{Retention: cfg.Idempotency.Retention, Lease: cfg.Idempotency.Lease},
-		RateLimit:    limiter,
-		Discovery:    doc,
-		MCPPath:      cfg.MCP.Path,
-		MCP:          mcpHandler,
-		Now:          o.now,
+		Service:       svc,
+		Codecs:        codecs,
+		Versions:      cfg.APIVersions,
+		Agents:        agents,
+		Logger:        logger,
+		MaxBodyBytes:  cfg.Server.MaxBodyBytes,
+		ReadTimeout:   cfg.Server.ReadTimeout,
+		WriteTimeout:  cfg.Server.WriteTimeout,
+		IdleTimeout:   cfg.Server.IdleTimeout,
+		Store:         st,
+		Idempotency:   idempotency.Policy{Retention: cfg.Idempotency.Retention, Lease: cfg.Idempotency.Lease},
+		RateLimit:     limiter,
+		Discovery:     doc,
+		MCPPath:       cfg.MCP.Path,
+		MCP:           mcpHandler,
+		StripeWebhook: stripeWebhook(webhookSecrets, svc, logger),
+		Now:           o.now,
 	})
 	return &Host{cfg: cfg, logger: logger, store: st, app: app, Service: svc}, nil
 }
@@ -267,18 +282,75 @@ func verifierFor(sig *config.Signature, getenv func(string) string) (*signature.
 	return nil, fmt.Errorf("unknown scheme %q", sig.Scheme)
 }
 
-func paymentHandlers(cfg *config.Config) []payment.Handler {
+// paymentHandlers builds the configured payment handlers, reading the
+// Stripe secrets from the environment, and returns the signing secrets of
+// the Stripe webhook endpoints.
+func paymentHandlers(cfg *config.Config, getenv func(string) string, stripeClient *http.Client) ([]payment.Handler, []string, error) {
 	var out []payment.Handler
-	for _, h := range cfg.Payments.Handlers {
+	var webhookSecrets []string
+	for i, h := range cfg.Payments.Handlers {
 		switch h.Kind {
 		case "sandbox":
 			out = append(out, sandbox.New(sandbox.Config{
 				ID: h.ID, DisplayName: h.DisplayName, MerchantID: h.MerchantID,
 				AcceptedBrands: h.AcceptedBrands, MerchantName: cfg.Merchant.Name,
 			}))
+		case "stripe":
+			path := fmt.Sprintf("payments.handlers[%d].stripe", i)
+			key := getenv(h.Stripe.SecretKeyEnv)
+			if key == "" {
+				return nil, nil, fmt.Errorf("%s.secret_key_env: environment variable %s is not set or empty", path, h.Stripe.SecretKeyEnv)
+			}
+			if env := h.Stripe.WebhookSecretEnv; env != "" {
+				secret := getenv(env)
+				if secret == "" {
+					return nil, nil, fmt.Errorf("%s.webhook_secret_env: environment variable %s is not set or empty", path, env)
+				}
+				webhookSecrets = append(webhookSecrets, secret)
+			}
+			handler, err := stripe.New(stripe.Config{
+				ID: h.ID, DisplayName: h.DisplayName, MerchantID: h.MerchantID, AcceptedBrands: h.AcceptedBrands,
+				SecretKey: key, StripeVersion: h.Stripe.APIVersion, CheckToken: h.Stripe.CheckToken, APIBaseURL: h.Stripe.APIBaseURL,
+				AuthenticationMetadata: authenticationMetadata(h.Stripe.ThreeDS, cfg.Merchant.Name),
+				External3DS:            h.Stripe.ThreeDS != nil && h.Stripe.ThreeDS.External,
+				HTTPClient:             stripeClient,
+				MaxNetworkRetries:      h.Stripe.MaxNetworkRetries,
+			})
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", path, err)
+			}
+			out = append(out, handler)
 		}
 	}
-	return out
+	return out, webhookSecrets, nil
+}
+
+// stripeWebhook is the /stripe/webhooks handler, or nil when no Stripe
+// handler has a webhook secret.
+func stripeWebhook(secrets []string, svc *checkout.Service, logger *slog.Logger) fiber.Handler {
+	if len(secrets) == 0 {
+		return nil
+	}
+	return stripehook.New(secrets, svc, logger.With("component", "stripe-webhooks")).Serve
+}
+
+// authenticationMetadata is the ACP authentication_metadata a Stripe
+// handler returns when 3D Secure is needed; nil without three_ds.
+func authenticationMetadata(t *config.ThreeDS, merchantName string) json.RawMessage {
+	if t == nil {
+		return nil
+	}
+	details := map[string]any{
+		"acquirer_bin":         t.AcquirerBIN,
+		"acquirer_country":     t.AcquirerCountry,
+		"acquirer_merchant_id": t.AcquirerMerchantID,
+		"merchant_name":        text.Truncate(merchantName, 40),
+	}
+	if t.RequestorID != "" {
+		details["requestor_id"] = t.RequestorID
+	}
+	data, _ := json.Marshal(map[string]any{"acquirer_details": details, "directory_server": t.DirectoryServer}) // maps of strings always marshal
+	return data
 }
 
 func links(l config.Links) []acpwire.Link {

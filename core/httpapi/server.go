@@ -66,6 +66,10 @@ type Options struct {
 	// MCP builds its handler from a Dispatcher over this very app.
 	MCPPath string
 	MCP     func(dispatch Dispatcher) http.Handler
+	// StripeWebhook, when set, receives Stripe's events at
+	// POST /stripe/webhooks (verified by their own signature, not a
+	// bearer token).
+	StripeWebhook fiber.Handler
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
 }
@@ -114,6 +118,9 @@ func New(opts Options) *fiber.App {
 			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 			return c.Send(opts.Discovery)
 		})
+	}
+	if opts.StripeWebhook != nil {
+		app.Post("/stripe/webhooks", opts.StripeWebhook)
 	}
 	if opts.MCP != nil {
 		// The MCP endpoint authenticates at the HTTP level like REST; each

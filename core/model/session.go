@@ -251,4 +251,23 @@ type Order struct {
 	Agent             string    `json:"agent"`
 	APIVersion        string    `json:"api_version"`
 	CreatedAt         time.Time `json:"created_at"`
+	// Adjustments are post-order changes reported by the payment
+	// processor: refunds and disputes.
+	Adjustments []Adjustment `json:"adjustments,omitempty"`
+	// AmountRefunded is the sum of the completed refunds.
+	AmountRefunded int64 `json:"amount_refunded,omitempty"`
+}
+
+// Adjustment is a post-order change: a refund or a dispute.
+type Adjustment struct {
+	// ID is the processor's id of the refund or dispute.
+	ID string `json:"id"`
+	// Type is refund or dispute.
+	Type string `json:"type"`
+	// Status is pending, completed or failed.
+	Status     string    `json:"status"`
+	Amount     int64     `json:"amount"`
+	Currency   string    `json:"currency"`
+	Reason     string    `json:"reason,omitempty"`
+	OccurredAt time.Time `json:"occurred_at"`
 }

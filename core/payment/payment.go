@@ -43,6 +43,8 @@ type Descriptor struct {
 type ChargeRequest struct {
 	// SessionID is the checkout session paid for.
 	SessionID string
+	// OrderID is the id the order will have once paid.
+	OrderID string
 	// IdempotencyKey is stable for every retry of this attempt.
 	IdempotencyKey string
 	// Amount is the server-computed total.

@@ -35,6 +35,9 @@ type Reader interface {
 	Session(id string) (*model.Session, error)
 	// Order returns the order with the id, or ErrNotFound.
 	Order(id string) (*model.Order, error)
+	// OrderByPayment returns the order paid by the payment (the payment
+	// handler's reference), or ErrNotFound.
+	OrderByPayment(paymentID string) (*model.Order, error)
 	// IdempotencyRecord returns the record under key, or ErrNotFound.
 	IdempotencyRecord(key string) (*model.IdempotencyRecord, error)
 }
@@ -44,7 +47,7 @@ type Tx interface {
 	Reader
 	// PutSession stores the session.
 	PutSession(s *model.Session) error
-	// PutOrder stores the order.
+	// PutOrder stores the order, indexed by its payment.
 	PutOrder(o *model.Order) error
 	// PutIdempotencyRecord stores the record under key until its ExpiresAt.
 	PutIdempotencyRecord(key string, r *model.IdempotencyRecord) error

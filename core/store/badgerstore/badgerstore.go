@@ -21,6 +21,7 @@ const (
 	sessionPrefix     = "session/"
 	orderPrefix       = "order/"
 	idempotencyPrefix = "idempotency/"
+	paymentPrefix     = "order-by-payment/"
 )
 
 // maxConflictRetries bounds how often Update retries a transaction that
@@ -155,7 +156,28 @@ func (t *tx) PutOrder(o *model.Order) error {
 	if err := t.txn.Set([]byte(orderPrefix+o.ID), data); err != nil {
 		return fmt.Errorf("store order %s: %w", o.ID, err)
 	}
+	if o.PaymentID != "" {
+		if err := t.txn.Set([]byte(paymentPrefix+o.PaymentID), []byte(o.ID)); err != nil {
+			return fmt.Errorf("index order %s by payment: %w", o.ID, err)
+		}
+	}
 	return nil
+}
+
+// OrderByPayment follows the payment index to the order.
+func (t *tx) OrderByPayment(paymentID string) (*model.Order, error) {
+	item, err := t.txn.Get([]byte(paymentPrefix + paymentID))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read payment index: %w", err)
+	}
+	id, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, fmt.Errorf("read payment index: %w", err)
+	}
+	return t.Order(string(id))
 }
 
 // IdempotencyRecord reads the record under key.

@@ -1,0 +1,87 @@
+package checkout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/store"
+)
+
+// ErrUnknownPayment is returned when no order was paid by a payment the
+// processor reports on.
+var ErrUnknownPayment = errors.New("no order for this payment")
+
+// Reconcile settles a session whose payment outcome was unknown (status
+// complete_in_progress), as the agent's next complete would: it resumes
+// the recorded attempt with the same idempotency key, so nothing is
+// charged twice. The payment processor's own report (a webhook) calls it.
+// A session in any other status is returned unchanged.
+func (s *Service) Reconcile(ctx context.Context, sessionID string) (*model.Session, error) {
+	unlock := s.locks.lock(sessionID)
+	defer unlock()
+	var sess *model.Session
+	err := s.opts.Store.View(ctx, func(r store.Reader) error {
+		var err error
+		sess, err = r.Session(sessionID)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound(sessionID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load session %s: %w", sessionID, err)
+	}
+	if sess.Status != model.StatusCompleteInProgress {
+		return sess, nil
+	}
+	return s.charge(ctx, sess)
+}
+
+// RecordAdjustment adds a refund or dispute the payment processor reports
+// to the order paid by paymentID, and to its session's copy of the order.
+// It is idempotent on the adjustment's ID: a report received again
+// replaces the earlier record (a refund that went from pending to
+// completed, say).
+func (s *Service) RecordAdjustment(ctx context.Context, paymentID string, adj model.Adjustment) (*model.Order, error) {
+	var order *model.Order
+	err := s.opts.Store.Update(ctx, func(tx store.Tx) error {
+		o, err := tx.OrderByPayment(paymentID)
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrUnknownPayment
+		}
+		if err != nil {
+			return err
+		}
+		replaced := false
+		for i := range o.Adjustments {
+			if o.Adjustments[i].ID == adj.ID {
+				o.Adjustments[i], replaced = adj, true
+			}
+		}
+		if !replaced {
+			o.Adjustments = append(o.Adjustments, adj)
+		}
+		o.AmountRefunded = 0
+		for _, a := range o.Adjustments {
+			if a.Type == "refund" && a.Status == "completed" {
+				o.AmountRefunded += a.Amount
+			}
+		}
+		if err := tx.PutOrder(o); err != nil {
+			return err
+		}
+		sess, err := tx.Session(o.CheckoutSessionID)
+		if err != nil {
+			return fmt.Errorf("load session of order %s: %w", o.ID, err)
+		}
+		sess.Order = o
+		order = o
+		return tx.PutSession(sess)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record %s on payment %s: %w", adj.Type, paymentID, err)
+	}
+	return order, nil
+}

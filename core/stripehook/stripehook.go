@@ -1,0 +1,168 @@
+// Package stripehook receives Stripe's webhook events at /stripe/webhooks,
+// verified with the endpoint's signing secret (stripe-go's webhook
+// package), and applies them to the checkout engine:
+//
+//   - payment_intent.succeeded and payment_intent.payment_failed settle a
+//     session whose payment outcome was unknown (Reconcile resumes the same
+//     attempt, with the same idempotency key, so nothing is charged twice);
+//   - charge.refunded records the charge's refunded amount on the order
+//     (one refund adjustment per charge, carrying the cumulative amount,
+//     since current API versions no longer embed the refund list);
+//   - charge.dispute.created records the dispute on the order.
+//
+// Other events are acknowledged and ignored.
+package stripehook
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/stripe/stripe-go/v82/webhook"
+
+	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/checkout"
+	"github.com/acp-sidecar/acp/core/model"
+)
+
+// sessionMetadataKey is the PaymentIntent metadata key holding the
+// checkout session id (set by the Stripe payment handler).
+const sessionMetadataKey = "acp_checkout_session_id"
+
+// Handler verifies and applies Stripe events.
+type Handler struct {
+	secrets []string
+	svc     *checkout.Service
+	logger  *slog.Logger
+}
+
+// New returns the webhook handler. secrets are the signing secrets of the
+// configured Stripe handlers' endpoints; an event verified by any of them
+// is accepted.
+func New(secrets []string, svc *checkout.Service, logger *slog.Logger) *Handler {
+	return &Handler{secrets: secrets, svc: svc, logger: logger}
+}
+
+// Serve is the Fiber handler of POST /stripe/webhooks. It answers 2xx once
+// an event is applied (or ignored), 400 for a bad signature, and 5xx when
+// applying failed, so that Stripe retries.
+func (h *Handler) Serve(c *fiber.Ctx) error {
+	payload := c.Request().Body()
+	header := c.Get("Stripe-Signature")
+	var event struct {
+		ID   string
+		Type string
+		Data json.RawMessage
+	}
+	verified := false
+	for _, secret := range h.secrets {
+		// The account's API version may differ from the library's; the
+		// fields read below are stable across versions.
+		ev, err := webhook.ConstructEventWithOptions(payload, header, secret, webhook.ConstructEventOptions{IgnoreAPIVersionMismatch: true})
+		if err != nil {
+			continue
+		}
+		// ev.Data.Raw is data.object.
+		event.ID, event.Type, event.Data = ev.ID, string(ev.Type), ev.Data.Raw
+		verified = true
+		break
+	}
+	if !verified {
+		return apierr.New(http.StatusBadRequest, apierr.TypeInvalidRequest, apierr.CodeInvalidSignature, "The Stripe-Signature header does not verify.")
+	}
+	if err := h.apply(c, event.Type, event.Data); err != nil {
+		h.logger.Error("apply Stripe event", "event", event.ID, "type", event.Type, "error", err.Error())
+		return apierr.Internal()
+	}
+	h.logger.Info("Stripe event applied", "event", event.ID, "type", event.Type)
+	return c.JSON(fiber.Map{"received": true})
+}
+
+// Stripe objects, with only the fields used here.
+type (
+	paymentIntent struct {
+		ID       string            `json:"id"`
+		Metadata map[string]string `json:"metadata"`
+	}
+	charge struct {
+		ID             string          `json:"id"`
+		PaymentIntent  json.RawMessage `json:"payment_intent"`
+		AmountRefunded int64           `json:"amount_refunded"`
+		Currency       string          `json:"currency"`
+	}
+	dispute struct {
+		ID            string          `json:"id"`
+		PaymentIntent json.RawMessage `json:"payment_intent"`
+		Amount        int64           `json:"amount"`
+		Currency      string          `json:"currency"`
+		Reason        string          `json:"reason"`
+		Created       int64           `json:"created"`
+	}
+)
+
+// apply applies one event; object is its data.object.
+func (h *Handler) apply(c *fiber.Ctx, typ string, object json.RawMessage) error {
+	ctx := c.UserContext()
+	switch typ {
+	case "payment_intent.succeeded", "payment_intent.payment_failed":
+		var pi paymentIntent
+		if err := json.Unmarshal(object, &pi); err != nil {
+			return err
+		}
+		id := pi.Metadata[sessionMetadataKey]
+		if id == "" {
+			return nil // not one of ours
+		}
+		_, err := h.svc.Reconcile(ctx, id)
+		var ae *apierr.Error
+		if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
+			return nil
+		}
+		return err
+	case "charge.refunded":
+		var ch charge
+		if err := json.Unmarshal(object, &ch); err != nil {
+			return err
+		}
+		adj := model.Adjustment{ID: ch.ID + ":refunds", Type: "refund", Status: "completed", Amount: ch.AmountRefunded, Currency: ch.Currency, OccurredAt: time.Now().UTC()}
+		return h.record(c, idOf(ch.PaymentIntent), adj)
+	case "charge.dispute.created":
+		var d dispute
+		if err := json.Unmarshal(object, &d); err != nil {
+			return err
+		}
+		adj := model.Adjustment{ID: d.ID, Type: "dispute", Status: "pending", Amount: d.Amount, Currency: d.Currency, Reason: d.Reason, OccurredAt: time.Unix(d.Created, 0).UTC()}
+		return h.record(c, idOf(d.PaymentIntent), adj)
+	}
+	return nil
+}
+
+// record adds an adjustment; events about payments that are not ours are
+// acknowledged and ignored.
+func (h *Handler) record(c *fiber.Ctx, paymentID string, adj model.Adjustment) error {
+	if paymentID == "" {
+		return nil
+	}
+	_, err := h.svc.RecordAdjustment(c.UserContext(), paymentID, adj)
+	if errors.Is(err, checkout.ErrUnknownPayment) {
+		return nil
+	}
+	return err
+}
+
+// idOf reads an expandable Stripe reference: an id string or an object
+// with an id.
+func idOf(raw json.RawMessage) string {
+	var id string
+	if json.Unmarshal(raw, &id) == nil {
+		return id
+	}
+	var obj struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(raw, &obj) // a malformed reference reads as no id
+	return obj.ID
+}
