@@ -432,6 +432,11 @@ type Interventions struct {
 type Payments struct {
 	// Handlers are advertised to agents in this order.
 	Handlers []PaymentHandler `koanf:"handlers"`
+	// ReconcileAfter is how long a payment's outcome may stay unknown
+	// (the processor did not answer) before the server settles it by
+	// itself, asking the processor again with the same idempotency key; it
+	// is also how often it looks. Default 1m.
+	ReconcileAfter time.Duration `koanf:"reconcile_after"`
 }
 
 // PaymentHandler is one payment handler.

@@ -56,6 +56,8 @@ const (
 	// DefaultStripeAPIBaseURL is payments.handlers[].stripe.api_base_url's
 	// default.
 	DefaultStripeAPIBaseURL = "https://api.stripe.com"
+	// DefaultReconcileAfter is payments.reconcile_after's default.
+	DefaultReconcileAfter = time.Minute
 	// DefaultMCPPath is mcp.path's default.
 	DefaultMCPPath = "/mcp"
 	// DefaultMCPErrorStyle is mcp.error_style's default.
@@ -114,6 +116,9 @@ func (c *Config) SetDefaults(opts Options) {
 	}
 	if c.Log.Level == "" {
 		c.Log.Level = DefaultLogLevel
+	}
+	if c.Payments.ReconcileAfter == 0 {
+		c.Payments.ReconcileAfter = DefaultReconcileAfter
 	}
 	for _, h := range c.Payments.Handlers {
 		if h.Stripe != nil && h.Stripe.APIBaseURL == "" {

@@ -44,6 +44,9 @@ func checkSubset(path string, values, allowed []string, ps *problems) {
 
 // validate checks the payment handlers.
 func (p *Payments) validate(opts Options, ps *problems) {
+	if p.ReconcileAfter <= 0 {
+		ps.add("payments.reconcile_after", "must be a positive duration, got %s", p.ReconcileAfter)
+	}
 	if len(p.Handlers) == 0 {
 		ps.add("payments.handlers", "at least one payment handler is required")
 		return

@@ -196,6 +196,7 @@ func TestValidateWithoutDefaults(t *testing.T) {
 		{Path: "merchant.order_permalink_template", Message: "is required: the URL of an order's page, with {order_id} where the order id goes"},
 		{Path: "catalog.items", Message: "at least one item is required"},
 		{Path: "interventions.enforcement", Message: `must be one of always, conditional, optional, got ""`},
+		{Path: "payments.reconcile_after", Message: "must be a positive duration, got 0s"},
 		{Path: "payments.handlers", Message: "at least one payment handler is required"},
 		{Path: "mcp.path", Message: `must be an absolute path such as /mcp, got ""`},
 		{Path: "mcp.error_style", Message: `must be one of tool_error, jsonrpc, got ""`},

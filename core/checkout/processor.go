@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store"
@@ -37,6 +38,47 @@ func (s *Service) Reconcile(ctx context.Context, sessionID string) (*model.Sessi
 		return sess, nil
 	}
 	return s.charge(ctx, sess)
+}
+
+// ReconcileStale settles the payments whose outcome has been unknown for
+// at least olderThan (no complete and no processor webhook came to settle
+// them), so that no session is left in limbo. It returns how many it
+// settled; one that still cannot be settled is left for the next run.
+func (s *Service) ReconcileStale(ctx context.Context, olderThan time.Duration, limit int) (int, error) {
+	var ids []string
+	err := s.opts.Store.View(ctx, func(r store.Reader) error {
+		var err error
+		ids, err = r.SessionsInProgress(limit)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("list unresolved payments: %w", err)
+	}
+	settled := 0
+	var errs []error
+	for _, id := range ids {
+		sess, err := s.reconcileIfStale(ctx, id, olderThan)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("session %s: %w", id, err))
+		case sess != nil && sess.Status != model.StatusCompleteInProgress:
+			settled++
+		}
+	}
+	return settled, errors.Join(errs...)
+}
+
+func (s *Service) reconcileIfStale(ctx context.Context, id string, olderThan time.Duration) (*model.Session, error) {
+	var sess *model.Session
+	err := s.opts.Store.View(ctx, func(r store.Reader) error {
+		var err error
+		sess, err = r.Session(id)
+		return err
+	})
+	if err != nil || s.now().Sub(sess.UpdatedAt) < olderThan {
+		return nil, err
+	}
+	return s.Reconcile(ctx, id)
 }
 
 // RecordAdjustment adds a refund or dispute the payment processor reports

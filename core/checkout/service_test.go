@@ -394,3 +394,34 @@ func TestUnknownOutcomeOf3DSConfirmationResumes(t *testing.T) {
 		t.Fatalf("charges = %d, want 1", got)
 	}
 }
+
+// TestReconcileStale: a payment whose outcome stayed unknown is settled by
+// the background reconciliation once it is old enough, with the same
+// attempt: one charge, and nothing younger is touched.
+func TestReconcileStale(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	f.flaky.failures = 1
+	sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}})
+	_, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: checkout.PaymentInput{HandlerID: "flaky", InstrumentType: "card", Token: "spt_ok"}})
+	wantAPIError(t, err, http.StatusServiceUnavailable, apierr.CodePaymentUnavailable, "")
+
+	if n, err := f.svc.ReconcileStale(ctx, time.Minute, 10); err != nil || n != 0 {
+		t.Fatalf("ReconcileStale() on a fresh attempt = %d, %v; want 0", n, err)
+	}
+	f.clock.Advance(2 * time.Minute)
+	if n, err := f.svc.ReconcileStale(ctx, time.Minute, 10); err != nil || n != 1 {
+		t.Fatalf("ReconcileStale() = %d, %v; want 1", n, err)
+	}
+	got, err := f.svc.Get(ctx, "agent", sess.ID)
+	if err != nil || got.Status != model.StatusCompleted || got.Payment.Attempt != 1 {
+		t.Fatalf("after reconciliation: %v %+v", err, got)
+	}
+	if n, _ := f.svc.ReconcileStale(ctx, time.Minute, 10); n != 0 {
+		t.Fatalf("a settled session was reconciled again")
+	}
+	if c := f.flaky.Handler.(*sandbox.Handler).Charges(); c != 1 {
+		t.Fatalf("charges = %d, want 1", c)
+	}
+}

@@ -211,6 +211,16 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 		"api_versions", h.cfg.APIVersions, "tls", h.cfg.Server.TLS.Enabled(), "store", h.cfg.Store.Dir)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- h.app.Listener(ln) }()
+	reconcileCtx, stopReconcile := context.WithCancel(ctx)
+	reconciled := make(chan struct{})
+	go func() {
+		defer close(reconciled)
+		h.reconcile(reconcileCtx)
+	}()
+	defer func() {
+		stopReconcile()
+		<-reconciled
+	}()
 	var err error
 	select {
 	case err = <-serveErr:
@@ -225,6 +235,27 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 		<-serveErr
 	}
 	return errors.Join(err, h.Close())
+}
+
+// reconcile settles, every payments.reconcile_after, the payments whose
+// outcome stayed unknown that long, until ctx ends.
+func (h *Host) reconcile(ctx context.Context) {
+	every := h.cfg.Payments.ReconcileAfter
+	ticker := time.NewTicker(every)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			settled, err := h.Service.ReconcileStale(ctx, every, 100)
+			if err != nil {
+				h.logger.Warn("settling unresolved payments", "settled", settled, "error", err.Error())
+			} else if settled > 0 {
+				h.logger.Info("settled unresolved payments", "settled", settled)
+			}
+		}
+	}
 }
 
 // Close closes the store. Serve calls it; call it directly only when Serve

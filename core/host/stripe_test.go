@@ -266,3 +266,30 @@ func TestStripeWebhooks(t *testing.T) {
 		t.Fatalf("amount_refunded = %d, want the charged %d", refunded, fake.PaymentIntents()[0].Amount)
 	}
 }
+
+// TestStripeBackgroundSettlement: with neither a retry nor a webhook, the
+// server settles a payment whose outcome stayed unknown by itself.
+func TestStripeBackgroundSettlement(t *testing.T) {
+	t.Parallel()
+	fake := newStripeFake(t)
+	cfg := stripeConfig(t, fake, t.TempDir())
+	cfg.Payments.ReconcileAfter = 200 * time.Millisecond
+	env := map[string]string{stripeKeyEnv: stripefake.SecretKey, stripeHookEnv: stripeHookSecret}
+	s := &stripeStore{server: startServerEnv(t, cfg, env, host.WithStripeHTTPClient(&http.Client{Timeout: 300 * time.Millisecond})), fake: fake}
+	id := s.newSession(t)
+	wantError(t, s.complete(t, id, "spt_timeout_background", ""), http.StatusServiceUnavailable, "payment_unavailable", "")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := s.do(t, request{method: http.MethodGet, path: "/checkout_sessions/" + id})
+		if status(t, got) == "completed" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not settled after 10s: %s", got.body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if fake.PaymentIntentsCreated() != 1 {
+		t.Fatalf("PaymentIntents = %d, want 1", fake.PaymentIntentsCreated())
+	}
+}

@@ -40,6 +40,9 @@ type Reader interface {
 	OrderByPayment(paymentID string) (*model.Order, error)
 	// IdempotencyRecord returns the record under key, or ErrNotFound.
 	IdempotencyRecord(key string) (*model.IdempotencyRecord, error)
+	// SessionsInProgress returns up to limit ids of sessions whose status
+	// is complete_in_progress: payments whose outcome is not known yet.
+	SessionsInProgress(limit int) ([]string, error)
 }
 
 // Tx reads and writes in one transaction.

@@ -22,6 +22,7 @@ const (
 	orderPrefix       = "order/"
 	idempotencyPrefix = "idempotency/"
 	paymentPrefix     = "order-by-payment/"
+	inProgressPrefix  = "in-progress/"
 )
 
 // maxConflictRetries bounds how often Update retries a transaction that
@@ -145,7 +146,32 @@ func (t *tx) PutSession(s *model.Session) error {
 	if err := t.txn.SetEntry(e); err != nil {
 		return fmt.Errorf("store session %s: %w", s.ID, err)
 	}
+	// An index of the sessions whose payment outcome is unknown, for the
+	// background reconciliation.
+	marker := []byte(inProgressPrefix + s.ID)
+	if s.Status == model.StatusCompleteInProgress {
+		err = t.txn.Set(marker, nil)
+	} else {
+		err = t.txn.Delete(marker)
+	}
+	if err != nil {
+		return fmt.Errorf("index session %s: %w", s.ID, err)
+	}
 	return nil
+}
+
+// SessionsInProgress lists the index of unresolved payments.
+func (t *tx) SessionsInProgress(limit int) ([]string, error) {
+	opts := badger.DefaultIteratorOptions
+	opts.PrefetchValues = false
+	opts.Prefix = []byte(inProgressPrefix)
+	it := t.txn.NewIterator(opts)
+	defer it.Close()
+	var ids []string
+	for it.Rewind(); it.Valid() && len(ids) < limit; it.Next() {
+		ids = append(ids, strings.TrimPrefix(string(it.Item().Key()), inProgressPrefix))
+	}
+	return ids, nil
 }
 
 func (t *tx) PutOrder(o *model.Order) error {
