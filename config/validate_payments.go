@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -105,6 +106,8 @@ func (s *Stripe) validate(path string, ps *problems) {
 	}
 	if msg := checkHTTPURL(s.APIBaseURL); msg != "" {
 		ps.add(path+".api_base_url", "%s", msg)
+	} else if u, err := url.Parse(s.APIBaseURL); err == nil && u.Scheme != "https" && !isLoopback(u.Hostname()) {
+		ps.add(path+".api_base_url", "must be https (the secret key travels with every call); plain http only for a loopback test server, got %q", s.APIBaseURL)
 	}
 	if r := s.MaxNetworkRetries; r != nil && (*r < 0 || *r > 10) {
 		ps.add(path+".max_network_retries", "must be from 0 to 10, got %d", *r)

@@ -112,6 +112,13 @@ func TestValidateRules(t *testing.T) {
 				{Path: "payments.handlers[0].stripe.three_ds.directory_server", Message: `must be one of american_express, mastercard, visa, got "discover"`},
 			},
 		},
+		"stripe over plain http to a remote host": {
+			edit: func(c *Config) {
+				c.Payments.Handlers[0].Kind = "stripe"
+				c.Payments.Handlers[0].Stripe = &Stripe{SecretKeyEnv: "K", APIBaseURL: "http://proxy.example.com"}
+			},
+			want: []Problem{{Path: "payments.handlers[0].stripe.api_base_url", Message: `must be https (the secret key travels with every call); plain http only for a loopback test server, got "http://proxy.example.com"`}},
+		},
 		"stripe settings on a sandbox handler": {
 			edit: func(c *Config) {
 				c.Payments.Handlers[0].Stripe = &Stripe{SecretKeyEnv: "K", APIBaseURL: "https://api.stripe.com"}

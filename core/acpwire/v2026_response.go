@@ -229,7 +229,7 @@ type adjustmentJSON struct {
 	OccurredAt string `json:"occurred_at"`
 	Status     string `json:"status"`
 	Amount     int64  `json:"amount"`
-	Currency   string `json:"currency"`
+	Currency   string `json:"currency,omitempty"`
 	Reason     string `json:"reason,omitempty"`
 }
 

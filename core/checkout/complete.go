@@ -32,7 +32,7 @@ func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInp
 	}
 	switch sess.Status {
 	case model.StatusCompleteInProgress:
-		return s.charge(ctx, sess)
+		return s.charge(ctx, sess, resumption{resume: true})
 	case model.StatusAuthenticationRequired:
 		if in.Authentication == nil {
 			return nil, apierr.Invalid(apierr.CodeRequires3DS, "$.authentication_result",
@@ -46,7 +46,7 @@ func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInp
 		if err := s.checkpoint(ctx, sess); err != nil {
 			return nil, err
 		}
-		return s.charge(ctx, sess)
+		return s.charge(ctx, sess, resumption{})
 	case model.StatusNotReadyForPayment:
 		return nil, notReady(sess)
 	}
@@ -86,7 +86,16 @@ func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInp
 	if err := s.checkpoint(ctx, sess); err != nil {
 		return nil, err
 	}
-	return s.charge(ctx, sess)
+	return s.charge(ctx, sess, resumption{})
+}
+
+// resumption says how a charge call relates to its attempt.
+type resumption struct {
+	// resume: the attempt was started before and its outcome is unknown.
+	resume bool
+	// paymentID is the processor's reference for the attempt, when it
+	// reported one.
+	paymentID string
 }
 
 // handlerFor checks payment_data against the advertised handlers.
@@ -123,7 +132,7 @@ func applyCompleteInputs(sess *model.Session, in CompleteInput) {
 
 // charge runs (or resumes) the session's recorded payment attempt and
 // stores its outcome.
-func (s *Service) charge(ctx context.Context, sess *model.Session) (*model.Session, error) {
+func (s *Service) charge(ctx context.Context, sess *model.Session, r resumption) (*model.Session, error) {
 	p := sess.Payment
 	h, ok := s.handlers[p.HandlerID]
 	if !ok {
@@ -133,6 +142,8 @@ func (s *Service) charge(ctx context.Context, sess *model.Session) (*model.Sessi
 		SessionID:      sess.ID,
 		OrderID:        orderIDFor(sess.ID),
 		IdempotencyKey: sess.ID + ":attempt:" + strconv.Itoa(p.Attempt),
+		Resume:         r.resume,
+		PaymentID:      r.paymentID,
 		Amount:         acp.Money{Amount: p.Amount, Currency: sess.Currency},
 		Instrument:     payment.Instrument{Type: p.InstrumentType, CredentialType: p.CredentialType, Token: p.Token},
 		BillingAddress: p.BillingAddress,

@@ -17,9 +17,11 @@ var ErrUnknownPayment = errors.New("no order for this payment")
 // Reconcile settles a session whose payment outcome was unknown (status
 // complete_in_progress), as the agent's next complete would: it resumes
 // the recorded attempt with the same idempotency key, so nothing is
-// charged twice. The payment processor's own report (a webhook) calls it.
-// A session in any other status is returned unchanged.
-func (s *Service) Reconcile(ctx context.Context, sessionID string) (*model.Session, error) {
+// charged twice. The payment processor's own report (a webhook) calls it
+// with the payment it reports on (paymentID, which the handler checks
+// belongs to the attempt); the background reconciliation without one. A
+// session in any other status is returned unchanged.
+func (s *Service) Reconcile(ctx context.Context, sessionID, paymentID string) (*model.Session, error) {
 	unlock := s.locks.lock(sessionID)
 	defer unlock()
 	var sess *model.Session
@@ -37,7 +39,7 @@ func (s *Service) Reconcile(ctx context.Context, sessionID string) (*model.Sessi
 	if sess.Status != model.StatusCompleteInProgress {
 		return sess, nil
 	}
-	return s.charge(ctx, sess)
+	return s.charge(ctx, sess, resumption{resume: true, paymentID: paymentID})
 }
 
 // ReconcileStale settles the payments whose outcome has been unknown for
@@ -78,7 +80,20 @@ func (s *Service) reconcileIfStale(ctx context.Context, id string, olderThan tim
 	if err != nil || s.now().Sub(sess.UpdatedAt) < olderThan {
 		return nil, err
 	}
-	return s.Reconcile(ctx, id)
+	return s.Reconcile(ctx, id, "")
+}
+
+// HasUnresolvedPayments reports whether any payment's outcome is still
+// unknown: a processor's report about a payment with no order yet may then
+// be about one of them, and should be delivered again later.
+func (s *Service) HasUnresolvedPayments(ctx context.Context) (bool, error) {
+	var ids []string
+	err := s.opts.Store.View(ctx, func(r store.Reader) error {
+		var err error
+		ids, err = r.SessionsInProgress(1)
+		return err
+	})
+	return len(ids) > 0, err
 }
 
 // RecordAdjustment adds a refund or dispute the payment processor reports
@@ -98,9 +113,17 @@ func (s *Service) RecordAdjustment(ctx context.Context, paymentID string, adj mo
 		}
 		replaced := false
 		for i := range o.Adjustments {
-			if o.Adjustments[i].ID == adj.ID {
-				o.Adjustments[i], replaced = adj, true
+			if o.Adjustments[i].ID != adj.ID {
+				continue
 			}
+			replaced = true
+			// Reports can arrive out of order: a cumulative refund never
+			// goes down, and the first time it was seen stands.
+			if adj.Amount < o.Adjustments[i].Amount {
+				adj.Amount = o.Adjustments[i].Amount
+			}
+			adj.OccurredAt = o.Adjustments[i].OccurredAt
+			o.Adjustments[i] = adj
 		}
 		if !replaced {
 			o.Adjustments = append(o.Adjustments, adj)
@@ -114,12 +137,18 @@ func (s *Service) RecordAdjustment(ctx context.Context, paymentID string, adj mo
 		if err := tx.PutOrder(o); err != nil {
 			return err
 		}
+		order = o
+		// The session is kept only store.session_retention after it
+		// expires; the order for ever. Update the session's copy while it
+		// exists.
 		sess, err := tx.Session(o.CheckoutSessionID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("load session of order %s: %w", o.ID, err)
 		}
 		sess.Order = o
-		order = o
 		return tx.PutSession(sess)
 	})
 	if err != nil {

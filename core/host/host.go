@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -334,8 +335,8 @@ func paymentHandlers(cfg *config.Config, getenv func(string) string, stripeClien
 			}
 			if env := h.Stripe.WebhookSecretEnv; env != "" {
 				secret := getenv(env)
-				if secret == "" {
-					return nil, nil, fmt.Errorf("%s.webhook_secret_env: environment variable %s is not set or empty", path, env)
+				if !strings.HasPrefix(secret, "whsec_") {
+					return nil, nil, fmt.Errorf("%s.webhook_secret_env: environment variable %s must hold the endpoint's signing secret (whsec_…)", path, env)
 				}
 				webhookSecrets = append(webhookSecrets, secret)
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -291,5 +292,85 @@ func TestStripeBackgroundSettlement(t *testing.T) {
 	}
 	if fake.PaymentIntentsCreated() != 1 {
 		t.Fatalf("PaymentIntents = %d, want 1", fake.PaymentIntentsCreated())
+	}
+}
+
+// TestStripeChargedThen500: Stripe charges, then answers 500 and replays
+// that 500 for the key for ever (as it does for a request that started
+// executing). The next complete finds the attempt's PaymentIntent instead
+// of trusting the replay; so does the webhook; and once Stripe has
+// forgotten the key (24 hours), a resumed attempt still finds it rather
+// than charging again: one PaymentIntent, one order, in every case.
+func TestStripeChargedThen500(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]func(t *testing.T, s *stripeStore, id string){
+		"next complete": func(t *testing.T, s *stripeStore, id string) {
+			if done := s.complete(t, id, "spt_charged500_a", ""); status(t, done) != "completed" {
+				t.Fatalf("complete: %s", done.body)
+			}
+		},
+		"webhook": func(t *testing.T, s *stripeStore, id string) {
+			if code := s.webhook(t, stripefake.EventPaymentIntentSucceeded, s.fake.PaymentIntents()[0].ID, stripeHookSecret); code != http.StatusOK {
+				t.Fatalf("webhook: %d", code)
+			}
+		},
+		"after Stripe forgot the key": func(t *testing.T, s *stripeStore, id string) {
+			s.fake.ForgetIdempotencyKeys()
+			if done := s.complete(t, id, "spt_charged500_a", ""); status(t, done) != "completed" {
+				t.Fatalf("complete: %s", done.body)
+			}
+		},
+	}
+	for name, settle := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fake := newStripeFake(t)
+			s := startStripeStore(t, fake, t.TempDir())
+			id := s.newSession(t)
+			wantError(t, s.complete(t, id, "spt_charged500_a", ""), http.StatusServiceUnavailable, "payment_unavailable", "")
+			settle(t, s, id)
+			got := s.do(t, request{method: http.MethodGet, path: "/checkout_sessions/" + id})
+			if status(t, got) != "completed" || fake.PaymentIntentsCreated() != 1 {
+				t.Fatalf("%s: %s, %d PaymentIntents", name, got.body, fake.PaymentIntentsCreated())
+			}
+		})
+	}
+}
+
+// TestStripeRefundBeforeOrder: a refund reported while the payment's
+// outcome is still unresolved (no order yet) is refused so that Stripe
+// delivers it again; once the order exists it is recorded; out-of-order
+// reports never lower the refunded amount.
+func TestStripeRefundBeforeOrder(t *testing.T) {
+	t.Parallel()
+	fake := newStripeFake(t)
+	s := startStripeStore(t, fake, t.TempDir())
+	id := s.newSession(t)
+	wantError(t, s.complete(t, id, "spt_charged500_refund", ""), http.StatusServiceUnavailable, "payment_unavailable", "")
+	piID := fake.PaymentIntents()[0].ID
+	if code := s.webhook(t, stripefake.EventChargeRefunded, piID, stripeHookSecret); code != http.StatusInternalServerError {
+		t.Fatalf("refund before the order: %d, want 500 so that Stripe retries", code)
+	}
+	if done := s.complete(t, id, "spt_charged500_refund", ""); status(t, done) != "completed" {
+		t.Fatalf("complete: %s", done.body)
+	}
+	if code := s.webhook(t, stripefake.EventChargeRefunded, piID, stripeHookSecret); code != http.StatusOK {
+		t.Fatalf("refund after the order: %d", code)
+	}
+	got := s.do(t, request{method: http.MethodGet, path: "/checkout_sessions/" + id})
+	if !bytes.Contains(got.body, []byte(`"type":"amount_refunded"`)) {
+		t.Fatalf("refund not recorded: %s", got.body)
+	}
+}
+
+func TestStripeWebhookSecretChecked(t *testing.T) {
+	t.Parallel()
+	fake := newStripeFake(t)
+	cfg := stripeConfig(t, fake, t.TempDir())
+	_, err := host.New(cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), func(name string) string {
+		return map[string]string{stripeKeyEnv: stripefake.SecretKey, stripeHookEnv: "not-a-signing-secret"}[name]
+	})
+	if err == nil || !strings.Contains(err.Error(), "whsec_") || strings.Contains(err.Error(), "not-a-signing-secret") {
+		t.Fatalf("host.New() error = %v, want a refusal naming the variable, not its value", err)
 	}
 }

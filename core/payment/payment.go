@@ -47,6 +47,14 @@ type ChargeRequest struct {
 	OrderID string
 	// IdempotencyKey is stable for every retry of this attempt.
 	IdempotencyKey string
+	// Resume is true when this attempt was started before and its outcome
+	// is unknown: the processor may have charged already, so a refusal to
+	// charge again (a used token, say) is no decline.
+	Resume bool
+	// PaymentID is the processor's reference for this attempt, when the
+	// processor reported it (a webhook); the handler reads that payment's
+	// state instead of asking again.
+	PaymentID string
 	// Amount is the server-computed total.
 	Amount acp.Money
 	// Instrument is the agent's payment instrument.

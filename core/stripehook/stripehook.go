@@ -16,6 +16,7 @@ package stripehook
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -26,11 +27,8 @@ import (
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/payment/stripe"
 )
-
-// sessionMetadataKey is the PaymentIntent metadata key holding the
-// checkout session id (set by the Stripe payment handler).
-const sessionMetadataKey = "acp_checkout_session_id"
 
 // Handler verifies and applies Stripe events.
 type Handler struct {
@@ -53,9 +51,10 @@ func (h *Handler) Serve(c *fiber.Ctx) error {
 	payload := c.Request().Body()
 	header := c.Get("Stripe-Signature")
 	var event struct {
-		ID   string
-		Type string
-		Data json.RawMessage
+		ID      string
+		Type    string
+		Created time.Time
+		Data    json.RawMessage
 	}
 	verified := false
 	for _, secret := range h.secrets {
@@ -67,13 +66,17 @@ func (h *Handler) Serve(c *fiber.Ctx) error {
 		}
 		// ev.Data.Raw is data.object.
 		event.ID, event.Type, event.Data = ev.ID, string(ev.Type), ev.Data.Raw
+		event.Created = time.Unix(ev.Created, 0).UTC()
+		if ev.Created == 0 {
+			event.Created = time.Now().UTC()
+		}
 		verified = true
 		break
 	}
 	if !verified {
 		return apierr.New(http.StatusBadRequest, apierr.TypeInvalidRequest, apierr.CodeInvalidSignature, "The Stripe-Signature header does not verify.")
 	}
-	if err := h.apply(c, event.Type, event.Data); err != nil {
+	if err := h.apply(c, event.Type, event.Data, event.Created); err != nil {
 		h.logger.Error("apply Stripe event", "event", event.ID, "type", event.Type, "error", err.Error())
 		return apierr.Internal()
 	}
@@ -99,12 +102,12 @@ type (
 		Amount        int64           `json:"amount"`
 		Currency      string          `json:"currency"`
 		Reason        string          `json:"reason"`
-		Created       int64           `json:"created"`
 	}
 )
 
-// apply applies one event; object is its data.object.
-func (h *Handler) apply(c *fiber.Ctx, typ string, object json.RawMessage) error {
+// apply applies one event; object is its data.object and created its
+// creation time.
+func (h *Handler) apply(c *fiber.Ctx, typ string, object json.RawMessage, created time.Time) error {
 	ctx := c.UserContext()
 	switch typ {
 	case "payment_intent.succeeded", "payment_intent.payment_failed":
@@ -112,11 +115,11 @@ func (h *Handler) apply(c *fiber.Ctx, typ string, object json.RawMessage) error 
 		if err := json.Unmarshal(object, &pi); err != nil {
 			return err
 		}
-		id := pi.Metadata[sessionMetadataKey]
+		id := pi.Metadata[stripe.MetadataSessionID]
 		if id == "" {
 			return nil // not one of ours
 		}
-		_, err := h.svc.Reconcile(ctx, id)
+		_, err := h.svc.Reconcile(ctx, id, pi.ID)
 		var ae *apierr.Error
 		if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
 			return nil
@@ -127,30 +130,39 @@ func (h *Handler) apply(c *fiber.Ctx, typ string, object json.RawMessage) error 
 		if err := json.Unmarshal(object, &ch); err != nil {
 			return err
 		}
-		adj := model.Adjustment{ID: ch.ID + ":refunds", Type: "refund", Status: "completed", Amount: ch.AmountRefunded, Currency: ch.Currency, OccurredAt: time.Now().UTC()}
+		adj := model.Adjustment{ID: ch.ID + ":refunds", Type: "refund", Status: "completed", Amount: ch.AmountRefunded, Currency: ch.Currency, OccurredAt: created}
 		return h.record(c, idOf(ch.PaymentIntent), adj)
 	case "charge.dispute.created":
 		var d dispute
 		if err := json.Unmarshal(object, &d); err != nil {
 			return err
 		}
-		adj := model.Adjustment{ID: d.ID, Type: "dispute", Status: "pending", Amount: d.Amount, Currency: d.Currency, Reason: d.Reason, OccurredAt: time.Unix(d.Created, 0).UTC()}
+		adj := model.Adjustment{ID: d.ID, Type: "dispute", Status: "pending", Amount: d.Amount, Currency: d.Currency, Reason: d.Reason, OccurredAt: created}
 		return h.record(c, idOf(d.PaymentIntent), adj)
 	}
 	return nil
 }
 
-// record adds an adjustment; events about payments that are not ours are
-// acknowledged and ignored.
+// record adds an adjustment. A report about a payment with no order is
+// answered with an error while some payment's outcome is unresolved (the
+// order may not be written yet, so Stripe should deliver it again), and
+// acknowledged and ignored otherwise (a payment that is not ours).
 func (h *Handler) record(c *fiber.Ctx, paymentID string, adj model.Adjustment) error {
 	if paymentID == "" {
 		return nil
 	}
 	_, err := h.svc.RecordAdjustment(c.UserContext(), paymentID, adj)
-	if errors.Is(err, checkout.ErrUnknownPayment) {
-		return nil
+	if !errors.Is(err, checkout.ErrUnknownPayment) {
+		return err
 	}
-	return err
+	pending, perr := h.svc.HasUnresolvedPayments(c.UserContext())
+	switch {
+	case perr != nil:
+		return perr
+	case pending:
+		return fmt.Errorf("payment %s has no order yet while payments are unresolved: %w", paymentID, err)
+	}
+	return nil
 }
 
 // idOf reads an expandable Stripe reference: an id string or an object

@@ -181,7 +181,7 @@ func (h *Handler) Descriptor() payment.Descriptor {
 			"merchant_id":     h.cfg.MerchantID,
 			"psp":             "stripe",
 			"accepted_brands": h.cfg.AcceptedBrands,
-			"supports_3ds":    true,
+			"supports_3ds":    len(h.cfg.AuthenticationMetadata) > 0, // 3DS needs the seller's acquirer data
 			"environment":     environment(h.cfg.SecretKey),
 		},
 	}
@@ -209,6 +209,21 @@ func (h *Handler) Charge(ctx context.Context, req *payment.ChargeRequest) (*paym
 		return nil, fmt.Errorf("stripe charge for session %s: the idempotency key is empty", req.SessionID)
 	}
 	red := h.redactor(req.Instrument.Token)
+	if req.PaymentID != "" || req.Resume {
+		// The attempt may have reached Stripe already: read its
+		// PaymentIntent rather than trusting a replay, which returns a
+		// stored 5xx for ever, and which Stripe forgets after 24 hours.
+		pi, err := h.find(ctx, req)
+		if err != nil {
+			return nil, &chargeError{msg: fmt.Sprintf("stripe charge for session %s: look the payment intent up: %s", req.SessionID, red.clean(err.Error())), cause: contextCause(err)}
+		}
+		if pi != nil {
+			if req.Authentication != nil && pi.Status == stripego.PaymentIntentStatusRequiresAction {
+				return h.confirmIntent(ctx, req, pi, red)
+			}
+			return h.outcome(ctx, req, pi, red, req.Authentication != nil)
+		}
+	}
 	if req.Authentication != nil {
 		return h.confirm(ctx, req, red)
 	}
@@ -220,9 +235,49 @@ func (h *Handler) Charge(ctx context.Context, req *payment.ChargeRequest) (*paym
 	}
 	pi, err := h.create(ctx, req)
 	if err != nil {
-		return h.classify(err, "create payment intent", req, red)
+		res, cerr := h.classify(err, "create payment intent", req, red)
+		if req.Resume && res != nil {
+			// A resumed attempt whose PaymentIntent was not found may
+			// still have used the token (Stripe's search lags): a refusal
+			// now proves nothing, so the outcome stays unknown.
+			return nil, &chargeError{msg: fmt.Sprintf("stripe charge for session %s: the resumed attempt was refused (%s) and its payment intent is not found yet", req.SessionID, res.Message)}
+		}
+		return res, cerr
 	}
 	return h.outcome(ctx, req, pi, red, false)
+}
+
+// find returns the attempt's PaymentIntent: the one the processor named
+// (checked to belong to this attempt), else the one whose metadata holds
+// the attempt's idempotency key; nil when there is none (yet).
+func (h *Handler) find(ctx context.Context, req *payment.ChargeRequest) (*stripego.PaymentIntent, error) {
+	if req.PaymentID != "" {
+		rp := &stripego.PaymentIntentRetrieveParams{}
+		rp.Context = ctx
+		h.setVersion(&rp.Params)
+		pi, err := h.sc.V1PaymentIntents.Retrieve(ctx, req.PaymentID, rp)
+		if err != nil {
+			return nil, err
+		}
+		if pi.Metadata[MetadataIdempotencyKey] == req.IdempotencyKey {
+			return pi, nil
+		}
+	}
+	if !req.Resume {
+		return nil, nil
+	}
+	sp := &stripego.PaymentIntentSearchParams{}
+	sp.Context = ctx
+	sp.Query = fmt.Sprintf("metadata['%s']:'%s'", MetadataIdempotencyKey, strings.ReplaceAll(req.IdempotencyKey, "'", "\\'"))
+	for pi, err := range h.sc.V1PaymentIntents.Search(ctx, sp) {
+		if err != nil {
+			return nil, err
+		}
+		if pi.Metadata[MetadataIdempotencyKey] == req.IdempotencyKey {
+			return pi, nil
+		}
+	}
+	return nil, nil
 }
 
 // createParams are the attempt's PaymentIntent create parameters. They
@@ -268,18 +323,8 @@ func (h *Handler) setVersion(p *stripego.Params) {
 // call (same key, same parameters) to find the PaymentIntent and confirms
 // it under key+ConfirmKeySuffix.
 func (h *Handler) confirm(ctx context.Context, req *payment.ChargeRequest, red redactor) (*payment.ChargeResult, error) {
-	auth := req.Authentication
-	switch auth.Outcome {
-	case "authenticated", "attempt_acknowledged":
-	default:
-		return declined(fmt.Sprintf("3D Secure authentication did not succeed (%s). Please try again or use a different payment method.", red.clean(auth.Outcome))), nil
-	}
-	var tds *stripego.PaymentIntentPaymentMethodOptionsCardThreeDSecureParams
-	if h.cfg.External3DS {
-		var ok bool
-		if tds, ok = external3DS(auth); !ok {
-			return declined(msgAuthIncomplete), nil
-		}
+	if res := h.refuseAuthentication(req, red); res != nil {
+		return res, nil
 	}
 	pi, err := h.create(ctx, req)
 	if err != nil {
@@ -288,6 +333,20 @@ func (h *Handler) confirm(ctx context.Context, req *payment.ChargeRequest, red r
 	if pi.Status != stripego.PaymentIntentStatusRequiresAction {
 		// Already final (or never needed 3DS): report it as it is.
 		return h.outcome(ctx, req, pi, red, true)
+	}
+	return h.confirmIntent(ctx, req, pi, red)
+}
+
+// confirmIntent confirms a PaymentIntent that asked for 3DS, with the
+// agent's result as external 3DS data when configured, under
+// key+ConfirmKeySuffix.
+func (h *Handler) confirmIntent(ctx context.Context, req *payment.ChargeRequest, pi *stripego.PaymentIntent, red redactor) (*payment.ChargeResult, error) {
+	if res := h.refuseAuthentication(req, red); res != nil {
+		return res, nil
+	}
+	var tds *stripego.PaymentIntentPaymentMethodOptionsCardThreeDSecureParams
+	if h.cfg.External3DS {
+		tds, _ = external3DS(req.Authentication) // refuseAuthentication checked it
 	}
 	// With External3DS off the confirmation carries no authentication
 	// data: Stripe re-attempts the payment and succeeds only if it no
@@ -305,6 +364,21 @@ func (h *Handler) confirm(ctx context.Context, req *payment.ChargeRequest, red r
 		return h.classify(err, "confirm payment intent "+pi.ID+" after 3DS", req, red)
 	}
 	return h.outcome(ctx, req, confirmed, red, true)
+}
+
+// refuseAuthentication declines, without calling Stripe, a failed 3DS
+// outcome, or a result too incomplete to pass on as external 3DS data.
+func (h *Handler) refuseAuthentication(req *payment.ChargeRequest, red redactor) *payment.ChargeResult {
+	auth := req.Authentication
+	switch auth.Outcome {
+	case "authenticated", "attempt_acknowledged":
+	default:
+		return declined(fmt.Sprintf("3D Secure authentication did not succeed (%s). Please try again or use a different payment method.", red.clean(auth.Outcome)))
+	}
+	if _, ok := external3DS(auth); h.cfg.External3DS && !ok {
+		return declined(msgAuthIncomplete)
+	}
+	return nil
 }
 
 // external3DS maps an ACP authentication_result to Stripe's

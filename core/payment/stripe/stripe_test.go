@@ -333,15 +333,21 @@ func TestDescriptor(t *testing.T) {
 	t.Parallel()
 	testCases := map[string]struct {
 		key, env string
+		threeDS  bool // acquirer data configured, so 3DS is supported
 	}{
-		"test key":            {"sk_test_abc", "sandbox"},
-		"live key":            {"sk_live_abc", "production"},
-		"restricted test key": {"rk_test_abc", "sandbox"},
+		"test key":            {"sk_test_abc", "sandbox", true},
+		"live key":            {"sk_live_abc", "production", true},
+		"restricted test key": {"rk_test_abc", "sandbox", true},
+		"without 3DS data":    {"sk_test_abc", "sandbox", false},
 	}
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			h, err := New(Config{ID: "stripe_card", DisplayName: "Card", MerchantID: "acct_123", AcceptedBrands: []string{"visa"}, SecretKey: tc.key})
+			cfg := Config{ID: "stripe_card", DisplayName: "Card", MerchantID: "acct_123", AcceptedBrands: []string{"visa"}, SecretKey: tc.key}
+			if tc.threeDS {
+				cfg.AuthenticationMetadata = json.RawMessage(`{"directory_server":"visa"}`)
+			}
+			h, err := New(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -350,7 +356,7 @@ func TestDescriptor(t *testing.T) {
 				!d.RequiresDelegatePayment || d.RequiresPCICompliance || d.DisplayName != "Card" || len(d.InstrumentSchemas) != 1 {
 				t.Errorf("descriptor = %+v", d)
 			}
-			want := map[string]any{"merchant_id": "acct_123", "psp": "stripe", "accepted_brands": []string{"visa"}, "supports_3ds": true, "environment": tc.env}
+			want := map[string]any{"merchant_id": "acct_123", "psp": "stripe", "accepted_brands": []string{"visa"}, "supports_3ds": tc.threeDS, "environment": tc.env}
 			got, _ := json.Marshal(d.Config)
 			wantJSON, _ := json.Marshal(want)
 			if string(got) != string(wantJSON) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -92,7 +93,8 @@ func (s *Store) View(ctx context.Context, fn func(store.Reader) error) error {
 	})
 }
 
-// Update runs fn in a read-write transaction, retrying on conflicts.
+// Update runs fn in a read-write transaction, retrying on conflicts after
+// a short, jittered, growing pause, so that contending writers spread out.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
@@ -103,6 +105,12 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 		})
 		if !errors.Is(err, badger.ErrConflict) || attempt >= maxConflictRetries {
 			return err
+		}
+		pause := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
 		}
 	}
 }

@@ -66,9 +66,13 @@ const (
 	ScenarioUsed    = "spt_used"
 	Scenario5xx     = "spt_5xx"
 	ScenarioTimeout = "spt_timeout"
+	// ScenarioCharged500 charges, then answers 500, and, as real Stripe
+	// does for a request that started executing, stores that 500 under
+	// the idempotency key: every replay gets the 500 again.
+	ScenarioCharged500 = "spt_charged500"
 )
 
-var scenarios = []string{ScenarioOK, ScenarioDecline, Scenario3DS, ScenarioExpired, ScenarioRevoked, ScenarioUsed, Scenario5xx, ScenarioTimeout}
+var scenarios = []string{ScenarioOK, ScenarioDecline, Scenario3DS, ScenarioExpired, ScenarioRevoked, ScenarioUsed, Scenario5xx, ScenarioTimeout, ScenarioCharged500}
 
 // Options configures a fake.
 type Options struct {
@@ -442,6 +446,8 @@ func (s *Server) route(method, path string, form url.Values, key string) respons
 	switch {
 	case method == http.MethodPost && path == "/v1/payment_intents":
 		return s.createPI(form, key)
+	case method == http.MethodGet && path == "/v1/payment_intents/search":
+		return s.searchPIs(form.Get("query"))
 	case method == http.MethodGet && piPath.MatchString(path):
 		pi, found := s.pis[piPath.FindStringSubmatch(path)[1]]
 		if !found {
@@ -474,6 +480,33 @@ func (s *Server) route(method, path string, form url.Values, key string) respons
 		return ok(tokenJSON(ts))
 	}
 	return apiError(http.StatusNotFound, "invalid_request_error", "", "", fmt.Sprintf("Unrecognized request URL (%s: %s).", method, path))
+}
+
+// searchQuery is the one search the fake understands: a metadata match.
+var searchQuery = regexp.MustCompile(`^metadata\['([^']+)'\]:'((?:[^'\\]|\\.)*)'$`)
+
+// searchPIs answers GET /v1/payment_intents/search for a metadata query.
+func (s *Server) searchPIs(query string) response {
+	m := searchQuery.FindStringSubmatch(query)
+	if m == nil {
+		return invalid("query", "This fake only understands metadata['key']:'value' queries.")
+	}
+	value := strings.ReplaceAll(m[2], `\'`, "'")
+	data := []any{}
+	for _, id := range s.piOrder {
+		if pi := s.pis[id]; pi.Metadata[m[1]] == value {
+			data = append(data, s.piJSON(pi))
+		}
+	}
+	return ok(map[string]any{"object": "search_result", "url": "/v1/payment_intents/search", "has_more": false, "data": data})
+}
+
+// ForgetIdempotencyKeys drops every stored idempotent response, as Stripe
+// does after 24 hours.
+func (s *Server) ForgetIdempotencyKeys() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.records = map[string]*record{}
 }
 
 func noSuch(what, param string) response {
@@ -580,6 +613,11 @@ func (s *Server) createPI(form url.Values, key string) response {
 	ts.consume(amount)
 	pi.Status = "succeeded"
 	pi.LatestCharge = s.nextID("ch")
+	if ts.scenario == ScenarioCharged500 {
+		r := apiError(http.StatusInternalServerError, "api_error", "", "", "An unknown error occurred (fake 500 after charging).")
+		r.record = true
+		return r
+	}
 	res := ok(s.piJSON(pi))
 	if ts.scenario == ScenarioTimeout && !ts.delayed {
 		ts.delayed = true
