@@ -184,6 +184,11 @@ type Store struct {
 	// SessionRetention is how long a session is kept after it expires
 	// before it is deleted. Orders are never deleted. Default 720h (30 days).
 	SessionRetention time.Duration `koanf:"session_retention"`
+	// EncryptionKeyEnv, when set, names the environment variable holding a
+	// 32-byte key, hex-encoded (64 characters), with which Badger encrypts
+	// everything it writes (AES-256), payment tokens of open attempts
+	// included. A store written with a key can only be opened with it.
+	EncryptionKeyEnv string `koanf:"encryption_key_env"`
 }
 
 // Idempotency configures how Idempotency-Key values are kept.

@@ -292,6 +292,9 @@ func validateAgentToken(i int, a Agent, envs, tokens map[string]int, listenHost 
 
 // validate checks the store section.
 func (s *Store) validate(ps *problems) {
+	if s.EncryptionKeyEnv != "" && !envVarPattern.MatchString(s.EncryptionKeyEnv) {
+		ps.add("store.encryption_key_env", "must be an environment variable name, got %q", s.EncryptionKeyEnv)
+	}
 	if strings.TrimSpace(s.Dir) == "" {
 		ps.add("store.dir", "is required")
 	}

@@ -7,6 +7,7 @@ package host
 import (
 	"context"
 	"crypto/tls"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -99,7 +100,11 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	if err != nil {
 		return nil, err
 	}
-	st, err := badgerstore.Open(badgerstore.Options{Dir: cfg.Store.Dir, SessionRetention: cfg.Store.SessionRetention, Logger: logger})
+	key, err := encryptionKey(cfg.Store.EncryptionKeyEnv, getenv)
+	if err != nil {
+		return nil, err
+	}
+	st, err := badgerstore.Open(badgerstore.Options{Dir: cfg.Store.Dir, SessionRetention: cfg.Store.SessionRetention, EncryptionKey: key, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
@@ -355,6 +360,18 @@ func paymentHandlers(cfg *config.Config, getenv func(string) string, stripeClien
 		}
 	}
 	return out, webhookSecrets, nil
+}
+
+// encryptionKey reads the store's encryption key: 64 hex characters.
+func encryptionKey(env string, getenv func(string) string) ([]byte, error) {
+	if env == "" {
+		return nil, nil
+	}
+	key, err := hex.DecodeString(getenv(env))
+	if err != nil || len(key) != 32 {
+		return nil, fmt.Errorf("store.encryption_key_env: environment variable %s must hold a 32-byte key as 64 hex characters", env)
+	}
+	return key, nil
 }
 
 // stripeWebhook is the /stripe/webhooks handler, or nil when no Stripe

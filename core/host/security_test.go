@@ -4,6 +4,8 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -124,4 +126,31 @@ func TestSignatures(t *testing.T) {
 	if logs := s.logs.String(); strings.Contains(logs, string(hmacSecret)) {
 		t.Errorf("logs contain the HMAC secret:\n%s", logs)
 	}
+}
+
+// TestEncryptedStore: with store.encryption_key_env the gateway runs on an
+// encrypted store, survives a restart with the key, and refuses a key of
+// the wrong form without printing it.
+func TestEncryptedStore(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := map[string]string{"TEST_STORE_KEY": strings.Repeat("ab", 32)}
+	first := startServerEnv(t, loadTestConfigWithKey(t, dir), env)
+	id := first.do(t, request{path: "/checkout_sessions", body: createBody}).json(t)["id"].(string)
+	first.stop()
+	second := startServerEnv(t, loadTestConfigWithKey(t, dir), env)
+	wantStatus(t, second.do(t, request{method: http.MethodGet, path: "/checkout_sessions/" + id}), http.StatusOK)
+
+	_, err := host.New(loadTestConfigWithKey(t, t.TempDir()), slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		func(string) string { return "too-short-key" })
+	if err == nil || !strings.Contains(err.Error(), "TEST_STORE_KEY") || strings.Contains(err.Error(), "too-short-key") {
+		t.Fatalf("host.New() with a bad key = %v", err)
+	}
+}
+
+func loadTestConfigWithKey(t *testing.T, dir string) *config.Config {
+	t.Helper()
+	cfg := loadTestConfig(t, dir)
+	cfg.Store.EncryptionKeyEnv = "TEST_STORE_KEY"
+	return cfg
 }

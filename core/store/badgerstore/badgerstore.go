@@ -39,6 +39,9 @@ type Options struct {
 	// SessionRetention is how long a session is kept after its expiry
 	// before Badger drops it. Orders are kept for ever.
 	SessionRetention time.Duration
+	// EncryptionKey, when set (16, 24 or 32 bytes), encrypts everything
+	// Badger writes with AES.
+	EncryptionKey []byte
 	// Logger receives Badger's own warnings and errors.
 	Logger *slog.Logger
 }
@@ -68,6 +71,10 @@ func Open(opts Options) (*Store, error) {
 		// sidecar's resident memory modest.
 		WithMemTableSize(16 << 20).
 		WithNumVersionsToKeep(1)
+	if len(opts.EncryptionKey) > 0 {
+		// Badger needs an index cache when encrypting.
+		bopts = bopts.WithEncryptionKey(opts.EncryptionKey).WithIndexCacheSize(32 << 20)
+	}
 	db, err := badger.Open(bopts)
 	if err != nil {
 		return nil, fmt.Errorf("open badger store at %q: %w", opts.Dir, err)
