@@ -39,6 +39,25 @@ type Descriptor struct {
 	Config map[string]any
 }
 
+// TokenizedCard is the descriptor of a dev.acp.tokenized.card handler
+// (ACP-NOTES §7.2): delegated card tokens, no PCI scope. config must hold
+// merchant_id and psp.
+func TokenizedCard(id, displayName, psp string, config map[string]any) Descriptor {
+	return Descriptor{
+		ID:                      id,
+		Name:                    "dev.acp.tokenized.card",
+		DisplayName:             displayName,
+		Version:                 "2026-01-22",
+		Spec:                    "https://acp.dev/handlers/tokenized.card",
+		RequiresDelegatePayment: true,
+		RequiresPCICompliance:   false,
+		PSP:                     psp,
+		ConfigSchema:            "https://acp.dev/schemas/handlers/tokenized.card/config.json",
+		InstrumentSchemas:       []string{"https://acp.dev/schemas/handlers/tokenized.card/instrument.json"},
+		Config:                  config,
+	}
+}
+
 // ChargeRequest asks a handler to charge an instrument.
 type ChargeRequest struct {
 	// SessionID is the checkout session paid for.

@@ -66,25 +66,13 @@ func New(cfg Config) *Handler {
 // Descriptor advertises the handler in the dev.acp.tokenized.card shape
 // with psp and environment "sandbox".
 func (h *Handler) Descriptor() payment.Descriptor {
-	return payment.Descriptor{
-		ID:                      h.cfg.ID,
-		Name:                    "dev.acp.tokenized.card",
-		DisplayName:             h.cfg.DisplayName,
-		Version:                 "2026-01-22",
-		Spec:                    "https://acp.dev/handlers/tokenized.card",
-		RequiresDelegatePayment: true,
-		RequiresPCICompliance:   false,
-		PSP:                     "sandbox",
-		ConfigSchema:            "https://acp.dev/schemas/handlers/tokenized.card/config.json",
-		InstrumentSchemas:       []string{"https://acp.dev/schemas/handlers/tokenized.card/instrument.json"},
-		Config: map[string]any{
-			"merchant_id":     h.cfg.MerchantID,
-			"psp":             "sandbox",
-			"accepted_brands": h.cfg.AcceptedBrands,
-			"supports_3ds":    true,
-			"environment":     "sandbox",
-		},
-	}
+	return payment.TokenizedCard(h.cfg.ID, h.cfg.DisplayName, "sandbox", map[string]any{
+		"merchant_id":     h.cfg.MerchantID,
+		"psp":             "sandbox",
+		"accepted_brands": h.cfg.AcceptedBrands,
+		"supports_3ds":    true,
+		"environment":     "sandbox",
+	})
 }
 
 // Charge decides the outcome from the token and records it by key.

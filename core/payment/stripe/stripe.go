@@ -166,25 +166,13 @@ func environment(key string) string {
 // Descriptor advertises the handler as dev.acp.tokenized.card with psp
 // "stripe"; config.environment follows the secret key's mode.
 func (h *Handler) Descriptor() payment.Descriptor {
-	return payment.Descriptor{
-		ID:                      h.cfg.ID,
-		Name:                    "dev.acp.tokenized.card",
-		DisplayName:             h.cfg.DisplayName,
-		Version:                 "2026-01-22",
-		Spec:                    "https://acp.dev/handlers/tokenized.card",
-		RequiresDelegatePayment: true,
-		RequiresPCICompliance:   false,
-		PSP:                     "stripe",
-		ConfigSchema:            "https://acp.dev/schemas/handlers/tokenized.card/config.json",
-		InstrumentSchemas:       []string{"https://acp.dev/schemas/handlers/tokenized.card/instrument.json"},
-		Config: map[string]any{
-			"merchant_id":     h.cfg.MerchantID,
-			"psp":             "stripe",
-			"accepted_brands": h.cfg.AcceptedBrands,
-			"supports_3ds":    len(h.cfg.AuthenticationMetadata) > 0, // 3DS needs the seller's acquirer data
-			"environment":     environment(h.cfg.SecretKey),
-		},
-	}
+	return payment.TokenizedCard(h.cfg.ID, h.cfg.DisplayName, "stripe", map[string]any{
+		"merchant_id":     h.cfg.MerchantID,
+		"psp":             "stripe",
+		"accepted_brands": h.cfg.AcceptedBrands,
+		"supports_3ds":    len(h.cfg.AuthenticationMetadata) > 0, // 3DS needs the seller's acquirer data
+		"environment":     environment(h.cfg.SecretKey),
+	})
 }
 
 // Buyer-facing messages.
