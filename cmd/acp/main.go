@@ -75,7 +75,7 @@ func serve(args []string, stderr io.Writer, getenv func(string) string) int {
 		return 1
 	}
 	logger := newLogger(stderr, cfg.Log.Level)
-	h, err := host.New(cfg, logger, getenv)
+	h, err := host.New(cfg, logger, getenv, host.WithVersion(buildVersion()))
 	if err != nil {
 		logger.Error("cannot start", "error", err.Error())
 		return 1

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -648,15 +646,7 @@ func TestLegacyRoundTrip(t *testing.T) {
 func TestLegacySpecExampleRequests(t *testing.T) {
 	t.Parallel()
 	for _, version := range legacyVersions {
-		path := filepath.Join(acpschema.SpecDir(t), version, "examples", "examples.agentic_checkout.json")
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var examples map[string]json.RawMessage
-		if err := json.Unmarshal(data, &examples); err != nil {
-			t.Fatal(err)
-		}
+		examples := acpschema.Examples(t, version, "examples.agentic_checkout.json")
 		c := legacyCodec(t, version)
 		n := 0
 		for name, body := range examples {

@@ -2,36 +2,17 @@ package host_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/acp-sidecar/acp/core/internal/acpschema"
 )
 
-// specExamples reads the request examples of a version from the official
-// spec files (skipping when they are absent).
-func specExamples(t *testing.T, version string) map[string]json.RawMessage {
-	t.Helper()
-	path := filepath.Join(acpschema.SpecDir(t), version, "examples", "examples.agentic_checkout.json")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
-	var examples map[string]json.RawMessage
-	if err := json.Unmarshal(data, &examples); err != nil {
-		t.Fatalf("parse %s: %v", path, err)
-	}
-	return examples
-}
-
 // TestSpecExampleRequests replays the spec's own example requests against
 // the test store, whose SKU, option and handler ids are the examples' own.
 func TestSpecExampleRequests(t *testing.T) {
 	t.Parallel()
-	ex := specExamples(t, v0417)
+	ex := acpschema.Examples(t, v0417, "examples.agentic_checkout.json")
 	s := startServer(t, loadTestConfig(t, t.TempDir()))
 	body := func(name string) string {
 		raw, ok := ex[name]

@@ -85,29 +85,7 @@ func TestCheckoutFlow(t *testing.T) {
 			if !bytes.Contains(again.body, []byte(order["id"].(string))) || status(t, again) != "completed" {
 				t.Errorf("GET after complete: %s", again.body)
 			}
-			wantError(t, s.do(t, request{path: "/checkout_sessions/" + id + "/cancel", version: version}), http.StatusMethodNotAllowed, "session_completed", "")
-			wantError(t, s.do(t, request{path: "/checkout_sessions/" + id, version: version, body: `{}`}), http.StatusBadRequest, "session_completed", "")
-
-			other := s.do(t, request{path: "/checkout_sessions", version: version, body: createBody})
-			otherID := other.json(t)["id"].(string)
-			canceled := s.do(t, request{path: "/checkout_sessions/" + otherID + "/cancel", version: version, body: `{"intent_trace":{"reason_code":"shipping_cost","trace_summary":"too dear"}}`})
-			wantStatus(t, canceled, http.StatusOK)
-			if status(t, canceled) != "canceled" || bytes.Contains(canceled.body, []byte("intent_trace")) {
-				t.Fatalf("canceled session: %s", canceled.body)
-			}
-			wantError(t, s.do(t, request{path: "/checkout_sessions/" + otherID + "/cancel", version: version}), http.StatusMethodNotAllowed, "session_canceled", "")
-
-			for _, r := range []request{
-				{method: http.MethodGet, path: "/checkout_sessions/cs_missing"},
-				{path: "/checkout_sessions/cs_missing", body: `{}`},
-				{path: "/checkout_sessions/cs_missing/complete", body: fmt.Sprintf(completeBody, "spt_ok")},
-				{path: "/checkout_sessions/cs_missing/cancel"},
-			} {
-				r.version = version
-				wantError(t, s.do(t, r), http.StatusNotFound, "not_found", "")
-			}
-			// Another agent cannot see this agent's session.
-			wantError(t, s.do(t, request{method: http.MethodGet, path: "/checkout_sessions/" + id, version: version, token: otherToken}), http.StatusNotFound, "not_found", "")
+			checkClosedAndUnknown(t, s, version, id, createBody, `{"intent_trace":{"reason_code":"shipping_cost","trace_summary":"too dear"}}`, completeBody)
 		})
 	}
 }
@@ -304,4 +282,36 @@ func tooLarge(t *testing.T, s *server, path string) {
 	r := response{status: resp.StatusCode, header: resp.Header, body: data}
 	validate(t, v0417, r)
 	wantError(t, r, http.StatusRequestEntityTooLarge, "request_too_large", "")
+}
+
+// checkClosedAndUnknown checks, under version, the rules around sessions
+// that cannot change and ids that do not exist: the completed session
+// refuses cancel (405) and update; a new session cancels once, without
+// echoing its intent trace, and a second cancel is 405; unknown ids are
+// 404 on every endpoint; another agent cannot see the completed session.
+// create, cancel and complete (with a %s for the token) are the
+// version's request bodies.
+func checkClosedAndUnknown(t *testing.T, s *server, version, completedID, create, cancel, complete string) {
+	t.Helper()
+	wantError(t, s.do(t, request{path: "/checkout_sessions/" + completedID + "/cancel", version: version}), http.StatusMethodNotAllowed, "session_completed", "")
+	wantError(t, s.do(t, request{path: "/checkout_sessions/" + completedID, version: version, body: `{}`}), http.StatusBadRequest, "session_completed", "")
+
+	otherID := s.do(t, request{path: "/checkout_sessions", version: version, body: create}).json(t)["id"].(string)
+	canceled := s.do(t, request{path: "/checkout_sessions/" + otherID + "/cancel", version: version, body: cancel})
+	wantStatus(t, canceled, http.StatusOK)
+	if status(t, canceled) != "canceled" || bytes.Contains(canceled.body, []byte("intent_trace")) {
+		t.Fatalf("canceled session: %s", canceled.body)
+	}
+	wantError(t, s.do(t, request{path: "/checkout_sessions/" + otherID + "/cancel", version: version}), http.StatusMethodNotAllowed, "session_canceled", "")
+
+	for _, r := range []request{
+		{method: http.MethodGet, path: "/checkout_sessions/cs_missing"},
+		{path: "/checkout_sessions/cs_missing", body: `{}`},
+		{path: "/checkout_sessions/cs_missing/complete", body: fmt.Sprintf(complete, "spt_ok")},
+		{path: "/checkout_sessions/cs_missing/cancel"},
+	} {
+		r.version = version
+		wantError(t, s.do(t, r), http.StatusNotFound, "not_found", "")
+	}
+	wantError(t, s.do(t, request{method: http.MethodGet, path: "/checkout_sessions/" + completedID, version: version, token: otherToken}), http.StatusNotFound, "not_found", "")
 }

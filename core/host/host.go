@@ -104,29 +104,6 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	if err != nil {
 		return nil, err
 	}
-	st, err := badgerstore.Open(badgerstore.Options{Dir: cfg.Store.Dir, SessionRetention: cfg.Store.SessionRetention, EncryptionKey: key, Logger: logger})
-	if err != nil {
-		return nil, err
-	}
-	svc := checkout.New(checkout.Options{
-		Store: st,
-		Capabilities: checkout.Capabilities{
-			Catalog:     builtin.NewCatalog(cfg.Catalog.Items),
-			Tax:         builtin.NewTax(cfg.Tax),
-			Shipping:    builtin.NewShipping(cfg.FulfillmentOptions, nil),
-			Fulfillment: builtin.Fulfillment{},
-		},
-		Handlers:               handlers,
-		Currency:               cfg.Merchant.Currency,
-		SessionLifetime:        cfg.Store.SessionLifetime,
-		OrderPermalinkTemplate: cfg.Merchant.OrderPermalinkTemplate,
-		Interventions: model.Interventions{
-			Supported:   cfg.Interventions.Supported,
-			Required:    cfg.Interventions.Required,
-			Enforcement: cfg.Interventions.Enforcement,
-		},
-		Now: o.now,
-	})
 	seller := acpwire.Seller{Links: links(cfg.Merchant.Links)}
 	for _, h := range handlers {
 		seller.Handlers = append(seller.Handlers, h.Descriptor())
@@ -135,7 +112,6 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	for _, v := range cfg.APIVersions {
 		codec, ok := acpwire.New(v, seller, acpwire.Limits{MaxLineItems: cfg.Limits.MaxLineItems, MaxQuantity: cfg.Limits.MaxQuantity})
 		if !ok {
-			_ = st.Close()
 			return nil, fmt.Errorf("api version %s is not served by this build", v)
 		}
 		codecs[v] = codec
@@ -150,7 +126,6 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		DocumentationURL: cfg.Merchant.DocumentationURL,
 	})
 	if err != nil {
-		_ = st.Close()
 		return nil, err
 	}
 	var mcpHandler func(httpapi.Dispatcher) http.Handler
@@ -162,11 +137,34 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 			Logger:       logger.With("component", "mcp"),
 		})
 		if err != nil {
-			_ = st.Close()
 			return nil, err
 		}
 		mcpHandler = build
 	}
+	// The store is opened last, once nothing else can fail.
+	st, err := badgerstore.Open(badgerstore.Options{Dir: cfg.Store.Dir, SessionRetention: cfg.Store.SessionRetention, EncryptionKey: key, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	svc := checkout.New(checkout.Options{
+		Store: st,
+		Capabilities: checkout.Capabilities{
+			Catalog:     builtin.NewCatalog(cfg.Catalog.Items),
+			Tax:         builtin.NewTax(cfg.Tax),
+			Shipping:    builtin.NewShipping(cfg.FulfillmentOptions, o.now),
+			Fulfillment: builtin.Fulfillment{},
+		},
+		Handlers:               handlers,
+		Currency:               cfg.Merchant.Currency,
+		SessionLifetime:        cfg.Store.SessionLifetime,
+		OrderPermalinkTemplate: cfg.Merchant.OrderPermalinkTemplate,
+		Interventions: model.Interventions{
+			Supported:   cfg.Interventions.Supported,
+			Required:    cfg.Interventions.Required,
+			Enforcement: cfg.Interventions.Enforcement,
+		},
+		Now: o.now,
+	})
 	app := httpapi.New(httpapi.Options{
 		Service:       svc,
 		Codecs:        codecs,
@@ -188,9 +186,6 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	})
 	return &Host{cfg: cfg, logger: logger, store: st, app: app, Service: svc}, nil
 }
-
-// App returns the HTTP app, for in-process tests.
-func (h *Host) App() *fiber.App { return h.app }
 
 // Listen opens the configured listener (TLS 1.3 when configured).
 func (h *Host) Listen() (net.Listener, error) {

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -287,15 +285,7 @@ func TestMCPToolSchemas(t *testing.T) {
 
 	// The spec's MCP examples whose requests are valid (ACP-NOTES §11:
 	// create and cancel) must pass our input schemas.
-	path := filepath.Join(acpschema.SpecDir(t), v0417, "examples", "examples.mcp.agentic_checkout.json")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var examples map[string]json.RawMessage
-	if err := json.Unmarshal(data, &examples); err != nil {
-		t.Fatal(err)
-	}
+	examples := acpschema.Examples(t, v0417, "examples.mcp.agentic_checkout.json")
 	checked := 0
 	for name, raw := range examples {
 		var call struct {

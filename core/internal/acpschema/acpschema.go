@@ -7,6 +7,7 @@ package acpschema
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -138,4 +139,21 @@ func (v *Validator) schema(def string) (*jsonschema.Schema, error) {
 	}
 	v.defs[def] = s
 	return s, nil
+}
+
+// Examples reads one of a version's example files (e.g.
+// "examples.agentic_checkout.json") as a map from example name to JSON,
+// skipping the test when the spec files are absent.
+func Examples(t testing.TB, version, file string) map[string]json.RawMessage {
+	t.Helper()
+	path := filepath.Join(SpecDir(t), version, "examples", file)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	var examples map[string]json.RawMessage
+	if err := json.Unmarshal(data, &examples); err != nil {
+		t.Fatalf("parse %s: %v", path, err)
+	}
+	return examples
 }

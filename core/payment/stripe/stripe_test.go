@@ -456,3 +456,31 @@ func TestIdempotencyErrorIsAnError(t *testing.T) {
 		t.Fatalf("Charge = %+v, %v; want an idempotency error", res, err)
 	}
 }
+
+// TestResumedRefusalIsNoDecline: an attempt was charged but its answer
+// lost; by the time it is resumed Stripe has forgotten the key and its
+// search does not show the PaymentIntent yet. The new create is refused
+// (the token is used) and that must not read as a decline, which would
+// let the buyer pay again: the outcome stays unknown, and is found once
+// search catches up.
+func TestResumedRefusalIsNoDecline(t *testing.T) {
+	t.Parallel()
+	fake := stripefake.Start(t, stripefake.Options{})
+	h := newTestHandler(t, fake, nil)
+	req := chargeReq("cs_lost", "spt_charged500_lost", 1500)
+	if _, err := h.Charge(context.Background(), req); err == nil {
+		t.Fatal("the first charge reported an outcome, want an unknown one")
+	}
+	fake.ForgetIdempotencyKeys()
+	fake.SetSearchLag(true)
+	req.Resume = true
+	res, err := h.Charge(context.Background(), req)
+	if err == nil {
+		t.Fatalf("resumed charge = %+v, want an unknown outcome, not a decline", res)
+	}
+	fake.SetSearchLag(false)
+	res, err = h.Charge(context.Background(), req)
+	if err != nil || res.Outcome != payment.Succeeded || fake.PaymentIntentsCreated() != 1 {
+		t.Fatalf("resumed charge after search caught up = %+v, %v; %d PaymentIntents", res, err, fake.PaymentIntentsCreated())
+	}
+}

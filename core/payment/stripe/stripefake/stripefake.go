@@ -158,6 +158,9 @@ type Server struct {
 	byKey     map[string]int
 	requests  []Request
 	failures5 int
+	// searchLag hides PaymentIntents from search, as Stripe's search
+	// index lags behind writes.
+	searchLag bool
 }
 
 // Start runs a fake until the test ends.
@@ -494,11 +497,22 @@ func (s *Server) searchPIs(query string) response {
 	value := strings.ReplaceAll(m[2], `\'`, "'")
 	data := []any{}
 	for _, id := range s.piOrder {
+		if s.searchLag {
+			break
+		}
 		if pi := s.pis[id]; pi.Metadata[m[1]] == value {
 			data = append(data, s.piJSON(pi))
 		}
 	}
 	return ok(map[string]any{"object": "search_result", "url": "/v1/payment_intents/search", "has_more": false, "data": data})
+}
+
+// SetSearchLag makes search find nothing (true) or everything (false),
+// as Stripe's search index may lag behind writes by up to a minute.
+func (s *Server) SetSearchLag(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.searchLag = on
 }
 
 // ForgetIdempotencyKeys drops every stored idempotent response, as Stripe
