@@ -38,9 +38,60 @@ type Config struct {
 	Payments Payments `koanf:"payments"`
 	// MCP configures the MCP binding of the checkout API.
 	MCP MCP `koanf:"mcp"`
+	// MerchantAPI configures the store-facing order API.
+	MerchantAPI MerchantAPI `koanf:"merchant_api"`
+	// WebhookDelivery configures how order events reach agents' webhooks.
+	WebhookDelivery WebhookDelivery `koanf:"webhook_delivery"`
+	// Metrics configures the Prometheus endpoint.
+	Metrics Metrics `koanf:"metrics"`
 	// Log configures logging.
 	Log Log `koanf:"log"`
 }
+
+// MerchantAPI configures the order API the store calls (under
+// /merchant/orders) to report fulfillments, refunds and cancellations. It
+// is off unless a token is set; its token is never an agent's.
+type MerchantAPI struct {
+	// TokenEnv names the environment variable holding the merchant bearer
+	// token.
+	TokenEnv string `koanf:"token_env"`
+	// LocalOnlyToken is a token written in the file, for the demo store
+	// only; accepted only while the server listens on a loopback address.
+	LocalOnlyToken string `koanf:"local_only_token"`
+}
+
+// On reports whether the merchant API is served.
+func (m MerchantAPI) On() bool { return m.TokenEnv != "" || m.LocalOnlyToken != "" }
+
+// WebhookDelivery configures the delivery of order events from the outbox.
+type WebhookDelivery struct {
+	// Timeout bounds one delivery attempt. Default 10s.
+	Timeout time.Duration `koanf:"timeout"`
+	// InitialBackoff is the pause after a first failed attempt; it doubles
+	// with each further failure, with jitter. Default 1s.
+	InitialBackoff time.Duration `koanf:"initial_backoff"`
+	// MaxBackoff caps the pause between attempts, Retry-After included.
+	// Default 1h.
+	MaxBackoff time.Duration `koanf:"max_backoff"`
+	// Workers is how many deliveries run at once. Default 4.
+	Workers int `koanf:"workers"`
+	// AllowPrivateNetworks lets webhooks reach loopback, private and
+	// link-local addresses (and use plain http there). Off by default, so
+	// that a webhook URL cannot be used to reach internal services.
+	AllowPrivateNetworks bool `koanf:"allow_private_networks"`
+}
+
+// Metrics configures the Prometheus metrics endpoint.
+type Metrics struct {
+	// Enabled serves the metrics. Nil (absent) means the default, true;
+	// use On to read it.
+	Enabled *bool `koanf:"enabled"`
+	// Path is where metrics are served. Default /metrics.
+	Path string `koanf:"path"`
+}
+
+// On reports whether metrics are served.
+func (m Metrics) On() bool { return m.Enabled == nil || *m.Enabled }
 
 // MCP configures the MCP server that offers the checkout operations as
 // five tools over MCP Streamable HTTP, on the same listener as REST.
@@ -140,6 +191,31 @@ type Agent struct {
 	// the Signature and Timestamp headers. Nil means requests are not
 	// signed.
 	Signature *Signature `koanf:"signature"`
+	// Webhooks are where the agent's order events are sent: the events of
+	// orders placed through this agent's checkouts.
+	Webhooks []Webhook `koanf:"webhooks"`
+}
+
+// Webhook is one receiver of an agent's order events.
+type Webhook struct {
+	// Name identifies the target in logs, metrics and `acp webhooks`;
+	// unique within the agent. Required.
+	Name string `koanf:"name"`
+	// URL is the agent's order event receiver. Required; https, or http
+	// only with webhook_delivery.allow_private_networks.
+	URL string `koanf:"url"`
+	// SecretEnv names the environment variable holding the HMAC secret
+	// shared with the agent for Merchant-Signature. Required.
+	SecretEnv string `koanf:"secret_env"`
+	// Events are the event types sent. Default: order_create and
+	// order_update.
+	Events []string `koanf:"events"`
+	// MaxAttempts is how many times an event is tried before it is
+	// dead-lettered. Default 20.
+	MaxAttempts int `koanf:"max_attempts"`
+	// MaxAge is how long an event is retried before it is dead-lettered.
+	// Default 72h.
+	MaxAge time.Duration `koanf:"max_age"`
 }
 
 // The accepted agents[].signature.scheme values.

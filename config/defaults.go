@@ -62,7 +62,25 @@ const (
 	DefaultMCPPath = "/mcp"
 	// DefaultMCPErrorStyle is mcp.error_style's default.
 	DefaultMCPErrorStyle = "tool_error"
+	// DefaultWebhookMaxAttempts is agents[].webhooks[].max_attempts' default.
+	DefaultWebhookMaxAttempts = 20
+	// DefaultWebhookMaxAge is agents[].webhooks[].max_age's default.
+	DefaultWebhookMaxAge = 72 * time.Hour
+	// DefaultWebhookTimeout is webhook_delivery.timeout's default.
+	DefaultWebhookTimeout = 10 * time.Second
+	// DefaultWebhookInitialBackoff is webhook_delivery.initial_backoff's
+	// default.
+	DefaultWebhookInitialBackoff = time.Second
+	// DefaultWebhookMaxBackoff is webhook_delivery.max_backoff's default.
+	DefaultWebhookMaxBackoff = time.Hour
+	// DefaultWebhookWorkers is webhook_delivery.workers' default.
+	DefaultWebhookWorkers = 4
+	// DefaultMetricsPath is metrics.path's default.
+	DefaultMetricsPath = "/metrics"
 )
+
+// WebhookEvents are the order event types a webhook can receive.
+var WebhookEvents = []string{"order_create", "order_update"}
 
 // SetDefaults fills in every key left out (zero or nil) and normalizes
 // case: the currency is lower-cased, country and tax region codes are
@@ -79,6 +97,13 @@ func (c *Config) SetDefaults(opts Options) {
 		if sig := c.Agents[i].Signature; sig != nil && sig.MaxSkew == 0 {
 			sig.MaxSkew = DefaultSignatureMaxSkew
 		}
+		for j := range c.Agents[i].Webhooks {
+			c.Agents[i].Webhooks[j].setDefaults()
+		}
+	}
+	c.WebhookDelivery.setDefaults()
+	if c.Metrics.Path == "" {
+		c.Metrics.Path = DefaultMetricsPath
 	}
 	c.Store.setDefaults()
 	c.Idempotency.setDefaults()
@@ -163,6 +188,33 @@ func (s *Server) setDefaults(opts Options) {
 	}
 	if s.ShutdownTimeout == 0 {
 		s.ShutdownTimeout = DefaultShutdownTimeout
+	}
+}
+
+func (w *Webhook) setDefaults() {
+	if w.Events == nil {
+		w.Events = slices.Clone(WebhookEvents)
+	}
+	if w.MaxAttempts == 0 {
+		w.MaxAttempts = DefaultWebhookMaxAttempts
+	}
+	if w.MaxAge == 0 {
+		w.MaxAge = DefaultWebhookMaxAge
+	}
+}
+
+func (d *WebhookDelivery) setDefaults() {
+	if d.Timeout == 0 {
+		d.Timeout = DefaultWebhookTimeout
+	}
+	if d.InitialBackoff == 0 {
+		d.InitialBackoff = DefaultWebhookInitialBackoff
+	}
+	if d.MaxBackoff == 0 {
+		d.MaxBackoff = DefaultWebhookMaxBackoff
+	}
+	if d.Workers == 0 {
+		d.Workers = DefaultWebhookWorkers
 	}
 }
 

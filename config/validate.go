@@ -38,6 +38,10 @@ func (c *Config) validate(opts Options, ps *problems) {
 	c.Interventions.validate(ps)
 	c.Payments.validate(opts, ps)
 	c.MCP.validate(ps)
+	c.MerchantAPI.validate(c.Agents, listenHost, listenOK, ps)
+	c.validateWebhooks(ps)
+	c.WebhookDelivery.validate(ps)
+	c.Metrics.validate(ps)
 	c.Log.validate(ps)
 }
 
@@ -46,7 +50,7 @@ var mcpErrorStyles = []string{"tool_error", "jsonrpc"}
 
 // shadowsREST reports whether an MCP path would overlap a REST route.
 func shadowsREST(path string) bool {
-	for _, route := range []string{"/checkout_sessions", "/healthz", "/.well-known"} {
+	for _, route := range []string{"/checkout_sessions", "/healthz", "/.well-known", "/merchant", "/stripe"} {
 		if path == route || strings.HasPrefix(path, route+"/") {
 			return true
 		}

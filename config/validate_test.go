@@ -207,6 +207,10 @@ func TestValidateWithoutDefaults(t *testing.T) {
 		{Path: "payments.handlers", Message: "at least one payment handler is required"},
 		{Path: "mcp.path", Message: `must be an absolute path such as /mcp, got ""`},
 		{Path: "mcp.error_style", Message: `must be one of tool_error, jsonrpc, got ""`},
+		{Path: "webhook_delivery.timeout", Message: "must be from 100ms to 5m, got 0s"},
+		{Path: "webhook_delivery.initial_backoff", Message: "must be at least 10ms, got 0s"},
+		{Path: "webhook_delivery.workers", Message: "must be from 1 to 256, got 0"},
+		{Path: "metrics.path", Message: `must be an absolute path that no other route uses, e.g. /metrics, got ""`},
 		{Path: "log.level", Message: `must be one of debug, info, warn, error, got ""`},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

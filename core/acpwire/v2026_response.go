@@ -14,7 +14,7 @@ import (
 // v2026 is the codec of 2026-04-17 and 2026-01-30, which share request and
 // session shapes (ACP-NOTES §10.1). before0417 drops what 2026-01-30's
 // closed schemas do not know (message resolution, handler display_name,
-// Address.company, Order type/totals) and adds the channel block its
+// Address.company, the richer Order) and adds the channel block its
 // AuthenticationMetadata requires.
 type v2026 struct {
 	version    string
@@ -210,32 +210,6 @@ type messageJSON struct {
 type linkJSON struct {
 	Type string `json:"type"`
 	URL  string `json:"url"`
-}
-
-type orderJSON struct {
-	ID                string            `json:"id"`
-	CheckoutSessionID string            `json:"checkout_session_id"`
-	OrderNumber       string            `json:"order_number,omitempty"`
-	PermalinkURL      string            `json:"permalink_url"`
-	Status            string            `json:"status,omitempty"`
-	Confirmation      *confirmationJSON `json:"confirmation,omitempty"`
-	Adjustments       []adjustmentJSON  `json:"adjustments,omitempty"`
-	Totals            []totalJSON       `json:"totals,omitempty"`
-}
-
-type adjustmentJSON struct {
-	ID         string `json:"id"`
-	Type       string `json:"type"`
-	OccurredAt string `json:"occurred_at"`
-	Status     string `json:"status"`
-	Amount     int64  `json:"amount"`
-	Currency   string `json:"currency,omitempty"`
-	Reason     string `json:"reason,omitempty"`
-}
-
-type confirmationJSON struct {
-	ConfirmationNumber string `json:"confirmation_number,omitempty"`
-	OrderNotes         string `json:"order_notes,omitempty"`
 }
 
 // EncodeSession encodes the authoritative session.
@@ -438,36 +412,16 @@ func (c *v2026) authenticationMetadata(raw, riskSignals json.RawMessage) json.Ra
 	return mustJSON(md)
 }
 
+// order is the session's order: the full Order under 2026-04-17, with
+// the JSON-Schema-only members; 2026-01-30's smaller closed one before.
 func (c *v2026) order(s *model.Session) *orderJSON {
-	o := s.Order
-	if o == nil {
+	if s.Order == nil {
 		return nil
 	}
-	out := &orderJSON{
-		ID: o.ID, CheckoutSessionID: o.CheckoutSessionID, OrderNumber: o.OrderNumber,
-		PermalinkURL: o.PermalinkURL, Status: o.Status,
-	}
-	if o.OrderNumber != "" || o.OrderNotes != "" {
-		out.Confirmation = &confirmationJSON{ConfirmationNumber: o.OrderNumber, OrderNotes: o.OrderNotes}
-	}
 	if c.before0417 {
-		// 2026-01-30's closed Order status enum has no "created".
-		out.Status = "confirmed"
-		if out.Confirmation != nil {
-			out.Confirmation.OrderNotes = ""
-		}
-		return out
+		return encodeOrder0130(s.Order)
 	}
-	out.Totals = []totalJSON{{Type: "total", DisplayText: "Total", Amount: o.Total}}
-	if o.AmountRefunded > 0 {
-		out.Totals = append(out.Totals, totalJSON{Type: "amount_refunded", DisplayText: "Refunded", Amount: o.AmountRefunded})
-	}
-	for _, a := range o.Adjustments {
-		out.Adjustments = append(out.Adjustments, adjustmentJSON{
-			ID: a.ID, Type: a.Type, OccurredAt: rfc3339(a.OccurredAt), Status: a.Status, Amount: a.Amount, Currency: a.Currency, Reason: a.Reason,
-		})
-	}
-	return out
+	return encodeOrder0417(s.Order, true)
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }

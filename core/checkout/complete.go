@@ -202,30 +202,44 @@ func (s *Service) placeOrder(ctx context.Context, sess *model.Session, paymentID
 	if permalink == "" {
 		permalink = strings.ReplaceAll(s.opts.OrderPermalinkTemplate, "{order_id}", orderID)
 	}
+	now := s.now().UTC()
 	order := &model.Order{
 		ID:                orderID,
 		CheckoutSessionID: sess.ID,
 		PermalinkURL:      permalink,
-		Status:            "created",
+		Status:            model.OrderCreated,
 		OrderNumber:       placed.OrderNumber,
 		Currency:          sess.Currency,
 		Total:             sess.Payment.Amount,
+		Totals:            sess.Totals,
 		PaymentID:         paymentID,
 		HandlerID:         sess.Payment.HandlerID,
 		OrderNotes:        sess.OrderNotes,
 		Agent:             sess.Agent,
 		APIVersion:        sess.APIVersion,
-		CreatedAt:         s.now().UTC(),
+		CreatedAt:         now,
+		UpdatedAt:         now,
+	}
+	for _, l := range sess.Lines {
+		ol := model.OrderLine{
+			ID: l.ID, ProductID: l.ItemID, Title: l.Name, Ordered: l.Quantity, Current: l.Quantity,
+			UnitPrice: l.UnitAmount, Subtotal: l.BaseAmount,
+		}
+		if len(l.Images) > 0 {
+			ol.ImageURL = l.Images[0]
+		}
+		order.Lines = append(order.Lines, ol)
 	}
 	sess.Status = model.StatusCompleted
 	sess.Order = order
 	sess.Payment.PaymentID = paymentID
 	sess.Payment.Token, sess.Payment.AuthenticationOutcome, sess.Payment.AuthenticationDetails = "", "", nil
 	sess.AuthenticationMetadata = nil
-	sess.UpdatedAt = order.CreatedAt
-	if err := s.commitWith(ctx, sess, func(tx store.Tx) error { return tx.PutOrder(order) }); err != nil {
+	sess.UpdatedAt = now
+	if err := s.commitWith(ctx, sess, func(tx store.Tx) error { return s.opts.Orders.Placed(tx, order) }); err != nil {
 		return nil, fmt.Errorf("store completed session %s: %w", sess.ID, err)
 	}
+	s.opts.Orders.Notify()
 	return sess, nil
 }
 

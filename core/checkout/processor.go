@@ -10,10 +10,6 @@ import (
 	"github.com/acp-sidecar/acp/core/store"
 )
 
-// ErrUnknownPayment is returned when no order was paid by a payment the
-// processor reports on.
-var ErrUnknownPayment = errors.New("no order for this payment")
-
 // Reconcile settles a session whose payment outcome was unknown (status
 // complete_in_progress), as the agent's next complete would: it resumes
 // the recorded attempt with the same idempotency key, so nothing is
@@ -94,65 +90,4 @@ func (s *Service) HasUnresolvedPayments(ctx context.Context) (bool, error) {
 		return err
 	})
 	return len(ids) > 0, err
-}
-
-// RecordAdjustment adds a refund or dispute the payment processor reports
-// to the order paid by paymentID, and to its session's copy of the order.
-// It is idempotent on the adjustment's ID: a report received again
-// replaces the earlier record (a refund that went from pending to
-// completed, say).
-func (s *Service) RecordAdjustment(ctx context.Context, paymentID string, adj model.Adjustment) (*model.Order, error) {
-	var order *model.Order
-	err := s.opts.Store.Update(ctx, func(tx store.Tx) error {
-		o, err := tx.OrderByPayment(paymentID)
-		if errors.Is(err, store.ErrNotFound) {
-			return ErrUnknownPayment
-		}
-		if err != nil {
-			return err
-		}
-		replaced := false
-		for i := range o.Adjustments {
-			if o.Adjustments[i].ID != adj.ID {
-				continue
-			}
-			replaced = true
-			// Reports can arrive out of order: a cumulative refund never
-			// goes down, and the first time it was seen stands.
-			if adj.Amount < o.Adjustments[i].Amount {
-				adj.Amount = o.Adjustments[i].Amount
-			}
-			adj.OccurredAt = o.Adjustments[i].OccurredAt
-			o.Adjustments[i] = adj
-		}
-		if !replaced {
-			o.Adjustments = append(o.Adjustments, adj)
-		}
-		o.AmountRefunded = 0
-		for _, a := range o.Adjustments {
-			if a.Type == "refund" && a.Status == "completed" {
-				o.AmountRefunded += a.Amount
-			}
-		}
-		if err := tx.PutOrder(o); err != nil {
-			return err
-		}
-		order = o
-		// The session is kept only store.session_retention after it
-		// expires; the order for ever. Update the session's copy while it
-		// exists.
-		sess, err := tx.Session(o.CheckoutSessionID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("load session of order %s: %w", o.ID, err)
-		}
-		sess.Order = o
-		return tx.PutSession(sess)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("record %s on payment %s: %w", adj.Type, paymentID, err)
-	}
-	return order, nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/internal/ids"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/store"
@@ -48,9 +49,27 @@ type Options struct {
 	OrderPermalinkTemplate string
 	// Interventions are the seller's supported and required interventions.
 	Interventions model.Interventions
+	// Orders stores placed orders with their order events; when nil,
+	// orders are stored without events.
+	Orders OrderSink
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
 }
+
+// OrderSink stores a placed order, with whatever must be written beside
+// it, inside the transaction that completes its checkout.
+type OrderSink interface {
+	// Placed stores the new order in tx.
+	Placed(tx store.Tx, o *model.Order) error
+	// Notify is called after the transaction that called Placed commits.
+	Notify()
+}
+
+// storeOnly is the OrderSink of a server without order events.
+type storeOnly struct{}
+
+func (storeOnly) Placed(tx store.Tx, o *model.Order) error { return tx.PutOrder(o) }
+func (storeOnly) Notify()                                  {}
 
 // Service is the checkout engine.
 type Service struct {
@@ -65,6 +84,9 @@ func New(opts Options) *Service {
 	s := &Service{opts: opts, handlers: map[string]payment.Handler{}, locks: newSessionLocks(), now: opts.Now}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.opts.Orders == nil {
+		s.opts.Orders = storeOnly{}
 	}
 	for _, h := range opts.Handlers {
 		s.handlers[h.Descriptor().ID] = h
@@ -84,7 +106,7 @@ func (s *Service) Create(ctx context.Context, agent, version string, in CreateIn
 	}
 	now := s.now().UTC()
 	sess := &model.Session{
-		ID:                 newID("cs_"),
+		ID:                 ids.New("cs_"),
 		Agent:              agent,
 		APIVersion:         version,
 		Currency:           s.opts.Currency,

@@ -425,33 +425,3 @@ func TestReconcileStale(t *testing.T) {
 		t.Fatalf("charges = %d, want 1", c)
 	}
 }
-
-// TestRecordAdjustment: refunds reported again or out of order are
-// recorded once, and the cumulative refunded amount never goes down.
-func TestRecordAdjustment(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	f := newFixture(t)
-	sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}})
-	done, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pay := done.Order.PaymentID
-	for _, amount := range []int64{800, 300, 800} {
-		if _, err := f.svc.RecordAdjustment(ctx, pay, model.Adjustment{ID: "ch_1:refunds", Type: "refund", Status: "completed", Amount: amount, Currency: "usd"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	order, err := f.svc.RecordAdjustment(ctx, pay, model.Adjustment{ID: "dp_1", Type: "dispute", Status: "pending", Amount: 1099, Currency: "usd"})
-	if err != nil || len(order.Adjustments) != 2 || order.AmountRefunded != 800 {
-		t.Fatalf("order = %+v, %v; want one refund of 800 and one dispute", order, err)
-	}
-	got, _ := f.svc.Get(ctx, "agent", sess.ID)
-	if got.Order.AmountRefunded != 800 {
-		t.Errorf("the session's order was not updated: %+v", got.Order)
-	}
-	if _, err := f.svc.RecordAdjustment(ctx, "pay_unknown", model.Adjustment{ID: "x"}); !errors.Is(err, checkout.ErrUnknownPayment) {
-		t.Errorf("unknown payment: %v", err)
-	}
-}

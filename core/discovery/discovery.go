@@ -26,6 +26,9 @@ type Seller struct {
 	Locales []string
 	// DocumentationURL is the seller's ACP documentation; optional.
 	DocumentationURL string
+	// Orders advertises the "orders" service: rich order data sent to
+	// agents through order webhooks.
+	Orders bool
 }
 
 type document struct {
@@ -62,6 +65,10 @@ func Document(s Seller) ([]byte, error) {
 	if s.MCP {
 		transports = append(transports, "mcp")
 	}
+	services := []string{"checkout"}
+	if s.Orders {
+		services = append(services, "orders")
+	}
 	doc := document{
 		Protocol: protocol{
 			Name:              "acp",
@@ -72,9 +79,7 @@ func Document(s Seller) ([]byte, error) {
 		APIBaseURL: s.APIBaseURL,
 		Transports: transports,
 		Capabilities: capabilities{
-			// "orders" would promise rich order data through webhooks,
-			// which this release does not emit yet.
-			Services:            []string{"checkout"},
+			Services:            services,
 			InterventionTypes:   s.Interventions,
 			SupportedCurrencies: s.Currencies,
 			SupportedLocales:    s.Locales,

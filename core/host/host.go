@@ -11,13 +11,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/acpwire"
@@ -28,14 +33,18 @@ import (
 	"github.com/acp-sidecar/acp/core/idempotency"
 	"github.com/acp-sidecar/acp/core/internal/text"
 	"github.com/acp-sidecar/acp/core/mcpapi"
+	"github.com/acp-sidecar/acp/core/merchantapi"
 	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/orders"
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/payment/sandbox"
 	"github.com/acp-sidecar/acp/core/payment/stripe"
 	"github.com/acp-sidecar/acp/core/ratelimit"
 	"github.com/acp-sidecar/acp/core/signature"
+	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/core/store/badgerstore"
 	"github.com/acp-sidecar/acp/core/stripehook"
+	"github.com/acp-sidecar/acp/core/webhook"
 )
 
 // PaymentKinds are the payment handler kinds this build implements.
@@ -74,10 +83,11 @@ func WithClock(now func() time.Time) Option {
 
 // Host is a running gateway.
 type Host struct {
-	cfg    *config.Config
-	logger *slog.Logger
-	store  *badgerstore.Store
-	app    *fiber.App
+	cfg       *config.Config
+	logger    *slog.Logger
+	store     *badgerstore.Store
+	app       *fiber.App
+	deliverer *webhook.Deliverer
 	// Service is the checkout engine, exposed for tests and tools.
 	Service *checkout.Service
 }
@@ -104,6 +114,14 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	if err != nil {
 		return nil, err
 	}
+	targets, err := webhookTargets(cfg, getenv)
+	if err != nil {
+		return nil, err
+	}
+	merchantToken, err := merchantToken(cfg, logger, getenv)
+	if err != nil {
+		return nil, err
+	}
 	seller := acpwire.Seller{Links: links(cfg.Merchant.Links)}
 	for _, h := range handlers {
 		seller.Handlers = append(seller.Handlers, h.Descriptor())
@@ -124,6 +142,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		Currencies:       []string{cfg.Merchant.Currency},
 		Locales:          cfg.Merchant.Locales,
 		DocumentationURL: cfg.Merchant.DocumentationURL,
+		Orders:           len(targets) > 0,
 	})
 	if err != nil {
 		return nil, err
@@ -142,10 +161,26 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		mcpHandler = build
 	}
 	// The store is opened last, once nothing else can fail.
-	st, err := badgerstore.Open(badgerstore.Options{Dir: cfg.Store.Dir, SessionRetention: cfg.Store.SessionRetention, EncryptionKey: key, Logger: logger})
+	st, err := openStore(cfg, key, logger)
 	if err != nil {
 		return nil, err
 	}
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	deliverer := webhook.New(webhook.Options{
+		Store:   st,
+		Targets: targets,
+		Client: webhook.NewClient(webhook.ClientOptions{
+			Timeout: cfg.WebhookDelivery.Timeout, AllowPrivateNetworks: cfg.WebhookDelivery.AllowPrivateNetworks,
+		}),
+		Logger:         logger.With("component", "webhooks"),
+		Metrics:        webhook.NewMetrics(registry),
+		Now:            o.now,
+		InitialBackoff: cfg.WebhookDelivery.InitialBackoff,
+		MaxBackoff:     cfg.WebhookDelivery.MaxBackoff,
+		Workers:        cfg.WebhookDelivery.Workers,
+	})
+	admin := newAdmin(cfg, st, o.now, deliverer.Notify)
 	svc := checkout.New(checkout.Options{
 		Store: st,
 		Capabilities: checkout.Capabilities{
@@ -163,9 +198,10 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 			Required:    cfg.Interventions.Required,
 			Enforcement: cfg.Interventions.Enforcement,
 		},
-		Now: o.now,
+		Orders: admin.Orders,
+		Now:    o.now,
 	})
-	app := httpapi.New(httpapi.Options{
+	apiOpts := httpapi.Options{
 		Service:       svc,
 		Codecs:        codecs,
 		Versions:      cfg.APIVersions,
@@ -181,10 +217,83 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		Discovery:     doc,
 		MCPPath:       cfg.MCP.Path,
 		MCP:           mcpHandler,
-		StripeWebhook: stripeWebhook(webhookSecrets, svc, logger),
+		StripeWebhook: stripeWebhook(webhookSecrets, svc, admin.Orders, logger),
+		Registerer:    registry,
 		Now:           o.now,
-	})
-	return &Host{cfg: cfg, logger: logger, store: st, app: app, Service: svc}, nil
+	}
+	if cfg.MerchantAPI.On() {
+		apiOpts.Merchant = func(r fiber.Router) { merchantapi.Routes(r, admin) }
+		apiOpts.MerchantToken = merchantToken
+	}
+	if cfg.Metrics.On() {
+		apiOpts.MetricsPath = cfg.Metrics.Path
+		apiOpts.Metrics = promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
+	}
+	return &Host{cfg: cfg, logger: logger, store: st, app: httpapi.New(apiOpts), deliverer: deliverer, Service: svc}, nil
+}
+
+// OpenAdmin opens the configured store for the order and webhook commands
+// of the CLI, which run while no server holds the store. Events their
+// changes cause are written to the outbox for the server to deliver when
+// it next runs. Close the returned store when done.
+func OpenAdmin(cfg *config.Config, logger *slog.Logger, getenv func(string) string) (*merchantapi.Local, io.Closer, error) {
+	key, err := encryptionKey(cfg.Store.EncryptionKeyEnv, getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := openStore(cfg, key, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	return newAdmin(cfg, st, time.Now, nil), st, nil
+}
+
+func openStore(cfg *config.Config, key []byte, logger *slog.Logger) (*badgerstore.Store, error) {
+	return badgerstore.Open(badgerstore.Options{Dir: cfg.Store.Dir, SessionRetention: cfg.Store.SessionRetention, EncryptionKey: key, Logger: logger})
+}
+
+// newAdmin builds the order service over st, with an outbox for the
+// configured webhook targets.
+func newAdmin(cfg *config.Config, st store.Store, now func() time.Time, wake func()) *merchantapi.Local {
+	var targets []orders.Target
+	for _, a := range cfg.Agents {
+		for _, w := range a.Webhooks {
+			targets = append(targets, orders.Target{Agent: a.Name, Name: w.Name, Events: w.Events})
+		}
+	}
+	outbox := orders.NewOutbox(targets, acpwire.EncodeOrderEvent, now, wake)
+	return &merchantapi.Local{Store: st, Orders: orders.New(st, outbox, now), Outbox: outbox}
+}
+
+// webhookTargets reads the webhook secrets from the environment.
+func webhookTargets(cfg *config.Config, getenv func(string) string) ([]webhook.Target, error) {
+	var out []webhook.Target
+	for i, a := range cfg.Agents {
+		for j, w := range a.Webhooks {
+			secret := getenv(w.SecretEnv)
+			if secret == "" {
+				return nil, fmt.Errorf("agents[%d].webhooks[%d].secret_env: environment variable %s is not set or empty", i, j, w.SecretEnv)
+			}
+			out = append(out, webhook.Target{Agent: a.Name, Name: w.Name, URL: w.URL, Secret: []byte(secret), MaxAttempts: w.MaxAttempts, MaxAge: w.MaxAge})
+		}
+	}
+	return out, nil
+}
+
+// merchantToken reads the merchant API token; "" when the API is off.
+func merchantToken(cfg *config.Config, logger *slog.Logger, getenv func(string) string) (string, error) {
+	m := cfg.MerchantAPI
+	if m.TokenEnv == "" {
+		if m.LocalOnlyToken != "" {
+			logger.Warn("the merchant API uses the local-only demo token written in the config file; it is accepted only because the server listens on a loopback address")
+		}
+		return m.LocalOnlyToken, nil
+	}
+	token := getenv(m.TokenEnv)
+	if token == "" {
+		return "", fmt.Errorf("merchant_api.token_env: environment variable %s is not set or empty", m.TokenEnv)
+	}
+	return token, nil
 }
 
 // Listen opens the configured listener (TLS 1.3 when configured).
@@ -212,15 +321,17 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 		"api_versions", h.cfg.APIVersions, "tls", h.cfg.Server.TLS.Enabled(), "store", h.cfg.Store.Dir)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- h.app.Listener(ln) }()
-	reconcileCtx, stopReconcile := context.WithCancel(ctx)
-	reconciled := make(chan struct{})
-	go func() {
-		defer close(reconciled)
-		h.reconcile(reconcileCtx)
-	}()
+	background, stopBackground := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { h.reconcile(background) })
+	wg.Go(func() {
+		if err := h.deliverer.Run(background); err != nil && !errors.Is(err, context.Canceled) {
+			h.logger.Error("webhook delivery stopped", "error", err.Error())
+		}
+	})
 	defer func() {
-		stopReconcile()
-		<-reconciled
+		stopBackground()
+		wg.Wait()
 	}()
 	var err error
 	select {
@@ -371,11 +482,11 @@ func encryptionKey(env string, getenv func(string) string) ([]byte, error) {
 
 // stripeWebhook is the /stripe/webhooks handler, or nil when no Stripe
 // handler has a webhook secret.
-func stripeWebhook(secrets []string, svc *checkout.Service, logger *slog.Logger) fiber.Handler {
+func stripeWebhook(secrets []string, svc *checkout.Service, orders *orders.Service, logger *slog.Logger) fiber.Handler {
 	if len(secrets) == 0 {
 		return nil
 	}
-	return stripehook.New(secrets, svc, logger.With("component", "stripe-webhooks")).Serve
+	return stripehook.New(secrets, svc, orders, logger.With("component", "stripe-webhooks")).Serve
 }
 
 // authenticationMetadata is the ACP authentication_metadata a Stripe

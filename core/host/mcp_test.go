@@ -364,8 +364,8 @@ func TestDiscovery(t *testing.T) {
 	off.MCP.Enabled = &disabled
 	s2 := startServer(t, off)
 	r2 := s2.do(t, request{method: http.MethodGet, path: "/.well-known/acp.json", noAuth: true, noVersion: true})
-	if !strings.Contains(string(r2.body), `"transports":["rest"]`) {
-		t.Errorf("with MCP off: %s", r2.body)
+	if !strings.Contains(string(r2.body), `"transports":["rest"]`) || !strings.Contains(string(r2.body), `"services":["checkout"]`) {
+		t.Errorf("with MCP off and no webhooks: %s", r2.body)
 	}
 	wantStatus(t, s2.do(t, request{method: http.MethodPost, path: "/mcp", body: `{}`}), http.StatusNotFound)
 }

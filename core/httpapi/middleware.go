@@ -50,12 +50,15 @@ func (a *authenticator) agentFor(token string) *agentDigest {
 	return match
 }
 
-func (h *handlers) authenticate(c *fiber.Ctx) error {
+func (h *handlers) authenticate(c *fiber.Ctx) error { return h.authenticateWith(c, h.auth) }
+
+// authenticateWith admits requests bearing one of auth's tokens.
+func (h *handlers) authenticateWith(c *fiber.Ctx, auth *authenticator) error {
 	header := c.Get(fiber.HeaderAuthorization)
 	scheme, token, ok := strings.Cut(header, " ")
 	var agent *agentDigest
 	if ok && strings.EqualFold(scheme, "Bearer") && token != "" {
-		agent = h.auth.agentFor(strings.TrimSpace(token))
+		agent = auth.agentFor(strings.TrimSpace(token))
 	}
 	if agent == nil {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="acp"`)
@@ -189,6 +192,7 @@ func (h *handlers) logRequests(c *fiber.Ctx) error {
 		attrs = append(attrs, "session_id", text.Truncate(id, 128))
 	}
 	h.opts.Logger.Info("request", attrs...)
+	h.metrics.observe(c.Method(), c.Route().Path, c.Response().StatusCode(), time.Since(start))
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/acp-sidecar/acp/core/acpwire"
 	"github.com/acp-sidecar/acp/core/apierr"
@@ -70,6 +71,15 @@ type Options struct {
 	// POST /stripe/webhooks (verified by their own signature, not a
 	// bearer token).
 	StripeWebhook fiber.Handler
+	// Merchant, when set, registers the merchant API under /merchant,
+	// behind MerchantToken (which is never an agent's token).
+	Merchant      func(fiber.Router)
+	MerchantToken string
+	// Metrics, when set, is served unauthenticated at MetricsPath.
+	MetricsPath string
+	Metrics     http.Handler
+	// Registerer, when set, receives the HTTP request metrics.
+	Registerer prometheus.Registerer
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
 }
@@ -89,7 +99,7 @@ func New(opts Options) *fiber.App {
 		opts.Logger = slog.Default()
 	}
 	opts.Versions = versionsNewestFirst(opts.Versions)
-	h := &handlers{opts: opts, auth: newAuthenticator(opts.Agents), leases: idempotency.NewLeases()}
+	h := &handlers{opts: opts, auth: newAuthenticator(opts.Agents), leases: idempotency.NewLeases(), metrics: newRequestMetrics(opts.Registerer)}
 	app := fiber.New(fiber.Config{
 		AppName:               "acp",
 		BodyLimit:             opts.MaxBodyBytes,
@@ -122,6 +132,13 @@ func New(opts Options) *fiber.App {
 	if opts.StripeWebhook != nil {
 		app.Post("/stripe/webhooks", opts.StripeWebhook)
 	}
+	if opts.Metrics != nil {
+		app.Get(opts.MetricsPath, adaptor.HTTPHandler(opts.Metrics))
+	}
+	if opts.Merchant != nil {
+		merchant := newAuthenticator([]Agent{{Name: "merchant", Token: opts.MerchantToken}})
+		opts.Merchant(app.Group("/merchant", func(c *fiber.Ctx) error { return h.authenticateWith(c, merchant) }))
+	}
 	if opts.MCP != nil {
 		// The MCP endpoint authenticates at the HTTP level like REST; each
 		// tool call is then dispatched through the REST stack.
@@ -141,9 +158,10 @@ func New(opts Options) *fiber.App {
 }
 
 type handlers struct {
-	opts   Options
-	auth   *authenticator
-	leases *idempotency.Leases
+	opts    Options
+	auth    *authenticator
+	leases  *idempotency.Leases
+	metrics *requestMetrics
 }
 
 func (h *handlers) now() time.Time {

@@ -235,39 +235,3 @@ type Payment struct {
 	// PaymentID is the handler's reference for a successful charge.
 	PaymentID string `json:"payment_id,omitempty"`
 }
-
-// Order is the order a completed session created.
-type Order struct {
-	ID                string    `json:"id"`
-	CheckoutSessionID string    `json:"checkout_session_id"`
-	PermalinkURL      string    `json:"permalink_url"`
-	Status            string    `json:"status"`
-	OrderNumber       string    `json:"order_number,omitempty"`
-	Currency          string    `json:"currency"`
-	Total             int64     `json:"total"`
-	PaymentID         string    `json:"payment_id"`
-	HandlerID         string    `json:"handler_id"`
-	OrderNotes        string    `json:"order_notes,omitempty"`
-	Agent             string    `json:"agent"`
-	APIVersion        string    `json:"api_version"`
-	CreatedAt         time.Time `json:"created_at"`
-	// Adjustments are post-order changes reported by the payment
-	// processor: refunds and disputes.
-	Adjustments []Adjustment `json:"adjustments,omitempty"`
-	// AmountRefunded is the sum of the completed refunds.
-	AmountRefunded int64 `json:"amount_refunded,omitempty"`
-}
-
-// Adjustment is a post-order change: a refund or a dispute.
-type Adjustment struct {
-	// ID is the processor's id of the refund or dispute.
-	ID string `json:"id"`
-	// Type is refund or dispute.
-	Type string `json:"type"`
-	// Status is pending, completed or failed.
-	Status     string    `json:"status"`
-	Amount     int64     `json:"amount"`
-	Currency   string    `json:"currency"`
-	Reason     string    `json:"reason,omitempty"`
-	OccurredAt time.Time `json:"occurred_at"`
-}

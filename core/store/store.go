@@ -43,6 +43,12 @@ type Reader interface {
 	// SessionsInProgress returns up to limit ids of sessions whose status
 	// is complete_in_progress: payments whose outcome is not known yet.
 	SessionsInProgress(limit int) ([]string, error)
+	// Orders lists up to limit orders, newest first, starting after the
+	// order with id after (from the newest when after is empty).
+	Orders(after string, limit int) ([]*model.Order, error)
+	// WebhookEvents lists up to limit outbox events in state (pending or
+	// dead) in Seq order, starting after Seq afterSeq.
+	WebhookEvents(state string, afterSeq uint64, limit int) ([]*model.WebhookEvent, error)
 }
 
 // Tx reads and writes in one transaction.
@@ -54,4 +60,9 @@ type Tx interface {
 	PutOrder(o *model.Order) error
 	// PutIdempotencyRecord stores the record under key until its ExpiresAt.
 	PutIdempotencyRecord(key string, r *model.IdempotencyRecord) error
+	// PutWebhookEvent stores the event under its state, first giving it
+	// the next outbox sequence number when its Seq is zero.
+	PutWebhookEvent(e *model.WebhookEvent) error
+	// DeleteWebhookEvent removes the event stored under its state and Seq.
+	DeleteWebhookEvent(e *model.WebhookEvent) error
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/orders"
 	"github.com/acp-sidecar/acp/core/payment/stripe"
 )
 
@@ -34,14 +35,16 @@ import (
 type Handler struct {
 	secrets []string
 	svc     *checkout.Service
+	orders  *orders.Service
 	logger  *slog.Logger
 }
 
 // New returns the webhook handler. secrets are the signing secrets of the
 // configured Stripe handlers' endpoints; an event verified by any of them
-// is accepted.
-func New(secrets []string, svc *checkout.Service, logger *slog.Logger) *Handler {
-	return &Handler{secrets: secrets, svc: svc, logger: logger}
+// is accepted. Payments are settled through svc, refunds and disputes
+// recorded through orders.
+func New(secrets []string, svc *checkout.Service, orders *orders.Service, logger *slog.Logger) *Handler {
+	return &Handler{secrets: secrets, svc: svc, orders: orders, logger: logger}
 }
 
 // Serve is the Fiber handler of POST /stripe/webhooks. It answers 2xx once
@@ -151,8 +154,8 @@ func (h *Handler) record(c *fiber.Ctx, paymentID string, adj model.Adjustment) e
 	if paymentID == "" {
 		return nil
 	}
-	_, err := h.svc.RecordAdjustment(c.UserContext(), paymentID, adj)
-	if !errors.Is(err, checkout.ErrUnknownPayment) {
+	_, err := h.orders.RecordProcessorAdjustment(c.UserContext(), paymentID, adj)
+	if !errors.Is(err, orders.ErrUnknownPayment) {
 		return err
 	}
 	pending, perr := h.svc.HasUnresolvedPayments(c.UserContext())

@@ -24,6 +24,9 @@ const (
 	idempotencyPrefix = "idempotency/"
 	paymentPrefix     = "order-by-payment/"
 	inProgressPrefix  = "in-progress/"
+	orderTimePrefix   = "order-by-time/"
+	webhookPrefix     = "webhook/"
+	webhookSeqKey     = "seq/webhook"
 )
 
 // maxConflictRetries bounds how often Update retries a transaction that
@@ -49,6 +52,7 @@ type Options struct {
 // Store is a Badger-backed store.Store.
 type Store struct {
 	db        *badger.DB
+	eventSeq  *badger.Sequence
 	retention time.Duration
 	now       func() time.Time
 }
@@ -79,11 +83,20 @@ func Open(opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open badger store at %q: %w", opts.Dir, err)
 	}
-	return &Store{db: db, retention: opts.SessionRetention, now: time.Now}, nil
+	seq, err := db.GetSequence([]byte(webhookSeqKey), 256)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open webhook sequence: %w", err)
+	}
+	return &Store{db: db, eventSeq: seq, retention: opts.SessionRetention, now: time.Now}, nil
 }
 
 // Close closes the database, flushing everything to disk.
 func (s *Store) Close() error {
+	if err := s.eventSeq.Release(); err != nil {
+		_ = s.db.Close()
+		return fmt.Errorf("release webhook sequence: %w", err)
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close badger store: %w", err)
 	}
@@ -202,7 +215,96 @@ func (t *tx) PutOrder(o *model.Order) error {
 			return fmt.Errorf("index order %s by payment: %w", o.ID, err)
 		}
 	}
+	if err := t.txn.Set(orderTimeKey(o), nil); err != nil {
+		return fmt.Errorf("index order %s by time: %w", o.ID, err)
+	}
 	return nil
+}
+
+// orderTimeKey sorts orders by creation time, then id.
+func orderTimeKey(o *model.Order) []byte {
+	return fmt.Appendf(nil, "%s%020d/%s", orderTimePrefix, o.CreatedAt.UnixNano(), o.ID)
+}
+
+// Orders walks the time index from the newest order backwards.
+func (t *tx) Orders(after string, limit int) ([]*model.Order, error) {
+	opts := badger.DefaultIteratorOptions
+	opts.PrefetchValues = false
+	opts.Reverse = true
+	opts.Prefix = []byte(orderTimePrefix)
+	it := t.txn.NewIterator(opts)
+	defer it.Close()
+	// A reverse iterator seeks to the largest key at or below the seek key.
+	it.Seek([]byte(orderTimePrefix + "\xff"))
+	if after != "" {
+		o, err := t.Order(after)
+		if err != nil {
+			return nil, fmt.Errorf("orders after %s: %w", after, err)
+		}
+		key := orderTimeKey(o)
+		for it.Seek(key); it.Valid() && string(it.Item().Key()) == string(key); it.Next() {
+		}
+	}
+	var out []*model.Order
+	for ; it.Valid() && len(out) < limit; it.Next() {
+		key := string(it.Item().Key())
+		o, err := t.Order(key[strings.LastIndexByte(key, '/')+1:])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func webhookKey(state string, seq uint64) []byte {
+	return fmt.Appendf(nil, "%s%s/%016x", webhookPrefix, state, seq)
+}
+
+// PutWebhookEvent stores the event as JSON under its state and Seq.
+func (t *tx) PutWebhookEvent(e *model.WebhookEvent) error {
+	if e.Seq == 0 {
+		n, err := t.store.eventSeq.Next()
+		if err != nil {
+			return fmt.Errorf("next webhook sequence: %w", err)
+		}
+		// Badger sequences start at zero; zero means "unassigned" here.
+		e.Seq = n + 1
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode webhook event %s: %w", e.ID, err)
+	}
+	if err := t.txn.Set(webhookKey(e.State, e.Seq), data); err != nil {
+		return fmt.Errorf("store webhook event %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+// DeleteWebhookEvent removes the event's key.
+func (t *tx) DeleteWebhookEvent(e *model.WebhookEvent) error {
+	if err := t.txn.Delete(webhookKey(e.State, e.Seq)); err != nil {
+		return fmt.Errorf("delete webhook event %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+// WebhookEvents iterates one state's events in Seq order.
+func (t *tx) WebhookEvents(state string, afterSeq uint64, limit int) ([]*model.WebhookEvent, error) {
+	opts := badger.DefaultIteratorOptions
+	opts.Prefix = []byte(webhookPrefix + state + "/")
+	it := t.txn.NewIterator(opts)
+	defer it.Close()
+	var out []*model.WebhookEvent
+	for it.Seek(webhookKey(state, afterSeq+1)); it.Valid() && len(out) < limit; it.Next() {
+		var e model.WebhookEvent
+		err := it.Item().Value(func(val []byte) error { return json.Unmarshal(val, &e) })
+		if err != nil {
+			return nil, fmt.Errorf("decode webhook event %s: %w", it.Item().Key(), err)
+		}
+		out = append(out, &e)
+	}
+	return out, nil
 }
 
 // OrderByPayment follows the payment index to the order.

@@ -1,0 +1,149 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// validateWebhooks checks every agent's webhooks against the delivery
+// settings.
+func (c *Config) validateWebhooks(ps *problems) {
+	secretEnvs := map[string]string{}
+	for i, a := range c.Agents {
+		names := map[string]int{}
+		for j, w := range a.Webhooks {
+			path := fmt.Sprintf("agents[%d].webhooks[%d]", i, j)
+			switch k, dup := names[w.Name]; {
+			case strings.TrimSpace(w.Name) == "":
+				ps.add(path+".name", "is required")
+			case dup:
+				ps.add(path+".name", "duplicate webhook name %q (also webhooks[%d] of this agent)", w.Name, k)
+			default:
+				names[w.Name] = j
+			}
+			if msg := checkWebhookURL(w.URL, c.WebhookDelivery.AllowPrivateNetworks); msg != "" {
+				ps.add(path+".url", "%s", msg)
+			}
+			switch other, dup := secretEnvs[w.SecretEnv]; {
+			case w.SecretEnv == "":
+				ps.add(path+".secret_env", "is required: the environment variable holding the HMAC secret shared with the agent")
+			case !envVarPattern.MatchString(w.SecretEnv):
+				ps.add(path+".secret_env", "%q is not an environment variable name", w.SecretEnv)
+			case dup && other != a.Name:
+				ps.add(path+".secret_env", "agent %q's webhooks use the same variable; each agent needs its own secret", other)
+			default:
+				secretEnvs[w.SecretEnv] = a.Name
+			}
+			if len(w.Events) == 0 {
+				ps.add(path+".events", "at least one event type is required (%s); leave the key out for all", oneOf(WebhookEvents))
+			}
+			for k, e := range w.Events {
+				if !slices.Contains(WebhookEvents, e) {
+					ps.add(indexPath(path+".events", k), "must be one of %s, got %q", oneOf(WebhookEvents), e)
+				}
+			}
+			if w.MaxAttempts < 1 || w.MaxAttempts > 1000 {
+				ps.add(path+".max_attempts", "must be from 1 to 1000, got %d", w.MaxAttempts)
+			}
+			if w.MaxAge < time.Minute {
+				ps.add(path+".max_age", "must be at least 1m, got %s", w.MaxAge)
+			}
+		}
+	}
+}
+
+// checkWebhookURL returns why raw cannot be a webhook URL, or "". Without
+// allowPrivate it must be https and must not name a loopback, private or
+// link-local address; the deliverer checks the addresses a host name
+// resolves to when it connects.
+func checkWebhookURL(raw string, allowPrivate bool) string {
+	if raw == "" {
+		return "is required: the agent's order event receiver"
+	}
+	if msg := checkHTTPURL(raw); msg != "" {
+		return msg
+	}
+	u, _ := url.Parse(raw) // checkHTTPURL parsed it
+	if u.User != nil {
+		return "must not contain user information; the request is authenticated by its signature"
+	}
+	if allowPrivate {
+		return ""
+	}
+	if u.Scheme != "https" {
+		return "must be https (plain http only with webhook_delivery.allow_private_networks)"
+	}
+	host := u.Hostname()
+	addr, err := netip.ParseAddr(host)
+	if strings.EqualFold(host, "localhost") || err == nil && !publicAddr(addr) {
+		return fmt.Sprintf("%s is a loopback, private or link-local address; set webhook_delivery.allow_private_networks to allow it", host)
+	}
+	return ""
+}
+
+// publicAddr reports whether addr is a public unicast address.
+func publicAddr(addr netip.Addr) bool {
+	addr = addr.Unmap()
+	return addr.IsGlobalUnicast() && !addr.IsPrivate() && !cgnat.Contains(addr)
+}
+
+// cgnat is the shared address space of carrier-grade NAT (RFC 6598).
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// validate checks the webhook_delivery section.
+func (d *WebhookDelivery) validate(ps *problems) {
+	if d.Timeout < 100*time.Millisecond || d.Timeout > 5*time.Minute {
+		ps.add("webhook_delivery.timeout", "must be from 100ms to 5m, got %s", d.Timeout)
+	}
+	if d.InitialBackoff < 10*time.Millisecond {
+		ps.add("webhook_delivery.initial_backoff", "must be at least 10ms, got %s", d.InitialBackoff)
+	}
+	if d.MaxBackoff < d.InitialBackoff {
+		ps.add("webhook_delivery.max_backoff", "must be at least initial_backoff (%s), got %s", d.InitialBackoff, d.MaxBackoff)
+	}
+	if d.Workers < 1 || d.Workers > 256 {
+		ps.add("webhook_delivery.workers", "must be from 1 to 256, got %d", d.Workers)
+	}
+}
+
+// validate checks the merchant_api section: like an agent's token, with
+// the merchant's token never one of the agents'.
+func (m *MerchantAPI) validate(agents []Agent, listenHost string, listenOK bool, ps *problems) {
+	switch {
+	case m.TokenEnv != "" && m.LocalOnlyToken != "":
+		ps.add("merchant_api", "set exactly one of token_env or local_only_token, not both")
+	case m.TokenEnv != "":
+		if !envVarPattern.MatchString(m.TokenEnv) {
+			ps.add("merchant_api.token_env", "%q is not an environment variable name", m.TokenEnv)
+		}
+		for i, a := range agents {
+			if a.TokenEnv == m.TokenEnv {
+				ps.add("merchant_api.token_env", "agents[%d] uses the same variable; the merchant token must not be an agent's", i)
+			}
+		}
+	case m.LocalOnlyToken != "":
+		const path = "merchant_api.local_only_token"
+		if len(m.LocalOnlyToken) < minLocalTokenLen {
+			ps.add(path, "must be at least %d characters", minLocalTokenLen)
+		}
+		for i, a := range agents {
+			if a.LocalOnlyToken == m.LocalOnlyToken {
+				ps.add(path, "agents[%d] uses the same token; the merchant token must not be an agent's", i)
+			}
+		}
+		if listenOK && !isLoopback(listenHost) {
+			ps.add(path, "the local-only token is refused when listening on a non-loopback address; use token_env")
+		}
+	}
+}
+
+// validate checks the metrics section.
+func (m *Metrics) validate(ps *problems) {
+	if !strings.HasPrefix(m.Path, "/") || strings.ContainsAny(m.Path, "?#: ") || shadowsREST(m.Path) || strings.HasPrefix(m.Path, "/merchant") {
+		ps.add("metrics.path", "must be an absolute path that no other route uses, e.g. /metrics, got %q", m.Path)
+	}
+}

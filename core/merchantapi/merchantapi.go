@@ -1,0 +1,266 @@
+// Package merchantapi is the store-facing order API: the store (or a
+// fulfillment plugin) reports shipments, deliveries, refunds and
+// cancellations, and operators inspect and re-queue webhook events. The
+// same operations are served over HTTP under /merchant (Routes), called
+// over HTTP (Client), and run directly on a store that no server holds
+// open (Local); the acp CLI uses whichever applies.
+package merchantapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/orders"
+	"github.com/acp-sidecar/acp/core/store"
+)
+
+// Admin is what the merchant API offers.
+type Admin interface {
+	// List returns up to limit orders, newest first, after the order with
+	// id after when it is set; more reports whether more follow.
+	List(ctx context.Context, after string, limit int) (list []*model.Order, more bool, err error)
+	// Get returns one order.
+	Get(ctx context.Context, id string) (*model.Order, error)
+	// Fulfill records a fulfillment or its progress.
+	Fulfill(ctx context.Context, id string, in orders.FulfillmentInput) (*model.Order, error)
+	// Adjust records a refund or credit.
+	Adjust(ctx context.Context, id string, in orders.AdjustmentInput) (*model.Order, error)
+	// Cancel records the order's cancellation.
+	Cancel(ctx context.Context, id string, in orders.CancelInput) (*model.Order, error)
+	// Events lists up to limit webhook events in state (pending or dead).
+	Events(ctx context.Context, state string, limit int) ([]Event, error)
+	// Requeue re-queues the dead-lettered events with ids, or all of them
+	// when ids is empty, and returns how many were re-queued.
+	Requeue(ctx context.Context, ids []string) (int, error)
+}
+
+// Event is a webhook event as the merchant API shows it: everything but
+// the payload.
+type Event struct {
+	ID            string    `json:"id"`
+	Agent         string    `json:"agent"`
+	Target        string    `json:"target"`
+	OrderID       string    `json:"order_id"`
+	Type          string    `json:"type"`
+	APIVersion    string    `json:"api_version"`
+	State         string    `json:"state"`
+	CreatedAt     time.Time `json:"created_at"`
+	Attempts      int       `json:"attempts"`
+	NextAttemptAt time.Time `json:"next_attempt_at"`
+	LastError     string    `json:"last_error,omitempty"`
+	LastStatus    int       `json:"last_status,omitempty"`
+}
+
+func eventOf(e *model.WebhookEvent) Event {
+	return Event{
+		ID: e.ID, Agent: e.Agent, Target: e.Target, OrderID: e.OrderID, Type: e.Type, APIVersion: e.APIVersion,
+		State: e.State, CreatedAt: e.CreatedAt, Attempts: e.Attempts, NextAttemptAt: e.NextAttemptAt,
+		LastError: e.LastError, LastStatus: e.LastStatus,
+	}
+}
+
+// Local runs the operations on a store directly.
+type Local struct {
+	Store  store.Store
+	Orders *orders.Service
+	Outbox *orders.Outbox
+}
+
+// List implements Admin.
+func (l *Local) List(ctx context.Context, after string, limit int) ([]*model.Order, bool, error) {
+	list, err := l.Orders.List(ctx, after, limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(list) > limit {
+		return list[:limit], true, nil
+	}
+	return list, false, nil
+}
+
+// Get implements Admin.
+func (l *Local) Get(ctx context.Context, id string) (*model.Order, error) {
+	return l.Orders.Get(ctx, id)
+}
+
+// Fulfill implements Admin.
+func (l *Local) Fulfill(ctx context.Context, id string, in orders.FulfillmentInput) (*model.Order, error) {
+	return l.Orders.Fulfill(ctx, id, in)
+}
+
+// Adjust implements Admin.
+func (l *Local) Adjust(ctx context.Context, id string, in orders.AdjustmentInput) (*model.Order, error) {
+	return l.Orders.Adjust(ctx, id, in)
+}
+
+// Cancel implements Admin.
+func (l *Local) Cancel(ctx context.Context, id string, in orders.CancelInput) (*model.Order, error) {
+	return l.Orders.Cancel(ctx, id, in)
+}
+
+// Events implements Admin.
+func (l *Local) Events(ctx context.Context, state string, limit int) ([]Event, error) {
+	if state != model.EventPending && state != model.EventDead {
+		return nil, apierr.Invalid(apierr.CodeInvalid, "$.state", "state must be pending or dead.")
+	}
+	list, err := orders.Events(ctx, l.Store, state, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Event, 0, len(list))
+	for _, e := range list {
+		out = append(out, eventOf(e))
+	}
+	return out, nil
+}
+
+// Requeue implements Admin.
+func (l *Local) Requeue(ctx context.Context, ids []string) (int, error) {
+	n, err := l.Outbox.Requeue(ctx, l.Store, ids)
+	if errors.Is(err, orders.ErrEventNotFound) {
+		return 0, apierr.New(http.StatusNotFound, apierr.TypeInvalidRequest, apierr.CodeNotFound, "%s", errors.Unwrap(err).Error())
+	}
+	return n, err
+}
+
+// maxListLimit caps one page of a list.
+const maxListLimit = 100
+
+// Routes registers the merchant API on r (mounted at /merchant, behind the
+// merchant token).
+func Routes(r fiber.Router, admin Admin) {
+	r.Get("/orders", func(c *fiber.Ctx) error {
+		limit, err := limitOf(c)
+		if err != nil {
+			return err
+		}
+		list, more, err := admin.List(c.UserContext(), c.Query("starting_after"), limit)
+		if err != nil {
+			return err
+		}
+		if list == nil {
+			list = []*model.Order{}
+		}
+		return c.JSON(fiber.Map{"data": list, "has_more": more})
+	})
+	r.Get("/orders/:id", func(c *fiber.Ctx) error {
+		return reply(c)(admin.Get(c.UserContext(), c.Params("id")))
+	})
+	r.Post("/orders/:id/fulfillments", func(c *fiber.Ctx) error {
+		var in orders.FulfillmentInput
+		if err := decode(c.Body(), &in); err != nil {
+			return err
+		}
+		return reply(c)(admin.Fulfill(c.UserContext(), c.Params("id"), in))
+	})
+	r.Post("/orders/:id/adjustments", func(c *fiber.Ctx) error {
+		var in orders.AdjustmentInput
+		if err := decode(c.Body(), &in); err != nil {
+			return err
+		}
+		return reply(c)(admin.Adjust(c.UserContext(), c.Params("id"), in))
+	})
+	r.Post("/orders/:id/cancel", func(c *fiber.Ctx) error {
+		var in orders.CancelInput
+		if len(bytes.TrimSpace(c.Body())) > 0 {
+			if err := decode(c.Body(), &in); err != nil {
+				return err
+			}
+		}
+		return reply(c)(admin.Cancel(c.UserContext(), c.Params("id"), in))
+	})
+	r.Get("/webhooks/events", func(c *fiber.Ctx) error {
+		limit, err := limitOf(c)
+		if err != nil {
+			return err
+		}
+		list, err := admin.Events(c.UserContext(), c.Query("state", model.EventDead), limit)
+		if err != nil {
+			return err
+		}
+		return c.JSON(fiber.Map{"data": list})
+	})
+	r.Post("/webhooks/retry", func(c *fiber.Ctx) error {
+		var in struct {
+			IDs []string `json:"ids"`
+		}
+		if len(bytes.TrimSpace(c.Body())) > 0 {
+			if err := decode(c.Body(), &in); err != nil {
+				return err
+			}
+		}
+		n, err := admin.Requeue(c.UserContext(), in.IDs)
+		if err != nil {
+			return err
+		}
+		return c.JSON(fiber.Map{"requeued": n})
+	})
+}
+
+// reply writes an order, or returns the error for the error handler.
+func reply(c *fiber.Ctx) func(*model.Order, error) error {
+	return func(o *model.Order, err error) error {
+		if err != nil {
+			return err
+		}
+		return c.JSON(o)
+	}
+}
+
+func limitOf(c *fiber.Ctx) (int, error) {
+	raw := c.Query("limit")
+	if raw == "" {
+		return 20, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > maxListLimit {
+		return 0, apierr.Invalid(apierr.CodeInvalid, "$.limit", "limit must be a whole number from 1 to %d.", maxListLimit)
+	}
+	return n, nil
+}
+
+// decode reads a JSON request strictly: an unknown member is an error, so
+// that a misspelt field is not silently ignored.
+func decode(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("data after the JSON value")
+	}
+	if err == nil {
+		return nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		return apierr.Invalid(apierr.CodeInvalidType, "$."+typeErr.Field, "$.%s must be a %s.", typeErr.Field, typeErr.Type)
+	}
+	if field, ok := unknownField(err); ok {
+		return apierr.Invalid(apierr.CodeInvalid, "$."+field, "Unknown field %q.", field)
+	}
+	if errors.Is(err, io.EOF) {
+		return apierr.Invalid(apierr.CodeInvalidJSON, "$", "The request body is empty; a JSON object is required.")
+	}
+	return apierr.Invalid(apierr.CodeInvalidJSON, "$", "The request body is not valid JSON: %s.", err.Error())
+}
+
+// unknownField reads the field name out of encoding/json's unknown-field
+// error, which has no type of its own.
+func unknownField(err error) (string, bool) {
+	var name string
+	if _, scanErr := fmt.Sscanf(err.Error(), "json: unknown field %q", &name); scanErr != nil {
+		return "", false
+	}
+	return name, true
+}

@@ -1,0 +1,169 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/acp-sidecar/acp/core/internal/ids"
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/store"
+)
+
+// Target is a webhook target as the outbox sees it: which agent's orders
+// it receives, and which event types.
+type Target struct {
+	// Agent is the agent whose checkouts' orders the target receives.
+	Agent string
+	// Name identifies the target within the agent.
+	Name string
+	// Events are the event types it receives; empty means all.
+	Events []string
+}
+
+// Encoder renders an order event in the shape of an API version.
+type Encoder func(version, eventType string, o *model.Order) ([]byte, error)
+
+// Outbox writes order events into the store, in the transaction of the
+// order change that causes them, one event per subscribed target.
+type Outbox struct {
+	targets map[string][]Target
+	encode  Encoder
+	now     func() time.Time
+	wake    func()
+}
+
+// NewOutbox returns an outbox for targets. wake, when set, is called after
+// a transaction that wrote events commits (the deliverer's Notify).
+func NewOutbox(targets []Target, encode Encoder, now func() time.Time, wake func()) *Outbox {
+	byAgent := map[string][]Target{}
+	for _, t := range targets {
+		byAgent[t.Agent] = append(byAgent[t.Agent], t)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if wake == nil {
+		wake = func() {}
+	}
+	return &Outbox{targets: byAgent, encode: encode, now: now, wake: wake}
+}
+
+// Enqueue writes the event about o for each target of o's agent that
+// subscribes to eventType, in the shape of the version o's checkout was
+// created under.
+func (ob *Outbox) Enqueue(tx store.Tx, o *model.Order, eventType string) error {
+	now := ob.now().UTC()
+	for _, t := range ob.targets[o.Agent] {
+		if len(t.Events) > 0 && !slices.Contains(t.Events, eventType) {
+			continue
+		}
+		payload, err := ob.encode(o.APIVersion, eventType, o)
+		if err != nil {
+			return fmt.Errorf("encode %s of order %s: %w", eventType, o.ID, err)
+		}
+		e := &model.WebhookEvent{
+			ID: ids.New("evt_"), Agent: t.Agent, Target: t.Name, OrderID: o.ID, Type: eventType,
+			APIVersion: o.APIVersion, Payload: payload, State: model.EventPending,
+			CreatedAt: now, NextAttemptAt: now,
+		}
+		if err := tx.PutWebhookEvent(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Notify wakes the deliverer; call it after a transaction that enqueued
+// events has committed.
+func (ob *Outbox) Notify() { ob.wake() }
+
+// ErrEventNotFound is returned by Requeue for an id that names no
+// dead-lettered event.
+var ErrEventNotFound = errors.New("no dead-lettered webhook event with this id")
+
+// Events lists up to limit events in state (model.EventPending or
+// model.EventDead), oldest first.
+func Events(ctx context.Context, st store.Store, state string, limit int) ([]*model.WebhookEvent, error) {
+	var out []*model.WebhookEvent
+	err := st.View(ctx, func(r store.Reader) error {
+		var err error
+		out, err = r.WebhookEvents(state, 0, limit)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list %s webhook events: %w", state, err)
+	}
+	return out, nil
+}
+
+// Requeue moves dead-lettered events back into the queue: the events with
+// the given ids, or every dead event when ids is empty. A re-queued event
+// keeps its id (its Request-Id) and type, goes to the back of its order's
+// queue, and carries the order as it is now, so it can never show a
+// receiver an older state than one it has already been sent. It returns
+// how many events were re-queued.
+func (ob *Outbox) Requeue(ctx context.Context, st store.Store, ids []string) (int, error) {
+	count := 0
+	err := st.Update(ctx, func(tx store.Tx) error {
+		count = 0
+		found := map[string]bool{}
+		var after uint64
+		for {
+			page, err := tx.WebhookEvents(model.EventDead, after, 256)
+			if err != nil {
+				return err
+			}
+			if len(page) == 0 {
+				break
+			}
+			after = page[len(page)-1].Seq
+			for _, e := range page {
+				if len(ids) > 0 && !slices.Contains(ids, e.ID) {
+					continue
+				}
+				found[e.ID] = true
+				if err := ob.requeue(tx, e); err != nil {
+					return err
+				}
+				count++
+			}
+		}
+		for _, id := range ids {
+			if !found[id] {
+				return fmt.Errorf("%s: %w", id, ErrEventNotFound)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("requeue webhook events: %w", err)
+	}
+	if count > 0 {
+		ob.Notify()
+	}
+	return count, nil
+}
+
+func (ob *Outbox) requeue(tx store.Tx, e *model.WebhookEvent) error {
+	if err := tx.DeleteWebhookEvent(e); err != nil {
+		return err
+	}
+	o, err := tx.Order(e.OrderID)
+	if err != nil {
+		return fmt.Errorf("load order %s of event %s: %w", e.OrderID, e.ID, err)
+	}
+	payload, err := ob.encode(e.APIVersion, e.Type, o)
+	if err != nil {
+		return fmt.Errorf("encode %s of order %s: %w", e.Type, o.ID, err)
+	}
+	now := ob.now().UTC()
+	e.Seq, e.State, e.Payload = 0, model.EventPending, payload
+	e.Attempts, e.NextAttemptAt, e.LastError, e.LastStatus = 0, now, "", 0
+	// The age limit counts from the re-queue, or the event would go
+	// straight back to the dead letters.
+	e.CreatedAt = now
+	return tx.PutWebhookEvent(e)
+}

@@ -1,0 +1,668 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/store"
+)
+
+// Defaults for the zero values of Options and Target.
+const (
+	// DefaultMaxAttempts is Target.MaxAttempts when it is zero.
+	DefaultMaxAttempts = 20
+	// DefaultMaxAge is Target.MaxAge when it is zero.
+	DefaultMaxAge = 72 * time.Hour
+	// DefaultInitialBackoff is Options.InitialBackoff when it is zero.
+	DefaultInitialBackoff = time.Second
+	// DefaultMaxBackoff is Options.MaxBackoff when it is zero.
+	DefaultMaxBackoff = time.Hour
+	// DefaultWorkers is Options.Workers when it is zero.
+	DefaultWorkers = 4
+	// DefaultPollInterval is Options.PollInterval when it is zero.
+	DefaultPollInterval = 5 * time.Second
+)
+
+// TargetGoneMessage is the LastError of an event whose target is no longer in
+// the configuration.
+const TargetGoneMessage = "webhook target no longer configured"
+
+const (
+	// permanentAttempts is how often a non-retryable answer (3xx, most
+	// 4xx) is tried before the event is dead-lettered.
+	permanentAttempts = 3
+	// pageSize is how many pending events one read returns.
+	pageSize = 256
+	// maxResponseBody bounds what is read of a receiver's answer.
+	maxResponseBody = 64 << 10
+	// deadRefresh is how often the dead-event gauge is recounted from the
+	// store; in between, dead-letterings increment it.
+	deadRefresh = 30 * time.Second
+	// userAgent is sent with every delivery.
+	userAgent = "acp-sidecar"
+)
+
+// Target is one configured webhook receiver: an agent's endpoint and the
+// secret its deliveries are signed with. Events name their target by
+// (Agent, Name).
+type Target struct {
+	// Agent is the agent the target belongs to.
+	Agent string
+	// Name is the target's name within the agent.
+	Name string
+	// URL is the receiver's endpoint (config validates it at load;
+	// the client checks every address it dials).
+	URL string
+	// Secret is the HMAC key for the Merchant-Signature header.
+	Secret []byte
+	// MaxAttempts is how many attempts an event gets before it is
+	// dead-lettered; DefaultMaxAttempts when zero.
+	MaxAttempts int
+	// MaxAge dead-letters an event that fails when it is older than
+	// this (counted from its CreatedAt); DefaultMaxAge when zero. An
+	// event older than MaxAge still gets one attempt.
+	MaxAge time.Duration
+}
+
+// Options configure a Deliverer. Only Store is required.
+type Options struct {
+	// Store holds the outbox.
+	Store store.Store
+	// Targets are the configured receivers.
+	Targets []Target
+	// Client sends the requests; NewClient(ClientOptions{}) when nil.
+	Client *http.Client
+	// Logger receives failures (warn) and deliveries (debug);
+	// slog.Default() when nil.
+	Logger *slog.Logger
+	// Metrics, when not nil, records the deliverer's metrics.
+	Metrics *Metrics
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// InitialBackoff is the pause after a first failed attempt; it
+	// doubles with each further attempt up to MaxBackoff, and each pause
+	// is jittered between half and all of it.
+	InitialBackoff time.Duration
+	// MaxBackoff caps the pause between attempts, including one asked
+	// for with Retry-After.
+	MaxBackoff time.Duration
+	// Workers bounds the deliveries in flight.
+	Workers int
+	// PollInterval is the longest the deliverer sleeps before it reads
+	// the outbox again.
+	PollInterval time.Duration
+}
+
+// Deliverer delivers the pending events of the outbox. Run exactly one
+// per store: two would deliver the same events twice and could overtake
+// each other.
+type Deliverer struct {
+	store          store.Store
+	targets        map[labelKey]Target
+	client         *http.Client
+	log            *slog.Logger
+	metrics        *Metrics
+	now            func() time.Time
+	initialBackoff time.Duration
+	maxBackoff     time.Duration
+	workers        int
+	poll           time.Duration
+	wake           chan struct{}
+	// jitter returns a random number in [0, n).
+	jitter func(n int64) int64
+
+	// deadCounted is when the dead events were last counted; owned by
+	// Run's goroutine.
+	deadCounted time.Time
+}
+
+// New returns a Deliverer; zero options take the Default values.
+func New(opts Options) *Deliverer {
+	d := &Deliverer{
+		store:          opts.Store,
+		targets:        make(map[labelKey]Target, len(opts.Targets)),
+		client:         opts.Client,
+		log:            opts.Logger,
+		metrics:        opts.Metrics,
+		now:            opts.Now,
+		initialBackoff: opts.InitialBackoff,
+		maxBackoff:     opts.MaxBackoff,
+		workers:        opts.Workers,
+		poll:           opts.PollInterval,
+		wake:           make(chan struct{}, 1),
+		jitter:         rand.Int64N,
+	}
+	for _, t := range opts.Targets {
+		if t.MaxAttempts <= 0 {
+			t.MaxAttempts = DefaultMaxAttempts
+		}
+		if t.MaxAge <= 0 {
+			t.MaxAge = DefaultMaxAge
+		}
+		d.targets[labelKey{t.Agent, t.Name}] = t
+	}
+	if d.client == nil {
+		d.client = NewClient(ClientOptions{})
+	}
+	if d.log == nil {
+		d.log = slog.Default()
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	if d.initialBackoff <= 0 {
+		d.initialBackoff = DefaultInitialBackoff
+	}
+	if d.maxBackoff <= 0 {
+		d.maxBackoff = DefaultMaxBackoff
+	}
+	d.maxBackoff = max(d.maxBackoff, d.initialBackoff)
+	if d.workers <= 0 {
+		d.workers = DefaultWorkers
+	}
+	if d.poll <= 0 {
+		d.poll = DefaultPollInterval
+	}
+	return d
+}
+
+// Notify wakes the deliverer to read the outbox now; call it after
+// committing new events. It never blocks.
+func (d *Deliverer) Notify() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// queue is one (agent, target, order) sequence of pending events as read
+// in one round.
+type queue struct {
+	key     string
+	label   labelKey
+	orderID string
+	// seqs are the queue's events in delivery order.
+	seqs []uint64
+	// next is when the head event is due.
+	next time.Time
+}
+
+// Run delivers events until ctx is done, then waits for the deliveries
+// in flight to end and returns nil. An attempt cut short by ctx is not
+// recorded; its event is tried again by the next Run. Errors reading the
+// store are logged and retried after PollInterval. Call Run once, and
+// close the store only after it returned.
+func (d *Deliverer) Run(ctx context.Context) error {
+	if d.store == nil {
+		return errors.New("webhook deliverer: no store")
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	// Workers report their queue on done; only this goroutine touches
+	// busy, so a queue read while it was busy is never handed out stale.
+	busy := make(map[string]bool)
+	done := make(chan string, d.workers)
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := d.poll
+		queues, err := d.scan(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			d.log.Error("reading the webhook outbox", "error", err.Error())
+		}
+		now := d.now()
+		for _, q := range queues {
+			if busy[q.key] {
+				continue
+			}
+			if q.next.After(now) {
+				wait = min(wait, q.next.Sub(now))
+				continue
+			}
+			if len(busy) >= d.workers {
+				// Due, but every worker is taken: a done wakes us.
+				continue
+			}
+			busy[q.key] = true
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				d.work(ctx, q)
+				done <- q.key
+			}()
+		}
+		timer := time.NewTimer(max(wait, time.Millisecond))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil
+		case <-timer.C:
+		case <-d.wake:
+		case key := <-done:
+			delete(busy, key)
+		}
+		timer.Stop()
+		// Take every other finished queue before reading again.
+	drain:
+		for {
+			select {
+			case key := <-done:
+				delete(busy, key)
+			default:
+				break drain
+			}
+		}
+	}
+}
+
+// scan reads every pending event in Seq order and groups them into
+// queues, in the order of their heads; it refreshes the gauges.
+func (d *Deliverer) scan(ctx context.Context) ([]*queue, error) {
+	byKey := make(map[string]*queue)
+	var queues []*queue
+	counts := make(map[labelKey]int, len(d.targets))
+	for k := range d.targets {
+		counts[k] = 0
+	}
+	var after uint64
+	for {
+		var page []*model.WebhookEvent
+		err := d.store.View(ctx, func(r store.Reader) error {
+			var err error
+			page, err = r.WebhookEvents(model.EventPending, after, pageSize)
+			return err
+		})
+		if err != nil {
+			return queues, fmt.Errorf("read pending webhook events after seq %d: %w", after, err)
+		}
+		for _, e := range page {
+			label := labelKey{e.Agent, e.Target}
+			counts[label]++
+			key := e.QueueKey()
+			q := byKey[key]
+			if q == nil {
+				q = &queue{key: key, label: label, orderID: e.OrderID, next: e.NextAttemptAt}
+				byKey[key] = q
+				queues = append(queues, q)
+			}
+			q.seqs = append(q.seqs, e.Seq)
+		}
+		if len(page) < pageSize {
+			break
+		}
+		after = page[len(page)-1].Seq
+	}
+	d.metrics.setQueued(counts)
+	if d.metrics != nil && d.now().Sub(d.deadCounted) >= deadRefresh {
+		if err := d.countDead(ctx); err != nil {
+			d.log.Warn("counting dead webhook events", "error", err.Error())
+		}
+	}
+	return queues, nil
+}
+
+// countDead recounts the dead events for the gauge.
+func (d *Deliverer) countDead(ctx context.Context) error {
+	counts := make(map[labelKey]int, len(d.targets))
+	for k := range d.targets {
+		counts[k] = 0
+	}
+	var after uint64
+	for {
+		var page []*model.WebhookEvent
+		err := d.store.View(ctx, func(r store.Reader) error {
+			var err error
+			page, err = r.WebhookEvents(model.EventDead, after, pageSize)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("read dead webhook events after seq %d: %w", after, err)
+		}
+		for _, e := range page {
+			counts[labelKey{e.Agent, e.Target}]++
+		}
+		if len(page) < pageSize {
+			break
+		}
+		after = page[len(page)-1].Seq
+	}
+	d.metrics.setDead(counts)
+	d.deadCounted = d.now()
+	return nil
+}
+
+// work delivers q's events one after the other while they are due and
+// each one leaves the queue (delivered or dead-lettered).
+func (d *Deliverer) work(ctx context.Context, q *queue) {
+	for _, seq := range q.seqs {
+		if ctx.Err() != nil {
+			return
+		}
+		var e *model.WebhookEvent
+		err := d.store.View(ctx, func(r store.Reader) error {
+			var err error
+			e, err = pendingEvent(r, seq)
+			return err
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				d.log.Error("reading a webhook event", "seq", seq, "order_id", q.orderID, "error", err.Error())
+			}
+			return
+		}
+		if e == nil || e.QueueKey() != q.key {
+			// Deleted or re-queued meanwhile: the next one is the head.
+			continue
+		}
+		if e.NextAttemptAt.After(d.now()) {
+			return
+		}
+		if !d.attempt(ctx, e) {
+			return
+		}
+	}
+}
+
+// pendingEvent returns the pending event with Seq seq, or nil when there
+// is none.
+func pendingEvent(r store.Reader, seq uint64) (*model.WebhookEvent, error) {
+	if seq == 0 {
+		return nil, nil
+	}
+	evs, err := r.WebhookEvents(model.EventPending, seq-1, 1)
+	if err != nil {
+		return nil, fmt.Errorf("read pending webhook event %d: %w", seq, err)
+	}
+	if len(evs) == 0 || evs[0].Seq != seq {
+		return nil, nil
+	}
+	return evs[0], nil
+}
+
+// failure describes a failed attempt.
+type failure struct {
+	// status is the HTTP status, 0 when no response came.
+	status int
+	// msg becomes LastError.
+	msg string
+	// retryable failures are retried up to MaxAttempts; others up to
+	// permanentAttempts.
+	retryable bool
+	// dead dead-letters the event at once.
+	dead bool
+	// counted failures count as an attempt.
+	counted bool
+	// retryAfter is the receiver's Retry-After.
+	retryAfter time.Duration
+}
+
+// attempt makes one delivery attempt of e and records its outcome. It
+// reports whether e left the pending queue, so that the next event of its
+// queue may go.
+func (d *Deliverer) attempt(ctx context.Context, e *model.WebhookEvent) bool {
+	t, ok := d.targets[labelKey{e.Agent, e.Target}]
+	if !ok {
+		return d.recordFailure(ctx, e, Target{Agent: e.Agent, Name: e.Target}, failure{msg: TargetGoneMessage, dead: true})
+	}
+	start := d.now()
+	status, retryAfter, code, err := d.post(ctx, t, e, start)
+	if err != nil {
+		if ctx.Err() != nil {
+			// Shutting down: the attempt did not happen as far as the
+			// outbox is concerned.
+			return false
+		}
+		return d.recordFailure(ctx, e, t, failure{
+			msg:       err.Error(),
+			retryable: !errors.Is(err, errBuildRequest),
+			dead:      errors.Is(err, ErrForbiddenAddress),
+			counted:   true,
+		})
+	}
+	if status >= 200 && status < 300 {
+		return d.recordSuccess(ctx, e, t)
+	}
+	msg := fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
+	if status >= 300 && status < 400 {
+		msg += " (redirects are not followed)"
+	}
+	if code != "" {
+		msg += " (code " + code + ")"
+	}
+	return d.recordFailure(ctx, e, t, failure{
+		status:     status,
+		msg:        msg,
+		retryable:  retryableStatus(status),
+		counted:    true,
+		retryAfter: retryAfter,
+	})
+}
+
+// retryableStatus reports whether a non-2xx status is worth retrying.
+func retryableStatus(status int) bool {
+	switch {
+	case status == http.StatusRequestTimeout, status == http.StatusTooEarly, status == http.StatusTooManyRequests:
+		return true
+	case status >= 500:
+		return true
+	}
+	return false
+}
+
+// post sends e to t once, signed at now. It returns the response status,
+// the Retry-After of a 429 or 503, and the error code of an ACP error
+// body; err is set when no response came. Error messages never contain
+// the URL, the payload or the secret.
+func (d *Deliverer) post(ctx context.Context, t Target, e *model.WebhookEvent, now time.Time) (status int, retryAfter time.Duration, code string, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, bytes.NewReader(e.Payload))
+	if err != nil {
+		return 0, 0, "", fmt.Errorf("%w: %w", errBuildRequest, withoutURL(err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(SignatureHeader, Sign(t.Secret, now, e.Payload))
+	req.Header.Set("Request-Id", e.ID)
+	req.Header.Set("Timestamp", now.UTC().Format(time.RFC3339))
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return 0, 0, "", fmt.Errorf("POST webhook: %w", withoutURL(err))
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), d.now())
+	}
+	if resp.StatusCode >= 300 {
+		code = errorCode(body)
+	}
+	return resp.StatusCode, retryAfter, code, nil
+}
+
+// errBuildRequest marks a request that cannot even be built (a malformed
+// target URL): retrying it cannot help.
+var errBuildRequest = errors.New("cannot build the webhook request")
+
+// withoutURL drops the *url.Error layer, whose message repeats the URL
+// (which may carry a token), keeping the operation and the cause.
+func withoutURL(err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return fmt.Errorf("%s: %w", strings.ToLower(uerr.Op), uerr.Err)
+	}
+	return err
+}
+
+// codePattern is what an error code from a receiver must look like to be
+// kept in LastError.
+var codePattern = regexp.MustCompile(`^[A-Za-z0-9_.\-]{1,64}$`)
+
+// errorCode returns the "code" of an ACP error body, if it has a plain one.
+// Nothing else of the body is kept: it could echo the payload.
+func errorCode(body []byte) string {
+	var v struct {
+		Code string `json:"code"`
+	}
+	if json.Unmarshal(body, &v) != nil || !codePattern.MatchString(v.Code) {
+		return ""
+	}
+	return v.Code
+}
+
+// parseRetryAfter reads a Retry-After value, delta-seconds or an HTTP
+// date; zero when absent, invalid or in the past.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		if n > int64((1<<63-1)/time.Second) {
+			return 1<<63 - 1
+		}
+		return time.Duration(n) * time.Second
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		return max(at.Sub(now), 0)
+	}
+	return 0
+}
+
+// backoff is the pause after the attempts-th failed attempt: the
+// exponential step, equally jittered, at least retryAfter, at most
+// MaxBackoff.
+func (d *Deliverer) backoff(attempts int, retryAfter time.Duration) time.Duration {
+	step := d.initialBackoff
+	for i := 1; i < attempts && step < d.maxBackoff; i++ {
+		if step > d.maxBackoff/2 {
+			step = d.maxBackoff
+			break
+		}
+		step *= 2
+	}
+	step = min(step, d.maxBackoff)
+	half := step / 2
+	delay := half + time.Duration(d.jitter(int64(step-half)+1))
+	return min(max(delay, retryAfter), d.maxBackoff)
+}
+
+// recordSuccess deletes the delivered event and reports true (also when
+// it was gone already). A store error leaves it pending: it will be
+// delivered again.
+func (d *Deliverer) recordSuccess(ctx context.Context, e *model.WebhookEvent, t Target) bool {
+	now := d.now()
+	// The receiver has the event: record that even when shutting down.
+	err := d.store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
+		cur, err := pendingEvent(tx, e.Seq)
+		if err != nil || cur == nil || cur.ID != e.ID {
+			return err
+		}
+		return tx.DeleteWebhookEvent(cur)
+	})
+	if err != nil {
+		d.log.Error("recording a delivered webhook event; it will be delivered again",
+			"event_id", e.ID, "order_id", e.OrderID, "agent", e.Agent, "target", e.Target, "error", err.Error())
+		return false
+	}
+	d.metrics.observeDelivered(t.Agent, t.Name, now.Sub(e.CreatedAt).Seconds())
+	d.log.Debug("webhook event delivered", "event_id", e.ID, "order_id", e.OrderID, "agent", e.Agent,
+		"target", e.Target, "attempt", e.Attempts+1, "type", e.Type)
+	return true
+}
+
+// recordFailure records a failed attempt: the event is scheduled again or
+// dead-lettered. It reports whether the event left the pending queue.
+func (d *Deliverer) recordFailure(ctx context.Context, e *model.WebhookEvent, t Target, f failure) bool {
+	now := d.now()
+	var (
+		found    bool
+		dead     bool
+		reason   string
+		attempts int
+		next     time.Time
+	)
+	err := d.store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
+		cur, err := pendingEvent(tx, e.Seq)
+		if err != nil {
+			return err
+		}
+		found = cur != nil && cur.ID == e.ID
+		if !found {
+			return nil
+		}
+		if f.counted {
+			cur.Attempts++
+		}
+		cur.LastError = f.msg
+		cur.LastStatus = f.status
+		attempts = cur.Attempts
+		dead, reason = deadReason(cur, t, f, now)
+		if !dead {
+			cur.NextAttemptAt = now.Add(d.backoff(cur.Attempts, f.retryAfter))
+			next = cur.NextAttemptAt
+			return tx.PutWebhookEvent(cur)
+		}
+		if err := tx.DeleteWebhookEvent(cur); err != nil {
+			return err
+		}
+		cur.State = model.EventDead
+		return tx.PutWebhookEvent(cur)
+	})
+	if err != nil {
+		d.log.Error("recording a failed webhook attempt", "event_id", e.ID, "order_id", e.OrderID,
+			"agent", e.Agent, "target", e.Target, "error", err.Error())
+		return false
+	}
+	if !found {
+		// Deleted or re-queued by an operator meanwhile.
+		return true
+	}
+	attrs := []any{"event_id", e.ID, "order_id", e.OrderID, "agent", e.Agent, "target", e.Target,
+		"attempt", attempts, "status", f.status, "error", f.msg}
+	if f.counted {
+		d.metrics.observeFailed(t.Agent, t.Name)
+	}
+	if dead {
+		d.metrics.observeDeadLettered(e.Agent, e.Target)
+		d.log.Warn("webhook event dead-lettered", append(attrs, "reason", reason)...)
+		return true
+	}
+	d.log.Warn("webhook delivery failed; will retry", append(attrs, "next_attempt_at", next.UTC().Format(time.RFC3339Nano))...)
+	return false
+}
+
+// deadReason decides whether the failed event e (its attempts already
+// counted) goes dead, and why.
+func deadReason(e *model.WebhookEvent, t Target, f failure, now time.Time) (bool, string) {
+	switch {
+	case f.dead:
+		return true, "refused at once"
+	case f.retryable && e.Attempts >= t.MaxAttempts:
+		return true, "max attempts reached"
+	case !f.retryable && e.Attempts >= min(permanentAttempts, t.MaxAttempts):
+		return true, "status not retryable"
+	case now.Sub(e.CreatedAt) > t.MaxAge:
+		return true, "max age exceeded"
+	}
+	return false, ""
+}
