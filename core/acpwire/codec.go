@@ -38,6 +38,10 @@ type Codec interface {
 	// IdempotencyConflictStatus is the HTTP status for a key reused with
 	// another body: 422 since 2026-04-17, 409 before.
 	IdempotencyConflictStatus() int
+	// ErrorParam rewrites the JSONPath of an engine error, written against
+	// the 2026 request and session shapes, into this version's shapes; ""
+	// when the version has no such field.
+	ErrorParam(param string) string
 }
 
 // Seller is what every response shows of the seller.

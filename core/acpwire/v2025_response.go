@@ -371,6 +371,28 @@ func (c *legacy) sessionParam(p string) string {
 	return p
 }
 
+var optionParam = regexp.MustCompile(`^(\$\.selected_fulfillment_options\[\d+\])\.(option_id|item_ids)`)
+
+// ErrorParam rewrites an engine error's JSONPath, which names a 2026
+// request field or (for a session not ready for payment) a session field,
+// into this version's request and session shapes. The nested option
+// selection of 2025-12-12 and 2026-01-16 keeps option_id and item_ids
+// under a member named by the type, which the param does not know, so
+// such errors point at the selection itself.
+func (c *legacy) ErrorParam(p string) string {
+	switch {
+	case p == "$.currency":
+		return ""
+	case p == "$.line_items" || strings.HasPrefix(p, "$.line_items["):
+		return "$.items" + strings.TrimPrefix(p, "$.line_items")
+	case p == "$.payment_data.handler_id":
+		return "$.payment_data.provider"
+	case c.since(V20251212) && optionParam.MatchString(p):
+		return optionParam.FindStringSubmatch(p)[1]
+	}
+	return c.sessionParam(p)
+}
+
 // links encodes the seller's links with this version's link types:
 // terms_of_use and privacy_policy everywhere; return_policy from
 // 2025-12-12; in 2025-09-29, the first of return_policy and

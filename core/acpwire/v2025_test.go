@@ -670,3 +670,37 @@ func TestLegacySpecExampleRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestLegacyErrorParams: engine errors name 2026 fields; each older
+// version reports them at its own fields.
+func TestLegacyErrorParams(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		param               string
+		v0929, v1212, v0116 string
+	}{
+		{"$.line_items[1].quantity", "$.items[1].quantity", "$.items[1].quantity", "$.items[1].quantity"},
+		{"$.line_items", "$.items", "$.items", "$.items"},
+		{"$.currency", "", "", ""},
+		{"$.payment_data.handler_id", "$.payment_data.provider", "$.payment_data.provider", "$.payment_data.provider"},
+		{"$.selected_fulfillment_options[0].option_id", "$.fulfillment_option_id", "$.selected_fulfillment_options[0]", "$.selected_fulfillment_options[0]"},
+		{"$.selected_fulfillment_options[2].item_ids[1]", "$.fulfillment_option_id", "$.selected_fulfillment_options[2]", "$.selected_fulfillment_options[2]"},
+		{"$.selected_fulfillment_options[0].type", "$.fulfillment_option_id", "$.selected_fulfillment_options[0].type", "$.selected_fulfillment_options[0].type"},
+		{"$.fulfillment_details.address.postal_code", "$.fulfillment_address.postal_code", "$.fulfillment_details.address.postal_code", "$.fulfillment_details.address.postal_code"},
+		{"$.authentication_result", "$.authentication_result", "$.authentication_result", "$.authentication_result"},
+		{"$.capabilities.interventions", "", "", ""},
+	}
+	for _, tc := range cases {
+		for version, want := range map[string]string{V20250929: tc.v0929, V20251212: tc.v1212, V20260116: tc.v0116} {
+			if got := legacyCodec(t, version).ErrorParam(tc.param); got != want {
+				t.Errorf("%s ErrorParam(%q) = %q, want %q", version, tc.param, got, want)
+			}
+		}
+		for _, version := range []string{V20260417, V20260130} {
+			codec, _ := New(version, Seller{}, DefaultLimits)
+			if got := codec.ErrorParam(tc.param); got != tc.param {
+				t.Errorf("%s ErrorParam(%q) = %q, want it unchanged", version, tc.param, got)
+			}
+		}
+	}
+}

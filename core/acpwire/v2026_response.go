@@ -57,6 +57,9 @@ func (c *v2026) IdempotencyConflictStatus() int {
 	return http.StatusUnprocessableEntity
 }
 
+// ErrorParam returns param: the engine's paths are this shape's.
+func (c *v2026) ErrorParam(param string) string { return param }
+
 type sessionJSON struct {
 	ID                         string                 `json:"id"`
 	Protocol                   protocolJSON           `json:"protocol"`

@@ -387,3 +387,21 @@ func TestLegacyIdempotency(t *testing.T) {
 			http.StatusConflict, "idempotency_conflict", "")
 	}
 }
+
+// TestLegacyErrorParams: an engine error under an older version names the
+// field in that version's request shape.
+func TestLegacyErrorParams(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, loadTestConfig(t, t.TempDir()))
+	cases := []struct{ version, body, param string }{
+		{v0929, `{"fulfillment_option_id":"nope"}`, "$.fulfillment_option_id"},
+		{v1212, `{"selected_fulfillment_options":[{"type":"shipping","shipping":{"option_id":"nope","item_ids":["item_123"]}}]}`, "$.selected_fulfillment_options[0]"},
+		{v0116, `{"selected_fulfillment_options":[{"type":"digital","digital":{"option_id":"nope","item_ids":["ebook"]}}]}`, "$.selected_fulfillment_options[0]"},
+	}
+	for _, tc := range cases {
+		created := s.do(t, request{path: "/checkout_sessions", version: tc.version, body: legacyCreateBody})
+		id := created.json(t)["id"].(string)
+		r := s.do(t, request{path: "/checkout_sessions/" + id, version: tc.version, body: tc.body})
+		wantError(t, r, http.StatusBadRequest, "invalid", tc.param)
+	}
+}

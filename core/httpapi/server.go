@@ -187,6 +187,11 @@ func (h *handlers) errorHandler(c *fiber.Ctx, err error) error {
 		h.opts.Logger.Error("request failed", "error", err.Error(), "method", c.Method(), "path", c.Path())
 		ae = apierr.Internal()
 	}
+	if codec, ok := c.Locals(localCodec).(acpwire.Codec); ok && ae.Param != "" {
+		translated := *ae
+		translated.Param = codec.ErrorParam(ae.Param)
+		ae = &translated
+	}
 	return writeError(c, ae)
 }
 
