@@ -243,7 +243,10 @@ func decode(body []byte, v any) error {
 		return nil
 	}
 	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) && typeErr.Field != "" {
+	if errors.As(err, &typeErr) {
+		if typeErr.Field == "" {
+			return apierr.Invalid(apierr.CodeInvalidType, "$", "The request body must be a JSON object.")
+		}
 		return apierr.Invalid(apierr.CodeInvalidType, "$."+typeErr.Field, "$.%s must be a %s.", typeErr.Field, typeErr.Type)
 	}
 	if field, ok := unknownField(err); ok {
