@@ -278,37 +278,21 @@ func (d *Deliverer) Run(ctx context.Context) error {
 func (d *Deliverer) scan(ctx context.Context) ([]*queue, error) {
 	byKey := make(map[string]*queue)
 	var queues []*queue
-	counts := make(map[labelKey]int, len(d.targets))
-	for k := range d.targets {
-		counts[k] = 0
-	}
-	var after uint64
-	for {
-		var page []*model.WebhookEvent
-		err := d.store.View(ctx, func(r store.Reader) error {
-			var err error
-			page, err = r.WebhookEvents(model.EventPending, after, pageSize)
-			return err
-		})
-		if err != nil {
-			return queues, fmt.Errorf("read pending webhook events after seq %d: %w", after, err)
+	counts := d.zeroCounts()
+	err := d.forEach(ctx, model.EventPending, func(e *model.WebhookEvent) {
+		label := labelKey{e.Agent, e.Target}
+		counts[label]++
+		key := e.QueueKey()
+		q := byKey[key]
+		if q == nil {
+			q = &queue{key: key, label: label, orderID: e.OrderID, next: e.NextAttemptAt}
+			byKey[key] = q
+			queues = append(queues, q)
 		}
-		for _, e := range page {
-			label := labelKey{e.Agent, e.Target}
-			counts[label]++
-			key := e.QueueKey()
-			q := byKey[key]
-			if q == nil {
-				q = &queue{key: key, label: label, orderID: e.OrderID, next: e.NextAttemptAt}
-				byKey[key] = q
-				queues = append(queues, q)
-			}
-			q.seqs = append(q.seqs, e.Seq)
-		}
-		if len(page) < pageSize {
-			break
-		}
-		after = page[len(page)-1].Seq
+		q.seqs = append(q.seqs, e.Seq)
+	})
+	if err != nil {
+		return queues, err
 	}
 	d.metrics.setQueued(counts)
 	if d.metrics != nil && d.now().Sub(d.deadCounted) >= deadRefresh {
@@ -321,32 +305,48 @@ func (d *Deliverer) scan(ctx context.Context) ([]*queue, error) {
 
 // countDead recounts the dead events for the gauge.
 func (d *Deliverer) countDead(ctx context.Context) error {
+	counts := d.zeroCounts()
+	err := d.forEach(ctx, model.EventDead, func(e *model.WebhookEvent) { counts[labelKey{e.Agent, e.Target}]++ })
+	if err != nil {
+		return err
+	}
+	d.metrics.setDead(counts)
+	d.deadCounted = d.now()
+	return nil
+}
+
+// zeroCounts is a count of zero for every configured target, so that a
+// target's gauge drops to zero once its events are gone.
+func (d *Deliverer) zeroCounts() map[labelKey]int {
 	counts := make(map[labelKey]int, len(d.targets))
 	for k := range d.targets {
 		counts[k] = 0
 	}
+	return counts
+}
+
+// forEach calls fn on every event in state, in Seq order, reading a page
+// per transaction.
+func (d *Deliverer) forEach(ctx context.Context, state string, fn func(*model.WebhookEvent)) error {
 	var after uint64
 	for {
 		var page []*model.WebhookEvent
 		err := d.store.View(ctx, func(r store.Reader) error {
 			var err error
-			page, err = r.WebhookEvents(model.EventDead, after, pageSize)
+			page, err = r.WebhookEvents(state, after, pageSize)
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("read dead webhook events after seq %d: %w", after, err)
+			return fmt.Errorf("read %s webhook events after seq %d: %w", state, after, err)
 		}
 		for _, e := range page {
-			counts[labelKey{e.Agent, e.Target}]++
+			fn(e)
 		}
 		if len(page) < pageSize {
-			break
+			return nil
 		}
 		after = page[len(page)-1].Seq
 	}
-	d.metrics.setDead(counts)
-	d.deadCounted = d.now()
-	return nil
 }
 
 // work delivers q's events one after the other while they are due and
