@@ -3,7 +3,13 @@
 //
 //	acp serve [--config PATH] [--listen ADDR]
 //	acp check [--config PATH]
+//	acp orders list|show|ship|refund|cancel ... [--config PATH] [--server URL]
+//	acp webhooks list|retry ... [--config PATH] [--server URL]
 //	acp version
+//
+// The orders and webhooks commands open the store directly while the
+// server is not running, and call the running server's merchant API while
+// it is (the server holds the store).
 package main
 
 import (
@@ -36,7 +42,11 @@ func main() {
 const usage = `Usage:
   acp serve [--config PATH] [--listen ADDR]   serve ACP for the store in the config
   acp check [--config PATH]                   validate the config and exit
+  acp orders list|show|ship|refund|cancel     inspect orders; report fulfillments, refunds, cancellations
+  acp webhooks list|retry                     inspect and re-queue order webhook events
   acp version                                 print the version and served API versions
+
+"acp orders" and "acp webhooks" describe their commands.
 `
 
 // run executes a subcommand and returns the process exit code.
@@ -50,6 +60,10 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		return serve(args[1:], stderr, getenv)
 	case "check":
 		return check(args[1:], stdout, stderr)
+	case "orders":
+		return ordersCommand(args[1:], cli{stdout: stdout, stderr: stderr, getenv: getenv})
+	case "webhooks":
+		return webhooksCommand(args[1:], cli{stdout: stdout, stderr: stderr, getenv: getenv})
 	case "version":
 		fmt.Fprintf(stdout, "acp %s (ACP API versions %s)\n", buildVersion(), strings.Join(acpwire.Versions(), ", "))
 		return 0

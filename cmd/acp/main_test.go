@@ -73,11 +73,7 @@ func TestCommands(t *testing.T) {
 func TestServeShutsDownGracefully(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "acp")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildACP(t)
 	config, err := filepath.Abs("../../acp.yaml")
 	if err != nil {
 		t.Fatal(err)
