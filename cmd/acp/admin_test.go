@@ -260,7 +260,7 @@ func TestOrdersAndWebhooks(t *testing.T) {
 		o.Fulfillments[0].Carrier != "UPS" || o.Fulfillments[0].TrackingNumber != "1Z999" || len(o.Adjustments) != 1 {
 		t.Errorf("order after ship and refund: %+v", o)
 	}
-	want(acp("orders", "refund", id, "--amount", "10000"), 1, "", "more than the 5989 paid. (amount_exceeded at $.amount)\n")
+	want(acp("orders", "refund", id, "--amount", "10000"), 1, "", "more than the 5989 paid for order "+id+". (amount_exceeded at $.amount)\n")
 	if again := showOrder(id); again.AmountRefunded != 100 || len(again.Adjustments) != 1 {
 		t.Errorf("an over-refund changed the order: %+v", again)
 	}

@@ -6,6 +6,7 @@ package host
 
 import (
 	"context"
+	"crypto/subtle"
 	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
@@ -121,6 +122,11 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	merchantToken, err := merchantToken(cfg, logger, getenv)
 	if err != nil {
 		return nil, err
+	}
+	for i, a := range agents {
+		if merchantToken != "" && subtle.ConstantTimeCompare([]byte(merchantToken), []byte(a.Token)) == 1 {
+			return nil, fmt.Errorf("merchant_api: the merchant token is the same as agents[%d]'s token; each needs its own", i)
+		}
 	}
 	seller := acpwire.Seller{Links: links(cfg.Merchant.Links)}
 	for _, h := range handlers {
@@ -329,10 +335,6 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 			h.logger.Error("webhook delivery stopped", "error", err.Error())
 		}
 	})
-	defer func() {
-		stopBackground()
-		wg.Wait()
-	}()
 	var err error
 	select {
 	case err = <-serveErr:
@@ -346,6 +348,10 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		<-serveErr
 	}
+	// The background work ends before the store closes, so that a
+	// delivery in flight is recorded.
+	stopBackground()
+	wg.Wait()
 	return errors.Join(err, h.Close())
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/acp-sidecar/acp/config"
+	"github.com/acp-sidecar/acp/core/host"
 	"github.com/acp-sidecar/acp/core/internal/acpschema"
 )
 
@@ -487,5 +489,19 @@ func TestWebhookDeliveredAfterRestart(t *testing.T) {
 		if !strings.Contains(string(metrics.body), line) {
 			t.Errorf("metrics lack %q", line)
 		}
+	}
+}
+
+// TestMerchantTokenNeverAnAgents: a merchant token read from the
+// environment that equals an agent's token is refused at start.
+func TestMerchantTokenNeverAnAgents(t *testing.T) {
+	t.Parallel()
+	cfg := loadTestConfig(t, t.TempDir())
+	cfg.MerchantAPI.TokenEnv = "TEST_MERCHANT_TOKEN"
+	_, err := host.New(cfg, slog.New(slog.DiscardHandler), func(name string) string {
+		return map[string]string{"TEST_MERCHANT_TOKEN": otherToken}[name]
+	})
+	if err == nil || !strings.Contains(err.Error(), "agents[1]'s token") {
+		t.Fatalf("host.New() error = %v, want the shared token refused", err)
 	}
 }

@@ -237,5 +237,8 @@ func (o *Order) Recompute() {
 		o.Status = OrderShipped
 	case anyDone || active > 0:
 		o.Status = OrderProcessing
+	case o.Status == OrderProcessing || o.Status == OrderShipped || o.Status == OrderCompleted:
+		// Every fulfillment failed or was canceled: back to before any.
+		o.Status = OrderConfirmed
 	}
 }

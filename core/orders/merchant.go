@@ -47,8 +47,8 @@ type EventInput struct {
 // AdjustmentInput reports a refund or credit the store made.
 type AdjustmentInput struct {
 	// ID makes a retried report safe: a report with a known ID replaces
-	// the earlier one. Use the payment processor's refund id when there is
-	// one.
+	// the earlier one. Refunds the payment processor reports itself (Stripe
+	// through its webhook) are recorded without being reported here.
 	ID string `json:"id,omitempty"`
 	// Type is refund (the default) or credit.
 	Type string `json:"type,omitempty"`
@@ -264,12 +264,13 @@ func checkAllocation(o *model.Order, lines []model.LineQuantity, allocated map[s
 		if j < 0 {
 			return apierr.Invalid(apierr.CodeInvalid, fmt.Sprintf("$.line_items[%d].id", i), "Order %s has no line item %q.", o.ID, lq.ID)
 		}
-		want[lq.ID] += lq.Quantity
-		if l := o.Lines[j]; allocated[l.ID]+want[l.ID] > l.Current {
+		// Compared before adding, so that no quantity can overflow.
+		if l := o.Lines[j]; lq.Quantity > l.Current-allocated[l.ID]-want[l.ID] {
 			return conflict(CodeQuantityExceeded, fmt.Sprintf("$.line_items[%d].quantity", i),
 				"Line item %s has %d on the order and %d already in fulfillments; %d more cannot be fulfilled.",
-				l.ID, l.Current, allocated[l.ID], want[l.ID])
+				l.ID, l.Current, allocated[l.ID], want[l.ID]+lq.Quantity)
 		}
+		want[lq.ID] += lq.Quantity
 	}
 	return nil
 }
@@ -293,6 +294,10 @@ func (s *Service) Adjust(ctx context.Context, orderID string, in AdjustmentInput
 		return nil, apierr.Invalid(apierr.CodeInvalid, "$.amount", "amount must be a positive integer in minor units.")
 	}
 	return s.change(ctx, orderID, func(o *model.Order) error {
+		if in.Amount > o.Total {
+			// Checked alone first, so that the sum below cannot overflow.
+			return conflict(CodeAmountExceeded, "$.amount", "A refund or credit of %d is more than the %d paid for order %s.", in.Amount, o.Total, o.ID)
+		}
 		for i, lq := range in.Lines {
 			if !slices.ContainsFunc(o.Lines, func(l model.OrderLine) bool { return l.ID == lq.ID }) {
 				return apierr.Invalid(apierr.CodeInvalid, fmt.Sprintf("$.line_items[%d].id", i), "Order %s has no line item %q.", o.ID, lq.ID)

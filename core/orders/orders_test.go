@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 	"net/http"
 	"testing"
 	"time"
@@ -212,6 +214,14 @@ func TestRefusedChangesChangeNothing(t *testing.T) {
 			_, err := f.svc.Fulfill(ctx, "ord_1", orders.FulfillmentInput{Lines: []model.LineQuantity{{ID: "li_mug", Quantity: 1}, {ID: "li_mug", Quantity: 2}}})
 			return err
 		}, http.StatusConflict, orders.CodeQuantityExceeded, "$.line_items[1].quantity", false},
+		{"quantities that would overflow", func() error {
+			_, err := f.svc.Fulfill(ctx, "ord_1", orders.FulfillmentInput{Lines: []model.LineQuantity{{ID: "li_mug", Quantity: 1}, {ID: "li_mug", Quantity: math.MaxInt64}}})
+			return err
+		}, http.StatusConflict, orders.CodeQuantityExceeded, "$.line_items[1].quantity", false},
+		{"refund that would overflow", func() error {
+			_, err := f.svc.Adjust(ctx, "ord_1", orders.AdjustmentInput{Amount: math.MaxInt64})
+			return err
+		}, http.StatusConflict, orders.CodeAmountExceeded, "$.amount", false},
 		{"unknown line", func() error {
 			_, err := f.svc.Fulfill(ctx, "ord_1", orders.FulfillmentInput{Lines: []model.LineQuantity{{ID: "li_nope", Quantity: 1}}})
 			return err
@@ -377,5 +387,54 @@ func TestRequeue(t *testing.T) {
 	}
 	if deadNow, _ := orders.Events(ctx, f.st, model.EventDead, 10); len(deadNow) != 0 {
 		t.Errorf("dead events left: %d", len(deadNow))
+	}
+}
+
+// TestFailedFulfillmentRevertsStatus: when the only fulfillment fails, the
+// order no longer claims to be shipped.
+func TestFailedFulfillmentRevertsStatus(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	if o, err := f.svc.Fulfill(ctx, "ord_1", orders.FulfillmentInput{ID: "ful_1"}); err != nil || o.Status != model.OrderShipped {
+		t.Fatalf("ship = %+v, %v", o, err)
+	}
+	o, err := f.svc.Fulfill(ctx, "ord_1", orders.FulfillmentInput{ID: "ful_1", Status: model.FulfillmentFailed})
+	if err != nil || o.Status != model.OrderConfirmed || o.Lines[0].Fulfilled != 0 || o.Fulfillments[0].Events[1].Type != "undeliverable" {
+		t.Fatalf("after failure = %+v, %v", o, err)
+	}
+	// The items can go out again in a new fulfillment.
+	if o, err := f.svc.Fulfill(ctx, "ord_1", orders.FulfillmentInput{}); err != nil || o.Status != model.OrderShipped {
+		t.Fatalf("ship again = %+v, %v", o, err)
+	}
+}
+
+// TestRequeueManyPages: re-queuing every dead event works past one
+// transaction's page.
+func TestRequeueManyPages(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	const n = 250
+	err := f.st.Update(ctx, func(tx store.Tx) error {
+		for i := range n {
+			e := &model.WebhookEvent{ID: fmt.Sprintf("evt_%d", i), Agent: "agent", Target: "all", OrderID: "ord_1", Type: model.EventOrderUpdate, APIVersion: acpwire.V20260417, State: model.EventDead}
+			if err := tx.PutWebhookEvent(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.outbox.Requeue(ctx, f.st, []string{"evt_7", "evt_249"}); err != nil || got != 2 {
+		t.Fatalf("requeue two = %d, %v", got, err)
+	}
+	if got, err := f.outbox.Requeue(ctx, f.st, nil); err != nil || got != n-2 {
+		t.Fatalf("requeue all = %d, %v", got, err)
+	}
+	if pending, _ := orders.Events(ctx, f.st, model.EventPending, 1000); len(pending) != n+2 {
+		t.Errorf("%d pending, want %d", len(pending), n+2)
 	}
 }

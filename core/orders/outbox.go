@@ -107,45 +107,61 @@ func Events(ctx context.Context, st store.Store, state string, limit int) ([]*mo
 // how many events were re-queued.
 func (ob *Outbox) Requeue(ctx context.Context, st store.Store, ids []string) (int, error) {
 	count := 0
-	err := st.Update(ctx, func(tx store.Tx) error {
-		count = 0
-		found := map[string]bool{}
-		var after uint64
-		for {
-			page, err := tx.WebhookEvents(model.EventDead, after, 256)
+	found := map[string]bool{}
+	// One transaction per page keeps each within Badger's size limit;
+	// re-queued events leave the dead state, so paging goes on after them.
+	var after uint64
+	for {
+		var done bool
+		var moved int
+		var pageAfter uint64
+		var pageFound []string
+		err := st.Update(ctx, func(tx store.Tx) error {
+			// Reset: Update may run this again after a conflict.
+			moved, pageAfter, pageFound = 0, after, nil
+			page, err := tx.WebhookEvents(model.EventDead, after, requeuePage)
 			if err != nil {
 				return err
 			}
-			if len(page) == 0 {
-				break
-			}
-			after = page[len(page)-1].Seq
+			done = len(page) < requeuePage
 			for _, e := range page {
+				pageAfter = e.Seq
 				if len(ids) > 0 && !slices.Contains(ids, e.ID) {
 					continue
 				}
-				found[e.ID] = true
+				pageFound = append(pageFound, e.ID)
 				if err := ob.requeue(tx, e); err != nil {
 					return err
 				}
-				count++
+				moved++
 			}
+			return nil
+		})
+		if err != nil {
+			return count, fmt.Errorf("requeue webhook events: %w", err)
 		}
-		for _, id := range ids {
-			if !found[id] {
-				return fmt.Errorf("%s: %w", id, ErrEventNotFound)
-			}
+		after = pageAfter
+		for _, id := range pageFound {
+			found[id] = true
 		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("requeue webhook events: %w", err)
+		count += moved
+		if done {
+			break
+		}
 	}
 	if count > 0 {
 		ob.Notify()
 	}
+	for _, id := range ids {
+		if !found[id] {
+			return count, fmt.Errorf("requeue webhook events: %s: %w", id, ErrEventNotFound)
+		}
+	}
 	return count, nil
 }
+
+// requeuePage is how many dead events one re-queue transaction reads.
+const requeuePage = 100
 
 func (ob *Outbox) requeue(tx store.Tx, e *model.WebhookEvent) error {
 	if err := tx.DeleteWebhookEvent(e); err != nil {
