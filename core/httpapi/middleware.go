@@ -122,17 +122,23 @@ func (h *handlers) negotiateVersion(c *fiber.Ctx) error {
 		return e
 	}
 	c.Locals(localCodec, codec)
-	if c.Method() == fiber.MethodPost {
-		if len(body(c)) > 0 && !isJSON(c.Get(fiber.HeaderContentType)) {
-			return apierr.New(http.StatusUnsupportedMediaType, apierr.TypeInvalidRequest, apierr.CodeUnsupportedMediaType,
-				"Request bodies must be JSON (Content-Type: application/json).")
-		}
-		// Fiber would inflate compressed bodies with no size limit, so a
-		// small request could expand to gigabytes: only identity is taken.
-		if enc := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); enc != "" && !strings.EqualFold(enc, "identity") {
-			return apierr.New(http.StatusUnsupportedMediaType, apierr.TypeInvalidRequest, apierr.CodeUnsupportedMediaType,
-				"Compressed request bodies (Content-Encoding: %s) are not accepted; send plain JSON.", text.Truncate(enc, 32))
-		}
+	return c.Next()
+}
+
+// checkBody refuses POST bodies that are not JSON, and compressed bodies:
+// Fiber would inflate them with no size limit, so a small request could
+// expand to gigabytes. Only identity is taken.
+func checkBody(c *fiber.Ctx) error {
+	if c.Method() != fiber.MethodPost {
+		return c.Next()
+	}
+	if len(body(c)) > 0 && !isJSON(c.Get(fiber.HeaderContentType)) {
+		return apierr.New(http.StatusUnsupportedMediaType, apierr.TypeInvalidRequest, apierr.CodeUnsupportedMediaType,
+			"Request bodies must be JSON (Content-Type: application/json).")
+	}
+	if enc := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); enc != "" && !strings.EqualFold(enc, "identity") {
+		return apierr.New(http.StatusUnsupportedMediaType, apierr.TypeInvalidRequest, apierr.CodeUnsupportedMediaType,
+			"Compressed request bodies (Content-Encoding: %s) are not accepted; send plain JSON.", text.Truncate(enc, 32))
 	}
 	return c.Next()
 }

@@ -137,7 +137,7 @@ func New(opts Options) *fiber.App {
 	}
 	if opts.Merchant != nil {
 		merchant := newAuthenticator([]Agent{{Name: "merchant", Token: opts.MerchantToken}})
-		opts.Merchant(app.Group("/merchant", func(c *fiber.Ctx) error { return h.authenticateWith(c, merchant) }))
+		opts.Merchant(app.Group("/merchant", func(c *fiber.Ctx) error { return h.authenticateWith(c, merchant) }, checkBody))
 	}
 	if opts.MCP != nil {
 		// The MCP endpoint authenticates at the HTTP level like REST; each
@@ -145,7 +145,7 @@ func New(opts Options) *fiber.App {
 		app.All(opts.MCPPath, h.authenticate, adaptor.HTTPHandler(opts.MCP(dispatcher(app))))
 	}
 
-	api := app.Group("/checkout_sessions", h.authenticate, h.limitRate, h.verifySignature, h.negotiateVersion)
+	api := app.Group("/checkout_sessions", h.authenticate, h.limitRate, h.verifySignature, h.negotiateVersion, checkBody)
 	api.Post("", h.idempotent, h.create)
 	api.Get("/:id", h.get)
 	api.Post("/:id", h.idempotent, h.update)

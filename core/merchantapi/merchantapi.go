@@ -9,16 +9,12 @@ package merchantapi
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/acp-sidecar/acp/core/acpwire"
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/orders"
@@ -127,15 +123,14 @@ func (l *Local) Events(ctx context.Context, state string, limit int) ([]Event, e
 
 // Requeue implements Admin.
 func (l *Local) Requeue(ctx context.Context, ids []string) (int, error) {
-	n, err := l.Outbox.Requeue(ctx, l.Store, ids)
-	if errors.Is(err, orders.ErrEventNotFound) {
-		return 0, apierr.New(http.StatusNotFound, apierr.TypeInvalidRequest, apierr.CodeNotFound, "%s", errors.Unwrap(err).Error())
-	}
-	return n, err
+	return l.Outbox.Requeue(ctx, l.Store, ids)
 }
 
-// maxListLimit caps one page of a list.
-const maxListLimit = 100
+// List page sizes: the default and the largest served.
+const (
+	DefaultListLimit = 20
+	MaxListLimit     = 100
+)
 
 // Routes registers the merchant API on r (mounted at /merchant, behind the
 // merchant token).
@@ -159,24 +154,22 @@ func Routes(r fiber.Router, admin Admin) {
 	})
 	r.Post("/orders/:id/fulfillments", func(c *fiber.Ctx) error {
 		var in orders.FulfillmentInput
-		if err := decode(c.Body(), &in); err != nil {
+		if err := decode(c, &in, false); err != nil {
 			return err
 		}
 		return reply(c)(admin.Fulfill(c.UserContext(), c.Params("id"), in))
 	})
 	r.Post("/orders/:id/adjustments", func(c *fiber.Ctx) error {
 		var in orders.AdjustmentInput
-		if err := decode(c.Body(), &in); err != nil {
+		if err := decode(c, &in, false); err != nil {
 			return err
 		}
 		return reply(c)(admin.Adjust(c.UserContext(), c.Params("id"), in))
 	})
 	r.Post("/orders/:id/cancel", func(c *fiber.Ctx) error {
 		var in orders.CancelInput
-		if len(bytes.TrimSpace(c.Body())) > 0 {
-			if err := decode(c.Body(), &in); err != nil {
-				return err
-			}
+		if err := decode(c, &in, true); err != nil {
+			return err
 		}
 		return reply(c)(admin.Cancel(c.UserContext(), c.Params("id"), in))
 	})
@@ -195,10 +188,8 @@ func Routes(r fiber.Router, admin Admin) {
 		var in struct {
 			IDs []string `json:"ids"`
 		}
-		if len(bytes.TrimSpace(c.Body())) > 0 {
-			if err := decode(c.Body(), &in); err != nil {
-				return err
-			}
+		if err := decode(c, &in, true); err != nil {
+			return err
 		}
 		n, err := admin.Requeue(c.UserContext(), in.IDs)
 		if err != nil {
@@ -221,49 +212,23 @@ func reply(c *fiber.Ctx) func(*model.Order, error) error {
 func limitOf(c *fiber.Ctx) (int, error) {
 	raw := c.Query("limit")
 	if raw == "" {
-		return 20, nil
+		return DefaultListLimit, nil
 	}
 	n, err := strconv.Atoi(raw)
-	if err != nil || n < 1 || n > maxListLimit {
-		return 0, apierr.Invalid(apierr.CodeInvalid, "$.limit", "limit must be a whole number from 1 to %d.", maxListLimit)
+	if err != nil || n < 1 || n > MaxListLimit {
+		return 0, apierr.Invalid(apierr.CodeInvalid, "$.limit", "limit must be a whole number from 1 to %d.", MaxListLimit)
 	}
 	return n, nil
 }
 
-// decode reads a JSON request strictly: an unknown member is an error, so
-// that a misspelt field is not silently ignored.
-func decode(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("data after the JSON value")
-	}
-	if err == nil {
+// decode reads a JSON request body strictly; an empty body is allowed
+// where optional says so and leaves v as it is. The body is read as
+// received (c.Body() would inflate a compressed one without bounds; the
+// HTTP layer refuses those).
+func decode(c *fiber.Ctx, v any, optional bool) error {
+	body := c.Request().Body()
+	if optional && len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		if typeErr.Field == "" {
-			return apierr.Invalid(apierr.CodeInvalidType, "$", "The request body must be a JSON object.")
-		}
-		return apierr.Invalid(apierr.CodeInvalidType, "$."+typeErr.Field, "$.%s must be a %s.", typeErr.Field, typeErr.Type)
-	}
-	if field, ok := unknownField(err); ok {
-		return apierr.Invalid(apierr.CodeInvalid, "$."+field, "Unknown field %q.", field)
-	}
-	if errors.Is(err, io.EOF) {
-		return apierr.Invalid(apierr.CodeInvalidJSON, "$", "The request body is empty; a JSON object is required.")
-	}
-	return apierr.Invalid(apierr.CodeInvalidJSON, "$", "The request body is not valid JSON: %s.", err.Error())
-}
-
-// unknownField reads the field name out of encoding/json's unknown-field
-// error, which has no type of its own.
-func unknownField(err error) (string, bool) {
-	var name string
-	if _, scanErr := fmt.Sscanf(err.Error(), "json: unknown field %q", &name); scanErr != nil {
-		return "", false
-	}
-	return name, true
+	return acpwire.DecodeStrict(body, v)
 }

@@ -370,8 +370,10 @@ func TestRequeue(t *testing.T) {
 	if _, err := f.svc.Fulfill(ctx, "ord_1", orders.FulfillmentInput{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.outbox.Requeue(ctx, f.st, []string{"evt_unknown"}); !errors.Is(err, orders.ErrEventNotFound) {
-		t.Errorf("unknown id: %v", err)
+	_, err = f.outbox.Requeue(ctx, f.st, []string{dead.ID, "evt_unknown"})
+	wantAPIError(t, err, http.StatusNotFound, apierr.CodeNotFound, "")
+	if still, _ := orders.Events(ctx, f.st, model.EventDead, 10); len(still) != 1 {
+		t.Errorf("a refused re-queue moved events: %d dead left, want 1", len(still))
 	}
 	n, err := f.outbox.Requeue(ctx, f.st, nil)
 	if err != nil || n != 1 {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"time"
 
+	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/internal/ids"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store"
@@ -80,10 +82,6 @@ func (ob *Outbox) Enqueue(tx store.Tx, o *model.Order, eventType string) error {
 // events has committed.
 func (ob *Outbox) Notify() { ob.wake() }
 
-// ErrEventNotFound is returned by Requeue for an id that names no
-// dead-lettered event.
-var ErrEventNotFound = errors.New("no dead-lettered webhook event with this id")
-
 // Events lists up to limit events in state (model.EventPending or
 // model.EventDead), oldest first.
 func Events(ctx context.Context, st store.Store, state string, limit int) ([]*model.WebhookEvent, error) {
@@ -104,60 +102,86 @@ func Events(ctx context.Context, st store.Store, state string, limit int) ([]*mo
 // keeps its id (its Request-Id) and type, goes to the back of its order's
 // queue, and carries the order as it is now, so it can never show a
 // receiver an older state than one it has already been sent. It returns
-// how many events were re-queued.
+// how many events were re-queued. Named events are re-queued all or none:
+// an id that names no dead event is a 404 and nothing moves.
 func (ob *Outbox) Requeue(ctx context.Context, st store.Store, ids []string) (int, error) {
+	if len(ids) > 0 {
+		return ob.requeueIDs(ctx, st, ids)
+	}
 	count := 0
-	found := map[string]bool{}
 	// One transaction per page keeps each within Badger's size limit;
-	// re-queued events leave the dead state, so paging goes on after them.
-	var after uint64
+	// re-queued events leave the dead state, so each page starts afresh.
 	for {
-		var done bool
-		var moved int
-		var pageAfter uint64
-		var pageFound []string
+		var n int
 		err := st.Update(ctx, func(tx store.Tx) error {
-			// Reset: Update may run this again after a conflict.
-			moved, pageAfter, pageFound = 0, after, nil
-			page, err := tx.WebhookEvents(model.EventDead, after, requeuePage)
+			page, err := tx.WebhookEvents(model.EventDead, 0, requeuePage)
 			if err != nil {
 				return err
 			}
-			done = len(page) < requeuePage
+			n = len(page)
 			for _, e := range page {
-				pageAfter = e.Seq
-				if len(ids) > 0 && !slices.Contains(ids, e.ID) {
-					continue
-				}
-				pageFound = append(pageFound, e.ID)
 				if err := ob.requeue(tx, e); err != nil {
 					return err
 				}
-				moved++
 			}
 			return nil
 		})
 		if err != nil {
 			return count, fmt.Errorf("requeue webhook events: %w", err)
 		}
-		after = pageAfter
-		for _, id := range pageFound {
-			found[id] = true
-		}
-		count += moved
-		if done {
+		count += n
+		if n < requeuePage {
 			break
 		}
 	}
 	if count > 0 {
 		ob.Notify()
 	}
-	for _, id := range ids {
-		if !found[id] {
-			return count, fmt.Errorf("requeue webhook events: %s: %w", id, ErrEventNotFound)
-		}
-	}
 	return count, nil
+}
+
+// requeueIDs re-queues the named dead events in one transaction.
+func (ob *Outbox) requeueIDs(ctx context.Context, st store.Store, ids []string) (int, error) {
+	var named []*model.WebhookEvent
+	err := st.Update(ctx, func(tx store.Tx) error {
+		named = nil
+		var after uint64
+		for len(named) < len(ids) {
+			page, err := tx.WebhookEvents(model.EventDead, after, requeuePage)
+			if err != nil {
+				return err
+			}
+			for _, e := range page {
+				if slices.Contains(ids, e.ID) {
+					named = append(named, e)
+				}
+			}
+			if len(page) < requeuePage {
+				break
+			}
+			after = page[len(page)-1].Seq
+		}
+		for _, id := range ids {
+			if !slices.ContainsFunc(named, func(e *model.WebhookEvent) bool { return e.ID == id }) {
+				return apierr.New(http.StatusNotFound, apierr.TypeInvalidRequest, apierr.CodeNotFound, "No dead-lettered webhook event %q.", id)
+			}
+		}
+		for _, e := range named {
+			if err := ob.requeue(tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var ae *apierr.Error
+	if errors.As(err, &ae) {
+		return 0, ae
+	}
+	if err != nil {
+		return 0, fmt.Errorf("requeue webhook events: %w", err)
+	}
+	ob.Notify()
+	return len(named), nil
 }
 
 // requeuePage is how many dead events one re-queue transaction reads.
