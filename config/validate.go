@@ -27,7 +27,8 @@ func (c *Config) Validate(opts Options) error {
 func (c *Config) validate(opts Options, ps *problems) {
 	listenHost, listenOK := c.Server.validate(opts, ps)
 	validateAPIVersions(c.APIVersions, opts, ps)
-	validateAgents(c.Agents, listenHost, listenOK, ps)
+	owners := tokenOwners{}
+	validateAgents(c.Agents, listenHost, listenOK, owners, ps)
 	c.Store.validate(ps)
 	c.Idempotency.validate(ps)
 	c.Limits.validate(ps)
@@ -38,34 +39,38 @@ func (c *Config) validate(opts Options, ps *problems) {
 	c.Interventions.validate(ps)
 	c.Payments.validate(opts, ps)
 	c.MCP.validate(ps)
-	c.MerchantAPI.validate(c.Agents, listenHost, listenOK, ps)
+	validateToken("merchant_api", c.MerchantAPI.TokenEnv, c.MerchantAPI.LocalOnlyToken, owners, listenHost, listenOK, ps)
 	c.validateWebhooks(ps)
 	c.WebhookDelivery.validate(ps)
-	c.Metrics.validate(ps)
+	if checkRoutePath("metrics.path", c.Metrics.Path, DefaultMetricsPath, ps) && c.Metrics.On() && c.MCP.On() && c.Metrics.Path == c.MCP.Path {
+		ps.add("metrics.path", "%q is also mcp.path; choose another path such as %s", c.Metrics.Path, DefaultMetricsPath)
+	}
 	c.Log.validate(ps)
 }
 
 // mcpErrorStyles are the accepted mcp.error_style values.
 var mcpErrorStyles = []string{"tool_error", "jsonrpc"}
 
-// shadowsREST reports whether an MCP path would overlap a REST route.
-func shadowsREST(path string) bool {
+// checkRoutePath reports a configurable route path (at key) that is not
+// an absolute path or would overlap a fixed route, and says whether it is
+// good; example is a good one.
+func checkRoutePath(key, path, example string, ps *problems) bool {
+	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?#: ") {
+		ps.add(key, "must be an absolute path such as %s, got %q", example, path)
+		return false
+	}
 	for _, route := range []string{"/checkout_sessions", "/healthz", "/.well-known", "/merchant", "/stripe"} {
 		if path == route || strings.HasPrefix(path, route+"/") {
-			return true
+			ps.add(key, "%q would shadow the %s routes; choose another path such as %s", path, route, example)
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // validate checks the mcp section.
 func (m *MCP) validate(ps *problems) {
-	switch {
-	case !strings.HasPrefix(m.Path, "/") || strings.ContainsAny(m.Path, "?#: "):
-		ps.add("mcp.path", "must be an absolute path such as /mcp, got %q", m.Path)
-	case shadowsREST(m.Path):
-		ps.add("mcp.path", "%q would shadow a REST route; choose another path such as /mcp", m.Path)
-	}
+	checkRoutePath("mcp.path", m.Path, DefaultMCPPath, ps)
 	if !slices.Contains(mcpErrorStyles, m.ErrorStyle) {
 		ps.add("mcp.error_style", "must be one of %s, got %q", strings.Join(mcpErrorStyles, ", "), m.ErrorStyle)
 	}
@@ -225,14 +230,12 @@ const minLocalTokenLen = 16
 // validateAgents checks the agents. A local_only_token is refused unless
 // the server listens on a loopback address; when the listen address is
 // itself invalid, that problem is reported instead.
-func validateAgents(agents []Agent, listenHost string, listenOK bool, ps *problems) {
+func validateAgents(agents []Agent, listenHost string, listenOK bool, owners tokenOwners, ps *problems) {
 	if len(agents) == 0 {
 		ps.add("agents", "at least one agent is required")
 		return
 	}
 	names := map[string]int{}
-	envs := map[string]int{}
-	tokens := map[string]int{}
 	secretEnvs := map[string]int{}
 	tokenEnvs := map[string]int{}
 	for i, a := range agents {
@@ -250,47 +253,52 @@ func validateAgents(agents []Agent, listenHost string, listenOK bool, ps *proble
 		default:
 			names[a.Name] = i
 		}
-		validateAgentToken(i, a, envs, tokens, listenHost, listenOK, ps)
+		if a.TokenEnv == "" && a.LocalOnlyToken == "" {
+			ps.add(path, "set token_env to the environment variable holding the agent's bearer token (or local_only_token for a local demo)")
+		}
+		validateToken(path, a.TokenEnv, a.LocalOnlyToken, owners, listenHost, listenOK, ps)
 		if a.Signature != nil {
 			a.Signature.validate(path+".signature", secretEnvs, tokenEnvs, i, ps)
 		}
 	}
 }
 
-// validateAgentToken checks the bearer token settings of agents[i]. envs
-// and tokens record the token_env and local_only_token values seen so far.
-func validateAgentToken(i int, a Agent, envs, tokens map[string]int, listenHost string, listenOK bool, ps *problems) {
-	path := indexPath("agents", i)
+// tokenOwners records the bearer token settings seen so far (token_env
+// names as "env:NAME", local-only tokens as "token:VALUE") by the path of
+// their owner, so that no two agents, nor an agent and the merchant API,
+// share a token.
+type tokenOwners map[string]string
+
+// validateToken checks the bearer token settings of the owner at path:
+// token_env, or a local_only_token (refused unless the server listens on
+// a loopback address; when the listen address is itself invalid, that
+// problem is reported instead). An owner with neither is not checked.
+func validateToken(path, tokenEnv, localToken string, owners tokenOwners, listenHost string, listenOK bool, ps *problems) {
 	switch {
-	case a.TokenEnv != "" && a.LocalOnlyToken != "":
+	case tokenEnv != "" && localToken != "":
 		ps.add(path, "set exactly one of token_env or local_only_token, not both")
-		return
-	case a.TokenEnv == "" && a.LocalOnlyToken == "":
-		ps.add(path, "set token_env to the environment variable holding the agent's bearer token (or local_only_token for a local demo)")
-		return
-	}
-	if a.TokenEnv != "" {
-		switch j, dup := envs[a.TokenEnv]; {
-		case !envVarPattern.MatchString(a.TokenEnv):
-			ps.add(path+".token_env", "%q is not an environment variable name: use letters, digits and '_', not starting with a digit", a.TokenEnv)
+	case tokenEnv != "":
+		switch other, dup := owners["env:"+tokenEnv]; {
+		case !envVarPattern.MatchString(tokenEnv):
+			ps.add(path+".token_env", "%q is not an environment variable name: use letters, digits and '_', not starting with a digit", tokenEnv)
 		case dup:
-			ps.add(path+".token_env", "agents[%d] uses the same variable %q; each agent needs its own token", j, a.TokenEnv)
+			ps.add(path+".token_env", "%s uses the same variable %q; every bearer token must be different", other, tokenEnv)
 		default:
-			envs[a.TokenEnv] = i
+			owners["env:"+tokenEnv] = path
 		}
-		return
-	}
-	tokenPath := path + ".local_only_token"
-	if len(a.LocalOnlyToken) < minLocalTokenLen {
-		ps.add(tokenPath, "must be at least %d characters", minLocalTokenLen)
-	} else if j, dup := tokens[a.LocalOnlyToken]; dup {
-		ps.add(tokenPath, "agents[%d] uses the same token; each agent needs its own token", j)
-	} else {
-		tokens[a.LocalOnlyToken] = i
-	}
-	if listenOK && !isLoopback(listenHost) {
-		ps.add(tokenPath, "the local-only token is refused when listening on a non-loopback address; "+
-			"use token_env to read the token from the environment, or listen on 127.0.0.1")
+	case localToken != "":
+		tokenPath := path + ".local_only_token"
+		if len(localToken) < minLocalTokenLen {
+			ps.add(tokenPath, "must be at least %d characters", minLocalTokenLen)
+		} else if other, dup := owners["token:"+localToken]; dup {
+			ps.add(tokenPath, "%s uses the same token; every bearer token must be different", other)
+		} else {
+			owners["token:"+localToken] = path
+		}
+		if listenOK && !isLoopback(listenHost) {
+			ps.add(tokenPath, "the local-only token is refused when listening on a non-loopback address; "+
+				"use token_env to read the token from the environment, or listen on 127.0.0.1")
+		}
 	}
 }
 

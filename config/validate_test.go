@@ -70,6 +70,14 @@ func TestValidateRules(t *testing.T) {
 		"valid as loaded": {
 			edit: func(*Config) {},
 		},
+		"metrics on the MCP path": {
+			edit: func(c *Config) { c.Metrics.Path = c.MCP.Path },
+			want: []Problem{{Path: "metrics.path", Message: `"/mcp" is also mcp.path; choose another path such as /metrics`}},
+		},
+		"merchant token shared with an agent": {
+			edit: func(c *Config) { c.MerchantAPI.LocalOnlyToken = c.Agents[0].LocalOnlyToken },
+			want: []Problem{{Path: "merchant_api.local_only_token", Message: "agents[0] uses the same token; every bearer token must be different"}},
+		},
 		"infinite weight": {
 			edit: func(c *Config) { c.Catalog.Items[0].Weight = &Weight{Value: math.Inf(1), Unit: "kg"} },
 			want: []Problem{{Path: "catalog.items[0].weight.value", Message: "must be greater than 0, got +Inf"}},
@@ -210,7 +218,7 @@ func TestValidateWithoutDefaults(t *testing.T) {
 		{Path: "webhook_delivery.timeout", Message: "must be from 100ms to 5m, got 0s"},
 		{Path: "webhook_delivery.initial_backoff", Message: "must be at least 10ms, got 0s"},
 		{Path: "webhook_delivery.workers", Message: "must be from 1 to 256, got 0"},
-		{Path: "metrics.path", Message: `must be an absolute path that no other route uses, e.g. /metrics, got ""`},
+		{Path: "metrics.path", Message: `must be an absolute path such as /metrics, got ""`},
 		{Path: "log.level", Message: `must be one of debug, info, warn, error, got ""`},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

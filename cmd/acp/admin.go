@@ -21,6 +21,7 @@ import (
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/host"
+	"github.com/acp-sidecar/acp/core/logging"
 	"github.com/acp-sidecar/acp/core/merchantapi"
 )
 
@@ -36,13 +37,15 @@ type adminCommand struct {
 	fs         *flag.FlagSet
 	configPath *string
 	server     *string
+	// limit is --limit, when the command takes it (see limitFlag).
+	limit *int
 }
 
 // localNote is the part of every changing command's help that explains
 // what happens to webhook events while the server is not running.
 const localNote = `While the server is not running the command opens the store directly;
-the webhook events its change causes wait in the outbox until the server
-next runs, which delivers them. While the server runs (it holds the store),
+the webhook events it queues wait in the outbox until the server next
+runs, which delivers them. While the server runs (it holds the store),
 the command calls its merchant API instead, which needs merchant_api in
 the config.`
 
@@ -63,6 +66,13 @@ func newAdminCommand(name, synopsis, help string, stderr io.Writer) *adminComman
 	return c
 }
 
+// limitFlag adds --limit: how many of what a list command lists, from 1
+// to the merchant API's largest page; parse checks it.
+func (c *adminCommand) limitFlag(what string) *int {
+	c.limit = c.fs.Int("limit", merchantapi.DefaultListLimit, fmt.Sprintf("how many %s to list, 1 to %d", what, merchantapi.MaxListLimit))
+	return c.limit
+}
+
 // parse parses args, flags and positional arguments in any order. It
 // returns the positional arguments, or an exit code when parsing ended the
 // command (-1 otherwise).
@@ -79,14 +89,19 @@ func (c *adminCommand) parse(args []string) ([]string, int) {
 		consumed := len(args) - len(rest)
 		if consumed > 0 && args[consumed-1] == "--" {
 			// Everything after "--" is positional.
-			return append(positional, rest...), -1
+			positional = append(positional, rest...)
+			break
 		}
 		if len(rest) == 0 {
-			return positional, -1
+			break
 		}
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
+	if c.limit != nil && (*c.limit < 1 || *c.limit > merchantapi.MaxListLimit) {
+		return nil, c.usageError("--limit must be from 1 to %d", merchantapi.MaxListLimit)
+	}
+	return positional, -1
 }
 
 // usageError reports a misused command: the problem, then its usage.
@@ -119,9 +134,8 @@ type session struct {
 // run loads the config, opens the merchant API, calls fn and closes it
 // again; it returns the exit code, having printed any error.
 func (c *adminCommand) run(env cli, fn func(ctx context.Context, s *session) error) int {
-	cfg, err := config.Load(*c.configPath, host.ConfigOptions(""))
-	if err != nil {
-		printConfigError(env.stderr, *c.configPath, err)
+	cfg, ok := loadConfig(env.stderr, *c.configPath, "")
+	if !ok {
 		return 1
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -193,11 +207,11 @@ func openSession(cfg *config.Config, server string, env cli) (*session, error) {
 	return remoteSession(cfg, base, serverName, env.getenv, true)
 }
 
-// noteOutbox tells, after a change made on the store directly, that its
-// webhook events wait for the server.
-func (s *session) noteOutbox(w io.Writer) {
+// noteOutbox tells, after a change made on the store directly, that the
+// webhook events it queued (events describes them) wait for the server.
+func (s *session) noteOutbox(w io.Writer, events string) {
 	if s.local && s.webhooks {
-		fmt.Fprintln(w, "note: the server is not running; the webhook events of this change wait in the outbox until it next runs")
+		fmt.Fprintf(w, "note: the server is not running; %s wait in the outbox until it next runs\n", events)
 	}
 }
 
@@ -278,11 +292,7 @@ func serverURL(s config.Server) (base, serverName string, err error) {
 // below warnings: the store's routine messages are no business of a
 // command's output.
 func cliLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil || l < slog.LevelWarn {
-		l = slog.LevelWarn
-	}
-	return newLogger(w, l.String())
+	return logging.New(w, max(logLevel(level), slog.LevelWarn))
 }
 
 // explainUnreachable adds to a failure to reach the server at base what

@@ -51,45 +51,55 @@ const usage = `Usage:
 
 // run executes a subcommand and returns the process exit code.
 func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	return dispatch("acp", usage, map[string]command{
+		"serve":    serve,
+		"check":    check,
+		"orders":   ordersCommand,
+		"webhooks": webhooksCommand,
+		"version": func(_ []string, env cli) int {
+			fmt.Fprintf(env.stdout, "acp %s (ACP API versions %s)\n", buildVersion(), strings.Join(acpwire.Versions(), ", "))
+			return 0
+		},
+	}, args, cli{stdout: stdout, stderr: stderr, getenv: getenv})
+}
+
+// command runs a subcommand on its arguments and returns the exit code.
+type command func(args []string, env cli) int
+
+// dispatch runs the subcommand of cmds that args name, with the rest of
+// args. name is the command's own name, usage its usage: printed to
+// stdout for help, to stderr (exit 2) when args name no subcommand.
+func dispatch(name, usage string, cmds map[string]command, args []string, env cli) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(env.stderr, usage)
 		return 2
 	}
+	if cmd, ok := cmds[args[0]]; ok {
+		return cmd(args[1:], env)
+	}
 	switch args[0] {
-	case "serve":
-		return serve(args[1:], stderr, getenv)
-	case "check":
-		return check(args[1:], stdout, stderr)
-	case "orders":
-		return ordersCommand(args[1:], cli{stdout: stdout, stderr: stderr, getenv: getenv})
-	case "webhooks":
-		return webhooksCommand(args[1:], cli{stdout: stdout, stderr: stderr, getenv: getenv})
-	case "version":
-		fmt.Fprintf(stdout, "acp %s (ACP API versions %s)\n", buildVersion(), strings.Join(acpwire.Versions(), ", "))
-		return 0
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(env.stdout, usage)
 		return 0
 	}
-	fmt.Fprintf(stderr, "acp: unknown command %q\n%s", args[0], usage)
+	fmt.Fprintf(env.stderr, "%s: unknown command %q\n%s", name, args[0], usage)
 	return 2
 }
 
-func serve(args []string, stderr io.Writer, getenv func(string) string) int {
+func serve(args []string, env cli) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(env.stderr)
 	configPath := fs.String("config", "acp.yaml", "path to the config file")
 	listen := fs.String("listen", "", "listen address, overriding server.listen")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg, err := config.Load(*configPath, host.ConfigOptions(*listen))
-	if err != nil {
-		printConfigError(stderr, *configPath, err)
+	cfg, ok := loadConfig(env.stderr, *configPath, *listen)
+	if !ok {
 		return 1
 	}
-	logger := newLogger(stderr, cfg.Log.Level)
-	h, err := host.New(cfg, logger, getenv, host.WithVersion(buildVersion()))
+	logger := logging.New(env.stderr, logLevel(cfg.Log.Level))
+	h, err := host.New(cfg, logger, env.getenv, host.WithVersion(buildVersion()))
 	if err != nil {
 		logger.Error("cannot start", "error", err.Error())
 		return 1
@@ -110,45 +120,50 @@ func serve(args []string, stderr io.Writer, getenv func(string) string) int {
 	return 0
 }
 
-func check(args []string, stdout, stderr io.Writer) int {
+func check(args []string, env cli) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(env.stderr)
 	configPath := fs.String("config", "acp.yaml", "path to the config file")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg, err := config.Load(*configPath, host.ConfigOptions(""))
-	if err != nil {
-		printConfigError(stdout, *configPath, err)
+	cfg, ok := loadConfig(env.stdout, *configPath, "")
+	if !ok {
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: ok: %q, %d items, %d fulfillment options, %d payment handlers, %d agents, API versions %s\n",
+	fmt.Fprintf(env.stdout, "%s: ok: %q, %d items, %d fulfillment options, %d payment handlers, %d agents, API versions %s\n",
 		*configPath, cfg.Merchant.Name, len(cfg.Catalog.Items), len(cfg.FulfillmentOptions), len(cfg.Payments.Handlers),
 		len(cfg.Agents), strings.Join(cfg.APIVersions, ", "))
 	return 0
 }
 
-// printConfigError prints every config problem on its own line, prefixed
-// by the file name.
-func printConfigError(w io.Writer, path string, err error) {
+// loadConfig loads the config at path, with listen (when set) overriding
+// server.listen. When it cannot, it prints every problem to w on its own
+// line, prefixed by the file name, and returns false.
+func loadConfig(w io.Writer, path, listen string) (*config.Config, bool) {
+	cfg, err := config.Load(path, host.ConfigOptions(listen))
+	if err == nil {
+		return cfg, true
+	}
 	var problems *config.Errors
 	if errors.As(err, &problems) {
 		for _, p := range problems.Problems {
 			fmt.Fprintf(w, "%s: %s\n", path, p.String())
 		}
-		return
+	} else {
+		fmt.Fprintf(w, "%s: %v\n", path, err)
 	}
-	fmt.Fprintf(w, "%s: %v\n", path, err)
+	return nil, false
 }
 
-// newLogger returns the redacting JSON logger (package logging) at the
-// configured level.
-func newLogger(w io.Writer, level string) *slog.Logger {
+// logLevel is the configured log level (info if it does not parse; the
+// config's validation already refuses such a level).
+func logLevel(level string) slog.Level {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
+		return slog.LevelInfo
 	}
-	return logging.New(w, l)
+	return l
 }
 
 func buildVersion() string {

@@ -28,36 +28,19 @@ Every command takes --config PATH (default acp.yaml) and --server URL;
 
 // ordersCommand runs "acp orders ...".
 func ordersCommand(args []string, env cli) int {
-	if len(args) == 0 {
-		fmt.Fprint(env.stderr, ordersUsage)
-		return 2
-	}
-	switch args[0] {
-	case "list":
-		return ordersList(args[1:], env)
-	case "show":
-		return ordersShow(args[1:], env)
-	case "ship":
-		return ordersShip(args[1:], env)
-	case "refund":
-		return ordersRefund(args[1:], env)
-	case "cancel":
-		return ordersCancel(args[1:], env)
-	case "help", "-h", "--help":
-		fmt.Fprint(env.stdout, ordersUsage)
-		return 0
-	}
-	fmt.Fprintf(env.stderr, "acp orders: unknown command %q\n%s", args[0], ordersUsage)
-	return 2
+	return dispatch("acp orders", ordersUsage, map[string]command{
+		"list":   ordersList,
+		"show":   ordersShow,
+		"ship":   ordersShip,
+		"refund": ordersRefund,
+		"cancel": ordersCancel,
+	}, args, env)
 }
-
-// maxListLimit is the largest page the merchant API serves.
-const maxListLimit = 100
 
 func ordersList(args []string, env cli) int {
 	c := newAdminCommand("orders list", "[--limit N] [--after ORDER_ID] [--json]",
 		"Lists orders, newest first: id, creation time, status, total and refunded amount\n(in minor units), agent and items.", env.stderr)
-	limit := c.fs.Int("limit", 20, fmt.Sprintf("how many orders to list, 1 to %d", maxListLimit))
+	limit := c.limitFlag("orders")
 	after := c.fs.String("after", "", "list the orders after (older than) this order")
 	asJSON := c.fs.Bool("json", false, `print the merchant API's JSON ({"data": [orders], "has_more": bool})`)
 	pos, code := c.parse(args)
@@ -66,9 +49,6 @@ func ordersList(args []string, env cli) int {
 	}
 	if len(pos) > 0 {
 		return c.usageError("unexpected argument %q", pos[0])
-	}
-	if *limit < 1 || *limit > maxListLimit {
-		return c.usageError("--limit must be from 1 to %d", maxListLimit)
 	}
 	return c.run(env, func(ctx context.Context, s *session) error {
 		list, more, err := s.List(ctx, *after, *limit)
@@ -146,7 +126,7 @@ func ordersShip(args []string, env cli) int {
 	c.fs.StringVar(&event.Description, "event-description", "", "a description of this status change, for the fulfillment's event log")
 	c.fs.StringVar(&event.Location, "location", "", "where this status change happened, for the event log")
 	c.fs.StringVar(&occurredAt, "occurred-at", "", "when this status change happened (RFC 3339; default now)")
-	c.fs.Bool("json", false, "print the updated order as JSON")
+	asJSON := c.fs.Bool("json", false, "print the updated order as JSON")
 	id, code := c.orderID(args)
 	if code >= 0 {
 		return code
@@ -170,8 +150,8 @@ func ordersShip(args []string, env cli) int {
 		if err != nil {
 			return err
 		}
-		s.noteOutbox(env.stderr)
-		if c.wantsJSON() {
+		s.noteOutbox(env.stderr, "the webhook events of this change")
+		if *asJSON {
 			return printJSON(env.stdout, o)
 		}
 		i := len(o.Fulfillments) - 1
@@ -202,7 +182,7 @@ func ordersRefund(args []string, env cli) int {
 	c.fs.Var(&items, "item", "a line item and the quantity refunded, as `LINE_ID=QTY` (repeatable)")
 	c.fs.StringVar(&in.Reason, "reason", "", "why, e.g. damaged")
 	c.fs.StringVar(&in.Description, "description", "", "a description of the refund")
-	c.fs.Bool("json", false, "print the updated order as JSON")
+	asJSON := c.fs.Bool("json", false, "print the updated order as JSON")
 	id, code := c.orderID(args)
 	if code >= 0 {
 		return code
@@ -216,8 +196,8 @@ func ordersRefund(args []string, env cli) int {
 		if err != nil {
 			return err
 		}
-		s.noteOutbox(env.stderr)
-		if c.wantsJSON() {
+		s.noteOutbox(env.stderr, "the webhook events of this change")
+		if *asJSON {
 			return printJSON(env.stdout, o)
 		}
 		i := len(o.Adjustments) - 1
@@ -244,7 +224,7 @@ func ordersCancel(args []string, env cli) int {
 	var in orders.CancelInput
 	c.fs.StringVar(&in.Reason, "reason", "", "why, e.g. out_of_stock")
 	c.fs.StringVar(&in.Description, "description", "", "a description of the cancellation")
-	c.fs.Bool("json", false, "print the updated order as JSON")
+	asJSON := c.fs.Bool("json", false, "print the updated order as JSON")
 	id, code := c.orderID(args)
 	if code >= 0 {
 		return code
@@ -254,8 +234,8 @@ func ordersCancel(args []string, env cli) int {
 		if err != nil {
 			return err
 		}
-		s.noteOutbox(env.stderr)
-		if c.wantsJSON() {
+		s.noteOutbox(env.stderr, "the webhook events of this change")
+		if *asJSON {
 			return printJSON(env.stdout, o)
 		}
 		fmt.Fprintf(env.stdout, "%s: cancellation recorded; the order is %s\n", o.ID, o.Status)
@@ -275,12 +255,6 @@ func (c *adminCommand) orderID(args []string) (string, int) {
 		return "", c.usageError("one ORDER_ID, got %d arguments", len(pos))
 	}
 	return pos[0], -1
-}
-
-// wantsJSON reports whether --json was given.
-func (c *adminCommand) wantsJSON() bool {
-	f := c.fs.Lookup("json")
-	return f != nil && f.Value.String() == "true"
 }
 
 // lineItems is the repeatable --item LINE_ID=QTY flag.

@@ -19,21 +19,10 @@ Every command takes --config PATH (default acp.yaml) and --server URL;
 
 // webhooksCommand runs "acp webhooks ...".
 func webhooksCommand(args []string, env cli) int {
-	if len(args) == 0 {
-		fmt.Fprint(env.stderr, webhooksUsage)
-		return 2
-	}
-	switch args[0] {
-	case "list":
-		return webhooksList(args[1:], env)
-	case "retry":
-		return webhooksRetry(args[1:], env)
-	case "help", "-h", "--help":
-		fmt.Fprint(env.stdout, webhooksUsage)
-		return 0
-	}
-	fmt.Fprintf(env.stderr, "acp webhooks: unknown command %q\n%s", args[0], webhooksUsage)
-	return 2
+	return dispatch("acp webhooks", webhooksUsage, map[string]command{
+		"list":  webhooksList,
+		"retry": webhooksRetry,
+	}, args, env)
 }
 
 func webhooksList(args []string, env cli) int {
@@ -42,7 +31,7 @@ func webhooksList(args []string, env cli) int {
 			"exhausted their attempts or were refused for good and wait for acp webhooks retry;\n"+
 			"pending events wait for delivery or for their next attempt.", env.stderr)
 	state := c.fs.String("state", model.EventDead, "dead or pending")
-	limit := c.fs.Int("limit", 20, fmt.Sprintf("how many events to list, 1 to %d", maxListLimit))
+	limit := c.limitFlag("events")
 	asJSON := c.fs.Bool("json", false, `print the merchant API's JSON ({"data": [events]})`)
 	pos, code := c.parse(args)
 	if code >= 0 {
@@ -53,8 +42,6 @@ func webhooksList(args []string, env cli) int {
 		return c.usageError("unexpected argument %q", pos[0])
 	case *state != model.EventDead && *state != model.EventPending:
 		return c.usageError("--state must be dead or pending, got %q", *state)
-	case *limit < 1 || *limit > maxListLimit:
-		return c.usageError("--limit must be from 1 to %d", maxListLimit)
 	}
 	return c.run(env, func(ctx context.Context, s *session) error {
 		list, err := s.Events(ctx, *state, *limit)
@@ -102,10 +89,7 @@ func webhooksRetry(args []string, env cli) int {
 		"Re-queues dead order webhook events: those named, or every dead event with --all.\n"+
 			"A re-queued event keeps its id, goes to the back of its order's queue and carries\n"+
 			"the order as it is now.\n\n"+
-			"While the server is not running the command opens the store directly; the\n"+
-			"re-queued events are delivered when the server next runs. While the server\n"+
-			"runs (it holds the store), the command calls its merchant API instead, which\n"+
-			"needs merchant_api in the config.", env.stderr)
+			localNote, env.stderr)
 	all := c.fs.Bool("all", false, "re-queue every dead event")
 	ids, code := c.parse(args)
 	switch {
@@ -126,8 +110,8 @@ func webhooksRetry(args []string, env cli) int {
 			plural = ""
 		}
 		fmt.Fprintf(env.stdout, "re-queued %d event%s\n", n, plural)
-		if s.local && n > 0 {
-			fmt.Fprintln(env.stderr, "note: the server is not running; it delivers them when it next runs")
+		if n > 0 {
+			s.noteOutbox(env.stderr, "the re-queued events")
 		}
 		return nil
 	})

@@ -357,18 +357,24 @@ func (c *legacy) sessionParam(p string) string {
 	switch {
 	case lineQuantityParam.MatchString(p):
 		return lineQuantityParam.ReplaceAllString(p, `$$.line_items[$1].item.quantity`)
-	case p == "$.capabilities" || strings.HasPrefix(p, "$.capabilities."):
+	case within(p, "$.capabilities"):
 		return ""
 	case c.since(V20251212):
 		return p
-	case p == "$.fulfillment_details.address" || strings.HasPrefix(p, "$.fulfillment_details.address.") || strings.HasPrefix(p, "$.fulfillment_details.address["):
+	case within(p, "$.fulfillment_details.address"):
 		return "$.fulfillment_address" + strings.TrimPrefix(p, "$.fulfillment_details.address")
-	case p == "$.fulfillment_details" || strings.HasPrefix(p, "$.fulfillment_details."):
+	case within(p, "$.fulfillment_details"):
 		return "$.fulfillment_address"
-	case p == "$.selected_fulfillment_options" || strings.HasPrefix(p, "$.selected_fulfillment_options["):
+	case within(p, "$.selected_fulfillment_options"):
 		return "$.fulfillment_option_id"
 	}
 	return p
+}
+
+// within reports whether the JSONPath p is prefix or a path below it.
+func within(p, prefix string) bool {
+	rest, ok := strings.CutPrefix(p, prefix)
+	return ok && (rest == "" || rest[0] == '.' || rest[0] == '[')
 }
 
 var optionParam = regexp.MustCompile(`^(\$\.selected_fulfillment_options\[\d+\])\.(option_id|item_ids)`)
@@ -383,7 +389,7 @@ func (c *legacy) ErrorParam(p string) string {
 	switch {
 	case p == "$.currency":
 		return ""
-	case p == "$.line_items" || strings.HasPrefix(p, "$.line_items["):
+	case within(p, "$.line_items"):
 		return "$.items" + strings.TrimPrefix(p, "$.line_items")
 	case p == "$.payment_data.handler_id":
 		return "$.payment_data.provider"

@@ -119,7 +119,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	if err != nil {
 		return nil, err
 	}
-	merchantToken, err := merchantToken(cfg, logger, getenv)
+	merchantToken, err := readToken("merchant_api", cfg.MerchantAPI.TokenEnv, cfg.MerchantAPI.LocalOnlyToken, getenv, logger, "user", "merchant API", "listen", cfg.Server.Listen)
 	if err != nil {
 		return nil, err
 	}
@@ -286,18 +286,20 @@ func webhookTargets(cfg *config.Config, getenv func(string) string) ([]webhook.T
 	return out, nil
 }
 
-// merchantToken reads the merchant API token; "" when the API is off.
-func merchantToken(cfg *config.Config, logger *slog.Logger, getenv func(string) string) (string, error) {
-	m := cfg.MerchantAPI
-	if m.TokenEnv == "" {
-		if m.LocalOnlyToken != "" {
-			logger.Warn("the merchant API uses the local-only demo token written in the config file; it is accepted only because the server listens on a loopback address")
+// readToken returns the bearer token configured at path: read from the
+// environment variable tokenEnv, or the local-only token written in the
+// file (config accepts that only on a loopback listener), with a warning
+// naming its user. It returns "" when neither is set.
+func readToken(path, tokenEnv, localToken string, getenv func(string) string, logger *slog.Logger, user ...any) (string, error) {
+	if tokenEnv == "" {
+		if localToken != "" {
+			logger.Warn("a local-only demo token written in the config file is in use; it is accepted only because the server listens on a loopback address", user...)
 		}
-		return m.LocalOnlyToken, nil
+		return localToken, nil
 	}
-	token := getenv(m.TokenEnv)
+	token := getenv(tokenEnv)
 	if token == "" {
-		return "", fmt.Errorf("merchant_api.token_env: environment variable %s is not set or empty", m.TokenEnv)
+		return "", fmt.Errorf("%s.token_env: environment variable %s is not set or empty", path, tokenEnv)
 	}
 	return token, nil
 }
@@ -389,15 +391,9 @@ func (h *Host) Close() error {
 func resolveAgents(cfg *config.Config, logger *slog.Logger, getenv func(string) string) ([]httpapi.Agent, error) {
 	var agents []httpapi.Agent
 	for i, a := range cfg.Agents {
-		token := a.LocalOnlyToken
-		if a.TokenEnv != "" {
-			token = getenv(a.TokenEnv)
-			if token == "" {
-				return nil, fmt.Errorf("agents[%d].token_env: environment variable %s is not set or empty", i, a.TokenEnv)
-			}
-		} else {
-			logger.Warn("agent uses the local-only demo token written in the config file; it is accepted only because the server listens on a loopback address",
-				"agent", a.Name, "listen", cfg.Server.Listen)
+		token, err := readToken(fmt.Sprintf("agents[%d]", i), a.TokenEnv, a.LocalOnlyToken, getenv, logger, "agent", a.Name, "listen", cfg.Server.Listen)
+		if err != nil {
+			return nil, err
 		}
 		verifier, err := verifierFor(a.Signature, getenv)
 		if err != nil {

@@ -179,11 +179,12 @@ func (h *handlers) logRequests(c *fiber.Ctx) error {
 			h.opts.Logger.Error("write error response", "error", herr.Error())
 		}
 	}
+	method, route, status, took := c.Method(), c.Route().Path, c.Response().StatusCode(), time.Since(start)
 	attrs := []any{
-		"method", c.Method(),
-		"route", c.Route().Path,
-		"status", c.Response().StatusCode(),
-		"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
+		"method", method,
+		"route", route,
+		"status", status,
+		"duration_ms", float64(took.Microseconds()) / 1000,
 	}
 	if agent, ok := c.Locals(localAgent).(string); ok {
 		attrs = append(attrs, "agent", agent)
@@ -198,7 +199,7 @@ func (h *handlers) logRequests(c *fiber.Ctx) error {
 		attrs = append(attrs, "session_id", text.Truncate(id, 128))
 	}
 	h.opts.Logger.Info("request", attrs...)
-	h.metrics.observe(c.Method(), c.Route().Path, c.Response().StatusCode(), time.Since(start))
+	h.metrics.observe(method, route, status, took)
 	return nil
 }
 

@@ -310,13 +310,7 @@ func (s *Service) Adjust(ctx context.Context, orderID string, in AdjustmentInput
 		if adj.ID == "" {
 			adj.ID = ids.New("adj_")
 		}
-		i := slices.IndexFunc(o.Adjustments, func(a model.Adjustment) bool { return a.ID == adj.ID })
-		if i >= 0 {
-			adj.OccurredAt = o.Adjustments[i].OccurredAt
-			o.Adjustments[i] = adj
-		} else {
-			o.Adjustments = append(o.Adjustments, adj)
-		}
+		upsertAdjustment(o, adj)
 		if refunded := o.Refunded(true); refunded > o.Total {
 			return conflict(CodeAmountExceeded, "$.amount", "Refunds of order %s would come to %d, more than the %d paid.", o.ID, refunded, o.Total)
 		}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/acp-sidecar/acp/core/apierr"
@@ -116,19 +117,28 @@ func (s *Service) RecordProcessorAdjustment(ctx context.Context, paymentID strin
 		return nil, fmt.Errorf("find order of payment %s: %w", paymentID, err)
 	}
 	return s.change(ctx, id, func(o *model.Order) error {
-		for i := range o.Adjustments {
-			old := o.Adjustments[i]
-			if old.ID != adj.ID {
-				continue
-			}
-			adj.Amount = max(adj.Amount, old.Amount)
-			adj.OccurredAt = old.OccurredAt
-			o.Adjustments[i] = adj
-			return nil
+		// Reports can arrive out of order: a cumulative refund never goes
+		// down.
+		if stored, prev := upsertAdjustment(o, adj); prev != nil {
+			stored.Amount = max(stored.Amount, prev.Amount)
 		}
-		o.Adjustments = append(o.Adjustments, adj)
 		return nil
 	})
+}
+
+// upsertAdjustment adds adj to o, or replaces the adjustment with its ID,
+// keeping when that one first occurred. It returns the stored entry and
+// the one it replaced (nil when adj was added).
+func upsertAdjustment(o *model.Order, adj model.Adjustment) (stored, prev *model.Adjustment) {
+	i := slices.IndexFunc(o.Adjustments, func(a model.Adjustment) bool { return a.ID == adj.ID })
+	if i < 0 {
+		o.Adjustments = append(o.Adjustments, adj)
+		return &o.Adjustments[len(o.Adjustments)-1], nil
+	}
+	old := o.Adjustments[i]
+	adj.OccurredAt = old.OccurredAt
+	o.Adjustments[i] = adj
+	return &o.Adjustments[i], &old
 }
 
 // change applies fn to the order with id in one transaction. When the

@@ -133,14 +133,14 @@ func (h *Handler) apply(c *fiber.Ctx, typ string, object json.RawMessage, create
 		if err := json.Unmarshal(object, &ch); err != nil {
 			return err
 		}
-		adj := model.Adjustment{ID: ch.ID + ":refunds", Type: "refund", Status: "completed", Amount: ch.AmountRefunded, Currency: ch.Currency, OccurredAt: created}
+		adj := model.Adjustment{ID: ch.ID + ":refunds", Type: model.AdjustmentRefund, Status: model.AdjustmentCompleted, Amount: ch.AmountRefunded, Currency: ch.Currency, OccurredAt: created}
 		return h.record(c, idOf(ch.PaymentIntent), adj)
 	case "charge.dispute.created":
 		var d dispute
 		if err := json.Unmarshal(object, &d); err != nil {
 			return err
 		}
-		adj := model.Adjustment{ID: d.ID, Type: "dispute", Status: "pending", Amount: d.Amount, Currency: d.Currency, Reason: d.Reason, OccurredAt: created}
+		adj := model.Adjustment{ID: d.ID, Type: model.AdjustmentDispute, Status: model.AdjustmentPending, Amount: d.Amount, Currency: d.Currency, Reason: d.Reason, OccurredAt: created}
 		return h.record(c, idOf(d.PaymentIntent), adj)
 	}
 	return nil

@@ -69,41 +69,75 @@ type Validator struct {
 	defs    map[string]*jsonschema.Schema
 }
 
-var (
-	validatorsMu sync.Mutex
-	validators   = map[string]*Validator{}
-)
+var validators perVersion[*Validator]
 
 // For returns the validator of version, skipping the test when the spec
 // files are absent and failing it when the version has no schema.
 func For(t testing.TB, version string) *Validator {
 	t.Helper()
 	dir := SpecDir(t)
-	validatorsMu.Lock()
-	defer validatorsMu.Unlock()
-	if v, ok := validators[version]; ok {
-		return v
-	}
-	path := filepath.Join(dir, version, schemaFile)
-	f, err := os.Open(path)
+	v, err := validators.get(version, func() (*Validator, error) {
+		path := filepath.Join(dir, version, schemaFile)
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("open schema: %w", err)
+		}
+		defer f.Close()
+		doc, err := jsonschema.UnmarshalJSON(f)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", path, err)
+		}
+		fixDraft04(doc)
+		c := newCompiler()
+		url := "file:///acp-spec/" + version + "/" + schemaFile
+		if err := c.AddResource(url, doc); err != nil {
+			return nil, fmt.Errorf("add schema %s: %w", path, err)
+		}
+		return &Validator{version: version, url: url, c: c, defs: map[string]*jsonschema.Schema{}}, nil
+	})
 	if err != nil {
-		t.Fatalf("open schema of version %s: %v", version, err)
+		t.Fatalf("schema of version %s: %v", version, err)
 	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
+	return v
+}
+
+// perVersion builds a value once per API version and keeps it.
+type perVersion[T any] struct {
+	mu   sync.Mutex
+	byID map[string]T
+}
+
+func (p *perVersion[T]) get(version string, build func() (T, error)) (T, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if v, ok := p.byID[version]; ok {
+		return v, nil
+	}
+	v, err := build()
 	if err != nil {
-		t.Fatalf("parse %s: %v", path, err)
+		return v, err
 	}
-	fixDraft04(doc)
+	if p.byID == nil {
+		p.byID = map[string]T{}
+	}
+	p.byID[version] = v
+	return v, nil
+}
+
+// newCompiler returns a draft 2020-12 compiler that asserts formats.
+func newCompiler() *jsonschema.Compiler {
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
-	url := "file:///acp-spec/" + version + "/" + schemaFile
-	if err := c.AddResource(url, doc); err != nil {
-		t.Fatalf("add schema %s: %v", path, err)
+	return c
+}
+
+// validate checks a JSON body against a compiled schema.
+func validate(sch *jsonschema.Schema, body []byte) error {
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("body is not JSON: %w", err)
 	}
-	v := &Validator{version: version, url: url, c: c, defs: map[string]*jsonschema.Schema{}}
-	validators[version] = v
-	return v
+	return sch.Validate(inst)
 }
 
 // Def validates body against the named definition under $defs.
@@ -120,11 +154,7 @@ func (v *Validator) Check(def string, body []byte) error {
 	if err != nil {
 		return err
 	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("body is not JSON: %w", err)
-	}
-	return sch.Validate(inst)
+	return validate(sch, body)
 }
 
 func (v *Validator) schema(def string) (*jsonschema.Schema, error) {

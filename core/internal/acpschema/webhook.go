@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -36,10 +35,7 @@ type WebhookValidator struct {
 	schema  *jsonschema.Schema
 }
 
-var (
-	webhookValidatorsMu sync.Mutex
-	webhookValidators   = map[string]*WebhookValidator{}
-)
+var webhookValidators perVersion[*WebhookValidator]
 
 // Webhook returns the webhook body validator of version, compiled once per
 // version, skipping the test when the spec files are absent and failing it
@@ -47,22 +43,15 @@ var (
 func Webhook(t testing.TB, version string) *WebhookValidator {
 	t.Helper()
 	dir := SpecDir(t)
-	webhookValidatorsMu.Lock()
-	defer webhookValidatorsMu.Unlock()
-	if v, ok := webhookValidators[version]; ok {
-		return v
-	}
-	v, err := compileWebhook(dir, version)
+	v, err := webhookValidators.get(version, func() (*WebhookValidator, error) { return compileWebhook(dir, version) })
 	if err != nil {
 		t.Fatalf("webhook schema of version %s: %v", version, err)
 	}
-	webhookValidators[version] = v
 	return v
 }
 
 func compileWebhook(dir, version string) (*WebhookValidator, error) {
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
+	c := newCompiler()
 	// Both documents sit in one folder under these URLs, so that the
 	// relative $ref from the webhook document resolves to the other.
 	base := "file:///acp-spec/" + version + "/openapi/"
@@ -86,13 +75,7 @@ func compileWebhook(dir, version string) (*WebhookValidator, error) {
 
 // Check returns the validation error of body against WebhookEvent, or nil
 // when it is valid.
-func (v *WebhookValidator) Check(body []byte) error {
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("body is not JSON: %w", err)
-	}
-	return v.schema.Validate(inst)
-}
+func (v *WebhookValidator) Check(body []byte) error { return validate(v.schema, body) }
 
 // Event reports a test error when body is not a valid webhook event of the
 // validator's version.
