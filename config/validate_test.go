@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -69,6 +70,12 @@ func TestValidateRules(t *testing.T) {
 	runEditCases(t, map[string]editCase{
 		"valid as loaded": {
 			edit: func(*Config) {},
+		},
+		"webhook to a reserved address": {
+			edit: func(c *Config) {
+				c.Agents[0].Webhooks = []Webhook{{Name: "w", URL: "https://[64:ff9b::7f00:1]/hooks", SecretEnv: "W_SECRET", Events: WebhookEvents, MaxAttempts: 1, MaxAge: time.Hour}}
+			},
+			want: []Problem{{Path: "agents[0].webhooks[0].url", Message: "64:ff9b::7f00:1 is an internal address (loopback, private, link-local or reserved); set webhook_delivery.allow_private_networks to allow it"}},
 		},
 		"metrics on the MCP path": {
 			edit: func(c *Config) { c.Metrics.Path = c.MCP.Path },

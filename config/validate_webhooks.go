@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/acp-sidecar/acp/core/netguard"
 )
 
 // validateWebhooks checks every agent's webhooks against the delivery
@@ -79,20 +81,11 @@ func checkWebhookURL(raw string, allowPrivate bool) string {
 	}
 	host := u.Hostname()
 	addr, err := netip.ParseAddr(host)
-	if strings.EqualFold(host, "localhost") || err == nil && !publicAddr(addr) {
-		return fmt.Sprintf("%s is a loopback, private or link-local address; set webhook_delivery.allow_private_networks to allow it", host)
+	if strings.EqualFold(host, "localhost") || err == nil && netguard.Forbidden(addr) {
+		return fmt.Sprintf("%s is an internal address (loopback, private, link-local or reserved); set webhook_delivery.allow_private_networks to allow it", host)
 	}
 	return ""
 }
-
-// publicAddr reports whether addr is a public unicast address.
-func publicAddr(addr netip.Addr) bool {
-	addr = addr.Unmap()
-	return addr.IsGlobalUnicast() && !addr.IsPrivate() && !cgnat.Contains(addr)
-}
-
-// cgnat is the shared address space of carrier-grade NAT (RFC 6598).
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 
 // validate checks the webhook_delivery section.
 func (d *WebhookDelivery) validate(ps *problems) {

@@ -12,34 +12,32 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/signature"
 	"github.com/acp-sidecar/acp/core/store"
 )
 
-// Defaults for the zero values of Options and Target.
+// What New takes for a Target's or the Options' fields that are zero (or
+// negative), which would otherwise dead-letter at once, retry without a
+// pause, deliver nothing or poll without a pause.
 const (
-	// DefaultMaxAttempts is Target.MaxAttempts when it is zero.
-	DefaultMaxAttempts = 20
-	// DefaultMaxAge is Target.MaxAge when it is zero.
-	DefaultMaxAge = 72 * time.Hour
-	// DefaultInitialBackoff is Options.InitialBackoff when it is zero.
-	DefaultInitialBackoff = time.Second
-	// DefaultMaxBackoff is Options.MaxBackoff when it is zero.
-	DefaultMaxBackoff = time.Hour
-	// DefaultWorkers is Options.Workers when it is zero.
-	DefaultWorkers = 4
-	// DefaultPollInterval is Options.PollInterval when it is zero.
-	DefaultPollInterval = 5 * time.Second
+	defaultMaxAttempts    = 20
+	defaultMaxAge         = 72 * time.Hour
+	defaultInitialBackoff = time.Second
+	defaultMaxBackoff     = time.Hour
+	defaultWorkers        = 4
+	defaultPollInterval   = 5 * time.Second
 )
 
-// TargetGoneMessage is the LastError of an event whose target is no longer in
-// the configuration.
-const TargetGoneMessage = "webhook target no longer configured"
+// targetGoneMessage is the LastError of an event whose target is no longer
+// in the configuration.
+const targetGoneMessage = "webhook target no longer configured"
 
 const (
 	// permanentAttempts is how often a non-retryable answer (3xx, most
@@ -50,7 +48,8 @@ const (
 	// maxResponseBody bounds what is read of a receiver's answer.
 	maxResponseBody = 64 << 10
 	// deadRefresh is how often the dead-event gauge is recounted from the
-	// store; in between, dead-letterings increment it.
+	// store when the deliverer dead-lettered nothing (an operator may have
+	// deleted or re-queued dead events).
 	deadRefresh = 30 * time.Second
 	// userAgent is sent with every delivery.
 	userAgent = "acp-sidecar"
@@ -70,10 +69,10 @@ type Target struct {
 	// Secret is the HMAC key for the Merchant-Signature header.
 	Secret []byte
 	// MaxAttempts is how many attempts an event gets before it is
-	// dead-lettered; DefaultMaxAttempts when zero.
+	// dead-lettered; 20 when zero.
 	MaxAttempts int
 	// MaxAge dead-letters an event that fails when it is older than
-	// this (counted from its CreatedAt); DefaultMaxAge when zero. An
+	// this (counted from its CreatedAt); 72h when zero. An
 	// event older than MaxAge still gets one attempt.
 	MaxAge time.Duration
 }
@@ -89,21 +88,22 @@ type Options struct {
 	// Logger receives failures (warn) and deliveries (debug);
 	// slog.Default() when nil.
 	Logger *slog.Logger
-	// Metrics, when not nil, records the deliverer's metrics.
+	// Metrics, when not nil, records the deliverer's metrics; give each
+	// Deliverer its own.
 	Metrics *Metrics
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// InitialBackoff is the pause after a first failed attempt; it
 	// doubles with each further attempt up to MaxBackoff, and each pause
-	// is jittered between half and all of it.
+	// is jittered between half and all of it. 1s when zero.
 	InitialBackoff time.Duration
 	// MaxBackoff caps the pause between attempts, including one asked
-	// for with Retry-After.
+	// for with Retry-After; 1h when zero, and at least InitialBackoff.
 	MaxBackoff time.Duration
-	// Workers bounds the deliveries in flight.
+	// Workers bounds the deliveries in flight; 4 when zero.
 	Workers int
 	// PollInterval is the longest the deliverer sleeps before it reads
-	// the outbox again.
+	// the outbox again; 5s when zero.
 	PollInterval time.Duration
 }
 
@@ -125,12 +125,15 @@ type Deliverer struct {
 	// jitter returns a random number in [0, n).
 	jitter func(n int64) int64
 
-	// deadCounted is when the dead events were last counted; owned by
-	// Run's goroutine.
+	// deadCounted is when the dead events were last counted, and
+	// deadStale is set when a worker dead-lettered an event since; both
+	// are owned by Run's goroutine, the only one that sets the gauges.
 	deadCounted time.Time
+	deadStale   bool
 }
 
-// New returns a Deliverer; zero options take the Default values.
+// New returns a Deliverer; zero options take the defaults documented on
+// Options and Target.
 func New(opts Options) *Deliverer {
 	d := &Deliverer{
 		store:          opts.Store,
@@ -148,10 +151,10 @@ func New(opts Options) *Deliverer {
 	}
 	for _, t := range opts.Targets {
 		if t.MaxAttempts <= 0 {
-			t.MaxAttempts = DefaultMaxAttempts
+			t.MaxAttempts = defaultMaxAttempts
 		}
 		if t.MaxAge <= 0 {
-			t.MaxAge = DefaultMaxAge
+			t.MaxAge = defaultMaxAge
 		}
 		d.targets[labelKey{t.Agent, t.Name}] = t
 	}
@@ -165,17 +168,17 @@ func New(opts Options) *Deliverer {
 		d.now = time.Now
 	}
 	if d.initialBackoff <= 0 {
-		d.initialBackoff = DefaultInitialBackoff
+		d.initialBackoff = defaultInitialBackoff
 	}
 	if d.maxBackoff <= 0 {
-		d.maxBackoff = DefaultMaxBackoff
+		d.maxBackoff = defaultMaxBackoff
 	}
 	d.maxBackoff = max(d.maxBackoff, d.initialBackoff)
 	if d.workers <= 0 {
-		d.workers = DefaultWorkers
+		d.workers = defaultWorkers
 	}
 	if d.poll <= 0 {
-		d.poll = DefaultPollInterval
+		d.poll = defaultPollInterval
 	}
 	return d
 }
@@ -190,10 +193,9 @@ func (d *Deliverer) Notify() {
 }
 
 // queue is one (agent, target, order) sequence of pending events as read
-// in one round.
+// in one scan.
 type queue struct {
 	key     string
-	label   labelKey
 	orderID string
 	// seqs are the queue's events in delivery order.
 	seqs []uint64
@@ -201,91 +203,167 @@ type queue struct {
 	next time.Time
 }
 
+// report is what a worker tells Run when it is done with a queue.
+type report struct {
+	key string
+	// next is when the queue's head is due again, when the worker stopped
+	// at an event that stays pending (not due yet, failed, or a store
+	// error); zero when it went through all of its events.
+	next time.Time
+	// deadLettered is set when the worker dead-lettered an event.
+	deadLettered bool
+}
+
 // Run delivers events until ctx is done, then waits for the deliveries
 // in flight to end and returns nil. An attempt cut short by ctx is not
 // recorded; its event is tried again by the next Run. Errors reading the
 // store are logged and retried after PollInterval. Call Run once, and
 // close the store only after it returned.
+//
+// Run reads the whole outbox (a scan) at the start, on Notify, when a
+// queue's head comes due or PollInterval has passed since the last scan,
+// and when every worker is idle with nothing left to hand out. In
+// between, a finished worker is replaced with the next due queue of the
+// last scan; workers re-read each event before they send it.
 func (d *Deliverer) Run(ctx context.Context) error {
 	if d.store == nil {
 		return errors.New("webhook deliverer: no store")
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	// Workers report their queue on done; only this goroutine touches
-	// busy, so a queue read while it was busy is never handed out stale.
-	busy := make(map[string]bool)
-	done := make(chan string, d.workers)
+	var (
+		// busy maps the key of every queue in flight to the last Seq its
+		// worker was given. Only this goroutine touches it, so a queue is
+		// never handed to two workers.
+		busy = make(map[string]uint64)
+		done = make(chan report, d.workers)
+		// todo are the last scan's queues not handed out yet, in the
+		// order of their heads. One whose key is busy holds the events
+		// that arrived behind its worker's: it waits for the worker.
+		todo []*queue
+		// scanned is when the last scan began.
+		scanned time.Time
+		// wakeAt is the earliest next of the reports since the last
+		// scan: those queues are in no scan yet.
+		wakeAt time.Time
+		rescan = true
+	)
+	finish := func(r report) {
+		delete(busy, r.key)
+		if r.deadLettered {
+			d.deadStale = true
+		}
+		if r.next.IsZero() {
+			return
+		}
+		// The head stays pending: what was read behind it must not
+		// overtake it, so the whole queue waits for a scan.
+		todo = slices.DeleteFunc(todo, func(q *queue) bool { return q.key == r.key })
+		if wakeAt.IsZero() || r.next.Before(wakeAt) {
+			wakeAt = r.next
+		}
+	}
 	for {
 		if ctx.Err() != nil {
 			return nil
 		}
-		wait := d.poll
-		queues, err := d.scan(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
+		if rescan {
+			rescan = false
+			scanned, wakeAt = d.now(), time.Time{}
+			var err error
+			todo, err = d.scan(ctx, busy)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				d.log.Error("reading the webhook outbox", "error", err.Error())
 			}
-			d.log.Error("reading the webhook outbox", "error", err.Error())
 		}
 		now := d.now()
-		for _, q := range queues {
-			if busy[q.key] {
-				continue
-			}
-			if q.next.After(now) {
-				wait = min(wait, q.next.Sub(now))
-				continue
-			}
-			if len(busy) >= d.workers {
-				// Due, but every worker is taken: a done wakes us.
-				continue
-			}
-			busy[q.key] = true
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				d.work(ctx, q)
-				done <- q.key
-			}()
+		due := scanned.Add(d.poll)
+		if !wakeAt.IsZero() {
+			due = earlier(due, wakeAt)
 		}
-		timer := time.NewTimer(max(wait, time.Millisecond))
+		kept := todo[:0]
+		for _, q := range todo {
+			_, behind := busy[q.key]
+			switch {
+			case behind:
+				kept = append(kept, q)
+			case q.next.After(now):
+				due = earlier(due, q.next)
+				kept = append(kept, q)
+			case len(busy) >= d.workers:
+				// Due, but every worker is taken: a done hands it out.
+				kept = append(kept, q)
+			default:
+				busy[q.key] = q.seqs[len(q.seqs)-1]
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					done <- d.work(ctx, q)
+				}()
+			}
+		}
+		clear(todo[len(kept):])
+		todo = kept
+		timer := time.NewTimer(max(due.Sub(now), time.Millisecond))
 		select {
 		case <-ctx.Done():
 			timer.Stop()
 			return nil
 		case <-timer.C:
+			rescan = true
 		case <-d.wake:
-		case key := <-done:
-			delete(busy, key)
+			rescan = true
+		case r := <-done:
+			finish(r)
 		}
 		timer.Stop()
-		// Take every other finished queue before reading again.
+		// Take every other finished queue before handing out more.
 	drain:
 		for {
 			select {
-			case key := <-done:
-				delete(busy, key)
+			case r := <-done:
+				finish(r)
 			default:
 				break drain
 			}
 		}
+		if len(busy) == 0 && len(todo) == 0 && wakeAt.IsZero() {
+			// Idle, and every queue went through as far as the workers
+			// knew: look for what came meanwhile and refresh the gauges.
+			rescan = true
+		}
 	}
 }
 
+// earlier returns the earlier of a and b.
+func earlier(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
 // scan reads every pending event in Seq order and groups them into
-// queues, in the order of their heads; it refreshes the gauges.
-func (d *Deliverer) scan(ctx context.Context) ([]*queue, error) {
+// queues, in the order of their heads, leaving out the events already
+// handed to a worker: busy maps a queue's key to the last Seq its worker
+// has. It refreshes the gauges; the dead events are recounted when an
+// event was dead-lettered since the last count, or deadRefresh after it.
+func (d *Deliverer) scan(ctx context.Context, busy map[string]uint64) ([]*queue, error) {
 	byKey := make(map[string]*queue)
 	var queues []*queue
 	counts := d.zeroCounts()
 	err := d.forEach(ctx, model.EventPending, func(e *model.WebhookEvent) {
-		label := labelKey{e.Agent, e.Target}
-		counts[label]++
+		counts[labelKey{e.Agent, e.Target}]++
 		key := e.QueueKey()
+		if last, ok := busy[key]; ok && e.Seq <= last {
+			return
+		}
 		q := byKey[key]
 		if q == nil {
-			q = &queue{key: key, label: label, orderID: e.OrderID, next: e.NextAttemptAt}
+			q = &queue{key: key, orderID: e.OrderID, next: e.NextAttemptAt}
 			byKey[key] = q
 			queues = append(queues, q)
 		}
@@ -295,7 +373,7 @@ func (d *Deliverer) scan(ctx context.Context) ([]*queue, error) {
 		return queues, err
 	}
 	d.metrics.setQueued(counts)
-	if d.metrics != nil && d.now().Sub(d.deadCounted) >= deadRefresh {
+	if d.metrics != nil && (d.deadStale || d.now().Sub(d.deadCounted) >= deadRefresh) {
 		if err := d.countDead(ctx); err != nil {
 			d.log.Warn("counting dead webhook events", "error", err.Error())
 		}
@@ -311,12 +389,14 @@ func (d *Deliverer) countDead(ctx context.Context) error {
 		return err
 	}
 	d.metrics.setDead(counts)
-	d.deadCounted = d.now()
+	d.deadCounted, d.deadStale = d.now(), false
 	return nil
 }
 
-// zeroCounts is a count of zero for every configured target, so that a
-// target's gauge drops to zero once its events are gone.
+// zeroCounts is a count of zero for every configured target, so that the
+// gauges show every configured target from the first scan on, also one
+// that never had an event. (Metrics zeroes a label that had events once
+// they are gone.)
 func (d *Deliverer) zeroCounts() map[labelKey]int {
 	counts := make(map[labelKey]int, len(d.targets))
 	for k := range d.targets {
@@ -350,11 +430,15 @@ func (d *Deliverer) forEach(ctx context.Context, state string, fn func(*model.We
 }
 
 // work delivers q's events one after the other while they are due and
-// each one leaves the queue (delivered or dead-lettered).
-func (d *Deliverer) work(ctx context.Context, q *queue) {
+// each one leaves the queue (delivered or dead-lettered), and reports how
+// far it got.
+func (d *Deliverer) work(ctx context.Context, q *queue) report {
+	r := report{key: q.key}
 	for _, seq := range q.seqs {
 		if ctx.Err() != nil {
-			return
+			// Run is stopping; the head is still due.
+			r.next = d.now()
+			return r
 		}
 		var e *model.WebhookEvent
 		err := d.store.View(ctx, func(r store.Reader) error {
@@ -366,19 +450,25 @@ func (d *Deliverer) work(ctx context.Context, q *queue) {
 			if ctx.Err() == nil {
 				d.log.Error("reading a webhook event", "seq", seq, "order_id", q.orderID, "error", err.Error())
 			}
-			return
+			r.next = d.now().Add(d.poll)
+			return r
 		}
 		if e == nil || e.QueueKey() != q.key {
 			// Deleted or re-queued meanwhile: the next one is the head.
 			continue
 		}
 		if e.NextAttemptAt.After(d.now()) {
-			return
+			r.next = e.NextAttemptAt
+			return r
 		}
-		if !d.attempt(ctx, e) {
-			return
+		o := d.attempt(ctx, e)
+		r.deadLettered = r.deadLettered || o.dead
+		if !o.left {
+			r.next = o.next
+			return r
 		}
 	}
+	return r
 }
 
 // pendingEvent returns the pending event with Seq seq, or nil when there
@@ -414,13 +504,24 @@ type failure struct {
 	retryAfter time.Duration
 }
 
-// attempt makes one delivery attempt of e and records its outcome. It
-// reports whether e left the pending queue, so that the next event of its
-// queue may go.
-func (d *Deliverer) attempt(ctx context.Context, e *model.WebhookEvent) bool {
+// outcome is what became of an attempted event.
+type outcome struct {
+	// left is set when the event left the pending queue (delivered,
+	// dead-lettered, or deleted or re-queued meanwhile), so that the next
+	// event of its queue may go.
+	left bool
+	// dead is set when the event was dead-lettered.
+	dead bool
+	// next is, when the event stays, when it is due again: its new
+	// NextAttemptAt, or PollInterval from now after a store error.
+	next time.Time
+}
+
+// attempt makes one delivery attempt of e and records its outcome.
+func (d *Deliverer) attempt(ctx context.Context, e *model.WebhookEvent) outcome {
 	t, ok := d.targets[labelKey{e.Agent, e.Target}]
 	if !ok {
-		return d.recordFailure(ctx, e, Target{Agent: e.Agent, Name: e.Target}, failure{msg: TargetGoneMessage, dead: true})
+		return d.recordFailure(ctx, e, Target{Agent: e.Agent, Name: e.Target}, failure{msg: targetGoneMessage, dead: true})
 	}
 	start := d.now()
 	status, retryAfter, code, err := d.post(ctx, t, e, start)
@@ -428,7 +529,7 @@ func (d *Deliverer) attempt(ctx context.Context, e *model.WebhookEvent) bool {
 		if ctx.Err() != nil {
 			// Shutting down: the attempt did not happen as far as the
 			// outbox is concerned.
-			return false
+			return outcome{next: start}
 		}
 		return d.recordFailure(ctx, e, t, failure{
 			msg:       err.Error(),
@@ -477,9 +578,9 @@ func (d *Deliverer) post(ctx context.Context, t Target, e *model.WebhookEvent, n
 		return 0, 0, "", fmt.Errorf("%w: %w", errBuildRequest, withoutURL(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(SignatureHeader, Sign(t.Secret, now, e.Payload))
+	req.Header.Set(SignatureHeader, signature.TimestampedHMAC(t.Secret, now, e.Payload))
 	req.Header.Set("Request-Id", e.ID)
-	req.Header.Set("Timestamp", now.UTC().Format(time.RFC3339))
+	req.Header.Set("Timestamp", signature.FormatTimestamp(now))
 	req.Header.Set("User-Agent", userAgent)
 	resp, err := d.client.Do(req)
 	if err != nil {
@@ -560,16 +661,15 @@ func (d *Deliverer) backoff(attempts int, retryAfter time.Duration) time.Duratio
 		}
 		step *= 2
 	}
-	step = min(step, d.maxBackoff)
 	half := step / 2
 	delay := half + time.Duration(d.jitter(int64(step-half)+1))
 	return min(max(delay, retryAfter), d.maxBackoff)
 }
 
-// recordSuccess deletes the delivered event and reports true (also when
-// it was gone already). A store error leaves it pending: it will be
+// recordSuccess deletes the delivered event; it left the queue also when
+// it was gone already. A store error leaves it pending: it will be
 // delivered again.
-func (d *Deliverer) recordSuccess(ctx context.Context, e *model.WebhookEvent, t Target) bool {
+func (d *Deliverer) recordSuccess(ctx context.Context, e *model.WebhookEvent, t Target) outcome {
 	now := d.now()
 	// The receiver has the event: record that even when shutting down.
 	err := d.store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
@@ -582,17 +682,17 @@ func (d *Deliverer) recordSuccess(ctx context.Context, e *model.WebhookEvent, t 
 	if err != nil {
 		d.log.Error("recording a delivered webhook event; it will be delivered again",
 			"event_id", e.ID, "order_id", e.OrderID, "agent", e.Agent, "target", e.Target, "error", err.Error())
-		return false
+		return outcome{next: now.Add(d.poll)}
 	}
 	d.metrics.observeDelivered(t.Agent, t.Name, now.Sub(e.CreatedAt).Seconds())
 	d.log.Debug("webhook event delivered", "event_id", e.ID, "order_id", e.OrderID, "agent", e.Agent,
 		"target", e.Target, "attempt", e.Attempts+1, "type", e.Type)
-	return true
+	return outcome{left: true}
 }
 
 // recordFailure records a failed attempt: the event is scheduled again or
-// dead-lettered. It reports whether the event left the pending queue.
-func (d *Deliverer) recordFailure(ctx context.Context, e *model.WebhookEvent, t Target, f failure) bool {
+// dead-lettered.
+func (d *Deliverer) recordFailure(ctx context.Context, e *model.WebhookEvent, t Target, f failure) outcome {
 	now := d.now()
 	var (
 		found    bool
@@ -631,11 +731,11 @@ func (d *Deliverer) recordFailure(ctx context.Context, e *model.WebhookEvent, t 
 	if err != nil {
 		d.log.Error("recording a failed webhook attempt", "event_id", e.ID, "order_id", e.OrderID,
 			"agent", e.Agent, "target", e.Target, "error", err.Error())
-		return false
+		return outcome{next: now.Add(d.poll)}
 	}
 	if !found {
 		// Deleted or re-queued by an operator meanwhile.
-		return true
+		return outcome{left: true}
 	}
 	attrs := []any{"event_id", e.ID, "order_id", e.OrderID, "agent", e.Agent, "target", e.Target,
 		"attempt", attempts, "status", f.status, "error", f.msg}
@@ -645,10 +745,10 @@ func (d *Deliverer) recordFailure(ctx context.Context, e *model.WebhookEvent, t 
 	if dead {
 		d.metrics.observeDeadLettered(e.Agent, e.Target)
 		d.log.Warn("webhook event dead-lettered", append(attrs, "reason", reason)...)
-		return true
+		return outcome{left: true, dead: true}
 	}
 	d.log.Warn("webhook delivery failed; will retry", append(attrs, "next_attempt_at", next.UTC().Format(time.RFC3339Nano))...)
-	return false
+	return outcome{next: next}
 }
 
 // deadReason decides whether the failed event e (its attempts already

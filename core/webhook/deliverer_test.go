@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -227,8 +228,9 @@ func serve(t *testing.T, rc *receiver) *httptest.Server {
 }
 
 // metricValue returns a counter's or gauge's value, or a histogram's
-// sample count, for the test target's labels.
-func metricValue(t *testing.T, reg *prometheus.Registry, name, tgt string) float64 {
+// sample count, for the test agent and target tgt, and whether that
+// series exists.
+func metricValue(t *testing.T, reg *prometheus.Registry, name, tgt string) (float64, bool) {
 	t.Helper()
 	families, err := reg.Gather()
 	if err != nil {
@@ -248,15 +250,40 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name, tgt string) float
 			}
 			switch {
 			case m.GetCounter() != nil:
-				return m.GetCounter().GetValue()
+				return m.GetCounter().GetValue(), true
 			case m.GetGauge() != nil:
-				return m.GetGauge().GetValue()
+				return m.GetGauge().GetValue(), true
 			case m.GetHistogram() != nil:
-				return float64(m.GetHistogram().GetSampleCount())
+				return float64(m.GetHistogram().GetSampleCount()), true
 			}
 		}
 	}
-	return 0
+	return 0, false
+}
+
+// checkMetric fails the test unless the series of name for tgt exists
+// and has the value want.
+func checkMetric(t *testing.T, reg *prometheus.Registry, name, tgt string, want float64) {
+	t.Helper()
+	if v, ok := metricValue(t, reg, name, tgt); !ok || v != want {
+		t.Errorf("%s{target=%q} = %v (exists: %v), want %v", name, tgt, v, ok, want)
+	}
+}
+
+// metricIs reports whether the series of name for tgt exists and has the
+// value want.
+func metricIs(t *testing.T, reg *prometheus.Registry, name, tgt string, want float64) bool {
+	t.Helper()
+	v, ok := metricValue(t, reg, name, tgt)
+	return ok && v == want
+}
+
+// checkNoMetric fails the test when the series of name for tgt exists.
+func checkNoMetric(t *testing.T, reg *prometheus.Registry, name, tgt string) {
+	t.Helper()
+	if v, ok := metricValue(t, reg, name, tgt); ok {
+		t.Errorf("%s{target=%q} = %v, want no such series", name, tgt, v)
+	}
 }
 
 func TestDeliverSignedEvent(t *testing.T) {
@@ -269,7 +296,7 @@ func TestDeliverSignedEvent(t *testing.T) {
 
 	_, logs, _ := start(t, Options{Store: st, Targets: []Target{target(srv.URL + "/agentic_checkout/webhooks/order_events")}, Metrics: NewMetrics(reg)})
 	waitFor(t, "the delivery to be recorded", func() bool {
-		return metricValue(t, reg, "acp_webhook_delivery_latency_seconds", testTarget) == 1
+		return metricIs(t, reg, "acp_webhook_delivery_latency_seconds", testTarget, 1)
 	})
 	if n := len(list(t, st, model.EventPending)); n != 0 {
 		t.Errorf("%d events still pending after delivery", n)
@@ -306,21 +333,15 @@ func TestDeliverSignedEvent(t *testing.T) {
 		t.Errorf("%d dead events, want 0", n)
 	}
 
-	for _, m := range []struct {
-		name string
-		want float64
-	}{
-		{"acp_webhook_events_delivered_total", 1},
-		{"acp_webhook_delivery_latency_seconds", 1},
-		{"acp_webhook_attempts_failed_total", 0},
-		{"acp_webhook_events_dead", 0},
-	} {
-		if v := metricValue(t, reg, m.name, testTarget); v != m.want {
-			t.Errorf("%s = %v, want %v", m.name, v, m.want)
-		}
-	}
+	checkMetric(t, reg, "acp_webhook_events_delivered_total", testTarget, 1)
+	checkMetric(t, reg, "acp_webhook_delivery_latency_seconds", testTarget, 1)
+	// A counter has a series once it counted something; the gauges show
+	// every configured target from the first read of the outbox on.
+	checkNoMetric(t, reg, "acp_webhook_attempts_failed_total", testTarget)
+	checkNoMetric(t, reg, "acp_webhook_events_dead_lettered_total", testTarget)
+	checkMetric(t, reg, "acp_webhook_events_dead", testTarget, 0)
 	waitFor(t, "the queued gauge to drop to 0", func() bool {
-		return metricValue(t, reg, "acp_webhook_events_queued", testTarget) == 0
+		return metricIs(t, reg, "acp_webhook_events_queued", testTarget, 0)
 	})
 	logs.checkNoLeak(t)
 }
@@ -454,7 +475,7 @@ func TestDeadLetter(t *testing.T) {
 		{name: "5xx until MaxAttempts", status: http.StatusInternalServerError, maxAttempts: 4, wantAttempts: 4, wantRequests: 4, wantStatus: 500, wantErr: "HTTP 500"},
 		{name: "older than MaxAge", status: http.StatusServiceUnavailable, maxAttempts: 10, age: 2 * time.Hour, wantAttempts: 1, wantRequests: 1, wantStatus: 503, wantErr: "HTTP 503"},
 		{name: "malformed target URL", url: "http://[::1/hook?token=abc", maxAttempts: 10, wantAttempts: 3, wantErr: "cannot build the webhook request"},
-		{name: "target no longer configured", status: http.StatusOK, maxAttempts: 10, eventTarget: "removed", wantErr: TargetGoneMessage},
+		{name: "target no longer configured", status: http.StatusOK, maxAttempts: 10, eventTarget: "removed", wantErr: targetGoneMessage},
 		{
 			name: "forbidden address", status: http.StatusOK, maxAttempts: 10, wantAttempts: 1, wantErr: ErrForbiddenAddress.Error(),
 			client: func() *http.Client { return NewClient(ClientOptions{Timeout: 5 * time.Second}) },
@@ -515,8 +536,8 @@ func TestDeadLetter(t *testing.T) {
 				t.Errorf("dead event: Attempts %d, LastStatus %d, LastError %q; want %d, %d, containing %q",
 					got.Attempts, got.LastStatus, got.LastError, tc.wantAttempts, tc.wantStatus, tc.wantErr)
 			}
-			if tc.eventTarget != "" && got.LastError != TargetGoneMessage {
-				t.Errorf("LastError = %q, want exactly %q", got.LastError, TargetGoneMessage)
+			if tc.eventTarget != "" && got.LastError != targetGoneMessage {
+				t.Errorf("LastError = %q, want exactly %q", got.LastError, targetGoneMessage)
 			}
 			for _, leak := range []string{payloadMarker, testSecret, srv.URL, "token=abc"} {
 				if strings.Contains(got.LastError, leak) {
@@ -526,14 +547,16 @@ func TestDeadLetter(t *testing.T) {
 			if n := len(rc.requests()); n != tc.wantRequests {
 				t.Errorf("receiver got %d requests, want %d", n, tc.wantRequests)
 			}
-			if v := metricValue(t, reg, "acp_webhook_events_dead_lettered_total", eventTarget); v != 1 {
-				t.Errorf("dead_lettered_total = %v, want 1", v)
-			}
-			if v := metricValue(t, reg, "acp_webhook_events_dead", eventTarget); v != 1 {
-				t.Errorf("dead gauge = %v, want 1", v)
-			}
-			if v := metricValue(t, reg, "acp_webhook_attempts_failed_total", eventTarget); v != float64(tc.wantAttempts) {
-				t.Errorf("attempts_failed_total = %v, want %d", v, tc.wantAttempts)
+			checkMetric(t, reg, "acp_webhook_events_dead_lettered_total", eventTarget, 1)
+			// The dead gauge is recounted on the deliverer's next read
+			// of the outbox, after the dead-lettering.
+			waitFor(t, "the dead gauge to count the event", func() bool {
+				return metricIs(t, reg, "acp_webhook_events_dead", eventTarget, 1)
+			})
+			if tc.wantAttempts > 0 {
+				checkMetric(t, reg, "acp_webhook_attempts_failed_total", eventTarget, float64(tc.wantAttempts))
+			} else {
+				checkNoMetric(t, reg, "acp_webhook_attempts_failed_total", eventTarget)
 			}
 			logs.checkNoLeak(t)
 		})
@@ -701,29 +724,119 @@ func TestWorkersBound(t *testing.T) {
 	}
 }
 
+// TestNoRescanPerDelivery: a finished worker is replaced with the next
+// queue of the last read of the outbox, which is read again only once
+// everything is idle.
+func TestNoRescanPerDelivery(t *testing.T) {
+	st := newStore(t)
+	now := time.Now()
+	for o := range 6 {
+		put(t, st, newEvent(fmt.Sprintf("o%d-0", o), testTarget, fmt.Sprintf("o%d", o), now))
+	}
+	rc := &receiver{}
+	srv := serve(t, rc)
+	counted := &scanCounter{Store: st}
+	reg := prometheus.NewRegistry()
+	start(t, Options{Store: counted, Targets: []Target{target(srv.URL)}, Metrics: NewMetrics(reg), Workers: 1, PollInterval: time.Hour})
+	waitFor(t, "the outbox to drain", func() bool { return len(list(t, st, model.EventPending)) == 0 })
+	// The read after the last delivery sets the gauge to zero.
+	waitFor(t, "the queued gauge to drop to 0", func() bool {
+		return metricIs(t, reg, "acp_webhook_events_queued", testTarget, 0)
+	})
+	if n := len(rc.requests()); n != 6 {
+		t.Errorf("receiver got %d requests, want 6", n)
+	}
+	if n := counted.scans.Load(); n != 2 {
+		t.Errorf("the outbox was read %d times, want 2 (at the start, and once idle)", n)
+	}
+}
+
+// scanCounter is a store that counts the reads of the pending outbox from
+// its start.
+type scanCounter struct {
+	store.Store
+	scans atomic.Int32
+}
+
+func (s *scanCounter) View(ctx context.Context, fn func(store.Reader) error) error {
+	return s.Store.View(ctx, func(r store.Reader) error { return fn(&scanCountingReader{Reader: r, c: s}) })
+}
+
+type scanCountingReader struct {
+	store.Reader
+	c *scanCounter
+}
+
+func (r *scanCountingReader) WebhookEvents(state string, afterSeq uint64, limit int) ([]*model.WebhookEvent, error) {
+	if state == model.EventPending && afterSeq == 0 && limit == pageSize {
+		r.c.scans.Add(1)
+	}
+	return r.Reader.WebhookEvents(state, afterSeq, limit)
+}
+
 // TestConcurrentOperatorDelete: an event deleted from the outbox while its
 // attempt is in flight is not resurrected by the failure being recorded.
 func TestConcurrentOperatorDelete(t *testing.T) {
 	st := newStore(t)
 	e := newEvent("evt_gone", testTarget, "ord_1", time.Now())
 	put(t, st, e)
-	rc := &receiver{respond: func(int, *http.Request, http.ResponseWriter) int {
-		err := st.Update(context.Background(), func(tx store.Tx) error { return tx.DeleteWebhookEvent(e) })
-		if err != nil {
-			t.Errorf("operator delete: %v", err)
+	arrived, deleted := make(chan struct{}), make(chan struct{})
+	rc := &receiver{respond: func(n int, _ *http.Request, _ http.ResponseWriter) int {
+		if n == 1 {
+			close(arrived)
+			<-deleted
 		}
 		return http.StatusServiceUnavailable
 	}}
 	srv := serve(t, rc)
-	_, _, stop := start(t, Options{Store: st, Targets: []Target{target(srv.URL)}})
-	waitFor(t, "the attempt", func() bool { return len(rc.requests()) == 1 })
-	time.Sleep(100 * time.Millisecond)
+	// The deliverer writes to the store only to record an outcome.
+	recorded := make(chan error, 1)
+	watched := &updateHook{Store: st, after: func(err error) {
+		select {
+		case recorded <- err:
+		default: // a second write is caught by the checks below
+		}
+	}}
+	_, _, stop := start(t, Options{Store: watched, Targets: []Target{target(srv.URL)}})
+
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("timed out waiting for the attempt")
+	}
+	if err := st.Update(context.Background(), func(tx store.Tx) error { return tx.DeleteWebhookEvent(e) }); err != nil {
+		t.Fatalf("operator delete: %v", err)
+	}
+	close(deleted)
+	select {
+	case err := <-recorded:
+		if err != nil {
+			t.Errorf("recording the failed attempt: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("timed out waiting for the failed attempt to be recorded")
+	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	if p, d := list(t, st, model.EventPending), list(t, st, model.EventDead); len(p)+len(d) != 0 {
 		t.Errorf("deleted event came back: pending %+v, dead %+v", p, d)
 	}
+	if n := len(rc.requests()); n != 1 {
+		t.Errorf("receiver got %d requests, want 1", n)
+	}
+}
+
+// updateHook is a store that calls after with the result of every Update.
+type updateHook struct {
+	store.Store
+	after func(error)
+}
+
+func (s *updateHook) Update(ctx context.Context, fn func(store.Tx) error) error {
+	err := s.Store.Update(ctx, fn)
+	s.after(err)
+	return err
 }
 
 func TestPostForbiddenAddress(t *testing.T) {
@@ -854,13 +967,10 @@ func TestMetricsNilAndReregister(t *testing.T) {
 	first := NewMetrics(reg)
 	second := NewMetrics(reg) // must not panic
 	second.observeFailed(testAgent, testTarget)
-	if v := metricValue(t, reg, "acp_webhook_attempts_failed_total", testTarget); v != 1 {
-		t.Errorf("failed_total = %v, want 1", v)
-	}
+	checkMetric(t, reg, "acp_webhook_attempts_failed_total", testTarget, 1)
 	first.observeFailed(testAgent, testTarget)
-	if v := metricValue(t, reg, "acp_webhook_attempts_failed_total", testTarget); v != 2 {
-		t.Errorf("failed_total = %v, want 2 (one collector shared)", v)
-	}
+	// Two: one collector shared.
+	checkMetric(t, reg, "acp_webhook_attempts_failed_total", testTarget, 2)
 }
 
 func TestRunWithoutStore(t *testing.T) {
@@ -873,19 +983,22 @@ func TestGaugesDropToZero(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
 	m.setQueued(map[labelKey]int{{testAgent, testTarget}: 3})
-	if v := metricValue(t, reg, "acp_webhook_events_queued", testTarget); v != 3 {
-		t.Fatalf("queued = %v, want 3", v)
+	if v, ok := metricValue(t, reg, "acp_webhook_events_queued", testTarget); !ok || v != 3 {
+		t.Fatalf("queued = %v (exists: %v), want 3", v, ok)
 	}
 	m.setQueued(map[labelKey]int{})
-	if v := metricValue(t, reg, "acp_webhook_events_queued", testTarget); v != 0 {
-		t.Errorf("queued = %v after the queue emptied, want 0", v)
-	}
+	// After the queue emptied.
+	checkMetric(t, reg, "acp_webhook_events_queued", testTarget, 0)
+
+	// Dead-lettering counts, but only a recount sets the gauge.
 	m.observeDeadLettered(testAgent, "removed")
-	if v := metricValue(t, reg, "acp_webhook_events_dead", "removed"); v != 1 {
-		t.Fatalf("dead = %v, want 1", v)
+	checkMetric(t, reg, "acp_webhook_events_dead_lettered_total", "removed", 1)
+	checkNoMetric(t, reg, "acp_webhook_events_dead", "removed")
+	m.setDead(map[labelKey]int{{testAgent, "removed"}: 1})
+	if v, ok := metricValue(t, reg, "acp_webhook_events_dead", "removed"); !ok || v != 1 {
+		t.Fatalf("dead = %v (exists: %v), want 1", v, ok)
 	}
 	m.setDead(map[labelKey]int{}) // an operator deleted it
-	if v := metricValue(t, reg, "acp_webhook_events_dead", "removed"); v != 0 {
-		t.Errorf("dead = %v after the recount, want 0", v)
-	}
+	// After the recount.
+	checkMetric(t, reg, "acp_webhook_events_dead", "removed", 0)
 }

@@ -3,13 +3,14 @@ package webhook
 import (
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Metrics are the deliverer's Prometheus metrics, all labelled with the
-// target's agent and name. A nil *Metrics records nothing.
+// target's agent and name. A nil *Metrics records nothing. A Metrics
+// serves one Deliverer: its gauges are set only by that Deliverer's Run,
+// from the outbox's counts.
 type Metrics struct {
 	queued       *prometheus.GaugeVec
 	dead         *prometheus.GaugeVec
@@ -18,9 +19,9 @@ type Metrics struct {
 	deadLettered *prometheus.CounterVec
 	latency      *prometheus.HistogramVec
 
-	// mu guards the gauges' label sets, so that labels without events
-	// are set to zero rather than left at an old value.
-	mu         sync.Mutex
+	// queuedSeen and deadSeen are the gauges' label sets, so that labels
+	// without events are set to zero rather than left at an old value.
+	// Only the Deliverer's Run goroutine touches them.
 	queuedSeen map[labelKey]bool
 	deadSeen   map[labelKey]bool
 }
@@ -28,8 +29,11 @@ type Metrics struct {
 // NewMetrics creates the webhook metrics and registers them with reg (when
 // reg is not nil):
 //
-//   - acp_webhook_events_queued: pending events, refreshed every round;
-//   - acp_webhook_events_dead: dead-lettered events kept in the store;
+//   - acp_webhook_events_queued: pending events, refreshed on every read
+//     of the outbox;
+//   - acp_webhook_events_dead: dead-lettered events kept in the store,
+//     recounted on the next read of the outbox after a dead-lettering,
+//     and at least every 30s;
 //   - acp_webhook_events_delivered_total: events answered with a 2xx;
 //   - acp_webhook_attempts_failed_total: failed delivery attempts;
 //   - acp_webhook_events_dead_lettered_total: events moved to dead;
@@ -106,8 +110,6 @@ func (m *Metrics) setQueued(counts map[labelKey]int) {
 	if m == nil {
 		return
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	setGauge(m.queued, m.queuedSeen, counts)
 }
 
@@ -116,8 +118,6 @@ func (m *Metrics) setDead(counts map[labelKey]int) {
 	if m == nil {
 		return
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	setGauge(m.dead, m.deadSeen, counts)
 }
 
@@ -155,8 +155,4 @@ func (m *Metrics) observeDeadLettered(agent, target string) {
 		return
 	}
 	m.deadLettered.WithLabelValues(agent, target).Inc()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.deadSeen[labelKey{agent, target}] = true
-	m.dead.WithLabelValues(agent, target).Inc()
 }

@@ -9,26 +9,8 @@
 // receivers deduplicate by the Request-Id header, which is the event ID.
 package webhook
 
-import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"strconv"
-	"time"
-)
-
-// SignatureHeader is the request header that carries Sign's value.
+// SignatureHeader is the request header that carries a delivery's
+// signature: signature.TimestampedHMAC of the body, keyed with the
+// target's secret, at the time of the attempt ("t=<unix seconds>,v1=<hex
+// HMAC-SHA256 of "<unix seconds>.<body>">", the Stripe construction).
 const SignatureHeader = "Merchant-Signature"
-
-// Sign returns the Merchant-Signature header value for body sent at t:
-// "t=<unix seconds>,v1=<hex>", where hex is the lower-case HMAC-SHA256,
-// keyed with secret, of the decimal timestamp, a ".", and the raw body
-// bytes exactly as sent (ACP order webhooks; the Stripe construction).
-func Sign(secret []byte, t time.Time, body []byte) string {
-	ts := strconv.FormatInt(t.Unix(), 10)
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(ts))
-	mac.Write([]byte{'.'})
-	mac.Write(body)
-	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
-}

@@ -3,9 +3,6 @@ package stripefake
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,6 +11,8 @@ import (
 	"time"
 
 	stripego "github.com/stripe/stripe-go/v82"
+
+	"github.com/acp-sidecar/acp/core/signature"
 )
 
 // Webhook event types the helpers build.
@@ -115,14 +114,9 @@ func (e Event) Payload() ([]byte, error) {
 
 // SignatureHeader is the Stripe-Signature header value for payload signed
 // at t with a webhook secret (whsec_…): "t=<unix>,v1=<hex HMAC-SHA256 of
-// "<unix>.<payload>">".
+// "<unix>.<payload>">" (signature.TimestampedHMAC).
 func SignatureHeader(payload []byte, secret string, t time.Time) string {
-	ts := strconv.FormatInt(t.Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(ts))
-	mac.Write([]byte("."))
-	mac.Write(payload)
-	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
+	return signature.TimestampedHMAC([]byte(secret), t, payload)
 }
 
 // NewWebhookRequest builds a signed POST of ev to url, as Stripe sends it,
