@@ -1,6 +1,10 @@
 package acp
 
-import "testing"
+import (
+	"errors"
+	"fmt"
+	"testing"
+)
 
 func TestMessages(t *testing.T) {
 	t.Parallel()
@@ -41,5 +45,43 @@ func TestMoney(t *testing.T) {
 	}
 	if got := NormalizeCurrency(" USD "); got != "usd" {
 		t.Errorf("NormalizeCurrency() = %q", got)
+	}
+}
+
+func TestErrorMarks(t *testing.T) {
+	t.Parallel()
+	base := errors.New("connection refused")
+	testCases := map[string]struct {
+		err           error
+		wantSource    ErrorSource
+		wantRetryable bool
+		wantReason    string
+	}{
+		"plain error is a plugin failure": {err: base, wantSource: SourcePlugin},
+		"downstream":                      {err: Downstream(base), wantSource: SourceDownstream},
+		"retryable downstream":            {err: Retryable(Downstream(base)), wantSource: SourceDownstream, wantRetryable: true},
+		"downstream keeps retryable":      {err: Downstream(Retryable(base)), wantSource: SourceDownstream, wantRetryable: true},
+		"reason":                          {err: WithReason(Downstream(base), "backend_timeout"), wantSource: SourceDownstream, wantReason: "backend_timeout"},
+		"wrapped":                         {err: fmt.Errorf("resolve: %w", Retryable(base)), wantSource: SourcePlugin, wantRetryable: true},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			e := AsError(tc.err)
+			if e.Source != tc.wantSource || e.Retryable != tc.wantRetryable || e.Reason != tc.wantReason {
+				t.Errorf("AsError() = %+v, want source %s retryable %v reason %q", e, tc.wantSource, tc.wantRetryable, tc.wantReason)
+			}
+			if !errors.Is(tc.err, base) {
+				t.Errorf("errors.Is(err, base) = false for %v", tc.err)
+			}
+		})
+	}
+	marked := Retryable(base)
+	_ = Downstream(marked)
+	if AsError(marked).Source != SourcePlugin {
+		t.Error("Downstream changed the error it was given")
+	}
+	if AsError(nil) != nil {
+		t.Error("AsError(nil) != nil")
 	}
 }

@@ -35,6 +35,21 @@ type PlaceOrderRequest struct {
 	Destination *acp.Address
 	// OptionIDs are the selected fulfillment option ids.
 	OptionIDs []string
+	// Buyer is the buyer's contact, when the agent gave it. It is personal
+	// data: pass it to the order system, never to logs.
+	Buyer *Buyer
+}
+
+// Buyer is the buyer's contact.
+type Buyer struct {
+	// FirstName is the buyer's first name.
+	FirstName string
+	// LastName is the buyer's last name.
+	LastName string
+	// Email is the buyer's email address.
+	Email string
+	// PhoneNumber is the buyer's phone number, when given.
+	PhoneNumber string
 }
 
 // Line is one ordered line.

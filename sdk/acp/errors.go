@@ -1,0 +1,101 @@
+package acp
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrorSource says where a capability failure started: in the plugin
+// itself, or in the backend the plugin calls (the store's API, a tax
+// service, a carrier). Operators read it in the host's logs and metrics to
+// know whom to call.
+type ErrorSource string
+
+// Error sources.
+const (
+	SourcePlugin     ErrorSource = "plugin"
+	SourceDownstream ErrorSource = "downstream"
+)
+
+// Error is a capability failure: the call could not produce an answer.
+// Business outcomes (an unknown item, an address that cannot be shipped to)
+// are never errors; they are Messages inside a successful response.
+//
+// A plugin returns any error from a capability method; the SDK carries an
+// *Error's Source, Retryable and Reason across the wire, and the host
+// receives an *Error again (any other error arrives as an *Error with
+// SourcePlugin). The message text reaches the host's logs, never the
+// agent.
+type Error struct {
+	// Source is where the failure started.
+	Source ErrorSource
+	// Retryable reports that the same call may succeed if made again, as
+	// after a timeout or a 503 from the backend. The host retries a
+	// retryable failure of an idempotent call once.
+	Retryable bool
+	// Reason is a short machine-readable cause, such as "backend_timeout".
+	Reason string
+	// Err is the underlying error.
+	Err error
+}
+
+// Error renders the failure with its source and reason.
+func (e *Error) Error() string {
+	msg := "<nil>"
+	if e.Err != nil {
+		msg = e.Err.Error()
+	}
+	if e.Reason != "" {
+		return fmt.Sprintf("%s failure (%s): %s", e.Source, e.Reason, msg)
+	}
+	return fmt.Sprintf("%s failure: %s", e.Source, msg)
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Downstream marks err as a failure of the backend the plugin calls. It
+// keeps a Retryable mark already on err.
+func Downstream(err error) error {
+	e := asError(err)
+	e.Source = SourceDownstream
+	return e
+}
+
+// Retryable marks err as worth one more attempt. It keeps a Source already
+// on err.
+func Retryable(err error) error {
+	e := asError(err)
+	e.Retryable = true
+	return e
+}
+
+// WithReason sets a machine-readable reason on err.
+func WithReason(err error, reason string) error {
+	e := asError(err)
+	e.Reason = reason
+	return e
+}
+
+// AsError returns err as an *Error: err itself (or the *Error it wraps),
+// or a non-retryable plugin failure wrapping err. It returns nil for nil.
+func AsError(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Source: SourcePlugin, Err: err}
+}
+
+// asError returns a copy of err's *Error, so marking never changes an
+// error value someone else holds.
+func asError(err error) *Error {
+	if err == nil {
+		err = errors.New("unknown failure")
+	}
+	e := *AsError(err)
+	return &e
+}

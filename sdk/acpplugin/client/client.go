@@ -1,0 +1,221 @@
+// Package client is the host's side of the plugin protocol: it starts a
+// plugin process (or attaches to one that a test or a debugger started),
+// checks who it is, configures it and hands out its capabilities as the
+// SDK's interfaces. Supervision (deadlines, restarts, circuit breaking) is
+// the host's job and is not done here. Plugin authors do not need this
+// package; acptest uses it to test plugins exactly as the host calls them.
+package client
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"slices"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/acp-sidecar/acp/sdk/acpplugin"
+	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
+	"github.com/acp-sidecar/acp/sdk/internal/grpcwire"
+	"github.com/acp-sidecar/acp/sdk/shipping"
+	"github.com/acp-sidecar/acp/sdk/tax"
+)
+
+// Config says how to reach a plugin.
+type Config struct {
+	// Name is the plugin's name in acp.yaml, used in errors.
+	Name string
+	// Command and Args start the plugin process. Ignored with Reattach.
+	Command string
+	Args    []string
+	// Env is the plugin's whole environment, as "KEY=value" pairs. The
+	// host's own environment is never passed on.
+	Env []string
+	// SHA256 is the expected hex SHA-256 of the binary at Command, checked
+	// before the process starts; empty skips the check.
+	SHA256 string
+	// StartTimeout bounds the handshake. Zero means one minute.
+	StartTimeout time.Duration
+	// Logger receives go-plugin's messages and the plugin's log lines.
+	// Nil discards them.
+	Logger hclog.Logger
+	// Stderr, when set, receives the plugin's raw stderr as well.
+	Stderr io.Writer
+	// Reattach attaches to a plugin already serving (acpplugin.ServeOpts.Test)
+	// instead of starting Command.
+	Reattach *plugin.ReattachConfig
+}
+
+// Info is what a plugin says about itself.
+type Info struct {
+	// Name and Version are the plugin's own.
+	Name, Version string
+	// SDKVersion is the version of the SDK it was built with.
+	SDKVersion string
+	// ProtocolMinor is the protocol minor version it was built with.
+	ProtocolMinor uint32
+	// Capabilities lists the capabilities it serves.
+	Capabilities []string
+	// ConfigSchema is the JSON Schema of its configuration block.
+	ConfigSchema string
+}
+
+// Serves reports whether the plugin serves capability.
+func (i Info) Serves(capability string) bool { return slices.Contains(i.Capabilities, capability) }
+
+// Plugin is a started, identified plugin.
+type Plugin struct {
+	name   string
+	client *plugin.Client
+	remote *grpcwire.Remote
+	// Info is what the plugin reported at start.
+	Info Info
+}
+
+// ErrChecksum means the plugin binary is not the one acp.yaml pins.
+var ErrChecksum = errors.New("plugin binary does not match its sha256")
+
+// Start starts (or attaches to) a plugin, completes the handshake and asks
+// it to describe itself. The caller must Kill the plugin when done.
+func Start(ctx context.Context, cfg Config) (*Plugin, error) {
+	logger := cfg.Logger
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	set := plugin.PluginSet{grpcwire.PluginName: &grpcwire.Plugin{}}
+	cc := &plugin.ClientConfig{
+		HandshakeConfig: acpplugin.Handshake,
+		// Plugins is what a reattached plugin is dispensed from;
+		// VersionedPlugins is what a started one negotiates.
+		Plugins:          set,
+		VersionedPlugins: map[int]plugin.PluginSet{acpplugin.ProtocolMajor: set},
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Logger:           logger,
+		StartTimeout:     cfg.StartTimeout,
+		Stderr:           cfg.Stderr,
+	}
+	if cc.StartTimeout == 0 {
+		cc.StartTimeout = time.Minute
+	}
+	if cfg.Reattach != nil {
+		cc.Reattach = cfg.Reattach
+	} else {
+		cmd := exec.Command(cfg.Command, cfg.Args...)
+		cmd.Env = append([]string{}, cfg.Env...)
+		cc.Cmd = cmd
+		cc.SkipHostEnv = true
+		cc.AutoMTLS = true
+		if cfg.SHA256 != "" {
+			sum, err := hex.DecodeString(cfg.SHA256)
+			if err != nil {
+				return nil, fmt.Errorf("plugin %q: sha256 %q is not hex: %w", cfg.Name, cfg.SHA256, err)
+			}
+			cc.SecureConfig = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
+		}
+	}
+	c := plugin.NewClient(cc)
+	p, err := dispense(ctx, cfg.Name, c)
+	if err != nil {
+		c.Kill()
+		return nil, err
+	}
+	return p, nil
+}
+
+func dispense(ctx context.Context, name string, c *plugin.Client) (*Plugin, error) {
+	proto, err := c.Client()
+	if err != nil {
+		if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
+			return nil, fmt.Errorf("plugin %q: %w", name, ErrChecksum)
+		}
+		return nil, fmt.Errorf("plugin %q: handshake: %w", name, err)
+	}
+	raw, err := proto.Dispense(grpcwire.PluginName)
+	if err != nil {
+		return nil, fmt.Errorf("plugin %q: dispense: %w", name, err)
+	}
+	remote, ok := raw.(*grpcwire.Remote)
+	if !ok {
+		return nil, fmt.Errorf("plugin %q: dispensed %T, not an ACP plugin", name, raw)
+	}
+	info, err := remote.GetInfo(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("plugin %q: get info: %w", name, err)
+	}
+	return &Plugin{name: name, client: c, remote: remote, Info: Info{
+		Name: info.GetName(), Version: info.GetVersion(), SDKVersion: info.GetSdkVersion(),
+		ProtocolMinor: info.GetProtocolMinor(), Capabilities: info.GetCapabilities(), ConfigSchema: info.GetConfigSchema(),
+	}}, nil
+}
+
+// Configure validates config (JSON; nil or empty means no configuration)
+// against the plugin's declared schema and sends it to the plugin.
+func (p *Plugin) Configure(ctx context.Context, config []byte) error {
+	if err := ValidateConfig(p.Info.ConfigSchema, config); err != nil {
+		return fmt.Errorf("plugin %q: %w", p.name, err)
+	}
+	if err := p.remote.Configure(ctx, config); err != nil {
+		return fmt.Errorf("plugin %q: configure: %w", p.name, err)
+	}
+	return nil
+}
+
+// CheckHealth asks the plugin whether it can serve. A nil error with a
+// non-empty message means the plugin runs but reports itself unhealthy.
+func (p *Plugin) CheckHealth(ctx context.Context) (healthy bool, message string, err error) {
+	resp, err := p.remote.CheckHealth(ctx)
+	if err != nil {
+		return false, "", fmt.Errorf("plugin %q: check health: %w", p.name, err)
+	}
+	return resp.GetHealthy(), resp.GetMessage(), nil
+}
+
+// Catalog returns the plugin's catalog, or nil when it serves none.
+func (p *Plugin) Catalog() catalog.Catalog {
+	if !p.Info.Serves(acpplugin.CapabilityCatalog) {
+		return nil
+	}
+	return p.remote.Catalog()
+}
+
+// Tax returns the plugin's tax capability, or nil when it serves none.
+func (p *Plugin) Tax() tax.Tax {
+	if !p.Info.Serves(acpplugin.CapabilityTax) {
+		return nil
+	}
+	return p.remote.Tax()
+}
+
+// Shipping returns the plugin's shipping capability, or nil when it
+// serves none.
+func (p *Plugin) Shipping() shipping.Shipping {
+	if !p.Info.Serves(acpplugin.CapabilityShipping) {
+		return nil
+	}
+	return p.remote.Shipping()
+}
+
+// Fulfillment returns the plugin's fulfillment capability, or nil when it
+// serves none.
+func (p *Plugin) Fulfillment() fulfillment.Fulfillment {
+	if !p.Info.Serves(acpplugin.CapabilityFulfillment) {
+		return nil
+	}
+	return p.remote.Fulfillment()
+}
+
+// Exited reports whether the plugin process has exited.
+func (p *Plugin) Exited() bool { return p.client.Exited() }
+
+// ID identifies the running plugin (its process id when started here).
+func (p *Plugin) ID() string { return p.client.ID() }
+
+// Kill stops the plugin: gracefully first, then by force.
+func (p *Plugin) Kill() { p.client.Kill() }

@@ -1,0 +1,45 @@
+package client
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// ValidateConfig checks a plugin's configuration block (JSON) against the
+// JSON Schema the plugin declares. An empty schema accepts only an absent
+// or empty block.
+func ValidateConfig(schema string, config []byte) error {
+	empty := len(bytes.TrimSpace(config)) == 0 || bytes.Equal(bytes.TrimSpace(config), []byte("{}")) || bytes.Equal(bytes.TrimSpace(config), []byte("null"))
+	if strings.TrimSpace(schema) == "" {
+		if !empty {
+			return fmt.Errorf("config: the plugin takes no configuration, but a config block is set")
+		}
+		return nil
+	}
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(schema))
+	if err != nil {
+		return fmt.Errorf("the plugin's config schema is not JSON: %w", err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("plugin-config.json", doc); err != nil {
+		return fmt.Errorf("the plugin's config schema: %w", err)
+	}
+	sch, err := c.Compile("plugin-config.json")
+	if err != nil {
+		return fmt.Errorf("the plugin's config schema does not compile: %w", err)
+	}
+	if len(bytes.TrimSpace(config)) == 0 {
+		config = []byte("{}")
+	}
+	value, err := jsonschema.UnmarshalJSON(bytes.NewReader(config))
+	if err != nil {
+		return fmt.Errorf("config is not JSON: %w", err)
+	}
+	if err := sch.Validate(value); err != nil {
+		return fmt.Errorf("config does not match the plugin's schema: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,78 @@
+package acpplugin
+
+import (
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// hclogTimeFormat is the timestamp layout the host's go-plugin client
+// parses; a line with any other layout loses its level.
+const hclogTimeFormat = "2006-01-02T15:04:05.000000Z07:00"
+
+// Logger returns a structured logger for plugin code. It writes JSON lines
+// to stderr with the keys the host reads (@message, @level, @timestamp),
+// so each line reaches the host's log at its own level with its key/value
+// pairs, tagged with the plugin's name. Plain text on stderr reaches the
+// host too, as debug lines.
+//
+// Never log card data, payment tokens, email addresses or full postal
+// addresses.
+func Logger() *slog.Logger {
+	return newLogger(os.Stderr, slog.LevelDebug)
+}
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{
+		Level: level,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) > 0 {
+				return a
+			}
+			switch a.Key {
+			case slog.MessageKey:
+				a.Key = "@message"
+			case slog.LevelKey:
+				a.Key = "@level"
+				a.Value = slog.StringValue(levelName(a.Value.Any()))
+			case slog.TimeKey:
+				a.Key = "@timestamp"
+				a.Value = slog.StringValue(a.Value.Time().Format(hclogTimeFormat))
+			}
+			return a
+		},
+	}))
+}
+
+// levelName maps slog levels to the names hclog uses.
+func levelName(v any) string {
+	level, ok := v.(slog.Level)
+	if !ok {
+		return "info"
+	}
+	switch {
+	case level < slog.LevelDebug:
+		return "trace"
+	case level < slog.LevelInfo:
+		return "debug"
+	case level < slog.LevelWarn:
+		return "info"
+	case level < slog.LevelError:
+		return "warn"
+	default:
+		return "error"
+	}
+}
+
+// newHCLogger is the logger go-plugin's own server code writes with. In
+// test mode it is silent: go-plugin reports its listener closing at the
+// end of every test as an error.
+func newHCLogger(w io.Writer, test bool) hclog.Logger {
+	level := hclog.Info
+	if test {
+		level = hclog.Off
+	}
+	return hclog.New(&hclog.LoggerOptions{Output: w, Level: level, JSONFormat: true})
+}

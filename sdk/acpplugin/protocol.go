@@ -1,0 +1,43 @@
+// Package acpplugin turns a Go program into an ACP plugin: a process that
+// the acp host starts and calls over gRPC to serve the catalog, tax,
+// shipping or fulfillment capability of a store. A plugin's main function
+// builds its capability implementations and calls Serve; everything else
+// (the handshake, the protocol, error transport, logging to the host) is
+// done here.
+package acpplugin
+
+import (
+	"github.com/hashicorp/go-plugin"
+)
+
+// Protocol versions. The major version is the go-plugin protocol version
+// and the suffix of the protobuf package (acp.plugin.v1); hosts and
+// plugins agree on the highest major both speak. The minor version grows
+// with each additive change within a major and is kept equal to the
+// number in the first line of sdk/proto/acp/plugin/v1/plugin.proto by a
+// test.
+const (
+	ProtocolMajor = 1
+	ProtocolMinor = 0
+)
+
+// SDKVersion is the version of this SDK, reported by every plugin built
+// with it.
+const SDKVersion = "0.4.0"
+
+// Handshake is the go-plugin handshake shared by the host and every plugin.
+// The cookie is not a security measure: it only stops a plugin binary run
+// by hand from waiting for a host that never comes. It must never change.
+var Handshake = plugin.HandshakeConfig{
+	ProtocolVersion:  ProtocolMajor,
+	MagicCookieKey:   "ACP_PLUGIN_MAGIC_COOKIE",
+	MagicCookieValue: "6de44a1c88370be0012e2fdae8fe3d50a7d68a2c07d294548d5b0dd4f96e8c4c",
+}
+
+// Capability names, as plugins report them and acp.yaml names them.
+const (
+	CapabilityCatalog     = "catalog"
+	CapabilityTax         = "tax"
+	CapabilityShipping    = "shipping"
+	CapabilityFulfillment = "fulfillment"
+)

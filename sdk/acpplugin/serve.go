@@ -1,0 +1,138 @@
+package acpplugin
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
+	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
+	"github.com/acp-sidecar/acp/sdk/internal/grpcwire"
+	pb "github.com/acp-sidecar/acp/sdk/internal/pb/acp/plugin/v1"
+	"github.com/acp-sidecar/acp/sdk/shipping"
+	"github.com/acp-sidecar/acp/sdk/tax"
+)
+
+// ServeOpts describes a plugin: who it is, how it is configured, and the
+// capabilities it serves. Leave a capability nil when the plugin does not
+// serve it; at least one must be set.
+type ServeOpts struct {
+	// Name identifies the plugin in the host's logs and in
+	// `acp plugins describe`.
+	Name string
+	// Version is the plugin's own version.
+	Version string
+	// ConfigSchema is a JSON Schema (draft 2020-12 unless it says
+	// otherwise) for the plugin's block under plugins[].config in
+	// acp.yaml. The host validates the block against it before calling
+	// Configure and refuses to start on a mismatch. Empty means the plugin
+	// takes no configuration.
+	ConfigSchema string
+	// Configure receives the validated configuration block as JSON, once
+	// after every start and before any capability call. Use DecodeConfig.
+	// An error stops the host from using the plugin.
+	Configure func(ctx context.Context, config []byte) error
+	// CheckHealth reports whether the plugin can serve, typically by
+	// reaching its backend; the host polls it and reports the result on
+	// /readyz. Nil means always healthy while the process runs.
+	CheckHealth func(ctx context.Context) error
+
+	// Catalog serves the catalog capability.
+	Catalog catalog.Catalog
+	// Tax serves the tax capability.
+	Tax tax.Tax
+	// Shipping serves the shipping capability.
+	Shipping shipping.Shipping
+	// Fulfillment serves the fulfillment capability.
+	Fulfillment fulfillment.Fulfillment
+
+	// Logger receives the SDK's own messages, such as a recovered panic.
+	// Nil means Logger().
+	Logger *slog.Logger
+	// Test, when set, serves in-process for a test or a debugger instead
+	// of taking over the process (go-plugin's reattach mode). acptest uses
+	// it; plugin authors rarely need it.
+	Test *plugin.ServeTestConfig
+}
+
+// Capabilities lists the capabilities the options serve, in the fixed
+// order catalog, tax, shipping, fulfillment.
+func (o ServeOpts) Capabilities() []string {
+	var out []string
+	for _, c := range []struct {
+		name   string
+		served bool
+	}{
+		{CapabilityCatalog, o.Catalog != nil},
+		{CapabilityTax, o.Tax != nil},
+		{CapabilityShipping, o.Shipping != nil},
+		{CapabilityFulfillment, o.Fulfillment != nil},
+	} {
+		if c.served {
+			out = append(out, c.name)
+		}
+	}
+	return out
+}
+
+// Serve runs the plugin until the host stops it. It never returns in
+// normal use (the host kills the process); it exits the process with
+// status 1 when the options are invalid or when it is run by hand rather
+// than by the host. Plugins must never write to stdout: it carries the
+// handshake. Log with Logger() instead.
+func Serve(opts ServeOpts) {
+	provider, err := opts.provider()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "acp plugin: %v\n", err)
+		os.Exit(1)
+	}
+	plugin.Serve(&plugin.ServeConfig{
+		HandshakeConfig:  Handshake,
+		VersionedPlugins: map[int]plugin.PluginSet{ProtocolMajor: {grpcwire.PluginName: &grpcwire.Plugin{Provider: provider}}},
+		GRPCServer: func(o []grpc.ServerOption) *grpc.Server {
+			return grpc.NewServer(provider.ServerOptions(o)...)
+		},
+		Logger: newHCLogger(os.Stderr, opts.Test != nil),
+		Test:   opts.Test,
+	})
+}
+
+// Validate reports options Serve would refuse: no name, or no capability.
+func (o ServeOpts) Validate() error {
+	if o.Name == "" {
+		return fmt.Errorf("ServeOpts.Name is empty")
+	}
+	if len(o.Capabilities()) == 0 {
+		return fmt.Errorf("plugin %q serves no capability: set one of Catalog, Tax, Shipping or Fulfillment", o.Name)
+	}
+	return nil
+}
+
+func (o ServeOpts) provider() (*grpcwire.Provider, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	logger := o.Logger
+	if logger == nil {
+		logger = Logger()
+	}
+	return &grpcwire.Provider{
+		Info: &pb.GetInfoResponse{
+			Name: o.Name, Version: o.Version, SdkVersion: SDKVersion, ProtocolMinor: ProtocolMinor,
+			Capabilities: o.Capabilities(), ConfigSchema: o.ConfigSchema,
+		},
+		Configure:   o.Configure,
+		CheckHealth: o.CheckHealth,
+		Catalog:     o.Catalog,
+		Tax:         o.Tax,
+		Shipping:    o.Shipping,
+		Fulfillment: o.Fulfillment,
+		OnPanic: func(method string, value any, stack []byte) {
+			logger.Error("handler panicked", "method", method, "panic", fmt.Sprint(value), "stack", string(stack))
+		},
+	}, nil
+}

@@ -1,0 +1,78 @@
+package grpcwire
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
+)
+
+// errorDomain names the ErrorInfo details this SDK attaches to failures.
+const errorDomain = "acp.plugin"
+
+// toStatus turns a capability method's error into a gRPC status error
+// that carries its source, retryability and reason. A context error keeps
+// its own code, so the host can tell a deadline from a failure.
+func toStatus(err error) error {
+	if err == nil {
+		return nil
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, err.Error())
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, err.Error())
+	}
+	e := acp.AsError(err)
+	code := codes.Unknown
+	if e.Retryable {
+		code = codes.Unavailable
+	}
+	st := status.New(code, err.Error())
+	withInfo, detailErr := st.WithDetails(&errdetails.ErrorInfo{
+		Reason: e.Reason,
+		Domain: errorDomain,
+		Metadata: map[string]string{
+			"source":    string(e.Source),
+			"retryable": strconv.FormatBool(e.Retryable),
+		},
+	})
+	if detailErr != nil {
+		return st.Err()
+	}
+	return withInfo.Err()
+}
+
+// fromStatus turns an error returned by a gRPC call back into the error
+// the plugin returned: an *acp.Error when the plugin failed, or the gRPC
+// status error itself when the call failed in transport (the plugin
+// process is gone, the deadline passed), for the host to inspect with
+// status.Code.
+func fromStatus(err error) error {
+	if err == nil {
+		return nil
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		return err
+	}
+	for _, d := range st.Details() {
+		info, ok := d.(*errdetails.ErrorInfo)
+		if !ok || info.GetDomain() != errorDomain {
+			continue
+		}
+		retryable, _ := strconv.ParseBool(info.GetMetadata()["retryable"])
+		return &acp.Error{
+			Source:    acp.ErrorSource(info.GetMetadata()["source"]),
+			Retryable: retryable,
+			Reason:    info.GetReason(),
+			Err:       errors.New(st.Message()),
+		}
+	}
+	return err
+}
