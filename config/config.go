@@ -6,6 +6,7 @@ package config
 import (
 	"crypto/ed25519"
 	"crypto/tls"
+	"encoding/json"
 	"time"
 )
 
@@ -26,6 +27,11 @@ type Config struct {
 	Limits Limits `koanf:"limits"`
 	// Merchant describes the seller.
 	Merchant Merchant `koanf:"merchant"`
+	// Capabilities says which provider serves each capability: the
+	// built-in one, configured below, or a plugin.
+	Capabilities Capabilities `koanf:"capabilities"`
+	// Plugins are the out-of-process providers capabilities may name.
+	Plugins []Plugin `koanf:"plugins"`
 	// Catalog is the built-in catalog.
 	Catalog Catalog `koanf:"catalog"`
 	// Tax is the built-in tax table.
@@ -350,6 +356,186 @@ type Links struct {
 	FAQ string `koanf:"faq"`
 	// Support is the URL of the customer support page.
 	Support string `koanf:"support"`
+}
+
+// Builtin is the provider name of the built-in providers, configured in
+// acp.yaml itself (catalog, tax, fulfillment_options); a capability's
+// default. No plugin may take this name.
+const Builtin = "builtin"
+
+// The capability names, as written under capabilities.
+const (
+	// CapabilityCatalog resolves items: titles, prices and stock.
+	CapabilityCatalog = "catalog"
+	// CapabilityTax quotes taxes.
+	CapabilityTax = "tax"
+	// CapabilityShipping quotes fulfillment options.
+	CapabilityShipping = "shipping"
+	// CapabilityFulfillment places and cancels orders in the seller's
+	// system.
+	CapabilityFulfillment = "fulfillment"
+)
+
+// Capabilities says which provider serves each capability: Builtin (the
+// default) or the name of an entry of plugins. A seller switches a
+// capability between the two by editing this one value.
+type Capabilities struct {
+	// Catalog serves the catalog; built in, it is catalog.items.
+	Catalog string `koanf:"catalog"`
+	// Tax serves tax quotes; built in, it is the tax table.
+	Tax string `koanf:"tax"`
+	// Shipping serves fulfillment options; built in, it is
+	// fulfillment_options.
+	Shipping string `koanf:"shipping"`
+	// Fulfillment places orders; built in, it accepts every order.
+	Fulfillment string `koanf:"fulfillment"`
+}
+
+// CapabilityUse is one capability and the provider serving it.
+type CapabilityUse struct {
+	// Capability is one of the Capability* names.
+	Capability string
+	// Provider is Builtin or the name of the plugin serving it.
+	Provider string
+}
+
+// Each returns every capability with its provider, always in the order
+// catalog, tax, shipping, fulfillment.
+func (c Capabilities) Each() []CapabilityUse {
+	return []CapabilityUse{
+		{CapabilityCatalog, c.Catalog},
+		{CapabilityTax, c.Tax},
+		{CapabilityShipping, c.Shipping},
+		{CapabilityFulfillment, c.Fulfillment},
+	}
+}
+
+// provider returns the provider of a capability by name, or "" for a name
+// that is no capability.
+func (c Capabilities) provider(capability string) string {
+	for _, u := range c.Each() {
+		if u.Capability == capability {
+			return u.Provider
+		}
+	}
+	return ""
+}
+
+// PluginFor returns the plugin serving a capability (one of the
+// Capability* names) and true, or nil and false when the capability is
+// served built in. In a validated config every capability is either.
+func (c *Config) PluginFor(capability string) (*Plugin, bool) {
+	name := c.Capabilities.provider(capability)
+	if name == "" || name == Builtin {
+		return nil, false
+	}
+	for i := range c.Plugins {
+		if c.Plugins[i].Name == name {
+			return &c.Plugins[i], true
+		}
+	}
+	return nil, false
+}
+
+// PluginUse is a plugin and the capabilities it serves.
+type PluginUse struct {
+	// Plugin points into Config.Plugins.
+	Plugin *Plugin
+	// Capabilities are the Capability* names it serves, in the order of
+	// Capabilities.Each; never empty.
+	Capabilities []string
+}
+
+// UsedPlugins returns the plugins that serve at least one capability, in
+// the order of plugins, each with the capabilities it serves. In a
+// validated config that is every plugin: one serving nothing is a problem.
+func (c *Config) UsedPlugins() []PluginUse {
+	var out []PluginUse
+	for i := range c.Plugins {
+		p := &c.Plugins[i]
+		var caps []string
+		for _, u := range c.Capabilities.Each() {
+			if u.Provider == p.Name && p.Name != Builtin {
+				caps = append(caps, u.Capability)
+			}
+		}
+		if len(caps) > 0 {
+			out = append(out, PluginUse{Plugin: p, Capabilities: caps})
+		}
+	}
+	return out
+}
+
+// Plugin is an out-of-process provider: a binary the host starts and
+// talks to over gRPC (hashicorp/go-plugin), serving the capabilities that
+// name it.
+type Plugin struct {
+	// Name identifies the plugin under capabilities, in logs and metrics:
+	// a lower-case letter, then up to 62 lower-case letters, digits, '_'
+	// and '-'. Unique; "builtin" is reserved. Required.
+	Name string `koanf:"name"`
+	// Command is the path of the plugin binary. Load resolves a relative
+	// path against the directory of the config file (and keeps a "./"
+	// so that it is never looked up in PATH); LoadBytes keeps it as
+	// written. Required.
+	Command string `koanf:"command"`
+	// Args are the command's arguments. Optional.
+	Args []string `koanf:"args"`
+	// SHA256 is the SHA-256 digest of the binary, 64 hex digits, lower-
+	// cased by SetDefaults; when set, the host checks it before every
+	// start. Optional.
+	SHA256 string `koanf:"sha256"`
+	// Env names the host environment variables passed to the plugin; the
+	// plugin sees no other variable of the host's environment. Optional.
+	Env []string `koanf:"env"`
+	// Config is the plugin's own settings, sent to it as a JSON object and
+	// validated by the host against the JSON Schema the plugin declares.
+	// Nested mappings and lists are kept as written; unquoted dates and
+	// timestamps become strings. Nil when absent; use ConfigJSON to send
+	// it.
+	Config map[string]any `koanf:"config"`
+	// Timeout is the deadline of one call. Default 2s; at most 5m.
+	Timeout time.Duration `koanf:"timeout"`
+	// StartTimeout bounds a start: the handshake, the info call and the
+	// configure call. Default 10s.
+	StartTimeout time.Duration `koanf:"start_timeout"`
+	// HealthInterval is how often the host checks the plugin's health.
+	// Default 15s; at least 1s.
+	HealthInterval time.Duration `koanf:"health_interval"`
+	// RestartBackoff paces restarts after the plugin exits or fails its
+	// health check.
+	RestartBackoff Backoff `koanf:"restart_backoff"`
+	// Circuit stops calling a failing plugin for a while.
+	Circuit Circuit `koanf:"circuit"`
+}
+
+// ConfigJSON returns Config as a JSON object, "{}" when it is nil. It
+// fails only for values YAML cannot produce; a loaded config never fails.
+func (p Plugin) ConfigJSON() ([]byte, error) {
+	if p.Config == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(p.Config)
+}
+
+// Backoff is an exponential backoff: Initial, doubling up to Max.
+type Backoff struct {
+	// Initial is the first pause. Default 100ms.
+	Initial time.Duration `koanf:"initial"`
+	// Max caps the pause; at least Initial. Default 30s.
+	Max time.Duration `koanf:"max"`
+}
+
+// Circuit is a circuit breaker: after Failures consecutive failed calls
+// the circuit opens and calls fail at once, until Cooldown has passed and
+// one trial call is let through.
+type Circuit struct {
+	// Failures is how many consecutive failures open the circuit. Default
+	// 5; at least 1.
+	Failures int `koanf:"failures"`
+	// Cooldown is how long the circuit stays open before a trial call.
+	// Default 10s.
+	Cooldown time.Duration `koanf:"cooldown"`
 }
 
 // Catalog is the built-in catalog.

@@ -77,15 +77,32 @@ const (
 	DefaultWebhookWorkers = 4
 	// DefaultMetricsPath is metrics.path's default.
 	DefaultMetricsPath = "/metrics"
+	// DefaultPluginTimeout is plugins[].timeout's default.
+	DefaultPluginTimeout = 2 * time.Second
+	// DefaultPluginStartTimeout is plugins[].start_timeout's default.
+	DefaultPluginStartTimeout = 10 * time.Second
+	// DefaultPluginHealthInterval is plugins[].health_interval's default.
+	DefaultPluginHealthInterval = 15 * time.Second
+	// DefaultPluginRestartInitial is plugins[].restart_backoff.initial's
+	// default.
+	DefaultPluginRestartInitial = 100 * time.Millisecond
+	// DefaultPluginRestartMax is plugins[].restart_backoff.max's default,
+	// or restart_backoff.initial when that is longer.
+	DefaultPluginRestartMax = 30 * time.Second
+	// DefaultPluginCircuitFailures is plugins[].circuit.failures' default.
+	DefaultPluginCircuitFailures = 5
+	// DefaultPluginCircuitCooldown is plugins[].circuit.cooldown's default.
+	DefaultPluginCircuitCooldown = 10 * time.Second
 )
 
 // WebhookEvents are the order event types a webhook can receive.
 var WebhookEvents = []string{"order_create", "order_update"}
 
 // SetDefaults fills in every key left out (zero or nil) and normalizes
-// case: the currency is lower-cased, country and tax region codes are
-// upper-cased. opts.ListenOverride, when set, replaces server.listen first,
-// so that the public URL defaults to the address actually listened on.
+// case: the currency and plugin digests are lower-cased, country and tax
+// region codes are upper-cased. opts.ListenOverride, when set, replaces
+// server.listen first, so that the public URL defaults to the address
+// actually listened on.
 // A nil list is absent and gets its default; an empty, non-nil list was
 // written as [] and stays empty.
 func (c *Config) SetDefaults(opts Options) {
@@ -109,6 +126,10 @@ func (c *Config) SetDefaults(opts Options) {
 	c.Idempotency.setDefaults()
 	c.Limits.setDefaults()
 	c.Merchant.Currency = strings.ToLower(c.Merchant.Currency)
+	c.Capabilities.setDefaults()
+	for i := range c.Plugins {
+		c.Plugins[i].setDefaults()
+	}
 	for i := range c.Catalog.Items {
 		item := &c.Catalog.Items[i]
 		if item.TaxCategory == "" {
@@ -215,6 +236,41 @@ func (d *WebhookDelivery) setDefaults() {
 	}
 	if d.Workers == 0 {
 		d.Workers = DefaultWebhookWorkers
+	}
+}
+
+// setDefaults serves every capability left out (or written as "") built in.
+func (c *Capabilities) setDefaults() {
+	for _, p := range []*string{&c.Catalog, &c.Tax, &c.Shipping, &c.Fulfillment} {
+		if *p == "" {
+			*p = Builtin
+		}
+	}
+}
+
+// setDefaults fills in a plugin's timings and lower-cases its digest.
+func (p *Plugin) setDefaults() {
+	p.SHA256 = strings.ToLower(p.SHA256)
+	if p.Timeout == 0 {
+		p.Timeout = DefaultPluginTimeout
+	}
+	if p.StartTimeout == 0 {
+		p.StartTimeout = DefaultPluginStartTimeout
+	}
+	if p.HealthInterval == 0 {
+		p.HealthInterval = DefaultPluginHealthInterval
+	}
+	if p.RestartBackoff.Initial == 0 {
+		p.RestartBackoff.Initial = DefaultPluginRestartInitial
+	}
+	if p.RestartBackoff.Max == 0 {
+		p.RestartBackoff.Max = max(DefaultPluginRestartMax, p.RestartBackoff.Initial)
+	}
+	if p.Circuit.Failures == 0 {
+		p.Circuit.Failures = DefaultPluginCircuitFailures
+	}
+	if p.Circuit.Cooldown == 0 {
+		p.Circuit.Cooldown = DefaultPluginCircuitCooldown
 	}
 }
 

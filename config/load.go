@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"strings"
 
@@ -35,6 +36,7 @@ type Options struct {
 const keyDelim = "\x00"
 
 // Load reads the config file at path, applies defaults and validates it.
+// A relative plugins[].command is resolved against the directory of path.
 // A config with problems yields *Errors listing every problem; a file that
 // cannot be read yields a wrapped I/O error.
 func Load(path string, opts Options) (*Config, error) {
@@ -42,12 +44,20 @@ func Load(path string, opts Options) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return LoadBytes(data, opts)
+	return load(data, opts, filepath.Dir(path))
 }
 
 // LoadBytes parses a config from YAML, applies defaults and validates it.
 // It returns either the config or *Errors with at least one problem.
+// plugins[].command is kept as written: there is no file to resolve a
+// relative path against.
 func LoadBytes(data []byte, opts Options) (*Config, error) {
+	return load(data, opts, "")
+}
+
+// load is LoadBytes for a config read from a file in dir, or from no file
+// when dir is "".
+func load(data []byte, opts Options, dir string) (*Config, error) {
 	raw, perr := parse(data)
 	if perr != nil {
 		return nil, perr
@@ -60,6 +70,10 @@ func LoadBytes(data []byte, opts Options) (*Config, error) {
 		// in checkShape, reported rather than hidden.
 		shape.add("", "%v", err)
 	}
+	cfg.markMistyped(shape.list)
+	if dir != "" {
+		cfg.resolvePluginCommands(dir)
+	}
 	cfg.SetDefaults(opts)
 	var valid problems
 	cfg.validate(opts, &valid)
@@ -67,6 +81,24 @@ func LoadBytes(data []byte, opts Options) (*Config, error) {
 		return nil, &Errors{Problems: list}
 	}
 	return cfg, nil
+}
+
+// resolvePluginCommands resolves every relative plugins[].command against
+// dir, the directory of the config file. A resolved command keeps a "./"
+// when it would otherwise be a bare name, so that it is never looked up in
+// PATH (as exec.Command does for a bare name).
+func (c *Config) resolvePluginCommands(dir string) {
+	for i := range c.Plugins {
+		p := &c.Plugins[i]
+		if strings.TrimSpace(p.Command) == "" || filepath.IsAbs(p.Command) {
+			continue
+		}
+		cmd := filepath.Join(dir, p.Command)
+		if filepath.Base(cmd) == cmd {
+			cmd = "." + string(filepath.Separator) + cmd
+		}
+		p.Command = cmd
+	}
 }
 
 // parse parses YAML into a nested map with koanf. A document that is not

@@ -76,6 +76,8 @@ func checkShape(path string, v any, t reflect.Type, ps *problems) any {
 		return checkInt(path, v, t, ps)
 	case reflect.Float32, reflect.Float64:
 		return checkFloat(path, v, ps)
+	case reflect.Interface:
+		return checkFreeForm(path, v, ps)
 	}
 	// Config only uses the kinds above; anything else is a programming
 	// error in Config, reported rather than panicking.
@@ -218,6 +220,45 @@ func checkFloat(path string, v any, ps *problems) any {
 		return x
 	}
 	ps.add(path, "expected a number, got %s", describe(v))
+	return nil
+}
+
+// checkFreeForm accepts any YAML value that has a JSON form, for the
+// free-form plugins[].config, and returns it in that form: mappings with
+// string keys, lists, strings, numbers, booleans and null. Keys are kept
+// whole, dots included. An unquoted date or timestamp, which YAML parses
+// as a time, becomes the string it was written as (a date) or its RFC 3339
+// form; an infinite or NaN number, which JSON cannot carry, is a problem.
+func checkFreeForm(path string, v any, ps *problems) any {
+	switch x := v.(type) {
+	case nil, string, bool, int, int64, uint64:
+		return x
+	case float64:
+		if !finite(x) {
+			ps.add(path, "%v cannot be sent to the plugin as JSON; write a finite number, or quote it to send a string", x)
+			return nil
+		}
+		return x
+	case time.Time:
+		if x.Location() == time.UTC && x.Equal(x.Truncate(24*time.Hour)) {
+			return x.Format(time.DateOnly)
+		}
+		return x.Format(time.RFC3339Nano)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = checkFreeForm(indexPath(path, i), e, ps)
+		}
+		return out
+	}
+	if m, ok := asMap(v); ok {
+		out := make(map[string]any, len(m))
+		for _, k := range sortedKeys(m) {
+			out[k] = checkFreeForm(keyPath(path, k), m[k], ps)
+		}
+		return out
+	}
+	ps.add(path, "%s cannot be sent to the plugin as JSON", describe(v))
 	return nil
 }
 

@@ -33,6 +33,7 @@ func (c *Config) validate(opts Options, ps *problems) {
 	c.Idempotency.validate(ps)
 	c.Limits.validate(ps)
 	c.Merchant.validate(ps)
+	c.validatePlugins(ps)
 	c.Catalog.validate(c, ps)
 	c.Tax.validate(ps)
 	validateFulfillmentOptions(c.FulfillmentOptions, ps)
@@ -59,7 +60,7 @@ func checkRoutePath(key, path, example string, ps *problems) bool {
 		ps.add(key, "must be an absolute path such as %s, got %q", example, path)
 		return false
 	}
-	for _, route := range []string{"/checkout_sessions", "/healthz", "/.well-known", "/merchant", "/stripe"} {
+	for _, route := range []string{"/checkout_sessions", "/healthz", "/readyz", "/.well-known", "/merchant", "/stripe"} {
 		if path == route || strings.HasPrefix(path, route+"/") {
 			ps.add(key, "%q would shadow the %s routes; choose another path such as %s", path, route, example)
 			return false

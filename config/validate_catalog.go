@@ -25,16 +25,26 @@ var (
 )
 
 // validate checks the catalog against the fulfillment options and tax
-// categories of the whole config.
+// categories of the whole config. Items are required only while the
+// catalog is served built in; items written anyway are checked. An item's
+// fulfillment types are checked against fulfillment_options only while
+// shipping is served built in, and its tax category against the tax table
+// only while tax is: a plugin serving either knows its own.
 func (cat *Catalog) validate(c *Config, ps *problems) {
 	if len(cat.Items) == 0 {
-		ps.add("catalog.items", "at least one item is required")
+		if builtinServes(c.Capabilities.Catalog) {
+			ps.add("catalog.items", "at least one item is required, unless a plugin serves the catalog (capabilities.catalog)")
+		}
 		return
 	}
-	optionTypes := map[string]bool{}
-	for _, o := range c.FulfillmentOptions {
-		optionTypes[o.Type] = true
+	var optionTypes map[string]bool // nil: any type is offered
+	if builtinServes(c.Capabilities.Shipping) {
+		optionTypes = map[string]bool{}
+		for _, o := range c.FulfillmentOptions {
+			optionTypes[o.Type] = true
+		}
 	}
+	builtinTax := builtinServes(c.Capabilities.Tax)
 	categories := c.Tax.categories()
 	skus := map[string]int{}
 	for i, it := range cat.Items {
@@ -56,7 +66,7 @@ func (cat *Catalog) validate(c *Config, ps *problems) {
 		if it.UnitPrice < 0 {
 			ps.add(path+".unit_price", "must be 0 or more (in minor units of merchant.currency), got %d", it.UnitPrice)
 		}
-		if cat := it.TaxCategory; cat != DefaultTaxCategory && !categories[cat] {
+		if cat := it.TaxCategory; builtinTax && cat != DefaultTaxCategory && !categories[cat] {
 			ps.add(path+".tax_category", "unknown tax category %q: use %q or a category named under a tax rate's categories", cat, DefaultTaxCategory)
 		}
 		if w := it.Weight; w != nil {
@@ -78,7 +88,9 @@ func (cat *Catalog) validate(c *Config, ps *problems) {
 }
 
 // validateItemFulfillment checks an item's fulfillment types: each is
-// known, listed once, and offered by at least one fulfillment option.
+// known, listed once, and offered by at least one fulfillment option, of
+// the types in optionTypes; nil optionTypes (a plugin serves shipping)
+// skips that last check.
 func validateItemFulfillment(path string, types []string, optionTypes map[string]bool, ps *problems) {
 	if len(types) == 0 {
 		ps.add(path, "at least one fulfillment type is required (leave the key out for [shipping])")
@@ -92,7 +104,7 @@ func validateItemFulfillment(path string, types []string, optionTypes map[string
 			ps.add(p, "must be one of %s, got %q", oneOf(fulfillmentTypes), typ)
 		case seen[typ]:
 			ps.add(p, "duplicate fulfillment type %q", typ)
-		case !optionTypes[typ]:
+		case optionTypes != nil && !optionTypes[typ]:
 			ps.add(p, "no fulfillment_options entry has type %q: add one, or remove %q from this item", typ, typ)
 		}
 		seen[typ] = true

@@ -193,6 +193,9 @@ func (s *Service) placeOrder(ctx context.Context, sess *model.Session, paymentID
 	for _, sel := range sess.Selected {
 		req.OptionIDs = append(req.OptionIDs, sel.OptionID)
 	}
+	if b := sess.Buyer; b != nil {
+		req.Buyer = &fulfillment.Buyer{FirstName: b.FirstName, LastName: b.LastName, Email: b.Email, PhoneNumber: b.PhoneNumber}
+	}
 	placed, err := s.opts.Capabilities.Fulfillment.PlaceOrder(ctx, req)
 	if err != nil {
 		return nil, apierr.Unavailable(apierr.CodeUpstreamUnavailable, fmt.Errorf("place order %s: %w", orderID, err),

@@ -27,7 +27,6 @@ import (
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/acpwire"
-	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/discovery"
 	"github.com/acp-sidecar/acp/core/httpapi"
@@ -40,12 +39,14 @@ import (
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/payment/sandbox"
 	"github.com/acp-sidecar/acp/core/payment/stripe"
+	"github.com/acp-sidecar/acp/core/pluginmgr"
 	"github.com/acp-sidecar/acp/core/ratelimit"
 	"github.com/acp-sidecar/acp/core/signature"
 	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/core/store/badgerstore"
 	"github.com/acp-sidecar/acp/core/stripehook"
 	"github.com/acp-sidecar/acp/core/webhook"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
 
 // PaymentKinds are the payment handler kinds this build implements.
@@ -87,6 +88,7 @@ type Host struct {
 	cfg       *config.Config
 	logger    *slog.Logger
 	store     *badgerstore.Store
+	plugins   *pluginmgr.Manager
 	app       *fiber.App
 	deliverer *webhook.Deliverer
 	// Service is the checkout engine, exposed for tests and tools.
@@ -166,13 +168,24 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		}
 		mcpHandler = build
 	}
-	// The store is opened last, once nothing else can fail.
-	st, err := openStore(cfg, key, logger)
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	plugins, err := newPlugins(cfg, getenv, logger, registry)
 	if err != nil {
 		return nil, err
 	}
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Plugins start before the store opens: a plugin that cannot start,
+	// serve what acp.yaml maps to it or take its config stops the server.
+	if err := plugins.Start(context.Background()); err != nil {
+		return nil, err
+	}
+	// The store is opened last, once nothing else can fail.
+	st, err := openStore(cfg, key, logger)
+	if err != nil {
+		plugins.Close()
+		return nil, err
+	}
+	caps := capabilities(cfg, plugins, o.now)
 	deliverer := webhook.New(webhook.Options{
 		Store:   st,
 		Targets: targets,
@@ -186,15 +199,10 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		MaxBackoff:     cfg.WebhookDelivery.MaxBackoff,
 		Workers:        cfg.WebhookDelivery.Workers,
 	})
-	admin := newAdmin(cfg, st, o.now, deliverer.Notify)
+	admin := newAdmin(cfg, st, o.now, deliverer.Notify, caps.Fulfillment)
 	svc := checkout.New(checkout.Options{
-		Store: st,
-		Capabilities: checkout.Capabilities{
-			Catalog:     builtin.NewCatalog(cfg.Catalog.Items),
-			Tax:         builtin.NewTax(cfg.Tax),
-			Shipping:    builtin.NewShipping(cfg.FulfillmentOptions, o.now),
-			Fulfillment: builtin.Fulfillment{},
-		},
+		Store:                  st,
+		Capabilities:           caps,
 		Handlers:               handlers,
 		Currency:               cfg.Merchant.Currency,
 		SessionLifetime:        cfg.Store.SessionLifetime,
@@ -209,6 +217,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	})
 	apiOpts := httpapi.Options{
 		Service:       svc,
+		Readiness:     readiness(cfg, plugins),
 		Codecs:        codecs,
 		Versions:      cfg.APIVersions,
 		Agents:        agents,
@@ -235,15 +244,22 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		apiOpts.MetricsPath = cfg.Metrics.Path
 		apiOpts.Metrics = promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
 	}
-	return &Host{cfg: cfg, logger: logger, store: st, app: httpapi.New(apiOpts), deliverer: deliverer, Service: svc}, nil
+	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: httpapi.New(apiOpts), deliverer: deliverer, Service: svc}, nil
 }
 
 // OpenAdmin opens the configured store for the order and webhook commands
 // of the CLI, which run while no server holds the store. Events their
 // changes cause are written to the outbox for the server to deliver when
 // it next runs. Close the returned store when done.
+//
+// A cancellation goes to the fulfillment capability first; when a plugin
+// serves it, the plugin is started for that call only.
 func OpenAdmin(cfg *config.Config, logger *slog.Logger, getenv func(string) string) (*merchantapi.Local, io.Closer, error) {
 	key, err := encryptionKey(cfg.Store.EncryptionKeyEnv, getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	plugins, err := newPlugins(cfg, getenv, logger, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -251,8 +267,18 @@ func OpenAdmin(cfg *config.Config, logger *slog.Logger, getenv func(string) stri
 	if err != nil {
 		return nil, nil, err
 	}
-	return newAdmin(cfg, st, time.Now, nil), st, nil
+	caps := capabilities(cfg, plugins, time.Now)
+	return newAdmin(cfg, st, time.Now, nil, caps.Fulfillment), closerFunc(func() error {
+		plugins.Close()
+		return st.Close()
+	}), nil
 }
+
+// closerFunc adapts a function to io.Closer.
+type closerFunc func() error
+
+// Close calls f.
+func (f closerFunc) Close() error { return f() }
 
 func openStore(cfg *config.Config, key []byte, logger *slog.Logger) (*badgerstore.Store, error) {
 	return badgerstore.Open(badgerstore.Options{Dir: cfg.Store.Dir, SessionRetention: cfg.Store.SessionRetention, EncryptionKey: key, Logger: logger})
@@ -260,7 +286,7 @@ func openStore(cfg *config.Config, key []byte, logger *slog.Logger) (*badgerstor
 
 // newAdmin builds the order service over st, with an outbox for the
 // configured webhook targets.
-func newAdmin(cfg *config.Config, st store.Store, now func() time.Time, wake func()) *merchantapi.Local {
+func newAdmin(cfg *config.Config, st store.Store, now func() time.Time, wake func(), orderSystem fulfillment.Fulfillment) *merchantapi.Local {
 	var targets []orders.Target
 	for _, a := range cfg.Agents {
 		for _, w := range a.Webhooks {
@@ -268,7 +294,7 @@ func newAdmin(cfg *config.Config, st store.Store, now func() time.Time, wake fun
 		}
 	}
 	outbox := orders.NewOutbox(targets, acpwire.EncodeOrderEvent, now, wake)
-	return &merchantapi.Local{Store: st, Orders: orders.New(st, outbox, now), Outbox: outbox}
+	return &merchantapi.Local{Store: st, Orders: orders.New(st, outbox, now, orderSystem), Outbox: outbox}
 }
 
 // webhookTargets reads the webhook secrets from the environment.
@@ -332,6 +358,7 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	background, stopBackground := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { h.reconcile(background) })
+	wg.Go(func() { h.plugins.Run(background) })
 	wg.Go(func() {
 		if err := h.deliverer.Run(background); err != nil && !errors.Is(err, context.Canceled) {
 			h.logger.Error("webhook delivery stopped", "error", err.Error())
@@ -378,9 +405,10 @@ func (h *Host) reconcile(ctx context.Context) {
 	}
 }
 
-// Close closes the store. Serve calls it; call it directly only when Serve
-// was never called.
+// Close stops the plugins and closes the store. Serve calls it; call it
+// directly only when Serve was never called.
 func (h *Host) Close() error {
+	h.plugins.Close()
 	if err := h.store.Close(); err != nil {
 		return err
 	}

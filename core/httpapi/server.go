@@ -40,6 +40,9 @@ type Agent struct {
 type Options struct {
 	// Service is the checkout engine.
 	Service *checkout.Service
+	// Readiness reports whether every capability can serve, and a body
+	// for /readyz that says which cannot. Nil means always ready.
+	Readiness func() (ready bool, detail any)
 	// Codecs maps each accepted API version to its codec.
 	Codecs map[string]acpwire.Codec
 	// Versions lists the accepted versions, newest first, as reported in
@@ -122,6 +125,16 @@ func New(opts Options) *fiber.App {
 		opts.Logger.Error("panic serving request", "method", c.Method(), "path", c.Path(), "panic", e, "stack", string(debug.Stack()))
 	}}))
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	app.Get("/readyz", func(c *fiber.Ctx) error {
+		if opts.Readiness == nil {
+			return c.JSON(fiber.Map{"status": "ready"})
+		}
+		ready, detail := opts.Readiness()
+		if !ready {
+			c.Status(fiber.StatusServiceUnavailable)
+		}
+		return c.JSON(detail)
+	})
 	if opts.Discovery != nil {
 		app.Get("/.well-known/acp.json", func(c *fiber.Ctx) error {
 			c.Set(fiber.HeaderCacheControl, "public, max-age=3600")

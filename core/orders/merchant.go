@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	"fmt"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
 	"net/url"
 	"slices"
 	"time"
@@ -326,16 +327,15 @@ func (s *Service) Adjust(ctx context.Context, orderID string, in AdjustmentInput
 // through Adjust. An order whose items were all fulfilled cannot be
 // canceled; a canceled one is returned as it is.
 func (s *Service) Cancel(ctx context.Context, orderID string, in CancelInput) (*model.Order, error) {
+	if err := s.cancelInOrderSystem(ctx, orderID, in); err != nil {
+		return nil, err
+	}
 	return s.change(ctx, orderID, func(o *model.Order) error {
 		if o.Status == model.OrderCanceled {
 			return nil
 		}
-		open := false
-		for _, l := range o.Lines {
-			open = open || l.Fulfilled < l.Current
-		}
-		if !open {
-			return conflict(CodeAlreadyFulfilled, "", "Every item of order %s has been fulfilled; report a refund instead.", o.ID)
+		if err := cancelable(o); err != nil {
+			return err
 		}
 		adj := model.Adjustment{
 			ID: ids.New("adj_"), Type: model.AdjustmentCancellation, Status: model.AdjustmentCompleted, Currency: o.Currency,
@@ -360,4 +360,43 @@ func (s *Service) Cancel(ctx context.Context, orderID string, in CancelInput) (*
 		}
 		return nil
 	})
+}
+
+// cancelable refuses to cancel an order with nothing left to fulfill.
+func cancelable(o *model.Order) error {
+	for _, l := range o.Lines {
+		if l.Fulfilled < l.Current {
+			return nil
+		}
+	}
+	return conflict(CodeAlreadyFulfilled, "", "Every item of order %s has been fulfilled; report a refund instead.", o.ID)
+}
+
+// cancelInOrderSystem asks the fulfillment capability to cancel the order
+// before it is canceled here, so that an order system that refuses (or is
+// down) leaves the order as it was; the merchant repeats the cancel. The
+// capability must treat a repeated cancel as success.
+func (s *Service) cancelInOrderSystem(ctx context.Context, orderID string, in CancelInput) error {
+	if s.fulfillment == nil {
+		return nil
+	}
+	o, err := s.Get(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	if o.Status == model.OrderCanceled {
+		return nil
+	}
+	if err := cancelable(o); err != nil {
+		return err
+	}
+	reason := in.Reason
+	if reason == "" {
+		reason = in.Description
+	}
+	if err := s.fulfillment.CancelOrder(ctx, &fulfillment.CancelOrderRequest{OrderID: orderID, Reason: reason}); err != nil {
+		return apierr.Unavailable(apierr.CodeUpstreamUnavailable, fmt.Errorf("cancel order %s in the order system: %w", orderID, err),
+			"The seller's order system could not cancel order %s; nothing was changed. Try again shortly.", orderID)
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
 	"net/http"
 	"reflect"
 	"slices"
@@ -34,17 +35,19 @@ var ErrUnknownPayment = errors.New("no order for this payment")
 
 // Service changes orders.
 type Service struct {
-	store  store.Store
-	outbox *Outbox
-	now    func() time.Time
+	store       store.Store
+	outbox      *Outbox
+	now         func() time.Time
+	fulfillment fulfillment.Fulfillment
 }
 
 // New returns a service over st whose changes emit events through outbox.
-func New(st store.Store, outbox *Outbox, now func() time.Time) *Service {
+// Cancellations are passed to orderSystem first, when it is not nil.
+func New(st store.Store, outbox *Outbox, now func() time.Time, orderSystem fulfillment.Fulfillment) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: st, outbox: outbox, now: now}
+	return &Service{store: st, outbox: outbox, now: now, fulfillment: orderSystem}
 }
 
 // Placed stores a new order inside the caller's transaction (the one that

@@ -47,7 +47,7 @@ func newFixture(t *testing.T) *fixture {
 		{Agent: "other", Name: "all"},
 	}
 	f.outbox = orders.NewOutbox(targets, acpwire.EncodeOrderEvent, f.clock.Now, func() { f.woken++ })
-	f.svc = orders.New(st, f.outbox, f.clock.Now)
+	f.svc = orders.New(st, f.outbox, f.clock.Now, nil)
 	o := &model.Order{
 		ID: "ord_1", CheckoutSessionID: "cs_1", PermalinkURL: "https://shop.test/orders/ord_1", Status: model.OrderCreated,
 		Currency: "usd", Total: 3000, PaymentID: "pay_1", Agent: "agent", APIVersion: acpwire.V20260417,

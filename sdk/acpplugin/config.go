@@ -3,7 +3,9 @@ package acpplugin
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 )
 
 // DecodeConfig decodes the JSON configuration that Configure receives into
@@ -18,7 +20,9 @@ func DecodeConfig(raw []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("decode plugin config: %w", err)
 	}
-	if dec.More() {
+	// dec.More would miss a stray closing } or ]: only the end of input
+	// may follow the object.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return fmt.Errorf("decode plugin config: trailing data after the JSON object")
 	}
 	return nil

@@ -96,7 +96,7 @@ func Serve(opts ServeOpts) {
 		GRPCServer: func(o []grpc.ServerOption) *grpc.Server {
 			return grpc.NewServer(provider.ServerOptions(o)...)
 		},
-		Logger: newHCLogger(os.Stderr, opts.Test != nil),
+		Logger: newHCLogger(stderr, opts.Test != nil),
 		Test:   opts.Test,
 	})
 }

@@ -100,6 +100,9 @@ func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 		Logger:           logger,
 		StartTimeout:     cfg.StartTimeout,
 		Stderr:           cfg.Stderr,
+		// What plugin code writes to os.Stderr after Serve starts (not
+		// through Logger) arrives here.
+		SyncStderr: logger.StandardWriter(&hclog.StandardLoggerOptions{}),
 	}
 	if cc.StartTimeout == 0 {
 		cc.StartTimeout = time.Minute

@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -12,9 +13,8 @@ import (
 // JSON Schema the plugin declares. An empty schema accepts only an absent
 // or empty block.
 func ValidateConfig(schema string, config []byte) error {
-	empty := len(bytes.TrimSpace(config)) == 0 || bytes.Equal(bytes.TrimSpace(config), []byte("{}")) || bytes.Equal(bytes.TrimSpace(config), []byte("null"))
 	if strings.TrimSpace(schema) == "" {
-		if !empty {
+		if !isEmptyConfig(config) {
 			return fmt.Errorf("config: the plugin takes no configuration, but a config block is set")
 		}
 		return nil
@@ -42,4 +42,18 @@ func ValidateConfig(schema string, config []byte) error {
 		return fmt.Errorf("config does not match the plugin's schema: %w", err)
 	}
 	return nil
+}
+
+// isEmptyConfig reports whether config is absent, null or an empty object,
+// however it is spaced.
+func isEmptyConfig(config []byte) bool {
+	if len(bytes.TrimSpace(config)) == 0 {
+		return true
+	}
+	var v any
+	if err := json.Unmarshal(config, &v); err != nil {
+		return false
+	}
+	obj, isObject := v.(map[string]any)
+	return v == nil || isObject && len(obj) == 0
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -33,7 +34,7 @@ func toStatus(err error) error {
 	if e.Retryable {
 		code = codes.Unavailable
 	}
-	st := status.New(code, err.Error())
+	st := status.New(code, statusMessage(err, e))
 	withInfo, detailErr := st.WithDetails(&errdetails.ErrorInfo{
 		Reason: e.Reason,
 		Domain: errorDomain,
@@ -46,6 +47,17 @@ func toStatus(err error) error {
 		return st.Err()
 	}
 	return withInfo.Err()
+}
+
+// statusMessage is err's text without the "<source> failure (<reason>): "
+// prefix of its *acp.Error, which fromStatus adds back: sent with it, the
+// host would read the prefix twice.
+func statusMessage(err error, e *acp.Error) string {
+	msg := err.Error()
+	if e.Err == nil {
+		return msg
+	}
+	return strings.Replace(msg, e.Error(), e.Err.Error(), 1)
 }
 
 // fromStatus turns an error returned by a gRPC call back into the error

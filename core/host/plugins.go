@@ -1,0 +1,113 @@
+package host
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/acp-sidecar/acp/config"
+	"github.com/acp-sidecar/acp/core/builtin"
+	"github.com/acp-sidecar/acp/core/checkout"
+	"github.com/acp-sidecar/acp/core/pluginmgr"
+)
+
+// pluginSpecs turns acp.yaml's plugins into what the manager runs: the
+// command made absolute (so a later change of directory cannot change
+// which binary runs), the allowlisted variables that are set, and the
+// config block as JSON.
+func pluginSpecs(cfg *config.Config, getenv func(string) string) ([]pluginmgr.Spec, error) {
+	var specs []pluginmgr.Spec
+	for _, use := range cfg.UsedPlugins() {
+		p := use.Plugin
+		command, err := filepath.Abs(p.Command)
+		if err != nil {
+			return nil, fmt.Errorf("plugin %q: command %s: %w", p.Name, p.Command, err)
+		}
+		raw, err := p.ConfigJSON()
+		if err != nil {
+			return nil, fmt.Errorf("plugin %q: config: %w", p.Name, err)
+		}
+		var env []string
+		for _, name := range p.Env {
+			if v := getenv(name); v != "" {
+				env = append(env, name+"="+v)
+			}
+		}
+		specs = append(specs, pluginmgr.Spec{
+			Name: p.Name, Command: command, Args: p.Args, Env: env, SHA256: p.SHA256, Config: raw,
+			Capabilities: use.Capabilities, Timeout: p.Timeout, StartTimeout: p.StartTimeout, HealthInterval: p.HealthInterval,
+			InitialBackoff: p.RestartBackoff.Initial, MaxBackoff: p.RestartBackoff.Max,
+			CircuitFailures: p.Circuit.Failures, CircuitCooldown: p.Circuit.Cooldown,
+		})
+	}
+	return specs, nil
+}
+
+// newPlugins prepares (without starting) the plugin manager for cfg.
+func newPlugins(cfg *config.Config, getenv func(string) string, logger *slog.Logger, reg prometheus.Registerer) (*pluginmgr.Manager, error) {
+	specs, err := pluginSpecs(cfg, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return pluginmgr.New(pluginmgr.Options{Plugins: specs, Logger: logger, Registerer: reg}), nil
+}
+
+// capabilities picks, for each capability, the built-in provider or the
+// plugin acp.yaml maps it to.
+func capabilities(cfg *config.Config, plugins *pluginmgr.Manager, now func() time.Time) checkout.Capabilities {
+	caps := checkout.Capabilities{
+		Catalog:     builtin.NewCatalog(cfg.Catalog.Items),
+		Tax:         builtin.NewTax(cfg.Tax),
+		Shipping:    builtin.NewShipping(cfg.FulfillmentOptions, now),
+		Fulfillment: builtin.Fulfillment{},
+	}
+	if p, ok := cfg.PluginFor(config.CapabilityCatalog); ok {
+		caps.Catalog = plugins.Catalog(p.Name)
+	}
+	if p, ok := cfg.PluginFor(config.CapabilityTax); ok {
+		caps.Tax = plugins.Tax(p.Name)
+	}
+	if p, ok := cfg.PluginFor(config.CapabilityShipping); ok {
+		caps.Shipping = plugins.Shipping(p.Name)
+	}
+	if p, ok := cfg.PluginFor(config.CapabilityFulfillment); ok {
+		caps.Fulfillment = plugins.Fulfillment(p.Name)
+	}
+	return caps
+}
+
+// readiness reports, for /readyz, each capability's provider and whether
+// it can serve. Built-in providers always can. Plugin messages stay out of
+// the (unauthenticated) body; they are in the log and in
+// `acp plugins describe`.
+func readiness(cfg *config.Config, plugins *pluginmgr.Manager) func() (bool, any) {
+	return func() (bool, any) {
+		states := map[string]pluginmgr.Status{}
+		for _, st := range plugins.Status() {
+			states[st.Name] = st
+		}
+		type capabilityState struct {
+			Provider string `json:"provider"`
+			State    string `json:"state"`
+		}
+		ready := true
+		detail := map[string]capabilityState{}
+		for _, use := range cfg.Capabilities.Each() {
+			if use.Provider == config.Builtin || use.Provider == "" {
+				detail[use.Capability] = capabilityState{Provider: config.Builtin, State: string(pluginmgr.StateRunning)}
+				continue
+			}
+			st := states[use.Provider]
+			ready = ready && st.Ready()
+			detail[use.Capability] = capabilityState{Provider: use.Provider, State: string(st.State)}
+		}
+		status := "ready"
+		if !ready {
+			status = "not_ready"
+		}
+		return ready, map[string]any{"status": status, "capabilities": detail}
+	}
+}

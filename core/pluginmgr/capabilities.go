@@ -1,0 +1,62 @@
+package pluginmgr
+
+import (
+	"context"
+
+	"github.com/acp-sidecar/acp/sdk/acpplugin/client"
+	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
+	"github.com/acp-sidecar/acp/sdk/shipping"
+	"github.com/acp-sidecar/acp/sdk/tax"
+)
+
+// The supervised capabilities. Reads (ResolveItems, the quotes) are
+// idempotent and retried once; PlaceOrder and CancelOrder are not retried
+// here: the agent's next complete (or the merchant's next cancel) repeats
+// them with the same idempotency key.
+
+type supervisedCatalog struct{ s *supervisor }
+
+func (c supervisedCatalog) ResolveItems(ctx context.Context, req *catalog.ResolveItemsRequest) (resp *catalog.ResolveItemsResponse, err error) {
+	err = c.s.call(ctx, "catalog.ResolveItems", true, func(ctx context.Context, p *client.Plugin) error {
+		resp, err = p.Catalog().ResolveItems(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+type supervisedTax struct{ s *supervisor }
+
+func (c supervisedTax) Quote(ctx context.Context, req *tax.QuoteRequest) (resp *tax.QuoteResponse, err error) {
+	err = c.s.call(ctx, "tax.Quote", true, func(ctx context.Context, p *client.Plugin) error {
+		resp, err = p.Tax().Quote(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+type supervisedShipping struct{ s *supervisor }
+
+func (c supervisedShipping) Quote(ctx context.Context, req *shipping.QuoteRequest) (resp *shipping.QuoteResponse, err error) {
+	err = c.s.call(ctx, "shipping.Quote", true, func(ctx context.Context, p *client.Plugin) error {
+		resp, err = p.Shipping().Quote(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+type supervisedFulfillment struct{ s *supervisor }
+
+func (c supervisedFulfillment) PlaceOrder(ctx context.Context, req *fulfillment.PlaceOrderRequest) (resp *fulfillment.PlaceOrderResponse, err error) {
+	err = c.s.call(ctx, "fulfillment.PlaceOrder", false, func(ctx context.Context, p *client.Plugin) error {
+		resp, err = p.Fulfillment().PlaceOrder(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+func (c supervisedFulfillment) CancelOrder(ctx context.Context, req *fulfillment.CancelOrderRequest) error {
+	return c.s.call(ctx, "fulfillment.CancelOrder", false, func(ctx context.Context, p *client.Plugin) error {
+		return p.Fulfillment().CancelOrder(ctx, req)
+	})
+}

@@ -1,0 +1,16 @@
+// Package pluginmgr runs the out-of-process plugins that acp.yaml names
+// and hands their capabilities to the checkout engine as the SDK's
+// interfaces. Each plugin has a supervisor that:
+//
+//   - starts it with go-plugin, with only its allowlisted environment and,
+//     when pinned, after checking its binary's sha256;
+//   - checks that it serves the capabilities it is mapped to and sends it
+//     its configuration, validated against the schema it declares;
+//   - puts a deadline on every call (Fiber's request context never ends);
+//   - restarts it when it crashes, one restart at a time, with exponential
+//     back-off and jitter, and retries an idempotent call once;
+//   - opens a circuit after repeated failures, so that while a capability
+//     is down its requests fail at once with ErrUnavailable instead of
+//     waiting for a timeout;
+//   - polls its health for /readyz.
+package pluginmgr

@@ -1,0 +1,89 @@
+// Command testplugin is a plugin for the plugin manager's tests. Its
+// config block chooses how it misbehaves, and its catalog reports what it
+// sees of its environment:
+//
+//   - item "env:NAME" is found, titled with $NAME, when NAME is set;
+//   - item "hang" blocks, ignoring its deadline;
+//   - item "crash" exits the process mid-call;
+//   - item "fail" fails with a retryable downstream error;
+//   - item "pid" is titled with the process id.
+//
+// With the argument "wrong-protocol" it speaks protocol version 99.
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/acpplugin"
+	"github.com/acp-sidecar/acp/sdk/catalog"
+)
+
+const schema = `{
+  "type": "object",
+  "properties": {"price": {"type": "integer", "minimum": 0}, "unhealthy": {"type": "boolean"}},
+  "additionalProperties": false
+}`
+
+type config struct {
+	Price     int64 `json:"price"`
+	Unhealthy bool  `json:"unhealthy"`
+}
+
+type testCatalog struct{ cfg config }
+
+func (c *testCatalog) ResolveItems(_ context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
+	resp := &catalog.ResolveItemsResponse{}
+	for _, ref := range req.Items {
+		item := catalog.Item{ID: ref.ID, Found: true, Title: ref.ID, UnitPrice: c.cfg.Price, FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentDigital}}
+		switch name, isEnv := strings.CutPrefix(ref.ID, "env:"); {
+		case isEnv:
+			item.Title, item.Found = os.LookupEnv(name)
+		case ref.ID == "hang":
+			select {}
+		case ref.ID == "crash":
+			os.Exit(3)
+		case ref.ID == "fail":
+			return nil, acp.Retryable(acp.Downstream(errors.New("backend down")))
+		case ref.ID == "pid":
+			item.Title = strconv.Itoa(os.Getpid())
+		}
+		resp.Items = append(resp.Items, item)
+	}
+	return resp, nil
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "wrong-protocol" {
+		handshake := acpplugin.Handshake
+		handshake.ProtocolVersion = 99
+		plugin.Serve(&plugin.ServeConfig{HandshakeConfig: handshake, GRPCServer: plugin.DefaultGRPCServer, Plugins: plugin.PluginSet{}})
+		return
+	}
+	c := &testCatalog{}
+	acpplugin.Serve(acpplugin.ServeOpts{
+		Name:         "testplugin",
+		Version:      "1.0.0",
+		ConfigSchema: schema,
+		Configure: func(_ context.Context, raw []byte) error {
+			if err := acpplugin.DecodeConfig(raw, &c.cfg); err != nil {
+				return err
+			}
+			acpplugin.Logger().Warn("configured", "price", c.cfg.Price)
+			return nil
+		},
+		CheckHealth: func(context.Context) error {
+			if c.cfg.Unhealthy {
+				return errors.New("backend unreachable")
+			}
+			return nil
+		},
+		Catalog: c,
+	})
+}

@@ -1,0 +1,147 @@
+package pluginmgr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
+	"github.com/acp-sidecar/acp/sdk/shipping"
+	"github.com/acp-sidecar/acp/sdk/tax"
+)
+
+// Options configure a Manager.
+type Options struct {
+	// Plugins are the plugins to run.
+	Plugins []Spec
+	// Logger receives the manager's and the plugins' log lines.
+	Logger *slog.Logger
+	// Registerer, when set, receives the plugin metrics.
+	Registerer prometheus.Registerer
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Manager runs the configured plugins.
+type Manager struct {
+	supervisors []*supervisor
+	byName      map[string]*supervisor
+	wg          sync.WaitGroup
+}
+
+// New prepares the plugins without starting any: a plugin starts at
+// Start, or at its first call.
+func New(opts Options) *Manager {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	m := &Manager{byName: map[string]*supervisor{}}
+	met := newMetrics(opts.Registerer)
+	for _, spec := range opts.Plugins {
+		s := newSupervisor(spec, logger.With("component", "plugins"), met, now)
+		m.supervisors = append(m.supervisors, s)
+		m.byName[spec.Name] = s
+	}
+	return m
+}
+
+// Start starts every plugin, concurrently, and checks each one's health
+// once. It fails (after stopping those it started) when any plugin cannot
+// start, serve its capabilities or accept its configuration: a server
+// must not come up with a broken acp.yaml.
+func (m *Manager) Start(ctx context.Context) error {
+	errs := make([]error, len(m.supervisors))
+	var wg sync.WaitGroup
+	for i, s := range m.supervisors {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(ctx, s.spec.StartTimeout)
+			defer cancel()
+			p, err := s.start(ctx)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			s.mu.Lock()
+			s.current, s.info = p, p.Info
+			s.mu.Unlock()
+			s.metrics.up(s.spec.Name, true)
+			s.logger.Info("plugin started", "plugin", s.spec.Name, "version", p.Info.Version, "sdk_version", p.Info.SDKVersion,
+				"capabilities", s.spec.Capabilities, "pid", p.ID())
+			s.checkHealth(ctx)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		m.Close()
+		return fmt.Errorf("start plugins: %w", err)
+	}
+	return nil
+}
+
+// Run polls each plugin's health (restarting those that are down) until
+// ctx ends.
+func (m *Manager) Run(ctx context.Context) {
+	for _, s := range m.supervisors {
+		m.wg.Go(func() {
+			for {
+				// Jitter keeps plugins from being polled in lockstep.
+				wait := s.spec.HealthInterval/2 + rand.N(s.spec.HealthInterval/2+1)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(wait):
+					s.checkHealth(ctx)
+				}
+			}
+		})
+	}
+	<-ctx.Done()
+	m.wg.Wait()
+}
+
+// Status describes every plugin, in acp.yaml order.
+func (m *Manager) Status() []Status {
+	out := make([]Status, len(m.supervisors))
+	for i, s := range m.supervisors {
+		out[i] = s.status()
+	}
+	return out
+}
+
+// Close stops every plugin. Calls after Close fail with ErrClosed.
+func (m *Manager) Close() {
+	var wg sync.WaitGroup
+	for _, s := range m.supervisors {
+		wg.Go(s.close)
+	}
+	wg.Wait()
+}
+
+// Catalog returns the named plugin's catalog, supervised.
+func (m *Manager) Catalog(plugin string) catalog.Catalog { return supervisedCatalog{m.byName[plugin]} }
+
+// Tax returns the named plugin's tax capability, supervised.
+func (m *Manager) Tax(plugin string) tax.Tax { return supervisedTax{m.byName[plugin]} }
+
+// Shipping returns the named plugin's shipping capability, supervised.
+func (m *Manager) Shipping(plugin string) shipping.Shipping {
+	return supervisedShipping{m.byName[plugin]}
+}
+
+// Fulfillment returns the named plugin's fulfillment capability,
+// supervised.
+func (m *Manager) Fulfillment(plugin string) fulfillment.Fulfillment {
+	return supervisedFulfillment{m.byName[plugin]}
+}

@@ -1,0 +1,90 @@
+package pluginmgr
+
+import (
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Call outcomes, as the acp_plugin_calls_total metric labels them.
+const (
+	outcomeOK          = "ok"
+	outcomeError       = "error"
+	outcomeTimeout     = "timeout"
+	outcomeUnavailable = "unavailable"
+)
+
+// metrics are the plugin metrics; a nil *metrics records nothing.
+type metrics struct {
+	calls    *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	restarts *prometheus.CounterVec
+	upGauge  *prometheus.GaugeVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	if reg == nil {
+		return nil
+	}
+	m := &metrics{
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "acp_plugin_calls_total", Help: "Plugin calls by plugin, RPC and outcome (ok, error, timeout, unavailable).",
+		}, []string{"plugin", "rpc", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "acp_plugin_call_duration_seconds", Help: "Plugin call latency, including a restart and retry.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"plugin", "rpc"}),
+		restarts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "acp_plugin_restarts_total", Help: "Plugin process restarts after a crash or failed start.",
+		}, []string{"plugin"}),
+		upGauge: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "acp_plugin_up", Help: "1 while the plugin process runs.",
+		}, []string{"plugin"}),
+	}
+	reg.MustRegister(m.calls, m.duration, m.restarts, m.upGauge)
+	return m
+}
+
+func (m *metrics) observe(plugin, rpc, outcome string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.calls.WithLabelValues(plugin, rpc, outcome).Inc()
+	if outcome != outcomeUnavailable {
+		m.duration.WithLabelValues(plugin, rpc).Observe(d.Seconds())
+	}
+}
+
+func (m *metrics) restarted(plugin string) {
+	if m != nil {
+		m.restarts.WithLabelValues(plugin).Inc()
+	}
+}
+
+func (m *metrics) up(plugin string, up bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if up {
+		v = 1
+	}
+	m.upGauge.WithLabelValues(plugin).Set(v)
+}
+
+// classify names a call's outcome.
+func classify(err error) string {
+	switch {
+	case err == nil:
+		return outcomeOK
+	case errors.Is(err, ErrUnavailable):
+		return outcomeUnavailable
+	case status.Code(err) == codes.DeadlineExceeded:
+		return outcomeTimeout
+	default:
+		return outcomeError
+	}
+}

@@ -1,0 +1,344 @@
+package pluginmgr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/acpplugin/client"
+)
+
+// supervisor owns one plugin process across its restarts.
+type supervisor struct {
+	spec    Spec
+	logger  *slog.Logger
+	metrics *metrics
+	now     func() time.Time
+
+	mu        sync.Mutex
+	current   *client.Plugin
+	info      client.Info
+	starting  chan struct{} // closed when the start in progress ends
+	startErr  error         // the last start's failure
+	nextStart time.Time     // no start before this (back-off)
+	backoff   time.Duration
+	restarts  int
+	failures  int       // consecutive failed calls
+	openUntil time.Time // circuit open until then
+	health    health
+	closed    bool
+}
+
+type health struct {
+	checked bool
+	healthy bool
+	message string
+}
+
+func newSupervisor(spec Spec, logger *slog.Logger, m *metrics, now func() time.Time) *supervisor {
+	return &supervisor{spec: spec, logger: logger, metrics: m, now: now, backoff: spec.InitialBackoff}
+}
+
+// live returns the running plugin, starting it when it is not running.
+// Only one start runs at a time; concurrent callers wait for it, or for
+// their own deadline. While a failed start's back-off runs, it fails at
+// once.
+func (s *supervisor) live(ctx context.Context) (*client.Plugin, error) {
+	for {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return nil, ErrClosed
+		}
+		if p := s.current; p != nil && !p.Exited() {
+			s.mu.Unlock()
+			return p, nil
+		}
+		if s.current != nil {
+			s.logger.Warn("plugin exited; restarting", "plugin", s.spec.Name)
+			s.dropLocked()
+		}
+		if ch := s.starting; ch != nil {
+			s.mu.Unlock()
+			select {
+			case <-ch:
+				continue
+			case <-ctx.Done():
+				return nil, fmt.Errorf("%w: waiting for it to start: %w", ErrUnavailable, ctx.Err())
+			}
+		}
+		if wait := s.nextStart.Sub(s.now()); wait > 0 {
+			err := s.startErr
+			s.mu.Unlock()
+			return nil, fmt.Errorf("%w: restarting in %s after: %w", ErrUnavailable, wait.Round(time.Millisecond), err)
+		}
+		ch := make(chan struct{})
+		s.starting = ch
+		s.mu.Unlock()
+		// The start runs on its own clock, so a caller's short deadline
+		// never aborts a start that other callers are waiting for.
+		go s.restart(ch)
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: waiting for it to start: %w", ErrUnavailable, ctx.Err())
+		}
+	}
+}
+
+// restart starts the plugin and records the outcome, then closes done.
+func (s *supervisor) restart(done chan struct{}) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.spec.StartTimeout)
+	defer cancel()
+	p, err := s.start(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer close(done)
+	s.starting = nil
+	if err == nil && s.closed {
+		p.Kill()
+		err = ErrClosed
+	}
+	if err != nil {
+		s.startErr = err
+		s.nextStart = s.now().Add(jitter(s.backoff))
+		s.backoff = min(2*s.backoff, s.spec.MaxBackoff)
+		s.metrics.up(s.spec.Name, false)
+		s.logger.Error("plugin failed to start", "plugin", s.spec.Name, "error", err, "retry_in", s.nextStart.Sub(s.now()).Round(time.Millisecond))
+		return
+	}
+	if s.info.Name != "" {
+		s.restarts++
+		s.metrics.restarted(s.spec.Name)
+	}
+	s.current, s.info, s.startErr = p, p.Info, nil
+	s.nextStart, s.backoff = time.Time{}, s.spec.InitialBackoff
+	s.metrics.up(s.spec.Name, true)
+	s.logger.Info("plugin started", "plugin", s.spec.Name, "version", p.Info.Version, "pid", p.ID(), "restarts", s.restarts)
+}
+
+// start launches the plugin, checks that it serves what it is mapped to
+// and configures it.
+func (s *supervisor) start(ctx context.Context) (*client.Plugin, error) {
+	p, err := client.Start(ctx, client.Config{
+		Name:         s.spec.Name,
+		Command:      s.spec.Command,
+		Args:         s.spec.Args,
+		Env:          s.spec.Env,
+		SHA256:       s.spec.SHA256,
+		StartTimeout: s.spec.StartTimeout,
+		Logger:       newHCLogAdapter(s.logger.With("plugin", s.spec.Name)),
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range s.spec.Capabilities {
+		if !p.Info.Serves(c) {
+			p.Kill()
+			return nil, fmt.Errorf("plugin %q does not serve the %s capability acp.yaml maps to it (it serves: %v)", s.spec.Name, c, p.Info.Capabilities)
+		}
+	}
+	if err := p.Configure(ctx, s.spec.Config); err != nil {
+		p.Kill()
+		return nil, err
+	}
+	return p, nil
+}
+
+// dropLocked forgets the current process, killing it if it still runs.
+func (s *supervisor) dropLocked() {
+	if s.current == nil {
+		return
+	}
+	go s.current.Kill()
+	s.current = nil
+	s.health = health{}
+	s.metrics.up(s.spec.Name, false)
+}
+
+// call runs fn against the live plugin under the plugin's deadline. A
+// failure that another attempt may cure (the process died, or the plugin
+// marked its failure retryable) is retried once when the call is
+// idempotent, after a restart when the process died.
+func (s *supervisor) call(ctx context.Context, rpc string, idempotent bool, fn func(context.Context, *client.Plugin) error) error {
+	began := s.now()
+	if err := s.admit(); err != nil {
+		s.metrics.observe(s.spec.Name, rpc, outcomeUnavailable, 0)
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.spec.Timeout)
+	defer cancel()
+	err := s.attempt(ctx, fn)
+	if err != nil && idempotent && retryable(err) && ctx.Err() == nil {
+		s.logger.Warn("retrying plugin call", "plugin", s.spec.Name, "rpc", rpc, "error", err)
+		err = s.attempt(ctx, fn)
+	}
+	outcome := classify(err)
+	s.metrics.observe(s.spec.Name, rpc, outcome, s.now().Sub(began))
+	s.settle(err == nil)
+	if err != nil {
+		return fmt.Errorf("plugin %q %s: %w", s.spec.Name, rpc, err)
+	}
+	return nil
+}
+
+// attempt makes one call; a transport failure with the process gone
+// drops the process so that the next attempt restarts it.
+func (s *supervisor) attempt(ctx context.Context, fn func(context.Context, *client.Plugin) error) error {
+	p, err := s.live(ctx)
+	if err != nil {
+		return err
+	}
+	err = fn(ctx, p)
+	if lostConnection(ctx, err) {
+		s.mu.Lock()
+		if s.current == p {
+			s.dropLocked()
+		}
+		s.mu.Unlock()
+		return fmt.Errorf("%w: the plugin process went away: %w", ErrUnavailable, err)
+	}
+	return err
+}
+
+// admit fails fast while the circuit is open.
+func (s *supervisor) admit() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if wait := s.openUntil.Sub(s.now()); wait > 0 {
+		return fmt.Errorf("plugin %q: %w: circuit open for %s more after %d failures in a row", s.spec.Name, ErrUnavailable, wait.Round(time.Millisecond), s.failures)
+	}
+	return nil
+}
+
+// settle counts consecutive failures and opens the circuit at the limit.
+// After the cool-down the next call is a trial: one more failure reopens
+// the circuit at once, a success closes it.
+func (s *supervisor) settle(ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ok {
+		if s.failures >= s.spec.CircuitFailures {
+			s.logger.Info("plugin circuit closed", "plugin", s.spec.Name)
+		}
+		s.failures, s.openUntil = 0, time.Time{}
+		return
+	}
+	s.failures++
+	if s.failures >= s.spec.CircuitFailures {
+		s.openUntil = s.now().Add(s.spec.CircuitCooldown)
+		s.logger.Error("plugin circuit open", "plugin", s.spec.Name, "failures", s.failures, "cooldown", s.spec.CircuitCooldown)
+	}
+}
+
+// checkHealth restarts a plugin that is down and asks a running one for
+// its health.
+func (s *supervisor) checkHealth(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, s.spec.Timeout)
+	defer cancel()
+	p, err := s.live(ctx)
+	if err != nil {
+		return
+	}
+	healthy, message, err := p.CheckHealth(ctx)
+	if err != nil {
+		healthy, message = false, err.Error()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.current != p {
+		return
+	}
+	if healthy != s.health.healthy || !s.health.checked {
+		level := slog.LevelInfo
+		if !healthy {
+			level = slog.LevelWarn
+		}
+		s.logger.Log(ctx, level, "plugin health", "plugin", s.spec.Name, "healthy", healthy, "message", message)
+	}
+	s.health = health{checked: true, healthy: healthy, message: message}
+}
+
+// status describes the plugin now.
+func (s *supervisor) status() Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := Status{Name: s.spec.Name, Capabilities: slices.Clone(s.spec.Capabilities), Info: s.info, Restarts: s.restarts}
+	switch {
+	case s.closed:
+		st.State = StateStopped
+	case s.now().Before(s.openUntil):
+		st.State, st.Message = StateCircuitOpen, fmt.Sprintf("%d failed calls in a row", s.failures)
+	case s.current == nil || s.current.Exited():
+		st.State = StateDown
+		if s.startErr != nil {
+			st.Message = s.startErr.Error()
+		}
+	case s.health.checked && !s.health.healthy:
+		st.State, st.Message = StateUnhealthy, s.health.message
+	default:
+		st.State = StateRunning
+		st.PID = s.current.ID()
+	}
+	return st
+}
+
+// close stops the plugin for good.
+func (s *supervisor) close() {
+	s.mu.Lock()
+	s.closed = true
+	p := s.current
+	s.current = nil
+	s.mu.Unlock()
+	if p != nil {
+		p.Kill()
+	}
+}
+
+// lostConnection reports whether a call failed because the connection to
+// the plugin broke: its process died (Unavailable), or another call found
+// it dead and closed the connection under this one (Canceled while the
+// caller's context is still live).
+func lostConnection(ctx context.Context, err error) bool {
+	switch status.Code(err) {
+	case codes.Unavailable:
+		return true
+	case codes.Canceled:
+		return ctx.Err() == nil
+	default:
+		return false
+	}
+}
+
+// retryable reports whether one more attempt may succeed.
+func retryable(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	if errors.Is(err, ErrUnavailable) {
+		return true
+	}
+	var e *acp.Error
+	return errors.As(err, &e) && e.Retryable
+}
+
+// jitter spreads a back-off over [d/2, d].
+func jitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
+	}
+	half := d / 2
+	return half + rand.N(d-half+1)
+}
