@@ -5,6 +5,7 @@
 //	acp check [--config PATH]
 //	acp orders list|show|ship|refund|cancel ... [--config PATH] [--server URL]
 //	acp webhooks list|retry ... [--config PATH] [--server URL]
+//	acp plugins describe [--config PATH] [--json]
 //	acp version
 //
 // The orders and webhooks commands open the store directly while the
@@ -44,6 +45,7 @@ const usage = `Usage:
   acp check [--config PATH]                   validate the config and exit
   acp orders list|show|ship|refund|cancel     inspect orders; report fulfillments, refunds, cancellations
   acp webhooks list|retry                     inspect and re-queue order webhook events
+  acp plugins describe                        start each configured plugin, report its info and health
   acp version                                 print the version and served API versions
 
 "acp orders" and "acp webhooks" describe their commands.
@@ -56,6 +58,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		"check":    check,
 		"orders":   ordersCommand,
 		"webhooks": webhooksCommand,
+		"plugins":  pluginsCommand,
 		"version": func(_ []string, env cli) int {
 			fmt.Fprintf(env.stdout, "acp %s (ACP API versions %s)\n", buildVersion(), strings.Join(acpwire.Versions(), ", "))
 			return 0

@@ -384,6 +384,10 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	return errors.Join(err, h.Close())
 }
 
+// Plugins describes the configured plugins as they are now, for tools and
+// tests.
+func (h *Host) Plugins() []pluginmgr.Status { return h.plugins.Status() }
+
 // reconcile settles, every payments.reconcile_after, the payments whose
 // outcome stayed unknown that long, until ctx ends.
 func (h *Host) reconcile(ctx context.Context) {

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -110,4 +111,15 @@ func readiness(cfg *config.Config, plugins *pluginmgr.Manager) func() (bool, any
 		}
 		return ready, map[string]any{"status": status, "capabilities": detail}
 	}
+}
+
+// DescribePlugins starts each plugin acp.yaml configures, as the server
+// would, reports what it says about itself and its health, and stops it
+// again. It is `acp plugins describe`; a running server is not disturbed.
+func DescribePlugins(ctx context.Context, cfg *config.Config, logger *slog.Logger, getenv func(string) string) ([]pluginmgr.Status, error) {
+	plugins, err := newPlugins(cfg, getenv, logger, nil)
+	if err != nil {
+		return nil, err
+	}
+	return plugins.Describe(ctx), nil
 }

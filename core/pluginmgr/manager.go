@@ -62,6 +62,24 @@ func New(opts Options) *Manager {
 // start, serve its capabilities or accept its configuration: a server
 // must not come up with a broken acp.yaml.
 func (m *Manager) Start(ctx context.Context) error {
+	if err := m.startAll(ctx); err != nil {
+		m.Close()
+		return fmt.Errorf("start plugins: %w", err)
+	}
+	return nil
+}
+
+// Describe starts every plugin, checks its health, reports each one's
+// status (a plugin that could not start is down, with the reason) and
+// stops them all again. It is `acp plugins describe`.
+func (m *Manager) Describe(ctx context.Context) []Status {
+	_ = m.startAll(ctx)
+	defer m.Close()
+	return m.Status()
+}
+
+// startAll starts every plugin concurrently and returns their failures.
+func (m *Manager) startAll(ctx context.Context) error {
 	errs := make([]error, len(m.supervisors))
 	var wg sync.WaitGroup
 	for i, s := range m.supervisors {
@@ -69,13 +87,16 @@ func (m *Manager) Start(ctx context.Context) error {
 			ctx, cancel := context.WithTimeout(ctx, s.spec.StartTimeout)
 			defer cancel()
 			p, err := s.start(ctx)
+			s.mu.Lock()
+			s.current, s.startErr = p, err
+			if p != nil {
+				s.info = p.Info
+			}
+			s.mu.Unlock()
 			if err != nil {
 				errs[i] = err
 				return
 			}
-			s.mu.Lock()
-			s.current, s.info = p, p.Info
-			s.mu.Unlock()
 			s.metrics.up(s.spec.Name, true)
 			s.logger.Info("plugin started", "plugin", s.spec.Name, "version", p.Info.Version, "sdk_version", p.Info.SDKVersion,
 				"capabilities", s.spec.Capabilities, "pid", p.ID())
@@ -83,11 +104,7 @@ func (m *Manager) Start(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		m.Close()
-		return fmt.Errorf("start plugins: %w", err)
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Run polls each plugin's health (restarting those that are down) until

@@ -277,6 +277,8 @@ func (s *supervisor) status() Status {
 	defer s.mu.Unlock()
 	st := Status{Name: s.spec.Name, Capabilities: slices.Clone(s.spec.Capabilities), Info: s.info, Restarts: s.restarts}
 	switch {
+	case s.startErr != nil && s.current == nil:
+		st.State, st.Message = StateDown, s.startErr.Error()
 	case s.closed:
 		st.State = StateStopped
 	case s.now().Before(s.openUntil):

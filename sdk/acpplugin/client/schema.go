@@ -24,10 +24,10 @@ func ValidateConfig(schema string, config []byte) error {
 		return fmt.Errorf("the plugin's config schema is not JSON: %w", err)
 	}
 	c := jsonschema.NewCompiler()
-	if err := c.AddResource("plugin-config.json", doc); err != nil {
+	if err := c.AddResource("https://acp-sidecar.invalid/plugin-config.json", doc); err != nil {
 		return fmt.Errorf("the plugin's config schema: %w", err)
 	}
-	sch, err := c.Compile("plugin-config.json")
+	sch, err := c.Compile("https://acp-sidecar.invalid/plugin-config.json")
 	if err != nil {
 		return fmt.Errorf("the plugin's config schema does not compile: %w", err)
 	}

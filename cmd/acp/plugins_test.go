@@ -1,0 +1,89 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestPluginsDescribe(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	plugin := filepath.Join(dir, "testplugin")
+	if out, err := exec.Command("go", "build", "-o", plugin, "../../core/pluginmgr/internal/testplugin").CombinedOutput(); err != nil {
+		t.Fatalf("build test plugin: %v\n%s", err, out)
+	}
+	demo, err := os.ReadFile("../../acp.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPlugin := func(name, extra string) string {
+		return writeFile(t, name, string(demo)+fmt.Sprintf(`
+capabilities: {catalog: shop}
+plugins:
+  - name: shop
+    command: %s
+%s`, plugin, extra))
+	}
+	healthy := withPlugin("healthy.yaml", "    config: {price: 100}")
+	testCases := map[string]struct {
+		args       []string
+		wantCode   int
+		wantStdout []string
+	}{
+		"table": {
+			args: []string{"plugins", "describe", "--config", healthy}, wantCode: 0,
+			wantStdout: []string{"NAME", "shop", "catalog", "running", "testplugin", "1.0.0", "1.0"},
+		},
+		"unhealthy": {
+			args:       []string{"plugins", "describe", "--config", withPlugin("unhealthy.yaml", "    config: {unhealthy: true}")},
+			wantCode:   1,
+			wantStdout: []string{"shop", "unhealthy", "backend unreachable"},
+		},
+		"sha256 mismatch": {
+			args:       []string{"plugins", "describe", "--config", withPlugin("sha.yaml", "    sha256: "+strings.Repeat("ab", 32))},
+			wantCode:   1,
+			wantStdout: []string{"shop", "down", "does not match its sha256"},
+		},
+		"no plugins": {
+			args: []string{"plugins", "describe", "--config", "../../acp.yaml"}, wantCode: 0,
+			wantStdout: []string{"no plugins configured"},
+		},
+		"unexpected argument": {args: []string{"plugins", "describe", "extra"}, wantCode: 2},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := runCLI(tc.args...)
+			if code != tc.wantCode {
+				t.Errorf("acp %v = %d, want %d\nstdout: %s\nstderr: %s", tc.args, code, tc.wantCode, stdout, stderr)
+			}
+			for _, want := range tc.wantStdout {
+				if !strings.Contains(stdout, want) {
+					t.Errorf("stdout does not contain %q:\n%s", want, stdout)
+				}
+			}
+		})
+	}
+	t.Run("json", func(t *testing.T) {
+		t.Parallel()
+		code, stdout, stderr := runCLI("plugins", "describe", "--config", healthy, "--json")
+		var out struct {
+			Data []struct {
+				Name  string `json:"name"`
+				State string `json:"state"`
+				Info  struct {
+					ConfigSchema string
+				} `json:"info"`
+			} `json:"data"`
+		}
+		if code != 0 || json.Unmarshal([]byte(stdout), &out) != nil || len(out.Data) != 1 || out.Data[0].State != "running" ||
+			!strings.Contains(out.Data[0].Info.ConfigSchema, `"price"`) {
+			t.Errorf("acp plugins describe --json = %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+		}
+	})
+}
