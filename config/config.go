@@ -507,6 +507,11 @@ type Plugin struct {
 	RestartBackoff Backoff `koanf:"restart_backoff"`
 	// Circuit stops calling a failing plugin for a while.
 	Circuit Circuit `koanf:"circuit"`
+	// Dir is the directory the plugin runs in, so that relative paths in
+	// its config mean what they mean in acp.yaml: Load sets it to the
+	// config file's directory; with LoadBytes it is empty (the current
+	// directory). Not read from the file.
+	Dir string `koanf:"-"`
 }
 
 // ConfigJSON returns Config as a JSON object, "{}" when it is nil. It

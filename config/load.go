@@ -90,6 +90,7 @@ func load(data []byte, opts Options, dir string) (*Config, error) {
 func (c *Config) resolvePluginCommands(dir string) {
 	for i := range c.Plugins {
 		p := &c.Plugins[i]
+		p.Dir = dir
 		if strings.TrimSpace(p.Command) == "" || filepath.IsAbs(p.Command) {
 			continue
 		}

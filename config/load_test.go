@@ -150,6 +150,9 @@ func configKeys(prefix string, t reflect.Type) []string {
 	var out []string
 	for i := range t.NumField() {
 		k := tagName(t.Field(i))
+		if k == "-" {
+			continue
+		}
 		if prefix != "" {
 			k = prefix + "." + k
 		}
@@ -373,7 +376,9 @@ func tagged(v reflect.Value) any {
 	case reflect.Struct:
 		obj := object{}
 		for i := range v.NumField() {
-			obj = append(obj, member{tagName(v.Type().Field(i)), tagged(v.Field(i))})
+			if name := tagName(v.Type().Field(i)); name != "-" {
+				obj = append(obj, member{name, tagged(v.Field(i))})
+			}
 		}
 		return obj
 	case reflect.Slice:

@@ -98,6 +98,13 @@ func TestLoadPluginCommand(t *testing.T) {
 			if got, want := cfg.Plugins[0].Command, tc.want(dir); got != want {
 				t.Errorf("command = %q, want %q", got, want)
 			}
+			wantDir := dir
+			if tc.bytes {
+				wantDir = ""
+			}
+			if got := cfg.Plugins[0].Dir; got != wantDir {
+				t.Errorf("dir = %q, want %q (the config file's directory)", got, wantDir)
+			}
 		})
 	}
 }

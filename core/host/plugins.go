@@ -38,7 +38,7 @@ func pluginSpecs(cfg *config.Config, getenv func(string) string) ([]pluginmgr.Sp
 			}
 		}
 		specs = append(specs, pluginmgr.Spec{
-			Name: p.Name, Command: command, Args: p.Args, Env: env, SHA256: p.SHA256, Config: raw,
+			Name: p.Name, Command: command, Args: p.Args, Dir: p.Dir, Env: env, SHA256: p.SHA256, Config: raw,
 			Capabilities: use.Capabilities, Timeout: p.Timeout, StartTimeout: p.StartTimeout, HealthInterval: p.HealthInterval,
 			InitialBackoff: p.RestartBackoff.Initial, MaxBackoff: p.RestartBackoff.Max,
 			CircuitFailures: p.Circuit.Failures, CircuitCooldown: p.Circuit.Cooldown,

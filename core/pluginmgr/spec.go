@@ -13,6 +13,9 @@ type Spec struct {
 	// Command and Args start the plugin.
 	Command string
 	Args    []string
+	// Dir is the plugin's working directory (acp.yaml's directory), so
+	// that relative paths in its config mean what they mean in acp.yaml.
+	Dir string
 	// Env is the plugin's whole environment as "KEY=value" pairs: the
 	// allowlisted variables of the host that are set.
 	Env []string

@@ -133,6 +133,7 @@ func (s *supervisor) start(ctx context.Context) (*client.Plugin, error) {
 		Name:         s.spec.Name,
 		Command:      s.spec.Command,
 		Args:         s.spec.Args,
+		Dir:          s.spec.Dir,
 		Env:          s.spec.Env,
 		SHA256:       s.spec.SHA256,
 		StartTimeout: s.spec.StartTimeout,

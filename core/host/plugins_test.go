@@ -1,0 +1,303 @@
+package host_test
+
+import (
+	"fmt"
+	"github.com/acp-sidecar/acp/core/logging"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/acp-sidecar/acp/config"
+	"github.com/acp-sidecar/acp/core/host"
+	"github.com/acp-sidecar/acp/core/pluginmgr"
+)
+
+// pluginBins holds the plugin binaries the tests run, built once, on first
+// use, into a directory removed when the package's tests end.
+var pluginBins struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// pluginPackages are the plugins the tests build, by binary name.
+var pluginPackages = map[string]string{
+	"testplugin":                "../pluginmgr/internal/testplugin",
+	"acp-plugin-catalog-file":   "../../plugins/acp-plugin-catalog-file",
+	"acp-plugin-tax-table":      "../../plugins/acp-plugin-tax-table",
+	"acp-plugin-shipping-zones": "../../plugins/acp-plugin-shipping-zones",
+	"acp-plugin-order-forward":  "../../plugins/acp-plugin-order-forward",
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if pluginBins.dir != "" {
+		_ = os.RemoveAll(pluginBins.dir)
+	}
+	os.Exit(code)
+}
+
+// pluginBinary returns the path of a plugin binary, building every plugin
+// (in one go build) the first time.
+func pluginBinary(t testing.TB, name string) string {
+	t.Helper()
+	pluginBins.once.Do(func() {
+		pluginBins.dir, pluginBins.err = os.MkdirTemp("", "acp-host-plugins")
+		if pluginBins.err != nil {
+			return
+		}
+		args := []string{"build", "-o", pluginBins.dir + string(filepath.Separator)}
+		for _, pkg := range pluginPackages {
+			args = append(args, pkg)
+		}
+		out, err := exec.Command("go", args...).CombinedOutput()
+		if err != nil {
+			pluginBins.err = fmt.Errorf("go build plugins: %w\n%s", err, out)
+		}
+	})
+	if pluginBins.err != nil {
+		t.Fatal(pluginBins.err)
+	}
+	return filepath.Join(pluginBins.dir, name)
+}
+
+// loadConfigWith loads the test config with extra YAML appended, with its
+// store in dir.
+func loadConfigWith(t testing.TB, dir, extra string) *config.Config {
+	t.Helper()
+	base, err := os.ReadFile("testdata/acp.test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "acp.yaml")
+	if err := os.WriteFile(path, append(base, []byte("\n"+extra)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return loadConfig(t, path, filepath.Join(dir, "data"))
+}
+
+// testPluginCatalog configures the test plugin as the catalog: every item
+// is a digital item at 250.
+func testPluginCatalog(command string, extra ...string) string {
+	return fmt.Sprintf(`capabilities: {catalog: t}
+plugins:
+  - name: t
+    command: %s
+    config: {price: 250}
+    timeout: 500ms
+    restart_backoff: {initial: 50ms, max: 200ms}
+%s`, command, strings.Join(extra, "\n"))
+}
+
+func pluginPID(t *testing.T, s *server) int {
+	t.Helper()
+	for _, st := range s.host.Plugins() {
+		if st.Name == "t" && st.PID != "" {
+			pid, err := strconv.Atoi(st.PID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return pid
+		}
+	}
+	t.Fatalf("plugin t is not running: %+v", s.host.Plugins())
+	return 0
+}
+
+const pluginCreate = `{"line_items":[{"id":"song","quantity":2}],"currency":"usd","capabilities":{}}`
+
+// A plugin killed mid-run is restarted; requests answer 201 or a quick 503
+// meanwhile, never a hang or a 500, and no session is lost. While it
+// cannot start, requests that need it get 503 at once and requests that
+// do not keep working; /readyz says which capability is down.
+func TestPluginKilledMidRun(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	binary := filepath.Join(dir, "testplugin")
+	copyExecutable(t, pluginBinary(t, "testplugin"), binary)
+	s := startServer(t, loadConfigWith(t, dir, testPluginCatalog(binary)))
+
+	first := s.do(t, request{path: "/checkout_sessions", body: pluginCreate})
+	wantStatus(t, first, http.StatusCreated)
+	id := first.json(t)["id"].(string)
+
+	if err := syscall.Kill(pluginPID(t, s), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			began := time.Now()
+			r := s.do(t, request{path: "/checkout_sessions", body: pluginCreate})
+			if r.status != http.StatusCreated {
+				wantError(t, r, http.StatusServiceUnavailable, "upstream_unavailable", "")
+			}
+			if elapsed := time.Since(began); elapsed > 5*time.Second {
+				t.Errorf("request after the kill took %s", elapsed)
+			}
+		})
+	}
+	wg.Wait()
+	eventually(t, func() bool {
+		return s.do(t, request{path: "/checkout_sessions", body: pluginCreate}).status == http.StatusCreated
+	})
+	if st := s.host.Plugins()[0]; st.Restarts < 1 || st.State != pluginmgr.StateRunning {
+		t.Errorf("plugin status after the kill = %+v, want running after a restart", st)
+	}
+	again := s.do(t, request{method: http.MethodGet, path: "/checkout_sessions/" + id})
+	wantStatus(t, again, http.StatusOK)
+	if string(again.body) != string(first.body) {
+		t.Errorf("session changed across the crash:\nbefore %s\nafter  %s", first.body, again.body)
+	}
+
+	// Now the plugin cannot start at all.
+	writeExecutable(t, binary, "#!/bin/sh\nexit 1\n")
+	if err := syscall.Kill(pluginPID(t, s), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		began := time.Now()
+		r := s.do(t, request{path: "/checkout_sessions", body: pluginCreate})
+		wantError(t, r, http.StatusServiceUnavailable, "upstream_unavailable", "")
+		if elapsed := time.Since(began); elapsed > 2*time.Second {
+			t.Errorf("503 while the catalog is down took %s", elapsed)
+		}
+	}
+	wantStatus(t, s.do(t, request{method: http.MethodGet, path: "/checkout_sessions/" + id}), http.StatusOK)
+	wantStatus(t, s.do(t, request{method: http.MethodGet, path: "/healthz", noAuth: true, noVersion: true}), http.StatusOK)
+	ready := s.do(t, request{method: http.MethodGet, path: "/readyz", noAuth: true, noVersion: true})
+	wantStatus(t, ready, http.StatusServiceUnavailable)
+	if !strings.Contains(string(ready.body), `"catalog":{"provider":"t","state":"down"}`) ||
+		!strings.Contains(string(ready.body), `"tax":{"provider":"builtin","state":"running"}`) {
+		t.Errorf("/readyz = %s", ready.body)
+	}
+
+	// The binary comes back: the next restart after the back-off succeeds.
+	copyExecutable(t, pluginBinary(t, "testplugin"), binary)
+	eventually(t, func() bool {
+		return s.do(t, request{path: "/checkout_sessions", body: pluginCreate}).status == http.StatusCreated
+	})
+	wantStatus(t, s.do(t, request{method: http.MethodGet, path: "/readyz", noAuth: true, noVersion: true}), http.StatusOK)
+}
+
+// A call to a plugin that hangs ends at its deadline with a 503.
+func TestPluginHangs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := startServer(t, loadConfigWith(t, dir, testPluginCatalog(pluginBinary(t, "testplugin"))))
+	began := time.Now()
+	r := s.do(t, request{path: "/checkout_sessions", body: `{"line_items":[{"id":"hang"}],"currency":"usd","capabilities":{}}`})
+	elapsed := time.Since(began)
+	wantError(t, r, http.StatusServiceUnavailable, "upstream_unavailable", "")
+	if elapsed < 500*time.Millisecond || elapsed > 5*time.Second {
+		t.Errorf("hanging call answered after %s, want about its 500ms timeout", elapsed)
+	}
+	wantStatus(t, s.do(t, request{path: "/checkout_sessions", body: pluginCreate}), http.StatusCreated)
+}
+
+// A plugin sees only the variables its allowlist names, never the rest of
+// the host's environment (the Stripe key above all).
+func TestPluginEnvironment(t *testing.T) {
+	t.Setenv("ACP_HOST_PROCESS_ONLY", "host")
+	dir := t.TempDir()
+	cfg := loadConfigWith(t, dir, testPluginCatalog(pluginBinary(t, "testplugin"), "    env: [ACP_PLUGIN_ALLOWED, ACP_PLUGIN_UNSET]"))
+	s := startServerEnv(t, cfg, map[string]string{"ACP_PLUGIN_ALLOWED": "yes", "STRIPE_SECRET_KEY": "sk_test_secret"})
+	r := s.do(t, request{path: "/checkout_sessions", body: `{"line_items":[{"id":"env:ACP_PLUGIN_ALLOWED"},{"id":"env:STRIPE_SECRET_KEY"},{"id":"env:ACP_HOST_PROCESS_ONLY"},{"id":"env:PATH"},{"id":"env:ACP_PLUGIN_UNSET"}],"currency":"usd","capabilities":{}}`})
+	wantStatus(t, r, http.StatusCreated)
+	body := string(r.body)
+	if !strings.Contains(body, `"yes"`) {
+		t.Errorf("the allowlisted variable did not reach the plugin: %s", body)
+	}
+	for i := 1; i <= 4; i++ {
+		if !strings.Contains(body, fmt.Sprintf(`"param":"$.line_items[%d].item.id"`, i)) {
+			t.Errorf("line %d: the plugin saw a variable it was not given: %s", i, body)
+		}
+	}
+	if strings.Contains(body, "sk_test_secret") || strings.Contains(body, `"host"`) {
+		t.Errorf("host variables reached the plugin: %s", body)
+	}
+}
+
+// A server does not start with a plugin it cannot trust or configure; the
+// error names the plugin.
+func TestPluginStartRefused(t *testing.T) {
+	t.Parallel()
+	binary := pluginBinary(t, "testplugin")
+	testCases := map[string]struct {
+		yaml    string
+		wantErr string
+	}{
+		"sha256 mismatch": {
+			yaml:    testPluginCatalog(binary, "    sha256: "+strings.Repeat("ab", 32)),
+			wantErr: "does not match its sha256",
+		},
+		"config refused by the plugin's schema": {
+			yaml:    strings.Replace(testPluginCatalog(binary), "config: {price: 250}", "config: {price: -5}", 1),
+			wantErr: "config does not match the plugin's schema",
+		},
+		"capability the plugin does not serve": {
+			yaml:    strings.Replace(testPluginCatalog(binary), "capabilities: {catalog: t}", "capabilities: {catalog: t, tax: t}", 1),
+			wantErr: "does not serve the tax capability",
+		},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			yaml := tc.yaml
+			cfg := loadConfigWith(t, dir, yaml)
+			h, err := host.New(cfg, logging.New(io.Discard, slog.LevelError), func(string) string { return "" })
+			if err == nil {
+				_ = h.Close()
+				t.Fatal("host.New() succeeded")
+			}
+			if !strings.Contains(err.Error(), `plugin "t"`) || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("host.New() = %v, want an error naming plugin \"t\" and saying %q", err, tc.wantErr)
+			}
+			if _, statErr := os.Stat(filepath.Join(dir, "data")); statErr == nil {
+				t.Error("the store was opened although the plugins did not start")
+			}
+		})
+	}
+}
+
+// eventually polls cond for up to 15 seconds.
+func eventually(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatal("condition not met within 15s")
+}
+
+func copyExecutable(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeExecutable(t, to, string(data))
+}
+
+// writeExecutable replaces path atomically, so a start never runs a
+// half-written file.
+func writeExecutable(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path+".tmp", []byte(content), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,87 @@
+// Command acp-plugin-catalog-file is an ACP catalog plugin that serves the
+// items listed in a CSV or JSON file, and picks up changes to the file
+// while it runs.
+//
+// # Configuration
+//
+// Its block under plugins[].config in acp.yaml:
+//
+//	path             the catalog file; ".csv" or ".json" (by extension).
+//	                 Required. A relative path is resolved against the
+//	                 plugin's working directory, which the acp host sets
+//	                 to the directory of acp.yaml.
+//	reload_interval  how often the file's modification time and size are
+//	                 checked, as a Go duration. Default "2s"; "0s" turns
+//	                 reloading off; otherwise at least "10ms".
+//	currency         the ISO 4217 currency of rows whose currency column
+//	                 is empty. Optional (see Currencies).
+//
+// For example:
+//
+//	capabilities:
+//	  catalog: products
+//	plugins:
+//	  - name: products
+//	    command: ./bin/acp-plugin-catalog-file
+//	    config:
+//	      path: /srv/shop/products.csv
+//	      reload_interval: 5s
+//
+// # The file
+//
+// A CSV file has a header row naming its columns, in any order and case;
+// lines starting with '#' are comments. A JSON file is an array of
+// objects with the same field names. Fields:
+//
+//	sku                the ACP item id. Required.
+//	title              the display name. Required.
+//	description        a longer text.
+//	unit_price         the price of one unit in integer minor units of the
+//	                   row's currency (1500 is 15.00 USD). Required, 0 or
+//	                   more; "15.00" is refused: money is never a float.
+//	currency           the row's ISO 4217 currency (see Currencies).
+//	tax_category       the tax treatment. Default "standard".
+//	weight_value       the unit weight, a number > 0 ...
+//	weight_unit        ... in g, kg, oz or lb. Both or neither.
+//	stock              units in stock, 0 or more; empty (JSON: absent or
+//	                   null) means unlimited.
+//	max_per_order      the most units one order may hold; empty or 0
+//	                   means no cap.
+//	fulfillment_types  shipping, pickup, digital, local_delivery; in CSV
+//	                   separated by '|' ("shipping|pickup"), in JSON an
+//	                   array of strings. Default shipping.
+//	images             absolute http(s) image URLs; in CSV separated by
+//	                   '|', in JSON an array of strings.
+//	product_id         the seller's product id, when different from sku.
+//
+// An unknown column or field, a malformed value or a duplicate sku refuses
+// the whole file, naming the line (CSV) or array index (JSON) of each
+// problem: a catalog is loaded whole or not at all.
+//
+// # Currencies
+//
+// Prices are only ever served in the currency they are written in. A row
+// with a currency serves requests in that currency only; a row without
+// one takes the configured currency, or, when none is configured, serves
+// requests in any currency (a single-currency store, whose currency is the
+// host's merchant.currency). A SKU may have one row per currency, which
+// makes a multi-currency price list; a row without a currency (and no
+// configured currency) must then be the SKU's only row. A SKU with no row
+// in a request's currency is not found (Found false), exactly like an
+// unknown SKU: the host tells the agent the store does not sell it.
+//
+// # Reloading
+//
+// Every reload_interval the plugin compares the file's modification time
+// and size with those of the file it last read, and reads it again when
+// either differs. The new catalog replaces the old one at once, between
+// two calls. A file that cannot be read or is invalid is logged and the
+// previous catalog is kept; CheckHealth then fails (so /readyz reports
+// it) until a valid file is loaded. Replace the file atomically (write a
+// temporary file and rename it over the old one), so that a half-written
+// file is never read.
+//
+// # Build
+//
+//	go build -o bin/ ./plugins/acp-plugin-catalog-file
+package main

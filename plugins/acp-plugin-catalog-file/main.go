@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/acpplugin"
+	"github.com/acp-sidecar/acp/sdk/catalog"
+)
+
+// version is this plugin's version, reported to the host.
+const version = "0.1.0"
+
+// defaultReloadInterval is reload_interval's default.
+const defaultReloadInterval = 2 * time.Second
+
+// minReloadInterval is the shortest reload_interval other than 0.
+const minReloadInterval = 10 * time.Millisecond
+
+// configSchema is the JSON Schema of the plugin's config block.
+const configSchema = `{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "acp-plugin-catalog-file",
+  "type": "object",
+  "properties": {
+    "path": {"type": "string", "minLength": 1, "description": "The catalog file, .csv or .json. A relative path is resolved against the plugin's working directory."},
+    "reload_interval": {"type": "string", "minLength": 1, "description": "How often the file is checked for changes, as a Go duration; default 2s, 0s turns reloading off."},
+    "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$", "description": "ISO 4217 currency of rows without one; optional."}
+  },
+  "required": ["path"],
+  "additionalProperties": false
+}`
+
+// config is the plugin's config block.
+type config struct {
+	Path           string `json:"path"`
+	ReloadInterval string `json:"reload_interval"`
+	Currency       string `json:"currency"`
+}
+
+// fileCatalog serves the catalog file and reloads it when it changes.
+type fileCatalog struct {
+	logger *slog.Logger
+
+	// current is the catalog served; it is replaced whole on reload.
+	current atomic.Pointer[items]
+	// failure is the last load attempt's error, nil after a success.
+	failure atomic.Pointer[loadFailure]
+
+	mu      sync.Mutex // guards the watcher's stop and stopped
+	stop    context.CancelFunc
+	stopped chan struct{}
+}
+
+// loadFailure is a failed load attempt.
+type loadFailure struct{ err error }
+
+// Interface guard.
+var _ catalog.Catalog = (*fileCatalog)(nil)
+
+// newFileCatalog returns an unconfigured catalog that logs to logger.
+func newFileCatalog(logger *slog.Logger) *fileCatalog {
+	return &fileCatalog{logger: logger}
+}
+
+// serveOpts describes the plugin to acpplugin.Serve.
+func (c *fileCatalog) serveOpts() acpplugin.ServeOpts {
+	return acpplugin.ServeOpts{
+		Name:         "acp-plugin-catalog-file",
+		Version:      version,
+		ConfigSchema: configSchema,
+		Configure:    c.Configure,
+		CheckHealth:  c.CheckHealth,
+		Catalog:      c,
+		Logger:       c.logger,
+	}
+}
+
+// Configure loads the file and starts watching it. An unreadable or
+// invalid file refuses the configuration.
+func (c *fileCatalog) Configure(_ context.Context, raw []byte) error {
+	var cfg config
+	if err := acpplugin.DecodeConfig(raw, &cfg); err != nil {
+		return err
+	}
+	if cfg.Path == "" {
+		return errors.New("path is required")
+	}
+	if err := checkFormat(cfg.Path); err != nil {
+		return err
+	}
+	interval := defaultReloadInterval
+	if cfg.ReloadInterval != "" {
+		d, err := time.ParseDuration(cfg.ReloadInterval)
+		if err != nil || (d != 0 && d < minReloadInterval) {
+			return fmt.Errorf("reload_interval must be a duration such as 2s, at least %v, or 0s to turn reloading off, got %q", minReloadInterval, cfg.ReloadInterval)
+		}
+		interval = d
+	}
+	currency := acp.NormalizeCurrency(cfg.Currency)
+	seen, err := statFile(cfg.Path)
+	if err != nil {
+		return fmt.Errorf("catalog file: %w", err)
+	}
+	loaded, err := loadItems(cfg.Path, currency)
+	if err != nil {
+		return err
+	}
+	c.Close()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.current.Store(&loaded)
+	c.failure.Store(nil)
+	c.logger.Info("catalog loaded", "file", filepath.Base(cfg.Path), "items", len(loaded))
+	if interval > 0 {
+		ctx, stop := context.WithCancel(context.Background())
+		c.stop, c.stopped = stop, make(chan struct{})
+		go c.watch(ctx, c.stopped, interval, cfg.Path, currency, seen)
+	}
+	return nil
+}
+
+// Close stops watching the file, if it is watched.
+func (c *fileCatalog) Close() {
+	c.mu.Lock()
+	stop, stopped := c.stop, c.stopped
+	c.stop, c.stopped = nil, nil
+	c.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-stopped
+	}
+}
+
+// fileStat is what tells a changed file from the one last read.
+type fileStat struct {
+	modTime int64
+	size    int64
+}
+
+func statFile(path string) (fileStat, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStat{}, err
+	}
+	return fileStat{modTime: fi.ModTime().UnixNano(), size: fi.Size()}, nil
+}
+
+// watch reloads the file at path whenever its stat differs from seen, the
+// stat of the file last read, until ctx ends.
+func (c *fileCatalog) watch(ctx context.Context, stopped chan<- struct{}, interval time.Duration, path, currency string, seen fileStat) {
+	defer close(stopped)
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+		st, err := statFile(path)
+		if err != nil {
+			// Forget the last stat: the file, once back, is read again
+			// even if it comes back unchanged.
+			seen = fileStat{}
+			c.fail(fmt.Errorf("catalog file: %w", err))
+			continue
+		}
+		if st == seen {
+			continue
+		}
+		seen = st
+		loaded, err := loadItems(path, currency)
+		if err != nil {
+			c.fail(err)
+			continue
+		}
+		c.current.Store(&loaded)
+		c.failure.Store(nil)
+		c.logger.Info("catalog reloaded", "file", filepath.Base(path), "items", len(loaded))
+	}
+}
+
+// fail records a failed load attempt, logging it unless it repeats the
+// previous one.
+func (c *fileCatalog) fail(err error) {
+	prev := c.failure.Swap(&loadFailure{err: err})
+	if prev == nil || prev.err.Error() != err.Error() {
+		c.logger.Error("catalog reload failed; keeping the previous catalog", "error", err.Error())
+	}
+}
+
+// CheckHealth fails while the last load attempt failed.
+func (c *fileCatalog) CheckHealth(context.Context) error {
+	if f := c.failure.Load(); f != nil {
+		return fmt.Errorf("serving the previous catalog: last reload failed: %w", f.err)
+	}
+	if c.current.Load() == nil {
+		return errors.New("not configured")
+	}
+	return nil
+}
+
+// ResolveItems looks every item up in the request's currency; an item not
+// in the file in that currency comes back with Found false.
+func (c *fileCatalog) ResolveItems(_ context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
+	cur := c.current.Load()
+	if cur == nil {
+		return nil, errors.New("catalog not configured")
+	}
+	resp := &catalog.ResolveItemsResponse{Items: make([]catalog.Item, len(req.Items))}
+	for i, ref := range req.Items {
+		it, ok := cur.lookup(ref.ID, req.Currency)
+		if !ok {
+			resp.Items[i] = catalog.Item{ID: ref.ID}
+			continue
+		}
+		if it.Available != nil {
+			n := *it.Available
+			it.Available = &n
+		}
+		resp.Items[i] = it
+	}
+	return resp, nil
+}
+
+func main() {
+	acpplugin.Serve(newFileCatalog(acpplugin.Logger()).serveOpts())
+}

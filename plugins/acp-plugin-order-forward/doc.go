@@ -1,0 +1,112 @@
+// Command acp-plugin-order-forward is an ACP fulfillment plugin that
+// forwards every paid order to the store's own HTTP order intake, as a
+// signed JSON POST, and forwards cancellations the same way.
+//
+// # Configuration
+//
+// Its block under plugins[].config in acp.yaml:
+//
+//	url              the order intake: placed orders are POSTed here.
+//	                 http or https. Required.
+//	cancel_url       where cancellations are POSTed. "{order_id}" in it is
+//	                 replaced by the (escaped) order id. Default: url's
+//	                 path followed by "/{order_id}/cancel", so
+//	                 https://shop.example/acp/orders gives
+//	                 https://shop.example/acp/orders/ord_123/cancel.
+//	health_url       optional: CheckHealth GETs it and needs a 2xx answer;
+//	                 without it the plugin always reports healthy.
+//	secret_env       the NAME of the environment variable holding the
+//	                 HMAC secret that signs every request. Required. The
+//	                 host passes a plugin only the variables listed under
+//	                 its env in acp.yaml: list this name there. The secret
+//	                 itself never goes in acp.yaml.
+//	timeout          the deadline of one HTTP attempt, as a Go duration.
+//	                 Default "5s". Every attempt also ends with the call's
+//	                 own deadline (the plugin's timeout in acp.yaml).
+//	max_attempts     attempts per order, 1 to 10. Default 3.
+//	initial_backoff  the pause before the second attempt, doubling for
+//	                 each further one (at most 10s). Default "250ms".
+//
+// For example:
+//
+//	capabilities:
+//	  fulfillment: orders
+//	plugins:
+//	  - name: orders
+//	    command: ./bin/acp-plugin-order-forward
+//	    env: [ORDER_INTAKE_SECRET]
+//	    timeout: 15s
+//	    config:
+//	      url: https://shop.example/acp/orders
+//	      health_url: https://shop.example/acp/health
+//	      secret_env: ORDER_INTAKE_SECRET
+//	      max_attempts: 3
+//
+// # Requests
+//
+// A placed order is POSTed to url with the headers
+//
+//	Content-Type: application/json
+//	Idempotency-Key: <the placement's idempotency key>
+//	ACP-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">
+//
+// and this body (amounts in integer minor units of currency; destination
+// and buyer are left out when the order has none):
+//
+//	{
+//	  "order_id": "ord_123",
+//	  "checkout_session_id": "cs_456",
+//	  "currency": "usd",
+//	  "lines": [
+//	    {"id": "li_1", "item_id": "mug-classic", "title": "Classic mug",
+//	     "quantity": 2, "unit_price": 1500, "total": 3218}
+//	  ],
+//	  "total": 3718,
+//	  "destination": {"name": "…", "line_one": "…", "line_two": "…",
+//	    "city": "…", "state": "CA", "country": "US", "postal_code": "…",
+//	    "company": "…"},
+//	  "fulfillment_option_ids": ["standard"],
+//	  "buyer": {"first_name": "…", "last_name": "…", "email": "…",
+//	    "phone_number": "…"}
+//	}
+//
+// A line's total includes its tax. The intake answers 2xx when it has the
+// order, optionally with {"order_number": "1001", "permalink_url":
+// "https://shop.example/orders/1001"} (order_number may be a string or a
+// number; a permalink_url that is not an absolute http(s) URL is
+// ignored). The same Idempotency-Key always means the same order: the
+// intake must answer a repeated key with its first answer and create no
+// second order, since the plugin retries and the host may place an order
+// again after a failure.
+//
+// A cancellation is POSTed to cancel_url, signed the same way, with
+// Idempotency-Key "cancel:<order id>" and the body
+//
+//	{"order_id": "ord_123", "reason": "…"}
+//
+// # Verifying the signature
+//
+// The intake recomputes HMAC-SHA256 over the decimal timestamp t, a '.'
+// and the raw request body, with the shared secret as the key, compares
+// it with v1 in constant time, and refuses a t more than a few minutes
+// away from its clock, so that a captured request cannot be replayed
+// later.
+//
+// # Retries and errors
+//
+// Connection errors, attempts that time out and the statuses 408, 425,
+// 429 and 5xx are retried, after initial_backoff doubling each time (a
+// longer Retry-After is honoured), up to max_attempts. The plugin never
+// waits past the call's deadline: when the next pause would end after it,
+// it stops at once. Exhausted retries fail the call as a retryable
+// downstream failure, so the host may try again later with the same
+// idempotency key. Any other status (a 3xx, since redirects are not
+// followed, or another 4xx) means the intake refuses the order: a
+// downstream failure that is not retryable.
+//
+// The buyer's contact and address go only to the intake, never to logs.
+//
+// # Build
+//
+//	go build -o bin/ ./plugins/acp-plugin-order-forward
+package main

@@ -1,0 +1,322 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
+)
+
+// userAgent identifies the plugin to the intake.
+const userAgent = "acp-plugin-order-forward/" + version
+
+// maxResponseBody bounds the intake's answer read into memory.
+const maxResponseBody = 1 << 20
+
+// maxRetryAfter caps the pause a Retry-After header may ask for.
+const maxRetryAfter = time.Minute
+
+// Failure reasons, as the host logs them.
+const (
+	reasonRejected    = "intake_rejected"
+	reasonUnavailable = "intake_unavailable"
+)
+
+// orderBody is the JSON body POSTed for a placed order; see the package
+// documentation.
+type orderBody struct {
+	OrderID              string       `json:"order_id"`
+	CheckoutSessionID    string       `json:"checkout_session_id"`
+	Currency             string       `json:"currency"`
+	Lines                []lineBody   `json:"lines"`
+	Total                int64        `json:"total"`
+	Destination          *addressBody `json:"destination,omitempty"`
+	FulfillmentOptionIDs []string     `json:"fulfillment_option_ids"`
+	Buyer                *buyerBody   `json:"buyer,omitempty"`
+}
+
+// lineBody is one ordered line.
+type lineBody struct {
+	ID        string `json:"id"`
+	ItemID    string `json:"item_id"`
+	Title     string `json:"title"`
+	Quantity  int64  `json:"quantity"`
+	UnitPrice int64  `json:"unit_price"`
+	Total     int64  `json:"total"`
+}
+
+// addressBody is the delivery address.
+type addressBody struct {
+	Name       string `json:"name"`
+	LineOne    string `json:"line_one"`
+	LineTwo    string `json:"line_two,omitempty"`
+	City       string `json:"city"`
+	State      string `json:"state"`
+	Country    string `json:"country"`
+	PostalCode string `json:"postal_code"`
+	Company    string `json:"company,omitempty"`
+}
+
+// buyerBody is the buyer's contact.
+type buyerBody struct {
+	FirstName   string `json:"first_name"`
+	LastName    string `json:"last_name"`
+	Email       string `json:"email"`
+	PhoneNumber string `json:"phone_number,omitempty"`
+}
+
+// cancelBody is the JSON body POSTed for a cancellation.
+type cancelBody struct {
+	OrderID string `json:"order_id"`
+	Reason  string `json:"reason"`
+}
+
+// intakeAnswer is what the intake may answer to a placed order.
+type intakeAnswer struct {
+	OrderNumber  json.RawMessage `json:"order_number"`
+	PermalinkURL string          `json:"permalink_url"`
+}
+
+// newOrderBody renders a placement as the intake receives it.
+func newOrderBody(req *fulfillment.PlaceOrderRequest) orderBody {
+	b := orderBody{
+		OrderID: req.OrderID, CheckoutSessionID: req.CheckoutSessionID, Currency: req.Currency, Total: req.Total,
+		Lines: make([]lineBody, len(req.Lines)), FulfillmentOptionIDs: append([]string{}, req.OptionIDs...),
+	}
+	for i, l := range req.Lines {
+		b.Lines[i] = lineBody{ID: l.ID, ItemID: l.ItemID, Title: l.Title, Quantity: l.Quantity, UnitPrice: l.UnitPrice, Total: l.Total}
+	}
+	if a := req.Destination; a != nil {
+		b.Destination = &addressBody{Name: a.Name, LineOne: a.LineOne, LineTwo: a.LineTwo, City: a.City, State: a.State,
+			Country: a.Country, PostalCode: a.PostalCode, Company: a.Company}
+	}
+	if by := req.Buyer; by != nil {
+		b.Buyer = &buyerBody{FirstName: by.FirstName, LastName: by.LastName, Email: by.Email, PhoneNumber: by.PhoneNumber}
+	}
+	return b
+}
+
+// PlaceOrder POSTs the order to the intake and returns the order number
+// and permalink it answers with, if any.
+func (f *forwarder) PlaceOrder(ctx context.Context, req *fulfillment.PlaceOrderRequest) (*fulfillment.PlaceOrderResponse, error) {
+	s := f.settings.Load()
+	if s == nil {
+		return nil, errors.New("order forward not configured")
+	}
+	if req.OrderID == "" {
+		return nil, errors.New("place order: the order id is empty")
+	}
+	body, err := json.Marshal(newOrderBody(req))
+	if err != nil {
+		return nil, fmt.Errorf("place order %s: %w", req.OrderID, err)
+	}
+	key := req.IdempotencyKey
+	if key == "" {
+		key = req.OrderID
+	}
+	answer, err := f.post(ctx, s, "place order "+req.OrderID, s.orderURL, key, body)
+	if err != nil {
+		return nil, err
+	}
+	return f.parseAnswer(req.OrderID, answer), nil
+}
+
+// parseAnswer reads the intake's optional answer; anything unusable in
+// it is logged and ignored: the order is placed either way.
+func (f *forwarder) parseAnswer(orderID string, data []byte) *fulfillment.PlaceOrderResponse {
+	resp := &fulfillment.PlaceOrderResponse{}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return resp
+	}
+	var a intakeAnswer
+	if err := json.Unmarshal(data, &a); err != nil {
+		f.logger.Warn("the order intake's answer is not a JSON object; ignoring it", "order_id", orderID)
+		return resp
+	}
+	if n := bytes.TrimSpace(a.OrderNumber); len(n) > 0 && !bytes.Equal(n, []byte("null")) {
+		var text string
+		switch {
+		case json.Unmarshal(n, &text) == nil:
+			resp.OrderNumber = text
+		case json.Valid(n) && strings.Trim(string(n), "0123456789") == "":
+			resp.OrderNumber = string(n)
+		default:
+			f.logger.Warn("the order intake's order_number is neither a string nor a whole number; ignoring it", "order_id", orderID)
+		}
+	}
+	if a.PermalinkURL != "" {
+		if err := checkURL(a.PermalinkURL); err != nil {
+			f.logger.Warn("the order intake's permalink_url is not an absolute http(s) URL; ignoring it", "order_id", orderID)
+		} else {
+			resp.PermalinkURL = a.PermalinkURL
+		}
+	}
+	return resp
+}
+
+// CancelOrder POSTs the cancellation to cancel_url.
+func (f *forwarder) CancelOrder(ctx context.Context, req *fulfillment.CancelOrderRequest) error {
+	s := f.settings.Load()
+	if s == nil {
+		return errors.New("order forward not configured")
+	}
+	if req.OrderID == "" {
+		return errors.New("cancel order: the order id is empty")
+	}
+	body, err := json.Marshal(cancelBody{OrderID: req.OrderID, Reason: req.Reason})
+	if err != nil {
+		return fmt.Errorf("cancel order %s: %w", req.OrderID, err)
+	}
+	target := strings.ReplaceAll(s.cancelURL, orderIDPlaceholder, escapeID(req.OrderID))
+	_, err = f.post(ctx, s, "cancel order "+req.OrderID, target, "cancel:"+req.OrderID, body)
+	return err
+}
+
+// escapeID escapes an order id for any part of a URL, path or query.
+func escapeID(id string) string {
+	return strings.ReplaceAll(url.QueryEscape(id), "+", "%20")
+}
+
+// sign returns the ACP-Signature header value of body at time t.
+func sign(secret []byte, t time.Time, body []byte) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(ts))
+	mac.Write([]byte("."))
+	mac.Write(body)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// post POSTs body to target, retrying as the package documentation says,
+// and returns the 2xx answer's body. what names the request in errors.
+func (f *forwarder) post(ctx context.Context, s *settings, what, target, key string, body []byte) ([]byte, error) {
+	start := time.Now()
+	backoff := s.initialBackoff
+	var last error
+	for attempt := 1; ; attempt++ {
+		status, answer, retryAfter, err := f.attempt(ctx, s, target, key, body)
+		switch {
+		case err == nil && status/100 == 2:
+			f.logger.Info("forwarded", "request", what, "intake", redact(target), "status", status, "attempts", attempt,
+				"duration_ms", time.Since(start).Milliseconds())
+			return answer, nil
+		case err == nil && !retryableStatus(status):
+			f.logger.Warn("the order intake refused a request", "request", what, "intake", redact(target), "status", status)
+			return nil, acp.WithReason(acp.Downstream(fmt.Errorf("%s: the order intake %s answered %d", what, redact(target), status)), reasonRejected)
+		case err == nil:
+			last = fmt.Errorf("the order intake %s answered %d", redact(target), status)
+		default:
+			last = err
+		}
+		if ctx.Err() != nil {
+			return nil, f.exhausted(what, attempt, fmt.Errorf("%w (last attempt: %w)", ctx.Err(), last))
+		}
+		if attempt >= s.maxAttempts {
+			return nil, f.exhausted(what, attempt, last)
+		}
+		wait := max(backoff, retryAfter)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
+			return nil, f.exhausted(what, attempt, fmt.Errorf("%w; not retrying: the call's deadline comes before the next attempt (in %v)", last, wait))
+		}
+		f.logger.Warn("retrying", "request", what, "intake", redact(target), "attempt", attempt, "error", last.Error(), "wait_ms", wait.Milliseconds())
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, f.exhausted(what, attempt, fmt.Errorf("%w (last attempt: %w)", ctx.Err(), last))
+		case <-timer.C:
+		}
+		backoff = min(backoff*2, maxBackoff)
+	}
+}
+
+// exhausted is the failure after the last attempt: retryable, since the
+// intake may be back later and the idempotency key makes a retry safe.
+func (f *forwarder) exhausted(what string, attempts int, last error) error {
+	f.logger.Error("giving up", "request", what, "attempts", attempts, "error", last.Error())
+	err := fmt.Errorf("%s: %d attempt(s) failed: %w", what, attempts, last)
+	return acp.WithReason(acp.Retryable(acp.Downstream(err)), reasonUnavailable)
+}
+
+// attempt makes one signed POST, returning the answer's status, body and
+// Retry-After pause, or the error that kept it from being answered.
+func (f *forwarder) attempt(ctx context.Context, s *settings, target, key string, body []byte) (int, []byte, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, 0, fmt.Errorf("POST %s: %w", redact(target), err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	req.Header.Set("Idempotency-Key", key)
+	req.Header.Set("ACP-Signature", sign(s.secret, f.now(), body))
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return 0, nil, 0, fmt.Errorf("POST %s: %w", redact(target), unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	if err != nil {
+		return 0, nil, 0, fmt.Errorf("POST %s: reading the answer: %w", redact(target), err)
+	}
+	return resp.StatusCode, answer, retryAfter(resp.Header.Get("Retry-After"), f.now()), nil
+}
+
+// retryableStatus reports whether an answer with this status may be
+// retried: a timeout, too early, too many requests, or a server error.
+func retryableStatus(status int) bool {
+	switch {
+	case status == http.StatusRequestTimeout, status == http.StatusTooEarly, status == http.StatusTooManyRequests:
+		return true
+	case status >= 500 && status <= 599:
+		return true
+	}
+	return false
+}
+
+// retryAfter parses a Retry-After header (seconds or an HTTP date) into a
+// pause of at most maxRetryAfter; 0 when absent or unusable.
+func retryAfter(value string, now time.Time) time.Duration {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseInt(value, 10, 64); err == nil {
+		d = time.Duration(min(max(secs, 0), int64(maxRetryAfter/time.Second))) * time.Second
+	} else if t, err := http.ParseTime(value); err == nil {
+		d = t.Sub(now)
+	}
+	return min(max(d, 0), maxRetryAfter)
+}
+
+// unwrapURLError drops the *url.Error wrapper, whose text repeats the
+// full URL (query included).
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// drain reads and closes a response body so the connection is reused.
+func drain(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBody))
+	_ = resp.Body.Close()
+}

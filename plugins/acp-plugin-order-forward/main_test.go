@@ -1,0 +1,512 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/acpplugin/client"
+	"github.com/acp-sidecar/acp/sdk/acptest"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
+)
+
+// secret is the signing secret the tests' environment holds.
+const secret = "test-secret-0123456789-abcdefghijklmnop"
+
+// getenv is the tests' environment.
+func getenv(name string) string {
+	if name == "INTAKE_SECRET" {
+		return secret
+	}
+	return ""
+}
+
+// received is one request the intake received.
+type received struct {
+	method, path, query string
+	header              http.Header
+	body                []byte
+}
+
+// answer is how the intake answers one request.
+type answer struct {
+	status int
+	body   string
+	header map[string]string
+	// hang holds the request until the client gives up on it.
+	hang bool
+	// drop closes the connection without an answer.
+	drop bool
+}
+
+// intake is a fake order intake answering from a script; past the end
+// of the script it repeats the script's last answer.
+type intake struct {
+	*httptest.Server
+	mu       sync.Mutex
+	script   []answer
+	requests []received
+	// abandoned gets a value whenever a hanging request's client gives up.
+	abandoned chan struct{}
+}
+
+func newIntake(t *testing.T, script ...answer) *intake {
+	t.Helper()
+	in := &intake{script: script, abandoned: make(chan struct{}, 16)}
+	in.Server = httptest.NewServer(http.HandlerFunc(in.serve))
+	t.Cleanup(in.Close)
+	return in
+}
+
+func (in *intake) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	in.mu.Lock()
+	n := len(in.requests)
+	in.requests = append(in.requests, received{method: r.Method, path: r.URL.EscapedPath(), query: r.URL.RawQuery, header: r.Header.Clone(), body: body})
+	a := answer{status: http.StatusOK}
+	if len(in.script) > 0 {
+		a = in.script[min(n, len(in.script)-1)]
+	}
+	in.mu.Unlock()
+	switch {
+	case a.hang:
+		select {
+		case <-r.Context().Done():
+			in.abandoned <- struct{}{}
+		case <-time.After(30 * time.Second):
+		}
+		return
+	case a.drop:
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+		return
+	}
+	for k, v := range a.header {
+		w.Header().Set(k, v)
+	}
+	w.WriteHeader(a.status)
+	io.WriteString(w, a.body)
+}
+
+func (in *intake) received() []received {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return append([]received{}, in.requests...)
+}
+
+// config renders a config block for the intake; extra fields override.
+func (in *intake) config(t *testing.T, extra map[string]any) string {
+	t.Helper()
+	cfg := map[string]any{"url": in.URL + "/acp/orders", "secret_env": "INTAKE_SECRET", "initial_backoff": "1ms"}
+	for k, v := range extra {
+		cfg[k] = v
+	}
+	data, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func newPlugin(t *testing.T, cfg string) *client.Plugin {
+	t.Helper()
+	return acptest.New(t, newForwarder(slog.New(slog.DiscardHandler), getenv).serveOpts(), acptest.WithConfig(cfg))
+}
+
+// verifySignature checks a request's ACP-Signature the way an intake
+// would, independently of the plugin's code.
+func verifySignature(t *testing.T, r received) {
+	t.Helper()
+	header := r.header.Get("ACP-Signature")
+	ts, mac, ok := strings.Cut(header, ",")
+	if !ok || !strings.HasPrefix(ts, "t=") || !strings.HasPrefix(mac, "v1=") {
+		t.Fatalf("ACP-Signature = %q, want t=<unix>,v1=<hex>", header)
+	}
+	unix, err := strconv.ParseInt(strings.TrimPrefix(ts, "t="), 10, 64)
+	if err != nil {
+		t.Fatalf("ACP-Signature timestamp: %v", err)
+	}
+	if skew := time.Since(time.Unix(unix, 0)); skew < -time.Minute || skew > time.Minute {
+		t.Errorf("ACP-Signature timestamp is %v away from now", skew)
+	}
+	h := hmac.New(sha256.New, []byte(secret))
+	h.Write([]byte(strings.TrimPrefix(ts, "t=") + "." + string(r.body)))
+	got, err := hex.DecodeString(strings.TrimPrefix(mac, "v1="))
+	if err != nil || !hmac.Equal(got, h.Sum(nil)) {
+		t.Errorf("ACP-Signature %q does not verify for the body", header)
+	}
+}
+
+// order is a full placement.
+func order() *fulfillment.PlaceOrderRequest {
+	return &fulfillment.PlaceOrderRequest{
+		OrderID: "ord_123", CheckoutSessionID: "cs_456", IdempotencyKey: "idem-789", Currency: "usd",
+		Lines: []fulfillment.Line{
+			{ID: "li_1", ItemID: "mug-classic", Title: "Classic mug", Quantity: 2, UnitPrice: 1500, Total: 3218},
+			{ID: "li_2", ItemID: "guide-brewing-ebook", Title: "Brewing guide", Quantity: 1, UnitPrice: 999, Total: 1071},
+		},
+		Total:       4789,
+		Destination: &acp.Address{Name: "Ada Lovelace", LineOne: "1 Main St", City: "San Francisco", State: "CA", Country: "US", PostalCode: "94111"},
+		OptionIDs:   []string{"standard", "email"},
+		Buyer:       &fulfillment.Buyer{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com"},
+	}
+}
+
+// wantOrderJSON is order() as the intake must receive it.
+const wantOrderJSON = `{
+  "order_id": "ord_123",
+  "checkout_session_id": "cs_456",
+  "currency": "usd",
+  "lines": [
+    {"id": "li_1", "item_id": "mug-classic", "title": "Classic mug", "quantity": 2, "unit_price": 1500, "total": 3218},
+    {"id": "li_2", "item_id": "guide-brewing-ebook", "title": "Brewing guide", "quantity": 1, "unit_price": 999, "total": 1071}
+  ],
+  "total": 4789,
+  "destination": {"name": "Ada Lovelace", "line_one": "1 Main St", "city": "San Francisco", "state": "CA", "country": "US", "postal_code": "94111"},
+  "fulfillment_option_ids": ["standard", "email"],
+  "buyer": {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"}
+}`
+
+func jsonDiff(t *testing.T, want string, got []byte) string {
+	t.Helper()
+	var w, g any
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(got, &g); err != nil {
+		t.Fatalf("body %q is not JSON: %v", got, err)
+	}
+	return cmp.Diff(w, g)
+}
+
+func TestPlaceOrder(t *testing.T) {
+	t.Parallel()
+	in := newIntake(t, answer{status: http.StatusCreated, body: `{"order_number": "1001", "permalink_url": "https://shop.example/orders/1001"}`})
+	p := newPlugin(t, in.config(t, nil))
+	got, err := p.Fulfillment().PlaceOrder(context.Background(), order())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &fulfillment.PlaceOrderResponse{OrderNumber: "1001", PermalinkURL: "https://shop.example/orders/1001"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("PlaceOrder() mismatch (-want +got):\n%s", diff)
+	}
+	reqs := in.received()
+	if len(reqs) != 1 {
+		t.Fatalf("the intake received %d requests, want 1", len(reqs))
+	}
+	r := reqs[0]
+	if r.method != http.MethodPost || r.path != "/acp/orders" {
+		t.Errorf("request = %s %s, want POST /acp/orders", r.method, r.path)
+	}
+	for name, want := range map[string]string{"Idempotency-Key": "idem-789", "Content-Type": "application/json"} {
+		if got := r.header.Get(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	verifySignature(t, r)
+	if diff := jsonDiff(t, wantOrderJSON, r.body); diff != "" {
+		t.Errorf("body mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestPlaceOrderMinimal checks the body of an order without destination
+// or buyer, and every shape of answer the intake may give.
+func TestPlaceOrderMinimal(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]struct {
+		answer string
+		want   *fulfillment.PlaceOrderResponse
+	}{
+		"no answer":                 {answer: ``, want: &fulfillment.PlaceOrderResponse{}},
+		"numeric order number":      {answer: `{"order_number": 1001}`, want: &fulfillment.PlaceOrderResponse{OrderNumber: "1001"}},
+		"not JSON":                  {answer: `thanks!`, want: &fulfillment.PlaceOrderResponse{}},
+		"unusable fields ignored":   {answer: `{"order_number": {"n": 1}, "permalink_url": "javascript:alert(1)"}`, want: &fulfillment.PlaceOrderResponse{}},
+		"relative permalink":        {answer: `{"order_number": "A-1", "permalink_url": "/orders/A-1"}`, want: &fulfillment.PlaceOrderResponse{OrderNumber: "A-1"}},
+		"unknown fields are fine":   {answer: `{"id": 5, "order_number": "7"}`, want: &fulfillment.PlaceOrderResponse{OrderNumber: "7"}},
+		"null order number ignored": {answer: `{"order_number": null}`, want: &fulfillment.PlaceOrderResponse{}},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			in := newIntake(t, answer{status: http.StatusOK, body: tc.answer})
+			p := newPlugin(t, in.config(t, nil))
+			got, err := p.Fulfillment().PlaceOrder(context.Background(), &fulfillment.PlaceOrderRequest{OrderID: "ord_1", Currency: "usd"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("PlaceOrder() mismatch (-want +got):\n%s", diff)
+			}
+			reqs := in.received()
+			want := `{"order_id": "ord_1", "checkout_session_id": "", "currency": "usd", "lines": [], "total": 0, "fulfillment_option_ids": []}`
+			if diff := jsonDiff(t, want, reqs[0].body); diff != "" {
+				t.Errorf("body mismatch (-want +got):\n%s", diff)
+			}
+			if key := reqs[0].header.Get("Idempotency-Key"); key != "ord_1" {
+				t.Errorf("Idempotency-Key = %q, want the order id when the request has no key", key)
+			}
+		})
+	}
+}
+
+func TestRetries(t *testing.T) {
+	t.Parallel()
+	ok := answer{status: http.StatusOK, body: `{"order_number": "1001"}`}
+	testCases := map[string]struct {
+		script       []answer
+		extra        map[string]any
+		wantAttempts int
+		// wantErr is "" for success, else "retryable" or "final".
+		wantErr string
+	}{
+		"503 then success":             {script: []answer{{status: 503}, {status: 503}, ok}, wantAttempts: 3},
+		"429, 408, 425 are retried":    {script: []answer{{status: 429, header: map[string]string{"Retry-After": "0"}}, {status: 408}, {status: 425}, ok}, extra: map[string]any{"max_attempts": 4}, wantAttempts: 4},
+		"dropped connection retried":   {script: []answer{{drop: true}, ok}, wantAttempts: 2},
+		"attempt timeout retried":      {script: []answer{{hang: true}, ok}, extra: map[string]any{"timeout": "100ms"}, wantAttempts: 2},
+		"400 is not retried":           {script: []answer{{status: 400, body: `{"error": "unknown sku"}`}}, wantAttempts: 1, wantErr: "final"},
+		"404 is not retried":           {script: []answer{{status: 404}}, wantAttempts: 1, wantErr: "final"},
+		"a redirect is not followed":   {script: []answer{{status: 307, header: map[string]string{"Location": "https://elsewhere.example/"}}}, wantAttempts: 1, wantErr: "final"},
+		"exhausted retries":            {script: []answer{{status: 500}}, wantAttempts: 3, wantErr: "retryable"},
+		"max_attempts 1 never retries": {script: []answer{{status: 502}, ok}, extra: map[string]any{"max_attempts": 1}, wantAttempts: 1, wantErr: "retryable"},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			in := newIntake(t, tc.script...)
+			p := newPlugin(t, in.config(t, tc.extra))
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			got, err := p.Fulfillment().PlaceOrder(ctx, order())
+			reqs := in.received()
+			if len(reqs) != tc.wantAttempts {
+				t.Errorf("the intake received %d requests, want %d", len(reqs), tc.wantAttempts)
+			}
+			for _, r := range reqs {
+				if key := r.header.Get("Idempotency-Key"); key != "idem-789" {
+					t.Errorf("Idempotency-Key = %q on a retry, want idem-789", key)
+				}
+				if string(r.body) != string(reqs[0].body) {
+					t.Errorf("a retry's body differs from the first:\n%s\n%s", r.body, reqs[0].body)
+				}
+				verifySignature(t, r)
+			}
+			if tc.wantErr == "" {
+				if err != nil || got.OrderNumber != "1001" {
+					t.Errorf("PlaceOrder() = %+v, %v; want order 1001", got, err)
+				}
+				return
+			}
+			var e *acp.Error
+			if !errors.As(err, &e) || e.Source != acp.SourceDownstream || e.Retryable != (tc.wantErr == "retryable") {
+				t.Errorf("PlaceOrder() error = %#v, want a %s downstream failure", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestDeadline checks that the plugin never waits past the call's
+// deadline: neither in a pause between attempts nor in an attempt.
+func TestDeadline(t *testing.T) {
+	t.Parallel()
+	t.Run("no pause past the deadline", func(t *testing.T) {
+		t.Parallel()
+		in := newIntake(t, answer{status: 503})
+		p := newPlugin(t, in.config(t, map[string]any{"initial_backoff": "1m"}))
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		start := time.Now()
+		_, err := p.Fulfillment().PlaceOrder(ctx, order())
+		if elapsed := time.Since(start); elapsed > 4*time.Second {
+			t.Errorf("PlaceOrder() took %v: it waited for the deadline instead of giving up", elapsed)
+		}
+		var e *acp.Error
+		if !errors.As(err, &e) || !e.Retryable || e.Source != acp.SourceDownstream || !strings.Contains(err.Error(), "deadline") {
+			t.Errorf("PlaceOrder() error = %v, want a retryable downstream failure naming the deadline", err)
+		}
+		if n := len(in.received()); n != 1 {
+			t.Errorf("the intake received %d requests, want 1", n)
+		}
+	})
+	t.Run("an attempt ends with the call", func(t *testing.T) {
+		t.Parallel()
+		in := newIntake(t, answer{hang: true})
+		p := newPlugin(t, in.config(t, map[string]any{"timeout": "1m"}))
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		if _, err := p.Fulfillment().PlaceOrder(ctx, order()); err == nil {
+			t.Error("PlaceOrder() = nil error past the deadline")
+		}
+		select {
+		case <-in.abandoned:
+		case <-time.After(10 * time.Second):
+			t.Error("the plugin did not abandon its request when the call's deadline passed")
+		}
+	})
+}
+
+func TestCancelOrder(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]struct {
+		cancelURL string // a path and query on the intake; "" for the default
+		orderID   string
+		wantPath  string
+		wantQuery string
+	}{
+		"default URL":          {orderID: "ord_123", wantPath: "/acp/orders/ord_123/cancel"},
+		"template":             {cancelURL: "/cancel?order={order_id}&v=1", orderID: "ord_123", wantPath: "/cancel", wantQuery: "order=ord_123&v=1"},
+		"id escaped in a path": {orderID: "ord/1 2&x=y", wantPath: "/acp/orders/ord%2F1%202%26x%3Dy/cancel"},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			in := newIntake(t, answer{status: http.StatusServiceUnavailable}, answer{status: http.StatusNoContent})
+			extra := map[string]any{}
+			if tc.cancelURL != "" {
+				extra["cancel_url"] = in.URL + tc.cancelURL
+			}
+			p := newPlugin(t, in.config(t, extra))
+			if err := p.Fulfillment().CancelOrder(context.Background(), &fulfillment.CancelOrderRequest{OrderID: tc.orderID, Reason: "buyer asked"}); err != nil {
+				t.Fatal(err)
+			}
+			reqs := in.received()
+			if len(reqs) != 2 {
+				t.Fatalf("the intake received %d requests, want 2 (a 503, then success)", len(reqs))
+			}
+			r := reqs[1]
+			if r.method != http.MethodPost || r.path != tc.wantPath || r.query != tc.wantQuery {
+				t.Errorf("request = %s %s?%s, want POST %s?%s", r.method, r.path, r.query, tc.wantPath, tc.wantQuery)
+			}
+			if key := r.header.Get("Idempotency-Key"); key != "cancel:"+tc.orderID {
+				t.Errorf("Idempotency-Key = %q, want %q", key, "cancel:"+tc.orderID)
+			}
+			verifySignature(t, r)
+			want, _ := json.Marshal(map[string]string{"order_id": tc.orderID, "reason": "buyer asked"})
+			if diff := jsonDiff(t, string(want), r.body); diff != "" {
+				t.Errorf("body mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("refused", func(t *testing.T) {
+		t.Parallel()
+		in := newIntake(t, answer{status: http.StatusConflict})
+		p := newPlugin(t, in.config(t, nil))
+		err := p.Fulfillment().CancelOrder(context.Background(), &fulfillment.CancelOrderRequest{OrderID: "ord_1"})
+		var e *acp.Error
+		if !errors.As(err, &e) || e.Retryable || e.Source != acp.SourceDownstream || !strings.Contains(err.Error(), "409") {
+			t.Errorf("CancelOrder() = %v, want a final downstream failure naming 409", err)
+		}
+	})
+}
+
+func TestCheckHealth(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]struct {
+		status      int
+		noHealthURL bool
+		wantHealthy bool
+	}{
+		"2xx":           {status: http.StatusNoContent, wantHealthy: true},
+		"503":           {status: http.StatusServiceUnavailable},
+		"redirect":      {status: http.StatusFound},
+		"no health_url": {noHealthURL: true, wantHealthy: true},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			in := newIntake(t, answer{status: tc.status})
+			extra := map[string]any{"health_url": in.URL + "/health"}
+			if tc.noHealthURL {
+				extra = nil
+			}
+			p := newPlugin(t, in.config(t, extra))
+			healthy, msg, err := p.CheckHealth(context.Background())
+			if err != nil || healthy != tc.wantHealthy {
+				t.Errorf("CheckHealth() = %v %q %v, want healthy %v", healthy, msg, err, tc.wantHealthy)
+			}
+			if reqs := in.received(); !tc.noHealthURL && (len(reqs) != 1 || reqs[0].method != http.MethodGet || reqs[0].path != "/health") {
+				t.Errorf("the intake received %+v, want one GET /health", reqs)
+			}
+		})
+	}
+}
+
+func TestConfigure(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]struct {
+		config  string
+		wantErr string
+	}{
+		"valid": {config: `{"url": "https://shop.example/acp/orders", "cancel_url": "https://shop.example/acp/orders/{order_id}/cancel",
+			"health_url": "http://127.0.0.1:8081/health", "secret_env": "INTAKE_SECRET", "timeout": "3s", "max_attempts": 5, "initial_backoff": "100ms"}`},
+		"no config":                {config: ``, wantErr: "does not match the plugin's schema"},
+		"no url":                   {config: `{"secret_env": "INTAKE_SECRET"}`, wantErr: "does not match the plugin's schema"},
+		"no secret_env":            {config: `{"url": "https://shop.example/o"}`, wantErr: "does not match the plugin's schema"},
+		"ftp url":                  {config: `{"url": "ftp://shop.example/o", "secret_env": "INTAKE_SECRET"}`, wantErr: "does not match the plugin's schema"},
+		"url without host":         {config: `{"url": "https:///orders", "secret_env": "INTAKE_SECRET"}`, wantErr: "url: must be an absolute URL with a host"},
+		"cancel_url not http":      {config: `{"url": "https://shop.example/o", "cancel_url": "mailto:x@example.com", "secret_env": "INTAKE_SECRET"}`, wantErr: "does not match the plugin's schema"},
+		"health_url with fragment": {config: `{"url": "https://shop.example/o", "health_url": "https://shop.example/h#x", "secret_env": "INTAKE_SECRET"}`, wantErr: "health_url: must not have a fragment"},
+		"secret not set":           {config: `{"url": "https://shop.example/o", "secret_env": "NOT_SET"}`, wantErr: "the environment variable NOT_SET is not set or empty"},
+		"secret_env not a name":    {config: `{"url": "https://shop.example/o", "secret_env": "my secret"}`, wantErr: "does not match the plugin's schema"},
+		"max_attempts 0":           {config: `{"url": "https://shop.example/o", "secret_env": "INTAKE_SECRET", "max_attempts": 0}`, wantErr: "does not match the plugin's schema"},
+		"max_attempts 11":          {config: `{"url": "https://shop.example/o", "secret_env": "INTAKE_SECRET", "max_attempts": 11}`, wantErr: "does not match the plugin's schema"},
+		"bad timeout":              {config: `{"url": "https://shop.example/o", "secret_env": "INTAKE_SECRET", "timeout": "soon"}`, wantErr: `timeout must be a positive duration such as 5s, got "soon"`},
+		"negative backoff":         {config: `{"url": "https://shop.example/o", "secret_env": "INTAKE_SECRET", "initial_backoff": "-1s"}`, wantErr: "initial_backoff must be a positive duration"},
+		"unknown key":              {config: `{"url": "https://shop.example/o", "secret_env": "INTAKE_SECRET", "secret": "x"}`, wantErr: "does not match the plugin's schema"},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p := acptest.Start(t, newForwarder(slog.New(slog.DiscardHandler), getenv).serveOpts())
+			err := p.Configure(context.Background(), []byte(tc.config))
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Errorf("Configure() = %v, want error containing %q", err, tc.wantErr)
+			}
+			if err != nil && strings.Contains(err.Error(), secret) {
+				t.Errorf("Configure() error reveals the secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 6, 15, 0, 0, 0, time.UTC)
+	testCases := map[string]struct {
+		value string
+		want  time.Duration
+	}{
+		"absent":       {value: "", want: 0},
+		"seconds":      {value: "3", want: 3 * time.Second},
+		"capped":       {value: "86400", want: maxRetryAfter},
+		"negative":     {value: "-5", want: 0},
+		"HTTP date":    {value: now.Add(10 * time.Second).Format(http.TimeFormat), want: 10 * time.Second},
+		"date passed":  {value: now.Add(-time.Hour).Format(http.TimeFormat), want: 0},
+		"not a header": {value: "soon", want: 0},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if got := retryAfter(tc.value, now); got != tc.want {
+				t.Errorf("retryAfter(%q) = %v, want %v", tc.value, got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,336 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/acpplugin/client"
+	"github.com/acp-sidecar/acp/sdk/acptest"
+	"github.com/acp-sidecar/acp/sdk/shipping"
+)
+
+// now is the tests' clock: Friday 6 March 2026, 15:00 UTC.
+var now = time.Date(2026, 3, 6, 15, 0, 0, 0, time.UTC)
+
+// day returns midnight UTC of the day n days after now's.
+func day(n int) time.Time { return time.Date(2026, 3, 6+n, 0, 0, 0, 0, time.UTC) }
+
+// demoConfig is the demo store's fulfillment_options (the root acp.yaml)
+// as zones.
+const demoConfig = `{
+  "currency": "usd",
+  "default_zone": "us",
+  "zones": [
+    {"name": "us", "countries": ["US"], "options": [
+      {"id": "standard", "type": "shipping", "title": "Standard shipping", "carrier": "USPS", "flat": 500, "free_over": 5000, "delivery": {"min": 4, "max": 6}},
+      {"id": "express", "type": "shipping", "title": "Express shipping", "carrier": "UPS", "flat": 1500, "per_item": 100, "delivery": {"min": 1, "max": 2}},
+      {"id": "pickup-sf", "type": "pickup", "title": "Pick up in San Francisco", "flat": 0,
+       "pickup": {"name": "Demo Coffee Roastery", "address": {"name": "Demo Coffee Roastery", "line_one": "1 Ferry Building", "city": "San Francisco", "state": "CA", "country": "US", "postal_code": "94111"}}}
+    ]},
+    {"name": "ca", "countries": ["ca"], "options": [
+      {"id": "standard", "type": "shipping", "title": "Standard shipping", "carrier": "USPS", "flat": 500, "free_over": 5000, "delivery": {"min": 4, "max": 6}}
+    ]}
+  ],
+  "digital": {"id": "email", "title": "Email delivery"}
+}`
+
+// bracketsConfig prices by weight and by cart value, with a zone narrowed
+// to regions, business-day windows, and no default zone.
+const bracketsConfig = `{
+  "zones": [
+    {"name": "west", "countries": ["US"], "regions": ["ca", "OR"], "options": [
+      {"id": "ground", "type": "shipping", "title": "Ground", "carrier": "UPS",
+       "weight_brackets": [{"up_to_grams": 454, "amount": 400}, {"up_to_grams": 5000, "amount": 900}],
+       "delivery": {"min": 1, "max": 3, "unit": "business_days"}},
+      {"id": "courier", "type": "local_delivery", "title": "Courier",
+       "price_brackets": [{"up_to": 2000, "amount": 700}, {"up_to": 10000, "amount": 300}, {"amount": 0}]}
+    ]},
+    {"name": "us", "countries": ["US"], "options": [
+      {"id": "ground", "type": "shipping", "title": "Ground", "weight_brackets": [{"up_to_grams": 100, "amount": 300}, {"amount": 1200}]}
+    ]}
+  ]
+}`
+
+func newPlugin(t *testing.T, cfg string) *client.Plugin {
+	t.Helper()
+	p := newZonePlugin(slog.New(slog.DiscardHandler), func() time.Time { return now })
+	return acptest.New(t, p.serveOpts(), acptest.WithConfig(cfg))
+}
+
+var (
+	shipOrPickup = []acp.FulfillmentType{acp.FulfillmentShipping, acp.FulfillmentPickup}
+	allTypes     = []acp.FulfillmentType{acp.FulfillmentShipping, acp.FulfillmentLocalDelivery}
+	mugs         = shipping.Line{ID: "li_mug", ItemID: "mug-classic", Quantity: 2, Subtotal: 3000, Weight: &acp.Weight{Value: 350, Unit: "g"}, FulfillmentTypes: shipOrPickup}
+	ebook        = shipping.Line{ID: "li_ebook", ItemID: "guide-brewing-ebook", Quantity: 1, Subtotal: 999, FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentDigital}}
+	grinders     = shipping.Line{ID: "li_grinder", ItemID: "grinder-pro", Quantity: 6, Subtotal: 53400, Weight: &acp.Weight{Value: 2.1, Unit: "kg"}, FulfillmentTypes: allTypes}
+	beans        = shipping.Line{ID: "li_beans", ItemID: "beans", Quantity: 1, Subtotal: 2400, Weight: &acp.Weight{Value: 1, Unit: "lb"}, FulfillmentTypes: allTypes}
+	sfPickup     = &shipping.PickupLocation{Name: "Demo Coffee Roastery", Address: acp.Address{
+		Name: "Demo Coffee Roastery", LineOne: "1 Ferry Building", City: "San Francisco", State: "CA", Country: "US", PostalCode: "94111",
+	}}
+)
+
+func standard(ids []string, amount int64) shipping.Option {
+	return shipping.Option{ID: "standard", Type: acp.FulfillmentShipping, Title: "Standard shipping", Carrier: "USPS", LineIDs: ids,
+		Amount: amount, EarliestDelivery: day(4), LatestDelivery: day(6)}
+}
+
+func express(ids []string, amount int64) shipping.Option {
+	return shipping.Option{ID: "express", Type: acp.FulfillmentShipping, Title: "Express shipping", Carrier: "UPS", LineIDs: ids,
+		Amount: amount, EarliestDelivery: day(1), LatestDelivery: day(2)}
+}
+
+func pickupSF(ids []string) shipping.Option {
+	return shipping.Option{ID: "pickup-sf", Type: acp.FulfillmentPickup, Title: "Pick up in San Francisco", LineIDs: ids, Pickup: sfPickup}
+}
+
+func email(ids []string) shipping.Option {
+	return shipping.Option{ID: "email", Type: acp.FulfillmentDigital, Title: "Email delivery", LineIDs: ids}
+}
+
+func ground(ids []string, amount int64) shipping.Option {
+	// From Friday, 1 business day is Monday and 3 are Wednesday.
+	return shipping.Option{ID: "ground", Type: acp.FulfillmentShipping, Title: "Ground", Carrier: "UPS", LineIDs: ids, Amount: amount,
+		EarliestDelivery: day(3), LatestDelivery: day(5)}
+}
+
+func courier(ids []string, amount int64) shipping.Option {
+	return shipping.Option{ID: "courier", Type: acp.FulfillmentLocalDelivery, Title: "Courier", LineIDs: ids, Amount: amount}
+}
+
+func restricted(country string) acp.Messages {
+	return acp.Messages{{Type: acp.MessageError, Code: acp.CodeRegionRestricted, Param: "$.fulfillment_details.address",
+		Content: "This store does not deliver to " + country + ".", Resolution: acp.ResolutionBuyerInput}}
+}
+
+func TestQuote(t *testing.T) {
+	t.Parallel()
+	plugins := map[string]*client.Plugin{
+		"demo":     newPlugin(t, demoConfig),
+		"brackets": newPlugin(t, bracketsConfig),
+	}
+	us := &acp.Address{Country: "US", State: "NY"}
+	testCases := map[string]struct {
+		plugin string
+		dest   *acp.Address
+		lines  []shipping.Line
+		want   *shipping.QuoteResponse
+	}{
+		"zone options and the digital option": {
+			plugin: "demo", dest: us, lines: []shipping.Line{mugs, ebook},
+			want: &shipping.QuoteResponse{Options: []shipping.Option{
+				standard([]string{"li_mug"}, 500), express([]string{"li_mug"}, 1700), pickupSF([]string{"li_mug"}), email([]string{"li_ebook"}),
+			}},
+		},
+		"free over": {
+			plugin: "demo", dest: us, lines: []shipping.Line{mugs, {ID: "li_2", Quantity: 1, Subtotal: 2000, FulfillmentTypes: shipOrPickup}},
+			want: &shipping.QuoteResponse{Options: []shipping.Option{
+				standard([]string{"li_mug", "li_2"}, 0), express([]string{"li_mug", "li_2"}, 1800), pickupSF([]string{"li_mug", "li_2"}),
+			}},
+		},
+		"another zone, lower-case country": {
+			plugin: "demo", dest: &acp.Address{Country: "ca", State: "QC"}, lines: []shipping.Line{mugs, ebook},
+			want: &shipping.QuoteResponse{Options: []shipping.Option{standard([]string{"li_mug"}, 500), email([]string{"li_ebook"})}},
+		},
+		"no destination: the default zone": {
+			plugin: "demo", lines: []shipping.Line{mugs},
+			want: &shipping.QuoteResponse{Options: []shipping.Option{
+				standard([]string{"li_mug"}, 500), express([]string{"li_mug"}, 1700), pickupSF([]string{"li_mug"}),
+			}},
+		},
+		"no zone: region restricted": {
+			plugin: "demo", dest: &acp.Address{Country: "FR"}, lines: []shipping.Line{mugs, ebook},
+			want: &shipping.QuoteResponse{Options: []shipping.Option{email([]string{"li_ebook"})}, Messages: restricted("FR")},
+		},
+		"no zone, digital only: no message": {
+			plugin: "demo", dest: &acp.Address{Country: "FR"}, lines: []shipping.Line{ebook},
+			want: &shipping.QuoteResponse{Options: []shipping.Option{email([]string{"li_ebook"})}},
+		},
+		"empty cart": {
+			plugin: "demo", dest: us,
+			want: &shipping.QuoteResponse{},
+		},
+		"region zone first, by weight and by value": {
+			// Beans: 1 lb = 453.59237 g, rounded up to 454 g: the first bracket.
+			plugin: "brackets", dest: &acp.Address{Country: "US", State: "CA"}, lines: []shipping.Line{beans, ebook},
+			want: &shipping.QuoteResponse{Options: []shipping.Option{ground([]string{"li_beans"}, 400), courier([]string{"li_beans"}, 300)}},
+		},
+		"weight rounded up into the next bracket": {
+			// Beans and 2 mugs: 454 + 700 g.
+			plugin: "brackets", dest: &acp.Address{Country: "US", State: "or"}, lines: []shipping.Line{beans, mugs},
+			want: &shipping.QuoteResponse{Options: []shipping.Option{ground([]string{"li_beans", "li_mug"}, 900), courier([]string{"li_beans"}, 300)}},
+		},
+		"beyond the last weight bracket: not offered": {
+			// 6 grinders of 2.1 kg: 12.6 kg; their subtotal takes the open price bracket.
+			plugin: "brackets", dest: &acp.Address{Country: "US", State: "CA"}, lines: []shipping.Line{grinders},
+			want: &shipping.QuoteResponse{Options: []shipping.Option{courier([]string{"li_grinder"}, 0)}},
+		},
+		"outside the regions: the next zone": {
+			plugin: "brackets", dest: &acp.Address{Country: "US", State: "NY"}, lines: []shipping.Line{grinders},
+			want: &shipping.QuoteResponse{Options: []shipping.Option{
+				{ID: "ground", Type: acp.FulfillmentShipping, Title: "Ground", LineIDs: []string{"li_grinder"}, Amount: 1200},
+			}},
+		},
+		"no destination, no default zone: nothing, no message": {
+			plugin: "brackets", lines: []shipping.Line{beans, ebook},
+			want: &shipping.QuoteResponse{},
+		},
+		"no zone, no digital option": {
+			plugin: "brackets", dest: &acp.Address{Country: "DE"}, lines: []shipping.Line{ebook},
+			want: &shipping.QuoteResponse{Messages: restricted("DE")},
+		},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, err := plugins[tc.plugin].Shipping().Quote(context.Background(), &shipping.QuoteRequest{Currency: "usd", Destination: tc.dest, Lines: tc.lines})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Quote() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestQuoteFailures(t *testing.T) {
+	t.Parallel()
+	demo := newPlugin(t, demoConfig)
+	brackets := newPlugin(t, bracketsConfig)
+	ctx := context.Background()
+	_, err := demo.Shipping().Quote(ctx, &shipping.QuoteRequest{Currency: "eur", Lines: []shipping.Line{mugs}})
+	var e *acp.Error
+	if !errors.As(err, &e) || e.Reason != "currency_mismatch" || e.Retryable || e.Source != acp.SourcePlugin {
+		t.Errorf("Quote() in eur = %v, want a currency_mismatch plugin failure", err)
+	}
+	bad := shipping.Line{ID: "li_1", ItemID: "anvil", Quantity: 1, Weight: &acp.Weight{Value: 3, Unit: "stone"}, FulfillmentTypes: allTypes}
+	_, err = brackets.Shipping().Quote(ctx, &shipping.QuoteRequest{Currency: "usd", Destination: &acp.Address{Country: "US"}, Lines: []shipping.Line{bad}})
+	if err == nil || !strings.Contains(err.Error(), `weight unit "stone"`) {
+		t.Errorf("Quote() with a bad weight = %v, want an error naming the unit", err)
+	}
+}
+
+func TestConfigure(t *testing.T) {
+	t.Parallel()
+	option := func(extra string) string {
+		return `{"zones": [{"name": "us", "countries": ["US"], "options": [{"id": "std", "type": "shipping", "title": "Standard"` + extra + `}]}]}`
+	}
+	testCases := map[string]struct {
+		config  string
+		wantErr string
+	}{
+		"demo":                   {config: demoConfig},
+		"brackets":               {config: bracketsConfig},
+		"any country":            {config: `{"zones": [{"name": "world", "countries": ["*"], "options": [{"id": "post", "type": "shipping", "title": "Post", "flat": 0}]}]}`},
+		"no zones":               {config: `{}`, wantErr: "does not match the plugin's schema"},
+		"unknown key":            {config: strings.Replace(demoConfig, `"currency"`, `"currencies"`, 1), wantErr: "does not match the plugin's schema"},
+		"no price":               {config: option(``), wantErr: "does not match the plugin's schema"},
+		"two prices":             {config: option(`, "flat": 1, "price_brackets": [{"amount": 1}]`), wantErr: "does not match the plugin's schema"},
+		"negative amount":        {config: option(`, "flat": -1`), wantErr: "does not match the plugin's schema"},
+		"decimal amount":         {config: option(`, "flat": 4.99`), wantErr: "does not match the plugin's schema"},
+		"bad type":               {config: option(`, "flat": 1, "type": "drone"`), wantErr: "does not match the plugin's schema"},
+		"bad country":            {config: strings.Replace(demoConfig, `["US"]`, `["USA"]`, 1), wantErr: "does not match the plugin's schema"},
+		"pickup without place":   {config: strings.Replace(option(`, "flat": 0`), `"shipping"`, `"pickup"`, 1), wantErr: "options[0].pickup is required for a pickup option"},
+		"place without pickup":   {config: option(`, "flat": 0, "pickup": {"name": "Shop", "address": {"line_one": "1 Main St", "city": "Oslo", "country": "NO"}}`), wantErr: "pickup is only for pickup options"},
+		"brackets not rising":    {config: option(`, "weight_brackets": [{"up_to_grams": 500, "amount": 1}, {"up_to_grams": 500, "amount": 2}]`), wantErr: "weight_brackets[1].up_to_grams must be 0 or more and above the previous"},
+		"open bracket not last":  {config: option(`, "price_brackets": [{"amount": 1}, {"up_to": 500, "amount": 2}]`), wantErr: "price_brackets[0].up_to is required: only the last bracket"},
+		"wrong bracket bound":    {config: option(`, "price_brackets": [{"up_to_grams": 500, "amount": 1}]`), wantErr: "use up_to in this list"},
+		"window backwards":       {config: option(`, "flat": 1, "delivery": {"min": 5, "max": 2}`), wantErr: "0 <= min <= max <= 365"},
+		"unknown default zone":   {config: strings.Replace(demoConfig, `"default_zone": "us"`, `"default_zone": "eu"`, 1), wantErr: `default_zone: no zone is named "eu"`},
+		"duplicate zone":         {config: strings.Replace(demoConfig, `"name": "ca"`, `"name": "us"`, 1), wantErr: `duplicate zone name "us"`},
+		"duplicate option":       {config: strings.Replace(demoConfig, `"id": "express"`, `"id": "standard"`, 1), wantErr: `duplicate option id "standard" in zone "us"`},
+		"digital id taken":       {config: strings.Replace(demoConfig, `"id": "email"`, `"id": "express"`, 1), wantErr: `"express" is also the digital option's id`},
+		"every problem reported": {config: strings.Replace(strings.Replace(demoConfig, `"id": "express"`, `"id": "standard"`, 1), `"default_zone": "us"`, `"default_zone": "eu"`, 1), wantErr: `duplicate option id "standard" in zone "us" (also options[0]); default_zone: no zone is named "eu"`},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p := acptest.Start(t, newZonePlugin(slog.New(slog.DiscardHandler), time.Now).serveOpts())
+			err := p.Configure(context.Background(), []byte(tc.config))
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Errorf("Configure() = %v, want error containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestTotalGrams(t *testing.T) {
+	t.Parallel()
+	line := func(value float64, unit string, qty int64) shipping.Line {
+		return shipping.Line{ID: "li", Quantity: qty, Weight: &acp.Weight{Value: value, Unit: unit}}
+	}
+	testCases := map[string]struct {
+		lines   []shipping.Line
+		want    int64
+		wantErr string
+	}{
+		"grams":                {lines: []shipping.Line{line(350, "g", 2)}, want: 700},
+		"decimal kilograms":    {lines: []shipping.Line{line(2.1, "kg", 1)}, want: 2100},
+		"pound rounds up":      {lines: []shipping.Line{line(1, "lb", 1)}, want: 454},
+		"rounded once":         {lines: []shipping.Line{line(1, "oz", 100)}, want: 2835},
+		"units mixed":          {lines: []shipping.Line{line(1, "KG", 1), line(0.5, "g", 1), line(0.5, "g", 1)}, want: 1001},
+		"no weight is 0 g":     {lines: []shipping.Line{{ID: "li", Quantity: 3}}, want: 0},
+		"saturates":            {lines: []shipping.Line{line(1e12, "lb", math.MaxInt64)}, want: math.MaxInt64},
+		"unknown unit":         {lines: []shipping.Line{line(1, "stone", 1)}, wantErr: `weight unit "stone"`},
+		"negative weight":      {lines: []shipping.Line{line(-1, "g", 1)}, wantErr: "not a plausible weight"},
+		"implausible weight":   {lines: []shipping.Line{line(1e300, "g", 1)}, wantErr: "not a plausible weight"},
+		"not a number":         {lines: []shipping.Line{line(math.NaN(), "g", 1)}, wantErr: "not a plausible weight"},
+		"infinity":             {lines: []shipping.Line{line(math.Inf(1), "g", 1)}, wantErr: "not a plausible weight"},
+		"oz, exactly":          {lines: []shipping.Line{line(8, "oz", 1)}, want: 227}, // 226.796185 g
+		"sub-gram rounds up":   {lines: []shipping.Line{line(0.001, "g", 1)}, want: 1},
+		"zero quantity is 0 g": {lines: []shipping.Line{line(5, "g", 0)}, want: 0},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, err := totalGrams(tc.lines)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("totalGrams() = %d, %v; want error containing %q", got, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("totalGrams() = %d, %v; want %d", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestAddDays(t *testing.T) {
+	t.Parallel()
+	friday := day(0)
+	testCases := map[string]struct {
+		from     time.Time // default friday
+		n        int
+		business bool
+		want     time.Time
+	}{
+		"calendar days":                   {n: 3, want: day(3)},
+		"zero days":                       {n: 0, business: true, want: friday},
+		"one business day skips weekend":  {n: 1, business: true, want: day(3)},
+		"six business days":               {n: 6, business: true, want: day(10)},
+		"from a Saturday to Monday":       {from: day(1), n: 1, business: true, want: day(3)},
+		"calendar days cross a month end": {n: 30, want: time.Date(2026, 4, 5, 0, 0, 0, 0, time.UTC)},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			start := tc.from
+			if start.IsZero() {
+				start = friday
+			}
+			if got := addDays(start, tc.n, tc.business); !got.Equal(tc.want) {
+				t.Errorf("addDays(%v, %d, %v) = %v, want %v", start, tc.n, tc.business, got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,55 @@
+// Command acp-plugin-tax-table is an ACP tax plugin that taxes carts from a
+// table of rates by country and region, configured in acp.yaml. It
+// computes exactly what the host's built-in tax table computes, so a
+// seller can move between the two without a change in any total.
+//
+// # Configuration
+//
+// Its block under plugins[].config in acp.yaml:
+//
+//	shipping_taxable  whether the fulfillment charge is taxed, at the
+//	                  destination's standard rate. Default false.
+//	origin            {country, region}: where the seller ships from,
+//	                  used when the cart has no destination yet (digital
+//	                  goods, pickup). Required when rates is not empty.
+//	rates             a list of {country, region, rate, categories}:
+//	                  country is an ISO 3166-1 alpha-2 code; region (a
+//	                  state or province code) is optional, a rate without
+//	                  one is the country's rate; rate is the standard rate
+//	                  as a fraction; categories maps a tax category (a
+//	                  catalog item's tax_category) to its own rate there.
+//
+// A rate is a fraction from 0 up to but not including 1, as a decimal
+// string ("0.0725" for 7.25 %) or a number (0.0725), with at most six
+// decimal places: it is converted exactly, without floating point, to
+// integer parts per million. For example:
+//
+//	capabilities:
+//	  tax: tax
+//	plugins:
+//	  - name: tax
+//	    command: ./bin/acp-plugin-tax-table
+//	    config:
+//	      shipping_taxable: false
+//	      origin: { country: US, region: CA }
+//	      rates:
+//	        - { country: US, region: CA, rate: "0.0725", categories: { food: "0" } }
+//	        - { country: US, rate: "0.05", categories: { food: "0" } }
+//
+// # Computation
+//
+// The rate of a destination is its country and region's, else its
+// country's. Each line is taxed on its own, at its category's rate when
+// the rate defines that category and at the standard rate otherwise, and
+// rounded half up to a minor unit; the cart's tax is the sum. Amounts are
+// integers throughout and cannot overflow.
+//
+// A destination whose country (and region) the table does not list is
+// taxed at zero, with no message: the table lists where the seller
+// collects tax, and a sale anywhere else is not taxed by the seller. The
+// host's built-in table does the same. The breakdown then is empty.
+//
+// # Build
+//
+//	go build -o bin/ ./plugins/acp-plugin-tax-table
+package main

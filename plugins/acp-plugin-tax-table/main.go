@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strings"
+	"sync/atomic"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/acpplugin"
+	"github.com/acp-sidecar/acp/sdk/tax"
+)
+
+// version is this plugin's version, reported to the host.
+const version = "0.1.0"
+
+// configSchema is the JSON Schema of the plugin's config block.
+const configSchema = `{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "acp-plugin-tax-table",
+  "type": "object",
+  "properties": {
+    "shipping_taxable": {"type": "boolean", "description": "Whether the fulfillment charge is taxed at the destination's standard rate; default false."},
+    "origin": {
+      "type": "object",
+      "description": "Where the seller ships from: the place taxed when a cart has no destination.",
+      "properties": {
+        "country": {"$ref": "#/$defs/country"},
+        "region": {"$ref": "#/$defs/region"}
+      },
+      "required": ["country"],
+      "additionalProperties": false
+    },
+    "rates": {
+      "type": "array",
+      "items": {
+        "type": "object",
+        "properties": {
+          "country": {"$ref": "#/$defs/country"},
+          "region": {"$ref": "#/$defs/region"},
+          "rate": {"$ref": "#/$defs/rate"},
+          "categories": {"type": "object", "additionalProperties": {"$ref": "#/$defs/rate"}}
+        },
+        "required": ["country", "rate"],
+        "additionalProperties": false
+      }
+    }
+  },
+  "additionalProperties": false,
+  "$defs": {
+    "country": {"type": "string", "pattern": "^[A-Za-z]{2}$", "description": "ISO 3166-1 alpha-2 country code."},
+    "region": {"type": "string", "pattern": "^[A-Za-z0-9]{0,3}$", "description": "State or province code; empty for the whole country."},
+    "rate": {"type": ["string", "number"], "description": "A fraction from 0 up to but not including 1, such as \"0.0725\"; at most six decimal places."}
+  }
+}`
+
+// config is the plugin's config block.
+type config struct {
+	ShippingTaxable bool         `json:"shipping_taxable"`
+	Origin          *placeConfig `json:"origin"`
+	Rates           []rateConfig `json:"rates"`
+}
+
+// placeConfig is a country and optional region.
+type placeConfig struct {
+	Country string `json:"country"`
+	Region  string `json:"region"`
+}
+
+// rateConfig is one entry of rates.
+type rateConfig struct {
+	Country    string          `json:"country"`
+	Region     string          `json:"region"`
+	Rate       *rate           `json:"rate"`
+	Categories map[string]rate `json:"categories"`
+}
+
+var (
+	countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+	regionPattern  = regexp.MustCompile(`^[A-Z0-9]{0,3}$`)
+)
+
+// place is a country and region, upper case; region is "" for the whole
+// country.
+type place struct{ country, region string }
+
+// rates is the rate of one place.
+type rates struct {
+	standard   rate
+	categories map[string]rate
+}
+
+// ppmFor returns the rate of a tax category.
+func (r rates) ppmFor(category string) rate {
+	if ppm, ok := r.categories[category]; ok {
+		return ppm
+	}
+	return r.standard
+}
+
+// table is a configured tax table.
+type table struct {
+	shippingTaxable bool
+	origin          acp.Address
+	rates           map[place]rates
+}
+
+// taxTable serves the configured table.
+type taxTable struct {
+	logger *slog.Logger
+	table  atomic.Pointer[table]
+}
+
+// Interface guard.
+var _ tax.Tax = (*taxTable)(nil)
+
+// newTaxTable returns an unconfigured tax table that logs to logger.
+func newTaxTable(logger *slog.Logger) *taxTable {
+	return &taxTable{logger: logger}
+}
+
+// serveOpts describes the plugin to acpplugin.Serve.
+func (t *taxTable) serveOpts() acpplugin.ServeOpts {
+	return acpplugin.ServeOpts{
+		Name:         "acp-plugin-tax-table",
+		Version:      version,
+		ConfigSchema: configSchema,
+		Configure:    t.Configure,
+		Tax:          t,
+		Logger:       t.logger,
+	}
+}
+
+// Configure builds the table, refusing a configuration with any problem.
+func (t *taxTable) Configure(_ context.Context, raw []byte) error {
+	var cfg config
+	if err := acpplugin.DecodeConfig(raw, &cfg); err != nil {
+		return err
+	}
+	tbl, err := cfg.table()
+	if err != nil {
+		return err
+	}
+	t.table.Store(tbl)
+	t.logger.Info("tax table configured", "rates", len(tbl.rates))
+	return nil
+}
+
+// table checks the config and builds the table from it.
+func (cfg config) table() (*table, error) {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	checkPlace := func(path string, p placeConfig) place {
+		pl := place{strings.ToUpper(strings.TrimSpace(p.Country)), strings.ToUpper(strings.TrimSpace(p.Region))}
+		if !countryPattern.MatchString(pl.country) {
+			add("%s.country must be a 2-letter ISO 3166-1 country code such as \"US\", got %q", path, p.Country)
+		}
+		if !regionPattern.MatchString(pl.region) {
+			add("%s.region must be a region code of 1 to 3 letters or digits such as \"CA\", got %q", path, p.Region)
+		}
+		return pl
+	}
+	tbl := &table{shippingTaxable: cfg.ShippingTaxable, rates: make(map[place]rates, len(cfg.Rates))}
+	switch {
+	case cfg.Origin != nil:
+		o := checkPlace("origin", *cfg.Origin)
+		tbl.origin = acp.Address{Country: o.country, State: o.region}
+	case len(cfg.Rates) > 0:
+		add("origin is required when rates is set: carts without a destination, such as digital goods, are taxed at the origin")
+	}
+	first := map[place]int{}
+	for i, r := range cfg.Rates {
+		path := fmt.Sprintf("rates[%d]", i)
+		pl := checkPlace(path, placeConfig{r.Country, r.Region})
+		if j, dup := first[pl]; dup {
+			add("%s: duplicate rate for %s (also rates[%d])", path, jurisdiction(pl), j)
+			continue
+		}
+		first[pl] = i
+		if r.Rate == nil {
+			add("%s.rate is required", path)
+			continue
+		}
+		rs := rates{standard: *r.Rate, categories: make(map[string]rate, len(r.Categories))}
+		for name, ppm := range r.Categories {
+			if strings.TrimSpace(name) == "" {
+				add("%s.categories: a category name is empty", path)
+			}
+			rs.categories[name] = ppm
+		}
+		tbl.rates[pl] = rs
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return nil, errors.New(strings.Join(problems, "; "))
+	}
+	return tbl, nil
+}
+
+// jurisdiction names a place: "US-CA", or "US" for a country.
+func jurisdiction(p place) string {
+	if p.region == "" {
+		return p.country
+	}
+	return p.country + "-" + p.region
+}
+
+// lookup returns the rates of an address: its country and region's, else
+// its country's.
+func (tbl *table) lookup(a *acp.Address) (rates, place, bool) {
+	country, region := strings.ToUpper(strings.TrimSpace(a.Country)), strings.ToUpper(strings.TrimSpace(a.State))
+	if region != "" {
+		if r, ok := tbl.rates[place{country, region}]; ok {
+			return r, place{country, region}, true
+		}
+	}
+	r, ok := tbl.rates[place{country, ""}]
+	return r, place{country, ""}, ok
+}
+
+// Quote taxes every line and, when configured, the fulfillment charge, at
+// the destination's rates, or the origin's when there is no destination.
+// A place the table does not list is not taxed.
+func (t *taxTable) Quote(_ context.Context, req *tax.QuoteRequest) (*tax.QuoteResponse, error) {
+	tbl := t.table.Load()
+	if tbl == nil {
+		return nil, errors.New("tax table not configured")
+	}
+	dest := req.Destination
+	if dest == nil {
+		dest = &tbl.origin
+	}
+	r, pl, ok := tbl.lookup(dest)
+	resp := &tax.QuoteResponse{Lines: make([]tax.LineTax, len(req.Lines))}
+	var total int64
+	for i, line := range req.Lines {
+		resp.Lines[i].ID = line.ID
+		if !ok {
+			continue
+		}
+		category := line.TaxCategory
+		if category == "" {
+			category = "standard"
+		}
+		resp.Lines[i].Amount = applyPPM(line.Amount, r.ppmFor(category))
+		var fits bool
+		if total, fits = add(total, resp.Lines[i].Amount); !fits {
+			return nil, errors.New("the cart's tax overflows")
+		}
+	}
+	if ok && tbl.shippingTaxable {
+		resp.Fulfillment = applyPPM(req.Fulfillment, r.standard)
+		var fits bool
+		if total, fits = add(total, resp.Fulfillment); !fits {
+			return nil, errors.New("the cart's tax overflows")
+		}
+	}
+	if ok && total > 0 {
+		resp.Breakdown = []tax.Jurisdiction{{Name: jurisdiction(pl), Rate: r.standard.fraction(), Amount: total}}
+	}
+	return resp, nil
+}
+
+// add returns a+b for non-negative a and b, and false on overflow.
+func add(a, b int64) (int64, bool) {
+	s := a + b
+	return s, s >= a
+}
+
+func main() {
+	acpplugin.Serve(newTaxTable(acpplugin.Logger()).serveOpts())
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/bits"
+	"strconv"
+	"strings"
+)
+
+// ppmScale is the fixed-point scale of tax rates: rates are held as
+// integer parts per million so that tax arithmetic never uses floats.
+const ppmScale = 1_000_000
+
+// rate is a tax rate in parts per million, from 0 up to but not including
+// ppmScale. It decodes from a JSON string or number holding a decimal
+// fraction, read digit by digit, never through a float.
+type rate int64
+
+// UnmarshalJSON decodes a rate from "0.0725" or 0.0725.
+func (r *rate) UnmarshalJSON(data []byte) error {
+	text := string(data)
+	if strings.HasPrefix(text, `"`) {
+		if err := json.Unmarshal(data, &text); err != nil {
+			return err
+		}
+	}
+	ppm, err := parsePPM(text)
+	if err != nil {
+		return err
+	}
+	*r = rate(ppm)
+	return nil
+}
+
+// fraction returns the rate as a fraction, for display only.
+func (r rate) fraction() float64 { return float64(r) / ppmScale }
+
+// parsePPM converts a decimal fraction such as "0.0725", ".5" or
+// "7.25e-2" to parts per million, exactly. It refuses negative rates,
+// rates of 1 or more, and rates finer than one part per million.
+func parsePPM(s string) (int64, error) {
+	refuse := func(why string) (int64, error) {
+		return 0, fmt.Errorf("tax rate %q %s: write a fraction such as \"0.0725\" for 7.25%%", s, why)
+	}
+	text := strings.TrimSpace(s)
+	exp := 0
+	if i := strings.IndexAny(text, "eE"); i >= 0 {
+		e, err := strconv.Atoi(text[i+1:])
+		if err != nil || e < -100 || e > 100 {
+			return refuse("is not a decimal number")
+		}
+		exp, text = e, text[:i]
+	}
+	intPart, fracPart, _ := strings.Cut(text, ".")
+	if intPart+fracPart == "" || strings.TrimLeft(intPart+fracPart, "0123456789") != "" {
+		if strings.HasPrefix(text, "-") {
+			return refuse("is negative")
+		}
+		return refuse("is not a decimal number")
+	}
+	// The value is digits × 10^shift / 10^6, in parts per million.
+	digits := strings.TrimLeft(intPart+fracPart, "0")
+	shift := exp - len(fracPart) + 6
+	if shift < 0 {
+		cut := max(len(digits)+shift, 0)
+		if strings.Trim(digits[cut:], "0") != "" {
+			return refuse("is more precise than six decimal places (one part per million)")
+		}
+		digits = digits[:cut]
+	} else if digits != "" {
+		if len(digits)+shift > 7 {
+			return refuse("is not below 1")
+		}
+		digits += strings.Repeat("0", shift)
+	}
+	if digits == "" {
+		return 0, nil
+	}
+	if len(digits) > 7 {
+		return refuse("is not below 1")
+	}
+	ppm, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil {
+		return refuse("is not a decimal number")
+	}
+	if ppm >= ppmScale {
+		return refuse("is not below 1")
+	}
+	return ppm, nil
+}
+
+// applyPPM returns amount × ppm / 10^6 rounded half up, for non-negative
+// amounts and rates below 10^6 ppm, without overflowing for any int64
+// amount: the product is held in 128 bits and, the rate being below 1,
+// the quotient is at most amount.
+func applyPPM(amount int64, ppm rate) int64 {
+	if amount <= 0 || ppm <= 0 {
+		return 0
+	}
+	hi, lo := bits.Mul64(uint64(amount), uint64(ppm))
+	lo, carry := bits.Add64(lo, ppmScale/2, 0)
+	hi += carry
+	q, _ := bits.Div64(hi, lo, ppmScale)
+	return int64(q)
+}
