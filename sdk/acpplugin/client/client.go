@@ -35,6 +35,8 @@ type Config struct {
 	// Command and Args start the plugin process. Ignored with Reattach.
 	Command string
 	Args    []string
+	// Dir is the process's working directory; empty means the host's.
+	Dir string
 	// Env is the plugin's whole environment, as "KEY=value" pairs. The
 	// host's own environment is never passed on.
 	Env []string
@@ -112,6 +114,7 @@ func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 	} else {
 		cmd := exec.Command(cfg.Command, cfg.Args...)
 		cmd.Env = append([]string{}, cfg.Env...)
+		cmd.Dir = cfg.Dir
 		cc.Cmd = cmd
 		cc.SkipHostEnv = true
 		cc.AutoMTLS = true
