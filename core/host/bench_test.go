@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -176,4 +178,79 @@ func BenchmarkIdempotency(b *testing.B) {
 	b.ReportMetric(float64(keyed.Nanoseconds())/float64(b.N), "keyed-ns/req")
 	b.ReportMetric(float64(unkeyed.Nanoseconds())/float64(b.N), "unkeyed-ns/req")
 	b.ReportMetric(float64(unkeyed)/float64(keyed), "keyed-throughput-vs-unkeyed")
+}
+
+// BenchmarkPlugins measures create and update with all four capabilities
+// served by plugin processes (examples/plugins-store) against the same
+// store served by the built-in providers (the demo acp.yaml), interleaving
+// the two so that both see the same machine load. It reports
+// "plugins-throughput-vs-builtin" (the goal: at least 0.30).
+func BenchmarkPlugins(b *testing.B) {
+	builtin := startServer(b, demoConfig(b)).base
+	intakeServer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }))
+	b.Cleanup(intakeServer.Close)
+	plugins := startServerEnv(b, pluginsStore(b, b.TempDir(), intakeServer.URL), map[string]string{"ACP_ORDER_INTAKE_SECRET": intakeSecret}).base
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	newSession := func(srv string) string {
+		var m map[string]any
+		_ = json.Unmarshal(send(b, client, call{url: srv + "/checkout_sessions", body: demoCreate, key: freshKey(), status: http.StatusCreated}), &m)
+		return m["id"].(string)
+	}
+	cases := []struct {
+		name    string
+		prepare func(srv string) call
+	}{
+		{"create", func(srv string) call {
+			return call{url: srv + "/checkout_sessions", body: demoCreate, key: freshKey(), status: http.StatusCreated}
+		}},
+		{"update", func(srv string) call {
+			return call{url: srv + "/checkout_sessions/" + newSession(srv), body: demoUpdate, key: freshKey(), status: http.StatusOK}
+		}},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			var withPlugins, builtIn time.Duration
+			for i := 0; i < b.N; i++ {
+				bc, pc := tc.prepare(builtin), tc.prepare(plugins)
+				start := time.Now()
+				send(b, client, bc)
+				mid := time.Now()
+				send(b, client, pc)
+				builtIn += mid.Sub(start)
+				withPlugins += time.Since(mid)
+			}
+			b.ReportMetric(float64(withPlugins.Nanoseconds())/float64(b.N), "plugins-ns/req")
+			b.ReportMetric(float64(builtIn.Nanoseconds())/float64(b.N), "builtin-ns/req")
+			b.ReportMetric(float64(builtIn)/float64(withPlugins), "plugins-throughput-vs-builtin")
+		})
+	}
+	// Under load: 8 agents at once, the two configurations taking turns in
+	// batches of 64 creates, so that neither competes with the other for
+	// the CPU while measured.
+	b.Run("create-8-concurrent", func(b *testing.B) {
+		const agents, batch = 8, 64
+		var withPlugins, builtIn time.Duration
+		for done := 0; done < b.N; done += batch {
+			builtIn += concurrently(b, client, agents, batch, builtin)
+			withPlugins += concurrently(b, client, agents, batch, plugins)
+		}
+		b.ReportMetric(float64(builtIn)/float64(withPlugins), "plugins-throughput-vs-builtin")
+	})
+}
+
+// concurrently sends n creates to srv from agents goroutines and returns
+// how long they took.
+func concurrently(b *testing.B, client *http.Client, agents, n int, srv string) time.Duration {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range agents {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) {
+				send(b, client, call{url: srv + "/checkout_sessions", body: demoCreate, key: freshKey(), status: http.StatusCreated})
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(start)
 }

@@ -71,7 +71,7 @@ func (in *intake) received() []intakeCall {
 
 // pluginsStore loads examples/plugins-store/acp.yaml with the plugins this
 // test built and orders forwarded to intakeURL.
-func pluginsStore(t *testing.T, dir, intakeURL string) *config.Config {
+func pluginsStore(t testing.TB, dir, intakeURL string) *config.Config {
 	t.Helper()
 	cfg := loadConfig(t, "../../examples/plugins-store/acp.yaml", dir)
 	for i := range cfg.Plugins {

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"slices"
 	"time"
@@ -74,9 +75,10 @@ func (i Info) Serves(capability string) bool { return slices.Contains(i.Capabili
 
 // Plugin is a started, identified plugin.
 type Plugin struct {
-	name   string
-	client *plugin.Client
-	remote *grpcwire.Remote
+	name      string
+	client    *plugin.Client
+	remote    *grpcwire.Remote
+	socketDir string
 	// Info is what the plugin reported at start.
 	Info Info
 }
@@ -109,18 +111,31 @@ func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 	if cc.StartTimeout == 0 {
 		cc.StartTimeout = time.Minute
 	}
+	var socketDir string
 	if cfg.Reattach != nil {
 		cc.Reattach = cfg.Reattach
 	} else {
+		// The plugin listens on a Unix socket in a directory only this
+		// user can enter, so no other user can connect to it whatever the
+		// umask. That is the protection go-plugin's AutoMTLS gives against
+		// other users (against this user it gives none: the client
+		// certificate travels in the plugin's environment), without
+		// AutoMTLS's cost on every call (a fifth of the throughput of a
+		// checkout served by plugins on a 2-core machine).
+		var err error
+		socketDir, err = os.MkdirTemp("", "acp-plugin-")
+		if err != nil {
+			return nil, fmt.Errorf("plugin %q: socket directory: %w", cfg.Name, err)
+		}
 		cmd := exec.Command(cfg.Command, cfg.Args...)
-		cmd.Env = append([]string{}, cfg.Env...)
+		cmd.Env = append(append([]string{}, cfg.Env...), plugin.EnvUnixSocketDir+"="+socketDir)
 		cmd.Dir = cfg.Dir
 		cc.Cmd = cmd
 		cc.SkipHostEnv = true
-		cc.AutoMTLS = true
 		if cfg.SHA256 != "" {
 			sum, err := hex.DecodeString(cfg.SHA256)
 			if err != nil {
+				_ = os.RemoveAll(socketDir)
 				return nil, fmt.Errorf("plugin %q: sha256 %q is not hex: %w", cfg.Name, cfg.SHA256, err)
 			}
 			cc.SecureConfig = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
@@ -130,8 +145,10 @@ func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 	p, err := dispense(ctx, cfg.Name, c)
 	if err != nil {
 		c.Kill()
+		_ = os.RemoveAll(socketDir)
 		return nil, err
 	}
+	p.socketDir = socketDir
 	return p, nil
 }
 
@@ -223,5 +240,11 @@ func (p *Plugin) Exited() bool { return p.client.Exited() }
 // ID identifies the running plugin (its process id when started here).
 func (p *Plugin) ID() string { return p.client.ID() }
 
-// Kill stops the plugin: gracefully first, then by force.
-func (p *Plugin) Kill() { p.client.Kill() }
+// Kill stops the plugin, gracefully first, then by force, and removes
+// its socket directory.
+func (p *Plugin) Kill() {
+	p.client.Kill()
+	if p.socketDir != "" {
+		_ = os.RemoveAll(p.socketDir)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -194,5 +195,38 @@ func TestStartChecksSHA256(t *testing.T) {
 				t.Errorf("Start() = %v, want an error containing %q (is %v)", err, tc.wantErr, tc.wantIs)
 			}
 		})
+	}
+}
+
+// The plugin's socket is in a directory only this user can enter, removed
+// when the plugin is killed.
+func TestSocketDirectoryIsPrivate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a plugin process")
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p, err := client.Start(ctx, client.Config{Name: "logger", Command: executable(t), Env: []string{pluginEnv}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs, err := filepath.Glob(filepath.Join(tmp, "acp-plugin-*"))
+	if err != nil || len(dirs) != 1 {
+		p.Kill()
+		t.Fatalf("socket directories = %v, %v; want one", dirs, err)
+	}
+	info, err := os.Stat(dirs[0])
+	if err != nil || info.Mode().Perm() != 0o700 {
+		t.Errorf("socket directory mode = %v, %v; want 0700", info.Mode(), err)
+	}
+	sockets, _ := os.ReadDir(dirs[0])
+	if len(sockets) != 1 || sockets[0].Type()&os.ModeSocket == 0 {
+		t.Errorf("socket directory holds %v, want the plugin's socket", sockets)
+	}
+	p.Kill()
+	if _, err := os.Stat(dirs[0]); !os.IsNotExist(err) {
+		t.Errorf("socket directory still there after Kill: %v", err)
 	}
 }
