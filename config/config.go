@@ -50,6 +50,9 @@ type Config struct {
 	WebhookDelivery WebhookDelivery `koanf:"webhook_delivery"`
 	// Metrics configures the Prometheus endpoint.
 	Metrics Metrics `koanf:"metrics"`
+	// Profiling serves Go's pprof profiles on a separate loopback
+	// listener, for finding hot spots. Off unless a listen address is set.
+	Profiling Profiling `koanf:"profiling"`
 	// Log configures logging.
 	Log Log `koanf:"log"`
 }
@@ -98,6 +101,15 @@ type Metrics struct {
 
 // On reports whether metrics are served.
 func (m Metrics) On() bool { return m.Enabled == nil || *m.Enabled }
+
+// Profiling configures the pprof endpoints (/debug/pprof/ on their own
+// listener). Profiles show the program's internals and cost CPU while
+// taken, so they are off by default and served on a loopback address only.
+type Profiling struct {
+	// Listen is the loopback host:port the profiles are served on, e.g.
+	// 127.0.0.1:6060. Empty (the default) turns profiling off.
+	Listen string `koanf:"listen"`
+}
 
 // MCP configures the MCP server that offers the checkout operations as
 // five tools over MCP Streamable HTTP, on the same listener as REST.
@@ -266,6 +278,10 @@ type Store struct {
 	// SessionRetention is how long a session is kept after it expires
 	// before it is deleted. Orders are never deleted. Default 720h (30 days).
 	SessionRetention time.Duration `koanf:"session_retention"`
+	// GCInterval is how often Badger's value log is garbage-collected, so
+	// that the disk space of deleted and expired entries is given back.
+	// Default 10m; at least 1s.
+	GCInterval time.Duration `koanf:"gc_interval"`
 	// EncryptionKeyEnv, when set, names the environment variable holding a
 	// 32-byte key, hex-encoded (64 characters), with which Badger encrypts
 	// everything it writes (AES-256), payment tokens of open attempts

@@ -32,6 +32,8 @@ const (
 	DefaultSessionLifetime = 6 * time.Hour
 	// DefaultSessionRetention is store.session_retention's default, 30 days.
 	DefaultSessionRetention = 720 * time.Hour
+	// DefaultGCInterval is how often the value log is garbage-collected.
+	DefaultGCInterval = 10 * time.Minute
 	// DefaultIdempotencyRetention is idempotency.retention's default, the
 	// 24 hours ACP requires keys to be kept at least.
 	DefaultIdempotencyRetention = 24 * time.Hour
@@ -283,6 +285,9 @@ func (s *Store) setDefaults() {
 	}
 	if s.SessionRetention == 0 {
 		s.SessionRetention = DefaultSessionRetention
+	}
+	if s.GCInterval == 0 {
+		s.GCInterval = DefaultGCInterval
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Validate checks a config that has had its defaults applied (see
@@ -46,6 +47,7 @@ func (c *Config) validate(opts Options, ps *problems) {
 	if checkRoutePath("metrics.path", c.Metrics.Path, DefaultMetricsPath, ps) && c.Metrics.On() && c.MCP.On() && c.Metrics.Path == c.MCP.Path {
 		ps.add("metrics.path", "%q is also mcp.path; choose another path such as %s", c.Metrics.Path, DefaultMetricsPath)
 	}
+	c.Profiling.validate(c.Server.Listen, ps)
 	c.Log.validate(ps)
 }
 
@@ -316,6 +318,26 @@ func (s *Store) validate(ps *problems) {
 	}
 	if s.SessionRetention <= 0 {
 		ps.add("store.session_retention", "must be a positive duration, got %s", s.SessionRetention)
+	}
+	if s.GCInterval < time.Second {
+		ps.add("store.gc_interval", "must be at least 1s, got %s", s.GCInterval)
+	}
+}
+
+// validate checks that profiles, when on, are served on a loopback
+// host:port other than the server's own.
+func (p *Profiling) validate(serverListen string, ps *problems) {
+	if p.Listen == "" {
+		return
+	}
+	host, port, err := net.SplitHostPort(p.Listen)
+	switch {
+	case err != nil || port == "":
+		ps.add("profiling.listen", "must be host:port, such as 127.0.0.1:6060, got %q", p.Listen)
+	case !isLoopback(host):
+		ps.add("profiling.listen", "must be a loopback address such as 127.0.0.1:6060 (profiles show the program's internals), got %q", p.Listen)
+	case p.Listen == serverListen && port != "0":
+		ps.add("profiling.listen", "is also server.listen; profiles need a listener of their own")
 	}
 }
 

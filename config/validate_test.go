@@ -81,6 +81,25 @@ func TestValidateRules(t *testing.T) {
 			edit: func(c *Config) { c.Metrics.Path = c.MCP.Path },
 			want: []Problem{{Path: "metrics.path", Message: `"/mcp" is also mcp.path; choose another path such as /metrics`}},
 		},
+		"profiling on loopback": {
+			edit: func(c *Config) { c.Profiling.Listen = "127.0.0.1:6060" },
+		},
+		"profiling on a public address": {
+			edit: func(c *Config) { c.Profiling.Listen = "0.0.0.0:6060" },
+			want: []Problem{{Path: "profiling.listen", Message: `must be a loopback address such as 127.0.0.1:6060 (profiles show the program's internals), got "0.0.0.0:6060"`}},
+		},
+		"profiling without a port": {
+			edit: func(c *Config) { c.Profiling.Listen = "localhost" },
+			want: []Problem{{Path: "profiling.listen", Message: `must be host:port, such as 127.0.0.1:6060, got "localhost"`}},
+		},
+		"profiling on the server's listener": {
+			edit: func(c *Config) { c.Server.Listen = "127.0.0.1:8080"; c.Profiling.Listen = "127.0.0.1:8080" },
+			want: []Problem{{Path: "profiling.listen", Message: "is also server.listen; profiles need a listener of their own"}},
+		},
+		"value-log GC too often": {
+			edit: func(c *Config) { c.Store.GCInterval = time.Millisecond },
+			want: []Problem{{Path: "store.gc_interval", Message: "must be at least 1s, got 1ms"}},
+		},
 		"merchant token shared with an agent": {
 			edit: func(c *Config) { c.MerchantAPI.LocalOnlyToken = c.Agents[0].LocalOnlyToken },
 			want: []Problem{{Path: "merchant_api.local_only_token", Message: "agents[0] uses the same token; every bearer token must be different"}},
@@ -208,6 +227,7 @@ func TestValidateWithoutDefaults(t *testing.T) {
 		{Path: "store.dir", Message: "is required"},
 		{Path: "store.session_lifetime", Message: "must be a positive duration, got 0s"},
 		{Path: "store.session_retention", Message: "must be a positive duration, got 0s"},
+		{Path: "store.gc_interval", Message: "must be at least 1s, got 0s"},
 		{Path: "idempotency.retention", Message: "must be at least 24h (ACP requires idempotency keys to be kept at least 24 hours), got 0s"},
 		{Path: "idempotency.lease", Message: "must be from 1s to 10m, got 0s"},
 		{Path: "limits.max_line_items", Message: "must be from 1 to 1000, got 0"},

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -353,18 +354,22 @@ func (h *Host) Listen() (net.Listener, error) {
 func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	h.logger.Info("serving ACP", "address", ln.Addr().String(), "public_url", h.cfg.Server.PublicURL,
 		"api_versions", h.cfg.APIVersions, "tls", h.cfg.Server.TLS.Enabled(), "store", h.cfg.Store.Dir)
+	profiles, err := h.serveProfiles()
+	if err != nil {
+		return errors.Join(err, h.Close())
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- h.app.Listener(ln) }()
 	background, stopBackground := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { h.reconcile(background) })
+	wg.Go(func() { h.collectGarbage(background) })
 	wg.Go(func() { h.plugins.Run(background) })
 	wg.Go(func() {
 		if err := h.deliverer.Run(background); err != nil && !errors.Is(err, context.Canceled) {
 			h.logger.Error("webhook delivery stopped", "error", err.Error())
 		}
 	})
-	var err error
 	select {
 	case err = <-serveErr:
 		if err != nil {
@@ -381,7 +386,53 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	// delivery in flight is recorded.
 	stopBackground()
 	wg.Wait()
+	if profiles != nil {
+		_ = profiles.Close()
+	}
 	return errors.Join(err, h.Close())
+}
+
+// serveProfiles serves Go's pprof profiles on profiling.listen, when set,
+// and returns the server to close at shutdown.
+func (h *Host) serveProfiles() (*http.Server, error) {
+	addr := h.cfg.Profiling.Listen
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("profiling.listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	h.logger.Warn("serving pprof profiles; turn profiling off when done", "address", ln.Addr().String())
+	return srv, nil
+}
+
+// collectGarbage runs the value-log garbage collection every
+// store.gc_interval until ctx ends.
+func (h *Host) collectGarbage(ctx context.Context) {
+	ticker := time.NewTicker(h.cfg.Store.GCInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			rewritten, err := h.store.CollectGarbage()
+			if err != nil {
+				h.logger.Warn("store garbage collection", "error", err.Error())
+			} else if rewritten > 0 {
+				h.logger.Info("store garbage collected", "value_log_files_rewritten", rewritten)
+			}
+		}
+	}
 }
 
 // Plugins describes the configured plugins as they are now, for tools and

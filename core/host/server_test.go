@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -253,5 +254,32 @@ func wantError(t *testing.T, r response, status int, code, param string) {
 	m := r.json(t)
 	if m["code"] != code || (param != "" && m["param"] != param) || m["message"] == "" {
 		t.Fatalf("error = %s, want code %s param %q", r.body, code, param)
+	}
+}
+
+// Profiles are served only on profiling.listen, never on the API
+// listener.
+func TestProfiling(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	cfg := loadTestConfig(t, t.TempDir())
+	cfg.Profiling.Listen = addr
+	s := startServer(t, cfg)
+	resp, err := http.Get("http://" + addr + "/debug/pprof/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "goroutine") {
+		t.Errorf("GET /debug/pprof/ on %s = %d\n%s", addr, resp.StatusCode, body)
+	}
+	if r := s.do(t, request{method: http.MethodGet, path: "/debug/pprof/", noAuth: true, noVersion: true}); r.status != http.StatusNotFound {
+		t.Errorf("GET /debug/pprof/ on the API listener = %d, want 404", r.status)
 	}
 }
