@@ -518,8 +518,9 @@ type Plugin struct {
 	// HealthInterval is how often the host checks the plugin's health.
 	// Default 15s; at least 1s.
 	HealthInterval time.Duration `koanf:"health_interval"`
-	// RestartBackoff paces restarts after the plugin exits or fails its
-	// health check.
+	// RestartBackoff paces starts that fail: a plugin that exits is
+	// restarted at once, and while starts keep failing the wait between
+	// them grows from Initial to Max.
 	RestartBackoff Backoff `koanf:"restart_backoff"`
 	// Circuit stops calling a failing plugin for a while.
 	Circuit Circuit `koanf:"circuit"`

@@ -77,7 +77,7 @@ plugins:
 				Name  string `json:"name"`
 				State string `json:"state"`
 				Info  struct {
-					ConfigSchema string
+					ConfigSchema string `json:"config_schema"`
 				} `json:"info"`
 			} `json:"data"`
 		}

@@ -95,6 +95,9 @@ plugins:
     config: {price: 250}
     timeout: 500ms
     restart_backoff: {initial: 50ms, max: 200ms}
+    # The tests count restarts and 503s, not the circuit breaker's fast
+    # failures (core/pluginmgr tests those).
+    circuit: {failures: 1000}
 %s`, command, strings.Join(extra, "\n"))
 }
 

@@ -2,8 +2,8 @@ package orders
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"github.com/acp-sidecar/acp/sdk/fulfillment"
 	"net/url"
 	"slices"
 	"time"
@@ -11,6 +11,8 @@ import (
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/internal/ids"
 	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
 
 // FulfillmentInput reports a new fulfillment, or progress on an existing
@@ -394,7 +396,12 @@ func (s *Service) cancelInOrderSystem(ctx context.Context, orderID string, in Ca
 	if reason == "" {
 		reason = in.Description
 	}
-	if err := s.fulfillment.CancelOrder(ctx, &fulfillment.CancelOrderRequest{OrderID: orderID, Reason: reason}); err != nil {
+	err = s.fulfillment.CancelOrder(ctx, &fulfillment.CancelOrderRequest{OrderID: orderID, Reason: reason})
+	var refusal *acp.Error
+	if errors.As(err, &refusal) && !refusal.Retryable {
+		return conflict(CodeCancelRefused, "", "The seller's order system refused to cancel order %s; nothing was changed.", orderID)
+	}
+	if err != nil {
 		return apierr.Unavailable(apierr.CodeUpstreamUnavailable, fmt.Errorf("cancel order %s in the order system: %w", orderID, err),
 			"The seller's order system could not cancel order %s; nothing was changed. Try again shortly.", orderID)
 	}

@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/acp-sidecar/acp/sdk/fulfillment"
 	"net/http"
 	"reflect"
 	"slices"
@@ -18,6 +17,7 @@ import (
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
 
 // Error codes of the merchant operations.
@@ -27,6 +27,7 @@ const (
 	CodeAmountExceeded   = "amount_exceeded"
 	CodeNothingToShip    = "nothing_to_fulfill"
 	CodeAlreadyFulfilled = "order_fulfilled"
+	CodeCancelRefused    = "cancel_refused"
 )
 
 // ErrUnknownPayment is returned by RecordProcessorAdjustment when no order

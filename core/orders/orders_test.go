@@ -19,6 +19,8 @@ import (
 	"github.com/acp-sidecar/acp/core/orders"
 	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/core/store/badgerstore"
+	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
 
 type fixture struct {
@@ -438,5 +440,67 @@ func TestRequeueManyPages(t *testing.T) {
 	}
 	if pending, _ := orders.Events(ctx, f.st, model.EventPending, 1000); len(pending) != n+2 {
 		t.Errorf("%d pending, want %d", len(pending), n+2)
+	}
+}
+
+// orderSystem is a fulfillment capability whose CancelOrder answers err
+// and records what it was asked.
+type orderSystem struct {
+	err      error
+	canceled []fulfillment.CancelOrderRequest
+}
+
+func (o *orderSystem) PlaceOrder(context.Context, *fulfillment.PlaceOrderRequest) (*fulfillment.PlaceOrderResponse, error) {
+	return &fulfillment.PlaceOrderResponse{}, nil
+}
+
+func (o *orderSystem) CancelOrder(_ context.Context, req *fulfillment.CancelOrderRequest) error {
+	o.canceled = append(o.canceled, *req)
+	return o.err
+}
+
+// A cancellation goes to the order system first; a refusal (409) or an
+// outage (503) changes nothing here.
+func TestCancelGoesToTheOrderSystemFirst(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]struct {
+		err        error
+		wantStatus int
+		wantCode   string
+	}{
+		"accepted":  {wantStatus: http.StatusOK},
+		"refused":   {err: acp.Downstream(errors.New("already shipped")), wantStatus: http.StatusConflict, wantCode: orders.CodeCancelRefused},
+		"down":      {err: acp.Retryable(errors.New("intake answered 503")), wantStatus: http.StatusServiceUnavailable, wantCode: apierr.CodeUpstreamUnavailable},
+		"transport": {err: errors.New("plugin unavailable"), wantStatus: http.StatusServiceUnavailable, wantCode: apierr.CodeUpstreamUnavailable},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			system := &orderSystem{err: tc.err}
+			svc := orders.New(f.st, f.outbox, f.clock.Now, system)
+			before := f.events(t)
+			o, err := svc.Cancel(context.Background(), "ord_1", orders.CancelInput{Reason: "customer_request"})
+			if len(system.canceled) != 1 || system.canceled[0] != (fulfillment.CancelOrderRequest{OrderID: "ord_1", Reason: "customer_request"}) {
+				t.Errorf("order system asked %+v, want one cancel of ord_1", system.canceled)
+			}
+			if tc.wantStatus == http.StatusOK {
+				if err != nil || o.Status != model.OrderCanceled {
+					t.Fatalf("Cancel() = %+v, %v", o, err)
+				}
+				return
+			}
+			var ae *apierr.Error
+			if !errors.As(err, &ae) || ae.Status != tc.wantStatus || ae.Code != tc.wantCode {
+				t.Fatalf("Cancel() error = %v, want %d %s", err, tc.wantStatus, tc.wantCode)
+			}
+			got, err := svc.Get(context.Background(), "ord_1")
+			if err != nil || got.Status != model.OrderCreated {
+				t.Errorf("order after a failed cancel = %+v, %v; want it unchanged", got, err)
+			}
+			if diff := cmp.Diff(before, f.events(t)); diff != "" {
+				t.Errorf("events changed (-before +after):\n%s", diff)
+			}
+		})
 	}
 }

@@ -78,7 +78,8 @@ func (m *Manager) Describe(ctx context.Context) []Status {
 	return m.Status()
 }
 
-// startAll starts every plugin concurrently and returns their failures.
+// startAll starts every plugin concurrently, through the same shared
+// start as a call's, and returns their failures.
 func (m *Manager) startAll(ctx context.Context) error {
 	errs := make([]error, len(m.supervisors))
 	var wg sync.WaitGroup
@@ -86,21 +87,7 @@ func (m *Manager) startAll(ctx context.Context) error {
 		wg.Go(func() {
 			ctx, cancel := context.WithTimeout(ctx, s.spec.StartTimeout)
 			defer cancel()
-			p, err := s.start(ctx)
-			s.mu.Lock()
-			s.current, s.startErr = p, err
-			if p != nil {
-				s.info = p.Info
-			}
-			s.mu.Unlock()
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			s.metrics.up(s.spec.Name, true)
-			s.logger.Info("plugin started", "plugin", s.spec.Name, "version", p.Info.Version, "sdk_version", p.Info.SDKVersion,
-				"capabilities", s.spec.Capabilities, "pid", p.ID())
-			s.checkHealth(ctx)
+			errs[i] = s.startNow(ctx)
 		})
 	}
 	wg.Wait()

@@ -126,6 +126,10 @@ func TestStartRefusals(t *testing.T) {
 			spec:    spec(func(s *Spec) { s.Args = []string{"wrong-protocol"} }),
 			wantErr: []string{`plugin "t"`, "handshake", "incompatible API version"},
 		},
+		"a plugin that fails before the handshake says why": {
+			spec:    spec(func(s *Spec) { s.Args = []string{"fail-start"} }),
+			wantErr: []string{`plugin "t"`, "cannot open products.csv"},
+		},
 		"not a plugin": {
 			spec:    spec(func(s *Spec) { s.Command = trueBinary }),
 			wantErr: []string{`plugin "t"`, "handshake"},
@@ -279,6 +283,98 @@ func TestCircuitBreaker(t *testing.T) {
 	}
 	if st := m.Status()[0]; st.State != StateRunning {
 		t.Errorf("state = %s, want running once a call succeeds", st.State)
+	}
+}
+
+// A refusal is an answer: it does not count towards opening the circuit.
+func TestRefusalsDoNotOpenTheCircuit(t *testing.T) {
+	t.Parallel()
+	m := startManager(t, Options{Plugins: []Spec{spec(func(s *Spec) { s.CircuitFailures = 2 })}})
+	for range 5 {
+		if _, err := resolve(m, "refuse"); err == nil || errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "backend refused") {
+			t.Fatalf("refused call = %v, want the plugin's refusal", err)
+		}
+	}
+	if _, err := resolve(m, "mug"); err != nil {
+		t.Errorf("call after refusals = %v, want it through", err)
+	}
+}
+
+// After the cool-down one trial call goes through; the others fail fast
+// until it settles.
+func TestCircuitLetsOneTrialCallThrough(t *testing.T) {
+	t.Parallel()
+	clock := clocktest.New(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
+	m := startManager(t, Options{Now: clock.Now, Plugins: []Spec{spec(func(s *Spec) {
+		s.CircuitFailures, s.CircuitCooldown, s.Timeout = 1, time.Minute, 2*time.Second
+	})}})
+	if _, err := resolve(m, "fail"); err == nil {
+		t.Fatal("failing call succeeded")
+	}
+	clock.Advance(2 * time.Minute)
+	trial := make(chan error, 1)
+	go func() {
+		_, err := resolve(m, "hang")
+		trial <- err
+	}()
+	sup := m.byName["t"]
+	waitFor(t, func() bool {
+		sup.mu.Lock()
+		defer sup.mu.Unlock()
+		return sup.trial
+	})
+	began := time.Now()
+	_, err := resolve(m, "mug")
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "trial call is in flight") {
+		t.Errorf("call during the trial = %v, want a fast ErrUnavailable", err)
+	}
+	if elapsed := time.Since(began); elapsed > time.Second {
+		t.Errorf("call during the trial took %s, want it to fail at once", elapsed)
+	}
+	if err := <-trial; err == nil {
+		t.Error("the hanging trial call succeeded")
+	}
+}
+
+// Close waits for a start in progress and leaves no process or socket
+// directory behind, also when a call races Start.
+func TestCloseLeavesNothingBehind(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	testCases := map[string]func(m *Manager){
+		"close during a slow start": func(m *Manager) {
+			go func() { _, _ = resolve(m, "mug") }()
+			waitFor(t, func() bool {
+				sup := m.byName["t"]
+				sup.mu.Lock()
+				defer sup.mu.Unlock()
+				return sup.starting != nil
+			})
+		},
+		"a call racing Start": func(m *Manager) {
+			go func() { _, _ = resolve(m, "mug") }()
+			_ = m.Start(context.Background())
+		},
+	}
+	for name, prepare := range testCases {
+		t.Run(name, func(t *testing.T) {
+			m := New(Options{Plugins: []Spec{spec(func(s *Spec) { s.Args = []string{"slow-start"} })}})
+			prepare(m)
+			m.Close()
+			if dirs, _ := filepath.Glob(filepath.Join(tmp, "acp-plugin-*")); len(dirs) != 0 {
+				t.Errorf("socket directories left after Close: %v", dirs)
+			}
+		})
+	}
+}
+
+// waitFor polls cond for up to ten seconds.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
 	}
 }
 

@@ -32,10 +32,12 @@ type supervisor struct {
 	nextStart time.Time     // no start before this (back-off)
 	backoff   time.Duration
 	restarts  int
-	failures  int       // consecutive failed calls
+	failures  int       // consecutive failed calls (outages, not refusals)
 	openUntil time.Time // circuit open until then
+	trial     bool      // the circuit's one trial call after a cool-down is in flight
 	health    health
 	closed    bool
+	kills     sync.WaitGroup // processes being killed in the background
 }
 
 type health struct {
@@ -67,53 +69,65 @@ func (s *supervisor) live(ctx context.Context) (*client.Plugin, error) {
 			s.logger.Warn("plugin exited; restarting", "plugin", s.spec.Name)
 			s.dropLocked()
 		}
-		if ch := s.starting; ch != nil {
-			s.mu.Unlock()
-			select {
-			case <-ch:
-				continue
-			case <-ctx.Done():
-				return nil, fmt.Errorf("%w: waiting for it to start: %w", ErrUnavailable, ctx.Err())
+		if s.starting == nil {
+			if wait := s.nextStart.Sub(s.now()); wait > 0 {
+				err := s.startErr
+				s.mu.Unlock()
+				return nil, fmt.Errorf("%w: restarting in %s after: %w", ErrUnavailable, wait.Round(time.Millisecond), err)
 			}
+			// The start runs on its own clock, so a caller's short
+			// deadline never aborts a start other callers wait for.
+			s.starting = make(chan struct{})
+			go s.restart(s.starting)
 		}
-		if wait := s.nextStart.Sub(s.now()); wait > 0 {
-			err := s.startErr
-			s.mu.Unlock()
-			return nil, fmt.Errorf("%w: restarting in %s after: %w", ErrUnavailable, wait.Round(time.Millisecond), err)
-		}
-		ch := make(chan struct{})
-		s.starting = ch
+		started := s.starting
 		s.mu.Unlock()
-		// The start runs on its own clock, so a caller's short deadline
-		// never aborts a start that other callers are waiting for.
-		go s.restart(ch)
 		select {
-		case <-ch:
+		case <-started:
 		case <-ctx.Done():
 			return nil, fmt.Errorf("%w: waiting for it to start: %w", ErrUnavailable, ctx.Err())
 		}
 	}
 }
 
-// restart starts the plugin and records the outcome, then closes done.
+// startNow starts the plugin unless it runs, through the same shared
+// start as live, and returns the start's own error when it fails.
+func (s *supervisor) startNow(ctx context.Context) error {
+	if _, err := s.live(ctx); err != nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.startErr != nil {
+			return s.startErr
+		}
+		return err
+	}
+	return nil
+}
+
+// restart starts the plugin, records the outcome, checks the new
+// process's health, then closes done.
 func (s *supervisor) restart(done chan struct{}) {
+	defer close(done)
 	ctx, cancel := context.WithTimeout(context.Background(), s.spec.StartTimeout)
 	defer cancel()
 	p, err := s.start(ctx)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	defer close(done)
 	s.starting = nil
-	if err == nil && s.closed {
-		p.Kill()
-		err = ErrClosed
+	if s.closed {
+		s.mu.Unlock()
+		if p != nil {
+			p.Kill()
+		}
+		return
 	}
 	if err != nil {
 		s.startErr = err
 		s.nextStart = s.now().Add(jitter(s.backoff))
 		s.backoff = min(2*s.backoff, s.spec.MaxBackoff)
+		retryIn := s.nextStart.Sub(s.now()).Round(time.Millisecond)
+		s.mu.Unlock()
 		s.metrics.up(s.spec.Name, false)
-		s.logger.Error("plugin failed to start", "plugin", s.spec.Name, "error", err, "retry_in", s.nextStart.Sub(s.now()).Round(time.Millisecond))
+		s.logger.Error("plugin failed to start", "plugin", s.spec.Name, "error", err, "retry_in", retryIn)
 		return
 	}
 	if s.info.Name != "" {
@@ -122,8 +136,12 @@ func (s *supervisor) restart(done chan struct{}) {
 	}
 	s.current, s.info, s.startErr = p, p.Info, nil
 	s.nextStart, s.backoff = time.Time{}, s.spec.InitialBackoff
+	restarts := s.restarts
+	s.mu.Unlock()
 	s.metrics.up(s.spec.Name, true)
-	s.logger.Info("plugin started", "plugin", s.spec.Name, "version", p.Info.Version, "pid", p.ID(), "restarts", s.restarts)
+	s.logger.Info("plugin started", "plugin", s.spec.Name, "version", p.Info.Version, "sdk_version", p.Info.SDKVersion,
+		"capabilities", s.spec.Capabilities, "pid", p.ID(), "restarts", restarts)
+	s.checkHealth(ctx)
 }
 
 // start launches the plugin, checks that it serves what it is mapped to
@@ -155,82 +173,123 @@ func (s *supervisor) start(ctx context.Context) (*client.Plugin, error) {
 	return p, nil
 }
 
-// dropLocked forgets the current process, killing it if it still runs.
+// dropLocked forgets the current process, killing it in the background
+// (close waits for that) if it still runs.
 func (s *supervisor) dropLocked() {
-	if s.current == nil {
+	p := s.current
+	if p == nil {
 		return
 	}
-	go s.current.Kill()
 	s.current = nil
 	s.health = health{}
 	s.metrics.up(s.spec.Name, false)
+	s.kills.Go(p.Kill)
 }
 
 // call runs fn against the live plugin under the plugin's deadline. A
 // failure that another attempt may cure (the process died, or the plugin
 // marked its failure retryable) is retried once when the call is
-// idempotent, after a restart when the process died.
+// idempotent, after a restart when the process died. A plugin that was
+// never started gets its start timeout to start in, not the call's.
 func (s *supervisor) call(ctx context.Context, rpc string, idempotent bool, fn func(context.Context, *client.Plugin) error) error {
 	began := s.now()
 	if err := s.admit(); err != nil {
 		s.metrics.observe(s.spec.Name, rpc, outcomeUnavailable, 0)
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.spec.Timeout)
-	defer cancel()
-	err := s.attempt(ctx, fn)
-	if err != nil && idempotent && retryable(err) && ctx.Err() == nil {
-		s.logger.Warn("retrying plugin call", "plugin", s.spec.Name, "rpc", rpc, "error", err)
-		err = s.attempt(ctx, fn)
+	err := s.firstStart(ctx)
+	if err == nil {
+		callCtx, cancel := context.WithTimeout(ctx, s.spec.Timeout)
+		err = s.attempt(callCtx, fn)
+		if err != nil && idempotent && retryable(err) && callCtx.Err() == nil {
+			s.logger.Warn("retrying plugin call", "plugin", s.spec.Name, "rpc", rpc, "error", err)
+			err = s.attempt(callCtx, fn)
+		}
+		cancel()
 	}
-	outcome := classify(err)
-	s.metrics.observe(s.spec.Name, rpc, outcome, s.now().Sub(began))
-	s.settle(err == nil)
+	s.metrics.observe(s.spec.Name, rpc, classify(err), s.now().Sub(began))
+	s.settle(err)
 	if err != nil {
 		return fmt.Errorf("plugin %q %s: %w", s.spec.Name, rpc, err)
 	}
 	return nil
 }
 
-// attempt makes one call; a transport failure with the process gone
-// drops the process so that the next attempt restarts it.
+// firstStart starts a plugin no call has started yet (the CLI starts
+// plugins lazily), within the start timeout.
+func (s *supervisor) firstStart(ctx context.Context) error {
+	s.mu.Lock()
+	never := s.info.Name == "" && s.current == nil
+	s.mu.Unlock()
+	if !never {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.spec.StartTimeout)
+	defer cancel()
+	if err := s.startNow(ctx); err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// attempt makes one call. When the connection to the plugin broke (its
+// process died, or another call found it dead and closed the connection
+// under this one), the process is dropped so that the next attempt
+// restarts it. A cancellation the plugin itself reports is its answer.
 func (s *supervisor) attempt(ctx context.Context, fn func(context.Context, *client.Plugin) error) error {
 	p, err := s.live(ctx)
 	if err != nil {
 		return err
 	}
 	err = fn(ctx, p)
-	if lostConnection(ctx, err) {
-		s.mu.Lock()
-		if s.current == p {
-			s.dropLocked()
-		}
-		s.mu.Unlock()
-		return fmt.Errorf("%w: the plugin process went away: %w", ErrUnavailable, err)
+	code := status.Code(err)
+	if code != codes.Unavailable && (code != codes.Canceled || ctx.Err() != nil) {
+		return err
 	}
-	return err
+	s.mu.Lock()
+	dropped := s.current != p
+	if code == codes.Unavailable && !dropped {
+		s.dropLocked()
+	}
+	s.mu.Unlock()
+	if code == codes.Canceled && !dropped {
+		return err
+	}
+	return fmt.Errorf("%w: the plugin process went away: %w", ErrUnavailable, err)
 }
 
-// admit fails fast while the circuit is open.
+// admit fails fast while the circuit is open. After the cool-down it lets
+// one trial call through and fails the others fast until that call
+// settles.
 func (s *supervisor) admit() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	switch {
+	case s.closed:
 		return ErrClosed
+	case s.failures < s.spec.CircuitFailures:
+		return nil
+	case s.now().Before(s.openUntil):
+		return fmt.Errorf("plugin %q: %w: circuit open for %s more after %d failures in a row", s.spec.Name, ErrUnavailable,
+			s.openUntil.Sub(s.now()).Round(time.Millisecond), s.failures)
+	case s.trial:
+		return fmt.Errorf("plugin %q: %w: circuit half open, a trial call is in flight", s.spec.Name, ErrUnavailable)
+	default:
+		s.trial = true
+		return nil
 	}
-	if wait := s.openUntil.Sub(s.now()); wait > 0 {
-		return fmt.Errorf("plugin %q: %w: circuit open for %s more after %d failures in a row", s.spec.Name, ErrUnavailable, wait.Round(time.Millisecond), s.failures)
-	}
-	return nil
 }
 
-// settle counts consecutive failures and opens the circuit at the limit.
-// After the cool-down the next call is a trial: one more failure reopens
-// the circuit at once, a success closes it.
-func (s *supervisor) settle(ok bool) {
+// settle counts consecutive outages and opens the circuit at the limit;
+// an answer of any kind, a refusal included, closes it. A refusal (a
+// failure the plugin does not mark retryable, such as an order system
+// rejecting an order) proves the plugin and its backend are up, so it
+// does not count: one bad order must not stop every checkout.
+func (s *supervisor) settle(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ok {
+	s.trial = false
+	if !outage(err) {
 		if s.failures >= s.spec.CircuitFailures {
 			s.logger.Info("plugin circuit closed", "plugin", s.spec.Name)
 		}
@@ -298,31 +357,34 @@ func (s *supervisor) status() Status {
 	return st
 }
 
-// close stops the plugin for good.
+// close stops the plugin for good, waiting for a start in progress and
+// for processes being killed.
 func (s *supervisor) close() {
 	s.mu.Lock()
 	s.closed = true
-	p := s.current
+	p, started := s.current, s.starting
 	s.current = nil
 	s.mu.Unlock()
 	if p != nil {
 		p.Kill()
 	}
+	if started != nil {
+		<-started
+	}
+	s.kills.Wait()
 }
 
-// lostConnection reports whether a call failed because the connection to
-// the plugin broke: its process died (Unavailable), or another call found
-// it dead and closed the connection under this one (Canceled while the
-// caller's context is still live).
-func lostConnection(ctx context.Context, err error) bool {
-	switch status.Code(err) {
-	case codes.Unavailable:
-		return true
-	case codes.Canceled:
-		return ctx.Err() == nil
-	default:
+// outage reports whether err means the plugin could not answer, as
+// opposed to answering with a refusal.
+func outage(err error) bool {
+	if err == nil {
 		return false
 	}
+	var e *acp.Error
+	if errors.As(err, &e) {
+		return e.Retryable
+	}
+	return true
 }
 
 // retryable reports whether one more attempt may succeed.

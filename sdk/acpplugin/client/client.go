@@ -16,6 +16,8 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -58,16 +60,18 @@ type Config struct {
 
 // Info is what a plugin says about itself.
 type Info struct {
-	// Name and Version are the plugin's own.
-	Name, Version string
+	// Name is the plugin's own name.
+	Name string `json:"name"`
+	// Version is the plugin's own version.
+	Version string `json:"version"`
 	// SDKVersion is the version of the SDK it was built with.
-	SDKVersion string
+	SDKVersion string `json:"sdk_version"`
 	// ProtocolMinor is the protocol minor version it was built with.
-	ProtocolMinor uint32
+	ProtocolMinor uint32 `json:"protocol_minor"`
 	// Capabilities lists the capabilities it serves.
-	Capabilities []string
+	Capabilities []string `json:"capabilities"`
 	// ConfigSchema is the JSON Schema of its configuration block.
-	ConfigSchema string
+	ConfigSchema string `json:"config_schema"`
 }
 
 // Serves reports whether the plugin serves capability.
@@ -93,6 +97,13 @@ func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
+	// The last words a plugin wrote before failing its handshake (a bad
+	// flag, a missing file) go into the start error.
+	lastWords := &tailWriter{max: 512}
+	stderr := io.Writer(lastWords)
+	if cfg.Stderr != nil {
+		stderr = io.MultiWriter(cfg.Stderr, lastWords)
+	}
 	set := plugin.PluginSet{grpcwire.PluginName: &grpcwire.Plugin{}}
 	cc := &plugin.ClientConfig{
 		HandshakeConfig: acpplugin.Handshake,
@@ -103,7 +114,7 @@ func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           logger,
 		StartTimeout:     cfg.StartTimeout,
-		Stderr:           cfg.Stderr,
+		Stderr:           stderr,
 		// What plugin code writes to os.Stderr after Serve starts (not
 		// through Logger) arrives here.
 		SyncStderr: logger.StandardWriter(&hclog.StandardLoggerOptions{}),
@@ -145,6 +156,9 @@ func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 	p, err := dispense(ctx, cfg.Name, c)
 	if err != nil {
 		c.Kill()
+		if words := lastWords.String(); words != "" {
+			err = fmt.Errorf("%w (the plugin wrote: %s)", err, words)
+		}
 		_ = os.RemoveAll(socketDir)
 		return nil, err
 	}
@@ -247,4 +261,29 @@ func (p *Plugin) Kill() {
 	if p.socketDir != "" {
 		_ = os.RemoveAll(p.socketDir)
 	}
+}
+
+// tailWriter keeps the last max bytes written to it.
+type tailWriter struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+// Write keeps the tail of p.
+func (w *tailWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	if over := len(w.buf) - w.max; over > 0 {
+		w.buf = w.buf[over:]
+	}
+	return len(p), nil
+}
+
+// String returns the tail on one line.
+func (w *tailWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return strings.Join(strings.Fields(string(w.buf)), " ")
 }

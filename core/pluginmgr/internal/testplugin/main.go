@@ -6,17 +6,23 @@
 //   - item "hang" blocks, ignoring its deadline;
 //   - item "crash" exits the process mid-call;
 //   - item "fail" fails with a retryable downstream error;
+//   - item "refuse" fails with a non-retryable downstream error (the
+//     backend answered no);
 //   - item "pid" is titled with the process id.
 //
-// With the argument "wrong-protocol" it speaks protocol version 99.
+// With the argument "wrong-protocol" it speaks protocol version 99; with
+// "slow-start" it waits half a second before serving; with "fail-start" it
+// complains on stderr and exits before the handshake.
 package main
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-plugin"
 
@@ -51,6 +57,8 @@ func (c *testCatalog) ResolveItems(_ context.Context, req *catalog.ResolveItemsR
 			os.Exit(3)
 		case ref.ID == "fail":
 			return nil, acp.Retryable(acp.Downstream(errors.New("backend down")))
+		case ref.ID == "refuse":
+			return nil, acp.Downstream(errors.New("backend refused"))
 		case ref.ID == "pid":
 			item.Title = strconv.Itoa(os.Getpid())
 		}
@@ -60,6 +68,13 @@ func (c *testCatalog) ResolveItems(_ context.Context, req *catalog.ResolveItemsR
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "fail-start" {
+		fmt.Fprintln(os.Stderr, "testplugin: cannot open products.csv: no such file")
+		os.Exit(1)
+	}
+	if len(os.Args) > 1 && os.Args[1] == "slow-start" {
+		time.Sleep(500 * time.Millisecond)
+	}
 	if len(os.Args) > 1 && os.Args[1] == "wrong-protocol" {
 		handshake := acpplugin.Handshake
 		handshake.ProtocolVersion = 99
