@@ -46,6 +46,7 @@ const usage = `Usage:
   acp orders list|show|ship|refund|cancel     inspect orders; report fulfillments, refunds, cancellations
   acp webhooks list|retry                     inspect and re-queue order webhook events
   acp plugins describe                        start each configured plugin, report its info and health
+  acp load run|baseline                       generate agent load against an ACP server; serve the baseline
   acp version                                 print the version and served API versions
 
 "acp orders" and "acp webhooks" describe their commands.
@@ -59,6 +60,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		"orders":   ordersCommand,
 		"webhooks": webhooksCommand,
 		"plugins":  pluginsCommand,
+		"load":     loadCommand,
 		"version": func(_ []string, env cli) int {
 			fmt.Fprintf(env.stdout, "acp %s (ACP API versions %s)\n", buildVersion(), strings.Join(acpwire.Versions(), ", "))
 			return 0
