@@ -7,6 +7,8 @@ import (
 	"crypto/ed25519"
 	"crypto/tls"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -533,11 +535,43 @@ type Plugin struct {
 
 // ConfigJSON returns Config as a JSON object, "{}" when it is nil. It
 // fails only for values YAML cannot produce; a loaded config never fails.
+//
+// A number written with a decimal point or an exponent in YAML (15.00,
+// 1e3) stays one in JSON (15.0, 1000.0), even when its value is whole, so
+// that a plugin decoding an integer field (money in minor units above all)
+// refuses it instead of reading 15.00 dollars as 15 cents.
 func (p Plugin) ConfigJSON() ([]byte, error) {
 	if p.Config == nil {
 		return []byte("{}"), nil
 	}
-	return json.Marshal(p.Config)
+	return json.Marshal(keepDecimals(p.Config))
+}
+
+// keepDecimals returns v with every float64 replaced by a JSON number that
+// has a decimal point or an exponent.
+func keepDecimals(v any) any {
+	switch v := v.(type) {
+	case float64:
+		text := strconv.FormatFloat(v, 'g', -1, 64)
+		if !strings.ContainsAny(text, ".eE") {
+			text += ".0"
+		}
+		return json.Number(text)
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = keepDecimals(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = keepDecimals(e)
+		}
+		return out
+	default:
+		return v
+	}
 }
 
 // Backoff is an exponential backoff: Initial, doubling up to Max.

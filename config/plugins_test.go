@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -323,5 +324,42 @@ func TestSetDefaultsPlugins(t *testing.T) {
 	}
 	if diff := cmp.Diff(want.Plugins, c.Plugins); diff != "" {
 		t.Errorf("plugins (-want +got):\n%s", diff)
+	}
+}
+
+// TestConfigJSONKeepsDecimals checks that a decimal written in YAML stays
+// a decimal for the plugin, so that money written as 15.00 is refused by
+// an integer field rather than read as 15 minor units.
+func TestConfigJSONKeepsDecimals(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]struct {
+		value any
+		want  string
+	}{
+		"integer":            {value: 1500, want: `{"v":1500}`},
+		"whole decimal":      {value: 15.00, want: `{"v":15.0}`},
+		"fraction":           {value: 0.0725, want: `{"v":0.0725}`},
+		"large whole number": {value: 1e21, want: `{"v":1e+21}`},
+		"nested in a list":   {value: []any{map[string]any{"flat": 5.0}}, want: `{"v":[{"flat":5.0}]}`},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, err := Plugin{Config: map[string]any{"v": tc.value}}.ConfigJSON()
+			if err != nil || string(got) != tc.want {
+				t.Errorf("ConfigJSON() = %s, %v; want %s", got, err, tc.want)
+			}
+			var into struct{ V any }
+			if err := json.Unmarshal(got, &into); err != nil {
+				t.Errorf("not JSON: %v", err)
+			}
+		})
+	}
+	var money struct {
+		Price int64 `json:"price"`
+	}
+	got, _ := Plugin{Config: map[string]any{"price": 15.00}}.ConfigJSON()
+	if err := json.Unmarshal(got, &money); err == nil {
+		t.Errorf("15.00 decoded into an integer price as %d", money.Price)
 	}
 }

@@ -86,12 +86,15 @@ func WithClock(now func() time.Time) Option {
 
 // Host is a running gateway.
 type Host struct {
-	cfg       *config.Config
-	logger    *slog.Logger
-	store     *badgerstore.Store
-	plugins   *pluginmgr.Manager
-	app       *fiber.App
-	deliverer *webhook.Deliverer
+	cfg     *config.Config
+	logger  *slog.Logger
+	store   *badgerstore.Store
+	plugins *pluginmgr.Manager
+	app     *fiber.App
+	// profilesLn is the profiling listener, open between Listen and the
+	// end of Serve.
+	profilesLn net.Listener
+	deliverer  *webhook.Deliverer
 	// Service is the checkout engine, exposed for tests and tools.
 	Service *checkout.Service
 }
@@ -331,10 +334,22 @@ func readToken(path, tokenEnv, localToken string, getenv func(string) string, lo
 	return token, nil
 }
 
-// Listen opens the configured listener (TLS 1.3 when configured).
+// Listen opens the configured listener (TLS 1.3 when configured), and the
+// profiling listener when profiling.listen is set.
 func (h *Host) Listen() (net.Listener, error) {
+	if addr := h.cfg.Profiling.Listen; addr != "" && h.profilesLn == nil {
+		pln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("profiling.listen: %w", err)
+		}
+		h.profilesLn = pln
+	}
 	ln, err := net.Listen("tcp", h.cfg.Server.Listen)
 	if err != nil {
+		if h.profilesLn != nil {
+			_ = h.profilesLn.Close()
+			h.profilesLn = nil
+		}
 		return nil, fmt.Errorf("listen on %s: %w", h.cfg.Server.Listen, err)
 	}
 	if !h.cfg.Server.TLS.Enabled() {
@@ -354,10 +369,7 @@ func (h *Host) Listen() (net.Listener, error) {
 func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	h.logger.Info("serving ACP", "address", ln.Addr().String(), "public_url", h.cfg.Server.PublicURL,
 		"api_versions", h.cfg.APIVersions, "tls", h.cfg.Server.TLS.Enabled(), "store", h.cfg.Store.Dir)
-	profiles, err := h.serveProfiles()
-	if err != nil {
-		return errors.Join(err, h.Close())
-	}
+	profiles := h.serveProfiles()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- h.app.Listener(ln) }()
 	background, stopBackground := context.WithCancel(ctx)
@@ -370,6 +382,7 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 			h.logger.Error("webhook delivery stopped", "error", err.Error())
 		}
 	})
+	var err error
 	select {
 	case err = <-serveErr:
 		if err != nil {
@@ -392,16 +405,12 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	return errors.Join(err, h.Close())
 }
 
-// serveProfiles serves Go's pprof profiles on profiling.listen, when set,
-// and returns the server to close at shutdown.
-func (h *Host) serveProfiles() (*http.Server, error) {
-	addr := h.cfg.Profiling.Listen
-	if addr == "" {
-		return nil, nil
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("profiling.listen: %w", err)
+// serveProfiles serves Go's pprof profiles on the profiling listener
+// Listen opened, if any, and returns the server to close at shutdown.
+func (h *Host) serveProfiles() *http.Server {
+	ln := h.profilesLn
+	if ln == nil {
+		return nil
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -412,7 +421,7 @@ func (h *Host) serveProfiles() (*http.Server, error) {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	h.logger.Warn("serving pprof profiles; turn profiling off when done", "address", ln.Addr().String())
-	return srv, nil
+	return srv
 }
 
 // collectGarbage runs the value-log garbage collection every
@@ -463,6 +472,9 @@ func (h *Host) reconcile(ctx context.Context) {
 // Close stops the plugins and closes the store. Serve calls it; call it
 // directly only when Serve was never called.
 func (h *Host) Close() error {
+	if h.profilesLn != nil {
+		_ = h.profilesLn.Close()
+	}
 	h.plugins.Close()
 	if err := h.store.Close(); err != nil {
 		return err

@@ -235,7 +235,9 @@ func (s *supervisor) firstStart(ctx context.Context) error {
 // attempt makes one call. When the connection to the plugin broke (its
 // process died, or another call found it dead and closed the connection
 // under this one), the process is dropped so that the next attempt
-// restarts it. A cancellation the plugin itself reports is its answer.
+// restarts it. An UNAVAILABLE or CANCELLED status from a plugin that is
+// still running is the plugin's own answer (one written in another
+// language may send UNAVAILABLE for a backend outage).
 func (s *supervisor) attempt(ctx context.Context, fn func(context.Context, *client.Plugin) error) error {
 	p, err := s.live(ctx)
 	if err != nil {
@@ -248,14 +250,30 @@ func (s *supervisor) attempt(ctx context.Context, fn func(context.Context, *clie
 	}
 	s.mu.Lock()
 	dropped := s.current != p
-	if code == codes.Unavailable && !dropped {
+	s.mu.Unlock()
+	if !dropped && (code == codes.Canceled || !exited(p)) {
+		return err
+	}
+	s.mu.Lock()
+	if s.current == p {
 		s.dropLocked()
 	}
 	s.mu.Unlock()
-	if code == codes.Canceled && !dropped {
-		return err
-	}
 	return fmt.Errorf("%w: the plugin process went away: %w", ErrUnavailable, err)
+}
+
+// exitWait is how long a call that lost its connection waits to see the
+// plugin's process exit (it takes a millisecond or two).
+const exitWait = 100 * time.Millisecond
+
+// exited reports whether p's process exits within exitWait.
+func exited(p *client.Plugin) bool {
+	for deadline := time.Now().Add(exitWait); !p.Exited(); time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
 }
 
 // admit fails fast while the circuit is open. After the cool-down it lets
@@ -392,7 +410,7 @@ func retryable(err error) bool {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return false
 	}
-	if errors.Is(err, ErrUnavailable) {
+	if errors.Is(err, ErrUnavailable) || status.Code(err) == codes.Unavailable {
 		return true
 	}
 	var e *acp.Error

@@ -85,3 +85,51 @@ func TestErrorMarks(t *testing.T) {
 		t.Error("AsError(nil) != nil")
 	}
 }
+
+func TestMarksKeepContext(t *testing.T) {
+	t.Parallel()
+	errNoStock := errors.New("no stock feed")
+	base := errors.New("connection refused")
+	testCases := map[string]struct {
+		err      error
+		wantText string
+		wantIs   []error
+	}{
+		"context around a marked error": {
+			err:      Downstream(fmt.Errorf("fetch price of sku 42: %w", Retryable(base))),
+			wantText: "downstream failure: fetch price of sku 42: connection refused",
+			wantIs:   []error{base},
+		},
+		"a sentinel in the outer chain": {
+			err:      WithReason(fmt.Errorf("%w: %w", errNoStock, Retryable(base)), "stock"),
+			wantText: "plugin failure (stock): no stock feed: connection refused",
+			wantIs:   []error{base, errNoStock},
+		},
+		"a plain error": {
+			err:      Downstream(fmt.Errorf("fetch: %w", base)),
+			wantText: "downstream failure: fetch: connection refused",
+			wantIs:   []error{base},
+		},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if tc.err.Error() != tc.wantText {
+				t.Errorf("Error() = %q, want %q", tc.err, tc.wantText)
+			}
+			for _, target := range tc.wantIs {
+				if !errors.Is(tc.err, target) {
+					t.Errorf("errors.Is(%v, %v) = false", tc.err, target)
+				}
+			}
+		})
+	}
+	for _, f := range []func(error) error{Downstream, Retryable, func(err error) error { return WithReason(err, "r") }} {
+		if f(nil) != nil {
+			t.Error("a mark turned nil into an error")
+		}
+	}
+	if e := AsError(Downstream(fmt.Errorf("ctx: %w", Retryable(base)))); !e.Retryable || e.Source != SourceDownstream {
+		t.Errorf("marks lost: %+v", e)
+	}
+}

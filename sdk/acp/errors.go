@@ -3,6 +3,7 @@ package acp
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrorSource says where a capability failure started: in the plugin
@@ -55,26 +56,21 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // Downstream marks err as a failure of the backend the plugin calls. It
-// keeps a Retryable mark already on err.
+// keeps the marks already on err, and returns nil for nil.
 func Downstream(err error) error {
-	e := asError(err)
-	e.Source = SourceDownstream
-	return e
+	return mark(err, func(e *Error) { e.Source = SourceDownstream })
 }
 
-// Retryable marks err as worth one more attempt. It keeps a Source already
-// on err.
+// Retryable marks err as worth one more attempt. It keeps the marks
+// already on err, and returns nil for nil.
 func Retryable(err error) error {
-	e := asError(err)
-	e.Retryable = true
-	return e
+	return mark(err, func(e *Error) { e.Retryable = true })
 }
 
-// WithReason sets a machine-readable reason on err.
+// WithReason sets a machine-readable reason on err. It keeps the other
+// marks already on err, and returns nil for nil.
 func WithReason(err error, reason string) error {
-	e := asError(err)
-	e.Reason = reason
-	return e
+	return mark(err, func(e *Error) { e.Reason = reason })
 }
 
 // AsError returns err as an *Error: err itself (or the *Error it wraps),
@@ -90,12 +86,30 @@ func AsError(err error) *Error {
 	return &Error{Source: SourcePlugin, Err: err}
 }
 
-// asError returns a copy of err's *Error, so marking never changes an
-// error value someone else holds.
-func asError(err error) *Error {
+// mark returns a new *Error with err's marks changed by set, never
+// changing an error value someone else holds. When err wraps an *Error
+// in context ("fetch price: %w"), the new error keeps that context in its
+// message and its chain.
+func mark(err error, set func(*Error)) error {
 	if err == nil {
-		err = errors.New("unknown failure")
+		return nil
 	}
-	e := *AsError(err)
+	found := AsError(err)
+	e := *found
+	if wrapped := found.Err != err && error(found) != err; wrapped {
+		// err wraps found with context: keep err whole, but without
+		// found's prefix, which the new error prints itself.
+		e.Err = &contextual{msg: strings.Replace(err.Error(), found.Error(), fmt.Sprint(found.Err), 1), err: err}
+	}
+	set(&e)
 	return &e
 }
+
+// contextual is an error chain with its message rewritten.
+type contextual struct {
+	msg string
+	err error
+}
+
+func (c *contextual) Error() string { return c.msg }
+func (c *contextual) Unwrap() error { return c.err }

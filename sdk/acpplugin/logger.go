@@ -20,8 +20,9 @@ var stderr = os.Stderr
 // Logger returns a structured logger for plugin code. It writes JSON lines
 // to stderr with the keys the host reads (@message, @level, @timestamp),
 // so each line reaches the host's log at its own level with its key/value
-// pairs, tagged with the plugin's name. Text written to os.Stderr in other
-// ways reaches the host's log too, as info lines.
+// pairs, tagged with the plugin's name. Serve makes it the default slog
+// logger, which the log package writes through too; other text written to
+// os.Stderr reaches the host's log as info lines.
 //
 // Never log card data, payment tokens, email addresses or full postal
 // addresses.

@@ -30,7 +30,8 @@ type ServeOpts struct {
 	// otherwise) for the plugin's block under plugins[].config in
 	// acp.yaml. The host validates the block against it before calling
 	// Configure and refuses to start on a mismatch. Empty means the plugin
-	// takes no configuration.
+	// takes no configuration. "format" is an annotation only (as the
+	// draft's default says): check formats in Configure.
 	ConfigSchema string
 	// Configure receives the validated configuration block as JSON, once
 	// after every start and before any capability call. Use DecodeConfig.
@@ -89,6 +90,12 @@ func Serve(opts ServeOpts) {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "acp plugin: %v\n", err)
 		os.Exit(1)
+	}
+	if opts.Test == nil {
+		// The standard library's loggers (log and slog's default) write
+		// through Logger too, so their lines reach the host at their
+		// level instead of as unlevelled text.
+		slog.SetDefault(Logger())
 	}
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,

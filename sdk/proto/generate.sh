@@ -22,11 +22,13 @@ export PATH="$bin:$PATH"
 cd "$here"
 buf lint
 if [[ "${1:-}" == "--check" ]]; then
+	# Generate into a scratch copy (buf.gen.yaml writes to ../internal/pb
+	# relative to the module) and compare, leaving the tree untouched.
 	tmp="$(mktemp -d)"
 	trap 'rm -rf "$tmp"' EXIT
-	cp -r ../internal/pb "$tmp/before"
-	buf generate
-	diff -r "$tmp/before" ../internal/pb
+	cp -r "$here" "$tmp/proto"
+	(cd "$tmp/proto" && buf generate)
+	diff -r "$tmp/internal/pb" ../internal/pb
 	echo "generated code is up to date"
 else
 	buf generate

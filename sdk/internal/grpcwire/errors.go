@@ -17,19 +17,23 @@ import (
 const errorDomain = "acp.plugin"
 
 // toStatus turns a capability method's error into a gRPC status error
-// that carries its source, retryability and reason. A context error keeps
-// its own code, so the host can tell a deadline from a failure.
-func toStatus(err error) error {
+// that carries its source, retryability and reason. When the call's own
+// context ended (the host's deadline passed, or it gave up), the context's
+// code is sent instead, so the host can tell its deadline from a failure.
+// A context error of the plugin's own (a timeout it set on its backend
+// call) is a failure like any other and keeps its marks.
+func toStatus(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return status.Error(codes.DeadlineExceeded, err.Error())
-	case errors.Is(err, context.Canceled):
-		return status.Error(codes.Canceled, err.Error())
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return status.FromContextError(ctxErr).Err()
 	}
 	e := acp.AsError(err)
+	source := e.Source
+	if source == "" {
+		source = acp.SourcePlugin
+	}
 	code := codes.Unknown
 	if e.Retryable {
 		code = codes.Unavailable
@@ -39,7 +43,7 @@ func toStatus(err error) error {
 		Reason: e.Reason,
 		Domain: errorDomain,
 		Metadata: map[string]string{
-			"source":    string(e.Source),
+			"source":    string(source),
 			"retryable": strconv.FormatBool(e.Retryable),
 		},
 	})

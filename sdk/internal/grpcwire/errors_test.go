@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -25,7 +26,12 @@ type wireError struct {
 func TestStatusRoundTrip(t *testing.T) {
 	t.Parallel()
 	base := errors.New("connection refused")
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	expired, stop := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer stop()
 	testCases := map[string]struct {
+		ctx      context.Context // the call's context; nil: a live one
 		err      error
 		wantCode codes.Code
 		want     *wireError // nil: the host gets a status error, not an *acp.Error
@@ -60,16 +66,30 @@ func TestStatusRoundTrip(t *testing.T) {
 			want: &wireError{Source: acp.SourceDownstream, Retryable: true, Reason: "backend_unavailable",
 				Message: "downstream failure (backend_unavailable): resolve: connection refused"},
 		},
-		"deadline keeps its code":         {err: context.DeadlineExceeded, wantCode: codes.DeadlineExceeded},
-		"wrapped deadline keeps its code": {err: fmt.Errorf("fetch: %w", context.DeadlineExceeded), wantCode: codes.DeadlineExceeded},
-		"marked deadline keeps its code":  {err: acp.Retryable(acp.Downstream(context.DeadlineExceeded)), wantCode: codes.DeadlineExceeded},
-		"canceled keeps its code":         {err: context.Canceled, wantCode: codes.Canceled},
-		"wrapped canceled keeps its code": {err: fmt.Errorf("fetch: %w", context.Canceled), wantCode: codes.Canceled},
+		"the call's deadline keeps its code":         {ctx: expired, err: context.DeadlineExceeded, wantCode: codes.DeadlineExceeded},
+		"the call's wrapped deadline keeps its code": {ctx: expired, err: fmt.Errorf("fetch: %w", context.DeadlineExceeded), wantCode: codes.DeadlineExceeded},
+		"the call's cancellation keeps its code":     {ctx: ended, err: fmt.Errorf("fetch: %w", context.Canceled), wantCode: codes.Canceled},
+		"the plugin's own timeout is a failure with its marks": {
+			err: acp.Retryable(acp.Downstream(fmt.Errorf("store API: %w", context.DeadlineExceeded))), wantCode: codes.Unavailable,
+			want: &wireError{Source: acp.SourceDownstream, Retryable: true, Message: "downstream failure: store API: context deadline exceeded"},
+		},
+		"the plugin's own unmarked cancellation is a plugin failure": {
+			err: fmt.Errorf("shared fetch: %w", context.Canceled), wantCode: codes.Unknown,
+			want: &wireError{Source: acp.SourcePlugin, Message: "plugin failure: shared fetch: context canceled"},
+		},
+		"an error without a source is a plugin failure": {
+			err: &acp.Error{Err: base}, wantCode: codes.Unknown,
+			want: &wireError{Source: acp.SourcePlugin, Message: "plugin failure: connection refused"},
+		},
 	}
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			st := toStatus(tc.err)
+			ctx := tc.ctx
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			st := toStatus(ctx, tc.err)
 			if got := status.Code(st); got != tc.wantCode {
 				t.Errorf("status.Code(toStatus()) = %v, want %v", got, tc.wantCode)
 			}
@@ -106,7 +126,7 @@ func TestMarkedErrorMessage(t *testing.T) {
 	for name, err := range testCases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if got := fromStatus(toStatus(err)); got.Error() != err.Error() {
+			if got := fromStatus(toStatus(context.Background(), err)); got.Error() != err.Error() {
 				t.Errorf("on the host: %q, in the plugin: %q", got, err)
 			}
 		})
@@ -140,8 +160,8 @@ func TestFromStatusPassesForeignErrors(t *testing.T) {
 
 func TestNilError(t *testing.T) {
 	t.Parallel()
-	if err := toStatus(nil); err != nil {
-		t.Errorf("toStatus(nil) = %v", err)
+	if err := toStatus(context.Background(), nil); err != nil {
+		t.Errorf("toStatus(context.Background(), nil) = %v", err)
 	}
 	if err := fromStatus(nil); err != nil {
 		t.Errorf("fromStatus(nil) = %v", err)

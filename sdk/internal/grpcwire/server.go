@@ -79,7 +79,7 @@ func (s pluginServer) Configure(ctx context.Context, req *pb.ConfigureRequest) (
 		return &pb.ConfigureResponse{}, nil
 	}
 	if err := s.p.Configure(ctx, req.GetConfigJson()); err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
+		return nil, toStatus(ctx, err)
 	}
 	return &pb.ConfigureResponse{}, nil
 }
@@ -102,7 +102,7 @@ type catalogServer struct {
 func (s catalogServer) ResolveItems(ctx context.Context, req *pb.ResolveItemsRequest) (*pb.ResolveItemsResponse, error) {
 	resp, err := s.impl.ResolveItems(ctx, convert.ResolveItemsRequestFromProto(req))
 	if err != nil {
-		return nil, toStatus(err)
+		return nil, toStatus(ctx, err)
 	}
 	return convert.ResolveItemsResponseToProto(orEmpty(resp)), nil
 }
@@ -115,7 +115,7 @@ type taxServer struct {
 func (s taxServer) Quote(ctx context.Context, req *pb.TaxQuoteRequest) (*pb.TaxQuoteResponse, error) {
 	resp, err := s.impl.Quote(ctx, convert.TaxQuoteRequestFromProto(req))
 	if err != nil {
-		return nil, toStatus(err)
+		return nil, toStatus(ctx, err)
 	}
 	return convert.TaxQuoteResponseToProto(orEmpty(resp)), nil
 }
@@ -128,7 +128,7 @@ type shippingServer struct {
 func (s shippingServer) Quote(ctx context.Context, req *pb.ShippingQuoteRequest) (*pb.ShippingQuoteResponse, error) {
 	resp, err := s.impl.Quote(ctx, convert.ShippingQuoteRequestFromProto(req))
 	if err != nil {
-		return nil, toStatus(err)
+		return nil, toStatus(ctx, err)
 	}
 	return convert.ShippingQuoteResponseToProto(orEmpty(resp)), nil
 }
@@ -141,14 +141,14 @@ type fulfillmentServer struct {
 func (s fulfillmentServer) PlaceOrder(ctx context.Context, req *pb.PlaceOrderRequest) (*pb.PlaceOrderResponse, error) {
 	resp, err := s.impl.PlaceOrder(ctx, convert.PlaceOrderRequestFromProto(req))
 	if err != nil {
-		return nil, toStatus(err)
+		return nil, toStatus(ctx, err)
 	}
 	return convert.PlaceOrderResponseToProto(orEmpty(resp)), nil
 }
 
 func (s fulfillmentServer) CancelOrder(ctx context.Context, req *pb.CancelOrderRequest) (*pb.CancelOrderResponse, error) {
 	if err := s.impl.CancelOrder(ctx, convert.CancelOrderRequestFromProto(req)); err != nil {
-		return nil, toStatus(err)
+		return nil, toStatus(ctx, err)
 	}
 	return &pb.CancelOrderResponse{}, nil
 }

@@ -76,9 +76,10 @@ func (x *ResolveItemsRequest) GetItems() []*ItemRef {
 }
 
 type ItemRef struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Quantity      int64                  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// quantity is at least 1.
+	Quantity      int64 `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -192,8 +193,10 @@ type Item struct {
 	TaxCategory string  `protobuf:"bytes,7,opt,name=tax_category,json=taxCategory,proto3" json:"tax_category,omitempty"`
 	Weight      *Weight `protobuf:"bytes,8,opt,name=weight,proto3" json:"weight,omitempty"`
 	// available is the quantity in stock; absent means unlimited.
-	Available        *int64   `protobuf:"varint,9,opt,name=available,proto3,oneof" json:"available,omitempty"`
-	MaxPerOrder      int64    `protobuf:"varint,10,opt,name=max_per_order,json=maxPerOrder,proto3" json:"max_per_order,omitempty"`
+	Available *int64 `protobuf:"varint,9,opt,name=available,proto3,oneof" json:"available,omitempty"`
+	// max_per_order caps the quantity per order; 0 means no cap.
+	MaxPerOrder int64 `protobuf:"varint,10,opt,name=max_per_order,json=maxPerOrder,proto3" json:"max_per_order,omitempty"`
+	// fulfillment_types are "shipping", "digital", "pickup" or "local_delivery".
 	FulfillmentTypes []string `protobuf:"bytes,11,rep,name=fulfillment_types,json=fulfillmentTypes,proto3" json:"fulfillment_types,omitempty"`
 	ProductId        string   `protobuf:"bytes,12,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
 	unknownFields    protoimpl.UnknownFields
