@@ -420,7 +420,7 @@ func (h *Host) serveProfiles() *http.Server {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	h.logger.Warn("serving pprof profiles; turn profiling off when done", "address", ln.Addr().String())
+	h.logger.Warn("serving pprof profiles; turn profiling off when done", "listen", ln.Addr().String())
 	return srv
 }
 
