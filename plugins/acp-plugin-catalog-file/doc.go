@@ -10,9 +10,9 @@
 //	                 Required. A relative path is resolved against the
 //	                 plugin's working directory, which the acp host sets
 //	                 to the directory of acp.yaml.
-//	reload_interval  how often the file's modification time and size are
-//	                 checked, as a Go duration. Default "2s"; "0s" turns
-//	                 reloading off; otherwise at least "10ms".
+//	reload_interval  how often the file is checked for changes (see
+//	                 Reloading), as a Go duration. Default "2s"; "0s"
+//	                 turns reloading off; otherwise at least "10ms".
 //	currency         the ISO 4217 currency of rows whose currency column
 //	                 is empty. Optional (see Currencies).
 //
@@ -72,10 +72,16 @@
 //
 // # Reloading
 //
-// Every reload_interval the plugin compares the file's modification time
-// and size with those of the file it last read, and reads it again when
-// either differs. The new catalog replaces the old one at once, between
-// two calls. A file that cannot be read or is invalid is logged and the
+// Every reload_interval the plugin compares the file's stat with that of
+// the file it last read: its modification time and size and, on Linux,
+// macOS, FreeBSD and NetBSD, its device, inode and status-change time
+// (which a rename over the file, or an edit that restores the old mtime,
+// changes). It reads the file again when any differs, and also, whatever
+// its stat, while the file's modification time is within 2 seconds of
+// when it was last read: an edit made then may keep the same size and,
+// with coarse timestamps, the same mtime (git's "racy" rule). A file read
+// again is parsed again only when its content (its SHA-256) changed. The
+// new catalog replaces the old one at once, between two calls. A file that cannot be read or is invalid is logged and the
 // previous catalog is kept; CheckHealth then fails (so /readyz reports
 // it) until a valid file is loaded. Replace the file atomically (write a
 // temporary file and rename it over the old one), so that a half-written

@@ -98,12 +98,10 @@ func checkFormat(path string) error {
 	return fmt.Errorf("catalog file %s: unsupported extension %q: use .csv or .json", filepath.Base(path), filepath.Ext(path))
 }
 
-// loadItems reads and validates the catalog file at path. Rows without a
-// currency take currency (already normalized; "" for any currency).
-func loadItems(path, currency string) (items, error) {
-	if err := checkFormat(path); err != nil {
-		return nil, err
-	}
+// readFile reads the catalog file at path, at most maxFileSize+1 bytes
+// of it. Its error is the file's (missing, unreadable), never the
+// content's.
+func readFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("catalog file: %w", err)
@@ -112,6 +110,16 @@ func loadItems(path, currency string) (items, error) {
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("catalog file: %w", err)
+	}
+	return data, nil
+}
+
+// parseItems validates data, the content of the catalog file at path.
+// Rows without a currency take currency (already normalized; "" for any
+// currency).
+func parseItems(path string, data []byte, currency string) (items, error) {
+	if err := checkFormat(path); err != nil {
+		return nil, err
 	}
 	if len(data) > maxFileSize {
 		return nil, fmt.Errorf("catalog file %s: larger than %d MiB", filepath.Base(path), maxFileSize>>20)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,6 +25,13 @@ const defaultReloadInterval = 2 * time.Second
 
 // minReloadInterval is the shortest reload_interval other than 0.
 const minReloadInterval = 10 * time.Millisecond
+
+// racyWindow is how close to the time a file was read its modification
+// time must be for the file to be read again even though its stat is
+// unchanged: an edit made then may have left the stat as it was (git's
+// "racy" rule). It covers coarse timestamps (FAT keeps 2s) and small
+// clock differences with a network file system.
+const racyWindow = 2 * time.Second
 
 // configSchema is the JSON Schema of the plugin's config block.
 const configSchema = `{
@@ -55,9 +63,19 @@ type fileCatalog struct {
 	// failure is the last load attempt's error, nil after a success.
 	failure atomic.Pointer[loadFailure]
 
-	mu      sync.Mutex // guards the watcher's stop and stopped
+	// mu guards the watcher's stop and stopped, and is held while one
+	// watcher is replaced by another, so that two Configure calls never
+	// leave two watchers.
+	mu      sync.Mutex
 	stop    context.CancelFunc
 	stopped chan struct{}
+
+	// watchers counts the watcher goroutines running: at most one.
+	watchers atomic.Int32
+
+	// stat and read are statFile and readFile, but in tests.
+	stat func(path string) (fileStat, error)
+	read func(path string) ([]byte, error)
 }
 
 // loadFailure is a failed load attempt.
@@ -68,7 +86,7 @@ var _ catalog.Catalog = (*fileCatalog)(nil)
 
 // newFileCatalog returns an unconfigured catalog that logs to logger.
 func newFileCatalog(logger *slog.Logger) *fileCatalog {
-	return &fileCatalog{logger: logger}
+	return &fileCatalog{logger: logger, stat: statFile, read: readFile}
 }
 
 // serveOpts describes the plugin to acpplugin.Serve.
@@ -106,23 +124,30 @@ func (c *fileCatalog) Configure(_ context.Context, raw []byte) error {
 		interval = d
 	}
 	currency := acp.NormalizeCurrency(cfg.Currency)
-	seen, err := statFile(cfg.Path)
+	readAt := time.Now()
+	st, err := c.stat(cfg.Path)
 	if err != nil {
 		return fmt.Errorf("catalog file: %w", err)
 	}
-	loaded, err := loadItems(cfg.Path, currency)
+	data, err := c.read(cfg.Path)
 	if err != nil {
 		return err
 	}
-	c.Close()
+	loaded, err := parseItems(cfg.Path, data, currency)
+	if err != nil {
+		return err
+	}
+	seen := fileVersion{stat: st, sum: sha256.Sum256(data), readAt: readAt}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.stopWatcher()
 	c.current.Store(&loaded)
 	c.failure.Store(nil)
 	c.logger.Info("catalog loaded", "file", filepath.Base(cfg.Path), "items", len(loaded))
 	if interval > 0 {
 		ctx, stop := context.WithCancel(context.Background())
 		c.stop, c.stopped = stop, make(chan struct{})
+		c.watchers.Add(1)
 		go c.watch(ctx, c.stopped, interval, cfg.Path, currency, seen)
 	}
 	return nil
@@ -131,19 +156,30 @@ func (c *fileCatalog) Configure(_ context.Context, raw []byte) error {
 // Close stops watching the file, if it is watched.
 func (c *fileCatalog) Close() {
 	c.mu.Lock()
-	stop, stopped := c.stop, c.stopped
-	c.stop, c.stopped = nil, nil
-	c.mu.Unlock()
-	if stop != nil {
-		stop()
-		<-stopped
-	}
+	defer c.mu.Unlock()
+	c.stopWatcher()
 }
 
-// fileStat is what tells a changed file from the one last read.
+// stopWatcher stops the watcher, if one runs, and waits for it to end.
+// c.mu must be held (the watcher never takes it).
+func (c *fileCatalog) stopWatcher() {
+	if c.stop == nil {
+		return
+	}
+	c.stop()
+	<-c.stopped
+	c.stop, c.stopped = nil, nil
+}
+
+// fileStat is what tells a changed file from the one last read: its
+// modification time and size and, where the system gives them (see
+// sysStat), its device, inode and status-change time, so that a file
+// replaced by another, or edited and given its old mtime back, is seen.
 type fileStat struct {
-	modTime int64
-	size    int64
+	modTime  int64 // Unix nanoseconds
+	size     int64
+	dev, ino uint64
+	ctime    int64 // Unix nanoseconds
 }
 
 func statFile(path string) (fileStat, error) {
@@ -151,13 +187,34 @@ func statFile(path string) (fileStat, error) {
 	if err != nil {
 		return fileStat{}, err
 	}
-	return fileStat{modTime: fi.ModTime().UnixNano(), size: fi.Size()}, nil
+	st := fileStat{modTime: fi.ModTime().UnixNano(), size: fi.Size()}
+	sysStat(fi, &st)
+	return st, nil
 }
 
-// watch reloads the file at path whenever its stat differs from seen, the
-// stat of the file last read, until ctx ends.
-func (c *fileCatalog) watch(ctx context.Context, stopped chan<- struct{}, interval time.Duration, path, currency string, seen fileStat) {
+// fileVersion is what the watcher knows of the file last read.
+type fileVersion struct {
+	stat fileStat
+	// sum is the SHA-256 of the content read.
+	sum [sha256.Size]byte
+	// readAt is when the file was read (just before its stat was taken).
+	readAt time.Time
+}
+
+// racy reports whether the file may have changed since it was read with
+// its stat unchanged: its mtime is within racyWindow of readAt (or
+// after it), so an edit made since may have kept the same mtime.
+func (v fileVersion) racy() bool {
+	return v.stat.modTime > v.readAt.Add(-racyWindow).UnixNano()
+}
+
+// watch reloads the file at path whenever it changes, until ctx ends.
+// seen is the version last read. A file whose stat differs from seen's,
+// or whose stat is the same but racy, is read again; its catalog is
+// parsed again only when its content differs.
+func (c *fileCatalog) watch(ctx context.Context, stopped chan<- struct{}, interval time.Duration, path, currency string, seen fileVersion) {
 	defer close(stopped)
+	defer c.watchers.Add(-1)
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
@@ -166,19 +223,33 @@ func (c *fileCatalog) watch(ctx context.Context, stopped chan<- struct{}, interv
 			return
 		case <-ticker.C:
 		}
-		st, err := statFile(path)
+		readAt := time.Now()
+		st, err := c.stat(path)
 		if err != nil {
-			// Forget the last stat: the file, once back, is read again
-			// even if it comes back unchanged.
-			seen = fileStat{}
+			// Forget the last version: the file, once back, is read
+			// again even if it comes back unchanged.
+			seen = fileVersion{}
 			c.fail(fmt.Errorf("catalog file: %w", err))
 			continue
 		}
-		if st == seen {
+		if st == seen.stat && !seen.racy() {
 			continue
 		}
-		seen = st
-		loaded, err := loadItems(path, currency)
+		data, err := c.read(path)
+		if err != nil {
+			seen = fileVersion{}
+			c.fail(err)
+			continue
+		}
+		sum := sha256.Sum256(data)
+		unchanged := sum == seen.sum
+		seen = fileVersion{stat: st, sum: sum, readAt: readAt}
+		if unchanged {
+			// The same content gives the same catalog, or the same
+			// problems, as last time.
+			continue
+		}
+		loaded, err := parseItems(path, data, currency)
 		if err != nil {
 			c.fail(err)
 			continue

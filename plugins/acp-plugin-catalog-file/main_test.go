@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -300,6 +302,120 @@ func TestReload(t *testing.T) {
 	})
 	if got := resolve(t, p, "usd", "tee"); got[0].Found {
 		t.Errorf("tee still found after it left the file: %+v", got)
+	}
+}
+
+// TestReloadSameSizeSameMtime checks that an edit that keeps the file's
+// size and modification time (an edit within the file system's timestamp
+// granularity, or one whose mtime was restored) is still picked up.
+func TestReloadSameSizeSameMtime(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "products.csv")
+	if err := os.WriteFile(path, []byte("sku,title,unit_price\nmug,Mug,1500\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPlugin(t, configFor(t, map[string]any{"path": path, "reload_interval": "10ms"}))
+	if got := resolve(t, p, "usd", "mug"); got[0].UnitPrice != 1500 {
+		t.Fatalf("before the edit: %+v", got)
+	}
+	time.Sleep(50 * time.Millisecond) // a few polls of the unchanged file
+
+	// Rewritten in place (same inode), same size, old mtime restored.
+	if err := os.WriteFile(path, []byte("sku,title,unit_price\nmug,Mug,1700\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, before.ModTime(), before.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if after, err := os.Stat(path); err != nil || after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
+		t.Fatalf("the edit changed the file's size or mtime: %v, %v", after, err)
+	}
+	waitFor(t, "the new price", func() bool {
+		return resolve(t, p, "usd", "mug")[0].UnitPrice == 1700
+	})
+}
+
+// TestRacyFile checks git's "racy" rule alone, with the file's stat
+// frozen as on a file system that keeps no inode or ctime and coarse
+// mtimes: a file modified within racyWindow of its last read is read
+// again at every poll, and picked up when its content changed; an older
+// file is not read again while its stat is unchanged.
+func TestRacyFile(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]struct {
+		age       time.Duration // of the file's mtime when it is loaded
+		wantReads bool
+	}{
+		"recently modified": {age: 0, wantReads: true},
+		"modified long ago": {age: time.Hour, wantReads: false},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			path := writeFile(t, t.TempDir(), "products.csv", "sku,title,unit_price\nmug,Mug,1500\n")
+			if tc.age > 0 {
+				old := time.Now().Add(-tc.age)
+				if err := os.Chtimes(path, old, old); err != nil {
+					t.Fatal(err)
+				}
+			}
+			frozen, err := statFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var reads atomic.Int64
+			c := newFileCatalog(slog.New(slog.DiscardHandler))
+			c.stat = func(string) (fileStat, error) { return frozen, nil }
+			c.read = func(path string) ([]byte, error) {
+				reads.Add(1)
+				return readFile(path)
+			}
+			t.Cleanup(c.Close)
+			p := acptest.New(t, c.serveOpts(), acptest.WithConfig(configFor(t, map[string]any{"path": path, "reload_interval": "10ms"})))
+			if !tc.wantReads {
+				time.Sleep(100 * time.Millisecond)
+				if n := reads.Load(); n != 1 {
+					t.Errorf("the file was read %d times, want once: its stat is unchanged and its mtime old", n)
+				}
+				return
+			}
+			if err := os.WriteFile(path, []byte("sku,title,unit_price\nmug,Mug,1700\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the new price", func() bool {
+				return resolve(t, p, "usd", "mug")[0].UnitPrice == 1700
+			})
+		})
+	}
+}
+
+// TestConcurrentConfigure checks that concurrent Configure calls leave a
+// single watcher running, and Close none.
+func TestConcurrentConfigure(t *testing.T) {
+	t.Parallel()
+	path := writeFile(t, t.TempDir(), "products.csv", "sku,title,unit_price\nmug,Mug,1500\n")
+	cfg := []byte(configFor(t, map[string]any{"path": path, "reload_interval": "10ms"}))
+	c := newFileCatalog(slog.New(slog.DiscardHandler))
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Go(func() {
+			if err := c.Configure(context.Background(), cfg); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := c.watchers.Load(); n != 1 {
+		t.Errorf("%d watchers running after concurrent Configure calls, want 1", n)
+	}
+	c.Close()
+	if n := c.watchers.Load(); n != 0 {
+		t.Errorf("%d watchers running after Close, want 0", n)
 	}
 }
 

@@ -7,7 +7,10 @@
 // Its block under plugins[].config in acp.yaml:
 //
 //	url              the order intake: placed orders are POSTed here.
-//	                 http or https. Required.
+//	                 Required. https; plain http only to a loopback host
+//	                 (127.0.0.0/8, ::1 or localhost), since orders carry
+//	                 the buyer's contact and address. The same holds for
+//	                 cancel_url and health_url.
 //	cancel_url       where cancellations are POSTed. "{order_id}" in it is
 //	                 replaced by the (escaped) order id. Default: url's
 //	                 path followed by "/{order_id}/cancel", so
@@ -21,8 +24,9 @@
 //	                 its env in acp.yaml: list this name there. The secret
 //	                 itself never goes in acp.yaml.
 //	timeout          the deadline of one HTTP attempt, as a Go duration.
-//	                 Default "5s". Every attempt also ends with the call's
-//	                 own deadline (the plugin's timeout in acp.yaml).
+//	                 Default "5s". Attempts also share the call's own
+//	                 deadline (the plugin's timeout in acp.yaml, 2s by
+//	                 default); see Retries and errors.
 //	max_attempts     attempts per order, 1 to 10. Default 3.
 //	initial_backoff  the pause before the second attempt, doubling for
 //	                 each further one (at most 10s). Default "250ms".
@@ -96,13 +100,28 @@
 //
 // Connection errors, attempts that time out and the statuses 408, 425,
 // 429 and 5xx are retried, after initial_backoff doubling each time (a
-// longer Retry-After is honoured), up to max_attempts. The plugin never
-// waits past the call's deadline: when the next pause would end after it,
-// it stops at once. Exhausted retries fail the call as a retryable
-// downstream failure, so the host may try again later with the same
-// idempotency key. Any other status (a 3xx, since redirects are not
-// followed, or another 4xx) means the intake refuses the order: a
-// downstream failure that is not retryable.
+// longer Retry-After is honoured), up to max_attempts.
+//
+// The attempts share the call's deadline. The plugin means to answer a
+// tenth of the call's time (at most 100ms) before that deadline, so that
+// the host receives its failure rather than a timeout of its own. Each
+// attempt may take at most timeout, and at most an equal share of the
+// time left once the pauses before the remaining attempts are set aside;
+// when those shares would be under 50ms the plugin plans for fewer
+// attempts, the last one taking all the time left. With the host's
+// default 2s deadline and the defaults above, each of the three attempts
+// gets about 380ms, not 5s: raise the plugin's timeout in acp.yaml for an
+// intake that answers more slowly. No retry starts, and no pause is
+// taken, unless at least 50ms would be left for the attempt after it.
+//
+// Exhausted retries, and retries cut short by the call's deadline, fail
+// the call as a retryable downstream failure with reason
+// "intake_unavailable", so the host may try again later with the same
+// idempotency key; when the call's context itself ended, its error stays
+// wrapped in that failure (errors.Is finds it). Any other status (a 3xx,
+// since redirects are not followed, or another 4xx) means the intake
+// refuses the order: a downstream failure that is not retryable, with
+// reason "intake_rejected".
 //
 // The buyer's contact and address go only to the intake, never to logs.
 //

@@ -29,6 +29,15 @@ const maxResponseBody = 1 << 20
 // maxRetryAfter caps the pause a Retry-After header may ask for.
 const maxRetryAfter = time.Minute
 
+// Under a call deadline: minAttemptTimeout is the least time a retry is
+// given (none starts with less left), and the plugin means to answer a
+// tenth of the call's time, at most maxReplyMargin, before the deadline,
+// so that its failure reaches the host before the host's own timeout.
+const (
+	minAttemptTimeout = 50 * time.Millisecond
+	maxReplyMargin    = 100 * time.Millisecond
+)
+
 // Failure reasons, as the host logs them.
 const (
 	reasonRejected    = "intake_rejected"
@@ -204,10 +213,20 @@ func sign(secret []byte, t time.Time, body []byte) string {
 // and returns the 2xx answer's body. what names the request in errors.
 func (f *forwarder) post(ctx context.Context, s *settings, what, target, key string, body []byte) ([]byte, error) {
 	start := time.Now()
+	// end is when the plugin means to have answered: a little before the
+	// call's deadline, if it has one.
+	end, bounded := ctx.Deadline()
+	if bounded {
+		end = end.Add(-min(end.Sub(start)/10, maxReplyMargin))
+	}
 	backoff := s.initialBackoff
 	var last error
 	for attempt := 1; ; attempt++ {
-		status, answer, retryAfter, err := f.attempt(ctx, s, target, key, body)
+		timeout := s.timeout
+		if bounded {
+			timeout = min(timeout, attemptTimeout(time.Until(end), s.maxAttempts-attempt+1, backoff))
+		}
+		status, answer, retryAfter, err := f.attempt(ctx, s, timeout, target, key, body)
 		switch {
 		case err == nil && status/100 == 2:
 			f.logger.Info("forwarded", "request", what, "intake", redact(target), "status", status, "attempts", attempt,
@@ -228,8 +247,8 @@ func (f *forwarder) post(ctx context.Context, s *settings, what, target, key str
 			return nil, f.exhausted(what, attempt, last)
 		}
 		wait := max(backoff, retryAfter)
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
-			return nil, f.exhausted(what, attempt, fmt.Errorf("%w; not retrying: the call's deadline comes before the next attempt (in %v)", last, wait))
+		if bounded && time.Until(end)-wait < minAttemptTimeout {
+			return nil, f.exhausted(what, attempt, fmt.Errorf("%w; not retrying: the call's deadline comes before another attempt could be made (next in %v)", last, wait))
 		}
 		f.logger.Warn("retrying", "request", what, "intake", redact(target), "attempt", attempt, "error", last.Error(), "wait_ms", wait.Milliseconds())
 		timer := time.NewTimer(wait)
@@ -243,20 +262,50 @@ func (f *forwarder) post(ctx context.Context, s *settings, what, target, key str
 	}
 }
 
+// attemptTimeout returns the time one attempt may take when avail is
+// left before the call must be answered and left attempts remain, the
+// next pause being backoff: avail, less the pauses between the attempts,
+// shared equally between them. When that share would be below
+// minAttemptTimeout it plans for fewer attempts, down to one, which gets
+// all of avail.
+func attemptTimeout(avail time.Duration, left int, backoff time.Duration) time.Duration {
+	for n := left; n > 1; n-- {
+		var pauses time.Duration
+		for i, b := 0, backoff; i < n-1; i, b = i+1, min(b*2, maxBackoff) {
+			pauses += b
+		}
+		if share := (avail - pauses) / time.Duration(n); share >= minAttemptTimeout {
+			return share
+		}
+	}
+	return avail
+}
+
 // exhausted is the failure after the last attempt: retryable, since the
 // intake may be back later and the idempotency key makes a retry safe.
+// A context error in last stays reachable with errors.Is.
 func (f *forwarder) exhausted(what string, attempts int, last error) error {
 	f.logger.Error("giving up", "request", what, "attempts", attempts, "error", last.Error())
 	err := fmt.Errorf("%s: %d attempt(s) failed: %w", what, attempts, last)
 	return acp.WithReason(acp.Retryable(acp.Downstream(err)), reasonUnavailable)
 }
 
-// attempt makes one signed POST, returning the answer's status, body and
-// Retry-After pause, or the error that kept it from being answered.
-func (f *forwarder) attempt(ctx context.Context, s *settings, target, key string, body []byte) (int, []byte, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+// attempt makes one signed POST, of at most timeout, returning the
+// answer's status, body and Retry-After pause, or the error that kept it
+// from being answered. An attempt that runs out of its own time fails
+// with a plain error, not context.DeadlineExceeded: that error is kept
+// for the call's own context, which the SDK reports to the host as the
+// call's timeout rather than as the plugin's failure.
+func (f *forwarder) attempt(ctx context.Context, s *settings, timeout time.Duration, target, key string, body []byte) (int, []byte, time.Duration, error) {
+	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	failed := func(step string, err error) error {
+		if ctx.Err() == nil && actx.Err() != nil {
+			return fmt.Errorf("POST %s%s: no answer within %v", redact(target), step, timeout.Round(time.Millisecond))
+		}
+		return fmt.Errorf("POST %s%s: %w", redact(target), step, err)
+	}
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, 0, fmt.Errorf("POST %s: %w", redact(target), err)
 	}
@@ -267,12 +316,12 @@ func (f *forwarder) attempt(ctx context.Context, s *settings, target, key string
 	req.Header.Set("ACP-Signature", sign(s.secret, f.now(), body))
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return 0, nil, 0, fmt.Errorf("POST %s: %w", redact(target), unwrapURLError(err))
+		return 0, nil, 0, failed("", unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	if err != nil {
-		return 0, nil, 0, fmt.Errorf("POST %s: reading the answer: %w", redact(target), err)
+		return 0, nil, 0, failed(": reading the answer", err)
 	}
 	return resp.StatusCode, answer, retryAfter(resp.Header.Get("Retry-After"), f.now()), nil
 }

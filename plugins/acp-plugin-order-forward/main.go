@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -41,9 +42,9 @@ const configSchema = `{
   "title": "acp-plugin-order-forward",
   "type": "object",
   "properties": {
-    "url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "description": "The order intake URL: placed orders are POSTed here."},
-    "cancel_url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "description": "Where cancellations are POSTed; {order_id} is replaced by the order id. Default: url + /{order_id}/cancel."},
-    "health_url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "description": "GET for the health check, which needs a 2xx answer. Optional."},
+    "url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "description": "The order intake URL: placed orders are POSTed here. https, or http to a loopback host only."},
+    "cancel_url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "description": "Where cancellations are POSTed; {order_id} is replaced by the order id. Default: url + /{order_id}/cancel. https, or http to a loopback host only."},
+    "health_url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "description": "GET for the health check, which needs a 2xx answer. Optional. https, or http to a loopback host only."},
     "secret_env": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "description": "Name of the environment variable holding the HMAC signing secret; list it under the plugin's env."},
     "timeout": {"type": "string", "minLength": 1, "description": "Deadline of one HTTP attempt, as a Go duration; default 5s."},
     "max_attempts": {"type": "integer", "minimum": 1, "maximum": 10, "description": "Attempts per request; default 3."},
@@ -140,18 +141,18 @@ func (cfg config) settings(getenv func(string) string) (*settings, error) {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	s := &settings{orderURL: cfg.URL, cancelURL: cfg.CancelURL, healthURL: cfg.HealthURL}
-	if err := checkURL(cfg.URL); err != nil {
+	if err := checkEndpoint(cfg.URL); err != nil {
 		add("url: %v", err)
 	} else if s.cancelURL == "" {
 		s.cancelURL = defaultCancelURL(cfg.URL)
 	}
 	if cfg.CancelURL != "" {
-		if err := checkURL(strings.ReplaceAll(cfg.CancelURL, orderIDPlaceholder, "ord_1")); err != nil {
+		if err := checkEndpoint(strings.ReplaceAll(cfg.CancelURL, orderIDPlaceholder, "ord_1")); err != nil {
 			add("cancel_url: %v", err)
 		}
 	}
 	if cfg.HealthURL != "" {
-		if err := checkURL(cfg.HealthURL); err != nil {
+		if err := checkEndpoint(cfg.HealthURL); err != nil {
 			add("health_url: %v", err)
 		}
 	}
@@ -202,6 +203,31 @@ func checkURL(raw string) error {
 		return errors.New("must not have a fragment")
 	}
 	return nil
+}
+
+// checkEndpoint accepts a URL the plugin sends requests to: an absolute
+// https URL, or an http URL to a loopback host. Orders carry the buyer's
+// contact and address, and every request a signature: over plain http
+// they would cross the network in cleartext.
+func checkEndpoint(raw string) error {
+	if err := checkURL(raw); err != nil {
+		return err
+	}
+	u, _ := url.Parse(raw)
+	if strings.EqualFold(u.Scheme, "http") && !loopbackHost(u.Hostname()) {
+		return fmt.Errorf("plain http is allowed only to a loopback host (127.0.0.0/8, ::1, localhost), got host %q: use https, since orders carry the buyer's contact and address", u.Hostname())
+	}
+	return nil
+}
+
+// loopbackHost reports whether host is "localhost" or a loopback IP
+// address, written as such (not a name that merely resolves to one).
+func loopbackHost(host string) bool {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	addr, err := netip.ParseAddr(host)
+	return err == nil && addr.Unmap().IsLoopback()
 }
 
 // defaultCancelURL returns orderURL's path followed by

@@ -362,6 +362,121 @@ func TestDeadline(t *testing.T) {
 	})
 }
 
+// TestDeadlineBudget checks that the attempts share the call's deadline
+// when it is shorter than timeout × max_attempts (the host's default
+// call deadline, 2s, is shorter than the default timeout, 5s): the first
+// attempt must leave time for the others, and the call fails as a
+// retryable downstream failure the host receives before its deadline.
+func TestDeadlineBudget(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]struct {
+		deadline     time.Duration
+		extra        map[string]any
+		wantAttempts int
+	}{
+		"300ms, 3 attempts": {deadline: 300 * time.Millisecond, extra: map[string]any{"max_attempts": 3}, wantAttempts: 2},
+		// The host's default call deadline with the plugin's defaults:
+		// 5s timeout, 3 attempts, 250ms backoff.
+		"host and plugin defaults": {deadline: 2 * time.Second, extra: map[string]any{"initial_backoff": "250ms"}, wantAttempts: 3},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			in := newIntake(t, answer{hang: true})
+			p := newPlugin(t, in.config(t, tc.extra))
+			ctx, cancel := context.WithTimeout(context.Background(), tc.deadline)
+			defer cancel()
+			_, err := p.Fulfillment().PlaceOrder(ctx, order())
+			if n := len(in.received()); n < tc.wantAttempts {
+				t.Errorf("the intake received %d requests, want at least %d within the call's deadline", n, tc.wantAttempts)
+			}
+			var e *acp.Error
+			if !errors.As(err, &e) || !e.Retryable || e.Source != acp.SourceDownstream || e.Reason != reasonUnavailable {
+				t.Errorf("PlaceOrder() error = %#v, want a retryable downstream failure with reason %s", err, reasonUnavailable)
+			}
+		})
+	}
+}
+
+func TestAttemptTimeout(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	testCases := map[string]struct {
+		avail   time.Duration
+		left    int
+		backoff time.Duration
+		want    time.Duration
+	}{
+		// 1900ms less pauses of 250ms and 500ms, in three.
+		"host defaults, first attempt": {avail: 1900 * ms, left: 3, backoff: 250 * ms, want: 1150 * ms / 3},
+		"last attempt takes the rest":  {avail: 400 * ms, left: 1, backoff: time.Second, want: 400 * ms},
+		// 1m pauses leave no room for a second attempt: plan for one.
+		"pauses longer than the call": {avail: 5 * time.Second, left: 3, backoff: time.Minute, want: 5 * time.Second},
+		// Three shares of 30ms are too short: two of 45ms too; one.
+		"too short to share": {avail: 90 * ms, left: 3, backoff: 0, want: 90 * ms},
+		"two fit, not three": {avail: 120 * ms, left: 3, backoff: 0, want: 60 * ms},
+		"pauses capped":      {avail: 40 * time.Second, left: 4, backoff: 8 * time.Second, want: (40*time.Second - 8*time.Second - 10*time.Second - 10*time.Second) / 4},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if got := attemptTimeout(tc.avail, tc.left, tc.backoff); got != tc.want {
+				t.Errorf("attemptTimeout(%v, %d, %v) = %v, want %v", tc.avail, tc.left, tc.backoff, got, tc.want)
+			}
+		})
+	}
+}
+
+// noDeadline hides its context's deadline, so that the plugin cannot plan
+// around it and the deadline passes during an attempt.
+type noDeadline struct{ context.Context }
+
+func (noDeadline) Deadline() (time.Time, bool) { return time.Time{}, false }
+
+// TestContextError checks, without the wire (which turns a context error
+// into a gRPC status), that a call ended by its context fails as a
+// retryable downstream failure that still wraps the context's error.
+func TestContextError(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]struct {
+		ctx  func() (context.Context, context.CancelFunc)
+		want error
+	}{
+		"deadline passed": {
+			ctx: func() (context.Context, context.CancelFunc) {
+				ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+				return noDeadline{ctx}, cancel
+			},
+			want: context.DeadlineExceeded,
+		},
+		"canceled": {
+			ctx: func() (context.Context, context.CancelFunc) {
+				ctx, cancel := context.WithCancel(context.Background())
+				time.AfterFunc(200*time.Millisecond, cancel)
+				return ctx, cancel
+			},
+			want: context.Canceled,
+		},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			in := newIntake(t, answer{hang: true})
+			f := newForwarder(slog.New(slog.DiscardHandler), getenv)
+			if err := f.Configure(context.Background(), []byte(in.config(t, map[string]any{"timeout": "1m"}))); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := tc.ctx()
+			defer cancel()
+			_, err := f.PlaceOrder(ctx, order())
+			var e *acp.Error
+			if !errors.Is(err, tc.want) || !errors.As(err, &e) || !e.Retryable || e.Source != acp.SourceDownstream || e.Reason != reasonUnavailable {
+				t.Errorf("PlaceOrder() error = %#v, want a retryable downstream failure (%s) wrapping %v", err, reasonUnavailable, tc.want)
+			}
+		})
+	}
+}
+
 func TestCancelOrder(t *testing.T) {
 	t.Parallel()
 	testCases := map[string]struct {
@@ -470,6 +585,19 @@ func TestConfigure(t *testing.T) {
 		"bad timeout":              {config: `{"url": "https://shop.example/o", "secret_env": "INTAKE_SECRET", "timeout": "soon"}`, wantErr: `timeout must be a positive duration such as 5s, got "soon"`},
 		"negative backoff":         {config: `{"url": "https://shop.example/o", "secret_env": "INTAKE_SECRET", "initial_backoff": "-1s"}`, wantErr: "initial_backoff must be a positive duration"},
 		"unknown key":              {config: `{"url": "https://shop.example/o", "secret_env": "INTAKE_SECRET", "secret": "x"}`, wantErr: "does not match the plugin's schema"},
+		// Plain http only to this machine: orders carry the buyer's
+		// contact and address.
+		"http url to a remote host":       {config: `{"url": "http://shop.example/o", "secret_env": "INTAKE_SECRET"}`, wantErr: `url: plain http is allowed only to a loopback host`},
+		"HTTP url to a remote IP":         {config: `{"url": "HTTP://10.0.0.5:8090/o", "secret_env": "INTAKE_SECRET"}`, wantErr: `url: plain http is allowed only to a loopback host`},
+		"http cancel_url remote":          {config: `{"url": "https://shop.example/o", "cancel_url": "http://shop.example/o/{order_id}/cancel", "secret_env": "INTAKE_SECRET"}`, wantErr: `cancel_url: plain http is allowed only to a loopback host`},
+		"http health_url remote":          {config: `{"url": "https://shop.example/o", "health_url": "http://shop.example/health", "secret_env": "INTAKE_SECRET"}`, wantErr: `health_url: plain http is allowed only to a loopback host`},
+		"http to a name under localhost":  {config: `{"url": "http://127.0.0.1.nip.io/o", "secret_env": "INTAKE_SECRET"}`, wantErr: `url: plain http is allowed only to a loopback host`},
+		"http to a hex loopback spelling": {config: `{"url": "http://0x7f.1/o", "secret_env": "INTAKE_SECRET"}`, wantErr: `url: plain http is allowed only to a loopback host`},
+		"http to 127.0.0.1":               {config: `{"url": "http://127.0.0.1:8090/acp/orders", "secret_env": "INTAKE_SECRET"}`},
+		"http to 127.1.2.3":               {config: `{"url": "http://127.1.2.3/o", "secret_env": "INTAKE_SECRET"}`},
+		"http to ::1":                     {config: `{"url": "http://[::1]:8090/o", "cancel_url": "http://[::1]:8090/c/{order_id}", "health_url": "http://[::1]:8090/h", "secret_env": "INTAKE_SECRET"}`},
+		"http to localhost":               {config: `{"url": "http://LocalHost:8090/o", "health_url": "http://localhost./h", "secret_env": "INTAKE_SECRET"}`},
+		"https to anywhere":               {config: `{"url": "https://10.0.0.5/o", "cancel_url": "HTTPS://shop.example/c", "health_url": "https://shop.example/h", "secret_env": "INTAKE_SECRET"}`},
 	}
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {

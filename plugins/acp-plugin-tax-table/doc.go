@@ -18,6 +18,8 @@
 //	                  one is the country's rate; rate is the standard rate
 //	                  as a fraction; categories maps a tax category (a
 //	                  catalog item's tax_category) to its own rate there.
+//	                  "standard", the category of items that name none,
+//	                  is refused as a key: its rate is rate.
 //
 // A rate is a fraction from 0 up to but not including 1, as a decimal
 // string ("0.0725" for 7.25 %) or a number (0.0725), with at most six
@@ -43,6 +45,17 @@
 // the rate defines that category and at the standard rate otherwise, and
 // rounded half up to a minor unit; the cart's tax is the sum. Amounts are
 // integers throughout and cannot overflow.
+//
+// The breakdown has one entry per rate at which tax was collected, its
+// amounts summing to the cart's tax: the place's standard rate, named
+// after the place ("US-CA", or "US" for a country's rate), taking the
+// lines taxed at it, the fulfillment charge when it is taxed, and any
+// category whose own rate equals it; then each other rate, named after
+// the place and the categories taxed at it ("US-CA (food)", "US-CA
+// (books, food)"), in order of name. A rate that collected nothing (a 0 %
+// category, say) has no entry. The host's built-in table has a single
+// entry, at the standard rate: the two agree whenever every category
+// rate in use is 0 or the standard rate, as in the demo's table.
 //
 // A destination whose country (and region) the table does not list is
 // taxed at zero, with no message: the table lists where the seller

@@ -94,12 +94,17 @@ type rates struct {
 	categories map[string]rate
 }
 
-// ppmFor returns the rate of a tax category.
-func (r rates) ppmFor(category string) rate {
+// standardCategory is the tax category of a line that names none; it is
+// taxed at the standard rate, and cannot be given a rate of its own.
+const standardCategory = "standard"
+
+// ppmFor returns the rate of a tax category, and whether it is the
+// category's own rate rather than the standard rate.
+func (r rates) ppmFor(category string) (rate, bool) {
 	if ppm, ok := r.categories[category]; ok {
-		return ppm
+		return ppm, true
 	}
-	return r.standard
+	return r.standard, false
 }
 
 // table is a configured tax table.
@@ -187,8 +192,11 @@ func (cfg config) table() (*table, error) {
 		}
 		rs := rates{standard: *r.Rate, categories: make(map[string]rate, len(r.Categories))}
 		for name, ppm := range r.Categories {
-			if strings.TrimSpace(name) == "" {
+			switch {
+			case strings.TrimSpace(name) == "":
 				add("%s.categories: a category name is empty", path)
+			case strings.EqualFold(strings.TrimSpace(name), standardCategory):
+				add("%s.categories: %q is not a category: it is the standard rate, which lines without a category of their own and (with shipping_taxable) the fulfillment charge pay; set %s.rate instead", path, name, path)
 			}
 			rs.categories[name] = ppm
 		}
@@ -237,6 +245,7 @@ func (t *taxTable) Quote(_ context.Context, req *tax.QuoteRequest) (*tax.QuoteRe
 	r, pl, ok := tbl.lookup(dest)
 	resp := &tax.QuoteResponse{Lines: make([]tax.LineTax, len(req.Lines))}
 	var total int64
+	var at collected
 	for i, line := range req.Lines {
 		resp.Lines[i].ID = line.ID
 		if !ok {
@@ -244,12 +253,18 @@ func (t *taxTable) Quote(_ context.Context, req *tax.QuoteRequest) (*tax.QuoteRe
 		}
 		category := line.TaxCategory
 		if category == "" {
-			category = "standard"
+			category = standardCategory
 		}
-		resp.Lines[i].Amount = applyPPM(line.Amount, r.ppmFor(category))
+		ppm, own := r.ppmFor(category)
+		resp.Lines[i].Amount = applyPPM(line.Amount, ppm)
 		var fits bool
 		if total, fits = add(total, resp.Lines[i].Amount); !fits {
 			return nil, errors.New("the cart's tax overflows")
+		}
+		if own && ppm != r.standard {
+			at.add(ppm, resp.Lines[i].Amount, category)
+		} else {
+			at.add(ppm, resp.Lines[i].Amount, "")
 		}
 	}
 	if ok && tbl.shippingTaxable {
@@ -258,11 +273,65 @@ func (t *taxTable) Quote(_ context.Context, req *tax.QuoteRequest) (*tax.QuoteRe
 		if total, fits = add(total, resp.Fulfillment); !fits {
 			return nil, errors.New("the cart's tax overflows")
 		}
+		at.add(r.standard, resp.Fulfillment, "")
 	}
 	if ok && total > 0 {
-		resp.Breakdown = []tax.Jurisdiction{{Name: jurisdiction(pl), Rate: r.standard.fraction(), Amount: total}}
+		resp.Breakdown = at.breakdown(jurisdiction(pl), r.standard)
 	}
 	return resp, nil
+}
+
+// collected is the tax collected at each rate of one place, and the
+// categories whose own rate it is. Every amount is at most the cart's
+// total tax, so adding to one never overflows once the total has not.
+type collected map[rate]*atRate
+
+// atRate is the tax collected at one rate.
+type atRate struct {
+	amount     int64
+	categories map[string]bool
+}
+
+// add records amount collected at ppm, for category when that is the
+// category's own rate ("" for the standard rate). Zero amounts are not
+// recorded.
+func (c *collected) add(ppm rate, amount int64, category string) {
+	if amount <= 0 {
+		return
+	}
+	if *c == nil {
+		*c = collected{}
+	}
+	a := (*c)[ppm]
+	if a == nil {
+		a = &atRate{categories: map[string]bool{}}
+		(*c)[ppm] = a
+	}
+	a.amount += amount
+	if category != "" {
+		a.categories[category] = true
+	}
+}
+
+// breakdown returns one entry per rate at which tax was collected: name
+// for the standard rate, first (a category whose own rate equals it is
+// counted there), then "name (category, …)" for each other rate, by name.
+func (c collected) breakdown(name string, standard rate) []tax.Jurisdiction {
+	var out, others []tax.Jurisdiction
+	for ppm, a := range c {
+		if ppm == standard {
+			out = append(out, tax.Jurisdiction{Name: name, Rate: ppm.fraction(), Amount: a.amount})
+			continue
+		}
+		cats := make([]string, 0, len(a.categories))
+		for cat := range a.categories {
+			cats = append(cats, cat)
+		}
+		sort.Strings(cats)
+		others = append(others, tax.Jurisdiction{Name: name + " (" + strings.Join(cats, ", ") + ")", Rate: ppm.fraction(), Amount: a.amount})
+	}
+	sort.Slice(others, func(i, j int) bool { return others[i].Name < others[j].Name })
+	return append(out, others...)
 }
 
 // add returns a+b for non-negative a and b, and false on overflow.

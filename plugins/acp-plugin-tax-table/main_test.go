@@ -27,6 +27,16 @@ const demoConfig = `{
   ]
 }`
 
+// reducedConfig has category rates other than zero, one of them equal to
+// the standard rate, two of them equal to each other.
+const reducedConfig = `{
+  "shipping_taxable": true,
+  "origin": {"country": "US", "region": "CA"},
+  "rates": [
+    {"country": "US", "region": "CA", "rate": "0.0725", "categories": {"food": "0.025", "books": "0.025", "clothing": "0.0725", "medicine": "0"}}
+  ]
+}`
+
 // newPlugin serves a tax table configured with cfg.
 func newPlugin(t *testing.T, cfg string) *client.Plugin {
 	t.Helper()
@@ -39,6 +49,7 @@ func TestQuote(t *testing.T) {
 		"demo":           newPlugin(t, demoConfig),
 		"shipping taxed": newPlugin(t, strings.Replace(demoConfig, `"shipping_taxable": false`, `"shipping_taxable": true`, 1)),
 		"empty":          newPlugin(t, ``),
+		"reduced":        newPlugin(t, reducedConfig),
 	}
 	lines := []tax.Line{
 		{ID: "li_1", Amount: 1234, TaxCategory: "standard"},
@@ -50,7 +61,9 @@ func TestQuote(t *testing.T) {
 		plugin string
 		dest   *acp.Address
 		lines  []tax.Line // default lines
-		want   *tax.QuoteResponse
+		// freeShipping makes the fulfillment charge 0 instead of 500.
+		freeShipping bool
+		want         *tax.QuoteResponse
 	}{
 		"region rate, half up, category override": {
 			plugin: "demo",
@@ -113,6 +126,37 @@ func TestQuote(t *testing.T) {
 				Breakdown: []tax.Jurisdiction{{Name: "US-CA", Rate: 0.0725, Amount: 668694472671971246}},
 			},
 		},
+		"one entry per rate applied": {
+			plugin: "reduced",
+			dest:   &acp.Address{Country: "US", State: "CA"},
+			lines: []tax.Line{
+				{ID: "li_1", Amount: 1234, TaxCategory: "standard"}, // 89.465 → 89 at 7.25 %
+				{ID: "li_2", Amount: 2400, TaxCategory: "food"},     // 60 at 2.5 %
+				{ID: "li_3", Amount: 1000},                          // 72.5 → 73 at 7.25 %
+				{ID: "li_4", Amount: 1000, TaxCategory: "books"},    // 25 at 2.5 %
+				{ID: "li_5", Amount: 2000, TaxCategory: "clothing"}, // 145 at 7.25 %, the standard rate
+				{ID: "li_6", Amount: 3000, TaxCategory: "medicine"}, // 0
+			},
+			// The fulfillment charge of 500 at the standard rate: 36.25 → 36.
+			want: &tax.QuoteResponse{
+				Lines:       []tax.LineTax{{ID: "li_1", Amount: 89}, {ID: "li_2", Amount: 60}, {ID: "li_3", Amount: 73}, {ID: "li_4", Amount: 25}, {ID: "li_5", Amount: 145}, {ID: "li_6"}},
+				Fulfillment: 36,
+				Breakdown: []tax.Jurisdiction{
+					{Name: "US-CA", Rate: 0.0725, Amount: 89 + 73 + 145 + 36},
+					{Name: "US-CA (books, food)", Rate: 0.025, Amount: 60 + 25},
+				},
+			},
+		},
+		"only a category rate applied": {
+			plugin:       "reduced",
+			dest:         &acp.Address{Country: "US", State: "CA"},
+			lines:        []tax.Line{{ID: "li_1", Amount: 2400, TaxCategory: "food"}, {ID: "li_2", Amount: 100, TaxCategory: "medicine"}},
+			freeShipping: true,
+			want: &tax.QuoteResponse{
+				Lines:     []tax.LineTax{{ID: "li_1", Amount: 60}, {ID: "li_2"}},
+				Breakdown: []tax.Jurisdiction{{Name: "US-CA (food)", Rate: 0.025, Amount: 60}},
+			},
+		},
 		"an empty table taxes nothing": {
 			plugin: "empty",
 			dest:   &acp.Address{Country: "US", State: "CA"},
@@ -123,6 +167,9 @@ func TestQuote(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			req := &tax.QuoteRequest{Currency: "usd", Destination: tc.dest, Lines: lines, Fulfillment: 500}
+			if tc.freeShipping {
+				req.Fulfillment = 0
+			}
 			if tc.lines != nil {
 				req.Lines = tc.lines
 			}
@@ -159,6 +206,8 @@ func TestConfigure(t *testing.T) {
 		"bad category rate":     {config: `{"origin": {"country": "US"}, "rates": [{"country": "US", "rate": "0.05", "categories": {"food": "2"}}]}`, wantErr: `tax rate "2" is not below 1`},
 		"duplicate place":       {config: `{"origin": {"country": "US"}, "rates": [{"country": "US", "rate": "0.05"}, {"country": "us", "region": "", "rate": "0.06"}]}`, wantErr: "rates[1]: duplicate rate for US (also rates[0])"},
 		"duplicate region":      {config: `{"origin": {"country": "US"}, "rates": [{"country": "US", "region": "CA", "rate": "0.05"}, {"country": "US", "region": "ca", "rate": "0.06"}]}`, wantErr: "duplicate rate for US-CA"},
+		"standard category":     {config: `{"origin": {"country": "US"}, "rates": [{"country": "US", "rate": "0.05", "categories": {"standard": "0.04"}}]}`, wantErr: `rates[0].categories: "standard" is not a category`},
+		"Standard category":     {config: `{"origin": {"country": "US"}, "rates": [{"country": "US", "rate": "0.05", "categories": {" Standard": "0.05"}}]}`, wantErr: `rates[0].categories: " Standard" is not a category`},
 		"empty category name":   {config: `{"origin": {"country": "US"}, "rates": [{"country": "US", "rate": "0.05", "categories": {" ": "0"}}]}`, wantErr: "a category name is empty"},
 		"bad region":            {config: `{"origin": {"country": "US", "region": "C-A"}}`, wantErr: "does not match the plugin's schema"},
 		"not JSON":              {config: `{"rates": `, wantErr: "config is not JSON"},

@@ -3,7 +3,6 @@ package badgerstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -87,7 +86,11 @@ func Open(opts Options) (*Store, error) {
 		// machine under load. The log's space is reclaimed by
 		// CollectGarbage, in files small enough to rewrite often.
 		WithValueThreshold(valueThreshold).
-		WithValueLogFileSize(64 << 20)
+		WithValueLogFileSize(64 << 20).
+		// With the values in the value log, the LSM tree holds keys and
+		// pointers only: a small block cache serves it, where Badger's
+		// default (256 MB) would dominate the sidecar's resident memory.
+		WithBlockCacheSize(16 << 20)
 	if len(opts.EncryptionKey) > 0 {
 		// Badger needs an index cache when encrypting.
 		bopts = bopts.WithEncryptionKey(opts.EncryptionKey).WithIndexCacheSize(32 << 20)
@@ -194,7 +197,7 @@ func (t *tx) Order(id string) (*model.Order, error) {
 }
 
 func (t *tx) PutSession(s *model.Session) error {
-	data, err := json.Marshal(s)
+	data, err := packJSON(s)
 	if err != nil {
 		return fmt.Errorf("encode session %s: %w", s.ID, err)
 	}
@@ -240,7 +243,7 @@ func (t *tx) SessionsInProgress(limit int) ([]string, error) {
 }
 
 func (t *tx) PutOrder(o *model.Order) error {
-	data, err := json.Marshal(o)
+	data, err := packJSON(o)
 	if err != nil {
 		return fmt.Errorf("encode order %s: %w", o.ID, err)
 	}
@@ -308,7 +311,7 @@ func (t *tx) PutWebhookEvent(e *model.WebhookEvent) error {
 		// Badger sequences start at zero; zero means "unassigned" here.
 		e.Seq = n + 1
 	}
-	data, err := json.Marshal(e)
+	data, err := packJSON(e)
 	if err != nil {
 		return fmt.Errorf("encode webhook event %s: %w", e.ID, err)
 	}
@@ -335,7 +338,7 @@ func (t *tx) WebhookEvents(state string, afterSeq uint64, limit int) ([]*model.W
 	var out []*model.WebhookEvent
 	for it.Seek(webhookKey(state, afterSeq+1)); it.Valid() && len(out) < limit; it.Next() {
 		var e model.WebhookEvent
-		err := it.Item().Value(func(val []byte) error { return json.Unmarshal(val, &e) })
+		err := it.Item().Value(func(val []byte) error { return unpackJSON(val, &e) })
 		if err != nil {
 			return nil, fmt.Errorf("decode webhook event %s: %w", it.Item().Key(), err)
 		}
@@ -403,7 +406,7 @@ func (t *tx) get(key string, v any) error {
 		return fmt.Errorf("read %s: %w", key, err)
 	}
 	return item.Value(func(val []byte) error {
-		if err := json.Unmarshal(val, v); err != nil {
+		if err := unpackJSON(val, v); err != nil {
 			return fmt.Errorf("decode %s: %w", key, err)
 		}
 		return nil

@@ -13,8 +13,12 @@ import (
 // a small binary layout rather than JSON (whose base64 body dominated the
 // replay path): a version byte, the status (uint16), the expiry (Unix
 // nanoseconds, int64), the fingerprint's length (uint8) and bytes, then the
-// response body.
-const recordVersion = 1
+// response body: as it is in version 1, packed (see pack) in version 2.
+const (
+	recordVersion       = 2
+	recordVersionPlain  = 1
+	recordVersionPacked = 2
+)
 
 const recordHeader = 1 + 2 + 8 + 1
 
@@ -26,27 +30,34 @@ func encodeRecord(r *model.IdempotencyRecord) ([]byte, error) {
 		return nil, fmt.Errorf("%w: fingerprint of %d bytes", errBadRecord, len(fp))
 	}
 	buf := make([]byte, recordHeader, recordHeader+len(fp)+len(r.Body))
-	buf[0] = recordVersion
+	buf[0] = recordVersionPacked
 	binary.BigEndian.PutUint16(buf[1:3], uint16(r.Status))
 	binary.BigEndian.PutUint64(buf[3:11], uint64(r.ExpiresAt.UnixNano()))
 	buf[11] = byte(len(fp))
 	buf = append(buf, fp...)
-	return append(buf, r.Body...), nil
+	return append(buf, pack(r.Body)...), nil
 }
 
 // decodeRecord parses a record; the body is copied out of Badger's buffer.
 func decodeRecord(val []byte) (*model.IdempotencyRecord, error) {
-	if len(val) < recordHeader || val[0] != recordVersion {
+	if len(val) < recordHeader || (val[0] != recordVersionPlain && val[0] != recordVersionPacked) {
 		return nil, errBadRecord
 	}
 	fpLen := int(val[11])
 	if len(val) < recordHeader+fpLen {
 		return nil, errBadRecord
 	}
+	body := append([]byte(nil), val[recordHeader+fpLen:]...)
+	if val[0] == recordVersionPacked {
+		var err error
+		if body, err = unpack(body); err != nil {
+			return nil, fmt.Errorf("%w: %w", errBadRecord, err)
+		}
+	}
 	return &model.IdempotencyRecord{
 		Status:      int(binary.BigEndian.Uint16(val[1:3])),
 		ExpiresAt:   time.Unix(0, int64(binary.BigEndian.Uint64(val[3:11]))),
 		Fingerprint: string(val[recordHeader : recordHeader+fpLen]),
-		Body:        append([]byte(nil), val[recordHeader+fpLen:]...),
+		Body:        body,
 	}, nil
 }

@@ -32,7 +32,12 @@ func TestRecordRoundTrip(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range [][]byte{nil, {2, 0, 0}, {1, 0, 200, 0, 0, 0, 0, 0, 0, 0, 0, 9, 'a'}} {
+	// A record written before bodies were compressed (version 1) reads.
+	plain := append([]byte{recordVersionPlain, 0, 201, 0, 0, 0, 0, 0, 0, 0, 1, 2, 'f', 'p'}, []byte(`{"id":"cs_1"}`)...)
+	if got, err := decodeRecord(plain); err != nil || got.Status != 201 || got.Fingerprint != "fp" || string(got.Body) != `{"id":"cs_1"}` {
+		t.Errorf("decodeRecord(version 1) = %+v, %v", got, err)
+	}
+	for _, bad := range [][]byte{nil, {3, 0, 0}, {1, 0, 200, 0, 0, 0, 0, 0, 0, 0, 0, 9, 'a'}, {2, 0, 200, 0, 0, 0, 0, 0, 0, 0, 0, 0, compressedMark, 0xFF}} {
 		if _, err := decodeRecord(bad); err == nil {
 			t.Errorf("decodeRecord(%v) succeeded", bad)
 		}
