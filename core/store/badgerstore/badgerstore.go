@@ -68,7 +68,7 @@ type Store struct {
 // flushing to the kernel, which lets dirty pages pile up until a file is
 // rotated or the kernel throttles the writer: then every write waits for
 // the disk for tens of milliseconds at once. Flushing a little every
-// 200 ms keeps writes fast and steady (on tmpfs the stalls vanish, which is
+// 100 ms keeps writes fast and steady (on tmpfs the stalls vanish, which is
 // how they were traced to writeback), and bounds what an operating-system
 // crash could lose to that interval.
 const syncInterval = 100 * time.Millisecond
@@ -90,20 +90,24 @@ func Open(opts Options) (*Store, error) {
 		// Sessions are small JSON documents; a smaller memtable keeps the
 		// sidecar's resident memory modest.
 		WithMemTableSize(16 << 20).
-		WithNumVersionsToKeep(1).
+		WithNumVersionsToKeep(1)
+	if !opts.InMemory {
 		// Sessions, orders and idempotency records are kilobytes of JSON
 		// written once or a few times and dropped by TTL. Kept in the
 		// value log (Badger's key-value separation), they are written to
 		// disk once; kept in the LSM tree, every compaction rewrites and
 		// recompresses them, which cost about half the CPU of a 2-core
 		// machine under load. The log's space is reclaimed by
-		// CollectGarbage, in files small enough to rewrite often.
-		WithValueThreshold(valueThreshold).
-		WithValueLogFileSize(16 << 20).
-		// With the values in the value log, the LSM tree holds keys and
-		// pointers only: a small block cache serves it, where Badger's
-		// default (256 MB) would dominate the sidecar's resident memory.
-		WithBlockCacheSize(16 << 20)
+		// CollectGarbage, in files small enough to rewrite often. (An
+		// in-memory store has no value log: everything stays in the tree.)
+		bopts = bopts.WithValueThreshold(valueThreshold).
+			WithValueLogFileSize(16 << 20).
+			// With the values in the value log, the LSM tree holds keys
+			// and pointers only: a small block cache serves it, where
+			// Badger's default (256 MB) would dominate the sidecar's
+			// resident memory.
+			WithBlockCacheSize(16 << 20)
+	}
 	if len(opts.EncryptionKey) > 0 {
 		// Badger needs an index cache when encrypting.
 		bopts = bopts.WithEncryptionKey(opts.EncryptionKey).WithIndexCacheSize(32 << 20)
