@@ -3,17 +3,12 @@ package builtin
 import (
 	"context"
 	"math"
-	"math/bits"
 	"strings"
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/tax"
 )
-
-// ppmScale is the fixed-point scale of tax rates: rates are held as
-// integer parts per million so that tax arithmetic never uses floats.
-const ppmScale = 1_000_000
 
 // Tax applies the rates under tax.rates: the destination's country and
 // region rate, else its country rate, else no tax. Each line is taxed and
@@ -66,11 +61,11 @@ func (t *Tax) Quote(_ context.Context, req *tax.QuoteRequest) (*tax.QuoteRespons
 		if !ok {
 			continue
 		}
-		resp.Lines[i].Amount = applyPPM(line.Amount, r.ppmFor(line.TaxCategory))
+		resp.Lines[i].Amount = acp.ApplyPPM(line.Amount, r.ppmFor(line.TaxCategory))
 		total += resp.Lines[i].Amount
 	}
 	if ok && t.shippingTaxable {
-		resp.Fulfillment = applyPPM(req.Fulfillment, r.standard)
+		resp.Fulfillment = acp.ApplyPPM(req.Fulfillment, r.standard)
 		total += resp.Fulfillment
 	}
 	if ok && total > 0 {
@@ -98,18 +93,5 @@ func (r rate) ppmFor(category string) int64 {
 }
 
 func toPPM(fraction float64) int64 {
-	return int64(math.Round(fraction * ppmScale))
-}
-
-// applyPPM returns amount × ppm / 1e6 rounded half up, for non-negative
-// amounts, without overflowing for any int64 amount.
-func applyPPM(amount, ppm int64) int64 {
-	if amount <= 0 || ppm <= 0 {
-		return 0
-	}
-	hi, lo := bits.Mul64(uint64(amount), uint64(ppm))
-	lo, carry := bits.Add64(lo, ppmScale/2, 0)
-	hi += carry
-	q, _ := bits.Div64(hi, lo, ppmScale)
-	return int64(q)
+	return int64(math.Round(fraction * acp.PPM))
 }

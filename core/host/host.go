@@ -424,26 +424,6 @@ func (h *Host) serveProfiles() *http.Server {
 	return srv
 }
 
-// collectGarbage runs the value-log garbage collection every
-// store.gc_interval until ctx ends.
-func (h *Host) collectGarbage(ctx context.Context) {
-	ticker := time.NewTicker(h.cfg.Store.GCInterval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-			rewritten, err := h.store.CollectGarbage()
-			if err != nil {
-				h.logger.Warn("store garbage collection", "error", err.Error())
-			} else if rewritten > 0 {
-				h.logger.Info("store garbage collected", "value_log_files_rewritten", rewritten)
-			}
-		}
-	}
-}
-
 // Plugins describes the configured plugins as they are now, for tools and
 // tests.
 func (h *Host) Plugins() []pluginmgr.Status { return h.plugins.Status() }
@@ -452,19 +432,39 @@ func (h *Host) Plugins() []pluginmgr.Status { return h.plugins.Status() }
 // outcome stayed unknown that long, until ctx ends.
 func (h *Host) reconcile(ctx context.Context) {
 	every := h.cfg.Payments.ReconcileAfter
-	ticker := time.NewTicker(every)
+	repeat(ctx, every, func() {
+		settled, err := h.Service.ReconcileStale(ctx, every, 100)
+		if err != nil {
+			h.logger.Warn("settling unresolved payments", "settled", settled, "error", err.Error())
+		} else if settled > 0 {
+			h.logger.Info("settled unresolved payments", "settled", settled)
+		}
+	})
+}
+
+// collectGarbage runs the value-log garbage collection every
+// store.gc_interval until ctx ends.
+func (h *Host) collectGarbage(ctx context.Context) {
+	repeat(ctx, h.cfg.Store.GCInterval, func() {
+		rewritten, err := h.store.CollectGarbage()
+		if err != nil {
+			h.logger.Warn("store garbage collection", "error", err.Error())
+		} else if rewritten > 0 {
+			h.logger.Info("store garbage collected", "value_log_files_rewritten", rewritten)
+		}
+	})
+}
+
+// repeat runs fn every interval until ctx ends.
+func repeat(ctx context.Context, interval time.Duration, fn func()) {
+	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-ticker.C:
-			settled, err := h.Service.ReconcileStale(ctx, every, 100)
-			if err != nil {
-				h.logger.Warn("settling unresolved payments", "settled", settled, "error", err.Error())
-			} else if settled > 0 {
-				h.logger.Info("settled unresolved payments", "settled", settled)
-			}
+			fn()
 		}
 	}
 }

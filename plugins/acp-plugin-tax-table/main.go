@@ -256,7 +256,7 @@ func (t *taxTable) Quote(_ context.Context, req *tax.QuoteRequest) (*tax.QuoteRe
 			category = standardCategory
 		}
 		ppm, own := r.ppmFor(category)
-		resp.Lines[i].Amount = applyPPM(line.Amount, ppm)
+		resp.Lines[i].Amount = acp.ApplyPPM(line.Amount, int64(ppm))
 		var fits bool
 		if total, fits = add(total, resp.Lines[i].Amount); !fits {
 			return nil, errors.New("the cart's tax overflows")
@@ -268,7 +268,7 @@ func (t *taxTable) Quote(_ context.Context, req *tax.QuoteRequest) (*tax.QuoteRe
 		}
 	}
 	if ok && tbl.shippingTaxable {
-		resp.Fulfillment = applyPPM(req.Fulfillment, r.standard)
+		resp.Fulfillment = acp.ApplyPPM(req.Fulfillment, int64(r.standard))
 		var fits bool
 		if total, fits = add(total, resp.Fulfillment); !fits {
 			return nil, errors.New("the cart's tax overflows")

@@ -274,28 +274,3 @@ func TestParsePPM(t *testing.T) {
 		})
 	}
 }
-
-func TestApplyPPM(t *testing.T) {
-	t.Parallel()
-	testCases := map[string]struct {
-		amount int64
-		ppm    rate
-		want   int64
-	}{
-		"half rounds up":   {amount: 1000, ppm: 72500, want: 73},
-		"below half":       {amount: 1234, ppm: 72500, want: 89},
-		"exactly half":     {amount: 1, ppm: 500000, want: 1},
-		"zero rate":        {amount: 1000, ppm: 0, want: 0},
-		"zero amount":      {amount: 0, ppm: 72500, want: 0},
-		"negative amount":  {amount: -100, ppm: 72500, want: 0},
-		"max amount, rate": {amount: math.MaxInt64, ppm: 999999, want: 9223362813482738952},
-	}
-	for name, tc := range testCases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			if got := applyPPM(tc.amount, tc.ppm); got != tc.want {
-				t.Errorf("applyPPM(%d, %d) = %d, want %d", tc.amount, tc.ppm, got, tc.want)
-			}
-		})
-	}
-}

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"math/bits"
 	"strconv"
 	"strings"
 )
@@ -88,19 +87,4 @@ func parsePPM(s string) (int64, error) {
 		return refuse("is not below 1")
 	}
 	return ppm, nil
-}
-
-// applyPPM returns amount × ppm / 10^6 rounded half up, for non-negative
-// amounts and rates below 10^6 ppm, without overflowing for any int64
-// amount: the product is held in 128 bits and, the rate being below 1,
-// the quotient is at most amount.
-func applyPPM(amount int64, ppm rate) int64 {
-	if amount <= 0 || ppm <= 0 {
-		return 0
-	}
-	hi, lo := bits.Mul64(uint64(amount), uint64(ppm))
-	lo, carry := bits.Add64(lo, ppmScale/2, 0)
-	hi += carry
-	q, _ := bits.Div64(hi, lo, ppmScale)
-	return int64(q)
 }

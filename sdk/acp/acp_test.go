@@ -3,6 +3,7 @@ package acp
 import (
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 )
 
@@ -131,5 +132,27 @@ func TestMarksKeepContext(t *testing.T) {
 	}
 	if e := AsError(Downstream(fmt.Errorf("ctx: %w", Retryable(base)))); !e.Retryable || e.Source != SourceDownstream {
 		t.Errorf("marks lost: %+v", e)
+	}
+}
+
+func TestApplyPPM(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]struct{ amount, ppm, want int64 }{
+		"7.25 % of 10.00":               {1000, 72_500, 73},
+		"half a cent rounds up":         {100, 5_000, 1},
+		"just under half rounds down":   {100, 4_999, 0},
+		"zero rate":                     {1000, 0, 0},
+		"negative amount":               {-1000, 72_500, 0},
+		"largest amount, largest rate":  {math.MaxInt64, PPM - 1, 9223362813482738952},
+		"a rate of 100 % gives it back": {12345, PPM, 12345},
+		"a rate above 100 % saturates":  {math.MaxInt64, 2 * PPM, math.MaxInt64},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if got := ApplyPPM(tc.amount, tc.ppm); got != tc.want {
+				t.Errorf("ApplyPPM(%d, %d) = %d, want %d", tc.amount, tc.ppm, got, tc.want)
+			}
+		})
 	}
 }
