@@ -66,6 +66,9 @@ type server struct {
 	cmd  *exec.Cmd
 	url  string
 	data string
+	// exited receives the process's exit, for servers whose exit is
+	// watched.
+	exited <-chan error
 }
 
 func (b *bench) run(sessions int64, profile string) error {
@@ -74,6 +77,9 @@ func (b *bench) run(sessions int64, profile string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	// Deferred after RemoveAll, so it runs first: no server outlives its
+	// directory.
+	defer b.stopAll()
 	b.dir, b.bin = dir, filepath.Join(dir, "bin")
 	step("building acp and the plugins")
 	if out, err := exec.Command("go", "build", "-o", b.bin+string(filepath.Separator), "./cmd/acp", "./plugins/...").CombinedOutput(); err != nil {
@@ -99,8 +105,6 @@ func (b *bench) run(sessions int64, profile string) error {
 	if err != nil {
 		return err
 	}
-	defer b.stopAll()
-
 	fmt.Printf("## Run of %s\n\n%s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), machine())
 
 	step("create throughput")
@@ -368,6 +372,7 @@ const profilingAddr = "127.0.0.1:16060"
 // startBaseline runs `acp load baseline` and reads its address.
 func (b *bench) startBaseline() (*server, error) {
 	cmd := exec.Command(filepath.Join(b.bin, "acp"), "load", "baseline", "--listen", "127.0.0.1:0")
+	cmd.SysProcAttr = diesWithUs()
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -426,6 +431,7 @@ func (b *bench) startServer(name, path, intake string, profiling bool) (*server,
 		return nil, err
 	}
 	cmd := exec.Command(filepath.Join(b.bin, "acp"), "serve", "--config", config, "--listen", addr)
+	cmd.SysProcAttr = diesWithUs()
 	cmd.Env = []string{"ACP_ORDER_INTAKE_SECRET=benchmark-intake-secret-0123456789abcdef", "PATH=" + os.Getenv("PATH")}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -433,7 +439,16 @@ func (b *bench) startServer(name, path, intake string, profiling bool) (*server,
 	}
 	s := &server{name: name, cmd: cmd, url: "http://" + addr, data: data}
 	b.procs = append(b.procs, s)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	s.exited = exited
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		select {
+		case err := <-exited:
+			s.cmd = nil
+			return nil, fmt.Errorf("%s: acp serve exited before it was ready: %v", name, err)
+		default:
+		}
 		if resp, err := http.Get(s.url + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -446,23 +461,41 @@ func (b *bench) startServer(name, path, intake string, profiling bool) (*server,
 	}
 }
 
-// stop stops s gracefully and waits for it.
+// stop stops s gracefully, or kills it after 20 s, and waits for it.
 func (b *bench) stop(s *server) error {
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if s.cmd == nil {
+		return nil
+	}
+	p := s.cmd.Process
+	s.cmd = nil
+	if err := p.Signal(syscall.SIGTERM); err != nil {
 		return err
 	}
-	err := s.cmd.Wait()
-	s.cmd = nil
-	return err
+	exited := s.exited
+	if exited == nil {
+		ch := make(chan error, 1)
+		go func() { _, err := p.Wait(); ch <- err }()
+		exited = ch
+	}
+	select {
+	case err := <-exited:
+		return err
+	case <-time.After(20 * time.Second):
+		_ = p.Kill()
+		return fmt.Errorf("%s: did not stop within 20 s; killed", s.name)
+	}
 }
 
 func (b *bench) stopAll() {
 	for _, s := range b.procs {
-		if s.cmd != nil && s.cmd.Process != nil {
-			_ = s.cmd.Process.Signal(syscall.SIGTERM)
-			_ = s.cmd.Wait()
-		}
+		_ = b.stop(s)
 	}
+}
+
+// diesWithUs makes a child process receive SIGTERM when this process
+// dies, however it dies (Linux), so that no server outlives a killed run.
+func diesWithUs() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 }
 
 func freeAddr() (string, error) {

@@ -414,7 +414,9 @@ func crashConfig(t *testing.T, addr, storeDir, stripeURL, hookURL string) string
 		text = strings.Replace(text, old, new, 1)
 	}
 	replace("listen: 127.0.0.1:8080", "listen: "+addr)
-	replace("dir: ./data", "dir: "+storeDir)
+	// The value-log garbage collection runs every second, so that kills
+	// also land during its rewrites.
+	replace("dir: ./data", "dir: "+storeDir+"\n  gc_interval: 1s")
 	replace("    local_only_token: demo-agent-local-token\n", "    local_only_token: demo-agent-local-token\n"+
 		"    webhooks:\n      - name: orders\n        url: "+hookURL+"\n        secret_env: "+crashWebhookEnv+"\n")
 	for _, key := range []string{"limits:", "webhook_delivery:"} {

@@ -257,6 +257,15 @@ func printLoadReport(w io.Writer, rep *loadgen.Report) error {
 		}
 	}
 	fmt.Fprintf(w, "\nLatency percentiles are %s.\n", loadgen.PercentileMethod)
+	// The slowest requests may have no latency at all: say so rather than
+	// let a stalling server look faster than it is.
+	var missed int64
+	if rep.Schedule != nil {
+		missed = rep.Schedule.Missed
+	}
+	if n := rep.Total.TransportErrors; n > 0 || missed > 0 {
+		fmt.Fprintf(w, "They leave out %d requests that got no answer (timeouts included) and %d that were due but never sent.\n", n, missed)
+	}
 	return nil
 }
 

@@ -446,7 +446,7 @@ func (h *Host) reconcile(ctx context.Context) {
 // store.gc_interval until ctx ends.
 func (h *Host) collectGarbage(ctx context.Context) {
 	repeat(ctx, h.cfg.Store.GCInterval, func() {
-		rewritten, err := h.store.CollectGarbage()
+		rewritten, err := h.store.CollectGarbage(ctx)
 		if err != nil {
 			h.logger.Warn("store garbage collection", "error", err.Error())
 		} else if rewritten > 0 {

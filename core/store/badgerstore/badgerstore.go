@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -59,8 +60,10 @@ type Store struct {
 	retention time.Duration
 	now       func() time.Time
 	// stopSync ends the background flusher; syncDone closes when it has.
-	stopSync chan struct{}
-	syncDone chan struct{}
+	stopSync  chan struct{}
+	syncDone  chan struct{}
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // syncInterval is how often written data is flushed to disk in the
@@ -134,14 +137,22 @@ func (s *Store) flush(logger *slog.Logger) {
 	}
 	ticker := time.NewTicker(syncInterval)
 	defer ticker.Stop()
+	var failing bool
 	for {
 		select {
 		case <-s.stopSync:
 			return
 		case <-ticker.C:
-			if err := s.db.Sync(); err != nil {
-				logger.Warn("flushing the store to disk", "error", err.Error())
+			// A failure is logged when it starts and when it ends, not ten
+			// times a second while the disk is full.
+			err := s.db.Sync()
+			switch {
+			case err != nil && !failing:
+				logger.Warn("flushing the store to disk failed; retrying every 100 ms", "error", err.Error())
+			case err == nil && failing:
+				logger.Info("flushing the store to disk works again")
 			}
+			failing = err != nil
 		}
 	}
 }
@@ -155,9 +166,9 @@ const gcDiscardRatio = 0.5
 // disk space back, and returns how many it rewrote. Badger drops expired
 // sessions and idempotency records from its LSM tree as it compacts; this
 // reclaims what they left in the value log. Run it on a schedule.
-func (s *Store) CollectGarbage() (int, error) {
+func (s *Store) CollectGarbage(ctx context.Context) (int, error) {
 	rewritten := 0
-	for {
+	for ctx.Err() == nil {
 		err := s.db.RunValueLogGC(gcDiscardRatio)
 		switch {
 		case err == nil:
@@ -168,20 +179,25 @@ func (s *Store) CollectGarbage() (int, error) {
 			return rewritten, fmt.Errorf("value-log garbage collection: %w", err)
 		}
 	}
+	return rewritten, nil
 }
 
 // Close closes the database, flushing everything to disk.
+// A second Close returns the first one's result.
 func (s *Store) Close() error {
-	close(s.stopSync)
-	<-s.syncDone
-	if err := s.eventSeq.Release(); err != nil {
-		_ = s.db.Close()
-		return fmt.Errorf("release webhook sequence: %w", err)
-	}
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("close badger store: %w", err)
-	}
-	return nil
+	s.closeOnce.Do(func() {
+		close(s.stopSync)
+		<-s.syncDone
+		if err := s.eventSeq.Release(); err != nil {
+			_ = s.db.Close()
+			s.closeErr = fmt.Errorf("release webhook sequence: %w", err)
+			return
+		}
+		if err := s.db.Close(); err != nil {
+			s.closeErr = fmt.Errorf("close badger store: %w", err)
+		}
+	})
+	return s.closeErr
 }
 
 // View runs fn in a read-only transaction.

@@ -15,7 +15,6 @@ import (
 // nanoseconds, int64), the fingerprint's length (uint8) and bytes, then the
 // response body: as it is in version 1, packed (see pack) in version 2.
 const (
-	recordVersion       = 2
 	recordVersionPlain  = 1
 	recordVersionPacked = 2
 )
