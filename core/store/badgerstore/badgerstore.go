@@ -72,8 +72,9 @@ type Store struct {
 // rotated or the kernel throttles the writer: then every write waits for
 // the disk for tens of milliseconds at once. Flushing a little every
 // 100 ms keeps writes fast and steady (on tmpfs the stalls vanish, which is
-// how they were traced to writeback), and bounds what an operating-system
-// crash could lose to that interval.
+// how they were traced to writeback), and narrows what an operating-system
+// crash could lose (Badger does not sync each commit; a process crash
+// loses nothing, the kernel holds the pages).
 const syncInterval = 100 * time.Millisecond
 
 // Interface guard.

@@ -8,9 +8,9 @@ import (
 )
 
 // Values are compressed with S2 (a faster Snappy) when that saves space:
-// a session's or order's JSON shrinks to about a third, and so do the
+// a session's or order's JSON shrinks to about a third, and the store's
 // disk, the value log's share of resident memory (Badger maps its files)
-// and the bytes every write moves. A compressed value starts with
+// and the bytes every write moves to about half. A compressed value starts with
 // compressedMark, which JSON never starts with; a value written before
 // compression existed (plain JSON) still reads.
 const compressedMark = 0x01
