@@ -232,13 +232,7 @@ func legacyBuyerOut(b *model.Buyer) *legacyBuyer {
 	if b == nil {
 		return nil
 	}
-	first, last := b.FirstName, b.LastName
-	if first == "" && last == "" && b.FullName != "" {
-		first = strings.TrimSpace(b.FullName)
-		if i := strings.LastIndexByte(first, ' '); i > 0 {
-			first, last = strings.TrimSpace(first[:i]), first[i+1:]
-		}
-	}
+	first, last := b.Names()
 	return &legacyBuyer{FirstName: first, LastName: last, Email: b.Email, PhoneNumber: b.PhoneNumber}
 }
 

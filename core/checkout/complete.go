@@ -194,7 +194,8 @@ func (s *Service) placeOrder(ctx context.Context, sess *model.Session, paymentID
 		req.OptionIDs = append(req.OptionIDs, sel.OptionID)
 	}
 	if b := sess.Buyer; b != nil {
-		req.Buyer = &fulfillment.Buyer{FirstName: b.FirstName, LastName: b.LastName, Email: b.Email, PhoneNumber: b.PhoneNumber}
+		first, last := b.Names()
+		req.Buyer = &fulfillment.Buyer{FirstName: first, LastName: last, Email: b.Email, PhoneNumber: b.PhoneNumber}
 	}
 	placed, err := s.opts.Capabilities.Fulfillment.PlaceOrder(ctx, req)
 	if err != nil {

@@ -203,7 +203,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		MaxBackoff:     cfg.WebhookDelivery.MaxBackoff,
 		Workers:        cfg.WebhookDelivery.Workers,
 	})
-	admin := newAdmin(cfg, st, o.now, deliverer.Notify, caps.Fulfillment)
+	admin := newAdmin(cfg, st, o.now, deliverer.Notify, orderSystem(cfg, plugins))
 	svc := checkout.New(checkout.Options{
 		Store:                  st,
 		Capabilities:           caps,
@@ -271,8 +271,7 @@ func OpenAdmin(cfg *config.Config, logger *slog.Logger, getenv func(string) stri
 	if err != nil {
 		return nil, nil, err
 	}
-	caps := capabilities(cfg, plugins, time.Now)
-	return newAdmin(cfg, st, time.Now, nil, caps.Fulfillment), closerFunc(func() error {
+	return newAdmin(cfg, st, time.Now, nil, orderSystem(cfg, plugins)), closerFunc(func() error {
 		plugins.Close()
 		return st.Close()
 	}), nil

@@ -13,6 +13,7 @@ import (
 	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/pluginmgr"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
 
 // pluginSpecs turns acp.yaml's plugins into what the manager runs: the
@@ -78,6 +79,16 @@ func capabilities(cfg *config.Config, plugins *pluginmgr.Manager, now func() tim
 		caps.Fulfillment = plugins.Fulfillment(p.Name)
 	}
 	return caps
+}
+
+// orderSystem is the fulfillment plugin cancellations go to first, or nil
+// when fulfillment is built in: the sidecar's own store is then the order
+// system, with nothing to tell.
+func orderSystem(cfg *config.Config, plugins *pluginmgr.Manager) fulfillment.Fulfillment {
+	if p, ok := cfg.PluginFor(config.CapabilityFulfillment); ok {
+		return plugins.Fulfillment(p.Name)
+	}
+	return nil
 }
 
 // readiness reports, for /readyz, each capability's provider and whether

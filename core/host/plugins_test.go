@@ -19,6 +19,7 @@ import (
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/host"
 	"github.com/acp-sidecar/acp/core/pluginmgr"
+	"github.com/acp-sidecar/acp/sdk/acpplugin"
 )
 
 // pluginBins holds the plugin binaries the tests run, built once, on first
@@ -302,5 +303,21 @@ func writeExecutable(t *testing.T, path, content string) {
 	}
 	if err := os.Rename(path+".tmp", path); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// acp.yaml names capabilities as the SDK's plugins report them; the host
+// matches the two as strings.
+func TestCapabilityNamesMatchTheSDK(t *testing.T) {
+	t.Parallel()
+	for cfgName, sdkName := range map[string]string{
+		config.CapabilityCatalog:     acpplugin.CapabilityCatalog,
+		config.CapabilityTax:         acpplugin.CapabilityTax,
+		config.CapabilityShipping:    acpplugin.CapabilityShipping,
+		config.CapabilityFulfillment: acpplugin.CapabilityFulfillment,
+	} {
+		if cfgName != sdkName {
+			t.Errorf("config names a capability %q, the SDK %q", cfgName, sdkName)
+		}
 	}
 }

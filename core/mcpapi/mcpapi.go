@@ -14,8 +14,6 @@ package mcpapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -25,6 +23,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/acp-sidecar/acp/core/internal/ids"
 )
 
 // Error styles.
@@ -146,7 +146,7 @@ func handler(t tool, dispatch Dispatcher, errorStyle string) mcp.ToolHandler {
 		if t.method == http.MethodPost && header.Get("Idempotency-Key") == "" && !t.keyRequired {
 			// The binding makes the key optional except where replaying
 			// matters most; a call without one runs once, as a fresh key.
-			header.Set("Idempotency-Key", "mcp-"+randomKey())
+			header.Set("Idempotency-Key", ids.New("mcp-"))
 		}
 		if auth := req.Extra.Header.Get("Authorization"); auth != "" {
 			header.Set("Authorization", auth)
@@ -194,10 +194,4 @@ func result(status int, header http.Header, body []byte, style string) (*mcp.Cal
 
 func invalidParams(format string, args ...any) error {
 	return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf(format, args...)}
-}
-
-func randomKey() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b[:])
 }

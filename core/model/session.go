@@ -5,6 +5,7 @@ package model
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/acp-sidecar/acp/sdk/acp"
@@ -210,6 +211,19 @@ type Buyer struct {
 	Company              json.RawMessage `json:"company,omitempty"`
 	Loyalty              json.RawMessage `json:"loyalty,omitempty"`
 	TaxExemption         json.RawMessage `json:"tax_exemption,omitempty"`
+}
+
+// Names returns the buyer's first and last names; a buyer given only a
+// full name (allowed from 2026-01-30) has it split at its last space.
+func (b *Buyer) Names() (first, last string) {
+	first, last = b.FirstName, b.LastName
+	if first == "" && last == "" && b.FullName != "" {
+		first = strings.TrimSpace(b.FullName)
+		if i := strings.LastIndexByte(first, ' '); i > 0 {
+			first, last = strings.TrimSpace(first[:i]), first[i+1:]
+		}
+	}
+	return first, last
 }
 
 // Payment tracks a session's payment. Attempt numbers each charge attempt;

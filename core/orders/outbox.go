@@ -58,13 +58,16 @@ func NewOutbox(targets []Target, encode Encoder, now func() time.Time, wake func
 // created under.
 func (ob *Outbox) Enqueue(tx store.Tx, o *model.Order, eventType string) error {
 	now := ob.now().UTC()
+	var payload []byte // the same for every target; encoded once, when one subscribes
 	for _, t := range ob.targets[o.Agent] {
 		if len(t.Events) > 0 && !slices.Contains(t.Events, eventType) {
 			continue
 		}
-		payload, err := ob.encode(o.APIVersion, eventType, o)
-		if err != nil {
-			return fmt.Errorf("encode %s of order %s: %w", eventType, o.ID, err)
+		if payload == nil {
+			var err error
+			if payload, err = ob.encode(o.APIVersion, eventType, o); err != nil {
+				return fmt.Errorf("encode %s of order %s: %w", eventType, o.ID, err)
+			}
 		}
 		e := &model.WebhookEvent{
 			ID: ids.New("evt_"), Agent: t.Agent, Target: t.Name, OrderID: o.ID, Type: eventType,

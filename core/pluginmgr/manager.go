@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -33,7 +32,6 @@ type Options struct {
 type Manager struct {
 	supervisors []*supervisor
 	byName      map[string]*supervisor
-	wg          sync.WaitGroup
 }
 
 // New prepares the plugins without starting any: a plugin starts at
@@ -97,11 +95,12 @@ func (m *Manager) startAll(ctx context.Context) error {
 // Run polls each plugin's health (restarting those that are down) until
 // ctx ends.
 func (m *Manager) Run(ctx context.Context) {
+	var wg sync.WaitGroup
 	for _, s := range m.supervisors {
-		m.wg.Go(func() {
+		wg.Go(func() {
 			for {
 				// Jitter keeps plugins from being polled in lockstep.
-				wait := s.spec.HealthInterval/2 + rand.N(s.spec.HealthInterval/2+1)
+				wait := jitter(s.spec.HealthInterval)
 				select {
 				case <-ctx.Done():
 					return
@@ -112,7 +111,7 @@ func (m *Manager) Run(ctx context.Context) {
 		})
 	}
 	<-ctx.Done()
-	m.wg.Wait()
+	wg.Wait()
 }
 
 // Status describes every plugin, in acp.yaml order.

@@ -32,6 +32,7 @@ type supervisor struct {
 	nextStart time.Time     // no start before this (back-off)
 	backoff   time.Duration
 	restarts  int
+	started   bool      // a start has succeeded once
 	failures  int       // consecutive failed calls (outages, not refusals)
 	openUntil time.Time // circuit open until then
 	trial     bool      // the circuit's one trial call after a cool-down is in flight
@@ -121,19 +122,20 @@ func (s *supervisor) restart(done chan struct{}) {
 		return
 	}
 	if err != nil {
+		retryIn := jitter(s.backoff)
 		s.startErr = err
-		s.nextStart = s.now().Add(jitter(s.backoff))
+		s.nextStart = s.now().Add(retryIn)
 		s.backoff = min(2*s.backoff, s.spec.MaxBackoff)
-		retryIn := s.nextStart.Sub(s.now()).Round(time.Millisecond)
 		s.mu.Unlock()
 		s.metrics.up(s.spec.Name, false)
-		s.logger.Error("plugin failed to start", "plugin", s.spec.Name, "error", err, "retry_in", retryIn)
+		s.logger.Error("plugin failed to start", "plugin", s.spec.Name, "error", err, "retry_in", retryIn.Round(time.Millisecond))
 		return
 	}
-	if s.info.Name != "" {
+	if s.started {
 		s.restarts++
 		s.metrics.restarted(s.spec.Name)
 	}
+	s.started = true
 	s.current, s.info, s.startErr = p, p.Info, nil
 	s.nextStart, s.backoff = time.Time{}, s.spec.InitialBackoff
 	restarts := s.restarts
@@ -193,11 +195,14 @@ func (s *supervisor) dropLocked() {
 // never started gets its start timeout to start in, not the call's.
 func (s *supervisor) call(ctx context.Context, rpc string, idempotent bool, fn func(context.Context, *client.Plugin) error) error {
 	began := s.now()
-	if err := s.admit(); err != nil {
+	neverStarted, err := s.admit()
+	if err != nil {
 		s.metrics.observe(s.spec.Name, rpc, outcomeUnavailable, 0)
 		return err
 	}
-	err := s.firstStart(ctx)
+	if neverStarted {
+		err = s.firstStart(ctx)
+	}
 	if err == nil {
 		callCtx, cancel := context.WithTimeout(ctx, s.spec.Timeout)
 		err = s.attempt(callCtx, fn)
@@ -218,12 +223,6 @@ func (s *supervisor) call(ctx context.Context, rpc string, idempotent bool, fn f
 // firstStart starts a plugin no call has started yet (the CLI starts
 // plugins lazily), within the start timeout.
 func (s *supervisor) firstStart(ctx context.Context) error {
-	s.mu.Lock()
-	never := s.info.Name == "" && s.current == nil
-	s.mu.Unlock()
-	if !never {
-		return nil
-	}
 	ctx, cancel := context.WithTimeout(ctx, s.spec.StartTimeout)
 	defer cancel()
 	if err := s.startNow(ctx); err != nil {
@@ -278,23 +277,24 @@ func exited(p *client.Plugin) bool {
 
 // admit fails fast while the circuit is open. After the cool-down it lets
 // one trial call through and fails the others fast until that call
-// settles.
-func (s *supervisor) admit() error {
+// settles. It also tells whether the plugin was ever started.
+func (s *supervisor) admit() (neverStarted bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	neverStarted = !s.started && s.current == nil
 	switch {
 	case s.closed:
-		return ErrClosed
+		return false, ErrClosed
 	case s.failures < s.spec.CircuitFailures:
-		return nil
+		return neverStarted, nil
 	case s.now().Before(s.openUntil):
-		return fmt.Errorf("plugin %q: %w: circuit open for %s more after %d failures in a row", s.spec.Name, ErrUnavailable,
+		return false, fmt.Errorf("plugin %q: %w: circuit open for %s more after %d failures in a row", s.spec.Name, ErrUnavailable,
 			s.openUntil.Sub(s.now()).Round(time.Millisecond), s.failures)
 	case s.trial:
-		return fmt.Errorf("plugin %q: %w: circuit half open, a trial call is in flight", s.spec.Name, ErrUnavailable)
+		return false, fmt.Errorf("plugin %q: %w: circuit half open, a trial call is in flight", s.spec.Name, ErrUnavailable)
 	default:
 		s.trial = true
-		return nil
+		return neverStarted, nil
 	}
 }
 
@@ -355,17 +355,14 @@ func (s *supervisor) status() Status {
 	defer s.mu.Unlock()
 	st := Status{Name: s.spec.Name, Capabilities: slices.Clone(s.spec.Capabilities), Info: s.info, Restarts: s.restarts}
 	switch {
-	case s.startErr != nil && s.current == nil:
-		st.State, st.Message = StateDown, s.startErr.Error()
 	case s.closed:
 		st.State = StateStopped
+	case s.startErr != nil && s.current == nil:
+		st.State, st.Message = StateDown, s.startErr.Error()
 	case s.now().Before(s.openUntil):
 		st.State, st.Message = StateCircuitOpen, fmt.Sprintf("%d failed calls in a row", s.failures)
 	case s.current == nil || s.current.Exited():
 		st.State = StateDown
-		if s.startErr != nil {
-			st.Message = s.startErr.Error()
-		}
 	case s.health.checked && !s.health.healthy:
 		st.State, st.Message = StateUnhealthy, s.health.message
 	default:

@@ -38,9 +38,10 @@ type itemKey struct{ sku, currency string }
 // items is one loaded catalog.
 type items map[itemKey]catalog.Item
 
-// lookup returns the item id in currency, if the catalog has it.
+// lookup returns the item id in currency (normalized), if the catalog has
+// it.
 func (c items) lookup(id, currency string) (catalog.Item, bool) {
-	if it, ok := c[itemKey{id, acp.NormalizeCurrency(currency)}]; ok {
+	if it, ok := c[itemKey{id, currency}]; ok {
 		return it, true
 	}
 	it, ok := c[itemKey{id, ""}]
@@ -89,13 +90,24 @@ func (p *problems) err(path string) error {
 	return fmt.Errorf("catalog file %s: %s", filepath.Base(path), msg)
 }
 
-// checkFormat refuses a path whose extension names no supported format.
-func checkFormat(path string) error {
+// format is a catalog file's format, told by its extension.
+type format int
+
+const (
+	formatCSV format = iota
+	formatJSON
+)
+
+// formatOf returns the format of the file at path, refusing an extension
+// that names no supported format.
+func formatOf(path string) (format, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
-	case ".csv", ".json":
-		return nil
+	case ".csv":
+		return formatCSV, nil
+	case ".json":
+		return formatJSON, nil
 	}
-	return fmt.Errorf("catalog file %s: unsupported extension %q: use .csv or .json", filepath.Base(path), filepath.Ext(path))
+	return 0, fmt.Errorf("catalog file %s: unsupported extension %q: use .csv or .json", filepath.Base(path), filepath.Ext(path))
 }
 
 // readFile reads the catalog file at path, at most maxFileSize+1 bytes
@@ -114,19 +126,16 @@ func readFile(path string) ([]byte, error) {
 	return data, nil
 }
 
-// parseItems validates data, the content of the catalog file at path.
-// Rows without a currency take currency (already normalized; "" for any
-// currency).
-func parseItems(path string, data []byte, currency string) (items, error) {
-	if err := checkFormat(path); err != nil {
-		return nil, err
-	}
+// parseItems validates data, the content of the catalog file at path in
+// format. Rows without a currency take currency (already normalized; ""
+// for any currency).
+func parseItems(path string, format format, data []byte, currency string) (items, error) {
 	if len(data) > maxFileSize {
 		return nil, fmt.Errorf("catalog file %s: larger than %d MiB", filepath.Base(path), maxFileSize>>20)
 	}
 	var ps problems
 	var rows []located
-	if strings.EqualFold(filepath.Ext(path), ".csv") {
+	if format == formatCSV {
 		rows = parseCSV(data, &ps)
 	} else {
 		rows = parseJSON(data, &ps)

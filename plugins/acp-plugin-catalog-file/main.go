@@ -70,9 +70,6 @@ type fileCatalog struct {
 	stop    context.CancelFunc
 	stopped chan struct{}
 
-	// watchers counts the watcher goroutines running: at most one.
-	watchers atomic.Int32
-
 	// stat and read are statFile and readFile, but in tests.
 	stat func(path string) (fileStat, error)
 	read func(path string) ([]byte, error)
@@ -109,10 +106,8 @@ func (c *fileCatalog) Configure(_ context.Context, raw []byte) error {
 	if err := acpplugin.DecodeConfig(raw, &cfg); err != nil {
 		return err
 	}
-	if cfg.Path == "" {
-		return errors.New("path is required")
-	}
-	if err := checkFormat(cfg.Path); err != nil {
+	format, err := formatOf(cfg.Path)
+	if err != nil {
 		return err
 	}
 	interval := defaultReloadInterval
@@ -133,7 +128,7 @@ func (c *fileCatalog) Configure(_ context.Context, raw []byte) error {
 	if err != nil {
 		return err
 	}
-	loaded, err := parseItems(cfg.Path, data, currency)
+	loaded, err := parseItems(cfg.Path, format, data, currency)
 	if err != nil {
 		return err
 	}
@@ -147,8 +142,7 @@ func (c *fileCatalog) Configure(_ context.Context, raw []byte) error {
 	if interval > 0 {
 		ctx, stop := context.WithCancel(context.Background())
 		c.stop, c.stopped = stop, make(chan struct{})
-		c.watchers.Add(1)
-		go c.watch(ctx, c.stopped, interval, cfg.Path, currency, seen)
+		go c.watch(ctx, c.stopped, interval, cfg.Path, format, currency, seen)
 	}
 	return nil
 }
@@ -212,9 +206,8 @@ func (v fileVersion) racy() bool {
 // seen is the version last read. A file whose stat differs from seen's,
 // or whose stat is the same but racy, is read again; its catalog is
 // parsed again only when its content differs.
-func (c *fileCatalog) watch(ctx context.Context, stopped chan<- struct{}, interval time.Duration, path, currency string, seen fileVersion) {
+func (c *fileCatalog) watch(ctx context.Context, stopped chan<- struct{}, interval time.Duration, path string, format format, currency string, seen fileVersion) {
 	defer close(stopped)
-	defer c.watchers.Add(-1)
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
@@ -249,7 +242,7 @@ func (c *fileCatalog) watch(ctx context.Context, stopped chan<- struct{}, interv
 			// problems, as last time.
 			continue
 		}
-		loaded, err := parseItems(path, data, currency)
+		loaded, err := parseItems(path, format, data, currency)
 		if err != nil {
 			c.fail(err)
 			continue
@@ -287,16 +280,12 @@ func (c *fileCatalog) ResolveItems(_ context.Context, req *catalog.ResolveItemsR
 	if cur == nil {
 		return nil, errors.New("catalog not configured")
 	}
+	currency := acp.NormalizeCurrency(req.Currency)
 	resp := &catalog.ResolveItemsResponse{Items: make([]catalog.Item, len(req.Items))}
 	for i, ref := range req.Items {
-		it, ok := cur.lookup(ref.ID, req.Currency)
+		it, ok := cur.lookup(ref.ID, currency)
 		if !ok {
-			resp.Items[i] = catalog.Item{ID: ref.ID}
-			continue
-		}
-		if it.Available != nil {
-			n := *it.Available
-			it.Available = &n
+			it = catalog.Item{ID: ref.ID}
 		}
 		resp.Items[i] = it
 	}

@@ -189,6 +189,7 @@ func TestConfigure(t *testing.T) {
 		"reloading off":                {config: `{"path": "` + good + `", "reload_interval": "0s"}`},
 		"no config":                    {config: ``, wantErr: "does not match the plugin's schema"},
 		"no path":                      {config: `{"reload_interval": "2s"}`, wantErr: "does not match the plugin's schema"},
+		"empty path":                   {config: `{"path": ""}`, wantErr: "does not match the plugin's schema"},
 		"unknown key":                  {config: `{"path": "` + good + `", "file": "x.csv"}`, wantErr: "does not match the plugin's schema"},
 		"bad currency":                 {config: `{"path": "` + good + `", "currency": "dollars"}`, wantErr: "does not match the plugin's schema"},
 		"missing file":                 {config: `{"path": "` + filepath.Join(dir, "absent.csv") + `"}`, wantErr: "no such file"},
@@ -410,12 +411,23 @@ func TestConcurrentConfigure(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := c.watchers.Load(); n != 1 {
-		t.Errorf("%d watchers running after concurrent Configure calls, want 1", n)
+	c.mu.Lock()
+	running, stopped := c.stop != nil, c.stopped
+	c.mu.Unlock()
+	if !running {
+		t.Fatal("no watcher running after concurrent Configure calls, want one")
 	}
 	c.Close()
-	if n := c.watchers.Load(); n != 0 {
-		t.Errorf("%d watchers running after Close, want 0", n)
+	c.mu.Lock()
+	running = c.stop != nil
+	c.mu.Unlock()
+	if running {
+		t.Error("a watcher is still registered after Close")
+	}
+	select {
+	case <-stopped:
+	default:
+		t.Error("the watcher has not ended after Close")
 	}
 }
 

@@ -52,7 +52,7 @@ type orderBody struct {
 	Currency             string       `json:"currency"`
 	Lines                []lineBody   `json:"lines"`
 	Total                int64        `json:"total"`
-	Destination          *addressBody `json:"destination,omitempty"`
+	Destination          *acp.Address `json:"destination,omitempty"`
 	FulfillmentOptionIDs []string     `json:"fulfillment_option_ids"`
 	Buyer                *buyerBody   `json:"buyer,omitempty"`
 }
@@ -65,18 +65,6 @@ type lineBody struct {
 	Quantity  int64  `json:"quantity"`
 	UnitPrice int64  `json:"unit_price"`
 	Total     int64  `json:"total"`
-}
-
-// addressBody is the delivery address.
-type addressBody struct {
-	Name       string `json:"name"`
-	LineOne    string `json:"line_one"`
-	LineTwo    string `json:"line_two,omitempty"`
-	City       string `json:"city"`
-	State      string `json:"state"`
-	Country    string `json:"country"`
-	PostalCode string `json:"postal_code"`
-	Company    string `json:"company,omitempty"`
 }
 
 // buyerBody is the buyer's contact.
@@ -103,14 +91,10 @@ type intakeAnswer struct {
 func newOrderBody(req *fulfillment.PlaceOrderRequest) orderBody {
 	b := orderBody{
 		OrderID: req.OrderID, CheckoutSessionID: req.CheckoutSessionID, Currency: req.Currency, Total: req.Total,
-		Lines: make([]lineBody, len(req.Lines)), FulfillmentOptionIDs: append([]string{}, req.OptionIDs...),
+		Lines: make([]lineBody, len(req.Lines)), Destination: req.Destination, FulfillmentOptionIDs: append([]string{}, req.OptionIDs...),
 	}
 	for i, l := range req.Lines {
 		b.Lines[i] = lineBody{ID: l.ID, ItemID: l.ItemID, Title: l.Title, Quantity: l.Quantity, UnitPrice: l.UnitPrice, Total: l.Total}
-	}
-	if a := req.Destination; a != nil {
-		b.Destination = &addressBody{Name: a.Name, LineOne: a.LineOne, LineTwo: a.LineTwo, City: a.City, State: a.State,
-			Country: a.Country, PostalCode: a.PostalCode, Company: a.Company}
 	}
 	if by := req.Buyer; by != nil {
 		b.Buyer = &buyerBody{FirstName: by.FirstName, LastName: by.LastName, Email: by.Email, PhoneNumber: by.PhoneNumber}
@@ -167,7 +151,7 @@ func (f *forwarder) parseAnswer(orderID string, data []byte) *fulfillment.PlaceO
 		}
 	}
 	if a.PermalinkURL != "" {
-		if err := checkURL(a.PermalinkURL); err != nil {
+		if _, err := checkURL(a.PermalinkURL); err != nil {
 			f.logger.Warn("the order intake's permalink_url is not an absolute http(s) URL; ignoring it", "order_id", orderID)
 		} else {
 			resp.PermalinkURL = a.PermalinkURL
@@ -313,7 +297,7 @@ func (f *forwarder) attempt(ctx context.Context, s *settings, timeout time.Durat
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", userAgent)
 	req.Header.Set("Idempotency-Key", key)
-	req.Header.Set("ACP-Signature", sign(s.secret, f.now(), body))
+	req.Header.Set("ACP-Signature", sign(s.secret, time.Now(), body))
 	resp, err := f.client.Do(req)
 	if err != nil {
 		return 0, nil, 0, failed("", unwrapURLError(err))
@@ -323,7 +307,7 @@ func (f *forwarder) attempt(ctx context.Context, s *settings, timeout time.Durat
 	if err != nil {
 		return 0, nil, 0, failed(": reading the answer", err)
 	}
-	return resp.StatusCode, answer, retryAfter(resp.Header.Get("Retry-After"), f.now()), nil
+	return resp.StatusCode, answer, retryAfter(resp.Header.Get("Retry-After"), time.Now()), nil
 }
 
 // retryableStatus reports whether an answer with this status may be

@@ -26,7 +26,6 @@ const (
 	defaultTimeout        = 5 * time.Second
 	defaultMaxAttempts    = 3
 	defaultInitialBackoff = 250 * time.Millisecond
-	maxAttemptsLimit      = 10
 	// maxBackoff caps the pause between two attempts.
 	maxBackoff = 10 * time.Second
 	// shortSecret is the length under which the secret is reported weak.
@@ -80,7 +79,6 @@ type settings struct {
 type forwarder struct {
 	logger   *slog.Logger
 	getenv   func(string) string
-	now      func() time.Time
 	client   *http.Client
 	settings atomic.Pointer[settings]
 }
@@ -95,7 +93,6 @@ func newForwarder(logger *slog.Logger, getenv func(string) string) *forwarder {
 	return &forwarder{
 		logger: logger,
 		getenv: getenv,
-		now:    time.Now,
 		client: &http.Client{
 			Transport: transport,
 			// A redirect is an answer, not followed: the signed order
@@ -156,13 +153,10 @@ func (cfg config) settings(getenv func(string) string) (*settings, error) {
 			add("health_url: %v", err)
 		}
 	}
-	switch {
-	case cfg.SecretEnv == "":
-		add("secret_env is required: the name of the environment variable holding the signing secret")
-	case getenv(cfg.SecretEnv) == "":
+	if secret := getenv(cfg.SecretEnv); secret == "" {
 		add("secret_env: the environment variable %s is not set or empty: set it, and list it under this plugin's env in acp.yaml", cfg.SecretEnv)
-	default:
-		s.secret = []byte(getenv(cfg.SecretEnv))
+	} else {
+		s.secret = []byte(secret)
 	}
 	duration := func(key, text string, def time.Duration) time.Duration {
 		if text == "" {
@@ -176,12 +170,10 @@ func (cfg config) settings(getenv func(string) string) (*settings, error) {
 	}
 	s.timeout = duration("timeout", cfg.Timeout, defaultTimeout)
 	s.initialBackoff = duration("initial_backoff", cfg.InitialBackoff, defaultInitialBackoff)
+	// The schema bounds max_attempts to 1..10: 0 is its absence.
 	s.maxAttempts = cfg.MaxAttempts
-	switch {
-	case s.maxAttempts == 0:
+	if s.maxAttempts == 0 {
 		s.maxAttempts = defaultMaxAttempts
-	case s.maxAttempts < 1 || s.maxAttempts > maxAttemptsLimit:
-		add("max_attempts must be from 1 to %d, got %d", maxAttemptsLimit, s.maxAttempts)
 	}
 	if len(problems) > 0 {
 		return nil, errors.New(strings.Join(problems, "; "))
@@ -189,20 +181,21 @@ func (cfg config) settings(getenv func(string) string) (*settings, error) {
 	return s, nil
 }
 
-// checkURL accepts an absolute http(s) URL with a host and no fragment.
-func checkURL(raw string) error {
+// checkURL accepts an absolute http(s) URL with a host and no fragment,
+// and returns it parsed.
+func checkURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil:
-		return fmt.Errorf("not a URL: %w", err)
+		return nil, fmt.Errorf("not a URL: %w", err)
 	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("must be an http or https URL, got scheme %q", u.Scheme)
+		return nil, fmt.Errorf("must be an http or https URL, got scheme %q", u.Scheme)
 	case u.Host == "":
-		return errors.New("must be an absolute URL with a host")
+		return nil, errors.New("must be an absolute URL with a host")
 	case u.Fragment != "":
-		return errors.New("must not have a fragment")
+		return nil, errors.New("must not have a fragment")
 	}
-	return nil
+	return u, nil
 }
 
 // checkEndpoint accepts a URL the plugin sends requests to: an absolute
@@ -210,11 +203,11 @@ func checkURL(raw string) error {
 // contact and address, and every request a signature: over plain http
 // they would cross the network in cleartext.
 func checkEndpoint(raw string) error {
-	if err := checkURL(raw); err != nil {
+	u, err := checkURL(raw)
+	if err != nil {
 		return err
 	}
-	u, _ := url.Parse(raw)
-	if strings.EqualFold(u.Scheme, "http") && !loopbackHost(u.Hostname()) {
+	if u.Scheme == "http" && !loopbackHost(u.Hostname()) {
 		return fmt.Errorf("plain http is allowed only to a loopback host (127.0.0.0/8, ::1, localhost), got host %q: use https, since orders carry the buyer's contact and address", u.Hostname())
 	}
 	return nil

@@ -580,6 +580,7 @@ func TestConfigure(t *testing.T) {
 		"health_url with fragment": {config: `{"url": "https://shop.example/o", "health_url": "https://shop.example/h#x", "secret_env": "INTAKE_SECRET"}`, wantErr: "health_url: must not have a fragment"},
 		"secret not set":           {config: `{"url": "https://shop.example/o", "secret_env": "NOT_SET"}`, wantErr: "the environment variable NOT_SET is not set or empty"},
 		"secret_env not a name":    {config: `{"url": "https://shop.example/o", "secret_env": "my secret"}`, wantErr: "does not match the plugin's schema"},
+		"empty secret_env":         {config: `{"url": "https://shop.example/o", "secret_env": ""}`, wantErr: "does not match the plugin's schema"},
 		"max_attempts 0":           {config: `{"url": "https://shop.example/o", "secret_env": "INTAKE_SECRET", "max_attempts": 0}`, wantErr: "does not match the plugin's schema"},
 		"max_attempts 11":          {config: `{"url": "https://shop.example/o", "secret_env": "INTAKE_SECRET", "max_attempts": 11}`, wantErr: "does not match the plugin's schema"},
 		"bad timeout":              {config: `{"url": "https://shop.example/o", "secret_env": "INTAKE_SECRET", "timeout": "soon"}`, wantErr: `timeout must be a positive duration such as 5s, got "soon"`},

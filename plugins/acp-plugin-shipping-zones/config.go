@@ -1,9 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -46,10 +46,18 @@ const configSchema = `{
       "required": ["name", "countries", "options"],
       "additionalProperties": false
     },
-    "bracket": {
+    "weight_bracket": {
       "type": "object",
       "properties": {
         "up_to_grams": {"type": "integer", "minimum": 0},
+        "amount": {"$ref": "#/$defs/amount"}
+      },
+      "required": ["amount"],
+      "additionalProperties": false
+    },
+    "price_bracket": {
+      "type": "object",
+      "properties": {
         "up_to": {"$ref": "#/$defs/amount"},
         "amount": {"$ref": "#/$defs/amount"}
       },
@@ -65,8 +73,8 @@ const configSchema = `{
         "description": {"type": "string"},
         "carrier": {"type": "string"},
         "flat": {"$ref": "#/$defs/amount"},
-        "weight_brackets": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/bracket"}},
-        "price_brackets": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/bracket"}},
+        "weight_brackets": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/weight_bracket"}},
+        "price_brackets": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/price_bracket"}},
         "per_item": {"$ref": "#/$defs/amount"},
         "free_over": {"$ref": "#/$defs/amount"},
         "delivery": {
@@ -145,7 +153,9 @@ type optionConfig struct {
 
 // bracketConfig is one bracket: up to a weight (weight_brackets) or a
 // subtotal (price_brackets), inclusive, the option costs amount. Only the
-// last bracket may leave its bound out.
+// last bracket may leave its bound out. The schema allows up_to_grams only
+// in weight_brackets and up_to only in price_brackets, so at most one
+// bound is set.
 type bracketConfig struct {
 	UpToGrams *int64 `json:"up_to_grams"`
 	UpTo      *int64 `json:"up_to"`
@@ -177,11 +187,6 @@ type digitalConfig struct {
 // anyCountry in a zone's countries matches every country.
 const anyCountry = "*"
 
-var (
-	countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
-	regionPattern  = regexp.MustCompile(`^[A-Z0-9]{1,3}$`)
-)
-
 // zones is a validated configuration, ready to quote.
 type zones struct {
 	currency    string
@@ -198,12 +203,12 @@ type zone struct {
 	options   []option
 }
 
-// option is a validated option.
+// option is a validated option. Its brackets bound the weight when
+// WeightBrackets is set, the subtotal otherwise.
 type option struct {
 	optionConfig
 	typ      acp.FulfillmentType
 	brackets []bracket // nil for a flat option
-	byWeight bool      // brackets bound the weight, not the subtotal
 }
 
 // bracket is a validated bracket; upTo is -1 for no bound.
@@ -232,26 +237,13 @@ func (cfg config) build() (*zones, error) {
 		if strings.TrimSpace(zc.Name) == "" {
 			add("%s.name is required", path)
 		}
+		// The schema's patterns admit only letters (or "*") and digits.
 		zn := zone{name: zc.Name}
-		if len(zc.Countries) == 0 {
-			add("%s.countries: at least one country is required", path)
+		for _, c := range zc.Countries {
+			zn.countries = append(zn.countries, strings.ToUpper(c))
 		}
-		for k, c := range zc.Countries {
-			c = strings.ToUpper(strings.TrimSpace(c))
-			if c != anyCountry && !countryPattern.MatchString(c) {
-				add("%s.countries[%d] must be a 2-letter ISO 3166-1 country code such as \"US\", or \"*\" for any country, got %q", path, k, zc.Countries[k])
-			}
-			zn.countries = append(zn.countries, c)
-		}
-		for k, r := range zc.Regions {
-			r = strings.ToUpper(strings.TrimSpace(r))
-			if !regionPattern.MatchString(r) {
-				add("%s.regions[%d] must be a region code of 1 to 3 letters or digits such as \"CA\", got %q", path, k, zc.Regions[k])
-			}
-			zn.regions = append(zn.regions, r)
-		}
-		if len(zc.Options) == 0 {
-			add("%s.options: at least one option is required", path)
+		for _, r := range zc.Regions {
+			zn.regions = append(zn.regions, strings.ToUpper(r))
 		}
 		ids := map[string]int{}
 		for k, oc := range zc.Options {
@@ -299,28 +291,15 @@ func (oc optionConfig) build(path string, add func(string, ...any)) option {
 	if strings.TrimSpace(oc.Title) == "" {
 		add("%s.title is required", path)
 	}
-	if !o.typ.Valid() {
-		add("%s.type must be one of shipping, local_delivery, pickup, digital, got %q", path, oc.Type)
-	}
-	switch set := btoi(oc.Flat != nil) + btoi(oc.WeightBrackets != nil) + btoi(oc.PriceBrackets != nil); {
-	case set != 1:
-		add("%s: exactly one of flat, weight_brackets and price_brackets is required", path)
-	case oc.Flat != nil:
-		checkAmount(path+".flat", *oc.Flat, add)
+	// The schema's oneOf sets exactly one of flat and the bracket lists.
+	switch {
 	case oc.WeightBrackets != nil:
-		o.brackets, o.byWeight = buildBrackets(path+".weight_brackets", "up_to_grams", oc.WeightBrackets, true, add), true
-	default:
-		o.brackets = buildBrackets(path+".price_brackets", "up_to", oc.PriceBrackets, false, add)
+		o.brackets = buildBrackets(path+".weight_brackets", "up_to_grams", oc.WeightBrackets, add)
+	case oc.PriceBrackets != nil:
+		o.brackets = buildBrackets(path+".price_brackets", "up_to", oc.PriceBrackets, add)
 	}
-	checkAmount(path+".per_item", oc.PerItem, add)
-	checkAmount(path+".free_over", oc.FreeOver, add)
-	if d := oc.Delivery; d != nil {
-		if d.Min < 0 || d.Max < d.Min || d.Max > 365 {
-			add("%s.delivery: min and max must be days with 0 <= min <= max <= 365, got min %d, max %d", path, d.Min, d.Max)
-		}
-		if d.Unit != "" && d.Unit != "days" && d.Unit != "business_days" {
-			add("%s.delivery.unit must be days or business_days, got %q", path, d.Unit)
-		}
+	if d := oc.Delivery; d != nil && d.Max < d.Min {
+		add("%s.delivery.max must be at least min, got min %d, max %d", path, d.Min, d.Max)
 	}
 	switch {
 	case o.typ == acp.FulfillmentPickup && oc.Pickup == nil:
@@ -333,48 +312,26 @@ func (oc optionConfig) build(path string, add func(string, ...any)) option {
 	return o
 }
 
-// buildBrackets checks brackets: amounts of 0 or more, bounds rising, and
-// only the last without a bound.
-func buildBrackets(path, boundKey string, in []bracketConfig, byWeight bool, add func(string, ...any)) []bracket {
-	if len(in) == 0 {
-		add("%s: at least one bracket is required", path)
-	}
+// buildBrackets checks brackets: bounds rising, and only the last without
+// a bound. The schema guarantees the rest: at least one bracket, bounds
+// and amounts of 0 or more, and only boundKey as a bound.
+func buildBrackets(path, boundKey string, in []bracketConfig, add func(string, ...any)) []bracket {
 	out := make([]bracket, 0, len(in))
 	prev := int64(-1)
 	for i, b := range in {
 		bpath := fmt.Sprintf("%s[%d]", path, i)
-		bound, other := b.UpTo, b.UpToGrams
-		if byWeight {
-			bound, other = b.UpToGrams, b.UpTo
-		}
-		if other != nil {
-			add("%s: use %s in this list", bpath, boundKey)
-		}
-		checkAmount(bpath+".amount", b.Amount, add)
+		bound := cmp.Or(b.UpToGrams, b.UpTo)
 		br := bracket{upTo: -1, amount: b.Amount}
 		switch {
 		case bound == nil && i != len(in)-1:
 			add("%s.%s is required: only the last bracket may leave it out", bpath, boundKey)
 		case bound == nil:
-		case *bound <= prev || *bound < 0:
-			add("%s.%s must be 0 or more and above the previous bracket's, got %d", bpath, boundKey, *bound)
+		case *bound <= prev:
+			add("%s.%s must be above the previous bracket's, got %d", bpath, boundKey, *bound)
 		default:
 			br.upTo, prev = *bound, *bound
 		}
 		out = append(out, br)
 	}
 	return out
-}
-
-func checkAmount(path string, amount int64, add func(string, ...any)) {
-	if amount < 0 {
-		add("%s must be 0 or more (integer minor units), got %d", path, amount)
-	}
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

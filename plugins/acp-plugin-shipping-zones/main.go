@@ -166,7 +166,7 @@ func (o option) price(lines []shipping.Line) (int64, bool, error) {
 	switch {
 	case o.Flat != nil:
 		base = *o.Flat
-	case o.byWeight:
+	case o.WeightBrackets != nil:
 		grams, err := totalGrams(lines)
 		if err != nil {
 			return 0, false, err

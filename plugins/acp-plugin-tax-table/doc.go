@@ -44,7 +44,8 @@
 // country's. Each line is taxed on its own, at its category's rate when
 // the rate defines that category and at the standard rate otherwise, and
 // rounded half up to a minor unit; the cart's tax is the sum. Amounts are
-// integers throughout and cannot overflow.
+// integers throughout; a cart whose tax would exceed the largest int64
+// is refused with an error rather than wrapped.
 //
 // The breakdown has one entry per rate at which tax was collected, its
 // amounts summing to the cart's tax: the place's standard rate, named

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -75,14 +74,9 @@ type placeConfig struct {
 type rateConfig struct {
 	Country    string          `json:"country"`
 	Region     string          `json:"region"`
-	Rate       *rate           `json:"rate"`
+	Rate       rate            `json:"rate"`
 	Categories map[string]rate `json:"categories"`
 }
-
-var (
-	countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
-	regionPattern  = regexp.MustCompile(`^[A-Z0-9]{0,3}$`)
-)
 
 // place is a country and region, upper case; region is "" for the whole
 // country.
@@ -98,13 +92,13 @@ type rates struct {
 // taxed at the standard rate, and cannot be given a rate of its own.
 const standardCategory = "standard"
 
-// ppmFor returns the rate of a tax category, and whether it is the
-// category's own rate rather than the standard rate.
-func (r rates) ppmFor(category string) (rate, bool) {
+// rateFor returns the rate of a tax category: its own, else the standard
+// rate.
+func (r rates) rateFor(category string) rate {
 	if ppm, ok := r.categories[category]; ok {
-		return ppm, true
+		return ppm
 	}
-	return r.standard, false
+	return r.standard
 }
 
 // table is a configured tax table.
@@ -159,20 +153,15 @@ func (t *taxTable) Configure(_ context.Context, raw []byte) error {
 func (cfg config) table() (*table, error) {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	checkPlace := func(path string, p placeConfig) place {
-		pl := place{strings.ToUpper(strings.TrimSpace(p.Country)), strings.ToUpper(strings.TrimSpace(p.Region))}
-		if !countryPattern.MatchString(pl.country) {
-			add("%s.country must be a 2-letter ISO 3166-1 country code such as \"US\", got %q", path, p.Country)
-		}
-		if !regionPattern.MatchString(pl.region) {
-			add("%s.region must be a region code of 1 to 3 letters or digits such as \"CA\", got %q", path, p.Region)
-		}
-		return pl
+	// The schema's patterns admit only letters and digits: upper case is
+	// the only normalisation left.
+	placeOf := func(country, region string) place {
+		return place{strings.ToUpper(country), strings.ToUpper(region)}
 	}
 	tbl := &table{shippingTaxable: cfg.ShippingTaxable, rates: make(map[place]rates, len(cfg.Rates))}
 	switch {
 	case cfg.Origin != nil:
-		o := checkPlace("origin", *cfg.Origin)
+		o := placeOf(cfg.Origin.Country, cfg.Origin.Region)
 		tbl.origin = acp.Address{Country: o.country, State: o.region}
 	case len(cfg.Rates) > 0:
 		add("origin is required when rates is set: carts without a destination, such as digital goods, are taxed at the origin")
@@ -180,17 +169,13 @@ func (cfg config) table() (*table, error) {
 	first := map[place]int{}
 	for i, r := range cfg.Rates {
 		path := fmt.Sprintf("rates[%d]", i)
-		pl := checkPlace(path, placeConfig{r.Country, r.Region})
+		pl := placeOf(r.Country, r.Region)
 		if j, dup := first[pl]; dup {
 			add("%s: duplicate rate for %s (also rates[%d])", path, jurisdiction(pl), j)
 			continue
 		}
 		first[pl] = i
-		if r.Rate == nil {
-			add("%s.rate is required", path)
-			continue
-		}
-		rs := rates{standard: *r.Rate, categories: make(map[string]rate, len(r.Categories))}
+		rs := rates{standard: r.Rate, categories: make(map[string]rate, len(r.Categories))}
 		for name, ppm := range r.Categories {
 			switch {
 			case strings.TrimSpace(name) == "":
@@ -255,17 +240,16 @@ func (t *taxTable) Quote(_ context.Context, req *tax.QuoteRequest) (*tax.QuoteRe
 		if category == "" {
 			category = standardCategory
 		}
-		ppm, own := r.ppmFor(category)
+		ppm := r.rateFor(category)
 		resp.Lines[i].Amount = acp.ApplyPPM(line.Amount, int64(ppm))
 		var fits bool
 		if total, fits = add(total, resp.Lines[i].Amount); !fits {
 			return nil, errors.New("the cart's tax overflows")
 		}
-		if own && ppm != r.standard {
-			at.add(ppm, resp.Lines[i].Amount, category)
-		} else {
-			at.add(ppm, resp.Lines[i].Amount, "")
+		if ppm == r.standard {
+			category = "" // counted with the standard rate
 		}
+		at.add(ppm, resp.Lines[i].Amount, category)
 	}
 	if ok && tbl.shippingTaxable {
 		resp.Fulfillment = acp.ApplyPPM(req.Fulfillment, int64(r.standard))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -181,6 +182,20 @@ func TestQuote(t *testing.T) {
 				t.Errorf("Quote() mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestQuoteOverflow(t *testing.T) {
+	t.Parallel()
+	p := newPlugin(t, demoConfig)
+	// Each line's tax at 7.25 % is 668694472671971246: 14 of them exceed int64.
+	lines := make([]tax.Line, 14)
+	for i := range lines {
+		lines[i] = tax.Line{ID: "li_" + strconv.Itoa(i), Amount: math.MaxInt64}
+	}
+	req := &tax.QuoteRequest{Currency: "usd", Destination: &acp.Address{Country: "US", State: "CA"}, Lines: lines}
+	if got, err := p.Tax().Quote(context.Background(), req); err == nil || !strings.Contains(err.Error(), "the cart's tax overflows") {
+		t.Errorf("Quote() = %+v, %v; want the cart's tax to overflow", got, err)
 	}
 }
 

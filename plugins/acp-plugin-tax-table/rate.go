@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
 )
 
-// ppmScale is the fixed-point scale of tax rates: rates are held as
-// integer parts per million so that tax arithmetic never uses floats.
-const ppmScale = 1_000_000
-
-// rate is a tax rate in parts per million, from 0 up to but not including
-// ppmScale. It decodes from a JSON string or number holding a decimal
+// rate is a tax rate in parts per million (acp.PPM), from 0 up to but not
+// including acp.PPM, so that tax arithmetic never uses floats. It decodes from a JSON string or number holding a decimal
 // fraction, read digit by digit, never through a float.
 type rate int64
 
@@ -33,7 +31,7 @@ func (r *rate) UnmarshalJSON(data []byte) error {
 }
 
 // fraction returns the rate as a fraction, for display only.
-func (r rate) fraction() float64 { return float64(r) / ppmScale }
+func (r rate) fraction() float64 { return float64(r) / acp.PPM }
 
 // parsePPM converts a decimal fraction such as "0.0725", ".5" or
 // "7.25e-2" to parts per million, exactly. It refuses negative rates,
@@ -83,7 +81,7 @@ func parsePPM(s string) (int64, error) {
 	if err != nil {
 		return refuse("is not a decimal number")
 	}
-	if ppm >= ppmScale {
+	if ppm >= acp.PPM {
 		return refuse("is not below 1")
 	}
 	return ppm, nil

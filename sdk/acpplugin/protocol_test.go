@@ -30,9 +30,6 @@ func TestProtocolVersion(t *testing.T) {
 	if major != ProtocolMajor || minor != ProtocolMinor {
 		t.Errorf("plugin.proto says protocol %d.%d, acpplugin says %d.%d", major, minor, ProtocolMajor, ProtocolMinor)
 	}
-	if Handshake.ProtocolVersion != ProtocolMajor {
-		t.Errorf("Handshake.ProtocolVersion = %d, want ProtocolMajor %d", Handshake.ProtocolVersion, ProtocolMajor)
-	}
 	if got, want := filepath.Base(protoDir), fmt.Sprintf("v%d", ProtocolMajor); got != want {
 		t.Errorf("proto directory %s, want %s", got, want)
 	}

@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	stripego "github.com/stripe/stripe-go/v82"
 
@@ -104,7 +103,6 @@ type Handler struct {
 	cfg     Config
 	sc      *stripego.Client
 	backend stripego.Backend
-	now     func() time.Time
 }
 
 // Interface guard.
@@ -148,7 +146,6 @@ func New(cfg Config) (*Handler, error) {
 		cfg:     cfg,
 		sc:      stripego.NewClient(cfg.SecretKey, stripego.WithBackends(backends)),
 		backend: backends.API,
-		now:     time.Now,
 	}, nil
 }
 

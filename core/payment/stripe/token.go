@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	stripego "github.com/stripe/stripe-go/v82"
 
@@ -68,7 +69,7 @@ func (h *Handler) checkToken(ctx context.Context, req *payment.ChargeRequest, re
 			reason = "it has been " + t.DeactivatedReason
 		}
 	case t.UsageLimits == nil:
-	case t.UsageLimits.ExpiresAt != 0 && t.UsageLimits.ExpiresAt <= h.now().Unix():
+	case t.UsageLimits.ExpiresAt != 0 && t.UsageLimits.ExpiresAt <= time.Now().Unix():
 		reason = "it has expired"
 	case t.UsageLimits.Currency != "" && !strings.EqualFold(t.UsageLimits.Currency, req.Amount.Currency):
 		reason = fmt.Sprintf("it allows payments in %s, not %s", strings.ToUpper(t.UsageLimits.Currency), strings.ToUpper(req.Amount.Currency))

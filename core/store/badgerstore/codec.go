@@ -3,6 +3,7 @@ package badgerstore
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/klauspost/compress/s2"
 )
@@ -18,21 +19,28 @@ const compressedMark = 0x01
 // minCompress is the size below which values are stored as they are.
 const minCompress = 128
 
-// pack compresses data behind compressedMark when that makes it smaller.
-func pack(data []byte) []byte {
-	if len(data) < minCompress {
-		return data
+// pack appends data to dst, compressed behind compressedMark when that
+// makes it smaller.
+func pack(dst, data []byte) []byte {
+	if len(data) >= minCompress {
+		n := len(dst)
+		out := append(slices.Grow(dst, 1+s2.MaxEncodedLen(len(data))), compressedMark)
+		// s2 encodes into the room behind the mark, with no copy.
+		enc := s2.Encode(out[n+1:cap(out)], data)
+		if 1+len(enc) < len(data) {
+			return out[:n+1+len(enc)]
+		}
 	}
-	enc := s2.Encode(nil, data)
-	if 1+len(enc) >= len(data) {
-		return data
-	}
-	return append([]byte{compressedMark}, enc...)
+	return append(dst, data...)
 }
 
-// unpack reverses pack.
+// packed reports whether val was compressed by pack.
+func packed(val []byte) bool { return len(val) > 0 && val[0] == compressedMark }
+
+// unpack reverses pack: a compressed value is decoded into new memory, any
+// other is returned as it is.
 func unpack(val []byte) ([]byte, error) {
-	if len(val) == 0 || val[0] != compressedMark {
+	if !packed(val) {
 		return val, nil
 	}
 	data, err := s2.Decode(nil, val[1:])
@@ -48,7 +56,7 @@ func packJSON(v any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pack(data), nil
+	return pack(nil, data), nil
 }
 
 // unpackJSON unpacks val and decodes its JSON into v.

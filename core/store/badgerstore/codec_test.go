@@ -2,6 +2,8 @@ package badgerstore
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -17,19 +19,24 @@ func TestPack(t *testing.T) {
 	}{
 		"a session's JSON is compressed": {data: session, wantPack: true},
 		"a short value is kept as it is": {data: []byte(`{"id":"cs_1"}`)},
-		"incompressible data is kept":    {data: bytes.Repeat([]byte{0xA7, 0x13, 0x5C, 0xEF, 0x02, 0x91, 0x66, 0xD8}, 1)},
+		"incompressible data is kept":    {data: noise(512)},
 	}
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			packed := pack(tc.data)
-			if got := len(packed) > 0 && packed[0] == compressedMark; got != tc.wantPack {
+			prefix := []byte("head")
+			out := pack(prefix, tc.data)
+			if !bytes.HasPrefix(out, prefix) {
+				t.Fatalf("pack did not append to dst: %q", out)
+			}
+			stored := out[len(prefix):]
+			if got := packed(stored); got != tc.wantPack {
 				t.Errorf("compressed = %v, want %v", got, tc.wantPack)
 			}
-			if tc.wantPack && len(packed) >= len(tc.data) {
-				t.Errorf("packed %d bytes into %d", len(tc.data), len(packed))
+			if tc.wantPack && len(stored) >= len(tc.data) {
+				t.Errorf("packed %d bytes into %d", len(tc.data), len(stored))
 			}
-			got, err := unpack(packed)
+			got, err := unpack(stored)
 			if err != nil || !bytes.Equal(got, tc.data) {
 				t.Errorf("unpack(pack()) = %q, %v", got, err)
 			}
@@ -42,4 +49,14 @@ func TestPack(t *testing.T) {
 	if err := unpackJSON(session, &s); err != nil || s.ID != "cs_1" {
 		t.Errorf("plain JSON: %+v, %v", s, err)
 	}
+}
+
+// noise returns n bytes that do not compress.
+func noise(n int) []byte {
+	rng := rand.New(rand.NewPCG(1, 2))
+	out := make([]byte, n)
+	for i := 0; i+8 <= n; i += 8 {
+		binary.LittleEndian.PutUint64(out[i:], rng.Uint64())
+	}
+	return out
 }

@@ -28,13 +28,13 @@ func encodeRecord(r *model.IdempotencyRecord) ([]byte, error) {
 	if len(fp) > 255 {
 		return nil, fmt.Errorf("%w: fingerprint of %d bytes", errBadRecord, len(fp))
 	}
-	buf := make([]byte, recordHeader, recordHeader+len(fp)+len(r.Body))
+	buf := make([]byte, recordHeader, recordHeader+len(fp)+1+len(r.Body))
 	buf[0] = recordVersionPacked
 	binary.BigEndian.PutUint16(buf[1:3], uint16(r.Status))
 	binary.BigEndian.PutUint64(buf[3:11], uint64(r.ExpiresAt.UnixNano()))
 	buf[11] = byte(len(fp))
 	buf = append(buf, fp...)
-	return append(buf, pack(r.Body)...), nil
+	return pack(buf, r.Body), nil
 }
 
 // decodeRecord parses a record; the body is copied out of Badger's buffer.
@@ -46,12 +46,14 @@ func decodeRecord(val []byte) (*model.IdempotencyRecord, error) {
 	if len(val) < recordHeader+fpLen {
 		return nil, errBadRecord
 	}
-	body := append([]byte(nil), val[recordHeader+fpLen:]...)
-	if val[0] == recordVersionPacked {
+	body := val[recordHeader+fpLen:]
+	if val[0] == recordVersionPacked && packed(body) {
 		var err error
 		if body, err = unpack(body); err != nil {
 			return nil, fmt.Errorf("%w: %w", errBadRecord, err)
 		}
+	} else {
+		body = append([]byte(nil), body...) // out of Badger's buffer
 	}
 	return &model.IdempotencyRecord{
 		Status:      int(binary.BigEndian.Uint16(val[1:3])),

@@ -83,6 +83,11 @@ type Plugin struct {
 	client    *plugin.Client
 	remote    *grpcwire.Remote
 	socketDir string
+
+	catalog     catalog.Catalog
+	tax         tax.Tax
+	shipping    shipping.Shipping
+	fulfillment fulfillment.Fulfillment
 	// Info is what the plugin reported at start.
 	Info Info
 }
@@ -118,9 +123,6 @@ func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 		// What plugin code writes to os.Stderr after Serve starts (not
 		// through Logger) arrives here.
 		SyncStderr: logger.StandardWriter(&hclog.StandardLoggerOptions{}),
-	}
-	if cc.StartTimeout == 0 {
-		cc.StartTimeout = time.Minute
 	}
 	var socketDir string
 	if cfg.Reattach != nil {
@@ -186,10 +188,24 @@ func dispense(ctx context.Context, name string, c *plugin.Client) (*Plugin, erro
 	if err != nil {
 		return nil, fmt.Errorf("plugin %q: get info: %w", name, err)
 	}
-	return &Plugin{name: name, client: c, remote: remote, Info: Info{
+	p := &Plugin{name: name, client: c, remote: remote, Info: Info{
 		Name: info.GetName(), Version: info.GetVersion(), SDKVersion: info.GetSdkVersion(),
 		ProtocolMinor: info.GetProtocolMinor(), Capabilities: info.GetCapabilities(), ConfigSchema: info.GetConfigSchema(),
-	}}, nil
+	}}
+	// The capabilities are looked up once here, not on every call.
+	if p.Info.Serves(acpplugin.CapabilityCatalog) {
+		p.catalog = remote.Catalog()
+	}
+	if p.Info.Serves(acpplugin.CapabilityTax) {
+		p.tax = remote.Tax()
+	}
+	if p.Info.Serves(acpplugin.CapabilityShipping) {
+		p.shipping = remote.Shipping()
+	}
+	if p.Info.Serves(acpplugin.CapabilityFulfillment) {
+		p.fulfillment = remote.Fulfillment()
+	}
+	return p, nil
 }
 
 // Configure validates config (JSON; nil or empty means no configuration)
@@ -215,38 +231,18 @@ func (p *Plugin) CheckHealth(ctx context.Context) (healthy bool, message string,
 }
 
 // Catalog returns the plugin's catalog, or nil when it serves none.
-func (p *Plugin) Catalog() catalog.Catalog {
-	if !p.Info.Serves(acpplugin.CapabilityCatalog) {
-		return nil
-	}
-	return p.remote.Catalog()
-}
+func (p *Plugin) Catalog() catalog.Catalog { return p.catalog }
 
 // Tax returns the plugin's tax capability, or nil when it serves none.
-func (p *Plugin) Tax() tax.Tax {
-	if !p.Info.Serves(acpplugin.CapabilityTax) {
-		return nil
-	}
-	return p.remote.Tax()
-}
+func (p *Plugin) Tax() tax.Tax { return p.tax }
 
 // Shipping returns the plugin's shipping capability, or nil when it
 // serves none.
-func (p *Plugin) Shipping() shipping.Shipping {
-	if !p.Info.Serves(acpplugin.CapabilityShipping) {
-		return nil
-	}
-	return p.remote.Shipping()
-}
+func (p *Plugin) Shipping() shipping.Shipping { return p.shipping }
 
 // Fulfillment returns the plugin's fulfillment capability, or nil when it
 // serves none.
-func (p *Plugin) Fulfillment() fulfillment.Fulfillment {
-	if !p.Info.Serves(acpplugin.CapabilityFulfillment) {
-		return nil
-	}
-	return p.remote.Fulfillment()
-}
+func (p *Plugin) Fulfillment() fulfillment.Fulfillment { return p.fulfillment }
 
 // Exited reports whether the plugin process has exited.
 func (p *Plugin) Exited() bool { return p.client.Exited() }

@@ -41,7 +41,7 @@ func itemToProto(i catalog.Item) *pb.Item {
 
 func itemFromProto(i *pb.Item) catalog.Item {
 	return catalog.Item{
-		ID: i.GetId(), Found: i.GetFound(), Title: i.GetTitle(), Description: i.GetDescription(), Images: cloneStrings(i.GetImages()),
+		ID: i.GetId(), Found: i.GetFound(), Title: i.GetTitle(), Description: i.GetDescription(), Images: i.GetImages(),
 		UnitPrice: i.GetUnitPrice(), TaxCategory: i.GetTaxCategory(), Weight: WeightFromProto(i.GetWeight()), Available: i.Available,
 		MaxPerOrder: i.GetMaxPerOrder(), FulfillmentTypes: FulfillmentTypesFromProto(i.GetFulfillmentTypes()), ProductID: i.GetProductId(),
 	}

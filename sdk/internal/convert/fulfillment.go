@@ -24,7 +24,7 @@ func PlaceOrderRequestToProto(r *fulfillment.PlaceOrderRequest) *pb.PlaceOrderRe
 func PlaceOrderRequestFromProto(r *pb.PlaceOrderRequest) *fulfillment.PlaceOrderRequest {
 	out := &fulfillment.PlaceOrderRequest{
 		OrderID: r.GetOrderId(), CheckoutSessionID: r.GetCheckoutSessionId(), IdempotencyKey: r.GetIdempotencyKey(), Currency: r.GetCurrency(),
-		Total: r.GetTotal(), Destination: AddressFromProto(r.GetDestination()), OptionIDs: cloneStrings(r.GetOptionIds()),
+		Total: r.GetTotal(), Destination: AddressFromProto(r.GetDestination()), OptionIDs: r.GetOptionIds(),
 		Lines: mapSlice(r.GetLines(), func(l *pb.OrderLine) fulfillment.Line {
 			return fulfillment.Line{
 				ID: l.GetId(), ItemID: l.GetItemId(), Title: l.GetTitle(), Quantity: l.GetQuantity(), UnitPrice: l.GetUnitPrice(), Total: l.GetTotal(),

@@ -57,7 +57,7 @@ func optionToProto(o shipping.Option) *pb.ShippingOption {
 func optionFromProto(o *pb.ShippingOption) shipping.Option {
 	out := shipping.Option{
 		ID: o.GetId(), Type: acp.FulfillmentType(o.GetType()), Title: o.GetTitle(), Description: o.GetDescription(),
-		Carrier: o.GetCarrier(), LineIDs: cloneStrings(o.GetLineIds()), Amount: o.GetAmount(),
+		Carrier: o.GetCarrier(), LineIDs: o.GetLineIds(), Amount: o.GetAmount(),
 		EarliestDelivery: TimeFromProto(o.GetEarliestDelivery()), LatestDelivery: TimeFromProto(o.GetLatestDelivery()),
 	}
 	if p := o.GetPickup(); p != nil {
