@@ -46,7 +46,6 @@ func main() {
 	b := &bench{rounds: *rounds, round: *round, concurrency: *concurrency}
 	if err := b.run(*sessions, *profile); err != nil {
 		fmt.Fprintln(os.Stderr, "acp-bench:", err)
-		b.stopAll()
 		os.Exit(1)
 	}
 }
@@ -66,9 +65,17 @@ type server struct {
 	cmd  *exec.Cmd
 	url  string
 	data string
-	// exited receives the process's exit, for servers whose exit is
-	// watched.
+	// token is the agent token the server wants; empty for the baseline.
+	token string
+	// exited receives the process's exit.
 	exited <-chan error
+}
+
+// watch starts waiting for the process to exit.
+func (s *server) watch() {
+	exited := make(chan error, 1)
+	go func() { exited <- s.cmd.Wait() }()
+	s.exited = exited
 }
 
 func (b *bench) run(sessions int64, profile string) error {
@@ -129,7 +136,7 @@ func (b *bench) run(sessions int64, profile string) error {
 	for _, s := range []*server{demo, plugins} {
 		rate := flows[s.name].total() / 2
 		r, err := b.load(loadgen.Config{
-			Target: s.url, Token: demoToken, Concurrency: b.concurrency * 4, Duration: 20 * time.Second, Rate: rate,
+			Target: s.url, Token: s.token, Concurrency: b.concurrency * 4, Duration: 20 * time.Second, Rate: rate,
 			Mix: loadgen.Mix{{Flow: loadgen.FlowFull, Weight: 1}}, Warmup: 2 * time.Second,
 		})
 		if err != nil {
@@ -159,24 +166,22 @@ func (b *bench) run(sessions int64, profile string) error {
 // result sums one configuration's runs across rounds.
 type result struct {
 	window    float64
-	endpoints map[loadgen.Endpoint]*sum
+	endpoints map[loadgen.Endpoint]int64
 	flows     int64
 	worstP99  map[loadgen.Endpoint]float64
 }
 
-type sum struct{ count int64 }
-
 func (r *result) rps(e loadgen.Endpoint) float64 {
-	if r.endpoints[e] == nil || r.window == 0 {
+	if r.window == 0 {
 		return 0
 	}
-	return float64(r.endpoints[e].count) / r.window
+	return float64(r.endpoints[e]) / r.window
 }
 
 func (r *result) total() float64 {
 	var n int64
-	for _, s := range r.endpoints {
-		n += s.count
+	for _, c := range r.endpoints {
+		n += c
 	}
 	return float64(n) / r.window
 }
@@ -187,16 +192,12 @@ func (r *result) total() float64 {
 func (b *bench) rotate(mix loadgen.Mix, servers ...*server) (map[string]*result, error) {
 	out := map[string]*result{}
 	for _, s := range servers {
-		out[s.name] = &result{endpoints: map[loadgen.Endpoint]*sum{}, worstP99: map[loadgen.Endpoint]float64{}}
+		out[s.name] = &result{endpoints: map[loadgen.Endpoint]int64{}, worstP99: map[loadgen.Endpoint]float64{}}
 	}
 	for range b.rounds {
 		for _, s := range servers {
-			token := demoToken
-			if s.name == "baseline" {
-				token = ""
-			}
 			r, err := b.load(loadgen.Config{
-				Target: s.url, Token: token, Concurrency: b.concurrency, Duration: b.round, Mix: mix, Warmup: time.Second,
+				Target: s.url, Token: s.token, Concurrency: b.concurrency, Duration: b.round, Mix: mix, Warmup: time.Second,
 			})
 			if err != nil {
 				return nil, err
@@ -207,10 +208,7 @@ func (b *bench) rotate(mix loadgen.Mix, servers ...*server) (map[string]*result,
 			res := out[s.name]
 			res.window += r.WindowSeconds
 			for e, st := range r.Endpoints {
-				if res.endpoints[e] == nil {
-					res.endpoints[e] = &sum{}
-				}
-				res.endpoints[e].count += st.Count
+				res.endpoints[e] += st.Count
 				res.worstP99[e] = max(res.worstP99[e], st.Latency.P99)
 			}
 			for _, f := range r.Flows {
@@ -231,13 +229,19 @@ func printThroughput(creates, flows map[string]*result) {
 		fmt.Printf("| %s | %.0f/s (%.2f × baseline) | %.0f/s (%.2f × baseline) | %.2f |\n", name, d, d/base, p, p/base, p/d)
 	}
 	row("create alone", creates["demo"].rps(loadgen.EndpointCreate), creates["plugins"].rps(loadgen.EndpointCreate))
-	for _, e := range []loadgen.Endpoint{loadgen.EndpointCreate, loadgen.EndpointUpdate, loadgen.EndpointComplete} {
-		row(string(e)+" in the full flow", flows["demo"].rps(e), flows["plugins"].rps(e))
-	}
 	d, p := float64(flows["demo"].flows)/flows["demo"].window, float64(flows["plugins"].flows)/flows["plugins"].window
 	fmt.Printf("| full flows (create, update, complete) | %.0f/s | %.0f/s | %.2f |\n", d, p, p/d)
-	fmt.Printf("\nBaseline (bare Fiber handler, create-sized JSON): %.0f/s. Worst p99 of a round, create alone: demo %.2f ms, plugins %.2f ms, baseline %.2f ms.\n\n",
+	fmt.Printf("\nBaseline (bare Fiber handler, create-sized JSON): %.0f/s. Worst p99 of a round, create alone: demo %.2f ms, plugins %.2f ms, baseline %.2f ms.\n",
 		base, creates["demo"].worstP99[loadgen.EndpointCreate], creates["plugins"].worstP99[loadgen.EndpointCreate], creates["baseline"].worstP99[loadgen.EndpointCreate])
+	fmt.Print("Worst p99 of a round in the full flow:")
+	for i, e := range []loadgen.Endpoint{loadgen.EndpointCreate, loadgen.EndpointUpdate, loadgen.EndpointComplete} {
+		sep := ";"
+		if i == 0 {
+			sep = ""
+		}
+		fmt.Printf("%s %s demo %.2f ms, plugins %.2f ms", sep, e, flows["demo"].worstP99[e], flows["plugins"].worstP99[e])
+	}
+	fmt.Print(".\n\n")
 }
 
 func p50p99(s *loadgen.EndpointStats) string {
@@ -307,7 +311,7 @@ func (b *bench) footprint(sessions int64) error {
 	}
 	began := time.Now()
 	r, err := b.load(loadgen.Config{
-		Target: s.url, Token: demoToken, Concurrency: b.concurrency, Requests: sessions, Mix: loadgen.Mix{{Flow: loadgen.FlowCreate, Weight: 1}},
+		Target: s.url, Token: s.token, Concurrency: b.concurrency, Requests: sessions, Mix: loadgen.Mix{{Flow: loadgen.FlowCreate, Weight: 1}},
 	})
 	if err != nil {
 		return err
@@ -348,7 +352,7 @@ func (b *bench) profile(s *server, path string) error {
 	defer cancel()
 	go func() {
 		_, _ = loadgen.Run(ctx, loadgen.Config{
-			Target: s.url, Token: demoToken, Concurrency: b.concurrency, Duration: 15 * time.Second, Mix: loadgen.Mix{{Flow: loadgen.FlowCreate, Weight: 1}},
+			Target: s.url, Token: s.token, Concurrency: b.concurrency, Duration: 15 * time.Second, Mix: loadgen.Mix{{Flow: loadgen.FlowCreate, Weight: 1}},
 		})
 	}()
 	time.Sleep(2 * time.Second)
@@ -383,6 +387,7 @@ func (b *bench) startBaseline() (*server, error) {
 	}
 	s := &server{name: "baseline", cmd: cmd}
 	b.procs = append(b.procs, s)
+	s.watch()
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		return nil, fmt.Errorf("baseline: %w", err)
@@ -437,14 +442,12 @@ func (b *bench) startServer(name, path, intake string, profiling bool) (*server,
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &server{name: name, cmd: cmd, url: "http://" + addr, data: data}
+	s := &server{name: name, cmd: cmd, url: "http://" + addr, data: data, token: demoToken}
 	b.procs = append(b.procs, s)
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	s.exited = exited
+	s.watch()
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		select {
-		case err := <-exited:
+		case err := <-s.exited:
 			s.cmd = nil
 			return nil, fmt.Errorf("%s: acp serve exited before it was ready: %v", name, err)
 		default:
@@ -471,14 +474,8 @@ func (b *bench) stop(s *server) error {
 	if err := p.Signal(syscall.SIGTERM); err != nil {
 		return err
 	}
-	exited := s.exited
-	if exited == nil {
-		ch := make(chan error, 1)
-		go func() { _, err := p.Wait(); ch <- err }()
-		exited = ch
-	}
 	select {
-	case err := <-exited:
+	case err := <-s.exited:
 		return err
 	case <-time.After(20 * time.Second):
 		_ = p.Kill()

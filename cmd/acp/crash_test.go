@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -19,7 +18,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +30,7 @@ import (
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/payment/stripe"
 	"github.com/acp-sidecar/acp/core/payment/stripe/stripefake"
+	"github.com/acp-sidecar/acp/core/signature"
 )
 
 // The crash test's fixed values. The agent and merchant tokens are the
@@ -102,7 +101,7 @@ func TestCrashSafety(t *testing.T) {
 		crashWebhookEnv + "=" + crashWebhookSecret,
 	}
 	srv := &crashServer{bin: bin, dir: dir, cfg: cfg, env: env, addr: addr}
-	t.Cleanup(srv.stop) // before the fake and the receiver close (LIFO)
+	t.Cleanup(srv.kill) // before the fake and the receiver close (LIFO)
 	if err := srv.start(t); err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +198,7 @@ func TestCrashSafety(t *testing.T) {
 	// said.
 	orderOf := map[string]string{} // session id -> order id, from the session
 	totalOf := map[string]int64{}
-	for _, sid := range crashSortedKeys(sessions) {
+	for _, sid := range slices.Sorted(maps.Keys(sessions)) {
 		f := sessions[sid]
 		status, body, err := agent.get("/checkout_sessions/" + sid)
 		if err != nil || status != http.StatusOK {
@@ -244,7 +243,7 @@ func TestCrashSafety(t *testing.T) {
 				o.ID, o.CheckoutSessionID, sessions[o.CheckoutSessionID] != nil)
 		}
 	}
-	for _, sid := range crashSortedKeys(completed) {
+	for _, sid := range slices.Sorted(maps.Keys(completed)) {
 		got := ordersBySession[sid]
 		if len(got) != 1 || got[0].ID != orderOf[sid] {
 			ids := []string{}
@@ -280,7 +279,7 @@ func TestCrashSafety(t *testing.T) {
 		}
 	}
 	acrossKills := 0 // orders placed by a later server than the one that charged
-	for _, sid := range crashSortedKeys(completed) {
+	for _, sid := range slices.Sorted(maps.Keys(completed)) {
 		got := charges[sid]
 		if len(got) != 1 {
 			t.Errorf("completed session %s was charged %d times: %+v", sid, len(got), got)
@@ -307,9 +306,9 @@ func TestCrashSafety(t *testing.T) {
 		}
 		attemptKeys[sid][r.IdempotencyKey] = true
 	}
-	for _, sid := range crashSortedKeys(attemptKeys) {
+	for _, sid := range slices.Sorted(maps.Keys(attemptKeys)) {
 		if keys := attemptKeys[sid]; len(keys) > 1 {
-			t.Errorf("session %s: %d charge attempts reached Stripe (keys %v); want one", sid, len(keys), crashSortedKeys(keys))
+			t.Errorf("session %s: %d charge attempts reached Stripe (keys %v); want one", sid, len(keys), slices.Sorted(maps.Keys(keys)))
 		}
 	}
 
@@ -401,24 +400,11 @@ func TestCrashSafety(t *testing.T) {
 // reconciliation of unknown payment outcomes.
 func crashConfig(t *testing.T, addr, storeDir, stripeURL, hookURL string) string {
 	t.Helper()
-	demo, err := os.ReadFile("../../acp.yaml")
-	if err != nil {
-		t.Fatalf("read demo config: %v", err)
-	}
-	text := string(demo)
-	replace := func(old, new string) {
-		t.Helper()
-		if !strings.Contains(text, old) {
-			t.Fatalf("the demo config no longer contains %q", old)
-		}
-		text = strings.Replace(text, old, new, 1)
-	}
-	replace("listen: 127.0.0.1:8080", "listen: "+addr)
 	// The value-log garbage collection runs every second, so that kills
 	// also land during its rewrites.
-	replace("dir: ./data", "dir: "+storeDir+"\n  gc_interval: 1s")
-	replace("    local_only_token: demo-agent-local-token\n", "    local_only_token: demo-agent-local-token\n"+
-		"    webhooks:\n      - name: orders\n        url: "+hookURL+"\n        secret_env: "+crashWebhookEnv+"\n")
+	text := demoConfig(t, addr, storeDir+"\n  gc_interval: 1s",
+		"    local_only_token: demo-agent-local-token\n", "    local_only_token: demo-agent-local-token\n"+
+			"    webhooks:\n      - name: orders\n        url: "+hookURL+"\n        secret_env: "+crashWebhookEnv+"\n")
 	for _, key := range []string{"limits:", "webhook_delivery:"} {
 		if strings.Contains("\n"+text, "\n"+key) {
 			t.Fatalf("the demo config now has %s; crashConfig adds its own", key)
@@ -584,8 +570,6 @@ func (s *crashServer) kill() {
 	<-exited
 }
 
-func (s *crashServer) stop() { s.kill() }
-
 // logTail returns the end of each incarnation's log.
 func (s *crashServer) logTail() string {
 	s.mu.Lock()
@@ -606,12 +590,11 @@ func (s *crashServer) logTail() string {
 type crashOp struct {
 	name, key, path, req string
 
-	tries    int
-	final    bool   // answered for good (not a 5xx, 409 or 429)
-	status   int    // the last answer's status; 0 when there was none
-	body     []byte // the last answer's body
-	replayed bool   // the final answer was an idempotent replay
-	err      string
+	tries  int
+	final  bool   // answered for good (not a 5xx, 409 or 429)
+	status int    // the last answer's status; 0 when there was none
+	body   []byte // the last answer's body
+	err    string
 }
 
 // expected reports whether the final answer is the success it should be.
@@ -799,14 +782,9 @@ func (a *crashAgent) send(f *crashFlow, op *crashOp) {
 		return
 	}
 	op.final = true
-	op.replayed = header.Get("Idempotent-Replayed") == "true"
 	if op.name == "create" && status == http.StatusCreated {
 		f.sessionID = crashJSONField(body, "id")
 	}
-}
-
-func (a *crashAgent) post(path, key, body string) (int, http.Header, []byte, error) {
-	return a.postContext(context.Background(), path, key, body)
 }
 
 func (a *crashAgent) postContext(ctx context.Context, path, key, body string) (int, http.Header, []byte, error) {
@@ -865,7 +843,7 @@ func (a *crashAgent) replayAll(t *testing.T, flows []*crashFlow) int {
 	for range crashWorkers {
 		wg.Go(func() {
 			for op := range next {
-				status, header, body, err := a.post(op.path, op.key, op.req)
+				status, header, body, err := a.postContext(context.Background(), op.path, op.key, op.req)
 				if err == nil && status == op.status && bytes.Equal(body, op.body) && header.Get("Idempotent-Replayed") == "true" {
 					continue
 				}
@@ -922,7 +900,6 @@ type crashSession struct {
 	Order     *struct {
 		ID                string `json:"id"`
 		CheckoutSessionID string `json:"checkout_session_id"`
-		PermalinkURL      string `json:"permalink_url"`
 	} `json:"order"`
 }
 
@@ -1095,7 +1072,7 @@ func (r *crashReceiver) waitFor(t *testing.T, want map[string]string, within tim
 				t.Errorf("%d deliveries failed verification, e.g. %s", len(bad), bad[0])
 			}
 			if len(wrong) > 0 {
-				sort.Strings(wrong)
+				slices.Sort(wrong)
 				t.Errorf("events for orders that are not completed sessions' orders: %v", wrong)
 			}
 			return
@@ -1103,7 +1080,7 @@ func (r *crashReceiver) waitFor(t *testing.T, want map[string]string, within tim
 		select {
 		case <-r.changed:
 		case <-deadline:
-			sort.Strings(missing)
+			slices.Sort(missing)
 			t.Errorf("after %v, %d of %d orders never had their order_create delivered: %v", within, len(missing), len(want), missing)
 			return
 		}
@@ -1144,11 +1121,8 @@ func verifyCrashSignature(header string, body []byte, now time.Time) string {
 	if math.Abs(float64(now.Unix()-sec)) > 300 {
 		return "timestamp outside the window"
 	}
-	mac := hmac.New(sha256.New, []byte(crashWebhookSecret))
-	mac.Write([]byte(ts + "."))
-	mac.Write(body)
-	got, err := hex.DecodeString(sig)
-	if err != nil || !hmac.Equal(got, mac.Sum(nil)) {
+	want := signature.TimestampedHMAC([]byte(crashWebhookSecret), time.Unix(sec, 0), body)
+	if !hmac.Equal([]byte("t="+ts+",v1="+sig), []byte(want)) {
 		return "signature mismatch"
 	}
 	return ""
@@ -1163,15 +1137,6 @@ func crashJSONField(body []byte, name string) string {
 	var s string
 	_ = json.Unmarshal(m[name], &s)
 	return s
-}
-
-func crashSortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func crashStopped(c <-chan struct{}) bool {

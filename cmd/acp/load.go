@@ -110,13 +110,8 @@ func loadRun(args []string, env cli) int {
 		fs.Usage()
 		return 2
 	}
-	switch {
-	case fs.NArg() > 0:
+	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q", fs.Arg(0))
-	case cfg.Target == "":
-		return usageError("--target is required")
-	case cfg.Duration == 0 && cfg.Requests == 0:
-		return usageError("give --duration, --requests or both: the run stops at whichever comes first")
 	}
 	cfg.Token = *token
 	if cfg.Token == "" && *tokenEnv != "" {
@@ -164,11 +159,15 @@ func loadRun(args []string, env cli) int {
 
 // writeJSONFile writes v as indented JSON to path.
 func writeJSONFile(path string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
+	f, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("encode the report: %w", err)
+		return fmt.Errorf("write the report: %w", err)
 	}
-	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+	if err := printJSON(f, v); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("write the report: %w", err)
+	}
+	if err := f.Close(); err != nil {
 		return fmt.Errorf("write the report: %w", err)
 	}
 	return nil

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -31,15 +30,11 @@ const loadTestToken = "demo-agent-local-token"
 // test ends.
 func startLoadServer(t *testing.T) string {
 	t.Helper()
-	demo, err := os.ReadFile("../../acp.yaml")
-	if err != nil {
-		t.Fatalf("read demo config: %v", err)
-	}
-	if !strings.Contains(string(demo), "dir: ./data") || strings.Contains(string(demo), "\nlimits:") {
+	yaml := demoConfig(t, "127.0.0.1:0", t.TempDir())
+	if strings.Contains(yaml, "\nlimits:") {
 		t.Fatal("the demo config changed: update startLoadServer")
 	}
-	yaml := strings.Replace(string(demo), "dir: ./data", fmt.Sprintf("dir: %q", t.TempDir()), 1) +
-		"\nlimits:\n  rate_limit:\n    requests_per_second: 0\n"
+	yaml += "\nlimits:\n  rate_limit:\n    requests_per_second: 0\n"
 	cfg, err := config.Load(writeFile(t, "acp.yaml", yaml), host.ConfigOptions("127.0.0.1:0"))
 	if err != nil {
 		t.Fatalf("load the config: %v", err)
@@ -166,8 +161,8 @@ func TestLoadUsageErrors(t *testing.T) {
 		"help":              {[]string{"load", "help"}, 0, "acp load baseline [--listen ADDR]", ""},
 		"unknown":           {[]string{"load", "storm"}, 2, "", `unknown command "storm"`},
 		"run help":          {[]string{"load", "run", "-h"}, 0, "", "open loop"},
-		"no target":         {[]string{"load", "run", "--requests", "5"}, 2, "", "--target is required"},
-		"no bound":          {[]string{"load", "run", "--target", "http://127.0.0.1:1"}, 2, "", "give --duration, --requests or both"},
+		"no target":         {[]string{"load", "run", "--requests", "5"}, 2, "", "target: a base URL such as http://127.0.0.1:8080 is required"},
+		"no bound":          {[]string{"load", "run", "--target", "http://127.0.0.1:1"}, 2, "", "set a duration, a number of requests or both"},
 		"older version":     {[]string{"load", "run", "--target", "http://127.0.0.1:1", "--requests", "5", "--api-version", "2025-12-12"}, 2, "", "speaks 2026-04-17 and 2026-01-30 only"},
 		"bad mix":           {[]string{"load", "run", "--target", "http://127.0.0.1:1", "--requests", "5", "--mix", "browse=1"}, 2, "", `unknown flow "browse"`},
 		"bad items":         {[]string{"load", "run", "--target", "http://127.0.0.1:1", "--requests", "5", "--items", "mug:0"}, 2, "", "quantity"},

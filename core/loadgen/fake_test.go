@@ -34,8 +34,8 @@ type fakeACP struct {
 	seq      int
 	updates  int
 	// What the server saw and did.
-	requests, replays, injected503, mismatches int
-	badHeaders                                 []string
+	requests, injected503, mismatches int
+	badHeaders                        []string
 }
 
 type storedAnswer struct {
@@ -82,7 +82,6 @@ func (f *fakeACP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				acpError(w, http.StatusUnprocessableEntity, "invalid_request", "idempotency_conflict")
 				return
 			}
-			f.replays++
 			answer := s.answer
 			if f.mismatchOnce && f.mismatches == 0 {
 				f.mismatches++

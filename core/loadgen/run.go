@@ -74,6 +74,8 @@ type runner struct {
 	cfg    Config
 	client *http.Client
 	runID  string
+	// mixTotal is the sum of the mix's weights.
+	mixTotal int
 
 	createBody, completeBody []byte
 
@@ -118,6 +120,9 @@ func newRunner(cfg Config) (*runner, error) {
 	r := &runner{
 		cfg: cfg, client: NewClient(cfg.Concurrency), runID: hex.EncodeToString(id[:]),
 		createBody: create, completeBody: complete, stop: make(chan struct{}),
+	}
+	for _, fw := range cfg.Mix {
+		r.mixTotal += fw.Weight
 	}
 	if cfg.Rate > 0 {
 		r.interval = max(time.Duration(float64(time.Second)/cfg.Rate), 1)
@@ -398,11 +403,7 @@ func (a *agent) loop(ctx context.Context) {
 
 // pick chooses the next flow by the mix's weights.
 func (a *agent) pick() Flow {
-	total := 0
-	for _, fw := range a.r.cfg.Mix {
-		total += fw.Weight
-	}
-	n := a.rng.IntN(total)
+	n := a.rng.IntN(a.r.mixTotal)
 	for _, fw := range a.r.cfg.Mix {
 		if n < fw.Weight {
 			return fw.Flow
@@ -471,20 +472,20 @@ func (a *agent) flow(ctx context.Context, f Flow, fr *flowRun) outcome {
 		return out
 	case FlowRetry:
 		key := a.key()
-		first, out := a.call(ctx, fr, EndpointCreate, http.MethodPost, base, a.r.createBody, key, expectSession(http.StatusCreated))
+		first, out := a.call(ctx, fr, EndpointCreate, http.MethodPost, base, a.r.createBody, key, expectSession(http.StatusCreated, nil))
 		if out != done {
 			return out
 		}
-		_, out = a.call(ctx, fr, EndpointCreateReplay, http.MethodPost, base, a.r.createBody, key, func(got answer) (string, *session) {
+		_, out = a.call(ctx, fr, EndpointCreateReplay, http.MethodPost, base, a.r.createBody, key, func(got answer) string {
 			switch {
 			case got.status == first.status && bytes.Equal(got.body, first.body):
-				return "", nil
+				return ""
 			case got.status == http.StatusTooManyRequests || got.status >= 500:
 				// Refused before the replay (a rate limit), or a 5xx,
 				// which is never stored: not a replay of anything.
-				return errorCode(got), nil
+				return errorCode(got)
 			}
-			return "replay_mismatch", nil
+			return "replay_mismatch"
 		})
 		return out
 	case FlowRead:
@@ -506,12 +507,8 @@ func (a *agent) flow(ctx context.Context, f Flow, fr *flowRun) outcome {
 
 // create sends a create with a fresh key and returns the session.
 func (a *agent) create(ctx context.Context, fr *flowRun) (*session, outcome) {
-	var s *session
-	_, out := a.call(ctx, fr, EndpointCreate, http.MethodPost, a.r.cfg.Target+"/checkout_sessions", a.r.createBody, a.key(), func(got answer) (string, *session) {
-		code, sess := expectSession(http.StatusCreated)(got)
-		s = sess
-		return code, sess
-	})
+	s := new(session)
+	_, out := a.call(ctx, fr, EndpointCreate, http.MethodPost, a.r.cfg.Target+"/checkout_sessions", a.r.createBody, a.key(), expectSession(http.StatusCreated, s))
 	return s, out
 }
 
@@ -558,37 +555,41 @@ func (a *agent) key() string {
 }
 
 // check judges an answer: "" when it is the expected one, else the error
-// code to count; and the session it carries, when it was parsed.
-type check func(answer) (string, *session)
+// code to count.
+type check func(answer) string
 
-// expect wants status and, when status is set, a session in that state.
+// expect wants status and, when state is set, a session in that state.
 func expect(code int, state string) check {
-	return func(got answer) (string, *session) {
+	return func(got answer) string {
 		if got.status != code {
-			return errorCode(got), nil
+			return errorCode(got)
 		}
 		if state == "" {
-			return "", nil
+			return ""
 		}
 		var s session
 		if json.Unmarshal(got.body, &s) != nil || s.Status != state {
-			return "not_" + state, nil
+			return "not_" + state
 		}
-		return "", &s
+		return ""
 	}
 }
 
-// expectSession wants status and a session with an id.
-func expectSession(code int) check {
-	return func(got answer) (string, *session) {
+// expectSession wants status and a session with an id, which it stores
+// in into when into is not nil.
+func expectSession(code int, into *session) check {
+	return func(got answer) string {
 		if got.status != code {
-			return errorCode(got), nil
+			return errorCode(got)
 		}
 		var s session
 		if json.Unmarshal(got.body, &s) != nil || s.ID == "" {
-			return "no_session_id", nil
+			return "no_session_id"
 		}
-		return "", &s
+		if into != nil {
+			*into = s
+		}
+		return ""
 	}
 }
 
@@ -646,7 +647,7 @@ func (a *agent) call(ctx context.Context, fr *flowRun, ep Endpoint, method, targ
 	if len(got.body) > maxBody {
 		code = "response_too_large"
 	} else {
-		code, _ = judge(got)
+		code = judge(got)
 	}
 	if !t.measured {
 		if code != "" {
