@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/acp-sidecar/acp/core/netguard"
+	"github.com/acp-sidecar/acp/internal/netguard"
 )
 
 // validateWebhooks checks every agent's webhooks against the delivery

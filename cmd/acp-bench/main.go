@@ -29,7 +29,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/acp-sidecar/acp/core/loadgen"
+	"github.com/acp-sidecar/acp/internal/loadgen"
 )
 
 // demoToken is the demo agent's local-only token in acp.yaml and in

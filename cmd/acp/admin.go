@@ -21,8 +21,8 @@ import (
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/host"
-	"github.com/acp-sidecar/acp/core/logging"
 	"github.com/acp-sidecar/acp/core/merchantapi"
+	"github.com/acp-sidecar/acp/internal/logging"
 )
 
 // cli is what a command writes to and reads its environment from.

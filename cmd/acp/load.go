@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/acp-sidecar/acp/core/loadgen"
+	"github.com/acp-sidecar/acp/internal/loadgen"
 )
 
 const loadUsage = `Usage:

@@ -16,8 +16,8 @@ import (
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/host"
-	"github.com/acp-sidecar/acp/core/loadgen"
-	"github.com/acp-sidecar/acp/core/logging"
+	"github.com/acp-sidecar/acp/internal/loadgen"
+	"github.com/acp-sidecar/acp/internal/logging"
 )
 
 // loadTestToken is the demo agent's local-only token.

@@ -29,7 +29,7 @@ import (
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/acpwire"
 	"github.com/acp-sidecar/acp/core/host"
-	"github.com/acp-sidecar/acp/core/logging"
+	"github.com/acp-sidecar/acp/internal/logging"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";

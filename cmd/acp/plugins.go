@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/acp-sidecar/acp/core/host"
-	"github.com/acp-sidecar/acp/core/logging"
 	"github.com/acp-sidecar/acp/core/pluginmgr"
+	"github.com/acp-sidecar/acp/internal/logging"
 )
 
 const pluginsUsage = `Usage:

@@ -7,8 +7,8 @@ import (
 
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/checkout"
+	"github.com/acp-sidecar/acp/core/internal/optional"
 	"github.com/acp-sidecar/acp/core/model"
-	"github.com/acp-sidecar/acp/core/optional"
 	"github.com/acp-sidecar/acp/sdk/acp"
 )
 

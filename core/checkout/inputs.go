@@ -3,8 +3,8 @@ package checkout
 import (
 	"encoding/json"
 
+	"github.com/acp-sidecar/acp/core/internal/optional"
 	"github.com/acp-sidecar/acp/core/model"
-	"github.com/acp-sidecar/acp/core/optional"
 	"github.com/acp-sidecar/acp/sdk/acp"
 )
 

@@ -2,7 +2,7 @@ package host_test
 
 import (
 	"fmt"
-	"github.com/acp-sidecar/acp/core/logging"
+	"github.com/acp-sidecar/acp/internal/logging"
 	"io"
 	"log/slog"
 	"net/http"

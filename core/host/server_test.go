@@ -21,8 +21,8 @@ import (
 	"github.com/acp-sidecar/acp/core/host"
 	"github.com/acp-sidecar/acp/core/internal/acpschema"
 	"github.com/acp-sidecar/acp/core/internal/clocktest"
-	"github.com/acp-sidecar/acp/core/logging"
 	"github.com/acp-sidecar/acp/core/payment/sandbox"
+	"github.com/acp-sidecar/acp/internal/logging"
 )
 
 const (

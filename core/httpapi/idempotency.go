@@ -11,9 +11,9 @@ import (
 
 	"github.com/acp-sidecar/acp/core/acpwire"
 	"github.com/acp-sidecar/acp/core/apierr"
-	"github.com/acp-sidecar/acp/core/canonicaljson"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/idempotency"
+	"github.com/acp-sidecar/acp/core/internal/canonicaljson"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store"
 )

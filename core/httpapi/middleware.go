@@ -12,8 +12,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/internal/ratelimit"
 	"github.com/acp-sidecar/acp/core/internal/text"
-	"github.com/acp-sidecar/acp/core/ratelimit"
 	"github.com/acp-sidecar/acp/core/signature"
 )
 

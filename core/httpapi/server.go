@@ -20,7 +20,7 @@ import (
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/idempotency"
-	"github.com/acp-sidecar/acp/core/ratelimit"
+	"github.com/acp-sidecar/acp/core/internal/ratelimit"
 	"github.com/acp-sidecar/acp/core/signature"
 	"github.com/acp-sidecar/acp/core/store"
 )

@@ -59,7 +59,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/acp-sidecar/acp/core/canonicaljson"
+	"github.com/acp-sidecar/acp/core/internal/canonicaljson"
 )
 
 // Scheme names a signature algorithm, as written in acp.yaml's

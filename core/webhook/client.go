@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/acp-sidecar/acp/core/netguard"
+	"github.com/acp-sidecar/acp/internal/netguard"
 )
 
 // ErrForbiddenAddress is wrapped in the error of a request whose
