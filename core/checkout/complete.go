@@ -22,8 +22,9 @@ import (
 // complete_in_progress; its idempotency key is derived from the session id
 // and attempt number, so an attempt interrupted by a crash or an
 // unreachable processor is resumed by the next complete with the same key
-// and can never charge twice.
-func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInput) (*model.Session, error) {
+// and can never charge twice. rec, when set, records the request's outcome
+// with the session's final state (never with an intermediate one).
+func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInput, rec Recorder) (*model.Session, error) {
 	unlock := s.locks.lock(id)
 	defer unlock()
 	sess, err := s.Get(ctx, agent, id)
@@ -32,7 +33,7 @@ func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInp
 	}
 	switch sess.Status {
 	case model.StatusCompleteInProgress:
-		return s.charge(ctx, sess, resumption{resume: true})
+		return s.charge(ctx, sess, resumption{resume: true}, rec)
 	case model.StatusAuthenticationRequired:
 		if in.Authentication == nil {
 			return nil, apierr.Invalid(apierr.CodeRequires3DS, "$.authentication_result",
@@ -46,7 +47,7 @@ func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInp
 		if err := s.checkpoint(ctx, sess); err != nil {
 			return nil, err
 		}
-		return s.charge(ctx, sess, resumption{})
+		return s.charge(ctx, sess, resumption{}, rec)
 	case model.StatusNotReadyForPayment:
 		return nil, notReady(sess)
 	}
@@ -67,7 +68,7 @@ func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInp
 			fmt.Sprintf("The total changed from %d to %d since the session was last returned; review it and complete again.", before, sess.Totals.Total))
 	}
 	if sess.Totals.Total != before || sess.Status != model.StatusReadyForPayment {
-		return sess, s.save(ctx, sess)
+		return sess, s.save(ctx, sess, rec)
 	}
 	attempt := 1
 	if sess.Payment != nil {
@@ -86,7 +87,7 @@ func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInp
 	if err := s.checkpoint(ctx, sess); err != nil {
 		return nil, err
 	}
-	return s.charge(ctx, sess, resumption{})
+	return s.charge(ctx, sess, resumption{}, rec)
 }
 
 // resumption says how a charge call relates to its attempt.
@@ -131,8 +132,8 @@ func applyCompleteInputs(sess *model.Session, in CompleteInput) {
 }
 
 // charge runs (or resumes) the session's recorded payment attempt and
-// stores its outcome.
-func (s *Service) charge(ctx context.Context, sess *model.Session, r resumption) (*model.Session, error) {
+// stores its outcome with rec.
+func (s *Service) charge(ctx context.Context, sess *model.Session, r resumption, rec Recorder) (*model.Session, error) {
 	p := sess.Payment
 	h, ok := s.handlers[p.HandlerID]
 	if !ok {
@@ -161,7 +162,7 @@ func (s *Service) charge(ctx context.Context, sess *model.Session, r resumption)
 	}
 	switch res.Outcome {
 	case payment.Succeeded:
-		return s.placeOrder(ctx, sess, res.PaymentID)
+		return s.placeOrder(ctx, sess, res.PaymentID, rec)
 	case payment.RequiresAuthentication:
 		sess.Status = model.StatusAuthenticationRequired
 		sess.AuthenticationMetadata = res.AuthenticationMetadata
@@ -171,13 +172,14 @@ func (s *Service) charge(ctx context.Context, sess *model.Session, r resumption)
 		sess.AuthenticationMetadata = nil
 		sess.Messages.AddError(acp.CodePaymentDeclined, "$.payment_data", res.Message, acp.ResolutionRecoverable)
 	}
-	return sess, s.save(ctx, sess)
+	return sess, s.save(ctx, sess, rec)
 }
 
 // placeOrder records the order with the fulfillment capability and stores
-// it with the completed session in one transaction. The order id is derived
-// from the session id, so a resumed attempt places the same order.
-func (s *Service) placeOrder(ctx context.Context, sess *model.Session, paymentID string) (*model.Session, error) {
+// it with the completed session (and what rec records) in one
+// transaction. The order id is derived from the session id, so a resumed
+// attempt places the same order.
+func (s *Service) placeOrder(ctx context.Context, sess *model.Session, paymentID string, rec Recorder) (*model.Session, error) {
 	orderID := orderIDFor(sess.ID)
 	req := &fulfillment.PlaceOrderRequest{
 		OrderID:           orderID,
@@ -240,7 +242,7 @@ func (s *Service) placeOrder(ctx context.Context, sess *model.Session, paymentID
 	sess.Payment.Token, sess.Payment.AuthenticationOutcome, sess.Payment.AuthenticationDetails = "", "", nil
 	sess.AuthenticationMetadata = nil
 	sess.UpdatedAt = now
-	if err := s.commitWith(ctx, sess, func(tx store.Tx) error { return s.opts.Orders.Placed(tx, order) }); err != nil {
+	if err := s.commit(ctx, sess, rec, func(tx store.Tx) error { return s.opts.Orders.Placed(tx, order) }); err != nil {
 		return nil, fmt.Errorf("store completed session %s: %w", sess.ID, err)
 	}
 	s.opts.Orders.Notify()

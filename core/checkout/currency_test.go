@@ -12,7 +12,7 @@ import (
 func TestCreateWithoutCurrencyUsesSellers(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	sess, err := f.svc.Create(context.Background(), "agent", "2025-09-29", checkout.CreateInput{Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}})
+	sess, err := f.svc.Create(context.Background(), "agent", "2025-09-29", checkout.CreateInput{Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}}, nil)
 	if err != nil {
 		t.Fatalf("Create() error = %v", err)
 	}

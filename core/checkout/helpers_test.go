@@ -146,7 +146,7 @@ func (f *fixture) create(t testing.TB, in checkout.CreateInput) *model.Session {
 	if in.Currency == "" {
 		in.Currency = "usd"
 	}
-	sess, err := f.svc.Create(context.Background(), "agent", "2026-04-17", in)
+	sess, err := f.svc.Create(context.Background(), "agent", "2026-04-17", in, nil)
 	if err != nil {
 		t.Fatalf("Create() error = %v", err)
 	}

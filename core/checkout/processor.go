@@ -35,7 +35,7 @@ func (s *Service) Reconcile(ctx context.Context, sessionID, paymentID string) (*
 	if sess.Status != model.StatusCompleteInProgress {
 		return sess, nil
 	}
-	return s.charge(ctx, sess, resumption{resume: true, paymentID: paymentID})
+	return s.charge(ctx, sess, resumption{resume: true, paymentID: paymentID}, nil)
 }
 
 // ReconcileStale settles the payments whose outcome has been unknown for

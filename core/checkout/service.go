@@ -99,7 +99,8 @@ func (s *Service) Handlers() []payment.Handler { return s.opts.Handlers }
 
 // Create opens a new session for agent under API version. An empty
 // currency (API versions before 2026-01-30 carry none) means the seller's.
-func (s *Service) Create(ctx context.Context, agent, version string, in CreateInput) (*model.Session, error) {
+// rec, when set, records the request's outcome with the new session.
+func (s *Service) Create(ctx context.Context, agent, version string, in CreateInput, rec Recorder) (*model.Session, error) {
 	if in.Currency != "" && !strings.EqualFold(in.Currency, s.opts.Currency) {
 		return nil, apierr.Invalid(apierr.CodeUnsupportedCurrency, "$.currency",
 			"This seller sells in %s only; currency %q is not supported.", strings.ToUpper(s.opts.Currency), in.Currency)
@@ -128,7 +129,7 @@ func (s *Service) Create(ctx context.Context, agent, version string, in CreateIn
 	if err := s.price(ctx, sess, nil); err != nil {
 		return nil, err
 	}
-	if err := s.commitWith(ctx, sess, nil); err != nil {
+	if err := s.commit(ctx, sess, rec, nil); err != nil {
 		return nil, fmt.Errorf("store new session: %w", err)
 	}
 	return sess, nil
@@ -148,9 +149,10 @@ func (s *Service) Get(ctx context.Context, agent, id string) (*model.Session, er
 	return sess, nil
 }
 
-// Update applies an update request.
-func (s *Service) Update(ctx context.Context, agent, id string, in UpdateInput) (*model.Session, error) {
-	return s.modify(ctx, agent, id, func(sess *model.Session) error {
+// Update applies an update request. rec, when set, records the request's
+// outcome with the updated session.
+func (s *Service) Update(ctx context.Context, agent, id string, in UpdateInput, rec Recorder) (*model.Session, error) {
+	return s.modify(ctx, agent, id, rec, func(sess *model.Session) error {
 		if err := refuseChange(sess, "updated"); err != nil {
 			return err
 		}
@@ -179,8 +181,9 @@ func (s *Service) Update(ctx context.Context, agent, id string, in UpdateInput) 
 }
 
 // Cancel cancels the session. Completed and canceled sessions answer 405.
-func (s *Service) Cancel(ctx context.Context, agent, id string, in CancelInput) (*model.Session, error) {
-	return s.modify(ctx, agent, id, func(sess *model.Session) error {
+// rec, when set, records the request's outcome with the canceled session.
+func (s *Service) Cancel(ctx context.Context, agent, id string, in CancelInput, rec Recorder) (*model.Session, error) {
+	return s.modify(ctx, agent, id, rec, func(sess *model.Session) error {
 		switch sess.Status {
 		case model.StatusCompleted:
 			return apierr.New(http.StatusMethodNotAllowed, apierr.TypeInvalidRequest, apierr.CodeSessionCompleted,
@@ -199,8 +202,8 @@ func (s *Service) Cancel(ctx context.Context, agent, id string, in CancelInput) 
 }
 
 // modify loads the session under its lock, applies change and stores the
-// result. A change that returns an error stores nothing.
-func (s *Service) modify(ctx context.Context, agent, id string, change func(*model.Session) error) (*model.Session, error) {
+// result with rec. A change that returns an error stores nothing.
+func (s *Service) modify(ctx context.Context, agent, id string, rec Recorder, change func(*model.Session) error) (*model.Session, error) {
 	unlock := s.locks.lock(id)
 	defer unlock()
 	sess, err := s.Get(ctx, agent, id)
@@ -210,17 +213,17 @@ func (s *Service) modify(ctx context.Context, agent, id string, change func(*mod
 	if err := change(sess); err != nil {
 		return nil, err
 	}
-	if err := s.save(ctx, sess); err != nil {
+	if err := s.save(ctx, sess, rec); err != nil {
 		return nil, err
 	}
 	return sess, nil
 }
 
-// save stores the session as the request's outcome, together with the
-// context's Committer.
-func (s *Service) save(ctx context.Context, sess *model.Session) error {
+// save stores the session as the request's outcome, together with what
+// rec records.
+func (s *Service) save(ctx context.Context, sess *model.Session, rec Recorder) error {
 	sess.UpdatedAt = s.now().UTC()
-	if err := s.commitWith(ctx, sess, nil); err != nil {
+	if err := s.commit(ctx, sess, rec, nil); err != nil {
 		return fmt.Errorf("store session %s: %w", sess.ID, err)
 	}
 	return nil

@@ -79,7 +79,7 @@ func TestCreateMessages(t *testing.T) {
 func TestCreateRejectsOtherCurrency(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	_, err := f.svc.Create(context.Background(), "agent", "2026-04-17", checkout.CreateInput{Currency: "eur", Items: []checkout.ItemInput{{ID: "mug", Quantity: 1}}})
+	_, err := f.svc.Create(context.Background(), "agent", "2026-04-17", checkout.CreateInput{Currency: "eur", Items: []checkout.ItemInput{{ID: "mug", Quantity: 1}}}, nil)
 	wantAPIError(t, err, http.StatusBadRequest, apierr.CodeUnsupportedCurrency, "$.currency")
 }
 
@@ -90,7 +90,7 @@ func TestUpdateSemantics(t *testing.T) {
 	sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "mug", Quantity: 2}}, OrderNotes: "ring twice"})
 
 	// Address arrives: ready, with the cheapest shipping option selected.
-	sess, err := f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{FulfillmentDetails: optional.Of(&model.FulfillmentDetails{Address: address("US", "CA")})})
+	sess, err := f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{FulfillmentDetails: optional.Of(&model.FulfillmentDetails{Address: address("US", "CA")})}, nil)
 	if err != nil {
 		t.Fatalf("Update(address) error = %v", err)
 	}
@@ -102,7 +102,7 @@ func TestUpdateSemantics(t *testing.T) {
 	}
 
 	// Explicit choice by item id (the spec's examples use item ids).
-	sess, err = f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{Selections: optional.Of([]checkout.SelectionInput{{Type: "shipping", OptionID: "express", ItemIDs: []string{"mug"}}})})
+	sess, err = f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{Selections: optional.Of([]checkout.SelectionInput{{Type: "shipping", OptionID: "express", ItemIDs: []string{"mug"}}})}, nil)
 	if err != nil {
 		t.Fatalf("Update(select) error = %v", err)
 	}
@@ -111,7 +111,7 @@ func TestUpdateSemantics(t *testing.T) {
 	}
 
 	// Replacing the lines keeps the choice (stable line ids).
-	sess, err = f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{Items: optional.Of([]checkout.ItemInput{{ID: "mug", Quantity: 1}})})
+	sess, err = f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{Items: optional.Of([]checkout.ItemInput{{ID: "mug", Quantity: 1}})}, nil)
 	if err != nil {
 		t.Fatalf("Update(lines) error = %v", err)
 	}
@@ -120,9 +120,9 @@ func TestUpdateSemantics(t *testing.T) {
 	}
 
 	// An unknown option is a request error and changes nothing.
-	_, err = f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{Selections: optional.Of([]checkout.SelectionInput{{OptionID: "teleport"}})})
+	_, err = f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{Selections: optional.Of([]checkout.SelectionInput{{OptionID: "teleport"}})}, nil)
 	wantAPIError(t, err, http.StatusBadRequest, apierr.CodeInvalid, "$.selected_fulfillment_options[0].option_id")
-	_, err = f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{Selections: optional.Of([]checkout.SelectionInput{{OptionID: "express", ItemIDs: []string{"nope"}}})})
+	_, err = f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{Selections: optional.Of([]checkout.SelectionInput{{OptionID: "express", ItemIDs: []string{"nope"}}})}, nil)
 	wantAPIError(t, err, http.StatusBadRequest, apierr.CodeInvalid, "$.selected_fulfillment_options[0].item_ids[0]")
 	got, err := f.svc.Get(ctx, "agent", sess.ID)
 	if err != nil || got.Selected[0].OptionID != "express" || got.UpdatedAt != sess.UpdatedAt {
@@ -130,7 +130,7 @@ func TestUpdateSemantics(t *testing.T) {
 	}
 
 	// null clears: the address goes, so the session is not ready again.
-	sess, err = f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{FulfillmentDetails: optional.Value[*model.FulfillmentDetails]{Set: true, Null: true}, OrderNotes: optional.Value[string]{Set: true, Null: true}})
+	sess, err = f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{FulfillmentDetails: optional.Value[*model.FulfillmentDetails]{Set: true, Null: true}, OrderNotes: optional.Value[string]{Set: true, Null: true}}, nil)
 	if err != nil {
 		t.Fatalf("Update(null) error = %v", err)
 	}
@@ -156,7 +156,7 @@ func TestCompleteFlows(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		sess := f.create(t, ready)
-		done, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")})
+		done, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")}, nil)
 		if err != nil {
 			t.Fatalf("Complete() error = %v", err)
 		}
@@ -166,11 +166,11 @@ func TestCompleteFlows(t *testing.T) {
 		if done.Order.PermalinkURL != "https://shop.test/orders/"+done.Order.ID {
 			t.Errorf("permalink = %s", done.Order.PermalinkURL)
 		}
-		_, err = f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")})
+		_, err = f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")}, nil)
 		wantAPIError(t, err, http.StatusBadRequest, apierr.CodeSessionCompleted, "")
-		_, err = f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{})
+		_, err = f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{}, nil)
 		wantAPIError(t, err, http.StatusBadRequest, apierr.CodeSessionCompleted, "")
-		_, err = f.svc.Cancel(ctx, "agent", sess.ID, checkout.CancelInput{})
+		_, err = f.svc.Cancel(ctx, "agent", sess.ID, checkout.CancelInput{}, nil)
 		wantAPIError(t, err, http.StatusMethodNotAllowed, apierr.CodeSessionCompleted, "")
 		if got := f.sandbox.Charges(); got != 1 {
 			t.Errorf("charges = %d, want 1", got)
@@ -181,7 +181,7 @@ func TestCompleteFlows(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		sess := f.create(t, ready)
-		declined, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_decline")})
+		declined, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_decline")}, nil)
 		if err != nil {
 			t.Fatalf("Complete(decline) error = %v", err)
 		}
@@ -191,7 +191,7 @@ func TestCompleteFlows(t *testing.T) {
 		if declined.Messages[len(declined.Messages)-1].Resolution != acp.ResolutionRecoverable {
 			t.Errorf("decline resolution = %q", declined.Messages[len(declined.Messages)-1].Resolution)
 		}
-		done, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")})
+		done, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")}, nil)
 		if err != nil || done.Status != model.StatusCompleted || done.Payment.Attempt != 2 {
 			t.Fatalf("retry after decline: %v %+v", err, done)
 		}
@@ -203,13 +203,13 @@ func TestCompleteFlows(t *testing.T) {
 		in := ready
 		in.AgentInterventions = []string{"3ds"}
 		sess := f.create(t, in)
-		pending, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_3ds")})
+		pending, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_3ds")}, nil)
 		if err != nil || pending.Status != model.StatusAuthenticationRequired || pending.AuthenticationMetadata == nil {
 			t.Fatalf("first complete: %v %+v", err, pending)
 		}
-		_, err = f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_3ds")})
+		_, err = f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_3ds")}, nil)
 		wantAPIError(t, err, http.StatusBadRequest, apierr.CodeRequires3DS, "$.authentication_result")
-		done, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_3ds"), Authentication: &checkout.AuthenticationInput{Outcome: "authenticated"}})
+		done, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_3ds"), Authentication: &checkout.AuthenticationInput{Outcome: "authenticated"}}, nil)
 		if err != nil || done.Status != model.StatusCompleted || done.AuthenticationMetadata != nil {
 			t.Fatalf("authenticated complete: %v %+v", err, done)
 		}
@@ -224,10 +224,10 @@ func TestCompleteFlows(t *testing.T) {
 		in := ready
 		in.AgentInterventions = []string{"3ds"}
 		sess := f.create(t, in)
-		if _, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_3ds")}); err != nil {
+		if _, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_3ds")}, nil); err != nil {
 			t.Fatal(err)
 		}
-		denied, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Authentication: &checkout.AuthenticationInput{Outcome: "denied"}})
+		denied, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Authentication: &checkout.AuthenticationInput{Outcome: "denied"}}, nil)
 		if err != nil || denied.Status != model.StatusReadyForPayment || !hasMessage(denied, acp.CodePaymentDeclined, "$.payment_data") {
 			t.Fatalf("denied: %v %+v", err, denied)
 		}
@@ -237,7 +237,7 @@ func TestCompleteFlows(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "mug", Quantity: 1}}})
-		_, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")})
+		_, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")}, nil)
 		wantAPIError(t, err, http.StatusBadRequest, apierr.CodeSessionNotReady, "$.fulfillment_details.address")
 	})
 
@@ -245,7 +245,7 @@ func TestCompleteFlows(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		sess := f.create(t, ready)
-		_, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: checkout.PaymentInput{HandlerID: "bitcoin", Token: "x"}})
+		_, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: checkout.PaymentInput{HandlerID: "bitcoin", Token: "x"}}, nil)
 		wantAPIError(t, err, http.StatusBadRequest, apierr.CodeUnknownHandler, "$.payment_data.handler_id")
 	})
 }
@@ -263,7 +263,7 @@ func TestConcurrentCompletesChargeOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got, err := f.svc.Complete(context.Background(), "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")})
+			got, err := f.svc.Complete(context.Background(), "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")}, nil)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -290,17 +290,17 @@ func TestUnknownOutcomeResumesSameAttempt(t *testing.T) {
 	f.flaky.failures = 2
 	sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}})
 	pay := checkout.PaymentInput{HandlerID: "flaky", InstrumentType: "card", Token: "spt_ok"}
-	_, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: pay})
+	_, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: pay}, nil)
 	wantAPIError(t, err, http.StatusServiceUnavailable, apierr.CodePaymentUnavailable, "")
 	got, _ := f.svc.Get(ctx, "agent", sess.ID)
 	if got.Status != model.StatusCompleteInProgress {
 		t.Fatalf("status after unknown outcome = %s", got.Status)
 	}
-	_, err = f.svc.Cancel(ctx, "agent", sess.ID, checkout.CancelInput{})
+	_, err = f.svc.Cancel(ctx, "agent", sess.ID, checkout.CancelInput{}, nil)
 	wantAPIError(t, err, http.StatusConflict, apierr.CodeSessionInProgress, "")
-	_, err = f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: pay})
+	_, err = f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: pay}, nil)
 	wantAPIError(t, err, http.StatusServiceUnavailable, apierr.CodePaymentUnavailable, "")
-	done, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: checkout.PaymentInput{HandlerID: "flaky", Token: "spt_other"}})
+	done, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: checkout.PaymentInput{HandlerID: "flaky", Token: "spt_other"}}, nil)
 	if err != nil || done.Status != model.StatusCompleted || done.Payment.Attempt != 1 {
 		t.Fatalf("resumed complete: %v %+v", err, done)
 	}
@@ -312,7 +312,7 @@ func TestPriceChangeIsReportedNotCharged(t *testing.T) {
 	f := newFixture(t)
 	sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}})
 	f.catalog.setPrice("ebook", 1299)
-	got, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")})
+	got, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")}, nil)
 	if err != nil {
 		t.Fatalf("Complete() error = %v", err)
 	}
@@ -323,7 +323,7 @@ func TestPriceChangeIsReportedNotCharged(t *testing.T) {
 		t.Fatalf("total %d (was %d), charges %d", got.Totals.Total, sess.Totals.Total, f.sandbox.Charges())
 	}
 	// Completing again at the new, reported price charges it.
-	done, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")})
+	done, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")}, nil)
 	if err != nil || done.Status != model.StatusCompleted || done.Order.Total != got.Totals.Total {
 		t.Fatalf("second complete: %v %+v", err, done)
 	}
@@ -335,13 +335,13 @@ func TestExpiredSessionRefusesChanges(t *testing.T) {
 	f := newFixture(t)
 	sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "mug", Quantity: 1}}, FulfillmentDetails: &model.FulfillmentDetails{Address: address("US", "CA")}})
 	f.clock.Advance(6*time.Hour + time.Second)
-	_, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")})
+	_, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")}, nil)
 	wantAPIError(t, err, http.StatusBadRequest, apierr.CodeSessionExpired, "")
 	got, err := f.svc.Get(ctx, "agent", sess.ID)
 	if err != nil || got.Status != model.StatusExpired {
 		t.Fatalf("expired session reads as %v %v", got.Status, err)
 	}
-	_, err = f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{})
+	_, err = f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{}, nil)
 	wantAPIError(t, err, http.StatusBadRequest, apierr.CodeSessionExpired, "")
 	if f.sandbox.Charges() != 0 {
 		t.Errorf("charges = %d, want 0", f.sandbox.Charges())
@@ -353,13 +353,13 @@ func TestCancel(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}})
-	canceled, err := f.svc.Cancel(ctx, "agent", sess.ID, checkout.CancelInput{IntentTrace: []byte(`{"reason_code":"shipping_cost"}`)})
+	canceled, err := f.svc.Cancel(ctx, "agent", sess.ID, checkout.CancelInput{IntentTrace: []byte(`{"reason_code":"shipping_cost"}`)}, nil)
 	if err != nil || canceled.Status != model.StatusCanceled || string(canceled.WriteOnly.IntentTrace) != `{"reason_code":"shipping_cost"}` {
 		t.Fatalf("Cancel() = %+v, %v", canceled, err)
 	}
-	_, err = f.svc.Cancel(ctx, "agent", sess.ID, checkout.CancelInput{})
+	_, err = f.svc.Cancel(ctx, "agent", sess.ID, checkout.CancelInput{}, nil)
 	wantAPIError(t, err, http.StatusMethodNotAllowed, apierr.CodeSessionCanceled, "")
-	_, err = f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")})
+	_, err = f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")}, nil)
 	wantAPIError(t, err, http.StatusBadRequest, apierr.CodeSessionCanceled, "")
 }
 
@@ -374,19 +374,19 @@ func TestUnknownOutcomeOf3DSConfirmationResumes(t *testing.T) {
 	f := newFixture(t)
 	sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}, AgentInterventions: []string{"3ds"}})
 	pay := checkout.PaymentInput{HandlerID: "flaky", InstrumentType: "card", Token: "spt_x_3ds"}
-	pending, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: pay})
+	pending, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: pay}, nil)
 	if err != nil || pending.Status != model.StatusAuthenticationRequired {
 		t.Fatalf("first complete: %v %+v", err, pending)
 	}
 	f.flaky.failures = 1
 	auth := &checkout.AuthenticationInput{Outcome: "authenticated"}
-	_, err = f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: pay, Authentication: auth})
+	_, err = f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: pay, Authentication: auth}, nil)
 	wantAPIError(t, err, http.StatusServiceUnavailable, apierr.CodePaymentUnavailable, "")
-	_, err = f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{})
+	_, err = f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{}, nil)
 	wantAPIError(t, err, http.StatusConflict, apierr.CodeSessionInProgress, "")
-	_, err = f.svc.Cancel(ctx, "agent", sess.ID, checkout.CancelInput{})
+	_, err = f.svc.Cancel(ctx, "agent", sess.ID, checkout.CancelInput{}, nil)
 	wantAPIError(t, err, http.StatusConflict, apierr.CodeSessionInProgress, "")
-	done, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{})
+	done, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{}, nil)
 	if err != nil || done.Status != model.StatusCompleted || done.Payment.Attempt != 1 {
 		t.Fatalf("resumed confirmation: %v %+v", err, done)
 	}
@@ -404,7 +404,7 @@ func TestReconcileStale(t *testing.T) {
 	f := newFixture(t)
 	f.flaky.failures = 1
 	sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}})
-	_, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: checkout.PaymentInput{HandlerID: "flaky", InstrumentType: "card", Token: "spt_ok"}})
+	_, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: checkout.PaymentInput{HandlerID: "flaky", InstrumentType: "card", Token: "spt_ok"}}, nil)
 	wantAPIError(t, err, http.StatusServiceUnavailable, apierr.CodePaymentUnavailable, "")
 
 	if n, err := f.svc.ReconcileStale(ctx, time.Minute, 10); err != nil || n != 0 {

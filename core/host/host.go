@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -159,19 +160,6 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	if err != nil {
 		return nil, err
 	}
-	var mcpHandler func(httpapi.Dispatcher) http.Handler
-	if cfg.MCP.On() {
-		build, err := mcpapi.New(mcpapi.Options{
-			ErrorStyle:   cfg.MCP.ErrorStyle,
-			Version:      o.version,
-			MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
-			Logger:       logger.With("component", "mcp"),
-		})
-		if err != nil {
-			return nil, err
-		}
-		mcpHandler = build
-	}
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	plugins, err := newPlugins(cfg, getenv, logger, registry)
@@ -219,36 +207,61 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		Orders: admin.Orders,
 		Now:    o.now,
 	})
-	apiOpts := httpapi.Options{
-		Service:       svc,
-		Readiness:     readiness(cfg, plugins),
-		Codecs:        codecs,
-		Versions:      cfg.APIVersions,
-		Agents:        agents,
-		Logger:        logger,
-		MaxBodyBytes:  cfg.Server.MaxBodyBytes,
-		ReadTimeout:   cfg.Server.ReadTimeout,
-		WriteTimeout:  cfg.Server.WriteTimeout,
-		IdleTimeout:   cfg.Server.IdleTimeout,
-		Store:         st,
-		Idempotency:   idempotency.Policy{Retention: cfg.Idempotency.Retention, Lease: cfg.Idempotency.Lease},
-		RateLimit:     limiter,
-		Discovery:     doc,
-		MCPPath:       cfg.MCP.Path,
-		MCP:           mcpHandler,
-		StripeWebhook: stripeWebhook(webhookSecrets, svc, admin.Orders, logger),
-		Registerer:    registry,
-		Now:           o.now,
+	api := httpapi.New(httpapi.Options{
+		Service:      svc,
+		Readiness:    readiness(cfg, plugins),
+		Codecs:       codecs,
+		Versions:     cfg.APIVersions,
+		Agents:       agents,
+		Logger:       logger,
+		MaxBodyBytes: cfg.Server.MaxBodyBytes,
+		ReadTimeout:  cfg.Server.ReadTimeout,
+		WriteTimeout: cfg.Server.WriteTimeout,
+		IdleTimeout:  cfg.Server.IdleTimeout,
+		Store:        st,
+		Idempotency:  idempotency.Policy{Retention: cfg.Idempotency.Retention, Lease: cfg.Idempotency.Lease},
+		RateLimit:    limiter,
+		Discovery:    doc,
+		Registerer:   registry,
+		Now:          o.now,
+	})
+	if err := mountAPIs(api, cfg, o, logger, merchantToken, admin, stripeWebhook(webhookSecrets, svc, admin.Orders, logger), registry); err != nil {
+		plugins.Close()
+		return nil, errors.Join(err, st.Close())
+	}
+	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: api.App(), deliverer: deliverer, Service: svc}, nil
+}
+
+// mountAPIs mounts on the checkout API the APIs served beside it: the MCP
+// binding (behind the agents' tokens, over the checkout API's
+// dispatcher), the merchant API (behind its own token), Stripe's webhook
+// (verified by Stripe's signature) and metrics.
+func mountAPIs(api *httpapi.API, cfg *config.Config, o options, logger *slog.Logger, merchantToken string, admin merchantapi.Admin, stripeHook fiber.Handler, registry *prometheus.Registry) error {
+	if cfg.MCP.On() {
+		mcp, err := mcpapi.New(mcpapi.Options{
+			ErrorStyle:   cfg.MCP.ErrorStyle,
+			Version:      o.version,
+			MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
+			Logger:       logger.With("component", "mcp"),
+		}, api.Dispatcher())
+		if err != nil {
+			return err
+		}
+		// The MCP endpoint authenticates at the HTTP level like REST; each
+		// tool call is then dispatched through the REST stack.
+		api.Mount(cfg.MCP.Path, func(r fiber.Router) { r.All("", adaptor.HTTPHandler(mcp)) }, api.AgentsOnly())
 	}
 	if cfg.MerchantAPI.On() {
-		apiOpts.Merchant = func(r fiber.Router) { merchantapi.Routes(r, admin) }
-		apiOpts.MerchantToken = merchantToken
+		api.Mount("/merchant", func(r fiber.Router) { merchantapi.Routes(r, admin) }, httpapi.TokenOnly("merchant", merchantToken), httpapi.JSONBodies)
+	}
+	if stripeHook != nil {
+		api.Mount("/stripe/webhooks", func(r fiber.Router) { r.Post("", stripeHook) })
 	}
 	if cfg.Metrics.On() {
-		apiOpts.MetricsPath = cfg.Metrics.Path
-		apiOpts.Metrics = promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
+		metrics := promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
+		api.Mount(cfg.Metrics.Path, func(r fiber.Router) { r.Get("", adaptor.HTTPHandler(metrics)) })
 	}
-	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: httpapi.New(apiOpts), deliverer: deliverer, Service: svc}, nil
+	return nil
 }
 
 // OpenAdmin opens the configured store for the order and webhook commands

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"sync"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 )
 
@@ -13,16 +12,16 @@ import (
 // (authentication, signatures, rate limits, versions, idempotency, codecs,
 // logging) and returns the response. The MCP binding uses it so that both
 // transports behave identically.
-type Dispatcher = func(method, path string, header http.Header, body []byte) (status int, respHeader http.Header, respBody []byte)
+type Dispatcher func(method, path string, header http.Header, body []byte) (status int, respHeader http.Header, respBody []byte)
 
 // inProcessAddr is the remote address of dispatched requests.
 var inProcessAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}
 
-// dispatcher returns a Dispatcher over app's handler, without a network
-// hop: fasthttp request contexts are built in memory. The handler is taken
-// at the first call, once every route is registered.
-func dispatcher(app *fiber.App) Dispatcher {
-	handler := sync.OnceValue(app.Handler)
+// Dispatcher returns a Dispatcher over the API's handler, without a
+// network hop: fasthttp request contexts are built in memory. The handler
+// is taken from App at the first call, once every route is mounted.
+func (a *API) Dispatcher() Dispatcher {
+	handler := sync.OnceValue(func() fasthttp.RequestHandler { return a.App().Handler() })
 	return func(method, path string, header http.Header, body []byte) (int, http.Header, []byte) {
 		var req fasthttp.Request
 		req.Header.SetMethod(method)

@@ -6,21 +6,22 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/acp-sidecar/acp/core/acpwire"
+	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/model"
 )
 
-func (h *handlers) create(c *fiber.Ctx) error {
-	codec := codecOf(c)
+// engineCall is the body of a state-changing route: it decodes the
+// request with codec and calls the engine, passing rec on. rec stores the
+// response with the request's outcome, in the engine's own transaction;
+// it is nil when the request carries no idempotency key.
+type engineCall func(c *fiber.Ctx, codec acpwire.Codec, rec checkout.Recorder) (*model.Session, error)
+
+func (h *handlers) create(c *fiber.Ctx, codec acpwire.Codec, rec checkout.Recorder) (*model.Session, error) {
 	in, err := codec.DecodeCreate(body(c))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	expectStatus(c, http.StatusCreated)
-	sess, err := h.opts.Service.Create(c.UserContext(), agentOf(c), codec.Version(), in)
-	if err != nil {
-		return err
-	}
-	return writeSession(c, codec, http.StatusCreated, sess)
+	return h.opts.Service.Create(c.UserContext(), agentOf(c), codec.Version(), in, rec)
 }
 
 func (h *handlers) get(c *fiber.Ctx) error {
@@ -28,67 +29,39 @@ func (h *handlers) get(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return writeSession(c, codecOf(c), http.StatusOK, sess)
+	return writeSession(c, codecOf(c), http.StatusOK, sess, nil)
 }
 
-func (h *handlers) update(c *fiber.Ctx) error {
-	codec := codecOf(c)
+func (h *handlers) update(c *fiber.Ctx, codec acpwire.Codec, rec checkout.Recorder) (*model.Session, error) {
 	in, err := codec.DecodeUpdate(body(c))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	expectStatus(c, http.StatusOK)
-	sess, err := h.opts.Service.Update(c.UserContext(), agentOf(c), sessionID(c), in)
-	if err != nil {
-		return err
-	}
-	return writeSession(c, codec, http.StatusOK, sess)
+	return h.opts.Service.Update(c.UserContext(), agentOf(c), sessionID(c), in, rec)
 }
 
-func (h *handlers) complete(c *fiber.Ctx) error {
-	codec := codecOf(c)
+func (h *handlers) complete(c *fiber.Ctx, codec acpwire.Codec, rec checkout.Recorder) (*model.Session, error) {
 	in, err := codec.DecodeComplete(body(c))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	expectStatus(c, http.StatusOK)
-	sess, err := h.opts.Service.Complete(c.UserContext(), agentOf(c), sessionID(c), in)
-	if err != nil {
-		return err
-	}
-	return writeSession(c, codec, http.StatusOK, sess)
+	return h.opts.Service.Complete(c.UserContext(), agentOf(c), sessionID(c), in, rec)
 }
 
-func (h *handlers) cancel(c *fiber.Ctx) error {
-	codec := codecOf(c)
+func (h *handlers) cancel(c *fiber.Ctx, codec acpwire.Codec, rec checkout.Recorder) (*model.Session, error) {
 	in, err := codec.DecodeCancel(body(c))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	expectStatus(c, http.StatusOK)
-	sess, err := h.opts.Service.Cancel(c.UserContext(), agentOf(c), sessionID(c), in)
-	if err != nil {
-		return err
-	}
-	return writeSession(c, codec, http.StatusOK, sess)
+	return h.opts.Service.Cancel(c.UserContext(), agentOf(c), sessionID(c), in, rec)
 }
 
-// expectStatus tells the idempotency recorder, if any, the status the
-// response will have when the engine succeeds.
-func expectStatus(c *fiber.Ctx, status int) {
-	if rec, ok := c.Locals(localRecorder).(*recorder); ok {
-		rec.status = status
-	}
-}
-
-// writeSession sends the session. When the engine stored the response with
-// its idempotency record, exactly those bytes are sent.
-func writeSession(c *fiber.Ctx, codec acpwire.Codec, status int, sess *model.Session) error {
+// writeSession sends the session: encoded when stored is nil, else
+// exactly the bytes stored with its idempotency record.
+func writeSession(c *fiber.Ctx, codec acpwire.Codec, status int, sess *model.Session, stored []byte) error {
 	c.Locals(localSessionID, sess.ID)
-	var body []byte
-	if rec, ok := c.Locals(localRecorder).(*recorder); ok && rec.committed {
-		body = rec.body
-	} else {
+	body := stored
+	if body == nil {
 		var err error
 		if body, err = codec.EncodeSession(sess); err != nil {
 			return err

@@ -11,81 +11,98 @@ import (
 
 	"github.com/acp-sidecar/acp/core/acpwire"
 	"github.com/acp-sidecar/acp/core/apierr"
-	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/idempotency"
 	"github.com/acp-sidecar/acp/core/internal/canonicaljson"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store"
 )
 
-// idempotent applies ACP's idempotency rules (ACP-NOTES §2.4) to a POST:
-// it claims the key scoped by agent and path, replays a stored response for
-// the same body, refuses a different body or a request still in flight,
-// and stores the response, in the transaction of the business change when
-// there is one. 5xx responses are never stored.
-func (h *handlers) idempotent(c *fiber.Ctx) error {
-	codec := codecOf(c)
-	key := c.Get("Idempotency-Key")
-	if key == "" && !codec.RequiresIdempotencyKey() {
-		return c.Next()
-	}
-	if !validIdempotencyKey(key) {
-		return apierr.Invalid(apierr.CodeIdempotencyKeyMissing, "",
-			"An Idempotency-Key header of 1 to %d printable characters is required on every POST.", idempotency.MaxKeyLength)
-	}
-	now := h.now()
-	claim, err := idempotency.Begin(c.UserContext(), h.opts.Store, h.leases, idempotency.ScopedKey(agentOf(c), c.Path(), key), fingerprint(codec.Version(), body(c)), now, h.opts.Idempotency)
-	if err != nil {
-		return err
-	}
-	switch claim.Outcome {
-	case idempotency.Replay:
-		return replay(c, claim.Record)
-	case idempotency.Conflict:
-		return apierr.New(codec.IdempotencyConflictStatus(), apierr.TypeInvalidRequest, apierr.CodeIdempotencyConflict,
-			"Idempotency-Key %q was already used with a different request body.", key)
-	case idempotency.InFlight:
-		e := apierr.New(http.StatusConflict, apierr.TypeInvalidRequest, apierr.CodeIdempotencyInFlight,
-			"A request with Idempotency-Key %q is still being processed; retry after it finishes.", key)
-		e.RetryAfterSeconds = int(math.Ceil(claim.RetryAfter.Seconds()))
-		return e
-	}
+// change returns the handler of a state-changing route whose engine call
+// is call and whose success status is status. It applies ACP's
+// idempotency rules (ACP-NOTES §2.4): it claims the key scoped by agent
+// and path, replays a stored response for the same body, refuses a
+// different body or a request still in flight, and stores the response:
+// a success inside the engine's own transaction, through the recorder
+// handed to call, so that the change and its record commit together; an
+// error afterwards. 5xx responses, and answers that ask to retry later,
+// are never stored.
+func (h *handlers) change(status int, call engineCall) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		codec := codecOf(c)
+		key := c.Get("Idempotency-Key")
+		if key == "" && !codec.RequiresIdempotencyKey() {
+			sess, err := call(c, codec, nil)
+			if err != nil {
+				return err
+			}
+			return writeSession(c, codec, status, sess, nil)
+		}
+		if !validIdempotencyKey(key) {
+			return apierr.Invalid(apierr.CodeIdempotencyKeyMissing, "",
+				"An Idempotency-Key header of 1 to %d printable characters is required on every POST.", idempotency.MaxKeyLength)
+		}
+		claim, err := idempotency.Begin(c.UserContext(), h.opts.Store, h.leases, idempotency.ScopedKey(agentOf(c), c.Path(), key), fingerprint(codec.Version(), body(c)), h.now(), h.opts.Idempotency)
+		if err != nil {
+			return err
+		}
+		switch claim.Outcome {
+		case idempotency.Replay:
+			return replay(c, claim.Record)
+		case idempotency.Conflict:
+			return apierr.New(codec.IdempotencyConflictStatus(), apierr.TypeInvalidRequest, apierr.CodeIdempotencyConflict,
+				"Idempotency-Key %q was already used with a different request body.", key)
+		case idempotency.InFlight:
+			e := apierr.New(http.StatusConflict, apierr.TypeInvalidRequest, apierr.CodeIdempotencyInFlight,
+				"A request with Idempotency-Key %q is still being processed; retry after it finishes.", key)
+			e.RetryAfterSeconds = int(math.Ceil(claim.RetryAfter.Seconds()))
+			return e
+		}
 
-	// The lease is released however the request ends, a panic included,
-	// and only after its record is stored.
-	defer idempotency.End(h.leases, claim)
-	rec := &recorder{h: h, claim: claim, codec: codec}
-	c.Locals(localRecorder, rec)
-	c.SetUserContext(checkout.WithCommitter(c.UserContext(), rec))
-	if err := c.Next(); err != nil {
-		var answered *idempotency.AnsweredError
-		if errors.As(err, &answered) {
-			// Another request with this key won; its answer stands.
-			return replay(c, answered.Record)
+		// The lease is released however the request ends, a panic
+		// included, and only after its record is stored.
+		defer idempotency.End(h.leases, claim)
+		rec := &recorder{h: h, claim: claim, codec: codec, status: status}
+		sess, err := call(c, codec, rec)
+		committed := err == nil && rec.body != nil
+		if err == nil {
+			err = writeSession(c, codec, status, sess, rec.body)
 		}
-		if herr := h.errorHandler(c, err); herr != nil {
-			return herr
+		if err != nil {
+			var answered *idempotency.AnsweredError
+			if errors.As(err, &answered) {
+				// Another request with this key won; its answer stands.
+				return replay(c, answered.Record)
+			}
+			if herr := h.errorHandler(c, err); herr != nil {
+				return herr
+			}
 		}
+		return h.storeAnswer(c, claim, committed)
 	}
+}
+
+// storeAnswer stores the response written, unless the engine stored it
+// already (committed) or it is not final.
+func (h *handlers) storeAnswer(c *fiber.Ctx, claim idempotency.Claim, committed bool) error {
 	status := c.Response().StatusCode()
 	switch {
-	case rec.committed:
-		// Stored with the business change.
+	case committed:
+		return nil
 	case status >= http.StatusInternalServerError, len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) > 0:
 		// Not stored: a 5xx, or an answer that asks to retry later, is
 		// not final, and a retry is processed afresh.
-	default:
-		body := append([]byte(nil), c.Response().Body()...)
-		err := h.opts.Store.Update(c.UserContext(), func(tx store.Tx) error {
-			return idempotency.Finish(tx, claim, status, body, h.now(), h.opts.Idempotency)
-		})
-		var answered *idempotency.AnsweredError
-		switch {
-		case errors.As(err, &answered):
-			return replay(c, answered.Record)
-		case err != nil:
-			h.opts.Logger.Error("store idempotent response", "error", err.Error())
-		}
+		return nil
+	}
+	body := append([]byte(nil), c.Response().Body()...)
+	err := h.opts.Store.Update(c.UserContext(), func(tx store.Tx) error {
+		return idempotency.Finish(tx, claim, status, body, h.now(), h.opts.Idempotency)
+	})
+	var answered *idempotency.AnsweredError
+	switch {
+	case errors.As(err, &answered):
+		return replay(c, answered.Record)
+	case err != nil:
+		h.opts.Logger.Error("store idempotent response", "error", err.Error())
 	}
 	return nil
 }
@@ -97,21 +114,21 @@ func replay(c *fiber.Ctx, rec *model.IdempotencyRecord) error {
 	return c.Status(rec.Status).Send(rec.Body)
 }
 
-// recorder stores a request's response as its idempotency record inside
-// the engine's final transaction, and keeps the encoded body so that the
-// response sent is byte for byte the one stored.
+// recorder is the checkout.Recorder of one keyed request: it stores the
+// response, with the route's success status and the request's codec, as
+// the key's record inside the engine's final transaction, and keeps the
+// encoded body so that the response sent is byte for byte the one stored.
 type recorder struct {
-	h     *handlers
-	claim idempotency.Claim
-	codec acpwire.Codec
-	// status is the success status of the route, set by the handler.
-	status    int
-	body      []byte
-	committed bool
+	h      *handlers
+	claim  idempotency.Claim
+	codec  acpwire.Codec
+	status int
+	// body is the response stored, once the transaction has called Record.
+	body []byte
 }
 
-// Commit implements checkout.Committer.
-func (r *recorder) Commit(tx store.Tx, sess *model.Session) error {
+// Record implements checkout.Recorder.
+func (r *recorder) Record(tx store.Tx, sess *model.Session) error {
 	body, err := r.codec.EncodeSession(sess)
 	if err != nil {
 		return err
@@ -119,7 +136,7 @@ func (r *recorder) Commit(tx store.Tx, sess *model.Session) error {
 	if err := idempotency.Finish(tx, r.claim, r.status, body, r.h.now(), r.h.opts.Idempotency); err != nil {
 		return err
 	}
-	r.body, r.committed = body, true
+	r.body = body
 	return nil
 }
 

@@ -60,6 +60,8 @@ type appOptions struct {
 	handler payment.Handler
 	gate    *gate
 	now     func() time.Time
+	// extend, when set, adds routes to the API before it is sealed.
+	extend func(*httpapi.API, *checkout.Service)
 }
 
 func newApp(t *testing.T, handler payment.Handler) *fiber.App {
@@ -94,7 +96,7 @@ func newAppWith(t *testing.T, o appOptions) *fiber.App {
 		OrderPermalinkTemplate: "https://shop.test/orders/{order_id}",
 	})
 	codec, _ := acpwire.New(acpwire.V20260417, acpwire.Seller{Handlers: []payment.Descriptor{handler.Descriptor()}}, acpwire.DefaultLimits)
-	return httpapi.New(httpapi.Options{
+	api := httpapi.New(httpapi.Options{
 		Service:      svc,
 		Codecs:       map[string]acpwire.Codec{acpwire.V20260417: codec},
 		Versions:     []string{acpwire.V20260417},
@@ -105,6 +107,10 @@ func newAppWith(t *testing.T, o appOptions) *fiber.App {
 		Idempotency:  idempotency.Policy{Retention: 24 * time.Hour, Lease: 30 * time.Second},
 		Now:          o.now,
 	})
+	if o.extend != nil {
+		o.extend(api, svc)
+	}
+	return api.App()
 }
 
 func call(t *testing.T, app *fiber.App, path, key, body string) (int, http.Header, string) {

@@ -50,10 +50,10 @@ func (a *authenticator) agentFor(token string) *agentDigest {
 	return match
 }
 
-func (h *handlers) authenticate(c *fiber.Ctx) error { return h.authenticateWith(c, h.auth) }
+func (h *handlers) authenticate(c *fiber.Ctx) error { return authenticateWith(c, h.auth) }
 
 // authenticateWith admits requests bearing one of auth's tokens.
-func (h *handlers) authenticateWith(c *fiber.Ctx, auth *authenticator) error {
+func authenticateWith(c *fiber.Ctx, auth *authenticator) error {
 	header := c.Get(fiber.HeaderAuthorization)
 	scheme, token, ok := strings.Cut(header, " ")
 	var agent *agentDigest

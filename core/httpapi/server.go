@@ -1,6 +1,3 @@
-// Package httpapi serves the ACP REST endpoints with Fiber v2: bearer
-// authentication, API-Version negotiation, per-version codecs, flat ACP
-// errors for every failure and one JSON log line per request.
 package httpapi
 
 import (
@@ -12,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -36,7 +32,8 @@ type Agent struct {
 	Verifier *signature.Verifier
 }
 
-// Options configure the HTTP API.
+// Options configure the checkout API. Other APIs served beside it are
+// mounted with API.Mount, not configured here.
 type Options struct {
 	// Service is the checkout engine.
 	Service *checkout.Service
@@ -66,21 +63,6 @@ type Options struct {
 	RateLimit *ratelimit.Limiter
 	// Discovery is the /.well-known/acp.json document; nil serves none.
 	Discovery []byte
-	// MCPPath and MCP, when MCP is set, serve the MCP binding at MCPPath:
-	// MCP builds its handler from a Dispatcher over this very app.
-	MCPPath string
-	MCP     func(dispatch Dispatcher) http.Handler
-	// StripeWebhook, when set, receives Stripe's events at
-	// POST /stripe/webhooks (verified by their own signature, not a
-	// bearer token).
-	StripeWebhook fiber.Handler
-	// Merchant, when set, registers the merchant API under /merchant,
-	// behind MerchantToken (which is never an agent's token).
-	Merchant      func(fiber.Router)
-	MerchantToken string
-	// Metrics, when set, is served unauthenticated at MetricsPath.
-	MetricsPath string
-	Metrics     http.Handler
 	// Registerer, when set, receives the HTTP request metrics.
 	Registerer prometheus.Registerer
 	// Now returns the current time; time.Now when nil.
@@ -92,12 +74,11 @@ const (
 	localAgent     = "acp.agent"
 	localCodec     = "acp.codec"
 	localSessionID = "acp.session_id"
-	localRecorder  = "acp.recorder"
 	localVerifier  = "acp.verifier"
 )
 
-// New returns the Fiber app serving ACP.
-func New(opts Options) *fiber.App {
+// New returns the checkout API.
+func New(opts Options) *API {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -142,32 +123,13 @@ func New(opts Options) *fiber.App {
 			return c.Send(opts.Discovery)
 		})
 	}
-	if opts.StripeWebhook != nil {
-		app.Post("/stripe/webhooks", opts.StripeWebhook)
-	}
-	if opts.Metrics != nil {
-		app.Get(opts.MetricsPath, adaptor.HTTPHandler(opts.Metrics))
-	}
-	if opts.Merchant != nil {
-		merchant := newAuthenticator([]Agent{{Name: "merchant", Token: opts.MerchantToken}})
-		opts.Merchant(app.Group("/merchant", func(c *fiber.Ctx) error { return h.authenticateWith(c, merchant) }, checkBody))
-	}
-	if opts.MCP != nil {
-		// The MCP endpoint authenticates at the HTTP level like REST; each
-		// tool call is then dispatched through the REST stack.
-		app.All(opts.MCPPath, h.authenticate, adaptor.HTTPHandler(opts.MCP(dispatcher(app))))
-	}
-
-	api := app.Group("/checkout_sessions", h.authenticate, h.limitRate, h.verifySignature, h.negotiateVersion, checkBody)
-	api.Post("", h.idempotent, h.create)
-	api.Get("/:id", h.get)
-	api.Post("/:id", h.idempotent, h.update)
-	api.Post("/:id/complete", h.idempotent, h.complete)
-	api.Post("/:id/cancel", h.idempotent, h.cancel)
-	app.Use(func(c *fiber.Ctx) error {
-		return apierr.New(http.StatusNotFound, apierr.TypeInvalidRequest, apierr.CodeNotFound, "No endpoint %s %s.", c.Method(), c.Path())
-	})
-	return app
+	sessions := app.Group("/checkout_sessions", h.authenticate, h.limitRate, h.verifySignature, h.negotiateVersion, checkBody)
+	sessions.Post("", h.change(http.StatusCreated, h.create))
+	sessions.Get("/:id", h.get)
+	sessions.Post("/:id", h.change(http.StatusOK, h.update))
+	sessions.Post("/:id/complete", h.change(http.StatusOK, h.complete))
+	sessions.Post("/:id/cancel", h.change(http.StatusOK, h.cancel))
+	return &API{app: app, h: h, sessions: sessions}
 }
 
 type handlers struct {

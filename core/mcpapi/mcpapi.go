@@ -24,6 +24,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/acp-sidecar/acp/core/httpapi"
 	"github.com/acp-sidecar/acp/core/internal/ids"
 )
 
@@ -41,10 +42,6 @@ const codeACPError = -32000
 // sessionIDPattern is what a checkout session id may look like.
 var sessionIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
-// Dispatcher runs one REST request through the server's stack; see
-// httpapi.Dispatcher.
-type Dispatcher = func(method, path string, header http.Header, body []byte) (status int, respHeader http.Header, respBody []byte)
-
 // Options configure the MCP server.
 type Options struct {
 	// ErrorStyle is ErrorStyleToolError or ErrorStyleJSONRPC.
@@ -57,40 +54,38 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// New prepares the MCP endpoint and returns the function that builds its
-// HTTP handler over a Dispatcher. The endpoint is stateless and answers in
-// JSON (no server-sent events), which is all a request/response checkout
-// API needs and lets it sit behind any proxy.
-func New(opts Options) (func(dispatch Dispatcher) http.Handler, error) {
+// New returns the MCP endpoint's HTTP handler, which runs every tool call
+// through dispatch, the checkout API's REST stack. The endpoint is
+// stateless and answers in JSON (no server-sent events), which is all a
+// request/response checkout API needs and lets it sit behind any proxy.
+func New(opts Options, dispatch httpapi.Dispatcher) (http.Handler, error) {
 	payloads, err := payloadSchemas()
 	if err != nil {
 		return nil, err
 	}
-	return func(dispatch Dispatcher) http.Handler {
-		server := mcp.NewServer(&mcp.Implementation{Name: "acp-sidecar", Title: "ACP checkout", Version: opts.Version}, nil)
-		for _, t := range tools {
-			server.AddTool(&mcp.Tool{
-				Name:        t.name,
-				Title:       t.title,
-				Description: t.description,
-				InputSchema: t.inputSchema(payloads[t.op]),
-				Annotations: t.annotations(),
-			}, handler(t, dispatch, opts.ErrorStyle))
-		}
-		return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &mcp.StreamableHTTPOptions{
-			Stateless:           true,
-			JSONResponse:        true,
-			MaxRequestBodyBytes: opts.MaxBodyBytes,
-			Logger:              opts.Logger,
-			// The SDK refuses loopback connections whose Host is not
-			// localhost, against DNS rebinding of unauthenticated local
-			// servers. This endpoint requires the agent's bearer token
-			// before the SDK sees the request, which a rebinding page
-			// cannot supply, and a sidecar's ingress proxy connects over
-			// loopback with the public Host, which the check would refuse.
-			DisableLocalhostProtection: true,
-		})
-	}, nil
+	server := mcp.NewServer(&mcp.Implementation{Name: "acp-sidecar", Title: "ACP checkout", Version: opts.Version}, nil)
+	for _, t := range tools {
+		server.AddTool(&mcp.Tool{
+			Name:        t.name,
+			Title:       t.title,
+			Description: t.description,
+			InputSchema: t.inputSchema(payloads[t.op]),
+			Annotations: t.annotations(),
+		}, handler(t, dispatch, opts.ErrorStyle))
+	}
+	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &mcp.StreamableHTTPOptions{
+		Stateless:           true,
+		JSONResponse:        true,
+		MaxRequestBodyBytes: opts.MaxBodyBytes,
+		Logger:              opts.Logger,
+		// The SDK refuses loopback connections whose Host is not
+		// localhost, against DNS rebinding of unauthenticated local
+		// servers. This endpoint requires the agent's bearer token
+		// before the SDK sees the request, which a rebinding page
+		// cannot supply, and a sidecar's ingress proxy connects over
+		// loopback with the public Host, which the check would refuse.
+		DisableLocalhostProtection: true,
+	}), nil
 }
 
 // arguments are a tool call's arguments, per the binding.
@@ -111,7 +106,7 @@ var metaHeaders = map[string]string{
 	"timestamp":       "Timestamp",
 }
 
-func handler(t tool, dispatch Dispatcher, errorStyle string) mcp.ToolHandler {
+func handler(t tool, dispatch httpapi.Dispatcher, errorStyle string) mcp.ToolHandler {
 	return func(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		var args arguments
 		if err := json.Unmarshal(req.Params.Arguments, &args); err != nil {

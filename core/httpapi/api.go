@@ -1,0 +1,66 @@
+package httpapi
+
+import (
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/acp-sidecar/acp/core/apierr"
+)
+
+// API is the checkout API, on the Fiber app that serves it. Build it with
+// New, mount the other APIs served on the same listener with Mount, then
+// take the app with App.
+type API struct {
+	app *fiber.App
+	h   *handlers
+	// sessions is the /checkout_sessions group, with its middleware.
+	sessions fiber.Router
+	// sealed is set once App has added the catch-all 404: a route mounted
+	// after it would never be reached.
+	sealed   atomic.Bool
+	sealOnce sync.Once
+}
+
+// Mount registers routes under prefix. They share the checkout API's
+// request log, metrics, panic recovery and flat ACP errors, and nothing
+// else: guards run first, in order, and admit the request (use
+// AgentsOnly, TokenOnly, JSONBodies) or answer it. Routes with no guard
+// verify their requests themselves (Stripe's signature) or are public
+// (metrics). Mount panics after App was called.
+func (a *API) Mount(prefix string, routes func(fiber.Router), guards ...fiber.Handler) {
+	if a.sealed.Load() {
+		panic("httpapi: Mount(" + prefix + ") after App")
+	}
+	routes(a.app.Group(prefix, guards...))
+}
+
+// AgentsOnly is the guard that admits the agents' bearer tokens, as the
+// checkout endpoints do; the agent's name is logged with the request.
+func (a *API) AgentsOnly() fiber.Handler { return a.h.authenticate }
+
+// TokenOnly returns a guard that admits only the bearer token (compared in
+// constant time), for an API with a caller of its own, such as the merchant
+// API; name is logged as the caller.
+func TokenOnly(name, token string) fiber.Handler {
+	auth := newAuthenticator([]Agent{{Name: name, Token: token}})
+	return func(c *fiber.Ctx) error { return authenticateWith(c, auth) }
+}
+
+// JSONBodies is the guard that refuses POST bodies that are not JSON, and
+// compressed bodies, as the checkout endpoints do.
+func JSONBodies(c *fiber.Ctx) error { return checkBody(c) }
+
+// App returns the Fiber app with every route, ending with the catch-all
+// 404; nothing can be mounted afterwards.
+func (a *API) App() *fiber.App {
+	a.sealOnce.Do(func() {
+		a.sealed.Store(true)
+		a.app.Use(func(c *fiber.Ctx) error {
+			return apierr.New(http.StatusNotFound, apierr.TypeInvalidRequest, apierr.CodeNotFound, "No endpoint %s %s.", c.Method(), c.Path())
+		})
+	})
+	return a.app
+}
