@@ -57,6 +57,20 @@ func newPlugins(cfg *config.Config, getenv func(string) string, logger *slog.Log
 	return pluginmgr.New(pluginmgr.Options{Plugins: specs, Logger: logger, Registerer: reg}), nil
 }
 
+// startPlugins starts the plugins acp.yaml uses. They start before the
+// store opens: a plugin that cannot start, serve what acp.yaml maps to it
+// or take its config stops the server.
+func startPlugins(cfg *config.Config, getenv func(string) string, logger *slog.Logger, reg prometheus.Registerer) (*pluginmgr.Manager, error) {
+	plugins, err := newPlugins(cfg, getenv, logger, reg)
+	if err != nil {
+		return nil, err
+	}
+	if err := plugins.Start(context.Background()); err != nil {
+		return nil, err
+	}
+	return plugins, nil
+}
+
 // capabilities picks, for each capability, the built-in provider or the
 // plugin acp.yaml maps it to.
 func capabilities(cfg *config.Config, plugins *pluginmgr.Manager, now func() time.Time) checkout.Capabilities {

@@ -1,0 +1,158 @@
+package host
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"sync"
+	"time"
+)
+
+// Listen opens the configured listener (TLS 1.3 when configured), and the
+// profiling listener when profiling.listen is set.
+func (h *Host) Listen() (net.Listener, error) {
+	if addr := h.cfg.Profiling.Listen; addr != "" && h.profilesLn == nil {
+		pln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("profiling.listen: %w", err)
+		}
+		h.profilesLn = pln
+	}
+	ln, err := net.Listen("tcp", h.cfg.Server.Listen)
+	if err != nil {
+		if h.profilesLn != nil {
+			_ = h.profilesLn.Close()
+			h.profilesLn = nil
+		}
+		return nil, fmt.Errorf("listen on %s: %w", h.cfg.Server.Listen, err)
+	}
+	if !h.cfg.Server.TLS.Enabled() {
+		return ln, nil
+	}
+	cert, err := tls.LoadX509KeyPair(h.cfg.Server.TLS.CertFile, h.cfg.Server.TLS.KeyFile)
+	if err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("load TLS certificate: %w", err)
+	}
+	// ACP requires TLS 1.3; 1.2 only where server.tls.min_version says so.
+	return tls.NewListener(ln, &tls.Config{MinVersion: h.cfg.Server.TLS.MinVersion.ID(), Certificates: []tls.Certificate{cert}}), nil
+}
+
+// Serve serves on ln until ctx ends, then stops accepting, lets in-flight
+// requests finish within the shutdown timeout and closes the store.
+func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
+	h.logger.Info("serving ACP", "address", ln.Addr().String(), "public_url", h.cfg.Server.PublicURL,
+		"api_versions", h.cfg.APIVersions, "tls", h.cfg.Server.TLS.Enabled(), "store", h.cfg.Store.Dir)
+	profiles := h.serveProfiles()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- h.app.Listener(ln) }()
+	background, stopBackground := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { h.reconcile(background) })
+	wg.Go(func() { h.collectGarbage(background) })
+	wg.Go(func() { h.plugins.Run(background) })
+	wg.Go(func() {
+		if err := h.deliverer.Run(background); err != nil && !errors.Is(err, context.Canceled) {
+			h.logger.Error("webhook delivery stopped", "error", err.Error())
+		}
+	})
+	var err error
+	select {
+	case err = <-serveErr:
+		if err != nil {
+			err = fmt.Errorf("serve: %w", err)
+		}
+	case <-ctx.Done():
+		h.logger.Info("shutting down", "timeout", h.cfg.Server.ShutdownTimeout.String())
+		if serr := h.app.ShutdownWithTimeout(h.cfg.Server.ShutdownTimeout); serr != nil {
+			err = fmt.Errorf("graceful shutdown: %w", serr)
+		}
+		<-serveErr
+	}
+	// The background work ends before the store closes, so that a
+	// delivery in flight is recorded.
+	stopBackground()
+	wg.Wait()
+	if profiles != nil {
+		_ = profiles.Close()
+	}
+	return errors.Join(err, h.Close())
+}
+
+// serveProfiles serves Go's pprof profiles on the profiling listener
+// Listen opened, if any, and returns the server to close at shutdown.
+func (h *Host) serveProfiles() *http.Server {
+	ln := h.profilesLn
+	if ln == nil {
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	h.logger.Warn("serving pprof profiles; turn profiling off when done", "listen", ln.Addr().String())
+	return srv
+}
+
+// reconcile settles, every payments.reconcile_after, the payments whose
+// outcome stayed unknown that long, until ctx ends.
+func (h *Host) reconcile(ctx context.Context) {
+	every := h.cfg.Payments.ReconcileAfter
+	repeat(ctx, every, func() {
+		settled, err := h.Service.ReconcileStale(ctx, every, 100)
+		if err != nil {
+			h.logger.Warn("settling unresolved payments", "settled", settled, "error", err.Error())
+		} else if settled > 0 {
+			h.logger.Info("settled unresolved payments", "settled", settled)
+		}
+	})
+}
+
+// collectGarbage runs the value-log garbage collection every
+// store.gc_interval until ctx ends.
+func (h *Host) collectGarbage(ctx context.Context) {
+	repeat(ctx, h.cfg.Store.GCInterval, func() {
+		rewritten, err := h.store.CollectGarbage(ctx)
+		if err != nil {
+			h.logger.Warn("store garbage collection", "error", err.Error())
+		} else if rewritten > 0 {
+			h.logger.Info("store garbage collected", "value_log_files_rewritten", rewritten)
+		}
+	})
+}
+
+// repeat runs fn every interval until ctx ends.
+func repeat(ctx context.Context, interval time.Duration, fn func()) {
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			fn()
+		}
+	}
+}
+
+// Close stops the plugins and closes the store. Serve calls it; call it
+// directly only when Serve was never called.
+func (h *Host) Close() error {
+	if h.profilesLn != nil {
+		_ = h.profilesLn.Close()
+	}
+	h.plugins.Close()
+	if err := h.store.Close(); err != nil {
+		return err
+	}
+	h.logger.Info("store closed")
+	return nil
+}
