@@ -3,8 +3,6 @@ package builtin
 import (
 	"context"
 
-	"github.com/acp-sidecar/acp/config"
-	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/catalog"
 )
 
@@ -16,28 +14,13 @@ type Catalog struct {
 // Interface guard.
 var _ catalog.Catalog = (*Catalog)(nil)
 
-// NewCatalog builds the catalog from validated config items.
-func NewCatalog(items []config.CatalogItem) *Catalog {
+// NewCatalog builds the catalog from items, each found under its ID (the
+// caller need not set Found).
+func NewCatalog(items []catalog.Item) *Catalog {
 	c := &Catalog{items: make(map[string]catalog.Item, len(items))}
 	for _, it := range items {
-		ci := catalog.Item{
-			ID:          it.SKU,
-			Found:       true,
-			Title:       it.Title,
-			Description: it.Description,
-			Images:      it.Images,
-			UnitPrice:   it.UnitPrice,
-			TaxCategory: it.TaxCategory,
-			Available:   it.Stock,
-			MaxPerOrder: it.MaxPerOrder,
-		}
-		if it.Weight != nil {
-			ci.Weight = &acp.Weight{Value: it.Weight.Value, Unit: it.Weight.Unit}
-		}
-		for _, t := range it.FulfillmentTypes {
-			ci.FulfillmentTypes = append(ci.FulfillmentTypes, acp.FulfillmentType(t))
-		}
-		c.items[it.SKU] = ci
+		it.Found = true
+		c.items[it.ID] = it
 	}
 	return c
 }

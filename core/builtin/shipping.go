@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/shipping"
 )
@@ -15,15 +14,45 @@ import (
 // every line whose item allows its type; shipping and local delivery
 // options are offered only to their countries once an address is known.
 type Shipping struct {
-	options []config.FulfillmentOption
+	options []ShippingOption
 	now     func() time.Time
+}
+
+// ShippingOption is one option the built-in shipping offers.
+type ShippingOption struct {
+	// ID identifies the option to agents.
+	ID string
+	// Type is the fulfillment type the option serves.
+	Type acp.FulfillmentType
+	// Title, Description and Carrier are shown to buyers.
+	Title, Description, Carrier string
+	// Price is how the option is priced.
+	Price PriceRule
+	// DeliveryDays, when set, is the delivery window in days from today.
+	DeliveryDays *DayRange
+	// Countries limits shipping and local delivery to these ISO 3166-1
+	// alpha-2 countries; empty means everywhere.
+	Countries []string
+	// Pickup is where a pickup option is collected.
+	Pickup *shipping.PickupLocation
+}
+
+// PriceRule prices an option for the lines it carries: Flat + PerItem
+// per unit, or nothing when their subtotal reaches FreeOver (0: never).
+type PriceRule struct {
+	Flat, PerItem, FreeOver int64
+}
+
+// DayRange is a delivery window in days from today.
+type DayRange struct {
+	Min, Max int
 }
 
 // Interface guard.
 var _ shipping.Shipping = (*Shipping)(nil)
 
-// NewShipping builds the options from validated config.
-func NewShipping(options []config.FulfillmentOption, now func() time.Time) *Shipping {
+// NewShipping offers options; now is time.Now when nil.
+func NewShipping(options []ShippingOption, now func() time.Time) *Shipping {
 	if now == nil {
 		now = time.Now
 	}
@@ -34,7 +63,7 @@ func NewShipping(options []config.FulfillmentOption, now func() time.Time) *Ship
 func (s *Shipping) Quote(_ context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
 	resp := &shipping.QuoteResponse{}
 	for _, opt := range s.options {
-		typ := acp.FulfillmentType(opt.Type)
+		typ := opt.Type
 		if !s.serves(opt, typ, req.Destination) {
 			continue
 		}
@@ -56,14 +85,14 @@ func (s *Shipping) Quote(_ context.Context, req *shipping.QuoteRequest) (*shippi
 	return resp, nil
 }
 
-func (s *Shipping) serves(opt config.FulfillmentOption, typ acp.FulfillmentType, dest *acp.Address) bool {
+func (s *Shipping) serves(opt ShippingOption, typ acp.FulfillmentType, dest *acp.Address) bool {
 	if !typ.NeedsAddress() || dest == nil || len(opt.Countries) == 0 {
 		return true
 	}
 	return slices.ContainsFunc(opt.Countries, func(c string) bool { return strings.EqualFold(c, dest.Country) })
 }
 
-func (s *Shipping) option(opt config.FulfillmentOption, typ acp.FulfillmentType, lineIDs []string, amount int64) shipping.Option {
+func (s *Shipping) option(opt ShippingOption, typ acp.FulfillmentType, lineIDs []string, amount int64) shipping.Option {
 	o := shipping.Option{
 		ID:          opt.ID,
 		Type:        typ,
@@ -78,22 +107,15 @@ func (s *Shipping) option(opt config.FulfillmentOption, typ acp.FulfillmentType,
 		o.EarliestDelivery = today.AddDate(0, 0, opt.DeliveryDays.Min)
 		o.LatestDelivery = today.AddDate(0, 0, opt.DeliveryDays.Max)
 	}
-	if p := opt.Pickup; p != nil {
-		o.Pickup = &shipping.PickupLocation{
-			Name: p.Name,
-			Address: acp.Address{
-				Name: p.Address.Name, LineOne: p.Address.LineOne, LineTwo: p.Address.LineTwo, City: p.Address.City,
-				State: p.Address.State, Country: p.Address.Country, PostalCode: p.Address.PostalCode,
-			},
-			Phone:        p.Phone,
-			Instructions: p.Instructions,
-		}
+	if opt.Pickup != nil {
+		pickup := *opt.Pickup
+		o.Pickup = &pickup
 	}
 	return o
 }
 
 // price applies a price rule to the lines an option carries.
-func price(rule config.PriceRule, units, subtotal int64) int64 {
+func price(rule PriceRule, units, subtotal int64) int64 {
 	if rule.FreeOver > 0 && subtotal >= rule.FreeOver {
 		return 0
 	}

@@ -5,7 +5,6 @@ import (
 	"math"
 	"strings"
 
-	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/tax"
 )
@@ -30,14 +29,40 @@ type rate struct {
 // Interface guard.
 var _ tax.Tax = (*Tax)(nil)
 
-// NewTax builds the tax table from validated config.
-func NewTax(cfg config.Tax) *Tax {
+// TaxTable is what the built-in tax applies.
+type TaxTable struct {
+	// ShippingTaxable taxes fulfillment charges at the destination's
+	// standard rate.
+	ShippingTaxable bool
+	// Origin is where the seller is (Country and State are used); carts
+	// with no destination address (digital goods) are taxed there.
+	Origin acp.Address
+	// Rates are the rates by country and region; country and region win
+	// over country alone.
+	Rates []TaxRate
+}
+
+// TaxRate is a rate for a country and optional region.
+type TaxRate struct {
+	// Country is the ISO 3166-1 alpha-2 country code.
+	Country string
+	// Region is the state or province code; empty matches the whole
+	// country.
+	Region string
+	// Rate is the standard rate as a fraction: 0.0725 for 7.25 %.
+	Rate float64
+	// Categories override Rate for tax categories.
+	Categories map[string]float64
+}
+
+// NewTax builds the tax from its table.
+func NewTax(table TaxTable) *Tax {
 	t := &Tax{
-		shippingTaxable: cfg.ShippingTaxable,
-		origin:          acp.Address{Country: cfg.Origin.Country, State: cfg.Origin.Region},
-		rates:           make(map[place]rate, len(cfg.Rates)),
+		shippingTaxable: table.ShippingTaxable,
+		origin:          acp.Address{Country: table.Origin.Country, State: table.Origin.State},
+		rates:           make(map[place]rate, len(table.Rates)),
 	}
-	for _, r := range cfg.Rates {
+	for _, r := range table.Rates {
 		rt := rate{standard: toPPM(r.Rate), display: r.Rate, categories: map[string]int64{}}
 		for name, fr := range r.Categories {
 			rt.categories[name] = toPPM(fr)

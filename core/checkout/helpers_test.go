@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/internal/clocktest"
@@ -17,33 +16,34 @@ import (
 	"github.com/acp-sidecar/acp/core/store/badgerstore"
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/shipping"
 )
 
 func int64Ptr(v int64) *int64 { return &v }
 
 // testCatalog is a small catalog covering every fulfillment shape.
-var testCatalog = []config.CatalogItem{
-	{SKU: "mug", Title: "Mug", UnitPrice: 1500, TaxCategory: "standard", Stock: int64Ptr(100), MaxPerOrder: 10, FulfillmentTypes: []string{"shipping", "pickup"}},
-	{SKU: "beans", Title: "Beans", UnitPrice: 2399, TaxCategory: "food", FulfillmentTypes: []string{"shipping", "pickup"}},
-	{SKU: "ebook", Title: "Ebook", UnitPrice: 999, TaxCategory: "standard", FulfillmentTypes: []string{"digital"}},
-	{SKU: "grinder", Title: "Grinder", UnitPrice: 8900, TaxCategory: "standard", Stock: int64Ptr(0), FulfillmentTypes: []string{"shipping"}},
-	{SKU: "tee", Title: "Tee", UnitPrice: 2001, TaxCategory: "standard", Stock: int64Ptr(5), MaxPerOrder: 2, FulfillmentTypes: []string{"shipping"}},
+var testCatalog = []catalog.Item{
+	{ID: "mug", Title: "Mug", UnitPrice: 1500, TaxCategory: "standard", Available: int64Ptr(100), MaxPerOrder: 10, FulfillmentTypes: []acp.FulfillmentType{"shipping", "pickup"}},
+	{ID: "beans", Title: "Beans", UnitPrice: 2399, TaxCategory: "food", FulfillmentTypes: []acp.FulfillmentType{"shipping", "pickup"}},
+	{ID: "ebook", Title: "Ebook", UnitPrice: 999, TaxCategory: "standard", FulfillmentTypes: []acp.FulfillmentType{"digital"}},
+	{ID: "grinder", Title: "Grinder", UnitPrice: 8900, TaxCategory: "standard", Available: int64Ptr(0), FulfillmentTypes: []acp.FulfillmentType{"shipping"}},
+	{ID: "tee", Title: "Tee", UnitPrice: 2001, TaxCategory: "standard", Available: int64Ptr(5), MaxPerOrder: 2, FulfillmentTypes: []acp.FulfillmentType{"shipping"}},
 }
 
-var testTax = config.Tax{
+var testTax = builtin.TaxTable{
 	ShippingTaxable: true,
-	Origin:          config.TaxPlace{Country: "US", Region: "CA"},
-	Rates: []config.TaxRate{
+	Origin:          acp.Address{Country: "US", State: "CA"},
+	Rates: []builtin.TaxRate{
 		{Country: "US", Region: "CA", Rate: 0.0725, Categories: map[string]float64{"food": 0}},
 		{Country: "US", Region: "NY", Rate: 0.04, Categories: map[string]float64{"food": 0}},
 		{Country: "US", Rate: 0.05, Categories: map[string]float64{"food": 0.01}},
 	},
 }
 
-var testOptions = []config.FulfillmentOption{
-	{ID: "standard", Type: "shipping", Title: "Standard", Carrier: "USPS", Price: config.PriceRule{Flat: 500, FreeOver: 5000}, DeliveryDays: &config.DayRange{Min: 4, Max: 6}, Countries: []string{"US", "CA"}},
-	{ID: "express", Type: "shipping", Title: "Express", Carrier: "UPS", Price: config.PriceRule{Flat: 1500, PerItem: 100}, DeliveryDays: &config.DayRange{Min: 1, Max: 2}, Countries: []string{"US"}},
-	{ID: "pickup", Type: "pickup", Title: "Pickup", Pickup: &config.PickupLocation{Name: "Shop", Address: config.Address{Name: "Shop", LineOne: "1 Main", City: "SF", State: "CA", Country: "US", PostalCode: "94111"}}},
+var testOptions = []builtin.ShippingOption{
+	{ID: "standard", Type: "shipping", Title: "Standard", Carrier: "USPS", Price: builtin.PriceRule{Flat: 500, FreeOver: 5000}, DeliveryDays: &builtin.DayRange{Min: 4, Max: 6}, Countries: []string{"US", "CA"}},
+	{ID: "express", Type: "shipping", Title: "Express", Carrier: "UPS", Price: builtin.PriceRule{Flat: 1500, PerItem: 100}, DeliveryDays: &builtin.DayRange{Min: 1, Max: 2}, Countries: []string{"US"}},
+	{ID: "pickup", Type: "pickup", Title: "Pickup", Pickup: &shipping.PickupLocation{Name: "Shop", Address: acp.Address{Name: "Shop", LineOne: "1 Main", City: "SF", State: "CA", Country: "US", PostalCode: "94111"}}},
 	{ID: "email", Type: "digital", Title: "Email"},
 }
 

@@ -75,9 +75,9 @@ func startPlugins(cfg *config.Config, getenv func(string) string, logger *slog.L
 // plugin acp.yaml maps it to.
 func capabilities(cfg *config.Config, plugins *pluginmgr.Manager, now func() time.Time) checkout.Capabilities {
 	caps := checkout.Capabilities{
-		Catalog:     builtin.NewCatalog(cfg.Catalog.Items),
-		Tax:         builtin.NewTax(cfg.Tax),
-		Shipping:    builtin.NewShipping(cfg.FulfillmentOptions, now),
+		Catalog:     builtin.NewCatalog(builtinCatalog(cfg.Catalog.Items)),
+		Tax:         builtin.NewTax(builtinTax(cfg.Tax)),
+		Shipping:    builtin.NewShipping(builtinShipping(cfg.FulfillmentOptions), now),
 		Fulfillment: builtin.Fulfillment{},
 	}
 	if p, ok := cfg.PluginFor(config.CapabilityCatalog); ok {

@@ -14,7 +14,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/acpwire"
 	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/core/checkout"
@@ -24,6 +23,7 @@ import (
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/payment/sandbox"
 	"github.com/acp-sidecar/acp/core/store/badgerstore"
+	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/catalog"
 )
 
@@ -77,7 +77,7 @@ func newAppWith(t *testing.T, o appOptions) *fiber.App {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	var cat catalog.Catalog = builtin.NewCatalog([]config.CatalogItem{{SKU: "ebook", Title: "Ebook", UnitPrice: 500, FulfillmentTypes: []string{"digital"}}})
+	var cat catalog.Catalog = builtin.NewCatalog([]catalog.Item{{ID: "ebook", Title: "Ebook", UnitPrice: 500, FulfillmentTypes: []acp.FulfillmentType{"digital"}}})
 	if o.gate != nil {
 		o.gate.Catalog = cat
 		cat = o.gate
@@ -86,8 +86,8 @@ func newAppWith(t *testing.T, o appOptions) *fiber.App {
 		Store: st,
 		Capabilities: checkout.Capabilities{
 			Catalog:     cat,
-			Tax:         builtin.NewTax(config.Tax{}),
-			Shipping:    builtin.NewShipping([]config.FulfillmentOption{{ID: "email", Type: "digital", Title: "Email"}}, nil),
+			Tax:         builtin.NewTax(builtin.TaxTable{}),
+			Shipping:    builtin.NewShipping([]builtin.ShippingOption{{ID: "email", Type: "digital", Title: "Email"}}, nil),
 			Fulfillment: builtin.Fulfillment{},
 		},
 		Handlers:               []payment.Handler{handler},

@@ -1,0 +1,71 @@
+package host
+
+import (
+	"github.com/acp-sidecar/acp/config"
+	"github.com/acp-sidecar/acp/core/builtin"
+	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/shipping"
+)
+
+// builtinCatalog turns acp.yaml's catalog.items into the built-in
+// catalog's items.
+func builtinCatalog(items []config.CatalogItem) []catalog.Item {
+	out := make([]catalog.Item, len(items))
+	for i, it := range items {
+		out[i] = catalog.Item{
+			ID:          it.SKU,
+			Title:       it.Title,
+			Description: it.Description,
+			Images:      it.Images,
+			UnitPrice:   it.UnitPrice,
+			TaxCategory: it.TaxCategory,
+			Available:   it.Stock,
+			MaxPerOrder: it.MaxPerOrder,
+		}
+		if it.Weight != nil {
+			out[i].Weight = &acp.Weight{Value: it.Weight.Value, Unit: it.Weight.Unit}
+		}
+		for _, t := range it.FulfillmentTypes {
+			out[i].FulfillmentTypes = append(out[i].FulfillmentTypes, acp.FulfillmentType(t))
+		}
+	}
+	return out
+}
+
+// builtinTax turns acp.yaml's tax into the built-in tax table.
+func builtinTax(t config.Tax) builtin.TaxTable {
+	table := builtin.TaxTable{ShippingTaxable: t.ShippingTaxable, Origin: acp.Address{Country: t.Origin.Country, State: t.Origin.Region}}
+	for _, r := range t.Rates {
+		table.Rates = append(table.Rates, builtin.TaxRate{Country: r.Country, Region: r.Region, Rate: r.Rate, Categories: r.Categories})
+	}
+	return table
+}
+
+// builtinShipping turns acp.yaml's fulfillment_options into the built-in
+// shipping's options.
+func builtinShipping(options []config.FulfillmentOption) []builtin.ShippingOption {
+	out := make([]builtin.ShippingOption, len(options))
+	for i, opt := range options {
+		out[i] = builtin.ShippingOption{
+			ID: opt.ID, Type: acp.FulfillmentType(opt.Type), Title: opt.Title, Description: opt.Description, Carrier: opt.Carrier,
+			Price:     builtin.PriceRule{Flat: opt.Price.Flat, PerItem: opt.Price.PerItem, FreeOver: opt.Price.FreeOver},
+			Countries: opt.Countries,
+		}
+		if d := opt.DeliveryDays; d != nil {
+			out[i].DeliveryDays = &builtin.DayRange{Min: d.Min, Max: d.Max}
+		}
+		if p := opt.Pickup; p != nil {
+			out[i].Pickup = &shipping.PickupLocation{
+				Name: p.Name,
+				Address: acp.Address{
+					Name: p.Address.Name, LineOne: p.Address.LineOne, LineTwo: p.Address.LineTwo, City: p.Address.City,
+					State: p.Address.State, Country: p.Address.Country, PostalCode: p.Address.PostalCode,
+				},
+				Phone:        p.Phone,
+				Instructions: p.Instructions,
+			}
+		}
+	}
+	return out
+}
