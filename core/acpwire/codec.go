@@ -1,7 +1,3 @@
-// Package acpwire translates between ACP's JSON wire shapes and the checkout
-// engine's one internal model. Each API version has a Codec; the HTTP layer
-// picks one by the API-Version header. Adding a version means adding a
-// Codec and registering it in codecs below.
 package acpwire
 
 import (

@@ -4,5 +4,6 @@
 // interfaces that out-of-process plugins implement, and take SDK types or
 // their own (TaxTable, ShippingOption): the host converts acp.yaml's.
 //
-// It may import the SDK only; never config, another core package or cmd.
+// Layer: capability providers. It may import the SDK only; never config,
+// another core package or cmd.
 package builtin

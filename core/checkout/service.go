@@ -1,8 +1,3 @@
-// Package checkout is the checkout engine: it creates, updates, completes
-// and cancels sessions on the one internal model, prices them through the
-// catalog, shipping and tax capabilities, charges through payment handlers
-// and persists everything through the store. It knows nothing of HTTP
-// framing or API versions.
 package checkout
 
 import (

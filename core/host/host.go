@@ -1,7 +1,3 @@
-// Package host wires the gateway together from a validated config: the
-// Badger store, the built-in capability providers, the payment handlers,
-// the checkout engine and the HTTP API; and runs it until its context ends,
-// then shuts down gracefully.
 package host
 
 import (

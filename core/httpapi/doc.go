@@ -8,8 +8,9 @@
 // API.Mount; the MCP binding reaches the checkout endpoints through
 // API.Dispatcher. This package imports none of them.
 //
-// It may import the engine (core/checkout), the wire codecs
+// Layer: API. It may import the engine (core/checkout), the wire formats
 // (core/acpwire), idempotency, signature, apierr, the store interface,
 // httpapi/discovery and core/internal; never core/host, another API
-// package (mcpapi, merchantapi), cmd or config.
+// package (mcpapi, merchantapi, stripehook), config or cmd (enforced by
+// internal/importrules).
 package httpapi

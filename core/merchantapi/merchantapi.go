@@ -1,9 +1,3 @@
-// Package merchantapi is the store-facing order API: the store (or a
-// fulfillment plugin) reports shipments, deliveries, refunds and
-// cancellations, and operators inspect and re-queue webhook events. The
-// same operations are served over HTTP under /merchant (Routes), called
-// over HTTP (Client), and run directly on a store that no server holds
-// open (Local); the acp CLI uses whichever applies.
 package merchantapi
 
 import (

@@ -1,6 +1,3 @@
-// Package model is the checkout engine's one internal model of a checkout
-// session and its order. Every ACP API version is decoded into it and
-// encoded from it; the store persists it as JSON.
 package model
 
 import (

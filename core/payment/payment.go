@@ -1,6 +1,3 @@
-// Package payment defines payment handlers: what the checkout engine
-// advertises in capabilities.payment.handlers and calls to charge a
-// session's total on complete.
 package payment
 
 import (

@@ -13,4 +13,7 @@
 //     is down its requests fail at once with ErrUnavailable instead of
 //     waiting for a timeout;
 //   - polls its health for /readyz.
+//
+// Layer: capability providers. It may import the SDK (including its plugin
+// client) only; never config, another core layer or cmd.
 package pluginmgr

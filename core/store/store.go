@@ -1,7 +1,3 @@
-// Package store persists checkout sessions and orders. The Store interface
-// is what the checkout engine needs; Badger (package badgerstore) is the
-// embedded implementation, and a shared database for several replicas can
-// implement the same interface later.
 package store
 
 import (

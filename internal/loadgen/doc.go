@@ -35,4 +35,8 @@
 //
 // BaselineApp is the bare Fiber handler every benchmark figure is divided
 // by; see its documentation for why.
+//
+// Layer: tool outside the request path (top-level internal/). It may import
+// only other internal/ packages and the SDK; never core, config or cmd
+// (enforced by internal/importrules).
 package loadgen

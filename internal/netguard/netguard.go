@@ -1,6 +1,3 @@
-// Package netguard holds the address rules that keep outgoing requests
-// (webhook deliveries) away from internal networks, so that the
-// configuration check and the dialer apply the same ones.
 package netguard
 
 import "net/netip"

@@ -1,7 +1,3 @@
-// Package discovery builds the /.well-known/acp.json document that tells
-// agents what this seller supports (ACP 2026-04-17 DiscoveryResponse). It
-// holds only stable facts: no payment handlers (they are negotiated per
-// session) and nothing secret.
 package discovery
 
 import (

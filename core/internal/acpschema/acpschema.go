@@ -1,8 +1,3 @@
-// Package acpschema validates ACP JSON bodies in tests against the official
-// JSON Schema of the API version they were served under. The schemas are
-// not part of this project: they are read from ../shared/acp-spec next to
-// the repository (or from $ACP_SPEC_DIR), and tests that need them skip
-// with a clear message where they are absent.
 package acpschema
 
 import (

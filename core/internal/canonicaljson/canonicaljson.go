@@ -1,8 +1,3 @@
-// Package canonicaljson puts JSON documents in the canonical form of
-// RFC 8785 (JSON Canonicalization Scheme), so that two bodies that mean the
-// same thing compare equal byte for byte: member order and number spelling
-// (1.0 and 1) do not matter, array order and null-versus-absent do. It is
-// what idempotency fingerprints and request signatures are computed over.
 package canonicaljson
 
 import (

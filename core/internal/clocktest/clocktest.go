@@ -1,5 +1,3 @@
-// Package clocktest is a settable clock for tests of expiry, leases, rate
-// limits and signatures.
 package clocktest
 
 import (

@@ -1,5 +1,3 @@
-// Package ids makes the random identifiers of sessions, orders' events and
-// other records.
 package ids
 
 import (

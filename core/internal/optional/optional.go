@@ -1,6 +1,3 @@
-// Package optional keeps "absent" and "null" apart when decoding JSON, as ACP
-// update requests need: an absent key leaves a field unchanged, an explicit
-// null clears it.
 package optional
 
 import "encoding/json"

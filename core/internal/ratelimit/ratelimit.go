@@ -1,10 +1,3 @@
-// Package ratelimit limits how often each agent may call the checkout API,
-// with one token bucket per agent (golang.org/x/time/rate): a bucket holds
-// up to burst tokens, gains rps tokens per second, and each request takes
-// one. A request that finds its bucket empty is refused, without taking a
-// token, and told how long until one is available.
-//
-// The caller passes the current time, so that tests drive the clock.
 package ratelimit
 
 import (

@@ -1,4 +1,3 @@
-// Package text holds small string helpers shared by the core packages.
 package text
 
 import "unicode/utf8"

@@ -1,21 +1,3 @@
-// Package stripe is a payment handler that charges Stripe
-// SharedPaymentTokens (granted tokens, "spt_…") received in ACP
-// payment_data, by creating and confirming one PaymentIntent per payment
-// attempt through stripe-go v82 (stripe.NewClient, V1PaymentIntents).
-//
-// stripe-go v82 has no typed support for shared payment tokens, so the
-// token is sent as the extra form parameter TokenParam and the granted
-// token is read through the backend with a small hand-written struct.
-//
-// Idempotency: the PaymentIntent is created with the engine's idempotency
-// key, so every retry of an attempt reaches the same PaymentIntent. When
-// the issuer asks for 3DS, the confirmation (a Charge with
-// req.Authentication set and the same key) replays that create call to
-// learn the PaymentIntent id and confirms it under the distinct key
-// key+ConfirmKeySuffix.
-//
-// Neither the secret key nor the token is ever logged or put into an
-// error or a buyer-facing message.
 package stripe
 
 import (

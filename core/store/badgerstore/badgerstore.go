@@ -1,4 +1,3 @@
-// Package badgerstore implements store.Store on Badger v4 on local disk.
 package badgerstore
 
 import (

@@ -1,0 +1,7 @@
+// Package ids makes the random identifiers of sessions, orders' events and
+// other records.
+//
+// Layer: leaf helper of the core (core/internal). It may import only the
+// standard library, outside modules and other core/internal packages; no
+// core layer above it (enforced by internal/importrules).
+package ids

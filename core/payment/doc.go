@@ -1,0 +1,7 @@
+// Package payment defines payment handlers: what the checkout engine
+// advertises in capabilities.payment.handlers and calls to charge a
+// session's total on complete.
+//
+// Layer: base (the payment handler interface). It may import the SDK's acp
+// types only; its subpackages implement it.
+package payment

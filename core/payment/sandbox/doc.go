@@ -1,0 +1,17 @@
+// Package sandbox is a payment handler that charges nothing. Its outcomes
+// are chosen by the token, so the demo store and tests can pay without a
+// payment processor:
+//
+//   - a token ending in "_decline" is declined;
+//   - a token ending in "_3ds" asks for 3DS authentication first, when the
+//     agent negotiated the 3ds intervention (and is declined otherwise); the
+//     follow-up charge succeeds when the authentication outcome is
+//     "authenticated" or "attempt_acknowledged" and is declined otherwise;
+//   - any other non-empty token succeeds.
+//
+// The sandbox keeps a ledger by idempotency key, so a retried attempt
+// returns the first outcome without charging again.
+//
+// Layer: a payment handler. It may import core/payment and core/internal
+// only.
+package sandbox
