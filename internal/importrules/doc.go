@@ -3,4 +3,6 @@
 // the repository (the host module, the SDK module and the examples) and
 // checks them against the rules in rules_test.go. It has no code of its
 // own and imports nothing.
+//
+// Layer: tool outside the request path (top-level internal/).
 package importrules
