@@ -104,6 +104,7 @@ func mountAPIs(api *httpapi.API, cfg *config.Config, version string, logger *slo
 	return api.App(), nil
 }
 
+// links are the seller links acp.yaml sets, in the order ACP lists them.
 func links(l config.Links) []acpwire.Link {
 	var out []acpwire.Link
 	for _, link := range []acpwire.Link{
