@@ -83,7 +83,7 @@ func mountAPIs(api *httpapi.API, cfg *config.Config, version string, logger *slo
 			Version:      version,
 			MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
 			Logger:       logger.With("component", "mcp"),
-		}, api.Dispatcher())
+		}, api)
 		if err != nil {
 			return nil, err
 		}

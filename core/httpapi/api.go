@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/acp-sidecar/acp/core/apierr"
 )
@@ -18,6 +19,8 @@ type API struct {
 	h   *handlers
 	// sessions is the /checkout_sessions group, with its middleware.
 	sessions fiber.Router
+	// handler is the app's handler for Dispatch, taken at its first call.
+	handler func() fasthttp.RequestHandler
 	// sealed is set once App has added the catch-all 404: a route mounted
 	// after it would never be reached.
 	sealed   atomic.Bool

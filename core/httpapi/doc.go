@@ -6,7 +6,8 @@
 // Other APIs served on the same listener (the MCP binding, the merchant
 // API, Stripe's webhook, metrics) are mounted on it by the host with
 // API.Mount; the MCP binding reaches the checkout endpoints through
-// API.Dispatcher. This package imports none of them.
+// API.Dispatch (the Dispatcher interface). This package imports none of
+// them.
 //
 // Layer: API. It may import the engine (core/checkout), the wire formats
 // (core/acpwire), idempotency, signature, apierr, the store interface,

@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/valyala/fasthttp"
 
 	"github.com/acp-sidecar/acp/core/acpwire"
 	"github.com/acp-sidecar/acp/core/apierr"
@@ -129,7 +131,9 @@ func New(opts Options) *API {
 	sessions.Post("/:id", h.change(http.StatusOK, h.update))
 	sessions.Post("/:id/complete", h.change(http.StatusOK, h.complete))
 	sessions.Post("/:id/cancel", h.change(http.StatusOK, h.cancel))
-	return &API{app: app, h: h, sessions: sessions}
+	a := &API{app: app, h: h, sessions: sessions}
+	a.handler = sync.OnceValue(func() fasthttp.RequestHandler { return a.App().Handler() })
+	return a
 }
 
 type handlers struct {

@@ -141,7 +141,7 @@ func handler(t tool, dispatch httpapi.Dispatcher, errorStyle string) mcp.ToolHan
 		if args.ID != nil {
 			id = *args.ID
 		}
-		status, respHeader, body := dispatch(t.method, t.path(id), header, args.Payload)
+		status, respHeader, body := dispatch.Dispatch(t.method, t.path(id), header, args.Payload)
 		return result(status, respHeader, body, errorStyle)
 	}
 }
