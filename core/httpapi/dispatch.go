@@ -12,6 +12,8 @@ import (
 // logging) and returns the response. The MCP binding uses it so that both
 // transports behave identically; *API is the one Dispatcher.
 type Dispatcher interface {
+	// Dispatch serves the request and returns the response's status,
+	// header and body.
 	Dispatch(method, path string, header http.Header, body []byte) (status int, respHeader http.Header, respBody []byte)
 }
 
