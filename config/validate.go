@@ -62,6 +62,10 @@ func checkRoutePath(key, path, example string, ps *problems) bool {
 		ps.add(key, "must be an absolute path such as %s, got %q", example, path)
 		return false
 	}
+	if path == "/" {
+		ps.add(key, `"/" would shadow every other route; choose a path such as %s`, example)
+		return false
+	}
 	for _, route := range []string{"/checkout_sessions", "/healthz", "/readyz", "/.well-known", "/merchant", "/stripe"} {
 		if path == route || strings.HasPrefix(path, route+"/") {
 			ps.add(key, "%q would shadow the %s routes; choose another path such as %s", path, route, example)

@@ -81,6 +81,10 @@ func TestValidateRules(t *testing.T) {
 			edit: func(c *Config) { c.Metrics.Path = c.MCP.Path },
 			want: []Problem{{Path: "metrics.path", Message: `"/mcp" is also mcp.path; choose another path such as /metrics`}},
 		},
+		"MCP at the root": {
+			edit: func(c *Config) { c.MCP.Path = "/" },
+			want: []Problem{{Path: "mcp.path", Message: `"/" would shadow every other route; choose a path such as /mcp`}},
+		},
 		"profiling on loopback": {
 			edit: func(c *Config) { c.Profiling.Listen = "127.0.0.1:6060" },
 		},

@@ -16,11 +16,13 @@ import (
 // and fails with err when err is set.
 type statusRecorder struct {
 	statuses []model.Status
+	ids      []string
 	err      error
 }
 
 func (r *statusRecorder) Record(_ store.Tx, sess *model.Session) error {
 	r.statuses = append(r.statuses, sess.Status)
+	r.ids = append(r.ids, sess.ID)
 	return r.err
 }
 
@@ -99,6 +101,13 @@ func TestRecorderCommitsWithTheOutcome(t *testing.T) {
 		got, err := f.svc.Create(ctx, "agent", "2026-04-17", ready, rec)
 		if err != nil || !slices.Equal(rec.statuses, []model.Status{got.Status}) {
 			t.Fatalf("Create() = %v, %v; recorded %v, want its status once", got, err, rec.statuses)
+		}
+		failing := &statusRecorder{err: errors.New("disk full")}
+		if _, err := f.svc.Create(ctx, "agent", "2026-04-17", ready, failing); !errors.Is(err, failing.err) || len(failing.ids) != 1 {
+			t.Fatalf("Create() with a failing recorder: error = %v, recorded %v; want %v after one recording", err, failing.ids, failing.err)
+		}
+		if stored, err := f.svc.Get(ctx, "agent", failing.ids[0]); err == nil {
+			t.Errorf("after a failed recording the new session %s is stored as %s, want it not stored", stored.ID, stored.Status)
 		}
 	})
 }

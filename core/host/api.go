@@ -52,7 +52,7 @@ func checkoutAPIOptions(cfg *config.Config, logger *slog.Logger, registry promet
 		Orders:           len(secrets.webhookTargets) > 0,
 	})
 	if err != nil {
-		return httpapi.Options{}, err
+		return httpapi.Options{}, fmt.Errorf("discovery document: %w", err)
 	}
 	return httpapi.Options{
 		Codecs:       codecs,
@@ -85,7 +85,7 @@ func mountAPIs(api *httpapi.API, cfg *config.Config, version string, logger *slo
 			Logger:       logger.With("component", "mcp"),
 		}, api)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("mcp: %w", err)
 		}
 		// The MCP endpoint authenticates at the HTTP level like REST; each
 		// tool call is then dispatched through the REST stack.

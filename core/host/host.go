@@ -70,8 +70,10 @@ type Host struct {
 }
 
 // New builds the gateway. getenv resolves the secrets acp.yaml names.
-// Everything a bad config or environment can make fail is checked before
-// the plugins start and the store opens.
+// Secrets, payment handlers and the checkout API's options, which a bad
+// config or environment can make fail, are checked before the plugins start
+// and the store opens; the MCP binding's schemas are loaded when the APIs
+// are mounted, and a failure there closes what was opened.
 func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, opts ...Option) (*Host, error) {
 	o := options{now: time.Now, version: "dev"}
 	for _, opt := range opts {

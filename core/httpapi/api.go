@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -37,7 +38,26 @@ func (a *API) Mount(prefix string, routes func(fiber.Router), guards ...fiber.Ha
 	if a.sealed.Load() {
 		panic("httpapi: Mount(" + prefix + ") after App")
 	}
-	routes(a.app.Group(prefix, guards...))
+	scoped := make([]fiber.Handler, len(guards))
+	for i, guard := range guards {
+		scoped[i] = within(prefix, guard)
+	}
+	routes(a.app.Group(prefix, scoped...))
+}
+
+// within runs guard only for prefix itself and the paths below it. Fiber
+// runs a group's handlers for every path that merely starts with the
+// group's prefix ("/m" would also cover "/metrics" and "/merchant"), so
+// without this a guard would reach routes mounted beside it. Routing is
+// case-sensitive and strict (see New), so the comparison is exact.
+func within(prefix string, guard fiber.Handler) fiber.Handler {
+	below := strings.TrimSuffix(prefix, "/") + "/"
+	return func(c *fiber.Ctx) error {
+		if p := c.Path(); p != prefix && !strings.HasPrefix(p, below) {
+			return c.Next()
+		}
+		return guard(c)
+	}
 }
 
 // AgentsOnly is the guard that admits the agents' bearer tokens, as the
