@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store"
+	"github.com/acp-sidecar/acp/core/store/record"
 	"github.com/acp-sidecar/acp/sdk/acp"
 )
 
@@ -24,8 +26,10 @@ import (
 //	go test ./core/store/badgerstore -run TestWriteFixture -args -write-fixture
 var writeFixture = flag.Bool("write-fixture", false, "write the fixture store under testdata/")
 
-// fixtureDir is where TestWriteFixture writes the store of this release.
-const fixtureDir = "testdata/format0"
+// fixtureDir is where TestWriteFixture writes the store of this release,
+// named after the record format it writes. The stores of earlier formats
+// stay: each was written by the release whose format it names.
+var fixtureDir = fmt.Sprintf("testdata/format%d", record.Format)
 
 // fixture is every kind of record the store keeps, with every field set
 // somewhere: what the fixture generator writes and what reading a fixture
@@ -210,8 +214,8 @@ func TestWriteFixture(t *testing.T) {
 	if !*writeFixture {
 		t.Skip("writes the fixture store only when run with -args -write-fixture")
 	}
-	if err := os.RemoveAll(fixtureDir); err != nil {
-		t.Fatal(err)
+	if _, err := os.Stat(fixtureDir); err == nil {
+		t.Fatalf("%s exists: it is the store a release wrote; remove it first only if this release writes the same format", fixtureDir)
 	}
 	s, err := Open(Options{Dir: fixtureDir})
 	if err != nil {
@@ -264,21 +268,27 @@ func TestWriteFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Some records are rewritten as the release before compression wrote
-	// them: the model's JSON, as it is.
-	plain := map[string]any{}
-	for _, sess := range f.sessions {
-		plain[sessionPrefix+sess.ID] = sess
-	}
-	for _, o := range f.orders {
-		plain[orderPrefix+o.ID] = o
-	}
-	for _, e := range f.pending {
-		plain[string(webhookKey(e.State, e.Seq))] = e
-	}
+	// Some records are rewritten uncompressed, as the store writes a
+	// record that compression does not shrink (and as the release before
+	// compression wrote every record).
 	err = s.db.Update(func(txn *badger.Txn) error {
 		for _, key := range f.plain {
-			if err := txn.Set([]byte(key), mustMarshal(plain[key])); err != nil {
+			item, err := txn.Get([]byte(key))
+			if err != nil {
+				return err
+			}
+			val, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			format, data, err := openRecord(val)
+			if err != nil {
+				return err
+			}
+			if format > 0 {
+				data = append([]byte{formatMark, byte(format)}, data...)
+			}
+			if err := txn.Set([]byte(key), data); err != nil {
 				return err
 			}
 		}
@@ -328,9 +338,18 @@ func readFixture(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	for _, prefix := range []string{sessionPrefix, orderPrefix, idempotencyPrefix, webhookPrefix} {
-		if got := encodings(t, s)[prefix]; !got["plain"] || !got["compressed"] {
-			t.Errorf("the fixture's %s values are %v, want both plain and compressed ones", prefix, got)
+	// Every value is of the directory's format, and each kind has
+	// compressed and plain ones.
+	format := strings.TrimPrefix(filepath.Base(dir), "format")
+	kinds := encodings(t, s)
+	for prefix, want := range map[string]map[string]bool{
+		sessionPrefix:     {"format " + format + ", plain": true, "format " + format + ", compressed": true},
+		orderPrefix:       {"format " + format + ", plain": true, "format " + format + ", compressed": true},
+		webhookPrefix:     {"format " + format + ", plain": true, "format " + format + ", compressed": true},
+		idempotencyPrefix: {"plain": true, "compressed": true},
+	} {
+		if diff := cmp.Diff(want, kinds[prefix]); diff != "" {
+			t.Errorf("the fixture's %s values (-want +got):\n%s", prefix, diff)
 		}
 	}
 	want := fixtureContent()
@@ -427,12 +446,22 @@ func encodings(t *testing.T, s *Store) map[string]map[string]bool {
 			key := string(it.Item().Key())
 			prefix := key[:strings.IndexByte(key, '/')+1]
 			err := it.Item().Value(func(val []byte) error {
+				kind := ""
 				if prefix == idempotencyPrefix {
 					val = val[recordHeader+int(val[11]):]
+				} else {
+					format, _, err := openRecord(val)
+					if err != nil {
+						return err
+					}
+					kind = fmt.Sprintf("format %d, ", format)
+					if format > 0 {
+						val = val[2:]
+					}
 				}
-				kind := "plain"
+				kind += "plain"
 				if packed(val) {
-					kind = "compressed"
+					kind = strings.TrimSuffix(kind, "plain") + "compressed"
 				}
 				if out[prefix] == nil {
 					out[prefix] = map[string]bool{}
