@@ -5,4 +5,7 @@
 //
 // The SDK is its own Go module so that plugin authors depend on it alone,
 // without the host's HTTP server, database or payment libraries.
+//
+// How a capability is announced and asked for, and how the protocol's
+// minor version grows, is written down in proto/CAPABILITIES.md.
 package sdk

@@ -148,7 +148,7 @@ type nestedSelectionOf struct {
 type legacyPaymentData struct {
 	Token          string       `json:"token"`
 	Provider       string       `json:"provider"`
-	BillingAddress *acp.Address `json:"billing_address"`
+	BillingAddress *wireAddress `json:"billing_address"`
 }
 
 type legacyAuthenticationResult struct {
@@ -187,8 +187,8 @@ func (c *legacy) DecodeCreate(body []byte) (checkout.CreateInput, error) {
 	var (
 		buyer   *legacyBuyer
 		items   []legacyItem
-		address *acp.Address
-		details *model.FulfillmentDetails
+		address *wireAddress
+		details *wireFulfillmentDetails
 	)
 	w.Buyer, w.Items, w.AffiliateAttribution = nonNull(w.Buyer), nonNull(w.Items), nonNull(w.AffiliateAttribution)
 	decodes := []error{decodeMember(w.Buyer, "$.buyer", &buyer), decodeMember(w.Items, "$.items", &items)}
@@ -218,8 +218,7 @@ func (c *legacy) DecodeCreate(body []byte) (checkout.CreateInput, error) {
 		in.Affiliate = w.AffiliateAttribution
 		v.object(in.Affiliate, "$.affiliate_attribution")
 	} else if address != nil {
-		c.address(&v, address, "$.fulfillment_address")
-		in.FulfillmentDetails = &model.FulfillmentDetails{Address: address}
+		in.FulfillmentDetails = &model.FulfillmentDetails{Address: c.address(&v, address, "$.fulfillment_address")}
 	}
 	return in, v.result()
 }
@@ -234,8 +233,8 @@ func (c *legacy) DecodeUpdate(body []byte) (checkout.UpdateInput, error) {
 	var (
 		buyer      *legacyBuyer
 		items      []legacyItem
-		address    *acp.Address
-		details    *model.FulfillmentDetails
+		address    *wireAddress
+		details    *wireFulfillmentDetails
 		optionID   string
 		selections []nestedSelection
 	)
@@ -277,8 +276,7 @@ func (c *legacy) DecodeUpdate(body []byte) (checkout.UpdateInput, error) {
 		// fulfillment details.
 		in.FulfillmentDetails = optional.Value[*model.FulfillmentDetails]{Set: true, Null: isNull(w.FulfillmentAddress)}
 		if address != nil {
-			c.address(&v, address, "$.fulfillment_address")
-			in.FulfillmentDetails.V = &model.FulfillmentDetails{Address: address}
+			in.FulfillmentDetails.V = &model.FulfillmentDetails{Address: c.address(&v, address, "$.fulfillment_address")}
 		}
 	}
 	if w.FulfillmentOptionID != nil {
@@ -320,7 +318,7 @@ func (c *legacy) DecodeComplete(body []byte) (checkout.CompleteInput, error) {
 	} else {
 		v.required(pd.Token, "$.payment_data.token", 4096)
 		v.required(pd.Provider, "$.payment_data.provider", maxShortString)
-		c.address(&v, pd.BillingAddress, "$.payment_data.billing_address")
+		billing := c.address(&v, pd.BillingAddress, "$.payment_data.billing_address")
 		handler := c.route(pd.Provider)
 		if handler == nil && strings.TrimSpace(pd.Provider) != "" {
 			v.fail(apierr.CodeUnsupported, "$.payment_data.provider", "This seller accepts no payment_data of provider %q.", pd.Provider)
@@ -331,7 +329,7 @@ func (c *legacy) DecodeComplete(body []byte) (checkout.CompleteInput, error) {
 				InstrumentType: "card",
 				CredentialType: "spt",
 				Token:          pd.Token,
-				BillingAddress: pd.BillingAddress,
+				BillingAddress: billing,
 			}
 		}
 	}
@@ -416,23 +414,24 @@ func (c *legacy) buyer(v *validator, b *legacyBuyer, param string) *model.Buyer 
 }
 
 // address validates an address of these versions, which have no company.
-func (c *legacy) address(v *validator, a *acp.Address, param string) {
+func (c *legacy) address(v *validator, a *wireAddress, param string) *acp.Address {
 	if a == nil {
-		return
+		return nil
 	}
 	a.Company = ""
-	v.address(a, param)
+	return v.address(a, param)
 }
 
-func (c *legacy) fulfillmentDetails(v *validator, fd *model.FulfillmentDetails, param string) *model.FulfillmentDetails {
+// fulfillmentDetails validates fulfillment details of these versions,
+// whose address has no company.
+func (c *legacy) fulfillmentDetails(v *validator, fd *wireFulfillmentDetails, param string) *model.FulfillmentDetails {
 	if fd == nil {
 		return nil
 	}
 	if fd.Address != nil {
 		fd.Address.Company = ""
 	}
-	v.fulfillmentDetails(fd, param)
-	return fd
+	return v.fulfillmentDetails(fd, param)
 }
 
 // selections validates nested selections: type shipping or digital, and

@@ -16,23 +16,23 @@ import (
 // it.
 
 type legacySessionJSON struct {
-	ID                         string                 `json:"id"`
-	Buyer                      *legacyBuyer           `json:"buyer,omitempty"`
-	PaymentProvider            json.RawMessage        `json:"payment_provider,omitempty"`
-	AuthenticationProvider     json.RawMessage        `json:"authentication_provider,omitempty"`
-	Status                     string                 `json:"status"`
-	Currency                   string                 `json:"currency"`
-	LineItems                  []legacyLineItemJSON   `json:"line_items"`
-	FulfillmentAddress         *addressOut            `json:"fulfillment_address,omitempty"`
-	FulfillmentDetails         *fulfillmentDetailsOut `json:"fulfillment_details,omitempty"`
-	FulfillmentOptions         any                    `json:"fulfillment_options"`
-	FulfillmentOptionID        string                 `json:"fulfillment_option_id,omitempty"`
-	SelectedFulfillmentOptions []nestedSelection      `json:"selected_fulfillment_options,omitempty"`
-	Totals                     []totalJSON            `json:"totals"`
-	Messages                   []messageJSON          `json:"messages"`
-	Links                      []linkJSON             `json:"links"`
-	AuthenticationMetadata     json.RawMessage        `json:"authentication_metadata,omitempty"`
-	Order                      *orderJSON             `json:"order,omitempty"`
+	ID                         string                  `json:"id"`
+	Buyer                      *legacyBuyer            `json:"buyer,omitempty"`
+	PaymentProvider            json.RawMessage         `json:"payment_provider,omitempty"`
+	AuthenticationProvider     json.RawMessage         `json:"authentication_provider,omitempty"`
+	Status                     string                  `json:"status"`
+	Currency                   string                  `json:"currency"`
+	LineItems                  []legacyLineItemJSON    `json:"line_items"`
+	FulfillmentAddress         *wireAddress            `json:"fulfillment_address,omitempty"`
+	FulfillmentDetails         *wireFulfillmentDetails `json:"fulfillment_details,omitempty"`
+	FulfillmentOptions         any                     `json:"fulfillment_options"`
+	FulfillmentOptionID        string                  `json:"fulfillment_option_id,omitempty"`
+	SelectedFulfillmentOptions []nestedSelection       `json:"selected_fulfillment_options,omitempty"`
+	Totals                     []totalJSON             `json:"totals"`
+	Messages                   []messageJSON           `json:"messages"`
+	Links                      []linkJSON              `json:"links"`
+	AuthenticationMetadata     json.RawMessage         `json:"authentication_metadata,omitempty"`
+	Order                      *orderJSON              `json:"order,omitempty"`
 }
 
 type legacyLineItemJSON struct {

@@ -42,6 +42,26 @@ type wireBuyer struct {
 	TaxExemption         *wireTaxExemption `json:"tax_exemption,omitempty"`
 }
 
+// wireFulfillmentDetails and wireAddress are ACP's FulfillmentDetails and
+// Address, in requests and responses.
+type wireFulfillmentDetails struct {
+	Name        string       `json:"name,omitempty"`
+	PhoneNumber string       `json:"phone_number,omitempty"`
+	Email       string       `json:"email,omitempty"`
+	Address     *wireAddress `json:"address,omitempty"`
+}
+
+type wireAddress struct {
+	Name       string `json:"name"`
+	LineOne    string `json:"line_one"`
+	LineTwo    string `json:"line_two,omitempty"`
+	City       string `json:"city"`
+	State      string `json:"state"`
+	Country    string `json:"country"`
+	PostalCode string `json:"postal_code"`
+	Company    string `json:"company,omitempty"`
+}
+
 type wireCompany struct {
 	Name       string `json:"name"`
 	TaxID      string `json:"tax_id,omitempty"`
@@ -69,17 +89,17 @@ type wireCapabilities struct {
 }
 
 type wireCreate struct {
-	Buyer                *wireBuyer                `json:"buyer,omitempty"`
-	LineItems            *[]wireItem               `json:"line_items"`
-	Currency             string                    `json:"currency"`
-	FulfillmentDetails   *model.FulfillmentDetails `json:"fulfillment_details,omitempty"`
-	Capabilities         json.RawMessage           `json:"capabilities"`
-	AffiliateAttribution json.RawMessage           `json:"affiliate_attribution,omitempty"`
-	Locale               string                    `json:"locale,omitempty"`
-	Timezone             string                    `json:"timezone,omitempty"`
-	QuoteID              string                    `json:"quote_id,omitempty"`
-	Metadata             json.RawMessage           `json:"metadata,omitempty"`
-	OrderNotes           string                    `json:"order_notes,omitempty"`
+	Buyer                *wireBuyer              `json:"buyer,omitempty"`
+	LineItems            *[]wireItem             `json:"line_items"`
+	Currency             string                  `json:"currency"`
+	FulfillmentDetails   *wireFulfillmentDetails `json:"fulfillment_details,omitempty"`
+	Capabilities         json.RawMessage         `json:"capabilities"`
+	AffiliateAttribution json.RawMessage         `json:"affiliate_attribution,omitempty"`
+	Locale               string                  `json:"locale,omitempty"`
+	Timezone             string                  `json:"timezone,omitempty"`
+	QuoteID              string                  `json:"quote_id,omitempty"`
+	Metadata             json.RawMessage         `json:"metadata,omitempty"`
+	OrderNotes           string                  `json:"order_notes,omitempty"`
 }
 
 type wireSelection struct {
@@ -89,21 +109,21 @@ type wireSelection struct {
 }
 
 type wireUpdate struct {
-	Buyer                      optional.Value[*wireBuyer]                `json:"buyer"`
-	LineItems                  optional.Value[[]wireItem]                `json:"line_items"`
-	FulfillmentDetails         optional.Value[*model.FulfillmentDetails] `json:"fulfillment_details"`
-	SelectedFulfillmentOptions optional.Value[[]wireSelection]           `json:"selected_fulfillment_options"`
-	OrderNotes                 optional.Value[string]                    `json:"order_notes"`
+	Buyer                      optional.Value[*wireBuyer]              `json:"buyer"`
+	LineItems                  optional.Value[[]wireItem]              `json:"line_items"`
+	FulfillmentDetails         optional.Value[*wireFulfillmentDetails] `json:"fulfillment_details"`
+	SelectedFulfillmentOptions optional.Value[[]wireSelection]         `json:"selected_fulfillment_options"`
+	OrderNotes                 optional.Value[string]                  `json:"order_notes"`
 }
 
 // wireUpdateShape is wireUpdate with plain types: what an update body
 // looks like, for type checking and for the MCP tool's input schema.
 type wireUpdateShape struct {
-	Buyer                      *wireBuyer                `json:"buyer,omitempty"`
-	LineItems                  []wireItem                `json:"line_items,omitempty"`
-	FulfillmentDetails         *model.FulfillmentDetails `json:"fulfillment_details,omitempty"`
-	SelectedFulfillmentOptions []wireSelection           `json:"selected_fulfillment_options,omitempty"`
-	OrderNotes                 *string                   `json:"order_notes,omitempty"`
+	Buyer                      *wireBuyer              `json:"buyer,omitempty"`
+	LineItems                  []wireItem              `json:"line_items,omitempty"`
+	FulfillmentDetails         *wireFulfillmentDetails `json:"fulfillment_details,omitempty"`
+	SelectedFulfillmentOptions []wireSelection         `json:"selected_fulfillment_options,omitempty"`
+	OrderNotes                 *string                 `json:"order_notes,omitempty"`
 }
 
 type wirePaymentData struct {
@@ -115,7 +135,7 @@ type wirePaymentData struct {
 			Token string `json:"token"`
 		} `json:"credential"`
 	} `json:"instrument,omitempty"`
-	BillingAddress      *acp.Address `json:"billing_address,omitempty"`
+	BillingAddress      *wireAddress `json:"billing_address,omitempty"`
 	PurchaseOrderNumber string       `json:"purchase_order_number,omitempty"`
 }
 
@@ -157,7 +177,7 @@ func (c *v2026) DecodeCreate(body []byte) (checkout.CreateInput, error) {
 	in := checkout.CreateInput{
 		Currency:           strings.ToLower(w.Currency),
 		Buyer:              v.buyer(w.Buyer, "$.buyer"),
-		FulfillmentDetails: w.FulfillmentDetails,
+		FulfillmentDetails: v.fulfillmentDetails(w.FulfillmentDetails, "$.fulfillment_details"),
 		Locale:             w.Locale,
 		Timezone:           w.Timezone,
 		QuoteID:            w.QuoteID,
@@ -166,7 +186,6 @@ func (c *v2026) DecodeCreate(body []byte) (checkout.CreateInput, error) {
 		Affiliate:          w.AffiliateAttribution,
 		AgentCapabilities:  w.Capabilities,
 	}
-	v.fulfillmentDetails(w.FulfillmentDetails, "$.fulfillment_details")
 	in.AgentInterventions = v.capabilities(w.Capabilities, "$.capabilities")
 	v.object(w.AffiliateAttribution, "$.affiliate_attribution")
 	v.object(w.Metadata, "$.metadata")
@@ -225,10 +244,7 @@ func (c *v2026) DecodeUpdate(body []byte) (checkout.UpdateInput, error) {
 		return checkout.UpdateInput{}, err
 	}
 	v := validator{limits: c.limits}
-	in := checkout.UpdateInput{
-		FulfillmentDetails: w.FulfillmentDetails,
-		OrderNotes:         w.OrderNotes,
-	}
+	in := checkout.UpdateInput{OrderNotes: w.OrderNotes}
 	if w.Buyer.Set {
 		in.Buyer = optional.Value[*model.Buyer]{Set: true, Null: w.Buyer.V == nil, V: v.buyer(w.Buyer.V, "$.buyer")}
 	}
@@ -239,10 +255,10 @@ func (c *v2026) DecodeUpdate(body []byte) (checkout.UpdateInput, error) {
 			in.Items.V = append(in.Items.V, checkout.ItemInput{ID: it.id, Quantity: it.quantity})
 		}
 	}
-	if w.FulfillmentDetails.Set && w.FulfillmentDetails.V == nil {
-		in.FulfillmentDetails.Null = true
+	if w.FulfillmentDetails.Set {
+		in.FulfillmentDetails = optional.Value[*model.FulfillmentDetails]{Set: true, Null: w.FulfillmentDetails.V == nil,
+			V: v.fulfillmentDetails(w.FulfillmentDetails.V, "$.fulfillment_details")}
 	}
-	v.fulfillmentDetails(w.FulfillmentDetails.V, "$.fulfillment_details")
 	if w.SelectedFulfillmentOptions.Set {
 		in.Selections = optional.Value[[]checkout.SelectionInput]{Set: true, Null: w.SelectedFulfillmentOptions.Null, V: []checkout.SelectionInput{}}
 		for i, sel := range w.SelectedFulfillmentOptions.V {
@@ -282,7 +298,7 @@ func (c *v2026) DecodeComplete(body []byte) (checkout.CompleteInput, error) {
 	case pd.Instrument != nil && pd.Instrument.Credential == nil:
 		v.fail(apierr.CodeMissing, "$.payment_data.instrument.credential", "$.payment_data.instrument.credential is required.")
 	default:
-		in.Payment = checkout.PaymentInput{HandlerID: pd.HandlerID, BillingAddress: pd.BillingAddress, PurchaseOrderNumber: pd.PurchaseOrderNumber}
+		in.Payment = checkout.PaymentInput{HandlerID: pd.HandlerID, PurchaseOrderNumber: pd.PurchaseOrderNumber}
 		if pd.Instrument != nil {
 			v.required(pd.Instrument.Type, "$.payment_data.instrument.type", maxShortString)
 			v.required(pd.Instrument.Credential.Type, "$.payment_data.instrument.credential.type", maxShortString)
@@ -291,7 +307,7 @@ func (c *v2026) DecodeComplete(body []byte) (checkout.CompleteInput, error) {
 			in.Payment.CredentialType = pd.Instrument.Credential.Type
 			in.Payment.Token = pd.Instrument.Credential.Token
 		}
-		v.address(pd.BillingAddress, "$.payment_data.billing_address")
+		in.Payment.BillingAddress = v.address(pd.BillingAddress, "$.payment_data.billing_address")
 	}
 	if ar := w.AuthenticationResult; ar != nil {
 		details := nonNull(ar.OutcomeDetails)

@@ -61,28 +61,28 @@ func (c *v2026) IdempotencyConflictStatus() int {
 func (c *v2026) ErrorParam(param string) string { return param }
 
 type sessionJSON struct {
-	ID                         string                 `json:"id"`
-	Protocol                   protocolJSON           `json:"protocol"`
-	Capabilities               capabilitiesJSON       `json:"capabilities"`
-	Buyer                      *model.Buyer           `json:"buyer,omitempty"`
-	Status                     string                 `json:"status"`
-	Currency                   string                 `json:"currency"`
-	Locale                     string                 `json:"locale,omitempty"`
-	Timezone                   string                 `json:"timezone,omitempty"`
-	LineItems                  []lineItemJSON         `json:"line_items"`
-	FulfillmentDetails         *fulfillmentDetailsOut `json:"fulfillment_details,omitempty"`
-	FulfillmentOptions         []fulfillmentOptionOut `json:"fulfillment_options"`
-	SelectedFulfillmentOptions []selectionJSON        `json:"selected_fulfillment_options,omitempty"`
-	Totals                     []totalJSON            `json:"totals"`
-	Messages                   []messageJSON          `json:"messages"`
-	Links                      []linkJSON             `json:"links"`
-	AuthenticationMetadata     json.RawMessage        `json:"authentication_metadata,omitempty"`
-	CreatedAt                  string                 `json:"created_at"`
-	UpdatedAt                  string                 `json:"updated_at"`
-	ExpiresAt                  string                 `json:"expires_at"`
-	QuoteID                    string                 `json:"quote_id,omitempty"`
-	Metadata                   json.RawMessage        `json:"metadata,omitempty"`
-	Order                      *orderJSON             `json:"order,omitempty"`
+	ID                         string                  `json:"id"`
+	Protocol                   protocolJSON            `json:"protocol"`
+	Capabilities               capabilitiesJSON        `json:"capabilities"`
+	Buyer                      *buyerJSON              `json:"buyer,omitempty"`
+	Status                     string                  `json:"status"`
+	Currency                   string                  `json:"currency"`
+	Locale                     string                  `json:"locale,omitempty"`
+	Timezone                   string                  `json:"timezone,omitempty"`
+	LineItems                  []lineItemJSON          `json:"line_items"`
+	FulfillmentDetails         *wireFulfillmentDetails `json:"fulfillment_details,omitempty"`
+	FulfillmentOptions         []fulfillmentOptionOut  `json:"fulfillment_options"`
+	SelectedFulfillmentOptions []selectionJSON         `json:"selected_fulfillment_options,omitempty"`
+	Totals                     []totalJSON             `json:"totals"`
+	Messages                   []messageJSON           `json:"messages"`
+	Links                      []linkJSON              `json:"links"`
+	AuthenticationMetadata     json.RawMessage         `json:"authentication_metadata,omitempty"`
+	CreatedAt                  string                  `json:"created_at"`
+	UpdatedAt                  string                  `json:"updated_at"`
+	ExpiresAt                  string                  `json:"expires_at"`
+	QuoteID                    string                  `json:"quote_id,omitempty"`
+	Metadata                   json.RawMessage         `json:"metadata,omitempty"`
+	Order                      *orderJSON              `json:"order,omitempty"`
 }
 
 type protocolJSON struct {
@@ -128,7 +128,7 @@ type lineItemJSON struct {
 	UnitAmount          *int64      `json:"unit_amount,omitempty"`
 	ProductID           string      `json:"product_id,omitempty"`
 	SKU                 string      `json:"sku,omitempty"`
-	Weight              *acp.Weight `json:"weight,omitempty"`
+	Weight              *weightJSON `json:"weight,omitempty"`
 	AvailabilityStatus  string      `json:"availability_status,omitempty"`
 	AvailableQuantity   *int64      `json:"available_quantity,omitempty"`
 	MaxQuantityPerOrder int64       `json:"max_quantity_per_order,omitempty"`
@@ -137,6 +137,38 @@ type lineItemJSON struct {
 
 type itemJSON struct {
 	ID string `json:"id"`
+}
+
+type weightJSON struct {
+	Value float64 `json:"value"`
+	Unit  string  `json:"unit"`
+}
+
+// buyerJSON is the buyer as sessions echo it; the nested objects were
+// validated on the way in and are echoed as stored.
+type buyerJSON struct {
+	FirstName            string          `json:"first_name,omitempty"`
+	LastName             string          `json:"last_name,omitempty"`
+	FullName             string          `json:"full_name,omitempty"`
+	Email                string          `json:"email"`
+	PhoneNumber          string          `json:"phone_number,omitempty"`
+	CustomerID           string          `json:"customer_id,omitempty"`
+	AccountType          string          `json:"account_type,omitempty"`
+	AuthenticationStatus string          `json:"authentication_status,omitempty"`
+	Company              json.RawMessage `json:"company,omitempty"`
+	Loyalty              json.RawMessage `json:"loyalty,omitempty"`
+	TaxExemption         json.RawMessage `json:"tax_exemption,omitempty"`
+}
+
+func buyer(b *model.Buyer) *buyerJSON {
+	if b == nil {
+		return nil
+	}
+	return &buyerJSON{
+		FirstName: b.FirstName, LastName: b.LastName, FullName: b.FullName, Email: b.Email, PhoneNumber: b.PhoneNumber,
+		CustomerID: b.CustomerID, AccountType: b.AccountType, AuthenticationStatus: b.AuthenticationStatus,
+		Company: b.Company, Loyalty: b.Loyalty, TaxExemption: b.TaxExemption,
+	}
 }
 
 type totalJSON struct {
@@ -150,24 +182,6 @@ type breakdownJSON struct {
 	Jurisdiction string  `json:"jurisdiction"`
 	Rate         float64 `json:"rate"`
 	Amount       int64   `json:"amount"`
-}
-
-type fulfillmentDetailsOut struct {
-	Name        string      `json:"name,omitempty"`
-	PhoneNumber string      `json:"phone_number,omitempty"`
-	Email       string      `json:"email,omitempty"`
-	Address     *addressOut `json:"address,omitempty"`
-}
-
-type addressOut struct {
-	Name       string `json:"name"`
-	LineOne    string `json:"line_one"`
-	LineTwo    string `json:"line_two,omitempty"`
-	City       string `json:"city"`
-	State      string `json:"state"`
-	Country    string `json:"country"`
-	PostalCode string `json:"postal_code"`
-	Company    string `json:"company,omitempty"`
 }
 
 type fulfillmentOptionOut struct {
@@ -184,10 +198,10 @@ type fulfillmentOptionOut struct {
 }
 
 type locationJSON struct {
-	Name         string     `json:"name"`
-	Address      addressOut `json:"address"`
-	Phone        string     `json:"phone,omitempty"`
-	Instructions string     `json:"instructions,omitempty"`
+	Name         string      `json:"name"`
+	Address      wireAddress `json:"address"`
+	Phone        string      `json:"phone,omitempty"`
+	Instructions string      `json:"instructions,omitempty"`
 }
 
 type deliveryWindow struct {
@@ -221,7 +235,7 @@ func (c *v2026) EncodeSession(s *model.Session) ([]byte, error) {
 		ID:                     s.ID,
 		Protocol:               protocolJSON{Version: c.version},
 		Capabilities:           c.capabilities(s),
-		Buyer:                  s.Buyer,
+		Buyer:                  buyer(s.Buyer),
 		Status:                 string(s.Status),
 		Currency:               s.Currency,
 		Locale:                 s.Locale,
@@ -295,7 +309,10 @@ func lineItem(l model.Line) lineItemJSON {
 	unit := l.UnitAmount
 	out.Name, out.Description, out.Images = l.Name, l.Description, l.Images
 	out.UnitAmount = &unit
-	out.ProductID, out.SKU, out.Weight = l.ProductID, l.ItemID, l.Weight
+	out.ProductID, out.SKU = l.ProductID, l.ItemID
+	if w := l.Weight; w != nil {
+		out.Weight = &weightJSON{Value: w.Value, Unit: w.Unit}
+	}
 	out.MaxQuantityPerOrder = l.MaxPerOrder
 	out.AvailabilityStatus = "in_stock"
 	if l.Available != nil {
@@ -328,11 +345,11 @@ func sessionTotals(s *model.Session) []totalJSON {
 	return append(out, taxTotal, totalJSON{Type: "total", DisplayText: "Total", Amount: t.Total})
 }
 
-func (c *v2026) fulfillmentDetails(fd *model.FulfillmentDetails) *fulfillmentDetailsOut {
+func (c *v2026) fulfillmentDetails(fd *model.FulfillmentDetails) *wireFulfillmentDetails {
 	if fd == nil {
 		return nil
 	}
-	out := &fulfillmentDetailsOut{Name: fd.Name, PhoneNumber: fd.PhoneNumber, Email: fd.Email}
+	out := &wireFulfillmentDetails{Name: fd.Name, PhoneNumber: fd.PhoneNumber, Email: fd.Email}
 	if fd.Address != nil {
 		a := c.address(*fd.Address)
 		out.Address = &a
@@ -340,8 +357,8 @@ func (c *v2026) fulfillmentDetails(fd *model.FulfillmentDetails) *fulfillmentDet
 	return out
 }
 
-func (c *v2026) address(a acp.Address) addressOut {
-	out := addressOut{Name: a.Name, LineOne: a.LineOne, LineTwo: a.LineTwo, City: a.City, State: a.State, Country: a.Country, PostalCode: a.PostalCode, Company: a.Company}
+func (c *v2026) address(a acp.Address) wireAddress {
+	out := wireAddress{Name: a.Name, LineOne: a.LineOne, LineTwo: a.LineTwo, City: a.City, State: a.State, Country: a.Country, PostalCode: a.PostalCode, Company: a.Company}
 	if c.before0417 {
 		out.Company = ""
 	}

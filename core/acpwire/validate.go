@@ -147,10 +147,11 @@ func (v *validator) flatObject(raw json.RawMessage, param string) {
 	}
 }
 
-// address validates a postal address and normalizes its country code.
-func (v *validator) address(a *acp.Address, param string) {
+// address validates a postal address and returns it with its country
+// code normalized.
+func (v *validator) address(a *wireAddress, param string) *acp.Address {
 	if a == nil {
-		return
+		return nil
 	}
 	v.required(a.Name, param+".name", maxShortString)
 	v.required(a.LineOne, param+".line_one", maxShortString)
@@ -165,16 +166,19 @@ func (v *validator) address(a *acp.Address, param string) {
 	} else if len(a.Country) != 2 || strings.Trim(a.Country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
 		v.fail(apierr.CodeInvalid, param+".country", "%s.country must be an ISO 3166-1 alpha-2 code such as \"US\".", param)
 	}
+	return &acp.Address{Name: a.Name, LineOne: a.LineOne, LineTwo: a.LineTwo, City: a.City, State: a.State, Country: a.Country, PostalCode: a.PostalCode, Company: a.Company}
 }
 
-func (v *validator) fulfillmentDetails(fd *model.FulfillmentDetails, param string) {
+// fulfillmentDetails validates fulfillment details and returns them for
+// the engine.
+func (v *validator) fulfillmentDetails(fd *wireFulfillmentDetails, param string) *model.FulfillmentDetails {
 	if fd == nil {
-		return
+		return nil
 	}
 	v.bounded(fd.Name, param+".name", maxShortString)
 	v.bounded(fd.PhoneNumber, param+".phone_number", maxShortString)
 	v.email(fd.Email, param+".email")
-	v.address(fd.Address, param+".address")
+	return &model.FulfillmentDetails{Name: fd.Name, PhoneNumber: fd.PhoneNumber, Email: fd.Email, Address: v.address(fd.Address, param+".address")}
 }
 
 // buyer validates a buyer and its nested objects, which are echoed in

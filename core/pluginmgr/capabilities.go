@@ -3,6 +3,7 @@ package pluginmgr
 import (
 	"context"
 
+	"github.com/acp-sidecar/acp/sdk/acpplugin"
 	"github.com/acp-sidecar/acp/sdk/acpplugin/client"
 	"github.com/acp-sidecar/acp/sdk/catalog"
 	"github.com/acp-sidecar/acp/sdk/fulfillment"
@@ -13,12 +14,15 @@ import (
 // The supervised capabilities. Reads (ResolveItems, the quotes) are
 // idempotent and retried once; PlaceOrder and CancelOrder are not retried
 // here: the agent's next complete (or the merchant's next cancel) repeats
-// them with the same idempotency key.
+// them with the same idempotency key. An optional capability is supervised
+// the same way, under its own name: a plugin that does not announce it is
+// not called and the caller gets acp.ErrNotOffered
+// (sdk/proto/CAPABILITIES.md).
 
 type supervisedCatalog struct{ s *supervisor }
 
 func (c supervisedCatalog) ResolveItems(ctx context.Context, req *catalog.ResolveItemsRequest) (resp *catalog.ResolveItemsResponse, err error) {
-	err = c.s.call(ctx, "catalog.ResolveItems", true, func(ctx context.Context, p *client.Plugin) error {
+	err = c.s.call(ctx, acpplugin.CapabilityCatalog, "catalog.ResolveItems", true, func(ctx context.Context, p *client.Plugin) error {
 		resp, err = p.Catalog().ResolveItems(ctx, req)
 		return err
 	})
@@ -28,7 +32,7 @@ func (c supervisedCatalog) ResolveItems(ctx context.Context, req *catalog.Resolv
 type supervisedTax struct{ s *supervisor }
 
 func (c supervisedTax) Quote(ctx context.Context, req *tax.QuoteRequest) (resp *tax.QuoteResponse, err error) {
-	err = c.s.call(ctx, "tax.Quote", true, func(ctx context.Context, p *client.Plugin) error {
+	err = c.s.call(ctx, acpplugin.CapabilityTax, "tax.Quote", true, func(ctx context.Context, p *client.Plugin) error {
 		resp, err = p.Tax().Quote(ctx, req)
 		return err
 	})
@@ -38,7 +42,7 @@ func (c supervisedTax) Quote(ctx context.Context, req *tax.QuoteRequest) (resp *
 type supervisedShipping struct{ s *supervisor }
 
 func (c supervisedShipping) Quote(ctx context.Context, req *shipping.QuoteRequest) (resp *shipping.QuoteResponse, err error) {
-	err = c.s.call(ctx, "shipping.Quote", true, func(ctx context.Context, p *client.Plugin) error {
+	err = c.s.call(ctx, acpplugin.CapabilityShipping, "shipping.Quote", true, func(ctx context.Context, p *client.Plugin) error {
 		resp, err = p.Shipping().Quote(ctx, req)
 		return err
 	})
@@ -48,7 +52,7 @@ func (c supervisedShipping) Quote(ctx context.Context, req *shipping.QuoteReques
 type supervisedFulfillment struct{ s *supervisor }
 
 func (c supervisedFulfillment) PlaceOrder(ctx context.Context, req *fulfillment.PlaceOrderRequest) (resp *fulfillment.PlaceOrderResponse, err error) {
-	err = c.s.call(ctx, "fulfillment.PlaceOrder", false, func(ctx context.Context, p *client.Plugin) error {
+	err = c.s.call(ctx, acpplugin.CapabilityFulfillment, "fulfillment.PlaceOrder", false, func(ctx context.Context, p *client.Plugin) error {
 		resp, err = p.Fulfillment().PlaceOrder(ctx, req)
 		return err
 	})
@@ -56,7 +60,7 @@ func (c supervisedFulfillment) PlaceOrder(ctx context.Context, req *fulfillment.
 }
 
 func (c supervisedFulfillment) CancelOrder(ctx context.Context, req *fulfillment.CancelOrderRequest) error {
-	return c.s.call(ctx, "fulfillment.CancelOrder", false, func(ctx context.Context, p *client.Plugin) error {
+	return c.s.call(ctx, acpplugin.CapabilityFulfillment, "fulfillment.CancelOrder", false, func(ctx context.Context, p *client.Plugin) error {
 		return p.Fulfillment().CancelOrder(ctx, req)
 	})
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
 )
 
 // Call outcomes, as the acp_plugin_calls_total metric labels them.
@@ -15,6 +17,7 @@ const (
 	outcomeError       = "error"
 	outcomeTimeout     = "timeout"
 	outcomeUnavailable = "unavailable"
+	outcomeNotOffered  = "not_offered"
 )
 
 // metrics are the plugin metrics; a nil *metrics records nothing.
@@ -31,7 +34,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	m := &metrics{
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "acp_plugin_calls_total", Help: "Plugin calls by plugin, RPC and outcome (ok, error, timeout, unavailable).",
+			Name: "acp_plugin_calls_total", Help: "Plugin calls by plugin, RPC and outcome (ok, error, timeout, unavailable, not_offered).",
 		}, []string{"plugin", "rpc", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "acp_plugin_call_duration_seconds", Help: "Plugin call latency, including a restart and retry.",
@@ -82,6 +85,8 @@ func classify(err error) string {
 		return outcomeOK
 	case errors.Is(err, ErrUnavailable):
 		return outcomeUnavailable
+	case errors.Is(err, acp.ErrNotOffered):
+		return outcomeNotOffered
 	case status.Code(err) == codes.DeadlineExceeded:
 		return outcomeTimeout
 	default:

@@ -142,6 +142,7 @@ func (s *supervisor) restart(done chan struct{}) {
 	s.mu.Unlock()
 	s.metrics.up(s.spec.Name, true)
 	s.logger.Info("plugin started", "plugin", s.spec.Name, "version", p.Info.Version, "sdk_version", p.Info.SDKVersion,
+		"protocol_minor", p.Info.ProtocolMinor, "announces", p.Info.Capabilities,
 		"capabilities", s.spec.Capabilities, "pid", p.ID(), "restarts", restarts)
 	s.checkHealth(ctx)
 }
@@ -188,12 +189,15 @@ func (s *supervisor) dropLocked() {
 	s.kills.Go(p.Kill)
 }
 
-// call runs fn against the live plugin under the plugin's deadline. A
-// failure that another attempt may cure (the process died, or the plugin
-// marked its failure retryable) is retried once when the call is
-// idempotent, after a restart when the process died. A plugin that was
-// never started gets its start timeout to start in, not the call's.
-func (s *supervisor) call(ctx context.Context, rpc string, idempotent bool, fn func(context.Context, *client.Plugin) error) error {
+// call runs fn, an RPC of capability, against the live plugin under the
+// plugin's deadline. A failure that another attempt may cure (the process
+// died, or the plugin marked its failure retryable) is retried once when
+// the call is idempotent, after a restart when the process died. A plugin
+// that was never started gets its start timeout to start in, not the
+// call's. A plugin that does not announce capability is not called: the
+// call returns acp.ErrNotOffered, as it does when the plugin answers
+// UNIMPLEMENTED, and neither counts as an outage.
+func (s *supervisor) call(ctx context.Context, capability, rpc string, idempotent bool, fn func(context.Context, *client.Plugin) error) error {
 	began := s.now()
 	neverStarted, err := s.admit()
 	if err != nil {
@@ -205,10 +209,10 @@ func (s *supervisor) call(ctx context.Context, rpc string, idempotent bool, fn f
 	}
 	if err == nil {
 		callCtx, cancel := context.WithTimeout(ctx, s.spec.Timeout)
-		err = s.attempt(callCtx, fn)
+		err = s.attempt(callCtx, capability, fn)
 		if err != nil && idempotent && retryable(err) && callCtx.Err() == nil {
 			s.logger.Warn("retrying plugin call", "plugin", s.spec.Name, "rpc", rpc, "error", err)
-			err = s.attempt(callCtx, fn)
+			err = s.attempt(callCtx, capability, fn)
 		}
 		cancel()
 	}
@@ -237,10 +241,13 @@ func (s *supervisor) firstStart(ctx context.Context) error {
 // restarts it. An UNAVAILABLE or CANCELLED status from a plugin that is
 // still running is the plugin's own answer (one written in another
 // language may send UNAVAILABLE for a backend outage).
-func (s *supervisor) attempt(ctx context.Context, fn func(context.Context, *client.Plugin) error) error {
+func (s *supervisor) attempt(ctx context.Context, capability string, fn func(context.Context, *client.Plugin) error) error {
 	p, err := s.live(ctx)
 	if err != nil {
 		return err
+	}
+	if !p.Info.Serves(capability) {
+		return fmt.Errorf("%w: the plugin does not announce %s", acp.ErrNotOffered, capability)
 	}
 	err = fn(ctx, p)
 	code := status.Code(err)
@@ -390,9 +397,9 @@ func (s *supervisor) close() {
 }
 
 // outage reports whether err means the plugin could not answer, as
-// opposed to answering with a refusal.
+// opposed to answering with a refusal or with "not offered".
 func outage(err error) bool {
-	if err == nil {
+	if err == nil || errors.Is(err, acp.ErrNotOffered) {
 		return false
 	}
 	var e *acp.Error

@@ -18,6 +18,14 @@ const (
 	SourceDownstream ErrorSource = "downstream"
 )
 
+// ErrNotOffered is what a call to an optional capability returns when the
+// provider does not offer it: the plugin did not announce it in GetInfo, or
+// answered its RPC with UNIMPLEMENTED (it was built before the RPC
+// existed). It is an answer, not a failure: the caller goes on without the
+// capability, and the host never counts it as an outage. See
+// sdk/proto/CAPABILITIES.md.
+var ErrNotOffered = errors.New("capability not offered")
+
 // Error is a capability failure: the call could not produce an answer.
 // Business outcomes (an unknown item, an address that cannot be shipped to)
 // are never errors; they are Messages inside a successful response.

@@ -13,9 +13,11 @@ import (
 // Protocol versions. The major version is the go-plugin protocol version
 // and the suffix of the protobuf package (acp.plugin.v1); hosts and
 // plugins agree on the highest major both speak. The minor version grows
-// with each additive change within a major and is kept equal to the
+// by one with each additive change within a major and is kept equal to the
 // number in the first line of sdk/proto/acp/plugin/v1/plugin.proto by a
-// test.
+// test. A host accepts plugins of any minor: what a plugin offers is what
+// it announces, never inferred from its minor. sdk/proto/CAPABILITIES.md
+// says how a minor is bumped.
 const (
 	ProtocolMajor = 1
 	ProtocolMinor = 0
@@ -34,7 +36,10 @@ var Handshake = plugin.HandshakeConfig{
 	MagicCookieValue: "6de44a1c88370be0012e2fdae8fe3d50a7d68a2c07d294548d5b0dd4f96e8c4c",
 }
 
-// Capability names, as plugins report them and acp.yaml names them.
+// Capability names, as plugins announce them in GetInfo and acp.yaml maps
+// them. Optional capabilities, which acp.yaml does not map, get their
+// names here too; sdk/proto/CAPABILITIES.md says how a capability is
+// announced and asked for.
 const (
 	CapabilityCatalog     = "catalog"
 	CapabilityTax         = "tax"

@@ -14,6 +14,7 @@ import (
 
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store"
+	"github.com/acp-sidecar/acp/core/store/record"
 )
 
 // Key prefixes. Keys are "<prefix><id>".
@@ -238,27 +239,19 @@ type tx struct {
 }
 
 func (t *tx) Session(id string) (*model.Session, error) {
-	var s model.Session
-	if err := t.get(sessionPrefix+id, &s); err != nil {
-		return nil, err
-	}
-	return &s, nil
+	return get(t, sessionPrefix+id, record.DecodeSession)
 }
 
 func (t *tx) Order(id string) (*model.Order, error) {
-	var o model.Order
-	if err := t.get(orderPrefix+id, &o); err != nil {
-		return nil, err
-	}
-	return &o, nil
+	return get(t, orderPrefix+id, record.DecodeOrder)
 }
 
 func (t *tx) PutSession(s *model.Session) error {
-	data, err := packJSON(s)
+	data, err := record.EncodeSession(s)
 	if err != nil {
 		return fmt.Errorf("encode session %s: %w", s.ID, err)
 	}
-	e := badger.NewEntry([]byte(sessionPrefix+s.ID), data)
+	e := badger.NewEntry([]byte(sessionPrefix+s.ID), sealRecord(data))
 	if t.store.retention > 0 {
 		// Completed sessions are kept as long as open ones: the order
 		// itself is stored separately and never expires.
@@ -300,11 +293,11 @@ func (t *tx) SessionsInProgress(limit int) ([]string, error) {
 }
 
 func (t *tx) PutOrder(o *model.Order) error {
-	data, err := packJSON(o)
+	data, err := record.EncodeOrder(o)
 	if err != nil {
 		return fmt.Errorf("encode order %s: %w", o.ID, err)
 	}
-	if err := t.txn.Set([]byte(orderPrefix+o.ID), data); err != nil {
+	if err := t.txn.Set([]byte(orderPrefix+o.ID), sealRecord(data)); err != nil {
 		return fmt.Errorf("store order %s: %w", o.ID, err)
 	}
 	if o.PaymentID != "" {
@@ -368,11 +361,11 @@ func (t *tx) PutWebhookEvent(e *model.WebhookEvent) error {
 		// Badger sequences start at zero; zero means "unassigned" here.
 		e.Seq = n + 1
 	}
-	data, err := packJSON(e)
+	data, err := record.EncodeWebhookEvent(e)
 	if err != nil {
 		return fmt.Errorf("encode webhook event %s: %w", e.ID, err)
 	}
-	if err := t.txn.Set(webhookKey(e.State, e.Seq), data); err != nil {
+	if err := t.txn.Set(webhookKey(e.State, e.Seq), sealRecord(data)); err != nil {
 		return fmt.Errorf("store webhook event %s: %w", e.ID, err)
 	}
 	return nil
@@ -394,12 +387,15 @@ func (t *tx) WebhookEvents(state string, afterSeq uint64, limit int) ([]*model.W
 	defer it.Close()
 	var out []*model.WebhookEvent
 	for it.Seek(webhookKey(state, afterSeq+1)); it.Valid() && len(out) < limit; it.Next() {
-		var e model.WebhookEvent
-		err := it.Item().Value(func(val []byte) error { return unpackJSON(val, &e) })
+		var e *model.WebhookEvent
+		err := it.Item().Value(func(val []byte) (err error) {
+			e, err = decodeValue(val, record.DecodeWebhookEvent)
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("decode webhook event %s: %w", it.Item().Key(), err)
 		}
-		out = append(out, &e)
+		out = append(out, e)
 	}
 	return out, nil
 }
@@ -431,7 +427,7 @@ func (t *tx) IdempotencyRecord(key string) (*model.IdempotencyRecord, error) {
 	}
 	var r *model.IdempotencyRecord
 	err = item.Value(func(val []byte) error {
-		r, err = decodeRecord(val)
+		r, err = decodeIdempotency(val)
 		return err
 	})
 	return r, err
@@ -440,7 +436,7 @@ func (t *tx) IdempotencyRecord(key string) (*model.IdempotencyRecord, error) {
 // PutIdempotencyRecord stores the record with a Badger TTL at its expiry,
 // so forgotten keys are collected without a sweeper.
 func (t *tx) PutIdempotencyRecord(key string, r *model.IdempotencyRecord) error {
-	data, err := encodeRecord(r)
+	data, err := encodeIdempotency(r)
 	if err != nil {
 		return err
 	}
@@ -454,20 +450,33 @@ func (t *tx) PutIdempotencyRecord(key string, r *model.IdempotencyRecord) error 
 	return nil
 }
 
-func (t *tx) get(key string, v any) error {
+// get reads the record under key with decode.
+func get[T any](t *tx, key string, decode func(format int, data []byte) (*T, error)) (*T, error) {
 	item, err := t.txn.Get([]byte(key))
 	if errors.Is(err, badger.ErrKeyNotFound) {
-		return store.ErrNotFound
+		return nil, store.ErrNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("read %s: %w", key, err)
+		return nil, fmt.Errorf("read %s: %w", key, err)
 	}
-	return item.Value(func(val []byte) error {
-		if err := unpackJSON(val, v); err != nil {
-			return fmt.Errorf("decode %s: %w", key, err)
-		}
-		return nil
+	var v *T
+	err = item.Value(func(val []byte) error {
+		v, err = decodeValue(val, decode)
+		return err
 	})
+	if err != nil {
+		return nil, fmt.Errorf("decode %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// decodeValue opens a value and decodes its record with decode.
+func decodeValue[T any](val []byte, decode func(format int, data []byte) (*T, error)) (*T, error) {
+	format, data, err := openRecord(val)
+	if err != nil {
+		return nil, err
+	}
+	return decode(format, data)
 }
 
 // badgerLogger adapts slog to Badger's logger, demoting its chatty info

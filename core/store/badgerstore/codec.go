@@ -1,11 +1,13 @@
 package badgerstore
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/klauspost/compress/s2"
+
+	"github.com/acp-sidecar/acp/core/store/record"
 )
 
 // Values are compressed with S2 (a faster Snappy) when that saves space:
@@ -50,20 +52,27 @@ func unpack(val []byte) ([]byte, error) {
 	return data, nil
 }
 
-// packJSON encodes v as JSON and packs it.
-func packJSON(v any) ([]byte, error) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return pack(nil, data), nil
+// A value holding a session, order or webhook event names the format of
+// its record (package record): formatMark, the format as one byte, then
+// the record's JSON, packed. A value that does not start with formatMark
+// was written before formats were numbered: format 0, the packed JSON
+// alone (it starts with compressedMark or '{').
+const formatMark = 0x02
+
+// sealRecord returns the value storing a record of the current format.
+func sealRecord(data []byte) []byte {
+	return pack([]byte{formatMark, record.Format}, data)
 }
 
-// unpackJSON unpacks val and decodes its JSON into v.
-func unpackJSON(val []byte, v any) error {
-	data, err := unpack(val)
-	if err != nil {
-		return err
+// openRecord returns the format and JSON of a value sealRecord wrote, or
+// of a format-0 value; the JSON may alias val.
+func openRecord(val []byte) (format int, data []byte, err error) {
+	if len(val) > 0 && val[0] == formatMark {
+		if len(val) < 2 {
+			return 0, nil, errors.New("record value ends after its format mark")
+		}
+		format, val = int(val[1]), val[2:]
 	}
-	return json.Unmarshal(data, v)
+	data, err = unpack(val)
+	return format, data, err
 }

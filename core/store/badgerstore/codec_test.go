@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/store/record"
 )
 
 func TestPack(t *testing.T) {
@@ -45,9 +45,41 @@ func TestPack(t *testing.T) {
 	if _, err := unpack([]byte{compressedMark, 0xFF, 0xFF}); err == nil {
 		t.Error("a corrupt compressed value decoded")
 	}
-	var s model.Session
-	if err := unpackJSON(session, &s); err != nil || s.ID != "cs_1" {
-		t.Errorf("plain JSON: %+v, %v", s, err)
+}
+
+// TestOpenRecord: a value names its record's format, and a value written
+// before formats were numbered is format 0, compressed or not.
+func TestOpenRecord(t *testing.T) {
+	t.Parallel()
+	session := []byte(`{"id":"cs_1","lines":[` + strings.Repeat(`{"id":"li_mug","item_id":"mug","quantity":2},`, 20) + `{}]}`)
+	short := []byte(`{"id":"cs_1"}`)
+	testCases := map[string]struct {
+		val        []byte
+		wantFormat int
+		wantData   []byte
+	}{
+		"format 0, plain JSON":       {val: session, wantFormat: 0, wantData: session},
+		"format 0, compressed":       {val: pack(nil, session), wantFormat: 0, wantData: session},
+		"this release's, compressed": {val: sealRecord(session), wantFormat: record.Format, wantData: session},
+		"this release's, plain":      {val: sealRecord(short), wantFormat: record.Format, wantData: short},
+		"a later format":             {val: append([]byte{formatMark, 9}, short...), wantFormat: 9, wantData: short},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			format, data, err := openRecord(tc.val)
+			if err != nil || format != tc.wantFormat || !bytes.Equal(data, tc.wantData) {
+				t.Errorf("openRecord = %d, %q, %v; want %d, %q", format, data, err, tc.wantFormat, tc.wantData)
+			}
+		})
+	}
+	if got := sealRecord(session); got[0] != formatMark || got[1] != record.Format || !packed(got[2:]) {
+		t.Errorf("sealRecord wrote % x..., want the mark, format %d and a compressed record", got[:3], record.Format)
+	}
+	for _, bad := range [][]byte{{formatMark}, {formatMark, 1, compressedMark, 0xFF}} {
+		if _, _, err := openRecord(bad); err == nil {
+			t.Errorf("openRecord(% x) succeeded", bad)
+		}
 	}
 }
 

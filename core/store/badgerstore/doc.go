@@ -1,5 +1,10 @@
 // Package badgerstore implements store.Store on Badger v4 on local disk.
+// Sessions, orders and webhook events are stored as the records of
+// package record, behind a header naming their format (see sealRecord);
+// idempotency records in a binary layout of their own (idempotency.go).
+// testdata/ holds a store written by each record format, which every
+// release must read (fixture_test.go).
 //
-// Layer: the store's implementation. It may import the store interface, the
-// model and core/internal only.
+// Layer: the store's implementation. It may import the store interface,
+// its record format, the model and core/internal only.
 package badgerstore

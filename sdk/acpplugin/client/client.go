@@ -1,8 +1,10 @@
 // Package client is the host's side of the plugin protocol: it starts a
 // plugin process (or attaches to one that a test or a debugger started),
 // checks who it is, configures it and hands out its capabilities as the
-// SDK's interfaces. Supervision (deadlines, restarts, circuit breaking) is
-// the host's job and is not done here. Plugin authors do not need this
+// SDK's interfaces. A capability the plugin does not announce is not handed
+// out, and an RPC it answers UNIMPLEMENTED returns acp.ErrNotOffered
+// (sdk/proto/CAPABILITIES.md). Supervision (deadlines, restarts, circuit
+// breaking) is the host's job and is not done here. Plugin authors do not need this
 // package; acptest uses it to test plugins exactly as the host calls them.
 package client
 
@@ -74,7 +76,8 @@ type Info struct {
 	ConfigSchema string `json:"config_schema"`
 }
 
-// Serves reports whether the plugin serves capability.
+// Serves reports whether the plugin announces capability. Names this
+// host does not know are kept and ignored.
 func (i Info) Serves(capability string) bool { return slices.Contains(i.Capabilities, capability) }
 
 // Plugin is a started, identified plugin.

@@ -3,6 +3,7 @@ package grpcwire
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -65,10 +66,10 @@ func statusMessage(err error, e *acp.Error) string {
 }
 
 // fromStatus turns an error returned by a gRPC call back into the error
-// the plugin returned: an *acp.Error when the plugin failed, or the gRPC
-// status error itself when the call failed in transport (the plugin
-// process is gone, the deadline passed), for the host to inspect with
-// status.Code.
+// the plugin returned: an *acp.Error when the plugin failed, acp.ErrNotOffered
+// when it does not serve the RPC (UNIMPLEMENTED), or the gRPC status error
+// itself when the call failed in transport (the plugin process is gone,
+// the deadline passed), for the host to inspect with status.Code.
 func fromStatus(err error) error {
 	if err == nil {
 		return nil
@@ -76,6 +77,9 @@ func fromStatus(err error) error {
 	st, ok := status.FromError(err)
 	if !ok {
 		return err
+	}
+	if st.Code() == codes.Unimplemented {
+		return fmt.Errorf("%w: %s", acp.ErrNotOffered, st.Message())
 	}
 	for _, d := range st.Details() {
 		info, ok := d.(*errdetails.ErrorInfo)

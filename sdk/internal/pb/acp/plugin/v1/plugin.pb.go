@@ -8,6 +8,12 @@
 // messages, new RPCs. Plugins written in other languages take these files
 // from a release tag of the sdk module.
 //
+// Capabilities. A plugin announces in GetInfo every capability it serves;
+// what it does not announce, or answers with UNIMPLEMENTED, is not offered,
+// and the host does without it. How a capability announces itself, how the
+// host asks for it and how the minor version is bumped is written down in
+// sdk/proto/CAPABILITIES.md.
+//
 // Outcomes and failures. A business outcome (an unknown item, an address
 // that cannot be shipped to) is a successful response carrying a Message.
 // A failure is a gRPC error status with a google.rpc.ErrorInfo detail of
@@ -80,12 +86,16 @@ func (*GetInfoRequest) Descriptor() ([]byte, []int) {
 }
 
 type GetInfoResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Version       string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
-	SdkVersion    string                 `protobuf:"bytes,3,opt,name=sdk_version,json=sdkVersion,proto3" json:"sdk_version,omitempty"`
-	ProtocolMinor uint32                 `protobuf:"varint,4,opt,name=protocol_minor,json=protocolMinor,proto3" json:"protocol_minor,omitempty"`
-	// capabilities lists "catalog", "tax", "shipping" and "fulfillment", as served.
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Name       string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Version    string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	SdkVersion string                 `protobuf:"bytes,3,opt,name=sdk_version,json=sdkVersion,proto3" json:"sdk_version,omitempty"`
+	// protocol_minor is the minor version of this protocol the plugin was
+	// built with. The host accepts every minor and infers nothing from it.
+	ProtocolMinor uint32 `protobuf:"varint,4,opt,name=protocol_minor,json=protocolMinor,proto3" json:"protocol_minor,omitempty"`
+	// capabilities lists the capabilities the plugin serves: any of
+	// "catalog", "tax", "shipping" and "fulfillment", and optional ones. The
+	// host calls only these and ignores names it does not know.
 	Capabilities []string `protobuf:"bytes,5,rep,name=capabilities,proto3" json:"capabilities,omitempty"`
 	// config_schema is a JSON Schema document; empty accepts no configuration.
 	ConfigSchema  string `protobuf:"bytes,6,opt,name=config_schema,json=configSchema,proto3" json:"config_schema,omitempty"`

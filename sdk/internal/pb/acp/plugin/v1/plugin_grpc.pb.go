@@ -8,6 +8,12 @@
 // messages, new RPCs. Plugins written in other languages take these files
 // from a release tag of the sdk module.
 //
+// Capabilities. A plugin announces in GetInfo every capability it serves;
+// what it does not announce, or answers with UNIMPLEMENTED, is not offered,
+// and the host does without it. How a capability announces itself, how the
+// host asks for it and how the minor version is bumped is written down in
+// sdk/proto/CAPABILITIES.md.
+//
 // Outcomes and failures. A business outcome (an unknown item, an address
 // that cannot be shipped to) is a successful response carrying a Message.
 // A failure is a gRPC error status with a google.rpc.ErrorInfo detail of
@@ -52,8 +58,8 @@ const (
 //
 // PluginService is served by every plugin.
 type PluginServiceClient interface {
-	// GetInfo describes the plugin: its name, version, the capabilities it
-	// serves and the JSON Schema of its configuration block.
+	// GetInfo describes the plugin: its name, version, protocol minor, the
+	// capabilities it serves and the JSON Schema of its configuration block.
 	GetInfo(ctx context.Context, in *GetInfoRequest, opts ...grpc.CallOption) (*GetInfoResponse, error)
 	// Configure hands the plugin its configuration block as JSON, already
 	// validated against the declared schema. It is called once after start
@@ -107,8 +113,8 @@ func (c *pluginServiceClient) CheckHealth(ctx context.Context, in *CheckHealthRe
 //
 // PluginService is served by every plugin.
 type PluginServiceServer interface {
-	// GetInfo describes the plugin: its name, version, the capabilities it
-	// serves and the JSON Schema of its configuration block.
+	// GetInfo describes the plugin: its name, version, protocol minor, the
+	// capabilities it serves and the JSON Schema of its configuration block.
 	GetInfo(context.Context, *GetInfoRequest) (*GetInfoResponse, error)
 	// Configure hands the plugin its configuration block as JSON, already
 	// validated against the declared schema. It is called once after start

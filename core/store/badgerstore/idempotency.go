@@ -23,7 +23,7 @@ const recordHeader = 1 + 2 + 8 + 1
 
 var errBadRecord = errors.New("malformed idempotency record")
 
-func encodeRecord(r *model.IdempotencyRecord) ([]byte, error) {
+func encodeIdempotency(r *model.IdempotencyRecord) ([]byte, error) {
 	fp := r.Fingerprint
 	if len(fp) > 255 {
 		return nil, fmt.Errorf("%w: fingerprint of %d bytes", errBadRecord, len(fp))
@@ -37,8 +37,8 @@ func encodeRecord(r *model.IdempotencyRecord) ([]byte, error) {
 	return pack(buf, r.Body), nil
 }
 
-// decodeRecord parses a record; the body is copied out of Badger's buffer.
-func decodeRecord(val []byte) (*model.IdempotencyRecord, error) {
+// decodeIdempotency parses a record; the body is copied out of Badger's buffer.
+func decodeIdempotency(val []byte) (*model.IdempotencyRecord, error) {
 	if len(val) < recordHeader || (val[0] != recordVersionPlain && val[0] != recordVersionPacked) {
 		return nil, errBadRecord
 	}

@@ -1,0 +1,482 @@
+package badgerstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/store"
+	"github.com/acp-sidecar/acp/core/store/record"
+	"github.com/acp-sidecar/acp/sdk/acp"
+)
+
+// writeFixture makes TestWriteFixture write the fixture store:
+//
+//	go test ./core/store/badgerstore -run TestWriteFixture -args -write-fixture
+var writeFixture = flag.Bool("write-fixture", false, "write the fixture store under testdata/")
+
+// fixtureDir is where TestWriteFixture writes the store of this release,
+// named after the record format it writes. The stores of earlier formats
+// stay: each was written by the release whose format it names.
+var fixtureDir = fmt.Sprintf("testdata/format%d", record.Format)
+
+// fixture is every kind of record the store keeps, with every field set
+// somewhere: what the fixture generator writes and what reading a fixture
+// store must give back.
+type fixture struct {
+	sessions []*model.Session
+	// orders are stored on their own (a completed session also holds its
+	// order).
+	orders []*model.Order
+	// plain are the keys of the records written as plain JSON, as the
+	// release before compression wrote every record; the others are
+	// written by this release.
+	plain       []string
+	idempotency map[string]*model.IdempotencyRecord
+	// pending and dead are the outbox's events by state; delivered were
+	// written and then deleted, as the dispatcher does.
+	pending, dead, delivered []*model.WebhookEvent
+}
+
+func fixtureContent() fixture {
+	at := func(minute int) time.Time {
+		return time.Date(2026, 12, 6, 12, minute, 0, 123456789, time.UTC)
+	}
+	later := at(30)
+	earliest, latest := at(0).Add(48*time.Hour), at(0).Add(96*time.Hour)
+	available := int64(7)
+	address := acp.Address{Name: "Ada Lovelace", LineOne: "1 Analytical Way", LineTwo: "Flat 2", City: "London", State: "LND", Country: "GB", PostalCode: "N1 9GU", Company: "Engines Ltd"}
+	billing := acp.Address{Name: "Ada Lovelace", LineOne: "2 Billing Street", City: "London", State: "LND", Country: "GB", PostalCode: "N1 9GV"}
+	lines := []model.Line{
+		{
+			ID: "li_mug", ItemID: "mug", Quantity: 2, Found: true, Name: "Classic mug", Description: "A mug for tea.",
+			Images: []string{"https://shop.example/mug.png", "https://shop.example/mug-2.png"}, ProductID: "prod_mug", TaxCategory: "txcd_99999999",
+			Weight: &acp.Weight{Value: 0.35, Unit: "kg"}, Available: &available, MaxPerOrder: 5,
+			FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentShipping, acp.FulfillmentPickup},
+			UnitAmount:       1500, BaseAmount: 3000, Discount: 300, Subtotal: 2700, Tax: 540, Total: 3240,
+		},
+		{
+			ID: "li_ebook", ItemID: "ebook", Quantity: 1, Found: true, Name: "Tea, an e-book",
+			FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentDigital},
+			UnitAmount:       900, BaseAmount: 900, Subtotal: 900, Tax: 180, Total: 1080,
+		},
+	}
+	options := []model.FulfillmentOption{
+		{ID: "ship_standard", Type: acp.FulfillmentShipping, Title: "Standard", Description: "Two to four days", Carrier: "Royal Mail",
+			LineIDs: []string{"li_mug"}, Amount: 500, EarliestDelivery: &earliest, LatestDelivery: &latest},
+		{ID: "pickup_shop", Type: acp.FulfillmentPickup, Title: "Pick up", LineIDs: []string{"li_mug"},
+			Pickup: &model.PickupLocation{Name: "The shop", Address: address, Phone: "+442079460000", Instructions: "Ring twice."}},
+		{ID: "digital", Type: acp.FulfillmentDigital, Title: "Download", LineIDs: []string{"li_ebook"}},
+	}
+	selected := []model.SelectedOption{
+		{Type: acp.FulfillmentShipping, OptionID: "ship_standard", LineIDs: []string{"li_mug"}, Amount: 500},
+		{Type: acp.FulfillmentDigital, OptionID: "digital", LineIDs: []string{"li_ebook"}},
+	}
+	totals := model.Totals{ItemsBaseAmount: 3900, ItemsDiscount: 300, Subtotal: 3600, Fulfillment: 500, Tax: 720, Total: 4820}
+	buyer := &model.Buyer{
+		FirstName: "Ada", LastName: "Lovelace", FullName: "Ada Lovelace", Email: "ada@example.com", PhoneNumber: "+447700900000",
+		CustomerID: "cus_1", AccountType: "business", AuthenticationStatus: "authenticated",
+		Company:      json.RawMessage(`{"name":"Engines Ltd","tax_id":"GB123"}`),
+		Loyalty:      json.RawMessage(`{"tier":"gold","points_balance":120}`),
+		TaxExemption: json.RawMessage(`{"certificate_id":"c1","certificate_type":"resale"}`),
+	}
+	interventions := model.Interventions{Supported: []string{"3ds"}, Required: []string{"3ds"}, Enforcement: "always"}
+
+	// order is the completed session's order: shipped in part, with a
+	// digital delivery, a refund, a pending refund and a cancellation.
+	order := &model.Order{
+		ID: "ord_full", CheckoutSessionID: "cs_completed", PermalinkURL: "https://shop.example/orders/ord_full",
+		Status: model.OrderProcessing, OrderNumber: "1001", Currency: "gbp", Total: 4820, Totals: totals,
+		Lines: []model.OrderLine{
+			{ID: "li_mug", ProductID: "prod_mug", Title: "Classic mug", ImageURL: "https://shop.example/mug.png", Ordered: 2, Current: 1, Fulfilled: 1, UnitPrice: 1500, Subtotal: 3000},
+			{ID: "li_ebook", Title: "Tea, an e-book", Ordered: 1, Current: 1, Fulfilled: 1, UnitPrice: 900, Subtotal: 900},
+		},
+		Fulfillments: []model.Fulfillment{
+			{ID: "ful_ship", Type: "shipping", Status: model.FulfillmentInTransit, Lines: []model.LineQuantity{{ID: "li_mug", Quantity: 1}},
+				Carrier: "Royal Mail", TrackingNumber: "RM123", TrackingURL: "https://track.example/RM123", Description: "First parcel",
+				Events: []model.FulfillmentEvent{
+					{ID: "fev_1", Type: "shipped", OccurredAt: at(10), Description: "Left the warehouse", Location: "Leeds"},
+					{ID: "fev_2", Type: "in_transit", OccurredAt: at(20)},
+				}},
+			{ID: "ful_digital", Type: "digital", Status: model.FulfillmentDelivered, Lines: []model.LineQuantity{{ID: "li_ebook", Quantity: 1}},
+				Digital: &model.DigitalDelivery{AccessURL: "https://shop.example/dl/ebook", LicenseKey: "KEY-1", ExpiresAt: &later}},
+		},
+		Adjustments: []model.Adjustment{
+			{ID: "re_1", Type: model.AdjustmentRefund, Status: model.AdjustmentCompleted, Lines: []model.LineQuantity{{ID: "li_mug", Quantity: 1}},
+				Amount: 1500, Currency: "gbp", Description: "One mug broke", Reason: "damaged", OccurredAt: at(25)},
+			{ID: "re_2", Type: model.AdjustmentRefund, Status: model.AdjustmentPending, Amount: 200, Currency: "gbp", OccurredAt: at(26)},
+			{ID: "adj_cancel", Type: model.AdjustmentCancellation, Status: model.AdjustmentCompleted, Lines: []model.LineQuantity{{ID: "li_mug", Quantity: 1}},
+				Currency: "gbp", OccurredAt: at(24)},
+		},
+		AmountRefunded: 1500, PaymentID: "pi_full", HandlerID: "stripe", OrderNotes: "Gift wrap, please.",
+		Agent: "openai", APIVersion: "2026-04-17", CreatedAt: at(5), UpdatedAt: at(26),
+	}
+	// plainOrder is a new order with nothing happened to it yet.
+	plainOrder := &model.Order{
+		ID: "ord_new", CheckoutSessionID: "cs_other", PermalinkURL: "https://shop.example/orders/ord_new", Status: model.OrderCreated,
+		Currency: "usd", Total: 1000, Totals: model.Totals{ItemsBaseAmount: 1000, Subtotal: 1000, Total: 1000},
+		Lines:     []model.OrderLine{{ID: "li_1", Title: "Thing", Ordered: 1, Current: 1, UnitPrice: 1000, Subtotal: 1000}},
+		PaymentID: "pi_new", HandlerID: "stripe", Agent: "openai", APIVersion: "2025-09-29", CreatedAt: at(40),
+	}
+
+	session := func(id string, status model.Status) *model.Session {
+		return &model.Session{
+			ID: id, Agent: "openai", APIVersion: "2026-04-17", Status: status, Currency: "gbp",
+			CreatedAt: at(0), UpdatedAt: at(1), ExpiresAt: at(0).Add(6 * time.Hour),
+			Buyer: buyer, Lines: lines,
+			FulfillmentDetails: &model.FulfillmentDetails{Name: "Ada Lovelace", PhoneNumber: "+447700900000", Email: "ada@example.com", Address: &address},
+			Options:            options, Selected: selected, Chosen: selected[:1], Totals: totals,
+			TaxBreakdown:  []model.TaxShare{{Jurisdiction: "GB", Rate: 0.2, Amount: 720}},
+			Messages:      acp.Messages{{Type: acp.MessageWarning, Code: "low_stock", Param: "$.line_items[0]", Content: "Only 7 left.", Resolution: acp.ResolutionBuyerReview}},
+			Interventions: interventions,
+			Locale:        "en-GB", Timezone: "Europe/London", QuoteID: "quote_1",
+			Metadata: json.RawMessage(`{"campaign":"winter"}`), OrderNotes: "Gift wrap, please.",
+			WriteOnly: model.WriteOnly{
+				FirstTouchAttribution: json.RawMessage(`{"source":"ad"}`), LastTouchAttribution: json.RawMessage(`{"source":"mail"}`),
+				MarketingConsents: json.RawMessage(`{"email":true}`), RiskSignals: json.RawMessage(`{"ip_address":"192.0.2.1"}`),
+				AgentCapabilities: json.RawMessage(`{"interventions":{"supported":["3ds"]}}`),
+			},
+		}
+	}
+	authRequired := session("cs_auth", model.StatusAuthenticationRequired)
+	authRequired.AuthenticationMetadata = json.RawMessage(`{"acquirer_details":{"bin":"400000"}}`)
+	authRequired.Payment = &model.Payment{HandlerID: "stripe", Attempt: 1, Amount: 4820, Token: "spt_auth", InstrumentType: "card", CredentialType: "spt", BillingAddress: &billing}
+	inProgress := session("cs_in_progress", model.StatusCompleteInProgress)
+	inProgress.Payment = &model.Payment{HandlerID: "stripe", Attempt: 2, Amount: 4820, Token: "spt_retry", InstrumentType: "card", CredentialType: "spt",
+		AuthenticationOutcome: "authenticated", AuthenticationDetails: json.RawMessage(`{"eci":"05"}`)}
+	completed := session("cs_completed", model.StatusCompleted)
+	completed.Payment = &model.Payment{HandlerID: "stripe", Attempt: 1, Amount: 4820, InstrumentType: "card", CredentialType: "spt", PaymentID: "pi_full"}
+	completed.Order = order
+	canceled := session("cs_canceled", model.StatusCanceled)
+	canceled.WriteOnly.IntentTrace = json.RawMessage(`{"reason_code":"price_sensitivity"}`)
+	// bare is a session just created, with nothing but what create sets.
+	bare := &model.Session{
+		ID: "cs_bare", Agent: "gemini", APIVersion: "2025-09-29", Status: model.StatusNotReadyForPayment, Currency: "usd",
+		CreatedAt: at(2), UpdatedAt: at(2), ExpiresAt: at(2).Add(time.Hour),
+		Lines: []model.Line{{ID: "li_1", ItemID: "missing", Quantity: 1}},
+	}
+	ready := session("cs_ready", model.StatusReadyForPayment)
+	expired := session("cs_expired", model.StatusExpired)
+
+	event := func(id string, seq uint64, state string, payload []byte) *model.WebhookEvent {
+		return &model.WebhookEvent{
+			ID: id, Seq: seq, Agent: "openai", Target: "orders", OrderID: "ord_full", Type: model.EventOrderUpdate,
+			APIVersion: "2026-04-17", Payload: payload, State: state, CreatedAt: at(30), NextAttemptAt: at(31),
+		}
+	}
+	payload := []byte(`{"type":"order_update","data":{"type":"order","checkout_session_id":"cs_completed","permalink_url":"https://shop.example/orders/ord_full","status":"processing","refunds":[]}}`)
+	created := event("evt_create", 1, model.EventPending, payload)
+	created.Type = model.EventOrderCreate
+	retrying := event("evt_retry", 2, model.EventPending, payload)
+	retrying.Attempts, retrying.LastError, retrying.LastStatus = 3, "target answered 503", 503
+	binary := event("evt_binary", 3, model.EventPending, noise(300))
+	dead := event("evt_dead", 4, model.EventDead, payload)
+	dead.Attempts, dead.LastError = 12, "connection refused"
+	delivered := event("evt_delivered", 5, model.EventPending, payload)
+
+	return fixture{
+		sessions: []*model.Session{bare, ready, authRequired, inProgress, completed, canceled, expired},
+		orders:   []*model.Order{order, plainOrder},
+		plain:    []string{sessionPrefix + bare.ID, orderPrefix + plainOrder.ID, string(webhookKey(binary.State, binary.Seq))},
+		idempotency: map[string]*model.IdempotencyRecord{
+			// Far in the future: Badger drops a record at its expiry.
+			"openai/create/key-small": {Fingerprint: "3f2a", ExpiresAt: time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC), Status: 400, Body: []byte(`{"type":"invalid_request"}`)},
+			"openai/create/key-large": {Fingerprint: "9b1c", ExpiresAt: time.Date(2200, 1, 2, 0, 0, 0, 5, time.UTC), Status: 201, Body: mustMarshal(completed)},
+		},
+		pending:   []*model.WebhookEvent{created, retrying, binary},
+		dead:      []*model.WebhookEvent{dead},
+		delivered: []*model.WebhookEvent{delivered},
+	}
+}
+
+func mustMarshal(v any) []byte {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return data
+}
+
+// TestWriteFixture writes the fixture store of this release into
+// testdata/ when asked to with -write-fixture; otherwise it does nothing.
+func TestWriteFixture(t *testing.T) {
+	if !*writeFixture {
+		t.Skip("writes the fixture store only when run with -args -write-fixture")
+	}
+	if _, err := os.Stat(fixtureDir); err == nil {
+		t.Fatalf("%s exists: it is the store a release wrote; remove it first only if this release writes the same format", fixtureDir)
+	}
+	s, err := Open(Options{Dir: fixtureDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := fixtureContent()
+	err = s.Update(context.Background(), func(tx store.Tx) error {
+		for _, sess := range f.sessions {
+			if err := tx.PutSession(sess); err != nil {
+				return err
+			}
+		}
+		for _, o := range f.orders {
+			if err := tx.PutOrder(o); err != nil {
+				return err
+			}
+		}
+		for key, r := range f.idempotency {
+			if err := tx.PutIdempotencyRecord(key, r); err != nil {
+				return err
+			}
+		}
+		// Events are written in Seq order with Seq unset, as the outbox
+		// does; the store numbers them.
+		for _, list := range [][]*model.WebhookEvent{f.pending, f.dead, f.delivered} {
+			for _, e := range list {
+				written := *e
+				written.Seq = 0
+				if err := tx.PutWebhookEvent(&written); err != nil {
+					return err
+				}
+				if written.Seq != e.Seq {
+					t.Fatalf("event %s got Seq %d, want %d", e.ID, written.Seq, e.Seq)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Update(context.Background(), func(tx store.Tx) error {
+		for _, e := range f.delivered {
+			if err := tx.DeleteWebhookEvent(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Some records are rewritten uncompressed, as the store writes a
+	// record that compression does not shrink (and as the release before
+	// compression wrote every record).
+	err = s.db.Update(func(txn *badger.Txn) error {
+		for _, key := range f.plain {
+			item, err := txn.Get([]byte(key))
+			if err != nil {
+				return err
+			}
+			val, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			format, data, err := openRecord(val)
+			if err != nil {
+				return err
+			}
+			if format > 0 {
+				data = append([]byte{formatMark, byte(format)}, data...)
+			}
+			if err := txn.Set([]byte(key), data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// DISCARD is Badger's 1 MB table of garbage per value-log file, which
+	// it creates when missing; the fixture does without it.
+	if err := os.Remove(filepath.Join(fixtureDir, "DISCARD")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReadFixtures opens every fixture store under testdata/, each
+// written by the release whose format it names, and reads every kind of
+// record back whole.
+func TestReadFixtures(t *testing.T) {
+	t.Parallel()
+	dirs, err := filepath.Glob("testdata/format*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) == 0 {
+		t.Fatal("no fixture store under testdata/")
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			t.Parallel()
+			readFixture(t, dir)
+		})
+	}
+}
+
+func readFixture(t *testing.T, dir string) {
+	// Opening a Badger directory writes to it: the test works on a copy.
+	work := t.TempDir()
+	if err := os.CopyFS(work, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(Options{Dir: work})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// Every value is of the directory's format, and each kind has
+	// compressed and plain ones.
+	format := strings.TrimPrefix(filepath.Base(dir), "format")
+	kinds := encodings(t, s)
+	for prefix, want := range map[string]map[string]bool{
+		sessionPrefix:     {"format " + format + ", plain": true, "format " + format + ", compressed": true},
+		orderPrefix:       {"format " + format + ", plain": true, "format " + format + ", compressed": true},
+		webhookPrefix:     {"format " + format + ", plain": true, "format " + format + ", compressed": true},
+		idempotencyPrefix: {"plain": true, "compressed": true},
+	} {
+		if diff := cmp.Diff(want, kinds[prefix]); diff != "" {
+			t.Errorf("the fixture's %s values (-want +got):\n%s", prefix, diff)
+		}
+	}
+	want := fixtureContent()
+	err = s.View(context.Background(), func(r store.Reader) error {
+		for _, w := range want.sessions {
+			got, err := r.Session(w.ID)
+			if err != nil {
+				t.Errorf("session %s: %v", w.ID, err)
+				continue
+			}
+			if diff := cmp.Diff(w, got); diff != "" {
+				t.Errorf("session %s (-written +read):\n%s", w.ID, diff)
+			}
+		}
+		for _, w := range want.orders {
+			got, err := r.Order(w.ID)
+			if err != nil {
+				t.Errorf("order %s: %v", w.ID, err)
+				continue
+			}
+			if diff := cmp.Diff(w, got); diff != "" {
+				t.Errorf("order %s (-written +read):\n%s", w.ID, diff)
+			}
+			byPayment, err := r.OrderByPayment(w.PaymentID)
+			if err != nil || byPayment.ID != w.ID {
+				t.Errorf("OrderByPayment(%s) = %v, %v; want %s", w.PaymentID, byPayment, err, w.ID)
+			}
+		}
+		orders, err := r.Orders("", 10)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for _, o := range orders {
+			ids = append(ids, o.ID)
+		}
+		if diff := cmp.Diff([]string{"ord_new", "ord_full"}, ids); diff != "" {
+			t.Errorf("Orders, newest first (-want +got):\n%s", diff)
+		}
+		inProgress, err := r.SessionsInProgress(10)
+		if err != nil {
+			return err
+		}
+		if diff := cmp.Diff([]string{"cs_in_progress"}, inProgress); diff != "" {
+			t.Errorf("SessionsInProgress (-want +got):\n%s", diff)
+		}
+		for key, w := range want.idempotency {
+			got, err := r.IdempotencyRecord(key)
+			if err != nil {
+				t.Errorf("idempotency record %s: %v", key, err)
+				continue
+			}
+			if diff := cmp.Diff(w, got); diff != "" {
+				t.Errorf("idempotency record %s (-written +read):\n%s", key, diff)
+			}
+		}
+		if _, err := r.IdempotencyRecord("openai/create/unknown"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("an unknown idempotency key: %v, want ErrNotFound", err)
+		}
+		for state, w := range map[string][]*model.WebhookEvent{model.EventPending: want.pending, model.EventDead: want.dead} {
+			got, err := r.WebhookEvents(state, 0, 10)
+			if err != nil {
+				return err
+			}
+			// Delivered events were deleted: they are not among them.
+			if diff := cmp.Diff(w, got); diff != "" {
+				t.Errorf("%s webhook events (-written +read):\n%s", state, diff)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The outbox sequence goes on after the last event written.
+	next := &model.WebhookEvent{ID: "evt_next", State: model.EventPending}
+	if err := s.Update(context.Background(), func(tx store.Tx) error { return tx.PutWebhookEvent(next) }); err != nil {
+		t.Fatal(err)
+	}
+	if last := want.delivered[len(want.delivered)-1].Seq; next.Seq <= last {
+		t.Errorf("a new event got Seq %d, not after the fixture's %d", next.Seq, last)
+	}
+}
+
+// encodings lists, by key prefix, how the store's values are encoded
+// (compressed or not), so that a fixture can show it covers both.
+func encodings(t *testing.T, s *Store) map[string]map[string]bool {
+	t.Helper()
+	out := map[string]map[string]bool{}
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.DefaultIteratorOptions)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			key := string(it.Item().Key())
+			prefix := key[:strings.IndexByte(key, '/')+1]
+			err := it.Item().Value(func(val []byte) error {
+				kind := ""
+				if prefix == idempotencyPrefix {
+					val = val[recordHeader+int(val[11]):]
+				} else {
+					format, _, err := openRecord(val)
+					if err != nil {
+						return err
+					}
+					kind = fmt.Sprintf("format %d, ", format)
+					if format > 0 {
+						val = val[2:]
+					}
+				}
+				kind += "plain"
+				if packed(val) {
+					kind = strings.TrimSuffix(kind, "plain") + "compressed"
+				}
+				if out[prefix] == nil {
+					out[prefix] = map[string]bool{}
+				}
+				out[prefix][kind] = true
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -1,0 +1,24 @@
+// Package record is the stored form of the checkout engine's sessions,
+// orders and webhook events: structs of the store's own, with the JSON
+// tags that make up the stored format, and the conversions from and to
+// the engine's model. The model is the engine's to change; a stored
+// record changes only here, by a new format version, and every version
+// ever written stays readable.
+//
+// The package is independent of any database: a store keeps each record's
+// format version beside its JSON (Badger in a header of the value, a SQL
+// database in a column) and hands both back to the Decode functions.
+//
+// Formats:
+//
+//   - 0: the JSON of the model structs as the first releases wrote it,
+//     with no version stored (a store reads a missing version as 0).
+//   - 1: the same JSON, written from this package's structs, with the
+//     version stored.
+//
+// To change a record: add the new format's structs or fields, bump
+// Format, and keep decoding every older format into the model.
+//
+// Layer: the store's record format. It may import the model and the SDK's
+// acp types only.
+package record

@@ -1,0 +1,146 @@
+package record
+
+import (
+	"time"
+
+	"github.com/acp-sidecar/acp/core/model"
+)
+
+// order is a stored model.Order.
+type order struct {
+	ID                string        `json:"id"`
+	CheckoutSessionID string        `json:"checkout_session_id"`
+	PermalinkURL      string        `json:"permalink_url"`
+	Status            string        `json:"status"`
+	OrderNumber       string        `json:"order_number,omitempty"`
+	Currency          string        `json:"currency"`
+	Total             int64         `json:"total"`
+	Totals            totals        `json:"totals"`
+	Lines             []orderLine   `json:"lines,omitempty"`
+	Fulfillments      []fulfillment `json:"fulfillments,omitempty"`
+	Adjustments       []adjustment  `json:"adjustments,omitempty"`
+	AmountRefunded    int64         `json:"amount_refunded,omitempty"`
+	PaymentID         string        `json:"payment_id"`
+	HandlerID         string        `json:"handler_id"`
+	OrderNotes        string        `json:"order_notes,omitempty"`
+	Agent             string        `json:"agent"`
+	APIVersion        string        `json:"api_version"`
+	CreatedAt         time.Time     `json:"created_at"`
+	UpdatedAt         time.Time     `json:"updated_at,omitzero"`
+}
+
+type orderLine struct {
+	ID        string `json:"id"`
+	ProductID string `json:"product_id,omitempty"`
+	Title     string `json:"title"`
+	ImageURL  string `json:"image_url,omitempty"`
+	Ordered   int64  `json:"ordered"`
+	Current   int64  `json:"current"`
+	Fulfilled int64  `json:"fulfilled"`
+	UnitPrice int64  `json:"unit_price"`
+	Subtotal  int64  `json:"subtotal"`
+}
+
+type fulfillment struct {
+	ID             string             `json:"id"`
+	Type           string             `json:"type"`
+	Status         string             `json:"status"`
+	Lines          []lineQuantity     `json:"lines"`
+	Carrier        string             `json:"carrier,omitempty"`
+	TrackingNumber string             `json:"tracking_number,omitempty"`
+	TrackingURL    string             `json:"tracking_url,omitempty"`
+	Description    string             `json:"description,omitempty"`
+	Digital        *digitalDelivery   `json:"digital,omitempty"`
+	Events         []fulfillmentEvent `json:"events,omitempty"`
+}
+
+type lineQuantity struct {
+	ID       string `json:"id"`
+	Quantity int64  `json:"quantity"`
+}
+
+type digitalDelivery struct {
+	AccessURL  string     `json:"access_url,omitempty"`
+	LicenseKey string     `json:"license_key,omitempty"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+}
+
+type fulfillmentEvent struct {
+	ID          string    `json:"id"`
+	Type        string    `json:"type"`
+	OccurredAt  time.Time `json:"occurred_at"`
+	Description string    `json:"description,omitempty"`
+	Location    string    `json:"location,omitempty"`
+}
+
+type adjustment struct {
+	ID          string         `json:"id"`
+	Type        string         `json:"type"`
+	Status      string         `json:"status"`
+	Lines       []lineQuantity `json:"lines,omitempty"`
+	Amount      int64          `json:"amount"`
+	Currency    string         `json:"currency"`
+	Description string         `json:"description,omitempty"`
+	Reason      string         `json:"reason,omitempty"`
+	OccurredAt  time.Time      `json:"occurred_at"`
+}
+
+func fromOrder(o *model.Order) order {
+	return order{
+		ID: o.ID, CheckoutSessionID: o.CheckoutSessionID, PermalinkURL: o.PermalinkURL, Status: o.Status,
+		OrderNumber: o.OrderNumber, Currency: o.Currency, Total: o.Total, Totals: totals(o.Totals),
+		Lines:          mapSlice(o.Lines, func(l model.OrderLine) orderLine { return orderLine(l) }),
+		Fulfillments:   mapSlice(o.Fulfillments, fromFulfillment),
+		Adjustments:    mapSlice(o.Adjustments, fromAdjustment),
+		AmountRefunded: o.AmountRefunded, PaymentID: o.PaymentID, HandlerID: o.HandlerID, OrderNotes: o.OrderNotes,
+		Agent: o.Agent, APIVersion: o.APIVersion, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
+	}
+}
+
+func (r *order) model() *model.Order {
+	return &model.Order{
+		ID: r.ID, CheckoutSessionID: r.CheckoutSessionID, PermalinkURL: r.PermalinkURL, Status: r.Status,
+		OrderNumber: r.OrderNumber, Currency: r.Currency, Total: r.Total, Totals: model.Totals(r.Totals),
+		Lines:          mapSlice(r.Lines, func(l orderLine) model.OrderLine { return model.OrderLine(l) }),
+		Fulfillments:   mapSlice(r.Fulfillments, fulfillment.model),
+		Adjustments:    mapSlice(r.Adjustments, adjustment.model),
+		AmountRefunded: r.AmountRefunded, PaymentID: r.PaymentID, HandlerID: r.HandlerID, OrderNotes: r.OrderNotes,
+		Agent: r.Agent, APIVersion: r.APIVersion, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+}
+
+func fromFulfillment(f model.Fulfillment) fulfillment {
+	return fulfillment{
+		ID: f.ID, Type: f.Type, Status: f.Status,
+		Lines:   mapSlice(f.Lines, func(q model.LineQuantity) lineQuantity { return lineQuantity(q) }),
+		Carrier: f.Carrier, TrackingNumber: f.TrackingNumber, TrackingURL: f.TrackingURL, Description: f.Description,
+		Digital: (*digitalDelivery)(f.Digital),
+		Events:  mapSlice(f.Events, func(e model.FulfillmentEvent) fulfillmentEvent { return fulfillmentEvent(e) }),
+	}
+}
+
+func (f fulfillment) model() model.Fulfillment {
+	return model.Fulfillment{
+		ID: f.ID, Type: f.Type, Status: f.Status,
+		Lines:   mapSlice(f.Lines, func(q lineQuantity) model.LineQuantity { return model.LineQuantity(q) }),
+		Carrier: f.Carrier, TrackingNumber: f.TrackingNumber, TrackingURL: f.TrackingURL, Description: f.Description,
+		Digital: (*model.DigitalDelivery)(f.Digital),
+		Events:  mapSlice(f.Events, func(e fulfillmentEvent) model.FulfillmentEvent { return model.FulfillmentEvent(e) }),
+	}
+}
+
+func fromAdjustment(a model.Adjustment) adjustment {
+	return adjustment{
+		ID: a.ID, Type: a.Type, Status: a.Status,
+		Lines:  mapSlice(a.Lines, func(q model.LineQuantity) lineQuantity { return lineQuantity(q) }),
+		Amount: a.Amount, Currency: a.Currency, Description: a.Description, Reason: a.Reason, OccurredAt: a.OccurredAt,
+	}
+}
+
+func (a adjustment) model() model.Adjustment {
+	return model.Adjustment{
+		ID: a.ID, Type: a.Type, Status: a.Status,
+		Lines:  mapSlice(a.Lines, func(q lineQuantity) model.LineQuantity { return model.LineQuantity(q) }),
+		Amount: a.Amount, Currency: a.Currency, Description: a.Description, Reason: a.Reason, OccurredAt: a.OccurredAt,
+	}
+}

@@ -1,0 +1,86 @@
+package record
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/acp-sidecar/acp/core/model"
+)
+
+// Format is the version of the records this release writes.
+const Format = 1
+
+// EncodeSession returns the session's record in Format.
+func EncodeSession(s *model.Session) ([]byte, error) {
+	return json.Marshal(fromSession(s))
+}
+
+// DecodeSession reads a session record written in format.
+func DecodeSession(format int, data []byte) (*model.Session, error) {
+	var r session
+	if err := decode(format, data, &r); err != nil {
+		return nil, err
+	}
+	return r.model(), nil
+}
+
+// EncodeOrder returns the order's record in Format.
+func EncodeOrder(o *model.Order) ([]byte, error) {
+	return json.Marshal(fromOrder(o))
+}
+
+// DecodeOrder reads an order record written in format.
+func DecodeOrder(format int, data []byte) (*model.Order, error) {
+	var r order
+	if err := decode(format, data, &r); err != nil {
+		return nil, err
+	}
+	return r.model(), nil
+}
+
+// EncodeWebhookEvent returns the event's record in Format.
+func EncodeWebhookEvent(e *model.WebhookEvent) ([]byte, error) {
+	return json.Marshal(fromWebhookEvent(e))
+}
+
+// DecodeWebhookEvent reads a webhook event record written in format.
+func DecodeWebhookEvent(format int, data []byte) (*model.WebhookEvent, error) {
+	var r webhookEvent
+	if err := decode(format, data, &r); err != nil {
+		return nil, err
+	}
+	return r.model(), nil
+}
+
+// decode reads data of format into r: formats 0 and 1 share their JSON.
+func decode(format int, data []byte, r any) error {
+	if format < 0 || format > Format {
+		return fmt.Errorf("record format %d is unknown to this release (it reads 0 to %d): written by a newer one?", format, Format)
+	}
+	if err := json.Unmarshal(data, r); err != nil {
+		return fmt.Errorf("decode format %d record: %w", format, err)
+	}
+	return nil
+}
+
+// mapSlice converts each element with f, keeping a nil slice nil and an
+// empty one empty, as JSON distinguishes them (null and []).
+func mapSlice[From, To any](in []From, f func(From) To) []To {
+	if in == nil {
+		return nil
+	}
+	out := make([]To, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
+}
+
+// mapPtr converts the value behind p with f, keeping nil nil.
+func mapPtr[From, To any](p *From, f func(From) To) *To {
+	if p == nil {
+		return nil
+	}
+	v := f(*p)
+	return &v
+}

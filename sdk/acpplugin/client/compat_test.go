@@ -1,0 +1,128 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/acpplugin"
+	"github.com/acp-sidecar/acp/sdk/acpplugin/client"
+	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/internal/grpcwire"
+	pb "github.com/acp-sidecar/acp/sdk/internal/pb/acp/plugin/v1"
+	"github.com/acp-sidecar/acp/sdk/tax"
+)
+
+type oneItemCatalog struct{}
+
+func (oneItemCatalog) ResolveItems(_ context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
+	return &catalog.ResolveItemsResponse{Items: []catalog.Item{{ID: req.Items[0].ID, Found: true, UnitPrice: 100}}}, nil
+}
+
+// servePlugin serves a plugin that announces info, whatever it serves, in
+// this process (go-plugin's reattach mode), as a plugin built with another
+// SDK version or in another language may, and starts the host's side.
+func servePlugin(t *testing.T, info *pb.GetInfoResponse, provider *grpcwire.Provider) *client.Plugin {
+	t.Helper()
+	provider.Info = info
+	ctx, cancel := context.WithCancel(context.Background())
+	reattach := make(chan *plugin.ReattachConfig, 1)
+	closed := make(chan struct{})
+	go plugin.Serve(&plugin.ServeConfig{
+		HandshakeConfig:  acpplugin.Handshake,
+		VersionedPlugins: map[int]plugin.PluginSet{acpplugin.ProtocolMajor: {grpcwire.PluginName: &grpcwire.Plugin{Provider: provider}}},
+		GRPCServer:       plugin.DefaultGRPCServer,
+		Logger:           hclog.NewNullLogger(),
+		Test:             &plugin.ServeTestConfig{Context: ctx, ReattachConfigCh: reattach, CloseCh: closed},
+	})
+	var rc *plugin.ReattachConfig
+	select {
+	case rc = <-reattach:
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("the plugin did not start serving within 30s")
+	}
+	startCtx, stop := context.WithTimeout(ctx, 30*time.Second)
+	defer stop()
+	p, err := client.Start(startCtx, client.Config{Name: info.GetName(), Reattach: rc})
+	if err != nil {
+		cancel()
+		<-closed
+		t.Fatalf("Start() = %v", err)
+	}
+	t.Cleanup(func() {
+		p.Kill()
+		cancel()
+		<-closed
+	})
+	return p
+}
+
+// TestAnnouncedCapabilities: what a plugin may offer is what it announces
+// (sdk/proto/CAPABILITIES.md). A plugin of a later protocol minor that
+// announces a capability this host does not know still runs; one that
+// announces a capability but answers its RPC UNIMPLEMENTED does not offer
+// it; and a capability it does not announce is not handed out.
+func TestAnnouncedCapabilities(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("serves a plugin over gRPC")
+	}
+	ctx := context.Background()
+	resolve := func(p *client.Plugin) error {
+		resp, err := p.Catalog().ResolveItems(ctx, &catalog.ResolveItemsRequest{Currency: "usd", Items: []catalog.ItemRef{{ID: "mug", Quantity: 1}}})
+		if err == nil && (len(resp.Items) != 1 || !resp.Items[0].Found) {
+			err = errors.New("the item was not found")
+		}
+		return err
+	}
+
+	t.Run("a later minor with a capability unknown here", func(t *testing.T) {
+		t.Parallel()
+		p := servePlugin(t, &pb.GetInfoResponse{
+			Name: "newer", SdkVersion: "9.0.0", ProtocolMinor: acpplugin.ProtocolMinor + 1,
+			Capabilities: []string{acpplugin.CapabilityCatalog, "catalog.listing_from_the_future"},
+		}, &grpcwire.Provider{Catalog: oneItemCatalog{}})
+		if p.Info.ProtocolMinor != acpplugin.ProtocolMinor+1 || !p.Info.Serves("catalog.listing_from_the_future") {
+			t.Errorf("Info = %+v", p.Info)
+		}
+		if err := resolve(p); err != nil {
+			t.Errorf("the catalog of a newer plugin: %v", err)
+		}
+	})
+
+	t.Run("announced but answered UNIMPLEMENTED", func(t *testing.T) {
+		t.Parallel()
+		// The plugin says it serves tax but registers no tax service.
+		p := servePlugin(t, &pb.GetInfoResponse{
+			Name: "overclaiming", ProtocolMinor: acpplugin.ProtocolMinor,
+			Capabilities: []string{acpplugin.CapabilityCatalog, acpplugin.CapabilityTax},
+		}, &grpcwire.Provider{Catalog: oneItemCatalog{}})
+		_, err := p.Tax().Quote(ctx, &tax.QuoteRequest{Currency: "usd"})
+		var failure *acp.Error
+		if !errors.Is(err, acp.ErrNotOffered) || errors.As(err, &failure) {
+			t.Errorf("tax.Quote = %v, want acp.ErrNotOffered, not a failure", err)
+		}
+		if err := resolve(p); err != nil {
+			t.Errorf("the catalog after a call not offered: %v", err)
+		}
+	})
+
+	t.Run("not announced", func(t *testing.T) {
+		t.Parallel()
+		p := servePlugin(t, &pb.GetInfoResponse{
+			Name: "catalog-only", ProtocolMinor: acpplugin.ProtocolMinor, Capabilities: []string{acpplugin.CapabilityCatalog},
+		}, &grpcwire.Provider{Catalog: oneItemCatalog{}})
+		if p.Tax() != nil || p.Shipping() != nil || p.Fulfillment() != nil {
+			t.Error("the host was handed a capability the plugin does not announce")
+		}
+		if err := resolve(p); err != nil {
+			t.Error(err)
+		}
+	})
+}
