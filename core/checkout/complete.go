@@ -144,7 +144,7 @@ func (s *Service) charge(ctx context.Context, sess *model.Session, r resumption)
 		IdempotencyKey: sess.ID + ":attempt:" + strconv.Itoa(p.Attempt),
 		Resume:         r.resume,
 		PaymentID:      r.paymentID,
-		Amount:         acp.Money{Amount: p.Amount, Currency: sess.Currency},
+		Amount:         payment.Money{Amount: p.Amount, Currency: sess.Currency},
 		Instrument:     payment.Instrument{Type: p.InstrumentType, CredentialType: p.CredentialType, Token: p.Token},
 		BillingAddress: p.BillingAddress,
 		Supports3DS:    sess.Interventions.Supports("3ds"),
