@@ -17,6 +17,7 @@ import (
 
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
 	"github.com/acp-sidecar/acp/sdk/acpplugin/client"
+	"github.com/acp-sidecar/acp/sdk/internal/inprocess"
 )
 
 // Option changes how New prepares the plugin.
@@ -62,8 +63,7 @@ func Start(t testing.TB, opts acpplugin.ServeOpts) *client.Plugin {
 	ctx, cancel := context.WithCancel(context.Background())
 	reattach := make(chan *plugin.ReattachConfig, 1)
 	closed := make(chan struct{})
-	opts.Test = &plugin.ServeTestConfig{Context: ctx, ReattachConfigCh: reattach, CloseCh: closed}
-	go acpplugin.Serve(opts)
+	go inprocess.Serve(ctx, opts, reattach, closed)
 	var rc *plugin.ReattachConfig
 	select {
 	case rc = <-reattach:
