@@ -11,8 +11,8 @@ import (
 
 	"github.com/acp-sidecar/acp/sdk/catalog"
 	"github.com/acp-sidecar/acp/sdk/fulfillment"
-	"github.com/acp-sidecar/acp/sdk/internal/inprocess"
 	"github.com/acp-sidecar/acp/sdk/internal/grpcwire"
+	"github.com/acp-sidecar/acp/sdk/internal/inprocess"
 	pb "github.com/acp-sidecar/acp/sdk/internal/pb/acp/plugin/v1"
 	"github.com/acp-sidecar/acp/sdk/shipping"
 	"github.com/acp-sidecar/acp/sdk/tax"
