@@ -35,10 +35,17 @@ func WithConfig(json string) Option {
 	return func(s *settings) { s.config = []byte(json) }
 }
 
+// Plugin is a plugin served for a test, seen exactly as the host sees it:
+// its Info, Configure, CheckHealth, and its capabilities (Catalog, Tax,
+// Shipping, Fulfillment; nil when not served).
+type Plugin struct {
+	*client.Plugin
+}
+
 // New serves opts and returns the configured plugin as the host sees it. A
 // failure to start or configure fails the test. The plugin stops when the
 // test ends.
-func New(t testing.TB, opts acpplugin.ServeOpts, options ...Option) *client.Plugin {
+func New(t testing.TB, opts acpplugin.ServeOpts, options ...Option) *Plugin {
 	t.Helper()
 	var s settings
 	for _, o := range options {
@@ -55,7 +62,7 @@ func New(t testing.TB, opts acpplugin.ServeOpts, options ...Option) *client.Plug
 
 // Start serves opts and returns the plugin unconfigured, for tests of
 // Configure itself (call p.Configure and check its error).
-func Start(t testing.TB, opts acpplugin.ServeOpts) *client.Plugin {
+func Start(t testing.TB, opts acpplugin.ServeOpts) *Plugin {
 	t.Helper()
 	if err := opts.Validate(); err != nil {
 		t.Fatalf("acptest: %v", err)
@@ -84,5 +91,5 @@ func Start(t testing.TB, opts acpplugin.ServeOpts) *client.Plugin {
 		cancel()
 		<-closed
 	})
-	return p
+	return &Plugin{Plugin: p}
 }
