@@ -315,7 +315,7 @@ func TestDeliverSignedEvent(t *testing.T) {
 	} else if d := time.Since(ts); d > 300*time.Second || d < -300*time.Second {
 		t.Errorf("Timestamp %v is %v away from now", ts, d)
 	}
-	if err := verifySignature([]byte(testSecret), got.header.Get("Merchant-Signature"), got.body, time.Now(), 300*time.Second); err != nil {
+	if err := testkit.VerifySignature([]byte(testSecret), got.header.Get("Merchant-Signature"), got.body, time.Now(), 300*time.Second); err != nil {
 		t.Errorf("Merchant-Signature %q: %v", got.header.Get("Merchant-Signature"), err)
 	}
 	if n := len(list(t, st, model.EventDead)); n != 0 {
@@ -672,7 +672,7 @@ func TestNotifyAndClock(t *testing.T) {
 	if reqs[4].id != "later" {
 		t.Errorf("fifth request = %s, want later", reqs[4].id)
 	}
-	if err := verifySignature([]byte(testSecret), reqs[4].header.Get("Merchant-Signature"), reqs[4].body, clock.Now(), 0); err != nil {
+	if err := testkit.VerifySignature([]byte(testSecret), reqs[4].header.Get("Merchant-Signature"), reqs[4].body, clock.Now(), 0); err != nil {
 		t.Errorf("signature is not made at the injected clock's time: %v", err)
 	}
 	testkit.Eventually(t, 10*time.Second, "the outbox to drain", func() bool { return len(list(t, st, model.EventPending)) == 0 })
