@@ -16,9 +16,6 @@ var webhookVersions = []string{"2026-04-17", "2026-01-30", "2026-01-16", "2025-1
 // integer: the validator must reject them.
 func TestWebhookSpecExamples(t *testing.T) {
 	t.Parallel()
-	if !Present(t) {
-		return // the spec's own examples are the subject
-	}
 	testCases := map[string]struct {
 		valid, invalid []string
 	}{
@@ -31,6 +28,9 @@ func TestWebhookSpecExamples(t *testing.T) {
 	for version, tc := range testCases {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
+			if !Present(t) {
+				return // the spec's own examples are the subject
+			}
 			v := Webhook(t, version)
 			examples := WebhookExamples(t, version)
 			names := slices.Sorted(maps.Keys(examples))
@@ -54,9 +54,6 @@ func TestWebhookSpecExamples(t *testing.T) {
 // and checks that the validator refuses the result.
 func TestWebhookRejects(t *testing.T) {
 	t.Parallel()
-	if !Present(t) {
-		return // mutations of the spec's own example are the subject
-	}
 	legacy := webhookVersions[1:]
 	testCases := map[string]struct {
 		versions []string
@@ -87,6 +84,9 @@ func TestWebhookRejects(t *testing.T) {
 		for _, version := range tc.versions {
 			t.Run(name+"/"+version, func(t *testing.T) {
 				t.Parallel()
+				if !Present(t) {
+					return // mutations of the spec's own example are the subject
+				}
 				v := Webhook(t, version)
 				var event map[string]any
 				if err := json.Unmarshal(WebhookExamples(t, version)["order_created"], &event); err != nil {
