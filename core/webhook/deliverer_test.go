@@ -97,22 +97,7 @@ func list(t *testing.T, st store.Store, state string) []*model.WebhookEvent {
 }
 
 // logBuffer collects log output safely from many goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type logBuffer struct{ testkit.Buffer }
 
 // checkNoLeak fails when the log holds the payload or the secret.
 func (b *logBuffer) checkNoLeak(t *testing.T) {
