@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 
@@ -99,15 +100,8 @@ func RunCatalogConformance(t *testing.T, opts acpplugin.ServeOpts, suite Catalog
 		}
 	}
 	check(t, ContractCatalogOnePerRef, func(c *contract) {
-		if len(resp.Items) != len(req.Items) {
-			c.broke("resolved %d items for %d requested", len(resp.Items), len(req.Items))
-			return
-		}
-		for i, it := range resp.Items {
-			if it.ID != req.Items[i].ID {
-				c.broke("item %d is %q, but %q was requested there", i, it.ID, req.Items[i].ID)
-			}
-		}
+		c.sameOrder("item", ids(resp.Items, func(it catalog.Item) string { return it.ID }),
+			ids(req.Items, func(r catalog.ItemRef) string { return r.ID }))
 	})
 	check(t, ContractCatalogNoNegative, func(c *contract) {
 		for i, it := range resp.Items {
@@ -157,15 +151,8 @@ func RunTaxConformance(t *testing.T, opts acpplugin.ServeOpts, suite TaxSuite, o
 		t.Fatalf("acptest: Quote of a cart to %s failed: %v", dest.Country, err)
 	}
 	check(t, ContractTaxOnePerLine, func(c *contract) {
-		if len(resp.Lines) != len(req.Lines) {
-			c.broke("taxed %d lines for %d requested", len(resp.Lines), len(req.Lines))
-			return
-		}
-		for i, l := range resp.Lines {
-			if l.ID != req.Lines[i].ID {
-				c.broke("line %d is %q, but %q was requested there", i, l.ID, req.Lines[i].ID)
-			}
-		}
+		c.sameOrder("line", ids(resp.Lines, func(l tax.LineTax) string { return l.ID }),
+			ids(req.Lines, func(l tax.Line) string { return l.ID }))
 	})
 	check(t, ContractTaxNoNegative, func(c *contract) {
 		for i, l := range resp.Lines {
@@ -259,7 +246,8 @@ func RunShippingConformance(t *testing.T, opts acpplugin.ServeOpts, suite Shippi
 			c.broke("the same Quote, made again, failed: %v", err)
 			return
 		}
-		if got, want := optionIDs(again.Options), optionIDs(resp.Options); fmt.Sprint(got) != fmt.Sprint(want) {
+		optionID := func(o shipping.Option) string { return o.ID }
+		if got, want := ids(again.Options, optionID), ids(resp.Options, optionID); !slices.Equal(got, want) {
 			c.broke("the same cart quoted again has options %v, first %v", got, want)
 		}
 	})
@@ -347,6 +335,30 @@ func (c *contract) broke(format string, args ...any) {
 	c.t.Errorf("contract %q broken: %s", c.name, fmt.Sprintf(format, args...))
 }
 
+// sameOrder reports answers that are not one per request entry, each
+// echoing its entry's id in the request's order.
+func (c *contract) sameOrder(noun string, got, want []string) {
+	c.t.Helper()
+	if len(got) != len(want) {
+		c.broke("answered %d %ss for %d requested", len(got), noun, len(want))
+		return
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			c.broke("%s %d is %q, but %q was requested there", noun, i, got[i], want[i])
+		}
+	}
+}
+
+// ids maps list to the ids id reads.
+func ids[T any](list []T, id func(T) string) []string {
+	out := make([]string, len(list))
+	for i, v := range list {
+		out[i] = id(v)
+	}
+	return out
+}
+
 // check runs fn in a subtest named after the contract.
 func check(t *testing.T, name string, fn func(c *contract)) {
 	t.Helper()
@@ -425,12 +437,4 @@ func deref(p *int64) any {
 		return nil
 	}
 	return *p
-}
-
-func optionIDs(options []shipping.Option) []string {
-	ids := make([]string, len(options))
-	for i, o := range options {
-		ids[i] = o.ID
-	}
-	return ids
 }
