@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,10 +27,18 @@ func Main(m *testing.M) int {
 	code := m.Run()
 	if n := NotMade(); n > 0 {
 		w, closeW := noticeWriter()
-		fmt.Fprintf(w, "acpschema: %d ACP schema checks not made in this package: the spec files are absent (%s)\n", n, fetchHint)
+		fmt.Fprintf(w, "acpschema: %s: %d ACP schema checks not made: the spec files are absent (%s)\n", testedPackage(), n, fetchHint)
 		closeW()
 	}
 	return code
+}
+
+// testedPackage is the import path of the package under test.
+func testedPackage() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		return strings.TrimSuffix(info.Path, ".test")
+	}
+	return "this package"
 }
 
 // noticeWriter returns where the not-made line is seen, and how to close
