@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,40 +22,14 @@ import (
 	"github.com/acp-sidecar/acp/core/host"
 	"github.com/acp-sidecar/acp/core/merchantapi"
 	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
-var (
-	buildOnce sync.Once
-	binDir    string
-	binPath   string
-	buildErr  error
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
-
-// buildACP builds the acp binary once for all tests and returns its path.
+// buildACP returns the path of the acp binary, built once per source tree
+// (testkit.Binary).
 func buildACP(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "acp-cli-test")
-		if buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "acp")
-		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
+	return testkit.Binary(t, "acp")
 }
 
 // freeAddr returns a loopback address nothing listens on.

@@ -3,13 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
-	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -30,7 +28,7 @@ import (
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/payment/stripe"
 	"github.com/acp-sidecar/acp/core/payment/stripe/stripefake"
-	"github.com/acp-sidecar/acp/core/signature"
+	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
 // The crash test's fixed values. The agent and merchant tokens are the
@@ -1026,9 +1024,9 @@ func (r *crashReceiver) serve(w http.ResponseWriter, req *http.Request) {
 		default:
 		}
 	}()
-	if msg := verifyCrashSignature(req.Header.Get("Merchant-Signature"), body, time.Now()); msg != "" {
-		r.badSignatures = append(r.badSignatures, msg)
-		http.Error(w, msg, http.StatusUnauthorized)
+	if err := testkit.VerifySignature([]byte(crashWebhookSecret), req.Header.Get("Merchant-Signature"), body, time.Now(), 300*time.Second); err != nil {
+		r.badSignatures = append(r.badSignatures, err.Error())
+		http.Error(w, err.Error(), http.StatusUnauthorized)
 		return
 	}
 	if err := json.Unmarshal(body, &event); err != nil || event.Data.ID == "" {
@@ -1098,34 +1096,6 @@ func (r *crashReceiver) stats() crashReceiverStats {
 		s.duplicates += n - 1
 	}
 	return s
-}
-
-// verifyCrashSignature checks Merchant-Signature as ACP specifies it:
-// t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">, within ±300 s.
-// It returns "" when the signature is good.
-func verifyCrashSignature(header string, body []byte, now time.Time) string {
-	var ts, sig string
-	for _, part := range strings.Split(header, ",") {
-		k, v, _ := strings.Cut(part, "=")
-		switch k {
-		case "t":
-			ts = v
-		case "v1":
-			sig = v
-		}
-	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || len(sig) != 64 {
-		return "malformed Merchant-Signature " + header
-	}
-	if math.Abs(float64(now.Unix()-sec)) > 300 {
-		return "timestamp outside the window"
-	}
-	want := signature.TimestampedHMAC([]byte(crashWebhookSecret), time.Unix(sec, 0), body)
-	if !hmac.Equal([]byte("t="+ts+",v1="+sig), []byte(want)) {
-		return "signature mismatch"
-	}
-	return ""
 }
 
 // jsonField returns a top-level string member of a JSON object, or "".

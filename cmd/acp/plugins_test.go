@@ -3,20 +3,15 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/acp-sidecar/acp/internal/testkit"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestPluginsDescribe(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	plugin := filepath.Join(dir, "testplugin")
-	if out, err := exec.Command("go", "build", "-o", plugin, "../../core/pluginmgr/internal/testplugin").CombinedOutput(); err != nil {
-		t.Fatalf("build test plugin: %v\n%s", err, out)
-	}
+	plugin := testkit.Binary(t, "testplugin")
 	demo, err := os.ReadFile("../../acp.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -179,17 +179,12 @@ func (c *legacy) EncodeSession(s *model.Session) ([]byte, error) {
 				"Update the session and complete it with another payment, or complete it under API version 2025-12-12 or later."})
 	}
 	if o := s.Order; o != nil {
-		if c.since(V20251212) {
-			// Only the members the closed Order defines.
-			out.Order = &orderJSON{ID: o.ID, CheckoutSessionID: o.CheckoutSessionID, PermalinkURL: o.PermalinkURL}
-		} else {
-			// 2025-09-29's closed CheckoutSessionBase has no order member,
-			// so its CheckoutSessionWithOrder cannot be satisfied; its own
-			// complete example returns the completed session without one.
-			// The order is named in an info message instead.
-			out.Messages = append(out.Messages, messageJSON{Type: string(acp.MessageInfo), ContentType: "plain",
-				Content: fmt.Sprintf("Order %s was placed: %s", o.ID, o.PermalinkURL)})
-		}
+		// Only the members the closed Order defines. 2025-09-29's closed
+		// CheckoutSessionBase has no order member, so no body satisfies
+		// its CheckoutSessionWithOrder (ACP-NOTES §12 #28); the order is
+		// sent all the same, as its OpenAPI ("completed session with
+		// order") and agents expect.
+		out.Order = &orderJSON{ID: o.ID, CheckoutSessionID: o.CheckoutSessionID, PermalinkURL: o.PermalinkURL}
 	}
 	data, err := json.Marshal(out)
 	if err != nil {

@@ -383,7 +383,7 @@ func TestSessionOrders(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				acpschema.For(t, version).Def(t, "CheckoutSessionWithOrder", data)
+				acpschema.For(t, version).Response(t, acpschema.CompletedSession, data)
 				var resp struct {
 					Order json.RawMessage `json:"order"`
 				}

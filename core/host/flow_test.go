@@ -280,7 +280,7 @@ func tooLarge(t *testing.T, s *server, path string) {
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	r := response{status: resp.StatusCode, header: resp.Header, body: data}
-	validate(t, v0417, r)
+	validate(t, v0417, path, r)
 	wantError(t, r, http.StatusRequestEntityTooLarge, "request_too_large", "")
 }
 

@@ -61,15 +61,14 @@ func callTool(t *testing.T, cs *mcp.ClientSession, version, name string, args ma
 	if !jsonEqual(t, body, []byte(text)) {
 		t.Errorf("%s: text content differs from structured content:\n%s\n%s", name, text, body)
 	}
-	v := acpschema.For(t, version)
+	answer := acpschema.AnySession
 	switch {
 	case res.IsError:
-		v.Def(t, "Error", body)
-	case strings.Contains(string(body), `"order":`):
-		v.Def(t, "CheckoutSessionWithOrder", body)
-	default:
-		v.Def(t, "CheckoutSession", body)
+		answer = acpschema.ErrorAnswer
+	case name == "complete_checkout_session" && sessionStatus(body) == "completed":
+		answer = acpschema.CompletedSession
 	}
+	acpschema.For(t, version).Response(t, answer, body)
 	return res, body
 }
 
@@ -286,6 +285,9 @@ func TestMCPToolSchemas(t *testing.T) {
 	// The spec's MCP examples whose requests are valid (ACP-NOTES §11:
 	// create and cancel) must pass our input schemas.
 	examples := acpschema.Examples(t, v0417, "examples.mcp.agentic_checkout.json")
+	if examples == nil {
+		return // no spec files: counted as a check not made
+	}
 	checked := 0
 	for name, raw := range examples {
 		var call struct {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/acp-sidecar/acp/config"
+	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
 const intakeSecret = "intake-secret-for-tests-0123456789abcdef"
@@ -76,7 +77,7 @@ func pluginsStore(t testing.TB, dir, intakeURL string) *config.Config {
 	cfg := loadConfig(t, "../../examples/plugins-store/acp.yaml", dir)
 	for i := range cfg.Plugins {
 		p := &cfg.Plugins[i]
-		p.Command = pluginBinary(t, filepath.Base(p.Command))
+		p.Command = testkit.Binary(t, filepath.Base(p.Command))
 		if p.Name == "orders" {
 			p.Config["url"] = intakeURL + "/acp/orders"
 		}

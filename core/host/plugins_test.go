@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,58 +17,14 @@ import (
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/host"
+	"github.com/acp-sidecar/acp/core/internal/acpschema"
 	"github.com/acp-sidecar/acp/core/pluginmgr"
+	"github.com/acp-sidecar/acp/internal/testkit"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
 )
 
-// pluginBins holds the plugin binaries the tests run, built once, on first
-// use, into a directory removed when the package's tests end.
-var pluginBins struct {
-	once sync.Once
-	dir  string
-	err  error
-}
-
-// pluginPackages are the plugins the tests build, by binary name.
-var pluginPackages = map[string]string{
-	"testplugin":                "../pluginmgr/internal/testplugin",
-	"acp-plugin-catalog-file":   "../../plugins/acp-plugin-catalog-file",
-	"acp-plugin-tax-table":      "../../plugins/acp-plugin-tax-table",
-	"acp-plugin-shipping-zones": "../../plugins/acp-plugin-shipping-zones",
-	"acp-plugin-order-forward":  "../../plugins/acp-plugin-order-forward",
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if pluginBins.dir != "" {
-		_ = os.RemoveAll(pluginBins.dir)
-	}
-	os.Exit(code)
-}
-
-// pluginBinary returns the path of a plugin binary, building every plugin
-// (in one go build) the first time.
-func pluginBinary(t testing.TB, name string) string {
-	t.Helper()
-	pluginBins.once.Do(func() {
-		pluginBins.dir, pluginBins.err = os.MkdirTemp("", "acp-host-plugins")
-		if pluginBins.err != nil {
-			return
-		}
-		args := []string{"build", "-o", pluginBins.dir + string(filepath.Separator)}
-		for _, pkg := range pluginPackages {
-			args = append(args, pkg)
-		}
-		out, err := exec.Command("go", args...).CombinedOutput()
-		if err != nil {
-			pluginBins.err = fmt.Errorf("go build plugins: %w\n%s", err, out)
-		}
-	})
-	if pluginBins.err != nil {
-		t.Fatal(pluginBins.err)
-	}
-	return filepath.Join(pluginBins.dir, name)
-}
+// TestMain reports the schema checks not made for want of the spec files.
+func TestMain(m *testing.M) { os.Exit(acpschema.Main(m)) }
 
 // loadConfigWith loads the test config with extra YAML appended, with its
 // store in dir.
@@ -127,7 +82,7 @@ func TestPluginKilledMidRun(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	binary := filepath.Join(dir, "testplugin")
-	copyExecutable(t, pluginBinary(t, "testplugin"), binary)
+	copyExecutable(t, testkit.Binary(t, "testplugin"), binary)
 	s := startServer(t, loadConfigWith(t, dir, testPluginCatalog(binary)))
 
 	first := s.do(t, request{path: "/checkout_sessions", body: pluginCreate})
@@ -151,7 +106,7 @@ func TestPluginKilledMidRun(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	eventually(t, func() bool {
+	testkit.Eventually(t, 15*time.Second, "the plugin to come back", func() bool {
 		return s.do(t, request{path: "/checkout_sessions", body: pluginCreate}).status == http.StatusCreated
 	})
 	if st := s.host.Plugins()[0]; st.Restarts < 1 || st.State != pluginmgr.StateRunning {
@@ -186,8 +141,8 @@ func TestPluginKilledMidRun(t *testing.T) {
 	}
 
 	// The binary comes back: the next restart after the back-off succeeds.
-	copyExecutable(t, pluginBinary(t, "testplugin"), binary)
-	eventually(t, func() bool {
+	copyExecutable(t, testkit.Binary(t, "testplugin"), binary)
+	testkit.Eventually(t, 15*time.Second, "the plugin to come back", func() bool {
 		return s.do(t, request{path: "/checkout_sessions", body: pluginCreate}).status == http.StatusCreated
 	})
 	wantStatus(t, s.do(t, request{method: http.MethodGet, path: "/readyz", noAuth: true, noVersion: true}), http.StatusOK)
@@ -197,7 +152,7 @@ func TestPluginKilledMidRun(t *testing.T) {
 func TestPluginHangs(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	s := startServer(t, loadConfigWith(t, dir, testPluginCatalog(pluginBinary(t, "testplugin"))))
+	s := startServer(t, loadConfigWith(t, dir, testPluginCatalog(testkit.Binary(t, "testplugin"))))
 	began := time.Now()
 	r := s.do(t, request{path: "/checkout_sessions", body: `{"line_items":[{"id":"hang"}],"currency":"usd","capabilities":{}}`})
 	elapsed := time.Since(began)
@@ -213,7 +168,7 @@ func TestPluginHangs(t *testing.T) {
 func TestPluginEnvironment(t *testing.T) {
 	t.Setenv("ACP_HOST_PROCESS_ONLY", "host")
 	dir := t.TempDir()
-	cfg := loadConfigWith(t, dir, testPluginCatalog(pluginBinary(t, "testplugin"), "    env: [ACP_PLUGIN_ALLOWED, ACP_PLUGIN_UNSET]"))
+	cfg := loadConfigWith(t, dir, testPluginCatalog(testkit.Binary(t, "testplugin"), "    env: [ACP_PLUGIN_ALLOWED, ACP_PLUGIN_UNSET]"))
 	s := startServerEnv(t, cfg, map[string]string{"ACP_PLUGIN_ALLOWED": "yes", "STRIPE_SECRET_KEY": "sk_test_secret"})
 	r := s.do(t, request{path: "/checkout_sessions", body: `{"line_items":[{"id":"env:ACP_PLUGIN_ALLOWED"},{"id":"env:STRIPE_SECRET_KEY"},{"id":"env:ACP_HOST_PROCESS_ONLY"},{"id":"env:PATH"},{"id":"env:ACP_PLUGIN_UNSET"}],"currency":"usd","capabilities":{}}`})
 	wantStatus(t, r, http.StatusCreated)
@@ -235,7 +190,7 @@ func TestPluginEnvironment(t *testing.T) {
 // error names the plugin.
 func TestPluginStartRefused(t *testing.T) {
 	t.Parallel()
-	binary := pluginBinary(t, "testplugin")
+	binary := testkit.Binary(t, "testplugin")
 	testCases := map[string]struct {
 		yaml    string
 		wantErr string
@@ -272,17 +227,6 @@ func TestPluginStartRefused(t *testing.T) {
 			}
 		})
 	}
-}
-
-// eventually polls cond for up to 15 seconds.
-func eventually(t *testing.T, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatal("condition not met within 15s")
 }
 
 func copyExecutable(t *testing.T, from, to string) {

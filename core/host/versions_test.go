@@ -118,13 +118,7 @@ func TestLegacyCheckoutFlow(t *testing.T) {
 				t.Fatalf("completed session: %s", completed.body)
 			}
 			order, _ := completed.json(t)["order"].(map[string]any)
-			if version == v0929 {
-				// 2025-09-29's schema has no room for the order: it is
-				// named in a message.
-				if order != nil || !bytes.Contains(completed.body, []byte(`https://shop.test/orders/ord_`)) {
-					t.Errorf("2025-09-29 completed session: %s", completed.body)
-				}
-			} else if order == nil || order["checkout_session_id"] != id || order["permalink_url"] != "https://shop.test/orders/"+order["id"].(string) {
+			if order == nil || order["checkout_session_id"] != id || order["permalink_url"] != "https://shop.test/orders/"+order["id"].(string) {
 				t.Fatalf("completed session: %s", completed.body)
 			}
 			again := s.do(t, request{method: http.MethodGet, path: "/checkout_sessions/" + id, version: version})
@@ -299,6 +293,9 @@ func TestLegacySpecExampleRequests(t *testing.T) {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
 			ex := acpschema.Examples(t, version, "examples.agentic_checkout.json")
+			if ex == nil {
+				return // no spec files: counted as a check not made
+			}
 			body := func(name string) string {
 				t.Helper()
 				raw, ok := ex[name]

@@ -1,14 +1,10 @@
 package host_test
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +17,7 @@ import (
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/host"
 	"github.com/acp-sidecar/acp/core/internal/acpschema"
+	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
 const (
@@ -115,10 +112,10 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	defer r.mu.Unlock()
 	r.attempts++
 	defer func() { r.changed <- struct{}{} }()
-	if msg := verifyMerchantSignature(req.Header.Get("Merchant-Signature"), body, []byte(webhookSecret), time.Now()); msg != "" {
-		r.t.Errorf("delivery with a bad signature: %s", msg)
+	if err := testkit.VerifySignature([]byte(webhookSecret), req.Header.Get("Merchant-Signature"), body, time.Now(), 300*time.Second); err != nil {
+		r.t.Errorf("delivery with a bad signature: %v", err)
 		w.WriteHeader(http.StatusUnauthorized)
-		_, _ = io.WriteString(w, `{"type":"invalid_request","code":"invalid_signature","message":"`+msg+`"}`)
+		_, _ = io.WriteString(w, `{"type":"invalid_request","code":"invalid_signature","message":"bad signature"}`)
 		return
 	}
 	switch r.mode {
@@ -151,38 +148,6 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	r.received = append(r.received, delivery{requestID: id, eventType: event.Type, data: event.Data})
 	_, _ = fmt.Fprintf(w, `{"received":true,"request_id":%q}`, id)
-}
-
-// verifyMerchantSignature checks the header as ACP specifies it:
-// t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">, within ±300 s.
-// It returns "" when the signature is good.
-func verifyMerchantSignature(header string, body, secret []byte, now time.Time) string {
-	var ts, sig string
-	for _, part := range strings.Split(header, ",") {
-		k, v, _ := strings.Cut(part, "=")
-		switch k {
-		case "t":
-			ts = v
-		case "v1":
-			sig = v
-		}
-	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || len(sig) != 64 {
-		return "malformed Merchant-Signature " + header
-	}
-	if math.Abs(float64(now.Unix()-sec)) > 300 {
-		return "timestamp outside the window"
-	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(ts + "."))
-	mac.Write(body)
-	want := mac.Sum(nil)
-	got, err := hex.DecodeString(sig)
-	if err != nil || !hmac.Equal(got, want) || sig != strings.ToLower(sig) {
-		return "signature mismatch"
-	}
-	return ""
 }
 
 // waitUntil waits until done holds for the receiver's state, re-checking

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"fmt"
 	"github.com/acp-sidecar/acp/sdk/acp"
 )
 
@@ -72,7 +73,7 @@ type ChargeRequest struct {
 	// state instead of asking again.
 	PaymentID string
 	// Amount is the server-computed total.
-	Amount acp.Money
+	Amount Money
 	// Instrument is the agent's payment instrument.
 	Instrument Instrument
 	// BillingAddress is the instrument's billing address, when given.
@@ -126,3 +127,15 @@ type ChargeResult struct {
 	// RequiresAuthentication.
 	AuthenticationMetadata json.RawMessage
 }
+
+// Money is an amount in integer minor units (cents for USD, yen for JPY)
+// with its lower-case ISO 4217 currency code: what a handler charges.
+type Money struct {
+	// Amount is the value in minor units.
+	Amount int64 `json:"amount"`
+	// Currency is the lower-case ISO 4217 code, e.g. "usd".
+	Currency string `json:"currency"`
+}
+
+// String renders the money for logs, e.g. "1500 usd".
+func (m Money) String() string { return fmt.Sprintf("%d %s", m.Amount, m.Currency) }

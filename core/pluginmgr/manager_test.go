@@ -1,7 +1,6 @@
 package pluginmgr
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -23,28 +21,21 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/acp-sidecar/acp/core/internal/clocktest"
+	"github.com/acp-sidecar/acp/internal/testkit"
 	"github.com/acp-sidecar/acp/sdk/catalog"
 )
 
-// testPlugin is the path of the test plugin binary, built once in TestMain.
+// testPlugin is the path of the test plugin binary, built once per
+// source tree (testkit.Binary).
 var testPlugin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "pluginmgr-test")
-	if err != nil {
+	var err error
+	if testPlugin, err = testkit.BinaryPath("testplugin"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	testPlugin = filepath.Join(dir, "testplugin")
-	build := exec.Command("go", "build", "-o", testPlugin, "./internal/testplugin")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build test plugin:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
 // spec returns a spec for the test plugin with short timings.
@@ -314,7 +305,7 @@ func TestCircuitLetsOneTrialCallThrough(t *testing.T) {
 		trial <- err
 	}()
 	sup := m.byName["t"]
-	waitFor(t, func() bool {
+	testkit.Eventually(t, 10*time.Second, "the plugin state", func() bool {
 		sup.mu.Lock()
 		defer sup.mu.Unlock()
 		return sup.trial
@@ -340,7 +331,7 @@ func TestCloseLeavesNothingBehind(t *testing.T) {
 	testCases := map[string]func(m *Manager){
 		"close during a slow start": func(m *Manager) {
 			go func() { _, _ = resolve(m, "mug") }()
-			waitFor(t, func() bool {
+			testkit.Eventually(t, 10*time.Second, "the plugin state", func() bool {
 				sup := m.byName["t"]
 				sup.mu.Lock()
 				defer sup.mu.Unlock()
@@ -365,15 +356,6 @@ func TestCloseLeavesNothingBehind(t *testing.T) {
 }
 
 // waitFor polls cond for up to ten seconds.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
-	}
-}
-
 func TestBackoffWhileStartFails(t *testing.T) {
 	t.Parallel()
 	clock := clocktest.New(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
@@ -414,7 +396,7 @@ func TestBackoffWhileStartFails(t *testing.T) {
 // their attributes and the plugin's name.
 func TestPluginLogsReachTheHost(t *testing.T) {
 	t.Parallel()
-	var buf syncBuffer
+	var buf testkit.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	startManager(t, Options{Logger: logger, Plugins: []Spec{spec()}})
 	// stderr is relayed asynchronously.
@@ -431,24 +413,6 @@ func TestPluginLogsReachTheHost(t *testing.T) {
 		}
 	}
 	t.Errorf("the plugin's warning is not in the host's log:\n%s", buf.String())
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func TestHealth(t *testing.T) {

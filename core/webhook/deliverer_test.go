@@ -24,6 +24,7 @@ import (
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/core/store/badgerstore"
+	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
 const (
@@ -95,35 +96,8 @@ func list(t *testing.T, st store.Store, state string) []*model.WebhookEvent {
 	return out
 }
 
-// waitFor polls cond until it holds, failing the test after 10 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // logBuffer collects log output safely from many goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type logBuffer struct{ testkit.Buffer }
 
 // checkNoLeak fails when the log holds the payload or the secret.
 func (b *logBuffer) checkNoLeak(t *testing.T) {
@@ -295,7 +269,7 @@ func TestDeliverSignedEvent(t *testing.T) {
 	put(t, st, e)
 
 	_, logs, _ := start(t, Options{Store: st, Targets: []Target{target(srv.URL + "/agentic_checkout/webhooks/order_events")}, Metrics: NewMetrics(reg)})
-	waitFor(t, "the delivery to be recorded", func() bool {
+	testkit.Eventually(t, 10*time.Second, "the delivery to be recorded", func() bool {
 		return metricIs(t, reg, "acp_webhook_delivery_latency_seconds", testTarget, 1)
 	})
 	if n := len(list(t, st, model.EventPending)); n != 0 {
@@ -326,7 +300,7 @@ func TestDeliverSignedEvent(t *testing.T) {
 	} else if d := time.Since(ts); d > 300*time.Second || d < -300*time.Second {
 		t.Errorf("Timestamp %v is %v away from now", ts, d)
 	}
-	if err := verifySignature([]byte(testSecret), got.header.Get("Merchant-Signature"), got.body, time.Now(), 300*time.Second); err != nil {
+	if err := testkit.VerifySignature([]byte(testSecret), got.header.Get("Merchant-Signature"), got.body, time.Now(), 300*time.Second); err != nil {
 		t.Errorf("Merchant-Signature %q: %v", got.header.Get("Merchant-Signature"), err)
 	}
 	if n := len(list(t, st, model.EventDead)); n != 0 {
@@ -340,7 +314,7 @@ func TestDeliverSignedEvent(t *testing.T) {
 	checkNoMetric(t, reg, "acp_webhook_attempts_failed_total", testTarget)
 	checkNoMetric(t, reg, "acp_webhook_events_dead_lettered_total", testTarget)
 	checkMetric(t, reg, "acp_webhook_events_dead", testTarget, 0)
-	waitFor(t, "the queued gauge to drop to 0", func() bool {
+	testkit.Eventually(t, 10*time.Second, "the queued gauge to drop to 0", func() bool {
 		return metricIs(t, reg, "acp_webhook_events_queued", testTarget, 0)
 	})
 	logs.checkNoLeak(t)
@@ -377,7 +351,7 @@ func TestRetriesKeepPerOrderOrder(t *testing.T) {
 	_, logs, _ := start(t, Options{Store: st, Targets: []Target{tgt}, InitialBackoff: 20 * time.Millisecond, MaxBackoff: 2 * time.Second, Workers: 4})
 
 	var refused *model.WebhookEvent
-	waitFor(t, "a refused connection to be recorded", func() bool {
+	testkit.Eventually(t, 10*time.Second, "a refused connection to be recorded", func() bool {
 		for _, e := range list(t, st, model.EventPending) {
 			if e.Attempts > 0 {
 				refused = e
@@ -412,7 +386,7 @@ func TestRetriesKeepPerOrderOrder(t *testing.T) {
 	srv.Start()
 	t.Cleanup(srv.Close)
 
-	waitFor(t, "every event to be delivered", func() bool { return len(list(t, st, model.EventPending)) == 0 })
+	testkit.Eventually(t, 10*time.Second, "every event to be delivered", func() bool { return len(list(t, st, model.EventPending)) == 0 })
 	if dead := list(t, st, model.EventDead); len(dead) != 0 {
 		t.Fatalf("%d events went dead, first %+v", len(dead), dead[0])
 	}
@@ -518,7 +492,7 @@ func TestDeadLetter(t *testing.T) {
 			reg := prometheus.NewRegistry()
 			_, logs, _ := start(t, Options{Store: st, Targets: []Target{tgt}, Client: client, Metrics: NewMetrics(reg)})
 
-			waitFor(t, "the dead-letter warning", func() bool {
+			testkit.Eventually(t, 10*time.Second, "the dead-letter warning", func() bool {
 				return strings.Contains(logs.String(), "webhook event dead-lettered")
 			})
 			dead := list(t, st, model.EventDead)
@@ -550,7 +524,7 @@ func TestDeadLetter(t *testing.T) {
 			checkMetric(t, reg, "acp_webhook_events_dead_lettered_total", eventTarget, 1)
 			// The dead gauge is recounted on the deliverer's next read
 			// of the outbox, after the dead-lettering.
-			waitFor(t, "the dead gauge to count the event", func() bool {
+			testkit.Eventually(t, 10*time.Second, "the dead gauge to count the event", func() bool {
 				return metricIs(t, reg, "acp_webhook_events_dead", eventTarget, 1)
 			})
 			if tc.wantAttempts > 0 {
@@ -597,7 +571,7 @@ func TestQueueMovesOnAfterDeadLetter(t *testing.T) {
 	put(t, st, newEvent("first", testTarget, "ord_1", now), newEvent("second", testTarget, "ord_1", now))
 	start(t, Options{Store: st, Targets: []Target{target(srv.URL)}})
 
-	waitFor(t, "the outbox to drain", func() bool { return len(list(t, st, model.EventPending)) == 0 })
+	testkit.Eventually(t, 10*time.Second, "the outbox to drain", func() bool { return len(list(t, st, model.EventPending)) == 0 })
 	var ids []string
 	for _, r := range rc.requests() {
 		ids = append(ids, r.id)
@@ -619,7 +593,7 @@ func TestResumeAfterRestart(t *testing.T) {
 	put(t, st, e)
 
 	_, _, stop := start(t, Options{Store: st, Targets: []Target{target(srv.URL)}})
-	waitFor(t, "a failed attempt to be recorded", func() bool {
+	testkit.Eventually(t, 10*time.Second, "a failed attempt to be recorded", func() bool {
 		p := list(t, st, model.EventPending)
 		return len(p) == 1 && p[0].Attempts > 0
 	})
@@ -639,7 +613,7 @@ func TestResumeAfterRestart(t *testing.T) {
 	up := &receiver{}
 	srv2 := serve(t, up)
 	start(t, Options{Store: st, Targets: []Target{target(srv2.URL)}})
-	waitFor(t, "delivery after the restart", func() bool { return len(list(t, st, model.EventPending)) == 0 })
+	testkit.Eventually(t, 10*time.Second, "delivery after the restart", func() bool { return len(list(t, st, model.EventPending)) == 0 })
 	reqs := up.requests()
 	if len(reqs) != 1 || reqs[0].id != e.ID || !bytes.Equal(reqs[0].body, e.Payload) {
 		t.Errorf("after restart the receiver got %+v, want %s once", reqs, e.ID)
@@ -661,23 +635,32 @@ func TestNotifyAndClock(t *testing.T) {
 	put(t, st, newEvent("one", testTarget, "ord_1", clock.Now()), newEvent("two", testTarget, "ord_1", clock.Now()),
 		newEvent("three", testTarget, "ord_1", clock.Now()), later)
 	d.Notify()
-	waitFor(t, "the due events", func() bool { return len(rc.requests()) == 3 })
-	time.Sleep(100 * time.Millisecond)
-	if n := len(rc.requests()); n != 3 {
-		t.Fatalf("receiver got %d requests before the clock reached NextAttemptAt, want 3", n)
+	testkit.Eventually(t, 10*time.Second, "the due events", func() bool { return len(rc.requests()) == 3 })
+	// A marker due now, in a queue of its own: the scan that sends it
+	// sees "later" too, so once the marker has arrived "later" has been
+	// passed over, with no sleep to guess how long a scan takes.
+	put(t, st, newEvent("marker", testTarget, "ord_3", clock.Now()))
+	d.Notify()
+	testkit.Eventually(t, 10*time.Second, "the marker", func() bool { return len(rc.requests()) == 4 })
+	if reqs := rc.requests(); reqs[3].id != "marker" {
+		t.Fatalf("fourth request = %s before the clock reached later's NextAttemptAt, want the marker", reqs[3].id)
+	}
+	testkit.Eventually(t, 10*time.Second, "the marker to be recorded", func() bool { return len(list(t, st, model.EventPending)) == 1 })
+	if pending := list(t, st, model.EventPending); pending[0].ID != later.ID || pending[0].Attempts != 0 {
+		t.Fatalf("pending = %+v, want later, never attempted", pending)
 	}
 
 	clock.Advance(time.Minute)
 	d.Notify()
-	waitFor(t, "the event due later", func() bool { return len(rc.requests()) == 4 })
+	testkit.Eventually(t, 10*time.Second, "the event due later", func() bool { return len(rc.requests()) == 5 })
 	reqs := rc.requests()
-	if reqs[3].id != "later" {
-		t.Errorf("fourth request = %s, want later", reqs[3].id)
+	if reqs[4].id != "later" {
+		t.Errorf("fifth request = %s, want later", reqs[4].id)
 	}
-	if err := verifySignature([]byte(testSecret), reqs[3].header.Get("Merchant-Signature"), reqs[3].body, clock.Now(), 0); err != nil {
+	if err := testkit.VerifySignature([]byte(testSecret), reqs[4].header.Get("Merchant-Signature"), reqs[4].body, clock.Now(), 0); err != nil {
 		t.Errorf("signature is not made at the injected clock's time: %v", err)
 	}
-	waitFor(t, "the outbox to drain", func() bool { return len(list(t, st, model.EventPending)) == 0 })
+	testkit.Eventually(t, 10*time.Second, "the outbox to drain", func() bool { return len(list(t, st, model.EventPending)) == 0 })
 }
 
 // TestWorkersBound: never more deliveries in flight than Workers, and
@@ -715,7 +698,7 @@ func TestWorkersBound(t *testing.T) {
 	}
 	put(t, st, events...)
 	start(t, Options{Store: st, Targets: []Target{target(srv.URL)}, Workers: 2})
-	waitFor(t, "the outbox to drain", func() bool { return len(list(t, st, model.EventPending)) == 0 })
+	testkit.Eventually(t, 10*time.Second, "the outbox to drain", func() bool { return len(list(t, st, model.EventPending)) == 0 })
 	if len(rc.requests()) != len(events) {
 		t.Errorf("receiver got %d requests, want %d", len(rc.requests()), len(events))
 	}
@@ -738,9 +721,9 @@ func TestNoRescanPerDelivery(t *testing.T) {
 	counted := &scanCounter{Store: st}
 	reg := prometheus.NewRegistry()
 	start(t, Options{Store: counted, Targets: []Target{target(srv.URL)}, Metrics: NewMetrics(reg), Workers: 1, PollInterval: time.Hour})
-	waitFor(t, "the outbox to drain", func() bool { return len(list(t, st, model.EventPending)) == 0 })
+	testkit.Eventually(t, 10*time.Second, "the outbox to drain", func() bool { return len(list(t, st, model.EventPending)) == 0 })
 	// The read after the last delivery sets the gauge to zero.
-	waitFor(t, "the queued gauge to drop to 0", func() bool {
+	testkit.Eventually(t, 10*time.Second, "the queued gauge to drop to 0", func() bool {
 		return metricIs(t, reg, "acp_webhook_events_queued", testTarget, 0)
 	})
 	if n := len(rc.requests()); n != 6 {

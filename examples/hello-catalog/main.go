@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 
 	"github.com/acp-sidecar/acp/sdk/acp"
@@ -12,18 +13,27 @@ import (
 	"github.com/acp-sidecar/acp/sdk/catalog"
 )
 
-// schema is the JSON Schema the host checks the config block against.
-const schema = `{"type": "object", "properties": {"price": {"type": "integer", "minimum": 0}},
- "required": ["price"], "additionalProperties": false}`
+// config is the plugin's block under plugins[].config in acp.yaml, and
+// its one description: the host checks the block against the JSON Schema
+// derived from it (acpplugin.ConfigSchemaFor) before Configure decodes it.
+type config struct {
+	Price int64 `json:"price" jsonschema:"price of one mug, in minor units of the store's currency"`
+}
+
+// Validate refuses what the schema cannot: a negative price.
+func (c config) Validate() error {
+	if c.Price < 0 {
+		return fmt.Errorf("price %d is negative", c.Price)
+	}
+	return nil
+}
 
 // hello is the catalog: one mug at price minor units.
 type hello struct{ price atomic.Int64 }
 
 // configure reads {"price": 1500} from the plugin's config block.
 func (h *hello) configure(_ context.Context, raw []byte) error {
-	var cfg struct {
-		Price int64 `json:"price"`
-	}
+	var cfg config
 	if err := acpplugin.DecodeConfig(raw, &cfg); err != nil {
 		return err
 	}
@@ -48,7 +58,7 @@ func (h *hello) ResolveItems(_ context.Context, req *catalog.ResolveItemsRequest
 // serveOpts describes the plugin; main serves it, the test calls it.
 func serveOpts() acpplugin.ServeOpts {
 	h := &hello{}
-	return acpplugin.ServeOpts{Name: "hello", Version: "0.1.0", ConfigSchema: schema, Configure: h.configure, Catalog: h}
+	return acpplugin.ServeOpts{Name: "hello", Version: "0.1.0", ConfigSchema: acpplugin.ConfigSchemaFor[config](), Configure: h.configure, Catalog: h}
 }
 
 func main() { acpplugin.Serve(serveOpts()) }

@@ -58,3 +58,9 @@ func TestConfigure(t *testing.T) {
 		})
 	}
 }
+
+// TestConformance checks every contract the host enforces on a catalog.
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	acptest.RunCatalogConformance(t, serveOpts(), acptest.CatalogSuite{Sold: []string{"hello-mug"}}, acptest.WithConfig(`{"price": 1500}`))
+}

@@ -33,25 +33,24 @@ const minReloadInterval = 10 * time.Millisecond
 // clock differences with a network file system.
 const racyWindow = 2 * time.Second
 
-// configSchema is the JSON Schema of the plugin's config block.
-const configSchema = `{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "acp-plugin-catalog-file",
-  "type": "object",
-  "properties": {
-    "path": {"type": "string", "minLength": 1, "description": "The catalog file, .csv or .json. A relative path is resolved against the plugin's working directory."},
-    "reload_interval": {"type": "string", "minLength": 1, "description": "How often the file is checked for changes, as a Go duration; default 2s, 0s turns reloading off."},
-    "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$", "description": "ISO 4217 currency of rows without one; optional."}
-  },
-  "required": ["path"],
-  "additionalProperties": false
-}`
-
-// config is the plugin's config block.
+// config is the plugin's config block, and its one description: the
+// host checks the block against the JSON Schema derived from it
+// (acpplugin.ConfigSchemaFor), and Validate adds what the types cannot say.
 type config struct {
-	Path           string `json:"path"`
-	ReloadInterval string `json:"reload_interval"`
-	Currency       string `json:"currency"`
+	Path           string `json:"path" jsonschema:"The catalog file, .csv or .json. A relative path is resolved against the plugin's working directory."`
+	ReloadInterval string `json:"reload_interval,omitempty" jsonschema:"How often the file is checked for changes, as a Go duration; default 2s, 0s turns reloading off."`
+	Currency       string `json:"currency,omitempty" jsonschema:"ISO 4217 currency of rows without one; optional."`
+}
+
+// Validate refuses an empty path and a currency that is not three letters.
+func (c config) Validate() error {
+	if c.Path == "" {
+		return errors.New("path is empty")
+	}
+	if c.Currency != "" && !isCurrencyCode(acp.NormalizeCurrency(c.Currency)) {
+		return fmt.Errorf("currency %q is not a three-letter ISO 4217 code", c.Currency)
+	}
+	return nil
 }
 
 // fileCatalog serves the catalog file and reloads it when it changes.
@@ -91,7 +90,7 @@ func (c *fileCatalog) serveOpts() acpplugin.ServeOpts {
 	return acpplugin.ServeOpts{
 		Name:         "acp-plugin-catalog-file",
 		Version:      version,
-		ConfigSchema: configSchema,
+		ConfigSchema: acpplugin.ConfigSchemaFor[config](),
 		Configure:    c.Configure,
 		CheckHealth:  c.CheckHealth,
 		Catalog:      c,

@@ -15,7 +15,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acp-sidecar/acp/sdk/acp"
-	"github.com/acp-sidecar/acp/sdk/acpplugin/client"
 	"github.com/acp-sidecar/acp/sdk/acptest"
 	"github.com/acp-sidecar/acp/sdk/catalog"
 )
@@ -32,7 +31,7 @@ tee-logo,Logo T-shirt,,2000,,,,,5,2,shipping,,
 
 // newPlugin serves a file catalog configured with cfg, stopping its
 // watcher when the test ends.
-func newPlugin(t *testing.T, cfg string) *client.Plugin {
+func newPlugin(t *testing.T, cfg string) *acptest.Plugin {
 	t.Helper()
 	c := newFileCatalog(slog.New(slog.DiscardHandler))
 	t.Cleanup(c.Close)
@@ -40,7 +39,7 @@ func newPlugin(t *testing.T, cfg string) *client.Plugin {
 }
 
 // startPlugin serves an unconfigured file catalog.
-func startPlugin(t *testing.T) *client.Plugin {
+func startPlugin(t *testing.T) *acptest.Plugin {
 	t.Helper()
 	c := newFileCatalog(slog.New(slog.DiscardHandler))
 	t.Cleanup(c.Close)
@@ -73,7 +72,7 @@ func configFor(t *testing.T, fields map[string]any) string {
 
 func ptr(n int64) *int64 { return &n }
 
-func resolve(t *testing.T, p *client.Plugin, currency string, ids ...string) []catalog.Item {
+func resolve(t *testing.T, p *acptest.Plugin, currency string, ids ...string) []catalog.Item {
 	t.Helper()
 	req := &catalog.ResolveItemsRequest{Currency: currency}
 	for _, id := range ids {
@@ -189,9 +188,9 @@ func TestConfigure(t *testing.T) {
 		"reloading off":                {config: `{"path": "` + good + `", "reload_interval": "0s"}`},
 		"no config":                    {config: ``, wantErr: "does not match the plugin's schema"},
 		"no path":                      {config: `{"reload_interval": "2s"}`, wantErr: "does not match the plugin's schema"},
-		"empty path":                   {config: `{"path": ""}`, wantErr: "does not match the plugin's schema"},
+		"empty path":                   {config: `{"path": ""}`, wantErr: "path is empty"},
 		"unknown key":                  {config: `{"path": "` + good + `", "file": "x.csv"}`, wantErr: "does not match the plugin's schema"},
-		"bad currency":                 {config: `{"path": "` + good + `", "currency": "dollars"}`, wantErr: "does not match the plugin's schema"},
+		"bad currency":                 {config: `{"path": "` + good + `", "currency": "dollars"}`, wantErr: `currency "dollars" is not a three-letter`},
 		"missing file":                 {config: `{"path": "` + filepath.Join(dir, "absent.csv") + `"}`, wantErr: "no such file"},
 		"unsupported extension":        {config: `{"path": "` + filepath.Join(dir, "items.xlsx") + `"}`, wantErr: `unsupported extension ".xlsx"`},
 		"reload_interval not duration": {config: `{"path": "` + good + `", "reload_interval": "often"}`, wantErr: "reload_interval must be a duration"},

@@ -20,7 +20,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acp-sidecar/acp/sdk/acp"
-	"github.com/acp-sidecar/acp/sdk/acpplugin/client"
 	"github.com/acp-sidecar/acp/sdk/acptest"
 	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
@@ -125,7 +124,7 @@ func (in *intake) config(t *testing.T, extra map[string]any) string {
 	return string(data)
 }
 
-func newPlugin(t *testing.T, cfg string) *client.Plugin {
+func newPlugin(t *testing.T, cfg string) *acptest.Plugin {
 	t.Helper()
 	return acptest.New(t, newForwarder(slog.New(slog.DiscardHandler), getenv).serveOpts(), acptest.WithConfig(cfg))
 }

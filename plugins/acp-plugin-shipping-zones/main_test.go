@@ -12,7 +12,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acp-sidecar/acp/sdk/acp"
-	"github.com/acp-sidecar/acp/sdk/acpplugin/client"
 	"github.com/acp-sidecar/acp/sdk/acptest"
 	"github.com/acp-sidecar/acp/sdk/shipping"
 )
@@ -59,7 +58,7 @@ const bracketsConfig = `{
   ]
 }`
 
-func newPlugin(t *testing.T, cfg string) *client.Plugin {
+func newPlugin(t *testing.T, cfg string) *acptest.Plugin {
 	t.Helper()
 	p := newZonePlugin(slog.New(slog.DiscardHandler), func() time.Time { return now })
 	return acptest.New(t, p.serveOpts(), acptest.WithConfig(cfg))
@@ -112,7 +111,7 @@ func restricted(country string) acp.Messages {
 
 func TestQuote(t *testing.T) {
 	t.Parallel()
-	plugins := map[string]*client.Plugin{
+	plugins := map[string]*acptest.Plugin{
 		"demo":     newPlugin(t, demoConfig),
 		"brackets": newPlugin(t, bracketsConfig),
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acp-sidecar/acp/sdk/acp"
-	"github.com/acp-sidecar/acp/sdk/acpplugin/client"
 	"github.com/acp-sidecar/acp/sdk/acptest"
 	"github.com/acp-sidecar/acp/sdk/tax"
 )
@@ -39,14 +38,14 @@ const reducedConfig = `{
 }`
 
 // newPlugin serves a tax table configured with cfg.
-func newPlugin(t *testing.T, cfg string) *client.Plugin {
+func newPlugin(t *testing.T, cfg string) *acptest.Plugin {
 	t.Helper()
 	return acptest.New(t, newTaxTable(slog.New(slog.DiscardHandler)).serveOpts(), acptest.WithConfig(cfg))
 }
 
 func TestQuote(t *testing.T) {
 	t.Parallel()
-	plugins := map[string]*client.Plugin{
+	plugins := map[string]*acptest.Plugin{
 		"demo":           newPlugin(t, demoConfig),
 		"shipping taxed": newPlugin(t, strings.Replace(demoConfig, `"shipping_taxable": false`, `"shipping_taxable": true`, 1)),
 		"empty":          newPlugin(t, ``),

@@ -6,11 +6,48 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/google/jsonschema-go/jsonschema"
 )
+
+// ConfigSchemaFor returns the JSON Schema of T's JSON encoding, for
+// ServeOpts.ConfigSchema, so that the Go struct a plugin decodes its
+// configuration into is the one description of that configuration:
+//
+//	type Config struct {
+//		Price int64  `json:"price" jsonschema:"price of one mug, in minor units"`
+//		Note  string `json:"note,omitempty"`
+//	}
+//	opts.ConfigSchema = acpplugin.ConfigSchemaFor[Config]()
+//
+// A field is required unless its json tag says omitempty or omitzero; a
+// struct admits no other keys; a jsonschema tag is the field's
+// description; integer types are "integer", so 15.5 is refused, and
+// unsigned ones are at least 0. Rules a type cannot say (a positive price,
+// a pattern) go in a Validate() error method on T, which DecodeConfig
+// calls. It panics when T cannot be described in JSON Schema (a channel, a
+// map with non-string keys): a programming error that the plugin's first
+// test meets.
+func ConfigSchemaFor[T any]() string {
+	s, err := jsonschema.For[T](nil)
+	if err != nil {
+		panic(fmt.Sprintf("acpplugin.ConfigSchemaFor: %v", err))
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		panic(fmt.Sprintf("acpplugin.ConfigSchemaFor: %v", err))
+	}
+	return string(data)
+}
+
+// validator is a configuration with rules its type cannot express.
+type validator interface{ Validate() error }
 
 // DecodeConfig decodes the JSON configuration that Configure receives into
 // v, strictly: an unknown key is an error, so a typo in acp.yaml is caught
-// at start rather than silently ignored. Empty input leaves v unchanged.
+// at start rather than silently ignored. When v has a Validate() error
+// method, DecodeConfig returns its error. Empty input leaves v unchanged
+// (and unvalidated).
 func DecodeConfig(raw []byte, v any) error {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil
@@ -24,6 +61,11 @@ func DecodeConfig(raw []byte, v any) error {
 	// may follow the object.
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return fmt.Errorf("decode plugin config: trailing data after the JSON object")
+	}
+	if c, ok := v.(validator); ok {
+		if err := c.Validate(); err != nil {
+			return fmt.Errorf("plugin config: %w", err)
+		}
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/acp-sidecar/acp/sdk/catalog"
 	"github.com/acp-sidecar/acp/sdk/fulfillment"
 	"github.com/acp-sidecar/acp/sdk/internal/grpcwire"
+	"github.com/acp-sidecar/acp/sdk/internal/inprocess"
 	pb "github.com/acp-sidecar/acp/sdk/internal/pb/acp/plugin/v1"
 	"github.com/acp-sidecar/acp/sdk/shipping"
 	"github.com/acp-sidecar/acp/sdk/tax"
@@ -54,10 +55,12 @@ type ServeOpts struct {
 	// Logger receives the SDK's own messages, such as a recovered panic.
 	// Nil means Logger().
 	Logger *slog.Logger
-	// Test, when set, serves in-process for a test or a debugger instead
-	// of taking over the process (go-plugin's reattach mode). acptest uses
-	// it; plugin authors rarely need it.
-	Test *plugin.ServeTestConfig
+}
+
+func init() {
+	inprocess.Serve = func(ctx context.Context, opts any, reattach chan<- *plugin.ReattachConfig, closed chan<- struct{}) {
+		opts.(ServeOpts).serve(&plugin.ServeTestConfig{Context: ctx, ReattachConfigCh: reattach, CloseCh: closed})
+	}
 }
 
 // Capabilities lists the capabilities the options serve, in the fixed
@@ -85,13 +88,17 @@ func (o ServeOpts) Capabilities() []string {
 // status 1 when the options are invalid or when it is run by hand rather
 // than by the host. Plugins must never write to stdout: it carries the
 // handshake. Log with Logger() instead.
-func Serve(opts ServeOpts) {
+func Serve(opts ServeOpts) { opts.serve(nil) }
+
+// serve serves the options: over the process's standard streams for the
+// host, or in-process (for acptest) when test is set.
+func (opts ServeOpts) serve(test *plugin.ServeTestConfig) {
 	provider, err := opts.provider()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "acp plugin: %v\n", err)
 		os.Exit(1)
 	}
-	if opts.Test == nil {
+	if test == nil {
 		// The standard library's loggers (log and slog's default) write
 		// through Logger too, so their lines reach the host at their
 		// level instead of as unlevelled text.
@@ -103,8 +110,8 @@ func Serve(opts ServeOpts) {
 		GRPCServer: func(o []grpc.ServerOption) *grpc.Server {
 			return grpc.NewServer(provider.ServerOptions(o)...)
 		},
-		Logger: newHCLogger(stderr, opts.Test != nil),
-		Test:   opts.Test,
+		Logger: newHCLogger(stderr, test != nil),
+		Test:   test,
 	})
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
 	"github.com/acp-sidecar/acp/sdk/acpplugin/client"
+	"github.com/acp-sidecar/acp/sdk/internal/inprocess"
 )
 
 // Option changes how New prepares the plugin.
@@ -34,10 +35,17 @@ func WithConfig(json string) Option {
 	return func(s *settings) { s.config = []byte(json) }
 }
 
+// Plugin is a plugin served for a test, seen exactly as the host sees it:
+// its Info, Configure, CheckHealth, and its capabilities (Catalog, Tax,
+// Shipping, Fulfillment; nil when not served).
+type Plugin struct {
+	*client.Plugin
+}
+
 // New serves opts and returns the configured plugin as the host sees it. A
 // failure to start or configure fails the test. The plugin stops when the
 // test ends.
-func New(t testing.TB, opts acpplugin.ServeOpts, options ...Option) *client.Plugin {
+func New(t testing.TB, opts acpplugin.ServeOpts, options ...Option) *Plugin {
 	t.Helper()
 	var s settings
 	for _, o := range options {
@@ -54,7 +62,7 @@ func New(t testing.TB, opts acpplugin.ServeOpts, options ...Option) *client.Plug
 
 // Start serves opts and returns the plugin unconfigured, for tests of
 // Configure itself (call p.Configure and check its error).
-func Start(t testing.TB, opts acpplugin.ServeOpts) *client.Plugin {
+func Start(t testing.TB, opts acpplugin.ServeOpts) *Plugin {
 	t.Helper()
 	if err := opts.Validate(); err != nil {
 		t.Fatalf("acptest: %v", err)
@@ -62,8 +70,7 @@ func Start(t testing.TB, opts acpplugin.ServeOpts) *client.Plugin {
 	ctx, cancel := context.WithCancel(context.Background())
 	reattach := make(chan *plugin.ReattachConfig, 1)
 	closed := make(chan struct{})
-	opts.Test = &plugin.ServeTestConfig{Context: ctx, ReattachConfigCh: reattach, CloseCh: closed}
-	go acpplugin.Serve(opts)
+	go inprocess.Serve(ctx, opts, reattach, closed)
 	var rc *plugin.ReattachConfig
 	select {
 	case rc = <-reattach:
@@ -84,5 +91,5 @@ func Start(t testing.TB, opts acpplugin.ServeOpts) *client.Plugin {
 		cancel()
 		<-closed
 	})
-	return p
+	return &Plugin{Plugin: p}
 }

@@ -20,16 +20,9 @@ import (
 	"github.com/acp-sidecar/acp/sdk/tax"
 )
 
-// catalogFunc adapts a function to catalog.Catalog.
-type catalogFunc func(context.Context, *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error)
-
-func (f catalogFunc) ResolveItems(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
-	return f(ctx, req)
-}
-
 // echoCatalog returns every item found at 100 per unit, except "missing",
 // which is a message, and "fail", "slow" and "panic", which misbehave.
-var echoCatalog = catalogFunc(func(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
+var echoCatalog = catalog.Func(func(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
 	resp := &catalog.ResolveItemsResponse{}
 	for i, ref := range req.Items {
 		switch ref.ID {

@@ -28,6 +28,9 @@ func TestWebhookSpecExamples(t *testing.T) {
 	for version, tc := range testCases {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
+			if !Present(t) {
+				return // the spec's own examples are the subject
+			}
 			v := Webhook(t, version)
 			examples := WebhookExamples(t, version)
 			names := slices.Sorted(maps.Keys(examples))
@@ -81,6 +84,9 @@ func TestWebhookRejects(t *testing.T) {
 		for _, version := range tc.versions {
 			t.Run(name+"/"+version, func(t *testing.T) {
 				t.Parallel()
+				if !Present(t) {
+					return // mutations of the spec's own example are the subject
+				}
 				v := Webhook(t, version)
 				var event map[string]any
 				if err := json.Unmarshal(WebhookExamples(t, version)["order_created"], &event); err != nil {
@@ -107,8 +113,13 @@ func TestWebhookRejects(t *testing.T) {
 // The older versions' component examples are valid.
 func TestWebhookComponentExample(t *testing.T) {
 	t.Parallel()
+	dir, ok := specDir(t)
+	if !ok {
+		notMade.Add(1)
+		return // the spec's own example is the subject
+	}
 	for _, version := range webhookVersions {
-		doc, err := readYAML(SpecDir(t) + "/" + version + "/openapi/" + webhookFile)
+		doc, err := readYAML(dir + "/" + version + "/openapi/" + webhookFile)
 		if err != nil {
 			t.Fatal(err)
 		}

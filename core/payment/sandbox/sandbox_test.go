@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/acp-sidecar/acp/core/payment"
-	"github.com/acp-sidecar/acp/sdk/acp"
 )
 
 func TestChargeOutcomes(t *testing.T) {
@@ -29,7 +28,7 @@ func TestChargeOutcomes(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			h := New(Config{ID: "card", MerchantID: "acct_1", MerchantName: "Shop"})
-			req := &payment.ChargeRequest{SessionID: "cs_1", IdempotencyKey: "cs_1:attempt:1", Amount: acp.Money{Amount: 100, Currency: "usd"},
+			req := &payment.ChargeRequest{SessionID: "cs_1", IdempotencyKey: "cs_1:attempt:1", Amount: payment.Money{Amount: 100, Currency: "usd"},
 				Instrument: payment.Instrument{Token: tc.token}, Supports3DS: tc.supports}
 			res, err := h.Charge(context.Background(), req)
 			if err != nil || res.Outcome != tc.first {

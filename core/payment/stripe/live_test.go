@@ -11,7 +11,6 @@ import (
 	stripego "github.com/stripe/stripe-go/v82"
 
 	"github.com/acp-sidecar/acp/core/payment"
-	"github.com/acp-sidecar/acp/sdk/acp"
 )
 
 // liveVersion is the preview version Stripe's docs send on the granted
@@ -62,7 +61,7 @@ func TestLiveStripeTestMode(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			token := mintTestToken(t, h, tc.pm, 1000)
 			req := &payment.ChargeRequest{SessionID: "cs_live_" + run, IdempotencyKey: "acp-live-test:" + run + ":" + name,
-				Amount: acp.Money{Amount: 500, Currency: "usd"}, Instrument: payment.Instrument{Type: "card", CredentialType: "spt", Token: token}}
+				Amount: payment.Money{Amount: 500, Currency: "usd"}, Instrument: payment.Instrument{Type: "card", CredentialType: "spt", Token: token}}
 			res, err := h.Charge(context.Background(), req)
 			if err != nil {
 				t.Fatalf("Charge: %v", err)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/payment/stripe/stripefake"
-	"github.com/acp-sidecar/acp/sdk/acp"
 )
 
 var authMetadata = json.RawMessage(`{"acquirer_details":{"acquirer_bin":"400000","acquirer_country":"US","acquirer_merchant_id":"acct_123","merchant_name":"Demo"},"directory_server":"visa"}`)
@@ -48,7 +47,7 @@ func newTestHandler(t *testing.T, fake *stripefake.Server, mutate func(*Config))
 func chargeReq(session, token string, amount int64) *payment.ChargeRequest {
 	return &payment.ChargeRequest{
 		SessionID: session, OrderID: "ord_" + strings.TrimPrefix(session, "cs_"), IdempotencyKey: session + ":attempt:1",
-		Amount:      acp.Money{Amount: amount, Currency: "usd"},
+		Amount:      payment.Money{Amount: amount, Currency: "usd"},
 		Instrument:  payment.Instrument{Type: "card", CredentialType: "spt", Token: token},
 		Supports3DS: true,
 	}

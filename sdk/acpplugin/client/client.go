@@ -55,8 +55,8 @@ type Config struct {
 	Logger hclog.Logger
 	// Stderr, when set, receives the plugin's raw stderr as well.
 	Stderr io.Writer
-	// Reattach attaches to a plugin already serving (acpplugin.ServeOpts.Test)
-	// instead of starting Command.
+	// Reattach attaches to a plugin already serving in-process (as acptest
+	// serves one) instead of starting Command.
 	Reattach *plugin.ReattachConfig
 }
 

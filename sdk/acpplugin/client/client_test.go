@@ -72,7 +72,7 @@ func executable(t *testing.T) string {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
-		t.Skipf("no path to the test binary: %v", err)
+		t.Fatalf("no path to the test binary: %v", err)
 	}
 	return exe
 }

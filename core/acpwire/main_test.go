@@ -1,0 +1,11 @@
+package acpwire
+
+import (
+	"os"
+	"testing"
+
+	"github.com/acp-sidecar/acp/core/internal/acpschema"
+)
+
+// TestMain reports the schema checks not made for want of the spec files.
+func TestMain(m *testing.M) { os.Exit(acpschema.Main(m)) }

@@ -1,0 +1,173 @@
+package testkit
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Binaries are the main packages tests run as processes, by binary name,
+// relative to the repository root.
+var Binaries = map[string]string{
+	"acp":                       "./cmd/acp",
+	"testplugin":                "./core/pluginmgr/internal/testplugin",
+	"acp-plugin-catalog-file":   "./plugins/acp-plugin-catalog-file",
+	"acp-plugin-tax-table":      "./plugins/acp-plugin-tax-table",
+	"acp-plugin-shipping-zones": "./plugins/acp-plugin-shipping-zones",
+	"acp-plugin-order-forward":  "./plugins/acp-plugin-order-forward",
+}
+
+// built is this process's view of the binary directory: found or built
+// once, whichever package asks first.
+var built = sync.OnceValues(buildAll)
+
+// Binary returns the path of the named binary (a key of Binaries). Every
+// binary is built in one go build the first time any test package of a
+// source tree asks, into a directory of the user's cache keyed by a hash
+// of the tree's Go sources; test packages running at the same time wait
+// for that build under a file lock rather than building again, and later
+// runs of the same sources reuse it.
+func Binary(t testing.TB, name string) string {
+	t.Helper()
+	path, err := BinaryPath(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// BinaryPath is Binary for TestMain, where there is no test to fail.
+func BinaryPath(name string) (string, error) {
+	if _, ok := Binaries[name]; !ok {
+		return "", fmt.Errorf("testkit: no binary %q", name)
+	}
+	dir, err := built()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, name), nil
+}
+
+// buildAll finds or builds the binaries of this source tree and returns
+// their directory.
+func buildAll() (string, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return "", err
+	}
+	key, err := sourceKey(root)
+	if err != nil {
+		return "", err
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	base := filepath.Join(cache, "acp-testbin")
+	dir := filepath.Join(base, key)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("binary cache: %w", err)
+	}
+	unlock, err := lock(filepath.Join(dir, ".lock"))
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	done := filepath.Join(dir, ".done")
+	if _, err := os.Stat(done); err == nil {
+		now := time.Now()
+		_ = os.Chtimes(done, now, now) // when it was last used, for prune
+		return dir, nil
+	}
+	// Without symbols the binaries link faster and take a third less
+	// room; the tests never debug them.
+	args := []string{"build", "-ldflags=-s -w", "-o", dir + string(filepath.Separator)}
+	for _, pkg := range Binaries {
+		args = append(args, pkg)
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build %s: %w\n%s", strings.Join(args[4:], " "), err, out)
+	}
+	if err := os.WriteFile(done, nil, 0o600); err != nil {
+		return "", err
+	}
+	prune(base, key)
+	return dir, nil
+}
+
+// prune removes the binaries of other source trees not used for an hour
+// (each set is about 100 MB), so that the cache holds little more than the
+// trees being worked on.
+func prune(base, keep string) {
+	entries, _ := os.ReadDir(base)
+	for _, e := range entries {
+		if e.Name() == keep {
+			continue
+		}
+		info, err := os.Stat(filepath.Join(base, e.Name(), ".done"))
+		if err == nil && time.Since(info.ModTime()) > time.Hour {
+			_ = os.RemoveAll(filepath.Join(base, e.Name()))
+		}
+	}
+}
+
+// repoRoot is the host module's root: two levels above this file.
+func repoRoot() (string, error) {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return "", fmt.Errorf("testkit: no source path")
+	}
+	root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		return "", fmt.Errorf("testkit: repository root: %w", err)
+	}
+	return root, nil
+}
+
+// sourceKey hashes what the binaries are built from: the Go toolchain and
+// every Go source and module file of the tree (the host module and the
+// SDK beside it), by path and content.
+func sourceKey(root string) (string, error) {
+	h := sha256.New()
+	fmt.Fprintln(h, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "data" || name == "bin") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		name := d.Name()
+		if !strings.HasSuffix(name, ".go") && name != "go.mod" && name != "go.sum" || strings.HasSuffix(name, "_test.go") {
+			return nil
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		rel, _ := filepath.Rel(root, path)
+		fmt.Fprintf(h, "%s\x00", rel)
+		_, err = io.Copy(h, f)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("testkit: hash sources: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}

@@ -1,0 +1,440 @@
+package acptest
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/acpplugin"
+	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
+	"github.com/acp-sidecar/acp/sdk/shipping"
+	"github.com/acp-sidecar/acp/sdk/tax"
+)
+
+// The contracts the host enforces on every plugin, by name. A conformance
+// suite runs one subtest per contract, named after it, and every failure
+// message says which contract was broken, so that a plugin author learns
+// the host's rules here rather than from its errors in production.
+const (
+	ContractCatalogOnePerRef      = "catalog: one item per requested ref, in request order"
+	ContractCatalogUnknownItem    = "catalog: an unknown item is Found false, not an error"
+	ContractCatalogNoNegative     = "catalog: no negative prices or quantities"
+	ContractCatalogTypes          = "catalog: fulfillment types are ACP's"
+	ContractTaxOnePerLine         = "tax: one tax per requested line, in request order"
+	ContractTaxNoNegative         = "tax: no negative amounts"
+	ContractTaxNoDestination      = "tax: a cart without a destination is quoted, not refused"
+	ContractShippingNoNegative    = "shipping: no negative amounts"
+	ContractShippingLines         = "shipping: options name only the request's lines"
+	ContractShippingStableIDs     = "shipping: option ids are unique, and stable for the same cart"
+	ContractShippingTypes         = "shipping: option types are ACP's"
+	ContractFulfillmentIdempotent = "fulfillment: PlaceOrder is idempotent on its key"
+	ContractMessages              = "messages: typed, coded, with JSONPath params into the checkout session"
+	ContractDeadline              = "the call's deadline is honoured"
+)
+
+// DeadlineGrace is how long after its deadline a capability call may
+// still return before the deadline contract counts as broken. The host
+// gives up at the deadline; a call that goes on holds the plugin's
+// resources (and its backend's) for nothing.
+const DeadlineGrace = time.Second
+
+// deadline is the deadline the suites give the call that checks the
+// deadline contract.
+const deadline = 100 * time.Millisecond
+
+// CatalogSuite says what to ask a catalog for.
+type CatalogSuite struct {
+	// Sold are ids of items the configured plugin sells; at least one.
+	Sold []string
+	// Currency is the session currency; "usd" when empty.
+	Currency string
+}
+
+// RunCatalogConformance serves opts as New does and checks every contract
+// of the catalog capability, each in a subtest named after it.
+func RunCatalogConformance(t *testing.T, opts acpplugin.ServeOpts, suite CatalogSuite, options ...Option) {
+	t.Helper()
+	if opts.Catalog == nil || len(suite.Sold) == 0 {
+		t.Fatal("acptest: RunCatalogConformance needs ServeOpts.Catalog and at least one sold item id")
+	}
+	p := New(t, opts, options...)
+	const unknown = "acptest-no-such-item"
+	sold := &catalog.ResolveItemsRequest{Currency: currencyOr(suite.Currency)}
+	for _, id := range suite.Sold {
+		sold.Items = append(sold.Items, catalog.ItemRef{ID: id, Quantity: 1})
+	}
+	if _, err := p.Catalog().ResolveItems(context.Background(), sold); err != nil {
+		t.Fatalf("acptest: ResolveItems of the sold items %v failed: %v", suite.Sold, err)
+	}
+	// An unknown id in the middle and a repeated id at the end show
+	// whether answers keep the request's order.
+	req := &catalog.ResolveItemsRequest{Currency: sold.Currency}
+	req.Items = append(req.Items, sold.Items[0], catalog.ItemRef{ID: unknown, Quantity: 1})
+	req.Items = append(req.Items, sold.Items[1:]...)
+	req.Items = append(req.Items, catalog.ItemRef{ID: suite.Sold[0], Quantity: 2})
+	resp, err := p.Catalog().ResolveItems(context.Background(), req)
+	check(t, ContractCatalogUnknownItem, func(c *contract) {
+		if err != nil {
+			c.broke("ResolveItems of %d items, one of them unknown (%q), failed: %v", len(req.Items), unknown, err)
+			return
+		}
+		for i, it := range resp.Items {
+			if it.ID == unknown && it.Found {
+				c.broke("item %d (%q) is Found", i, unknown)
+			}
+			if it.ID != unknown && !it.Found {
+				c.broke("item %d (%q), said to be sold, is not Found", i, it.ID)
+			}
+		}
+	})
+	if err != nil {
+		// The other contracts are checked on the sold items alone.
+		req = sold
+		if resp, err = p.Catalog().ResolveItems(context.Background(), req); err != nil {
+			t.Fatalf("acptest: ResolveItems of the sold items %v failed: %v", suite.Sold, err)
+		}
+	}
+	check(t, ContractCatalogOnePerRef, func(c *contract) {
+		c.sameOrder("item", ids(resp.Items, func(it catalog.Item) string { return it.ID }),
+			ids(req.Items, func(r catalog.ItemRef) string { return r.ID }))
+	})
+	check(t, ContractCatalogNoNegative, func(c *contract) {
+		for i, it := range resp.Items {
+			if it.UnitPrice < 0 || it.MaxPerOrder < 0 || it.Available != nil && *it.Available < 0 {
+				c.broke("item %d (%q): unit price %d, max per order %d, available %v", i, it.ID, it.UnitPrice, it.MaxPerOrder, deref(it.Available))
+			}
+		}
+	})
+	check(t, ContractCatalogTypes, func(c *contract) {
+		for i, it := range resp.Items {
+			for _, typ := range it.FulfillmentTypes {
+				if !typ.Valid() {
+					c.broke("item %d (%q) has fulfillment type %q, not one of %v", i, it.ID, typ, acp.FulfillmentTypes)
+				}
+			}
+		}
+	})
+	checkMessages(t, resp.Messages, "line_items", len(req.Items))
+	checkDeadline(t, func(ctx context.Context) error {
+		_, err := opts.Catalog.ResolveItems(ctx, req)
+		return err
+	})
+}
+
+// TaxSuite says what to ask a tax capability for.
+type TaxSuite struct {
+	// Destination is an address the configured plugin taxes.
+	Destination acp.Address
+	// Currency is the cart's currency; "usd" when empty.
+	Currency string
+}
+
+// RunTaxConformance serves opts as New does and checks every contract of
+// the tax capability, each in a subtest named after it.
+func RunTaxConformance(t *testing.T, opts acpplugin.ServeOpts, suite TaxSuite, options ...Option) {
+	t.Helper()
+	if opts.Tax == nil {
+		t.Fatal("acptest: RunTaxConformance needs ServeOpts.Tax")
+	}
+	p := New(t, opts, options...)
+	dest := suite.Destination
+	req := &tax.QuoteRequest{Currency: currencyOr(suite.Currency), Destination: &dest, Fulfillment: 500, Lines: []tax.Line{
+		{ID: "li_1", Amount: 1000}, {ID: "li_2", Amount: 0}, {ID: "li_3", Amount: 2599, TaxCategory: "standard"},
+	}}
+	resp, err := p.Tax().Quote(context.Background(), req)
+	if err != nil {
+		t.Fatalf("acptest: Quote of a cart to %s failed: %v", dest.Country, err)
+	}
+	check(t, ContractTaxOnePerLine, func(c *contract) {
+		c.sameOrder("line", ids(resp.Lines, func(l tax.LineTax) string { return l.ID }),
+			ids(req.Lines, func(l tax.Line) string { return l.ID }))
+	})
+	check(t, ContractTaxNoNegative, func(c *contract) {
+		for i, l := range resp.Lines {
+			if l.Amount < 0 {
+				c.broke("line %d (%q) has tax %d", i, l.ID, l.Amount)
+			}
+		}
+		if resp.Fulfillment < 0 {
+			c.broke("fulfillment tax %d", resp.Fulfillment)
+		}
+		for _, j := range resp.Breakdown {
+			if j.Amount < 0 {
+				c.broke("jurisdiction %q has amount %d", j.Name, j.Amount)
+			}
+		}
+	})
+	check(t, ContractTaxNoDestination, func(c *contract) {
+		noDest := *req
+		noDest.Destination = nil
+		if _, err := p.Tax().Quote(context.Background(), &noDest); err != nil {
+			c.broke("Quote without a destination failed: %v (quote from the seller's origin, or say why in a message)", err)
+		}
+	})
+	checkMessages(t, resp.Messages, "line_items", len(req.Lines))
+	checkDeadline(t, func(ctx context.Context) error {
+		_, err := opts.Tax.Quote(ctx, req)
+		return err
+	})
+}
+
+// ShippingSuite says what to ask a shipping capability for.
+type ShippingSuite struct {
+	// Destination is an address the configured plugin ships to.
+	Destination acp.Address
+	// Lines is a cart the plugin quotes options for; nil means one line
+	// of one 1 kg shippable item at 10.00.
+	Lines []shipping.Line
+	// Currency is the cart's currency; "usd" when empty.
+	Currency string
+}
+
+// RunShippingConformance serves opts as New does and checks every
+// contract of the shipping capability, each in a subtest named after it.
+func RunShippingConformance(t *testing.T, opts acpplugin.ServeOpts, suite ShippingSuite, options ...Option) {
+	t.Helper()
+	if opts.Shipping == nil {
+		t.Fatal("acptest: RunShippingConformance needs ServeOpts.Shipping")
+	}
+	p := New(t, opts, options...)
+	dest := suite.Destination
+	lines := suite.Lines
+	if lines == nil {
+		lines = []shipping.Line{{ID: "li_1", ItemID: "acptest-item", Quantity: 1, Subtotal: 1000,
+			Weight: &acp.Weight{Value: 1, Unit: "kg"}, FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentShipping}}}
+	}
+	req := &shipping.QuoteRequest{Currency: currencyOr(suite.Currency), Destination: &dest, Lines: lines}
+	resp, err := p.Shipping().Quote(context.Background(), req)
+	if err != nil {
+		t.Fatalf("acptest: Quote of a cart to %s failed: %v", dest.Country, err)
+	}
+	check(t, ContractShippingNoNegative, func(c *contract) {
+		for _, o := range resp.Options {
+			if o.Amount < 0 {
+				c.broke("option %q costs %d", o.ID, o.Amount)
+			}
+		}
+	})
+	check(t, ContractShippingLines, func(c *contract) {
+		known := map[string]bool{}
+		for _, l := range req.Lines {
+			known[l.ID] = true
+		}
+		for _, o := range resp.Options {
+			for _, id := range o.LineIDs {
+				if !known[id] {
+					c.broke("option %q names line %q, which is not in the request", o.ID, id)
+				}
+			}
+		}
+	})
+	check(t, ContractShippingStableIDs, func(c *contract) {
+		seen := map[string]bool{}
+		for _, o := range resp.Options {
+			if o.ID == "" || seen[o.ID] {
+				c.broke("option id %q is empty or repeated", o.ID)
+			}
+			seen[o.ID] = true
+		}
+		again, err := p.Shipping().Quote(context.Background(), req)
+		if err != nil {
+			c.broke("the same Quote, made again, failed: %v", err)
+			return
+		}
+		optionID := func(o shipping.Option) string { return o.ID }
+		if got, want := ids(again.Options, optionID), ids(resp.Options, optionID); !slices.Equal(got, want) {
+			c.broke("the same cart quoted again has options %v, first %v", got, want)
+		}
+	})
+	check(t, ContractShippingTypes, func(c *contract) {
+		for _, o := range resp.Options {
+			if !o.Type.Valid() {
+				c.broke("option %q has type %q, not one of %v", o.ID, o.Type, acp.FulfillmentTypes)
+			}
+		}
+	})
+	checkMessages(t, resp.Messages, "line_items", len(req.Lines))
+	checkDeadline(t, func(ctx context.Context) error {
+		_, err := opts.Shipping.Quote(ctx, req)
+		return err
+	})
+}
+
+// FulfillmentSuite says what to ask a fulfillment capability for.
+type FulfillmentSuite struct {
+	// Order is an order the configured plugin places; nil means a
+	// one-line order to a US address. Its OrderID and IdempotencyKey are
+	// replaced for each placement the suite makes.
+	Order *fulfillment.PlaceOrderRequest
+}
+
+// RunFulfillmentConformance serves opts as New does and checks every
+// contract of the fulfillment capability, each in a subtest named after it.
+func RunFulfillmentConformance(t *testing.T, opts acpplugin.ServeOpts, suite FulfillmentSuite, options ...Option) {
+	t.Helper()
+	if opts.Fulfillment == nil {
+		t.Fatal("acptest: RunFulfillmentConformance needs ServeOpts.Fulfillment")
+	}
+	p := New(t, opts, options...)
+	order := func(n int) *fulfillment.PlaceOrderRequest {
+		req := defaultOrder()
+		if suite.Order != nil {
+			copied := *suite.Order
+			req = &copied
+		}
+		req.OrderID = fmt.Sprintf("ord_acptest_%d", n)
+		req.IdempotencyKey = fmt.Sprintf("acptest-place-%d", n)
+		return req
+	}
+	check(t, ContractFulfillmentIdempotent, func(c *contract) {
+		req := order(1)
+		first, err := p.Fulfillment().PlaceOrder(context.Background(), req)
+		if err != nil {
+			c.broke("PlaceOrder failed: %v", err)
+			return
+		}
+		again, err := p.Fulfillment().PlaceOrder(context.Background(), req)
+		if err != nil {
+			c.broke("PlaceOrder retried with the same key %q failed: %v", req.IdempotencyKey, err)
+			return
+		}
+		if *first != *again {
+			c.broke("PlaceOrder retried with the same key %q answered %+v, first %+v", req.IdempotencyKey, *again, *first)
+		}
+	})
+	checkDeadline(t, func(ctx context.Context) error {
+		_, err := opts.Fulfillment.PlaceOrder(ctx, order(2))
+		return err
+	})
+}
+
+func defaultOrder() *fulfillment.PlaceOrderRequest {
+	return &fulfillment.PlaceOrderRequest{
+		CheckoutSessionID: "cs_acptest", Currency: "usd", Total: 1160,
+		Lines:       []fulfillment.Line{{ID: "li_1", ItemID: "acptest-item", Title: "Test item", Quantity: 1, UnitPrice: 1000, Total: 1160}},
+		Destination: &acp.Address{Name: "Ada Lovelace", LineOne: "1 Main St", City: "Springfield", State: "IL", Country: "US", PostalCode: "62701"},
+		OptionIDs:   []string{"standard"},
+		Buyer:       &fulfillment.Buyer{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com"},
+	}
+}
+
+// contract is one contract checked in its own subtest.
+type contract struct {
+	t    *testing.T
+	name string
+}
+
+// broke fails the subtest with a message naming the contract.
+func (c *contract) broke(format string, args ...any) {
+	c.t.Helper()
+	c.t.Errorf("contract %q broken: %s", c.name, fmt.Sprintf(format, args...))
+}
+
+// sameOrder reports answers that are not one per request entry, each
+// echoing its entry's id in the request's order.
+func (c *contract) sameOrder(noun string, got, want []string) {
+	c.t.Helper()
+	if len(got) != len(want) {
+		c.broke("answered %d %ss for %d requested", len(got), noun, len(want))
+		return
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			c.broke("%s %d is %q, but %q was requested there", noun, i, got[i], want[i])
+		}
+	}
+}
+
+// ids maps list to the ids id reads.
+func ids[T any](list []T, id func(T) string) []string {
+	out := make([]string, len(list))
+	for i, v := range list {
+		out[i] = id(v)
+	}
+	return out
+}
+
+// check runs fn in a subtest named after the contract.
+func check(t *testing.T, name string, fn func(c *contract)) {
+	t.Helper()
+	t.Run(name, func(t *testing.T) {
+		t.Helper()
+		fn(&contract{t: t, name: name})
+	})
+}
+
+// jsonPath matches the JSONPath subset ACP params use: member names and
+// array indexes below the root, e.g. $.line_items[0].item.id.
+var jsonPath = regexp.MustCompile(`^\$(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])*$`)
+
+// indexedParam extracts the array and index of a param such as
+// $.line_items[3].quantity.
+var indexedParam = regexp.MustCompile(`^\$\.([A-Za-z_][A-Za-z0-9_]*)\[([0-9]+)\]`)
+
+// checkMessages checks the messages of an answer: a known type, a code on
+// warnings and errors, text, and a param that is JSONPath into the
+// session; a param indexing array (the request's lines) stays within its n
+// entries.
+func checkMessages(t *testing.T, msgs acp.Messages, array string, n int) {
+	t.Helper()
+	check(t, ContractMessages, func(c *contract) {
+		for i, m := range msgs {
+			switch {
+			case m.Type != acp.MessageInfo && m.Type != acp.MessageWarning && m.Type != acp.MessageError:
+				c.broke("message %d has type %q, not info, warning or error", i, m.Type)
+			case m.Type != acp.MessageInfo && m.Code == "":
+				c.broke("message %d is a %s without a code", i, m.Type)
+			case m.Content == "":
+				c.broke("message %d has no content", i)
+			case m.Param != "" && !jsonPath.MatchString(m.Param):
+				c.broke("message %d has param %q, which is not a JSONPath such as $.%s[0].item.id", i, m.Param, array)
+			}
+			if sub := indexedParam.FindStringSubmatch(m.Param); sub != nil && sub[1] == array {
+				var idx int
+				fmt.Sscan(sub[2], &idx)
+				if idx >= n {
+					c.broke("message %d has param %q, but the request has %d %s", i, m.Param, n, array)
+				}
+			}
+		}
+	})
+}
+
+// checkDeadline calls the capability in-process with a short deadline and
+// checks that it returns within DeadlineGrace of it.
+func checkDeadline(t *testing.T, call func(ctx context.Context) error) {
+	t.Helper()
+	check(t, ContractDeadline, func(c *contract) {
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		defer cancel()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_ = call(ctx) // an answer in time, or ctx's error: both honour it
+		}()
+		select {
+		case <-done:
+		case <-time.After(deadline + DeadlineGrace):
+			c.broke("a call with a %v deadline had not returned %v after it: watch ctx.Done() in every wait", deadline, DeadlineGrace)
+		}
+	})
+}
+
+func currencyOr(c string) string {
+	if c == "" {
+		return "usd"
+	}
+	return c
+}
+
+func deref(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
