@@ -47,6 +47,7 @@ import (
 	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/core/store/badgerstore"
 	"github.com/acp-sidecar/acp/core/webhook"
+	"github.com/acp-sidecar/acp/internal/connlimit"
 	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
 
@@ -95,6 +96,13 @@ type Host struct {
 	// end of Serve.
 	profilesLn net.Listener
 	deliverer  *webhook.Deliverer
+	// Hardening (connections.go, probes.go): the metrics registry, the
+	// listener metrics, the probe listener and what it serves.
+	registry    *prometheus.Registry
+	connMetrics *connlimit.Metrics
+	probesLn    net.Listener
+	ready       func() (bool, any)
+	metrics     http.Handler
 	// Service is the checkout engine, exposed for tests and tools.
 	Service *checkout.Service
 }
@@ -248,7 +256,8 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		apiOpts.MetricsPath = cfg.Metrics.Path
 		apiOpts.Metrics = promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
 	}
-	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: httpapi.New(apiOpts), deliverer: deliverer, Service: svc}, nil
+	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: httpapi.New(apiOpts), deliverer: deliverer, Service: svc,
+		registry: registry, ready: apiOpts.Readiness, metrics: apiOpts.Metrics}, nil
 }
 
 // OpenAdmin opens the configured store for the order and webhook commands
@@ -343,7 +352,13 @@ func (h *Host) Listen() (net.Listener, error) {
 		}
 		h.profilesLn = pln
 	}
+	if err := h.listenProbes(); err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", h.cfg.Server.Listen)
+	if err == nil {
+		ln = h.limitConnections(ln)
+	}
 	if err != nil {
 		if h.profilesLn != nil {
 			_ = h.profilesLn.Close()
@@ -369,6 +384,7 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	h.logger.Info("serving ACP", "address", ln.Addr().String(), "public_url", h.cfg.Server.PublicURL,
 		"api_versions", h.cfg.APIVersions, "tls", h.cfg.Server.TLS.Enabled(), "store", h.cfg.Store.Dir)
 	profiles := h.serveProfiles()
+	probes := h.serveProbes()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- h.app.Listener(ln) }()
 	background, stopBackground := context.WithCancel(ctx)
@@ -401,6 +417,7 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	if profiles != nil {
 		_ = profiles.Close()
 	}
+	h.stopProbes(probes)
 	return errors.Join(err, h.Close())
 }
 
@@ -474,6 +491,7 @@ func (h *Host) Close() error {
 	if h.profilesLn != nil {
 		_ = h.profilesLn.Close()
 	}
+	h.stopProbes(nil)
 	h.plugins.Close()
 	if err := h.store.Close(); err != nil {
 		return err
