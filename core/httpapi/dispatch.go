@@ -36,6 +36,7 @@ func dispatcher(app *fiber.App) Dispatcher {
 		req.SetBody(body)
 		var ctx fasthttp.RequestCtx
 		ctx.Init(&req, inProcessAddr, nil)
+		ctx.SetUserValue(localInProcess, true)
 		handler()(&ctx)
 		respHeader := http.Header{}
 		ctx.Response.Header.VisitAll(func(k, v []byte) { respHeader.Add(string(k), string(v)) })

@@ -158,7 +158,7 @@ func New(opts Options) *fiber.App {
 		app.All(opts.MCPPath, h.authenticate, adaptor.HTTPHandler(opts.MCP(dispatcher(app))))
 	}
 
-	api := app.Group("/checkout_sessions", h.authenticate, h.limitRate, h.verifySignature, h.negotiateVersion, checkBody)
+	api := app.Group("/checkout_sessions", h.authenticate, h.limitRate, h.verifySignature, h.negotiateVersion, checkBody, h.refuseReplays)
 	api.Post("", h.idempotent, h.create)
 	api.Get("/:id", h.get)
 	api.Post("/:id", h.idempotent, h.update)
@@ -167,6 +167,7 @@ func New(opts Options) *fiber.App {
 	app.Use(func(c *fiber.Ctx) error {
 		return apierr.New(http.StatusNotFound, apierr.TypeInvalidRequest, apierr.CodeNotFound, "No endpoint %s %s.", c.Method(), c.Path())
 	})
+	app.Server().Handler = h.refuseUnknownMethods(app.Server().Handler)
 	return app
 }
 
@@ -195,7 +196,9 @@ func (h *handlers) errorHandler(c *fiber.Ctx, err error) error {
 			h.opts.Logger.Warn("request failed", "code", ae.Code, "error", ae.Cause.Error(), "path", c.Path())
 		}
 	case errors.As(err, &fe):
-		ae = fiberError(fe)
+		if ae = h.protocolError(c, fe); ae == nil {
+			ae = fiberError(fe)
+		}
 	default:
 		h.opts.Logger.Error("request failed", "error", err.Error(), "method", c.Method(), "path", c.Path())
 		ae = apierr.Internal()
@@ -204,6 +207,9 @@ func (h *handlers) errorHandler(c *fiber.Ctx, err error) error {
 		translated := *ae
 		translated.Param = codec.ErrorParam(ae.Param)
 		ae = &translated
+	}
+	if h.atMCP(c.Path()) {
+		return writeJSONRPCError(c, ae)
 	}
 	return writeError(c, ae)
 }
