@@ -29,6 +29,10 @@ const (
 // connection before it takes the backlog to be empty.
 const drainPoll = 20 * time.Millisecond
 
+// lingerTimeout bounds how long a refused connection is answered and
+// read from before it is closed.
+const lingerTimeout = 250 * time.Millisecond
+
 // maxRefusing bounds the refused connections being answered at once; the
 // rest are closed without an answer, so refusing costs few descriptors.
 const maxRefusing = 16
@@ -289,7 +293,7 @@ func (l *Listener) refuse(c net.Conn) {
 // the connection, and the client could lose the response.
 func answer(c net.Conn, response []byte) {
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(time.Second))
+	_ = c.SetDeadline(time.Now().Add(lingerTimeout))
 	if _, err := c.Write(response); err != nil {
 		return
 	}
