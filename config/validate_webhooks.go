@@ -87,6 +87,9 @@ func checkWebhookURL(raw string, allowPrivate bool) string {
 		addr, _, _ := netguard.ParseIP(host)
 		return fmt.Sprintf("%s is the address %s written in another form; write it as %s", host, addr, addr)
 	case err != nil:
+		if addr, _, ok := netguard.ParseIP(host); ok && addr.Unmap().String() != host {
+			host = fmt.Sprintf("%s (%s)", host, addr.Unmap())
+		}
 		return fmt.Sprintf("%s is an internal address (loopback, private, link-local or reserved); set webhook_delivery.allow_private_networks to allow it", host)
 	}
 	return ""
