@@ -1,7 +1,6 @@
 package host_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"net"
@@ -29,19 +28,7 @@ func TestConnectionCapsAndProbes(t *testing.T) {
 	}
 	defer held.Close()
 	time.Sleep(100 * time.Millisecond) // accepted before the next one
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-	_, _ = io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatalf("read the refusal: %v", err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	r := response{status: resp.StatusCode, header: resp.Header, body: body}
+	r := rawExchange(t, addr, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
 	wantFlatError(t, r, http.StatusServiceUnavailable, "too_many_connections")
 	if r.header.Get("Retry-After") != "1" {
 		t.Errorf("Retry-After = %q, want 1", r.header.Get("Retry-After"))

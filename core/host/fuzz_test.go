@@ -1,15 +1,10 @@
 package host_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/acp-sidecar/acp/core/internal/acpschema"
 )
@@ -57,25 +52,11 @@ func FuzzRawRequest(f *testing.F) {
 			raw += "Content-Type: " + contentType + "\r\n"
 		}
 		raw += fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(body), body)
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
+		r := rawExchange(t, addr, raw)
+		if r.status >= 500 {
+			t.Fatalf("%q: %d %s", raw, r.status, r.body)
 		}
-		defer c.Close()
-		_ = c.SetDeadline(time.Now().Add(15 * time.Second))
-		if _, err := io.WriteString(c, raw); err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-		if err != nil {
-			t.Fatalf("%q: no HTTP response: %v", raw, err)
-		}
-		data, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode >= 500 {
-			t.Fatalf("%q: %d %s", raw, resp.StatusCode, data)
-		}
-		if resp.StatusCode < 400 {
+		if r.status < 400 {
 			return
 		}
 		reqPath, _, _ := strings.Cut(path, "?")
@@ -87,12 +68,12 @@ func FuzzRawRequest(f *testing.F) {
 					Message string `json:"message"`
 				} `json:"error"`
 			}
-			if json.Unmarshal(data, &msg) != nil || msg.JSONRPC != "2.0" || msg.Error == nil || msg.Error.Code == nil || msg.Error.Message == "" {
-				t.Fatalf("%q: %d answer at /mcp is not a JSON-RPC error: %s", raw, resp.StatusCode, data)
+			if json.Unmarshal(r.body, &msg) != nil || msg.JSONRPC != "2.0" || msg.Error == nil || msg.Error.Code == nil || msg.Error.Message == "" {
+				t.Fatalf("%q: %d answer at /mcp is not a JSON-RPC error: %s", raw, r.status, r.body)
 			}
 			return
 		}
-		acpschema.For(t, v0417).Def(t, "Error", data)
+		acpschema.For(t, v0417).Def(t, "Error", r.body)
 	})
 }
 

@@ -13,11 +13,11 @@ import (
 	"github.com/acp-sidecar/acp/core/internal/acpschema"
 )
 
-// rawExchange writes raw bytes on a new connection and reads the HTTP
-// response.
-func rawExchange(t *testing.T, s *server, raw string) response {
+// rawExchange writes raw bytes on a new connection to addr and reads the
+// HTTP response.
+func rawExchange(t *testing.T, addr, raw string) response {
 	t.Helper()
-	c, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,29 +80,30 @@ func TestProtocolErrorShapes(t *testing.T) {
 	cfg := loadTestConfig(t, t.TempDir())
 	cfg.Server.ReadTimeout, cfg.Server.HeaderTimeout = 2*time.Second, 2*time.Second
 	s := startServer(t, cfg)
+	addr := strings.TrimPrefix(s.base, "http://")
 	const auth = "Authorization: Bearer " + testToken + "\r\n"
 
 	t.Run("unknown method", func(t *testing.T) {
 		for _, m := range []string{"FOO", "PROPFIND", "get"} {
-			r := rawExchange(t, s, m+" /checkout_sessions HTTP/1.1\r\nHost: x\r\n"+auth+"\r\n")
+			r := rawExchange(t, addr, m+" /checkout_sessions HTTP/1.1\r\nHost: x\r\n"+auth+"\r\n")
 			wantFlatError(t, r, http.StatusMethodNotAllowed, "method_not_allowed")
 		}
 	})
 	t.Run("unknown method at mcp", func(t *testing.T) {
-		wantJSONRPCError(t, rawExchange(t, s, "BREW /mcp HTTP/1.1\r\nHost: x\r\n"+auth+"\r\n"), http.StatusMethodNotAllowed, -32000)
+		wantJSONRPCError(t, rawExchange(t, addr, "BREW /mcp HTTP/1.1\r\nHost: x\r\n"+auth+"\r\n"), http.StatusMethodNotAllowed, -32000)
 	})
 	t.Run("known method on no route", func(t *testing.T) {
-		wantFlatError(t, rawExchange(t, s, "DELETE /checkout_sessions/cs_1 HTTP/1.1\r\nHost: x\r\n"+auth+"API-Version: 2026-04-17\r\n\r\n"), http.StatusNotFound, "not_found")
+		wantFlatError(t, rawExchange(t, addr, "DELETE /checkout_sessions/cs_1 HTTP/1.1\r\nHost: x\r\n"+auth+"API-Version: 2026-04-17\r\n\r\n"), http.StatusNotFound, "not_found")
 	})
 	t.Run("malformed request line", func(t *testing.T) {
-		wantFlatError(t, rawExchange(t, s, "GARBAGE\r\n\r\n"), http.StatusBadRequest, "invalid")
+		wantFlatError(t, rawExchange(t, addr, "GARBAGE\r\n\r\n"), http.StatusBadRequest, "invalid")
 	})
 	t.Run("headers too large", func(t *testing.T) {
-		r := rawExchange(t, s, "GET /checkout_sessions/cs_1 HTTP/1.1\r\nHost: x\r\nX-Big: "+strings.Repeat("a", 16<<10)+"\r\n\r\n")
+		r := rawExchange(t, addr, "GET /checkout_sessions/cs_1 HTTP/1.1\r\nHost: x\r\nX-Big: "+strings.Repeat("a", 16<<10)+"\r\n\r\n")
 		wantFlatError(t, r, http.StatusRequestHeaderFieldsTooLarge, "headers_too_large")
 	})
 	t.Run("body not sent in time", func(t *testing.T) {
-		r := rawExchange(t, s, "POST /checkout_sessions HTTP/1.1\r\nHost: x\r\n"+auth+"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+		r := rawExchange(t, addr, "POST /checkout_sessions HTTP/1.1\r\nHost: x\r\n"+auth+"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
 		wantFlatError(t, r, http.StatusRequestTimeout, "request_timeout")
 	})
 	t.Run("content types", func(t *testing.T) {

@@ -41,6 +41,7 @@ func (h *handlers) refuseUnknownMethods(next fasthttp.RequestHandler) fasthttp.R
 		ctx.SetStatusCode(ae.Status)
 		ctx.SetContentType(fiber.MIMEApplicationJSON)
 		ctx.SetBody(body)
+		h.opts.Logger.Info("request", "method", text.Truncate(string(ctx.Method()), 32), "status", ae.Status)
 		h.metrics.observe("UNKNOWN", "", ae.Status, 0)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 )
 
 const refusal = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
@@ -112,13 +111,13 @@ func TestLimits(t *testing.T) {
 	if c2 := dialFrom(t, l, "127.0.0.5"); !refused(t, c2) {
 		t.Error("a double Close freed two slots")
 	}
-	if got := value(t, m.refusals.WithLabelValues(reasonClient)); got != 1 {
+	if got := value(t, reg, "acp_listener_refused_connections_total", reasonClient); got != 1 {
 		t.Errorf("client_limit refusals = %v, want 1", got)
 	}
-	if got := value(t, m.refusals.WithLabelValues(reasonServer)); got != 2 {
+	if got := value(t, reg, "acp_listener_refused_connections_total", reasonServer); got != 2 {
 		t.Errorf("server_limit refusals = %v, want 2", got)
 	}
-	if got := value(t, m.open); got != 3 {
+	if got := value(t, reg, "acp_listener_open_connections", ""); got != 3 {
 		t.Errorf("open connections = %v, want 3", got)
 	}
 }
@@ -208,7 +207,7 @@ func TestAcceptErrorsAreRetried(t *testing.T) {
 		t.Fatalf("Accept() = %v, want the connection after the errors", err)
 	}
 	_ = c.Close()
-	if got := value(t, m.acceptErrors); got != 4 {
+	if got := value(t, reg, "acp_listener_accept_errors_total", ""); got != 4 {
 		t.Errorf("accept errors counted = %v, want 4", got)
 	}
 	if n := strings.Count(logs.String(), "accepting connections failed"); n != 1 {
@@ -325,15 +324,27 @@ func TestResolve(t *testing.T) {
 	}
 }
 
-// value reads a counter or gauge.
-func value(t *testing.T, m prometheus.Metric) float64 {
+// value reads a metric (counter or gauge) of reg by name and, for a
+// vector, label value.
+func value(t *testing.T, reg *prometheus.Registry, name, label string) float64 {
 	t.Helper()
-	var out dto.Metric
-	if err := m.Write(&out); err != nil {
+	families, err := reg.Gather()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Counter != nil {
-		return out.Counter.GetValue()
+	for _, mf := range families {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if label != "" && (len(m.GetLabel()) == 0 || m.GetLabel()[0].GetValue() != label) {
+				continue
+			}
+			if m.GetCounter() != nil {
+				return m.GetCounter().GetValue()
+			}
+			return m.GetGauge().GetValue()
+		}
 	}
-	return out.Gauge.GetValue()
+	return 0
 }
