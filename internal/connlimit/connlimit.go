@@ -79,7 +79,8 @@ type Listener struct {
 	closeErr  error
 	accepted  atomic.Bool
 
-	// burst counts consecutive accept errors; only Accept touches it.
+	// burst counts consecutive accept errors since burstStart.
+	burstMu    sync.Mutex
 	burst      int
 	burstStart time.Time
 }
@@ -198,16 +199,18 @@ func retryable(err error) bool {
 // backoff counts a failed accept, logs the first of a burst and waits
 // before the next attempt (less when the listener closes).
 func (l *Listener) backoff(err error) {
+	l.burstMu.Lock()
 	if l.burst == 0 {
 		l.burstStart = time.Now()
 		l.opts.Logger.Warn("accepting connections failed; retrying with back-off", "error", err.Error(), "address", l.Addr().String())
 	}
 	l.burst++
-	l.opts.Metrics.acceptError()
 	wait := maxBackoff
 	if l.burst < 16 {
 		wait = min(maxBackoff, minBackoff<<(l.burst-1))
 	}
+	l.burstMu.Unlock()
+	l.opts.Metrics.acceptError()
 	select {
 	case <-time.After(wait):
 	case <-l.closing:
@@ -216,6 +219,8 @@ func (l *Listener) backoff(err error) {
 
 // endBurst logs the end of a burst of accept errors.
 func (l *Listener) endBurst() {
+	l.burstMu.Lock()
+	defer l.burstMu.Unlock()
 	if l.burst == 0 {
 		return
 	}
