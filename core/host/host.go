@@ -342,8 +342,10 @@ func readToken(path, tokenEnv, localToken string, getenv func(string) string, lo
 	return token, nil
 }
 
-// Listen opens the configured listener (TLS 1.3 when configured), and the
-// profiling listener when profiling.listen is set.
+// Listen opens the configured listener (TLS 1.3 when configured) behind
+// the connection limits (connections.go), the profiling listener when
+// profiling.listen is set, and the probe listener when
+// server.probes_listen is set (probes.go).
 func (h *Host) Listen() (net.Listener, error) {
 	if addr := h.cfg.Profiling.Listen; addr != "" && h.profilesLn == nil {
 		pln, err := net.Listen("tcp", addr)
@@ -352,20 +354,20 @@ func (h *Host) Listen() (net.Listener, error) {
 		}
 		h.profilesLn = pln
 	}
-	if err := h.listenProbes(); err != nil {
-		return nil, err
-	}
 	ln, err := net.Listen("tcp", h.cfg.Server.Listen)
-	if err == nil {
-		ln = h.limitConnections(ln)
+	if err != nil {
+		err = fmt.Errorf("listen on %s: %w", h.cfg.Server.Listen, err)
+	} else if err = h.listenProbes(); err != nil {
+		_ = ln.Close()
 	}
 	if err != nil {
 		if h.profilesLn != nil {
 			_ = h.profilesLn.Close()
 			h.profilesLn = nil
 		}
-		return nil, fmt.Errorf("listen on %s: %w", h.cfg.Server.Listen, err)
+		return nil, err
 	}
+	ln = h.limitConnections(ln)
 	if !h.cfg.Server.TLS.Enabled() {
 		return ln, nil
 	}
