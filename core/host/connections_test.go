@@ -35,6 +35,7 @@ func TestConnectionCapsAndProbes(t *testing.T) {
 	}
 
 	probes := "http://" + s.host.ProbesAddr()
+	wantFlatError(t, rawExchange(t, s.host.ProbesAddr(), "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"), http.StatusNotFound, "not_found")
 	for path, want := range map[string]string{"/healthz": `"status":"ok"`, "/readyz": "", "/metrics": `acp_listener_refused_connections_total{limit="client_limit"} 1`} {
 		resp, err := http.Get(probes + path)
 		if err != nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+
+	"github.com/acp-sidecar/acp/core/apierr"
 )
 
 // listenProbes opens server.probes_listen, when set, once.
@@ -44,6 +46,10 @@ func (h *Host) serveProbes() *http.Server {
 	if h.metrics != nil {
 		mux.Handle("GET "+h.cfg.Metrics.Path, h.metrics)
 	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusNotFound, apierr.New(http.StatusNotFound, apierr.TypeInvalidRequest, apierr.CodeNotFound,
+			"The probe listener serves GET /healthz, /readyz and the metrics only."))
+	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: h.cfg.Server.HeaderTimeout, IdleTimeout: h.cfg.Server.IdleTimeout}
 	go func() { _ = srv.Serve(h.probesLn) }()
 	h.logger.Info("serving probes", "listen", h.probesLn.Addr().String())
