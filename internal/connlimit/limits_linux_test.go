@@ -50,4 +50,3 @@ func TestLimits(t *testing.T) {
 		t.Errorf("open connections = %v, want 3", got)
 	}
 }
-
