@@ -155,6 +155,18 @@ type Server struct {
 	IdleTimeout time.Duration `koanf:"idle_timeout"`
 	// ShutdownTimeout bounds the graceful drain on SIGINT/SIGTERM. Default 15s.
 	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
+	// HeaderTimeout closes a new connection that sends nothing for this
+	// long. Default 5s, or ReadTimeout when shorter.
+	HeaderTimeout time.Duration `koanf:"header_timeout"`
+	// MaxConnections caps the open connections; 0 derives the cap from
+	// the descriptor limit at start.
+	MaxConnections int `koanf:"max_connections"`
+	// MaxConnectionsPerClient caps the open connections from one client
+	// address; 0 derives it from the descriptor limit at start.
+	MaxConnectionsPerClient int `koanf:"max_connections_per_client"`
+	// ProbesListen, when set, is a host:port where /healthz, /readyz and
+	// the metrics are also served, apart from agent traffic.
+	ProbesListen string `koanf:"probes_listen"`
 }
 
 // TLS names the certificate and key files for HTTPS.

@@ -20,6 +20,9 @@ const (
 	DefaultWriteTimeout = 30 * time.Second
 	// DefaultShutdownTimeout is server.shutdown_timeout's default.
 	DefaultShutdownTimeout = 15 * time.Second
+	// DefaultHeaderTimeout is server.header_timeout's default, unless
+	// server.read_timeout is shorter.
+	DefaultHeaderTimeout = 5 * time.Second
 	// DefaultIdleTimeout is server.idle_timeout's default.
 	DefaultIdleTimeout = 60 * time.Second
 	// DefaultTLSMinVersion is server.tls.min_version's default.
@@ -211,6 +214,12 @@ func (s *Server) setDefaults(opts Options) {
 	}
 	if s.ShutdownTimeout == 0 {
 		s.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if s.HeaderTimeout == 0 {
+		s.HeaderTimeout = DefaultHeaderTimeout
+		if s.ReadTimeout > 0 {
+			s.HeaderTimeout = min(s.HeaderTimeout, s.ReadTimeout)
+		}
 	}
 }
 

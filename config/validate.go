@@ -131,11 +131,13 @@ func (s *Server) validate(opts Options, ps *problems) (string, bool) {
 		{"server.write_timeout", s.WriteTimeout, s.WriteTimeout > 0},
 		{"server.idle_timeout", s.IdleTimeout, s.IdleTimeout > 0},
 		{"server.shutdown_timeout", s.ShutdownTimeout, s.ShutdownTimeout > 0},
+		{"server.header_timeout", s.HeaderTimeout, s.HeaderTimeout > 0},
 	} {
 		if !d.pos {
 			ps.add(d.key, "must be a positive duration, got %s", d.val)
 		}
 	}
+	s.validateConnections(listen, ps)
 	return host, err == nil
 }
 

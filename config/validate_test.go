@@ -226,6 +226,7 @@ func TestValidateWithoutDefaults(t *testing.T) {
 		{Path: "server.write_timeout", Message: "must be a positive duration, got 0s"},
 		{Path: "server.idle_timeout", Message: "must be a positive duration, got 0s"},
 		{Path: "server.shutdown_timeout", Message: "must be a positive duration, got 0s"},
+		{Path: "server.header_timeout", Message: "must be a positive duration, got 0s"},
 		{Path: "api_versions", Message: "at least one API version is required; leave the key out to serve every version this build serves (2026-04-17, 2026-01-30)"},
 		{Path: "agents", Message: "at least one agent is required"},
 		{Path: "store.dir", Message: "is required"},

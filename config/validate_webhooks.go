@@ -1,8 +1,8 @@
 package config
 
 import (
+	"errors"
 	"fmt"
-	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -79,9 +79,17 @@ func checkWebhookURL(raw string, allowPrivate bool) string {
 	if u.Scheme != "https" {
 		return "must be https (plain http only with webhook_delivery.allow_private_networks)"
 	}
+	// The deliverer's rule, by form: trailing dots, short and numeric
+	// IPv4 forms and IPv4-mapped IPv6 are seen through.
 	host := u.Hostname()
-	addr, err := netip.ParseAddr(host)
-	if strings.EqualFold(host, "localhost") || err == nil && netguard.Forbidden(addr) {
+	switch err := netguard.CheckHost(host); {
+	case errors.Is(err, netguard.ErrNonCanonical):
+		addr, _, _ := netguard.ParseIP(host)
+		return fmt.Sprintf("%s is the address %s written in another form; write it as %s", host, addr, addr)
+	case err != nil:
+		if addr, _, ok := netguard.ParseIP(host); ok && addr.Unmap().String() != host {
+			host = fmt.Sprintf("%s (%s)", host, addr.Unmap())
+		}
 		return fmt.Sprintf("%s is an internal address (loopback, private, link-local or reserved); set webhook_delivery.allow_private_networks to allow it", host)
 	}
 	return ""

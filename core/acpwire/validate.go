@@ -3,7 +3,6 @@ package acpwire
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -92,7 +91,8 @@ func (v *validator) timestamp(value, param string) {
 }
 
 // integral returns a raw JSON value as an int64 when it is a number with
-// a whole value (2 or 2.0); strings and fractions are refused.
+// an exactly whole value (2 or 2.0); strings and fractions, even
+// 0.99999999999999999999, are refused.
 func integral(raw json.RawMessage) (int64, bool) {
 	if len(raw) == 0 || raw[0] == '"' {
 		return 0, false
@@ -101,14 +101,7 @@ func integral(raw json.RawMessage) (int64, bool) {
 	if err := json.Unmarshal(raw, &n); err != nil {
 		return 0, false
 	}
-	if i, err := n.Int64(); err == nil {
-		return i, true
-	}
-	f, err := n.Float64()
-	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		return 0, false
-	}
-	return int64(f), true
+	return exactInteger(n.String())
 }
 
 // object checks that raw, when present, is a JSON object.

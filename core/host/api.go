@@ -3,12 +3,12 @@ package host
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/acpwire"
@@ -76,7 +76,7 @@ func checkoutAPIOptions(cfg *config.Config, logger *slog.Logger, registry promet
 // dispatcher), the merchant API (behind its own token), Stripe's webhook
 // (verified by Stripe's signature) and metrics; it returns the app with
 // every route.
-func mountAPIs(api *httpapi.API, cfg *config.Config, version string, logger *slog.Logger, registry *prometheus.Registry, merchantToken string, admin merchantapi.Admin, stripeHook fiber.Handler) (*fiber.App, error) {
+func mountAPIs(api *httpapi.API, cfg *config.Config, version string, logger *slog.Logger, metrics http.Handler, merchantToken string, admin merchantapi.Admin, stripeHook fiber.Handler) (*fiber.App, error) {
 	if cfg.MCP.On() {
 		mcp, err := mcpapi.New(mcpapi.Options{
 			ErrorStyle:   cfg.MCP.ErrorStyle,
@@ -90,6 +90,7 @@ func mountAPIs(api *httpapi.API, cfg *config.Config, version string, logger *slo
 		// The MCP endpoint authenticates at the HTTP level like REST; each
 		// tool call is then dispatched through the REST stack.
 		api.Mount(cfg.MCP.Path, func(r fiber.Router) { r.All("", adaptor.HTTPHandler(mcp)) }, api.AgentsOnly())
+		api.EncodeErrorsAt(cfg.MCP.Path, mcpapi.EncodeError)
 	}
 	if cfg.MerchantAPI.On() {
 		api.Mount("/merchant", func(r fiber.Router) { merchantapi.Routes(r, admin) }, httpapi.TokenOnly("merchant", merchantToken), httpapi.JSONBodies)
@@ -97,8 +98,7 @@ func mountAPIs(api *httpapi.API, cfg *config.Config, version string, logger *slo
 	if stripeHook != nil {
 		api.Mount("/stripe/webhooks", func(r fiber.Router) { r.Post("", stripeHook) })
 	}
-	if cfg.Metrics.On() {
-		metrics := promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
+	if metrics != nil {
 		api.Mount(cfg.Metrics.Path, func(r fiber.Router) { r.Get("", adaptor.HTTPHandler(metrics)) })
 	}
 	return api.App(), nil

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/acpwire"
@@ -21,6 +22,7 @@ import (
 	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/core/store/badgerstore"
 	"github.com/acp-sidecar/acp/core/webhook"
+	"github.com/acp-sidecar/acp/internal/connlimit"
 )
 
 // ConfigOptions returns the options that validate a config for this build.
@@ -65,6 +67,13 @@ type Host struct {
 	// end of Serve.
 	profilesLn net.Listener
 	deliverer  *webhook.Deliverer
+	// Hardening (connections.go, probes.go): the metrics registry, the
+	// listener metrics, the probe listener and what it serves.
+	registry    *prometheus.Registry
+	connMetrics *connlimit.Metrics
+	probesLn    net.Listener
+	ready       func() (bool, any)
+	metrics     http.Handler
 	// Service is the checkout engine, exposed for tests and tools.
 	Service *checkout.Service
 }
@@ -105,12 +114,14 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	admin := newAdmin(cfg, st, o.now, deliverer.Notify, orderSystem(cfg, plugins))
 	svc := newEngine(cfg, st, capabilities(cfg, plugins, o.now), handlers, admin.Orders, o.now)
 	apiOpts.Service, apiOpts.Store, apiOpts.Readiness = svc, st, readiness(cfg, plugins)
-	app, err := mountAPIs(httpapi.New(apiOpts), cfg, o.version, logger, registry, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
+	metrics := metricsHandler(cfg, registry)
+	app, err := mountAPIs(httpapi.New(apiOpts), cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
 	if err != nil {
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())
 	}
-	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: app, deliverer: deliverer, Service: svc}, nil
+	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: app, deliverer: deliverer, Service: svc,
+		registry: registry, ready: apiOpts.Readiness, metrics: metrics}, nil
 }
 
 // newRegistry is the registry of the server's metrics, with the Go
@@ -119,6 +130,15 @@ func newRegistry() *prometheus.Registry {
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return registry
+}
+
+// metricsHandler serves the registry's metrics, or is nil when metrics
+// are off.
+func metricsHandler(cfg *config.Config, registry *prometheus.Registry) http.Handler {
+	if !cfg.Metrics.On() {
+		return nil
+	}
+	return promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
 }
 
 // newEngine builds the checkout engine over st, pricing and fulfilling

@@ -12,8 +12,10 @@ import (
 	"time"
 )
 
-// Listen opens the configured listener (TLS 1.3 when configured), and the
-// profiling listener when profiling.listen is set.
+// Listen opens the configured listener (TLS 1.3 when configured) behind
+// the connection limits (connections.go), the profiling listener when
+// profiling.listen is set, and the probe listener when
+// server.probes_listen is set (probes.go).
 func (h *Host) Listen() (net.Listener, error) {
 	if addr := h.cfg.Profiling.Listen; addr != "" && h.profilesLn == nil {
 		pln, err := net.Listen("tcp", addr)
@@ -24,12 +26,18 @@ func (h *Host) Listen() (net.Listener, error) {
 	}
 	ln, err := net.Listen("tcp", h.cfg.Server.Listen)
 	if err != nil {
+		err = fmt.Errorf("listen on %s: %w", h.cfg.Server.Listen, err)
+	} else if err = h.listenProbes(); err != nil {
+		_ = ln.Close()
+	}
+	if err != nil {
 		if h.profilesLn != nil {
 			_ = h.profilesLn.Close()
 			h.profilesLn = nil
 		}
-		return nil, fmt.Errorf("listen on %s: %w", h.cfg.Server.Listen, err)
+		return nil, err
 	}
+	ln = h.limitConnections(ln)
 	if !h.cfg.Server.TLS.Enabled() {
 		return ln, nil
 	}
@@ -48,6 +56,7 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	h.logger.Info("serving ACP", "address", ln.Addr().String(), "public_url", h.cfg.Server.PublicURL,
 		"api_versions", h.cfg.APIVersions, "tls", h.cfg.Server.TLS.Enabled(), "store", h.cfg.Store.Dir)
 	profiles := h.serveProfiles()
+	probes := h.serveProbes()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- h.app.Listener(ln) }()
 	background, stopBackground := context.WithCancel(ctx)
@@ -80,6 +89,7 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	if profiles != nil {
 		_ = profiles.Close()
 	}
+	h.stopProbes(probes)
 	return errors.Join(err, h.Close())
 }
 
@@ -149,6 +159,7 @@ func (h *Host) Close() error {
 	if h.profilesLn != nil {
 		_ = h.profilesLn.Close()
 	}
+	h.stopProbes(nil)
 	h.plugins.Close()
 	if err := h.store.Close(); err != nil {
 		return err

@@ -60,6 +60,21 @@ func within(prefix string, guard fiber.Handler) fiber.Handler {
 	}
 }
 
+// EncodeErrorsAt makes the errors the checkout API's stack answers for
+// path itself (authentication, rate limits, bodies, malformed HTTP,
+// unknown methods) take encode's shape instead of a flat ACP error, for a
+// mounted API whose protocol has its own (MCP's JSON-RPC errors). It
+// panics after App was called.
+func (a *API) EncodeErrorsAt(path string, encode ErrorEncoder) {
+	if a.sealed.Load() {
+		panic("httpapi: EncodeErrorsAt(" + path + ") after App")
+	}
+	if a.h.errorBodies == nil {
+		a.h.errorBodies = map[string]ErrorEncoder{}
+	}
+	a.h.errorBodies[path] = encode
+}
+
 // AgentsOnly is the guard that admits the agents' bearer tokens, as the
 // checkout endpoints do; the agent's name is logged with the request.
 func (a *API) AgentsOnly() fiber.Handler { return a.h.authenticate }

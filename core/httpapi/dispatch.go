@@ -39,6 +39,7 @@ func (a *API) Dispatch(method, path string, header http.Header, body []byte) (in
 	req.SetBody(body)
 	var ctx fasthttp.RequestCtx
 	ctx.Init(&req, inProcessAddr, nil)
+	ctx.SetUserValue(localInProcess, true)
 	a.handler()(&ctx)
 	respHeader := http.Header{}
 	ctx.Response.Header.VisitAll(func(k, v []byte) { respHeader.Add(string(k), string(v)) })

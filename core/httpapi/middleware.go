@@ -93,18 +93,20 @@ func (h *handlers) verifySignature(c *fiber.Ctx) error {
 	if v == nil {
 		return c.Next()
 	}
-	err := v.Verify(signature.Request{
+	signed := signature.Request{
 		Method:         c.Method(),
 		Path:           c.Path(),
 		APIVersion:     c.Get("API-Version"),
-		IdempotencyKey: c.Get("Idempotency-Key"),
+		IdempotencyKey: signedIdempotencyKey(c),
 		Timestamp:      c.Get(signature.HeaderTimestamp),
 		Body:           body(c),
-	}, c.Get(signature.HeaderSignature), h.now())
+	}
+	err := v.Verify(signed, c.Get(signature.HeaderSignature), h.now())
 	if err != nil {
 		return &apierr.Error{Status: http.StatusUnauthorized, Type: apierr.TypeInvalidRequest, Code: apierr.CodeInvalidSignature,
 			Message: "The request signature is missing, malformed, outside the allowed clock skew, or does not match.", Cause: err}
 	}
+	h.noteSignature(c, v, signed)
 	return c.Next()
 }
 
@@ -134,7 +136,7 @@ func checkBody(c *fiber.Ctx) error {
 	}
 	if len(body(c)) > 0 && !isJSON(c.Get(fiber.HeaderContentType)) {
 		return apierr.New(http.StatusUnsupportedMediaType, apierr.TypeInvalidRequest, apierr.CodeUnsupportedMediaType,
-			"Request bodies must be JSON (Content-Type: application/json).")
+			"Request bodies must be JSON in UTF-8 (Content-Type: application/json, with no charset or charset=utf-8).")
 	}
 	if enc := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); enc != "" && !strings.EqualFold(enc, "identity") {
 		return apierr.New(http.StatusUnsupportedMediaType, apierr.TypeInvalidRequest, apierr.CodeUnsupportedMediaType,
@@ -144,14 +146,9 @@ func checkBody(c *fiber.Ctx) error {
 }
 
 // isJSON accepts a missing Content-Type (several agents omit it on update
-// and cancel) and any JSON media type.
+// and cancel) and any JSON media type in UTF-8 (see jsonMediaType).
 func isJSON(contentType string) bool {
-	if contentType == "" {
-		return true
-	}
-	media, _, _ := strings.Cut(contentType, ";")
-	media = strings.ToLower(strings.TrimSpace(media))
-	return media == fiber.MIMEApplicationJSON || strings.HasSuffix(media, "+json")
+	return contentType == "" || jsonMediaType(contentType)
 }
 
 // logRequests writes one JSON line per request. It logs no body, token,

@@ -125,12 +125,13 @@ func New(opts Options) *API {
 			return c.Send(opts.Discovery)
 		})
 	}
-	sessions := app.Group("/checkout_sessions", h.authenticate, h.limitRate, h.verifySignature, h.negotiateVersion, checkBody)
+	sessions := app.Group("/checkout_sessions", h.authenticate, h.limitRate, h.verifySignature, h.negotiateVersion, checkBody, h.refuseReplays)
 	sessions.Post("", h.change(http.StatusCreated, h.create))
 	sessions.Get("/:id", h.get)
 	sessions.Post("/:id", h.change(http.StatusOK, h.update))
 	sessions.Post("/:id/complete", h.change(http.StatusOK, h.complete))
 	sessions.Post("/:id/cancel", h.change(http.StatusOK, h.cancel))
+	app.Server().Handler = h.refuseUnknownMethods(app.Server().Handler)
 	a := &API{app: app, h: h, sessions: sessions}
 	a.handler = sync.OnceValue(func() fasthttp.RequestHandler { return a.App().Handler() })
 	return a
@@ -141,6 +142,9 @@ type handlers struct {
 	auth    *authenticator
 	leases  *idempotency.Leases
 	metrics *requestMetrics
+	// errorBodies are the error encoders of mounted APIs whose errors are
+	// not flat ACP errors, by exact path (see API.EncodeErrorsAt).
+	errorBodies map[string]ErrorEncoder
 }
 
 func (h *handlers) now() time.Time {
@@ -161,7 +165,9 @@ func (h *handlers) errorHandler(c *fiber.Ctx, err error) error {
 			h.opts.Logger.Warn("request failed", "code", ae.Code, "error", ae.Cause.Error(), "path", c.Path())
 		}
 	case errors.As(err, &fe):
-		ae = fiberError(fe)
+		if ae = h.protocolError(c, fe); ae == nil {
+			ae = fiberError(fe)
+		}
 	default:
 		h.opts.Logger.Error("request failed", "error", err.Error(), "method", c.Method(), "path", c.Path())
 		ae = apierr.Internal()
@@ -170,6 +176,9 @@ func (h *handlers) errorHandler(c *fiber.Ctx, err error) error {
 		translated := *ae
 		translated.Param = codec.ErrorParam(ae.Param)
 		ae = &translated
+	}
+	if encode := h.errorBodies[c.Path()]; encode != nil {
+		return writeEncodedError(c, ae, encode)
 	}
 	return writeError(c, ae)
 }

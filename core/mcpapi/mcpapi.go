@@ -14,6 +14,7 @@ import (
 
 	"github.com/acp-sidecar/acp/core/httpapi"
 	"github.com/acp-sidecar/acp/core/internal/ids"
+	"github.com/acp-sidecar/acp/core/signature"
 )
 
 // Error styles.
@@ -61,7 +62,7 @@ func New(opts Options, dispatch httpapi.Dispatcher) (http.Handler, error) {
 			Annotations: t.annotations(),
 		}, handler(t, dispatch, opts.ErrorStyle))
 	}
-	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &mcp.StreamableHTTPOptions{
+	return jsonRPCErrors(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &mcp.StreamableHTTPOptions{
 		Stateless:           true,
 		JSONResponse:        true,
 		MaxRequestBodyBytes: opts.MaxBodyBytes,
@@ -73,7 +74,7 @@ func New(opts Options, dispatch httpapi.Dispatcher) (http.Handler, error) {
 		// cannot supply, and a sidecar's ingress proxy connects over
 		// loopback with the public Host, which the check would refuse.
 		DisableLocalhostProtection: true,
-	}), nil
+	})), nil
 }
 
 // arguments are a tool call's arguments, per the binding.
@@ -130,6 +131,9 @@ func handler(t tool, dispatch httpapi.Dispatcher, errorStyle string) mcp.ToolHan
 			// The binding makes the key optional except where replaying
 			// matters most; a call without one runs once, as a fresh key.
 			header.Set("Idempotency-Key", ids.New("mcp-"))
+			// The agent signed over no key: the REST stack verifies the
+			// signature over what the agent sent (see signature.HeaderMintedKey).
+			header.Set(signature.HeaderMintedKey, "true")
 		}
 		if auth := req.Extra.Header.Get("Authorization"); auth != "" {
 			header.Set("Authorization", auth)

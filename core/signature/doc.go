@@ -3,8 +3,9 @@
 //
 // ACP says agents SHOULD sign their requests with a Signature header
 // (base64url) and a Timestamp header (RFC 3339), but leaves what is signed
-// to each seller. This sidecar defines the signing input as four parts
-// joined by line feeds ("\n", 0x0A):
+// to each seller. This sidecar defines the signing input as six parts
+// joined by line feeds ("\n", 0x0A), as config/REFERENCE.md documents
+// (reference_test.go holds the two together):
 //
 //	<Timestamp header value, verbatim>
 //	<HTTP method, upper case>
@@ -43,9 +44,10 @@
 // parses as RFC 3339 and lies within the agent's maximum skew of the
 // server's clock, in either direction, and the signature matches. MACs are
 // compared in constant time, and no error ever contains the expected MAC
-// or signature. Verification does not prevent a signed request from being
-// replayed within the skew window; idempotency keys make a replayed write
-// harmless.
+// or signature. Verification alone does not prevent a signed request from
+// being replayed within the skew window: idempotency keys make a replayed
+// write harmless, and for a request without one the HTTP API remembers
+// the signature (ReplayKey, ReplayWindow) and refuses it a second time.
 //
 // Layer: base. It may import core/internal only.
 package signature

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/acp-sidecar/acp/core/model"
 )
@@ -23,6 +24,10 @@ type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	// Close flushes and closes the store.
 	Close() error
+	// FirstUse records key for ttl and reports whether it was not
+	// already recorded: replay protection for signed requests without an
+	// idempotency key. Everything sharing the store sees the same record.
+	FirstUse(ctx context.Context, key string, ttl time.Duration) (bool, error)
 }
 
 // Reader reads sessions and orders.

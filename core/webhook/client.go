@@ -48,12 +48,16 @@ func NewClient(opts ClientOptions) *http.Client {
 		Timeout:   min(timeout, 10*time.Second),
 		KeepAlive: 30 * time.Second,
 	}
+	dial := netguard.DialContext(dialer.DialContext)
 	if !opts.AllowPrivateNetworks {
 		dialer.Control = refuseInternal
+		// Hosts refused by their form (localhost., 127.1) are refused
+		// before the resolver sees them.
+		dial = netguard.GuardDial(dial, ErrForbiddenAddress)
 	}
 	transport := &http.Transport{
 		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
+		DialContext:           dial,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          100,
 		MaxIdleConnsPerHost:   4,

@@ -1,0 +1,116 @@
+package mcpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+
+	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/internal/text"
+)
+
+// JSON-RPC 2.0's codes for a request that is not JSON, and for one that
+// is not a valid request.
+const (
+	codeParseError     = -32700
+	codeInvalidRequest = jsonrpc.CodeInvalidRequest
+)
+
+// jsonRPCErrors makes every error the MCP SDK's transport answers in plain
+// text (malformed JSON, a wrong Accept or Content-Type header, an
+// unsupported method, a body over the limit) a JSON-RPC error object
+// instead, with the same HTTP status: -32700 for a body that is not JSON,
+// -32600 for anything else, and the status and the SDK's message in the
+// error.
+func jsonRPCErrors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rw := &errorRewriter{ResponseWriter: w}
+		next.ServeHTTP(rw, r)
+		rw.finish()
+	})
+}
+
+// errorRewriter passes responses through, except a plain-text error,
+// whose body it holds back and replaces at finish.
+type errorRewriter struct {
+	http.ResponseWriter
+	status  int
+	holding bool
+	held    bytes.Buffer
+}
+
+// WriteHeader passes the status on, unless it starts a plain-text error.
+func (w *errorRewriter) WriteHeader(status int) {
+	if w.status != 0 {
+		return
+	}
+	w.status = status
+	if status >= 400 && !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+		w.holding = true
+		return
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// Write passes the body on, or holds a plain-text error's first bytes.
+func (w *errorRewriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.holding {
+		if room := 1024 - w.held.Len(); room > 0 {
+			w.held.Write(p[:min(len(p), room)])
+		}
+		return len(p), nil
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Flush flushes a response that is passed through.
+func (w *errorRewriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok && !w.holding {
+		f.Flush()
+	}
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *errorRewriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// finish writes the JSON-RPC error for a held plain-text error.
+func (w *errorRewriter) finish() {
+	if !w.holding {
+		return
+	}
+	message := text.Truncate(strings.TrimSpace(w.held.String()), 200)
+	code := codeInvalidRequest
+	if strings.HasPrefix(message, "malformed payload") {
+		code = codeParseError
+	}
+	body, _ := json.Marshal(map[string]any{ // strings and numbers always marshal
+		"jsonrpc": "2.0",
+		"id":      nil,
+		"error":   map[string]any{"code": code, "message": message, "data": map[string]int{"http_status": w.status}},
+	})
+	h := w.Header()
+	h.Del("X-Content-Type-Options")
+	h.Set("Content-Type", "application/json")
+	h.Del("Content-Length")
+	w.ResponseWriter.WriteHeader(w.status)
+	_, _ = w.ResponseWriter.Write(body)
+}
+
+// EncodeError is the binding's form of an ACP error refused before a tool
+// call was read (authentication, limits, malformed HTTP): a JSON-RPC 2.0
+// response with id null, code -32000 and the flat ACP error as data. The
+// host hands it to the checkout API for the MCP path.
+func EncodeError(ae *apierr.Error) []byte {
+	out, _ := json.Marshal(map[string]any{ // strings and a struct of strings always marshal
+		"jsonrpc": "2.0",
+		"id":      nil,
+		"error":   map[string]any{"code": codeACPError, "message": ae.Message, "data": ae},
+	})
+	return out
+}
