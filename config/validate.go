@@ -75,7 +75,7 @@ func checkRoutePath(key, path, example string, ps *problems) bool {
 func (m *MCP) validate(ps *problems) {
 	checkRoutePath("mcp.path", m.Path, DefaultMCPPath, ps)
 	if !slices.Contains(mcpErrorStyles, m.ErrorStyle) {
-		ps.add("mcp.error_style", "must be one of %s, got %q", strings.Join(mcpErrorStyles, ", "), m.ErrorStyle)
+		ps.add("mcp.error_style", "must be one of %s, got %q%s", oneOf(mcpErrorStyles), m.ErrorStyle, didYouMean(m.ErrorStyle, mcpErrorStyles))
 	}
 }
 
@@ -404,7 +404,7 @@ var logLevels = []string{"debug", "info", "warn", "error"}
 // validate checks the log section.
 func (l *Log) validate(ps *problems) {
 	if !slices.Contains(logLevels, l.Level) {
-		ps.add("log.level", "must be one of %s, got %q", strings.Join(logLevels, ", "), l.Level)
+		ps.add("log.level", "must be one of %s, got %q%s", oneOf(logLevels), l.Level, didYouMean(l.Level, logLevels))
 	}
 }
 
