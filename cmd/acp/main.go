@@ -168,7 +168,7 @@ func checkLive(ctx context.Context, w io.Writer, path string, cfg *config.Config
 		cfg: cfg, getenv: env.getenv, serving: serving, minFreeBytes: minStoreFreeBytes, now: time.Now,
 		// Plugin failures come back in each plugin's status; their logs
 		// would only repeat them.
-		logger: logging.New(env.stderr, slog.LevelError),
+		logger: slog.New(slog.DiscardHandler),
 	}
 	pf.run(ctx)
 	for _, n := range pf.notes {

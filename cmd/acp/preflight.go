@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/acp-sidecar/acp/config"
@@ -195,7 +196,7 @@ func (p *preflight) checkStore() {
 			p.add("store.dir", "the server cannot write %s: %v", dir, err)
 			return
 		}
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
 		parent, err := existingParent(dir)
 		if err != nil {
 			p.add("store.dir", "cannot create %s: %v", dir, err)
@@ -236,7 +237,7 @@ func existingParent(dir string) (string, error) {
 			}
 			return parent, nil
 		}
-		if !errors.Is(err, fs.ErrNotExist) || parent == d {
+		if !(errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)) || parent == d {
 			return "", unwrapPath(err)
 		}
 		d = parent
@@ -279,7 +280,12 @@ func (p *preflight) checkPlugins(ctx context.Context) {
 		if st.Ready() || reported[st.Name] {
 			continue
 		}
-		p.add(fmt.Sprintf("plugins[%d]", index[st.Name]), "plugin %q does not start: %s", st.Name, oneLine(st.Message))
+		path := fmt.Sprintf("plugins[%d]", index[st.Name])
+		msg := oneLine(strings.TrimPrefix(st.Message, fmt.Sprintf("plugin %q: ", st.Name)))
+		if strings.Contains(msg, "config does not match the plugin's schema") {
+			path += ".config"
+		}
+		p.add(path, "plugin %q does not start: %s", st.Name, msg)
 	}
 }
 

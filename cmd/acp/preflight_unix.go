@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"syscall"
 )
 
@@ -25,11 +24,12 @@ func freeBytes(dir string) (uint64, error) {
 	return uint64(st.Bavail) * uint64(st.Bsize), nil
 }
 
-// storeHeld reports whether a process holds the Badger store in dir: Badger
-// takes an exclusive flock on dir/LOCK while it has the store open. The
-// lock is tried and, when free, released at once; the store is not opened.
+// storeHeld reports whether a process holds the Badger store in dir:
+// Badger takes a flock on the directory itself while it has the store
+// open. The lock is tried and, when free, released at once; the store is
+// not opened.
 func storeHeld(dir string) (bool, error) {
-	f, err := os.Open(filepath.Join(dir, "LOCK"))
+	f, err := os.Open(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
