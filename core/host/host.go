@@ -366,7 +366,7 @@ func (h *Host) Listen() (net.Listener, error) {
 // Serve serves on ln until ctx ends, then stops accepting, lets in-flight
 // requests finish within the shutdown timeout and closes the store.
 func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
-	h.logger.Info("serving ACP", "address", ln.Addr().String(), "public_url", h.cfg.Server.PublicURL,
+	h.logger.Info("serving ACP", "listen", ln.Addr().String(), "public_url", h.cfg.Server.PublicURL,
 		"api_versions", h.cfg.APIVersions, "tls", h.cfg.Server.TLS.Enabled(), "store", h.cfg.Store.Dir)
 	profiles := h.serveProfiles()
 	serveErr := make(chan error, 1)
