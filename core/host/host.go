@@ -47,6 +47,7 @@ import (
 	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/core/store/badgerstore"
 	"github.com/acp-sidecar/acp/core/webhook"
+	"github.com/acp-sidecar/acp/internal/certreload"
 	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
 
@@ -354,13 +355,14 @@ func (h *Host) Listen() (net.Listener, error) {
 	if !h.cfg.Server.TLS.Enabled() {
 		return ln, nil
 	}
-	cert, err := tls.LoadX509KeyPair(h.cfg.Server.TLS.CertFile, h.cfg.Server.TLS.KeyFile)
+	// ACP requires TLS 1.3; 1.2 only where server.tls.min_version says so.
+	// The certificate is reloaded when its files change, and on SIGHUP.
+	tlsLn, err := certreload.Listen(ln, h.cfg.Server.TLS.CertFile, h.cfg.Server.TLS.KeyFile, &tls.Config{MinVersion: h.cfg.Server.TLS.MinVersion.ID()}, h.logger)
 	if err != nil {
 		_ = ln.Close()
 		return nil, fmt.Errorf("load TLS certificate: %w", err)
 	}
-	// ACP requires TLS 1.3; 1.2 only where server.tls.min_version says so.
-	return tls.NewListener(ln, &tls.Config{MinVersion: h.cfg.Server.TLS.MinVersion.ID(), Certificates: []tls.Certificate{cert}}), nil
+	return tlsLn, nil
 }
 
 // Serve serves on ln until ctx ends, then stops accepting, lets in-flight
