@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Bounds of the plugin settings. REFERENCE.md documents each.
+// Bounds of the plugin settings. docs/configuration.md documents each.
 const (
 	// MaxPluginTimeout is the longest plugins[].timeout.
 	MaxPluginTimeout = 5 * time.Minute
