@@ -1,10 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"net"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,25 +12,7 @@ import (
 // 2 for a URL that is not one.
 func TestHealthProbe(t *testing.T) {
 	t.Parallel()
-	bin := buildACP(t)
-	config, err := filepath.Abs("../../acp.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "serve", "--config", config, "--listen", addr)
-	cmd.Dir = t.TempDir()
-	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill() //nolint:errcheck // best effort if the test fails early
+	cmd, addr, logs := startDemo(t)
 
 	url := "http://" + addr
 	deadline := time.Now().Add(15 * time.Second)

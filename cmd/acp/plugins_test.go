@@ -4,19 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestPluginsDescribe(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	plugin := filepath.Join(dir, "testplugin")
-	if out, err := exec.Command("go", "build", "-o", plugin, "../../core/pluginmgr/internal/testplugin").CombinedOutput(); err != nil {
-		t.Fatalf("build test plugin: %v\n%s", err, out)
-	}
+	plugin := testPlugin(t)
 	demo, err := os.ReadFile("../../acp.yaml")
 	if err != nil {
 		t.Fatal(err)
