@@ -3,12 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"net"
 	"net/netip"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -99,8 +97,6 @@ func (s *Server) validate(opts Options, ps *problems) (string, bool) {
 	case tls.CertFile == "" && tls.KeyFile != "":
 		ps.add("server.tls.cert_file", "is required when server.tls.key_file is set; set both to serve HTTPS, or neither")
 	}
-	checkFile("server.tls.cert_file", tls.CertFile, ps)
-	checkFile("server.tls.key_file", tls.KeyFile, ps)
 	if tls.MinVersion.ID() == 0 {
 		ps.add("server.tls.min_version", `must be "1.3" (the default) or "1.2", got %q`, tls.MinVersion)
 	}
@@ -164,22 +160,6 @@ func isLoopback(host string) bool {
 	}
 	addr, err := netip.ParseAddr(host)
 	return err == nil && addr.Unmap().IsLoopback()
-}
-
-// checkFile reports a named file that does not exist or is a directory.
-func checkFile(path, name string, ps *problems) {
-	if name == "" {
-		return
-	}
-	info, err := os.Stat(name)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		ps.add(path, "file %q does not exist (relative paths are resolved from the working directory)", name)
-	case err != nil:
-		ps.add(path, "cannot read file %q: %v", name, err)
-	case info.IsDir():
-		ps.add(path, "%q is a directory, not a PEM file", name)
-	}
 }
 
 // checkHTTPURL returns why s is not an absolute http or https URL, or "".
