@@ -8,11 +8,9 @@
 // config struct in main.go: the host checks the block against the JSON
 // Schema derived from it, which "acp plugins describe --json" prints with
 // each key's description, and the struct's Validate method refuses, by
-// key, what a schema of types cannot say (an endpoint that is neither
-// https nor http to a loopback host, a secret_env that is not a
-// variable's name). The secret itself is read from the environment
-// variable secret_env names, which must be listed under the plugin's env:
-// it never goes in acp.yaml.
+// key, what a schema of types cannot say. The secret itself is read from
+// the environment variable secret_env names, which must be listed under
+// the plugin's env: it never goes in acp.yaml.
 //
 // For example:
 //
