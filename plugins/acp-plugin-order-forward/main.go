@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -71,7 +72,7 @@ func (c config) Validate() error {
 			add("health_url: %v", err)
 		}
 	}
-	if !isEnvName(c.SecretEnv) {
+	if !envName.MatchString(c.SecretEnv) {
 		// The value is not quoted: it may be the secret itself, put
 		// there by mistake.
 		add("secret_env is not the name of an environment variable (letters, digits and _, not starting with a digit): it names the variable holding the secret, never the secret itself")
@@ -85,17 +86,8 @@ func (c config) Validate() error {
 	return nil
 }
 
-// isEnvName reports whether name is a portable environment variable
-// name: ASCII letters, digits and '_', not starting with a digit.
-func isEnvName(name string) bool {
-	for i, c := range name {
-		letter := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_'
-		if !letter && (i == 0 || c < '0' || c > '9') {
-			return false
-		}
-	}
-	return name != ""
-}
+// envName is the form of a portable environment variable's name.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // settings is a validated configuration.
 type settings struct {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -142,7 +143,7 @@ func (z *zone) matches(a *acp.Address) bool {
 func (c config) Validate() error {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	if c.Currency != "" && (len(c.Currency) != 3 || !isAlnum(c.Currency, false)) {
+	if c.Currency != "" && !currencyCode.MatchString(c.Currency) {
 		add("currency: %q is not a three-letter ISO 4217 code, such as usd", c.Currency)
 	}
 	if c.Zones == nil {
@@ -156,25 +157,7 @@ func (c config) Validate() error {
 		} else {
 			names[zc.Name] = i
 		}
-		if strings.TrimSpace(zc.Name) == "" {
-			add("%s.name is required", path)
-		}
-		if len(zc.Countries) == 0 {
-			add("%s.countries is empty: list at least one country code, or \"*\" for any country", path)
-		}
-		for j, country := range zc.Countries {
-			if country != anyCountry && !isCountry(country) {
-				add("%s.countries[%d]: %q is not a two-letter ISO 3166-1 country code, such as US, or \"*\"", path, j, country)
-			}
-		}
-		for j, region := range zc.Regions {
-			if len(region) == 0 || len(region) > 3 || !isAlnum(region, true) {
-				add("%s.regions[%d]: %q is not a state or province code of one to three letters or digits, such as CA", path, j, region)
-			}
-		}
-		if len(zc.Options) == 0 {
-			add("%s.options is empty: a zone has at least one option", path)
-		}
+		zc.check(path, add)
 		ids := map[string]int{}
 		for k, oc := range zc.Options {
 			opath := fmt.Sprintf("%s.options[%d]", path, k)
@@ -206,7 +189,32 @@ func (c config) Validate() error {
 	return nil
 }
 
-// check reports the problems of one option to add.
+// check reports the problems of one zone to add, but for those of its
+// options and those that involve other zones.
+func (zc zoneConfig) check(path string, add func(string, ...any)) {
+	if strings.TrimSpace(zc.Name) == "" {
+		add("%s.name is required", path)
+	}
+	if len(zc.Countries) == 0 {
+		add("%s.countries is empty: list at least one country code, or \"*\" for any country", path)
+	}
+	for j, country := range zc.Countries {
+		if country != anyCountry && !countryCode.MatchString(country) {
+			add("%s.countries[%d]: %q is not a two-letter ISO 3166-1 country code, such as US, or \"*\"", path, j, country)
+		}
+	}
+	for j, region := range zc.Regions {
+		if !regionCode.MatchString(region) {
+			add("%s.regions[%d]: %q is not a state or province code of one to three letters or digits, such as CA", path, j, region)
+		}
+	}
+	if len(zc.Options) == 0 {
+		add("%s.options is empty: a zone has at least one option", path)
+	}
+}
+
+// check reports the problems of one option to add, but for those that
+// involve other options.
 func (oc optionConfig) check(path string, add func(string, ...any)) {
 	if strings.TrimSpace(oc.ID) == "" {
 		add("%s.id is required", path)
@@ -267,7 +275,7 @@ func (oc optionConfig) check(path string, add func(string, ...any)) {
 		if strings.TrimSpace(oc.Pickup.Name) == "" {
 			add("%s.pickup.name is required", path)
 		}
-		if !isCountry(oc.Pickup.Address.Country) {
+		if !countryCode.MatchString(oc.Pickup.Address.Country) {
 			add("%s.pickup.address.country: %q is not a two-letter ISO 3166-1 country code, such as US", path, oc.Pickup.Address.Country)
 		}
 	}
@@ -328,20 +336,12 @@ func checkBrackets(path, boundKey string, list []bracketConfig, add func(string,
 	}
 }
 
-// isCountry reports whether code is two ASCII letters.
-func isCountry(code string) bool { return len(code) == 2 && isAlnum(code, false) }
-
-// isAlnum reports whether s holds only ASCII letters, and digits too when
-// digits is true.
-func isAlnum(s string, digits bool) bool {
-	for _, c := range s {
-		letter := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
-		if !letter && !(digits && '0' <= c && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
+// The forms of the codes in the config.
+var (
+	currencyCode = regexp.MustCompile(`^[A-Za-z]{3}$`)
+	countryCode  = regexp.MustCompile(`^[A-Za-z]{2}$`)
+	regionCode   = regexp.MustCompile(`^[A-Za-z0-9]{1,3}$`)
+)
 
 // build prepares a valid configuration for quoting: codes upper case,
 // brackets with their bounds, the default zone found.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -78,30 +79,25 @@ func (c config) Validate() error {
 // check reports a country that is not two letters and a region that is
 // not up to three letters or digits.
 func (p placeConfig) check(path string, add func(string, ...any)) {
-	if len(p.Country) != 2 || !isAlnum(p.Country, false) {
+	if !countryCode.MatchString(p.Country) {
 		add("%s.country: %q is not a two-letter ISO 3166-1 country code, such as US", path, p.Country)
 	}
-	if len(p.Region) > 3 || !isAlnum(p.Region, true) {
+	if !regionCode.MatchString(p.Region) {
 		add("%s.region: %q is not a state or province code of up to three letters or digits, such as CA", path, p.Region)
 	}
 }
+
+// countryCode and regionCode are the forms of a place's codes (region
+// empty for the whole country).
+var (
+	countryCode = regexp.MustCompile(`^[A-Za-z]{2}$`)
+	regionCode  = regexp.MustCompile(`^[A-Za-z0-9]{0,3}$`)
+)
 
 // place returns the place, upper case (check admits only letters and
 // digits, so that is the only normalisation).
 func (p placeConfig) place() place {
 	return place{strings.ToUpper(p.Country), strings.ToUpper(p.Region)}
-}
-
-// isAlnum reports whether s holds only ASCII letters, and digits too when
-// digits is true.
-func isAlnum(s string, digits bool) bool {
-	for _, c := range s {
-		letter := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
-		if !letter && !(digits && '0' <= c && c <= '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // joinProblems returns the problems, sorted, as one error, or nil.
