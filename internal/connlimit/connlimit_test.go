@@ -259,25 +259,26 @@ func TestResolve(t *testing.T) {
 	tests := []struct {
 		name        string
 		configured  Limits
+		derived     Limits
 		want        Limits
 		wantLowered bool
 	}{
-		{"derived", Limits{}, derived, false},
-		{"lower caps kept", Limits{100, 10}, Limits{100, 10}, false},
-		{"above the descriptor limit", Limits{1000, 0}, Limits{192, 24}, true},
-		{"per client above the total", Limits{50, 60}, Limits{50, 50}, true},
-		{"per client only", Limits{0, 5}, Limits{192, 5}, false},
-		{"unknown descriptor limit", Limits{0, 0}, Limits{}, false},
+		{"derived", Limits{}, derived, derived, false},
+		{"lower caps kept", Limits{100, 10}, derived, Limits{100, 10}, false},
+		{"total only: per client an eighth of it", Limits{100, 0}, derived, Limits{100, 12}, false},
+		{"small total only: per client at least 1", Limits{5, 0}, derived, Limits{5, 1}, false},
+		{"above the descriptor limit", Limits{1000, 0}, derived, Limits{192, 24}, true},
+		{"per client above the total", Limits{50, 60}, derived, Limits{50, 50}, true},
+		{"per client only", Limits{0, 5}, derived, Limits{192, 5}, false},
+		{"unknown descriptor limit", Limits{}, Limits{}, Limits{}, false},
+		{"unknown descriptor limit, total set", Limits{100, 0}, Limits{}, Limits{100, 12}, false},
+		{"unknown descriptor limit, per client set", Limits{0, 7}, Limits{}, Limits{0, 7}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := derived
-			if tc.name == "unknown descriptor limit" {
-				d = Limits{}
-			}
-			got, lowered := Resolve(tc.configured, d)
+			got, lowered := Resolve(tc.configured, tc.derived)
 			if got != tc.want || lowered != tc.wantLowered {
-				t.Errorf("Resolve(%+v, %+v) = %+v, %v; want %+v, %v", tc.configured, d, got, lowered, tc.want, tc.wantLowered)
+				t.Errorf("Resolve(%+v, %+v) = %+v, %v; want %+v, %v", tc.configured, tc.derived, got, lowered, tc.want, tc.wantLowered)
 			}
 		})
 	}
