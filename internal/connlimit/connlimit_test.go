@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -237,19 +239,23 @@ func TestCloseDrainsTheBacklog(t *testing.T) {
 
 func TestDerive(t *testing.T) {
 	tests := []struct {
-		descriptors uint64
-		want        Limits
+		descriptors, others uint64
+		want                Limits
 	}{
-		{0, Limits{}},
-		{32, Limits{1, 1}},
-		{64, Limits{1, 1}},
-		{256, Limits{192, 24}},
-		{1024, Limits{768, 96}},
-		{1 << 20, Limits{786432, 98304}},
+		{0, 0, Limits{}},
+		{0, 32, Limits{}},
+		{32, 0, Limits{1, 1}},
+		{64, 0, Limits{1, 1}},
+		{96, 32, Limits{1, 1}},
+		{200, 0, Limits{136, 17}},
+		{256, 0, Limits{192, 24}},
+		{256, 32, Limits{160, 20}},
+		{1024, 0, Limits{768, 96}},
+		{1 << 20, 0, Limits{786432, 98304}},
 	}
 	for _, tc := range tests {
-		if got := Derive(tc.descriptors); got != tc.want {
-			t.Errorf("Derive(%d) = %+v, want %+v", tc.descriptors, got, tc.want)
+		if got := Derive(tc.descriptors, tc.others); got != tc.want {
+			t.Errorf("Derive(%d, %d) = %+v, want %+v", tc.descriptors, tc.others, got, tc.want)
 		}
 	}
 }
@@ -307,4 +313,105 @@ func value(t *testing.T, reg *prometheus.Registry, name, label string) float64 {
 		}
 	}
 	return 0
+}
+
+// fromConn is one end of a pipe that reports remote as its peer.
+type fromConn struct {
+	net.Conn
+	remote net.Addr
+}
+
+func (c fromConn) RemoteAddr() net.Addr { return c.remote }
+
+// admitted feeds connections from each remote address through a Listener
+// with opts and reports, in order, which were admitted.
+func admitted(t *testing.T, opts Options, remotes ...string) []bool {
+	t.Helper()
+	fake := &fakeListener{conns: make(chan net.Conn), addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}}
+	l := New(fake, opts)
+	accepted := make(chan net.Conn)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				close(accepted)
+				return
+			}
+			accepted <- c
+		}
+	}()
+	var got []bool
+	for _, r := range remotes {
+		server, client := net.Pipe()
+		t.Cleanup(func() { _ = client.Close(); _ = server.Close() })
+		fake.conns <- fromConn{Conn: server, remote: net.TCPAddrFromAddrPort(netip.MustParseAddrPort(r))}
+		select {
+		case c := <-accepted:
+			t.Cleanup(func() { _ = c.Close() })
+			got = append(got, true)
+		case <-time.After(200 * time.Millisecond):
+			got = append(got, false)
+		}
+	}
+	close(fake.conns)
+	return got
+}
+
+// One client is one IPv4 address or one IPv6 /64; an IPv4-mapped IPv6
+// address is its IPv4 address. Exempt clients count toward the total
+// only.
+func TestClients(t *testing.T) {
+	one := Options{Limits: Limits{MaxConns: 3, MaxConnsPerClient: 1}}
+	exempt := one
+	exempt.Exempt = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("2001:db8:1::7/128")}
+	tests := []struct {
+		name    string
+		opts    Options
+		remotes []string
+		want    []bool
+	}{
+		{"IPv4 addresses are clients", one, []string{"192.0.2.1:1", "192.0.2.2:1", "192.0.2.1:2"}, []bool{true, true, false}},
+		{"one IPv6 /64 is one client", one, []string{"[2001:db8::1]:1", "[2001:db8::ffff:1]:1", "[2001:db8::2]:2"}, []bool{true, false, false}},
+		{"other IPv6 /64s are other clients", one, []string{"[2001:db8::1]:1", "[2001:db8:0:1::1]:1"}, []bool{true, true}},
+		{"IPv4-mapped IPv6 is the IPv4 address", one, []string{"192.0.2.1:1", "[::ffff:192.0.2.1]:1"}, []bool{true, false}},
+		{"zones are ignored", one, []string{"[fe80::1%eth0]:1", "[fe80::1%eth1]:1"}, []bool{true, false}},
+		{"exempt clients: total cap only", exempt, []string{"10.0.0.5:1", "10.0.0.5:2", "10.0.0.5:3", "10.0.0.6:1"}, []bool{true, true, true, false}},
+		{"an exempt IPv6 address, not its /64", exempt, []string{"[2001:db8:1::7]:1", "[2001:db8:1::7]:2", "[2001:db8:1::8]:1"}, []bool{true, true, false}},
+		{"not exempt beside an exempt range", exempt, []string{"11.0.0.5:1", "11.0.0.5:2"}, []bool{true, false}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := admitted(t, tc.opts, tc.remotes...); !slices.Equal(got, tc.want) {
+				t.Errorf("admitted %v from %v, want %v", got, tc.remotes, tc.want)
+			}
+		})
+	}
+}
+
+// A connection reset or aborted before it was accepted is one client's
+// problem: the next accept is tried at once, with no warning and no
+// back-off counted.
+func TestConnectionErrorsAreNotBackedOff(t *testing.T) {
+	fake := &fakeListener{
+		errs:  []error{&net.OpError{Op: "accept", Err: &osSyscallError{syscall.ECONNRESET}}, &net.OpError{Op: "accept", Err: &osSyscallError{syscall.ECONNABORTED}}},
+		conns: make(chan net.Conn, 1),
+		addr:  &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1},
+	}
+	server, client := net.Pipe()
+	defer client.Close()
+	fake.conns <- server
+	var logs bytes.Buffer
+	reg := prometheus.NewRegistry()
+	l := New(fake, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Metrics: NewMetrics(reg)})
+	c, err := l.Accept()
+	if err != nil {
+		t.Fatalf("Accept() = %v, want the connection after the errors", err)
+	}
+	_ = c.Close()
+	if got := value(t, reg, "acp_listener_accept_errors_total", ""); got != 0 {
+		t.Errorf("accept errors counted = %v, want 0", got)
+	}
+	if logs.Len() != 0 {
+		t.Errorf("logged:\n%s", logs.String())
+	}
 }

@@ -11,23 +11,30 @@ type Limits struct {
 
 // minReserve is the fewest descriptors left for everything but client
 // connections: the store's files, plugin pipes, outgoing webhook and
-// payment connections, the probe listener and refusals under way.
+// payment connections and refusals under way.
 const minReserve = 64
+
+// ProbeLimits are the fixed caps of the probe listener: enough for an
+// orchestrator's probes and a metrics scraper, too few to matter to the
+// descriptor budget, which reserves them (see Derive).
+var ProbeLimits = Limits{MaxConns: 32, MaxConnsPerClient: 8}
 
 // perClientShare is the share of the total cap one client may hold: an
 // eighth.
 const perClientShare = 8
 
 // Derive returns the caps for a process allowed descriptors open files:
-// max(64, descriptors/4) kept in reserve for everything else, the rest
-// for client connections, and an eighth of those (at least 1) for one
-// client. It returns zero Limits (no caps) when descriptors is unknown
+// max(64, descriptors/4) kept in reserve for everything else, plus
+// others for the connections of other capped listeners (the probe
+// listener's ProbeLimits.MaxConns when it is on), the rest for client
+// connections, and an eighth of those (at least 1) for one client. It
+// returns zero Limits (no caps) when descriptors is unknown or unlimited
 // (0), and caps of 1 when it is too small to reserve anything.
-func Derive(descriptors uint64) Limits {
+func Derive(descriptors, others uint64) Limits {
 	if descriptors == 0 {
 		return Limits{}
 	}
-	reserve := max(minReserve, descriptors/4)
+	reserve := max(minReserve, descriptors/4) + others
 	if descriptors <= reserve {
 		return Limits{MaxConns: 1, MaxConnsPerClient: 1}
 	}
