@@ -149,39 +149,55 @@ func (f *fakeListener) Accept() (net.Conn, error) {
 func (f *fakeListener) Close() error   { return nil }
 func (f *fakeListener) Addr() net.Addr { return f.addr }
 
-func TestAcceptErrorsAreRetried(t *testing.T) {
-	emfile := &net.OpError{Op: "accept", Net: "tcp", Err: &osSyscallError{syscall.EMFILE}}
-	fake := &fakeListener{
-		errs:  []error{emfile, emfile, &net.OpError{Op: "accept", Err: syscall.ENFILE}, emfile},
-		conns: make(chan net.Conn, 1),
-		addr:  &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1},
+// Accept errors for want of resources are retried with back-off, logged
+// once per burst (and its end) and counted; a connection reset or aborted
+// before it was accepted is one client's problem: skipped at once, not
+// logged or counted; any other error is returned.
+func TestAcceptErrors(t *testing.T) {
+	accept := func(errno syscall.Errno) error {
+		return &net.OpError{Op: "accept", Net: "tcp", Err: &osSyscallError{errno}}
 	}
-	server, client := net.Pipe()
-	defer client.Close()
-	fake.conns <- server
-	var logs bytes.Buffer
-	reg := prometheus.NewRegistry()
-	m := NewMetrics(reg)
-	l := New(fake, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Metrics: m})
-	c, err := l.Accept()
-	if err != nil {
-		t.Fatalf("Accept() = %v, want the connection after the errors", err)
+	tests := []struct {
+		name       string
+		errs       []error
+		wantCount  float64
+		wantLogged []string
+	}{
+		{"out of resources", []error{accept(syscall.EMFILE), accept(syscall.EMFILE), &net.OpError{Op: "accept", Err: syscall.ENFILE}, accept(syscall.ENOBUFS)},
+			4, []string{"accepting connections failed", "failed_accepts=4"}},
+		{"one client's connection", []error{accept(syscall.ECONNRESET), accept(syscall.ECONNABORTED), accept(syscall.EPROTO)}, 0, nil},
 	}
-	_ = c.Close()
-	if got := value(t, reg, "acp_listener_accept_errors_total", ""); got != 4 {
-		t.Errorf("accept errors counted = %v, want 4", got)
-	}
-	if n := strings.Count(logs.String(), "accepting connections failed"); n != 1 {
-		t.Errorf("burst logged %d times, want once:\n%s", n, logs.String())
-	}
-	if !strings.Contains(logs.String(), "failed_accepts=4") {
-		t.Errorf("the end of the burst is not logged with its count:\n%s", logs.String())
-	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := &fakeListener{errs: tc.errs, conns: make(chan net.Conn, 1), addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}}
+			server, client := net.Pipe()
+			defer client.Close()
+			fake.conns <- server
+			var logs bytes.Buffer
+			reg := prometheus.NewRegistry()
+			l := New(fake, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Metrics: NewMetrics(reg)})
+			c, err := l.Accept()
+			if err != nil {
+				t.Fatalf("Accept() = %v, want the connection after the errors", err)
+			}
+			_ = c.Close()
+			if got := value(t, reg, "acp_listener_accept_errors_total", ""); got != tc.wantCount {
+				t.Errorf("accept errors counted = %v, want %v", got, tc.wantCount)
+			}
+			for _, want := range tc.wantLogged {
+				if n := strings.Count(logs.String(), want); n != 1 {
+					t.Errorf("%q logged %d times, want once:\n%s", want, n, logs.String())
+				}
+			}
+			if tc.wantLogged == nil && logs.Len() != 0 {
+				t.Errorf("logged:\n%s", logs.String())
+			}
 
-	// Any other error is returned.
-	fake.errs = []error{errors.New("listener broken")}
-	if _, err := l.Accept(); err == nil || !strings.Contains(err.Error(), "broken") {
-		t.Errorf("Accept() = %v, want the permanent error", err)
+			fake.errs = []error{errors.New("listener broken")}
+			if _, err := l.Accept(); err == nil || !strings.Contains(err.Error(), "broken") {
+				t.Errorf("Accept() = %v, want the permanent error", err)
+			}
+		})
 	}
 }
 
@@ -385,33 +401,5 @@ func TestClients(t *testing.T) {
 				t.Errorf("admitted %v from %v, want %v", got, tc.remotes, tc.want)
 			}
 		})
-	}
-}
-
-// A connection reset or aborted before it was accepted is one client's
-// problem: the next accept is tried at once, with no warning and no
-// back-off counted.
-func TestConnectionErrorsAreNotBackedOff(t *testing.T) {
-	fake := &fakeListener{
-		errs:  []error{&net.OpError{Op: "accept", Err: &osSyscallError{syscall.ECONNRESET}}, &net.OpError{Op: "accept", Err: &osSyscallError{syscall.ECONNABORTED}}},
-		conns: make(chan net.Conn, 1),
-		addr:  &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1},
-	}
-	server, client := net.Pipe()
-	defer client.Close()
-	fake.conns <- server
-	var logs bytes.Buffer
-	reg := prometheus.NewRegistry()
-	l := New(fake, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Metrics: NewMetrics(reg)})
-	c, err := l.Accept()
-	if err != nil {
-		t.Fatalf("Accept() = %v, want the connection after the errors", err)
-	}
-	_ = c.Close()
-	if got := value(t, reg, "acp_listener_accept_errors_total", ""); got != 0 {
-		t.Errorf("accept errors counted = %v, want 0", got)
-	}
-	if logs.Len() != 0 {
-		t.Errorf("logged:\n%s", logs.String())
 	}
 }
