@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/acp-sidecar/acp/core/internal/clocktest"
 
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
@@ -70,11 +73,47 @@ func TestTodaysPluginOnAFutureHost(t *testing.T) {
 	}
 }
 
-func TestNotOfferedIsNoOutage(t *testing.T) {
+// TestNotOfferedLeavesTheCircuitAlone: "not offered" says nothing of the
+// plugin's health (the plugin was not even called for a capability it does
+// not announce), so it neither resets the count of outages in a row nor
+// closes a half-open circuit as its trial call.
+func TestNotOfferedLeavesTheCircuitAlone(t *testing.T) {
 	t.Parallel()
-	notOffered := fmt.Errorf("plugin %q catalog.ListItems: %w", "t", acp.ErrNotOffered)
-	if outage(notOffered) || retryable(notOffered) || classify(notOffered) != outcomeNotOffered {
-		t.Errorf("not offered: outage %v, retryable %v, outcome %q; want no outage, no retry, %q",
-			outage(notOffered), retryable(notOffered), classify(notOffered), outcomeNotOffered)
+	clock := clocktest.New(time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC))
+	m := startManager(t, Options{Now: clock.Now, Plugins: []Spec{spec(func(s *Spec) {
+		s.CircuitFailures, s.CircuitCooldown = 2, time.Minute
+	})}})
+	sv := m.byName["t"]
+	notOffered := func() {
+		t.Helper()
+		err := sv.call(context.Background(), "catalog.listing", "catalog.ListItems", true, func(context.Context, *client.Plugin) error {
+			t.Error("the host called a capability the plugin does not announce")
+			return nil
+		})
+		if !errors.Is(err, acp.ErrNotOffered) {
+			t.Fatalf("a capability not announced = %v, want acp.ErrNotOffered", err)
+		}
 	}
+	outage := func() {
+		t.Helper()
+		if _, err := resolve(m, "fail"); err == nil || errors.Is(err, ErrUnavailable) {
+			t.Fatalf("failing call = %v, want the plugin's failure", err)
+		}
+	}
+	wantOpen := func(when string) {
+		t.Helper()
+		if _, err := resolve(m, "mug"); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "circuit open") {
+			t.Errorf("a call %s = %v, want the circuit open", when, err)
+		}
+	}
+
+	outage()
+	notOffered()
+	outage()
+	wantOpen("after outage, not offered, outage")
+
+	clock.Advance(2 * time.Minute)
+	notOffered() // admitted as the half-open circuit's trial call
+	outage()     // the real trial call, which fails
+	wantOpen("after a failed trial call that followed a call not offered")
 }

@@ -309,11 +309,17 @@ func (s *supervisor) admit() (neverStarted bool, err error) {
 // an answer of any kind, a refusal included, closes it. A refusal (a
 // failure the plugin does not mark retryable, such as an order system
 // rejecting an order) proves the plugin and its backend are up, so it
-// does not count: one bad order must not stop every checkout.
+// does not count: one bad order must not stop every checkout. "Not
+// offered" proves nothing either way (the plugin may not have been called
+// at all): it ends a trial call without closing or opening the circuit,
+// so the next call is the trial.
 func (s *supervisor) settle(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.trial = false
+	if errors.Is(err, acp.ErrNotOffered) {
+		return
+	}
 	if !outage(err) {
 		if s.failures >= s.spec.CircuitFailures {
 			s.logger.Info("plugin circuit closed", "plugin", s.spec.Name)
@@ -397,9 +403,9 @@ func (s *supervisor) close() {
 }
 
 // outage reports whether err means the plugin could not answer, as
-// opposed to answering with a refusal or with "not offered".
+// opposed to answering with a refusal.
 func outage(err error) bool {
-	if err == nil || errors.Is(err, acp.ErrNotOffered) {
+	if err == nil {
 		return false
 	}
 	var e *acp.Error
