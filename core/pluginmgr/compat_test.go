@@ -4,14 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/acp-sidecar/acp/core/internal/clocktest"
-
+	"github.com/acp-sidecar/acp/internal/testkit"
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
 	"github.com/acp-sidecar/acp/sdk/acpplugin/client"
@@ -22,9 +24,10 @@ import (
 // that knows one optional capability more (sdk/proto/CAPABILITIES.md). The
 // future host is simulated by calling the supervisor as that capability's
 // wrapper would. The plugin is not called for what it does not announce,
-// the caller gets acp.ErrNotOffered, and neither that nor an RPC answered
-// UNIMPLEMENTED counts as an outage: the circuit, which here opens at the
-// first outage, stays closed, nothing restarts, and the catalog serves on.
+// the caller gets acp.ErrNotOffered, and that is no outage: the circuit,
+// which here opens at the first outage, stays closed, nothing restarts,
+// and the catalog serves on. (An RPC answered UNIMPLEMENTED:
+// TestRPCAnsweredUnimplemented.)
 func TestTodaysPluginOnAFutureHost(t *testing.T) {
 	t.Parallel()
 	m := startManager(t, Options{Plugins: []Spec{spec(func(s *Spec) { s.CircuitFailures = 1 })}})
@@ -42,21 +45,6 @@ func TestTodaysPluginOnAFutureHost(t *testing.T) {
 		if !errors.Is(err, acp.ErrNotOffered) || !strings.Contains(err.Error(), future) {
 			t.Fatalf("a capability not announced = %v, want acp.ErrNotOffered naming it", err)
 		}
-	}
-	// What the SDK's client returns for an RPC answered UNIMPLEMENTED
-	// (tested over gRPC in sdk/acpplugin/client): an answer, not retried.
-	calls := 0
-	for range 3 {
-		err := sv.call(ctx, acpplugin.CapabilityCatalog, "catalog.ListItems", true, func(context.Context, *client.Plugin) error {
-			calls++
-			return fmt.Errorf("%w: unknown service acp.plugin.v1.ListingService", acp.ErrNotOffered)
-		})
-		if !errors.Is(err, acp.ErrNotOffered) {
-			t.Fatalf("an RPC answered UNIMPLEMENTED = %v, want acp.ErrNotOffered", err)
-		}
-	}
-	if calls != 3 {
-		t.Errorf("3 calls answered UNIMPLEMENTED reached the plugin %d times, want 3 (no retry)", calls)
 	}
 	if _, err := resolve(m, "mug"); err != nil {
 		t.Fatalf("the catalog after calls not offered: %v", err)
@@ -116,4 +104,97 @@ func TestNotOfferedLeavesTheCircuitAlone(t *testing.T) {
 	notOffered() // admitted as the half-open circuit's trial call
 	outage()     // the real trial call, which fails
 	wantOpen("after a failed trial call that followed a call not offered")
+}
+
+// TestRPCAnsweredUnimplemented: what the SDK's client returns for an RPC
+// answered UNIMPLEMENTED (tested over gRPC in sdk/internal/grpcwire) is an
+// answer, never retried, restarted or counted as an outage. For a
+// capability acp.yaml does not map to the plugin (an optional one, as
+// the host sees it) it is a quiet "not offered". For a mapped one it is
+// the plugin's bug: the plugin announces the capability, and the host
+// refused to start it otherwise, but does not implement the RPC. That
+// fails the call as an error and is logged, once.
+func TestRPCAnsweredUnimplemented(t *testing.T) {
+	t.Parallel()
+	const rpc = "catalog.ResolveItems"
+	testCases := map[string]struct {
+		mapped         []string
+		wantNotOffered bool
+		wantOutcome    string
+		wantLogged     int
+	}{
+		"a capability not mapped to the plugin": {wantNotOffered: true, wantOutcome: outcomeNotOffered},
+		"a mapped capability":                   {mapped: []string{acpplugin.CapabilityCatalog}, wantOutcome: outcomeError, wantLogged: 1},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var logs testkit.Buffer
+			reg := prometheus.NewRegistry()
+			m := startManager(t, Options{
+				Logger: slog.New(slog.NewJSONHandler(&logs, nil)), Registerer: reg,
+				Plugins: []Spec{spec(func(s *Spec) { s.Capabilities, s.CircuitFailures = tc.mapped, 1 })},
+			})
+			sv := m.byName["t"]
+			calls := 0
+			for range 3 {
+				err := sv.call(context.Background(), acpplugin.CapabilityCatalog, rpc, true, func(context.Context, *client.Plugin) error {
+					calls++
+					return fmt.Errorf("%w: unknown method ResolveItems for service acp.plugin.v1.CatalogService", acp.ErrNotOffered)
+				})
+				if err == nil || errors.Is(err, acp.ErrNotOffered) != tc.wantNotOffered || errors.Is(err, ErrUnavailable) {
+					t.Fatalf("an RPC answered UNIMPLEMENTED = %v, want acp.ErrNotOffered: %v", err, tc.wantNotOffered)
+				}
+				if !tc.wantNotOffered && !strings.Contains(err.Error(), "announces catalog but does not implement RPC "+rpc) {
+					t.Errorf("the error = %q, want it to say the plugin announces catalog but does not implement %s", err, rpc)
+				}
+			}
+			if calls != 3 {
+				t.Errorf("3 calls answered UNIMPLEMENTED reached the plugin %d times, want 3 (no retry)", calls)
+			}
+			if got := callsCounted(t, reg, rpc); !cmp.Equal(got, map[string]float64{tc.wantOutcome: 3}) {
+				t.Errorf("acp_plugin_calls_total for %s by outcome = %v, want %s: 3", rpc, got, tc.wantOutcome)
+			}
+			logged := 0
+			for _, line := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(line, `"level":"ERROR"`) && strings.Contains(line, "does not implement RPC "+rpc) {
+					logged++
+				}
+			}
+			if logged != tc.wantLogged {
+				t.Errorf("%d error lines about the unimplemented RPC, want %d:\n%s", logged, tc.wantLogged, logs.String())
+			}
+			if _, err := resolve(m, "mug"); err != nil {
+				t.Fatalf("the catalog afterwards (the circuit opens at one outage): %v", err)
+			}
+			if st := m.Status()[0]; st.State != StateRunning || st.Restarts != 0 {
+				t.Errorf("status = %s after %d restarts, want running without one", st.State, st.Restarts)
+			}
+		})
+	}
+}
+
+// callsCounted reads acp_plugin_calls_total for rpc, by outcome.
+func callsCounted(t *testing.T, reg *prometheus.Registry, rpc string) map[string]float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		if f.GetName() != "acp_plugin_calls_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["rpc"] == rpc {
+				got[labels["outcome"]] += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return got
 }

@@ -36,9 +36,12 @@ type supervisor struct {
 	failures  int       // consecutive failed calls (outages, not refusals)
 	openUntil time.Time // circuit open until then
 	trial     bool      // the circuit's one trial call after a cool-down is in flight
-	health    health
-	closed    bool
-	kills     sync.WaitGroup // processes being killed in the background
+	// unimplemented are the RPCs of mapped capabilities the plugin
+	// answered UNIMPLEMENTED, each logged once.
+	unimplemented map[string]bool
+	health        health
+	closed        bool
+	kills         sync.WaitGroup // processes being killed in the background
 }
 
 type health struct {
@@ -196,7 +199,9 @@ func (s *supervisor) dropLocked() {
 // that was never started gets its start timeout to start in, not the
 // call's. A plugin that does not announce capability is not called: the
 // call returns acp.ErrNotOffered, as it does when the plugin answers
-// UNIMPLEMENTED, and neither counts as an outage.
+// UNIMPLEMENTED, and neither counts as an outage. An UNIMPLEMENTED answer
+// for a capability mapped to the plugin is an error instead (see
+// attempt).
 func (s *supervisor) call(ctx context.Context, capability, rpc string, idempotent bool, fn func(context.Context, *client.Plugin) error) error {
 	began := s.now()
 	neverStarted, err := s.admit()
@@ -209,10 +214,10 @@ func (s *supervisor) call(ctx context.Context, capability, rpc string, idempoten
 	}
 	if err == nil {
 		callCtx, cancel := context.WithTimeout(ctx, s.spec.Timeout)
-		err = s.attempt(callCtx, capability, fn)
+		err = s.attempt(callCtx, capability, rpc, fn)
 		if err != nil && idempotent && retryable(err) && callCtx.Err() == nil {
 			s.logger.Warn("retrying plugin call", "plugin", s.spec.Name, "rpc", rpc, "error", err)
-			err = s.attempt(callCtx, capability, fn)
+			err = s.attempt(callCtx, capability, rpc, fn)
 		}
 		cancel()
 	}
@@ -240,8 +245,10 @@ func (s *supervisor) firstStart(ctx context.Context) error {
 // under this one), the process is dropped so that the next attempt
 // restarts it. An UNAVAILABLE or CANCELLED status from a plugin that is
 // still running is the plugin's own answer (one written in another
-// language may send UNAVAILABLE for a backend outage).
-func (s *supervisor) attempt(ctx context.Context, capability string, fn func(context.Context, *client.Plugin) error) error {
+// language may send UNAVAILABLE for a backend outage). An UNIMPLEMENTED
+// answer (acp.ErrNotOffered) for a capability mapped to the plugin is not
+// a quiet "not offered": the plugin announces what it does not implement.
+func (s *supervisor) attempt(ctx context.Context, capability, rpc string, fn func(context.Context, *client.Plugin) error) error {
 	p, err := s.live(ctx)
 	if err != nil {
 		return err
@@ -250,6 +257,9 @@ func (s *supervisor) attempt(ctx context.Context, capability string, fn func(con
 		return fmt.Errorf("%w: the plugin does not announce %s", acp.ErrNotOffered, capability)
 	}
 	err = fn(ctx, p)
+	if errors.Is(err, acp.ErrNotOffered) && slices.Contains(s.spec.Capabilities, capability) {
+		return s.unimplementedRPC(capability, rpc, err)
+	}
 	code := status.Code(err)
 	if code != codes.Unavailable && (code != codes.Canceled || ctx.Err() != nil) {
 		return err
@@ -266,6 +276,26 @@ func (s *supervisor) attempt(ctx context.Context, capability string, fn func(con
 	}
 	s.mu.Unlock()
 	return fmt.Errorf("%w: the plugin process went away: %w", ErrUnavailable, err)
+}
+
+// unimplementedRPC turns err, the plugin's UNIMPLEMENTED answer to rpc of
+// capability, which acp.yaml maps to it, into a failure that is not
+// retried and not an outage (the plugin answered), logged once per RPC.
+func (s *supervisor) unimplementedRPC(capability, rpc string, err error) error {
+	failure := &acp.Error{Source: acp.SourcePlugin, Reason: "unimplemented",
+		Err: fmt.Errorf("the plugin announces %s but does not implement RPC %s (%v)", capability, rpc, err)}
+	s.mu.Lock()
+	logged := s.unimplemented[rpc]
+	if s.unimplemented == nil {
+		s.unimplemented = map[string]bool{}
+	}
+	s.unimplemented[rpc] = true
+	s.mu.Unlock()
+	if !logged {
+		s.logger.Error(fmt.Sprintf("plugin announces %s but does not implement RPC %s", capability, rpc),
+			"plugin", s.spec.Name, "capability", capability, "rpc", rpc, "error", err)
+	}
+	return failure
 }
 
 // exitWait is how long a call that lost its connection waits to see the
