@@ -22,13 +22,18 @@ const errorDomain = "acp.plugin"
 // context ended (the host's deadline passed, or it gave up), the context's
 // code is sent instead, so the host can tell its deadline from a failure.
 // A context error of the plugin's own (a timeout it set on its backend
-// call) is a failure like any other and keeps its marks.
+// call) is a failure like any other and keeps its marks. acp.ErrNotOffered
+// is sent as UNIMPLEMENTED, what gRPC answers for an RPC not served, so
+// the host reads both alike.
 func toStatus(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
 		return status.FromContextError(ctxErr).Err()
+	}
+	if errors.Is(err, acp.ErrNotOffered) {
+		return status.Error(codes.Unimplemented, err.Error())
 	}
 	e := acp.AsError(err)
 	source := e.Source
