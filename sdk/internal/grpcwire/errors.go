@@ -71,10 +71,10 @@ func statusMessage(err error, e *acp.Error) string {
 }
 
 // fromStatus turns an error returned by a gRPC call back into the error
-// the plugin returned: an *acp.Error when the plugin failed, acp.ErrNotOffered
-// when it does not serve the RPC (UNIMPLEMENTED), or the gRPC status error
-// itself when the call failed in transport (the plugin process is gone,
-// the deadline passed), for the host to inspect with status.Code.
+// the plugin returned: an *acp.Error when the plugin failed, or the gRPC
+// status error itself when the call failed in transport (the plugin
+// process is gone, the deadline passed) or the plugin does not serve the
+// RPC, for the host to inspect with status.Code.
 func fromStatus(err error) error {
 	if err == nil {
 		return nil
@@ -82,9 +82,6 @@ func fromStatus(err error) error {
 	st, ok := status.FromError(err)
 	if !ok {
 		return err
-	}
-	if st.Code() == codes.Unimplemented {
-		return fmt.Errorf("%w: %s", acp.ErrNotOffered, st.Message())
 	}
 	for _, d := range st.Details() {
 		info, ok := d.(*errdetails.ErrorInfo)
@@ -101,3 +98,24 @@ func fromStatus(err error) error {
 	}
 	return err
 }
+
+// fromCapabilityStatus is fromStatus for the RPC of a capability, where
+// UNIMPLEMENTED means the plugin does not offer it: acp.ErrNotOffered.
+// The RPCs every plugin serves (PluginService) use fromStatus.
+func fromCapabilityStatus(err error) error {
+	if status.Code(err) != codes.Unimplemented {
+		return fromStatus(err)
+	}
+	msg := status.Convert(err).Message()
+	if strings.Contains(msg, acp.ErrNotOffered.Error()) {
+		return notOffered(msg) // what the plugin's method returned
+	}
+	return fmt.Errorf("%w: %s", acp.ErrNotOffered, msg)
+}
+
+// notOffered is acp.ErrNotOffered with the message of a plugin that
+// returned it, which says so already.
+type notOffered string
+
+func (e notOffered) Error() string      { return string(e) }
+func (notOffered) Is(target error) bool { return target == acp.ErrNotOffered }

@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"testing"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/catalog"
@@ -87,13 +88,33 @@ func (notOfferedTax) Quote(context.Context, *tax.QuoteRequest) (*tax.QuoteRespon
 
 // TestNotOfferedRoundTrip: a capability method that returns
 // acp.ErrNotOffered reaches the host as acp.ErrNotOffered, not as the
-// plugin's failure.
+// plugin's failure, and reads the same as in the plugin.
 func TestNotOfferedRoundTrip(t *testing.T) {
 	t.Parallel()
 	remote := serve(t, (&Provider{Info: &pb.GetInfoResponse{Name: "no-tax"}, Tax: notOfferedTax{}}).register)
 	_, err := remote.Tax().Quote(context.Background(), &tax.QuoteRequest{})
 	wantNotOffered(t, "tax.Quote", err)
-	if err != nil && !strings.Contains(err.Error(), "no tax service for this store") {
-		t.Errorf("tax.Quote = %q, want the plugin's message", err)
+	_, inPlugin := notOfferedTax{}.Quote(context.Background(), nil)
+	if err != nil && err.Error() != inPlugin.Error() {
+		t.Errorf("tax.Quote on the host: %q, in the plugin: %q", err, inPlugin)
+	}
+}
+
+// TestUnimplementedPluginServiceIsNoCapability: PluginService is not a
+// capability, every plugin serves it. A plugin that answers its RPCs
+// UNIMPLEMENTED is broken, and the host gets the gRPC status (which fails
+// the plugin's start), not acp.ErrNotOffered.
+func TestUnimplementedPluginServiceIsNoCapability(t *testing.T) {
+	t.Parallel()
+	remote := serve(t, func(s *grpc.Server) { pb.RegisterCatalogServiceServer(s, catalogServer{impl: emptyCatalog{}}) })
+	ctx := context.Background()
+	for rpc, call := range map[string]func() error{
+		"GetInfo":     func() error { _, err := remote.GetInfo(ctx); return err },
+		"Configure":   func() error { return remote.Configure(ctx, []byte(`{}`)) },
+		"CheckHealth": func() error { _, err := remote.CheckHealth(ctx); return err },
+	} {
+		if err := call(); errors.Is(err, acp.ErrNotOffered) || status.Code(err) != codes.Unimplemented {
+			t.Errorf("%s on a plugin without PluginService = %v, want the UNIMPLEMENTED status, not acp.ErrNotOffered", rpc, err)
+		}
 	}
 }
