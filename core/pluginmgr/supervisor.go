@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,7 +52,7 @@ type health struct {
 }
 
 func newSupervisor(spec Spec, logger *slog.Logger, m *metrics, now func() time.Time) *supervisor {
-	return &supervisor{spec: spec, logger: logger, metrics: m, now: now, backoff: spec.InitialBackoff}
+	return &supervisor{spec: spec, logger: logger, metrics: m, now: now, backoff: spec.InitialBackoff, unimplemented: map[string]bool{}}
 }
 
 // live returns the running plugin, starting it when it is not running.
@@ -282,20 +283,17 @@ func (s *supervisor) attempt(ctx context.Context, capability, rpc string, fn fun
 // capability, which acp.yaml maps to it, into a failure that is not
 // retried and not an outage (the plugin answered), logged once per RPC.
 func (s *supervisor) unimplementedRPC(capability, rpc string, err error) error {
-	failure := &acp.Error{Source: acp.SourcePlugin, Reason: "unimplemented",
-		Err: fmt.Errorf("the plugin announces %s but does not implement RPC %s (%v)", capability, rpc, err)}
+	answer := strings.TrimPrefix(err.Error(), acp.ErrNotOffered.Error()+": ")
 	s.mu.Lock()
 	logged := s.unimplemented[rpc]
-	if s.unimplemented == nil {
-		s.unimplemented = map[string]bool{}
-	}
 	s.unimplemented[rpc] = true
 	s.mu.Unlock()
 	if !logged {
 		s.logger.Error(fmt.Sprintf("plugin announces %s but does not implement RPC %s", capability, rpc),
-			"plugin", s.spec.Name, "capability", capability, "rpc", rpc, "error", err)
+			"plugin", s.spec.Name, "capability", capability, "rpc", rpc, "answer", answer)
 	}
-	return failure
+	return &acp.Error{Source: acp.SourcePlugin, Reason: "unimplemented",
+		Err: fmt.Errorf("the plugin announces %s but does not implement RPC %s (it answered UNIMPLEMENTED: %s)", capability, rpc, answer)}
 }
 
 // exitWait is how long a call that lost its connection waits to see the
