@@ -62,25 +62,38 @@ func TestTodaysPluginOnAFutureHost(t *testing.T) {
 }
 
 // TestNotOfferedLeavesTheCircuitAlone: "not offered" says nothing of the
-// plugin's health (the plugin was not even called for a capability it does
-// not announce), so it neither resets the count of outages in a row nor
-// closes a half-open circuit as its trial call.
+// plugin's health, so it neither resets the count of outages in a row nor
+// closes a half-open circuit as its trial call. A capability the plugin
+// does not announce is not offered even while the circuit is open (the
+// plugin is not called for it either way), and the RPC of an unmapped
+// capability answered UNIMPLEMENTED does reach the plugin.
 func TestNotOfferedLeavesTheCircuitAlone(t *testing.T) {
 	t.Parallel()
 	clock := clocktest.New(time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC))
 	m := startManager(t, Options{Now: clock.Now, Plugins: []Spec{spec(func(s *Spec) {
-		s.CircuitFailures, s.CircuitCooldown = 2, time.Minute
+		// The catalog is announced but not mapped: UNIMPLEMENTED for it is
+		// "not offered", as for an optional capability.
+		s.Capabilities, s.CircuitFailures, s.CircuitCooldown = nil, 2, time.Minute
 	})}})
 	sv := m.byName["t"]
-	notOffered := func() {
+	notOffered := func(capability string, fn func(context.Context, *client.Plugin) error) {
 		t.Helper()
-		err := sv.call(context.Background(), "catalog.listing", "catalog.ListItems", true, func(context.Context, *client.Plugin) error {
+		if err := sv.call(context.Background(), capability, capability+".Call", true, fn); !errors.Is(err, acp.ErrNotOffered) {
+			t.Fatalf("a call to %s not offered = %v, want acp.ErrNotOffered", capability, err)
+		}
+	}
+	notAnnounced := func() {
+		t.Helper()
+		notOffered("catalog.listing", func(context.Context, *client.Plugin) error {
 			t.Error("the host called a capability the plugin does not announce")
 			return nil
 		})
-		if !errors.Is(err, acp.ErrNotOffered) {
-			t.Fatalf("a capability not announced = %v, want acp.ErrNotOffered", err)
-		}
+	}
+	unimplemented := func() {
+		t.Helper()
+		notOffered(acpplugin.CapabilityCatalog, func(context.Context, *client.Plugin) error {
+			return fmt.Errorf("%w: unknown method Call for service acp.plugin.v1.CatalogService", acp.ErrNotOffered)
+		})
 	}
 	outage := func() {
 		t.Helper()
@@ -96,13 +109,15 @@ func TestNotOfferedLeavesTheCircuitAlone(t *testing.T) {
 	}
 
 	outage()
-	notOffered()
+	notAnnounced()
+	unimplemented()
 	outage()
-	wantOpen("after outage, not offered, outage")
+	wantOpen("after an outage, two calls not offered and an outage")
+	notAnnounced()
 
 	clock.Advance(2 * time.Minute)
-	notOffered() // admitted as the half-open circuit's trial call
-	outage()     // the real trial call, which fails
+	unimplemented() // admitted as the half-open circuit's trial call
+	outage()        // the next trial call, which fails
 	wantOpen("after a failed trial call that followed a call not offered")
 }
 

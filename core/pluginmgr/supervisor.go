@@ -199,13 +199,17 @@ func (s *supervisor) dropLocked() {
 // the call is idempotent, after a restart when the process died. A plugin
 // that was never started gets its start timeout to start in, not the
 // call's. A plugin that does not announce capability is not called: the
-// call returns acp.ErrNotOffered, as it does when the plugin answers
-// UNIMPLEMENTED, and neither counts as an outage. An UNIMPLEMENTED answer
-// for a capability mapped to the plugin is an error instead (see
-// attempt).
+// call returns acp.ErrNotOffered, also while the circuit is open, as it
+// does when the plugin answers UNIMPLEMENTED, and neither counts as an
+// outage. An UNIMPLEMENTED answer for a capability mapped to the plugin
+// is an error instead (see attempt).
 func (s *supervisor) call(ctx context.Context, capability, rpc string, idempotent bool, fn func(context.Context, *client.Plugin) error) error {
 	began := s.now()
-	neverStarted, err := s.admit()
+	neverStarted, err := s.admit(capability)
+	if errors.Is(err, acp.ErrNotOffered) {
+		s.metrics.observe(s.spec.Name, rpc, outcomeNotOffered, s.now().Sub(began))
+		return fmt.Errorf("plugin %q %s: %w", s.spec.Name, rpc, err)
+	}
 	if err != nil {
 		s.metrics.observe(s.spec.Name, rpc, outcomeUnavailable, 0)
 		return err
@@ -255,7 +259,7 @@ func (s *supervisor) attempt(ctx context.Context, capability, rpc string, fn fun
 		return err
 	}
 	if !p.Info.Serves(capability) {
-		return fmt.Errorf("%w: the plugin does not announce %s", acp.ErrNotOffered, capability)
+		return notAnnounced(capability)
 	}
 	err = fn(ctx, p)
 	if errors.Is(err, acp.ErrNotOffered) && slices.Contains(s.spec.Capabilities, capability) {
@@ -296,6 +300,12 @@ func (s *supervisor) unimplementedRPC(capability, rpc string, err error) error {
 		Err: fmt.Errorf("the plugin announces %s but does not implement RPC %s (it answered UNIMPLEMENTED: %s)", capability, rpc, answer)}
 }
 
+// notAnnounced is the error of a call to a capability the plugin does not
+// announce.
+func notAnnounced(capability string) error {
+	return fmt.Errorf("%w: the plugin does not announce %s", acp.ErrNotOffered, capability)
+}
+
 // exitWait is how long a call that lost its connection waits to see the
 // plugin's process exit (it takes a millisecond or two).
 const exitWait = 100 * time.Millisecond
@@ -312,14 +322,18 @@ func exited(p *client.Plugin) bool {
 
 // admit fails fast while the circuit is open. After the cool-down it lets
 // one trial call through and fails the others fast until that call
-// settles. It also tells whether the plugin was ever started.
-func (s *supervisor) admit() (neverStarted bool, err error) {
+// settles. A call to a capability the plugin did not announce when it
+// last started is not admitted: it is not offered, whatever the circuit.
+// It also tells whether the plugin was ever started.
+func (s *supervisor) admit(capability string) (neverStarted bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	neverStarted = !s.started && s.current == nil
 	switch {
 	case s.closed:
 		return false, ErrClosed
+	case s.started && !s.info.Serves(capability):
+		return false, notAnnounced(capability)
 	case s.failures < s.spec.CircuitFailures:
 		return neverStarted, nil
 	case s.now().Before(s.openUntil):
