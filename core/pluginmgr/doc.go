@@ -12,9 +12,11 @@
 //   - opens a circuit after repeated failures, so that while a capability
 //     is down its requests fail at once with ErrUnavailable instead of
 //     waiting for a timeout;
-//   - treats a capability the plugin does not announce, and an RPC it
-//     answers UNIMPLEMENTED, as not offered (acp.ErrNotOffered), never as
-//     an outage (sdk/proto/CAPABILITIES.md);
+//   - treats a capability the plugin does not announce, and an RPC of an
+//     unmapped capability it answers UNIMPLEMENTED, as not offered
+//     (acp.ErrNotOffered), neither an outage nor a success; an RPC of a
+//     mapped capability answered UNIMPLEMENTED is an error, logged once
+//     (sdk/proto/CAPABILITIES.md);
 //   - polls its health for /readyz.
 //
 // Layer: capability providers. It may import the SDK (including its plugin

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,9 +37,12 @@ type supervisor struct {
 	failures  int       // consecutive failed calls (outages, not refusals)
 	openUntil time.Time // circuit open until then
 	trial     bool      // the circuit's one trial call after a cool-down is in flight
-	health    health
-	closed    bool
-	kills     sync.WaitGroup // processes being killed in the background
+	// unimplemented are the RPCs of mapped capabilities the plugin
+	// answered UNIMPLEMENTED, each logged once.
+	unimplemented map[string]bool
+	health        health
+	closed        bool
+	kills         sync.WaitGroup // processes being killed in the background
 }
 
 type health struct {
@@ -48,7 +52,7 @@ type health struct {
 }
 
 func newSupervisor(spec Spec, logger *slog.Logger, m *metrics, now func() time.Time) *supervisor {
-	return &supervisor{spec: spec, logger: logger, metrics: m, now: now, backoff: spec.InitialBackoff}
+	return &supervisor{spec: spec, logger: logger, metrics: m, now: now, backoff: spec.InitialBackoff, unimplemented: map[string]bool{}}
 }
 
 // live returns the running plugin, starting it when it is not running.
@@ -195,11 +199,17 @@ func (s *supervisor) dropLocked() {
 // the call is idempotent, after a restart when the process died. A plugin
 // that was never started gets its start timeout to start in, not the
 // call's. A plugin that does not announce capability is not called: the
-// call returns acp.ErrNotOffered, as it does when the plugin answers
-// UNIMPLEMENTED, and neither counts as an outage.
+// call returns acp.ErrNotOffered, also while the circuit is open, as it
+// does when the plugin answers UNIMPLEMENTED, and neither counts as an
+// outage. An UNIMPLEMENTED answer for a capability mapped to the plugin
+// is an error instead (see attempt).
 func (s *supervisor) call(ctx context.Context, capability, rpc string, idempotent bool, fn func(context.Context, *client.Plugin) error) error {
 	began := s.now()
-	neverStarted, err := s.admit()
+	neverStarted, err := s.admit(capability)
+	if errors.Is(err, acp.ErrNotOffered) {
+		s.metrics.observe(s.spec.Name, rpc, outcomeNotOffered, s.now().Sub(began))
+		return fmt.Errorf("plugin %q %s: %w", s.spec.Name, rpc, err)
+	}
 	if err != nil {
 		s.metrics.observe(s.spec.Name, rpc, outcomeUnavailable, 0)
 		return err
@@ -209,10 +219,10 @@ func (s *supervisor) call(ctx context.Context, capability, rpc string, idempoten
 	}
 	if err == nil {
 		callCtx, cancel := context.WithTimeout(ctx, s.spec.Timeout)
-		err = s.attempt(callCtx, capability, fn)
+		err = s.attempt(callCtx, capability, rpc, fn)
 		if err != nil && idempotent && retryable(err) && callCtx.Err() == nil {
 			s.logger.Warn("retrying plugin call", "plugin", s.spec.Name, "rpc", rpc, "error", err)
-			err = s.attempt(callCtx, capability, fn)
+			err = s.attempt(callCtx, capability, rpc, fn)
 		}
 		cancel()
 	}
@@ -240,16 +250,21 @@ func (s *supervisor) firstStart(ctx context.Context) error {
 // under this one), the process is dropped so that the next attempt
 // restarts it. An UNAVAILABLE or CANCELLED status from a plugin that is
 // still running is the plugin's own answer (one written in another
-// language may send UNAVAILABLE for a backend outage).
-func (s *supervisor) attempt(ctx context.Context, capability string, fn func(context.Context, *client.Plugin) error) error {
+// language may send UNAVAILABLE for a backend outage). An UNIMPLEMENTED
+// answer (acp.ErrNotOffered) for a capability mapped to the plugin is not
+// a quiet "not offered": the plugin announces what it does not implement.
+func (s *supervisor) attempt(ctx context.Context, capability, rpc string, fn func(context.Context, *client.Plugin) error) error {
 	p, err := s.live(ctx)
 	if err != nil {
 		return err
 	}
 	if !p.Info.Serves(capability) {
-		return fmt.Errorf("%w: the plugin does not announce %s", acp.ErrNotOffered, capability)
+		return notAnnounced(capability)
 	}
 	err = fn(ctx, p)
+	if errors.Is(err, acp.ErrNotOffered) && slices.Contains(s.spec.Capabilities, capability) {
+		return s.unimplementedRPC(capability, rpc, err)
+	}
 	code := status.Code(err)
 	if code != codes.Unavailable && (code != codes.Canceled || ctx.Err() != nil) {
 		return err
@@ -268,6 +283,29 @@ func (s *supervisor) attempt(ctx context.Context, capability string, fn func(con
 	return fmt.Errorf("%w: the plugin process went away: %w", ErrUnavailable, err)
 }
 
+// unimplementedRPC turns err, the plugin's UNIMPLEMENTED answer to rpc of
+// capability, which acp.yaml maps to it, into a failure that is not
+// retried and not an outage (the plugin answered), logged once per RPC.
+func (s *supervisor) unimplementedRPC(capability, rpc string, err error) error {
+	answer := strings.TrimPrefix(err.Error(), acp.ErrNotOffered.Error()+": ")
+	s.mu.Lock()
+	logged := s.unimplemented[rpc]
+	s.unimplemented[rpc] = true
+	s.mu.Unlock()
+	if !logged {
+		s.logger.Error(fmt.Sprintf("plugin announces %s but does not implement RPC %s", capability, rpc),
+			"plugin", s.spec.Name, "capability", capability, "rpc", rpc, "answer", answer)
+	}
+	return &acp.Error{Source: acp.SourcePlugin, Reason: "unimplemented",
+		Err: fmt.Errorf("the plugin announces %s but does not implement RPC %s (it answered UNIMPLEMENTED: %s)", capability, rpc, answer)}
+}
+
+// notAnnounced is the error of a call to a capability the plugin does not
+// announce.
+func notAnnounced(capability string) error {
+	return fmt.Errorf("%w: the plugin does not announce %s", acp.ErrNotOffered, capability)
+}
+
 // exitWait is how long a call that lost its connection waits to see the
 // plugin's process exit (it takes a millisecond or two).
 const exitWait = 100 * time.Millisecond
@@ -284,14 +322,18 @@ func exited(p *client.Plugin) bool {
 
 // admit fails fast while the circuit is open. After the cool-down it lets
 // one trial call through and fails the others fast until that call
-// settles. It also tells whether the plugin was ever started.
-func (s *supervisor) admit() (neverStarted bool, err error) {
+// settles. A call to a capability the plugin did not announce when it
+// last started is not admitted: it is not offered, whatever the circuit.
+// It also tells whether the plugin was ever started.
+func (s *supervisor) admit(capability string) (neverStarted bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	neverStarted = !s.started && s.current == nil
 	switch {
 	case s.closed:
 		return false, ErrClosed
+	case s.started && !s.info.Serves(capability):
+		return false, notAnnounced(capability)
 	case s.failures < s.spec.CircuitFailures:
 		return neverStarted, nil
 	case s.now().Before(s.openUntil):
@@ -309,11 +351,17 @@ func (s *supervisor) admit() (neverStarted bool, err error) {
 // an answer of any kind, a refusal included, closes it. A refusal (a
 // failure the plugin does not mark retryable, such as an order system
 // rejecting an order) proves the plugin and its backend are up, so it
-// does not count: one bad order must not stop every checkout.
+// does not count: one bad order must not stop every checkout. "Not
+// offered" proves nothing either way (the plugin may not have been called
+// at all): it ends a trial call without closing or opening the circuit,
+// so the next call is the trial.
 func (s *supervisor) settle(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.trial = false
+	if errors.Is(err, acp.ErrNotOffered) {
+		return
+	}
 	if !outage(err) {
 		if s.failures >= s.spec.CircuitFailures {
 			s.logger.Info("plugin circuit closed", "plugin", s.spec.Name)
@@ -397,9 +445,9 @@ func (s *supervisor) close() {
 }
 
 // outage reports whether err means the plugin could not answer, as
-// opposed to answering with a refusal or with "not offered".
+// opposed to answering with a refusal.
 func outage(err error) bool {
-	if err == nil || errors.Is(err, acp.ErrNotOffered) {
+	if err == nil {
 		return false
 	}
 	var e *acp.Error

@@ -22,7 +22,9 @@ const (
 // provider does not offer it: the plugin did not announce it in GetInfo, or
 // answered its RPC with UNIMPLEMENTED (it was built before the RPC
 // existed). It is an answer, not a failure: the caller goes on without the
-// capability, and the host never counts it as an outage. See
+// capability, and the host never counts it as an outage. A plugin's
+// capability method may return it (wrapped or not) to not offer the
+// capability for its store; the SDK sends it as UNIMPLEMENTED. See
 // sdk/proto/CAPABILITIES.md.
 var ErrNotOffered = errors.New("capability not offered")
 

@@ -32,8 +32,8 @@ var writeFixture = flag.Bool("write-fixture", false, "write the fixture store un
 var fixtureDir = fmt.Sprintf("testdata/format%d", record.Format)
 
 // fixture is every kind of record the store keeps, with every field set
-// somewhere: what the fixture generator writes and what reading a fixture
-// store must give back.
+// somewhere (TestFixtureSetsEveryField checks it): what the fixture
+// generator writes and what reading a fixture store must give back.
 type fixture struct {
 	sessions []*model.Session
 	// orders are stored on their own (a completed session also holds its

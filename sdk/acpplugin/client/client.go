@@ -2,8 +2,8 @@
 // plugin process (or attaches to one that a test or a debugger started),
 // checks who it is, configures it and hands out its capabilities as the
 // SDK's interfaces. A capability the plugin does not announce is not handed
-// out, and an RPC it answers UNIMPLEMENTED returns acp.ErrNotOffered
-// (sdk/proto/CAPABILITIES.md). Supervision (deadlines, restarts, circuit
+// out, and a capability's RPC it answers UNIMPLEMENTED returns
+// acp.ErrNotOffered (sdk/proto/CAPABILITIES.md). Supervision (deadlines, restarts, circuit
 // breaking) is the host's job and is not done here. Plugin authors do not need this
 // package; acptest uses it to test plugins exactly as the host calls them.
 package client

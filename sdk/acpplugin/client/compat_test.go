@@ -9,13 +9,11 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 
-	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
 	"github.com/acp-sidecar/acp/sdk/acpplugin/client"
 	"github.com/acp-sidecar/acp/sdk/catalog"
 	"github.com/acp-sidecar/acp/sdk/internal/grpcwire"
 	pb "github.com/acp-sidecar/acp/sdk/internal/pb/acp/plugin/v1"
-	"github.com/acp-sidecar/acp/sdk/tax"
 )
 
 type oneItemCatalog struct{}
@@ -65,9 +63,9 @@ func servePlugin(t *testing.T, info *pb.GetInfoResponse, provider *grpcwire.Prov
 
 // TestAnnouncedCapabilities: what a plugin may offer is what it announces
 // (sdk/proto/CAPABILITIES.md). A plugin of a later protocol minor that
-// announces a capability this host does not know still runs; one that
-// announces a capability but answers its RPC UNIMPLEMENTED does not offer
-// it; and a capability it does not announce is not handed out.
+// announces a capability this host does not know still runs, and a
+// capability it does not announce is not handed out. (An RPC answered
+// UNIMPLEMENTED: TestUnservedRPCIsNotOffered in sdk/internal/grpcwire.)
 func TestAnnouncedCapabilities(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -93,23 +91,6 @@ func TestAnnouncedCapabilities(t *testing.T) {
 		}
 		if err := resolve(p); err != nil {
 			t.Errorf("the catalog of a newer plugin: %v", err)
-		}
-	})
-
-	t.Run("announced but answered UNIMPLEMENTED", func(t *testing.T) {
-		t.Parallel()
-		// The plugin says it serves tax but registers no tax service.
-		p := servePlugin(t, &pb.GetInfoResponse{
-			Name: "overclaiming", ProtocolMinor: acpplugin.ProtocolMinor,
-			Capabilities: []string{acpplugin.CapabilityCatalog, acpplugin.CapabilityTax},
-		}, &grpcwire.Provider{Catalog: oneItemCatalog{}})
-		_, err := p.Tax().Quote(ctx, &tax.QuoteRequest{Currency: "usd"})
-		var failure *acp.Error
-		if !errors.Is(err, acp.ErrNotOffered) || errors.As(err, &failure) {
-			t.Errorf("tax.Quote = %v, want acp.ErrNotOffered, not a failure", err)
-		}
-		if err := resolve(p); err != nil {
-			t.Errorf("the catalog after a call not offered: %v", err)
 		}
 	})
 

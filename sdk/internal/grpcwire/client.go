@@ -15,7 +15,10 @@ import (
 
 // Remote is the host's end of one plugin connection. Its capability
 // methods implement the SDK interfaces over gRPC; errors come back as the
-// plugin's *acp.Error, or as gRPC status errors for transport failures.
+// plugin's *acp.Error, as acp.ErrNotOffered for an RPC answered
+// UNIMPLEMENTED, or as gRPC status errors for transport failures. The
+// PluginService methods, which every plugin serves, return an
+// UNIMPLEMENTED answer as its status.
 type Remote struct {
 	plugin      pb.PluginServiceClient
 	catalog     pb.CatalogServiceClient
@@ -70,7 +73,7 @@ type remoteCatalog struct{ c pb.CatalogServiceClient }
 func (r remoteCatalog) ResolveItems(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
 	resp, err := r.c.ResolveItems(ctx, convert.ResolveItemsRequestToProto(req))
 	if err != nil {
-		return nil, fromStatus(err)
+		return nil, fromCapabilityStatus(err)
 	}
 	return convert.ResolveItemsResponseFromProto(resp), nil
 }
@@ -80,7 +83,7 @@ type remoteTax struct{ c pb.TaxServiceClient }
 func (r remoteTax) Quote(ctx context.Context, req *tax.QuoteRequest) (*tax.QuoteResponse, error) {
 	resp, err := r.c.Quote(ctx, convert.TaxQuoteRequestToProto(req))
 	if err != nil {
-		return nil, fromStatus(err)
+		return nil, fromCapabilityStatus(err)
 	}
 	return convert.TaxQuoteResponseFromProto(resp), nil
 }
@@ -90,7 +93,7 @@ type remoteShipping struct{ c pb.ShippingServiceClient }
 func (r remoteShipping) Quote(ctx context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
 	resp, err := r.c.Quote(ctx, convert.ShippingQuoteRequestToProto(req))
 	if err != nil {
-		return nil, fromStatus(err)
+		return nil, fromCapabilityStatus(err)
 	}
 	return convert.ShippingQuoteResponseFromProto(resp), nil
 }
@@ -100,12 +103,12 @@ type remoteFulfillment struct{ c pb.FulfillmentServiceClient }
 func (r remoteFulfillment) PlaceOrder(ctx context.Context, req *fulfillment.PlaceOrderRequest) (*fulfillment.PlaceOrderResponse, error) {
 	resp, err := r.c.PlaceOrder(ctx, convert.PlaceOrderRequestToProto(req))
 	if err != nil {
-		return nil, fromStatus(err)
+		return nil, fromCapabilityStatus(err)
 	}
 	return convert.PlaceOrderResponseFromProto(resp), nil
 }
 
 func (r remoteFulfillment) CancelOrder(ctx context.Context, req *fulfillment.CancelOrderRequest) error {
 	_, err := r.c.CancelOrder(ctx, convert.CancelOrderRequestToProto(req))
-	return fromStatus(err)
+	return fromCapabilityStatus(err)
 }

@@ -22,13 +22,18 @@ const errorDomain = "acp.plugin"
 // context ended (the host's deadline passed, or it gave up), the context's
 // code is sent instead, so the host can tell its deadline from a failure.
 // A context error of the plugin's own (a timeout it set on its backend
-// call) is a failure like any other and keeps its marks.
+// call) is a failure like any other and keeps its marks. acp.ErrNotOffered
+// is sent as UNIMPLEMENTED, what gRPC answers for an RPC not served, so
+// the host reads both alike.
 func toStatus(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
 		return status.FromContextError(ctxErr).Err()
+	}
+	if errors.Is(err, acp.ErrNotOffered) {
+		return status.Error(codes.Unimplemented, err.Error())
 	}
 	e := acp.AsError(err)
 	source := e.Source
@@ -66,10 +71,10 @@ func statusMessage(err error, e *acp.Error) string {
 }
 
 // fromStatus turns an error returned by a gRPC call back into the error
-// the plugin returned: an *acp.Error when the plugin failed, acp.ErrNotOffered
-// when it does not serve the RPC (UNIMPLEMENTED), or the gRPC status error
-// itself when the call failed in transport (the plugin process is gone,
-// the deadline passed), for the host to inspect with status.Code.
+// the plugin returned: an *acp.Error when the plugin failed, or the gRPC
+// status error itself when the call failed in transport (the plugin
+// process is gone, the deadline passed) or the plugin does not serve the
+// RPC, for the host to inspect with status.Code.
 func fromStatus(err error) error {
 	if err == nil {
 		return nil
@@ -77,9 +82,6 @@ func fromStatus(err error) error {
 	st, ok := status.FromError(err)
 	if !ok {
 		return err
-	}
-	if st.Code() == codes.Unimplemented {
-		return fmt.Errorf("%w: %s", acp.ErrNotOffered, st.Message())
 	}
 	for _, d := range st.Details() {
 		info, ok := d.(*errdetails.ErrorInfo)
@@ -96,3 +98,24 @@ func fromStatus(err error) error {
 	}
 	return err
 }
+
+// fromCapabilityStatus is fromStatus for the RPC of a capability, where
+// UNIMPLEMENTED means the plugin does not offer it: acp.ErrNotOffered.
+// The RPCs every plugin serves (PluginService) use fromStatus.
+func fromCapabilityStatus(err error) error {
+	if status.Code(err) != codes.Unimplemented {
+		return fromStatus(err)
+	}
+	msg := status.Convert(err).Message()
+	if strings.Contains(msg, acp.ErrNotOffered.Error()) {
+		return notOffered(msg) // what the plugin's method returned
+	}
+	return fmt.Errorf("%w: %s", acp.ErrNotOffered, msg)
+}
+
+// notOffered is acp.ErrNotOffered with the message of a plugin that
+// returned it, which says so already.
+type notOffered string
+
+func (e notOffered) Error() string      { return string(e) }
+func (notOffered) Is(target error) bool { return target == acp.ErrNotOffered }

@@ -77,6 +77,9 @@ func TestStatusRoundTrip(t *testing.T) {
 			err: fmt.Errorf("shared fetch: %w", context.Canceled), wantCode: codes.Unknown,
 			want: &wireError{Source: acp.SourcePlugin, Message: "plugin failure: shared fetch: context canceled"},
 		},
+		// Read as not offered by the capability stubs only
+		// (TestNotOfferedRoundTrip).
+		"not offered is UNIMPLEMENTED": {err: fmt.Errorf("no listing: %w", acp.ErrNotOffered), wantCode: codes.Unimplemented},
 		"an error without a source is a plugin failure": {
 			err: &acp.Error{Err: base}, wantCode: codes.Unknown,
 			want: &wireError{Source: acp.SourcePlugin, Message: "plugin failure: connection refused"},
