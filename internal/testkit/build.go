@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -118,7 +119,7 @@ const inUse = ".inuse"
 // heldInUse is the in-use file this process holds a shared lock on,
 // kept here so that it is never collected, and closed, while the process
 // runs.
-var heldInUse *os.File
+var heldInUse atomic.Pointer[os.File]
 
 // holdInUse takes, for the rest of the process, a shared lock on dir's
 // in-use file, so that prune in another process leaves the set alone. A
@@ -137,7 +138,7 @@ func holdInUse(dir string) error {
 		held, err1 := f.Stat()
 		named, err2 := os.Stat(path)
 		if err1 == nil && err2 == nil && os.SameFile(held, named) {
-			heldInUse = f
+			heldInUse.Store(f)
 			return nil
 		}
 		f.Close()
