@@ -158,14 +158,12 @@ func RunTaxConformance(t *testing.T, opts acpplugin.ServeOpts, suite TaxSuite, o
 	// The host asks for tax on every pricing: without a destination
 	// until the buyer gives an address, and without lines when no item
 	// of the cart is found.
-	answers := []answer[*tax.QuoteRequest, *tax.QuoteResponse]{{what: "a cart to " + dest.Country, req: req, resp: resp}}
-	for _, v := range variants(req.Destination, req.Lines) {
-		r := *req
-		r.Destination, r.Lines = v.dest, v.lines
-		a := answer[*tax.QuoteRequest, *tax.QuoteResponse]{what: v.what, req: &r, noDestination: v.dest == nil, noLines: v.lines == nil}
-		a.resp, a.err = p.Tax().Quote(context.Background(), &r)
-		answers = append(answers, a)
-	}
+	answers := askVariants(answer[*tax.QuoteRequest, *tax.QuoteResponse]{what: "a cart to " + dest.Country, req: req, resp: resp},
+		req.Destination, req.Lines, func(dest *acp.Address, lines []tax.Line) *tax.QuoteRequest {
+			r := *req
+			r.Destination, r.Lines = dest, lines
+			return &r
+		}, func(r *tax.QuoteRequest) (*tax.QuoteResponse, error) { return p.Tax().Quote(context.Background(), r) })
 	checkVariants(t, answers, ContractTaxNoDestination, "quote from the seller's origin, or say why in a message",
 		ContractTaxNoLines, "answer no lines, and tax the fulfillment charge if any")
 	answered := succeeded(answers)
@@ -234,14 +232,14 @@ func RunShippingConformance(t *testing.T, opts acpplugin.ServeOpts, suite Shippi
 	// The host asks for options on every pricing: without a destination
 	// until the buyer gives an address, and without lines when no item
 	// of the cart is found.
-	answers := []answer[*shipping.QuoteRequest, *shipping.QuoteResponse]{{what: "a cart to " + dest.Country, req: req, resp: resp}}
-	for _, v := range variants(req.Destination, req.Lines) {
-		r := *req
-		r.Destination, r.Lines = v.dest, v.lines
-		a := answer[*shipping.QuoteRequest, *shipping.QuoteResponse]{what: v.what, req: &r, noDestination: v.dest == nil, noLines: v.lines == nil}
-		a.resp, a.err = p.Shipping().Quote(context.Background(), &r)
-		answers = append(answers, a)
-	}
+	answers := askVariants(answer[*shipping.QuoteRequest, *shipping.QuoteResponse]{what: "a cart to " + dest.Country, req: req, resp: resp},
+		req.Destination, req.Lines, func(dest *acp.Address, lines []shipping.Line) *shipping.QuoteRequest {
+			r := *req
+			r.Destination, r.Lines = dest, lines
+			return &r
+		}, func(r *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
+			return p.Shipping().Quote(context.Background(), r)
+		})
 	checkVariants(t, answers, ContractShippingNoDestination, "offer what needs no address (pickup, digital), or nothing",
 		ContractShippingNoLines, "offer no options, or options naming no lines")
 	answered := succeeded(answers)
@@ -436,22 +434,34 @@ type answer[Req, Resp any] struct {
 	noDestination, noLines bool
 }
 
-// variant is a request made again without its destination, its lines or
-// both, as the host makes it.
-type variant[L any] struct {
-	what  string
-	dest  *acp.Address
-	lines []L
-}
-
-// variants are the requests the host makes before the buyer gives an
-// address and when no item of the cart is found.
-func variants[L any](dest *acp.Address, lines []L) []variant[L] {
-	return []variant[L]{
-		{"the cart without a destination", nil, lines},
-		{"a cart without lines, to " + dest.Country, dest, nil},
-		{"a cart without lines or destination", nil, nil},
+// askVariants returns first, an answer to a cart with lines to the
+// suite's destination, followed by the answers to the requests the host
+// makes before the buyer gives an address and when no item of the cart is
+// found: first's request (to dest, of lines), which remake builds, without
+// its destination, without its lines, and without both. call asks the
+// plugin.
+func askVariants[Req, Resp, L any](first answer[Req, Resp], dest *acp.Address, lines []L, remake func(*acp.Address, []L) Req, call func(Req) (Resp, error)) []answer[Req, Resp] {
+	answers := []answer[Req, Resp]{first}
+	for _, v := range []struct {
+		what                   string
+		noDestination, noLines bool
+	}{
+		{"the cart without a destination", true, false},
+		{"a cart without lines", false, true},
+		{"a cart without lines or destination", true, true},
+	} {
+		vdest, vlines := dest, lines
+		if v.noDestination {
+			vdest = nil
+		}
+		if v.noLines {
+			vlines = nil
+		}
+		a := answer[Req, Resp]{what: v.what, req: remake(vdest, vlines), noDestination: v.noDestination, noLines: v.noLines}
+		a.resp, a.err = call(a.req)
+		answers = append(answers, a)
 	}
+	return answers
 }
 
 // checkVariants checks, each in its contract's subtest, that the
