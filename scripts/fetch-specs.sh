@@ -16,7 +16,8 @@
 #
 # The files are the spec authors' work (Apache License 2.0), read by the
 # tests and never copied into this repository. An existing folder is
-# replaced only once the new copy is complete.
+# replaced only once the new copy holds every file the tests open (see
+# ACP_REQUIRED), and by a rename: the new copy is assembled beside it.
 set -euo pipefail
 
 # The commits the tests are written against. Changing one is a change to
@@ -35,13 +36,36 @@ else
   base=https://github.com
 fi
 
+# The ACP versions the host serves, and the files of each that the tests
+# open (core/internal/acpschema: the JSON Schema, the two OpenAPI
+# documents the webhook check compiles together, the REST examples the
+# request decoders replay); 2026-04-17 adds the MCP examples.
+ACP_VERSIONS="2025-09-29 2025-12-12 2026-01-16 2026-01-30 2026-04-17"
+ACP_REQUIRED="json-schema/schema.agentic_checkout.json openapi/openapi.agentic_checkout.yaml openapi/openapi.agentic_checkout_webhook.yaml examples/examples.agentic_checkout.json"
+ACP_REQUIRED_0417="examples/examples.mcp.agentic_checkout.json"
+
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest=$(cd "$root/.." && pwd)/shared
 acp_dir=${ACP_SPEC_DIR:-$dest/acp-spec}
 ucp_dir=${UCP_SPEC_DIR:-$dest/ucp-spec}
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+staged=()
+cleanup() {
+  rm -rf "$work"
+  [ ${#staged[@]} -eq 0 ] || rm -rf "${staged[@]}"
+}
+trap cleanup EXIT
+
+# stage DST: prints a new, empty folder beside DST (on its file system,
+# so that install's rename is atomic), removed on exit unless installed.
+stage() {
+  local dst=$1 dir
+  mkdir -p "$(dirname "$dst")"
+  dir=$(mktemp -d "$(dirname "$dst")/.$(basename "$dst").new.XXXXXX")
+  chmod 755 "$dir"
+  echo "$dir"
+}
 
 # fetch REPO COMMIT DIR: the repository's tree at COMMIT into DIR.
 fetch() {
@@ -49,22 +73,24 @@ fetch() {
   mkdir -p "$dir"
   if command -v git >/dev/null; then
     git -C "$dir" init -q
-    if git -C "$dir" fetch -q --depth 1 "$base/$repo.git" "$commit" 2>/dev/null; then
+    if git -C "$dir" fetch -q --depth 1 "$base/$repo.git" "$commit" 2>"$work/git-error"; then
       git -C "$dir" -c advice.detachedHead=false checkout -q FETCH_HEAD
       [ "$(git -C "$dir" rev-parse HEAD)" = "$commit" ] || { echo "fetched the wrong commit of $repo" >&2; exit 1; }
       rm -rf "$dir/.git"
       return
     fi
     rm -rf "$dir/.git"
-    echo "git could not fetch $repo at $commit; trying the archive" >&2
+    echo "git could not fetch $repo at $commit:" >&2
+    sed 's/^/    /' "$work/git-error" >&2
+    echo "  trying the archive" >&2
   fi
   curl -fsSL "$base/$repo/archive/$commit.tar.gz" | tar -xz -C "$dir" --strip-components=1
 }
 
-# install SRC DST: replaces DST with SRC once SRC is complete.
+# install SRC DST: replaces DST with SRC (staged beside it), each by a
+# rename.
 install() {
   local src=$1 dst=$2
-  mkdir -p "$(dirname "$dst")"
   rm -rf "$dst.old"
   if [ -e "$dst" ]; then mv "$dst" "$dst.old"; fi
   mv "$src" "$dst"
@@ -73,7 +99,8 @@ install() {
 
 echo "== ACP: $ACP_REPO at $ACP_COMMIT"
 fetch "$ACP_REPO" "$ACP_COMMIT" "$work/acp-src"
-mkdir -p "$work/acp"
+acp_new=$(stage "$acp_dir")
+staged+=("$acp_new")
 for spec in "$work/acp-src/spec"/*/; do
   version=$(basename "$spec")
   # Only the dated releases and unreleased: spec/openapi and
@@ -82,25 +109,39 @@ for spec in "$work/acp-src/spec"/*/; do
     unreleased|[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]) ;;
     *) continue ;;
   esac
-  cp -R "$spec" "$work/acp/$version"
+  cp -R "$spec" "$acp_new/$version"
   if [ -d "$work/acp-src/examples/$version" ]; then
-    cp -R "$work/acp-src/examples/$version" "$work/acp/$version/examples"
+    cp -R "$work/acp-src/examples/$version" "$acp_new/$version/examples"
   fi
 done
-cp "$work/acp-src/LICENSE" "$work/acp/"
-[ -f "$work/acp-src/NOTICE" ] && cp "$work/acp-src/NOTICE" "$work/acp/"
-printf 'Agentic Commerce Protocol specification data (OpenAPI, JSON Schema, OpenRPC, examples),\nunchanged, from the public repository %s\nat commit %s, fetched by scripts/fetch-specs.sh.\nApache License 2.0: see LICENSE and NOTICE.\n' "$ACP_REPO" "$ACP_COMMIT" >"$work/acp/SOURCE.txt"
-[ -f "$work/acp/2026-04-17/json-schema/schema.agentic_checkout.json" ] || { echo "ACP: no 2026-04-17 checkout schema at $ACP_COMMIT" >&2; exit 1; }
-install "$work/acp" "$acp_dir"
+cp "$work/acp-src/LICENSE" "$acp_new/"
+[ -f "$work/acp-src/NOTICE" ] && cp "$work/acp-src/NOTICE" "$acp_new/"
+printf 'Agentic Commerce Protocol specification data (OpenAPI, JSON Schema, OpenRPC, examples),\nunchanged, from the public repository %s\nat commit %s, fetched by scripts/fetch-specs.sh.\nApache License 2.0: see LICENSE and NOTICE.\n' "$ACP_REPO" "$ACP_COMMIT" >"$acp_new/SOURCE.txt"
+missing=()
+for version in $ACP_VERSIONS; do
+  files=$ACP_REQUIRED
+  [ "$version" != 2026-04-17 ] || files="$files $ACP_REQUIRED_0417"
+  for f in $files; do
+    [ -f "$acp_new/$version/$f" ] || missing+=("$version/$f")
+  done
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "ACP at $ACP_COMMIT lacks files the tests open; $acp_dir left as it was:" >&2
+  printf '    %s\n' "${missing[@]}" >&2
+  exit 1
+fi
+install "$acp_new" "$acp_dir"
 echo "   into $acp_dir"
 
 echo "== UCP: $UCP_REPO at $UCP_COMMIT"
 fetch "$UCP_REPO" "$UCP_COMMIT" "$work/ucp-src"
-mkdir -p "$work/ucp/$UCP_RELEASE/docs"
-cp -R "$work/ucp-src/source" "$work/ucp/$UCP_RELEASE/source"
-cp -R "$work/ucp-src/docs/specification" "$work/ucp/$UCP_RELEASE/docs/specification"
-cp "$work/ucp-src/docs/versioning.md" "$work/ucp/$UCP_RELEASE/docs/"
-cp "$work/ucp-src/LICENSE" "$work/ucp/"
-printf 'Universal Commerce Protocol (UCP) specification, release %s.\nRepository: github.com/%s, commit %s, fetched by scripts/fetch-specs.sh.\nApache License 2.0 (LICENSE).\n' "$UCP_RELEASE" "$UCP_REPO" "$UCP_COMMIT" >"$work/ucp/SOURCE.txt"
-install "$work/ucp" "$ucp_dir"
+ucp_new=$(stage "$ucp_dir")
+staged+=("$ucp_new")
+mkdir -p "$ucp_new/$UCP_RELEASE/docs"
+cp -R "$work/ucp-src/source" "$ucp_new/$UCP_RELEASE/source"
+cp -R "$work/ucp-src/docs/specification" "$ucp_new/$UCP_RELEASE/docs/specification"
+cp "$work/ucp-src/docs/versioning.md" "$ucp_new/$UCP_RELEASE/docs/"
+cp "$work/ucp-src/LICENSE" "$ucp_new/"
+printf 'Universal Commerce Protocol (UCP) specification, release %s.\nRepository: github.com/%s, commit %s, fetched by scripts/fetch-specs.sh.\nApache License 2.0 (LICENSE).\n' "$UCP_RELEASE" "$UCP_REPO" "$UCP_COMMIT" >"$ucp_new/SOURCE.txt"
+install "$ucp_new" "$ucp_dir"
 echo "   into $ucp_dir"

@@ -3,7 +3,9 @@ package checkout
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/acp-sidecar/acp/core/apierr"
@@ -29,7 +31,7 @@ func (s *Service) price(ctx context.Context, sess *model.Session, selections []S
 	if err != nil {
 		return capabilityFailure("shipping", err)
 	}
-	sess.Messages = append(sess.Messages, quote.Messages...)
+	sess.Messages = append(sess.Messages, sessionParams(quote.Messages, foundLines(sess.Lines))...)
 	for _, o := range quote.Options {
 		if o.Amount < 0 {
 			return capabilityFailure("shipping", fmt.Errorf("negative amount %d for option %q", o.Amount, o.ID))
@@ -76,8 +78,9 @@ func (s *Service) resolveItems(ctx context.Context, sess *model.Session) error {
 	if err != nil {
 		return capabilityFailure("catalog", err)
 	}
-	if len(resp.Items) != len(req.Items) {
-		return capabilityFailure("catalog", fmt.Errorf("resolved %d items for %d requested", len(resp.Items), len(req.Items)))
+	if err := onePerRequested("one item per requested ref, in request order", idsOf(resp.Items, func(it catalog.Item) string { return it.ID }),
+		idsOf(req.Items, func(r catalog.ItemRef) string { return r.ID })); err != nil {
+		return capabilityFailure("catalog", err)
 	}
 	sess.Messages = append(sess.Messages, resp.Messages...)
 	for i := range sess.Lines {
@@ -329,10 +332,11 @@ func (s *Service) applyTax(ctx context.Context, sess *model.Session, dest *acp.A
 	if err != nil {
 		return capabilityFailure("tax", err)
 	}
-	if len(resp.Lines) != len(req.Lines) {
-		return capabilityFailure("tax", fmt.Errorf("taxed %d lines for %d requested", len(resp.Lines), len(req.Lines)))
+	if err := onePerRequested("one tax per requested line, in request order", idsOf(resp.Lines, func(l tax.LineTax) string { return l.ID }),
+		idsOf(req.Lines, func(l tax.Line) string { return l.ID })); err != nil {
+		return capabilityFailure("tax", err)
 	}
-	sess.Messages = append(sess.Messages, resp.Messages...)
+	sess.Messages = append(sess.Messages, sessionParams(resp.Messages, foundLines(sess.Lines))...)
 	lineTax := make(map[string]int64, len(resp.Lines))
 	for _, lt := range resp.Lines {
 		if lt.Amount < 0 {
@@ -419,6 +423,67 @@ func (s *Service) checkInterventions(sess *model.Session) {
 				fmt.Sprintf("This seller requires the %s intervention, which the agent did not declare.", req), acp.ResolutionBuyerReview)
 		}
 	}
+}
+
+// onePerRequested refuses answers that are not one per requested entry,
+// each with its entry's id, in request order: the contract named, which
+// the SDK's conformance suites check.
+func onePerRequested(contract string, answered, requested []string) error {
+	if len(answered) != len(requested) {
+		return fmt.Errorf("contract %q broken: answered %d for %d requested", contract, len(answered), len(requested))
+	}
+	for i := range requested {
+		if answered[i] != requested[i] {
+			return fmt.Errorf("contract %q broken: answer %d is for %q, but %q was requested there", contract, i, answered[i], requested[i])
+		}
+	}
+	return nil
+}
+
+// idsOf maps list to the ids id reads.
+func idsOf[T any](list []T, id func(T) string) []string {
+	out := make([]string, len(list))
+	for i, v := range list {
+		out[i] = id(v)
+	}
+	return out
+}
+
+// foundLines returns the session indexes of the found lines: the lines,
+// in order, of a tax or shipping request.
+func foundLines(lines []model.Line) []int {
+	var out []int
+	for i, l := range lines {
+		if l.Found {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// requestLineParam matches a param's index into the request's lines.
+var requestLineParam = regexp.MustCompile(`^\$\.line_items\[([0-9]+)\]`)
+
+// sessionParams returns msgs with each $.line_items[i] param, where i
+// counts the request's lines, rewritten to the index sessionIndex[i] of
+// the same line in the session. An index beyond the request becomes
+// $.line_items, the cart as a whole.
+func sessionParams(msgs acp.Messages, sessionIndex []int) acp.Messages {
+	out := slices.Clone(msgs)
+	for i := range out {
+		m := requestLineParam.FindStringSubmatchIndex(out[i].Param)
+		if m == nil {
+			continue
+		}
+		rest := out[i].Param[m[1]:]
+		n, err := strconv.Atoi(out[i].Param[m[2]:m[3]])
+		if err != nil || n >= len(sessionIndex) {
+			out[i].Param = "$.line_items"
+			continue
+		}
+		out[i].Param = fmt.Sprintf("$.line_items[%d]%s", sessionIndex[n], rest)
+	}
+	return out
 }
 
 func destination(sess *model.Session) *acp.Address {

@@ -6,7 +6,9 @@
 // scripts/fetch-specs.sh fills. Only the schema checks depend on them: where
 // they are absent every check is a no-op that is counted, the tests around
 // it run in full, and Main prints one line saying how many checks were not
-// made. Under CI=true an absent spec fails the test instead.
+// made (not seen for a passing package under `go test ./... > file`, off
+// Linux, or from a cached result: see Main). Under CI=true an absent spec
+// fails the test instead.
 //
 // Layer: leaf helper of the core (core/internal). It may import only the
 // standard library, outside modules and other core/internal packages; no

@@ -21,8 +21,14 @@ import (
 // where the go command writes its own results when that can be done
 // without garbling them: on Linux, to the go command's standard output
 // when that is a terminal, a pipe or a file opened for appending. Under
-// -v or -json, or anywhere else, it goes to this binary's standard output.
-// A cached result runs no tests and prints no line.
+// -v or -json, or anywhere else, it goes to this binary's standard output,
+// which the go command shows for a passing package only under -v or
+// -json. So the line is lost for a passing package when the go command's
+// output is a file opened without O_APPEND (`go test ./... > file`; use
+// `>> file` or `| tee file`), on systems other than Linux, and wherever
+// /proc cannot be read; a failing package's output, the line included, is
+// always shown. A cached result runs no tests and prints no line
+// (-count=1 runs them again).
 func Main(m *testing.M) int {
 	code := m.Run()
 	if n := NotMade(); n > 0 {

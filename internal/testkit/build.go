@@ -10,8 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -83,6 +85,9 @@ func buildAll() (string, error) {
 		return "", err
 	}
 	defer unlock()
+	if err := holdInUse(dir); err != nil {
+		return "", err
+	}
 	done := filepath.Join(dir, ".done")
 	if _, err := os.Stat(done); err == nil {
 		now := time.Now()
@@ -107,20 +112,72 @@ func buildAll() (string, error) {
 	return dir, nil
 }
 
+// inUse is the name of the file in a set of binaries on which every
+// process using the set holds a shared lock for its lifetime.
+const inUse = ".inuse"
+
+// heldInUse is the in-use file this process holds a shared lock on,
+// kept here so that it is never collected, and closed, while the process
+// runs.
+var heldInUse atomic.Pointer[os.File]
+
+// holdInUse takes, for the rest of the process, a shared lock on dir's
+// in-use file, so that prune in another process leaves the set alone. A
+// prune that removed the set while this process waited for the lock
+// leaves it holding a removed file: it then makes the set again.
+func holdInUse(dir string) error {
+	path := filepath.Join(dir, inUse)
+	for range 3 {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("binary cache: %w", err)
+		}
+		f, err := lockShared(path)
+		if err != nil {
+			return err
+		}
+		held, err1 := f.Stat()
+		named, err2 := os.Stat(path)
+		if err1 == nil && err2 == nil && os.SameFile(held, named) {
+			heldInUse.Store(f)
+			return nil
+		}
+		f.Close()
+	}
+	return fmt.Errorf("testkit: %s was removed three times while waiting to use it", dir)
+}
+
 // prune removes the binaries of other source trees not used for an hour
 // (each set is about 100 MB), so that the cache holds little more than the
-// trees being worked on.
+// trees being worked on. A set some process holds in use is left alone:
+// prune takes an exclusive lock on it without waiting, and checks under
+// that lock that it is still unused for an hour (a process about to use
+// it marks .done first).
 func prune(base, keep string) {
 	entries, _ := os.ReadDir(base)
 	for _, e := range entries {
 		if e.Name() == keep {
 			continue
 		}
-		info, err := os.Stat(filepath.Join(base, e.Name(), ".done"))
-		if err == nil && time.Since(info.ModTime()) > time.Hour {
-			_ = os.RemoveAll(filepath.Join(base, e.Name()))
+		dir := filepath.Join(base, e.Name())
+		if !unusedForAnHour(dir) {
+			continue
 		}
+		unlock, ok, err := tryLock(filepath.Join(dir, inUse))
+		if err != nil || !ok {
+			continue
+		}
+		if unusedForAnHour(dir) {
+			_ = os.RemoveAll(dir)
+		}
+		unlock()
 	}
+}
+
+// unusedForAnHour reports whether dir is a finished set of binaries last
+// used more than an hour ago.
+func unusedForAnHour(dir string) bool {
+	info, err := os.Stat(filepath.Join(dir, ".done"))
+	return err == nil && time.Since(info.ModTime()) > time.Hour
 }
 
 // repoRoot is the host module's root: two levels above this file.
@@ -136,18 +193,37 @@ func repoRoot() (string, error) {
 	return root, nil
 }
 
-// sourceKey hashes what the binaries are built from: the Go toolchain and
-// every Go source and module file of the tree (the host module and the
-// SDK beside it), by path and content.
+// buildEnv are the go env settings that change what go build makes of
+// the same sources.
+var buildEnv = []string{"GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT", "GOAMD64", "GOWORK"}
+
+// runtimeDirs are the repository root's directories that hold what a
+// running server writes (./data) and what a build writes (./bin), not
+// sources; a package directory of either name deeper down is hashed.
+var runtimeDirs = []string{"data", "bin"}
+
+// sourceKey hashes what the binaries are built from: the Go toolchain,
+// the go env settings that change a build (buildEnv), and every Go source
+// and module file of the tree (the host module and the SDK beside it), by
+// path and content. Tests, testdata and dot directories are left out.
 func sourceKey(root string) (string, error) {
 	h := sha256.New()
 	fmt.Fprintln(h, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	cmd := exec.Command("go", append([]string{"env"}, buildEnv...)...)
+	cmd.Dir = root
+	env, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("testkit: go env: %w", err)
+	}
+	h.Write(env)
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
-			if name := d.Name(); path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "data" || name == "bin") {
+			name := d.Name()
+			topLevel := filepath.Dir(path) == root
+			if path != root && (strings.HasPrefix(name, ".") || name == "testdata" || topLevel && slices.Contains(runtimeDirs, name)) {
 				return filepath.SkipDir
 			}
 			return nil

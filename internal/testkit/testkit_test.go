@@ -1,6 +1,10 @@
 package testkit
 
 import (
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,20 +74,121 @@ func TestEventually(t *testing.T) {
 	}
 }
 
-// TestSourceKey checks that the binaries' cache key is stable and follows
-// the sources.
+// TestSourceKey checks, on a tree of its own, that the binaries' cache
+// key is stable and follows what a build reads: an edited .go file or any
+// go.mod changes it, even in a package directory named data or bin; an
+// edited test, testdata, dot directory or the root's data and bin do not.
 func TestSourceKey(t *testing.T) {
 	t.Parallel()
-	root, err := repoRoot()
+	root := t.TempDir()
+	files := map[string]string{
+		"go.mod":              "module example.test\n",
+		"main.go":             "package main\n",
+		"main_test.go":        "package main\n",
+		"sdk/go.mod":          "module example.test/sdk\n",
+		"sdk/sdk.go":          "package sdk\n",
+		"core/data/data.go":   "package data\n",
+		"core/bin/bin.go":     "package bin\n",
+		"core/testdata/x.go":  "package x\n",
+		".git/hooks/x.go":     "package x\n",
+		"data/badger/x.go":    "package x\n",
+		"bin/acp/x.go":        "package x\n",
+		"core/x/notes.txt":    "notes\n",
+		"core/x/x_test.go":    "package x\n",
+		"core/x/x.go":         "package x\n",
+		"examples/hi/go.mod":  "module example.test/hi\n",
+		"examples/hi/go.sum":  "\n",
+		"examples/hi/main.go": "package main\n",
+	}
+	for name, content := range files {
+		write(t, filepath.Join(root, name), content)
+	}
+	key := func() string {
+		t.Helper()
+		k, err := sourceKey(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	first := key()
+	if again := key(); again != first || len(first) != 16 {
+		t.Fatalf("keys %q and %q, want one 16-digit key", first, again)
+	}
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		changes := strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "go.mod") || strings.HasSuffix(name, "go.sum")
+		switch {
+		case strings.HasSuffix(name, "_test.go"), strings.HasPrefix(name, ".git/"), strings.Contains(name, "testdata/"),
+			strings.HasPrefix(name, "data/"), strings.HasPrefix(name, "bin/"):
+			changes = false
+		}
+		write(t, filepath.Join(root, name), files[name]+"// edited\n")
+		if got := key(); (got != first) != changes {
+			t.Errorf("editing %s: key changed %v, want %v", name, got != first, changes)
+		}
+		write(t, filepath.Join(root, name), files[name])
+	}
+	if got := key(); got != first {
+		t.Errorf("key %q after undoing every edit, want %q", got, first)
+	}
+}
+
+// TestSourceKeyFollowsGoEnv checks that a go env setting that changes a
+// build changes the key. It sets the environment, so it runs alone.
+func TestSourceKeyFollowsGoEnv(t *testing.T) {
+	root := t.TempDir()
+	write(t, filepath.Join(root, "go.mod"), "module example.test\n")
+	keys := map[string]bool{}
+	for _, flags := range []string{"", "-tags=acp_other"} {
+		t.Setenv("GOFLAGS", flags)
+		k, err := sourceKey(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[k] = true
+	}
+	if len(keys) != 2 {
+		t.Errorf("GOFLAGS \"\" and \"-tags=acp_other\" gave the same key")
+	}
+}
+
+// TestPruneLeavesSetsInUse checks that prune removes a set of binaries
+// unused for an hour only when no process holds it in use.
+func TestPruneLeavesSetsInUse(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	old := time.Now().Add(-2 * time.Hour)
+	for _, set := range []string{"keep", "stale", "inuse", "recent"} {
+		write(t, filepath.Join(base, set, ".done"), "")
+		if set != "recent" {
+			if err := os.Chtimes(filepath.Join(base, set, ".done"), old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	held, err := lockShared(filepath.Join(base, "inuse", inUse))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := sourceKey(root)
-	if err != nil {
+	prune(base, "keep")
+	for set, want := range map[string]bool{"keep": true, "stale": false, "inuse": true, "recent": true} {
+		if _, err := os.Stat(filepath.Join(base, set)); (err == nil) != want {
+			t.Errorf("after prune, set %s exists %v, want %v", set, err == nil, want)
+		}
+	}
+	held.Close()
+	prune(base, "keep")
+	if _, err := os.Stat(filepath.Join(base, "inuse")); err == nil {
+		t.Errorf("set inuse, released, was not pruned")
+	}
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := sourceKey(root)
-	if a != b || len(a) != 16 {
-		t.Errorf("keys %q and %q, want one 16-digit key", a, b)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,5 +1,7 @@
 package acp
 
+import "slices"
+
 // MessageType says whether a message informs, warns or blocks payment.
 type MessageType string
 
@@ -24,24 +26,72 @@ const (
 )
 
 // Message codes that ACP defines for error messages (MessageError.code) and
-// warnings (MessageWarning.code). Providers should use these so that agents
-// can act on them.
+// warnings (MessageWarning.code), as of ACP 2026-04-17. Providers should
+// use these so that agents can act on them; ErrorCodes and WarningCodes
+// say which are which (low_stock is both).
 const (
-	CodeMissing              = "missing"
-	CodeInvalid              = "invalid"
-	CodeOutOfStock           = "out_of_stock"
-	CodePaymentDeclined      = "payment_declined"
-	CodeRequires3DS          = "requires_3ds"
-	CodeLowStock             = "low_stock"
-	CodeQuantityExceeded     = "quantity_exceeded"
-	CodeRegionRestricted     = "region_restricted"
-	CodeUnsupported          = "unsupported"
-	CodeNotFound             = "not_found"
-	CodeExpired              = "expired"
-	CodeInterventionRequired = "intervention_required"
-	// CodePriceChange is a warning code.
-	CodePriceChange = "price_change"
+	CodeMissing                 = "missing"
+	CodeInvalid                 = "invalid"
+	CodeOutOfStock              = "out_of_stock"
+	CodePaymentDeclined         = "payment_declined"
+	CodeRequiresSignIn          = "requires_sign_in"
+	CodeRequires3DS             = "requires_3ds"
+	CodeLowStock                = "low_stock"
+	CodeQuantityExceeded        = "quantity_exceeded"
+	CodeCouponInvalid           = "coupon_invalid"
+	CodeCouponExpired           = "coupon_expired"
+	CodeMinimumNotMet           = "minimum_not_met"
+	CodeMaximumExceeded         = "maximum_exceeded"
+	CodeRegionRestricted        = "region_restricted"
+	CodeAgeVerificationRequired = "age_verification_required"
+	CodeApprovalRequired        = "approval_required"
+	CodeUnsupported             = "unsupported"
+	CodeNotFound                = "not_found"
+	CodeConflict                = "conflict"
+	CodeRateLimited             = "rate_limited"
+	CodeExpired                 = "expired"
+	CodeInterventionRequired    = "intervention_required"
+
+	CodeHighDemand                        = "high_demand"
+	CodeShippingDelay                     = "shipping_delay"
+	CodePriceChange                       = "price_change"
+	CodeExpiringPromotion                 = "expiring_promotion"
+	CodeLimitedAvailability               = "limited_availability"
+	CodeDiscountCodeExpired               = "discount_code_expired"
+	CodeDiscountCodeInvalid               = "discount_code_invalid"
+	CodeDiscountCodeAlreadyApplied        = "discount_code_already_applied"
+	CodeDiscountCodeCombinationDisallowed = "discount_code_combination_disallowed"
+	CodeDiscountCodeMinimumNotMet         = "discount_code_minimum_not_met"
+	CodeDiscountCodeUserNotLoggedIn       = "discount_code_user_not_logged_in"
+	CodeDiscountCodeUserIneligible        = "discount_code_user_ineligible"
+	CodeDiscountCodeUsageLimitReached     = "discount_code_usage_limit_reached"
 )
+
+// ErrorCodes are the codes an error message may carry (ACP's
+// MessageError.code).
+var ErrorCodes = []string{
+	CodeMissing, CodeInvalid, CodeOutOfStock, CodePaymentDeclined, CodeRequiresSignIn, CodeRequires3DS,
+	CodeLowStock, CodeQuantityExceeded, CodeCouponInvalid, CodeCouponExpired, CodeMinimumNotMet,
+	CodeMaximumExceeded, CodeRegionRestricted, CodeAgeVerificationRequired, CodeApprovalRequired,
+	CodeUnsupported, CodeNotFound, CodeConflict, CodeRateLimited, CodeExpired, CodeInterventionRequired,
+}
+
+// WarningCodes are the codes a warning may carry (ACP's
+// MessageWarning.code).
+var WarningCodes = []string{
+	CodeLowStock, CodeHighDemand, CodeShippingDelay, CodePriceChange, CodeExpiringPromotion,
+	CodeLimitedAvailability, CodeDiscountCodeExpired, CodeDiscountCodeInvalid,
+	CodeDiscountCodeAlreadyApplied, CodeDiscountCodeCombinationDisallowed, CodeDiscountCodeMinimumNotMet,
+	CodeDiscountCodeUserNotLoggedIn, CodeDiscountCodeUserIneligible, CodeDiscountCodeUsageLimitReached,
+}
+
+// Resolutions lists every resolution in a stable order.
+var Resolutions = []Resolution{ResolutionRecoverable, ResolutionBuyerInput, ResolutionBuyerReview}
+
+// Valid reports whether r is one of ACP's resolutions.
+func (r Resolution) Valid() bool {
+	return slices.Contains(Resolutions, r)
+}
 
 // Message is a business outcome attached to a checkout session: an unknown
 // item, an unshippable address, a declined payment. It travels inside a

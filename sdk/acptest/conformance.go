@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -28,12 +29,16 @@ const (
 	ContractTaxOnePerLine         = "tax: one tax per requested line, in request order"
 	ContractTaxNoNegative         = "tax: no negative amounts"
 	ContractTaxNoDestination      = "tax: a cart without a destination is quoted, not refused"
+	ContractTaxNoLines            = "tax: a cart without lines (no item found) is quoted, not refused"
+	ContractShippingNoDestination = "shipping: a cart without a destination is quoted, not refused"
+	ContractShippingNoLines       = "shipping: a cart without lines (no item found) is quoted, not refused"
 	ContractShippingNoNegative    = "shipping: no negative amounts"
 	ContractShippingLines         = "shipping: options name only the request's lines"
 	ContractShippingStableIDs     = "shipping: option ids are unique, and stable for the same cart"
 	ContractShippingTypes         = "shipping: option types are ACP's"
 	ContractFulfillmentIdempotent = "fulfillment: PlaceOrder is idempotent on its key"
-	ContractMessages              = "messages: typed, coded, with JSONPath params into the checkout session"
+	ContractFulfillmentCancel     = "fulfillment: a repeated CancelOrder is a success"
+	ContractMessages              = "messages: typed, with ACP's codes and resolutions, and JSONPath params into the checkout session"
 	ContractDeadline              = "the call's deadline is honoured"
 )
 
@@ -100,8 +105,8 @@ func RunCatalogConformance(t *testing.T, opts acpplugin.ServeOpts, suite Catalog
 		}
 	}
 	check(t, ContractCatalogOnePerRef, func(c *contract) {
-		c.sameOrder("item", ids(resp.Items, func(it catalog.Item) string { return it.ID }),
-			ids(req.Items, func(r catalog.ItemRef) string { return r.ID }))
+		c.sameOrder("the cart", "item", idsOf(resp.Items, func(it catalog.Item) string { return it.ID }),
+			idsOf(req.Items, func(r catalog.ItemRef) string { return r.ID }))
 	})
 	check(t, ContractCatalogNoNegative, func(c *contract) {
 		for i, it := range resp.Items {
@@ -119,7 +124,7 @@ func RunCatalogConformance(t *testing.T, opts acpplugin.ServeOpts, suite Catalog
 			}
 		}
 	})
-	checkMessages(t, resp.Messages, "line_items", len(req.Items))
+	checkMessages(t, "line_items", []answerMessages{{"the cart", resp.Messages, len(req.Items)}})
 	checkDeadline(t, func(ctx context.Context) error {
 		_, err := opts.Catalog.ResolveItems(ctx, req)
 		return err
@@ -150,33 +155,44 @@ func RunTaxConformance(t *testing.T, opts acpplugin.ServeOpts, suite TaxSuite, o
 	if err != nil {
 		t.Fatalf("acptest: Quote of a cart to %s failed: %v", dest.Country, err)
 	}
+	// The host asks for tax on every pricing: without a destination
+	// until the buyer gives an address, and without lines when no item
+	// of the cart is found.
+	answers := askVariants(answer[*tax.QuoteRequest, *tax.QuoteResponse]{what: "a cart to " + dest.Country, req: req, resp: resp},
+		req.Destination, req.Lines, func(dest *acp.Address, lines []tax.Line) *tax.QuoteRequest {
+			r := *req
+			r.Destination, r.Lines = dest, lines
+			return &r
+		}, func(r *tax.QuoteRequest) (*tax.QuoteResponse, error) { return p.Tax().Quote(context.Background(), r) })
+	checkVariants(t, answers, ContractTaxNoDestination, "quote from the seller's origin, or say why in a message",
+		ContractTaxNoLines, "answer no lines, and tax the fulfillment charge if any")
+	answered := succeeded(answers)
 	check(t, ContractTaxOnePerLine, func(c *contract) {
-		c.sameOrder("line", ids(resp.Lines, func(l tax.LineTax) string { return l.ID }),
-			ids(req.Lines, func(l tax.Line) string { return l.ID }))
+		for _, a := range answered {
+			c.sameOrder(a.what, "line", idsOf(a.resp.Lines, func(l tax.LineTax) string { return l.ID }),
+				idsOf(a.req.Lines, func(l tax.Line) string { return l.ID }))
+		}
 	})
 	check(t, ContractTaxNoNegative, func(c *contract) {
-		for i, l := range resp.Lines {
-			if l.Amount < 0 {
-				c.broke("line %d (%q) has tax %d", i, l.ID, l.Amount)
+		for _, a := range answered {
+			for i, l := range a.resp.Lines {
+				if l.Amount < 0 {
+					c.broke("%s: line %d (%q) has tax %d", a.what, i, l.ID, l.Amount)
+				}
 			}
-		}
-		if resp.Fulfillment < 0 {
-			c.broke("fulfillment tax %d", resp.Fulfillment)
-		}
-		for _, j := range resp.Breakdown {
-			if j.Amount < 0 {
-				c.broke("jurisdiction %q has amount %d", j.Name, j.Amount)
+			if a.resp.Fulfillment < 0 {
+				c.broke("%s: fulfillment tax %d", a.what, a.resp.Fulfillment)
+			}
+			for _, j := range a.resp.Breakdown {
+				if j.Amount < 0 {
+					c.broke("%s: jurisdiction %q has amount %d", a.what, j.Name, j.Amount)
+				}
 			}
 		}
 	})
-	check(t, ContractTaxNoDestination, func(c *contract) {
-		noDest := *req
-		noDest.Destination = nil
-		if _, err := p.Tax().Quote(context.Background(), &noDest); err != nil {
-			c.broke("Quote without a destination failed: %v (quote from the seller's origin, or say why in a message)", err)
-		}
-	})
-	checkMessages(t, resp.Messages, "line_items", len(req.Lines))
+	checkMessages(t, "line_items", mapAnswers(answered, func(a answer[*tax.QuoteRequest, *tax.QuoteResponse]) answerMessages {
+		return answerMessages{a.what, a.resp.Messages, len(a.req.Lines)}
+	}))
 	checkDeadline(t, func(ctx context.Context) error {
 		_, err := opts.Tax.Quote(ctx, req)
 		return err
@@ -213,33 +229,53 @@ func RunShippingConformance(t *testing.T, opts acpplugin.ServeOpts, suite Shippi
 	if err != nil {
 		t.Fatalf("acptest: Quote of a cart to %s failed: %v", dest.Country, err)
 	}
+	// The host asks for options on every pricing: without a destination
+	// until the buyer gives an address, and without lines when no item
+	// of the cart is found.
+	answers := askVariants(answer[*shipping.QuoteRequest, *shipping.QuoteResponse]{what: "a cart to " + dest.Country, req: req, resp: resp},
+		req.Destination, req.Lines, func(dest *acp.Address, lines []shipping.Line) *shipping.QuoteRequest {
+			r := *req
+			r.Destination, r.Lines = dest, lines
+			return &r
+		}, func(r *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
+			return p.Shipping().Quote(context.Background(), r)
+		})
+	checkVariants(t, answers, ContractShippingNoDestination, "offer what needs no address (pickup, digital), or nothing",
+		ContractShippingNoLines, "offer no options, or options naming no lines")
+	answered := succeeded(answers)
 	check(t, ContractShippingNoNegative, func(c *contract) {
-		for _, o := range resp.Options {
-			if o.Amount < 0 {
-				c.broke("option %q costs %d", o.ID, o.Amount)
+		for _, a := range answered {
+			for _, o := range a.resp.Options {
+				if o.Amount < 0 {
+					c.broke("%s: option %q costs %d", a.what, o.ID, o.Amount)
+				}
 			}
 		}
 	})
 	check(t, ContractShippingLines, func(c *contract) {
-		known := map[string]bool{}
-		for _, l := range req.Lines {
-			known[l.ID] = true
-		}
-		for _, o := range resp.Options {
-			for _, id := range o.LineIDs {
-				if !known[id] {
-					c.broke("option %q names line %q, which is not in the request", o.ID, id)
+		for _, a := range answered {
+			known := map[string]bool{}
+			for _, l := range a.req.Lines {
+				known[l.ID] = true
+			}
+			for _, o := range a.resp.Options {
+				for _, id := range o.LineIDs {
+					if !known[id] {
+						c.broke("%s: option %q names line %q, which is not in the request", a.what, o.ID, id)
+					}
 				}
 			}
 		}
 	})
 	check(t, ContractShippingStableIDs, func(c *contract) {
-		seen := map[string]bool{}
-		for _, o := range resp.Options {
-			if o.ID == "" || seen[o.ID] {
-				c.broke("option id %q is empty or repeated", o.ID)
+		for _, a := range answered {
+			seen := map[string]bool{}
+			for _, o := range a.resp.Options {
+				if o.ID == "" || seen[o.ID] {
+					c.broke("%s: option id %q is empty or repeated", a.what, o.ID)
+				}
+				seen[o.ID] = true
 			}
-			seen[o.ID] = true
 		}
 		again, err := p.Shipping().Quote(context.Background(), req)
 		if err != nil {
@@ -247,18 +283,22 @@ func RunShippingConformance(t *testing.T, opts acpplugin.ServeOpts, suite Shippi
 			return
 		}
 		optionID := func(o shipping.Option) string { return o.ID }
-		if got, want := ids(again.Options, optionID), ids(resp.Options, optionID); !slices.Equal(got, want) {
+		if got, want := idsOf(again.Options, optionID), idsOf(resp.Options, optionID); !slices.Equal(got, want) {
 			c.broke("the same cart quoted again has options %v, first %v", got, want)
 		}
 	})
 	check(t, ContractShippingTypes, func(c *contract) {
-		for _, o := range resp.Options {
-			if !o.Type.Valid() {
-				c.broke("option %q has type %q, not one of %v", o.ID, o.Type, acp.FulfillmentTypes)
+		for _, a := range answered {
+			for _, o := range a.resp.Options {
+				if !o.Type.Valid() {
+					c.broke("%s: option %q has type %q, not one of %v", a.what, o.ID, o.Type, acp.FulfillmentTypes)
+				}
 			}
 		}
 	})
-	checkMessages(t, resp.Messages, "line_items", len(req.Lines))
+	checkMessages(t, "line_items", mapAnswers(answered, func(a answer[*shipping.QuoteRequest, *shipping.QuoteResponse]) answerMessages {
+		return answerMessages{a.what, a.resp.Messages, len(a.req.Lines)}
+	}))
 	checkDeadline(t, func(ctx context.Context) error {
 		_, err := opts.Shipping.Quote(ctx, req)
 		return err
@@ -271,6 +311,11 @@ type FulfillmentSuite struct {
 	// one-line order to a US address. Its OrderID and IdempotencyKey are
 	// replaced for each placement the suite makes.
 	Order *fulfillment.PlaceOrderRequest
+	// Placements, when set, says how many orders the plugin has placed
+	// in its backend so far (a test double of the backend counts them).
+	// With it the suite checks that a retried PlaceOrder places nothing;
+	// without it, only that the retry gets the first answer.
+	Placements func() int
 }
 
 // RunFulfillmentConformance serves opts as New does and checks every
@@ -293,10 +338,14 @@ func RunFulfillmentConformance(t *testing.T, opts acpplugin.ServeOpts, suite Ful
 	}
 	check(t, ContractFulfillmentIdempotent, func(c *contract) {
 		req := order(1)
+		placed := placements(suite)
 		first, err := p.Fulfillment().PlaceOrder(context.Background(), req)
 		if err != nil {
 			c.broke("PlaceOrder failed: %v", err)
 			return
+		}
+		if n := placements(suite) - placed; suite.Placements != nil && n != 1 {
+			c.broke("PlaceOrder with a new key %q placed %d orders, want 1", req.IdempotencyKey, n)
 		}
 		again, err := p.Fulfillment().PlaceOrder(context.Background(), req)
 		if err != nil {
@@ -306,11 +355,35 @@ func RunFulfillmentConformance(t *testing.T, opts acpplugin.ServeOpts, suite Ful
 		if *first != *again {
 			c.broke("PlaceOrder retried with the same key %q answered %+v, first %+v", req.IdempotencyKey, *again, *first)
 		}
+		if n := placements(suite) - placed; suite.Placements != nil && n != 1 {
+			c.broke("PlaceOrder called twice with the same key %q placed %d orders, want 1", req.IdempotencyKey, n)
+		}
+	})
+	check(t, ContractFulfillmentCancel, func(c *contract) {
+		req := order(3)
+		if _, err := p.Fulfillment().PlaceOrder(context.Background(), req); err != nil {
+			c.broke("PlaceOrder of the order to cancel failed: %v", err)
+			return
+		}
+		cancel := &fulfillment.CancelOrderRequest{OrderID: req.OrderID, Reason: "acptest"}
+		for _, attempt := range []string{"CancelOrder", "CancelOrder repeated"} {
+			if err := p.Fulfillment().CancelOrder(context.Background(), cancel); err != nil {
+				c.broke("%s of %q failed: %v", attempt, req.OrderID, err)
+			}
+		}
 	})
 	checkDeadline(t, func(ctx context.Context) error {
 		_, err := opts.Fulfillment.PlaceOrder(ctx, order(2))
 		return err
 	})
+}
+
+// placements is what suite.Placements says, or 0 without it.
+func placements(suite FulfillmentSuite) int {
+	if suite.Placements == nil {
+		return 0
+	}
+	return suite.Placements()
 }
 
 func defaultOrder() *fulfillment.PlaceOrderRequest {
@@ -336,22 +409,108 @@ func (c *contract) broke(format string, args ...any) {
 }
 
 // sameOrder reports answers that are not one per request entry, each
-// echoing its entry's id in the request's order.
-func (c *contract) sameOrder(noun string, got, want []string) {
+// echoing its entry's id in the request's order; what names the request.
+func (c *contract) sameOrder(what, noun string, got, want []string) {
 	c.t.Helper()
 	if len(got) != len(want) {
-		c.broke("answered %d %ss for %d requested", len(got), noun, len(want))
+		c.broke("%s: answered %d %ss for %d requested", what, len(got), noun, len(want))
 		return
 	}
 	for i := range got {
 		if got[i] != want[i] {
-			c.broke("%s %d is %q, but %q was requested there", noun, i, got[i], want[i])
+			c.broke("%s: %s %d is %q, but %q was requested there", what, noun, i, got[i], want[i])
 		}
 	}
 }
 
-// ids maps list to the ids id reads.
-func ids[T any](list []T, id func(T) string) []string {
+// answer is one call of a capability: what it asked, in words, and its
+// outcome.
+type answer[Req, Resp any] struct {
+	what string
+	req  Req
+	resp Resp
+	err  error
+	// noDestination and noLines say what the request went without.
+	noDestination, noLines bool
+}
+
+// askVariants returns first, an answer to a cart with lines to the
+// suite's destination, followed by the answers to the requests the host
+// makes before the buyer gives an address and when no item of the cart is
+// found: first's request (to dest, of lines), which remake builds, without
+// its destination, without its lines, and without both. call asks the
+// plugin.
+func askVariants[Req, Resp, L any](first answer[Req, Resp], dest *acp.Address, lines []L, remake func(*acp.Address, []L) Req, call func(Req) (Resp, error)) []answer[Req, Resp] {
+	answers := []answer[Req, Resp]{first}
+	for _, v := range []struct {
+		what                   string
+		noDestination, noLines bool
+	}{
+		{"the cart without a destination", true, false},
+		{"a cart without lines", false, true},
+		{"a cart without lines or destination", true, true},
+	} {
+		vdest, vlines := dest, lines
+		if v.noDestination {
+			vdest = nil
+		}
+		if v.noLines {
+			vlines = nil
+		}
+		a := answer[Req, Resp]{what: v.what, req: remake(vdest, vlines), noDestination: v.noDestination, noLines: v.noLines}
+		a.resp, a.err = call(a.req)
+		answers = append(answers, a)
+	}
+	return answers
+}
+
+// checkVariants checks, each in its contract's subtest, that the
+// requests without a destination and those without lines succeeded; the
+// hints say what to answer instead. A failure of the request without
+// either is put down to the missing lines, unless a request without one
+// of them failed too.
+func checkVariants[Req, Resp any](t *testing.T, answers []answer[Req, Resp], noDestination, noDestinationHint, noLines, noLinesHint string) {
+	t.Helper()
+	failedAlone := slices.ContainsFunc(answers, func(a answer[Req, Resp]) bool { return a.err != nil && a.noDestination != a.noLines })
+	blame := map[string]func(a answer[Req, Resp]) bool{
+		noDestination: func(a answer[Req, Resp]) bool { return a.noDestination && !a.noLines },
+		noLines:       func(a answer[Req, Resp]) bool { return a.noLines && (!a.noDestination || !failedAlone) },
+	}
+	hints := map[string]string{noDestination: noDestinationHint, noLines: noLinesHint}
+	for _, name := range []string{noDestination, noLines} {
+		check(t, name, func(c *contract) {
+			for _, a := range answers {
+				if a.err != nil && blame[name](a) {
+					c.broke("Quote of %s failed: %v (%s; the host answers 503 to every pricing of such a cart)", a.what, a.err, hints[name])
+				}
+			}
+		})
+	}
+}
+
+// succeeded returns the answers without an error, which the other
+// contracts check.
+func succeeded[Req, Resp any](answers []answer[Req, Resp]) []answer[Req, Resp] {
+	var out []answer[Req, Resp]
+	for _, a := range answers {
+		if a.err == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// mapAnswers maps answers with fn.
+func mapAnswers[Req, Resp, T any](answers []answer[Req, Resp], fn func(answer[Req, Resp]) T) []T {
+	out := make([]T, len(answers))
+	for i, a := range answers {
+		out[i] = fn(a)
+	}
+	return out
+}
+
+// idsOf maps list to the ids id reads.
+func idsOf[T any](list []T, id func(T) string) []string {
 	out := make([]string, len(list))
 	for i, v := range list {
 		out[i] = id(v)
@@ -376,33 +535,67 @@ var jsonPath = regexp.MustCompile(`^\$(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])*$`)
 // $.line_items[3].quantity.
 var indexedParam = regexp.MustCompile(`^\$\.([A-Za-z_][A-Za-z0-9_]*)\[([0-9]+)\]`)
 
-// checkMessages checks the messages of an answer: a known type, a code on
-// warnings and errors, text, and a param that is JSONPath into the
-// session; a param indexing array (the request's lines) stays within its n
-// entries.
-func checkMessages(t *testing.T, msgs acp.Messages, array string, n int) {
+// answerMessages are the messages of one answer: what names the request,
+// n is the number of entries of its array.
+type answerMessages struct {
+	what string
+	msgs acp.Messages
+	n    int
+}
+
+// checkMessages checks the messages of answers, reporting every fault: a
+// known type; on an error or a warning, one of ACP's codes for its type,
+// and none on info (ACP's MessageInfo has no code); a resolution, if any,
+// that ACP defines; text; and a param that is JSONPath into the session
+// whose index into array (the request's lines, which the host maps to the
+// session's) stays within the request's entries.
+func checkMessages(t *testing.T, array string, answers []answerMessages) {
 	t.Helper()
 	check(t, ContractMessages, func(c *contract) {
-		for i, m := range msgs {
-			switch {
-			case m.Type != acp.MessageInfo && m.Type != acp.MessageWarning && m.Type != acp.MessageError:
-				c.broke("message %d has type %q, not info, warning or error", i, m.Type)
-			case m.Type != acp.MessageInfo && m.Code == "":
-				c.broke("message %d is a %s without a code", i, m.Type)
-			case m.Content == "":
-				c.broke("message %d has no content", i)
-			case m.Param != "" && !jsonPath.MatchString(m.Param):
-				c.broke("message %d has param %q, which is not a JSONPath such as $.%s[0].item.id", i, m.Param, array)
-			}
-			if sub := indexedParam.FindStringSubmatch(m.Param); sub != nil && sub[1] == array {
-				var idx int
-				fmt.Sscan(sub[2], &idx)
-				if idx >= n {
-					c.broke("message %d has param %q, but the request has %d %s", i, m.Param, n, array)
+		for _, a := range answers {
+			for i, m := range a.msgs {
+				for _, fault := range messageFaults(m, array, a.n) {
+					c.broke("%s: message %d: %s", a.what, i, fault)
 				}
 			}
 		}
 	})
+}
+
+// messageFaults lists what is wrong with m.
+func messageFaults(m acp.Message, array string, n int) []string {
+	var faults []string
+	switch m.Type {
+	case acp.MessageInfo:
+		if m.Code != "" {
+			faults = append(faults, fmt.Sprintf("an info message has code %q; ACP's info messages have none", m.Code))
+		}
+	case acp.MessageWarning:
+		if !slices.Contains(acp.WarningCodes, m.Code) {
+			faults = append(faults, fmt.Sprintf("a warning has code %q, not one of acp.WarningCodes %v", m.Code, acp.WarningCodes))
+		}
+	case acp.MessageError:
+		if !slices.Contains(acp.ErrorCodes, m.Code) {
+			faults = append(faults, fmt.Sprintf("an error has code %q, not one of acp.ErrorCodes %v", m.Code, acp.ErrorCodes))
+		}
+	default:
+		faults = append(faults, fmt.Sprintf("type %q, not info, warning or error", m.Type))
+	}
+	if m.Resolution != "" && !m.Resolution.Valid() {
+		faults = append(faults, fmt.Sprintf("resolution %q, not one of %v", m.Resolution, acp.Resolutions))
+	}
+	if m.Content == "" {
+		faults = append(faults, "no content")
+	}
+	if m.Param != "" && !jsonPath.MatchString(m.Param) {
+		faults = append(faults, fmt.Sprintf("param %q is not a JSONPath such as $.%s[0].item.id", m.Param, array))
+	}
+	if sub := indexedParam.FindStringSubmatch(m.Param); sub != nil && sub[1] == array {
+		if idx, err := strconv.Atoi(sub[2]); err != nil || idx >= n {
+			faults = append(faults, fmt.Sprintf("param %q, but the request has %d %s", m.Param, n, array))
+		}
+	}
+	return faults
 }
 
 // checkDeadline calls the capability in-process with a short deadline and

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -54,18 +55,52 @@ func goodShipping(_ context.Context, req *shipping.QuoteRequest) (*shipping.Quot
 	return &shipping.QuoteResponse{Options: []shipping.Option{o}}, nil
 }
 
-// goodFulfillment numbers orders, once per idempotency key.
-func goodFulfillment() fulfillment.Funcs {
-	var mu sync.Mutex
-	placed := map[string]string{}
-	return fulfillment.Funcs{PlaceOrderFunc: func(_ context.Context, req *fulfillment.PlaceOrderRequest) (*fulfillment.PlaceOrderResponse, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if _, ok := placed[req.IdempotencyKey]; !ok {
-			placed[req.IdempotencyKey] = fmt.Sprint(1000 + len(placed))
+// orderBook is a fulfillment double that numbers orders, once per
+// idempotency key, and counts the orders it placed; placeAgain makes it
+// place a new order on every call while answering the first number.
+type orderBook struct {
+	mu         sync.Mutex
+	numbers    map[string]string
+	placements int
+	placeAgain bool
+	canceled   map[string]bool
+	cancelOnce bool
+}
+
+func (b *orderBook) PlaceOrder(_ context.Context, req *fulfillment.PlaceOrderRequest) (*fulfillment.PlaceOrderResponse, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.numbers == nil {
+		b.numbers = map[string]string{}
+	}
+	if _, ok := b.numbers[req.IdempotencyKey]; !ok || b.placeAgain {
+		b.placements++
+		if !ok {
+			b.numbers[req.IdempotencyKey] = fmt.Sprint(1000 + len(b.numbers))
 		}
-		return &fulfillment.PlaceOrderResponse{OrderNumber: placed[req.IdempotencyKey]}, nil
-	}}
+	}
+	return &fulfillment.PlaceOrderResponse{OrderNumber: b.numbers[req.IdempotencyKey]}, nil
+}
+
+// CancelOrder succeeds, again too unless cancelOnce.
+func (b *orderBook) CancelOrder(_ context.Context, req *fulfillment.CancelOrderRequest) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.canceled == nil {
+		b.canceled = map[string]bool{}
+	}
+	if b.canceled[req.OrderID] && b.cancelOnce {
+		return fmt.Errorf("order %s is already canceled", req.OrderID)
+	}
+	b.canceled[req.OrderID] = true
+	return nil
+}
+
+// Placements is how many orders b placed.
+func (b *orderBook) Placements() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.placements
 }
 
 // suites runs each capability's suite against opts, serving the good
@@ -81,7 +116,11 @@ func suites(t *testing.T, opts acpplugin.ServeOpts) {
 		opts.Shipping = shipping.Func(goodShipping)
 	}
 	if opts.Fulfillment == nil {
-		opts.Fulfillment = goodFulfillment()
+		opts.Fulfillment = &orderBook{}
+	}
+	var placements func() int
+	if b, ok := opts.Fulfillment.(*orderBook); ok {
+		placements = b.Placements
 	}
 	us := acp.Address{Name: "Ada", LineOne: "1 Main St", City: "Springfield", State: "IL", Country: "US", PostalCode: "62701"}
 	t.Run("catalog", func(t *testing.T) {
@@ -89,7 +128,9 @@ func suites(t *testing.T, opts acpplugin.ServeOpts) {
 	})
 	t.Run("tax", func(t *testing.T) { acptest.RunTaxConformance(t, opts, acptest.TaxSuite{Destination: us}) })
 	t.Run("shipping", func(t *testing.T) { acptest.RunShippingConformance(t, opts, acptest.ShippingSuite{Destination: us}) })
-	t.Run("fulfillment", func(t *testing.T) { acptest.RunFulfillmentConformance(t, opts, acptest.FulfillmentSuite{}) })
+	t.Run("fulfillment", func(t *testing.T) {
+		acptest.RunFulfillmentConformance(t, opts, acptest.FulfillmentSuite{Placements: placements})
+	})
 }
 
 func TestConformanceOfGoodDoubles(t *testing.T) {
@@ -97,70 +138,134 @@ func TestConformanceOfGoodDoubles(t *testing.T) {
 	suites(t, acpplugin.ServeOpts{Name: "good"})
 }
 
-// broken are plugins that each break one contract, by the contract.
-var broken = map[string]acpplugin.ServeOpts{
-	acptest.ContractCatalogOnePerRef: {Catalog: catalog.Func(func(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
+// brokenKey names a broken plugin by the capability whose suite must
+// fail and the one contract it must name; variant tells apart plugins
+// breaking the same contract in different ways.
+type brokenKey struct{ capability, contract, variant string }
+
+func (k brokenKey) String() string {
+	if k.variant == "" {
+		return k.capability + "/" + k.contract
+	}
+	return k.capability + "/" + k.contract + "/" + k.variant
+}
+
+// brokenPlugin is a plugin that breaks one contract; says are further
+// texts the failure must contain (each fault, where there are several).
+type brokenPlugin struct {
+	opts acpplugin.ServeOpts
+	says []string
+}
+
+// ignoringDeadline waits, ignoring ctx, until the test process ends.
+func ignoringDeadline() { select {} }
+
+// broken are plugins that each break one contract of one capability.
+var broken = map[brokenKey]brokenPlugin{
+	{"catalog", acptest.ContractCatalogOnePerRef, ""}: {opts: acpplugin.ServeOpts{Catalog: catalog.Func(func(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
 		resp, err := goodCatalog(ctx, req)
 		slices.Reverse(resp.Items) // answers out of order
 		resp.Messages = nil
 		return resp, err
-	})},
-	acptest.ContractCatalogUnknownItem: {Catalog: catalog.Func(func(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
+	})}},
+	{"catalog", acptest.ContractCatalogUnknownItem, ""}: {opts: acpplugin.ServeOpts{Catalog: catalog.Func(func(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
 		for _, ref := range req.Items {
 			if ref.ID != "mug" && ref.ID != "cap" {
 				return nil, fmt.Errorf("unknown item %q", ref.ID) // an error, not Found false
 			}
 		}
 		return goodCatalog(ctx, req)
-	})},
-	acptest.ContractCatalogNoNegative: {Catalog: catalog.Func(func(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
+	})}},
+	{"catalog", acptest.ContractCatalogNoNegative, ""}: {opts: acpplugin.ServeOpts{Catalog: catalog.Func(func(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
 		resp, err := goodCatalog(ctx, req)
 		resp.Items[0].UnitPrice = -1
 		return resp, err
-	})},
-	acptest.ContractCatalogTypes: {Catalog: catalog.Func(func(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
+	})}},
+	{"catalog", acptest.ContractCatalogTypes, ""}: {opts: acpplugin.ServeOpts{Catalog: catalog.Func(func(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
 		resp, err := goodCatalog(ctx, req)
 		resp.Items[0].FulfillmentTypes = []acp.FulfillmentType{"teleport"}
 		return resp, err
-	})},
-	acptest.ContractMessages: {Catalog: catalog.Func(func(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
+	})}},
+	{"catalog", acptest.ContractMessages, ""}: {opts: acpplugin.ServeOpts{Catalog: catalog.Func(func(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
 		resp, err := goodCatalog(ctx, req)
 		resp.Messages.AddError(acp.CodeInvalid, "line_items.0", "bad param", acp.ResolutionRecoverable) // not JSONPath
 		return resp, err
-	})},
-	acptest.ContractDeadline: {Catalog: catalog.Func(func(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
+	})}, says: []string{`param "line_items.0" is not a JSONPath`}},
+	{"catalog", acptest.ContractDeadline, ""}: {opts: acpplugin.ServeOpts{Catalog: catalog.Func(func(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
 		if _, ok := ctx.Deadline(); ok && len(req.Items) > 2 {
-			select {} // ignores ctx
+			ignoringDeadline()
 		}
 		return goodCatalog(ctx, req)
-	})},
-	acptest.ContractTaxOnePerLine: {Tax: tax.Func(func(ctx context.Context, req *tax.QuoteRequest) (*tax.QuoteResponse, error) {
+	})}},
+	{"tax", acptest.ContractTaxOnePerLine, ""}: {opts: acpplugin.ServeOpts{Tax: tax.Func(func(ctx context.Context, req *tax.QuoteRequest) (*tax.QuoteResponse, error) {
 		resp, err := goodTax(ctx, req)
-		resp.Lines = resp.Lines[1:]
+		if len(resp.Lines) > 0 {
+			resp.Lines = resp.Lines[1:]
+		}
 		return resp, err
-	})},
-	acptest.ContractTaxNoNegative: {Tax: tax.Func(func(ctx context.Context, req *tax.QuoteRequest) (*tax.QuoteResponse, error) {
+	})}},
+	{"tax", acptest.ContractTaxOnePerLine, "without a destination"}: {opts: acpplugin.ServeOpts{Tax: tax.Func(func(ctx context.Context, req *tax.QuoteRequest) (*tax.QuoteResponse, error) {
 		resp, err := goodTax(ctx, req)
-		resp.Fulfillment = -5
+		if req.Destination == nil {
+			resp.Lines = nil // nothing taxed, so no lines
+		}
 		return resp, err
-	})},
-	acptest.ContractTaxNoDestination: {Tax: tax.Func(func(ctx context.Context, req *tax.QuoteRequest) (*tax.QuoteResponse, error) {
+	})}, says: []string{"the cart without a destination: answered 0 lines for 3 requested"}},
+	{"tax", acptest.ContractTaxNoNegative, ""}: {opts: acpplugin.ServeOpts{Tax: tax.Func(func(ctx context.Context, req *tax.QuoteRequest) (*tax.QuoteResponse, error) {
+		resp, err := goodTax(ctx, req)
+		if len(req.Lines) == 0 {
+			resp.Fulfillment = -5 // only on an empty cart
+		}
+		return resp, err
+	})}, says: []string{"a cart without lines"}},
+	{"tax", acptest.ContractTaxNoDestination, ""}: {opts: acpplugin.ServeOpts{Tax: tax.Func(func(ctx context.Context, req *tax.QuoteRequest) (*tax.QuoteResponse, error) {
 		if req.Destination == nil {
 			return nil, errors.New("no destination")
 		}
 		return goodTax(ctx, req)
-	})},
-	acptest.ContractShippingNoNegative: {Shipping: shipping.Func(func(ctx context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
+	})}},
+	{"tax", acptest.ContractTaxNoLines, ""}: {opts: acpplugin.ServeOpts{Tax: tax.Func(func(ctx context.Context, req *tax.QuoteRequest) (*tax.QuoteResponse, error) {
+		if len(req.Lines) == 0 {
+			return nil, errors.New("nothing to tax")
+		}
+		return goodTax(ctx, req)
+	})}},
+	{"tax", acptest.ContractMessages, ""}: {opts: acpplugin.ServeOpts{Tax: tax.Func(func(ctx context.Context, req *tax.QuoteRequest) (*tax.QuoteResponse, error) {
+		resp, err := goodTax(ctx, req)
+		resp.Messages.AddWarning("tax_is_high", "$.line_items[0]", "unknown code")
+		resp.Messages.AddError(acp.CodeInvalid, "$.line_items[0]", "bad resolution", "agent_retries")
+		resp.Messages = append(resp.Messages, acp.Message{Type: acp.MessageInfo, Code: acp.CodeShippingDelay, Content: "coded info"})
+		return resp, err
+	})}, says: []string{`a warning has code "tax_is_high"`, `resolution "agent_retries"`, `an info message has code "shipping_delay"`}},
+	{"tax", acptest.ContractDeadline, ""}: {opts: acpplugin.ServeOpts{Tax: tax.Func(func(ctx context.Context, req *tax.QuoteRequest) (*tax.QuoteResponse, error) {
+		if _, ok := ctx.Deadline(); ok {
+			ignoringDeadline()
+		}
+		return goodTax(ctx, req)
+	})}},
+	{"shipping", acptest.ContractShippingNoNegative, ""}: {opts: acpplugin.ServeOpts{Shipping: shipping.Func(func(ctx context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
 		resp, err := goodShipping(ctx, req)
 		resp.Options[0].Amount = -500
 		return resp, err
-	})},
-	acptest.ContractShippingLines: {Shipping: shipping.Func(func(ctx context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
+	})}},
+	{"shipping", acptest.ContractShippingNoDestination, ""}: {opts: acpplugin.ServeOpts{Shipping: shipping.Func(func(ctx context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
+		if req.Destination == nil {
+			return nil, errors.New("where to?")
+		}
+		return goodShipping(ctx, req)
+	})}},
+	{"shipping", acptest.ContractShippingNoLines, ""}: {opts: acpplugin.ServeOpts{Shipping: shipping.Func(func(ctx context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
+		if len(req.Lines) == 0 {
+			return nil, errors.New("empty cart")
+		}
+		return goodShipping(ctx, req)
+	})}},
+	{"shipping", acptest.ContractShippingLines, ""}: {opts: acpplugin.ServeOpts{Shipping: shipping.Func(func(ctx context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
 		resp, err := goodShipping(ctx, req)
 		resp.Options[0].LineIDs = append(resp.Options[0].LineIDs, "li_nope")
 		return resp, err
-	})},
-	acptest.ContractShippingStableIDs: {Shipping: func() shipping.Func {
+	})}},
+	{"shipping", acptest.ContractShippingStableIDs, ""}: {opts: acpplugin.ServeOpts{Shipping: func() shipping.Func {
 		var calls int
 		var mu sync.Mutex
 		return func(ctx context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
@@ -171,13 +276,26 @@ var broken = map[string]acpplugin.ServeOpts{
 			mu.Unlock()
 			return resp, err
 		}
-	}()},
-	acptest.ContractShippingTypes: {Shipping: shipping.Func(func(ctx context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
+	}()}},
+	{"shipping", acptest.ContractShippingTypes, ""}: {opts: acpplugin.ServeOpts{Shipping: shipping.Func(func(ctx context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
 		resp, err := goodShipping(ctx, req)
 		resp.Options[0].Type = "drone"
 		return resp, err
-	})},
-	acptest.ContractFulfillmentIdempotent: {Fulfillment: func() fulfillment.Funcs {
+	})}},
+	{"shipping", acptest.ContractMessages, ""}: {opts: acpplugin.ServeOpts{Shipping: shipping.Func(func(ctx context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
+		resp, err := goodShipping(ctx, req)
+		// A line index past the request's lines, and an error code on a warning.
+		resp.Messages.AddWarning(acp.CodeShippingDelay, fmt.Sprintf("$.line_items[%d]", len(req.Lines)), "late")
+		resp.Messages.AddWarning(acp.CodeRegionRestricted, "$.fulfillment_details.address", "far")
+		return resp, err
+	})}, says: []string{`param "$.line_items[1]", but the request has 1 line_items`, `a warning has code "region_restricted"`}},
+	{"shipping", acptest.ContractDeadline, ""}: {opts: acpplugin.ServeOpts{Shipping: shipping.Func(func(ctx context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
+		if _, ok := ctx.Deadline(); ok {
+			ignoringDeadline()
+		}
+		return goodShipping(ctx, req)
+	})}},
+	{"fulfillment", acptest.ContractFulfillmentIdempotent, ""}: {opts: acpplugin.ServeOpts{Fulfillment: func() fulfillment.Funcs {
 		var mu sync.Mutex
 		n := 0
 		return fulfillment.Funcs{PlaceOrderFunc: func(context.Context, *fulfillment.PlaceOrderRequest) (*fulfillment.PlaceOrderResponse, error) {
@@ -185,8 +303,18 @@ var broken = map[string]acpplugin.ServeOpts{
 			defer mu.Unlock()
 			n++ // a second order for the same key
 			return &fulfillment.PlaceOrderResponse{OrderNumber: fmt.Sprint(n)}, nil
-		}}
-	}()},
+		}, CancelOrderFunc: func(context.Context, *fulfillment.CancelOrderRequest) error { return nil }}
+	}()}},
+	{"fulfillment", acptest.ContractFulfillmentIdempotent, "same answer, second placement"}: {opts: acpplugin.ServeOpts{Fulfillment: &orderBook{placeAgain: true}},
+		says: []string{"placed 2 orders, want 1"}},
+	{"fulfillment", acptest.ContractFulfillmentCancel, ""}: {opts: acpplugin.ServeOpts{Fulfillment: &orderBook{cancelOnce: true}},
+		says: []string{"CancelOrder repeated"}},
+	{"fulfillment", acptest.ContractDeadline, ""}: {opts: acpplugin.ServeOpts{Fulfillment: fulfillment.Funcs{PlaceOrderFunc: func(ctx context.Context, req *fulfillment.PlaceOrderRequest) (*fulfillment.PlaceOrderResponse, error) {
+		if _, ok := ctx.Deadline(); ok {
+			ignoringDeadline()
+		}
+		return (&orderBook{}).PlaceOrder(ctx, req)
+	}, CancelOrderFunc: func(context.Context, *fulfillment.CancelOrderRequest) error { return nil }}}},
 }
 
 // brokenEnv names the broken plugin the helper process runs the suites
@@ -200,17 +328,29 @@ func TestBrokenPluginHelper(t *testing.T) {
 	if name == "" {
 		return
 	}
-	opts := broken[name]
-	opts.Name = "broken"
-	suites(t, opts)
+	for key, b := range broken {
+		if key.String() == name {
+			b.opts.Name = "broken"
+			suites(t, b.opts)
+			return
+		}
+	}
+	t.Fatalf("no broken plugin %q", name)
 }
+
+// failedSubtest matches the failure line of a contract's subtest in a
+// capability's suite.
+var failedSubtest = regexp.MustCompile(`(?m)^\s*--- FAIL: TestBrokenPluginHelper/([^/\s]+)/(\S+)`)
 
 // TestBrokenPluginsFailTheirContract runs the suites, in a process of
 // their own, against each plugin that breaks one contract, and checks that
-// they fail naming that contract and no other.
+// exactly that contract's subtest of that capability's suite fails, with
+// a message naming the contract (and each fault, where there are several).
 func TestBrokenPluginsFailTheirContract(t *testing.T) {
 	t.Parallel()
-	for _, name := range slices.Sorted(maps.Keys(broken)) {
+	keys := slices.SortedFunc(maps.Keys(broken), func(a, b brokenKey) int { return strings.Compare(a.String(), b.String()) })
+	for _, key := range keys {
+		name := key.String()
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenPluginHelper$", "-test.v")
@@ -220,12 +360,18 @@ func TestBrokenPluginsFailTheirContract(t *testing.T) {
 			if !errors.As(err, &exit) {
 				t.Fatalf("the suites passed (or did not run: %v) against a plugin breaking %q:\n%s", err, name, out)
 			}
-			if want := fmt.Sprintf("contract %q broken", name); !strings.Contains(string(out), want) {
+			if want := fmt.Sprintf("contract %q broken", key.contract); !strings.Contains(string(out), want) {
 				t.Errorf("output does not say %s:\n%s", want, out)
 			}
-			for other := range broken {
-				if other != name && strings.Contains(string(out), fmt.Sprintf("contract %q broken", other)) {
-					t.Errorf("a plugin breaking only %q was said to break %q:\n%s", name, other, out)
+			for _, want := range broken[key].says {
+				if !strings.Contains(string(out), want) {
+					t.Errorf("output does not say %s:\n%s", want, out)
+				}
+			}
+			want := key.capability + "/" + strings.ReplaceAll(key.contract, " ", "_")
+			for _, m := range failedSubtest.FindAllStringSubmatch(string(out), -1) {
+				if got := m[1] + "/" + m[2]; got != want {
+					t.Errorf("a plugin breaking only %q failed %s too:\n%s", name, got, out)
 				}
 			}
 		})
