@@ -39,7 +39,9 @@ func TestValidateConnections(t *testing.T) {
 			c.Server.TrustedProxies = []string{"10.0.0.7", "10.1.0.0/16", "2001:db8::/32", "::ffff:192.0.2.1"}
 		}},
 		"trusted proxies malformed": {
-			edit: func(c *Config) { c.Server.TrustedProxies = []string{"10.0.0.0/8", "ingress", "10.0.0.0/33", "fe80::1%eth0"} },
+			edit: func(c *Config) {
+				c.Server.TrustedProxies = []string{"10.0.0.0/8", "ingress", "10.0.0.0/33", "fe80::1%eth0"}
+			},
 			want: []Problem{
 				{Path: "server.trusted_proxies[1]", Message: `must be an IP address or a CIDR range such as 10.0.0.0/8 or 2001:db8::/32, got "ingress"`},
 				{Path: "server.trusted_proxies[2]", Message: `must be an IP address or a CIDR range such as 10.0.0.0/8 or 2001:db8::/32, got "10.0.0.0/33"`},

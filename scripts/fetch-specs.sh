@@ -37,7 +37,7 @@ else
 fi
 
 # The ACP versions the host serves, and the files of each that the tests
-# open (core/internal/acpschema: the JSON Schema, the two OpenAPI
+# open (internal/acpschema: the JSON Schema, the two OpenAPI
 # documents the webhook check compiles together, the REST examples the
 # request decoders replay); 2026-04-17 adds the MCP examples.
 ACP_VERSIONS="2025-09-29 2025-12-12 2026-01-16 2026-01-30 2026-04-17"

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/acp-sidecar/acp/core/internal/acpschema"
+	"github.com/acp-sidecar/acp/internal/acpschema"
 	"github.com/acp-sidecar/acp/sdk/acp"
 )
 
