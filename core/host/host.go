@@ -22,6 +22,7 @@ import (
 	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/core/store/badgerstore"
 	"github.com/acp-sidecar/acp/core/webhook"
+	"github.com/acp-sidecar/acp/internal/certreload"
 	"github.com/acp-sidecar/acp/internal/connlimit"
 )
 
@@ -66,7 +67,9 @@ type Host struct {
 	// profilesLn is the profiling listener, open between Listen and the
 	// end of Serve.
 	profilesLn net.Listener
-	deliverer  *webhook.Deliverer
+	// certs serves the TLS certificate, set by Listen when TLS is on.
+	certs     *certreload.Reloader
+	deliverer *webhook.Deliverer
 	// Hardening (connections.go, probes.go): the metrics registry, the
 	// listener metrics, the probe listener and what it serves.
 	registry    *prometheus.Registry

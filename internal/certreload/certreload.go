@@ -1,5 +1,6 @@
 // Package certreload serves a TLS certificate and key from files and
-// reloads them when the files change, or on SIGHUP, without a restart:
+// reloads them when the files change, or when asked (the program calls
+// Reload on SIGHUP), without a restart:
 // connections already open keep the certificate they were made with, and
 // the next handshake gets the new one. A pair that fails to load is logged
 // and the previous one kept, so a half-written renewal never takes the
@@ -12,9 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/signal"
 	"sync"
-	"syscall"
 )
 
 // Reloader holds the current certificate of a pair of files. Its
@@ -107,49 +106,12 @@ func (r *Reloader) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error
 	return r.cert, nil
 }
 
-// Listen serves TLS on ln with cfg (cloned) and the certificate of the
-// files, reloaded when they change and whenever the process receives
-// SIGHUP, until the returned listener is closed.
-func Listen(ln net.Listener, certFile, keyFile string, cfg *tls.Config, logger *slog.Logger) (net.Listener, error) {
-	r, err := New(certFile, keyFile, logger)
-	if err != nil {
-		return nil, err
-	}
+// Listen serves TLS on ln with cfg (cloned) and the reloader's current
+// certificate. SIGHUP is left to the program, which owns its signals for
+// its whole life and calls Reload.
+func (r *Reloader) Listen(ln net.Listener, cfg *tls.Config) net.Listener {
 	cfg = cfg.Clone()
 	cfg.Certificates = nil
 	cfg.GetCertificate = r.GetCertificate
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case <-hup:
-				if err := r.Reload(); err != nil {
-					logger.Warn("SIGHUP: TLS certificate does not load; still serving the previous one", "error", err.Error())
-				} else {
-					logger.Info("SIGHUP: TLS certificate reloaded", "cert_file", certFile)
-				}
-			}
-		}
-	}()
-	return &listener{Listener: tls.NewListener(ln, cfg), stop: func() {
-		signal.Stop(hup)
-		close(done)
-	}}, nil
-}
-
-// listener stops the SIGHUP handling when closed.
-type listener struct {
-	net.Listener
-	once sync.Once
-	stop func()
-}
-
-// Close closes the listener and stops reloading on SIGHUP.
-func (l *listener) Close() error {
-	l.once.Do(l.stop)
-	return l.Listener.Close()
+	return tls.NewListener(ln, cfg)
 }
