@@ -135,6 +135,7 @@ func TestContainerfile(t *testing.T) {
 			t.Errorf("the final stage copies nothing with %q: %v", want, copies)
 		}
 	}
+	checkWritableTmp(t, ins)
 	if !strings.Contains(last["VOLUME"], "/var/lib/acp") || last["WORKDIR"] != "/var/lib/acp" {
 		t.Errorf("VOLUME %q, WORKDIR %q: want the store directory /var/lib/acp", last["VOLUME"], last["WORKDIR"])
 	}
@@ -168,6 +169,34 @@ func TestContainerfile(t *testing.T) {
 	}
 	if code, out := runACP(t, append(slices.Clone(cmd), "--help")...); code != 0 {
 		t.Errorf("acp %s --help: exit %d\n%s", strings.Join(cmd, " "), code, out)
+	}
+}
+
+// checkWritableTmp checks that the final stage has a /tmp every user may
+// write (mode 1777): the plugin client makes each plugin's socket
+// directory under the temporary directory, and scratch has none.
+func checkWritableTmp(t *testing.T, ins [][2]string) {
+	t.Helper()
+	final := 0
+	for i, in := range ins {
+		if in[0] == "FROM" {
+			final = i
+		}
+	}
+	var src string
+	for _, in := range ins[final:] {
+		if f := strings.Fields(in[1]); in[0] == "COPY" && len(f) >= 2 && strings.TrimSuffix(f[len(f)-1], "/") == "/tmp" {
+			src = strings.TrimSuffix(f[len(f)-2], "/")
+		}
+	}
+	if src == "" {
+		t.Error("the final stage has no /tmp: plugins cannot start (their sockets go there)")
+		return
+	}
+	if !slices.ContainsFunc(ins[:final], func(in [2]string) bool {
+		return in[0] == "RUN" && strings.Contains(in[1], "chmod 1777 "+src)
+	}) {
+		t.Errorf("/tmp is copied from %s, which no RUN of the build stage makes mode 1777", src)
 	}
 }
 
@@ -386,6 +415,9 @@ func TestKubernetesExample(t *testing.T) {
 		if str(p, "httpGet", "path") != path || str(p, "httpGet", "port") != ports["name"] {
 			t.Errorf("%s %v: want GET %s on port %v", probe, p, path, ports["name"])
 		}
+	}
+	if mounts["tmp"] != "/tmp" || volumes["tmp"]["emptyDir"] == nil {
+		t.Errorf("no emptyDir volume mounted at /tmp (mounts %v): with a read-only root, plugins have nowhere for their sockets", mounts)
 	}
 	sc := sidecar["securityContext"].(map[string]any)
 	if sc["readOnlyRootFilesystem"] != true || sc["allowPrivilegeEscalation"] != false {
