@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -317,25 +318,20 @@ func TestSystemdUnit(t *testing.T) {
 // and Service point at the port the sidecar listens on.
 func TestKubernetesExample(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile("kubernetes/acp-sidecar.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	docs := map[string]map[string]any{}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var doc map[string]any
-		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		docs[str(doc, "kind")] = doc
-	}
-	for _, kind := range []string{"Secret", "ConfigMap", "PersistentVolumeClaim", "Deployment", "Service"} {
+	docs := manifests(t, "kubernetes/acp-sidecar.yaml")
+	for _, kind := range []string{"ConfigMap", "PersistentVolumeClaim", "Deployment", "Service"} {
 		if docs[kind] == nil {
 			t.Fatalf("no %s", kind)
 		}
+	}
+	// The Secret is apart: applying the manifest again must never replace
+	// the real one (its store key lost) with placeholders.
+	if docs["Secret"] != nil {
+		t.Fatal("acp-sidecar.yaml holds a Secret: kubectl apply would overwrite the real one with its placeholders")
+	}
+	maps.Copy(docs, manifests(t, "kubernetes/acp-secrets.example.yaml"))
+	if docs["Secret"] == nil {
+		t.Fatal("acp-secrets.example.yaml holds no Secret")
 	}
 	cfg, err := config.LoadBytes([]byte(str(docs["ConfigMap"], "data", "acp.yaml")), host.ConfigOptions(""))
 	if err != nil {
@@ -427,6 +423,27 @@ func TestKubernetesExample(t *testing.T) {
 	if svcPort["targetPort"] != ports["name"] {
 		t.Errorf("the Service targets %v, the sidecar's port is %v", svcPort["targetPort"], ports["name"])
 	}
+}
+
+// manifests reads a multi-document YAML file as kind → document.
+func manifests(t *testing.T, path string) map[string]map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := map[string]map[string]any{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc map[string]any
+		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		docs[str(doc, "kind")] = doc
+	}
+	return docs
 }
 
 // str follows keys through nested mappings to a string ("" if absent).
