@@ -12,6 +12,7 @@ import (
 	"io"
 	"maps"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -156,6 +157,13 @@ func TestContainerfile(t *testing.T) {
 	}
 	if !slices.Equal(cmd[:1], []string{"serve"}) {
 		t.Errorf("CMD %v: want serve", cmd)
+	}
+	// The probe goes to server.probes_listen on loopback, plain HTTP
+	// whether or not the API listener serves TLS, and apart from agent
+	// traffic: not the published port.
+	probeURL := health[slices.Index(health, "--url")+1]
+	if u, err := url.Parse(probeURL); err != nil || u.Scheme != "http" || u.Hostname() != "127.0.0.1" || slices.Contains(strings.Fields(last["EXPOSE"]), u.Port()) {
+		t.Errorf("HEALTHCHECK --url %s: want plain HTTP to server.probes_listen on 127.0.0.1, not the API port %s", probeURL, last["EXPOSE"])
 	}
 	// The probe's own flags, against a port nothing listens on: it must
 	// run (exit 1, unhealthy), not stop at its flags (exit 2).
@@ -406,10 +414,22 @@ func TestKubernetesExample(t *testing.T) {
 	if itoa(ports["containerPort"]) != port {
 		t.Errorf("containerPort %v, server.listen %s", ports["containerPort"], cfg.Server.Listen)
 	}
+	// The probes go to server.probes_listen, plain HTTP apart from agent
+	// traffic, on a port the Service does not expose.
+	_, probesPort, _ := net.SplitHostPort(cfg.Server.ProbesListen)
+	var probesPortName any
+	for _, p := range sidecar["ports"].([]any) {
+		if p := p.(map[string]any); itoa(p["containerPort"]) == probesPort {
+			probesPortName = p["name"]
+		}
+	}
+	if probesPortName == nil {
+		t.Errorf("server.probes_listen %q: no container port for it", cfg.Server.ProbesListen)
+	}
 	for probe, path := range map[string]string{"livenessProbe": "/healthz", "readinessProbe": "/readyz", "startupProbe": "/healthz"} {
 		p, _ := sidecar[probe].(map[string]any)
-		if str(p, "httpGet", "path") != path || str(p, "httpGet", "port") != ports["name"] {
-			t.Errorf("%s %v: want GET %s on port %v", probe, p, path, ports["name"])
+		if str(p, "httpGet", "path") != path || p["httpGet"].(map[string]any)["port"] != probesPortName || str(p, "httpGet", "scheme") == "HTTPS" {
+			t.Errorf("%s %v: want GET %s on port %v (server.probes_listen)", probe, p, path, probesPortName)
 		}
 	}
 	if mounts["tmp"] != "/tmp" || volumes["tmp"]["emptyDir"] == nil {
