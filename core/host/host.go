@@ -81,7 +81,8 @@ type Host struct {
 	Service *checkout.Service
 }
 
-// New builds the gateway. getenv resolves the secrets acp.yaml names.
+// New builds the gateway. getenv resolves the secrets acp.yaml names,
+// checked first by CheckSecrets (all problems, as *config.Errors).
 // Secrets, payment handlers and the checkout API's options, which a bad
 // config or environment can make fail, are checked before the plugins start
 // and the store opens; the MCP binding's schemas are loaded when the APIs
@@ -90,6 +91,9 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	o := options{now: time.Now, version: "dev"}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if problems := CheckSecrets(cfg, getenv); len(problems) > 0 {
+		return nil, &config.Errors{Problems: problems}
 	}
 	secrets, err := readSecrets(cfg, logger, getenv)
 	if err != nil {
