@@ -94,7 +94,7 @@ func serve(args []string, env cli) int {
 	fs := newFlags("serve", "[--config PATH] [--listen ADDR]", serveHelp, env)
 	configPath := fs.String("config", "acp.yaml", "path to the config file")
 	listen := fs.String("listen", "", "listen address, overriding server.listen")
-	if code := parseFlags(fs, args); code >= 0 {
+	if code := parseFlags(fs, args, env.stdout); code >= 0 {
 		return code
 	}
 	// SIGHUP is caught from here to the process's end (never handed back
@@ -167,7 +167,7 @@ func check(args []string, env cli) int {
 	fs := newFlags("check", "[--config PATH] [--live]", checkHelp, env)
 	configPath := fs.String("config", "acp.yaml", "path to the config file")
 	live := fs.Bool("live", false, "also check the environment, files, plugins and store, as serve does before it listens")
-	if code := parseFlags(fs, args); code >= 0 {
+	if code := parseFlags(fs, args, env.stdout); code >= 0 {
 		return code
 	}
 	cfg, ok := loadConfig(env.stdout, *configPath, "")
