@@ -125,8 +125,19 @@ func TestContainerfile(t *testing.T) {
 			build = in[1]
 		}
 	}
-	if !strings.Contains(build, "CGO_ENABLED=0") || !strings.Contains(build, "-X main.version=") {
-		t.Errorf("the acp build %q is not static (CGO_ENABLED=0) or not stamped with its version", build)
+	for _, want := range []string{"CGO_ENABLED=0", "-X main.version=", "-X main.commit=", "-X main.date="} {
+		if !strings.Contains(build, want) {
+			t.Errorf("the acp build %q lacks %s: not static, or not stamped with its version, commit and date", build, want)
+		}
+	}
+	ignore, err := os.ReadFile("../.dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"data/", "bin/"} {
+		if !slices.Contains(strings.Fields(string(ignore)), want) {
+			t.Errorf(".dockerignore does not leave out %s (the demo store, built binaries)", want)
+		}
 	}
 	if user := strings.Split(last["USER"], ":")[0]; user == "" || user == "0" || user == "root" {
 		t.Errorf("USER %q: the image must run as a non-root user", last["USER"])
