@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,11 +41,13 @@ func (p Problem) String() string {
 // Errors is every problem found in a config. Load and LoadBytes return it
 // (as an error) whenever a config has at least one problem.
 type Errors struct {
-	// Problems are in a stable order, root causes first: unknown keys in
-	// file order, then values of the wrong type, then what validation
-	// finds, these two by top-level section in the order of Config's
-	// fields, and within a section in document order. An unknown key (a misspelled
-	// "plugins", say) so comes before what follows from it.
+	// Problems are in a stable order, root causes first, by class
+	// across sections: unknown keys in file order, then values of the
+	// wrong type, then wrong values, then values naming what another
+	// part lacks (a fulfillment type no option has); the last three by
+	// top-level section in the order of Config's fields, and within a
+	// section in document order. An unknown key (a misspelled "plugins",
+	// say) so comes before what follows from it.
 	Problems []Problem
 }
 
@@ -60,6 +63,21 @@ func (e *Errors) Error() string {
 // problems collects problems while a config is checked.
 type problems struct {
 	list []Problem
+	// crossRefs marks, by index in list, the problems addCrossRef
+	// recorded.
+	crossRefs map[int]bool
+}
+
+// addCrossRef records a problem at path with a value that names what
+// another part of the config lacks (a fulfillment type no option has, a
+// plugin not configured). It is listed after the problems with values,
+// since fixing one of those (a misspelt option type) may fix it.
+func (ps *problems) addCrossRef(path, format string, args ...any) {
+	if ps.crossRefs == nil {
+		ps.crossRefs = map[int]bool{}
+	}
+	ps.crossRefs[len(ps.list)] = true
+	ps.add(path, format, args...)
 }
 
 // add records a problem at path.
@@ -130,39 +148,49 @@ func sectionRank(path string) int {
 	return len(sectionRanks)
 }
 
+// Classes of problem, in the order they are listed: a root cause comes
+// before what follows from it.
+const (
+	classUnknownKey = iota // a key that matches no field
+	classType              // a value of the wrong type
+	classValue             // a value that is wrong in itself
+	classCrossRef          // a value naming what another part lacks
+)
+
 // combine merges the shape problems (unknown keys, wrong types) with the
 // validation problems. A validation problem at or below a path that has a
 // type error is dropped: the value was discarded, so what validation says
-// about it would only repeat the type error. Root causes come first:
-// unknown keys in file order, then type errors, then validation problems,
-// these two by section. Problems are expected to carry their positions.
-func combine(shape, valid []Problem) []Problem {
-	out := make([]Problem, 0, len(shape)+len(valid))
-	out = append(out, shape...)
-	for _, v := range valid {
-		covered := false
-		for _, s := range shape {
-			if within(v.Path, s.Path) {
-				covered = true
-				break
-			}
-		}
-		if !covered {
-			out = append(out, v)
+// about it would only repeat the type error. Root causes come first, by
+// class across sections: unknown keys in file order, then type errors,
+// then wrong values, then cross-references (see problems.addCrossRef),
+// each of the last three by section. A problem the file has no place for
+// (a section left out) is placed at the unknown key that is a near miss
+// of its section, when there is one. Problems are expected to carry their
+// positions.
+func combine(shape []Problem, valid problems) []Problem {
+	out := make([]Problem, 0, len(shape)+len(valid.list))
+	classes := make([]int, 0, cap(out))
+	for _, s := range shape {
+		out = append(out, s)
+		if strings.HasPrefix(s.Message, unknownKey) {
+			classes = append(classes, classUnknownKey)
+		} else {
+			classes = append(classes, classType)
 		}
 	}
-	group := func(i int) int {
-		switch {
-		case i >= len(shape):
-			return 2
-		case strings.HasPrefix(out[i].Message, unknownKey):
-			return 0
+	for i, v := range valid.list {
+		if slices.ContainsFunc(shape, func(s Problem) bool { return within(v.Path, s.Path) }) {
+			continue
 		}
-		return 1
-	}
-	groups := make([]int, len(out))
-	for i := range out {
-		groups[i] = group(i)
+		if v.Line == 0 {
+			placeAtNearMiss(&v, shape)
+		}
+		out = append(out, v)
+		if valid.crossRefs[i] {
+			classes = append(classes, classCrossRef)
+		} else {
+			classes = append(classes, classValue)
+		}
 	}
 	idx := make([]int, len(out))
 	for i := range idx {
@@ -170,10 +198,10 @@ func combine(shape, valid []Problem) []Problem {
 	}
 	sort.SliceStable(idx, func(a, b int) bool {
 		ia, ib := idx[a], idx[b]
-		if groups[ia] != groups[ib] {
-			return groups[ia] < groups[ib]
+		if classes[ia] != classes[ib] {
+			return classes[ia] < classes[ib]
 		}
-		if groups[ia] == 0 {
+		if classes[ia] == classUnknownKey {
 			// Unknown keys come from a sorted walk; the file's order
 			// reads better.
 			return out[ia].Line < out[ib].Line
@@ -185,4 +213,24 @@ func combine(shape, valid []Problem) []Problem {
 		sorted[i] = out[j]
 	}
 	return sorted
+}
+
+// placeAtNearMiss gives p, which the file has no place for, the position
+// of the unknown key whose suggestion is p's path or encloses it: the
+// misspelt "catalgo" for a problem about the missing catalog.items.
+func placeAtNearMiss(p *Problem, shape []Problem) {
+	for _, s := range shape {
+		_, hint, ok := strings.Cut(s.Message, "did you mean ")
+		if !ok || !strings.HasPrefix(s.Message, unknownKey) {
+			continue
+		}
+		name, err := strconv.Unquote(strings.TrimSuffix(hint, "?"))
+		if err != nil {
+			continue
+		}
+		if within(p.Path, keyPath(parentPath(s.Path), name)) {
+			p.Line, p.Column = s.Line, s.Column
+			return
+		}
+	}
 }

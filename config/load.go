@@ -80,7 +80,7 @@ func load(data []byte, opts Options, dir string) (*Config, error) {
 	idx := indexPositions(data)
 	idx.locate(shape.list)
 	idx.locate(valid.list)
-	if list := combine(shape.list, valid.list); len(list) > 0 {
+	if list := combine(shape.list, valid); len(list) > 0 {
 		return nil, &Errors{Problems: list}
 	}
 	return cfg, nil

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
@@ -67,20 +69,7 @@ func TestLoadGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./config -run TestLoadGolden -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
-			}
+			testkit.CompareGolden(t, filepath.Join("testdata", name+".golden"), got, *update, "go test ./config -run TestLoadGolden -update")
 		})
 	}
 }

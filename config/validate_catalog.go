@@ -67,7 +67,7 @@ func (cat *Catalog) validate(c *Config, ps *problems) {
 			ps.add(path+".unit_price", "must be 0 or more (in minor units of merchant.currency), got %d", it.UnitPrice)
 		}
 		if cat := it.TaxCategory; builtinTax && cat != DefaultTaxCategory && !categories[cat] {
-			ps.add(path+".tax_category", "unknown tax category %q: use %q or a category named under a tax rate's categories", cat, DefaultTaxCategory)
+			ps.addCrossRef(path+".tax_category", "unknown tax category %q: use %q or a category named under a tax rate's categories", cat, DefaultTaxCategory)
 		}
 		if w := it.Weight; w != nil {
 			if !slices.Contains(weightUnits, w.Unit) {
@@ -105,7 +105,7 @@ func validateItemFulfillment(path string, types []string, optionTypes map[string
 		case seen[typ]:
 			ps.add(p, "duplicate fulfillment type %q", typ)
 		case optionTypes != nil && !optionTypes[typ]:
-			ps.add(p, "no fulfillment_options entry has type %q: add one, or remove %q from this item", typ, typ)
+			ps.addCrossRef(p, "no fulfillment_options entry has type %q: add one, or remove %q from this item", typ, typ)
 		}
 		seen[typ] = true
 	}

@@ -91,10 +91,10 @@ func (c *Config) validatePlugins(ps *problems) {
 			ps.add(path, "must be %q or the name of a plugin, got %q", Builtin, u.Provider)
 		case len(names) == 0:
 			resolved = false
-			ps.add(path, "no plugin named %q (no plugins are configured): use %q, or add the plugin under plugins%s", u.Provider, Builtin, didYouMean(u.Provider, []string{Builtin}))
+			ps.addCrossRef(path, "no plugin named %q (no plugins are configured): use %q, or add the plugin under plugins%s", u.Provider, Builtin, didYouMean(u.Provider, []string{Builtin}))
 		default:
 			resolved = false
-			ps.add(path, "no plugin named %q (configured: %s)%s", u.Provider, strings.Join(names, ", "), didYouMean(u.Provider, append([]string{Builtin}, names...)))
+			ps.addCrossRef(path, "no plugin named %q (configured: %s)%s", u.Provider, strings.Join(names, ", "), didYouMean(u.Provider, append([]string{Builtin}, names...)))
 		}
 	}
 	if !resolved {

@@ -377,7 +377,7 @@ func TestCombine(t *testing.T) {
 		{Path: "catalog.items[0].unit_price_extra", Message: "v3"},
 		{Path: "log.level", Message: "v1"},
 	}
-	if diff := cmp.Diff(want, combine(shape, valid)); diff != "" {
+	if diff := cmp.Diff(want, combine(shape, problems{list: valid})); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -10,7 +10,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,8 +125,19 @@ func TestContainerfile(t *testing.T) {
 			build = in[1]
 		}
 	}
-	if !strings.Contains(build, "CGO_ENABLED=0") || !strings.Contains(build, "-X main.version=") {
-		t.Errorf("the acp build %q is not static (CGO_ENABLED=0) or not stamped with its version", build)
+	for _, want := range []string{"CGO_ENABLED=0", "-X main.version=", "-X main.commit=", "-X main.date="} {
+		if !strings.Contains(build, want) {
+			t.Errorf("the acp build %q lacks %s: not static, or not stamped with its version, commit and date", build, want)
+		}
+	}
+	ignore, err := os.ReadFile("../.dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"data/", "bin/"} {
+		if !slices.Contains(strings.Fields(string(ignore)), want) {
+			t.Errorf(".dockerignore does not leave out %s (the demo store, built binaries)", want)
+		}
 	}
 	if user := strings.Split(last["USER"], ":")[0]; user == "" || user == "0" || user == "root" {
 		t.Errorf("USER %q: the image must run as a non-root user", last["USER"])
@@ -135,6 +148,7 @@ func TestContainerfile(t *testing.T) {
 			t.Errorf("the final stage copies nothing with %q: %v", want, copies)
 		}
 	}
+	checkWritableTmp(t, ins)
 	if !strings.Contains(last["VOLUME"], "/var/lib/acp") || last["WORKDIR"] != "/var/lib/acp" {
 		t.Errorf("VOLUME %q, WORKDIR %q: want the store directory /var/lib/acp", last["VOLUME"], last["WORKDIR"])
 	}
@@ -155,6 +169,13 @@ func TestContainerfile(t *testing.T) {
 	if !slices.Equal(cmd[:1], []string{"serve"}) {
 		t.Errorf("CMD %v: want serve", cmd)
 	}
+	// The probe goes to server.probes_listen on loopback, plain HTTP
+	// whether or not the API listener serves TLS, and apart from agent
+	// traffic: not the published port.
+	probeURL := health[slices.Index(health, "--url")+1]
+	if u, err := url.Parse(probeURL); err != nil || u.Scheme != "http" || u.Hostname() != "127.0.0.1" || slices.Contains(strings.Fields(last["EXPOSE"]), u.Port()) {
+		t.Errorf("HEALTHCHECK --url %s: want plain HTTP to server.probes_listen on 127.0.0.1, not the API port %s", probeURL, last["EXPOSE"])
+	}
 	// The probe's own flags, against a port nothing listens on: it must
 	// run (exit 1, unhealthy), not stop at its flags (exit 2).
 	args := slices.Clone(health[1:])
@@ -168,6 +189,34 @@ func TestContainerfile(t *testing.T) {
 	}
 	if code, out := runACP(t, append(slices.Clone(cmd), "--help")...); code != 0 {
 		t.Errorf("acp %s --help: exit %d\n%s", strings.Join(cmd, " "), code, out)
+	}
+}
+
+// checkWritableTmp checks that the final stage has a /tmp every user may
+// write (mode 1777): the plugin client makes each plugin's socket
+// directory under the temporary directory, and scratch has none.
+func checkWritableTmp(t *testing.T, ins [][2]string) {
+	t.Helper()
+	final := 0
+	for i, in := range ins {
+		if in[0] == "FROM" {
+			final = i
+		}
+	}
+	var src string
+	for _, in := range ins[final:] {
+		if f := strings.Fields(in[1]); in[0] == "COPY" && len(f) >= 2 && strings.TrimSuffix(f[len(f)-1], "/") == "/tmp" {
+			src = strings.TrimSuffix(f[len(f)-2], "/")
+		}
+	}
+	if src == "" {
+		t.Error("the final stage has no /tmp: plugins cannot start (their sockets go there)")
+		return
+	}
+	if !slices.ContainsFunc(ins[:final], func(in [2]string) bool {
+		return in[0] == "RUN" && strings.Contains(in[1], "chmod 1777 "+src)
+	}) {
+		t.Errorf("/tmp is copied from %s, which no RUN of the build stage makes mode 1777", src)
 	}
 }
 
@@ -288,25 +337,20 @@ func TestSystemdUnit(t *testing.T) {
 // and Service point at the port the sidecar listens on.
 func TestKubernetesExample(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile("kubernetes/acp-sidecar.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	docs := map[string]map[string]any{}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var doc map[string]any
-		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		docs[str(doc, "kind")] = doc
-	}
-	for _, kind := range []string{"Secret", "ConfigMap", "PersistentVolumeClaim", "Deployment", "Service"} {
+	docs := manifests(t, "kubernetes/acp-sidecar.yaml")
+	for _, kind := range []string{"ConfigMap", "PersistentVolumeClaim", "Deployment", "Service"} {
 		if docs[kind] == nil {
 			t.Fatalf("no %s", kind)
 		}
+	}
+	// The Secret is apart: applying the manifest again must never replace
+	// the real one (its store key lost) with placeholders.
+	if docs["Secret"] != nil {
+		t.Fatal("acp-sidecar.yaml holds a Secret: kubectl apply would overwrite the real one with its placeholders")
+	}
+	maps.Copy(docs, manifests(t, "kubernetes/acp-secrets.example.yaml"))
+	if docs["Secret"] == nil {
+		t.Fatal("acp-secrets.example.yaml holds no Secret")
 	}
 	cfg, err := config.LoadBytes([]byte(str(docs["ConfigMap"], "data", "acp.yaml")), host.ConfigOptions(""))
 	if err != nil {
@@ -381,11 +425,26 @@ func TestKubernetesExample(t *testing.T) {
 	if itoa(ports["containerPort"]) != port {
 		t.Errorf("containerPort %v, server.listen %s", ports["containerPort"], cfg.Server.Listen)
 	}
+	// The probes go to server.probes_listen, plain HTTP apart from agent
+	// traffic, on a port the Service does not expose.
+	_, probesPort, _ := net.SplitHostPort(cfg.Server.ProbesListen)
+	var probesPortName any
+	for _, p := range sidecar["ports"].([]any) {
+		if p := p.(map[string]any); itoa(p["containerPort"]) == probesPort {
+			probesPortName = p["name"]
+		}
+	}
+	if probesPortName == nil {
+		t.Errorf("server.probes_listen %q: no container port for it", cfg.Server.ProbesListen)
+	}
 	for probe, path := range map[string]string{"livenessProbe": "/healthz", "readinessProbe": "/readyz", "startupProbe": "/healthz"} {
 		p, _ := sidecar[probe].(map[string]any)
-		if str(p, "httpGet", "path") != path || str(p, "httpGet", "port") != ports["name"] {
-			t.Errorf("%s %v: want GET %s on port %v", probe, p, path, ports["name"])
+		if str(p, "httpGet", "path") != path || p["httpGet"].(map[string]any)["port"] != probesPortName || str(p, "httpGet", "scheme") == "HTTPS" {
+			t.Errorf("%s %v: want GET %s on port %v (server.probes_listen)", probe, p, path, probesPortName)
 		}
+	}
+	if mounts["tmp"] != "/tmp" || volumes["tmp"]["emptyDir"] == nil {
+		t.Errorf("no emptyDir volume mounted at /tmp (mounts %v): with a read-only root, plugins have nowhere for their sockets", mounts)
 	}
 	sc := sidecar["securityContext"].(map[string]any)
 	if sc["readOnlyRootFilesystem"] != true || sc["allowPrivilegeEscalation"] != false {
@@ -395,6 +454,27 @@ func TestKubernetesExample(t *testing.T) {
 	if svcPort["targetPort"] != ports["name"] {
 		t.Errorf("the Service targets %v, the sidecar's port is %v", svcPort["targetPort"], ports["name"])
 	}
+}
+
+// manifests reads a multi-document YAML file as kind → document.
+func manifests(t *testing.T, path string) map[string]map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := map[string]map[string]any{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc map[string]any
+		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		docs[str(doc, "kind")] = doc
+	}
+	return docs
 }
 
 // str follows keys through nested mappings to a string ("" if absent).

@@ -13,7 +13,14 @@
 #              (default: linux/amd64 linux/arm64 darwin/amd64 darwin/arm64)
 #
 # The commit and build date are stamped too: the commit from git, the date
-# from the commit's time, so that two builds of one commit are identical.
+# from the commit's time. With GNU tar the archives are reproducible as
+# well (entries sorted, dated at the commit, owned by 0:0, gzip without a
+# name or time), so two runs on one commit give the same checksums;
+# elsewhere the script says they are not.
+#
+# Each archive holds acp, the plugins under plugins/, the README, the
+# docs/ pages it links, and examples/acp.example.yaml with its plugin
+# commands pointing at the archive's plugins/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +32,7 @@ while [ $# -gt 0 ]; do
     --version) version="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --target) targets+=("$2"); shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "release.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -41,6 +48,13 @@ fi
 sha256() {
   if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum -a 256 "$@"; fi
 }
+
+if tar --version 2>/dev/null | grep -q 'GNU tar'; then
+  reproducible=(--sort=name --mtime="$date" --owner=0 --group=0 --numeric-owner)
+else
+  reproducible=()
+  echo "release.sh: not GNU tar: the archives will not be byte-for-byte reproducible" >&2
+fi
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -61,8 +75,18 @@ for target in "${targets[@]}"; do
   CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -trimpath -ldflags "$ldflags" -o "$stage/acp" ./cmd/acp
   CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -trimpath -ldflags "-s -w" -o "$stage/plugins/" ./plugins/...
   cp README.md "$stage/"
-  cp examples/acp.example.yaml "$stage/acp.example.yaml"
-  tar -C "$out" -czf "$out/$name.tar.gz" "$name"
+  mkdir -p "$stage/docs" "$stage/examples"
+  cp docs/*.md docs/*.yaml "$stage/docs/"
+  # In the repository the example runs plugins built into bin/; in the
+  # archive they are in plugins/.
+  sed 's#command: \.\./bin/#command: ../plugins/#' examples/acp.example.yaml > "$stage/examples/acp.example.yaml"
+  for cmd in $(sed -n 's/^ *command: *//p' "$stage/examples/acp.example.yaml"); do
+    if [ ! -x "$stage/examples/$cmd" ]; then
+      echo "release.sh: acp.example.yaml names $cmd, which the archive does not hold" >&2
+      exit 1
+    fi
+  done
+  tar -C "$out" ${reproducible[@]+"${reproducible[@]}"} -cf - "$name" | gzip -n -9 > "$out/$name.tar.gz"
   rm -rf "$stage"
   archives+=("$name.tar.gz")
 done

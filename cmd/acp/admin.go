@@ -35,6 +35,7 @@ type cli struct {
 // with the flags they all take, and how to reach the merchant API.
 type adminCommand struct {
 	fs         *flag.FlagSet
+	stdout     io.Writer
 	configPath *string
 	server     *string
 	// limit is --limit, when the command takes it (see limitFlag).
@@ -51,16 +52,17 @@ the config.`
 
 // newAdminCommand returns the flag set of the command "acp <name>", whose
 // usage line continues with synopsis, described by help.
-func newAdminCommand(name, synopsis, help string, stderr io.Writer) *adminCommand {
+func newAdminCommand(name, synopsis, help string, env cli) *adminCommand {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(env.stderr)
 	c := &adminCommand{
 		fs:         fs,
+		stdout:     env.stdout,
 		configPath: fs.String("config", "acp.yaml", "path to the config file"),
 		server:     fs.String("server", "", "call the merchant API of the server at this base `URL` (e.g. https://shop.example:8443)\nrather than opening the store or finding the server from the config"),
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: acp %s %s\n\n%s\n\nFlags:\n", name, synopsis, help)
+		fmt.Fprintf(fs.Output(), "Usage: acp %s %s\n\n%s\n\nFlags:\n", name, synopsis, help)
 		fs.PrintDefaults()
 	}
 	return c
@@ -79,7 +81,7 @@ func (c *adminCommand) limitFlag(what string) *int {
 func (c *adminCommand) parse(args []string) ([]string, int) {
 	var positional []string
 	for {
-		if err := c.fs.Parse(args); err != nil {
+		if err := parseFlagSet(c.fs, args, c.stdout); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, 0
 			}

@@ -423,7 +423,7 @@ func TestParseInterspersed(t *testing.T) {
 		{[]string{"a", "--", "b", "--carrier"}, []string{"a", "b", "--carrier"}, ""},
 	}
 	for _, tc := range testCases {
-		c := newAdminCommand("test", "", "", io.Discard)
+		c := newAdminCommand("test", "", "", cli{stdout: io.Discard, stderr: io.Discard})
 		carrier := c.fs.String("carrier", "", "")
 		got, code := c.parse(tc.args)
 		if code != -1 || !slices.Equal(got, tc.want) || *carrier != tc.wantCarrier {

@@ -156,7 +156,7 @@ func TestCheckGolden(t *testing.T) {
 			if diff := cmp.Diff(liveOut, strings.ReplaceAll(stderr, dir, "{{DIR}}")); diff != "" {
 				t.Errorf("acp serve does not fail with the list of acp check --live (-check +serve):\n%s", diff)
 			}
-			compareGolden(t, filepath.Join("testdata", "check", name+".golden"), golden.String())
+			testkit.CompareGolden(t, filepath.Join("testdata", "check", name+".golden"), golden.String(), *update, "go test ./cmd/acp -run TestCheckGolden -update")
 		})
 	}
 }
@@ -166,25 +166,6 @@ func runWithEnv(getenv func(string) string, args ...string) (code int, stdout, s
 	var out, errOut bytes.Buffer
 	code = run(args, &out, &errOut, getenv)
 	return code, out.String(), errOut.String()
-}
-
-// compareGolden compares got with the golden file, or rewrites it with
-// -update.
-func compareGolden(t *testing.T, golden, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/acp -run TestCheckGolden -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
-	}
 }
 
 // TestCheckHeldStore checks that a store a running server holds is a note

@@ -20,7 +20,7 @@ func healthCommand(args []string, env cli) int {
 	ready := fs.Bool("ready", false, "probe /readyz (every capability can serve) instead of /healthz (the process is up)")
 	timeout := fs.Duration("timeout", 5*time.Second, "give up after this long")
 	insecure := fs.Bool("insecure", false, "accept any TLS certificate (a probe of 127.0.0.1 against a certificate for the public name)")
-	if code := parseFlags(fs, args); code >= 0 {
+	if code := parseFlags(fs, args, env.stdout); code >= 0 {
 		return code
 	}
 	u, err := url.Parse(*base)

@@ -66,7 +66,7 @@ func loadRun(args []string, env cli) int {
 	fs := flag.NewFlagSet("load run", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(env.stderr, "Usage: acp load run --target URL [flags]\n\n%s\n\nFlags:\n", loadRunHelp)
+		fmt.Fprintf(fs.Output(), "Usage: acp load run --target URL [flags]\n\n%s\n\nFlags:\n", loadRunHelp)
 		fs.PrintDefaults()
 	}
 	var cfg loadgen.Config
@@ -99,7 +99,7 @@ func loadRun(args []string, env cli) int {
 	fs.StringVar(&cfg.PaymentToken, "payment-token", loadgen.DefaultPaymentToken, "the payment token complete sends")
 	fs.DurationVar(&cfg.Timeout, "timeout", loadgen.DefaultTimeout, "the timeout of each request")
 	jsonPath := fs.String("json", "", "also write the report as JSON to `FILE` (\"-\": to stdout, instead of the table)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlagSet(fs, args, env.stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -297,7 +297,7 @@ func serveBaseline(ctx context.Context, args []string, env cli) int {
 	fs := flag.NewFlagSet("load baseline", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(env.stderr, "Usage: acp load baseline [--listen ADDR]\n\n"+
+		fmt.Fprintf(fs.Output(), "Usage: acp load baseline [--listen ADDR]\n\n"+
 			"Serves a bare Fiber handler on POST /checkout_sessions that parses the JSON body\n"+
 			"and answers 201 with a session-sized JSON object: no authentication, store,\n"+
 			"pricing or idempotency. Measured with \"acp load run --mix create=1\" in the same\n"+
@@ -306,7 +306,7 @@ func serveBaseline(ctx context.Context, args []string, env cli) int {
 		fs.PrintDefaults()
 	}
 	listen := fs.String("listen", "127.0.0.1:0", "the address to listen on (port 0: any free port)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlagSet(fs, args, env.stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}

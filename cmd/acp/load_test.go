@@ -160,7 +160,7 @@ func TestLoadUsageErrors(t *testing.T) {
 		"no subcommand":     {[]string{"load"}, 2, "", "acp load run --target URL"},
 		"help":              {[]string{"load", "help"}, 0, "acp load baseline [--listen ADDR]", ""},
 		"unknown":           {[]string{"load", "storm"}, 2, "", `unknown command "storm"`},
-		"run help":          {[]string{"load", "run", "-h"}, 0, "", "open loop"},
+		"run help":          {[]string{"load", "run", "-h"}, 0, "open loop", ""},
 		"no target":         {[]string{"load", "run", "--requests", "5"}, 2, "", "target: a base URL such as http://127.0.0.1:8080 is required"},
 		"no bound":          {[]string{"load", "run", "--target", "http://127.0.0.1:1"}, 2, "", "set a duration, a number of requests or both"},
 		"older version":     {[]string{"load", "run", "--target", "http://127.0.0.1:1", "--requests", "5", "--api-version", "2025-12-12"}, 2, "", "speaks 2026-04-17 and 2026-01-30 only"},
@@ -172,7 +172,7 @@ func TestLoadUsageErrors(t *testing.T) {
 		"bad target":        {[]string{"load", "run", "--target", "127.0.0.1:8080", "--requests", "5"}, 2, "", "want an http or https base URL"},
 		"extra argument":    {[]string{"load", "run", "--target", "http://127.0.0.1:1", "--requests", "5", "now"}, 2, "", `unexpected argument "now"`},
 		"baseline argument": {[]string{"load", "baseline", "now"}, 2, "", `unexpected argument "now"`},
-		"baseline help":     {[]string{"load", "baseline", "-h"}, 0, "", "ceiling"},
+		"baseline help":     {[]string{"load", "baseline", "-h"}, 0, "ceiling", ""},
 		"baseline listen":   {[]string{"load", "baseline", "--listen", "256.0.0.1:0"}, 1, "", "listen on 256.0.0.1:0"},
 		"listed in usage":   {[]string{"help"}, 0, "acp load run|baseline", ""},
 	}

@@ -88,15 +88,20 @@ func dispatch(name, usage string, cmds map[string]command, args []string, env cl
 const serveHelp = `Loads the config, runs the live checks of "acp check --live" (every problem
 is listed, and nothing is served while there are any), then serves ACP until
 SIGINT or SIGTERM. SIGHUP, or a change to the files, reloads the TLS
-certificate and key.`
+certificate and key; without TLS, SIGHUP is logged and changes nothing.`
 
 func serve(args []string, env cli) int {
 	fs := newFlags("serve", "[--config PATH] [--listen ADDR]", serveHelp, env)
 	configPath := fs.String("config", "acp.yaml", "path to the config file")
 	listen := fs.String("listen", "", "listen address, overriding server.listen")
-	if code := parseFlags(fs, args); code >= 0 {
+	if code := parseFlags(fs, args, env.stdout); code >= 0 {
 		return code
 	}
+	// SIGHUP is caught from here to the process's end (never handed back
+	// to its default action, which would kill the server): systemd's
+	// reload sends it whether or not TLS is on.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
 	cfg, ok := loadConfig(env.stderr, *configPath, *listen)
 	if !ok {
 		return 1
@@ -118,12 +123,34 @@ func serve(args []string, env cli) int {
 		_ = h.Close()
 		return 1
 	}
+	go reloadOnHUP(ctx, hup, h, logger)
 	if err := h.Serve(ctx, ln); err != nil {
 		logger.Error("stopped with an error", "error", err.Error())
 		return 1
 	}
 	logger.Info("stopped")
 	return 0
+}
+
+// reloadOnHUP reloads h's TLS certificate on each signal from hup until
+// ctx ends; without TLS it logs that there is nothing to reload. Signals
+// after that are still caught, and dropped.
+func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, h *host.Host, logger *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			switch reloaded, err := h.ReloadTLS(); {
+			case err != nil:
+				logger.Warn("SIGHUP: TLS certificate does not load; still serving the previous one", "error", err.Error())
+			case reloaded:
+				logger.Info("SIGHUP: TLS certificate reloaded")
+			default:
+				logger.Info("SIGHUP: no TLS configured, nothing to reload")
+			}
+		}
+	}
 }
 
 const checkHelp = `Checks the config and lists every problem, root causes first, each with its
@@ -140,7 +167,7 @@ func check(args []string, env cli) int {
 	fs := newFlags("check", "[--config PATH] [--live]", checkHelp, env)
 	configPath := fs.String("config", "acp.yaml", "path to the config file")
 	live := fs.Bool("live", false, "also check the environment, files, plugins and store, as serve does before it listens")
-	if code := parseFlags(fs, args); code >= 0 {
+	if code := parseFlags(fs, args, env.stdout); code >= 0 {
 		return code
 	}
 	cfg, ok := loadConfig(env.stdout, *configPath, "")

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
 func runCLI(args ...string) (int, string, string) {
@@ -116,7 +118,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 // startDemo starts the real binary on the demo config, listening on a free
 // loopback address, with its store in a temporary directory. It returns the
 // process (killed when the test ends), the address and the log buffer.
-func startDemo(t *testing.T) (*exec.Cmd, string, *bytes.Buffer) {
+func startDemo(t *testing.T) (*exec.Cmd, string, *testkit.Buffer) {
 	t.Helper()
 	bin := buildACP(t)
 	config, err := filepath.Abs("../../acp.yaml")
@@ -124,7 +126,7 @@ func startDemo(t *testing.T) (*exec.Cmd, string, *bytes.Buffer) {
 		t.Fatal(err)
 	}
 	addr := freeAddr(t)
-	logs := &bytes.Buffer{}
+	logs := &testkit.Buffer{}
 	cmd := exec.Command(bin, "serve", "--config", config, "--listen", addr)
 	cmd.Dir = t.TempDir() // the demo's store.dir (./data) lands in the temp dir
 	cmd.Stderr = logs

@@ -39,7 +39,7 @@ func ordersCommand(args []string, env cli) int {
 
 func ordersList(args []string, env cli) int {
 	c := newAdminCommand("orders list", "[--limit N] [--after ORDER_ID] [--json]",
-		"Lists orders, newest first: id, creation time, status, total and refunded amount\n(in minor units), agent and items.", env.stderr)
+		"Lists orders, newest first: id, creation time, status, total and refunded amount\n(in minor units), agent and items.", env)
 	limit := c.limitFlag("orders")
 	after := c.fs.String("after", "", "list the orders after (older than) this order")
 	asJSON := c.fs.Bool("json", false, `print the merchant API's JSON ({"data": [orders], "has_more": bool})`)
@@ -83,7 +83,7 @@ func ordersList(args []string, env cli) int {
 
 func ordersShow(args []string, env cli) int {
 	c := newAdminCommand("orders show", "ORDER_ID [--json]",
-		"Shows an order in detail: its lines with the quantities ordered, current (after\ncancellations) and fulfilled, its fulfillments with tracking and events, its\nadjustments (refunds, credits, disputes, cancellations) and its totals.", env.stderr)
+		"Shows an order in detail: its lines with the quantities ordered, current (after\ncancellations) and fulfilled, its fulfillments with tracking and events, its\nadjustments (refunds, credits, disputes, cancellations) and its totals.", env)
 	asJSON := c.fs.Bool("json", false, "print the order as the merchant API's JSON")
 	id, code := c.orderID(args)
 	if code >= 0 {
@@ -109,7 +109,7 @@ func ordersShip(args []string, env cli) int {
 			"--status says otherwise, a digital one delivered. For example:\n\n"+
 			"  acp orders ship ord_123 --carrier UPS --tracking-number 1Z999\n"+
 			"  acp orders ship ord_123 --fulfillment ful_456 --status delivered --location 'San Francisco, CA'\n\n"+
-			localNote, env.stderr)
+			localNote, env)
 	var in orders.FulfillmentInput
 	var event orders.EventInput
 	var items lineItems
@@ -172,7 +172,7 @@ func ordersRefund(args []string, env cli) int {
 			"payment processor). Refunds completed or pending cannot come to more than the\n"+
 			"order's total. A report with the --id of an earlier one replaces it, so a\n"+
 			"pending refund can be completed, and a retried report is recorded once.\n\n"+
-			localNote, env.stderr)
+			localNote, env)
 	var in orders.AdjustmentInput
 	var items lineItems
 	c.fs.Int64Var(&in.Amount, "amount", 0, "the amount `N` in minor units, tax included (required)")
@@ -220,7 +220,7 @@ func ordersCancel(args []string, env cli) int {
 			"order becomes canceled when nothing had been fulfilled. An order whose items were\n"+
 			"all fulfilled cannot be canceled; record a refund instead. Money goes back with\n"+
 			"acp orders refund.\n\n"+
-			localNote, env.stderr)
+			localNote, env)
 	var in orders.CancelInput
 	c.fs.StringVar(&in.Reason, "reason", "", "why, e.g. out_of_stock")
 	c.fs.StringVar(&in.Description, "description", "", "a description of the cancellation")

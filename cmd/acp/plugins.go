@@ -27,7 +27,7 @@ func pluginsDescribe(args []string, env cli) int {
 	fs := newFlags("plugins describe", "[--config PATH] [--json]", pluginsDescribeHelp, env)
 	configPath := fs.String("config", "acp.yaml", "path to the config file")
 	asJSON := fs.Bool("json", false, `print JSON ({"data": [plugins]}), with each plugin's config schema`)
-	if code := parseFlags(fs, args); code >= 0 {
+	if code := parseFlags(fs, args, env.stdout); code >= 0 {
 		return code
 	}
 	cfg, ok := loadConfig(env.stderr, *configPath, "")

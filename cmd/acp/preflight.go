@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/subtle"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,8 +16,6 @@ import (
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/host"
-	"github.com/acp-sidecar/acp/core/payment/stripe"
-	"github.com/acp-sidecar/acp/core/signature"
 )
 
 // preflight is the live list: what a config needs from the machine it
@@ -56,22 +52,10 @@ func (p *preflight) add(path, format string, args ...any) {
 // run runs every live check, in the order of the config's sections.
 func (p *preflight) run(ctx context.Context) {
 	p.checkTLS()
-	p.checkAgents()
-	p.checkPayments()
-	p.checkMerchantAPI()
+	// The secrets the config names: the same check as the server's own.
+	p.problems = append(p.problems, host.CheckSecrets(p.cfg, p.getenv)...)
 	p.checkStore()
 	p.checkPlugins(ctx)
-}
-
-// variable reads the environment variable the key at path names, and
-// reports it when it is unset or empty.
-func (p *preflight) variable(path, name string) (string, bool) {
-	v := p.getenv(name)
-	if v == "" {
-		p.add(path, "environment variable %s is not set or empty", name)
-		return "", false
-	}
-	return v, true
 }
 
 // checkTLS reads the certificate and key files, loads them as the server
@@ -115,83 +99,11 @@ func (p *preflight) checkTLS() {
 	}
 }
 
-// checkAgents reads every agent's token, signing secret and webhook
-// secrets.
-func (p *preflight) checkAgents() {
-	for i, a := range p.cfg.Agents {
-		path := fmt.Sprintf("agents[%d]", i)
-		if a.TokenEnv != "" {
-			p.variable(path+".token_env", a.TokenEnv)
-		}
-		if s := a.Signature; s != nil && signature.Scheme(s.Scheme) == signature.HMACSHA256 {
-			if secret, ok := p.variable(path+".signature.secret_env", s.SecretEnv); ok {
-				if _, err := signature.NewHMAC([]byte(secret), s.MaxSkew); err != nil {
-					p.add(path+".signature.secret_env", "environment variable %s: %v", s.SecretEnv, err)
-				}
-			}
-		}
-		for j, w := range a.Webhooks {
-			p.variable(fmt.Sprintf("%s.webhooks[%d].secret_env", path, j), w.SecretEnv)
-		}
-	}
-}
-
-// checkPayments reads the Stripe handlers' secrets.
-func (p *preflight) checkPayments() {
-	for i, h := range p.cfg.Payments.Handlers {
-		if h.Stripe == nil || h.Kind != "stripe" {
-			continue
-		}
-		path := fmt.Sprintf("payments.handlers[%d].stripe", i)
-		if key, ok := p.variable(path+".secret_key_env", h.Stripe.SecretKeyEnv); ok {
-			// The same check as the handler's; the key itself is never
-			// printed.
-			if _, err := stripe.New(stripe.Config{ID: h.ID, MerchantID: h.MerchantID, SecretKey: key}); err != nil {
-				p.add(path+".secret_key_env", "environment variable %s: %v", h.Stripe.SecretKeyEnv, err)
-			}
-		}
-		if env := h.Stripe.WebhookSecretEnv; env != "" {
-			if v, ok := p.variable(path+".webhook_secret_env", env); ok && !strings.HasPrefix(v, "whsec_") {
-				p.add(path+".webhook_secret_env", "environment variable %s must hold the endpoint's signing secret (whsec_…)", env)
-			}
-		}
-	}
-}
-
-// checkMerchantAPI reads the merchant token and checks that no agent
-// shares it.
-func (p *preflight) checkMerchantAPI() {
-	m := p.cfg.MerchantAPI
-	if m.TokenEnv == "" {
-		return
-	}
-	token, ok := p.variable("merchant_api.token_env", m.TokenEnv)
-	if !ok {
-		return
-	}
-	for i, a := range p.cfg.Agents {
-		other := a.LocalOnlyToken
-		if a.TokenEnv != "" {
-			other = p.getenv(a.TokenEnv)
-		}
-		if other != "" && subtle.ConstantTimeCompare([]byte(token), []byte(other)) == 1 {
-			p.add("merchant_api.token_env", "the merchant token is the same as agents[%d]'s token; each needs its own", i)
-		}
-	}
-}
-
-// checkStore reads the store's encryption key and checks its directory:
+// checkStore checks the store's directory:
 // that the server can create or write it, that it has room, and whether a
 // running server holds it. The store itself is never opened.
 func (p *preflight) checkStore() {
 	s := p.cfg.Store
-	if env := s.EncryptionKeyEnv; env != "" {
-		if v, ok := p.variable("store.encryption_key_env", env); ok {
-			if key, err := hex.DecodeString(v); err != nil || len(key) != 32 {
-				p.add("store.encryption_key_env", "environment variable %s must hold a 32-byte key as 64 hex characters", env)
-			}
-		}
-	}
 	dir := s.Dir
 	info, err := os.Stat(dir)
 	switch {

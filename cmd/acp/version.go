@@ -64,7 +64,7 @@ version and platform, and the ACP API versions this build serves.`
 
 func versionCommand(args []string, env cli) int {
 	fs := newFlags("version", "", versionHelp, env)
-	if code := parseFlags(fs, args); code >= 0 {
+	if code := parseFlags(fs, args, env.stdout); code >= 0 {
 		return code
 	}
 	b := readBuildInfo()

@@ -29,7 +29,7 @@ func webhooksList(args []string, env cli) int {
 	c := newAdminCommand("webhooks list", "[--state dead|pending] [--limit N] [--json]",
 		"Lists the order webhook events in a state, oldest first: dead events (the default)\n"+
 			"exhausted their attempts or were refused for good and wait for acp webhooks retry;\n"+
-			"pending events wait for delivery or for their next attempt.", env.stderr)
+			"pending events wait for delivery or for their next attempt.", env)
 	state := c.fs.String("state", model.EventDead, "dead or pending")
 	limit := c.limitFlag("events")
 	asJSON := c.fs.Bool("json", false, `print the merchant API's JSON ({"data": [events]})`)
@@ -89,7 +89,7 @@ func webhooksRetry(args []string, env cli) int {
 		"Re-queues dead order webhook events: those named, or every dead event with --all.\n"+
 			"A re-queued event keeps its id, goes to the back of its order's queue and carries\n"+
 			"the order as it is now.\n\n"+
-			localNote, env.stderr)
+			localNote, env)
 	all := c.fs.Bool("all", false, "re-queue every dead event")
 	ids, code := c.parse(args)
 	switch {

@@ -22,6 +22,7 @@ import (
 	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/core/store/badgerstore"
 	"github.com/acp-sidecar/acp/core/webhook"
+	"github.com/acp-sidecar/acp/internal/certreload"
 	"github.com/acp-sidecar/acp/internal/connlimit"
 )
 
@@ -66,7 +67,9 @@ type Host struct {
 	// profilesLn is the profiling listener, open between Listen and the
 	// end of Serve.
 	profilesLn net.Listener
-	deliverer  *webhook.Deliverer
+	// certs serves the TLS certificate, set by Listen when TLS is on.
+	certs     *certreload.Reloader
+	deliverer *webhook.Deliverer
 	// Hardening (connections.go, probes.go): the metrics registry, the
 	// listener metrics, the probe listener and what it serves.
 	registry    *prometheus.Registry
@@ -78,7 +81,8 @@ type Host struct {
 	Service *checkout.Service
 }
 
-// New builds the gateway. getenv resolves the secrets acp.yaml names.
+// New builds the gateway. getenv resolves the secrets acp.yaml names,
+// checked first by CheckSecrets (all problems, as *config.Errors).
 // Secrets, payment handlers and the checkout API's options, which a bad
 // config or environment can make fail, are checked before the plugins start
 // and the store opens; the MCP binding's schemas are loaded when the APIs
@@ -87,6 +91,9 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	o := options{now: time.Now, version: "dev"}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if problems := CheckSecrets(cfg, getenv); len(problems) > 0 {
+		return nil, &config.Errors{Problems: problems}
 	}
 	secrets, err := readSecrets(cfg, logger, getenv)
 	if err != nil {

@@ -1,7 +1,6 @@
 package host
 
 import (
-	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -22,7 +21,8 @@ type secrets struct {
 }
 
 // readSecrets reads the agents' tokens and signing keys, the merchant
-// API's token, the store's encryption key and the webhook secrets.
+// API's token, the store's encryption key and the webhook secrets, which
+// CheckSecrets found set and well formed.
 func readSecrets(cfg *config.Config, logger *slog.Logger, getenv func(string) string) (secrets, error) {
 	agents, err := resolveAgents(cfg, logger, getenv)
 	if err != nil {
@@ -32,62 +32,39 @@ func readSecrets(cfg *config.Config, logger *slog.Logger, getenv func(string) st
 	if err != nil {
 		return secrets{}, err
 	}
-	targets, err := webhookTargets(cfg, getenv)
-	if err != nil {
-		return secrets{}, err
-	}
-	merchantToken, err := readToken("merchant_api", cfg.MerchantAPI.TokenEnv, cfg.MerchantAPI.LocalOnlyToken, getenv, logger, "user", "merchant API", "listen", cfg.Server.Listen)
-	if err != nil {
-		return secrets{}, err
-	}
-	for i, a := range agents {
-		if merchantToken != "" && subtle.ConstantTimeCompare([]byte(merchantToken), []byte(a.Token)) == 1 {
-			return secrets{}, fmt.Errorf("merchant_api: the merchant token is the same as agents[%d]'s token; each needs its own", i)
-		}
-	}
-	return secrets{agents: agents, merchantToken: merchantToken, encryptionKey: key, webhookTargets: targets}, nil
+	merchantToken := readToken(cfg.MerchantAPI.TokenEnv, cfg.MerchantAPI.LocalOnlyToken, getenv, logger, "user", "merchant API", "listen", cfg.Server.Listen)
+	return secrets{agents: agents, merchantToken: merchantToken, encryptionKey: key, webhookTargets: webhookTargets(cfg, getenv)}, nil
 }
 
 // webhookTargets reads the webhook secrets from the environment.
-func webhookTargets(cfg *config.Config, getenv func(string) string) ([]webhook.Target, error) {
+func webhookTargets(cfg *config.Config, getenv func(string) string) []webhook.Target {
 	var out []webhook.Target
-	for i, a := range cfg.Agents {
-		for j, w := range a.Webhooks {
-			secret := getenv(w.SecretEnv)
-			if secret == "" {
-				return nil, fmt.Errorf("agents[%d].webhooks[%d].secret_env: environment variable %s is not set or empty", i, j, w.SecretEnv)
-			}
-			out = append(out, webhook.Target{Agent: a.Name, Name: w.Name, URL: w.URL, Secret: []byte(secret), MaxAttempts: w.MaxAttempts, MaxAge: w.MaxAge})
+	for _, a := range cfg.Agents {
+		for _, w := range a.Webhooks {
+			out = append(out, webhook.Target{Agent: a.Name, Name: w.Name, URL: w.URL, Secret: []byte(getenv(w.SecretEnv)), MaxAttempts: w.MaxAttempts, MaxAge: w.MaxAge})
 		}
 	}
-	return out, nil
+	return out
 }
 
-// readToken returns the bearer token configured at path: read from the
-// environment variable tokenEnv, or the local-only token written in the
-// file (config accepts that only on a loopback listener), with a warning
-// naming its user. It returns "" when neither is set.
-func readToken(path, tokenEnv, localToken string, getenv func(string) string, logger *slog.Logger, user ...any) (string, error) {
+// readToken returns a bearer token: read from the environment variable
+// tokenEnv, or the local-only token written in the file (config accepts
+// that only on a loopback listener), with a warning naming its user. It
+// returns "" when neither is set.
+func readToken(tokenEnv, localToken string, getenv func(string) string, logger *slog.Logger, user ...any) string {
 	if tokenEnv == "" {
 		if localToken != "" {
 			logger.Warn("a local-only demo token written in the config file is in use; it is accepted only because the server listens on a loopback address", user...)
 		}
-		return localToken, nil
+		return localToken
 	}
-	token := getenv(tokenEnv)
-	if token == "" {
-		return "", fmt.Errorf("%s.token_env: environment variable %s is not set or empty", path, tokenEnv)
-	}
-	return token, nil
+	return getenv(tokenEnv)
 }
 
 func resolveAgents(cfg *config.Config, logger *slog.Logger, getenv func(string) string) ([]httpapi.Agent, error) {
 	var agents []httpapi.Agent
 	for i, a := range cfg.Agents {
-		token, err := readToken(fmt.Sprintf("agents[%d]", i), a.TokenEnv, a.LocalOnlyToken, getenv, logger, "agent", a.Name, "listen", cfg.Server.Listen)
-		if err != nil {
-			return nil, err
-		}
+		token := readToken(a.TokenEnv, a.LocalOnlyToken, getenv, logger, "agent", a.Name, "listen", cfg.Server.Listen)
 		verifier, err := verifierFor(a.Signature, getenv)
 		if err != nil {
 			return nil, fmt.Errorf("agents[%d].signature: %w", i, err)
@@ -105,11 +82,7 @@ func verifierFor(sig *config.Signature, getenv func(string) string) (*signature.
 	}
 	switch signature.Scheme(sig.Scheme) {
 	case signature.HMACSHA256:
-		secret := getenv(sig.SecretEnv)
-		if secret == "" {
-			return nil, fmt.Errorf("environment variable %s is not set or empty", sig.SecretEnv)
-		}
-		return signature.NewHMAC([]byte(secret), sig.MaxSkew)
+		return signature.NewHMAC([]byte(getenv(sig.SecretEnv)), sig.MaxSkew)
 	case signature.Ed25519:
 		pub, err := sig.Ed25519PublicKey()
 		if err != nil {

@@ -44,13 +44,25 @@ func (h *Host) Listen() (net.Listener, error) {
 		return ln, nil
 	}
 	// ACP requires TLS 1.3; 1.2 only where server.tls.min_version says so.
-	// The certificate is reloaded when its files change, and on SIGHUP.
-	tlsLn, err := certreload.Listen(ln, h.cfg.Server.TLS.CertFile, h.cfg.Server.TLS.KeyFile, &tls.Config{MinVersion: h.cfg.Server.TLS.MinVersion.ID()}, h.logger)
+	// The certificate is reloaded when its files change, and by ReloadTLS.
+	certs, err := certreload.New(h.cfg.Server.TLS.CertFile, h.cfg.Server.TLS.KeyFile, h.logger)
 	if err != nil {
 		_ = ln.Close()
 		return nil, fmt.Errorf("load TLS certificate: %w", err)
 	}
-	return tlsLn, nil
+	h.certs = certs
+	return certs.Listen(ln, &tls.Config{MinVersion: h.cfg.Server.TLS.MinVersion.ID()}), nil
+}
+
+// ReloadTLS reloads the TLS certificate and key from their files now (the
+// command calls it on SIGHUP). It reports false when Listen serves no TLS,
+// so there is nothing to reload; on an error the previous certificate
+// stays in use.
+func (h *Host) ReloadTLS() (bool, error) {
+	if h.certs == nil {
+		return false, nil
+	}
+	return true, h.certs.Reload()
 }
 
 // Serve serves on ln until ctx ends, then stops accepting, lets in-flight

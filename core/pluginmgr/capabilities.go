@@ -2,7 +2,6 @@ package pluginmgr
 
 import (
 	"context"
-	"slices"
 
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
@@ -34,11 +33,13 @@ func (c supervisedCatalog) ResolveItems(ctx context.Context, req *catalog.Resolv
 	return resp, err
 }
 
-// DefaultFulfillmentTypes is what an item a catalog plugin finds can be
-// fulfilled by when the plugin names no fulfillment type: shipping, as for
-// an item of acp.yaml's catalog without fulfillment_types. Without it such
-// an item could not be bought at all.
-var DefaultFulfillmentTypes = []acp.FulfillmentType{acp.FulfillmentShipping}
+// DefaultFulfillmentTypes returns, as a new slice, what an item a catalog
+// plugin finds can be fulfilled by when the plugin names no fulfillment
+// type: shipping, as for an item of acp.yaml's catalog without
+// fulfillment_types. Without it such an item could not be bought at all.
+func DefaultFulfillmentTypes() []acp.FulfillmentType {
+	return []acp.FulfillmentType{acp.FulfillmentShipping}
+}
 
 // defaultFulfillmentTypes gives every found item without fulfillment
 // types the default ones.
@@ -48,7 +49,7 @@ func defaultFulfillmentTypes(resp *catalog.ResolveItemsResponse) {
 	}
 	for i := range resp.Items {
 		if it := &resp.Items[i]; it.Found && len(it.FulfillmentTypes) == 0 {
-			it.FulfillmentTypes = slices.Clone(DefaultFulfillmentTypes)
+			it.FulfillmentTypes = DefaultFulfillmentTypes()
 		}
 	}
 }

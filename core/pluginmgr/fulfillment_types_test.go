@@ -27,7 +27,7 @@ func TestDefaultFulfillmentTypes(t *testing.T) {
 		}
 	}
 	resp.Items[0].FulfillmentTypes[0] = acp.FulfillmentPickup
-	if DefaultFulfillmentTypes[0] != acp.FulfillmentShipping {
+	if DefaultFulfillmentTypes()[0] != acp.FulfillmentShipping {
 		t.Error("an item's fulfillment types alias the default")
 	}
 	defaultFulfillmentTypes(nil)

@@ -1,5 +1,6 @@
 // Package certreload serves a TLS certificate and key from files and
-// reloads them when the files change, or on SIGHUP, without a restart:
+// reloads them when the files change, or when asked (the program calls
+// Reload on SIGHUP), without a restart:
 // connections already open keep the certificate they were made with, and
 // the next handshake gets the new one. A pair that fails to load is logged
 // and the previous one kept, so a half-written renewal never takes the
@@ -12,9 +13,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/signal"
 	"sync"
-	"syscall"
+	"sync/atomic"
+	"time"
 )
 
 // Reloader holds the current certificate of a pair of files. Its
@@ -22,14 +23,25 @@ import (
 type Reloader struct {
 	certFile, keyFile string
 	logger            *slog.Logger
+	// now is the clock the file checks are spaced by.
+	now func() time.Time
 
-	mu   sync.Mutex
-	cert *tls.Certificate
+	// cert is the certificate handshakes get, read without a lock.
+	cert atomic.Pointer[tls.Certificate]
+	// checked is when the files were last looked at (UnixNano): a
+	// handshake looks again only checkInterval later, and only one does.
+	checked atomic.Int64
+
+	// mu serialises loads: a change seen at a handshake, and Reload.
+	mu sync.Mutex
 	// seen is the state of the files when last loaded or tried: a change
 	// is looked for against it, so a pair that failed is not retried
 	// until the files change again.
 	seen stamp
 }
+
+// checkInterval is how often, at most, handshakes look at the files.
+const checkInterval = time.Second
 
 // stamp is what tells that a file changed: its identity (a file renamed
 // over it, as deployment tools and Kubernetes do), size and time.
@@ -54,7 +66,7 @@ func (s stamp) changed(now stamp) bool {
 
 // New loads the pair and returns a reloader serving it.
 func New(certFile, keyFile string, logger *slog.Logger) (*Reloader, error) {
-	r := &Reloader{certFile: certFile, keyFile: keyFile, logger: logger}
+	r := &Reloader{certFile: certFile, keyFile: keyFile, logger: logger, now: time.Now}
 	if err := r.Reload(); err != nil {
 		return nil, err
 	}
@@ -87,69 +99,44 @@ func (r *Reloader) load(s stamp) error {
 	if err != nil {
 		return fmt.Errorf("load TLS certificate %s and key %s: %w", r.certFile, r.keyFile, err)
 	}
-	r.cert = &cert
+	r.cert.Store(&cert)
 	return nil
 }
 
-// GetCertificate returns the current certificate, first reloading the
-// pair when its files changed since they were last read. The check is two
-// stat calls, small beside a handshake.
+// GetCertificate returns the current certificate. At most once per
+// checkInterval, one handshake first looks at the files (two stat calls)
+// and reloads the pair when they changed; the others read the current
+// certificate without waiting.
 func (r *Reloader) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if now := r.stat(); r.seen.changed(now) {
-		if err := r.load(now); err != nil {
-			r.logger.Warn("TLS certificate changed but does not load; still serving the previous one", "error", err.Error())
-		} else {
-			r.logger.Info("TLS certificate reloaded", "cert_file", r.certFile)
-		}
+	now := r.now().UnixNano()
+	if last := r.checked.Load(); now-last >= int64(checkInterval) && r.checked.CompareAndSwap(last, now) {
+		r.reloadIfChanged()
 	}
-	return r.cert, nil
+	return r.cert.Load(), nil
 }
 
-// Listen serves TLS on ln with cfg (cloned) and the certificate of the
-// files, reloaded when they change and whenever the process receives
-// SIGHUP, until the returned listener is closed.
-func Listen(ln net.Listener, certFile, keyFile string, cfg *tls.Config, logger *slog.Logger) (net.Listener, error) {
-	r, err := New(certFile, keyFile, logger)
-	if err != nil {
-		return nil, err
+// reloadIfChanged reloads the pair when its files changed since they were
+// last read.
+func (r *Reloader) reloadIfChanged() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.stat()
+	if !r.seen.changed(now) {
+		return
 	}
+	if err := r.load(now); err != nil {
+		r.logger.Warn("TLS certificate changed but does not load; still serving the previous one", "error", err.Error())
+	} else {
+		r.logger.Info("TLS certificate reloaded", "cert_file", r.certFile)
+	}
+}
+
+// Listen serves TLS on ln with cfg (cloned) and the reloader's current
+// certificate. SIGHUP is left to the program, which owns its signals for
+// its whole life and calls Reload.
+func (r *Reloader) Listen(ln net.Listener, cfg *tls.Config) net.Listener {
 	cfg = cfg.Clone()
 	cfg.Certificates = nil
 	cfg.GetCertificate = r.GetCertificate
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case <-hup:
-				if err := r.Reload(); err != nil {
-					logger.Warn("SIGHUP: TLS certificate does not load; still serving the previous one", "error", err.Error())
-				} else {
-					logger.Info("SIGHUP: TLS certificate reloaded", "cert_file", certFile)
-				}
-			}
-		}
-	}()
-	return &listener{Listener: tls.NewListener(ln, cfg), stop: func() {
-		signal.Stop(hup)
-		close(done)
-	}}, nil
-}
-
-// listener stops the SIGHUP handling when closed.
-type listener struct {
-	net.Listener
-	once sync.Once
-	stop func()
-}
-
-// Close closes the listener and stops reloading on SIGHUP.
-func (l *listener) Close() error {
-	l.once.Do(l.stop)
-	return l.Listener.Close()
+	return tls.NewListener(ln, cfg)
 }

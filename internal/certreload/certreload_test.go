@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
@@ -15,7 +16,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"syscall"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -62,21 +64,32 @@ func writePair(t *testing.T, certFile, keyFile, cn string, rename bool) {
 	}
 }
 
-// serve serves HTTPS on loopback through Listen and returns its address.
-func serve(t *testing.T, certFile, keyFile string) string {
+// clock is a test clock: the time now plus what advance added.
+type clock struct{ offset atomic.Int64 }
+
+func (c *clock) now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+// advance moves the clock past the next file check.
+func (c *clock) advance() { c.offset.Add(int64(checkInterval)) }
+
+// serve serves HTTPS on loopback through a reloader's Listen, on the
+// clock c, and returns its address and the reloader.
+func serve(t *testing.T, certFile, keyFile string, c *clock) (string, *Reloader) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tln, err := Listen(ln, certFile, keyFile, &tls.Config{MinVersion: tls.VersionTLS13}, slog.New(slog.DiscardHandler))
+	r, err := New(certFile, keyFile, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.now = c.now
+	tln := r.Listen(ln, &tls.Config{MinVersion: tls.VersionTLS13})
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") }), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(tln) }()
 	t.Cleanup(func() { _ = srv.Close() })
-	return ln.Addr().String()
+	return ln.Addr().String(), r
 }
 
 // conn is one client connection, kept open.
@@ -112,14 +125,16 @@ func (c *conn) get() {
 }
 
 // TestReloadOnChange checks that a pair replaced on disk is served to the
-// next connection while a connection made before keeps working, and that a
-// broken replacement leaves the previous pair in use.
+// next connection once the next file check is due (at most one a second)
+// while a connection made before keeps working, and that a broken
+// replacement leaves the previous pair in use.
 func TestReloadOnChange(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	writePair(t, certFile, keyFile, "first", false)
-	addr := serve(t, certFile, keyFile)
+	var c clock
+	addr, _ := serve(t, certFile, keyFile, &c)
 
 	open, name := dial(t, addr)
 	if name != "first" {
@@ -128,6 +143,10 @@ func TestReloadOnChange(t *testing.T) {
 	open.get()
 
 	writePair(t, certFile, keyFile, "second", true)
+	if _, name := dial(t, addr); name != "first" {
+		t.Errorf("before the next file check is due: served %q, want first (the files looked at on every handshake)", name)
+	}
+	c.advance()
 	if _, name := dial(t, addr); name != "second" {
 		t.Errorf("after renewal: served %q, want second", name)
 	}
@@ -136,20 +155,22 @@ func TestReloadOnChange(t *testing.T) {
 	if err := os.WriteFile(certFile, []byte("half-written"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	c.advance()
 	if _, name := dial(t, addr); name != "second" {
 		t.Errorf("after a broken renewal: served %q, want the previous, second", name)
 	}
 	writePair(t, certFile, keyFile, "third", false)
+	c.advance()
 	if _, name := dial(t, addr); name != "third" {
 		t.Errorf("after the renewal was completed: served %q, want third", name)
 	}
 	open.get()
 }
 
-// TestReloadOnSIGHUP checks that SIGHUP reloads a pair whose change the
-// file state does not show (rewritten in place, same size, its times put
-// back).
-func TestReloadOnSIGHUP(t *testing.T) {
+// TestReload checks that Reload (what the command calls on SIGHUP)
+// reloads a pair whose change the file state does not show (rewritten in
+// place, same size, its times put back).
+func TestReload(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	writePair(t, certFile, keyFile, "aaaa", false)
@@ -161,7 +182,8 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := serve(t, certFile, keyFile)
+	var c clock
+	addr, r := serve(t, certFile, keyFile, &c)
 	if _, name := dial(t, addr); name != "aaaa" {
 		t.Fatalf("served %q, want aaaa", name)
 	}
@@ -180,22 +202,68 @@ func TestReloadOnSIGHUP(t *testing.T) {
 		}
 	}
 	if c, _ := os.Stat(certFile); c.Size() != old.Size() {
-		t.Fatal("could not write a certificate of the same size; the change would be seen without SIGHUP")
+		t.Fatal("could not write a certificate of the same size; the change would be seen without Reload")
 	}
+	c.advance()
 	if _, name := dial(t, addr); name != "aaaa" {
-		t.Fatalf("before SIGHUP: served %q, want aaaa (the change should be invisible)", name)
+		t.Fatalf("before Reload: served %q, want aaaa (the change should be invisible)", name)
 	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+	if err := r.Reload(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, name := dial(t, addr); name == "bbbb" {
-			return
+	if _, name := dial(t, addr); name != "bbbb" {
+		t.Fatalf("after Reload: served %q, want bbbb", name)
+	}
+}
+
+// TestConcurrentHandshakes runs handshakes' GetCertificate from many
+// goroutines while the files change and Reload runs; under the race
+// detector (go test -race) it checks that the certificate is shared
+// safely. Every call gets a certificate of one of the pairs written.
+func TestConcurrentHandshakes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writePair(t, certFile, keyFile, "first", false)
+	r, err := New(certFile, keyFile, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c clock
+	r.now = c.now
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				cert, err := r.GetCertificate(nil)
+				if err != nil || cert == nil || len(cert.Certificate) == 0 {
+					t.Errorf("GetCertificate = %v, %v", cert, err)
+					return
+				}
+			}
+		})
+	}
+	for i := range 20 {
+		writePair(t, certFile, keyFile, fmt.Sprint("pair", i), true)
+		c.advance()
+		if i%2 == 0 {
+			if err := r.Reload(); err != nil {
+				t.Error(err)
+			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("SIGHUP did not reload the certificate")
-		}
-		time.Sleep(20 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	c.advance()
+	cert, _ := r.GetCertificate(nil)
+	leaf, err := x509.ParseCertificate(cert.Certificate[0])
+	if err != nil || leaf.Subject.CommonName != "pair19" {
+		t.Errorf("after the last change and a due check: serving %v, %v; want pair19", leaf.Subject.CommonName, err)
 	}
 }
