@@ -516,15 +516,3 @@ func TestUpdateBody(t *testing.T) {
 		})
 	}
 }
-
-// TestNewClient checks the client's keep-alive pool and that it takes no
-// proxy from the environment.
-func TestNewClient(t *testing.T) {
-	t.Parallel()
-	for _, n := range []int{1, 8, MaxConcurrency} {
-		tr, ok := NewClient(n).Transport.(*http.Transport)
-		if !ok || tr.MaxIdleConnsPerHost < n || tr.MaxIdleConns < n || tr.DisableKeepAlives || tr.Proxy != nil {
-			t.Errorf("NewClient(%d) transport = %+v, want keep-alive, %d idle connections per host, no proxy", n, tr, n)
-		}
-	}
-}
