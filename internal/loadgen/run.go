@@ -89,7 +89,7 @@ func newRunner(cfg Config) (*runner, error) {
 	if _, err := rand.Read(id[:]); err != nil {
 		return nil, fmt.Errorf("run id: %w", err)
 	}
-	create, err := createBody(cfg)
+	create, err := cfg.CreateBody()
 	if err != nil {
 		return nil, fmt.Errorf("create body: %w", err)
 	}
@@ -121,9 +121,10 @@ func newRunner(cfg Config) (*runner, error) {
 	return r, nil
 }
 
-// createBody is the body of every create: the items, the currency and
-// empty capabilities (the agent declares no intervention).
-func createBody(cfg Config) ([]byte, error) {
+// CreateBody is the body of every create of a run of c: its items, its
+// currency and empty capabilities (the agent declares no intervention).
+// Other load generators measured beside it send the same.
+func (cfg Config) CreateBody() ([]byte, error) {
 	type item struct {
 		ID       string `json:"id"`
 		Quantity int    `json:"quantity,omitempty"`
