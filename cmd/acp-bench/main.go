@@ -268,6 +268,9 @@ func (b *bench) printThroughput(tools []string) {
 			b.printf("| %s creates/s | %s | %s | %s |\n", name, acp.format(0), wrk.format(0), acp.ratios(wrk).format(2))
 		}
 		b.printf("\n")
+		agree := res["create/baseline/acp"].ratios(res["create/baseline/wrk"])
+		b.targets = append(b.targets, target{"acp load within 20 % of wrk on the baseline (the generator is not the bottleneck)",
+			agree.format(2) + " × wrk's rate", agree.median() >= 0.8 && agree.median() <= 1.2})
 	}
 
 	b.printf("### Throughput against the baseline (closed loop, %d connections)\n\n", b.connections)
@@ -308,6 +311,14 @@ func (b *bench) printThroughput(tools []string) {
 		fmt.Sprintf("%s for create, %s for the full flow (acp load)", pc.format(2), pf.format(2)), pc.median() >= 0.30 && pf.median() >= 0.30})
 }
 
+// plural is "1 round", "3 rounds".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
 func toolName(tool string) string {
 	if tool == "acp" {
 		return "acp load"
@@ -319,9 +330,9 @@ func toolName(tool string) string {
 // and the baseline's creates at the same rate, round after round.
 func (b *bench) latency(baseline *server, stores ...*server) error {
 	agents := 2 * b.connections
-	b.printf("### Latency at half of the maximum full-flow throughput (open loop, %d agents, %s, %d rounds)\n\n", agents, b.latencyDuration, b.latencyRounds)
+	b.printf("### Latency at half of the maximum full-flow throughput (open loop, %d agents, %s per measurement, %s)\n\n", agents, b.latencyDuration, plural(b.latencyRounds, "round"))
 	b.printf("Latency counts from when each request was due. Each store runs the full flow at half of its median rate above, and the baseline runs creates at the same rate in the same round; the ratio divides the store's p99 by the baseline's.\n\n")
-	b.printf("| Config | Rate (req/s) | Kept up | p50 | p99 | p99 / baseline's p99 | create / update / complete p99 | Max | baseline p99 |\n")
+	b.printf("| Config | Rate (req/s) | Rounds kept up | p50 | p99 | p99 / baseline's p99 | create / update / complete p99 | Max | baseline p99 |\n")
 	b.printf("|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range stores {
 		rate := b.results["full/"+s.name].median() / 2
@@ -355,7 +366,7 @@ func (b *bench) latency(baseline *server, stores ...*server) error {
 				kept++
 			}
 		}
-		b.printf("| %s | %.0f | %d of %d rounds | %s ms | %s ms | %s | %.2f / %.2f / %.2f ms | %s ms | %s ms |\n", s.name, rate, kept, b.latencyRounds,
+		b.printf("| %s | %.0f | %d of %d | %s ms | %s ms | %s | %.2f / %.2f / %.2f ms | %s ms | %s ms |\n", s.name, rate, kept, b.latencyRounds,
 			p50.format(2), p99.format(2), ratio.format(1), per[loadgen.EndpointCreate].median(), per[loadgen.EndpointUpdate].median(),
 			per[loadgen.EndpointComplete].median(), maxLat.format(1), base99.format(2))
 		if s.name == "demo" {

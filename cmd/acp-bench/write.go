@@ -27,7 +27,7 @@ func (b *bench) write(started time.Time, loadBefore, loadAfter float64) error {
 	} else {
 		head.WriteString("acp load only (wrk is not installed); ")
 	}
-	fmt.Fprintf(&head, "%d throughput rounds of %s per measurement, %d latency rounds of %s. ", b.rounds, b.round, b.latencyRounds, b.latencyDuration)
+	fmt.Fprintf(&head, "%s of %s per measurement for throughput, %s of %s for latency. ", plural(b.rounds, "round"), b.round, plural(b.latencyRounds, "round"), b.latencyDuration)
 	head.WriteString("The baseline, the demo store, the plugins store (with its four plugin processes) and each run of a load generator are separate processes on the same machine.")
 	if loadBefore >= 0 {
 		fmt.Fprintf(&head, " Load average (1 min) %.2f before the run, %.2f after it.", loadBefore, loadAfter)

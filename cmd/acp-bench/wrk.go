@@ -83,7 +83,7 @@ type wrkResult struct {
 // runWrk runs wrk with one thread and the given connections for d with
 // the script, a fresh key prefix each run.
 func runWrk(script, target string, connections int, d time.Duration, prefix string) (wrkResult, error) {
-	args := []string{"-t1", "-c" + strconv.Itoa(connections), "-d" + strconv.Itoa(int(d.Seconds())) + "s", "--latency", "-s", script, target, "--", prefix}
+	args := []string{"-t1", "-c" + strconv.Itoa(connections), "-d" + strconv.Itoa(int(d.Seconds())) + "s", "--latency", "--timeout", "10s", "-s", script, target, "--", prefix}
 	cmd := exec.Command("wrk", args...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
