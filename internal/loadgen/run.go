@@ -121,7 +121,7 @@ func newRunner(cfg Config) (*runner, error) {
 	return r, nil
 }
 
-// CreateBody is the body of every create of a run of c: its items, its
+// CreateBody is the body of every create of a run of cfg: its items, its
 // currency and empty capabilities (the agent declares no intervention).
 // Other load generators measured beside it send the same.
 func (cfg Config) CreateBody() ([]byte, error) {
