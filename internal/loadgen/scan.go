@@ -1,6 +1,9 @@
 package loadgen
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+)
 
 // sessionFields returns the string values of the top-level "id" and
 // "status" of the JSON object body without decoding the rest: a few
@@ -29,7 +32,7 @@ func sessionFields(body []byte) (id, status string, ok bool) {
 		if i < 0 {
 			return "", "", false
 		}
-		key := string(body[keyStart:i])
+		key := body[keyStart:i] // compared below without a copy
 		i = skipSpace(body, i)
 		if i >= len(body) || body[i] != ':' {
 			return "", "", false
@@ -40,12 +43,17 @@ func sessionFields(body []byte) (id, status string, ok bool) {
 		if i < 0 {
 			return "", "", false
 		}
-		if key == `"id"` || key == `"status"` {
+		isID, isStatus := string(key) == `"id"`, string(key) == `"status"`
+		if isID || isStatus {
 			var s string
-			if body[valueStart] == '"' && json.Unmarshal(body[valueStart:i], &s) != nil {
+			switch raw := body[valueStart:i]; {
+			case raw[0] != '"':
+			case bytes.IndexByte(raw, '\\') < 0:
+				s = string(raw[1 : len(raw)-1])
+			case json.Unmarshal(raw, &s) != nil:
 				return "", "", false
 			}
-			if key == `"id"` {
+			if isID {
 				id = s
 			} else {
 				status = s
