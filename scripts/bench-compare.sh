@@ -22,7 +22,8 @@ Flags:
   -bench REGEX  the benchmarks to run (default .)
   -benchtime T  go test -benchtime (default 3000x)
   -pkg PKGS     the packages, space-separated (default "./core/host ./core/pluginmgr")
-  -load         also run acp-bench in each tree (about 3 minutes each)
+  -load         also run acp-bench in each tree (about 3 minutes each; BASE needs
+                this acp-bench, from 2026-12-07 on)
   -load-args A  acp-bench's flags for -load (default "-rounds 3 -round 3s -latency-rounds 1 -latency-duration 5s -settle 5s -sessions 20000")
   -out DIR      keep the results in DIR (default: a temporary directory, printed)
 USAGE
