@@ -7,7 +7,7 @@
 // baseline measured in the same round, the median of several rounds with
 // their spread.
 //
-//	go run ./cmd/acp-bench -o BENCHMARKS.md   # the whole document, about 10 minutes
+//	go run ./cmd/acp-bench -o BENCHMARKS.md   # the whole document, about 8 minutes
 //	go run ./cmd/acp-bench -rounds 3 -round 3s -sessions 20000   # the figures only, on stdout
 //
 // Run it from the repository root on an otherwise idle machine.
