@@ -1,20 +1,22 @@
 // Command acp-bench reproduces BENCHMARKS.md: it builds acp and the
-// first-party plugins, runs the bare baseline handler, the demo store
-// (built-in providers) and the plugins store (every capability served by a
-// plugin process) as separate processes, drives them with `acp load run`
-// (a fresh process for each measurement), and prints every figure as a
-// ratio to a baseline measured in the same run, as Markdown.
+// first-party plugins, runs the baseline (`acp load baseline`), the demo
+// store (built-in providers) and the plugins store (every capability
+// served by a plugin process) as separate processes, measures them with
+// `acp load run` (a fresh process for each measurement) and, where wrk is
+// installed, with wrk too, and prints every figure as a ratio to the
+// baseline measured in the same round, the median of several rounds with
+// their spread.
 //
-//	go run ./cmd/acp-bench [-rounds 3] [-round 10s] [-sessions 100000] [-profile cpu.pprof]
+//	go run ./cmd/acp-bench -o BENCHMARKS.md   # the whole document, about 8 minutes
+//	go run ./cmd/acp-bench -rounds 3 -round 3s -sessions 20000   # the figures only, on stdout
 //
 // Run it from the repository root on an otherwise idle machine.
 package main
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,7 +28,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/acp-sidecar/acp/internal/loadgen"
@@ -36,49 +37,79 @@ import (
 // examples/plugins-store/acp.yaml.
 const demoToken = "demo-agent-local-token"
 
+// options are acp-bench's flags.
+type options struct {
+	rounds          int
+	round           time.Duration
+	connections     int
+	latencyRounds   int
+	latencyDuration time.Duration
+	settle          time.Duration
+	sessions        int64
+	profile         string
+	out             string
+	noWrk           bool
+}
+
 func main() {
-	rounds := flag.Int("rounds", 3, "measurement rounds; the configurations take turns in each")
-	round := flag.Duration("round", 10*time.Second, "how long each configuration is measured in each round (sustained load, not a burst)")
-	concurrency := flag.Int("concurrency", 8, "simulated agents")
-	sessions := flag.Int64("sessions", 100000, "sessions created for the memory and disk figures")
-	profile := flag.String("profile", "", "write a 10 s CPU profile of the demo store under create load to this file")
+	var o options
+	flag.IntVar(&o.rounds, "rounds", 5, "throughput rounds; in each, every configuration is measured by each tool in turn")
+	flag.DurationVar(&o.round, "round", 5*time.Second, "how long each throughput measurement runs (whole seconds)")
+	flag.IntVar(&o.connections, "connections", 16, "connections of the closed-loop measurements: acp load's agents, wrk's -c")
+	flag.IntVar(&o.latencyRounds, "latency-rounds", 3, "rounds of the open-loop latency measurements")
+	flag.DurationVar(&o.latencyDuration, "latency-duration", 10*time.Second, "how long each open-loop latency measurement runs")
+	flag.DurationVar(&o.settle, "settle", 20*time.Second, "idle time between the throughput rounds and the latency rounds, for the stores' compactions")
+	flag.Int64Var(&o.sessions, "sessions", 100000, "sessions created for the memory and disk figures")
+	flag.StringVar(&o.profile, "profile", "", "also write a 10 s CPU profile of the demo store under create load to this file")
+	flag.StringVar(&o.out, "o", "", "write the whole BENCHMARKS.md to this file (default: the figures only, on stdout)")
+	flag.BoolVar(&o.noWrk, "no-wrk", false, "measure with acp load only, even where wrk is installed")
 	flag.Parse()
-	b := &bench{rounds: *rounds, round: *round, concurrency: *concurrency}
-	if err := b.run(*sessions, *profile); err != nil {
+	if o.rounds < 1 || o.latencyRounds < 1 || o.round < time.Second || o.latencyDuration < time.Second || o.connections < 1 {
+		fmt.Fprintln(os.Stderr, "acp-bench: want at least one round of each, durations of at least 1s and at least one connection")
+		os.Exit(2)
+	}
+	b := &bench{options: o}
+	if !o.noWrk {
+		b.wrk = wrkVersion()
+	}
+	if err := b.run(); err != nil {
 		fmt.Fprintln(os.Stderr, "acp-bench:", err)
 		os.Exit(1)
 	}
 }
 
 type bench struct {
-	rounds      int
-	round       time.Duration
-	concurrency int
-	dir         string
-	bin         string
-	procs       []*server
+	options
+	// wrk is wrk's version, "" when it is not used.
+	wrk   string
+	dir   string
+	bin   string
+	procs []*server
+	// scripts are the wrk scripts by server name.
+	scripts map[string]string
+	// figures is the Markdown of the figures.
+	figures bytes.Buffer
+	// results are the measurements by name, one value per round.
+	results map[string]series
+	// targets are the rows of the targets table.
+	targets []target
+	runs    int
 }
 
-// server is one process under test.
-type server struct {
-	name string
-	cmd  *exec.Cmd
-	url  string
-	data string
-	// token is the agent token the server wants; empty for the baseline.
-	token string
-	// exited receives the process's exit.
-	exited <-chan error
+// target is a goal and what the run measured of it.
+type target struct {
+	goal, measured string
+	met            bool
 }
 
-// watch starts waiting for the process to exit.
-func (s *server) watch() {
-	exited := make(chan error, 1)
-	go func() { exited <- s.cmd.Wait() }()
-	s.exited = exited
-}
+func (b *bench) printf(format string, a ...any) { fmt.Fprintf(&b.figures, format, a...) }
 
-func (b *bench) run(sessions int64, profile string) error {
+// add records one round's value of a measurement.
+func (b *bench) add(name string, v float64) { b.results[name] = append(b.results[name], v) }
+
+func (b *bench) run() error {
+	b.results = map[string]series{}
+	b.scripts = map[string]string{}
 	dir, err := os.MkdirTemp("", "acp-bench")
 	if err != nil {
 		return err
@@ -100,11 +131,15 @@ func (b *bench) run(sessions int64, profile string) error {
 	go func() { _ = intake.Serve(intakeLn) }()
 	defer intake.Close()
 
+	loadBefore := loadAverage()
+	if loadBefore > 0.5*float64(runtime.NumCPU()) {
+		step(fmt.Sprintf("the machine is busy (load average %.2f on %d CPUs): the figures will be low and noisy, and the document says so", loadBefore, runtime.NumCPU()))
+	}
 	baseline, err := b.startBaseline()
 	if err != nil {
 		return err
 	}
-	demo, err := b.startServer("demo", "acp.yaml", "", profile != "")
+	demo, err := b.startServer("demo", "acp.yaml", "", b.profile != "")
 	if err != nil {
 		return err
 	}
@@ -112,143 +147,250 @@ func (b *bench) run(sessions int64, profile string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("## Run of %s\n\n%s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), machine())
+	servers := []*server{baseline, demo, plugins}
+	if b.wrk != "" {
+		for _, s := range servers {
+			if b.scripts[s.name], err = wrkScript(b.dir, s.name, s.url, s.token); err != nil {
+				return err
+			}
+		}
+	}
+	started := time.Now().UTC()
 
-	step("create throughput")
-	creates, err := b.rotate(loadgen.Mix{{Flow: loadgen.FlowCreate, Weight: 1}}, baseline, demo, plugins)
-	if err != nil {
+	step("warming up")
+	for _, s := range servers {
+		if _, err := b.closedLoop(s, loadgen.FlowCreate, 2*time.Second); err != nil {
+			return err
+		}
+	}
+	if err := b.throughput(servers); err != nil {
 		return err
 	}
-	step("full-flow throughput")
-	flows, err := b.rotate(loadgen.Mix{{Flow: loadgen.FlowFull, Weight: 1}}, demo, plugins)
-	if err != nil {
-		return err
-	}
-	printThroughput(creates, flows)
 
 	// The rounds at full speed leave Badger compactions queued behind
 	// them; a server running at half load would have caught up long ago.
-	step("latency at half of the maximum throughput (after 30 s for the stores to settle)")
-	time.Sleep(30 * time.Second)
-	fmt.Printf("### Full flow at half of its maximum throughput (open loop, %d agents, 20 s, after the stores settled for 30 s)\n\n", b.concurrency*4)
-	fmt.Println("| Config | Rate (req/s) | Kept up | create p50 / p99 | update p50 / p99 | complete p50 / p99 | all p99 | Max |")
-	fmt.Println("|---|---|---|---|---|---|---|---|")
-	for _, s := range []*server{demo, plugins} {
-		rate := flows[s.name].total() / 2
-		r, err := b.load(loadgen.Config{
-			Target: s.url, Token: s.token, Concurrency: b.concurrency * 4, Duration: 20 * time.Second, Rate: rate,
-			Mix: loadgen.Mix{{Flow: loadgen.FlowFull, Weight: 1}}, Warmup: 2 * time.Second,
-		})
-		if err != nil {
-			return err
-		}
-		if err := clean(s.name, r); err != nil {
-			return err
-		}
-		e := r.Endpoints
-		fmt.Printf("| %s | %.0f | %v | %s | %s | %s | %.2f ms | %.2f ms |\n", s.name, rate, r.Schedule.KeptUp,
-			p50p99(e[loadgen.EndpointCreate]), p50p99(e[loadgen.EndpointUpdate]), p50p99(e[loadgen.EndpointComplete]),
-			r.Total.Latency.P99, r.Total.Latency.Max)
+	step(fmt.Sprintf("letting the stores settle for %s", b.settle))
+	time.Sleep(b.settle)
+	if err := b.latency(baseline, demo, plugins); err != nil {
+		return err
 	}
-	fmt.Println()
 
-	if profile != "" {
+	if b.profile != "" {
 		step("profiling the demo store under create load")
-		if err := b.profile(demo, profile); err != nil {
+		if err := b.profileCPU(demo, b.profile); err != nil {
 			return err
 		}
 	}
-
-	step(fmt.Sprintf("memory and disk for %d sessions", sessions))
-	return b.footprint(sessions)
-}
-
-// result sums one configuration's runs across rounds.
-type result struct {
-	window    float64
-	endpoints map[loadgen.Endpoint]int64
-	flows     int64
-	worstP99  map[loadgen.Endpoint]float64
-}
-
-func (r *result) rps(e loadgen.Endpoint) float64 {
-	if r.window == 0 {
-		return 0
+	step(fmt.Sprintf("memory and disk for %d sessions", b.sessions))
+	if err := b.footprint(); err != nil {
+		return err
 	}
-	return float64(r.endpoints[e]) / r.window
+	return b.write(started, loadBefore, loadAverage())
 }
 
-func (r *result) total() float64 {
-	var n int64
-	for _, c := range r.endpoints {
-		n += c
+// throughput measures create alone on every server with each tool, and
+// the full flow on the stores with acp load, round after round, so that
+// every ratio is taken between measurements made minutes apart at most.
+func (b *bench) throughput(servers []*server) error {
+	tools := []string{"acp"}
+	if b.wrk != "" {
+		tools = append(tools, "wrk")
 	}
-	return float64(n) / r.window
-}
-
-// rotate measures mix on each server in turn, round after round, so that
-// every configuration sees the machine in the same state, and sums each
-// one's counts and windows.
-func (b *bench) rotate(mix loadgen.Mix, servers ...*server) (map[string]*result, error) {
-	out := map[string]*result{}
-	for _, s := range servers {
-		out[s.name] = &result{endpoints: map[loadgen.Endpoint]int64{}, worstP99: map[loadgen.Endpoint]float64{}}
-	}
-	for range b.rounds {
+	for round := range b.rounds {
+		step(fmt.Sprintf("throughput, round %d of %d", round+1, b.rounds))
 		for _, s := range servers {
-			r, err := b.load(loadgen.Config{
-				Target: s.url, Token: s.token, Concurrency: b.concurrency, Duration: b.round, Mix: mix, Warmup: time.Second,
-			})
+			for i := range tools {
+				// Each tool goes first in every other round.
+				tool := tools[(i+round)%len(tools)]
+				var rps, p99 float64
+				if tool == "acp" {
+					r, err := b.closedLoop(s, loadgen.FlowCreate, b.round)
+					if err != nil {
+						return err
+					}
+					rps, p99 = r.Total.Throughput, r.Total.Latency.P99
+				} else {
+					r, err := b.runWrk(s)
+					if err != nil {
+						return err
+					}
+					rps, p99 = r.rps, r.p99
+				}
+				b.add("create/"+s.name+"/"+tool, rps)
+				b.add("create-p99/"+s.name+"/"+tool, p99)
+			}
+		}
+		for _, s := range servers[1:] {
+			r, err := b.closedLoop(s, loadgen.FlowFull, b.round)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			if err := clean(s.name, r); err != nil {
-				return nil, err
-			}
-			res := out[s.name]
-			res.window += r.WindowSeconds
-			for e, st := range r.Endpoints {
-				res.endpoints[e] += st.Count
-				res.worstP99[e] = max(res.worstP99[e], st.Latency.P99)
-			}
-			for _, f := range r.Flows {
-				res.flows += f.Completed
-			}
+			b.add("full/"+s.name, r.Total.Throughput)
+			b.add("flows/"+s.name, float64(r.Flows[loadgen.FlowFull].Completed)/r.WindowSeconds)
 		}
 	}
-	return out, nil
+	b.printThroughput(tools)
+	return nil
 }
 
-func printThroughput(creates, flows map[string]*result) {
-	base := creates["baseline"].rps(loadgen.EndpointCreate)
-	fmt.Println("### Throughput (closed loop, as fast as the agents go)")
-	fmt.Println()
-	fmt.Println("| Measure | demo | plugins | plugins / demo |")
-	fmt.Println("|---|---|---|---|")
-	row := func(name string, d, p float64) {
-		fmt.Printf("| %s | %.0f/s (%.2f × baseline) | %.0f/s (%.2f × baseline) | %.2f |\n", name, d, d/base, p, p/base, p/d)
+// closedLoop runs one closed-loop measurement of flow on s with acp load.
+func (b *bench) closedLoop(s *server, flow loadgen.Flow, d time.Duration) (*loadgen.Report, error) {
+	r, err := b.load(loadgen.Config{
+		Target: s.url, Token: s.token, Concurrency: b.connections, Duration: d, Mix: loadgen.Mix{{Flow: flow, Weight: 1}},
+	})
+	if err != nil {
+		return nil, err
 	}
-	row("create alone", creates["demo"].rps(loadgen.EndpointCreate), creates["plugins"].rps(loadgen.EndpointCreate))
-	d, p := float64(flows["demo"].flows)/flows["demo"].window, float64(flows["plugins"].flows)/flows["plugins"].window
-	fmt.Printf("| full flows (create, update, complete) | %.0f/s | %.0f/s | %.2f |\n", d, p, p/d)
-	fmt.Printf("\nBaseline (bare Fiber handler, create-sized JSON): %.0f/s. Worst p99 of a round, create alone: demo %.2f ms, plugins %.2f ms, baseline %.2f ms.\n",
-		base, creates["demo"].worstP99[loadgen.EndpointCreate], creates["plugins"].worstP99[loadgen.EndpointCreate], creates["baseline"].worstP99[loadgen.EndpointCreate])
-	fmt.Print("Worst p99 of a round in the full flow:")
-	for i, e := range []loadgen.Endpoint{loadgen.EndpointCreate, loadgen.EndpointUpdate, loadgen.EndpointComplete} {
-		sep := ";"
-		if i == 0 {
-			sep = ""
+	return r, clean(s.name, r)
+}
+
+// runWrk runs one wrk measurement of creates on s.
+func (b *bench) runWrk(s *server) (wrkResult, error) {
+	b.runs++
+	r, err := runWrk(b.scripts[s.name], s.url, b.connections, b.round, fmt.Sprintf("%d-%d", time.Now().UnixNano(), b.runs))
+	if err != nil {
+		return r, err
+	}
+	if r.non2xx > 0 || r.socketErrors > 0 {
+		return r, fmt.Errorf("%s: wrk recorded %d answers other than 2xx and %d socket errors", s.name, r.non2xx, r.socketErrors)
+	}
+	return r, nil
+}
+
+func (b *bench) printThroughput(tools []string) {
+	res := b.results
+	b.printf("### The ruler: the baseline measured by acp load and by wrk\n\n")
+	if b.wrk == "" {
+		b.printf("wrk is not installed here: the figures are acp load's alone.\n\n")
+		b.printf("| Measure | acp load |\n|---|---|\n")
+		b.printf("| baseline creates/s | %s |\n\n", res["create/baseline/acp"].format(0))
+	} else {
+		b.printf("| Measure | acp load | wrk | acp load / wrk |\n|---|---|---|---|\n")
+		for _, name := range []string{"baseline", "demo", "plugins"} {
+			acp, wrk := res["create/"+name+"/acp"], res["create/"+name+"/wrk"]
+			b.printf("| %s creates/s | %s | %s | %s |\n", name, acp.format(0), wrk.format(0), acp.ratios(wrk).format(2))
 		}
-		fmt.Printf("%s %s demo %.2f ms, plugins %.2f ms", sep, e, flows["demo"].worstP99[e], flows["plugins"].worstP99[e])
+		b.printf("\n")
+		agree := res["create/baseline/acp"].ratios(res["create/baseline/wrk"])
+		b.targets = append(b.targets, target{"acp load within 20 % of wrk on the baseline (the generator is not the bottleneck)",
+			agree.format(2) + " × wrk's rate", agree.median() >= 0.8 && agree.median() <= 1.2})
 	}
-	fmt.Print(".\n\n")
+
+	b.printf("### Throughput against the baseline (closed loop, %d connections)\n\n", b.connections)
+	b.printf("Each cell: the median over the rounds of the ratio to the baseline measured by the same tool in the same round, the lowest and highest in brackets, then the median rate.\n\n")
+	b.printf("| Measure | demo | plugins | plugins / demo |\n|---|---|---|---|\n")
+	for _, tool := range tools {
+		base := res["create/baseline/"+tool]
+		d, p := res["create/demo/"+tool], res["create/plugins/"+tool]
+		b.printf("| create alone, %s | %s × baseline (%.0f/s) | %s × baseline (%.0f/s) | %s |\n", toolName(tool),
+			d.ratios(base).format(2), d.median(), p.ratios(base).format(2), p.median(), p.ratios(d).format(2))
+	}
+	base := res["create/baseline/acp"]
+	d, p := res["full/demo"], res["full/plugins"]
+	b.printf("| full flow (create, update, complete), acp load | %s × baseline (%.0f req/s, %.0f flows/s) | %s × baseline (%.0f req/s, %.0f flows/s) | %s |\n\n",
+		d.ratios(base).format(2), d.median(), res["flows/demo"].median(), p.ratios(base).format(2), p.median(), res["flows/plugins"].median(), p.ratios(d).format(2))
+	b.printf("The full flow's ratio divides its requests per second (a third each create, update and complete) by the baseline's creates per second.\n")
+	b.printf("Closed-loop p99 of create alone, median of the rounds: ")
+	for i, tool := range tools {
+		if i > 0 {
+			b.printf("; ")
+		}
+		b.printf("%s: baseline %.2f ms, demo %.2f ms, plugins %.2f ms", toolName(tool),
+			res["create-p99/baseline/"+tool].median(), res["create-p99/demo/"+tool].median(), res["create-p99/plugins/"+tool].median())
+	}
+	b.printf(".\n\n")
+
+	createRatio := res["create/demo/acp"].ratios(base)
+	measured := fmt.Sprintf("%s (acp load)", createRatio.format(2))
+	met := createRatio.median() >= 0.40
+	if b.wrk != "" {
+		wrkRatio := res["create/demo/wrk"].ratios(res["create/baseline/wrk"])
+		measured += fmt.Sprintf(", %s (wrk)", wrkRatio.format(2))
+		met = met && wrkRatio.median() >= 0.40
+	}
+	b.targets = append(b.targets, target{"create ≥ 0.40 × the baseline's throughput, demo config", measured, met})
+	pc, pf := res["create/plugins/acp"].ratios(res["create/demo/acp"]), p.ratios(d)
+	b.targets = append(b.targets, target{"all-plugins config ≥ 0.30 × the demo config",
+		fmt.Sprintf("%s for create, %s for the full flow (acp load)", pc.format(2), pf.format(2)), pc.median() >= 0.30 && pf.median() >= 0.30})
 }
 
-func p50p99(s *loadgen.EndpointStats) string {
-	if s == nil {
-		return "-"
+// plural is "1 round", "3 rounds".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
 	}
-	return fmt.Sprintf("%.2f / %.2f ms", s.Latency.P50, s.Latency.P99)
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+func toolName(tool string) string {
+	if tool == "acp" {
+		return "acp load"
+	}
+	return tool
+}
+
+// latency runs each store's full flow open loop at half of its maximum,
+// and the baseline's creates at the same rate, round after round.
+func (b *bench) latency(baseline *server, stores ...*server) error {
+	agents := 2 * b.connections
+	b.printf("### Latency at half of the maximum full-flow throughput (open loop, %d agents, %s per measurement, %s)\n\n", agents, b.latencyDuration, plural(b.latencyRounds, "round"))
+	b.printf("Latency counts from when each request was due. Each store runs the full flow at half of its median rate above, and the baseline runs creates at the same rate in the same round; the ratio divides the store's p99 by the baseline's.\n\n")
+	b.printf("| Config | Rate (req/s) | Rounds kept up | p50 | p99 | p99 / baseline's p99 | create / update / complete p99 | Max | baseline p99 |\n")
+	b.printf("|---|---|---|---|---|---|---|---|---|\n")
+	for _, s := range stores {
+		rate := b.results["full/"+s.name].median() / 2
+		var p50, p99, maxLat, base99, ratio series
+		per := map[loadgen.Endpoint]series{}
+		kept := 0
+		for round := range b.latencyRounds {
+			step(fmt.Sprintf("latency of %s at %.0f req/s, round %d of %d", s.name, rate, round+1, b.latencyRounds))
+			var sr, br *loadgen.Report
+			var err error
+			// The store and the baseline take turns going first.
+			for i := range 2 {
+				if (i+round)%2 == 0 {
+					sr, err = b.openLoop(s, loadgen.FlowFull, rate, agents)
+				} else {
+					br, err = b.openLoop(baseline, loadgen.FlowCreate, rate, agents)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			p50 = append(p50, sr.Total.Latency.P50)
+			p99 = append(p99, sr.Total.Latency.P99)
+			maxLat = append(maxLat, sr.Total.Latency.Max)
+			base99 = append(base99, br.Total.Latency.P99)
+			ratio = append(ratio, sr.Total.Latency.P99/br.Total.Latency.P99)
+			for _, e := range []loadgen.Endpoint{loadgen.EndpointCreate, loadgen.EndpointUpdate, loadgen.EndpointComplete} {
+				per[e] = append(per[e], sr.Endpoints[e].Latency.P99)
+			}
+			if sr.Schedule.KeptUp && br.Schedule.KeptUp {
+				kept++
+			}
+		}
+		b.printf("| %s | %.0f | %d of %d | %s ms | %s ms | %s | %.2f / %.2f / %.2f ms | %s ms | %s ms |\n", s.name, rate, kept, b.latencyRounds,
+			p50.format(2), p99.format(2), ratio.format(1), per[loadgen.EndpointCreate].median(), per[loadgen.EndpointUpdate].median(),
+			per[loadgen.EndpointComplete].median(), maxLat.format(1), base99.format(2))
+		if s.name == "demo" {
+			b.targets = append(b.targets, target{"full-flow p99 < 10 ms at half of its maximum throughput, demo config",
+				fmt.Sprintf("%s ms (%s × the baseline's p99 at the same rate)", p99.format(2), ratio.format(1)), p99.median() < 10})
+		}
+	}
+	b.printf("\nwrk (Debian's) has no fixed-rate mode, so the open-loop figures are acp load's alone.\n\n")
+	return nil
+}
+
+// openLoop runs one open-loop measurement of flow on s at rate.
+func (b *bench) openLoop(s *server, flow loadgen.Flow, rate float64, agents int) (*loadgen.Report, error) {
+	r, err := b.load(loadgen.Config{
+		Target: s.url, Token: s.token, Concurrency: agents, Duration: b.latencyDuration, Rate: rate,
+		Mix: loadgen.Mix{{Flow: flow, Weight: 1}}, Warmup: time.Second,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, clean(s.name, r)
 }
 
 // load runs `acp load run` as a process of its own (a fresh generator for
@@ -274,10 +416,11 @@ func (b *bench) load(cfg loadgen.Config) (*loadgen.Report, error) {
 	if cfg.Token != "" {
 		cmd.Env = append(cmd.Env, "ACP_LOAD_TOKEN="+cfg.Token)
 	}
-	cmd.Stderr = os.Stderr
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("acp %s: %w", strings.Join(args, " "), err)
+		return nil, fmt.Errorf("acp %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
 	}
 	var r loadgen.Report
 	if err := json.Unmarshal(out, &r); err != nil {
@@ -297,9 +440,10 @@ func clean(name string, r *loadgen.Report) error {
 }
 
 // footprint starts a fresh demo store, measures its resident memory idle,
-// creates sessions, and measures memory and disk again, then after a
-// graceful stop.
-func (b *bench) footprint(sessions int64) error {
+// creates sessions (a fixed run, whose count it checks against the
+// server's own request metrics), and measures memory and disk again, then
+// after a graceful stop.
+func (b *bench) footprint() error {
 	s, err := b.startServer("footprint", "acp.yaml", "", false)
 	if err != nil {
 		return err
@@ -309,9 +453,13 @@ func (b *bench) footprint(sessions int64) error {
 	if err != nil {
 		return err
 	}
+	countedBefore, err := serverRequests(s.url)
+	if err != nil {
+		return err
+	}
 	began := time.Now()
 	r, err := b.load(loadgen.Config{
-		Target: s.url, Token: s.token, Concurrency: b.concurrency, Requests: sessions, Mix: loadgen.Mix{{Flow: loadgen.FlowCreate, Weight: 1}},
+		Target: s.url, Token: s.token, Concurrency: b.connections, Requests: b.sessions, Mix: loadgen.Mix{{Flow: loadgen.FlowCreate, Weight: 1}},
 	})
 	if err != nil {
 		return err
@@ -320,6 +468,10 @@ func (b *bench) footprint(sessions int64) error {
 		return err
 	}
 	took := time.Since(began)
+	countedAfter, err := serverRequests(s.url)
+	if err != nil {
+		return err
+	}
 	after, peak, anon, err := memory(s.cmd.Process.Pid)
 	if err != nil {
 		return err
@@ -335,24 +487,33 @@ func (b *bench) footprint(sessions int64) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("### Memory and disk for %d sessions (created in %s, %d agents)\n\n", sessions, took.Round(time.Second), b.concurrency)
-	fmt.Println("| Measure | Value |")
-	fmt.Println("|---|---|")
-	fmt.Printf("| resident memory, idle after start | %.1f MB (own: %.1f MB) |\n", mb(idle), mb(idleAnon))
-	fmt.Printf("| resident memory after %d sessions | %.1f MB (peak %.1f MB); own (anonymous) %.1f MB, the rest mapped files |\n", sessions, mb(after), mb(peak), mb(anon))
-	fmt.Printf("| disk, server running | %.1f MB (%.0f bytes per session) |\n", mb(running), float64(running)/float64(sessions))
-	fmt.Printf("| disk, after a graceful stop | %.1f MB (%.0f bytes per session) |\n", mb(closed), float64(closed)/float64(sessions))
-	fmt.Println()
+	sessions := b.sessions
+	b.printf("### Memory and disk for %d sessions (created in %s, %d agents)\n\n", sessions, took.Round(time.Second), b.connections)
+	b.printf("| Measure | Value |\n|---|---|\n")
+	b.printf("| resident memory, idle after start | %.1f MB (own: %.1f MB) |\n", mb(idle), mb(idleAnon))
+	b.printf("| resident memory after %d sessions | %.1f MB (peak %.1f MB); own (anonymous) %.1f MB, the rest mapped files |\n", sessions, mb(after), mb(peak), mb(anon))
+	b.printf("| disk, server running | %.1f MB (%.0f bytes per session) |\n", mb(running), float64(running)/float64(sessions))
+	b.printf("| disk, after a graceful stop | %.1f MB (%.0f bytes per session) |\n\n", mb(closed), float64(closed)/float64(sessions))
+	served := countedAfter - countedBefore
+	b.printf("Counts: acp load recorded %d creates; the server's own `acp_http_requests_total` counted %d checkout requests in the same run", r.Total.Count, served)
+	if served == r.Total.Count {
+		b.printf(" (equal).\n\n")
+	} else {
+		b.printf(": THEY DIFFER.\n\n")
+	}
+	b.targets = append(b.targets, target{"resident memory < 256 MB after 100,000 sessions",
+		fmt.Sprintf("%.0f MB resident after %d sessions, of which %.0f MB is the process's own memory and the rest Badger's memory-mapped files", mb(after), sessions, mb(anon)),
+		mb(after) < 256})
 	return nil
 }
 
-// profile takes a 10 s CPU profile of s while it serves creates.
-func (b *bench) profile(s *server, path string) error {
+// profileCPU takes a 10 s CPU profile of s while it serves creates.
+func (b *bench) profileCPU(s *server, path string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
 		_, _ = loadgen.Run(ctx, loadgen.Config{
-			Target: s.url, Token: s.token, Concurrency: b.concurrency, Duration: 15 * time.Second, Mix: loadgen.Mix{{Flow: loadgen.FlowCreate, Weight: 1}},
+			Target: s.url, Token: s.token, Concurrency: b.connections, Duration: 15 * time.Second, Mix: loadgen.Mix{{Flow: loadgen.FlowCreate, Weight: 1}},
 		})
 	}()
 	time.Sleep(2 * time.Second)
@@ -373,197 +534,37 @@ func (b *bench) profile(s *server, path string) error {
 // profilingAddr is where the demo store serves profiles when asked to.
 const profilingAddr = "127.0.0.1:16060"
 
-// startBaseline runs `acp load baseline` and reads its address.
-func (b *bench) startBaseline() (*server, error) {
-	cmd := exec.Command(filepath.Join(b.bin, "acp"), "load", "baseline", "--listen", "127.0.0.1:0")
-	cmd.SysProcAttr = diesWithUs()
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	s := &server{name: "baseline", cmd: cmd}
-	b.procs = append(b.procs, s)
-	s.watch()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		return nil, fmt.Errorf("baseline: %w", err)
-	}
-	s.url = strings.TrimSpace(strings.TrimPrefix(line, "listening on "))
-	go func() { _, _ = io.Copy(io.Discard, out) }()
-	return s, nil
-}
-
-// startServer runs `acp serve` on a copy of the config at path with the
-// rate limit lifted, its store in a fresh directory, and, for the plugins
-// store, the plugins this run built and orders forwarded to intake.
-func (b *bench) startServer(name, path, intake string, profiling bool) (*server, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	dir := filepath.Join(b.dir, name)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	cfg := string(src)
-	if intake != "" {
-		cfg = strings.ReplaceAll(cfg, "../../bin/", b.bin+"/")
-		cfg = strings.ReplaceAll(cfg, "http://127.0.0.1:8090", intake)
-		products, err := os.ReadFile(filepath.Join(filepath.Dir(path), "products.csv"))
-		if err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(filepath.Join(dir, "products.csv"), products, 0o600); err != nil {
-			return nil, err
-		}
-	}
-	data := filepath.Join(dir, "data")
-	cfg += "\nlimits:\n  rate_limit:\n    requests_per_second: 0\nlog:\n  level: warn\n"
-	cfg = strings.Replace(cfg, "dir: ./data", "dir: "+data, 1)
-	if profiling {
-		cfg += "profiling:\n  listen: " + profilingAddr + "\n"
-	}
-	config := filepath.Join(dir, "acp.yaml")
-	if err := os.WriteFile(config, []byte(cfg), 0o600); err != nil {
-		return nil, err
-	}
-	addr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(filepath.Join(b.bin, "acp"), "serve", "--config", config, "--listen", addr)
-	cmd.SysProcAttr = diesWithUs()
-	cmd.Env = []string{"ACP_ORDER_INTAKE_SECRET=benchmark-intake-secret-0123456789abcdef", "PATH=" + os.Getenv("PATH")}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	s := &server{name: name, cmd: cmd, url: "http://" + addr, data: data, token: demoToken}
-	b.procs = append(b.procs, s)
-	s.watch()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		select {
-		case err := <-s.exited:
-			s.cmd = nil
-			return nil, fmt.Errorf("%s: acp serve exited before it was ready: %v", name, err)
-		default:
-		}
-		if resp, err := http.Get(s.url + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s, nil
-			}
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("%s: not ready within 30s", name)
-		}
-	}
-}
-
-// stop stops s gracefully, or kills it after 20 s, and waits for it.
-func (b *bench) stop(s *server) error {
-	if s.cmd == nil {
-		return nil
-	}
-	p := s.cmd.Process
-	s.cmd = nil
-	if err := p.Signal(syscall.SIGTERM); err != nil {
-		return err
-	}
-	select {
-	case err := <-s.exited:
-		return err
-	case <-time.After(20 * time.Second):
-		_ = p.Kill()
-		return fmt.Errorf("%s: did not stop within 20 s; killed", s.name)
-	}
-}
-
-func (b *bench) stopAll() {
-	for _, s := range b.procs {
-		_ = b.stop(s)
-	}
-}
-
-// diesWithUs makes a child process receive SIGTERM when this process
-// dies, however it dies (Linux), so that no server outlives a killed run.
-func diesWithUs() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-// memory reads a process's resident set, its peak and its own
-// (anonymous) part, in bytes: the rest of the resident set is pages of
-// memory-mapped files, Badger's, which the kernel reclaims like file cache.
-func memory(pid int) (rss, peak, anon int64, err error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, 0, fmt.Errorf("read memory of %d (Linux only): %w", pid, err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		fields := strings.Fields(line)
-		if len(fields) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseInt(fields[1], 10, 64)
-		switch fields[0] {
-		case "VmRSS:":
-			rss = kb * 1024
-		case "VmHWM:":
-			peak = kb * 1024
-		case "RssAnon:":
-			anon = kb * 1024
-		}
-	}
-	if rss == 0 {
-		return 0, 0, 0, errors.New("no VmRSS in /proc status")
-	}
-	return rss, peak, anon, nil
-}
-
-// diskUsage is the space dir's files take on disk (allocated blocks, not
-// apparent sizes: Badger's files are sparse).
-func diskUsage(dir string) (int64, error) {
-	var total int64
-	err := filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		if st, ok := info.Sys().(*syscall.Stat_t); ok && !info.IsDir() {
-			total += st.Blocks * 512
-		}
-		return nil
-	})
-	return total, err
-}
-
 func mb(n int64) float64 { return float64(n) / (1 << 20) }
 
 // machine describes where the run happened.
 func machine() string {
 	model := "unknown CPU"
 	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
+		for line := range strings.SplitSeq(string(data), "\n") {
 			if name, ok := strings.CutPrefix(line, "model name"); ok {
 				model = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
 				break
 			}
 		}
 	}
-	return fmt.Sprintf("%s, %d CPUs, %s %s/%s. The baseline, the demo store, the plugins store (with its four plugin processes) and each run of the load generator are separate processes on the same machine.",
-		model, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return fmt.Sprintf("%s, %d CPUs, %s %s/%s", model, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+// loadAverage is the one-minute load average, or -1 where unknown.
+func loadAverage() float64 {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return -1
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return -1
+	}
+	return v
 }
 
 func step(what string) { fmt.Fprintf(os.Stderr, "acp-bench: %s\n", what) }

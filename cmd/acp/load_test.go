@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -233,5 +234,49 @@ func TestLoadBaseline(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("acp load baseline did not stop when its context ended")
+	}
+}
+
+// TestBaselineIsARealCreate checks that the baseline answers what the
+// demo store answers to the same create, within a quarter of its size:
+// the baseline is the floor of serving that answer, not of a smaller one.
+func TestBaselineIsARealCreate(t *testing.T) {
+	t.Parallel()
+	base := startLoadServer(t)
+	cfg, err := loadgen.Config{Target: base, Requests: 1}.WithDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := cfg.CreateBody()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, base+"/checkout_sessions", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, value := range map[string]string{"Authorization": "Bearer " + loadTestToken, "API-Version": cfg.APIVersion,
+		"Content-Type": "application/json", "Idempotency-Key": "baseline-size-1", "Request-Id": "req-1"} {
+		req.Header.Set(name, value)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create = %d %s, %v", resp.StatusCode, answer, err)
+	}
+	var got, want struct{ Status string }
+	if err := json.Unmarshal(loadgen.BaselineSession, &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(answer, &want); err != nil {
+		t.Fatal(err)
+	}
+	if n, m := len(loadgen.BaselineSession), len(answer); 4*n < 3*m || 4*n > 5*m || got.Status != want.Status {
+		t.Errorf("the baseline answers %d bytes in status %q, the demo store %d bytes in status %q: regenerate internal/loadgen/baseline_session.json from the demo store's answer",
+			n, got.Status, m, want.Status)
 	}
 }

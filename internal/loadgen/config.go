@@ -314,6 +314,11 @@ func (c Config) WithDefaults() (Config, error) {
 	}
 	c.Target = strings.TrimSuffix(u.String(), "/")
 
+	for _, ch := range []byte(c.Token) {
+		if ch <= ' ' || ch >= 0x7f {
+			return c, errors.New("token: a bearer token is printable ASCII without spaces")
+		}
+	}
 	if c.APIVersion == "" {
 		c.APIVersion = DefaultAPIVersion
 	}

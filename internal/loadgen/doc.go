@@ -33,6 +33,16 @@
 // client reaches Config.Target only: no proxy, no redirect followed,
 // session ids path-escaped.
 //
+// The generator shares the CPU with the server it measures, so it does as
+// little as it can per request: each agent speaks HTTP/1.1 itself over
+// one keep-alive connection, writes a prepared request with the fresh
+// keys written in, and reads of an answer only the status and, where a
+// flow needs them, the session's top-level id and status; a create-alone
+// answer is checked beyond its status once in sampleEvery. It never sends
+// a request twice (net/http would retry some on a reused connection), so
+// its counts are the server's. Measured against wrk on the baseline by
+// cmd/acp-bench.
+//
 // BaselineApp is the bare Fiber handler every benchmark figure is divided
 // by; see its documentation for why.
 //

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -36,6 +37,9 @@ type fakeACP struct {
 	// What the server saw and did.
 	requests, injected503, mismatches int
 	badHeaders                        []string
+	// served counts the requests by the endpoint label the generator
+	// would give them.
+	served map[Endpoint]int64
 }
 
 type storedAnswer struct {
@@ -47,6 +51,7 @@ type storedAnswer struct {
 func newFake(t *testing.T, f *fakeACP) (*fakeACP, string) {
 	t.Helper()
 	f.sessions = map[string]string{}
+	f.served = map[Endpoint]int64{}
 	f.stored = map[string]storedAnswer{}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
@@ -76,6 +81,7 @@ func (f *fakeACP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := r.URL.Path + " " + r.Header.Get("Idempotency-Key")
+	f.served[endpointOf(r, f.stored[key].status != 0)]++
 	if r.Method == http.MethodPost {
 		if s, ok := f.stored[key]; ok {
 			if !bytes.Equal(s.body, body) {
@@ -105,6 +111,31 @@ func (f *fakeACP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(answer)
+}
+
+// endpointOf labels a request as the generator does; replayed says its
+// key was seen before.
+func endpointOf(r *http.Request, replayed bool) Endpoint {
+	switch {
+	case r.Method == http.MethodGet:
+		return EndpointGet
+	case r.URL.Path == "/checkout_sessions" && replayed:
+		return EndpointCreateReplay
+	case r.URL.Path == "/checkout_sessions":
+		return EndpointCreate
+	case strings.HasSuffix(r.URL.Path, "/complete"):
+		return EndpointComplete
+	case strings.HasSuffix(r.URL.Path, "/cancel"):
+		return EndpointCancel
+	}
+	return EndpointUpdate
+}
+
+// servedBy returns the requests served by endpoint label.
+func (f *fakeACP) servedBy() map[Endpoint]int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return maps.Clone(f.served)
 }
 
 // checkHeaders returns what is wrong with r's ACP headers.

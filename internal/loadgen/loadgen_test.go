@@ -230,13 +230,16 @@ func TestTransportErrors(t *testing.T) {
 	closed := "http://" + ln.Addr().String()
 	ln.Close()
 	_, slow := newFake(t, &fakeACP{delay: 500 * time.Millisecond})
+	untrusted := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(untrusted.Close)
 	testCases := map[string]struct {
 		target   string
 		timeout  time.Duration
 		wantKind string
 	}{
-		"connection refused": {closed, time.Second, "connection_refused"},
-		"timeout":            {slow, 50 * time.Millisecond, "timeout"},
+		"connection refused":    {closed, time.Second, "connection_refused"},
+		"timeout":               {slow, 50 * time.Millisecond, "timeout"},
+		"untrusted certificate": {untrusted.URL, 5 * time.Second, "tls"},
 	}
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {
@@ -328,6 +331,8 @@ func TestConfigValidation(t *testing.T) {
 		"long timeout":      {Config{Target: "http://x", Requests: 1, Timeout: time.Hour}, "timeout"},
 		"empty mix":         {Config{Target: "http://x", Requests: 1, Mix: Mix{{FlowFull, 0}}}, "more than zero"},
 		"unknown flow":      {Config{Target: "http://x", Requests: 1, Mix: Mix{{"browse", 1}}}, "unknown flow"},
+		"token with CRLF":   {Config{Target: "http://x", Requests: 1, Token: "tok\r\nX-Other: 1"}, "printable ASCII"},
+		"token with space":  {Config{Target: "http://x", Requests: 1, Token: "tok en"}, "printable ASCII"},
 		"address not JSON":  {Config{Target: "http://x", Requests: 1, Address: json.RawMessage(`{`)}, "address"},
 		"address not obj":   {Config{Target: "http://x", Requests: 1, Address: json.RawMessage(`[1]`)}, "address"},
 		"item without qty":  {Config{Target: "http://x", Requests: 1, Items: []Item{{ID: "a"}}}, "quantity"},
@@ -514,17 +519,5 @@ func TestUpdateBody(t *testing.T) {
 				t.Errorf("updateBody = %s, %v; want it to contain %s", got, err, tc.want)
 			}
 		})
-	}
-}
-
-// TestNewClient checks the client's keep-alive pool and that it takes no
-// proxy from the environment.
-func TestNewClient(t *testing.T) {
-	t.Parallel()
-	for _, n := range []int{1, 8, MaxConcurrency} {
-		tr, ok := NewClient(n).Transport.(*http.Transport)
-		if !ok || tr.MaxIdleConnsPerHost < n || tr.MaxIdleConns < n || tr.DisableKeepAlives || tr.Proxy != nil {
-			t.Errorf("NewClient(%d) transport = %+v, want keep-alive, %d idle connections per host, no proxy", n, tr, n)
-		}
 	}
 }

@@ -47,33 +47,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return r.run(ctx), nil
 }
 
-// NewClient returns the HTTP client of a run: HTTP/1.1 keep-alive
-// connections (one per agent, as each has one request in flight), at
-// least one idle connection kept per agent, no proxy from the
-// environment, and redirects answered rather than followed, so that
-// requests reach the target and nothing else.
-func NewClient(concurrency int) *http.Client {
-	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
-	return &http.Client{
-		Transport: &http.Transport{
-			Proxy:                 nil,
-			DialContext:           dialer.DialContext,
-			MaxIdleConns:          2 * concurrency,
-			MaxIdleConnsPerHost:   concurrency,
-			IdleConnTimeout:       90 * time.Second,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ExpectContinueTimeout: time.Second,
-			DisableCompression:    true,
-		},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-}
-
 // runner is one run in progress.
 type runner struct {
-	cfg    Config
-	client *http.Client
-	runID  string
+	cfg   Config
+	ep    endpoint
+	runID string
+	// headers are the headers every request carries: Host, User-Agent,
+	// Accept, API-Version and Authorization, CRLF-terminated.
+	headers []byte
+	// created is the check of most create-alone answers: a 201.
+	created check
 	// mixTotal is the sum of the mix's weights.
 	mixTotal int
 
@@ -106,7 +89,7 @@ func newRunner(cfg Config) (*runner, error) {
 	if _, err := rand.Read(id[:]); err != nil {
 		return nil, fmt.Errorf("run id: %w", err)
 	}
-	create, err := createBody(cfg)
+	create, err := cfg.CreateBody()
 	if err != nil {
 		return nil, fmt.Errorf("create body: %w", err)
 	}
@@ -117,9 +100,17 @@ func newRunner(cfg Config) (*runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("complete body: %w", err)
 	}
+	ep, err := parseEndpoint(cfg.Target)
+	if err != nil {
+		return nil, err
+	}
 	r := &runner{
-		cfg: cfg, client: NewClient(cfg.Concurrency), runID: hex.EncodeToString(id[:]),
-		createBody: create, completeBody: complete, stop: make(chan struct{}),
+		cfg: cfg, ep: ep, runID: hex.EncodeToString(id[:]),
+		createBody: create, completeBody: complete, stop: make(chan struct{}), created: expectStatus(http.StatusCreated),
+	}
+	r.headers = fmt.Appendf(nil, "Host: %s\r\nUser-Agent: acp-load\r\nAccept: application/json\r\nAPI-Version: %s\r\n", ep.host, cfg.APIVersion)
+	if cfg.Token != "" {
+		r.headers = fmt.Appendf(r.headers, "Authorization: Bearer %s\r\n", cfg.Token)
 	}
 	for _, fw := range cfg.Mix {
 		r.mixTotal += fw.Weight
@@ -130,9 +121,10 @@ func newRunner(cfg Config) (*runner, error) {
 	return r, nil
 }
 
-// createBody is the body of every create: the items, the currency and
-// empty capabilities (the agent declares no intervention).
-func createBody(cfg Config) ([]byte, error) {
+// CreateBody is the body of every create of a run of cfg: its items, its
+// currency and empty capabilities (the agent declares no intervention).
+// Other load generators measured beside it send the same.
+func (cfg Config) CreateBody() ([]byte, error) {
 	type item struct {
 		ID       string `json:"id"`
 		Quantity int    `json:"quantity,omitempty"`
@@ -175,7 +167,6 @@ func (r *runner) run(ctx context.Context) *Report {
 	end := time.Now()
 	timer.Stop()
 	stopWatching()
-	r.client.CloseIdleConnections()
 
 	r.mu.Lock()
 	reason, stopAt := r.stopReason, r.stopAt
@@ -339,28 +330,47 @@ func (r *runner) acquire(ctx context.Context) (ticket, bool) {
 	return t, true
 }
 
-// agent is one simulated agent: its records, and the session it reads.
+// agent is one simulated agent: its connection, its records, and the
+// session it reads.
 type agent struct {
-	r       *runner
-	id      int
-	rng     *mathrand.Rand
-	seq     int64
+	r    *runner
+	id   int
+	rng  *mathrand.Rand
+	conn conn
+	// seq numbers the agent's request ids and idempotency keys; keyPrefix
+	// and idPrefix ("load-RUN-AGENT-", "req-RUN-AGENT-") precede them.
+	seq                 int64
+	keyPrefix, idPrefix string
+	// req is the buffer every request is written into.
+	req     []byte
 	tallies map[Endpoint]*tally
 	flows   map[Flow]*FlowStats
 	// readID is the session the read flow reads, created by the first.
 	readID string
+	// creates counts the answers to create-alone flows, for sampling.
+	creates int
 	// sent, late and maxLag describe the measured requests' departures
 	// at a fixed rate.
 	sent, late int64
 	maxLag     time.Duration
 }
 
+// sampleEvery is how often the answer to a create-alone flow is read
+// beyond its status: its first and every sampleEvery-th must be a
+// session with an id. Creates in other flows are always read, as the
+// flow needs the session's id.
+const sampleEvery = 16
+
 func newAgent(r *runner, id int) *agent {
 	var seed [16]byte
 	_, _ = rand.Read(seed[:]) // never fails (crypto/rand)
+	agentID := strconv.Itoa(id)
 	return &agent{
 		r: r, id: id, tallies: map[Endpoint]*tally{}, flows: map[Flow]*FlowStats{},
-		rng: mathrand.New(mathrand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:]))),
+		rng:       mathrand.New(mathrand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:]))),
+		conn:      conn{ep: &r.ep, timeout: r.cfg.Timeout},
+		keyPrefix: "load-" + r.runID + "-" + agentID + "-",
+		idPrefix:  "req-" + r.runID + "-" + agentID + "-",
 	}
 }
 
@@ -373,8 +383,14 @@ const (
 	interrupted
 )
 
-// loop runs flows until the run is over for this agent.
+// loop runs flows until the run is over for this agent. When ctx ends,
+// the agent's connection is closed under the request in flight.
 func (a *agent) loop(ctx context.Context) {
+	stopInterrupting := context.AfterFunc(ctx, a.conn.interrupt)
+	defer func() {
+		stopInterrupting()
+		a.conn.close()
+	}()
 	for {
 		f := a.pick()
 		fr := &flowRun{}
@@ -403,6 +419,9 @@ func (a *agent) loop(ctx context.Context) {
 
 // pick chooses the next flow by the mix's weights.
 func (a *agent) pick() Flow {
+	if len(a.r.cfg.Mix) == 1 {
+		return a.r.cfg.Mix[0].Flow
+	}
 	n := a.rng.IntN(a.r.mixTotal)
 	for _, fw := range a.r.cfg.Mix {
 		if n < fw.Weight {
@@ -419,7 +438,9 @@ type flowRun struct {
 	started, measured bool
 }
 
-// session is what the flows read of a checkout session.
+// session is what the flows read of a checkout session. Only ID is read
+// of most answers (see sessionFields); the rest when an update selects
+// an option (Config.OptionID).
 type session struct {
 	ID                 string `json:"id"`
 	Status             string `json:"status"`
@@ -436,18 +457,17 @@ type session struct {
 	} `json:"line_items"`
 }
 
-// answer is an HTTP answer, read whole.
-type answer struct {
-	status int
-	body   []byte
-}
-
 // flow runs one flow.
 func (a *agent) flow(ctx context.Context, f Flow, fr *flowRun) outcome {
-	base := a.r.cfg.Target + "/checkout_sessions"
+	base := a.r.ep.base
 	switch f {
 	case FlowCreate:
-		_, out := a.create(ctx, fr)
+		a.creates++
+		judge := a.r.created
+		if a.creates%sampleEvery == 1 {
+			judge = a.expectSession(http.StatusCreated, nil)
+		}
+		_, out := a.call(ctx, fr, EndpointCreate, http.MethodPost, base, a.r.createBody, a.key(), judge)
 		return out
 	case FlowFull:
 		s, out := a.create(ctx, fr)
@@ -458,25 +478,29 @@ func (a *agent) flow(ctx context.Context, f Flow, fr *flowRun) outcome {
 		if err != nil {
 			panic(err) // marshaling maps of strings cannot fail
 		}
-		if _, out = a.call(ctx, fr, EndpointUpdate, http.MethodPost, sessionURL(base, s.ID, ""), update, a.key(), expect(http.StatusOK, "")); out != done {
+		if _, out = a.call(ctx, fr, EndpointUpdate, http.MethodPost, sessionPath(base, s.ID, ""), update, a.key(), expectStatus(http.StatusOK)); out != done {
 			return out
 		}
-		_, out = a.call(ctx, fr, EndpointComplete, http.MethodPost, sessionURL(base, s.ID, "/complete"), a.r.completeBody, a.key(), expect(http.StatusOK, "completed"))
+		_, out = a.call(ctx, fr, EndpointComplete, http.MethodPost, sessionPath(base, s.ID, "/complete"), a.r.completeBody, a.key(), expectState(http.StatusOK, "completed"))
 		return out
 	case FlowCancel:
 		s, out := a.create(ctx, fr)
 		if out != done {
 			return out
 		}
-		_, out = a.call(ctx, fr, EndpointCancel, http.MethodPost, sessionURL(base, s.ID, "/cancel"), []byte(`{}`), a.key(), expect(http.StatusOK, "canceled"))
+		_, out = a.call(ctx, fr, EndpointCancel, http.MethodPost, sessionPath(base, s.ID, "/cancel"), []byte(`{}`), a.key(), expectState(http.StatusOK, "canceled"))
 		return out
 	case FlowRetry:
 		key := a.key()
-		first, out := a.call(ctx, fr, EndpointCreate, http.MethodPost, base, a.r.createBody, key, expectSession(http.StatusCreated, nil))
+		var first response
+		_, out := a.call(ctx, fr, EndpointCreate, http.MethodPost, base, a.r.createBody, key, func(got response) string {
+			first = response{status: got.status, body: bytes.Clone(got.body)}
+			return a.expectSession(http.StatusCreated, nil)(got)
+		})
 		if out != done {
 			return out
 		}
-		_, out = a.call(ctx, fr, EndpointCreateReplay, http.MethodPost, base, a.r.createBody, key, func(got answer) string {
+		_, out = a.call(ctx, fr, EndpointCreateReplay, http.MethodPost, base, a.r.createBody, key, func(got response) string {
 			switch {
 			case got.status == first.status && bytes.Equal(got.body, first.body):
 				return ""
@@ -496,7 +520,7 @@ func (a *agent) flow(ctx context.Context, f Flow, fr *flowRun) outcome {
 			}
 			a.readID = s.ID
 		}
-		got, out := a.call(ctx, fr, EndpointGet, http.MethodGet, sessionURL(base, a.readID, ""), nil, "", expect(http.StatusOK, ""))
+		got, out := a.call(ctx, fr, EndpointGet, http.MethodGet, sessionPath(base, a.readID, ""), nil, 0, expectStatus(http.StatusOK))
 		if got.status == http.StatusNotFound {
 			a.readID = "" // gone (another server, a restart on memory): create another next time
 		}
@@ -505,10 +529,11 @@ func (a *agent) flow(ctx context.Context, f Flow, fr *flowRun) outcome {
 	panic(fmt.Sprintf("loadgen: unknown flow %q", f))
 }
 
-// create sends a create with a fresh key and returns the session.
+// create sends a create with a fresh key and returns the session: its id,
+// and the rest only when an update will select an option.
 func (a *agent) create(ctx context.Context, fr *flowRun) (*session, outcome) {
 	s := new(session)
-	_, out := a.call(ctx, fr, EndpointCreate, http.MethodPost, a.r.cfg.Target+"/checkout_sessions", a.r.createBody, a.key(), expectSession(http.StatusCreated, s))
+	_, out := a.call(ctx, fr, EndpointCreate, http.MethodPost, a.r.ep.base, a.r.createBody, a.key(), a.expectSession(http.StatusCreated, s))
 	return s, out
 }
 
@@ -542,52 +567,64 @@ func (a *agent) updateBody(s *session) ([]byte, error) {
 	return json.Marshal(body)
 }
 
-// sessionURL is the URL of session id (path-escaped, so that no answer can
-// steer a request elsewhere) with suffix.
-func sessionURL(base, id, suffix string) string {
+// sessionPath is the path of session id (path-escaped, so that no answer
+// can steer a request elsewhere) with suffix.
+func sessionPath(base, id, suffix string) string {
 	return base + "/" + url.PathEscape(id) + suffix
 }
 
-// key returns a fresh Idempotency-Key.
-func (a *agent) key() string {
+// key returns a fresh Idempotency-Key's number (see agent.keyPrefix).
+func (a *agent) key() int64 {
 	a.seq++
-	return "load-" + a.r.runID + "-" + strconv.Itoa(a.id) + "-" + strconv.FormatInt(a.seq, 10)
+	return a.seq
 }
 
 // check judges an answer: "" when it is the expected one, else the error
 // code to count.
-type check func(answer) string
+type check func(response) string
 
-// expect wants status and, when state is set, a session in that state.
-func expect(code int, state string) check {
-	return func(got answer) string {
+// expectStatus wants status code and looks no further.
+func expectStatus(code int) check {
+	return func(got response) string {
 		if got.status != code {
 			return errorCode(got)
 		}
-		if state == "" {
-			return ""
+		return ""
+	}
+}
+
+// expectState wants status code and a session in state.
+func expectState(code int, state string) check {
+	return func(got response) string {
+		if got.status != code {
+			return errorCode(got)
 		}
-		var s session
-		if json.Unmarshal(got.body, &s) != nil || s.Status != state {
+		if _, status, ok := sessionFields(got.body); !ok || status != state {
 			return "not_" + state
 		}
 		return ""
 	}
 }
 
-// expectSession wants status and a session with an id, which it stores
-// in into when into is not nil.
-func expectSession(code int, into *session) check {
-	return func(got answer) string {
+// expectSession wants status code and a session with an id, which it
+// stores in into when into is not nil (whole, when an update will select
+// an option, else its id and status).
+func (a *agent) expectSession(code int, into *session) check {
+	return func(got response) string {
 		if got.status != code {
 			return errorCode(got)
 		}
-		var s session
-		if json.Unmarshal(got.body, &s) != nil || s.ID == "" {
+		id, status, ok := sessionFields(got.body)
+		if !ok || id == "" {
 			return "no_session_id"
 		}
 		if into != nil {
-			*into = s
+			if a.r.cfg.OptionID != "" {
+				if json.Unmarshal(got.body, into) != nil {
+					return "no_session_id"
+				}
+			}
+			into.ID, into.Status = id, status
 		}
 		return ""
 	}
@@ -596,7 +633,7 @@ func expectSession(code int, into *session) check {
 // errorCode names an unexpected answer: the code of an ACP error body,
 // "no_code" for an error without one, "unexpected_status" for another
 // success or a redirect.
-func errorCode(got answer) string {
+func errorCode(got response) string {
 	if got.status < 400 {
 		return "unexpected_status"
 	}
@@ -610,19 +647,20 @@ func errorCode(got answer) string {
 }
 
 // call waits for a ticket, sends one request and records it. It returns
-// the answer (zero on a transport error) and whether the flow goes on.
-func (a *agent) call(ctx context.Context, fr *flowRun, ep Endpoint, method, target string, body []byte, key string, judge check) (answer, outcome) {
+// the answer (zero on a transport error; its body valid until the next
+// call) and whether the flow goes on.
+func (a *agent) call(ctx context.Context, fr *flowRun, ep Endpoint, method, path string, body []byte, key int64, judge check) (response, outcome) {
 	t, ok := a.r.acquire(ctx)
 	if !ok {
-		return answer{}, interrupted
+		return response{}, interrupted
 	}
 	if !fr.started {
 		fr.started, fr.measured = true, t.measured
 	}
-	got, sent, err := a.send(ctx, method, target, body, key)
+	got, sent, err := a.conn.roundTrip(ctx, a.request(method, path, body, key))
 	end := time.Now()
 	if ctx.Err() != nil {
-		return answer{}, interrupted // cut short by the caller: not recorded
+		return response{}, interrupted // cut short by the caller: not recorded
 	}
 	if t.measured && a.r.interval > 0 {
 		lag := sent.Sub(t.due)
@@ -644,7 +682,7 @@ func (a *agent) call(ctx context.Context, fr *flowRun, ep Endpoint, method, targ
 		return got, failed
 	}
 	code := ""
-	if len(got.body) > maxBody {
+	if got.tooLarge {
 		code = "response_too_large"
 	} else {
 		code = judge(got)
@@ -664,44 +702,32 @@ func (a *agent) call(ctx context.Context, fr *flowRun, ep Endpoint, method, targ
 	return got, done
 }
 
-// send sends one request with the ACP headers and reads the whole answer
-// (at most maxBody+1 bytes). It returns when the request left.
-func (a *agent) send(ctx context.Context, method, target string, body []byte, key string) (answer, time.Time, error) {
-	ctx, cancel := context.WithTimeout(ctx, a.r.cfg.Timeout)
-	defer cancel()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target, rd)
-	if err != nil {
-		return answer{}, time.Now(), fmt.Errorf("build %s %s: %w", method, target, err)
-	}
+// request writes one request into the agent's buffer: the request line,
+// the run's headers, a fresh Request-Id, the Idempotency-Key numbered key
+// (none when 0), and body with its type and length (none when nil).
+func (a *agent) request(method, path string, body []byte, key int64) []byte {
+	b := append(a.req[:0], method...)
+	b = append(b, ' ')
+	b = append(b, path...)
+	b = append(b, " HTTP/1.1\r\n"...)
+	b = append(b, a.r.headers...)
 	a.seq++
-	req.Header.Set("API-Version", a.r.cfg.APIVersion)
-	req.Header.Set("Request-Id", "req-"+a.r.runID+"-"+strconv.Itoa(a.id)+"-"+strconv.FormatInt(a.seq, 10))
-	req.Header.Set("User-Agent", "acp-load")
-	req.Header.Set("Accept", "application/json")
-	if a.r.cfg.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+a.r.cfg.Token)
+	b = append(b, "Request-Id: "...)
+	b = append(b, a.idPrefix...)
+	b = strconv.AppendInt(b, a.seq, 10)
+	if key != 0 {
+		b = append(b, "\r\nIdempotency-Key: "...)
+		b = append(b, a.keyPrefix...)
+		b = strconv.AppendInt(b, key, 10)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		b = append(b, "\r\nContent-Type: application/json\r\nContent-Length: "...)
+		b = strconv.AppendInt(b, int64(len(body)), 10)
 	}
-	if key != "" {
-		req.Header.Set("Idempotency-Key", key)
-	}
-	sent := time.Now()
-	resp, err := a.r.client.Do(req)
-	if err != nil {
-		return answer{}, sent, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		return answer{}, sent, fmt.Errorf("read the answer: %w", err)
-	}
-	return answer{status: resp.StatusCode, body: data}, sent, nil
+	b = append(b, "\r\n\r\n"...)
+	b = append(b, body...)
+	a.req = b
+	return b
 }
 
 // transportKind classifies a request that got no answer.

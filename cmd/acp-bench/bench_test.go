@@ -1,0 +1,154 @@
+package main
+
+import (
+	"math"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestParseWrk(t *testing.T) {
+	t.Parallel()
+	const report = `Running 5s test @ http://127.0.0.1:18081
+  1 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   405.12us  120.00us   5.20ms   90.00%
+    Req/Sec    39.50k     1.20k   41.00k    80.00%
+  Latency Distribution
+     50%  380.00us
+     75%  420.00us
+     90%  510.00us
+     99%    1.23ms
+  197500 requests in 5.00s, 850.00MB read
+%s
+Requests/sec:  39500.12
+Transfer/sec:    170.00MB
+`
+	testCases := map[string]struct {
+		extra   string
+		want    wrkResult
+		wantErr bool
+	}{
+		"clean":  {"", wrkResult{requests: 197500, seconds: 5, rps: 39500.12, p99: 1.23}, false},
+		"errors": {"  Non-2xx or 3xx responses: 12\n  Socket errors: connect 1, read 2, write 0, timeout 3", wrkResult{requests: 197500, seconds: 5, rps: 39500.12, p99: 1.23, non2xx: 12, socketErrors: 6}, false},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, err := parseWrk([]byte(strings.Replace(report, "%s", tc.extra, 1)))
+			if err != nil || got != tc.want {
+				t.Errorf("parseWrk = %+v, %v; want %+v", got, err, tc.want)
+			}
+		})
+	}
+	if _, err := parseWrk([]byte("unable to connect to 127.0.0.1:1 Connection refused\n")); err == nil {
+		t.Error("parseWrk of a failed run did not fail")
+	}
+}
+
+func TestParseWrkDuration(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]float64{"812.00us": 0.812, "1.23ms": 1.23, "2.00s": 2000, "1.50m": 90000}
+	for in, want := range testCases {
+		if got, err := parseWrkDuration(in); err != nil || math.Abs(got-want) > 1e-9 {
+			t.Errorf("parseWrkDuration(%q) = %g, %v; want %g", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "ms", "1.2h", "x1s"} {
+		if _, err := parseWrkDuration(bad); err == nil {
+			t.Errorf("parseWrkDuration(%q) did not fail", bad)
+		}
+	}
+}
+
+// TestWrkScript checks that the script sends acp load's create: its
+// path, body and headers, and a key unique to the run and the request.
+func TestWrkScript(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tc := range []struct{ target, token, wantPath string }{
+		{"http://127.0.0.1:8080", "tok_1", `wrk.path = [==[/checkout_sessions]==]`},
+		{"http://127.0.0.1:8080/acp/", "", `wrk.path = [==[/acp/checkout_sessions]==]`},
+	} {
+		path, err := wrkScript(dir, "s", tc.target, tc.token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		script := string(data)
+		for _, want := range []string{tc.wantPath,
+			`wrk.body = [==[{"capabilities":{},"currency":"usd","line_items":[{"id":"mug-classic","quantity":2},{"id":"guide-brewing-ebook"}]}]==]`,
+			`wrk.headers["API-Version"] = [==[2026-04-17]==]`, `wrk.headers["Idempotency-Key"] = prefix .. n`, `prefix = "wrk-" .. (args[1] or "")`} {
+			if !strings.Contains(script, want) {
+				t.Errorf("the script for %s lacks %s:\n%s", tc.target, want, script)
+			}
+		}
+		if hasAuth := strings.Contains(script, `wrk.headers["Authorization"] = [==[Bearer `+tc.token+`]==]`); hasAuth != (tc.token != "") {
+			t.Errorf("the script for token %q: Authorization header %v:\n%s", tc.token, hasAuth, script)
+		}
+	}
+	if _, err := wrkScript(dir, "s", "http://127.0.0.1:8080/]==]", ""); err == nil {
+		t.Error("a path that ends Lua's long string was accepted")
+	}
+}
+
+func TestSeries(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]struct {
+		s          series
+		wantMedian float64
+		wantFormat string
+	}{
+		"odd":  {series{3, 1, 2}, 2, "2.00 [1.00–3.00]"},
+		"even": {series{4, 1, 2, 3}, 2.5, "2.50 [1.00–4.00]"},
+		"one":  {series{0.5}, 0.5, "0.50"},
+		"none": {nil, math.NaN(), "–"},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if got := tc.s.median(); got != tc.wantMedian && !(math.IsNaN(got) && math.IsNaN(tc.wantMedian)) {
+				t.Errorf("median = %g, want %g", got, tc.wantMedian)
+			}
+			if got := tc.s.format(2); got != tc.wantFormat {
+				t.Errorf("format = %q, want %q", got, tc.wantFormat)
+			}
+		})
+	}
+	// Ratios pair the rounds: round i of one with round i of the other.
+	if got := (series{10, 30, 20}).ratios(series{20, 30, 40, 99}); len(got) != 3 || got[0] != 0.5 || got[1] != 1 || got[2] != 0.5 {
+		t.Errorf("ratios = %v, want [0.5 1 0.5]", got)
+	}
+}
+
+func TestCheckoutRequests(t *testing.T) {
+	t.Parallel()
+	const metrics = `# HELP acp_http_requests_total HTTP requests served, by method, route pattern and status code.
+# TYPE acp_http_requests_total counter
+acp_http_requests_total{method="GET",route="/readyz",status="200"} 7
+acp_http_requests_total{method="POST",route="/checkout_sessions",status="201"} 1000
+acp_http_requests_total{method="POST",route="/checkout_sessions/:id/complete",status="200"} 5
+acp_http_requests_total{method="POST",route="/checkout_sessions",status="429"} 2
+acp_http_request_duration_seconds_count{method="POST",route="/checkout_sessions"} 1002
+`
+	if got, err := checkoutRequests(strings.NewReader(metrics)); err != nil || got != 1007 {
+		t.Errorf("checkoutRequests = %d, %v; want 1007", got, err)
+	}
+	if _, err := checkoutRequests(strings.NewReader(`acp_http_requests_total{route="/checkout_sessions"} x`)); err == nil {
+		t.Error("an unreadable value was accepted")
+	}
+}
+
+// TestDocumentTemplate checks that the template parses and says how the
+// document is written.
+func TestDocumentTemplate(t *testing.T) {
+	t.Parallel()
+	for _, want := range []string{"{{.Figures}}", "{{.Targets}}", "go run ./cmd/acp-bench -o BENCHMARKS.md", "scripts/bench-compare.sh"} {
+		if !strings.Contains(documentTemplate, want) {
+			t.Errorf("the template lacks %s", want)
+		}
+	}
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// server is one process under test.
+type server struct {
+	name string
+	cmd  *exec.Cmd
+	url  string
+	data string
+	// token is the agent token the server wants; empty for the baseline.
+	token string
+	// exited receives the process's exit.
+	exited <-chan error
+}
+
+// watch starts waiting for the process to exit.
+func (s *server) watch() {
+	exited := make(chan error, 1)
+	go func() { exited <- s.cmd.Wait() }()
+	s.exited = exited
+}
+
+// startBaseline runs `acp load baseline` and reads its address.
+func (b *bench) startBaseline() (*server, error) {
+	cmd := exec.Command(filepath.Join(b.bin, "acp"), "load", "baseline", "--listen", "127.0.0.1:0")
+	cmd.SysProcAttr = diesWithUs()
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{name: "baseline", cmd: cmd}
+	b.procs = append(b.procs, s)
+	s.watch()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		return nil, fmt.Errorf("baseline: %w", err)
+	}
+	s.url = strings.TrimSpace(strings.TrimPrefix(line, "listening on "))
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	return s, nil
+}
+
+// startServer runs `acp serve` on a copy of the config at path with the
+// rate limit lifted, its store in a fresh directory, and, for the plugins
+// store, the plugins this run built and orders forwarded to intake.
+func (b *bench) startServer(name, path, intake string, profiling bool) (*server, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(b.dir, name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	cfg := string(src)
+	if intake != "" {
+		cfg = strings.ReplaceAll(cfg, "../../bin/", b.bin+"/")
+		cfg = strings.ReplaceAll(cfg, "http://127.0.0.1:8090", intake)
+		products, err := os.ReadFile(filepath.Join(filepath.Dir(path), "products.csv"))
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "products.csv"), products, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	data := filepath.Join(dir, "data")
+	cfg += "\nlimits:\n  rate_limit:\n    requests_per_second: 0\nlog:\n  level: warn\n"
+	cfg = strings.Replace(cfg, "dir: ./data", "dir: "+data, 1)
+	if profiling {
+		cfg += "profiling:\n  listen: " + profilingAddr + "\n"
+	}
+	config := filepath.Join(dir, "acp.yaml")
+	if err := os.WriteFile(config, []byte(cfg), 0o600); err != nil {
+		return nil, err
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(filepath.Join(b.bin, "acp"), "serve", "--config", config, "--listen", addr)
+	cmd.SysProcAttr = diesWithUs()
+	cmd.Env = []string{"ACP_ORDER_INTAKE_SECRET=benchmark-intake-secret-0123456789abcdef", "PATH=" + os.Getenv("PATH")}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{name: name, cmd: cmd, url: "http://" + addr, data: data, token: demoToken}
+	b.procs = append(b.procs, s)
+	s.watch()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		select {
+		case err := <-s.exited:
+			s.cmd = nil
+			return nil, fmt.Errorf("%s: acp serve exited before it was ready: %v", name, err)
+		default:
+		}
+		if resp, err := http.Get(s.url + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%s: not ready within 30s", name)
+		}
+	}
+}
+
+// stop stops s gracefully, or kills it after 20 s, and waits for it.
+func (b *bench) stop(s *server) error {
+	if s.cmd == nil {
+		return nil
+	}
+	p := s.cmd.Process
+	s.cmd = nil
+	if err := p.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	select {
+	case err := <-s.exited:
+		return err
+	case <-time.After(20 * time.Second):
+		_ = p.Kill()
+		return fmt.Errorf("%s: did not stop within 20 s; killed", s.name)
+	}
+}
+
+func (b *bench) stopAll() {
+	for _, s := range b.procs {
+		_ = b.stop(s)
+	}
+}
+
+// diesWithUs makes a child process receive SIGTERM when this process
+// dies, however it dies (Linux), so that no server outlives a killed run.
+func diesWithUs() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// memory reads a process's resident set, its peak and its own
+// (anonymous) part, in bytes: the rest of the resident set is pages of
+// memory-mapped files, Badger's, which the kernel reclaims like file cache.
+func memory(pid int) (rss, peak, anon int64, err error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("read memory of %d (Linux only): %w", pid, err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(fields[1], 10, 64)
+		switch fields[0] {
+		case "VmRSS:":
+			rss = kb * 1024
+		case "VmHWM:":
+			peak = kb * 1024
+		case "RssAnon:":
+			anon = kb * 1024
+		}
+	}
+	if rss == 0 {
+		return 0, 0, 0, errors.New("no VmRSS in /proc status")
+	}
+	return rss, peak, anon, nil
+}
+
+// diskUsage is the space dir's files take on disk (allocated blocks, not
+// apparent sizes: Badger's files are sparse).
+func diskUsage(dir string) (int64, error) {
+	var total int64
+	err := filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); ok && !info.IsDir() {
+			total += st.Blocks * 512
+		}
+		return nil
+	})
+	return total, err
+}
