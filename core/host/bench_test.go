@@ -13,9 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-
 	"github.com/acp-sidecar/acp/config"
+	"github.com/acp-sidecar/acp/internal/loadgen"
 )
 
 // Requests against the demo store in acp.yaml, as the README's walkthrough
@@ -36,27 +35,20 @@ func demoConfig(b *testing.B) *config.Config {
 	return cfg
 }
 
-// startBaseline serves the bare Fiber handler every figure is compared
-// with: it parses a JSON body and writes a JSON object of similar size,
-// with no auth, store or pricing.
+// startBaseline serves the floor every figure is compared with: the load
+// generator's baseline (internal/loadgen.BaselineApp), which parses the
+// create body and writes a real create response's precomputed bytes, with
+// no auth, store or pricing.
 func startBaseline(b *testing.B) string {
 	b.Helper()
-	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Post("/echo", func(c *fiber.Ctx) error {
-		var in map[string]any
-		if err := json.Unmarshal(c.Body(), &in); err != nil {
-			return c.SendStatus(http.StatusBadRequest)
-		}
-		return c.Status(http.StatusCreated).JSON(fiber.Map{"id": "cs_baseline", "status": "ready_for_payment", "currency": "usd", "input": in,
-			"line_items": []fiber.Map{{"id": "li_1", "item": fiber.Map{"id": "item_123"}, "quantity": 1}}, "totals": []fiber.Map{{"type": "total", "display_text": "Total", "amount": 330}}})
-	})
+	app := loadgen.BaselineApp()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatalf("listen: %v", err)
 	}
 	go func() { _ = app.Listener(ln) }()
 	b.Cleanup(func() { _ = app.ShutdownWithTimeout(5 * time.Second) })
-	return "http://" + ln.Addr().String() + "/echo"
+	return "http://" + ln.Addr().String() + "/checkout_sessions"
 }
 
 // call is one benchmarked request.
