@@ -11,6 +11,7 @@ import (
 	stripego "github.com/stripe/stripe-go/v82"
 
 	"github.com/acp-sidecar/acp/core/payment"
+	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
 // liveVersion is the preview version Stripe's docs send on the granted
@@ -33,13 +34,27 @@ func mintTestToken(t *testing.T, h *Handler, pm string, maxAmount int64) string 
 	return tok.ID
 }
 
+// liveSkipped says why the live Stripe check did not run, in the one line
+// TestMain prints where `go test ./...` shows it.
+const liveSkipped = "STRIPE_TEST_SECRET_KEY is not set: skipping the live Stripe test-mode check (it needs a sk_test_ key with shared payment token access)"
+
+// TestMain runs the package's tests and, when the live Stripe check could
+// not run for want of a test key, says so in one visible line.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if os.Getenv("STRIPE_TEST_SECRET_KEY") == "" {
+		testkit.Notice("stripe: " + testkit.TestedPackage() + ": " + liveSkipped)
+	}
+	os.Exit(code)
+}
+
 // TestLiveStripeTestMode charges minted test tokens against Stripe test
 // mode. It needs STRIPE_TEST_SECRET_KEY (sk_test_… of an account with the
 // shared payment token preview) and skips otherwise.
 func TestLiveStripeTestMode(t *testing.T) {
 	key := os.Getenv("STRIPE_TEST_SECRET_KEY")
 	if key == "" {
-		t.Skip("STRIPE_TEST_SECRET_KEY is not set: skipping the live Stripe test-mode check (it needs a sk_test_ key with shared payment token access)")
+		t.Skip(liveSkipped)
 	}
 	if environment(key) != "sandbox" {
 		t.Fatal("STRIPE_TEST_SECRET_KEY must be a test-mode key (sk_test_ or rk_test_)")
