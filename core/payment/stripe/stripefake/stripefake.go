@@ -615,12 +615,13 @@ func (s *Server) createPI(form url.Values, key string) response {
 	}
 	pi.LatestCharge = s.nextID("ch")
 	if captureMethod == "manual" {
+		// Authorized: the money is held until the capture.
 		ts.consume(0)
 		pi.Status = "requires_capture"
-		return ok(s.piJSON(pi))
+	} else {
+		ts.consume(amount)
+		pi.Status = "succeeded"
 	}
-	ts.consume(amount)
-	pi.Status = "succeeded"
 	if ts.scenario == ScenarioCharged500 {
 		r := apiError(http.StatusInternalServerError, "api_error", "", "", "An unknown error occurred (fake 500 after charging).")
 		r.record = true
