@@ -781,7 +781,7 @@ type Orders struct {
 	// PlacementDeadline is how long an authorized payment waits for the
 	// order system to accept its order (retried by the reconciler) before
 	// the authorization is voided and the agent is told to pay again.
-	// Default 15m; at most 144h (card authorizations lapse after about
+	// Default 15m; at most 96h (card authorizations lapse after four to
 	// seven days).
 	PlacementDeadline time.Duration `koanf:"placement_deadline"`
 }

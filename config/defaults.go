@@ -66,8 +66,8 @@ const (
 	// DefaultPlacementDeadline is orders.placement_deadline's default.
 	DefaultPlacementDeadline = 15 * time.Minute
 	// MaxPlacementDeadline bounds orders.placement_deadline: card
-	// authorizations lapse after about seven days.
-	MaxPlacementDeadline = 144 * time.Hour
+	// authorizations lapse after four days and 18 hours (Visa), seven for most.
+	MaxPlacementDeadline = 96 * time.Hour
 	// DefaultCapture is payments.handlers[].capture's default.
 	DefaultCapture = "manual"
 	// DefaultMCPPath is mcp.path's default.
