@@ -120,11 +120,6 @@ func newMoneyFixture(t *testing.T, capture payment.CaptureMethod) *moneyFixture 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	return newMoneyFixtureOn(t, st, capture)
-}
-
-func newMoneyFixtureOn(t *testing.T, st store.Store, capture payment.CaptureMethod) *moneyFixture {
-	t.Helper()
 	sb := sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_test", AcceptedBrands: []string{"visa"}, MerchantName: "Test"})
 	system := &orderSystem{sandbox: sb}
 	rep := &reporter{}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/acp-sidecar/acp/config"
+	"github.com/acp-sidecar/acp/core/host"
 	"github.com/acp-sidecar/acp/core/payment/stripe/stripefake"
 )
 
@@ -87,7 +88,8 @@ func startCaptureStore(t *testing.T, status int, configure func(*config.Config))
 		configure(cfg)
 	}
 	env := map[string]string{stripeKeyEnv: stripefake.SecretKey, stripeHookEnv: stripeHookSecret, "ACP_ORDER_INTAKE_SECRET": intakeSecret}
-	s := &stripeStore{server: startServerEnv(t, cfg, env), fake: fake}
+	client := &http.Client{Timeout: 300 * time.Millisecond}
+	s := &stripeStore{server: startServerEnv(t, cfg, env, host.WithStripeHTTPClient(client)), fake: fake}
 	return s, in
 }
 
@@ -259,5 +261,33 @@ func TestStripeImmediateCaptureRefundsRefusedOrder(t *testing.T) {
 	pis := s.fake.PaymentIntents()
 	if len(pis) != 1 || pis[0].CaptureMethod != "automatic" || pis[0].Status != "succeeded" || pis[0].Refunded != pis[0].Amount {
 		t.Fatalf("PaymentIntents = %+v, want one captured at once and refunded in full", pis)
+	}
+}
+
+// TestStripeAuthorizationWebhookResumes: an authorization whose answer
+// was lost (a timeout) is finished by Stripe's
+// payment_intent.amount_capturable_updated event: the order is placed and
+// the PaymentIntent captured once.
+func TestStripeAuthorizationWebhookResumes(t *testing.T) {
+	t.Parallel()
+	s, in := startCaptureStore(t, http.StatusOK, nil)
+	id := s.newSession(t)
+	wantError(t, s.complete(t, id, "spt_timeout_authorized", ""), http.StatusServiceUnavailable, "payment_unavailable", "")
+	pis := s.fake.PaymentIntents()
+	if len(pis) != 1 || pis[0].Status != "requires_capture" {
+		t.Fatalf("PaymentIntents = %+v, want one authorized", pis)
+	}
+	if code := s.webhook(t, stripefake.EventPaymentIntentAmountCapturableUpdated, pis[0].ID, stripeHookSecret); code != http.StatusOK {
+		t.Fatalf("payment_intent.amount_capturable_updated: %d", code)
+	}
+	got := s.do(t, request{method: http.MethodGet, path: "/checkout_sessions/" + id})
+	if status(t, got) != "completed" {
+		t.Fatalf("after the event: %s", got.body)
+	}
+	if pis := s.fake.PaymentIntents(); len(pis) != 1 || pis[0].Captures != 1 {
+		t.Fatalf("PaymentIntents = %+v, want one captured once", pis)
+	}
+	if placements, _, _ := in.seen(); placements != 1 {
+		t.Errorf("placements = %d, want 1", placements)
 	}
 }
