@@ -79,7 +79,6 @@ func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInp
 	sess.Payment = &model.Payment{
 		HandlerID:      handler.Descriptor().ID,
 		CaptureMethod:  string(s.captureMethodOf(handler)),
-		PlaceBy:        s.now().UTC().Add(s.placementDeadline()),
 		Attempt:        attempt,
 		Amount:         sess.Totals.Total,
 		Token:          in.Payment.Token,
@@ -162,11 +161,16 @@ func (s *Service) charge(ctx context.Context, sess *model.Session, r resumption,
 			"The payment could not be confirmed yet. Call complete again to finish it; it will not be charged twice.")
 	}
 	switch res.Outcome {
-	case payment.Succeeded:
+	case payment.Succeeded, payment.Authorized:
 		p.PaymentID, p.State = res.PaymentID, model.PaymentCaptured
-		return s.fulfil(ctx, sess, h, rec)
-	case payment.Authorized:
-		p.PaymentID, p.State = res.PaymentID, model.PaymentAuthorized
+		if res.Outcome == payment.Authorized {
+			p.State = model.PaymentAuthorized
+		}
+		// The order must be placed by the deadline, counted from now (an
+		// authentication may have taken a while), and before the token's
+		// own expiry. Recorded before the order is placed, so that a
+		// resumed attempt neither pays again nor moves the deadline.
+		p.PlaceBy = s.now().UTC().Add(s.placementDeadline())
 		if !res.CaptureBefore.IsZero() && res.CaptureBefore.Before(p.PlaceBy) {
 			p.PlaceBy = res.CaptureBefore
 		}
@@ -274,7 +278,7 @@ func (s *Service) placementFailed(ctx context.Context, sess *model.Session, h pa
 		if reason := acp.AsError(err).Reason; reason == acp.CodeOutOfStock {
 			p.Release = ReleaseOutOfStock
 		}
-	case !s.now().Before(s.placeBy(sess)):
+	case !s.now().Before(p.PlaceBy):
 		p.Release = ReleaseDeadline
 	default:
 		return nil, apierr.Unavailable(apierr.CodeUpstreamUnavailable, fmt.Errorf("place order %s: %w", orderIDFor(sess.ID), err),
@@ -298,15 +302,6 @@ func orderRefused(err error) bool {
 	}
 	var e *acp.Error
 	return errors.As(err, &e) && !e.Retryable
-}
-
-// placeBy is when the attempt's order must be placed; attempts recorded
-// before there was a deadline get one counted from their last change.
-func (s *Service) placeBy(sess *model.Session) time.Time {
-	if !sess.Payment.PlaceBy.IsZero() {
-		return sess.Payment.PlaceBy
-	}
-	return sess.UpdatedAt.Add(s.placementDeadline())
 }
 
 func (s *Service) placementDeadline() time.Duration {
