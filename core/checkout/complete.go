@@ -263,7 +263,7 @@ func (s *Service) fulfil(ctx context.Context, sess *model.Session, h payment.Han
 			p.State = model.PaymentCaptured
 		}
 	}
-	return s.storeOrder(ctx, sess, h, rec)
+	return s.storeOrder(ctx, sess, rec)
 }
 
 // placementFailed answers a PlaceOrder error: a definitive refusal, or
@@ -294,8 +294,9 @@ func (s *Service) placementFailed(ctx context.Context, sess *model.Session, h pa
 
 // orderRefused reports whether a PlaceOrder error is the order system's
 // definitive answer: a capability failure not marked retryable (the
-// order-forward plugin marks an intake's 4xx other than 408 and 429 so),
-// as opposed to a timeout, an unreachable plugin or a retryable failure.
+// order-forward plugin marks so an intake's answer other than 2xx, 408,
+// 425, 429 and 5xx), as opposed to a timeout, an unreachable plugin or a
+// retryable failure.
 func orderRefused(err error) bool {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return false
@@ -341,7 +342,7 @@ func (s *Service) placeOrderRequest(sess *model.Session) *fulfillment.PlaceOrder
 // completed session (and what rec records) in one transaction. An order
 // whose capture was refused is then canceled, which tells the agent with
 // an order event.
-func (s *Service) storeOrder(ctx context.Context, sess *model.Session, h payment.Handler, rec Recorder) (*model.Session, error) {
+func (s *Service) storeOrder(ctx context.Context, sess *model.Session, rec Recorder) (*model.Session, error) {
 	p := sess.Payment
 	orderID := orderIDFor(sess.ID)
 	permalink := p.OrderPermalink
