@@ -255,9 +255,10 @@ type Payment struct {
 	// State is where the attempt's money is: see the PaymentState
 	// constants. Empty while the handler's answer is not known.
 	State PaymentState `json:"state,omitempty"`
-	// PlaceBy is when an authorization must be captured or voided: the
-	// earlier of the placement deadline and the token's expiry. A
-	// placement still failing then is given up and the money released.
+	// PlaceBy is when the order must be placed, set when the payment is
+	// authorized (or charged): the earlier of the placement deadline
+	// counted from then and the token's expiry. A placement still failing
+	// then is given up and the money released.
 	PlaceBy time.Time `json:"place_by,omitzero"`
 	// OrderNumber and OrderPermalink are the order system's answer once
 	// it accepted the order (OrderAccepted), kept for a capture that is
