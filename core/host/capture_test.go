@@ -170,6 +170,13 @@ func TestStripeOrderRefusedCancelsIntent(t *testing.T) {
 	if st := status(t, got); st == "complete_in_progress" || st == "completed" {
 		t.Fatalf("after the refusal GET says %s", st)
 	}
+	metrics := s.do(t, request{method: http.MethodGet, path: "/metrics", noAuth: true, noVersion: true})
+	if want := `acp_payment_releases_total{cause="order_refused",handler="stripe_card",money="voided"} 1`; !bytes.Contains(metrics.body, []byte(want)) {
+		t.Errorf("/metrics lacks %s", want)
+	}
+	if !strings.Contains(s.logs.String(), "payment released") {
+		t.Errorf("no log line for the released payment")
+	}
 	// A new token, once the intake accepts, completes with a new intent.
 	in.status.Store(http.StatusOK)
 	done := s.complete(t, id, "spt_ok_refused_2", "")
