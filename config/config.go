@@ -169,6 +169,10 @@ type Server struct {
 	// ProbesListen, when set, is a host:port where /healthz, /readyz and
 	// the metrics are also served, apart from agent traffic.
 	ProbesListen string `koanf:"probes_listen"`
+	// TrustedProxies lists the IP addresses and CIDR ranges of reverse
+	// proxies in front of the server (an ingress): connections from them
+	// are not held to MaxConnectionsPerClient, only to MaxConnections.
+	TrustedProxies []string `koanf:"trusted_proxies"`
 }
 
 // TLS names the certificate and key files for HTTPS.

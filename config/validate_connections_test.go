@@ -1,6 +1,8 @@
 package config
 
 import (
+	"net/netip"
+	"slices"
 	"testing"
 	"time"
 )
@@ -33,6 +35,17 @@ func TestValidateConnections(t *testing.T) {
 			edit: func(c *Config) { c.Server.ProbesListen = c.Server.Listen },
 			want: []Problem{{Path: "server.probes_listen", Message: `must differ from the API listen address "127.0.0.1:8080"`}},
 		},
+		"trusted proxies": {edit: func(c *Config) {
+			c.Server.TrustedProxies = []string{"10.0.0.7", "10.1.0.0/16", "2001:db8::/32", "::ffff:192.0.2.1"}
+		}},
+		"trusted proxies malformed": {
+			edit: func(c *Config) { c.Server.TrustedProxies = []string{"10.0.0.0/8", "ingress", "10.0.0.0/33", "fe80::1%eth0"} },
+			want: []Problem{
+				{Path: "server.trusted_proxies[1]", Message: `must be an IP address or a CIDR range such as 10.0.0.0/8 or 2001:db8::/32, got "ingress"`},
+				{Path: "server.trusted_proxies[2]", Message: `must be an IP address or a CIDR range such as 10.0.0.0/8 or 2001:db8::/32, got "10.0.0.0/33"`},
+				{Path: "server.trusted_proxies[3]", Message: `must be an IP address or a CIDR range such as 10.0.0.0/8 or 2001:db8::/32, got "fe80::1%eth0"`},
+			},
+		},
 		"probes address malformed": {
 			edit: func(c *Config) { c.Server.ProbesListen = "8081" },
 			want: []Problem{{Path: "server.probes_listen", Message: `invalid address "8081": expected host:port, e.g. "127.0.0.1:8080" or ":8080"`}},
@@ -53,5 +66,20 @@ func TestHeaderTimeoutDefault(t *testing.T) {
 		if s.HeaderTimeout != tc.want {
 			t.Errorf("read_timeout %s: header_timeout default = %s, want %s", tc.read, s.HeaderTimeout, tc.want)
 		}
+	}
+}
+
+// The trusted proxies are read as the connection limits see clients: a
+// single address is a whole-length prefix, IPv4-mapped IPv6 is IPv4, and
+// host bits are masked.
+func TestTrustedProxyRanges(t *testing.T) {
+	t.Parallel()
+	s := Server{TrustedProxies: []string{"10.0.0.7", "10.1.2.3/16", "::ffff:192.0.2.1", "::ffff:192.0.2.0/120", "2001:db8::1"}}
+	want := []netip.Prefix{
+		netip.MustParsePrefix("10.0.0.7/32"), netip.MustParsePrefix("10.1.0.0/16"), netip.MustParsePrefix("192.0.2.1/32"),
+		netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("2001:db8::1/128"),
+	}
+	if got := s.TrustedProxyRanges(); !slices.Equal(got, want) {
+		t.Errorf("TrustedProxyRanges() = %v, want %v", got, want)
 	}
 }

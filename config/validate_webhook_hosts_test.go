@@ -25,6 +25,11 @@ func TestWebhookURLForms(t *testing.T) {
 		"https://[::ffff:127.0.0.1]/acp":     internal,
 		"https://[::ffff:169.254.169.254]/x": internal,
 		"https://134744072/acp":              "write it as 8.8.8.8",
+		"https://１２７。０。０。１/":                 internal,
+		"https://ｌｏｃａｌｈｏｓｔ/":                 internal,
+		"https://１６９．２５４．１６９．２５４/x":          internal,
+		"https://hooks.ｅｘａｍｐｌｅ.com/acp":      "",
+		"https://a\u200db.example/acp":       "not a valid host name",
 	} {
 		got := checkWebhookURL(url, false)
 		if want == "" && got != "" || want != "" && !strings.Contains(got, want) {

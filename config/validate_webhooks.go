@@ -81,14 +81,22 @@ func checkWebhookURL(raw string, allowPrivate bool) string {
 	}
 	// The deliverer's rule, by form: trailing dots, short and numeric
 	// IPv4 forms and IPv4-mapped IPv6 are seen through.
+	// A host outside ASCII is judged in the form the client looks up
+	// (full-width １２７。０。０。１ is 127.0.0.1).
 	host := u.Hostname()
-	switch err := netguard.CheckHost(host); {
+	ascii, err := netguard.ASCIIHost(host)
+	if err != nil {
+		return fmt.Sprintf("%q is not a valid host name: IDNA mapping refuses it", host)
+	}
+	switch err := netguard.CheckHost(ascii); {
 	case errors.Is(err, netguard.ErrNonCanonical):
-		addr, _, _ := netguard.ParseIP(host)
+		addr, _, _ := netguard.ParseIP(ascii)
 		return fmt.Sprintf("%s is the address %s written in another form; write it as %s", host, addr, addr)
 	case err != nil:
-		if addr, _, ok := netguard.ParseIP(host); ok && addr.Unmap().String() != host {
+		if addr, _, ok := netguard.ParseIP(strings.ToLower(ascii)); ok && addr.Unmap().String() != host {
 			host = fmt.Sprintf("%s (%s)", host, addr.Unmap())
+		} else if ascii != host {
+			host = fmt.Sprintf("%s (%s)", host, ascii)
 		}
 		return fmt.Sprintf("%s is an internal address (loopback, private, link-local or reserved); set webhook_delivery.allow_private_networks to allow it", host)
 	}

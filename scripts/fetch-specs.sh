@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetches the ACP and UCP specification repositories at the commits this
 # project is tested against, and lays out the files the tests' schema
-# checks read (core/internal/acpschema):
+# checks read (internal/acpschema):
 #
 #   <dest>/acp-spec/<version>/{openapi,json-schema,openrpc,examples}/  from spec/<version>/ and examples/<version>/
 #   <dest>/acp-spec/{LICENSE,NOTICE,SOURCE.txt}

@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/acp-sidecar/acp/internal/acpschema"
 )
 
 // floodLimit is the child's open-file limit, soft and hard: the Go
@@ -123,7 +125,7 @@ func TestConnectionFlood(t *testing.T) {
 	// open-file limit, each address over its client cap.
 	flood1 := openFlood(t, addr, 2, 4, 100)
 	alive("during the first flood")
-	if err := agentCheckout("http://" + addr); err != nil {
+	if err := agentCheckout(t, "http://"+addr); err != nil {
 		t.Fatalf("agent checkout from 127.0.0.1 during a flood within the client caps: %v\n%s", err, logs())
 	}
 	if err := healthy("http://" + addr); err != nil {
@@ -133,20 +135,23 @@ func TestConnectionFlood(t *testing.T) {
 	flood1.close()
 	t.Logf("first flood done")
 
-	// Flood 2: twenty addresses, 24 connections each (the client cap):
-	// together over the server's cap. New connections are refused with
-	// a flat 503 until the flood ends.
-	flood2 := openFlood(t, addr, 10, 20, 24)
+	// Flood 2: twenty addresses, 20 connections each (the client cap,
+	// an eighth of the 160 left by the reserve of 64 and the probe
+	// listener's 32): together over the server's cap. New connections
+	// are refused with a flat 503 until the flood ends.
+	flood2 := openFlood(t, addr, 10, 20, 20)
 	alive("during the second flood")
 	if status, body := refusedRequest(t, addr); status != http.StatusServiceUnavailable || !strings.Contains(body, `"code":"too_many_connections"`) {
 		t.Errorf("a request while the server's cap is full: %d %s, want 503 too_many_connections", status, body)
+	} else {
+		acpschema.For(t, floodVersion).Response(t, acpschema.ErrorAnswer, []byte(body))
 	}
 	t.Logf("refused while full")
 	flood2.close()
 	alive("after the second flood")
 	deadline = time.Now().Add(10 * time.Second)
 	for {
-		err := agentCheckout("http://" + addr)
+		err := agentCheckout(t, "http://"+addr)
 		if err == nil {
 			break
 		}
@@ -258,15 +263,23 @@ func refusedRequest(t *testing.T, addr string) (int, string) {
 	}
 }
 
+// floodVersion is the API version the flood test's agent speaks.
+const floodVersion = "2026-04-17"
+
 // agentCheckout runs create, update and complete on the demo store as
-// its agent, on fresh connections from 127.0.0.1.
-func agentCheckout(base string) error {
+// its agent, on fresh connections from 127.0.0.1. Every request body and
+// every answer is validated against the version's schema (a failure is a
+// test error, not retried); a failed request is returned.
+func agentCheckout(t *testing.T, base string) error {
+	t.Helper()
+	schema := acpschema.For(t, floodVersion)
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	n := time.Now().UnixNano()
-	post := func(path, key, body string) (map[string]any, error) {
+	post := func(path, key, request, body string, answer acpschema.Answer) (map[string]any, error) {
+		schema.Def(t, request, []byte(body))
 		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer demo-agent-local-token")
-		req.Header.Set("API-Version", "2026-04-17")
+		req.Header.Set("API-Version", floodVersion)
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Idempotency-Key", fmt.Sprintf("flood-%d-%s", n, key))
 		resp, err := client.Do(req)
@@ -276,12 +289,16 @@ func agentCheckout(base string) error {
 		defer resp.Body.Close()
 		data, _ := io.ReadAll(resp.Body)
 		if resp.StatusCode >= 300 {
+			if resp.StatusCode != http.StatusServiceUnavailable || !bytes.Contains(data, []byte("too_many_connections")) {
+				schema.Response(t, acpschema.ErrorAnswer, data) // the connection refusal is checked where it is expected
+			}
 			return nil, fmt.Errorf("POST %s: %s %s", path, resp.Status, bytes.TrimSpace(data))
 		}
+		schema.Response(t, answer, data)
 		var m map[string]any
 		return m, json.Unmarshal(data, &m)
 	}
-	session, err := post("/checkout_sessions", "create", `{"line_items":[{"id":"mug-classic"}],"currency":"usd","capabilities":{}}`)
+	session, err := post("/checkout_sessions", "create", "CheckoutSessionCreateRequest", `{"line_items":[{"id":"mug-classic"}],"currency":"usd","capabilities":{}}`, acpschema.AnySession)
 	if err != nil {
 		return err
 	}
@@ -292,14 +309,14 @@ func agentCheckout(base string) error {
 	}
 	lineID, _ := lines[0].(map[string]any)["id"].(string)
 	update := fmt.Sprintf(`{"fulfillment_details":{"name":"Ada","email":"ada@example.com","address":{"name":"Ada","line_one":"1 Test St","city":"San Francisco","state":"CA","country":"US","postal_code":"94131"}},"selected_fulfillment_options":[{"type":"shipping","option_id":"standard","item_ids":[%q]}]}`, lineID)
-	if session, err = post("/checkout_sessions/"+id, "update", update); err != nil {
+	if session, err = post("/checkout_sessions/"+id, "update", "CheckoutSessionUpdateRequest", update, acpschema.AnySession); err != nil {
 		return err
 	}
 	if session["status"] != "ready_for_payment" {
 		return fmt.Errorf("update answered status %v", session["status"])
 	}
 	complete := `{"payment_data":{"handler_id":"sandbox_card","instrument":{"type":"card","credential":{"type":"spt","token":"spt_flood"}}}}`
-	if session, err = post("/checkout_sessions/"+id+"/complete", "complete", complete); err != nil {
+	if session, err = post("/checkout_sessions/"+id+"/complete", "complete", "CheckoutSessionCompleteRequest", complete, acpschema.CompletedSession); err != nil {
 		return err
 	}
 	if session["status"] != "completed" {

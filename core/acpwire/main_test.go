@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/acp-sidecar/acp/core/internal/acpschema"
+	"github.com/acp-sidecar/acp/internal/acpschema"
 )
 
 // TestMain reports the schema checks not made for want of the spec files.

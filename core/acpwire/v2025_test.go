@@ -13,9 +13,9 @@ import (
 
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/checkout"
-	"github.com/acp-sidecar/acp/core/internal/acpschema"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/payment"
+	"github.com/acp-sidecar/acp/internal/acpschema"
 	"github.com/acp-sidecar/acp/sdk/acp"
 )
 

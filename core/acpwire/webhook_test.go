@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acp-sidecar/acp/core/internal/acpschema"
 	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/internal/acpschema"
 )
 
 var (

@@ -1,6 +1,7 @@
 package apierr
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 )
@@ -97,4 +98,10 @@ func New(status int, typ, code, format string, args ...any) *Error {
 // logged by the caller, never sent to the agent.
 func Internal() *Error {
 	return &Error{Status: http.StatusInternalServerError, Type: TypeProcessingError, Code: CodeInternal, Message: "The server failed to process the request. It is safe to retry."}
+}
+
+// JSON returns the error as its flat JSON body.
+func (e *Error) JSON() []byte {
+	body, _ := json.Marshal(e) // strings, a string slice and an int always marshal
+	return body
 }

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/acp-sidecar/acp/core/internal/acpschema"
+	"github.com/acp-sidecar/acp/internal/acpschema"
 )
 
 // TestSpecExampleRequests replays the spec's own example requests against

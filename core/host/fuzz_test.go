@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acp-sidecar/acp/core/internal/acpschema"
+	"github.com/acp-sidecar/acp/internal/acpschema"
 )
 
 // FuzzRawRequest sends raw HTTP/1.1 requests (method, path, Content-Type

@@ -17,8 +17,8 @@ import (
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/host"
-	"github.com/acp-sidecar/acp/core/internal/acpschema"
 	"github.com/acp-sidecar/acp/core/pluginmgr"
+	"github.com/acp-sidecar/acp/internal/acpschema"
 	"github.com/acp-sidecar/acp/internal/testkit"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
 )

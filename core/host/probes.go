@@ -1,15 +1,16 @@
 package host
 
 import (
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 
 	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/httpapi"
 )
 
-// listenProbes opens server.probes_listen, when set, once.
+// listenProbes opens server.probes_listen, when set, once, behind its
+// fixed connection caps (connections.go).
 func (h *Host) listenProbes() error {
 	addr := h.cfg.Server.ProbesListen
 	if addr == "" || h.probesLn != nil {
@@ -19,37 +20,30 @@ func (h *Host) listenProbes() error {
 	if err != nil {
 		return fmt.Errorf("server.probes_listen: %w", err)
 	}
-	h.probesLn = ln
+	h.probesLn = h.limitProbeConnections(ln)
 	return nil
 }
 
-// serveProbes serves /healthz, /readyz and the metrics on the probe
-// listener Listen opened, if any, and returns the server to close at
-// shutdown. The probe listener has no connection caps of its own: it
-// belongs on an address only the orchestrator reaches.
+// serveProbes serves /healthz, /readyz (as the API listener does) and
+// the metrics on the probe listener Listen opened, if any, and returns
+// the server to close at shutdown.
 func (h *Host) serveProbes() *http.Server {
 	if h.probesLn == nil {
 		return nil
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		ready, detail := h.ready()
-		status := http.StatusOK
-		if !ready {
-			status = http.StatusServiceUnavailable
-		}
-		writeJSON(w, status, detail)
-	})
+	probe := func(w http.ResponseWriter, r *http.Request) {
+		status, body, _ := httpapi.ProbeAnswer(r.URL.Path, h.ready) // routed at the probe paths only
+		writeJSON(w, status, body)
+	}
+	mux.HandleFunc("GET "+httpapi.HealthzPath, probe)
+	mux.HandleFunc("GET "+httpapi.ReadyzPath, probe)
 	if h.metrics != nil {
 		mux.Handle("GET "+h.cfg.Metrics.Path, h.metrics)
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusNotFound, apierr.New(http.StatusNotFound, apierr.TypeInvalidRequest, apierr.CodeNotFound,
-			"The probe listener serves GET /healthz, /readyz and the metrics only."))
-	})
+	notFound := apierr.New(http.StatusNotFound, apierr.TypeInvalidRequest, apierr.CodeNotFound,
+		"The probe listener serves GET /healthz, /readyz and the metrics only.").JSON()
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusNotFound, notFound) })
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: h.cfg.Server.HeaderTimeout, IdleTimeout: h.cfg.Server.IdleTimeout}
 	go func() { _ = srv.Serve(h.probesLn) }()
 	h.logger.Info("serving probes", "listen", h.probesLn.Addr().String())
@@ -65,10 +59,11 @@ func (h *Host) ProbesAddr() string {
 	return h.probesLn.Addr().String()
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// writeJSON writes a JSON body with its status.
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(body)
 }
 
 // stopProbes closes the probe server, or only its listener when it was

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acp-sidecar/acp/core/internal/acpschema"
+	"github.com/acp-sidecar/acp/internal/acpschema"
 )
 
 // rawExchange writes raw bytes on a new connection to addr and reads the
@@ -113,6 +113,7 @@ func TestProtocolErrorShapes(t *testing.T) {
 			"application/json; charset":        http.StatusUnsupportedMediaType,
 			"text/plain":                       http.StatusUnsupportedMediaType,
 			"application/json; charset=UTF-8":  http.StatusCreated,
+			"application/json; charset=utf8":   http.StatusCreated,
 			"application/merge-patch+json":     http.StatusCreated,
 			"":                                 http.StatusCreated,
 		} {

@@ -17,9 +17,9 @@ import (
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/acpwire"
 	"github.com/acp-sidecar/acp/core/host"
-	"github.com/acp-sidecar/acp/core/internal/acpschema"
 	"github.com/acp-sidecar/acp/core/internal/clocktest"
 	"github.com/acp-sidecar/acp/core/payment/sandbox"
+	"github.com/acp-sidecar/acp/internal/acpschema"
 	"github.com/acp-sidecar/acp/internal/logging"
 	"github.com/acp-sidecar/acp/internal/testkit"
 )

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/acp-sidecar/acp/core/host"
-	"github.com/acp-sidecar/acp/core/internal/acpschema"
+	"github.com/acp-sidecar/acp/internal/acpschema"
 )
 
 // The API versions before 2026-01-30, served by the legacy codec.

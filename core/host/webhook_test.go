@@ -16,7 +16,7 @@ import (
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/host"
-	"github.com/acp-sidecar/acp/core/internal/acpschema"
+	"github.com/acp-sidecar/acp/internal/acpschema"
 	"github.com/acp-sidecar/acp/internal/testkit"
 )
 

@@ -1,10 +1,10 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -28,24 +28,19 @@ func (h *handlers) refuseUnknownMethods(next fasthttp.RequestHandler) fasthttp.R
 		ae := apierr.New(http.StatusMethodNotAllowed, apierr.TypeInvalidRequest, apierr.CodeMethodNotAllowed,
 			"This server does not serve the HTTP method given; use GET or POST.")
 		ctx.Response.Header.Set(fiber.HeaderAllow, "GET, POST")
-		var body []byte
-		if encode := h.errorBodies[string(ctx.Path())]; encode != nil {
-			body = encode(ae)
-		} else {
-			body, _ = json.Marshal(ae) // a struct of strings always marshals
-		}
 		ctx.SetStatusCode(ae.Status)
 		ctx.SetContentType(fiber.MIMEApplicationJSON)
-		ctx.SetBody(body)
+		ctx.SetBody(encodeError(ae, h.errorBodies[string(ctx.Path())]))
 		h.opts.Logger.Info("request", "method", text.Truncate(string(ctx.Method()), 32), "status", ae.Status)
 		h.metrics.observe("UNKNOWN", "", ae.Status, 0)
 	}
 }
 
-// protocolError maps Fiber's errors for requests that were not valid
-// HTTP, or not in time, to flat ACP errors; nil for the others. The cause
-// (which may quote the request) is logged, never sent.
-func (h *handlers) protocolError(c *fiber.Ctx, fe *fiber.Error) *apierr.Error {
+// fiberError maps Fiber's own errors (requests that were not valid HTTP,
+// or not in time, bodies too large, unknown routes) to flat ACP errors.
+// The cause of a malformed request (which may quote it) is logged, never
+// sent.
+func (h *handlers) fiberError(c *fiber.Ctx, fe *fiber.Error) *apierr.Error {
 	switch fe.Code {
 	case http.StatusRequestTimeout:
 		return apierr.New(fe.Code, apierr.TypeInvalidRequest, apierr.CodeRequestTimeout,
@@ -57,8 +52,17 @@ func (h *handlers) protocolError(c *fiber.Ctx, fe *fiber.Error) *apierr.Error {
 		h.opts.Logger.Warn("malformed HTTP request", "error", text.Truncate(fe.Message, 200), "remote", c.IP())
 		return apierr.New(fe.Code, apierr.TypeInvalidRequest, apierr.CodeInvalid,
 			"The request is not valid HTTP/1.1.")
+	case http.StatusRequestEntityTooLarge:
+		return apierr.New(fe.Code, apierr.TypeInvalidRequest, apierr.CodeRequestTooLarge, "The request body is larger than this server accepts.")
+	case http.StatusNotFound:
+		return apierr.New(fe.Code, apierr.TypeInvalidRequest, apierr.CodeNotFound, "Not found.")
+	case http.StatusMethodNotAllowed:
+		return apierr.New(fe.Code, apierr.TypeInvalidRequest, apierr.CodeMethodNotAllowed, "Method not allowed.")
 	}
-	return nil
+	if fe.Code >= 400 && fe.Code < 500 {
+		return apierr.New(fe.Code, apierr.TypeInvalidRequest, apierr.CodeInvalid, "%s", fe.Message)
+	}
+	return apierr.Internal()
 }
 
 // ErrorEncoder encodes an error refused before a mounted API saw the
@@ -66,20 +70,33 @@ func (h *handlers) protocolError(c *fiber.Ctx, fe *fiber.Error) *apierr.Error {
 // error shape.
 type ErrorEncoder func(*apierr.Error) []byte
 
-// writeEncodedError writes ae with encode, with ae's HTTP status.
-func writeEncodedError(c *fiber.Ctx, ae *apierr.Error, encode ErrorEncoder) error {
+// writeError writes ae with its HTTP status (500 when unset) and
+// Retry-After, in encode's shape, or as a flat ACP error when encode is
+// nil.
+func writeError(c *fiber.Ctx, ae *apierr.Error, encode ErrorEncoder) error {
 	status := ae.Status
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
+	if ae.RetryAfterSeconds > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(ae.RetryAfterSeconds))
+	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	return c.Status(status).Send(encode(ae))
+	return c.Status(status).Send(encodeError(ae, encode))
+}
+
+// encodeError is ae's body: in encode's shape, or flat when encode is nil.
+func encodeError(ae *apierr.Error, encode ErrorEncoder) []byte {
+	if encode != nil {
+		return encode(ae)
+	}
+	return ae.JSON()
 }
 
 // jsonMediaType reports whether a Content-Type names JSON in UTF-8:
 // application/json or a +json type, with no charset parameter or with
-// charset=utf-8. Any other charset (utf-16 above all) is refused, and so
-// are malformed parameters.
+// charset=utf-8 (or its alias utf8, in any case). Any other charset
+// (utf-16 above all) is refused, and so are malformed parameters.
 func jsonMediaType(contentType string) bool {
 	media, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
@@ -89,5 +106,5 @@ func jsonMediaType(contentType string) bool {
 		return false
 	}
 	charset, ok := params["charset"]
-	return !ok || strings.EqualFold(charset, "utf-8")
+	return !ok || strings.EqualFold(charset, "utf-8") || strings.EqualFold(charset, "utf8")
 }

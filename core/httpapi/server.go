@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"sync"
 	"time"
 
@@ -107,17 +106,13 @@ func New(opts Options) *API {
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		opts.Logger.Error("panic serving request", "method", c.Method(), "path", c.Path(), "panic", e, "stack", string(debug.Stack()))
 	}}))
-	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
-	app.Get("/readyz", func(c *fiber.Ctx) error {
-		if opts.Readiness == nil {
-			return c.JSON(fiber.Map{"status": "ready"})
-		}
-		ready, detail := opts.Readiness()
-		if !ready {
-			c.Status(fiber.StatusServiceUnavailable)
-		}
-		return c.JSON(detail)
-	})
+	probe := func(c *fiber.Ctx) error {
+		status, body, _ := ProbeAnswer(c.Path(), opts.Readiness) // routed at the probe paths only
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Status(status).Send(body)
+	}
+	app.Get(HealthzPath, probe)
+	app.Get(ReadyzPath, probe)
 	if opts.Discovery != nil {
 		app.Get("/.well-known/acp.json", func(c *fiber.Ctx) error {
 			c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
@@ -165,9 +160,7 @@ func (h *handlers) errorHandler(c *fiber.Ctx, err error) error {
 			h.opts.Logger.Warn("request failed", "code", ae.Code, "error", ae.Cause.Error(), "path", c.Path())
 		}
 	case errors.As(err, &fe):
-		if ae = h.protocolError(c, fe); ae == nil {
-			ae = fiberError(fe)
-		}
+		ae = h.fiberError(c, fe)
 	default:
 		h.opts.Logger.Error("request failed", "error", err.Error(), "method", c.Method(), "path", c.Path())
 		ae = apierr.Internal()
@@ -177,36 +170,5 @@ func (h *handlers) errorHandler(c *fiber.Ctx, err error) error {
 		translated.Param = codec.ErrorParam(ae.Param)
 		ae = &translated
 	}
-	if encode := h.errorBodies[c.Path()]; encode != nil {
-		return writeEncodedError(c, ae, encode)
-	}
-	return writeError(c, ae)
-}
-
-// fiberError maps Fiber's own errors (body too large, malformed request,
-// unknown route) to flat ACP errors.
-func fiberError(fe *fiber.Error) *apierr.Error {
-	switch fe.Code {
-	case http.StatusRequestEntityTooLarge:
-		return apierr.New(fe.Code, apierr.TypeInvalidRequest, apierr.CodeRequestTooLarge, "The request body is larger than this server accepts.")
-	case http.StatusNotFound:
-		return apierr.New(fe.Code, apierr.TypeInvalidRequest, apierr.CodeNotFound, "Not found.")
-	case http.StatusMethodNotAllowed:
-		return apierr.New(fe.Code, apierr.TypeInvalidRequest, apierr.CodeMethodNotAllowed, "Method not allowed.")
-	}
-	if fe.Code >= 400 && fe.Code < 500 {
-		return apierr.New(fe.Code, apierr.TypeInvalidRequest, apierr.CodeInvalid, "%s", fe.Message)
-	}
-	return apierr.Internal()
-}
-
-func writeError(c *fiber.Ctx, ae *apierr.Error) error {
-	status := ae.Status
-	if status == 0 {
-		status = http.StatusInternalServerError
-	}
-	if ae.RetryAfterSeconds > 0 {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(ae.RetryAfterSeconds))
-	}
-	return c.Status(status).JSON(ae)
+	return writeError(c, ae, h.errorBodies[c.Path()])
 }

@@ -29,14 +29,17 @@ func ReplayKey(agent, signature string) (key string, ok bool) {
 	return hex.EncodeToString(h.Sum(nil)), true
 }
 
-// ReplayWindow is how long after now a request signed at timestamp stays
-// within the verifier's skew, so how long its signature must be
-// remembered: until the timestamp plus the maximum skew, plus a second of
-// margin for Timestamp's whole seconds. It is 0 for a malformed timestamp.
+// ReplayWindow is how long after now the replay record of a request
+// signed at timestamp must be kept: until the timestamp leaves the
+// verifier's skew window on this server's clock (timestamp + maxSkew -
+// now), plus a margin of maxSkew again for the clocks of other replicas
+// sharing the store, which may lag this one by up to maxSkew, plus a
+// second for Timestamp's whole seconds and the store's expiry in whole
+// seconds. It is 0 for a malformed timestamp.
 func (v *Verifier) ReplayWindow(timestamp string, now time.Time) time.Duration {
 	signed, err := time.Parse(time.RFC3339, timestamp)
 	if err != nil {
 		return 0
 	}
-	return max(0, signed.Add(v.maxSkew).Sub(now)+time.Second)
+	return max(0, signed.Add(v.maxSkew).Sub(now)) + v.maxSkew + time.Second
 }

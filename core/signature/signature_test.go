@@ -439,3 +439,32 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// The replay record outlives the skew window on the recording server's
+// clock by max_skew (other replicas' clocks) and a second (whole-second
+// timestamps and store expiry).
+func TestReplayWindow(t *testing.T) {
+	v, err := NewHMAC([]byte("0123456789abcdef0123456789abcdef"), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 4, 17, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		timestamp string
+		want      time.Duration
+	}{
+		{"signed now", "2026-04-17T12:00:00Z", 2*time.Minute + time.Second},
+		{"signed at the edge of the past", "2026-04-17T11:59:00Z", time.Minute + time.Second},
+		{"signed at the edge of the future", "2026-04-17T12:01:00Z", 3*time.Minute + time.Second},
+		{"signed long ago", "2026-04-17T11:00:00Z", time.Minute + time.Second},
+		{"malformed", "yesterday", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := v.ReplayWindow(tc.timestamp, now); got != tc.want {
+				t.Errorf("ReplayWindow(%s) = %s, want %s", tc.timestamp, got, tc.want)
+			}
+		})
+	}
+}

@@ -97,7 +97,7 @@ func TestNewClient(t *testing.T) {
 // Hosts refused by their form are refused before any DNS query.
 func TestClientRefusesHostForms(t *testing.T) {
 	client := NewClient(ClientOptions{Timeout: time.Second})
-	for _, url := range []string{"https://localhost./x", "https://127.1/x", "https://0x7f000001/x", "https://2130706433/x", "http://169.254.169.254./latest"} {
+	for _, url := range []string{"https://localhost./x", "https://127.1/x", "https://0x7f000001/x", "https://2130706433/x", "http://169.254.169.254./latest", "https://１２７。０。０。１/x", "https://ｌｏｃａｌｈｏｓｔ/x"} {
 		resp, err := client.Get(url)
 		if err == nil {
 			resp.Body.Close()

@@ -6,6 +6,11 @@
 // on any accept error that is not a timeout), and on Close first drains
 // the connections the kernel had already queued, so that a graceful stop
 // serves them rather than resetting them.
+//
+// One client is one IPv4 address, or one IPv6 /64 prefix: a host is
+// usually given a whole /64, so keying by the full IPv6 address would let
+// one host open a per-client quota from each of its addresses.
+// IPv4-mapped IPv6 addresses count as the IPv4 address.
 package connlimit
 
 import (
@@ -37,13 +42,17 @@ const lingerTimeout = 250 * time.Millisecond
 // rest are closed without an answer, so refusing costs few descriptors.
 const maxRefusing = 16
 
+// ipv6ClientBits is the prefix length that makes one IPv6 client.
+const ipv6ClientBits = 64
+
 // Options configure a Listener. Zero values disable a limit.
 type Options struct {
-	// MaxConns caps the connections open at once.
-	MaxConns int
-	// MaxConnsPerClient caps the connections open at once from one
-	// client address.
-	MaxConnsPerClient int
+	// Limits are the caps; a zero cap is no cap.
+	Limits
+	// Exempt lists clients not held to MaxConnsPerClient, such as a
+	// reverse proxy that every agent's connection arrives through; their
+	// connections still count toward MaxConns.
+	Exempt []netip.Prefix
 	// HeaderTimeout closes a connection that has not sent its first byte
 	// within this time of being accepted.
 	HeaderTimeout time.Duration
@@ -69,7 +78,7 @@ type Listener struct {
 
 	mu      sync.Mutex
 	open    int
-	clients map[netip.Addr]int
+	clients map[netip.Prefix]int
 
 	refusing chan struct{}
 
@@ -96,7 +105,7 @@ func New(ln net.Listener, opts Options) *Listener {
 	return &Listener{
 		inner:    ln,
 		opts:     opts,
-		clients:  map[netip.Addr]int{},
+		clients:  map[netip.Prefix]int{},
 		refusing: make(chan struct{}, maxRefusing),
 		closing:  make(chan struct{}),
 		drained:  make(chan struct{}),
@@ -130,11 +139,14 @@ func (l *Listener) Accept() (net.Conn, error) {
 				l.finishDrain()
 				return nil, net.ErrClosed
 			}
-			if !retryable(err) {
-				return nil, err
+			switch classify(err) {
+			case connectionError:
+				continue
+			case resourceError:
+				l.backoff(err)
+				continue
 			}
-			l.backoff(err)
-			continue
+			return nil, err
 		}
 		l.endBurst()
 		if conn := l.admit(c); conn != nil {
@@ -183,17 +195,35 @@ func (l *Listener) finishDrain() {
 	}
 }
 
-// retryable reports whether an accept error is one a busy server recovers
-// from: out of descriptors, buffers or memory, an aborted connection, or a
-// timeout.
-func retryable(err error) bool {
-	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM, syscall.ECONNABORTED, syscall.ECONNRESET, syscall.EPROTO} {
+// acceptError is the kind of a failed accept.
+type acceptError int
+
+const (
+	// permanentError ends Accept.
+	permanentError acceptError = iota
+	// resourceError is a lack of descriptors, buffers or memory, which a
+	// busy server recovers from: retried with back-off, logged and counted.
+	resourceError
+	// connectionError concerns one client's connection only (reset or
+	// aborted before it was accepted): the next accept is tried at once.
+	connectionError
+)
+
+// classify returns the kind of an accept error. (A timeout needs no case:
+// the wrapped listener has a deadline only while Close drains it, and
+// Accept handles that before it classifies.)
+func classify(err error) acceptError {
+	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM} {
 		if errors.Is(err, errno) {
-			return true
+			return resourceError
 		}
 	}
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
+	for _, errno := range []syscall.Errno{syscall.ECONNABORTED, syscall.ECONNRESET, syscall.EPROTO} {
+		if errors.Is(err, errno) {
+			return connectionError
+		}
+	}
+	return permanentError
 }
 
 // backoff counts a failed accept, logs the first of a burst and waits
@@ -236,13 +266,15 @@ const (
 
 // admit takes a slot for c, or refuses c and returns nil.
 func (l *Listener) admit(c net.Conn) net.Conn {
-	client := clientAddr(c.RemoteAddr())
+	ip := remoteIP(c.RemoteAddr())
+	client := clientOf(ip)
+	capped := l.opts.MaxConnsPerClient > 0 && !l.exempt(ip)
 	l.mu.Lock()
 	reason := ""
 	switch {
 	case l.opts.MaxConns > 0 && l.open >= l.opts.MaxConns:
 		reason = reasonServer
-	case l.opts.MaxConnsPerClient > 0 && l.clients[client] >= l.opts.MaxConnsPerClient:
+	case capped && l.clients[client] >= l.opts.MaxConnsPerClient:
 		reason = reasonClient
 	default:
 		l.open++
@@ -263,8 +295,19 @@ func (l *Listener) admit(c net.Conn) net.Conn {
 	return conn
 }
 
+// exempt reports whether the client at ip is exempt from the per-client
+// cap.
+func (l *Listener) exempt(ip netip.Addr) bool {
+	for _, p := range l.opts.Exempt {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
 // release gives back the slot of a closed connection from client.
-func (l *Listener) release(client netip.Addr) {
+func (l *Listener) release(client netip.Prefix) {
 	l.mu.Lock()
 	l.open--
 	if l.clients[client]--; l.clients[client] <= 0 {
@@ -313,18 +356,31 @@ func answer(c net.Conn, response []byte) {
 	}
 }
 
-// clientAddr is the IP address of a remote address, without zone and with
-// IPv4-mapped IPv6 addresses unmapped, so one client has one key.
-func clientAddr(a net.Addr) netip.Addr {
+// remoteIP is the IP address of a remote address, without zone and with
+// IPv4-mapped IPv6 addresses unmapped; the zero Addr when it cannot be
+// read.
+func remoteIP(a net.Addr) netip.Addr {
+	var ip netip.Addr
 	if tcp, ok := a.(*net.TCPAddr); ok {
-		ip, _ := netip.AddrFromSlice(tcp.IP)
-		return ip.Unmap().WithZone("")
+		ip, _ = netip.AddrFromSlice(tcp.IP)
+	} else if ap, err := netip.ParseAddrPort(a.String()); err == nil {
+		ip = ap.Addr()
 	}
-	ap, err := netip.ParseAddrPort(a.String())
-	if err != nil {
-		return netip.Addr{}
+	return ip.Unmap().WithZone("")
+}
+
+// clientOf is the client an IP address (as remoteIP returns it) belongs
+// to: the IPv4 address itself (as a /32), or the IPv6 address's /64. All
+// unreadable addresses are one client, the zero Prefix.
+func clientOf(ip netip.Addr) netip.Prefix {
+	if !ip.IsValid() {
+		return netip.Prefix{}
 	}
-	return ap.Addr().Unmap().WithZone("")
+	if ip.Is4() {
+		return netip.PrefixFrom(ip, 32)
+	}
+	p, _ := ip.Prefix(ipv6ClientBits) // 64 bits always fit an IPv6 address
+	return p
 }
 
 // limitedConn releases its slot when closed, and holds read deadlines to

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -147,39 +149,55 @@ func (f *fakeListener) Accept() (net.Conn, error) {
 func (f *fakeListener) Close() error   { return nil }
 func (f *fakeListener) Addr() net.Addr { return f.addr }
 
-func TestAcceptErrorsAreRetried(t *testing.T) {
-	emfile := &net.OpError{Op: "accept", Net: "tcp", Err: &osSyscallError{syscall.EMFILE}}
-	fake := &fakeListener{
-		errs:  []error{emfile, emfile, &net.OpError{Op: "accept", Err: syscall.ENFILE}, emfile},
-		conns: make(chan net.Conn, 1),
-		addr:  &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1},
+// Accept errors for want of resources are retried with back-off, logged
+// once per burst (and its end) and counted; a connection reset or aborted
+// before it was accepted is one client's problem: skipped at once, not
+// logged or counted; any other error is returned.
+func TestAcceptErrors(t *testing.T) {
+	accept := func(errno syscall.Errno) error {
+		return &net.OpError{Op: "accept", Net: "tcp", Err: &osSyscallError{errno}}
 	}
-	server, client := net.Pipe()
-	defer client.Close()
-	fake.conns <- server
-	var logs bytes.Buffer
-	reg := prometheus.NewRegistry()
-	m := NewMetrics(reg)
-	l := New(fake, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Metrics: m})
-	c, err := l.Accept()
-	if err != nil {
-		t.Fatalf("Accept() = %v, want the connection after the errors", err)
+	tests := []struct {
+		name       string
+		errs       []error
+		wantCount  float64
+		wantLogged []string
+	}{
+		{"out of resources", []error{accept(syscall.EMFILE), accept(syscall.EMFILE), &net.OpError{Op: "accept", Err: syscall.ENFILE}, accept(syscall.ENOBUFS)},
+			4, []string{"accepting connections failed", "failed_accepts=4"}},
+		{"one client's connection", []error{accept(syscall.ECONNRESET), accept(syscall.ECONNABORTED), accept(syscall.EPROTO)}, 0, nil},
 	}
-	_ = c.Close()
-	if got := value(t, reg, "acp_listener_accept_errors_total", ""); got != 4 {
-		t.Errorf("accept errors counted = %v, want 4", got)
-	}
-	if n := strings.Count(logs.String(), "accepting connections failed"); n != 1 {
-		t.Errorf("burst logged %d times, want once:\n%s", n, logs.String())
-	}
-	if !strings.Contains(logs.String(), "failed_accepts=4") {
-		t.Errorf("the end of the burst is not logged with its count:\n%s", logs.String())
-	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := &fakeListener{errs: tc.errs, conns: make(chan net.Conn, 1), addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}}
+			server, client := net.Pipe()
+			defer client.Close()
+			fake.conns <- server
+			var logs bytes.Buffer
+			reg := prometheus.NewRegistry()
+			l := New(fake, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Metrics: NewMetrics(reg)})
+			c, err := l.Accept()
+			if err != nil {
+				t.Fatalf("Accept() = %v, want the connection after the errors", err)
+			}
+			_ = c.Close()
+			if got := value(t, reg, "acp_listener_accept_errors_total", ""); got != tc.wantCount {
+				t.Errorf("accept errors counted = %v, want %v", got, tc.wantCount)
+			}
+			for _, want := range tc.wantLogged {
+				if n := strings.Count(logs.String(), want); n != 1 {
+					t.Errorf("%q logged %d times, want once:\n%s", want, n, logs.String())
+				}
+			}
+			if tc.wantLogged == nil && logs.Len() != 0 {
+				t.Errorf("logged:\n%s", logs.String())
+			}
 
-	// Any other error is returned.
-	fake.errs = []error{errors.New("listener broken")}
-	if _, err := l.Accept(); err == nil || !strings.Contains(err.Error(), "broken") {
-		t.Errorf("Accept() = %v, want the permanent error", err)
+			fake.errs = []error{errors.New("listener broken")}
+			if _, err := l.Accept(); err == nil || !strings.Contains(err.Error(), "broken") {
+				t.Errorf("Accept() = %v, want the permanent error", err)
+			}
+		})
 	}
 }
 
@@ -237,19 +255,23 @@ func TestCloseDrainsTheBacklog(t *testing.T) {
 
 func TestDerive(t *testing.T) {
 	tests := []struct {
-		descriptors uint64
-		want        Limits
+		descriptors, others uint64
+		want                Limits
 	}{
-		{0, Limits{}},
-		{32, Limits{1, 1}},
-		{64, Limits{1, 1}},
-		{256, Limits{192, 24}},
-		{1024, Limits{768, 96}},
-		{1 << 20, Limits{786432, 98304}},
+		{0, 0, Limits{}},
+		{0, 32, Limits{}},
+		{32, 0, Limits{1, 1}},
+		{64, 0, Limits{1, 1}},
+		{96, 32, Limits{1, 1}},
+		{200, 0, Limits{136, 17}},
+		{256, 0, Limits{192, 24}},
+		{256, 32, Limits{160, 20}},
+		{1024, 0, Limits{768, 96}},
+		{1 << 20, 0, Limits{786432, 98304}},
 	}
 	for _, tc := range tests {
-		if got := Derive(tc.descriptors); got != tc.want {
-			t.Errorf("Derive(%d) = %+v, want %+v", tc.descriptors, got, tc.want)
+		if got := Derive(tc.descriptors, tc.others); got != tc.want {
+			t.Errorf("Derive(%d, %d) = %+v, want %+v", tc.descriptors, tc.others, got, tc.want)
 		}
 	}
 }
@@ -259,25 +281,26 @@ func TestResolve(t *testing.T) {
 	tests := []struct {
 		name        string
 		configured  Limits
+		derived     Limits
 		want        Limits
 		wantLowered bool
 	}{
-		{"derived", Limits{}, derived, false},
-		{"lower caps kept", Limits{100, 10}, Limits{100, 10}, false},
-		{"above the descriptor limit", Limits{1000, 0}, Limits{192, 24}, true},
-		{"per client above the total", Limits{50, 60}, Limits{50, 50}, true},
-		{"per client only", Limits{0, 5}, Limits{192, 5}, false},
-		{"unknown descriptor limit", Limits{0, 0}, Limits{}, false},
+		{"derived", Limits{}, derived, derived, false},
+		{"lower caps kept", Limits{100, 10}, derived, Limits{100, 10}, false},
+		{"total only: per client an eighth of it", Limits{100, 0}, derived, Limits{100, 12}, false},
+		{"small total only: per client at least 1", Limits{5, 0}, derived, Limits{5, 1}, false},
+		{"above the descriptor limit", Limits{1000, 0}, derived, Limits{192, 24}, true},
+		{"per client above the total", Limits{50, 60}, derived, Limits{50, 50}, true},
+		{"per client only", Limits{0, 5}, derived, Limits{192, 5}, false},
+		{"unknown descriptor limit", Limits{}, Limits{}, Limits{}, false},
+		{"unknown descriptor limit, total set", Limits{100, 0}, Limits{}, Limits{100, 12}, false},
+		{"unknown descriptor limit, per client set", Limits{0, 7}, Limits{}, Limits{0, 7}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := derived
-			if tc.name == "unknown descriptor limit" {
-				d = Limits{}
-			}
-			got, lowered := Resolve(tc.configured, d)
+			got, lowered := Resolve(tc.configured, tc.derived)
 			if got != tc.want || lowered != tc.wantLowered {
-				t.Errorf("Resolve(%+v, %+v) = %+v, %v; want %+v, %v", tc.configured, d, got, lowered, tc.want, tc.wantLowered)
+				t.Errorf("Resolve(%+v, %+v) = %+v, %v; want %+v, %v", tc.configured, tc.derived, got, lowered, tc.want, tc.wantLowered)
 			}
 		})
 	}
@@ -306,4 +329,77 @@ func value(t *testing.T, reg *prometheus.Registry, name, label string) float64 {
 		}
 	}
 	return 0
+}
+
+// fromConn is one end of a pipe that reports remote as its peer.
+type fromConn struct {
+	net.Conn
+	remote net.Addr
+}
+
+func (c fromConn) RemoteAddr() net.Addr { return c.remote }
+
+// admitted feeds connections from each remote address through a Listener
+// with opts and reports, in order, which were admitted.
+func admitted(t *testing.T, opts Options, remotes ...string) []bool {
+	t.Helper()
+	fake := &fakeListener{conns: make(chan net.Conn), addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}}
+	l := New(fake, opts)
+	accepted := make(chan net.Conn)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				close(accepted)
+				return
+			}
+			accepted <- c
+		}
+	}()
+	var got []bool
+	for _, r := range remotes {
+		server, client := net.Pipe()
+		t.Cleanup(func() { _ = client.Close(); _ = server.Close() })
+		fake.conns <- fromConn{Conn: server, remote: net.TCPAddrFromAddrPort(netip.MustParseAddrPort(r))}
+		select {
+		case c := <-accepted:
+			t.Cleanup(func() { _ = c.Close() })
+			got = append(got, true)
+		case <-time.After(200 * time.Millisecond):
+			got = append(got, false)
+		}
+	}
+	close(fake.conns)
+	return got
+}
+
+// One client is one IPv4 address or one IPv6 /64; an IPv4-mapped IPv6
+// address is its IPv4 address. Exempt clients count toward the total
+// only.
+func TestClients(t *testing.T) {
+	one := Options{Limits: Limits{MaxConns: 3, MaxConnsPerClient: 1}}
+	exempt := one
+	exempt.Exempt = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("2001:db8:1::7/128")}
+	tests := []struct {
+		name    string
+		opts    Options
+		remotes []string
+		want    []bool
+	}{
+		{"IPv4 addresses are clients", one, []string{"192.0.2.1:1", "192.0.2.2:1", "192.0.2.1:2"}, []bool{true, true, false}},
+		{"one IPv6 /64 is one client", one, []string{"[2001:db8::1]:1", "[2001:db8::ffff:1]:1", "[2001:db8::2]:2"}, []bool{true, false, false}},
+		{"other IPv6 /64s are other clients", one, []string{"[2001:db8::1]:1", "[2001:db8:0:1::1]:1"}, []bool{true, true}},
+		{"IPv4-mapped IPv6 is the IPv4 address", one, []string{"192.0.2.1:1", "[::ffff:192.0.2.1]:1"}, []bool{true, false}},
+		{"zones are ignored", one, []string{"[fe80::1%eth0]:1", "[fe80::1%eth1]:1"}, []bool{true, false}},
+		{"exempt clients: total cap only", exempt, []string{"10.0.0.5:1", "10.0.0.5:2", "10.0.0.5:3", "10.0.0.6:1"}, []bool{true, true, true, false}},
+		{"an exempt IPv6 address, not its /64", exempt, []string{"[2001:db8:1::7]:1", "[2001:db8:1::7]:2", "[2001:db8:1::8]:1"}, []bool{true, true, false}},
+		{"not exempt beside an exempt range", exempt, []string{"11.0.0.5:1", "11.0.0.5:2"}, []bool{true, false}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := admitted(t, tc.opts, tc.remotes...); !slices.Equal(got, tc.want) {
+				t.Errorf("admitted %v from %v, want %v", got, tc.remotes, tc.want)
+			}
+		})
+	}
 }

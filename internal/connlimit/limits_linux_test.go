@@ -13,7 +13,7 @@ import (
 func TestLimits(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
-	l, conns := listen(t, Options{MaxConns: 3, MaxConnsPerClient: 2, Refusal: []byte(refusal), Metrics: m})
+	l, conns := listen(t, Options{Limits: Limits{MaxConns: 3, MaxConnsPerClient: 2}, Refusal: []byte(refusal), Metrics: m})
 
 	a1, a2 := dialFrom(t, l, "127.0.0.2"), dialFrom(t, l, "127.0.0.2")
 	first := receive(t, conns)

@@ -6,22 +6,55 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
-// Errors of CheckHost; both wrap ErrRefusedHost.
+// Errors of CheckHost.
 var (
-	// ErrRefusedHost is wrapped by every CheckHost error.
-	ErrRefusedHost = errors.New("refused host")
+	// errRefusedHost is wrapped by every CheckHost error.
+	errRefusedHost = errors.New("refused host")
 	// ErrInternalHost is a host that names an internal address.
-	ErrInternalHost = fmt.Errorf("%w: internal address", ErrRefusedHost)
+	ErrInternalHost = fmt.Errorf("%w: internal address", errRefusedHost)
 	// ErrNonCanonical is a public IPv4 address written in a form other
 	// than dotted decimal.
-	ErrNonCanonical = fmt.Errorf("%w: address in a non-canonical form", ErrRefusedHost)
+	ErrNonCanonical = fmt.Errorf("%w: address in a non-canonical form", errRefusedHost)
+	// ErrInvalidHost is a host with characters outside ASCII that IDNA
+	// mapping refuses.
+	ErrInvalidHost = fmt.Errorf("%w: not a valid host name", errRefusedHost)
 )
+
+// ASCIIHost returns host as it is looked up and dialed: unchanged when
+// it is ASCII, otherwise mapped by IDNA's lookup profile (UTS #46), as
+// Go's HTTP client maps a URL's host before it dials. Mapping folds
+// full-width and other compatibility forms, so "１２７。０。０。１" is
+// 127.0.0.1 and "ｌｏｃａｌｈｏｓｔ" is localhost. A host the mapping
+// refuses is ErrInvalidHost.
+func ASCIIHost(host string) (string, error) {
+	if isASCII(host) {
+		return host, nil
+	}
+	ascii, err := idna.Lookup.ToASCII(host)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalidHost, err)
+	}
+	return ascii, nil
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
 
 // CheckHost applies the address rule to a host as written in a URL (the
 // brackets of an IPv6 literal removed), by its form alone, without any DNS
-// query. It refuses:
+// query. A host outside ASCII is first mapped by ASCIIHost (and refused
+// when the mapping fails); then CheckHost refuses:
 //
 //   - localhost and names under .localhost (RFC 6761), with or without a
 //     trailing dot;
@@ -34,7 +67,11 @@ var (
 //
 // It returns nil for other names, which the dialer checks again against
 // the addresses they resolve to.
-func CheckHost(host string) error {
+func CheckHost(written string) error {
+	host, err := ASCIIHost(written)
+	if err != nil {
+		return err
+	}
 	name := strings.ToLower(strings.TrimSuffix(host, "."))
 	if name == "" {
 		return fmt.Errorf("%w: the host is empty", ErrInternalHost)

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"testing"
+
+	"golang.org/x/net/idna"
 )
 
 func TestCheckHost(t *testing.T) {
@@ -44,6 +47,14 @@ func TestCheckHost(t *testing.T) {
 		{"0x", false},          // a name
 		{"4294967296", false},  // too large: a name
 		{"", true},
+		{"１２７。０。０。１", true},  // full-width 127.0.0.1
+		{"ｌｏｃａｌｈｏｓｔ", true},  // full-width localhost
+		{"ｌｏｃａｌｈｏｓｔ。", true}, // and a full-width trailing dot
+		{"１６９．２５４．１６９．２５４", true},  // full-width 169.254.169.254
+		{"０ｘ７ｆ０００００１", true},       // full-width 0x7f000001
+		{"a\u200db.example", true}, // refused by IDNA mapping
+		{"hooks.ｅｘａｍｐｌｅ.com", false},
+		{"bücher.example", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.host, func(t *testing.T) {
@@ -51,8 +62,8 @@ func TestCheckHost(t *testing.T) {
 			if (err != nil) != tc.refused {
 				t.Fatalf("CheckHost(%q) = %v, want refused %v", tc.host, err, tc.refused)
 			}
-			if err != nil && !errors.Is(err, ErrRefusedHost) {
-				t.Errorf("error %v does not wrap ErrRefusedHost", err)
+			if err != nil && !errors.Is(err, errRefusedHost) {
+				t.Errorf("error %v does not wrap errRefusedHost", err)
 			}
 		})
 	}
@@ -103,14 +114,47 @@ func TestGuardDial(t *testing.T) {
 }
 
 func FuzzCheckHost(f *testing.F) {
-	for _, s := range []string{"localhost.", "127.1", "0x7f000001", "2130706433", "::ffff:127.0.0.1", "169.254.169.254.", "example.com", "0177.0.0.1", "1.2.3.4.5"} {
+	for _, s := range []string{"localhost.", "127.1", "0x7f000001", "2130706433", "::ffff:127.0.0.1", "169.254.169.254.", "example.com", "0177.0.0.1", "1.2.3.4.5",
+		"１２７。０。０。１", "ｌｏｃａｌｈｏｓｔ", "ｌｏｃａｌｈｏｓｔ。", "１６９．２５４．１６９．２５４", "０ｘ７ｆ０００００１", "a\u200db.example"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, host string) {
 		err := CheckHost(host)
-		// Whatever parses as an internal address is refused.
-		if addr, _, ok := ParseIP(host); ok && Forbidden(addr) && err == nil {
-			t.Fatalf("CheckHost(%q) accepted internal address %s", host, addr)
+		// Whatever parses as an internal address, as written or as
+		// mapped for lookup, is refused.
+		for _, form := range []string{host, mapped(host)} {
+			if addr, _, ok := ParseIP(strings.ToLower(form)); ok && Forbidden(addr) && err == nil {
+				t.Fatalf("CheckHost(%q) accepted internal address %s", host, addr)
+			}
 		}
 	})
+}
+
+// mapped is host as the HTTP client dials it, or "" when it cannot.
+func mapped(host string) string {
+	ascii, err := idna.Lookup.ToASCII(host)
+	if err != nil {
+		return ""
+	}
+	return ascii
+}
+
+// The lookup form of a host outside ASCII is what the rule applies to;
+// an ASCII host is left as written.
+func TestASCIIHost(t *testing.T) {
+	for host, want := range map[string]string{
+		"example.com":       "example.com",
+		"xn--zz.example":    "xn--zz.example", // ASCII: left as the HTTP client leaves it
+		"１２７。０。０。１":         "127.0.0.1",
+		"ｌｏｃａｌｈｏｓｔ":         "localhost",
+		"bücher.example":    "xn--bcher-kva.example",
+		"Ｈｏｏｋｓ.example.com": "hooks.example.com",
+	} {
+		if got, err := ASCIIHost(host); err != nil || got != want {
+			t.Errorf("ASCIIHost(%q) = %q, %v; want %q", host, got, err, want)
+		}
+	}
+	if _, err := ASCIIHost("a\u200db.example"); !errors.Is(err, ErrInvalidHost) {
+		t.Errorf("ASCIIHost with a zero-width joiner = %v, want ErrInvalidHost", err)
+	}
 }
