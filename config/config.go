@@ -44,6 +44,8 @@ type Config struct {
 	Interventions Interventions `koanf:"interventions"`
 	// Payments configures the payment handlers.
 	Payments Payments `koanf:"payments"`
+	// Orders configures how paid orders reach the seller's order system.
+	Orders Orders `koanf:"orders"`
 	// MCP configures the MCP binding of the checkout API.
 	MCP MCP `koanf:"mcp"`
 	// MerchantAPI configures the store-facing order API.
@@ -778,6 +780,16 @@ type Payments struct {
 	ReconcileAfter time.Duration `koanf:"reconcile_after"`
 }
 
+// Orders configures how paid orders reach the seller's order system.
+type Orders struct {
+	// PlacementDeadline is how long an authorized payment waits for the
+	// order system to accept its order (retried by the reconciler) before
+	// the authorization is voided and the agent is told to pay again.
+	// Default 15m; at most 96h (card authorizations lapse after four to
+	// seven days).
+	PlacementDeadline time.Duration `koanf:"placement_deadline"`
+}
+
 // PaymentHandler is one payment handler.
 type PaymentHandler struct {
 	// ID is what agents send as payment_data.handler_id.
@@ -791,6 +803,11 @@ type PaymentHandler struct {
 	MerchantID string `koanf:"merchant_id"`
 	// AcceptedBrands are the card brands accepted.
 	AcceptedBrands []string `koanf:"accepted_brands"`
+	// Capture is when the money is taken: "manual" (the default)
+	// authorizes on complete and captures once the order system accepted
+	// the order; "immediate" captures on complete and refunds a refused
+	// order.
+	Capture string `koanf:"capture"`
 	// Stripe configures a handler of kind stripe; required for it.
 	Stripe *Stripe `koanf:"stripe"`
 }

@@ -63,6 +63,13 @@ const (
 	DefaultStripeAPIBaseURL = "https://api.stripe.com"
 	// DefaultReconcileAfter is payments.reconcile_after's default.
 	DefaultReconcileAfter = time.Minute
+	// DefaultPlacementDeadline is orders.placement_deadline's default.
+	DefaultPlacementDeadline = 15 * time.Minute
+	// MaxPlacementDeadline bounds orders.placement_deadline: card
+	// authorizations lapse after four days and 18 hours (Visa), seven for most.
+	MaxPlacementDeadline = 96 * time.Hour
+	// DefaultCapture is payments.handlers[].capture's default.
+	DefaultCapture = "manual"
 	// DefaultMCPPath is mcp.path's default.
 	DefaultMCPPath = "/mcp"
 	// DefaultMCPErrorStyle is mcp.error_style's default.
@@ -170,6 +177,14 @@ func (c *Config) SetDefaults(opts Options) {
 	}
 	if c.Payments.ReconcileAfter == 0 {
 		c.Payments.ReconcileAfter = DefaultReconcileAfter
+	}
+	if c.Orders.PlacementDeadline == 0 {
+		c.Orders.PlacementDeadline = DefaultPlacementDeadline
+	}
+	for i := range c.Payments.Handlers {
+		if c.Payments.Handlers[i].Capture == "" {
+			c.Payments.Handlers[i].Capture = DefaultCapture
+		}
 	}
 	for _, h := range c.Payments.Handlers {
 		if h.Stripe != nil && h.Stripe.APIBaseURL == "" {

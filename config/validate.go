@@ -38,6 +38,7 @@ func (c *Config) validate(opts Options, ps *problems) {
 	validateFulfillmentOptions(c.FulfillmentOptions, ps)
 	c.Interventions.validate(ps)
 	c.Payments.validate(opts, ps)
+	c.Orders.validate(ps)
 	c.MCP.validate(ps)
 	validateToken("merchant_api", c.MerchantAPI.TokenEnv, c.MerchantAPI.LocalOnlyToken, owners, listenHost, listenOK, ps)
 	c.validateWebhooks(ps)

@@ -43,6 +43,13 @@ func checkSubset(path string, values, allowed []string, ps *problems) {
 	}
 }
 
+// validate checks the order placement settings.
+func (o *Orders) validate(ps *problems) {
+	if o.PlacementDeadline <= 0 || o.PlacementDeadline > MaxPlacementDeadline {
+		ps.add("orders.placement_deadline", "must be a positive duration of at most %s, got %s", MaxPlacementDeadline, o.PlacementDeadline)
+	}
+}
+
 // validate checks the payment handlers.
 func (p *Payments) validate(opts Options, ps *problems) {
 	if p.ReconcileAfter <= 0 {
@@ -74,6 +81,9 @@ func (p *Payments) validate(opts Options, ps *problems) {
 			ps.add(path+".merchant_id", "is required")
 		case len(h.MerchantID) > maxMerchantIDLen:
 			ps.add(path+".merchant_id", "must be at most %d characters, got %d", maxMerchantIDLen, len(h.MerchantID))
+		}
+		if h.Capture != "manual" && h.Capture != "immediate" {
+			ps.add(path+".capture", "must be manual or immediate, got %q", h.Capture)
 		}
 		if len(h.AcceptedBrands) == 0 {
 			ps.add(path+".accepted_brands", "at least one card brand is required: %s", oneOf(cardBrands))

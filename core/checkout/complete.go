@@ -2,9 +2,11 @@ package checkout
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/model"
@@ -76,6 +78,7 @@ func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInp
 	}
 	sess.Payment = &model.Payment{
 		HandlerID:      handler.Descriptor().ID,
+		CaptureMethod:  string(s.captureMethodOf(handler)),
 		Attempt:        attempt,
 		Amount:         sess.Totals.Total,
 		Token:          in.Payment.Token,
@@ -131,29 +134,26 @@ func applyCompleteInputs(sess *model.Session, in CompleteInput) {
 	}
 }
 
-// charge runs (or resumes) the session's recorded payment attempt and
-// stores its outcome with rec.
+// charge runs (or resumes) the session's recorded payment attempt, in
+// the order money must move: authorize (Charge), place the order
+// (fulfil), capture, then store the completed session. A refused or
+// unplaceable order releases the money instead (release). Each step is
+// checkpointed before the next, so a resumed attempt (the agent's next
+// complete, the processor's webhook, the reconciler) picks up where the
+// last one stopped and never authorizes or captures twice.
 func (s *Service) charge(ctx context.Context, sess *model.Session, r resumption, rec Recorder) (*model.Session, error) {
 	p := sess.Payment
 	h, ok := s.handlers[p.HandlerID]
 	if !ok {
 		return nil, fmt.Errorf("session %s: payment handler %q is no longer configured", sess.ID, p.HandlerID)
 	}
-	req := &payment.ChargeRequest{
-		SessionID:      sess.ID,
-		OrderID:        orderIDFor(sess.ID),
-		IdempotencyKey: sess.ID + ":attempt:" + strconv.Itoa(p.Attempt),
-		Resume:         r.resume,
-		PaymentID:      r.paymentID,
-		Amount:         payment.Money{Amount: p.Amount, Currency: sess.Currency},
-		Instrument:     payment.Instrument{Type: p.InstrumentType, CredentialType: p.CredentialType, Token: p.Token},
-		BillingAddress: p.BillingAddress,
-		Supports3DS:    sess.Interventions.Supports("3ds"),
+	switch {
+	case p.Release != "":
+		return s.release(ctx, sess, h, rec)
+	case p.State == model.PaymentAuthorized || p.State == model.PaymentCaptured:
+		return s.fulfil(ctx, sess, h, rec)
 	}
-	if p.AuthenticationOutcome != "" {
-		req.Authentication = &payment.AuthenticationResult{Outcome: p.AuthenticationOutcome, Details: p.AuthenticationDetails}
-	}
-	res, err := h.Charge(ctx, req)
+	res, err := h.Charge(ctx, s.chargeRequest(sess, r))
 	if err != nil {
 		// The outcome is unknown: the attempt stays open and the next
 		// complete resumes it with the same idempotency key.
@@ -161,8 +161,23 @@ func (s *Service) charge(ctx context.Context, sess *model.Session, r resumption,
 			"The payment could not be confirmed yet. Call complete again to finish it; it will not be charged twice.")
 	}
 	switch res.Outcome {
-	case payment.Succeeded:
-		return s.placeOrder(ctx, sess, res.PaymentID, rec)
+	case payment.Succeeded, payment.Authorized:
+		p.PaymentID, p.State = res.PaymentID, model.PaymentCaptured
+		if res.Outcome == payment.Authorized {
+			p.State = model.PaymentAuthorized
+		}
+		// The order must be placed by the deadline, counted from now (an
+		// authentication may have taken a while), and before the token's
+		// own expiry. Recorded before the order is placed, so that a
+		// resumed attempt neither pays again nor moves the deadline.
+		p.PlaceBy = s.now().UTC().Add(s.placementDeadline())
+		if !res.CaptureBefore.IsZero() && res.CaptureBefore.Before(p.PlaceBy) {
+			p.PlaceBy = res.CaptureBefore
+		}
+		if err := s.checkpoint(ctx, sess); err != nil {
+			return nil, err
+		}
+		return s.fulfil(ctx, sess, h, rec)
 	case payment.RequiresAuthentication:
 		sess.Status = model.StatusAuthenticationRequired
 		sess.AuthenticationMetadata = res.AuthenticationMetadata
@@ -175,11 +190,132 @@ func (s *Service) charge(ctx context.Context, sess *model.Session, r resumption,
 	return sess, s.save(ctx, sess, rec)
 }
 
-// placeOrder records the order with the fulfillment capability and stores
-// it with the completed session (and what rec records) in one
-// transaction. The order id is derived from the session id, so a resumed
-// attempt places the same order.
-func (s *Service) placeOrder(ctx context.Context, sess *model.Session, paymentID string, rec Recorder) (*model.Session, error) {
+// chargeRequest is the handler's request for the session's attempt.
+func (s *Service) chargeRequest(sess *model.Session, r resumption) *payment.ChargeRequest {
+	p := sess.Payment
+	req := &payment.ChargeRequest{
+		SessionID:      sess.ID,
+		OrderID:        orderIDFor(sess.ID),
+		IdempotencyKey: attemptKey(sess),
+		Resume:         r.resume,
+		PaymentID:      r.paymentID,
+		Amount:         payment.Money{Amount: p.Amount, Currency: sess.Currency},
+		Instrument:     payment.Instrument{Type: p.InstrumentType, CredentialType: p.CredentialType, Token: p.Token},
+		BillingAddress: p.BillingAddress,
+		Supports3DS:    sess.Interventions.Supports("3ds"),
+		Capture:        captureMethod(p),
+	}
+	if p.AuthenticationOutcome != "" {
+		req.Authentication = &payment.AuthenticationResult{Outcome: p.AuthenticationOutcome, Details: p.AuthenticationDetails}
+	}
+	return req
+}
+
+// attemptKey is the idempotency key of the session's payment attempt.
+func attemptKey(sess *model.Session) string {
+	return sess.ID + ":attempt:" + strconv.Itoa(sess.Payment.Attempt)
+}
+
+// captureMethod is how the attempt takes the money. An attempt recorded
+// before authorize-then-capture existed has none and was captured at once.
+func captureMethod(p *model.Payment) payment.CaptureMethod {
+	if p.CaptureMethod == string(payment.CaptureManual) {
+		return payment.CaptureManual
+	}
+	return payment.CaptureImmediate
+}
+
+// fulfil places the order of a paid or authorized attempt, captures an
+// authorization once the order is accepted, and stores the completed
+// session with its order. A definitive refusal by the order system, or a
+// placement still failing at the attempt's deadline, releases the money
+// instead; a capture refused after the order was accepted cancels the
+// order.
+func (s *Service) fulfil(ctx context.Context, sess *model.Session, h payment.Handler, rec Recorder) (*model.Session, error) {
+	p := sess.Payment
+	if !p.OrderAccepted {
+		placed, err := s.opts.Capabilities.Fulfillment.PlaceOrder(ctx, s.placeOrderRequest(sess))
+		if err != nil {
+			return s.placementFailed(ctx, sess, h, err, rec)
+		}
+		p.OrderAccepted, p.OrderNumber, p.OrderPermalink = true, placed.OrderNumber, placed.PermalinkURL
+		if p.State == model.PaymentAuthorized {
+			// The capture comes next: a crash from here on resumes with
+			// the capture, never with another placement or a void.
+			if err := s.checkpoint(ctx, sess); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if p.State == model.PaymentAuthorized {
+		err := h.Capture(ctx, settleRequest(sess, "order_accepted"))
+		var refused *payment.Refusal
+		switch {
+		case errors.As(err, &refused):
+			s.logger().Error("the capture was refused after the order was accepted; canceling the order", "session", sess.ID,
+				"order", orderIDFor(sess.ID), "payment", p.PaymentID, "error", err.Error())
+			p.State = model.PaymentCaptureFailed
+			sess.Messages.AddError(acp.CodePaymentDeclined, "$.payment_data", msgCaptureFailed, acp.ResolutionBuyerInput)
+		case err != nil:
+			return nil, apierr.Unavailable(apierr.CodePaymentUnavailable, fmt.Errorf("capture session %s: %w", sess.ID, err),
+				"The order was accepted but the payment could not be captured yet. Call complete again to finish it; it will not be charged twice.")
+		default:
+			p.State = model.PaymentCaptured
+		}
+	}
+	return s.storeOrder(ctx, sess, rec)
+}
+
+// placementFailed answers a PlaceOrder error: a definitive refusal, or
+// any failure at or after the attempt's deadline, releases the money; a
+// failure that may pass keeps the attempt open for the next complete or
+// the reconciler.
+func (s *Service) placementFailed(ctx context.Context, sess *model.Session, h payment.Handler, err error, rec Recorder) (*model.Session, error) {
+	p := sess.Payment
+	switch {
+	case orderRefused(err):
+		p.Release = ReleaseOrderRefused
+		if reason := acp.AsError(err).Reason; reason == acp.CodeOutOfStock {
+			p.Release = ReleaseOutOfStock
+		}
+	case !s.now().Before(p.PlaceBy):
+		p.Release = ReleaseDeadline
+	default:
+		return nil, apierr.Unavailable(apierr.CodeUpstreamUnavailable, fmt.Errorf("place order %s: %w", orderIDFor(sess.ID), err),
+			"The payment is held but the seller's order system could not record the order yet. Call complete again to finish it; it will not be charged twice.")
+	}
+	s.logger().Warn("the order was not placed; releasing the payment", "session", sess.ID, "order", orderIDFor(sess.ID),
+		"release", p.Release, "error", err.Error())
+	if err := s.checkpoint(ctx, sess); err != nil {
+		return nil, err
+	}
+	return s.release(ctx, sess, h, rec)
+}
+
+// orderRefused reports whether a PlaceOrder error is the order system's
+// definitive answer: a capability failure not marked retryable (the
+// order-forward plugin marks so an intake's answer other than 2xx, 408,
+// 425, 429 and 5xx), as opposed to a timeout, an unreachable plugin or a
+// retryable failure.
+func orderRefused(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var e *acp.Error
+	return errors.As(err, &e) && !e.Retryable
+}
+
+func (s *Service) placementDeadline() time.Duration {
+	if s.opts.PlacementDeadline > 0 {
+		return s.opts.PlacementDeadline
+	}
+	return DefaultPlacementDeadline
+}
+
+// placeOrderRequest is the fulfillment capability's request for the
+// session's order. The order id and key derive from the session id, so a
+// resumed attempt places the same order.
+func (s *Service) placeOrderRequest(sess *model.Session) *fulfillment.PlaceOrderRequest {
 	orderID := orderIDFor(sess.ID)
 	req := &fulfillment.PlaceOrderRequest{
 		OrderID:           orderID,
@@ -199,12 +335,17 @@ func (s *Service) placeOrder(ctx context.Context, sess *model.Session, paymentID
 		first, last := b.Names()
 		req.Buyer = &fulfillment.Buyer{FirstName: first, LastName: last, Email: b.Email, PhoneNumber: b.PhoneNumber}
 	}
-	placed, err := s.opts.Capabilities.Fulfillment.PlaceOrder(ctx, req)
-	if err != nil {
-		return nil, apierr.Unavailable(apierr.CodeUpstreamUnavailable, fmt.Errorf("place order %s: %w", orderID, err),
-			"The payment succeeded but the order could not be recorded yet. Call complete again to finish it; it will not be charged twice.")
-	}
-	permalink := placed.PermalinkURL
+	return req
+}
+
+// storeOrder stores the order the order system accepted with the
+// completed session (and what rec records) in one transaction. An order
+// whose capture was refused is then canceled, which tells the agent with
+// an order event.
+func (s *Service) storeOrder(ctx context.Context, sess *model.Session, rec Recorder) (*model.Session, error) {
+	p := sess.Payment
+	orderID := orderIDFor(sess.ID)
+	permalink := p.OrderPermalink
 	if permalink == "" {
 		permalink = strings.ReplaceAll(s.opts.OrderPermalinkTemplate, "{order_id}", orderID)
 	}
@@ -214,12 +355,13 @@ func (s *Service) placeOrder(ctx context.Context, sess *model.Session, paymentID
 		CheckoutSessionID: sess.ID,
 		PermalinkURL:      permalink,
 		Status:            model.OrderCreated,
-		OrderNumber:       placed.OrderNumber,
+		OrderNumber:       p.OrderNumber,
 		Currency:          sess.Currency,
-		Total:             sess.Payment.Amount,
+		Total:             p.Amount,
 		Totals:            sess.Totals,
-		PaymentID:         paymentID,
-		HandlerID:         sess.Payment.HandlerID,
+		PaymentID:         p.PaymentID,
+		HandlerID:         p.HandlerID,
+		PaymentState:      p.State,
 		OrderNotes:        sess.OrderNotes,
 		Agent:             sess.Agent,
 		APIVersion:        sess.APIVersion,
@@ -238,14 +380,16 @@ func (s *Service) placeOrder(ctx context.Context, sess *model.Session, paymentID
 	}
 	sess.Status = model.StatusCompleted
 	sess.Order = order
-	sess.Payment.PaymentID = paymentID
-	sess.Payment.Token, sess.Payment.AuthenticationOutcome, sess.Payment.AuthenticationDetails = "", "", nil
+	p.Token, p.AuthenticationOutcome, p.AuthenticationDetails = "", "", nil
 	sess.AuthenticationMetadata = nil
 	sess.UpdatedAt = now
 	if err := s.commit(ctx, sess, rec, func(tx store.Tx) error { return s.opts.Orders.Placed(tx, order) }); err != nil {
 		return nil, fmt.Errorf("store completed session %s: %w", sess.ID, err)
 	}
 	s.opts.Orders.Notify()
+	if p.State == model.PaymentCaptureFailed {
+		s.cancelUnpaid(ctx, sess)
+	}
 	return sess, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -49,6 +50,21 @@ type Options struct {
 	Orders OrderSink
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
+	// CaptureMethods says, per payment handler id, whether new attempts
+	// authorize and capture after the order is accepted
+	// (payment.CaptureManual, the default) or capture at once.
+	CaptureMethods map[string]payment.CaptureMethod
+	// PlacementDeadline is how long an attempt may wait for the order
+	// system before its money is released; DefaultPlacementDeadline when
+	// zero.
+	PlacementDeadline time.Duration
+	// OrderCanceler cancels an order whose capture was refused.
+	OrderCanceler OrderCanceler
+	// MoneyReporter hears what happened to the money of every attempt
+	// that did not complete normally; optional.
+	MoneyReporter MoneyReporter
+	// Logger logs those outcomes; discarded when nil.
+	Logger *slog.Logger
 }
 
 // OrderSink stores a placed order, with whatever must be written beside

@@ -17,6 +17,7 @@ import (
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/httpapi"
 	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/orders"
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/pluginmgr"
 	"github.com/acp-sidecar/acp/core/store"
@@ -119,7 +120,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	}
 	deliverer := newDeliverer(cfg, st, secrets.webhookTargets, logger, registry, o.now)
 	admin := newAdmin(cfg, st, o.now, deliverer.Notify, orderSystem(cfg, plugins))
-	svc := newEngine(cfg, st, capabilities(cfg, plugins, o.now), handlers, admin.Orders, o.now)
+	svc := newEngine(cfg, st, capabilities(cfg, plugins, o.now), handlers, admin.Orders, o.now, newMoneyReporter(registry), logger)
 	apiOpts.Service, apiOpts.Store, apiOpts.Readiness = svc, st, readiness(cfg, plugins)
 	metrics := metricsHandler(cfg, registry)
 	app, err := mountAPIs(httpapi.New(apiOpts), cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
@@ -150,7 +151,14 @@ func metricsHandler(cfg *config.Config, registry *prometheus.Registry) http.Hand
 
 // newEngine builds the checkout engine over st, pricing and fulfilling
 // through caps and charging through handlers.
-func newEngine(cfg *config.Config, st store.Store, caps checkout.Capabilities, handlers []payment.Handler, orders checkout.OrderSink, now func() time.Time) *checkout.Service {
+// Orders are also what cancels an order whose payment could not be
+// captured; money outcomes are logged and counted through reporter.
+func newEngine(cfg *config.Config, st store.Store, caps checkout.Capabilities, handlers []payment.Handler, ords *orders.Service,
+	now func() time.Time, reporter checkout.MoneyReporter, logger *slog.Logger) *checkout.Service {
+	capture := map[string]payment.CaptureMethod{}
+	for _, h := range cfg.Payments.Handlers {
+		capture[h.ID] = payment.CaptureMethod(h.Capture)
+	}
 	return checkout.New(checkout.Options{
 		Store:                  st,
 		Capabilities:           caps,
@@ -163,8 +171,13 @@ func newEngine(cfg *config.Config, st store.Store, caps checkout.Capabilities, h
 			Required:    cfg.Interventions.Required,
 			Enforcement: cfg.Interventions.Enforcement,
 		},
-		Orders: orders,
-		Now:    now,
+		Orders:            ords,
+		OrderCanceler:     ords,
+		CaptureMethods:    capture,
+		PlacementDeadline: cfg.Orders.PlacementDeadline,
+		MoneyReporter:     reporter,
+		Logger:            logger.With("component", "checkout"),
+		Now:               now,
 	})
 }
 

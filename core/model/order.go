@@ -67,7 +67,13 @@ type Order struct {
 	AmountRefunded int64  `json:"amount_refunded,omitempty"`
 	PaymentID      string `json:"payment_id"`
 	HandlerID      string `json:"handler_id"`
-	OrderNotes     string `json:"order_notes,omitempty"`
+	// PaymentState is where the order's money is: captured, or
+	// capture_failed when the processor refused the capture after the
+	// order system accepted the order (the order is then canceled).
+	// Absent in orders stored before authorize-then-capture existed:
+	// those were captured at once.
+	PaymentState PaymentState `json:"payment_state,omitempty"`
+	OrderNotes   string       `json:"order_notes,omitempty"`
 	// Agent is the agent whose checkout created the order; its webhook
 	// targets receive the order's events.
 	Agent string `json:"agent"`

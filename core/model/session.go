@@ -243,6 +243,49 @@ type Payment struct {
 	// confirmation resumes with the same result.
 	AuthenticationOutcome string          `json:"authentication_outcome,omitempty"`
 	AuthenticationDetails json.RawMessage `json:"authentication_details,omitempty"`
-	// PaymentID is the handler's reference for a successful charge.
+	// PaymentID is the handler's reference for a successful charge or
+	// authorization.
 	PaymentID string `json:"payment_id,omitempty"`
+	// CaptureMethod is how the attempt takes the money: "manual"
+	// (authorize, then capture once the order is accepted) or
+	// "immediate". Absent in sessions stored before authorize-then-capture
+	// existed: those were captured at once, and are never captured or
+	// voided again.
+	CaptureMethod string `json:"capture_method,omitempty"`
+	// State is where the attempt's money is: see the PaymentState
+	// constants. Empty while the handler's answer is not known.
+	State PaymentState `json:"state,omitempty"`
+	// PlaceBy is when the order must be placed, set when the payment is
+	// authorized (or charged): the earlier of the placement deadline
+	// counted from then and the token's expiry. A placement still failing
+	// then is given up and the money released.
+	PlaceBy time.Time `json:"place_by,omitzero"`
+	// OrderNumber and OrderPermalink are the order system's answer once
+	// it accepted the order (OrderAccepted), kept for a capture that is
+	// resumed after a crash.
+	OrderAccepted  bool   `json:"order_accepted,omitempty"`
+	OrderNumber    string `json:"order_number,omitempty"`
+	OrderPermalink string `json:"order_permalink,omitempty"`
+	// Release, when set, says why the attempt's money is being given back
+	// (the order was refused, or not placed by PlaceBy); a resumed attempt
+	// goes on releasing it.
+	Release string `json:"release,omitempty"`
 }
+
+// PaymentState is where an attempt's money is.
+type PaymentState string
+
+// Payment states.
+const (
+	// PaymentAuthorized: held, not taken.
+	PaymentAuthorized PaymentState = "authorized"
+	// PaymentCaptured: taken.
+	PaymentCaptured PaymentState = "captured"
+	// PaymentVoided: the authorization was released; nothing was taken.
+	PaymentVoided PaymentState = "voided"
+	// PaymentRefunded: taken at once, then given back in full.
+	PaymentRefunded PaymentState = "refunded"
+	// PaymentCaptureFailed: the order was accepted but the processor
+	// refused the capture; the order was canceled.
+	PaymentCaptureFailed PaymentState = "capture_failed"
+)

@@ -407,3 +407,11 @@ func (s *Service) cancelInOrderSystem(ctx context.Context, orderID string, in Ca
 	}
 	return nil
 }
+
+// CancelUnpaid cancels an order whose payment could not be captured after
+// the order system accepted it: through the order system first, as any
+// cancellation, then here, which sends the agent an order_update event.
+func (s *Service) CancelUnpaid(ctx context.Context, orderID, description string) error {
+	_, err := s.Cancel(ctx, orderID, CancelInput{Reason: "payment_capture_failed", Description: description})
+	return err
+}

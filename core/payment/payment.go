@@ -3,8 +3,9 @@ package payment
 import (
 	"context"
 	"encoding/json"
-
 	"fmt"
+	"time"
+
 	"github.com/acp-sidecar/acp/sdk/acp"
 )
 
@@ -12,14 +13,70 @@ import (
 type Handler interface {
 	// Descriptor is the handler as advertised to agents.
 	Descriptor() Descriptor
-	// Charge charges req.Amount. It must be idempotent on
+	// Charge authorizes req.Amount and, when req.Capture is
+	// CaptureImmediate, captures it at once. It must be idempotent on
 	// req.IdempotencyKey: every call with the same key reaches the same
 	// payment and returns its current outcome, never a second charge.
 	// An error means the outcome is unknown (the processor could not be
 	// reached); the engine then keeps the attempt open and resumes it with
 	// the same key.
 	Charge(ctx context.Context, req *ChargeRequest) (*ChargeResult, error)
+	// Capture takes the money of an authorization (Outcome Authorized)
+	// once the order system accepted the order. It is idempotent: a
+	// payment already captured is success, never a second capture. A
+	// *Refusal means it can never be captured (the authorization expired,
+	// was voided or refused); any other error leaves the outcome unknown.
+	Capture(ctx context.Context, req *SettleRequest) error
+	// Void releases an authorization that will not be captured. It is
+	// idempotent: a payment already released is success. A *Refusal
+	// means it cannot be voided (it was captured).
+	Void(ctx context.Context, req *SettleRequest) error
+	// Refund gives back a captured payment in full (a payment taken with
+	// CaptureImmediate whose order was refused). It is idempotent on the
+	// request's key.
+	Refund(ctx context.Context, req *SettleRequest) error
 }
+
+// CaptureMethod says when the money of an authorized payment is taken.
+type CaptureMethod string
+
+// Capture methods.
+const (
+	// CaptureManual authorizes on complete and captures after the order
+	// system accepted the order (Stripe's capture_method=manual).
+	CaptureManual CaptureMethod = "manual"
+	// CaptureImmediate captures on complete; a refused order is then
+	// refunded.
+	CaptureImmediate CaptureMethod = "immediate"
+)
+
+// SettleRequest asks a handler to capture, void or refund the payment of
+// an attempt.
+type SettleRequest struct {
+	// SessionID is the checkout session paid for.
+	SessionID string
+	// IdempotencyKey is the attempt's key (ChargeRequest.IdempotencyKey);
+	// the handler derives each call's own key from it.
+	IdempotencyKey string
+	// PaymentID is the processor's reference the charge returned.
+	PaymentID string
+	// Amount is the attempt's amount.
+	Amount Money
+	// Reason says why, for logs and the processor (e.g. "order_refused").
+	Reason string
+}
+
+// Refusal is a processor's definitive "no" to a capture, void or refund:
+// repeating the call cannot succeed.
+type Refusal struct {
+	// Op is capture, void or refund.
+	Op string
+	// Reason is the processor's explanation, safe to log.
+	Reason string
+}
+
+// Error renders the refusal.
+func (r *Refusal) Error() string { return r.Op + " refused: " + r.Reason }
 
 // Descriptor is an ACP PaymentHandler object.
 type Descriptor struct {
@@ -83,6 +140,9 @@ type ChargeRequest struct {
 	// Supports3DS reports whether the agent negotiated the 3ds
 	// intervention, so the handler may ask for authentication.
 	Supports3DS bool
+	// Capture says whether to capture at once or only authorize;
+	// CaptureImmediate when empty.
+	Capture CaptureMethod
 }
 
 // Instrument is an ACP payment instrument.
@@ -114,13 +174,20 @@ const (
 	Declined
 	// RequiresAuthentication means the issuer asks for 3DS first.
 	RequiresAuthentication
+	// Authorized means the amount is held, not yet taken (CaptureManual):
+	// Capture takes it, Void releases it.
+	Authorized
 )
 
 // ChargeResult is a charge's outcome.
 type ChargeResult struct {
 	Outcome Outcome
-	// PaymentID is the processor's reference, for Succeeded.
+	// PaymentID is the processor's reference, for Succeeded and
+	// Authorized.
 	PaymentID string
+	// CaptureBefore, when known, is when an authorization stops being
+	// capturable (the payment token's expiry); zero when unknown.
+	CaptureBefore time.Time
 	// Message explains a decline to the buyer.
 	Message string
 	// AuthenticationMetadata is the ACP authentication_metadata object, for

@@ -102,7 +102,10 @@
 // wrapped in that failure (errors.Is finds it). Any other status (a 3xx,
 // since redirects are not followed, or another 4xx) means the intake
 // refuses the order: a downstream failure that is not retryable, with
-// reason "intake_rejected".
+// reason "intake_rejected". The host then releases the buyer's payment
+// (it voids the authorization) and asks the agent to pay again, while a
+// retryable failure keeps the payment held and the order retried until
+// orders.placement_deadline (docs/payments-capture.md).
 //
 // The buyer's contact and address go only to the intake, never to logs.
 //

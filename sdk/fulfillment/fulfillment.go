@@ -11,7 +11,13 @@ import (
 // Fulfillment places and cancels orders in the seller's system.
 type Fulfillment interface {
 	// PlaceOrder records a paid order. It must be idempotent on
-	// IdempotencyKey: a retry returns the first result.
+	// IdempotencyKey: a retry returns the first result. The buyer's
+	// payment is only authorized while it runs and is captured once it
+	// succeeds. An error not marked acp.Retryable refuses the order for
+	// good: the host releases the payment (with reason "out_of_stock",
+	// set by acp.WithReason, the buyer is told an item ran out). A
+	// retryable error keeps the payment held and the call is repeated
+	// until the host's placement deadline.
 	PlaceOrder(ctx context.Context, req *PlaceOrderRequest) (*PlaceOrderResponse, error)
 	// CancelOrder cancels an order placed earlier.
 	CancelOrder(ctx context.Context, req *CancelOrderRequest) error

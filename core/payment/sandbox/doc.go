@@ -7,10 +7,15 @@
 //     agent negotiated the 3ds intervention (and is declined otherwise); the
 //     follow-up charge succeeds when the authentication outcome is
 //     "authenticated" or "attempt_acknowledged" and is declined otherwise;
+//   - a token ending in "_capturefail" is authorized, but its capture is
+//     refused (as when an authorization lapsed);
 //   - any other non-empty token succeeds.
 //
-// The sandbox keeps a ledger by idempotency key, so a retried attempt
-// returns the first outcome without charging again.
+// With payment.CaptureManual a success is an authorization that Capture
+// takes and Void releases; with payment.CaptureImmediate it is a charge
+// that Refund gives back. The sandbox keeps a ledger by idempotency key,
+// so a retried attempt returns the first outcome without charging again,
+// and records each attempt's steps (Steps) for tests.
 //
 // Layer: a payment handler. It may import core/payment and core/internal
 // only.

@@ -16,6 +16,18 @@ import (
 const (
 	DeclineSuffix = "_decline"
 	ThreeDSSuffix = "_3ds"
+	// CaptureFailSuffix authorizes, but the capture is refused (as when
+	// the authorization expired before the order was accepted).
+	CaptureFailSuffix = "_capturefail"
+)
+
+// Steps the sandbox records per attempt (Steps).
+const (
+	StepAuthorize = "authorize"
+	StepCharge    = "charge"
+	StepCapture   = "capture"
+	StepVoid      = "void"
+	StepRefund    = "refund"
 )
 
 // Config configures a sandbox handler.
@@ -37,9 +49,26 @@ type Handler struct {
 	cfg Config
 
 	mu     sync.Mutex
-	ledger map[string]*payment.ChargeResult
+	ledger map[string]*entry
 	// charges counts successful charges, for tests.
 	charges int
+}
+
+// entry is one attempt: its outcome, the token it was paid with, and
+// the money steps that ran (authorize or charge, then capture, void or
+// refund), for tests.
+type entry struct {
+	res   *payment.ChargeResult
+	token string
+	steps []string
+}
+
+// state is what the attempt's money is now: the last step.
+func (e *entry) state() string {
+	if len(e.steps) == 0 {
+		return ""
+	}
+	return e.steps[len(e.steps)-1]
 }
 
 // Interface guard.
@@ -47,7 +76,7 @@ var _ payment.Handler = (*Handler)(nil)
 
 // New returns a sandbox handler.
 func New(cfg Config) *Handler {
-	return &Handler{cfg: cfg, ledger: map[string]*payment.ChargeResult{}}
+	return &Handler{cfg: cfg, ledger: map[string]*entry{}}
 }
 
 // Descriptor advertises the handler in the dev.acp.tokenized.card shape
@@ -62,27 +91,120 @@ func (h *Handler) Descriptor() payment.Descriptor {
 	})
 }
 
-// Charge decides the outcome from the token and records it by key.
+// Charge decides the outcome from the token and records it by key. With
+// payment.CaptureManual a success is an authorization.
 func (h *Handler) Charge(_ context.Context, req *payment.ChargeRequest) (*payment.ChargeResult, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	prev := h.ledger[req.IdempotencyKey]
-	if prev != nil && prev.Outcome != payment.RequiresAuthentication {
-		return prev, nil
+	if prev != nil && prev.res.Outcome != payment.RequiresAuthentication {
+		res := *prev.res
+		if res.Outcome == payment.Authorized && prev.state() == StepCapture {
+			res.Outcome = payment.Succeeded
+		}
+		return &res, nil
 	}
 	res := h.decide(req, prev != nil)
-	h.ledger[req.IdempotencyKey] = res
-	if res.Outcome == payment.Succeeded {
+	e := &entry{res: res, token: req.Instrument.Token}
+	switch {
+	case res.Outcome == payment.Succeeded && req.Capture == payment.CaptureManual:
+		res.Outcome = payment.Authorized
+		e.steps = append(e.steps, StepAuthorize)
+	case res.Outcome == payment.Succeeded:
+		e.steps = append(e.steps, StepCharge)
 		h.charges++
 	}
+	h.ledger[req.IdempotencyKey] = e
 	return res, nil
 }
 
-// Charges returns how many charges succeeded.
+// Capture takes an authorization's money; a token ending in
+// CaptureFailSuffix is refused, as is a voided authorization.
+func (h *Handler) Capture(_ context.Context, req *payment.SettleRequest) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	e, err := h.entryFor("capture", req)
+	if err != nil {
+		return err
+	}
+	switch e.state() {
+	case StepCapture, StepCharge:
+		return nil
+	case StepVoid:
+		return &payment.Refusal{Op: "capture", Reason: "the authorization was voided"}
+	}
+	if strings.HasSuffix(e.token, CaptureFailSuffix) {
+		return &payment.Refusal{Op: "capture", Reason: "the authorization has expired"}
+	}
+	e.steps = append(e.steps, StepCapture)
+	h.charges++
+	return nil
+}
+
+// Void releases an authorization; a captured payment cannot be voided.
+func (h *Handler) Void(_ context.Context, req *payment.SettleRequest) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	e, err := h.entryFor("void", req)
+	if err != nil {
+		return err
+	}
+	switch e.state() {
+	case StepVoid:
+		return nil
+	case StepCapture, StepCharge, StepRefund:
+		return &payment.Refusal{Op: "void", Reason: "the payment was captured"}
+	}
+	e.steps = append(e.steps, StepVoid)
+	return nil
+}
+
+// Refund gives back a captured payment.
+func (h *Handler) Refund(_ context.Context, req *payment.SettleRequest) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	e, err := h.entryFor("refund", req)
+	if err != nil {
+		return err
+	}
+	switch e.state() {
+	case StepRefund:
+		return nil
+	case StepCapture, StepCharge:
+		e.steps = append(e.steps, StepRefund)
+		h.charges--
+		return nil
+	}
+	return &payment.Refusal{Op: "refund", Reason: "nothing was captured"}
+}
+
+// entryFor finds the attempt a settle request is about; the caller holds
+// h.mu.
+func (h *Handler) entryFor(op string, req *payment.SettleRequest) (*entry, error) {
+	e := h.ledger[req.IdempotencyKey]
+	if e == nil || e.res.PaymentID != req.PaymentID || req.PaymentID == "" {
+		return nil, &payment.Refusal{Op: op, Reason: "no such payment " + req.PaymentID}
+	}
+	return e, nil
+}
+
+// Charges returns how many payments hold captured money now: charged or
+// captured, and not refunded.
 func (h *Handler) Charges() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.charges
+}
+
+// Steps returns the money steps of the attempt with the idempotency key,
+// in order: authorize or charge, then capture, void or refund.
+func (h *Handler) Steps(key string) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if e := h.ledger[key]; e != nil {
+		return append([]string(nil), e.steps...)
+	}
+	return nil
 }
 
 func (h *Handler) decide(req *payment.ChargeRequest, authRequested bool) *payment.ChargeResult {

@@ -14,6 +14,14 @@
 // learn the PaymentIntent id and confirms it under the distinct key
 // key+ConfirmKeySuffix.
 //
+// Capture: with payment.CaptureManual the PaymentIntent is created with
+// capture_method=manual and the charge ends in requires_capture (Outcome
+// Authorized); Capture, Void (cancellation_reason=abandoned) and Refund
+// act on it under key+CaptureKeySuffix, key+VoidKeySuffix and
+// key+RefundKeySuffix (STRIPE-NOTES §1.10). A PaymentIntent already in
+// the wanted state counts as done, so each is safe to repeat; one that
+// can no longer get there is a *payment.Refusal.
+//
 // Neither the secret key nor the token is ever logged or put into an
 // error or a buyer-facing message.
 //

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	stripego "github.com/stripe/stripe-go/v82"
 
@@ -26,6 +27,11 @@ const (
 	// CancelKeySuffix marks the cancellation of a PaymentIntent that asks
 	// for 3DS the agent cannot perform.
 	CancelKeySuffix = ":cancel"
+	// CaptureKeySuffix, VoidKeySuffix and RefundKeySuffix mark the
+	// capture, the release and the refund of an attempt's PaymentIntent.
+	CaptureKeySuffix = ":capture"
+	VoidKeySuffix    = ":void"
+	RefundKeySuffix  = ":refund"
 )
 
 // Metadata keys set on every PaymentIntent, for reconciliation and
@@ -194,11 +200,13 @@ func (h *Handler) Charge(ctx context.Context, req *payment.ChargeRequest) (*paym
 	if req.Authentication != nil {
 		return h.confirm(ctx, req, red)
 	}
+	var captureBefore time.Time
 	if h.cfg.CheckToken {
-		res, err := h.checkToken(ctx, req, red)
+		res, expires, err := h.checkToken(ctx, req, red)
 		if res != nil || err != nil {
 			return res, err
 		}
+		captureBefore = expires
 	}
 	pi, err := h.create(ctx, req)
 	if err != nil {
@@ -211,7 +219,11 @@ func (h *Handler) Charge(ctx context.Context, req *payment.ChargeRequest) (*paym
 		}
 		return res, cerr
 	}
-	return h.outcome(ctx, req, pi, red, false)
+	res, err := h.outcome(ctx, req, pi, red, false)
+	if res != nil && res.Outcome == payment.Authorized {
+		res.CaptureBefore = captureBefore
+	}
+	return res, err
 }
 
 // find returns the attempt's PaymentIntent: the one the processor named
@@ -260,6 +272,11 @@ func (h *Handler) createParams(ctx context.Context, req *payment.ChargeRequest) 
 			Enabled:        stripego.Bool(true),
 			AllowRedirects: stripego.String("never"),
 		},
+	}
+	if req.Capture == payment.CaptureManual {
+		// Authorize now, capture once the order is accepted
+		// (STRIPE-NOTES §1.10).
+		p.CaptureMethod = stripego.String(string(stripego.PaymentIntentCaptureMethodManual))
 	}
 	p.Context = ctx
 	p.AddMetadata(MetadataSessionID, req.SessionID)
@@ -389,6 +406,8 @@ func (h *Handler) outcome(ctx context.Context, req *payment.ChargeRequest, pi *s
 	switch pi.Status {
 	case stripego.PaymentIntentStatusSucceeded:
 		return &payment.ChargeResult{Outcome: payment.Succeeded, PaymentID: pi.ID}, nil
+	case stripego.PaymentIntentStatusRequiresCapture:
+		return &payment.ChargeResult{Outcome: payment.Authorized, PaymentID: pi.ID}, nil
 	case stripego.PaymentIntentStatusRequiresAction:
 		switch {
 		case afterAuth:

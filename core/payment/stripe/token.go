@@ -39,26 +39,32 @@ func (h *Handler) retrieveToken(ctx context.Context, id string) (*GrantedToken, 
 	return &t, err
 }
 
-// checkToken returns a decline when the token cannot pay req, nil and nil
-// when the charge should go ahead.
+// checkToken returns a decline when the token cannot pay req, or nil and
+// the token's expiry (zero when it has none) when the charge should go
+// ahead.
 //
 // A consumed token goes ahead: it may have been consumed by this very
 // attempt (an earlier call whose response was lost), and the create call
 // with the same idempotency key then returns that PaymentIntent; if it was
 // consumed elsewhere Stripe refuses it and the charge is declined anyway.
-func (h *Handler) checkToken(ctx context.Context, req *payment.ChargeRequest, red redactor) (*payment.ChargeResult, error) {
+func (h *Handler) checkToken(ctx context.Context, req *payment.ChargeRequest, red redactor) (*payment.ChargeResult, time.Time, error) {
 	t, err := h.retrieveToken(ctx, req.Instrument.Token)
 	if err != nil {
 		var se *stripego.Error
 		if errors.As(err, &se) && se.HTTPStatusCode == http.StatusNotFound {
-			return declined(msgTokenUnusable + ": Stripe does not recognise it. " + msgTokenRetryAdvice), nil
+			return declined(msgTokenUnusable + ": Stripe does not recognise it. " + msgTokenRetryAdvice), time.Time{}, nil
 		}
-		return h.classify(err, "retrieve granted token", req, red)
+		res, err := h.classify(err, "retrieve granted token", req, red)
+		return res, time.Time{}, err
+	}
+	var expires time.Time
+	if t.UsageLimits != nil && t.UsageLimits.ExpiresAt != 0 {
+		expires = time.Unix(t.UsageLimits.ExpiresAt, 0)
 	}
 	reason := ""
 	switch {
 	case t.DeactivatedReason == "consumed":
-		return nil, nil
+		return nil, expires, nil
 	case t.DeactivatedReason != "" || t.DeactivatedAt != 0:
 		switch t.DeactivatedReason {
 		case "expired":
@@ -77,7 +83,7 @@ func (h *Handler) checkToken(ctx context.Context, req *payment.ChargeRequest, re
 		reason = fmt.Sprintf("the total %d exceeds its allowance of %d (minor units)", req.Amount.Amount, t.UsageLimits.MaxAmount)
 	}
 	if reason == "" {
-		return nil, nil
+		return nil, expires, nil
 	}
-	return declined(msgTokenUnusable + ": " + reason + ". " + msgTokenRetryAdvice), nil
+	return declined(msgTokenUnusable + ": " + reason + ". " + msgTokenRetryAdvice), time.Time{}, nil
 }

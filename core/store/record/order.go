@@ -22,6 +22,7 @@ type order struct {
 	AmountRefunded    int64         `json:"amount_refunded,omitempty"`
 	PaymentID         string        `json:"payment_id"`
 	HandlerID         string        `json:"handler_id"`
+	PaymentState      string        `json:"payment_state,omitempty"`
 	OrderNotes        string        `json:"order_notes,omitempty"`
 	Agent             string        `json:"agent"`
 	APIVersion        string        `json:"api_version"`
@@ -92,7 +93,7 @@ func fromOrder(o *model.Order) order {
 		Lines:          mapSlice(o.Lines, func(l model.OrderLine) orderLine { return orderLine(l) }),
 		Fulfillments:   mapSlice(o.Fulfillments, fromFulfillment),
 		Adjustments:    mapSlice(o.Adjustments, fromAdjustment),
-		AmountRefunded: o.AmountRefunded, PaymentID: o.PaymentID, HandlerID: o.HandlerID, OrderNotes: o.OrderNotes,
+		AmountRefunded: o.AmountRefunded, PaymentID: o.PaymentID, HandlerID: o.HandlerID, PaymentState: string(o.PaymentState), OrderNotes: o.OrderNotes,
 		Agent: o.Agent, APIVersion: o.APIVersion, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
 	}
 }
@@ -104,7 +105,7 @@ func (r *order) model() *model.Order {
 		Lines:          mapSlice(r.Lines, func(l orderLine) model.OrderLine { return model.OrderLine(l) }),
 		Fulfillments:   mapSlice(r.Fulfillments, fulfillment.model),
 		Adjustments:    mapSlice(r.Adjustments, adjustment.model),
-		AmountRefunded: r.AmountRefunded, PaymentID: r.PaymentID, HandlerID: r.HandlerID, OrderNotes: r.OrderNotes,
+		AmountRefunded: r.AmountRefunded, PaymentID: r.PaymentID, HandlerID: r.HandlerID, PaymentState: model.PaymentState(r.PaymentState), OrderNotes: r.OrderNotes,
 		Agent: r.Agent, APIVersion: r.APIVersion, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 }

@@ -178,6 +178,13 @@ type payment struct {
 	AuthenticationOutcome string          `json:"authentication_outcome,omitempty"`
 	AuthenticationDetails json.RawMessage `json:"authentication_details,omitempty"`
 	PaymentID             string          `json:"payment_id,omitempty"`
+	CaptureMethod         string          `json:"capture_method,omitempty"`
+	State                 string          `json:"state,omitempty"`
+	PlaceBy               time.Time       `json:"place_by,omitzero"`
+	OrderAccepted         bool            `json:"order_accepted,omitempty"`
+	OrderNumber           string          `json:"order_number,omitempty"`
+	OrderPermalink        string          `json:"order_permalink,omitempty"`
+	Release               string          `json:"release,omitempty"`
 }
 
 func fromSession(s *model.Session) session {
@@ -301,6 +308,8 @@ func fromPayment(p model.Payment) payment {
 		HandlerID: p.HandlerID, Attempt: p.Attempt, Amount: p.Amount, Token: p.Token,
 		InstrumentType: p.InstrumentType, CredentialType: p.CredentialType, BillingAddress: (*address)(p.BillingAddress),
 		AuthenticationOutcome: p.AuthenticationOutcome, AuthenticationDetails: p.AuthenticationDetails, PaymentID: p.PaymentID,
+		CaptureMethod: p.CaptureMethod, State: string(p.State), PlaceBy: p.PlaceBy, OrderAccepted: p.OrderAccepted,
+		OrderNumber: p.OrderNumber, OrderPermalink: p.OrderPermalink, Release: p.Release,
 	}
 }
 
@@ -309,5 +318,7 @@ func (p payment) model() model.Payment {
 		HandlerID: p.HandlerID, Attempt: p.Attempt, Amount: p.Amount, Token: p.Token,
 		InstrumentType: p.InstrumentType, CredentialType: p.CredentialType, BillingAddress: (*acp.Address)(p.BillingAddress),
 		AuthenticationOutcome: p.AuthenticationOutcome, AuthenticationDetails: p.AuthenticationDetails, PaymentID: p.PaymentID,
+		CaptureMethod: p.CaptureMethod, State: model.PaymentState(p.State), PlaceBy: p.PlaceBy, OrderAccepted: p.OrderAccepted,
+		OrderNumber: p.OrderNumber, OrderPermalink: p.OrderPermalink, Release: p.Release,
 	}
 }

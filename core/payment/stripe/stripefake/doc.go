@@ -3,8 +3,11 @@
 // APIBaseURL at Server.URL). It implements only what an ACP seller
 // charging shared payment tokens uses (STRIPE-NOTES §3.4):
 //
-//   - POST /v1/payment_intents (create and confirm with a granted token),
-//     GET /v1/payment_intents/{id}, POST …/{id}/confirm, POST …/{id}/cancel;
+//   - POST /v1/payment_intents (create and confirm with a granted token;
+//     capture_method=manual ends in requires_capture),
+//     GET /v1/payment_intents/{id}, POST …/{id}/confirm, POST …/{id}/capture
+//     (once), POST …/{id}/cancel (which also releases an authorization);
+//   - POST /v1/refunds for a whole PaymentIntent;
 //   - GET /v1/shared_payment/granted_tokens/{id};
 //   - POST /v1/test_helpers/shared_payment/granted_tokens (mint) and
 //     …/{id}/revoke.
@@ -31,6 +34,8 @@
 //	              the response, then answers only after TimeoutDelay (or
 //	              when the client gives up); a retry with the same key
 //	              replays the PaymentIntent at once
+//	spt_capturefail…  authorizes, but the capture is refused with
+//	              charge_expired_for_capture and the PaymentIntent canceled
 //
 // Any token is single use: a second PaymentIntent with it is refused.
 // Unknown tokens get 400 resource_missing, as at Stripe.

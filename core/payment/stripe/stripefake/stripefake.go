@@ -34,9 +34,13 @@ const (
 	// does for a request that started executing, stores that 500 under
 	// the idempotency key: every replay gets the 500 again.
 	ScenarioCharged500 = "spt_charged500"
+	// ScenarioCaptureFail authorizes (capture_method=manual), but the
+	// capture is refused with charge_expired_for_capture, as when the
+	// authorization lapsed before the order was accepted.
+	ScenarioCaptureFail = "spt_capturefail"
 )
 
-var scenarios = []string{ScenarioOK, ScenarioDecline, Scenario3DS, ScenarioExpired, ScenarioRevoked, ScenarioUsed, Scenario5xx, ScenarioTimeout, ScenarioCharged500}
+var scenarios = []string{ScenarioOK, ScenarioDecline, Scenario3DS, ScenarioExpired, ScenarioRevoked, ScenarioUsed, Scenario5xx, ScenarioTimeout, ScenarioCharged500, ScenarioCaptureFail}
 
 // Options configures a fake.
 type Options struct {
@@ -86,6 +90,14 @@ type PaymentIntent struct {
 	// Confirms are the forms of the confirm calls that ran (not replays).
 	Confirms []url.Values
 	Created  time.Time
+	// CaptureMethod is automatic or manual.
+	CaptureMethod string
+	// Captures counts the captures that ran (not replays): at most 1.
+	Captures int
+	// CancellationReason is set when it was canceled.
+	CancellationReason string
+	// Refunded is the amount refunded.
+	Refunded int64
 }
 
 type tokenState struct {
@@ -319,7 +331,7 @@ func invalid(param, msg string) response {
 
 var (
 	piPath      = regexp.MustCompile(`^/v1/payment_intents/([A-Za-z0-9_]+)$`)
-	piAction    = regexp.MustCompile(`^/v1/payment_intents/([A-Za-z0-9_]+)/(confirm|cancel)$`)
+	piAction    = regexp.MustCompile(`^/v1/payment_intents/([A-Za-z0-9_]+)/(confirm|cancel|capture)$`)
 	tokenPath   = regexp.MustCompile(`^/v1/shared_payment/granted_tokens/([^/]+)$`)
 	mintPath    = "/v1/test_helpers/shared_payment/granted_tokens"
 	revokePath  = regexp.MustCompile(`^/v1/test_helpers/shared_payment/granted_tokens/([^/]+)/revoke$`)
@@ -423,10 +435,15 @@ func (s *Server) route(method, path string, form url.Values, key string) respons
 		return ok(s.piJSON(pi))
 	case method == http.MethodPost && piAction.MatchString(path):
 		m := piAction.FindStringSubmatch(path)
-		if m[2] == "confirm" {
+		switch m[2] {
+		case "confirm":
 			return s.confirmPI(m[1], form)
+		case "capture":
+			return s.capturePI(m[1], form)
 		}
-		return s.cancelPI(m[1])
+		return s.cancelPI(m[1], form)
+	case method == http.MethodPost && path == "/v1/refunds":
+		return s.refund(form)
 	case method == http.MethodGet && tokenPath.MatchString(path):
 		id, _ := url.PathUnescape(tokenPath.FindStringSubmatch(path)[1])
 		ts := s.token(id)
@@ -562,9 +579,17 @@ func (s *Server) createPI(form url.Values, key string) response {
 	case ts.MaxAmount > 0 && amount > ts.MaxAmount:
 		return tokenErr(fmt.Sprintf("The amount %d exceeds this shared payment granted token's max_amount of %d.", amount, ts.MaxAmount))
 	}
+	captureMethod := form.Get("capture_method")
+	switch captureMethod {
+	case "":
+		captureMethod = "automatic"
+	case "automatic", "manual":
+	default:
+		return invalid("capture_method", "Invalid capture_method: must be one of automatic, automatic_async or manual.")
+	}
 	pi := &PaymentIntent{
 		ID: s.nextID("pi"), Amount: amount, Currency: cur, Token: id, IdempotencyKey: key,
-		Metadata: map[string]string{}, PaymentMethod: s.nextID("pm"), Created: time.Now(),
+		Metadata: map[string]string{}, PaymentMethod: s.nextID("pm"), Created: time.Now(), CaptureMethod: captureMethod,
 	}
 	for k, v := range form {
 		if strings.HasPrefix(k, "metadata[") && strings.HasSuffix(k, "]") {
@@ -588,9 +613,15 @@ func (s *Server) createPI(form url.Values, key string) response {
 		pi.Status = "requires_action"
 		return ok(s.piJSON(pi))
 	}
-	ts.consume(amount)
-	pi.Status = "succeeded"
 	pi.LatestCharge = s.nextID("ch")
+	if captureMethod == "manual" {
+		// Authorized: the money is held until the capture.
+		ts.consume(0)
+		pi.Status = "requires_capture"
+	} else {
+		ts.consume(amount)
+		pi.Status = "succeeded"
+	}
 	if ts.scenario == ScenarioCharged500 {
 		r := apiError(http.StatusInternalServerError, "api_error", "", "", "An unknown error occurred (fake 500 after charging).")
 		r.record = true
@@ -639,26 +670,103 @@ func (s *Server) confirmPI(id string, form url.Values) response {
 		}
 	}
 	pi.Confirms = append(pi.Confirms, form)
-	pi.Status = "succeeded"
 	pi.LatestCharge = s.nextID("ch")
+	if pi.CaptureMethod == "manual" {
+		pi.Status = "requires_capture"
+		return ok(s.piJSON(pi))
+	}
+	pi.Status = "succeeded"
 	if ts := s.tokens[pi.Token]; ts != nil {
 		ts.amountCaptured += pi.Amount
 	}
 	return ok(s.piJSON(pi))
 }
 
-// cancelPI is POST /v1/payment_intents/{id}/cancel.
-func (s *Server) cancelPI(id string) response {
+// unexpectedState is Stripe's answer to an action a PaymentIntent's
+// status does not allow.
+func unexpectedState(action string, pi *PaymentIntent) response {
+	r := apiError(http.StatusBadRequest, "invalid_request_error", "payment_intent_unexpected_state", "",
+		fmt.Sprintf("You cannot %s this PaymentIntent because it has a status of %s.", action, pi.Status))
+	r.record = true
+	return r
+}
+
+// capturePI is POST /v1/payment_intents/{id}/capture.
+func (s *Server) capturePI(id string, form url.Values) response {
+	pi, found := s.pis[id]
+	if !found {
+		return noSuch("payment_intent", "intent")
+	}
+	if pi.Status != "requires_capture" {
+		return unexpectedState("capture", pi)
+	}
+	amount := pi.Amount
+	if v := form.Get("amount_to_capture"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 || n > pi.Amount {
+			return invalid("amount_to_capture", "amount_to_capture must be a positive integer no greater than the authorized amount.")
+		}
+		amount = n
+	}
+	ts := s.tokens[pi.Token]
+	if ts != nil && ts.scenario == ScenarioCaptureFail {
+		pi.Status = "canceled"
+		pi.CancellationReason = "automatic"
+		r := apiError(http.StatusBadRequest, "invalid_request_error", "charge_expired_for_capture", "",
+			"The charge has expired and can no longer be captured.")
+		r.record = true
+		return r
+	}
+	pi.Captures++
+	pi.Status = "succeeded"
+	pi.Amount = amount
+	if ts != nil {
+		ts.amountCaptured += amount
+	}
+	return ok(s.piJSON(pi))
+}
+
+// refund is POST /v1/refunds for a whole PaymentIntent.
+func (s *Server) refund(form url.Values) response {
+	pi, found := s.pis[form.Get("payment_intent")]
+	if !found {
+		return noSuch("payment_intent", "payment_intent")
+	}
+	switch {
+	case pi.Status != "succeeded":
+		r := apiError(http.StatusBadRequest, "invalid_request_error", "", "payment_intent",
+			fmt.Sprintf("This PaymentIntent (%s) does not have a successful charge to refund.", pi.ID))
+		r.record = true
+		return r
+	case pi.Refunded >= pi.Amount:
+		r := apiError(http.StatusBadRequest, "invalid_request_error", "charge_already_refunded", "",
+			fmt.Sprintf("Charge %s has already been refunded.", pi.LatestCharge))
+		r.record = true
+		return r
+	}
+	pi.Refunded = pi.Amount
+	return ok(map[string]any{
+		"id": s.nextID("re"), "object": "refund", "amount": pi.Amount, "currency": pi.Currency,
+		"payment_intent": pi.ID, "charge": pi.LatestCharge, "status": "succeeded",
+	})
+}
+
+// cancelPI is POST /v1/payment_intents/{id}/cancel; it releases an
+// authorization (requires_capture) too.
+func (s *Server) cancelPI(id string, form url.Values) response {
 	pi, found := s.pis[id]
 	if !found {
 		return noSuch("payment_intent", "intent")
 	}
 	switch pi.Status {
 	case "succeeded", "canceled":
-		r := apiError(http.StatusBadRequest, "invalid_request_error", "payment_intent_unexpected_state", "",
-			fmt.Sprintf("You cannot cancel this PaymentIntent because it has a status of %s.", pi.Status))
-		r.record = true
-		return r
+		return unexpectedState("cancel", pi)
+	}
+	switch reason := form.Get("cancellation_reason"); reason {
+	case "", "abandoned", "duplicate", "fraudulent", "requested_by_customer":
+		pi.CancellationReason = reason
+	default:
+		return invalid("cancellation_reason", "Invalid cancellation_reason: must be one of abandoned, duplicate, fraudulent or requested_by_customer.")
 	}
 	pi.Status = "canceled"
 	return ok(s.piJSON(pi))
@@ -727,9 +835,15 @@ func PaymentIntentObject(pi PaymentIntent) map[string]any {
 	obj := map[string]any{
 		"id": pi.ID, "object": "payment_intent", "amount": pi.Amount, "currency": pi.Currency,
 		"status": pi.Status, "metadata": md, "livemode": false, "created": unix(pi.Created),
-		"client_secret": pi.ID + "_secret_fake", "confirmation_method": "automatic", "capture_method": "automatic",
+		"client_secret": pi.ID + "_secret_fake", "confirmation_method": "automatic", "capture_method": pi.CaptureMethod,
 		"payment_method": nilIfEmpty(pi.PaymentMethod), "latest_charge": nilIfEmpty(pi.LatestCharge),
-		"amount_received": 0,
+		"amount_received": 0, "amount_capturable": 0, "cancellation_reason": nilIfEmpty(pi.CancellationReason),
+	}
+	if pi.CaptureMethod == "" {
+		obj["capture_method"] = "automatic"
+	}
+	if pi.Status == "requires_capture" {
+		obj["amount_capturable"] = pi.Amount
 	}
 	if pi.Status == "succeeded" {
 		obj["amount_received"] = pi.Amount

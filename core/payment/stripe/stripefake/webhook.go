@@ -19,8 +19,11 @@ import (
 const (
 	EventPaymentIntentSucceeded     = "payment_intent.succeeded"
 	EventPaymentIntentPaymentFailed = "payment_intent.payment_failed"
-	EventChargeRefunded             = "charge.refunded"
-	EventChargeDisputeCreated       = "charge.dispute.created"
+	// EventPaymentIntentAmountCapturableUpdated reports an authorization
+	// (capture_method=manual, status requires_capture).
+	EventPaymentIntentAmountCapturableUpdated = "payment_intent.amount_capturable_updated"
+	EventChargeRefunded                       = "charge.refunded"
+	EventChargeDisputeCreated                 = "charge.dispute.created"
 )
 
 // Event is a Stripe webhook event to sign and send.
@@ -59,6 +62,9 @@ func NewEvent(eventType string, pi PaymentIntent) (Event, error) {
 	case EventPaymentIntentSucceeded:
 		pi.Status = "succeeded"
 		pi.LatestCharge = charge
+		obj = PaymentIntentObject(pi)
+	case EventPaymentIntentAmountCapturableUpdated:
+		pi.Status = "requires_capture"
 		obj = PaymentIntentObject(pi)
 	case EventPaymentIntentPaymentFailed:
 		pi.Status = "requires_payment_method"

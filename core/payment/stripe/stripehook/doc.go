@@ -2,9 +2,12 @@
 // verified with the endpoint's signing secret (stripe-go's webhook
 // package), and applies them to the checkout engine:
 //
-//   - payment_intent.succeeded and payment_intent.payment_failed settle a
-//     session whose payment outcome was unknown (Reconcile resumes the same
-//     attempt, with the same idempotency key, so nothing is charged twice);
+//   - payment_intent.succeeded, payment_intent.payment_failed,
+//     payment_intent.amount_capturable_updated (an authorization, status
+//     requires_capture) and payment_intent.canceled settle a session whose
+//     payment is still in progress (Reconcile resumes the same attempt,
+//     with the same idempotency key: an authorization goes on to the order
+//     and its capture, and nothing is authorized or captured twice);
 //   - charge.refunded records the charge's refunded amount on the order
 //     (one refund adjustment per charge, carrying the cumulative amount,
 //     since current API versions no longer embed the refund list);

@@ -100,7 +100,10 @@ type (
 func (h *Handler) apply(c *fiber.Ctx, typ string, object json.RawMessage, created time.Time) error {
 	ctx := c.UserContext()
 	switch typ {
-	case "payment_intent.succeeded", "payment_intent.payment_failed":
+	case "payment_intent.succeeded", "payment_intent.payment_failed",
+		// An authorization (capture_method=manual, status
+		// requires_capture) and its release.
+		"payment_intent.amount_capturable_updated", "payment_intent.canceled":
 		var pi paymentIntent
 		if err := json.Unmarshal(object, &pi); err != nil {
 			return err

@@ -1,0 +1,42 @@
+package host
+
+import (
+	"context"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/acp-sidecar/acp/core/checkout"
+)
+
+// moneyReporter counts what happened to the money of checkouts that did
+// not complete normally (the checkout engine logs each one), in
+// acp_payment_releases_total by handler, cause and where the money is
+// now. attention counts those the seller must act on.
+type moneyReporter struct {
+	outcomes  *prometheus.CounterVec
+	attention *prometheus.CounterVec
+}
+
+// newMoneyReporter registers the money metrics with reg.
+func newMoneyReporter(reg prometheus.Registerer) checkout.MoneyReporter {
+	r := &moneyReporter{
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "acp_payment_releases_total",
+			Help: "Payments of checkouts whose order was refused, not placed in time, or not capturable: by handler, cause (order_refused, out_of_stock, placement_deadline, capture_refused) and money (voided, refunded, capture_failed, or authorized/captured when releasing failed).",
+		}, []string{"handler", "cause", "money"}),
+		attention: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "acp_payment_attention_total",
+			Help: "Payments the seller must act on: the money could not be released, or an order whose capture failed could not be canceled.",
+		}, []string{"handler", "cause"}),
+	}
+	reg.MustRegister(r.outcomes, r.attention)
+	return r
+}
+
+// ReportMoney counts one outcome.
+func (r *moneyReporter) ReportMoney(_ context.Context, o checkout.MoneyOutcome) {
+	r.outcomes.WithLabelValues(o.HandlerID, o.Cause, string(o.State)).Inc()
+	if o.Err != nil {
+		r.attention.WithLabelValues(o.HandlerID, o.Cause).Inc()
+	}
+}
