@@ -49,6 +49,11 @@ type Options struct {
 	Orders OrderSink
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
+	// TrackStock turns stock control on: the SKUs the store keeps a stock
+	// level of are reserved when a payment attempt starts and sold when
+	// its order is placed (stock.go). Off, stock is the catalog's figure
+	// and is never counted against.
+	TrackStock bool
 }
 
 // OrderSink stores a placed order, with whatever must be written beside

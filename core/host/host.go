@@ -1,6 +1,7 @@
 package host
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net"
@@ -67,6 +68,8 @@ type Host struct {
 	// end of Serve.
 	profilesLn net.Listener
 	deliverer  *webhook.Deliverer
+	// trackStock: the built-in catalog controls stock (syncStock).
+	trackStock bool
 	// Hardening (connections.go, probes.go): the metrics registry, the
 	// listener metrics, the probe listener and what it serves.
 	registry    *prometheus.Registry
@@ -110,9 +113,14 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		plugins.Close()
 		return nil, err
 	}
+	trackStock, err := syncStock(context.Background(), cfg, st, o.now())
+	if err != nil {
+		plugins.Close()
+		return nil, errors.Join(err, st.Close())
+	}
 	deliverer := newDeliverer(cfg, st, secrets.webhookTargets, logger, registry, o.now)
 	admin := newAdmin(cfg, st, o.now, deliverer.Notify, orderSystem(cfg, plugins))
-	svc := newEngine(cfg, st, capabilities(cfg, plugins, o.now), handlers, admin.Orders, o.now)
+	svc := newEngine(cfg, st, capabilities(cfg, plugins, o.now), handlers, admin.Orders, o.now, trackStock)
 	apiOpts.Service, apiOpts.Store, apiOpts.Readiness = svc, st, readiness(cfg, plugins)
 	metrics := metricsHandler(cfg, registry)
 	app, err := mountAPIs(httpapi.New(apiOpts), cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
@@ -120,7 +128,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())
 	}
-	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: app, deliverer: deliverer, Service: svc,
+	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: app, deliverer: deliverer, Service: svc, trackStock: trackStock,
 		registry: registry, ready: apiOpts.Readiness, metrics: metrics}, nil
 }
 
@@ -143,7 +151,7 @@ func metricsHandler(cfg *config.Config, registry *prometheus.Registry) http.Hand
 
 // newEngine builds the checkout engine over st, pricing and fulfilling
 // through caps and charging through handlers.
-func newEngine(cfg *config.Config, st store.Store, caps checkout.Capabilities, handlers []payment.Handler, orders checkout.OrderSink, now func() time.Time) *checkout.Service {
+func newEngine(cfg *config.Config, st store.Store, caps checkout.Capabilities, handlers []payment.Handler, orders checkout.OrderSink, now func() time.Time, trackStock bool) *checkout.Service {
 	return checkout.New(checkout.Options{
 		Store:                  st,
 		Capabilities:           caps,
@@ -156,8 +164,9 @@ func newEngine(cfg *config.Config, st store.Store, caps checkout.Capabilities, h
 			Required:    cfg.Interventions.Required,
 			Enforcement: cfg.Interventions.Enforcement,
 		},
-		Orders: orders,
-		Now:    now,
+		Orders:     orders,
+		Now:        now,
+		TrackStock: trackStock,
 	})
 }
 
