@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/acp-sidecar/acp/core/merchantapi"
 )
@@ -108,14 +109,14 @@ func stockAdjust(args []string, env cli) int {
 // stockChange runs "acp stock set|adjust SKU N" with change.
 func stockChange(args []string, env cli, name, synopsis, help string, change func(context.Context, *session, string, int64) (*merchantapi.StockLevel, error)) int {
 	c := newAdminCommand("stock "+name, synopsis, help+"\n\n"+localNote, env.stderr)
-	pos, code := c.parse(args)
+	pos, code := c.parse(shieldNegatives(args))
 	if code >= 0 {
 		return code
 	}
 	if len(pos) != 2 {
 		return c.usageError("want %s, got %d arguments", synopsis, len(pos))
 	}
-	n, err := strconv.ParseInt(pos[1], 10, 64)
+	n, err := strconv.ParseInt(strings.Replace(pos[1], negativeMark, "-", 1), 10, 64)
 	if err != nil {
 		return c.usageError("%q is not a whole number", pos[1])
 	}
@@ -126,4 +127,21 @@ func stockChange(args []string, env cli, name, synopsis, help string, change fun
 		}
 		return printLevels(env, []merchantapi.StockLevel{*l})
 	})
+}
+
+// negativeMark stands for the minus sign of a negative number while the
+// flags are parsed, which would take "-2" for a flag. No SKU contains it.
+const negativeMark = "\x00"
+
+// shieldNegatives hides the minus sign of every negative whole number in
+// args from the flag parser, so that "acp stock adjust tee -2" works.
+func shieldNegatives(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if _, err := strconv.ParseInt(a, 10, 64); err == nil && strings.HasPrefix(a, "-") {
+			a = negativeMark + a[1:]
+		}
+		out[i] = a
+	}
+	return out
 }
