@@ -230,10 +230,12 @@ func (s *Service) save(ctx context.Context, sess *model.Session, rec Recorder) e
 }
 
 // checkpoint stores an intermediate state that must survive a crash (a
-// payment attempt about to start) but is not the request's outcome.
+// payment attempt about to start) but is not the request's outcome. Like
+// commit, it settles the stock the session held when the state ends its
+// payment attempt (stock.go).
 func (s *Service) checkpoint(ctx context.Context, sess *model.Session) error {
 	sess.UpdatedAt = s.now().UTC()
-	if err := s.opts.Store.Update(ctx, func(tx store.Tx) error { return tx.PutSession(sess) }); err != nil {
+	if err := s.storeSettled(ctx, sess, func(tx store.Tx) error { return tx.PutSession(sess) }); err != nil {
 		return fmt.Errorf("store session %s: %w", sess.ID, err)
 	}
 	return nil

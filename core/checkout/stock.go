@@ -20,10 +20,10 @@ import (
 //   - the transaction that records a new payment attempt also reserves
 //     its units, or records nothing when they do not fit
 //     (checkpointAttempt, called by Complete);
-//   - the transaction that stores a session leaving the attempt (commit)
-//     sells the reserved units when the session completed and gives them
-//     back otherwise: a decline, a refusal, a cancel, an expiry
-//     (settleStock).
+//   - every transaction that stores a session no longer in its attempt
+//     (commit and checkpoint, through storeSettled) sells the reserved
+//     units when the session completed and gives them back otherwise: a
+//     decline, a refusal, a cancel, an expiry (settleStock).
 //
 // ReleaseLapsedHolds gives back the units of attempts whose session
 // expired without an outcome being stored.

@@ -154,8 +154,8 @@ func TestStockRace(t *testing.T) {
 
 // TestStockReleased: a running attempt holds its unit (an attempt waiting
 // for 3DS counts against the stock), and gives it back when the session
-// is canceled, when the payment is declined, and when the session expires
-// with the attempt still waiting.
+// is canceled or updated, when the payment is declined, and when the
+// session expires with the attempt still waiting.
 func TestStockReleased(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock()
@@ -181,6 +181,16 @@ func TestStockReleased(t *testing.T) {
 	// Cancel of the unpaid session gives it back.
 	canceled := s.do(t, request{path: "/checkout_sessions/" + waiting + "/cancel"})
 	wantStatus(t, canceled, http.StatusOK)
+	wantStock(t, s.stockOf(t, "limited"), 1, 0, 0)
+
+	// An update while waiting for 3DS ends the attempt and gives it back.
+	updating := readyLimited(t, s)
+	threeDS(updating)
+	wantStock(t, s.stockOf(t, "limited"), 1, 1, 0)
+	updated := s.do(t, request{path: "/checkout_sessions/" + updating, body: `{"line_items":[{"id":"limited"}]}`})
+	if status(t, updated) != "ready_for_payment" {
+		t.Fatalf("update while waiting for 3DS: %s", updated.body)
+	}
 	wantStock(t, s.stockOf(t, "limited"), 1, 0, 0)
 
 	// A decline gives it back.
