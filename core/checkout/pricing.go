@@ -79,7 +79,7 @@ func (s *Service) resolveItems(ctx context.Context, sess *model.Session) error {
 	if len(resp.Items) != len(req.Items) {
 		return capabilityFailure("catalog", fmt.Errorf("resolved %d items for %d requested", len(resp.Items), len(req.Items)))
 	}
-	if err := s.stockAvailability(ctx, resp.Items); err != nil {
+	if err := s.stockAvailability(ctx, sess.ID, resp.Items); err != nil {
 		return err
 	}
 	sess.Messages = append(sess.Messages, resp.Messages...)

@@ -35,13 +35,24 @@ func holdsStock(status model.Status) bool {
 }
 
 // stockAvailability sets the Available figure of each found item from the
-// store's stock levels: what is on hand less what running attempts hold.
-// An item whose SKU has no level is not stock-controlled (Available nil).
-func (s *Service) stockAvailability(ctx context.Context, items []catalog.Item) error {
+// store's stock levels: what is on hand less what running attempts hold,
+// the units the session itself holds counted as its own. An item whose
+// SKU has no level is not stock-controlled (Available nil).
+func (s *Service) stockAvailability(ctx context.Context, sessionID string, items []catalog.Item) error {
 	if !s.opts.TrackStock {
 		return nil
 	}
 	return s.opts.Store.View(ctx, func(r store.Reader) error {
+		own := map[string]int64{}
+		held, err := r.Reservation(sessionID)
+		switch {
+		case err == nil:
+			for _, l := range held.Lines {
+				own[l.SKU] += l.Quantity
+			}
+		case !errors.Is(err, store.ErrNotFound):
+			return fmt.Errorf("read reservation of session %s: %w", sessionID, err)
+		}
 		for i := range items {
 			it := &items[i]
 			if !it.Found {
@@ -55,7 +66,7 @@ func (s *Service) stockAvailability(ctx context.Context, items []catalog.Item) e
 			if err != nil {
 				return fmt.Errorf("read stock of %s: %w", it.ID, err)
 			}
-			avail := l.Available()
+			avail := min(l.OnHand, l.Available()+own[it.ID])
 			it.Available = &avail
 		}
 		return nil
