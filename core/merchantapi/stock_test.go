@@ -3,7 +3,6 @@ package merchantapi
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"testing"
 
@@ -29,21 +28,7 @@ func serveStock(t *testing.T) *Client {
 	if err := stock.Sync(context.Background(), st, []stock.FileItem{{SKU: "tee", Stock: &five}, {SKU: "ebook"}}, local.now()); err != nil {
 		t.Fatal(err)
 	}
-	app := fiber.New(fiber.Config{DisableStartupMessage: true, ErrorHandler: func(c *fiber.Ctx, err error) error {
-		var ae *apierr.Error
-		if !errors.As(err, &ae) {
-			ae = apierr.Internal()
-		}
-		return c.Status(ae.Status).JSON(ae)
-	}})
-	StockRoutes(app.Group("/merchant"), local)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = app.Listener(ln) }()
-	t.Cleanup(func() { _ = app.Shutdown() })
-	return &Client{BaseURL: "http://" + ln.Addr().String(), Token: "t"}
+	return serveRoutes(t, func(r fiber.Router) { StockRoutes(r, local) })
 }
 
 // TestStockThroughClient drives the stock endpoints through the Client

@@ -15,17 +15,24 @@ import (
 
 func figure(n int64) *int64 { return &n }
 
+// openStore opens an in-memory store, closed when the test ends.
+func openStore(t *testing.T) *badgerstore.Store {
+	t.Helper()
+	st, err := badgerstore.Open(badgerstore.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
 // TestSync walks acp.yaml's figures through the starts of a server: the
 // first figure is on hand; sales count against it; the same figure again
 // keeps the counts; a new figure is a restock from then on; no figure (or
 // no item) ends stock control; held units stay held throughout.
 func TestSync(t *testing.T) {
 	t.Parallel()
-	st, err := badgerstore.Open(badgerstore.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	ctx := context.Background()
 	start := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
 	sell := func(sku string, n int64) {
@@ -91,11 +98,7 @@ func TestSync(t *testing.T) {
 // and refuse a SKU that is not stock-controlled.
 func TestSetAndAdjust(t *testing.T) {
 	t.Parallel()
-	st, err := badgerstore.Open(badgerstore.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	ctx := context.Background()
 	now := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
 	if err := Sync(ctx, st, []FileItem{{"tee", figure(5)}}, now); err != nil {
