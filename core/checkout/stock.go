@@ -121,22 +121,13 @@ func (s *Service) checkpointAttempt(ctx context.Context, sess *model.Session) (h
 	for i, w := range want {
 		skus[i] = w.SKU
 	}
-	// A session holds at most one reservation; one left over (none should
-	// be) is given back in the same transaction, so its SKUs are locked too.
-	old, err := s.reservation(ctx, sess.ID)
-	if err != nil {
-		return false, err
-	}
-	if old != nil {
-		skus = append(skus, old.SKUs()...)
-	}
+	// The session holds no reservation now: one exists only while the
+	// stored session is in its attempt (holdsStock), and this attempt starts
+	// from a session that is not.
 	sess.UpdatedAt = s.now().UTC()
 	var short map[string]int64
 	err = s.opts.Store.UpdateStock(ctx, skus, func(tx store.Tx) error {
 		short = map[string]int64{}
-		if err := settleStock(tx, sess.ID, false); err != nil {
-			return err
-		}
 		r := &model.Reservation{SessionID: sess.ID, Attempt: sess.Payment.Attempt, CreatedAt: sess.UpdatedAt, ExpiresAt: sess.ExpiresAt}
 		for _, w := range want {
 			ok, avail, err := tx.ReserveStock(w.SKU, w.Quantity)
