@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Defaults for keys left out of acp.yaml. REFERENCE.md documents each.
+// Defaults for keys left out of acp.yaml. docs/configuration.md documents each.
 const (
 	// DefaultListen is server.listen's default: loopback only.
 	DefaultListen = "127.0.0.1:8080"

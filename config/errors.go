@@ -17,22 +17,34 @@ type Problem struct {
 	Path string
 	// Message says what is wrong and, where it helps, how to fix it.
 	Message string
+	// Line and Column locate Path in the config file, counting from 1:
+	// the key itself, or the mapping that lacks a required key. Both are 0
+	// when the file does not have the path (a section left out entirely).
+	Line, Column int
 }
 
-// String formats the problem as "path: message", or just the message when
-// the path is empty.
+// String formats the problem as "line:column: path: message", leaving
+// out the position when it is unknown and the path when it is empty.
 func (p Problem) String() string {
-	if p.Path == "" {
-		return p.Message
+	var b strings.Builder
+	if p.Line > 0 {
+		fmt.Fprintf(&b, "%d:%d: ", p.Line, p.Column)
 	}
-	return p.Path + ": " + p.Message
+	if p.Path != "" {
+		b.WriteString(p.Path + ": ")
+	}
+	b.WriteString(p.Message)
+	return b.String()
 }
 
 // Errors is every problem found in a config. Load and LoadBytes return it
 // (as an error) whenever a config has at least one problem.
 type Errors struct {
-	// Problems are in a stable order: grouped by top-level section in the
-	// order of Config's fields, and within a section in document order.
+	// Problems are in a stable order, root causes first: unknown keys in
+	// file order, then values of the wrong type, then what validation
+	// finds, these two by top-level section in the order of Config's
+	// fields, and within a section in document order. An unknown key (a misspelled
+	// "plugins", say) so comes before what follows from it.
 	Problems []Problem
 }
 
@@ -121,8 +133,9 @@ func sectionRank(path string) int {
 // combine merges the shape problems (unknown keys, wrong types) with the
 // validation problems. A validation problem at or below a path that has a
 // type error is dropped: the value was discarded, so what validation says
-// about it would only repeat the type error. The result is grouped by
-// section, shape problems before validation problems within a section.
+// about it would only repeat the type error. Root causes come first:
+// unknown keys in file order, then type errors, then validation problems,
+// these two by section. Problems are expected to carry their positions.
 func combine(shape, valid []Problem) []Problem {
 	out := make([]Problem, 0, len(shape)+len(valid))
 	out = append(out, shape...)
@@ -138,8 +151,38 @@ func combine(shape, valid []Problem) []Problem {
 			out = append(out, v)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		return sectionRank(out[i].Path) < sectionRank(out[j].Path)
+	group := func(i int) int {
+		switch {
+		case i >= len(shape):
+			return 2
+		case strings.HasPrefix(out[i].Message, unknownKey):
+			return 0
+		}
+		return 1
+	}
+	groups := make([]int, len(out))
+	for i := range out {
+		groups[i] = group(i)
+	}
+	idx := make([]int, len(out))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		ia, ib := idx[a], idx[b]
+		if groups[ia] != groups[ib] {
+			return groups[ia] < groups[ib]
+		}
+		if groups[ia] == 0 {
+			// Unknown keys come from a sorted walk; the file's order
+			// reads better.
+			return out[ia].Line < out[ib].Line
+		}
+		return sectionRank(out[ia].Path) < sectionRank(out[ib].Path)
 	})
-	return out
+	sorted := make([]Problem, len(out))
+	for i, j := range idx {
+		sorted[i] = out[j]
+	}
+	return sorted
 }

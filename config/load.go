@@ -77,6 +77,9 @@ func load(data []byte, opts Options, dir string) (*Config, error) {
 	cfg.SetDefaults(opts)
 	var valid problems
 	cfg.validate(opts, &valid)
+	idx := indexPositions(data)
+	idx.locate(shape.list)
+	idx.locate(valid.list)
 	if list := combine(shape.list, valid.list); len(list) > 0 {
 		return nil, &Errors{Problems: list}
 	}

@@ -257,7 +257,7 @@ func TestValidatePluginRules(t *testing.T) {
 		},
 		"a typo in a capability is the one problem": {
 			edit: func(c *Config) { c.Capabilities.Tax = "tax-servce" },
-			want: []Problem{{Path: "capabilities.tax", Message: `no plugin named "tax-servce" (configured: shop, tax-service)`}},
+			want: []Problem{{Path: "capabilities.tax", Message: `no plugin named "tax-servce" (configured: shop, tax-service); did you mean "tax-service"?`}},
 		},
 		"tax back to builtin leaves its plugin unused": {
 			edit: func(c *Config) { c.Capabilities.Tax = Builtin },

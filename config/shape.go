@@ -85,6 +85,9 @@ func checkShape(path string, v any, t reflect.Type, ps *problems) any {
 	return nil
 }
 
+// unknownKey starts the message of a key that matches no field.
+const unknownKey = "unknown key"
+
 // checkStruct checks a mapping against a struct's koanf tags, in field
 // order, then reports the keys that match no field, sorted.
 func checkStruct(path string, v any, t reflect.Type, ps *problems) any {
@@ -95,6 +98,7 @@ func checkStruct(path string, v any, t reflect.Type, ps *problems) any {
 	}
 	out := make(map[string]any, len(m))
 	known := make(map[string]bool, t.NumField())
+	var names []string
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name := tagName(f)
@@ -102,13 +106,14 @@ func checkStruct(path string, v any, t reflect.Type, ps *problems) any {
 			continue
 		}
 		known[name] = true
+		names = append(names, name)
 		if val, ok := m[name]; ok {
 			out[name] = checkShape(keyPath(path, name), val, f.Type, ps)
 		}
 	}
 	for _, k := range sortedKeys(m) {
 		if !known[k] {
-			ps.add(keyPath(path, k), "unknown key")
+			ps.add(keyPath(path, k), "%s%s", unknownKey, didYouMean(k, names))
 		}
 	}
 	return out

@@ -3,12 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"net"
 	"net/netip"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -79,7 +77,7 @@ func checkRoutePath(key, path, example string, ps *problems) bool {
 func (m *MCP) validate(ps *problems) {
 	checkRoutePath("mcp.path", m.Path, DefaultMCPPath, ps)
 	if !slices.Contains(mcpErrorStyles, m.ErrorStyle) {
-		ps.add("mcp.error_style", "must be one of %s, got %q", strings.Join(mcpErrorStyles, ", "), m.ErrorStyle)
+		ps.add("mcp.error_style", "must be one of %s, got %q%s", oneOf(mcpErrorStyles), m.ErrorStyle, didYouMean(m.ErrorStyle, mcpErrorStyles))
 	}
 }
 
@@ -103,8 +101,6 @@ func (s *Server) validate(opts Options, ps *problems) (string, bool) {
 	case tls.CertFile == "" && tls.KeyFile != "":
 		ps.add("server.tls.cert_file", "is required when server.tls.key_file is set; set both to serve HTTPS, or neither")
 	}
-	checkFile("server.tls.cert_file", tls.CertFile, ps)
-	checkFile("server.tls.key_file", tls.KeyFile, ps)
 	if tls.MinVersion.ID() == 0 {
 		ps.add("server.tls.min_version", `must be "1.3" (the default) or "1.2", got %q`, tls.MinVersion)
 	}
@@ -170,22 +166,6 @@ func isLoopback(host string) bool {
 	}
 	addr, err := netip.ParseAddr(host)
 	return err == nil && addr.Unmap().IsLoopback()
-}
-
-// checkFile reports a named file that does not exist or is a directory.
-func checkFile(path, name string, ps *problems) {
-	if name == "" {
-		return
-	}
-	info, err := os.Stat(name)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		ps.add(path, "file %q does not exist (relative paths are resolved from the working directory)", name)
-	case err != nil:
-		ps.add(path, "cannot read file %q: %v", name, err)
-	case info.IsDir():
-		ps.add(path, "%q is a directory, not a PEM file", name)
-	}
 }
 
 // checkHTTPURL returns why s is not an absolute http or https URL, or "".
@@ -410,7 +390,7 @@ var logLevels = []string{"debug", "info", "warn", "error"}
 // validate checks the log section.
 func (l *Log) validate(ps *problems) {
 	if !slices.Contains(logLevels, l.Level) {
-		ps.add("log.level", "must be one of %s, got %q", strings.Join(logLevels, ", "), l.Level)
+		ps.add("log.level", "must be one of %s, got %q%s", oneOf(logLevels), l.Level, didYouMean(l.Level, logLevels))
 	}
 }
 

@@ -71,7 +71,7 @@ func (cat *Catalog) validate(c *Config, ps *problems) {
 		}
 		if w := it.Weight; w != nil {
 			if !slices.Contains(weightUnits, w.Unit) {
-				ps.add(path+".weight.unit", "must be one of %s, got %q", oneOf(weightUnits), w.Unit)
+				ps.add(path+".weight.unit", "must be one of %s, got %q%s", oneOf(weightUnits), w.Unit, didYouMean(w.Unit, weightUnits))
 			}
 			if !(w.Value > 0) || !finite(w.Value) {
 				ps.add(path+".weight.value", "must be greater than 0, got %v", w.Value)
@@ -101,7 +101,7 @@ func validateItemFulfillment(path string, types []string, optionTypes map[string
 		p := indexPath(path, j)
 		switch {
 		case !slices.Contains(fulfillmentTypes, typ):
-			ps.add(p, "must be one of %s, got %q", oneOf(fulfillmentTypes), typ)
+			ps.add(p, "must be one of %s, got %q%s", oneOf(fulfillmentTypes), typ, didYouMean(typ, fulfillmentTypes))
 		case seen[typ]:
 			ps.add(p, "duplicate fulfillment type %q", typ)
 		case optionTypes != nil && !optionTypes[typ]:
@@ -202,7 +202,7 @@ func validateFulfillmentOptions(opts []FulfillmentOption, ps *problems) {
 			ids[o.ID] = i
 		}
 		if !slices.Contains(fulfillmentTypes, o.Type) {
-			ps.add(path+".type", "must be one of %s, got %q", oneOf(fulfillmentTypes), o.Type)
+			ps.add(path+".type", "must be one of %s, got %q%s", oneOf(fulfillmentTypes), o.Type, didYouMean(o.Type, fulfillmentTypes))
 		}
 		if strings.TrimSpace(o.Title) == "" {
 			ps.add(path+".title", "is required")

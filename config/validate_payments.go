@@ -25,7 +25,7 @@ func (in *Interventions) validate(ps *problems) {
 	checkSubset("interventions.supported", in.Supported, supportedInterventions, ps)
 	checkSubset("interventions.required", in.Required, requirableInterventions, ps)
 	if !slices.Contains(enforcements, in.Enforcement) {
-		ps.add("interventions.enforcement", "must be one of %s, got %q", oneOf(enforcements), in.Enforcement)
+		ps.add("interventions.enforcement", "must be one of %s, got %q%s", oneOf(enforcements), in.Enforcement, didYouMean(in.Enforcement, enforcements))
 	}
 }
 
@@ -35,7 +35,7 @@ func checkSubset(path string, values, allowed []string, ps *problems) {
 	for i, v := range values {
 		switch {
 		case !slices.Contains(allowed, v):
-			ps.add(indexPath(path, i), "must be one of %s, got %q", oneOf(allowed), v)
+			ps.add(indexPath(path, i), "must be one of %s, got %q%s", oneOf(allowed), v, didYouMean(v, allowed))
 		case seen[v]:
 			ps.add(indexPath(path, i), "duplicate value %q", v)
 		}
@@ -67,7 +67,7 @@ func (p *Payments) validate(opts Options, ps *problems) {
 		case h.Kind == "":
 			ps.add(path+".kind", "is required; this build supports %s", oneOf(opts.PaymentKinds))
 		case !slices.Contains(opts.PaymentKinds, h.Kind):
-			ps.add(path+".kind", "unknown kind %q; this build supports %s", h.Kind, oneOf(opts.PaymentKinds))
+			ps.add(path+".kind", "unknown kind %q; this build supports %s%s", h.Kind, oneOf(opts.PaymentKinds), didYouMean(h.Kind, opts.PaymentKinds))
 		}
 		switch {
 		case strings.TrimSpace(h.MerchantID) == "":
@@ -131,7 +131,7 @@ func (s *Stripe) validate(path string, ps *problems) {
 			ps.add(path+".three_ds.acquirer_country", "must be an ISO 3166-1 alpha-2 code, got %q", t.AcquirerCountry)
 		}
 		if !slices.Contains(directoryServers, t.DirectoryServer) {
-			ps.add(path+".three_ds.directory_server", "must be one of %s, got %q", oneOf(directoryServers), t.DirectoryServer)
+			ps.add(path+".three_ds.directory_server", "must be one of %s, got %q%s", oneOf(directoryServers), t.DirectoryServer, didYouMean(t.DirectoryServer, directoryServers))
 		}
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Bounds of the plugin settings. REFERENCE.md documents each.
+// Bounds of the plugin settings. docs/configuration.md documents each.
 const (
 	// MaxPluginTimeout is the longest plugins[].timeout.
 	MaxPluginTimeout = 5 * time.Minute
@@ -91,10 +91,10 @@ func (c *Config) validatePlugins(ps *problems) {
 			ps.add(path, "must be %q or the name of a plugin, got %q", Builtin, u.Provider)
 		case len(names) == 0:
 			resolved = false
-			ps.add(path, "no plugin named %q (no plugins are configured): use %q, or add the plugin under plugins", u.Provider, Builtin)
+			ps.add(path, "no plugin named %q (no plugins are configured): use %q, or add the plugin under plugins%s", u.Provider, Builtin, didYouMean(u.Provider, []string{Builtin}))
 		default:
 			resolved = false
-			ps.add(path, "no plugin named %q (configured: %s)", u.Provider, strings.Join(names, ", "))
+			ps.add(path, "no plugin named %q (configured: %s)%s", u.Provider, strings.Join(names, ", "), didYouMean(u.Provider, append([]string{Builtin}, names...)))
 		}
 	}
 	if !resolved {

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Bounds of the protocol hardening settings. REFERENCE.md documents each.
+// Bounds of the protocol hardening settings. docs/configuration.md documents each.
 const (
 	// MinIdempotencyRetention is the shortest idempotency.retention: ACP
 	// requires idempotency keys to be kept at least 24 hours.

@@ -347,12 +347,17 @@ func TestSetDefaultsCopiesAPIVersions(t *testing.T) {
 }
 
 // TestCombine checks that a type error hides the validation problems at
-// or below its path, and that problems are grouped by section.
+// or below its path, and that root causes come first: unknown keys (by
+// line), then type errors, then validation problems, these by section.
 func TestCombine(t *testing.T) {
 	t.Parallel()
 	shape := []Problem{
 		{Path: "catalog.items[0].unit_price", Message: "type"},
 		{Path: "agents", Message: "type"},
+		{Path: "zzz", Message: "unknown key", Line: 2},
+		{Path: "plugin", Message: "unknown key; did you mean \"plugins\"?", Line: 9},
+		{Path: "catalog.itemz", Message: "unknown key", Line: 30},
+		{Path: "aaa", Message: "unknown key", Line: 5},
 	}
 	valid := []Problem{
 		{Path: "log.level", Message: "v1"},
@@ -362,9 +367,13 @@ func TestCombine(t *testing.T) {
 		{Path: "server.listen", Message: "v5"},
 	}
 	want := []Problem{
-		{Path: "server.listen", Message: "v5"},
+		{Path: "zzz", Message: "unknown key", Line: 2},
+		{Path: "aaa", Message: "unknown key", Line: 5},
+		{Path: "plugin", Message: "unknown key; did you mean \"plugins\"?", Line: 9},
+		{Path: "catalog.itemz", Message: "unknown key", Line: 30},
 		{Path: "agents", Message: "type"},
 		{Path: "catalog.items[0].unit_price", Message: "type"},
+		{Path: "server.listen", Message: "v5"},
 		{Path: "catalog.items[0].unit_price_extra", Message: "v3"},
 		{Path: "log.level", Message: "v1"},
 	}

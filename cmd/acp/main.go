@@ -2,11 +2,12 @@
 // for a store described in acp.yaml.
 //
 //	acp serve [--config PATH] [--listen ADDR]
-//	acp check [--config PATH]
+//	acp check [--config PATH] [--live]
 //	acp orders list|show|ship|refund|cancel ... [--config PATH] [--server URL]
 //	acp webhooks list|retry ... [--config PATH] [--server URL]
 //	acp stock show|set|adjust ... [--config PATH] [--server URL]
 //	acp plugins describe [--config PATH] [--json]
+//	acp health [--url URL] [--ready]
 //	acp version
 //
 // The orders, webhooks and stock commands open the store directly while the
@@ -17,41 +18,36 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/acp-sidecar/acp/config"
-	"github.com/acp-sidecar/acp/core/acpwire"
 	"github.com/acp-sidecar/acp/core/host"
 	"github.com/acp-sidecar/acp/internal/logging"
 )
-
-// version is set at build time with -ldflags "-X main.version=v1.2.3";
-// otherwise the module version from the build info is used.
-var version = ""
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
 }
 
 const usage = `Usage:
-  acp serve [--config PATH] [--listen ADDR]   serve ACP for the store in the config
-  acp check [--config PATH]                   validate the config and exit
+  acp serve [--config PATH] [--listen ADDR]   check the config live, then serve ACP for the store in it
+  acp check [--config PATH] [--live]          list every problem of the config (--live: and of this machine)
   acp orders list|show|ship|refund|cancel     inspect orders; report fulfillments, refunds, cancellations
   acp webhooks list|retry                     inspect and re-queue order webhook events
   acp stock show|set|adjust                   show, set and adjust the built-in catalog's stock
   acp plugins describe                        start each configured plugin, report its info and health
   acp load run|baseline                       generate agent load against an ACP server; serve the baseline
-  acp version                                 print the version and served API versions
+  acp health [--url URL] [--ready]            probe a running server's /healthz (or /readyz)
+  acp version                                 print the version, commit, build date and served API versions
 
-"acp orders", "acp webhooks" and "acp stock" describe their commands.
+"acp COMMAND --help" describes a command and its flags.
 `
 
 // run executes a subcommand and returns the process exit code.
@@ -64,10 +60,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		"stock":    stockCommand,
 		"plugins":  pluginsCommand,
 		"load":     loadCommand,
-		"version": func(_ []string, env cli) int {
-			fmt.Fprintf(env.stdout, "acp %s (ACP API versions %s)\n", buildVersion(), strings.Join(acpwire.Versions(), ", "))
-			return 0
-		},
+		"health":   healthCommand,
+		"version":  versionCommand,
 	}, args, cli{stdout: stdout, stderr: stderr, getenv: getenv})
 }
 
@@ -94,16 +88,25 @@ func dispatch(name, usage string, cmds map[string]command, args []string, env cl
 	return 2
 }
 
+const serveHelp = `Loads the config, runs the live checks of "acp check --live" (every problem
+is listed, and nothing is served while there are any), then serves ACP until
+SIGINT or SIGTERM. SIGHUP, or a change to the files, reloads the TLS
+certificate and key.`
+
 func serve(args []string, env cli) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlags("serve", "[--config PATH] [--listen ADDR]", serveHelp, env)
 	configPath := fs.String("config", "acp.yaml", "path to the config file")
 	listen := fs.String("listen", "", "listen address, overriding server.listen")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
 	}
 	cfg, ok := loadConfig(env.stderr, *configPath, *listen)
 	if !ok {
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if !checkLive(ctx, env.stderr, *configPath, cfg, env, true) {
 		return 1
 	}
 	logger := logging.New(env.stderr, logLevel(cfg.Log.Level))
@@ -118,8 +121,6 @@ func serve(args []string, env cli) int {
 		_ = h.Close()
 		return 1
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if err := h.Serve(ctx, ln); err != nil {
 		logger.Error("stopped with an error", "error", err.Error())
 		return 1
@@ -128,26 +129,65 @@ func serve(args []string, env cli) int {
 	return 0
 }
 
+const checkHelp = `Checks the config and lists every problem, root causes first, each with its
+line and column. By default it checks only what needs no secrets and starts
+nothing, so it runs in a seller's CI. With --live it also checks what "acp
+serve" needs from this machine: the environment variables the config names,
+the TLS certificate and key, each plugin binary (started for its handshake
+and its config checked against the plugin's schema, then stopped), and the
+store directory (writable, free space, whether a running server holds it;
+the store is never opened); the live checks run once the config itself has
+no problems. Exits 0 when there are no problems, 1 otherwise.`
+
 func check(args []string, env cli) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlags("check", "[--config PATH] [--live]", checkHelp, env)
 	configPath := fs.String("config", "acp.yaml", "path to the config file")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	live := fs.Bool("live", false, "also check the environment, files, plugins and store, as serve does before it listens")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
 	}
 	cfg, ok := loadConfig(env.stdout, *configPath, "")
 	if !ok {
 		return 1
 	}
-	fmt.Fprintf(env.stdout, "%s: ok: %q, %d items, %d fulfillment options, %d payment handlers, %d agents, API versions %s\n",
+	mode := "environment, files, plugins and store not checked (use --live)"
+	if *live {
+		if !checkLive(context.Background(), env.stdout, *configPath, cfg, env, false) {
+			return 1
+		}
+		mode = "live checks passed"
+	}
+	fmt.Fprintf(env.stdout, "%s: ok: %q, %d items, %d fulfillment options, %d payment handlers, %d agents, API versions %s; %s\n",
 		*configPath, cfg.Merchant.Name, len(cfg.Catalog.Items), len(cfg.FulfillmentOptions), len(cfg.Payments.Handlers),
-		len(cfg.Agents), strings.Join(cfg.APIVersions, ", "))
+		len(cfg.Agents), strings.Join(cfg.APIVersions, ", "), mode)
 	return 0
 }
 
+// checkLive runs the live checks of cfg, loaded from path, and prints
+// their notes and problems to w. serving says whether a server is about to
+// start. It reports whether there were no problems.
+func checkLive(ctx context.Context, w io.Writer, path string, cfg *config.Config, env cli, serving bool) bool {
+	pf := &preflight{
+		cfg: cfg, getenv: env.getenv, serving: serving, minFreeBytes: minStoreFreeBytes, now: time.Now,
+		// Plugin failures come back in each plugin's status; their logs
+		// would only repeat them.
+		logger: slog.New(slog.DiscardHandler),
+	}
+	pf.run(ctx)
+	for _, n := range pf.notes {
+		fmt.Fprintf(w, "%s: note: %s\n", path, n)
+	}
+	if len(pf.problems) == 0 {
+		return true
+	}
+	config.LocateFile(path, pf.problems)
+	printProblems(w, path, pf.problems)
+	return false
+}
+
 // loadConfig loads the config at path, with listen (when set) overriding
-// server.listen. When it cannot, it prints every problem to w on its own
-// line, prefixed by the file name, and returns false.
+// server.listen. When it cannot, it prints every problem to w and returns
+// false.
 func loadConfig(w io.Writer, path, listen string) (*config.Config, bool) {
 	cfg, err := config.Load(path, host.ConfigOptions(listen))
 	if err == nil {
@@ -155,13 +195,29 @@ func loadConfig(w io.Writer, path, listen string) (*config.Config, bool) {
 	}
 	var problems *config.Errors
 	if errors.As(err, &problems) {
-		for _, p := range problems.Problems {
-			fmt.Fprintf(w, "%s: %s\n", path, p.String())
-		}
+		printProblems(w, path, problems.Problems)
 	} else {
 		fmt.Fprintf(w, "%s: %v\n", path, err)
 	}
 	return nil, false
+}
+
+// printProblems prints each problem on its own line, as compilers do:
+// "file:line:column: path: message", then how many there are.
+func printProblems(w io.Writer, file string, list []config.Problem) {
+	for _, p := range list {
+		where := file
+		if p.Line > 0 {
+			where = fmt.Sprintf("%s:%d:%d", file, p.Line, p.Column)
+		}
+		p.Line, p.Column = 0, 0
+		fmt.Fprintf(w, "%s: %s\n", where, p.String())
+	}
+	noun := "problems"
+	if len(list) == 1 {
+		noun = "problem"
+	}
+	fmt.Fprintf(w, "%s: %d %s\n", file, len(list), noun)
 }
 
 // logLevel is the configured log level (info if it does not parse; the
@@ -172,14 +228,4 @@ func logLevel(level string) slog.Level {
 		return slog.LevelInfo
 	}
 	return l
-}
-
-func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-		return info.Main.Version
-	}
-	return "(devel)"
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -72,27 +71,7 @@ func TestCommands(t *testing.T) {
 // closed.
 func TestServeShutsDownGracefully(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	bin := buildACP(t)
-	config, err := filepath.Abs("../../acp.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "serve", "--config", config, "--listen", addr)
-	cmd.Dir = dir // the demo's store.dir (./data) lands in the temp dir
-	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill() //nolint:errcheck // best effort if the test fails early
+	cmd, addr, logs := startDemo(t)
 
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -129,7 +108,29 @@ func TestServeShutsDownGracefully(t *testing.T) {
 			t.Errorf("logs lack %q:\n%s", want, logs.String())
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "data")); err != nil {
+	if _, err := os.Stat(filepath.Join(cmd.Dir, "data")); err != nil {
 		t.Errorf("demo store directory not created: %v", err)
 	}
+}
+
+// startDemo starts the real binary on the demo config, listening on a free
+// loopback address, with its store in a temporary directory. It returns the
+// process (killed when the test ends), the address and the log buffer.
+func startDemo(t *testing.T) (*exec.Cmd, string, *bytes.Buffer) {
+	t.Helper()
+	bin := buildACP(t)
+	config, err := filepath.Abs("../../acp.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	logs := &bytes.Buffer{}
+	cmd := exec.Command(bin, "serve", "--config", config, "--listen", addr)
+	cmd.Dir = t.TempDir() // the demo's store.dir (./data) lands in the temp dir
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return cmd, addr, logs
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"strings"
 
@@ -20,17 +19,16 @@ func pluginsCommand(args []string, env cli) int {
 	return dispatch("acp plugins", pluginsUsage, map[string]command{"describe": pluginsDescribe}, args, env)
 }
 
+const pluginsDescribeHelp = `Starts each plugin the config uses, as the server would, reports its name,
+version, SDK and protocol versions and health, and stops it again. A running
+server is not disturbed. Exits 1 when a plugin is not ready.`
+
 func pluginsDescribe(args []string, env cli) int {
-	fs := flag.NewFlagSet("plugins describe", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlags("plugins describe", "[--config PATH] [--json]", pluginsDescribeHelp, env)
 	configPath := fs.String("config", "acp.yaml", "path to the config file")
 	asJSON := fs.Bool("json", false, `print JSON ({"data": [plugins]}), with each plugin's config schema`)
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(env.stderr, "acp plugins describe: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
 	}
 	cfg, ok := loadConfig(env.stderr, *configPath, "")
 	if !ok {

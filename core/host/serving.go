@@ -10,6 +10,8 @@ import (
 	"net/http/pprof"
 	"sync"
 	"time"
+
+	"github.com/acp-sidecar/acp/internal/certreload"
 )
 
 // Listen opens the configured listener (TLS 1.3 when configured) behind
@@ -41,19 +43,20 @@ func (h *Host) Listen() (net.Listener, error) {
 	if !h.cfg.Server.TLS.Enabled() {
 		return ln, nil
 	}
-	cert, err := tls.LoadX509KeyPair(h.cfg.Server.TLS.CertFile, h.cfg.Server.TLS.KeyFile)
+	// ACP requires TLS 1.3; 1.2 only where server.tls.min_version says so.
+	// The certificate is reloaded when its files change, and on SIGHUP.
+	tlsLn, err := certreload.Listen(ln, h.cfg.Server.TLS.CertFile, h.cfg.Server.TLS.KeyFile, &tls.Config{MinVersion: h.cfg.Server.TLS.MinVersion.ID()}, h.logger)
 	if err != nil {
 		_ = ln.Close()
 		return nil, fmt.Errorf("load TLS certificate: %w", err)
 	}
-	// ACP requires TLS 1.3; 1.2 only where server.tls.min_version says so.
-	return tls.NewListener(ln, &tls.Config{MinVersion: h.cfg.Server.TLS.MinVersion.ID(), Certificates: []tls.Certificate{cert}}), nil
+	return tlsLn, nil
 }
 
 // Serve serves on ln until ctx ends, then stops accepting, lets in-flight
 // requests finish within the shutdown timeout and closes the store.
 func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
-	h.logger.Info("serving ACP", "address", ln.Addr().String(), "public_url", h.cfg.Server.PublicURL,
+	h.logger.Info("serving ACP", "listen", ln.Addr().String(), "public_url", h.cfg.Server.PublicURL,
 		"api_versions", h.cfg.APIVersions, "tls", h.cfg.Server.TLS.Enabled(), "store", h.cfg.Store.Dir)
 	profiles := h.serveProfiles()
 	probes := h.serveProbes()

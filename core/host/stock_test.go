@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/host"
@@ -281,4 +284,38 @@ func TestStockRestartAndRestock(t *testing.T) {
 	if r := fifth.do(t, request{path: "/checkout_sessions", body: limitedBody}); status(t, r) != "ready_for_payment" || bytes.Contains(r.body, []byte("available_quantity")) {
 		t.Fatalf("uncontrolled item: %s", r.body)
 	}
+}
+
+// TestStockMatchesOpenAPI checks every answer of the stock endpoints,
+// successes and refusals, against docs/merchant-api.openapi.yaml.
+func TestStockMatchesOpenAPI(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, stockConfig(t, t.TempDir(), 2))
+	api := loadOpenAPI(t)
+	check := func(method, path, templ, body string, want int) {
+		t.Helper()
+		r := s.do(t, request{method: method, path: "/merchant" + path, body: body, token: merchantToken, noKey: true, noVersion: true})
+		if r.status != want {
+			t.Fatalf("%s %s = %d, want %d\n%s", method, path, r.status, want, r.body)
+		}
+		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(r.body))
+		if err != nil {
+			t.Fatalf("%s %s: not JSON: %s", method, path, r.body)
+		}
+		if err := api.responseSchema(t, templ, strings.ToLower(method), r.status).Validate(v); err != nil {
+			t.Errorf("%s %s: %d: the answer does not match the OpenAPI document: %v\n%s", method, path, r.status, err, r.body)
+		}
+	}
+	check("GET", "/stock", "/stock", "", http.StatusOK)
+	check("GET", "/stock/limited", "/stock/{sku}", "", http.StatusOK)
+	check("GET", "/stock/ebook", "/stock/{sku}", "", http.StatusNotFound)
+	check("POST", "/stock/limited", "/stock/{sku}", `{"on_hand":7}`, http.StatusOK)
+	check("POST", "/stock/limited", "/stock/{sku}", `{"on_hand":-7}`, http.StatusBadRequest)
+	check("POST", "/stock/limited/adjust", "/stock/{sku}/adjust", `{"delta":-2}`, http.StatusOK)
+	check("POST", "/stock/limited/adjust", "/stock/{sku}/adjust", `{"delta":"x"}`, http.StatusBadRequest)
+	threeDS := s.do(t, request{path: "/checkout_sessions/" + readyLimited(t, s) + "/complete", body: fmt.Sprintf(completeBody, "spt_card_3ds")})
+	if status(t, threeDS) != "authentication_required" {
+		t.Fatalf("3ds complete: %s", threeDS.body)
+	}
+	check("POST", "/stock/limited", "/stock/{sku}", `{"on_hand":0}`, http.StatusConflict)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/orders"
 	"github.com/acp-sidecar/acp/core/store"
+	"github.com/acp-sidecar/acp/docs"
 )
 
 // Admin is what the merchant API offers.
@@ -129,8 +130,12 @@ const (
 )
 
 // Routes registers the merchant API on r (mounted at /merchant, behind the
-// merchant token).
+// merchant token), with its OpenAPI description at /openapi.yaml.
 func Routes(r fiber.Router, admin Admin) {
+	r.Get("/openapi.yaml", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, "application/yaml")
+		return c.Send(docs.MerchantAPIOpenAPI)
+	})
 	r.Get("/orders", func(c *fiber.Ctx) error {
 		limit, err := limitOf(c)
 		if err != nil {
@@ -140,10 +145,7 @@ func Routes(r fiber.Router, admin Admin) {
 		if err != nil {
 			return err
 		}
-		if list == nil {
-			list = []*model.Order{}
-		}
-		return c.JSON(fiber.Map{"data": list, "has_more": more})
+		return c.JSON(fiber.Map{"data": viewsOf(list), "has_more": more})
 	})
 	r.Get("/orders/:id", func(c *fiber.Ctx) error {
 		return reply(c)(admin.Get(c.UserContext(), c.Params("id")))
@@ -201,7 +203,7 @@ func reply(c *fiber.Ctx) func(*model.Order, error) error {
 		if err != nil {
 			return err
 		}
-		return c.JSON(o)
+		return c.JSON(viewOf(o))
 	}
 }
 

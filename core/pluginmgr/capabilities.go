@@ -2,7 +2,9 @@ package pluginmgr
 
 import (
 	"context"
+	"slices"
 
+	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
 	"github.com/acp-sidecar/acp/sdk/acpplugin/client"
 	"github.com/acp-sidecar/acp/sdk/catalog"
@@ -26,7 +28,29 @@ func (c supervisedCatalog) ResolveItems(ctx context.Context, req *catalog.Resolv
 		resp, err = p.Catalog().ResolveItems(ctx, req)
 		return err
 	})
+	if err == nil {
+		defaultFulfillmentTypes(resp)
+	}
 	return resp, err
+}
+
+// DefaultFulfillmentTypes is what an item a catalog plugin finds can be
+// fulfilled by when the plugin names no fulfillment type: shipping, as for
+// an item of acp.yaml's catalog without fulfillment_types. Without it such
+// an item could not be bought at all.
+var DefaultFulfillmentTypes = []acp.FulfillmentType{acp.FulfillmentShipping}
+
+// defaultFulfillmentTypes gives every found item without fulfillment
+// types the default ones.
+func defaultFulfillmentTypes(resp *catalog.ResolveItemsResponse) {
+	if resp == nil {
+		return
+	}
+	for i := range resp.Items {
+		if it := &resp.Items[i]; it.Found && len(it.FulfillmentTypes) == 0 {
+			it.FulfillmentTypes = slices.Clone(DefaultFulfillmentTypes)
+		}
+	}
 }
 
 type supervisedTax struct{ s *supervisor }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"slices"
 
 	"github.com/hashicorp/go-hclog"
 )
@@ -28,7 +29,20 @@ var _ hclog.Logger = (*hclogAdapter)(nil)
 func newHCLogAdapter(logger *slog.Logger) *hclogAdapter { return &hclogAdapter{logger: logger} }
 
 func (h *hclogAdapter) Log(level hclog.Level, msg string, args ...any) {
-	h.logger.Log(context.Background(), toSlogLevel(level), msg, args...)
+	h.logger.Log(context.Background(), toSlogLevel(level), msg, renamePluginKey(args)...)
+}
+
+// renamePluginKey renames go-plugin's own "plugin" key (the binary's path,
+// as in "plugin process exited") to "path": the host's logger already
+// names the plugin under "plugin".
+func renamePluginKey(args []any) []any {
+	for i := 0; i+1 < len(args); i += 2 {
+		if args[i] == "plugin" {
+			args = slices.Clone(args)
+			args[i] = "path"
+		}
+	}
+	return args
 }
 
 func (h *hclogAdapter) Trace(msg string, args ...any) { h.Log(hclog.Trace, msg, args...) }

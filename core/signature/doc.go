@@ -4,7 +4,7 @@
 // ACP says agents SHOULD sign their requests with a Signature header
 // (base64url) and a Timestamp header (RFC 3339), but leaves what is signed
 // to each seller. This sidecar defines the signing input as six parts
-// joined by line feeds ("\n", 0x0A), as config/REFERENCE.md documents
+// joined by line feeds ("\n", 0x0A), as docs/configuration.md documents
 // (reference_test.go holds the two together):
 //
 //	<Timestamp header value, verbatim>

@@ -10,17 +10,17 @@ import (
 )
 
 // documentedLines returns the lines of the signing input as
-// config/REFERENCE.md documents them: the first code block of its
+// docs/configuration.md documents them: the first code block of its
 // "Request signatures" section.
 func documentedLines(t *testing.T) []string {
 	t.Helper()
-	doc, err := os.ReadFile("../../config/REFERENCE.md")
+	doc, err := os.ReadFile("../../docs/configuration.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, section, ok := strings.Cut(string(doc), "### Request signatures\n")
 	if !ok {
-		t.Fatal("config/REFERENCE.md has no \"### Request signatures\" section")
+		t.Fatal("docs/configuration.md has no \"### Request signatures\" section")
 	}
 	_, block, ok := strings.Cut(section, "```\n")
 	if !ok {
@@ -34,7 +34,7 @@ func documentedLines(t *testing.T) []string {
 }
 
 // TestReferenceMatchesSigningInput builds the signing input the way
-// config/REFERENCE.md describes it, line by line, and compares it with
+// docs/configuration.md describes it, line by line, and compares it with
 // SigningInput's for requests that exercise every line.
 func TestReferenceMatchesSigningInput(t *testing.T) {
 	// What each documented line stands for. A line the table does not
@@ -56,7 +56,7 @@ func TestReferenceMatchesSigningInput(t *testing.T) {
 	lines := documentedLines(t)
 	for _, line := range lines {
 		if meaning[line] == nil {
-			t.Fatalf("config/REFERENCE.md documents the signed line %q, which this test does not know", line)
+			t.Fatalf("docs/configuration.md documents the signed line %q, which this test does not know", line)
 		}
 	}
 	requests := map[string]signature.Request{
@@ -77,7 +77,7 @@ func TestReferenceMatchesSigningInput(t *testing.T) {
 				t.Fatal(err)
 			}
 			if want := strings.Join(documented, "\n"); string(got) != want {
-				t.Errorf("SigningInput differs from config/REFERENCE.md:\ncode: %q\ndocs: %q", got, want)
+				t.Errorf("SigningInput differs from docs/configuration.md:\ncode: %q\ndocs: %q", got, want)
 			}
 		})
 	}

@@ -55,8 +55,11 @@ func redactValue(v slog.Value) slog.Value {
 		return slog.GroupValue(out...)
 	case slog.KindAny:
 		return redactAny(v.Any())
+	case slog.KindDuration:
+		// As people write it ("1.5s"), not in nanoseconds.
+		return slog.StringValue(v.Duration().String())
 	}
-	// Numbers, booleans, durations and times carry no text.
+	// Numbers, booleans and times carry no text.
 	return v
 }
 

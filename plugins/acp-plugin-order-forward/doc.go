@@ -4,32 +4,13 @@
 //
 // # Configuration
 //
-// Its block under plugins[].config in acp.yaml:
-//
-//	url              the order intake: placed orders are POSTed here.
-//	                 Required. https; plain http only to a loopback host
-//	                 (127.0.0.0/8, ::1 or localhost), since orders carry
-//	                 the buyer's contact and address. The same holds for
-//	                 cancel_url and health_url.
-//	cancel_url       where cancellations are POSTed. "{order_id}" in it is
-//	                 replaced by the (escaped) order id. Default: url's
-//	                 path followed by "/{order_id}/cancel", so
-//	                 https://shop.example/acp/orders gives
-//	                 https://shop.example/acp/orders/ord_123/cancel.
-//	health_url       optional: CheckHealth GETs it and needs a 2xx answer;
-//	                 without it the plugin always reports healthy.
-//	secret_env       the NAME of the environment variable holding the
-//	                 HMAC secret that signs every request. Required. The
-//	                 host passes a plugin only the variables listed under
-//	                 its env in acp.yaml: list this name there. The secret
-//	                 itself never goes in acp.yaml.
-//	timeout          the deadline of one HTTP attempt, as a Go duration.
-//	                 Default "5s". Attempts also share the call's own
-//	                 deadline (the plugin's timeout in acp.yaml, 2s by
-//	                 default); see Retries and errors.
-//	max_attempts     attempts per order, 1 to 10. Default 3.
-//	initial_backoff  the pause before the second attempt, doubling for
-//	                 each further one (at most 10s). Default "250ms".
+// Its block under plugins[].config in acp.yaml is described once, by the
+// config struct in main.go: the host checks the block against the JSON
+// Schema derived from it, which "acp plugins describe --json" prints with
+// each key's description, and the struct's Validate method refuses, by
+// key, what a schema of types cannot say. The secret itself is read from
+// the environment variable secret_env names, which must be listed under
+// the plugin's env: it never goes in acp.yaml.
 //
 // For example:
 //

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -23,8 +24,10 @@ const version = "0.1.0"
 
 // Defaults and bounds of the config.
 const (
-	defaultTimeout        = 5 * time.Second
-	defaultMaxAttempts    = 3
+	defaultTimeout     = 5 * time.Second
+	defaultMaxAttempts = 3
+	// maxMaxAttempts is the most attempts max_attempts may ask for.
+	maxMaxAttempts        = 10
 	defaultInitialBackoff = 250 * time.Millisecond
 	// maxBackoff caps the pause between two attempts.
 	maxBackoff = 10 * time.Second
@@ -35,34 +38,56 @@ const (
 // orderIDPlaceholder in cancel_url is replaced by the order id.
 const orderIDPlaceholder = "{order_id}"
 
-// configSchema is the JSON Schema of the plugin's config block.
-const configSchema = `{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "acp-plugin-order-forward",
-  "type": "object",
-  "properties": {
-    "url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "description": "The order intake URL: placed orders are POSTed here. https, or http to a loopback host only."},
-    "cancel_url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "description": "Where cancellations are POSTed; {order_id} is replaced by the order id. Default: url + /{order_id}/cancel. https, or http to a loopback host only."},
-    "health_url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "description": "GET for the health check, which needs a 2xx answer. Optional. https, or http to a loopback host only."},
-    "secret_env": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "description": "Name of the environment variable holding the HMAC signing secret; list it under the plugin's env."},
-    "timeout": {"type": "string", "minLength": 1, "description": "Deadline of one HTTP attempt, as a Go duration; default 5s."},
-    "max_attempts": {"type": "integer", "minimum": 1, "maximum": 10, "description": "Attempts per request; default 3."},
-    "initial_backoff": {"type": "string", "minLength": 1, "description": "Pause before the second attempt, doubling after; default 250ms."}
-  },
-  "required": ["url", "secret_env"],
-  "additionalProperties": false
-}`
-
-// config is the plugin's config block.
+// config is the plugin's config block, and its one description: the
+// host checks the block against the JSON Schema derived from it
+// (acpplugin.ConfigSchemaFor; acp plugins describe --json prints it),
+// Validate refuses what the types cannot say, and settings reads the
+// durations and the secret.
 type config struct {
-	URL            string `json:"url"`
-	CancelURL      string `json:"cancel_url"`
-	HealthURL      string `json:"health_url"`
-	SecretEnv      string `json:"secret_env"`
-	Timeout        string `json:"timeout"`
-	MaxAttempts    int    `json:"max_attempts"`
-	InitialBackoff string `json:"initial_backoff"`
+	URL            string `json:"url" jsonschema:"The order intake: placed orders are POSTed here. https; plain http only to a loopback host (127.0.0.0/8, ::1 or localhost), since orders carry the buyer's contact and address; the same holds for cancel_url and health_url."`
+	CancelURL      string `json:"cancel_url,omitempty" jsonschema:"Where cancellations are POSTed; {order_id} in it is replaced by the escaped order id. Default: url's path followed by /{order_id}/cancel, url's query kept."`
+	HealthURL      string `json:"health_url,omitempty" jsonschema:"GET by the health check, which needs a 2xx answer. Without it the plugin always reports healthy."`
+	SecretEnv      string `json:"secret_env" jsonschema:"The NAME of the environment variable holding the HMAC secret that signs every request. List it under the plugin's env in acp.yaml: the host passes a plugin no other variable. The secret itself never goes in acp.yaml."`
+	Timeout        string `json:"timeout,omitempty" jsonschema:"The deadline of one HTTP attempt, as a Go duration. Default 5s. The attempts also share the call's deadline (the plugin's timeout in acp.yaml, 2s by default)."`
+	MaxAttempts    *int   `json:"max_attempts,omitempty" jsonschema:"Attempts per request, 1 to 10. Default 3."`
+	InitialBackoff string `json:"initial_backoff,omitempty" jsonschema:"The pause before the second attempt, as a Go duration, doubling for each further one (at most 10s). Default 250ms."`
 }
+
+// Validate refuses an endpoint that is not https or http to a loopback
+// host, a secret_env that is not a variable's name and max_attempts
+// outside 1 to maxMaxAttempts, reporting every problem with its key.
+func (c config) Validate() error {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if err := checkEndpoint(c.URL); err != nil {
+		add("url: %v", err)
+	}
+	if c.CancelURL != "" {
+		if err := checkEndpoint(strings.ReplaceAll(c.CancelURL, orderIDPlaceholder, "ord_1")); err != nil {
+			add("cancel_url: %v", err)
+		}
+	}
+	if c.HealthURL != "" {
+		if err := checkEndpoint(c.HealthURL); err != nil {
+			add("health_url: %v", err)
+		}
+	}
+	if !envName.MatchString(c.SecretEnv) {
+		// The value is not quoted: it may be the secret itself, put
+		// there by mistake.
+		add("secret_env is not the name of an environment variable (letters, digits and _, not starting with a digit): it names the variable holding the secret, never the secret itself")
+	}
+	if m := c.MaxAttempts; m != nil && (*m < 1 || *m > maxMaxAttempts) {
+		add("max_attempts must be 1 to %d, got %d", maxMaxAttempts, *m)
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// envName is the form of a portable environment variable's name.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // settings is a validated configuration.
 type settings struct {
@@ -107,7 +132,7 @@ func (f *forwarder) serveOpts() acpplugin.ServeOpts {
 	return acpplugin.ServeOpts{
 		Name:         "acp-plugin-order-forward",
 		Version:      version,
-		ConfigSchema: configSchema,
+		ConfigSchema: acpplugin.ConfigSchemaFor[config](),
 		Configure:    f.Configure,
 		CheckHealth:  f.CheckHealth,
 		Fulfillment:  f,
@@ -133,28 +158,20 @@ func (f *forwarder) Configure(_ context.Context, raw []byte) error {
 	return nil
 }
 
-// settings validates the config.
-func (cfg config) settings(getenv func(string) string) (*settings, error) {
+// settings reads a valid config: its durations, its defaults, and the
+// secret from the environment.
+func (c config) settings(getenv func(string) string) (*settings, error) {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	s := &settings{orderURL: cfg.URL, cancelURL: cfg.CancelURL, healthURL: cfg.HealthURL}
-	if err := checkEndpoint(cfg.URL); err != nil {
-		add("url: %v", err)
-	} else if s.cancelURL == "" {
-		s.cancelURL = defaultCancelURL(cfg.URL)
+	s := &settings{orderURL: c.URL, cancelURL: c.CancelURL, healthURL: c.HealthURL, maxAttempts: defaultMaxAttempts}
+	if s.cancelURL == "" {
+		s.cancelURL = defaultCancelURL(c.URL)
 	}
-	if cfg.CancelURL != "" {
-		if err := checkEndpoint(strings.ReplaceAll(cfg.CancelURL, orderIDPlaceholder, "ord_1")); err != nil {
-			add("cancel_url: %v", err)
-		}
+	if c.MaxAttempts != nil {
+		s.maxAttempts = *c.MaxAttempts
 	}
-	if cfg.HealthURL != "" {
-		if err := checkEndpoint(cfg.HealthURL); err != nil {
-			add("health_url: %v", err)
-		}
-	}
-	if secret := getenv(cfg.SecretEnv); secret == "" {
-		add("secret_env: the environment variable %s is not set or empty: set it, and list it under this plugin's env in acp.yaml", cfg.SecretEnv)
+	if secret := getenv(c.SecretEnv); secret == "" {
+		add("secret_env: the environment variable %s is not set or empty: set it, and list it under this plugin's env in acp.yaml", c.SecretEnv)
 	} else {
 		s.secret = []byte(secret)
 	}
@@ -168,13 +185,8 @@ func (cfg config) settings(getenv func(string) string) (*settings, error) {
 		}
 		return d
 	}
-	s.timeout = duration("timeout", cfg.Timeout, defaultTimeout)
-	s.initialBackoff = duration("initial_backoff", cfg.InitialBackoff, defaultInitialBackoff)
-	// The schema bounds max_attempts to 1..10: 0 is its absence.
-	s.maxAttempts = cfg.MaxAttempts
-	if s.maxAttempts == 0 {
-		s.maxAttempts = defaultMaxAttempts
-	}
+	s.timeout = duration("timeout", c.Timeout, defaultTimeout)
+	s.initialBackoff = duration("initial_backoff", c.InitialBackoff, defaultInitialBackoff)
 	if len(problems) > 0 {
 		return nil, errors.New(strings.Join(problems, "; "))
 	}

@@ -46,7 +46,7 @@ func (p *zonePlugin) serveOpts() acpplugin.ServeOpts {
 	return acpplugin.ServeOpts{
 		Name:         "acp-plugin-shipping-zones",
 		Version:      version,
-		ConfigSchema: configSchema,
+		ConfigSchema: acpplugin.ConfigSchemaFor[config](),
 		Configure:    p.Configure,
 		Shipping:     p,
 		Logger:       p.logger,
@@ -59,10 +59,7 @@ func (p *zonePlugin) Configure(_ context.Context, raw []byte) error {
 	if err := acpplugin.DecodeConfig(raw, &cfg); err != nil {
 		return err
 	}
-	z, err := cfg.build()
-	if err != nil {
-		return err
-	}
+	z := cfg.build()
 	p.zones.Store(z)
 	p.logger.Info("shipping zones configured", "zones", len(z.list), "digital", z.digital != nil)
 	return nil
@@ -213,7 +210,7 @@ func (o option) quote(lines []shipping.Line, amount int64, today time.Time) ship
 		out.LatestDelivery = addDays(today, d.Max, d.Unit == "business_days")
 	}
 	if pk := o.Pickup; pk != nil {
-		out.Pickup = &shipping.PickupLocation{Name: pk.Name, Address: pk.Address, Phone: pk.Phone, Instructions: pk.Instructions}
+		out.Pickup = &shipping.PickupLocation{Name: pk.Name, Address: acp.Address(pk.Address), Phone: pk.Phone, Instructions: pk.Instructions}
 	}
 	return out
 }

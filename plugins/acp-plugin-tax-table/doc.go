@@ -5,26 +5,13 @@
 //
 // # Configuration
 //
-// Its block under plugins[].config in acp.yaml:
-//
-//	shipping_taxable  whether the fulfillment charge is taxed, at the
-//	                  destination's standard rate. Default false.
-//	origin            {country, region}: where the seller ships from,
-//	                  used when the cart has no destination yet (digital
-//	                  goods, pickup). Required when rates is not empty.
-//	rates             a list of {country, region, rate, categories}:
-//	                  country is an ISO 3166-1 alpha-2 code; region (a
-//	                  state or province code) is optional, a rate without
-//	                  one is the country's rate; rate is the standard rate
-//	                  as a fraction; categories maps a tax category (a
-//	                  catalog item's tax_category) to its own rate there.
-//	                  "standard", the category of items that name none,
-//	                  is refused as a key: its rate is rate.
-//
-// A rate is a fraction from 0 up to but not including 1, as a decimal
-// string ("0.0725" for 7.25 %) or a number (0.0725), with at most six
-// decimal places: it is converted exactly, without floating point, to
-// integer parts per million. For example:
+// Its block under plugins[].config in acp.yaml is described once, by the
+// config struct in main.go: the host checks the block against the JSON
+// Schema derived from it, which "acp plugins describe --json" prints with
+// each key's description, and the struct's Validate method refuses, by
+// path, what a schema of types cannot say. A rate, written as a string
+// ("0.0725") or a number (0.0725), is converted exactly, without floating
+// point, to integer parts per million. For example:
 //
 //	capabilities:
 //	  tax: tax

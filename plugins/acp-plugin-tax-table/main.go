@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -17,65 +18,95 @@ import (
 // version is this plugin's version, reported to the host.
 const version = "0.1.0"
 
-// configSchema is the JSON Schema of the plugin's config block.
-const configSchema = `{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "acp-plugin-tax-table",
-  "type": "object",
-  "properties": {
-    "shipping_taxable": {"type": "boolean", "description": "Whether the fulfillment charge is taxed at the destination's standard rate; default false."},
-    "origin": {
-      "type": "object",
-      "description": "Where the seller ships from: the place taxed when a cart has no destination.",
-      "properties": {
-        "country": {"$ref": "#/$defs/country"},
-        "region": {"$ref": "#/$defs/region"}
-      },
-      "required": ["country"],
-      "additionalProperties": false
-    },
-    "rates": {
-      "type": "array",
-      "items": {
-        "type": "object",
-        "properties": {
-          "country": {"$ref": "#/$defs/country"},
-          "region": {"$ref": "#/$defs/region"},
-          "rate": {"$ref": "#/$defs/rate"},
-          "categories": {"type": "object", "additionalProperties": {"$ref": "#/$defs/rate"}}
-        },
-        "required": ["country", "rate"],
-        "additionalProperties": false
-      }
-    }
-  },
-  "additionalProperties": false,
-  "$defs": {
-    "country": {"type": "string", "pattern": "^[A-Za-z]{2}$", "description": "ISO 3166-1 alpha-2 country code."},
-    "region": {"type": "string", "pattern": "^[A-Za-z0-9]{0,3}$", "description": "State or province code; empty for the whole country."},
-    "rate": {"type": ["string", "number"], "description": "A fraction from 0 up to but not including 1, such as \"0.0725\"; at most six decimal places."}
-  }
-}`
-
-// config is the plugin's config block.
+// config is the plugin's config block, and its one description: the
+// host checks the block against the JSON Schema derived from it
+// (acpplugin.ConfigSchemaFor; acp plugins describe --json prints it),
+// Validate refuses what the types cannot say, and table reads the rates.
 type config struct {
-	ShippingTaxable bool         `json:"shipping_taxable"`
-	Origin          *placeConfig `json:"origin"`
-	Rates           []rateConfig `json:"rates"`
+	ShippingTaxable bool         `json:"shipping_taxable,omitempty" jsonschema:"Whether the fulfillment charge is taxed, at the destination's standard rate. Default false."`
+	Origin          *placeConfig `json:"origin,omitempty" jsonschema:"Where the seller ships from: the place taxed when a cart has no destination yet (digital goods, pickup). Required when rates is not empty."`
+	Rates           []rateConfig `json:"rates,omitempty" jsonschema:"The table: a rate per country, or per region of a country. A destination's region's rate applies, else its country's; a place not listed is not taxed."`
 }
 
 // placeConfig is a country and optional region.
 type placeConfig struct {
-	Country string `json:"country"`
-	Region  string `json:"region"`
+	Country string `json:"country" jsonschema:"ISO 3166-1 alpha-2 country code, such as US."`
+	Region  string `json:"region,omitempty" jsonschema:"State or province code, up to three letters or digits, such as CA. Absent for the whole country."`
 }
 
 // rateConfig is one entry of rates.
 type rateConfig struct {
-	Country    string          `json:"country"`
-	Region     string          `json:"region"`
-	Rate       rate            `json:"rate"`
-	Categories map[string]rate `json:"categories"`
+	placeConfig
+	Rate       rateText            `json:"rate" jsonschema:"The standard rate, as a fraction from 0 up to but not including 1 with at most six decimal places: \"0.0725\" or 0.0725 for 7.25 %."`
+	Categories map[string]rateText `json:"categories,omitempty" jsonschema:"Each tax category's own rate here (a catalog item's tax_category), written as rate is. standard, the category of items that name none, is refused: its rate is rate."`
+}
+
+// Validate refuses country and region codes that are not codes, rates
+// without an origin, two rates for one place and a category named
+// standard or nothing, reporting every problem with its path. table
+// reads the rates themselves.
+func (c config) Validate() error {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	switch {
+	case c.Origin != nil:
+		c.Origin.check("origin", add)
+	case len(c.Rates) > 0:
+		add("origin is required when rates is set: carts without a destination, such as digital goods, are taxed at the origin")
+	}
+	first := map[place]int{}
+	for i, r := range c.Rates {
+		path := fmt.Sprintf("rates[%d]", i)
+		r.check(path, add)
+		pl := r.place()
+		if j, dup := first[pl]; dup {
+			add("%s: duplicate rate for %s (also rates[%d])", path, jurisdiction(pl), j)
+		} else {
+			first[pl] = i
+		}
+		for name := range r.Categories {
+			switch {
+			case strings.TrimSpace(name) == "":
+				add("%s.categories: a category name is empty", path)
+			case strings.EqualFold(strings.TrimSpace(name), standardCategory):
+				add("%s.categories: %q is not a category: it is the standard rate, which lines without a category of their own and (with shipping_taxable) the fulfillment charge pay; set %s.rate instead", path, name, path)
+			}
+		}
+	}
+	return joinProblems(problems)
+}
+
+// check reports a country that is not two letters and a region that is
+// not up to three letters or digits.
+func (p placeConfig) check(path string, add func(string, ...any)) {
+	if !countryCode.MatchString(p.Country) {
+		add("%s.country: %q is not a two-letter ISO 3166-1 country code, such as US", path, p.Country)
+	}
+	if !regionCode.MatchString(p.Region) {
+		add("%s.region: %q is not a state or province code of up to three letters or digits, such as CA", path, p.Region)
+	}
+}
+
+// countryCode and regionCode are the forms of a place's codes (region
+// empty for the whole country).
+var (
+	countryCode = regexp.MustCompile(`^[A-Za-z]{2}$`)
+	regionCode  = regexp.MustCompile(`^[A-Za-z0-9]{0,3}$`)
+)
+
+// place returns the place, upper case (check admits only letters and
+// digits, so that is the only normalisation).
+func (p placeConfig) place() place {
+	return place{strings.ToUpper(p.Country), strings.ToUpper(p.Region)}
+}
+
+// joinProblems returns the problems, sorted, as one error, or nil.
+func joinProblems(problems []string) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	sort.Strings(problems)
+	return errors.New(strings.Join(problems, "; "))
 }
 
 // place is a country and region, upper case; region is "" for the whole
@@ -127,7 +158,7 @@ func (t *taxTable) serveOpts() acpplugin.ServeOpts {
 	return acpplugin.ServeOpts{
 		Name:         "acp-plugin-tax-table",
 		Version:      version,
-		ConfigSchema: configSchema,
+		ConfigSchema: acpplugin.ConfigSchemaFor[config](),
 		Configure:    t.Configure,
 		Tax:          t,
 		Logger:       t.logger,
@@ -149,47 +180,34 @@ func (t *taxTable) Configure(_ context.Context, raw []byte) error {
 	return nil
 }
 
-// table checks the config and builds the table from it.
-func (cfg config) table() (*table, error) {
+// table builds the table from a valid config, reading each rate; a rate
+// that is not a fraction below 1 with at most six decimal places refuses
+// the config, with its path.
+func (c config) table() (*table, error) {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	// The schema's patterns admit only letters and digits: upper case is
-	// the only normalisation left.
-	placeOf := func(country, region string) place {
-		return place{strings.ToUpper(country), strings.ToUpper(region)}
+	read := func(path string, text rateText) rate {
+		ppm, err := parsePPM(string(text))
+		if err != nil {
+			add("%s: %v", path, err)
+		}
+		return rate(ppm)
 	}
-	tbl := &table{shippingTaxable: cfg.ShippingTaxable, rates: make(map[place]rates, len(cfg.Rates))}
-	switch {
-	case cfg.Origin != nil:
-		o := placeOf(cfg.Origin.Country, cfg.Origin.Region)
+	tbl := &table{shippingTaxable: c.ShippingTaxable, rates: make(map[place]rates, len(c.Rates))}
+	if c.Origin != nil {
+		o := c.Origin.place()
 		tbl.origin = acp.Address{Country: o.country, State: o.region}
-	case len(cfg.Rates) > 0:
-		add("origin is required when rates is set: carts without a destination, such as digital goods, are taxed at the origin")
 	}
-	first := map[place]int{}
-	for i, r := range cfg.Rates {
+	for i, r := range c.Rates {
 		path := fmt.Sprintf("rates[%d]", i)
-		pl := placeOf(r.Country, r.Region)
-		if j, dup := first[pl]; dup {
-			add("%s: duplicate rate for %s (also rates[%d])", path, jurisdiction(pl), j)
-			continue
+		rs := rates{standard: read(path+".rate", r.Rate), categories: make(map[string]rate, len(r.Categories))}
+		for name, text := range r.Categories {
+			rs.categories[name] = read(fmt.Sprintf("%s.categories[%q]", path, name), text)
 		}
-		first[pl] = i
-		rs := rates{standard: r.Rate, categories: make(map[string]rate, len(r.Categories))}
-		for name, ppm := range r.Categories {
-			switch {
-			case strings.TrimSpace(name) == "":
-				add("%s.categories: a category name is empty", path)
-			case strings.EqualFold(strings.TrimSpace(name), standardCategory):
-				add("%s.categories: %q is not a category: it is the standard rate, which lines without a category of their own and (with shipping_taxable) the fulfillment charge pay; set %s.rate instead", path, name, path)
-			}
-			rs.categories[name] = ppm
-		}
-		tbl.rates[pl] = rs
+		tbl.rates[r.place()] = rs
 	}
-	if len(problems) > 0 {
-		sort.Strings(problems)
-		return nil, errors.New(strings.Join(problems, "; "))
+	if err := joinProblems(problems); err != nil {
+		return nil, err
 	}
 	return tbl, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -10,23 +11,33 @@ import (
 )
 
 // rate is a tax rate in parts per million (acp.PPM), from 0 up to but not
-// including acp.PPM, so that tax arithmetic never uses floats. It decodes from a JSON string or number holding a decimal
-// fraction, read digit by digit, never through a float.
+// including acp.PPM, so that tax arithmetic never uses floats.
 type rate int64
 
-// UnmarshalJSON decodes a rate from "0.0725" or 0.0725.
-func (r *rate) UnmarshalJSON(data []byte) error {
-	text := string(data)
-	if strings.HasPrefix(text, `"`) {
-		if err := json.Unmarshal(data, &text); err != nil {
+// rateText is a rate as acp.yaml writes it, a JSON string ("0.0725") or
+// number (0.0725), kept as written so that parsePPM reads it digit by
+// digit, never through a float.
+type rateText string
+
+// JSONTypes tells the config's schema that a rate is written as a string
+// or a number.
+func (rateText) JSONTypes() []string { return []string{"string", "number"} }
+
+// UnmarshalJSON keeps the text of a JSON string or number.
+func (r *rateText) UnmarshalJSON(data []byte) error {
+	if bytes.HasPrefix(data, []byte(`"`)) {
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
 			return err
 		}
+		*r = rateText(s)
+		return nil
 	}
-	ppm, err := parsePPM(text)
-	if err != nil {
-		return err
+	var n json.Number
+	if err := json.Unmarshal(data, &n); err != nil {
+		return fmt.Errorf("a tax rate is a string or a number, such as \"0.0725\", got %s", data)
 	}
-	*r = rate(ppm)
+	*r = rateText(n)
 	return nil
 }
 

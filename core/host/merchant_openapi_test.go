@@ -1,0 +1,305 @@
+package host_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/acp-sidecar/acp/config"
+	"github.com/acp-sidecar/acp/core/host"
+	"github.com/acp-sidecar/acp/docs"
+)
+
+// openAPI is the merchant API's OpenAPI document, parsed, and a compiler
+// of its schemas.
+type openAPI struct {
+	doc      map[string]any
+	compiler *jsonschema.Compiler
+}
+
+const openAPIURL = "https://acp-sidecar.invalid/merchant-api.openapi.json"
+
+// loadOpenAPI parses the embedded document (YAML) as JSON values.
+func loadOpenAPI(t *testing.T) *openAPI {
+	t.Helper()
+	var raw any
+	if err := yaml.Unmarshal(docs.MerchantAPIOpenAPI, &raw); err != nil {
+		t.Fatalf("the OpenAPI document is not YAML: %v", err)
+	}
+	asJSON, err := json.Marshal(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(asJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	if err := c.AddResource(openAPIURL, doc); err != nil {
+		t.Fatal(err)
+	}
+	return &openAPI{doc: doc.(map[string]any), compiler: c}
+}
+
+// responseSchema compiles the schema of the response the document gives
+// for path (as templated in the document), method and status: the
+// status's own, else the default.
+func (o *openAPI) responseSchema(t *testing.T, path, method string, status int) *jsonschema.Schema {
+	t.Helper()
+	op, ok := dig(o.doc, "paths", path, method).(map[string]any)
+	if !ok {
+		t.Fatalf("the document has no %s %s", method, path)
+	}
+	key := strconv.Itoa(status)
+	if _, ok := dig(op, "responses", key).(map[string]any); !ok {
+		key = "default"
+	}
+	ptr := "#/paths/" + escape(path) + "/" + method + "/responses/" + key
+	resp := dig(op, "responses", key).(map[string]any)
+	if ref, ok := resp["$ref"].(string); ok {
+		ptr = ref
+		resp = dig(o.doc, strings.Split(strings.TrimPrefix(ref, "#/"), "/")...).(map[string]any)
+	}
+	if dig(resp, "content", "application/json", "schema") == nil {
+		t.Fatalf("%s %s %d: the document gives no JSON schema (%s)", method, path, status, ptr)
+	}
+	s, err := o.compiler.Compile(openAPIURL + ptr + "/content/application~1json/schema")
+	if err != nil {
+		t.Fatalf("compile %s: %v", ptr, err)
+	}
+	return s
+}
+
+// escape escapes a path for a JSON pointer.
+func escape(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1") }
+
+// dig follows keys through nested maps.
+func dig(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+// merchantClient calls the merchant API of a running server and checks
+// every answer against the document.
+type merchantClient struct {
+	t       *testing.T
+	base    string
+	api     *openAPI
+	checked map[string]bool
+}
+
+// idSegment matches the concrete ids in a request path, to find the
+// document's templated path.
+var idSegment = regexp.MustCompile(`/orders/[^/]+`)
+
+// call sends a request and validates the answer; it returns the status
+// and the decoded body.
+func (m *merchantClient) call(method, path, body, token string) (int, any) {
+	m.t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, m.base+"/merchant"+path, r)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	templ, _, _ := strings.Cut(path, "?")
+	if templ != "/orders" {
+		templ = idSegment.ReplaceAllString(templ, "/orders/{id}")
+	}
+	schema := m.api.responseSchema(m.t, templ, strings.ToLower(method), resp.StatusCode)
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		m.t.Fatalf("%s %s: %d, not JSON: %s", method, path, resp.StatusCode, data)
+	}
+	if err := schema.Validate(v); err != nil {
+		m.t.Errorf("%s %s: %d: the answer does not match the OpenAPI document: %v\n%s", method, path, resp.StatusCode, err, data)
+	}
+	m.checked[fmt.Sprintf("%s %s %d", method, templ, resp.StatusCode)] = true
+	return resp.StatusCode, v
+}
+
+// TestMerchantAPIMatchesOpenAPI runs the demo store, places an order and
+// calls every route of the merchant API, successes and errors, checking
+// each answer against docs/merchant-api.openapi.yaml, which the server
+// serves itself.
+func TestMerchantAPIMatchesOpenAPI(t *testing.T) {
+	t.Parallel()
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer receiver.Close()
+	demo, err := os.ReadFile("../../acp.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(demo), "    local_only_token: demo-agent-local-token\n",
+		"    local_only_token: demo-agent-local-token\n    webhooks:\n      - name: orders\n        url: "+receiver.URL+
+			"/acp\n        secret_env: WEBHOOK_SECRET\n        max_attempts: 1\n", 1)
+	text = strings.Replace(text, "dir: ./data", "dir: "+filepath.Join(t.TempDir(), "data"), 1)
+	text += "\nwebhook_delivery:\n  allow_private_networks: true\n"
+	cfg, err := config.LoadBytes([]byte(text), host.ConfigOptions("127.0.0.1:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	getenv := func(k string) string {
+		if k == "WEBHOOK_SECRET" {
+			return strings.Repeat("s", 32)
+		}
+		return ""
+	}
+	h, err := host.New(cfg, slog.New(slog.DiscardHandler), getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := h.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- h.Serve(ctx, ln) }()
+	defer func() {
+		stop()
+		if err := <-served; err != nil {
+			t.Error(err)
+		}
+	}()
+	base := "http://" + ln.Addr().String()
+
+	order := placeOrder(t, base)
+	second := placeOrder(t, base)
+	m := &merchantClient{t: t, base: base, api: loadOpenAPI(t), checked: map[string]bool{}}
+	const token = "demo-merchant-local-token"
+
+	m.call("GET", "/orders", "", token)
+	m.call("GET", "/orders?limit=1", "", token)
+	m.call("GET", "/orders?limit=0", "", token)
+	m.call("GET", "/orders/"+order, "", token)
+	m.call("GET", "/orders/ord_unknown", "", token)
+	m.call("GET", "/orders", "", "")
+	m.call("GET", "/orders", "", "wrong-token-0123456789")
+	m.call("POST", "/orders/"+order+"/fulfillments", `{"type":"shipping","status":"shipped","carrier":"UPS","tracking_number":"1Z","line_items":[{"id":"li_mug-classic","quantity":2}],"event":{"location":"Oakland, CA"}}`, token)
+	if _, o := m.call("GET", "/orders/"+order, "", token); dig(o, "fulfillments") == nil {
+		t.Errorf("the fulfillment is not on the order: %v", o)
+	}
+	m.call("POST", "/orders/"+order+"/fulfillments", `{"type":"teleport"}`, token)
+	m.call("POST", "/orders/"+order+"/fulfillments", `not json`, token)
+	m.call("POST", "/orders/"+order+"/adjustments", `{"type":"refund","amount":100,"reason":"damaged"}`, token)
+	m.call("POST", "/orders/"+order+"/adjustments", `{"type":"refund","amount":-1}`, token)
+	m.call("POST", "/orders/"+second+"/cancel", `{"reason":"out of stock"}`, token)
+	m.call("POST", "/orders/"+second+"/cancel", "", token)
+	m.call("GET", "/webhooks/events?state=pending", "", token)
+	m.call("GET", "/webhooks/events?state=nonsense", "", token)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, events := m.call("GET", "/webhooks/events", "", token)
+		if list, _ := dig(events, "data").([]any); len(list) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no dead webhook event")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	m.call("POST", "/webhooks/retry", `{"ids":["evt_unknown"]}`, token)
+	m.call("POST", "/webhooks/retry", "", token)
+
+	for _, want := range []string{
+		"GET /orders 200", "GET /orders 400", "GET /orders 401", "GET /orders/{id} 200", "GET /orders/{id} 404",
+		"POST /orders/{id}/fulfillments 200", "POST /orders/{id}/fulfillments 400", "POST /orders/{id}/adjustments 200",
+		"POST /orders/{id}/adjustments 400", "POST /orders/{id}/cancel 200", "GET /webhooks/events 200",
+		"GET /webhooks/events 400", "POST /webhooks/retry 200",
+	} {
+		if !m.checked[want] {
+			t.Errorf("no answer %q was checked; checked: %v", want, m.checked)
+		}
+	}
+
+	// The server serves the document itself, behind the merchant token.
+	req, _ := http.NewRequest(http.MethodGet, base+"/merchant/openapi.yaml", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	served2, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(served2, docs.MerchantAPIOpenAPI) || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/yaml") {
+		t.Errorf("GET /merchant/openapi.yaml: %d %s, %d bytes; want the document", resp.StatusCode, resp.Header.Get("Content-Type"), len(served2))
+	}
+}
+
+// placeOrder checks out two mugs and the ebook as the demo agent and
+// returns the order id.
+func placeOrder(t *testing.T, base string) string {
+	t.Helper()
+	post := func(path, body string) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer demo-agent-local-token")
+		req.Header.Set("API-Version", "2026-04-17")
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("k-%d", time.Now().UnixNano()))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode >= 300 {
+			t.Fatalf("POST %s: %d %v %v", path, resp.StatusCode, out, err)
+		}
+		return out
+	}
+	session := post("/checkout_sessions", `{"line_items":[{"id":"mug-classic","quantity":2},{"id":"guide-brewing-ebook"}],"currency":"usd","capabilities":{}}`)
+	id, _ := session["id"].(string)
+	post("/checkout_sessions/"+id, `{"fulfillment_details":{"name":"Ada Lovelace","email":"ada@example.com",
+		"address":{"name":"Ada Lovelace","line_one":"1 Market St","city":"San Francisco","state":"CA","country":"US","postal_code":"94105"}},
+		"selected_fulfillment_options":[{"type":"shipping","option_id":"express","item_ids":["li_mug-classic"]}]}`)
+	done := post("/checkout_sessions/"+id+"/complete",
+		`{"payment_data":{"handler_id":"sandbox_card","instrument":{"type":"card","credential":{"type":"spt","token":"spt_test_ok"}}}}`)
+	orderID, _ := dig(done, "order", "id").(string)
+	if orderID == "" {
+		t.Fatalf("no order in %v", done)
+	}
+	return orderID
+}
