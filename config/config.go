@@ -634,7 +634,9 @@ type CatalogItem struct {
 	TaxCategory string `koanf:"tax_category"`
 	// Weight is the unit weight, optional.
 	Weight *Weight `koanf:"weight"`
-	// Stock is the quantity available; absent means unlimited.
+	// Stock is the quantity on hand when the figure was written; sales
+	// count against it from then on, and a changed figure is a restock
+	// (docs/stock.md). Absent means unlimited: not stock-controlled.
 	Stock *int64 `koanf:"stock"`
 	// MaxPerOrder caps the quantity per order; 0 means no cap.
 	MaxPerOrder int64 `koanf:"max_per_order"`

@@ -124,6 +124,8 @@ func (c *adminCommand) isSet(name string) bool {
 // running server's API.
 type session struct {
 	merchantapi.Admin
+	// stock is the same API's stock operations.
+	stock merchantapi.StockAdmin
 	// local is true when the store was opened directly.
 	local bool
 	// webhooks is true when the config has webhook targets.
@@ -193,7 +195,7 @@ func openSession(cfg *config.Config, server string, env cli) (*session, error) {
 		for _, a := range cfg.Agents {
 			webhooks = webhooks || len(a.Webhooks) > 0
 		}
-		return &session{Admin: local, local: true, webhooks: webhooks, close: closer.Close}, nil
+		return &session{Admin: local, stock: local, local: true, webhooks: webhooks, close: closer.Close}, nil
 	}
 	if !storeLocked(err) {
 		return nil, err
@@ -240,7 +242,7 @@ func remoteSession(cfg *config.Config, base, serverName string, getenv func(stri
 		transport.TLSClientConfig = &tls.Config{ServerName: serverName, MinVersion: tls.VersionTLS12}
 	}
 	client := &merchantapi.Client{BaseURL: base, Token: token, HTTP: &http.Client{Transport: transport, Timeout: time.Minute}}
-	return &session{Admin: client, explain: explainUnreachable(base, found), close: func() error {
+	return &session{Admin: client, stock: client, explain: explainUnreachable(base, found), close: func() error {
 		transport.CloseIdleConnections()
 		return nil
 	}}, nil

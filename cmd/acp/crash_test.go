@@ -400,7 +400,9 @@ func crashConfig(t *testing.T, addr, storeDir, stripeURL, hookURL string) string
 	t.Helper()
 	// The value-log garbage collection runs every second, so that kills
 	// also land during its rewrites.
-	text := demoConfig(t, addr, storeDir+"\n  gc_interval: 1s",
+	// Mugs stay stock-controlled (reservations are made and settled
+	// across the kills), with enough of them for every round's orders.
+	text := demoConfig(t, addr, storeDir+"\n  gc_interval: 1s", "stock: 100\n", "stock: 100000000\n",
 		"    local_only_token: demo-agent-local-token\n", "    local_only_token: demo-agent-local-token\n"+
 			"    webhooks:\n      - name: orders\n        url: "+hookURL+"\n        secret_env: "+crashWebhookEnv+"\n")
 	for _, key := range []string{"limits:", "webhook_delivery:"} {

@@ -31,7 +31,8 @@ const loadTestToken = "demo-agent-local-token"
 // test ends.
 func startLoadServer(t *testing.T) string {
 	t.Helper()
-	yaml := demoConfig(t, "127.0.0.1:0", t.TempDir())
+	// Mugs are stock-controlled: enough of them for every run's orders.
+	yaml := demoConfig(t, "127.0.0.1:0", t.TempDir(), "stock: 100\n", "stock: 100000000\n")
 	if strings.Contains(yaml, "\nlimits:") {
 		t.Fatal("the demo config changed: update startLoadServer")
 	}

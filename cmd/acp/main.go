@@ -5,11 +5,12 @@
 //	acp check [--config PATH] [--live]
 //	acp orders list|show|ship|refund|cancel ... [--config PATH] [--server URL]
 //	acp webhooks list|retry ... [--config PATH] [--server URL]
+//	acp stock show|set|adjust ... [--config PATH] [--server URL]
 //	acp plugins describe [--config PATH] [--json]
 //	acp health [--url URL] [--ready]
 //	acp version
 //
-// The orders and webhooks commands open the store directly while the
+// The orders, webhooks and stock commands open the store directly while the
 // server is not running, and call the running server's merchant API while
 // it is (the server holds the store).
 package main
@@ -40,6 +41,7 @@ const usage = `Usage:
   acp check [--config PATH] [--live]          list every problem of the config (--live: and of this machine)
   acp orders list|show|ship|refund|cancel     inspect orders; report fulfillments, refunds, cancellations
   acp webhooks list|retry                     inspect and re-queue order webhook events
+  acp stock show|set|adjust                   show, set and adjust the built-in catalog's stock
   acp plugins describe                        start each configured plugin, report its info and health
   acp load run|baseline                       generate agent load against an ACP server; serve the baseline
   acp health [--url URL] [--ready]            probe a running server's /healthz (or /readyz)
@@ -55,6 +57,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		"check":    check,
 		"orders":   ordersCommand,
 		"webhooks": webhooksCommand,
+		"stock":    stockCommand,
 		"plugins":  pluginsCommand,
 		"load":     loadCommand,
 		"health":   healthCommand,

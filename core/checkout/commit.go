@@ -21,10 +21,11 @@ type Recorder interface {
 }
 
 // commit stores sess and, when rec is set, the request's outcome, in one
-// transaction. Use it for a request's final state only; intermediate
-// states go through checkpoint.
+// transaction, which also settles the stock the session held (stock.go).
+// Use it for a request's final state only; intermediate states go through
+// checkpoint.
 func (s *Service) commit(ctx context.Context, sess *model.Session, rec Recorder, extra func(store.Tx) error) error {
-	return s.opts.Store.Update(ctx, func(tx store.Tx) error {
+	return s.storeSettled(ctx, sess, func(tx store.Tx) error {
 		if extra != nil {
 			if err := extra(tx); err != nil {
 				return err

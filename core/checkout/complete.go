@@ -87,8 +87,14 @@ func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInp
 		BillingAddress: in.Payment.BillingAddress,
 	}
 	sess.Status = model.StatusCompleteInProgress
-	if err := s.checkpoint(ctx, sess); err != nil {
+	// Stock hook: the attempt is recorded together with its reservation;
+	// when the units do not fit, nothing is charged.
+	held, err := s.checkpointAttempt(ctx, sess)
+	if err != nil {
 		return nil, err
+	}
+	if !held {
+		return sess, s.save(ctx, sess, rec)
 	}
 	return s.charge(ctx, sess, resumption{}, rec)
 }

@@ -97,6 +97,7 @@ func (m *mutableCatalog) ResolveItems(ctx context.Context, req *catalog.ResolveI
 }
 
 type fixture struct {
+	store   *badgerstore.Store
 	catalog *mutableCatalog
 	svc     *checkout.Service
 	sandbox *sandbox.Handler
@@ -105,6 +106,13 @@ type fixture struct {
 }
 
 func newFixture(t testing.TB, required ...string) *fixture {
+	t.Helper()
+	return newFixtureWith(t, nil, required...)
+}
+
+// newFixtureWith is newFixture with its engine options adjusted by adjust
+// (when set).
+func newFixtureWith(t testing.TB, adjust func(*checkout.Options), required ...string) *fixture {
 	t.Helper()
 	st, err := badgerstore.Open(badgerstore.Options{InMemory: true})
 	if err != nil {
@@ -119,7 +127,7 @@ func newFixture(t testing.TB, required ...string) *fixture {
 		enforcement = "always"
 	}
 	cat := &mutableCatalog{Catalog: builtin.NewCatalog(testCatalog), prices: map[string]int64{}}
-	svc := checkout.New(checkout.Options{
+	opts := checkout.Options{
 		Store: st,
 		Capabilities: checkout.Capabilities{
 			Catalog:     cat,
@@ -133,8 +141,11 @@ func newFixture(t testing.TB, required ...string) *fixture {
 		OrderPermalinkTemplate: "https://shop.test/orders/{order_id}",
 		Interventions:          model.Interventions{Supported: []string{"3ds"}, Required: required, Enforcement: enforcement},
 		Now:                    clk.Now,
-	})
-	return &fixture{catalog: cat, svc: svc, sandbox: sb, flaky: flaky, clock: clk}
+	}
+	if adjust != nil {
+		adjust(&opts)
+	}
+	return &fixture{store: st, catalog: cat, svc: checkout.New(opts), sandbox: sb, flaky: flaky, clock: clk}
 }
 
 func address(country, state string) *acp.Address {

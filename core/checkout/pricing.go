@@ -82,6 +82,9 @@ func (s *Service) resolveItems(ctx context.Context, sess *model.Session) error {
 		idsOf(req.Items, func(r catalog.ItemRef) string { return r.ID })); err != nil {
 		return capabilityFailure("catalog", err)
 	}
+	if err := s.stockAvailability(ctx, sess.ID, resp.Items); err != nil {
+		return err
+	}
 	sess.Messages = append(sess.Messages, resp.Messages...)
 	for i := range sess.Lines {
 		l := &sess.Lines[i]
@@ -105,10 +108,8 @@ func (s *Service) resolveItems(ctx context.Context, sess *model.Session) error {
 		switch {
 		case !it.Found:
 			sess.Messages.AddError(acp.CodeNotFound, itemParam, fmt.Sprintf("This store does not sell an item with id %q.", l.ItemID), acp.ResolutionRecoverable)
-		case it.Available != nil && *it.Available == 0:
-			sess.Messages.AddError(acp.CodeOutOfStock, itemParam, fmt.Sprintf("%s is out of stock.", l.Name), acp.ResolutionRecoverable)
 		case it.Available != nil && *it.Available < l.Quantity:
-			sess.Messages.AddError(acp.CodeLowStock, qtyParam, fmt.Sprintf("Only %d of %s are in stock.", *it.Available, l.Name), acp.ResolutionRecoverable)
+			addStockMessage(sess, i, *it.Available)
 		case it.MaxPerOrder > 0 && l.Quantity > it.MaxPerOrder:
 			sess.Messages.AddError(acp.CodeQuantityExceeded, qtyParam, fmt.Sprintf("At most %d of %s can be bought in one order.", it.MaxPerOrder, l.Name), acp.ResolutionRecoverable)
 		}

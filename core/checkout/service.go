@@ -65,6 +65,11 @@ type Options struct {
 	MoneyReporter MoneyReporter
 	// Logger logs those outcomes; discarded when nil.
 	Logger *slog.Logger
+	// TrackStock turns stock control on: the SKUs the store keeps a stock
+	// level of are reserved when a payment attempt starts and sold when
+	// its order is placed (stock.go). Off, stock is the catalog's figure
+	// and is never counted against.
+	TrackStock bool
 }
 
 // OrderSink stores a placed order, with whatever must be written beside
@@ -241,10 +246,12 @@ func (s *Service) save(ctx context.Context, sess *model.Session, rec Recorder) e
 }
 
 // checkpoint stores an intermediate state that must survive a crash (a
-// payment attempt about to start) but is not the request's outcome.
+// payment attempt about to start) but is not the request's outcome. Like
+// commit, it settles the stock the session held when the state ends its
+// payment attempt (stock.go).
 func (s *Service) checkpoint(ctx context.Context, sess *model.Session) error {
 	sess.UpdatedAt = s.now().UTC()
-	if err := s.opts.Store.Update(ctx, func(tx store.Tx) error { return tx.PutSession(sess) }); err != nil {
+	if err := s.storeSettled(ctx, sess, func(tx store.Tx) error { return tx.PutSession(sess) }); err != nil {
 		return fmt.Errorf("store session %s: %w", sess.ID, err)
 	}
 	return nil

@@ -1,6 +1,8 @@
 package host
 
 import (
+	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"time"
@@ -37,6 +39,11 @@ func OpenAdmin(cfg *config.Config, logger *slog.Logger, getenv func(string) stri
 	if err != nil {
 		return nil, nil, err
 	}
+	// The stock commands see acp.yaml's figures as the server would.
+	if _, err := syncStock(context.Background(), cfg, st, time.Now()); err != nil {
+		plugins.Close()
+		return nil, nil, errors.Join(err, st.Close())
+	}
 	return newAdmin(cfg, st, time.Now, nil, orderSystem(cfg, plugins)), closerFunc(func() error {
 		plugins.Close()
 		return st.Close()
@@ -63,7 +70,7 @@ func newAdmin(cfg *config.Config, st store.Store, now func() time.Time, wake fun
 		}
 	}
 	outbox := orders.NewOutbox(targets, acpwire.EncodeOrderEvent, now, wake)
-	return &merchantapi.Local{Store: st, Orders: orders.New(st, outbox, now, orderSystem), Outbox: outbox}
+	return &merchantapi.Local{Store: st, Orders: orders.New(st, outbox, now, orderSystem), Outbox: outbox, Now: now}
 }
 
 // newDeliverer builds the delivery of order webhooks to targets from the

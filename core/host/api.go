@@ -76,7 +76,7 @@ func checkoutAPIOptions(cfg *config.Config, logger *slog.Logger, registry promet
 // dispatcher), the merchant API (behind its own token), Stripe's webhook
 // (verified by Stripe's signature) and metrics; it returns the app with
 // every route.
-func mountAPIs(api *httpapi.API, cfg *config.Config, version string, logger *slog.Logger, metrics http.Handler, merchantToken string, admin merchantapi.Admin, stripeHook fiber.Handler) (*fiber.App, error) {
+func mountAPIs(api *httpapi.API, cfg *config.Config, version string, logger *slog.Logger, metrics http.Handler, merchantToken string, admin *merchantapi.Local, stripeHook fiber.Handler) (*fiber.App, error) {
 	if cfg.MCP.On() {
 		mcp, err := mcpapi.New(mcpapi.Options{
 			ErrorStyle:   cfg.MCP.ErrorStyle,
@@ -93,7 +93,10 @@ func mountAPIs(api *httpapi.API, cfg *config.Config, version string, logger *slo
 		api.EncodeErrorsAt(cfg.MCP.Path, mcpapi.EncodeError)
 	}
 	if cfg.MerchantAPI.On() {
-		api.Mount("/merchant", func(r fiber.Router) { merchantapi.Routes(r, admin) }, httpapi.TokenOnly("merchant", merchantToken), httpapi.JSONBodies)
+		api.Mount("/merchant", func(r fiber.Router) {
+			merchantapi.Routes(r, admin)
+			merchantapi.StockRoutes(r, admin)
+		}, httpapi.TokenOnly("merchant", merchantToken), httpapi.JSONBodies)
 	}
 	if stripeHook != nil {
 		api.Mount("/stripe/webhooks", func(r fiber.Router) { r.Post("", stripeHook) })

@@ -27,11 +27,20 @@ const (
 )
 
 // demoConfig is the demo store with its per-agent rate limit lifted, since
-// a benchmark is one agent sending as fast as it can.
+// a benchmark is one agent sending as fast as it can. Its items in stock
+// stay stock-controlled (completes reserve and sell them) with enough
+// units never to sell out; clearing every item's Stock runs the checkout
+// without stock control (docs/stock.md).
 func demoConfig(b *testing.B) *config.Config {
 	cfg := loadConfig(b, "../../acp.yaml", b.TempDir())
 	unlimited := 0.0
 	cfg.Limits.RateLimit.RequestsPerSecond = &unlimited
+	plenty := int64(1_000_000_000)
+	for i := range cfg.Catalog.Items {
+		if it := &cfg.Catalog.Items[i]; it.Stock != nil && *it.Stock > 0 {
+			it.Stock = &plenty
+		}
+	}
 	return cfg
 }
 

@@ -1,8 +1,14 @@
 package host
 
 import (
+	"context"
+	"fmt"
+	"time"
+
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/builtin"
+	"github.com/acp-sidecar/acp/core/stock"
+	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/catalog"
 	"github.com/acp-sidecar/acp/sdk/shipping"
@@ -20,7 +26,6 @@ func builtinCatalog(items []config.CatalogItem) []catalog.Item {
 			Images:      it.Images,
 			UnitPrice:   it.UnitPrice,
 			TaxCategory: it.TaxCategory,
-			Available:   it.Stock,
 			MaxPerOrder: it.MaxPerOrder,
 		}
 		if it.Weight != nil {
@@ -31,6 +36,31 @@ func builtinCatalog(items []config.CatalogItem) []catalog.Item {
 		}
 	}
 	return out
+}
+
+// stockItems are acp.yaml's catalog items as stock control sees them.
+func stockItems(items []config.CatalogItem) []stock.FileItem {
+	out := make([]stock.FileItem, len(items))
+	for i, it := range items {
+		out[i] = stock.FileItem{SKU: it.SKU, Stock: it.Stock}
+	}
+	return out
+}
+
+// syncStock applies acp.yaml's stock figures to the store when the
+// built-in catalog serves (a catalog plugin keeps its own stock), and
+// reports whether stock is controlled: some item has a figure. Items
+// without one are never counted against, so a catalog without figures
+// runs the checkout with no reservations at all.
+func syncStock(ctx context.Context, cfg *config.Config, st store.Store, now time.Time) (bool, error) {
+	if _, ok := cfg.PluginFor(config.CapabilityCatalog); ok {
+		return false, nil
+	}
+	items := stockItems(cfg.Catalog.Items)
+	if err := stock.Sync(ctx, st, items, now); err != nil {
+		return false, fmt.Errorf("apply acp.yaml's stock figures: %w", err)
+	}
+	return stock.Tracked(items), nil
 }
 
 // builtinTax turns acp.yaml's tax into the built-in tax table.

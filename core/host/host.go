@@ -1,6 +1,7 @@
 package host
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net"
@@ -71,6 +72,8 @@ type Host struct {
 	// certs serves the TLS certificate, set by Listen when TLS is on.
 	certs     *certreload.Reloader
 	deliverer *webhook.Deliverer
+	// trackStock: the built-in catalog controls stock (syncStock).
+	trackStock bool
 	// Hardening (connections.go, probes.go): the metrics registry, the
 	// listener metrics, the probe listener and what it serves.
 	registry    *prometheus.Registry
@@ -118,9 +121,14 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		plugins.Close()
 		return nil, err
 	}
+	trackStock, err := syncStock(context.Background(), cfg, st, o.now())
+	if err != nil {
+		plugins.Close()
+		return nil, errors.Join(err, st.Close())
+	}
 	deliverer := newDeliverer(cfg, st, secrets.webhookTargets, logger, registry, o.now)
 	admin := newAdmin(cfg, st, o.now, deliverer.Notify, orderSystem(cfg, plugins))
-	svc := newEngine(cfg, st, capabilities(cfg, plugins, o.now), handlers, admin.Orders, o.now, newMoneyReporter(registry), logger)
+	svc := newEngine(cfg, st, capabilities(cfg, plugins, o.now), handlers, admin.Orders, o.now, newMoneyReporter(registry), logger, trackStock)
 	apiOpts.Service, apiOpts.Store, apiOpts.Readiness = svc, st, readiness(cfg, plugins)
 	metrics := metricsHandler(cfg, registry)
 	app, err := mountAPIs(httpapi.New(apiOpts), cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
@@ -128,7 +136,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())
 	}
-	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: app, deliverer: deliverer, Service: svc,
+	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: app, deliverer: deliverer, Service: svc, trackStock: trackStock,
 		registry: registry, ready: apiOpts.Readiness, metrics: metrics}, nil
 }
 
@@ -154,7 +162,7 @@ func metricsHandler(cfg *config.Config, registry *prometheus.Registry) http.Hand
 // Orders are also what cancels an order whose payment could not be
 // captured; money outcomes are logged and counted through reporter.
 func newEngine(cfg *config.Config, st store.Store, caps checkout.Capabilities, handlers []payment.Handler, ords *orders.Service,
-	now func() time.Time, reporter checkout.MoneyReporter, logger *slog.Logger) *checkout.Service {
+	now func() time.Time, reporter checkout.MoneyReporter, logger *slog.Logger, trackStock bool) *checkout.Service {
 	capture := map[string]payment.CaptureMethod{}
 	for _, h := range cfg.Payments.Handlers {
 		capture[h.ID] = payment.CaptureMethod(h.Capture)
@@ -178,6 +186,7 @@ func newEngine(cfg *config.Config, st store.Store, caps checkout.Capabilities, h
 		MoneyReporter:     reporter,
 		Logger:            logger.With("component", "checkout"),
 		Now:               now,
+		TrackStock:        trackStock,
 	})
 }
 

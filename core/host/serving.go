@@ -78,6 +78,9 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { h.reconcile(background) })
 	wg.Go(func() { h.collectGarbage(background) })
+	if h.trackStock {
+		wg.Go(func() { h.releaseLapsedHolds(background) })
+	}
 	wg.Go(func() { h.plugins.Run(background) })
 	wg.Go(func() {
 		if err := h.deliverer.Run(background); err != nil && !errors.Is(err, context.Canceled) {
@@ -137,6 +140,23 @@ func (h *Host) reconcile(ctx context.Context) {
 			h.logger.Warn("settling unresolved payments", "settled", settled, "error", err.Error())
 		} else if settled > 0 {
 			h.logger.Info("settled unresolved payments", "settled", settled)
+		}
+	})
+}
+
+// lapsedHoldsInterval is how often the stock held by payment attempts
+// whose session expired is given back.
+const lapsedHoldsInterval = time.Minute
+
+// releaseLapsedHolds gives back, every lapsedHoldsInterval, the stock
+// held by payment attempts whose session expired, until ctx ends.
+func (h *Host) releaseLapsedHolds(ctx context.Context) {
+	repeat(ctx, lapsedHoldsInterval, func() {
+		released, err := h.Service.ReleaseLapsedHolds(ctx, 1000)
+		if err != nil {
+			h.logger.Warn("releasing the stock of expired payment attempts", "released", released, "error", err.Error())
+		} else if released > 0 {
+			h.logger.Info("released the stock of expired payment attempts", "released", released)
 		}
 	})
 }

@@ -66,6 +66,8 @@ type Local struct {
 	Store  store.Store
 	Orders *orders.Service
 	Outbox *orders.Outbox
+	// Now is the clock stock changes are dated by; time.Now when nil.
+	Now func() time.Time
 }
 
 // List implements Admin.

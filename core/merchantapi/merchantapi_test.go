@@ -65,6 +65,13 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // serve runs Routes over admin on loopback and returns a Client of it.
 func serve(t *testing.T, admin Admin) *Client {
 	t.Helper()
+	return serveRoutes(t, func(r fiber.Router) { Routes(r, admin) })
+}
+
+// serveRoutes runs the routes mount registers under /merchant on loopback
+// and returns a Client of them.
+func serveRoutes(t *testing.T, mount func(fiber.Router)) *Client {
+	t.Helper()
 	app := fiber.New(fiber.Config{DisableStartupMessage: true, ErrorHandler: func(c *fiber.Ctx, err error) error {
 		var ae *apierr.Error
 		if !errors.As(err, &ae) {
@@ -72,7 +79,7 @@ func serve(t *testing.T, admin Admin) *Client {
 		}
 		return c.Status(ae.Status).JSON(ae)
 	}})
-	Routes(app.Group("/merchant"), admin)
+	mount(app.Group("/merchant"))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

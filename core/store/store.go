@@ -24,6 +24,14 @@ type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	// Close flushes and closes the store.
 	Close() error
+	// UpdateStock is Update for a transaction that changes the stock of
+	// skus (and only of those): the store serialises it with every other
+	// transaction changing one of them, so that many attempts racing for
+	// one SKU each get an exact answer instead of an optimistic-concurrency
+	// failure. Badger does so with a lock per SKU in the process; a shared
+	// database may do nothing here, since its ReserveStock is a conditional
+	// update.
+	UpdateStock(ctx context.Context, skus []string, fn func(Tx) error) error
 	// FirstUse records key for ttl and reports whether it was not
 	// already recorded: replay protection for signed requests without an
 	// idempotency key. Everything sharing the store sees the same record.
@@ -50,6 +58,16 @@ type Reader interface {
 	// WebhookEvents lists up to limit outbox events in state (pending or
 	// dead) in Seq order, starting after Seq afterSeq.
 	WebhookEvents(state string, afterSeq uint64, limit int) ([]*model.WebhookEvent, error)
+	// StockLevel returns the SKU's stock level, or ErrNotFound when the
+	// SKU is not stock-controlled.
+	StockLevel(sku string) (*model.StockLevel, error)
+	// StockLevels lists every stock level, by SKU.
+	StockLevels() ([]*model.StockLevel, error)
+	// Reservation returns the session's reservation, or ErrNotFound.
+	Reservation(sessionID string) (*model.Reservation, error)
+	// Reservations lists up to limit reservations, by session id, starting
+	// after the session afterID (from the first when it is empty).
+	Reservations(afterID string, limit int) ([]*model.Reservation, error)
 }
 
 // Tx reads and writes in one transaction.
@@ -66,4 +84,29 @@ type Tx interface {
 	PutWebhookEvent(e *model.WebhookEvent) error
 	// DeleteWebhookEvent removes the event stored under its state and Seq.
 	DeleteWebhookEvent(e *model.WebhookEvent) error
+	// PutStockLevel stores the level as it is (setting stock, not
+	// counting against it). Only in an UpdateStock transaction for its SKU.
+	PutStockLevel(l *model.StockLevel) error
+	// DeleteStockLevel ends the SKU's stock control. Only in an
+	// UpdateStock transaction for the SKU.
+	DeleteStockLevel(sku string) error
+	// ReserveStock holds qty units of the SKU if that many are available
+	// (on hand minus reserved): it adds qty to Reserved and reports true,
+	// or changes nothing and reports false with the units available. A SKU
+	// that is not stock-controlled gives ErrNotFound. A shared database
+	// implements it as one conditional update. Only in an UpdateStock
+	// transaction for the SKU.
+	ReserveStock(sku string, qty int64) (ok bool, available int64, err error)
+	// ReleaseStock gives qty held units of the SKU back (a SKU no longer
+	// stock-controlled is left alone). Only in an UpdateStock transaction
+	// for the SKU.
+	ReleaseStock(sku string, qty int64) error
+	// SellStock turns qty held units of the SKU into a sale: Reserved and
+	// OnHand go down by qty, Sold up (a SKU no longer stock-controlled is
+	// left alone). Only in an UpdateStock transaction for the SKU.
+	SellStock(sku string, qty int64) error
+	// PutReservation stores the session's reservation.
+	PutReservation(r *model.Reservation) error
+	// DeleteReservation removes the session's reservation, if any.
+	DeleteReservation(sessionID string) error
 }

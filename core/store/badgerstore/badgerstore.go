@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"math/rand/v2"
 	"strings"
@@ -64,6 +65,8 @@ type Store struct {
 	syncDone  chan struct{}
 	closeOnce sync.Once
 	closeErr  error
+	// skus serialises stock changes per SKU (stock.go).
+	skus skuLocks
 }
 
 // syncInterval is how often written data is flushed to disk in the
@@ -125,7 +128,8 @@ func Open(opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open webhook sequence: %w", err)
 	}
-	s := &Store{db: db, eventSeq: seq, retention: opts.SessionRetention, now: time.Now, stopSync: make(chan struct{}), syncDone: make(chan struct{})}
+	s := &Store{db: db, eventSeq: seq, retention: opts.SessionRetention, now: time.Now, stopSync: make(chan struct{}), syncDone: make(chan struct{}),
+		skus: skuLocks{seed: maphash.MakeSeed()}}
 	go s.flush(logger)
 	return s, nil
 }
@@ -236,6 +240,9 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 type tx struct {
 	txn   *badger.Txn
 	store *Store
+	// stockSKUs are the SKUs whose stock this transaction may change: the
+	// ones UpdateStock locked.
+	stockSKUs []string
 }
 
 func (t *tx) Session(id string) (*model.Session, error) {

@@ -15,6 +15,11 @@
 //     with no version stored (a store reads a missing version as 0).
 //   - 1: the same JSON, written from this package's structs, with the
 //     version stored.
+//   - 2: format 1 plus where an attempt's and an order's money is (the
+//     payment's capture method and state, its placement deadline, the
+//     order system's acceptance, why the money is being given back, and
+//     the order's payment state). A record of format 0 or 1 has none of
+//     them: its payment was captured at once, as those releases did.
 //
 // To change a record: add the new format's structs or fields, bump
 // Format, and keep decoding every older format into the model.
