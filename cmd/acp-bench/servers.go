@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -83,6 +84,9 @@ func (b *bench) startServer(name, path, intake string, profiling bool) (*server,
 			return nil, err
 		}
 	}
+	// Stock control stays on (every complete reserves and sells), but no
+	// item may sell out during a run.
+	cfg = stockFigure.ReplaceAllString(cfg, "${1} 1000000000")
 	data := filepath.Join(dir, "data")
 	cfg += "\nlimits:\n  rate_limit:\n    requests_per_second: 0\nlog:\n  level: warn\n"
 	cfg = strings.Replace(cfg, "dir: ./data", "dir: "+data, 1)
@@ -156,6 +160,9 @@ func (b *bench) stopAll() {
 func diesWithUs() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 }
+
+// stockFigure matches an item's stock figure above zero in acp.yaml.
+var stockFigure = regexp.MustCompile(`(?m)^(\s+stock:) [1-9][0-9]*`)
 
 func freeAddr() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
