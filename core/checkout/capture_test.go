@@ -113,7 +113,7 @@ type moneyFixture struct {
 
 const testDeadline = 10 * time.Minute
 
-func newMoneyFixture(t *testing.T, capture payment.CaptureMethod) *moneyFixture {
+func newMoneyFixture(t *testing.T, capture payment.CaptureMethod, wrap ...func(payment.Handler) payment.Handler) *moneyFixture {
 	t.Helper()
 	st, err := badgerstore.Open(badgerstore.Options{InMemory: true})
 	if err != nil {
@@ -123,6 +123,10 @@ func newMoneyFixture(t *testing.T, capture payment.CaptureMethod) *moneyFixture 
 	sb := sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_test", AcceptedBrands: []string{"visa"}, MerchantName: "Test"})
 	system := &orderSystem{sandbox: sb}
 	rep := &reporter{}
+	var handler payment.Handler = sb
+	for _, w := range wrap {
+		handler = w(handler)
+	}
 	clk := clocktest.New(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
 	svc := checkout.New(checkout.Options{
 		Store: st,
@@ -130,7 +134,7 @@ func newMoneyFixture(t *testing.T, capture payment.CaptureMethod) *moneyFixture 
 			Catalog: builtin.NewCatalog(testCatalog), Tax: builtin.NewTax(testTax),
 			Shipping: builtin.NewShipping(testOptions, clk.Now), Fulfillment: system,
 		},
-		Handlers:               []payment.Handler{sb},
+		Handlers:               []payment.Handler{handler},
 		Currency:               "usd",
 		SessionLifetime:        6 * time.Hour,
 		OrderPermalinkTemplate: "https://shop.test/orders/{order_id}",
@@ -273,6 +277,52 @@ func TestOrderRefusedReleasesMoney(t *testing.T) {
 				if err != nil || done.Status != model.StatusCompleted || done.Payment.Attempt != 2 || f.sandbox.Charges() != 1 {
 					t.Fatalf("a new token after the release: %v, %+v, charges %d", err, done, f.sandbox.Charges())
 				}
+			}
+		})
+	}
+}
+
+// refusingRelease is a payment handler whose processor refuses to give
+// money back: voids and refunds are refused.
+type refusingRelease struct{ payment.Handler }
+
+func (refusingRelease) Void(context.Context, *payment.SettleRequest) error {
+	return &payment.Refusal{Op: "void", Reason: "the processor refused"}
+}
+
+func (refusingRelease) Refund(context.Context, *payment.SettleRequest) error {
+	return &payment.Refusal{Op: "refund", Reason: "the processor refused"}
+}
+
+// TestReleaseRefusedCancelsSession: when the order is refused and the
+// processor then refuses to give the money back, the money stays where it
+// is and is raised to the seller, and the session is canceled, so that it
+// can never be paid a second time.
+func TestReleaseRefusedCancelsSession(t *testing.T) {
+	t.Parallel()
+	for _, capture := range []payment.CaptureMethod{payment.CaptureManual, payment.CaptureImmediate} {
+		t.Run(string(capture), func(t *testing.T) {
+			t.Parallel()
+			f := newMoneyFixture(t, capture, func(h payment.Handler) payment.Handler { return refusingRelease{h} })
+			f.system.setAnswer(refusal)
+			sess := f.session(t)
+			got, err := f.complete(sess, "spt_ok")
+			if err != nil || got.Status != model.StatusCanceled || got.Order != nil {
+				t.Fatalf("Complete() = %+v, %v; want the session canceled without an order", got, err)
+			}
+			if got.Payment.State == model.PaymentVoided || got.Payment.State == model.PaymentRefunded {
+				t.Errorf("payment state %s, want the money where the processor left it", got.Payment.State)
+			}
+			outs := f.reporter.outcomes()
+			if len(outs) != 1 || outs[0].Err == nil {
+				t.Errorf("outcomes = %+v, want one raised to the seller", outs)
+			}
+			f.system.setAnswer(nil)
+			if _, err := f.complete(got, "spt_ok_2"); err == nil {
+				t.Fatal("a second complete of the session succeeded; want it refused")
+			}
+			if n := len(f.sandbox.Steps(key(sess, "2"))); n != 0 {
+				t.Errorf("a second attempt reached the processor (%d steps)", n)
 			}
 		})
 	}

@@ -34,7 +34,7 @@ const (
 	msgOrderRefused  = "The seller's order system refused this order, so the payment was not taken: the authorization was released (or, if it had been captured, refunded in full). Payment tokens are single use: complete again with a new payment token."
 	msgOutOfStock    = "An item went out of stock before the order could be placed, so the payment was not taken: the authorization was released (or, if it had been captured, refunded in full). Review the cart; payment tokens are single use, so complete again with a new payment token."
 	msgDeadline      = "The seller's order system could not record this order in time, so the payment was not taken: the authorization was released (or, if it had been captured, refunded in full). Payment tokens are single use: complete again with a new payment token."
-	msgReleaseStuck  = "The order could not be placed and releasing the payment failed; the seller has been alerted and will release it. Do not complete this session again."
+	msgReleaseStuck  = "The order could not be placed and releasing the payment failed; the seller has been alerted and will release it. This checkout session is canceled so that it cannot be paid twice: start a new session to buy again."
 	msgCaptureFailed = "The order was accepted, but the payment could not be captured (the authorization expired or was refused), so the order was canceled and nothing was charged."
 )
 
@@ -73,6 +73,9 @@ type MoneyReporter interface {
 // payment captured at once, then returns the session to the agent,
 // payable again with a new token. A release whose outcome is unknown
 // keeps the attempt open; the next complete or the reconciler repeats it.
+// A release the processor refuses leaves the money where it is, raised to
+// the seller, and cancels the session: paid again, it would be charged
+// twice.
 func (s *Service) release(ctx context.Context, sess *model.Session, h payment.Handler, rec Recorder) (*model.Session, error) {
 	p := sess.Payment
 	var err error
@@ -109,7 +112,10 @@ func (s *Service) release(ctx context.Context, sess *model.Session, h payment.Ha
 	sess.AuthenticationMetadata = nil
 	sess.Status = model.StatusReadyForPayment
 	code := acp.CodePaymentDeclined
-	if p.Release == ReleaseOutOfStock {
+	switch {
+	case outcome.Err != nil:
+		sess.Status = model.StatusCanceled
+	case p.Release == ReleaseOutOfStock:
 		sess.Status, code = model.StatusNotReadyForPayment, acp.CodeOutOfStock
 	}
 	sess.Messages.AddError(code, "$.payment_data", msg, acp.ResolutionBuyerInput)
