@@ -132,7 +132,7 @@ func (b *bench) run() error {
 	defer intake.Close()
 
 	loadBefore := loadAverage()
-	if loadBefore > 0.5*float64(runtime.NumCPU()) {
+	if busy(loadBefore) {
 		step(fmt.Sprintf("the machine is busy (load average %.2f on %d CPUs): the figures will be low and noisy, and the document says so", loadBefore, runtime.NumCPU()))
 	}
 	baseline, err := b.startBaseline()

@@ -17,6 +17,14 @@ import (
 //go:embed BENCHMARKS.md.tmpl
 var documentTemplate string
 
+// document is documentTemplate parsed, at start rather than at the end of
+// a run of several minutes.
+var document = template.Must(template.New("BENCHMARKS.md").Parse(documentTemplate))
+
+// busy reports whether a load average says the machine is too busy for
+// figures as good as an idle machine's: more than half of its CPUs in use.
+func busy(load float64) bool { return load > 0.5*float64(runtime.NumCPU()) }
+
 // write prints the figures, or writes the whole document to b.out.
 func (b *bench) write(started time.Time, loadBefore, loadAfter float64) error {
 	var head strings.Builder
@@ -33,7 +41,7 @@ func (b *bench) write(started time.Time, loadBefore, loadAfter float64) error {
 		fmt.Fprintf(&head, " Load average (1 min) %.2f before the run, %.2f after it.", loadBefore, loadAfter)
 	}
 	head.WriteString("\n\n")
-	if busy := 0.5 * float64(runtime.NumCPU()); loadBefore > busy {
+	if busy(loadBefore) {
 		fmt.Fprintf(&head, "**The machine was busy when this run began** (load average %.2f on %d CPUs): other processes shared the CPUs, so the absolute figures are low and every figure is noisier than on an idle machine; the ratios, taken within each round, suffer least.\n\n",
 			loadBefore, runtime.NumCPU())
 	}
@@ -54,12 +62,8 @@ func (b *bench) write(started time.Time, loadBefore, loadAfter float64) error {
 		fmt.Print("### Against the targets\n\n" + targets.String())
 		return nil
 	}
-	tmpl, err := template.New("BENCHMARKS.md").Parse(documentTemplate)
-	if err != nil {
-		return err
-	}
 	var doc bytes.Buffer
-	err = tmpl.Execute(&doc, struct {
+	err := document.Execute(&doc, struct {
 		Figures, Targets string
 		Rounds           int
 	}{figures, targets.String(), b.rounds})

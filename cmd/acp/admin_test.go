@@ -260,7 +260,9 @@ func TestOrdersAndWebhooks(t *testing.T) {
 	}
 }
 
-func waitForServer(t *testing.T, base string, logs *bytes.Buffer) {
+// waitForServer waits until the server at base answers /healthz, and
+// fails the test with its logs after 15 s.
+func waitForServer(t *testing.T, base string, logs fmt.Stringer) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {

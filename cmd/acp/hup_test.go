@@ -30,7 +30,7 @@ func TestServeSurvivesSIGHUP(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}
-	testkit.Eventually(t, 15*time.Second, "the server answers /healthz", healthy)
+	waitForServer(t, "http://"+addr, logs)
 
 	for range 2 {
 		if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {

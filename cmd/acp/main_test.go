@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/acp-sidecar/acp/internal/testkit"
 )
@@ -74,19 +73,7 @@ func TestCommands(t *testing.T) {
 func TestServeShutsDownGracefully(t *testing.T) {
 	t.Parallel()
 	cmd, addr, logs := startDemo(t)
-
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not come up: %v\n%s", err, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitForServer(t, "http://"+addr, logs)
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/checkout_sessions",
 		strings.NewReader(`{"line_items":[{"id":"mug-classic"}],"currency":"usd","capabilities":{}}`))
 	req.Header.Set("Authorization", "Bearer demo-agent-local-token")

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
@@ -18,13 +17,15 @@ import (
 type API struct {
 	app *fiber.App
 	h   *handlers
-	// sessions is the /checkout_sessions group, with its middleware.
+	// sessions is the /checkout_sessions group, with its middleware; the
+	// tests add a route to it exactly as New adds its own (export_test.go).
 	sessions fiber.Router
 	// handler is the app's handler for Dispatch, taken at its first call.
 	handler func() fasthttp.RequestHandler
 	// sealed is set once App has added the catch-all 404: a route mounted
-	// after it would never be reached.
-	sealed   atomic.Bool
+	// after it would never be reached. Mounting happens before serving, on
+	// one goroutine, so a plain bool set under sealOnce is enough.
+	sealed   bool
 	sealOnce sync.Once
 }
 
@@ -35,7 +36,7 @@ type API struct {
 // verify their requests themselves (Stripe's signature) or are public
 // (metrics). Mount panics after App was called.
 func (a *API) Mount(prefix string, routes func(fiber.Router), guards ...fiber.Handler) {
-	if a.sealed.Load() {
+	if a.sealed {
 		panic("httpapi: Mount(" + prefix + ") after App")
 	}
 	scoped := make([]fiber.Handler, len(guards))
@@ -66,7 +67,7 @@ func within(prefix string, guard fiber.Handler) fiber.Handler {
 // mounted API whose protocol has its own (MCP's JSON-RPC errors). It
 // panics after App was called.
 func (a *API) EncodeErrorsAt(path string, encode ErrorEncoder) {
-	if a.sealed.Load() {
+	if a.sealed {
 		panic("httpapi: EncodeErrorsAt(" + path + ") after App")
 	}
 	if a.h.errorBodies == nil {
@@ -95,7 +96,7 @@ func JSONBodies(c *fiber.Ctx) error { return checkBody(c) }
 // 404; nothing can be mounted afterwards.
 func (a *API) App() *fiber.App {
 	a.sealOnce.Do(func() {
-		a.sealed.Store(true)
+		a.sealed = true
 		a.app.Use(func(c *fiber.Ctx) error {
 			return apierr.New(http.StatusNotFound, apierr.TypeInvalidRequest, apierr.CodeNotFound, "No endpoint %s %s.", c.Method(), c.Path())
 		})

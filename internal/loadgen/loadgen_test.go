@@ -16,17 +16,13 @@ import (
 	"time"
 )
 
-// checkReport checks what holds of every report: each request in exactly
-// one tally, errors and transport errors broken down in full, one latency
-// per answer, percentiles in order, endpoints adding up to the total.
+// checkReport checks what holds of every report: errors and transport
+// errors broken down in full, one latency per answer, percentiles in
+// order, every flow started ended one way. (That each request counts once
+// is checked against the server's own counts in TestCountsMatchServer.)
 func checkReport(t *testing.T, rep *Report) {
 	t.Helper()
-	var sum int64
 	for ep, s := range rep.Endpoints {
-		sum += s.Count
-		if s.Count != s.OK+s.Errors+s.TransportErrors {
-			t.Errorf("%s: count %d != ok %d + errors %d + transport %d", ep, s.Count, s.OK, s.Errors, s.TransportErrors)
-		}
 		if got := total(s.ErrorsByStatus); got != s.Errors {
 			t.Errorf("%s: errors by status add up to %d, want %d", ep, got, s.Errors)
 		}
@@ -40,9 +36,6 @@ func checkReport(t *testing.T, rep *Report) {
 			t.Errorf("%s: %d latency samples, want one per answer (%d)", ep, s.Latency.Samples, s.OK+s.Errors)
 		}
 		checkLatency(t, string(ep), s.Latency)
-	}
-	if sum != rep.Total.Count {
-		t.Errorf("endpoints add up to %d requests, total says %d", sum, rep.Total.Count)
 	}
 	checkLatency(t, "total", rep.Total.Latency)
 	for f, s := range rep.Flows {
@@ -468,7 +461,8 @@ func TestTransportKind(t *testing.T) {
 		"deadline":   {fmt.Errorf("do: %w", context.DeadlineExceeded), "timeout"},
 		"refused":    {&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, "connection_refused"},
 		"reset":      {&net.OpError{Op: "read", Err: syscall.ECONNRESET}, "connection_reset"},
-		"eof":        {fmt.Errorf("read: %w", errors.New("x")), "other"},
+		"eof":        {fmt.Errorf("read: %w", io.EOF), "connection_closed"},
+		"other":      {fmt.Errorf("read: %w", errors.New("x")), "other"},
 		"closed":     {fmt.Errorf("read: %w", io.ErrUnexpectedEOF), "connection_closed"},
 		"dns":        {&net.DNSError{Err: "no such host", Name: "x.invalid"}, "dns"},
 		"other dial": {&net.OpError{Op: "dial", Err: errors.New("network unreachable")}, "dial"},

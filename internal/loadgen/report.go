@@ -170,8 +170,8 @@ func (t *tally) addTransport(kind string) {
 }
 
 // merge adds o to t.
+// Samples are not merged: the runner gathers them itself, once.
 func (t *tally) merge(o *tally) {
-	t.samples = append(t.samples, o.samples...)
 	t.ok += o.ok
 	t.errors += o.errors
 	t.transport += o.transport

@@ -220,7 +220,6 @@ func (r *runner) report(agents []*agent, reason string, end time.Time) *Report {
 		}
 		t.samples = all[from:len(all):len(all)]
 		s := t.stats(window)
-		t.samples = nil
 		total.merge(&t)
 		rep.Endpoints[ep] = &s
 	}
@@ -334,7 +333,6 @@ func (r *runner) acquire(ctx context.Context) (ticket, bool) {
 // session it reads.
 type agent struct {
 	r    *runner
-	id   int
 	rng  *mathrand.Rand
 	conn conn
 	// seq numbers the agent's request ids and idempotency keys; keyPrefix
@@ -366,7 +364,7 @@ func newAgent(r *runner, id int) *agent {
 	_, _ = rand.Read(seed[:]) // never fails (crypto/rand)
 	agentID := strconv.Itoa(id)
 	return &agent{
-		r: r, id: id, tallies: map[Endpoint]*tally{}, flows: map[Flow]*FlowStats{},
+		r: r, tallies: map[Endpoint]*tally{}, flows: map[Flow]*FlowStats{},
 		rng:       mathrand.New(mathrand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:]))),
 		conn:      conn{ep: &r.ep, timeout: r.cfg.Timeout},
 		keyPrefix: "load-" + r.runID + "-" + agentID + "-",

@@ -300,12 +300,8 @@ func (t *tx) SessionsInProgress(limit int) ([]string, error) {
 }
 
 func (t *tx) PutOrder(o *model.Order) error {
-	data, err := record.EncodeOrder(o)
-	if err != nil {
-		return fmt.Errorf("encode order %s: %w", o.ID, err)
-	}
-	if err := t.txn.Set([]byte(orderPrefix+o.ID), sealRecord(data)); err != nil {
-		return fmt.Errorf("store order %s: %w", o.ID, err)
+	if err := put(t, []byte(orderPrefix+o.ID), "order", o.ID, o, record.EncodeOrder); err != nil {
+		return err
 	}
 	if o.PaymentID != "" {
 		if err := t.txn.Set([]byte(paymentPrefix+o.PaymentID), []byte(o.ID)); err != nil {
@@ -368,14 +364,7 @@ func (t *tx) PutWebhookEvent(e *model.WebhookEvent) error {
 		// Badger sequences start at zero; zero means "unassigned" here.
 		e.Seq = n + 1
 	}
-	data, err := record.EncodeWebhookEvent(e)
-	if err != nil {
-		return fmt.Errorf("encode webhook event %s: %w", e.ID, err)
-	}
-	if err := t.txn.Set(webhookKey(e.State, e.Seq), sealRecord(data)); err != nil {
-		return fmt.Errorf("store webhook event %s: %w", e.ID, err)
-	}
-	return nil
+	return put(t, webhookKey(e.State, e.Seq), "webhook event", e.ID, e, record.EncodeWebhookEvent)
 }
 
 // DeleteWebhookEvent removes the event's key.
@@ -453,6 +442,19 @@ func (t *tx) PutIdempotencyRecord(key string, r *model.IdempotencyRecord) error 
 	}
 	if err := t.txn.SetEntry(badger.NewEntry([]byte(idempotencyPrefix+key), data).WithTTL(ttl)); err != nil {
 		return fmt.Errorf("store idempotency record: %w", err)
+	}
+	return nil
+}
+
+// put stores v under key as a record encoded with encode; what and id name
+// it in errors.
+func put[T any](t *tx, key []byte, what, id string, v *T, encode func(*T) ([]byte, error)) error {
+	data, err := encode(v)
+	if err != nil {
+		return fmt.Errorf("encode %s %s: %w", what, id, err)
+	}
+	if err := t.txn.Set(key, sealRecord(data)); err != nil {
+		return fmt.Errorf("store %s %s: %w", what, id, err)
 	}
 	return nil
 }

@@ -90,14 +90,7 @@ func (t *tx) PutStockLevel(l *model.StockLevel) error {
 	if !slices.Contains(t.stockSKUs, l.SKU) {
 		return fmt.Errorf("stock of %q set outside an UpdateStock transaction for it", l.SKU)
 	}
-	data, err := record.EncodeStockLevel(l)
-	if err != nil {
-		return fmt.Errorf("encode stock level %s: %w", l.SKU, err)
-	}
-	if err := t.txn.Set([]byte(stockPrefix+l.SKU), sealRecord(data)); err != nil {
-		return fmt.Errorf("store stock level %s: %w", l.SKU, err)
-	}
-	return nil
+	return put(t, []byte(stockPrefix+l.SKU), "stock level", l.SKU, l, record.EncodeStockLevel)
 }
 
 // DeleteStockLevel removes the SKU's level.
@@ -170,14 +163,7 @@ func (t *tx) Reservations(afterID string, limit int) ([]*model.Reservation, erro
 
 // PutReservation stores the reservation.
 func (t *tx) PutReservation(r *model.Reservation) error {
-	data, err := record.EncodeReservation(r)
-	if err != nil {
-		return fmt.Errorf("encode reservation %s: %w", r.SessionID, err)
-	}
-	if err := t.txn.Set([]byte(reservationPrefix+r.SessionID), sealRecord(data)); err != nil {
-		return fmt.Errorf("store reservation %s: %w", r.SessionID, err)
-	}
-	return nil
+	return put(t, []byte(reservationPrefix+r.SessionID), "reservation", r.SessionID, r, record.EncodeReservation)
 }
 
 // DeleteReservation removes the session's reservation.
