@@ -36,6 +36,9 @@ type Store interface {
 	// already recorded: replay protection for signed requests without an
 	// idempotency key. Everything sharing the store sees the same record.
 	FirstUse(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// Leases grants the time-limited, exclusive ownership of names that
+	// every process sharing the store sees (leases.go).
+	Leases() Leases
 }
 
 // Reader reads sessions and orders.
@@ -68,6 +71,12 @@ type Reader interface {
 	// Reservations lists up to limit reservations, by session id, starting
 	// after the session afterID (from the first when it is empty).
 	Reservations(afterID string, limit int) ([]*model.Reservation, error)
+	// FailedOrders lists up to limit failed orders, newest first, starting
+	// after the one whose Key is after (from the newest when empty).
+	FailedOrders(after string, limit int) ([]*model.FailedOrder, error)
+	// FailedOrder returns the failed order of the session's attempt, or
+	// ErrNotFound.
+	FailedOrder(sessionID string, attempt int) (*model.FailedOrder, error)
 }
 
 // Tx reads and writes in one transaction.
@@ -109,4 +118,13 @@ type Tx interface {
 	PutReservation(r *model.Reservation) error
 	// DeleteReservation removes the session's reservation, if any.
 	DeleteReservation(sessionID string) error
+	// PutFailedOrder stores the failed order under its session and
+	// attempt, replacing an earlier record of the same attempt.
+	PutFailedOrder(f *model.FailedOrder) error
+	// HoldsLease returns ErrLeaseLost unless l still holds its name: no
+	// other owner took the name over since l was granted. A commit that
+	// must not overwrite the outcome of a newer holder (a replica whose
+	// lease expired while it waited on a network call) checks it first:
+	// the fencing check.
+	HoldsLease(l Lease) error
 }

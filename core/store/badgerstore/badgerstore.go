@@ -28,6 +28,8 @@ const (
 	orderTimePrefix   = "order-by-time/"
 	webhookPrefix     = "webhook/"
 	webhookSeqKey     = "seq/webhook"
+	failedPrefix      = "failed/"
+	failedTimePrefix  = "failed-by-time/"
 )
 
 // valueThreshold is the value size from which values are kept in the value
@@ -67,6 +69,8 @@ type Store struct {
 	closeErr  error
 	// skus serialises stock changes per SKU (stock.go).
 	skus skuLocks
+	// leases are the store's leases (leases.go).
+	leases *leaseTable
 }
 
 // syncInterval is how often written data is flushed to disk in the
@@ -129,7 +133,7 @@ func Open(opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open webhook sequence: %w", err)
 	}
 	s := &Store{db: db, eventSeq: seq, retention: opts.SessionRetention, now: time.Now, stopSync: make(chan struct{}), syncDone: make(chan struct{}),
-		skus: skuLocks{seed: maphash.MakeSeed()}}
+		skus: skuLocks{seed: maphash.MakeSeed()}, leases: newLeaseTable(time.Now)}
 	go s.flush(logger)
 	return s, nil
 }
