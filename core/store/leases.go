@@ -45,3 +45,12 @@ type Leases interface {
 	// prefix of the Owner of every lease it is granted.
 	Owner() string
 }
+
+// OutboxWatcher is implemented by a store that several processes share:
+// WatchOutbox calls wake whenever any of them commits a webhook event, so
+// that every deliverer reads the outbox at once instead of at its next
+// poll. It returns when ctx ends. A store used by one process has no need
+// for it: the process wakes its own deliverer.
+type OutboxWatcher interface {
+	WatchOutbox(ctx context.Context, wake func()) error
+}
