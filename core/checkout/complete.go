@@ -156,6 +156,8 @@ func (s *Service) charge(ctx context.Context, sess *model.Session, r resumption,
 	switch {
 	case p.Release != "":
 		return s.release(ctx, sess, h, rec)
+	case p.State == model.PaymentCaptureFailed:
+		return s.finishUnpaid(ctx, sess, rec)
 	case p.State == model.PaymentAuthorized || p.State == model.PaymentCaptured:
 		return s.fulfil(ctx, sess, h, rec)
 	}
@@ -346,8 +348,9 @@ func (s *Service) placeOrderRequest(sess *model.Session) *fulfillment.PlaceOrder
 
 // storeOrder stores the order the order system accepted with the
 // completed session (and what rec records) in one transaction. An order
-// whose capture was refused is then canceled, which tells the agent with
-// an order event.
+// whose capture was refused is stored with the session still in its
+// attempt, then canceled (finishUnpaid), which tells the agent with an
+// order event.
 func (s *Service) storeOrder(ctx context.Context, sess *model.Session, rec Recorder) (*model.Session, error) {
 	p := sess.Payment
 	orderID := orderIDFor(sess.ID)
@@ -384,18 +387,35 @@ func (s *Service) storeOrder(ctx context.Context, sess *model.Session, rec Recor
 		}
 		order.Lines = append(order.Lines, ol)
 	}
-	sess.Status = model.StatusCompleted
 	sess.Order = order
 	p.Token, p.AuthenticationOutcome, p.AuthenticationDetails = "", "", nil
 	sess.AuthenticationMetadata = nil
 	sess.UpdatedAt = now
+	if p.State == model.PaymentCaptureFailed {
+		// The order is stored (the agent hears of it and of its
+		// cancellation) with a FailedOrder record, but the session stays
+		// in its attempt until the order is canceled (finishUnpaid).
+		failed := s.failedOrder(sess, MoneyOutcome{Cause: CauseCaptureRefused, State: p.State, Retrying: true}, orderID)
+		err := s.storeSettled(ctx, sess, func(tx store.Tx) error {
+			if err := s.opts.Orders.Placed(tx, order); err != nil {
+				return err
+			}
+			if err := tx.PutFailedOrder(failed); err != nil {
+				return err
+			}
+			return tx.PutSession(sess)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store unpaid order of session %s: %w", sess.ID, err)
+		}
+		s.opts.Orders.Notify()
+		return s.finishUnpaid(ctx, sess, rec)
+	}
+	sess.Status = model.StatusCompleted
 	if err := s.commit(ctx, sess, rec, func(tx store.Tx) error { return s.opts.Orders.Placed(tx, order) }); err != nil {
 		return nil, fmt.Errorf("store completed session %s: %w", sess.ID, err)
 	}
 	s.opts.Orders.Notify()
-	if p.State == model.PaymentCaptureFailed {
-		s.cancelUnpaid(ctx, sess)
-	}
 	return sess, nil
 }
 
