@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +26,10 @@ import (
 // and attempt number, so an attempt interrupted by a crash or an
 // unreachable processor is resumed by the next complete with the same key
 // and can never charge twice. rec, when set, records the request's outcome
-// with the session's final state (never with an intermediate one).
+// with the session's final state (never with an intermediate one); a
+// KeyedRecorder's key is kept with the attempt, so that a retry of this
+// request after the attempt was settled by another is answered with the
+// session as it was left (settledRetry).
 func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInput, rec Recorder) (*model.Session, error) {
 	unlock := s.locks.lock(id)
 	defer unlock()
@@ -33,8 +37,18 @@ func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInp
 	if err != nil {
 		return nil, err
 	}
+	if settledRetry(sess, rec) {
+		return sess, s.answer(ctx, sess, rec)
+	}
 	switch sess.Status {
 	case model.StatusCompleteInProgress:
+		if key := requestKey(rec); key != "" && !slices.Contains(sess.Payment.RequestKeys, key) {
+			// Kept before the attempt resumes: another may settle it.
+			addRequestKey(sess.Payment, key)
+			if err := s.checkpoint(ctx, sess); err != nil {
+				return nil, err
+			}
+		}
 		return s.charge(ctx, sess, resumption{resume: true}, rec)
 	case model.StatusAuthenticationRequired:
 		if in.Authentication == nil {
@@ -45,6 +59,7 @@ func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInp
 		// a first attempt, so an unknown outcome is resumed, never redone.
 		sess.Payment.AuthenticationOutcome = in.Authentication.Outcome
 		sess.Payment.AuthenticationDetails = in.Authentication.Details
+		addRequestKey(sess.Payment, requestKey(rec))
 		sess.Status = model.StatusCompleteInProgress
 		if err := s.checkpoint(ctx, sess); err != nil {
 			return nil, err
@@ -86,6 +101,7 @@ func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInp
 		CredentialType: in.Payment.CredentialType,
 		BillingAddress: in.Payment.BillingAddress,
 	}
+	addRequestKey(sess.Payment, requestKey(rec))
 	sess.Status = model.StatusCompleteInProgress
 	// Stock hook: the attempt is recorded together with its reservation;
 	// when the units do not fit, nothing is charged.

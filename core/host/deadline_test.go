@@ -140,3 +140,42 @@ func TestStripeDeadlineCancelsLateOrder(t *testing.T) {
 		t.Errorf("failed order = %v", rec)
 	}
 }
+
+// TestRetriedCompleteAfterReconciler: a complete answered 503 (the order
+// intake was down) whose attempt the background reconciler completed
+// afterwards is answered, when the agent retries it with the same
+// Idempotency-Key, with the completed session (then replayed as such),
+// not with 400 session_completed; a complete with a new key is refused.
+func TestRetriedCompleteAfterReconciler(t *testing.T) {
+	t.Parallel()
+	s, in := startCaptureStore(t, http.StatusServiceUnavailable, func(cfg *config.Config) {
+		cfg.Payments.ReconcileAfter = 200 * time.Millisecond
+	})
+	id := s.newSession(t)
+	body := `{"payment_data":{"handler_id":"stripe_card","instrument":{"type":"card","credential":{"type":"spt","token":"spt_ok_retry"}}}}`
+	complete := func(key string) response {
+		return s.do(t, request{path: "/checkout_sessions/" + id + "/complete", body: body, header: map[string]string{"Idempotency-Key": key}})
+	}
+	wantError(t, complete("agent-key-1"), http.StatusServiceUnavailable, "upstream_unavailable", "")
+	in.status.Store(http.StatusOK)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if status(t, s.do(t, request{method: http.MethodGet, path: "/checkout_sessions/" + id})) == "completed" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the reconciler did not complete the session")
+		}
+	}
+	retried := complete("agent-key-1")
+	if wantStatus(t, retried, http.StatusOK); status(t, retried) != "completed" {
+		t.Fatalf("the retried complete: %s", retried.body)
+	}
+	again := complete("agent-key-1")
+	if wantStatus(t, again, http.StatusOK); again.header.Get("Idempotent-Replayed") != "true" || string(again.body) != string(retried.body) {
+		t.Errorf("the second retry was not a replay of the first: %v\n%s", again.header, again.body)
+	}
+	wantError(t, complete("agent-key-2"), http.StatusBadRequest, "session_completed", "")
+	if pis := s.fake.PaymentIntents(); len(pis) != 1 || pis[0].Captures != 1 {
+		t.Errorf("PaymentIntents = %+v, want one captured once", pis)
+	}
+}

@@ -61,8 +61,14 @@ type fixture struct {
 // hold and which read back as their zero values.
 func (f fixture) asWrittenBy(format int) fixture {
 	if format < 3 {
-		// Format 3 added the stock and failed-order records.
+		// Format 3 added the stock and failed-order records, and the
+		// request keys of a payment attempt.
 		f.stockLevels, f.reservations, f.failed = nil, nil, nil
+		for _, s := range f.sessions {
+			if p := s.Payment; p != nil {
+				p.RequestKeys = nil
+			}
+		}
 	}
 	if format < 2 {
 		// Format 2 added where an attempt's and an order's money is.
@@ -197,7 +203,9 @@ func fixtureContent() fixture {
 		AuthenticationOutcome: "authenticated", AuthenticationDetails: json.RawMessage(`{"eci":"05"}`),
 		// Format 2: where the attempt's money is.
 		CaptureMethod: "manual", State: model.PaymentAuthorized, PlaceBy: at(45), OrderAccepted: true, OrderNumber: "1001",
-		OrderPermalink: "https://shop.example/orders/1001", Release: "order_refused"}
+		OrderPermalink: "https://shop.example/orders/1001", Release: "order_refused",
+		// Format 3: the complete requests of the attempt.
+		RequestKeys: []string{"5f1c0e2a", "9d3b7a41"}}
 	completed := session("cs_completed", model.StatusCompleted)
 	completed.Payment = &model.Payment{HandlerID: "stripe", Attempt: 1, Amount: 4820, InstrumentType: "card", CredentialType: "spt", PaymentID: "pi_full"}
 	completed.Order = order
