@@ -45,6 +45,10 @@ type ServeOpts struct {
 
 	// Catalog serves the catalog capability.
 	Catalog catalog.Catalog
+	// StockReservations serves the optional capability
+	// catalog.stock_reservations: the catalog holds its own stock for
+	// payment attempts. It needs Catalog.
+	StockReservations catalog.StockReservations
 	// Tax serves the tax capability.
 	Tax tax.Tax
 	// Shipping serves the shipping capability.
@@ -64,7 +68,7 @@ func init() {
 }
 
 // Capabilities lists the capabilities the options serve, in the fixed
-// order catalog, tax, shipping, fulfillment.
+// order catalog, catalog.stock_reservations, tax, shipping, fulfillment.
 func (o ServeOpts) Capabilities() []string {
 	var out []string
 	for _, c := range []struct {
@@ -72,6 +76,7 @@ func (o ServeOpts) Capabilities() []string {
 		served bool
 	}{
 		{CapabilityCatalog, o.Catalog != nil},
+		{CapabilityStockReservations, o.Catalog != nil && o.StockReservations != nil},
 		{CapabilityTax, o.Tax != nil},
 		{CapabilityShipping, o.Shipping != nil},
 		{CapabilityFulfillment, o.Fulfillment != nil},
@@ -123,6 +128,9 @@ func (o ServeOpts) Validate() error {
 	if len(o.Capabilities()) == 0 {
 		return fmt.Errorf("plugin %q serves no capability: set one of Catalog, Tax, Shipping or Fulfillment", o.Name)
 	}
+	if o.StockReservations != nil && o.Catalog == nil {
+		return fmt.Errorf("plugin %q: StockReservations extends the catalog capability: set Catalog too", o.Name)
+	}
 	return nil
 }
 
@@ -139,12 +147,13 @@ func (o ServeOpts) provider() (*grpcwire.Provider, error) {
 			Name: o.Name, Version: o.Version, SdkVersion: SDKVersion, ProtocolMinor: ProtocolMinor,
 			Capabilities: o.Capabilities(), ConfigSchema: o.ConfigSchema,
 		},
-		Configure:   o.Configure,
-		CheckHealth: o.CheckHealth,
-		Catalog:     o.Catalog,
-		Tax:         o.Tax,
-		Shipping:    o.Shipping,
-		Fulfillment: o.Fulfillment,
+		Configure:         o.Configure,
+		CheckHealth:       o.CheckHealth,
+		Catalog:           o.Catalog,
+		StockReservations: o.StockReservations,
+		Tax:               o.Tax,
+		Shipping:          o.Shipping,
+		Fulfillment:       o.Fulfillment,
 		OnPanic: func(method string, value any, stack []byte) {
 			logger.Error("handler panicked", "method", method, "panic", fmt.Sprint(value), "stack", string(stack))
 		},
