@@ -38,6 +38,13 @@ import (
 // expiry plus the placement deadline, for a payment still being resolved.
 const pluginHoldMargin = time.Hour
 
+// SetPluginStock makes the engine hold stock through a catalog plugin's
+// reservations (provider names the plugin); nil turns that off. Call it
+// before the engine serves.
+func (s *Service) SetPluginStock(r catalog.StockReservations, provider string) {
+	s.opts.PluginStock, s.opts.PluginStockProvider = r, provider
+}
+
 // holdKey is the idempotency key of the hold of a session's attempt: the
 // attempt's own key.
 func holdKey(sessionID string, attempt int) string {
