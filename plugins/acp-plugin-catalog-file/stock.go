@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 	"time"
 
@@ -424,18 +423,4 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	defer func() { _ = d.Close() }()
 	return d.Sync()
-}
-
-// heldKeys lists the keys of live holds, sorted; for tests.
-func (b *stockBook) heldKeys() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []string
-	for k, h := range b.state.Holds {
-		if h.State == holdHeld {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
