@@ -312,7 +312,10 @@ func (c *fileCatalog) ResolveItems(_ context.Context, req *catalog.ResolveItemsR
 	for i, ref := range req.Items {
 		skus[i] = ref.ID
 	}
-	avail := c.stock.Available(skus)
+	avail, err := c.stock.Available(skus)
+	if err != nil {
+		return nil, err
+	}
 	for i := range resp.Items {
 		if it := &resp.Items[i]; it.Found && it.Available != nil {
 			if n, ok := avail[it.ID]; ok {

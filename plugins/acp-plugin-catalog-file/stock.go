@@ -69,7 +69,12 @@ type holdLine struct {
 // stockBook is the plugin's stock control: the counts, the holds, and the
 // state file that keeps them. Every change is written to the file (a
 // temporary file, synced, renamed over the old one, the directory synced)
-// before it is answered, so that a crash loses nothing acknowledged.
+// before it is answered, so that a crash loses nothing acknowledged. Every
+// change is made under an exclusive lock on "<state file>.lock", on the
+// file as it is on disk (read again when another process replaced it
+// since), so that two processes sharing the file (`acp plugins describe`
+// beside a running server, or a plugin outliving its host) never undo
+// each other's changes.
 type stockBook struct {
 	logger *slog.Logger
 	now    func() time.Time
@@ -77,6 +82,8 @@ type stockBook struct {
 	mu    sync.Mutex
 	path  string // the state file; "" until configured
 	state stockState
+	// seen is the state file's stat when state was last read or written.
+	seen fileStat
 }
 
 // Interface guard.
@@ -90,33 +97,77 @@ func newStockBook(logger *slog.Logger) *stockBook {
 // statePathFor is the default state file of a catalog file.
 func statePathFor(catalogPath string) string { return catalogPath + ".stock.json" }
 
-// open loads the state file at path (a missing file is an empty state)
+// open takes the state file at path (a missing file is an empty state)
 // and applies the catalog's figures.
 func (b *stockBook) open(path string, loaded items) error {
-	st := stockState{Version: stateVersion, SKUs: map[string]*skuCount{}, Holds: map[string]*stockHold{}}
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-	case err != nil:
-		return fmt.Errorf("stock state: %w", err)
-	default:
-		if err := json.Unmarshal(data, &st); err != nil {
-			return fmt.Errorf("stock state %s: %w", path, err)
-		}
-		if st.Version > stateVersion {
-			return fmt.Errorf("stock state %s: version %d is newer than this plugin's (%d)", path, st.Version, stateVersion)
-		}
-		if st.SKUs == nil {
-			st.SKUs = map[string]*skuCount{}
-		}
-		if st.Holds == nil {
-			st.Holds = map[string]*stockHold{}
-		}
-	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.path, b.state = path, st
-	return b.applyLocked(loaded)
+	b.path, b.seen = path, fileStat{}
+	return b.changeLocked(func(time.Time) (bool, error) { return b.applyFigures(loaded), nil })
+}
+
+// loadLocked reads the state file again when it is not the one last read
+// or written here.
+func (b *stockBook) loadLocked() error {
+	st, err := statFile(b.path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if b.seen == (fileStat{}) && b.state.SKUs != nil {
+			return nil
+		}
+		b.state, b.seen = stockState{Version: stateVersion, SKUs: map[string]*skuCount{}, Holds: map[string]*stockHold{}}, fileStat{}
+		return nil
+	case err != nil:
+		return fmt.Errorf("stock state: %w", err)
+	case st == b.seen:
+		return nil
+	}
+	data, err := os.ReadFile(b.path)
+	if err != nil {
+		return fmt.Errorf("stock state: %w", err)
+	}
+	state := stockState{}
+	if err := json.Unmarshal(data, &state); err != nil {
+		return fmt.Errorf("stock state %s: %w", b.path, err)
+	}
+	if state.Version > stateVersion {
+		return fmt.Errorf("stock state %s: version %d is newer than this plugin's (%d)", b.path, state.Version, stateVersion)
+	}
+	if state.SKUs == nil {
+		state.SKUs = map[string]*skuCount{}
+	}
+	if state.Holds == nil {
+		state.Holds = map[string]*stockHold{}
+	}
+	state.Version = stateVersion
+	b.state, b.seen = state, st
+	return nil
+}
+
+// changeLocked runs change on the current state under the file lock and
+// writes the state when change reports it changed anything. Expired holds
+// lapse first. On any failure the state is read from the file again next
+// time, so that nothing unwritten is ever served.
+func (b *stockBook) changeLocked(change func(now time.Time) (bool, error)) error {
+	unlock, err := lockFile(b.path + ".lock")
+	if err != nil {
+		return acp.Retryable(fmt.Errorf("stock state: %w", err))
+	}
+	defer unlock()
+	if err := b.loadLocked(); err != nil {
+		return err
+	}
+	now := b.now().UTC()
+	lapsed := b.lapseLocked(now)
+	changed, err := change(now)
+	if err == nil && (changed || lapsed) {
+		err = b.saveLocked()
+	}
+	if err != nil {
+		b.seen = fileStat{}
+		b.state.SKUs = nil
+	}
+	return err
 }
 
 // apply applies a reloaded catalog's figures.
@@ -126,7 +177,7 @@ func (b *stockBook) apply(loaded items) error {
 	if b.path == "" {
 		return nil
 	}
-	return b.applyLocked(loaded)
+	return b.changeLocked(func(time.Time) (bool, error) { return b.applyFigures(loaded), nil })
 }
 
 // figures returns each stock-controlled SKU's figure in the catalog. Rows
@@ -145,16 +196,16 @@ func figures(loaded items) map[string]int64 {
 	return out
 }
 
-// applyLocked applies the catalog file's figures (the rule of
+// applyFigures applies the catalog file's figures (the rule of
 // docs/stock.md): a SKU's first figure is on hand; a figure that differs
 // from the one last applied is a restock (on hand from now, sold from 0);
 // the same figure changes nothing; a SKU without a figure is not
-// stock-controlled and loses its count. It writes the state when anything
+// stock-controlled and loses its count. It reports whether anything
 // changed.
-func (b *stockBook) applyLocked(loaded items) error {
+func (b *stockBook) applyFigures(loaded items) bool {
 	figs := figures(loaded)
-	now := b.now().UTC()
 	changed := false
+	now := b.now().UTC()
 	for sku, f := range figs {
 		c, ok := b.state.SKUs[sku]
 		switch {
@@ -173,10 +224,7 @@ func (b *stockBook) applyLocked(loaded items) error {
 			changed = true
 		}
 	}
-	if !changed {
-		return nil
-	}
-	return b.saveLocked()
+	return changed
 }
 
 // lapseLocked marks every held hold whose expiry passed as lapsed, giving
@@ -218,26 +266,23 @@ func availableLocked(c *skuCount, reserved int64) int64 {
 
 // Available returns the units of each stock-controlled SKU that can
 // still be held, as of now (a hold past its expiry counts as given back).
-func (b *stockBook) Available(skus []string) map[string]int64 {
+func (b *stockBook) Available(skus []string) (map[string]int64, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	now := b.now()
-	reserved := map[string]int64{}
-	for _, h := range b.state.Holds {
-		if h.State != holdHeld || !now.Before(h.ExpiresAt) {
-			continue
-		}
-		for _, l := range h.Lines {
-			reserved[l.SKU] += l.Quantity
-		}
+	if b.path == "" {
+		return nil, nil
 	}
 	out := map[string]int64{}
-	for _, sku := range skus {
-		if c, ok := b.state.SKUs[sku]; ok {
-			out[sku] = availableLocked(c, reserved[sku])
+	err := b.changeLocked(func(time.Time) (bool, error) {
+		reserved := b.reservedLocked()
+		for _, sku := range skus {
+			if c, ok := b.state.SKUs[sku]; ok {
+				out[sku] = availableLocked(c, reserved[sku])
+			}
 		}
-	}
-	return out
+		return false, nil
+	})
+	return out, err
 }
 
 // Reserve holds the request's units under its key, all or nothing.
@@ -247,24 +292,6 @@ func (b *stockBook) Reserve(_ context.Context, req *catalog.ReserveRequest) (*ca
 	}
 	if req.ExpiresAt.IsZero() {
 		return nil, errors.New("reserve: expires_at is not set")
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.path == "" {
-		return nil, errors.New("reserve: stock not configured")
-	}
-	now := b.now().UTC()
-	lapsed := b.lapseLocked(now)
-	if h, ok := b.state.Holds[req.Key]; ok {
-		if lapsed {
-			if err := b.saveLocked(); err != nil {
-				return nil, err
-			}
-		}
-		if h.State == holdHeld {
-			return &catalog.ReserveResponse{Held: true}, nil
-		}
-		return nil, fmt.Errorf("reserve: hold %s is already %s", req.Key, h.State)
 	}
 	wanted := map[string]int64{}
 	var order []string
@@ -277,75 +304,76 @@ func (b *stockBook) Reserve(_ context.Context, req *catalog.ReserveRequest) (*ca
 		}
 		wanted[l.SKU] += l.Quantity
 	}
-	reserved := b.reservedLocked()
-	h := &stockHold{ExpiresAt: req.ExpiresAt.UTC(), State: holdHeld}
-	var short []catalog.Shortfall
-	for _, sku := range order {
-		c, ok := b.state.SKUs[sku]
-		if !ok {
-			continue // not stock-controlled: nothing to hold
-		}
-		if avail := availableLocked(c, reserved[sku]); avail < wanted[sku] {
-			short = append(short, catalog.Shortfall{SKU: sku, Available: avail})
-			continue
-		}
-		h.Lines = append(h.Lines, holdLine{SKU: sku, Quantity: wanted[sku]})
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.path == "" {
+		return nil, errors.New("reserve: stock not configured")
 	}
-	if len(short) > 0 {
-		if lapsed {
-			if err := b.saveLocked(); err != nil {
-				return nil, err
+	resp := &catalog.ReserveResponse{}
+	err := b.changeLocked(func(time.Time) (bool, error) {
+		if h, ok := b.state.Holds[req.Key]; ok {
+			if h.State != holdHeld {
+				return false, fmt.Errorf("reserve: hold %s is already %s", req.Key, h.State)
 			}
+			resp.Held = true
+			return false, nil
 		}
-		return &catalog.ReserveResponse{Shortfalls: short}, nil
-	}
-	b.state.Holds[req.Key] = h
-	if err := b.saveLocked(); err != nil {
-		delete(b.state.Holds, req.Key)
+		reserved := b.reservedLocked()
+		h := &stockHold{ExpiresAt: req.ExpiresAt.UTC(), State: holdHeld}
+		for _, sku := range order {
+			c, ok := b.state.SKUs[sku]
+			if !ok {
+				continue // not stock-controlled: nothing to hold
+			}
+			if avail := availableLocked(c, reserved[sku]); avail < wanted[sku] {
+				resp.Shortfalls = append(resp.Shortfalls, catalog.Shortfall{SKU: sku, Available: avail})
+				continue
+			}
+			h.Lines = append(h.Lines, holdLine{SKU: sku, Quantity: wanted[sku]})
+		}
+		if len(resp.Shortfalls) > 0 {
+			return false, nil
+		}
+		b.state.Holds[req.Key] = h
+		resp.Held = true
+		return true, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	return &catalog.ReserveResponse{Held: true}, nil
+	return resp, nil
 }
 
 // Commit sells the key's units.
 func (b *stockBook) Commit(_ context.Context, key string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	h, ok := b.state.Holds[key]
-	switch {
-	case b.path == "":
+	if b.path == "" {
 		return errors.New("commit: stock not configured")
-	case !ok:
-		return fmt.Errorf("commit: no hold %s", key)
-	case h.State == holdCommitted:
-		return nil
-	case h.State == holdReleased:
-		return fmt.Errorf("commit: hold %s was released", key)
 	}
-	prev := *h
-	if h.State == holdLapsed {
-		// The order exists: its units are sold even though the hold
-		// lapsed; the count may then go below what other holds keep.
-		b.logger.Warn("committing a hold that lapsed; its units are sold all the same", "key", key)
-	}
-	for _, l := range h.Lines {
-		if c, ok := b.state.SKUs[l.SKU]; ok {
-			c.OnHand -= l.Quantity
-			c.Sold += l.Quantity
+	return b.changeLocked(func(now time.Time) (bool, error) {
+		h, ok := b.state.Holds[key]
+		switch {
+		case !ok:
+			return false, fmt.Errorf("commit: no hold %s", key)
+		case h.State == holdCommitted:
+			return false, nil
+		case h.State == holdReleased:
+			return false, fmt.Errorf("commit: hold %s was released", key)
+		case h.State == holdLapsed:
+			// The order exists: its units are sold even though the hold
+			// lapsed; the count may then go below what other holds keep.
+			b.logger.Warn("committing a hold that lapsed; its units are sold all the same", "key", key)
 		}
-	}
-	h.State, h.DoneAt = holdCommitted, b.now().UTC()
-	if err := b.saveLocked(); err != nil {
 		for _, l := range h.Lines {
 			if c, ok := b.state.SKUs[l.SKU]; ok {
-				c.OnHand += l.Quantity
-				c.Sold -= l.Quantity
+				c.OnHand -= l.Quantity
+				c.Sold += l.Quantity
 			}
 		}
-		*h = prev
-		return err
-	}
-	return nil
+		h.State, h.DoneAt = holdCommitted, now
+		return true, nil
+	})
 }
 
 // Release gives the key's units back. An unknown key is remembered as
@@ -356,30 +384,24 @@ func (b *stockBook) Release(_ context.Context, key string) error {
 	if b.path == "" {
 		return errors.New("release: stock not configured")
 	}
-	h, ok := b.state.Holds[key]
-	switch {
-	case !ok:
-		h = &stockHold{State: holdReleased}
-		b.state.Holds[key] = h
-	case h.State == holdCommitted:
-		return fmt.Errorf("release: hold %s was committed", key)
-	case h.State == holdReleased || h.State == holdLapsed:
-		return nil
-	}
-	prev := *h
-	h.State, h.DoneAt = holdReleased, b.now().UTC()
-	if err := b.saveLocked(); err != nil {
-		if ok {
-			*h = prev
-		} else {
-			delete(b.state.Holds, key)
+	return b.changeLocked(func(now time.Time) (bool, error) {
+		h, ok := b.state.Holds[key]
+		switch {
+		case !ok:
+			b.state.Holds[key] = &stockHold{State: holdReleased, DoneAt: now}
+			return true, nil
+		case h.State == holdCommitted:
+			return false, fmt.Errorf("release: hold %s was committed", key)
+		case h.State == holdReleased || h.State == holdLapsed:
+			return false, nil
 		}
-		return err
-	}
-	return nil
+		h.State, h.DoneAt = holdReleased, now
+		return true, nil
+	})
 }
 
-// saveLocked writes the state file atomically and durably.
+// saveLocked writes the state file atomically and durably, and notes its
+// stat.
 func (b *stockBook) saveLocked() error {
 	data, err := json.MarshalIndent(b.state, "", "  ")
 	if err != nil {
@@ -388,6 +410,11 @@ func (b *stockBook) saveLocked() error {
 	if err := writeFileAtomic(b.path, data); err != nil {
 		return acp.Retryable(fmt.Errorf("stock state: %w", err))
 	}
+	st, err := statFile(b.path)
+	if err != nil {
+		return acp.Retryable(fmt.Errorf("stock state: %w", err))
+	}
+	b.seen = st
 	return nil
 }
 

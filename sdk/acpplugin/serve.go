@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
@@ -108,6 +109,7 @@ func (opts ServeOpts) serve(test *plugin.ServeTestConfig) {
 		// through Logger too, so their lines reach the host at their
 		// level instead of as unlevelled text.
 		slog.SetDefault(Logger())
+		exitWithHost(Logger())
 	}
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
@@ -118,6 +120,30 @@ func (opts ServeOpts) serve(test *plugin.ServeTestConfig) {
 		Logger: newHCLogger(stderr, test != nil),
 		Test:   test,
 	})
+}
+
+// hostCheckInterval is how often a plugin checks that its host still
+// runs.
+const hostCheckInterval = 500 * time.Millisecond
+
+// exitWithHost ends the plugin process once the host process that started
+// it is gone (killed, say, with SIGKILL, which gives it no chance to stop
+// its plugins): the process's parent then changes. A plugin outliving its
+// host would keep its files and connections, and go on with what it holds
+// in memory beside the plugin the restarted host starts.
+func exitWithHost(logger *slog.Logger) {
+	parent := os.Getppid()
+	if parent <= 1 {
+		return // started by init, or a system without parents
+	}
+	go func() {
+		for range time.Tick(hostCheckInterval) {
+			if os.Getppid() != parent {
+				logger.Error("the host process is gone; the plugin exits")
+				os.Exit(1)
+			}
+		}
+	}()
 }
 
 // Validate reports options Serve would refuse: no name, or no capability.
