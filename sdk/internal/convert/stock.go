@@ -1,36 +1,28 @@
 package convert
 
 import (
-	"time"
-
 	"github.com/acp-sidecar/acp/sdk/catalog"
 	pb "github.com/acp-sidecar/acp/sdk/internal/pb/acp/plugin/v1"
 )
 
 // ReserveStockRequestToProto converts a reserve request.
 func ReserveStockRequestToProto(r *catalog.ReserveRequest) *pb.ReserveStockRequest {
-	out := &pb.ReserveStockRequest{
-		Key:   r.Key,
-		Lines: mapSlice(r.Lines, func(l catalog.StockLine) *pb.StockLine { return &pb.StockLine{Sku: l.SKU, Quantity: l.Quantity} }),
+	return &pb.ReserveStockRequest{
+		Key:       r.Key,
+		Lines:     mapSlice(r.Lines, func(l catalog.StockLine) *pb.StockLine { return &pb.StockLine{Sku: l.SKU, Quantity: l.Quantity} }),
+		ExpiresAt: TimeToProto(r.ExpiresAt),
 	}
-	if !r.ExpiresAt.IsZero() {
-		out.ExpiresAtUnixMs = r.ExpiresAt.UnixMilli()
-	}
-	return out
 }
 
 // ReserveStockRequestFromProto converts a reserve request.
 func ReserveStockRequestFromProto(r *pb.ReserveStockRequest) *catalog.ReserveRequest {
-	out := &catalog.ReserveRequest{
+	return &catalog.ReserveRequest{
 		Key: r.GetKey(),
 		Lines: mapSlice(r.GetLines(), func(l *pb.StockLine) catalog.StockLine {
 			return catalog.StockLine{SKU: l.GetSku(), Quantity: l.GetQuantity()}
 		}),
+		ExpiresAt: TimeFromProto(r.GetExpiresAt()),
 	}
-	if ms := r.GetExpiresAtUnixMs(); ms != 0 {
-		out.ExpiresAt = time.UnixMilli(ms).UTC()
-	}
-	return out
 }
 
 // ReserveStockResponseToProto converts a reserve response.

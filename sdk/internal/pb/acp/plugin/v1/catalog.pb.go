@@ -11,6 +11,7 @@ package pluginv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -324,11 +325,11 @@ type ReserveStockRequest struct {
 	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
 	// lines has one entry per SKU, each quantity at least 1.
 	Lines []*StockLine `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"`
-	// expires_at_unix_ms is when the hold lapses unless committed (Unix
-	// milliseconds); a lapsed hold's units go back to the stock.
-	ExpiresAtUnixMs int64 `protobuf:"varint,3,opt,name=expires_at_unix_ms,json=expiresAtUnixMs,proto3" json:"expires_at_unix_ms,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// expires_at is when the hold lapses unless committed; a lapsed hold's
+	// units go back to the stock.
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ReserveStockRequest) Reset() {
@@ -375,11 +376,11 @@ func (x *ReserveStockRequest) GetLines() []*StockLine {
 	return nil
 }
 
-func (x *ReserveStockRequest) GetExpiresAtUnixMs() int64 {
+func (x *ReserveStockRequest) GetExpiresAt() *timestamppb.Timestamp {
 	if x != nil {
-		return x.ExpiresAtUnixMs
+		return x.ExpiresAt
 	}
-	return 0
+	return nil
 }
 
 type StockLine struct {
@@ -705,7 +706,7 @@ var File_acp_plugin_v1_catalog_proto protoreflect.FileDescriptor
 
 const file_acp_plugin_v1_catalog_proto_rawDesc = "" +
 	"\n" +
-	"\x1bacp/plugin/v1/catalog.proto\x12\racp.plugin.v1\x1a\x1aacp/plugin/v1/plugin.proto\"_\n" +
+	"\x1bacp/plugin/v1/catalog.proto\x12\racp.plugin.v1\x1a\x1aacp/plugin/v1/plugin.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"_\n" +
 	"\x13ResolveItemsRequest\x12\x1a\n" +
 	"\bcurrency\x18\x01 \x01(\tR\bcurrency\x12,\n" +
 	"\x05items\x18\x02 \x03(\v2\x16.acp.plugin.v1.ItemRefR\x05items\"5\n" +
@@ -732,11 +733,12 @@ const file_acp_plugin_v1_catalog_proto_rawDesc = "" +
 	"\n" +
 	"product_id\x18\f \x01(\tR\tproductIdB\f\n" +
 	"\n" +
-	"_available\"\x84\x01\n" +
+	"_available\"\x92\x01\n" +
 	"\x13ReserveStockRequest\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12.\n" +
-	"\x05lines\x18\x02 \x03(\v2\x18.acp.plugin.v1.StockLineR\x05lines\x12+\n" +
-	"\x12expires_at_unix_ms\x18\x03 \x01(\x03R\x0fexpiresAtUnixMs\"9\n" +
+	"\x05lines\x18\x02 \x03(\v2\x18.acp.plugin.v1.StockLineR\x05lines\x129\n" +
+	"\n" +
+	"expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"9\n" +
 	"\tStockLine\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\x03R\bquantity\"i\n" +
@@ -775,20 +777,21 @@ func file_acp_plugin_v1_catalog_proto_rawDescGZIP() []byte {
 
 var file_acp_plugin_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_acp_plugin_v1_catalog_proto_goTypes = []any{
-	(*ResolveItemsRequest)(nil),  // 0: acp.plugin.v1.ResolveItemsRequest
-	(*ItemRef)(nil),              // 1: acp.plugin.v1.ItemRef
-	(*ResolveItemsResponse)(nil), // 2: acp.plugin.v1.ResolveItemsResponse
-	(*Item)(nil),                 // 3: acp.plugin.v1.Item
-	(*ReserveStockRequest)(nil),  // 4: acp.plugin.v1.ReserveStockRequest
-	(*StockLine)(nil),            // 5: acp.plugin.v1.StockLine
-	(*ReserveStockResponse)(nil), // 6: acp.plugin.v1.ReserveStockResponse
-	(*StockShortfall)(nil),       // 7: acp.plugin.v1.StockShortfall
-	(*CommitStockRequest)(nil),   // 8: acp.plugin.v1.CommitStockRequest
-	(*CommitStockResponse)(nil),  // 9: acp.plugin.v1.CommitStockResponse
-	(*ReleaseStockRequest)(nil),  // 10: acp.plugin.v1.ReleaseStockRequest
-	(*ReleaseStockResponse)(nil), // 11: acp.plugin.v1.ReleaseStockResponse
-	(*Message)(nil),              // 12: acp.plugin.v1.Message
-	(*Weight)(nil),               // 13: acp.plugin.v1.Weight
+	(*ResolveItemsRequest)(nil),   // 0: acp.plugin.v1.ResolveItemsRequest
+	(*ItemRef)(nil),               // 1: acp.plugin.v1.ItemRef
+	(*ResolveItemsResponse)(nil),  // 2: acp.plugin.v1.ResolveItemsResponse
+	(*Item)(nil),                  // 3: acp.plugin.v1.Item
+	(*ReserveStockRequest)(nil),   // 4: acp.plugin.v1.ReserveStockRequest
+	(*StockLine)(nil),             // 5: acp.plugin.v1.StockLine
+	(*ReserveStockResponse)(nil),  // 6: acp.plugin.v1.ReserveStockResponse
+	(*StockShortfall)(nil),        // 7: acp.plugin.v1.StockShortfall
+	(*CommitStockRequest)(nil),    // 8: acp.plugin.v1.CommitStockRequest
+	(*CommitStockResponse)(nil),   // 9: acp.plugin.v1.CommitStockResponse
+	(*ReleaseStockRequest)(nil),   // 10: acp.plugin.v1.ReleaseStockRequest
+	(*ReleaseStockResponse)(nil),  // 11: acp.plugin.v1.ReleaseStockResponse
+	(*Message)(nil),               // 12: acp.plugin.v1.Message
+	(*Weight)(nil),                // 13: acp.plugin.v1.Weight
+	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
 }
 var file_acp_plugin_v1_catalog_proto_depIdxs = []int32{
 	1,  // 0: acp.plugin.v1.ResolveItemsRequest.items:type_name -> acp.plugin.v1.ItemRef
@@ -796,20 +799,21 @@ var file_acp_plugin_v1_catalog_proto_depIdxs = []int32{
 	12, // 2: acp.plugin.v1.ResolveItemsResponse.messages:type_name -> acp.plugin.v1.Message
 	13, // 3: acp.plugin.v1.Item.weight:type_name -> acp.plugin.v1.Weight
 	5,  // 4: acp.plugin.v1.ReserveStockRequest.lines:type_name -> acp.plugin.v1.StockLine
-	7,  // 5: acp.plugin.v1.ReserveStockResponse.shortfalls:type_name -> acp.plugin.v1.StockShortfall
-	0,  // 6: acp.plugin.v1.CatalogService.ResolveItems:input_type -> acp.plugin.v1.ResolveItemsRequest
-	4,  // 7: acp.plugin.v1.StockReservationService.Reserve:input_type -> acp.plugin.v1.ReserveStockRequest
-	8,  // 8: acp.plugin.v1.StockReservationService.CommitStock:input_type -> acp.plugin.v1.CommitStockRequest
-	10, // 9: acp.plugin.v1.StockReservationService.ReleaseStock:input_type -> acp.plugin.v1.ReleaseStockRequest
-	2,  // 10: acp.plugin.v1.CatalogService.ResolveItems:output_type -> acp.plugin.v1.ResolveItemsResponse
-	6,  // 11: acp.plugin.v1.StockReservationService.Reserve:output_type -> acp.plugin.v1.ReserveStockResponse
-	9,  // 12: acp.plugin.v1.StockReservationService.CommitStock:output_type -> acp.plugin.v1.CommitStockResponse
-	11, // 13: acp.plugin.v1.StockReservationService.ReleaseStock:output_type -> acp.plugin.v1.ReleaseStockResponse
-	10, // [10:14] is the sub-list for method output_type
-	6,  // [6:10] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	14, // 5: acp.plugin.v1.ReserveStockRequest.expires_at:type_name -> google.protobuf.Timestamp
+	7,  // 6: acp.plugin.v1.ReserveStockResponse.shortfalls:type_name -> acp.plugin.v1.StockShortfall
+	0,  // 7: acp.plugin.v1.CatalogService.ResolveItems:input_type -> acp.plugin.v1.ResolveItemsRequest
+	4,  // 8: acp.plugin.v1.StockReservationService.Reserve:input_type -> acp.plugin.v1.ReserveStockRequest
+	8,  // 9: acp.plugin.v1.StockReservationService.CommitStock:input_type -> acp.plugin.v1.CommitStockRequest
+	10, // 10: acp.plugin.v1.StockReservationService.ReleaseStock:input_type -> acp.plugin.v1.ReleaseStockRequest
+	2,  // 11: acp.plugin.v1.CatalogService.ResolveItems:output_type -> acp.plugin.v1.ResolveItemsResponse
+	6,  // 12: acp.plugin.v1.StockReservationService.Reserve:output_type -> acp.plugin.v1.ReserveStockResponse
+	9,  // 13: acp.plugin.v1.StockReservationService.CommitStock:output_type -> acp.plugin.v1.CommitStockResponse
+	11, // 14: acp.plugin.v1.StockReservationService.ReleaseStock:output_type -> acp.plugin.v1.ReleaseStockResponse
+	11, // [11:15] is the sub-list for method output_type
+	7,  // [7:11] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_acp_plugin_v1_catalog_proto_init() }
