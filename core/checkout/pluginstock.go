@@ -241,10 +241,11 @@ type OwnerAlive func(ctx context.Context, owner string) (bool, error)
 
 // ResolvePluginHolds finishes up to limit catalog-plugin holds that no
 // running request will: a committing or releasing hold whose owner is this
-// process or is dead, and a hold in doubt whose owner is dead or whose
+// process or is dead; a hold in doubt whose owner is dead or whose
 // session expired (no payment was attempted for it: it is released, and
-// the session goes back to ready_for_payment, or expired). It returns how
-// many it finished.
+// the session goes back to ready_for_payment, or expired); and a held
+// hold whose session expired while its attempt waited for 3D Secure. It
+// returns how many it finished.
 func (s *Service) ResolvePluginHolds(ctx context.Context, limit int, alive OwnerAlive) (int, error) {
 	var list []*model.Reservation
 	err := s.opts.Store.View(ctx, func(r store.Reader) error {
@@ -259,7 +260,16 @@ func (s *Service) ResolvePluginHolds(ctx context.Context, limit int, alive Owner
 	done := 0
 	var errs []error
 	for _, r := range list {
-		if r.Provider == "" || r.State == model.HoldHeld {
+		if r.Provider == "" {
+			continue
+		}
+		if r.State == model.HoldHeld {
+			ok, err := s.releaseExpiredHold(ctx, r)
+			if err != nil {
+				errs = append(errs, err)
+			} else if ok {
+				done++
+			}
 			continue
 		}
 		ownerAlive := r.Owner == me
@@ -289,6 +299,46 @@ func (s *Service) ResolvePluginHolds(ctx context.Context, limit int, alive Owner
 		done++
 	}
 	return done, errors.Join(errs...)
+}
+
+// releaseExpiredHold ends the attempt of a held hold whose session's time
+// is up while the attempt waited (for 3D Secure, say), which releases the
+// hold as any end of an attempt does, and reports whether it did. An
+// attempt whose payment outcome is unknown (complete_in_progress) keeps
+// its hold: the payment may yet succeed.
+func (s *Service) releaseExpiredHold(ctx context.Context, r *model.Reservation) (bool, error) {
+	sessionExpiry := r.ExpiresAt.Add(-s.placementDeadline() - pluginHoldMargin)
+	if s.now().Before(sessionExpiry) {
+		return false, nil
+	}
+	unlock := s.locks.lock(r.SessionID)
+	defer unlock()
+	var sess *model.Session
+	err := s.opts.Store.View(ctx, func(rd store.Reader) error {
+		var err error
+		sess, err = rd.Session(r.SessionID)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		// The session is gone: nothing will end its attempt.
+		releasing := *r
+		releasing.State, releasing.Owner = model.HoldReleasing, s.opts.Store.Leases().Owner()
+		if err := s.updateHold(ctx, r, model.HoldHeld, &releasing); err != nil {
+			return false, err
+		}
+		return true, s.finishPluginHold(ctx, &releasing)
+	}
+	if err != nil {
+		return false, fmt.Errorf("load session %s: %w", r.SessionID, err)
+	}
+	s.expire(sess)
+	if holdsStock(sess.Status) {
+		return false, nil
+	}
+	if err := s.save(ctx, sess, nil); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // resolveInDoubt releases a hold in doubt whose owner is dead, or whose
