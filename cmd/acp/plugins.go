@@ -20,7 +20,9 @@ func pluginsCommand(args []string, env cli) int {
 }
 
 const pluginsDescribeHelp = `Starts each plugin the config uses, as the server would, reports its name,
-version, SDK and protocol versions and health, and stops it again. A running
+version, SDK and protocol versions, health and, for a catalog plugin, whether
+it holds stock for payments ("stock control" or "no stock control"), and
+stops it again. A running
 server is not disturbed. Exits 1 when a plugin is not ready.`
 
 func pluginsDescribe(args []string, env cli) int {
@@ -61,14 +63,14 @@ func pluginsDescribe(args []string, env cli) int {
 		return 0
 	}
 	tw := newTable(env.stdout)
-	fmt.Fprintln(tw, "NAME\tSERVES\tSTATE\tPLUGIN\tVERSION\tSDK\tPROTOCOL\tMESSAGE")
+	fmt.Fprintln(tw, "NAME\tSERVES\tSTATE\tPLUGIN\tVERSION\tSDK\tPROTOCOL\tSTOCK\tMESSAGE")
 	for _, st := range statuses {
 		protocol := "-"
 		if st.Info.SDKVersion != "" {
 			protocol = fmt.Sprintf("1.%d", st.Info.ProtocolMinor)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", st.Name, strings.Join(st.Capabilities, ","), st.State,
-			dash(st.Info.Name), dash(st.Info.Version), dash(st.Info.SDKVersion), protocol, dash(oneLine(st.Message)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", st.Name, strings.Join(st.Capabilities, ","), st.State,
+			dash(st.Info.Name), dash(st.Info.Version), dash(st.Info.SDKVersion), protocol, dash(st.StockControl), dash(oneLine(st.Message)))
 	}
 	if err := tw.Flush(); err != nil {
 		return 1

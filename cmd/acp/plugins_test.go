@@ -25,14 +25,28 @@ plugins:
 %s`, plugin, extra))
 	}
 	healthy := withPlugin("healthy.yaml", "    config: {price: 100}")
+	csv := writeFile(t, "products.csv", "sku,title,unit_price,stock\ntee,Tee,2000,5\n")
+	fileCatalog := writeFile(t, "file-catalog.yaml", string(demo)+fmt.Sprintf(`
+capabilities: {catalog: shop}
+plugins:
+  - name: shop
+    command: %s
+    config: {path: %s, reload_interval: 0s}
+`, testkit.Binary(t, "acp-plugin-catalog-file"), csv))
 	testCases := map[string]struct {
 		args       []string
 		wantCode   int
 		wantStdout []string
+		notStdout  []string
 	}{
 		"table": {
 			args: []string{"plugins", "describe", "--config", healthy}, wantCode: 0,
-			wantStdout: []string{"NAME", "shop", "catalog", "running", "testplugin", "1.0.0", "1.0"},
+			wantStdout: []string{"NAME", "shop", "catalog", "running", "testplugin", "1.0.0", "1.1", "STOCK", "no stock control"},
+		},
+		"a catalog holding stock": {
+			args: []string{"plugins", "describe", "--config", fileCatalog}, wantCode: 0,
+			wantStdout: []string{"shop", "running", "acp-plugin-catalog-file", "stock control"},
+			notStdout:  []string{"no stock control"},
 		},
 		"unhealthy": {
 			args:       []string{"plugins", "describe", "--config", withPlugin("unhealthy.yaml", "    config: {unhealthy: true}")},
@@ -60,6 +74,11 @@ plugins:
 			for _, want := range tc.wantStdout {
 				if !strings.Contains(stdout, want) {
 					t.Errorf("stdout does not contain %q:\n%s", want, stdout)
+				}
+			}
+			for _, unwanted := range tc.notStdout {
+				if strings.Contains(stdout, unwanted) {
+					t.Errorf("stdout contains %q:\n%s", unwanted, stdout)
 				}
 			}
 		})

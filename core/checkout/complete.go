@@ -177,6 +177,13 @@ func (s *Service) charge(ctx context.Context, sess *model.Session, r resumption,
 	case p.State == model.PaymentAuthorized || p.State == model.PaymentCaptured:
 		return s.fulfil(ctx, sess, h, rec)
 	}
+	// Stock hook: a catalog plugin holds the units before any money moves.
+	if done, err := s.confirmPluginHold(ctx, sess, rec); done || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return sess, nil
+	}
 	res, err := h.Charge(ctx, s.chargeRequest(sess, r))
 	if err != nil {
 		// The outcome is unknown: the attempt stays open and the next

@@ -70,6 +70,14 @@ type Options struct {
 	// its order is placed (stock.go). Off, stock is the catalog's figure
 	// and is never counted against.
 	TrackStock bool
+	// PluginStock, when set, is the catalog plugin's stock reservations
+	// (the plugin announces catalog.stock_reservations): every payment
+	// attempt holds its units through it (pluginstock.go). TrackStock is
+	// then off: the plugin counts the stock.
+	PluginStock catalog.StockReservations
+	// PluginStockProvider names the plugin PluginStock calls, as recorded
+	// with each hold.
+	PluginStockProvider string
 }
 
 // OrderSink stores a placed order, with whatever must be written beside

@@ -113,6 +113,11 @@ var errShortStock = errors.New("not enough stock")
 // short line and held reports false; the payment handler must then not be
 // called.
 func (s *Service) checkpointAttempt(ctx context.Context, sess *model.Session) (held bool, err error) {
+	if s.opts.PluginStock != nil {
+		// The plugin is asked to hold the units before the charge
+		// (confirmPluginHold); here the hold is recorded in doubt.
+		return true, s.checkpointPluginAttempt(ctx, sess)
+	}
 	if !s.opts.TrackStock {
 		return true, s.checkpoint(ctx, sess)
 	}
@@ -201,6 +206,9 @@ func (s *Service) reservation(ctx context.Context, sessionID string) (*model.Res
 // settles the session's reservation when sess no longer holds stock: its
 // units are sold when sess completed and given back otherwise.
 func (s *Service) storeSettled(ctx context.Context, sess *model.Session, write func(store.Tx) error) error {
+	if s.opts.PluginStock != nil && !holdsStock(sess.Status) {
+		return s.storePluginSettled(ctx, sess, write)
+	}
 	if !s.opts.TrackStock || holdsStock(sess.Status) {
 		return s.opts.Store.Update(ctx, write)
 	}

@@ -74,6 +74,10 @@ type Host struct {
 	deliverer *webhook.Deliverer
 	// trackStock: the built-in catalog controls stock (syncStock).
 	trackStock bool
+	// pluginStock: the catalog plugin holds stock (pluginstock.go), and
+	// replicaLease is this process's replica lease.
+	pluginStock  bool
+	replicaLease store.Lease
 	// Hardening (connections.go, probes.go): the metrics registry, the
 	// listener metrics, the probe listener and what it serves.
 	registry    *prometheus.Registry
@@ -128,7 +132,14 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	}
 	deliverer := newDeliverer(cfg, st, secrets.webhookTargets, logger, registry, o.now)
 	admin := newAdmin(cfg, st, o.now, deliverer.Notify, orderSystem(cfg, plugins))
+	replica, err := acquireReplicaLease(context.Background(), st)
+	if err != nil {
+		plugins.Close()
+		return nil, errors.Join(err, st.Close())
+	}
 	svc := newEngine(cfg, st, capabilities(cfg, plugins, o.now), handlers, admin.Orders, o.now, newMoneyReporter(registry), logger, trackStock)
+	heldBy, provider := pluginStock(cfg, plugins)
+	svc.SetPluginStock(heldBy, provider)
 	apiOpts.Service, apiOpts.Store, apiOpts.Readiness = svc, st, readiness(cfg, plugins)
 	metrics := metricsHandler(cfg, registry)
 	app, err := mountAPIs(httpapi.New(apiOpts), cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
@@ -137,6 +148,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		return nil, errors.Join(err, st.Close())
 	}
 	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: app, deliverer: deliverer, Service: svc, trackStock: trackStock,
+		pluginStock: heldBy != nil, replicaLease: replica,
 		registry: registry, ready: apiOpts.Readiness, metrics: metrics}, nil
 }
 

@@ -81,6 +81,10 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	if h.trackStock {
 		wg.Go(func() { h.releaseLapsedHolds(background) })
 	}
+	wg.Go(func() { h.keepReplicaLease(background) })
+	if h.pluginStock {
+		wg.Go(func() { h.resolvePluginHolds(background) })
+	}
 	wg.Go(func() { h.plugins.Run(background) })
 	wg.Go(func() {
 		if err := h.deliverer.Run(background); err != nil && !errors.Is(err, context.Canceled) {

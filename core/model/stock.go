@@ -52,7 +52,36 @@ type Reservation struct {
 	// ExpiresAt is when the hold lapses unless the payment is still being
 	// resolved: the session's own expiry.
 	ExpiresAt time.Time `json:"expires_at"`
+	// Provider is the catalog plugin that holds the units, or empty when
+	// the store's own stock levels hold them.
+	Provider string `json:"provider,omitempty"`
+	// State is where a plugin's hold stands (HoldInDoubt, ...); empty for
+	// the store's own reservations.
+	State HoldState `json:"state,omitempty"`
+	// Owner is the store lease owner (store.Leases().Owner()) of the
+	// process that last changed a plugin's hold: the one expected to
+	// finish it while it lives.
+	Owner string `json:"owner,omitempty"`
 }
+
+// HoldState is where a catalog plugin's hold stands. The host records
+// each state before it calls the plugin, so that after a crash it knows
+// what the plugin may have done.
+type HoldState string
+
+// Hold states.
+const (
+	// HoldInDoubt: recorded with the payment attempt; the plugin may or may
+	// not hold the units. No payment is attempted while a hold is in doubt.
+	HoldInDoubt HoldState = "in_doubt"
+	// HoldHeld: the plugin holds the units.
+	HoldHeld HoldState = "held"
+	// HoldCommitting: the order is stored; the plugin is to sell the units.
+	HoldCommitting HoldState = "committing"
+	// HoldReleasing: the attempt ended without an order; the plugin is to
+	// give the units back.
+	HoldReleasing HoldState = "releasing"
+)
 
 // ReservedLine is the units of one SKU a reservation holds.
 type ReservedLine struct {

@@ -54,6 +54,30 @@ func defaultFulfillmentTypes(resp *catalog.ResolveItemsResponse) {
 	}
 }
 
+// supervisedStock is the optional capability catalog.stock_reservations.
+// Its calls are idempotent by key, so they are retried like reads.
+type supervisedStock struct{ s *supervisor }
+
+func (c supervisedStock) Reserve(ctx context.Context, req *catalog.ReserveRequest) (resp *catalog.ReserveResponse, err error) {
+	err = c.s.call(ctx, acpplugin.CapabilityStockReservations, "catalog.Reserve", true, func(ctx context.Context, p *client.Plugin) error {
+		resp, err = p.StockReservations().Reserve(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+func (c supervisedStock) Commit(ctx context.Context, key string) error {
+	return c.s.call(ctx, acpplugin.CapabilityStockReservations, "catalog.CommitStock", true, func(ctx context.Context, p *client.Plugin) error {
+		return p.StockReservations().Commit(ctx, key)
+	})
+}
+
+func (c supervisedStock) Release(ctx context.Context, key string) error {
+	return c.s.call(ctx, acpplugin.CapabilityStockReservations, "catalog.ReleaseStock", true, func(ctx context.Context, p *client.Plugin) error {
+		return p.StockReservations().Release(ctx, key)
+	})
+}
+
 type supervisedTax struct{ s *supervisor }
 
 func (c supervisedTax) Quote(ctx context.Context, req *tax.QuoteRequest) (resp *tax.QuoteResponse, err error) {

@@ -17,6 +17,7 @@ import (
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
 	"github.com/acp-sidecar/acp/sdk/acpplugin/client"
+	"github.com/acp-sidecar/acp/sdk/catalog"
 )
 
 // TestTodaysPluginOnAFutureHost: a plugin built with this SDK, announcing
@@ -212,4 +213,26 @@ func callsCounted(t *testing.T, reg *prometheus.Registry, rpc string) map[string
 		}
 	}
 	return got
+}
+
+// TestCatalogWithoutStockReservations: today's test plugin, a catalog that
+// does not announce catalog.stock_reservations, is shown with no stock
+// control, and its supervised stock reservations answer
+// acp.ErrNotOffered without calling it or counting an outage.
+func TestCatalogWithoutStockReservations(t *testing.T) {
+	t.Parallel()
+	m := startManager(t, Options{Plugins: []Spec{spec(func(s *Spec) { s.CircuitFailures = 1 })}})
+	if got := m.Status()[0].StockControl; got != "no stock control" {
+		t.Errorf("StockControl = %q, want %q", got, "no stock control")
+	}
+	if m.Announces("t", acpplugin.CapabilityStockReservations) {
+		t.Error("Announces(stock reservations) = true for a plugin that does not")
+	}
+	_, err := m.StockReservations("t").Reserve(context.Background(), &catalog.ReserveRequest{Key: "k", ExpiresAt: time.Now().Add(time.Hour)})
+	if !errors.Is(err, acp.ErrNotOffered) {
+		t.Fatalf("Reserve = %v, want acp.ErrNotOffered", err)
+	}
+	if _, err := resolve(m, "mug"); err != nil {
+		t.Errorf("the catalog after a call not offered: %v", err)
+	}
 }

@@ -135,6 +135,23 @@ func (m *Manager) Close() {
 // Catalog returns the named plugin's catalog, supervised.
 func (m *Manager) Catalog(plugin string) catalog.Catalog { return supervisedCatalog{m.byName[plugin]} }
 
+// StockReservations returns the named plugin's optional stock
+// reservations, supervised: its calls return acp.ErrNotOffered when the
+// plugin does not announce catalog.stock_reservations.
+func (m *Manager) StockReservations(plugin string) catalog.StockReservations {
+	return supervisedStock{m.byName[plugin]}
+}
+
+// Announces reports whether the named plugin announced capability when it
+// last started.
+func (m *Manager) Announces(plugin, capability string) bool {
+	s, ok := m.byName[plugin]
+	if !ok {
+		return false
+	}
+	return s.status().Info.Serves(capability)
+}
+
 // Tax returns the named plugin's tax capability, supervised.
 func (m *Manager) Tax(plugin string) tax.Tax { return supervisedTax{m.byName[plugin]} }
 

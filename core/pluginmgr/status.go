@@ -1,6 +1,11 @@
 package pluginmgr
 
-import "github.com/acp-sidecar/acp/sdk/acpplugin/client"
+import (
+	"slices"
+
+	"github.com/acp-sidecar/acp/sdk/acpplugin"
+	"github.com/acp-sidecar/acp/sdk/acpplugin/client"
+)
 
 // State is a plugin's condition as /readyz and `acp plugins describe`
 // report it.
@@ -36,6 +41,23 @@ type Status struct {
 	Restarts int `json:"restarts"`
 	// Info is what the plugin reported at its last start.
 	Info client.Info `json:"info"`
+	// StockControl is, for a plugin serving the host's catalog, "stock
+	// control" when it announces catalog.stock_reservations (it holds
+	// stock for payment attempts) and "no stock control" when it does
+	// not; empty otherwise, or before the plugin started.
+	StockControl string `json:"stock_control,omitempty"`
+}
+
+// stockControl describes a catalog plugin's stock control (Status's
+// StockControl).
+func (s Status) stockControl() string {
+	if !slices.Contains(s.Capabilities, acpplugin.CapabilityCatalog) || s.Info.SDKVersion == "" && len(s.Info.Capabilities) == 0 {
+		return ""
+	}
+	if s.Info.Serves(acpplugin.CapabilityStockReservations) {
+		return "stock control"
+	}
+	return "no stock control"
 }
 
 // Ready reports whether the plugin can take calls.

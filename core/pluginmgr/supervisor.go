@@ -424,6 +424,7 @@ func (s *supervisor) status() Status {
 		st.State = StateRunning
 		st.PID = s.current.ID()
 	}
+	st.StockControl = st.stockControl()
 	return st
 }
 

@@ -15,6 +15,9 @@
 //	                 turns reloading off; otherwise at least "10ms".
 //	currency         the ISO 4217 currency of rows whose currency column
 //	                 is empty. Optional (see Currencies).
+//	stock_state      the file that keeps the stock counts and holds (see
+//	                 Stock). Default: the catalog file's path with
+//	                 ".stock.json" appended. Relative paths as for path.
 //
 // For example:
 //
@@ -43,8 +46,9 @@
 //	tax_category       the tax treatment. Default "standard".
 //	weight_value       the unit weight, a number > 0 ...
 //	weight_unit        ... in g, kg, oz or lb. Both or neither.
-//	stock              units in stock, 0 or more; empty (JSON: absent or
-//	                   null) means unlimited.
+//	stock              units on hand, 0 or more, when the figure was
+//	                   written (see Stock); empty (JSON: absent or null)
+//	                   means unlimited: not stock-controlled.
 //	max_per_order      the most units one order may hold; empty or 0
 //	                   means no cap.
 //	fulfillment_types  shipping, pickup, digital, local_delivery; in CSV
@@ -86,6 +90,48 @@
 // it) until a valid file is loaded. Replace the file atomically (write a
 // temporary file and rename it over the old one), so that a half-written
 // file is never read.
+//
+// # Stock
+//
+// The plugin counts the stock of every item with a stock figure and
+// offers the optional capability catalog.stock_reservations: the host
+// holds units through it before it takes any money, sells them when the
+// order is placed and gives them back otherwise (the sidecar's
+// docs/stock.md). A figure means what stock: means in the sidecar's
+// acp.yaml: the units on hand when the figure was written. When the
+// plugin loads the file (at start and on every reload) it compares each
+// SKU's figure with the one it last applied: a SKU's first figure is on
+// hand; the same figure changes nothing, so sales since stay counted; a
+// different figure is a restock (on hand from now, sales counted from
+// now; units held stay held); a SKU without a figure any more loses its
+// count. Rows of one SKU in several currencies share one count; when
+// they give different figures, the smallest counts. The Available figure
+// of an item is on hand less what live holds keep.
+//
+// Counts and holds live in the state file, JSON:
+//
+//	{
+//	  "version": 1,
+//	  "skus": {"tee-logo": {"file_figure": 5, "on_hand": 3, "sold": 2, "set_at": "..."}},
+//	  "holds": {"cs_...:attempt:1": {"lines": [{"sku": "tee-logo", "quantity": 1}],
+//	            "expires_at": "...", "state": "held", "done_at": "..."}}
+//	}
+//
+// A hold's state is held, committed, released or lapsed (its expiry
+// passed while held: its units went back; a commit still sells them, as
+// the order exists). Committed, released and lapsed holds are kept for 7
+// days after, so that a repeated call is answered as the first was.
+// Every change is written to a temporary file in the same directory,
+// synced, renamed over the state file and the directory synced before
+// the call is answered, so that a kill loses nothing acknowledged. Changes
+// are made under an exclusive lock on "<state file>.lock" and on the
+// state as it is on disk, so that two plugin processes sharing it (such
+// as `acp plugins describe` run beside the server) never undo each
+// other's changes. A state file that cannot be read, or was written by a
+// newer release, refuses the configuration: the plugin never starts
+// again from the file's figures, forgetting sales. Do not edit the state
+// file while the plugin runs; to restock, change the catalog file's
+// figure.
 //
 // # Build
 //

@@ -40,6 +40,7 @@ type config struct {
 	Path           string `json:"path" jsonschema:"The catalog file, .csv or .json. A relative path is resolved against the plugin's working directory."`
 	ReloadInterval string `json:"reload_interval,omitempty" jsonschema:"How often the file is checked for changes, as a Go duration; default 2s, 0s turns reloading off."`
 	Currency       string `json:"currency,omitempty" jsonschema:"ISO 4217 currency of rows without one; optional."`
+	StockState     string `json:"stock_state,omitempty" jsonschema:"The file that keeps the stock counts and holds; default the catalog file's path with .stock.json appended. A relative path is resolved against the plugin's working directory."`
 }
 
 // Validate refuses an empty path and a currency that is not three letters.
@@ -69,6 +70,9 @@ type fileCatalog struct {
 	stop    context.CancelFunc
 	stopped chan struct{}
 
+	// stock counts the stock and holds it for payment attempts.
+	stock *stockBook
+
 	// stat and read are statFile and readFile, but in tests.
 	stat func(path string) (fileStat, error)
 	read func(path string) ([]byte, error)
@@ -82,7 +86,7 @@ var _ catalog.Catalog = (*fileCatalog)(nil)
 
 // newFileCatalog returns an unconfigured catalog that logs to logger.
 func newFileCatalog(logger *slog.Logger) *fileCatalog {
-	return &fileCatalog{logger: logger, stat: statFile, read: readFile}
+	return &fileCatalog{logger: logger, stock: newStockBook(logger), stat: statFile, read: readFile}
 }
 
 // serveOpts describes the plugin to acpplugin.Serve.
@@ -94,7 +98,9 @@ func (c *fileCatalog) serveOpts() acpplugin.ServeOpts {
 		Configure:    c.Configure,
 		CheckHealth:  c.CheckHealth,
 		Catalog:      c,
-		Logger:       c.logger,
+		// Announced as catalog.stock_reservations.
+		StockReservations: c.stock,
+		Logger:            c.logger,
 	}
 }
 
@@ -132,9 +138,16 @@ func (c *fileCatalog) Configure(_ context.Context, raw []byte) error {
 		return err
 	}
 	seen := fileVersion{stat: st, sum: sha256.Sum256(data), readAt: readAt}
+	statePath := cfg.StockState
+	if statePath == "" {
+		statePath = statePathFor(cfg.Path)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.stopWatcher()
+	if err := c.stock.open(statePath, loaded); err != nil {
+		return err
+	}
 	c.current.Store(&loaded)
 	c.failure.Store(nil)
 	c.logger.Info("catalog loaded", "file", filepath.Base(cfg.Path), "items", len(loaded))
@@ -246,6 +259,12 @@ func (c *fileCatalog) watch(ctx context.Context, stopped chan<- struct{}, interv
 			c.fail(err)
 			continue
 		}
+		if err := c.stock.apply(loaded); err != nil {
+			// Retried at the next tick: the file is read again.
+			seen = fileVersion{}
+			c.fail(err)
+			continue
+		}
 		c.current.Store(&loaded)
 		c.failure.Store(nil)
 		c.logger.Info("catalog reloaded", "file", filepath.Base(path), "items", len(loaded))
@@ -273,7 +292,8 @@ func (c *fileCatalog) CheckHealth(context.Context) error {
 }
 
 // ResolveItems looks every item up in the request's currency; an item not
-// in the file in that currency comes back with Found false.
+// in the file in that currency comes back with Found false. A
+// stock-controlled item's Available is what can still be held of it.
 func (c *fileCatalog) ResolveItems(_ context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
 	cur := c.current.Load()
 	if cur == nil {
@@ -287,6 +307,21 @@ func (c *fileCatalog) ResolveItems(_ context.Context, req *catalog.ResolveItemsR
 			it = catalog.Item{ID: ref.ID}
 		}
 		resp.Items[i] = it
+	}
+	skus := make([]string, len(req.Items))
+	for i, ref := range req.Items {
+		skus[i] = ref.ID
+	}
+	avail, err := c.stock.Available(skus)
+	if err != nil {
+		return nil, err
+	}
+	for i := range resp.Items {
+		if it := &resp.Items[i]; it.Found && it.Available != nil {
+			if n, ok := avail[it.ID]; ok {
+				it.Available = &n
+			}
+		}
 	}
 	return resp, nil
 }

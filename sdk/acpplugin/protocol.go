@@ -20,7 +20,7 @@ import (
 // says how a minor is bumped.
 const (
 	ProtocolMajor = 1
-	ProtocolMinor = 0
+	ProtocolMinor = 1
 )
 
 // SDKVersion is the version of this SDK, reported by every plugin built
@@ -45,4 +45,8 @@ const (
 	CapabilityTax         = "tax"
 	CapabilityShipping    = "shipping"
 	CapabilityFulfillment = "fulfillment"
+	// CapabilityStockReservations is the optional capability a catalog
+	// offers when it holds stock for payment attempts
+	// (catalog.StockReservations, since protocol 1.1).
+	CapabilityStockReservations = "catalog.stock_reservations"
 )

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
@@ -45,6 +46,10 @@ type ServeOpts struct {
 
 	// Catalog serves the catalog capability.
 	Catalog catalog.Catalog
+	// StockReservations serves the optional capability
+	// catalog.stock_reservations: the catalog holds its own stock for
+	// payment attempts. It needs Catalog.
+	StockReservations catalog.StockReservations
 	// Tax serves the tax capability.
 	Tax tax.Tax
 	// Shipping serves the shipping capability.
@@ -64,7 +69,7 @@ func init() {
 }
 
 // Capabilities lists the capabilities the options serve, in the fixed
-// order catalog, tax, shipping, fulfillment.
+// order catalog, catalog.stock_reservations, tax, shipping, fulfillment.
 func (o ServeOpts) Capabilities() []string {
 	var out []string
 	for _, c := range []struct {
@@ -72,6 +77,7 @@ func (o ServeOpts) Capabilities() []string {
 		served bool
 	}{
 		{CapabilityCatalog, o.Catalog != nil},
+		{CapabilityStockReservations, o.Catalog != nil && o.StockReservations != nil},
 		{CapabilityTax, o.Tax != nil},
 		{CapabilityShipping, o.Shipping != nil},
 		{CapabilityFulfillment, o.Fulfillment != nil},
@@ -103,6 +109,7 @@ func (opts ServeOpts) serve(test *plugin.ServeTestConfig) {
 		// through Logger too, so their lines reach the host at their
 		// level instead of as unlevelled text.
 		slog.SetDefault(Logger())
+		exitWithHost(Logger())
 	}
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
@@ -115,6 +122,30 @@ func (opts ServeOpts) serve(test *plugin.ServeTestConfig) {
 	})
 }
 
+// hostCheckInterval is how often a plugin checks that its host still
+// runs.
+const hostCheckInterval = 500 * time.Millisecond
+
+// exitWithHost ends the plugin process once the host process that started
+// it is gone (killed, say, with SIGKILL, which gives it no chance to stop
+// its plugins): the process's parent then changes. A plugin outliving its
+// host would keep its files and connections, and go on with what it holds
+// in memory beside the plugin the restarted host starts.
+func exitWithHost(logger *slog.Logger) {
+	parent := os.Getppid()
+	if parent <= 1 {
+		return // started by init, or a system without parents
+	}
+	go func() {
+		for range time.Tick(hostCheckInterval) {
+			if os.Getppid() != parent {
+				logger.Error("the host process is gone; the plugin exits")
+				os.Exit(1)
+			}
+		}
+	}()
+}
+
 // Validate reports options Serve would refuse: no name, or no capability.
 func (o ServeOpts) Validate() error {
 	if o.Name == "" {
@@ -122,6 +153,9 @@ func (o ServeOpts) Validate() error {
 	}
 	if len(o.Capabilities()) == 0 {
 		return fmt.Errorf("plugin %q serves no capability: set one of Catalog, Tax, Shipping or Fulfillment", o.Name)
+	}
+	if o.StockReservations != nil && o.Catalog == nil {
+		return fmt.Errorf("plugin %q: StockReservations extends the catalog capability: set Catalog too", o.Name)
 	}
 	return nil
 }
@@ -139,12 +173,13 @@ func (o ServeOpts) provider() (*grpcwire.Provider, error) {
 			Name: o.Name, Version: o.Version, SdkVersion: SDKVersion, ProtocolMinor: ProtocolMinor,
 			Capabilities: o.Capabilities(), ConfigSchema: o.ConfigSchema,
 		},
-		Configure:   o.Configure,
-		CheckHealth: o.CheckHealth,
-		Catalog:     o.Catalog,
-		Tax:         o.Tax,
-		Shipping:    o.Shipping,
-		Fulfillment: o.Fulfillment,
+		Configure:         o.Configure,
+		CheckHealth:       o.CheckHealth,
+		Catalog:           o.Catalog,
+		StockReservations: o.StockReservations,
+		Tax:               o.Tax,
+		Shipping:          o.Shipping,
+		Fulfillment:       o.Fulfillment,
 		OnPanic: func(method string, value any, stack []byte) {
 			logger.Error("handler panicked", "method", method, "panic", fmt.Sprint(value), "stack", string(stack))
 		},

@@ -38,6 +38,12 @@ const (
 	ContractShippingTypes         = "shipping: option types are ACP's"
 	ContractFulfillmentIdempotent = "fulfillment: PlaceOrder is idempotent on its key"
 	ContractFulfillmentCancel     = "fulfillment: a repeated CancelOrder is a success"
+	ContractStockIdempotent       = "stock: Reserve is idempotent on its key"
+	ContractStockShortfall        = "stock: a Reserve that does not fit holds nothing and names each short line with what is available"
+	ContractStockCommit           = "stock: Commit sells the held units, and a repeated Commit is a success"
+	ContractStockRelease          = "stock: Release gives the units back, and a repeated Release is a success"
+	ContractStockExpiry           = "stock: a hold past its expiry gives its units back"
+	ContractStockConcurrent       = "stock: concurrent Reserves never hold more than the stock"
 	ContractMessages              = "messages: typed, with ACP's codes and resolutions, and JSONPath params into the checkout session"
 	ContractDeadline              = "the call's deadline is honoured"
 )

@@ -118,6 +118,9 @@ func suites(t *testing.T, opts acpplugin.ServeOpts) {
 	if opts.Fulfillment == nil {
 		opts.Fulfillment = &orderBook{}
 	}
+	if opts.StockReservations == nil {
+		opts.StockReservations = newStockDouble()
+	}
 	var placements func() int
 	if b, ok := opts.Fulfillment.(*orderBook); ok {
 		placements = b.Placements
@@ -130,6 +133,9 @@ func suites(t *testing.T, opts acpplugin.ServeOpts) {
 	t.Run("shipping", func(t *testing.T) { acptest.RunShippingConformance(t, opts, acptest.ShippingSuite{Destination: us}) })
 	t.Run("fulfillment", func(t *testing.T) {
 		acptest.RunFulfillmentConformance(t, opts, acptest.FulfillmentSuite{Placements: placements})
+	})
+	t.Run("stock", func(t *testing.T) {
+		acptest.RunStockReservationConformance(t, opts, acptest.StockSuite{SKU: "mug", Stock: 5})
 	})
 }
 
@@ -309,6 +315,9 @@ var broken = map[brokenKey]brokenPlugin{
 		says: []string{"placed 2 orders, want 1"}},
 	{"fulfillment", acptest.ContractFulfillmentCancel, ""}: {opts: acpplugin.ServeOpts{Fulfillment: &orderBook{cancelOnce: true}},
 		says: []string{"CancelOrder repeated"}},
+	{"stock", acptest.ContractStockExpiry, ""}:     {opts: acpplugin.ServeOpts{StockReservations: &stockDouble{stock: 5, holds: map[string]*doubleHold{}, ignoreExpiry: true}}},
+	{"stock", acptest.ContractStockConcurrent, ""}: {opts: acpplugin.ServeOpts{StockReservations: &stockDouble{stock: 5, holds: map[string]*doubleHold{}, racy: true}}},
+	{"stock", acptest.ContractStockCommit, ""}:     {opts: acpplugin.ServeOpts{StockReservations: &stockDouble{stock: 5, holds: map[string]*doubleHold{}, commitOnce: true}}, says: []string{"Commit repeated"}},
 	{"fulfillment", acptest.ContractDeadline, ""}: {opts: acpplugin.ServeOpts{Fulfillment: fulfillment.Funcs{PlaceOrderFunc: func(ctx context.Context, req *fulfillment.PlaceOrderRequest) (*fulfillment.PlaceOrderResponse, error) {
 		if _, ok := ctx.Deadline(); ok {
 			ignoringDeadline()

@@ -243,6 +243,10 @@ func fixtureContent() fixture {
 	teaLevel := &model.StockLevel{SKU: "tea", OnHand: 3, SetAt: at(1), UpdatedAt: at(1)}
 	held := &model.Reservation{SessionID: "cs_in_progress", Attempt: 2, Lines: []model.ReservedLine{{SKU: "mug", Quantity: 2}},
 		CreatedAt: at(3), ExpiresAt: at(0).Add(6 * time.Hour)}
+	// The attempt awaiting issuer authentication holds a tea through a
+	// catalog plugin, the host having died before the plugin answered.
+	pluginHold := &model.Reservation{SessionID: "cs_auth", Attempt: 1, Lines: []model.ReservedLine{{SKU: "tea", Quantity: 1}},
+		CreatedAt: at(4), ExpiresAt: at(0).Add(6 * time.Hour), Provider: "catalog-file", State: model.HoldInDoubt, Owner: "badger-4242-k3x9"}
 	captureRefused := &model.FailedOrder{SessionID: "cs_canceled", Attempt: 1, Agent: "openai", OrderID: "ord_gone", HandlerID: "stripe",
 		PaymentID: "pi_gone", Amount: 4820, Currency: "gbp", Reason: model.FailureCaptureRefused, Money: model.PaymentCaptureFailed,
 		Detail: "The order system accepted order ord_gone but the processor refused the capture; the order was canceled. Nothing was charged.", CreatedAt: at(50)}
@@ -251,7 +255,7 @@ func fixtureContent() fixture {
 
 	return fixture{
 		stockLevels:  []*model.StockLevel{mugLevel, teaLevel},
-		reservations: []*model.Reservation{held},
+		reservations: []*model.Reservation{pluginHold, held},
 		failed:       []*model.FailedOrder{captureRefused, refused},
 		sessions:     []*model.Session{bare, ready, authRequired, inProgress, completed, canceled, expired},
 		orders:       []*model.Order{order, plainOrder},

@@ -94,6 +94,11 @@ func TestRoundTrip(t *testing.T) {
 			func(v any) ([]byte, error) { return EncodeWebhookEvent(v.(*model.WebhookEvent)) },
 			func(f int, data []byte) (any, error) { return DecodeWebhookEvent(f, data) }}
 	}
+	for name, r := range map[string]*model.Reservation{"every field": filled[model.Reservation](), "zero": {}} {
+		testCases["reservation: "+name] = roundTrip{r,
+			func(v any) ([]byte, error) { return EncodeReservation(v.(*model.Reservation)) },
+			func(f int, data []byte) (any, error) { return DecodeReservation(f, data) }}
+	}
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -26,6 +26,10 @@ type reservation struct {
 	Lines     []reservedLine `json:"lines"`
 	CreatedAt time.Time      `json:"created_at"`
 	ExpiresAt time.Time      `json:"expires_at"`
+	// Since format 3.
+	Provider string `json:"provider,omitempty"`
+	State    string `json:"state,omitempty"`
+	Owner    string `json:"owner,omitempty"`
 }
 
 type reservedLine struct {
@@ -51,7 +55,8 @@ func DecodeStockLevel(format int, data []byte) (*model.StockLevel, error) {
 func EncodeReservation(r *model.Reservation) ([]byte, error) {
 	return json.Marshal(reservation{
 		SessionID: r.SessionID, Attempt: r.Attempt, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt,
-		Lines: mapSlice(r.Lines, func(l model.ReservedLine) reservedLine { return reservedLine(l) }),
+		Lines:    mapSlice(r.Lines, func(l model.ReservedLine) reservedLine { return reservedLine(l) }),
+		Provider: r.Provider, State: string(r.State), Owner: r.Owner,
 	})
 }
 
@@ -63,6 +68,7 @@ func DecodeReservation(format int, data []byte) (*model.Reservation, error) {
 	}
 	return &model.Reservation{
 		SessionID: r.SessionID, Attempt: r.Attempt, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt,
-		Lines: mapSlice(r.Lines, func(l reservedLine) model.ReservedLine { return model.ReservedLine(l) }),
+		Lines:    mapSlice(r.Lines, func(l reservedLine) model.ReservedLine { return model.ReservedLine(l) }),
+		Provider: r.Provider, State: model.HoldState(r.State), Owner: r.Owner,
 	}, nil
 }

@@ -88,6 +88,7 @@ type Plugin struct {
 	socketDir string
 
 	catalog     catalog.Catalog
+	stock       catalog.StockReservations
 	tax         tax.Tax
 	shipping    shipping.Shipping
 	fulfillment fulfillment.Fulfillment
@@ -199,6 +200,9 @@ func dispense(ctx context.Context, name string, c *plugin.Client) (*Plugin, erro
 	if p.Info.Serves(acpplugin.CapabilityCatalog) {
 		p.catalog = remote.Catalog()
 	}
+	if p.Info.Serves(acpplugin.CapabilityStockReservations) {
+		p.stock = remote.StockReservations()
+	}
 	if p.Info.Serves(acpplugin.CapabilityTax) {
 		p.tax = remote.Tax()
 	}
@@ -235,6 +239,10 @@ func (p *Plugin) CheckHealth(ctx context.Context) (healthy bool, message string,
 
 // Catalog returns the plugin's catalog, or nil when it serves none.
 func (p *Plugin) Catalog() catalog.Catalog { return p.catalog }
+
+// StockReservations returns the plugin's stock reservations, or nil when
+// it does not announce catalog.stock_reservations.
+func (p *Plugin) StockReservations() catalog.StockReservations { return p.stock }
 
 // Tax returns the plugin's tax capability, or nil when it serves none.
 func (p *Plugin) Tax() tax.Tax { return p.tax }

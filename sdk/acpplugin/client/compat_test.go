@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 
+	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
 	"github.com/acp-sidecar/acp/sdk/acpplugin/client"
 	"github.com/acp-sidecar/acp/sdk/catalog"
@@ -99,11 +100,54 @@ func TestAnnouncedCapabilities(t *testing.T) {
 		p := servePlugin(t, &pb.GetInfoResponse{
 			Name: "catalog-only", ProtocolMinor: acpplugin.ProtocolMinor, Capabilities: []string{acpplugin.CapabilityCatalog},
 		}, &grpcwire.Provider{Catalog: oneItemCatalog{}})
-		if p.Tax() != nil || p.Shipping() != nil || p.Fulfillment() != nil {
+		if p.Tax() != nil || p.Shipping() != nil || p.Fulfillment() != nil || p.StockReservations() != nil {
 			t.Error("the host was handed a capability the plugin does not announce")
 		}
 		if err := resolve(p); err != nil {
 			t.Error(err)
 		}
 	})
+
+	t.Run("stock reservations announced but not served", func(t *testing.T) {
+		t.Parallel()
+		p := servePlugin(t, &pb.GetInfoResponse{
+			Name: "announces-more", ProtocolMinor: acpplugin.ProtocolMinor,
+			Capabilities: []string{acpplugin.CapabilityCatalog, acpplugin.CapabilityStockReservations},
+		}, &grpcwire.Provider{Catalog: oneItemCatalog{}})
+		_, err := p.StockReservations().Reserve(ctx, &catalog.ReserveRequest{Key: "k", ExpiresAt: time.Now().Add(time.Hour),
+			Lines: []catalog.StockLine{{SKU: "mug", Quantity: 1}}})
+		if !errors.Is(err, acp.ErrNotOffered) {
+			t.Errorf("Reserve of a plugin that does not serve it = %v, want acp.ErrNotOffered", err)
+		}
+	})
+
+	t.Run("stock reservations served", func(t *testing.T) {
+		t.Parallel()
+		p := servePlugin(t, &pb.GetInfoResponse{
+			Name: "holds-stock", ProtocolMinor: acpplugin.ProtocolMinor,
+			Capabilities: []string{acpplugin.CapabilityCatalog, acpplugin.CapabilityStockReservations},
+		}, &grpcwire.Provider{Catalog: oneItemCatalog{}, StockReservations: shortOfMugs{}})
+		resp, err := p.StockReservations().Reserve(ctx, &catalog.ReserveRequest{Key: "k", ExpiresAt: time.Now().Add(time.Hour),
+			Lines: []catalog.StockLine{{SKU: "mug", Quantity: 3}}})
+		if err != nil || resp.Held || len(resp.Shortfalls) != 1 || resp.Shortfalls[0] != (catalog.Shortfall{SKU: "mug", Available: 2}) {
+			t.Errorf("Reserve = %+v, %v; want the shortfall of mug, 2 available", resp, err)
+		}
+		if err := p.StockReservations().Commit(ctx, "k"); err == nil || errors.Is(err, acp.ErrNotOffered) {
+			t.Errorf("Commit = %v, want the plugin's refusal", err)
+		}
+		if err := p.StockReservations().Release(ctx, "k"); err != nil {
+			t.Errorf("Release = %v", err)
+		}
+	})
 }
+
+// shortOfMugs has 2 mugs and holds none.
+type shortOfMugs struct{}
+
+func (shortOfMugs) Reserve(_ context.Context, req *catalog.ReserveRequest) (*catalog.ReserveResponse, error) {
+	return &catalog.ReserveResponse{Shortfalls: []catalog.Shortfall{{SKU: req.Lines[0].SKU, Available: 2}}}, nil
+}
+
+func (shortOfMugs) Commit(context.Context, string) error { return errors.New("no hold") }
+
+func (shortOfMugs) Release(context.Context, string) error { return nil }

@@ -50,6 +50,8 @@ var pairs = map[reflect.Type]pair{
 	reflect.TypeFor[*fulfillment.PlaceOrderRequest]():  newPair(PlaceOrderRequestToProto, PlaceOrderRequestFromProto),
 	reflect.TypeFor[*fulfillment.PlaceOrderResponse](): newPair(PlaceOrderResponseToProto, PlaceOrderResponseFromProto),
 	reflect.TypeFor[*fulfillment.CancelOrderRequest](): newPair(CancelOrderRequestToProto, CancelOrderRequestFromProto),
+	reflect.TypeFor[*catalog.ReserveRequest]():         newPair(ReserveStockRequestToProto, ReserveStockRequestFromProto),
+	reflect.TypeFor[*catalog.ReserveResponse]():        newPair(ReserveStockResponseToProto, ReserveStockResponseFromProto),
 }
 
 func pairFor(t *testing.T, v any) pair {
@@ -191,6 +193,16 @@ var fullValues = map[string]struct {
 	"cancel order request": {
 		in:   &fulfillment.CancelOrderRequest{OrderID: "ord_1", Reason: "buyer asked"},
 		want: &pb.CancelOrderRequest{OrderId: "ord_1", Reason: "buyer asked"},
+	},
+	"reserve stock request": {
+		in: &catalog.ReserveRequest{Key: "cs_1:attempt:2", ExpiresAt: latest,
+			Lines: []catalog.StockLine{{SKU: "mug", Quantity: 2}, {SKU: "tee", Quantity: 1}}},
+		want: &pb.ReserveStockRequest{Key: "cs_1:attempt:2", ExpiresAt: timestamppb.New(latest),
+			Lines: []*pb.StockLine{{Sku: "mug", Quantity: 2}, {Sku: "tee", Quantity: 1}}},
+	},
+	"reserve stock response": {
+		in:   &catalog.ReserveResponse{Held: true, Shortfalls: []catalog.Shortfall{{SKU: "mug", Available: 1}, {SKU: "tee"}}},
+		want: &pb.ReserveStockResponse{Held: true, Shortfalls: []*pb.StockShortfall{{Sku: "mug", Available: 1}, {Sku: "tee"}}},
 	},
 }
 

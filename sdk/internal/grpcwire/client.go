@@ -22,6 +22,7 @@ import (
 type Remote struct {
 	plugin      pb.PluginServiceClient
 	catalog     pb.CatalogServiceClient
+	stock       pb.StockReservationServiceClient
 	tax         pb.TaxServiceClient
 	shipping    pb.ShippingServiceClient
 	fulfillment pb.FulfillmentServiceClient
@@ -32,6 +33,7 @@ func NewRemote(conn grpc.ClientConnInterface) *Remote {
 	return &Remote{
 		plugin:      pb.NewPluginServiceClient(conn),
 		catalog:     pb.NewCatalogServiceClient(conn),
+		stock:       pb.NewStockReservationServiceClient(conn),
 		tax:         pb.NewTaxServiceClient(conn),
 		shipping:    pb.NewShippingServiceClient(conn),
 		fulfillment: pb.NewFulfillmentServiceClient(conn),
@@ -59,6 +61,9 @@ func (r *Remote) CheckHealth(ctx context.Context) (*pb.CheckHealthResponse, erro
 // Catalog returns the plugin's catalog capability.
 func (r *Remote) Catalog() catalog.Catalog { return remoteCatalog{r.catalog} }
 
+// StockReservations returns the plugin's optional stock reservations.
+func (r *Remote) StockReservations() catalog.StockReservations { return remoteStock{r.stock} }
+
 // Tax returns the plugin's tax capability.
 func (r *Remote) Tax() tax.Tax { return remoteTax{r.tax} }
 
@@ -76,6 +81,28 @@ func (r remoteCatalog) ResolveItems(ctx context.Context, req *catalog.ResolveIte
 		return nil, fromCapabilityStatus(err)
 	}
 	return convert.ResolveItemsResponseFromProto(resp), nil
+}
+
+type remoteStock struct {
+	c pb.StockReservationServiceClient
+}
+
+func (r remoteStock) Reserve(ctx context.Context, req *catalog.ReserveRequest) (*catalog.ReserveResponse, error) {
+	resp, err := r.c.Reserve(ctx, convert.ReserveStockRequestToProto(req))
+	if err != nil {
+		return nil, fromCapabilityStatus(err)
+	}
+	return convert.ReserveStockResponseFromProto(resp), nil
+}
+
+func (r remoteStock) Commit(ctx context.Context, key string) error {
+	_, err := r.c.CommitStock(ctx, &pb.CommitStockRequest{Key: key})
+	return fromCapabilityStatus(err)
+}
+
+func (r remoteStock) Release(ctx context.Context, key string) error {
+	_, err := r.c.ReleaseStock(ctx, &pb.ReleaseStockRequest{Key: key})
+	return fromCapabilityStatus(err)
 }
 
 type remoteTax struct{ c pb.TaxServiceClient }

@@ -25,9 +25,11 @@ type Provider struct {
 	Configure   func(ctx context.Context, config []byte) error
 	CheckHealth func(ctx context.Context) error
 	Catalog     catalog.Catalog
-	Tax         tax.Tax
-	Shipping    shipping.Shipping
-	Fulfillment fulfillment.Fulfillment
+	// StockReservations is the catalog's optional stock reservations.
+	StockReservations catalog.StockReservations
+	Tax               tax.Tax
+	Shipping          shipping.Shipping
+	Fulfillment       fulfillment.Fulfillment
 	// OnPanic is told of a panic in a handler, with its stack.
 	OnPanic func(method string, value any, stack []byte)
 }
@@ -38,6 +40,9 @@ func (p *Provider) register(s *grpc.Server) {
 	pb.RegisterPluginServiceServer(s, pluginServer{p: p})
 	if p.Catalog != nil {
 		pb.RegisterCatalogServiceServer(s, catalogServer{impl: p.Catalog})
+	}
+	if p.StockReservations != nil {
+		pb.RegisterStockReservationServiceServer(s, stockServer{impl: p.StockReservations})
 	}
 	if p.Tax != nil {
 		pb.RegisterTaxServiceServer(s, taxServer{impl: p.Tax})
@@ -105,6 +110,33 @@ func (s catalogServer) ResolveItems(ctx context.Context, req *pb.ResolveItemsReq
 		return nil, toStatus(ctx, err)
 	}
 	return convert.ResolveItemsResponseToProto(orEmpty(resp)), nil
+}
+
+type stockServer struct {
+	pb.UnimplementedStockReservationServiceServer
+	impl catalog.StockReservations
+}
+
+func (s stockServer) Reserve(ctx context.Context, req *pb.ReserveStockRequest) (*pb.ReserveStockResponse, error) {
+	resp, err := s.impl.Reserve(ctx, convert.ReserveStockRequestFromProto(req))
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return convert.ReserveStockResponseToProto(orEmpty(resp)), nil
+}
+
+func (s stockServer) CommitStock(ctx context.Context, req *pb.CommitStockRequest) (*pb.CommitStockResponse, error) {
+	if err := s.impl.Commit(ctx, req.GetKey()); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &pb.CommitStockResponse{}, nil
+}
+
+func (s stockServer) ReleaseStock(ctx context.Context, req *pb.ReleaseStockRequest) (*pb.ReleaseStockResponse, error) {
+	if err := s.impl.Release(ctx, req.GetKey()); err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &pb.ReleaseStockResponse{}, nil
 }
 
 type taxServer struct {

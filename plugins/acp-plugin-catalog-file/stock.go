@@ -1,0 +1,453 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/catalog"
+)
+
+// stateVersion is the version of the stock state file this release
+// writes.
+const stateVersion = 1
+
+// keepDone is how long a committed or released hold is remembered, so
+// that a late repeat of its call is still answered as the first was.
+const keepDone = 7 * 24 * time.Hour
+
+// Hold states in the state file.
+const (
+	holdHeld      = "held"
+	holdCommitted = "committed"
+	holdReleased  = "released"
+	// holdLapsed: the hold's expiry passed; its units went back.
+	holdLapsed = "lapsed"
+)
+
+// stockState is the stock state file: the counts of every
+// stock-controlled SKU and every hold, by key.
+type stockState struct {
+	Version int                   `json:"version"`
+	SKUs    map[string]*skuCount  `json:"skus"`
+	Holds   map[string]*stockHold `json:"holds"`
+}
+
+// skuCount is one SKU's counts.
+type skuCount struct {
+	// FileFigure is the catalog file's stock figure last applied.
+	FileFigure int64 `json:"file_figure"`
+	// OnHand is the units on hand, every sale taken off.
+	OnHand int64 `json:"on_hand"`
+	// Sold is the units sold since OnHand was last set from the file.
+	Sold int64 `json:"sold"`
+	// SetAt is when OnHand was last set from the file.
+	SetAt time.Time `json:"set_at"`
+}
+
+// stockHold is the units held under one key.
+type stockHold struct {
+	Lines     []holdLine `json:"lines"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	State     string     `json:"state"`
+	// DoneAt is when the hold was committed, released or lapsed.
+	DoneAt time.Time `json:"done_at,omitzero"`
+}
+
+type holdLine struct {
+	SKU      string `json:"sku"`
+	Quantity int64  `json:"quantity"`
+}
+
+// stockBook is the plugin's stock control: the counts, the holds, and the
+// state file that keeps them. Every change is written to the file (a
+// temporary file, synced, renamed over the old one, the directory synced)
+// before it is answered, so that a crash loses nothing acknowledged. Every
+// change is made under an exclusive lock on "<state file>.lock", on the
+// file as it is on disk (read again when another process replaced it
+// since), so that two processes sharing the file (`acp plugins describe`
+// beside a running server, or a plugin outliving its host) never undo
+// each other's changes.
+type stockBook struct {
+	logger *slog.Logger
+	now    func() time.Time
+
+	mu    sync.Mutex
+	path  string // the state file; "" until configured
+	state stockState
+	// seen is the state file's stat when state was last read or written.
+	seen fileStat
+}
+
+// Interface guard.
+var _ catalog.StockReservations = (*stockBook)(nil)
+
+// newStockBook returns a stock book that is not configured yet.
+func newStockBook(logger *slog.Logger) *stockBook {
+	return &stockBook{logger: logger, now: time.Now}
+}
+
+// statePathFor is the default state file of a catalog file.
+func statePathFor(catalogPath string) string { return catalogPath + ".stock.json" }
+
+// open takes the state file at path (a missing file is an empty state)
+// and applies the catalog's figures.
+func (b *stockBook) open(path string, loaded items) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.path, b.seen = path, fileStat{}
+	return b.changeLocked(func(time.Time) (bool, error) { return b.applyFigures(loaded), nil })
+}
+
+// loadLocked reads the state file again when it is not the one last read
+// or written here.
+func (b *stockBook) loadLocked() error {
+	st, err := statFile(b.path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if b.seen == (fileStat{}) && b.state.SKUs != nil {
+			return nil
+		}
+		b.state, b.seen = stockState{Version: stateVersion, SKUs: map[string]*skuCount{}, Holds: map[string]*stockHold{}}, fileStat{}
+		return nil
+	case err != nil:
+		return fmt.Errorf("stock state: %w", err)
+	case st == b.seen:
+		return nil
+	}
+	data, err := os.ReadFile(b.path)
+	if err != nil {
+		return fmt.Errorf("stock state: %w", err)
+	}
+	state := stockState{}
+	if err := json.Unmarshal(data, &state); err != nil {
+		return fmt.Errorf("stock state %s: %w", b.path, err)
+	}
+	if state.Version > stateVersion {
+		return fmt.Errorf("stock state %s: version %d is newer than this plugin's (%d)", b.path, state.Version, stateVersion)
+	}
+	if state.SKUs == nil {
+		state.SKUs = map[string]*skuCount{}
+	}
+	if state.Holds == nil {
+		state.Holds = map[string]*stockHold{}
+	}
+	state.Version = stateVersion
+	b.state, b.seen = state, st
+	return nil
+}
+
+// changeLocked runs change on the current state under the file lock and
+// writes the state when change reports it changed anything. Expired holds
+// lapse first. On any failure the state is read from the file again next
+// time, so that nothing unwritten is ever served.
+func (b *stockBook) changeLocked(change func(now time.Time) (bool, error)) error {
+	unlock, err := lockFile(b.path + ".lock")
+	if err != nil {
+		return acp.Retryable(fmt.Errorf("stock state: %w", err))
+	}
+	defer unlock()
+	if err := b.loadLocked(); err != nil {
+		return err
+	}
+	now := b.now().UTC()
+	lapsed := b.lapseLocked(now)
+	changed, err := change(now)
+	if err == nil && (changed || lapsed) {
+		err = b.saveLocked()
+	}
+	if err != nil {
+		b.seen = fileStat{}
+		b.state.SKUs = nil
+	}
+	return err
+}
+
+// apply applies a reloaded catalog's figures.
+func (b *stockBook) apply(loaded items) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.path == "" {
+		return nil
+	}
+	return b.changeLocked(func(time.Time) (bool, error) { return b.applyFigures(loaded), nil })
+}
+
+// figures returns each stock-controlled SKU's figure in the catalog. Rows
+// of one SKU in several currencies share one count; when they give
+// different figures, the smallest counts.
+func figures(loaded items) map[string]int64 {
+	out := map[string]int64{}
+	for key, it := range loaded {
+		if it.Available == nil {
+			continue
+		}
+		if f, ok := out[key.sku]; !ok || *it.Available < f {
+			out[key.sku] = *it.Available
+		}
+	}
+	return out
+}
+
+// applyFigures applies the catalog file's figures (the rule of
+// docs/stock.md): a SKU's first figure is on hand; a figure that differs
+// from the one last applied is a restock (on hand from now, sold from 0);
+// the same figure changes nothing; a SKU without a figure is not
+// stock-controlled and loses its count. It reports whether anything
+// changed.
+func (b *stockBook) applyFigures(loaded items) bool {
+	figs := figures(loaded)
+	changed := false
+	now := b.now().UTC()
+	for sku, f := range figs {
+		c, ok := b.state.SKUs[sku]
+		switch {
+		case !ok:
+			b.state.SKUs[sku] = &skuCount{FileFigure: f, OnHand: f, SetAt: now}
+		case c.FileFigure != f:
+			c.FileFigure, c.OnHand, c.Sold, c.SetAt = f, f, 0, now
+		default:
+			continue
+		}
+		changed = true
+	}
+	for sku := range b.state.SKUs {
+		if _, ok := figs[sku]; !ok {
+			delete(b.state.SKUs, sku)
+			changed = true
+		}
+	}
+	return changed
+}
+
+// lapseLocked marks every held hold whose expiry passed as lapsed, giving
+// its units back, and forgets holds done more than keepDone ago. It
+// reports whether anything changed.
+func (b *stockBook) lapseLocked(now time.Time) bool {
+	changed := false
+	for key, h := range b.state.Holds {
+		switch {
+		case h.State == holdHeld && !now.Before(h.ExpiresAt):
+			h.State, h.DoneAt = holdLapsed, now
+			changed = true
+		case h.State != holdHeld && now.Sub(h.DoneAt) > keepDone:
+			delete(b.state.Holds, key)
+			changed = true
+		}
+	}
+	return changed
+}
+
+// reservedLocked returns the units live holds keep of each SKU.
+func (b *stockBook) reservedLocked() map[string]int64 {
+	out := map[string]int64{}
+	for _, h := range b.state.Holds {
+		if h.State != holdHeld {
+			continue
+		}
+		for _, l := range h.Lines {
+			out[l.SKU] += l.Quantity
+		}
+	}
+	return out
+}
+
+// availableLocked is what can still be held of a counted SKU.
+func availableLocked(c *skuCount, reserved int64) int64 {
+	return max(0, c.OnHand-reserved)
+}
+
+// Available returns the units of each stock-controlled SKU that can
+// still be held, as of now (a hold past its expiry counts as given back).
+func (b *stockBook) Available(skus []string) (map[string]int64, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.path == "" {
+		return nil, nil
+	}
+	out := map[string]int64{}
+	err := b.changeLocked(func(time.Time) (bool, error) {
+		reserved := b.reservedLocked()
+		for _, sku := range skus {
+			if c, ok := b.state.SKUs[sku]; ok {
+				out[sku] = availableLocked(c, reserved[sku])
+			}
+		}
+		return false, nil
+	})
+	return out, err
+}
+
+// Reserve holds the request's units under its key, all or nothing.
+func (b *stockBook) Reserve(_ context.Context, req *catalog.ReserveRequest) (*catalog.ReserveResponse, error) {
+	if req.Key == "" {
+		return nil, errors.New("reserve: the key is empty")
+	}
+	if req.ExpiresAt.IsZero() {
+		return nil, errors.New("reserve: expires_at is not set")
+	}
+	wanted := map[string]int64{}
+	var order []string
+	for _, l := range req.Lines {
+		if l.Quantity < 1 {
+			return nil, fmt.Errorf("reserve: quantity of %s must be at least 1, got %d", l.SKU, l.Quantity)
+		}
+		if _, seen := wanted[l.SKU]; !seen {
+			order = append(order, l.SKU)
+		}
+		wanted[l.SKU] += l.Quantity
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.path == "" {
+		return nil, errors.New("reserve: stock not configured")
+	}
+	resp := &catalog.ReserveResponse{}
+	err := b.changeLocked(func(time.Time) (bool, error) {
+		if h, ok := b.state.Holds[req.Key]; ok {
+			if h.State != holdHeld {
+				return false, fmt.Errorf("reserve: hold %s is already %s", req.Key, h.State)
+			}
+			resp.Held = true
+			return false, nil
+		}
+		reserved := b.reservedLocked()
+		h := &stockHold{ExpiresAt: req.ExpiresAt.UTC(), State: holdHeld}
+		for _, sku := range order {
+			c, ok := b.state.SKUs[sku]
+			if !ok {
+				continue // not stock-controlled: nothing to hold
+			}
+			if avail := availableLocked(c, reserved[sku]); avail < wanted[sku] {
+				resp.Shortfalls = append(resp.Shortfalls, catalog.Shortfall{SKU: sku, Available: avail})
+				continue
+			}
+			h.Lines = append(h.Lines, holdLine{SKU: sku, Quantity: wanted[sku]})
+		}
+		if len(resp.Shortfalls) > 0 {
+			return false, nil
+		}
+		b.state.Holds[req.Key] = h
+		resp.Held = true
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// Commit sells the key's units.
+func (b *stockBook) Commit(_ context.Context, key string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.path == "" {
+		return errors.New("commit: stock not configured")
+	}
+	return b.changeLocked(func(now time.Time) (bool, error) {
+		h, ok := b.state.Holds[key]
+		switch {
+		case !ok:
+			return false, fmt.Errorf("commit: no hold %s", key)
+		case h.State == holdCommitted:
+			return false, nil
+		case h.State == holdReleased:
+			return false, fmt.Errorf("commit: hold %s was released", key)
+		case h.State == holdLapsed:
+			// The order exists: its units are sold even though the hold
+			// lapsed; the count may then go below what other holds keep.
+			b.logger.Warn("committing a hold that lapsed; its units are sold all the same", "key", key)
+		}
+		for _, l := range h.Lines {
+			if c, ok := b.state.SKUs[l.SKU]; ok {
+				c.OnHand -= l.Quantity
+				c.Sold += l.Quantity
+			}
+		}
+		h.State, h.DoneAt = holdCommitted, now
+		return true, nil
+	})
+}
+
+// Release gives the key's units back. An unknown key is remembered as
+// released, so that a Reserve arriving late with it holds nothing.
+func (b *stockBook) Release(_ context.Context, key string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.path == "" {
+		return errors.New("release: stock not configured")
+	}
+	return b.changeLocked(func(now time.Time) (bool, error) {
+		h, ok := b.state.Holds[key]
+		switch {
+		case !ok:
+			b.state.Holds[key] = &stockHold{State: holdReleased, DoneAt: now}
+			return true, nil
+		case h.State == holdCommitted:
+			return false, fmt.Errorf("release: hold %s was committed", key)
+		case h.State == holdReleased || h.State == holdLapsed:
+			return false, nil
+		}
+		h.State, h.DoneAt = holdReleased, now
+		return true, nil
+	})
+}
+
+// saveLocked writes the state file atomically and durably, and notes its
+// stat.
+func (b *stockBook) saveLocked() error {
+	data, err := json.MarshalIndent(b.state, "", "  ")
+	if err != nil {
+		return fmt.Errorf("stock state: %w", err)
+	}
+	if err := writeFileAtomic(b.path, data); err != nil {
+		return acp.Retryable(fmt.Errorf("stock state: %w", err))
+	}
+	st, err := statFile(b.path)
+	if err != nil {
+		return acp.Retryable(fmt.Errorf("stock state: %w", err))
+	}
+	b.seen = st
+	return nil
+}
+
+// writeFileAtomic replaces path with data: a temporary file in the same
+// directory is written and synced, renamed over path, and the directory
+// synced, so that path holds either the old or the new content after a
+// crash, and the new one once this returns.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() { _ = os.Remove(tmp) }() // gone after the rename
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = d.Close() }()
+	return d.Sync()
+}
