@@ -72,7 +72,7 @@ func newApp(t *testing.T, handler payment.Handler) *fiber.App {
 func newAppWith(t *testing.T, o appOptions) *fiber.App {
 	t.Helper()
 	handler := o.handler
-	st, err := badgerstore.Open(badgerstore.Options{InMemory: true})
+	st, err := badgerstore.Open(badgerstore.Options{InMemory: true, LeaseClock: o.now})
 	if err != nil {
 		t.Fatal(err)
 	}
