@@ -37,6 +37,8 @@ type Held struct {
 // Call Stop or Release when the work is done.
 func Keep(leases Leases, l Lease, ttl time.Duration, onLost func(error)) *Held {
 	h := &Held{leases: leases, ttl: ttl, every: max(ttl/3, time.Millisecond), onLost: onLost, lease: l}
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	h.timer = time.AfterFunc(h.every, h.renew)
 	return h
 }
