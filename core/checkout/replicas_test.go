@@ -373,3 +373,82 @@ func TestLapsedLeaseRefusesUpdate(t *testing.T) {
 		t.Errorf("stored session: %s, notes %q; want the winner's cancel only", stored.Status, stored.OrderNotes)
 	}
 }
+
+// TestSweepersSkipHeldSessions: the payment reconciler and the sweep of
+// lapsed stock holds leave a session alone while another call (on any
+// replica) holds its lease, and settle it once the lease is released.
+func TestSweepersSkipHeldSessions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for name, tc := range map[string]struct {
+		// prepare leaves work for the sweeper and returns its session id
+		// and a check that the work is (done) or is not (!done) done.
+		prepare func(t *testing.T, f *fixture) (string, func(done bool) error)
+		sweep   func(f *fixture) (int, error)
+	}{
+		"reconciler": {
+			prepare: func(t *testing.T, f *fixture) (string, func(bool) error) {
+				f.flaky.failures = 1
+				sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}})
+				_, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: checkout.PaymentInput{HandlerID: "flaky", InstrumentType: "card", Token: "spt_ok"}}, nil)
+				wantAPIError(t, err, http.StatusServiceUnavailable, apierr.CodePaymentUnavailable, "")
+				f.clock.Advance(2 * time.Minute)
+				return sess.ID, func(done bool) error {
+					got, err := f.svc.Get(ctx, "agent", sess.ID)
+					if err != nil || (got.Status == model.StatusCompleted) != done {
+						return fmt.Errorf("session %s, %v; want completed %v", got.Status, err, done)
+					}
+					return nil
+				}
+			},
+			sweep: func(f *fixture) (int, error) { return f.svc.ReconcileStale(ctx, time.Minute, 10) },
+		},
+		"lapsed stock holds": {
+			prepare: func(t *testing.T, f *fixture) (string, func(bool) error) {
+				err := f.store.UpdateStock(ctx, []string{"ebook"}, func(tx store.Tx) error {
+					if _, _, err := tx.ReserveStock("ebook", 1); err != nil {
+						return err
+					}
+					return tx.PutReservation(&model.Reservation{SessionID: "cs_gone", Attempt: 1,
+						Lines: []model.ReservedLine{{SKU: "ebook", Quantity: 1}}, ExpiresAt: f.clock.Now().Add(-1)})
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return "cs_gone", func(done bool) error {
+					if l := f.level(t, "ebook"); (l.Reserved == 0) != done {
+						return fmt.Errorf("level %+v; want released %v", l, done)
+					}
+					return nil
+				}
+			},
+			sweep: func(f *fixture) (int, error) { return f.svc.ReleaseLapsedHolds(ctx, 10) },
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := newStockFixture(t)
+			id, check := tc.prepare(t, f)
+			// Another replica's call holds the session.
+			l, _, ok, err := f.store.Leases().TryAcquire(ctx, "session/"+id, time.Hour)
+			if err != nil || !ok {
+				t.Fatalf("TryAcquire = %v, %v", ok, err)
+			}
+			if n, err := tc.sweep(f); err != nil || n != 0 {
+				t.Fatalf("sweep while the session is held = %d, %v; want 0", n, err)
+			}
+			if err := check(false); err != nil {
+				t.Fatalf("a held session was swept: %v", err)
+			}
+			if err := f.store.Leases().Release(ctx, l); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := tc.sweep(f); err != nil || n != 1 {
+				t.Fatalf("sweep once released = %d, %v; want 1", n, err)
+			}
+			if err := check(true); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
