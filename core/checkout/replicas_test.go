@@ -232,31 +232,60 @@ func (g *gatedFulfillment) PlaceOrder(ctx context.Context, req *fulfillment.Plac
 	return g.Fulfillment.PlaceOrder(ctx, req)
 }
 
-// TestLapsedLeaseIsFenced: engine A stalls in the order placement past
-// its session lease (its renewals did not run: the lease clock jumps);
-// engine B takes the session over, resumes the recorded attempt (no new
-// one) and completes it. When A resumes, its late commit is refused by
-// the fencing check and it answers with B's stored outcome; the money
-// moved once and one order exists.
+// gatedHandler blocks Charge until open is closed, once entered is
+// signalled.
+type gatedHandler struct {
+	payment.Handler
+	entered chan struct{}
+	open    chan struct{}
+}
+
+func (g *gatedHandler) Charge(ctx context.Context, req *payment.ChargeRequest) (*payment.ChargeResult, error) {
+	close(g.entered)
+	<-g.open
+	return g.Handler.Charge(ctx, req)
+}
+
+// TestLapsedLeaseIsFenced: engine A stalls past its session lease (its
+// renewals did not run: the lease clock jumps), in the payment call or in
+// the order placement; engine B takes the session over, resumes the
+// recorded attempt (no new one) and completes it. When A resumes, its
+// late commit is refused by the fencing check and it answers with B's
+// stored outcome; the money moved once and one order exists.
 func TestLapsedLeaseIsFenced(t *testing.T) {
 	t.Parallel()
-	leaseClock := clocktest.New(time.Now())
-	sb := sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_test", AcceptedBrands: []string{"visa"}})
-	gate := &gatedFulfillment{entered: make(chan struct{}), open: make(chan struct{})}
-	rs := newReplicas(t, replicaOptions{
-		n:       2,
-		handler: func(int) payment.Handler { return sb },
-		fulfillment: func(i int) fulfillment.Fulfillment {
-			if i == 0 {
-				return gate
-			}
-			return builtin.Fulfillment{}
-		},
-		leaseClock: leaseClock.Now,
-		// Long in real time, so that no renewal runs during the test: the
-		// lease clock alone decides when a lease lapses.
-		sessionLease: time.Hour,
-	})
+	for _, stallIn := range []string{"charge", "placement"} {
+		t.Run(stallIn, func(t *testing.T) {
+			t.Parallel()
+			leaseClock := clocktest.New(time.Now())
+			sb := sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_test", AcceptedBrands: []string{"visa"}})
+			entered, open := make(chan struct{}), make(chan struct{})
+			rs := newReplicas(t, replicaOptions{
+				n: 2,
+				handler: func(i int) payment.Handler {
+					if i == 0 && stallIn == "charge" {
+						return &gatedHandler{Handler: sb, entered: entered, open: open}
+					}
+					return sb
+				},
+				fulfillment: func(i int) fulfillment.Fulfillment {
+					if i == 0 && stallIn == "placement" {
+						return &gatedFulfillment{entered: entered, open: open}
+					}
+					return builtin.Fulfillment{}
+				},
+				leaseClock: leaseClock.Now,
+				// Long in real time, so that no renewal runs during the
+				// test: the lease clock alone decides when a lease lapses.
+				sessionLease: time.Hour,
+			})
+			testLapsedLease(t, rs, sb, leaseClock, entered, open)
+		})
+	}
+}
+
+func testLapsedLease(t *testing.T, rs *replicaSet, sb *sandbox.Handler, leaseClock *clocktest.Clock, entered, open chan struct{}) {
+	t.Helper()
 	ctx := context.Background()
 	a, b := rs.engines[0], rs.engines[1]
 	sess, err := a.Create(ctx, "agent", "2026-04-17", checkout.CreateInput{Currency: "usd", Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}}, nil)
@@ -273,7 +302,7 @@ func TestLapsedLeaseIsFenced(t *testing.T) {
 		s, err := a.Complete(ctx, "agent", sess.ID, in, nil)
 		late <- answer{s, err}
 	}()
-	<-gate.entered // A holds the session, authorized, placing the order
+	<-entered // A holds the session, in its payment call or its placement
 
 	// While A's lease lasts, B waits for it rather than deciding.
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
@@ -289,7 +318,7 @@ func TestLapsedLeaseIsFenced(t *testing.T) {
 		t.Fatalf("B's complete = %+v, %v; want completed by attempt 1 (resumed, not a new one)", won, err)
 	}
 
-	close(gate.open) // A resumes: its order placement answers, then its commit
+	close(open) // A resumes: its call answers, then it tries to commit
 	got := <-late
 	if got.err != nil || got.sess.Status != model.StatusCompleted || got.sess.Order == nil || got.sess.Order.ID != won.Order.ID ||
 		!got.sess.UpdatedAt.Equal(won.UpdatedAt) {
