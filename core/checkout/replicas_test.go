@@ -125,16 +125,15 @@ func (rs *replicaSet) orderCount(t *testing.T) int {
 	return len(list)
 }
 
-// TestReplicasChargeOnce: 50 concurrent completes of one session spread
-// over three engines sharing one store charge once, place one order and
-// write one order_create event, with the sandbox and with stripe-go
-// against the fake Stripe (one PaymentIntent, one capture).
-func TestReplicasChargeOnce(t *testing.T) {
-	t.Parallel()
-	for name, tc := range map[string]struct {
-		setup func(t *testing.T) (func(i int) payment.Handler, func(t *testing.T, sessionID string))
-	}{
-		"sandbox": {func(t *testing.T) (func(int) payment.Handler, func(*testing.T, string)) {
+// processor is a payment processor shared by replicas: handler returns
+// engine i's handler (id "card") and check asserts that the session's
+// payment moved once (one charge or PaymentIntent, one capture).
+type processor func(t *testing.T) (handler func(i int) payment.Handler, check func(t *testing.T, sessionID string))
+
+// processors are the sandbox and stripe-go against the fake Stripe.
+func processors() map[string]processor {
+	return map[string]processor{
+		"sandbox": func(t *testing.T) (func(int) payment.Handler, func(*testing.T, string)) {
 			sb := sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_test", AcceptedBrands: []string{"visa"}})
 			return func(int) payment.Handler { return sb }, func(t *testing.T, id string) {
 				if got := sb.Charges(); got != 1 {
@@ -147,8 +146,8 @@ func TestReplicasChargeOnce(t *testing.T) {
 					t.Errorf("a second attempt ran: %v", got)
 				}
 			}
-		}},
-		"fake stripe": {func(t *testing.T) (func(int) payment.Handler, func(*testing.T, string)) {
+		},
+		"fake stripe": func(t *testing.T) (func(int) payment.Handler, func(*testing.T, string)) {
 			fake := stripefake.Start(t, stripefake.Options{})
 			return func(int) payment.Handler {
 					// Each replica has its own client; the processor is shared.
@@ -171,11 +170,20 @@ func TestReplicasChargeOnce(t *testing.T) {
 						t.Errorf("PaymentIntent: %d captures, status %s; want 1 and succeeded", pis[0].Captures, pis[0].Status)
 					}
 				}
-		}},
-	} {
+		},
+	}
+}
+
+// TestReplicasChargeOnce: 50 concurrent completes of one session spread
+// over three engines sharing one store charge once, place one order and
+// write one order_create event, with the sandbox and with stripe-go
+// against the fake Stripe (one PaymentIntent, one capture).
+func TestReplicasChargeOnce(t *testing.T) {
+	t.Parallel()
+	for name, setup := range processors() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			handler, check := tc.setup(t)
+			handler, check := setup(t)
 			rs := newReplicas(t, replicaOptions{n: 3, handler: handler})
 			ctx := context.Background()
 			sess, err := rs.engines[0].Create(ctx, "agent", "2026-04-17", checkout.CreateInput{Currency: "usd", Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}}, nil)
@@ -251,40 +259,46 @@ func (g *gatedHandler) Charge(ctx context.Context, req *payment.ChargeRequest) (
 // the order placement; engine B takes the session over, resumes the
 // recorded attempt (no new one) and completes it. When A resumes, its
 // late commit is refused by the fencing check and it answers with B's
-// stored outcome; the money moved once and one order exists.
+// stored outcome; the money moved once (sandbox: one charge; fake
+// Stripe: one PaymentIntent, one capture) and one order exists.
 func TestLapsedLeaseIsFenced(t *testing.T) {
 	t.Parallel()
-	for _, stallIn := range []string{"charge", "placement"} {
-		t.Run(stallIn, func(t *testing.T) {
-			t.Parallel()
-			leaseClock := clocktest.New(time.Now())
-			sb := sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_test", AcceptedBrands: []string{"visa"}})
-			entered, open := make(chan struct{}), make(chan struct{})
-			rs := newReplicas(t, replicaOptions{
-				n: 2,
-				handler: func(i int) payment.Handler {
-					if i == 0 && stallIn == "charge" {
-						return &gatedHandler{Handler: sb, entered: entered, open: open}
-					}
-					return sb
-				},
-				fulfillment: func(i int) fulfillment.Fulfillment {
-					if i == 0 && stallIn == "placement" {
-						return &gatedFulfillment{entered: entered, open: open}
-					}
-					return builtin.Fulfillment{}
-				},
-				leaseClock: leaseClock.Now,
-				// Long in real time, so that no renewal runs during the
-				// test: the lease clock alone decides when a lease lapses.
-				sessionLease: time.Hour,
+	for name, setup := range processors() {
+		for _, stallIn := range []string{"charge", "placement"} {
+			t.Run(name+"/"+stallIn, func(t *testing.T) {
+				t.Parallel()
+				leaseClock := clocktest.New(time.Now())
+				handler, check := setup(t)
+				entered, open := make(chan struct{}), make(chan struct{})
+				rs := newReplicas(t, replicaOptions{
+					n: 2,
+					handler: func(i int) payment.Handler {
+						if i == 0 && stallIn == "charge" {
+							return &gatedHandler{Handler: handler(i), entered: entered, open: open}
+						}
+						return handler(i)
+					},
+					fulfillment: func(i int) fulfillment.Fulfillment {
+						if i == 0 && stallIn == "placement" {
+							return &gatedFulfillment{entered: entered, open: open}
+						}
+						return builtin.Fulfillment{}
+					},
+					leaseClock: leaseClock.Now,
+					// Long in real time, so that no renewal runs during the
+					// test: the lease clock alone decides when a lease lapses.
+					sessionLease: time.Hour,
+				})
+				id := testLapsedLease(t, rs, leaseClock, entered, open)
+				check(t, id)
 			})
-			testLapsedLease(t, rs, sb, leaseClock, entered, open)
-		})
+		}
 	}
 }
 
-func testLapsedLease(t *testing.T, rs *replicaSet, sb *sandbox.Handler, leaseClock *clocktest.Clock, entered, open chan struct{}) {
+// testLapsedLease runs the takeover of TestLapsedLeaseIsFenced and
+// returns the session's id.
+func testLapsedLease(t *testing.T, rs *replicaSet, leaseClock *clocktest.Clock, entered, open chan struct{}) string {
 	t.Helper()
 	ctx := context.Background()
 	a, b := rs.engines[0], rs.engines[1]
@@ -324,18 +338,13 @@ func testLapsedLease(t *testing.T, rs *replicaSet, sb *sandbox.Handler, leaseClo
 		!got.sess.UpdatedAt.Equal(won.UpdatedAt) {
 		t.Fatalf("A's late answer = %+v, %v; want B's stored outcome", got.sess, got.err)
 	}
-	if n := sb.Charges(); n != 1 {
-		t.Errorf("charges = %d, want 1", n)
-	}
-	if got := fmt.Sprint(sb.Steps(sess.ID + ":attempt:1")); got != "[authorize capture]" {
-		t.Errorf("steps = %s, want [authorize capture]", got)
-	}
 	if n := rs.orderCount(t); n != 1 {
 		t.Errorf("%d orders, want 1", n)
 	}
 	if n := rs.orderEvents(t, won.Order.ID, "order_create"); n != 1 {
 		t.Errorf("%d order_create events, want 1", n)
 	}
+	return sess.ID
 }
 
 // stallingCatalog runs stall, once armed, inside its next call: a
