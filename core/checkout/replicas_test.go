@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -488,5 +489,102 @@ func TestSweepersSkipHeldSessions(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// losingLeases are a store's leases whose renewals, once lose is set,
+// report the lease lost, as a shared database does once another replica
+// took it over.
+type losingLeases struct {
+	store.Leases
+	lose *atomic.Bool
+}
+
+func (l losingLeases) Renew(ctx context.Context, lease *store.Lease, ttl time.Duration) error {
+	if l.lose.Load() {
+		return fmt.Errorf("renew lease %s: %w", lease.Name, store.ErrLeaseLost)
+	}
+	return l.Leases.Renew(ctx, lease, ttl)
+}
+
+// losingStore is a store whose lease renewals fail once lose is set.
+type losingStore struct {
+	*badgerstore.Store
+	lose *atomic.Bool
+}
+
+func (s losingStore) Leases() store.Leases { return losingLeases{s.Store.Leases(), s.lose} }
+
+// waitingFulfillment's PlaceOrder sets lose, then waits for its context
+// to end, as an order system call that takes long, and reports why it
+// ended.
+type waitingFulfillment struct {
+	builtin.Fulfillment
+	lose  *atomic.Bool
+	cause chan error
+}
+
+func (w *waitingFulfillment) PlaceOrder(ctx context.Context, _ *fulfillment.PlaceOrderRequest) (*fulfillment.PlaceOrderResponse, error) {
+	w.lose.Store(true)
+	select {
+	case <-ctx.Done():
+		w.cause <- context.Cause(ctx)
+		return nil, ctx.Err()
+	case <-time.After(10 * time.Second):
+		w.cause <- errors.New("the placement was never canceled")
+		return nil, errors.New("order system unreachable")
+	}
+}
+
+// TestLostRenewalStopsTheWork: when a renewal of the session's lease
+// reports it lost during a long order placement, the call's work is
+// canceled (its context ends with ErrLeaseLost) and the complete answers
+// with the stored state: the attempt still in progress, so a retryable
+// 409 session_in_progress.
+func TestLostRenewalStopsTheWork(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	// The lease clock stands still: the lease never lapses by itself,
+	// only a renewal reports it lost.
+	st, err := badgerstore.Open(badgerstore.Options{InMemory: true, LeaseClock: clocktest.New(time.Now()).Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	sb := sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_test", AcceptedBrands: []string{"visa"}})
+	lose := new(atomic.Bool)
+	ful := &waitingFulfillment{lose: lose, cause: make(chan error, 1)}
+	svc := checkout.New(checkout.Options{
+		Store: losingStore{st, lose},
+		Capabilities: checkout.Capabilities{
+			Catalog: builtin.NewCatalog(testCatalog), Tax: builtin.NewTax(testTax),
+			Shipping: builtin.NewShipping(testOptions, nil), Fulfillment: ful,
+		},
+		Handlers:        []payment.Handler{sb},
+		Currency:        "usd",
+		SessionLifetime: time.Hour,
+		// Renewed every 10 ms: the first renewal once the placement
+		// began finds the lease lost.
+		SessionLease: 30 * time.Millisecond,
+	})
+	sess, err := svc.Create(ctx, "agent", "2026-04-17", checkout.CreateInput{Currency: "usd", Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")}, nil)
+	wantAPIError(t, err, http.StatusConflict, apierr.CodeSessionInProgress, "")
+	if cause := <-ful.cause; !errors.Is(cause, store.ErrLeaseLost) {
+		t.Fatalf("the placement's context ended with %v, want ErrLeaseLost", cause)
+	}
+	var stored *model.Session
+	if err := st.View(ctx, func(r store.Reader) error {
+		var err error
+		stored, err = r.Session(sess.ID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if stored.Status != model.StatusCompleteInProgress || stored.Payment.State != model.PaymentAuthorized || sb.Charges() != 0 {
+		t.Fatalf("stored %s, payment %s, charges %d; want the authorized attempt left for the next holder", stored.Status, stored.Payment.State, sb.Charges())
 	}
 }
