@@ -314,8 +314,10 @@ type Idempotency struct {
 	// Retention is how long a key and its response are kept. ACP requires
 	// at least 24 hours. Default 24h.
 	Retention time.Duration `koanf:"retention"`
-	// Lease is how long an in-flight request holds its key before a retry
-	// with the same key may take it over. Default 30s; from 1s to 10m.
+	// Lease is how long an in-flight request holds its key between two
+	// renewals (it renews it every third of that while it runs) before a
+	// retry with the same key may take it over. Default 30s; from 1s to
+	// 10m.
 	Lease time.Duration `koanf:"lease"`
 }
 

@@ -89,7 +89,7 @@ func settledRetry(sess *model.Session, rec Recorder) bool {
 
 // answer records the session, unchanged, as the request's outcome.
 func (s *Service) answer(ctx context.Context, sess *model.Session, rec Recorder) error {
-	if err := s.opts.Store.Update(ctx, func(tx store.Tx) error { return rec.Record(tx, sess) }); err != nil {
+	if err := s.update(ctx, func(tx store.Tx) error { return rec.Record(tx, sess) }); err != nil {
 		return fmt.Errorf("record the answer for session %s: %w", sess.ID, err)
 	}
 	return nil

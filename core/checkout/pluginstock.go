@@ -75,7 +75,7 @@ func (s *Service) checkpointPluginAttempt(ctx context.Context, sess *model.Sessi
 		ExpiresAt: sess.ExpiresAt.Add(s.placementDeadline() + pluginHoldMargin),
 		Provider:  s.opts.PluginStockProvider, State: model.HoldInDoubt, Owner: s.opts.Store.Leases().Owner(),
 	}
-	err = s.opts.Store.Update(ctx, func(tx store.Tx) error {
+	err = s.update(ctx, func(tx store.Tx) error {
 		if err := tx.PutReservation(r); err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func (s *Service) confirmPluginHold(ctx context.Context, sess *model.Session, re
 // updateHold replaces the stored hold r, when it is still in state from
 // for the same attempt, with next (nil: deletes it).
 func (s *Service) updateHold(ctx context.Context, r *model.Reservation, from model.HoldState, next *model.Reservation) error {
-	err := s.opts.Store.Update(ctx, func(tx store.Tx) error {
+	err := s.update(ctx, func(tx store.Tx) error {
 		cur, err := tx.Reservation(r.SessionID)
 		if errors.Is(err, store.ErrNotFound) {
 			return errHoldMoved
@@ -171,7 +171,7 @@ var errHoldMoved = errors.New("the hold changed meanwhile")
 // that does not answer is asked again by ResolvePluginHolds.
 func (s *Service) storePluginSettled(ctx context.Context, sess *model.Session, write func(store.Tx) error) error {
 	var settling *model.Reservation
-	err := s.opts.Store.Update(ctx, func(tx store.Tx) error {
+	err := s.update(ctx, func(tx store.Tx) error {
 		settling = nil
 		r, err := tx.Reservation(sess.ID)
 		switch {
@@ -311,10 +311,15 @@ func (s *Service) releaseExpiredHold(ctx context.Context, r *model.Reservation) 
 	if s.now().Before(sessionExpiry) {
 		return false, nil
 	}
-	unlock := s.locks.lock(r.SessionID)
-	defer unlock()
+	// A session another call holds (on this process or another) is left
+	// to it: its outcome settles the hold.
+	ctx, h, ok, err := s.tryHoldSession(ctx, r.SessionID)
+	if err != nil || !ok {
+		return false, err
+	}
+	defer h.end(ctx)
 	var sess *model.Session
-	err := s.opts.Store.View(ctx, func(rd store.Reader) error {
+	err = s.opts.Store.View(ctx, func(rd store.Reader) error {
 		var err error
 		sess, err = rd.Session(r.SessionID)
 		return err
@@ -346,10 +351,15 @@ func (s *Service) releaseExpiredHold(ctx context.Context, r *model.Reservation) 
 // payment was attempted while the hold was in doubt) in the same
 // transaction. It reports whether it did.
 func (s *Service) resolveInDoubt(ctx context.Context, r *model.Reservation, ownerAlive bool) (bool, error) {
-	unlock := s.locks.lock(r.SessionID)
-	defer unlock()
+	// A session another call holds (on this process or another) is left
+	// to it: its outcome settles the hold.
+	ctx, h, ok, err := s.tryHoldSession(ctx, r.SessionID)
+	if err != nil || !ok {
+		return false, err
+	}
+	defer h.end(ctx)
 	var sess *model.Session
-	err := s.opts.Store.View(ctx, func(rd store.Reader) error {
+	err = s.opts.Store.View(ctx, func(rd store.Reader) error {
 		var err error
 		sess, err = rd.Session(r.SessionID)
 		return err
@@ -366,7 +376,7 @@ func (s *Service) resolveInDoubt(ctx context.Context, r *model.Reservation, owne
 	}
 	releasing := *r
 	releasing.State, releasing.Owner = model.HoldReleasing, s.opts.Store.Leases().Owner()
-	err = s.opts.Store.Update(ctx, func(tx store.Tx) error {
+	err = s.update(ctx, func(tx store.Tx) error {
 		cur, err := tx.Reservation(r.SessionID)
 		if err != nil || cur.Attempt != r.Attempt || cur.State != model.HoldInDoubt {
 			return errHoldMoved

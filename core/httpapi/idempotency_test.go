@@ -60,6 +60,11 @@ type appOptions struct {
 	handler payment.Handler
 	gate    *gate
 	now     func() time.Time
+	// wrap, when set, wraps the catalog (after gate).
+	wrap func(catalog.Catalog) catalog.Catalog
+	// store, when set, is the store the app uses (replicas share one);
+	// a new in-memory store when nil.
+	store *badgerstore.Store
 	// extend, when set, adds routes to the API before it is sealed.
 	extend func(*httpapi.API, *checkout.Service)
 }
@@ -72,15 +77,22 @@ func newApp(t *testing.T, handler payment.Handler) *fiber.App {
 func newAppWith(t *testing.T, o appOptions) *fiber.App {
 	t.Helper()
 	handler := o.handler
-	st, err := badgerstore.Open(badgerstore.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
+	st := o.store
+	if st == nil {
+		var err error
+		st, err = badgerstore.Open(badgerstore.Options{InMemory: true, LeaseClock: o.now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = st.Close() })
 	}
-	t.Cleanup(func() { _ = st.Close() })
 	var cat catalog.Catalog = builtin.NewCatalog([]catalog.Item{{ID: "ebook", Title: "Ebook", UnitPrice: 500, FulfillmentTypes: []acp.FulfillmentType{"digital"}}})
 	if o.gate != nil {
 		o.gate.Catalog = cat
 		cat = o.gate
+	}
+	if o.wrap != nil {
+		cat = o.wrap(cat)
 	}
 	svc := checkout.New(checkout.Options{
 		Store: st,
