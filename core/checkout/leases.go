@@ -135,7 +135,16 @@ func (s *Service) underLease(ctx context.Context, id string, fn func(context.Con
 	if err != nil {
 		return nil, err
 	}
+	// The lease is given back even when fn panics (a panic recovered
+	// further up, by the HTTP server, must not keep the session's lease).
+	ended := false
+	defer func() {
+		if !ended {
+			h.end(ctx)
+		}
+	}()
 	sess, err := fn(work)
+	ended = true
 	lost := h.end(ctx)
 	if err == nil || (!lost && !errors.Is(err, errFenced)) {
 		return sess, err

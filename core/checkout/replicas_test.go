@@ -588,3 +588,44 @@ func TestLostRenewalStopsTheWork(t *testing.T) {
 		t.Fatalf("stored %s, payment %s, charges %d; want the authorized attempt left for the next holder", stored.Status, stored.Payment.State, sb.Charges())
 	}
 }
+
+// panickingCatalog panics in ResolveItems while armed, as a buggy plugin
+// client or handler would; the HTTP server recovers such panics.
+type panickingCatalog struct {
+	catalog.Catalog
+	armed atomic.Bool
+}
+
+func (p *panickingCatalog) ResolveItems(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
+	if p.armed.Load() {
+		panic("catalog double panics")
+	}
+	return p.Catalog.ResolveItems(ctx, req)
+}
+
+// TestPanicReleasesTheSessionLease: a call that panics while it holds
+// the session's lease (recovered further up, as Fiber does) gives the
+// lease back, so that the next call on the session is not refused as busy.
+func TestPanicReleasesTheSessionLease(t *testing.T) {
+	t.Parallel()
+	cat := &panickingCatalog{Catalog: builtin.NewCatalog(testCatalog)}
+	f := newFixtureWith(t, func(o *checkout.Options) {
+		o.Capabilities.Catalog = cat
+		o.SessionLease = time.Hour // only a release frees it within the test
+	})
+	ctx := context.Background()
+	sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "mug", Quantity: 1}}})
+	cat.armed.Store(true)
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("Update() did not panic")
+			}
+		}()
+		_, _ = f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{OrderNotes: optional.Of("ring twice")}, nil)
+	}()
+	cat.armed.Store(false)
+	if _, _, ok, err := f.store.Leases().TryAcquire(ctx, "session/"+sess.ID, time.Second); err != nil || !ok {
+		t.Fatalf("the session's lease after a recovered panic: taken %v, %v; want free", ok, err)
+	}
+}
