@@ -37,7 +37,9 @@ type Leases interface {
 	// Acquire waits until it holds the lease on name for ttl, or ctx ends.
 	Acquire(ctx context.Context, name string, ttl time.Duration) (Lease, error)
 	// Renew extends a held lease to ttl from now, keeping its token; it
-	// returns ErrLeaseLost when another owner took the name over.
+	// returns ErrLeaseLost when another owner took the name over or when
+	// the lease already lapsed (a lapsed lease is never revived: its
+	// holder may have stalled past it while others acted on its lapse).
 	Renew(ctx context.Context, l *Lease, ttl time.Duration) error
 	// Release gives a held lease up; a lease no longer held is left alone.
 	Release(ctx context.Context, l Lease) error

@@ -122,7 +122,10 @@ type Tx interface {
 	// attempt, replacing an earlier record of the same attempt.
 	PutFailedOrder(f *model.FailedOrder) error
 	// HoldsLease returns ErrLeaseLost unless l still holds its name: no
-	// other owner took the name over since l was granted. A commit that
+	// other owner took the name over since l was granted, and the lease
+	// has not lapsed (its stored expiry, as last renewed, is still ahead
+	// by the store's lease clock), whether or not anyone took it since.
+	// A commit that
 	// must not overwrite the outcome of a newer holder (a replica whose
 	// lease expired while it waited on a network call) checks it first:
 	// the fencing check.

@@ -108,10 +108,14 @@ func (t *leaseTable) Renew(_ context.Context, l *store.Lease, ttl time.Duration)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	cur, ok := t.held[l.Name]
-	if !ok || cur.Token != l.Token {
+	now := t.now()
+	if !ok || cur.Token != l.Token || !now.Before(cur.Until) {
+		// A lapsed lease is lost even when nobody took it yet: its holder
+		// may have stalled past it, and another process may already have
+		// acted on its lapse.
 		return fmt.Errorf("renew lease %s: %w", l.Name, store.ErrLeaseLost)
 	}
-	cur.Until = t.now().Add(ttl)
+	cur.Until = now.Add(ttl)
 	l.Until = cur.Until
 	return nil
 }
@@ -126,11 +130,12 @@ func (t *leaseTable) Release(_ context.Context, l store.Lease) error {
 	return nil
 }
 
-// holds is the fencing check: l is still the newest grant of its name.
+// holds is the fencing check: l is still the newest grant of its name,
+// and it has not lapsed.
 func (t *leaseTable) holds(l store.Lease) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if cur, ok := t.held[l.Name]; !ok || cur.Token != l.Token {
+	if cur, ok := t.held[l.Name]; !ok || cur.Token != l.Token || !t.now().Before(cur.Until) {
 		return fmt.Errorf("lease %s: %w", l.Name, store.ErrLeaseLost)
 	}
 	return nil
