@@ -71,15 +71,21 @@ func (in *intake) received() []intakeCall {
 }
 
 // pluginsStore loads examples/plugins-store/acp.yaml with the plugins this
-// test built and orders forwarded to intakeURL.
+// test built, orders forwarded to intakeURL and the catalog's stock state
+// in dir.
 func pluginsStore(t testing.TB, dir, intakeURL string) *config.Config {
 	t.Helper()
 	cfg := loadConfig(t, "../../examples/plugins-store/acp.yaml", dir)
 	for i := range cfg.Plugins {
 		p := &cfg.Plugins[i]
 		p.Command = testkit.Binary(t, filepath.Base(p.Command))
-		if p.Name == "orders" {
+		switch p.Name {
+		case "orders":
 			p.Config["url"] = intakeURL + "/acp/orders"
+		case "catalog":
+			// The stock counts of each test's own, never the example's
+			// folder: tests must not share counts or write into the repo.
+			p.Config["stock_state"] = filepath.Join(dir, "products.csv.stock.json")
 		}
 	}
 	unlimited := 0.0
