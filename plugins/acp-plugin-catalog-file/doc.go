@@ -18,6 +18,10 @@
 //	stock_state      the file that keeps the stock counts and holds (see
 //	                 Stock). Default: the catalog file's path with
 //	                 ".stock.json" appended. Relative paths as for path.
+//	                 Its folder must be writable when any row has a
+//	                 stock figure: for a catalog in a read-only folder (a
+//	                 Kubernetes ConfigMap, say), point it at a writable
+//	                 volume.
 //
 // For example:
 //
@@ -117,13 +121,25 @@
 //	            "expires_at": "...", "state": "held", "done_at": "..."}}
 //	}
 //
+// A catalog in which no row has a stock figure, with no state file from
+// an earlier one, counts nothing and writes nothing (no state file, no
+// lock file): the host then checks out without stock control.
+//
 // A hold's state is held, committed, released or lapsed (its expiry
-// passed while held: its units went back; a commit still sells them, as
-// the order exists). Committed, released and lapsed holds are kept for 7
-// days after, so that a repeated call is answered as the first was.
+// passed while held: its units went back). A repeated reserve of a held
+// key extends its expiry (the host renews the holds of payments still
+// being resolved); a reserve of a lapsed key holds it again when its
+// units fit. A commit of a lapsed hold sells its units only when they
+// still fit; otherwise it is refused ("hold_lapsed"), never selling more
+// than the stock, and the host raises the order to the seller. A commit
+// of a key never held is refused as "no_such_hold". A failure to read or
+// write the state file is answered as retryable: the host asks again.
+// Committed, released and lapsed holds are kept for 7 days after, so
+// that a repeated call is answered as the first was.
 // Every change is written to a temporary file in the same directory,
 // synced, renamed over the state file and the directory synced before
-// the call is answered, so that a kill loses nothing acknowledged. Changes
+// the call is answered, so that a kill loses nothing acknowledged;
+// temporary files a kill left behind are removed at the next start. Changes
 // are made under an exclusive lock on "<state file>.lock" and on the
 // state as it is on disk, so that two plugin processes sharing it (such
 // as `acp plugins describe` run beside the server) never undo each

@@ -79,8 +79,12 @@ type stockBook struct {
 	logger *slog.Logger
 	now    func() time.Time
 
-	mu    sync.Mutex
-	path  string // the state file; "" until configured
+	mu   sync.Mutex
+	path string // the state file; "" until configured
+	// off: no SKU has a stock figure and no state file exists, so stock
+	// is not counted and nothing is written (a read-only catalog folder
+	// works); the reservation calls answer acp.ErrNotOffered.
+	off   bool
 	state stockState
 	// seen is the state file's stat when state was last read or written.
 	seen fileStat
@@ -98,12 +102,55 @@ func newStockBook(logger *slog.Logger) *stockBook {
 func statePathFor(catalogPath string) string { return catalogPath + ".stock.json" }
 
 // open takes the state file at path (a missing file is an empty state)
-// and applies the catalog's figures.
+// and applies the catalog's figures. A catalog without any stock figure
+// and no state file counts nothing and writes nothing. Temporary files a
+// crash left beside the state file are removed.
 func (b *stockBook) open(path string, loaded items) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.path, b.seen = path, fileStat{}
-	return b.changeLocked(func(time.Time) (bool, error) { return b.applyFigures(loaded), nil })
+	if b.off = countsNothing(path, loaded); b.off {
+		return nil
+	}
+	return b.changeLocked(func(time.Time) (bool, error) {
+		removeStaleTemps(b.logger, path)
+		return b.applyFigures(loaded), nil
+	})
+}
+
+// countsNothing reports that the plugin has no stock to count: no row
+// has a stock figure and there is no state file (an earlier figure's
+// sales or holds) to keep.
+func countsNothing(path string, loaded items) bool {
+	if len(figures(loaded)) > 0 {
+		return false
+	}
+	_, err := statFile(path)
+	return errors.Is(err, os.ErrNotExist)
+}
+
+// removeStaleTemps removes the temporary files of writeFileAtomic that a
+// crash left beside the state file. Called under the file lock, so that
+// no live writer's file is removed.
+func removeStaleTemps(logger *slog.Logger, path string) {
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+globEscape(filepath.Base(path))+".*.tmp"))
+	for _, f := range stale {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			logger.Warn("removing a stock state temporary file left by a crash", "file", filepath.Base(f), "error", err.Error())
+		}
+	}
+}
+
+// globEscape escapes the pattern characters of name for filepath.Glob.
+func globEscape(name string) string {
+	var out []rune
+	for _, r := range name {
+		if r == '*' || r == '?' || r == '[' || r == '\\' {
+			out = append(out, '\\')
+		}
+		out = append(out, r)
+	}
+	return string(out)
 }
 
 // loadLocked reads the state file again when it is not the one last read
@@ -118,17 +165,20 @@ func (b *stockBook) loadLocked() error {
 		b.state, b.seen = stockState{Version: stateVersion, SKUs: map[string]*skuCount{}, Holds: map[string]*stockHold{}}, fileStat{}
 		return nil
 	case err != nil:
-		return fmt.Errorf("stock state: %w", err)
+		// A passing disk error: the host asks again.
+		return acp.Retryable(fmt.Errorf("stock state: %w", err))
 	case st == b.seen:
 		return nil
 	}
 	data, err := os.ReadFile(b.path)
 	if err != nil {
-		return fmt.Errorf("stock state: %w", err)
+		return acp.Retryable(fmt.Errorf("stock state: %w", err))
 	}
 	state := stockState{}
 	if err := json.Unmarshal(data, &state); err != nil {
-		return fmt.Errorf("stock state %s: %w", b.path, err)
+		// The file is replaced whole (writeFileAtomic): a read that does
+		// not parse is a disk or filesystem fault, worth another try.
+		return acp.Retryable(fmt.Errorf("stock state %s: %w", b.path, err))
 	}
 	if state.Version > stateVersion {
 		return fmt.Errorf("stock state %s: version %d is newer than this plugin's (%d)", b.path, state.Version, stateVersion)
@@ -177,6 +227,10 @@ func (b *stockBook) apply(loaded items) error {
 	if b.path == "" {
 		return nil
 	}
+	if b.off && countsNothing(b.path, loaded) {
+		return nil
+	}
+	b.off = false
 	return b.changeLocked(func(time.Time) (bool, error) { return b.applyFigures(loaded), nil })
 }
 
@@ -269,7 +323,7 @@ func availableLocked(c *skuCount, reserved int64) int64 {
 func (b *stockBook) Available(skus []string) (map[string]int64, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.path == "" {
+	if b.path == "" || b.off {
 		return nil, nil
 	}
 	out := map[string]int64{}
@@ -309,17 +363,28 @@ func (b *stockBook) Reserve(_ context.Context, req *catalog.ReserveRequest) (*ca
 	if b.path == "" {
 		return nil, errors.New("reserve: stock not configured")
 	}
+	if b.off {
+		return nil, acp.ErrNotOffered
+	}
+	expires := req.ExpiresAt.UTC()
 	resp := &catalog.ReserveResponse{}
 	err := b.changeLocked(func(time.Time) (bool, error) {
-		if h, ok := b.state.Holds[req.Key]; ok {
-			if h.State != holdHeld {
-				return false, fmt.Errorf("reserve: hold %s is already %s", req.Key, h.State)
-			}
+		prev, ok := b.state.Holds[req.Key]
+		switch {
+		case ok && prev.State == holdHeld:
+			// A repeat: held again, extended to the later expiry.
 			resp.Held = true
+			if expires.After(prev.ExpiresAt) {
+				prev.ExpiresAt = expires
+				return true, nil
+			}
 			return false, nil
+		case ok && prev.State != holdLapsed:
+			return false, fmt.Errorf("reserve: hold %s is already %s", req.Key, prev.State)
 		}
+		// A new hold, or a lapsed one held again when its units fit.
 		reserved := b.reservedLocked()
-		h := &stockHold{ExpiresAt: req.ExpiresAt.UTC(), State: holdHeld}
+		h := &stockHold{ExpiresAt: expires, State: holdHeld}
 		for _, sku := range order {
 			c, ok := b.state.SKUs[sku]
 			if !ok {
@@ -351,19 +416,29 @@ func (b *stockBook) Commit(_ context.Context, key string) error {
 	if b.path == "" {
 		return errors.New("commit: stock not configured")
 	}
+	if b.off {
+		return acp.ErrNotOffered
+	}
 	return b.changeLocked(func(now time.Time) (bool, error) {
 		h, ok := b.state.Holds[key]
 		switch {
 		case !ok:
-			return false, fmt.Errorf("commit: no hold %s", key)
+			return false, fmt.Errorf("commit %s: %w", key, catalog.ErrNoSuchHold)
 		case h.State == holdCommitted:
 			return false, nil
 		case h.State == holdReleased:
 			return false, fmt.Errorf("commit: hold %s was released", key)
 		case h.State == holdLapsed:
-			// The order exists: its units are sold even though the hold
-			// lapsed; the count may then go below what other holds keep.
-			b.logger.Warn("committing a hold that lapsed; its units are sold all the same", "key", key)
+			// Its units went back and may have been held since: sold
+			// only when they still fit, never below what others hold.
+			reserved := b.reservedLocked()
+			for _, l := range h.Lines {
+				if c, ok := b.state.SKUs[l.SKU]; ok && availableLocked(c, reserved[l.SKU]) < l.Quantity {
+					b.logger.Error("a hold lapsed and its units are no longer in stock; its order cannot be fulfilled from stock", "key", key, "sku", l.SKU)
+					return false, fmt.Errorf("commit %s: %w", key, catalog.ErrHoldLapsed)
+				}
+			}
+			b.logger.Warn("committing a hold that lapsed; its units were still in stock", "key", key)
 		}
 		for _, l := range h.Lines {
 			if c, ok := b.state.SKUs[l.SKU]; ok {
@@ -384,6 +459,9 @@ func (b *stockBook) Release(_ context.Context, key string) error {
 	if b.path == "" {
 		return errors.New("release: stock not configured")
 	}
+	if b.off {
+		return acp.ErrNotOffered
+	}
 	return b.changeLocked(func(now time.Time) (bool, error) {
 		h, ok := b.state.Holds[key]
 		switch {
@@ -392,8 +470,13 @@ func (b *stockBook) Release(_ context.Context, key string) error {
 			return true, nil
 		case h.State == holdCommitted:
 			return false, fmt.Errorf("release: hold %s was committed", key)
-		case h.State == holdReleased || h.State == holdLapsed:
+		case h.State == holdReleased:
 			return false, nil
+		case h.State == holdLapsed:
+			// Nothing to give back, but never held again by a late
+			// Reserve: it is released.
+			h.State = holdReleased
+			return true, nil
 		}
 		h.State, h.DoneAt = holdReleased, now
 		return true, nil

@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/acptest"
 	"github.com/acp-sidecar/acp/sdk/catalog"
 )
 
@@ -109,5 +114,187 @@ func TestStockStateRefusals(t *testing.T) {
 				t.Errorf("Configure = %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// testClock is a settable clock for the stock book.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// newClockedPlugin serves the file catalog of cfg on clock.
+func newClockedPlugin(t *testing.T, cfg string, clock *testClock) *acptest.Plugin {
+	t.Helper()
+	c := newFileCatalog(slog.New(slog.DiscardHandler))
+	c.stock.now = clock.Now
+	t.Cleanup(c.Close)
+	return acptest.New(t, c.serveOpts(), acptest.WithConfig(cfg))
+}
+
+// TestHoldExpiry checks the hold's expiry rules: a repeated Reserve
+// extends it; a lapsed hold is committed only while its units still fit,
+// refused with ErrHoldLapsed otherwise; a key never held is refused with
+// ErrNoSuchHold; a released lapsed key is not held again.
+func TestHoldExpiry(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	start := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	reserve := func(t *testing.T, p *acptest.Plugin, key string, qty int64, until time.Time) bool {
+		t.Helper()
+		resp, err := p.StockReservations().Reserve(ctx, &catalog.ReserveRequest{Key: key, Lines: []catalog.StockLine{{SKU: "tee-logo", Quantity: qty}}, ExpiresAt: until})
+		if err != nil {
+			t.Fatalf("Reserve(%s) = %v", key, err)
+		}
+		return resp.Held
+	}
+	for name, tc := range map[string]struct {
+		run func(t *testing.T, p *acptest.Plugin, clock *testClock)
+	}{
+		"a repeated Reserve extends the hold": {run: func(t *testing.T, p *acptest.Plugin, clock *testClock) {
+			reserve(t, p, "a", 3, start.Add(time.Minute))
+			reserve(t, p, "a", 3, start.Add(time.Hour))
+			clock.advance(30 * time.Minute)
+			if got := available(t, p.Catalog()); got != 2 {
+				t.Fatalf("available past the first expiry = %d, want 2 (still held)", got)
+			}
+			if reserve(t, p, "b", 3, start.Add(time.Hour)) {
+				t.Fatal("a second hold of 3 fitted beside the extended one")
+			}
+		}},
+		"a lapsed hold whose units fit is sold": {run: func(t *testing.T, p *acptest.Plugin, clock *testClock) {
+			reserve(t, p, "a", 3, start.Add(time.Minute))
+			clock.advance(2 * time.Minute)
+			if err := p.StockReservations().Commit(ctx, "a"); err != nil {
+				t.Fatalf("Commit of a lapsed hold that fits = %v", err)
+			}
+			if got := available(t, p.Catalog()); got != 2 {
+				t.Fatalf("available = %d, want 2", got)
+			}
+		}},
+		"a lapsed hold whose units were taken is refused": {run: func(t *testing.T, p *acptest.Plugin, clock *testClock) {
+			reserve(t, p, "a", 3, start.Add(time.Minute))
+			clock.advance(2 * time.Minute)
+			if !reserve(t, p, "b", 4, start.Add(time.Hour)) {
+				t.Fatal("the lapsed hold's units did not go back")
+			}
+			err := p.StockReservations().Commit(ctx, "a")
+			if !catalog.IsHoldLapsed(err) {
+				t.Fatalf("Commit of a lapsed hold that no longer fits = %v, want ErrHoldLapsed", err)
+			}
+			if got := available(t, p.Catalog()); got != 1 {
+				t.Fatalf("available after the refused commit = %d, want 1 (never oversold)", got)
+			}
+		}},
+		"a key never held": {run: func(t *testing.T, p *acptest.Plugin, _ *testClock) {
+			if err := p.StockReservations().Commit(ctx, "nobody"); !catalog.IsNoSuchHold(err) {
+				t.Fatalf("Commit of a key never held = %v, want ErrNoSuchHold", err)
+			}
+		}},
+		"a released lapsed key is not held again": {run: func(t *testing.T, p *acptest.Plugin, clock *testClock) {
+			reserve(t, p, "a", 3, start.Add(time.Minute))
+			clock.advance(2 * time.Minute)
+			if err := p.StockReservations().Release(ctx, "a"); err != nil {
+				t.Fatal(err)
+			}
+			_, err := p.StockReservations().Reserve(ctx, &catalog.ReserveRequest{Key: "a", Lines: []catalog.StockLine{{SKU: "tee-logo", Quantity: 3}}, ExpiresAt: start.Add(time.Hour)})
+			if err == nil || available(t, p.Catalog()) != 5 {
+				t.Fatalf("Reserve after Release = %v, available %d; want an error and 5", err, available(t, p.Catalog()))
+			}
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			path := writeFile(t, dir, "products.csv", teeCSV("5"))
+			clock := &testClock{now: start}
+			p := newClockedPlugin(t, configFor(t, map[string]any{"path": path, "reload_interval": "0s"}), clock)
+			tc.run(t, p, clock)
+		})
+	}
+}
+
+// TestStateErrorsAreRetryable: a state file the plugin cannot read while
+// it runs (a passing disk error) fails the call as retryable, so that the
+// host asks again instead of giving the hold up.
+func TestStateErrorsAreRetryable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := writeFile(t, dir, "products.csv", teeCSV("5"))
+	p := newPlugin(t, configFor(t, map[string]any{"path": path, "reload_interval": "0s"}))
+	resp, err := p.StockReservations().Reserve(ctx, &catalog.ReserveRequest{Key: "a", Lines: []catalog.StockLine{{SKU: "tee-logo", Quantity: 1}}, ExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil || !resp.Held {
+		t.Fatalf("Reserve = %+v, %v", resp, err)
+	}
+	state := filepath.Join(dir, "products.csv.stock.json")
+	good, err := os.ReadFile(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "products.csv.stock.json", "{")
+	err = p.StockReservations().Commit(ctx, "a")
+	var e *acp.Error
+	if !errors.As(err, &e) || !e.Retryable {
+		t.Fatalf("Commit with an unreadable state = %v, want a retryable error", err)
+	}
+	writeFile(t, dir, "products.csv.stock.json", string(good))
+	if err := p.StockReservations().Commit(ctx, "a"); err != nil {
+		t.Fatalf("Commit once the state reads again = %v", err)
+	}
+}
+
+// TestReadOnlyCatalogWithoutStock: a catalog without stock figures in a
+// folder the plugin cannot write (a Kubernetes ConfigMap) configures, and
+// writes no state: the reservation calls answer "not offered".
+func TestReadOnlyCatalogWithoutStock(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() == 0 {
+		t.Log("running as root: the folder stays writable, so only the absence of the state file is checked")
+	}
+	dir := t.TempDir()
+	path := writeFile(t, dir, "products.csv", teeCSV(""))
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Chmod(dir, 0o755) })
+	p := newPlugin(t, configFor(t, map[string]any{"path": path, "reload_interval": "0s"}))
+	if got := available(t, p.Catalog()); got != -1 {
+		t.Errorf("available = %d, want unlimited", got)
+	}
+	_, err := p.StockReservations().Reserve(context.Background(), &catalog.ReserveRequest{Key: "a", Lines: []catalog.StockLine{{SKU: "tee-logo", Quantity: 1}}, ExpiresAt: time.Now().Add(time.Hour)})
+	if !errors.Is(err, acp.ErrNotOffered) {
+		t.Errorf("Reserve = %v, want ErrNotOffered", err)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*.stock.json*")); len(files) > 0 {
+		t.Errorf("state files written: %v", files)
+	}
+}
+
+// TestStaleTempsRemoved: temporary state files a crash left are removed
+// when the plugin opens the state.
+func TestStaleTempsRemoved(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := writeFile(t, dir, "products.csv", teeCSV("5"))
+	stale := filepath.Join(dir, ".products.csv.stock.json.12345.tmp")
+	if err := os.WriteFile(stale, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	newPlugin(t, configFor(t, map[string]any{"path": path, "reload_interval": "0s"}))
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale temporary file: %v, want removed", err)
 	}
 }
