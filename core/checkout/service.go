@@ -81,6 +81,10 @@ type Options struct {
 	// SessionLease is how long a call holds a session's lease between two
 	// renewals (leases.go); DefaultSessionLease when zero.
 	SessionLease time.Duration
+	// StockAttention, when set, hears of every catalog-plugin hold the
+	// seller must look at (one of the Attention* causes), besides the
+	// Error log line; the host counts them in a metric.
+	StockAttention func(provider, cause string)
 }
 
 // OrderSink stores a placed order, with whatever must be written beside

@@ -113,26 +113,40 @@ var errShortStock = errors.New("not enough stock")
 // short line and held reports false; the payment handler must then not be
 // called.
 func (s *Service) checkpointAttempt(ctx context.Context, sess *model.Session) (held bool, err error) {
+	// A reservation exists only while the stored session is in its
+	// attempt (holdsStock), and this attempt starts from a session that is
+	// not; one left over (a plugin's still settling, or one of another
+	// stock mode) is settled first, never overwritten.
+	prev, err := s.earlierHold(ctx, sess.ID)
+	if err != nil {
+		return false, err
+	}
 	if s.opts.PluginStock != nil {
 		// The plugin is asked to hold the units before the charge
 		// (confirmPluginHold); here the hold is recorded in doubt.
-		return true, s.checkpointPluginAttempt(ctx, sess)
+		return true, s.checkpointPluginAttempt(ctx, sess, prev)
 	}
-	if !s.opts.TrackStock {
+	var want []model.ReservedLine
+	if s.opts.TrackStock {
+		want = wantedStock(sess)
+	}
+	if len(want) == 0 && prev == nil {
 		return true, s.checkpoint(ctx, sess)
 	}
-	want := wantedStock(sess)
-	skus := make([]string, len(want))
-	for i, w := range want {
-		skus[i] = w.SKU
+	skus := make([]string, 0, len(want))
+	for _, w := range want {
+		skus = append(skus, w.SKU)
 	}
-	// The session holds no reservation now: one exists only while the
-	// stored session is in its attempt (holdsStock), and this attempt starts
-	// from a session that is not.
+	if prev != nil {
+		skus = append(skus, prev.SKUs()...)
+	}
 	sess.UpdatedAt = s.now().UTC()
 	var short map[string]int64
 	err = s.updateStock(ctx, skus, func(tx store.Tx) error {
 		short = map[string]int64{}
+		if err := settleStock(tx, sess.ID, false); err != nil {
+			return err
+		}
 		r := &model.Reservation{SessionID: sess.ID, Attempt: sess.Payment.Attempt, CreatedAt: sess.UpdatedAt, ExpiresAt: sess.ExpiresAt}
 		for _, w := range want {
 			ok, avail, err := tx.ReserveStock(w.SKU, w.Quantity)
@@ -205,19 +219,21 @@ func (s *Service) reservation(ctx context.Context, sessionID string) (*model.Res
 // storeSettled runs write, which stores sess, in a transaction that also
 // settles the session's reservation when sess no longer holds stock: its
 // units are sold when sess completed and given back otherwise.
+// The reservation is settled the way it was made (its Provider), whatever
+// the stock mode is now.
 func (s *Service) storeSettled(ctx context.Context, sess *model.Session, write func(store.Tx) error) error {
-	if s.opts.PluginStock != nil && !holdsStock(sess.Status) {
-		return s.storePluginSettled(ctx, sess, write)
-	}
-	if !s.opts.TrackStock || holdsStock(sess.Status) {
+	if holdsStock(sess.Status) {
 		return s.update(ctx, write)
 	}
 	r, err := s.reservation(ctx, sess.ID)
 	if err != nil {
 		return err
 	}
-	if r == nil {
+	switch {
+	case r == nil:
 		return s.update(ctx, write)
+	case r.Provider != "":
+		return s.storePluginSettled(ctx, sess, write)
 	}
 	return s.updateStock(ctx, r.SKUs(), func(tx store.Tx) error {
 		if err := settleStock(tx, sess.ID, sess.Status == model.StatusCompleted); err != nil {
@@ -237,6 +253,10 @@ func settleStock(tx store.Tx, sessionID string, sold bool) error {
 	if err != nil {
 		return fmt.Errorf("read reservation of session %s: %w", sessionID, err)
 	}
+	if r.Provider != "" {
+		// Never counted against the built-in levels: the plugin holds it.
+		return fmt.Errorf("session %s: its stock is held by catalog plugin %q, not the built-in counts", sessionID, r.Provider)
+	}
 	for _, l := range r.Lines {
 		if sold {
 			err = tx.SellStock(l.SKU, l.Quantity)
@@ -250,81 +270,40 @@ func settleStock(tx store.Tx, sessionID string, sold bool) error {
 	return tx.DeleteReservation(sessionID)
 }
 
-// ReleaseLapsedHolds gives back the units held by every payment attempt
-// whose session expired while the attempt waited (for 3DS, say) and
-// returns how many it gave back. It reads the reservations page at a
-// time (1000 when page is not positive), walking all of them. An attempt whose payment outcome is still
+// ReleaseLapsedHolds gives back the units held by every built-in
+// reservation whose session expired while the attempt waited (for 3DS,
+// say) and returns how many it gave back. It reads the reservations page
+// at a time (1000 when page is not positive), walking all of them, and
+// runs whatever the stock mode is now (a reservation made before the
+// mode changed is settled the way it was made); a catalog plugin's holds
+// are ResolvePluginHolds'. An attempt whose payment outcome is still
 // unknown (complete_in_progress) keeps its units: the payment may yet
 // succeed, and its resolution settles them.
 func (s *Service) ReleaseLapsedHolds(ctx context.Context, page int) (int, error) {
-	if !s.opts.TrackStock {
-		return 0, nil
-	}
-	if page <= 0 {
-		page = 1000
-	}
 	released := 0
-	var errs []error
-	for after := ""; ; {
-		var list []*model.Reservation
-		err := s.opts.Store.View(ctx, func(r store.Reader) error {
-			var err error
-			list, err = r.Reservations(after, page)
-			return err
-		})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("list reservations after %q: %w", after, err))
-			return released, errors.Join(errs...)
+	err := s.eachReservation(ctx, page, func(r *model.Reservation) error {
+		if r.Provider != "" || s.now().Before(r.ExpiresAt) {
+			return nil
 		}
-		for _, r := range list {
-			if s.now().Before(r.ExpiresAt) {
-				continue
-			}
-			ok, err := s.releaseLapsed(ctx, r)
-			if err != nil {
-				errs = append(errs, err)
-			} else if ok {
-				released++
-			}
+		ok, err := s.releaseLapsed(ctx, r)
+		if ok && err == nil {
+			released++
 		}
-		if len(list) < page || ctx.Err() != nil {
-			return released, errors.Join(errs...)
-		}
-		after = list[len(list)-1].SessionID
-	}
+		return err
+	})
+	return released, err
 }
 
 // releaseLapsed stores the expiry of the lapsed reservation's session,
 // which gives its units back, and reports whether it did.
 func (s *Service) releaseLapsed(ctx context.Context, r *model.Reservation) (bool, error) {
-	// A session another call holds (on this process or another) is left
-	// to it: its outcome settles the units.
-	ctx, h, ok, err := s.tryHoldSession(ctx, r.SessionID)
-	if err != nil || !ok {
-		return false, err
-	}
-	defer h.end(ctx)
-	var sess *model.Session
-	err = s.opts.Store.View(ctx, func(rd store.Reader) error {
-		var err error
-		sess, err = rd.Session(r.SessionID)
-		return err
+	return s.withSessionLease(ctx, r.SessionID, func(ctx context.Context, sess *model.Session) (bool, error) {
+		if sess == nil {
+			// The session is gone (kept only so long after its expiry):
+			// the units go back on their own.
+			err := s.updateStock(ctx, r.SKUs(), func(tx store.Tx) error { return settleStock(tx, r.SessionID, false) })
+			return err == nil, err
+		}
+		return s.saveExpired(ctx, sess)
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		// The session is gone (kept only so long after its expiry): the
-		// units go back on their own.
-		err = s.updateStock(ctx, r.SKUs(), func(tx store.Tx) error { return settleStock(tx, r.SessionID, false) })
-		return err == nil, err
-	}
-	if err != nil {
-		return false, fmt.Errorf("load session %s: %w", r.SessionID, err)
-	}
-	s.expire(sess)
-	if holdsStock(sess.Status) {
-		return false, nil
-	}
-	if err := s.save(ctx, sess, nil); err != nil {
-		return false, err
-	}
-	return true, nil
 }

@@ -72,11 +72,7 @@ type Host struct {
 	// certs serves the TLS certificate, set by Listen when TLS is on.
 	certs     *certreload.Reloader
 	deliverer *webhook.Deliverer
-	// trackStock: the built-in catalog controls stock (syncStock).
-	trackStock bool
-	// pluginStock: the catalog plugin holds stock (pluginstock.go), and
-	// replicaLease is this process's replica lease.
-	pluginStock  bool
+	// replicaLease is this process's replica lease (pluginstock.go).
 	replicaLease store.Lease
 	// Hardening (connections.go, probes.go): the metrics registry, the
 	// listener metrics, the probe listener and what it serves.
@@ -140,6 +136,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	svc := newEngine(cfg, st, capabilities(cfg, plugins, o.now), handlers, admin.Orders, o.now, newMoneyReporter(registry), logger, trackStock)
 	heldBy, provider := pluginStock(cfg, plugins)
 	svc.SetPluginStock(heldBy, provider)
+	svc.SetStockAttention(newStockAttention(registry))
 	apiOpts.Service, apiOpts.Store, apiOpts.Readiness = svc, st, readiness(cfg, plugins)
 	metrics := metricsHandler(cfg, registry)
 	app, err := mountAPIs(httpapi.New(apiOpts), cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
@@ -147,9 +144,8 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())
 	}
-	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: app, deliverer: deliverer, Service: svc, trackStock: trackStock,
-		pluginStock: heldBy != nil, replicaLease: replica,
-		registry: registry, ready: apiOpts.Readiness, metrics: metrics}, nil
+	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: app, deliverer: deliverer, Service: svc,
+		replicaLease: replica, registry: registry, ready: apiOpts.Readiness, metrics: metrics}, nil
 }
 
 // newRegistry is the registry of the server's metrics, with the Go

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/pluginmgr"
@@ -33,6 +35,18 @@ const (
 	// pluginHoldsBatch bounds the holds read per round.
 	pluginHoldsBatch = 1000
 )
+
+// newStockAttention counts, in acp_stock_attention_total by plugin and
+// cause, the catalog-plugin holds the seller must look at (the checkout
+// engine logs each at Error).
+func newStockAttention(reg prometheus.Registerer) func(provider, cause string) {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "acp_stock_attention_total",
+		Help: "Catalog-plugin stock holds the seller must look at, by plugin and cause: commit_refused (the plugin refuses to sell a placed order's units; retried), no_such_hold (it never held them), hold_lapsed (the hold lapsed and the units are gone: the order cannot be fulfilled from stock), renew_short (a pending payment's hold lapsed and its units are gone), no_plugin (a hold recorded for a plugin that does not hold stock now; kept until it does).",
+	}, []string{"plugin", "cause"})
+	reg.MustRegister(c)
+	return func(provider, cause string) { c.WithLabelValues(provider, cause).Inc() }
+}
 
 // replicaLeaseName is the lease a live process holds under its owner.
 func replicaLeaseName(owner string) string { return "replica/" + owner }

@@ -79,13 +79,12 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { h.reconcile(background) })
 	wg.Go(func() { h.collectGarbage(background) })
-	if h.trackStock {
-		wg.Go(func() { h.releaseLapsedHolds(background) })
-	}
+	// Both stock sweepers run whatever the stock mode is now: a
+	// reservation made before the mode changed (a restart without the
+	// plugin's capability, say) is settled the way it was made.
+	wg.Go(func() { h.releaseLapsedHolds(background) })
 	wg.Go(func() { h.keepReplicaLease(background) })
-	if h.pluginStock {
-		wg.Go(func() { h.resolvePluginHolds(background) })
-	}
+	wg.Go(func() { h.resolvePluginHolds(background) })
 	wg.Go(func() { h.plugins.Run(background) })
 	wg.Go(func() {
 		if err := h.deliverer.Run(background); err != nil && !errors.Is(err, context.Canceled) {
