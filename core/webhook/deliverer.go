@@ -131,6 +131,9 @@ type Deliverer struct {
 	wake           chan struct{}
 	// jitter returns a random number in [0, n).
 	jitter func(n int64) int64
+	// queueLease is how long a worker holds a queue's lease between two
+	// renewals (the queueLease constant; tests shorten it).
+	queueLease time.Duration
 
 	// deadCounted is when the dead events were last counted, and
 	// deadStale is set when a worker dead-lettered an event since; both
@@ -143,6 +146,7 @@ type Deliverer struct {
 // Options and Target.
 func New(opts Options) *Deliverer {
 	d := &Deliverer{
+		queueLease:     queueLease,
 		store:          opts.Store,
 		targets:        make(map[labelKey]Target, len(opts.Targets)),
 		client:         opts.Client,
@@ -449,7 +453,7 @@ func (d *Deliverer) forEach(ctx context.Context, state string, fn func(*model.We
 func (d *Deliverer) work(ctx context.Context, q *queue) report {
 	r := report{key: q.key}
 	leases := d.store.Leases()
-	l, wait, ok, err := leases.TryAcquire(ctx, queueLeaseName(q.key), queueLease)
+	l, wait, ok, err := leases.TryAcquire(ctx, queueLeaseName(q.key), d.queueLease)
 	switch {
 	case err != nil:
 		if ctx.Err() == nil {
@@ -461,7 +465,11 @@ func (d *Deliverer) work(ctx context.Context, q *queue) report {
 		r.next = d.now().Add(min(wait, d.poll))
 		return r
 	}
-	held := store.Keep(leases, l, queueLease, nil)
+	// A lease lost while an event is being sent cancels the send: another
+	// process may already have delivered it and the ones after it.
+	sending, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	held := store.Keep(leases, l, d.queueLease, func(err error) { cancel(err) })
 	defer func() { _ = held.Release(ctx) }()
 	for _, seq := range q.seqs {
 		if ctx.Err() != nil || held.Err() != nil {
@@ -492,7 +500,20 @@ func (d *Deliverer) work(ctx context.Context, q *queue) report {
 			r.next = e.NextAttemptAt
 			return r
 		}
-		o := d.attempt(ctx, e, held)
+		// Just before the send, make sure the lease is still held (a
+		// process stalled since the last renewal may have lost it without
+		// its timer noticing yet), renewing it for the send.
+		if err := d.stillHeld(ctx, held); err != nil {
+			if ctx.Err() == nil && !errors.Is(err, store.ErrLeaseLost) {
+				d.log.Error("checking a webhook queue's lease", "order_id", q.orderID, "error", err.Error())
+			}
+			r.next = d.now()
+			if !errors.Is(err, store.ErrLeaseLost) {
+				r.next = d.now().Add(d.poll)
+			}
+			return r
+		}
+		o := d.attempt(sending, e, held)
 		r.deadLettered = r.deadLettered || o.dead
 		if !o.left {
 			r.next = o.next
@@ -500,6 +521,19 @@ func (d *Deliverer) work(ctx context.Context, q *queue) report {
 		}
 	}
 	return r
+}
+
+// stillHeld renews the queue's lease now: it fails with ErrLeaseLost when
+// the lease lapsed or was taken over.
+func (d *Deliverer) stillHeld(ctx context.Context, held *store.Held) error {
+	if err := held.Err(); err != nil {
+		return err
+	}
+	l := held.Lease()
+	if err := d.store.Leases().Renew(ctx, &l, d.queueLease); err != nil {
+		return fmt.Errorf("webhook queue lease: %w", err)
+	}
+	return nil
 }
 
 // queueLeaseName is the name of the lease on the queue with key key.
