@@ -44,6 +44,9 @@ const (
 	ContractStockRelease          = "stock: Release gives the units back, and a repeated Release is a success"
 	ContractStockExpiry           = "stock: a hold past its expiry gives its units back"
 	ContractStockConcurrent       = "stock: concurrent Reserves never hold more than the stock"
+	ContractStockExtend           = "stock: a repeated Reserve of a held key extends its expiry"
+	ContractStockReleaseFirst     = "stock: a Reserve after a Release of a key never held holds nothing"
+	ContractStockNoSuchHold       = "stock: Commit of a key never held answers ErrNoSuchHold"
 	ContractMessages              = "messages: typed, with ACP's codes and resolutions, and JSONPath params into the checkout session"
 	ContractDeadline              = "the call's deadline is honoured"
 )

@@ -315,9 +315,12 @@ var broken = map[brokenKey]brokenPlugin{
 		says: []string{"placed 2 orders, want 1"}},
 	{"fulfillment", acptest.ContractFulfillmentCancel, ""}: {opts: acpplugin.ServeOpts{Fulfillment: &orderBook{cancelOnce: true}},
 		says: []string{"CancelOrder repeated"}},
-	{"stock", acptest.ContractStockExpiry, ""}:     {opts: acpplugin.ServeOpts{StockReservations: &stockDouble{stock: 5, holds: map[string]*doubleHold{}, ignoreExpiry: true}}},
-	{"stock", acptest.ContractStockConcurrent, ""}: {opts: acpplugin.ServeOpts{StockReservations: &stockDouble{stock: 5, holds: map[string]*doubleHold{}, racy: true}}},
-	{"stock", acptest.ContractStockCommit, ""}:     {opts: acpplugin.ServeOpts{StockReservations: &stockDouble{stock: 5, holds: map[string]*doubleHold{}, commitOnce: true}}, says: []string{"Commit repeated"}},
+	{"stock", acptest.ContractStockExpiry, ""}:       {opts: acpplugin.ServeOpts{StockReservations: &stockDouble{stock: 5, holds: map[string]*doubleHold{}, ignoreExpiry: true}}},
+	{"stock", acptest.ContractStockConcurrent, ""}:   {opts: acpplugin.ServeOpts{StockReservations: &stockDouble{stock: 5, holds: map[string]*doubleHold{}, racy: true}}},
+	{"stock", acptest.ContractStockCommit, ""}:       {opts: acpplugin.ServeOpts{StockReservations: &stockDouble{stock: 5, holds: map[string]*doubleHold{}, commitOnce: true}}, says: []string{"Commit repeated"}},
+	{"stock", acptest.ContractStockExtend, ""}:       {opts: acpplugin.ServeOpts{StockReservations: &stockDouble{stock: 5, holds: map[string]*doubleHold{}, noExtend: true}}},
+	{"stock", acptest.ContractStockReleaseFirst, ""}: {opts: acpplugin.ServeOpts{StockReservations: &stockDouble{stock: 5, holds: map[string]*doubleHold{}, forgetRelease: true}}},
+	{"stock", acptest.ContractStockNoSuchHold, ""}:   {opts: acpplugin.ServeOpts{StockReservations: &stockDouble{stock: 5, holds: map[string]*doubleHold{}, plainCommitError: true}}},
 	{"fulfillment", acptest.ContractDeadline, ""}: {opts: acpplugin.ServeOpts{Fulfillment: fulfillment.Funcs{PlaceOrderFunc: func(ctx context.Context, req *fulfillment.PlaceOrderRequest) (*fulfillment.PlaceOrderResponse, error) {
 		if _, ok := ctx.Deadline(); ok {
 			ignoringDeadline()

@@ -20,8 +20,9 @@ type StockSuite struct {
 	// Stock is the units of SKU available when the suite starts; at least
 	// 3. The suite sells one of them.
 	Stock int64
-	// Expiry is the lifetime of the hold that checks expiry; 300ms when
-	// zero.
+	// Expiry is the lifetime of the holds that check expiry; 2s when zero
+	// (long enough that a loaded machine's slow calls still find the
+	// hold live before it lapses).
 	Expiry time.Duration
 }
 
@@ -123,11 +124,11 @@ func RunStockReservationConformance(t *testing.T, opts acpplugin.ServeOpts, suit
 			c.broke("Release of a key never held failed: %v; want a success (nothing to give back)", err)
 		}
 	})
+	expiry := suite.Expiry
+	if expiry == 0 {
+		expiry = 2 * time.Second
+	}
 	check(t, ContractStockExpiry, func(c *contract) {
-		expiry := suite.Expiry
-		if expiry == 0 {
-			expiry = 300 * time.Millisecond
-		}
 		if resp, err := reserve("lapsing", stock, time.Now().Add(expiry)); err != nil || !resp.Held {
 			c.broke("Reserve of the whole stock answered %+v, %v", resp, err)
 			return
@@ -138,6 +139,40 @@ func RunStockReservationConformance(t *testing.T, opts acpplugin.ServeOpts, suit
 		// Released in any case, so that a plugin that keeps it breaks
 		// this contract only.
 		_ = r.Release(ctx, key("lapsing"))
+	})
+	check(t, ContractStockExtend, func(c *contract) {
+		if resp, err := reserve("extended", 1, time.Now().Add(expiry)); err != nil || !resp.Held {
+			c.broke("Reserve of 1 unit answered %+v, %v", resp, err)
+			return
+		}
+		if resp, err := reserve("extended", 1, later); err != nil || !resp.Held {
+			c.broke("a repeated Reserve with a later expiry answered %+v, %v; want held", resp, err)
+			return
+		}
+		time.Sleep(expiry + 100*time.Millisecond)
+		fits(c, "after the first expiry of a hold extended by a repeated Reserve", stock-1)
+		_ = r.Release(ctx, key("extended"))
+	})
+	check(t, ContractStockReleaseFirst, func(c *contract) {
+		// The host releases a hold whose Reserve it may have lost (its
+		// process died in the call); a Reserve arriving after that must
+		// not hold units nobody will ever settle.
+		if err := r.Release(ctx, key("released-first")); err != nil {
+			c.broke("Release of a key never held failed: %v", err)
+			return
+		}
+		if resp, err := reserve("released-first", 1, later); err == nil && resp.Held {
+			c.broke("a Reserve after a Release of the same key, never held before, held its units; want an error or Held false")
+		}
+		fits(c, "after a Reserve of a released key", stock)
+		_ = r.Release(ctx, key("released-first"))
+	})
+	check(t, ContractStockNoSuchHold, func(c *contract) {
+		// The host drops a placed order's record only on this answer:
+		// any other refusal is asked again.
+		if err := r.Commit(ctx, key("never-reserved")); !catalog.IsNoSuchHold(err) {
+			c.broke("Commit of a key never held answered %v; want catalog.ErrNoSuchHold", err)
+		}
 	})
 	check(t, ContractStockConcurrent, func(c *contract) {
 		var held atomic.Int64

@@ -18,8 +18,11 @@ type stockDouble struct {
 	holds map[string]*doubleHold
 	// ignoreExpiry keeps a hold past its expiry; racy checks the stock and
 	// records the hold in two steps, unlocked between them; commitOnce
-	// refuses a repeated Commit.
-	ignoreExpiry, racy, commitOnce bool
+	// refuses a repeated Commit; noExtend keeps a held key's first expiry;
+	// forgetRelease does not remember a Release of a key never held;
+	// plainCommitError answers a Commit of a key never held with a plain
+	// error.
+	ignoreExpiry, racy, commitOnce, noExtend, forgetRelease, plainCommitError bool
 }
 
 type doubleHold struct {
@@ -46,9 +49,12 @@ func (d *stockDouble) availableLocked() int64 {
 func (d *stockDouble) Reserve(_ context.Context, req *catalog.ReserveRequest) (*catalog.ReserveResponse, error) {
 	d.mu.Lock()
 	if h, ok := d.holds[req.Key]; ok {
-		d.mu.Unlock()
+		defer d.mu.Unlock()
 		if h.state != "held" {
 			return nil, fmt.Errorf("hold %s is %s", req.Key, h.state)
+		}
+		if !d.noExtend && req.ExpiresAt.After(h.expires) {
+			h.expires = req.ExpiresAt
 		}
 		return &catalog.ReserveResponse{Held: true}, nil
 	}
@@ -76,6 +82,8 @@ func (d *stockDouble) Commit(_ context.Context, key string) error {
 	defer d.mu.Unlock()
 	h, ok := d.holds[key]
 	switch {
+	case !ok && !d.plainCommitError:
+		return catalog.ErrNoSuchHold
 	case !ok || h.state == "released":
 		return errors.New("no hold")
 	case h.state == "committed" && d.commitOnce:
@@ -93,6 +101,7 @@ func (d *stockDouble) Release(_ context.Context, key string) error {
 	defer d.mu.Unlock()
 	h, ok := d.holds[key]
 	switch {
+	case !ok && d.forgetRelease:
 	case !ok:
 		d.holds[key] = &doubleHold{state: "released"}
 	case h.state == "committed":
