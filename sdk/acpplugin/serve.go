@@ -2,9 +2,12 @@ package acpplugin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
@@ -126,24 +129,67 @@ func (opts ServeOpts) serve(test *plugin.ServeTestConfig) {
 // runs.
 const hostCheckInterval = 500 * time.Millisecond
 
+// EnvHostPID names the environment variable in which the host passes its
+// process id to the plugins it starts (sdk/acpplugin/client does), so
+// that a plugin can tell its host is gone even when the host died before
+// the plugin first looked at its parent.
+const EnvHostPID = "ACP_HOST_PID"
+
 // exitWithHost ends the plugin process once the host process that started
 // it is gone (killed, say, with SIGKILL, which gives it no chance to stop
-// its plugins): the process's parent then changes. A plugin outliving its
-// host would keep its files and connections, and go on with what it holds
-// in memory beside the plugin the restarted host starts.
+// its plugins): the process's parent then changes, or the host's process
+// (EnvHostPID) no longer runs. A plugin outliving its host would keep its
+// files and connections, and go on with what it holds in memory beside
+// the plugin the restarted host starts.
 func exitWithHost(logger *slog.Logger) {
 	parent := os.Getppid()
-	if parent <= 1 {
+	host := hostPID(os.Getenv(EnvHostPID))
+	gone := func() bool { return hostGone(parent, os.Getppid(), host, processRuns) }
+	if gone() {
+		logger.Error("the host process is gone; the plugin exits")
+		os.Exit(1)
+	}
+	if parent <= 1 && host == 0 {
 		return // started by init, or a system without parents
 	}
 	go func() {
 		for range time.Tick(hostCheckInterval) {
-			if os.Getppid() != parent {
+			if gone() {
 				logger.Error("the host process is gone; the plugin exits")
 				os.Exit(1)
 			}
 		}
 	}()
+}
+
+// hostPID parses EnvHostPID's value; 0 when unset or invalid.
+func hostPID(v string) int {
+	pid, err := strconv.Atoi(v)
+	if err != nil || pid <= 1 {
+		return 0
+	}
+	return pid
+}
+
+// hostGone reports whether the host is gone: the parent the plugin started
+// with (first) changed, or the host's process (host, 0 when unknown) is
+// not the parent and no longer runs. The host is not always the parent (a
+// wrapper script may start the plugin), so a live host process that is
+// not the parent counts as there.
+func hostGone(first, now, host int, runs func(pid int) bool) bool {
+	if first > 1 && now != first {
+		return true
+	}
+	return host != 0 && now != host && !runs(host)
+}
+
+// processRuns reports whether a process with pid exists (signal 0).
+func processRuns(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	return !errors.Is(p.Signal(syscall.Signal(0)), os.ErrProcessDone)
 }
 
 // Validate reports options Serve would refuse: no name, or no capability.

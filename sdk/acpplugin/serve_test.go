@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -108,5 +112,54 @@ func TestProvider(t *testing.T) {
 		"method": "/acp.plugin.v1.CatalogService/ResolveItems", "panic": "boom", "stack": "stack"}
 	if diff := cmp.Diff(wantLine, line); diff != "" {
 		t.Errorf("panic log mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestHostGone: the plugin notices its host is gone when its parent
+// changes, and also when the host (EnvHostPID) died before the plugin
+// first looked at its parent; a live host that is not the parent (a
+// wrapper script started the plugin) keeps it running.
+func TestHostGone(t *testing.T) {
+	t.Parallel()
+	running := func(pids ...int) func(int) bool {
+		return func(pid int) bool { return slices.Contains(pids, pid) }
+	}
+	for name, tc := range map[string]struct {
+		first, now, host int
+		runs             func(int) bool
+		want             bool
+	}{
+		"the host is the parent":                     {first: 100, now: 100, host: 100, runs: running(100), want: false},
+		"the parent changed":                         {first: 100, now: 1, host: 100, runs: running(), want: true},
+		"the host died before the parent was read":   {first: 1, now: 1, host: 100, runs: running(), want: true},
+		"reparented to a subreaper before the check": {first: 50, now: 50, host: 100, runs: running(50), want: true},
+		"a wrapper started it; the host runs":        {first: 50, now: 50, host: 100, runs: running(50, 100), want: false},
+		"no host pid and init is the parent":         {first: 1, now: 1, host: 0, runs: running(), want: false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := hostGone(tc.first, tc.now, tc.host, tc.runs); got != tc.want {
+				t.Errorf("hostGone(%d, %d, %d) = %v, want %v", tc.first, tc.now, tc.host, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestProcessRuns: a process that ran and was reaped does not run; this
+// one does.
+func TestProcessRuns(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS == "windows" {
+		t.Log("signal 0 is a Unix check")
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if processRuns(cmd.Process.Pid) {
+		t.Errorf("processRuns(%d) of a finished process = true", cmd.Process.Pid)
+	}
+	if !processRuns(os.Getpid()) {
+		t.Error("processRuns(own pid) = false")
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -43,7 +44,8 @@ type Config struct {
 	// Dir is the process's working directory; empty means the host's.
 	Dir string
 	// Env is the plugin's whole environment, as "KEY=value" pairs. The
-	// host's own environment is never passed on.
+	// host's own environment is never passed on; the host's process id is
+	// added as acpplugin.EnvHostPID.
 	Env []string
 	// SHA256 is the expected hex SHA-256 of the binary at Command, checked
 	// before the process starts; empty skips the check.
@@ -145,7 +147,8 @@ func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 			return nil, fmt.Errorf("plugin %q: socket directory: %w", cfg.Name, err)
 		}
 		cmd := exec.Command(cfg.Command, cfg.Args...)
-		cmd.Env = append(append([]string{}, cfg.Env...), plugin.EnvUnixSocketDir+"="+socketDir)
+		cmd.Env = append(append([]string{}, cfg.Env...), plugin.EnvUnixSocketDir+"="+socketDir,
+			acpplugin.EnvHostPID+"="+strconv.Itoa(os.Getpid()))
 		cmd.Dir = cfg.Dir
 		cc.Cmd = cmd
 		cc.SkipHostEnv = true
