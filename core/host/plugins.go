@@ -140,7 +140,9 @@ func readiness(cfg *config.Config, plugins *pluginmgr.Manager) func() (bool, any
 
 // DescribePlugins starts each plugin acp.yaml configures, as the server
 // would, reports what it says about itself and its health, and stops it
-// again. It is `acp plugins describe`; a running server is not disturbed.
+// again. It is `acp plugins describe`. A running server keeps running, but
+// each plugin is configured as at start, so a plugin's own state (the
+// catalog-file plugin's stock state) takes what a start applies.
 func DescribePlugins(ctx context.Context, cfg *config.Config, logger *slog.Logger, getenv func(string) string) ([]pluginmgr.Status, error) {
 	plugins, err := newPlugins(cfg, getenv, logger, nil)
 	if err != nil {
