@@ -25,8 +25,13 @@ import (
 // catalog-file plugin, kills the server (SIGKILL) in the middle of the
 // race, restarts it on the same store and plugin state, and has every
 // agent ask again until each session is completed or refused for stock.
-// No unit may be sold twice: exactly 5 sessions complete, the plugin sold
-// 5 and holds nothing, and the store keeps no hold (none left in doubt).
+// The kill lands once a session is seen in complete_in_progress (its hold
+// recorded in the store, the plugin not done with it), with the plugin
+// stopped (SIGSTOP) first so that it settles nothing more; the store is
+// checked to keep such records before the restart, so that the test
+// proves recovery. No unit may be sold twice: exactly 5 sessions
+// complete, the plugin sold 5 and holds nothing, and the store keeps no
+// hold (none left in doubt).
 func TestPluginStockHostKilled(t *testing.T) {
 	t.Parallel()
 	const sessions, inStock = 60, 5
@@ -107,17 +112,74 @@ plugins:
 			t.Errorf("complete %d: %d\n%s", i, status, body)
 		}
 	}
+	get := func(id string) string {
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.base()+"/checkout_sessions/"+id, nil)
+		if err != nil {
+			return ""
+		}
+		req.Header.Set("Authorization", "Bearer "+crashAgentToken)
+		req.Header.Set("API-Version", crashAPIVersion)
+		resp, err := client.Do(req)
+		if err != nil {
+			return ""
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return crashJSONField(data, "status")
+	}
+	children := childPIDs(srv.pid())
+	if len(children) != 1 {
+		t.Fatalf("the server runs %d plugin processes, want 1", len(children))
+	}
 	var wg sync.WaitGroup
 	for i := range ids {
 		wg.Go(func() { complete(i, 0) })
-		if i == 8 {
-			// The kill lands while the first completes are in flight.
-			children := childPIDs(srv.pid())
-			srv.kill()
-			waitGone(t, children)
-		}
 	}
+	// A session in complete_in_progress has its hold recorded (in the
+	// same transaction) and not yet settled: the plugin, which
+	// serializes its durable writes, keeps most of the racing sessions
+	// there for a while. Then the plugin stops answering and the server
+	// is killed.
+	testkit.Eventually(t, 20*time.Second, "a complete with its hold recorded", func() bool {
+		for _, id := range ids {
+			if get(id) == "complete_in_progress" {
+				return true
+			}
+		}
+		return false
+	})
+	if err := syscall.Kill(children[0], syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	srv.kill()
+	// The plugin runs again, with its host gone: it must exit.
+	_ = syscall.Kill(children[0], syscall.SIGCONT)
+	waitGone(t, children)
 	wg.Wait()
+	// What the killed server left: holds in doubt, for the restarted one
+	// to resolve.
+	func() {
+		st, err := badgerstore.Open(badgerstore.Options{Dir: storeDir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		var left []*model.Reservation
+		if err := st.View(context.Background(), func(r store.Reader) error {
+			left, err = r.Reservations("", 1000)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		states := map[model.HoldState]int{}
+		for _, h := range left {
+			states[h.State]++
+		}
+		if len(left) == 0 {
+			t.Fatal("the killed server left no hold to resolve: the test would not prove recovery")
+		}
+		t.Logf("the killed server left holds to resolve: %v", states)
+	}()
 	answered := 0
 	for _, f := range final {
 		if f != "" {
