@@ -22,6 +22,7 @@ import (
 
 	"github.com/acp-sidecar/acp/core/internal/clocktest"
 	"github.com/acp-sidecar/acp/internal/testkit"
+	"github.com/acp-sidecar/acp/sdk/acpplugin"
 	"github.com/acp-sidecar/acp/sdk/catalog"
 )
 
@@ -164,18 +165,19 @@ func TestStartRefusals(t *testing.T) {
 }
 
 // The host's environment never reaches a plugin: only the variables the
-// spec lists.
+// spec lists, and the host's process id (acpplugin.EnvHostPID), by which
+// the plugin tells its host is gone.
 func TestEnvironment(t *testing.T) {
 	t.Setenv("ACP_PLUGINMGR_TEST_HOST_ONLY", "secret")
 	m := startManager(t, Options{Plugins: []Spec{spec(func(s *Spec) { s.Env = []string{"ACP_PLUGINMGR_TEST_ALLOWED=yes"} })}})
-	resp, err := resolve(m, "env:ACP_PLUGINMGR_TEST_HOST_ONLY", "env:ACP_PLUGINMGR_TEST_ALLOWED", "env:PATH", "env:HOME")
+	resp, err := resolve(m, "env:ACP_PLUGINMGR_TEST_HOST_ONLY", "env:ACP_PLUGINMGR_TEST_ALLOWED", "env:PATH", "env:HOME", "env:"+acpplugin.EnvHostPID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, want := range []struct {
 		found bool
 		value string
-	}{{false, ""}, {true, "yes"}, {false, ""}, {false, ""}} {
+	}{{false, ""}, {true, "yes"}, {false, ""}, {false, ""}, {true, strconv.Itoa(os.Getpid())}} {
 		if got := resp.Items[i]; got.Found != want.found || got.Title != want.value {
 			t.Errorf("%s: found=%v value=%q, want found=%v value=%q", got.ID, got.Found, got.Title, want.found, want.value)
 		}
