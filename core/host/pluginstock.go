@@ -32,7 +32,8 @@ const (
 	replicaRenewEvery = 10 * time.Second
 	// pluginHoldsEvery is how often unfinished plugin holds are resolved.
 	pluginHoldsEvery = 10 * time.Second
-	// pluginHoldsBatch bounds the holds read per round.
+	// pluginHoldsBatch is how many holds are read at a time; every round
+	// walks all of them.
 	pluginHoldsBatch = 1000
 )
 
