@@ -22,10 +22,10 @@ func pluginsCommand(args []string, env cli) int {
 const pluginsDescribeHelp = `Starts each plugin the config uses, as the server would, reports its name,
 version, SDK and protocol versions, health and, for a catalog plugin, whether
 it holds stock for payments ("stock control" or "no stock control"), and
-stops it again. A running server keeps running, but each plugin is
-configured as at start: acp-plugin-catalog-file, for one, applies a changed
-stock figure to the state file it shares with the server, as the server's
-own reload would. Exits 1 when a plugin is not ready.`
+stops it again. A running server is not disturbed: each plugin is told it
+is only described (ACP_PLUGIN_DESCRIBING=1) and changes no state it shares
+with the server (acp-plugin-catalog-file only reads its stock state). Exits
+1 when a plugin is not ready.`
 
 func pluginsDescribe(args []string, env cli) int {
 	fs := newFlags("plugins describe", "[--config PATH] [--json]", pluginsDescribeHelp, env)

@@ -13,6 +13,7 @@ import (
 	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/pluginmgr"
+	"github.com/acp-sidecar/acp/sdk/acpplugin"
 	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
 
@@ -140,13 +141,16 @@ func readiness(cfg *config.Config, plugins *pluginmgr.Manager) func() (bool, any
 
 // DescribePlugins starts each plugin acp.yaml configures, as the server
 // would, reports what it says about itself and its health, and stops it
-// again. It is `acp plugins describe`. A running server keeps running, but
-// each plugin is configured as at start, so a plugin's own state (the
-// catalog-file plugin's stock state) takes what a start applies.
+// again. It is `acp plugins describe`; a running server is not disturbed:
+// each plugin is told it is only described (acpplugin.EnvDescribing), so
+// that it changes no state it shares with the server.
 func DescribePlugins(ctx context.Context, cfg *config.Config, logger *slog.Logger, getenv func(string) string) ([]pluginmgr.Status, error) {
-	plugins, err := newPlugins(cfg, getenv, logger, nil)
+	specs, err := pluginSpecs(cfg, getenv)
 	if err != nil {
 		return nil, err
 	}
-	return plugins.Describe(ctx), nil
+	for i := range specs {
+		specs[i].Env = append(specs[i].Env, acpplugin.EnvDescribing+"=1")
+	}
+	return pluginmgr.New(pluginmgr.Options{Plugins: specs, Logger: logger}).Describe(ctx), nil
 }

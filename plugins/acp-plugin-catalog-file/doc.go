@@ -139,7 +139,10 @@
 // Every change is written to a temporary file in the same directory,
 // synced, renamed over the state file and the directory synced before
 // the call is answered, so that a kill loses nothing acknowledged;
-// temporary files a kill left behind are removed at the next start. Changes
+// temporary files a kill left behind are removed at the next start.
+// Started by `acp plugins describe` (ACP_PLUGIN_DESCRIBING=1), the plugin
+// only reads the state file, to check it: it applies no figure, takes no
+// lock and writes nothing. Changes
 // are made under an exclusive lock on "<state file>.lock" and on the
 // state as it is on disk, so that two plugin processes sharing it (such
 // as `acp plugins describe` run beside the server) never undo each

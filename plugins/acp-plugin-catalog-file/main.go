@@ -76,6 +76,8 @@ type fileCatalog struct {
 	// stat and read are statFile and readFile, but in tests.
 	stat func(path string) (fileStat, error)
 	read func(path string) ([]byte, error)
+	// describing is acpplugin.Describing, but in tests.
+	describing func() bool
 }
 
 // loadFailure is a failed load attempt.
@@ -86,7 +88,7 @@ var _ catalog.Catalog = (*fileCatalog)(nil)
 
 // newFileCatalog returns an unconfigured catalog that logs to logger.
 func newFileCatalog(logger *slog.Logger) *fileCatalog {
-	return &fileCatalog{logger: logger, stock: newStockBook(logger), stat: statFile, read: readFile}
+	return &fileCatalog{logger: logger, stock: newStockBook(logger), stat: statFile, read: readFile, describing: acpplugin.Describing}
 }
 
 // serveOpts describes the plugin to acpplugin.Serve.
@@ -145,7 +147,13 @@ func (c *fileCatalog) Configure(_ context.Context, raw []byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.stopWatcher()
-	if err := c.stock.open(statePath, loaded); err != nil {
+	if c.describing() {
+		// `acp plugins describe`, maybe beside a running server sharing
+		// the state file: check it, change nothing.
+		if err := c.stock.inspect(statePath); err != nil {
+			return err
+		}
+	} else if err := c.stock.open(statePath, loaded); err != nil {
 		return err
 	}
 	c.current.Store(&loaded)

@@ -84,8 +84,10 @@ type stockBook struct {
 	// off: no SKU has a stock figure and no state file exists, so stock
 	// is not counted and nothing is written (a read-only catalog folder
 	// works); the reservation calls answer acp.ErrNotOffered.
-	off   bool
-	state stockState
+	off bool
+	// readOnly: configured by inspect; nothing is ever written.
+	readOnly bool
+	state    stockState
 	// seen is the state file's stat when state was last read or written.
 	seen fileStat
 }
@@ -108,7 +110,7 @@ func statePathFor(catalogPath string) string { return catalogPath + ".stock.json
 func (b *stockBook) open(path string, loaded items) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.path, b.seen = path, fileStat{}
+	b.path, b.seen, b.readOnly = path, fileStat{}, false
 	if b.off = countsNothing(path, loaded); b.off {
 		return nil
 	}
@@ -116,6 +118,22 @@ func (b *stockBook) open(path string, loaded items) error {
 		removeStaleTemps(b.logger, path)
 		return b.applyFigures(loaded), nil
 	})
+}
+
+// inspect checks the state file at path as open would (a state file that
+// cannot be read, or is of a newer release, is an error) without taking
+// its lock, applying figures or writing anything, and leaves the book
+// answering nothing (acp.ErrNotOffered): what `acp plugins describe` does
+// beside a running server. The file is replaced whole by its writers, so
+// reading it unlocked sees one whole version.
+func (b *stockBook) inspect(path string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.path, b.seen, b.off, b.readOnly = path, fileStat{}, true, true
+	if _, err := statFile(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return b.loadLocked()
 }
 
 // countsNothing reports that the plugin has no stock to count: no row
@@ -224,7 +242,7 @@ func (b *stockBook) changeLocked(change func(now time.Time) (bool, error)) error
 func (b *stockBook) apply(loaded items) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.path == "" {
+	if b.path == "" || b.readOnly {
 		return nil
 	}
 	if b.off && countsNothing(b.path, loaded) {

@@ -298,3 +298,61 @@ func TestStaleTempsRemoved(t *testing.T) {
 		t.Errorf("stale temporary file: %v, want removed", err)
 	}
 }
+
+// TestDescribeWritesNothing: started by `acp plugins describe`, the
+// plugin checks the state file but applies no figure (a restock) and
+// writes nothing, not even the lock file; a state file it cannot read is
+// still refused.
+func TestDescribeWritesNothing(t *testing.T) {
+	t.Parallel()
+	describe := func(t *testing.T, cfg string) error {
+		t.Helper()
+		c := newFileCatalog(slog.New(slog.DiscardHandler))
+		c.describing = func() bool { return true }
+		t.Cleanup(c.Close)
+		return acptest.Start(t, c.serveOpts()).Configure(context.Background(), []byte(cfg))
+	}
+	t.Run("a restock is not applied", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		path := writeFile(t, dir, "products.csv", teeCSV("5"))
+		cfg := configFor(t, map[string]any{"path": path, "reload_interval": "0s"})
+		server := newPlugin(t, cfg)
+		state := filepath.Join(dir, "products.csv.stock.json")
+		before, err := os.ReadFile(state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, dir, "products.csv", teeCSV("9"))
+		if err := describe(t, cfg); err != nil {
+			t.Fatalf("Configure while describing = %v", err)
+		}
+		after, err := os.ReadFile(state)
+		if err != nil || string(after) != string(before) {
+			t.Fatalf("the state file changed while describing (%v):\n%s\nwas\n%s", err, after, before)
+		}
+		if got := available(t, server.Catalog()); got != 5 {
+			t.Errorf("the server's available = %d, want 5 (untouched)", got)
+		}
+	})
+	t.Run("no state file, none written", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		path := writeFile(t, dir, "products.csv", teeCSV("5"))
+		if err := describe(t, configFor(t, map[string]any{"path": path, "reload_interval": "0s"})); err != nil {
+			t.Fatalf("Configure while describing = %v", err)
+		}
+		if files, _ := filepath.Glob(filepath.Join(dir, "*.stock.json*")); len(files) > 0 {
+			t.Errorf("files written while describing: %v", files)
+		}
+	})
+	t.Run("an unreadable state is refused", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		path := writeFile(t, dir, "products.csv", teeCSV("5"))
+		writeFile(t, dir, "products.csv.stock.json", "{")
+		if err := describe(t, configFor(t, map[string]any{"path": path, "reload_interval": "0s"})); err == nil {
+			t.Error("Configure while describing accepted an unreadable state file")
+		}
+	})
+}

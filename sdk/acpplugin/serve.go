@@ -135,6 +135,16 @@ const hostCheckInterval = 500 * time.Millisecond
 // the plugin first looked at its parent.
 const EnvHostPID = "ACP_HOST_PID"
 
+// EnvDescribing names the environment variable the host sets ("1") when
+// it starts a plugin only to describe it (`acp plugins describe`), maybe
+// beside a running server using the same files: Configure should then
+// check its configuration without changing any state it shares.
+const EnvDescribing = "ACP_PLUGIN_DESCRIBING"
+
+// Describing reports whether the host started this plugin only to
+// describe it (EnvDescribing).
+func Describing() bool { return os.Getenv(EnvDescribing) == "1" }
+
 // exitWithHost ends the plugin process once the host process that started
 // it is gone (killed, say, with SIGKILL, which gives it no chance to stop
 // its plugins): the process's parent then changes, or the host's process
