@@ -22,7 +22,7 @@ func (s *Store) Purge(ctx context.Context) (int64, error) {
 	now := s.now()
 	jobs := []struct {
 		what, table, where string
-		at               time.Time
+		at                 time.Time
 	}{
 		{"idempotency records", "idempotency_records", "expires_at <= $1", now},
 		{"one-time keys", "first_use", "expires_at <= $1", now},
