@@ -83,7 +83,10 @@ type Store struct {
 	owner     string
 	metrics   *metrics
 	channel   string // the outbox's NOTIFY channel
-	closeOnce sync.Once
+	// leaseChannel carries the names of released leases (release.go).
+	leaseChannel string
+	releases     *releaseHub
+	closeOnce    sync.Once
 }
 
 // Interface guards.
@@ -145,7 +148,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	s := &Store{
 		pool: pool, opts: opts, logger: opts.Logger, retention: opts.SessionRetention, now: time.Now,
 		owner:   host + "-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:]),
-		channel: opts.Schema + "_outbox",
+		channel: opts.Schema + "_outbox", leaseChannel: opts.Schema + "_lease_released", releases: newReleaseHub(),
 	}
 	s.metrics = newMetrics(pool)
 	if opts.Registry != nil {
@@ -160,6 +163,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 // Close closes the pool.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		s.stopReleases()
 		if s.opts.Registry != nil {
 			s.opts.Registry.Unregister(s.metrics)
 		}
@@ -225,7 +229,7 @@ func (s *Store) once(ctx context.Context, opts pgx.TxOptions, skus []string, fn 
 	if locks := s.stockLocks(skus); len(locks) > 0 {
 		// Session locks, taken before the transaction begins, so that its
 		// snapshot sees the commit of the transaction it waited for.
-		if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(k) FROM unnest($1::bigint[]) AS k ORDER BY k", locks); err != nil {
+		if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(k) FROM (SELECT k FROM unnest($1::bigint[]) AS k ORDER BY k) AS sorted", locks); err != nil {
 			return fmt.Errorf("lock stock: %w", err)
 		}
 		defer func() {
