@@ -61,12 +61,20 @@ type MigrationResult struct {
 // version is past the migrations this release knows.
 func Migrate(ctx context.Context, opts Options, dryRun bool) (MigrationResult, error) {
 	opts = opts.withDefaults()
-	pool, err := newPool(ctx, opts)
+	pool, err := newPool(ctx, migrationPool(opts))
 	if err != nil {
 		return MigrationResult{}, err
 	}
 	defer pool.Close()
 	return migrate(ctx, pool, opts, dryRun)
+}
+
+// migrationPool are the options of the short-lived pool migrations and
+// the schema checks run on: apart from the store's pool, and large
+// enough for the lock's connection beside goose's (whatever max_conns).
+func migrationPool(opts Options) Options {
+	opts.MaxConns = 3
+	return opts
 }
 
 // migrate is Migrate on an open pool.
@@ -217,7 +225,12 @@ func checkNewer(ctx context.Context, pool *pgxpool.Pool, opts Options, known []P
 
 // checkSchema refuses a database this release cannot run on, migrating it
 // first when opts.MigrateOnStart.
-func checkSchema(ctx context.Context, pool *pgxpool.Pool, opts Options, logger *slog.Logger) error {
+func checkSchema(ctx context.Context, opts Options, logger *slog.Logger) error {
+	pool, err := newPool(ctx, migrationPool(opts))
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
 	if opts.MigrateOnStart {
 		res, err := migrate(ctx, pool, opts, false)
 		if err != nil {

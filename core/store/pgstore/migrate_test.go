@@ -219,10 +219,11 @@ func TestPurge(t *testing.T) {
 }
 
 // TestWatchOutbox: an event committed by one replica wakes another's
-// watcher.
+// watcher; the watcher takes no connection of the pool (a pool of one
+// still serves transactions).
 func TestWatchOutbox(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	a := open(t, Options{DSN: dsn})
+	a := open(t, Options{DSN: dsn, MaxConns: 1})
 	b := open(t, Options{DSN: dsn})
 	ctx, cancel := context.WithCancel(context.Background())
 	woken := make(chan struct{}, 16)
@@ -242,6 +243,11 @@ func TestWatchOutbox(t *testing.T) {
 		case <-deadline:
 			t.Fatal("the watcher was never woken")
 		}
+	}
+	short, cancelShort := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelShort()
+	if err := a.Update(short, func(tx store.Tx) error { return tx.PutSession(&model.Session{ID: "cs_1"}) }); err != nil {
+		t.Errorf("Update beside the watcher with a pool of one: %v", err)
 	}
 	cancel()
 	if err := <-done; err != nil {

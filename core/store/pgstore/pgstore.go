@@ -134,12 +134,11 @@ func newPool(ctx context.Context, opts Options) (*pgxpool.Pool, error) {
 // and refuses a schema this release cannot run on.
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
-	pool, err := newPool(ctx, opts)
-	if err != nil {
+	if err := checkSchema(ctx, opts, opts.Logger); err != nil {
 		return nil, err
 	}
-	if err := checkSchema(ctx, pool, opts, opts.Logger); err != nil {
-		pool.Close()
+	pool, err := newPool(ctx, opts)
+	if err != nil {
 		return nil, err
 	}
 	host, _ := os.Hostname()

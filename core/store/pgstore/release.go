@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -100,25 +101,23 @@ func (s *Store) stopReleases() {
 	}
 }
 
-// listenOnce holds one connection listening on channel, calling notify
-// with each notification's payload, until it fails or ctx ends.
+// listenOnce holds one connection of its own (outside the pool, so that
+// listening never takes a connection the transactions need) listening on
+// channel, calling notify with each notification's payload, until it
+// fails or ctx ends.
 func (s *Store) listenOnce(ctx context.Context, channel string, notify func(payload string)) error {
-	conn, err := s.pool.Acquire(ctx)
+	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
 	if err != nil {
-		return err
+		return fmt.Errorf("connect to listen: %w", err)
 	}
-	// The connection has been in LISTEN mode: it is not given back.
-	defer func() {
-		_ = conn.Conn().Close(context.Background())
-		conn.Release()
-	}()
+	defer conn.Close(context.Background())
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
-		return err
+		return fmt.Errorf("listen on %s: %w", channel, err)
 	}
 	for {
-		n, err := conn.Conn().WaitForNotification(ctx)
+		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
-			return err
+			return fmt.Errorf("wait for notifications on %s: %w", channel, err)
 		}
 		notify(n.Payload)
 	}
