@@ -9,6 +9,8 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"log/slog"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -23,6 +25,34 @@ var embedded embed.FS
 // run on: a database not migrated that far is refused until `acp migrate`
 // has run. It rises only when a release starts relying on a migration.
 const OldestSchema = 1
+
+// NewestSchema is the newest migration this release knows: the highest
+// version among the embedded migrations. A database whose
+// acp_schema_compat.min_compatible is past it is refused.
+func NewestSchema() int64 {
+	var n int64
+	for _, v := range migrationVersions(Migrations()) {
+		n = max(n, v)
+	}
+	return n
+}
+
+// migrationVersions are the versions of the migration files in fsys
+// (their names start with the version and an underscore).
+func migrationVersions(fsys fs.FS) []int64 {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil
+	}
+	var out []int64
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		if v, err := strconv.ParseInt(num, 10, 64); ok && err == nil && strings.HasSuffix(e.Name(), ".sql") {
+			out = append(out, v)
+		}
+	}
+	return out
+}
 
 // versionTable is goose's table of applied migrations, in the schema.
 const versionTable = "acp_schema_migrations"

@@ -309,3 +309,14 @@ func TestReleaseNotifies(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemaWindow: this release runs on schemas from OldestSchema to the
+// newest migration it embeds.
+func TestSchemaWindow(t *testing.T) {
+	if n := NewestSchema(); n < 1 || OldestSchema > n {
+		t.Errorf("schema window %d to %d; want OldestSchema within the embedded migrations", OldestSchema, n)
+	}
+	if got := migrationVersions(withExtra(t, map[string]string{"00002_expand.sql": expand, "README.md": "x"})); len(got) != 2 {
+		t.Errorf("versions of the extended migrations = %v; want two", got)
+	}
+}
