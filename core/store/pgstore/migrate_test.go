@@ -320,3 +320,27 @@ func TestSchemaWindow(t *testing.T) {
 		t.Errorf("versions of the extended migrations = %v; want two", got)
 	}
 }
+
+// TestPing: a store answers; a pool busy in every connection counts as
+// answering; a closed one does not.
+func TestPing(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, Options{MaxConns: 1})
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := s.Ping(short); err != nil {
+		t.Errorf("Ping with every connection busy: %v", err)
+	}
+	conn.Release()
+	_ = s.Close()
+	if err := s.Ping(ctx); err == nil {
+		t.Error("Ping of a closed store: no error")
+	}
+}

@@ -171,8 +171,14 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Ping reports whether the database answers: the readiness probe.
+// Ping reports whether the database answers: the readiness probe. A
+// pool whose every connection is in use counts as answering (the work in
+// flight is the database's answer; a stalled database ends it with the
+// statement timeout), so that a busy replica is not taken for a broken one.
 func (s *Store) Ping(ctx context.Context) error {
+	if st := s.pool.Stat(); st.AcquiredConns() >= st.MaxConns() {
+		return nil
+	}
 	if err := s.pool.Ping(ctx); err != nil {
 		return fmt.Errorf("ping PostgreSQL: %w", err)
 	}
