@@ -197,11 +197,10 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	return s.run(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable}, nil, func(t *tx) error { return fn(t) })
 }
 
-// run runs fn in a transaction of opts on one connection, taking the
-// advisory locks of the stock of skus (non-nil in UpdateStock only),
-// before the transaction's snapshot, and giving them up after it, and
-// retries it on a serialization failure or
-// deadlock.
+// run runs fn in a transaction of opts on one connection and retries it
+// on a serialization failure or deadlock. For UpdateStock (skus non-nil)
+// it takes the advisory locks of the SKUs' stock before the transaction's
+// snapshot, and gives them up after it.
 func (s *Store) run(ctx context.Context, opts pgx.TxOptions, skus []string, fn func(*tx) error) error {
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
