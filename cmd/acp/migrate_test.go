@@ -108,6 +108,11 @@ func TestMigrateCommand(t *testing.T) {
 			t.Error("the DSN was printed")
 		}
 	}
+	// The order commands read the database the copy went to.
+	if code, out, errOut := runWithEnv(envOf(env), "orders", "list", "--config", cfg); code != 0 || !strings.Contains(out, "ord_fill_3") {
+		t.Errorf("orders list on the database = %d\n%s%s; want the copied orders", code, out, errOut)
+	}
+
 }
 
 // TestMigrateRefuses: the badger driver, a missing DSN and a missing
