@@ -115,12 +115,15 @@ func (l leases) Release(ctx context.Context, lease store.Lease) error {
 	return nil
 }
 
-// HoldsLease is the fencing check, read in the transaction: under
-// SERIALIZABLE, a takeover committed while the transaction runs makes its
-// commit fail and its retry see the new token.
+// HoldsLease is the fencing check, read in the transaction with a share
+// lock on the lease's row until the transaction ends: a takeover waits
+// for the commit (so that once another owner holds the name, no commit
+// checked against the old token can follow), and a takeover committed
+// after the transaction's snapshot fails it with a serialization error,
+// whose retry sees the new token.
 func (t *tx) HoldsLease(l store.Lease) error {
 	var token int64
-	err := t.queryRow("SELECT token FROM leases WHERE name = $1", l.Name).Scan(&token)
+	err := t.queryRow("SELECT token FROM leases WHERE name = $1 FOR SHARE", l.Name).Scan(&token)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && uint64(token) != l.Token) {
 		return fmt.Errorf("lease %s: %w", l.Name, store.ErrLeaseLost)
 	}

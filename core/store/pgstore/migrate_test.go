@@ -344,3 +344,52 @@ func TestPing(t *testing.T) {
 		t.Error("Ping of a closed store: no error")
 	}
 }
+
+// TestFencingAcrossReplicas: a replica's commit checked by HoldsLease
+// precedes any takeover by another: the other's TryAcquire, racing the
+// commit, returns only once it is committed, and so sees what it wrote.
+func TestFencingAcrossReplicas(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	a := open(t, Options{DSN: dsn})
+	b := open(t, Options{DSN: dsn})
+	old, _, ok, err := a.Leases().TryAcquire(ctx, "session/cs_x", 50*time.Millisecond)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	time.Sleep(100 * time.Millisecond) // lapsed, not yet taken over
+	taken := make(chan error, 1)
+	var once sync.Once
+	err = a.Update(ctx, func(tx store.Tx) error {
+		if err := tx.HoldsLease(old); err != nil {
+			return err
+		}
+		once.Do(func() {
+			go func() {
+				l, _, ok, err := b.Leases().TryAcquire(ctx, "session/cs_x", time.Minute)
+				if err == nil && !ok {
+					err = errors.New("not granted")
+				}
+				if err == nil {
+					err = b.View(ctx, func(r store.Reader) error { _, err := r.Session("cs_x"); return err })
+				}
+				if err == nil {
+					err = b.Update(ctx, func(tx store.Tx) error { return tx.HoldsLease(l) })
+				}
+				taken <- err
+			}()
+			// Give the takeover every chance to overtake the commit.
+			time.Sleep(200 * time.Millisecond)
+		})
+		return tx.PutSession(&model.Session{ID: "cs_x", Status: model.StatusCompleted})
+	})
+	if err != nil {
+		t.Fatalf("the holder's commit: %v", err)
+	}
+	if err := <-taken; err != nil {
+		t.Errorf("the takeover after the commit: %v (it must see the holder's session)", err)
+	}
+	if err := a.Update(ctx, func(tx store.Tx) error { return tx.HoldsLease(old) }); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("the old holder after the takeover = %v; want ErrLeaseLost", err)
+	}
+}
