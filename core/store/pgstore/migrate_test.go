@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"strings"
 	"sync"
@@ -316,8 +317,46 @@ func TestSchemaWindow(t *testing.T) {
 	if n := NewestSchema(); n < 1 || OldestSchema > n {
 		t.Errorf("schema window %d to %d; want OldestSchema within the embedded migrations", OldestSchema, n)
 	}
-	if got := migrationVersions(withExtra(t, map[string]string{"00002_expand.sql": expand, "README.md": "x"})); len(got) != 2 {
-		t.Errorf("versions of the extended migrations = %v; want two", got)
+	extended := withExtra(t, map[string]string{"00002_expand.sql": expand, "00003_contract.sql": contract, "README.md": "x"})
+	if got := migrationVersions(fileNames(extended)); len(got) != 3 {
+		t.Errorf("versions of the extended migrations = %v; want three", got)
+	}
+	// A build with knownUpTo set knows the migrations up to it only.
+	older := upTo{extended, 2}
+	if got := migrationVersions(fileNames(older)); fmt.Sprint(got) != "[1 2]" {
+		t.Errorf("versions up to 2 = %v; want [1 2]", got)
+	}
+	if _, err := fs.ReadFile(older, "00003_contract.sql"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("reading a hidden migration = %v; want ErrNotExist", err)
+	}
+	knownUpTo = "0"
+	defer func() { knownUpTo = "" }()
+	if n := NewestSchema(); n != 0 {
+		t.Errorf("NewestSchema of a build knowing no migration = %d", n)
+	}
+}
+
+// TestRollingUpgradeBuilds: the build knowing one migration fewer (the
+// migrations of an upTo filesystem, as knownUpTo makes them) runs beside
+// the current one on the database the current one migrated, through goose.
+func TestRollingUpgradeBuilds(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	current := withExtra(t, map[string]string{"00002_expand.sql": expand})
+	previous := upTo{current, 1}
+	if res, err := Migrate(ctx, Options{DSN: dsn, Migrations: previous}, false); err != nil || res.After != 1 {
+		t.Fatalf("the previous build's migrate = %+v, %v; want version 1", res, err)
+	}
+	if res, err := Migrate(ctx, Options{DSN: dsn, Migrations: current}, false); err != nil || res.After != 2 {
+		t.Fatalf("the current build's migrate = %+v, %v; want version 2", res, err)
+	}
+	a := open(t, Options{DSN: dsn, Migrations: previous})
+	b := open(t, Options{DSN: dsn, Migrations: current})
+	if err := b.Update(ctx, func(tx store.Tx) error { return tx.PutSession(&model.Session{ID: "cs_r"}) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.View(ctx, func(r store.Reader) error { _, err := r.Session("cs_r"); return err }); err != nil {
+		t.Errorf("the previous build reading the current one's session: %v", err)
 	}
 }
 
