@@ -116,13 +116,26 @@ func TestRecorderCommitsWithTheOutcome(t *testing.T) {
 	})
 }
 
-// keyedRecorder is a statusRecorder of a request with an idempotency key.
+// keyedRecorder is a statusRecorder of a request with an idempotency key
+// and a body whose fingerprint is body ("body" when empty).
 type keyedRecorder struct {
 	statusRecorder
-	key string
+	key, body string
 }
 
 func (r *keyedRecorder) RequestKey() string { return r.key }
+
+func (r *keyedRecorder) RequestFingerprint() string {
+	if r.body == "" {
+		return "body"
+	}
+	return r.body
+}
+
+// errTestConflict is keyedRecorder's idempotency conflict.
+var errTestConflict = apierr.New(http.StatusUnprocessableEntity, apierr.TypeInvalidRequest, apierr.CodeIdempotencyConflict, "key reused with another body")
+
+func (r *keyedRecorder) Conflict() error { return errTestConflict }
 
 // TestRetryAfterSettledAttempt: a complete that ended without an answer
 // (503) whose attempt the reconciler settled afterwards is answered, when
@@ -142,6 +155,9 @@ func TestRetryAfterSettledAttempt(t *testing.T) {
 		{"completed by the reconciler", func(h payment.Handler) payment.Handler { return &failingCapture{Handler: h, failures: 1} }, false, 0, model.StatusCompleted},
 		{"resumed, then completed", func(h payment.Handler) payment.Handler { return &failingCapture{Handler: h, failures: 2} }, false, 1, model.StatusCompleted},
 		{"released at the deadline", func(h payment.Handler) payment.Handler { return h }, true, 0, model.StatusReadyForPayment},
+		// More keys than an attempt keeps: the key that began it stays.
+		{"nine other keys resumed, then completed", func(h payment.Handler) payment.Handler { return &failingCapture{Handler: h, failures: 10} }, false, 9, model.StatusCompleted},
+		{"nine other keys resumed, released at the deadline", func(h payment.Handler) payment.Handler { return h }, true, 9, model.StatusReadyForPayment},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -170,6 +186,10 @@ func TestRetryAfterSettledAttempt(t *testing.T) {
 			}
 			if n, err := f.svc.ReconcileStale(ctx, 0, 10); err != nil || n != 1 {
 				t.Fatalf("ReconcileStale() = %d, %v", n, err)
+			}
+			// The attempt keeps the key that began it and the latest 7.
+			if len(keys) > 8 {
+				keys = append(keys[:1], keys[len(keys)-7:]...)
 			}
 			for _, r := range keys {
 				got, err := f.svc.Complete(ctx, "agent", sess.ID, pay, r)
