@@ -179,9 +179,8 @@ func TestRetryAfterSettledAttempt(t *testing.T) {
 				}
 				keys = append(keys, r)
 			}
-			f.system.setAnswer(nil)
 			if tc.down {
-				f.system.setAnswer(outage)
+				// Still down: the reconciler releases the money.
 				f.clock.Advance(2 * testDeadline)
 			}
 			if n, err := f.svc.ReconcileStale(ctx, 0, 10); err != nil || n != 1 {
@@ -212,5 +211,42 @@ func TestRetryAfterSettledAttempt(t *testing.T) {
 				t.Errorf("a new complete with a new key after the release: %v", err)
 			}
 		})
+	}
+}
+
+// TestRetryWithAnotherBody: the key of a complete whose attempt is kept
+// reused with another body (a new payment token, say) is ACP's
+// idempotency conflict, while the attempt runs and after it was settled;
+// it never starts a second attempt nor gets the first body's answer as a
+// replay. The first body's retry still gets its answer.
+func TestRetryWithAnotherBody(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newMoneyFixture(t, payment.CaptureManual)
+	f.system.setAnswer(outage)
+	sess := f.session(t)
+	first := &keyedRecorder{key: "k1", body: "token-1"}
+	if _, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_1")}, first); err == nil {
+		t.Fatal("the first complete succeeded; want it unanswered (503)")
+	}
+	other := &keyedRecorder{key: "k1", body: "token-2"}
+	_, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_2")}, other)
+	wantAPIError(t, err, http.StatusUnprocessableEntity, apierr.CodeIdempotencyConflict, "")
+	// Released at the deadline by the reconciler.
+	f.clock.Advance(2 * testDeadline)
+	if n, err := f.svc.ReconcileStale(ctx, 0, 10); err != nil || n != 1 {
+		t.Fatalf("ReconcileStale() = %d, %v", n, err)
+	}
+	_, err = f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_2")}, other)
+	wantAPIError(t, err, http.StatusUnprocessableEntity, apierr.CodeIdempotencyConflict, "")
+	if len(other.statuses) != 0 {
+		t.Errorf("the conflicting request recorded %v, want nothing", other.statuses)
+	}
+	if steps := f.sandbox.Steps(key(sess, "2")); len(steps) != 0 {
+		t.Errorf("the conflicting request started a second attempt: %v", steps)
+	}
+	got, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_1")}, first)
+	if err != nil || got.Status != model.StatusReadyForPayment || !slices.Equal(first.statuses, []model.Status{model.StatusReadyForPayment}) {
+		t.Fatalf("the first body's retry = %v, %v, recorded %v; want the released session", got, err, first.statuses)
 	}
 }
