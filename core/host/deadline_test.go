@@ -187,3 +187,39 @@ func TestRetriedCompleteAfterReconciler(t *testing.T) {
 		t.Errorf("PaymentIntents = %+v, want one captured once", pis)
 	}
 }
+
+// TestRetriedCompleteWithAnotherBody: a complete answered 503 whose key is
+// reused with another body (a new payment token) is refused with
+// idempotency_conflict, before and after the reconciler settled the
+// attempt, and that refusal is not stored: the first body's retry still
+// gets the settled session.
+func TestRetriedCompleteWithAnotherBody(t *testing.T) {
+	t.Parallel()
+	s, in := startCaptureStore(t, http.StatusServiceUnavailable, func(cfg *config.Config) {
+		cfg.Payments.ReconcileAfter = 200 * time.Millisecond
+	})
+	id := s.newSession(t)
+	complete := func(token string) response {
+		body := `{"payment_data":{"handler_id":"stripe_card","instrument":{"type":"card","credential":{"type":"spt","token":"` + token + `"}}}}`
+		return s.do(t, request{path: "/checkout_sessions/" + id + "/complete", body: body, header: map[string]string{"Idempotency-Key": "agent-key-1"}})
+	}
+	wantError(t, complete("spt_ok_first"), http.StatusServiceUnavailable, "upstream_unavailable", "")
+	wantError(t, complete("spt_ok_second"), http.StatusUnprocessableEntity, "idempotency_conflict", "")
+	in.status.Store(http.StatusOK)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if status(t, s.do(t, request{method: http.MethodGet, path: "/checkout_sessions/" + id})) == "completed" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the reconciler did not complete the session")
+		}
+	}
+	wantError(t, complete("spt_ok_second"), http.StatusUnprocessableEntity, "idempotency_conflict", "")
+	retried := complete("spt_ok_first")
+	if wantStatus(t, retried, http.StatusOK); status(t, retried) != "completed" {
+		t.Fatalf("the first body's retry: %s", retried.body)
+	}
+	if pis := s.fake.PaymentIntents(); len(pis) != 1 || pis[0].Captures != 1 {
+		t.Errorf("PaymentIntents = %+v, want one captured once", pis)
+	}
+}
