@@ -41,7 +41,7 @@ const (
 	msgOutOfStock    = "An item went out of stock before the order could be placed, so the payment was not taken: the authorization was released (or, if it had been captured, refunded in full). Review the cart; payment tokens are single use, so complete again with a new payment token."
 	msgDeadline      = "The seller's order system could not record this order in time, so the payment was not taken: the authorization was released (or, if it had been captured, refunded in full). Payment tokens are single use: complete again with a new payment token."
 	msgReleaseStuck  = "The order could not be placed and releasing the payment failed; the seller has been alerted and will release it. This checkout session is canceled so that it cannot be paid twice: start a new session to buy again."
-	msgCancelStuck   = "The seller's order system could not confirm this order in time and refused to cancel it, so the payment is still held; the seller has been alerted and will settle it. This checkout session is canceled so that it cannot be paid twice: start a new session to buy again."
+	msgCancelStuck   = "The seller's order system could not confirm this order in time and did not cancel it, so the payment is still held; the seller has been alerted and will settle it. This checkout session is canceled so that it cannot be paid twice: start a new session to buy again."
 	msgCancelLost    = "The seller's order system could not confirm this order in time and could not be reached to cancel it, so the payment is still held; the seller has been alerted and will settle it. This checkout session is canceled so that it cannot be paid twice: start a new session to buy again."
 	msgCaptureFailed = "The order was accepted, but the payment could not be captured (the authorization expired or was refused), so the order was canceled and nothing was charged."
 )
@@ -107,8 +107,10 @@ type MoneyReporter interface {
 // which may have stored it without answering. A release whose outcome is
 // unknown keeps the attempt open; the next complete or the reconciler
 // repeats it. A release the processor refuses, or an order the order
-// system refuses to cancel, leaves the money where it is, raised to the
-// seller, and cancels the session: paid again, it would be charged twice.
+// system refuses to cancel, cannot cancel, or cannot be reached to cancel
+// within the cancel's deadline (cancelRetry), leaves the money where it
+// is, raised to the seller, and cancels the session: paid again, it would
+// be charged twice.
 // The outcome is stored with its FailedOrder record.
 func (s *Service) release(ctx context.Context, sess *model.Session, h payment.Handler, rec Recorder) (*model.Session, error) {
 	p := sess.Payment
@@ -146,7 +148,7 @@ func (s *Service) release(ctx context.Context, sess *model.Session, h payment.Ha
 		// the units count as sold (unitsSold) while the seller decides.
 		outcome.Err, outcome.CancelFailed = raised.err, raised.why
 		msg = msgCancelStuck
-		if raised.why != CancelRefused {
+		if raised.why == CancelUnreachable {
 			msg = msgCancelLost
 		}
 	case err != nil:
