@@ -110,8 +110,9 @@ func (t *tx) PutSession(s *model.Session) error {
 		s.ID, record.Format, data, string(s.Status), purgeAt)
 }
 
-func (t *tx) SessionsInProgress(limit int) ([]string, error) {
-	rows, err := t.query("SELECT id FROM sessions WHERE status = 'complete_in_progress' AND "+alive+" ORDER BY id LIMIT $1", limit, t.store.now())
+func (t *tx) SessionsInProgress(after string, limit int) ([]string, error) {
+	rows, err := t.query("SELECT id FROM sessions WHERE status = 'complete_in_progress' AND "+alive+" AND id > $3 ORDER BY id LIMIT $1",
+		limit, t.store.now(), dbKey(after))
 	if err != nil {
 		return nil, fmt.Errorf("list sessions in progress: %w", err)
 	}

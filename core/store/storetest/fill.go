@@ -98,7 +98,7 @@ func Verify(t *testing.T, s store.Store, d *Data) {
 			}
 			same(t, "session "+want.ID, got, want, record.EncodeSession)
 		}
-		if ids, err := r.SessionsInProgress(100); err != nil || fmt.Sprint(ids) != "[cs_fill_1]" {
+		if ids, err := r.SessionsInProgress("", 100); err != nil || fmt.Sprint(ids) != "[cs_fill_1]" {
 			t.Errorf("SessionsInProgress = %v, %v; want [cs_fill_1]", ids, err)
 		}
 		orders, err := r.Orders("", 100)

@@ -110,15 +110,18 @@ func testSessions(t *testing.T, s store.Store) {
 		if _, err := r.Session("cs_missing"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("Session(missing) = %v; want ErrNotFound", err)
 		}
-		ids, err := r.SessionsInProgress(10)
+		ids, err := r.SessionsInProgress("", 10)
 		if err != nil {
 			return err
 		}
 		if fmt.Sprint(ids) != "[cs_b cs_c]" {
 			t.Errorf("SessionsInProgress = %v; want [cs_b cs_c]", ids)
 		}
-		if ids, _ := r.SessionsInProgress(1); len(ids) != 1 {
+		if ids, _ := r.SessionsInProgress("", 1); len(ids) != 1 {
 			t.Errorf("SessionsInProgress(1) = %v; want one", ids)
+		}
+		if ids, _ := r.SessionsInProgress("cs_b", 10); fmt.Sprint(ids) != "[cs_c]" {
+			t.Errorf("SessionsInProgress after cs_b = %v; want [cs_c]", ids)
 		}
 		return nil
 	})
@@ -127,7 +130,7 @@ func testSessions(t *testing.T, s store.Store) {
 	b.QuoteID = "q2"
 	update(t, s, func(tx store.Tx) error { return tx.PutSession(b) })
 	view(t, s, func(r store.Reader) error {
-		ids, err := r.SessionsInProgress(10)
+		ids, err := r.SessionsInProgress("", 10)
 		if err != nil {
 			return err
 		}
@@ -770,7 +773,7 @@ func testOddKeys(t *testing.T, s store.Store) {
 				t.Errorf("Order(%q) = %v; want ErrNotFound", id, err)
 			}
 		}
-		ids, err := r.SessionsInProgress(10)
+		ids, err := r.SessionsInProgress("", 10)
 		if err != nil {
 			return err
 		}
