@@ -158,6 +158,13 @@ const testDeadline = 10 * time.Minute
 
 func newMoneyFixture(t *testing.T, capture payment.CaptureMethod, wrap ...func(payment.Handler) payment.Handler) *moneyFixture {
 	t.Helper()
+	return newMoneyFixtureWith(t, capture, nil, wrap...)
+}
+
+// newMoneyFixtureWith is newMoneyFixture with its engine options adjusted
+// by adjust (when set).
+func newMoneyFixtureWith(t *testing.T, capture payment.CaptureMethod, adjust func(*checkout.Options), wrap ...func(payment.Handler) payment.Handler) *moneyFixture {
+	t.Helper()
 	st, err := badgerstore.Open(badgerstore.Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +178,7 @@ func newMoneyFixture(t *testing.T, capture payment.CaptureMethod, wrap ...func(p
 		handler = w(handler)
 	}
 	clk := clocktest.New(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
-	svc := checkout.New(checkout.Options{
+	opts := checkout.Options{
 		Store: st,
 		Capabilities: checkout.Capabilities{
 			Catalog: builtin.NewCatalog(testCatalog), Tax: builtin.NewTax(testTax),
@@ -187,7 +194,11 @@ func newMoneyFixture(t *testing.T, capture payment.CaptureMethod, wrap ...func(p
 		OrderCanceler:          canceler{system: system, st: st},
 		MoneyReporter:          rep,
 		Now:                    clk.Now,
-	})
+	}
+	if adjust != nil {
+		adjust(&opts)
+	}
+	svc := checkout.New(opts)
 	return &moneyFixture{svc: svc, st: st, sandbox: sb, system: system, reporter: rep, clock: clk}
 }
 

@@ -44,47 +44,84 @@ func (s *Service) commit(ctx context.Context, sess *model.Session, rec Recorder,
 }
 
 // KeyedRecorder is the Recorder of a request that carries an
-// idempotency key. Complete keeps the key with the payment attempt the
-// request begins or resumes (model.Payment.RequestKeys), so that a retry
-// of a request that ended without a stored answer (a 5xx, a crash) is
-// answered with the state the attempt reached meanwhile, by whichever
-// request, webhook or reconciliation settled it.
+// idempotency key. Complete keeps the key, with the fingerprint of the
+// request's body, with the payment attempt the request begins or resumes
+// (model.Payment.RequestKeys), so that a retry of a request that ended
+// without a stored answer (a 5xx, a crash) is answered with the state the
+// attempt reached meanwhile, by whichever request, webhook or
+// reconciliation settled it; the same key with another body is refused
+// with the recorder's Conflict.
 type KeyedRecorder interface {
 	Recorder
 	// RequestKey is the request's idempotency key, as scoped and stored
 	// by the caller (never the raw header).
 	RequestKey() string
+	// RequestFingerprint identifies the request's body, as the caller's
+	// idempotency records do.
+	RequestFingerprint() string
+	// Conflict is the error answering a request whose key was used
+	// before with another body: ACP's idempotency conflict.
+	Conflict() error
 }
 
-// maxRequestKeys bounds the keys kept per attempt; the oldest go first.
+// maxRequestKeys bounds the keys kept per attempt: the key that began
+// the attempt, and the latest others.
 const maxRequestKeys = 8
 
-// requestKey is rec's key, "" when it has none.
-func requestKey(rec Recorder) string {
+// requestKey is rec's key and body fingerprint, a zero RequestKey when it
+// has no key.
+func requestKey(rec Recorder) model.RequestKey {
 	if k, ok := rec.(KeyedRecorder); ok {
-		return k.RequestKey()
+		return model.RequestKey{Key: k.RequestKey(), Fingerprint: k.RequestFingerprint()}
 	}
-	return ""
+	return model.RequestKey{}
 }
 
-// addRequestKey keeps key (when set) with the session's attempt.
-func addRequestKey(p *model.Payment, key string) {
-	if key == "" || slices.Contains(p.RequestKeys, key) {
-		return
+// keyIndex is the position of key among the attempt's keys, or -1.
+func keyIndex(p *model.Payment, key string) int {
+	if p == nil || key == "" {
+		return -1
 	}
-	p.RequestKeys = append(p.RequestKeys, key)
+	return slices.IndexFunc(p.RequestKeys, func(k model.RequestKey) bool { return k.Key == key })
+}
+
+// addRequestKey keeps k (when it has a key) with the session's attempt
+// and reports whether it added it. The key that began the attempt is
+// always kept, so that its retry never starts a second attempt; beyond
+// maxRequestKeys the oldest of the others go.
+func addRequestKey(p *model.Payment, k model.RequestKey) bool {
+	if k.Key == "" || keyIndex(p, k.Key) >= 0 {
+		return false
+	}
+	p.RequestKeys = append(p.RequestKeys, k)
 	if n := len(p.RequestKeys); n > maxRequestKeys {
-		p.RequestKeys = slices.Clone(p.RequestKeys[n-maxRequestKeys:])
+		p.RequestKeys = append([]model.RequestKey{p.RequestKeys[0]}, p.RequestKeys[n-maxRequestKeys+1:]...)
 	}
+	return true
+}
+
+// keyConflict is rec's Conflict when rec's key is kept with the session's
+// attempt with another body's fingerprint, nil otherwise. A fingerprint
+// unknown on either side (a record stored before they were kept)
+// matches.
+func keyConflict(sess *model.Session, rec Recorder) error {
+	k := requestKey(rec)
+	i := keyIndex(sess.Payment, k.Key)
+	if i < 0 {
+		return nil
+	}
+	kept := sess.Payment.RequestKeys[i].Fingerprint
+	if kept == "" || k.Fingerprint == "" || kept == k.Fingerprint {
+		return nil
+	}
+	return rec.(KeyedRecorder).Conflict()
 }
 
 // settledRetry reports whether a complete with rec retries a request
 // that began or resumed the session's attempt, which has been settled
 // since: its answer is the session as the attempt left it.
 func settledRetry(sess *model.Session, rec Recorder) bool {
-	key := requestKey(rec)
-	return key != "" && sess.Payment != nil && sess.Status != model.StatusCompleteInProgress &&
-		slices.Contains(sess.Payment.RequestKeys, key)
+	return sess.Status != model.StatusCompleteInProgress && keyIndex(sess.Payment, requestKey(rec).Key) >= 0
 }
 
 // answer records the session, unchanged, as the request's outcome.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,14 +43,16 @@ func (s *Service) complete(ctx context.Context, agent, id string, in CompleteInp
 	if err != nil {
 		return nil, err
 	}
+	if err := keyConflict(sess, rec); err != nil {
+		return nil, err
+	}
 	if settledRetry(sess, rec) {
 		return sess, s.answer(ctx, sess, rec)
 	}
 	switch sess.Status {
 	case model.StatusCompleteInProgress:
-		if key := requestKey(rec); key != "" && !slices.Contains(sess.Payment.RequestKeys, key) {
+		if addRequestKey(sess.Payment, requestKey(rec)) {
 			// Kept before the attempt resumes: another may settle it.
-			addRequestKey(sess.Payment, key)
 			if err := s.checkpoint(ctx, sess); err != nil {
 				return nil, err
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/payment/sandbox"
@@ -111,13 +112,22 @@ func TestDeadlineCancelsStoredOrder(t *testing.T) {
 					if steps := f.sandbox.Steps(key(sess, "1")); !slices.Equal(steps, []string{sandbox.StepAuthorize}) {
 						t.Fatalf("steps while the cancel fails = %v, want the authorization only", steps)
 					}
-					if failedRecord(t, f.st, sess.ID, 1) != nil {
-						t.Fatal("a failed-order record while the outcome is open")
+					// The seller sees the case from the first failure on.
+					rec := wantFailed(t, f.st, sess, model.FailurePlacementDeadline, model.PaymentAuthorized)
+					if !strings.Contains(rec.Detail, "retried") {
+						t.Errorf("record while the cancel fails: %q, want it retrying", rec.Detail)
 					}
 				}
 				outs := f.reporter.outcomes()
-				if tc.cancelFail != refusal && (len(outs) != 2 || !outs[0].Retrying || outs[0].Err == nil || outs[0].Cause != "placement_deadline") {
-					t.Fatalf("outcomes while the cancel fails = %+v, want each failure raised as retrying", outs)
+				if tc.cancelFail != refusal {
+					if len(outs) != 2 {
+						t.Fatalf("outcomes while the cancel fails = %+v, want two", outs)
+					}
+					for _, o := range outs {
+						if !o.Retrying || o.Err == nil || o.Cause != "placement_deadline" || o.State != model.PaymentAuthorized {
+							t.Fatalf("outcomes while the cancel fails = %+v, want each failure raised as retrying", outs)
+						}
+					}
 				}
 				f.system.setCancelAnswer(tc.final)
 			}
@@ -248,16 +258,32 @@ func TestFailedOrderRecords(t *testing.T) {
 		capture   payment.CaptureMethod
 		wrap      bool // the processor refuses voids and refunds
 		answer    error
+		deadline  bool  // the placement fails with answer until past the deadline
+		cancel    error // the order system's answer to a cancel
 		token     string
 		wantMoney model.PaymentState
 		reason    model.FailureReason
+		detail    []string // what the record's detail says
 	}{
-		{"completed", payment.CaptureManual, false, nil, "spt_ok", "", ""},
-		{"refused, voided", payment.CaptureManual, false, refusal, "spt_ok", model.PaymentVoided, model.FailureOrderRefused},
-		{"out of stock, refunded", payment.CaptureImmediate, false, acp.WithReason(refusal, acp.CodeOutOfStock), "spt_ok", model.PaymentRefunded, model.FailureOrderRefused},
-		{"void refused", payment.CaptureManual, true, refusal, "spt_ok", model.PaymentAuthorized, model.FailureOrderRefused},
-		{"refund refused", payment.CaptureImmediate, true, refusal, "spt_ok", model.PaymentCaptured, model.FailureOrderRefused},
-		{"capture refused", payment.CaptureManual, false, nil, "spt" + sandbox.CaptureFailSuffix, model.PaymentCaptureFailed, model.FailureCaptureRefused},
+		{"completed", payment.CaptureManual, false, nil, false, nil, "spt_ok", "", "", nil},
+		{"refused, voided", payment.CaptureManual, false, refusal, false, nil, "spt_ok", model.PaymentVoided, model.FailureOrderRefused,
+			[]string{"refused the order.", "voided"}},
+		{"out of stock, refunded", payment.CaptureImmediate, false, acp.WithReason(refusal, acp.CodeOutOfStock), false, nil, "spt_ok", model.PaymentRefunded, model.FailureOrderRefused,
+			[]string{"out of stock", "refunded"}},
+		{"void refused", payment.CaptureManual, true, refusal, false, nil, "spt_ok", model.PaymentAuthorized, model.FailureOrderRefused,
+			[]string{"refused the order.", "still authorized: void it or capture it by hand"}},
+		{"refund refused", payment.CaptureImmediate, true, refusal, false, nil, "spt_ok", model.PaymentCaptured, model.FailureOrderRefused,
+			[]string{"refused the order.", "refund it by hand"}},
+		{"capture refused", payment.CaptureManual, false, nil, false, nil, "spt" + sandbox.CaptureFailSuffix, model.PaymentCaptureFailed, model.FailureCaptureRefused,
+			[]string{"refused the capture; the order was canceled.", "Nothing was charged."}},
+		{"deadline, voided", payment.CaptureManual, false, outage, true, nil, "spt_ok", model.PaymentVoided, model.FailurePlacementDeadline,
+			[]string{"was canceled there in case it had been stored.", "voided"}},
+		// The order was canceled but the processor refuses the void: the
+		// record says so, never that the cancel was refused.
+		{"deadline, void refused", payment.CaptureManual, true, outage, true, nil, "spt_ok", model.PaymentAuthorized, model.FailurePlacementDeadline,
+			[]string{"was canceled there in case it had been stored.", "refused to release the money", "still authorized: void it or capture it by hand"}},
+		{"deadline, cancel refused", payment.CaptureManual, false, outage, true, refusal, "spt_ok", model.PaymentAuthorized, model.FailurePlacementDeadline,
+			[]string{"refused to cancel order", "units count as sold", "left for the seller to void or capture by hand"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -267,7 +293,13 @@ func TestFailedOrderRecords(t *testing.T) {
 			}
 			f := newMoneyFixture(t, tc.capture, wrap...)
 			f.system.setAnswer(tc.answer)
+			f.system.setCancelAnswer(tc.cancel)
 			sess := f.session(t)
+			if tc.deadline {
+				_, err := f.complete(sess, tc.token)
+				wantAPIError(t, err, http.StatusServiceUnavailable, apierr.CodeUpstreamUnavailable, "")
+				f.clock.Advance(2 * testDeadline)
+			}
 			if _, err := f.complete(sess, tc.token); err != nil {
 				t.Fatal(err)
 			}
@@ -278,6 +310,14 @@ func TestFailedOrderRecords(t *testing.T) {
 				return
 			}
 			rec := wantFailed(t, f.st, sess, tc.reason, tc.wantMoney)
+			for _, want := range tc.detail {
+				if !strings.Contains(rec.Detail, want) {
+					t.Errorf("detail %q does not say %q", rec.Detail, want)
+				}
+			}
+			if tc.cancel == nil && strings.Contains(rec.Detail, "refused to cancel") {
+				t.Errorf("detail %q says the cancel was refused; it was not", rec.Detail)
+			}
 			var list []*model.FailedOrder
 			_ = f.st.View(context.Background(), func(r store.Reader) error {
 				var err error
@@ -289,4 +329,33 @@ func TestFailedOrderRecords(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFailedOrderAtomicWithOutcome: the FailedOrder record of a release
+// is stored in the transaction that stores the outcome: when recording
+// the request's answer fails, neither is stored, and the attempt is
+// released by its next resumption, which stores both.
+func TestFailedOrderAtomicWithOutcome(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newMoneyFixture(t, payment.CaptureManual)
+	f.system.setAnswer(refusal)
+	sess := f.session(t)
+	failing := &statusRecorder{err: errors.New("disk full")}
+	if _, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")}, failing); !errors.Is(err, failing.err) {
+		t.Fatalf("Complete() with a failing recorder: %v, want %v", err, failing.err)
+	}
+	if len(failing.statuses) == 0 || failing.statuses[len(failing.statuses)-1] != model.StatusReadyForPayment {
+		t.Fatalf("recorded %v, want the release's outcome offered to the recorder", failing.statuses)
+	}
+	if rec := failedRecord(t, f.st, sess.ID, 1); rec != nil {
+		t.Fatalf("a failed-order record without its outcome: %+v", rec)
+	}
+	if stored, _ := f.svc.Get(ctx, "agent", sess.ID); stored.Status != model.StatusCompleteInProgress {
+		t.Fatalf("stored %s, want the attempt still open", stored.Status)
+	}
+	if n, err := f.svc.ReconcileStale(ctx, 0, 10); n != 1 || err != nil {
+		t.Fatalf("ReconcileStale() = %d, %v", n, err)
+	}
+	wantFailed(t, f.st, sess, model.FailureOrderRefused, model.PaymentVoided)
 }

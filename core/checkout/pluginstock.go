@@ -262,7 +262,7 @@ func (s *Service) storePluginSettled(ctx context.Context, sess *model.Session, w
 			return fmt.Errorf("read hold of session %s: %w", sess.ID, err)
 		case r.Provider != "" && (r.State == model.HoldInDoubt || r.State == model.HoldHeld):
 			r.State, r.Owner = model.HoldReleasing, s.opts.Store.Leases().Owner()
-			if sess.Status == model.StatusCompleted {
+			if unitsSold(sess) {
 				r.State = model.HoldCommitting
 			}
 			if err := tx.PutReservation(r); err != nil {

@@ -37,30 +37,42 @@ func (s *Service) reconcile(ctx context.Context, sessionID, paymentID string) (*
 
 // ReconcileStale settles the payments whose outcome has been unknown for
 // at least olderThan (no complete and no processor webhook came to settle
-// them), so that no session is left in limbo. It returns how many it
-// settled; one that still cannot be settled is left for the next run.
-func (s *Service) ReconcileStale(ctx context.Context, olderThan time.Duration, limit int) (int, error) {
-	var ids []string
-	err := s.opts.Store.View(ctx, func(r store.Reader) error {
-		var err error
-		ids, err = r.SessionsInProgress(limit)
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("list unresolved payments: %w", err)
+// them), so that no session is left in limbo. It pages through every
+// such session, page ids at a time (100 when page is not positive), so
+// that sessions that cannot be settled yet never keep the others waiting.
+// It returns how many it settled; one that still cannot be settled is left
+// for the next run.
+func (s *Service) ReconcileStale(ctx context.Context, olderThan time.Duration, page int) (int, error) {
+	if page <= 0 {
+		page = 100
 	}
 	settled := 0
 	var errs []error
-	for _, id := range ids {
-		sess, err := s.reconcileIfStale(ctx, id, olderThan)
-		switch {
-		case err != nil:
-			errs = append(errs, fmt.Errorf("session %s: %w", id, err))
-		case sess != nil && sess.Status != model.StatusCompleteInProgress:
-			settled++
+	for after := ""; ; {
+		var ids []string
+		err := s.opts.Store.View(ctx, func(r store.Reader) error {
+			var err error
+			ids, err = r.SessionsInProgress(after, page)
+			return err
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("list unresolved payments after %q: %w", after, err))
+			return settled, errors.Join(errs...)
 		}
+		for _, id := range ids {
+			sess, err := s.reconcileIfStale(ctx, id, olderThan)
+			switch {
+			case err != nil:
+				errs = append(errs, fmt.Errorf("session %s: %w", id, err))
+			case sess != nil && sess.Status != model.StatusCompleteInProgress:
+				settled++
+			}
+		}
+		if len(ids) < page || ctx.Err() != nil {
+			return settled, errors.Join(errs...)
+		}
+		after = ids[len(ids)-1]
 	}
-	return settled, errors.Join(errs...)
 }
 
 // reconcileIfStale settles session id when its outcome has been unknown
@@ -86,7 +98,7 @@ func (s *Service) HasUnresolvedPayments(ctx context.Context) (bool, error) {
 	var ids []string
 	err := s.opts.Store.View(ctx, func(r store.Reader) error {
 		var err error
-		ids, err = r.SessionsInProgress(1)
+		ids, err = r.SessionsInProgress("", 1)
 		return err
 	})
 	return len(ids) > 0, err

@@ -116,13 +116,26 @@ func TestRecorderCommitsWithTheOutcome(t *testing.T) {
 	})
 }
 
-// keyedRecorder is a statusRecorder of a request with an idempotency key.
+// keyedRecorder is a statusRecorder of a request with an idempotency key
+// and a body whose fingerprint is body ("body" when empty).
 type keyedRecorder struct {
 	statusRecorder
-	key string
+	key, body string
 }
 
 func (r *keyedRecorder) RequestKey() string { return r.key }
+
+func (r *keyedRecorder) RequestFingerprint() string {
+	if r.body == "" {
+		return "body"
+	}
+	return r.body
+}
+
+// errTestConflict is keyedRecorder's idempotency conflict.
+var errTestConflict = apierr.New(http.StatusUnprocessableEntity, apierr.TypeInvalidRequest, apierr.CodeIdempotencyConflict, "key reused with another body")
+
+func (r *keyedRecorder) Conflict() error { return errTestConflict }
 
 // TestRetryAfterSettledAttempt: a complete that ended without an answer
 // (503) whose attempt the reconciler settled afterwards is answered, when
@@ -142,6 +155,9 @@ func TestRetryAfterSettledAttempt(t *testing.T) {
 		{"completed by the reconciler", func(h payment.Handler) payment.Handler { return &failingCapture{Handler: h, failures: 1} }, false, 0, model.StatusCompleted},
 		{"resumed, then completed", func(h payment.Handler) payment.Handler { return &failingCapture{Handler: h, failures: 2} }, false, 1, model.StatusCompleted},
 		{"released at the deadline", func(h payment.Handler) payment.Handler { return h }, true, 0, model.StatusReadyForPayment},
+		// More keys than an attempt keeps: the key that began it stays.
+		{"nine other keys resumed, then completed", func(h payment.Handler) payment.Handler { return &failingCapture{Handler: h, failures: 10} }, false, 9, model.StatusCompleted},
+		{"nine other keys resumed, released at the deadline", func(h payment.Handler) payment.Handler { return h }, true, 9, model.StatusReadyForPayment},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -163,13 +179,16 @@ func TestRetryAfterSettledAttempt(t *testing.T) {
 				}
 				keys = append(keys, r)
 			}
-			f.system.setAnswer(nil)
 			if tc.down {
-				f.system.setAnswer(outage)
+				// Still down: the reconciler releases the money.
 				f.clock.Advance(2 * testDeadline)
 			}
 			if n, err := f.svc.ReconcileStale(ctx, 0, 10); err != nil || n != 1 {
 				t.Fatalf("ReconcileStale() = %d, %v", n, err)
+			}
+			// The attempt keeps the key that began it and the latest 7.
+			if len(keys) > 8 {
+				keys = append(keys[:1], keys[len(keys)-7:]...)
 			}
 			for _, r := range keys {
 				got, err := f.svc.Complete(ctx, "agent", sess.ID, pay, r)
@@ -192,5 +211,42 @@ func TestRetryAfterSettledAttempt(t *testing.T) {
 				t.Errorf("a new complete with a new key after the release: %v", err)
 			}
 		})
+	}
+}
+
+// TestRetryWithAnotherBody: the key of a complete whose attempt is kept
+// reused with another body (a new payment token, say) is ACP's
+// idempotency conflict, while the attempt runs and after it was settled;
+// it never starts a second attempt nor gets the first body's answer as a
+// replay. The first body's retry still gets its answer.
+func TestRetryWithAnotherBody(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newMoneyFixture(t, payment.CaptureManual)
+	f.system.setAnswer(outage)
+	sess := f.session(t)
+	first := &keyedRecorder{key: "k1", body: "token-1"}
+	if _, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_1")}, first); err == nil {
+		t.Fatal("the first complete succeeded; want it unanswered (503)")
+	}
+	other := &keyedRecorder{key: "k1", body: "token-2"}
+	_, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_2")}, other)
+	wantAPIError(t, err, http.StatusUnprocessableEntity, apierr.CodeIdempotencyConflict, "")
+	// Released at the deadline by the reconciler.
+	f.clock.Advance(2 * testDeadline)
+	if n, err := f.svc.ReconcileStale(ctx, 0, 10); err != nil || n != 1 {
+		t.Fatalf("ReconcileStale() = %d, %v", n, err)
+	}
+	_, err = f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_2")}, other)
+	wantAPIError(t, err, http.StatusUnprocessableEntity, apierr.CodeIdempotencyConflict, "")
+	if len(other.statuses) != 0 {
+		t.Errorf("the conflicting request recorded %v, want nothing", other.statuses)
+	}
+	if steps := f.sandbox.Steps(key(sess, "2")); len(steps) != 0 {
+		t.Errorf("the conflicting request started a second attempt: %v", steps)
+	}
+	got, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_1")}, first)
+	if err != nil || got.Status != model.StatusReadyForPayment || !slices.Equal(first.statuses, []model.Status{model.StatusReadyForPayment}) {
+		t.Fatalf("the first body's retry = %v, %v, recorded %v; want the released session", got, err, first.statuses)
 	}
 }

@@ -41,7 +41,8 @@ const (
 	msgOutOfStock    = "An item went out of stock before the order could be placed, so the payment was not taken: the authorization was released (or, if it had been captured, refunded in full). Review the cart; payment tokens are single use, so complete again with a new payment token."
 	msgDeadline      = "The seller's order system could not record this order in time, so the payment was not taken: the authorization was released (or, if it had been captured, refunded in full). Payment tokens are single use: complete again with a new payment token."
 	msgReleaseStuck  = "The order could not be placed and releasing the payment failed; the seller has been alerted and will release it. This checkout session is canceled so that it cannot be paid twice: start a new session to buy again."
-	msgCancelStuck   = "The seller's order system could not confirm this order in time and refused to cancel it, so the payment is still held; the seller has been alerted and will settle it. This checkout session is canceled so that it cannot be paid twice: start a new session to buy again."
+	msgCancelStuck   = "The seller's order system could not confirm this order in time and did not cancel it, so the payment is still held; the seller has been alerted and will settle it. This checkout session is canceled so that it cannot be paid twice: start a new session to buy again."
+	msgCancelLost    = "The seller's order system could not confirm this order in time and could not be reached to cancel it, so the payment is still held; the seller has been alerted and will settle it. This checkout session is canceled so that it cannot be paid twice: start a new session to buy again."
 	msgCaptureFailed = "The order was accepted, but the payment could not be captured (the authorization expired or was refused), so the order was canceled and nothing was charged."
 )
 
@@ -72,7 +73,26 @@ type MoneyOutcome struct {
 	// failed in a way that may pass (Err says how), and is repeated by
 	// the next complete or the reconciler, the money held meanwhile.
 	Retrying bool
+	// CancelFailed is set when the order could not be canceled at the
+	// order system, which may keep it (Err says how): one of the Cancel
+	// constants. It tells such an outcome from a release the processor
+	// refused.
+	CancelFailed string
 }
+
+// Why an order could not be canceled at the order system
+// (MoneyOutcome.CancelFailed).
+const (
+	// CancelRefused: the order system refused the cancel for good.
+	CancelRefused = "refused"
+	// CancelUnreachable: the cancel kept failing in ways that may pass
+	// (an outage, a timeout) until its deadline, one placement deadline
+	// after its first failure.
+	CancelUnreachable = "unreachable"
+	// CancelUnsupported: the fulfillment capability cannot cancel orders
+	// (or no order canceler is configured).
+	CancelUnsupported = "unsupported"
+)
 
 // MoneyReporter hears every MoneyOutcome.
 type MoneyReporter interface {
@@ -87,8 +107,10 @@ type MoneyReporter interface {
 // which may have stored it without answering. A release whose outcome is
 // unknown keeps the attempt open; the next complete or the reconciler
 // repeats it. A release the processor refuses, or an order the order
-// system refuses to cancel, leaves the money where it is, raised to the
-// seller, and cancels the session: paid again, it would be charged twice.
+// system refuses to cancel, cannot cancel, or cannot be reached to cancel
+// within the cancel's deadline (cancelRetry), leaves the money where it
+// is, raised to the seller, and cancels the session: paid again, it would
+// be charged twice.
 // The outcome is stored with its FailedOrder record.
 func (s *Service) release(ctx context.Context, sess *model.Session, h payment.Handler, rec Recorder) (*model.Session, error) {
 	p := sess.Payment
@@ -122,9 +144,13 @@ func (s *Service) release(ctx context.Context, sess *model.Session, h payment.Ha
 	outcome := MoneyOutcome{Cause: p.Release}
 	switch {
 	case raised != nil:
-		// The order system may keep the order: the money stays held.
-		outcome.Err = raised
+		// The order system may keep the order: the money stays held, and
+		// the units count as sold (unitsSold) while the seller decides.
+		outcome.Err, outcome.CancelFailed = raised.err, raised.why
 		msg = msgCancelStuck
+		if raised.why == CancelUnreachable {
+			msg = msgCancelLost
+		}
 	case err != nil:
 		// The processor refuses to give the money back: raise it.
 		outcome.Err = err
@@ -153,39 +179,107 @@ func (s *Service) release(ctx context.Context, sess *model.Session, h payment.Ha
 	return sess, nil
 }
 
+// cancelFailure is an order the order system may keep: why says how the
+// cancel failed (a Cancel constant), err what it answered.
+type cancelFailure struct {
+	why string
+	err error
+}
+
 // cancelUnplaced cancels, before its money is released, the order of an
 // attempt given up at its placement deadline: the order system's last
 // answer was unknown (a timeout, an outage), so it may have stored the
 // order. The cancel names the order the placement named; an order system
 // that never saw it answers not found (an error with reason
-// acp.CodeNotFound), which counts as canceled. Other attempts, and an
-// attempt whose money is already released, have nothing to cancel.
+// acp.CodeNotFound), which counts as canceled. Other attempts, an attempt
+// whose money is already released, and one whose order was canceled
+// already (Payment.OrderCanceled, stored before the money is released, so
+// that an attempt resumed after a crash does not cancel again) have
+// nothing to cancel.
 //
 // A cancel that may pass (unreachable, retryable) returns retry, a 503
 // for the caller: the attempt stays complete_in_progress, the money held,
 // and the next complete or the reconciler (every
-// payments.reconcile_after) tries again; each failure is logged and
-// counted. A cancel the order system refuses for good returns raised: the
-// order may be kept, so the money must not be released without the
-// seller.
-func (s *Service) cancelUnplaced(ctx context.Context, sess *model.Session) (raised, retry error) {
+// payments.reconcile_after) tries again, for one placement deadline after
+// its first failure (cancelRetry). A cancel the order system refuses for
+// good, one that still fails then, or one the fulfillment capability
+// cannot make returns raised: the order may be kept, so the money must
+// not be released without the seller.
+func (s *Service) cancelUnplaced(ctx context.Context, sess *model.Session) (raised *cancelFailure, retry error) {
 	p := sess.Payment
-	if p.Release != ReleaseDeadline || (p.State != model.PaymentAuthorized && p.State != model.PaymentCaptured) {
+	if p.Release != ReleaseDeadline || p.OrderCanceled || (p.State != model.PaymentAuthorized && p.State != model.PaymentCaptured) {
 		return nil, nil
 	}
 	orderID := orderIDFor(sess.ID)
 	err := s.opts.Capabilities.Fulfillment.CancelOrder(ctx, &fulfillment.CancelOrderRequest{OrderID: orderID, Reason: ReleaseDeadline})
 	if err == nil || isNotFound(err) {
+		p.OrderCanceled = true
+		if err := s.checkpoint(ctx, sess); err != nil {
+			return nil, err
+		}
 		return nil, nil
 	}
 	err = fmt.Errorf("cancel order %s at the order system: %w", orderID, err)
-	if orderRefused(err) {
-		return err, nil
+	switch {
+	case cannotCancel(err):
+		return &cancelFailure{why: CancelUnsupported, err: err}, nil
+	case orderRefused(err):
+		return &cancelFailure{why: CancelRefused, err: err}, nil
 	}
-	s.report(ctx, sess, MoneyOutcome{Cause: p.Release, State: p.State, Err: err, Retrying: true})
-	return nil, apierr.Unavailable(apierr.CodeUpstreamUnavailable, err,
+	giveUp, retry := s.cancelRetry(ctx, sess, MoneyOutcome{Cause: p.Release, State: p.State, Err: err, Retrying: true}, "",
 		"The seller's order system could not record this order in time and is being asked to cancel it; the payment is held until it answers. Call complete again shortly to see the outcome; nothing will be charged twice.")
+	if giveUp != nil {
+		return &cancelFailure{why: CancelUnreachable, err: giveUp}, nil
+	}
+	return nil, retry
 }
+
+// cancelRetry handles a cancel of the attempt's order that failed in a
+// way that may pass (o.Err): it is retried, by the next complete or the
+// reconciler, until one placement deadline after its first failure. The
+// first failure stores the attempt's FailedOrder record as retrying (the
+// seller sees the case at once), each is logged and counted, and the
+// caller answers retry, a 503 whose text is unavailable. Once the cancel
+// deadline has passed, giveUp says so instead: the caller raises the case
+// to the seller as a cancel that could not be made.
+func (s *Service) cancelRetry(ctx context.Context, sess *model.Session, o MoneyOutcome, orderID, unavailable string) (giveUp, retry error) {
+	p := sess.Payment
+	now := s.now().UTC()
+	first := now
+	err := s.update(ctx, func(tx store.Tx) error {
+		first = now
+		// A record exists from the first failure (storeOrder writes the
+		// capture-refused one just before the first cancel).
+		f, err := tx.FailedOrder(sess.ID, p.Attempt)
+		switch {
+		case err == nil:
+			first = f.CreatedAt
+			return nil
+		case !errors.Is(err, store.ErrNotFound):
+			return fmt.Errorf("read failed-order record: %w", err)
+		}
+		return tx.PutFailedOrder(s.failedOrder(sess, o, orderID))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record the failed cancel of session %s: %w", sess.ID, err)
+	}
+	if by := first.Add(s.placementDeadline()); !now.Before(by) {
+		return fmt.Errorf("the order system could not be reached to cancel the order by %s (the last try: %w)", by.Format(time.RFC3339), o.Err), nil
+	}
+	s.report(ctx, sess, o)
+	return nil, apierr.Unavailable(apierr.CodeUpstreamUnavailable, o.Err, "%s", unavailable)
+}
+
+// cannotCancel reports whether a cancel failed because the fulfillment
+// capability cannot cancel orders at all: repeating it cannot pass.
+func cannotCancel(err error) bool {
+	var e *acp.Error
+	return errors.Is(err, fulfillment.ErrNotImplemented) || errors.Is(err, acp.ErrNotOffered) || errors.Is(err, errNoCanceler) ||
+		(errors.As(err, &e) && e.Reason == "unimplemented")
+}
+
+// errNoCanceler is the cancel failure when Options.OrderCanceler is unset.
+var errNoCanceler = errors.New("no order canceler is configured: cancel the order by hand")
 
 // isNotFound reports whether a capability error says the order system
 // does not know the order.
@@ -198,25 +292,38 @@ func isNotFound(err error) bool {
 // refused, then stores the session completed with its FailedOrder record.
 // Until the cancel has an answer the session stays complete_in_progress:
 // a cancel that may pass answers 503 and is repeated by the next complete
-// or the reconciler, logged and counted each time; one the order system
-// refuses for good is raised to the seller.
+// or the reconciler, logged and counted each time, for one placement
+// deadline after its first failure (cancelRetry). One the order system
+// refuses for good, one still failing then, and one that cannot be made
+// (no order canceler, or a fulfillment capability without cancels) are
+// raised to the seller: the order may be kept, and its units count as
+// sold (unitsSold); a canceled order's units go back.
 func (s *Service) finishUnpaid(ctx context.Context, sess *model.Session, rec Recorder) (*model.Session, error) {
+	p := sess.Payment
 	orderID := orderIDFor(sess.ID)
 	outcome := MoneyOutcome{Cause: CauseCaptureRefused, State: model.PaymentCaptureFailed}
-	var err error
-	if s.opts.OrderCanceler == nil {
-		err = errors.New("no order canceler is configured: cancel the order by hand")
-	} else {
+	err := errNoCanceler
+	if s.opts.OrderCanceler != nil {
 		err = s.opts.OrderCanceler.CancelUnpaid(ctx, orderID, msgCaptureFailed)
 	}
 	if err != nil {
 		err = fmt.Errorf("cancel order %s: %w", orderID, err)
-		if cancelMayPass(err) {
-			s.report(ctx, sess, MoneyOutcome{Cause: CauseCaptureRefused, State: model.PaymentCaptureFailed, Err: err, Retrying: true})
-			return nil, apierr.Unavailable(apierr.CodeUpstreamUnavailable, err,
+		outcome.Err, outcome.CancelFailed = err, CancelRefused
+		switch {
+		case cannotCancel(err):
+			outcome.CancelFailed = CancelUnsupported
+		case cancelMayPass(err):
+			retrying := outcome
+			retrying.Retrying, retrying.CancelFailed = true, ""
+			giveUp, retry := s.cancelRetry(ctx, sess, retrying, orderID,
 				"The order was accepted but the payment could not be captured, and the order is being canceled. Call complete again shortly to see the outcome; nothing was charged.")
+			if giveUp == nil {
+				return nil, retry
+			}
+			outcome.Err, outcome.CancelFailed = giveUp, CancelUnreachable
 		}
-		outcome.Err = err
+	} else {
+		p.OrderCanceled = true
 	}
 	// The cancel refreshed the stored session's copy of the order.
 	if err := s.opts.Store.View(ctx, func(r store.Reader) error {
@@ -283,15 +390,27 @@ func failureDetail(o MoneyOutcome, orderID string) string {
 		order = "The order system refused the order."
 	case ReleaseDeadline:
 		order = "The order system did not accept the order by the placement deadline; order " + orderID + " was canceled there in case it had been stored."
-		if o.Err != nil && o.State != model.PaymentVoided && o.State != model.PaymentRefunded {
-			order = "The order system did not accept the order by the placement deadline and refused to cancel order " + orderID + ": it may keep it."
+		switch {
+		case o.Retrying:
+			order = "The order system did not accept the order by the placement deadline, and canceling order " + orderID + " there failed; the cancel is retried until one placement deadline after its first failure, and the money released once it succeeds."
+		case o.CancelFailed == CancelRefused:
+			order = "The order system did not accept the order by the placement deadline and refused to cancel order " + orderID + ": it may keep it, and its units count as sold."
+		case o.CancelFailed == CancelUnreachable:
+			order = "The order system did not accept the order by the placement deadline and could not be reached to cancel order " + orderID + " in time: it may keep it, and its units count as sold."
+		case o.CancelFailed == CancelUnsupported:
+			order = "The order system did not accept the order by the placement deadline and order " + orderID + " cannot be canceled there automatically: it may keep it, and its units count as sold."
+		case o.Err != nil:
+			order += " The processor refused to release the money."
 		}
 	case CauseCaptureRefused:
 		order = "The order system accepted order " + orderID + " but the processor refused the capture; the order was canceled."
-		if o.Err != nil {
-			order = "The order system accepted order " + orderID + " but the processor refused the capture, and canceling the order failed: cancel it by hand."
-		} else if o.Retrying {
+		switch {
+		case o.Retrying:
 			order = "The order system accepted order " + orderID + " but the processor refused the capture; canceling the order."
+		case o.CancelFailed == CancelUnreachable:
+			order = "The order system accepted order " + orderID + " but the processor refused the capture, and the order system could not be reached to cancel the order in time: cancel it by hand. Its units count as sold."
+		case o.Err != nil:
+			order = "The order system accepted order " + orderID + " but the processor refused the capture, and canceling the order failed: cancel it by hand. Its units count as sold."
 		}
 	}
 	switch o.State {
@@ -303,8 +422,16 @@ func failureDetail(o MoneyOutcome, orderID string) string {
 		money = "Nothing was charged."
 	case model.PaymentAuthorized:
 		money = "The payment is still authorized: void it or capture it by hand."
+		if o.Retrying {
+			money = "The payment is still authorized."
+		} else if o.CancelFailed != "" {
+			money = "The authorization was left for the seller to void or capture by hand."
+		}
 	case model.PaymentCaptured:
 		money = "The payment is still captured: refund it by hand."
+		if o.Retrying {
+			money = "The payment is still captured."
+		}
 	}
 	return order + " " + money
 }

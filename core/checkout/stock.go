@@ -22,8 +22,9 @@ import (
 //     (checkpointAttempt, called by Complete);
 //   - every transaction that stores a session no longer in its attempt
 //     (commit and checkpoint, through storeSettled) sells the reserved
-//     units when the session completed and gives them back otherwise: a
-//     decline, a refusal, a cancel, an expiry (settleStock).
+//     units when the order is or may be kept (unitsSold) and gives them
+//     back otherwise: a decline, a refusal, a cancel, an expiry, an order
+//     canceled at the order system (settleStock).
 //
 // ReleaseLapsedHolds gives back the units of attempts whose session
 // expired without an outcome being stored.
@@ -216,11 +217,31 @@ func (s *Service) reservation(ctx context.Context, sessionID string) (*model.Res
 	return r, nil
 }
 
+// unitsSold reports whether the units a session held are sold when its
+// attempt ends, rather than given back: its order was kept, or may be.
+// That is a completed session, unless its order was canceled at the order
+// system (a capture refused after acceptance, then the order canceled),
+// and a session canceled because the order it gave up at its placement
+// deadline could not be canceled there (refused, unreachable until the
+// cancel's deadline, or not cancelable): the order system may still ship
+// it, so its units stay counted while the seller settles the case.
+func unitsSold(sess *model.Session) bool {
+	p := sess.Payment
+	switch sess.Status {
+	case model.StatusCompleted:
+		return p == nil || !p.OrderCanceled
+	case model.StatusCanceled:
+		return p != nil && p.Release == ReleaseDeadline && !p.OrderCanceled &&
+			(p.State == model.PaymentAuthorized || p.State == model.PaymentCaptured)
+	}
+	return false
+}
+
 // storeSettled runs write, which stores sess, in a transaction that also
 // settles the session's reservation when sess no longer holds stock: its
-// units are sold when sess completed and given back otherwise.
-// The reservation is settled the way it was made (its Provider), whatever
-// the stock mode is now.
+// units are sold when its order is or may be kept (unitsSold) and given
+// back otherwise. The reservation is settled the way it was made (its
+// Provider), whatever the stock mode is now.
 func (s *Service) storeSettled(ctx context.Context, sess *model.Session, write func(store.Tx) error) error {
 	if holdsStock(sess.Status) {
 		return s.update(ctx, write)
@@ -236,7 +257,7 @@ func (s *Service) storeSettled(ctx context.Context, sess *model.Session, write f
 		return s.storePluginSettled(ctx, sess, write)
 	}
 	return s.updateStock(ctx, r.SKUs(), func(tx store.Tx) error {
-		if err := settleStock(tx, sess.ID, sess.Status == model.StatusCompleted); err != nil {
+		if err := settleStock(tx, sess.ID, unitsSold(sess)); err != nil {
 			return err
 		}
 		return write(tx)

@@ -87,6 +87,11 @@ func startCaptureStoreWith(t *testing.T, fake *stripefake.Server, intake http.Ha
 	for _, p := range pluginsStore(t, dir, srv.URL).Plugins {
 		if p.Name == "orders" {
 			p.Config["max_attempts"] = 1
+			// The circuit a down intake opens cools down well within the
+			// tests' short placement deadlines, or the cancel asked after
+			// the deadline would not reach the intake before the cancel's
+			// own deadline (one placement deadline).
+			p.Circuit.Cooldown = 100 * time.Millisecond
 			cfg.Plugins = append(cfg.Plugins, p)
 		}
 	}

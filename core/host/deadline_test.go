@@ -82,12 +82,20 @@ func (in *lateIntake) state() (orders map[string]string, cancelAsked int, piAtCa
 // PaymentIntent is canceled; while the cancel fails the money stays
 // authorized and the session complete_in_progress, and the reconciler
 // asks again. The outcome is listed as a failed order.
+//
+// One coarse end-to-end pass through the real plugin and HTTP: the
+// intake never answers in time (it waits until the plugin gives up), and
+// the deadline leaves seconds of margin on both sides (the first
+// placement well before it, the cancel retries well within the one
+// deadline they get after it). The fine-grained cases run against a fake
+// clock in core/checkout (TestDeadlineCancelsStoredOrder,
+// TestCancelRetriesBounded).
 func TestStripeDeadlineCancelsLateOrder(t *testing.T) {
 	t.Parallel()
 	fake := newStripeFake(t)
-	in := &lateIntake{fake: fake, delay: 800 * time.Millisecond, orders: map[string]string{}, cancelFailures: 2}
+	in := &lateIntake{fake: fake, delay: time.Minute, orders: map[string]string{}, cancelFailures: 2}
 	s := startCaptureStoreWith(t, fake, in, func(cfg *config.Config) {
-		cfg.Orders.PlacementDeadline = 500 * time.Millisecond
+		cfg.Orders.PlacementDeadline = 3 * time.Second
 		cfg.Payments.ReconcileAfter = 200 * time.Millisecond
 		for _, p := range cfg.Plugins {
 			if p.Name == "orders" {
@@ -100,7 +108,7 @@ func TestStripeDeadlineCancelsLateOrder(t *testing.T) {
 	began := time.Now()
 	wantError(t, s.complete(t, id, "spt_ok_late", ""), http.StatusServiceUnavailable, "upstream_unavailable", "")
 	var final response
-	for time.Since(began) < 20*time.Second {
+	for time.Since(began) < 60*time.Second {
 		final = s.do(t, request{method: http.MethodGet, path: "/checkout_sessions/" + id})
 		if status(t, final) != "complete_in_progress" {
 			break
@@ -175,6 +183,42 @@ func TestRetriedCompleteAfterReconciler(t *testing.T) {
 		t.Errorf("the second retry was not a replay of the first: %v\n%s", again.header, again.body)
 	}
 	wantError(t, complete("agent-key-2"), http.StatusBadRequest, "session_completed", "")
+	if pis := s.fake.PaymentIntents(); len(pis) != 1 || pis[0].Captures != 1 {
+		t.Errorf("PaymentIntents = %+v, want one captured once", pis)
+	}
+}
+
+// TestRetriedCompleteWithAnotherBody: a complete answered 503 whose key is
+// reused with another body (a new payment token) is refused with
+// idempotency_conflict, before and after the reconciler settled the
+// attempt, and that refusal is not stored: the first body's retry still
+// gets the settled session.
+func TestRetriedCompleteWithAnotherBody(t *testing.T) {
+	t.Parallel()
+	s, in := startCaptureStore(t, http.StatusServiceUnavailable, func(cfg *config.Config) {
+		cfg.Payments.ReconcileAfter = 200 * time.Millisecond
+	})
+	id := s.newSession(t)
+	complete := func(token string) response {
+		body := `{"payment_data":{"handler_id":"stripe_card","instrument":{"type":"card","credential":{"type":"spt","token":"` + token + `"}}}}`
+		return s.do(t, request{path: "/checkout_sessions/" + id + "/complete", body: body, header: map[string]string{"Idempotency-Key": "agent-key-1"}})
+	}
+	wantError(t, complete("spt_ok_first"), http.StatusServiceUnavailable, "upstream_unavailable", "")
+	wantError(t, complete("spt_ok_second"), http.StatusUnprocessableEntity, "idempotency_conflict", "")
+	in.status.Store(http.StatusOK)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if status(t, s.do(t, request{method: http.MethodGet, path: "/checkout_sessions/" + id})) == "completed" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the reconciler did not complete the session")
+		}
+	}
+	wantError(t, complete("spt_ok_second"), http.StatusUnprocessableEntity, "idempotency_conflict", "")
+	retried := complete("spt_ok_first")
+	if wantStatus(t, retried, http.StatusOK); status(t, retried) != "completed" {
+		t.Fatalf("the first body's retry: %s", retried.body)
+	}
 	if pis := s.fake.PaymentIntents(); len(pis) != 1 || pis[0].Captures != 1 {
 		t.Errorf("PaymentIntents = %+v, want one captured once", pis)
 	}

@@ -29,7 +29,7 @@ func newMoneyReporter(reg prometheus.Registerer) checkout.MoneyReporter {
 		}, []string{"handler", "cause", "money"}),
 		attention: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "acp_payment_attention_total",
-			Help: "Payments the seller must act on: the money could not be released, or an order whose capture failed could not be canceled.",
+			Help: "Payments the seller must act on: the money could not be released, or an order (given up at the placement deadline, or whose capture failed) could not be canceled at the order system: refused, unreachable until the cancel's deadline, or not cancelable.",
 		}, []string{"handler", "cause"}),
 		cancelRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "acp_order_cancel_failures_total",

@@ -70,7 +70,7 @@ func (h *Host) ReloadTLS() (bool, error) {
 // requests finish within the shutdown timeout and closes the store.
 func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	h.logger.Info("serving ACP", "listen", ln.Addr().String(), "public_url", h.cfg.Server.PublicURL,
-		"api_versions", h.cfg.APIVersions, "tls", h.cfg.Server.TLS.Enabled(), "store", h.cfg.Store.Dir)
+		"api_versions", h.cfg.APIVersions, "tls", h.cfg.Server.TLS.Enabled(), "store", h.storeName())
 	profiles := h.serveProfiles()
 	probes := h.serveProbes()
 	serveErr := make(chan error, 1)
@@ -78,7 +78,7 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	background, stopBackground := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { h.reconcile(background) })
-	wg.Go(func() { h.collectGarbage(background) })
+	wg.Go(func() { repeat(background, h.cfg.Store.GCInterval, func() { h.storeUpkeep(background) }) })
 	// Both stock sweepers run whatever the stock mode is now: a
 	// reservation made before the mode changed (a restart without the
 	// plugin's capability, say) is settled the way it was made.
@@ -91,7 +91,8 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 			h.logger.Error("webhook delivery stopped", "error", err.Error())
 		}
 	})
-	if w, ok := any(h.store).(store.OutboxWatcher); ok {
+	if w, ok := h.store.(store.OutboxWatcher); ok {
+		// Events committed by the other replicas wake this one's deliverer.
 		wg.Go(func() { h.watchOutbox(background, w) })
 	}
 	var err error
@@ -186,19 +187,6 @@ func (h *Host) releaseLapsedHolds(ctx context.Context) {
 			h.logger.Warn("releasing the stock of expired payment attempts", "released", released, "error", err.Error())
 		} else if released > 0 {
 			h.logger.Info("released the stock of expired payment attempts", "released", released)
-		}
-	})
-}
-
-// collectGarbage runs the value-log garbage collection every
-// store.gc_interval until ctx ends.
-func (h *Host) collectGarbage(ctx context.Context) {
-	repeat(ctx, h.cfg.Store.GCInterval, func() {
-		rewritten, err := h.store.CollectGarbage(ctx)
-		if err != nil {
-			h.logger.Warn("store garbage collection", "error", err.Error())
-		} else if rewritten > 0 {
-			h.logger.Info("store garbage collected", "value_log_files_rewritten", rewritten)
 		}
 	})
 }

@@ -50,8 +50,7 @@ func (h *handlers) change(status int, call engineCall) fiber.Handler {
 		case idempotency.Replay:
 			return replay(c, claim.Record)
 		case idempotency.Conflict:
-			return apierr.New(codec.IdempotencyConflictStatus(), apierr.TypeInvalidRequest, apierr.CodeIdempotencyConflict,
-				"Idempotency-Key %q was already used with a different request body.", key)
+			return idempotencyConflict(codec, key)
 		case idempotency.InFlight:
 			return inFlight(key, claim.RetryAfter)
 		}
@@ -59,7 +58,7 @@ func (h *handlers) change(status int, call engineCall) fiber.Handler {
 		// The lease is released however the request ends, a panic
 		// included, and only after its record is stored.
 		defer idempotency.End(c.UserContext(), claim)
-		rec := &recorder{h: h, claim: claim, codec: codec, status: status}
+		rec := &recorder{h: h, claim: claim, codec: codec, status: status, key: key}
 		sess, err := call(c, codec, rec)
 		// The engine stored the response only if the session it returns
 		// is the one recorded (one that lost its session lease returns the
@@ -83,6 +82,12 @@ func (h *handlers) change(status int, call engineCall) fiber.Handler {
 			}
 			if herr := h.errorHandler(c, err); herr != nil {
 				return herr
+			}
+			var e *apierr.Error
+			if errors.As(err, &e) && e.Code == apierr.CodeIdempotencyConflict {
+				// The key's first body may still be retried: its answer,
+				// not this refusal, is the key's record.
+				return nil
 			}
 		}
 		return h.storeAnswer(c, claim, committed)
@@ -144,6 +149,8 @@ type recorder struct {
 	claim  idempotency.Claim
 	codec  acpwire.Codec
 	status int
+	// key is the request's Idempotency-Key header, for its answers.
+	key string
 	// body is the response stored, once the transaction has called Record,
 	// and sess the session it encodes.
 	body []byte
@@ -166,6 +173,20 @@ func (r *recorder) Record(tx store.Tx, sess *model.Session) error {
 
 // RequestKey implements checkout.KeyedRecorder: the scoped key, a hash.
 func (r *recorder) RequestKey() string { return r.claim.Key }
+
+// RequestFingerprint implements checkout.KeyedRecorder: the body's
+// fingerprint, as the key's idempotency record keeps it.
+func (r *recorder) RequestFingerprint() string { return r.claim.Fingerprint }
+
+// Conflict implements checkout.KeyedRecorder: the answer to the key
+// reused with another body, as when its idempotency record says so.
+func (r *recorder) Conflict() error { return idempotencyConflict(r.codec, r.key) }
+
+// idempotencyConflict is ACP's answer to key reused with another body.
+func idempotencyConflict(codec acpwire.Codec, key string) error {
+	return apierr.New(codec.IdempotencyConflictStatus(), apierr.TypeInvalidRequest, apierr.CodeIdempotencyConflict,
+		"Idempotency-Key %q was already used with a different request body.", key)
+}
 
 // fingerprint identifies a request body under an API version: the hex
 // SHA-256 of the body's RFC 8785 canonical form, prefixed by the version,

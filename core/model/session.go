@@ -270,13 +270,31 @@ type Payment struct {
 	// (the order was refused, or not placed by PlaceBy); a resumed attempt
 	// goes on releasing it.
 	Release string `json:"release,omitempty"`
+	// OrderCanceled is set once the order system confirmed the cancel of
+	// the attempt's order (or that it never stored it): the cancel of an
+	// order given up at its placement deadline, or of an accepted order
+	// whose capture was refused. A resumed attempt does not cancel again,
+	// and the attempt's units go back to stock rather than being sold.
+	OrderCanceled bool `json:"order_canceled,omitempty"`
 	// RequestKeys are the (scoped, hashed) idempotency keys of the
-	// complete requests that began or resumed the attempt, the latest
-	// last. A request may end without a stored answer (a 5xx, a crash)
-	// while the reconciler or a webhook settles the attempt later: its
-	// retry with the same key is answered with the state the attempt
-	// left, as the request itself would have been.
-	RequestKeys []string `json:"request_keys,omitempty"`
+	// complete requests that began or resumed the attempt, with the
+	// fingerprints of their bodies: the key that began the attempt first,
+	// the latest last. A request may end without a stored answer (a 5xx, a
+	// crash) while the reconciler or a webhook settles the attempt later:
+	// its retry with the same key and body is answered with the state the
+	// attempt left, as the request itself would have been; the same key
+	// with another body is an idempotency conflict.
+	RequestKeys []RequestKey `json:"request_keys,omitempty"`
+}
+
+// RequestKey is the idempotency key of a complete request kept with the
+// payment attempt it began or resumed.
+type RequestKey struct {
+	// Key is the scoped, hashed idempotency key.
+	Key string `json:"key"`
+	// Fingerprint identifies the request's body; empty when unknown (a
+	// record stored before fingerprints were kept), which matches any.
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 // PaymentState is where an attempt's money is.

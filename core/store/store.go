@@ -53,8 +53,10 @@ type Reader interface {
 	// IdempotencyRecord returns the record under key, or ErrNotFound.
 	IdempotencyRecord(key string) (*model.IdempotencyRecord, error)
 	// SessionsInProgress returns up to limit ids of sessions whose status
-	// is complete_in_progress: payments whose outcome is not known yet.
-	SessionsInProgress(limit int) ([]string, error)
+	// is complete_in_progress (payments whose outcome is not known yet),
+	// in id order, starting after the id after (from the first when after
+	// is empty), so that a caller can page through all of them.
+	SessionsInProgress(after string, limit int) ([]string, error)
 	// Orders lists up to limit orders, newest first, starting after the
 	// order with id after (from the newest when after is empty).
 	Orders(after string, limit int) ([]*model.Order, error)

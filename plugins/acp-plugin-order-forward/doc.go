@@ -75,6 +75,14 @@
 // payment, and counts a 404 as canceled. Any other 4xx refuses the
 // cancel: the host then keeps the payment held and alerts the seller.
 //
+// A 404 is final: having heard it, the host releases the payment. So an
+// intake that answered 404 to the cancel of an order id must refuse (with
+// a 4xx such as 409, never a 2xx) any placement with that id that arrives
+// or completes afterwards, for example one still in its own queue when the
+// cancel came: it records the id as canceled when it answers the 404, and
+// checks that record under the same lock or transaction that creates an
+// order. Otherwise an order could be kept whose payment was voided.
+//
 // # Verifying the signature
 //
 // The intake recomputes HMAC-SHA256 over the decimal timestamp t, a '.'

@@ -27,6 +27,15 @@ type Fulfillment interface {
 	// retryable, which the host counts as canceled. Any other error not
 	// marked retryable refuses the cancel: the payment then stays held
 	// and the seller is alerted.
+	//
+	// Not found is final: the host releases the payment on it. An order
+	// system that answered not found to the cancel of an order id must
+	// therefore refuse (an error not marked retryable) any later
+	// PlaceOrder with that id, including a placement it was still
+	// processing when the cancel came, so that no order is kept whose
+	// payment was released. A cancel that keeps failing retryably is
+	// asked again for one more placement deadline, then left to the
+	// seller.
 	CancelOrder(ctx context.Context, req *CancelOrderRequest) error
 }
 

@@ -296,15 +296,20 @@ func (t *tx) PutSession(s *model.Session) error {
 	return nil
 }
 
-// SessionsInProgress lists the index of unresolved payments.
-func (t *tx) SessionsInProgress(limit int) ([]string, error) {
+// SessionsInProgress lists the index of unresolved payments, after the
+// id after.
+func (t *tx) SessionsInProgress(after string, limit int) ([]string, error) {
 	opts := badger.DefaultIteratorOptions
 	opts.PrefetchValues = false
 	opts.Prefix = []byte(inProgressPrefix)
 	it := t.txn.NewIterator(opts)
 	defer it.Close()
+	it.Rewind()
+	if after != "" {
+		it.Seek([]byte(inProgressPrefix + after + "\x00"))
+	}
 	var ids []string
-	for it.Rewind(); it.Valid() && len(ids) < limit; it.Next() {
+	for ; it.Valid() && len(ids) < limit; it.Next() {
 		ids = append(ids, strings.TrimPrefix(string(it.Item().Key()), inProgressPrefix))
 	}
 	return ids, nil

@@ -62,11 +62,11 @@ type fixture struct {
 func (f fixture) asWrittenBy(format int) fixture {
 	if format < 3 {
 		// Format 3 added the stock and failed-order records, and the
-		// request keys of a payment attempt.
+		// request keys of a payment attempt and its order's cancel.
 		f.stockLevels, f.reservations, f.failed = nil, nil, nil
 		for _, s := range f.sessions {
 			if p := s.Payment; p != nil {
-				p.RequestKeys = nil
+				p.RequestKeys, p.OrderCanceled = nil, false
 			}
 		}
 	}
@@ -204,8 +204,10 @@ func fixtureContent() fixture {
 		// Format 2: where the attempt's money is.
 		CaptureMethod: "manual", State: model.PaymentAuthorized, PlaceBy: at(45), OrderAccepted: true, OrderNumber: "1001",
 		OrderPermalink: "https://shop.example/orders/1001", Release: "order_refused",
-		// Format 3: the complete requests of the attempt.
-		RequestKeys: []string{"5f1c0e2a", "9d3b7a41"}}
+		// Format 3: the complete requests of the attempt, with their
+		// bodies' fingerprints, and the cancel of the attempt's order.
+		OrderCanceled: true,
+		RequestKeys:   []model.RequestKey{{Key: "5f1c0e2a", Fingerprint: "2026-04-17:3b1f"}, {Key: "9d3b7a41", Fingerprint: "2026-04-17:c07a"}}}
 	completed := session("cs_completed", model.StatusCompleted)
 	completed.Payment = &model.Payment{HandlerID: "stripe", Attempt: 1, Amount: 4820, InstrumentType: "card", CredentialType: "spt", PaymentID: "pi_full"}
 	completed.Order = order
@@ -499,7 +501,7 @@ func readFixture(t *testing.T, dir string) {
 		if diff := cmp.Diff([]string{"ord_new", "ord_full"}, ids); diff != "" {
 			t.Errorf("Orders, newest first (-want +got):\n%s", diff)
 		}
-		inProgress, err := r.SessionsInProgress(10)
+		inProgress, err := r.SessionsInProgress("", 10)
 		if err != nil {
 			return err
 		}

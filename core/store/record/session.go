@@ -2,6 +2,7 @@ package record
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/acp-sidecar/acp/core/model"
@@ -185,7 +186,11 @@ type payment struct {
 	OrderNumber           string          `json:"order_number,omitempty"`
 	OrderPermalink        string          `json:"order_permalink,omitempty"`
 	Release               string          `json:"release,omitempty"`
+	OrderCanceled         bool            `json:"order_canceled,omitempty"`
 	RequestKeys           []string        `json:"request_keys,omitempty"`
+	// RequestFingerprints are the request bodies' fingerprints, one per
+	// RequestKeys entry, in the same order; absent when none is known.
+	RequestFingerprints []string `json:"request_fingerprints,omitempty"`
 }
 
 func fromSession(s *model.Session) session {
@@ -310,7 +315,8 @@ func fromPayment(p model.Payment) payment {
 		InstrumentType: p.InstrumentType, CredentialType: p.CredentialType, BillingAddress: (*address)(p.BillingAddress),
 		AuthenticationOutcome: p.AuthenticationOutcome, AuthenticationDetails: p.AuthenticationDetails, PaymentID: p.PaymentID,
 		CaptureMethod: p.CaptureMethod, State: string(p.State), PlaceBy: p.PlaceBy, OrderAccepted: p.OrderAccepted,
-		OrderNumber: p.OrderNumber, OrderPermalink: p.OrderPermalink, Release: p.Release, RequestKeys: p.RequestKeys,
+		OrderNumber: p.OrderNumber, OrderPermalink: p.OrderPermalink, Release: p.Release, OrderCanceled: p.OrderCanceled,
+		RequestKeys: requestKeys(p.RequestKeys), RequestFingerprints: requestFingerprints(p.RequestKeys),
 	}
 }
 
@@ -320,6 +326,31 @@ func (p payment) model() model.Payment {
 		InstrumentType: p.InstrumentType, CredentialType: p.CredentialType, BillingAddress: (*acp.Address)(p.BillingAddress),
 		AuthenticationOutcome: p.AuthenticationOutcome, AuthenticationDetails: p.AuthenticationDetails, PaymentID: p.PaymentID,
 		CaptureMethod: p.CaptureMethod, State: model.PaymentState(p.State), PlaceBy: p.PlaceBy, OrderAccepted: p.OrderAccepted,
-		OrderNumber: p.OrderNumber, OrderPermalink: p.OrderPermalink, Release: p.Release, RequestKeys: p.RequestKeys,
+		OrderNumber: p.OrderNumber, OrderPermalink: p.OrderPermalink, Release: p.Release, OrderCanceled: p.OrderCanceled,
+		RequestKeys: p.requestKeys(),
 	}
+}
+
+// requestKeys are the keys of ks.
+func requestKeys(ks []model.RequestKey) []string {
+	return mapSlice(ks, func(k model.RequestKey) string { return k.Key })
+}
+
+// requestFingerprints are the fingerprints of ks, nil when none is known.
+func requestFingerprints(ks []model.RequestKey) []string {
+	if !slices.ContainsFunc(ks, func(k model.RequestKey) bool { return k.Fingerprint != "" }) {
+		return nil
+	}
+	return mapSlice(ks, func(k model.RequestKey) string { return k.Fingerprint })
+}
+
+// requestKeys pairs the record's keys with their fingerprints.
+func (p payment) requestKeys() []model.RequestKey {
+	ks := mapSlice(p.RequestKeys, func(k string) model.RequestKey { return model.RequestKey{Key: k} })
+	for i := range ks {
+		if i < len(p.RequestFingerprints) {
+			ks[i].Fingerprint = p.RequestFingerprints[i]
+		}
+	}
+	return ks
 }
