@@ -110,3 +110,20 @@ func TestTakeoverDuringFencedTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestFirstUseSkew: a replica whose clock runs two hours ahead still sees
+// a key another replica recorded a moment ago for a minute: the replay
+// window is on the database's clock.
+func TestFirstUseSkew(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	a := open(t, Options{DSN: dsn})
+	b := open(t, Options{DSN: dsn})
+	b.now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	if first, err := a.FirstUse(ctx, "sig/skew", time.Minute); err != nil || !first {
+		t.Fatalf("FirstUse on a = %v, %v; want true", first, err)
+	}
+	if first, err := b.FirstUse(ctx, "sig/skew", time.Minute); err != nil || first {
+		t.Errorf("FirstUse on a replica two hours ahead = %v, %v; want false (a replay)", first, err)
+	}
+}

@@ -30,7 +30,11 @@ func TestPurge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.FirstUse(ctx, "sig/1", time.Minute); err != nil {
+	// One-time keys expire on the database's clock: one that lapsed.
+	if _, err := s.pool.Exec(ctx, "INSERT INTO first_use (key, expires_at) VALUES ('sig/1', now() - interval '1 minute')"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FirstUse(ctx, "sig/2", time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	s.now = func() time.Time { return now.Add(2 * time.Hour) }
@@ -56,5 +60,8 @@ func TestPurge(t *testing.T) {
 	}
 	if first, _ := s.FirstUse(ctx, "sig/1", time.Minute); !first {
 		t.Error("a purged one-time key is still known")
+	}
+	if first, _ := s.FirstUse(ctx, "sig/2", time.Minute); first {
+		t.Error("a one-time key within its TTL was purged")
 	}
 }
