@@ -20,12 +20,15 @@ postgres), under an advisory lock, so that it is safe beside running
 replicas and another "acp migrate". --dry-run lists them and changes
 nothing.
 
---from-badger DIR then copies a Badger store (stop the server that uses
-it first) into the database: sessions, orders, idempotency records, stock
-levels, reservations, failed orders and the pending and dead webhook
-events, in their order. It refuses a database that already holds records
-unless --overwrite is given; a second run with --overwrite writes the
-same records again. --badger-key-env names the environment variable
+--from-badger DIR then copies a Badger store into the database (stop the
+server that uses it, and every replica on the database, first):
+sessions, orders, idempotency records, stock levels, reservations, failed
+orders and the pending and dead webhook events, keeping their sequence
+numbers (the database's outbox sequence is moved past them first). It
+refuses a database that already holds records unless --overwrite is
+given; a second run with --overwrite writes the same records again, and
+stops rather than overwrite another event under a copied sequence number.
+One-time replay keys are not copied: they live minutes. --badger-key-env names the environment variable
 holding the key of an encrypted Badger store (its store.encryption_key_env).`
 
 // migrateCommand runs "acp migrate".

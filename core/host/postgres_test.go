@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -27,11 +27,26 @@ func postgresTestConfig(t *testing.T, migrate bool) *config.Config {
 	return cfg
 }
 
+// testPassword is the password the tests' DSNs carry (trust
+// authentication ignores it): it must appear in no log and no error.
+const testPassword = "pw-never-logged-3f9c"
+
+// dsnWithPassword is a fresh database's DSN with testPassword in it.
+func dsnWithPassword(t *testing.T) string {
+	t.Helper()
+	u, err := url.Parse(pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(u.User.Username(), testPassword)
+	return u.String()
+}
+
 // TestPostgresReplicas: two servers on one database serve one session:
 // created on the first, updated on the second, read back on the first;
 // each reports its database on /readyz and its pool on /metrics.
 func TestPostgresReplicas(t *testing.T) {
-	env := map[string]string{"ACP_TEST_DSN": pgtest.DSN(t)}
+	env := map[string]string{"ACP_TEST_DSN": dsnWithPassword(t)}
 	a := startServerEnv(t, postgresTestConfig(t, true), env)
 	b := startServerEnv(t, postgresTestConfig(t, true), env)
 
@@ -71,8 +86,10 @@ func TestPostgresReplicas(t *testing.T) {
 	if !bytes.Contains(metrics.body, []byte("acp_store_pool_max_connections 10")) {
 		t.Errorf("/metrics lacks the pool's metrics:\n%.2000s", metrics.body)
 	}
-	if strings.Contains(a.logs.String(), env["ACP_TEST_DSN"]) {
-		t.Error("the DSN was logged")
+	for _, logs := range []string{a.logs.String(), b.logs.String()} {
+		if strings.Contains(logs, testPassword) {
+			t.Error("the DSN's password was logged")
+		}
 	}
 }
 
@@ -80,21 +97,34 @@ func TestPostgresReplicas(t *testing.T) {
 // lacking the schema is refused with the command that fixes it; an unset
 // DSN variable is a problem of CheckSecrets.
 func TestPostgresRefusesUnmigrated(t *testing.T) {
-	env := map[string]string{"ACP_TEST_DSN": pgtest.DSN(t)}
+	env := map[string]string{"ACP_TEST_DSN": dsnWithPassword(t)}
 	cfg := postgresTestConfig(t, false)
-	_, err := host.New(cfg, logging.New(io.Discard, slog.LevelWarn), func(k string) string { return env[k] })
+	var logs bytes.Buffer
+	_, err := host.New(cfg, logging.New(&logs, slog.LevelDebug), func(k string) string { return env[k] })
 	if err == nil || !strings.Contains(err.Error(), "acp migrate") {
 		t.Errorf("host.New on an unmigrated database = %v; want a refusal naming acp migrate", err)
 	}
+	if err != nil && strings.Contains(err.Error()+logs.String(), testPassword) {
+		t.Error("the DSN's password is in host.New's error or logs")
+	}
 	if err := host.CheckDatabase(context.Background(), cfg, func(k string) string { return env[k] }); err == nil {
 		t.Error("CheckDatabase of an unmigrated database: no problem")
+	} else if strings.Contains(err.Error(), testPassword) {
+		t.Error("the DSN's password is in CheckDatabase's error")
+	}
+	// A server that does not answer: the connection error names no password.
+	down := map[string]string{"ACP_TEST_DSN": "postgres://postgres:" + testPassword + "@127.0.0.1:1/test?connect_timeout=2"}
+	if err := host.CheckDatabase(context.Background(), cfg, func(k string) string { return down[k] }); err == nil {
+		t.Error("CheckDatabase of a server that does not answer: no problem")
+	} else if strings.Contains(err.Error(), testPassword) {
+		t.Errorf("the DSN's password is in CheckDatabase's error: %v", err)
 	}
 	problems := host.CheckSecrets(cfg, func(string) string { return "" })
 	if len(problems) != 1 || problems[0].Path != "store.postgres.dsn_env" {
 		t.Errorf("CheckSecrets without the DSN = %v; want one problem at store.postgres.dsn_env", problems)
 	}
-	problems = host.CheckSecrets(cfg, func(string) string { return "host=%zz port=notaport" })
-	if len(problems) != 1 || strings.Contains(problems[0].Message, "notaport") {
+	problems = host.CheckSecrets(cfg, func(string) string { return "host=%zz password=" + testPassword + " port=notaport" })
+	if len(problems) != 1 || strings.Contains(problems[0].Message, "notaport") || strings.Contains(problems[0].Message, testPassword) {
 		t.Errorf("CheckSecrets with a bad DSN = %v; want one problem that does not quote it", problems)
 	}
 }

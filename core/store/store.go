@@ -91,7 +91,12 @@ type Tx interface {
 	// PutIdempotencyRecord stores the record under key until its ExpiresAt.
 	PutIdempotencyRecord(key string, r *model.IdempotencyRecord) error
 	// PutWebhookEvent stores the event under its state, first giving it
-	// the next outbox sequence number when its Seq is zero.
+	// the next outbox sequence number when its Seq is zero. It sets e.Seq,
+	// so build a new event inside the transaction function: an event
+	// built outside would keep the Seq of an attempt that was rolled back
+	// when the function runs again. Every enqueue for one order conflicts
+	// with every other one in flight, so that one order's events commit
+	// in Seq order.
 	PutWebhookEvent(e *model.WebhookEvent) error
 	// DeleteWebhookEvent removes the event stored under its state and Seq.
 	DeleteWebhookEvent(e *model.WebhookEvent) error

@@ -416,28 +416,32 @@ func (d *Deliverer) zeroCounts() map[labelKey]int {
 	return counts
 }
 
-// forEach calls fn on every event in state, in Seq order, reading a page
-// per transaction.
+// forEach calls fn on every event in state, in Seq order, reading page
+// after page in one read transaction: one snapshot, so that a later page
+// never shows an order's event whose lower Seq committed after an earlier
+// page was read (and so is in no page). Should the store run the read
+// again, it goes on after the last event fn was given.
 func (d *Deliverer) forEach(ctx context.Context, state string, fn func(*model.WebhookEvent)) error {
 	var after uint64
-	for {
-		var page []*model.WebhookEvent
-		err := d.store.View(ctx, func(r store.Reader) error {
-			var err error
-			page, err = r.WebhookEvents(state, after, pageSize)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("read %s webhook events after seq %d: %w", state, after, err)
+	err := d.store.View(ctx, func(r store.Reader) error {
+		for {
+			page, err := r.WebhookEvents(state, after, pageSize)
+			if err != nil {
+				return err
+			}
+			for _, e := range page {
+				fn(e)
+				after = e.Seq
+			}
+			if len(page) < pageSize {
+				return nil
+			}
 		}
-		for _, e := range page {
-			fn(e)
-		}
-		if len(page) < pageSize {
-			return nil
-		}
-		after = page[len(page)-1].Seq
+	})
+	if err != nil {
+		return fmt.Errorf("read %s webhook events after seq %d: %w", state, after, err)
 	}
+	return nil
 }
 
 // work delivers q's events one after the other while they are due and

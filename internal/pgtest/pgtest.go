@@ -1,6 +1,7 @@
 // Package pgtest gives each test a PostgreSQL database of its own: it
 // creates a fresh database on the server at 127.0.0.1:5432 (trust
-// authentication; ACP_TEST_POSTGRES overrides the server's DSN) and drops
+// authentication; ACP_TEST_POSTGRES, a URL or key=value DSN, overrides
+// the server's DSN) and drops
 // it when the test ends. When no server answers, it starts a throwaway
 // cluster with initdb and postgres on a free port for the test binary's
 // run (as the postgres user when the tests run as root, since initdb
@@ -24,9 +25,11 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -46,7 +49,7 @@ var (
 	problem    error  // why no server is available
 	cluster    *exec.Cmd
 	clusterDir string
-	used       bool
+	used       atomic.Bool // a test asked for a database
 )
 
 // Main runs the package's tests (call it from TestMain), stops a
@@ -59,7 +62,7 @@ func Main(m *testing.M) int { return Run(m.Run) }
 func Run(run func() int) int {
 	code := run()
 	stop()
-	if used && problem != nil {
+	if used.Load() && problem != nil {
 		testkit.Notice(fmt.Sprintf("%s: the PostgreSQL tests did not run: %v", testkit.TestedPackage(), problem))
 	}
 	return code
@@ -71,7 +74,7 @@ func Run(run func() int) int {
 func DSN(t testing.TB) string {
 	t.Helper()
 	once.Do(setup)
-	used = true
+	used.Store(true)
 	if problem != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("PostgreSQL is required under CI=true: %v", problem)
@@ -93,13 +96,37 @@ func DSN(t testing.TB) string {
 			t.Errorf("drop test database: %v", err)
 		}
 	})
-	u, err := url.Parse(serverDSN)
+	dsn, err := withDatabase(serverDSN, name)
 	if err != nil {
-		t.Fatalf("parse server DSN: %v", err)
+		t.Fatal(err)
 	}
-	u.Path = "/" + name
-	return u.String()
+	return dsn
 }
+
+// withDatabase is dsn (a URL or the key=value form) naming database name.
+func withDatabase(dsn, name string) (string, error) {
+	if _, err := pgx.ParseConfig(dsn); err != nil {
+		return "", errors.New("the server's DSN does not parse")
+	}
+	if isURL(dsn) {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", errors.New("the server's DSN does not parse as a URL")
+		}
+		u.Path = "/" + name
+		return u.String(), nil
+	}
+	// In the key=value form the last setting of a key wins.
+	return dsn + " dbname=" + name, nil
+}
+
+// isURL reports whether dsn is in the URL form.
+func isURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// passwordSetting is a password in the key=value form, quoted or not.
+var passwordSetting = regexp.MustCompile(`password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`)
 
 // exec1 runs one statement on a connection of its own.
 func exec1(ctx context.Context, dsn, sql string) error {
@@ -141,6 +168,9 @@ func setup() {
 
 // redact drops a password from a DSN for a message.
 func redact(dsn string) string {
+	if !isURL(dsn) {
+		return passwordSetting.ReplaceAllString(dsn, "password=xxxxx")
+	}
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return "the configured server"

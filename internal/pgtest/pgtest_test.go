@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 func TestMain(m *testing.M) { os.Exit(Main(m)) }
@@ -50,5 +52,35 @@ func TestUnreachable(t *testing.T) {
 		if failed := err != nil; failed != c.wantFail || !strings.Contains(string(out), c.want) {
 			t.Errorf("CI=%q: failed %v, output:\n%s\nwant failed %v and %q", c.ci, failed, out, c.wantFail, c.want)
 		}
+	}
+}
+
+// TestWithDatabase: both DSN forms name the test's database, and redact
+// hides a password in either.
+func TestWithDatabase(t *testing.T) {
+	for _, c := range []struct{ dsn, wantDSN, redacted string }{
+		{"postgres://postgres:s3cret@127.0.0.1:5432/test?sslmode=disable", "postgres://postgres:s3cret@127.0.0.1:5432/acp_x?sslmode=disable",
+			"postgres://postgres:xxxxx@127.0.0.1:5432/test?sslmode=disable"},
+		{"host=127.0.0.1 port=5432 user=postgres password=s3cret dbname=test sslmode=disable",
+			"host=127.0.0.1 port=5432 user=postgres password=s3cret dbname=test sslmode=disable dbname=acp_x",
+			"host=127.0.0.1 port=5432 user=postgres password=xxxxx dbname=test sslmode=disable"},
+		{"host=127.0.0.1 user=postgres password='s3 cret' sslmode=disable", "host=127.0.0.1 user=postgres password='s3 cret' sslmode=disable dbname=acp_x",
+			"host=127.0.0.1 user=postgres password=xxxxx sslmode=disable"},
+	} {
+		got, err := withDatabase(c.dsn, "acp_x")
+		if err != nil || got != c.wantDSN {
+			t.Errorf("withDatabase(%q) = %q, %v; want %q", c.dsn, got, err, c.wantDSN)
+			continue
+		}
+		cfg, err := pgx.ParseConfig(got)
+		if err != nil || cfg.Database != "acp_x" {
+			t.Errorf("%q parses to database %v, %v; want acp_x", got, cfg, err)
+		}
+		if r := redact(c.dsn); r != c.redacted || strings.Contains(r, "s3") {
+			t.Errorf("redact(%q) = %q; want %q", c.dsn, r, c.redacted)
+		}
+	}
+	if _, err := withDatabase("host='unterminated", "x"); err == nil {
+		t.Error("withDatabase of a DSN that does not parse: no error")
 	}
 }

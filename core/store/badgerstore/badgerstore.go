@@ -373,6 +373,13 @@ func webhookKey(state string, seq uint64) []byte {
 // PutWebhookEvent stores the event as JSON under its state and Seq.
 func (t *tx) PutWebhookEvent(e *model.WebhookEvent) error {
 	if e.Seq == 0 {
+		// The sequence is handed out outside the transaction; rewriting
+		// the order's record (as it is) makes every enqueue for one order
+		// conflict with every other one in flight, so that a lower Seq of
+		// an order never commits after a higher one.
+		if err := t.touchOrder(e.OrderID); err != nil {
+			return err
+		}
 		n, err := t.store.eventSeq.Next()
 		if err != nil {
 			return fmt.Errorf("next webhook sequence: %w", err)
@@ -381,6 +388,31 @@ func (t *tx) PutWebhookEvent(e *model.WebhookEvent) error {
 		e.Seq = n + 1
 	}
 	return put(t, webhookKey(e.State, e.Seq), "webhook event", e.ID, e, record.EncodeWebhookEvent)
+}
+
+// touchOrder reads the order's record and writes it back unchanged: a
+// write-conflict with any other transaction doing the same. An order that
+// is not stored is left alone.
+func (t *tx) touchOrder(id string) error {
+	if id == "" {
+		return nil
+	}
+	key := []byte(orderPrefix + id)
+	item, err := t.txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read order %s: %w", id, err)
+	}
+	val, err := item.ValueCopy(nil)
+	if err != nil {
+		return fmt.Errorf("read order %s: %w", id, err)
+	}
+	if err := t.txn.Set(key, val); err != nil {
+		return fmt.Errorf("rewrite order %s: %w", id, err)
+	}
+	return nil
 }
 
 // DeleteWebhookEvent removes the event's key.

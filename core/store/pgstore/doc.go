@@ -12,7 +12,10 @@
 // ReserveStock changes with one conditional UPDATE (exact under any
 // concurrency); UpdateStock also takes an advisory lock per SKU around its
 // transaction, so that racing replicas take turns rather than fail one
-// another's transactions.
+// another's transactions (it tries the lock and backs off, holding no
+// connection while it waits). A new outbox event locks its order's row
+// before drawing its sequence number, so that one order's events commit
+// in sequence order.
 //
 // Transactions are SERIALIZABLE and run again (at most 16 times, after a
 // jittered, growing pause) on a serialization failure or deadlock, as the

@@ -9,6 +9,7 @@ import (
 
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store"
+	"github.com/acp-sidecar/acp/core/store/record"
 )
 
 // ErrNotEmpty is returned by Import when the database already holds
@@ -27,13 +28,28 @@ type ImportSummary struct {
 	PendingEvents, DeadEvents int
 }
 
+// ErrSeqTaken is returned by Import when an imported webhook event's
+// state and Seq are those of another event already in the database.
+var ErrSeqTaken = errors.New("the outbox already holds another event under that sequence number")
+
 // Import writes every record export hands to its walker into the
 // database, in transactions of importBatch records: the way over from
-// another store (export is, for example, a badgerstore's Export). Webhook
-// events keep their Seq, and the outbox sequence continues after the
-// largest. Records are written by their keys, so that a second run writes
-// the same rows again; it refuses a database that already holds records
+// another store (export is, for example, a badgerstore's Export, and is
+// called twice). Webhook events keep their Seq, so that each order's
+// events keep their order; before anything is copied the outbox sequence
+// is moved past the largest imported Seq, so that no event enqueued
+// meanwhile can take one of theirs. Records are written by their keys, so
+// that a second run writes the same rows again; an event whose state and
+// Seq belong to another event in the database is refused (ErrSeqTaken),
+// never overwritten. It refuses a database that already holds records
 // unless overwrite.
+//
+// Every replica using the database must be stopped while it runs: the
+// copy is not one transaction, and a replica would see (and deliver, or
+// change) a partial copy. One-time keys (FirstUse, the replay protection
+// of signed requests) are not copied: each lives for the replay window of
+// a signature, minutes, which has passed for every request the stopped
+// source store accepted by the time the replicas start on the database.
 func (s *Store) Import(ctx context.Context, export func(store.Walker) error, overwrite bool) (ImportSummary, error) {
 	var sum ImportSummary
 	if !overwrite {
@@ -48,6 +64,16 @@ func (s *Store) Import(ctx context.Context, export func(store.Walker) error, ove
 			return sum, ErrNotEmpty
 		}
 	}
+	var seqs maxSeq
+	if err := export(&seqs); err != nil {
+		return sum, fmt.Errorf("read the imported events' sequence numbers: %w", err)
+	}
+	if seqs.max > 0 {
+		_, err := s.pool.Exec(ctx, "SELECT setval('webhook_seq', greatest($1::bigint, (SELECT last_value FROM webhook_seq)))", int64(seqs.max))
+		if err != nil {
+			return sum, fmt.Errorf("move the outbox sequence past the imported events: %w", err)
+		}
+	}
 	w := &importer{ctx: ctx, s: s, sum: &sum}
 	if err := export(w); err != nil {
 		w.rollback()
@@ -56,11 +82,22 @@ func (s *Store) Import(ctx context.Context, export func(store.Walker) error, ove
 	if err := w.commit(); err != nil {
 		return sum, err
 	}
-	_, err := s.pool.Exec(ctx, "SELECT setval('webhook_seq', greatest((SELECT max(seq) FROM webhook_events), (SELECT last_value FROM webhook_seq)))")
-	if err != nil {
-		return sum, fmt.Errorf("move the outbox sequence past the imported events: %w", err)
-	}
 	return sum, nil
+}
+
+// maxSeq is a store.Walker that finds the largest webhook event Seq.
+type maxSeq struct{ max uint64 }
+
+func (*maxSeq) Session(*model.Session) error                             { return nil }
+func (*maxSeq) Order(*model.Order) error                                 { return nil }
+func (*maxSeq) IdempotencyRecord(string, *model.IdempotencyRecord) error { return nil }
+func (*maxSeq) StockLevel(*model.StockLevel) error                       { return nil }
+func (*maxSeq) Reservation(*model.Reservation) error                     { return nil }
+func (*maxSeq) FailedOrder(*model.FailedOrder) error                     { return nil }
+
+func (m *maxSeq) WebhookEvent(e *model.WebhookEvent) error {
+	m.max = max(m.max, e.Seq)
+	return nil
 }
 
 // importer is the store.Walker of Import: it writes through a tx, and
@@ -154,5 +191,20 @@ func (w *importer) WebhookEvent(e *model.WebhookEvent) error {
 	} else {
 		w.sum.PendingEvents++
 	}
-	return w.put(func(t *tx) error { return t.PutWebhookEvent(e) })
+	return w.put(func(t *tx) error { return t.importWebhookEvent(e) })
+}
+
+// importWebhookEvent stores e under its state and Seq, unless another
+// event is stored there.
+func (t *tx) importWebhookEvent(e *model.WebhookEvent) error {
+	have, err := getOne(t, "webhook event", "SELECT format, body FROM webhook_events WHERE state = $1 AND seq = $2",
+		record.DecodeWebhookEvent, e.State, int64(e.Seq))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return err
+	case have.ID != e.ID:
+		return fmt.Errorf("import webhook event %s (%s, seq %d): %w: %s", e.ID, e.State, e.Seq, ErrSeqTaken, have.ID)
+	}
+	return t.PutWebhookEvent(e)
 }

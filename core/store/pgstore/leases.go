@@ -135,12 +135,13 @@ func (t *tx) HoldsLease(l store.Lease) error {
 
 // FirstUse records key for ttl (at least a second) with one statement: the
 // insert succeeds, or takes over an expired record, for exactly one of
-// any number of concurrent callers.
+// any number of concurrent callers. The expiry is on the database's
+// clock, as the leases' are, so that replicas whose clocks differ agree on
+// a signature's replay window.
 func (s *Store) FirstUse(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	ttl = max(ttl, time.Second)
-	now := s.now()
-	tag, err := s.execPool(ctx, `INSERT INTO first_use (key, expires_at) VALUES ($1, $2)
-		ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE first_use.expires_at <= $3`, key, now.Add(ttl), now)
+	tag, err := s.execPool(ctx, `INSERT INTO first_use (key, expires_at) VALUES ($1, clock_timestamp() + $2 * interval '1 microsecond')
+		ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE first_use.expires_at <= clock_timestamp()`, key, ttl.Microseconds())
 	if err != nil {
 		return false, fmt.Errorf("record one-time key: %w", err)
 	}

@@ -11,7 +11,9 @@ type metrics struct {
 	pool      *pgxpool.Pool
 	retries   *prometheus.CounterVec
 	exhausted prometheus.Counter
-	purged    *prometheus.CounterVec
+	// stockWaits counts tries for stock locks another transaction held.
+	stockWaits prometheus.Counter
+	purged     *prometheus.CounterVec
 
 	conns, acquired, idle, maxConns *prometheus.Desc
 	acquires, emptyAcquires         *prometheus.Desc
@@ -28,6 +30,10 @@ func newMetrics(pool *pgxpool.Pool) *metrics {
 		exhausted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "acp_store_tx_retries_exhausted_total",
 			Help: "Store transactions that still conflicted after every retry.",
+		}),
+		stockWaits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "acp_store_stock_lock_waits_total",
+			Help: "Tries for a SKU's stock lock that found it held and paused before trying again.",
 		}),
 		purged: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "acp_store_purged_rows_total",
@@ -47,6 +53,7 @@ func newMetrics(pool *pgxpool.Pool) *metrics {
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	m.retries.Describe(ch)
 	m.exhausted.Describe(ch)
+	m.stockWaits.Describe(ch)
 	m.purged.Describe(ch)
 	for _, d := range []*prometheus.Desc{m.conns, m.acquired, m.idle, m.maxConns, m.acquires, m.emptyAcquires, m.acquireSeconds} {
 		ch <- d
@@ -57,6 +64,7 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	m.retries.Collect(ch)
 	m.exhausted.Collect(ch)
+	m.stockWaits.Collect(ch)
 	m.purged.Collect(ch)
 	st := m.pool.Stat()
 	ch <- prometheus.MustNewConstMetric(m.conns, prometheus.GaugeValue, float64(st.TotalConns()))

@@ -171,16 +171,31 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Ping reports whether the database answers: the readiness probe. A
-// pool whose every connection is in use counts as answering (the work in
-// flight is the database's answer; a stalled database ends it with the
-// statement timeout), so that a busy replica is not taken for a broken one.
+// probeTimeout bounds the readiness probe's own connection.
+const probeTimeout = 3 * time.Second
+
+// Ping reports whether the database answers: the readiness probe. It
+// pings on a pooled connection; when every one is in use (a busy replica
+// is not a broken one, and a probe must not wait behind the work), it
+// connects once more, outside the pool and for at most probeTimeout, so
+// that a database that stopped answering is reported although the pool
+// is full.
 func (s *Store) Ping(ctx context.Context) error {
-	if st := s.pool.Stat(); st.AcquiredConns() >= st.MaxConns() {
+	if st := s.pool.Stat(); st.AcquiredConns() < st.MaxConns() {
+		if err := s.pool.Ping(ctx); err != nil {
+			return fmt.Errorf("ping PostgreSQL: %w", err)
+		}
 		return nil
 	}
-	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("ping PostgreSQL: %w", err)
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return fmt.Errorf("ping PostgreSQL (every pooled connection busy): %w", err)
+	}
+	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
+	if err := conn.Ping(ctx); err != nil {
+		return fmt.Errorf("ping PostgreSQL (every pooled connection busy): %w", err)
 	}
 	return nil
 }
@@ -200,7 +215,7 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 // run runs fn in a transaction of opts on one connection and retries it
 // on a serialization failure or deadlock. For UpdateStock (skus non-nil)
 // it takes the advisory locks of the SKUs' stock before the transaction's
-// snapshot, and gives them up after it.
+// snapshot (acquireLocked), and gives them up after it.
 func (s *Store) run(ctx context.Context, opts pgx.TxOptions, skus []string, fn func(*tx) error) error {
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
@@ -225,23 +240,14 @@ func (s *Store) run(ctx context.Context, opts pgx.TxOptions, skus []string, fn f
 
 // once is one attempt of run.
 func (s *Store) once(ctx context.Context, opts pgx.TxOptions, skus []string, fn func(*tx) error) (err error) {
-	conn, err := s.pool.Acquire(ctx)
+	locks := s.stockLocks(skus)
+	conn, err := s.acquireLocked(ctx, locks)
 	if err != nil {
-		return fmt.Errorf("acquire a database connection: %w", err)
+		return err
 	}
 	defer conn.Release()
-	if locks := s.stockLocks(skus); len(locks) > 0 {
-		// Session locks, taken before the transaction begins, so that its
-		// snapshot sees the commit of the transaction it waited for.
-		if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(k) FROM (SELECT k FROM unnest($1::bigint[]) AS k ORDER BY k) AS sorted", locks); err != nil {
-			return fmt.Errorf("lock stock: %w", err)
-		}
-		defer func() {
-			if _, uerr := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock_all()"); uerr != nil {
-				// The locks end with the connection.
-				_ = conn.Conn().Close(context.Background())
-			}
-		}()
+	if len(locks) > 0 {
+		defer s.unlockStock(ctx, conn)
 	}
 	ptx, err := conn.BeginTx(ctx, opts)
 	if err != nil {
@@ -256,6 +262,58 @@ func (s *Store) once(ctx context.Context, opts pgx.TxOptions, skus []string, fn 
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// maxStockPause is the longest pause between two tries for the stock
+// locks.
+const maxStockPause = 50 * time.Millisecond
+
+// acquireLocked acquires a connection and, when locks are given, takes
+// them all on it as session locks, before any transaction begins (so that
+// the transaction's snapshot sees the commit of the one it waited for).
+// It only tries: when another connection holds one of them, it gives up
+// what it took, returns the connection to the pool and tries again after
+// a growing, jittered pause. No connection waits on a lock, so that
+// waiters on a hot SKU never fill the pool (lease renewals and every
+// other transaction keep their connections) nor run into the statement
+// timeout.
+func (s *Store) acquireLocked(ctx context.Context, locks []int64) (*pgxpool.Conn, error) {
+	pause := time.Millisecond
+	for {
+		conn, err := s.pool.Acquire(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("acquire a database connection: %w", err)
+		}
+		if len(locks) == 0 {
+			return conn, nil
+		}
+		var got bool
+		err = conn.QueryRow(ctx, "SELECT bool_and(pg_try_advisory_lock(k)) FROM unnest($1::bigint[]) AS k", locks).Scan(&got)
+		if err == nil && got {
+			return conn, nil
+		}
+		s.unlockStock(ctx, conn)
+		conn.Release()
+		if err != nil {
+			return nil, fmt.Errorf("lock stock: %w", err)
+		}
+		s.metrics.stockWaits.Inc()
+		d := pause/2 + time.Duration(rand.Int64N(int64(pause/2)+1))
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("lock stock: %w", ctx.Err())
+		case <-time.After(d):
+		}
+		pause = min(pause*2, maxStockPause)
+	}
+}
+
+// unlockStock gives up every advisory lock conn holds; a connection that
+// cannot is closed, which ends its locks.
+func (s *Store) unlockStock(ctx context.Context, conn *pgxpool.Conn) {
+	if _, err := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock_all()"); err != nil {
+		_ = conn.Conn().Close(context.Background())
+	}
 }
 
 // retryable reports whether err is a serialization failure or deadlock.

@@ -112,7 +112,7 @@ func (t *tx) PutSession(s *model.Session) error {
 
 func (t *tx) SessionsInProgress(after string, limit int) ([]string, error) {
 	rows, err := t.query("SELECT id FROM sessions WHERE status = 'complete_in_progress' AND "+alive+" AND id > $3 ORDER BY id LIMIT $1",
-		limit, t.store.now(), dbKey(after))
+		limit, t.store.now(), after)
 	if err != nil {
 		return nil, fmt.Errorf("list sessions in progress: %w", err)
 	}
@@ -195,6 +195,13 @@ func (t *tx) PutIdempotencyRecord(key string, r *model.IdempotencyRecord) error 
 
 func (t *tx) PutWebhookEvent(e *model.WebhookEvent) error {
 	if e.Seq == 0 {
+		// The order's row is locked before the sequence is drawn: every
+		// enqueue for one order waits for the one in flight to end, so
+		// that one order's Seqs commit in their order (nextval itself is
+		// outside any transaction, and a re-queue only reads the order).
+		if err := t.exec("lock order "+e.OrderID, "SELECT 1 FROM orders WHERE id = $1 FOR UPDATE", e.OrderID); err != nil {
+			return err
+		}
 		var n int64
 		if err := t.queryRow("SELECT nextval('webhook_seq')").Scan(&n); err != nil {
 			return fmt.Errorf("next webhook sequence: %w", err)
@@ -205,9 +212,9 @@ func (t *tx) PutWebhookEvent(e *model.WebhookEvent) error {
 	if err != nil {
 		return err
 	}
-	if err := t.exec("store webhook event "+e.ID, `INSERT INTO webhook_events (state, seq, order_id, format, body) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (state, seq) DO UPDATE SET order_id = EXCLUDED.order_id, format = EXCLUDED.format, body = EXCLUDED.body`,
-		e.State, int64(e.Seq), e.OrderID, record.Format, data); err != nil {
+	if err := t.exec("store webhook event "+e.ID, `INSERT INTO webhook_events (state, seq, format, body) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (state, seq) DO UPDATE SET format = EXCLUDED.format, body = EXCLUDED.body`,
+		e.State, int64(e.Seq), record.Format, data); err != nil {
 		return err
 	}
 	// Sent when the transaction commits, to every replica's watcher.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 		{"Orders", testOrders},
 		{"Idempotency", testIdempotency},
 		{"Outbox", testOutbox},
+		{"OutboxOrder", testOutboxOrder},
 		{"Stock", testStock},
 		{"StockRace", testStockRace},
 		{"Reservations", testReservations},
@@ -297,6 +299,72 @@ func testOutbox(t *testing.T, s store.Store) {
 		}
 		if dead := events(t, r, model.EventDead, 0, 100); len(dead) != 0 {
 			t.Errorf("dead = %d events; want none", len(dead))
+		}
+		return nil
+	})
+}
+
+// testOutboxOrder: two transactions enqueue for one order at once (a
+// re-queue reads the order and writes no record of it); once the second
+// has committed, no event of the order with a lower Seq may still be to
+// come, or a worker could deliver the higher one first.
+func testOutboxOrder(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	update(t, s, func(tx store.Tx) error { return tx.PutOrder(order("ord_x", "pay_x", base)) })
+	entered := make(chan struct{})
+	var enter sync.Once
+	secondDone := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		err := s.Update(ctx, func(tx store.Tx) error {
+			if _, err := tx.Order("ord_x"); err != nil {
+				return err
+			}
+			e := event("evt_first", "ord_x")
+			if err := tx.PutWebhookEvent(e); err != nil {
+				return err
+			}
+			enter.Do(func() { close(entered) })
+			// Stay in flight until the second has committed, or (when the
+			// store makes the second wait for this one) a while.
+			select {
+			case <-secondDone:
+			case <-time.After(300 * time.Millisecond):
+			}
+			return nil
+		})
+		if err != nil {
+			t.Errorf("first enqueue: %v", err)
+		}
+	})
+	<-entered
+	second := event("evt_second", "ord_x")
+	update(t, s, func(tx store.Tx) error {
+		if _, err := tx.Order("ord_x"); err != nil {
+			return err
+		}
+		second.Seq = 0
+		return tx.PutWebhookEvent(second)
+	})
+	var seen []uint64
+	view(t, s, func(r store.Reader) error {
+		for _, e := range events(t, r, model.EventPending, 0, 100) {
+			seen = append(seen, e.Seq)
+		}
+		return nil
+	})
+	close(secondDone)
+	wg.Wait()
+	view(t, s, func(r store.Reader) error {
+		all := events(t, r, model.EventPending, 0, 100)
+		if len(all) != 2 {
+			t.Fatalf("pending = %d events; want 2", len(all))
+		}
+		for _, e := range all {
+			if e.Seq < second.Seq && !slices.Contains(seen, e.Seq) {
+				t.Errorf("%s (seq %d) committed after %s (seq %d) was visible: one order's events out of order",
+					e.ID, e.Seq, second.ID, second.Seq)
+			}
 		}
 		return nil
 	})
@@ -730,6 +798,14 @@ func testFirstUse(t *testing.T, s store.Store) {
 	if ok, err := s.FirstUse(ctx, "sig/other", time.Hour); err != nil || !ok {
 		t.Errorf("FirstUse of another key = %v, %v; want true", ok, err)
 	}
+	// The record ends with its TTL (at least a second).
+	if ok, err := s.FirstUse(ctx, "sig/short", time.Second); err != nil || !ok {
+		t.Fatalf("FirstUse of a new key = %v, %v; want true", ok, err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if ok, err := s.FirstUse(ctx, "sig/short", time.Second); err != nil || !ok {
+		t.Errorf("FirstUse after the TTL = %v, %v; want true", ok, err)
+	}
 }
 
 // testOddKeys: keys that come from requests may hold any bytes (NUL,
@@ -784,6 +860,23 @@ func testOddKeys(t *testing.T, s store.Store) {
 			if id != odd[0] && id != odd[1] && id != odd[2] {
 				t.Errorf("SessionsInProgress lists %q, which was never stored", id)
 			}
+		}
+		// Paging one id at a time, each page after an odd id, lists each
+		// once and ends.
+		var paged []string
+		for after := ""; len(paged) <= len(ids); {
+			page, err := r.SessionsInProgress(after, 1)
+			if err != nil {
+				return err
+			}
+			if len(page) == 0 {
+				break
+			}
+			paged = append(paged, page...)
+			after = page[0]
+		}
+		if fmt.Sprintf("%q", paged) != fmt.Sprintf("%q", ids) {
+			t.Errorf("SessionsInProgress paged one at a time = %q; want %q", paged, ids)
 		}
 		return nil
 	})

@@ -44,12 +44,10 @@ CREATE SEQUENCE webhook_seq;
 CREATE TABLE webhook_events (
     state text COLLATE "C" NOT NULL,
     seq bigint NOT NULL,
-    order_id text COLLATE "C" NOT NULL,
     format smallint NOT NULL,
     body bytea NOT NULL,
     PRIMARY KEY (state, seq)
 );
-CREATE INDEX webhook_events_by_order ON webhook_events (order_id, seq) WHERE state = 'pending';
 
 CREATE TABLE stock_levels (
     sku text COLLATE "C" PRIMARY KEY,
