@@ -94,7 +94,7 @@ func (l leases) Acquire(ctx context.Context, name string, ttl time.Duration) (st
 func (l leases) Renew(ctx context.Context, lease *store.Lease, ttl time.Duration) error {
 	var until time.Time
 	err := l.s.queryRow(ctx, `UPDATE leases SET expires_at = clock_timestamp() + $3 * interval '1 microsecond'
-		WHERE name = $1 AND token = $2 RETURNING expires_at`, lease.Name, int64(lease.Token), ttl.Microseconds()).Scan(&until)
+		WHERE name = $1 AND token = $2 AND expires_at > clock_timestamp() RETURNING expires_at`, lease.Name, int64(lease.Token), ttl.Microseconds()).Scan(&until)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("renew lease %s: %w", lease.Name, store.ErrLeaseLost)
 	}
@@ -115,7 +115,9 @@ func (l leases) Release(ctx context.Context, lease store.Lease) error {
 	return nil
 }
 
-// HoldsLease is the fencing check, read in the transaction with a share
+// HoldsLease is the fencing check (the lease is the newest grant of its
+// name and has not lapsed, on the database's clock), read in the
+// transaction with a share
 // lock on the lease's row until the transaction ends: a takeover waits
 // for the commit (so that once another owner holds the name, no commit
 // checked against the old token can follow), and a takeover committed
@@ -123,8 +125,9 @@ func (l leases) Release(ctx context.Context, lease store.Lease) error {
 // whose retry sees the new token.
 func (t *tx) HoldsLease(l store.Lease) error {
 	var token int64
-	err := t.queryRow("SELECT token FROM leases WHERE name = $1 FOR SHARE", l.Name).Scan(&token)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && uint64(token) != l.Token) {
+	var live bool
+	err := t.queryRow("SELECT token, expires_at > clock_timestamp() FROM leases WHERE name = $1 FOR SHARE", l.Name).Scan(&token, &live)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && (uint64(token) != l.Token || !live)) {
 		return fmt.Errorf("lease %s: %w", l.Name, store.ErrLeaseLost)
 	}
 	if err != nil {

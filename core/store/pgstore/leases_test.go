@@ -21,11 +21,10 @@ func TestFencingAcrossReplicas(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	a := open(t, Options{DSN: dsn})
 	b := open(t, Options{DSN: dsn})
-	old, _, ok, err := a.Leases().TryAcquire(ctx, "session/cs_x", 50*time.Millisecond)
+	old, _, ok, err := a.Leases().TryAcquire(ctx, "session/cs_x", 300*time.Millisecond)
 	if err != nil || !ok {
 		t.Fatal(ok, err)
 	}
-	time.Sleep(100 * time.Millisecond) // lapsed, not yet taken over
 	taken := make(chan error, 1)
 	var once sync.Once
 	err = a.Update(ctx, func(tx store.Tx) error {
@@ -34,7 +33,16 @@ func TestFencingAcrossReplicas(t *testing.T) {
 		}
 		once.Do(func() {
 			go func() {
-				l, _, ok, err := b.Leases().TryAcquire(ctx, "session/cs_x", time.Minute)
+				// Once the lease lapses, b's takeover meets the row lock
+				// of a's fencing check and waits for a's commit.
+				var l store.Lease
+				ok, err := false, error(nil)
+				for deadline := time.Now().Add(10 * time.Second); err == nil && !ok && time.Now().Before(deadline); {
+					l, _, ok, err = b.Leases().TryAcquire(ctx, "session/cs_x", time.Minute)
+					if err == nil && !ok {
+						time.Sleep(20 * time.Millisecond)
+					}
+				}
 				if err == nil && !ok {
 					err = errors.New("not granted")
 				}
@@ -46,8 +54,9 @@ func TestFencingAcrossReplicas(t *testing.T) {
 				}
 				taken <- err
 			}()
-			// Give the takeover every chance to overtake the commit.
-			time.Sleep(200 * time.Millisecond)
+			// Give the takeover every chance to overtake the commit:
+			// the lease lapses meanwhile.
+			time.Sleep(600 * time.Millisecond)
 		})
 		return tx.PutSession(&model.Session{ID: "cs_x", Status: model.StatusCompleted})
 	})

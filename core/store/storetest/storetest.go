@@ -646,8 +646,17 @@ func testLeases(t *testing.T, s store.Store) {
 	if err := ls.Renew(ctx, &first, 300*time.Millisecond); err != nil {
 		t.Errorf("Renew of a held lease: %v", err)
 	}
-	// Lapsed: another owner takes the name over with a larger token.
+	// Lapsed: the holder may no longer commit under it nor renew it, even
+	// before another owner takes it over.
 	time.Sleep(400 * time.Millisecond)
+	if err := s.Update(ctx, func(tx store.Tx) error { return tx.HoldsLease(first) }); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("HoldsLease of a lapsed lease = %v; want ErrLeaseLost", err)
+	}
+	lapsed := first
+	if err := ls.Renew(ctx, &lapsed, time.Minute); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("Renew of a lapsed lease = %v; want ErrLeaseLost", err)
+	}
+	// Another owner takes the name over with a larger token.
 	second, _, ok, err := ls.TryAcquire(ctx, "session/cs_1", time.Minute)
 	if err != nil || !ok || second.Token <= first.Token {
 		t.Fatalf("TryAcquire after expiry = %+v, %v, %v; want granted with a token above %d", second, ok, err, first.Token)
