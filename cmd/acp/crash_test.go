@@ -205,28 +205,6 @@ func crashConfig(t *testing.T, addr, storeDir, stripeURL, hookURL string) string
 			t.Fatalf("the demo config now has %s; crashConfig adds its own", key)
 		}
 	}
-	// Replace the payments section (up to the next top-level key).
-	start := strings.Index(text, "\npayments:\n")
-	if start < 0 {
-		t.Fatal("the demo config has no payments section")
-	}
-	start++
-	end := len(text)
-	for i := start + len("payments:\n"); i < len(text); {
-		nl := strings.IndexByte(text[i:], '\n')
-		line := text[i:]
-		if nl >= 0 {
-			line = text[i : i+nl]
-		}
-		if line != "" && line[0] != ' ' && line[0] != '#' {
-			end = i
-			break
-		}
-		if nl < 0 {
-			break
-		}
-		i += nl + 1
-	}
 	payments := `payments:
   reconcile_after: 1s
   handlers:
@@ -242,7 +220,7 @@ func crashConfig(t *testing.T, addr, storeDir, stripeURL, hookURL string) string
         check_token: true
         three_ds: {acquirer_bin: "400000", acquirer_country: US, acquirer_merchant_id: "shop-1", directory_server: visa}
 `
-	text = text[:start] + payments + text[end:]
+	text = replaceSection(t, text, "payments", payments)
 	text += `
 limits:
   rate_limit:
@@ -255,6 +233,34 @@ webhook_delivery:
   max_backoff: 200ms
 `
 	return text
+}
+
+// replaceSection replaces the top-level section key of a config (from
+// its line up to the next top-level key) with section.
+func replaceSection(t *testing.T, text, key, section string) string {
+	t.Helper()
+	start := strings.Index(text, "\n"+key+":\n")
+	if start < 0 {
+		t.Fatalf("the config has no %s section", key)
+	}
+	start++
+	end := len(text)
+	for i := start + len(key+":\n"); i < len(text); {
+		nl := strings.IndexByte(text[i:], '\n')
+		line := text[i:]
+		if nl >= 0 {
+			line = text[i : i+nl]
+		}
+		if line != "" && line[0] != ' ' && line[0] != '#' {
+			end = i
+			break
+		}
+		if nl < 0 {
+			break
+		}
+		i += nl + 1
+	}
+	return text[:start] + section + text[end:]
 }
 
 // crashServer is the acp serve subprocess, started again after each kill.
@@ -829,9 +835,11 @@ func listCrashOrders(t *testing.T, list func(after string) ([]*model.Order, bool
 }
 
 // crashReceiver is the agent's order event endpoint: it verifies
-// Merchant-Signature and counts deliveries by Request-Id and order.
+// Merchant-Signature and counts deliveries by Request-Id and order. While
+// down is set it answers 503 to every delivery.
 type crashReceiver struct {
-	srv *httptest.Server
+	srv  *httptest.Server
+	down atomic.Bool
 
 	mu            sync.Mutex
 	deliveries    int
@@ -839,13 +847,22 @@ type crashReceiver struct {
 	byRequestID   map[string]int
 	creates       map[string]int    // order id -> order_create deliveries
 	sessionOf     map[string]string // order id -> checkout_session_id
+	arrivals      map[string][]crashArrival
 	changed       chan struct{}
+}
+
+// crashArrival is one accepted delivery of an order's event.
+type crashArrival struct {
+	requestID, eventType string
+	// adjustments is how many adjustments the event's order carries.
+	adjustments int
 }
 
 type crashReceiverStats struct{ deliveries, creates, duplicates, badSignatures int }
 
 func newCrashReceiver(t *testing.T) *crashReceiver {
-	r := &crashReceiver{byRequestID: map[string]int{}, creates: map[string]int{}, sessionOf: map[string]string{}, changed: make(chan struct{}, 1)}
+	r := &crashReceiver{byRequestID: map[string]int{}, creates: map[string]int{}, sessionOf: map[string]string{},
+		arrivals: map[string][]crashArrival{}, changed: make(chan struct{}, 1)}
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.srv.Close)
 	return r
@@ -859,11 +876,16 @@ func (r *crashReceiver) serve(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "read", http.StatusBadRequest)
 		return
 	}
+	if r.down.Load() {
+		http.Error(w, "down for the test", http.StatusServiceUnavailable)
+		return
+	}
 	var event struct {
 		Type string `json:"type"`
 		Data struct {
-			ID                string `json:"id"`
-			CheckoutSessionID string `json:"checkout_session_id"`
+			ID                string            `json:"id"`
+			CheckoutSessionID string            `json:"checkout_session_id"`
+			Adjustments       []json.RawMessage `json:"adjustments"`
 		} `json:"data"`
 	}
 	r.mu.Lock()
@@ -890,6 +912,7 @@ func (r *crashReceiver) serve(w http.ResponseWriter, req *http.Request) {
 		r.creates[event.Data.ID]++
 	}
 	r.sessionOf[event.Data.ID] = event.Data.CheckoutSessionID
+	r.arrivals[event.Data.ID] = append(r.arrivals[event.Data.ID], crashArrival{req.Header.Get("Request-Id"), event.Type, len(event.Data.Adjustments)})
 	_, _ = fmt.Fprintf(w, `{"received":true}`)
 }
 
