@@ -143,7 +143,7 @@ func TestCrashSafety(t *testing.T) {
 	stopLoad()
 	loadTook := time.Since(began)
 
-	out := checkCrashRun(t, agent, fake, hooks, kills)
+	out := checkCrashRun(t, agent, fake, hooks, kills, 20*time.Second)
 	orders := out.orders
 
 	// One more kill: the store, opened directly by `acp orders list`,
@@ -1026,15 +1026,16 @@ func (o crashOutcome) summary(agent *crashAgent, fake *stripefake.Server, hooks 
 // and one charge, no session may be charged twice or charged without
 // being completed, every idempotent answer must replay byte for byte, and
 // every order's order_create event must reach hooks with the outbox
-// drained. kills are the moments servers were killed.
-func checkCrashRun(t *testing.T, agent *crashAgent, fake *stripefake.Server, hooks *crashReceiver, kills []time.Time) crashOutcome {
+// drained. kills are the moments servers were killed; settle is how long
+// the retries may take.
+func checkCrashRun(t *testing.T, agent *crashAgent, fake *stripefake.Server, hooks *crashReceiver, kills []time.Time, settle time.Duration) crashOutcome {
 	t.Helper()
 	ledger, client := agent.ledger, agent.client
 	// 5. What got no answer (or no final one) is sent again with the same
 	// key, as an agent would, until it is answered for good.
 	// Checkouts are independent: each is retried on its own goroutine, so
 	// that one stuck request does not use up the others' time.
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(settle)
 	var retries sync.WaitGroup
 	for _, f := range ledger.allFlows() {
 		retries.Go(func() {
@@ -1052,8 +1053,8 @@ func checkCrashRun(t *testing.T, agent *crashAgent, fake *stripefake.Server, hoo
 	for _, f := range ledger.allFlows() {
 		for _, op := range f.ops {
 			if !op.final {
-				t.Errorf("flow %d: %s %s (key %s) got no final answer in 20 s after %d tries: last %d %s %s",
-					f.id, op.name, op.path, op.key, op.tries, op.status, op.body, op.err)
+				t.Errorf("flow %d: %s %s (key %s) got no final answer in %v after %d tries: last %d %s %s",
+					f.id, op.name, op.path, op.key, settle, op.tries, op.status, op.body, op.err)
 			}
 		}
 	}
