@@ -289,8 +289,13 @@ func (s Signature) Ed25519PublicKey() (ed25519.PublicKey, error) {
 	return decodeEd25519PublicKey(s.PublicKey)
 }
 
-// Store configures the Badger store.
+// Store configures the store: Badger on local disk (the default), or a
+// PostgreSQL database several replicas share.
 type Store struct {
+	// Driver is the store: "badger" (default) or "postgres".
+	Driver string `koanf:"driver"`
+	// Postgres configures the postgres driver.
+	Postgres Postgres `koanf:"postgres"`
 	// Dir is the Badger directory. Default ./data.
 	Dir string `koanf:"dir"`
 	// SessionLifetime is how long a checkout session stays open. Default 6h.
@@ -300,7 +305,9 @@ type Store struct {
 	SessionRetention time.Duration `koanf:"session_retention"`
 	// GCInterval is how often Badger's value log is garbage-collected, so
 	// that the disk space of deleted and expired entries is given back.
-	// Default 10m; at least 1s.
+	// Default 10m; at least 1s. With the postgres driver, how often the
+	// purge job deletes expired idempotency records, one-time keys and
+	// sessions past their retention.
 	GCInterval time.Duration `koanf:"gc_interval"`
 	// EncryptionKeyEnv, when set, names the environment variable holding a
 	// 32-byte key, hex-encoded (64 characters), with which Badger encrypts
@@ -309,13 +316,41 @@ type Store struct {
 	EncryptionKeyEnv string `koanf:"encryption_key_env"`
 }
 
+// Store drivers.
+const (
+	// StoreBadger is the embedded store on local disk.
+	StoreBadger = "badger"
+	// StorePostgres is a PostgreSQL database several replicas share.
+	StorePostgres = "postgres"
+)
+
+// Postgres configures the postgres store driver.
+type Postgres struct {
+	// DSNEnv names the environment variable holding the database's
+	// connection string (a secret). Required with the postgres driver.
+	DSNEnv string `koanf:"dsn_env"`
+	// MaxConns is the connection pool's size per replica. Default 10;
+	// from 1 to 1000.
+	MaxConns int `koanf:"max_conns"`
+	// Schema is the PostgreSQL schema of the store's tables. Default acp.
+	Schema string `koanf:"schema"`
+	// StatementTimeout ends any statement running longer. Default 10s;
+	// at least 100ms.
+	StatementTimeout time.Duration `koanf:"statement_timeout"`
+	// MigrateOnStart applies pending migrations at start, under an
+	// advisory lock. Default false: run `acp migrate`.
+	MigrateOnStart bool `koanf:"migrate_on_start"`
+}
+
 // Idempotency configures how Idempotency-Key values are kept.
 type Idempotency struct {
 	// Retention is how long a key and its response are kept. ACP requires
 	// at least 24 hours. Default 24h.
 	Retention time.Duration `koanf:"retention"`
-	// Lease is how long an in-flight request holds its key before a retry
-	// with the same key may take it over. Default 30s; from 1s to 10m.
+	// Lease is how long an in-flight request holds its key between two
+	// renewals (it renews it every third of that while it runs) before a
+	// retry with the same key may take it over. Default 30s; from 1s to
+	// 10m.
 	Lease time.Duration `koanf:"lease"`
 }
 

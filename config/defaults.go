@@ -29,6 +29,15 @@ const (
 	DefaultTLSMinVersion = TLSVersion13
 	// DefaultSignatureMaxSkew is agents[].signature.max_skew's default.
 	DefaultSignatureMaxSkew = 300 * time.Second
+	// DefaultStoreDriver is store.driver's default.
+	DefaultStoreDriver = StoreBadger
+	// DefaultPostgresMaxConns is store.postgres.max_conns's default.
+	DefaultPostgresMaxConns = 10
+	// DefaultPostgresSchema is store.postgres.schema's default.
+	DefaultPostgresSchema = "acp"
+	// DefaultPostgresStatementTimeout is store.postgres.statement_timeout's
+	// default.
+	DefaultPostgresStatementTimeout = 10 * time.Second
 	// DefaultStoreDir is store.dir's default.
 	DefaultStoreDir = "./data"
 	// DefaultSessionLifetime is store.session_lifetime's default.
@@ -301,6 +310,18 @@ func (p *Plugin) setDefaults() {
 }
 
 func (s *Store) setDefaults() {
+	if s.Driver == "" {
+		s.Driver = DefaultStoreDriver
+	}
+	if s.Postgres.MaxConns == 0 {
+		s.Postgres.MaxConns = DefaultPostgresMaxConns
+	}
+	if s.Postgres.Schema == "" {
+		s.Postgres.Schema = DefaultPostgresSchema
+	}
+	if s.Postgres.StatementTimeout == 0 {
+		s.Postgres.StatementTimeout = DefaultPostgresStatementTimeout
+	}
 	if s.Dir == "" {
 		s.Dir = DefaultStoreDir
 	}

@@ -292,8 +292,17 @@ func validateToken(path, tokenEnv, localToken string, owners tokenOwners, listen
 	}
 }
 
+// storeDrivers are store.driver's values.
+var storeDrivers = []string{StoreBadger, StorePostgres}
+
+// schemaPattern is a PostgreSQL schema name that needs no quoting.
+var schemaPattern = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
 // validate checks the store section.
 func (s *Store) validate(ps *problems) {
+	if !slices.Contains(storeDrivers, s.Driver) {
+		ps.add("store.driver", "must be one of %s, got %q%s", oneOf(storeDrivers), s.Driver, didYouMean(s.Driver, storeDrivers))
+	}
 	if s.EncryptionKeyEnv != "" && !envVarPattern.MatchString(s.EncryptionKeyEnv) {
 		ps.add("store.encryption_key_env", "must be an environment variable name, got %q", s.EncryptionKeyEnv)
 	}
@@ -308,6 +317,34 @@ func (s *Store) validate(ps *problems) {
 	}
 	if s.GCInterval < time.Second {
 		ps.add("store.gc_interval", "must be at least 1s, got %s", s.GCInterval)
+	}
+	s.validatePostgres(ps)
+}
+
+// validatePostgres checks store.postgres: its DSN variable's name always,
+// the rest with the postgres driver only.
+func (s *Store) validatePostgres(ps *problems) {
+	pg := s.Postgres
+	if pg.DSNEnv != "" && !envVarPattern.MatchString(pg.DSNEnv) {
+		ps.add("store.postgres.dsn_env", "must be an environment variable name, got %q", pg.DSNEnv)
+	}
+	if s.Driver != StorePostgres {
+		return
+	}
+	if pg.DSNEnv == "" {
+		ps.add("store.postgres.dsn_env", "is required with the postgres driver: the environment variable holding the database's connection string")
+	}
+	if s.EncryptionKeyEnv != "" {
+		ps.add("store.encryption_key_env", "applies to the badger driver only; with postgres, encrypt the database's storage and connections with PostgreSQL's own means")
+	}
+	if pg.MaxConns < 1 || pg.MaxConns > 1000 {
+		ps.add("store.postgres.max_conns", "must be from 1 to 1000, got %d", pg.MaxConns)
+	}
+	if !schemaPattern.MatchString(pg.Schema) {
+		ps.add("store.postgres.schema", "must be a lower-case PostgreSQL name (letters, digits and _, not starting with a digit, at most 63), got %q", pg.Schema)
+	}
+	if pg.StatementTimeout < 100*time.Millisecond {
+		ps.add("store.postgres.statement_timeout", "must be at least 100ms, got %s", pg.StatementTimeout)
 	}
 }
 

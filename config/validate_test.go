@@ -229,6 +229,7 @@ func TestValidateWithoutDefaults(t *testing.T) {
 		{Path: "server.header_timeout", Message: "must be a positive duration, got 0s"},
 		{Path: "api_versions", Message: "at least one API version is required; leave the key out to serve every version this build serves (2026-04-17, 2026-01-30)"},
 		{Path: "agents", Message: "at least one agent is required"},
+		{Path: "store.driver", Message: `must be one of badger, postgres, got ""`},
 		{Path: "store.dir", Message: "is required"},
 		{Path: "store.session_lifetime", Message: "must be a positive duration, got 0s"},
 		{Path: "store.session_retention", Message: "must be a positive duration, got 0s"},

@@ -26,9 +26,16 @@ import (
 // unreachable processor is resumed by the next complete with the same key
 // and can never charge twice. rec, when set, records the request's outcome
 // with the session's final state (never with an intermediate one).
+//
+// The call holds the session's lease (leases.go); if it loses it midway,
+// the call that took over decides, and this one answers with its outcome.
 func (s *Service) Complete(ctx context.Context, agent, id string, in CompleteInput, rec Recorder) (*model.Session, error) {
-	unlock := s.locks.lock(id)
-	defer unlock()
+	return s.underLease(ctx, id, func(ctx context.Context) (*model.Session, error) {
+		return s.complete(ctx, agent, id, in, rec)
+	}, s.storedOutcome)
+}
+
+func (s *Service) complete(ctx context.Context, agent, id string, in CompleteInput, rec Recorder) (*model.Session, error) {
 	sess, err := s.Get(ctx, agent, id)
 	if err != nil {
 		return nil, err

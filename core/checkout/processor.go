@@ -18,19 +18,16 @@ import (
 // belongs to the attempt); the background reconciliation without one. A
 // session in any other status is returned unchanged.
 func (s *Service) Reconcile(ctx context.Context, sessionID, paymentID string) (*model.Session, error) {
-	unlock := s.locks.lock(sessionID)
-	defer unlock()
-	var sess *model.Session
-	err := s.opts.Store.View(ctx, func(r store.Reader) error {
-		var err error
-		sess, err = r.Session(sessionID)
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound(sessionID)
-	}
+	return s.underLease(ctx, sessionID, func(ctx context.Context) (*model.Session, error) {
+		return s.reconcile(ctx, sessionID, paymentID)
+	}, s.storedOutcome)
+}
+
+// reconcile is Reconcile under the session's lease.
+func (s *Service) reconcile(ctx context.Context, sessionID, paymentID string) (*model.Session, error) {
+	sess, err := s.stored(ctx, sessionID)
 	if err != nil {
-		return nil, fmt.Errorf("load session %s: %w", sessionID, err)
+		return nil, err
 	}
 	if sess.Status != model.StatusCompleteInProgress {
 		return sess, nil
@@ -66,17 +63,20 @@ func (s *Service) ReconcileStale(ctx context.Context, olderThan time.Duration, l
 	return settled, errors.Join(errs...)
 }
 
+// reconcileIfStale settles session id when its outcome has been unknown
+// for olderThan. A session whose lease another call holds (a complete, a
+// processor's report, another replica's reconciler) is left to it.
 func (s *Service) reconcileIfStale(ctx context.Context, id string, olderThan time.Duration) (*model.Session, error) {
-	var sess *model.Session
-	err := s.opts.Store.View(ctx, func(r store.Reader) error {
-		var err error
-		sess, err = r.Session(id)
-		return err
-	})
+	work, h, ok, err := s.tryHoldSession(ctx, id)
+	if err != nil || !ok {
+		return nil, err
+	}
+	defer h.end(ctx)
+	sess, err := s.stored(work, id)
 	if err != nil || s.now().Sub(sess.UpdatedAt) < olderThan {
 		return nil, err
 	}
-	return s.Reconcile(ctx, id, "")
+	return s.reconcile(work, id, "")
 }
 
 // HasUnresolvedPayments reports whether any payment's outcome is still

@@ -70,6 +70,9 @@ type Options struct {
 	// its order is placed (stock.go). Off, stock is the catalog's figure
 	// and is never counted against.
 	TrackStock bool
+	// SessionLease is how long a call holds a session's lease between two
+	// renewals (leases.go); DefaultSessionLease when zero.
+	SessionLease time.Duration
 }
 
 // OrderSink stores a placed order, with whatever must be written beside
@@ -91,13 +94,12 @@ func (storeOnly) Notify()                                  {}
 type Service struct {
 	opts     Options
 	handlers map[string]payment.Handler
-	locks    *sessionLocks
 	now      func() time.Time
 }
 
 // New returns an engine.
 func New(opts Options) *Service {
-	s := &Service{opts: opts, handlers: map[string]payment.Handler{}, locks: newSessionLocks(), now: opts.Now}
+	s := &Service{opts: opts, handlers: map[string]payment.Handler{}, now: opts.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -217,22 +219,22 @@ func (s *Service) Cancel(ctx context.Context, agent, id string, in CancelInput, 
 	})
 }
 
-// modify loads the session under its lock, applies change and stores the
+// modify loads the session under its lease (leases.go), applies change and stores the
 // result with rec. A change that returns an error stores nothing.
 func (s *Service) modify(ctx context.Context, agent, id string, rec Recorder, change func(*model.Session) error) (*model.Session, error) {
-	unlock := s.locks.lock(id)
-	defer unlock()
-	sess, err := s.Get(ctx, agent, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := change(sess); err != nil {
-		return nil, err
-	}
-	if err := s.save(ctx, sess, rec); err != nil {
-		return nil, err
-	}
-	return sess, nil
+	return s.underLease(ctx, id, func(ctx context.Context) (*model.Session, error) {
+		sess, err := s.Get(ctx, agent, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := change(sess); err != nil {
+			return nil, err
+		}
+		if err := s.save(ctx, sess, rec); err != nil {
+			return nil, err
+		}
+		return sess, nil
+	}, changedMeanwhile)
 }
 
 // save stores the session as the request's outcome, together with what

@@ -126,7 +126,7 @@ func (s *Service) checkpointAttempt(ctx context.Context, sess *model.Session) (h
 	// from a session that is not.
 	sess.UpdatedAt = s.now().UTC()
 	var short map[string]int64
-	err = s.opts.Store.UpdateStock(ctx, skus, func(tx store.Tx) error {
+	err = s.updateStock(ctx, skus, func(tx store.Tx) error {
 		short = map[string]int64{}
 		r := &model.Reservation{SessionID: sess.ID, Attempt: sess.Payment.Attempt, CreatedAt: sess.UpdatedAt, ExpiresAt: sess.ExpiresAt}
 		for _, w := range want {
@@ -202,16 +202,16 @@ func (s *Service) reservation(ctx context.Context, sessionID string) (*model.Res
 // units are sold when sess completed and given back otherwise.
 func (s *Service) storeSettled(ctx context.Context, sess *model.Session, write func(store.Tx) error) error {
 	if !s.opts.TrackStock || holdsStock(sess.Status) {
-		return s.opts.Store.Update(ctx, write)
+		return s.update(ctx, write)
 	}
 	r, err := s.reservation(ctx, sess.ID)
 	if err != nil {
 		return err
 	}
 	if r == nil {
-		return s.opts.Store.Update(ctx, write)
+		return s.update(ctx, write)
 	}
-	return s.opts.Store.UpdateStock(ctx, r.SKUs(), func(tx store.Tx) error {
+	return s.updateStock(ctx, r.SKUs(), func(tx store.Tx) error {
 		if err := settleStock(tx, sess.ID, sess.Status == model.StatusCompleted); err != nil {
 			return err
 		}
@@ -279,10 +279,15 @@ func (s *Service) ReleaseLapsedHolds(ctx context.Context, limit int) (int, error
 // releaseLapsed stores the expiry of the lapsed reservation's session,
 // which gives its units back, and reports whether it did.
 func (s *Service) releaseLapsed(ctx context.Context, r *model.Reservation) (bool, error) {
-	unlock := s.locks.lock(r.SessionID)
-	defer unlock()
+	// A session another call holds (on this process or another) is left
+	// to it: its outcome settles the units.
+	ctx, h, ok, err := s.tryHoldSession(ctx, r.SessionID)
+	if err != nil || !ok {
+		return false, err
+	}
+	defer h.end(ctx)
 	var sess *model.Session
-	err := s.opts.Store.View(ctx, func(rd store.Reader) error {
+	err = s.opts.Store.View(ctx, func(rd store.Reader) error {
 		var err error
 		sess, err = rd.Session(r.SessionID)
 		return err
@@ -290,7 +295,7 @@ func (s *Service) releaseLapsed(ctx context.Context, r *model.Reservation) (bool
 	if errors.Is(err, store.ErrNotFound) {
 		// The session is gone (kept only so long after its expiry): the
 		// units go back on their own.
-		err = s.opts.Store.UpdateStock(ctx, r.SKUs(), func(tx store.Tx) error { return settleStock(tx, r.SessionID, false) })
+		err = s.updateStock(ctx, r.SKUs(), func(tx store.Tx) error { return settleStock(tx, r.SessionID, false) })
 		return err == nil, err
 	}
 	if err != nil {

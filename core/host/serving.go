@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/internal/certreload"
 )
 
@@ -87,6 +88,9 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 			h.logger.Error("webhook delivery stopped", "error", err.Error())
 		}
 	})
+	if w, ok := any(h.store).(store.OutboxWatcher); ok {
+		wg.Go(func() { h.watchOutbox(background, w) })
+	}
 	var err error
 	select {
 	case err = <-serveErr:
@@ -109,6 +113,25 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	h.stopProbes(probes)
 	return errors.Join(err, h.Close())
+}
+
+// watchOutbox wakes the deliverer whenever any process sharing the store
+// commits a webhook event, until ctx ends; a watch that fails is started
+// again after a pause (the deliverer polls meanwhile).
+func (h *Host) watchOutbox(ctx context.Context, w store.OutboxWatcher) {
+	for ctx.Err() == nil {
+		err := w.WatchOutbox(ctx, h.deliverer.Notify)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			h.logger.Warn("watching the webhook outbox; polling until the watch is back", "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // serveProfiles serves Go's pprof profiles on the profiling listener

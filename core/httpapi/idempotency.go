@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -41,7 +42,7 @@ func (h *handlers) change(status int, call engineCall) fiber.Handler {
 			return apierr.Invalid(apierr.CodeIdempotencyKeyMissing, "",
 				"An Idempotency-Key header of 1 to %d printable characters is required on every POST.", idempotency.MaxKeyLength)
 		}
-		claim, err := idempotency.Begin(c.UserContext(), h.opts.Store, h.leases, idempotency.ScopedKey(agentOf(c), c.Path(), key), fingerprint(codec.Version(), body(c)), h.now(), h.opts.Idempotency)
+		claim, err := idempotency.Begin(c.UserContext(), h.opts.Store, idempotency.ScopedKey(agentOf(c), c.Path(), key), fingerprint(codec.Version(), body(c)), h.now(), h.opts.Idempotency)
 		if err != nil {
 			return err
 		}
@@ -52,18 +53,25 @@ func (h *handlers) change(status int, call engineCall) fiber.Handler {
 			return apierr.New(codec.IdempotencyConflictStatus(), apierr.TypeInvalidRequest, apierr.CodeIdempotencyConflict,
 				"Idempotency-Key %q was already used with a different request body.", key)
 		case idempotency.InFlight:
-			e := apierr.New(http.StatusConflict, apierr.TypeInvalidRequest, apierr.CodeIdempotencyInFlight,
-				"A request with Idempotency-Key %q is still being processed; retry after it finishes.", key)
-			e.RetryAfterSeconds = int(math.Ceil(claim.RetryAfter.Seconds()))
-			return e
+			return inFlight(key, claim.RetryAfter)
 		}
 
 		// The lease is released however the request ends, a panic
 		// included, and only after its record is stored.
-		defer idempotency.End(h.leases, claim)
+		defer idempotency.End(c.UserContext(), claim)
 		rec := &recorder{h: h, claim: claim, codec: codec, status: status}
 		sess, err := call(c, codec, rec)
-		committed := err == nil && rec.body != nil
+		// The engine stored the response only if the session it returns
+		// is the one recorded (one that lost its session lease returns the
+		// session stored by the call that took over instead).
+		committed := err == nil && rec.body != nil && rec.sess == sess
+		if err == nil && !committed {
+			rec.body = nil
+		}
+		if errors.Is(err, idempotency.ErrTakenOver) {
+			// Another request took the key over and still runs.
+			err = inFlight(key, time.Second)
+		}
 		if err == nil {
 			err = writeSession(c, codec, status, sess, rec.body)
 		}
@@ -101,10 +109,23 @@ func (h *handlers) storeAnswer(c *fiber.Ctx, claim idempotency.Claim, committed 
 	switch {
 	case errors.As(err, &answered):
 		return replay(c, answered.Record)
+	case errors.Is(err, idempotency.ErrTakenOver):
+		// Another request took the key over: its answer will stand, and
+		// this one is not stored.
+		return nil
 	case err != nil:
 		h.opts.Logger.Error("store idempotent response", "error", err.Error())
 	}
 	return nil
+}
+
+// inFlight is the answer to a request whose key another request holds:
+// 409 idempotency_in_flight, to retry after wait.
+func inFlight(key string, wait time.Duration) *apierr.Error {
+	e := apierr.New(http.StatusConflict, apierr.TypeInvalidRequest, apierr.CodeIdempotencyInFlight,
+		"A request with Idempotency-Key %q is still being processed; retry after it finishes.", key)
+	e.RetryAfterSeconds = max(int(math.Ceil(wait.Seconds())), 1)
+	return e
 }
 
 // replay sends a stored response, byte for byte, marked as replayed.
@@ -123,12 +144,15 @@ type recorder struct {
 	claim  idempotency.Claim
 	codec  acpwire.Codec
 	status int
-	// body is the response stored, once the transaction has called Record.
+	// body is the response stored, once the transaction has called Record,
+	// and sess the session it encodes.
 	body []byte
+	sess *model.Session
 }
 
 // Record implements checkout.Recorder.
 func (r *recorder) Record(tx store.Tx, sess *model.Session) error {
+	r.body, r.sess = nil, nil
 	body, err := r.codec.EncodeSession(sess)
 	if err != nil {
 		return err
@@ -136,7 +160,7 @@ func (r *recorder) Record(tx store.Tx, sess *model.Session) error {
 	if err := idempotency.Finish(tx, r.claim, r.status, body, r.h.now(), r.h.opts.Idempotency); err != nil {
 		return err
 	}
-	r.body = body
+	r.body, r.sess = body, sess
 	return nil
 }
 

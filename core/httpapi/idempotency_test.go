@@ -60,6 +60,9 @@ type appOptions struct {
 	handler payment.Handler
 	gate    *gate
 	now     func() time.Time
+	// store, when set, is the store the app uses (replicas share one);
+	// a new in-memory store when nil.
+	store *badgerstore.Store
 	// extend, when set, adds routes to the API before it is sealed.
 	extend func(*httpapi.API, *checkout.Service)
 }
@@ -72,11 +75,15 @@ func newApp(t *testing.T, handler payment.Handler) *fiber.App {
 func newAppWith(t *testing.T, o appOptions) *fiber.App {
 	t.Helper()
 	handler := o.handler
-	st, err := badgerstore.Open(badgerstore.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
+	st := o.store
+	if st == nil {
+		var err error
+		st, err = badgerstore.Open(badgerstore.Options{InMemory: true, LeaseClock: o.now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = st.Close() })
 	}
-	t.Cleanup(func() { _ = st.Close() })
 	var cat catalog.Catalog = builtin.NewCatalog([]catalog.Item{{ID: "ebook", Title: "Ebook", UnitPrice: 500, FulfillmentTypes: []acp.FulfillmentType{"digital"}}})
 	if o.gate != nil {
 		o.gate.Catalog = cat

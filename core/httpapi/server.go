@@ -84,7 +84,7 @@ func New(opts Options) *API {
 		opts.Logger = slog.Default()
 	}
 	opts.Versions = versionsNewestFirst(opts.Versions)
-	h := &handlers{opts: opts, auth: newAuthenticator(opts.Agents), leases: idempotency.NewLeases(), metrics: newRequestMetrics(opts.Registerer)}
+	h := &handlers{opts: opts, auth: newAuthenticator(opts.Agents), metrics: newRequestMetrics(opts.Registerer)}
 	app := fiber.New(fiber.Config{
 		AppName:               "acp",
 		BodyLimit:             opts.MaxBodyBytes,
@@ -135,7 +135,6 @@ func New(opts Options) *API {
 type handlers struct {
 	opts    Options
 	auth    *authenticator
-	leases  *idempotency.Leases
 	metrics *requestMetrics
 	// errorBodies are the error encoders of mounted APIs whose errors are
 	// not flat ACP errors, by exact path (see API.EncodeErrorsAt).

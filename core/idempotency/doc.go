@@ -6,11 +6,14 @@
 // so a crash can leave neither a change without its record nor a record
 // without its change. 5xx responses are not stored.
 //
-// Leases live in memory (Leases): the Badger store belongs to one process,
-// so a process that dies takes its leases with it and a retry after a
-// crash is processed at once, while a request that hangs past its lease
-// can be taken over by a retry. A store shared by several replicas would
-// need its leases in the store instead; Leases is the seam for that.
+// The lease on a key is the store's (store.Leases), so that every replica
+// sharing a store honours it: a second request with the key, on any
+// replica, gets InFlight while the first runs. The first renews its lease
+// while it runs; a process that dies or stalls stops renewing, and a retry
+// takes the key over once the lease lapsed (Policy.Lease). The record's
+// commit checks that its request still holds the lease (the store's
+// fencing check), so that a request taken over cannot answer over the
+// one that took it.
 //
 // Layer: base, beside the store. It may import the model and the store
 // interface only.

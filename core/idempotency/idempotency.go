@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/acp-sidecar/acp/core/model"
@@ -49,8 +48,8 @@ type Claim struct {
 	// RetryAfter is how long until an in-flight lease expires.
 	RetryAfter time.Duration
 
-	// owner identifies a Fresh claim's lease; 0 for the other outcomes.
-	owner uint64
+	// held is a Fresh claim's lease; nil for the other outcomes.
+	held *store.Held
 }
 
 // ScopedKey derives the store key of an idempotency key from its scope:
@@ -60,48 +59,23 @@ func ScopedKey(agent, path, key string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Leases are the in-flight claims of this process.
-type Leases struct {
-	mu     sync.Mutex
-	held   map[string]lease
-	owners uint64
-}
-
-type lease struct {
-	owner uint64
-	until time.Time
-}
-
-// NewLeases returns an empty lease table.
-func NewLeases() *Leases { return &Leases{held: map[string]lease{}} }
-
-// acquire takes key for d unless a live lease holds it.
-func (l *Leases) acquire(key string, now time.Time, d time.Duration) (owner uint64, wait time.Duration, ok bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if cur, held := l.held[key]; held && now.Before(cur.until) {
-		return 0, cur.until.Sub(now), false
-	}
-	l.owners++
-	l.held[key] = lease{owner: l.owners, until: now.Add(d)}
-	return l.owners, 0, true
-}
-
-// release drops key's lease if owner still holds it.
-func (l *Leases) release(key string, owner uint64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if cur, held := l.held[key]; held && cur.owner == owner {
-		delete(l.held, key)
-	}
-}
+// leaseName is the store lease guarding a key while a request runs.
+func leaseName(key string) string { return "idempotency/" + key }
 
 // Begin claims key for a request whose body has the given fingerprint.
-// Unless the outcome is Fresh the lease is already released; a Fresh
-// claim must be ended with End once its response is stored (or not).
-func Begin(ctx context.Context, st store.Store, leases *Leases, key, fingerprint string, now time.Time, p Policy) (Claim, error) {
+// The claim is the store's lease on the key, which every process sharing
+// the store honours; a Fresh claim keeps it renewed while the request
+// runs, so that only a request whose process stopped (crashed or
+// stalled) past p.Lease can be taken over. Unless the outcome is Fresh
+// the lease is already released; a Fresh claim must be ended with End
+// once its response is stored (or not).
+func Begin(ctx context.Context, st store.Store, key, fingerprint string, now time.Time, p Policy) (Claim, error) {
 	claim := Claim{Key: key, Fingerprint: fingerprint}
-	owner, wait, ok := leases.acquire(key, now, p.Lease)
+	leases := st.Leases()
+	l, wait, ok, err := leases.TryAcquire(ctx, leaseName(key), p.Lease)
+	if err != nil {
+		return Claim{}, fmt.Errorf("claim idempotency key: %w", err)
+	}
 	if !ok {
 		claim.Outcome, claim.RetryAfter = InFlight, wait
 		return claim, nil
@@ -110,30 +84,27 @@ func Begin(ctx context.Context, st store.Store, leases *Leases, key, fingerprint
 	// stored its record released its lease after the commit, so this read
 	// sees it.
 	var rec *model.IdempotencyRecord
-	err := st.View(ctx, func(r store.Reader) error {
+	err = st.View(ctx, func(r store.Reader) error {
 		var err error
 		rec, err = r.IdempotencyRecord(key)
 		return err
 	})
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		claim.Outcome, claim.owner = Fresh, owner
+	case errors.Is(err, store.ErrNotFound), err == nil && !now.Before(rec.ExpiresAt):
+		// None, or expired but not yet collected: a new request.
+		claim.Outcome, claim.held = Fresh, store.Keep(leases, l, p.Lease, nil)
 		return claim, nil
 	case err != nil:
-		leases.release(key, owner)
+		_ = leases.Release(context.WithoutCancel(ctx), l)
 		return Claim{}, fmt.Errorf("read idempotency record: %w", err)
-	}
-	switch {
-	case !now.Before(rec.ExpiresAt):
-		// Expired but not yet collected: a new request.
-		claim.Outcome, claim.owner = Fresh, owner
-		return claim, nil
 	case rec.Fingerprint != fingerprint:
 		claim.Outcome = Conflict
 	default:
 		claim.Outcome, claim.Record = Replay, rec
 	}
-	leases.release(key, owner)
+	if err := leases.Release(ctx, l); err != nil {
+		return Claim{}, fmt.Errorf("release idempotency key: %w", err)
+	}
 	return claim, nil
 }
 
@@ -151,10 +122,19 @@ type AnsweredError struct {
 // Error implements error.
 func (e *AnsweredError) Error() string { return "idempotency key already answered" }
 
+// ErrTakenOver is returned by Finish when the claim's lease lapsed and
+// another request took the key over, which has not answered yet: this
+// request's transaction must be abandoned, as with AnsweredError, and the
+// client told to retry (the key is in flight).
+var ErrTakenOver = errors.New("idempotency key taken over by another request")
+
 // Finish stores the response of a fresh claim inside tx, the transaction
 // that also commits the request's business change. It reads the key first
 // in the same transaction: if another request answered it meanwhile, it
-// returns an *AnsweredError and stores nothing, so the first answer stands.
+// returns an *AnsweredError and stores nothing, so the first answer
+// stands. Then it checks that the claim still holds its lease (the
+// fencing check): if another request took the key over and is still
+// running, it returns ErrTakenOver and stores nothing.
 func Finish(tx store.Tx, c Claim, status int, body []byte, now time.Time, p Policy) error {
 	prev, err := tx.IdempotencyRecord(c.Key)
 	switch {
@@ -162,6 +142,11 @@ func Finish(tx store.Tx, c Claim, status int, body []byte, now time.Time, p Poli
 		return &AnsweredError{Record: prev}
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return err
+	}
+	if c.held != nil {
+		if err := tx.HoldsLease(c.held.Lease()); err != nil {
+			return fmt.Errorf("%w: %w", ErrTakenOver, err)
+		}
 	}
 	return tx.PutIdempotencyRecord(c.Key, &model.IdempotencyRecord{
 		Fingerprint: c.Fingerprint,
@@ -173,8 +158,8 @@ func Finish(tx store.Tx, c Claim, status int, body []byte, now time.Time, p Poli
 
 // End releases a fresh claim's lease. Call it after the response was
 // stored, or when it will not be (a 5xx), so that a retry runs afresh.
-func End(leases *Leases, c Claim) {
-	if c.owner != 0 {
-		leases.release(c.Key, c.owner)
+func End(ctx context.Context, c Claim) {
+	if c.held != nil {
+		_ = c.held.Release(ctx)
 	}
 }

@@ -2,9 +2,11 @@ package idempotency
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/acp-sidecar/acp/core/internal/clocktest"
 	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/core/store/badgerstore"
 )
@@ -17,23 +19,22 @@ func TestBeginOutcomes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	leases := NewLeases()
 	p := Policy{Retention: 24 * time.Hour, Lease: 30 * time.Second}
 	now := time.Now()
 	key := ScopedKey("agent", "/checkout_sessions", "k")
 
-	first, err := Begin(ctx, st, leases, key, "fp1", now, p)
+	first, err := Begin(ctx, st, key, "fp1", now, p)
 	if err != nil || first.Outcome != Fresh {
 		t.Fatalf("first Begin = %v, %v; want Fresh", first.Outcome, err)
 	}
-	busy, _ := Begin(ctx, st, leases, key, "fp1", now.Add(time.Second), p)
-	if busy.Outcome != InFlight || busy.RetryAfter != 29*time.Second {
-		t.Fatalf("concurrent Begin = %v after %v; want InFlight after 29s", busy.Outcome, busy.RetryAfter)
+	busy, _ := Begin(ctx, st, key, "fp1", now.Add(time.Second), p)
+	if busy.Outcome != InFlight || busy.RetryAfter <= 0 || busy.RetryAfter > 30*time.Second {
+		t.Fatalf("concurrent Begin = %v after %v; want InFlight within 30s", busy.Outcome, busy.RetryAfter)
 	}
 	if err := st.Update(ctx, func(tx store.Tx) error { return Finish(tx, first, 201, []byte(`{"id":"cs_1"}`), now, p) }); err != nil {
 		t.Fatal(err)
 	}
-	End(leases, first)
+	End(ctx, first)
 
 	testCases := map[string]struct {
 		key, fp string
@@ -48,38 +49,59 @@ func TestBeginOutcomes(t *testing.T) {
 		"replay keeps stored ok": {key, "fp1", now.Add(23 * time.Hour), Replay},
 	}
 	for name, tc := range testCases {
-		c, err := Begin(ctx, st, leases, tc.key, tc.fp, tc.at, p)
+		c, err := Begin(ctx, st, tc.key, tc.fp, tc.at, p)
 		if err != nil || c.Outcome != tc.want {
 			t.Errorf("%s: Begin = %v, %v; want %v", name, c.Outcome, err, tc.want)
 		}
 		if c.Outcome == Replay && (c.Record.Status != 201 || string(c.Record.Body) != `{"id":"cs_1"}`) {
 			t.Errorf("%s: replayed %d %s", name, c.Record.Status, c.Record.Body)
 		}
-		End(leases, c)
+		End(ctx, c)
 	}
 }
 
-func TestLeaseTakeoverAndRelease(t *testing.T) {
+// TestTakenOverClaimIsFenced: a claim whose lease lapsed (its process
+// stalled) is taken over by a retry, from any replica sharing the store;
+// the stalled request's record is then refused by the fencing check while
+// the retry runs, and the retry's answer stands; the stalled request's End
+// does not release the retry's lease.
+func TestTakenOverClaimIsFenced(t *testing.T) {
 	t.Parallel()
-	l := NewLeases()
-	now := time.Now()
-	a, _, ok := l.acquire("k", now, time.Second)
-	if !ok {
-		t.Fatal("first acquire refused")
+	ctx := context.Background()
+	clock := clocktest.New(time.Now())
+	st, err := badgerstore.Open(badgerstore.Options{InMemory: true, LeaseClock: clock.Now})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, _, ok := l.acquire("k", now, time.Second); ok {
-		t.Fatal("a held lease was acquired twice")
+	defer st.Close()
+	p := Policy{Retention: 24 * time.Hour, Lease: 30 * time.Second}
+	key := ScopedKey("agent", "/checkout_sessions", "k")
+	finish := func(c Claim, body string) error {
+		return st.Update(ctx, func(tx store.Tx) error { return Finish(tx, c, 201, []byte(body), clock.Now(), p) })
 	}
-	b, _, ok := l.acquire("k", now.Add(2*time.Second), time.Second)
-	if !ok || b == a {
-		t.Fatal("an expired lease was not taken over")
+
+	stalled, err := Begin(ctx, st, key, "fp", clock.Now(), p)
+	if err != nil || stalled.Outcome != Fresh {
+		t.Fatalf("first Begin = %v, %v; want Fresh", stalled.Outcome, err)
 	}
-	l.release("k", a) // the stale holder must not release the new lease
-	if _, _, ok := l.acquire("k", now.Add(2*time.Second), time.Second); ok {
-		t.Fatal("a stale release dropped the new lease")
+	clock.Advance(31 * time.Second) // no renewal ran: the lease lapsed
+	retry, err := Begin(ctx, st, key, "fp", clock.Now(), p)
+	if err != nil || retry.Outcome != Fresh {
+		t.Fatalf("Begin after the lease lapsed = %v, %v; want Fresh (taken over)", retry.Outcome, err)
 	}
-	l.release("k", b)
-	if _, _, ok := l.acquire("k", now.Add(2*time.Second), time.Second); !ok {
-		t.Fatal("a released lease could not be acquired")
+	defer End(ctx, retry)
+	if err := finish(stalled, `{"from":"stalled"}`); !errors.Is(err, ErrTakenOver) {
+		t.Fatalf("the stalled request's Finish = %v, want ErrTakenOver", err)
+	}
+	End(ctx, stalled)
+	if again, _ := Begin(ctx, st, key, "fp", clock.Now(), p); again.Outcome != InFlight {
+		t.Fatalf("Begin while the retry runs = %v, want InFlight (the stalled End must not release the retry's lease)", again.Outcome)
+	}
+	if err := finish(retry, `{"from":"retry"}`); err != nil {
+		t.Fatalf("the retry's Finish = %v", err)
+	}
+	var answered *AnsweredError
+	if err := finish(stalled, `{"from":"stalled"}`); !errors.As(err, &answered) || string(answered.Record.Body) != `{"from":"retry"}` {
+		t.Fatalf("the stalled request's late Finish = %v, want the retry's answer", err)
 	}
 }

@@ -53,6 +53,11 @@ const (
 	deadRefresh = 30 * time.Second
 	// userAgent is sent with every delivery.
 	userAgent = "acp-sidecar"
+	// queueLease is how long a worker holds a queue's lease between two
+	// renewals: how long other processes wait for a queue whose worker's
+	// process died. A live worker renews it every third of that, however
+	// slow the receiver.
+	queueLease = 30 * time.Second
 )
 
 // Target is one configured webhook receiver: an agent's endpoint and the
@@ -107,9 +112,11 @@ type Options struct {
 	PollInterval time.Duration
 }
 
-// Deliverer delivers the pending events of the outbox. Run exactly one
-// per store: two would deliver the same events twice and could overtake
-// each other.
+// Deliverer delivers the pending events of the outbox. Several processes
+// sharing a store each run one: a worker takes the store's lease on a
+// queue (one agent, target and order) before it sends any of its events
+// and skips a queue another process holds, so that a queue is delivered
+// by one process at a time, in order. Run one Deliverer per process.
 type Deliverer struct {
 	store          store.Store
 	targets        map[labelKey]Target
@@ -432,11 +439,35 @@ func (d *Deliverer) forEach(ctx context.Context, state string, fn func(*model.We
 // work delivers q's events one after the other while they are due and
 // each one leaves the queue (delivered or dead-lettered), and reports how
 // far it got.
+//
+// It first takes the queue's lease, which keeps every other process
+// sharing the store (each with its own Deliverer) off the queue while this
+// worker has it; a queue whose lease another process holds is skipped and
+// looked at again when that lease would lapse, or at the next poll. Each
+// event is read again once the lease is held, so what another process
+// delivered meanwhile is not sent again.
 func (d *Deliverer) work(ctx context.Context, q *queue) report {
 	r := report{key: q.key}
+	leases := d.store.Leases()
+	l, wait, ok, err := leases.TryAcquire(ctx, queueLeaseName(q.key), queueLease)
+	switch {
+	case err != nil:
+		if ctx.Err() == nil {
+			d.log.Error("taking a webhook queue", "order_id", q.orderID, "error", err.Error())
+		}
+		r.next = d.now().Add(d.poll)
+		return r
+	case !ok:
+		r.next = d.now().Add(min(wait, d.poll))
+		return r
+	}
+	held := store.Keep(leases, l, queueLease, nil)
+	defer func() { _ = held.Release(ctx) }()
 	for _, seq := range q.seqs {
-		if ctx.Err() != nil {
-			// Run is stopping; the head is still due.
+		if ctx.Err() != nil || held.Err() != nil {
+			// Run is stopping, or the lease was lost (this process
+			// stalled) and another process may have the queue: the head
+			// is still due, here or there.
 			r.next = d.now()
 			return r
 		}
@@ -461,7 +492,7 @@ func (d *Deliverer) work(ctx context.Context, q *queue) report {
 			r.next = e.NextAttemptAt
 			return r
 		}
-		o := d.attempt(ctx, e)
+		o := d.attempt(ctx, e, held)
 		r.deadLettered = r.deadLettered || o.dead
 		if !o.left {
 			r.next = o.next
@@ -470,6 +501,9 @@ func (d *Deliverer) work(ctx context.Context, q *queue) report {
 	}
 	return r
 }
+
+// queueLeaseName is the name of the lease on the queue with key key.
+func queueLeaseName(key string) string { return "outbox/" + key }
 
 // pendingEvent returns the pending event with Seq seq, or nil when there
 // is none.
@@ -517,11 +551,12 @@ type outcome struct {
 	next time.Time
 }
 
-// attempt makes one delivery attempt of e and records its outcome.
-func (d *Deliverer) attempt(ctx context.Context, e *model.WebhookEvent) outcome {
+// attempt makes one delivery attempt of e, whose queue's lease is held,
+// and records its outcome.
+func (d *Deliverer) attempt(ctx context.Context, e *model.WebhookEvent, held *store.Held) outcome {
 	t, ok := d.targets[labelKey{e.Agent, e.Target}]
 	if !ok {
-		return d.recordFailure(ctx, e, Target{Agent: e.Agent, Name: e.Target}, failure{msg: targetGoneMessage, dead: true})
+		return d.recordFailure(ctx, e, held, Target{Agent: e.Agent, Name: e.Target}, failure{msg: targetGoneMessage, dead: true})
 	}
 	start := d.now()
 	status, retryAfter, code, err := d.post(ctx, t, e, start)
@@ -531,7 +566,7 @@ func (d *Deliverer) attempt(ctx context.Context, e *model.WebhookEvent) outcome 
 			// outbox is concerned.
 			return outcome{next: start}
 		}
-		return d.recordFailure(ctx, e, t, failure{
+		return d.recordFailure(ctx, e, held, t, failure{
 			msg:       err.Error(),
 			retryable: !errors.Is(err, errBuildRequest),
 			dead:      errors.Is(err, ErrForbiddenAddress),
@@ -548,7 +583,7 @@ func (d *Deliverer) attempt(ctx context.Context, e *model.WebhookEvent) outcome 
 	if code != "" {
 		msg += " (code " + code + ")"
 	}
-	return d.recordFailure(ctx, e, t, failure{
+	return d.recordFailure(ctx, e, held, t, failure{
 		status:     status,
 		msg:        msg,
 		retryable:  retryableStatus(status),
@@ -691,8 +726,9 @@ func (d *Deliverer) recordSuccess(ctx context.Context, e *model.WebhookEvent, t 
 }
 
 // recordFailure records a failed attempt: the event is scheduled again or
-// dead-lettered.
-func (d *Deliverer) recordFailure(ctx context.Context, e *model.WebhookEvent, t Target, f failure) outcome {
+// dead-lettered. Nothing is recorded when the queue's lease was lost
+// (the fencing check): another process may be delivering the event.
+func (d *Deliverer) recordFailure(ctx context.Context, e *model.WebhookEvent, held *store.Held, t Target, f failure) outcome {
 	now := d.now()
 	var (
 		found    bool
@@ -702,6 +738,9 @@ func (d *Deliverer) recordFailure(ctx context.Context, e *model.WebhookEvent, t 
 		next     time.Time
 	)
 	err := d.store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
+		if err := tx.HoldsLease(held.Lease()); err != nil {
+			return err
+		}
 		cur, err := pendingEvent(tx, e.Seq)
 		if err != nil {
 			return err
@@ -728,6 +767,11 @@ func (d *Deliverer) recordFailure(ctx context.Context, e *model.WebhookEvent, t 
 		cur.State = model.EventDead
 		return tx.PutWebhookEvent(cur)
 	})
+	if errors.Is(err, store.ErrLeaseLost) {
+		d.log.Warn("a webhook queue was lost to another process during an attempt; the attempt is not recorded",
+			"event_id", e.ID, "order_id", e.OrderID, "agent", e.Agent, "target", e.Target)
+		return outcome{next: now}
+	}
 	if err != nil {
 		d.log.Error("recording a failed webhook attempt", "event_id", e.ID, "order_id", e.OrderID,
 			"agent", e.Agent, "target", e.Target, "error", err.Error())

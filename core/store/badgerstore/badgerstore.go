@@ -54,6 +54,9 @@ type Options struct {
 	EncryptionKey []byte
 	// Logger receives Badger's own warnings and errors.
 	Logger *slog.Logger
+	// LeaseClock is the clock the store's leases lapse by; time.Now when
+	// nil (tests pass a fake one to let a lease lapse).
+	LeaseClock func() time.Time
 }
 
 // Store is a Badger-backed store.Store.
@@ -132,8 +135,12 @@ func Open(opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open webhook sequence: %w", err)
 	}
+	leaseClock := opts.LeaseClock
+	if leaseClock == nil {
+		leaseClock = time.Now
+	}
 	s := &Store{db: db, eventSeq: seq, retention: opts.SessionRetention, now: time.Now, stopSync: make(chan struct{}), syncDone: make(chan struct{}),
-		skus: skuLocks{seed: maphash.MakeSeed()}, leases: newLeaseTable(time.Now)}
+		skus: skuLocks{seed: maphash.MakeSeed()}, leases: newLeaseTable(leaseClock)}
 	go s.flush(logger)
 	return s, nil
 }

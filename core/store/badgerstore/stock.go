@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"slices"
-	"strings"
 	"sync"
-
-	"github.com/dgraph-io/badger/v4"
 
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store"
@@ -177,25 +174,10 @@ func (t *tx) DeleteReservation(sessionID string) error {
 // list decodes up to limit records (all when limit is 0) under prefix, in
 // key order, starting after the key prefix+after when after is set.
 func list[T any](t *tx, prefix, after string, limit int, decode func(format int, data []byte) (*T, error)) ([]*T, error) {
-	opts := badger.DefaultIteratorOptions
-	opts.Prefix = []byte(prefix)
-	it := t.txn.NewIterator(opts)
-	defer it.Close()
-	it.Rewind()
-	if after != "" {
-		it.Seek([]byte(prefix + after + "\x00"))
-	}
 	var out []*T
-	for ; it.Valid() && (limit == 0 || len(out) < limit); it.Next() {
-		var v *T
-		err := it.Item().Value(func(val []byte) (err error) {
-			v, err = decodeValue(val, decode)
-			return err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("decode %s: %w", strings.TrimPrefix(string(it.Item().Key()), prefix), err)
-		}
+	err := iterate(t, prefix, after, func(val []byte) (*T, error) { return decodeValue(val, decode) }, func(_ string, v *T) (bool, error) {
 		out = append(out, v)
-	}
-	return out, nil
+		return limit == 0 || len(out) < limit, nil
+	})
+	return out, err
 }
