@@ -7,6 +7,7 @@
 //	acp webhooks list|retry ... [--config PATH] [--server URL]
 //	acp stock show|set|adjust ... [--config PATH] [--server URL]
 //	acp plugins describe [--config PATH] [--json]
+//	acp migrate [--config PATH] [--dry-run] [--from-badger DIR [--overwrite]]
 //	acp health [--url URL] [--ready]
 //	acp version
 //
@@ -43,6 +44,7 @@ const usage = `Usage:
   acp webhooks list|retry                     inspect and re-queue order webhook events
   acp stock show|set|adjust                   show, set and adjust the built-in catalog's stock
   acp plugins describe                        start each configured plugin, report its info and health
+  acp migrate [--dry-run] [--from-badger DIR] apply the PostgreSQL store's migrations; copy a Badger store in
   acp load run|baseline                       generate agent load against an ACP server; serve the baseline
   acp health [--url URL] [--ready]            probe a running server's /healthz (or /readyz)
   acp version                                 print the version, commit, build date and served API versions
@@ -59,6 +61,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		"webhooks": webhooksCommand,
 		"stock":    stockCommand,
 		"plugins":  pluginsCommand,
+		"migrate":  migrateCommand,
 		"load":     loadCommand,
 		"health":   healthCommand,
 		"version":  versionCommand,
@@ -176,6 +179,9 @@ func check(args []string, env cli) int {
 	cfg, ok := loadConfig(env.stdout, *configPath, "")
 	if !ok {
 		return 1
+	}
+	for _, w := range host.StoreWarnings(cfg) {
+		fmt.Fprintf(env.stdout, "%s: warning: %s: %s\n", *configPath, w.Path, w.Message)
 	}
 	mode := "environment, files, plugins and store not checked (use --live)"
 	if *live {

@@ -54,7 +54,7 @@ func (p *preflight) run(ctx context.Context) {
 	p.checkTLS()
 	// The secrets the config names: the same check as the server's own.
 	p.problems = append(p.problems, host.CheckSecrets(p.cfg, p.getenv)...)
-	p.checkStore()
+	p.checkStore(ctx)
 	p.checkPlugins(ctx)
 }
 
@@ -99,10 +99,27 @@ func (p *preflight) checkTLS() {
 	}
 }
 
-// checkStore checks the store's directory:
+// checkStore checks the PostgreSQL store's database (connected to, its
+// schema one this release can run on) or the Badger store's directory.
+func (p *preflight) checkStore(ctx context.Context) {
+	if p.cfg.Store.Driver != config.StorePostgres {
+		p.checkStoreDir()
+		return
+	}
+	if p.getenv(p.cfg.Store.Postgres.DSNEnv) == "" {
+		return // CheckSecrets reported it
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := host.CheckDatabase(ctx, p.cfg, p.getenv); err != nil {
+		p.add("store.postgres", "%v", err)
+	}
+}
+
+// checkStoreDir checks the store's directory:
 // that the server can create or write it, that it has room, and whether a
 // running server holds it. The store itself is never opened.
-func (p *preflight) checkStore() {
+func (p *preflight) checkStoreDir() {
 	s := p.cfg.Store
 	dir := s.Dir
 	info, err := os.Stat(dir)

@@ -14,7 +14,6 @@ import (
 	"github.com/acp-sidecar/acp/core/merchantapi"
 	"github.com/acp-sidecar/acp/core/orders"
 	"github.com/acp-sidecar/acp/core/store"
-	"github.com/acp-sidecar/acp/core/store/badgerstore"
 	"github.com/acp-sidecar/acp/core/webhook"
 	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
@@ -35,8 +34,9 @@ func OpenAdmin(cfg *config.Config, logger *slog.Logger, getenv func(string) stri
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := openStore(cfg, key, logger)
+	st, err := openStore(cfg, key, getenv, logger, nil)
 	if err != nil {
+		plugins.Close()
 		return nil, nil, err
 	}
 	// The stock commands see acp.yaml's figures as the server would.
@@ -55,10 +55,6 @@ type closerFunc func() error
 
 // Close calls f.
 func (f closerFunc) Close() error { return f() }
-
-func openStore(cfg *config.Config, key []byte, logger *slog.Logger) (*badgerstore.Store, error) {
-	return badgerstore.Open(badgerstore.Options{Dir: cfg.Store.Dir, SessionRetention: cfg.Store.SessionRetention, EncryptionKey: key, Logger: logger})
-}
 
 // newAdmin builds the order service over st, with an outbox for the
 // configured webhook targets.

@@ -8,6 +8,7 @@ import (
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/payment/stripe"
 	"github.com/acp-sidecar/acp/core/signature"
+	"github.com/acp-sidecar/acp/core/store/pgstore"
 )
 
 // CheckSecrets checks the secrets acp.yaml names in the environment, as
@@ -26,6 +27,13 @@ func CheckSecrets(cfg *config.Config, getenv func(string) string) []config.Probl
 		if _, ok := c.variable("store.encryption_key_env", env); ok {
 			if _, err := encryptionKey(env, getenv); err != nil {
 				c.add("store.encryption_key_env", "environment variable %s must hold a 32-byte key as 64 hex characters", env)
+			}
+		}
+	}
+	if cfg.Store.Driver == config.StorePostgres && cfg.Store.Postgres.DSNEnv != "" {
+		if dsn, ok := c.variable("store.postgres.dsn_env", cfg.Store.Postgres.DSNEnv); ok {
+			if err := pgstore.CheckDSN(dsn); err != nil {
+				c.add("store.postgres.dsn_env", "environment variable %s must hold a PostgreSQL connection string (a postgres:// URL or key=value pairs)", cfg.Store.Postgres.DSNEnv)
 			}
 		}
 	}

@@ -22,7 +22,6 @@ import (
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/pluginmgr"
 	"github.com/acp-sidecar/acp/core/store"
-	"github.com/acp-sidecar/acp/core/store/badgerstore"
 	"github.com/acp-sidecar/acp/core/webhook"
 	"github.com/acp-sidecar/acp/internal/certreload"
 	"github.com/acp-sidecar/acp/internal/connlimit"
@@ -63,7 +62,7 @@ func WithClock(now func() time.Time) Option {
 type Host struct {
 	cfg     *config.Config
 	logger  *slog.Logger
-	store   *badgerstore.Store
+	store   store.Store
 	plugins *pluginmgr.Manager
 	app     *fiber.App
 	// profilesLn is the profiling listener, open between Listen and the
@@ -116,7 +115,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	if err != nil {
 		return nil, err
 	}
-	st, err := openStore(cfg, secrets.encryptionKey, logger)
+	st, err := openStore(cfg, secrets.encryptionKey, getenv, logger, registry)
 	if err != nil {
 		plugins.Close()
 		return nil, err
@@ -129,7 +128,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	deliverer := newDeliverer(cfg, st, secrets.webhookTargets, logger, registry, o.now)
 	admin := newAdmin(cfg, st, o.now, deliverer.Notify, orderSystem(cfg, plugins))
 	svc := newEngine(cfg, st, capabilities(cfg, plugins, o.now), handlers, admin.Orders, o.now, newMoneyReporter(registry), logger, trackStock)
-	apiOpts.Service, apiOpts.Store, apiOpts.Readiness = svc, st, readiness(cfg, plugins)
+	apiOpts.Service, apiOpts.Store, apiOpts.Readiness = svc, st, storeReadiness(st, readiness(cfg, plugins))
 	metrics := metricsHandler(cfg, registry)
 	app, err := mountAPIs(httpapi.New(apiOpts), cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
 	if err != nil {

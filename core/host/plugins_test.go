@@ -19,12 +19,13 @@ import (
 	"github.com/acp-sidecar/acp/core/host"
 	"github.com/acp-sidecar/acp/core/pluginmgr"
 	"github.com/acp-sidecar/acp/internal/acpschema"
+	"github.com/acp-sidecar/acp/internal/pgtest"
 	"github.com/acp-sidecar/acp/internal/testkit"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
 )
 
 // TestMain reports the schema checks not made for want of the spec files.
-func TestMain(m *testing.M) { os.Exit(acpschema.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(pgtest.Run(func() int { return acpschema.Main(m) })) }
 
 // loadConfigWith loads the test config with extra YAML appended, with its
 // store in dir.

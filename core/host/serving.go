@@ -70,7 +70,7 @@ func (h *Host) ReloadTLS() (bool, error) {
 // requests finish within the shutdown timeout and closes the store.
 func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	h.logger.Info("serving ACP", "listen", ln.Addr().String(), "public_url", h.cfg.Server.PublicURL,
-		"api_versions", h.cfg.APIVersions, "tls", h.cfg.Server.TLS.Enabled(), "store", h.cfg.Store.Dir)
+		"api_versions", h.cfg.APIVersions, "tls", h.cfg.Server.TLS.Enabled(), "store", h.storeName())
 	profiles := h.serveProfiles()
 	probes := h.serveProbes()
 	serveErr := make(chan error, 1)
@@ -78,7 +78,15 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	background, stopBackground := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { h.reconcile(background) })
-	wg.Go(func() { h.collectGarbage(background) })
+	wg.Go(func() { repeat(background, h.cfg.Store.GCInterval, func() { h.storeUpkeep(background) }) })
+	if w, ok := h.store.(store.OutboxWatcher); ok {
+		// Events committed by the other replicas wake this one's deliverer.
+		wg.Go(func() {
+			if err := w.WatchOutbox(background, h.deliverer.Notify); err != nil {
+				h.logger.Warn("outbox notifications stopped", "error", err.Error())
+			}
+		})
+	}
 	if h.trackStock {
 		wg.Go(func() { h.releaseLapsedHolds(background) })
 	}
@@ -180,19 +188,6 @@ func (h *Host) releaseLapsedHolds(ctx context.Context) {
 			h.logger.Warn("releasing the stock of expired payment attempts", "released", released, "error", err.Error())
 		} else if released > 0 {
 			h.logger.Info("released the stock of expired payment attempts", "released", released)
-		}
-	})
-}
-
-// collectGarbage runs the value-log garbage collection every
-// store.gc_interval until ctx ends.
-func (h *Host) collectGarbage(ctx context.Context) {
-	repeat(ctx, h.cfg.Store.GCInterval, func() {
-		rewritten, err := h.store.CollectGarbage(ctx)
-		if err != nil {
-			h.logger.Warn("store garbage collection", "error", err.Error())
-		} else if rewritten > 0 {
-			h.logger.Info("store garbage collected", "value_log_files_rewritten", rewritten)
 		}
 	})
 }

@@ -51,8 +51,12 @@ var (
 // Main runs the package's tests (call it from TestMain), stops a
 // throwaway cluster it started, and prints one visible line when the
 // PostgreSQL tests could not run.
-func Main(m *testing.M) int {
-	code := m.Run()
+func Main(m *testing.M) int { return Run(m.Run) }
+
+// Run is Main for a package whose TestMain runs its tests with run, such
+// as another helper's Main.
+func Run(run func() int) int {
+	code := run()
 	stop()
 	if used && problem != nil {
 		testkit.Notice(fmt.Sprintf("%s: the PostgreSQL tests did not run: %v", testkit.TestedPackage(), problem))

@@ -92,13 +92,25 @@ var (
 	_ store.OutboxWatcher = (*Store)(nil)
 )
 
+// errBadDSN is the error of a DSN that does not parse; pgx's own may
+// quote the DSN, and with it a password.
+var errBadDSN = errors.New("parse the PostgreSQL DSN: it is not a valid connection string or URL")
+
+// CheckDSN reports whether dsn is a connection string the store can use,
+// without connecting and without quoting it.
+func CheckDSN(dsn string) error {
+	if _, err := pgxpool.ParseConfig(dsn); err != nil {
+		return errBadDSN
+	}
+	return nil
+}
+
 // newPool opens a connection pool for opts, with the schema first on the
 // search path and the statement timeout set on every connection.
 func newPool(ctx context.Context, opts Options) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(opts.DSN)
 	if err != nil {
-		// pgx's parse errors may quote the DSN: say nothing of it.
-		return nil, errors.New("parse the PostgreSQL DSN: it is not a valid connection string or URL")
+		return nil, errBadDSN
 	}
 	cfg.MaxConns = opts.MaxConns
 	cfg.ConnConfig.RuntimeParams["search_path"] = opts.Schema
