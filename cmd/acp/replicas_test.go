@@ -29,9 +29,6 @@ import (
 	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
-// TestMain stops the throwaway PostgreSQL cluster pgtest may have started
-// and says in one line when the PostgreSQL tests could not run.
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // The replica tests run several `acp serve` processes on one PostgreSQL
 // database, a fresh one per test, as a seller runs them behind a load
@@ -151,7 +148,14 @@ type replicaAnswer struct {
 	body   []byte
 }
 
-func (a replicaAnswer) String() string { return fmt.Sprintf("%d %s", a.status, a.body) }
+// String is the status and the start of the body, for a message.
+func (a replicaAnswer) String() string {
+	body := a.body
+	if len(body) > 400 {
+		body = append(body[:400:400], "…"...)
+	}
+	return fmt.Sprintf("%d %s", a.status, body)
+}
 
 // do sends an agent request to replica i. A POST's body is validated as
 // the schema definition reqDef first (when reqDef is set); every answer
@@ -321,7 +325,7 @@ func TestReplicasAgentFlow(t *testing.T) {
 	t.Run("each request to another replica", func(t *testing.T) {
 		id := c.readySession(t, 0, "flow")
 		done := c.must(t, 2, http.MethodPost, "/checkout_sessions/"+id+"/complete", "flow-complete", "CheckoutSessionCompleteRequest",
-			replicaComplete("sandbox_card", "spt_replicas_flow"), http.StatusOK)
+			replicaComplete("sandbox_card", "spt_ok_replicas_flow"), http.StatusOK)
 		if crashJSONField(done, "status") != "completed" {
 			t.Fatalf("complete answered %s", done)
 		}
@@ -371,7 +375,7 @@ func TestReplicasAgentFlow(t *testing.T) {
 				wg.Go(func() {
 					<-start
 					answers[n], errs[n] = c.do(t, n%replicaCount, http.MethodPost, "/checkout_sessions/"+id+"/complete",
-						fmt.Sprintf("race-%s-%d", key, n), "CheckoutSessionCompleteRequest", replicaComplete(tc.handler, "spt_replicas_race_"+key))
+						fmt.Sprintf("race-%s-%d", key, n), "CheckoutSessionCompleteRequest", replicaComplete(tc.handler, "spt_ok_replicas_race_"+key))
 				})
 			}
 			close(start)
@@ -426,27 +430,33 @@ func TestReplicasAgentFlow(t *testing.T) {
 		}
 		wg.Wait()
 		var created replicaAnswer
+		originals, statuses := 0, map[int]int{}
 		for n, a := range creates {
+			statuses[a.status]++
 			switch {
 			case a.status == http.StatusConflict:
 				checkRetryAfter(t, a)
 			case a.status != http.StatusCreated:
 				t.Errorf("create %d: %v; want 201 or 409", n, a)
-			case created.body == nil:
+			case created.body != nil && !bytes.Equal(a.body, created.body):
+				t.Errorf("two creates with one key answered different sessions:\n%s\n%s", created.body, a.body)
+			default:
 				created = a
-			case !bytes.Equal(a.body, created.body) || a.header.Get("Idempotent-Replayed") != "true" && created.header.Get("Idempotent-Replayed") != "true":
-				t.Errorf("two creates with one key answered differently, or neither as a replay:\n%s\n%s", created.body, a.body)
+			}
+			if a.status == http.StatusCreated && a.header.Get("Idempotent-Replayed") != "true" {
+				originals++
 			}
 		}
-		if created.body == nil {
-			t.Fatal("no create with the key was answered 201")
+		t.Logf("%d creates with one key at once: answers by status %v, %d executed", len(creates), statuses, originals)
+		if originals != 1 {
+			t.Errorf("%d creates with one key executed; want one (the others 409 or the replay)", originals)
 		}
 
 		// A complete held at the order intake on replica 0 while the same
 		// key reaches replica 1.
 		id := c.readySession(t, 2, "same-key")
 		c.intake.hold(0)
-		body := replicaComplete("sandbox_card", "spt_replicas_same_key")
+		body := replicaComplete("sandbox_card", "spt_ok_replicas_same_key")
 		executing := make(chan replicaAnswer, 1)
 		go func() {
 			a, err := c.do(t, 0, http.MethodPost, "/checkout_sessions/"+id+"/complete", "same-key-complete", "CheckoutSessionCompleteRequest", body)
@@ -465,6 +475,7 @@ func TestReplicasAgentFlow(t *testing.T) {
 		if first.status != http.StatusOK || crashJSONField(first.body, "status") != "completed" {
 			t.Fatalf("the executing complete answered %v", first)
 		}
+		t.Logf("the same key on replica 1 while replica 0 executed it: %d", second.status)
 		switch second.status {
 		case http.StatusConflict:
 			checkRetryAfter(t, second)
@@ -664,7 +675,7 @@ func TestReplicasWebhookReceiverDown(t *testing.T) {
 	for n := range ordersMade {
 		id := c.readySession(t, n, fmt.Sprintf("hooks-%d", n))
 		done := c.must(t, (n+2)%replicaCount, http.MethodPost, "/checkout_sessions/"+id+"/complete", fmt.Sprintf("hooks-%d-complete", n), "CheckoutSessionCompleteRequest",
-			replicaComplete("sandbox_card", "spt_replicas_hooks"), http.StatusOK)
+			replicaComplete("sandbox_card", "spt_ok_replicas_hooks"), http.StatusOK)
 		s, _ := checkCrashSession(done, id)
 		if s.Order == nil {
 			t.Fatalf("complete answered %s", done)
