@@ -55,6 +55,23 @@ type replicaOptions struct {
 	// orders adds acp-plugin-order-forward; replica i posts its orders
 	// to /r<i>/acp/orders of the cluster's intake.
 	orders bool
+	// receiverDown keeps events pending for the seconds a test holds the
+	// webhook receiver down (slowerRetries).
+	receiverDown bool
+}
+
+// slowerRetries lengthens the crash config's webhook back-offs, so that
+// events wait out a receiver down for several seconds without using up
+// their attempts (they are dead-lettered after 20).
+func slowerRetries(t *testing.T, text string) string {
+	t.Helper()
+	for _, edit := range [][2]string{{"initial_backoff: 20ms", "initial_backoff: 500ms"}, {"max_backoff: 200ms", "max_backoff: 1s"}} {
+		if !strings.Contains(text, edit[0]) {
+			t.Fatalf("the crash config no longer has %q", edit[0])
+		}
+		text = strings.Replace(text, edit[0], edit[1], 1)
+	}
+	return text
 }
 
 // replicaCluster is a test's replicas and what they talk to.
@@ -77,7 +94,8 @@ func startReplicas(t *testing.T, opts replicaOptions) *replicaCluster {
 		bin:    buildACP(t),
 		fake:   stripefake.Start(t, stripefake.Options{}),
 		hooks:  newCrashReceiver(t),
-		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
+		// Long enough for a request that waits out a lost replica's lease.
+		client: &http.Client{Timeout: 2 * replicaSessionLease, Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
 		schema: acpschema.For(t, crashAPIVersion),
 	}
 	t.Cleanup(c.client.CloseIdleConnections)
@@ -125,12 +143,24 @@ func (c *replicaCluster) config(t *testing.T, i int, addr string, opts replicaOp
 	t.Helper()
 	text := crashConfig(t, addr, "./data", c.fake.URL, c.hooks.url())
 	text = replaceSection(t, text, "store", postgresStoreConfig(replicaDSNEnv, 4))
+	if opts.receiverDown {
+		text = slowerRetries(t, text)
+	}
 	if opts.sandbox {
 		text = strings.Replace(text, "\n  handlers:\n", "\n  handlers:\n"+
 			"    - id: sandbox_card\n      kind: sandbox\n      display_name: Sandbox card\n      merchant_id: acct_sandbox_replicas\n      accepted_brands: [visa, mastercard, amex]\n", 1)
 	}
 	if opts.orders {
 		text = orderForwardConfig(t, text, fmt.Sprintf("%s/r%d/acp/orders", c.intake.srv.URL, i))
+		// A placement may wait at the intake for longer than a session's
+		// lease (TestReplicaStalledPastItsLease), and the request with it.
+		text = strings.Replace(text, "\nserver:\n", "\nserver:\n  write_timeout: 2m\n", 1)
+		for _, timeout := range []string{"    timeout: 30s\n", "      timeout: 20s\n"} {
+			if !strings.Contains(text, "\n"+timeout) {
+				t.Fatalf("the order plugin's config no longer has %q", timeout)
+			}
+			text = strings.Replace(text, "\n"+timeout, "\n"+strings.Replace(timeout, "s\n", "0s\n", 1), 1)
+		}
 	}
 	return text + fmt.Sprintf("\nidempotency:\n  lease: %s\n", replicaKeyLease)
 }
@@ -594,8 +624,8 @@ func TestReplicaStalledPastItsLease(t *testing.T) {
 	}
 	o := c.oneOrder(t, 2, id)
 	c.stripeCharges(t, id, o.Total)
-	if !strings.Contains(c.servers[0].logTail(), "lease") {
-		t.Errorf("the resumed replica logged nothing about its lost lease")
+	if !strings.Contains(c.servers[0].logTail(), "lease was lost") {
+		t.Errorf("the resumed replica did not log that its session's lease was lost")
 	}
 }
 
@@ -668,7 +698,7 @@ func TestReplicasKilled(t *testing.T) {
 // and each order's events arrive in the order they were made.
 func TestReplicasWebhookReceiverDown(t *testing.T) {
 	t.Parallel()
-	c := startReplicas(t, replicaOptions{sandbox: true})
+	c := startReplicas(t, replicaOptions{sandbox: true, receiverDown: true})
 	c.hooks.down.Store(true)
 	const ordersMade, changes = 6, 3
 	var ids []string
@@ -751,7 +781,7 @@ func TestReplicaMigrateFromBadger(t *testing.T) {
 	}
 	badgerDir := filepath.Join(dir, "data")
 	badgerCfg := filepath.Join(dir, "badger.yaml")
-	if err := os.WriteFile(badgerCfg, []byte(crashConfig(t, freeAddr(t), badgerDir, fake.URL, hooks.url())), 0o600); err != nil {
+	if err := os.WriteFile(badgerCfg, []byte(slowerRetries(t, crashConfig(t, freeAddr(t), badgerDir, fake.URL, hooks.url()))), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	old := &crashServer{bin: bin, dir: dir, cfg: badgerCfg, env: env, addr: freeAddr(t)}
@@ -802,15 +832,20 @@ func TestReplicaMigrateFromBadger(t *testing.T) {
 
 	// The move: migrate the database, copy the store, start on PostgreSQL.
 	pgCfg := filepath.Join(dir, "postgres.yaml")
-	text := replaceSection(t, crashConfig(t, freeAddr(t), "./unused", fake.URL, hooks.url()), "store", postgresStoreConfig(replicaDSNEnv, 4))
+	text := replaceSection(t, slowerRetries(t, crashConfig(t, freeAddr(t), "./unused", fake.URL, hooks.url())), "store", postgresStoreConfig(replicaDSNEnv, 4))
 	if err := os.WriteFile(pgCfg, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if r := runBinary(t, bin, dir, env, "migrate", "--config", pgCfg, "--from-badger", badgerDir); r.code != 0 {
 		t.Fatalf("acp migrate --from-badger: %s", r)
 	}
-	replica := &crashServer{bin: bin, dir: dir, cfg: pgCfg, env: env, addr: freeAddr(t)}
+	replica := &crashServer{bin: bin, dir: t.TempDir(), cfg: pgCfg, env: env, addr: freeAddr(t)}
 	t.Cleanup(replica.kill)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the replica:\n%s", replica.logTail())
+		}
+	})
 	if err := replica.start(t); err != nil {
 		t.Fatal(err)
 	}
