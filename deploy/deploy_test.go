@@ -417,12 +417,15 @@ func TestKubernetesPostgresExample(t *testing.T) {
 		env = append(env, k+"="+v.(string))
 	}
 	env = append(env, m.cfg.Store.Postgres.DSNEnv+"="+pgtest.DSN(t))
-	for _, run := range [][]string{args, append(slices.Clone(args), "--dry-run")} {
-		cmd := exec.Command(acpBinary(t), run...)
+	for _, run := range []struct {
+		args []string
+		want string
+	}{{args, "migrated from version 0"}, {append(slices.Clone(args), "--dry-run"), "no migration pending"}} {
+		cmd := exec.Command(acpBinary(t), run.args...)
 		cmd.Env = env
 		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Errorf("acp %s: %v\n%s", strings.Join(run, " "), err, out)
+		if err != nil || !strings.Contains(string(out), run.want) {
+			t.Errorf("acp %s: %v, want %q in its output:\n%s", strings.Join(run.args, " "), err, run.want, out)
 		}
 	}
 }
