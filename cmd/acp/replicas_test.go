@@ -29,7 +29,6 @@ import (
 	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
-
 // The replica tests run several `acp serve` processes on one PostgreSQL
 // database, a fresh one per test, as a seller runs them behind a load
 // balancer.
@@ -91,9 +90,9 @@ type replicaCluster struct {
 func startReplicas(t *testing.T, opts replicaOptions) *replicaCluster {
 	t.Helper()
 	c := &replicaCluster{
-		bin:    buildACP(t),
-		fake:   stripefake.Start(t, stripefake.Options{}),
-		hooks:  newCrashReceiver(t),
+		bin:   buildACP(t),
+		fake:  stripefake.Start(t, stripefake.Options{}),
+		hooks: newCrashReceiver(t),
 		// Long enough for a request that waits out a lost replica's lease.
 		client: &http.Client{Timeout: 2 * replicaSessionLease, Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
 		schema: acpschema.For(t, crashAPIVersion),
@@ -103,7 +102,7 @@ func startReplicas(t *testing.T, opts replicaOptions) *replicaCluster {
 		c.intake = newReplicaIntake(t)
 	}
 	c.env = []string{
-		replicaDSNEnv + "=" + replicaDatabase(t),
+		replicaDSNEnv + "=" + pgtest.DSN(t),
 		crashStripeKeyEnv + "=" + stripefake.SecretKey,
 		crashStripeHookEnv + "=" + crashStripeHook,
 		crashWebhookEnv + "=" + crashWebhookSecret,
@@ -138,7 +137,7 @@ func startReplicas(t *testing.T, opts replicaOptions) *replicaCluster {
 }
 
 // config is replica i's acp.yaml: the crash test's, on PostgreSQL, with
-// short leases.
+// a short idempotency lease.
 func (c *replicaCluster) config(t *testing.T, i int, addr string, opts replicaOptions) string {
 	t.Helper()
 	text := crashConfig(t, addr, "./data", c.fake.URL, c.hooks.url())
@@ -155,11 +154,11 @@ func (c *replicaCluster) config(t *testing.T, i int, addr string, opts replicaOp
 		// A placement may wait at the intake for longer than a session's
 		// lease (TestReplicaStalledPastItsLease), and the request with it.
 		text = strings.Replace(text, "\nserver:\n", "\nserver:\n  write_timeout: 2m\n", 1)
-		for _, timeout := range []string{"    timeout: 30s\n", "      timeout: 20s\n"} {
-			if !strings.Contains(text, "\n"+timeout) {
-				t.Fatalf("the order plugin's config no longer has %q", timeout)
+		for _, edit := range [][2]string{{"\n    timeout: 30s\n", "\n    timeout: 5m\n"}, {"\n      timeout: 20s\n", "\n      timeout: 4m\n"}} {
+			if !strings.Contains(text, edit[0]) {
+				t.Fatalf("the order plugin's config no longer has %q", edit[0])
 			}
-			text = strings.Replace(text, "\n"+timeout, "\n"+strings.Replace(timeout, "s\n", "0s\n", 1), 1)
+			text = strings.Replace(text, edit[0], edit[1], 1)
 		}
 	}
 	return text + fmt.Sprintf("\nidempotency:\n  lease: %s\n", replicaKeyLease)
@@ -774,7 +773,7 @@ func TestReplicaMigrateFromBadger(t *testing.T) {
 	hooks.down.Store(true)
 	dir := t.TempDir()
 	env := []string{
-		replicaDSNEnv + "=" + replicaDatabase(t),
+		replicaDSNEnv + "=" + pgtest.DSN(t),
 		crashStripeKeyEnv + "=" + stripefake.SecretKey,
 		crashStripeHookEnv + "=" + crashStripeHook,
 		crashWebhookEnv + "=" + crashWebhookSecret,
@@ -994,11 +993,4 @@ func (in *replicaIntake) count() int {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	return in.placements
-}
-
-// replicaDatabase is a fresh PostgreSQL database for t (internal/pgtest),
-// dropped when t ends.
-func replicaDatabase(t *testing.T) string {
-	t.Helper()
-	return pgtest.DSN(t)
 }
