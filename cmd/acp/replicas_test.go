@@ -611,7 +611,13 @@ func TestReplicaStalledPastItsLease(t *testing.T) {
 	case late.status == http.StatusOK, late.status == 0:
 		t.Errorf("the resumed replica answered %v", late)
 	}
-	t.Logf("the resumed replica answered %d", late.status)
+	captures := 0
+	for _, r := range c.fake.Requests() {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/capture") {
+			captures++
+		}
+	}
+	t.Logf("the resumed replica answered %d; capture calls at Stripe: %d (one ran)", late.status, captures)
 	// Whatever it does after resuming: nothing more is charged, ordered
 	// or stored over the winner's outcome.
 	time.Sleep(2 * time.Second) // let it run its late steps
@@ -623,9 +629,16 @@ func TestReplicaStalledPastItsLease(t *testing.T) {
 	}
 	o := c.oneOrder(t, 2, id)
 	c.stripeCharges(t, id, o.Total)
-	if !strings.Contains(c.servers[0].logTail(), "lease was lost") {
+	lost := ""
+	for line := range strings.Lines(c.servers[0].logTail()) {
+		if strings.Contains(line, "lease was lost") {
+			lost = line
+		}
+	}
+	if lost == "" {
 		t.Errorf("the resumed replica did not log that its session's lease was lost")
 	}
+	t.Logf("the resumed replica logged: %s", lost)
 }
 
 // signal sends sig to the running server and returns its process.
