@@ -152,3 +152,44 @@ func TestDocumentTemplate(t *testing.T) {
 		}
 	}
 }
+
+// TestStockConfig rewrites the demo config's stock figures both ways:
+// raised so that nothing sells out during a run (a sold-out item stays
+// sold out), or removed so that nothing is stock-controlled.
+func TestStockConfig(t *testing.T) {
+	t.Parallel()
+	demo, err := os.ReadFile("../../acp.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(stockLine.FindAllString(string(demo), -1)); n < 2 {
+		t.Fatalf("the demo config has %d stock figures; the test needs some", n)
+	}
+	for _, tc := range []struct {
+		name         string
+		withoutStock bool
+		want         []string
+		wantNot      []string
+	}{
+		{"raised", false, []string{"stock: 1000000000", "stock: 0"}, []string{"stock: 100\n", "stock: 5\n"}},
+		{"removed", true, nil, []string{"stock:"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := stockConfig(string(demo), tc.withoutStock)
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("the rewritten config lacks %q", w)
+				}
+			}
+			for _, w := range tc.wantNot {
+				if strings.Contains(got, w) {
+					t.Errorf("the rewritten config still has %q", w)
+				}
+			}
+			if strings.Count(got, "\n  - id:")+strings.Count(got, "\n      - id:") != strings.Count(string(demo), "\n  - id:")+strings.Count(string(demo), "\n      - id:") {
+				t.Error("the rewrite lost items")
+			}
+		})
+	}
+}

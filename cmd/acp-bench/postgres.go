@@ -84,7 +84,7 @@ func (b *bench) startPostgres() (*server, error) {
 		return nil, err
 	}
 	b.db = db
-	s, err := b.startServer("postgres", "acp.yaml", "", false, db.dsn)
+	s, err := b.startServer("postgres", "acp.yaml", "", false, false, db.dsn)
 	if err != nil {
 		return nil, err
 	}

@@ -62,9 +62,10 @@ func (b *bench) startBaseline() (*server, error) {
 
 // startServer runs `acp serve` on a copy of the config at path with the
 // rate limit lifted, its store in a fresh directory (or, when dsn is set,
-// in that PostgreSQL database, migrated first), and, for the plugins
+// in that PostgreSQL database, migrated first), its stock figures raised
+// (or, withoutStock, removed: see stockConfig), and, for the plugins
 // store, the plugins this run built and orders forwarded to intake.
-func (b *bench) startServer(name, path, intake string, profiling bool, dsn string) (*server, error) {
+func (b *bench) startServer(name, path, intake string, profiling, withoutStock bool, dsn string) (*server, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -85,9 +86,7 @@ func (b *bench) startServer(name, path, intake string, profiling bool, dsn strin
 			return nil, err
 		}
 	}
-	// Stock control stays on (every complete reserves and sells), but no
-	// item may sell out during a run.
-	cfg = stockFigure.ReplaceAllString(cfg, "${1} 1000000000")
+	cfg = stockConfig(cfg, withoutStock)
 	data := filepath.Join(dir, "data")
 	cfg += "\nlimits:\n  rate_limit:\n    requests_per_second: 0\nlog:\n  level: warn\n"
 	if dsn != "" {
@@ -175,8 +174,24 @@ func diesWithUs() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 }
 
-// stockFigure matches an item's stock figure above zero in acp.yaml.
-var stockFigure = regexp.MustCompile(`(?m)^(\s+stock:) [1-9][0-9]*`)
+// stockFigure matches an item's stock figure above zero in acp.yaml;
+// stockLine matches any stock figure's whole line.
+var (
+	stockFigure = regexp.MustCompile(`(?m)^(\s+stock:) [1-9][0-9]*`)
+	stockLine   = regexp.MustCompile(`(?m)^\s+stock: [0-9]+.*\n`)
+)
+
+// stockConfig rewrites a config's stock figures. Normally stock control
+// stays on (every complete reserves and sells) but no item may sell out
+// during a run: every figure above zero is raised. withoutStock removes
+// every figure instead, so that no item is stock-controlled and nothing
+// is reserved: the same store without the cost of reservations.
+func stockConfig(cfg string, withoutStock bool) string {
+	if withoutStock {
+		return stockLine.ReplaceAllString(cfg, "")
+	}
+	return stockFigure.ReplaceAllString(cfg, "${1} 1000000000")
+}
 
 func freeAddr() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

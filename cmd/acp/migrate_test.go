@@ -133,3 +133,31 @@ func TestMigrateRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrateCheckLive: check --live connects to the database and asks
+// for acp migrate until it has run; check warns of a catalog plugin that
+// counts stock per host with the postgres driver.
+func TestMigrateCheckLive(t *testing.T) {
+	env := map[string]string{"ACP_TEST_DSN": pgtest.DSN(t)}
+	cfg := postgresConfig(t)
+	code, out, errOut := runWithEnv(envOf(env), "check", "--config", cfg, "--live")
+	if code != 1 || !strings.Contains(out, "store.postgres") || !strings.Contains(out, "acp migrate") {
+		t.Errorf("check --live of an unmigrated database = %d\n%s%s; want a problem naming acp migrate", code, out, errOut)
+	}
+	if code, out, errOut = runWithEnv(envOf(env), "migrate", "--config", cfg); code != 0 {
+		t.Fatalf("migrate = %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut = runWithEnv(envOf(env), "check", "--config", cfg, "--live"); code != 0 || !strings.Contains(out, "live checks passed") {
+		t.Errorf("check --live of a migrated database = %d\n%s%s", code, out, errOut)
+	}
+
+	data, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPlugin := writeFile(t, "plugin.yaml", string(data)+"\ncapabilities:\n  catalog: files\nplugins:\n  - name: files\n    command: /opt/acp/acp-plugin-catalog-file\n")
+	code, out, errOut = runWithEnv(envOf(env), "check", "--config", withPlugin)
+	if code != 0 || !strings.Contains(out, "warning: plugins[0]: acp-plugin-catalog-file counts stock on the host") {
+		t.Errorf("check with a per-host stock plugin = %d\n%s%s; want a warning", code, out, errOut)
+	}
+}

@@ -17,6 +17,8 @@ import (
 
 const ordersUsage = `Usage:
   acp orders list [--limit N] [--after ORDER_ID] [--json]   list orders, newest first
+  acp orders list --failed [--limit N] [--after KEY] [--json]
+                                                            list failed orders and where their money went
   acp orders show ORDER_ID [--json]                         show one order in detail
   acp orders ship ORDER_ID [flags]                          record a fulfillment or its progress
   acp orders refund ORDER_ID --amount N [flags]             record a refund or credit
@@ -38,10 +40,15 @@ func ordersCommand(args []string, env cli) int {
 }
 
 func ordersList(args []string, env cli) int {
-	c := newAdminCommand("orders list", "[--limit N] [--after ORDER_ID] [--json]",
-		"Lists orders, newest first: id, creation time, status, total and refunded amount\n(in minor units), agent and items.", env)
+	c := newAdminCommand("orders list", "[--failed] [--limit N] [--after ORDER_ID] [--json]",
+		"Lists orders, newest first: id, creation time, status, total and refunded amount\n(in minor units), agent and items.\n\n"+
+			"With --failed, lists the payment attempts that ended without an order the store\n"+
+			"keeps, newest first: why (order_refused, placement_deadline, capture_refused) and\n"+
+			"where the money is (voided, refunded, capture_failed; authorized or captured when\n"+
+			"the seller must settle it by hand).", env)
 	limit := c.limitFlag("orders")
-	after := c.fs.String("after", "", "list the orders after (older than) this order")
+	after := c.fs.String("after", "", "list the orders after (older than) this order; with --failed, this record's key\n(SESSION_ID/ATTEMPT)")
+	failed := c.fs.Bool("failed", false, "list the failed orders instead")
 	asJSON := c.fs.Bool("json", false, `print the merchant API's JSON ({"data": [orders], "has_more": bool})`)
 	pos, code := c.parse(args)
 	if code >= 0 {
@@ -49,6 +56,11 @@ func ordersList(args []string, env cli) int {
 	}
 	if len(pos) > 0 {
 		return c.usageError("unexpected argument %q", pos[0])
+	}
+	if *failed {
+		return c.run(env, func(ctx context.Context, s *session) error {
+			return listFailed(ctx, env.stdout, s, *after, *limit, *asJSON)
+		})
 	}
 	return c.run(env, func(ctx context.Context, s *session) error {
 		list, more, err := s.List(ctx, *after, *limit)
@@ -79,6 +91,38 @@ func ordersList(args []string, env cli) int {
 		}
 		return nil
 	})
+}
+
+// listFailed prints a page of failed orders, as a table or as the
+// merchant API's JSON.
+func listFailed(ctx context.Context, w io.Writer, s *session, after string, limit int, asJSON bool) error {
+	list, more, err := s.Failed(ctx, after, limit)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		if list == nil {
+			list = []*model.FailedOrder{}
+		}
+		return printJSON(w, map[string]any{"data": list, "has_more": more})
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(w, "no failed orders")
+		return nil
+	}
+	tw := newTable(w)
+	fmt.Fprintln(tw, "SESSION/ATTEMPT\tRECORDED\tREASON\tMONEY\tAMOUNT\tPAYMENT\tORDER\tAGENT\tDETAIL")
+	for _, f := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d %s\t%s\t%s\t%s\t%s\n", f.Key(), timestamp(f.CreatedAt), f.Reason, f.Money, f.Amount, f.Currency,
+			dash(f.PaymentID), dash(f.OrderID), dash(f.Agent), f.Detail)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if more {
+		fmt.Fprintf(w, "more failed orders follow: acp orders list --failed --after %s\n", list[len(list)-1].Key())
+	}
+	return nil
 }
 
 func ordersShow(args []string, env cli) int {

@@ -27,22 +27,48 @@ import (
 )
 
 // orderSystem is a fulfillment capability whose answer the test sets:
-// nil accepts, an error refuses or fails. It records the placements, and
-// the sandbox steps of the attempt at the moment of each placement.
+// nil accepts, an error refuses or fails. Like a real order system it
+// keeps the orders it stored: with late set it stores the order, then
+// answers too late (the call's deadline passed), and a cancel of an order
+// it never stored answers not found. It records the placements, the
+// cancels, and the sandbox steps of the attempt at the moment of each.
 type orderSystem struct {
 	sandbox *sandbox.Handler
 
-	mu       sync.Mutex
-	answer   error
-	placed   []string
-	stepsAt  [][]string
-	canceled []string
+	mu            sync.Mutex
+	answer        error
+	late          bool
+	cancelAnswer  error
+	orders        map[string]string // order id → "placed" or "canceled"
+	placed        []string
+	stepsAt       [][]string
+	canceled      []string
+	stepsAtCancel [][]string
 }
 
 func (o *orderSystem) setAnswer(err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.answer = err
+}
+
+func (o *orderSystem) setLate(late bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.late = late
+}
+
+func (o *orderSystem) setCancelAnswer(err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.cancelAnswer = err
+}
+
+// order returns the stored status of the order, "" when it has none.
+func (o *orderSystem) order(id string) string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.orders[id]
 }
 
 func (o *orderSystem) PlaceOrder(_ context.Context, req *fulfillment.PlaceOrderRequest) (*fulfillment.PlaceOrderResponse, error) {
@@ -53,12 +79,29 @@ func (o *orderSystem) PlaceOrder(_ context.Context, req *fulfillment.PlaceOrderR
 	if o.answer != nil {
 		return nil, o.answer
 	}
+	if o.orders == nil {
+		o.orders = map[string]string{}
+	}
+	if o.orders[req.OrderID] == "" {
+		o.orders[req.OrderID] = "placed"
+	}
+	if o.late {
+		return nil, context.DeadlineExceeded
+	}
 	return &fulfillment.PlaceOrderResponse{OrderNumber: "N-1"}, nil
 }
 
 func (o *orderSystem) CancelOrder(_ context.Context, req *fulfillment.CancelOrderRequest) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.stepsAtCancel = append(o.stepsAtCancel, o.sandbox.Steps("cs_"+strings.TrimPrefix(req.OrderID, "ord_")+":attempt:1"))
+	if o.cancelAnswer != nil {
+		return o.cancelAnswer
+	}
+	if o.orders[req.OrderID] == "" {
+		return acp.WithReason(acp.Downstream(errors.New("the order intake answered 404")), acp.CodeNotFound)
+	}
+	o.orders[req.OrderID] = "canceled"
 	o.canceled = append(o.canceled, req.OrderID)
 	return nil
 }

@@ -2,6 +2,8 @@ package checkout
 
 import (
 	"context"
+	"fmt"
+	"slices"
 
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store"
@@ -39,4 +41,56 @@ func (s *Service) commit(ctx context.Context, sess *model.Session, rec Recorder,
 		}
 		return rec.Record(tx, sess)
 	})
+}
+
+// KeyedRecorder is the Recorder of a request that carries an
+// idempotency key. Complete keeps the key with the payment attempt the
+// request begins or resumes (model.Payment.RequestKeys), so that a retry
+// of a request that ended without a stored answer (a 5xx, a crash) is
+// answered with the state the attempt reached meanwhile, by whichever
+// request, webhook or reconciliation settled it.
+type KeyedRecorder interface {
+	Recorder
+	// RequestKey is the request's idempotency key, as scoped and stored
+	// by the caller (never the raw header).
+	RequestKey() string
+}
+
+// maxRequestKeys bounds the keys kept per attempt; the oldest go first.
+const maxRequestKeys = 8
+
+// requestKey is rec's key, "" when it has none.
+func requestKey(rec Recorder) string {
+	if k, ok := rec.(KeyedRecorder); ok {
+		return k.RequestKey()
+	}
+	return ""
+}
+
+// addRequestKey keeps key (when set) with the session's attempt.
+func addRequestKey(p *model.Payment, key string) {
+	if key == "" || slices.Contains(p.RequestKeys, key) {
+		return
+	}
+	p.RequestKeys = append(p.RequestKeys, key)
+	if n := len(p.RequestKeys); n > maxRequestKeys {
+		p.RequestKeys = slices.Clone(p.RequestKeys[n-maxRequestKeys:])
+	}
+}
+
+// settledRetry reports whether a complete with rec retries a request
+// that began or resumed the session's attempt, which has been settled
+// since: its answer is the session as the attempt left it.
+func settledRetry(sess *model.Session, rec Recorder) bool {
+	key := requestKey(rec)
+	return key != "" && sess.Payment != nil && sess.Status != model.StatusCompleteInProgress &&
+		slices.Contains(sess.Payment.RequestKeys, key)
+}
+
+// answer records the session, unchanged, as the request's outcome.
+func (s *Service) answer(ctx context.Context, sess *model.Session, rec Recorder) error {
+	if err := s.update(ctx, func(tx store.Tx) error { return rec.Record(tx, sess) }); err != nil {
+		return fmt.Errorf("record the answer for session %s: %w", sess.ID, err)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +26,10 @@ import (
 // and attempt number, so an attempt interrupted by a crash or an
 // unreachable processor is resumed by the next complete with the same key
 // and can never charge twice. rec, when set, records the request's outcome
-// with the session's final state (never with an intermediate one).
+// with the session's final state (never with an intermediate one); a
+// KeyedRecorder's key is kept with the attempt, so that a retry of this
+// request after the attempt was settled by another is answered with the
+// session as it was left (settledRetry).
 //
 // The call holds the session's lease (leases.go); if it loses it midway,
 // the call that took over decides, and this one answers with its outcome.
@@ -40,8 +44,18 @@ func (s *Service) complete(ctx context.Context, agent, id string, in CompleteInp
 	if err != nil {
 		return nil, err
 	}
+	if settledRetry(sess, rec) {
+		return sess, s.answer(ctx, sess, rec)
+	}
 	switch sess.Status {
 	case model.StatusCompleteInProgress:
+		if key := requestKey(rec); key != "" && !slices.Contains(sess.Payment.RequestKeys, key) {
+			// Kept before the attempt resumes: another may settle it.
+			addRequestKey(sess.Payment, key)
+			if err := s.checkpoint(ctx, sess); err != nil {
+				return nil, err
+			}
+		}
 		return s.charge(ctx, sess, resumption{resume: true}, rec)
 	case model.StatusAuthenticationRequired:
 		if in.Authentication == nil {
@@ -52,6 +66,7 @@ func (s *Service) complete(ctx context.Context, agent, id string, in CompleteInp
 		// a first attempt, so an unknown outcome is resumed, never redone.
 		sess.Payment.AuthenticationOutcome = in.Authentication.Outcome
 		sess.Payment.AuthenticationDetails = in.Authentication.Details
+		addRequestKey(sess.Payment, requestKey(rec))
 		sess.Status = model.StatusCompleteInProgress
 		if err := s.checkpoint(ctx, sess); err != nil {
 			return nil, err
@@ -93,6 +108,7 @@ func (s *Service) complete(ctx context.Context, agent, id string, in CompleteInp
 		CredentialType: in.Payment.CredentialType,
 		BillingAddress: in.Payment.BillingAddress,
 	}
+	addRequestKey(sess.Payment, requestKey(rec))
 	sess.Status = model.StatusCompleteInProgress
 	// Stock hook: the attempt is recorded together with its reservation;
 	// when the units do not fit, nothing is charged.
@@ -163,6 +179,8 @@ func (s *Service) charge(ctx context.Context, sess *model.Session, r resumption,
 	switch {
 	case p.Release != "":
 		return s.release(ctx, sess, h, rec)
+	case p.State == model.PaymentCaptureFailed:
+		return s.finishUnpaid(ctx, sess, rec)
 	case p.State == model.PaymentAuthorized || p.State == model.PaymentCaptured:
 		return s.fulfil(ctx, sess, h, rec)
 	}
@@ -353,8 +371,9 @@ func (s *Service) placeOrderRequest(sess *model.Session) *fulfillment.PlaceOrder
 
 // storeOrder stores the order the order system accepted with the
 // completed session (and what rec records) in one transaction. An order
-// whose capture was refused is then canceled, which tells the agent with
-// an order event.
+// whose capture was refused is stored with the session still in its
+// attempt, then canceled (finishUnpaid), which tells the agent with an
+// order event.
 func (s *Service) storeOrder(ctx context.Context, sess *model.Session, rec Recorder) (*model.Session, error) {
 	p := sess.Payment
 	orderID := orderIDFor(sess.ID)
@@ -391,18 +410,35 @@ func (s *Service) storeOrder(ctx context.Context, sess *model.Session, rec Recor
 		}
 		order.Lines = append(order.Lines, ol)
 	}
-	sess.Status = model.StatusCompleted
 	sess.Order = order
 	p.Token, p.AuthenticationOutcome, p.AuthenticationDetails = "", "", nil
 	sess.AuthenticationMetadata = nil
 	sess.UpdatedAt = now
+	if p.State == model.PaymentCaptureFailed {
+		// The order is stored (the agent hears of it and of its
+		// cancellation) with a FailedOrder record, but the session stays
+		// in its attempt until the order is canceled (finishUnpaid).
+		failed := s.failedOrder(sess, MoneyOutcome{Cause: CauseCaptureRefused, State: p.State, Retrying: true}, orderID)
+		err := s.storeSettled(ctx, sess, func(tx store.Tx) error {
+			if err := s.opts.Orders.Placed(tx, order); err != nil {
+				return err
+			}
+			if err := tx.PutFailedOrder(failed); err != nil {
+				return err
+			}
+			return tx.PutSession(sess)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store unpaid order of session %s: %w", sess.ID, err)
+		}
+		s.opts.Orders.Notify()
+		return s.finishUnpaid(ctx, sess, rec)
+	}
+	sess.Status = model.StatusCompleted
 	if err := s.commit(ctx, sess, rec, func(tx store.Tx) error { return s.opts.Orders.Placed(tx, order) }); err != nil {
 		return nil, fmt.Errorf("store completed session %s: %w", sess.ID, err)
 	}
 	s.opts.Orders.Notify()
-	if p.State == model.PaymentCaptureFailed {
-		s.cancelUnpaid(ctx, sess)
-	}
 	return sess, nil
 }
 

@@ -3,12 +3,16 @@ package checkout_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
+	"strconv"
 	"testing"
 
+	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/internal/optional"
 	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/store"
 )
 
@@ -110,4 +114,83 @@ func TestRecorderCommitsWithTheOutcome(t *testing.T) {
 			t.Errorf("after a failed recording the new session %s is stored as %s, want it not stored", stored.ID, stored.Status)
 		}
 	})
+}
+
+// keyedRecorder is a statusRecorder of a request with an idempotency key.
+type keyedRecorder struct {
+	statusRecorder
+	key string
+}
+
+func (r *keyedRecorder) RequestKey() string { return r.key }
+
+// TestRetryAfterSettledAttempt: a complete that ended without an answer
+// (503) whose attempt the reconciler settled afterwards is answered, when
+// retried with the same key, with the session as the attempt left it,
+// never refused as completed nor started again; another key gets the
+// usual answer.
+func TestRetryAfterSettledAttempt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name       string
+		wrap       func(payment.Handler) payment.Handler
+		down       bool // the order system is down until the deadline
+		resumes    int  // completes with other keys that resume the attempt first
+		wantStatus model.Status
+	}{
+		{"completed by the reconciler", func(h payment.Handler) payment.Handler { return &failingCapture{Handler: h, failures: 1} }, false, 0, model.StatusCompleted},
+		{"resumed, then completed", func(h payment.Handler) payment.Handler { return &failingCapture{Handler: h, failures: 2} }, false, 1, model.StatusCompleted},
+		{"released at the deadline", func(h payment.Handler) payment.Handler { return h }, true, 0, model.StatusReadyForPayment},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newMoneyFixture(t, payment.CaptureManual, tc.wrap)
+			if tc.down {
+				f.system.setAnswer(outage)
+			}
+			sess := f.session(t)
+			pay := checkout.CompleteInput{Payment: cardPayment("spt_ok")}
+			first := &keyedRecorder{key: "k1"}
+			if _, err := f.svc.Complete(ctx, "agent", sess.ID, pay, first); err == nil {
+				t.Fatal("the first complete succeeded; want it unanswered (503)")
+			}
+			keys := []*keyedRecorder{first}
+			for i := range tc.resumes {
+				r := &keyedRecorder{key: "resume-" + strconv.Itoa(i)}
+				if _, err := f.svc.Complete(ctx, "agent", sess.ID, pay, r); err == nil {
+					t.Fatal("a resuming complete succeeded; want it unanswered")
+				}
+				keys = append(keys, r)
+			}
+			f.system.setAnswer(nil)
+			if tc.down {
+				f.system.setAnswer(outage)
+				f.clock.Advance(2 * testDeadline)
+			}
+			if n, err := f.svc.ReconcileStale(ctx, 0, 10); err != nil || n != 1 {
+				t.Fatalf("ReconcileStale() = %d, %v", n, err)
+			}
+			for _, r := range keys {
+				got, err := f.svc.Complete(ctx, "agent", sess.ID, pay, r)
+				if err != nil || got.Status != tc.wantStatus {
+					t.Fatalf("the retry with key %s = %v, %v; want the session %s", r.key, got, err, tc.wantStatus)
+				}
+				if !slices.Equal(r.statuses, []model.Status{tc.wantStatus}) {
+					t.Errorf("key %s recorded %v, want the settled state once", r.key, r.statuses)
+				}
+			}
+			if steps := f.sandbox.Steps(key(sess, "2")); len(steps) != 0 {
+				t.Errorf("a retry started a second attempt: %v", steps)
+			}
+			f.system.setAnswer(nil)
+			other := &keyedRecorder{key: "k-new"}
+			_, err := f.svc.Complete(ctx, "agent", sess.ID, pay, other)
+			if tc.wantStatus == model.StatusCompleted {
+				wantAPIError(t, err, http.StatusBadRequest, apierr.CodeSessionCompleted, "")
+			} else if err != nil {
+				t.Errorf("a new complete with a new key after the release: %v", err)
+			}
+		})
+	}
 }

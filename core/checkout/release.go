@@ -11,7 +11,9 @@ import (
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/payment"
+	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
 
 // DefaultPlacementDeadline is how long an authorized payment waits for the
@@ -28,6 +30,10 @@ const (
 	ReleaseDeadline = "placement_deadline"
 )
 
+// CauseCaptureRefused is the MoneyOutcome cause of an order accepted by
+// the order system whose capture the processor refused.
+const CauseCaptureRefused = "capture_refused"
+
 // Buyer-facing messages of the failure paths. A SharedPaymentToken is
 // single use, so each tells the agent a new one is needed.
 const (
@@ -35,6 +41,7 @@ const (
 	msgOutOfStock    = "An item went out of stock before the order could be placed, so the payment was not taken: the authorization was released (or, if it had been captured, refunded in full). Review the cart; payment tokens are single use, so complete again with a new payment token."
 	msgDeadline      = "The seller's order system could not record this order in time, so the payment was not taken: the authorization was released (or, if it had been captured, refunded in full). Payment tokens are single use: complete again with a new payment token."
 	msgReleaseStuck  = "The order could not be placed and releasing the payment failed; the seller has been alerted and will release it. This checkout session is canceled so that it cannot be paid twice: start a new session to buy again."
+	msgCancelStuck   = "The seller's order system could not confirm this order in time and refused to cancel it, so the payment is still held; the seller has been alerted and will settle it. This checkout session is canceled so that it cannot be paid twice: start a new session to buy again."
 	msgCaptureFailed = "The order was accepted, but the payment could not be captured (the authorization expired or was refused), so the order was canceled and nothing was charged."
 )
 
@@ -61,6 +68,10 @@ type MoneyOutcome struct {
 	// Err is set when the seller must act: the money could not be
 	// released, or the order could not be canceled.
 	Err error
+	// Retrying is set when the outcome is not final: canceling the order
+	// failed in a way that may pass (Err says how), and is repeated by
+	// the next complete or the reconciler, the money held meanwhile.
+	Retrying bool
 }
 
 // MoneyReporter hears every MoneyOutcome.
@@ -71,22 +82,30 @@ type MoneyReporter interface {
 // release gives back the money of an attempt whose order will not be
 // placed (p.Release says why): it voids an authorization or refunds a
 // payment captured at once, then returns the session to the agent,
-// payable again with a new token. A release whose outcome is unknown
-// keeps the attempt open; the next complete or the reconciler repeats it.
-// A release the processor refuses leaves the money where it is, raised to
-// the seller, and cancels the session: paid again, it would be charged
-// twice.
+// payable again with a new token. An attempt given up at its placement
+// deadline first cancels its order at the order system (cancelUnplaced),
+// which may have stored it without answering. A release whose outcome is
+// unknown keeps the attempt open; the next complete or the reconciler
+// repeats it. A release the processor refuses, or an order the order
+// system refuses to cancel, leaves the money where it is, raised to the
+// seller, and cancels the session: paid again, it would be charged twice.
+// The outcome is stored with its FailedOrder record.
 func (s *Service) release(ctx context.Context, sess *model.Session, h payment.Handler, rec Recorder) (*model.Session, error) {
 	p := sess.Payment
-	var err error
+	raised, err := s.cancelUnplaced(ctx, sess)
+	if err != nil {
+		return nil, err
+	}
 	var to model.PaymentState
-	switch p.State {
-	case model.PaymentAuthorized:
-		err, to = h.Void(ctx, settleRequest(sess, p.Release)), model.PaymentVoided
-	case model.PaymentCaptured:
-		err, to = h.Refund(ctx, settleRequest(sess, p.Release)), model.PaymentRefunded
-	default:
-		to = p.State // already released
+	if raised == nil {
+		switch p.State {
+		case model.PaymentAuthorized:
+			err, to = h.Void(ctx, settleRequest(sess, p.Release)), model.PaymentVoided
+		case model.PaymentCaptured:
+			err, to = h.Refund(ctx, settleRequest(sess, p.Release)), model.PaymentRefunded
+		default:
+			to = p.State // already released
+		}
 	}
 	var refused *payment.Refusal
 	if err != nil && !errors.As(err, &refused) {
@@ -101,11 +120,16 @@ func (s *Service) release(ctx context.Context, sess *model.Session, h payment.Ha
 		msg = msgDeadline
 	}
 	outcome := MoneyOutcome{Cause: p.Release}
-	if err != nil {
+	switch {
+	case raised != nil:
+		// The order system may keep the order: the money stays held.
+		outcome.Err = raised
+		msg = msgCancelStuck
+	case err != nil:
 		// The processor refuses to give the money back: raise it.
 		outcome.Err = err
 		msg = msgReleaseStuck
-	} else {
+	default:
 		p.State = to
 	}
 	p.Token, p.AuthenticationOutcome, p.AuthenticationDetails = "", "", nil
@@ -119,24 +143,170 @@ func (s *Service) release(ctx context.Context, sess *model.Session, h payment.Ha
 		sess.Status, code = model.StatusNotReadyForPayment, acp.CodeOutOfStock
 	}
 	sess.Messages.AddError(code, "$.payment_data", msg, acp.ResolutionBuyerInput)
-	if err := s.save(ctx, sess, rec); err != nil {
-		return nil, err
-	}
 	outcome.State = p.State
+	failed := s.failedOrder(sess, outcome, "")
+	sess.UpdatedAt = s.now().UTC()
+	if err := s.commit(ctx, sess, rec, func(tx store.Tx) error { return tx.PutFailedOrder(failed) }); err != nil {
+		return nil, fmt.Errorf("store session %s: %w", sess.ID, err)
+	}
 	s.report(ctx, sess, outcome)
 	return sess, nil
 }
 
-// cancelUnpaid cancels the stored order of an attempt whose capture was
-// refused, and reports it.
-func (s *Service) cancelUnpaid(ctx context.Context, sess *model.Session) {
-	outcome := MoneyOutcome{Cause: "capture_refused", State: model.PaymentCaptureFailed}
+// cancelUnplaced cancels, before its money is released, the order of an
+// attempt given up at its placement deadline: the order system's last
+// answer was unknown (a timeout, an outage), so it may have stored the
+// order. The cancel names the order the placement named; an order system
+// that never saw it answers not found (an error with reason
+// acp.CodeNotFound), which counts as canceled. Other attempts, and an
+// attempt whose money is already released, have nothing to cancel.
+//
+// A cancel that may pass (unreachable, retryable) returns retry, a 503
+// for the caller: the attempt stays complete_in_progress, the money held,
+// and the next complete or the reconciler (every
+// payments.reconcile_after) tries again; each failure is logged and
+// counted. A cancel the order system refuses for good returns raised: the
+// order may be kept, so the money must not be released without the
+// seller.
+func (s *Service) cancelUnplaced(ctx context.Context, sess *model.Session) (raised, retry error) {
+	p := sess.Payment
+	if p.Release != ReleaseDeadline || (p.State != model.PaymentAuthorized && p.State != model.PaymentCaptured) {
+		return nil, nil
+	}
+	orderID := orderIDFor(sess.ID)
+	err := s.opts.Capabilities.Fulfillment.CancelOrder(ctx, &fulfillment.CancelOrderRequest{OrderID: orderID, Reason: ReleaseDeadline})
+	if err == nil || isNotFound(err) {
+		return nil, nil
+	}
+	err = fmt.Errorf("cancel order %s at the order system: %w", orderID, err)
+	if orderRefused(err) {
+		return err, nil
+	}
+	s.report(ctx, sess, MoneyOutcome{Cause: p.Release, State: p.State, Err: err, Retrying: true})
+	return nil, apierr.Unavailable(apierr.CodeUpstreamUnavailable, err,
+		"The seller's order system could not record this order in time and is being asked to cancel it; the payment is held until it answers. Call complete again shortly to see the outcome; nothing will be charged twice.")
+}
+
+// isNotFound reports whether a capability error says the order system
+// does not know the order.
+func isNotFound(err error) bool {
+	var e *acp.Error
+	return errors.As(err, &e) && !e.Retryable && e.Reason == acp.CodeNotFound
+}
+
+// finishUnpaid cancels the stored order of an attempt whose capture was
+// refused, then stores the session completed with its FailedOrder record.
+// Until the cancel has an answer the session stays complete_in_progress:
+// a cancel that may pass answers 503 and is repeated by the next complete
+// or the reconciler, logged and counted each time; one the order system
+// refuses for good is raised to the seller.
+func (s *Service) finishUnpaid(ctx context.Context, sess *model.Session, rec Recorder) (*model.Session, error) {
+	orderID := orderIDFor(sess.ID)
+	outcome := MoneyOutcome{Cause: CauseCaptureRefused, State: model.PaymentCaptureFailed}
+	var err error
 	if s.opts.OrderCanceler == nil {
-		outcome.Err = errors.New("no order canceler is configured: cancel the order by hand")
-	} else if err := s.opts.OrderCanceler.CancelUnpaid(ctx, orderIDFor(sess.ID), msgCaptureFailed); err != nil {
-		outcome.Err = fmt.Errorf("cancel order %s: %w", orderIDFor(sess.ID), err)
+		err = errors.New("no order canceler is configured: cancel the order by hand")
+	} else {
+		err = s.opts.OrderCanceler.CancelUnpaid(ctx, orderID, msgCaptureFailed)
+	}
+	if err != nil {
+		err = fmt.Errorf("cancel order %s: %w", orderID, err)
+		if cancelMayPass(err) {
+			s.report(ctx, sess, MoneyOutcome{Cause: CauseCaptureRefused, State: model.PaymentCaptureFailed, Err: err, Retrying: true})
+			return nil, apierr.Unavailable(apierr.CodeUpstreamUnavailable, err,
+				"The order was accepted but the payment could not be captured, and the order is being canceled. Call complete again shortly to see the outcome; nothing was charged.")
+		}
+		outcome.Err = err
+	}
+	// The cancel refreshed the stored session's copy of the order.
+	if err := s.opts.Store.View(ctx, func(r store.Reader) error {
+		stored, err := r.Session(sess.ID)
+		if err == nil {
+			sess.Order = stored.Order
+		}
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("reload session %s: %w", sess.ID, err)
+	}
+	sess.Status = model.StatusCompleted
+	failed := s.failedOrder(sess, outcome, orderID)
+	sess.UpdatedAt = s.now().UTC()
+	if err := s.commit(ctx, sess, rec, func(tx store.Tx) error { return tx.PutFailedOrder(failed) }); err != nil {
+		return nil, fmt.Errorf("store completed session %s: %w", sess.ID, err)
 	}
 	s.report(ctx, sess, outcome)
+	return sess, nil
+}
+
+// cancelMayPass reports whether a failed cancel of an unpaid order may
+// pass if repeated: anything but an answer of the merchant API's 4xx kind
+// (the order system refused, or the order is fulfilled already).
+func cancelMayPass(err error) bool {
+	var e *apierr.Error
+	if errors.As(err, &e) {
+		return e.Status >= 500
+	}
+	return !orderRefused(err)
+}
+
+// failedOrder is the record of an attempt that ended without a kept
+// order, as outcome says; orderID is the accepted order, if there was one.
+func (s *Service) failedOrder(sess *model.Session, o MoneyOutcome, orderID string) *model.FailedOrder {
+	p := sess.Payment
+	f := &model.FailedOrder{
+		SessionID: sess.ID, Attempt: p.Attempt, Agent: sess.Agent, OrderID: orderID, HandlerID: p.HandlerID, PaymentID: p.PaymentID,
+		Amount: p.Amount, Currency: sess.Currency, Reason: failureReason(o.Cause), Money: o.State, CreatedAt: s.now().UTC(),
+	}
+	f.Detail = failureDetail(o, orderIDFor(sess.ID))
+	return f
+}
+
+// failureReason maps an outcome's cause to the FailedOrder reason.
+func failureReason(cause string) model.FailureReason {
+	switch cause {
+	case ReleaseDeadline:
+		return model.FailurePlacementDeadline
+	case CauseCaptureRefused:
+		return model.FailureCaptureRefused
+	}
+	return model.FailureOrderRefused
+}
+
+// failureDetail says in words what happened to the order and the money,
+// without personal data or the processor's text.
+func failureDetail(o MoneyOutcome, orderID string) string {
+	var order, money string
+	switch o.Cause {
+	case ReleaseOutOfStock:
+		order = "The order system refused the order: out of stock."
+	case ReleaseOrderRefused:
+		order = "The order system refused the order."
+	case ReleaseDeadline:
+		order = "The order system did not accept the order by the placement deadline; order " + orderID + " was canceled there in case it had been stored."
+		if o.Err != nil && o.State != model.PaymentVoided && o.State != model.PaymentRefunded {
+			order = "The order system did not accept the order by the placement deadline and refused to cancel order " + orderID + ": it may keep it."
+		}
+	case CauseCaptureRefused:
+		order = "The order system accepted order " + orderID + " but the processor refused the capture; the order was canceled."
+		if o.Err != nil {
+			order = "The order system accepted order " + orderID + " but the processor refused the capture, and canceling the order failed: cancel it by hand."
+		} else if o.Retrying {
+			order = "The order system accepted order " + orderID + " but the processor refused the capture; canceling the order."
+		}
+	}
+	switch o.State {
+	case model.PaymentVoided:
+		money = "The authorization was voided."
+	case model.PaymentRefunded:
+		money = "The payment was refunded in full."
+	case model.PaymentCaptureFailed:
+		money = "Nothing was charged."
+	case model.PaymentAuthorized:
+		money = "The payment is still authorized: void it or capture it by hand."
+	case model.PaymentCaptured:
+		money = "The payment is still captured: refund it by hand."
+	}
+	return order + " " + money
 }
 
 // report logs a money outcome and passes it to the reporter.
@@ -146,9 +316,12 @@ func (s *Service) report(ctx context.Context, sess *model.Session, o MoneyOutcom
 	o.Amount = payment.Money{Amount: p.Amount, Currency: sess.Currency}
 	attrs := []any{"session", o.SessionID, "order", o.OrderID, "handler", o.HandlerID, "payment", o.PaymentID,
 		"amount", o.Amount.String(), "money", string(o.State), "cause", o.Cause}
-	if o.Err != nil {
+	switch {
+	case o.Retrying:
+		s.logger().Error("canceling the order failed; the payment stays held and the cancel is retried", append(attrs, "error", o.Err.Error())...)
+	case o.Err != nil:
 		s.logger().Error("payment needs the seller's attention", append(attrs, "error", o.Err.Error())...)
-	} else {
+	default:
 		s.logger().Warn("payment released: the order was not completed", attrs...)
 	}
 	if s.opts.MoneyReporter != nil {

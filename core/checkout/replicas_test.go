@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,16 +126,15 @@ func (rs *replicaSet) orderCount(t *testing.T) int {
 	return len(list)
 }
 
-// TestReplicasChargeOnce: 50 concurrent completes of one session spread
-// over three engines sharing one store charge once, place one order and
-// write one order_create event, with the sandbox and with stripe-go
-// against the fake Stripe (one PaymentIntent, one capture).
-func TestReplicasChargeOnce(t *testing.T) {
-	t.Parallel()
-	for name, tc := range map[string]struct {
-		setup func(t *testing.T) (func(i int) payment.Handler, func(t *testing.T, sessionID string))
-	}{
-		"sandbox": {func(t *testing.T) (func(int) payment.Handler, func(*testing.T, string)) {
+// processor is a payment processor shared by replicas: handler returns
+// engine i's handler (id "card") and check asserts that the session's
+// payment moved once (one charge or PaymentIntent, one capture).
+type processor func(t *testing.T) (handler func(i int) payment.Handler, check func(t *testing.T, sessionID string))
+
+// processors are the sandbox and stripe-go against the fake Stripe.
+func processors() map[string]processor {
+	return map[string]processor{
+		"sandbox": func(t *testing.T) (func(int) payment.Handler, func(*testing.T, string)) {
 			sb := sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_test", AcceptedBrands: []string{"visa"}})
 			return func(int) payment.Handler { return sb }, func(t *testing.T, id string) {
 				if got := sb.Charges(); got != 1 {
@@ -147,8 +147,8 @@ func TestReplicasChargeOnce(t *testing.T) {
 					t.Errorf("a second attempt ran: %v", got)
 				}
 			}
-		}},
-		"fake stripe": {func(t *testing.T) (func(int) payment.Handler, func(*testing.T, string)) {
+		},
+		"fake stripe": func(t *testing.T) (func(int) payment.Handler, func(*testing.T, string)) {
 			fake := stripefake.Start(t, stripefake.Options{})
 			return func(int) payment.Handler {
 					// Each replica has its own client; the processor is shared.
@@ -171,11 +171,20 @@ func TestReplicasChargeOnce(t *testing.T) {
 						t.Errorf("PaymentIntent: %d captures, status %s; want 1 and succeeded", pis[0].Captures, pis[0].Status)
 					}
 				}
-		}},
-	} {
+		},
+	}
+}
+
+// TestReplicasChargeOnce: 50 concurrent completes of one session spread
+// over three engines sharing one store charge once, place one order and
+// write one order_create event, with the sandbox and with stripe-go
+// against the fake Stripe (one PaymentIntent, one capture).
+func TestReplicasChargeOnce(t *testing.T) {
+	t.Parallel()
+	for name, setup := range processors() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			handler, check := tc.setup(t)
+			handler, check := setup(t)
 			rs := newReplicas(t, replicaOptions{n: 3, handler: handler})
 			ctx := context.Background()
 			sess, err := rs.engines[0].Create(ctx, "agent", "2026-04-17", checkout.CreateInput{Currency: "usd", Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}}, nil)
@@ -232,31 +241,66 @@ func (g *gatedFulfillment) PlaceOrder(ctx context.Context, req *fulfillment.Plac
 	return g.Fulfillment.PlaceOrder(ctx, req)
 }
 
-// TestLapsedLeaseIsFenced: engine A stalls in the order placement past
-// its session lease (its renewals did not run: the lease clock jumps);
-// engine B takes the session over, resumes the recorded attempt (no new
-// one) and completes it. When A resumes, its late commit is refused by
-// the fencing check and it answers with B's stored outcome; the money
-// moved once and one order exists.
+// gatedHandler blocks Charge until open is closed, once entered is
+// signalled.
+type gatedHandler struct {
+	payment.Handler
+	entered chan struct{}
+	open    chan struct{}
+}
+
+func (g *gatedHandler) Charge(ctx context.Context, req *payment.ChargeRequest) (*payment.ChargeResult, error) {
+	close(g.entered)
+	<-g.open
+	return g.Handler.Charge(ctx, req)
+}
+
+// TestLapsedLeaseIsFenced: engine A stalls past its session lease (its
+// renewals did not run: the lease clock jumps), in the payment call or in
+// the order placement; engine B takes the session over, resumes the
+// recorded attempt (no new one) and completes it. When A resumes, its
+// late commit is refused by the fencing check and it answers with B's
+// stored outcome; the money moved once (sandbox: one charge; fake
+// Stripe: one PaymentIntent, one capture) and one order exists.
 func TestLapsedLeaseIsFenced(t *testing.T) {
 	t.Parallel()
-	leaseClock := clocktest.New(time.Now())
-	sb := sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_test", AcceptedBrands: []string{"visa"}})
-	gate := &gatedFulfillment{entered: make(chan struct{}), open: make(chan struct{})}
-	rs := newReplicas(t, replicaOptions{
-		n:       2,
-		handler: func(int) payment.Handler { return sb },
-		fulfillment: func(i int) fulfillment.Fulfillment {
-			if i == 0 {
-				return gate
-			}
-			return builtin.Fulfillment{}
-		},
-		leaseClock: leaseClock.Now,
-		// Long in real time, so that no renewal runs during the test: the
-		// lease clock alone decides when a lease lapses.
-		sessionLease: time.Hour,
-	})
+	for name, setup := range processors() {
+		for _, stallIn := range []string{"charge", "placement"} {
+			t.Run(name+"/"+stallIn, func(t *testing.T) {
+				t.Parallel()
+				leaseClock := clocktest.New(time.Now())
+				handler, check := setup(t)
+				entered, open := make(chan struct{}), make(chan struct{})
+				rs := newReplicas(t, replicaOptions{
+					n: 2,
+					handler: func(i int) payment.Handler {
+						if i == 0 && stallIn == "charge" {
+							return &gatedHandler{Handler: handler(i), entered: entered, open: open}
+						}
+						return handler(i)
+					},
+					fulfillment: func(i int) fulfillment.Fulfillment {
+						if i == 0 && stallIn == "placement" {
+							return &gatedFulfillment{entered: entered, open: open}
+						}
+						return builtin.Fulfillment{}
+					},
+					leaseClock: leaseClock.Now,
+					// Long in real time, so that no renewal runs during the
+					// test: the lease clock alone decides when a lease lapses.
+					sessionLease: time.Hour,
+				})
+				id := testLapsedLease(t, rs, leaseClock, entered, open)
+				check(t, id)
+			})
+		}
+	}
+}
+
+// testLapsedLease runs the takeover of TestLapsedLeaseIsFenced and
+// returns the session's id.
+func testLapsedLease(t *testing.T, rs *replicaSet, leaseClock *clocktest.Clock, entered, open chan struct{}) string {
+	t.Helper()
 	ctx := context.Background()
 	a, b := rs.engines[0], rs.engines[1]
 	sess, err := a.Create(ctx, "agent", "2026-04-17", checkout.CreateInput{Currency: "usd", Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}}, nil)
@@ -273,7 +317,7 @@ func TestLapsedLeaseIsFenced(t *testing.T) {
 		s, err := a.Complete(ctx, "agent", sess.ID, in, nil)
 		late <- answer{s, err}
 	}()
-	<-gate.entered // A holds the session, authorized, placing the order
+	<-entered // A holds the session, in its payment call or its placement
 
 	// While A's lease lasts, B waits for it rather than deciding.
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
@@ -289,17 +333,11 @@ func TestLapsedLeaseIsFenced(t *testing.T) {
 		t.Fatalf("B's complete = %+v, %v; want completed by attempt 1 (resumed, not a new one)", won, err)
 	}
 
-	close(gate.open) // A resumes: its order placement answers, then its commit
+	close(open) // A resumes: its call answers, then it tries to commit
 	got := <-late
 	if got.err != nil || got.sess.Status != model.StatusCompleted || got.sess.Order == nil || got.sess.Order.ID != won.Order.ID ||
 		!got.sess.UpdatedAt.Equal(won.UpdatedAt) {
 		t.Fatalf("A's late answer = %+v, %v; want B's stored outcome", got.sess, got.err)
-	}
-	if n := sb.Charges(); n != 1 {
-		t.Errorf("charges = %d, want 1", n)
-	}
-	if got := fmt.Sprint(sb.Steps(sess.ID + ":attempt:1")); got != "[authorize capture]" {
-		t.Errorf("steps = %s, want [authorize capture]", got)
 	}
 	if n := rs.orderCount(t); n != 1 {
 		t.Errorf("%d orders, want 1", n)
@@ -307,6 +345,7 @@ func TestLapsedLeaseIsFenced(t *testing.T) {
 	if n := rs.orderEvents(t, won.Order.ID, "order_create"); n != 1 {
 		t.Errorf("%d order_create events, want 1", n)
 	}
+	return sess.ID
 }
 
 // stallingCatalog runs stall, once armed, inside its next call: a
@@ -450,5 +489,102 @@ func TestSweepersSkipHeldSessions(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// losingLeases are a store's leases whose renewals, once lose is set,
+// report the lease lost, as a shared database does once another replica
+// took it over.
+type losingLeases struct {
+	store.Leases
+	lose *atomic.Bool
+}
+
+func (l losingLeases) Renew(ctx context.Context, lease *store.Lease, ttl time.Duration) error {
+	if l.lose.Load() {
+		return fmt.Errorf("renew lease %s: %w", lease.Name, store.ErrLeaseLost)
+	}
+	return l.Leases.Renew(ctx, lease, ttl)
+}
+
+// losingStore is a store whose lease renewals fail once lose is set.
+type losingStore struct {
+	*badgerstore.Store
+	lose *atomic.Bool
+}
+
+func (s losingStore) Leases() store.Leases { return losingLeases{s.Store.Leases(), s.lose} }
+
+// waitingFulfillment's PlaceOrder sets lose, then waits for its context
+// to end, as an order system call that takes long, and reports why it
+// ended.
+type waitingFulfillment struct {
+	builtin.Fulfillment
+	lose  *atomic.Bool
+	cause chan error
+}
+
+func (w *waitingFulfillment) PlaceOrder(ctx context.Context, _ *fulfillment.PlaceOrderRequest) (*fulfillment.PlaceOrderResponse, error) {
+	w.lose.Store(true)
+	select {
+	case <-ctx.Done():
+		w.cause <- context.Cause(ctx)
+		return nil, ctx.Err()
+	case <-time.After(10 * time.Second):
+		w.cause <- errors.New("the placement was never canceled")
+		return nil, errors.New("order system unreachable")
+	}
+}
+
+// TestLostRenewalStopsTheWork: when a renewal of the session's lease
+// reports it lost during a long order placement, the call's work is
+// canceled (its context ends with ErrLeaseLost) and the complete answers
+// with the stored state: the attempt still in progress, so a retryable
+// 409 session_in_progress.
+func TestLostRenewalStopsTheWork(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	// The lease clock stands still: the lease never lapses by itself,
+	// only a renewal reports it lost.
+	st, err := badgerstore.Open(badgerstore.Options{InMemory: true, LeaseClock: clocktest.New(time.Now()).Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	sb := sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_test", AcceptedBrands: []string{"visa"}})
+	lose := new(atomic.Bool)
+	ful := &waitingFulfillment{lose: lose, cause: make(chan error, 1)}
+	svc := checkout.New(checkout.Options{
+		Store: losingStore{st, lose},
+		Capabilities: checkout.Capabilities{
+			Catalog: builtin.NewCatalog(testCatalog), Tax: builtin.NewTax(testTax),
+			Shipping: builtin.NewShipping(testOptions, nil), Fulfillment: ful,
+		},
+		Handlers:        []payment.Handler{sb},
+		Currency:        "usd",
+		SessionLifetime: time.Hour,
+		// Renewed every 10 ms: the first renewal once the placement
+		// began finds the lease lost.
+		SessionLease: 30 * time.Millisecond,
+	})
+	sess, err := svc.Create(ctx, "agent", "2026-04-17", checkout.CreateInput{Currency: "usd", Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")}, nil)
+	wantAPIError(t, err, http.StatusConflict, apierr.CodeSessionInProgress, "")
+	if cause := <-ful.cause; !errors.Is(cause, store.ErrLeaseLost) {
+		t.Fatalf("the placement's context ended with %v, want ErrLeaseLost", cause)
+	}
+	var stored *model.Session
+	if err := st.View(ctx, func(r store.Reader) error {
+		var err error
+		stored, err = r.Session(sess.ID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if stored.Status != model.StatusCompleteInProgress || stored.Payment.State != model.PaymentAuthorized || sb.Charges() != 0 {
+		t.Fatalf("stored %s, payment %s, charges %d; want the authorized attempt left for the next holder", stored.Status, stored.Payment.State, sb.Charges())
 	}
 }

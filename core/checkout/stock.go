@@ -242,38 +242,48 @@ func settleStock(tx store.Tx, sessionID string, sold bool) error {
 	return tx.DeleteReservation(sessionID)
 }
 
-// ReleaseLapsedHolds gives back the units held by up to limit payment
-// attempts whose session expired while the attempt waited (for 3DS, say)
-// and returns how many it gave back. An attempt whose payment outcome is
-// still unknown (complete_in_progress) keeps its units: the payment may
-// yet succeed, and its resolution settles them.
-func (s *Service) ReleaseLapsedHolds(ctx context.Context, limit int) (int, error) {
+// ReleaseLapsedHolds gives back the units held by every payment attempt
+// whose session expired while the attempt waited (for 3DS, say) and
+// returns how many it gave back. It reads the reservations page at a
+// time (1000 when page is not positive), walking all of them. An attempt whose payment outcome is still
+// unknown (complete_in_progress) keeps its units: the payment may yet
+// succeed, and its resolution settles them.
+func (s *Service) ReleaseLapsedHolds(ctx context.Context, page int) (int, error) {
 	if !s.opts.TrackStock {
 		return 0, nil
 	}
-	var list []*model.Reservation
-	err := s.opts.Store.View(ctx, func(r store.Reader) error {
-		var err error
-		list, err = r.Reservations("", limit)
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("list reservations: %w", err)
+	if page <= 0 {
+		page = 1000
 	}
 	released := 0
 	var errs []error
-	for _, r := range list {
-		if s.now().Before(r.ExpiresAt) {
-			continue
-		}
-		ok, err := s.releaseLapsed(ctx, r)
+	for after := ""; ; {
+		var list []*model.Reservation
+		err := s.opts.Store.View(ctx, func(r store.Reader) error {
+			var err error
+			list, err = r.Reservations(after, page)
+			return err
+		})
 		if err != nil {
-			errs = append(errs, err)
-		} else if ok {
-			released++
+			errs = append(errs, fmt.Errorf("list reservations after %q: %w", after, err))
+			return released, errors.Join(errs...)
 		}
+		for _, r := range list {
+			if s.now().Before(r.ExpiresAt) {
+				continue
+			}
+			ok, err := s.releaseLapsed(ctx, r)
+			if err != nil {
+				errs = append(errs, err)
+			} else if ok {
+				released++
+			}
+		}
+		if len(list) < page || ctx.Err() != nil {
+			return released, errors.Join(errs...)
+		}
+		after = list[len(list)-1].SessionID
 	}
-	return released, errors.Join(errs...)
 }
 
 // releaseLapsed stores the expiry of the lapsed reservation's session,

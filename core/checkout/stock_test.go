@@ -2,6 +2,7 @@ package checkout_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -86,5 +87,56 @@ func TestLapsedHoldOfAGoneSession(t *testing.T) {
 	}
 	if l := f.level(t, "ebook"); l.Reserved != 0 || l.Available() != 1 {
 		t.Fatalf("level after the release: %+v", l)
+	}
+}
+
+// TestReleaseLapsedHoldsPages: every lapsed hold is given back, however
+// many there are, a page at a time; holds not lapsed are kept.
+func TestReleaseLapsedHoldsPages(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name         string
+		lapsed, live int
+		page         int
+	}{
+		{"more than one production page", 1005, 3, 1000},
+		{"small pages", 40, 9, 7},
+		{"exactly one page", 7, 0, 7},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newStockFixture(t)
+			ctx := context.Background()
+			total := int64(tc.lapsed + tc.live)
+			err := f.store.UpdateStock(ctx, []string{"ebook"}, func(tx store.Tx) error {
+				if err := tx.PutStockLevel(&model.StockLevel{SKU: "ebook", OnHand: total}); err != nil {
+					return err
+				}
+				for i := range tc.lapsed + tc.live {
+					if _, _, err := tx.ReserveStock("ebook", 1); err != nil {
+						return err
+					}
+					expires := f.clock.Now().Add(-1)
+					if i%(tc.lapsed+tc.live) >= tc.lapsed {
+						expires = f.clock.Now().Add(time.Hour)
+					}
+					err := tx.PutReservation(&model.Reservation{SessionID: fmt.Sprintf("cs_%05d", i), Attempt: 1,
+						Lines: []model.ReservedLine{{SKU: "ebook", Quantity: 1}}, ExpiresAt: expires})
+					if err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, err := f.svc.ReleaseLapsedHolds(ctx, tc.page); err != nil || n != tc.lapsed {
+				t.Fatalf("ReleaseLapsedHolds() = %d, %v; want %d", n, err, tc.lapsed)
+			}
+			if l := f.level(t, "ebook"); l.Reserved != int64(tc.live) || l.OnHand != total {
+				t.Fatalf("level after the release: %+v; want %d still held", l, tc.live)
+			}
+		})
 	}
 }

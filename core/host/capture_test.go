@@ -71,7 +71,15 @@ func startCaptureStore(t *testing.T, status int, configure func(*config.Config))
 	fake := newStripeFake(t)
 	in := &answeringIntake{fake: fake}
 	in.status.Store(int64(status))
-	srv := httptest.NewServer(in)
+	return startCaptureStoreWith(t, fake, in, configure), in
+}
+
+// startCaptureStoreWith is the Stripe store over fake with orders
+// forwarded by the real order-forward plugin (one attempt per request) to
+// the intake served by intake.
+func startCaptureStoreWith(t *testing.T, fake *stripefake.Server, intake http.Handler, configure func(*config.Config)) *stripeStore {
+	t.Helper()
+	srv := httptest.NewServer(intake)
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
 	cfg := stripeConfig(t, fake, dir)
@@ -89,8 +97,7 @@ func startCaptureStore(t *testing.T, status int, configure func(*config.Config))
 	}
 	env := map[string]string{stripeKeyEnv: stripefake.SecretKey, stripeHookEnv: stripeHookSecret, "ACP_ORDER_INTAKE_SECRET": intakeSecret}
 	client := &http.Client{Timeout: 300 * time.Millisecond}
-	s := &stripeStore{server: startServerEnv(t, cfg, env, host.WithStripeHTTPClient(client)), fake: fake}
-	return s, in
+	return &stripeStore{server: startServerEnv(t, cfg, env, host.WithStripeHTTPClient(client)), fake: fake}
 }
 
 // TestStripeCapturesAfterOrderAccepted: a complete creates one

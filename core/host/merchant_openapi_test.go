@@ -22,6 +22,7 @@ import (
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/host"
+	"github.com/acp-sidecar/acp/core/payment/sandbox"
 	"github.com/acp-sidecar/acp/docs"
 )
 
@@ -142,7 +143,7 @@ func (m *merchantClient) call(method, path, body, token string) (int, any) {
 		m.t.Fatal(err)
 	}
 	templ, _, _ := strings.Cut(path, "?")
-	if templ != "/orders" {
+	if templ != "/orders" && templ != "/orders/failed" {
 		templ = idSegment.ReplaceAllString(templ, "/orders/{id}")
 	}
 	schema := m.api.responseSchema(m.t, templ, strings.ToLower(method), resp.StatusCode)
@@ -205,8 +206,10 @@ func TestMerchantAPIMatchesOpenAPI(t *testing.T) {
 	}()
 	base := "http://" + ln.Addr().String()
 
-	order := placeOrder(t, base)
-	second := placeOrder(t, base)
+	order := placeOrder(t, base, "spt_test_ok")
+	second := placeOrder(t, base, "spt_test_ok")
+	// A capture refused after the order was accepted: a failed order.
+	unpaid := placeOrder(t, base, "spt_test"+sandbox.CaptureFailSuffix)
 	m := &merchantClient{t: t, base: base, api: loadOpenAPI(t), checked: map[string]bool{}}
 	const token = "demo-merchant-local-token"
 
@@ -227,6 +230,12 @@ func TestMerchantAPIMatchesOpenAPI(t *testing.T) {
 	m.call("POST", "/orders/"+order+"/adjustments", `{"type":"refund","amount":-1}`, token)
 	m.call("POST", "/orders/"+second+"/cancel", `{"reason":"out of stock"}`, token)
 	m.call("POST", "/orders/"+second+"/cancel", "", token)
+	if _, failed := m.call("GET", "/orders/failed", "", token); dig(failed, "data") == nil {
+		t.Errorf("no failed orders: %v", failed)
+	} else if list := dig(failed, "data").([]any); len(list) != 1 || dig(list[0], "order_id") != unpaid || dig(list[0], "money") != "capture_failed" {
+		t.Errorf("failed orders = %v, want the order %s whose capture was refused", list, unpaid)
+	}
+	m.call("GET", "/orders/failed?limit=1&starting_after=cs_unknown/1", "", token)
 	m.call("GET", "/webhooks/events?state=pending", "", token)
 	m.call("GET", "/webhooks/events?state=nonsense", "", token)
 	deadline := time.Now().Add(10 * time.Second)
@@ -244,7 +253,7 @@ func TestMerchantAPIMatchesOpenAPI(t *testing.T) {
 	m.call("POST", "/webhooks/retry", "", token)
 
 	for _, want := range []string{
-		"GET /orders 200", "GET /orders 400", "GET /orders 401", "GET /orders/{id} 200", "GET /orders/{id} 404",
+		"GET /orders 200", "GET /orders 400", "GET /orders/failed 200", "GET /orders/failed 400", "GET /orders 401", "GET /orders/{id} 200", "GET /orders/{id} 404",
 		"POST /orders/{id}/fulfillments 200", "POST /orders/{id}/fulfillments 400", "POST /orders/{id}/adjustments 200",
 		"POST /orders/{id}/adjustments 400", "POST /orders/{id}/cancel 200", "GET /webhooks/events 200",
 		"GET /webhooks/events 400", "POST /webhooks/retry 200",
@@ -270,7 +279,7 @@ func TestMerchantAPIMatchesOpenAPI(t *testing.T) {
 
 // placeOrder checks out two mugs and the ebook as the demo agent and
 // returns the order id.
-func placeOrder(t *testing.T, base string) string {
+func placeOrder(t *testing.T, base, token string) string {
 	t.Helper()
 	post := func(path, body string) map[string]any {
 		t.Helper()
@@ -296,7 +305,7 @@ func placeOrder(t *testing.T, base string) string {
 		"address":{"name":"Ada Lovelace","line_one":"1 Market St","city":"San Francisco","state":"CA","country":"US","postal_code":"94105"}},
 		"selected_fulfillment_options":[{"type":"shipping","option_id":"express","item_ids":["li_mug-classic"]}]}`)
 	done := post("/checkout_sessions/"+id+"/complete",
-		`{"payment_data":{"handler_id":"sandbox_card","instrument":{"type":"card","credential":{"type":"spt","token":"spt_test_ok"}}}}`)
+		`{"payment_data":{"handler_id":"sandbox_card","instrument":{"type":"card","credential":{"type":"spt","token":"`+token+`"}}}}`)
 	orderID, _ := dig(done, "order", "id").(string)
 	if orderID == "" {
 		t.Fatalf("no order in %v", done)

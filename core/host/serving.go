@@ -179,11 +179,14 @@ func (h *Host) reconcile(ctx context.Context) {
 // whose session expired is given back.
 const lapsedHoldsInterval = time.Minute
 
+// lapsedHoldsPage is how many reservations are read at a time.
+const lapsedHoldsPage = 1000
+
 // releaseLapsedHolds gives back, every lapsedHoldsInterval, the stock
 // held by payment attempts whose session expired, until ctx ends.
 func (h *Host) releaseLapsedHolds(ctx context.Context) {
 	repeat(ctx, lapsedHoldsInterval, func() {
-		released, err := h.Service.ReleaseLapsedHolds(ctx, 1000)
+		released, err := h.Service.ReleaseLapsedHolds(ctx, lapsedHoldsPage)
 		if err != nil {
 			h.logger.Warn("releasing the stock of expired payment attempts", "released", released, "error", err.Error())
 		} else if released > 0 {

@@ -164,6 +164,9 @@ func (r *recorder) Record(tx store.Tx, sess *model.Session) error {
 	return nil
 }
 
+// RequestKey implements checkout.KeyedRecorder: the scoped key, a hash.
+func (r *recorder) RequestKey() string { return r.claim.Key }
+
 // fingerprint identifies a request body under an API version: the hex
 // SHA-256 of the body's RFC 8785 canonical form, prefixed by the version,
 // so that the same key and body sent under another version (whose response

@@ -60,6 +60,8 @@ type appOptions struct {
 	handler payment.Handler
 	gate    *gate
 	now     func() time.Time
+	// wrap, when set, wraps the catalog (after gate).
+	wrap func(catalog.Catalog) catalog.Catalog
 	// store, when set, is the store the app uses (replicas share one);
 	// a new in-memory store when nil.
 	store *badgerstore.Store
@@ -88,6 +90,9 @@ func newAppWith(t *testing.T, o appOptions) *fiber.App {
 	if o.gate != nil {
 		o.gate.Catalog = cat
 		cat = o.gate
+	}
+	if o.wrap != nil {
+		cat = o.wrap(cat)
 	}
 	svc := checkout.New(checkout.Options{
 		Store: st,

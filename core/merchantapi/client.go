@@ -39,6 +39,20 @@ func (c *Client) List(ctx context.Context, after string, limit int) ([]*model.Or
 	return out.Data, out.HasMore, err
 }
 
+// Failed implements Admin.
+func (c *Client) Failed(ctx context.Context, after string, limit int) ([]*model.FailedOrder, bool, error) {
+	q := url.Values{"limit": {strconv.Itoa(limit)}}
+	if after != "" {
+		q.Set("starting_after", after)
+	}
+	var out struct {
+		Data    []*model.FailedOrder `json:"data"`
+		HasMore bool                 `json:"has_more"`
+	}
+	err := c.call(ctx, http.MethodGet, "/merchant/orders/failed?"+q.Encode(), nil, &out)
+	return out.Data, out.HasMore, err
+}
+
 // Get implements Admin.
 func (c *Client) Get(ctx context.Context, id string) (*model.Order, error) {
 	return c.order(ctx, http.MethodGet, "/merchant/orders/"+url.PathEscape(id), nil)

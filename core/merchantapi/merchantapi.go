@@ -21,6 +21,11 @@ type Admin interface {
 	// List returns up to limit orders, newest first, after the order with
 	// id after when it is set; more reports whether more follow.
 	List(ctx context.Context, after string, limit int) (list []*model.Order, more bool, err error)
+	// Failed returns up to limit failed orders (payment attempts that
+	// ended without an order the seller keeps), newest first, after the
+	// one keyed after ("session/attempt") when it is set; more reports
+	// whether more follow.
+	Failed(ctx context.Context, after string, limit int) (list []*model.FailedOrder, more bool, err error)
 	// Get returns one order.
 	Get(ctx context.Context, id string) (*model.Order, error)
 	// Fulfill records a fulfillment or its progress.
@@ -73,6 +78,18 @@ type Local struct {
 // List implements Admin.
 func (l *Local) List(ctx context.Context, after string, limit int) ([]*model.Order, bool, error) {
 	list, err := l.Orders.List(ctx, after, limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(list) > limit {
+		return list[:limit], true, nil
+	}
+	return list, false, nil
+}
+
+// Failed implements Admin.
+func (l *Local) Failed(ctx context.Context, after string, limit int) ([]*model.FailedOrder, bool, error) {
+	list, err := l.Orders.Failed(ctx, after, limit+1)
 	if err != nil {
 		return nil, false, err
 	}
@@ -146,6 +163,21 @@ func Routes(r fiber.Router, admin Admin) {
 			return err
 		}
 		return c.JSON(fiber.Map{"data": viewsOf(list), "has_more": more})
+	})
+	// Before /orders/:id, which would take "failed" for an order id.
+	r.Get("/orders/failed", func(c *fiber.Ctx) error {
+		limit, err := limitOf(c)
+		if err != nil {
+			return err
+		}
+		list, more, err := admin.Failed(c.UserContext(), c.Query("starting_after"), limit)
+		if err != nil {
+			return err
+		}
+		if list == nil {
+			list = []*model.FailedOrder{}
+		}
+		return c.JSON(fiber.Map{"data": list, "has_more": more})
 	})
 	r.Get("/orders/:id", func(c *fiber.Ctx) error {
 		return reply(c)(admin.Get(c.UserContext(), c.Params("id")))

@@ -36,6 +36,10 @@ func (r *recorder) List(_ context.Context, after string, limit int) ([]*model.Or
 	return []*model.Order{{ID: "ord_1"}}, true, r.record("list " + after + " " + itoa(limit))
 }
 
+func (r *recorder) Failed(_ context.Context, after string, limit int) ([]*model.FailedOrder, bool, error) {
+	return []*model.FailedOrder{{SessionID: "cs_1", Attempt: 1}}, false, r.record("failed " + after + " " + itoa(limit))
+}
+
 func (r *recorder) Get(_ context.Context, id string) (*model.Order, error) {
 	return &model.Order{ID: id}, r.record("get " + id)
 }
@@ -110,6 +114,10 @@ func TestClientAndRoutes(t *testing.T) {
 			t.Errorf("%s: %+v, %v", name, o, err)
 		}
 	}
+	failed, more, err := c.Failed(ctx, "cs_0/1", 4)
+	if err != nil || more || len(failed) != 1 || failed[0].Key() != "cs_1/1" {
+		t.Errorf("Failed() = %v, %v, %v", failed, more, err)
+	}
 	events, err := c.Events(ctx, model.EventPending, 3)
 	if err != nil || len(events) != 1 || events[0].State != model.EventPending {
 		t.Errorf("Events() = %+v, %v", events, err)
@@ -120,7 +128,7 @@ func TestClientAndRoutes(t *testing.T) {
 	rec.mu.Lock()
 	got := rec.calls
 	rec.mu.Unlock()
-	for _, w := range []string{"list ord_0 5", "get ord_1", "fulfill ord_1 digital", "adjust ord_1 credit", "cancel ord_1 oos", "events pending 3", "requeue 2"} {
+	for _, w := range []string{"list ord_0 5", "get ord_1", "fulfill ord_1 digital", "adjust ord_1 credit", "cancel ord_1 oos", "events pending 3", "requeue 2", "failed cs_0/1 4"} {
 		if !slices.Contains(got, w) {
 			t.Errorf("calls %q lack %q", got, w)
 		}

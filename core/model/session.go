@@ -270,6 +270,13 @@ type Payment struct {
 	// (the order was refused, or not placed by PlaceBy); a resumed attempt
 	// goes on releasing it.
 	Release string `json:"release,omitempty"`
+	// RequestKeys are the (scoped, hashed) idempotency keys of the
+	// complete requests that began or resumed the attempt, the latest
+	// last. A request may end without a stored answer (a 5xx, a crash)
+	// while the reconciler or a webhook settles the attempt later: its
+	// retry with the same key is answered with the state the attempt
+	// left, as the request itself would have been.
+	RequestKeys []string `json:"request_keys,omitempty"`
 }
 
 // PaymentState is where an attempt's money is.

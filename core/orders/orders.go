@@ -95,6 +95,26 @@ func (s *Service) List(ctx context.Context, after string, limit int) ([]*model.O
 	return out, nil
 }
 
+// Failed returns up to limit failed orders (payment attempts that ended
+// without an order the seller keeps, and what happened to their money),
+// newest first, after the one keyed after ("session/attempt") when it is
+// set.
+func (s *Service) Failed(ctx context.Context, after string, limit int) ([]*model.FailedOrder, error) {
+	var out []*model.FailedOrder
+	err := s.store.View(ctx, func(r store.Reader) error {
+		var err error
+		out, err = r.FailedOrders(after, limit)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, apierr.Invalid(apierr.CodeInvalid, "$.starting_after", "No failed order %q to list after.", after)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list failed orders: %w", err)
+	}
+	return out, nil
+}
+
 // RecordProcessorAdjustment adds a refund or dispute the payment processor
 // reports to the order paid by paymentID. It is idempotent on the
 // adjustment's ID: a report received again replaces the earlier record (a

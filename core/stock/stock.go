@@ -43,7 +43,10 @@ func Tracked(items []FileItem) bool {
 //   - an item without a figure, or no longer in the file, loses its
 //     level: it is not stock-controlled.
 //
-// Units held by running attempts stay held.
+// Units held by running attempts stay held, and stay on hand: a new
+// figure below what they hold puts on hand exactly the held units (the
+// floor), so that every running attempt can still be sold what it holds
+// and nothing more can be bought until the stock is raised.
 func Sync(ctx context.Context, st store.Store, items []FileItem, now time.Time) error {
 	var levels []*model.StockLevel
 	if err := st.View(ctx, func(r store.Reader) (err error) {
@@ -94,7 +97,7 @@ func syncOne(tx store.Tx, sku string, figure *int64, now time.Time) error {
 		return nil
 	}
 	f := *figure
-	l.OnHand, l.Sold, l.FileFigure, l.SetAt, l.UpdatedAt = f, 0, &f, now, now
+	l.OnHand, l.Sold, l.FileFigure, l.SetAt, l.UpdatedAt = max(f, l.Reserved), 0, &f, now, now
 	return tx.PutStockLevel(l)
 }
 

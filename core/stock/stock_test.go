@@ -96,6 +96,56 @@ func TestSync(t *testing.T) {
 
 // TestSetAndAdjust: set and adjust keep on hand at or above what is held,
 // and refuse a SKU that is not stock-controlled.
+// TestSyncFloorsAtReserved: a new figure never puts fewer units on hand
+// than running attempts hold; the figure itself is recorded as applied.
+func TestSyncFloorsAtReserved(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	start := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name       string
+		reserved   int64
+		figure     int64
+		wantOnHand int64
+	}{
+		{"below the held units", 3, 1, 3},
+		{"zero with units held", 3, 0, 3},
+		{"equal to the held units", 3, 3, 3},
+		{"above the held units", 3, 10, 10},
+		{"nothing held", 0, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			st := openStore(t)
+			if err := Sync(ctx, st, []FileItem{{"tee", figure(5)}}, start); err != nil {
+				t.Fatal(err)
+			}
+			if tc.reserved > 0 {
+				err := st.UpdateStock(ctx, []string{"tee"}, func(tx store.Tx) error {
+					if ok, _, err := tx.ReserveStock("tee", tc.reserved); err != nil || !ok {
+						return errors.Join(err, errors.New("not reserved"))
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := Sync(ctx, st, []FileItem{{"tee", figure(tc.figure)}}, start.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			l, err := Level(ctx, st, "tee")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l.OnHand != tc.wantOnHand || l.Reserved != tc.reserved || l.OnHand < l.Reserved || l.FileFigure == nil || *l.FileFigure != tc.figure {
+				t.Errorf("level = on hand %d, reserved %d, file figure %v; want on hand %d, reserved %d, figure %d",
+					l.OnHand, l.Reserved, l.FileFigure, tc.wantOnHand, tc.reserved, tc.figure)
+			}
+		})
+	}
+}
+
 func TestSetAndAdjust(t *testing.T) {
 	t.Parallel()
 	st := openStore(t)

@@ -7,11 +7,18 @@ import "github.com/acp-sidecar/acp/core/model"
 // another (`acp migrate --from-badger`). Webhook events come in Seq order
 // within their state.
 type Walker interface {
+	// Session receives a session.
 	Session(s *model.Session) error
+	// Order receives an order.
 	Order(o *model.Order) error
+	// IdempotencyRecord receives an unexpired idempotency record and its key.
 	IdempotencyRecord(key string, r *model.IdempotencyRecord) error
+	// StockLevel receives a SKU's stock level.
 	StockLevel(l *model.StockLevel) error
+	// Reservation receives a session's reservation.
 	Reservation(r *model.Reservation) error
+	// FailedOrder receives a failed order.
 	FailedOrder(f *model.FailedOrder) error
+	// WebhookEvent receives an outbox event, its Seq set.
 	WebhookEvent(e *model.WebhookEvent) error
 }

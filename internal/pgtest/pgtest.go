@@ -4,8 +4,9 @@
 // it when the test ends. When no server answers, it starts a throwaway
 // cluster with initdb and postgres on a free port for the test binary's
 // run (as the postgres user when the tests run as root, since initdb
-// refuses root). When that fails too, the PostgreSQL tests are skipped and
-// Main prints one visible line saying so; under CI=true they fail instead.
+// refuses root; ACP_TEST_POSTGRES_NO_CLUSTER=1 does without). When that
+// fails too, the PostgreSQL tests are skipped and Main prints one visible
+// line saying so; under CI=true they fail instead.
 //
 // Layer: tool outside the request path (top-level internal/). It imports
 // the PostgreSQL driver only.
@@ -126,7 +127,11 @@ func setup() {
 		serverDSN = dsn
 		return
 	}
-	local, errCluster := startCluster()
+	var local string
+	errCluster := errors.New("ACP_TEST_POSTGRES_NO_CLUSTER is set")
+	if os.Getenv("ACP_TEST_POSTGRES_NO_CLUSTER") == "" {
+		local, errCluster = startCluster()
+	}
 	if errCluster != nil {
 		problem = fmt.Errorf("no server at %s (%v) and no throwaway cluster (%w)", redact(dsn), errServer, errCluster)
 		return

@@ -69,6 +69,12 @@
 //
 //	{"order_id": "ord_123", "reason": "…"}
 //
+// The intake answers 2xx when the order is canceled (or was already), and
+// 404 when it never stored the order: the host cancels an order it gave
+// up waiting for at its placement deadline before it releases the
+// payment, and counts a 404 as canceled. Any other 4xx refuses the
+// cancel: the host then keeps the payment held and alerts the seller.
+//
 // # Verifying the signature
 //
 // The intake recomputes HMAC-SHA256 over the decimal timestamp t, a '.'

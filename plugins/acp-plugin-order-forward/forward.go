@@ -120,7 +120,7 @@ func (f *forwarder) PlaceOrder(ctx context.Context, req *fulfillment.PlaceOrderR
 	if key == "" {
 		key = req.OrderID
 	}
-	answer, err := f.post(ctx, s, "place order "+req.OrderID, s.orderURL, key, body)
+	answer, err := f.post(ctx, s, "place order "+req.OrderID, s.orderURL, key, body, reasonRejected)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,9 @@ func (f *forwarder) CancelOrder(ctx context.Context, req *fulfillment.CancelOrde
 		return fmt.Errorf("cancel order %s: %w", req.OrderID, err)
 	}
 	target := strings.ReplaceAll(s.cancelURL, orderIDPlaceholder, escapeID(req.OrderID))
-	_, err = f.post(ctx, s, "cancel order "+req.OrderID, target, "cancel:"+req.OrderID, body)
+	// A 404 says the intake never stored the order: the host counts it as
+	// canceled (an order it gave up waiting for may never have arrived).
+	_, err = f.post(ctx, s, "cancel order "+req.OrderID, target, "cancel:"+req.OrderID, body, acp.CodeNotFound)
 	return err
 }
 
@@ -194,8 +196,9 @@ func sign(secret []byte, t time.Time, body []byte) string {
 }
 
 // post POSTs body to target, retrying as the package documentation says,
-// and returns the 2xx answer's body. what names the request in errors.
-func (f *forwarder) post(ctx context.Context, s *settings, what, target, key string, body []byte) ([]byte, error) {
+// and returns the 2xx answer's body. what names the request in errors;
+// notFound is the reason of the refusal a 404 answers.
+func (f *forwarder) post(ctx context.Context, s *settings, what, target, key string, body []byte, notFound string) ([]byte, error) {
 	start := time.Now()
 	// end is when the plugin means to have answered: a little before the
 	// call's deadline, if it has one.
@@ -218,7 +221,11 @@ func (f *forwarder) post(ctx context.Context, s *settings, what, target, key str
 			return answer, nil
 		case err == nil && !retryableStatus(status):
 			f.logger.Warn("the order intake refused a request", "request", what, "intake", redact(target), "status", status)
-			return nil, acp.WithReason(acp.Downstream(fmt.Errorf("%s: the order intake %s answered %d", what, redact(target), status)), reasonRejected)
+			reason := reasonRejected
+			if status == http.StatusNotFound {
+				reason = notFound
+			}
+			return nil, acp.WithReason(acp.Downstream(fmt.Errorf("%s: the order intake %s answered %d", what, redact(target), status)), reason)
 		case err == nil:
 			last = fmt.Errorf("the order intake %s answered %d", redact(target), status)
 		default:

@@ -527,6 +527,19 @@ func TestCancelOrder(t *testing.T) {
 		if !errors.As(err, &e) || e.Retryable || e.Source != acp.SourceDownstream || !strings.Contains(err.Error(), "409") {
 			t.Errorf("CancelOrder() = %v, want a final downstream failure naming 409", err)
 		}
+		if e != nil && e.Reason == acp.CodeNotFound {
+			t.Errorf("a 409 answered reason %q", e.Reason)
+		}
+	})
+	t.Run("unknown order", func(t *testing.T) {
+		t.Parallel()
+		in := newIntake(t, answer{status: http.StatusNotFound})
+		p := newPlugin(t, in.config(t, nil))
+		err := p.Fulfillment().CancelOrder(context.Background(), &fulfillment.CancelOrderRequest{OrderID: "ord_1"})
+		var e *acp.Error
+		if !errors.As(err, &e) || e.Retryable || e.Reason != acp.CodeNotFound {
+			t.Errorf("CancelOrder() = %v, want a final failure with reason %q", err, acp.CodeNotFound)
+		}
 	})
 }
 

@@ -19,7 +19,14 @@ type Fulfillment interface {
 	// retryable error keeps the payment held and the call is repeated
 	// until the host's placement deadline.
 	PlaceOrder(ctx context.Context, req *PlaceOrderRequest) (*PlaceOrderResponse, error)
-	// CancelOrder cancels an order placed earlier.
+	// CancelOrder cancels an order placed earlier; a repeated cancel
+	// succeeds. The host also cancels an order whose placement it gave up
+	// at its placement deadline (the last answer was unknown), before it
+	// releases the payment: an order system that never stored the order
+	// answers an error with reason acp.CodeNotFound (acp.WithReason), not
+	// retryable, which the host counts as canceled. Any other error not
+	// marked retryable refuses the cancel: the payment then stays held
+	// and the seller is alerted.
 	CancelOrder(ctx context.Context, req *CancelOrderRequest) error
 }
 

@@ -37,9 +37,19 @@ func TestFixtureSetsEveryField(t *testing.T) {
 			setLeaves(reflect.ValueOf(e), "", set)
 		}
 	}
+	for _, l := range f.stockLevels {
+		setLeaves(reflect.ValueOf(l), "", set)
+	}
+	for _, r := range f.reservations {
+		setLeaves(reflect.ValueOf(r), "", set)
+	}
+	for _, fo := range f.failed {
+		setLeaves(reflect.ValueOf(fo), "", set)
+	}
 	all := map[string]bool{}
 	walked := map[reflect.Type]bool{}
-	for _, v := range []any{model.Session{}, model.Order{}, model.IdempotencyRecord{}, model.WebhookEvent{}} {
+	for _, v := range []any{model.Session{}, model.Order{}, model.IdempotencyRecord{}, model.WebhookEvent{},
+		model.StockLevel{}, model.Reservation{}, model.FailedOrder{}} {
 		leaves(reflect.TypeOf(v), "", walked, all)
 	}
 	for _, leaf := range slices.Sorted(maps.Keys(all)) {

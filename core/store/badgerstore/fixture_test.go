@@ -15,6 +15,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store"
@@ -48,12 +49,27 @@ type fixture struct {
 	// pending and dead are the outbox's events by state; delivered were
 	// written and then deleted, as the dispatcher does.
 	pending, dead, delivered []*model.WebhookEvent
+	// Format 3: stock levels (by SKU), reservations (by session) and
+	// failed orders (newest first).
+	stockLevels  []*model.StockLevel
+	reservations []*model.Reservation
+	failed       []*model.FailedOrder
 }
 
 // asWrittenBy returns f as a release writing the given format stored it:
 // without the fields that later formats added, which such a store cannot
 // hold and which read back as their zero values.
 func (f fixture) asWrittenBy(format int) fixture {
+	if format < 3 {
+		// Format 3 added the stock and failed-order records, and the
+		// request keys of a payment attempt.
+		f.stockLevels, f.reservations, f.failed = nil, nil, nil
+		for _, s := range f.sessions {
+			if p := s.Payment; p != nil {
+				p.RequestKeys = nil
+			}
+		}
+	}
 	if format < 2 {
 		// Format 2 added where an attempt's and an order's money is.
 		for _, s := range f.sessions {
@@ -187,7 +203,9 @@ func fixtureContent() fixture {
 		AuthenticationOutcome: "authenticated", AuthenticationDetails: json.RawMessage(`{"eci":"05"}`),
 		// Format 2: where the attempt's money is.
 		CaptureMethod: "manual", State: model.PaymentAuthorized, PlaceBy: at(45), OrderAccepted: true, OrderNumber: "1001",
-		OrderPermalink: "https://shop.example/orders/1001", Release: "order_refused"}
+		OrderPermalink: "https://shop.example/orders/1001", Release: "order_refused",
+		// Format 3: the complete requests of the attempt.
+		RequestKeys: []string{"5f1c0e2a", "9d3b7a41"}}
 	completed := session("cs_completed", model.StatusCompleted)
 	completed.Payment = &model.Payment{HandlerID: "stripe", Attempt: 1, Amount: 4820, InstrumentType: "card", CredentialType: "spt", PaymentID: "pi_full"}
 	completed.Order = order
@@ -218,10 +236,26 @@ func fixtureContent() fixture {
 	dead.Attempts, dead.LastError = 12, "connection refused"
 	delivered := event("evt_delivered", 5, model.EventPending, payload)
 
+	// Format 3: stock and failed orders. The attempt in progress holds
+	// two mugs.
+	fileFigure := int64(20)
+	mugLevel := &model.StockLevel{SKU: "mug", OnHand: 12, Reserved: 2, Sold: 8, FileFigure: &fileFigure, SetAt: at(0), UpdatedAt: at(3)}
+	teaLevel := &model.StockLevel{SKU: "tea", OnHand: 3, SetAt: at(1), UpdatedAt: at(1)}
+	held := &model.Reservation{SessionID: "cs_in_progress", Attempt: 2, Lines: []model.ReservedLine{{SKU: "mug", Quantity: 2}},
+		CreatedAt: at(3), ExpiresAt: at(0).Add(6 * time.Hour)}
+	captureRefused := &model.FailedOrder{SessionID: "cs_canceled", Attempt: 1, Agent: "openai", OrderID: "ord_gone", HandlerID: "stripe",
+		PaymentID: "pi_gone", Amount: 4820, Currency: "gbp", Reason: model.FailureCaptureRefused, Money: model.PaymentCaptureFailed,
+		Detail: "The order system accepted order ord_gone but the processor refused the capture; the order was canceled. Nothing was charged.", CreatedAt: at(50)}
+	refused := &model.FailedOrder{SessionID: "cs_ready", Attempt: 1, Agent: "openai", HandlerID: "stripe", Amount: 1000, Currency: "gbp",
+		Reason: model.FailureOrderRefused, Money: model.PaymentVoided, CreatedAt: at(49)}
+
 	return fixture{
-		sessions: []*model.Session{bare, ready, authRequired, inProgress, completed, canceled, expired},
-		orders:   []*model.Order{order, plainOrder},
-		plain:    []string{sessionPrefix + bare.ID, orderPrefix + plainOrder.ID, string(webhookKey(binary.State, binary.Seq))},
+		stockLevels:  []*model.StockLevel{mugLevel, teaLevel},
+		reservations: []*model.Reservation{held},
+		failed:       []*model.FailedOrder{captureRefused, refused},
+		sessions:     []*model.Session{bare, ready, authRequired, inProgress, completed, canceled, expired},
+		orders:       []*model.Order{order, plainOrder},
+		plain:        []string{sessionPrefix + bare.ID, orderPrefix + plainOrder.ID, string(webhookKey(binary.State, binary.Seq))},
 		idempotency: map[string]*model.IdempotencyRecord{
 			// Far in the future: Badger drops a record at its expiry.
 			"openai/create/key-small": {Fingerprint: "3f2a", ExpiresAt: time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC), Status: 400, Body: []byte(`{"type":"invalid_request"}`)},
@@ -283,6 +317,31 @@ func TestWriteFixture(t *testing.T) {
 				if written.Seq != e.Seq {
 					t.Fatalf("event %s got Seq %d, want %d", e.ID, written.Seq, e.Seq)
 				}
+			}
+		}
+		for _, fo := range f.failed {
+			if err := tx.PutFailedOrder(fo); err != nil {
+				return err
+			}
+		}
+		for _, r := range f.reservations {
+			if err := tx.PutReservation(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var skus []string
+	for _, l := range f.stockLevels {
+		skus = append(skus, l.SKU)
+	}
+	err = s.UpdateStock(context.Background(), skus, func(tx store.Tx) error {
+		for _, l := range f.stockLevels {
+			if err := tx.PutStockLevel(l); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -389,6 +448,16 @@ func readFixture(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatalf("fixture directory %s: %v", dir, err)
 	}
+	for _, prefix := range []string{stockPrefix, reservationPrefix, failedPrefix} {
+		for kind := range kinds[prefix] {
+			if !strings.HasPrefix(kind, "format "+format+",") {
+				t.Errorf("the fixture's %s values include %q", prefix, kind)
+			}
+		}
+		if n >= 3 && len(kinds[prefix]) == 0 {
+			t.Errorf("the fixture has no %s values", prefix)
+		}
+	}
 	want := fixtureContent().asWrittenBy(n)
 	err = s.View(context.Background(), func(r store.Reader) error {
 		for _, w := range want.sessions {
@@ -455,6 +524,28 @@ func readFixture(t *testing.T, dir string) {
 			if diff := cmp.Diff(w, got); diff != "" {
 				t.Errorf("%s webhook events (-written +read):\n%s", state, diff)
 			}
+		}
+		// Format 3's records; none in a store of an earlier format.
+		levels, err := r.StockLevels()
+		if err != nil {
+			return err
+		}
+		if diff := cmp.Diff(want.stockLevels, levels, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("stock levels (-written +read):\n%s", diff)
+		}
+		held, err := r.Reservations("", 10)
+		if err != nil {
+			return err
+		}
+		if diff := cmp.Diff(want.reservations, held, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("reservations (-written +read):\n%s", diff)
+		}
+		failed, err := r.FailedOrders("", 10)
+		if err != nil {
+			return err
+		}
+		if diff := cmp.Diff(want.failed, failed, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("failed orders, newest first (-written +read):\n%s", diff)
 		}
 		return nil
 	})

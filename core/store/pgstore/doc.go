@@ -20,7 +20,10 @@
 // once. Views are REPEATABLE READ, read-only snapshots. Leases are rows
 // (leases.go) taken with one INSERT ... ON CONFLICT DO UPDATE ... WHERE
 // expired, with a fencing token from a sequence; Tx.HoldsLease compares it
-// inside the transaction. No transaction or lock outlives the SQL.
+// inside the transaction; Release notifies the other replicas' waiting
+// Acquire calls (release.go). No transaction or lock outlives the SQL.
+// The outbox watcher and the release listener each hold a connection of
+// their own, beside the pool.
 // What the embedded store expires by TTL, Purge deletes in batches.
 //
 // # Migrations

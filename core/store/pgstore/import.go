@@ -20,7 +20,11 @@ const importBatch = 500
 
 // ImportSummary counts the records Import wrote, by kind.
 type ImportSummary struct {
-	Sessions, Orders, IdempotencyRecords, StockLevels, Reservations, FailedOrders, PendingEvents, DeadEvents int
+	// Sessions, Orders, IdempotencyRecords, StockLevels, Reservations and
+	// FailedOrders count the records of each kind.
+	Sessions, Orders, IdempotencyRecords, StockLevels, Reservations, FailedOrders int
+	// PendingEvents and DeadEvents count the outbox's events by state.
+	PendingEvents, DeadEvents int
 }
 
 // Import writes every record export hands to its walker into the

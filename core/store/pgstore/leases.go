@@ -58,17 +58,23 @@ func (l leases) TryAcquire(ctx context.Context, name string, ttl time.Duration) 
 // released early is noticed within it.
 const maxPoll = 200 * time.Millisecond
 
-// Acquire polls with a growing, jittered pause (never past the holder's
+// Acquire tries again when the holder releases the name (release.go), and
+// in any case after a growing, jittered pause (never past the holder's
 // expiry, nor past maxPoll).
 func (l leases) Acquire(ctx context.Context, name string, ttl time.Duration) (store.Lease, error) {
+	released, unsubscribe := l.s.releases.subscribe(name)
+	defer unsubscribe()
 	pause := 5 * time.Millisecond
-	for {
+	for attempt := 0; ; attempt++ {
 		lease, wait, ok, err := l.TryAcquire(ctx, name, ttl)
 		if err != nil {
 			return store.Lease{}, err
 		}
 		if ok {
 			return lease, nil
+		}
+		if attempt == 0 {
+			l.s.listenReleases()
 		}
 		d := min(wait, pause)
 		d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
@@ -78,6 +84,8 @@ func (l leases) Acquire(ctx context.Context, name string, ttl time.Duration) (st
 			timer.Stop()
 			return store.Lease{}, fmt.Errorf("acquire lease %s: %w", name, ctx.Err())
 		case <-timer.C:
+		case <-released:
+			timer.Stop()
 		}
 		pause = min(pause*2, maxPoll)
 	}
@@ -98,7 +106,10 @@ func (l leases) Renew(ctx context.Context, lease *store.Lease, ttl time.Duration
 }
 
 func (l leases) Release(ctx context.Context, lease store.Lease) error {
-	if _, err := l.s.pool.Exec(ctx, "DELETE FROM leases WHERE name = $1 AND token = $2", lease.Name, int64(lease.Token)); err != nil {
+	// The waiters of every process sharing the database are told.
+	_, err := l.s.pool.Exec(ctx, `WITH released AS (DELETE FROM leases WHERE name = $1 AND token = $2 RETURNING name)
+		SELECT pg_notify($3, name) FROM released`, lease.Name, int64(lease.Token), l.s.leaseChannel)
+	if err != nil {
 		return fmt.Errorf("release lease %s: %w", lease.Name, err)
 	}
 	return nil

@@ -9,6 +9,8 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"log/slog"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -23,6 +25,34 @@ var embedded embed.FS
 // run on: a database not migrated that far is refused until `acp migrate`
 // has run. It rises only when a release starts relying on a migration.
 const OldestSchema = 1
+
+// NewestSchema is the newest migration this release knows: the highest
+// version among the embedded migrations. A database whose
+// acp_schema_compat.min_compatible is past it is refused.
+func NewestSchema() int64 {
+	var n int64
+	for _, v := range migrationVersions(Migrations()) {
+		n = max(n, v)
+	}
+	return n
+}
+
+// migrationVersions are the versions of the migration files in fsys
+// (their names start with the version and an underscore).
+func migrationVersions(fsys fs.FS) []int64 {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil
+	}
+	var out []int64
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		if v, err := strconv.ParseInt(num, 10, 64); ok && err == nil && strings.HasSuffix(e.Name(), ".sql") {
+			out = append(out, v)
+		}
+	}
+	return out
+}
 
 // versionTable is goose's table of applied migrations, in the schema.
 const versionTable = "acp_schema_migrations"
@@ -61,12 +91,20 @@ type MigrationResult struct {
 // version is past the migrations this release knows.
 func Migrate(ctx context.Context, opts Options, dryRun bool) (MigrationResult, error) {
 	opts = opts.withDefaults()
-	pool, err := newPool(ctx, opts)
+	pool, err := newPool(ctx, migrationPool(opts))
 	if err != nil {
 		return MigrationResult{}, err
 	}
 	defer pool.Close()
 	return migrate(ctx, pool, opts, dryRun)
+}
+
+// migrationPool are the options of the short-lived pool migrations and
+// the schema checks run on: apart from the store's pool, and large
+// enough for the lock's connection beside goose's (whatever max_conns).
+func migrationPool(opts Options) Options {
+	opts.MaxConns = 3
+	return opts
 }
 
 // migrate is Migrate on an open pool.
@@ -217,7 +255,12 @@ func checkNewer(ctx context.Context, pool *pgxpool.Pool, opts Options, known []P
 
 // checkSchema refuses a database this release cannot run on, migrating it
 // first when opts.MigrateOnStart.
-func checkSchema(ctx context.Context, pool *pgxpool.Pool, opts Options, logger *slog.Logger) error {
+func checkSchema(ctx context.Context, opts Options, logger *slog.Logger) error {
+	pool, err := newPool(ctx, migrationPool(opts))
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
 	if opts.MigrateOnStart {
 		res, err := migrate(ctx, pool, opts, false)
 		if err != nil {

@@ -219,10 +219,11 @@ func TestPurge(t *testing.T) {
 }
 
 // TestWatchOutbox: an event committed by one replica wakes another's
-// watcher.
+// watcher; the watcher takes no connection of the pool (a pool of one
+// still serves transactions).
 func TestWatchOutbox(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	a := open(t, Options{DSN: dsn})
+	a := open(t, Options{DSN: dsn, MaxConns: 1})
 	b := open(t, Options{DSN: dsn})
 	ctx, cancel := context.WithCancel(context.Background())
 	woken := make(chan struct{}, 16)
@@ -242,6 +243,11 @@ func TestWatchOutbox(t *testing.T) {
 		case <-deadline:
 			t.Fatal("the watcher was never woken")
 		}
+	}
+	short, cancelShort := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelShort()
+	if err := a.Update(short, func(tx store.Tx) error { return tx.PutSession(&model.Session{ID: "cs_1"}) }); err != nil {
+		t.Errorf("Update beside the watcher with a pool of one: %v", err)
 	}
 	cancel()
 	if err := <-done; err != nil {
@@ -271,5 +277,70 @@ func TestMetrics(t *testing.T) {
 	}
 	if _, ok := got["acp_store_tx_retries_exhausted_total"]; !ok {
 		t.Error("no retry metric")
+	}
+}
+
+// TestReleaseNotifies: a release by one replica reaches the waiters of
+// another through the lease channel, not only through polling.
+func TestReleaseNotifies(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	a := open(t, Options{DSN: dsn})
+	b := open(t, Options{DSN: dsn})
+	woken, unsubscribe := b.releases.subscribe("session/cs_n")
+	defer unsubscribe()
+	b.listenReleases()
+	deadline := time.After(30 * time.Second)
+	for got := false; !got; {
+		// b's listener may not listen yet: release until it is woken.
+		l, err := a.Leases().Acquire(ctx, "session/cs_n", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Leases().Release(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-woken:
+			got = true
+		case <-time.After(200 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("the release never reached the other replica")
+		}
+	}
+}
+
+// TestSchemaWindow: this release runs on schemas from OldestSchema to the
+// newest migration it embeds.
+func TestSchemaWindow(t *testing.T) {
+	if n := NewestSchema(); n < 1 || OldestSchema > n {
+		t.Errorf("schema window %d to %d; want OldestSchema within the embedded migrations", OldestSchema, n)
+	}
+	if got := migrationVersions(withExtra(t, map[string]string{"00002_expand.sql": expand, "README.md": "x"})); len(got) != 2 {
+		t.Errorf("versions of the extended migrations = %v; want two", got)
+	}
+}
+
+// TestPing: a store answers; a pool busy in every connection counts as
+// answering; a closed one does not.
+func TestPing(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, Options{MaxConns: 1})
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := s.Ping(short); err != nil {
+		t.Errorf("Ping with every connection busy: %v", err)
+	}
+	conn.Release()
+	_ = s.Close()
+	if err := s.Ping(ctx); err == nil {
+		t.Error("Ping of a closed store: no error")
 	}
 }

@@ -83,7 +83,10 @@ type Store struct {
 	owner     string
 	metrics   *metrics
 	channel   string // the outbox's NOTIFY channel
-	closeOnce sync.Once
+	// leaseChannel carries the names of released leases (release.go).
+	leaseChannel string
+	releases     *releaseHub
+	closeOnce    sync.Once
 }
 
 // Interface guards.
@@ -131,12 +134,11 @@ func newPool(ctx context.Context, opts Options) (*pgxpool.Pool, error) {
 // and refuses a schema this release cannot run on.
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
-	pool, err := newPool(ctx, opts)
-	if err != nil {
+	if err := checkSchema(ctx, opts, opts.Logger); err != nil {
 		return nil, err
 	}
-	if err := checkSchema(ctx, pool, opts, opts.Logger); err != nil {
-		pool.Close()
+	pool, err := newPool(ctx, opts)
+	if err != nil {
 		return nil, err
 	}
 	host, _ := os.Hostname()
@@ -145,7 +147,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	s := &Store{
 		pool: pool, opts: opts, logger: opts.Logger, retention: opts.SessionRetention, now: time.Now,
 		owner:   host + "-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:]),
-		channel: opts.Schema + "_outbox",
+		channel: opts.Schema + "_outbox", leaseChannel: opts.Schema + "_lease_released", releases: newReleaseHub(),
 	}
 	s.metrics = newMetrics(pool)
 	if opts.Registry != nil {
@@ -160,6 +162,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 // Close closes the pool.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		s.stopReleases()
 		if s.opts.Registry != nil {
 			s.opts.Registry.Unregister(s.metrics)
 		}
@@ -168,8 +171,14 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Ping reports whether the database answers: the readiness probe.
+// Ping reports whether the database answers: the readiness probe. A
+// pool whose every connection is in use counts as answering (the work in
+// flight is the database's answer; a stalled database ends it with the
+// statement timeout), so that a busy replica is not taken for a broken one.
 func (s *Store) Ping(ctx context.Context) error {
+	if st := s.pool.Stat(); st.AcquiredConns() >= st.MaxConns() {
+		return nil
+	}
 	if err := s.pool.Ping(ctx); err != nil {
 		return fmt.Errorf("ping PostgreSQL: %w", err)
 	}
@@ -188,11 +197,10 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	return s.run(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable}, nil, func(t *tx) error { return fn(t) })
 }
 
-// run runs fn in a transaction of opts on one connection, taking the
-// advisory locks of the stock of skus (non-nil in UpdateStock only),
-// before the transaction's snapshot, and giving them up after it, and
-// retries it on a serialization failure or
-// deadlock.
+// run runs fn in a transaction of opts on one connection and retries it
+// on a serialization failure or deadlock. For UpdateStock (skus non-nil)
+// it takes the advisory locks of the SKUs' stock before the transaction's
+// snapshot, and gives them up after it.
 func (s *Store) run(ctx context.Context, opts pgx.TxOptions, skus []string, fn func(*tx) error) error {
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
@@ -225,7 +233,7 @@ func (s *Store) once(ctx context.Context, opts pgx.TxOptions, skus []string, fn 
 	if locks := s.stockLocks(skus); len(locks) > 0 {
 		// Session locks, taken before the transaction begins, so that its
 		// snapshot sees the commit of the transaction it waited for.
-		if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(k) FROM unnest($1::bigint[]) AS k ORDER BY k", locks); err != nil {
+		if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(k) FROM (SELECT k FROM unnest($1::bigint[]) AS k ORDER BY k) AS sorted", locks); err != nil {
 			return fmt.Errorf("lock stock: %w", err)
 		}
 		defer func() {

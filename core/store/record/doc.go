@@ -20,6 +20,11 @@
 //     order system's acceptance, why the money is being given back, and
 //     the order's payment state). A record of format 0 or 1 has none of
 //     them: its payment was captured at once, as those releases did.
+//   - 3: format 2 plus the stock records (stock levels and reservations),
+//     the failed-order records, and the idempotency keys of the complete
+//     requests of a payment attempt. A store of format 0 to 2 has none:
+//     nothing was stock-controlled, no failure was recorded, and no
+//     request key was kept.
 //
 // To change a record: add the new format's structs or fields, bump
 // Format, and keep decoding every older format into the model.

@@ -185,6 +185,7 @@ type payment struct {
 	OrderNumber           string          `json:"order_number,omitempty"`
 	OrderPermalink        string          `json:"order_permalink,omitempty"`
 	Release               string          `json:"release,omitempty"`
+	RequestKeys           []string        `json:"request_keys,omitempty"`
 }
 
 func fromSession(s *model.Session) session {
@@ -309,7 +310,7 @@ func fromPayment(p model.Payment) payment {
 		InstrumentType: p.InstrumentType, CredentialType: p.CredentialType, BillingAddress: (*address)(p.BillingAddress),
 		AuthenticationOutcome: p.AuthenticationOutcome, AuthenticationDetails: p.AuthenticationDetails, PaymentID: p.PaymentID,
 		CaptureMethod: p.CaptureMethod, State: string(p.State), PlaceBy: p.PlaceBy, OrderAccepted: p.OrderAccepted,
-		OrderNumber: p.OrderNumber, OrderPermalink: p.OrderPermalink, Release: p.Release,
+		OrderNumber: p.OrderNumber, OrderPermalink: p.OrderPermalink, Release: p.Release, RequestKeys: p.RequestKeys,
 	}
 }
 
@@ -319,6 +320,6 @@ func (p payment) model() model.Payment {
 		InstrumentType: p.InstrumentType, CredentialType: p.CredentialType, BillingAddress: (*acp.Address)(p.BillingAddress),
 		AuthenticationOutcome: p.AuthenticationOutcome, AuthenticationDetails: p.AuthenticationDetails, PaymentID: p.PaymentID,
 		CaptureMethod: p.CaptureMethod, State: model.PaymentState(p.State), PlaceBy: p.PlaceBy, OrderAccepted: p.OrderAccepted,
-		OrderNumber: p.OrderNumber, OrderPermalink: p.OrderPermalink, Release: p.Release,
+		OrderNumber: p.OrderNumber, OrderPermalink: p.OrderPermalink, Release: p.Release, RequestKeys: p.RequestKeys,
 	}
 }

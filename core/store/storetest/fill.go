@@ -13,12 +13,18 @@ import (
 
 // Data is what Fill wrote: every record kind a store keeps.
 type Data struct {
-	Sessions     []*model.Session
-	Orders       []*model.Order
-	Idempotency  map[string]*model.IdempotencyRecord
-	Levels       []*model.StockLevel
+	// Sessions are in id order, one of them complete_in_progress.
+	Sessions []*model.Session
+	// Orders are oldest first.
+	Orders []*model.Order
+	// Idempotency are the records by key.
+	Idempotency map[string]*model.IdempotencyRecord
+	// Levels are the stock levels by SKU.
+	Levels []*model.StockLevel
+	// Reservations are by session id.
 	Reservations []*model.Reservation
-	Failed       []*model.FailedOrder
+	// Failed are the failed orders, newest first.
+	Failed []*model.FailedOrder
 	// Pending and Dead are the outbox, in Seq order.
 	Pending, Dead []*model.WebhookEvent
 }
