@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -46,7 +47,8 @@ var (
 	problem    error  // why no server is available
 	cluster    *exec.Cmd
 	clusterDir string
-	used       bool
+	// used is set by DSN, which parallel tests call at once.
+	used atomic.Bool
 )
 
 // Main runs the package's tests (call it from TestMain), stops a
@@ -59,7 +61,7 @@ func Main(m *testing.M) int { return Run(m.Run) }
 func Run(run func() int) int {
 	code := run()
 	stop()
-	if used && problem != nil {
+	if used.Load() && problem != nil {
 		testkit.Notice(fmt.Sprintf("%s: the PostgreSQL tests did not run: %v", testkit.TestedPackage(), problem))
 	}
 	return code
@@ -71,7 +73,7 @@ func Run(run func() int) int {
 func DSN(t testing.TB) string {
 	t.Helper()
 	once.Do(setup)
-	used = true
+	used.Store(true)
 	if problem != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("PostgreSQL is required under CI=true: %v", problem)
