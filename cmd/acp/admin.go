@@ -186,7 +186,9 @@ func openSession(cfg *config.Config, server string, env cli) (*session, error) {
 		}
 		return remoteSession(cfg, strings.TrimSuffix(server, "/"), "", env.getenv, false)
 	}
-	if _, err := os.Stat(cfg.Store.Dir); err != nil {
+	// A PostgreSQL store is shared: the commands open it beside any
+	// running server. A Badger store is opened only when no server holds it.
+	if _, err := os.Stat(cfg.Store.Dir); err != nil && cfg.Store.Driver != config.StorePostgres {
 		return nil, fmt.Errorf("store.dir: %w (has the server run with this config yet?)", err)
 	}
 	local, closer, err := host.OpenAdmin(cfg, cliLogger(env.stderr, cfg.Log.Level), env.getenv)

@@ -44,7 +44,7 @@ const usage = `Usage:
   acp webhooks list|retry                     inspect and re-queue order webhook events
   acp stock show|set|adjust                   show, set and adjust the built-in catalog's stock
   acp plugins describe                        start each configured plugin, report its info and health
-  acp migrate [--dry-run] [--from-badger DIR] apply the PostgreSQL store's migrations; copy a Badger store in
+  acp migrate [--dry-run|--from-badger DIR]   apply the PostgreSQL store's migrations; copy a Badger store in
   acp load run|baseline                       generate agent load against an ACP server; serve the baseline
   acp health [--url URL] [--ready]            probe a running server's /healthz (or /readyz)
   acp version                                 print the version, commit, build date and served API versions

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,6 +108,11 @@ func TestMigrateCommand(t *testing.T) {
 			t.Error("the DSN was printed")
 		}
 	}
+	// The order commands read the database the copy went to.
+	if code, out, errOut := runWithEnv(envOf(env), "orders", "list", "--config", cfg); code != 0 || !strings.Contains(out, "ord_fill_3") {
+		t.Errorf("orders list on the database = %d\n%s%s; want the copied orders", code, out, errOut)
+	}
+
 }
 
 // TestMigrateRefuses: the badger driver, a missing DSN and a missing
@@ -160,4 +166,37 @@ func TestMigrateCheckLive(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "warning: plugins[0]: acp-plugin-catalog-file counts stock on the host") {
 		t.Errorf("check with a per-host stock plugin = %d\n%s%s; want a warning", code, out, errOut)
 	}
+}
+
+// TestMigrateEncryptedBadger: an encrypted Badger store is copied with
+// its key from the variable --badger-key-env names, and refused without.
+func TestMigrateEncryptedBadger(t *testing.T) {
+	key := strings.Repeat("ab", 32)
+	env := map[string]string{"ACP_TEST_DSN": pgtest.DSN(t), "OLD_STORE_KEY": key}
+	cfg := postgresConfig(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	raw, err := hex.DecodeString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := badgerstore.Open(badgerstore.Options{Dir: dir, EncryptionKey: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := storetest.Fill(t, src)
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runWithEnv(envOf(env), "migrate", "--config", cfg, "--from-badger", dir); code != 1 {
+		t.Errorf("--from-badger of an encrypted store without its key = %d\n%s%s; want refused", code, out, errOut)
+	}
+	if code, out, errOut := runWithEnv(envOf(env), "migrate", "--config", cfg, "--from-badger", dir, "--badger-key-env", "OLD_STORE_KEY"); code != 0 {
+		t.Fatalf("--from-badger with the key = %d\n%s%s", code, out, errOut)
+	}
+	dst, err := pgstore.Open(context.Background(), pgstore.Options{DSN: env["ACP_TEST_DSN"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	storetest.Verify(t, dst, data)
 }

@@ -59,6 +59,9 @@ func TestPostgresReplicas(t *testing.T) {
 		t.Errorf("the first replica after the second completed: %s", again.body)
 	}
 
+	// A path segment PostgreSQL text cannot hold is an unknown session.
+	wantStatus(t, a.do(t, request{method: http.MethodGet, path: "/checkout_sessions/cs_%FF%00"}), http.StatusNotFound)
+
 	ready := a.do(t, request{method: http.MethodGet, path: "/readyz", noAuth: true, noVersion: true})
 	wantStatus(t, ready, http.StatusOK)
 	if !bytes.Contains(ready.body, []byte(`"store":{"driver":"postgres","state":"ready"}`)) {

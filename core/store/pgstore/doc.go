@@ -47,6 +47,11 @@
 // database not yet migrated to OldestSchema, the oldest schema it can run
 // on (ErrSchemaTooOld: run `acp migrate`). Between the two it runs.
 //
+// A rolling upgrade is tested with two builds of one tree: a build with
+// -ldflags "-X github.com/acp-sidecar/acp/core/store/pgstore.knownUpTo=N"
+// knows the migrations up to N only, as the previous release did
+// (migrate_test.go does the same with Options.Migrations).
+//
 // Layer: the store's implementation. It may import the store interface,
 // its record format, the model and core/internal only.
 package pgstore

@@ -31,7 +31,7 @@ func (l leases) Owner() string { return l.s.owner }
 func (l leases) TryAcquire(ctx context.Context, name string, ttl time.Duration) (store.Lease, time.Duration, bool, error) {
 	var token int64
 	var until time.Time
-	err := l.s.pool.QueryRow(ctx, `INSERT INTO leases (name, owner, token, expires_at)
+	err := l.s.queryRow(ctx, `INSERT INTO leases (name, owner, token, expires_at)
 		VALUES ($1, $2, nextval('lease_token'), clock_timestamp() + $3 * interval '1 microsecond')
 		ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, token = EXCLUDED.token, expires_at = EXCLUDED.expires_at
 			WHERE leases.expires_at <= clock_timestamp()
@@ -43,7 +43,7 @@ func (l leases) TryAcquire(ctx context.Context, name string, ttl time.Duration) 
 		return store.Lease{}, 0, false, fmt.Errorf("acquire lease %s: %w", name, err)
 	}
 	var waitUS int64
-	err = l.s.pool.QueryRow(ctx, "SELECT greatest(extract(epoch FROM expires_at - clock_timestamp()) * 1000000, 1)::bigint FROM leases WHERE name = $1", name).Scan(&waitUS)
+	err = l.s.queryRow(ctx, "SELECT greatest(extract(epoch FROM expires_at - clock_timestamp()) * 1000000, 1)::bigint FROM leases WHERE name = $1", name).Scan(&waitUS)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// Released in between: the caller may try again at once.
 		return store.Lease{}, time.Microsecond, false, nil
@@ -62,7 +62,7 @@ const maxPoll = 200 * time.Millisecond
 // in any case after a growing, jittered pause (never past the holder's
 // expiry, nor past maxPoll).
 func (l leases) Acquire(ctx context.Context, name string, ttl time.Duration) (store.Lease, error) {
-	released, unsubscribe := l.s.releases.subscribe(name)
+	released, unsubscribe := l.s.releases.subscribe(dbKey(name))
 	defer unsubscribe()
 	pause := 5 * time.Millisecond
 	for attempt := 0; ; attempt++ {
@@ -93,7 +93,7 @@ func (l leases) Acquire(ctx context.Context, name string, ttl time.Duration) (st
 
 func (l leases) Renew(ctx context.Context, lease *store.Lease, ttl time.Duration) error {
 	var until time.Time
-	err := l.s.pool.QueryRow(ctx, `UPDATE leases SET expires_at = clock_timestamp() + $3 * interval '1 microsecond'
+	err := l.s.queryRow(ctx, `UPDATE leases SET expires_at = clock_timestamp() + $3 * interval '1 microsecond'
 		WHERE name = $1 AND token = $2 RETURNING expires_at`, lease.Name, int64(lease.Token), ttl.Microseconds()).Scan(&until)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("renew lease %s: %w", lease.Name, store.ErrLeaseLost)
@@ -107,7 +107,7 @@ func (l leases) Renew(ctx context.Context, lease *store.Lease, ttl time.Duration
 
 func (l leases) Release(ctx context.Context, lease store.Lease) error {
 	// The waiters of every process sharing the database are told.
-	_, err := l.s.pool.Exec(ctx, `WITH released AS (DELETE FROM leases WHERE name = $1 AND token = $2 RETURNING name)
+	_, err := l.s.execPool(ctx, `WITH released AS (DELETE FROM leases WHERE name = $1 AND token = $2 RETURNING name)
 		SELECT pg_notify($3, name) FROM released`, lease.Name, int64(lease.Token), l.s.leaseChannel)
 	if err != nil {
 		return fmt.Errorf("release lease %s: %w", lease.Name, err)
@@ -115,12 +115,15 @@ func (l leases) Release(ctx context.Context, lease store.Lease) error {
 	return nil
 }
 
-// HoldsLease is the fencing check, read in the transaction: under
-// SERIALIZABLE, a takeover committed while the transaction runs makes its
-// commit fail and its retry see the new token.
+// HoldsLease is the fencing check, read in the transaction with a share
+// lock on the lease's row until the transaction ends: a takeover waits
+// for the commit (so that once another owner holds the name, no commit
+// checked against the old token can follow), and a takeover committed
+// after the transaction's snapshot fails it with a serialization error,
+// whose retry sees the new token.
 func (t *tx) HoldsLease(l store.Lease) error {
 	var token int64
-	err := t.tx.QueryRow(t.ctx, "SELECT token FROM leases WHERE name = $1", l.Name).Scan(&token)
+	err := t.queryRow("SELECT token FROM leases WHERE name = $1 FOR SHARE", l.Name).Scan(&token)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && uint64(token) != l.Token) {
 		return fmt.Errorf("lease %s: %w", l.Name, store.ErrLeaseLost)
 	}
@@ -136,7 +139,7 @@ func (t *tx) HoldsLease(l store.Lease) error {
 func (s *Store) FirstUse(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	ttl = max(ttl, time.Second)
 	now := s.now()
-	tag, err := s.pool.Exec(ctx, `INSERT INTO first_use (key, expires_at) VALUES ($1, $2)
+	tag, err := s.execPool(ctx, `INSERT INTO first_use (key, expires_at) VALUES ($1, $2)
 		ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE first_use.expires_at <= $3`, key, now.Add(ttl), now)
 	if err != nil {
 		return false, fmt.Errorf("record one-time key: %w", err)

@@ -31,23 +31,32 @@ const OldestSchema = 1
 // acp_schema_compat.min_compatible is past it is refused.
 func NewestSchema() int64 {
 	var n int64
-	for _, v := range migrationVersions(Migrations()) {
+	for _, v := range migrationVersions(fileNames(Migrations())) {
 		n = max(n, v)
 	}
 	return n
 }
 
-// migrationVersions are the versions of the migration files in fsys
-// (their names start with the version and an underscore).
-func migrationVersions(fsys fs.FS) []int64 {
+// fileNames lists the files at the root of fsys.
+func fileNames(fsys fs.FS) []string {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil
 	}
-	var out []int64
+	names := make([]string, 0, len(entries))
 	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		if v, err := strconv.ParseInt(num, 10, 64); ok && err == nil && strings.HasSuffix(e.Name(), ".sql") {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// migrationVersions are the versions of the migration files among names
+// (SQL files whose names start with the version and an underscore).
+func migrationVersions(names []string) []int64 {
+	var out []int64
+	for _, name := range names {
+		num, _, ok := strings.Cut(name, "_")
+		if v, err := strconv.ParseInt(num, 10, 64); ok && err == nil && strings.HasSuffix(name, ".sql") {
 			out = append(out, v)
 		}
 	}
@@ -57,14 +66,56 @@ func migrationVersions(fsys fs.FS) []int64 {
 // versionTable is goose's table of applied migrations, in the schema.
 const versionTable = "acp_schema_migrations"
 
+// knownUpTo, when set at build time (-ldflags "-X
+// github.com/acp-sidecar/acp/core/store/pgstore.knownUpTo=N"), makes a
+// binary that knows the embedded migrations up to version N only: the
+// previous release's view of the schema, so that a rolling upgrade can be
+// tested with two builds of one source tree. Empty in every release.
+var knownUpTo string
+
 // Migrations returns the embedded migrations (as an fs.FS rooted at the
-// migration files).
+// migration files), without those past knownUpTo when it is set.
 func Migrations() fs.FS {
 	sub, err := fs.Sub(embedded, "migrations")
 	if err != nil {
 		panic(err) // the embedded directory always exists
 	}
+	if n, err := strconv.ParseInt(knownUpTo, 10, 64); err == nil {
+		return upTo{sub, n}
+	}
 	return sub
+}
+
+// upTo hides the migrations of fsys past version max.
+type upTo struct {
+	fsys fs.FS
+	max  int64
+}
+
+// hidden reports whether name is a migration past max.
+func (u upTo) hidden(name string) bool {
+	v := migrationVersions([]string{name})
+	return len(v) == 1 && v[0] > u.max
+}
+
+// Open implements fs.FS.
+func (u upTo) Open(name string) (fs.File, error) {
+	if u.hidden(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return u.fsys.Open(name)
+}
+
+// ReadDir implements fs.ReadDirFS.
+func (u upTo) ReadDir(name string) ([]fs.DirEntry, error) {
+	entries, err := fs.ReadDir(u.fsys, name)
+	var out []fs.DirEntry
+	for _, e := range entries {
+		if !u.hidden(e.Name()) {
+			out = append(out, e)
+		}
+	}
+	return out, err
 }
 
 // Pending is a migration not yet applied.

@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"strings"
 	"sync"
@@ -316,8 +317,46 @@ func TestSchemaWindow(t *testing.T) {
 	if n := NewestSchema(); n < 1 || OldestSchema > n {
 		t.Errorf("schema window %d to %d; want OldestSchema within the embedded migrations", OldestSchema, n)
 	}
-	if got := migrationVersions(withExtra(t, map[string]string{"00002_expand.sql": expand, "README.md": "x"})); len(got) != 2 {
-		t.Errorf("versions of the extended migrations = %v; want two", got)
+	extended := withExtra(t, map[string]string{"00002_expand.sql": expand, "00003_contract.sql": contract, "README.md": "x"})
+	if got := migrationVersions(fileNames(extended)); len(got) != 3 {
+		t.Errorf("versions of the extended migrations = %v; want three", got)
+	}
+	// A build with knownUpTo set knows the migrations up to it only.
+	older := upTo{extended, 2}
+	if got := migrationVersions(fileNames(older)); fmt.Sprint(got) != "[1 2]" {
+		t.Errorf("versions up to 2 = %v; want [1 2]", got)
+	}
+	if _, err := fs.ReadFile(older, "00003_contract.sql"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("reading a hidden migration = %v; want ErrNotExist", err)
+	}
+	knownUpTo = "0"
+	defer func() { knownUpTo = "" }()
+	if n := NewestSchema(); n != 0 {
+		t.Errorf("NewestSchema of a build knowing no migration = %d", n)
+	}
+}
+
+// TestRollingUpgradeBuilds: the build knowing one migration fewer (the
+// migrations of an upTo filesystem, as knownUpTo makes them) runs beside
+// the current one on the database the current one migrated, through goose.
+func TestRollingUpgradeBuilds(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	current := withExtra(t, map[string]string{"00002_expand.sql": expand})
+	previous := upTo{current, 1}
+	if res, err := Migrate(ctx, Options{DSN: dsn, Migrations: previous}, false); err != nil || res.After != 1 {
+		t.Fatalf("the previous build's migrate = %+v, %v; want version 1", res, err)
+	}
+	if res, err := Migrate(ctx, Options{DSN: dsn, Migrations: current}, false); err != nil || res.After != 2 {
+		t.Fatalf("the current build's migrate = %+v, %v; want version 2", res, err)
+	}
+	a := open(t, Options{DSN: dsn, Migrations: previous})
+	b := open(t, Options{DSN: dsn, Migrations: current})
+	if err := b.Update(ctx, func(tx store.Tx) error { return tx.PutSession(&model.Session{ID: "cs_r"}) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.View(ctx, func(r store.Reader) error { _, err := r.Session("cs_r"); return err }); err != nil {
+		t.Errorf("the previous build reading the current one's session: %v", err)
 	}
 }
 
@@ -342,5 +381,54 @@ func TestPing(t *testing.T) {
 	_ = s.Close()
 	if err := s.Ping(ctx); err == nil {
 		t.Error("Ping of a closed store: no error")
+	}
+}
+
+// TestFencingAcrossReplicas: a replica's commit checked by HoldsLease
+// precedes any takeover by another: the other's TryAcquire, racing the
+// commit, returns only once it is committed, and so sees what it wrote.
+func TestFencingAcrossReplicas(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	a := open(t, Options{DSN: dsn})
+	b := open(t, Options{DSN: dsn})
+	old, _, ok, err := a.Leases().TryAcquire(ctx, "session/cs_x", 50*time.Millisecond)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	time.Sleep(100 * time.Millisecond) // lapsed, not yet taken over
+	taken := make(chan error, 1)
+	var once sync.Once
+	err = a.Update(ctx, func(tx store.Tx) error {
+		if err := tx.HoldsLease(old); err != nil {
+			return err
+		}
+		once.Do(func() {
+			go func() {
+				l, _, ok, err := b.Leases().TryAcquire(ctx, "session/cs_x", time.Minute)
+				if err == nil && !ok {
+					err = errors.New("not granted")
+				}
+				if err == nil {
+					err = b.View(ctx, func(r store.Reader) error { _, err := r.Session("cs_x"); return err })
+				}
+				if err == nil {
+					err = b.Update(ctx, func(tx store.Tx) error { return tx.HoldsLease(l) })
+				}
+				taken <- err
+			}()
+			// Give the takeover every chance to overtake the commit.
+			time.Sleep(200 * time.Millisecond)
+		})
+		return tx.PutSession(&model.Session{ID: "cs_x", Status: model.StatusCompleted})
+	})
+	if err != nil {
+		t.Fatalf("the holder's commit: %v", err)
+	}
+	if err := <-taken; err != nil {
+		t.Errorf("the takeover after the commit: %v (it must see the holder's session)", err)
+	}
+	if err := a.Update(ctx, func(tx store.Tx) error { return tx.HoldsLease(old) }); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("the old holder after the takeover = %v; want ErrLeaseLost", err)
 	}
 }

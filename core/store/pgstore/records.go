@@ -28,7 +28,7 @@ type tx struct {
 func getOne[T any](t *tx, what, query string, decode func(int, []byte) (*T, error), args ...any) (*T, error) {
 	var format int16
 	var body []byte
-	err := t.tx.QueryRow(t.ctx, query, args...).Scan(&format, &body)
+	err := t.queryRow(query, args...).Scan(&format, &body)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -44,7 +44,7 @@ func getOne[T any](t *tx, what, query string, decode func(int, []byte) (*T, erro
 
 // getMany reads the records (format and body) query returns, in order.
 func getMany[T any](t *tx, what, query string, decode func(int, []byte) (*T, error), args ...any) ([]*T, error) {
-	rows, err := t.tx.Query(t.ctx, query, args...)
+	rows, err := t.query(query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", what, err)
 	}
@@ -79,7 +79,7 @@ func encode[T any](what, id string, v *T, enc func(*T) ([]byte, error)) ([]byte,
 
 // exec runs a statement, naming what it does in the error.
 func (t *tx) exec(what, query string, args ...any) error {
-	if _, err := t.tx.Exec(t.ctx, query, args...); err != nil {
+	if _, err := t.tx.Exec(t.ctx, query, dbArgs(args)...); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
@@ -111,13 +111,16 @@ func (t *tx) PutSession(s *model.Session) error {
 }
 
 func (t *tx) SessionsInProgress(limit int) ([]string, error) {
-	rows, err := t.tx.Query(t.ctx, "SELECT id FROM sessions WHERE status = 'complete_in_progress' AND "+alive+" ORDER BY id LIMIT $1", limit, t.store.now())
+	rows, err := t.query("SELECT id FROM sessions WHERE status = 'complete_in_progress' AND "+alive+" ORDER BY id LIMIT $1", limit, t.store.now())
 	if err != nil {
 		return nil, fmt.Errorf("list sessions in progress: %w", err)
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		return nil, fmt.Errorf("list sessions in progress: %w", err)
+	}
+	for i, id := range ids {
+		ids[i] = fromDBKey(id)
 	}
 	return ids, nil
 }
@@ -150,7 +153,7 @@ func (t *tx) Orders(after string, limit int) ([]*model.Order, error) {
 		return getMany(t, "orders", "SELECT format, body FROM orders ORDER BY created_ns DESC, id DESC LIMIT $1", record.DecodeOrder, limit)
 	}
 	var ns int64
-	err := t.tx.QueryRow(t.ctx, "SELECT created_ns FROM orders WHERE id = $1", after).Scan(&ns)
+	err := t.queryRow("SELECT created_ns FROM orders WHERE id = $1", after).Scan(&ns)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("orders after %s: %w", after, store.ErrNotFound)
 	}
@@ -163,7 +166,7 @@ func (t *tx) Orders(after string, limit int) ([]*model.Order, error) {
 
 func (t *tx) IdempotencyRecord(key string) (*model.IdempotencyRecord, error) {
 	r := &model.IdempotencyRecord{}
-	err := t.tx.QueryRow(t.ctx, "SELECT fingerprint, status, body, expires_at FROM idempotency_records WHERE key = $1 AND expires_at > $2",
+	err := t.queryRow("SELECT fingerprint, status, body, expires_at FROM idempotency_records WHERE key = $1 AND expires_at > $2",
 		key, t.store.now()).Scan(&r.Fingerprint, &r.Status, &r.Body, &r.ExpiresAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.ErrNotFound
@@ -192,7 +195,7 @@ func (t *tx) PutIdempotencyRecord(key string, r *model.IdempotencyRecord) error 
 func (t *tx) PutWebhookEvent(e *model.WebhookEvent) error {
 	if e.Seq == 0 {
 		var n int64
-		if err := t.tx.QueryRow(t.ctx, "SELECT nextval('webhook_seq')").Scan(&n); err != nil {
+		if err := t.queryRow("SELECT nextval('webhook_seq')").Scan(&n); err != nil {
 			return fmt.Errorf("next webhook sequence: %w", err)
 		}
 		e.Seq = uint64(n)
@@ -238,7 +241,7 @@ func (t *tx) FailedOrders(after string, limit int) ([]*model.FailedOrder, error)
 		return getMany(t, "failed orders", "SELECT format, body FROM failed_orders ORDER BY created_ns DESC, key DESC LIMIT $1", record.DecodeFailedOrder, limit)
 	}
 	var ns int64
-	err := t.tx.QueryRow(t.ctx, "SELECT created_ns FROM failed_orders WHERE key = $1", after).Scan(&ns)
+	err := t.queryRow("SELECT created_ns FROM failed_orders WHERE key = $1", after).Scan(&ns)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("failed orders after %s: %w", after, store.ErrNotFound)
 	}

@@ -62,7 +62,7 @@ func scanLevel(row pgx.Row) (*model.StockLevel, error) {
 }
 
 func (t *tx) StockLevel(sku string) (*model.StockLevel, error) {
-	l, err := scanLevel(t.tx.QueryRow(t.ctx, "SELECT "+stockColumns+" FROM stock_levels WHERE sku = $1", sku))
+	l, err := scanLevel(t.queryRow("SELECT "+stockColumns+" FROM stock_levels WHERE sku = $1", sku))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -73,7 +73,7 @@ func (t *tx) StockLevel(sku string) (*model.StockLevel, error) {
 }
 
 func (t *tx) StockLevels() ([]*model.StockLevel, error) {
-	rows, err := t.tx.Query(t.ctx, "SELECT "+stockColumns+" FROM stock_levels ORDER BY sku")
+	rows, err := t.query("SELECT " + stockColumns + " FROM stock_levels ORDER BY sku")
 	if err != nil {
 		return nil, fmt.Errorf("list stock levels: %w", err)
 	}
@@ -121,7 +121,7 @@ func (t *tx) ReserveStock(sku string, qty int64) (bool, int64, error) {
 		return false, 0, err
 	}
 	var avail int64
-	err := t.tx.QueryRow(t.ctx, `UPDATE stock_levels SET reserved = reserved + $2, updated_at = $3
+	err := t.queryRow(`UPDATE stock_levels SET reserved = reserved + $2, updated_at = $3
 		WHERE sku = $1 AND on_hand - reserved >= $2 RETURNING greatest(on_hand - reserved, 0)`, sku, qty, t.store.now().UTC()).Scan(&avail)
 	if err == nil {
 		return true, avail, nil
@@ -129,7 +129,7 @@ func (t *tx) ReserveStock(sku string, qty int64) (bool, int64, error) {
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return false, 0, fmt.Errorf("reserve stock of %s: %w", sku, err)
 	}
-	err = t.tx.QueryRow(t.ctx, "SELECT greatest(on_hand - reserved, 0) FROM stock_levels WHERE sku = $1", sku).Scan(&avail)
+	err = t.queryRow("SELECT greatest(on_hand - reserved, 0) FROM stock_levels WHERE sku = $1", sku).Scan(&avail)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, 0, store.ErrNotFound
 	}

@@ -107,6 +107,7 @@ func Verify(t *testing.T, s store.Store, d *Data) {
 		}
 		if len(orders) != len(d.Orders) {
 			t.Errorf("%d orders; want %d", len(orders), len(d.Orders))
+			orders = nil
 		}
 		for i, got := range orders {
 			same(t, "order", got, d.Orders[len(d.Orders)-1-i], record.EncodeOrder)
@@ -131,6 +132,7 @@ func Verify(t *testing.T, s store.Store, d *Data) {
 		}
 		if len(levels) != len(d.Levels) {
 			t.Errorf("%d stock levels; want %d", len(levels), len(d.Levels))
+			levels = nil
 		}
 		for i, got := range levels {
 			same(t, "stock level", got, d.Levels[i], record.EncodeStockLevel)
@@ -141,6 +143,7 @@ func Verify(t *testing.T, s store.Store, d *Data) {
 		}
 		if len(res) != len(d.Reservations) {
 			t.Errorf("%d reservations; want %d", len(res), len(d.Reservations))
+			res = nil
 		}
 		for i, got := range res {
 			same(t, "reservation", got, d.Reservations[i], record.EncodeReservation)
@@ -151,6 +154,7 @@ func Verify(t *testing.T, s store.Store, d *Data) {
 		}
 		if len(failedList) != len(d.Failed) {
 			t.Errorf("%d failed orders; want %d", len(failedList), len(d.Failed))
+			failedList = nil
 		}
 		for i, got := range failedList {
 			same(t, "failed order", got, d.Failed[i], record.EncodeFailedOrder)

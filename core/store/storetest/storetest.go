@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"LeaseWait", testLeaseWait},
 		{"Fencing", testFencing},
 		{"FirstUse", testFirstUse},
+		{"OddKeys", testOddKeys},
 		{"FillVerify", func(t *testing.T, s store.Store) { Verify(t, s, Fill(t, s)) }},
 	}
 	for _, c := range cases {
@@ -725,5 +726,78 @@ func testFirstUse(t *testing.T, s store.Store) {
 	}
 	if ok, err := s.FirstUse(ctx, "sig/other", time.Hour); err != nil || !ok {
 		t.Errorf("FirstUse of another key = %v, %v; want true", ok, err)
+	}
+}
+
+// testOddKeys: keys that come from requests may hold any bytes (NUL,
+// invalid UTF-8); each finds its own record, and a missing one is
+// ErrNotFound, never an error of the database.
+func testOddKeys(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	odd := []string{"cs_\x00nul", "cs_\xff\xfe", "cs_\x01mark", "cs_plain"}
+	update(t, s, func(tx store.Tx) error {
+		for i, id := range odd[:3] {
+			sess := session(id, model.StatusCompleteInProgress)
+			// The record's JSON holds the id as valid UTF-8 only: the
+			// mark tells the records apart.
+			sess.QuoteID = strconv.Itoa(i)
+			if err := tx.PutSession(sess); err != nil {
+				return err
+			}
+			rec := &model.IdempotencyRecord{Fingerprint: "f", ExpiresAt: base.Add(100 * 365 * 24 * time.Hour), Status: 200 + i, Body: []byte("{}")}
+			if err := tx.PutIdempotencyRecord("agent/"+id, rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, s, func(r store.Reader) error {
+		for i, id := range odd {
+			sess, err := r.Session(id)
+			rec, rerr := r.IdempotencyRecord("agent/" + id)
+			if i == 3 {
+				if !errors.Is(err, store.ErrNotFound) || !errors.Is(rerr, store.ErrNotFound) {
+					t.Errorf("missing %q: %v, %v; want ErrNotFound", id, err, rerr)
+				}
+				continue
+			}
+			if err != nil || sess.QuoteID != strconv.Itoa(i) || rerr != nil || rec.Status != 200+i {
+				t.Errorf("%q: session %v, %v; record %v, %v", id, sess, err, rec, rerr)
+			}
+		}
+		for _, id := range []string{"\xc3\x28", "a\x00b"} {
+			if _, err := r.Order(id); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("Order(%q) = %v; want ErrNotFound", id, err)
+			}
+		}
+		ids, err := r.SessionsInProgress(10)
+		if err != nil {
+			return err
+		}
+		if len(ids) != 3 {
+			t.Errorf("SessionsInProgress = %q; want the three odd ids", ids)
+		}
+		for _, id := range ids {
+			if id != odd[0] && id != odd[1] && id != odd[2] {
+				t.Errorf("SessionsInProgress lists %q, which was never stored", id)
+			}
+		}
+		return nil
+	})
+	for _, key := range []string{"sig/\x00", "sig/\xff"} {
+		if first, err := s.FirstUse(ctx, key, time.Hour); err != nil || !first {
+			t.Errorf("FirstUse(%q) = %v, %v; want true", key, first, err)
+		}
+		if first, err := s.FirstUse(ctx, key, time.Hour); err != nil || first {
+			t.Errorf("FirstUse(%q) again = %v, %v; want false", key, first, err)
+		}
+	}
+	l, _, ok, err := s.Leases().TryAcquire(ctx, "idem/\xff\x00", time.Minute)
+	if err != nil || !ok {
+		t.Fatalf("TryAcquire of an odd name = %v, %v", ok, err)
+	}
+	update(t, s, func(tx store.Tx) error { return tx.HoldsLease(l) })
+	if err := s.Leases().Release(ctx, l); err != nil {
+		t.Error(err)
 	}
 }
