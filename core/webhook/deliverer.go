@@ -502,11 +502,8 @@ func (d *Deliverer) work(ctx context.Context, q *queue) report {
 	return r
 }
 
-// queueLeaseName is the name of the lease on the queue with key key. The
-// key's parts are joined by NUL bytes, which a PostgreSQL text column
-// refuses: the name escapes them (and every other byte PathEscape
-// escapes), which keeps it one name per key.
-func queueLeaseName(key string) string { return "outbox/" + url.PathEscape(key) }
+// queueLeaseName is the name of the lease on the queue with key key.
+func queueLeaseName(key string) string { return "outbox/" + key }
 
 // pendingEvent returns the pending event with Seq seq, or nil when there
 // is none.
