@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -25,7 +26,12 @@ import (
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/host"
+	"github.com/acp-sidecar/acp/internal/pgtest"
 )
+
+// TestMain stops the throwaway PostgreSQL cluster pgtest may have started
+// and says in one line when the PostgreSQL tests could not run.
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 var (
 	buildOnce sync.Once
@@ -331,22 +337,129 @@ func TestSystemdUnit(t *testing.T) {
 	})
 }
 
-// TestKubernetesExample checks the sidecar example: its acp.yaml is valid,
-// every variable it names comes from the Secret, the store is on the
-// claim at store.dir with one replica replaced by Recreate, and the probes
-// and Service point at the port the sidecar listens on.
+// TestKubernetesExample checks the single-replica example on Badger:
+// what every example needs (checkSidecarManifest), and the store on the
+// claim at store.dir with one replica replaced by Recreate.
 func TestKubernetesExample(t *testing.T) {
 	t.Parallel()
-	docs := manifests(t, "kubernetes/acp-sidecar.yaml")
-	for _, kind := range []string{"ConfigMap", "PersistentVolumeClaim", "Deployment", "Service"} {
+	m := checkSidecarManifest(t, "kubernetes/acp-sidecar.yaml")
+	if m.docs["PersistentVolumeClaim"] == nil {
+		t.Fatal("no PersistentVolumeClaim")
+	}
+	if n := m.deployment["spec"].(map[string]any)["replicas"]; n != 1 {
+		t.Errorf("replicas %v: want 1 while the store is Badger", n)
+	}
+	if s := str(m.deployment, "spec", "strategy", "type"); s != "Recreate" {
+		t.Errorf("strategy %q: want Recreate (two pods must never share the store)", s)
+	}
+	if m.mounts["data"] != m.cfg.Store.Dir || str(m.volumes["data"], "persistentVolumeClaim", "claimName") != str(m.docs["PersistentVolumeClaim"], "metadata", "name") {
+		t.Errorf("store.dir %s is not the claim's mount %s", m.cfg.Store.Dir, m.mounts["data"])
+	}
+}
+
+// TestKubernetesPostgresExample checks the several-replica example: what
+// every example needs (checkSidecarManifest), the store on PostgreSQL
+// with its DSN from the Secret, several replicas rolled one at a time and
+// no volume, and an init container whose `acp migrate` command line runs:
+// against a fresh database, with the Secret's keys in its environment, it
+// migrates it, and the same line with --dry-run then has nothing to do.
+func TestKubernetesPostgresExample(t *testing.T) {
+	t.Parallel()
+	m := checkSidecarManifest(t, "kubernetes/acp-sidecar-postgres.yaml")
+	if m.cfg.Store.Driver != "postgres" || m.cfg.Store.Postgres.DSNEnv == "" {
+		t.Fatalf("store.driver %q, store.postgres.dsn_env %q: want postgres with the DSN from the environment", m.cfg.Store.Driver, m.cfg.Store.Postgres.DSNEnv)
+	}
+	spec := m.deployment["spec"].(map[string]any)
+	if n, _ := spec["replicas"].(int); n < 2 {
+		t.Errorf("replicas %v: want several", spec["replicas"])
+	}
+	if s := str(m.deployment, "spec", "strategy", "type"); s != "RollingUpdate" || itoa(spec["strategy"].(map[string]any)["rollingUpdate"].(map[string]any)["maxUnavailable"]) != "0" {
+		t.Errorf("strategy %v: want RollingUpdate with maxUnavailable 0 (one replica replaced at a time, none missing)", spec["strategy"])
+	}
+	if m.docs["PersistentVolumeClaim"] != nil {
+		t.Error("a PersistentVolumeClaim: the replicas keep no state of their own")
+	}
+	for name, v := range m.volumes {
+		if v["persistentVolumeClaim"] != nil {
+			t.Errorf("volume %s is a claim: the replicas keep no state of their own", name)
+		}
+	}
+	if pdb := m.docs["PodDisruptionBudget"]; pdb == nil || pdb["spec"].(map[string]any)["minAvailable"] == nil {
+		t.Error("no PodDisruptionBudget keeping replicas available during drains")
+	}
+
+	inits, _ := m.pod["initContainers"].([]any)
+	if len(inits) != 1 {
+		t.Fatalf("%d init containers: want the one running acp migrate", len(inits))
+	}
+	migrate := inits[0].(map[string]any)
+	args := toStrings(migrate["args"])
+	if len(args) == 0 || args[0] != "migrate" || migrate["image"] != m.sidecar["image"] {
+		t.Errorf("init container %v %v: want acp migrate from the sidecar's image %v", migrate["image"], args, m.sidecar["image"])
+	}
+	if !reflect.DeepEqual(migrate["envFrom"], m.sidecar["envFrom"]) || mountsOf(migrate)["config"] != m.mounts["config"] {
+		t.Errorf("the init container's environment %v and mounts %v are not the sidecar's", migrate["envFrom"], mountsOf(migrate))
+	}
+	checkLockedDown(t, migrate)
+
+	// The command line, run: the config where the pod mounts it (here a
+	// temporary directory), the Secret's keys in the environment, the DSN
+	// a fresh database's.
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "acp.yaml")
+	if err := os.WriteFile(cfgPath, []byte(str(m.docs["ConfigMap"], "data", "acp.yaml")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args = slices.Clone(args)
+	args[slices.Index(args, "--config")+1] = cfgPath
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	for k, v := range m.secretKeys {
+		env = append(env, k+"="+v.(string))
+	}
+	env = append(env, m.cfg.Store.Postgres.DSNEnv+"="+pgtest.DSN(t))
+	for _, run := range []struct {
+		args []string
+		want string
+	}{{args, "migrated from version 0"}, {append(slices.Clone(args), "--dry-run"), "no migration pending"}} {
+		cmd := exec.Command(acpBinary(t), run.args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), run.want) {
+			t.Errorf("acp %s: %v, want %q in its output:\n%s", strings.Join(run.args, " "), err, run.want, out)
+		}
+	}
+}
+
+// sidecarManifest is what checkSidecarManifest read of an example.
+type sidecarManifest struct {
+	docs       map[string]map[string]any
+	cfg        *config.Config
+	secretKeys map[string]any
+	deployment map[string]any
+	pod        map[string]any
+	sidecar    map[string]any
+	mounts     map[string]string
+	volumes    map[string]map[string]any
+}
+
+// checkSidecarManifest checks what every Kubernetes example needs: its
+// acp.yaml is valid, every variable it names comes from the Secret (which
+// is not in the manifest), the pod runs the store and the sidecar as a
+// non-root user with a read-only root, the probes and the Service point
+// at the ports the sidecar listens on, and the sidecar's command line is
+// one the binary accepts.
+func checkSidecarManifest(t *testing.T, path string) sidecarManifest {
+	t.Helper()
+	docs := manifests(t, path)
+	for _, kind := range []string{"ConfigMap", "Deployment", "Service"} {
 		if docs[kind] == nil {
-			t.Fatalf("no %s", kind)
+			t.Fatalf("%s: no %s", path, kind)
 		}
 	}
 	// The Secret is apart: applying the manifest again must never replace
 	// the real one (its store key lost) with placeholders.
 	if docs["Secret"] != nil {
-		t.Fatal("acp-sidecar.yaml holds a Secret: kubectl apply would overwrite the real one with its placeholders")
+		t.Fatalf("%s holds a Secret: kubectl apply would overwrite the real one with its placeholders", path)
 	}
 	maps.Copy(docs, manifests(t, "kubernetes/acp-secrets.example.yaml"))
 	if docs["Secret"] == nil {
@@ -356,26 +469,22 @@ func TestKubernetesExample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the ConfigMap's acp.yaml: %v", err)
 	}
+	m := sidecarManifest{docs: docs, cfg: cfg, deployment: docs["Deployment"]}
 	secretName := str(docs["Secret"], "metadata", "name")
-	secretKeys := docs["Secret"]["stringData"].(map[string]any)
-	vars := []string{cfg.MerchantAPI.TokenEnv, cfg.Store.EncryptionKeyEnv}
+	m.secretKeys = docs["Secret"]["stringData"].(map[string]any)
+	vars := []string{cfg.MerchantAPI.TokenEnv, cfg.Store.EncryptionKeyEnv, cfg.Store.Postgres.DSNEnv}
 	for _, a := range cfg.Agents {
 		vars = append(vars, a.TokenEnv)
 	}
 	for _, v := range vars {
-		if _, ok := secretKeys[v]; v != "" && !ok {
+		if _, ok := m.secretKeys[v]; v != "" && !ok {
 			t.Errorf("%s is not a key of the Secret", v)
 		}
 	}
 
-	dep := docs["Deployment"]
-	if n := dep["spec"].(map[string]any)["replicas"]; n != 1 {
-		t.Errorf("replicas %v: want 1 while the store is Badger", n)
-	}
-	if s := str(dep, "spec", "strategy", "type"); s != "Recreate" {
-		t.Errorf("strategy %q: want Recreate (two pods must never share the store)", s)
-	}
+	dep := m.deployment
 	pod := dep["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+	m.pod = pod
 	if pod["securityContext"].(map[string]any)["runAsNonRoot"] != true {
 		t.Error("the pod does not require a non-root user")
 	}
@@ -386,12 +495,12 @@ func TestKubernetesExample(t *testing.T) {
 	if len(containers) < 2 {
 		t.Fatalf("%d containers: want the store and the sidecar", len(containers))
 	}
-	var sidecar map[string]any
 	for _, c := range containers {
 		if c := c.(map[string]any); c["name"] == "acp" {
-			sidecar = c
+			m.sidecar = c
 		}
 	}
+	sidecar := m.sidecar
 	if sidecar == nil {
 		t.Fatal("no container named acp")
 	}
@@ -400,24 +509,16 @@ func TestKubernetesExample(t *testing.T) {
 		t.Errorf("acp %s --help: exit %d\n%s", strings.Join(args, " "), code, out)
 	}
 	configPath := args[slices.Index(args, "--config")+1]
-	mounts := map[string]string{}
-	for _, m := range sidecar["volumeMounts"].([]any) {
-		m := m.(map[string]any)
-		mounts[m["name"].(string)] = m["mountPath"].(string)
-	}
-	volumes := map[string]map[string]any{}
+	m.mounts = mountsOf(sidecar)
+	m.volumes = map[string]map[string]any{}
 	for _, v := range pod["volumes"].([]any) {
 		v := v.(map[string]any)
-		volumes[v["name"].(string)] = v
+		m.volumes[v["name"].(string)] = v
 	}
-	if filepath.Dir(configPath) != mounts["config"] || str(volumes["config"], "configMap", "name") != str(docs["ConfigMap"], "metadata", "name") {
-		t.Errorf("--config %s is not the ConfigMap mounted at %s", configPath, mounts["config"])
+	if filepath.Dir(configPath) != m.mounts["config"] || str(m.volumes["config"], "configMap", "name") != str(docs["ConfigMap"], "metadata", "name") {
+		t.Errorf("--config %s is not the ConfigMap mounted at %s", configPath, m.mounts["config"])
 	}
-	if mounts["data"] != cfg.Store.Dir || str(volumes["data"], "persistentVolumeClaim", "claimName") != str(docs["PersistentVolumeClaim"], "metadata", "name") {
-		t.Errorf("store.dir %s is not the claim's mount %s", cfg.Store.Dir, mounts["data"])
-	}
-	envFrom := sidecar["envFrom"].([]any)
-	if len(envFrom) != 1 || str(envFrom[0].(map[string]any), "secretRef", "name") != secretName {
+	if envFrom := sidecar["envFrom"].([]any); len(envFrom) != 1 || str(envFrom[0].(map[string]any), "secretRef", "name") != secretName {
 		t.Errorf("envFrom %v: want the Secret %s", envFrom, secretName)
 	}
 	_, port, _ := net.SplitHostPort(cfg.Server.Listen)
@@ -443,16 +544,34 @@ func TestKubernetesExample(t *testing.T) {
 			t.Errorf("%s %v: want GET %s on port %v (server.probes_listen)", probe, p, path, probesPortName)
 		}
 	}
-	if mounts["tmp"] != "/tmp" || volumes["tmp"]["emptyDir"] == nil {
-		t.Errorf("no emptyDir volume mounted at /tmp (mounts %v): with a read-only root, plugins have nowhere for their sockets", mounts)
+	if m.mounts["tmp"] != "/tmp" || m.volumes["tmp"]["emptyDir"] == nil {
+		t.Errorf("no emptyDir volume mounted at /tmp (mounts %v): with a read-only root, plugins have nowhere for their sockets", m.mounts)
 	}
-	sc := sidecar["securityContext"].(map[string]any)
-	if sc["readOnlyRootFilesystem"] != true || sc["allowPrivilegeEscalation"] != false {
-		t.Errorf("container securityContext %v: want a read-only root and no privilege escalation", sc)
-	}
+	checkLockedDown(t, sidecar)
 	svcPort := docs["Service"]["spec"].(map[string]any)["ports"].([]any)[0].(map[string]any)
 	if svcPort["targetPort"] != ports["name"] {
 		t.Errorf("the Service targets %v, the sidecar's port is %v", svcPort["targetPort"], ports["name"])
+	}
+	return m
+}
+
+// mountsOf maps a container's volume names to their mount paths.
+func mountsOf(container map[string]any) map[string]string {
+	mounts := map[string]string{}
+	for _, m := range container["volumeMounts"].([]any) {
+		m := m.(map[string]any)
+		mounts[m["name"].(string)] = m["mountPath"].(string)
+	}
+	return mounts
+}
+
+// checkLockedDown checks a container's securityContext: a read-only root
+// and no privilege escalation.
+func checkLockedDown(t *testing.T, container map[string]any) {
+	t.Helper()
+	sc, _ := container["securityContext"].(map[string]any)
+	if sc["readOnlyRootFilesystem"] != true || sc["allowPrivilegeEscalation"] != false {
+		t.Errorf("container %v: securityContext %v: want a read-only root and no privilege escalation", container["name"], sc)
 	}
 }
 

@@ -146,7 +146,7 @@ acp_http_request_duration_seconds_count{method="POST",route="/checkout_sessions"
 // written (it is parsed when the program starts).
 func TestDocumentTemplate(t *testing.T) {
 	t.Parallel()
-	for _, want := range []string{"{{.Figures}}", "{{.Targets}}", "go run ./cmd/acp-bench -o BENCHMARKS.md", "scripts/bench-compare.sh"} {
+	for _, want := range []string{"{{.Figures}}", "{{.Postgres}}", "{{.Targets}}", "go run ./cmd/acp-bench -o BENCHMARKS.md", "scripts/bench-compare.sh"} {
 		if !strings.Contains(documentTemplate, want) {
 			t.Errorf("the template lacks %s", want)
 		}

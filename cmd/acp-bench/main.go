@@ -1,7 +1,8 @@
 // Command acp-bench reproduces BENCHMARKS.md: it builds acp and the
 // first-party plugins, runs the baseline (`acp load baseline`), the demo
 // store (built-in providers) and the plugins store (every capability
-// served by a plugin process) as separate processes, measures them with
+// served by a plugin process) as separate processes, and the demo store
+// on PostgreSQL where a server answers, measures them with
 // `acp load run` (a fresh process for each measurement) and, where wrk is
 // installed, with wrk too, and prints every figure as a ratio to the
 // baseline measured in the same round, the median of several rounds with
@@ -49,6 +50,7 @@ type options struct {
 	profile         string
 	out             string
 	noWrk           bool
+	postgres        string
 }
 
 func main() {
@@ -63,6 +65,8 @@ func main() {
 	flag.StringVar(&o.profile, "profile", "", "also write a 10 s CPU profile of the demo store under create load to this file")
 	flag.StringVar(&o.out, "o", "", "write the whole BENCHMARKS.md to this file (default: the figures only, on stdout)")
 	flag.BoolVar(&o.noWrk, "no-wrk", false, "measure with acp load only, even where wrk is installed")
+	flag.StringVar(&o.postgres, "postgres", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable",
+		"PostgreSQL server on which the demo store is also measured, in a database made for the run and dropped after it; empty to leave it out")
 	flag.Parse()
 	if o.rounds < 1 || o.latencyRounds < 1 || o.round < time.Second || o.latencyDuration < time.Second || o.connections < 1 {
 		fmt.Fprintln(os.Stderr, "acp-bench: want at least one round of each, durations of at least 1s and at least one connection")
@@ -89,6 +93,12 @@ type bench struct {
 	scripts map[string]string
 	// figures is the Markdown of the figures.
 	figures bytes.Buffer
+	// pgFigures is the Markdown of the PostgreSQL section.
+	pgFigures bytes.Buffer
+	// db is the run's PostgreSQL database, nil when it is not measured;
+	// pgSkipped then says why.
+	db        *database
+	pgSkipped string
 	// results are the measurements by name, one value per round.
 	results map[string]series
 	// targets are the rows of the targets table.
@@ -139,19 +149,39 @@ func (b *bench) run() error {
 	if err != nil {
 		return err
 	}
-	demo, err := b.startServer("demo", "acp.yaml", "", b.profile != "", false)
+	demo, err := b.startServer("demo", "acp.yaml", "", b.profile != "", false, "")
 	if err != nil {
 		return err
 	}
-	plugins, err := b.startServer("plugins", "examples/plugins-store/acp.yaml", "http://"+intakeLn.Addr().String(), false, false)
+	plugins, err := b.startServer("plugins", "examples/plugins-store/acp.yaml", "http://"+intakeLn.Addr().String(), false, false, "")
 	if err != nil {
 		return err
 	}
 	// The demo store without stock figures: the full flow without
 	// reservations, measured in the same rounds as the demo's.
-	noStock, err := b.startServer("nostock", "acp.yaml", "", false, true)
+	noStock, err := b.startServer("nostock", "acp.yaml", "", false, true, "")
 	if err != nil {
 		return err
+	}
+	var pg *server
+	if b.postgres == "" {
+		b.pgSkipped = "acp-bench ran with an empty -postgres"
+	} else {
+		step("making a PostgreSQL database and starting the demo store on it")
+		defer func() {
+			if b.db != nil {
+				if err := b.db.drop(); err != nil {
+					step(err.Error())
+				}
+			}
+		}()
+		if pg, err = b.startPostgres(); err != nil && b.db == nil {
+			// No server to measure on: the document says so.
+			b.pgSkipped = "no PostgreSQL server answered at the -postgres DSN"
+			step(fmt.Sprintf("%s (%v)", b.pgSkipped, err))
+		} else if err != nil {
+			return err
+		}
 	}
 	servers := []*server{baseline, demo, plugins}
 	if b.wrk != "" {
@@ -164,7 +194,10 @@ func (b *bench) run() error {
 	started := time.Now().UTC()
 
 	step("warming up")
-	for _, s := range servers {
+	for _, s := range append(servers, pg) {
+		if s == nil {
+			continue
+		}
 		if _, err := b.closedLoop(s, loadgen.FlowCreate, 2*time.Second); err != nil {
 			return err
 		}
@@ -172,9 +205,15 @@ func (b *bench) run() error {
 	if _, err := b.closedLoop(noStock, loadgen.FlowFull, 2*time.Second); err != nil {
 		return err
 	}
-	if err := b.throughput(servers, noStock); err != nil {
+	if err := b.throughput(servers, noStock, pg); err != nil {
 		return err
 	}
+	if pg != nil {
+		if err := b.stop(pg); err != nil {
+			return err
+		}
+	}
+	b.printPostgres()
 
 	// The rounds at full speed leave Badger compactions queued behind
 	// them; a server running at half load would have caught up long ago.
@@ -200,8 +239,10 @@ func (b *bench) run() error {
 // throughput measures create alone on every server with each tool, and
 // the full flow on the stores (and on noStock, the demo store without
 // stock figures) with acp load, round after round, so that every ratio is
-// taken between measurements made minutes apart at most.
-func (b *bench) throughput(servers []*server, noStock *server) error {
+// taken between measurements made minutes apart at most; pg, when not nil
+// (the demo store on PostgreSQL), is measured in each round by acp load,
+// create alone and the full flow, right after the others.
+func (b *bench) throughput(servers []*server, noStock, pg *server) error {
 	tools := []string{"acp"}
 	if b.wrk != "" {
 		tools = append(tools, "wrk")
@@ -238,6 +279,20 @@ func (b *bench) throughput(servers []*server, noStock *server) error {
 			b.add("full/"+s.name, r.Total.Throughput)
 			b.add("flows/"+s.name, float64(r.Flows[loadgen.FlowFull].Completed)/r.WindowSeconds)
 		}
+		if pg == nil {
+			continue
+		}
+		r, err := b.closedLoop(pg, loadgen.FlowCreate, b.round)
+		if err != nil {
+			return err
+		}
+		b.add("create/postgres/acp", r.Total.Throughput)
+		b.add("create-p99/postgres/acp", r.Total.Latency.P99)
+		if r, err = b.closedLoop(pg, loadgen.FlowFull, b.round); err != nil {
+			return err
+		}
+		b.add("full/postgres", r.Total.Throughput)
+		b.add("flows/postgres", float64(r.Flows[loadgen.FlowFull].Completed)/r.WindowSeconds)
 	}
 	b.printThroughput(tools)
 	return nil
@@ -468,7 +523,7 @@ func clean(name string, r *loadgen.Report) error {
 // server's own request metrics), and measures memory and disk again, then
 // after a graceful stop.
 func (b *bench) footprint() error {
-	s, err := b.startServer("footprint", "acp.yaml", "", false, false)
+	s, err := b.startServer("footprint", "acp.yaml", "", false, false, "")
 	if err != nil {
 		return err
 	}

@@ -61,11 +61,11 @@ func (b *bench) startBaseline() (*server, error) {
 }
 
 // startServer runs `acp serve` on a copy of the config at path with the
-// rate limit lifted, its store in a fresh directory, its stock figures
-// raised (or, withoutStock, removed: see stockConfig), and, for the
-// plugins store, the plugins this run built and orders forwarded to
-// intake.
-func (b *bench) startServer(name, path, intake string, profiling, withoutStock bool) (*server, error) {
+// rate limit lifted, its store in a fresh directory (or, when dsn is set,
+// in that PostgreSQL database, migrated first), its stock figures raised
+// (or, withoutStock, removed: see stockConfig), and, for the plugins
+// store, the plugins this run built and orders forwarded to intake.
+func (b *bench) startServer(name, path, intake string, profiling, withoutStock bool, dsn string) (*server, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -89,6 +89,12 @@ func (b *bench) startServer(name, path, intake string, profiling, withoutStock b
 	cfg = stockConfig(cfg, withoutStock)
 	data := filepath.Join(dir, "data")
 	cfg += "\nlimits:\n  rate_limit:\n    requests_per_second: 0\nlog:\n  level: warn\n"
+	if dsn != "" {
+		if !strings.Contains(cfg, "\nstore:\n  dir: ./data\n") {
+			return nil, fmt.Errorf("%s: no store section to replace", path)
+		}
+		cfg = strings.Replace(cfg, "\nstore:\n  dir: ./data\n", "\n"+postgresStore(), 1)
+	}
 	cfg = strings.Replace(cfg, "dir: ./data", "dir: "+data, 1)
 	if profiling {
 		cfg += "profiling:\n  listen: " + profilingAddr + "\n"
@@ -97,13 +103,20 @@ func (b *bench) startServer(name, path, intake string, profiling, withoutStock b
 	if err := os.WriteFile(config, []byte(cfg), 0o600); err != nil {
 		return nil, err
 	}
+	env := []string{"ACP_ORDER_INTAKE_SECRET=benchmark-intake-secret-0123456789abcdef", "PATH=" + os.Getenv("PATH")}
+	if dsn != "" {
+		if err := b.migrate(config, dsn); err != nil {
+			return nil, err
+		}
+		env = append(env, benchDSNEnv+"="+dsn)
+	}
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(filepath.Join(b.bin, "acp"), "serve", "--config", config, "--listen", addr)
 	cmd.SysProcAttr = diesWithUs()
-	cmd.Env = []string{"ACP_ORDER_INTAKE_SECRET=benchmark-intake-secret-0123456789abcdef", "PATH=" + os.Getenv("PATH")}
+	cmd.Env = env
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err

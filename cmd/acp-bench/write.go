@@ -59,14 +59,15 @@ func (b *bench) write(started time.Time, loadBefore, loadAfter float64) error {
 
 	if b.out == "" {
 		fmt.Print(figures)
+		fmt.Print("### PostgreSQL against Badger\n\n" + b.pgFigures.String())
 		fmt.Print("### Against the targets\n\n" + targets.String())
 		return nil
 	}
 	var doc bytes.Buffer
 	err := document.Execute(&doc, struct {
-		Figures, Targets string
-		Rounds           int
-	}{figures, targets.String(), b.rounds})
+		Figures, Postgres, Targets string
+		Rounds                     int
+	}{figures, b.pgFigures.String(), targets.String(), b.rounds})
 	if err != nil {
 		return err
 	}

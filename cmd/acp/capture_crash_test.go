@@ -49,6 +49,29 @@ func (in *holdingIntake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, `{}`)
 }
 
+// orderForwardConfig adds to a config the order capability, served by
+// acp-plugin-order-forward posting each order to intakeURL once, with the
+// secret from captureIntakeSecretEnv, and a long placement deadline.
+func orderForwardConfig(t *testing.T, text, intakeURL string) string {
+	t.Helper()
+	text = strings.Replace(text, "\npayments:\n", "\ncapabilities:\n  fulfillment: orders\n\npayments:\n", 1)
+	return text + `
+orders:
+  placement_deadline: 10m
+
+plugins:
+  - name: orders
+    command: ` + testkit.Binary(t, "acp-plugin-order-forward") + `
+    env: [` + captureIntakeSecretEnv + `]
+    timeout: 30s
+    config:
+      url: ` + intakeURL + `
+      secret_env: ` + captureIntakeSecretEnv + `
+      timeout: 20s
+      max_attempts: 1
+`
+}
+
 // TestCrashBetweenAuthorizeAndCapture kills the server with SIGKILL while
 // an authorized payment's order is at the order intake, and restarts it
 // on the same store. The reconciler then finishes the attempt by itself:
@@ -80,23 +103,7 @@ func TestCrashBetweenAuthorizeAndCapture(t *testing.T) {
 			t.Cleanup(intake.Close)
 
 			addr := freeAddr(t)
-			text := crashConfig(t, addr, filepath.Join(dir, "data"), fake.URL, hooks.url())
-			text = strings.Replace(text, "\npayments:\n", "\ncapabilities:\n  fulfillment: orders\n\npayments:\n", 1)
-			text += `
-orders:
-  placement_deadline: 10m
-
-plugins:
-  - name: orders
-    command: ` + testkit.Binary(t, "acp-plugin-order-forward") + `
-    env: [` + captureIntakeSecretEnv + `]
-    timeout: 30s
-    config:
-      url: ` + intake.URL + `/acp/orders
-      secret_env: ` + captureIntakeSecretEnv + `
-      timeout: 20s
-      max_attempts: 1
-`
+			text := orderForwardConfig(t, crashConfig(t, addr, filepath.Join(dir, "data"), fake.URL, hooks.url()), intake.URL+"/acp/orders")
 			cfg := filepath.Join(dir, "acp.yaml")
 			if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
 				t.Fatal(err)

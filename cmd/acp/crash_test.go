@@ -28,6 +28,7 @@ import (
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/payment/stripe"
 	"github.com/acp-sidecar/acp/core/payment/stripe/stripefake"
+	"github.com/acp-sidecar/acp/internal/acpschema"
 	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
@@ -108,7 +109,7 @@ func TestCrashSafety(t *testing.T) {
 	defer transport.CloseIdleConnections()
 	client := &http.Client{Transport: transport, Timeout: 20 * time.Second}
 	ledger := &crashLedger{}
-	agent := &crashAgent{srv: srv, client: client, ledger: ledger}
+	agent := &crashAgent{srv: srv, client: client, ledger: ledger, schema: acpschema.For(t, crashAPIVersion)}
 
 	// 3. The load: crashWorkers agents, each running checkouts one after
 	// the other until stop is closed.
@@ -142,198 +143,8 @@ func TestCrashSafety(t *testing.T) {
 	stopLoad()
 	loadTook := time.Since(began)
 
-	// 5. What got no answer (or no final one) is sent again with the same
-	// key, as an agent would, until it is answered for good.
-	// Checkouts are independent: each is retried on its own goroutine, so
-	// that one stuck request does not use up the others' time.
-	deadline := time.Now().Add(20 * time.Second)
-	var retries sync.WaitGroup
-	for _, f := range ledger.allFlows() {
-		retries.Go(func() {
-			for _, op := range f.ops {
-				for !op.final && time.Now().Before(deadline) {
-					agent.send(f, op)
-					if !op.final {
-						time.Sleep(20 * time.Millisecond) // an agent's back-off
-					}
-				}
-			}
-		})
-	}
-	retries.Wait()
-	for _, f := range ledger.allFlows() {
-		for _, op := range f.ops {
-			if !op.final {
-				t.Errorf("flow %d: %s %s (key %s) got no final answer in 20 s after %d tries: last %d %s %s",
-					f.id, op.name, op.path, op.key, op.tries, op.status, op.body, op.err)
-			}
-		}
-	}
-
-	// 6. The checks.
-	flows := ledger.allFlows()
-	sessions := map[string]*crashFlow{} // by session id
-	completed := map[string]*crashFlow{}
-	for _, f := range flows {
-		for _, op := range f.ops {
-			if op.final && !op.expected() {
-				t.Errorf("flow %d: %s %s (key %s) answered %d %s; want %s", f.id, op.name, op.path, op.key, op.status, op.body, op.want())
-			}
-		}
-		if f.sessionID == "" {
-			continue
-		}
-		if other, dup := sessions[f.sessionID]; dup {
-			t.Errorf("flows %d and %d (different keys) were both given session %s", other.id, f.id, f.sessionID)
-		}
-		sessions[f.sessionID] = f
-		if c := f.op("complete"); c != nil && c.final && c.status == http.StatusOK && crashJSONField(c.body, "status") == "completed" {
-			completed[f.sessionID] = f
-		}
-	}
-
-	// Every session is retrievable and whole, in the state its answers
-	// said.
-	orderOf := map[string]string{} // session id -> order id, from the session
-	totalOf := map[string]int64{}
-	for _, sid := range slices.Sorted(maps.Keys(sessions)) {
-		f := sessions[sid]
-		status, body, err := agent.get("/checkout_sessions/" + sid)
-		if err != nil || status != http.StatusOK {
-			t.Errorf("flow %d: GET session %s: %d %s %v", f.id, sid, status, body, err)
-			continue
-		}
-		s, problems := checkCrashSession(body, sid)
-		_, isCompleted := completed[sid]
-		if u := f.op("update"); u != nil && u.final && u.status == http.StatusOK {
-			if s.FulfillmentDetails == nil || s.FulfillmentDetails.Address == nil || s.FulfillmentDetails.Address.PostalCode != f.postal {
-				problems = append(problems, "the answered update's address ("+f.postal+") is missing")
-			}
-		}
-		switch {
-		case isCompleted && (s.Status != "completed" || s.Order == nil):
-			problems = append(problems, "answered completed, but is "+s.Status+" without an order")
-		case isCompleted:
-			orderOf[sid] = s.Order.ID
-			totalOf[sid] = s.total()
-			if s.Order.ID == "" || s.Order.CheckoutSessionID != sid {
-				problems = append(problems, fmt.Sprintf("order %+v does not name the session", *s.Order))
-			}
-		case s.Status == "completed" || s.Order != nil:
-			problems = append(problems, "completed (or with an order) though no complete was answered completed")
-		}
-		if len(problems) > 0 {
-			t.Errorf("flow %d: session %s: %s\n%s", f.id, sid, strings.Join(problems, "; "), body)
-		}
-	}
-
-	// Every completed session has exactly one order, and there are no
-	// others (merchant API).
-	admin := &merchantapi.Client{BaseURL: srv.base(), Token: crashMerchantToken, HTTP: client}
-	orders := listCrashOrders(t, func(after string) ([]*model.Order, bool, error) {
-		return admin.List(context.Background(), after, merchantapi.MaxListLimit)
-	})
-	ordersBySession := map[string][]*model.Order{}
-	for _, o := range orders {
-		ordersBySession[o.CheckoutSessionID] = append(ordersBySession[o.CheckoutSessionID], o)
-		if _, ok := completed[o.CheckoutSessionID]; !ok {
-			t.Errorf("order %s is for session %s, which was never answered completed (known session: %v)",
-				o.ID, o.CheckoutSessionID, sessions[o.CheckoutSessionID] != nil)
-		}
-	}
-	for _, sid := range slices.Sorted(maps.Keys(completed)) {
-		got := ordersBySession[sid]
-		if len(got) != 1 || got[0].ID != orderOf[sid] {
-			ids := []string{}
-			for _, o := range got {
-				ids = append(ids, o.ID)
-			}
-			t.Errorf("completed session %s (order %s) has orders %v in the merchant API; want exactly its order", sid, orderOf[sid], ids)
-			continue
-		}
-		if o := got[0]; o.Total != totalOf[sid] || o.HandlerID != crashHandlerID || o.PaymentID == "" {
-			t.Errorf("order %s: total %d, handler %q, payment %q; want the session's total %d, %s and a payment",
-				o.ID, o.Total, o.HandlerID, o.PaymentID, totalOf[sid], crashHandlerID)
-		}
-	}
-
-	// Exactly one successful charge per completed session, none for any
-	// other session, and at most one charge attempt (Stripe idempotency
-	// key) per session: every token here succeeds, so a second attempt
-	// means one was forgotten (the fake's single-use tokens would hide the
-	// second charge).
-	pis := fake.PaymentIntents()
-	charges := map[string][]stripefake.PaymentIntent{}
-	for _, pi := range pis {
-		sid := pi.Metadata[stripe.MetadataSessionID]
-		if pi.Status != "succeeded" || pi.LatestCharge == "" {
-			t.Errorf("PaymentIntent %s for session %s is %s, want succeeded (every token here pays)", pi.ID, sid, pi.Status)
-			continue
-		}
-		charges[sid] = append(charges[sid], pi)
-		if _, ok := completed[sid]; !ok {
-			t.Errorf("charge %s (PaymentIntent %s, %d %s) is for session %s, which is not completed (known session: %v)",
-				pi.LatestCharge, pi.ID, pi.Amount, pi.Currency, sid, sessions[sid] != nil)
-		}
-	}
-	acrossKills := 0 // orders placed by a later server than the one that charged
-	for _, sid := range slices.Sorted(maps.Keys(completed)) {
-		got := charges[sid]
-		if len(got) != 1 {
-			t.Errorf("completed session %s was charged %d times: %+v", sid, len(got), got)
-			continue
-		}
-		pi := got[0]
-		if o := ordersBySession[sid]; len(o) == 1 && slices.ContainsFunc(kills, func(k time.Time) bool {
-			return pi.Created.Before(k) && o[0].CreatedAt.After(k)
-		}) {
-			acrossKills++
-		}
-		if o := ordersBySession[sid]; len(o) == 1 && (o[0].PaymentID != pi.ID || pi.Amount != o[0].Total || pi.Currency != "usd") {
-			t.Errorf("order %s (payment %s, %d usd) does not match its charge %s (%d %s)", o[0].ID, o[0].PaymentID, o[0].Total, pi.ID, pi.Amount, pi.Currency)
-		}
-	}
-	attemptKeys := map[string]map[string]bool{}
-	for _, r := range fake.Requests() {
-		if r.Method != http.MethodPost || r.Path != "/v1/payment_intents" {
-			continue
-		}
-		sid := r.Form.Get("metadata[" + stripe.MetadataSessionID + "]")
-		if attemptKeys[sid] == nil {
-			attemptKeys[sid] = map[string]bool{}
-		}
-		attemptKeys[sid][r.IdempotencyKey] = true
-	}
-	for _, sid := range slices.Sorted(maps.Keys(attemptKeys)) {
-		if keys := attemptKeys[sid]; len(keys) > 1 {
-			t.Errorf("session %s: %d charge attempts reached Stripe (keys %v); want one", sid, len(keys), slices.Sorted(maps.Keys(keys)))
-		}
-	}
-
-	// Every idempotent answer survived the crashes: the same request again
-	// replays it byte for byte.
-	replays := agent.replayAll(t, flows)
-
-	// Every order's order_create event reaches the receiver (at least
-	// once), and the outbox drains with nothing dead.
-	want := map[string]string{} // order id -> session id
-	for sid, oid := range orderOf {
-		want[oid] = sid
-	}
-	hooks.waitFor(t, want, 20*time.Second)
-	drainDeadline := time.Now().Add(20 * time.Second)
-	for {
-		pending, errP := admin.Events(context.Background(), model.EventPending, merchantapi.MaxListLimit)
-		dead, errD := admin.Events(context.Background(), model.EventDead, merchantapi.MaxListLimit)
-		if errP == nil && errD == nil && len(pending) == 0 && len(dead) == 0 {
-			break
-		}
-		if time.Now().After(drainDeadline) {
-			t.Errorf("the outbox did not drain: %d pending (%v), %d dead (%v): %+v %+v", len(pending), errP, len(dead), errD, pending, dead)
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	out := checkCrashRun(t, agent, fake, hooks, kills, 20*time.Second)
+	orders := out.orders
 
 	// One more kill: the store, opened directly by `acp orders list`,
 	// holds the same orders.
@@ -370,24 +181,8 @@ func TestCrashSafety(t *testing.T) {
 		t.Errorf("after a last kill, the store holds %d orders, the server listed %d", len(direct), len(served))
 	}
 
-	c := ledger.counts()
-	ev := hooks.stats()
-	stripeReplays, stripeSearches := 0, 0
-	for _, r := range fake.Requests() {
-		if r.Method == http.MethodPost && r.Path == "/v1/payment_intents" && r.Replayed {
-			stripeReplays++
-		}
-		if r.Path == "/v1/payment_intents/search" {
-			stripeSearches++
-		}
-	}
 	t.Logf("load and crashes %v, retries and checks %v", loadTook.Round(time.Millisecond), (time.Since(began) - loadTook).Round(time.Millisecond))
-	t.Logf("%d rounds, %d server starts (%d port changes): %d checkouts, %d requests (%d without an answer, %d of them cut off by a kill; %d replayed); "+
-		"%d sessions, %d completed, %d orders, %d PaymentIntents, %d charges (%d charge calls replayed by Stripe, %d PaymentIntent searches, %d orders placed after a kill that followed their charge); "+
-		"%d answers replayed byte for byte afterwards; %d order events delivered (%d order_create for %d orders), %d duplicates, %d bad signatures",
-		rounds, srv.starts, srv.portChanges, len(flows), c.sent, c.transportErrors, c.cut, c.replayed,
-		len(sessions), len(completed), len(orders), len(pis), len(charges), stripeReplays, stripeSearches, acrossKills,
-		replays, ev.deliveries, ev.creates, len(want), ev.duplicates, ev.badSignatures)
+	t.Logf("%d rounds, %d server starts (%d port changes): %s", rounds, srv.starts, srv.portChanges, out.summary(agent, fake, hooks))
 	if t.Failed() {
 		t.Logf("the end of each server's log:\n%s", srv.logTail())
 	}
@@ -410,28 +205,6 @@ func crashConfig(t *testing.T, addr, storeDir, stripeURL, hookURL string) string
 			t.Fatalf("the demo config now has %s; crashConfig adds its own", key)
 		}
 	}
-	// Replace the payments section (up to the next top-level key).
-	start := strings.Index(text, "\npayments:\n")
-	if start < 0 {
-		t.Fatal("the demo config has no payments section")
-	}
-	start++
-	end := len(text)
-	for i := start + len("payments:\n"); i < len(text); {
-		nl := strings.IndexByte(text[i:], '\n')
-		line := text[i:]
-		if nl >= 0 {
-			line = text[i : i+nl]
-		}
-		if line != "" && line[0] != ' ' && line[0] != '#' {
-			end = i
-			break
-		}
-		if nl < 0 {
-			break
-		}
-		i += nl + 1
-	}
 	payments := `payments:
   reconcile_after: 1s
   handlers:
@@ -447,7 +220,7 @@ func crashConfig(t *testing.T, addr, storeDir, stripeURL, hookURL string) string
         check_token: true
         three_ds: {acquirer_bin: "400000", acquirer_country: US, acquirer_merchant_id: "shop-1", directory_server: visa}
 `
-	text = text[:start] + payments + text[end:]
+	text = replaceSection(t, text, "payments", payments)
 	text += `
 limits:
   rate_limit:
@@ -460,6 +233,34 @@ webhook_delivery:
   max_backoff: 200ms
 `
 	return text
+}
+
+// replaceSection replaces the top-level section key of a config (from
+// its line up to the next top-level key) with section.
+func replaceSection(t *testing.T, text, key, section string) string {
+	t.Helper()
+	start := strings.Index(text, "\n"+key+":\n")
+	if start < 0 {
+		t.Fatalf("the config has no %s section", key)
+	}
+	start++
+	end := len(text)
+	for i := start + len(key+":\n"); i < len(text); {
+		nl := strings.IndexByte(text[i:], '\n')
+		line := text[i:]
+		if nl >= 0 {
+			line = text[i : i+nl]
+		}
+		if line != "" && line[0] != ' ' && line[0] != '#' {
+			end = i
+			break
+		}
+		if nl < 0 {
+			break
+		}
+		i += nl + 1
+	}
+	return text[:start] + section + text[end:]
 }
 
 // crashServer is the acp serve subprocess, started again after each kill.
@@ -707,11 +508,63 @@ func (l *crashLedger) counts() crashCounts {
 	return crashCounts{l.sent, l.noAnswer, l.cut, l.replayed}
 }
 
-// crashAgent sends the checkout requests.
+// crashAgent sends the checkout requests: to srv, or, when replicas is
+// set, to each replica in turn, as a load balancer would (a retry goes to
+// the next one). When schema is set, every final answer is validated
+// against it (checkSchemas reports the failures).
 type crashAgent struct {
-	srv    *crashServer
-	client *http.Client
-	ledger *crashLedger
+	srv      *crashServer
+	replicas []*crashServer
+	client   *http.Client
+	ledger   *crashLedger
+	schema   *acpschema.Validator
+
+	next    atomic.Uint64
+	mu      sync.Mutex
+	invalid []string
+}
+
+// base is the base URL of the server the next request goes to.
+func (a *crashAgent) base() string {
+	if len(a.replicas) == 0 {
+		return a.srv.base()
+	}
+	return a.replicas[a.next.Add(1)%uint64(len(a.replicas))].base()
+}
+
+// validate checks a final answer of op against the schema: a created or
+// updated session, a completed session with its order, or an error.
+func (a *crashAgent) validate(op *crashOp) {
+	if a.schema == nil {
+		return
+	}
+	def := "Error"
+	switch {
+	case op.status/100 != 2:
+	case op.name == "complete" && crashJSONField(op.body, "status") == "completed":
+		def = "CheckoutSessionWithOrder"
+	default:
+		def = "CheckoutSession"
+	}
+	if err := a.schema.Check(def, op.body); err != nil {
+		a.mu.Lock()
+		a.invalid = append(a.invalid, fmt.Sprintf("%s %s answered %d, not a valid %s: %v\n%s", op.name, op.path, op.status, def, err, op.body))
+		a.mu.Unlock()
+	}
+}
+
+// checkSchemas reports the answers that were not schema-valid.
+func (a *crashAgent) checkSchemas(t *testing.T) {
+	t.Helper()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i, p := range a.invalid {
+		if i == 5 {
+			t.Errorf("... and %d more answers that were not schema-valid", len(a.invalid)-5)
+			break
+		}
+		t.Error(p)
+	}
 }
 
 // run starts checkouts one after the other until stop is closed. Two in
@@ -782,13 +635,14 @@ func (a *crashAgent) send(f *crashFlow, op *crashOp) {
 		return
 	}
 	op.final = true
+	a.validate(op)
 	if op.name == "create" && status == http.StatusCreated {
 		f.sessionID = crashJSONField(body, "id")
 	}
 }
 
 func (a *crashAgent) postContext(ctx context.Context, path, key, body string) (int, http.Header, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.srv.base()+path, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base()+path, strings.NewReader(body))
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -800,7 +654,7 @@ func (a *crashAgent) postContext(ctx context.Context, path, key, body string) (i
 }
 
 func (a *crashAgent) get(path string) (int, []byte, error) {
-	req, err := http.NewRequest(http.MethodGet, a.srv.base()+path, nil)
+	req, err := http.NewRequest(http.MethodGet, a.base()+path, nil)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -981,9 +835,11 @@ func listCrashOrders(t *testing.T, list func(after string) ([]*model.Order, bool
 }
 
 // crashReceiver is the agent's order event endpoint: it verifies
-// Merchant-Signature and counts deliveries by Request-Id and order.
+// Merchant-Signature and counts deliveries by Request-Id and order. While
+// down is set it answers 503 to every delivery.
 type crashReceiver struct {
-	srv *httptest.Server
+	srv  *httptest.Server
+	down atomic.Bool
 
 	mu            sync.Mutex
 	deliveries    int
@@ -991,13 +847,22 @@ type crashReceiver struct {
 	byRequestID   map[string]int
 	creates       map[string]int    // order id -> order_create deliveries
 	sessionOf     map[string]string // order id -> checkout_session_id
+	arrivals      map[string][]crashArrival
 	changed       chan struct{}
+}
+
+// crashArrival is one accepted delivery of an order's event.
+type crashArrival struct {
+	requestID, eventType string
+	// adjustments is how many adjustments the event's order carries.
+	adjustments int
 }
 
 type crashReceiverStats struct{ deliveries, creates, duplicates, badSignatures int }
 
 func newCrashReceiver(t *testing.T) *crashReceiver {
-	r := &crashReceiver{byRequestID: map[string]int{}, creates: map[string]int{}, sessionOf: map[string]string{}, changed: make(chan struct{}, 1)}
+	r := &crashReceiver{byRequestID: map[string]int{}, creates: map[string]int{}, sessionOf: map[string]string{},
+		arrivals: map[string][]crashArrival{}, changed: make(chan struct{}, 1)}
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.srv.Close)
 	return r
@@ -1011,11 +876,16 @@ func (r *crashReceiver) serve(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "read", http.StatusBadRequest)
 		return
 	}
+	if r.down.Load() {
+		http.Error(w, "down for the test", http.StatusServiceUnavailable)
+		return
+	}
 	var event struct {
 		Type string `json:"type"`
 		Data struct {
-			ID                string `json:"id"`
-			CheckoutSessionID string `json:"checkout_session_id"`
+			ID                string            `json:"id"`
+			CheckoutSessionID string            `json:"checkout_session_id"`
+			Adjustments       []json.RawMessage `json:"adjustments"`
 		} `json:"data"`
 	}
 	r.mu.Lock()
@@ -1042,6 +912,7 @@ func (r *crashReceiver) serve(w http.ResponseWriter, req *http.Request) {
 		r.creates[event.Data.ID]++
 	}
 	r.sessionOf[event.Data.ID] = event.Data.CheckoutSessionID
+	r.arrivals[event.Data.ID] = append(r.arrivals[event.Data.ID], crashArrival{req.Header.Get("Request-Id"), event.Type, len(event.Data.Adjustments)})
 	_, _ = fmt.Fprintf(w, `{"received":true}`)
 }
 
@@ -1118,4 +989,242 @@ func crashStopped(c <-chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// crashOutcome is what checkCrashRun counted, for a test's summary.
+type crashOutcome struct {
+	flows, sessions, completed, charges, acrossKills, replays, events int
+	orders                                                            []*model.Order
+	pis                                                               []stripefake.PaymentIntent
+}
+
+// summary says what a run did, for the test's log.
+func (o crashOutcome) summary(agent *crashAgent, fake *stripefake.Server, hooks *crashReceiver) string {
+	c := agent.ledger.counts()
+	ev := hooks.stats()
+	stripeReplays, stripeSearches := 0, 0
+	for _, r := range fake.Requests() {
+		if r.Method == http.MethodPost && r.Path == "/v1/payment_intents" && r.Replayed {
+			stripeReplays++
+		}
+		if r.Path == "/v1/payment_intents/search" {
+			stripeSearches++
+		}
+	}
+	return fmt.Sprintf("%d checkouts, %d requests (%d without an answer, %d of them cut off by a kill; %d replayed); "+
+		"%d sessions, %d completed, %d orders, %d PaymentIntents, %d charges (%d charge calls replayed by Stripe, %d PaymentIntent searches, %d orders placed after a kill that followed their charge); "+
+		"%d answers replayed byte for byte afterwards; %d order events delivered (%d order_create for %d orders), %d duplicates, %d bad signatures",
+		o.flows, c.sent, c.transportErrors, c.cut, c.replayed,
+		o.sessions, o.completed, len(o.orders), len(o.pis), o.charges, stripeReplays, stripeSearches, o.acrossKills,
+		o.replays, ev.deliveries, ev.creates, o.events, ev.duplicates, ev.badSignatures)
+}
+
+// checkCrashRun settles a run of agent's checkouts and checks what the
+// servers kept. What got no final answer is sent again with the same key
+// until it is answered; then every session an agent was told about must
+// be whole and retrievable, every completed session must have one order
+// and one charge, no session may be charged twice or charged without
+// being completed, every idempotent answer must replay byte for byte, and
+// every order's order_create event must reach hooks with the outbox
+// drained. kills are the moments servers were killed; settle is how long
+// the retries may take.
+func checkCrashRun(t *testing.T, agent *crashAgent, fake *stripefake.Server, hooks *crashReceiver, kills []time.Time, settle time.Duration) crashOutcome {
+	t.Helper()
+	ledger, client := agent.ledger, agent.client
+	// 5. What got no answer (or no final one) is sent again with the same
+	// key, as an agent would, until it is answered for good.
+	// Checkouts are independent: each is retried on its own goroutine, so
+	// that one stuck request does not use up the others' time.
+	deadline := time.Now().Add(settle)
+	var retries sync.WaitGroup
+	for _, f := range ledger.allFlows() {
+		retries.Go(func() {
+			for _, op := range f.ops {
+				for !op.final && time.Now().Before(deadline) {
+					agent.send(f, op)
+					if !op.final {
+						time.Sleep(20 * time.Millisecond) // an agent's back-off
+					}
+				}
+			}
+		})
+	}
+	retries.Wait()
+	for _, f := range ledger.allFlows() {
+		for _, op := range f.ops {
+			if !op.final {
+				t.Errorf("flow %d: %s %s (key %s) got no final answer in %v after %d tries: last %d %s %s",
+					f.id, op.name, op.path, op.key, settle, op.tries, op.status, op.body, op.err)
+			}
+		}
+	}
+
+	// 6. The checks.
+	flows := ledger.allFlows()
+	sessions := map[string]*crashFlow{} // by session id
+	completed := map[string]*crashFlow{}
+	for _, f := range flows {
+		for _, op := range f.ops {
+			if op.final && !op.expected() {
+				t.Errorf("flow %d: %s %s (key %s) answered %d %s; want %s", f.id, op.name, op.path, op.key, op.status, op.body, op.want())
+			}
+		}
+		if f.sessionID == "" {
+			continue
+		}
+		if other, dup := sessions[f.sessionID]; dup {
+			t.Errorf("flows %d and %d (different keys) were both given session %s", other.id, f.id, f.sessionID)
+		}
+		sessions[f.sessionID] = f
+		if c := f.op("complete"); c != nil && c.final && c.status == http.StatusOK && crashJSONField(c.body, "status") == "completed" {
+			completed[f.sessionID] = f
+		}
+	}
+
+	// Every session is retrievable and whole, in the state its answers
+	// said.
+	orderOf := map[string]string{} // session id -> order id, from the session
+	totalOf := map[string]int64{}
+	for _, sid := range slices.Sorted(maps.Keys(sessions)) {
+		f := sessions[sid]
+		status, body, err := agent.get("/checkout_sessions/" + sid)
+		if err != nil || status != http.StatusOK {
+			t.Errorf("flow %d: GET session %s: %d %s %v", f.id, sid, status, body, err)
+			continue
+		}
+		s, problems := checkCrashSession(body, sid)
+		_, isCompleted := completed[sid]
+		if u := f.op("update"); u != nil && u.final && u.status == http.StatusOK {
+			if s.FulfillmentDetails == nil || s.FulfillmentDetails.Address == nil || s.FulfillmentDetails.Address.PostalCode != f.postal {
+				problems = append(problems, "the answered update's address ("+f.postal+") is missing")
+			}
+		}
+		switch {
+		case isCompleted && (s.Status != "completed" || s.Order == nil):
+			problems = append(problems, "answered completed, but is "+s.Status+" without an order")
+		case isCompleted:
+			orderOf[sid] = s.Order.ID
+			totalOf[sid] = s.total()
+			if s.Order.ID == "" || s.Order.CheckoutSessionID != sid {
+				problems = append(problems, fmt.Sprintf("order %+v does not name the session", *s.Order))
+			}
+		case s.Status == "completed" || s.Order != nil:
+			problems = append(problems, "completed (or with an order) though no complete was answered completed")
+		}
+		if len(problems) > 0 {
+			t.Errorf("flow %d: session %s: %s\n%s", f.id, sid, strings.Join(problems, "; "), body)
+		}
+	}
+
+	// Every completed session has exactly one order, and there are no
+	// others (merchant API).
+	admin := &merchantapi.Client{BaseURL: agent.base(), Token: crashMerchantToken, HTTP: client}
+	orders := listCrashOrders(t, func(after string) ([]*model.Order, bool, error) {
+		return admin.List(context.Background(), after, merchantapi.MaxListLimit)
+	})
+	ordersBySession := map[string][]*model.Order{}
+	for _, o := range orders {
+		ordersBySession[o.CheckoutSessionID] = append(ordersBySession[o.CheckoutSessionID], o)
+		if _, ok := completed[o.CheckoutSessionID]; !ok {
+			t.Errorf("order %s is for session %s, which was never answered completed (known session: %v)",
+				o.ID, o.CheckoutSessionID, sessions[o.CheckoutSessionID] != nil)
+		}
+	}
+	for _, sid := range slices.Sorted(maps.Keys(completed)) {
+		got := ordersBySession[sid]
+		if len(got) != 1 || got[0].ID != orderOf[sid] {
+			ids := []string{}
+			for _, o := range got {
+				ids = append(ids, o.ID)
+			}
+			t.Errorf("completed session %s (order %s) has orders %v in the merchant API; want exactly its order", sid, orderOf[sid], ids)
+			continue
+		}
+		if o := got[0]; o.Total != totalOf[sid] || o.HandlerID != crashHandlerID || o.PaymentID == "" {
+			t.Errorf("order %s: total %d, handler %q, payment %q; want the session's total %d, %s and a payment",
+				o.ID, o.Total, o.HandlerID, o.PaymentID, totalOf[sid], crashHandlerID)
+		}
+	}
+
+	// Exactly one successful charge per completed session, none for any
+	// other session, and at most one charge attempt (Stripe idempotency
+	// key) per session: every token here succeeds, so a second attempt
+	// means one was forgotten (the fake's single-use tokens would hide the
+	// second charge).
+	pis := fake.PaymentIntents()
+	charges := map[string][]stripefake.PaymentIntent{}
+	for _, pi := range pis {
+		sid := pi.Metadata[stripe.MetadataSessionID]
+		if pi.Status != "succeeded" || pi.LatestCharge == "" {
+			t.Errorf("PaymentIntent %s for session %s is %s, want succeeded (every token here pays)", pi.ID, sid, pi.Status)
+			continue
+		}
+		charges[sid] = append(charges[sid], pi)
+		if _, ok := completed[sid]; !ok {
+			t.Errorf("charge %s (PaymentIntent %s, %d %s) is for session %s, which is not completed (known session: %v)",
+				pi.LatestCharge, pi.ID, pi.Amount, pi.Currency, sid, sessions[sid] != nil)
+		}
+	}
+	acrossKills := 0 // orders placed by a later server than the one that charged
+	for _, sid := range slices.Sorted(maps.Keys(completed)) {
+		got := charges[sid]
+		if len(got) != 1 {
+			t.Errorf("completed session %s was charged %d times: %+v", sid, len(got), got)
+			continue
+		}
+		pi := got[0]
+		if o := ordersBySession[sid]; len(o) == 1 && slices.ContainsFunc(kills, func(k time.Time) bool {
+			return pi.Created.Before(k) && o[0].CreatedAt.After(k)
+		}) {
+			acrossKills++
+		}
+		if o := ordersBySession[sid]; len(o) == 1 && (o[0].PaymentID != pi.ID || pi.Amount != o[0].Total || pi.Currency != "usd") {
+			t.Errorf("order %s (payment %s, %d usd) does not match its charge %s (%d %s)", o[0].ID, o[0].PaymentID, o[0].Total, pi.ID, pi.Amount, pi.Currency)
+		}
+	}
+	attemptKeys := map[string]map[string]bool{}
+	for _, r := range fake.Requests() {
+		if r.Method != http.MethodPost || r.Path != "/v1/payment_intents" {
+			continue
+		}
+		sid := r.Form.Get("metadata[" + stripe.MetadataSessionID + "]")
+		if attemptKeys[sid] == nil {
+			attemptKeys[sid] = map[string]bool{}
+		}
+		attemptKeys[sid][r.IdempotencyKey] = true
+	}
+	for _, sid := range slices.Sorted(maps.Keys(attemptKeys)) {
+		if keys := attemptKeys[sid]; len(keys) > 1 {
+			t.Errorf("session %s: %d charge attempts reached Stripe (keys %v); want one", sid, len(keys), slices.Sorted(maps.Keys(keys)))
+		}
+	}
+
+	// Every idempotent answer survived the crashes: the same request again
+	// replays it byte for byte.
+	replays := agent.replayAll(t, flows)
+
+	// Every order's order_create event reaches the receiver (at least
+	// once), and the outbox drains with nothing dead.
+	want := map[string]string{} // order id -> session id
+	for sid, oid := range orderOf {
+		want[oid] = sid
+	}
+	hooks.waitFor(t, want, 20*time.Second)
+	drainDeadline := time.Now().Add(20 * time.Second)
+	for {
+		pending, errP := admin.Events(context.Background(), model.EventPending, merchantapi.MaxListLimit)
+		dead, errD := admin.Events(context.Background(), model.EventDead, merchantapi.MaxListLimit)
+		if errP == nil && errD == nil && len(pending) == 0 && len(dead) == 0 {
+			break
+		}
+		if time.Now().After(drainDeadline) {
+			t.Errorf("the outbox did not drain: %d pending (%v), %d dead (%v): %+v %+v", len(pending), errP, len(dead), errD, pending, dead)
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	agent.checkSchemas(t)
+	return crashOutcome{flows: len(flows), sessions: len(sessions), completed: len(completed), charges: len(charges),
+		acrossKills: acrossKills, replays: replays, events: len(want), orders: orders, pis: pis}
 }
