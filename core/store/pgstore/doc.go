@@ -10,7 +10,8 @@
 // reservations by session, failed orders by time, idempotency records and
 // one-time keys by expiry. Stock counts are columns of their own, which
 // ReserveStock changes with one conditional UPDATE (exact under any
-// concurrency); UpdateStock also takes an advisory lock per SKU around its
+// concurrency) and which a CHECK constraint (migration 00002) keeps from
+// going below zero; UpdateStock also takes an advisory lock per SKU around its
 // transaction, so that racing replicas take turns rather than fail one
 // another's transactions (it tries the lock and backs off, holding no
 // connection while it waits). A new outbox event locks its order's row
@@ -49,6 +50,9 @@
 // migration it knows (ErrSchemaTooNew: upgrade the binary), and a
 // database not yet migrated to OldestSchema, the oldest schema it can run
 // on (ErrSchemaTooOld: run `acp migrate`). Between the two it runs.
+//
+// 00002 (the stock counts' constraint) expands only: a release that
+// knows 00001 alone still runs on it.
 //
 // A rolling upgrade is tested with two builds of one tree: a build with
 // -ldflags "-X github.com/acp-sidecar/acp/core/store/pgstore.knownUpTo=N"

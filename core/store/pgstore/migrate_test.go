@@ -40,8 +40,8 @@ func withExtra(t *testing.T, extra map[string]string) fs.FS {
 	return m
 }
 
-// expand is a later release's expand migration: it adds and removes
-// nothing the first release uses.
+// expand is a later release's expand migration (the next after the
+// embedded ones): it adds and removes nothing the releases before use.
 const expand = `-- +goose Up
 ALTER TABLE orders ADD COLUMN channel text;
 -- +goose Down
@@ -51,7 +51,7 @@ ALTER TABLE orders DROP COLUMN channel;
 // contract is a later release's contract migration: releases that do not
 // know it must no longer run.
 const contract = `-- +goose Up
-UPDATE acp_schema_compat SET min_compatible = 3;
+UPDATE acp_schema_compat SET min_compatible = 4;
 -- +goose Down
 UPDATE acp_schema_compat SET min_compatible = 1;
 `
@@ -84,16 +84,16 @@ func TestMigrateFromEmpty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Before != 0 || res.After != 0 || len(res.Pending) != 1 || res.Pending[0].Name != "00001_initial.sql" {
-		t.Errorf("dry run = %+v; want one pending 00001_initial.sql", res)
+	if res.Before != 0 || res.After != 0 || len(res.Pending) != int(NewestSchema()) || res.Pending[0].Name != "00001_initial.sql" {
+		t.Errorf("dry run = %+v; want every embedded migration pending, from 00001_initial.sql", res)
 	}
 	if n := query[int64](t, dsn, "SELECT count(*) FROM pg_namespace WHERE nspname = 'acp'"); n != 0 {
 		t.Error("the dry run created the schema")
 	}
-	if res, err = Migrate(ctx, opts, false); err != nil || res.After != 1 || len(res.Pending) != 1 {
-		t.Fatalf("Migrate = %+v, %v; want version 1", res, err)
+	if res, err = Migrate(ctx, opts, false); err != nil || res.After != NewestSchema() || len(res.Pending) != int(NewestSchema()) {
+		t.Fatalf("Migrate = %+v, %v; want version %d", res, err, NewestSchema())
 	}
-	if res, err = Migrate(ctx, opts, false); err != nil || res.Before != 1 || len(res.Pending) != 0 {
+	if res, err = Migrate(ctx, opts, false); err != nil || res.Before != NewestSchema() || len(res.Pending) != 0 {
 		t.Errorf("second Migrate = %+v, %v; want nothing to do", res, err)
 	}
 	s, err := Open(ctx, opts)
@@ -134,7 +134,7 @@ func TestRollingUpgrade(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
 	oldStore := open(t, Options{DSN: dsn})
-	newer := withExtra(t, map[string]string{"00002_expand.sql": expand})
+	newer := withExtra(t, map[string]string{"00003_expand.sql": expand})
 	if _, err := Migrate(ctx, Options{DSN: dsn, Migrations: newer}, false); err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestRollingUpgrade(t *testing.T) {
 		t.Errorf("the older release reading the newer one's order: %v", err)
 	}
 
-	newest := withExtra(t, map[string]string{"00002_expand.sql": expand, "00003_contract.sql": contract})
+	newest := withExtra(t, map[string]string{"00003_expand.sql": expand, "00004_contract.sql": contract})
 	if _, err := Migrate(ctx, Options{DSN: dsn, Migrations: newest}, false); err != nil {
 		t.Fatal(err)
 	}
@@ -175,16 +175,16 @@ func TestSchemaWindow(t *testing.T) {
 	if n := NewestSchema(); n < 1 || OldestSchema > n {
 		t.Errorf("schema window %d to %d; want OldestSchema within the embedded migrations", OldestSchema, n)
 	}
-	extended := withExtra(t, map[string]string{"00002_expand.sql": expand, "00003_contract.sql": contract, "README.md": "x"})
-	if got := migrationVersions(fileNames(extended)); len(got) != 3 {
-		t.Errorf("versions of the extended migrations = %v; want three", got)
+	extended := withExtra(t, map[string]string{"00003_expand.sql": expand, "00004_contract.sql": contract, "README.md": "x"})
+	if got := migrationVersions(fileNames(extended)); len(got) != 4 {
+		t.Errorf("versions of the extended migrations = %v; want four", got)
 	}
 	// A build with knownUpTo set knows the migrations up to it only.
-	older := upTo{extended, 2}
-	if got := migrationVersions(fileNames(older)); fmt.Sprint(got) != "[1 2]" {
-		t.Errorf("versions up to 2 = %v; want [1 2]", got)
+	older := upTo{extended, 3}
+	if got := migrationVersions(fileNames(older)); fmt.Sprint(got) != "[1 2 3]" {
+		t.Errorf("versions up to 3 = %v; want [1 2 3]", got)
 	}
-	if _, err := fs.ReadFile(older, "00003_contract.sql"); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := fs.ReadFile(older, "00004_contract.sql"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("reading a hidden migration = %v; want ErrNotExist", err)
 	}
 	knownUpTo = "0"
@@ -195,18 +195,22 @@ func TestSchemaWindow(t *testing.T) {
 }
 
 // TestRollingUpgradeBuilds: the build knowing one migration fewer (the
-// migrations of an upTo filesystem, as knownUpTo makes them) runs beside
-// the current one on the database the current one migrated, through goose.
+// embedded migrations as knownUpTo=1 makes them) runs beside the current
+// one on the database the current one migrated, through goose: the
+// embedded 00002 expands only, so min_compatible stays 1.
 func TestRollingUpgradeBuilds(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
-	current := withExtra(t, map[string]string{"00002_expand.sql": expand})
+	current := Migrations()
 	previous := upTo{current, 1}
 	if res, err := Migrate(ctx, Options{DSN: dsn, Migrations: previous}, false); err != nil || res.After != 1 {
 		t.Fatalf("the previous build's migrate = %+v, %v; want version 1", res, err)
 	}
 	if res, err := Migrate(ctx, Options{DSN: dsn, Migrations: current}, false); err != nil || res.After != 2 {
 		t.Fatalf("the current build's migrate = %+v, %v; want version 2", res, err)
+	}
+	if n := query[int64](t, dsn, "SELECT min_compatible FROM acp.acp_schema_compat"); n != 1 {
+		t.Errorf("min_compatible after the expand migration 00002 = %d; want 1", n)
 	}
 	a := open(t, Options{DSN: dsn, Migrations: previous})
 	b := open(t, Options{DSN: dsn, Migrations: current})
@@ -215,5 +219,39 @@ func TestRollingUpgradeBuilds(t *testing.T) {
 	}
 	if err := a.View(ctx, func(r store.Reader) error { _, err := r.Session("cs_r"); return err }); err != nil {
 		t.Errorf("the previous build reading the current one's session: %v", err)
+	}
+}
+
+// TestStockCountsNotNegative: migration 00002's constraint refuses a
+// stock count below zero, such as a reservation of a negative quantity
+// would make, and the transaction fails instead of storing it.
+func TestStockCountsNotNegative(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, Options{})
+	err := s.UpdateStock(ctx, []string{"sku_c"}, func(tx store.Tx) error {
+		return tx.PutStockLevel(&model.StockLevel{SKU: "sku_c", OnHand: 2, UpdatedAt: time.Now().UTC()})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		fn   func(tx store.Tx) error
+	}{
+		{"negative on hand", func(tx store.Tx) error {
+			return tx.PutStockLevel(&model.StockLevel{SKU: "sku_c", OnHand: -1, UpdatedAt: time.Now().UTC()})
+		}},
+		{"negative reservation", func(tx store.Tx) error { _, _, err := tx.ReserveStock("sku_c", -1); return err }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.UpdateStock(ctx, []string{"sku_c"}, tt.fn)
+			if err == nil || !strings.Contains(err.Error(), "stock_levels_counts_not_negative") {
+				t.Errorf("UpdateStock = %v; want the constraint's refusal", err)
+			}
+			if l, err := levelOf(ctx, s, "sku_c"); err != nil || l.OnHand != 2 || l.Reserved != 0 {
+				t.Errorf("level after the refusal = %+v, %v; want on hand 2, none reserved", l, err)
+			}
+		})
 	}
 }
