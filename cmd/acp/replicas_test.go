@@ -57,6 +57,10 @@ type replicaOptions struct {
 	// receiverDown keeps events pending for the seconds a test holds the
 	// webhook receiver down (slowerRetries).
 	receiverDown bool
+	// builds, when set, are the acp binaries to run, one replica each
+	// (the first one migrates the database); otherwise replicaCount
+	// replicas run this tree's acp.
+	builds []string
 }
 
 // slowerRetries lengthens the crash config's webhook back-offs, so that
@@ -86,11 +90,16 @@ type replicaCluster struct {
 }
 
 // startReplicas makes a database, migrates it with `acp migrate` (the
-// documented path) and starts replicaCount replicas on it.
+// documented path) and starts replicaCount replicas on it (or one per
+// opts.builds).
 func startReplicas(t *testing.T, opts replicaOptions) *replicaCluster {
 	t.Helper()
+	builds := opts.builds
+	if len(builds) == 0 {
+		builds = slices.Repeat([]string{buildACP(t)}, replicaCount)
+	}
 	c := &replicaCluster{
-		bin:   buildACP(t),
+		bin:   builds[0],
 		fake:  stripefake.Start(t, stripefake.Options{}),
 		hooks: newCrashReceiver(t),
 		// Long enough for a request that waits out a lost replica's lease.
@@ -108,14 +117,14 @@ func startReplicas(t *testing.T, opts replicaOptions) *replicaCluster {
 		crashWebhookEnv + "=" + crashWebhookSecret,
 		captureIntakeSecretEnv + "=intake-secret-for-the-replica-tests",
 	}
-	for i := range replicaCount {
+	for i, bin := range builds {
 		dir := t.TempDir()
 		addr := freeAddr(t)
 		cfg := filepath.Join(dir, "acp.yaml")
 		if err := os.WriteFile(cfg, []byte(c.config(t, i, addr, opts)), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		c.servers = append(c.servers, &crashServer{bin: c.bin, dir: dir, cfg: cfg, env: c.env, addr: addr})
+		c.servers = append(c.servers, &crashServer{bin: bin, dir: dir, cfg: cfg, env: c.env, addr: addr})
 	}
 	if r := runBinary(t, c.bin, c.servers[0].dir, c.env, "migrate", "--config", c.servers[0].cfg); r.code != 0 {
 		t.Fatalf("acp migrate: %s", r)
