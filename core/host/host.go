@@ -111,6 +111,10 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	if err != nil {
 		return nil, err
 	}
+	// What `acp check` warns of, the log says at every start.
+	for _, w := range StoreWarnings(cfg) {
+		logger.Warn("doubtful store settings", "path", w.Path, "problem", w.Message)
+	}
 	plugins, err := startPlugins(cfg, getenv, logger, registry)
 	if err != nil {
 		return nil, err
