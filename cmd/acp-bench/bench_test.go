@@ -193,3 +193,35 @@ func TestStockConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestRaiseCSVStock raises the plugins store's catalog file's stock
+// figures above zero, keeping comments, an empty (unlimited) or zero
+// figure and quoted fields; a file without a stock column is refused.
+func TestRaiseCSVStock(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, in, want string
+		wantErr        bool
+	}{
+		{"figures", "# note, kept\nsku,title,stock\nmug,\"Mug, large\",100\ntea,Tea,\nsold,Sold out,0\n",
+			"# note, kept\nsku,title,stock\nmug,\"Mug, large\",1000000000\ntea,Tea,\nsold,Sold out,0\n", false},
+		{"short row", "sku,title,stock\nmug\n", "sku,title,stock\nmug\n", false},
+		{"no stock column", "sku,title\nmug,Mug\n", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := raiseCSVStock([]byte(tc.in))
+			if (err != nil) != tc.wantErr || (!tc.wantErr && string(got) != tc.want) {
+				t.Errorf("raiseCSVStock = %q, %v; want %q (error %v)", got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+	products, err := os.ReadFile("../../examples/plugins-store/products.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raised, err := raiseCSVStock(products)
+	if err != nil || !strings.Contains(string(raised), ",1000000000,") {
+		t.Errorf("the plugins store's catalog: no figure raised (%v)", err)
+	}
+}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -81,6 +84,11 @@ func (b *bench) startServer(name, path, intake string, profiling, withoutStock b
 		products, err := os.ReadFile(filepath.Join(filepath.Dir(path), "products.csv"))
 		if err != nil {
 			return nil, err
+		}
+		if !withoutStock {
+			if products, err = raiseCSVStock(products); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
 		}
 		if err := os.WriteFile(filepath.Join(dir, "products.csv"), products, 0o600); err != nil {
 			return nil, err
@@ -191,6 +199,41 @@ func stockConfig(cfg string, withoutStock bool) string {
 		return stockLine.ReplaceAllString(cfg, "")
 	}
 	return stockFigure.ReplaceAllString(cfg, "${1} 1000000000")
+}
+
+// raiseCSVStock is stockConfig for the plugins store's catalog file: every
+// stock figure above zero is raised, so that no item sells out during a
+// run while acp-plugin-catalog-file still reserves and sells. Comment
+// lines are kept as they are.
+func raiseCSVStock(data []byte) ([]byte, error) {
+	var out bytes.Buffer
+	column := -1
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
+			out.WriteString(line)
+			continue
+		}
+		rec, err := csv.NewReader(strings.NewReader(line)).Read()
+		if err != nil {
+			return nil, fmt.Errorf("read the catalog file: %w", err)
+		}
+		if column < 0 {
+			column = slices.Index(rec, "stock")
+			if column < 0 {
+				return nil, errors.New("the catalog file has no stock column")
+			}
+		} else if column < len(rec) {
+			if n, err := strconv.ParseInt(rec[column], 10, 64); err == nil && n > 0 {
+				rec[column] = "1000000000"
+			}
+		}
+		w := csv.NewWriter(&out)
+		if err := w.Write(rec); err != nil {
+			return nil, err
+		}
+		w.Flush()
+	}
+	return out.Bytes(), nil
 }
 
 func freeAddr() (string, error) {
