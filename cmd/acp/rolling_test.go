@@ -18,10 +18,6 @@ import (
 // fewer than this tree embeds.
 const previousSchema = 1
 
-// rollingCreate is the agent's create request: replicaCreate without the
-// item quantity, which the 2026-04-17 Item does not carry.
-const rollingCreate = `{"line_items":[{"id":"mug-classic"},{"id":"guide-brewing-ebook"}],"currency":"usd","capabilities":{"interventions":{"supported":["3ds"]}}}`
-
 // buildPreviousACP builds this tree's acp as the previous release: with
 // pgstore.knownUpTo set, it knows the migrations up to previousSchema
 // only (core/store/pgstore's package doc).
@@ -69,7 +65,7 @@ func TestRollingUpgrade(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			key := fmt.Sprintf("rolling-%d", tc.first)
-			id := crashJSONField(c.must(t, tc.first, http.MethodPost, "/checkout_sessions", key+"-create", "CheckoutSessionCreateRequest", rollingCreate, http.StatusCreated), "id")
+			id := crashJSONField(c.must(t, tc.first, http.MethodPost, "/checkout_sessions", key+"-create", "CheckoutSessionCreateRequest", replicaCreate, http.StatusCreated), "id")
 			updated := c.must(t, tc.second, http.MethodPost, "/checkout_sessions/"+id, key+"-update", "CheckoutSessionUpdateRequest", replicaUpdate, http.StatusOK)
 			if s := crashJSONField(updated, "status"); s != "ready_for_payment" {
 				t.Fatalf("update answered %s: %s", s, updated)
@@ -113,7 +109,7 @@ func TestRollingUpgrade(t *testing.T) {
 	if err := cur.start(t); err != nil {
 		t.Fatalf("the new build's serve after the contract: %v", err)
 	}
-	id := crashJSONField(c.must(t, newReplica, http.MethodPost, "/checkout_sessions", "rolling-after", "CheckoutSessionCreateRequest", rollingCreate, http.StatusCreated), "id")
+	id := crashJSONField(c.must(t, newReplica, http.MethodPost, "/checkout_sessions", "rolling-after", "CheckoutSessionCreateRequest", replicaCreate, http.StatusCreated), "id")
 	c.must(t, newReplica, http.MethodGet, "/checkout_sessions/"+id, "", "", "", http.StatusOK)
 }
 
