@@ -248,7 +248,7 @@ plugins:
 		}
 	}
 	// A graceful stop, so that the store can be opened here.
-	srv.terminate(t)
+	srv.stop(t)
 	if completed != inStock {
 		t.Errorf("completed %d sessions, want %d", completed, inStock)
 	}
@@ -298,27 +298,6 @@ func (s *crashServer) pid() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.cmd.Process.Pid
-}
-
-// terminate stops the running server with SIGTERM (a graceful shutdown)
-// and waits for it to exit.
-func (s *crashServer) terminate(t *testing.T) {
-	t.Helper()
-	s.mu.Lock()
-	cmd, exited := s.cmd, s.exited
-	s.cmd = nil
-	s.mu.Unlock()
-	if cmd == nil {
-		return
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(20 * time.Second):
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		<-exited
-		t.Error("acp serve did not stop within 20s of SIGTERM")
-	}
 }
 
 // childPIDs lists the processes whose parent is pid.

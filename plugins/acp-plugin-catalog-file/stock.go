@@ -378,11 +378,8 @@ func (b *stockBook) Reserve(_ context.Context, req *catalog.ReserveRequest) (*ca
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.path == "" {
-		return nil, errors.New("reserve: stock not configured")
-	}
-	if b.off {
-		return nil, acp.ErrNotOffered
+	if err := b.usableLocked("reserve"); err != nil {
+		return nil, err
 	}
 	expires := req.ExpiresAt.UTC()
 	resp := &catalog.ReserveResponse{}
@@ -427,15 +424,24 @@ func (b *stockBook) Reserve(_ context.Context, req *catalog.ReserveRequest) (*ca
 	return resp, nil
 }
 
+// usableLocked reports why op cannot run: the plugin was never
+// configured, or its catalog counts no stock (ErrNotOffered).
+func (b *stockBook) usableLocked(op string) error {
+	if b.path == "" {
+		return fmt.Errorf("%s: stock not configured", op)
+	}
+	if b.off {
+		return acp.ErrNotOffered
+	}
+	return nil
+}
+
 // Commit sells the key's units.
 func (b *stockBook) Commit(_ context.Context, key string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.path == "" {
-		return errors.New("commit: stock not configured")
-	}
-	if b.off {
-		return acp.ErrNotOffered
+	if err := b.usableLocked("commit"); err != nil {
+		return err
 	}
 	return b.changeLocked(func(now time.Time) (bool, error) {
 		h, ok := b.state.Holds[key]
@@ -474,11 +480,8 @@ func (b *stockBook) Commit(_ context.Context, key string) error {
 func (b *stockBook) Release(_ context.Context, key string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.path == "" {
-		return errors.New("release: stock not configured")
-	}
-	if b.off {
-		return acp.ErrNotOffered
+	if err := b.usableLocked("release"); err != nil {
+		return err
 	}
 	return b.changeLocked(func(now time.Time) (bool, error) {
 		h, ok := b.state.Holds[key]

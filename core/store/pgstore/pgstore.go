@@ -222,8 +222,9 @@ func (s *Store) run(ctx context.Context, opts pgx.TxOptions, skus []string, fn f
 			return err
 		}
 		err := s.once(ctx, opts, skus, fn)
-		if !retryable(err) || attempt >= maxRetries {
-			if err != nil && retryable(err) {
+		again := retryable(err)
+		if !again || attempt >= maxRetries {
+			if again {
 				s.metrics.exhausted.Inc()
 			}
 			return err
