@@ -212,7 +212,7 @@ func (s *Service) cancelUnplaced(ctx context.Context, sess *model.Session) (rais
 	}
 	orderID := orderIDFor(sess.ID)
 	err := s.opts.Capabilities.Fulfillment.CancelOrder(ctx, &fulfillment.CancelOrderRequest{OrderID: orderID, Reason: ReleaseDeadline})
-	if err == nil || isNotFound(err) {
+	if err == nil || acp.IsFinal(err, acp.CodeNotFound) {
 		p.OrderCanceled = true
 		if err := s.checkpoint(ctx, sess); err != nil {
 			return nil, err
@@ -280,13 +280,6 @@ func cannotCancel(err error) bool {
 
 // errNoCanceler is the cancel failure when Options.OrderCanceler is unset.
 var errNoCanceler = errors.New("no order canceler is configured: cancel the order by hand")
-
-// isNotFound reports whether a capability error says the order system
-// does not know the order.
-func isNotFound(err error) bool {
-	var e *acp.Error
-	return errors.As(err, &e) && !e.Retryable && e.Reason == acp.CodeNotFound
-}
 
 // finishUnpaid cancels the stored order of an attempt whose capture was
 // refused, then stores the session completed with its FailedOrder record.

@@ -153,3 +153,24 @@ func TestApplyPPM(t *testing.T) {
 		})
 	}
 }
+
+// TestIsFinal: only a failure not marked retryable, with the reason
+// asked for, is final, also when wrapped in context.
+func TestIsFinal(t *testing.T) {
+	notFound := WithReason(errors.New("no order ord_1"), CodeNotFound)
+	for name, tc := range map[string]struct {
+		err  error
+		want bool
+	}{
+		"final with the reason": {notFound, true},
+		"wrapped in context":    {fmt.Errorf("cancel: %w", notFound), true},
+		"retryable":             {Retryable(notFound), false},
+		"another reason":        {WithReason(errors.New("x"), "backend_timeout"), false},
+		"plain error":           {errors.New("not found"), false},
+		"nil":                   {nil, false},
+	} {
+		if got := IsFinal(tc.err, CodeNotFound); got != tc.want {
+			t.Errorf("%s: IsFinal = %v, want %v", name, got, tc.want)
+		}
+	}
+}

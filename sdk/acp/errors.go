@@ -96,6 +96,15 @@ func AsError(err error) *Error {
 	return &Error{Source: SourcePlugin, Err: err}
 }
 
+// IsFinal reports whether err is a failure that repeating cannot change
+// (an *Error not marked retryable) with the given reason: how an answer
+// such as "no such hold" or "not found" is recognised after it crossed
+// the plugin protocol.
+func IsFinal(err error, reason string) bool {
+	var e *Error
+	return errors.As(err, &e) && !e.Retryable && e.Reason == reason
+}
+
 // mark returns a new *Error with err's marks changed by set, never
 // changing an error value someone else holds. When err wraps an *Error
 // in context ("fetch price: %w"), the new error keeps that context in its

@@ -73,15 +73,10 @@ var ErrHoldLapsed error = &acp.Error{Source: acp.SourcePlugin, Reason: ReasonHol
 
 // IsNoSuchHold reports whether err is Commit's ErrNoSuchHold answer (as
 // received across the plugin protocol: by its reason).
-func IsNoSuchHold(err error) bool { return hasReason(err, ReasonNoSuchHold) }
+func IsNoSuchHold(err error) bool { return acp.IsFinal(err, ReasonNoSuchHold) }
 
 // IsHoldLapsed reports whether err is Commit's ErrHoldLapsed answer.
-func IsHoldLapsed(err error) bool { return hasReason(err, ReasonHoldLapsed) }
-
-func hasReason(err error, reason string) bool {
-	var e *acp.Error
-	return errors.As(err, &e) && !e.Retryable && e.Reason == reason
-}
+func IsHoldLapsed(err error) bool { return acp.IsFinal(err, ReasonHoldLapsed) }
 
 // ReserveRequest asks to hold units of several SKUs under one key.
 type ReserveRequest struct {
