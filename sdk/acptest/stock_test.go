@@ -21,8 +21,11 @@ type stockDouble struct {
 	// refuses a repeated Commit; noExtend keeps a held key's first expiry;
 	// forgetRelease does not remember a Release of a key never held;
 	// plainCommitError answers a Commit of a key never held with a plain
-	// error.
+	// error; refuseSameRepeat refuses a repeated Reserve that asks for the
+	// same expiry; wrongShortfall reports no units available in a
+	// shortfall; releaseOnce refuses a repeated Release.
 	ignoreExpiry, racy, commitOnce, noExtend, forgetRelease, plainCommitError bool
+	refuseSameRepeat, wrongShortfall, releaseOnce                             bool
 }
 
 type doubleHold struct {
@@ -53,6 +56,9 @@ func (d *stockDouble) Reserve(_ context.Context, req *catalog.ReserveRequest) (*
 		if h.state != "held" {
 			return nil, fmt.Errorf("hold %s is %s", req.Key, h.state)
 		}
+		if d.refuseSameRepeat && req.ExpiresAt.Equal(h.expires) {
+			return nil, fmt.Errorf("hold %s exists", req.Key)
+		}
 		if !d.noExtend && req.ExpiresAt.After(h.expires) {
 			h.expires = req.ExpiresAt
 		}
@@ -65,6 +71,9 @@ func (d *stockDouble) Reserve(_ context.Context, req *catalog.ReserveRequest) (*
 	avail := d.availableLocked()
 	if avail < qty {
 		d.mu.Unlock()
+		if d.wrongShortfall {
+			avail = 0
+		}
 		return &catalog.ReserveResponse{Shortfalls: []catalog.Shortfall{{SKU: req.Lines[0].SKU, Available: avail}}}, nil
 	}
 	if d.racy {
@@ -106,6 +115,8 @@ func (d *stockDouble) Release(_ context.Context, key string) error {
 		d.holds[key] = &doubleHold{state: "released"}
 	case h.state == "committed":
 		return errors.New("committed")
+	case h.state == "released" && d.releaseOnce:
+		return errors.New("already released")
 	default:
 		h.state = "released"
 	}
