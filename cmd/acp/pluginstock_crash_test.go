@@ -21,6 +21,27 @@ import (
 	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
+// limitedCatalogPlugin writes a catalog file with 5 units of one item,
+// "limited", into dir and returns the config sections that serve it with
+// acp-plugin-catalog-file.
+func limitedCatalogPlugin(t *testing.T, dir string) string {
+	t.Helper()
+	csv := filepath.Join(dir, "products.csv")
+	if err := os.WriteFile(csv, []byte("sku,title,unit_price,stock,fulfillment_types\nlimited,Limited print,2500,5,digital\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf(`
+capabilities:
+  catalog: catalog
+plugins:
+  - name: catalog
+    command: %s
+    config:
+      path: %s
+      reload_interval: 0s
+`, testkit.Binary(t, "acp-plugin-catalog-file"), csv)
+}
+
 // TestPluginStockHostKilled races completes for 5 units held by the
 // catalog-file plugin, kills the server (SIGKILL) in the middle of the
 // race, restarts it on the same store and plugin state, and has every
@@ -36,26 +57,14 @@ func TestPluginStockHostKilled(t *testing.T) {
 	t.Parallel()
 	const sessions, inStock = 60, 5
 	dir := t.TempDir()
-	csv := filepath.Join(dir, "products.csv")
-	if err := os.WriteFile(csv, []byte("sku,title,unit_price,stock,fulfillment_types\nlimited,Limited print,2500,5,digital\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	addr := freeAddr(t)
 	storeDir := filepath.Join(dir, "data")
 	// No rate limit: the race and the watchers below send many requests.
-	text := demoConfig(t, addr, storeDir) + fmt.Sprintf(`
+	text := demoConfig(t, addr, storeDir) + `
 limits:
   rate_limit:
     requests_per_second: 0
-capabilities:
-  catalog: catalog
-plugins:
-  - name: catalog
-    command: %s
-    config:
-      path: %s
-      reload_interval: 0s
-`, testkit.Binary(t, "acp-plugin-catalog-file"), csv)
+` + limitedCatalogPlugin(t, dir)
 	cfg := filepath.Join(dir, "acp.yaml")
 	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
@@ -252,7 +261,7 @@ plugins:
 	if completed != inStock {
 		t.Errorf("completed %d sessions, want %d", completed, inStock)
 	}
-	data, err := os.ReadFile(csv + ".stock.json")
+	data, err := os.ReadFile(filepath.Join(dir, "products.csv.stock.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

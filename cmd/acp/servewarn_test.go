@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/acp-sidecar/acp/internal/pgtest"
-	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
 // TestServeWarnsPerHostStock starts `acp serve` with the catalog-file
@@ -31,21 +30,8 @@ func TestServeWarnsPerHostStock(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			csv := filepath.Join(dir, "products.csv")
-			if err := os.WriteFile(csv, []byte("sku,title,unit_price,stock,fulfillment_types\nlimited,Limited print,2500,5,digital\n"), 0o600); err != nil {
-				t.Fatal(err)
-			}
 			addr := freeAddr(t)
-			text := demoConfig(t, addr, filepath.Join(dir, "data")) + fmt.Sprintf(`
-capabilities:
-  catalog: catalog
-plugins:
-  - name: catalog
-    command: %s
-    config:
-      path: %s
-      reload_interval: 0s
-`, testkit.Binary(t, "acp-plugin-catalog-file"), csv)
+			text := demoConfig(t, addr, filepath.Join(dir, "data")) + limitedCatalogPlugin(t, dir)
 			var env []string
 			if tc.postgres {
 				text = replaceSection(t, text, "store", postgresStoreConfig(replicaDSNEnv, 2))
