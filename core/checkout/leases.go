@@ -159,12 +159,7 @@ func (s *Service) underLease(ctx context.Context, id string, fn func(context.Con
 
 // stored reads the session as stored, for any agent.
 func (s *Service) stored(ctx context.Context, id string) (*model.Session, error) {
-	var sess *model.Session
-	err := s.opts.Store.View(ctx, func(r store.Reader) error {
-		var err error
-		sess, err = r.Session(id)
-		return err
-	})
+	sess, err := store.Read(ctx, s.opts.Store, func(r store.Reader) (*model.Session, error) { return r.Session(id) })
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound(id)
 	}

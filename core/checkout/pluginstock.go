@@ -398,12 +398,7 @@ func (s *Service) eachReservation(ctx context.Context, page int, fn func(*model.
 	}
 	var errs []error
 	for after := ""; ; {
-		var list []*model.Reservation
-		err := s.opts.Store.View(ctx, func(r store.Reader) error {
-			var err error
-			list, err = r.Reservations(after, page)
-			return err
-		})
+		list, err := store.Read(ctx, s.opts.Store, func(r store.Reader) ([]*model.Reservation, error) { return r.Reservations(after, page) })
 		if err != nil {
 			errs = append(errs, fmt.Errorf("list reservations after %q: %w", after, err))
 			return errors.Join(errs...)
@@ -430,12 +425,7 @@ func (s *Service) withSessionLease(ctx context.Context, id string, fn func(ctx c
 		return false, err
 	}
 	defer h.end(ctx)
-	var sess *model.Session
-	err = s.opts.Store.View(ctx, func(rd store.Reader) error {
-		var err error
-		sess, err = rd.Session(id)
-		return err
-	})
+	sess, err := store.Read(ctx, s.opts.Store, func(rd store.Reader) (*model.Session, error) { return rd.Session(id) })
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		sess = nil

@@ -49,12 +49,7 @@ func (s *Service) ReconcileStale(ctx context.Context, olderThan time.Duration, p
 	settled := 0
 	var errs []error
 	for after := ""; ; {
-		var ids []string
-		err := s.opts.Store.View(ctx, func(r store.Reader) error {
-			var err error
-			ids, err = r.SessionsInProgress(after, page)
-			return err
-		})
+		ids, err := store.Read(ctx, s.opts.Store, func(r store.Reader) ([]string, error) { return r.SessionsInProgress(after, page) })
 		if err != nil {
 			errs = append(errs, fmt.Errorf("list unresolved payments after %q: %w", after, err))
 			return settled, errors.Join(errs...)
@@ -95,11 +90,6 @@ func (s *Service) reconcileIfStale(ctx context.Context, id string, olderThan tim
 // unknown: a processor's report about a payment with no order yet may then
 // be about one of them, and should be delivered again later.
 func (s *Service) HasUnresolvedPayments(ctx context.Context) (bool, error) {
-	var ids []string
-	err := s.opts.Store.View(ctx, func(r store.Reader) error {
-		var err error
-		ids, err = r.SessionsInProgress("", 1)
-		return err
-	})
+	ids, err := store.Read(ctx, s.opts.Store, func(r store.Reader) ([]string, error) { return r.SessionsInProgress("", 1) })
 	return len(ids) > 0, err
 }

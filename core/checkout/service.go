@@ -167,12 +167,7 @@ func (s *Service) Create(ctx context.Context, agent, version string, in CreateIn
 
 // Get returns the session as the agent may see it.
 func (s *Service) Get(ctx context.Context, agent, id string) (*model.Session, error) {
-	var sess *model.Session
-	err := s.opts.Store.View(ctx, func(r store.Reader) error {
-		var err error
-		sess, err = s.load(r, agent, id)
-		return err
-	})
+	sess, err := store.Read(ctx, s.opts.Store, func(r store.Reader) (*model.Session, error) { return s.load(r, agent, id) })
 	if err != nil {
 		return nil, err
 	}

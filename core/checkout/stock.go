@@ -202,12 +202,7 @@ func refuseShortStock(sess *model.Session, short map[string]int64) {
 
 // reservation returns the session's reservation, or nil.
 func (s *Service) reservation(ctx context.Context, sessionID string) (*model.Reservation, error) {
-	var r *model.Reservation
-	err := s.opts.Store.View(ctx, func(rd store.Reader) error {
-		var err error
-		r, err = rd.Reservation(sessionID)
-		return err
-	})
+	r, err := store.Read(ctx, s.opts.Store, func(rd store.Reader) (*model.Reservation, error) { return rd.Reservation(sessionID) })
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}

@@ -83,12 +83,7 @@ func Begin(ctx context.Context, st store.Store, key, fingerprint string, now tim
 	// The record is read only once the lease is held: a request that
 	// stored its record released its lease after the commit, so this read
 	// sees it.
-	var rec *model.IdempotencyRecord
-	err = st.View(ctx, func(r store.Reader) error {
-		var err error
-		rec, err = r.IdempotencyRecord(key)
-		return err
-	})
+	rec, err := store.Read(ctx, st, func(r store.Reader) (*model.IdempotencyRecord, error) { return r.IdempotencyRecord(key) })
 	switch {
 	case errors.Is(err, store.ErrNotFound), err == nil && !now.Before(rec.ExpiresAt):
 		// None, or expired but not yet collected: a new request.

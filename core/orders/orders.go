@@ -62,12 +62,7 @@ func (s *Service) Notify() { s.outbox.Notify() }
 
 // Get returns the order with id.
 func (s *Service) Get(ctx context.Context, id string) (*model.Order, error) {
-	var o *model.Order
-	err := s.store.View(ctx, func(r store.Reader) error {
-		var err error
-		o, err = r.Order(id)
-		return err
-	})
+	o, err := store.Read(ctx, s.store, func(r store.Reader) (*model.Order, error) { return r.Order(id) })
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound(id)
 	}
@@ -80,12 +75,7 @@ func (s *Service) Get(ctx context.Context, id string) (*model.Order, error) {
 // List returns up to limit orders, newest first, after the order with id
 // after when it is set.
 func (s *Service) List(ctx context.Context, after string, limit int) ([]*model.Order, error) {
-	var out []*model.Order
-	err := s.store.View(ctx, func(r store.Reader) error {
-		var err error
-		out, err = r.Orders(after, limit)
-		return err
-	})
+	out, err := store.Read(ctx, s.store, func(r store.Reader) ([]*model.Order, error) { return r.Orders(after, limit) })
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apierr.Invalid(apierr.CodeInvalid, "$.starting_after", "No order %q to list after.", after)
 	}
@@ -100,12 +90,7 @@ func (s *Service) List(ctx context.Context, after string, limit int) ([]*model.O
 // newest first, after the one keyed after ("session/attempt") when it is
 // set.
 func (s *Service) Failed(ctx context.Context, after string, limit int) ([]*model.FailedOrder, error) {
-	var out []*model.FailedOrder
-	err := s.store.View(ctx, func(r store.Reader) error {
-		var err error
-		out, err = r.FailedOrders(after, limit)
-		return err
-	})
+	out, err := store.Read(ctx, s.store, func(r store.Reader) ([]*model.FailedOrder, error) { return r.FailedOrders(after, limit) })
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apierr.Invalid(apierr.CodeInvalid, "$.starting_after", "No failed order %q to list after.", after)
 	}

@@ -88,12 +88,7 @@ func (ob *Outbox) Notify() { ob.wake() }
 // Events lists up to limit events in state (model.EventPending or
 // model.EventDead), oldest first.
 func Events(ctx context.Context, st store.Store, state string, limit int) ([]*model.WebhookEvent, error) {
-	var out []*model.WebhookEvent
-	err := st.View(ctx, func(r store.Reader) error {
-		var err error
-		out, err = r.WebhookEvents(state, 0, limit)
-		return err
-	})
+	out, err := store.Read(ctx, st, func(r store.Reader) ([]*model.WebhookEvent, error) { return r.WebhookEvents(state, 0, limit) })
 	if err != nil {
 		return nil, fmt.Errorf("list %s webhook events: %w", state, err)
 	}

@@ -138,3 +138,15 @@ type Tx interface {
 	// the fencing check.
 	HoldsLease(l Lease) error
 }
+
+// Read runs get in a read-only snapshot of st and returns what it read:
+// View for the common case of one value.
+func Read[T any](ctx context.Context, st Store, get func(Reader) (T, error)) (T, error) {
+	var v T
+	err := st.View(ctx, func(r Reader) error {
+		var err error
+		v, err = get(r)
+		return err
+	})
+	return v, err
+}

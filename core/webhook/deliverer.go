@@ -483,12 +483,7 @@ func (d *Deliverer) work(ctx context.Context, q *queue) report {
 			r.next = d.now()
 			return r
 		}
-		var e *model.WebhookEvent
-		err := d.store.View(ctx, func(r store.Reader) error {
-			var err error
-			e, err = pendingEvent(r, seq)
-			return err
-		})
+		e, err := store.Read(ctx, d.store, func(r store.Reader) (*model.WebhookEvent, error) { return pendingEvent(r, seq) })
 		if err != nil {
 			if ctx.Err() == nil {
 				d.log.Error("reading a webhook event", "seq", seq, "order_id", q.orderID, "error", err.Error())

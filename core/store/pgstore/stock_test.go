@@ -61,11 +61,6 @@ func TestStockLocksKeepThePool(t *testing.T) {
 
 // levelOf reads a SKU's level.
 func levelOf(ctx context.Context, s *Store, sku string) (*model.StockLevel, error) {
-	var l *model.StockLevel
-	err := s.View(ctx, func(r store.Reader) error {
-		var err error
-		l, err = r.StockLevel(sku)
-		return err
-	})
+	l, err := store.Read(ctx, s, func(r store.Reader) (*model.StockLevel, error) { return r.StockLevel(sku) })
 	return l, err
 }
