@@ -48,12 +48,9 @@ func Tracked(items []FileItem) bool {
 // floor), so that every running attempt can still be sold what it holds
 // and nothing more can be bought until the stock is raised.
 func Sync(ctx context.Context, st store.Store, items []FileItem, now time.Time) error {
-	var levels []*model.StockLevel
-	if err := st.View(ctx, func(r store.Reader) (err error) {
-		levels, err = r.StockLevels()
+	levels, err := Levels(ctx, st)
+	if err != nil {
 		return err
-	}); err != nil {
-		return fmt.Errorf("read stock levels: %w", err)
 	}
 	figures := make(map[string]*int64, len(items))
 	skus := make([]string, 0, len(items)+len(levels))
@@ -103,11 +100,7 @@ func syncOne(tx store.Tx, sku string, figure *int64, now time.Time) error {
 
 // Levels lists every stock level, by SKU.
 func Levels(ctx context.Context, st store.Store) ([]*model.StockLevel, error) {
-	var out []*model.StockLevel
-	err := st.View(ctx, func(r store.Reader) (err error) {
-		out, err = r.StockLevels()
-		return err
-	})
+	out, err := store.Read(ctx, st, store.Reader.StockLevels)
 	if err != nil {
 		return nil, fmt.Errorf("read stock levels: %w", err)
 	}
@@ -116,11 +109,7 @@ func Levels(ctx context.Context, st store.Store) ([]*model.StockLevel, error) {
 
 // Level returns one SKU's level.
 func Level(ctx context.Context, st store.Store, sku string) (*model.StockLevel, error) {
-	var out *model.StockLevel
-	err := st.View(ctx, func(r store.Reader) (err error) {
-		out, err = r.StockLevel(sku)
-		return err
-	})
+	out, err := store.Read(ctx, st, func(r store.Reader) (*model.StockLevel, error) { return r.StockLevel(sku) })
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notControlled(sku)
 	}
