@@ -1,6 +1,10 @@
 package model
 
-import "time"
+import (
+	"time"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
+)
 
 // Order statuses: the values ACP 2026-04-17 defines for Order.status.
 const (
@@ -74,6 +78,10 @@ type Order struct {
 	// those were captured at once.
 	PaymentState PaymentState `json:"payment_state,omitempty"`
 	OrderNotes   string       `json:"order_notes,omitempty"`
+	// Insights are what the agent told about the purchase beyond the
+	// cart (attribution, consents, risk signals), kept for the seller
+	// and never shown to agents.
+	Insights *Insights `json:"insights,omitempty"`
 	// Agent is the agent whose checkout created the order; its webhook
 	// targets receive the order's events.
 	Agent string `json:"agent"`
@@ -82,6 +90,55 @@ type Order struct {
 	APIVersion string    `json:"api_version"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at,omitzero"`
+}
+
+// Insights are the write-only data of a checkout, kept with its order for
+// the seller: never returned to agents, never sent in webhooks.
+type Insights struct {
+	// FirstTouch and LastTouch are the affiliate attribution reported at
+	// create and at complete.
+	FirstTouch *Attribution `json:"first_touch,omitempty"`
+	LastTouch  *Attribution `json:"last_touch,omitempty"`
+	// MarketingConsents are the buyer's decisions for the offered channels.
+	MarketingConsents []MarketingConsent `json:"marketing_consents,omitempty"`
+	// RiskSignals are the agent's signals about the buyer's session.
+	RiskSignals *RiskSignals `json:"risk_signals,omitempty"`
+	// ExpiresAt is when the insights are erased (the configured
+	// retention, counted from the order's creation).
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+}
+
+// Attribution is one affiliate attribution touch. Token is a credential.
+type Attribution struct {
+	Provider    string     `json:"provider"`
+	Token       string     `json:"token,omitempty"`
+	PublisherID string     `json:"publisher_id,omitempty"`
+	CampaignID  string     `json:"campaign_id,omitempty"`
+	CreativeID  string     `json:"creative_id,omitempty"`
+	SubID       string     `json:"sub_id,omitempty"`
+	SourceType  string     `json:"source_type,omitempty"`
+	SourceURL   string     `json:"source_url,omitempty"`
+	IssuedAt    *time.Time `json:"issued_at,omitempty"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+	// Metadata is the provider's flat metadata, values as JSON text.
+	Metadata map[string]string `json:"metadata,omitempty"`
+}
+
+// MarketingConsent is the buyer's decision for one offered channel, with
+// the contact it applies to (personal data).
+type MarketingConsent struct {
+	Channel string `json:"channel"`
+	OptedIn bool   `json:"opted_in"`
+	Contact string `json:"contact,omitempty"`
+}
+
+// RiskSignals are the agent's signals about the buyer's session.
+type RiskSignals struct {
+	IPAddress         string `json:"ip_address,omitempty"`
+	UserAgent         string `json:"user_agent,omitempty"`
+	AcceptLanguage    string `json:"accept_language,omitempty"`
+	SessionID         string `json:"session_id,omitempty"`
+	DeviceFingerprint string `json:"device_fingerprint,omitempty"`
 }
 
 // OrderLine is one line of an order with its quantities: Ordered at
@@ -123,6 +180,12 @@ type Fulfillment struct {
 	TrackingURL    string           `json:"tracking_url,omitempty"`
 	Description    string           `json:"description,omitempty"`
 	Digital        *DigitalDelivery `json:"digital,omitempty"`
+	// Destination is where the fulfillment goes, when known.
+	Destination *acp.Address `json:"destination,omitempty"`
+	// Planned marks a fulfillment the host created at placement from a
+	// fulfillment group of a split checkout; while it is pending it does
+	// not count towards the order's status.
+	Planned bool `json:"planned,omitempty"`
 	// Events is the append-only log of the fulfillment's progress.
 	Events []FulfillmentEvent `json:"events,omitempty"`
 }
@@ -206,7 +269,7 @@ func (o *Order) Recompute() {
 	fulfilled := map[string]int64{}
 	var active, delivered int
 	for _, f := range o.Fulfillments {
-		if f.Void() {
+		if f.Void() || (f.Planned && f.Status == FulfillmentPending) {
 			continue
 		}
 		active++

@@ -12,10 +12,14 @@ import (
 type Status string
 
 // Statuses this server uses. ACP 2026-04-17 defines eleven; the others
-// (incomplete, requires_escalation, pending_approval, in_progress) are not
-// reached by the built-in flow.
+// (incomplete, pending_approval, in_progress) are not reached by the
+// built-in flow.
 const (
-	StatusNotReadyForPayment     Status = "not_ready_for_payment"
+	StatusNotReadyForPayment Status = "not_ready_for_payment"
+	// StatusRequiresEscalation: the buyer must finish on the seller's page
+	// (ContinueURL). Versions before 2026-01-30 do not have it and show
+	// not_ready_for_payment.
+	StatusRequiresEscalation     Status = "requires_escalation"
 	StatusReadyForPayment        Status = "ready_for_payment"
 	StatusAuthenticationRequired Status = "authentication_required"
 	StatusCompleteInProgress     Status = "complete_in_progress"
@@ -46,6 +50,11 @@ type Session struct {
 	Buyer              *Buyer              `json:"buyer,omitempty"`
 	Lines              []Line              `json:"lines"`
 	FulfillmentDetails *FulfillmentDetails `json:"fulfillment_details,omitempty"`
+	// Groups are the agent's fulfillment groups (ACP 2026-01-30 and
+	// later): lines that go to one destination by one kind of
+	// fulfillment. Lines in no group are fulfilled as a checkout that is
+	// not split: to FulfillmentDetails, with options of any type.
+	Groups []FulfillmentGroup `json:"groups,omitempty"`
 	// Options are the fulfillment options currently offered.
 	Options []FulfillmentOption `json:"options"`
 	// Selected are the options currently selected, covering every line
@@ -58,6 +67,10 @@ type Session struct {
 	// TaxBreakdown splits Totals.Tax by jurisdiction, when known.
 	TaxBreakdown []TaxShare   `json:"tax_breakdown,omitempty"`
 	Messages     acp.Messages `json:"messages"`
+	// ContinueURL is the seller's page where the buyer finishes a
+	// purchase the API cannot do; set while Status is
+	// StatusRequiresEscalation.
+	ContinueURL string `json:"continue_url,omitempty"`
 
 	// Interventions is the negotiated intervention capability.
 	Interventions Interventions `json:"interventions"`
@@ -108,6 +121,9 @@ type Line struct {
 	Available        *int64                `json:"available,omitempty"`
 	MaxPerOrder      int64                 `json:"max_per_order,omitempty"`
 	FulfillmentTypes []acp.FulfillmentType `json:"fulfillment_types,omitempty"`
+	// Escalation, when set, says the line cannot be bought through the
+	// API (from the catalog or the seller's rules).
+	Escalation *Escalation `json:"escalation,omitempty"`
 
 	UnitAmount int64 `json:"unit_amount"`
 	BaseAmount int64 `json:"base_amount"`
@@ -135,9 +151,37 @@ type TaxShare struct {
 	Amount int64   `json:"amount"`
 }
 
+// Escalation hands a purchase over to the seller's own page.
+type Escalation struct {
+	// Code is the ACP message code that says why (requires_sign_in,
+	// age_verification_required, unsupported, ...).
+	Code string `json:"code"`
+	// Reason is the text shown to the buyer.
+	Reason string `json:"reason,omitempty"`
+	// ContinueURL is the page where the buyer goes on.
+	ContinueURL string `json:"continue_url,omitempty"`
+}
+
+// FulfillmentGroup is one fulfillment group of a split checkout.
+type FulfillmentGroup struct {
+	// ID is the agent's id for the group.
+	ID string `json:"id"`
+	// LineIDs are the session's line ids in the group.
+	LineIDs []string `json:"line_ids"`
+	// Type is how the group is fulfilled (ACP's destination_type).
+	Type acp.FulfillmentType `json:"type"`
+	// Details are the group's contact and address, when given.
+	Details      *FulfillmentDetails `json:"details,omitempty"`
+	LocationID   string              `json:"location_id,omitempty"`
+	Instructions string              `json:"instructions,omitempty"`
+}
+
 // FulfillmentOption is an offered fulfillment option.
 type FulfillmentOption struct {
-	ID          string              `json:"id"`
+	ID string `json:"id"`
+	// GroupID is the fulfillment group the option was quoted for; empty
+	// for the lines in no group.
+	GroupID     string              `json:"group_id,omitempty"`
 	Type        acp.FulfillmentType `json:"type"`
 	Title       string              `json:"title"`
 	Description string              `json:"description,omitempty"`

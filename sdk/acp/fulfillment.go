@@ -37,3 +37,18 @@ type Weight struct {
 	// Unit is one of g, kg, oz, lb.
 	Unit string `json:"unit"`
 }
+
+// FulfillmentGroup is one group of a split checkout: lines that go to one
+// destination by one kind of fulfillment. ACP calls it a fulfillment group
+// (since 2026-01-30). A checkout that is not split has none.
+type FulfillmentGroup struct {
+	// ID is the group's id, as the agent named it.
+	ID string
+	// Type is how the group's lines are fulfilled (ACP's destination_type).
+	Type FulfillmentType
+	// LocationID names the seller's location for a pickup or a local
+	// delivery, when the agent chose one.
+	LocationID string
+	// Instructions are the buyer's fulfillment instructions for the group.
+	Instructions string
+}

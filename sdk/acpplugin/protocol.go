@@ -20,7 +20,7 @@ import (
 // says how a minor is bumped.
 const (
 	ProtocolMajor = 1
-	ProtocolMinor = 1
+	ProtocolMinor = 2
 )
 
 // SDKVersion is the version of this SDK, reported by every plugin built

@@ -68,4 +68,22 @@ type Item struct {
 	FulfillmentTypes []acp.FulfillmentType
 	// ProductID is the seller's product id, when different from ID.
 	ProductID string
+	// Escalation, when set, says the item cannot be bought through the
+	// API: the buyer must finish on the seller's own page (protocol 1.2).
+	Escalation *Escalation
+}
+
+// Escalation hands a purchase over to the seller's own page, for what the
+// API cannot do: signing in, verifying the buyer's age, choosing options
+// the API cannot express.
+type Escalation struct {
+	// Code is the ACP message code that says why: acp.CodeRequiresSignIn,
+	// acp.CodeAgeVerificationRequired, or acp.CodeUnsupported for options
+	// the API cannot express.
+	Code string
+	// Reason is shown to the buyer; empty uses the host's text for Code.
+	Reason string
+	// ContinueURL is the page where the buyer goes on; empty uses the
+	// host's configured escalation URL.
+	ContinueURL string
 }

@@ -4,6 +4,7 @@ package fulfillment
 
 import (
 	"context"
+	"time"
 
 	"github.com/acp-sidecar/acp/sdk/acp"
 )
@@ -60,6 +61,87 @@ type PlaceOrderRequest struct {
 	// Buyer is the buyer's contact, when the agent gave it. It is personal
 	// data: pass it to the order system, never to logs.
 	Buyer *Buyer
+
+	// The fields below arrived in protocol 1.2; an older host leaves them
+	// unset.
+
+	// Groups are the checkout's fulfillment groups when it was split
+	// (several destinations or methods); empty otherwise, when Destination
+	// and OptionIDs describe the single fulfillment.
+	Groups []Group
+	// OrderNotes are the buyer's notes for the order, when given.
+	OrderNotes string
+	// Attribution is the affiliate attribution the agent reported: the
+	// first touch (at create) and the last touch (at complete), each when
+	// given. Tokens in it are credentials: never log them.
+	Attribution []Attribution
+	// MarketingConsents are the buyer's marketing decisions for the
+	// channels the seller offered, each with the contact it applies to.
+	// A channel not listed keeps the buyer's current subscription.
+	MarketingConsents []MarketingConsent
+	// RiskSignals are the agent's signals about the buyer's session, for
+	// the seller's fraud checks; nil when none were sent.
+	RiskSignals *RiskSignals
+}
+
+// Group is one fulfillment group of a split checkout.
+type Group struct {
+	// ID is the group's id, as the agent named it.
+	ID string
+	// Type is how the group is fulfilled.
+	Type acp.FulfillmentType
+	// LineIDs are the order lines in the group.
+	LineIDs []string
+	// Destination is the group's delivery address, when it has one.
+	Destination *acp.Address
+	// RecipientName, RecipientEmail and RecipientPhone are the group's
+	// contact, when given. They are personal data.
+	RecipientName, RecipientEmail, RecipientPhone string
+	// LocationID is the seller's location for a pickup or local delivery.
+	LocationID string
+	// Instructions are the buyer's instructions for the group.
+	Instructions string
+	// OptionID is the fulfillment option selected for the group.
+	OptionID string
+	// Amount is the group's fulfillment charge, in minor units.
+	Amount int64
+}
+
+// Attribution is one affiliate attribution touch.
+type Attribution struct {
+	// Touchpoint is "first" (reported at create) or "last" (at complete).
+	Touchpoint string
+	// Provider names the attribution provider.
+	Provider string
+	// Token is the provider's attribution token: a credential.
+	Token string
+	// PublisherID, CampaignID, CreativeID and SubID identify the source.
+	PublisherID, CampaignID, CreativeID, SubID string
+	// SourceType is url, platform or unknown; SourceURL is set for url.
+	SourceType, SourceURL string
+	// IssuedAt and ExpiresAt bound the claim; zero when not given.
+	IssuedAt, ExpiresAt time.Time
+	// Metadata holds the provider's flat metadata, values as JSON text.
+	Metadata map[string]string
+}
+
+// MarketingConsent is the buyer's decision for one offered channel.
+type MarketingConsent struct {
+	// Channel is the channel, such as "email" or "sms".
+	Channel string
+	// OptedIn is the buyer's decision.
+	OptedIn bool
+	// Contact is the address or number the decision applies to. It is
+	// personal data.
+	Contact string
+}
+
+// RiskSignals are the agent's signals about the buyer's session.
+type RiskSignals struct {
+	// IPAddress, UserAgent and AcceptLanguage describe the buyer's client.
+	IPAddress, UserAgent, AcceptLanguage string
+	// SessionID and DeviceFingerprint are the agent's identifiers.
+	SessionID, DeviceFingerprint string
 }
 
 // Buyer is the buyer's contact.
@@ -80,6 +162,9 @@ type Line struct {
 	ID string
 	// ItemID is the ACP item id.
 	ItemID string
+	// ProductID is the catalog's product id (the item id for an item with
+	// no product grouping); since protocol 1.2.
+	ProductID string
 	// Title is the display name.
 	Title string
 	// Quantity is the number of units.

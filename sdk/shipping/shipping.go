@@ -24,6 +24,12 @@ type QuoteRequest struct {
 	Destination *acp.Address
 	// Lines are the cart's lines.
 	Lines []Line
+	// Group is set when the checkout is split into fulfillment groups
+	// (protocol 1.2): the host then asks once per group, and Destination
+	// and Lines are the group's own, so a plugin that ignores Group quotes
+	// each group correctly. Options should be of the group's Type; the host
+	// drops those that are not. Nil for a checkout that is not split.
+	Group *acp.FulfillmentGroup
 }
 
 // Line is one line of the cart as shipping sees it.

@@ -25,6 +25,12 @@ type QuoteRequest struct {
 	Lines []Line
 	// Fulfillment is the total fulfillment charge in minor units.
 	Fulfillment int64
+	// Group is set when the checkout is split into fulfillment groups
+	// (protocol 1.2): the host then asks once per group, and Destination,
+	// Lines and Fulfillment are the group's own, so a plugin that ignores
+	// Group taxes each destination correctly. Nil for a checkout that is
+	// not split.
+	Group *acp.FulfillmentGroup
 }
 
 // Line is one taxable line.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -60,6 +61,31 @@ type fixture struct {
 // without the fields that later formats added, which such a store cannot
 // hold and which read back as their zero values.
 func (f fixture) asWrittenBy(format int) fixture {
+	if format < 4 {
+		// Format 4 added split fulfillment, escalation and an order's
+		// insights.
+		for _, s := range f.sessions {
+			s.Groups, s.ContinueURL = nil, ""
+			for i := range s.Lines {
+				s.Lines[i].Escalation = nil
+			}
+			for i := range s.Options {
+				s.Options[i].GroupID = ""
+			}
+		}
+		orders := slices.Clone(f.orders)
+		for _, s := range f.sessions {
+			if s.Order != nil {
+				orders = append(orders, s.Order)
+			}
+		}
+		for _, o := range orders {
+			o.Insights = nil
+			for i := range o.Fulfillments {
+				o.Fulfillments[i].Destination, o.Fulfillments[i].Planned = nil, false
+			}
+		}
+	}
 	if format < 3 {
 		// Format 3 added the stock and failed-order records, and the
 		// request keys of a payment attempt and its order's cancel.
@@ -84,6 +110,8 @@ func (f fixture) asWrittenBy(format int) fixture {
 		for _, o := range f.orders {
 			o.PaymentState = ""
 		}
+	}
+	if format < record.Format {
 		// The large idempotency record's body is the completed session as
 		// that release encoded it.
 		for _, sess := range f.sessions {
@@ -111,6 +139,7 @@ func fixtureContent() fixture {
 			Weight: &acp.Weight{Value: 0.35, Unit: "kg"}, Available: &available, MaxPerOrder: 5,
 			FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentShipping, acp.FulfillmentPickup},
 			UnitAmount:       1500, BaseAmount: 3000, Discount: 300, Subtotal: 2700, Tax: 540, Total: 3240,
+			Escalation: &model.Escalation{Code: "age_verification_required", Reason: "Buyers must be 18 or over.", ContinueURL: "https://shop.example/verify-age"},
 		},
 		{
 			ID: "li_ebook", ItemID: "ebook", Quantity: 1, Found: true, Name: "Tea, an e-book",
@@ -119,7 +148,7 @@ func fixtureContent() fixture {
 		},
 	}
 	options := []model.FulfillmentOption{
-		{ID: "ship_standard", Type: acp.FulfillmentShipping, Title: "Standard", Description: "Two to four days", Carrier: "Royal Mail",
+		{ID: "ship_standard", GroupID: "fg_home", Type: acp.FulfillmentShipping, Title: "Standard", Description: "Two to four days", Carrier: "Royal Mail",
 			LineIDs: []string{"li_mug"}, Amount: 500, EarliestDelivery: &earliest, LatestDelivery: &latest},
 		{ID: "pickup_shop", Type: acp.FulfillmentPickup, Title: "Pick up", LineIDs: []string{"li_mug"},
 			Pickup: &model.PickupLocation{Name: "The shop", Address: address, Phone: "+442079460000", Instructions: "Ring twice."}},
@@ -151,6 +180,7 @@ func fixtureContent() fixture {
 		Fulfillments: []model.Fulfillment{
 			{ID: "ful_ship", Type: "shipping", Status: model.FulfillmentInTransit, Lines: []model.LineQuantity{{ID: "li_mug", Quantity: 1}},
 				Carrier: "Royal Mail", TrackingNumber: "RM123", TrackingURL: "https://track.example/RM123", Description: "First parcel",
+				Destination: &address, Planned: true,
 				Events: []model.FulfillmentEvent{
 					{ID: "fev_1", Type: "shipped", OccurredAt: at(10), Description: "Left the warehouse", Location: "Leeds"},
 					{ID: "fev_2", Type: "in_transit", OccurredAt: at(20)},
@@ -166,6 +196,16 @@ func fixtureContent() fixture {
 				Currency: "gbp", OccurredAt: at(24)},
 		},
 		AmountRefunded: 1500, PaymentID: "pi_full", HandlerID: "stripe", OrderNotes: "Gift wrap, please.",
+		Insights: &model.Insights{
+			FirstTouch: &model.Attribution{Provider: "impact.com", Token: "atok_first", PublisherID: "pub_1", CampaignID: "camp_1",
+				CreativeID: "cr_1", SubID: "sub_1", SourceType: "url", SourceURL: "https://blog.example/tea", IssuedAt: &earliest, ExpiresAt: &latest,
+				Metadata: map[string]string{"placement": `"sidebar"`}},
+			LastTouch:         &model.Attribution{Provider: "impact.com", PublisherID: "pub_2"},
+			MarketingConsents: []model.MarketingConsent{{Channel: "email", OptedIn: true, Contact: "ada@example.com"}},
+			RiskSignals: &model.RiskSignals{IPAddress: "192.0.2.1", UserAgent: "Mozilla/5.0", AcceptLanguage: "en-GB",
+				SessionID: "sess_1", DeviceFingerprint: "fp_1"},
+			ExpiresAt: at(5).Add(90 * 24 * time.Hour),
+		},
 		Agent: "openai", APIVersion: "2026-04-17", CreatedAt: at(5), UpdatedAt: at(26),
 	}
 	// plainOrder is a new order with nothing happened to it yet.
@@ -182,7 +222,11 @@ func fixtureContent() fixture {
 			CreatedAt: at(0), UpdatedAt: at(1), ExpiresAt: at(0).Add(6 * time.Hour),
 			Buyer: buyer, Lines: lines,
 			FulfillmentDetails: &model.FulfillmentDetails{Name: "Ada Lovelace", PhoneNumber: "+447700900000", Email: "ada@example.com", Address: &address},
-			Options:            options, Selected: selected, Chosen: selected[:1], Totals: totals,
+			Groups: []model.FulfillmentGroup{{ID: "fg_home", LineIDs: []string{"li_mug"}, Type: acp.FulfillmentShipping,
+				Details:    &model.FulfillmentDetails{Name: "Ada Lovelace", Address: &billing},
+				LocationID: "loc_1", Instructions: "Leave it with the neighbour."}},
+			ContinueURL: "https://shop.example/checkout/continue",
+			Options:     options, Selected: selected, Chosen: selected[:1], Totals: totals,
 			TaxBreakdown:  []model.TaxShare{{Jurisdiction: "GB", Rate: 0.2, Amount: 720}},
 			Messages:      acp.Messages{{Type: acp.MessageWarning, Code: "low_stock", Param: "$.line_items[0]", Content: "Only 7 left.", Resolution: acp.ResolutionBuyerReview}},
 			Interventions: interventions,

@@ -25,6 +25,12 @@
 //     requests of a payment attempt. A store of format 0 to 2 has none:
 //     nothing was stock-controlled, no failure was recorded, and no
 //     request key was kept.
+//   - 4: format 3 plus split fulfillment (a session's fulfillment
+//     groups, the group of each option, the destination of an order's
+//     fulfillments and whether the host planned them), escalation (a
+//     line's escalation and the session's continue URL) and an order's
+//     insights (attribution, marketing consents, risk signals and when
+//     they are erased). A record of format 0 to 3 has none of them.
 //
 // To change a record: add the new format's structs or fields, bump
 // Format, and keep decoding every older format into the model.

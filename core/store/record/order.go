@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/sdk/acp"
 )
 
 // order is a stored model.Order.
@@ -24,6 +25,7 @@ type order struct {
 	HandlerID         string        `json:"handler_id"`
 	PaymentState      string        `json:"payment_state,omitempty"`
 	OrderNotes        string        `json:"order_notes,omitempty"`
+	Insights          *insights     `json:"insights,omitempty"`
 	Agent             string        `json:"agent"`
 	APIVersion        string        `json:"api_version"`
 	CreatedAt         time.Time     `json:"created_at"`
@@ -52,7 +54,61 @@ type fulfillment struct {
 	TrackingURL    string             `json:"tracking_url,omitempty"`
 	Description    string             `json:"description,omitempty"`
 	Digital        *digitalDelivery   `json:"digital,omitempty"`
+	Destination    *address           `json:"destination,omitempty"`
+	Planned        bool               `json:"planned,omitempty"`
 	Events         []fulfillmentEvent `json:"events,omitempty"`
+}
+
+type insights struct {
+	FirstTouch        *attribution       `json:"first_touch,omitempty"`
+	LastTouch         *attribution       `json:"last_touch,omitempty"`
+	MarketingConsents []marketingConsent `json:"marketing_consents,omitempty"`
+	RiskSignals       *riskSignals       `json:"risk_signals,omitempty"`
+	ExpiresAt         time.Time          `json:"expires_at,omitzero"`
+}
+
+type attribution struct {
+	Provider    string            `json:"provider"`
+	Token       string            `json:"token,omitempty"`
+	PublisherID string            `json:"publisher_id,omitempty"`
+	CampaignID  string            `json:"campaign_id,omitempty"`
+	CreativeID  string            `json:"creative_id,omitempty"`
+	SubID       string            `json:"sub_id,omitempty"`
+	SourceType  string            `json:"source_type,omitempty"`
+	SourceURL   string            `json:"source_url,omitempty"`
+	IssuedAt    *time.Time        `json:"issued_at,omitempty"`
+	ExpiresAt   *time.Time        `json:"expires_at,omitempty"`
+	Metadata    map[string]string `json:"metadata,omitempty"`
+}
+
+type marketingConsent struct {
+	Channel string `json:"channel"`
+	OptedIn bool   `json:"opted_in"`
+	Contact string `json:"contact,omitempty"`
+}
+
+type riskSignals struct {
+	IPAddress         string `json:"ip_address,omitempty"`
+	UserAgent         string `json:"user_agent,omitempty"`
+	AcceptLanguage    string `json:"accept_language,omitempty"`
+	SessionID         string `json:"session_id,omitempty"`
+	DeviceFingerprint string `json:"device_fingerprint,omitempty"`
+}
+
+func fromInsights(i model.Insights) insights {
+	return insights{
+		FirstTouch: (*attribution)(i.FirstTouch), LastTouch: (*attribution)(i.LastTouch),
+		MarketingConsents: mapSlice(i.MarketingConsents, func(c model.MarketingConsent) marketingConsent { return marketingConsent(c) }),
+		RiskSignals:       (*riskSignals)(i.RiskSignals), ExpiresAt: i.ExpiresAt,
+	}
+}
+
+func (i insights) model() model.Insights {
+	return model.Insights{
+		FirstTouch: (*model.Attribution)(i.FirstTouch), LastTouch: (*model.Attribution)(i.LastTouch),
+		MarketingConsents: mapSlice(i.MarketingConsents, func(c marketingConsent) model.MarketingConsent { return model.MarketingConsent(c) }),
+		RiskSignals:       (*model.RiskSignals)(i.RiskSignals), ExpiresAt: i.ExpiresAt,
+	}
 }
 
 type lineQuantity struct {
@@ -94,7 +150,8 @@ func fromOrder(o *model.Order) order {
 		Fulfillments:   mapSlice(o.Fulfillments, fromFulfillment),
 		Adjustments:    mapSlice(o.Adjustments, fromAdjustment),
 		AmountRefunded: o.AmountRefunded, PaymentID: o.PaymentID, HandlerID: o.HandlerID, PaymentState: string(o.PaymentState), OrderNotes: o.OrderNotes,
-		Agent: o.Agent, APIVersion: o.APIVersion, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
+		Insights: mapPtr(o.Insights, fromInsights),
+		Agent:    o.Agent, APIVersion: o.APIVersion, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
 	}
 }
 
@@ -106,7 +163,8 @@ func (r *order) model() *model.Order {
 		Fulfillments:   mapSlice(r.Fulfillments, fulfillment.model),
 		Adjustments:    mapSlice(r.Adjustments, adjustment.model),
 		AmountRefunded: r.AmountRefunded, PaymentID: r.PaymentID, HandlerID: r.HandlerID, PaymentState: model.PaymentState(r.PaymentState), OrderNotes: r.OrderNotes,
-		Agent: r.Agent, APIVersion: r.APIVersion, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Insights: mapPtr(r.Insights, insights.model),
+		Agent:    r.Agent, APIVersion: r.APIVersion, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 }
 
@@ -115,8 +173,8 @@ func fromFulfillment(f model.Fulfillment) fulfillment {
 		ID: f.ID, Type: f.Type, Status: f.Status,
 		Lines:   mapSlice(f.Lines, func(q model.LineQuantity) lineQuantity { return lineQuantity(q) }),
 		Carrier: f.Carrier, TrackingNumber: f.TrackingNumber, TrackingURL: f.TrackingURL, Description: f.Description,
-		Digital: (*digitalDelivery)(f.Digital),
-		Events:  mapSlice(f.Events, func(e model.FulfillmentEvent) fulfillmentEvent { return fulfillmentEvent(e) }),
+		Digital: (*digitalDelivery)(f.Digital), Destination: (*address)(f.Destination), Planned: f.Planned,
+		Events: mapSlice(f.Events, func(e model.FulfillmentEvent) fulfillmentEvent { return fulfillmentEvent(e) }),
 	}
 }
 
@@ -125,8 +183,8 @@ func (f fulfillment) model() model.Fulfillment {
 		ID: f.ID, Type: f.Type, Status: f.Status,
 		Lines:   mapSlice(f.Lines, func(q lineQuantity) model.LineQuantity { return model.LineQuantity(q) }),
 		Carrier: f.Carrier, TrackingNumber: f.TrackingNumber, TrackingURL: f.TrackingURL, Description: f.Description,
-		Digital: (*model.DigitalDelivery)(f.Digital),
-		Events:  mapSlice(f.Events, func(e fulfillmentEvent) model.FulfillmentEvent { return model.FulfillmentEvent(e) }),
+		Digital: (*model.DigitalDelivery)(f.Digital), Destination: (*acp.Address)(f.Destination), Planned: f.Planned,
+		Events: mapSlice(f.Events, func(e fulfillmentEvent) model.FulfillmentEvent { return model.FulfillmentEvent(e) }),
 	}
 }
 

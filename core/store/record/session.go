@@ -22,12 +22,14 @@ type session struct {
 	Buyer                  *buyer              `json:"buyer,omitempty"`
 	Lines                  []line              `json:"lines"`
 	FulfillmentDetails     *fulfillmentDetails `json:"fulfillment_details,omitempty"`
+	Groups                 []fulfillmentGroup  `json:"groups,omitempty"`
 	Options                []fulfillmentOption `json:"options"`
 	Selected               []selectedOption    `json:"selected"`
 	Chosen                 []selectedOption    `json:"chosen,omitempty"`
 	Totals                 totals              `json:"totals"`
 	TaxBreakdown           []taxShare          `json:"tax_breakdown,omitempty"`
 	Messages               []message           `json:"messages"`
+	ContinueURL            string              `json:"continue_url,omitempty"`
 	Interventions          interventions       `json:"interventions"`
 	Locale                 string              `json:"locale,omitempty"`
 	Timezone               string              `json:"timezone,omitempty"`
@@ -54,25 +56,55 @@ type writeOnly struct {
 }
 
 type line struct {
-	ID               string   `json:"id"`
-	ItemID           string   `json:"item_id"`
-	Quantity         int64    `json:"quantity"`
-	Found            bool     `json:"found"`
-	Name             string   `json:"name,omitempty"`
-	Description      string   `json:"description,omitempty"`
-	Images           []string `json:"images,omitempty"`
-	ProductID        string   `json:"product_id,omitempty"`
-	TaxCategory      string   `json:"tax_category,omitempty"`
-	Weight           *weight  `json:"weight,omitempty"`
-	Available        *int64   `json:"available,omitempty"`
-	MaxPerOrder      int64    `json:"max_per_order,omitempty"`
-	FulfillmentTypes []string `json:"fulfillment_types,omitempty"`
-	UnitAmount       int64    `json:"unit_amount"`
-	BaseAmount       int64    `json:"base_amount"`
-	Discount         int64    `json:"discount"`
-	Subtotal         int64    `json:"subtotal"`
-	Tax              int64    `json:"tax"`
-	Total            int64    `json:"total"`
+	ID               string      `json:"id"`
+	ItemID           string      `json:"item_id"`
+	Quantity         int64       `json:"quantity"`
+	Found            bool        `json:"found"`
+	Name             string      `json:"name,omitempty"`
+	Description      string      `json:"description,omitempty"`
+	Images           []string    `json:"images,omitempty"`
+	ProductID        string      `json:"product_id,omitempty"`
+	TaxCategory      string      `json:"tax_category,omitempty"`
+	Weight           *weight     `json:"weight,omitempty"`
+	Available        *int64      `json:"available,omitempty"`
+	MaxPerOrder      int64       `json:"max_per_order,omitempty"`
+	FulfillmentTypes []string    `json:"fulfillment_types,omitempty"`
+	Escalation       *escalation `json:"escalation,omitempty"`
+	UnitAmount       int64       `json:"unit_amount"`
+	BaseAmount       int64       `json:"base_amount"`
+	Discount         int64       `json:"discount"`
+	Subtotal         int64       `json:"subtotal"`
+	Tax              int64       `json:"tax"`
+	Total            int64       `json:"total"`
+}
+
+type escalation struct {
+	Code        string `json:"code"`
+	Reason      string `json:"reason,omitempty"`
+	ContinueURL string `json:"continue_url,omitempty"`
+}
+
+type fulfillmentGroup struct {
+	ID           string              `json:"id"`
+	LineIDs      []string            `json:"line_ids"`
+	Type         string              `json:"type"`
+	Details      *fulfillmentDetails `json:"details,omitempty"`
+	LocationID   string              `json:"location_id,omitempty"`
+	Instructions string              `json:"instructions,omitempty"`
+}
+
+func fromFulfillmentGroup(g model.FulfillmentGroup) fulfillmentGroup {
+	return fulfillmentGroup{
+		ID: g.ID, LineIDs: g.LineIDs, Type: string(g.Type), Details: mapPtr(g.Details, fromFulfillmentDetails),
+		LocationID: g.LocationID, Instructions: g.Instructions,
+	}
+}
+
+func (g fulfillmentGroup) model() model.FulfillmentGroup {
+	return model.FulfillmentGroup{
+		ID: g.ID, LineIDs: g.LineIDs, Type: acp.FulfillmentType(g.Type), Details: mapPtr(g.Details, fulfillmentDetails.model),
+		LocationID: g.LocationID, Instructions: g.Instructions,
+	}
 }
 
 type weight struct {
@@ -97,6 +129,7 @@ type taxShare struct {
 
 type fulfillmentOption struct {
 	ID               string          `json:"id"`
+	GroupID          string          `json:"group_id,omitempty"`
 	Type             string          `json:"type"`
 	Title            string          `json:"title"`
 	Description      string          `json:"description,omitempty"`
@@ -200,12 +233,14 @@ func fromSession(s *model.Session) session {
 		Buyer:                  (*buyer)(s.Buyer),
 		Lines:                  mapSlice(s.Lines, fromLine),
 		FulfillmentDetails:     mapPtr(s.FulfillmentDetails, fromFulfillmentDetails),
+		Groups:                 mapSlice(s.Groups, fromFulfillmentGroup),
 		Options:                mapSlice(s.Options, fromFulfillmentOption),
 		Selected:               mapSlice(s.Selected, fromSelectedOption),
 		Chosen:                 mapSlice(s.Chosen, fromSelectedOption),
 		Totals:                 totals(s.Totals),
 		TaxBreakdown:           mapSlice(s.TaxBreakdown, func(t model.TaxShare) taxShare { return taxShare(t) }),
 		Messages:               mapSlice(s.Messages, fromMessage),
+		ContinueURL:            s.ContinueURL,
 		Interventions:          interventions(s.Interventions),
 		Locale:                 s.Locale,
 		Timezone:               s.Timezone,
@@ -226,12 +261,14 @@ func (r *session) model() *model.Session {
 		Buyer:                  (*model.Buyer)(r.Buyer),
 		Lines:                  mapSlice(r.Lines, line.model),
 		FulfillmentDetails:     mapPtr(r.FulfillmentDetails, fulfillmentDetails.model),
+		Groups:                 mapSlice(r.Groups, fulfillmentGroup.model),
 		Options:                mapSlice(r.Options, fulfillmentOption.model),
 		Selected:               mapSlice(r.Selected, selectedOption.model),
 		Chosen:                 mapSlice(r.Chosen, selectedOption.model),
 		Totals:                 model.Totals(r.Totals),
 		TaxBreakdown:           mapSlice(r.TaxBreakdown, func(t taxShare) model.TaxShare { return model.TaxShare(t) }),
 		Messages:               mapSlice(r.Messages, message.model),
+		ContinueURL:            r.ContinueURL,
 		Interventions:          model.Interventions(r.Interventions),
 		Locale:                 r.Locale,
 		Timezone:               r.Timezone,
@@ -251,6 +288,7 @@ func fromLine(l model.Line) line {
 		Images: l.Images, ProductID: l.ProductID, TaxCategory: l.TaxCategory,
 		Weight: (*weight)(l.Weight), Available: l.Available, MaxPerOrder: l.MaxPerOrder,
 		FulfillmentTypes: mapSlice(l.FulfillmentTypes, func(t acp.FulfillmentType) string { return string(t) }),
+		Escalation:       (*escalation)(l.Escalation),
 		UnitAmount:       l.UnitAmount, BaseAmount: l.BaseAmount, Discount: l.Discount, Subtotal: l.Subtotal, Tax: l.Tax, Total: l.Total,
 	}
 }
@@ -261,13 +299,14 @@ func (l line) model() model.Line {
 		Images: l.Images, ProductID: l.ProductID, TaxCategory: l.TaxCategory,
 		Weight: (*acp.Weight)(l.Weight), Available: l.Available, MaxPerOrder: l.MaxPerOrder,
 		FulfillmentTypes: mapSlice(l.FulfillmentTypes, func(t string) acp.FulfillmentType { return acp.FulfillmentType(t) }),
+		Escalation:       (*model.Escalation)(l.Escalation),
 		UnitAmount:       l.UnitAmount, BaseAmount: l.BaseAmount, Discount: l.Discount, Subtotal: l.Subtotal, Tax: l.Tax, Total: l.Total,
 	}
 }
 
 func fromFulfillmentOption(o model.FulfillmentOption) fulfillmentOption {
 	return fulfillmentOption{
-		ID: o.ID, Type: string(o.Type), Title: o.Title, Description: o.Description, Carrier: o.Carrier,
+		ID: o.ID, GroupID: o.GroupID, Type: string(o.Type), Title: o.Title, Description: o.Description, Carrier: o.Carrier,
 		LineIDs: o.LineIDs, Amount: o.Amount, EarliestDelivery: o.EarliestDelivery, LatestDelivery: o.LatestDelivery,
 		Pickup: mapPtr(o.Pickup, func(p model.PickupLocation) pickupLocation {
 			return pickupLocation{Name: p.Name, Address: address(p.Address), Phone: p.Phone, Instructions: p.Instructions}
@@ -277,7 +316,7 @@ func fromFulfillmentOption(o model.FulfillmentOption) fulfillmentOption {
 
 func (o fulfillmentOption) model() model.FulfillmentOption {
 	return model.FulfillmentOption{
-		ID: o.ID, Type: acp.FulfillmentType(o.Type), Title: o.Title, Description: o.Description, Carrier: o.Carrier,
+		ID: o.ID, GroupID: o.GroupID, Type: acp.FulfillmentType(o.Type), Title: o.Title, Description: o.Description, Carrier: o.Carrier,
 		LineIDs: o.LineIDs, Amount: o.Amount, EarliestDelivery: o.EarliestDelivery, LatestDelivery: o.LatestDelivery,
 		Pickup: mapPtr(o.Pickup, func(p pickupLocation) model.PickupLocation {
 			return model.PickupLocation{Name: p.Name, Address: acp.Address(p.Address), Phone: p.Phone, Instructions: p.Instructions}

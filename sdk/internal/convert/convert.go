@@ -111,3 +111,27 @@ func mapSlice[In, Out any](in []In, f func(In) Out) []Out {
 func cloneStrings(in []string) []string {
 	return mapSlice(in, func(s string) string { return s })
 }
+
+// FulfillmentGroupToProto converts a fulfillment group; nil stays nil.
+func FulfillmentGroupToProto(g *acp.FulfillmentGroup) *pb.FulfillmentGroup {
+	if g == nil {
+		return nil
+	}
+	return &pb.FulfillmentGroup{Id: g.ID, Type: string(g.Type), LocationId: g.LocationID, Instructions: g.Instructions}
+}
+
+// FulfillmentGroupFromProto converts a fulfillment group; nil stays nil.
+func FulfillmentGroupFromProto(g *pb.FulfillmentGroup) *acp.FulfillmentGroup {
+	if g == nil {
+		return nil
+	}
+	return &acp.FulfillmentGroup{ID: g.GetId(), Type: acp.FulfillmentType(g.GetType()), LocationID: g.GetLocationId(), Instructions: g.GetInstructions()}
+}
+
+// ifSet returns f(in), or nil when in is nil.
+func ifSet[In, Out any](in *In, f func(*In) *Out) *Out {
+	if in == nil {
+		return nil
+	}
+	return f(in)
+}

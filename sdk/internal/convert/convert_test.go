@@ -396,6 +396,14 @@ func (f *goFiller) fill(v reflect.Value, path string) {
 		for i := range v.Len() {
 			f.fill(v.Index(i), fmt.Sprintf("%s[%d]", path, i))
 		}
+	case reflect.Map:
+		v.Set(reflect.MakeMap(v.Type()))
+		for i := range 2 {
+			key, value := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+			f.fill(key, fmt.Sprintf("%s.key%d", path, i))
+			f.fill(value, fmt.Sprintf("%s[key%d]", path, i))
+			v.SetMapIndex(key, value)
+		}
 	case reflect.String:
 		v.SetString(fmt.Sprintf("%s#%d", path, f.next()))
 	case reflect.Bool:
@@ -427,7 +435,13 @@ func (f *protoFiller) fill(m protoreflect.Message) {
 		fd := fields.Get(i)
 		switch {
 		case fd.IsMap():
-			f.t.Fatalf("%s: cannot fill a map; teach protoFiller about it", fd.FullName())
+			if fd.MapValue().Message() != nil {
+				f.t.Fatalf("%s: cannot fill a map of messages; teach protoFiller about it", fd.FullName())
+			}
+			entries := m.Mutable(fd).Map()
+			for range 2 {
+				entries.Set(f.scalar(fd.MapKey()).MapKey(), f.scalar(fd.MapValue()))
+			}
 		case fd.IsList():
 			list := m.Mutable(fd).List()
 			for range 2 {

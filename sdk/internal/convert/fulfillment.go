@@ -1,6 +1,9 @@
 package convert
 
 import (
+	"maps"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/fulfillment"
 	pb "github.com/acp-sidecar/acp/sdk/internal/pb/acp/plugin/v1"
 )
@@ -11,7 +14,29 @@ func PlaceOrderRequestToProto(r *fulfillment.PlaceOrderRequest) *pb.PlaceOrderRe
 		OrderId: r.OrderID, CheckoutSessionId: r.CheckoutSessionID, IdempotencyKey: r.IdempotencyKey, Currency: r.Currency,
 		Total: r.Total, Destination: AddressToProto(r.Destination), OptionIds: cloneStrings(r.OptionIDs),
 		Lines: mapSlice(r.Lines, func(l fulfillment.Line) *pb.OrderLine {
-			return &pb.OrderLine{Id: l.ID, ItemId: l.ItemID, Title: l.Title, Quantity: l.Quantity, UnitPrice: l.UnitPrice, Total: l.Total}
+			return &pb.OrderLine{Id: l.ID, ItemId: l.ItemID, ProductId: l.ProductID, Title: l.Title, Quantity: l.Quantity, UnitPrice: l.UnitPrice, Total: l.Total}
+		}),
+		Groups: mapSlice(r.Groups, func(g fulfillment.Group) *pb.FulfillmentGroupPlan {
+			return &pb.FulfillmentGroupPlan{
+				Group:   &pb.FulfillmentGroup{Id: g.ID, Type: string(g.Type), LocationId: g.LocationID, Instructions: g.Instructions},
+				LineIds: cloneStrings(g.LineIDs), Destination: AddressToProto(g.Destination),
+				RecipientName: g.RecipientName, RecipientEmail: g.RecipientEmail, RecipientPhone: g.RecipientPhone,
+				OptionId: g.OptionID, Amount: g.Amount,
+			}
+		}),
+		OrderNotes: r.OrderNotes,
+		Attribution: mapSlice(r.Attribution, func(a fulfillment.Attribution) *pb.Attribution {
+			return &pb.Attribution{
+				Touchpoint: a.Touchpoint, Provider: a.Provider, Token: a.Token, PublisherId: a.PublisherID, CampaignId: a.CampaignID,
+				CreativeId: a.CreativeID, SubId: a.SubID, SourceType: a.SourceType, SourceUrl: a.SourceURL,
+				IssuedAt: TimeToProto(a.IssuedAt), ExpiresAt: TimeToProto(a.ExpiresAt), Metadata: maps.Clone(a.Metadata),
+			}
+		}),
+		MarketingConsents: mapSlice(r.MarketingConsents, func(c fulfillment.MarketingConsent) *pb.MarketingConsent {
+			return &pb.MarketingConsent{Channel: c.Channel, OptedIn: c.OptedIn, Contact: c.Contact}
+		}),
+		RiskSignals: ifSet(r.RiskSignals, func(s *fulfillment.RiskSignals) *pb.RiskSignals {
+			return &pb.RiskSignals{IpAddress: s.IPAddress, UserAgent: s.UserAgent, AcceptLanguage: s.AcceptLanguage, SessionId: s.SessionID, DeviceFingerprint: s.DeviceFingerprint}
 		}),
 	}
 	if b := r.Buyer; b != nil {
@@ -27,7 +52,33 @@ func PlaceOrderRequestFromProto(r *pb.PlaceOrderRequest) *fulfillment.PlaceOrder
 		Total: r.GetTotal(), Destination: AddressFromProto(r.GetDestination()), OptionIDs: r.GetOptionIds(),
 		Lines: mapSlice(r.GetLines(), func(l *pb.OrderLine) fulfillment.Line {
 			return fulfillment.Line{
-				ID: l.GetId(), ItemID: l.GetItemId(), Title: l.GetTitle(), Quantity: l.GetQuantity(), UnitPrice: l.GetUnitPrice(), Total: l.GetTotal(),
+				ID: l.GetId(), ItemID: l.GetItemId(), ProductID: l.GetProductId(), Title: l.GetTitle(), Quantity: l.GetQuantity(), UnitPrice: l.GetUnitPrice(), Total: l.GetTotal(),
+			}
+		}),
+		Groups: mapSlice(r.GetGroups(), func(g *pb.FulfillmentGroupPlan) fulfillment.Group {
+			return fulfillment.Group{
+				ID: g.GetGroup().GetId(), Type: acp.FulfillmentType(g.GetGroup().GetType()), LineIDs: g.GetLineIds(),
+				Destination: AddressFromProto(g.GetDestination()), RecipientName: g.GetRecipientName(), RecipientEmail: g.GetRecipientEmail(),
+				RecipientPhone: g.GetRecipientPhone(), LocationID: g.GetGroup().GetLocationId(), Instructions: g.GetGroup().GetInstructions(),
+				OptionID: g.GetOptionId(), Amount: g.GetAmount(),
+			}
+		}),
+		OrderNotes: r.GetOrderNotes(),
+		Attribution: mapSlice(r.GetAttribution(), func(a *pb.Attribution) fulfillment.Attribution {
+			return fulfillment.Attribution{
+				Touchpoint: a.GetTouchpoint(), Provider: a.GetProvider(), Token: a.GetToken(), PublisherID: a.GetPublisherId(),
+				CampaignID: a.GetCampaignId(), CreativeID: a.GetCreativeId(), SubID: a.GetSubId(), SourceType: a.GetSourceType(),
+				SourceURL: a.GetSourceUrl(), IssuedAt: TimeFromProto(a.GetIssuedAt()), ExpiresAt: TimeFromProto(a.GetExpiresAt()),
+				Metadata: a.GetMetadata(),
+			}
+		}),
+		MarketingConsents: mapSlice(r.GetMarketingConsents(), func(c *pb.MarketingConsent) fulfillment.MarketingConsent {
+			return fulfillment.MarketingConsent{Channel: c.GetChannel(), OptedIn: c.GetOptedIn(), Contact: c.GetContact()}
+		}),
+		RiskSignals: ifSet(r.GetRiskSignals(), func(s *pb.RiskSignals) *fulfillment.RiskSignals {
+			return &fulfillment.RiskSignals{
+				IPAddress: s.GetIpAddress(), UserAgent: s.GetUserAgent(), AcceptLanguage: s.GetAcceptLanguage(),
+				SessionID: s.GetSessionId(), DeviceFingerprint: s.GetDeviceFingerprint(),
 			}
 		}),
 	}

@@ -9,7 +9,7 @@ import (
 // ShippingQuoteRequestToProto converts a shipping request.
 func ShippingQuoteRequestToProto(r *shipping.QuoteRequest) *pb.ShippingQuoteRequest {
 	return &pb.ShippingQuoteRequest{
-		Currency: r.Currency, Destination: AddressToProto(r.Destination),
+		Currency: r.Currency, Destination: AddressToProto(r.Destination), Group: FulfillmentGroupToProto(r.Group),
 		Lines: mapSlice(r.Lines, func(l shipping.Line) *pb.ShippingLine {
 			return &pb.ShippingLine{
 				Id: l.ID, ItemId: l.ItemID, Quantity: l.Quantity, Subtotal: l.Subtotal, Weight: WeightToProto(l.Weight),
@@ -22,7 +22,7 @@ func ShippingQuoteRequestToProto(r *shipping.QuoteRequest) *pb.ShippingQuoteRequ
 // ShippingQuoteRequestFromProto converts a shipping request.
 func ShippingQuoteRequestFromProto(r *pb.ShippingQuoteRequest) *shipping.QuoteRequest {
 	return &shipping.QuoteRequest{
-		Currency: r.GetCurrency(), Destination: AddressFromProto(r.GetDestination()),
+		Currency: r.GetCurrency(), Destination: AddressFromProto(r.GetDestination()), Group: FulfillmentGroupFromProto(r.GetGroup()),
 		Lines: mapSlice(r.GetLines(), func(l *pb.ShippingLine) shipping.Line {
 			return shipping.Line{
 				ID: l.GetId(), ItemID: l.GetItemId(), Quantity: l.GetQuantity(), Subtotal: l.GetSubtotal(), Weight: WeightFromProto(l.GetWeight()),

@@ -9,6 +9,7 @@ import (
 func TaxQuoteRequestToProto(r *tax.QuoteRequest) *pb.TaxQuoteRequest {
 	return &pb.TaxQuoteRequest{
 		Currency: r.Currency, Destination: AddressToProto(r.Destination), Fulfillment: r.Fulfillment,
+		Group: FulfillmentGroupToProto(r.Group),
 		Lines: mapSlice(r.Lines, func(l tax.Line) *pb.TaxLine {
 			return &pb.TaxLine{Id: l.ID, Amount: l.Amount, TaxCategory: l.TaxCategory}
 		}),
@@ -19,6 +20,7 @@ func TaxQuoteRequestToProto(r *tax.QuoteRequest) *pb.TaxQuoteRequest {
 func TaxQuoteRequestFromProto(r *pb.TaxQuoteRequest) *tax.QuoteRequest {
 	return &tax.QuoteRequest{
 		Currency: r.GetCurrency(), Destination: AddressFromProto(r.GetDestination()), Fulfillment: r.GetFulfillment(),
+		Group: FulfillmentGroupFromProto(r.GetGroup()),
 		Lines: mapSlice(r.GetLines(), func(l *pb.TaxLine) tax.Line {
 			return tax.Line{ID: l.GetId(), Amount: l.GetAmount(), TaxCategory: l.GetTaxCategory()}
 		}),

@@ -1,4 +1,4 @@
-// ACP plugin protocol 1.1
+// ACP plugin protocol 1.2
 //
 // This file and its siblings define the gRPC protocol between the acp host
 // and its out-of-process plugins. The major version is the package suffix
@@ -444,6 +444,77 @@ func (x *Address) GetCompany() string {
 	return ""
 }
 
+// FulfillmentGroup is one group of a split checkout (since 1.2): lines
+// that go to one destination by one kind of fulfillment.
+type FulfillmentGroup struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// type is "shipping", "digital", "pickup" or "local_delivery".
+	Type          string `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	LocationId    string `protobuf:"bytes,3,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	Instructions  string `protobuf:"bytes,4,opt,name=instructions,proto3" json:"instructions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FulfillmentGroup) Reset() {
+	*x = FulfillmentGroup{}
+	mi := &file_acp_plugin_v1_plugin_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FulfillmentGroup) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FulfillmentGroup) ProtoMessage() {}
+
+func (x *FulfillmentGroup) ProtoReflect() protoreflect.Message {
+	mi := &file_acp_plugin_v1_plugin_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FulfillmentGroup.ProtoReflect.Descriptor instead.
+func (*FulfillmentGroup) Descriptor() ([]byte, []int) {
+	return file_acp_plugin_v1_plugin_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *FulfillmentGroup) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *FulfillmentGroup) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *FulfillmentGroup) GetLocationId() string {
+	if x != nil {
+		return x.LocationId
+	}
+	return ""
+}
+
+func (x *FulfillmentGroup) GetInstructions() string {
+	if x != nil {
+		return x.Instructions
+	}
+	return ""
+}
+
 // Weight is an item's weight in one of g, kg, oz, lb.
 type Weight struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -455,7 +526,7 @@ type Weight struct {
 
 func (x *Weight) Reset() {
 	*x = Weight{}
-	mi := &file_acp_plugin_v1_plugin_proto_msgTypes[7]
+	mi := &file_acp_plugin_v1_plugin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -467,7 +538,7 @@ func (x *Weight) String() string {
 func (*Weight) ProtoMessage() {}
 
 func (x *Weight) ProtoReflect() protoreflect.Message {
-	mi := &file_acp_plugin_v1_plugin_proto_msgTypes[7]
+	mi := &file_acp_plugin_v1_plugin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -480,7 +551,7 @@ func (x *Weight) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Weight.ProtoReflect.Descriptor instead.
 func (*Weight) Descriptor() ([]byte, []int) {
-	return file_acp_plugin_v1_plugin_proto_rawDescGZIP(), []int{7}
+	return file_acp_plugin_v1_plugin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Weight) GetValue() float64 {
@@ -518,7 +589,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_acp_plugin_v1_plugin_proto_msgTypes[8]
+	mi := &file_acp_plugin_v1_plugin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -530,7 +601,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_acp_plugin_v1_plugin_proto_msgTypes[8]
+	mi := &file_acp_plugin_v1_plugin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -543,7 +614,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_acp_plugin_v1_plugin_proto_rawDescGZIP(), []int{8}
+	return file_acp_plugin_v1_plugin_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Message) GetType() string {
@@ -612,7 +683,13 @@ const file_acp_plugin_v1_plugin_proto_rawDesc = "" +
 	"\acountry\x18\x06 \x01(\tR\acountry\x12\x1f\n" +
 	"\vpostal_code\x18\a \x01(\tR\n" +
 	"postalCode\x12\x18\n" +
-	"\acompany\x18\b \x01(\tR\acompany\"2\n" +
+	"\acompany\x18\b \x01(\tR\acompany\"{\n" +
+	"\x10FulfillmentGroup\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\x12\x1f\n" +
+	"\vlocation_id\x18\x03 \x01(\tR\n" +
+	"locationId\x12\"\n" +
+	"\finstructions\x18\x04 \x01(\tR\finstructions\"2\n" +
 	"\x06Weight\x12\x14\n" +
 	"\x05value\x18\x01 \x01(\x01R\x05value\x12\x12\n" +
 	"\x04unit\x18\x02 \x01(\tR\x04unit\"\x81\x01\n" +
@@ -641,7 +718,7 @@ func file_acp_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 	return file_acp_plugin_v1_plugin_proto_rawDescData
 }
 
-var file_acp_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_acp_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_acp_plugin_v1_plugin_proto_goTypes = []any{
 	(*GetInfoRequest)(nil),      // 0: acp.plugin.v1.GetInfoRequest
 	(*GetInfoResponse)(nil),     // 1: acp.plugin.v1.GetInfoResponse
@@ -650,8 +727,9 @@ var file_acp_plugin_v1_plugin_proto_goTypes = []any{
 	(*CheckHealthRequest)(nil),  // 4: acp.plugin.v1.CheckHealthRequest
 	(*CheckHealthResponse)(nil), // 5: acp.plugin.v1.CheckHealthResponse
 	(*Address)(nil),             // 6: acp.plugin.v1.Address
-	(*Weight)(nil),              // 7: acp.plugin.v1.Weight
-	(*Message)(nil),             // 8: acp.plugin.v1.Message
+	(*FulfillmentGroup)(nil),    // 7: acp.plugin.v1.FulfillmentGroup
+	(*Weight)(nil),              // 8: acp.plugin.v1.Weight
+	(*Message)(nil),             // 9: acp.plugin.v1.Message
 }
 var file_acp_plugin_v1_plugin_proto_depIdxs = []int32{
 	0, // 0: acp.plugin.v1.PluginService.GetInfo:input_type -> acp.plugin.v1.GetInfoRequest
@@ -678,7 +756,7 @@ func file_acp_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_acp_plugin_v1_plugin_proto_rawDesc), len(file_acp_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
