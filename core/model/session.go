@@ -71,6 +71,10 @@ type Session struct {
 	// purchase the API cannot do; set while Status is
 	// StatusRequiresEscalation.
 	ContinueURL string `json:"continue_url,omitempty"`
+	// Notified are the request members the server does not act on that
+	// the agent has been told about (by their JSONPath, such as
+	// "$.discounts"), so that each is told once per session.
+	Notified []string `json:"notified,omitempty"`
 
 	// Interventions is the negotiated intervention capability.
 	Interventions Interventions `json:"interventions"`

@@ -30,6 +30,7 @@ type session struct {
 	TaxBreakdown           []taxShare          `json:"tax_breakdown,omitempty"`
 	Messages               []message           `json:"messages"`
 	ContinueURL            string              `json:"continue_url,omitempty"`
+	Notified               []string            `json:"notified,omitempty"`
 	Interventions          interventions       `json:"interventions"`
 	Locale                 string              `json:"locale,omitempty"`
 	Timezone               string              `json:"timezone,omitempty"`
@@ -241,6 +242,7 @@ func fromSession(s *model.Session) session {
 		TaxBreakdown:           mapSlice(s.TaxBreakdown, func(t model.TaxShare) taxShare { return taxShare(t) }),
 		Messages:               mapSlice(s.Messages, fromMessage),
 		ContinueURL:            s.ContinueURL,
+		Notified:               s.Notified,
 		Interventions:          interventions(s.Interventions),
 		Locale:                 s.Locale,
 		Timezone:               s.Timezone,
@@ -269,6 +271,7 @@ func (r *session) model() *model.Session {
 		TaxBreakdown:           mapSlice(r.TaxBreakdown, func(t taxShare) model.TaxShare { return model.TaxShare(t) }),
 		Messages:               mapSlice(r.Messages, message.model),
 		ContinueURL:            r.ContinueURL,
+		Notified:               r.Notified,
 		Interventions:          model.Interventions(r.Interventions),
 		Locale:                 r.Locale,
 		Timezone:               r.Timezone,
