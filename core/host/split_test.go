@@ -283,3 +283,75 @@ func canonical(t *testing.T, raw string) string {
 	}
 	return jsonOf(v)
 }
+
+// Bad fulfillment groups are refused with the JSONPath of the fault and
+// change nothing; a shipping group with no address anywhere is a message
+// on the group, and clearing the groups (an empty list) brings the checkout
+// back to one destination.
+func TestSplitFulfillmentBadGroups(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, loadConfig(t, "../../acp.yaml", t.TempDir()))
+	for _, version := range []string{v0417, v0130} {
+		t.Run(version, func(t *testing.T) {
+			schema := acpschema.For(t, version)
+			create := `{"line_items":[{"id":"mug-classic"},{"id":"tee-logo"}],"currency":"usd","capabilities":{},` +
+				`"fulfillment_groups":[{"id":"gift","item_ids":["li_tee-logo"],"destination_type":"shipping"}]}`
+			schema.Def(t, "CheckoutSessionCreateRequest", []byte(create))
+			created := s.do(t, request{path: "/checkout_sessions", version: version, body: create, token: demoToken})
+			wantStatus(t, created, http.StatusCreated)
+			sess := created.json(t)
+			if sess["status"] != "not_ready_for_payment" || !strings.Contains(string(created.body), `"param":"$.fulfillment_groups[0].fulfillment_details.address"`) {
+				t.Errorf("a shipping group without an address: %s", created.body)
+			}
+			path := "/checkout_sessions/" + sess["id"].(string)
+			testCases := map[string]struct {
+				groups, code, param string
+			}{
+				"unknown item":       {`[{"id":"a","item_ids":["li_grinder-pro"],"destination_type":"shipping"}]`, "invalid", "$.fulfillment_groups[0].item_ids[0]"},
+				"line in two groups": {`[{"id":"a","item_ids":["li_mug-classic"],"destination_type":"shipping"},{"id":"b","item_ids":["tee-logo","mug-classic"],"destination_type":"pickup"}]`, "invalid", "$.fulfillment_groups[1].item_ids[1]"},
+				"line twice":         {`[{"id":"a","item_ids":["li_mug-classic","mug-classic"],"destination_type":"shipping"}]`, "invalid", "$.fulfillment_groups[0].item_ids[1]"},
+				"duplicate id":       {`[{"id":"a","item_ids":["li_mug-classic"],"destination_type":"shipping"},{"id":"a","item_ids":["li_tee-logo"],"destination_type":"shipping"}]`, "invalid", "$.fulfillment_groups[1].id"},
+				"unknown type":       {`[{"id":"a","item_ids":["li_mug-classic"],"destination_type":"drone"}]`, "invalid", "$.fulfillment_groups[0].destination_type"},
+				"missing type":       {`[{"id":"a","item_ids":["li_mug-classic"]}]`, "missing", "$.fulfillment_groups[0].destination_type"},
+				"missing id":         {`[{"item_ids":["li_mug-classic"],"destination_type":"shipping"}]`, "missing", "$.fulfillment_groups[0].id"},
+				"missing item_ids":   {`[{"id":"a","destination_type":"shipping"}]`, "missing", "$.fulfillment_groups[0].item_ids"},
+				"no item_ids":        {`[{"id":"a","item_ids":[],"destination_type":"shipping"}]`, "invalid", "$.fulfillment_groups[0].item_ids"},
+				"bad address":        {`[{"id":"a","item_ids":["li_mug-classic"],"destination_type":"shipping","fulfillment_details":{"address":{"name":"A","line_one":"1 St","city":"X","state":"CA","country":"USA","postal_code":"1"}}}]`, "invalid", "$.fulfillment_groups[0].fulfillment_details.address.country"},
+				"item_ids not list":  {`[{"id":"a","item_ids":"li_mug-classic","destination_type":"shipping"}]`, "invalid_type", "$.fulfillment_groups[0].item_ids"},
+			}
+			for name, tc := range testCases {
+				body := `{"fulfillment_groups":` + tc.groups + `}`
+				r := s.do(t, request{path: path, version: version, body: body, token: demoToken})
+				if r.status != http.StatusBadRequest || r.json(t)["code"] != tc.code || r.json(t)["param"] != tc.param {
+					t.Errorf("%s: %d %s, want 400 %s at %s", name, r.status, r.body, tc.code, tc.param)
+				}
+				bad := s.do(t, request{path: "/checkout_sessions", version: version, token: demoToken,
+					body: `{"line_items":[{"id":"mug-classic"},{"id":"tee-logo"}],"currency":"usd","capabilities":{},"fulfillment_groups":` + tc.groups + `}`})
+				if bad.status != http.StatusBadRequest || bad.json(t)["param"] != tc.param {
+					t.Errorf("%s on create: %d %s, want 400 at %s", name, bad.status, bad.body, tc.param)
+				}
+			}
+			after := s.do(t, request{method: http.MethodGet, path: path, version: version, token: demoToken})
+			if string(after.body) != string(created.body) {
+				t.Errorf("session changed after rejected requests:\n%s\n%s", created.body, after.body)
+			}
+
+			// The session's address serves the group; then an empty list clears it.
+			address := `{"fulfillment_details":{"name":"Ada","address":` + splitSF + `}}`
+			schema.Def(t, "CheckoutSessionUpdateRequest", []byte(address))
+			ready := s.do(t, request{path: path, version: version, body: address, token: demoToken})
+			wantStatus(t, ready, http.StatusOK)
+			if ready.json(t)["status"] != "ready_for_payment" || jsonOf(ready.json(t)["fulfillment_groups"]) == "null" {
+				t.Errorf("with the session's address: %s", ready.body)
+			}
+			clear := `{"fulfillment_groups":[]}`
+			schema.Def(t, "CheckoutSessionUpdateRequest", []byte(clear))
+			cleared := s.do(t, request{path: path, version: version, body: clear, token: demoToken})
+			wantStatus(t, cleared, http.StatusOK)
+			m := cleared.json(t)
+			if _, has := m["fulfillment_groups"]; has || strings.Contains(string(cleared.body), "gift/") {
+				t.Errorf("after clearing the groups: %s", cleared.body)
+			}
+		})
+	}
+}
