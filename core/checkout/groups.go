@@ -106,15 +106,6 @@ func groupDestination(sess *model.Session, g *model.FulfillmentGroup) *acp.Addre
 	return destination(sess)
 }
 
-// lineDestination is where a line goes: its group's destination, else
-// the session's.
-func lineDestination(sess *model.Session, lineID string) *acp.Address {
-	if i := groupIndex(sess.Groups, lineID); i >= 0 {
-		return groupDestination(sess, &sess.Groups[i])
-	}
-	return destination(sess)
-}
-
 // sdkGroup is the group as providers see it.
 func sdkGroup(g *model.FulfillmentGroup) *acp.FulfillmentGroup {
 	return &acp.FulfillmentGroup{ID: g.ID, Type: g.Type, LocationID: g.LocationID, Instructions: g.Instructions}
