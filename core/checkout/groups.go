@@ -121,9 +121,12 @@ func groupOptionID(groupID, optionID string) string {
 // only (every found line when only is nil): the lines, in order, of a tax
 // or shipping request for them.
 func requestIndexes(lines []model.Line, only []string) []int {
+	if only == nil {
+		return foundLines(lines)
+	}
 	var out []int
 	for i, l := range lines {
-		if l.Found && (only == nil || slices.Contains(only, l.ID)) {
+		if l.Found && slices.Contains(only, l.ID) {
 			out = append(out, i)
 		}
 	}

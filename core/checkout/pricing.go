@@ -442,6 +442,18 @@ func idsOf[T any](list []T, id func(T) string) []string {
 	return out
 }
 
+// foundLines returns the session indexes of the found lines: the lines,
+// in order, of a tax or shipping request.
+func foundLines(lines []model.Line) []int {
+	var out []int
+	for i, l := range lines {
+		if l.Found {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // requestLineParam matches a param's index into the request's lines.
 var requestLineParam = regexp.MustCompile(`^\$\.line_items\[([0-9]+)\]`)
 
