@@ -668,7 +668,7 @@ func TestPlaceOrderSplit(t *testing.T) {
 	req.OptionIDs = []string{"gift/express", "email"}
 	req.Groups = []fulfillment.Group{
 		{ID: "gift", Type: acp.FulfillmentShipping, LineIDs: []string{"li_1"}, RecipientName: "Grace", RecipientPhone: "+12125550100",
-			Destination: &acp.Address{Name: "Grace", LineOne: "2 Broadway", City: "New York", State: "NY", Country: "US", PostalCode: "10004"},
+			Destination:  &acp.Address{Name: "Grace", LineOne: "2 Broadway", City: "New York", State: "NY", Country: "US", PostalCode: "10004"},
 			Instructions: "Doorman", OptionID: "express", Amount: 1700},
 		{ID: "read", Type: acp.FulfillmentDigital, LineIDs: []string{"li_2"}, OptionID: "email"},
 	}
