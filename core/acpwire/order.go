@@ -64,6 +64,7 @@ type fulfillmentJSON struct {
 	Carrier         string               `json:"carrier,omitempty"`
 	TrackingNumber  string               `json:"tracking_number,omitempty"`
 	TrackingURL     string               `json:"tracking_url,omitempty"`
+	Destination     *wireAddress         `json:"destination,omitempty"`
 	Description     string               `json:"description,omitempty"`
 	DigitalDelivery *digitalDeliveryJSON `json:"digital_delivery,omitempty"`
 	Events          []fulfillmentEvent   `json:"events,omitempty"`
@@ -113,6 +114,8 @@ func orderStatus(o *model.Order) string {
 //
 // Beyond what the model holds as is:
 //   - a line's status is derived from its quantities (OrderLine.Status);
+//   - a fulfillment's destination (a planned fulfillment of a split
+//     checkout's group) is its Address;
 //   - a fulfillment of a type Order.fulfillments cannot name (its enum is
 //     shipping, pickup, digital) is sent as shipping, the nearest one for
 //     local delivery;
@@ -169,6 +172,10 @@ func fulfillment(f model.Fulfillment) fulfillmentJSON {
 	case "shipping", "pickup", "digital":
 	default:
 		out.Type = "shipping"
+	}
+	if a := f.Destination; a != nil {
+		out.Destination = &wireAddress{Name: a.Name, LineOne: a.LineOne, LineTwo: a.LineTwo, City: a.City, State: a.State,
+			Country: a.Country, PostalCode: a.PostalCode, Company: a.Company}
 	}
 	if d := f.Digital; d != nil {
 		dd := digitalDeliveryJSON{AccessURL: absoluteURI(d.AccessURL), LicenseKey: d.LicenseKey, ExpiresAt: rfc3339Ptr(d.ExpiresAt)}

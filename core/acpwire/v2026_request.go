@@ -93,6 +93,7 @@ type wireCreate struct {
 	LineItems            *[]wireItem             `json:"line_items"`
 	Currency             string                  `json:"currency"`
 	FulfillmentDetails   *wireFulfillmentDetails `json:"fulfillment_details,omitempty"`
+	FulfillmentGroups    []wireGroup             `json:"fulfillment_groups,omitempty"`
 	Capabilities         json.RawMessage         `json:"capabilities"`
 	AffiliateAttribution json.RawMessage         `json:"affiliate_attribution,omitempty"`
 	Locale               string                  `json:"locale,omitempty"`
@@ -114,6 +115,7 @@ type wireUpdate struct {
 	FulfillmentDetails         optional.Value[*wireFulfillmentDetails] `json:"fulfillment_details"`
 	SelectedFulfillmentOptions optional.Value[[]wireSelection]         `json:"selected_fulfillment_options"`
 	OrderNotes                 optional.Value[string]                  `json:"order_notes"`
+	FulfillmentGroups          optional.Value[[]wireGroup]             `json:"fulfillment_groups"`
 }
 
 // wireUpdateShape is wireUpdate with plain types: what an update body
@@ -124,6 +126,7 @@ type wireUpdateShape struct {
 	FulfillmentDetails         *wireFulfillmentDetails `json:"fulfillment_details,omitempty"`
 	SelectedFulfillmentOptions []wireSelection         `json:"selected_fulfillment_options,omitempty"`
 	OrderNotes                 *string                 `json:"order_notes,omitempty"`
+	FulfillmentGroups          []wireGroup             `json:"fulfillment_groups,omitempty"`
 }
 
 type wirePaymentData struct {
@@ -178,6 +181,7 @@ func (c *v2026) DecodeCreate(body []byte) (checkout.CreateInput, error) {
 		Currency:           strings.ToLower(w.Currency),
 		Buyer:              v.buyer(w.Buyer, "$.buyer"),
 		FulfillmentDetails: v.fulfillmentDetails(w.FulfillmentDetails, "$.fulfillment_details"),
+		Groups:             v.groups(w.FulfillmentGroups, "$.fulfillment_groups"),
 		Locale:             w.Locale,
 		Timezone:           w.Timezone,
 		QuoteID:            w.QuoteID,
@@ -267,6 +271,10 @@ func (c *v2026) DecodeUpdate(body []byte) (checkout.UpdateInput, error) {
 			v.oneOf(sel.Type, p+".type", "shipping", "digital", "pickup", "local_delivery")
 			in.Selections.V = append(in.Selections.V, checkout.SelectionInput{Type: acp.FulfillmentType(sel.Type), OptionID: sel.OptionID, ItemIDs: sel.ItemIDs})
 		}
+	}
+	if w.FulfillmentGroups.Set {
+		in.Groups = optional.Value[[]checkout.GroupInput]{Set: true, Null: w.FulfillmentGroups.Null,
+			V: v.groups(w.FulfillmentGroups.V, "$.fulfillment_groups")}
 	}
 	v.bounded(w.OrderNotes.V, "$.order_notes", maxTextLength)
 	return in, v.result()

@@ -71,6 +71,7 @@ type sessionJSON struct {
 	Timezone                   string                  `json:"timezone,omitempty"`
 	LineItems                  []lineItemJSON          `json:"line_items"`
 	FulfillmentDetails         *wireFulfillmentDetails `json:"fulfillment_details,omitempty"`
+	FulfillmentGroups          []wireGroup             `json:"fulfillment_groups,omitempty"`
 	FulfillmentOptions         []fulfillmentOptionOut  `json:"fulfillment_options"`
 	SelectedFulfillmentOptions []selectionJSON         `json:"selected_fulfillment_options,omitempty"`
 	Totals                     []totalJSON             `json:"totals"`
@@ -242,6 +243,7 @@ func (c *v2026) EncodeSession(s *model.Session) ([]byte, error) {
 		Timezone:               s.Timezone,
 		LineItems:              make([]lineItemJSON, len(s.Lines)),
 		FulfillmentDetails:     c.fulfillmentDetails(s.FulfillmentDetails),
+		FulfillmentGroups:      c.groups(s.Groups),
 		FulfillmentOptions:     make([]fulfillmentOptionOut, len(s.Options)),
 		Totals:                 sessionTotals(s),
 		Messages:               make([]messageJSON, len(s.Messages)),

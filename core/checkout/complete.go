@@ -362,10 +362,11 @@ func (s *Service) placeOrderRequest(sess *model.Session) *fulfillment.PlaceOrder
 		IdempotencyKey:    "place:" + orderID,
 		Currency:          sess.Currency,
 		Total:             sess.Payment.Amount,
-		Destination:       destination(sess),
+		Destination:       orderDestination(sess),
+		Groups:            orderGroups(sess),
 	}
 	for _, l := range sess.Lines {
-		req.Lines = append(req.Lines, fulfillment.Line{ID: l.ID, ItemID: l.ItemID, Title: l.Name, Quantity: l.Quantity, UnitPrice: l.UnitAmount, Total: l.Total})
+		req.Lines = append(req.Lines, fulfillment.Line{ID: l.ID, ItemID: l.ItemID, ProductID: productID(l), Title: l.Name, Quantity: l.Quantity, UnitPrice: l.UnitAmount, Total: l.Total})
 	}
 	for _, sel := range sess.Selected {
 		req.OptionIDs = append(req.OptionIDs, sel.OptionID)
@@ -418,6 +419,7 @@ func (s *Service) storeOrder(ctx context.Context, sess *model.Session, rec Recor
 		}
 		order.Lines = append(order.Lines, ol)
 	}
+	order.Fulfillments = plannedFulfillments(sess)
 	sess.Order = order
 	p.Token, p.AuthenticationOutcome, p.AuthenticationDetails = "", "", nil
 	sess.AuthenticationMetadata = nil

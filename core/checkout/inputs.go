@@ -27,6 +27,23 @@ type SelectionInput struct {
 	ItemIDs []string
 }
 
+// GroupInput is one requested fulfillment group (ACP 2026-01-30 and
+// later).
+type GroupInput struct {
+	// ID is the agent's id for the group, unique in the request.
+	ID string
+	// ItemIDs name the group's lines: line item ids or, leniently, item
+	// ids. The engine resolves them against the cart.
+	ItemIDs []string
+	// Type is how the group is fulfilled (ACP's destination_type).
+	Type acp.FulfillmentType
+	// Details are the group's contact and address; the session's
+	// fulfillment details stand in when absent.
+	Details      *model.FulfillmentDetails
+	LocationID   string
+	Instructions string
+}
+
 // CreateInput is a decoded create request.
 type CreateInput struct {
 	Items []ItemInput
@@ -35,6 +52,9 @@ type CreateInput struct {
 	Currency           string
 	Buyer              *model.Buyer
 	FulfillmentDetails *model.FulfillmentDetails
+	// Groups split the checkout into fulfillment groups; lines in none
+	// are fulfilled as an unsplit checkout.
+	Groups []GroupInput
 	// AgentInterventions are the interventions the agent declared.
 	AgentInterventions []string
 	// AgentCapabilities is the raw capabilities object, stored write-only.
@@ -56,6 +76,9 @@ type UpdateInput struct {
 	FulfillmentDetails optional.Value[*model.FulfillmentDetails]
 	Selections         optional.Value[[]SelectionInput]
 	OrderNotes         optional.Value[string]
+	// Groups, when set, replace the fulfillment groups (null or an empty
+	// list: no groups).
+	Groups optional.Value[[]GroupInput]
 }
 
 // PaymentInput is a decoded payment_data.

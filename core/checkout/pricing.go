@@ -13,7 +13,6 @@ import (
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/catalog"
 	"github.com/acp-sidecar/acp/sdk/shipping"
-	"github.com/acp-sidecar/acp/sdk/tax"
 )
 
 // price recomputes everything derived about a session: line details from
@@ -27,17 +26,27 @@ func (s *Service) price(ctx context.Context, sess *model.Session, selections []S
 		return err
 	}
 	dest := destination(sess)
-	quote, err := s.opts.Capabilities.Shipping.Quote(ctx, &shipping.QuoteRequest{Currency: sess.Currency, Destination: dest, Lines: shippingLines(sess.Lines, nil)})
-	if err != nil {
-		return capabilityFailure("shipping", err)
+	quote := &shipping.QuoteResponse{}
+	// Lines in no fulfillment group (every line of a checkout that is not
+	// split) are quoted together; each group on its own (groups.go).
+	if only := ungroupedLines(sess); only == nil || len(only) > 0 {
+		var err error
+		quote, err = s.opts.Capabilities.Shipping.Quote(ctx, &shipping.QuoteRequest{Currency: sess.Currency, Destination: dest, Lines: shippingLines(sess.Lines, only)})
+		if err != nil {
+			return capabilityFailure("shipping", err)
+		}
+		sess.Messages = append(sess.Messages, sessionParams(quote.Messages, requestIndexes(sess.Lines, only))...)
 	}
-	sess.Messages = append(sess.Messages, sessionParams(quote.Messages, foundLines(sess.Lines))...)
 	for _, o := range quote.Options {
 		if o.Amount < 0 {
 			return capabilityFailure("shipping", fmt.Errorf("negative amount %d for option %q", o.Amount, o.ID))
 		}
 	}
-	sess.Options = toOptions(quote.Options)
+	grouped, err := s.quoteGroups(ctx, sess)
+	if err != nil {
+		return err
+	}
+	sess.Options = append(toOptions(quote.Options), grouped...)
 	if selections != nil {
 		chosen, err := resolveSelections(sess, selections)
 		if err != nil {
@@ -47,13 +56,14 @@ func (s *Service) price(ctx context.Context, sess *model.Session, selections []S
 	}
 	sess.Chosen = keepValid(sess.Chosen, sess.Options)
 	sess.Selected = selectDefaults(sess.Lines, sess.Options, sess.Chosen)
-	if err := s.priceSelections(ctx, sess, dest); err != nil {
+	if err := s.priceSelections(ctx, sess); err != nil {
 		return err
 	}
 	if err := s.applyTax(ctx, sess, dest); err != nil {
 		return err
 	}
 	s.checkFulfillment(sess, dest)
+	checkGroups(sess)
 	s.checkInterventions(sess)
 	if len(sess.Lines) == 0 {
 		sess.Messages.AddError(acp.CodeMissing, "$.line_items", "The cart is empty; add at least one item.", acp.ResolutionRecoverable)
@@ -293,7 +303,7 @@ func preferable(a, b *model.FulfillmentOption) bool {
 
 // priceSelections sets each selected option's amount: the quoted amount
 // when it carries all its lines, else a quote for exactly its lines.
-func (s *Service) priceSelections(ctx context.Context, sess *model.Session, dest *acp.Address) error {
+func (s *Service) priceSelections(ctx context.Context, sess *model.Session) error {
 	for i := range sess.Selected {
 		sel := &sess.Selected[i]
 		opt := findOption(sess.Options, sel.OptionID)
@@ -301,12 +311,13 @@ func (s *Service) priceSelections(ctx context.Context, sess *model.Session, dest
 		if len(sel.LineIDs) == len(opt.LineIDs) {
 			continue
 		}
-		quote, err := s.opts.Capabilities.Shipping.Quote(ctx, &shipping.QuoteRequest{Currency: sess.Currency, Destination: dest, Lines: shippingLines(sess.Lines, sel.LineIDs)})
+		dest, group, providerID := quoteScope(sess, opt)
+		quote, err := s.opts.Capabilities.Shipping.Quote(ctx, &shipping.QuoteRequest{Currency: sess.Currency, Destination: dest, Lines: shippingLines(sess.Lines, sel.LineIDs), Group: group})
 		if err != nil {
 			return capabilityFailure("shipping", err)
 		}
 		for _, o := range quote.Options {
-			if o.ID == sel.OptionID && o.Amount >= 0 {
+			if o.ID == providerID && o.Amount >= 0 {
 				sel.Amount = o.Amount
 			}
 		}
@@ -323,36 +334,15 @@ func (s *Service) applyTax(ctx context.Context, sess *model.Session, dest *acp.A
 	if fulfillment.err != nil {
 		return tooLarge()
 	}
-	req := &tax.QuoteRequest{Currency: sess.Currency, Destination: dest, Fulfillment: fulfillment.total}
-	for _, l := range sess.Lines {
-		if l.Found {
-			req.Lines = append(req.Lines, tax.Line{ID: l.ID, Amount: l.Subtotal, TaxCategory: l.TaxCategory})
-		}
-	}
-	resp, err := s.opts.Capabilities.Tax.Quote(ctx, req)
+	taxed, err := s.quoteTax(ctx, sess, dest, fulfillment.total)
 	if err != nil {
-		return capabilityFailure("tax", err)
-	}
-	if err := onePerRequested("one tax per requested line, in request order", idsOf(resp.Lines, func(l tax.LineTax) string { return l.ID }),
-		idsOf(req.Lines, func(l tax.Line) string { return l.ID })); err != nil {
-		return capabilityFailure("tax", err)
-	}
-	sess.Messages = append(sess.Messages, sessionParams(resp.Messages, foundLines(sess.Lines))...)
-	lineTax := make(map[string]int64, len(resp.Lines))
-	for _, lt := range resp.Lines {
-		if lt.Amount < 0 {
-			return capabilityFailure("tax", fmt.Errorf("negative tax %d for line %q", lt.Amount, lt.ID))
-		}
-		lineTax[lt.ID] = lt.Amount
-	}
-	if resp.Fulfillment < 0 {
-		return capabilityFailure("tax", fmt.Errorf("negative fulfillment tax %d", resp.Fulfillment))
+		return err
 	}
 	var base, discount, subtotal, taxTotal, total sum
-	taxTotal.add(resp.Fulfillment)
+	taxTotal.add(taxed.fulfillment)
 	for i := range sess.Lines {
 		l := &sess.Lines[i]
-		l.Tax = lineTax[l.ID]
+		l.Tax = taxed.lines[l.ID]
 		var line sum
 		line.add(l.Subtotal)
 		line.add(l.Tax)
@@ -377,10 +367,7 @@ func (s *Service) applyTax(ctx context.Context, sess *model.Session, dest *acp.A
 		ItemsBaseAmount: base.total, ItemsDiscount: discount.total, Subtotal: subtotal.total,
 		Fulfillment: fulfillment.total, Tax: taxTotal.total, Total: total.total,
 	}
-	sess.TaxBreakdown = nil
-	for _, j := range resp.Breakdown {
-		sess.TaxBreakdown = append(sess.TaxBreakdown, model.TaxShare{Jurisdiction: j.Name, Rate: j.Rate, Amount: j.Amount})
-	}
+	sess.TaxBreakdown = taxed.breakdown
 	return nil
 }
 
@@ -390,13 +377,18 @@ func (s *Service) checkFulfillment(sess *model.Session, dest *acp.Address) {
 	covered := map[string]bool{}
 	needsAddress := false
 	for _, sel := range sess.Selected {
-		needsAddress = needsAddress || sel.Type.NeedsAddress()
+		// A group's address is checked with the group (checkGroups).
+		needsAddress = needsAddress || (sel.Type.NeedsAddress() && selectionGroup(sess, sel) == "")
 		for _, id := range sel.LineIDs {
 			covered[id] = true
 		}
 	}
 	for i, l := range sess.Lines {
 		if !l.Found || covered[l.ID] {
+			continue
+		}
+		if g := groupIndex(sess.Groups, l.ID); g >= 0 {
+			groupedLineProblem(sess, &sess.Groups[g], i, l)
 			continue
 		}
 		param := fmt.Sprintf("$.line_items[%d]", i)

@@ -156,6 +156,11 @@ func (s *Service) Create(ctx context.Context, agent, version string, in CreateIn
 	}
 	sess.WriteOnly.AgentCapabilities = in.AgentCapabilities
 	sess.WriteOnly.FirstTouchAttribution = in.Affiliate
+	groups, err := resolveGroups(sess.Lines, in.Groups)
+	if err != nil {
+		return nil, err
+	}
+	sess.Groups = groups
 	if err := s.price(ctx, sess, nil); err != nil {
 		return nil, err
 	}
@@ -187,6 +192,14 @@ func (s *Service) Update(ctx context.Context, agent, id string, in UpdateInput, 
 		}
 		if in.Items.Set {
 			sess.Lines = newLines(in.Items.V)
+			sess.Groups = pruneGroups(sess.Groups, sess.Lines)
+		}
+		if in.Groups.Set {
+			groups, err := resolveGroups(sess.Lines, in.Groups.V)
+			if err != nil {
+				return err
+			}
+			sess.Groups = groups
 		}
 		if in.FulfillmentDetails.Set {
 			sess.FulfillmentDetails = in.FulfillmentDetails.V

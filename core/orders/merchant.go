@@ -198,8 +198,9 @@ func (s *Service) updateFulfillment(o *model.Order, f *model.Fulfillment, in Ful
 		return apierr.Invalid(apierr.CodeInvalid, "$.line_items", "The line items of fulfillment %s cannot change; record a new fulfillment instead.", f.ID)
 	}
 	if in.Status != "" && in.Status != f.Status {
-		if f.Void() && in.Status != model.FulfillmentFailed && in.Status != model.FulfillmentCanceled {
-			// A fulfillment coming back must still fit beside the others.
+		if (f.Void() || plannedPending(*f)) && in.Status != model.FulfillmentFailed && in.Status != model.FulfillmentCanceled {
+			// A fulfillment coming back, or a planned one starting, must
+			// still fit beside the others.
 			if err := checkAllocation(o, f.Lines, allocations(o, f.ID)); err != nil {
 				return err
 			}
@@ -243,12 +244,20 @@ func (s *Service) logEvent(f *model.Fulfillment, in *EventInput) {
 	f.Events = append(f.Events, ev)
 }
 
+// plannedPending reports whether f is a fulfillment planned at placement
+// (from a fulfillment group) that the store has not reported on yet.
+func plannedPending(f model.Fulfillment) bool {
+	return f.Planned && f.Status == model.FulfillmentPending
+}
+
 // allocations sums, per line, the quantities in fulfillments that still
-// carry them, leaving out the fulfillment with id except.
+// carry them, leaving out the fulfillment with id except. A planned
+// fulfillment still pending carries nothing yet: the store may record its
+// own fulfillments instead of reporting on the planned one.
 func allocations(o *model.Order, except string) map[string]int64 {
 	out := map[string]int64{}
 	for _, f := range o.Fulfillments {
-		if f.Void() || f.ID == except {
+		if f.Void() || f.ID == except || plannedPending(f) {
 			continue
 		}
 		for _, lq := range f.Lines {

@@ -43,8 +43,9 @@
 //	  "checkout_session_id": "cs_456",
 //	  "currency": "usd",
 //	  "lines": [
-//	    {"id": "li_1", "item_id": "mug-classic", "title": "Classic mug",
-//	     "quantity": 2, "unit_price": 1500, "total": 3218}
+//	    {"id": "li_1", "item_id": "mug-classic", "product_id": "mug",
+//	     "title": "Classic mug", "quantity": 2, "unit_price": 1500,
+//	     "total": 3218}
 //	  ],
 //	  "total": 3718,
 //	  "destination": {"name": "…", "line_one": "…", "line_two": "…",
@@ -52,10 +53,34 @@
 //	    "company": "…"},
 //	  "fulfillment_option_ids": ["standard"],
 //	  "buyer": {"first_name": "…", "last_name": "…", "email": "…",
-//	    "phone_number": "…"}
+//	    "phone_number": "…"},
+//	  "fulfillment_groups": [
+//	    {"id": "gift", "type": "shipping", "line_ids": ["li_1"],
+//	     "destination": {"name": "…", "line_one": "…", "city": "…",
+//	       "state": "NY", "country": "US", "postal_code": "…"},
+//	     "recipient": {"name": "…", "email": "…", "phone_number": "…"},
+//	     "location_id": "…", "instructions": "…",
+//	     "fulfillment_option_id": "standard", "amount": 500}
+//	  ]
 //	}
 //
-// A line's total includes its tax. The intake answers 2xx when it has the
+// A line's total includes its tax. A line's product_id is the catalog's
+// product id (its item id when the catalog has no product grouping); it is
+// left out by hosts older than protocol 1.2.
+//
+// fulfillment_groups is present only when the agent split the checkout
+// (ACP fulfillment groups, API versions 2026-01-30 and later): several
+// destinations or methods in one order. Each group names its lines, its
+// type (shipping, pickup, local_delivery or digital), its destination
+// (the group's address, else the checkout's; absent when neither is
+// known), its recipient and location_id and instructions when the agent
+// gave them, the id of the fulfillment option selected for it as the
+// shipping provider named it, and its fulfillment charge. Lines in no
+// group are fulfilled to the top-level destination with the options in
+// fulfillment_option_ids, which also lists the groups' options, as the
+// checkout named them ("<group id>/<option id>"). When every line is in a
+// group and the checkout has no address of its own, destination is the
+// first group's. The intake answers 2xx when it has the
 // order, optionally with {"order_number": "1001", "permalink_url":
 // "https://shop.example/orders/1001"} (order_number may be a string or a
 // number; a permalink_url that is not an absolute http(s) URL is

@@ -55,12 +55,35 @@ type orderBody struct {
 	Destination          *acp.Address `json:"destination,omitempty"`
 	FulfillmentOptionIDs []string     `json:"fulfillment_option_ids"`
 	Buyer                *buyerBody   `json:"buyer,omitempty"`
+	// FulfillmentGroups are the groups of a split checkout (protocol 1.2).
+	FulfillmentGroups []groupBody `json:"fulfillment_groups,omitempty"`
+}
+
+// groupBody is one fulfillment group of a split checkout.
+type groupBody struct {
+	ID                  string         `json:"id"`
+	Type                string         `json:"type"`
+	LineIDs             []string       `json:"line_ids"`
+	Destination         *acp.Address   `json:"destination,omitempty"`
+	Recipient           *recipientBody `json:"recipient,omitempty"`
+	LocationID          string         `json:"location_id,omitempty"`
+	Instructions        string         `json:"instructions,omitempty"`
+	FulfillmentOptionID string         `json:"fulfillment_option_id,omitempty"`
+	Amount              int64          `json:"amount"`
+}
+
+// recipientBody is a group's contact.
+type recipientBody struct {
+	Name        string `json:"name,omitempty"`
+	Email       string `json:"email,omitempty"`
+	PhoneNumber string `json:"phone_number,omitempty"`
 }
 
 // lineBody is one ordered line.
 type lineBody struct {
 	ID        string `json:"id"`
 	ItemID    string `json:"item_id"`
+	ProductID string `json:"product_id,omitempty"`
 	Title     string `json:"title"`
 	Quantity  int64  `json:"quantity"`
 	UnitPrice int64  `json:"unit_price"`
@@ -94,10 +117,20 @@ func newOrderBody(req *fulfillment.PlaceOrderRequest) orderBody {
 		Lines: make([]lineBody, len(req.Lines)), Destination: req.Destination, FulfillmentOptionIDs: append([]string{}, req.OptionIDs...),
 	}
 	for i, l := range req.Lines {
-		b.Lines[i] = lineBody{ID: l.ID, ItemID: l.ItemID, Title: l.Title, Quantity: l.Quantity, UnitPrice: l.UnitPrice, Total: l.Total}
+		b.Lines[i] = lineBody{ID: l.ID, ItemID: l.ItemID, ProductID: l.ProductID, Title: l.Title, Quantity: l.Quantity, UnitPrice: l.UnitPrice, Total: l.Total}
 	}
 	if by := req.Buyer; by != nil {
 		b.Buyer = &buyerBody{FirstName: by.FirstName, LastName: by.LastName, Email: by.Email, PhoneNumber: by.PhoneNumber}
+	}
+	for _, g := range req.Groups {
+		gb := groupBody{
+			ID: g.ID, Type: string(g.Type), LineIDs: append([]string{}, g.LineIDs...), Destination: g.Destination,
+			LocationID: g.LocationID, Instructions: g.Instructions, FulfillmentOptionID: g.OptionID, Amount: g.Amount,
+		}
+		if g.RecipientName != "" || g.RecipientEmail != "" || g.RecipientPhone != "" {
+			gb.Recipient = &recipientBody{Name: g.RecipientName, Email: g.RecipientEmail, PhoneNumber: g.RecipientPhone}
+		}
+		b.FulfillmentGroups = append(b.FulfillmentGroups, gb)
 	}
 	return b
 }

@@ -655,3 +655,39 @@ func TestRetryAfter(t *testing.T) {
 		})
 	}
 }
+
+// TestPlaceOrderSplit checks the body of an order whose checkout was
+// split into fulfillment groups (protocol 1.2), with product ids.
+func TestPlaceOrderSplit(t *testing.T) {
+	t.Parallel()
+	in := newIntake(t, answer{status: http.StatusCreated})
+	p := newPlugin(t, in.config(t, nil))
+	req := order()
+	req.Lines[0].ProductID = "mug"
+	req.Lines[1].ProductID = "guide-brewing-ebook"
+	req.OptionIDs = []string{"gift/express", "email"}
+	req.Groups = []fulfillment.Group{
+		{ID: "gift", Type: acp.FulfillmentShipping, LineIDs: []string{"li_1"}, RecipientName: "Grace", RecipientPhone: "+12125550100",
+			Destination:  &acp.Address{Name: "Grace", LineOne: "2 Broadway", City: "New York", State: "NY", Country: "US", PostalCode: "10004"},
+			Instructions: "Doorman", OptionID: "express", Amount: 1700},
+		{ID: "read", Type: acp.FulfillmentDigital, LineIDs: []string{"li_2"}, OptionID: "email"},
+	}
+	if _, err := p.Fulfillment().PlaceOrder(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.NewReplacer(
+		`"item_id": "mug-classic",`, `"item_id": "mug-classic", "product_id": "mug",`,
+		`"item_id": "guide-brewing-ebook",`, `"item_id": "guide-brewing-ebook", "product_id": "guide-brewing-ebook",`,
+		`["standard", "email"]`, `["gift/express", "email"]`,
+		`"email": "ada@example.com"}`, `"email": "ada@example.com"},
+  "fulfillment_groups": [
+    {"id": "gift", "type": "shipping", "line_ids": ["li_1"],
+     "destination": {"name": "Grace", "line_one": "2 Broadway", "city": "New York", "state": "NY", "country": "US", "postal_code": "10004"},
+     "recipient": {"name": "Grace", "phone_number": "+12125550100"}, "instructions": "Doorman", "fulfillment_option_id": "express", "amount": 1700},
+    {"id": "read", "type": "digital", "line_ids": ["li_2"], "fulfillment_option_id": "email", "amount": 0}
+  ]`,
+	).Replace(wantOrderJSON)
+	if diff := jsonDiff(t, want, in.received()[0].body); diff != "" {
+		t.Errorf("body mismatch (-want +got):\n%s", diff)
+	}
+}

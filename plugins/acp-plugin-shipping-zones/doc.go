@@ -55,6 +55,15 @@
 // without an address gets the default zone's options, or none; it is not
 // a message: the host asks for the address itself.
 //
+// # Split checkouts
+//
+// When the agent splits the checkout into fulfillment groups (ACP
+// 2026-01-30 and later), the host asks once per group, with the group's
+// destination and lines. The plugin then offers only options of the
+// group's type (the digital option only to a digital group); a pickup
+// group whose location_id is the id of one of the zone's pickup options
+// gets only that option, any other location_id gets every pickup option.
+//
 // # Build
 //
 //	go build -o bin/ ./plugins/acp-plugin-shipping-zones

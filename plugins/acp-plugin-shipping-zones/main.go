@@ -91,7 +91,7 @@ func (p *zonePlugin) Quote(_ context.Context, req *shipping.QuoteRequest) (*ship
 		today := startOfDay(p.now())
 		for _, o := range zn.options {
 			lines := carried(req.Lines, o.typ)
-			if len(lines) == 0 {
+			if len(lines) == 0 || !forGroup(req.Group, o.typ, o.ID, zn.options) {
 				continue
 			}
 			amount, ok, err := o.price(lines)
@@ -103,7 +103,7 @@ func (p *zonePlugin) Quote(_ context.Context, req *shipping.QuoteRequest) (*ship
 			}
 		}
 	}
-	if d := z.digital; d != nil {
+	if d := z.digital; d != nil && (req.Group == nil || req.Group.Type == acp.FulfillmentDigital) {
 		if lines := carried(req.Lines, acp.FulfillmentDigital); len(lines) > 0 {
 			resp.Options = append(resp.Options, shipping.Option{
 				ID: d.ID, Type: acp.FulfillmentDigital, Title: d.Title, Description: d.Description, LineIDs: lineIDs(lines),
@@ -116,6 +116,23 @@ func (p *zonePlugin) Quote(_ context.Context, req *shipping.QuoteRequest) (*ship
 			fmt.Sprintf("This store does not deliver to %s.", country), acp.ResolutionBuyerInput)
 	}
 	return resp, nil
+}
+
+// forGroup reports whether an option of the zone is offered to a
+// fulfillment group (protocol 1.2; every option when group is nil): only
+// options of the group's type, and for a pickup group whose location_id
+// is the id of one of the zone's pickup options, only that one.
+func forGroup(group *acp.FulfillmentGroup, typ acp.FulfillmentType, id string, options []option) bool {
+	switch {
+	case group == nil:
+		return true
+	case group.Type != typ:
+		return false
+	case typ != acp.FulfillmentPickup || group.LocationID == "":
+		return true
+	}
+	named := slices.ContainsFunc(options, func(o option) bool { return o.typ == acp.FulfillmentPickup && o.ID == group.LocationID })
+	return !named || id == group.LocationID
 }
 
 // carried returns the lines whose item allows a fulfillment type.

@@ -352,3 +352,45 @@ func TestAddDays(t *testing.T) {
 		})
 	}
 }
+
+// A fulfillment group (protocol 1.2) gets only options of its type, and a
+// pickup group naming a pickup option by its location_id only that one.
+func TestQuoteGroup(t *testing.T) {
+	t.Parallel()
+	p := newPlugin(t, demoConfig)
+	// The demo with a second pickup location, listed first in the US zone.
+	twoPickups := strings.Replace(demoConfig, `{"name": "us", "countries": ["US"], "options": [`, `{"name": "us", "countries": ["US"], "options": [
+      {"id": "pickup-oak", "type": "pickup", "title": "Pick up in Oakland", "flat": 0,
+       "pickup": {"name": "Oakland shop", "address": {"name": "Oakland shop", "line_one": "1 Broadway", "city": "Oakland", "state": "CA", "country": "US", "postal_code": "94607"}}},`, 1)
+	oak := shipping.Option{ID: "pickup-oak", Type: acp.FulfillmentPickup, Title: "Pick up in Oakland", LineIDs: []string{"li_mug"},
+		Pickup: &shipping.PickupLocation{Name: "Oakland shop", Address: acp.Address{Name: "Oakland shop", LineOne: "1 Broadway", City: "Oakland", State: "CA", Country: "US", PostalCode: "94607"}}}
+	plugins := map[string]*acptest.Plugin{"demo": p, "two pickups": newPlugin(t, twoPickups)}
+	us := &acp.Address{Country: "US", State: "NY"}
+	testCases := map[string]struct {
+		plugin string
+		group  acp.FulfillmentGroup
+		lines  []shipping.Line
+		want   []shipping.Option
+	}{
+		"shipping group":                 {"demo", acp.FulfillmentGroup{ID: "g", Type: acp.FulfillmentShipping}, []shipping.Line{mugs, ebook}, []shipping.Option{standard([]string{"li_mug"}, 500), express([]string{"li_mug"}, 1700)}},
+		"pickup group":                   {"demo", acp.FulfillmentGroup{ID: "g", Type: acp.FulfillmentPickup}, []shipping.Line{mugs}, []shipping.Option{pickupSF([]string{"li_mug"})}},
+		"digital group":                  {"demo", acp.FulfillmentGroup{ID: "g", Type: acp.FulfillmentDigital}, []shipping.Line{mugs, ebook}, []shipping.Option{email([]string{"li_ebook"})}},
+		"local delivery group: none":     {"demo", acp.FulfillmentGroup{ID: "g", Type: acp.FulfillmentLocalDelivery}, []shipping.Line{mugs}, nil},
+		"pickup at a named location":     {"two pickups", acp.FulfillmentGroup{ID: "g", Type: acp.FulfillmentPickup, LocationID: "pickup-oak"}, []shipping.Line{mugs}, []shipping.Option{oak}},
+		"pickup at an unknown location":  {"two pickups", acp.FulfillmentGroup{ID: "g", Type: acp.FulfillmentPickup, LocationID: "elsewhere"}, []shipping.Line{mugs}, []shipping.Option{oak, pickupSF([]string{"li_mug"})}},
+		"pickup with no location chosen": {"two pickups", acp.FulfillmentGroup{ID: "g", Type: acp.FulfillmentPickup}, []shipping.Line{mugs}, []shipping.Option{oak, pickupSF([]string{"li_mug"})}},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			group := tc.group
+			got, err := plugins[tc.plugin].Shipping().Quote(context.Background(), &shipping.QuoteRequest{Currency: "usd", Destination: us, Lines: tc.lines, Group: &group})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(&shipping.QuoteResponse{Options: tc.want}, got); diff != "" {
+				t.Errorf("Quote() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -50,6 +50,17 @@
 // collects tax, and a sale anywhere else is not taxed by the seller. The
 // host's built-in table does the same. The breakdown then is empty.
 //
+// # Split checkouts
+//
+// When the agent splits the checkout into fulfillment groups (ACP
+// 2026-01-30 and later), the host asks once per group, with the group's
+// destination, lines and fulfillment charge, and once for the lines in no
+// group; it sums the answers and merges the breakdowns by name. The
+// table therefore taxes each group at its own destination without
+// reading the group itself: a pickup group is taxed at the destination
+// the host gives (the group's address, else the checkout's), not at the
+// pickup location, whose address a tax quote does not carry.
+//
 // # Build
 //
 //	go build -o bin/ ./plugins/acp-plugin-tax-table

@@ -1,0 +1,416 @@
+package checkout
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
+	"github.com/acp-sidecar/acp/sdk/shipping"
+	"github.com/acp-sidecar/acp/sdk/tax"
+)
+
+// Split fulfillment (ACP fulfillment groups, 2026-01-30 and later). A
+// group sends some lines to one destination by one kind of fulfillment.
+// Lines in no group are priced as a checkout that is not split. Each
+// group is quoted on its own: shipping and tax are asked once per group,
+// with the group's destination (its own address, else the session's), its
+// lines and, for tax, its fulfillment charge, so that a provider that
+// ignores the group still answers correctly. A group's options are those
+// of its type, named "<group id>/<option id>".
+
+// resolveGroups turns the requested groups into the session's, naming
+// each line by its line id. item_ids may name line item ids or, leniently,
+// item ids (as selections may); a line belongs to at most one group.
+func resolveGroups(lines []model.Line, in []GroupInput) ([]model.FulfillmentGroup, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	owner := map[string]int{}
+	out := make([]model.FulfillmentGroup, 0, len(in))
+	for i, g := range in {
+		fg := model.FulfillmentGroup{ID: g.ID, Type: g.Type, Details: g.Details, LocationID: g.LocationID, Instructions: g.Instructions}
+		for j, ref := range g.ItemIDs {
+			param := fmt.Sprintf("$.fulfillment_groups[%d].item_ids[%d]", i, j)
+			id := lineIDFor(lines, ref)
+			if id == "" {
+				return nil, apierr.Invalid(apierr.CodeInvalid, param,
+					"Fulfillment group %q names %q, which is not a line item of this checkout session.", g.ID, ref)
+			}
+			if k, taken := owner[id]; taken {
+				return nil, apierr.Invalid(apierr.CodeInvalid, param,
+					"Line item %q is already in fulfillment group %q; a line item belongs to at most one group.", id, in[k].ID)
+			}
+			owner[id] = i
+			fg.LineIDs = append(fg.LineIDs, id)
+		}
+		out = append(out, fg)
+	}
+	return out, nil
+}
+
+// pruneGroups drops from the groups the lines that are no longer in the
+// cart, and the groups left empty.
+func pruneGroups(groups []model.FulfillmentGroup, lines []model.Line) []model.FulfillmentGroup {
+	var out []model.FulfillmentGroup
+	for _, g := range groups {
+		g.LineIDs = slices.DeleteFunc(slices.Clone(g.LineIDs), func(id string) bool {
+			return !slices.ContainsFunc(lines, func(l model.Line) bool { return l.ID == id })
+		})
+		if len(g.LineIDs) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// ungroupedLines returns the ids of the lines in no group: nil when the
+// checkout is not split (every line), else a list, maybe empty.
+func ungroupedLines(sess *model.Session) []string {
+	if len(sess.Groups) == 0 {
+		return nil
+	}
+	out := []string{}
+	for _, l := range sess.Lines {
+		if groupIndex(sess.Groups, l.ID) < 0 {
+			out = append(out, l.ID)
+		}
+	}
+	return out
+}
+
+// groupIndex is the index of the group holding the line, or -1.
+func groupIndex(groups []model.FulfillmentGroup, lineID string) int {
+	return slices.IndexFunc(groups, func(g model.FulfillmentGroup) bool { return slices.Contains(g.LineIDs, lineID) })
+}
+
+func findGroup(groups []model.FulfillmentGroup, id string) *model.FulfillmentGroup {
+	for i := range groups {
+		if groups[i].ID == id {
+			return &groups[i]
+		}
+	}
+	return nil
+}
+
+// groupDestination is where a group goes: its own address, else the
+// session's.
+func groupDestination(sess *model.Session, g *model.FulfillmentGroup) *acp.Address {
+	if g.Details != nil && g.Details.Address != nil {
+		return g.Details.Address
+	}
+	return destination(sess)
+}
+
+// sdkGroup is the group as providers see it.
+func sdkGroup(g *model.FulfillmentGroup) *acp.FulfillmentGroup {
+	return &acp.FulfillmentGroup{ID: g.ID, Type: g.Type, LocationID: g.LocationID, Instructions: g.Instructions}
+}
+
+// groupOptionID is the session's id of a provider's option quoted for a
+// group: unique across groups.
+func groupOptionID(groupID, optionID string) string {
+	return groupID + "/" + optionID
+}
+
+// requestIndexes returns the session indexes of the found lines among
+// only (every found line when only is nil): the lines, in order, of a tax
+// or shipping request for them.
+func requestIndexes(lines []model.Line, only []string) []int {
+	if only == nil {
+		return foundLines(lines)
+	}
+	var out []int
+	for i, l := range lines {
+		if l.Found && slices.Contains(only, l.ID) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// quoteGroups asks shipping once per group, with the group's destination,
+// lines and Group, and returns the options of the group's type, limited
+// to the group's lines, with their session ids.
+func (s *Service) quoteGroups(ctx context.Context, sess *model.Session) ([]model.FulfillmentOption, error) {
+	var out []model.FulfillmentOption
+	for i := range sess.Groups {
+		g := &sess.Groups[i]
+		req := &shipping.QuoteRequest{Currency: sess.Currency, Destination: groupDestination(sess, g), Lines: shippingLines(sess.Lines, g.LineIDs), Group: sdkGroup(g)}
+		if len(req.Lines) == 0 {
+			continue
+		}
+		quote, err := s.opts.Capabilities.Shipping.Quote(ctx, req)
+		if err != nil {
+			return nil, capabilityFailure("shipping", err)
+		}
+		sess.Messages = append(sess.Messages, groupParams(sessionParams(quote.Messages, requestIndexes(sess.Lines, g.LineIDs)), sess.Groups, i)...)
+		for _, o := range quote.Options {
+			if o.Amount < 0 {
+				return nil, capabilityFailure("shipping", fmt.Errorf("negative amount %d for option %q of group %q", o.Amount, o.ID, g.ID))
+			}
+			o.LineIDs = slices.DeleteFunc(slices.Clone(o.LineIDs), func(id string) bool { return !slices.Contains(g.LineIDs, id) })
+			if o.Type != g.Type || len(o.LineIDs) == 0 {
+				continue
+			}
+			opt := toOptions([]shipping.Option{o})[0]
+			opt.ID, opt.GroupID = groupOptionID(g.ID, o.ID), g.ID
+			out = append(out, opt)
+		}
+	}
+	return out, nil
+}
+
+// groupParams returns msgs, from a quote for the group at index (none
+// when -1), with a $.fulfillment_details param pointed at the group's own
+// details when the group has its own address, which the quote used.
+func groupParams(msgs acp.Messages, groups []model.FulfillmentGroup, index int) acp.Messages {
+	if index < 0 || groups[index].Details == nil || groups[index].Details.Address == nil {
+		return msgs
+	}
+	for i, m := range msgs {
+		if rest, ok := strings.CutPrefix(m.Param, "$.fulfillment_details"); ok {
+			msgs[i].Param = fmt.Sprintf("$.fulfillment_groups[%d].fulfillment_details%s", index, rest)
+		}
+	}
+	return msgs
+}
+
+// quoteScope is what an option was quoted under: the destination, the
+// group (nil for the lines in no group) and the provider's option id.
+func quoteScope(sess *model.Session, opt *model.FulfillmentOption) (*acp.Address, *acp.FulfillmentGroup, string) {
+	if g := findGroup(sess.Groups, opt.GroupID); opt.GroupID != "" && g != nil {
+		return groupDestination(sess, g), sdkGroup(g), strings.TrimPrefix(opt.ID, g.ID+"/")
+	}
+	return destination(sess), nil, opt.ID
+}
+
+// selectionGroup is the id of the group a selected option belongs to; ""
+// for the lines in no group.
+func selectionGroup(sess *model.Session, sel model.SelectedOption) string {
+	if opt := findOption(sess.Options, sel.OptionID); opt != nil {
+		return opt.GroupID
+	}
+	return ""
+}
+
+// taxed is the merged answer of a session's tax quotes.
+type taxed struct {
+	lines       map[string]int64
+	fulfillment int64
+	breakdown   []model.TaxShare
+}
+
+// taxPart is one tax quote: lines going to one destination with their
+// fulfillment charge.
+type taxPart struct {
+	dest        *acp.Address
+	only        []string
+	fulfillment int64
+	group       *acp.FulfillmentGroup
+	// index is the group's index in the session; -1 for no group.
+	index int
+}
+
+// quoteTax taxes the session: one quote when it is not split; else one
+// for the lines in no group (when there are any) and one per group, each
+// with its destination, lines and fulfillment charge. Line taxes and
+// fulfillment taxes are summed, and the breakdowns merged by
+// jurisdiction.
+func (s *Service) quoteTax(ctx context.Context, sess *model.Session, dest *acp.Address, fulfillmentTotal int64) (*taxed, error) {
+	parts := []taxPart{{dest: dest, fulfillment: fulfillmentTotal, index: -1}}
+	if len(sess.Groups) > 0 {
+		charges := map[string]int64{}
+		for _, sel := range sess.Selected {
+			charges[selectionGroup(sess, sel)] += sel.Amount // bounded by fulfillmentTotal, which did not overflow
+		}
+		parts = []taxPart{{dest: dest, only: ungroupedLines(sess), fulfillment: charges[""], index: -1}}
+		for i := range sess.Groups {
+			g := &sess.Groups[i]
+			parts = append(parts, taxPart{dest: groupDestination(sess, g), only: g.LineIDs, fulfillment: charges[g.ID], group: sdkGroup(g), index: i})
+		}
+	}
+	out := &taxed{lines: map[string]int64{}}
+	var fulfillmentTax sum
+	for _, part := range parts {
+		req := &tax.QuoteRequest{Currency: sess.Currency, Destination: part.dest, Fulfillment: part.fulfillment, Group: part.group}
+		for _, l := range sess.Lines {
+			if l.Found && (part.only == nil || slices.Contains(part.only, l.ID)) {
+				req.Lines = append(req.Lines, tax.Line{ID: l.ID, Amount: l.Subtotal, TaxCategory: l.TaxCategory})
+			}
+		}
+		if len(sess.Groups) > 0 && len(req.Lines) == 0 && req.Fulfillment == 0 {
+			continue
+		}
+		resp, err := s.opts.Capabilities.Tax.Quote(ctx, req)
+		if err != nil {
+			return nil, capabilityFailure("tax", err)
+		}
+		if err := onePerRequested("one tax per requested line, in request order", idsOf(resp.Lines, func(l tax.LineTax) string { return l.ID }),
+			idsOf(req.Lines, func(l tax.Line) string { return l.ID })); err != nil {
+			return nil, capabilityFailure("tax", err)
+		}
+		sess.Messages = append(sess.Messages, groupParams(sessionParams(resp.Messages, requestIndexes(sess.Lines, part.only)), sess.Groups, part.index)...)
+		for _, lt := range resp.Lines {
+			if lt.Amount < 0 {
+				return nil, capabilityFailure("tax", fmt.Errorf("negative tax %d for line %q", lt.Amount, lt.ID))
+			}
+			out.lines[lt.ID] = lt.Amount
+		}
+		if resp.Fulfillment < 0 {
+			return nil, capabilityFailure("tax", fmt.Errorf("negative fulfillment tax %d", resp.Fulfillment))
+		}
+		fulfillmentTax.add(resp.Fulfillment)
+		if err := out.addBreakdown(resp.Breakdown, len(parts) > 1); err != nil {
+			return nil, err
+		}
+	}
+	if fulfillmentTax.err != nil {
+		return nil, tooLarge()
+	}
+	out.fulfillment = fulfillmentTax.total
+	return out, nil
+}
+
+// addBreakdown adds a quote's jurisdictions; merge adds the amount of a
+// jurisdiction already listed (by name) to it, keeping its first rate.
+func (t *taxed) addBreakdown(shares []tax.Jurisdiction, merge bool) error {
+	for _, j := range shares {
+		k := -1
+		if merge {
+			k = slices.IndexFunc(t.breakdown, func(s model.TaxShare) bool { return s.Jurisdiction == j.Name })
+		}
+		if k < 0 {
+			t.breakdown = append(t.breakdown, model.TaxShare{Jurisdiction: j.Name, Rate: j.Rate, Amount: j.Amount})
+			continue
+		}
+		var amount sum
+		amount.add(t.breakdown[k].Amount)
+		amount.add(j.Amount)
+		if amount.err != nil {
+			return tooLarge()
+		}
+		t.breakdown[k].Amount = amount.total
+	}
+	return nil
+}
+
+// checkGroups reports a group that needs an address (shipping, local
+// delivery) and has none, neither its own nor the session's.
+func checkGroups(sess *model.Session) {
+	for i := range sess.Groups {
+		g := &sess.Groups[i]
+		if g.Type.NeedsAddress() && groupDestination(sess, g) == nil {
+			sess.Messages.AddError(acp.CodeMissing, fmt.Sprintf("$.fulfillment_groups[%d].fulfillment_details.address", i),
+				fmt.Sprintf("A delivery address is needed for fulfillment group %q.", g.ID), acp.ResolutionBuyerInput)
+		}
+	}
+}
+
+// groupedLineProblem reports a line of a group that no option of the
+// group can carry.
+func groupedLineProblem(sess *model.Session, g *model.FulfillmentGroup, index int, l model.Line) {
+	param := fmt.Sprintf("$.line_items[%d]", index)
+	dest := groupDestination(sess, g)
+	if dest != nil && g.Type.NeedsAddress() && slices.Contains(l.FulfillmentTypes, g.Type) {
+		sess.Messages.AddError(acp.CodeRegionRestricted, param, fmt.Sprintf("%s cannot be delivered to %s.", l.Name, dest.Country), acp.ResolutionBuyerInput)
+		return
+	}
+	sess.Messages.AddError(acp.CodeUnsupported, param,
+		fmt.Sprintf("No %s option is available for %s in fulfillment group %q.", strings.ReplaceAll(string(g.Type), "_", " "), l.Name, g.ID), acp.ResolutionRecoverable)
+}
+
+// orderDestination is the single destination told to an order system
+// that does not read groups: the session's address or, when every line
+// is in a group, the first group's.
+func orderDestination(sess *model.Session) *acp.Address {
+	dest := destination(sess)
+	if dest == nil && len(sess.Groups) > 0 && len(ungroupedLines(sess)) == 0 {
+		return groupDestination(sess, &sess.Groups[0])
+	}
+	return dest
+}
+
+// orderGroups are the session's groups as the order system sees them:
+// each with its lines, destination, recipient, location, instructions,
+// the provider's id of its selected option (the first, when the agent
+// chose several for one group) and its fulfillment charge.
+func orderGroups(sess *model.Session) []fulfillment.Group {
+	var out []fulfillment.Group
+	for i := range sess.Groups {
+		g := &sess.Groups[i]
+		og := fulfillment.Group{
+			ID: g.ID, Type: g.Type, LineIDs: slices.Clone(g.LineIDs), Destination: groupDestination(sess, g),
+			LocationID: g.LocationID, Instructions: g.Instructions,
+		}
+		if d := g.Details; d != nil {
+			og.RecipientName, og.RecipientEmail, og.RecipientPhone = d.Name, d.Email, d.PhoneNumber
+		}
+		for _, sel := range sess.Selected {
+			opt := findOption(sess.Options, sel.OptionID)
+			if opt == nil || opt.GroupID != g.ID {
+				continue
+			}
+			if og.OptionID == "" {
+				_, _, og.OptionID = quoteScope(sess, opt)
+			}
+			og.Amount += sel.Amount // bounded by the session's fulfillment total
+		}
+		out = append(out, og)
+	}
+	return out
+}
+
+// pickupAddress is the address of the pickup location selected for the
+// group, when the option names one.
+func pickupAddress(sess *model.Session, groupID string) *acp.Address {
+	for _, sel := range sess.Selected {
+		if opt := findOption(sess.Options, sel.OptionID); opt != nil && opt.GroupID == groupID && opt.Pickup != nil {
+			a := opt.Pickup.Address
+			return &a
+		}
+	}
+	return nil
+}
+
+// plannedFulfillments are the order's fulfillments planned at placement,
+// one per group, pending until the store reports progress on them (by
+// their id, "ful_<group id>"). An Order's fulfillment has no local
+// delivery type: it is planned as shipping. The destination is the
+// group's address, or for a pickup the selected location's.
+func plannedFulfillments(sess *model.Session) []model.Fulfillment {
+	var out []model.Fulfillment
+	for i := range sess.Groups {
+		g := &sess.Groups[i]
+		f := model.Fulfillment{ID: "ful_" + g.ID, Type: string(g.Type), Status: model.FulfillmentPending, Planned: true}
+		if g.Type == acp.FulfillmentLocalDelivery {
+			f.Type = string(acp.FulfillmentShipping)
+		}
+		switch {
+		case g.Type.NeedsAddress():
+			f.Destination = groupDestination(sess, g)
+		case g.Type == acp.FulfillmentPickup:
+			f.Destination = pickupAddress(sess, g.ID)
+		}
+		for _, l := range sess.Lines {
+			if slices.Contains(g.LineIDs, l.ID) {
+				f.Lines = append(f.Lines, model.LineQuantity{ID: l.ID, Quantity: l.Quantity})
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// productID is the line's catalog product id, else its item id (an item
+// with no product grouping).
+func productID(l model.Line) string {
+	if l.ProductID != "" {
+		return l.ProductID
+	}
+	return l.ItemID
+}
