@@ -55,6 +55,7 @@ type orderBody struct {
 	Destination          *acp.Address `json:"destination,omitempty"`
 	FulfillmentOptionIDs []string     `json:"fulfillment_option_ids"`
 	Buyer                *buyerBody   `json:"buyer,omitempty"`
+	insightsBody
 }
 
 // lineBody is one ordered line.
@@ -92,6 +93,7 @@ func newOrderBody(req *fulfillment.PlaceOrderRequest) orderBody {
 	b := orderBody{
 		OrderID: req.OrderID, CheckoutSessionID: req.CheckoutSessionID, Currency: req.Currency, Total: req.Total,
 		Lines: make([]lineBody, len(req.Lines)), Destination: req.Destination, FulfillmentOptionIDs: append([]string{}, req.OptionIDs...),
+		insightsBody: newInsightsBody(req),
 	}
 	for i, l := range req.Lines {
 		b.Lines[i] = lineBody{ID: l.ID, ItemID: l.ItemID, Title: l.Title, Quantity: l.Quantity, UnitPrice: l.UnitPrice, Total: l.Total}
