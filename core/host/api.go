@@ -96,6 +96,7 @@ func mountAPIs(api *httpapi.API, cfg *config.Config, version string, logger *slo
 		api.Mount("/merchant", func(r fiber.Router) {
 			merchantapi.Routes(r, admin)
 			merchantapi.StockRoutes(r, admin)
+			merchantapi.SessionRoutes(r, admin)
 		}, httpapi.TokenOnly("merchant", merchantToken), httpapi.JSONBodies)
 	}
 	if stripeHook != nil {
