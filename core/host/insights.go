@@ -1,14 +1,17 @@
 package host
 
 import (
+	"context"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/acpwire"
 	"github.com/acp-sidecar/acp/core/checkout"
+	"github.com/acp-sidecar/acp/core/orders"
 )
 
 // maxAttributionProviders bounds acp_orders_attributed_total's provider
@@ -94,4 +97,32 @@ func marketingChannels(cfg *config.Config) []string {
 		out = append(out, o.Channel)
 	}
 	return out
+}
+
+// insightsSweepInterval is how often the expired insights of orders are
+// erased: retention is counted in days, so an hour late is on time.
+const insightsSweepInterval = time.Hour
+
+// sweepInsights erases the expired insights of orders at start and then
+// every insightsSweepInterval, until ctx ends. After a complete pass it
+// reads only the orders created since the retention before that pass
+// (orders.EraseExpiredInsights), so a pass costs the orders of one
+// retention period, not the whole history; the first pass of a process
+// reads every order once.
+func (h *Host) sweepInsights(ctx context.Context) {
+	var floor time.Time
+	sweep := func() {
+		start := time.Now()
+		erased, err := orders.EraseExpiredInsights(ctx, h.store, start, floor)
+		switch {
+		case err != nil:
+			h.logger.Warn("erasing expired order insights", "erased", erased, "error", err.Error())
+			return
+		case erased > 0:
+			h.logger.Info("erased expired order insights", "orders", erased)
+		}
+		floor = start.Add(-h.cfg.Orders.InsightsRetention)
+	}
+	sweep()
+	repeat(ctx, insightsSweepInterval, sweep)
 }
