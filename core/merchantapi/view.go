@@ -1,6 +1,10 @@
 package merchantapi
 
-import "github.com/acp-sidecar/acp/core/model"
+import (
+	"strings"
+
+	"github.com/acp-sidecar/acp/core/model"
+)
 
 // orderView is an order as the merchant API answers it: the stored order
 // and, beside its lines, the same lines in the shape of ACP's Order
@@ -45,7 +49,7 @@ func viewOf(o *model.Order) orderView {
 			UnitPrice: l.UnitPrice, Subtotal: l.Subtotal, Status: l.Status(),
 		}
 	}
-	return orderView{Order: o, LineItems: items, Insights: maskedInsights(o.Insights)}
+	return orderView{Order: o, LineItems: items, Insights: MaskedInsights(o.Insights)}
 }
 
 // viewsOf returns the views of a page of orders.
@@ -57,9 +61,9 @@ func viewsOf(list []*model.Order) []orderView {
 	return out
 }
 
-// maskedInsights is a copy of in whose attribution tokens show only their
+// MaskedInsights is a copy of in whose attribution tokens show only their
 // last four characters (none of a token shorter than twelve).
-func maskedInsights(in *model.Insights) *model.Insights {
+func MaskedInsights(in *model.Insights) *model.Insights {
 	if in == nil {
 		return nil
 	}
@@ -79,11 +83,12 @@ func maskedTouch(a *model.Attribution) *model.Attribution {
 
 // MaskToken hides a credential, keeping its last four characters when it
 // is long enough (twelve or more) for them to give nothing away: "" stays
-// "", "atp_01J8Z3WXYZ9ABC" becomes "****9ABC".
+// "", "atp_01J8Z3WXYZ9ABC" becomes "****9ABC", and a masked token stays
+// as it is.
 func MaskToken(token string) string {
 	switch {
-	case token == "":
-		return ""
+	case token == "" || strings.HasPrefix(token, "****"):
+		return token
 	case len(token) < 12:
 		return "****"
 	}
