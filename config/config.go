@@ -407,6 +407,21 @@ type Merchant struct {
 	// DocumentationURL points agents at the seller's ACP documentation, in
 	// the discovery document. Optional.
 	DocumentationURL string `koanf:"documentation_url"`
+	// MarketingConsentOptions are the marketing channels the seller asks
+	// buyers to subscribe to (API 2026-04-17): offered in session
+	// responses, and the only channels whose consents are kept. Optional.
+	MarketingConsentOptions []MarketingConsentOption `koanf:"marketing_consent_options"`
+}
+
+// MarketingConsentOption is one marketing channel offered to buyers.
+type MarketingConsentOption struct {
+	// Channel is the channel: email, sms, whatsapp, or another name the
+	// seller and its agents agree on.
+	Channel string `koanf:"channel"`
+	// DisplayText says what the buyer consents to receive.
+	DisplayText string `koanf:"display_text"`
+	// PrivacyPolicyURL is the policy governing the contact's use.
+	PrivacyPolicyURL string `koanf:"privacy_policy_url"`
 }
 
 // Links are the seller's policy and support links, by ACP link type.
@@ -825,6 +840,11 @@ type Orders struct {
 	// Default 15m; at most 96h (card authorizations lapse after four to
 	// seven days).
 	PlacementDeadline time.Duration `koanf:"placement_deadline"`
+	// InsightsRetention is how long an order keeps what the agent told
+	// about the purchase beyond the cart (affiliate attribution, marketing
+	// consents, risk signals): after it they are erased from the order.
+	// Default 8760h (365 days).
+	InsightsRetention time.Duration `koanf:"insights_retention"`
 }
 
 // PaymentHandler is one payment handler.

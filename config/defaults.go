@@ -74,6 +74,13 @@ const (
 	DefaultReconcileAfter = time.Minute
 	// DefaultPlacementDeadline is orders.placement_deadline's default.
 	DefaultPlacementDeadline = 15 * time.Minute
+	// DefaultInsightsRetention is orders.insights_retention's default: a
+	// year covers affiliate commission and chargeback windows and a
+	// yearly reconciliation, and no more.
+	DefaultInsightsRetention = 365 * 24 * time.Hour
+	// MinInsightsRetention bounds orders.insights_retention from below:
+	// the order system and the seller need a day to read them.
+	MinInsightsRetention = 24 * time.Hour
 	// MaxPlacementDeadline bounds orders.placement_deadline: card
 	// authorizations lapse after four days and 18 hours (Visa), seven for most.
 	MaxPlacementDeadline = 96 * time.Hour
@@ -189,6 +196,9 @@ func (c *Config) SetDefaults(opts Options) {
 	}
 	if c.Orders.PlacementDeadline == 0 {
 		c.Orders.PlacementDeadline = DefaultPlacementDeadline
+	}
+	if c.Orders.InsightsRetention == 0 {
+		c.Orders.InsightsRetention = DefaultInsightsRetention
 	}
 	for i := range c.Payments.Handlers {
 		if c.Payments.Handlers[i].Capture == "" {

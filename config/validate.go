@@ -406,6 +406,7 @@ func (m *Merchant) validate(ps *problems) {
 			ps.add("merchant.documentation_url", "%s", msg)
 		}
 	}
+	m.validateConsentOptions(ps)
 	const path = "merchant.order_permalink_template"
 	switch t := m.OrderPermalinkTemplate; {
 	case t == "":
@@ -415,6 +416,33 @@ func (m *Merchant) validate(ps *problems) {
 	default:
 		if msg := checkHTTPURL(strings.ReplaceAll(t, orderIDPlaceholder, "ord_1")); msg != "" {
 			ps.add(path, "must be an absolute http:// or https:// URL once %s is filled in, got %q", orderIDPlaceholder, t)
+		}
+	}
+}
+
+// validateConsentOptions checks the offered marketing channels: each is
+// named once, says what the buyer consents to, and links a privacy policy.
+func (m *Merchant) validateConsentOptions(ps *problems) {
+	seen := map[string]int{}
+	for i, o := range m.MarketingConsentOptions {
+		path := indexPath("merchant.marketing_consent_options", i)
+		switch j, dup := seen[o.Channel]; {
+		case strings.TrimSpace(o.Channel) == "":
+			ps.add(path+".channel", "is required: email, sms, whatsapp or another channel name")
+		case len(o.Channel) > 64:
+			ps.add(path+".channel", "must be at most 64 characters")
+		case dup:
+			ps.add(path+".channel", "duplicate channel %q (also merchant.marketing_consent_options[%d])", o.Channel, j)
+		default:
+			seen[o.Channel] = i
+		}
+		if strings.TrimSpace(o.DisplayText) == "" {
+			ps.add(path+".display_text", "is required: what the buyer consents to receive")
+		}
+		if o.PrivacyPolicyURL == "" {
+			ps.add(path+".privacy_policy_url", "is required")
+		} else if msg := checkHTTPURL(o.PrivacyPolicyURL); msg != "" {
+			ps.add(path+".privacy_policy_url", "%s", msg)
 		}
 	}
 }

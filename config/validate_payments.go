@@ -48,6 +48,9 @@ func (o *Orders) validate(ps *problems) {
 	if o.PlacementDeadline <= 0 || o.PlacementDeadline > MaxPlacementDeadline {
 		ps.add("orders.placement_deadline", "must be a positive duration of at most %s, got %s", MaxPlacementDeadline, o.PlacementDeadline)
 	}
+	if o.InsightsRetention < MinInsightsRetention {
+		ps.add("orders.insights_retention", "must be a duration of at least %s, got %s", MinInsightsRetention, o.InsightsRetention)
+	}
 }
 
 // validate checks the payment handlers.

@@ -251,6 +251,7 @@ func TestValidateWithoutDefaults(t *testing.T) {
 		{Path: "payments.reconcile_after", Message: "must be a positive duration, got 0s"},
 		{Path: "payments.handlers", Message: "at least one payment handler is required"},
 		{Path: "orders.placement_deadline", Message: "must be a positive duration of at most 96h0m0s, got 0s"},
+		{Path: "orders.insights_retention", Message: "must be a duration of at least 24h0m0s, got 0s"},
 		{Path: "mcp.path", Message: `must be an absolute path such as /mcp, got ""`},
 		{Path: "mcp.error_style", Message: `must be one of tool_error, jsonrpc, got ""`},
 		{Path: "webhook_delivery.timeout", Message: "must be from 100ms to 5m, got 0s"},

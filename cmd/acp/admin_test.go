@@ -153,6 +153,9 @@ func TestOrdersAndWebhooks(t *testing.T) {
 		if strings.Contains(r.stdout+r.stderr, "demo-merchant-local-token") {
 			t.Errorf("acp %v printed the merchant token:\n%s", args, r)
 		}
+		if strings.Contains(r.stdout+r.stderr, "atp_CLI_SECRET_0001") {
+			t.Errorf("acp %v printed the attribution token:\n%s", args, r)
+		}
 		return r
 	}
 	want := func(r cliResult, code int, stdout, stderr string) {
@@ -191,7 +194,9 @@ func TestOrdersAndWebhooks(t *testing.T) {
 		"address":{"name":"Ada Lovelace","line_one":"1 Market St","city":"San Francisco","state":"CA","country":"US","postal_code":"94105"}},
 		"selected_fulfillment_options":[{"type":"shipping","option_id":"express","item_ids":["li_mug-classic"]}]}`)
 	completed := shop.post(t, "/checkout_sessions/"+sessionID+"/complete",
-		`{"payment_data":{"handler_id":"sandbox_card","instrument":{"type":"card","credential":{"type":"spt","token":"spt_test_ok"}}}}`)
+		`{"payment_data":{"handler_id":"sandbox_card","instrument":{"type":"card","credential":{"type":"spt","token":"spt_test_ok"}}},
+		"affiliate_attribution":{"provider":"impact.com","token":"atp_CLI_SECRET_0001","campaign_id":"camp_cli"},
+		"risk_signals":{"ip_address":"203.0.113.9"}}`)
 	order, _ := completed["order"].(map[string]any)
 	id, _ := order["id"].(string)
 	if id == "" {
@@ -238,6 +243,9 @@ func TestOrdersAndWebhooks(t *testing.T) {
 		t.Errorf("an over-refund changed the order: %+v", again)
 	}
 	want(acp("orders", "show", "ord_missing"), 1, "", "(not_found)")
+	if in := o.Insights; in == nil || in.LastTouch == nil || in.LastTouch.Token != "****0001" || in.RiskSignals == nil || in.RiskSignals.IPAddress != "203.0.113.9" {
+		t.Errorf("orders show --json insights = %+v, want the last touch with its token masked and the risk signals", in)
+	}
 
 	if err := server.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -251,6 +259,15 @@ func TestOrdersAndWebhooks(t *testing.T) {
 	want(acp("orders", "show", id), 0, "Oakland, CA", "")
 	if r := acp("orders", "show", id); !strings.Contains(r.stdout, "shipped") || !strings.Contains(r.stdout, "UPS 1Z999") {
 		t.Errorf("orders show:\n%s", r)
+	}
+	// The insights, from the store itself: provider and campaign shown,
+	// the token masked, risk signal values only with --json.
+	if r := acp("orders", "show", id); !strings.Contains(r.stdout, "impact.com, campaign camp_cli, token ****0001") ||
+		!strings.Contains(r.stdout, "ip_address (values with --json)") || strings.Contains(r.stdout, "203.0.113.9") {
+		t.Errorf("orders show insights:\n%s", r)
+	}
+	if o := showOrder(id); o.Insights == nil || o.Insights.LastTouch == nil || o.Insights.LastTouch.Token != "****0001" {
+		t.Errorf("orders show --json on the store: insights %+v, want the token masked", o.Insights)
 	}
 	want(acp("orders", "refund", id, "--amount", "50"), 0, "refunded 150 of 5989 usd", "wait in the outbox")
 	want(acp("webhooks", "list", "--state", "pending"), 0, id, "")

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/acp-sidecar/acp/core/merchantapi"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/orders"
 )
@@ -66,6 +67,9 @@ func ordersList(args []string, env cli) int {
 		list, more, err := s.List(ctx, *after, *limit)
 		if err != nil {
 			return err
+		}
+		for _, o := range list {
+			o.Insights = merchantapi.MaskedInsights(o.Insights)
 		}
 		if *asJSON {
 			if list == nil {
@@ -127,7 +131,9 @@ func listFailed(ctx context.Context, w io.Writer, s *session, after string, limi
 
 func ordersShow(args []string, env cli) int {
 	c := newAdminCommand("orders show", "ORDER_ID [--json]",
-		"Shows an order in detail: its lines with the quantities ordered, current (after\ncancellations) and fulfilled, its fulfillments with tracking and events, its\nadjustments (refunds, credits, disputes, cancellations) and its totals.", env)
+		"Shows an order in detail: its lines with the quantities ordered, current (after\ncancellations) and fulfilled, its fulfillments with tracking and events, its\nadjustments (refunds, credits, disputes, cancellations), its totals and what the\n"+
+			"agent told beyond the cart (attribution, marketing consents, risk signals; contacts\n"+
+			"and signals in full only with --json, attribution tokens never).", env)
 	asJSON := c.fs.Bool("json", false, "print the order as the merchant API's JSON")
 	id, code := c.orderID(args)
 	if code >= 0 {
@@ -138,6 +144,9 @@ func ordersShow(args []string, env cli) int {
 		if err != nil {
 			return err
 		}
+		// The store opened directly holds the attribution tokens: they
+		// are shown masked, as the merchant API shows them.
+		o.Insights = merchantapi.MaskedInsights(o.Insights)
 		if *asJSON {
 			return printJSON(env.stdout, o)
 		}
@@ -356,6 +365,10 @@ func printOrder(w io.Writer, o *model.Order) error {
 	row("Notes", o.OrderNotes)
 	row("Total", fmt.Sprintf("%d %s, refunded %d", o.Total, o.Currency, o.AmountRefunded))
 	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	if err := printInsights(w, o.Insights); err != nil {
 		return err
 	}
 

@@ -46,6 +46,19 @@ type Seller struct {
 	Handlers []payment.Descriptor
 	// Links are the seller's policy links.
 	Links []Link
+	// ConsentOptions are the marketing channels the seller offers
+	// (marketing_consent_options, since 2026-04-17).
+	ConsentOptions []ConsentOption
+}
+
+// ConsentOption is one marketing channel offered to the buyer.
+type ConsentOption struct {
+	// Channel is e.g. "email", "sms" or "whatsapp".
+	Channel string
+	// DisplayText says what the buyer consents to receive.
+	DisplayText string
+	// PrivacyPolicyURL is the seller's policy for the contact's use.
+	PrivacyPolicyURL string
 }
 
 // Link is a seller policy link.

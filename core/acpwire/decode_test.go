@@ -135,6 +135,8 @@ func FuzzDecode(f *testing.F) {
 		`{"selected_fulfillment_options":[{"type":"shipping","option_id":"s","item_ids":["a"]}]}`,
 		`{"payment_data":{"handler_id":"h","instrument":{"type":"card","credential":{"type":"spt","token":"spt_1"}}}}`,
 		`{"intent_trace":{"reason_code":"other","metadata":{"a":1}}}`, `{"line_items":null,"buyer":null}`,
+		`{"affiliate_attribution":{"provider":"p","token":"t","source":{"type":"url","url":"u"},"metadata":{"k":1},"issued_at":"2026-01-01T00:00:00Z"}}`,
+		`{"affiliate_attribution":{"provider":1,"publisher_id":"+1 415 555 0100"},"risk_signals":{"ip_address":[]},"marketing_consents":[{"channel":null}]}`,
 		`{"a":{"b":{"c":[[[[{}]]]]}}}`, "{\"\u00e9\":\"\\ud800\"}",
 		// The shapes of 2025-09-29, 2025-12-12 and 2026-01-16.
 		`{"items":[{"id":"item_123","quantity":2.5}],"fulfillment_address":{"name":"A","line_one":"1","city":"c","state":"CA","country":"US","postal_code":"1"}}`,

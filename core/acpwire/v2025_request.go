@@ -215,8 +215,7 @@ func (c *legacy) DecodeCreate(body []byte) (checkout.CreateInput, error) {
 		// authentication_result, so their agents take part in 3-D Secure
 		// without declaring it.
 		in.AgentInterventions = []string{"3ds"}
-		in.Affiliate = w.AffiliateAttribution
-		v.object(in.Affiliate, "$.affiliate_attribution")
+		in.Attribution = v.attribution(w.AffiliateAttribution, "$.affiliate_attribution")
 	} else if address != nil {
 		in.FulfillmentDetails = &model.FulfillmentDetails{Address: c.address(&v, address, "$.fulfillment_address")}
 	}
@@ -337,8 +336,7 @@ func (c *legacy) DecodeComplete(body []byte) (checkout.CompleteInput, error) {
 		if auth != nil {
 			in.Authentication = c.authenticationResult(&v, auth, "$.authentication_result")
 		}
-		in.Affiliate = w.AffiliateAttribution
-		v.object(in.Affiliate, "$.affiliate_attribution")
+		in.Attribution = v.attribution(w.AffiliateAttribution, "$.affiliate_attribution")
 	}
 	return in, v.result()
 }

@@ -187,11 +187,10 @@ func (c *v2026) DecodeCreate(body []byte) (checkout.CreateInput, error) {
 		QuoteID:            w.QuoteID,
 		Metadata:           w.Metadata,
 		OrderNotes:         w.OrderNotes,
-		Affiliate:          w.AffiliateAttribution,
 		AgentCapabilities:  w.Capabilities,
 	}
 	in.AgentInterventions = v.capabilities(w.Capabilities, "$.capabilities")
-	v.object(w.AffiliateAttribution, "$.affiliate_attribution")
+	in.Attribution = v.attribution(w.AffiliateAttribution, "$.affiliate_attribution")
 	v.object(w.Metadata, "$.metadata")
 	v.bounded(w.OrderNotes, "$.order_notes", maxTextLength)
 	v.bounded(w.Locale, "$.locale", 64)
@@ -289,11 +288,8 @@ func (c *v2026) DecodeComplete(body []byte) (checkout.CompleteInput, error) {
 	w.AffiliateAttribution, w.RiskSignals, w.MarketingConsents = nonNull(w.AffiliateAttribution), nonNull(w.RiskSignals), nonNull(w.MarketingConsents)
 	v := validator{limits: c.limits}
 	in := checkout.CompleteInput{
-		Buyer:             v.buyer(w.Buyer, "$.buyer"),
-		Affiliate:         w.AffiliateAttribution,
-		MarketingConsents: w.MarketingConsents,
-		RiskSignals:       w.RiskSignals,
-		OrderNotes:        w.OrderNotes,
+		Buyer:      v.buyer(w.Buyer, "$.buyer"),
+		OrderNotes: w.OrderNotes,
 	}
 	pd := w.PaymentData
 	switch {
@@ -322,9 +318,12 @@ func (c *v2026) DecodeComplete(body []byte) (checkout.CompleteInput, error) {
 		v.authenticationResult(ar.Outcome, details, "$.authentication_result")
 		in.Authentication = &checkout.AuthenticationInput{Outcome: ar.Outcome, Details: details}
 	}
-	v.object(w.AffiliateAttribution, "$.affiliate_attribution")
-	v.object(w.RiskSignals, "$.risk_signals")
-	v.marketingConsents(w.MarketingConsents, "$.marketing_consents")
+	in.Attribution = v.attribution(w.AffiliateAttribution, "$.affiliate_attribution")
+	in.RiskSignals = v.riskSignals(w.RiskSignals, "$.risk_signals")
+	if !c.before0417 {
+		// Consents answer marketing_consent_options, offered since 2026-04-17.
+		in.MarketingConsents = v.consentDecisions(w.MarketingConsents, "$.marketing_consents")
+	}
 	v.bounded(w.OrderNotes, "$.order_notes", maxTextLength)
 	return in, v.result()
 }
@@ -376,30 +375,6 @@ func nonNull(raw json.RawMessage) json.RawMessage {
 		return nil
 	}
 	return raw
-}
-
-// marketingConsents checks the shape of the write-only consent decisions.
-func (v *validator) marketingConsents(raw json.RawMessage, param string) {
-	if raw == nil {
-		return
-	}
-	var consents []struct {
-		Channel *string `json:"channel"`
-		OptedIn *bool   `json:"opted_in"`
-	}
-	if err := json.Unmarshal(raw, &consents); err != nil {
-		v.fail(apierr.CodeInvalidType, param, "%s must be an array of {channel, opted_in} objects.", param)
-		return
-	}
-	for i, c := range consents {
-		p := fmt.Sprintf("%s[%d]", param, i)
-		if c.Channel == nil {
-			v.fail(apierr.CodeMissing, p+".channel", "%s.channel is required.", p)
-		}
-		if c.OptedIn == nil {
-			v.fail(apierr.CodeMissing, p+".opted_in", "%s.opted_in is required.", p)
-		}
-	}
 }
 
 // authenticationOutcomes are ACP's 3DS outcomes; those that carry

@@ -83,6 +83,7 @@ type sessionJSON struct {
 	ExpiresAt                  string                  `json:"expires_at"`
 	QuoteID                    string                  `json:"quote_id,omitempty"`
 	Metadata                   json.RawMessage         `json:"metadata,omitempty"`
+	MarketingConsentOptions    []consentOptionJSON     `json:"marketing_consent_options,omitempty"`
 	Order                      *orderJSON              `json:"order,omitempty"`
 }
 
@@ -271,6 +272,7 @@ func (c *v2026) EncodeSession(s *model.Session) ([]byte, error) {
 	for i, l := range c.seller.Links {
 		out.Links[i] = linkJSON(l)
 	}
+	out.MarketingConsentOptions = c.consentOptions()
 	data, err := json.Marshal(out)
 	if err != nil {
 		return nil, fmt.Errorf("encode session %s: %w", s.ID, err)

@@ -17,7 +17,8 @@ const (
 // implementation; the ones the spec names are marked.
 const (
 	CodeInvalidJSON           = "invalid_json"
-	CodeInvalidType           = "invalid_type" // spec: intent traces and attribution
+	CodeInvalidType           = "invalid_type"    // spec: intent traces and attribution
+	CodePIINotAllowed         = "pii_not_allowed" // spec: attribution
 	CodeMissing               = "missing"
 	CodeInvalid               = "invalid"
 	CodeUnsupported           = "unsupported"

@@ -153,15 +153,7 @@ func applyCompleteInputs(sess *model.Session, in CompleteInput) {
 	if in.OrderNotes != "" {
 		sess.OrderNotes = in.OrderNotes
 	}
-	if in.Affiliate != nil {
-		sess.WriteOnly.LastTouchAttribution = in.Affiliate
-	}
-	if in.MarketingConsents != nil {
-		sess.WriteOnly.MarketingConsents = in.MarketingConsents
-	}
-	if in.RiskSignals != nil {
-		sess.WriteOnly.RiskSignals = in.RiskSignals
-	}
+	applyCompleteWriteOnly(sess, in)
 }
 
 // charge runs (or resumes) the session's recorded payment attempt, in
@@ -241,6 +233,7 @@ func (s *Service) chargeRequest(sess *model.Session, r resumption) *payment.Char
 		Amount:         payment.Money{Amount: p.Amount, Currency: sess.Currency},
 		Instrument:     payment.Instrument{Type: p.InstrumentType, CredentialType: p.CredentialType, Token: p.Token},
 		BillingAddress: p.BillingAddress,
+		RiskSignals:    riskSignalsOf(sess),
 		Supports3DS:    sess.Interventions.Supports("3ds"),
 		Capture:        captureMethod(p),
 	}
@@ -375,6 +368,7 @@ func (s *Service) placeOrderRequest(sess *model.Session) *fulfillment.PlaceOrder
 		first, last := b.Names()
 		req.Buyer = &fulfillment.Buyer{FirstName: first, LastName: last, Email: b.Email, PhoneNumber: b.PhoneNumber}
 	}
+	s.addOrderInsights(req, sess)
 	return req
 }
 
@@ -404,6 +398,7 @@ func (s *Service) storeOrder(ctx context.Context, sess *model.Session, rec Recor
 		HandlerID:         p.HandlerID,
 		PaymentState:      p.State,
 		OrderNotes:        sess.OrderNotes,
+		Insights:          s.orderInsights(sess, now),
 		Agent:             sess.Agent,
 		APIVersion:        sess.APIVersion,
 		CreatedAt:         now,
@@ -449,6 +444,7 @@ func (s *Service) storeOrder(ctx context.Context, sess *model.Session, rec Recor
 		return nil, fmt.Errorf("store completed session %s: %w", sess.ID, err)
 	}
 	s.opts.Orders.Notify()
+	s.reportAttributed(order)
 	return sess, nil
 }
 

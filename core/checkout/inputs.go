@@ -64,8 +64,9 @@ type CreateInput struct {
 	QuoteID           string
 	Metadata          json.RawMessage
 	OrderNotes        string
-	// Affiliate is the first-touch attribution, stored write-only.
-	Affiliate json.RawMessage
+	// Attribution is the first-touch affiliate attribution, stored
+	// write-only; nil when not given. Its token is a credential.
+	Attribution *model.Attribution
 }
 
 // UpdateInput is a decoded update request. An absent field leaves the
@@ -103,11 +104,15 @@ type CompleteInput struct {
 	Buyer          *model.Buyer
 	Payment        PaymentInput
 	Authentication *AuthenticationInput
-	// Affiliate is the last-touch attribution, stored write-only.
-	Affiliate         json.RawMessage
-	MarketingConsents json.RawMessage
-	RiskSignals       json.RawMessage
-	OrderNotes        string
+	// Attribution is the last-touch affiliate attribution, stored
+	// write-only; nil when not given. Its token is a credential.
+	Attribution *model.Attribution
+	// MarketingConsents are the buyer's decisions, one per channel,
+	// without contacts (the engine resolves them for offered channels).
+	MarketingConsents []model.MarketingConsent
+	// RiskSignals are the agent's signals about the buyer's session.
+	RiskSignals *model.RiskSignals
+	OrderNotes  string
 }
 
 // CancelInput is a decoded cancel request.

@@ -85,6 +85,19 @@ type Options struct {
 	// seller must look at (one of the Attention* causes), besides the
 	// Error log line; the host counts them in a metric.
 	StockAttention func(provider, cause string)
+	// MarketingChannels are the marketing consent channels the seller
+	// offers; a consent for any other channel is dropped.
+	MarketingChannels []string
+	// InsightsRetention is how long an order keeps its insights
+	// (Order.Insights.ExpiresAt); kept until erased by hand when zero.
+	InsightsRetention time.Duration
+	// CancelReason, when set, hears the reason code of every cancel
+	// (InsightReason: a known code, "other", or "none" without a trace).
+	CancelReason func(code string)
+	// OrderAttributed, when set, hears the provider credited with every
+	// order placed with an affiliate attribution (the first touch when
+	// there is one: the first valid claim wins).
+	OrderAttributed func(provider string)
 }
 
 // OrderSink stores a placed order, with whatever must be written beside
@@ -155,7 +168,7 @@ func (s *Service) Create(ctx context.Context, agent, version string, in CreateIn
 		OrderNotes:         in.OrderNotes,
 	}
 	sess.WriteOnly.AgentCapabilities = in.AgentCapabilities
-	sess.WriteOnly.FirstTouchAttribution = in.Affiliate
+	sess.WriteOnly.FirstTouchAttribution = attributionJSON(in.Attribution)
 	groups, err := resolveGroups(sess.Lines, in.Groups)
 	if err != nil {
 		return nil, err
@@ -221,7 +234,7 @@ func (s *Service) Update(ctx context.Context, agent, id string, in UpdateInput, 
 // Cancel cancels the session. Completed and canceled sessions answer 405.
 // rec, when set, records the request's outcome with the canceled session.
 func (s *Service) Cancel(ctx context.Context, agent, id string, in CancelInput, rec Recorder) (*model.Session, error) {
-	return s.modify(ctx, agent, id, rec, func(sess *model.Session) error {
+	sess, err := s.modify(ctx, agent, id, rec, func(sess *model.Session) error {
 		switch sess.Status {
 		case model.StatusCompleted:
 			return apierr.New(http.StatusMethodNotAllowed, apierr.TypeInvalidRequest, apierr.CodeSessionCompleted,
@@ -237,6 +250,10 @@ func (s *Service) Cancel(ctx context.Context, agent, id string, in CancelInput, 
 		sess.WriteOnly.IntentTrace = in.IntentTrace
 		return nil
 	})
+	if err == nil {
+		s.reportCancel(in.IntentTrace)
+	}
+	return sess, err
 }
 
 // modify loads the session under its lease (leases.go), applies change and stores the

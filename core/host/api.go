@@ -29,7 +29,7 @@ func checkoutAPIOptions(cfg *config.Config, logger *slog.Logger, registry promet
 	if err != nil {
 		return httpapi.Options{}, fmt.Errorf("limits.rate_limit: %w", err)
 	}
-	seller := acpwire.Seller{Links: links(cfg.Merchant.Links)}
+	seller := acpwire.Seller{Links: links(cfg.Merchant.Links), ConsentOptions: consentOptions(cfg)}
 	for _, h := range handlers {
 		seller.Handlers = append(seller.Handlers, h.Descriptor())
 	}
@@ -96,6 +96,7 @@ func mountAPIs(api *httpapi.API, cfg *config.Config, version string, logger *slo
 		api.Mount("/merchant", func(r fiber.Router) {
 			merchantapi.Routes(r, admin)
 			merchantapi.StockRoutes(r, admin)
+			merchantapi.SessionRoutes(r, admin)
 		}, httpapi.TokenOnly("merchant", merchantToken), httpapi.JSONBodies)
 	}
 	if stripeHook != nil {

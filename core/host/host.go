@@ -140,6 +140,8 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	heldBy, provider := pluginStock(cfg, plugins)
 	svc.SetPluginStock(heldBy, provider)
 	svc.SetStockAttention(newStockAttention(registry))
+	insights := newInsightMetrics(registry)
+	svc.SetInsightHooks(insights.canceled, insights.orderAttributed)
 	apiOpts.Service, apiOpts.Store, apiOpts.Readiness = svc, st, storeReadiness(st, readiness(cfg, plugins))
 	metrics := metricsHandler(cfg, registry)
 	app, err := mountAPIs(httpapi.New(apiOpts), cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
@@ -194,6 +196,8 @@ func newEngine(cfg *config.Config, st store.Store, caps checkout.Capabilities, h
 		OrderCanceler:     ords,
 		CaptureMethods:    capture,
 		PlacementDeadline: cfg.Orders.PlacementDeadline,
+		MarketingChannels: marketingChannels(cfg),
+		InsightsRetention: cfg.Orders.InsightsRetention,
 		MoneyReporter:     reporter,
 		Logger:            logger.With("component", "checkout"),
 		Now:               now,

@@ -24,6 +24,7 @@ import (
 	"github.com/acp-sidecar/acp/core/host"
 	"github.com/acp-sidecar/acp/core/payment/sandbox"
 	"github.com/acp-sidecar/acp/docs"
+	"github.com/acp-sidecar/acp/internal/acpschema"
 )
 
 // openAPI is the merchant API's OpenAPI document, parsed, and a compiler
@@ -115,6 +116,9 @@ type merchantClient struct {
 // document's templated path.
 var idSegment = regexp.MustCompile(`/orders/[^/]+`)
 
+// sessionSegment matches a concrete checkout session id in a path.
+var sessionSegment = regexp.MustCompile(`/checkout_sessions/[^/]+`)
+
 // call sends a request and validates the answer; it returns the status
 // and the decoded body.
 func (m *merchantClient) call(method, path, body, token string) (int, any) {
@@ -145,6 +149,7 @@ func (m *merchantClient) call(method, path, body, token string) (int, any) {
 	templ, _, _ := strings.Cut(path, "?")
 	if templ != "/orders" && templ != "/orders/failed" {
 		templ = idSegment.ReplaceAllString(templ, "/orders/{id}")
+		templ = sessionSegment.ReplaceAllString(templ, "/checkout_sessions/{id}")
 	}
 	schema := m.api.responseSchema(m.t, templ, strings.ToLower(method), resp.StatusCode)
 	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
@@ -177,6 +182,7 @@ func TestMerchantAPIMatchesOpenAPI(t *testing.T) {
 			"/acp\n        secret_env: WEBHOOK_SECRET\n        max_attempts: 1\n", 1)
 	text = strings.Replace(text, "dir: ./data", "dir: "+filepath.Join(t.TempDir(), "data"), 1)
 	text += "\nwebhook_delivery:\n  allow_private_networks: true\n"
+	text = strings.Replace(text, "\nmerchant:\n", "\nmerchant:\n  marketing_consent_options:\n    - channel: email\n      display_text: News and offers\n      privacy_policy_url: https://shop.example/privacy\n", 1)
 	cfg, err := config.LoadBytes([]byte(text), host.ConfigOptions("127.0.0.1:0"))
 	if err != nil {
 		t.Fatal(err)
@@ -249,6 +255,19 @@ func TestMerchantAPIMatchesOpenAPI(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The order's insights (docs/buyer-data.md), the token masked.
+	if _, o := m.call("GET", "/orders/"+order, "", token); dig(o, "insights", "first_touch", "provider") != "impact.com" ||
+		dig(o, "insights", "last_touch", "campaign_id") != "camp_last" || dig(o, "insights", "first_touch", "token") != "****9ABC" ||
+		dig(o, "insights", "risk_signals", "ip_address") != "203.0.113.45" {
+		t.Errorf("the order's insights are not as reported: %v", dig(o, "insights"))
+	} else if c, _ := dig(o, "insights", "marketing_consents").([]any); len(c) != 1 || dig(c[0], "contact") != "ada@example.com" {
+		t.Errorf("marketing consents = %v, want the offered email channel only, with the buyer's email", c)
+	}
+	canceled := cancelSession(t, base)
+	if _, s := m.call("GET", "/checkout_sessions/"+canceled, "", token); dig(s, "intent_trace", "reason_code") != "shipping_cost" || dig(s, "status") != "canceled" {
+		t.Errorf("the canceled session = %v, want its intent trace", s)
+	}
+	m.call("GET", "/checkout_sessions/cs_unknown", "", token)
 	m.call("POST", "/webhooks/retry", `{"ids":["evt_unknown"]}`, token)
 	m.call("POST", "/webhooks/retry", "", token)
 
@@ -256,7 +275,7 @@ func TestMerchantAPIMatchesOpenAPI(t *testing.T) {
 		"GET /orders 200", "GET /orders 400", "GET /orders/failed 200", "GET /orders/failed 400", "GET /orders 401", "GET /orders/{id} 200", "GET /orders/{id} 404",
 		"POST /orders/{id}/fulfillments 200", "POST /orders/{id}/fulfillments 400", "POST /orders/{id}/adjustments 200",
 		"POST /orders/{id}/adjustments 400", "POST /orders/{id}/cancel 200", "GET /webhooks/events 200",
-		"GET /webhooks/events 400", "POST /webhooks/retry 200",
+		"GET /webhooks/events 400", "POST /webhooks/retry 200", "GET /checkout_sessions/{id} 200", "GET /checkout_sessions/{id} 404",
 	} {
 		if !m.checked[want] {
 			t.Errorf("no answer %q was checked; checked: %v", want, m.checked)
@@ -277,12 +296,34 @@ func TestMerchantAPIMatchesOpenAPI(t *testing.T) {
 	}
 }
 
-// placeOrder checks out two mugs and the ebook as the demo agent and
-// returns the order id.
-func placeOrder(t *testing.T, base, token string) string {
-	t.Helper()
-	post := func(path, body string) map[string]any {
+// agentPost posts an ACP 2026-04-17 request as the demo agent and returns
+// the 2xx answer; the request and the answer are checked against the
+// version's schemas.
+func agentPost(t *testing.T, base string) func(path, body string) map[string]any {
+	schemas := acpschema.For(t, "2026-04-17")
+	return func(path, body string) map[string]any {
 		t.Helper()
+		// Create and update bodies carry line item quantities, which every
+		// RFC sends and the 2026 schemas lack (ACP-NOTES §12 #1): of them,
+		// the attribution is checked.
+		answer := acpschema.AnySession
+		switch {
+		case strings.HasSuffix(path, "/complete"):
+			answer = acpschema.CompletedSession
+			schemas.Def(t, "CheckoutSessionCompleteRequest", []byte(body))
+		case strings.HasSuffix(path, "/cancel"):
+			schemas.Def(t, "CancelSessionRequest", []byte(body))
+		default:
+			var members struct {
+				Attribution json.RawMessage `json:"affiliate_attribution"`
+			}
+			if err := json.Unmarshal([]byte(body), &members); err != nil {
+				t.Fatal(err)
+			}
+			if members.Attribution != nil {
+				schemas.Def(t, "AffiliateAttribution", members.Attribution)
+			}
+		}
 		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer demo-agent-local-token")
 		req.Header.Set("API-Version", "2026-04-17")
@@ -293,19 +334,48 @@ func placeOrder(t *testing.T, base, token string) string {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		var out map[string]any
-		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode >= 300 {
-			t.Fatalf("POST %s: %d %v %v", path, resp.StatusCode, out, err)
+		data, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
 		}
+		var out map[string]any
+		if err := json.Unmarshal(data, &out); err != nil || resp.StatusCode >= 300 {
+			t.Fatalf("POST %s: %d %s %v", path, resp.StatusCode, data, err)
+		}
+		schemas.Response(t, answer, data)
 		return out
 	}
-	session := post("/checkout_sessions", `{"line_items":[{"id":"mug-classic","quantity":2},{"id":"guide-brewing-ebook"}],"currency":"usd","capabilities":{}}`)
+}
+
+// cancelSession opens a session as the demo agent and cancels it with an
+// intent trace; it returns the session id.
+func cancelSession(t *testing.T, base string) string {
+	t.Helper()
+	post := agentPost(t, base)
+	session := post("/checkout_sessions", `{"line_items":[{"id":"mug-classic"}],"currency":"usd","capabilities":{}}`)
+	id, _ := session["id"].(string)
+	post("/checkout_sessions/"+id+"/cancel", `{"intent_trace":{"reason_code":"shipping_cost","trace_summary":"Shipping was more than the mug.","metadata":{"compared_sites":3}}}`)
+	return id
+}
+
+// placeOrder checks out two mugs and the ebook as the demo agent, with an
+// affiliate attribution at create and at complete, marketing consents
+// for an offered and an unoffered channel, and risk signals; it returns
+// the order id.
+func placeOrder(t *testing.T, base, token string) string {
+	t.Helper()
+	post := agentPost(t, base)
+	session := post("/checkout_sessions", `{"line_items":[{"id":"mug-classic","quantity":2},{"id":"guide-brewing-ebook"}],"currency":"usd","capabilities":{},
+		"affiliate_attribution":{"provider":"impact.com","token":"atp_01J8Z3WXYZ9ABC","publisher_id":"pub_123","campaign_id":"camp_first","source":{"type":"url","url":"https://blog.example/review"}}}`)
 	id, _ := session["id"].(string)
 	post("/checkout_sessions/"+id, `{"fulfillment_details":{"name":"Ada Lovelace","email":"ada@example.com",
 		"address":{"name":"Ada Lovelace","line_one":"1 Market St","city":"San Francisco","state":"CA","country":"US","postal_code":"94105"}},
 		"selected_fulfillment_options":[{"type":"shipping","option_id":"express","item_ids":["li_mug-classic"]}]}`)
 	done := post("/checkout_sessions/"+id+"/complete",
-		`{"payment_data":{"handler_id":"sandbox_card","instrument":{"type":"card","credential":{"type":"spt","token":"`+token+`"}}}}`)
+		`{"payment_data":{"handler_id":"sandbox_card","instrument":{"type":"card","credential":{"type":"spt","token":"`+token+`"}}},
+		"affiliate_attribution":{"provider":"impact.com","publisher_id":"pub_456","campaign_id":"camp_last"},
+		"marketing_consents":[{"channel":"email","opted_in":true},{"channel":"sms","opted_in":true}],
+		"risk_signals":{"ip_address":"203.0.113.45","user_agent":"Mozilla/5.0"}}`)
 	orderID, _ := dig(done, "order", "id").(string)
 	if orderID == "" {
 		t.Fatalf("no order in %v", done)

@@ -84,6 +84,7 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	// plugin's capability, say) is settled the way it was made.
 	wg.Go(func() { h.releaseLapsedHolds(background) })
 	wg.Go(func() { h.keepReplicaLease(background) })
+	wg.Go(func() { h.sweepInsights(background) })
 	wg.Go(func() { h.resolvePluginHolds(background) })
 	wg.Go(func() { h.plugins.Run(background) })
 	wg.Go(func() {

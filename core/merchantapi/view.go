@@ -1,6 +1,10 @@
 package merchantapi
 
-import "github.com/acp-sidecar/acp/core/model"
+import (
+	"strings"
+
+	"github.com/acp-sidecar/acp/core/model"
+)
 
 // orderView is an order as the merchant API answers it: the stored order
 // and, beside its lines, the same lines in the shape of ACP's Order
@@ -10,6 +14,10 @@ import "github.com/acp-sidecar/acp/core/model"
 type orderView struct {
 	*model.Order
 	LineItems []orderLineItem `json:"line_items"`
+	// Insights are the order's, with attribution tokens masked: the
+	// token is the provider's credential, which the order system gets
+	// with the order and nobody reads back.
+	Insights *model.Insights `json:"insights,omitempty"`
 }
 
 // orderLineItem is ACP's OrderLineItem.
@@ -41,7 +49,7 @@ func viewOf(o *model.Order) orderView {
 			UnitPrice: l.UnitPrice, Subtotal: l.Subtotal, Status: l.Status(),
 		}
 	}
-	return orderView{Order: o, LineItems: items}
+	return orderView{Order: o, LineItems: items, Insights: MaskedInsights(o.Insights)}
 }
 
 // viewsOf returns the views of a page of orders.
@@ -51,4 +59,38 @@ func viewsOf(list []*model.Order) []orderView {
 		out[i] = viewOf(o)
 	}
 	return out
+}
+
+// MaskedInsights is a copy of in whose attribution tokens show only their
+// last four characters (none of a token shorter than twelve).
+func MaskedInsights(in *model.Insights) *model.Insights {
+	if in == nil {
+		return nil
+	}
+	out := *in
+	out.FirstTouch, out.LastTouch = maskedTouch(in.FirstTouch), maskedTouch(in.LastTouch)
+	return &out
+}
+
+func maskedTouch(a *model.Attribution) *model.Attribution {
+	if a == nil {
+		return nil
+	}
+	out := *a
+	out.Token = MaskToken(a.Token)
+	return &out
+}
+
+// MaskToken hides a credential, keeping its last four characters when it
+// is long enough (twelve or more) for them to give nothing away: "" stays
+// "", "atp_01J8Z3WXYZ9ABC" becomes "****9ABC", and a masked token stays
+// as it is.
+func MaskToken(token string) string {
+	switch {
+	case token == "" || strings.HasPrefix(token, "****"):
+		return token
+	case len(token) < 12:
+		return "****"
+	}
+	return "****" + token[len(token)-4:]
 }

@@ -311,3 +311,18 @@ func (o *Order) Recompute() {
 		o.Status = OrderConfirmed
 	}
 }
+
+// CreditedProvider is the attribution provider the order is credited to:
+// the first touch's when there is one (the first valid claim wins), else
+// the last touch's; "" without attribution.
+func (in *Insights) CreditedProvider() string {
+	switch {
+	case in == nil:
+		return ""
+	case in.FirstTouch != nil:
+		return in.FirstTouch.Provider
+	case in.LastTouch != nil:
+		return in.LastTouch.Provider
+	}
+	return ""
+}

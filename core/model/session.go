@@ -97,7 +97,13 @@ type Session struct {
 }
 
 // WriteOnly holds the write-only inputs of ACP requests, stored for the
-// seller and never echoed.
+// seller and never echoed. The attributions hold an Attribution, the
+// consents the []MarketingConsent decided (contacts are resolved when the
+// order is placed) and the risk signals a RiskSignals, each as JSON; the
+// intent trace and the capabilities are the agent's JSON as sent.
+// Sessions stored by releases before the typed decoding hold the agent's
+// JSON in the first three; an attribution that does not read as an
+// Attribution is then left out of the order.
 type WriteOnly struct {
 	FirstTouchAttribution json.RawMessage `json:"first_touch_attribution,omitempty"`
 	LastTouchAttribution  json.RawMessage `json:"last_touch_attribution,omitempty"`

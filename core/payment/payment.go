@@ -137,12 +137,25 @@ type ChargeRequest struct {
 	BillingAddress *acp.Address
 	// Authentication is the 3DS result the agent sent, when any.
 	Authentication *AuthenticationResult
+	// RiskSignals are the agent's signals about the buyer's session, for
+	// the processor's fraud checks; nil when the agent sent none.
+	RiskSignals *RiskSignals
 	// Supports3DS reports whether the agent negotiated the 3ds
 	// intervention, so the handler may ask for authentication.
 	Supports3DS bool
 	// Capture says whether to capture at once or only authorize;
 	// CaptureImmediate when empty.
 	Capture CaptureMethod
+}
+
+// RiskSignals are ACP's risk signals: what the agent saw of the buyer's
+// client. They are personal data (an IP address): never log them.
+type RiskSignals struct {
+	IPAddress         string
+	UserAgent         string
+	AcceptLanguage    string
+	SessionID         string
+	DeviceFingerprint string
 }
 
 // Instrument is an ACP payment instrument.

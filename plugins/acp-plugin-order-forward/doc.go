@@ -80,8 +80,38 @@
 // fulfillment_option_ids, which also lists the groups' options, as the
 // checkout named them ("<group id>/<option id>"). When every line is in a
 // group and the checkout has no address of its own, destination is the
-// first group's. The intake answers 2xx when it has the
-// order, optionally with {"order_number": "1001", "permalink_url":
+// first group's.
+//
+// When the agent told more than the cart, these members follow (each left
+// out when the order has none):
+//
+//	"order_notes": "Leave at the back door",
+//	"attribution": [
+//	  {"touchpoint": "first", "provider": "impact.com", "token": "…",
+//	   "publisher_id": "pub_123", "campaign_id": "…", "creative_id": "…",
+//	   "sub_id": "…", "source_type": "url", "source_url": "https://…",
+//	   "issued_at": "2026-02-11T10:00:00Z",
+//	   "expires_at": "2026-02-11T11:00:00Z",
+//	   "metadata": {"commission_rate": "0.15", "campaign_type": "\"influencer\""}}
+//	],
+//	"marketing_consents": [
+//	  {"channel": "email", "opted_in": true, "contact": "buyer@example.com"}
+//	],
+//	"risk_signals": {"ip_address": "203.0.113.45", "user_agent": "…",
+//	  "accept_language": "en-US", "session_id": "…",
+//	  "device_fingerprint": "…"}
+//
+// attribution holds the first touch (reported when the checkout was
+// created) and the last touch (reported at completion), each when given;
+// when both name a publisher, the first valid claim wins. A touch's token
+// is the provider's credential, forwarded because the store needs it to
+// claim the sale: keep it out of logs. metadata values are the JSON text
+// of the agent's value (a string keeps its quotes). marketing_consents
+// lists only the channels the seller offers (merchant.marketing_consent_options),
+// each with the contact it applies to; a channel not listed keeps the
+// buyer's current subscription. The plugin logs none of these members.
+//
+// The intake answers 2xx when it has the order, optionally with {"order_number": "1001", "permalink_url":
 // "https://shop.example/orders/1001"} (order_number may be a string or a
 // number; a permalink_url that is not an absolute http(s) URL is
 // ignored). The same Idempotency-Key always means the same order: the

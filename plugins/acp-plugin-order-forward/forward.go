@@ -57,6 +57,7 @@ type orderBody struct {
 	Buyer                *buyerBody   `json:"buyer,omitempty"`
 	// FulfillmentGroups are the groups of a split checkout (protocol 1.2).
 	FulfillmentGroups []groupBody `json:"fulfillment_groups,omitempty"`
+	insightsBody
 }
 
 // groupBody is one fulfillment group of a split checkout.
@@ -115,6 +116,7 @@ func newOrderBody(req *fulfillment.PlaceOrderRequest) orderBody {
 	b := orderBody{
 		OrderID: req.OrderID, CheckoutSessionID: req.CheckoutSessionID, Currency: req.Currency, Total: req.Total,
 		Lines: make([]lineBody, len(req.Lines)), Destination: req.Destination, FulfillmentOptionIDs: append([]string{}, req.OptionIDs...),
+		insightsBody: newInsightsBody(req),
 	}
 	for i, l := range req.Lines {
 		b.Lines[i] = lineBody{ID: l.ID, ItemID: l.ItemID, ProductID: l.ProductID, Title: l.Title, Quantity: l.Quantity, UnitPrice: l.UnitPrice, Total: l.Total}

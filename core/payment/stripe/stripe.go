@@ -260,7 +260,8 @@ func (h *Handler) find(ctx context.Context, req *payment.ChargeRequest) (*stripe
 }
 
 // createParams are the attempt's PaymentIntent create parameters. They
-// depend only on req's session, key, amount and token, so a replay with
+// depend only on req's session, key, amount, token and risk signals
+// (fixed for the attempt), so a replay with
 // the same key matches the first call byte for byte.
 func (h *Handler) createParams(ctx context.Context, req *payment.ChargeRequest) *stripego.PaymentIntentCreateParams {
 	p := &stripego.PaymentIntentCreateParams{
@@ -284,6 +285,7 @@ func (h *Handler) createParams(ctx context.Context, req *payment.ChargeRequest) 
 		p.AddMetadata(MetadataOrderID, req.OrderID)
 	}
 	p.AddMetadata(MetadataIdempotencyKey, req.IdempotencyKey)
+	addRiskMetadata(p, req.RiskSignals)
 	// Not p.PaymentMethodData: that would add payment_method_data[type].
 	p.AddExtra(TokenParam, req.Instrument.Token)
 	p.SetIdempotencyKey(req.IdempotencyKey)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/payment/stripe/stripefake"
+	"github.com/acp-sidecar/acp/sdk/acp"
 )
 
 var authMetadata = json.RawMessage(`{"acquirer_details":{"acquirer_bin":"400000","acquirer_country":"US","acquirer_merchant_id":"acct_123","merchant_name":"Demo"},"directory_server":"visa"}`)
@@ -481,5 +482,47 @@ func TestResumedRefusalIsNoDecline(t *testing.T) {
 	res, err = h.Charge(context.Background(), req)
 	if err != nil || res.Outcome != payment.Succeeded || fake.PaymentIntentsCreated() != 1 {
 		t.Fatalf("resumed charge after search caught up = %+v, %v; %d PaymentIntents", res, err, fake.PaymentIntentsCreated())
+	}
+}
+
+// TestRiskSignalsReachRadarMetadata: the agent's risk signals arrive,
+// through the real stripe-go client, as PaymentIntent metadata Radar
+// rules can read, each value cut to Stripe's 500-character limit (the
+// fake refuses longer values, as Stripe does); no billing details are
+// sent beside the granted token.
+func TestRiskSignalsReachRadarMetadata(t *testing.T) {
+	t.Parallel()
+	fake := stripefake.Start(t, stripefake.Options{})
+	h := newTestHandler(t, fake, nil)
+	req := chargeReq("cs_risk", "spt_ok_risk", 1234)
+	longAgent := strings.Repeat("Mozilla/5.0 ", 60)
+	req.RiskSignals = &payment.RiskSignals{IPAddress: "203.0.113.45", UserAgent: longAgent, AcceptLanguage: "en-US,en;q=0.9", DeviceFingerprint: "fp_xyz"}
+	req.BillingAddress = &acp.Address{Name: "Ada", LineOne: "1 Main St", City: "Springfield", State: "IL", Country: "US", PostalCode: "62701"}
+	res, err := h.Charge(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pi, ok := fake.PaymentIntent(res.PaymentID)
+	if !ok {
+		t.Fatalf("no PaymentIntent %s", res.PaymentID)
+	}
+	want := map[string]string{
+		MetadataRiskIPAddress:         "203.0.113.45",
+		MetadataRiskUserAgent:         longAgent[:500],
+		MetadataRiskAcceptLanguage:    "en-US,en;q=0.9",
+		MetadataRiskDeviceFingerprint: "fp_xyz",
+	}
+	for k, v := range want {
+		if pi.Metadata[k] != v {
+			t.Errorf("metadata[%s] = %q, want %q", k, pi.Metadata[k], v)
+		}
+	}
+	if _, ok := pi.Metadata[MetadataRiskSessionID]; ok {
+		t.Errorf("metadata has %s though the agent sent no session id", MetadataRiskSessionID)
+	}
+	for k := range fake.Requests()[0].Form {
+		if strings.Contains(k, "billing_details") {
+			t.Errorf("the create call sent %s beside the granted token", k)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // SecretKey is the default secret key the fake accepts.
@@ -596,6 +597,9 @@ func (s *Server) createPI(form url.Values, key string) response {
 			pi.Metadata[k[len("metadata["):len(k)-1]] = v[0]
 		}
 	}
+	if res, bad := metadataLimits(pi.Metadata); bad {
+		return res
+	}
 	s.pis[pi.ID] = pi
 	s.piOrder = append(s.piOrder, pi.ID)
 	s.byKey[key]++
@@ -641,6 +645,23 @@ func (ts *tokenState) consume(amount int64) {
 }
 
 // confirmPI is POST /v1/payment_intents/{id}/confirm.
+// metadataLimits refuses metadata beyond Stripe's limits, as Stripe does:
+// at most 50 keys, keys of at most 40 characters, values of at most 500.
+func metadataLimits(md map[string]string) (response, bool) {
+	if len(md) > 50 {
+		return invalid("metadata", "You can specify up to 50 keys."), true
+	}
+	for k, v := range md {
+		if utf8.RuneCountInString(k) > 40 {
+			return invalid("metadata", "Keys can be at most 40 characters long."), true
+		}
+		if utf8.RuneCountInString(v) > 500 {
+			return invalid("metadata["+k+"]", "Values can be at most 500 characters long."), true
+		}
+	}
+	return response{}, false
+}
+
 func (s *Server) confirmPI(id string, form url.Values) response {
 	pi, found := s.pis[id]
 	if !found {

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/acp-sidecar/acp/core/model"
+)
+
+// printInsights writes what the agent told beyond the cart: who the sale
+// is credited to, the marketing decisions and which risk signals came.
+// Contacts are shown masked and risk signal values not at all (--json
+// has them): a terminal's scrollback is no place for personal data.
+func printInsights(w io.Writer, in *model.Insights) error {
+	if in == nil {
+		return nil
+	}
+	fmt.Fprintln(w, "\nINSIGHTS")
+	tw := newTable(w)
+	for _, t := range []struct {
+		name string
+		a    *model.Attribution
+	}{{"first touch", in.FirstTouch}, {"last touch", in.LastTouch}} {
+		if t.a == nil {
+			continue
+		}
+		parts := []string{t.a.Provider}
+		for _, f := range []struct{ k, v string }{
+			{"publisher", t.a.PublisherID}, {"campaign", t.a.CampaignID}, {"creative", t.a.CreativeID},
+			{"sub", t.a.SubID}, {"source", strings.TrimSpace(t.a.SourceType + " " + t.a.SourceURL)}, {"token", t.a.Token},
+		} {
+			if f.v != "" {
+				parts = append(parts, f.k+" "+f.v)
+			}
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", t.name, strings.Join(parts, ", "))
+	}
+	for _, c := range in.MarketingConsents {
+		decision := "opted out"
+		if c.OptedIn {
+			decision = "opted in"
+		}
+		fmt.Fprintf(tw, "  marketing %s\t%s (%s)\n", c.Channel, decision, maskContact(c.Contact))
+	}
+	if rs := in.RiskSignals; rs != nil {
+		var given []string
+		for _, f := range []struct{ k, v string }{
+			{"ip_address", rs.IPAddress}, {"user_agent", rs.UserAgent}, {"accept_language", rs.AcceptLanguage},
+			{"session_id", rs.SessionID}, {"device_fingerprint", rs.DeviceFingerprint},
+		} {
+			if f.v != "" {
+				given = append(given, f.k)
+			}
+		}
+		fmt.Fprintf(tw, "  risk signals\t%s (values with --json)\n", strings.Join(given, ", "))
+	}
+	if !in.ExpiresAt.IsZero() {
+		fmt.Fprintf(tw, "  erased at\t%s\n", timestamp(in.ExpiresAt))
+	}
+	return tw.Flush()
+}
+
+// maskContact shows an email address's first character and domain, or a
+// phone number's last two digits.
+func maskContact(contact string) string {
+	if local, domain, ok := strings.Cut(contact, "@"); ok && local != "" {
+		return local[:1] + "***@" + domain
+	}
+	if len(contact) > 2 {
+		return "***" + contact[len(contact)-2:]
+	}
+	return "***"
+}

@@ -1,0 +1,148 @@
+package acpwire
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/internal/acpschema"
+)
+
+// completeWith is a valid complete body with extra members.
+func completeWith(extra string) string {
+	return `{"payment_data":{"handler_id":"h","instrument":{"type":"card","credential":{"type":"spt","token":"t"}}},` + extra + `}`
+}
+
+// createWith is a valid create body with extra members.
+func createWith(extra string) string {
+	return `{"line_items":[{"id":"a"}],"currency":"usd","capabilities":{},` + extra + `}`
+}
+
+// TestWriteOnlyRefusals: the write-only members are checked as ACP-NOTES
+// §7.5 and §7.6 ask, each error a 400 whose body is a valid Error of
+// every version that has the member: attribution's structural errors are
+// invalid_type, personal data in it pii_not_allowed.
+func TestWriteOnlyRefusals(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]struct {
+		op, body, wantCode, wantParam string
+	}{
+		"attribution not object":  {"create", createWith(`"affiliate_attribution":"impact"`), apierr.CodeInvalidType, "$.affiliate_attribution"},
+		"attribution no provider": {"create", createWith(`"affiliate_attribution":{"token":"atp_1"}`), apierr.CodeInvalidType, "$.affiliate_attribution.provider"},
+		"attribution no claim":    {"create", createWith(`"affiliate_attribution":{"provider":"impact.com","campaign_id":"c"}`), apierr.CodeInvalidType, "$.affiliate_attribution"},
+		"attribution number":      {"create", createWith(`"affiliate_attribution":{"provider":"impact.com","publisher_id":123}`), apierr.CodeInvalidType, "$.affiliate_attribution.publisher_id"},
+		"attribution source":      {"create", createWith(`"affiliate_attribution":{"provider":"p","token":"t","source":{"type":"email"}}`), apierr.CodeInvalidType, "$.affiliate_attribution.source.type"},
+		"attribution time":        {"complete", completeWith(`"affiliate_attribution":{"provider":"p","token":"t","issued_at":"yesterday"}`), apierr.CodeInvalidType, "$.affiliate_attribution.issued_at"},
+		"attribution nested meta": {"complete", completeWith(`"affiliate_attribution":{"provider":"p","token":"t","metadata":{"a":{"b":1}}}`), apierr.CodeInvalidType, "$.affiliate_attribution.metadata.a"},
+		"email in sub_id":         {"create", createWith(`"affiliate_attribution":{"provider":"p","token":"t","sub_id":"ada@example.com"}`), apierr.CodePIINotAllowed, "$.affiliate_attribution.sub_id"},
+		"email in source url":     {"complete", completeWith(`"affiliate_attribution":{"provider":"p","token":"t","source":{"type":"url","url":"https://blog.example/?u=ada%40example.com&e=ada@example.com"}}`), apierr.CodePIINotAllowed, "$.affiliate_attribution.source.url"},
+		"phone as publisher":      {"complete", completeWith(`"affiliate_attribution":{"provider":"p","publisher_id":"+1 (415) 555-0123"}`), apierr.CodePIINotAllowed, "$.affiliate_attribution.publisher_id"},
+		"phone in metadata":       {"create", createWith(`"affiliate_attribution":{"provider":"p","token":"t","metadata":{"buyer":"415-555-0123"}}`), apierr.CodePIINotAllowed, "$.affiliate_attribution.metadata.buyer"},
+		"risk not object":         {"complete", completeWith(`"risk_signals":["203.0.113.1"]`), apierr.CodeInvalidType, "$.risk_signals"},
+		"risk ip number":          {"complete", completeWith(`"risk_signals":{"ip_address":203}`), apierr.CodeInvalidType, "$.risk_signals.ip_address"},
+		"consents not array":      {"complete", completeWith(`"marketing_consents":{"email":true}`), apierr.CodeInvalidType, "$.marketing_consents"},
+		"consent opted_in string": {"complete", completeWith(`"marketing_consents":[{"channel":"email","opted_in":"yes"}]`), apierr.CodeInvalidType, "$.marketing_consents[0].opted_in"},
+		"consent no channel":      {"complete", completeWith(`"marketing_consents":[{"opted_in":true}]`), apierr.CodeMissing, "$.marketing_consents[0].channel"},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			err := decode(codec(t), tc.op, []byte(tc.body))
+			var ae *apierr.Error
+			if !errors.As(err, &ae) {
+				t.Fatalf("decode error = %v, want an ACP error", err)
+			}
+			if ae.Status != http.StatusBadRequest || ae.Code != tc.wantCode || ae.Param != tc.wantParam {
+				t.Errorf("error = %d %s %q, want 400 %s %q (%s)", ae.Status, ae.Code, ae.Param, tc.wantCode, tc.wantParam, ae.Message)
+			}
+			body, merr := json.Marshal(ae)
+			if merr != nil {
+				t.Fatal(merr)
+			}
+			for _, version := range []string{V20251212, V20260130, V20260417} {
+				acpschema.For(t, version).Def(t, "Error", body)
+			}
+		})
+	}
+}
+
+// TestWriteOnlyDecoded: valid members are decoded into the model's types;
+// unknown sub-fields are ignored, identifiers that merely contain digits
+// are no phone numbers, and consents are read only under 2026-04-17,
+// which offers channels.
+func TestWriteOnlyDecoded(t *testing.T) {
+	t.Parallel()
+	attribution := `{"provider":"impact.com","token":"atp_01J8Z3WXYZ9ABC","publisher_id":"pub_1234567890","campaign_id":"camp_2026-01-01",
+		"creative_id":"cr_9","sub_id":"2026-02-11","source":{"type":"url","url":"https://blog.example/review"},
+		"issued_at":"2026-02-11T10:00:00Z","expires_at":"2026-02-11T12:00:00+01:00","metadata":{"rate":0.15,"kind":"influencer","ok":true},
+		"touchpoint":"last","future_member":{"x":1}}`
+	body := completeWith(`"affiliate_attribution":` + attribution + `,
+		"risk_signals":{"ip_address":"203.0.113.45","user_agent":"Mozilla/5.0","device_fingerprint":"fp_1"},
+		"marketing_consents":[{"channel":"email","opted_in":true},{"channel":"sms","opted_in":false},{"channel":"email","opted_in":false}]`)
+	acpschema.For(t, V20260417).Def(t, "CheckoutSessionCompleteRequest", []byte(body))
+	in, err := codec(t).DecodeComplete([]byte(body))
+	if err != nil {
+		t.Fatalf("DecodeComplete() error = %v", err)
+	}
+	issued, expires := time.Date(2026, 2, 11, 10, 0, 0, 0, time.UTC), time.Date(2026, 2, 11, 11, 0, 0, 0, time.UTC)
+	a := in.Attribution
+	if a == nil || a.Provider != "impact.com" || a.Token != "atp_01J8Z3WXYZ9ABC" || a.PublisherID != "pub_1234567890" || a.SubID != "2026-02-11" ||
+		a.SourceType != "url" || a.SourceURL != "https://blog.example/review" || !a.IssuedAt.Equal(issued) || !a.ExpiresAt.Equal(expires) ||
+		a.Metadata["rate"] != "0.15" || a.Metadata["kind"] != `"influencer"` || a.Metadata["ok"] != "true" {
+		t.Errorf("attribution = %+v", a)
+	}
+	if rs := in.RiskSignals; rs == nil || *rs != (model.RiskSignals{IPAddress: "203.0.113.45", UserAgent: "Mozilla/5.0", DeviceFingerprint: "fp_1"}) {
+		t.Errorf("risk signals = %+v", rs)
+	}
+	want := []model.MarketingConsent{{Channel: "sms", OptedIn: false}, {Channel: "email", OptedIn: false}}
+	if len(in.MarketingConsents) != 2 || in.MarketingConsents[0] != want[0] || in.MarketingConsents[1] != want[1] {
+		t.Errorf("consents = %+v, want %+v (one per channel, the later decision winning)", in.MarketingConsents, want)
+	}
+
+	older, _ := New(V20260130, Seller{}, DefaultLimits)
+	in, err = older.DecodeComplete([]byte(body))
+	if err != nil {
+		t.Fatalf("2026-01-30 DecodeComplete() error = %v", err)
+	}
+	if in.MarketingConsents != nil || in.RiskSignals == nil || in.Attribution == nil {
+		t.Errorf("2026-01-30: consents %v (want none: no channel was offered), risk %v, attribution %v", in.MarketingConsents, in.RiskSignals, in.Attribution)
+	}
+	legacy, _ := New(V20251212, Seller{}, DefaultLimits)
+	created, err := legacy.DecodeCreate([]byte(`{"items":[{"id":"a","quantity":1}],"affiliate_attribution":{"provider":"p","publisher_id":"pub_1"}}`))
+	if err != nil || created.Attribution == nil || created.Attribution.PublisherID != "pub_1" {
+		t.Errorf("2025-12-12 create: attribution %+v, error %v", created.Attribution, err)
+	}
+}
+
+// TestConsentOptionsOffered: the configured channels are offered in
+// 2026-04-17 session responses (a valid CheckoutSession), and not before.
+func TestConsentOptionsOffered(t *testing.T) {
+	t.Parallel()
+	seller := Seller{ConsentOptions: []ConsentOption{{Channel: "email", DisplayText: "News and offers", PrivacyPolicyURL: "https://shop.example/privacy"}}}
+	sess := &model.Session{ID: "cs_1", Status: model.StatusNotReadyForPayment, Currency: "usd", Messages: nil,
+		CreatedAt: time.Unix(0, 0), UpdatedAt: time.Unix(0, 0), ExpiresAt: time.Unix(3600, 0)}
+	for _, tc := range []struct {
+		version string
+		offered bool
+	}{{V20260417, true}, {V20260130, false}} {
+		c, _ := New(tc.version, seller, DefaultLimits)
+		data, err := c.EncodeSession(sess)
+		if err != nil {
+			t.Fatal(err)
+		}
+		acpschema.For(t, tc.version).Response(t, acpschema.AnySession, data)
+		var out struct {
+			Options []map[string]any `json:"marketing_consent_options"`
+		}
+		if err := json.Unmarshal(data, &out); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(out.Options) == 1 && out.Options[0]["channel"] == "email" && out.Options[0]["privacy_policy_url"] == "https://shop.example/privacy"; got != tc.offered {
+			t.Errorf("%s: marketing_consent_options = %v, offered %v", tc.version, out.Options, tc.offered)
+		}
+	}
+}

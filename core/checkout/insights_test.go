@@ -1,0 +1,133 @@
+package checkout_test
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/acp-sidecar/acp/core/builtin"
+	"github.com/acp-sidecar/acp/core/checkout"
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
+)
+
+// placedOrders records the PlaceOrderRequests the order system receives.
+type placedOrders struct {
+	builtin.Fulfillment
+	mu   sync.Mutex
+	reqs []*fulfillment.PlaceOrderRequest
+}
+
+func (p *placedOrders) PlaceOrder(ctx context.Context, req *fulfillment.PlaceOrderRequest) (*fulfillment.PlaceOrderResponse, error) {
+	p.mu.Lock()
+	p.reqs = append(p.reqs, req)
+	p.mu.Unlock()
+	return p.Fulfillment.PlaceOrder(ctx, req)
+}
+
+// TestConsentsResolved: a decision is kept only for an offered channel
+// whose contact the session has (the buyer's first, then the fulfillment
+// details'); the order and the order system get the same list.
+func TestConsentsResolved(t *testing.T) {
+	t.Parallel()
+	decisions := []model.MarketingConsent{{Channel: "email", OptedIn: true}, {Channel: "sms", OptedIn: false}, {Channel: "whatsapp", OptedIn: true}, {Channel: "fax", OptedIn: true}}
+	testCases := map[string]struct {
+		buyer   *model.Buyer
+		details *model.FulfillmentDetails
+		want    []model.MarketingConsent
+	}{
+		"buyer first": {
+			buyer:   &model.Buyer{Email: "buyer@example.com", PhoneNumber: "+14155550100"},
+			details: &model.FulfillmentDetails{Email: "ship@example.com", PhoneNumber: "+14155550199"},
+			want:    []model.MarketingConsent{{Channel: "email", OptedIn: true, Contact: "buyer@example.com"}, {Channel: "sms", Contact: "+14155550100"}},
+		},
+		"fulfillment details next": {
+			buyer:   &model.Buyer{Email: "buyer@example.com"},
+			details: &model.FulfillmentDetails{PhoneNumber: "+14155550199"},
+			want:    []model.MarketingConsent{{Channel: "email", OptedIn: true, Contact: "buyer@example.com"}, {Channel: "sms", Contact: "+14155550199"}},
+		},
+		"no contact, no decision": {
+			details: &model.FulfillmentDetails{Email: "ship@example.com"},
+			want:    []model.MarketingConsent{{Channel: "email", OptedIn: true, Contact: "ship@example.com"}},
+		},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			orders := &placedOrders{}
+			var reasons, providers []string
+			f := newFixtureWith(t, func(o *checkout.Options) {
+				o.Capabilities.Fulfillment = orders
+				o.MarketingChannels = []string{"email", "sms"} // whatsapp and fax not offered
+				o.InsightsRetention = 48 * time.Hour
+				o.CancelReason = func(r string) { reasons = append(reasons, r) }
+				o.OrderAttributed = func(p string) { providers = append(providers, p) }
+			})
+			ctx := context.Background()
+			first := &model.Attribution{Provider: "impact.com", Token: "atp_first", PublisherID: "pub_1"}
+			sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}, Buyer: tc.buyer, FulfillmentDetails: tc.details, Attribution: first})
+			done, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{
+				Payment: cardPayment("spt_ok"), MarketingConsents: decisions, OrderNotes: "gift wrap",
+				Attribution: &model.Attribution{Provider: "other.example", PublisherID: "pub_2"},
+				RiskSignals: &model.RiskSignals{IPAddress: "203.0.113.7"},
+			}, nil)
+			if err != nil || done.Order == nil {
+				t.Fatalf("Complete() = %v, %v", done, err)
+			}
+			in := done.Order.Insights
+			if in == nil || !slices.Equal(in.MarketingConsents, tc.want) {
+				t.Fatalf("order consents = %+v, want %+v", in, tc.want)
+			}
+			if in.FirstTouch.Token != "atp_first" || in.LastTouch.Provider != "other.example" || in.RiskSignals.IPAddress != "203.0.113.7" ||
+				!in.ExpiresAt.Equal(done.Order.CreatedAt.Add(48*time.Hour)) {
+				t.Errorf("order insights = %+v", in)
+			}
+			if len(orders.reqs) != 1 {
+				t.Fatalf("order system got %d requests", len(orders.reqs))
+			}
+			req := orders.reqs[0]
+			var got []model.MarketingConsent
+			for _, c := range req.MarketingConsents {
+				got = append(got, model.MarketingConsent(c))
+			}
+			if !slices.Equal(got, tc.want) || req.OrderNotes != "gift wrap" || len(req.Attribution) != 2 ||
+				req.Attribution[0].Touchpoint != "first" || req.Attribution[1].Touchpoint != "last" || req.RiskSignals == nil {
+				data, _ := json.Marshal(req)
+				t.Errorf("PlaceOrderRequest = %s", data)
+			}
+			// The sale is credited to the first touch.
+			if !slices.Equal(providers, []string{"impact.com"}) || len(reasons) != 0 {
+				t.Errorf("hooks heard providers %v, reasons %v", providers, reasons)
+			}
+		})
+	}
+}
+
+// TestCancelReasons: each cancel reports its reason code, folded into
+// ACP's list.
+func TestCancelReasons(t *testing.T) {
+	t.Parallel()
+	var reasons []string
+	f := newFixtureWith(t, func(o *checkout.Options) { o.CancelReason = func(r string) { reasons = append(reasons, r) } })
+	ctx := context.Background()
+	for _, trace := range []string{`{"reason_code":"shipping_cost"}`, `{"reason_code":"made_up"}`, ``} {
+		sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}})
+		in := checkout.CancelInput{}
+		if trace != "" {
+			in.IntentTrace = json.RawMessage(trace)
+		}
+		if _, err := f.svc.Cancel(ctx, "agent", sess.ID, in, nil); err != nil {
+			t.Fatal(err)
+		}
+		// A refused second cancel is not counted.
+		if _, err := f.svc.Cancel(ctx, "agent", sess.ID, in, nil); err == nil {
+			t.Fatal("a second cancel succeeded")
+		}
+	}
+	if want := []string{"shipping_cost", "other", "none"}; !slices.Equal(reasons, want) {
+		t.Errorf("reasons = %v, want %v", reasons, want)
+	}
+}
