@@ -365,7 +365,7 @@ func (s *Service) placeOrderRequest(sess *model.Session) *fulfillment.PlaceOrder
 		Destination:       destination(sess),
 	}
 	for _, l := range sess.Lines {
-		req.Lines = append(req.Lines, fulfillment.Line{ID: l.ID, ItemID: l.ItemID, Title: l.Name, Quantity: l.Quantity, UnitPrice: l.UnitAmount, Total: l.Total})
+		req.Lines = append(req.Lines, fulfillment.Line{ID: l.ID, ItemID: l.ItemID, ProductID: l.ProductID, Title: l.Name, Quantity: l.Quantity, UnitPrice: l.UnitAmount, Total: l.Total})
 	}
 	for _, sel := range sess.Selected {
 		req.OptionIDs = append(req.OptionIDs, sel.OptionID)
@@ -410,7 +410,7 @@ func (s *Service) storeOrder(ctx context.Context, sess *model.Session, rec Recor
 	}
 	for _, l := range sess.Lines {
 		ol := model.OrderLine{
-			ID: l.ID, ProductID: l.ItemID, Title: l.Name, Ordered: l.Quantity, Current: l.Quantity,
+			ID: l.ID, ProductID: l.ProductID, Title: l.Name, Ordered: l.Quantity, Current: l.Quantity,
 			UnitPrice: l.UnitAmount, Subtotal: l.BaseAmount,
 		}
 		if len(l.Images) > 0 {
