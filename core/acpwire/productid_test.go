@@ -23,27 +23,10 @@ import (
 // catalog's, or the item id for an item with no product grouping.
 func TestOneProductIDOnTheWire(t *testing.T) {
 	t.Parallel()
-	st, err := badgerstore.Open(badgerstore.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
 	digital := []acp.FulfillmentType{acp.FulfillmentDigital}
-	svc := checkout.New(checkout.Options{
-		Store: st,
-		Capabilities: checkout.Capabilities{
-			Catalog: builtin.NewCatalog([]catalog.Item{
-				{ID: "ebook-en", ProductID: "ebook", Title: "Ebook", UnitPrice: 999, FulfillmentTypes: digital},
-				{ID: "poster", Title: "Poster", UnitPrice: 1200, FulfillmentTypes: digital},
-			}),
-			Tax:         builtin.NewTax(builtin.TaxTable{}),
-			Shipping:    builtin.NewShipping([]builtin.ShippingOption{{ID: "email", Type: "digital", Title: "Email"}}, time.Now),
-			Fulfillment: builtin.Fulfillment{},
-		},
-		Handlers:               []payment.Handler{sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_test", AcceptedBrands: []string{"visa"}})},
-		Currency:               "usd",
-		SessionLifetime:        time.Hour,
-		OrderPermalinkTemplate: "https://shop.test/orders/{order_id}",
+	svc := wireEngine(t, []catalog.Item{
+		{ID: "ebook-en", ProductID: "ebook", Title: "Ebook", UnitPrice: 999, FulfillmentTypes: digital},
+		{ID: "poster", Title: "Poster", UnitPrice: 1200, FulfillmentTypes: digital},
 	})
 	c, _ := New(V20260417, testSeller, DefaultLimits)
 	ctx := context.Background()
@@ -138,4 +121,28 @@ func lineItems(t *testing.T, body []byte, member string) []wireLine {
 		t.Fatal(err)
 	}
 	return lines
+}
+
+// wireEngine is a checkout engine over a built-in catalog of items, with
+// digital delivery, no tax and the sandbox card handler.
+func wireEngine(t *testing.T, items []catalog.Item) *checkout.Service {
+	t.Helper()
+	st, err := badgerstore.Open(badgerstore.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return checkout.New(checkout.Options{
+		Store: st,
+		Capabilities: checkout.Capabilities{
+			Catalog:     builtin.NewCatalog(items),
+			Tax:         builtin.NewTax(builtin.TaxTable{}),
+			Shipping:    builtin.NewShipping([]builtin.ShippingOption{{ID: "email", Type: "digital", Title: "Email"}}, time.Now),
+			Fulfillment: builtin.Fulfillment{},
+		},
+		Handlers:               []payment.Handler{sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_test", AcceptedBrands: []string{"visa"}})},
+		Currency:               "usd",
+		SessionLifetime:        time.Hour,
+		OrderPermalinkTemplate: "https://shop.test/orders/{order_id}",
+	})
 }

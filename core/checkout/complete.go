@@ -88,6 +88,7 @@ func (s *Service) complete(ctx context.Context, agent, id string, in CompleteInp
 	if err := s.price(ctx, sess, nil); err != nil {
 		return nil, err
 	}
+	notify(sess, in.Notices)
 	if sess.Totals.Total != before {
 		sess.Messages.AddWarning(acp.CodePriceChange, "$.totals",
 			fmt.Sprintf("The total changed from %d to %d since the session was last returned; review it and complete again.", before, sess.Totals.Total))

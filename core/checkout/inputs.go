@@ -46,6 +46,8 @@ type CreateInput struct {
 	OrderNotes        string
 	// Affiliate is the first-touch attribution, stored write-only.
 	Affiliate json.RawMessage
+	// Notices tell the agent about members the server does not act on.
+	Notices []Notice
 }
 
 // UpdateInput is a decoded update request. An absent field leaves the
@@ -56,6 +58,8 @@ type UpdateInput struct {
 	FulfillmentDetails optional.Value[*model.FulfillmentDetails]
 	Selections         optional.Value[[]SelectionInput]
 	OrderNotes         optional.Value[string]
+	// Notices tell the agent about members the server does not act on.
+	Notices []Notice
 }
 
 // PaymentInput is a decoded payment_data.
@@ -85,6 +89,8 @@ type CompleteInput struct {
 	MarketingConsents json.RawMessage
 	RiskSignals       json.RawMessage
 	OrderNotes        string
+	// Notices tell the agent about members the server does not act on.
+	Notices []Notice
 }
 
 // CancelInput is a decoded cancel request.
