@@ -73,10 +73,11 @@ type row struct {
 	path     string
 	handling Handling
 	does     string
-	// since and until narrow the group's versions for this row.
-	since, until string
+	// since, when set, narrows the group's versions for this row.
+	since string
 }
 
+// acts, notice and silent make a row of their handling.
 func acts(path, does string) row   { return row{path: path, handling: Acts, does: does} }
 func notice(path, does string) row { return row{path: path, handling: Notice, does: does} }
 func silent(path, does string) row { return row{path: path, handling: Silent, does: does} }
@@ -114,14 +115,10 @@ func rules(ops []string, since, until string, groups ...[]row) []MemberRule {
 		for _, g := range groups {
 			for _, r := range g {
 				s := max(since, r.since)
-				u := until
-				if r.until != "" && (u == "" || r.until < u) {
-					u = r.until
-				}
-				if u != "" && u < s {
+				if until != "" && until < s {
 					continue // the member is not in the group's versions
 				}
-				out = append(out, MemberRule{Op: op, Path: r.path, Since: s, Until: u, Handling: r.handling, Does: r.does})
+				out = append(out, MemberRule{Op: op, Path: r.path, Since: s, Until: until, Handling: r.handling, Does: r.does})
 			}
 		}
 	}
