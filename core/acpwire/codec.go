@@ -90,11 +90,11 @@ func Versions() []string {
 func New(version string, seller Seller, limits Limits) (Codec, bool) {
 	switch version {
 	case V20260417:
-		return newV2026(version, seller, limits, false), true
+		return noticing{newV2026(version, seller, limits, false)}, true
 	case V20260130:
-		return newV2026(version, seller, limits, true), true
+		return noticing{newV2026(version, seller, limits, true)}, true
 	case V20260116, V20251212, V20250929:
-		return newLegacy(version, seller, limits), true
+		return noticing{newLegacy(version, seller, limits)}, true
 	}
 	return nil, false
 }

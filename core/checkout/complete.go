@@ -88,6 +88,7 @@ func (s *Service) complete(ctx context.Context, agent, id string, in CompleteInp
 	if err := s.price(ctx, sess, nil); err != nil {
 		return nil, err
 	}
+	notify(sess, in.Notices)
 	if sess.Totals.Total != before {
 		sess.Messages.AddWarning(acp.CodePriceChange, "$.totals",
 			fmt.Sprintf("The total changed from %d to %d since the session was last returned; review it and complete again.", before, sess.Totals.Total))
@@ -359,7 +360,7 @@ func (s *Service) placeOrderRequest(sess *model.Session) *fulfillment.PlaceOrder
 		Groups:            orderGroups(sess),
 	}
 	for _, l := range sess.Lines {
-		req.Lines = append(req.Lines, fulfillment.Line{ID: l.ID, ItemID: l.ItemID, ProductID: productID(l), Title: l.Name, Quantity: l.Quantity, UnitPrice: l.UnitAmount, Total: l.Total})
+		req.Lines = append(req.Lines, fulfillment.Line{ID: l.ID, ItemID: l.ItemID, ProductID: l.ProductID, Title: l.Name, Quantity: l.Quantity, UnitPrice: l.UnitAmount, Total: l.Total})
 	}
 	for _, sel := range sess.Selected {
 		req.OptionIDs = append(req.OptionIDs, sel.OptionID)
@@ -406,7 +407,7 @@ func (s *Service) storeOrder(ctx context.Context, sess *model.Session, rec Recor
 	}
 	for _, l := range sess.Lines {
 		ol := model.OrderLine{
-			ID: l.ID, ProductID: l.ItemID, Title: l.Name, Ordered: l.Quantity, Current: l.Quantity,
+			ID: l.ID, ProductID: l.ProductID, Title: l.Name, Ordered: l.Quantity, Current: l.Quantity,
 			UnitPrice: l.UnitAmount, Subtotal: l.BaseAmount,
 		}
 		if len(l.Images) > 0 {

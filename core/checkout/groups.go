@@ -405,12 +405,3 @@ func plannedFulfillments(sess *model.Session) []model.Fulfillment {
 	}
 	return out
 }
-
-// productID is the line's catalog product id, else its item id (an item
-// with no product grouping).
-func productID(l model.Line) string {
-	if l.ProductID != "" {
-		return l.ProductID
-	}
-	return l.ItemID
-}

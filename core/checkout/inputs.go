@@ -67,6 +67,8 @@ type CreateInput struct {
 	// Attribution is the first-touch affiliate attribution, stored
 	// write-only; nil when not given. Its token is a credential.
 	Attribution *model.Attribution
+	// Notices tell the agent about members the server does not act on.
+	Notices []Notice
 }
 
 // UpdateInput is a decoded update request. An absent field leaves the
@@ -80,6 +82,8 @@ type UpdateInput struct {
 	// Groups, when set, replace the fulfillment groups (null or an empty
 	// list: no groups).
 	Groups optional.Value[[]GroupInput]
+	// Notices tell the agent about members the server does not act on.
+	Notices []Notice
 }
 
 // PaymentInput is a decoded payment_data.
@@ -113,6 +117,8 @@ type CompleteInput struct {
 	// RiskSignals are the agent's signals about the buyer's session.
 	RiskSignals *model.RiskSignals
 	OrderNotes  string
+	// Notices tell the agent about members the server does not act on.
+	Notices []Notice
 }
 
 // CancelInput is a decoded cancel request.

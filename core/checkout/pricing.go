@@ -1,6 +1,7 @@
 package checkout
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"regexp"
@@ -101,7 +102,7 @@ func (s *Service) resolveItems(ctx context.Context, sess *model.Session) error {
 		it := resp.Items[i]
 		*l = model.Line{
 			ID: l.ID, ItemID: l.ItemID, Quantity: l.Quantity,
-			Found: it.Found, Name: it.Title, Description: it.Description, Images: it.Images, ProductID: it.ProductID,
+			Found: it.Found, Name: it.Title, Description: it.Description, Images: it.Images, ProductID: cmp.Or(it.ProductID, it.ID),
 			TaxCategory: it.TaxCategory, Weight: it.Weight, Available: it.Available, MaxPerOrder: it.MaxPerOrder,
 			FulfillmentTypes: it.FulfillmentTypes, UnitAmount: it.UnitPrice,
 		}

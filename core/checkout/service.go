@@ -177,6 +177,7 @@ func (s *Service) Create(ctx context.Context, agent, version string, in CreateIn
 	if err := s.price(ctx, sess, nil); err != nil {
 		return nil, err
 	}
+	notify(sess, in.Notices)
 	if err := s.commit(ctx, sess, rec, nil); err != nil {
 		return nil, fmt.Errorf("store new session: %w", err)
 	}
@@ -227,7 +228,11 @@ func (s *Service) Update(ctx context.Context, agent, id string, in UpdateInput, 
 				sess.Chosen = nil
 			}
 		}
-		return s.price(ctx, sess, selections)
+		if err := s.price(ctx, sess, selections); err != nil {
+			return err
+		}
+		notify(sess, in.Notices)
+		return nil
 	})
 }
 

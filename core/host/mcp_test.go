@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -44,9 +46,50 @@ func connectMCP(t *testing.T, s *server, token string) (*mcp.ClientSession, erro
 	return session, err
 }
 
+// outputSchemas are the tools' declared output schemas, compiled, per
+// client session.
+var outputSchemas sync.Map // *mcp.ClientSession → map[string]*jsonschema.Schema
+
+// declaredOutput returns the compiled output schema tool declares in
+// tools/list; a tool without one, or with one whose root is not an
+// object (the MCP specification requires it), fails the test.
+func declaredOutput(t *testing.T, cs *mcp.ClientSession, tool string) *jsonschema.Schema {
+	t.Helper()
+	if m, ok := outputSchemas.Load(cs); ok {
+		return m.(map[string]*jsonschema.Schema)[tool]
+	}
+	list, err := cs.ListTools(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compiled := map[string]*jsonschema.Schema{}
+	for _, tl := range list.Tools {
+		raw, _ := json.Marshal(tl.OutputSchema)
+		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(raw)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if root, _ := doc.(map[string]any); root == nil || root["type"] != "object" {
+			t.Fatalf("%s declares output schema %s, want one of type object", tl.Name, raw)
+		}
+		c := jsonschema.NewCompiler()
+		if err := c.AddResource("output.json", doc); err != nil {
+			t.Fatal(err)
+		}
+		if compiled[tl.Name], err = c.Compile("output.json"); err != nil {
+			t.Fatalf("%s output schema does not compile: %v\n%s", tl.Name, err, raw)
+		}
+	}
+	outputSchemas.Store(cs, compiled)
+	if compiled[tool] == nil {
+		t.Fatalf("no tool %s", tool)
+	}
+	return compiled[tool]
+}
+
 // callTool calls a tool and returns its result's structured content as
-// JSON, validated against the schema of version: a session on success, the
-// flat Error otherwise.
+// JSON, validated against the tool's declared output schema and against
+// the schema of version: a session on success, the flat Error otherwise.
 func callTool(t *testing.T, cs *mcp.ClientSession, version, name string, args map[string]any) (*mcp.CallToolResult, []byte) {
 	t.Helper()
 	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: name, Arguments: args})
@@ -69,6 +112,13 @@ func callTool(t *testing.T, cs *mcp.ClientSession, version, name string, args ma
 		answer = acpschema.CompletedSession
 	}
 	acpschema.For(t, version).Response(t, answer, body)
+	instance, err := jsonschema.UnmarshalJSON(strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := declaredOutput(t, cs, name).Validate(instance); err != nil {
+		t.Errorf("%s under %s: structured content breaks the declared output schema: %v\n%s", name, version, err, body)
+	}
 	return res, body
 }
 
@@ -398,5 +448,44 @@ func TestMCPBehindProxy(t *testing.T) {
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK || len(out.Result.Tools) != 5 {
 		t.Fatalf("tools/list through a proxy Host: %d %v %+v", resp.StatusCode, err, out)
+	}
+}
+
+// TestMCPLegacyFlows drives create → update → get → complete and
+// create → cancel → cancel again over MCP under each version before
+// 2026-01-30, so that every structured result of every served version
+// meets the declared output schema and its version's schema.
+func TestMCPLegacyFlows(t *testing.T) {
+	t.Parallel()
+	for _, version := range legacyVersions {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			s := startServer(t, loadTestConfig(t, t.TempDir()))
+			cs, err := connectMCP(t, s, testToken)
+			if err != nil {
+				t.Fatalf("connect: %v", err)
+			}
+			meta := map[string]any{"api_version": version}
+			_, body := callTool(t, cs, version, "create_checkout_session", map[string]any{"meta": meta, "payload": decodeJSON(t, legacyCreateBody)})
+			id, _ := field(t, body, "id").(string)
+			_, body = callTool(t, cs, version, "update_checkout_session", map[string]any{"meta": meta, "id": id, "payload": decodeJSON(t, legacyUpdateBody(version))})
+			if field(t, body, "status") != "ready_for_payment" {
+				t.Fatalf("update: %s", body)
+			}
+			callTool(t, cs, version, "get_checkout_session", map[string]any{"meta": meta, "id": id})
+			keyed := map[string]any{"api_version": version, "idempotency_key": "k-" + version}
+			_, done := callTool(t, cs, version, "complete_checkout_session", map[string]any{"meta": keyed, "id": id, "payload": decodeJSON(t, fmt.Sprintf(legacyComplete, "spt_ok"))})
+			if field(t, done, "status") != "completed" || field(t, done, "order") == nil {
+				t.Fatalf("complete: %s", done)
+			}
+			_, body = callTool(t, cs, version, "create_checkout_session", map[string]any{"meta": meta, "payload": decodeJSON(t, legacyCreateBody)})
+			other, _ := field(t, body, "id").(string)
+			if _, body = callTool(t, cs, version, "cancel_checkout_session", map[string]any{"meta": meta, "id": other}); field(t, body, "status") != "canceled" {
+				t.Fatalf("cancel: %s", body)
+			}
+			if res, body := callTool(t, cs, version, "cancel_checkout_session", map[string]any{"meta": meta, "id": other}); !res.IsError {
+				t.Fatalf("second cancel: %s", body)
+			}
+		})
 	}
 }

@@ -53,13 +53,16 @@ func New(opts Options, dispatch httpapi.Dispatcher) (http.Handler, error) {
 		return nil, err
 	}
 	server := mcp.NewServer(&mcp.Implementation{Name: "acp-sidecar", Title: "ACP checkout", Version: opts.Version}, nil)
+	output := outputSchema()
 	for _, t := range tools {
 		server.AddTool(&mcp.Tool{
 			Name:        t.name,
 			Title:       t.title,
 			Description: t.description,
 			InputSchema: t.inputSchema(payloads[t.op]),
-			Annotations: t.annotations(),
+			// Every tool answers a session or an error.
+			OutputSchema: output,
+			Annotations:  t.annotations(),
 		}, handler(t, dispatch, opts.ErrorStyle))
 	}
 	return jsonRPCErrors(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &mcp.StreamableHTTPOptions{

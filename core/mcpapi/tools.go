@@ -110,3 +110,54 @@ func payloadSchemas() (map[string]*jsonschema.Schema, error) {
 	}
 	return schemas, nil
 }
+
+// outputSchema describes every tool's structuredContent under every API
+// version the server answers in: the REST answer itself, which is a
+// checkout session (with its order once completed) or, in a result with
+// isError, ACP's flat Error. It is the server's own schema, not a copy of
+// a version's: it requires the members every version's CheckoutSession
+// (and Error) requires and types them loosely, so that it holds for the
+// session shapes of 2025-09-29 to 2026-04-17 alike. Because a client may
+// check structuredContent against it whether or not isError is set, the
+// error shape is part of it.
+func outputSchema() *jsonschema.Schema {
+	str := func(desc string) *jsonschema.Schema { return &jsonschema.Schema{Type: "string", Description: desc} }
+	list := func(desc string) *jsonschema.Schema {
+		return &jsonschema.Schema{Type: "array", Items: &jsonschema.Schema{Type: "object"}, Description: desc}
+	}
+	session := &jsonschema.Schema{
+		Title:       "CheckoutSession",
+		Description: "The checkout session in the shape of the API version asked for; completed sessions carry their order.",
+		Type:        "object",
+		Properties: map[string]*jsonschema.Schema{
+			"id":                  str("The checkout session id."),
+			"status":              str("The session's status."),
+			"currency":            str("ISO 4217 code, lowercase."),
+			"line_items":          list("The line items."),
+			"fulfillment_options": list("The fulfillment options."),
+			"totals":              list("The session's totals, in minor units."),
+			"messages":            list("Messages about the session: info, warnings and errors."),
+			"links":               list("The seller's policy links."),
+			"capabilities":        {Type: "object", Description: "The negotiated capabilities (since 2026-01-30)."},
+			"order":               {Type: "object", Description: "The order, once the session is completed."},
+		},
+		Required: []string{"id", "status", "currency", "line_items", "fulfillment_options", "totals", "messages", "links"},
+	}
+	acpError := &jsonschema.Schema{
+		Title:       "Error",
+		Description: "ACP's flat error, the structuredContent of a result with isError.",
+		Type:        "object",
+		Properties: map[string]*jsonschema.Schema{
+			"type":    str("The error type, such as invalid_request."),
+			"code":    str("The error code, such as missing."),
+			"message": str("What went wrong, for people."),
+			"param":   str("The JSONPath of the offending request member, when there is one."),
+		},
+		Required: []string{"type", "code", "message"},
+	}
+	return &jsonschema.Schema{
+		Type:        "object",
+		Description: "The REST answer of the call: a checkout session, or an ACP error when isError is set.",
+		AnyOf:       []*jsonschema.Schema{session, acpError},
+	}
+}

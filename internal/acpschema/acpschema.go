@@ -232,3 +232,22 @@ func Examples(t testing.TB, version, file string) map[string]json.RawMessage {
 	}
 	return examples
 }
+
+// CheckoutSchema returns the raw checkout JSON Schema of version (its
+// $defs hold the request and response definitions). Without the spec
+// files it returns nil, counting a check not made (or fails under
+// CI=true).
+func CheckoutSchema(t testing.TB, version string) []byte {
+	t.Helper()
+	dir, ok := specDir(t)
+	if !ok {
+		notMade.Add(1)
+		return nil
+	}
+	path := filepath.Join(dir, version, schemaFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return data
+}

@@ -1,0 +1,426 @@
+package acpwire
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+
+	"github.com/acp-sidecar/acp/core/checkout"
+)
+
+// Handling is what the server does with a request member.
+type Handling string
+
+// Handlings.
+const (
+	// Acts: the server acts on the member (MemberRule.Does says how).
+	Acts Handling = "acts"
+	// Notice: the server does not act on the member and tells the agent
+	// so, once per session, with an info message whose content is
+	// MemberRule.Does.
+	Notice Handling = "notice"
+	// Silent: the server does not act on the member and says nothing,
+	// where the specification says to ignore it (ACP-NOTES §7.1, §7.4,
+	// §7.6, §12 #15).
+	Silent Handling = "silent"
+)
+
+// MemberRule says what the server does with one member of a request body,
+// under the API versions from Since to Until (both inclusive; ACP
+// versions are dates, so they order as strings).
+type MemberRule struct {
+	// Op is the request: OpCreate, OpUpdate, OpComplete or OpCancel.
+	Op string
+	// Path is the member's path in the body: object members joined by
+	// dots, array elements as [], such as "buyer.company.tax_id" or
+	// "fulfillment_groups[].item_ids".
+	Path string
+	// Since and Until bound the versions whose schema has the member.
+	Since, Until string
+	// Handling is what the server does with it.
+	Handling Handling
+	// Does says so in one line. For a Notice member that is not inside
+	// another Notice member, it is the message the agent receives.
+	Does string
+}
+
+// Param is the member's JSONPath in the request, arrays as [*].
+func (r MemberRule) Param() string {
+	return "$." + strings.ReplaceAll(r.Path, "[]", "[*]")
+}
+
+// Covers reports whether the rule holds under version.
+func (r MemberRule) Covers(version string) bool {
+	return version >= r.Since && (r.Until == "" || version <= r.Until)
+}
+
+// Members returns the request-member table: every member of the create,
+// update, complete and cancel request schemas of every served version,
+// with what the server does with it. A test holds it to the schemas; the
+// decoders read the Notice rows from it (MemberNotices), so the table is
+// the behaviour, not a description beside it.
+func Members() []MemberRule { return slices.Clone(memberTable) }
+
+// Table bounds: the first served version, and the last with items[] and
+// payment_data{token, provider}.
+const (
+	first      = V20250929
+	lastLegacy = V20260116
+)
+
+// row is a member under a prefix, before its op and versions are set.
+type row struct {
+	path     string
+	handling Handling
+	does     string
+	// since, when set, narrows the group's versions for this row.
+	since string
+}
+
+// acts, notice and silent make a row of their handling.
+func acts(path, does string) row   { return row{path: path, handling: Acts, does: does} }
+func notice(path, does string) row { return row{path: path, handling: Notice, does: does} }
+func silent(path, does string) row { return row{path: path, handling: Silent, does: does} }
+
+// inside is a member of the Notice member parent: the agent is told with
+// parent's notice, which covers it (MemberNotices).
+func inside(parent, member string) row {
+	return notice(parent+member, "Covered by the notice about "+parent+".")
+}
+
+// from narrows a row to versions since v.
+func (r row) from(v string) row { r.since = v; return r }
+
+// under returns the rows under prefix (a member path, "" for the body).
+func under(prefix string, rows ...row) []row {
+	out := make([]row, len(rows))
+	for i, r := range rows {
+		switch {
+		case r.path == "":
+			r.path = prefix
+		case strings.HasPrefix(r.path, "[]"):
+			r.path = prefix + r.path
+		default:
+			r.path = prefix + "." + r.path
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// rules turns rows into rules for ops under the versions since to until.
+func rules(ops []string, since, until string, groups ...[]row) []MemberRule {
+	var out []MemberRule
+	for _, op := range ops {
+		for _, g := range groups {
+			for _, r := range g {
+				s := max(since, r.since)
+				if until != "" && until < s {
+					continue // the member is not in the group's versions
+				}
+				out = append(out, MemberRule{Op: op, Path: r.path, Since: s, Until: until, Handling: r.handling, Does: r.does})
+			}
+		}
+	}
+	return out
+}
+
+// Texts shared by several rows. Notice texts are what agents read:
+// neutral, and exact about what the server does not do.
+const (
+	discountsText   = "This store does not apply discount codes yet; prices and totals are without any discount."
+	invoiceText     = "This store takes payment through its payment handlers only; purchase orders and payment terms are not used."
+	presentText     = "The seller's interventions (3-D Secure through authentication_metadata) do not change with how the agent presents them."
+	sellerCapsText  = "The seller sets its own payment handlers and intervention requirements; the session's capabilities show them, and those sent by the agent are not used."
+	extensionsText  = "Extension declarations are the seller's; an agent lists the extensions it understands by name."
+	itemDetailsText = "Item names and prices come from the seller's catalog; those sent with a line item are not used."
+	attributionText = "Kept, as sent, inside the stored attribution; not interpreted (unknown sub-fields are ignored, ACP-NOTES §7.6)."
+)
+
+// addressRows are an Address's members; company is in 2026-04-17 only.
+func addressRows(prefix, does string) []row {
+	return under(prefix,
+		acts("name", does), acts("line_one", does), acts("line_two", does), acts("city", does),
+		acts("state", does), acts("country", does), acts("postal_code", does),
+		acts("company", does).from(V20260417))
+}
+
+// buyerRows are the Buyer's members: the contact members in every
+// version, the rest since 2026-01-30.
+func buyerRows() []row {
+	contact := "Stored on the session, echoed, and given to the order system with the order."
+	rows := under("buyer",
+		acts("first_name", contact), acts("last_name", contact), acts("email", contact+" Required when buyer is sent."),
+		acts("phone_number", contact),
+		acts("full_name", "Stored and echoed; split into first and last name for the order system when those are absent.").from(V20260130),
+		notice("customer_id", "The buyer's customer_id is echoed but not linked to an account at this store.").from(V20260130),
+		notice("account_type", "The buyer's account_type is echoed but does not change what this store offers.").from(V20260130),
+		notice("authentication_status", "The buyer's authentication_status is echoed but does not change what this store offers.").from(V20260130),
+		notice("company", "Company details are echoed but not used for tax or passed to the order.").from(V20260130),
+		notice("loyalty", "Loyalty details are echoed but no loyalty pricing or points apply at this store.").from(V20260130),
+		notice("tax_exemption", "The tax exemption is echoed but not applied: tax is charged as for any buyer.").from(V20260130),
+	)
+	for _, child := range [][2]string{
+		{"company", "name"}, {"company", "tax_id"}, {"company", "department"}, {"company", "cost_center"},
+		{"loyalty", "tier"}, {"loyalty", "points_balance"}, {"loyalty", "member_since"},
+		{"tax_exemption", "certificate_id"}, {"tax_exemption", "certificate_type"}, {"tax_exemption", "exempt_regions"}, {"tax_exemption", "expires_at"},
+	} {
+		rows = append(rows, inside("buyer."+child[0], "."+child[1]).from(V20260130))
+	}
+	return append([]row{acts("buyer", "Replaces the session's buyer (null clears it on update).")}, rows...)
+}
+
+// fulfillmentDetailsRows are FulfillmentDetails under prefix.
+func fulfillmentDetailsRows(prefix, does string) []row {
+	contact := "The delivery contact, stored, echoed and given to the order system."
+	rows := under(prefix,
+		acts("", does), acts("name", contact), acts("email", contact), acts("phone_number", contact),
+		acts("address", "The destination: shipping options and tax are quoted for it."))
+	return append(rows, addressRows(prefix+".address", "Part of the destination address.")...)
+}
+
+// groupRows are the fulfillment groups (split fulfillment).
+func groupRows() []row {
+	does := "Part of the group: its lines are priced and shipped as one group."
+	rows := under("fulfillment_groups",
+		acts("[].id", does), acts("[].item_ids", "The lines the group carries."), acts("[].destination_type", does),
+		acts("[].location_id", does), acts("[].instructions", "Stored with the group and passed to the order system."))
+	rows = append([]row{acts("fulfillment_groups", "Split fulfillment: each group is priced on its own and taxed for its own destination.")}, rows...)
+	return append(rows, fulfillmentDetailsRows("fulfillment_groups[].fulfillment_details", "The group's own destination and contact.")...)
+}
+
+// attributionRows are affiliate attribution, first touch on create and
+// last touch on complete.
+func attributionRows(touch string) []row {
+	rows := []row{acts("affiliate_attribution", "Stored write-only as the "+touch+"-touch attribution (never echoed) and passed to the order system with the order.")}
+	for _, m := range []string{"provider", "token", "publisher_id", "campaign_id", "creative_id", "sub_id", "source", "source.type", "source.url", "issued_at", "expires_at", "metadata", "touchpoint"} {
+		rows = append(rows, silent("affiliate_attribution."+m, attributionText))
+	}
+	return rows
+}
+
+// itemRows are the requested items: items[] before 2026-01-30,
+// line_items[] since.
+func itemRows() ([]row, []row) {
+	legacy := []row{
+		acts("items", "The items to buy; on update it replaces the list."),
+		acts("items[].id", "The catalog item; an unknown one answers an error message on its line."),
+		acts("items[].quantity", "How many; bounded by the item's stock and per-order limit."),
+	}
+	current := []row{
+		acts("line_items", "The items to buy; on update it replaces the list."),
+		acts("line_items[].id", "The catalog item; an unknown one answers an error message on its line."),
+		notice("line_items[].name", itemDetailsText),
+		notice("line_items[].unit_amount", itemDetailsText),
+	}
+	return legacy, current
+}
+
+var (
+	createUpdate         = []string{OpCreate, OpUpdate}
+	createUpdateComplete = []string{OpCreate, OpUpdate, OpComplete}
+)
+
+// memberTable is the table Members returns.
+var memberTable = func() []MemberRule {
+	legacyItems, lineItems := itemRows()
+	var t []MemberRule
+	// Items and buyer.
+	t = append(t, rules(createUpdate, first, lastLegacy, legacyItems)...)
+	t = append(t, rules(createUpdate, V20260130, "", lineItems)...)
+	t = append(t, rules(createUpdateComplete, first, "", buyerRows())...)
+	// Where to deliver.
+	t = append(t, rules(createUpdate, first, V20250929, []row{acts("fulfillment_address", "The destination: shipping options and tax are quoted for it.")},
+		addressRows("fulfillment_address", "Part of the destination address."))...)
+	t = append(t, rules([]string{OpUpdate}, first, V20250929, []row{acts("fulfillment_option_id", "Selects the fulfillment option for every line it can carry.")})...)
+	t = append(t, rules(createUpdate, V20251212, "", fulfillmentDetailsRows("fulfillment_details", "Replaces the delivery details (null clears them on update)."))...)
+	t = append(t, rules([]string{OpUpdate}, V20251212, lastLegacy, under("selected_fulfillment_options",
+		acts("", "Selects fulfillment options; lines left without one get the cheapest."),
+		acts("[].type", "The option's type: shipping or digital."),
+		acts("[].shipping", "The shipping option chosen."), acts("[].shipping.option_id", "A current fulfillment option's id."),
+		acts("[].shipping.item_ids", "The lines it carries; absent means every line it can carry."),
+		acts("[].digital", "The digital option chosen."), acts("[].digital.option_id", "A current fulfillment option's id."),
+		acts("[].digital.item_ids", "The lines it carries; absent means every line it can carry.")))...)
+	t = append(t, rules([]string{OpUpdate}, V20260130, "", under("selected_fulfillment_options",
+		acts("", "Selects fulfillment options; lines left without one get the cheapest."),
+		acts("[].type", "The option's type."), acts("[].option_id", "A current fulfillment option's id."),
+		acts("[].item_ids", "The lines it carries; absent means every line it can carry.")))...)
+	t = append(t, rules(createUpdate, V20260130, "", groupRows())...)
+	// Create only: currency, capabilities and context.
+	t = append(t, rules([]string{OpCreate}, V20260130, "", []row{
+		acts("currency", "The session's currency; one the seller does not sell in is refused."),
+		acts("capabilities", "Required; stored write-only."),
+		acts("capabilities.interventions", "The agent's intervention abilities."),
+		acts("capabilities.interventions.supported", "Negotiated: the session supports what both sides support (unknown values are ignored, ACP-NOTES §7.1)."),
+		notice("capabilities.interventions.required", sellerCapsText),
+		notice("capabilities.interventions.enforcement", sellerCapsText),
+		notice("capabilities.interventions.display_context", presentText),
+		notice("capabilities.interventions.redirect_context", presentText),
+		notice("capabilities.interventions.max_redirects", presentText),
+		notice("capabilities.interventions.max_interaction_depth", presentText),
+		acts("capabilities.extensions", "Negotiated: the session's capabilities list no active extension, as this store runs none yet (unknown names are ignored, ACP-NOTES §7.3)."),
+		notice("capabilities.extensions[].name", extensionsText),
+		notice("capabilities.extensions[].extends", extensionsText),
+		notice("capabilities.extensions[].schema", extensionsText),
+		notice("capabilities.extensions[].spec", extensionsText),
+		notice("capabilities.payment", sellerCapsText),
+		inside("capabilities.payment", ".handlers"),
+		notice("locale", "Content is in the seller's language; the locale is echoed but not used to translate it."),
+		notice("timezone", "Times are given in UTC; the timezone is echoed but not used."),
+		notice("quote_id", "Prices come from the seller's catalog; the quote_id is echoed but no quote is honoured."),
+		acts("metadata", "Stored and echoed on the session, for the agent's own use."),
+	})...)
+	for _, m := range []string{"id", "name", "version", "spec", "psp", "config", "config_schema", "instrument_schemas", "requires_delegate_payment", "requires_pci_compliance"} {
+		t = append(t, rules([]string{OpCreate}, V20260130, "", []row{inside("capabilities.payment", ".handlers[]."+m)})...)
+	}
+	t = append(t, rules([]string{OpCreate}, V20260417, "", []row{
+		inside("capabilities.payment", ".handlers[].display_name"), inside("capabilities.payment", ".handlers[].display_order")})...)
+	t = append(t, rules([]string{OpCreate}, V20251212, "", attributionRows("first"))...)
+	t = append(t, rules(createUpdate, V20260130, "", []row{
+		notice("discounts", discountsText), inside("discounts", ".codes"), notice("coupons", discountsText)})...)
+	t = append(t, rules(createUpdate, V20260417, "", []row{acts("order_notes", "Stored with the session and the order, passed to the order system and shown by the merchant API.")})...)
+	// Complete.
+	t = append(t, rules([]string{OpComplete}, first, "", []row{acts("payment_data", "Required: how to pay.")},
+		addressRows("payment_data.billing_address", "Part of the billing address given to the payment handler."),
+		[]row{acts("payment_data.billing_address", "Given to the payment handler with the charge.")})...)
+	t = append(t, rules([]string{OpComplete}, first, lastLegacy, []row{
+		acts("payment_data.token", "The delegated payment token, charged by the handler chosen for the provider; never stored after the charge."),
+		acts("payment_data.provider", "Chooses the payment handler whose processor it names."),
+	})...)
+	t = append(t, rules([]string{OpComplete}, V20260130, "", under("payment_data",
+		acts("handler_id", "Chooses the payment handler; one the seller does not advertise is refused."),
+		acts("instrument", "The payment instrument, given to the handler."),
+		acts("instrument.type", "The instrument type, given to the handler."),
+		acts("instrument.credential", "The credential, given to the handler."),
+		acts("instrument.credential.type", "The credential type, given to the handler."),
+		acts("instrument.credential.token", "The delegated payment token, charged by the handler; never stored after the charge."),
+		notice("purchase_order_number", invoiceText), notice("payment_terms", invoiceText),
+		notice("due_date", invoiceText), notice("approval_required", invoiceText)))...)
+	t = append(t, rules([]string{OpComplete}, V20251212, "", under("authentication_result",
+		acts("", "The 3-D Secure result, given to the payment handler with the charge."),
+		acts("outcome", "Decides whether the charge goes ahead."),
+		acts("outcome_details", "Given to the payment handler."),
+		acts("outcome_details.three_ds_cryptogram", "Given to the payment handler."),
+		acts("outcome_details.electronic_commerce_indicator", "Given to the payment handler."),
+		acts("outcome_details.transaction_id", "Given to the payment handler."),
+		acts("outcome_details.version", "Given to the payment handler.")))...)
+	t = append(t, rules([]string{OpComplete}, V20251212, "", attributionRows("last"))...)
+	t = append(t, rules([]string{OpComplete}, V20260130, "", under("risk_signals",
+		acts("", "Stored write-only with the order and passed to the order system for its fraud checks."),
+		acts("ip_address", "Passed on with the risk signals."), acts("user_agent", "Passed on with the risk signals."),
+		acts("accept_language", "Passed on with the risk signals."), acts("session_id", "Passed on with the risk signals."),
+		acts("device_fingerprint", "Passed on with the risk signals.")))...)
+	t = append(t, rules([]string{OpComplete}, V20260417, "", under("marketing_consents",
+		acts("", "Stored write-only with the order and passed to the order system."),
+		acts("[].channel", "The channel the decision is for."), acts("[].opted_in", "The buyer's decision.")),
+		[]row{acts("order_notes", "Stored with the order, passed to the order system and shown by the merchant API.")})...)
+	// Cancel.
+	t = append(t, rules([]string{OpCancel}, V20251212, "", under("intent_trace",
+		acts("", "Stored write-only with the canceled session (never echoed)."),
+		silent("reason_code", "Stored as sent; an unknown code is accepted without a word and counts as other (ACP-NOTES §7.4)."),
+		acts("trace_summary", "Stored with the trace."),
+		acts("metadata", "Stored with the trace.")))...)
+	return t
+}()
+
+// MemberNotices returns the notices a request body of op carries under
+// version: one per Notice member present (not null) in body, but none for
+// a member inside another present Notice member, and one for members
+// whose notices say the same (its Also names every member of the version's
+// op with that message, so the agent is not told it again). body has been
+// decoded successfully already.
+func MemberNotices(version, op string, body []byte) []checkout.Notice {
+	var doc any
+	if json.Unmarshal(body, &doc) != nil {
+		return nil
+	}
+	var rules, present []MemberRule
+	for _, r := range memberTable {
+		if r.Op == op && r.Handling == Notice && r.Covers(version) {
+			rules = append(rules, r)
+			if has(doc, splitPath(r.Path)) {
+				present = append(present, r)
+			}
+		}
+	}
+	var out []checkout.Notice
+	for _, r := range present {
+		inside := slices.ContainsFunc(present, func(p MemberRule) bool {
+			return strings.HasPrefix(r.Path, p.Path+".") || strings.HasPrefix(r.Path, p.Path+"[]")
+		})
+		if inside || slices.ContainsFunc(out, func(n checkout.Notice) bool { return n.Message == r.Does }) {
+			continue
+		}
+		n := checkout.Notice{Param: r.Param(), Message: r.Does}
+		for _, same := range rules {
+			if same.Does == r.Does && same.Path != r.Path {
+				n.Also = append(n.Also, same.Param())
+			}
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// splitPath splits a member path into its steps; "[]" is a step of its
+// own.
+func splitPath(path string) []string {
+	var steps []string
+	for _, part := range strings.Split(path, ".") {
+		name, isArray := strings.CutSuffix(part, "[]")
+		steps = append(steps, name)
+		if isArray {
+			steps = append(steps, "[]")
+		}
+	}
+	return steps
+}
+
+// has reports whether doc holds a non-null value at steps; a "[]" step
+// matches any element of an array.
+func has(doc any, steps []string) bool {
+	if len(steps) == 0 {
+		return doc != nil
+	}
+	if steps[0] == "[]" {
+		list, _ := doc.([]any)
+		return slices.ContainsFunc(list, func(el any) bool { return has(el, steps[1:]) })
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return false
+	}
+	return has(obj[steps[0]], steps[1:])
+}
+
+// noticing is a codec whose decoded create, update and complete inputs
+// carry the notices the request-member table gives for their bodies. A
+// cancel has none to carry: its answer has no messages.
+type noticing struct{ Codec }
+
+// DecodeCreate decodes a create request and its notices.
+func (n noticing) DecodeCreate(body []byte) (checkout.CreateInput, error) {
+	in, err := n.Codec.DecodeCreate(body)
+	if err == nil {
+		in.Notices = MemberNotices(n.Version(), OpCreate, body)
+	}
+	return in, err
+}
+
+// DecodeUpdate decodes an update request and its notices.
+func (n noticing) DecodeUpdate(body []byte) (checkout.UpdateInput, error) {
+	in, err := n.Codec.DecodeUpdate(body)
+	if err == nil {
+		in.Notices = MemberNotices(n.Version(), OpUpdate, body)
+	}
+	return in, err
+}
+
+// DecodeComplete decodes a complete request and its notices.
+func (n noticing) DecodeComplete(body []byte) (checkout.CompleteInput, error) {
+	in, err := n.Codec.DecodeComplete(body)
+	if err == nil {
+		in.Notices = MemberNotices(n.Version(), OpComplete, body)
+	}
+	return in, err
+}

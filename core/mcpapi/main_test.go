@@ -1,0 +1,11 @@
+package mcpapi
+
+import (
+	"os"
+	"testing"
+
+	"github.com/acp-sidecar/acp/internal/acpschema"
+)
+
+// TestMain reports the schema checks not made for want of the spec files.
+func TestMain(m *testing.M) { os.Exit(acpschema.Main(m)) }
