@@ -82,6 +82,7 @@ type sessionJSON struct {
 	ExpiresAt                  string                  `json:"expires_at"`
 	QuoteID                    string                  `json:"quote_id,omitempty"`
 	Metadata                   json.RawMessage         `json:"metadata,omitempty"`
+	ContinueURL                string                  `json:"continue_url,omitempty"`
 	Order                      *orderJSON              `json:"order,omitempty"`
 }
 
@@ -269,6 +270,7 @@ func (c *v2026) EncodeSession(s *model.Session) ([]byte, error) {
 	for i, l := range c.seller.Links {
 		out.Links[i] = linkJSON(l)
 	}
+	out.ContinueURL = continueURL(s)
 	data, err := json.Marshal(out)
 	if err != nil {
 		return nil, fmt.Errorf("encode session %s: %w", s.ID, err)
