@@ -42,6 +42,10 @@ type Config struct {
 	FulfillmentOptions []FulfillmentOption `koanf:"fulfillment_options"`
 	// Interventions are the buyer interventions the seller supports.
 	Interventions Interventions `koanf:"interventions"`
+	// Escalation hands what the API cannot do (signing in, verifying the
+	// buyer's age, options it cannot express, large carts) to the store's
+	// own page.
+	Escalation Escalation `koanf:"escalation"`
 	// Payments configures the payment handlers.
 	Payments Payments `koanf:"payments"`
 	// Orders configures how paid orders reach the seller's order system.
@@ -693,6 +697,43 @@ type CatalogItem struct {
 	// FulfillmentTypes lists how the SKU can be fulfilled: shipping,
 	// digital, pickup, local_delivery. Default [shipping].
 	FulfillmentTypes []string `koanf:"fulfillment_types"`
+	// AgeRestricted escalates a cart holding the SKU to the store's page,
+	// where the buyer's age is verified (age_verification_required).
+	AgeRestricted bool `koanf:"age_restricted"`
+	// RequiresSignIn escalates a cart holding the SKU to the store's
+	// page, where the buyer signs in (requires_sign_in).
+	RequiresSignIn bool `koanf:"requires_sign_in"`
+	// RequiresOptions escalates a cart holding the SKU to the store's
+	// page, where the buyer chooses options the API cannot express
+	// (unsupported).
+	RequiresOptions bool `koanf:"requires_options"`
+	// ContinueURL is the SKU's own page for an escalated cart, a template
+	// like escalation.continue_url; empty uses escalation.continue_url.
+	ContinueURL string `koanf:"continue_url"`
+}
+
+// Escalates reports whether the item hands its carts to the store's page.
+func (it CatalogItem) Escalates() bool {
+	return it.AgeRestricted || it.RequiresSignIn || it.RequiresOptions
+}
+
+// Escalation hands purchases the API cannot complete to the store's own
+// page: the session's status becomes requires_escalation with a
+// continue_url (not_ready_for_payment with the URL in the message under
+// API versions before 2026-01-30), and complete refuses to charge it.
+// Items escalate by their flags under catalog.items, or when a catalog
+// plugin says so.
+type Escalation struct {
+	// ContinueURL is the store page where the buyer finishes: an absolute
+	// http(s) URL in which "{checkout_session_id}" and "{item_id}" (the
+	// escalated item, empty for the cart total rule) are replaced.
+	// Required when max_cart_total is set or a catalog item escalates
+	// without its own continue_url. Default: none.
+	ContinueURL string `koanf:"continue_url"`
+	// MaxCartTotal escalates a cart whose total (tax and fulfillment
+	// included) is above it, in minor units of merchant.currency, the one
+	// currency sessions use. 0, the default, sets no limit.
+	MaxCartTotal int64 `koanf:"max_cart_total"`
 }
 
 // Weight is a unit weight.

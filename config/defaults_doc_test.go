@@ -150,6 +150,7 @@ var special = map[string]func(*Config) bool{
 	"server.max_connections_per_client": func(c *Config) bool { return c.Server.MaxConnectionsPerClient == 0 },
 	"server.probes_listen":              func(c *Config) bool { return c.Server.ProbesListen == "" },
 	"server.trusted_proxies":            func(c *Config) bool { return len(c.Server.TrustedProxies) == 0 },
+	"escalation.continue_url":           func(c *Config) bool { return c.Escalation.ContinueURL == "" },
 	"limits.rate_limit.requests_per_second": func(c *Config) bool {
 		return c.Limits.RateLimit.PerSecond() == 50
 	},

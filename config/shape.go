@@ -204,7 +204,7 @@ func checkInt(path string, v any, t reflect.Type, ps *problems) any {
 // amountHint reminds that amounts are in minor units, for the keys that
 // hold amounts.
 func amountHint(path string) string {
-	for _, suffix := range []string{"unit_price", ".flat", ".per_item", ".free_over"} {
+	for _, suffix := range []string{"unit_price", ".flat", ".per_item", ".free_over", ".max_cart_total"} {
 		if strings.HasSuffix(path, suffix) {
 			return "; amounts are whole numbers of minor units, e.g. 1050 for 10.50"
 		}

@@ -37,6 +37,7 @@ func (c *Config) validate(opts Options, ps *problems) {
 	c.Tax.validate(ps)
 	validateFulfillmentOptions(c.FulfillmentOptions, ps)
 	c.Interventions.validate(ps)
+	c.validateEscalation(ps)
 	c.Payments.validate(opts, ps)
 	c.Orders.validate(ps)
 	c.MCP.validate(ps)

@@ -84,6 +84,7 @@ type sessionJSON struct {
 	QuoteID                    string                  `json:"quote_id,omitempty"`
 	Metadata                   json.RawMessage         `json:"metadata,omitempty"`
 	MarketingConsentOptions    []consentOptionJSON     `json:"marketing_consent_options,omitempty"`
+	ContinueURL                string                  `json:"continue_url,omitempty"`
 	Order                      *orderJSON              `json:"order,omitempty"`
 }
 
@@ -273,6 +274,7 @@ func (c *v2026) EncodeSession(s *model.Session) ([]byte, error) {
 		out.Links[i] = linkJSON(l)
 	}
 	out.MarketingConsentOptions = c.consentOptions()
+	out.ContinueURL = continueURL(s)
 	data, err := json.Marshal(out)
 	if err != nil {
 		return nil, fmt.Errorf("encode session %s: %w", s.ID, err)

@@ -31,6 +31,7 @@ const (
 	CodeNotFound              = "not_found"
 	CodeMethodNotAllowed      = "method_not_allowed"
 	CodeSessionNotReady       = "session_not_ready"
+	CodeRequiresEscalation    = "requires_escalation"
 	CodeSessionCompleted      = "session_completed"
 	CodeSessionCanceled       = "session_canceled"
 	CodeSessionExpired        = "session_expired"

@@ -75,6 +75,8 @@ func (s *Service) complete(ctx context.Context, agent, id string, in CompleteInp
 		return s.charge(ctx, sess, resumption{}, rec)
 	case model.StatusNotReadyForPayment:
 		return nil, notReady(sess)
+	case model.StatusRequiresEscalation:
+		return nil, escalated(sess)
 	}
 	if err := refuseChange(sess, "completed"); err != nil {
 		return nil, err

@@ -73,6 +73,7 @@ func (s *Service) price(ctx context.Context, sess *model.Session, selections []S
 	if sess.Messages.HasErrors() {
 		sess.Status = model.StatusNotReadyForPayment
 	}
+	s.escalate(sess)
 	return nil
 }
 
@@ -105,6 +106,9 @@ func (s *Service) resolveItems(ctx context.Context, sess *model.Session) error {
 			Found: it.Found, Name: it.Title, Description: it.Description, Images: it.Images, ProductID: cmp.Or(it.ProductID, it.ID),
 			TaxCategory: it.TaxCategory, Weight: it.Weight, Available: it.Available, MaxPerOrder: it.MaxPerOrder,
 			FulfillmentTypes: it.FulfillmentTypes, UnitAmount: it.UnitPrice,
+		}
+		if err := s.lineEscalation(sess, l, it); err != nil {
+			return err
 		}
 		if it.UnitPrice < 0 {
 			return capabilityFailure("catalog", fmt.Errorf("negative unit price %d for item %q", it.UnitPrice, it.ID))

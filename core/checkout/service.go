@@ -45,6 +45,9 @@ type Options struct {
 	OrderPermalinkTemplate string
 	// Interventions are the seller's supported and required interventions.
 	Interventions model.Interventions
+	// Escalation is the seller's rules for sending a purchase to the
+	// store's own page (escalation.go).
+	Escalation Escalation
 	// Orders stores placed orders with their order events; when nil,
 	// orders are stored without events.
 	Orders OrderSink

@@ -27,6 +27,7 @@ func builtinCatalog(items []config.CatalogItem) []catalog.Item {
 			UnitPrice:   it.UnitPrice,
 			TaxCategory: it.TaxCategory,
 			MaxPerOrder: it.MaxPerOrder,
+			Escalation:  itemEscalation(it),
 		}
 		if it.Weight != nil {
 			out[i].Weight = &acp.Weight{Value: it.Weight.Value, Unit: it.Weight.Unit}

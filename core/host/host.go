@@ -192,6 +192,7 @@ func newEngine(cfg *config.Config, st store.Store, caps checkout.Capabilities, h
 			Required:    cfg.Interventions.Required,
 			Enforcement: cfg.Interventions.Enforcement,
 		},
+		Escalation:        engineEscalation(cfg),
 		Orders:            ords,
 		OrderCanceler:     ords,
 		CaptureMethods:    capture,

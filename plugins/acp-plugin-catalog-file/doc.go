@@ -61,6 +61,18 @@
 //	images             absolute http(s) image URLs; in CSV separated by
 //	                   '|', in JSON an array of strings.
 //	product_id         the seller's product id, when different from sku.
+//	escalation         why the item is bought on the store's own page
+//	                   instead of through the API: age_verification_required,
+//	                   requires_sign_in or unsupported (options the API
+//	                   cannot express). Empty: sold through the API. An
+//	                   agent's cart holding the item is escalated: the host
+//	                   answers requires_escalation with a continue_url.
+//	escalation_reason  the text shown to the buyer; empty uses the host's
+//	                   text for the code. Needs escalation.
+//	continue_url       the item's page, an absolute http(s) URL in which
+//	                   the host fills in {checkout_session_id} and
+//	                   {item_id}; empty uses the host's
+//	                   escalation.continue_url. Needs escalation.
 //
 // An unknown column or field, a malformed value or a duplicate sku refuses
 // the whole file, naming the line (CSV) or array index (JSON) of each

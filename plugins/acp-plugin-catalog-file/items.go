@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -63,6 +62,9 @@ type row struct {
 	FulfillmentTypes []string `json:"fulfillment_types"`
 	Images           []string `json:"images"`
 	ProductID        string   `json:"product_id"`
+	Escalation       string   `json:"escalation"`
+	EscalationReason string   `json:"escalation_reason"`
+	ContinueURL      string   `json:"continue_url"`
 }
 
 // problems collects what is wrong with a file, up to maxProblems.
@@ -157,6 +159,7 @@ type located struct {
 var csvColumns = []string{
 	"sku", "title", "description", "unit_price", "currency", "tax_category", "weight_value", "weight_unit",
 	"stock", "max_per_order", "fulfillment_types", "images", "product_id",
+	"escalation", "escalation_reason", "continue_url",
 }
 
 // parseCSV parses a CSV catalog: a header row, then one row per item.
@@ -219,6 +222,7 @@ func csvRow(field func(string) string, where string, ps *problems) row {
 	rw := row{
 		SKU: field("sku"), Title: field("title"), Description: field("description"), Currency: field("currency"),
 		TaxCategory: field("tax_category"), WeightUnit: field("weight_unit"), ProductID: field("product_id"),
+		Escalation: field("escalation"), EscalationReason: field("escalation_reason"), ContinueURL: field("continue_url"),
 		FulfillmentTypes: splitList(field("fulfillment_types")), Images: splitList(field("images")),
 	}
 	integer := func(name string) *int64 {
@@ -391,10 +395,11 @@ func (r row) item(where, defaultCurrency string, ps *problems) (catalog.Item, st
 		}
 	}
 	for _, img := range r.Images {
-		if u, err := url.Parse(img); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		if !httpURL(img) {
 			ps.add(where, "image %q is not an absolute http(s) URL", img)
 		}
 	}
+	it.Escalation = r.escalation(where, ps)
 	return it, cur, len(ps.list)+ps.dropped == before
 }
 

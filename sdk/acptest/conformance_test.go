@@ -33,6 +33,9 @@ func goodCatalog(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalo
 		}
 		resp.Items = append(resp.Items, catalog.Item{ID: ref.ID, Found: true, Title: ref.ID, UnitPrice: 100,
 			FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentShipping}})
+		if ref.ID == "cap" {
+			resp.Items[i].Escalation = &catalog.Escalation{Code: acp.CodeRequiresSignIn, ContinueURL: "https://shop.test/cap?s={checkout_session_id}"}
+		}
 	}
 	return resp, ctx.Err()
 }
@@ -192,6 +195,11 @@ var broken = map[brokenKey]brokenPlugin{
 		resp.Items[0].FulfillmentTypes = []acp.FulfillmentType{"teleport"}
 		return resp, err
 	})}},
+	{"catalog", acptest.ContractCatalogEscalation, ""}: {opts: acpplugin.ServeOpts{Catalog: catalog.Func(func(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
+		resp, err := goodCatalog(ctx, req)
+		resp.Items[0].Escalation = &catalog.Escalation{Code: "adults_only", ContinueURL: "/verify"}
+		return resp, err
+	})}, says: []string{`code "adults_only"`, `page the host refuses`}},
 	{"catalog", acptest.ContractMessages, ""}: {opts: acpplugin.ServeOpts{Catalog: catalog.Func(func(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
 		resp, err := goodCatalog(ctx, req)
 		resp.Messages.AddError(acp.CodeInvalid, "line_items.0", "bad param", acp.ResolutionRecoverable) // not JSONPath

@@ -83,7 +83,8 @@ type Escalation struct {
 	Code string
 	// Reason is shown to the buyer; empty uses the host's text for Code.
 	Reason string
-	// ContinueURL is the page where the buyer goes on; empty uses the
-	// host's configured escalation URL.
+	// ContinueURL is the page where the buyer goes on, an absolute http(s)
+	// URL in which the host fills in {checkout_session_id} and {item_id};
+	// empty uses the host's configured escalation URL.
 	ContinueURL string
 }
