@@ -146,6 +146,7 @@ const (
 	itemDetailsText = "Item names and prices come from the seller's catalog; those sent with a line item are not used."
 	destText        = "The destination: shipping options and tax are quoted for it, and the order system is given it."
 	contactText     = "Stored, echoed, and given to the order system with the address."
+	browserText     = "Passed on with the risk signals; under 2026-01-30 it also fills authentication_metadata.channel.browser for 3-D Secure."
 )
 
 // addressRows are an Address's members; company is in 2026-04-17 only.
@@ -332,8 +333,8 @@ var memberTable = func() []memberRule {
 	t = append(t, rules([]string{OpComplete}, V20251212, "", attributionRows("last"))...)
 	t = append(t, rules([]string{OpComplete}, V20260130, "", under("risk_signals",
 		acts("", "Stored write-only; given to the payment handler with the charge and to the order system, and kept with the order."),
-		acts("ip_address", "Passed on with the risk signals."), acts("user_agent", "Passed on with the risk signals."),
-		acts("accept_language", "Passed on with the risk signals."), acts("session_id", "Passed on with the risk signals."),
+		acts("ip_address", browserText), acts("user_agent", browserText),
+		acts("accept_language", browserText), acts("session_id", "Passed on with the risk signals."),
 		acts("device_fingerprint", "Passed on with the risk signals.")))...)
 	t = append(t, rules([]string{OpComplete}, V20260417, "", under("marketing_consents",
 		acts("", "Stored write-only; at the order, applied for the channels offered (others ignored, ACP-NOTES §7.5) and passed to the order system."),
