@@ -337,7 +337,7 @@ var memberTable = func() []memberRule {
 		acts("accept_language", browserText), acts("session_id", "Passed on with the risk signals."),
 		acts("device_fingerprint", "Passed on with the risk signals.")))...)
 	t = append(t, rules([]string{OpComplete}, V20260417, "", under("marketing_consents",
-		acts("", "Stored write-only; at the order, applied for the channels offered (others ignored, ACP-NOTES §7.5) and passed to the order system."),
+		acts("", "Stored write-only; at the order, applied for the channels offered and passed to the order system; others are ignored without a word (ACP-NOTES §7.5)."),
 		acts("[].channel", "The channel decided: applied to the buyer's contact for it (then the delivery contact's); ignored if not offered or without one."),
 		acts("[].opted_in", "The buyer's decision, kept with the order and passed to the order system.")),
 		[]row{acts("order_notes", "Stored with the order, passed to the order system and shown by the merchant API.")})...)
