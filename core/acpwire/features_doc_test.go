@@ -34,7 +34,7 @@ func TestFeaturesDoc(t *testing.T) {
 	if !ok || !ok2 {
 		t.Fatalf("%s lacks the table markers", featuresDoc)
 	}
-	want := before + tableBegin + "\n" + renderMembers(Members()) + tableEnd + after
+	want := before + tableBegin + "\n" + renderMembers(members()) + tableEnd + after
 	if *update {
 		if err := os.WriteFile(featuresDoc, []byte(want), 0o644); err != nil {
 			t.Fatal(err)
@@ -42,13 +42,13 @@ func TestFeaturesDoc(t *testing.T) {
 		return
 	}
 	if doc != want {
-		t.Errorf("%s's member table differs from Members(); run go test ./core/acpwire -run TestFeaturesDoc -update", featuresDoc)
+		t.Errorf("%s's member table differs from members(); run go test ./core/acpwire -run TestFeaturesDoc -update", featuresDoc)
 	}
 }
 
 // renderMembers renders the member table as Markdown: a table per
 // request, members in path order.
-func renderMembers(rules []MemberRule) string {
+func renderMembers(rules []memberRule) string {
 	var b strings.Builder
 	for _, op := range []struct{ op, title string }{
 		{OpCreate, "Create (`POST /checkout_sessions`)"},
@@ -56,13 +56,13 @@ func renderMembers(rules []MemberRule) string {
 		{OpComplete, "Complete (`POST /checkout_sessions/{id}/complete`)"},
 		{OpCancel, "Cancel (`POST /checkout_sessions/{id}/cancel`)"},
 	} {
-		var rows []MemberRule
+		var rows []memberRule
 		for _, r := range rules {
 			if r.Op == op.op {
 				rows = append(rows, r)
 			}
 		}
-		slices.SortStableFunc(rows, func(a, b MemberRule) int {
+		slices.SortStableFunc(rows, func(a, b memberRule) int {
 			return strings.Compare(a.Path+" "+a.Since, b.Path+" "+b.Since)
 		})
 		fmt.Fprintf(&b, "\n### %s\n\n| Member | Versions | Handling | What the server does |\n|---|---|---|---|\n", op.title)
@@ -74,7 +74,7 @@ func renderMembers(rules []MemberRule) string {
 }
 
 // versionRange shows the versions of a rule.
-func versionRange(r MemberRule) string {
+func versionRange(r memberRule) string {
 	switch {
 	case r.Since == first && r.Until == "":
 		return "all"

@@ -8,58 +8,65 @@ import (
 	"github.com/acp-sidecar/acp/core/checkout"
 )
 
-// Handling is what the server does with a request member.
-type Handling string
+// handling is what the server does with a request member.
+type handling string
 
 // Handlings.
 const (
-	// Acts: the server acts on the member (MemberRule.Does says how).
-	Acts Handling = "acts"
-	// Notice: the server does not act on the member and tells the agent
-	// so, once per session, with an info message whose content is
-	// MemberRule.Does.
-	Notice Handling = "notice"
-	// Silent: the server does not act on the member and says nothing,
-	// where the specification says to ignore it (ACP-NOTES §7.1, §7.4,
-	// §7.6, §12 #15).
-	Silent Handling = "silent"
+	// handleActs: the server acts on the member (memberRule.Does says
+	// how).
+	handleActs handling = "acts"
+	// handleNotice: the server does not act on the member and tells the
+	// agent so, once per session, with an info message whose content is
+	// memberRule.Does (or, for a member with a Parent, the parent's).
+	handleNotice handling = "notice"
+	// handleSilent: the server does not act on the member and says
+	// nothing, where the specification says to ignore it (ACP-NOTES §7.1,
+	// §7.3, §12 #15).
+	handleSilent handling = "silent"
 )
 
-// MemberRule says what the server does with one member of a request body,
+// memberRule says what the server does with one member of a request body,
 // under the API versions from Since to Until (both inclusive; ACP
 // versions are dates, so they order as strings).
-type MemberRule struct {
+type memberRule struct {
 	// Op is the request: OpCreate, OpUpdate, OpComplete or OpCancel.
 	Op string
 	// Path is the member's path in the body: object members joined by
-	// dots, array elements as [], such as "buyer.company.tax_id" or
-	// "fulfillment_groups[].item_ids".
+	// dots, array elements as [], the values of a map as *, such as
+	// "buyer.company.tax_id", "fulfillment_groups[].item_ids" or
+	// "intent_trace.metadata.*".
 	Path string
 	// Since and Until bound the versions whose schema has the member.
 	Since, Until string
 	// Handling is what the server does with it.
-	Handling Handling
-	// Does says so in one line. For a Notice member that is not inside
-	// another Notice member, it is the message the agent receives.
+	Handling handling
+	// Parent, for a notice member inside another notice member, is that
+	// member's path: the agent is told with the parent's notice, which
+	// covers this member (a test checks the parent's rule covers the same
+	// request and versions).
+	Parent string
+	// Does says so in one line. For a notice member without a Parent, it
+	// is the message the agent receives.
 	Does string
 }
 
-// Param is the member's JSONPath in the request, arrays as [*].
-func (r MemberRule) Param() string {
+// param is the member's JSONPath in the request, arrays as [*].
+func (r memberRule) param() string {
 	return "$." + strings.ReplaceAll(r.Path, "[]", "[*]")
 }
 
-// Covers reports whether the rule holds under version.
-func (r MemberRule) Covers(version string) bool {
+// covers reports whether the rule holds under version.
+func (r memberRule) covers(version string) bool {
 	return version >= r.Since && (r.Until == "" || version <= r.Until)
 }
 
-// Members returns the request-member table: every member of the create,
+// members returns the request-member table: every member of the create,
 // update, complete and cancel request schemas of every served version,
 // with what the server does with it. A test holds it to the schemas; the
-// decoders read the Notice rows from it (MemberNotices), so the table is
+// decoders read the notice rows from it (memberNotices), so the table is
 // the behaviour, not a description beside it.
-func Members() []MemberRule { return slices.Clone(memberTable) }
+func members() []memberRule { return slices.Clone(memberTable) }
 
 // Table bounds: the first served version, and the last with items[] and
 // payment_data{token, provider}.
@@ -71,21 +78,24 @@ const (
 // row is a member under a prefix, before its op and versions are set.
 type row struct {
 	path     string
-	handling Handling
+	handling handling
+	parent   string
 	does     string
 	// since, when set, narrows the group's versions for this row.
 	since string
 }
 
 // acts, notice and silent make a row of their handling.
-func acts(path, does string) row   { return row{path: path, handling: Acts, does: does} }
-func notice(path, does string) row { return row{path: path, handling: Notice, does: does} }
-func silent(path, does string) row { return row{path: path, handling: Silent, does: does} }
+func acts(path, does string) row   { return row{path: path, handling: handleActs, does: does} }
+func notice(path, does string) row { return row{path: path, handling: handleNotice, does: does} }
+func silent(path, does string) row { return row{path: path, handling: handleSilent, does: does} }
 
-// inside is a member of the Notice member parent: the agent is told with
-// parent's notice, which covers it (MemberNotices).
+// inside is a member of the notice member parent: the agent is told with
+// parent's notice, which covers it (memberNotices).
 func inside(parent, member string) row {
-	return notice(parent+member, "Covered by the notice about "+parent+".")
+	r := notice(parent+member, "Covered by the notice about "+parent+".")
+	r.parent = parent
+	return r
 }
 
 // from narrows a row to versions since v.
@@ -109,8 +119,8 @@ func under(prefix string, rows ...row) []row {
 }
 
 // rules turns rows into rules for ops under the versions since to until.
-func rules(ops []string, since, until string, groups ...[]row) []MemberRule {
-	var out []MemberRule
+func rules(ops []string, since, until string, groups ...[]row) []memberRule {
+	var out []memberRule
 	for _, op := range ops {
 		for _, g := range groups {
 			for _, r := range g {
@@ -118,7 +128,7 @@ func rules(ops []string, since, until string, groups ...[]row) []MemberRule {
 				if until != "" && until < s {
 					continue // the member is not in the group's versions
 				}
-				out = append(out, MemberRule{Op: op, Path: r.path, Since: s, Until: until, Handling: r.handling, Does: r.does})
+				out = append(out, memberRule{Op: op, Path: r.path, Since: s, Until: until, Handling: r.handling, Parent: r.parent, Does: r.does})
 			}
 		}
 	}
@@ -134,7 +144,9 @@ const (
 	sellerCapsText  = "The seller sets its own payment handlers and intervention requirements; the session's capabilities show them, and those sent by the agent are not used."
 	extensionsText  = "Extension declarations are the seller's; an agent lists the extensions it understands by name."
 	itemDetailsText = "Item names and prices come from the seller's catalog; those sent with a line item are not used."
-	attributionText = "Kept, as sent, inside the stored attribution; not interpreted (unknown sub-fields are ignored, ACP-NOTES §7.6)."
+	destText        = "The destination: shipping options and tax are quoted for it, and the order system is given it."
+	contactText     = "Stored, echoed, and given to the order system with the address."
+	browserText     = "Passed on with the risk signals; under 2026-01-30 it also fills authentication_metadata.channel.browser for 3-D Secure."
 )
 
 // addressRows are an Address's members; company is in 2026-04-17 only.
@@ -170,33 +182,47 @@ func buyerRows() []row {
 	return append([]row{acts("buyer", "Replaces the session's buyer (null clears it on update).")}, rows...)
 }
 
-// fulfillmentDetailsRows are FulfillmentDetails under prefix.
-func fulfillmentDetailsRows(prefix, does string) []row {
-	contact := "The delivery contact, stored, echoed and given to the order system."
+// fulfillmentDetailsRows are FulfillmentDetails under prefix: the member
+// itself (does), its contact members and its address.
+func fulfillmentDetailsRows(prefix, does, contact, address string) []row {
 	rows := under(prefix,
 		acts("", does), acts("name", contact), acts("email", contact), acts("phone_number", contact),
-		acts("address", "The destination: shipping options and tax are quoted for it."))
+		acts("address", address))
 	return append(rows, addressRows(prefix+".address", "Part of the destination address.")...)
 }
 
 // groupRows are the fulfillment groups (split fulfillment).
 func groupRows() []row {
-	does := "Part of the group: its lines are priced and shipped as one group."
 	rows := under("fulfillment_groups",
-		acts("[].id", does), acts("[].item_ids", "The lines the group carries."), acts("[].destination_type", does),
-		acts("[].location_id", does), acts("[].instructions", "Stored with the group and passed to the order system."))
-	rows = append([]row{acts("fulfillment_groups", "Split fulfillment: each group is priced on its own and taxed for its own destination.")}, rows...)
-	return append(rows, fulfillmentDetailsRows("fulfillment_groups[].fulfillment_details", "The group's own destination and contact.")...)
+		acts("[].id", "The group's id: echoed, prefixed to its options' ids (group/option) and given to the order system."),
+		acts("[].item_ids", "The group's lines (line item ids, or item ids); an unknown line, or one already in a group, is refused."),
+		acts("[].destination_type", "How the group is fulfilled: its options are quoted for that type; echoed and given to the order system."),
+		acts("[].location_id", "The seller's location: given to the fulfillment quote and the order system with the group; echoed."),
+		acts("[].instructions", "Given to the fulfillment quote and the order system with the group; echoed."))
+	rows = append([]row{acts("fulfillment_groups", "Split fulfillment: replaces the groups; each is quoted and taxed for its own destination; lines in no group use the session's.")}, rows...)
+	return append(rows, fulfillmentDetailsRows("fulfillment_groups[].fulfillment_details",
+		"The group's own delivery details; without them the group uses the session's fulfillment_details.",
+		"The group's recipient: stored, echoed, and given to the order system with the group's address.",
+		"The group's destination: its options and tax are quoted for it, and the order system is given it with the group.")...)
 }
 
 // attributionRows are affiliate attribution, first touch on create and
 // last touch on complete.
 func attributionRows(touch string) []row {
-	rows := []row{acts("affiliate_attribution", "Stored write-only as the "+touch+"-touch attribution (never echoed) and passed to the order system with the order.")}
-	for _, m := range []string{"provider", "token", "publisher_id", "campaign_id", "creative_id", "sub_id", "source", "source.type", "source.url", "issued_at", "expires_at", "metadata", "touchpoint"} {
-		rows = append(rows, silent("affiliate_attribution."+m, attributionText))
-	}
-	return rows
+	kept := "Checked (a string, no personal data), stored with the attribution and passed to the order system."
+	return under("affiliate_attribution",
+		acts("", "Stored write-only as the "+touch+"-touch attribution (never echoed), kept with the order and passed to the order system."),
+		acts("provider", "Required: checked, stored and passed on; the order's metrics credit it (first touch, else last)."),
+		acts("token", "Checked and stored like publisher_id (one of the two is required) and passed to the order system."),
+		acts("publisher_id", kept), acts("campaign_id", kept), acts("creative_id", kept), acts("sub_id", kept),
+		acts("source", "Checked, stored and passed on as its type and url."),
+		acts("source.type", "Required in source: url, platform or unknown (another value is refused)."),
+		acts("source.url", kept),
+		acts("issued_at", "Checked (RFC 3339), stored and passed to the order system."),
+		acts("expires_at", "Checked (RFC 3339), stored and passed to the order system."),
+		acts("metadata", "Checked (flat, at most 50 keys, no personal data), stored and passed to the order system."),
+		acts("metadata.*", "A value: a string, number or boolean (at most 500 characters as JSON); anything else, or personal data, is refused."),
+		silent("touchpoint", "Not read: the touch is the request's, "+touch+" on "+map[string]string{"first": "create", "last": "complete"}[touch]+", as the spec asks the agent to send it."))
 }
 
 // itemRows are the requested items: items[] before 2026-01-30,
@@ -221,19 +247,19 @@ var (
 	createUpdateComplete = []string{OpCreate, OpUpdate, OpComplete}
 )
 
-// memberTable is the table Members returns.
-var memberTable = func() []MemberRule {
+// memberTable is the table members returns.
+var memberTable = func() []memberRule {
 	legacyItems, lineItems := itemRows()
-	var t []MemberRule
+	var t []memberRule
 	// Items and buyer.
 	t = append(t, rules(createUpdate, first, lastLegacy, legacyItems)...)
 	t = append(t, rules(createUpdate, V20260130, "", lineItems)...)
 	t = append(t, rules(createUpdateComplete, first, "", buyerRows())...)
 	// Where to deliver.
-	t = append(t, rules(createUpdate, first, V20250929, []row{acts("fulfillment_address", "The destination: shipping options and tax are quoted for it.")},
+	t = append(t, rules(createUpdate, first, V20250929, []row{acts("fulfillment_address", destText)},
 		addressRows("fulfillment_address", "Part of the destination address."))...)
 	t = append(t, rules([]string{OpUpdate}, first, V20250929, []row{acts("fulfillment_option_id", "Selects the fulfillment option for every line it can carry.")})...)
-	t = append(t, rules(createUpdate, V20251212, "", fulfillmentDetailsRows("fulfillment_details", "Replaces the delivery details (null clears them on update)."))...)
+	t = append(t, rules(createUpdate, V20251212, "", fulfillmentDetailsRows("fulfillment_details", "Replaces the delivery details (null clears them on update).", contactText, destText))...)
 	t = append(t, rules([]string{OpUpdate}, V20251212, lastLegacy, under("selected_fulfillment_options",
 		acts("", "Selects fulfillment options; lines left without one get the cheapest."),
 		acts("[].type", "The option's type: shipping or digital."),
@@ -249,8 +275,8 @@ var memberTable = func() []MemberRule {
 	// Create only: currency, capabilities and context.
 	t = append(t, rules([]string{OpCreate}, V20260130, "", []row{
 		acts("currency", "The session's currency; one the seller does not sell in is refused."),
-		acts("capabilities", "Required; stored write-only."),
-		acts("capabilities.interventions", "The agent's intervention abilities."),
+		acts("capabilities", "Required; not echoed: the session's capabilities are the seller's, with the interventions both support."),
+		acts("capabilities.interventions", "The agent's intervention abilities; only supported is used."),
 		acts("capabilities.interventions.supported", "Negotiated: the session supports what both sides support (unknown values are ignored, ACP-NOTES §7.1)."),
 		notice("capabilities.interventions.required", sellerCapsText),
 		notice("capabilities.interventions.enforcement", sellerCapsText),
@@ -258,7 +284,7 @@ var memberTable = func() []MemberRule {
 		notice("capabilities.interventions.redirect_context", presentText),
 		notice("capabilities.interventions.max_redirects", presentText),
 		notice("capabilities.interventions.max_interaction_depth", presentText),
-		acts("capabilities.extensions", "Negotiated: the session's capabilities list no active extension, as this store runs none yet (unknown names are ignored, ACP-NOTES §7.3)."),
+		silent("capabilities.extensions", "Not read: this store activates no extension, so every name is one it does not know (ignored, ACP-NOTES §7.3); its capabilities carry no extensions."),
 		notice("capabilities.extensions[].name", extensionsText),
 		notice("capabilities.extensions[].extends", extensionsText),
 		notice("capabilities.extensions[].schema", extensionsText),
@@ -280,7 +306,7 @@ var memberTable = func() []MemberRule {
 		notice("discounts", discountsText), inside("discounts", ".codes"), notice("coupons", discountsText)})...)
 	t = append(t, rules(createUpdate, V20260417, "", []row{acts("order_notes", "Stored with the session and the order, passed to the order system and shown by the merchant API.")})...)
 	// Complete.
-	t = append(t, rules([]string{OpComplete}, first, "", []row{acts("payment_data", "Required: how to pay.")},
+	t = append(t, rules([]string{OpComplete}, first, "", []row{acts("payment_data", "Required: how to pay. A complete resuming a payment in progress or answering 3-D Secure pays as the first one said.")},
 		addressRows("payment_data.billing_address", "Part of the billing address given to the payment handler."),
 		[]row{acts("payment_data.billing_address", "Given to the payment handler with the charge.")})...)
 	t = append(t, rules([]string{OpComplete}, first, lastLegacy, []row{
@@ -297,64 +323,61 @@ var memberTable = func() []MemberRule {
 		notice("purchase_order_number", invoiceText), notice("payment_terms", invoiceText),
 		notice("due_date", invoiceText), notice("approval_required", invoiceText)))...)
 	t = append(t, rules([]string{OpComplete}, V20251212, "", under("authentication_result",
-		acts("", "The 3-D Secure result, given to the payment handler with the charge."),
-		acts("outcome", "Decides whether the charge goes ahead."),
-		acts("outcome_details", "Given to the payment handler."),
+		acts("", "Used when the session is authentication_required: given to the payment handler with the charge; otherwise not used, and the agent is told."),
+		acts("outcome", "Checked (one of ACP's outcomes) and given to the payment handler, which decides whether the charge goes ahead."),
+		acts("outcome_details", "Required by the outcomes that carry it; given to the payment handler."),
 		acts("outcome_details.three_ds_cryptogram", "Given to the payment handler."),
 		acts("outcome_details.electronic_commerce_indicator", "Given to the payment handler."),
 		acts("outcome_details.transaction_id", "Given to the payment handler."),
 		acts("outcome_details.version", "Given to the payment handler.")))...)
 	t = append(t, rules([]string{OpComplete}, V20251212, "", attributionRows("last"))...)
 	t = append(t, rules([]string{OpComplete}, V20260130, "", under("risk_signals",
-		acts("", "Stored write-only with the order and passed to the order system for its fraud checks."),
-		acts("ip_address", "Passed on with the risk signals."), acts("user_agent", "Passed on with the risk signals."),
-		acts("accept_language", "Passed on with the risk signals."), acts("session_id", "Passed on with the risk signals."),
+		acts("", "Stored write-only; given to the payment handler with the charge and to the order system, and kept with the order."),
+		acts("ip_address", browserText), acts("user_agent", browserText),
+		acts("accept_language", browserText), acts("session_id", "Passed on with the risk signals."),
 		acts("device_fingerprint", "Passed on with the risk signals.")))...)
 	t = append(t, rules([]string{OpComplete}, V20260417, "", under("marketing_consents",
-		acts("", "Stored write-only with the order and passed to the order system."),
-		acts("[].channel", "The channel the decision is for."), acts("[].opted_in", "The buyer's decision.")),
+		acts("", "Stored write-only; at the order, applied for the channels offered and passed to the order system; others are ignored without a word (ACP-NOTES §7.5)."),
+		acts("[].channel", "The channel decided: applied to the buyer's contact for it (then the delivery contact's); ignored if not offered or without one."),
+		acts("[].opted_in", "The buyer's decision, kept with the order and passed to the order system.")),
 		[]row{acts("order_notes", "Stored with the order, passed to the order system and shown by the merchant API.")})...)
 	// Cancel.
 	t = append(t, rules([]string{OpCancel}, V20251212, "", under("intent_trace",
 		acts("", "Stored write-only with the canceled session (never echoed)."),
-		silent("reason_code", "Stored as sent; an unknown code is accepted without a word and counts as other (ACP-NOTES §7.4)."),
-		acts("trace_summary", "Stored with the trace."),
-		acts("metadata", "Stored with the trace.")))...)
+		acts("reason_code", "Required; stored with the trace and counted in the cancel-reason metric; an unknown code is accepted and counted as other (ACP-NOTES §7.4)."),
+		acts("trace_summary", "Checked (at most 500 characters) and stored with the trace."),
+		acts("metadata", "Checked (a flat object) and stored with the trace."),
+		acts("metadata.*", "A value: a string, number or boolean; anything else is refused.")))...)
 	return t
 }()
 
-// MemberNotices returns the notices a request body of op carries under
-// version: one per Notice member present (not null) in body, but none for
-// a member inside another present Notice member, and one for members
-// whose notices say the same (its Also names every member of the version's
-// op with that message, so the agent is not told it again). body has been
-// decoded successfully already.
-func MemberNotices(version, op string, body []byte) []checkout.Notice {
+// memberNotices returns the notices a request body of op carries under
+// version: one per notice member present (not null) in body, but none for
+// a member with a Parent (the parent, present whenever its member is,
+// carries the notice), and one for members whose notices say the same
+// (its Also names every member of the version's op with that message, so
+// the agent is not told it again). body has been decoded successfully
+// already.
+func memberNotices(version, op string, body []byte) []checkout.Notice {
 	var doc any
 	if json.Unmarshal(body, &doc) != nil {
 		return nil
 	}
-	var rules, present []MemberRule
+	var told []memberRule
 	for _, r := range memberTable {
-		if r.Op == op && r.Handling == Notice && r.Covers(version) {
-			rules = append(rules, r)
-			if has(doc, splitPath(r.Path)) {
-				present = append(present, r)
-			}
+		if r.Op == op && r.Handling == handleNotice && r.Parent == "" && r.covers(version) {
+			told = append(told, r)
 		}
 	}
 	var out []checkout.Notice
-	for _, r := range present {
-		inside := slices.ContainsFunc(present, func(p MemberRule) bool {
-			return strings.HasPrefix(r.Path, p.Path+".") || strings.HasPrefix(r.Path, p.Path+"[]")
-		})
-		if inside || slices.ContainsFunc(out, func(n checkout.Notice) bool { return n.Message == r.Does }) {
+	for _, r := range told {
+		if !has(doc, splitPath(r.Path)) || slices.ContainsFunc(out, func(n checkout.Notice) bool { return n.Message == r.Does }) {
 			continue
 		}
-		n := checkout.Notice{Param: r.Param(), Message: r.Does}
-		for _, same := range rules {
+		n := checkout.Notice{Param: r.param(), Message: r.Does}
+		for _, same := range told {
 			if same.Does == r.Does && same.Path != r.Path {
-				n.Also = append(n.Also, same.Param())
+				n.Also = append(n.Also, same.param())
 			}
 		}
 		out = append(out, n)
@@ -402,7 +425,7 @@ type noticing struct{ Codec }
 func (n noticing) DecodeCreate(body []byte) (checkout.CreateInput, error) {
 	in, err := n.Codec.DecodeCreate(body)
 	if err == nil {
-		in.Notices = MemberNotices(n.Version(), OpCreate, body)
+		in.Notices = memberNotices(n.Version(), OpCreate, body)
 	}
 	return in, err
 }
@@ -411,7 +434,7 @@ func (n noticing) DecodeCreate(body []byte) (checkout.CreateInput, error) {
 func (n noticing) DecodeUpdate(body []byte) (checkout.UpdateInput, error) {
 	in, err := n.Codec.DecodeUpdate(body)
 	if err == nil {
-		in.Notices = MemberNotices(n.Version(), OpUpdate, body)
+		in.Notices = memberNotices(n.Version(), OpUpdate, body)
 	}
 	return in, err
 }
@@ -420,7 +443,7 @@ func (n noticing) DecodeUpdate(body []byte) (checkout.UpdateInput, error) {
 func (n noticing) DecodeComplete(body []byte) (checkout.CompleteInput, error) {
 	in, err := n.Codec.DecodeComplete(body)
 	if err == nil {
-		in.Notices = MemberNotices(n.Version(), OpComplete, body)
+		in.Notices = memberNotices(n.Version(), OpComplete, body)
 	}
 	return in, err
 }

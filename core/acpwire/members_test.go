@@ -19,9 +19,11 @@ var requestDefs = map[string]string{
 }
 
 // schemaMembers returns every member path ("op.path") of the request
-// schemas in a checkout schema: object properties, array items and the
-// branches of allOf, oneOf and anyOf, through $refs, stopping at free-form
-// objects and at recursion.
+// schemas in a checkout schema: object properties, array items (items and
+// prefixItems) and the subschemas of allOf, oneOf, anyOf, not, if, then,
+// else and dependentSchemas, through $refs, stopping at free-form objects
+// and at recursion. The members of a patternProperties or a schema-valued
+// additionalProperties have no fixed name: they are "path.*".
 func schemaMembers(t *testing.T, raw []byte) map[string]bool {
 	t.Helper()
 	var doc struct {
@@ -43,23 +45,40 @@ func schemaMembers(t *testing.T, raw []byte) map[string]bool {
 			}
 		}
 		for _, key := range []string{"allOf", "oneOf", "anyOf"} {
-			branches, _ := s[key].([]any)
-			for _, b := range branches {
-				if sub, ok := b.(map[string]any); ok {
-					walk(sub, path, seen)
-				}
+			for _, sub := range subschemas(s[key]) {
+				walk(sub, path, seen)
+			}
+		}
+		for _, key := range []string{"not", "if", "then", "else"} {
+			if sub, ok := s[key].(map[string]any); ok {
+				walk(sub, path, seen)
+			}
+		}
+		for _, sub := range subschemas(s["dependentSchemas"]) {
+			walk(sub, path, seen)
+		}
+		member := func(name string, p any) {
+			out[path+"."+name] = true
+			if sub, ok := p.(map[string]any); ok {
+				walk(sub, path+"."+name, seen)
 			}
 		}
 		props, _ := s["properties"].(map[string]any)
 		for name, p := range props {
-			member := path + "." + name
-			out[member] = true
-			if sub, ok := p.(map[string]any); ok {
-				walk(sub, member, seen)
-			}
+			member(name, p)
+		}
+		patterns, _ := s["patternProperties"].(map[string]any)
+		for _, p := range patterns {
+			member("*", p)
+		}
+		if extra, ok := s["additionalProperties"].(map[string]any); ok {
+			member("*", extra)
 		}
 		if items, ok := s["items"].(map[string]any); ok {
 			walk(items, path+"[]", seen)
+		}
+		for _, sub := range subschemas(s["prefixItems"]) {
+			walk(sub, path+"[]", seen)
 		}
 	}
 	for op, def := range requestDefs {
@@ -70,6 +89,54 @@ func schemaMembers(t *testing.T, raw []byte) map[string]bool {
 	return out
 }
 
+// subschemas are the schemas of a list of schemas (allOf, prefixItems) or
+// of a map of them (dependentSchemas).
+func subschemas(v any) []map[string]any {
+	var out []map[string]any
+	add := func(s any) {
+		if sub, ok := s.(map[string]any); ok {
+			out = append(out, sub)
+		}
+	}
+	switch v := v.(type) {
+	case []any:
+		for _, s := range v {
+			add(s)
+		}
+	case map[string]any:
+		for _, s := range v {
+			add(s)
+		}
+	}
+	return out
+}
+
+// TestSchemaMembersWalk checks the walk on a schema using every keyword
+// it descends into: each member it names is found, under its path.
+func TestSchemaMembersWalk(t *testing.T) {
+	t.Parallel()
+	raw := []byte(`{"$defs": {
+		"CancelSessionRequest": {"type": "object",
+			"properties": {"a": {"$ref": "#/$defs/A"}, "tuple": {"type": "array", "prefixItems": [{"properties": {"p": {}}}]}},
+			"if": {"properties": {"i": {}}}, "then": {"properties": {"t": {}}}, "else": {"properties": {"e": {}}},
+			"not": {"properties": {"n": {}}},
+			"dependentSchemas": {"a": {"properties": {"d": {}}}},
+			"allOf": [{"oneOf": [{"anyOf": [{"properties": {"deep": {}}}]}]}]},
+		"A": {"type": "object", "patternProperties": {"^x-": {"properties": {"px": {}}}},
+			"properties": {"m": {"type": "object", "additionalProperties": {"properties": {"ax": {}}}}, "self": {"$ref": "#/$defs/A"}}}
+	}}`)
+	got := schemaMembers(t, raw)
+	want := []string{"a", "a.*", "a.*.px", "a.m", "a.m.*", "a.m.*.ax", "a.self", "d", "deep", "e", "i", "n", "t", "tuple", "tuple[].p"}
+	var names []string
+	for m := range got {
+		names = append(names, strings.TrimPrefix(m, OpCancel+"."))
+	}
+	sort.Strings(names)
+	if !slices.Equal(names, want) {
+		t.Errorf("members = %v, want %v", names, want)
+	}
+}
+
 // TestMemberTableCoversTheSchemas holds the request-member table to the
 // schemas: every member of every served version's create, update,
 // complete and cancel request has exactly one rule for that version, and
@@ -78,7 +145,7 @@ func schemaMembers(t *testing.T, raw []byte) map[string]bool {
 // with it.
 func TestMemberTableCoversTheSchemas(t *testing.T) {
 	t.Parallel()
-	table := Members()
+	table := members()
 	for _, version := range Versions() {
 		raw := acpschema.CheckoutSchema(t, version)
 		if raw == nil {
@@ -90,7 +157,7 @@ func TestMemberTableCoversTheSchemas(t *testing.T) {
 		}
 		ruled := map[string]int{}
 		for _, r := range table {
-			if !r.Covers(version) {
+			if !r.covers(version) {
 				continue
 			}
 			key := r.Op + "." + r.Path
@@ -117,13 +184,17 @@ func TestMemberTableCoversTheSchemas(t *testing.T) {
 }
 
 // TestMemberTableRules checks each rule's form: a known op and handling,
-// a description, versions the server serves, and for a notice that is not
-// inside another notice member, a message fit for an agent.
+// a description, versions the server serves, and for a notice member
+// inside another notice member, a Parent whose rule is a notice without a
+// parent for the same request under every version of the member's; for
+// every other notice, a message fit for an agent and no notice member
+// around it that does not say it is its parent.
 func TestMemberTableRules(t *testing.T) {
 	t.Parallel()
 	served := Versions()
-	for _, r := range Members() {
-		if _, ok := requestDefs[r.Op]; !ok || (r.Handling != Acts && r.Handling != Notice && r.Handling != Silent) || r.Does == "" {
+	table := members()
+	for _, r := range table {
+		if _, ok := requestDefs[r.Op]; !ok || (r.Handling != handleActs && r.Handling != handleNotice && r.Handling != handleSilent) || r.Does == "" {
 			t.Errorf("rule %+v: unknown op or handling, or no description", r)
 		}
 		if !slices.Contains(served, r.Since) || (r.Until != "" && (!slices.Contains(served, r.Until) || r.Until < r.Since)) {
@@ -132,9 +203,74 @@ func TestMemberTableRules(t *testing.T) {
 		if strings.Contains(r.Does, "\n") || len(r.Does) > 200 {
 			t.Errorf("rule %s.%s: description is not one short line", r.Op, r.Path)
 		}
-		if r.Op == OpCancel && r.Handling == Notice {
+		if r.Op == OpCancel && r.Handling == handleNotice {
 			t.Errorf("rule %s.%s: a cancel answers no messages, so it cannot carry a notice", r.Op, r.Path)
 		}
+		if r.Parent != "" {
+			if problem := parentProblem(table, r); problem != "" {
+				t.Errorf("rule %s.%s: %s", r.Op, r.Path, problem)
+			}
+			continue
+		}
+		if r.Handling == handleNotice && strings.HasPrefix(r.Does, "Covered by") {
+			t.Errorf("rule %s.%s: a notice without a parent tells the agent %q", r.Op, r.Path, r.Does)
+		}
+		for _, p := range table {
+			if r.Handling == handleNotice && p.Handling == handleNotice && p.Op == r.Op && insideMember(r.Path, p.Path) &&
+				p.covers(r.Since) {
+				t.Errorf("rule %s.%s: inside notice member %s without naming it its Parent", r.Op, r.Path, p.Path)
+			}
+		}
+	}
+}
+
+// insideMember reports whether the member path lies inside the member parent.
+func insideMember(path, parent string) bool {
+	return strings.HasPrefix(path, parent+".") || strings.HasPrefix(path, parent+"[]")
+}
+
+// parentProblem says what is wrong with r, a member with a Parent: ""
+// when it is a notice inside its parent, and its parent a notice member
+// without a parent of the same request under every version of r's.
+func parentProblem(table []memberRule, r memberRule) string {
+	if r.Handling != handleNotice || !insideMember(r.Path, r.Parent) {
+		return "has parent " + r.Parent + " but is not a notice inside it"
+	}
+	for _, p := range table {
+		if p.Op == r.Op && p.Path == r.Parent && p.Handling == handleNotice && p.Parent == "" &&
+			p.covers(r.Since) && (p.Until == "" || (r.Until != "" && r.Until <= p.Until)) {
+			return ""
+		}
+	}
+	return "no notice rule for its parent " + r.Parent + " covers its request and versions"
+}
+
+// TestParentProblem checks that parentProblem finds a parent missing, of
+// another handling, of fewer versions or of another request.
+func TestParentProblem(t *testing.T) {
+	t.Parallel()
+	child := memberRule{Op: OpUpdate, Path: "discounts.codes", Since: V20260130, Handling: handleNotice, Parent: "discounts", Does: "Covered."}
+	parent := memberRule{Op: OpUpdate, Path: "discounts", Since: V20260130, Handling: handleNotice, Does: "No discounts."}
+	testCases := map[string]struct {
+		parent func(p memberRule) memberRule
+		ok     bool
+	}{
+		"parent covers it":  {func(p memberRule) memberRule { return p }, true},
+		"parent acts":       {func(p memberRule) memberRule { p.Handling = handleActs; return p }, false},
+		"parent later":      {func(p memberRule) memberRule { p.Since = V20260417; return p }, false},
+		"parent ends":       {func(p memberRule) memberRule { p.Until = V20260130; return p }, false},
+		"parent of create":  {func(p memberRule) memberRule { p.Op = OpCreate; return p }, false},
+		"parent has parent": {func(p memberRule) memberRule { p.Parent = "x"; return p }, false},
+		"parent elsewhere":  {func(p memberRule) memberRule { p.Path = "coupons"; return p }, false},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			problem := parentProblem([]memberRule{tc.parent(parent), child}, child)
+			if (problem == "") != tc.ok {
+				t.Errorf("parentProblem = %q, want ok = %v", problem, tc.ok)
+			}
+		})
 	}
 }
 
@@ -151,20 +287,23 @@ func TestMemberNotices(t *testing.T) {
 		"nothing to tell": {V20260417, OpCreate, `{"currency":"usd","capabilities":{},"line_items":[{"id":"a"}],"metadata":{"x":"y"}}`, nil},
 		"tax exemption with its members": {V20260417, OpUpdate,
 			`{"buyer":{"email":"a@b.c","tax_exemption":{"certificate_id":"c","certificate_type":"resale"}}}`, []string{"$.buyer.tax_exemption"}},
-		"null is absent":          {V20260417, OpUpdate, `{"discounts":null,"buyer":{"email":"a@b.c","company":null}}`, nil},
-		"discounts and coupons":   {V20260130, OpUpdate, `{"discounts":{"codes":["SAVE"]},"coupons":["SAVE"]}`, []string{"$.discounts"}},
-		"coupons alone":           {V20260417, OpCreate, `{"coupons":["SAVE"]}`, []string{"$.coupons"}},
-		"item details in arrays":  {V20260417, OpCreate, `{"line_items":[{"id":"a"},{"id":"b","unit_amount":1}]}`, []string{"$.line_items[*].unit_amount"}},
-		"payment terms":           {V20260417, OpComplete, `{"payment_data":{"purchase_order_number":"PO-1","payment_terms":"net_30"}}`, []string{"$.payment_data.purchase_order_number"}},
-		"several notices":         {V20260417, OpCreate, `{"locale":"fr-FR","quote_id":"q","capabilities":{"interventions":{"supported":["3ds"],"display_context":"native"}}}`, []string{"$.capabilities.interventions.display_context", "$.locale", "$.quote_id"}},
-		"not in this version":     {V20251212, OpCreate, `{"items":[{"id":"a","quantity":1}],"locale":"fr-FR","discounts":{"codes":["X"]}}`, nil},
-		"silent members say none": {V20260417, OpCancel, `{"intent_trace":{"reason_code":"made_up"}}`, nil},
+		"null is absent":         {V20260417, OpUpdate, `{"discounts":null,"buyer":{"email":"a@b.c","company":null}}`, nil},
+		"discounts and coupons":  {V20260130, OpUpdate, `{"discounts":{"codes":["SAVE"]},"coupons":["SAVE"]}`, []string{"$.discounts"}},
+		"coupons alone":          {V20260417, OpCreate, `{"coupons":["SAVE"]}`, []string{"$.coupons"}},
+		"item details in arrays": {V20260417, OpCreate, `{"line_items":[{"id":"a"},{"id":"b","unit_amount":1}]}`, []string{"$.line_items[*].unit_amount"}},
+		"payment terms":          {V20260417, OpComplete, `{"payment_data":{"purchase_order_number":"PO-1","payment_terms":"net_30"}}`, []string{"$.payment_data.purchase_order_number"}},
+		"several notices":        {V20260417, OpCreate, `{"locale":"fr-FR","quote_id":"q","capabilities":{"interventions":{"supported":["3ds"],"display_context":"native"}}}`, []string{"$.capabilities.interventions.display_context", "$.locale", "$.quote_id"}},
+		"not in this version":    {V20251212, OpCreate, `{"items":[{"id":"a","quantity":1}],"locale":"fr-FR","discounts":{"codes":["X"]}}`, nil},
+		"silent members say none": {V20260417, OpCreate,
+			`{"capabilities":{"extensions":["discount"]},"affiliate_attribution":{"provider":"p","token":"t","touchpoint":"last"}}`, nil},
+		"members inside a notice member": {V20260417, OpCreate,
+			`{"capabilities":{"payment":{"handlers":[{"id":"h","display_order":1}]}}}`, []string{"$.capabilities.payment"}},
 	}
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			var got []string
-			for _, n := range MemberNotices(tc.version, tc.op, []byte(tc.body)) {
+			for _, n := range memberNotices(tc.version, tc.op, []byte(tc.body)) {
 				got = append(got, n.Param)
 				if n.Message == "" || strings.HasPrefix(n.Message, "Covered by") {
 					t.Errorf("notice %s has message %q", n.Param, n.Message)
@@ -176,7 +315,7 @@ func TestMemberNotices(t *testing.T) {
 			}
 		})
 	}
-	shared := MemberNotices(V20260417, OpUpdate, []byte(`{"discounts":{"codes":["SAVE"]}}`))
+	shared := memberNotices(V20260417, OpUpdate, []byte(`{"discounts":{"codes":["SAVE"]}}`))
 	if len(shared) != 1 || !slices.Equal(shared[0].Also, []string{"$.coupons"}) {
 		t.Errorf("discounts notice = %+v, want it to cover $.coupons too", shared)
 	}

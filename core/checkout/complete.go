@@ -51,6 +51,7 @@ func (s *Service) complete(ctx context.Context, agent, id string, in CompleteInp
 	}
 	switch sess.Status {
 	case model.StatusCompleteInProgress:
+		notify(sess, append(append(in.Notices, unusedAuthentication(in)...), unappliedOnResume(in)...))
 		if addRequestKey(sess.Payment, requestKey(rec)) {
 			// Kept before the attempt resumes: another may settle it.
 			if err := s.checkpoint(ctx, sess); err != nil {
@@ -65,6 +66,7 @@ func (s *Service) complete(ctx context.Context, agent, id string, in CompleteInp
 		}
 		// The confirmation is recorded before the handler is called, like
 		// a first attempt, so an unknown outcome is resumed, never redone.
+		notify(sess, append(in.Notices, unappliedOnResume(in)...))
 		sess.Payment.AuthenticationOutcome = in.Authentication.Outcome
 		sess.Payment.AuthenticationDetails = in.Authentication.Details
 		addRequestKey(sess.Payment, requestKey(rec))
@@ -90,7 +92,7 @@ func (s *Service) complete(ctx context.Context, agent, id string, in CompleteInp
 	if err := s.price(ctx, sess, nil); err != nil {
 		return nil, err
 	}
-	notify(sess, in.Notices)
+	notify(sess, append(in.Notices, unusedAuthentication(in)...))
 	if sess.Totals.Total != before {
 		sess.Messages.AddWarning(acp.CodePriceChange, "$.totals",
 			fmt.Sprintf("The total changed from %d to %d since the session was last returned; review it and complete again.", before, sess.Totals.Total))

@@ -41,3 +41,47 @@ func notify(sess *model.Session, notices []Notice) {
 		}
 	}
 }
+
+// unusedAuthentication is the notice for an authentication_result sent
+// with a complete that answers no 3-D Secure challenge (the session is not
+// authentication_required): the result is not used, and the agent is
+// told, so nothing it sends is dropped without a word.
+func unusedAuthentication(in CompleteInput) []Notice {
+	if in.Authentication == nil {
+		return nil
+	}
+	return []Notice{{Param: "$.authentication_result",
+		Message: "authentication_result answers a session that is authentication_required; this one is not, so it is not used."}}
+}
+
+// unappliedOnResume is the notice for the members a complete carries
+// beyond payment_data and authentication_result when it finishes a
+// payment an earlier complete started (resuming it, or answering 3-D
+// Secure): they are not applied, as the payment is the earlier one's.
+// One notice covers them all.
+func unappliedOnResume(in CompleteInput) []Notice {
+	members := []struct {
+		param string
+		sent  bool
+	}{
+		{"$.buyer", in.Buyer != nil},
+		{"$.order_notes", in.OrderNotes != ""},
+		{"$.affiliate_attribution", in.Attribution != nil},
+		{"$.marketing_consents", in.MarketingConsents != nil},
+		{"$.risk_signals", in.RiskSignals != nil},
+	}
+	var first string
+	var also []string
+	for _, m := range members {
+		if m.sent && first == "" {
+			first = m.param
+			continue
+		}
+		also = append(also, m.param)
+	}
+	if first == "" {
+		return nil
+	}
+	return []Notice{{Param: first, Also: also,
+		Message: "This complete finishes the payment an earlier complete started and does not change it: its buyer, order_notes, affiliate_attribution, marketing_consents and risk_signals are not applied."}}
+}

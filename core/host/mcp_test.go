@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -46,47 +45,6 @@ func connectMCP(t *testing.T, s *server, token string) (*mcp.ClientSession, erro
 	return session, err
 }
 
-// outputSchemas are the tools' declared output schemas, compiled, per
-// client session.
-var outputSchemas sync.Map // *mcp.ClientSession → map[string]*jsonschema.Schema
-
-// declaredOutput returns the compiled output schema tool declares in
-// tools/list; a tool without one, or with one whose root is not an
-// object (the MCP specification requires it), fails the test.
-func declaredOutput(t *testing.T, cs *mcp.ClientSession, tool string) *jsonschema.Schema {
-	t.Helper()
-	if m, ok := outputSchemas.Load(cs); ok {
-		return m.(map[string]*jsonschema.Schema)[tool]
-	}
-	list, err := cs.ListTools(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	compiled := map[string]*jsonschema.Schema{}
-	for _, tl := range list.Tools {
-		raw, _ := json.Marshal(tl.OutputSchema)
-		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(raw)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if root, _ := doc.(map[string]any); root == nil || root["type"] != "object" {
-			t.Fatalf("%s declares output schema %s, want one of type object", tl.Name, raw)
-		}
-		c := jsonschema.NewCompiler()
-		if err := c.AddResource("output.json", doc); err != nil {
-			t.Fatal(err)
-		}
-		if compiled[tl.Name], err = c.Compile("output.json"); err != nil {
-			t.Fatalf("%s output schema does not compile: %v\n%s", tl.Name, err, raw)
-		}
-	}
-	outputSchemas.Store(cs, compiled)
-	if compiled[tool] == nil {
-		t.Fatalf("no tool %s", tool)
-	}
-	return compiled[tool]
-}
-
 // callTool calls a tool and returns its result's structured content as
 // JSON, validated against the tool's declared output schema and against
 // the schema of version: a session on success, the flat Error otherwise.
@@ -112,11 +70,7 @@ func callTool(t *testing.T, cs *mcp.ClientSession, version, name string, args ma
 		answer = acpschema.CompletedSession
 	}
 	acpschema.For(t, version).Response(t, answer, body)
-	instance, err := jsonschema.UnmarshalJSON(strings.NewReader(string(body)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := declaredOutput(t, cs, name).Validate(instance); err != nil {
+	if err := acpschema.CheckToolOutput(t, cs, name, body); err != nil {
 		t.Errorf("%s under %s: structured content breaks the declared output schema: %v\n%s", name, version, err, body)
 	}
 	return res, body

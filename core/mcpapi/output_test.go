@@ -7,43 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/acp-sidecar/acp/core/acpwire"
 	"github.com/acp-sidecar/acp/internal/acpschema"
 )
-
-// declaredOutput returns the output schema a client sees for tool, resolved
-// for validation, failing the test when the tool declares none or one
-// whose root is not an object (the MCP specification requires it).
-func declaredOutput(t *testing.T, cs *mcp.ClientSession, tool string) *jsonschema.Resolved {
-	t.Helper()
-	list, err := cs.ListTools(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tl := range list.Tools {
-		if tl.Name != tool {
-			continue
-		}
-		data, err := json.Marshal(tl.OutputSchema)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var s jsonschema.Schema
-		if err := json.Unmarshal(data, &s); err != nil || s.Type != "object" {
-			t.Fatalf("%s declares output schema %s (%v), want one of type object", tool, data, err)
-		}
-		resolved, err := s.Resolve(nil)
-		if err != nil {
-			t.Fatalf("%s output schema: %v", tool, err)
-		}
-		return resolved
-	}
-	t.Fatalf("no tool %s", tool)
-	return nil
-}
 
 // TestOutputSchemaHoldsForEveryVersion checks the declared output schema
 // of every tool against every session, completed session and error the
@@ -55,7 +23,6 @@ func TestOutputSchemaHoldsForEveryVersion(t *testing.T) {
 	for _, tl := range tools {
 		t.Run(tl.name, func(t *testing.T) {
 			t.Parallel()
-			output := declaredOutput(t, cs, tl.name)
 			for _, version := range acpwire.Versions() {
 				examples := acpschema.Examples(t, version, "examples.agentic_checkout.json")
 				if examples == nil {
@@ -75,11 +42,7 @@ func TestOutputSchemaHoldsForEveryVersion(t *testing.T) {
 						continue
 					}
 					seen[kind]++
-					var instance any
-					if err := json.Unmarshal(raw, &instance); err != nil {
-						t.Fatal(err)
-					}
-					if err := output.Validate(instance); err != nil {
+					if err := acpschema.CheckToolOutput(t, cs, tl.name, raw); err != nil {
 						t.Errorf("%s example %s (a valid %s) breaks the output schema: %v", version, name, kind, err)
 					}
 				}
@@ -88,9 +51,7 @@ func TestOutputSchemaHoldsForEveryVersion(t *testing.T) {
 				}
 			}
 			for _, body := range []string{session, `{"type":"invalid_request","message":"no code"}`, `{"line_items":[],"currency":"usd"}`} {
-				var instance any
-				_ = json.Unmarshal([]byte(body), &instance)
-				if err := output.Validate(instance); err == nil {
+				if err := acpschema.CheckToolOutput(t, cs, tl.name, []byte(body)); err == nil {
 					t.Errorf("output schema accepts %s, which is neither a session nor an error", body)
 				}
 			}
@@ -110,10 +71,54 @@ func TestToolErrorsKeepTheOutputSchema(t *testing.T) {
 	if err != nil || !res.IsError {
 		t.Fatalf("result = %+v, %v; want a tool error", res, err)
 	}
-	data, _ := json.Marshal(res.StructuredContent)
-	var instance any
-	_ = json.Unmarshal(data, &instance)
-	if err := declaredOutput(t, cs, "get_checkout_session").Validate(instance); err != nil || !strings.Contains(string(data), "not_found") {
+	data, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := acpschema.CheckToolOutput(t, cs, "get_checkout_session", data); err != nil || !strings.Contains(string(data), "not_found") {
 		t.Errorf("error result %s breaks the output schema: %v", data, err)
+	}
+}
+
+// TestOutputSchemaTopLevelProperties checks that every tool's declared
+// output schema names at its top level each property of its session and
+// error shapes, typed as there, and requires none of them there (a client
+// reading only the top-level properties sees every member; the shapes'
+// own requirements stay in their branches).
+func TestOutputSchemaTopLevelProperties(t *testing.T) {
+	t.Parallel()
+	cs := connect(t, &rest{status: http.StatusOK, body: session}, ErrorStyleToolError)
+	list, err := cs.ListTools(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type schema struct {
+		Type       string            `json:"type"`
+		Properties map[string]schema `json:"properties"`
+		Required   []string          `json:"required"`
+		AnyOf      []schema          `json:"anyOf"`
+	}
+	for _, tl := range list.Tools {
+		data, err := json.Marshal(tl.OutputSchema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s schema
+		if err := json.Unmarshal(data, &s); err != nil {
+			t.Fatal(err)
+		}
+		if len(s.AnyOf) != 2 || len(s.Required) != 0 {
+			t.Errorf("%s: output schema has %d branches and requires %v at the top, want 2 and none", tl.Name, len(s.AnyOf), s.Required)
+		}
+		for _, branch := range s.AnyOf {
+			if len(branch.Properties) == 0 {
+				t.Errorf("%s: a branch without properties", tl.Name)
+			}
+			for name, p := range branch.Properties {
+				if top, ok := s.Properties[name]; !ok || top.Type != p.Type {
+					t.Errorf("%s: top-level property %s = %+v, want type %q as in its branch", tl.Name, name, top, p.Type)
+				}
+			}
+		}
 	}
 }

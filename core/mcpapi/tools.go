@@ -119,7 +119,9 @@ func payloadSchemas() (map[string]*jsonschema.Schema, error) {
 // (and Error) requires and types them loosely, so that it holds for the
 // session shapes of 2025-09-29 to 2026-04-17 alike. Because a client may
 // check structuredContent against it whether or not isError is set, the
-// error shape is part of it.
+// error shape is part of it. Its top-level properties are those of both
+// shapes (none required, as each shape's own requirements are in its
+// branch), for clients that read only a schema's top-level properties.
 func outputSchema() *jsonschema.Schema {
 	str := func(desc string) *jsonschema.Schema { return &jsonschema.Schema{Type: "string", Description: desc} }
 	list := func(desc string) *jsonschema.Schema {
@@ -155,9 +157,16 @@ func outputSchema() *jsonschema.Schema {
 		},
 		Required: []string{"type", "code", "message"},
 	}
+	properties := map[string]*jsonschema.Schema{}
+	for _, shape := range []*jsonschema.Schema{session, acpError} {
+		for name, p := range shape.Properties {
+			properties[name] = p.CloneSchemas() // a schema is a tree: no node twice
+		}
+	}
 	return &jsonschema.Schema{
 		Type:        "object",
 		Description: "The REST answer of the call: a checkout session, or an ACP error when isError is set.",
+		Properties:  properties,
 		AnyOf:       []*jsonschema.Schema{session, acpError},
 	}
 }
