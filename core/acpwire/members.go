@@ -308,7 +308,7 @@ var memberTable = func() []memberRule {
 	// Complete.
 	t = append(t, rules([]string{OpComplete}, first, "", []row{acts("payment_data", "Required: how to pay. A complete resuming a payment in progress or answering 3-D Secure pays as the first one said.")},
 		addressRows("payment_data.billing_address", "Part of the billing address given to the payment handler."),
-		[]row{acts("payment_data.billing_address", "Given to the payment handler with the charge.")})...)
+		[]row{acts("payment_data.billing_address", "Given to the payment handler with the charge; the Stripe handler keeps it from Stripe, whose payment method from the token carries its own billing details (docs/buyer-data.md).")})...)
 	t = append(t, rules([]string{OpComplete}, first, lastLegacy, []row{
 		acts("payment_data.token", "The delegated payment token, charged by the handler chosen for the provider; never stored after the charge."),
 		acts("payment_data.provider", "Chooses the payment handler whose processor it names."),

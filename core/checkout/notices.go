@@ -8,38 +8,46 @@ import (
 )
 
 // Notice tells the agent about a request member the server does not act
-// on, so that nothing an agent sends is dropped without a word. The
-// codecs fill a request's notices from their request-member table.
-type Notice struct {
-	// Param is the member's JSONPath in the request, such as
-	// "$.buyer.tax_exemption".
-	Param string
-	// Also are the JSONPaths of further members of the same request that
-	// this notice covers (they share its message).
-	Also []string
-	// Message is what the agent reads.
-	Message string
-}
+// on. The codecs fill a request's notices from their request-member table.
+type Notice = model.Notice
 
-// notify tells the agent, once per session, about each notice: an info
-// message with the notice's param and message, added to the answer of the
-// request that carried the member (price, which every change runs,
-// recomputes the messages, so the next change no longer shows it). Each
-// param is recorded in sess.Notified, so a later request carrying the same
-// member adds nothing.
+// notify tells the agent about each notice whose member it has not been
+// told about yet in this session: the notice is kept on the session
+// (price shows every kept notice as an info message in each answer) and
+// added to this answer's messages, which price has already built. A later
+// request carrying the same member adds nothing.
 func notify(sess *model.Session, notices []Notice) {
 	for _, n := range notices {
-		if slices.Contains(sess.Notified, n.Param) {
+		if told(sess, n) {
 			continue
 		}
-		sess.Messages = append(sess.Messages, acp.Message{Type: acp.MessageInfo, Param: n.Param, Content: n.Message})
-		sess.Notified = append(sess.Notified, n.Param)
-		for _, p := range n.Also {
-			if !slices.Contains(sess.Notified, p) {
-				sess.Notified = append(sess.Notified, p)
-			}
+		sess.Notices = append(sess.Notices, n)
+		sess.Messages = append(sess.Messages, noticeMessage(n))
+	}
+}
+
+// told reports whether the session already holds a notice about one of
+// n's members.
+func told(sess *model.Session, n Notice) bool {
+	for _, kept := range sess.Notices {
+		if kept.Covers(n.Param) || slices.ContainsFunc(n.Also, kept.Covers) {
+			return true
 		}
 	}
+	return false
+}
+
+// noticeMessages are the info messages of the session's notices.
+func noticeMessages(sess *model.Session) acp.Messages {
+	out := make(acp.Messages, 0, len(sess.Notices))
+	for _, n := range sess.Notices {
+		out = append(out, noticeMessage(n))
+	}
+	return out
+}
+
+func noticeMessage(n Notice) acp.Message {
+	return acp.Message{Type: acp.MessageInfo, Param: n.Param, Content: n.Message}
 }
 
 // unusedAuthentication is the notice for an authentication_result sent
@@ -73,11 +81,13 @@ func unappliedOnResume(in CompleteInput) []Notice {
 	var first string
 	var also []string
 	for _, m := range members {
-		if m.sent && first == "" {
+		switch {
+		case !m.sent:
+		case first == "":
 			first = m.param
-			continue
+		default:
+			also = append(also, m.param)
 		}
-		also = append(also, m.param)
 	}
 	if first == "" {
 		return nil

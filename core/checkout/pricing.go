@@ -74,6 +74,7 @@ func (s *Service) price(ctx context.Context, sess *model.Session, selections []S
 		sess.Status = model.StatusNotReadyForPayment
 	}
 	s.escalate(sess)
+	sess.Messages = append(sess.Messages, noticeMessages(sess)...)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,10 +72,11 @@ type Session struct {
 	// purchase the API cannot do; set while Status is
 	// StatusRequiresEscalation.
 	ContinueURL string `json:"continue_url,omitempty"`
-	// Notified are the request members the server does not act on that
-	// the agent has been told about (by their JSONPath, such as
-	// "$.discounts"), so that each is told once per session.
-	Notified []string `json:"notified,omitempty"`
+	// Notices are what the agent has been told about request members the
+	// server does not act on: one per member (or group of members sharing
+	// a message), kept for the session's life and shown as info messages
+	// in every answer from the first request that carried the member.
+	Notices []Notice `json:"notices,omitempty"`
 
 	// Interventions is the negotiated intervention capability.
 	Interventions Interventions `json:"interventions"`
@@ -159,6 +161,24 @@ type TaxShare struct {
 	// Rate is for display only; amounts are integers.
 	Rate   float64 `json:"rate"`
 	Amount int64   `json:"amount"`
+}
+
+// Notice tells the agent about a request member the server does not act
+// on, so that nothing an agent sends is dropped without a word.
+type Notice struct {
+	// Param is the member's JSONPath in the request, such as
+	// "$.buyer.tax_exemption".
+	Param string `json:"param"`
+	// Also are the JSONPaths of further members that this notice covers
+	// (they share its message).
+	Also []string `json:"also,omitempty"`
+	// Message is what the agent reads.
+	Message string `json:"message"`
+}
+
+// Covers reports whether the notice is about the member at param.
+func (n Notice) Covers(param string) bool {
+	return n.Param == param || slices.Contains(n.Also, param)
 }
 
 // Escalation hands a purchase over to the seller's own page.

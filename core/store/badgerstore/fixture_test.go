@@ -65,7 +65,7 @@ func (f fixture) asWrittenBy(format int) fixture {
 		// Format 4 added split fulfillment, escalation and an order's
 		// insights.
 		for _, s := range f.sessions {
-			s.Groups, s.ContinueURL, s.Notified = nil, "", nil
+			s.Groups, s.ContinueURL, s.Notices = nil, "", nil
 			for i := range s.Lines {
 				s.Lines[i].Escalation = nil
 			}
@@ -226,7 +226,7 @@ func fixtureContent() fixture {
 				Details:    &model.FulfillmentDetails{Name: "Ada Lovelace", Address: &billing},
 				LocationID: "loc_1", Instructions: "Leave it with the neighbour."}},
 			ContinueURL: "https://shop.example/checkout/continue",
-			Notified:    []string{"$.discounts", "$.payment_data.payment_terms"},
+			Notices:     []model.Notice{{Param: "$.discounts", Also: []string{"$.coupons"}, Message: "This store does not apply discount codes yet."}},
 			Options:     options, Selected: selected, Chosen: selected[:1], Totals: totals,
 			TaxBreakdown:  []model.TaxShare{{Jurisdiction: "GB", Rate: 0.2, Amount: 720}},
 			Messages:      acp.Messages{{Type: acp.MessageWarning, Code: "low_stock", Param: "$.line_items[0]", Content: "Only 7 left.", Resolution: acp.ResolutionBuyerReview}},

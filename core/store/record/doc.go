@@ -28,8 +28,9 @@
 //   - 4: format 3 plus split fulfillment (a session's fulfillment
 //     groups, the group of each option, the destination of an order's
 //     fulfillments and whether the host planned them), escalation (a
-//     line's escalation and the session's continue URL), the request
-//     members an agent was told the server ignores, and an order's
+//     line's escalation and the session's continue URL), what an agent
+//     was told about request members the server does not act on, and an
+//     order's
 //     insights (attribution, marketing consents, risk signals and when
 //     they are erased). A record of format 0 to 3 has none of them.
 //

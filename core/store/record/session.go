@@ -30,7 +30,7 @@ type session struct {
 	TaxBreakdown           []taxShare          `json:"tax_breakdown,omitempty"`
 	Messages               []message           `json:"messages"`
 	ContinueURL            string              `json:"continue_url,omitempty"`
-	Notified               []string            `json:"notified,omitempty"`
+	Notices                []notice            `json:"notices,omitempty"`
 	Interventions          interventions       `json:"interventions"`
 	Locale                 string              `json:"locale,omitempty"`
 	Timezone               string              `json:"timezone,omitempty"`
@@ -77,6 +77,12 @@ type line struct {
 	Subtotal         int64       `json:"subtotal"`
 	Tax              int64       `json:"tax"`
 	Total            int64       `json:"total"`
+}
+
+type notice struct {
+	Param   string   `json:"param"`
+	Also    []string `json:"also,omitempty"`
+	Message string   `json:"message"`
 }
 
 type escalation struct {
@@ -242,7 +248,7 @@ func fromSession(s *model.Session) session {
 		TaxBreakdown:           mapSlice(s.TaxBreakdown, func(t model.TaxShare) taxShare { return taxShare(t) }),
 		Messages:               mapSlice(s.Messages, fromMessage),
 		ContinueURL:            s.ContinueURL,
-		Notified:               s.Notified,
+		Notices:                mapSlice(s.Notices, func(n model.Notice) notice { return notice(n) }),
 		Interventions:          interventions(s.Interventions),
 		Locale:                 s.Locale,
 		Timezone:               s.Timezone,
@@ -271,7 +277,7 @@ func (r *session) model() *model.Session {
 		TaxBreakdown:           mapSlice(r.TaxBreakdown, func(t taxShare) model.TaxShare { return model.TaxShare(t) }),
 		Messages:               mapSlice(r.Messages, message.model),
 		ContinueURL:            r.ContinueURL,
-		Notified:               r.Notified,
+		Notices:                mapSlice(r.Notices, func(n notice) model.Notice { return model.Notice(n) }),
 		Interventions:          model.Interventions(r.Interventions),
 		Locale:                 r.Locale,
 		Timezone:               r.Timezone,
