@@ -104,25 +104,21 @@ func marketingChannels(cfg *config.Config) []string {
 const insightsSweepInterval = time.Hour
 
 // sweepInsights erases the expired insights of orders at start and then
-// every insightsSweepInterval, until ctx ends. After a complete pass it
-// reads only the orders created since the retention before that pass
-// (orders.EraseExpiredInsights), so a pass costs the orders of one
-// retention period, not the whole history; the first pass of a process
-// reads every order once.
+// every insightsSweepInterval, until ctx ends, on one replica at a time
+// (orders.InsightsSweeper: the replica holding the insights-sweep lease,
+// which lapses three intervals after its holder stops).
 func (h *Host) sweepInsights(ctx context.Context) {
-	var floor time.Time
+	sweeper := &orders.InsightsSweeper{Store: h.store, Retention: h.cfg.Orders.InsightsRetention, LeaseTTL: 3 * insightsSweepInterval}
 	sweep := func() {
-		start := time.Now()
-		erased, err := orders.EraseExpiredInsights(ctx, h.store, start, floor)
+		_, erased, err := sweeper.Pass(ctx, time.Now())
 		switch {
-		case err != nil:
+		case err != nil && ctx.Err() == nil:
 			h.logger.Warn("erasing expired order insights", "erased", erased, "error", err.Error())
-			return
 		case erased > 0:
 			h.logger.Info("erased expired order insights", "orders", erased)
 		}
-		floor = start.Add(-h.cfg.Orders.InsightsRetention)
 	}
 	sweep()
 	repeat(ctx, insightsSweepInterval, sweep)
+	sweeper.Release(context.Background())
 }
