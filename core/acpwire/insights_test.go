@@ -225,3 +225,45 @@ func TestAttributionNotRefused(t *testing.T) {
 		t.Errorf("attribution = %+v, want it kept with source type unknown", a)
 	}
 }
+
+// TestIntentTraceLenient: a cancel never fails because of its trace
+// unless the trace is structurally wrong: "metadata": null counts as
+// absent, and a trace_summary over 500 characters is cut to 500 (runes,
+// not bytes) and stored; both under every version with traces.
+func TestIntentTraceLenient(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("é", 600)
+	for _, version := range []string{V20251212, V20260130, V20260417} {
+		c, ok := New(version, Seller{}, DefaultLimits)
+		if !ok {
+			t.Fatalf("no codec for %s", version)
+		}
+		in, err := c.DecodeCancel([]byte(`{"intent_trace":{"reason_code":"comparison","metadata":null}}`))
+		if err != nil {
+			t.Fatalf("%s: metadata null: %v", version, err)
+		}
+		var stored map[string]any
+		if err := json.Unmarshal(in.IntentTrace, &stored); err != nil || stored["reason_code"] != "comparison" {
+			t.Errorf("%s: stored trace %s, %v", version, in.IntentTrace, err)
+		}
+		if _, ok := stored["metadata"]; ok {
+			t.Errorf("%s: stored trace %s keeps metadata: null", version, in.IntentTrace)
+		}
+		in, err = c.DecodeCancel([]byte(`{"intent_trace":{"reason_code":"other","trace_summary":"` + long + `","metadata":{"a":1}}}`))
+		if err != nil {
+			t.Fatalf("%s: long summary: %v", version, err)
+		}
+		var trace struct {
+			ReasonCode   string         `json:"reason_code"`
+			TraceSummary string         `json:"trace_summary"`
+			Metadata     map[string]any `json:"metadata"`
+		}
+		if err := json.Unmarshal(in.IntentTrace, &trace); err != nil || trace.TraceSummary != long[:1000] || trace.ReasonCode != "other" || trace.Metadata["a"] != 1.0 {
+			t.Errorf("%s: stored trace %s, %v; want the summary cut to 500 characters and the rest kept", version, in.IntentTrace, err)
+		}
+		// A structural error still answers 400.
+		if _, err := c.DecodeCancel([]byte(`{"intent_trace":{"reason_code":"other","trace_summary":7}}`)); err == nil {
+			t.Errorf("%s: a numeric trace_summary was accepted", version)
+		}
+	}
+}

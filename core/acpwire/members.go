@@ -318,8 +318,8 @@ var memberTable = func() []MemberRule {
 	t = append(t, rules([]string{OpCancel}, V20251212, "", under("intent_trace",
 		acts("", "Stored write-only with the canceled session (never echoed)."),
 		silent("reason_code", "Stored as sent; an unknown code is accepted without a word and counts as other (ACP-NOTES §7.4)."),
-		acts("trace_summary", "Stored with the trace."),
-		acts("metadata", "Stored with the trace.")))...)
+		acts("trace_summary", "Stored with the trace; one over 500 characters is cut to 500."),
+		acts("metadata", "Stored with the trace; null counts as absent.")))...)
 	return t
 }()
 
