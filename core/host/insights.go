@@ -24,6 +24,10 @@ const maxAttributionProviders = 20
 // otherProvider is the provider label beyond maxAttributionProviders.
 const otherProvider = "other"
 
+// maxProviderLabel bounds a provider label's length in characters: a
+// longer provider name is cut to it.
+const maxProviderLabel = 64
+
 // insightMetrics counts cancel reasons and attributed orders.
 type insightMetrics struct {
 	cancels    *prometheus.CounterVec
@@ -64,10 +68,14 @@ func (m *insightMetrics) orderAttributed(provider string) {
 	m.attributed.WithLabelValues(m.providerLabel(provider)).Inc()
 }
 
-// providerLabel is the label for provider: its lower-cased name while the
-// set of labels is not full or already holds it, else "other".
+// providerLabel is the label for provider: its lower-cased name (cut to
+// maxProviderLabel characters) while the set of labels is not full or
+// already holds it, else "other".
 func (m *insightMetrics) providerLabel(provider string) string {
 	p := strings.ToLower(strings.TrimSpace(provider))
+	if r := []rune(p); len(r) > maxProviderLabel {
+		p = string(r[:maxProviderLabel])
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.providers[p] {
