@@ -107,11 +107,12 @@ type InsightsSweeper struct {
 func (s *InsightsSweeper) Pass(ctx context.Context, now time.Time) (ran bool, erased int, err error) {
 	leases := s.Store.Leases()
 	if s.held {
-		if err := leases.Renew(ctx, &s.lease, s.LeaseTTL); err != nil {
-			s.held = false
-			if !errors.Is(err, store.ErrLeaseLost) {
-				return false, 0, fmt.Errorf("renew the insights sweep lease: %w", err)
-			}
+		switch err := leases.Renew(ctx, &s.lease, s.LeaseTTL); {
+		case errors.Is(err, store.ErrLeaseLost):
+			s.held = false // another replica may sweep now; take it again if not
+		case err != nil:
+			// Held or not, unknown: the next pass renews again.
+			return false, 0, fmt.Errorf("renew the insights sweep lease: %w", err)
 		}
 	}
 	if !s.held {
