@@ -419,8 +419,8 @@ type Merchant struct {
 
 // MarketingConsentOption is one marketing channel offered to buyers.
 type MarketingConsentOption struct {
-	// Channel is the channel: email, sms, whatsapp, or another name the
-	// seller and its agents agree on.
+	// Channel is the channel: email, sms or whatsapp (MarketingChannels),
+	// the channels whose contact ACP defines.
 	Channel string `koanf:"channel"`
 	// DisplayText says what the buyer consents to receive.
 	DisplayText string `koanf:"display_text"`

@@ -421,17 +421,25 @@ func (m *Merchant) validate(ps *problems) {
 	}
 }
 
+// MarketingChannels are the marketing consent channels a seller may
+// offer: those whose contact ACP defines (the buyer's email, or phone
+// number), which the buyer's decision goes to the order system with.
+var MarketingChannels = []string{"email", "sms", "whatsapp"}
+
 // validateConsentOptions checks the offered marketing channels: each is
-// named once, says what the buyer consents to, and links a privacy policy.
+// one of MarketingChannels, named once, says what the buyer consents to,
+// and links a privacy policy.
 func (m *Merchant) validateConsentOptions(ps *problems) {
 	seen := map[string]int{}
 	for i, o := range m.MarketingConsentOptions {
 		path := indexPath("merchant.marketing_consent_options", i)
 		switch j, dup := seen[o.Channel]; {
 		case strings.TrimSpace(o.Channel) == "":
-			ps.add(path+".channel", "is required: email, sms, whatsapp or another channel name")
-		case len(o.Channel) > 64:
-			ps.add(path+".channel", "must be at most 64 characters")
+			ps.add(path+".channel", "is required: email, sms or whatsapp")
+		case strings.TrimSpace(o.Channel) != o.Channel:
+			ps.add(path+".channel", "%q has spaces around it; write %q", o.Channel, strings.TrimSpace(o.Channel))
+		case !slices.Contains(MarketingChannels, o.Channel):
+			ps.add(path+".channel", "unknown channel %q: email, sms or whatsapp, the channels whose contact ACP defines%s", o.Channel, didYouMean(o.Channel, MarketingChannels))
 		case dup:
 			ps.add(path+".channel", "duplicate channel %q (also merchant.marketing_consent_options[%d])", o.Channel, j)
 		default:

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/acp-sidecar/acp/core/model"
 )
@@ -25,13 +27,13 @@ func printInsights(w io.Writer, in *model.Insights) error {
 		if t.a == nil {
 			continue
 		}
-		parts := []string{t.a.Provider}
+		parts := []string{printable(t.a.Provider)}
 		for _, f := range []struct{ k, v string }{
 			{"publisher", t.a.PublisherID}, {"campaign", t.a.CampaignID}, {"creative", t.a.CreativeID},
 			{"sub", t.a.SubID}, {"source", strings.TrimSpace(t.a.SourceType + " " + t.a.SourceURL)}, {"token", t.a.Token},
 		} {
 			if f.v != "" {
-				parts = append(parts, f.k+" "+f.v)
+				parts = append(parts, f.k+" "+printable(f.v))
 			}
 		}
 		fmt.Fprintf(tw, "  %s\t%s\n", t.name, strings.Join(parts, ", "))
@@ -41,7 +43,7 @@ func printInsights(w io.Writer, in *model.Insights) error {
 		if c.OptedIn {
 			decision = "opted in"
 		}
-		fmt.Fprintf(tw, "  marketing %s\t%s (%s)\n", c.Channel, decision, maskContact(c.Contact))
+		fmt.Fprintf(tw, "  marketing %s\t%s (%s)\n", printable(c.Channel), decision, printable(maskContact(c.Contact)))
 	}
 	if rs := in.RiskSignals; rs != nil {
 		var given []string
@@ -56,19 +58,35 @@ func printInsights(w io.Writer, in *model.Insights) error {
 		fmt.Fprintf(tw, "  risk signals\t%s (values with --json)\n", strings.Join(given, ", "))
 	}
 	if !in.ExpiresAt.IsZero() {
-		fmt.Fprintf(tw, "  erased at\t%s\n", timestamp(in.ExpiresAt))
+		// Computed from orders.insights_retention when the order was
+		// placed; a shorter setting since erases them sooner.
+		fmt.Fprintf(tw, "  expires at\t%s\n", timestamp(in.ExpiresAt))
 	}
 	return tw.Flush()
 }
 
 // maskContact shows an email address's first character and domain, or a
-// phone number's last two digits.
+// phone number's last two characters (runes, never part of one).
 func maskContact(contact string) string {
 	if local, domain, ok := strings.Cut(contact, "@"); ok && local != "" {
-		return local[:1] + "***@" + domain
+		first, _ := utf8.DecodeRuneInString(local)
+		return string(first) + "***@" + domain
 	}
-	if len(contact) > 2 {
-		return "***" + contact[len(contact)-2:]
+	if r := []rune(contact); len(r) > 2 {
+		return "***" + string(r[len(r)-2:])
 	}
 	return "***"
+}
+
+// printable is an agent-supplied string as a terminal may show it: every
+// control character (escape sequences, newlines, tabs) and bidirectional
+// override is replaced by a space, so that a value cannot rewrite the
+// screen or the table it is printed in.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') {
+			return ' '
+		}
+		return r
+	}, s)
 }

@@ -362,7 +362,7 @@ func printOrder(w io.Writer, o *model.Order) error {
 	}
 	row("Payment", payment)
 	row("Permalink", o.PermalinkURL)
-	row("Notes", o.OrderNotes)
+	row("Notes", printable(o.OrderNotes))
 	row("Total", fmt.Sprintf("%d %s, refunded %d", o.Total, o.Currency, o.AmountRefunded))
 	if err := tw.Flush(); err != nil {
 		return err

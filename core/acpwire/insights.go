@@ -3,6 +3,8 @@ package acpwire
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -55,12 +57,12 @@ func (v *validator) attribution(raw json.RawMessage, param string) *model.Attrib
 		return nil
 	}
 	a := &model.Attribution{
-		Provider:    v.attributionString(w.Provider, param+".provider", maxAttributionField),
-		Token:       v.attributionString(w.Token, param+".token", maxAttributionToken),
-		PublisherID: v.attributionString(w.PublisherID, param+".publisher_id", maxAttributionField),
-		CampaignID:  v.attributionString(w.CampaignID, param+".campaign_id", maxAttributionField),
-		CreativeID:  v.attributionString(w.CreativeID, param+".creative_id", maxAttributionField),
-		SubID:       v.attributionString(w.SubID, param+".sub_id", maxAttributionField),
+		Provider:    v.attributionString(w.Provider, param+".provider", maxAttributionField, emailOrPhone),
+		Token:       v.attributionString(w.Token, param+".token", maxAttributionToken, emailOnly),
+		PublisherID: v.attributionString(w.PublisherID, param+".publisher_id", maxAttributionField, emailOnly),
+		CampaignID:  v.attributionString(w.CampaignID, param+".campaign_id", maxAttributionField, emailOnly),
+		CreativeID:  v.attributionString(w.CreativeID, param+".creative_id", maxAttributionField, emailOnly),
+		SubID:       v.attributionString(w.SubID, param+".sub_id", maxAttributionField, emailOnly),
 		IssuedAt:    v.attributionTime(w.IssuedAt, param+".issued_at"),
 		ExpiresAt:   v.attributionTime(w.ExpiresAt, param+".expires_at"),
 		Metadata:    v.attributionMetadata(w.Metadata, param+".metadata"),
@@ -79,8 +81,8 @@ func (v *validator) attribution(raw json.RawMessage, param string) *model.Attrib
 }
 
 // attributionString reads an optional string member of an attribution,
-// refusing other types, overlong values and personal data.
-func (v *validator) attributionString(raw json.RawMessage, param string, maxLen int) string {
+// refusing other types, overlong values and personal data (check).
+func (v *validator) attributionString(raw json.RawMessage, param string, maxLen int, check piiCheck) string {
 	if raw == nil || string(raw) == "null" {
 		return ""
 	}
@@ -90,13 +92,13 @@ func (v *validator) attributionString(raw json.RawMessage, param string, maxLen 
 		return ""
 	}
 	v.bounded(s, param, maxLen)
-	v.noPII(s, param)
+	v.noPII(s, param, check)
 	return strings.TrimSpace(s)
 }
 
 // attributionTime reads an optional RFC 3339 date-time member.
 func (v *validator) attributionTime(raw json.RawMessage, param string) *time.Time {
-	s := v.attributionString(raw, param, 64)
+	s := v.attributionString(raw, param, 64, emailOrPhone)
 	if s == "" {
 		return nil
 	}
@@ -112,8 +114,10 @@ func (v *validator) attributionTime(raw json.RawMessage, param string) *time.Tim
 // attributionSources are the source types ACP defines.
 var attributionSources = []string{"url", "platform", "unknown"}
 
-// attributionSource reads the optional source{type, url} member.
-func (v *validator) attributionSource(raw json.RawMessage, param string) (typ, url string) {
+// attributionSource reads the optional source{type, url} member. A type
+// ACP does not define is read as "unknown": the spec asks to ignore
+// unknown values and never to block a checkout on attribution.
+func (v *validator) attributionSource(raw json.RawMessage, param string) (typ, link string) {
 	if raw == nil || string(raw) == "null" {
 		return "", ""
 	}
@@ -125,12 +129,12 @@ func (v *validator) attributionSource(raw json.RawMessage, param string) (typ, u
 		v.fail(apierr.CodeInvalidType, param, "%s must be an object with a type (url, platform or unknown) and an optional url.", param)
 		return "", ""
 	}
-	typ = v.attributionString(src.Type, param+".type", maxChannelLength)
+	typ = v.attributionString(src.Type, param+".type", maxChannelLength, emailOrPhone)
 	if !slices.Contains(attributionSources, typ) {
-		v.fail(apierr.CodeInvalidType, param+".type", "%s.type must be one of url, platform, unknown.", param)
+		typ = "unknown"
 	}
-	url = v.attributionString(src.URL, param+".url", maxShortString)
-	return typ, url
+	link = v.attributionString(src.URL, param+".url", maxShortString, emailOrPhone)
+	return typ, link
 }
 
 // attributionMetadata reads the flat metadata map, keeping each value as
@@ -149,46 +153,73 @@ func (v *validator) attributionMetadata(raw json.RawMessage, param string) map[s
 		return nil
 	}
 	out := make(map[string]string, len(m))
-	for k, val := range m {
+	// In key order, so that the error reported first is always the same.
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		val := m[k]
 		p := param + memberPath(k)
 		v.bounded(k, p, maxAttributionField)
 		v.bounded(string(val), p, maxMetaValue)
 		if val[0] == '"' {
 			var s string
 			_ = json.Unmarshal(val, &s) // flatObject checked it is a string
-			v.noPII(s, p)
+			v.noPII(s, p, emailOrPhone)
 		}
 		out[k] = string(val)
 	}
 	return out
 }
 
-// emailInText finds an email address anywhere in a string (a source URL's
-// query, say); phoneText is a whole value that reads as a phone number:
-// digits with the usual separators, at least seven digits.
+// emailAddress is a whole value that is an email address: a local part,
+// "@", and a domain whose labels are not all digits and whose top level is
+// a country code (two letters) or a common generic one. Identifiers such
+// as "sub_123@campaign.summer" or "utm=spring@2024.sale" are not.
 var (
-	emailInText = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
-	phoneText   = regexp.MustCompile(`^\+?[0-9][0-9 ().-]{5,}[0-9]$`)
-	datePattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	emailAddress = regexp.MustCompile(`^[A-Za-z0-9._%+-]+@([A-Za-z0-9-]*[A-Za-z-][A-Za-z0-9-]*\.)+([A-Za-z]{2}|` + strings.Join(emailTLDs, "|") + `)$`)
+	// phoneE164 is "+" and digits with the usual separators (8 to 15
+	// digits, counted apart).
+	phoneE164 = regexp.MustCompile(`^\+[0-9][0-9 ().-]*[0-9]$`)
+	// phoneGrouped is a number written in groups: an optional area code
+	// in parentheses, then groups separated by one space or hyphen, the
+	// last of four or five digits ("(415) 555-0123", "415-555-0123",
+	// "020 7946 0958"). Dates ("2024-01-15"), dotted values (dates,
+	// IPv4 addresses) and digit-only ids do not match.
+	phoneGrouped = regexp.MustCompile(`^(\([0-9]{1,5}\) ?)?[0-9]{1,5}([ -][0-9]{1,5})*[ -][0-9]{4,5}$`)
 )
 
-// noPII refuses a value that is obviously personal data. Identifiers such
-// as "pub_123" or "2024-01-01" are not: a phone number must consist of
-// digits and separators only, with 7 to 15 digits.
-func (v *validator) noPII(s, param string) {
-	if looksLikePII(s) {
+// emailTLDs are the generic top-level domains an email address is
+// recognised by, beside every two-letter country code.
+var emailTLDs = []string{"com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "name", "pro", "mobi",
+	"app", "dev", "email", "mail", "online", "site", "xyz", "shop", "store", "tech", "cloud", "live", "icloud", "me"}
+
+// piiCheck says which kinds of personal data a value is checked for.
+type piiCheck int
+
+// The checks: a provider-scoped identifier (token, publisher_id,
+// campaign_id, creative_id, sub_id) is often a long number, so only an
+// email address counts in it; any other string is checked for phone
+// numbers too.
+const (
+	emailOnly piiCheck = iota
+	emailOrPhone
+)
+
+// noPII refuses a value that is obviously personal data.
+func (v *validator) noPII(s, param string, check piiCheck) {
+	if looksLikePII(s, check) {
 		v.fail(apierr.CodePIINotAllowed, param, "%s must not hold personal data such as an email address or a phone number.", param)
 	}
 }
 
-// looksLikePII reports whether s is or holds an email address, or is a
-// phone number.
-func looksLikePII(s string) bool {
-	if emailInText.MatchString(s) {
+// looksLikePII reports whether s (trimmed) is an email address, is a URL
+// one of whose decoded query values is, or (with emailOrPhone) is a
+// phone number: "+" and 8 to 15 digits, or digits in phone-style groups
+// (10 to 15 digits). A value that merely holds digits is not.
+func looksLikePII(s string, check piiCheck) bool {
+	s = strings.TrimSpace(s)
+	if isEmail(s) || queryHoldsEmail(s) {
 		return true
 	}
-	s = strings.TrimSpace(s)
-	if !phoneText.MatchString(s) || datePattern.MatchString(s) {
+	if check != emailOrPhone {
 		return false
 	}
 	digits := 0
@@ -197,7 +228,32 @@ func looksLikePII(s string) bool {
 			digits++
 		}
 	}
-	return digits >= 7 && digits <= 15
+	switch {
+	case phoneE164.MatchString(s):
+		return digits >= 8 && digits <= 15
+	case phoneGrouped.MatchString(s):
+		return digits >= 10 && digits <= 15
+	}
+	return false
+}
+
+// isEmail reports whether s is an email address.
+func isEmail(s string) bool { return emailAddress.MatchString(s) }
+
+// queryHoldsEmail reports whether s is an absolute URL one of whose query
+// values, decoded, is an email address.
+func queryHoldsEmail(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.RawQuery == "" {
+		return false
+	}
+	q, _ := url.ParseQuery(u.RawQuery) // the values that parse
+	for _, vals := range q {
+		if slices.ContainsFunc(vals, func(v string) bool { return isEmail(strings.TrimSpace(v)) }) {
+			return true
+		}
+	}
+	return false
 }
 
 // wireRiskSignals is ACP's RiskSignals; members are read raw so that a

@@ -345,8 +345,8 @@ var memberTable = func() []memberRule {
 	t = append(t, rules([]string{OpCancel}, V20251212, "", under("intent_trace",
 		acts("", "Stored write-only with the canceled session (never echoed)."),
 		acts("reason_code", "Required; stored with the trace and counted in the cancel-reason metric; an unknown code is accepted and counted as other (ACP-NOTES §7.4)."),
-		acts("trace_summary", "Checked (at most 500 characters) and stored with the trace."),
-		acts("metadata", "Checked (a flat object) and stored with the trace."),
+		acts("trace_summary", "Stored with the trace; one over 500 characters is cut to 500."),
+		acts("metadata", "Checked (a flat object; null counts as absent) and stored with the trace."),
 		acts("metadata.*", "A value: a string, number or boolean; anything else is refused.")))...)
 	return t
 }()

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/checkout"
@@ -340,14 +341,21 @@ func (c *v2026) DecodeCancel(body []byte) (checkout.CancelInput, error) {
 	w.IntentTrace = nonNull(w.IntentTrace)
 	v := validator{limits: c.limits}
 	if w.IntentTrace != nil {
-		v.intentTrace(w.IntentTrace, "$.intent_trace")
+		w.IntentTrace = v.intentTrace(w.IntentTrace, "$.intent_trace")
 	}
 	return checkout.CancelInput{IntentTrace: w.IntentTrace}, v.result()
 }
 
-// intentTrace checks an intent trace's structure. Unknown reason codes are
-// accepted (the spec says to treat them as "other").
-func (v *validator) intentTrace(raw json.RawMessage, param string) {
+// maxTraceSummary is ACP's bound on an intent trace's trace_summary.
+const maxTraceSummary = 500
+
+// intentTrace checks an intent trace's structure and returns it as it is
+// to be stored. Unknown reason codes are accepted (the spec says to treat
+// them as "other"). A cancel must not fail because of its trace, so only
+// a structural error is refused: "metadata": null counts as absent (and
+// is dropped), and a trace_summary over ACP's 500 characters is cut to
+// them.
+func (v *validator) intentTrace(raw json.RawMessage, param string) json.RawMessage {
 	var trace struct {
 		ReasonCode   *string         `json:"reason_code"`
 		TraceSummary *string         `json:"trace_summary"`
@@ -355,17 +363,28 @@ func (v *validator) intentTrace(raw json.RawMessage, param string) {
 	}
 	if err := json.Unmarshal(raw, &trace); err != nil {
 		v.fail(apierr.CodeInvalidType, param, "%s must be an object with a string reason_code, an optional string trace_summary and an optional flat metadata object.", param)
-		return
+		return raw
 	}
 	if trace.ReasonCode == nil {
 		v.fail(apierr.CodeMissing, param+".reason_code", "%s.reason_code is required.", param)
 	} else {
 		v.required(*trace.ReasonCode, param+".reason_code", 128)
 	}
-	if trace.TraceSummary != nil {
-		v.bounded(*trace.TraceSummary, param+".trace_summary", 500)
+	v.flatObject(nonNull(trace.Metadata), param+".metadata")
+	long := trace.TraceSummary != nil && utf8.RuneCountInString(*trace.TraceSummary) > maxTraceSummary
+	if v.err != nil || (!long && string(trace.Metadata) != "null") {
+		return raw
 	}
-	v.flatObject(trace.Metadata, param+".metadata")
+	var members map[string]json.RawMessage
+	_ = json.Unmarshal(raw, &members) // an object, as read above
+	if string(trace.Metadata) == "null" {
+		delete(members, "metadata")
+	}
+	if long {
+		members["trace_summary"], _ = json.Marshal(string([]rune(*trace.TraceSummary)[:maxTraceSummary]))
+	}
+	out, _ := json.Marshal(members) // raw JSON members marshal
+	return out
 }
 
 // nonNull treats an explicit JSON null like an absent member for the

@@ -373,7 +373,8 @@ func (s *Service) placeOrderRequest(sess *model.Session) *fulfillment.PlaceOrder
 		first, last := b.Names()
 		req.Buyer = &fulfillment.Buyer{FirstName: first, LastName: last, Email: b.Email, PhoneNumber: b.PhoneNumber}
 	}
-	s.addOrderInsights(req, sess)
+	req.OrderNotes = sess.OrderNotes
+	addOrderInsights(req, s.orderInsights(sess, s.now().UTC()))
 	return req
 }
 
@@ -445,6 +446,7 @@ func (s *Service) storeOrder(ctx context.Context, sess *model.Session, rec Recor
 		return s.finishUnpaid(ctx, sess, rec)
 	}
 	sess.Status = model.StatusCompleted
+	clearWriteOnlyInsights(sess)
 	if err := s.commit(ctx, sess, rec, func(tx store.Tx) error { return s.opts.Orders.Placed(tx, order) }); err != nil {
 		return nil, fmt.Errorf("store completed session %s: %w", sess.ID, err)
 	}

@@ -125,8 +125,17 @@ func riskSignalsOf(sess *model.Session) *payment.RiskSignals {
 	if rs == nil {
 		return nil
 	}
-	return &payment.RiskSignals{IPAddress: rs.IPAddress, UserAgent: rs.UserAgent, AcceptLanguage: rs.AcceptLanguage,
-		SessionID: rs.SessionID, DeviceFingerprint: rs.DeviceFingerprint}
+	out := payment.RiskSignals(*rs)
+	return &out
+}
+
+// clearWriteOnlyInsights removes from a completed session what its order
+// took (the attributions, the consents and the risk signals), so that the
+// session, kept for store.session_retention, holds no second copy. The
+// intent trace stays (a canceled session has no order to take it).
+func clearWriteOnlyInsights(sess *model.Session) {
+	w := &sess.WriteOnly
+	w.FirstTouchAttribution, w.LastTouchAttribution, w.MarketingConsents, w.RiskSignals = nil, nil, nil, nil
 }
 
 // consents are the session's marketing decisions that apply (ACP-NOTES
@@ -156,8 +165,8 @@ func (s *Service) consents(sess *model.Session) []model.MarketingConsent {
 }
 
 // contactFor resolves the contact a channel's consent applies to; "" when
-// the session has none (or the channel is not one of email, sms and
-// whatsapp, whose contacts ACP defines).
+// the session has none. The configuration offers only email, sms and
+// whatsapp (config.MarketingChannels), whose contacts ACP defines.
 func contactFor(sess *model.Session, channel string) string {
 	var buyer, details string
 	switch channel {
@@ -182,8 +191,9 @@ func contactFor(sess *model.Session, channel string) string {
 	return details
 }
 
-// orderInsights builds the order's insights from the session; nil when
-// the agent told nothing beyond the cart.
+// orderInsights builds the order's insights from the session (the one
+// place they are read from it: the order system's request is derived
+// from them too); nil when the agent told nothing beyond the cart.
 func (s *Service) orderInsights(sess *model.Session, now time.Time) *model.Insights {
 	in := &model.Insights{
 		FirstTouch:        storedAttribution(sess.WriteOnly.FirstTouchAttribution),
@@ -200,24 +210,26 @@ func (s *Service) orderInsights(sess *model.Session, now time.Time) *model.Insig
 	return in
 }
 
-// addOrderInsights adds the order notes and the session's write-only data
-// to the order system's request.
-func (s *Service) addOrderInsights(req *fulfillment.PlaceOrderRequest, sess *model.Session) {
-	req.OrderNotes = sess.OrderNotes
+// addOrderInsights adds the order's insights (orderInsights) to the
+// order system's request.
+func addOrderInsights(req *fulfillment.PlaceOrderRequest, in *model.Insights) {
+	if in == nil {
+		return
+	}
 	for _, t := range []struct {
 		touchpoint string
-		raw        json.RawMessage
-	}{{"first", sess.WriteOnly.FirstTouchAttribution}, {"last", sess.WriteOnly.LastTouchAttribution}} {
-		if a := storedAttribution(t.raw); a != nil {
-			req.Attribution = append(req.Attribution, fulfillmentAttribution(t.touchpoint, a))
+		a          *model.Attribution
+	}{{"first", in.FirstTouch}, {"last", in.LastTouch}} {
+		if t.a != nil {
+			req.Attribution = append(req.Attribution, fulfillmentAttribution(t.touchpoint, t.a))
 		}
 	}
-	for _, c := range s.consents(sess) {
-		req.MarketingConsents = append(req.MarketingConsents, fulfillment.MarketingConsent{Channel: c.Channel, OptedIn: c.OptedIn, Contact: c.Contact})
+	for _, c := range in.MarketingConsents {
+		req.MarketingConsents = append(req.MarketingConsents, fulfillment.MarketingConsent(c))
 	}
-	if rs := storedRiskSignals(sess.WriteOnly.RiskSignals); rs != nil {
-		req.RiskSignals = &fulfillment.RiskSignals{IPAddress: rs.IPAddress, UserAgent: rs.UserAgent, AcceptLanguage: rs.AcceptLanguage,
-			SessionID: rs.SessionID, DeviceFingerprint: rs.DeviceFingerprint}
+	if rs := in.RiskSignals; rs != nil {
+		out := fulfillment.RiskSignals(*rs)
+		req.RiskSignals = &out
 	}
 }
 
@@ -235,10 +247,4 @@ func fulfillmentAttribution(touchpoint string, a *model.Attribution) fulfillment
 		out.ExpiresAt = *a.ExpiresAt
 	}
 	return out
-}
-
-// SetInsightHooks sets the CancelReason and OrderAttributed hooks; call
-// it before the engine serves.
-func (s *Service) SetInsightHooks(cancelReason, orderAttributed func(string)) {
-	s.opts.CancelReason, s.opts.OrderAttributed = cancelReason, orderAttributed
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
 
@@ -97,6 +98,17 @@ func TestConsentsResolved(t *testing.T) {
 				req.Attribution[0].Touchpoint != "first" || req.Attribution[1].Touchpoint != "last" || req.RiskSignals == nil {
 				data, _ := json.Marshal(req)
 				t.Errorf("PlaceOrderRequest = %s", data)
+			}
+			// The stored session keeps no copy of what the order took.
+			stored, err := store.Read(ctx, f.store, func(r store.Reader) (*model.Session, error) { return r.Session(sess.ID) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w := stored.WriteOnly; w.FirstTouchAttribution != nil || w.LastTouchAttribution != nil || w.MarketingConsents != nil || w.RiskSignals != nil {
+				t.Errorf("completed session's write-only data = %+v; want the attributions, consents and risk signals cleared", w)
+			}
+			if stored.Order == nil || stored.Order.Insights == nil || stored.Order.Insights.FirstTouch == nil {
+				t.Errorf("completed session's order insights = %+v; want them kept", stored.Order)
 			}
 			// The sale is credited to the first touch.
 			if !slices.Equal(providers, []string{"impact.com"}) || len(reasons) != 0 {

@@ -136,12 +136,11 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())
 	}
-	svc := newEngine(cfg, st, capabilities(cfg, plugins, o.now), handlers, admin.Orders, o.now, newMoneyReporter(registry), logger, trackStock)
+	insights := newInsightMetrics(registry)
+	svc := newEngine(cfg, st, capabilities(cfg, plugins, o.now), handlers, admin.Orders, o.now, newMoneyReporter(registry), insights, logger, trackStock)
 	heldBy, provider := pluginStock(cfg, plugins)
 	svc.SetPluginStock(heldBy, provider)
 	svc.SetStockAttention(newStockAttention(registry))
-	insights := newInsightMetrics(registry)
-	svc.SetInsightHooks(insights.canceled, insights.orderAttributed)
 	apiOpts.Service, apiOpts.Store, apiOpts.Readiness = svc, st, storeReadiness(st, readiness(cfg, plugins))
 	metrics := metricsHandler(cfg, registry)
 	app, err := mountAPIs(httpapi.New(apiOpts), cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
@@ -173,9 +172,10 @@ func metricsHandler(cfg *config.Config, registry *prometheus.Registry) http.Hand
 // newEngine builds the checkout engine over st, pricing and fulfilling
 // through caps and charging through handlers.
 // Orders are also what cancels an order whose payment could not be
-// captured; money outcomes are logged and counted through reporter.
+// captured; money outcomes are logged and counted through reporter,
+// cancel reasons and attributed orders through insights.
 func newEngine(cfg *config.Config, st store.Store, caps checkout.Capabilities, handlers []payment.Handler, ords *orders.Service,
-	now func() time.Time, reporter checkout.MoneyReporter, logger *slog.Logger, trackStock bool) *checkout.Service {
+	now func() time.Time, reporter checkout.MoneyReporter, insights *insightMetrics, logger *slog.Logger, trackStock bool) *checkout.Service {
 	capture := map[string]payment.CaptureMethod{}
 	for _, h := range cfg.Payments.Handlers {
 		capture[h.ID] = payment.CaptureMethod(h.Capture)
@@ -199,6 +199,8 @@ func newEngine(cfg *config.Config, st store.Store, caps checkout.Capabilities, h
 		PlacementDeadline: cfg.Orders.PlacementDeadline,
 		MarketingChannels: marketingChannels(cfg),
 		InsightsRetention: cfg.Orders.InsightsRetention,
+		CancelReason:      insights.canceled,
+		OrderAttributed:   insights.orderAttributed,
 		MoneyReporter:     reporter,
 		Logger:            logger.With("component", "checkout"),
 		Now:               now,

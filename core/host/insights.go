@@ -24,6 +24,10 @@ const maxAttributionProviders = 20
 // otherProvider is the provider label beyond maxAttributionProviders.
 const otherProvider = "other"
 
+// maxProviderLabel bounds a provider label's length in characters: a
+// longer provider name is cut to it.
+const maxProviderLabel = 64
+
 // insightMetrics counts cancel reasons and attributed orders.
 type insightMetrics struct {
 	cancels    *prometheus.CounterVec
@@ -64,10 +68,14 @@ func (m *insightMetrics) orderAttributed(provider string) {
 	m.attributed.WithLabelValues(m.providerLabel(provider)).Inc()
 }
 
-// providerLabel is the label for provider: its lower-cased name while the
-// set of labels is not full or already holds it, else "other".
+// providerLabel is the label for provider: its lower-cased name (cut to
+// maxProviderLabel characters) while the set of labels is not full or
+// already holds it, else "other".
 func (m *insightMetrics) providerLabel(provider string) string {
 	p := strings.ToLower(strings.TrimSpace(provider))
+	if r := []rune(p); len(r) > maxProviderLabel {
+		p = string(r[:maxProviderLabel])
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.providers[p] {
@@ -104,25 +112,21 @@ func marketingChannels(cfg *config.Config) []string {
 const insightsSweepInterval = time.Hour
 
 // sweepInsights erases the expired insights of orders at start and then
-// every insightsSweepInterval, until ctx ends. After a complete pass it
-// reads only the orders created since the retention before that pass
-// (orders.EraseExpiredInsights), so a pass costs the orders of one
-// retention period, not the whole history; the first pass of a process
-// reads every order once.
+// every insightsSweepInterval, until ctx ends, on one replica at a time
+// (orders.InsightsSweeper: the replica holding the insights-sweep lease,
+// which lapses three intervals after its holder stops).
 func (h *Host) sweepInsights(ctx context.Context) {
-	var floor time.Time
+	sweeper := &orders.InsightsSweeper{Store: h.store, Retention: h.cfg.Orders.InsightsRetention, LeaseTTL: 3 * insightsSweepInterval}
 	sweep := func() {
-		start := time.Now()
-		erased, err := orders.EraseExpiredInsights(ctx, h.store, start, floor)
+		_, erased, err := sweeper.Pass(ctx, time.Now())
 		switch {
-		case err != nil:
+		case err != nil && ctx.Err() == nil:
 			h.logger.Warn("erasing expired order insights", "erased", erased, "error", err.Error())
-			return
 		case erased > 0:
 			h.logger.Info("erased expired order insights", "orders", erased)
 		}
-		floor = start.Add(-h.cfg.Orders.InsightsRetention)
 	}
 	sweep()
 	repeat(ctx, insightsSweepInterval, sweep)
+	sweeper.Release(context.Background())
 }

@@ -81,16 +81,17 @@ func maskedTouch(a *model.Attribution) *model.Attribution {
 	return &out
 }
 
-// MaskToken hides a credential, keeping its last four characters when it
-// is long enough (twelve or more) for them to give nothing away: "" stays
-// "", "atp_01J8Z3WXYZ9ABC" becomes "****9ABC", and a masked token stays
-// as it is.
+// MaskToken hides a credential, keeping its last four characters (runes,
+// never part of one) when it is long enough (twelve or more) for them to
+// give nothing away: "" stays "", "atp_01J8Z3WXYZ9ABC" becomes "****9ABC",
+// and a masked token stays as it is.
 func MaskToken(token string) string {
+	r := []rune(token)
 	switch {
 	case token == "" || strings.HasPrefix(token, "****"):
 		return token
-	case len(token) < 12:
+	case len(r) < 12:
 		return "****"
 	}
-	return "****" + token[len(token)-4:]
+	return "****" + string(r[len(r)-4:])
 }

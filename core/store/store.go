@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/acp-sidecar/acp/core/model"
@@ -60,6 +61,12 @@ type Reader interface {
 	// Orders lists up to limit orders, newest first, starting after the
 	// order with id after (from the newest when after is empty).
 	Orders(after string, limit int) ([]*model.Order, error)
+	// OrdersCreatedBetween lists up to limit orders created at or after
+	// from and before to, oldest first (by creation time, then id),
+	// starting after the order with id after (from the oldest in the range
+	// when after is empty). It walks the orders' time index, so a caller
+	// paging through a window reads only the orders in it.
+	OrdersCreatedBetween(from, to time.Time, after string, limit int) ([]*model.Order, error)
 	// WebhookEvents lists up to limit outbox events in state (pending or
 	// dead) in Seq order, starting after Seq afterSeq.
 	WebhookEvents(state string, afterSeq uint64, limit int) ([]*model.WebhookEvent, error)
@@ -149,4 +156,18 @@ func Read[T any](ctx context.Context, st Store, get func(Reader) (T, error)) (T,
 		return err
 	})
 	return v, err
+}
+
+// IndexNanos is t as a bound of a time index kept in nanoseconds since
+// 1970 (as time.Time.UnixNano): times before 1970, the zero time
+// included, are 0, and times past what int64 nanoseconds hold (the year
+// 2262) are the largest value, so that any time bounds a window.
+func IndexNanos(t time.Time) int64 {
+	switch {
+	case t.Before(time.Unix(0, 0)):
+		return 0
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
 }

@@ -27,6 +27,7 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"Sessions", testSessions},
 		{"Orders", testOrders},
+		{"OrdersCreatedBetween", testOrdersCreatedBetween},
 		{"Idempotency", testIdempotency},
 		{"Outbox", testOutbox},
 		{"OutboxOrder", testOutboxOrder},
@@ -202,6 +203,68 @@ func testOrders(t *testing.T, s store.Store) {
 		}
 		if _, err := r.Orders("ord_missing", 3); err == nil {
 			t.Error("Orders after an unknown order: no error")
+		}
+		return nil
+	})
+}
+
+// testOrdersCreatedBetween: a window of the time index, oldest first,
+// paged with ties broken by id, bounded at both ends (from included, to
+// excluded), and open-ended with the zero time.
+func testOrdersCreatedBetween(t *testing.T, s store.Store) {
+	// ord_0 at base, ord_1 to ord_3 at base+1m, ord_4 at base+2m, ord_5 at
+	// base+3m; stored in an order that is not their time order.
+	at := []time.Duration{0, time.Minute, time.Minute, time.Minute, 2 * time.Minute, 3 * time.Minute}
+	update(t, s, func(tx store.Tx) error {
+		for _, i := range []int{5, 2, 0, 3, 1, 4} {
+			if err := tx.PutOrder(order(fmt.Sprintf("ord_%d", i), fmt.Sprintf("pi_%d", i), base.Add(at[i]))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	window := func(from, to time.Time, pageSize int) string {
+		t.Helper()
+		var ids []string
+		view(t, s, func(r store.Reader) error {
+			after := ""
+			for range 10 {
+				list, err := r.OrdersCreatedBetween(from, to, after, pageSize)
+				if err != nil {
+					return err
+				}
+				for _, o := range list {
+					ids = append(ids, o.ID)
+				}
+				if len(list) < pageSize {
+					break
+				}
+				after = list[len(list)-1].ID
+			}
+			return nil
+		})
+		return fmt.Sprint(ids)
+	}
+	for _, c := range []struct {
+		name     string
+		from, to time.Time
+		want     string
+	}{
+		{"everything", time.Time{}, base.Add(time.Hour), "[ord_0 ord_1 ord_2 ord_3 ord_4 ord_5]"},
+		{"to is excluded", time.Time{}, base.Add(2 * time.Minute), "[ord_0 ord_1 ord_2 ord_3]"},
+		{"from is included", base.Add(time.Minute), base.Add(3 * time.Minute), "[ord_1 ord_2 ord_3 ord_4]"},
+		{"far future", base.Add(3 * time.Minute), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), "[ord_5]"},
+		{"empty window", base.Add(time.Second), base.Add(time.Minute), "[]"},
+	} {
+		for _, size := range []int{1, 2, 10} {
+			if got := window(c.from, c.to, size); got != c.want {
+				t.Errorf("%s, pages of %d: %s; want %s", c.name, size, got, c.want)
+			}
+		}
+	}
+	view(t, s, func(r store.Reader) error {
+		if _, err := r.OrdersCreatedBetween(time.Time{}, base.Add(time.Hour), "ord_missing", 3); err == nil {
+			t.Error("OrdersCreatedBetween after an unknown order: no error")
 		}
 		return nil
 	})

@@ -3,10 +3,12 @@ package stripefake
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -644,14 +646,15 @@ func (ts *tokenState) consume(amount int64) {
 	ts.amountCaptured += amount
 }
 
-// confirmPI is POST /v1/payment_intents/{id}/confirm.
 // metadataLimits refuses metadata beyond Stripe's limits, as Stripe does:
-// at most 50 keys, keys of at most 40 characters, values of at most 500.
+// at most 50 keys, keys of at most 40 characters, values of at most 500
+// (the first offending key in key order is named).
 func metadataLimits(md map[string]string) (response, bool) {
 	if len(md) > 50 {
 		return invalid("metadata", "You can specify up to 50 keys."), true
 	}
-	for k, v := range md {
+	for _, k := range slices.Sorted(maps.Keys(md)) {
+		v := md[k]
 		if utf8.RuneCountInString(k) > 40 {
 			return invalid("metadata", "Keys can be at most 40 characters long."), true
 		}
@@ -662,6 +665,7 @@ func metadataLimits(md map[string]string) (response, bool) {
 	return response{}, false
 }
 
+// confirmPI is POST /v1/payment_intents/{id}/confirm.
 func (s *Server) confirmPI(id string, form url.Values) response {
 	pi, found := s.pis[id]
 	if !found {
