@@ -235,3 +235,32 @@ func TestGroupsOrderDestinations(t *testing.T) {
 		}
 	}
 }
+
+// The order system hears the checkout's fulfillment contact (who
+// receives the items), not only its address.
+func TestPlaceOrderCarriesTheFulfillmentContact(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var placed *fulfillment.PlaceOrderRequest
+	f := newFixtureWith(t, func(o *checkout.Options) {
+		o.Capabilities.Fulfillment = fulfillment.Funcs{PlaceOrderFunc: func(_ context.Context, req *fulfillment.PlaceOrderRequest) (*fulfillment.PlaceOrderResponse, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			placed = req
+			return &fulfillment.PlaceOrderResponse{}, nil
+		}}
+	})
+	sess := f.create(t, checkout.CreateInput{
+		Items:              []checkout.ItemInput{{ID: "mug", Quantity: 1}},
+		FulfillmentDetails: &model.FulfillmentDetails{Name: "Grace Hopper", Email: "grace@example.com", PhoneNumber: "+12125550100", Address: address("US", "NY")},
+	})
+	if _, err := f.svc.Complete(context.Background(), "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := [3]string{placed.RecipientName, placed.RecipientEmail, placed.RecipientPhone}; got != [3]string{"Grace Hopper", "grace@example.com", "+12125550100"} {
+		t.Errorf("recipient = %q", got)
+	}
+	if stateOf(placed.Destination) != "NY" {
+		t.Errorf("destination = %+v", placed.Destination)
+	}
+}
