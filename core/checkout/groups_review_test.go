@@ -222,17 +222,15 @@ func TestGroupsOrderDestinations(t *testing.T) {
 	if stateOf(placed.Destination) != "NY" {
 		t.Errorf("destination = %+v, want the shipping group's (NY)", placed.Destination)
 	}
-	got := fmt.Sprint(groupsOf(placed.Groups))
-	for i, g := range placed.Groups {
-		want := map[string]string{"d": "<nil>", "p": "Shop", "s": "Ada"}[g.ID]
-		if name := fmt.Sprint(g.Destination); g.Destination != nil {
-			name = g.Destination.Name
-			if want == "<nil>" || name != want {
-				t.Errorf("group %d (%s) destination = %+v, want %s; groups %s", i, g.ID, g.Destination, want, got)
-			}
-		} else if want != "<nil>" {
-			t.Errorf("group %d (%s) has no destination, want %s", i, g.ID, want)
+	got := map[string]string{}
+	for _, g := range placed.Groups {
+		got[g.ID] = "none"
+		if g.Destination != nil {
+			got[g.ID] = g.Destination.Name + "/" + g.Destination.State
 		}
+	}
+	if want := map[string]string{"d": "none", "p": "Shop/CA", "s": "Ada/NY"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("group destinations = %v, want %v", got, want)
 	}
 }
 
