@@ -226,7 +226,7 @@ func uniqueOptions(groups []model.FulfillmentGroup, options []model.FulfillmentO
 			gid := cmp.Or(o.GroupID, first.GroupID)
 			k := slices.IndexFunc(groups, func(g model.FulfillmentGroup) bool { return g.ID == gid })
 			return apierr.Invalid(apierr.CodeInvalid, fmt.Sprintf("$.fulfillment_groups[%d].id", k),
-				"Fulfillment group id %q names its option %q, which is already the id of another fulfillment option of this checkout session; choose another group id.", gid, o.ID)
+				"Fulfillment group id %q would name one of its options %q, already the id of another fulfillment option of this checkout session; choose another group id.", gid, o.ID)
 		}
 		return capabilityFailure("shipping", fmt.Errorf("option id %q quoted twice", o.ID))
 	}
