@@ -366,6 +366,11 @@ type Limits struct {
 	// MaxQuantity caps the quantity of one line item. Default 100000; from
 	// 1 to 1000000.
 	MaxQuantity int64 `koanf:"max_quantity"`
+	// MaxFulfillmentGroups caps the fulfillment groups of one checkout
+	// session: each group is quoted on its own (shipping and tax once
+	// per group on every create, update and complete). Default 16; from
+	// 1 to 100.
+	MaxFulfillmentGroups int `koanf:"max_fulfillment_groups"`
 	// RateLimit is the per-agent request rate limit.
 	RateLimit RateLimit `koanf:"rate_limit"`
 }

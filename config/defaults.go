@@ -55,6 +55,9 @@ const (
 	DefaultMaxLineItems = 100
 	// DefaultMaxQuantity is limits.max_quantity's default.
 	DefaultMaxQuantity = 100_000
+	// DefaultMaxFulfillmentGroups is limits.max_fulfillment_groups's
+	// default.
+	DefaultMaxFulfillmentGroups = 16
 	// DefaultRequestsPerSecond is limits.rate_limit.requests_per_second's
 	// default, per agent.
 	DefaultRequestsPerSecond = 50.0
@@ -364,6 +367,9 @@ func (l *Limits) setDefaults() {
 	}
 	if l.MaxQuantity == 0 {
 		l.MaxQuantity = DefaultMaxQuantity
+	}
+	if l.MaxFulfillmentGroups == 0 {
+		l.MaxFulfillmentGroups = DefaultMaxFulfillmentGroups
 	}
 	if l.RateLimit.RequestsPerSecond == nil {
 		rps := DefaultRequestsPerSecond

@@ -21,6 +21,9 @@ const (
 	MaxLineItemsLimit = 1000
 	// MaxQuantityLimit is the largest limits.max_quantity.
 	MaxQuantityLimit = 1_000_000
+	// MaxFulfillmentGroupsLimit is the largest
+	// limits.max_fulfillment_groups.
+	MaxFulfillmentGroupsLimit = 100
 	// MinSignatureMaxSkew is the smallest agents[].signature.max_skew.
 	MinSignatureMaxSkew = time.Second
 	// MaxSignatureMaxSkew is the largest agents[].signature.max_skew.
@@ -47,6 +50,9 @@ func (l *Limits) validate(ps *problems) {
 	}
 	if l.MaxQuantity < 1 || l.MaxQuantity > MaxQuantityLimit {
 		ps.add("limits.max_quantity", "must be from 1 to %d, got %d", MaxQuantityLimit, l.MaxQuantity)
+	}
+	if l.MaxFulfillmentGroups < 1 || l.MaxFulfillmentGroups > MaxFulfillmentGroupsLimit {
+		ps.add("limits.max_fulfillment_groups", "must be from 1 to %d, got %d", MaxFulfillmentGroupsLimit, l.MaxFulfillmentGroups)
 	}
 	rps := l.RateLimit.PerSecond()
 	if !finite(rps) || rps < 0 {

@@ -348,6 +348,11 @@ func TestValidateHardeningRules(t *testing.T) {
 			edit: func(c *Config) { c.Limits.MaxQuantity = MaxQuantityLimit + 1 },
 			want: []Problem{{Path: "limits.max_quantity", Message: "must be from 1 to 1000000, got 1000001"}},
 		},
+		"max fulfillment groups exactly 100": {edit: func(c *Config) { c.Limits.MaxFulfillmentGroups = MaxFulfillmentGroupsLimit }},
+		"max fulfillment groups over 100": {
+			edit: func(c *Config) { c.Limits.MaxFulfillmentGroups = MaxFulfillmentGroupsLimit + 1 },
+			want: []Problem{{Path: "limits.max_fulfillment_groups", Message: "must be from 1 to 100, got 101"}},
+		},
 		"tiny negative rate": {
 			edit: func(c *Config) { c.Limits.RateLimit.RequestsPerSecond = &neg },
 			want: []Problem{{Path: "limits.rate_limit.requests_per_second", Message: "must be 0 (no rate limit) or a positive number of requests per second, got -0.001"}},

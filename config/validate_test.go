@@ -238,6 +238,7 @@ func TestValidateWithoutDefaults(t *testing.T) {
 		{Path: "idempotency.lease", Message: "must be from 1s to 10m, got 0s"},
 		{Path: "limits.max_line_items", Message: "must be from 1 to 1000, got 0"},
 		{Path: "limits.max_quantity", Message: "must be from 1 to 1000000, got 0"},
+		{Path: "limits.max_fulfillment_groups", Message: "must be from 1 to 100, got 0"},
 		{Path: "limits.rate_limit.burst", Message: "must be at least 1 while rate limiting is enabled, got 0"},
 		{Path: "merchant.name", Message: "is required"},
 		{Path: "merchant.currency", Message: `is required: the ISO 4217 code of the currency prices are in, e.g. "usd"`},

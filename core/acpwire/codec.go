@@ -76,10 +76,13 @@ type Limits struct {
 	MaxLineItems int
 	// MaxQuantity caps the quantity of one line item.
 	MaxQuantity int64
+	// MaxFulfillmentGroups caps the fulfillment groups of one session,
+	// each quoted on its own.
+	MaxFulfillmentGroups int
 }
 
 // DefaultLimits are the limits used when none are configured.
-var DefaultLimits = Limits{MaxLineItems: 100, MaxQuantity: 100_000}
+var DefaultLimits = Limits{MaxLineItems: 100, MaxQuantity: 100_000, MaxFulfillmentGroups: 16}
 
 // Versions returns the versions this build serves, newest first.
 func Versions() []string {

@@ -2,6 +2,7 @@ package acpwire
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/checkout"
@@ -25,8 +26,8 @@ type wireGroup struct {
 // item_ids name is the engine's decision, as it knows the cart; here the
 // ids, types, bounds and details are checked.
 func (v *validator) groups(in []wireGroup, param string) []checkout.GroupInput {
-	if len(in) > v.limits.MaxLineItems {
-		v.fail(apierr.CodeInvalid, param, "%s may hold at most %d groups.", param, v.limits.MaxLineItems)
+	if len(in) > v.limits.MaxFulfillmentGroups {
+		v.fail(apierr.CodeInvalid, param, "%s may hold at most %d groups.", param, v.limits.MaxFulfillmentGroups)
 		return nil
 	}
 	out := make([]checkout.GroupInput, 0, len(in))
@@ -34,6 +35,10 @@ func (v *validator) groups(in []wireGroup, param string) []checkout.GroupInput {
 	for i, g := range in {
 		p := fmt.Sprintf("%s[%d]", param, i)
 		v.required(g.ID, p+".id", maxIDLength)
+		if strings.Contains(g.ID, "/") {
+			// A group's options are named "<group id>/<option id>".
+			v.fail(apierr.CodeInvalid, p+".id", "%s.id must not contain \"/\".", p)
+		}
 		if first, dup := seen[g.ID]; dup && g.ID != "" {
 			v.fail(apierr.CodeInvalid, p+".id", "%s.id %q is already the id of %s[%d].", p, g.ID, param, first)
 		}

@@ -1,6 +1,7 @@
 package acpwire
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -47,7 +48,8 @@ func TestDecodeGroups(t *testing.T) {
 		"bad email":         {`[{"id":"g","item_ids":["a"],"destination_type":"shipping","fulfillment_details":{"email":"nope"}}]`, apierr.CodeInvalid, "$.fulfillment_groups[0].fulfillment_details.email"},
 		"blank item id":     {`[{"id":"g","item_ids":["a"," "],"destination_type":"shipping"}]`, apierr.CodeMissing, "$.fulfillment_groups[0].item_ids[1]"},
 		"long instructions": {`[{"id":"g","item_ids":["a"],"destination_type":"shipping","instructions":"` + strings.Repeat("x", maxTextLength+1) + `"}]`, apierr.CodeInvalid, "$.fulfillment_groups[0].instructions"},
-		"too many groups":   {`[` + strings.TrimSuffix(strings.Repeat(`{"id":"g","item_ids":["a"],"destination_type":"shipping"},`, DefaultLimits.MaxLineItems+1), ",") + `]`, apierr.CodeInvalid, "$.fulfillment_groups"},
+		"too many groups":   {`[` + strings.TrimSuffix(strings.Repeat(`{"id":"g","item_ids":["a"],"destination_type":"shipping"},`, DefaultLimits.MaxFulfillmentGroups+1), ",") + `]`, apierr.CodeInvalid, "$.fulfillment_groups"},
+		"slash in group id": {`[{"id":"ups/x","item_ids":["a"],"destination_type":"shipping"}]`, apierr.CodeInvalid, "$.fulfillment_groups[0].id"},
 		"not a list":        {`{"id":"g"}`, apierr.CodeInvalidType, "$.fulfillment_groups"},
 	} {
 		_, err := c.DecodeUpdate([]byte(`{"fulfillment_groups":` + tc.groups + `}`))
@@ -55,5 +57,12 @@ func TestDecodeGroups(t *testing.T) {
 		if !ok || e.Code != tc.code || e.Param != tc.param {
 			t.Errorf("%s: error = %v, want %s at %s", name, err, tc.code, tc.param)
 		}
+	}
+	var most []string
+	for i := range DefaultLimits.MaxFulfillmentGroups {
+		most = append(most, fmt.Sprintf(`{"id":"g%d","item_ids":["a"],"destination_type":"shipping"}`, i))
+	}
+	if in, err := c.DecodeUpdate([]byte(`{"fulfillment_groups":[` + strings.Join(most, ",") + `]}`)); err != nil || len(in.Groups.V) != DefaultLimits.MaxFulfillmentGroups {
+		t.Errorf("%d groups: %v, %v; want them accepted", DefaultLimits.MaxFulfillmentGroups, in, err)
 	}
 }

@@ -174,8 +174,8 @@ func fulfillment(f model.Fulfillment) fulfillmentJSON {
 		out.Type = "shipping"
 	}
 	if a := f.Destination; a != nil {
-		out.Destination = &wireAddress{Name: a.Name, LineOne: a.LineOne, LineTwo: a.LineTwo, City: a.City, State: a.State,
-			Country: a.Country, PostalCode: a.PostalCode, Company: a.Company}
+		dest := wireAddressOf(*a)
+		out.Destination = &dest
 	}
 	if d := f.Digital; d != nil {
 		dd := digitalDeliveryJSON{AccessURL: absoluteURI(d.AccessURL), LicenseKey: d.LicenseKey, ExpiresAt: rfc3339Ptr(d.ExpiresAt)}

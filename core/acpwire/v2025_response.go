@@ -338,15 +338,22 @@ func (c *legacy) message(m acp.Message) messageJSON {
 
 var lineQuantityParam = regexp.MustCompile(`^\$\.line_items\[(\d+)\]\.quantity$`)
 
+var groupDetailsParam = regexp.MustCompile(`^\$\.fulfillment_groups\[\d+\]\.fulfillment_details`)
+
 // sessionParam rewrites a JSONPath into the internal (2026) session shape
 // as a path into this version's session: quantity lives in item, 2025-09-29
-// has fulfillment_address and fulfillment_option_id, and capabilities do
-// not exist (the param is then left out).
+// has fulfillment_address and fulfillment_option_id, and capabilities and
+// fulfillment groups do not exist (the param is then left out, except
+// for a group's details, which point at the session's own, the nearest
+// thing this version has).
 func (c *legacy) sessionParam(p string) string {
+	if loc := groupDetailsParam.FindStringIndex(p); loc != nil {
+		p = "$.fulfillment_details" + p[loc[1]:]
+	}
 	switch {
 	case lineQuantityParam.MatchString(p):
 		return lineQuantityParam.ReplaceAllString(p, `$$.line_items[$1].item.quantity`)
-	case within(p, "$.capabilities"):
+	case within(p, "$.capabilities"), within(p, "$.fulfillment_groups"):
 		return ""
 	case c.since(V20251212):
 		return p

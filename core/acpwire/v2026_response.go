@@ -364,11 +364,16 @@ func (c *v2026) fulfillmentDetails(fd *model.FulfillmentDetails) *wireFulfillmen
 }
 
 func (c *v2026) address(a acp.Address) wireAddress {
-	out := wireAddress{Name: a.Name, LineOne: a.LineOne, LineTwo: a.LineTwo, City: a.City, State: a.State, Country: a.Country, PostalCode: a.PostalCode, Company: a.Company}
+	out := wireAddressOf(a)
 	if c.before0417 {
 		out.Company = ""
 	}
 	return out
+}
+
+// wireAddressOf is ACP's Address with every member of 2026-04-17's.
+func wireAddressOf(a acp.Address) wireAddress {
+	return wireAddress{Name: a.Name, LineOne: a.LineOne, LineTwo: a.LineTwo, City: a.City, State: a.State, Country: a.Country, PostalCode: a.PostalCode, Company: a.Company}
 }
 
 func (c *v2026) fulfillmentOption(o model.FulfillmentOption) fulfillmentOptionOut {

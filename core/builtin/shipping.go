@@ -62,9 +62,15 @@ func NewShipping(options []ShippingOption, now func() time.Time) *Shipping {
 // Quote prices every option that can carry at least one line.
 func (s *Shipping) Quote(_ context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
 	resp := &shipping.QuoteResponse{}
+	var pickups []string
+	for _, opt := range s.options {
+		if opt.Type == acp.FulfillmentPickup {
+			pickups = append(pickups, opt.ID)
+		}
+	}
 	for _, opt := range s.options {
 		typ := opt.Type
-		if !s.serves(opt, typ, req.Destination) || !s.forGroup(req.Group, opt) {
+		if !s.serves(opt, typ, req.Destination) || !shipping.OfferedToGroup(req.Group, typ, opt.ID, pickups) {
 			continue
 		}
 		var lineIDs []string
@@ -83,24 +89,6 @@ func (s *Shipping) Quote(_ context.Context, req *shipping.QuoteRequest) (*shippi
 		resp.Options = append(resp.Options, s.option(opt, typ, lineIDs, price(opt.Price, units, subtotal)))
 	}
 	return resp, nil
-}
-
-// forGroup reports whether an option is offered to a fulfillment group
-// (every option when group is nil): only options of the group's type,
-// and for a pickup group whose location_id is the id of one of the pickup
-// options, only that one. The shipping-zones plugin follows the same
-// rule.
-func (s *Shipping) forGroup(group *acp.FulfillmentGroup, opt ShippingOption) bool {
-	switch {
-	case group == nil:
-		return true
-	case group.Type != opt.Type:
-		return false
-	case opt.Type != acp.FulfillmentPickup || group.LocationID == "":
-		return true
-	}
-	named := slices.ContainsFunc(s.options, func(o ShippingOption) bool { return o.Type == acp.FulfillmentPickup && o.ID == group.LocationID })
-	return !named || opt.ID == group.LocationID
 }
 
 func (s *Shipping) serves(opt ShippingOption, typ acp.FulfillmentType, dest *acp.Address) bool {

@@ -373,6 +373,9 @@ func (s *Service) placeOrderRequest(sess *model.Session) *fulfillment.PlaceOrder
 		first, last := b.Names()
 		req.Buyer = &fulfillment.Buyer{FirstName: first, LastName: last, Email: b.Email, PhoneNumber: b.PhoneNumber}
 	}
+	if d := sess.FulfillmentDetails; d != nil {
+		req.RecipientName, req.RecipientEmail, req.RecipientPhone = d.Name, d.Email, d.PhoneNumber
+	}
 	req.OrderNotes = sess.OrderNotes
 	addOrderInsights(req, s.orderInsights(sess, s.now().UTC()))
 	return req

@@ -1,6 +1,7 @@
 package checkout
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -33,6 +34,10 @@ func resolveGroups(lines []model.Line, in []GroupInput) ([]model.FulfillmentGrou
 	owner := map[string]int{}
 	out := make([]model.FulfillmentGroup, 0, len(in))
 	for i, g := range in {
+		if strings.Contains(g.ID, "/") {
+			// Its options are named "<group id>/<option id>".
+			return nil, apierr.Invalid(apierr.CodeInvalid, fmt.Sprintf("$.fulfillment_groups[%d].id", i), "A fulfillment group id must not contain \"/\".")
+		}
 		fg := model.FulfillmentGroup{ID: g.ID, Type: g.Type, Details: g.Details, LocationID: g.LocationID, Instructions: g.Instructions}
 		for j, ref := range g.ItemIDs {
 			param := fmt.Sprintf("$.fulfillment_groups[%d].item_ids[%d]", i, j)
@@ -41,7 +46,9 @@ func resolveGroups(lines []model.Line, in []GroupInput) ([]model.FulfillmentGrou
 				return nil, apierr.Invalid(apierr.CodeInvalid, param,
 					"Fulfillment group %q names %q, which is not a line item of this checkout session.", g.ID, ref)
 			}
-			if k, taken := owner[id]; taken {
+			if k, taken := owner[id]; taken && k == i {
+				return nil, apierr.Invalid(apierr.CodeInvalid, param, "Fulfillment group %q lists line item %q twice.", g.ID, id)
+			} else if taken {
 				return nil, apierr.Invalid(apierr.CodeInvalid, param,
 					"Line item %q is already in fulfillment group %q; a line item belongs to at most one group.", id, in[k].ID)
 			}
@@ -133,36 +140,110 @@ func requestIndexes(lines []model.Line, only []string) []int {
 	return out
 }
 
-// quoteGroups asks shipping once per group, with the group's destination,
-// lines and Group, and returns the options of the group's type, limited
-// to the group's lines, with their session ids.
-func (s *Service) quoteGroups(ctx context.Context, sess *model.Session) ([]model.FulfillmentOption, error) {
+// quoteOptions quotes shipping for the session: once for the lines in no
+// group (every line of a checkout that is not split, none asked when
+// every line is grouped) and once per group, with the group's
+// destination, lines and Group. A provider's options are trimmed to the
+// lines asked, and a group's to those of its type, named
+// "<group id>/<option id>". Option ids must come out unique (see
+// uniqueOptions).
+func (s *Service) quoteOptions(ctx context.Context, sess *model.Session) ([]model.FulfillmentOption, error) {
 	var out []model.FulfillmentOption
+	if only := ungroupedLines(sess); only == nil || len(only) > 0 {
+		opts, err := s.quoteScoped(ctx, sess, destination(sess), only, -1)
+		if err != nil {
+			return nil, err
+		}
+		out = opts
+	}
 	for i := range sess.Groups {
 		g := &sess.Groups[i]
-		req := &shipping.QuoteRequest{Currency: sess.Currency, Destination: groupDestination(sess, g), Lines: shippingLines(sess.Lines, g.LineIDs), Group: sdkGroup(g)}
-		if len(req.Lines) == 0 {
-			continue
-		}
-		quote, err := s.opts.Capabilities.Shipping.Quote(ctx, req)
+		opts, err := s.quoteScoped(ctx, sess, groupDestination(sess, g), g.LineIDs, i)
 		if err != nil {
-			return nil, capabilityFailure("shipping", err)
+			return nil, err
 		}
-		sess.Messages = append(sess.Messages, groupParams(sessionParams(quote.Messages, requestIndexes(sess.Lines, g.LineIDs)), sess.Groups, i)...)
-		for _, o := range quote.Options {
-			if o.Amount < 0 {
-				return nil, capabilityFailure("shipping", fmt.Errorf("negative amount %d for option %q of group %q", o.Amount, o.ID, g.ID))
-			}
-			o.LineIDs = slices.DeleteFunc(slices.Clone(o.LineIDs), func(id string) bool { return !slices.Contains(g.LineIDs, id) })
-			if o.Type != g.Type || len(o.LineIDs) == 0 {
-				continue
-			}
-			opt := toOptions([]shipping.Option{o})[0]
-			opt.ID, opt.GroupID = groupOptionID(g.ID, o.ID), g.ID
-			out = append(out, opt)
+		out = append(out, opts...)
+	}
+	return out, uniqueOptions(sess.Groups, out)
+}
+
+// quoteScoped asks shipping for the lines only (every found line when
+// nil) going to dest, for the group at index (-1: the lines in no group),
+// adds the provider's messages to the session and returns its options
+// trimmed to the lines asked. An option left with none of them is
+// dropped, as is a group's option of another type.
+func (s *Service) quoteScoped(ctx context.Context, sess *model.Session, dest *acp.Address, only []string, index int) ([]model.FulfillmentOption, error) {
+	req := &shipping.QuoteRequest{Currency: sess.Currency, Destination: dest, Lines: shippingLines(sess.Lines, only)}
+	var g *model.FulfillmentGroup
+	if index >= 0 {
+		g = &sess.Groups[index]
+		req.Group = sdkGroup(g)
+		if len(req.Lines) == 0 {
+			return nil, nil
 		}
 	}
+	quote, err := s.opts.Capabilities.Shipping.Quote(ctx, req)
+	if err != nil {
+		return nil, capabilityFailure("shipping", err)
+	}
+	addMessages(sess, groupParams(sessionParams(quote.Messages, requestIndexes(sess.Lines, only)), sess.Groups, index))
+	asked := idsOf(req.Lines, func(l shipping.Line) string { return l.ID })
+	var out []model.FulfillmentOption
+	for _, o := range quote.Options {
+		if o.Amount < 0 {
+			return nil, capabilityFailure("shipping", fmt.Errorf("negative amount %d for option %q", o.Amount, o.ID))
+		}
+		named := len(o.LineIDs) > 0
+		o.LineIDs = slices.DeleteFunc(slices.Clone(o.LineIDs), func(id string) bool { return !slices.Contains(asked, id) })
+		if (named && len(o.LineIDs) == 0) || (g != nil && (o.Type != g.Type || len(o.LineIDs) == 0)) {
+			continue
+		}
+		opt := toOptions([]shipping.Option{o})[0]
+		if g != nil {
+			opt.ID, opt.GroupID = groupOptionID(g.ID, o.ID), g.ID
+		}
+		out = append(out, opt)
+	}
 	return out, nil
+}
+
+// uniqueOptions refuses a session whose options do not have unique ids,
+// as a selection names an option by id. A group's option named like an
+// option of the lines in no group (group "ups" with option "ground"
+// beside the provider's own "ups/ground") is the group id's fault, a
+// request error on the group; any other repeat is the provider's,
+// which must give each option of one quote its own id.
+func uniqueOptions(groups []model.FulfillmentGroup, options []model.FulfillmentOption) error {
+	seen := map[string]*model.FulfillmentOption{}
+	for i := range options {
+		o := &options[i]
+		first, dup := seen[o.ID]
+		if !dup {
+			seen[o.ID] = o
+			continue
+		}
+		if first.GroupID != o.GroupID {
+			gid := cmp.Or(o.GroupID, first.GroupID)
+			k := slices.IndexFunc(groups, func(g model.FulfillmentGroup) bool { return g.ID == gid })
+			return apierr.Invalid(apierr.CodeInvalid, fmt.Sprintf("$.fulfillment_groups[%d].id", k),
+				"Fulfillment group id %q would name one of its options %q, already the id of another fulfillment option of this checkout session; choose another group id.", gid, o.ID)
+		}
+		return capabilityFailure("shipping", fmt.Errorf("option id %q quoted twice", o.ID))
+	}
+	return nil
+}
+
+// addMessages adds a provider's messages to the session, leaving out any
+// already there (same type, code, param and content): a provider asked
+// once per group may say the same thing each time.
+func addMessages(sess *model.Session, msgs acp.Messages) {
+	for _, m := range msgs {
+		if !slices.ContainsFunc(sess.Messages, func(have acp.Message) bool {
+			return have.Type == m.Type && have.Code == m.Code && have.Param == m.Param && have.Content == m.Content
+		}) {
+			sess.Messages = append(sess.Messages, m)
+		}
+	}
 }
 
 // groupParams returns msgs, from a quote for the group at index (none
@@ -254,7 +335,7 @@ func (s *Service) quoteTax(ctx context.Context, sess *model.Session, dest *acp.A
 			idsOf(req.Lines, func(l tax.Line) string { return l.ID })); err != nil {
 			return nil, capabilityFailure("tax", err)
 		}
-		sess.Messages = append(sess.Messages, groupParams(sessionParams(resp.Messages, requestIndexes(sess.Lines, part.only)), sess.Groups, part.index)...)
+		addMessages(sess, groupParams(sessionParams(resp.Messages, requestIndexes(sess.Lines, part.only)), sess.Groups, part.index))
 		for _, lt := range resp.Lines {
 			if lt.Amount < 0 {
 				return nil, capabilityFailure("tax", fmt.Errorf("negative tax %d for line %q", lt.Amount, lt.ID))
@@ -277,12 +358,14 @@ func (s *Service) quoteTax(ctx context.Context, sess *model.Session, dest *acp.A
 }
 
 // addBreakdown adds a quote's jurisdictions; merge adds the amount of a
-// jurisdiction already listed (by name) to it, keeping its first rate.
+// jurisdiction already listed with the same name and rate to it (one
+// jurisdiction may tax groups at different rates, e.g. by category or
+// by the destination's locality: those stay apart).
 func (t *taxed) addBreakdown(shares []tax.Jurisdiction, merge bool) error {
 	for _, j := range shares {
 		k := -1
 		if merge {
-			k = slices.IndexFunc(t.breakdown, func(s model.TaxShare) bool { return s.Jurisdiction == j.Name })
+			k = slices.IndexFunc(t.breakdown, func(s model.TaxShare) bool { return s.Jurisdiction == j.Name && s.Rate == j.Rate })
 		}
 		if k < 0 {
 			t.breakdown = append(t.breakdown, model.TaxShare{Jurisdiction: j.Name, Rate: j.Rate, Amount: j.Amount})
@@ -326,17 +409,35 @@ func groupedLineProblem(sess *model.Session, g *model.FulfillmentGroup, index in
 
 // orderDestination is the single destination told to an order system
 // that does not read groups: the session's address or, when every line
-// is in a group, the first group's.
+// is in a group, the address of the first group that needs one
+// (shipping, local delivery).
 func orderDestination(sess *model.Session) *acp.Address {
 	dest := destination(sess)
 	if dest == nil && len(sess.Groups) > 0 && len(ungroupedLines(sess)) == 0 {
-		return groupDestination(sess, &sess.Groups[0])
+		for i := range sess.Groups {
+			if g := &sess.Groups[i]; g.Type.NeedsAddress() {
+				return groupDestination(sess, g)
+			}
+		}
 	}
 	return dest
 }
 
+// plannedDestination is where a group's items go: its address (or the
+// session's) for shipping and local delivery, the selected location's
+// for a pickup, none for a digital delivery.
+func plannedDestination(sess *model.Session, g *model.FulfillmentGroup) *acp.Address {
+	switch {
+	case g.Type.NeedsAddress():
+		return groupDestination(sess, g)
+	case g.Type == acp.FulfillmentPickup:
+		return pickupAddress(sess, g.ID)
+	}
+	return nil
+}
+
 // orderGroups are the session's groups as the order system sees them:
-// each with its lines, destination, recipient, location, instructions,
+// each with its lines, destination (plannedDestination), recipient, location, instructions,
 // the provider's id of its selected option (the first, when the agent
 // chose several for one group) and its fulfillment charge.
 func orderGroups(sess *model.Session) []fulfillment.Group {
@@ -344,7 +445,7 @@ func orderGroups(sess *model.Session) []fulfillment.Group {
 	for i := range sess.Groups {
 		g := &sess.Groups[i]
 		og := fulfillment.Group{
-			ID: g.ID, Type: g.Type, LineIDs: slices.Clone(g.LineIDs), Destination: groupDestination(sess, g),
+			ID: g.ID, Type: g.Type, LineIDs: slices.Clone(g.LineIDs), Destination: plannedDestination(sess, g),
 			LocationID: g.LocationID, Instructions: g.Instructions,
 		}
 		if d := g.Details; d != nil {
@@ -390,12 +491,7 @@ func plannedFulfillments(sess *model.Session) []model.Fulfillment {
 		if g.Type == acp.FulfillmentLocalDelivery {
 			f.Type = string(acp.FulfillmentShipping)
 		}
-		switch {
-		case g.Type.NeedsAddress():
-			f.Destination = groupDestination(sess, g)
-		case g.Type == acp.FulfillmentPickup:
-			f.Destination = pickupAddress(sess, g.ID)
-		}
+		f.Destination = plannedDestination(sess, g)
 		for _, l := range sess.Lines {
 			if slices.Contains(g.LineIDs, l.ID) {
 				f.Lines = append(f.Lines, model.LineQuantity{ID: l.ID, Quantity: l.Quantity})

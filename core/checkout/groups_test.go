@@ -222,7 +222,7 @@ func TestGroupsReachTheOrder(t *testing.T) {
 	wantGroups := []fulfillment.Group{
 		{ID: "g1", Type: acp.FulfillmentShipping, LineIDs: []string{"li_mug"}, Destination: ny, RecipientName: "Grace", RecipientEmail: "grace@example.com",
 			RecipientPhone: "+12125550100", Instructions: "Ring twice", OptionID: "standard", Amount: 500},
-		{ID: "g2", Type: acp.FulfillmentPickup, LineIDs: []string{"li_beans"}, Destination: address("US", "CA"), LocationID: "pickup", OptionID: "pickup"},
+		{ID: "g2", Type: acp.FulfillmentPickup, LineIDs: []string{"li_beans"}, Destination: &acp.Address{Name: "Shop", State: "CA"}, LocationID: "pickup", OptionID: "pickup"},
 	}
 	if got, want := fmt.Sprintf("%+v", groupsOf(req.Groups)), fmt.Sprintf("%+v", groupsOf(wantGroups)); got != want {
 		t.Errorf("groups =\n  %s\nwant\n  %s", got, want)
@@ -253,13 +253,18 @@ func TestGroupsReachTheOrder(t *testing.T) {
 	}
 }
 
-// groupsOf renders groups with their destinations' states, for comparing.
+// groupsOf renders groups with their destinations' names and states, for
+// comparing.
 func groupsOf(groups []fulfillment.Group) []string {
 	var out []string
 	for _, g := range groups {
 		g2 := g
 		g2.Destination = nil
-		out = append(out, fmt.Sprintf("%+v@%s", g2, stateOf(g.Destination)))
+		name := "-"
+		if g.Destination != nil {
+			name = g.Destination.Name
+		}
+		out = append(out, fmt.Sprintf("%+v@%s/%s", g2, name, stateOf(g.Destination)))
 	}
 	return out
 }

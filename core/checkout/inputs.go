@@ -30,7 +30,8 @@ type SelectionInput struct {
 // GroupInput is one requested fulfillment group (ACP 2026-01-30 and
 // later).
 type GroupInput struct {
-	// ID is the agent's id for the group, unique in the request.
+	// ID is the agent's id for the group, unique in the request and
+	// without "/" (the group's options are named "<id>/<option id>").
 	ID string
 	// ItemIDs name the group's lines: line item ids or, leniently, item
 	// ids. The engine resolves them against the cart.
@@ -39,8 +40,13 @@ type GroupInput struct {
 	Type acp.FulfillmentType
 	// Details are the group's contact and address; the session's
 	// fulfillment details stand in when absent.
-	Details      *model.FulfillmentDetails
-	LocationID   string
+	Details *model.FulfillmentDetails
+	// LocationID is the agent's pick of a pickup or local delivery
+	// location, passed to the shipping provider (which may offer only
+	// that location's option) and to the order system.
+	LocationID string
+	// Instructions are the buyer's notes for the group's fulfillment,
+	// passed to the shipping provider and to the order system.
 	Instructions string
 }
 

@@ -27,27 +27,11 @@ func (s *Service) price(ctx context.Context, sess *model.Session, selections []S
 		return err
 	}
 	dest := destination(sess)
-	quote := &shipping.QuoteResponse{}
-	// Lines in no fulfillment group (every line of a checkout that is not
-	// split) are quoted together; each group on its own (groups.go).
-	if only := ungroupedLines(sess); only == nil || len(only) > 0 {
-		var err error
-		quote, err = s.opts.Capabilities.Shipping.Quote(ctx, &shipping.QuoteRequest{Currency: sess.Currency, Destination: dest, Lines: shippingLines(sess.Lines, only)})
-		if err != nil {
-			return capabilityFailure("shipping", err)
-		}
-		sess.Messages = append(sess.Messages, sessionParams(quote.Messages, requestIndexes(sess.Lines, only))...)
-	}
-	for _, o := range quote.Options {
-		if o.Amount < 0 {
-			return capabilityFailure("shipping", fmt.Errorf("negative amount %d for option %q", o.Amount, o.ID))
-		}
-	}
-	grouped, err := s.quoteGroups(ctx, sess)
+	options, err := s.quoteOptions(ctx, sess)
 	if err != nil {
 		return err
 	}
-	sess.Options = append(toOptions(quote.Options), grouped...)
+	sess.Options = options
 	if selections != nil {
 		chosen, err := resolveSelections(sess, selections)
 		if err != nil {

@@ -35,7 +35,9 @@ func checkoutAPIOptions(cfg *config.Config, logger *slog.Logger, registry promet
 	}
 	codecs := map[string]acpwire.Codec{}
 	for _, v := range cfg.APIVersions {
-		codec, ok := acpwire.New(v, seller, acpwire.Limits{MaxLineItems: cfg.Limits.MaxLineItems, MaxQuantity: cfg.Limits.MaxQuantity})
+		codec, ok := acpwire.New(v, seller, acpwire.Limits{
+			MaxLineItems: cfg.Limits.MaxLineItems, MaxQuantity: cfg.Limits.MaxQuantity, MaxFulfillmentGroups: cfg.Limits.MaxFulfillmentGroups,
+		})
 		if !ok {
 			return httpapi.Options{}, fmt.Errorf("api version %s is not served by this build", v)
 		}

@@ -13,9 +13,12 @@ import (
 )
 
 const (
-	splitSF      = `{"name":"Ada","line_one":"1 Test St","city":"San Francisco","state":"CA","country":"US","postal_code":"94131"}`
-	splitNY      = `{"name":"Grace","line_one":"2 Broadway","city":"New York","state":"NY","country":"US","postal_code":"10004"}`
-	splitToronto = `{"name":"Ada","line_one":"1 Main St","city":"Toronto","state":"ON","country":"CA","postal_code":"M5V 2T6"}`
+	// splitPickupSF is the demo's pickup location, where a pickup group
+	// goes.
+	splitPickupSF = `{"name":"Demo Coffee Roastery","line_one":"1 Ferry Building","city":"San Francisco","state":"CA","country":"US","postal_code":"94111"}`
+	splitSF       = `{"name":"Ada","line_one":"1 Test St","city":"San Francisco","state":"CA","country":"US","postal_code":"94131"}`
+	splitNY       = `{"name":"Grace","line_one":"2 Broadway","city":"New York","state":"NY","country":"US","postal_code":"10004"}`
+	splitToronto  = `{"name":"Ada","line_one":"1 Main St","city":"Toronto","state":"ON","country":"CA","postal_code":"M5V 2T6"}`
 )
 
 // splitStep is one request of the split-fulfillment flow and what its
@@ -164,12 +167,15 @@ func TestSplitFulfillment(t *testing.T) {
 			}
 			body := calls[0].body
 			wantGroups := `[{"amount":500,"destination":` + canonical(t, splitToronto) + `,"fulfillment_option_id":"standard","id":"home","line_ids":["li_mug-classic"],"recipient":{"name":"Ada"},"type":"shipping"},` +
-				`{"amount":0,"destination":` + canonical(t, splitSF) + `,"fulfillment_option_id":"pickup-sf","id":"collect","line_ids":["li_beans-house-1kg"],"location_id":"pickup-sf","type":"pickup"}]`
+				`{"amount":0,"destination":` + canonical(t, splitPickupSF) + `,"fulfillment_option_id":"pickup-sf","id":"collect","line_ids":["li_beans-house-1kg"],"location_id":"pickup-sf","type":"pickup"}]`
 			if got := jsonOf(body["fulfillment_groups"]); got != wantGroups {
 				t.Errorf("intake's fulfillment_groups =\n  %s\nwant\n  %s", got, wantGroups)
 			}
 			if got := jsonOf(body["fulfillment_option_ids"]); got != `["email","home/standard","collect/pickup-sf"]` {
 				t.Errorf("intake's fulfillment_option_ids = %s", got)
+			}
+			if got := jsonOf(body["recipient"]); got != `{"email":"ada@example.com","name":"Ada"}` {
+				t.Errorf("intake's recipient = %s, want the session's fulfillment contact", got)
 			}
 			if dest := body["destination"].(map[string]any); dest["city"] != "San Francisco" {
 				t.Errorf("intake's destination = %v, want the session's", dest)

@@ -200,6 +200,13 @@ func (f Fulfillment) Dispatched() bool {
 	return false
 }
 
+// AwaitingStore reports whether the fulfillment was planned at placement
+// (from a fulfillment group) and the store has not reported on it yet:
+// it carries nothing yet and does not count towards the order's status.
+func (f Fulfillment) AwaitingStore() bool {
+	return f.Planned && f.Status == FulfillmentPending
+}
+
 // Void reports whether the fulfillment no longer carries its items.
 func (f Fulfillment) Void() bool {
 	return f.Status == FulfillmentFailed || f.Status == FulfillmentCanceled
@@ -269,7 +276,7 @@ func (o *Order) Recompute() {
 	fulfilled := map[string]int64{}
 	var active, delivered int
 	for _, f := range o.Fulfillments {
-		if f.Void() || (f.Planned && f.Status == FulfillmentPending) {
+		if f.Void() || f.AwaitingStore() {
 			continue
 		}
 		active++

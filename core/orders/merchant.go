@@ -101,12 +101,55 @@ func (s *Service) Fulfill(ctx context.Context, orderID string, in FulfillmentInp
 		if o.Status == model.OrderCanceled {
 			return conflict(CodeOrderCanceled, "", "Order %s is canceled.", o.ID)
 		}
+		s.settlePlanned(o)
 		i := slices.IndexFunc(o.Fulfillments, func(f model.Fulfillment) bool { return f.ID == in.ID })
+		var err error
 		if i < 0 {
-			return s.addFulfillment(o, in)
+			err = s.addFulfillment(o, in)
+		} else {
+			err = s.updateFulfillment(o, &o.Fulfillments[i], in)
 		}
-		return s.updateFulfillment(o, &o.Fulfillments[i], in)
+		if err != nil {
+			return err
+		}
+		s.settlePlanned(o)
+		return nil
 	})
+}
+
+// settlePlanned fits the planned fulfillments the store has not reported
+// on yet to what is left of their lines: each line's quantity shrinks to
+// the line's current quantity less what other fulfillments carry (the
+// store may record its own fulfillments instead of reporting on the
+// planned ones), and a planned fulfillment left with nothing is canceled,
+// which agents read as "these items went another way".
+func (s *Service) settlePlanned(o *model.Order) {
+	for i := range o.Fulfillments {
+		f := &o.Fulfillments[i]
+		if !f.AwaitingStore() {
+			continue
+		}
+		allocated := allocations(o, f.ID)
+		var left []model.LineQuantity
+		for _, lq := range f.Lines {
+			j := slices.IndexFunc(o.Lines, func(l model.OrderLine) bool { return l.ID == lq.ID })
+			if j < 0 {
+				continue
+			}
+			if free := o.Lines[j].Current - allocated[lq.ID]; free > 0 {
+				left = append(left, model.LineQuantity{ID: lq.ID, Quantity: min(lq.Quantity, free)})
+			}
+		}
+		if slices.Equal(left, f.Lines) {
+			continue
+		}
+		if len(left) == 0 {
+			f.Status = model.FulfillmentCanceled
+			s.logEvent(f, nil)
+			continue
+		}
+		f.Lines = left
+	}
 }
 
 func checkFulfillmentInput(in *FulfillmentInput) error {
@@ -198,7 +241,7 @@ func (s *Service) updateFulfillment(o *model.Order, f *model.Fulfillment, in Ful
 		return apierr.Invalid(apierr.CodeInvalid, "$.line_items", "The line items of fulfillment %s cannot change; record a new fulfillment instead.", f.ID)
 	}
 	if in.Status != "" && in.Status != f.Status {
-		if (f.Void() || plannedPending(*f)) && in.Status != model.FulfillmentFailed && in.Status != model.FulfillmentCanceled {
+		if (f.Void() || f.AwaitingStore()) && in.Status != model.FulfillmentFailed && in.Status != model.FulfillmentCanceled {
 			// A fulfillment coming back, or a planned one starting, must
 			// still fit beside the others.
 			if err := checkAllocation(o, f.Lines, allocations(o, f.ID)); err != nil {
@@ -244,12 +287,6 @@ func (s *Service) logEvent(f *model.Fulfillment, in *EventInput) {
 	f.Events = append(f.Events, ev)
 }
 
-// plannedPending reports whether f is a fulfillment planned at placement
-// (from a fulfillment group) that the store has not reported on yet.
-func plannedPending(f model.Fulfillment) bool {
-	return f.Planned && f.Status == model.FulfillmentPending
-}
-
 // allocations sums, per line, the quantities in fulfillments that still
 // carry them, leaving out the fulfillment with id except. A planned
 // fulfillment still pending carries nothing yet: the store may record its
@@ -257,7 +294,7 @@ func plannedPending(f model.Fulfillment) bool {
 func allocations(o *model.Order, except string) map[string]int64 {
 	out := map[string]int64{}
 	for _, f := range o.Fulfillments {
-		if f.Void() || f.ID == except || plannedPending(f) {
+		if f.Void() || f.ID == except || f.AwaitingStore() {
 			continue
 		}
 		for _, lq := range f.Lines {

@@ -37,6 +37,13 @@ type fixture struct {
 // takes order_create only).
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureWith(t, nil)
+}
+
+// newFixtureWith is newFixture with the order adjusted by edit (when set)
+// before it is placed.
+func newFixtureWith(t *testing.T, edit func(*model.Order)) *fixture {
+	t.Helper()
 	st, err := badgerstore.Open(badgerstore.Options{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +66,9 @@ func newFixture(t *testing.T) *fixture {
 			{ID: "li_book", Title: "Ebook", Ordered: 1, Current: 1, UnitPrice: 500, Subtotal: 500},
 		},
 		CreatedAt: f.clock.Now(),
+	}
+	if edit != nil {
+		edit(o)
 	}
 	err = st.Update(context.Background(), func(tx store.Tx) error {
 		if err := tx.PutSession(&model.Session{ID: "cs_1", Agent: "agent", Status: model.StatusCompleted, ExpiresAt: f.clock.Now().Add(time.Hour), Order: o}); err != nil {

@@ -54,6 +54,7 @@
 //	  "fulfillment_option_ids": ["standard"],
 //	  "buyer": {"first_name": "…", "last_name": "…", "email": "…",
 //	    "phone_number": "…"},
+//	  "recipient": {"name": "…", "email": "…", "phone_number": "…"},
 //	  "fulfillment_groups": [
 //	    {"id": "gift", "type": "shipping", "line_ids": ["li_1"],
 //	     "destination": {"name": "…", "line_one": "…", "city": "…",
@@ -63,6 +64,12 @@
 //	     "fulfillment_option_id": "standard", "amount": 500}
 //	  ]
 //	}
+//
+// recipient is the checkout's fulfillment contact, who receives the
+// items at destination (the agent's fulfillment_details name, email and
+// phone_number), each member left out when not given and the whole when
+// none is; hosts older than protocol 1.2 leave it out. It may differ from
+// the buyer, who pays.
 //
 // A line's total includes its tax. A line's product_id is the catalog's
 // product id (its item id when the catalog has no product grouping); it is
@@ -79,8 +86,10 @@
 // group are fulfilled to the top-level destination with the options in
 // fulfillment_option_ids, which also lists the groups' options, as the
 // checkout named them ("<group id>/<option id>"). When every line is in a
-// group and the checkout has no address of its own, destination is the
-// first group's.
+// group and the checkout has no address of its own, destination is that
+// of the first group that needs one (shipping or local delivery). A
+// pickup group's destination is the selected pickup location's address;
+// a digital group has none.
 //
 // When the agent told more than the cart, these members follow (each left
 // out when the order has none):

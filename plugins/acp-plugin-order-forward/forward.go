@@ -55,6 +55,9 @@ type orderBody struct {
 	Destination          *acp.Address `json:"destination,omitempty"`
 	FulfillmentOptionIDs []string     `json:"fulfillment_option_ids"`
 	Buyer                *buyerBody   `json:"buyer,omitempty"`
+	// Recipient is the checkout's fulfillment contact, who receives the
+	// items at Destination (protocol 1.2).
+	Recipient *recipientBody `json:"recipient,omitempty"`
 	// FulfillmentGroups are the groups of a split checkout (protocol 1.2).
 	FulfillmentGroups []groupBody `json:"fulfillment_groups,omitempty"`
 	insightsBody
@@ -73,7 +76,7 @@ type groupBody struct {
 	Amount              int64          `json:"amount"`
 }
 
-// recipientBody is a group's contact.
+// recipientBody is a fulfillment contact: the checkout's or a group's.
 type recipientBody struct {
 	Name        string `json:"name,omitempty"`
 	Email       string `json:"email,omitempty"`
@@ -129,12 +132,20 @@ func newOrderBody(req *fulfillment.PlaceOrderRequest) orderBody {
 			ID: g.ID, Type: string(g.Type), LineIDs: append([]string{}, g.LineIDs...), Destination: g.Destination,
 			LocationID: g.LocationID, Instructions: g.Instructions, FulfillmentOptionID: g.OptionID, Amount: g.Amount,
 		}
-		if g.RecipientName != "" || g.RecipientEmail != "" || g.RecipientPhone != "" {
-			gb.Recipient = &recipientBody{Name: g.RecipientName, Email: g.RecipientEmail, PhoneNumber: g.RecipientPhone}
-		}
+		gb.Recipient = newRecipientBody(g.RecipientName, g.RecipientEmail, g.RecipientPhone)
 		b.FulfillmentGroups = append(b.FulfillmentGroups, gb)
 	}
+	b.Recipient = newRecipientBody(req.RecipientName, req.RecipientEmail, req.RecipientPhone)
 	return b
+}
+
+// newRecipientBody is a fulfillment contact; nil when nothing of it is
+// known.
+func newRecipientBody(name, email, phone string) *recipientBody {
+	if name == "" && email == "" && phone == "" {
+		return nil
+	}
+	return &recipientBody{Name: name, Email: email, PhoneNumber: phone}
 }
 
 // PlaceOrder POSTs the order to the intake and returns the order number

@@ -657,7 +657,8 @@ func TestRetryAfter(t *testing.T) {
 }
 
 // TestPlaceOrderSplit checks the body of an order whose checkout was
-// split into fulfillment groups (protocol 1.2), with product ids.
+// split into fulfillment groups (protocol 1.2), with product ids and the
+// checkout's fulfillment contact.
 func TestPlaceOrderSplit(t *testing.T) {
 	t.Parallel()
 	in := newIntake(t, answer{status: http.StatusCreated})
@@ -672,6 +673,7 @@ func TestPlaceOrderSplit(t *testing.T) {
 			Instructions: "Doorman", OptionID: "express", Amount: 1700},
 		{ID: "read", Type: acp.FulfillmentDigital, LineIDs: []string{"li_2"}, OptionID: "email"},
 	}
+	req.RecipientName, req.RecipientEmail, req.RecipientPhone = "Ada L.", "ada.home@example.com", "+14155550100"
 	if _, err := p.Fulfillment().PlaceOrder(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
@@ -680,6 +682,7 @@ func TestPlaceOrderSplit(t *testing.T) {
 		`"item_id": "guide-brewing-ebook",`, `"item_id": "guide-brewing-ebook", "product_id": "guide-brewing-ebook",`,
 		`["standard", "email"]`, `["gift/express", "email"]`,
 		`"email": "ada@example.com"}`, `"email": "ada@example.com"},
+  "recipient": {"name": "Ada L.", "email": "ada.home@example.com", "phone_number": "+14155550100"},
   "fulfillment_groups": [
     {"id": "gift", "type": "shipping", "line_ids": ["li_1"],
      "destination": {"name": "Grace", "line_one": "2 Broadway", "city": "New York", "state": "NY", "country": "US", "postal_code": "10004"},

@@ -89,9 +89,15 @@ func (p *zonePlugin) Quote(_ context.Context, req *shipping.QuoteRequest) (*ship
 	resp := &shipping.QuoteResponse{}
 	if zn != nil {
 		today := startOfDay(p.now())
+		var pickups []string
+		for _, o := range zn.options {
+			if o.typ == acp.FulfillmentPickup {
+				pickups = append(pickups, o.ID)
+			}
+		}
 		for _, o := range zn.options {
 			lines := carried(req.Lines, o.typ)
-			if len(lines) == 0 || !forGroup(req.Group, o.typ, o.ID, zn.options) {
+			if len(lines) == 0 || !shipping.OfferedToGroup(req.Group, o.typ, o.ID, pickups) {
 				continue
 			}
 			amount, ok, err := o.price(lines)
@@ -116,23 +122,6 @@ func (p *zonePlugin) Quote(_ context.Context, req *shipping.QuoteRequest) (*ship
 			fmt.Sprintf("This store does not deliver to %s.", country), acp.ResolutionBuyerInput)
 	}
 	return resp, nil
-}
-
-// forGroup reports whether an option of the zone is offered to a
-// fulfillment group (protocol 1.2; every option when group is nil): only
-// options of the group's type, and for a pickup group whose location_id
-// is the id of one of the zone's pickup options, only that one.
-func forGroup(group *acp.FulfillmentGroup, typ acp.FulfillmentType, id string, options []option) bool {
-	switch {
-	case group == nil:
-		return true
-	case group.Type != typ:
-		return false
-	case typ != acp.FulfillmentPickup || group.LocationID == "":
-		return true
-	}
-	named := slices.ContainsFunc(options, func(o option) bool { return o.typ == acp.FulfillmentPickup && o.ID == group.LocationID })
-	return !named || id == group.LocationID
 }
 
 // carried returns the lines whose item allows a fulfillment type.

@@ -82,6 +82,11 @@ type PlaceOrderRequest struct {
 	// RiskSignals are the agent's signals about the buyer's session, for
 	// the seller's fraud checks; nil when none were sent.
 	RiskSignals *RiskSignals
+	// RecipientName, RecipientEmail and RecipientPhone are the checkout's
+	// fulfillment contact (who receives the items at Destination), each
+	// when given; a split checkout's groups carry their own. They are
+	// personal data: pass them to the order system, never to logs.
+	RecipientName, RecipientEmail, RecipientPhone string
 }
 
 // Group is one fulfillment group of a split checkout.

@@ -174,7 +174,8 @@ var fullValues = map[string]struct {
 				{ID: "li_2", ItemID: "tee", Title: "Tee", Quantity: 1, UnitPrice: 599, Total: 599},
 			},
 			Destination: fullAddr, OptionIDs: []string{"std", "gift"},
-			Buyer: &fulfillment.Buyer{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com", PhoneNumber: "+15555550100"},
+			Buyer:         &fulfillment.Buyer{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com", PhoneNumber: "+15555550100"},
+			RecipientName: "Grace Hopper", RecipientEmail: "grace@example.com", RecipientPhone: "+15555550199",
 		},
 		want: &pb.PlaceOrderRequest{
 			OrderId: "ord_1", CheckoutSessionId: "cs_1", IdempotencyKey: "idem_1", Currency: "usd", Total: 3599,
@@ -183,7 +184,8 @@ var fullValues = map[string]struct {
 				{Id: "li_2", ItemId: "tee", Title: "Tee", Quantity: 1, UnitPrice: 599, Total: 599},
 			},
 			Destination: fullAddrP, OptionIds: []string{"std", "gift"},
-			Buyer: &pb.Buyer{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com", PhoneNumber: "+15555550100"},
+			Buyer:         &pb.Buyer{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com", PhoneNumber: "+15555550100"},
+			RecipientName: "Grace Hopper", RecipientEmail: "grace@example.com", RecipientPhone: "+15555550199",
 		},
 	},
 	"place order response": {

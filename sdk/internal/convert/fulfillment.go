@@ -38,6 +38,7 @@ func PlaceOrderRequestToProto(r *fulfillment.PlaceOrderRequest) *pb.PlaceOrderRe
 		RiskSignals: ifSet(r.RiskSignals, func(s *fulfillment.RiskSignals) *pb.RiskSignals {
 			return &pb.RiskSignals{IpAddress: s.IPAddress, UserAgent: s.UserAgent, AcceptLanguage: s.AcceptLanguage, SessionId: s.SessionID, DeviceFingerprint: s.DeviceFingerprint}
 		}),
+		RecipientName: r.RecipientName, RecipientEmail: r.RecipientEmail, RecipientPhone: r.RecipientPhone,
 	}
 	if b := r.Buyer; b != nil {
 		out.Buyer = &pb.Buyer{FirstName: b.FirstName, LastName: b.LastName, Email: b.Email, PhoneNumber: b.PhoneNumber}
@@ -81,6 +82,7 @@ func PlaceOrderRequestFromProto(r *pb.PlaceOrderRequest) *fulfillment.PlaceOrder
 				SessionID: s.GetSessionId(), DeviceFingerprint: s.GetDeviceFingerprint(),
 			}
 		}),
+		RecipientName: r.GetRecipientName(), RecipientEmail: r.GetRecipientEmail(), RecipientPhone: r.GetRecipientPhone(),
 	}
 	if b := r.GetBuyer(); b != nil {
 		out.Buyer = &fulfillment.Buyer{FirstName: b.GetFirstName(), LastName: b.GetLastName(), Email: b.GetEmail(), PhoneNumber: b.GetPhoneNumber()}

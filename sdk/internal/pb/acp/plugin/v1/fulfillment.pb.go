@@ -43,8 +43,13 @@ type PlaceOrderRequest struct {
 	Attribution       []*Attribution          `protobuf:"bytes,12,rep,name=attribution,proto3" json:"attribution,omitempty"`
 	MarketingConsents []*MarketingConsent     `protobuf:"bytes,13,rep,name=marketing_consents,json=marketingConsents,proto3" json:"marketing_consents,omitempty"`
 	RiskSignals       *RiskSignals            `protobuf:"bytes,14,opt,name=risk_signals,json=riskSignals,proto3" json:"risk_signals,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Since 1.2: the checkout's fulfillment contact, who receives the items
+	// at destination (personal data; a group carries its own).
+	RecipientName  string `protobuf:"bytes,15,opt,name=recipient_name,json=recipientName,proto3" json:"recipient_name,omitempty"`
+	RecipientEmail string `protobuf:"bytes,16,opt,name=recipient_email,json=recipientEmail,proto3" json:"recipient_email,omitempty"`
+	RecipientPhone string `protobuf:"bytes,17,opt,name=recipient_phone,json=recipientPhone,proto3" json:"recipient_phone,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *PlaceOrderRequest) Reset() {
@@ -173,6 +178,27 @@ func (x *PlaceOrderRequest) GetRiskSignals() *RiskSignals {
 		return x.RiskSignals
 	}
 	return nil
+}
+
+func (x *PlaceOrderRequest) GetRecipientName() string {
+	if x != nil {
+		return x.RecipientName
+	}
+	return ""
+}
+
+func (x *PlaceOrderRequest) GetRecipientEmail() string {
+	if x != nil {
+		return x.RecipientEmail
+	}
+	return ""
+}
+
+func (x *PlaceOrderRequest) GetRecipientPhone() string {
+	if x != nil {
+		return x.RecipientPhone
+	}
+	return ""
 }
 
 // FulfillmentGroupPlan is a fulfillment group of the order with its
@@ -854,7 +880,7 @@ var File_acp_plugin_v1_fulfillment_proto protoreflect.FileDescriptor
 
 const file_acp_plugin_v1_fulfillment_proto_rawDesc = "" +
 	"\n" +
-	"\x1facp/plugin/v1/fulfillment.proto\x12\racp.plugin.v1\x1a\x1aacp/plugin/v1/plugin.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x99\x05\n" +
+	"\x1facp/plugin/v1/fulfillment.proto\x12\racp.plugin.v1\x1a\x1aacp/plugin/v1/plugin.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x92\x06\n" +
 	"\x11PlaceOrderRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12.\n" +
 	"\x13checkout_session_id\x18\x02 \x01(\tR\x11checkoutSessionId\x12'\n" +
@@ -872,7 +898,10 @@ const file_acp_plugin_v1_fulfillment_proto_rawDesc = "" +
 	"orderNotes\x12<\n" +
 	"\vattribution\x18\f \x03(\v2\x1a.acp.plugin.v1.AttributionR\vattribution\x12N\n" +
 	"\x12marketing_consents\x18\r \x03(\v2\x1f.acp.plugin.v1.MarketingConsentR\x11marketingConsents\x12=\n" +
-	"\frisk_signals\x18\x0e \x01(\v2\x1a.acp.plugin.v1.RiskSignalsR\vriskSignals\"\xd0\x02\n" +
+	"\frisk_signals\x18\x0e \x01(\v2\x1a.acp.plugin.v1.RiskSignalsR\vriskSignals\x12%\n" +
+	"\x0erecipient_name\x18\x0f \x01(\tR\rrecipientName\x12'\n" +
+	"\x0frecipient_email\x18\x10 \x01(\tR\x0erecipientEmail\x12'\n" +
+	"\x0frecipient_phone\x18\x11 \x01(\tR\x0erecipientPhone\"\xd0\x02\n" +
 	"\x14FulfillmentGroupPlan\x125\n" +
 	"\x05group\x18\x01 \x01(\v2\x1f.acp.plugin.v1.FulfillmentGroupR\x05group\x12\x19\n" +
 	"\bline_ids\x18\x02 \x03(\tR\alineIds\x128\n" +
