@@ -78,7 +78,7 @@ func (s *Service) complete(ctx context.Context, agent, id string, in CompleteInp
 	case model.StatusNotReadyForPayment:
 		return nil, notReady(sess)
 	case model.StatusRequiresEscalation:
-		return nil, escalated(sess)
+		return nil, s.escalated(sess)
 	}
 	if err := refuseChange(sess, "completed"); err != nil {
 		return nil, err
@@ -95,7 +95,7 @@ func (s *Service) complete(ctx context.Context, agent, id string, in CompleteInp
 	notify(sess, append(in.Notices, unusedAuthentication(in)...))
 	if sess.Totals.Total != before {
 		sess.Messages.AddWarning(acp.CodePriceChange, "$.totals",
-			fmt.Sprintf("The total changed from %d to %d since the session was last returned; review it and complete again.", before, sess.Totals.Total))
+			fmt.Sprintf("The total changed from %s to %s since the session was last returned; review it and complete again.", s.formatAmount(before), s.formatAmount(sess.Totals.Total)))
 	}
 	if sess.Totals.Total != before || sess.Status != model.StatusReadyForPayment {
 		return sess, s.save(ctx, sess, rec)

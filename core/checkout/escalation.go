@@ -26,9 +26,6 @@ type Escalation struct {
 	// above it, in minor units of the engine's currency (Options.Currency,
 	// the only currency sessions use).
 	MaxCartTotal int64
-	// CurrencyExponent is the currency's minor-unit exponent (2 for usd),
-	// for showing MaxCartTotal to the buyer.
-	CurrencyExponent int
 }
 
 // maxReasonRunes bounds a catalog plugin's escalation reason.
@@ -37,17 +34,17 @@ const maxReasonRunes = 500
 // lineEscalation sets l's escalation from its catalog item it: the code,
 // the reason (the host's text for the code when the item gives none) and
 // the page, the item's own URL or the configured template, expanded. A
-// catalog answer breaking the contract (a code ACP does not define, a URL
-// that is not absolute http(s)) is a capability failure, like a negative
-// price.
+// catalog answer breaking the contract (a code not among
+// catalog.EscalationCodes, a URL catalog.ExpandContinueURL refuses) is a
+// capability failure, like a negative price.
 func (s *Service) lineEscalation(sess *model.Session, l *model.Line, it catalog.Item) error {
 	l.Escalation = nil
 	e := it.Escalation
 	if e == nil || !it.Found {
 		return nil
 	}
-	if !slices.Contains(acp.ErrorCodes, e.Code) {
-		return capabilityFailure("catalog", fmt.Errorf("escalation code %q of item %q is not an ACP error code", e.Code, it.ID))
+	if !slices.Contains(catalog.EscalationCodes, e.Code) {
+		return capabilityFailure("catalog", fmt.Errorf("escalation code %q of item %q is not one of %v", e.Code, it.ID, catalog.EscalationCodes))
 	}
 	template := e.ContinueURL
 	if template == "" {
@@ -68,8 +65,9 @@ func (s *Service) lineEscalation(sess *model.Session, l *model.Line, it catalog.
 // escalate runs after pricing: every found line with an escalation, and
 // a total above the configured limit, adds an error message that names
 // the store's page, and the session gets that page as its continue_url
-// (the first escalated line's, else the cart limit's). The limit is in
-// the engine's currency, which every session uses.
+// (the first escalated line's, else the cart limit's). An item's
+// escalation asks the buyer (requires_buyer_input); the cart limit is
+// recoverable, since the agent can remove items through the API.
 //
 // Precedence: an escalation wins over every other error. Nothing the
 // agent can fix through the API makes an escalated session payable, short
@@ -93,15 +91,13 @@ func (s *Service) escalate(sess *model.Session) {
 			sess.ContinueURL = e.ContinueURL
 		}
 	}
-	if rule := s.opts.Escalation; rule.MaxCartTotal > 0 && len(foundLines(sess.Lines)) > 0 &&
-		strings.EqualFold(sess.Currency, s.opts.Currency) && sess.Totals.Total > rule.MaxCartTotal {
+	// The limit is compared without looking at the session's currency:
+	// sessions are always in the engine's currency (Create refuses any
+	// other), the limit's. An empty cart's total is 0, never above it.
+	if s.overCartLimit(sess) {
 		escalated = true
-		page, err := catalog.ExpandContinueURL(rule.ContinueURL, sess.ID, "")
-		if err != nil {
-			page = "" // validated with the config; never reached
-		}
-		reason := fmt.Sprintf("Orders over %s can only be placed on the store's own page.", formatAmount(rule.MaxCartTotal, rule.CurrencyExponent, sess.Currency))
-		sess.Messages.AddError(acp.CodeMaximumExceeded, "$.totals", withPage(reason, page), acp.ResolutionBuyerInput)
+		page := s.cartLimitPage(sess)
+		sess.Messages.AddError(acp.CodeMaximumExceeded, "$.totals", withPage(s.cartLimitReason(), page), acp.ResolutionRecoverable)
 		if sess.ContinueURL == "" {
 			sess.ContinueURL = page
 		}
@@ -114,29 +110,51 @@ func (s *Service) escalate(sess *model.Session) {
 	}
 }
 
-// escalated is complete's answer for an escalated session: like a session
-// not ready for payment, refused before any payment is attempted, naming
-// the page where the buyer goes on.
-func escalated(sess *model.Session) *apierr.Error {
-	params := escalationParams(sess)
-	for _, m := range sess.Messages {
-		if m.Type == acp.MessageError && slices.Contains(params, m.Param) {
-			return apierr.Invalid(apierr.CodeRequiresEscalation, m.Param, "Checkout session %s cannot be paid through the API: %s", sess.ID, m.Content)
-		}
-	}
-	return apierr.Invalid(apierr.CodeRequiresEscalation, "", "Checkout session %s cannot be paid through the API; continue at %s", sess.ID, sess.ContinueURL)
+// overCartLimit reports whether the session's total is above the
+// configured cart limit.
+func (s *Service) overCartLimit(sess *model.Session) bool {
+	limit := s.opts.Escalation.MaxCartTotal
+	return limit > 0 && sess.Totals.Total > limit
 }
 
-// escalationParams are the params of the escalation messages escalate
-// adds: each escalated line's and the totals'.
-func escalationParams(sess *model.Session) []string {
-	out := []string{"$.totals"}
+// cartLimitPage is the cart limit's page: the configured template with the
+// session id and an empty item id. The configuration was validated with
+// an empty item id, so it fills in; were it not to, the session would
+// have no page and be not_ready_for_payment, never payable.
+func (s *Service) cartLimitPage(sess *model.Session) string {
+	page, err := catalog.ExpandContinueURL(s.opts.Escalation.ContinueURL, sess.ID, "")
+	if err != nil {
+		return ""
+	}
+	return page
+}
+
+// cartLimitReason is the text of the cart limit's message.
+func (s *Service) cartLimitReason() string {
+	return fmt.Sprintf("Orders over %s can only be placed on the store's own page.", s.formatAmount(s.opts.Escalation.MaxCartTotal))
+}
+
+// escalated is complete's answer for an escalated session: like a session
+// not ready for payment, refused before any payment is attempted, naming
+// the page where the buyer goes on. It is built from the escalations, not
+// from the messages, where other errors may point at the same line: the
+// first escalated line's reason and page, else the cart limit's.
+func (s *Service) escalated(sess *model.Session) *apierr.Error {
+	refuse := func(param, reason, page string) *apierr.Error {
+		if page == "" {
+			page = sess.ContinueURL
+		}
+		return apierr.Invalid(apierr.CodeRequiresEscalation, param, "Checkout session %s cannot be paid through the API: %s", sess.ID, withPage(reason, page))
+	}
 	for i, l := range sess.Lines {
-		if l.Found && l.Escalation != nil {
-			out = append(out, fmt.Sprintf("$.line_items[%d]", i))
+		if e := l.Escalation; l.Found && e != nil {
+			return refuse(fmt.Sprintf("$.line_items[%d]", i), e.Reason, e.ContinueURL)
 		}
 	}
-	return out
+	if s.overCartLimit(sess) {
+		return refuse("$.totals", s.cartLimitReason(), s.cartLimitPage(sess))
+	}
+	return refuse("", "it must be finished on the store's own page.", "")
 }
 
 // escalationReason is the host's text for an escalation code.
@@ -165,23 +183,35 @@ func withPage(reason, page string) string {
 }
 
 // plainText is a catalog's reason made safe for a plain-text message:
-// control characters dropped, runs of white space made one space, at most
+// control and format characters (bidirectional overrides, zero-width
+// characters) dropped, runs of white space made one space, at most
 // maxReasonRunes long.
 func plainText(s string) string {
-	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+	s = strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) || (unicode.IsControl(r) && !unicode.IsSpace(r)) {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
 	if r := []rune(s); len(r) > maxReasonRunes {
 		s = string(r[:maxReasonRunes-1]) + "…"
 	}
 	return s
 }
 
-// formatAmount shows an amount in minor units as the buyer reads it:
-// 50000 with exponent 2 and "usd" is "500.00 USD".
-func formatAmount(amount int64, exponent int, currency string) string {
+// formatAmount shows an amount in minor units of the engine's currency
+// as the buyer reads it: 50000 in usd (exponent 2) is "500.00 USD".
+func (s *Service) formatAmount(amount int64) string {
+	exponent := s.opts.CurrencyExponent
+	sign := ""
+	if amount < 0 {
+		sign, amount = "-", -amount
+	}
 	text := fmt.Sprint(amount)
 	if exponent > 0 {
 		text = fmt.Sprintf("%0*d", exponent+1, amount)
 		text = text[:len(text)-exponent] + "." + text[len(text)-exponent:]
 	}
-	return text + " " + strings.ToUpper(currency)
+	return sign + text + " " + strings.ToUpper(s.opts.Currency)
 }

@@ -52,6 +52,7 @@ func newEscalationFixture(t *testing.T, rules checkout.Escalation) (*fixture, *e
 		cat = &escalatingCatalog{Catalog: o.Capabilities.Catalog, escalations: map[string]*catalog.Escalation{}}
 		o.Capabilities.Catalog = cat
 		o.Escalation = rules
+		o.CurrencyExponent = 2
 	})
 	return f, cat
 }
@@ -82,6 +83,7 @@ func TestEscalationStatus(t *testing.T) {
 		wantParam   string
 		wantContent string
 		wantOthers  bool // other errors are listed too
+		wantResolve acp.Resolution
 	}{
 		"age restriction wins over a missing address": {
 			rules: checkout.Escalation{ContinueURL: testPage}, escalation: &catalog.Escalation{Code: acp.CodeAgeVerificationRequired},
@@ -92,7 +94,7 @@ func TestEscalationStatus(t *testing.T) {
 		},
 		"the item's own page, its reason made plain": {
 			rules:      checkout.Escalation{ContinueURL: testPage},
-			escalation: &catalog.Escalation{Code: acp.CodeRequiresSignIn, Reason: " Members\n\tonly.\x07 ", ContinueURL: "https://shop.test/members/{item_id}"},
+			escalation: &catalog.Escalation{Code: acp.CodeRequiresSignIn, Reason: " Mem\u200bbers\n\tonly.\x07\u202e ", ContinueURL: "https://shop.test/members/{item_id}"},
 			items:      []checkout.ItemInput{{ID: "ebook", Quantity: 1}},
 			wantStatus: model.StatusRequiresEscalation, wantURL: "https://shop.test/members/ebook", wantCode: acp.CodeRequiresSignIn,
 			wantParam: "$.line_items[0]", wantContent: "Members only. Continue at https://shop.test/members/ebook",
@@ -104,14 +106,15 @@ func TestEscalationStatus(t *testing.T) {
 			wantParam: "$.line_items[0]", wantContent: "Ebook has options that must be chosen on the store's own page.",
 		},
 		"cart above the limit": {
-			rules:      checkout.Escalation{ContinueURL: testPage, MaxCartTotal: 2000, CurrencyExponent: 2},
+			rules:      checkout.Escalation{ContinueURL: testPage, MaxCartTotal: 2000},
 			items:      []checkout.ItemInput{{ID: "ebook", Quantity: 2}},
 			wantStatus: model.StatusRequiresEscalation, wantURL: "https://shop.test/go?s=S&i=", wantCode: acp.CodeMaximumExceeded,
 			wantParam: "$.totals", wantContent: "Orders over 20.00 USD can only be placed on the store's own page. Continue at https://shop.test/go?s=S&i=",
+			wantResolve: acp.ResolutionRecoverable,
 		},
 		"cart at the limit": {
 			// 999 + 7.25 % tax is 1071.
-			rules:      checkout.Escalation{ContinueURL: testPage, MaxCartTotal: 1071, CurrencyExponent: 2},
+			rules:      checkout.Escalation{ContinueURL: testPage, MaxCartTotal: 1071},
 			items:      []checkout.ItemInput{{ID: "ebook", Quantity: 1}},
 			wantStatus: model.StatusReadyForPayment,
 		},
@@ -135,8 +138,12 @@ func TestEscalationStatus(t *testing.T) {
 				}
 				return
 			}
+			wantResolve := tc.wantResolve
+			if wantResolve == "" {
+				wantResolve = acp.ResolutionBuyerInput
+			}
 			m := errorAt(sess, tc.wantParam)
-			if m == nil || m.Code != tc.wantCode || m.Content != strings.ReplaceAll(tc.wantContent, "=S", "="+sess.ID) || m.Resolution != acp.ResolutionBuyerInput {
+			if m == nil || m.Code != tc.wantCode || m.Content != strings.ReplaceAll(tc.wantContent, "=S", "="+sess.ID) || m.Resolution != wantResolve {
 				t.Errorf("message at %s = %+v, want code %s, content %q", tc.wantParam, m, tc.wantCode, tc.wantContent)
 			}
 			if others := errorAt(sess, "$.fulfillment_details.address") != nil; others != tc.wantOthers {
@@ -156,6 +163,12 @@ func TestEscalationBrokenCatalog(t *testing.T) {
 		"no code":       {Code: ""},
 		"relative page": {Code: acp.CodeRequiresSignIn, ContinueURL: "/members"},
 		"page in HTML":  {Code: acp.CodeRequiresSignIn, ContinueURL: `https://shop.test/"><script>`},
+		"payment code":  {Code: acp.CodeRequires3DS},
+		"stock code":    {Code: acp.CodeOutOfStock},
+		"script page":   {Code: acp.CodeRequiresSignIn, ContinueURL: "javascript://shop.test/%0Aalert(1)"},
+		"item as host":  {Code: acp.CodeRequiresSignIn, ContinueURL: "https://{item_id}/x"},
+		"backslash":     {Code: acp.CodeRequiresSignIn, ContinueURL: `https://shop.test\@evil.test/`},
+		"bidi override": {Code: acp.CodeRequiresSignIn, ContinueURL: "https://shop.test/\u202egpj.exe"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -211,5 +224,69 @@ func TestEscalationLifecycle(t *testing.T) {
 	}
 	if sess.Status != model.StatusRequiresEscalation || sess.Payment != nil || f.sandbox.Charges() != 0 {
 		t.Fatalf("complete of a newly escalated cart: status %s, payment %+v, %d charges", sess.Status, sess.Payment, f.sandbox.Charges())
+	}
+}
+
+// TestEscalationCompleteError checks that complete's refusal quotes the
+// escalation (its reason and page, at its param), not another error the
+// escalated line or the totals also carry: a line that cannot be shipped
+// where it goes, a line in a fulfillment group, the cart limit.
+func TestEscalationCompleteError(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		rules      checkout.Escalation
+		escalate   string // the escalated item, if any
+		in         checkout.CreateInput
+		wantParam  string
+		wantReason string
+		wantURL    string // with S for the session id
+	}{
+		"escalated item that cannot be shipped there": {
+			rules: checkout.Escalation{ContinueURL: testPage}, escalate: "tee",
+			in:        checkout.CreateInput{Items: []checkout.ItemInput{{ID: "tee", Quantity: 1}}, FulfillmentDetails: &model.FulfillmentDetails{Address: address("FR", "")}},
+			wantParam: "$.line_items[0]", wantReason: "Tee can only be bought signed in to an account on the store's own page.",
+			wantURL: "https://shop.test/go?s=S&i=tee",
+		},
+		"escalated item in a fulfillment group": {
+			rules: checkout.Escalation{ContinueURL: testPage}, escalate: "tee",
+			in: checkout.CreateInput{
+				Items:              []checkout.ItemInput{{ID: "ebook", Quantity: 1}, {ID: "mug", Quantity: 1}, {ID: "tee", Quantity: 1}},
+				FulfillmentDetails: &model.FulfillmentDetails{Address: address("US", "CA")},
+				Groups:             []checkout.GroupInput{{ID: "g", ItemIDs: []string{"li_tee"}, Type: acp.FulfillmentShipping, Details: &model.FulfillmentDetails{Address: address("FR", "")}}},
+			},
+			wantParam: "$.line_items[2]", wantReason: "Tee can only be bought signed in to an account on the store's own page.",
+			wantURL: "https://shop.test/go?s=S&i=tee",
+		},
+		"cart above the limit, shipped nowhere": {
+			rules:     checkout.Escalation{ContinueURL: testPage, MaxCartTotal: 1000},
+			in:        checkout.CreateInput{Items: []checkout.ItemInput{{ID: "tee", Quantity: 1}}, FulfillmentDetails: &model.FulfillmentDetails{Address: address("FR", "")}},
+			wantParam: "$.totals", wantReason: "Orders over 10.00 USD can only be placed on the store's own page.",
+			wantURL: "https://shop.test/go?s=S&i=",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f, cat := newEscalationFixture(t, tc.rules)
+			if tc.escalate != "" {
+				cat.set(tc.escalate, &catalog.Escalation{Code: acp.CodeRequiresSignIn})
+			}
+			sess := f.create(t, tc.in)
+			wantURL := strings.ReplaceAll(tc.wantURL, "=S", "="+sess.ID)
+			if sess.Status != model.StatusRequiresEscalation || sess.ContinueURL != wantURL {
+				t.Fatalf("status %s, continue_url %q; want requires_escalation, %q\n%+v", sess.Status, sess.ContinueURL, wantURL, sess.Messages)
+			}
+			if len(sess.Messages) < 2 {
+				t.Fatalf("want another error besides the escalation: %+v", sess.Messages)
+			}
+			_, err := f.svc.Complete(context.Background(), "agent", sess.ID, checkout.CompleteInput{Payment: cardPayment("spt_ok")}, nil)
+			want := "Checkout session " + sess.ID + " cannot be paid through the API: " + tc.wantReason + " Continue at " + wantURL
+			var apiErr *apierr.Error
+			if !errors.As(err, &apiErr) || apiErr.Code != apierr.CodeRequiresEscalation || apiErr.Param != tc.wantParam || apiErr.Message != want {
+				t.Errorf("Complete() error = %+v, want requires_escalation at %s: %q", err, tc.wantParam, want)
+			}
+			if f.sandbox.Charges() != 0 {
+				t.Errorf("%d charges", f.sandbox.Charges())
+			}
+		})
 	}
 }

@@ -137,6 +137,7 @@ func newFixtureWith(t testing.TB, adjust func(*checkout.Options), required ...st
 		},
 		Handlers:               []payment.Handler{sb, flaky},
 		Currency:               "usd",
+		CurrencyExponent:       2,
 		SessionLifetime:        6 * time.Hour,
 		OrderPermalinkTemplate: "https://shop.test/orders/{order_id}",
 		Interventions:          model.Interventions{Supported: []string{"3ds"}, Required: required, Enforcement: enforcement},

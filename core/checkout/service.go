@@ -39,6 +39,9 @@ type Options struct {
 	Handlers []payment.Handler
 	// Currency is the only currency sessions may use.
 	Currency string
+	// CurrencyExponent is Currency's minor-unit exponent (2 for usd), for
+	// showing amounts to the buyer.
+	CurrencyExponent int
 	// SessionLifetime is how long a session stays open.
 	SessionLifetime time.Duration
 	// OrderPermalinkTemplate builds permalinks; "{order_id}" is replaced.

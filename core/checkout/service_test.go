@@ -319,6 +319,9 @@ func TestPriceChangeIsReportedNotCharged(t *testing.T) {
 	if got.Status != model.StatusReadyForPayment || got.Order != nil || !hasMessage(got, acp.CodePriceChange, "$.totals") {
 		t.Fatalf("complete after a price change = %s %+v, want an unpaid session with a price_change warning", got.Status, got.Messages)
 	}
+	if m := got.Messages[len(got.Messages)-1]; m.Content != "The total changed from 10.71 USD to 13.93 USD since the session was last returned; review it and complete again." {
+		t.Errorf("price change warning %q, want the totals as amounts", m.Content)
+	}
 	if got.Totals.Total <= sess.Totals.Total || f.sandbox.Charges() != 0 {
 		t.Fatalf("total %d (was %d), charges %d", got.Totals.Total, sess.Totals.Total, f.sandbox.Charges())
 	}

@@ -7,11 +7,11 @@ import (
 	"github.com/acp-sidecar/acp/sdk/catalog"
 )
 
-// itemEscalation turns an acp.yaml catalog item's escalation flags into
-// the built-in catalog's escalation, or nil when it sets none. With
-// several flags one code is told, the first of age_restricted
-// (age_verification_required), requires_sign_in (requires_sign_in) and
-// requires_options (unsupported); the reason is left to the engine's text
+// itemEscalation turns an acp.yaml catalog item's escalation flag into
+// the built-in catalog's escalation, or nil when it sets none: the code
+// of age_restricted (age_verification_required), requires_sign_in
+// (requires_sign_in) or requires_options (unsupported), of which config
+// validation allows at most one; the reason is left to the engine's text
 // for the code, and the page is the item's continue_url or, empty, the
 // configured one.
 func itemEscalation(it config.CatalogItem) *catalog.Escalation {
@@ -33,10 +33,15 @@ func itemEscalation(it config.CatalogItem) *catalog.Escalation {
 // it. The cart limit is in merchant.currency, the one currency sessions
 // use.
 func engineEscalation(cfg *config.Config) checkout.Escalation {
-	exponent, _ := config.CurrencyExponent(cfg.Merchant.Currency)
 	return checkout.Escalation{
-		ContinueURL:      cfg.Escalation.ContinueURL,
-		MaxCartTotal:     cfg.Escalation.MaxCartTotal,
-		CurrencyExponent: exponent,
+		ContinueURL:  cfg.Escalation.ContinueURL,
+		MaxCartTotal: cfg.Escalation.MaxCartTotal,
 	}
+}
+
+// currencyExponent is merchant.currency's minor-unit exponent (2 for
+// usd); config validation accepts only currencies whose exponent it knows.
+func currencyExponent(cfg *config.Config) int {
+	exponent, _ := config.CurrencyExponent(cfg.Merchant.Currency)
+	return exponent
 }

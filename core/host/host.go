@@ -185,6 +185,7 @@ func newEngine(cfg *config.Config, st store.Store, caps checkout.Capabilities, h
 		Capabilities:           caps,
 		Handlers:               handlers,
 		Currency:               cfg.Merchant.Currency,
+		CurrencyExponent:       currencyExponent(cfg),
 		SessionLifetime:        cfg.Store.SessionLifetime,
 		OrderPermalinkTemplate: cfg.Merchant.OrderPermalinkTemplate,
 		Interventions: model.Interventions{

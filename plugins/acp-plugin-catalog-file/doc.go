@@ -63,15 +63,17 @@
 //	product_id         the seller's product id, when different from sku.
 //	escalation         why the item is bought on the store's own page
 //	                   instead of through the API: age_verification_required,
-//	                   requires_sign_in or unsupported (options the API
-//	                   cannot express). Empty: sold through the API. An
+//	                   requires_sign_in, unsupported (options the API
+//	                   cannot express), region_restricted or
+//	                   approval_required. Empty: sold through the API. An
 //	                   agent's cart holding the item is escalated: the host
 //	                   answers requires_escalation with a continue_url.
 //	escalation_reason  the text shown to the buyer; empty uses the host's
 //	                   text for the code. Needs escalation.
-//	continue_url       the item's page, an absolute http(s) URL in which
-//	                   the host fills in {checkout_session_id} and
-//	                   {item_id}; empty uses the host's
+//	continue_url       the item's page, an absolute http(s) URL (printable
+//	                   ASCII, at most 2048 bytes) in whose path, query or
+//	                   fragment the host fills in {checkout_session_id}
+//	                   and {item_id}; empty uses the host's
 //	                   escalation.continue_url. Needs escalation.
 //
 // An unknown column or field, a malformed value or a duplicate sku refuses

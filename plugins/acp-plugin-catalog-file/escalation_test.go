@@ -50,9 +50,13 @@ func TestEscalationInvalid(t *testing.T) {
 	t.Parallel()
 	header := "sku,title,unit_price,escalation,escalation_reason,continue_url\n"
 	for name, tc := range map[string]struct{ data, wantErr string }{
-		"unknown code":        {header + "wine,Wine,1,adults_only,,\n", `escalation must be one of age_verification_required, requires_sign_in, unsupported, got "adults_only"`},
+		"unknown code":        {header + "wine,Wine,1,adults_only,,\n", `escalation must be one of requires_sign_in, age_verification_required, unsupported, region_restricted, approval_required, got "adults_only"`},
+		"payment code":        {header + "wine,Wine,1,requires_3ds,,\n", `escalation must be one of requires_sign_in, age_verification_required, unsupported, region_restricted, approval_required, got "requires_3ds"`},
+		"javascript url":      {header + "wine,Wine,1,requires_sign_in,,javascript://shop.example/%0Aalert(1)\n", "not an absolute http(s) URL"},
+		"item id in the host": {header + "wine,Wine,1,requires_sign_in,,https://{item_id}/club\n", "not in the scheme or host"},
+		"bidi override":       {header + "wine,Wine,1,requires_sign_in,,https://shop.example/\u202egpj.exe\n", "printable ASCII"},
 		"relative url":        {header + "wine,Wine,1,requires_sign_in,,/club\n", `continue_url: continue URL "/club" is not an absolute http(s) URL`},
-		"url with a space":    {header + "wine,Wine,1,requires_sign_in,,https://shop.example/a b\n", "white space"},
+		"url with a space":    {header + "wine,Wine,1,requires_sign_in,,https://shop.example/a b\n", "without spaces"},
 		"unknown placeholder": {header + "wine,Wine,1,requires_sign_in,,https://shop.example/{sku}\n", "unknown placeholder"},
 		"url without code":    {header + "wine,Wine,1,,,https://shop.example/club\n", "escalation_reason and continue_url need escalation"},
 		"reason without code": {header + "wine,Wine,1,,Adults only.,\n", "escalation_reason and continue_url need escalation"},

@@ -26,7 +26,7 @@ const (
 	ContractCatalogUnknownItem    = "catalog: an unknown item is Found false, not an error"
 	ContractCatalogNoNegative     = "catalog: no negative prices or quantities"
 	ContractCatalogTypes          = "catalog: fulfillment types are ACP's"
-	ContractCatalogEscalation     = "catalog: an escalation has an ACP error code and, if any, an absolute http(s) page"
+	ContractCatalogEscalation     = "catalog: an escalation has one of catalog.EscalationCodes and, if any, an absolute http(s) page"
 	ContractTaxOnePerLine         = "tax: one tax per requested line, in request order"
 	ContractTaxNoNegative         = "tax: no negative amounts"
 	ContractTaxNoDestination      = "tax: a cart without a destination is quoted, not refused"
@@ -140,8 +140,8 @@ func RunCatalogConformance(t *testing.T, opts acpplugin.ServeOpts, suite Catalog
 			if e == nil {
 				continue
 			}
-			if !slices.Contains(acp.ErrorCodes, e.Code) {
-				c.broke("item %d (%q) escalates with code %q, not one of acp.ErrorCodes", i, it.ID, e.Code)
+			if !slices.Contains(catalog.EscalationCodes, e.Code) {
+				c.broke("item %d (%q) escalates with code %q, not one of catalog.EscalationCodes %v", i, it.ID, e.Code, catalog.EscalationCodes)
 			}
 			if _, err := catalog.ExpandContinueURL(e.ContinueURL, "cs_conformance", it.ID); err != nil {
 				c.broke("item %d (%q) escalates to a page the host refuses: %v", i, it.ID, err)

@@ -200,6 +200,11 @@ var broken = map[brokenKey]brokenPlugin{
 		resp.Items[0].Escalation = &catalog.Escalation{Code: "adults_only", ContinueURL: "/verify"}
 		return resp, err
 	})}, says: []string{`code "adults_only"`, `page the host refuses`}},
+	{"catalog", acptest.ContractCatalogEscalation, "payment code"}: {opts: acpplugin.ServeOpts{Catalog: catalog.Func(func(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
+		resp, err := goodCatalog(ctx, req)
+		resp.Items[0].Escalation = &catalog.Escalation{Code: acp.CodeRequires3DS, ContinueURL: "https://{item_id}/verify"}
+		return resp, err
+	})}, says: []string{`code "requires_3ds"`, `not in the scheme or host`}},
 	{"catalog", acptest.ContractMessages, ""}: {opts: acpplugin.ServeOpts{Catalog: catalog.Func(func(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
 		resp, err := goodCatalog(ctx, req)
 		resp.Messages.AddError(acp.CodeInvalid, "line_items.0", "bad param", acp.ResolutionRecoverable) // not JSONPath

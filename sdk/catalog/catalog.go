@@ -77,9 +77,11 @@ type Item struct {
 // API cannot do: signing in, verifying the buyer's age, choosing options
 // the API cannot express.
 type Escalation struct {
-	// Code is the ACP message code that says why: acp.CodeRequiresSignIn,
-	// acp.CodeAgeVerificationRequired, or acp.CodeUnsupported for options
-	// the API cannot express.
+	// Code is the ACP message code that says why, one of EscalationCodes:
+	// acp.CodeRequiresSignIn, acp.CodeAgeVerificationRequired,
+	// acp.CodeUnsupported for options the API cannot express,
+	// acp.CodeRegionRestricted or acp.CodeApprovalRequired. The host
+	// refuses any other code as a broken catalog answer.
 	Code string
 	// Reason is shown to the buyer; empty uses the host's text for Code.
 	Reason string

@@ -4,11 +4,21 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"unicode"
+
+	"github.com/acp-sidecar/acp/sdk/acp"
 )
 
+// EscalationCodes are the ACP error codes an escalation may carry: what
+// only the store's own page can resolve. ACP versions whose message codes
+// lack one show it as invalid.
+var EscalationCodes = []string{
+	acp.CodeRequiresSignIn, acp.CodeAgeVerificationRequired, acp.CodeUnsupported,
+	acp.CodeRegionRestricted, acp.CodeApprovalRequired,
+}
+
 // The placeholders of an escalation page's URL (Escalation.ContinueURL,
-// and the host's escalation.continue_url), which the host fills in.
+// and the host's escalation.continue_url), which the host fills in. They
+// may appear in the URL's path, query and fragment only.
 const (
 	// SessionIDPlaceholder is replaced by the checkout session id.
 	SessionIDPlaceholder = "{checkout_session_id}"
@@ -17,30 +27,56 @@ const (
 	ItemIDPlaceholder = "{item_id}"
 )
 
+// MaxContinueURLBytes bounds an escalation page's URL, once filled in.
+const MaxContinueURLBytes = 2048
+
 // ExpandContinueURL fills in an escalation page's URL template: each
 // placeholder is replaced by its value, percent-encoded so that it is safe
-// in a path segment and in a query. The result must be an absolute http(s)
-// URL with no other placeholder and no white space, control character,
-// quote or angle bracket, so that it is safe in a plain-text message; an
-// empty template gives "".
+// in a path segment and in a query. Placeholders may appear in the path,
+// query or fragment only, never in the scheme or the host, so that no
+// item id chooses where the buyer goes. The result must be an absolute
+// http(s) URL of at most MaxContinueURLBytes bytes, with no other
+// placeholder and only printable ASCII characters other than space,
+// backslash, quotes, angle brackets and braces (anything else
+// percent-encoded, hosts in their ASCII form), so that it is safe in a
+// plain-text message; an empty template gives "".
 func ExpandContinueURL(template, sessionID, itemID string) (string, error) {
 	if template == "" {
 		return "", nil
+	}
+	if strings.Contains(template[:authorityEnd(template)], "{") {
+		return "", fmt.Errorf("continue URL %q: placeholders are allowed in the path, query or fragment only, not in the scheme or host", template)
 	}
 	page := strings.NewReplacer(SessionIDPlaceholder, escapeComponent(sessionID), ItemIDPlaceholder, escapeComponent(itemID)).Replace(template)
 	if strings.ContainsAny(page, "{}") {
 		return "", fmt.Errorf("continue URL %q: unknown placeholder: use %s and %s", template, SessionIDPlaceholder, ItemIDPlaceholder)
 	}
-	if strings.ContainsFunc(page, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(`"'<>`, r)
-	}) {
-		return "", fmt.Errorf("continue URL %q: white space, control characters, quotes and angle brackets are not allowed", template)
+	if strings.IndexFunc(page, func(r rune) bool { return r <= ' ' || r > '~' || strings.ContainsRune(`\"'<>`, r) }) >= 0 {
+		return "", fmt.Errorf("continue URL %q: only printable ASCII is allowed, without spaces, backslashes, quotes or angle brackets (percent-encode anything else)", template)
+	}
+	if len(page) > MaxContinueURLBytes {
+		return "", fmt.Errorf("continue URL %q: %d bytes once filled in, more than %d", template, len(page), MaxContinueURLBytes)
 	}
 	u, err := url.Parse(page)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Opaque != "" {
 		return "", fmt.Errorf("continue URL %q is not an absolute http(s) URL", template)
 	}
 	return page, nil
+}
+
+// authorityEnd is the index where the scheme and authority of a URL end:
+// the first "/", "?" or "#" after "://", or the end of the URL. A URL
+// without "://" has none (0); it is refused as not absolute.
+func authorityEnd(rawURL string) int {
+	start := strings.Index(rawURL, "://")
+	if start < 0 {
+		return 0
+	}
+	start += len("://")
+	if end := strings.IndexAny(rawURL[start:], "/?#"); end >= 0 {
+		return start + end
+	}
+	return len(rawURL)
 }
 
 // escapeComponent percent-encodes every byte but RFC 3986's unreserved
