@@ -329,8 +329,9 @@ func (x *Item) GetEscalation() *Escalation {
 }
 
 // Escalation says why an item cannot be bought through the API and where
-// the buyer goes on: code is an ACP message code (requires_sign_in,
-// age_verification_required, unsupported).
+// the buyer goes on: code is one of the ACP message codes requires_sign_in,
+// age_verification_required, unsupported, region_restricted and
+// approval_required (catalog.EscalationCodes in the Go SDK).
 type Escalation struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Code          string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
