@@ -286,3 +286,24 @@ func (f *moneyFixture) level(t *testing.T, sku string) *model.StockLevel {
 	}
 	return l
 }
+
+// TestCancelDropsWhatAskedToAct: a canceled session no longer asks the
+// buyer or the agent to act (its errors and warnings go), while what the
+// agent was told about the members it sent stays.
+func TestCancelDropsWhatAskedToAct(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	notice := checkout.Notice{Param: "$.locale", Message: "Not translated."}
+	sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "mug", Quantity: 1}}, Notices: []checkout.Notice{notice}})
+	if !slices.ContainsFunc(sess.Messages, func(m acp.Message) bool { return m.Type == acp.MessageError }) {
+		t.Fatalf("the session without an address has no error: %+v", sess.Messages)
+	}
+	canceled, err := f.svc.Cancel(context.Background(), "agent", sess.ID, checkout.CancelInput{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := acp.Messages{{Type: acp.MessageInfo, Param: "$.locale", Content: "Not translated."}}
+	if !slices.Equal(canceled.Messages, want) {
+		t.Errorf("canceled session's messages = %+v, want %+v", canceled.Messages, want)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/store"
+	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/catalog"
 	"github.com/acp-sidecar/acp/sdk/fulfillment"
 	"github.com/acp-sidecar/acp/sdk/shipping"
@@ -258,6 +259,9 @@ func (s *Service) Cancel(ctx context.Context, agent, id string, in CancelInput, 
 		}
 		abandonAuthentication(sess)
 		sess.Status = model.StatusCanceled
+		// What asked the buyer or the agent to act no longer applies;
+		// the notices about members stay.
+		sess.Messages = slices.DeleteFunc(sess.Messages, func(m acp.Message) bool { return m.Type != acp.MessageInfo })
 		sess.WriteOnly.IntentTrace = in.IntentTrace
 		return nil
 	})

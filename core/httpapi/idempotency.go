@@ -40,7 +40,7 @@ func (h *handlers) change(status int, call engineCall) fiber.Handler {
 		}
 		if !validIdempotencyKey(key) {
 			return apierr.Invalid(apierr.CodeIdempotencyKeyMissing, "",
-				"An Idempotency-Key header of 1 to %d printable characters is required on every POST.", idempotency.MaxKeyLength)
+				"An idempotency key of 1 to %d printable characters is required on every POST: the Idempotency-Key header (over MCP, meta.idempotency_key).", idempotency.MaxKeyLength)
 		}
 		claim, err := idempotency.Begin(c.UserContext(), h.opts.Store, idempotency.ScopedKey(agentOf(c), c.Path(), key), fingerprint(codec.Version(), body(c)), h.now(), h.opts.Idempotency)
 		if err != nil {

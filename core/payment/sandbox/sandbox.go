@@ -216,7 +216,7 @@ func (h *Handler) decide(req *payment.ChargeRequest, authRequested bool) *paymen
 		return &payment.ChargeResult{Outcome: payment.Declined, Message: "The card was declined. Please use a different payment method."}
 	case strings.HasSuffix(token, ThreeDSSuffix) && !authRequested:
 		if !req.Supports3DS {
-			return &payment.ChargeResult{Outcome: payment.Declined, Message: "The card issuer requires 3D Secure authentication, which this agent did not declare it supports."}
+			return &payment.ChargeResult{Outcome: payment.Declined, Message: "The card issuer requires 3D Secure authentication, which this checkout session cannot carry out."}
 		}
 		return &payment.ChargeResult{Outcome: payment.RequiresAuthentication, AuthenticationMetadata: h.authenticationMetadata()}
 	case strings.HasSuffix(token, ThreeDSSuffix):

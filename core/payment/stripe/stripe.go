@@ -163,7 +163,7 @@ func (h *Handler) Descriptor() payment.Descriptor {
 // Buyer-facing messages.
 const (
 	msgEmptyToken       = "The payment credential is empty."
-	msgNeeds3DS         = "The card issuer requires 3D Secure authentication, which this agent did not declare it supports. Please use a different payment method."
+	msgNeeds3DS         = "The card issuer requires 3D Secure authentication, which this checkout session cannot carry out (the agent did not declare the 3ds intervention, or its API version has none). Please use a different payment method."
 	msgStillNeeds3DS    = "The card issuer still requires authentication after the 3D Secure result was submitted. Please try again or use a different payment method."
 	msgAuthIncomplete   = "The 3D Secure result is incomplete (outcome_details needs three_ds_cryptogram, electronic_commerce_indicator, transaction_id and version). Please authenticate again."
 	msgDeclinedDefault  = "The card was declined. Please use a different payment method."
