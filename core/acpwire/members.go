@@ -269,8 +269,9 @@ var memberTable = func() []memberRule {
 		acts("[].digital.item_ids", "The lines it carries; absent means every line it can carry.")))...)
 	t = append(t, rules([]string{OpUpdate}, V20260130, "", under("selected_fulfillment_options",
 		acts("", "Selects fulfillment options; lines left without one get the cheapest."),
-		acts("[].type", "The option's type."), acts("[].option_id", "A current fulfillment option's id."),
-		acts("[].item_ids", "The lines it carries; absent means every line it can carry.")))...)
+		acts("[].type", "The option's type."),
+		acts("[].option_id", "A current fulfillment option's id; a group's option may be named without its group/ prefix when item_ids are all in that group."),
+		acts("[].item_ids", "The lines it carries; absent means every line it can carry. A group's option carries the whole group: one option per group.")))...)
 	t = append(t, rules(createUpdate, V20260130, "", groupRows())...)
 	// Create only: currency, capabilities and context.
 	t = append(t, rules([]string{OpCreate}, V20260130, "", []row{

@@ -396,7 +396,12 @@ func checkGroups(sess *model.Session) {
 
 // groupedLineProblem reports a line of a group that no option of the
 // group can carry.
+// A line that an option of the group can carry is left to the group's
+// message (groupDefaults).
 func groupedLineProblem(sess *model.Session, g *model.FulfillmentGroup, index int, l model.Line) {
+	if groupCarries(sess, g.ID, l.ID) {
+		return
+	}
 	param := fmt.Sprintf("$.line_items[%d]", index)
 	dest := groupDestination(sess, g)
 	if dest != nil && g.Type.NeedsAddress() && slices.Contains(l.FulfillmentTypes, g.Type) {
@@ -438,8 +443,8 @@ func plannedDestination(sess *model.Session, g *model.FulfillmentGroup) *acp.Add
 
 // orderGroups are the session's groups as the order system sees them:
 // each with its lines, destination (plannedDestination), recipient, location, instructions,
-// the provider's id of its selected option (the first, when the agent
-// chose several for one group) and its fulfillment charge.
+// the provider's id of its selected option (a group has one) and its
+// fulfillment charge.
 func orderGroups(sess *model.Session) []fulfillment.Group {
 	var out []fulfillment.Group
 	for i := range sess.Groups {
@@ -456,10 +461,8 @@ func orderGroups(sess *model.Session) []fulfillment.Group {
 			if opt == nil || opt.GroupID != g.ID {
 				continue
 			}
-			if og.OptionID == "" {
-				_, _, og.OptionID = quoteScope(sess, opt)
-			}
-			og.Amount += sel.Amount // bounded by the session's fulfillment total
+			_, _, og.OptionID = quoteScope(sess, opt)
+			og.Amount = sel.Amount
 		}
 		out = append(out, og)
 	}
@@ -498,6 +501,188 @@ func plannedFulfillments(sess *model.Session) []model.Fulfillment {
 			}
 		}
 		out = append(out, f)
+	}
+	return out
+}
+
+// One option per group. A fulfillment group is a set of lines that share
+// one fulfillment method and destination (the schema's definition), so
+// the session gives each group exactly one selected option, carrying
+// every line of the group that an option of the group can carry (its
+// carriable lines). An explicit selection of a group's option is widened
+// to the whole group; one that would ship a group's lines by two options,
+// or by an option that cannot carry them all, is refused: the agent
+// splits the group instead. By default a group gets the best option
+// carrying all its carriable lines; when none can, the session says to
+// split the group.
+
+// groupCarriable is the lines of the group that some option of the group
+// can carry, in the session's line order.
+func groupCarriable(sess *model.Session, g *model.FulfillmentGroup) []string {
+	var out []string
+	for _, l := range sess.Lines {
+		if slices.Contains(g.LineIDs, l.ID) && groupCarries(sess, g.ID, l.ID) {
+			out = append(out, l.ID)
+		}
+	}
+	return out
+}
+
+// groupCarries reports whether an option of the group can carry the line.
+func groupCarries(sess *model.Session, groupID, lineID string) bool {
+	return slices.ContainsFunc(sess.Options, func(o model.FulfillmentOption) bool {
+		return o.GroupID == groupID && slices.Contains(o.LineIDs, lineID)
+	})
+}
+
+// carriesAll reports whether the option can carry every one of the lines.
+func carriesAll(opt *model.FulfillmentOption, lineIDs []string) bool {
+	return !slices.ContainsFunc(lineIDs, func(id string) bool { return !slices.Contains(opt.LineIDs, id) })
+}
+
+// splitAdvice ends the messages that refuse to ship one group by several
+// options.
+const splitAdvice = "a fulfillment group ships by one option; to ship its line items differently, split the group"
+
+// groupSelectionLines returns the lines an explicit selection (the
+// request's index-th) of a group's option carries: all the group's
+// carriable lines, or an error when the option cannot carry one of them.
+func groupSelectionLines(sess *model.Session, opt *model.FulfillmentOption, index int) ([]string, error) {
+	g := findGroup(sess.Groups, opt.GroupID)
+	lines := groupCarriable(sess, g)
+	for _, id := range lines {
+		if !slices.Contains(opt.LineIDs, id) {
+			return nil, apierr.Invalid(apierr.CodeInvalid, fmt.Sprintf("$.selected_fulfillment_options[%d]", index),
+				"Fulfillment option %q cannot carry line item %q of fulfillment group %q: %s.", opt.ID, id, g.ID, splitAdvice)
+		}
+	}
+	return lines, nil
+}
+
+// oneOptionPerGroup refuses the request's index-th selection, of opt,
+// when an earlier one chose another option of the same group (picked maps
+// a group id to the option chosen for it). It reports whether the
+// selection repeats the group's choice, which then adds nothing.
+func oneOptionPerGroup(picked map[string]string, opt *model.FulfillmentOption, index int) (repeat bool, err error) {
+	first, ok := picked[opt.GroupID]
+	switch {
+	case !ok:
+		picked[opt.GroupID] = opt.ID
+		return false, nil
+	case first == opt.ID:
+		return true, nil
+	}
+	return false, apierr.Invalid(apierr.CodeInvalid, fmt.Sprintf("$.selected_fulfillment_options[%d]", index),
+		"Fulfillment option %q is already selected for fulfillment group %q, and %s.", first, opt.GroupID, splitAdvice)
+}
+
+// groupOptionFor finds the group's option a selection means when its
+// option_id is a provider's id ("express") rather than the session's
+// ("g_ny/express"): an agent cannot know the session's ids when it sends
+// the groups in the same request. The lines the selection names must all
+// belong to one group offering "<group id>/<option_id>". Nil otherwise.
+func groupOptionFor(sess *model.Session, sel SelectionInput) *model.FulfillmentOption {
+	if len(sess.Groups) == 0 || len(sel.ItemIDs) == 0 {
+		return nil
+	}
+	group := -1
+	for _, ref := range sel.ItemIDs {
+		id := lineIDFor(sess.Lines, ref)
+		k := groupIndex(sess.Groups, id)
+		if id == "" || k < 0 || (group >= 0 && k != group) {
+			return nil
+		}
+		group = k
+	}
+	return findOption(sess.Options, groupOptionID(sess.Groups[group].ID, sel.OptionID))
+}
+
+// unknownOption is the error for a selection (the request's index-th)
+// whose option is not offered. In a split checkout it names the options
+// offered for the lines the selection names (every option when it names
+// none), with their session ids.
+func unknownOption(sess *model.Session, sel SelectionInput, index int) error {
+	msg := fmt.Sprintf("Fulfillment option %q is not available for this checkout session.", sel.OptionID)
+	if len(sess.Groups) > 0 {
+		var lines, ids []string
+		for _, ref := range sel.ItemIDs {
+			if id := lineIDFor(sess.Lines, ref); id != "" {
+				lines = append(lines, id)
+			}
+		}
+		for _, o := range sess.Options {
+			if len(lines) == 0 || slices.ContainsFunc(lines, func(id string) bool { return slices.Contains(o.LineIDs, id) }) {
+				ids = append(ids, o.ID)
+			}
+		}
+		switch {
+		case len(ids) > 0 && len(lines) > 0:
+			msg += " Options for these line items are " + strings.Join(ids, ", ") + "."
+		case len(ids) > 0:
+			msg += " Its options are " + strings.Join(ids, ", ") + "."
+		}
+	}
+	return apierr.Invalid(apierr.CodeInvalid, fmt.Sprintf("$.selected_fulfillment_options[%d].option_id", index), "%s", msg)
+}
+
+// keepGroupsWhole keeps, of the chosen options kept from earlier
+// requests, a group's option only when it still carries all the group's
+// carriable lines (the group's lines may have changed), widened to them;
+// and one option per group. A dropped group falls back to its default.
+func keepGroupsWhole(sess *model.Session, chosen []model.SelectedOption) []model.SelectedOption {
+	var out []model.SelectedOption
+	seen := map[string]bool{}
+	for _, c := range chosen {
+		opt := findOption(sess.Options, c.OptionID)
+		if opt == nil || opt.GroupID == "" {
+			out = append(out, c)
+			continue
+		}
+		g := findGroup(sess.Groups, opt.GroupID)
+		if g == nil || seen[g.ID] {
+			continue
+		}
+		lines := groupCarriable(sess, g)
+		if !carriesAll(opt, lines) {
+			continue
+		}
+		seen[g.ID] = true
+		c.LineIDs = lines
+		out = append(out, c)
+	}
+	return out
+}
+
+// groupDefaults returns the chosen options plus one for every group
+// without one: of the group's options carrying all its carriable lines,
+// the best default (preferable). A group that no single option can carry
+// gets an error message on the group, telling the agent to split it, and
+// no option.
+func groupDefaults(sess *model.Session, chosen []model.SelectedOption) []model.SelectedOption {
+	out := slices.Clone(chosen)
+	for i := range sess.Groups {
+		g := &sess.Groups[i]
+		if slices.ContainsFunc(chosen, func(c model.SelectedOption) bool { return selectionGroup(sess, c) == g.ID }) {
+			continue
+		}
+		lines := groupCarriable(sess, g)
+		if len(lines) == 0 {
+			continue // each line has its own message (groupedLineProblem)
+		}
+		var best *model.FulfillmentOption
+		for k := range sess.Options {
+			o := &sess.Options[k]
+			if o.GroupID == g.ID && carriesAll(o, lines) && (best == nil || preferable(o, best)) {
+				best = o
+			}
+		}
+		if best == nil {
+			sess.Messages.AddError(acp.CodeUnsupported, fmt.Sprintf("$.fulfillment_groups[%d]", i),
+				fmt.Sprintf("No one fulfillment option can carry every line item of fulfillment group %q; %s into groups whose line items can ship together.", g.ID, splitAdvice),
+				acp.ResolutionRecoverable)
+			continue
+		}
+		out = append(out, model.SelectedOption{Type: best.Type, OptionID: best.ID, LineIDs: lines})
 	}
 	return out
 }

@@ -39,8 +39,8 @@ func (s *Service) price(ctx context.Context, sess *model.Session, selections []S
 		}
 		sess.Chosen = chosen
 	}
-	sess.Chosen = keepValid(sess.Chosen, sess.Options)
-	sess.Selected = selectDefaults(sess.Lines, sess.Options, sess.Chosen)
+	sess.Chosen = keepGroupsWhole(sess, keepValid(sess.Chosen, sess.Options))
+	sess.Selected = selectDefaults(sess.Lines, sess.Groups, sess.Options, groupDefaults(sess, sess.Chosen))
 	if err := s.priceSelections(ctx, sess); err != nil {
 		return err
 	}
@@ -155,15 +155,21 @@ func timePtr(t time.Time) *time.Time {
 
 // resolveSelections validates the agent's selections against the current
 // options. item_ids may name line item ids or, leniently, item ids (the
-// spec's own examples use item ids).
+// spec's own examples use item ids); option_id may leniently be a group's
+// option without its group prefix (groupOptionFor). A group's option
+// carries the whole group (groupSelectionLines), one per group
+// (oneOptionPerGroup).
 func resolveSelections(sess *model.Session, in []SelectionInput) ([]model.SelectedOption, error) {
 	out := make([]model.SelectedOption, 0, len(in))
 	taken := map[string]bool{}
+	picked := map[string]string{}
 	for i, sel := range in {
 		opt := findOption(sess.Options, sel.OptionID)
 		if opt == nil {
-			return nil, apierr.Invalid(apierr.CodeInvalid, fmt.Sprintf("$.selected_fulfillment_options[%d].option_id", i),
-				"Fulfillment option %q is not available for this checkout session.", sel.OptionID)
+			opt = groupOptionFor(sess, sel)
+		}
+		if opt == nil {
+			return nil, unknownOption(sess, sel, i)
 		}
 		if sel.Type != "" && sel.Type != opt.Type {
 			return nil, apierr.Invalid(apierr.CodeInvalid, fmt.Sprintf("$.selected_fulfillment_options[%d].type", i),
@@ -179,6 +185,18 @@ func resolveSelections(sess *model.Session, in []SelectionInput) ([]model.Select
 						"Fulfillment option %q cannot carry line item %q.", opt.ID, ref)
 				}
 				lineIDs = append(lineIDs, lineID)
+			}
+		}
+		if opt.GroupID != "" {
+			repeat, err := oneOptionPerGroup(picked, opt, i)
+			if err != nil {
+				return nil, err
+			}
+			if repeat {
+				continue
+			}
+			if lineIDs, err = groupSelectionLines(sess, opt, i); err != nil {
+				return nil, err
 			}
 		}
 		for _, id := range lineIDs {
@@ -242,8 +260,9 @@ func keepValid(chosen []model.SelectedOption, options []model.FulfillmentOption)
 // uncovered, the cheapest option that can carry it (the first one on a
 // tie), which then carries every uncovered line it can. Pickup is chosen by
 // default only when nothing else can carry the line, since it asks the
-// buyer to travel. The result follows the order of options.
-func selectDefaults(lines []model.Line, options []model.FulfillmentOption, chosen []model.SelectedOption) []model.SelectedOption {
+// buyer to travel. Lines in a group are left to the group's choice
+// (groupDefaults). The result follows the order of options.
+func selectDefaults(lines []model.Line, groups []model.FulfillmentGroup, options []model.FulfillmentOption, chosen []model.SelectedOption) []model.SelectedOption {
 	carried := map[string][]string{}
 	covered := map[string]bool{}
 	for _, c := range chosen {
@@ -253,7 +272,7 @@ func selectDefaults(lines []model.Line, options []model.FulfillmentOption, chose
 		}
 	}
 	for _, l := range lines {
-		if !l.Found || covered[l.ID] {
+		if !l.Found || covered[l.ID] || groupIndex(groups, l.ID) >= 0 {
 			continue
 		}
 		var best *model.FulfillmentOption
