@@ -424,7 +424,7 @@ func (s *Service) storeOrder(ctx context.Context, sess *model.Session, rec Recor
 		order.Lines = append(order.Lines, ol)
 	}
 	order.Fulfillments = plannedFulfillments(sess)
-	sess.Order = order
+	sess.Order = order.SessionCopy()
 	p.Token, p.AuthenticationOutcome, p.AuthenticationDetails = "", "", nil
 	sess.AuthenticationMetadata = nil
 	sess.UpdatedAt = now
@@ -433,6 +433,7 @@ func (s *Service) storeOrder(ctx context.Context, sess *model.Session, rec Recor
 		// cancellation) with a FailedOrder record, but the session stays
 		// in its attempt until the order is canceled (finishUnpaid).
 		failed := s.failedOrder(sess, MoneyOutcome{Cause: CauseCaptureRefused, State: p.State, Retrying: true}, orderID)
+		clearWriteOnlyInsights(sess)
 		err := s.storeSettled(ctx, sess, func(tx store.Tx) error {
 			if err := s.opts.Orders.Placed(tx, order); err != nil {
 				return err

@@ -11,6 +11,8 @@ import (
 	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/payment"
+	"github.com/acp-sidecar/acp/core/payment/sandbox"
 	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
@@ -78,12 +80,19 @@ func TestConsentsResolved(t *testing.T) {
 			if err != nil || done.Order == nil {
 				t.Fatalf("Complete() = %v, %v", done, err)
 			}
-			in := done.Order.Insights
+			if done.Order.Insights != nil {
+				t.Errorf("answered session's order insights = %+v; want none (the order record keeps them)", done.Order.Insights)
+			}
+			order, err := store.Read(ctx, f.store, func(r store.Reader) (*model.Order, error) { return r.Order(done.Order.ID) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := order.Insights
 			if in == nil || !slices.Equal(in.MarketingConsents, tc.want) {
 				t.Fatalf("order consents = %+v, want %+v", in, tc.want)
 			}
 			if in.FirstTouch.Token != "atp_first" || in.LastTouch.Provider != "other.example" || in.RiskSignals.IPAddress != "203.0.113.7" ||
-				!in.ExpiresAt.Equal(done.Order.CreatedAt.Add(48*time.Hour)) {
+				!in.ExpiresAt.Equal(order.CreatedAt.Add(48*time.Hour)) {
 				t.Errorf("order insights = %+v", in)
 			}
 			if len(orders.reqs) != 1 {
@@ -107,8 +116,8 @@ func TestConsentsResolved(t *testing.T) {
 			if w := stored.WriteOnly; w.FirstTouchAttribution != nil || w.LastTouchAttribution != nil || w.MarketingConsents != nil || w.RiskSignals != nil {
 				t.Errorf("completed session's write-only data = %+v; want the attributions, consents and risk signals cleared", w)
 			}
-			if stored.Order == nil || stored.Order.Insights == nil || stored.Order.Insights.FirstTouch == nil {
-				t.Errorf("completed session's order insights = %+v; want them kept", stored.Order)
+			if stored.Order == nil || stored.Order.Insights != nil {
+				t.Errorf("completed session's copy of the order = %+v; want it without insights (they outlive orders.insights_retention there)", stored.Order)
 			}
 			// The sale is credited to the first touch.
 			if !slices.Equal(providers, []string{"impact.com"}) || len(reasons) != 0 {
@@ -141,5 +150,47 @@ func TestCancelReasons(t *testing.T) {
 	}
 	if want := []string{"shipping_cost", "other", "none"}; !slices.Equal(reasons, want) {
 		t.Errorf("reasons = %v, want %v", reasons, want)
+	}
+}
+
+// TestCaptureRefusedKeepsNoInsights: a complete whose capture is refused
+// after the order system accepted the order stores the order with its
+// insights, while the session (kept for store.session_retention) holds
+// neither the write-only data nor the order's insights.
+func TestCaptureRefusedKeepsNoInsights(t *testing.T) {
+	t.Parallel()
+	f := newMoneyFixtureWith(t, payment.CaptureManual, func(o *checkout.Options) { o.MarketingChannels = []string{"email"} })
+	ctx := context.Background()
+	sess, err := f.svc.Create(ctx, "agent", "2026-04-17", checkout.CreateInput{
+		Currency: "usd", Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}, Buyer: &model.Buyer{Email: "buyer@example.com"},
+		Attribution: &model.Attribution{Provider: "impact.com", Token: "atp_first"},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{
+		Payment:           cardPayment("spt" + sandbox.CaptureFailSuffix),
+		MarketingConsents: []model.MarketingConsent{{Channel: "email", OptedIn: true}},
+		RiskSignals:       &model.RiskSignals{IPAddress: "203.0.113.7"},
+	}, nil)
+	if err != nil || done.Order == nil || done.Payment.State != model.PaymentCaptureFailed {
+		t.Fatalf("Complete() = %+v, %v; want the capture refused", done, err)
+	}
+	stored, err := store.Read(ctx, f.st, func(r store.Reader) (*model.Session, error) { return r.Session(sess.ID) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := stored.WriteOnly; w.FirstTouchAttribution != nil || w.LastTouchAttribution != nil || w.MarketingConsents != nil || w.RiskSignals != nil {
+		t.Errorf("session's write-only data = %+v; want the attributions, consents and risk signals cleared", w)
+	}
+	if stored.Order == nil || stored.Order.Insights != nil {
+		t.Errorf("session's copy of the order = %+v; want it without insights", stored.Order)
+	}
+	order, err := store.Read(ctx, f.st, func(r store.Reader) (*model.Order, error) { return r.Order(done.Order.ID) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := order.Insights; in == nil || in.FirstTouch == nil || in.FirstTouch.Token != "atp_first" || len(in.MarketingConsents) != 1 || in.RiskSignals == nil {
+		t.Errorf("order insights = %+v; want the attribution, the consent and the risk signals", in)
 	}
 }

@@ -92,6 +92,19 @@ type Order struct {
 	UpdatedAt  time.Time `json:"updated_at,omitzero"`
 }
 
+// SessionCopy is the copy of the order its checkout session keeps: the
+// order without its Insights, which live only with the order record so
+// that orders.insights_retention erases them (the session is kept for
+// store.session_retention).
+func (o *Order) SessionCopy() *Order {
+	if o == nil {
+		return nil
+	}
+	c := *o
+	c.Insights = nil
+	return &c
+}
+
 // Insights are the write-only data of a checkout, kept with its order for
 // the seller: never returned to agents, never sent in webhooks.
 type Insights struct {

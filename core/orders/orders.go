@@ -205,7 +205,7 @@ func refreshSession(tx store.Tx, o *model.Order) error {
 	if err != nil {
 		return fmt.Errorf("load session of order %s: %w", o.ID, err)
 	}
-	sess.Order = o
+	sess.Order = o.SessionCopy()
 	return tx.PutSession(sess)
 }
 

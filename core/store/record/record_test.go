@@ -81,8 +81,10 @@ func TestRoundTrip(t *testing.T) {
 		decode func(int, []byte) (any, error)
 	}
 	testCases := map[string]roundTrip{}
+	everyField := filled[model.Session]()
+	everyField.Order.Insights = nil // a session's copy of its order keeps none (TestSessionOrderWithoutInsights)
 	sessions := map[string]*model.Session{
-		"every field":   filled[model.Session](),
+		"every field":   everyField,
 		"zero":          {},
 		"empty lists":   {Lines: []model.Line{}, Options: []model.FulfillmentOption{}, Selected: []model.SelectedOption{}, Messages: nil},
 		"with an order": {ID: "cs_1", Order: &model.Order{ID: "ord_1"}},
@@ -122,6 +124,40 @@ func TestRoundTrip(t *testing.T) {
 				t.Errorf("round trip (-written +read):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestSessionOrderWithoutInsights: a session's record keeps its copy of
+// the order without the order's insights (the attribution token, the
+// consents, the risk signals), which only the order record keeps, so that
+// orders.insights_retention erases them; the order record keeps them.
+func TestSessionOrderWithoutInsights(t *testing.T) {
+	t.Parallel()
+	o := filled[model.Order]()
+	o.Insights.FirstTouch.Token = "atok_secret"
+	data, err := EncodeSession(&model.Session{ID: "cs_1", Order: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "atok_secret") || strings.Contains(string(data), `"insights"`) {
+		t.Errorf("session record = %s; want no insights", data)
+	}
+	if o.Insights == nil {
+		t.Error("encoding the session dropped the insights of the caller's order")
+	}
+	sess, err := DecodeSession(Format, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sess.Order == nil || sess.Order.Insights != nil || sess.Order.ID != o.ID {
+		t.Errorf("session's order read back = %+v; want the order without insights", sess.Order)
+	}
+	data, err = EncodeOrder(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "atok_secret") {
+		t.Errorf("order record = %s; want its insights", data)
 	}
 }
 

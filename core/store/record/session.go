@@ -258,7 +258,7 @@ func fromSession(s *model.Session) session {
 		WriteOnly:              writeOnly(s.WriteOnly),
 		AuthenticationMetadata: s.AuthenticationMetadata,
 		Payment:                mapPtr(s.Payment, fromPayment),
-		Order:                  mapPtr(s.Order, func(o model.Order) order { return fromOrder(&o) }),
+		Order:                  mapPtr(s.Order, func(o model.Order) order { return fromOrder(o.SessionCopy()) }),
 	}
 }
 
