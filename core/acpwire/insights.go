@@ -69,7 +69,7 @@ func (v *validator) attribution(raw json.RawMessage, param string) *model.Attrib
 	}
 	a.SourceType, a.SourceURL = v.attributionSource(w.Source, param+".source")
 	if a.Provider == "" {
-		v.fail(apierr.CodeInvalidType, param+".provider", "%s.provider is required: the attribution provider, such as \"impact.com\".", param)
+		v.fail(apierr.CodeMissing, param+".provider", "%s.provider is required: the attribution provider, such as \"impact.com\".", param)
 	}
 	if a.Token == "" && a.PublisherID == "" {
 		v.fail(apierr.CodeInvalidType, param, "%s needs a token or a publisher_id.", param)

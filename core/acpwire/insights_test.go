@@ -33,7 +33,7 @@ func TestWriteOnlyRefusals(t *testing.T) {
 		op, body, wantCode, wantParam string
 	}{
 		"attribution not object":  {"create", createWith(`"affiliate_attribution":"impact"`), apierr.CodeInvalidType, "$.affiliate_attribution"},
-		"attribution no provider": {"create", createWith(`"affiliate_attribution":{"token":"atp_1"}`), apierr.CodeInvalidType, "$.affiliate_attribution.provider"},
+		"attribution no provider": {"create", createWith(`"affiliate_attribution":{"token":"atp_1"}`), apierr.CodeMissing, "$.affiliate_attribution.provider"},
 		"attribution no claim":    {"create", createWith(`"affiliate_attribution":{"provider":"impact.com","campaign_id":"c"}`), apierr.CodeInvalidType, "$.affiliate_attribution"},
 		"attribution number":      {"create", createWith(`"affiliate_attribution":{"provider":"impact.com","publisher_id":123}`), apierr.CodeInvalidType, "$.affiliate_attribution.publisher_id"},
 		"attribution source":      {"create", createWith(`"affiliate_attribution":{"provider":"p","token":"t","source":{"type":7}}`), apierr.CodeInvalidType, "$.affiliate_attribution.source.type"},

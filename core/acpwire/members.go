@@ -61,13 +61,6 @@ func (r memberRule) covers(version string) bool {
 	return version >= r.Since && (r.Until == "" || version <= r.Until)
 }
 
-// members returns the request-member table: every member of the create,
-// update, complete and cancel request schemas of every served version,
-// with what the server does with it. A test holds it to the schemas; the
-// decoders read the notice rows from it (memberNotices), so the table is
-// the behaviour, not a description beside it.
-func members() []memberRule { return slices.Clone(memberTable) }
-
 // Table bounds: the first served version, and the last with items[] and
 // payment_data{token, provider}.
 const (
@@ -216,7 +209,7 @@ func attributionRows(touch string) []row {
 		acts("token", "Checked and stored like publisher_id (one of the two is required) and passed to the order system."),
 		acts("publisher_id", kept), acts("campaign_id", kept), acts("creative_id", kept), acts("sub_id", kept),
 		acts("source", "Checked, stored and passed on as its type and url."),
-		acts("source.type", "Required in source: url, platform or unknown (another value is refused)."),
+		acts("source.type", "Checked (a string): url, platform or unknown; a missing or other type is read as unknown, as the spec asks."),
 		acts("source.url", kept),
 		acts("issued_at", "Checked (RFC 3339), stored and passed to the order system."),
 		acts("expires_at", "Checked (RFC 3339), stored and passed to the order system."),
@@ -247,7 +240,11 @@ var (
 	createUpdateComplete = []string{OpCreate, OpUpdate, OpComplete}
 )
 
-// memberTable is the table members returns.
+// memberTable is the request-member table: every member of the create,
+// update, complete and cancel request schemas of every served version,
+// with what the server does with it. A test holds it to the schemas; the
+// decoders read the notice rows from it (memberNotices), so the table is
+// the behaviour, not a description beside it.
 var memberTable = func() []memberRule {
 	legacyItems, lineItems := itemRows()
 	var t []memberRule
@@ -419,7 +416,8 @@ func has(doc any, steps []string) bool {
 
 // noticing is a codec whose decoded create, update and complete inputs
 // carry the notices the request-member table gives for their bodies. A
-// cancel has none to carry: its answer has no messages.
+// cancel carries none: the table has no notice member for it (the
+// canceled session keeps the info messages it had).
 type noticing struct{ Codec }
 
 // DecodeCreate decodes a create request and its notices.

@@ -10,6 +10,9 @@ import (
 	"github.com/acp-sidecar/acp/internal/acpschema"
 )
 
+// members returns a copy of the request-member table (memberTable).
+func members() []memberRule { return slices.Clone(memberTable) }
+
 // requestDefs are the request definitions of each operation.
 var requestDefs = map[string]string{
 	OpCreate:   "CheckoutSessionCreateRequest",

@@ -140,8 +140,8 @@ func clearWriteOnlyInsights(sess *model.Session) {
 
 // consents are the session's marketing decisions that apply (ACP-NOTES
 // §7.5): only for channels the seller offers, each with the contact it
-// resolves to (email: the buyer's, then the fulfillment email; sms and
-// whatsapp: the buyer's phone, then the fulfillment phone). A decision
+// resolves to (email: the buyer's, then the fulfillment email, then the
+// first group's; sms and whatsapp: the same for the phone). A decision
 // without a contact is dropped; a channel without a decision keeps the
 // buyer's current subscription at the order system.
 func (s *Service) consents(sess *model.Session) []model.MarketingConsent {
@@ -165,30 +165,33 @@ func (s *Service) consents(sess *model.Session) []model.MarketingConsent {
 }
 
 // contactFor resolves the contact a channel's consent applies to; "" when
-// the session has none. The configuration offers only email, sms and
-// whatsapp (config.MarketingChannels), whose contacts ACP defines.
+// the session has none: the buyer's, else the fulfillment details', else
+// (a checkout split into fulfillment groups) the first group's that has
+// one. The configuration offers only email, sms and whatsapp
+// (config.MarketingChannels), whose contacts ACP defines.
 func contactFor(sess *model.Session, channel string) string {
-	var buyer, details string
+	var of func(email, phone string) string
 	switch channel {
 	case "email":
-		if sess.Buyer != nil {
-			buyer = sess.Buyer.Email
-		}
-		if sess.FulfillmentDetails != nil {
-			details = sess.FulfillmentDetails.Email
-		}
+		of = func(email, _ string) string { return email }
 	case "sms", "whatsapp":
-		if sess.Buyer != nil {
-			buyer = sess.Buyer.PhoneNumber
-		}
-		if sess.FulfillmentDetails != nil {
-			details = sess.FulfillmentDetails.PhoneNumber
+		of = func(_, phone string) string { return phone }
+	default:
+		return ""
+	}
+	if b := sess.Buyer; b != nil && of(b.Email, b.PhoneNumber) != "" {
+		return of(b.Email, b.PhoneNumber)
+	}
+	details := []*model.FulfillmentDetails{sess.FulfillmentDetails}
+	for _, g := range sess.Groups {
+		details = append(details, g.Details)
+	}
+	for _, d := range details {
+		if d != nil && of(d.Email, d.PhoneNumber) != "" {
+			return of(d.Email, d.PhoneNumber)
 		}
 	}
-	if buyer != "" {
-		return buyer
-	}
-	return details
+	return ""
 }
 
 // orderInsights builds the order's insights from the session (the one

@@ -14,6 +14,7 @@ import (
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/payment/sandbox"
 	"github.com/acp-sidecar/acp/core/store"
+	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
 
@@ -192,5 +193,43 @@ func TestCaptureRefusedKeepsNoInsights(t *testing.T) {
 	}
 	if in := order.Insights; in == nil || in.FirstTouch == nil || in.FirstTouch.Token != "atp_first" || len(in.MarketingConsents) != 1 || in.RiskSignals == nil {
 		t.Errorf("order insights = %+v; want the attribution, the consent and the risk signals", in)
+	}
+}
+
+// TestConsentsResolvedFromGroups: in a checkout whose every line is in a
+// fulfillment group (no buyer contact, no top-level fulfillment details)
+// a consent applies to the first group's contact that has one.
+func TestConsentsResolvedFromGroups(t *testing.T) {
+	t.Parallel()
+	orders := &placedOrders{}
+	f := newFixtureWith(t, func(o *checkout.Options) {
+		o.Capabilities.Fulfillment = orders
+		o.MarketingChannels = []string{"email", "sms"}
+	})
+	ctx := context.Background()
+	sess := f.create(t, checkout.CreateInput{
+		Items: []checkout.ItemInput{{ID: "mug", Quantity: 1}, {ID: "tee", Quantity: 1}},
+		Groups: []checkout.GroupInput{
+			{ID: "g1", ItemIDs: []string{"li_mug"}, Type: acp.FulfillmentShipping, Details: &model.FulfillmentDetails{Name: "Ada", Address: address("US", "CA")}},
+			{ID: "g2", ItemIDs: []string{"li_tee"}, Type: acp.FulfillmentShipping,
+				Details: &model.FulfillmentDetails{Name: "Grace", Email: "grace@example.com", PhoneNumber: "+12125550100", Address: address("US", "NY")}},
+		},
+	})
+	done, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{
+		Payment: cardPayment("spt_ok"), MarketingConsents: []model.MarketingConsent{{Channel: "email", OptedIn: true}, {Channel: "sms", OptedIn: false}},
+	}, nil)
+	if err != nil || done.Status != model.StatusCompleted {
+		t.Fatalf("Complete() = %v, %v (messages %+v)", done, err, sess.Messages)
+	}
+	want := []model.MarketingConsent{{Channel: "email", OptedIn: true, Contact: "grace@example.com"}, {Channel: "sms", Contact: "+12125550100"}}
+	order, err := store.Read(ctx, f.store, func(r store.Reader) (*model.Order, error) { return r.Order(done.Order.ID) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if order.Insights == nil || !slices.Equal(order.Insights.MarketingConsents, want) {
+		t.Errorf("order insights = %+v, want consents %+v", order.Insights, want)
+	}
+	if len(orders.reqs) != 1 || len(orders.reqs[0].MarketingConsents) != 2 || orders.reqs[0].MarketingConsents[0].Contact != "grace@example.com" {
+		t.Errorf("order system requests = %+v", orders.reqs)
 	}
 }
