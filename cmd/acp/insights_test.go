@@ -48,3 +48,20 @@ func TestInsightsPrintable(t *testing.T) {
 		t.Errorf("printInsights = %q; want the values with their control characters replaced by spaces", s)
 	}
 }
+
+// TestOrderFulfillmentIDPrintable: a planned fulfillment's id, made of the
+// agent's group id (stored before group ids were checked), reaches the
+// terminal without control characters or bidirectional overrides.
+func TestOrderFulfillmentIDPrintable(t *testing.T) {
+	t.Parallel()
+	o := &model.Order{ID: "ord_1", Status: model.OrderCreated, Currency: "usd",
+		Fulfillments: []model.Fulfillment{{ID: "ful_g\x1b[2J\nfake\u202e", Type: "shipping", Status: "pending", Planned: true}}}
+	var out bytes.Buffer
+	if err := printOrder(&out, o); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	if strings.ContainsAny(s, "\x1b\u202e") || strings.Contains(s, "\nfake") || !strings.Contains(s, "ful_g [2J fake") {
+		t.Errorf("printOrder wrote the fulfillment id unsanitised:\n%q", s)
+	}
+}

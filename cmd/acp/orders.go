@@ -213,7 +213,7 @@ func ordersShip(args []string, env cli) int {
 		}
 		if i >= 0 {
 			f := o.Fulfillments[i]
-			fmt.Fprintf(env.stdout, "%s: fulfillment %s (%s) is %s; the order is %s\n", o.ID, f.ID, f.Type, f.Status, o.Status)
+			fmt.Fprintf(env.stdout, "%s: fulfillment %s (%s) is %s; the order is %s\n", o.ID, printable(f.ID), f.Type, f.Status, o.Status)
 		}
 		return nil
 	})
@@ -403,7 +403,7 @@ func printOrder(w io.Writer, o *model.Order) error {
 		fmt.Fprintln(w, "  none")
 	}
 	for _, f := range o.Fulfillments {
-		fmt.Fprintf(w, "  %s  %s  %s  %s\n", f.ID, f.Type, f.Status, quantities(f.Lines))
+		fmt.Fprintf(w, "  %s  %s  %s  %s\n", printable(f.ID), f.Type, f.Status, quantities(f.Lines))
 		tracking := strings.TrimSpace(strings.Join([]string{f.Carrier, f.TrackingNumber, f.TrackingURL}, " "))
 		detail := func(k, v string) {
 			if v != "" {

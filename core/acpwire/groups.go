@@ -3,6 +3,7 @@ package acpwire
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/checkout"
@@ -38,6 +39,11 @@ func (v *validator) groups(in []wireGroup, param string) []checkout.GroupInput {
 		if strings.Contains(g.ID, "/") {
 			// A group's options are named "<group id>/<option id>".
 			v.fail(apierr.CodeInvalid, p+".id", "%s.id must not contain \"/\".", p)
+		}
+		if strings.IndexFunc(g.ID, controlOrFormat) >= 0 {
+			// The id names the order's planned fulfillment, which the
+			// seller reads in a terminal.
+			v.fail(apierr.CodeInvalid, p+".id", "%s.id must not contain control or format characters.", p)
 		}
 		if first, dup := seen[g.ID]; dup && g.ID != "" {
 			v.fail(apierr.CodeInvalid, p+".id", "%s.id %q is already the id of %s[%d].", p, g.ID, param, first)
@@ -80,4 +86,11 @@ func (c *v2026) groups(groups []model.FulfillmentGroup) []wireGroup {
 		})
 	}
 	return out
+}
+
+// controlOrFormat reports whether r is a control or format character
+// (Unicode Cc or Cf, such as a newline, an escape or a bidirectional
+// override).
+func controlOrFormat(r rune) bool {
+	return unicode.In(r, unicode.Cc, unicode.Cf)
 }

@@ -51,6 +51,9 @@ func TestDecodeGroups(t *testing.T) {
 		"too many groups":   {`[` + strings.TrimSuffix(strings.Repeat(`{"id":"g","item_ids":["a"],"destination_type":"shipping"},`, DefaultLimits.MaxFulfillmentGroups+1), ",") + `]`, apierr.CodeInvalid, "$.fulfillment_groups"},
 		"slash in group id": {`[{"id":"ups/x","item_ids":["a"],"destination_type":"shipping"}]`, apierr.CodeInvalid, "$.fulfillment_groups[0].id"},
 		"not a list":        {`{"id":"g"}`, apierr.CodeInvalidType, "$.fulfillment_groups"},
+		"newline in id":     {`[{"id":"g","item_ids":["a"],"destination_type":"shipping"},{"id":"g\n2","item_ids":["b"],"destination_type":"shipping"}]`, apierr.CodeInvalid, "$.fulfillment_groups[1].id"},
+		"escape in id":      {`[{"id":"g\u001b[31m","item_ids":["a"],"destination_type":"shipping"}]`, apierr.CodeInvalid, "$.fulfillment_groups[0].id"},
+		"bidi override":     {`[{"id":"g\u202e1","item_ids":["a"],"destination_type":"shipping"}]`, apierr.CodeInvalid, "$.fulfillment_groups[0].id"},
 	} {
 		_, err := c.DecodeUpdate([]byte(`{"fulfillment_groups":` + tc.groups + `}`))
 		e, ok := err.(*apierr.Error)
