@@ -12,11 +12,6 @@ import (
 // use.
 var escalationPlaceholders = []string{catalog.SessionIDPlaceholder, catalog.ItemIDPlaceholder}
 
-// sampleSessionID fills in {checkout_session_id} when a template is
-// checked: as long as the ids of sessions ("cs_" and 26 characters), so
-// that a template within the length limit here is within it at run time.
-const sampleSessionID = "cs_abcdefghijklmnopqrstuvwxyz"
-
 // placeholderPattern matches a "{name}" placeholder.
 var placeholderPattern = regexp.MustCompile(`\{[^{}]*\}`)
 
@@ -85,7 +80,7 @@ func checkEscalationURL(path, template string, itemIDs []string, ps *problems) {
 		}
 	}
 	for _, id := range itemIDs {
-		if _, err := catalog.ExpandContinueURL(template, sampleSessionID, id); err != nil {
+		if err := catalog.CheckContinueURL(template, id); err != nil {
 			ps.add(path, "cannot be used: %v", err)
 			return
 		}

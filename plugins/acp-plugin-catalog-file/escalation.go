@@ -25,9 +25,7 @@ func (r row) escalation(where string, ps *problems) *catalog.Escalation {
 		ps.add(where, "escalation must be one of %s, got %q", strings.Join(escalationCodes, ", "), r.Escalation)
 		return nil
 	}
-	// The host fills in the placeholders, with a session id as long as
-	// its own.
-	if _, err := catalog.ExpandContinueURL(r.ContinueURL, "cs_abcdefghijklmnopqrstuvwxyz", r.SKU); err != nil {
+	if err := catalog.CheckContinueURL(r.ContinueURL, r.SKU); err != nil {
 		ps.add(where, "continue_url: %v", err)
 	}
 	return &catalog.Escalation{Code: code, Reason: strings.TrimSpace(r.EscalationReason), ContinueURL: r.ContinueURL}

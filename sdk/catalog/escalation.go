@@ -30,6 +30,20 @@ const (
 // MaxContinueURLBytes bounds an escalation page's URL, once filled in.
 const MaxContinueURLBytes = 2048
 
+// sampleSessionID fills in {checkout_session_id} when a template is
+// checked: as long as the host's session ids ("cs_" and 26 characters),
+// so that a template within the length limit when checked is within it
+// at run time.
+const sampleSessionID = "cs_abcdefghijklmnopqrstuvwxyz"
+
+// CheckContinueURL checks a continue URL template as the host expands it
+// (ExpandContinueURL) for the item itemID ("" for none), with a
+// representative session id; nil for an empty template.
+func CheckContinueURL(template, itemID string) error {
+	_, err := ExpandContinueURL(template, sampleSessionID, itemID)
+	return err
+}
+
 // ExpandContinueURL fills in an escalation page's URL template: each
 // placeholder is replaced by its value, percent-encoded so that it is safe
 // in a path segment and in a query. Placeholders may appear in the path,

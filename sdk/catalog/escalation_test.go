@@ -52,3 +52,30 @@ func TestExpandContinueURL(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckContinueURL: a template is checked as the host expands it,
+// with a session id as long as the host's, so one that fits only with a
+// shorter session id is refused.
+func TestCheckContinueURL(t *testing.T) {
+	t.Parallel()
+	base := "https://shop.example/verify?s={checkout_session_id}&item={item_id}&pad="
+	// Fits with the item id and a 28-byte session id, not a 29-byte one.
+	fits := base + strings.Repeat("x", MaxContinueURLBytes-len(base)+len("{checkout_session_id}{item_id}")-28-len("sku1"))
+	if _, err := ExpandContinueURL(fits, strings.Repeat("s", 28), "sku1"); err != nil {
+		t.Fatalf("ExpandContinueURL with a 28-byte session id: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		template, itemID string
+		ok               bool
+	}{
+		"empty":              {"", "", true},
+		"page of the item":   {base, "sku1", true},
+		"too long once real": {fits, "sku1", false},
+		"placeholder host":   {"https://{item_id}.example/", "sku1", false},
+		"unknown holder":     {"https://shop.example/{order_id}", "", false},
+	} {
+		if err := CheckContinueURL(tc.template, tc.itemID); (err == nil) != tc.ok {
+			t.Errorf("%s: CheckContinueURL(%q) = %v, want ok %v", name, tc.template, err, tc.ok)
+		}
+	}
+}

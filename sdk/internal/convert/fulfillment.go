@@ -18,7 +18,7 @@ func PlaceOrderRequestToProto(r *fulfillment.PlaceOrderRequest) *pb.PlaceOrderRe
 		}),
 		Groups: mapSlice(r.Groups, func(g fulfillment.Group) *pb.FulfillmentGroupPlan {
 			return &pb.FulfillmentGroupPlan{
-				Group:   &pb.FulfillmentGroup{Id: g.ID, Type: string(g.Type), LocationId: g.LocationID, Instructions: g.Instructions},
+				Group:   FulfillmentGroupToProto(&acp.FulfillmentGroup{ID: g.ID, Type: g.Type, LocationID: g.LocationID, Instructions: g.Instructions}),
 				LineIds: cloneStrings(g.LineIDs), Destination: AddressToProto(g.Destination),
 				RecipientName: g.RecipientName, RecipientEmail: g.RecipientEmail, RecipientPhone: g.RecipientPhone,
 				OptionId: g.OptionID, Amount: g.Amount,
@@ -57,10 +57,14 @@ func PlaceOrderRequestFromProto(r *pb.PlaceOrderRequest) *fulfillment.PlaceOrder
 			}
 		}),
 		Groups: mapSlice(r.GetGroups(), func(g *pb.FulfillmentGroupPlan) fulfillment.Group {
+			group := FulfillmentGroupFromProto(g.GetGroup())
+			if group == nil {
+				group = &acp.FulfillmentGroup{}
+			}
 			return fulfillment.Group{
-				ID: g.GetGroup().GetId(), Type: acp.FulfillmentType(g.GetGroup().GetType()), LineIDs: g.GetLineIds(),
+				ID: group.ID, Type: group.Type, LineIDs: g.GetLineIds(),
 				Destination: AddressFromProto(g.GetDestination()), RecipientName: g.GetRecipientName(), RecipientEmail: g.GetRecipientEmail(),
-				RecipientPhone: g.GetRecipientPhone(), LocationID: g.GetGroup().GetLocationId(), Instructions: g.GetGroup().GetInstructions(),
+				RecipientPhone: g.GetRecipientPhone(), LocationID: group.LocationID, Instructions: group.Instructions,
 				OptionID: g.GetOptionId(), Amount: g.GetAmount(),
 			}
 		}),
