@@ -62,12 +62,7 @@ func NewShipping(options []ShippingOption, now func() time.Time) *Shipping {
 // Quote prices every option that can carry at least one line.
 func (s *Shipping) Quote(_ context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
 	resp := &shipping.QuoteResponse{}
-	var pickups []string
-	for _, opt := range s.options {
-		if opt.Type == acp.FulfillmentPickup {
-			pickups = append(pickups, opt.ID)
-		}
-	}
+	pickups := shipping.PickupIDs(s.options, func(o ShippingOption) (acp.FulfillmentType, string) { return o.Type, o.ID })
 	for _, opt := range s.options {
 		typ := opt.Type
 		if !s.serves(opt, typ, req.Destination) || !shipping.OfferedToGroup(req.Group, typ, opt.ID, pickups) {

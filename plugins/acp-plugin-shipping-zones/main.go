@@ -89,12 +89,7 @@ func (p *zonePlugin) Quote(_ context.Context, req *shipping.QuoteRequest) (*ship
 	resp := &shipping.QuoteResponse{}
 	if zn != nil {
 		today := startOfDay(p.now())
-		var pickups []string
-		for _, o := range zn.options {
-			if o.typ == acp.FulfillmentPickup {
-				pickups = append(pickups, o.ID)
-			}
-		}
+		pickups := shipping.PickupIDs(zn.options, func(o option) (acp.FulfillmentType, string) { return o.typ, o.ID })
 		for _, o := range zn.options {
 			lines := carried(req.Lines, o.typ)
 			if len(lines) == 0 || !shipping.OfferedToGroup(req.Group, o.typ, o.ID, pickups) {
@@ -109,7 +104,7 @@ func (p *zonePlugin) Quote(_ context.Context, req *shipping.QuoteRequest) (*ship
 			}
 		}
 	}
-	if d := z.digital; d != nil && (req.Group == nil || req.Group.Type == acp.FulfillmentDigital) {
+	if d := z.digital; d != nil && shipping.OfferedToGroup(req.Group, acp.FulfillmentDigital, d.ID, nil) {
 		if lines := carried(req.Lines, acp.FulfillmentDigital); len(lines) > 0 {
 			resp.Options = append(resp.Options, shipping.Option{
 				ID: d.ID, Type: acp.FulfillmentDigital, Title: d.Title, Description: d.Description, LineIDs: lineIDs(lines),

@@ -24,3 +24,16 @@ func OfferedToGroup(group *acp.FulfillmentGroup, typ acp.FulfillmentType, id str
 	}
 	return !slices.Contains(pickupIDs, group.LocationID) || id == group.LocationID
 }
+
+// PickupIDs returns the ids of the pickup options among options, in
+// order: the pickupIDs of OfferedToGroup. option gives an option's type
+// and id.
+func PickupIDs[T any](options []T, option func(T) (acp.FulfillmentType, string)) []string {
+	var ids []string
+	for _, o := range options {
+		if typ, id := option(o); typ == acp.FulfillmentPickup {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}

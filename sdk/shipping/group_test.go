@@ -1,6 +1,7 @@
 package shipping_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/acp-sidecar/acp/sdk/acp"
@@ -30,5 +31,22 @@ func TestOfferedToGroup(t *testing.T) {
 		if got := shipping.OfferedToGroup(tc.group, tc.typ, tc.id, pickups); got != tc.want {
 			t.Errorf("%s: OfferedToGroup() = %v, want %v", name, got, tc.want)
 		}
+	}
+}
+
+// TestPickupIDs: only the pickup options' ids, in order.
+func TestPickupIDs(t *testing.T) {
+	t.Parallel()
+	type opt struct {
+		typ acp.FulfillmentType
+		id  string
+	}
+	options := []opt{{acp.FulfillmentShipping, "ups"}, {acp.FulfillmentPickup, "north"}, {acp.FulfillmentDigital, "email"}, {acp.FulfillmentPickup, "south"}}
+	got := shipping.PickupIDs(options, func(o opt) (acp.FulfillmentType, string) { return o.typ, o.id })
+	if !slices.Equal(got, []string{"north", "south"}) {
+		t.Errorf("PickupIDs = %v, want [north south]", got)
+	}
+	if got := shipping.PickupIDs([]opt{{acp.FulfillmentShipping, "ups"}}, func(o opt) (acp.FulfillmentType, string) { return o.typ, o.id }); got != nil {
+		t.Errorf("PickupIDs without pickups = %v, want none", got)
 	}
 }
