@@ -392,7 +392,7 @@ func TestCaptureRefusedCancelsOrder(t *testing.T) {
 	if err != nil || done.Status != model.StatusCompleted || done.Order == nil {
 		t.Fatalf("Complete() = %+v, %v", done, err)
 	}
-	if done.Payment.State != model.PaymentCaptureFailed || !hasMessage(done, acp.CodePaymentDeclined, "$.payment_data") {
+	if done.Payment.State != model.PaymentCaptureFailed || len(messagesAt(done, "", acp.CodePaymentDeclined, "$.payment_data")) == 0 {
 		t.Errorf("payment %+v, messages %+v", done.Payment, done.Messages)
 	}
 	if !slices.Equal(f.system.canceled, []string{done.Order.ID}) {

@@ -59,16 +59,6 @@ func newEscalationFixture(t *testing.T, rules checkout.Escalation) (*fixture, *e
 
 const testPage = "https://shop.test/go?s={checkout_session_id}&i={item_id}"
 
-// errorAt returns the error message at param, or nil.
-func errorAt(sess *model.Session, param string) *acp.Message {
-	for i, m := range sess.Messages {
-		if m.Type == acp.MessageError && m.Param == param {
-			return &sess.Messages[i]
-		}
-	}
-	return nil
-}
-
 // TestEscalationStatus checks the status, continue_url and message an
 // escalation gives, and how it ranks against other errors.
 func TestEscalationStatus(t *testing.T) {
@@ -142,11 +132,15 @@ func TestEscalationStatus(t *testing.T) {
 			if wantResolve == "" {
 				wantResolve = acp.ResolutionBuyerInput
 			}
-			m := errorAt(sess, tc.wantParam)
+			errs := messagesAt(sess, acp.MessageError, "", tc.wantParam)
+			var m *acp.Message
+			if len(errs) > 0 {
+				m = &errs[0]
+			}
 			if m == nil || m.Code != tc.wantCode || m.Content != strings.ReplaceAll(tc.wantContent, "=S", "="+sess.ID) || m.Resolution != wantResolve {
 				t.Errorf("message at %s = %+v, want code %s, content %q", tc.wantParam, m, tc.wantCode, tc.wantContent)
 			}
-			if others := errorAt(sess, "$.fulfillment_details.address") != nil; others != tc.wantOthers {
+			if others := len(messagesAt(sess, acp.MessageError, "", "$.fulfillment_details.address")) > 0; others != tc.wantOthers {
 				t.Errorf("other errors listed %v, want %v: %+v", others, tc.wantOthers, sess.Messages)
 			}
 		})

@@ -16,17 +16,6 @@ import (
 	"github.com/acp-sidecar/acp/sdk/shipping"
 )
 
-// messageAt returns the session's messages at param, as "type code".
-func messageAt(sess *model.Session, param string) []string {
-	var out []string
-	for _, m := range sess.Messages {
-		if m.Param == param {
-			out = append(out, string(m.Type)+" "+string(m.Code))
-		}
-	}
-	return out
-}
-
 // selectIn updates the session's selections and returns the answer.
 func selectIn(f *fixture, id string, sels ...checkout.SelectionInput) (*model.Session, error) {
 	return f.svc.Update(context.Background(), "agent", id, checkout.UpdateInput{Selections: optional.Of(sels)}, nil)
@@ -148,14 +137,14 @@ func TestGroupWithoutOneOption(t *testing.T) {
 		FulfillmentDetails: &model.FulfillmentDetails{Address: address("US", "CA")},
 		Groups:             []checkout.GroupInput{{ID: "home", ItemIDs: []string{"li_mug", "li_tee"}, Type: acp.FulfillmentShipping}},
 	})
-	if got := messageAt(sess, "$.fulfillment_groups[0]"); !slices.Equal(got, []string{"error unsupported"}) {
+	if got := messagesAt(sess, "", "", "$.fulfillment_groups[0]"); len(got) != 1 || got[0].Type != acp.MessageError || got[0].Code != acp.CodeUnsupported {
 		t.Errorf("messages on the group = %v (all %+v), want one unsupported error", got, sess.Messages)
 	}
 	if len(sess.Selected) != 0 || sess.Totals.Fulfillment != 0 || sess.Status != model.StatusNotReadyForPayment {
 		t.Errorf("selected %v, fulfillment %d, status %s; want none, 0, not ready", selected(sess), sess.Totals.Fulfillment, sess.Status)
 	}
 	for _, param := range []string{"$.line_items[0]", "$.line_items[1]"} {
-		if got := messageAt(sess, param); len(got) > 0 {
+		if got := messagesAt(sess, "", "", param); len(got) > 0 {
 			t.Errorf("messages at %s = %v, want the group's only", param, got)
 		}
 	}
@@ -174,7 +163,7 @@ func TestGroupWithoutOneOption(t *testing.T) {
 	if got := selected(sess); !slices.Equal(got, []string{"home/mugs[li_mug]=300"}) {
 		t.Errorf("selected = %v, want the mug's option", got)
 	}
-	if got := messageAt(sess, "$.line_items[1]"); len(got) != 1 || len(messageAt(sess, "$.fulfillment_groups[0]")) != 0 {
+	if got := messagesAt(sess, "", "", "$.line_items[1]"); len(got) != 1 || len(messagesAt(sess, "", "", "$.fulfillment_groups[0]")) != 0 {
 		t.Errorf("messages = %+v, want one on the tee and none on the group", sess.Messages)
 	}
 }

@@ -2,7 +2,6 @@ package checkout_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -25,15 +24,6 @@ func fixedShipping(options ...shipping.Option) func(*checkout.Options) {
 			return &shipping.QuoteResponse{Options: slices.Clone(options)}, nil
 		})
 	}
-}
-
-func apiError(t *testing.T, err error) *apierr.Error {
-	t.Helper()
-	var e *apierr.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error = %v, want an API error", err)
-	}
-	return e
 }
 
 // Option ids stay unique: a group whose options would be named like an

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/internal/clocktest"
@@ -20,6 +21,39 @@ import (
 )
 
 func int64Ptr(v int64) *int64 { return &v }
+
+// messagesAt returns the session's messages at param of type typ and
+// code code (any type or code when empty).
+func messagesAt(sess *model.Session, typ acp.MessageType, code, param string) []acp.Message {
+	var out []acp.Message
+	for _, m := range sess.Messages {
+		if m.Param == param && (typ == "" || m.Type == typ) && (code == "" || m.Code == code) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// wantAPIError fails the test unless err is an API error of status, code
+// and param.
+func wantAPIError(t *testing.T, err error, status int, code, param string) {
+	t.Helper()
+	ae := apiError(t, err)
+	if ae.Status != status || ae.Code != code || ae.Param != param {
+		t.Fatalf("error = %d %s %q, want %d %s %q (%s)", ae.Status, ae.Code, ae.Param, status, code, param, ae.Message)
+	}
+}
+
+// apiError returns err as an API error, failing the test when it is not
+// one.
+func apiError(t *testing.T, err error) *apierr.Error {
+	t.Helper()
+	var e *apierr.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error = %v, want an API error", err)
+	}
+	return e
+}
 
 // testCatalog is a small catalog covering every fulfillment shape.
 var testCatalog = []catalog.Item{

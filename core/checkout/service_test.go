@@ -2,7 +2,6 @@ package checkout_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"sync"
 	"testing"
@@ -15,26 +14,6 @@ import (
 	"github.com/acp-sidecar/acp/core/payment/sandbox"
 	"github.com/acp-sidecar/acp/sdk/acp"
 )
-
-func wantAPIError(t *testing.T, err error, status int, code, param string) {
-	t.Helper()
-	var ae *apierr.Error
-	if !errors.As(err, &ae) {
-		t.Fatalf("error = %v, want *apierr.Error %d %s", err, status, code)
-	}
-	if ae.Status != status || ae.Code != code || ae.Param != param {
-		t.Fatalf("error = %d %s %q, want %d %s %q (%s)", ae.Status, ae.Code, ae.Param, status, code, param, ae.Message)
-	}
-}
-
-func hasMessage(sess *model.Session, code, param string) bool {
-	for _, m := range sess.Messages {
-		if m.Code == code && m.Param == param {
-			return true
-		}
-	}
-	return false
-}
 
 func TestCreateMessages(t *testing.T) {
 	t.Parallel()
@@ -69,7 +48,7 @@ func TestCreateMessages(t *testing.T) {
 			if tc.wantCode == "" && len(sess.Messages) != 0 {
 				t.Errorf("messages = %+v, want none", sess.Messages)
 			}
-			if tc.wantCode != "" && !hasMessage(sess, tc.wantCode, tc.wantParam) {
+			if tc.wantCode != "" && len(messagesAt(sess, "", tc.wantCode, tc.wantParam)) == 0 {
 				t.Errorf("messages = %+v, want %s at %s", sess.Messages, tc.wantCode, tc.wantParam)
 			}
 		})
@@ -185,7 +164,7 @@ func TestCompleteFlows(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Complete(decline) error = %v", err)
 		}
-		if declined.Status != model.StatusReadyForPayment || declined.Order != nil || !hasMessage(declined, acp.CodePaymentDeclined, "$.payment_data") {
+		if declined.Status != model.StatusReadyForPayment || declined.Order != nil || len(messagesAt(declined, "", acp.CodePaymentDeclined, "$.payment_data")) == 0 {
 			t.Fatalf("declined session: %s %+v", declined.Status, declined.Messages)
 		}
 		if declined.Messages[len(declined.Messages)-1].Resolution != acp.ResolutionRecoverable {
@@ -228,7 +207,7 @@ func TestCompleteFlows(t *testing.T) {
 			t.Fatal(err)
 		}
 		denied, err := f.svc.Complete(ctx, "agent", sess.ID, checkout.CompleteInput{Authentication: &checkout.AuthenticationInput{Outcome: "denied"}}, nil)
-		if err != nil || denied.Status != model.StatusReadyForPayment || !hasMessage(denied, acp.CodePaymentDeclined, "$.payment_data") {
+		if err != nil || denied.Status != model.StatusReadyForPayment || len(messagesAt(denied, "", acp.CodePaymentDeclined, "$.payment_data")) == 0 {
 			t.Fatalf("denied: %v %+v", err, denied)
 		}
 	})
@@ -316,7 +295,7 @@ func TestPriceChangeIsReportedNotCharged(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Complete() error = %v", err)
 	}
-	if got.Status != model.StatusReadyForPayment || got.Order != nil || !hasMessage(got, acp.CodePriceChange, "$.totals") {
+	if got.Status != model.StatusReadyForPayment || got.Order != nil || len(messagesAt(got, "", acp.CodePriceChange, "$.totals")) == 0 {
 		t.Fatalf("complete after a price change = %s %+v, want an unpaid session with a price_change warning", got.Status, got.Messages)
 	}
 	if m := got.Messages[len(got.Messages)-1]; m.Content != "The total changed from 10.71 USD to 13.93 USD since the session was last returned; review it and complete again." {

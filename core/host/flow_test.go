@@ -24,15 +24,16 @@ func status(t *testing.T, r response) string {
 	return s
 }
 
-func totalOf(t *testing.T, r response) float64 {
+// totalOf is the amount of the session's total of type typ ("total",
+// "fulfillment", ...); the test fails when the session has none.
+func totalOf(t *testing.T, sess map[string]any, typ string) int64 {
 	t.Helper()
-	for _, tot := range r.json(t)["totals"].([]any) {
-		m := tot.(map[string]any)
-		if m["type"] == "total" {
-			return m["amount"].(float64)
+	for _, tot := range sess["totals"].([]any) {
+		if m := tot.(map[string]any); m["type"] == typ {
+			return int64(m["amount"].(float64))
 		}
 	}
-	t.Fatalf("no total in %s", r.body)
+	t.Fatalf("no %s total in %v", typ, sess)
 	return 0
 }
 
@@ -70,7 +71,7 @@ func TestCheckoutFlow(t *testing.T) {
 			}
 			// 2 × 300 + 999 items, 500 express + 0 download, 10 % tax on
 			// items (159.9 → 60 + 100) and shipping (50): 600+999+500+210.
-			if got := totalOf(t, updated); got != 2309 {
+			if got := totalOf(t, updated.json(t), "total"); got != 2309 {
 				t.Errorf("total = %v, want 2309\n%s", got, updated.body)
 			}
 

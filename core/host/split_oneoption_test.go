@@ -20,16 +20,6 @@ func selectionsOf(sess map[string]any) []string {
 	return out
 }
 
-// fulfillmentTotal is the session's fulfillment total.
-func fulfillmentTotal(sess map[string]any) int64 {
-	for _, tot := range sess["totals"].([]any) {
-		if tot := tot.(map[string]any); tot["type"] == "fulfillment" {
-			return int64(tot["amount"].(float64))
-		}
-	}
-	return -1
-}
-
 // A fulfillment group ships by one option (the audit's case): two options
 // chosen for one group's lines are refused with the selection's param and
 // leave the session as it was; an option chosen for one line of the group
@@ -77,7 +67,7 @@ func TestSplitFulfillmentOneOptionPerGroup(t *testing.T) {
 				t.Errorf("after choosing express for the tee: selection = %s, want %s", got, want)
 			}
 			// Express is 1500 + 100 a unit, for the group's two units.
-			if got := fulfillmentTotal(sess); got != 1700 || sess["status"] != "ready_for_payment" {
+			if got := totalOf(t, sess, "fulfillment"); got != 1700 || sess["status"] != "ready_for_payment" {
 				t.Errorf("fulfillment total %d, status %v; want 1700, ready (%s)", got, sess["status"], updated.body)
 			}
 
@@ -137,7 +127,7 @@ func TestSplitFulfillmentGroupsAndSelectionTogether(t *testing.T) {
 			if got, want := strings.Join(selectionsOf(sess), " "), `email["li_guide-brewing-ebook"] g_ny/express["li_mug-classic"]`; got != want {
 				t.Errorf("selection = %s, want %s", got, want)
 			}
-			if got := fulfillmentTotal(sess); got != 1600 || sess["status"] != "ready_for_payment" {
+			if got := totalOf(t, sess, "fulfillment"); got != 1600 || sess["status"] != "ready_for_payment" {
 				t.Errorf("fulfillment total %d, status %v; want 1600, ready (%s)", got, sess["status"], updated.body)
 			}
 		})

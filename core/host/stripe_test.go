@@ -108,7 +108,7 @@ func TestStripePayments(t *testing.T) {
 		t.Fatalf("success: %s, %d PaymentIntents", done.body, fake.PaymentIntentsCreated())
 	}
 	pi := fake.PaymentIntents()[0]
-	if pi.Amount != int64(totalOf(t, done)) || pi.Currency != "usd" || pi.Metadata["acp_checkout_session_id"] != id {
+	if pi.Amount != totalOf(t, done.json(t), "total") || pi.Currency != "usd" || pi.Metadata["acp_checkout_session_id"] != id {
 		t.Errorf("PaymentIntent %+v does not match the session's total and id", pi)
 	}
 

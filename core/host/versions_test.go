@@ -108,7 +108,7 @@ func TestLegacyCheckoutFlow(t *testing.T) {
 			if status(t, updated) != "ready_for_payment" || selectedOption(t, updated) != "fulfillment_option_456" {
 				t.Fatalf("updated session: %s", updated.body)
 			}
-			if got := totalOf(t, updated); got != 2309 {
+			if got := totalOf(t, updated.json(t), "total"); got != 2309 {
 				t.Errorf("total = %v, want 2309 (as under 2026)\n%s", got, updated.body)
 			}
 
@@ -243,7 +243,7 @@ func TestCrossVersionSession(t *testing.T) {
 
 	updated := s.do(t, request{path: "/checkout_sessions/" + id, version: v0417, body: addressBody})
 	wantStatus(t, updated, http.StatusOK)
-	if status(t, updated) != "ready_for_payment" || totalOf(t, updated) != 2309 {
+	if status(t, updated) != "ready_for_payment" || totalOf(t, updated.json(t), "total") != 2309 {
 		t.Fatalf("updated under 2026-04-17: %s", updated.body)
 	}
 
@@ -259,7 +259,7 @@ func TestCrossVersionSession(t *testing.T) {
 	}
 	for _, version := range []string{v0417, v0130, v0116, v1212, v0929} {
 		r := s.do(t, request{method: http.MethodGet, path: "/checkout_sessions/" + id, version: version})
-		if status(t, r) != "completed" || totalOf(t, r) != 2309 {
+		if status(t, r) != "completed" || totalOf(t, r.json(t), "total") != 2309 {
 			t.Errorf("read under %s: %s", version, r.body)
 		}
 	}
