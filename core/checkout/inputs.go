@@ -75,6 +75,12 @@ type CreateInput struct {
 	Attribution *model.Attribution
 	// Notices tell the agent about members the server does not act on.
 	Notices []Notice
+	// DiscountCodes are the agent's discount codes (discounts.codes, or
+	// the deprecated coupons), in order.
+	DiscountCodes []string
+	// Extensions are the extensions the agent listed in
+	// capabilities.extensions (2026-01-30 and later).
+	Extensions []string
 }
 
 // UpdateInput is a decoded update request. An absent field leaves the
@@ -90,6 +96,9 @@ type UpdateInput struct {
 	Groups optional.Value[[]GroupInput]
 	// Notices tell the agent about members the server does not act on.
 	Notices []Notice
+	// DiscountCodes, when set, replace the session's discount codes (an
+	// empty list or null clears them).
+	DiscountCodes optional.Value[[]string]
 }
 
 // PaymentInput is a decoded payment_data.

@@ -28,6 +28,9 @@ type Capabilities struct {
 	Tax         tax.Tax
 	Shipping    shipping.Shipping
 	Fulfillment fulfillment.Fulfillment
+	// Discounts decides the cart's discounts: the catalog plugin's
+	// catalog.discounts, else the promotions in acp.yaml; nil gives none.
+	Discounts catalog.Discounts
 }
 
 // Options configure the engine.

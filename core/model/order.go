@@ -78,6 +78,8 @@ type Order struct {
 	// those were captured at once.
 	PaymentState PaymentState `json:"payment_state,omitempty"`
 	OrderNotes   string       `json:"order_notes,omitempty"`
+	// Discounts are the discounts the order was given.
+	Discounts []AppliedDiscount `json:"discounts,omitempty"`
 	// Insights are what the agent told about the purchase beyond the
 	// cart (attribution, consents, risk signals), kept for the seller
 	// and never shown to agents.

@@ -72,6 +72,10 @@ type Session struct {
 	// purchase the API cannot do; set while Status is
 	// StatusRequiresEscalation.
 	ContinueURL string `json:"continue_url,omitempty"`
+	// Discounts are the session's discount codes and what came of them
+	// (ACP's discount extension, and automatic promotions in every
+	// version); nil when none applies and no code was sent.
+	Discounts *Discounts `json:"discounts,omitempty"`
 	// Notices are what the agent has been told about request members the
 	// server does not act on: one per member (or group of members sharing
 	// a message), kept for the session's life and shown as info messages
@@ -133,6 +137,8 @@ type Line struct {
 	Available        *int64                `json:"available,omitempty"`
 	MaxPerOrder      int64                 `json:"max_per_order,omitempty"`
 	FulfillmentTypes []acp.FulfillmentType `json:"fulfillment_types,omitempty"`
+	// Categories are the item's categories, for promotions.
+	Categories []string `json:"categories,omitempty"`
 	// Escalation, when set, says the line cannot be bought through the
 	// API (from the catalog or the seller's rules).
 	Escalation *Escalation `json:"escalation,omitempty"`
@@ -149,10 +155,16 @@ type Line struct {
 type Totals struct {
 	ItemsBaseAmount int64 `json:"items_base_amount"`
 	ItemsDiscount   int64 `json:"items_discount"`
-	Subtotal        int64 `json:"subtotal"`
-	Fulfillment     int64 `json:"fulfillment"`
-	Tax             int64 `json:"tax"`
-	Total           int64 `json:"total"`
+	// Discount is the order-level discounts' total (ACP's discount
+	// total), beside ItemsDiscount, the item-level ones'.
+	Discount int64 `json:"discount,omitempty"`
+	// FulfillmentDiscount is what discounts take off the fulfillment
+	// charges (free shipping); Fulfillment is before it.
+	FulfillmentDiscount int64 `json:"fulfillment_discount,omitempty"`
+	Subtotal            int64 `json:"subtotal"`
+	Fulfillment         int64 `json:"fulfillment"`
+	Tax                 int64 `json:"tax"`
+	Total               int64 `json:"total"`
 }
 
 // TaxShare is the tax collected for one jurisdiction.
@@ -161,6 +173,55 @@ type TaxShare struct {
 	// Rate is for display only; amounts are integers.
 	Rate   float64 `json:"rate"`
 	Amount int64   `json:"amount"`
+}
+
+// Discounts are a session's discount codes and what came of them.
+type Discounts struct {
+	// Negotiated is true when the agent listed the discount extension and
+	// the session activated it (2026-01-30 and later).
+	Negotiated bool `json:"negotiated,omitempty"`
+	// Codes are the agent's codes as sent, in order.
+	Codes []string `json:"codes,omitempty"`
+	// Applied are the discounts given, in the order they apply.
+	Applied []AppliedDiscount `json:"applied,omitempty"`
+	// Rejected are the codes not applied, with why.
+	Rejected []RejectedDiscount `json:"rejected,omitempty"`
+}
+
+// AppliedDiscount is one discount given to a session or kept with an
+// order.
+type AppliedDiscount struct {
+	ID         string     `json:"id"`
+	Code       string     `json:"code,omitempty"`
+	Automatic  bool       `json:"automatic,omitempty"`
+	Name       string     `json:"name"`
+	PercentOff float64    `json:"percent_off,omitempty"`
+	AmountOff  int64      `json:"amount_off,omitempty"`
+	Method     string     `json:"method,omitempty"`
+	Priority   int        `json:"priority,omitempty"`
+	Start      *time.Time `json:"start,omitempty"`
+	End        *time.Time `json:"end,omitempty"`
+	// Amount is the discount's total: the sum of Allocations.
+	Amount      int64                `json:"amount"`
+	Allocations []DiscountAllocation `json:"allocations,omitempty"`
+	// UsageLimited says one use of Code is held with the payment attempt.
+	UsageLimited bool `json:"usage_limited,omitempty"`
+}
+
+// DiscountAllocation is the part of a discount given to one line or one
+// selected fulfillment option: exactly one of LineID and OptionID is set.
+type DiscountAllocation struct {
+	LineID   string `json:"line_id,omitempty"`
+	OptionID string `json:"option_id,omitempty"`
+	Amount   int64  `json:"amount"`
+}
+
+// RejectedDiscount is a code not applied: Reason is an ACP discount error
+// code (discount_code_*).
+type RejectedDiscount struct {
+	Code    string `json:"code"`
+	Reason  string `json:"reason"`
+	Message string `json:"message,omitempty"`
 }
 
 // Notice tells the agent about a request member the server does not act

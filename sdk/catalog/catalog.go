@@ -71,6 +71,9 @@ type Item struct {
 	// Escalation, when set, says the item cannot be bought through the
 	// API: the buyer must finish on the seller's own page (protocol 1.2).
 	Escalation *Escalation
+	// Categories are the item's categories, for promotions limited to
+	// some (protocol 1.3).
+	Categories []string
 }
 
 // Escalation hands a purchase over to the seller's own page, for what the

@@ -88,6 +88,11 @@ type ReserveRequest struct {
 	// ExpiresAt is when the hold lapses unless committed: its units go
 	// back to the stock.
 	ExpiresAt time.Time
+	// DiscountCodes are the usage-limited codes (Discounts) the attempt
+	// uses, one use each, held, committed and released with the lines
+	// (protocol 1.3). A code with no use left is a Shortfall whose SKU is
+	// "discount:" and the code, with Available 0.
+	DiscountCodes []string
 }
 
 // StockLine is a quantity of one SKU.

@@ -65,9 +65,10 @@ func (f fixture) asWrittenBy(format int) fixture {
 		// Format 4 added split fulfillment, escalation and an order's
 		// insights.
 		for _, s := range f.sessions {
-			s.Groups, s.ContinueURL, s.Notices = nil, "", nil
+			s.Groups, s.ContinueURL, s.Notices, s.Discounts = nil, "", nil, nil
+			s.Totals.Discount, s.Totals.FulfillmentDiscount = 0, 0
 			for i := range s.Lines {
-				s.Lines[i].Escalation = nil
+				s.Lines[i].Escalation, s.Lines[i].Categories = nil, nil
 			}
 			for i := range s.Options {
 				s.Options[i].GroupID = ""
@@ -80,7 +81,8 @@ func (f fixture) asWrittenBy(format int) fixture {
 			}
 		}
 		for _, o := range orders {
-			o.Insights = nil
+			o.Insights, o.Discounts = nil, nil
+			o.Totals.Discount, o.Totals.FulfillmentDiscount = 0, 0
 			for i := range o.Fulfillments {
 				o.Fulfillments[i].Destination, o.Fulfillments[i].Planned = nil, false
 			}
@@ -139,6 +141,7 @@ func fixtureContent() fixture {
 			Weight: &acp.Weight{Value: 0.35, Unit: "kg"}, Available: &available, MaxPerOrder: 5,
 			FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentShipping, acp.FulfillmentPickup},
 			UnitAmount:       1500, BaseAmount: 3000, Discount: 300, Subtotal: 2700, Tax: 540, Total: 3240,
+			Categories: []string{"kitchen", "gifts"},
 			Escalation: &model.Escalation{Code: "age_verification_required", Reason: "Buyers must be 18 or over.", ContinueURL: "https://shop.example/verify-age"},
 		},
 		{
@@ -158,7 +161,13 @@ func fixtureContent() fixture {
 		{Type: acp.FulfillmentShipping, OptionID: "ship_standard", LineIDs: []string{"li_mug"}, Amount: 500},
 		{Type: acp.FulfillmentDigital, OptionID: "digital", LineIDs: []string{"li_ebook"}},
 	}
-	totals := model.Totals{ItemsBaseAmount: 3900, ItemsDiscount: 300, Subtotal: 3600, Fulfillment: 500, Tax: 720, Total: 4820}
+	totals := model.Totals{ItemsBaseAmount: 3900, ItemsDiscount: 300, Discount: 100, FulfillmentDiscount: 500, Subtotal: 3600, Fulfillment: 500, Tax: 720, Total: 4820}
+	discounts := []model.AppliedDiscount{
+		{ID: "promo_welcome", Code: "welcome10", Name: "Welcome", PercentOff: 10, Method: "across", Priority: 1, Start: &earliest, End: &latest,
+			Amount: 400, Allocations: []model.DiscountAllocation{{LineID: "li_mug", Amount: 300}, {LineID: "li_ebook", Amount: 100}}, UsageLimited: true},
+		{ID: "promo_ship", Automatic: true, Name: "Free shipping", AmountOff: 500, Method: "each", Priority: 2,
+			Amount: 500, Allocations: []model.DiscountAllocation{{OptionID: "ship_standard", Amount: 500}}},
+	}
 	buyer := &model.Buyer{
 		FirstName: "Ada", LastName: "Lovelace", FullName: "Ada Lovelace", Email: "ada@example.com", PhoneNumber: "+447700900000",
 		CustomerID: "cus_1", AccountType: "business", AuthenticationStatus: "authenticated",
@@ -196,6 +205,7 @@ func fixtureContent() fixture {
 				Currency: "gbp", OccurredAt: at(24)},
 		},
 		AmountRefunded: 1500, PaymentID: "pi_full", HandlerID: "stripe", OrderNotes: "Gift wrap, please.",
+		Discounts: discounts,
 		Insights: &model.Insights{
 			FirstTouch: &model.Attribution{Provider: "impact.com", Token: "atok_first", PublisherID: "pub_1", CampaignID: "camp_1",
 				CreativeID: "cr_1", SubID: "sub_1", SourceType: "url", SourceURL: "https://blog.example/tea", IssuedAt: &earliest, ExpiresAt: &latest,
@@ -226,8 +236,10 @@ func fixtureContent() fixture {
 				Details:    &model.FulfillmentDetails{Name: "Ada Lovelace", Address: &billing},
 				LocationID: "loc_1", Instructions: "Leave it with the neighbour."}},
 			ContinueURL: "https://shop.example/checkout/continue",
-			Notices:     []model.Notice{{Param: "$.discounts", Also: []string{"$.coupons"}, Message: "This store does not apply discount codes yet."}},
-			Options:     options, Selected: selected, Chosen: selected[:1], Totals: totals,
+			Discounts: &model.Discounts{Negotiated: true, Codes: []string{"WELCOME10", "SPRING5"}, Applied: discounts,
+				Rejected: []model.RejectedDiscount{{Code: "SPRING5", Reason: "discount_code_expired", Message: "This code ended on 1 May."}}},
+			Notices: []model.Notice{{Param: "$.discounts", Also: []string{"$.coupons"}, Message: "This store does not apply discount codes yet."}},
+			Options: options, Selected: selected, Chosen: selected[:1], Totals: totals,
 			TaxBreakdown:  []model.TaxShare{{Jurisdiction: "GB", Rate: 0.2, Amount: 720}},
 			Messages:      acp.Messages{{Type: acp.MessageWarning, Code: "low_stock", Param: "$.line_items[0]", Content: "Only 7 left.", Resolution: acp.ResolutionBuyerReview}},
 			Interventions: interventions,
@@ -255,7 +267,7 @@ func fixtureContent() fixture {
 		RequestKeys:   []model.RequestKey{{Key: "5f1c0e2a", Fingerprint: "2026-04-17:3b1f"}, {Key: "9d3b7a41", Fingerprint: "2026-04-17:c07a"}}}
 	completed := session("cs_completed", model.StatusCompleted)
 	completed.Payment = &model.Payment{HandlerID: "stripe", Attempt: 1, Amount: 4820, InstrumentType: "card", CredentialType: "spt", PaymentID: "pi_full"}
-	completed.Order = order
+	completed.Order = order.SessionCopy() // a session keeps no copy of its order's insights
 	canceled := session("cs_canceled", model.StatusCanceled)
 	canceled.WriteOnly.IntentTrace = json.RawMessage(`{"reason_code":"price_sensitivity"}`)
 	// bare is a session just created, with nothing but what create sets.

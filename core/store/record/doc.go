@@ -29,8 +29,10 @@
 //     groups, the group of each option, the destination of an order's
 //     fulfillments and whether the host planned them), escalation (a
 //     line's escalation and the session's continue URL), what an agent
-//     was told about request members the server does not act on, and an
-//     order's
+//     was told about request members the server does not act on,
+//     discounts (a session's codes, applied and rejected discounts, a
+//     line's categories, the discount totals, an order's discounts), and
+//     an order's
 //     insights (attribution, marketing consents, risk signals and when
 //     they are erased). A record of format 0 to 3 has none of them.
 //

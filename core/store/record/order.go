@@ -9,27 +9,28 @@ import (
 
 // order is a stored model.Order.
 type order struct {
-	ID                string        `json:"id"`
-	CheckoutSessionID string        `json:"checkout_session_id"`
-	PermalinkURL      string        `json:"permalink_url"`
-	Status            string        `json:"status"`
-	OrderNumber       string        `json:"order_number,omitempty"`
-	Currency          string        `json:"currency"`
-	Total             int64         `json:"total"`
-	Totals            totals        `json:"totals"`
-	Lines             []orderLine   `json:"lines,omitempty"`
-	Fulfillments      []fulfillment `json:"fulfillments,omitempty"`
-	Adjustments       []adjustment  `json:"adjustments,omitempty"`
-	AmountRefunded    int64         `json:"amount_refunded,omitempty"`
-	PaymentID         string        `json:"payment_id"`
-	HandlerID         string        `json:"handler_id"`
-	PaymentState      string        `json:"payment_state,omitempty"`
-	OrderNotes        string        `json:"order_notes,omitempty"`
-	Insights          *insights     `json:"insights,omitempty"`
-	Agent             string        `json:"agent"`
-	APIVersion        string        `json:"api_version"`
-	CreatedAt         time.Time     `json:"created_at"`
-	UpdatedAt         time.Time     `json:"updated_at,omitzero"`
+	ID                string            `json:"id"`
+	CheckoutSessionID string            `json:"checkout_session_id"`
+	PermalinkURL      string            `json:"permalink_url"`
+	Status            string            `json:"status"`
+	OrderNumber       string            `json:"order_number,omitempty"`
+	Currency          string            `json:"currency"`
+	Total             int64             `json:"total"`
+	Totals            totals            `json:"totals"`
+	Lines             []orderLine       `json:"lines,omitempty"`
+	Fulfillments      []fulfillment     `json:"fulfillments,omitempty"`
+	Adjustments       []adjustment      `json:"adjustments,omitempty"`
+	AmountRefunded    int64             `json:"amount_refunded,omitempty"`
+	PaymentID         string            `json:"payment_id"`
+	HandlerID         string            `json:"handler_id"`
+	PaymentState      string            `json:"payment_state,omitempty"`
+	OrderNotes        string            `json:"order_notes,omitempty"`
+	Discounts         []appliedDiscount `json:"discounts,omitempty"`
+	Insights          *insights         `json:"insights,omitempty"`
+	Agent             string            `json:"agent"`
+	APIVersion        string            `json:"api_version"`
+	CreatedAt         time.Time         `json:"created_at"`
+	UpdatedAt         time.Time         `json:"updated_at,omitzero"`
 }
 
 type orderLine struct {
@@ -150,8 +151,9 @@ func fromOrder(o *model.Order) order {
 		Fulfillments:   mapSlice(o.Fulfillments, fromFulfillment),
 		Adjustments:    mapSlice(o.Adjustments, fromAdjustment),
 		AmountRefunded: o.AmountRefunded, PaymentID: o.PaymentID, HandlerID: o.HandlerID, PaymentState: string(o.PaymentState), OrderNotes: o.OrderNotes,
-		Insights: mapPtr(o.Insights, fromInsights),
-		Agent:    o.Agent, APIVersion: o.APIVersion, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
+		Discounts: mapSlice(o.Discounts, fromAppliedDiscount),
+		Insights:  mapPtr(o.Insights, fromInsights),
+		Agent:     o.Agent, APIVersion: o.APIVersion, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
 	}
 }
 
@@ -163,8 +165,9 @@ func (r *order) model() *model.Order {
 		Fulfillments:   mapSlice(r.Fulfillments, fulfillment.model),
 		Adjustments:    mapSlice(r.Adjustments, adjustment.model),
 		AmountRefunded: r.AmountRefunded, PaymentID: r.PaymentID, HandlerID: r.HandlerID, PaymentState: model.PaymentState(r.PaymentState), OrderNotes: r.OrderNotes,
-		Insights: mapPtr(r.Insights, insights.model),
-		Agent:    r.Agent, APIVersion: r.APIVersion, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Discounts: mapSlice(r.Discounts, appliedDiscount.model),
+		Insights:  mapPtr(r.Insights, insights.model),
+		Agent:     r.Agent, APIVersion: r.APIVersion, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 }
 

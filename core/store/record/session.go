@@ -30,6 +30,7 @@ type session struct {
 	TaxBreakdown           []taxShare          `json:"tax_breakdown,omitempty"`
 	Messages               []message           `json:"messages"`
 	ContinueURL            string              `json:"continue_url,omitempty"`
+	Discounts              *discounts          `json:"discounts,omitempty"`
 	Notices                []notice            `json:"notices,omitempty"`
 	Interventions          interventions       `json:"interventions"`
 	Locale                 string              `json:"locale,omitempty"`
@@ -70,6 +71,7 @@ type line struct {
 	Available        *int64      `json:"available,omitempty"`
 	MaxPerOrder      int64       `json:"max_per_order,omitempty"`
 	FulfillmentTypes []string    `json:"fulfillment_types,omitempty"`
+	Categories       []string    `json:"categories,omitempty"`
 	Escalation       *escalation `json:"escalation,omitempty"`
 	UnitAmount       int64       `json:"unit_amount"`
 	BaseAmount       int64       `json:"base_amount"`
@@ -77,6 +79,73 @@ type line struct {
 	Subtotal         int64       `json:"subtotal"`
 	Tax              int64       `json:"tax"`
 	Total            int64       `json:"total"`
+}
+
+type discounts struct {
+	Negotiated bool               `json:"negotiated,omitempty"`
+	Codes      []string           `json:"codes,omitempty"`
+	Applied    []appliedDiscount  `json:"applied,omitempty"`
+	Rejected   []rejectedDiscount `json:"rejected,omitempty"`
+}
+
+type appliedDiscount struct {
+	ID           string               `json:"id"`
+	Code         string               `json:"code,omitempty"`
+	Automatic    bool                 `json:"automatic,omitempty"`
+	Name         string               `json:"name"`
+	PercentOff   float64              `json:"percent_off,omitempty"`
+	AmountOff    int64                `json:"amount_off,omitempty"`
+	Method       string               `json:"method,omitempty"`
+	Priority     int                  `json:"priority,omitempty"`
+	Start        *time.Time           `json:"start,omitempty"`
+	End          *time.Time           `json:"end,omitempty"`
+	Amount       int64                `json:"amount"`
+	Allocations  []discountAllocation `json:"allocations,omitempty"`
+	UsageLimited bool                 `json:"usage_limited,omitempty"`
+}
+
+type discountAllocation struct {
+	LineID   string `json:"line_id,omitempty"`
+	OptionID string `json:"option_id,omitempty"`
+	Amount   int64  `json:"amount"`
+}
+
+type rejectedDiscount struct {
+	Code    string `json:"code"`
+	Reason  string `json:"reason"`
+	Message string `json:"message,omitempty"`
+}
+
+func fromDiscounts(d model.Discounts) discounts {
+	return discounts{
+		Negotiated: d.Negotiated, Codes: d.Codes, Applied: mapSlice(d.Applied, fromAppliedDiscount),
+		Rejected: mapSlice(d.Rejected, func(r model.RejectedDiscount) rejectedDiscount { return rejectedDiscount(r) }),
+	}
+}
+
+func (d discounts) model() model.Discounts {
+	return model.Discounts{
+		Negotiated: d.Negotiated, Codes: d.Codes, Applied: mapSlice(d.Applied, appliedDiscount.model),
+		Rejected: mapSlice(d.Rejected, func(r rejectedDiscount) model.RejectedDiscount { return model.RejectedDiscount(r) }),
+	}
+}
+
+func fromAppliedDiscount(a model.AppliedDiscount) appliedDiscount {
+	return appliedDiscount{
+		ID: a.ID, Code: a.Code, Automatic: a.Automatic, Name: a.Name, PercentOff: a.PercentOff, AmountOff: a.AmountOff,
+		Method: a.Method, Priority: a.Priority, Start: a.Start, End: a.End, Amount: a.Amount,
+		Allocations:  mapSlice(a.Allocations, func(x model.DiscountAllocation) discountAllocation { return discountAllocation(x) }),
+		UsageLimited: a.UsageLimited,
+	}
+}
+
+func (a appliedDiscount) model() model.AppliedDiscount {
+	return model.AppliedDiscount{
+		ID: a.ID, Code: a.Code, Automatic: a.Automatic, Name: a.Name, PercentOff: a.PercentOff, AmountOff: a.AmountOff,
+		Method: a.Method, Priority: a.Priority, Start: a.Start, End: a.End, Amount: a.Amount,
+		Allocations:  mapSlice(a.Allocations, func(x discountAllocation) model.DiscountAllocation { return model.DiscountAllocation(x) }),
+		UsageLimited: a.UsageLimited,
+	}
 }
 
 type notice struct {
@@ -120,12 +189,14 @@ type weight struct {
 }
 
 type totals struct {
-	ItemsBaseAmount int64 `json:"items_base_amount"`
-	ItemsDiscount   int64 `json:"items_discount"`
-	Subtotal        int64 `json:"subtotal"`
-	Fulfillment     int64 `json:"fulfillment"`
-	Tax             int64 `json:"tax"`
-	Total           int64 `json:"total"`
+	ItemsBaseAmount     int64 `json:"items_base_amount"`
+	ItemsDiscount       int64 `json:"items_discount"`
+	Discount            int64 `json:"discount,omitempty"`
+	FulfillmentDiscount int64 `json:"fulfillment_discount,omitempty"`
+	Subtotal            int64 `json:"subtotal"`
+	Fulfillment         int64 `json:"fulfillment"`
+	Tax                 int64 `json:"tax"`
+	Total               int64 `json:"total"`
 }
 
 type taxShare struct {
@@ -248,6 +319,7 @@ func fromSession(s *model.Session) session {
 		TaxBreakdown:           mapSlice(s.TaxBreakdown, func(t model.TaxShare) taxShare { return taxShare(t) }),
 		Messages:               mapSlice(s.Messages, fromMessage),
 		ContinueURL:            s.ContinueURL,
+		Discounts:              mapPtr(s.Discounts, fromDiscounts),
 		Notices:                mapSlice(s.Notices, func(n model.Notice) notice { return notice(n) }),
 		Interventions:          interventions(s.Interventions),
 		Locale:                 s.Locale,
@@ -277,6 +349,7 @@ func (r *session) model() *model.Session {
 		TaxBreakdown:           mapSlice(r.TaxBreakdown, func(t taxShare) model.TaxShare { return model.TaxShare(t) }),
 		Messages:               mapSlice(r.Messages, message.model),
 		ContinueURL:            r.ContinueURL,
+		Discounts:              mapPtr(r.Discounts, discounts.model),
 		Notices:                mapSlice(r.Notices, func(n notice) model.Notice { return model.Notice(n) }),
 		Interventions:          model.Interventions(r.Interventions),
 		Locale:                 r.Locale,
@@ -297,6 +370,7 @@ func fromLine(l model.Line) line {
 		Images: l.Images, ProductID: l.ProductID, TaxCategory: l.TaxCategory,
 		Weight: (*weight)(l.Weight), Available: l.Available, MaxPerOrder: l.MaxPerOrder,
 		FulfillmentTypes: mapSlice(l.FulfillmentTypes, func(t acp.FulfillmentType) string { return string(t) }),
+		Categories:       l.Categories,
 		Escalation:       (*escalation)(l.Escalation),
 		UnitAmount:       l.UnitAmount, BaseAmount: l.BaseAmount, Discount: l.Discount, Subtotal: l.Subtotal, Tax: l.Tax, Total: l.Total,
 	}
@@ -308,6 +382,7 @@ func (l line) model() model.Line {
 		Images: l.Images, ProductID: l.ProductID, TaxCategory: l.TaxCategory,
 		Weight: (*acp.Weight)(l.Weight), Available: l.Available, MaxPerOrder: l.MaxPerOrder,
 		FulfillmentTypes: mapSlice(l.FulfillmentTypes, func(t string) acp.FulfillmentType { return acp.FulfillmentType(t) }),
+		Categories:       l.Categories,
 		Escalation:       (*model.Escalation)(l.Escalation),
 		UnitAmount:       l.UnitAmount, BaseAmount: l.BaseAmount, Discount: l.Discount, Subtotal: l.Subtotal, Tax: l.Tax, Total: l.Total,
 	}
