@@ -151,15 +151,25 @@ type Line struct {
 	Total      int64 `json:"total"`
 }
 
-// Totals are the session's totals in minor units.
+// Totals are the session's totals in minor units. With discounts they
+// follow ACP's discount examples (2026-04-17 examples/discount-extension):
+// item-level discounts (allocated to lines by promotions on items) make
+// ItemsDiscount and each line's Discount, and Subtotal is after them
+// (ItemsBaseAmount - ItemsDiscount); order-level discounts (promotions on
+// the order, and free shipping) make Discount, subtracted after Subtotal:
+// Total = Subtotal - Discount + Fulfillment + Tax. An order-level
+// discount is still allocated to lines (and fulfillment charges) before
+// tax, so each line is taxed on its subtotal less its share;
+// FulfillmentDiscount is the part of Discount allocated to fulfillment.
 type Totals struct {
 	ItemsBaseAmount int64 `json:"items_base_amount"`
 	ItemsDiscount   int64 `json:"items_discount"`
 	// Discount is the order-level discounts' total (ACP's discount
-	// total), beside ItemsDiscount, the item-level ones'.
+	// total), beside ItemsDiscount, the item-level ones'; it includes
+	// FulfillmentDiscount.
 	Discount int64 `json:"discount,omitempty"`
-	// FulfillmentDiscount is what discounts take off the fulfillment
-	// charges (free shipping); Fulfillment is before it.
+	// FulfillmentDiscount is what order-level discounts take off the
+	// fulfillment charges (free shipping); Fulfillment is before it.
 	FulfillmentDiscount int64 `json:"fulfillment_discount,omitempty"`
 	Subtotal            int64 `json:"subtotal"`
 	Fulfillment         int64 `json:"fulfillment"`
