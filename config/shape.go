@@ -250,8 +250,6 @@ func checkFreeForm(path string, v any, ps *problems) any {
 		if x.Location() == time.UTC && x.Equal(x.Truncate(24*time.Hour)) {
 			return x.Format(time.DateOnly)
 		}
-		// An unquoted RFC 3339 time, such as a promotion's starts_at.
-		return x.Format(time.RFC3339Nano)
 		return x.Format(time.RFC3339Nano)
 	case []any:
 		out := make([]any, len(x))

@@ -10,8 +10,8 @@ import (
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/core/checkout"
-	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/internal/optional"
+	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/catalog"
 )
@@ -369,4 +369,3 @@ func coded(list []model.AppliedDiscount) int {
 	}
 	return n
 }
-
