@@ -404,3 +404,13 @@ func satAdd(a, b int64) int64 {
 	}
 	return a + b
 }
+
+// MaxUses returns the usage limit of code (matched case-insensitively)
+// and whether the code is limited: what a usage count (UsesLeft) counts
+// against.
+func (d *Discounts) MaxUses(code string) (int64, bool) {
+	if p := d.byCode(code); p != nil && p.MaxUses > 0 {
+		return p.MaxUses, true
+	}
+	return 0, false
+}

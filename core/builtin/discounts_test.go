@@ -248,3 +248,18 @@ func countCoded(applied []catalog.AppliedDiscount) int {
 	}
 	return n
 }
+
+func TestDiscountsMaxUses(t *testing.T) {
+	d := builtin.NewDiscounts([]builtin.Promotion{
+		{ID: "a", Code: "TEN", Kind: builtin.KindAmountOff, AmountOff: 1, AppliesTo: builtin.AppliesToOrder, MaxUses: 10},
+		{ID: "b", Code: "FREE", Kind: builtin.KindAmountOff, AmountOff: 1, AppliesTo: builtin.AppliesToOrder},
+	}, nil)
+	if n, ok := d.MaxUses("ten"); !ok || n != 10 {
+		t.Errorf("MaxUses(ten) = %d %v, want 10 true", n, ok)
+	}
+	for _, code := range []string{"FREE", "NOPE"} {
+		if _, ok := d.MaxUses(code); ok {
+			t.Errorf("MaxUses(%s) limited, want unlimited", code)
+		}
+	}
+}

@@ -369,3 +369,47 @@ func coded(list []model.AppliedDiscount) int {
 	}
 	return n
 }
+
+// TestDiscountsPerGroup splits the cart in two groups taxed at different
+// destinations: free shipping frees only the group carrying the mug, and
+// each group is taxed on its lines after their share of the order
+// discount and on its charge after free shipping.
+func TestDiscountsPerGroup(t *testing.T) {
+	t.Parallel()
+	f := discountFixture(t, nil)
+	in := withCodes("SHIPMUGS", "WELCOME10")
+	in.Items = []checkout.ItemInput{{ID: "mug", Quantity: 2}, {ID: "tee", Quantity: 1}}
+	in.Groups = []checkout.GroupInput{
+		{ID: "g1", ItemIDs: []string{"li_mug"}, Type: acp.FulfillmentShipping, Details: &model.FulfillmentDetails{Address: address("US", "NY")}},
+		{ID: "g2", ItemIDs: []string{"li_tee"}, Type: acp.FulfillmentShipping},
+	}
+	sess := f.create(t, in)
+	checkTotals(t, sess)
+	var ship, welcome *model.AppliedDiscount
+	for i, a := range sess.Discounts.Applied {
+		switch a.ID {
+		case "shipmugs":
+			ship = &sess.Discounts.Applied[i]
+		case "welcome10":
+			welcome = &sess.Discounts.Applied[i]
+		}
+	}
+	if ship == nil || welcome == nil || len(sess.Discounts.Rejected) != 0 {
+		t.Fatalf("discounts = %+v, want both applied", sess.Discounts)
+	}
+	if len(ship.Allocations) != 1 || ship.Allocations[0].OptionID != "g1/standard" || ship.Amount != 500 {
+		t.Fatalf("free shipping = %+v, want g1/standard's 500 only", ship.Allocations)
+	}
+	// 10 % of 3000 + 2001 = 500 (500.1 rounded), split 300 / 200.
+	share := map[string]int64{}
+	for _, al := range welcome.Allocations {
+		share[al.LineID] = al.Amount
+	}
+	if welcome.Amount != 500 || share["li_mug"] != 300 || share["li_tee"] != 200 {
+		t.Fatalf("WELCOME10 = %d %v, want 500 split 300 / 200", welcome.Amount, share)
+	}
+	wantTax := roundPPM(3000-300, 40000) + roundPPM(2001-200, 72500) + roundPPM(500, 72500) // g1's charge is free
+	if sess.Totals.Tax != wantTax || sess.Totals.Fulfillment != 1000 || sess.Totals.FulfillmentDiscount != 500 || sess.Totals.Discount != 1000 {
+		t.Fatalf("totals = %+v, want tax %d, fulfillment 1000 with 500 off, discount 1000", sess.Totals, wantTax)
+	}
+}
