@@ -122,10 +122,10 @@ func (d *Discounts) Evaluate(ctx context.Context, req *catalog.DiscountRequest) 
 		}
 		switch active(p, req.At) {
 		case "expired":
-			reject(i, acp.CodeDiscountCodeExpired, "Code %q expired on %s.", code, p.EndsAt.UTC().Format(time.RFC3339))
+			reject(i, acp.CodeDiscountCodeExpired, "Code %q expired on %s and could not be applied.", code, p.EndsAt.UTC().Format("January 2, 2006"))
 			continue
 		case "not_started":
-			reject(i, acp.CodeDiscountCodeInvalid, "Code %q is not valid yet: it starts on %s.", code, p.StartsAt.UTC().Format(time.RFC3339))
+			reject(i, acp.CodeDiscountCodeInvalid, "Code %q is not valid yet: it starts on %s.", code, p.StartsAt.UTC().Format("January 2, 2006 at 15:04 UTC"))
 			continue
 		}
 		if len(covered(p, req.Lines)) == 0 {

@@ -203,8 +203,8 @@ func checkDiscounts(req *catalog.DiscountRequest, resp *catalog.DiscountResponse
 		}
 	}
 	for _, r := range resp.Rejected {
-		if !strings.HasPrefix(r.Reason, "discount_code_") {
-			return fmt.Errorf("code %q rejected with %q, not a discount_code_* reason", r.Code, r.Reason)
+		if !strings.HasPrefix(r.Reason, "discount_code_") || !slices.Contains(acp.WarningCodes, r.Reason) {
+			return fmt.Errorf("code %q rejected with %q, not one of ACP's discount_code_* reasons", r.Code, r.Reason)
 		}
 		if takeCode(req.Codes, taken, r.Code) < 0 {
 			return fmt.Errorf("rejected code %q was not requested (or is answered twice)", r.Code)

@@ -311,6 +311,18 @@ func TestBrokenDiscountAnswersFail(t *testing.T) {
 		"reason not a discount code": func(req *catalog.DiscountRequest) *catalog.DiscountResponse {
 			return &catalog.DiscountResponse{Rejected: []catalog.RejectedCode{{Code: "WELCOME10", Reason: "nope"}}}
 		},
+		"unknown discount reason": func(req *catalog.DiscountRequest) *catalog.DiscountResponse {
+			return &catalog.DiscountResponse{Rejected: []catalog.RejectedCode{{Code: "WELCOME10", Reason: "discount_code_sold_out"}}}
+		},
+		"automatic with a code": func(req *catalog.DiscountRequest) *catalog.DiscountResponse {
+			return &catalog.DiscountResponse{Applied: []catalog.AppliedDiscount{{ID: "d", Code: "WELCOME10", Automatic: true}}}
+		},
+		"unknown method": func(req *catalog.DiscountRequest) *catalog.DiscountResponse {
+			return &catalog.DiscountResponse{Applied: []catalog.AppliedDiscount{{ID: "d", Code: "WELCOME10", Method: "some"}}}
+		},
+		"allocation to an unknown charge": func(req *catalog.DiscountRequest) *catalog.DiscountResponse {
+			return &catalog.DiscountResponse{Applied: []catalog.AppliedDiscount{{ID: "d", Code: "WELCOME10", Amount: 1, Allocations: []catalog.Allocation{{FulfillmentID: "nope", Amount: 1}}}}}
+		},
 		"negative allocation": func(req *catalog.DiscountRequest) *catalog.DiscountResponse {
 			return &catalog.DiscountResponse{Rejected: []catalog.RejectedCode{{Code: "WELCOME10", Reason: acp.CodeDiscountCodeInvalid}},
 				Applied: []catalog.AppliedDiscount{{ID: "d", Automatic: true, Amount: 0, Allocations: []catalog.Allocation{{LineID: line(req), Amount: -5}, {LineID: line(req), Amount: 5}}}}}
