@@ -27,10 +27,16 @@ import (
 // discountExtension is the extension name agents list.
 const discountExtension = "discount"
 
+// firstDiscountVersion is the first API version with the discount
+// extension; versions compare as their dates (and "unreleased" after
+// them).
+const firstDiscountVersion = "2026-01-30"
+
 // newDiscounts returns a new session's discounts: negotiated when the
-// agent listed the extension and the seller has discounts.
-func (s *Service) newDiscounts(in CreateInput) *model.Discounts {
-	if s.opts.Capabilities.Discounts == nil || !slices.Contains(in.Extensions, discountExtension) {
+// agent listed the extension under a version that has it and the seller
+// has discounts.
+func (s *Service) newDiscounts(version string, in CreateInput) *model.Discounts {
+	if s.opts.Capabilities.Discounts == nil || version < firstDiscountVersion || !slices.Contains(in.Extensions, discountExtension) {
 		return nil
 	}
 	return &model.Discounts{Negotiated: true, Codes: slices.Clone(in.DiscountCodes)}

@@ -228,6 +228,14 @@ func TestDiscountCodesNeedTheExtension(t *testing.T) {
 	}
 	checkTotals(t, sess)
 
+	old, err := f.svc.Create(context.Background(), "agent", "2025-12-12", withCodes("WELCOME10"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := old.Discounts; d == nil || d.Negotiated || len(d.Codes) != 0 || len(d.Applied) != 1 || !d.Applied[0].Automatic {
+		t.Fatalf("before 2026-01-30: discounts = %+v, want the automatic promotion only", d)
+	}
+
 	sess = f.create(t, withCodes("WELCOME10"))
 	if len(sess.Discounts.Applied) != 2 {
 		t.Fatalf("applied = %+v, want the automatic promotion and WELCOME10", sess.Discounts.Applied)

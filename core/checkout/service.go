@@ -178,7 +178,7 @@ func (s *Service) Create(ctx context.Context, agent, version string, in CreateIn
 		OrderNotes:         in.OrderNotes,
 	}
 	sess.WriteOnly.AgentCapabilities = in.AgentCapabilities
-	sess.Discounts = s.newDiscounts(in)
+	sess.Discounts = s.newDiscounts(version, in)
 	sess.WriteOnly.FirstTouchAttribution = attributionJSON(in.Attribution)
 	groups, err := resolveGroups(sess.Lines, in.Groups)
 	if err != nil {
