@@ -270,6 +270,18 @@ var discountCases = map[string]discountCase{
 	}, wantAllocations: [][]string{{"$.line_items[1]"}, {"$.totals.fulfillment"}}},
 }
 
+func init() {
+	// A completed session keeps its discounts, and its order shows them.
+	discountCases["completed with both levels"] = discountCase{session: func() *model.Session {
+		s := discountCases["both levels"].session()
+		s.Status = model.StatusCompleted
+		o := baseOrder()
+		o.CheckoutSessionID, o.Totals, o.Total, o.Discounts = s.ID, s.Totals, s.Totals.Total, s.Discounts.Applied
+		s.Order = o
+		return s
+	}, wantAllocations: discountCases["both levels"].wantAllocations}
+}
+
 // wireTotals are totals by type, summed when a type repeats.
 func wireTotals(totals []totalJSON) map[string]int64 {
 	out := map[string]int64{}
