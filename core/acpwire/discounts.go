@@ -54,8 +54,10 @@ type wireDiscountsShape struct {
 	Codes []string `json:"codes,omitempty"`
 }
 
-// discountCodes checks codes sent at param and returns them as sent
-// (matching is case-insensitive; that is the engine's).
+// discountCodes checks codes sent at param (at most maxDiscountCodes, each
+// not blank, at most maxDiscountCodeLen characters, without control or
+// format characters, since codes are echoed and shown) and returns them
+// as sent (matching is case-insensitive; that is the engine's).
 func (v *validator) discountCodes(codes []string, param string) []string {
 	if len(codes) > maxDiscountCodes {
 		v.fail(apierr.CodeInvalid, param, "%s may hold at most %d codes.", param, maxDiscountCodes)
@@ -65,6 +67,9 @@ func (v *validator) discountCodes(codes []string, param string) []string {
 	for i, code := range codes {
 		p := fmt.Sprintf("%s[%d]", param, i)
 		v.required(code, p, maxDiscountCodeLen)
+		if strings.IndexFunc(code, controlOrFormat) >= 0 {
+			v.fail(apierr.CodeInvalid, p, "%s must not contain control or format characters.", p)
+		}
 		out = append(out, code)
 	}
 	return out

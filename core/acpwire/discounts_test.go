@@ -133,6 +133,8 @@ func TestDecodeDiscountErrors(t *testing.T) {
 		"empty code":              {"create", discountCreate + `,"discounts":{"codes":["A"," "]}}`, apierr.CodeMissing, "$.discounts.codes[1]"},
 		"too many codes":          {"update", `{"discounts":{"codes":[` + many + `]}}`, apierr.CodeInvalid, "$.discounts.codes"},
 		"code too long":           {"update", `{"discounts":{"codes":["` + long + `"]}}`, apierr.CodeInvalid, "$.discounts.codes[0]"},
+		"control character":       {"create", discountCreate + `,"discounts":{"codes":["SAVE\n10"]}}`, apierr.CodeInvalid, "$.discounts.codes[0]"},
+		"bidi override":           {"update", `{"coupons":["SAVE\u202e01"]}`, apierr.CodeInvalid, "$.coupons[0]"},
 		"coupons not an array":    {"update", `{"coupons":"SAVE10"}`, apierr.CodeInvalidType, "$.coupons"},
 		"empty coupon":            {"create", discountCreate + `,"coupons":[""]}`, apierr.CodeMissing, "$.coupons[0]"},
 		"extensions not array":    {"create", `{"line_items":[{"id":"a"}],"currency":"usd","capabilities":{"extensions":"discount"}}`, apierr.CodeInvalidType, "$.capabilities.extensions"},
