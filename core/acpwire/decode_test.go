@@ -138,6 +138,10 @@ func FuzzDecode(f *testing.F) {
 		`{"affiliate_attribution":{"provider":"p","token":"t","source":{"type":"url","url":"u"},"metadata":{"k":1},"issued_at":"2026-01-01T00:00:00Z"}}`,
 		`{"affiliate_attribution":{"provider":1,"publisher_id":"+1 415 555 0100"},"risk_signals":{"ip_address":[]},"marketing_consents":[{"channel":null}]}`,
 		`{"a":{"b":{"c":[[[[{}]]]]}}}`, "{\"\u00e9\":\"\\ud800\"}",
+		// The discount extension (2026-01-30 and later).
+		`{"discounts":{"codes":["SAVE10","save10"]},"coupons":["X"],"capabilities":{"extensions":["discount",{"name":"discount"},7]}}`,
+		`{"discounts":null,"coupons":null}`, `{"discounts":{"codes":null}}`, `{"discounts":{"codes":[""]}}`,
+		`{"discounts":{"codes":"SAVE10"},"coupons":[1]}`, `{"capabilities":{"extensions":"discount"}}`,
 		// The shapes of 2025-09-29, 2025-12-12 and 2026-01-16.
 		`{"items":[{"id":"item_123","quantity":2.5}],"fulfillment_address":{"name":"A","line_one":"1","city":"c","state":"CA","country":"US","postal_code":"1"}}`,
 		`{"items":[{"id":"a","quantity":1e300}],"buyer":{"first_name":"A","last_name":"B","email":"a@b.co"}}`,

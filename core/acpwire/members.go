@@ -131,7 +131,6 @@ func rules(ops []string, since, until string, groups ...[]row) []memberRule {
 // Texts shared by several rows. Notice texts are what agents read:
 // neutral, and exact about what the server does not do.
 const (
-	discountsText   = "This store does not apply discount codes yet; prices and totals are without any discount."
 	invoiceText     = "This store takes payment through its payment handlers only; purchase orders and payment terms are not used."
 	presentText     = "The seller's interventions (3-D Secure through authentication_metadata) do not change with how the agent presents them."
 	sellerCapsText  = "The seller sets its own payment handlers and intervention requirements; the session's capabilities show them, and those sent by the agent are not used."
@@ -282,7 +281,7 @@ var memberTable = func() []memberRule {
 		notice("capabilities.interventions.redirect_context", presentText),
 		notice("capabilities.interventions.max_redirects", presentText),
 		notice("capabilities.interventions.max_interaction_depth", presentText),
-		silent("capabilities.extensions", "Not read: this store activates no extension, so every name is one it does not know (ignored, ACP-NOTES §7.3); its capabilities carry no extensions."),
+		acts("capabilities.extensions", "Names of extensions the agent understands: discount activates the discount extension; other names are ignored (ACP-NOTES §7.3)."),
 		notice("capabilities.extensions[].name", extensionsText),
 		notice("capabilities.extensions[].extends", extensionsText),
 		notice("capabilities.extensions[].schema", extensionsText),
@@ -301,7 +300,9 @@ var memberTable = func() []memberRule {
 		inside("capabilities.payment", ".handlers[].display_name"), inside("capabilities.payment", ".handlers[].display_order")})...)
 	t = append(t, rules([]string{OpCreate}, V20251212, "", attributionRows("first"))...)
 	t = append(t, rules(createUpdate, V20260130, "", []row{
-		notice("discounts", discountsText), inside("discounts", ".codes"), notice("coupons", discountsText)})...)
+		acts("discounts", "The discount extension's input; null clears the codes."),
+		acts("discounts.codes", "Codes (case-insensitive, at most 20 of 64 characters) replacing the earlier ones; null or [] clears. Each is applied, or rejected with a warning message."),
+		acts("coupons", "Deprecated alias of discounts.codes, used only when discounts.codes is not sent.")})...)
 	t = append(t, rules(createUpdate, V20260417, "", []row{acts("order_notes", "Stored with the session and the order, passed to the order system and shown by the merchant API.")})...)
 	// Complete.
 	t = append(t, rules([]string{OpComplete}, first, "", []row{acts("payment_data", "Required: how to pay. A complete resuming a payment in progress or answering 3-D Secure pays as the first one said.")},

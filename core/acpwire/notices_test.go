@@ -43,10 +43,10 @@ func TestNoticesOncePerSession(t *testing.T) {
 				body string
 				want []string
 			}{
-				{`{` + exempt + `,"discounts":{"codes":["SAVE10"]}}`, []string{"$.buyer.tax_exemption", "$.locale", "$.discounts"}},
-				{`{"coupons":["SAVE10"]}`, []string{"$.buyer.tax_exemption", "$.locale", "$.discounts"}}, // the discounts notice covered coupons
-				{`{` + exempt + `}`, []string{"$.buyer.tax_exemption", "$.locale", "$.discounts"}},
-				{`{"line_items":[{"id":"ebook","unit_amount":1}]}`, []string{"$.buyer.tax_exemption", "$.locale", "$.discounts", "$.line_items[*].unit_amount"}},
+				{`{"buyer":{"email":"ada@example.com","tax_exemption":{"certificate_id":"EX-1","certificate_type":"resale"},"loyalty":{"tier":"gold"}}}`, []string{"$.buyer.tax_exemption", "$.locale", "$.buyer.loyalty"}},
+				{`{"buyer":{"email":"ada@example.com","loyalty":{"tier":"gold"}}}`, []string{"$.buyer.tax_exemption", "$.locale", "$.buyer.loyalty"}}, // told once
+				{`{` + exempt + `}`, []string{"$.buyer.tax_exemption", "$.locale", "$.buyer.loyalty"}},
+				{`{"line_items":[{"id":"ebook","unit_amount":1}]}`, []string{"$.buyer.tax_exemption", "$.locale", "$.buyer.loyalty", "$.line_items[*].unit_amount"}},
 			}
 			for _, step := range steps {
 				in, err := c.DecodeUpdate([]byte(step.body))
@@ -62,7 +62,7 @@ func TestNoticesOncePerSession(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, p := range []string{"$.locale", "$.buyer.tax_exemption", "$.discounts", "$.coupons", "$.line_items[*].unit_amount"} {
+			for _, p := range []string{"$.locale", "$.buyer.tax_exemption", "$.buyer.loyalty", "$.line_items[*].unit_amount"} {
 				if !slices.ContainsFunc(stored.Notices, func(n model.Notice) bool { return n.Covers(p) }) {
 					t.Errorf("stored session's Notices = %+v, lack %s", stored.Notices, p)
 				}
@@ -77,7 +77,7 @@ func TestNoticesOncePerSession(t *testing.T) {
 			if err != nil || done.Status != model.StatusCompleted {
 				t.Fatalf("Complete() = %v, %v", done, err)
 			}
-			wantInfo(t, c, acpschema.CompletedSession, done, "$.buyer.tax_exemption", "$.locale", "$.discounts", "$.line_items[*].unit_amount",
+			wantInfo(t, c, acpschema.CompletedSession, done, "$.buyer.tax_exemption", "$.locale", "$.buyer.loyalty", "$.line_items[*].unit_amount",
 				"$.payment_data.purchase_order_number")
 		})
 	}

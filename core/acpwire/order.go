@@ -126,8 +126,10 @@ func orderStatus(o *model.Order) string {
 //     left out;
 //   - an adjustment's currency is the order's when it has none, in lower
 //     case, and is left out when it is no ISO 4217 code;
-//   - totals are subtotal, fulfillment, tax and total from the session's
-//     totals at placement, where "total" is always Order.Total, the amount
+//   - totals are items_discount (when above zero), subtotal, discount
+//     (when above zero), fulfillment, tax and total from the session's
+//     totals at placement, the discounts' display text naming the
+//     order's discounts (Order.Discounts) as the session's totals do, where "total" is always Order.Total, the amount
 //     originally charged, then amount_refunded when anything was refunded.
 //     An order stored without its placement totals has only total (and
 //     amount_refunded).
@@ -228,8 +230,15 @@ func currencyCode(adjustment, order string) string {
 func orderTotals(o *model.Order) []totalJSON {
 	var out []totalJSON
 	if t := o.Totals; t != (model.Totals{}) {
+		items, order := discountTotals(t, o.Discounts)
+		if items != nil {
+			out = append(out, *items)
+		}
+		out = append(out, totalJSON{Type: "subtotal", DisplayText: "Subtotal", Amount: t.Subtotal})
+		if order != nil {
+			out = append(out, *order)
+		}
 		out = append(out,
-			totalJSON{Type: "subtotal", DisplayText: "Subtotal", Amount: t.Subtotal},
 			totalJSON{Type: "fulfillment", DisplayText: "Fulfillment", Amount: t.Fulfillment},
 			totalJSON{Type: "tax", DisplayText: "Tax", Amount: t.Tax},
 		)

@@ -102,6 +102,10 @@ type wireCreate struct {
 	QuoteID              string                  `json:"quote_id,omitempty"`
 	Metadata             json.RawMessage         `json:"metadata,omitempty"`
 	OrderNotes           string                  `json:"order_notes,omitempty"`
+	// Discounts and Coupons (deprecated, losing to discounts.codes) are
+	// the discount extension's codes (discounts.go).
+	Discounts *wireDiscountsCreate `json:"discounts,omitempty"`
+	Coupons   *[]string            `json:"coupons,omitempty"`
 }
 
 type wireSelection struct {
@@ -117,6 +121,8 @@ type wireUpdate struct {
 	SelectedFulfillmentOptions optional.Value[[]wireSelection]         `json:"selected_fulfillment_options"`
 	OrderNotes                 optional.Value[string]                  `json:"order_notes"`
 	FulfillmentGroups          optional.Value[[]wireGroup]             `json:"fulfillment_groups"`
+	Discounts                  optional.Value[*wireDiscountsRequest]   `json:"discounts"`
+	Coupons                    optional.Value[[]string]                `json:"coupons"`
 }
 
 // wireUpdateShape is wireUpdate with plain types: what an update body
@@ -128,6 +134,8 @@ type wireUpdateShape struct {
 	SelectedFulfillmentOptions []wireSelection         `json:"selected_fulfillment_options,omitempty"`
 	OrderNotes                 *string                 `json:"order_notes,omitempty"`
 	FulfillmentGroups          []wireGroup             `json:"fulfillment_groups,omitempty"`
+	Discounts                  *wireDiscountsShape     `json:"discounts,omitempty"`
+	Coupons                    []string                `json:"coupons,omitempty"`
 }
 
 type wirePaymentData struct {
@@ -191,6 +199,8 @@ func (c *v2026) DecodeCreate(body []byte) (checkout.CreateInput, error) {
 		AgentCapabilities:  w.Capabilities,
 	}
 	in.AgentInterventions = v.capabilities(w.Capabilities, "$.capabilities")
+	in.Extensions = v.capabilityExtensions(w.Capabilities, "$.capabilities.extensions")
+	in.DiscountCodes = v.createDiscountCodes(w.Discounts, w.Coupons)
 	in.Attribution = v.attribution(w.AffiliateAttribution, "$.affiliate_attribution")
 	v.object(w.Metadata, "$.metadata")
 	v.bounded(w.OrderNotes, "$.order_notes", maxTextLength)
@@ -276,6 +286,7 @@ func (c *v2026) DecodeUpdate(body []byte) (checkout.UpdateInput, error) {
 		in.Groups = optional.Value[[]checkout.GroupInput]{Set: true, Null: w.FulfillmentGroups.Null,
 			V: v.groups(w.FulfillmentGroups.V, "$.fulfillment_groups")}
 	}
+	in.DiscountCodes = v.updateDiscountCodes(w.Discounts, w.Coupons)
 	v.bounded(w.OrderNotes.V, "$.order_notes", maxTextLength)
 	return in, v.result()
 }

@@ -70,6 +70,7 @@ type sessionJSON struct {
 	Locale                     string                  `json:"locale,omitempty"`
 	Timezone                   string                  `json:"timezone,omitempty"`
 	LineItems                  []lineItemJSON          `json:"line_items"`
+	Discounts                  *discountsJSON          `json:"discounts,omitempty"`
 	FulfillmentDetails         *wireFulfillmentDetails `json:"fulfillment_details,omitempty"`
 	FulfillmentGroups          []wireGroup             `json:"fulfillment_groups,omitempty"`
 	FulfillmentOptions         []fulfillmentOptionOut  `json:"fulfillment_options"`
@@ -95,6 +96,7 @@ type protocolJSON struct {
 type capabilitiesJSON struct {
 	Payment       paymentJSON       `json:"payment"`
 	Interventions interventionsJSON `json:"interventions"`
+	Extensions    []extensionJSON   `json:"extensions,omitempty"`
 }
 
 type paymentJSON struct {
@@ -136,6 +138,8 @@ type lineItemJSON struct {
 	AvailableQuantity   *int64      `json:"available_quantity,omitempty"`
 	MaxQuantityPerOrder int64       `json:"max_quantity_per_order,omitempty"`
 	Totals              []totalJSON `json:"totals"`
+	// DiscountDetails are the line's shares of the applied discounts.
+	DiscountDetails []discountDetailJSON `json:"discount_details,omitempty"`
 }
 
 type itemJSON struct {
@@ -244,6 +248,7 @@ func (c *v2026) EncodeSession(s *model.Session) ([]byte, error) {
 		Locale:                 s.Locale,
 		Timezone:               s.Timezone,
 		LineItems:              make([]lineItemJSON, len(s.Lines)),
+		Discounts:              encodeDiscounts(s),
 		FulfillmentDetails:     c.fulfillmentDetails(s.FulfillmentDetails),
 		FulfillmentGroups:      c.groups(s.Groups),
 		FulfillmentOptions:     make([]fulfillmentOptionOut, len(s.Options)),
@@ -259,7 +264,7 @@ func (c *v2026) EncodeSession(s *model.Session) ([]byte, error) {
 		Order:                  c.order(s),
 	}
 	for i, l := range s.Lines {
-		out.LineItems[i] = lineItem(l)
+		out.LineItems[i] = lineItem(l, appliedOf(s))
 	}
 	for i, o := range s.Options {
 		out.FulfillmentOptions[i] = c.fulfillmentOption(o)
@@ -286,6 +291,7 @@ func (c *v2026) capabilities(s *model.Session) capabilitiesJSON {
 	out := capabilitiesJSON{
 		Payment:       paymentJSON{Handlers: c.handlers},
 		Interventions: interventionsJSON{Supported: s.Interventions.Supported, Required: s.Interventions.Required, Enforcement: s.Interventions.Enforcement},
+		Extensions:    extensionDeclarations(s),
 	}
 	if out.Interventions.Supported == nil {
 		out.Interventions.Supported = []string{}
@@ -296,19 +302,29 @@ func (c *v2026) capabilities(s *model.Session) capabilitiesJSON {
 	return out
 }
 
-func lineItem(l model.Line) lineItemJSON {
+// lineItem encodes a line. Its totals are items_base_amount, then
+// items_discount (the line's item-level discount, Line.Discount) and
+// discount (its share of order-level discounts: what applied allocates to
+// it beyond Line.Discount), each only above zero, then subtotal, tax and
+// total as the engine computed them.
+func lineItem(l model.Line, applied []model.AppliedDiscount) lineItemJSON {
 	out := lineItemJSON{
 		ID:       l.ID,
 		Item:     itemJSON{ID: l.ItemID},
 		Quantity: l.Quantity,
-		Totals: []totalJSON{
-			{Type: "items_base_amount", DisplayText: "Base amount", Amount: l.BaseAmount},
-			{Type: "discount", DisplayText: "Discount", Amount: l.Discount},
-			{Type: "subtotal", DisplayText: "Subtotal", Amount: l.Subtotal},
-			{Type: "tax", DisplayText: "Tax", Amount: l.Tax},
-			{Type: "total", DisplayText: "Total", Amount: l.Total},
-		},
+		Totals:   []totalJSON{{Type: "items_base_amount", DisplayText: "Base amount", Amount: l.BaseAmount}},
 	}
+	if l.Discount > 0 {
+		out.Totals = append(out.Totals, totalJSON{Type: "items_discount", DisplayText: "Item discount", Amount: l.Discount})
+	}
+	if share := lineOrderShare(applied, l); share > 0 {
+		out.Totals = append(out.Totals, totalJSON{Type: "discount", DisplayText: "Order discount", Amount: share})
+	}
+	out.Totals = append(out.Totals,
+		totalJSON{Type: "subtotal", DisplayText: "Subtotal", Amount: l.Subtotal},
+		totalJSON{Type: "tax", DisplayText: "Tax", Amount: l.Tax},
+		totalJSON{Type: "total", DisplayText: "Total", Amount: l.Total})
+	out.DiscountDetails = discountDetails(applied, l.ID)
 	if !l.Found {
 		return out
 	}
@@ -337,10 +353,14 @@ func lineItem(l model.Line) lineItemJSON {
 func sessionTotals(s *model.Session) []totalJSON {
 	t := s.Totals
 	out := []totalJSON{{Type: "items_base_amount", DisplayText: "Items", Amount: t.ItemsBaseAmount}}
-	if t.ItemsDiscount > 0 {
-		out = append(out, totalJSON{Type: "items_discount", DisplayText: "Item discounts", Amount: t.ItemsDiscount})
+	items, order := discountTotals(t, appliedOf(s))
+	if items != nil {
+		out = append(out, *items)
 	}
 	out = append(out, totalJSON{Type: "subtotal", DisplayText: "Subtotal", Amount: t.Subtotal})
+	if order != nil {
+		out = append(out, *order)
+	}
 	if len(s.Selected) > 0 {
 		out = append(out, totalJSON{Type: "fulfillment", DisplayText: "Fulfillment", Amount: t.Fulfillment})
 	}
