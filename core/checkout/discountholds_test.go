@@ -2,6 +2,7 @@ package checkout_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -290,6 +291,9 @@ type pluginCodes struct {
 	left  map[string]int64
 	held  map[string][]string
 	asked map[string][]string
+	// loseAnswer holds the uses, then fails as if the answer were lost
+	// (the plugin or the host crashed before the host recorded it).
+	loseAnswer bool
 }
 
 func (p *pluginCodes) Reserve(_ context.Context, req *catalog.ReserveRequest) (*catalog.ReserveResponse, error) {
@@ -314,6 +318,9 @@ func (p *pluginCodes) Reserve(_ context.Context, req *catalog.ReserveRequest) (*
 		}
 	}
 	p.held[req.Key] = req.DiscountCodes
+	if p.loseAnswer {
+		return nil, acp.Retryable(errors.New("answer lost"))
+	}
 	return &catalog.ReserveResponse{Held: true}, nil
 }
 
@@ -384,5 +391,46 @@ func TestPluginDiscountUses(t *testing.T) {
 	}
 	if holds := f.holds(t); len(holds) != 0 {
 		t.Fatalf("holds left: %+v", holds)
+	}
+}
+
+// TestPluginDiscountUseInDoubt: a Reserve whose answer was lost leaves
+// the hold in doubt with the use taken at the plugin; once its owner is
+// dead the resolver releases the key, and the use comes back.
+func TestPluginDiscountUseInDoubt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	p := &pluginCodes{left: map[string]int64{"save10": 1}, held: map[string][]string{}, asked: map[string][]string{}, loseAnswer: true}
+	st := stores[0].open(t)
+	f := newFixtureWith(t, func(o *checkout.Options) { o.Store, o.PluginStock, o.PluginStockProvider = st, p, "catalog" })
+	id := sessionWithCode(t, f, st)
+	if _, err := f.svc.Complete(ctx, "agent", id, checkout.CompleteInput{Payment: cardPayment("spt_ok")}, nil); err == nil {
+		t.Fatal("Complete() with the answer lost succeeded")
+	}
+	if left := p.usesLeft("save10"); left != 0 {
+		t.Fatalf("uses left while in doubt = %d, want 0", left)
+	}
+	if err := st.Update(ctx, func(tx store.Tx) error {
+		r, err := tx.Reservation(id)
+		if err != nil {
+			return err
+		}
+		if r.State != model.HoldInDoubt || !slices.Contains(r.SKUs(), "discount:save10") {
+			t.Errorf("hold = %+v, want in doubt with discount:save10", r)
+		}
+		r.Owner = "replica-dead"
+		return tx.PutReservation(r)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	dead := func(context.Context, string) (bool, error) { return false, nil }
+	if n, err := f.svc.ResolvePluginHolds(ctx, 10, dead); err != nil || n != 1 {
+		t.Fatalf("ResolvePluginHolds() = %d, %v; want 1", n, err)
+	}
+	if left := p.usesLeft("save10"); left != 1 {
+		t.Fatalf("uses left after the resolver = %d, want 1", left)
+	}
+	if got := f.sandbox.Charges(); got != 0 {
+		t.Fatalf("charges = %d, want 0", got)
 	}
 }
