@@ -14,6 +14,10 @@ var fulfillmentTypes = []string{"shipping", "digital", "pickup", "local_delivery
 // weightUnits are the accepted weight units.
 var weightUnits = []string{"g", "kg", "oz", "lb"}
 
+// discountSKUPrefix starts the stock SKU of a usage-limited discount
+// code's uses (core/stock.DiscountSKUPrefix): no item may use it.
+const discountSKUPrefix = "discount:"
+
 var (
 	// skuPattern matches a SKU.
 	skuPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]+$`)
@@ -54,6 +58,8 @@ func (cat *Catalog) validate(c *Config, ps *problems) {
 			ps.add(path+".sku", "is required")
 		case !skuPattern.MatchString(it.SKU):
 			ps.add(path+".sku", "%q may contain only letters, digits, '.', '_', ':' and '-'", it.SKU)
+		case strings.HasPrefix(it.SKU, discountSKUPrefix):
+			ps.add(path+".sku", "%q starts with %q, which names a discount code's uses in the stock counts; choose another sku", it.SKU, discountSKUPrefix)
 		case dup:
 			ps.add(path+".sku", "duplicate sku %q (also catalog.items[%d])", it.SKU, j)
 		default:

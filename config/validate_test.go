@@ -108,6 +108,10 @@ func TestValidateRules(t *testing.T) {
 			edit: func(c *Config) { c.MerchantAPI.LocalOnlyToken = c.Agents[0].LocalOnlyToken },
 			want: []Problem{{Path: "merchant_api.local_only_token", Message: "agents[0] uses the same token; every bearer token must be different"}},
 		},
+		"sku of a discount code's uses": {
+			edit: func(c *Config) { c.Catalog.Items[0].SKU = "discount:spring10" },
+			want: []Problem{{Path: "catalog.items[0].sku", Message: `"discount:spring10" starts with "discount:", which names a discount code's uses in the stock counts; choose another sku`}},
+		},
 		"infinite weight": {
 			edit: func(c *Config) { c.Catalog.Items[0].Weight = &Weight{Value: math.Inf(1), Unit: "kg"} },
 			want: []Problem{{Path: "catalog.items[0].weight.value", Message: "must be greater than 0, got +Inf"}},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/stock"
 	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/catalog"
@@ -129,7 +130,7 @@ func (s *Service) earlierHold(ctx context.Context, id string) (*model.Reservatio
 // reservation of an earlier attempt (earlierHold), given back in the same
 // transaction.
 func (s *Service) checkpointPluginAttempt(ctx context.Context, sess *model.Session, prev *model.Reservation) error {
-	want := wantedStock(sess)
+	want := heldLines(sess)
 	if len(want) == 0 && prev == nil {
 		return s.checkpoint(ctx, sess)
 	}
@@ -206,14 +207,21 @@ func (s *Service) confirmPluginHold(ctx context.Context, sess *model.Session, re
 		return true, apierr.Unavailable(apierr.CodeUpstreamUnavailable, fmt.Errorf("reserve stock for session %s: the plugin held nothing and named no shortfall", sess.ID),
 			"The seller's catalog could not hold the items. Call complete again; nothing was charged.")
 	}
-	refuseShortStock(sess, short)
+	if err := s.refuseShortHold(ctx, sess, short); err != nil {
+		return true, err
+	}
 	return true, s.save(ctx, sess, rec)
 }
 
-// reserveRequest asks the plugin to hold r's units until expires.
+// reserveRequest asks the plugin to hold r's units, and one use of each
+// usage-limited code (its discount lines, in lower case), until expires.
 func reserveRequest(r *model.Reservation, expires time.Time) *catalog.ReserveRequest {
 	req := &catalog.ReserveRequest{Key: holdKey(r.SessionID, r.Attempt), ExpiresAt: expires}
 	for _, l := range r.Lines {
+		if code, ok := stock.DiscountCode(l.SKU); ok {
+			req.DiscountCodes = append(req.DiscountCodes, code)
+			continue
+		}
 		req.Lines = append(req.Lines, catalog.StockLine{SKU: l.SKU, Quantity: l.Quantity})
 	}
 	return req

@@ -108,11 +108,13 @@ var errShortStock = errors.New("not enough stock")
 
 // checkpointAttempt stores the session with its new payment attempt
 // (status complete_in_progress), as checkpoint does, and in the same
-// transaction reserves the attempt's units. When they do not all fit the
-// stock left, nothing is stored: the session is turned back to
+// transaction reserves the attempt's units and one use of each
+// usage-limited discount code (discountholds.go). When they do not all
+// fit what is left, nothing is stored: the session is turned back to
 // not_ready_for_payment with an out_of_stock or low_stock message per
-// short line and held reports false; the payment handler must then not be
-// called.
+// short line, or priced again without a code with no use left
+// (refuseShortHold), and held reports false; the payment handler must
+// then not be called.
 func (s *Service) checkpointAttempt(ctx context.Context, sess *model.Session) (held bool, err error) {
 	// A reservation exists only while the stored session is in its
 	// attempt (holdsStock), and this attempt starts from a session that is
@@ -129,7 +131,7 @@ func (s *Service) checkpointAttempt(ctx context.Context, sess *model.Session) (h
 	}
 	var want []model.ReservedLine
 	if s.opts.TrackStock {
-		want = wantedStock(sess)
+		want = heldLines(sess)
 	}
 	if len(want) == 0 && prev == nil {
 		return true, s.checkpoint(ctx, sess)
@@ -173,8 +175,7 @@ func (s *Service) checkpointAttempt(ctx context.Context, sess *model.Session) (h
 		return tx.PutSession(sess)
 	})
 	if errors.Is(err, errShortStock) {
-		refuseShortStock(sess, short)
-		return false, nil
+		return false, s.refuseShortHold(ctx, sess, short)
 	}
 	if err != nil {
 		return false, fmt.Errorf("store session %s with its reservation: %w", sess.ID, err)
