@@ -93,6 +93,8 @@ func capabilities(cfg *config.Config, plugins *pluginmgr.Manager, now func() tim
 	if p, ok := cfg.PluginFor(config.CapabilityFulfillment); ok {
 		caps.Fulfillment = plugins.Fulfillment(p.Name)
 	}
+	// The built-in promotions (acp.yaml) are the fallback; none yet.
+	caps.Discounts = discountsProvider(cfg, plugins, nil)
 	return caps
 }
 

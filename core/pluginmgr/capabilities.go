@@ -2,6 +2,7 @@ package pluginmgr
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
@@ -76,6 +77,30 @@ func (c supervisedStock) Release(ctx context.Context, key string) error {
 	return c.s.call(ctx, acpplugin.CapabilityStockReservations, "catalog.ReleaseStock", true, func(ctx context.Context, p *client.Plugin) error {
 		return p.StockReservations().Release(ctx, key)
 	})
+}
+
+// supervisedDiscounts is the optional capability catalog.discounts. An
+// evaluation changes nothing, so it is retried like a read. Its answer is
+// checked (catalog.CheckDiscounts) before anyone sees it: an answer that
+// breaks the rules fails the call as the plugin's error would, naming
+// the rule, and is never an outage (the plugin answered).
+type supervisedDiscounts struct{ s *supervisor }
+
+func (c supervisedDiscounts) Evaluate(ctx context.Context, req *catalog.DiscountRequest) (resp *catalog.DiscountResponse, err error) {
+	err = c.s.call(ctx, acpplugin.CapabilityDiscounts, "catalog.EvaluateDiscounts", true, func(ctx context.Context, p *client.Plugin) error {
+		resp, err = p.Discounts().Evaluate(ctx, req)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if resp == nil {
+		resp = &catalog.DiscountResponse{}
+	}
+	if err := catalog.CheckDiscounts(req, resp); err != nil {
+		return nil, fmt.Errorf("plugin %q: %s answer refused: %w", c.s.spec.Name, acpplugin.CapabilityDiscounts, err)
+	}
+	return resp, nil
 }
 
 type supervisedTax struct{ s *supervisor }
