@@ -36,6 +36,9 @@ type Config struct {
 	Plugins []Plugin `koanf:"plugins"`
 	// Catalog is the built-in catalog.
 	Catalog Catalog `koanf:"catalog"`
+	// Promotions are the built-in discounts: codes and automatic
+	// promotions (docs/discounts.md).
+	Promotions []Promotion `koanf:"promotions"`
 	// Tax is the built-in tax table.
 	Tax Tax `koanf:"tax"`
 	// FulfillmentOptions are the built-in fulfillment options.
@@ -699,6 +702,9 @@ type CatalogItem struct {
 	Stock *int64 `koanf:"stock"`
 	// MaxPerOrder caps the quantity per order; 0 means no cap.
 	MaxPerOrder int64 `koanf:"max_per_order"`
+	// Categories are the item's categories, for promotions limited to
+	// some.
+	Categories []string `koanf:"categories"`
 	// FulfillmentTypes lists how the SKU can be fulfilled: shipping,
 	// digital, pickup, local_delivery. Default [shipping].
 	FulfillmentTypes []string `koanf:"fulfillment_types"`

@@ -170,6 +170,11 @@ func (c *Config) SetDefaults(opts Options) {
 			item.FulfillmentTypes = []string{"shipping"}
 		}
 	}
+	for i := range c.Promotions {
+		if c.Promotions[i].AppliesTo == "" {
+			c.Promotions[i].AppliesTo = "order"
+		}
+	}
 	c.Tax.Origin.Country = strings.ToUpper(c.Tax.Origin.Country)
 	c.Tax.Origin.Region = strings.ToUpper(c.Tax.Origin.Region)
 	for i := range c.Tax.Rates {

@@ -43,6 +43,11 @@ catalog:
     - sku: widget
       title: Widget
       unit_price: 1000
+promotions:
+  - id: welcome
+    code: WELCOME10
+    kind: percent_off
+    value: 10
 fulfillment_options:
   - id: standard
     type: shipping

@@ -130,6 +130,8 @@ func checkString(path string, v any, ps *problems) any {
 		if x.Location() == time.UTC && x.Equal(x.Truncate(24*time.Hour)) {
 			return x.Format(time.DateOnly)
 		}
+		// An unquoted RFC 3339 time, such as a promotion's starts_at.
+		return x.Format(time.RFC3339Nano)
 	}
 	switch v.(type) {
 	case []any, map[string]any, map[any]any:
@@ -248,6 +250,8 @@ func checkFreeForm(path string, v any, ps *problems) any {
 		if x.Location() == time.UTC && x.Equal(x.Truncate(24*time.Hour)) {
 			return x.Format(time.DateOnly)
 		}
+		// An unquoted RFC 3339 time, such as a promotion's starts_at.
+		return x.Format(time.RFC3339Nano)
 		return x.Format(time.RFC3339Nano)
 	case []any:
 		out := make([]any, len(x))

@@ -34,6 +34,7 @@ func (c *Config) validate(opts Options, ps *problems) {
 	c.Merchant.validate(ps)
 	c.validatePlugins(ps)
 	c.Catalog.validate(c, ps)
+	validatePromotions(c.Promotions, c.Catalog.Items, ps)
 	c.Tax.validate(ps)
 	validateFulfillmentOptions(c.FulfillmentOptions, ps)
 	c.Interventions.validate(ps)

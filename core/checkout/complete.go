@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"slices"
 	"strings"
 	"time"
 
@@ -424,6 +425,9 @@ func (s *Service) storeOrder(ctx context.Context, sess *model.Session, rec Recor
 		order.Lines = append(order.Lines, ol)
 	}
 	order.Fulfillments = plannedFulfillments(sess)
+	if sess.Discounts != nil {
+		order.Discounts = slices.Clone(sess.Discounts.Applied)
+	}
 	sess.Order = order.SessionCopy()
 	p.Token, p.AuthenticationOutcome, p.AuthenticationDetails = "", "", nil
 	sess.AuthenticationMetadata = nil

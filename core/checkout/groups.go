@@ -306,8 +306,9 @@ func (s *Service) quoteTax(ctx context.Context, sess *model.Session, dest *acp.A
 	parts := []taxPart{{dest: dest, fulfillment: fulfillmentTotal, index: -1}}
 	if len(sess.Groups) > 0 {
 		charges := map[string]int64{}
+		_, optionShares := orderLevelShares(sess)
 		for _, sel := range sess.Selected {
-			charges[selectionGroup(sess, sel)] += sel.Amount // bounded by fulfillmentTotal, which did not overflow
+			charges[selectionGroup(sess, sel)] += chargeAfterDiscount(optionShares, sel) // bounded by fulfillmentTotal, which did not overflow
 		}
 		parts = []taxPart{{dest: dest, only: ungroupedLines(sess), fulfillment: charges[""], index: -1}}
 		for i := range sess.Groups {
@@ -315,13 +316,14 @@ func (s *Service) quoteTax(ctx context.Context, sess *model.Session, dest *acp.A
 			parts = append(parts, taxPart{dest: groupDestination(sess, g), only: g.LineIDs, fulfillment: charges[g.ID], group: sdkGroup(g), index: i})
 		}
 	}
+	lineShares, _ := orderLevelShares(sess)
 	out := &taxed{lines: map[string]int64{}}
 	var fulfillmentTax sum
 	for _, part := range parts {
 		req := &tax.QuoteRequest{Currency: sess.Currency, Destination: part.dest, Fulfillment: part.fulfillment, Group: part.group}
 		for _, l := range sess.Lines {
 			if l.Found && (part.only == nil || slices.Contains(part.only, l.ID)) {
-				req.Lines = append(req.Lines, tax.Line{ID: l.ID, Amount: l.Subtotal, TaxCategory: l.TaxCategory})
+				req.Lines = append(req.Lines, tax.Line{ID: l.ID, Amount: l.Subtotal - lineShares[l.ID], TaxCategory: l.TaxCategory})
 			}
 		}
 		if len(sess.Groups) > 0 && len(req.Lines) == 0 && req.Fulfillment == 0 {

@@ -44,6 +44,9 @@ func (s *Service) price(ctx context.Context, sess *model.Session, selections []S
 	if err := s.priceSelections(ctx, sess); err != nil {
 		return err
 	}
+	if err := s.applyDiscounts(ctx, sess); err != nil {
+		return err
+	}
 	if err := s.applyTax(ctx, sess, dest); err != nil {
 		return err
 	}
@@ -90,7 +93,7 @@ func (s *Service) resolveItems(ctx context.Context, sess *model.Session) error {
 			ID: l.ID, ItemID: l.ItemID, Quantity: l.Quantity,
 			Found: it.Found, Name: it.Title, Description: it.Description, Images: it.Images, ProductID: cmp.Or(it.ProductID, it.ID),
 			TaxCategory: it.TaxCategory, Weight: it.Weight, Available: it.Available, MaxPerOrder: it.MaxPerOrder,
-			FulfillmentTypes: it.FulfillmentTypes, UnitAmount: it.UnitPrice,
+			FulfillmentTypes: it.FulfillmentTypes, UnitAmount: it.UnitPrice, Categories: it.Categories,
 		}
 		if err := s.lineEscalation(sess, l, it); err != nil {
 			return err
@@ -343,7 +346,20 @@ func (s *Service) applyTax(ctx context.Context, sess *model.Session, dest *acp.A
 	if fulfillment.err != nil {
 		return tooLarge()
 	}
-	taxed, err := s.quoteTax(ctx, sess, dest, fulfillment.total)
+	lineShares, optionShares := orderLevelShares(sess)
+	var lineDiscount, fulfillmentDiscount, orderDiscount sum
+	for _, v := range lineShares {
+		lineDiscount.add(v)
+	}
+	for _, sel := range sess.Selected {
+		fulfillmentDiscount.add(sel.Amount - chargeAfterDiscount(optionShares, sel))
+	}
+	orderDiscount.add(lineDiscount.total)
+	orderDiscount.add(fulfillmentDiscount.total)
+	if orderDiscount.err != nil || lineDiscount.err != nil || fulfillmentDiscount.err != nil {
+		return tooLarge()
+	}
+	taxed, err := s.quoteTax(ctx, sess, dest, fulfillment.total-fulfillmentDiscount.total)
 	if err != nil {
 		return err
 	}
@@ -364,8 +380,9 @@ func (s *Service) applyTax(ctx context.Context, sess *model.Session, dest *acp.A
 			return tooLarge()
 		}
 	}
-	total.add(subtotal.total)
-	total.add(fulfillment.total)
+	// The discounts' checks keep each line's and charge's share within it.
+	total.add(subtotal.total - lineDiscount.total)
+	total.add(fulfillment.total - fulfillmentDiscount.total)
 	total.add(taxTotal.total)
 	for _, part := range []sum{base, discount, subtotal, taxTotal, total} {
 		if part.err != nil {
@@ -374,6 +391,7 @@ func (s *Service) applyTax(ctx context.Context, sess *model.Session, dest *acp.A
 	}
 	sess.Totals = model.Totals{
 		ItemsBaseAmount: base.total, ItemsDiscount: discount.total, Subtotal: subtotal.total,
+		Discount: orderDiscount.total, FulfillmentDiscount: fulfillmentDiscount.total,
 		Fulfillment: fulfillment.total, Tax: taxTotal.total, Total: total.total,
 	}
 	sess.TaxBreakdown = taxed.breakdown

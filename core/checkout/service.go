@@ -178,6 +178,7 @@ func (s *Service) Create(ctx context.Context, agent, version string, in CreateIn
 		OrderNotes:         in.OrderNotes,
 	}
 	sess.WriteOnly.AgentCapabilities = in.AgentCapabilities
+	sess.Discounts = s.newDiscounts(in)
 	sess.WriteOnly.FirstTouchAttribution = attributionJSON(in.Attribution)
 	groups, err := resolveGroups(sess.Lines, in.Groups)
 	if err != nil {
@@ -230,6 +231,9 @@ func (s *Service) Update(ctx context.Context, agent, id string, in UpdateInput, 
 		}
 		if in.OrderNotes.Set {
 			sess.OrderNotes = in.OrderNotes.V
+		}
+		if in.DiscountCodes.Set {
+			setDiscountCodes(sess, in.DiscountCodes.V)
 		}
 		var selections []SelectionInput
 		if in.Selections.Set {

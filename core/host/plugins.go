@@ -81,6 +81,9 @@ func capabilities(cfg *config.Config, plugins *pluginmgr.Manager, now func() tim
 		Shipping:    builtin.NewShipping(builtinShipping(cfg.FulfillmentOptions), now),
 		Fulfillment: builtin.Fulfillment{},
 	}
+	if len(cfg.Promotions) > 0 {
+		caps.Discounts = builtin.NewDiscounts(builtinPromotions(cfg.Promotions), nil)
+	}
 	if p, ok := cfg.PluginFor(config.CapabilityCatalog); ok {
 		caps.Catalog = plugins.Catalog(p.Name)
 	}

@@ -1,0 +1,272 @@
+package checkout
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/sdk/acp"
+	"github.com/acp-sidecar/acp/sdk/catalog"
+)
+
+// Discounts (ACP's discount extension, docs/discounts.md). The agent's
+// codes count only when the discount extension is negotiated (the agent
+// lists "discount" in capabilities.extensions, 2026-01-30 and later, and
+// the seller has discounts); automatic promotions apply in every version.
+// A discount with a Method ("each", "across") is item-level: its line
+// allocations make the lines' Discount and ItemsDiscount. One without a
+// Method is order-level: Totals.Discount, still allocated to lines (and
+// fulfillment charges) before tax. Allocations to fulfillment charges are
+// always order-level (Totals.FulfillmentDiscount).
+
+// discountExtension is the extension name agents list.
+const discountExtension = "discount"
+
+// newDiscounts returns a new session's discounts: negotiated when the
+// agent listed the extension and the seller has discounts.
+func (s *Service) newDiscounts(in CreateInput) *model.Discounts {
+	if s.opts.Capabilities.Discounts == nil || !slices.Contains(in.Extensions, discountExtension) {
+		return nil
+	}
+	return &model.Discounts{Negotiated: true, Codes: slices.Clone(in.DiscountCodes)}
+}
+
+// setDiscountCodes replaces the session's codes (nil or empty clears
+// them). Without the extension negotiated the codes are not used.
+func setDiscountCodes(sess *model.Session, codes []string) {
+	if sess.Discounts == nil || !sess.Discounts.Negotiated {
+		return
+	}
+	sess.Discounts.Codes = slices.Clone(codes)
+}
+
+// applyDiscounts asks the discounts capability for the cart's discounts,
+// checks the answer and applies it to the lines; applyTax then makes the
+// totals. It runs after the fulfillment options are selected and priced,
+// before tax.
+func (s *Service) applyDiscounts(ctx context.Context, sess *model.Session) error {
+	var codes []string
+	negotiated := sess.Discounts != nil && sess.Discounts.Negotiated
+	if negotiated {
+		codes = sess.Discounts.Codes
+	}
+	resp, err := s.evaluateDiscounts(ctx, sess, codes)
+	if err != nil {
+		return err
+	}
+	out := &model.Discounts{Negotiated: negotiated, Codes: codes}
+	for _, a := range resp.Applied {
+		md := model.AppliedDiscount{
+			ID: a.ID, Code: a.Code, Automatic: a.Automatic, Name: a.Name, PercentOff: a.PercentOff, AmountOff: a.AmountOff,
+			Method: a.Method, Priority: a.Priority, Start: timePtr(a.Start), End: timePtr(a.End), Amount: a.Amount, UsageLimited: a.UsageLimited,
+		}
+		for _, al := range a.Allocations {
+			md.Allocations = append(md.Allocations, model.DiscountAllocation{LineID: al.LineID, OptionID: al.FulfillmentID, Amount: al.Amount})
+			if al.LineID != "" && a.Method != "" {
+				l := lineByID(sess.Lines, al.LineID)
+				l.Discount += al.Amount
+				l.Subtotal -= al.Amount
+			}
+		}
+		out.Applied = append(out.Applied, md)
+	}
+	taken := make([]bool, len(codes))
+	for _, r := range resp.Rejected {
+		out.Rejected = append(out.Rejected, model.RejectedDiscount{Code: r.Code, Reason: r.Reason, Message: r.Message})
+		i := takeCode(codes, taken, r.Code)
+		sess.Messages = append(sess.Messages, acp.Message{
+			Type: acp.MessageWarning, Code: r.Reason, Param: fmt.Sprintf("$.discounts.codes[%d]", i),
+			Content: cmp.Or(r.Message, fmt.Sprintf("Code %q could not be applied.", r.Code)), Resolution: acp.ResolutionRecoverable,
+		})
+	}
+	sess.Messages = append(sess.Messages, resp.Messages...)
+	sess.Discounts = out
+	if !negotiated && len(out.Applied) == 0 {
+		sess.Discounts = nil
+	}
+	return nil
+}
+
+// evaluateDiscounts calls the capability and checks its answer; a broken
+// answer fails as the catalog's failure would.
+func (s *Service) evaluateDiscounts(ctx context.Context, sess *model.Session, codes []string) (*catalog.DiscountResponse, error) {
+	req := discountRequest(sess, codes, s.now().UTC())
+	provider := s.opts.Capabilities.Discounts
+	if provider == nil {
+		return notOffered(codes), nil
+	}
+	resp, err := provider.Evaluate(ctx, req)
+	if errors.Is(err, acp.ErrNotOffered) {
+		return notOffered(codes), nil
+	}
+	if err != nil {
+		return nil, capabilityFailure("catalog", fmt.Errorf("discounts: %w", err))
+	}
+	if err := checkDiscounts(req, resp); err != nil {
+		return nil, capabilityFailure("catalog", fmt.Errorf("discounts: %w", err))
+	}
+	return resp, nil
+}
+
+// notOffered rejects every code as unknown.
+func notOffered(codes []string) *catalog.DiscountResponse {
+	resp := &catalog.DiscountResponse{}
+	for _, c := range codes {
+		resp.Rejected = append(resp.Rejected, catalog.RejectedCode{Code: c, Reason: acp.CodeDiscountCodeInvalid, Message: fmt.Sprintf("Code %q is not a valid discount code.", c)})
+	}
+	return resp
+}
+
+// discountRequest is the cart as the discounts capability sees it: the
+// found lines before discounts and the selected fulfillment charges (one
+// per selected option).
+func discountRequest(sess *model.Session, codes []string, at time.Time) *catalog.DiscountRequest {
+	req := &catalog.DiscountRequest{Currency: sess.Currency, Codes: slices.Clone(codes), At: at}
+	for _, l := range sess.Lines {
+		if !l.Found {
+			continue
+		}
+		req.Lines = append(req.Lines, catalog.DiscountLine{
+			ID: l.ID, ItemID: l.ItemID, ProductID: l.ProductID, Categories: l.Categories,
+			Quantity: l.Quantity, UnitPrice: l.UnitAmount, Subtotal: l.Subtotal,
+		})
+	}
+	for _, sel := range sess.Selected {
+		k := slices.IndexFunc(req.Fulfillment, func(f catalog.FulfillmentCharge) bool { return f.ID == sel.OptionID })
+		if k < 0 {
+			req.Fulfillment = append(req.Fulfillment, catalog.FulfillmentCharge{ID: sel.OptionID})
+			k = len(req.Fulfillment) - 1
+		}
+		f := &req.Fulfillment[k]
+		f.LineIDs = append(f.LineIDs, sel.LineIDs...)
+		f.Amount += sel.Amount // bounded: applyTax refuses totals that overflow
+	}
+	return req
+}
+
+// checkDiscounts refuses an answer that breaks the contract: every code
+// answered once (applied or rejected, by the code as sent), rejections
+// with a discount_code_* reason, allocations that add up to each amount,
+// name a line or a charge of the request, and together never exceed it.
+func checkDiscounts(req *catalog.DiscountRequest, resp *catalog.DiscountResponse) error {
+	lineLeft := map[string]int64{}
+	for _, l := range req.Lines {
+		lineLeft[l.ID] = l.Subtotal
+	}
+	chargeLeft := map[string]int64{}
+	for _, f := range req.Fulfillment {
+		chargeLeft[f.ID] = f.Amount
+	}
+	taken := make([]bool, len(req.Codes))
+	for i, a := range resp.Applied {
+		if a.ID == "" {
+			return fmt.Errorf("applied discount %d has no id", i)
+		}
+		if a.Method != "" && a.Method != "each" && a.Method != "across" {
+			return fmt.Errorf("discount %q: method %q is not each or across", a.ID, a.Method)
+		}
+		if a.Automatic != (a.Code == "") {
+			return fmt.Errorf("discount %q: a discount is automatic exactly when it has no code", a.ID)
+		}
+		if a.Code != "" && takeCode(req.Codes, taken, a.Code) < 0 {
+			return fmt.Errorf("discount %q: code %q was not requested (or is answered twice)", a.ID, a.Code)
+		}
+		var sum int64
+		for _, al := range a.Allocations {
+			left := lineLeft
+			target := al.LineID
+			if (al.LineID == "") == (al.FulfillmentID == "") {
+				return fmt.Errorf("discount %q: an allocation must name exactly one of a line and a fulfillment charge", a.ID)
+			}
+			if al.FulfillmentID != "" {
+				left, target = chargeLeft, al.FulfillmentID
+			}
+			rest, ok := left[target]
+			switch {
+			case !ok:
+				return fmt.Errorf("discount %q: allocation to %q, which is not in the cart", a.ID, target)
+			case al.Amount < 0:
+				return fmt.Errorf("discount %q: negative allocation %d to %q", a.ID, al.Amount, target)
+			case al.Amount > rest:
+				return fmt.Errorf("discount %q: allocation %d to %q exceeds what is left of it (%d)", a.ID, al.Amount, target, rest)
+			}
+			left[target] = rest - al.Amount
+			sum += al.Amount // each is bounded by its target, so the sum cannot overflow
+		}
+		if sum != a.Amount {
+			return fmt.Errorf("discount %q: allocations add up to %d, not its amount %d", a.ID, sum, a.Amount)
+		}
+	}
+	for _, r := range resp.Rejected {
+		if !strings.HasPrefix(r.Reason, "discount_code_") {
+			return fmt.Errorf("code %q rejected with %q, not a discount_code_* reason", r.Code, r.Reason)
+		}
+		if takeCode(req.Codes, taken, r.Code) < 0 {
+			return fmt.Errorf("rejected code %q was not requested (or is answered twice)", r.Code)
+		}
+	}
+	for i, t := range taken {
+		if !t {
+			return fmt.Errorf("code %q is neither applied nor rejected", req.Codes[i])
+		}
+	}
+	return nil
+}
+
+// takeCode marks and returns the index of the first code not yet taken
+// that matches code (case-insensitively, preferring an exact match), or
+// -1.
+func takeCode(codes []string, taken []bool, code string) int {
+	for _, exact := range []bool{true, false} {
+		for i, c := range codes {
+			if !taken[i] && (c == code || (!exact && strings.EqualFold(c, code))) {
+				taken[i] = true
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// orderLevelShares returns what order-level discounts take off each line
+// and each selected option's charge: the amounts tax is quoted after.
+func orderLevelShares(sess *model.Session) (lines, options map[string]int64) {
+	lines, options = map[string]int64{}, map[string]int64{}
+	if sess.Discounts == nil {
+		return lines, options
+	}
+	for _, a := range sess.Discounts.Applied {
+		for _, al := range a.Allocations {
+			switch {
+			case al.OptionID != "":
+				options[al.OptionID] += al.Amount
+			case a.Method == "":
+				lines[al.LineID] += al.Amount
+			}
+		}
+	}
+	return lines, options
+}
+
+// chargeAfterDiscount returns what is left of a selection's charge once
+// options (the order-level shares not yet used) take their part; an
+// option selected twice uses its share once.
+func chargeAfterDiscount(options map[string]int64, sel model.SelectedOption) int64 {
+	off := min(options[sel.OptionID], sel.Amount)
+	options[sel.OptionID] -= off
+	return sel.Amount - off
+}
+
+func lineByID(lines []model.Line, id string) *model.Line {
+	for i := range lines {
+		if lines[i].ID == id {
+			return &lines[i]
+		}
+	}
+	return nil
+}
