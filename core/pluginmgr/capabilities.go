@@ -2,7 +2,6 @@ package pluginmgr
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
@@ -80,10 +79,8 @@ func (c supervisedStock) Release(ctx context.Context, key string) error {
 }
 
 // supervisedDiscounts is the optional capability catalog.discounts. An
-// evaluation changes nothing, so it is retried like a read. Its answer is
-// checked (catalog.CheckDiscounts) before anyone sees it: an answer that
-// breaks the rules fails the call as the plugin's error would, naming
-// the rule, and is never an outage (the plugin answered).
+// evaluation changes nothing, so it is retried like a read. (The checkout
+// engine checks every answer, the plugin's as the built-in one's.)
 type supervisedDiscounts struct{ s *supervisor }
 
 func (c supervisedDiscounts) Evaluate(ctx context.Context, req *catalog.DiscountRequest) (resp *catalog.DiscountResponse, err error) {
@@ -91,16 +88,7 @@ func (c supervisedDiscounts) Evaluate(ctx context.Context, req *catalog.Discount
 		resp, err = p.Discounts().Evaluate(ctx, req)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	if resp == nil {
-		resp = &catalog.DiscountResponse{}
-	}
-	if err := catalog.CheckDiscounts(req, resp); err != nil {
-		return nil, fmt.Errorf("plugin %q: %s answer refused: %w", c.s.spec.Name, acpplugin.CapabilityDiscounts, err)
-	}
-	return resp, nil
+	return resp, err
 }
 
 type supervisedTax struct{ s *supervisor }

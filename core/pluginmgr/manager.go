@@ -144,8 +144,7 @@ func (m *Manager) StockReservations(plugin string) catalog.StockReservations {
 
 // Discounts returns the named plugin's optional promotion engine,
 // supervised: its calls return acp.ErrNotOffered when the plugin does not
-// announce catalog.discounts, and an error for an answer that breaks
-// catalog.CheckDiscounts.
+// announce catalog.discounts.
 func (m *Manager) Discounts(plugin string) catalog.Discounts {
 	return supervisedDiscounts{m.byName[plugin]}
 }

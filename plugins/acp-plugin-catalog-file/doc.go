@@ -61,6 +61,9 @@
 //	images             absolute http(s) image URLs; in CSV separated by
 //	                   '|', in JSON an array of strings.
 //	product_id         the seller's product id, when different from sku.
+//	categories         the item's categories, for promotions limited to
+//	                   categories (see Promotions); in CSV separated by
+//	                   '|', in JSON an array of strings.
 //	escalation         why the item is bought on the store's own page
 //	                   instead of through the API: age_verification_required,
 //	                   requires_sign_in, unsupported (options the API

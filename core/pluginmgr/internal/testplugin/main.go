@@ -70,7 +70,7 @@ func (c *testCatalog) ResolveItems(_ context.Context, req *catalog.ResolveItemsR
 
 // testDiscounts gives 100 off the first line for code TAKE100 and
 // rejects every other code; code OVER gives the first line one more than
-// its subtotal, which the host must refuse.
+// its subtotal, an answer the host must refuse.
 type testDiscounts struct{}
 
 func (testDiscounts) Evaluate(_ context.Context, req *catalog.DiscountRequest) (*catalog.DiscountResponse, error) {
