@@ -69,8 +69,7 @@ func (c *testCatalog) ResolveItems(_ context.Context, req *catalog.ResolveItemsR
 }
 
 // testDiscounts gives 100 off the first line for code TAKE100 and
-// rejects every other code; code OVER gives the first line one more than
-// its subtotal, an answer the host must refuse.
+// rejects every other code.
 type testDiscounts struct{}
 
 func (testDiscounts) Evaluate(_ context.Context, req *catalog.DiscountRequest) (*catalog.DiscountResponse, error) {
@@ -81,8 +80,6 @@ func (testDiscounts) Evaluate(_ context.Context, req *catalog.DiscountRequest) (
 		case len(req.Lines) == 0:
 		case code == "TAKE100":
 			amount = min(100, req.Lines[0].Subtotal)
-		case code == "OVER":
-			amount = req.Lines[0].Subtotal + 1
 		}
 		if amount == 0 {
 			resp.Rejected = append(resp.Rejected, catalog.RejectedCode{Code: code, Reason: acp.CodeDiscountCodeInvalid, Message: "Unknown code."})
