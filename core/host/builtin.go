@@ -1,7 +1,6 @@
 package host
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -106,20 +105,5 @@ func builtinShipping(options []config.FulfillmentOption) []builtin.ShippingOptio
 // builtinPromotions are acp.yaml's promotions as the built-in discounts
 // take them.
 func builtinPromotions(list []config.Promotion) []builtin.Promotion {
-	out := make([]builtin.Promotion, len(list))
-	for i, p := range list {
-		start, end := p.Window()
-		out[i] = builtin.Promotion{
-			ID: p.ID, Name: cmp.Or(p.Name, p.ID), Code: p.Code, Kind: p.Kind, AppliesTo: p.AppliesTo,
-			Items: p.Items, Categories: p.Categories, MinSubtotal: p.MinSubtotal, StartsAt: start, EndsAt: end,
-			MaxUses: p.MaxUses, Combinable: p.Combinable, Priority: p.Priority,
-		}
-		switch p.Kind {
-		case builtin.KindPercentOff:
-			out[i].PercentOff = p.Value
-		case builtin.KindAmountOff:
-			out[i].AmountOff = int64(p.Value)
-		}
-	}
-	return out
+	return builtin.PromotionsFromConfig(list)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/pluginmgr"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
+	"github.com/acp-sidecar/acp/sdk/catalog"
 	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
 
@@ -81,9 +82,6 @@ func capabilities(cfg *config.Config, plugins *pluginmgr.Manager, now func() tim
 		Shipping:    builtin.NewShipping(builtinShipping(cfg.FulfillmentOptions), now),
 		Fulfillment: builtin.Fulfillment{},
 	}
-	if len(cfg.Promotions) > 0 {
-		caps.Discounts = builtin.NewDiscounts(builtinPromotions(cfg.Promotions), nil)
-	}
 	if p, ok := cfg.PluginFor(config.CapabilityCatalog); ok {
 		caps.Catalog = plugins.Catalog(p.Name)
 	}
@@ -96,6 +94,11 @@ func capabilities(cfg *config.Config, plugins *pluginmgr.Manager, now func() tim
 	if p, ok := cfg.PluginFor(config.CapabilityFulfillment); ok {
 		caps.Fulfillment = plugins.Fulfillment(p.Name)
 	}
+	var promotions catalog.Discounts
+	if len(cfg.Promotions) > 0 {
+		promotions = builtin.NewDiscounts(builtinPromotions(cfg.Promotions), nil)
+	}
+	caps.Discounts = discountsProvider(cfg, plugins, promotions)
 	return caps
 }
 

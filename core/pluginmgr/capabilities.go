@@ -78,6 +78,19 @@ func (c supervisedStock) Release(ctx context.Context, key string) error {
 	})
 }
 
+// supervisedDiscounts is the optional capability catalog.discounts. An
+// evaluation changes nothing, so it is retried like a read. (The checkout
+// engine checks every answer, the plugin's as the built-in one's.)
+type supervisedDiscounts struct{ s *supervisor }
+
+func (c supervisedDiscounts) Evaluate(ctx context.Context, req *catalog.DiscountRequest) (resp *catalog.DiscountResponse, err error) {
+	err = c.s.call(ctx, acpplugin.CapabilityDiscounts, "catalog.EvaluateDiscounts", true, func(ctx context.Context, p *client.Plugin) error {
+		resp, err = p.Discounts().Evaluate(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
 type supervisedTax struct{ s *supervisor }
 
 func (c supervisedTax) Quote(ctx context.Context, req *tax.QuoteRequest) (resp *tax.QuoteResponse, err error) {

@@ -236,3 +236,43 @@ func TestCatalogWithoutStockReservations(t *testing.T) {
 		t.Errorf("the catalog after a call not offered: %v", err)
 	}
 }
+
+// TestCatalogWithoutDiscounts: today's test plugin, a catalog that does
+// not announce catalog.discounts (as a plugin of minor 1.2 does not), gets
+// acp.ErrNotOffered from its supervised discounts without being called or
+// counting an outage, and its catalog serves on.
+func TestCatalogWithoutDiscounts(t *testing.T) {
+	t.Parallel()
+	m := startManager(t, Options{Plugins: []Spec{spec(func(s *Spec) { s.CircuitFailures = 1 })}})
+	if m.Announces("t", acpplugin.CapabilityDiscounts) {
+		t.Error("Announces(discounts) = true for a plugin that does not")
+	}
+	for range 2 {
+		_, err := m.Discounts("t").Evaluate(context.Background(), &catalog.DiscountRequest{Currency: "usd", Codes: []string{"TAKE100"}})
+		if !errors.Is(err, acp.ErrNotOffered) {
+			t.Fatalf("Evaluate = %v, want acp.ErrNotOffered", err)
+		}
+	}
+	if _, err := resolve(m, "mug"); err != nil {
+		t.Errorf("the catalog after calls not offered: %v", err)
+	}
+}
+
+// TestDiscountsServed: a plugin's discounts reach the caller through the
+// supervisor as the plugin answered them.
+func TestDiscountsServed(t *testing.T) {
+	t.Parallel()
+	m := startManager(t, Options{Plugins: []Spec{spec(func(s *Spec) { s.Args = []string{"discounts"} })}})
+	if !m.Announces("t", acpplugin.CapabilityDiscounts) {
+		t.Fatal("the test plugin run with discounts does not announce them")
+	}
+	req := &catalog.DiscountRequest{Currency: "usd", Codes: []string{"TAKE100", "nope"},
+		Lines: []catalog.DiscountLine{{ID: "li_1", ItemID: "mug", Quantity: 1, UnitPrice: 250, Subtotal: 250}}}
+	resp, err := m.Discounts("t").Evaluate(context.Background(), req)
+	if err != nil || len(resp.Applied) != 1 || resp.Applied[0].Amount != 100 || len(resp.Rejected) != 1 || resp.Rejected[0].Code != "nope" {
+		t.Fatalf("Evaluate = %+v, %v; want TAKE100 applied (100) and nope rejected", resp, err)
+	}
+	if err := catalog.CheckDiscounts(req, resp); err != nil {
+		t.Errorf("the answer breaks the rules: %v", err)
+	}
+}

@@ -142,6 +142,13 @@ func (m *Manager) StockReservations(plugin string) catalog.StockReservations {
 	return supervisedStock{m.byName[plugin]}
 }
 
+// Discounts returns the named plugin's optional promotion engine,
+// supervised: its calls return acp.ErrNotOffered when the plugin does not
+// announce catalog.discounts.
+func (m *Manager) Discounts(plugin string) catalog.Discounts {
+	return supervisedDiscounts{m.byName[plugin]}
+}
+
 // Announces reports whether the named plugin announced capability when it
 // last started.
 func (m *Manager) Announces(plugin, capability string) bool {

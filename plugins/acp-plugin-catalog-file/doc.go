@@ -22,6 +22,8 @@
 //	                 stock figure: for a catalog in a read-only folder (a
 //	                 Kubernetes ConfigMap, say), point it at a writable
 //	                 volume.
+//	promotions       a JSON file of promotions (see Promotions).
+//	                 Optional. Relative paths as for path.
 //
 // For example:
 //
@@ -61,6 +63,9 @@
 //	images             absolute http(s) image URLs; in CSV separated by
 //	                   '|', in JSON an array of strings.
 //	product_id         the seller's product id, when different from sku.
+//	categories         the item's categories, for promotions limited to
+//	                   categories (see Promotions); in CSV separated by
+//	                   '|', in JSON an array of strings.
 //	escalation         why the item is bought on the store's own page
 //	                   instead of through the API: age_verification_required,
 //	                   requires_sign_in, unsupported (options the API
@@ -165,6 +170,45 @@
 // again from the file's figures, forgetting sales. Do not edit the state
 // file while the plugin runs; to restock, change the catalog file's
 // figure.
+//
+// # Promotions
+//
+// With a promotions file the plugin decides the store's discounts: it
+// serves the optional capability catalog.discounts, which the host uses
+// instead of the promotions in acp.yaml (the sidecar's docs/discounts.md).
+// Without one it announces the capability but answers "not offered", and
+// the host applies acp.yaml's promotions.
+//
+// The file is a JSON array of promotions with the fields of acp.yaml's
+// promotions, checked by the same rules (an unknown field, or a
+// promotion that breaks a rule, refuses the configuration, naming each
+// problem as promotions[i].field):
+//
+//	[
+//	  {"id": "welcome", "code": "WELCOME10", "kind": "percent_off", "value": 10, "max_uses": 100},
+//	  {"id": "mugs", "kind": "amount_off", "value": 300, "applies_to": "categories", "categories": ["kitchen"]},
+//	  {"id": "ship", "code": "SHIPFREE", "kind": "free_shipping", "min_subtotal": 5000,
+//	   "starts_at": "2026-12-01", "ends_at": "2027-01-01"}
+//	]
+//
+// Fields: id, name, code (absent: automatic), kind (percent_off,
+// amount_off, free_shipping), value (the percentage, or the amount in
+// minor units of the cart's currency), applies_to (order, items,
+// categories), items (skus), categories (the catalog file's categories
+// column), min_subtotal, starts_at, ends_at, max_uses, combinable and
+// priority. The discounts are decided by the sidecar's own promotion
+// engine, so a cart gets exactly the discounts the same promotions give
+// in acp.yaml. The file is read when the plugin is configured (at start):
+// restart the plugin to change it.
+//
+// A code with max_uses is usage-limited. Its uses are counted in the
+// stock state file ("codes": {"WELCOME10": {"used": 3}}) and held with
+// the stock: the host's Reserve carries the code, a hold takes one use
+// (refused, as the shortfall "discount:<code>", when none is left), a
+// commit sells it (an order was placed with the code) and a release gives
+// it back. A code is offered while orders placed with it are fewer than
+// max_uses; uses held by payments in progress are not taken off then
+// (the hold may be the buyer's own), but a hold past the limit is refused.
 //
 // # Build
 //

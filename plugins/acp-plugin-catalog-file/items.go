@@ -66,6 +66,7 @@ type row struct {
 	Escalation       string   `json:"escalation"`
 	EscalationReason string   `json:"escalation_reason"`
 	ContinueURL      string   `json:"continue_url"`
+	Categories       []string `json:"categories"`
 }
 
 // problems collects what is wrong with a file, up to maxProblems.
@@ -160,7 +161,7 @@ type located struct {
 var csvColumns = []string{
 	"sku", "title", "description", "unit_price", "currency", "tax_category", "weight_value", "weight_unit",
 	"stock", "max_per_order", "fulfillment_types", "images", "product_id",
-	"escalation", "escalation_reason", "continue_url",
+	"escalation", "escalation_reason", "continue_url", "categories",
 }
 
 // parseCSV parses a CSV catalog: a header row, then one row per item.
@@ -225,6 +226,7 @@ func csvRow(field func(string) string, where string, ps *problems) row {
 		TaxCategory: field("tax_category"), WeightUnit: field("weight_unit"), ProductID: field("product_id"),
 		Escalation: field("escalation"), EscalationReason: field("escalation_reason"), ContinueURL: field("continue_url"),
 		FulfillmentTypes: splitList(field("fulfillment_types")), Images: splitList(field("images")),
+		Categories: splitList(field("categories")),
 	}
 	integer := func(name string) *int64 {
 		s := field(name)
@@ -336,6 +338,7 @@ func (r row) item(where, defaultCurrency string, ps *problems) (catalog.Item, st
 	it := catalog.Item{
 		ID: r.SKU, Found: true, Title: r.Title, Description: r.Description, Images: r.Images,
 		TaxCategory: r.TaxCategory, Available: r.Stock, MaxPerOrder: r.MaxPerOrder, ProductID: r.ProductID,
+		Categories: r.Categories,
 	}
 	if strings.TrimSpace(r.SKU) == "" {
 		ps.add(where, "sku is required")

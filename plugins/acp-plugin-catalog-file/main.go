@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
 	"github.com/acp-sidecar/acp/sdk/catalog"
@@ -41,6 +42,7 @@ type config struct {
 	ReloadInterval string `json:"reload_interval,omitempty" jsonschema:"How often the file is checked for changes, as a Go duration; default 2s, 0s turns reloading off."`
 	Currency       string `json:"currency,omitempty" jsonschema:"ISO 4217 currency of rows without one; optional."`
 	StockState     string `json:"stock_state,omitempty" jsonschema:"The file that keeps the stock counts and holds; default the catalog file's path with .stock.json appended. A relative path is resolved against the plugin's working directory."`
+	Promotions     string `json:"promotions,omitempty" jsonschema:"A JSON file of promotions with the fields of acp.yaml's promotions; the plugin then decides the discounts (catalog.discounts). A relative path is resolved against the plugin's working directory."`
 }
 
 // Validate refuses an empty path and a currency that is not three letters.
@@ -70,8 +72,11 @@ type fileCatalog struct {
 	stop    context.CancelFunc
 	stopped chan struct{}
 
-	// stock counts the stock and holds it for payment attempts.
+	// stock counts the stock and holds it for payment attempts, and the
+	// uses of usage-limited discount codes.
 	stock *stockBook
+	// discounts serves the promotions file, when configured.
+	discounts *fileDiscounts
 
 	// stat and read are statFile and readFile, but in tests.
 	stat func(path string) (fileStat, error)
@@ -88,7 +93,7 @@ var _ catalog.Catalog = (*fileCatalog)(nil)
 
 // newFileCatalog returns an unconfigured catalog that logs to logger.
 func newFileCatalog(logger *slog.Logger) *fileCatalog {
-	return &fileCatalog{logger: logger, stock: newStockBook(logger), stat: statFile, read: readFile, describing: acpplugin.Describing}
+	return &fileCatalog{logger: logger, stock: newStockBook(logger), discounts: &fileDiscounts{}, stat: statFile, read: readFile, describing: acpplugin.Describing}
 }
 
 // serveOpts describes the plugin to acpplugin.Serve.
@@ -102,7 +107,10 @@ func (c *fileCatalog) serveOpts() acpplugin.ServeOpts {
 		Catalog:      c,
 		// Announced as catalog.stock_reservations.
 		StockReservations: c.stock,
-		Logger:            c.logger,
+		// Announced as catalog.discounts; without a promotions file it
+		// answers acp.ErrNotOffered.
+		Discounts: c.discounts,
+		Logger:    c.logger,
 	}
 }
 
@@ -140,6 +148,12 @@ func (c *fileCatalog) Configure(_ context.Context, raw []byte) error {
 		return err
 	}
 	seen := fileVersion{stat: st, sum: sha256.Sum256(data), readAt: readAt}
+	var promotions []builtin.Promotion
+	if cfg.Promotions != "" {
+		if promotions, err = loadPromotions(cfg.Promotions); err != nil {
+			return err
+		}
+	}
 	statePath := cfg.StockState
 	if statePath == "" {
 		statePath = statePathFor(cfg.Path)
@@ -153,9 +167,10 @@ func (c *fileCatalog) Configure(_ context.Context, raw []byte) error {
 		if err := c.stock.inspect(statePath); err != nil {
 			return err
 		}
-	} else if err := c.stock.open(statePath, loaded); err != nil {
+	} else if err := c.stock.open(statePath, loaded, codeLimits(promotions)); err != nil {
 		return err
 	}
+	c.discounts.set(promotions, c.stock)
 	c.current.Store(&loaded)
 	c.failure.Store(nil)
 	c.logger.Info("catalog loaded", "file", filepath.Base(cfg.Path), "items", len(loaded))

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +39,15 @@ type stockState struct {
 	Version int                   `json:"version"`
 	SKUs    map[string]*skuCount  `json:"skus"`
 	Holds   map[string]*stockHold `json:"holds"`
+	// Codes counts the uses of usage-limited discount codes, by their
+	// upper case.
+	Codes map[string]*codeCount `json:"codes,omitempty"`
+}
+
+// codeCount is one usage-limited discount code's count.
+type codeCount struct {
+	// Used is the orders placed with the code.
+	Used int64 `json:"used"`
 }
 
 // skuCount is one SKU's counts.
@@ -54,9 +64,12 @@ type skuCount struct {
 
 // stockHold is the units held under one key.
 type stockHold struct {
-	Lines     []holdLine `json:"lines"`
-	ExpiresAt time.Time  `json:"expires_at"`
-	State     string     `json:"state"`
+	Lines []holdLine `json:"lines"`
+	// Codes are the usage-limited discount codes the hold uses, one use
+	// each, by their upper case.
+	Codes     []string  `json:"codes,omitempty"`
+	ExpiresAt time.Time `json:"expires_at"`
+	State     string    `json:"state"`
 	// DoneAt is when the hold was committed, released or lapsed.
 	DoneAt time.Time `json:"done_at,omitzero"`
 }
@@ -88,12 +101,19 @@ type stockBook struct {
 	// readOnly: configured by inspect; nothing is ever written.
 	readOnly bool
 	state    stockState
+	// limits are the uses of each usage-limited discount code, by its
+	// upper case (the promotions file's max_uses).
+	limits map[string]int64
 	// seen is the state file's stat when state was last read or written.
 	seen fileStat
 }
 
 // Interface guard.
 var _ catalog.StockReservations = (*stockBook)(nil)
+
+// discountShortfallPrefix starts the SKU of a Shortfall that is a
+// discount code with no use left (catalog.ReserveRequest.DiscountCodes).
+const discountShortfallPrefix = "discount:"
 
 // newStockBook returns a stock book that is not configured yet.
 func newStockBook(logger *slog.Logger) *stockBook {
@@ -107,11 +127,11 @@ func statePathFor(catalogPath string) string { return catalogPath + ".stock.json
 // and applies the catalog's figures. A catalog without any stock figure
 // and no state file counts nothing and writes nothing. Temporary files a
 // crash left beside the state file are removed.
-func (b *stockBook) open(path string, loaded items) error {
+func (b *stockBook) open(path string, loaded items, limits map[string]int64) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.path, b.seen, b.readOnly = path, fileStat{}, false
-	if b.off = countsNothing(path, loaded); b.off {
+	b.path, b.seen, b.readOnly, b.limits = path, fileStat{}, false, limits
+	if b.off = len(limits) == 0 && countsNothing(path, loaded); b.off {
 		return nil
 	}
 	return b.changeLocked(func(time.Time) (bool, error) {
@@ -180,7 +200,7 @@ func (b *stockBook) loadLocked() error {
 		if b.seen == (fileStat{}) && b.state.SKUs != nil {
 			return nil
 		}
-		b.state, b.seen = stockState{Version: stateVersion, SKUs: map[string]*skuCount{}, Holds: map[string]*stockHold{}}, fileStat{}
+		b.state, b.seen = stockState{Version: stateVersion, SKUs: map[string]*skuCount{}, Holds: map[string]*stockHold{}, Codes: map[string]*codeCount{}}, fileStat{}
 		return nil
 	case err != nil:
 		// A passing disk error: the host asks again.
@@ -206,6 +226,9 @@ func (b *stockBook) loadLocked() error {
 	}
 	if state.Holds == nil {
 		state.Holds = map[string]*stockHold{}
+	}
+	if state.Codes == nil {
+		state.Codes = map[string]*codeCount{}
 	}
 	state.Version = stateVersion
 	b.state, b.seen = state, st
@@ -245,7 +268,7 @@ func (b *stockBook) apply(loaded items) error {
 	if b.path == "" || b.readOnly {
 		return nil
 	}
-	if b.off && countsNothing(b.path, loaded) {
+	if b.off && len(b.limits) == 0 && countsNothing(b.path, loaded) {
 		return nil
 	}
 	b.off = false
@@ -331,6 +354,48 @@ func (b *stockBook) reservedLocked() map[string]int64 {
 	return out
 }
 
+// heldCodesLocked returns the uses live holds keep of each code.
+func (b *stockBook) heldCodesLocked() map[string]int64 {
+	out := map[string]int64{}
+	for _, h := range b.state.Holds {
+		if h.State == holdHeld {
+			for _, c := range h.Codes {
+				out[c]++
+			}
+		}
+	}
+	return out
+}
+
+// codeLeftLocked is the uses of a limited code not yet sold (placed
+// orders) nor held.
+func (b *stockBook) codeLeftLocked(code string, held int64) int64 {
+	var used int64
+	if c, ok := b.state.Codes[code]; ok {
+		used = c.Used
+	}
+	return max(0, b.limits[code]-used-held)
+}
+
+// usesLeft tells the promotion engine how many uses of a code are left:
+// its max_uses less the orders placed with it. Uses held by payments in
+// progress are not taken off, so that a buyer's own hold never rejects
+// the code on their session; a Reserve past the limit is refused.
+func (b *stockBook) usesLeft(_ context.Context, code string) (int64, bool, error) {
+	code = strings.ToUpper(code)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, limited := b.limits[code]; !limited || b.path == "" || b.off {
+		return 0, false, nil
+	}
+	var left int64
+	err := b.changeLocked(func(time.Time) (bool, error) {
+		left = b.codeLeftLocked(code, 0)
+		return false, nil
+	})
+	return left, true, err
+}
+
 // availableLocked is what can still be held of a counted SKU.
 func availableLocked(c *skuCount, reserved int64) int64 {
 	return max(0, c.OnHand-reserved)
@@ -376,6 +441,15 @@ func (b *stockBook) Reserve(_ context.Context, req *catalog.ReserveRequest) (*ca
 		}
 		wanted[l.SKU] += l.Quantity
 	}
+	codes := map[string]string{} // upper case: as sent
+	var codeOrder []string
+	for _, c := range req.DiscountCodes {
+		up := strings.ToUpper(c)
+		if _, seen := codes[up]; !seen {
+			codes[up] = c
+			codeOrder = append(codeOrder, up)
+		}
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if err := b.usableLocked("reserve"); err != nil {
@@ -410,6 +484,17 @@ func (b *stockBook) Reserve(_ context.Context, req *catalog.ReserveRequest) (*ca
 				continue
 			}
 			h.Lines = append(h.Lines, holdLine{SKU: sku, Quantity: wanted[sku]})
+		}
+		heldCodes := b.heldCodesLocked()
+		for _, up := range codeOrder {
+			if _, limited := b.limits[up]; !limited {
+				continue // not usage-limited: nothing to hold
+			}
+			if b.codeLeftLocked(up, heldCodes[up]) < 1 {
+				resp.Shortfalls = append(resp.Shortfalls, catalog.Shortfall{SKU: discountShortfallPrefix + codes[up]})
+				continue
+			}
+			h.Codes = append(h.Codes, up)
 		}
 		if len(resp.Shortfalls) > 0 {
 			return false, nil
@@ -462,6 +547,13 @@ func (b *stockBook) Commit(_ context.Context, key string) error {
 					return false, fmt.Errorf("commit %s: %w", key, catalog.ErrHoldLapsed)
 				}
 			}
+			heldCodes := b.heldCodesLocked()
+			for _, code := range h.Codes {
+				if _, limited := b.limits[code]; limited && b.codeLeftLocked(code, heldCodes[code]) < 1 {
+					b.logger.Error("a hold lapsed and its discount code has no use left", "key", key)
+					return false, fmt.Errorf("commit %s: %w", key, catalog.ErrHoldLapsed)
+				}
+			}
 			b.logger.Warn("committing a hold that lapsed; its units were still in stock", "key", key)
 		}
 		for _, l := range h.Lines {
@@ -469,6 +561,12 @@ func (b *stockBook) Commit(_ context.Context, key string) error {
 				c.OnHand -= l.Quantity
 				c.Sold += l.Quantity
 			}
+		}
+		for _, code := range h.Codes {
+			if b.state.Codes[code] == nil {
+				b.state.Codes[code] = &codeCount{}
+			}
+			b.state.Codes[code].Used++
 		}
 		h.State, h.DoneAt = holdCommitted, now
 		return true, nil

@@ -20,7 +20,7 @@ import (
 // says how a minor is bumped.
 const (
 	ProtocolMajor = 1
-	ProtocolMinor = 2
+	ProtocolMinor = 3
 )
 
 // SDKVersion is the version of this SDK, reported by every plugin built
@@ -49,4 +49,8 @@ const (
 	// offers when it holds stock for payment attempts
 	// (catalog.StockReservations, since protocol 1.1).
 	CapabilityStockReservations = "catalog.stock_reservations"
+	// CapabilityDiscounts is the optional capability a catalog offers
+	// when the store's own promotion engine decides the discounts
+	// (catalog.Discounts, since protocol 1.3).
+	CapabilityDiscounts = "catalog.discounts"
 )

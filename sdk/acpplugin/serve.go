@@ -53,6 +53,10 @@ type ServeOpts struct {
 	// catalog.stock_reservations: the catalog holds its own stock for
 	// payment attempts. It needs Catalog.
 	StockReservations catalog.StockReservations
+	// Discounts serves the optional capability catalog.discounts: the
+	// store's own promotion engine decides the discounts of a cart. It
+	// needs Catalog.
+	Discounts catalog.Discounts
 	// Tax serves the tax capability.
 	Tax tax.Tax
 	// Shipping serves the shipping capability.
@@ -72,7 +76,8 @@ func init() {
 }
 
 // Capabilities lists the capabilities the options serve, in the fixed
-// order catalog, catalog.stock_reservations, tax, shipping, fulfillment.
+// order catalog, catalog.stock_reservations, catalog.discounts, tax,
+// shipping, fulfillment.
 func (o ServeOpts) Capabilities() []string {
 	var out []string
 	for _, c := range []struct {
@@ -81,6 +86,7 @@ func (o ServeOpts) Capabilities() []string {
 	}{
 		{CapabilityCatalog, o.Catalog != nil},
 		{CapabilityStockReservations, o.Catalog != nil && o.StockReservations != nil},
+		{CapabilityDiscounts, o.Catalog != nil && o.Discounts != nil},
 		{CapabilityTax, o.Tax != nil},
 		{CapabilityShipping, o.Shipping != nil},
 		{CapabilityFulfillment, o.Fulfillment != nil},
@@ -213,6 +219,9 @@ func (o ServeOpts) Validate() error {
 	if o.StockReservations != nil && o.Catalog == nil {
 		return fmt.Errorf("plugin %q: StockReservations extends the catalog capability: set Catalog too", o.Name)
 	}
+	if o.Discounts != nil && o.Catalog == nil {
+		return fmt.Errorf("plugin %q: Discounts extends the catalog capability: set Catalog too", o.Name)
+	}
 	return nil
 }
 
@@ -233,6 +242,7 @@ func (o ServeOpts) provider() (*grpcwire.Provider, error) {
 		CheckHealth:       o.CheckHealth,
 		Catalog:           o.Catalog,
 		StockReservations: o.StockReservations,
+		Discounts:         o.Discounts,
 		Tax:               o.Tax,
 		Shipping:          o.Shipping,
 		Fulfillment:       o.Fulfillment,

@@ -34,6 +34,10 @@ func (stub) PlaceOrder(context.Context, *fulfillment.PlaceOrderRequest) (*fulfil
 
 func (stub) CancelOrder(context.Context, *fulfillment.CancelOrderRequest) error { return nil }
 
+func (stub) Evaluate(context.Context, *catalog.DiscountRequest) (*catalog.DiscountResponse, error) {
+	return &catalog.DiscountResponse{}, nil
+}
+
 type quoteStub struct{}
 
 func (quoteStub) Quote(context.Context, *tax.QuoteRequest) (*tax.QuoteResponse, error) {
@@ -62,6 +66,15 @@ func TestServeOpts(t *testing.T) {
 		"fixed order": {
 			opts:             ServeOpts{Name: "all", Fulfillment: stub{}, Shipping: shippingStub{}, Tax: quoteStub{}, Catalog: stub{}},
 			wantCapabilities: []string{"catalog", "tax", "shipping", "fulfillment"},
+		},
+		"discounts extend the catalog": {
+			opts:             ServeOpts{Name: "promos", Catalog: stub{}, Discounts: stub{}, Tax: quoteStub{}},
+			wantCapabilities: []string{"catalog", "catalog.discounts", "tax"},
+		},
+		"discounts without a catalog": {
+			opts:             ServeOpts{Name: "promos", Discounts: stub{}, Tax: quoteStub{}},
+			wantCapabilities: []string{"tax"},
+			wantErr:          "Discounts extends the catalog capability",
 		},
 		"gaps keep the order": {
 			opts:             ServeOpts{Name: "some", Fulfillment: stub{}, Tax: quoteStub{}},

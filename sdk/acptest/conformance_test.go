@@ -124,6 +124,9 @@ func suites(t *testing.T, opts acpplugin.ServeOpts) {
 	if opts.StockReservations == nil {
 		opts.StockReservations = newStockDouble()
 	}
+	if opts.Discounts == nil {
+		opts.Discounts = &discountDouble{}
+	}
 	var placements func() int
 	if b, ok := opts.Fulfillment.(*orderBook); ok {
 		placements = b.Placements
@@ -139,6 +142,9 @@ func suites(t *testing.T, opts acpplugin.ServeOpts) {
 	})
 	t.Run("stock", func(t *testing.T) {
 		acptest.RunStockReservationConformance(t, opts, acptest.StockSuite{SKU: "mug", Stock: 5})
+	})
+	t.Run("discounts", func(t *testing.T) {
+		acptest.RunDiscountConformance(t, opts, acptest.DiscountSuite{Cart: discountCart})
 	})
 }
 
@@ -340,6 +346,21 @@ var broken = map[brokenKey]brokenPlugin{
 	{"stock", acptest.ContractStockExtend, ""}:       {opts: acpplugin.ServeOpts{StockReservations: &stockDouble{stock: 5, holds: map[string]*doubleHold{}, noExtend: true}}},
 	{"stock", acptest.ContractStockReleaseFirst, ""}: {opts: acpplugin.ServeOpts{StockReservations: &stockDouble{stock: 5, holds: map[string]*doubleHold{}, forgetRelease: true}}},
 	{"stock", acptest.ContractStockNoSuchHold, ""}:   {opts: acpplugin.ServeOpts{StockReservations: &stockDouble{stock: 5, holds: map[string]*doubleHold{}, plainCommitError: true}}},
+	{"discounts", acptest.ContractDiscountCodes, ""}: {opts: acpplugin.ServeOpts{Discounts: &discountDouble{dropRejections: true}},
+		says: []string{`code "NOPE" is neither applied nor rejected`}},
+	{"discounts", acptest.ContractDiscountUnknownCode, ""}: {opts: acpplugin.ServeOpts{Discounts: &discountDouble{expiredUnknown: true}}},
+	{"discounts", acptest.ContractDiscountAllocations, "above a price"}: {opts: acpplugin.ServeOpts{Discounts: &discountDouble{overAllocate: true}},
+		says: []string{`gives 2001 off line "li_1", which has 2000 left to discount`}},
+	{"discounts", acptest.ContractDiscountAllocations, "sum"}: {opts: acpplugin.ServeOpts{Discounts: &discountDouble{badSum: true}},
+		says: []string{"has amount 256 but its allocations add up to 255"}},
+	{"discounts", acptest.ContractDiscountDeterministic, ""}: {opts: acpplugin.ServeOpts{Discounts: &discountDouble{drift: true}}},
+	{"discounts", acptest.ContractDiscountEmptyCart, ""}:     {opts: acpplugin.ServeOpts{Discounts: &discountDouble{refuseEmpty: true}}},
+	{"discounts", acptest.ContractDeadline, ""}: {opts: acpplugin.ServeOpts{Discounts: catalogDiscountsFunc(func(ctx context.Context, req *catalog.DiscountRequest) (*catalog.DiscountResponse, error) {
+		if _, ok := ctx.Deadline(); ok {
+			ignoringDeadline()
+		}
+		return (&discountDouble{}).Evaluate(ctx, req)
+	})}},
 	{"fulfillment", acptest.ContractDeadline, ""}: {opts: acpplugin.ServeOpts{Fulfillment: fulfillment.Funcs{PlaceOrderFunc: func(ctx context.Context, req *fulfillment.PlaceOrderRequest) (*fulfillment.PlaceOrderResponse, error) {
 		if _, ok := ctx.Deadline(); ok {
 			ignoringDeadline()

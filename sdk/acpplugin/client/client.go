@@ -91,6 +91,7 @@ type Plugin struct {
 
 	catalog     catalog.Catalog
 	stock       catalog.StockReservations
+	discounts   catalog.Discounts
 	tax         tax.Tax
 	shipping    shipping.Shipping
 	fulfillment fulfillment.Fulfillment
@@ -206,6 +207,9 @@ func dispense(ctx context.Context, name string, c *plugin.Client) (*Plugin, erro
 	if p.Info.Serves(acpplugin.CapabilityStockReservations) {
 		p.stock = remote.StockReservations()
 	}
+	if p.Info.Serves(acpplugin.CapabilityDiscounts) {
+		p.discounts = remote.Discounts()
+	}
 	if p.Info.Serves(acpplugin.CapabilityTax) {
 		p.tax = remote.Tax()
 	}
@@ -246,6 +250,10 @@ func (p *Plugin) Catalog() catalog.Catalog { return p.catalog }
 // StockReservations returns the plugin's stock reservations, or nil when
 // it does not announce catalog.stock_reservations.
 func (p *Plugin) StockReservations() catalog.StockReservations { return p.stock }
+
+// Discounts returns the plugin's promotion engine, or nil when it does
+// not announce catalog.discounts.
+func (p *Plugin) Discounts() catalog.Discounts { return p.discounts }
 
 // Tax returns the plugin's tax capability, or nil when it serves none.
 func (p *Plugin) Tax() tax.Tax { return p.tax }

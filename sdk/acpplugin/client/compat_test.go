@@ -100,7 +100,7 @@ func TestAnnouncedCapabilities(t *testing.T) {
 		p := servePlugin(t, &pb.GetInfoResponse{
 			Name: "catalog-only", ProtocolMinor: acpplugin.ProtocolMinor, Capabilities: []string{acpplugin.CapabilityCatalog},
 		}, &grpcwire.Provider{Catalog: oneItemCatalog{}})
-		if p.Tax() != nil || p.Shipping() != nil || p.Fulfillment() != nil || p.StockReservations() != nil {
+		if p.Tax() != nil || p.Shipping() != nil || p.Fulfillment() != nil || p.StockReservations() != nil || p.Discounts() != nil {
 			t.Error("the host was handed a capability the plugin does not announce")
 		}
 		if err := resolve(p); err != nil {
@@ -139,6 +139,41 @@ func TestAnnouncedCapabilities(t *testing.T) {
 			t.Errorf("Release = %v", err)
 		}
 	})
+
+	t.Run("discounts announced but not served", func(t *testing.T) {
+		t.Parallel()
+		p := servePlugin(t, &pb.GetInfoResponse{
+			Name: "announces-discounts", ProtocolMinor: acpplugin.ProtocolMinor,
+			Capabilities: []string{acpplugin.CapabilityCatalog, acpplugin.CapabilityDiscounts},
+		}, &grpcwire.Provider{Catalog: oneItemCatalog{}})
+		_, err := p.Discounts().Evaluate(ctx, &catalog.DiscountRequest{Currency: "usd", Codes: []string{"SAVE"}})
+		if !errors.Is(err, acp.ErrNotOffered) {
+			t.Errorf("Evaluate of a plugin that does not serve it = %v, want acp.ErrNotOffered", err)
+		}
+	})
+
+	t.Run("discounts served", func(t *testing.T) {
+		t.Parallel()
+		p := servePlugin(t, &pb.GetInfoResponse{
+			Name: "discounts", ProtocolMinor: acpplugin.ProtocolMinor,
+			Capabilities: []string{acpplugin.CapabilityCatalog, acpplugin.CapabilityDiscounts},
+		}, &grpcwire.Provider{Catalog: oneItemCatalog{}, Discounts: rejectEveryCode{}})
+		resp, err := p.Discounts().Evaluate(ctx, &catalog.DiscountRequest{Currency: "usd", Codes: []string{"SAVE", "MORE"}})
+		if err != nil || len(resp.Applied) != 0 || len(resp.Rejected) != 2 || resp.Rejected[1].Code != "MORE" {
+			t.Errorf("Evaluate = %+v, %v; want both codes rejected", resp, err)
+		}
+	})
+}
+
+// rejectEveryCode applies nothing and rejects every code as invalid.
+type rejectEveryCode struct{}
+
+func (rejectEveryCode) Evaluate(_ context.Context, req *catalog.DiscountRequest) (*catalog.DiscountResponse, error) {
+	resp := &catalog.DiscountResponse{}
+	for _, c := range req.Codes {
+		resp.Rejected = append(resp.Rejected, catalog.RejectedCode{Code: c, Reason: acp.CodeDiscountCodeInvalid})
+	}
+	return resp, nil
 }
 
 // shortOfMugs has 2 mugs and holds none.

@@ -36,6 +36,7 @@ func itemToProto(i catalog.Item) *pb.Item {
 		Id: i.ID, Found: i.Found, Title: i.Title, Description: i.Description, Images: cloneStrings(i.Images),
 		UnitPrice: i.UnitPrice, TaxCategory: i.TaxCategory, Weight: WeightToProto(i.Weight), Available: i.Available,
 		MaxPerOrder: i.MaxPerOrder, FulfillmentTypes: FulfillmentTypesToProto(i.FulfillmentTypes), ProductId: i.ProductID,
+		Categories: cloneStrings(i.Categories),
 		Escalation: ifSet(i.Escalation, func(e *catalog.Escalation) *pb.Escalation {
 			return &pb.Escalation{Code: e.Code, Reason: e.Reason, ContinueUrl: e.ContinueURL}
 		}),
@@ -47,6 +48,7 @@ func itemFromProto(i *pb.Item) catalog.Item {
 		ID: i.GetId(), Found: i.GetFound(), Title: i.GetTitle(), Description: i.GetDescription(), Images: i.GetImages(),
 		UnitPrice: i.GetUnitPrice(), TaxCategory: i.GetTaxCategory(), Weight: WeightFromProto(i.GetWeight()), Available: i.Available,
 		MaxPerOrder: i.GetMaxPerOrder(), FulfillmentTypes: FulfillmentTypesFromProto(i.GetFulfillmentTypes()), ProductID: i.GetProductId(),
+		Categories: i.GetCategories(),
 		Escalation: ifSet(i.GetEscalation(), func(e *pb.Escalation) *catalog.Escalation {
 			return &catalog.Escalation{Code: e.GetCode(), Reason: e.GetReason(), ContinueURL: e.GetContinueUrl()}
 		}),

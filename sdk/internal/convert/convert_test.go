@@ -52,6 +52,8 @@ var pairs = map[reflect.Type]pair{
 	reflect.TypeFor[*fulfillment.CancelOrderRequest](): newPair(CancelOrderRequestToProto, CancelOrderRequestFromProto),
 	reflect.TypeFor[*catalog.ReserveRequest]():         newPair(ReserveStockRequestToProto, ReserveStockRequestFromProto),
 	reflect.TypeFor[*catalog.ReserveResponse]():        newPair(ReserveStockResponseToProto, ReserveStockResponseFromProto),
+	reflect.TypeFor[*catalog.DiscountRequest]():        newPair(DiscountRequestToProto, DiscountRequestFromProto),
+	reflect.TypeFor[*catalog.DiscountResponse]():       newPair(DiscountResponseToProto, DiscountResponseFromProto),
 }
 
 func pairFor(t *testing.T, v any) pair {
@@ -95,6 +97,7 @@ var fullValues = map[string]struct {
 					ID: "mug", Found: true, Title: "Mug", Description: "A mug", Images: []string{"https://img/1", "https://img/2"},
 					UnitPrice: 1500, TaxCategory: "txcd_99999999", Weight: &acp.Weight{Value: 0.4, Unit: "kg"}, Available: &stock,
 					MaxPerOrder: 5, FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentShipping, acp.FulfillmentPickup}, ProductID: "prod_1",
+					Categories: []string{"kitchen", "gifts"},
 				},
 				{ID: "gone"},
 				{ID: "sold-out", Found: true, Available: &noStock, Weight: &acp.Weight{}},
@@ -107,6 +110,7 @@ var fullValues = map[string]struct {
 					Id: "mug", Found: true, Title: "Mug", Description: "A mug", Images: []string{"https://img/1", "https://img/2"},
 					UnitPrice: 1500, TaxCategory: "txcd_99999999", Weight: &pb.Weight{Value: 0.4, Unit: "kg"}, Available: proto.Int64(7),
 					MaxPerOrder: 5, FulfillmentTypes: []string{"shipping", "pickup"}, ProductId: "prod_1",
+					Categories: []string{"kitchen", "gifts"},
 				},
 				{Id: "gone"},
 				{Id: "sold-out", Found: true, Available: proto.Int64(0), Weight: &pb.Weight{}},
@@ -198,13 +202,43 @@ var fullValues = map[string]struct {
 	},
 	"reserve stock request": {
 		in: &catalog.ReserveRequest{Key: "cs_1:attempt:2", ExpiresAt: latest,
-			Lines: []catalog.StockLine{{SKU: "mug", Quantity: 2}, {SKU: "tee", Quantity: 1}}},
+			Lines: []catalog.StockLine{{SKU: "mug", Quantity: 2}, {SKU: "tee", Quantity: 1}}, DiscountCodes: []string{"SAVE10"}},
 		want: &pb.ReserveStockRequest{Key: "cs_1:attempt:2", ExpiresAt: timestamppb.New(latest),
-			Lines: []*pb.StockLine{{Sku: "mug", Quantity: 2}, {Sku: "tee", Quantity: 1}}},
+			Lines: []*pb.StockLine{{Sku: "mug", Quantity: 2}, {Sku: "tee", Quantity: 1}}, DiscountCodes: []string{"SAVE10"}},
 	},
 	"reserve stock response": {
 		in:   &catalog.ReserveResponse{Held: true, Shortfalls: []catalog.Shortfall{{SKU: "mug", Available: 1}, {SKU: "tee"}}},
 		want: &pb.ReserveStockResponse{Held: true, Shortfalls: []*pb.StockShortfall{{Sku: "mug", Available: 1}, {Sku: "tee"}}},
+	},
+	"discount request": {
+		in: &catalog.DiscountRequest{Currency: "usd", Codes: []string{"SAVE10", "bogus"}, At: latest,
+			Lines: []catalog.DiscountLine{{ID: "li_1", ItemID: "mug", ProductID: "prod_1", Categories: []string{"kitchen"},
+				Quantity: 2, UnitPrice: 1500, Subtotal: 3000}},
+			Fulfillment: []catalog.FulfillmentCharge{{ID: "ship_std", LineIDs: []string{"li_1"}, Amount: 500}}},
+		want: &pb.EvaluateDiscountsRequest{Currency: "usd", Codes: []string{"SAVE10", "bogus"}, At: timestamppb.New(latest),
+			Lines: []*pb.DiscountLine{{Id: "li_1", ItemId: "mug", ProductId: "prod_1", Categories: []string{"kitchen"},
+				Quantity: 2, UnitPrice: 1500, Subtotal: 3000}},
+			Fulfillment: []*pb.FulfillmentCharge{{Id: "ship_std", LineIds: []string{"li_1"}, Amount: 500}}},
+	},
+	"discount response": {
+		in: &catalog.DiscountResponse{
+			Applied: []catalog.AppliedDiscount{{ID: "promo_10", Code: "SAVE10", Name: "10% off", PercentOff: 10, AmountOff: 0,
+				Method: "across", Priority: 1, Start: latest.Add(-time.Hour), End: latest, Amount: 350, UsageLimited: true,
+				Allocations: []catalog.Allocation{{LineID: "li_1", Amount: 300}, {FulfillmentID: "ship_std", Amount: 50}}},
+				{ID: "auto", Automatic: true, AmountOff: 100, Method: "each", Priority: 2, Amount: 100,
+					Allocations: []catalog.Allocation{{LineID: "li_1", Amount: 100}}}},
+			Rejected: []catalog.RejectedCode{{Code: "bogus", Reason: "discount_code_invalid", Message: "Unknown code."}},
+			Messages: fullMsgs,
+		},
+		want: &pb.EvaluateDiscountsResponse{
+			Applied: []*pb.AppliedDiscount{{Id: "promo_10", Code: "SAVE10", Name: "10% off", PercentOff: 10,
+				Method: "across", Priority: 1, Start: timestamppb.New(latest.Add(-time.Hour)), End: timestamppb.New(latest), Amount: 350,
+				UsageLimited: true, Allocations: []*pb.Allocation{{LineId: "li_1", Amount: 300}, {FulfillmentId: "ship_std", Amount: 50}}},
+				{Id: "auto", Automatic: true, AmountOff: 100, Method: "each", Priority: 2, Amount: 100,
+					Allocations: []*pb.Allocation{{LineId: "li_1", Amount: 100}}}},
+			Rejected: []*pb.RejectedCode{{Code: "bogus", Reason: "discount_code_invalid", Message: "Unknown code."}},
+			Messages: fullMsgsP,
+		},
 	},
 }
 

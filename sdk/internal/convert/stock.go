@@ -8,9 +8,10 @@ import (
 // ReserveStockRequestToProto converts a reserve request.
 func ReserveStockRequestToProto(r *catalog.ReserveRequest) *pb.ReserveStockRequest {
 	return &pb.ReserveStockRequest{
-		Key:       r.Key,
-		Lines:     mapSlice(r.Lines, func(l catalog.StockLine) *pb.StockLine { return &pb.StockLine{Sku: l.SKU, Quantity: l.Quantity} }),
-		ExpiresAt: TimeToProto(r.ExpiresAt),
+		Key:           r.Key,
+		Lines:         mapSlice(r.Lines, func(l catalog.StockLine) *pb.StockLine { return &pb.StockLine{Sku: l.SKU, Quantity: l.Quantity} }),
+		ExpiresAt:     TimeToProto(r.ExpiresAt),
+		DiscountCodes: cloneStrings(r.DiscountCodes),
 	}
 }
 
@@ -21,7 +22,8 @@ func ReserveStockRequestFromProto(r *pb.ReserveStockRequest) *catalog.ReserveReq
 		Lines: mapSlice(r.GetLines(), func(l *pb.StockLine) catalog.StockLine {
 			return catalog.StockLine{SKU: l.GetSku(), Quantity: l.GetQuantity()}
 		}),
-		ExpiresAt: TimeFromProto(r.GetExpiresAt()),
+		ExpiresAt:     TimeFromProto(r.GetExpiresAt()),
+		DiscountCodes: r.GetDiscountCodes(),
 	}
 }
 

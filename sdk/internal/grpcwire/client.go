@@ -23,6 +23,7 @@ type Remote struct {
 	plugin      pb.PluginServiceClient
 	catalog     pb.CatalogServiceClient
 	stock       pb.StockReservationServiceClient
+	discounts   pb.DiscountServiceClient
 	tax         pb.TaxServiceClient
 	shipping    pb.ShippingServiceClient
 	fulfillment pb.FulfillmentServiceClient
@@ -34,6 +35,7 @@ func NewRemote(conn grpc.ClientConnInterface) *Remote {
 		plugin:      pb.NewPluginServiceClient(conn),
 		catalog:     pb.NewCatalogServiceClient(conn),
 		stock:       pb.NewStockReservationServiceClient(conn),
+		discounts:   pb.NewDiscountServiceClient(conn),
 		tax:         pb.NewTaxServiceClient(conn),
 		shipping:    pb.NewShippingServiceClient(conn),
 		fulfillment: pb.NewFulfillmentServiceClient(conn),
@@ -63,6 +65,9 @@ func (r *Remote) Catalog() catalog.Catalog { return remoteCatalog{r.catalog} }
 
 // StockReservations returns the plugin's optional stock reservations.
 func (r *Remote) StockReservations() catalog.StockReservations { return remoteStock{r.stock} }
+
+// Discounts returns the plugin's optional discounts.
+func (r *Remote) Discounts() catalog.Discounts { return remoteDiscounts{r.discounts} }
 
 // Tax returns the plugin's tax capability.
 func (r *Remote) Tax() tax.Tax { return remoteTax{r.tax} }
@@ -103,6 +108,16 @@ func (r remoteStock) Commit(ctx context.Context, key string) error {
 func (r remoteStock) Release(ctx context.Context, key string) error {
 	_, err := r.c.ReleaseStock(ctx, &pb.ReleaseStockRequest{Key: key})
 	return fromCapabilityStatus(err)
+}
+
+type remoteDiscounts struct{ c pb.DiscountServiceClient }
+
+func (r remoteDiscounts) Evaluate(ctx context.Context, req *catalog.DiscountRequest) (*catalog.DiscountResponse, error) {
+	resp, err := r.c.Evaluate(ctx, convert.DiscountRequestToProto(req))
+	if err != nil {
+		return nil, fromCapabilityStatus(err)
+	}
+	return convert.DiscountResponseFromProto(resp), nil
 }
 
 type remoteTax struct{ c pb.TaxServiceClient }

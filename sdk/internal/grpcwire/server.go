@@ -27,9 +27,11 @@ type Provider struct {
 	Catalog     catalog.Catalog
 	// StockReservations is the catalog's optional stock reservations.
 	StockReservations catalog.StockReservations
-	Tax               tax.Tax
-	Shipping          shipping.Shipping
-	Fulfillment       fulfillment.Fulfillment
+	// Discounts is the catalog's optional promotion engine.
+	Discounts   catalog.Discounts
+	Tax         tax.Tax
+	Shipping    shipping.Shipping
+	Fulfillment fulfillment.Fulfillment
 	// OnPanic is told of a panic in a handler, with its stack.
 	OnPanic func(method string, value any, stack []byte)
 }
@@ -43,6 +45,9 @@ func (p *Provider) register(s *grpc.Server) {
 	}
 	if p.StockReservations != nil {
 		pb.RegisterStockReservationServiceServer(s, stockServer{impl: p.StockReservations})
+	}
+	if p.Discounts != nil {
+		pb.RegisterDiscountServiceServer(s, discountServer{impl: p.Discounts})
 	}
 	if p.Tax != nil {
 		pb.RegisterTaxServiceServer(s, taxServer{impl: p.Tax})
@@ -137,6 +142,19 @@ func (s stockServer) ReleaseStock(ctx context.Context, req *pb.ReleaseStockReque
 		return nil, toStatus(ctx, err)
 	}
 	return &pb.ReleaseStockResponse{}, nil
+}
+
+type discountServer struct {
+	pb.UnimplementedDiscountServiceServer
+	impl catalog.Discounts
+}
+
+func (s discountServer) Evaluate(ctx context.Context, req *pb.EvaluateDiscountsRequest) (*pb.EvaluateDiscountsResponse, error) {
+	resp, err := s.impl.Evaluate(ctx, convert.DiscountRequestFromProto(req))
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return convert.DiscountResponseToProto(orEmpty(resp)), nil
 }
 
 type taxServer struct {

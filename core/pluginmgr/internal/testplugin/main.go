@@ -12,7 +12,8 @@
 //
 // With the argument "wrong-protocol" it speaks protocol version 99; with
 // "slow-start" it waits half a second before serving; with "fail-start" it
-// complains on stderr and exits before the handshake.
+// complains on stderr and exits before the handshake. With the argument
+// "discounts" it also serves catalog.discounts (testDiscounts).
 package main
 
 import (
@@ -67,6 +68,29 @@ func (c *testCatalog) ResolveItems(_ context.Context, req *catalog.ResolveItemsR
 	return resp, nil
 }
 
+// testDiscounts gives 100 off the first line for code TAKE100 and
+// rejects every other code.
+type testDiscounts struct{}
+
+func (testDiscounts) Evaluate(_ context.Context, req *catalog.DiscountRequest) (*catalog.DiscountResponse, error) {
+	resp := &catalog.DiscountResponse{}
+	for _, code := range req.Codes {
+		var amount int64
+		switch {
+		case len(req.Lines) == 0:
+		case code == "TAKE100":
+			amount = min(100, req.Lines[0].Subtotal)
+		}
+		if amount == 0 {
+			resp.Rejected = append(resp.Rejected, catalog.RejectedCode{Code: code, Reason: acp.CodeDiscountCodeInvalid, Message: "Unknown code."})
+			continue
+		}
+		resp.Applied = append(resp.Applied, catalog.AppliedDiscount{ID: strings.ToLower(code), Code: code, AmountOff: amount, Amount: amount,
+			Allocations: []catalog.Allocation{{LineID: req.Lines[0].ID, Amount: amount}}})
+	}
+	return resp, nil
+}
+
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "fail-start" {
 		fmt.Fprintln(os.Stderr, "testplugin: cannot open products.csv: no such file")
@@ -82,6 +106,10 @@ func main() {
 		return
 	}
 	c := &testCatalog{}
+	var discounts catalog.Discounts
+	if len(os.Args) > 1 && os.Args[1] == "discounts" {
+		discounts = testDiscounts{}
+	}
 	acpplugin.Serve(acpplugin.ServeOpts{
 		Name:         "testplugin",
 		Version:      "1.0.0",
@@ -99,6 +127,7 @@ func main() {
 			}
 			return nil
 		},
-		Catalog: c,
+		Catalog:   c,
+		Discounts: discounts,
 	})
 }
