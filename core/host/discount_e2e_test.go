@@ -138,3 +138,136 @@ func TestDemoStoreCodes(t *testing.T) {
 		}
 	}
 }
+
+// autoTenPercent is an automatic promotion: 10 % off the whole order.
+var autoTenPercent = config.Promotion{ID: "auto10", Name: "10% off everything", Kind: "percent_off", Value: 10}
+
+// TestLegacyVersionsAutomaticDiscount: under the versions before
+// 2026-01-30, which have no discount extension, an automatic promotion
+// shows in the version's discount total and the total is after it; the
+// session has no discounts member (no codes).
+func TestLegacyVersionsAutomaticDiscount(t *testing.T) {
+	t.Parallel()
+	cfg := loadTestConfig(t, filepath.Join(t.TempDir(), "data"))
+	cfg.Promotions = []config.Promotion{autoTenPercent}
+	cfg.SetDefaults(host.ConfigOptions("127.0.0.1:0"))
+	s := startServer(t, cfg)
+	for _, version := range legacyVersions {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			created := s.do(t, request{path: "/checkout_sessions", version: version, body: legacyCreateBody})
+			wantStatus(t, created, http.StatusCreated)
+			id := created.json(t)["id"].(string)
+			updated := s.do(t, request{path: "/checkout_sessions/" + id, version: version, body: legacyUpdateBody(version)})
+			wantStatus(t, updated, http.StatusOK)
+			for _, r := range []response{created, updated} {
+				m := r.json(t)
+				if _, ok := m["discounts"]; ok || strings.Contains(string(r.body), `"codes"`) {
+					t.Errorf("a %s session has discounts or codes: %s", version, r.body)
+				}
+				var sess wireSession
+				_ = json.Unmarshal(r.body, &sess)
+				tot := sumTotals(sess.Totals)
+				// 10 % of the items' 1599, rounded half up.
+				if tot["discount"] != 160 || tot["items_base_amount"] != 1599 {
+					t.Errorf("totals %v, want items 1599 and discount 160", tot)
+				}
+				if tot["total"] != tot["subtotal"]-tot["discount"]+tot["fulfillment"]+tot["tax"] {
+					t.Errorf("total %d != subtotal %d - discount %d + fulfillment %d + tax %d", tot["total"], tot["subtotal"], tot["discount"], tot["fulfillment"], tot["tax"])
+				}
+			}
+			// Tax is on what is paid: the jackets' 600 less their 60 share
+			// and the ebook's 999 less its 100, at 10 %, with the taxable
+			// express shipping's 50.
+			if tot := sumTotals(decodeSession(t, updated.body).Totals); tot["tax"] != 54+90+50 || tot["total"] != 1599-160+500+194 {
+				t.Errorf("tax %d total %d, want 194 and 2133", tot["tax"], tot["total"])
+			}
+		})
+	}
+}
+
+// TestDiscountedOrder completes a checkout with a code under 2026-04-17:
+// the complete answer's order, the order_create webhook and the merchant
+// API's order (checked against docs/merchant-api.openapi.yaml) all carry
+// the discount.
+func TestDiscountedOrder(t *testing.T) {
+	t.Parallel()
+	recv := newReceiver(t, v0417)
+	recv.start()
+	cfg, env := webhookConfig(t, t.TempDir(), recv.url)
+	cfg.Promotions = []config.Promotion{{ID: "save10", Name: "10% off", Code: "SAVE10", Kind: "percent_off", Value: 10}}
+	cfg.SetDefaults(host.ConfigOptions("127.0.0.1:0"))
+	s := startServerEnv(t, cfg, env)
+	create := discountCreate("SAVE10")
+	validateRequest(t, v0417, "CheckoutSessionCreateRequest", create)
+	created := s.do(t, request{path: "/checkout_sessions", body: create})
+	wantStatus(t, created, http.StatusCreated)
+	id := created.json(t)["id"].(string)
+	validateRequest(t, v0417, "CheckoutSessionUpdateRequest", addressBody)
+	wantStatus(t, s.do(t, request{path: "/checkout_sessions/" + id, body: addressBody}), http.StatusOK)
+	complete := fmt.Sprintf(completeBody, "spt_ok")
+	validateRequest(t, v0417, "CheckoutSessionCompleteRequest", complete)
+	done := s.do(t, request{path: "/checkout_sessions/" + id + "/complete", body: complete})
+	wantStatus(t, done, http.StatusOK)
+	var answer struct {
+		Order struct {
+			Totals []wireTotal `json:"totals"`
+		} `json:"order"`
+	}
+	if err := json.Unmarshal(done.body, &answer); err != nil {
+		t.Fatal(err)
+	}
+	// 10 % of the items' 1599, rounded half up; tax on what is paid
+	// (docs/discounts.md): 194; total 1599 - 160 + 500 + 194.
+	wantOrderTotals := func(where string, totals []wireTotal) {
+		t.Helper()
+		tot := sumTotals(totals)
+		if tot["discount"] != 160 || tot["total"] != 2133 || tot["subtotal"] != 1599 || tot["tax"] != 194 {
+			t.Errorf("%s totals %v, want subtotal 1599, discount 160, tax 194, total 2133", where, tot)
+		}
+	}
+	wantOrderTotals("the complete answer's order", answer.Order.Totals)
+	got := recv.waitFor(1)
+	if got[0].eventType != "order_create" {
+		t.Fatalf("first event %s, want order_create", got[0].eventType)
+	}
+	data, _ := json.Marshal(got[0].data)
+	var event struct {
+		Totals []wireTotal `json:"totals"`
+	}
+	if err := json.Unmarshal(data, &event); err != nil {
+		t.Fatal(err)
+	}
+	wantOrderTotals("the order_create webhook's", event.Totals)
+
+	m := &merchantClient{t: t, base: s.base, api: loadOpenAPI(t), checked: map[string]bool{}}
+	status, body := m.call(http.MethodGet, "/orders/ord_"+strings.TrimPrefix(id, "cs_"), "", merchantToken)
+	if status != http.StatusOK {
+		t.Fatalf("merchant order: %d", status)
+	}
+	raw, _ := json.Marshal(body)
+	var order struct {
+		Total     int64            `json:"total"`
+		Totals    map[string]int64 `json:"totals"`
+		Discounts []struct {
+			Code        string  `json:"code"`
+			PercentOff  float64 `json:"percent_off"`
+			Amount      int64   `json:"amount"`
+			Allocations []struct {
+				LineID string `json:"line_id"`
+				Amount int64  `json:"amount"`
+			} `json:"allocations"`
+		} `json:"discounts"`
+	}
+	if err := json.Unmarshal(raw, &order); err != nil {
+		t.Fatal(err)
+	}
+	if order.Total != 2133 || order.Totals["discount"] != 160 || len(order.Discounts) != 1 {
+		t.Fatalf("merchant order: %s", raw)
+	}
+	d := order.Discounts[0]
+	if d.Code != "SAVE10" || d.PercentOff != 10 || d.Amount != 160 || len(d.Allocations) != 2 ||
+		d.Allocations[0].LineID != "li_item_123" || d.Allocations[0].Amount != 60 || d.Allocations[1].LineID != "li_ebook" || d.Allocations[1].Amount != 100 {
+		t.Errorf("merchant order discounts: %s", raw)
+	}
+}
