@@ -114,7 +114,7 @@ func TestDiscountRejectionsOverHTTP(t *testing.T) {
 
 // TestDemoStoreCodes loads the real demo config (acp.yaml): WELCOME10
 // takes 10 % off the order and SPRING5 is rejected as expired, with the
-// figures the README's "try a code" step shows.
+// figures step 7 of the README's walkthrough ("try a code") shows.
 func TestDemoStoreCodes(t *testing.T) {
 	t.Parallel()
 	cfg := loadConfig(t, "../../acp.yaml", filepath.Join(t.TempDir(), "data"))
