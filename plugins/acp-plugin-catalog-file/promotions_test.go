@@ -12,10 +12,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/acptest"
 	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/promotion"
 )
 
 // promotionsJSON is a promotions file: a limited code, an automatic
@@ -81,8 +81,9 @@ func TestCategories(t *testing.T) {
 	}
 }
 
-// TestSameAsBuiltIn: the plugin's answer is the built-in promotion
-// engine's over the same promotions, as acp.yaml's would be.
+// TestSameAsBuiltIn: the plugin's answer, through the plugin protocol, is
+// the promotion engine's over the same promotions, as acp.yaml's would be
+// (the host's built-in promotions use the same engine).
 func TestSameAsBuiltIn(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -91,7 +92,7 @@ func TestSameAsBuiltIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	builtIn := builtin.NewDiscounts(promotions, nil)
+	builtIn := promotion.New(promotions, nil)
 	for _, codes := range [][]string{nil, {"welcome10"}, {"LATER", "nope", "SHIPFREE"}, {"SHIPFREE", "shipfree"}} {
 		req := promotionsCart(codes...)
 		req.At = req.At.Truncate(time.Second)
