@@ -1,16 +1,11 @@
 package config
 
 import (
-	"math"
+	"cmp"
+	"fmt"
 	"slices"
-	"strings"
-	"time"
-)
 
-// Promotion kinds and scopes (docs/discounts.md).
-var (
-	promotionKinds  = []string{"percent_off", "amount_off", "free_shipping"}
-	promotionScopes = []string{"order", "items", "categories"}
+	"github.com/acp-sidecar/acp/sdk/promotion"
 )
 
 // Promotion is one discount of the built-in discounts: a code the buyer
@@ -51,126 +46,100 @@ type Promotion struct {
 	Priority int `koanf:"priority"`
 }
 
-// Window returns the promotion's start and end, zero when absent (or
-// invalid, which validation refuses).
-func (p Promotion) Window() (start, end time.Time) {
-	start, _ = parsePromotionTime(p.StartsAt)
-	end, _ = parsePromotionTime(p.EndsAt)
-	return start, end
-}
-
-// parsePromotionTime parses an RFC 3339 time, or a date (its midnight
-// UTC).
-func parsePromotionTime(v string) (time.Time, error) {
-	if t, err := time.Parse(time.DateOnly, v); err == nil {
-		return t, nil
+// ForEngine returns the promotion (checked) as the promotion engine
+// takes it: the name defaults to the id, and the value is the kind's
+// percentage or amount. A value or time validation refuses is left out.
+func (p Promotion) ForEngine() promotion.Promotion {
+	out := promotion.Promotion{
+		ID: p.ID, Name: cmp.Or(p.Name, p.ID), Code: p.Code, Kind: p.Kind, AppliesTo: p.AppliesTo,
+		Items: p.Items, Categories: p.Categories, MinSubtotal: p.MinSubtotal,
+		MaxUses: p.MaxUses, Combinable: p.Combinable, Priority: p.Priority,
 	}
-	return time.Parse(time.RFC3339, v)
+	_ = out.SetValue(p.Value)
+	out.StartsAt, _ = promotion.ParseTime(p.StartsAt)
+	out.EndsAt, _ = promotion.ParseTime(p.EndsAt)
+	return out
 }
 
-// validatePromotions checks the promotions against each other and the
-// catalog's skus.
+// validatePromotions checks the promotions by the promotion engine's
+// rules (promotion.Check) and acp.yaml's own: a value the kind takes,
+// times that parse, and items that are skus of the catalog. Each
+// promotion's problems come in the order of its fields.
 func validatePromotions(list []Promotion, items []CatalogItem, ps *problems) {
-	ids, codes := map[string]int{}, map[string]int{}
+	engine := make([]promotion.Promotion, len(list))
 	for i, p := range list {
-		path := indexPath("promotions", i)
-		switch j, dup := ids[p.ID]; {
-		case p.ID == "":
-			ps.add(path+".id", "is required")
-		case !skuPattern.MatchString(p.ID):
-			ps.add(path+".id", "%q may contain only letters, digits, '.', '_', ':' and '-'", p.ID)
-		case dup:
-			ps.add(path+".id", "duplicate id %q (also promotions[%d])", p.ID, j)
-		default:
-			ids[p.ID] = i
+		engine[i] = p.ForEngine()
+	}
+	shared := map[int][]promotion.Problem{}
+	for _, pr := range promotion.Check(engine) {
+		shared[pr.Index] = append(shared[pr.Index], pr)
+	}
+	for i, p := range list {
+		var found []promotionProblem
+		own := func(field, format string, args ...any) {
+			found = append(found, promotionProblem{field: field, msg: fmt.Sprintf(format, args...)})
 		}
-		if p.Code != "" {
-			key := strings.ToUpper(p.Code)
-			switch j, dup := codes[key]; {
-			case strings.TrimSpace(p.Code) != p.Code || strings.ContainsFunc(p.Code, func(r rune) bool { return r < ' ' || r == 0x7f }):
-				ps.add(path+".code", "%q must not start or end with spaces or contain control characters", p.Code)
-			case dup:
-				ps.add(path+".code", "code %q is also promotions[%d]'s (codes match case-insensitively)", p.Code, j)
+		valueErr := new(promotion.Promotion{Kind: p.Kind}).SetValue(p.Value)
+		if valueErr != nil {
+			own("value", "%s", valueErr)
+		}
+		for _, pr := range shared[i] {
+			switch pr.Field {
+			case "percent_off", "amount_off":
+				if valueErr == nil {
+					own("value", "%s", pr.Message)
+				}
+			case "kind":
+				own("kind", "%s%s", pr.Message, suggestion(p.Kind, promotion.Kinds()))
+			case "applies_to":
+				own("applies_to", "%s%s", pr.Message, suggestion(p.AppliesTo, promotion.Scopes()))
 			default:
-				codes[key] = i
+				own(pr.Field, "%s", pr.Message)
 			}
 		}
-		validatePromotionValue(path, p, ps)
-		validatePromotionScope(path, p, items, ps)
-		if p.MinSubtotal < 0 {
-			ps.add(path+".min_subtotal", "must be 0 (none) or more, got %d", p.MinSubtotal)
+		for field, v := range map[string]string{"starts_at": p.StartsAt, "ends_at": p.EndsAt} {
+			if _, err := promotion.ParseTime(v); v != "" && err != nil {
+				own(field, "%s", err)
+			}
 		}
-		start, end := checkTime(path+".starts_at", p.StartsAt, ps), checkTime(path+".ends_at", p.EndsAt, ps)
-		if !start.IsZero() && !end.IsZero() && !end.After(start) {
-			ps.add(path+".ends_at", "must be after starts_at (%s), got %s", p.StartsAt, p.EndsAt)
-		}
-		switch {
-		case p.MaxUses < 0:
-			ps.add(path+".max_uses", "must be 0 (no limit) or more, got %d", p.MaxUses)
-		case p.MaxUses > 0 && p.Code == "":
-			ps.add(path+".max_uses", "limits a code's uses: an automatic promotion (no code) cannot have one")
-		}
-		if p.Priority < 0 {
-			ps.add(path+".priority", "must be 1 (first) or more, got %d", p.Priority)
-		}
-	}
-}
-
-func validatePromotionValue(path string, p Promotion, ps *problems) {
-	switch p.Kind {
-	case "percent_off":
-		if !(p.Value > 0 && p.Value <= 100) {
-			ps.add(path+".value", "a percentage above 0 and at most 100 is required, got %v", p.Value)
-		}
-	case "amount_off":
-		if !(p.Value >= 1 && p.Value < math.MaxInt64/2) || p.Value != math.Trunc(p.Value) {
-			ps.add(path+".value", "a whole amount of 1 or more (minor units of merchant.currency) is required, got %v", p.Value)
-		}
-	case "free_shipping":
-		if p.Value != 0 {
-			ps.add(path+".value", "free_shipping takes no value, got %v", p.Value)
-		}
-	case "":
-		ps.add(path+".kind", "is required: one of %s", oneOf(promotionKinds))
-	default:
-		ps.add(path+".kind", "must be one of %s, got %q%s", oneOf(promotionKinds), p.Kind, didYouMean(p.Kind, promotionKinds))
-	}
-}
-
-func validatePromotionScope(path string, p Promotion, items []CatalogItem, ps *problems) {
-	switch p.AppliesTo {
-	case "order":
-		if len(p.Items) > 0 || len(p.Categories) > 0 {
-			ps.add(path+".applies_to", "items and categories need applies_to: items or categories")
-		}
-	case "items":
-		if len(p.Items) == 0 {
-			ps.add(path+".items", "at least one item id is required with applies_to: items")
-		}
-		if len(items) > 0 {
+		path := indexPath("promotions", i)
+		if p.AppliesTo == promotion.AppliesToItems && len(items) > 0 {
 			for j, id := range p.Items {
 				if !slices.ContainsFunc(items, func(it CatalogItem) bool { return it.SKU == id }) {
-					ps.addCrossRef(indexPath(path+".items", j), "unknown item %q: not a sku under catalog.items", id)
+					found = append(found, promotionProblem{field: "items", crossRef: true, index: j,
+						msg: fmt.Sprintf("unknown item %q: not a sku under catalog.items", id)})
 				}
 			}
 		}
-	case "categories":
-		if len(p.Categories) == 0 {
-			ps.add(path+".categories", "at least one category is required with applies_to: categories")
+		slices.SortStableFunc(found, func(a, b promotionProblem) int {
+			return cmp.Compare(slices.Index(promotionFields, a.field), slices.Index(promotionFields, b.field))
+		})
+		for _, f := range found {
+			if f.crossRef {
+				ps.addCrossRef(indexPath(path+"."+f.field, f.index), "%s", f.msg)
+				continue
+			}
+			ps.add(path+"."+f.field, "%s", f.msg)
 		}
-	default:
-		ps.add(path+".applies_to", "must be one of %s, got %q%s", oneOf(promotionScopes), p.AppliesTo, didYouMean(p.AppliesTo, promotionScopes))
 	}
 }
 
-// checkTime parses an optional RFC 3339 time.
-func checkTime(path, value string, ps *problems) time.Time {
-	if value == "" {
-		return time.Time{}
+// promotionFields orders a promotion's problems: as its fields are
+// documented.
+var promotionFields = []string{"id", "code", "kind", "value", "applies_to", "items", "categories", "min_subtotal", "starts_at", "ends_at", "max_uses", "priority"}
+
+// promotionProblem is one problem of a promotion, before it is reported.
+type promotionProblem struct {
+	field, msg string
+	// crossRef marks an unknown item, the index-th of items.
+	crossRef bool
+	index    int
+}
+
+// suggestion is didYouMean for a value that is set but not known.
+func suggestion(got string, known []string) string {
+	if got == "" || slices.Contains(known, got) {
+		return ""
 	}
-	t, err := parsePromotionTime(value)
-	if err != nil {
-		ps.add(path, "must be an RFC 3339 time such as 2026-03-01T00:00:00Z or a date such as 2026-03-01 (midnight UTC), got %q", value)
-	}
-	return t
+	return didYouMean(got, known)
 }

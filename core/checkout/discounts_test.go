@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"github.com/acp-sidecar/acp/core/apierr"
-	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/internal/optional"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/promotion"
 )
 
 // The fixture's clock is 2026-11-27T12:00Z.
@@ -23,15 +23,15 @@ var (
 )
 
 // testPromotions are the promotions of the discount tests.
-var testPromotions = []builtin.Promotion{
-	{ID: "welcome10", Name: "10% off", Code: "WELCOME10", Kind: builtin.KindPercentOff, PercentOff: 10, AppliesTo: builtin.AppliesToOrder, Combinable: true, Priority: 2},
-	{ID: "spring5", Name: "$5 off", Code: "SPRING5", Kind: builtin.KindAmountOff, AmountOff: 500, AppliesTo: builtin.AppliesToOrder, EndsAt: promoPast},
-	{ID: "winter", Name: "Winter", Code: "WINTER", Kind: builtin.KindAmountOff, AmountOff: 500, AppliesTo: builtin.AppliesToOrder, StartsAt: promoFuture},
-	{ID: "big", Name: "Big", Code: "BIG", Kind: builtin.KindAmountOff, AmountOff: 500, AppliesTo: builtin.AppliesToOrder, MinSubtotal: 100000},
-	{ID: "limited", Name: "Limited", Code: "LIMITED", Kind: builtin.KindAmountOff, AmountOff: 300, AppliesTo: builtin.AppliesToOrder, MaxUses: 10, Combinable: true, Priority: 3},
-	{ID: "solo", Name: "Solo", Code: "SOLO", Kind: builtin.KindAmountOff, AmountOff: 100, AppliesTo: builtin.AppliesToOrder, Priority: 9},
-	{ID: "mugs20", Name: "20% off mugs", Code: "MUGS20", Kind: builtin.KindPercentOff, PercentOff: 20, AppliesTo: builtin.AppliesToItems, Items: []string{"mug"}, Combinable: true, Priority: 1},
-	{ID: "shipmugs", Name: "Free mug shipping", Code: "SHIPMUGS", Kind: builtin.KindFreeShipping, AppliesTo: builtin.AppliesToItems, Items: []string{"mug"}, Combinable: true, Priority: 4},
+var testPromotions = []promotion.Promotion{
+	{ID: "welcome10", Name: "10% off", Code: "WELCOME10", Kind: promotion.KindPercentOff, PercentOff: 10, AppliesTo: promotion.AppliesToOrder, Combinable: true, Priority: 2},
+	{ID: "spring5", Name: "$5 off", Code: "SPRING5", Kind: promotion.KindAmountOff, AmountOff: 500, AppliesTo: promotion.AppliesToOrder, EndsAt: promoPast},
+	{ID: "winter", Name: "Winter", Code: "WINTER", Kind: promotion.KindAmountOff, AmountOff: 500, AppliesTo: promotion.AppliesToOrder, StartsAt: promoFuture},
+	{ID: "big", Name: "Big", Code: "BIG", Kind: promotion.KindAmountOff, AmountOff: 500, AppliesTo: promotion.AppliesToOrder, MinSubtotal: 100000},
+	{ID: "limited", Name: "Limited", Code: "LIMITED", Kind: promotion.KindAmountOff, AmountOff: 300, AppliesTo: promotion.AppliesToOrder, MaxUses: 10, Combinable: true, Priority: 3},
+	{ID: "solo", Name: "Solo", Code: "SOLO", Kind: promotion.KindAmountOff, AmountOff: 100, AppliesTo: promotion.AppliesToOrder, Priority: 9},
+	{ID: "mugs20", Name: "20% off mugs", Code: "MUGS20", Kind: promotion.KindPercentOff, PercentOff: 20, AppliesTo: promotion.AppliesToItems, Items: []string{"mug"}, Combinable: true, Priority: 1},
+	{ID: "shipmugs", Name: "Free mug shipping", Code: "SHIPMUGS", Kind: promotion.KindFreeShipping, AppliesTo: promotion.AppliesToItems, Items: []string{"mug"}, Combinable: true, Priority: 4},
 }
 
 // discountFixture is the engine with testPromotions; uses says how many
@@ -45,7 +45,7 @@ func discountFixture(t testing.TB, uses *atomic.Int64) *fixture {
 		return uses.Load(), true, nil
 	}
 	return newFixtureWith(t, func(o *checkout.Options) {
-		o.Capabilities.Discounts = builtin.NewDiscounts(testPromotions, left)
+		o.Capabilities.Discounts = promotion.New(testPromotions, left)
 	})
 }
 
@@ -217,8 +217,8 @@ func TestFreeShippingPerCharge(t *testing.T) {
 
 func TestDiscountCodesNeedTheExtension(t *testing.T) {
 	t.Parallel()
-	auto := append([]builtin.Promotion{{ID: "auto", Name: "Auto", Kind: builtin.KindAmountOff, AmountOff: 100, AppliesTo: builtin.AppliesToOrder, Combinable: true, Priority: 1}}, testPromotions...)
-	f := newFixtureWith(t, func(o *checkout.Options) { o.Capabilities.Discounts = builtin.NewDiscounts(auto, nil) })
+	auto := append([]promotion.Promotion{{ID: "auto", Name: "Auto", Kind: promotion.KindAmountOff, AmountOff: 100, AppliesTo: promotion.AppliesToOrder, Combinable: true, Priority: 1}}, testPromotions...)
+	f := newFixtureWith(t, func(o *checkout.Options) { o.Capabilities.Discounts = promotion.New(auto, nil) })
 	in := withCodes("WELCOME10")
 	in.Extensions = nil
 	sess := f.create(t, in)

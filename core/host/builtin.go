@@ -11,6 +11,7 @@ import (
 	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/promotion"
 	"github.com/acp-sidecar/acp/sdk/shipping"
 )
 
@@ -104,6 +105,10 @@ func builtinShipping(options []config.FulfillmentOption) []builtin.ShippingOptio
 
 // builtinPromotions are acp.yaml's promotions as the built-in discounts
 // take them.
-func builtinPromotions(list []config.Promotion) []builtin.Promotion {
-	return builtin.PromotionsFromConfig(list)
+func builtinPromotions(list []config.Promotion) []promotion.Promotion {
+	out := make([]promotion.Promotion, len(list))
+	for i, p := range list {
+		out[i] = p.ForEngine()
+	}
+	return out
 }

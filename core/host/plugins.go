@@ -16,6 +16,7 @@ import (
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
 	"github.com/acp-sidecar/acp/sdk/catalog"
 	"github.com/acp-sidecar/acp/sdk/fulfillment"
+	"github.com/acp-sidecar/acp/sdk/promotion"
 )
 
 // pluginSpecs turns acp.yaml's plugins into what the manager runs: the
@@ -96,7 +97,7 @@ func capabilities(cfg *config.Config, plugins *pluginmgr.Manager, now func() tim
 	}
 	var promotions catalog.Discounts
 	if len(cfg.Promotions) > 0 {
-		promotions = builtin.NewDiscounts(builtinPromotions(cfg.Promotions), nil)
+		promotions = promotion.New(builtinPromotions(cfg.Promotions), nil)
 	}
 	caps.Discounts = discountsProvider(cfg, plugins, promotions)
 	return caps

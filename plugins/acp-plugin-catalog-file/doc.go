@@ -196,9 +196,9 @@
 // minor units of the cart's currency), applies_to (order, items,
 // categories), items (skus), categories (the catalog file's categories
 // column), min_subtotal, starts_at, ends_at, max_uses, combinable and
-// priority. The discounts are decided by the sidecar's own promotion
-// engine, so a cart gets exactly the discounts the same promotions give
-// in acp.yaml. The file is read when the plugin is configured (at start):
+// priority. The discounts are decided by the SDK's promotion engine
+// (sdk/promotion), the one the sidecar's built-in promotions use, so a
+// cart gets exactly the discounts the same promotions give in acp.yaml. The file is read when the plugin is configured (at start):
 // restart the plugin to change it.
 //
 // A code with max_uses is usage-limited. Its uses are counted in the

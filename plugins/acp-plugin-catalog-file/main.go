@@ -12,10 +12,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
 	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/promotion"
 )
 
 // version is this plugin's version, reported to the host.
@@ -148,7 +148,7 @@ func (c *fileCatalog) Configure(_ context.Context, raw []byte) error {
 		return err
 	}
 	seen := fileVersion{stat: st, sum: sha256.Sum256(data), readAt: readAt}
-	var promotions []builtin.Promotion
+	var promotions []promotion.Promotion
 	if cfg.Promotions != "" {
 		if promotions, err = loadPromotions(cfg.Promotions); err != nil {
 			return err

@@ -12,10 +12,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/acptest"
 	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/promotion"
 )
 
 // promotionsJSON is a promotions file: a limited code, an automatic
@@ -81,8 +81,9 @@ func TestCategories(t *testing.T) {
 	}
 }
 
-// TestSameAsBuiltIn: the plugin's answer is the built-in promotion
-// engine's over the same promotions, as acp.yaml's would be.
+// TestSameAsBuiltIn: the plugin's answer, through the plugin protocol, is
+// the promotion engine's over the same promotions, as acp.yaml's would be
+// (the host's built-in promotions use the same engine).
 func TestSameAsBuiltIn(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -91,7 +92,7 @@ func TestSameAsBuiltIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	builtIn := builtin.NewDiscounts(promotions, nil)
+	builtIn := promotion.New(promotions, nil)
 	for _, codes := range [][]string{nil, {"welcome10"}, {"LATER", "nope", "SHIPFREE"}, {"SHIPFREE", "shipfree"}} {
 		req := promotionsCart(codes...)
 		req.At = req.At.Truncate(time.Second)
@@ -190,7 +191,8 @@ func TestWithoutPromotions(t *testing.T) {
 	}
 }
 
-// TestInvalidPromotions: a promotions file that breaks acp.yaml's rules
+// TestInvalidPromotions: a promotions file that breaks the promotion
+// engine's rules (promotion.Check) or the file's own (value, times)
 // refuses the configuration, naming each problem.
 func TestInvalidPromotions(t *testing.T) {
 	t.Parallel()
@@ -200,7 +202,12 @@ func TestInvalidPromotions(t *testing.T) {
 		"bad value":     {file: `[{"id": "a", "kind": "percent_off", "value": 150}]`, want: "promotions[0].value"},
 		"duplicate code": {file: `[{"id": "a", "code": "X", "kind": "percent_off", "value": 5}, {"id": "b", "code": "x", "kind": "percent_off", "value": 5}]`,
 			want: "promotions[1].code"},
-		"limited automatic": {file: `[{"id": "a", "kind": "percent_off", "value": 5, "max_uses": 3}]`, want: "promotions[0].max_uses"},
+		"limited automatic":          {file: `[{"id": "a", "kind": "percent_off", "value": 5, "max_uses": 3}]`, want: "promotions[0].max_uses"},
+		"fractional amount":          {file: `[{"id": "a", "kind": "amount_off", "value": 2.5}]`, want: "promotions[0].value: a whole amount of 1 or more"},
+		"free shipping with a value": {file: `[{"id": "a", "kind": "free_shipping", "value": 3}]`, want: "promotions[0].value: free_shipping takes no value"},
+		"bad time":                   {file: `[{"id": "a", "kind": "percent_off", "value": 5, "ends_at": "tomorrow"}]`, want: "promotions[0].ends_at: must be an RFC 3339 time"},
+		"ends before it starts": {file: `[{"id": "a", "kind": "percent_off", "value": 5, "starts_at": "2026-05-01", "ends_at": "2026-04-01"}]`,
+			want: "promotions[0].ends_at: must be after starts_at"},
 	}
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {

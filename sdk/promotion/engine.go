@@ -1,4 +1,4 @@
-package builtin
+package promotion
 
 import (
 	"cmp"
@@ -14,80 +14,22 @@ import (
 	"github.com/acp-sidecar/acp/sdk/catalog"
 )
 
-// Promotion kinds.
-const (
-	// KindPercentOff takes a percentage off what the promotion covers.
-	KindPercentOff = "percent_off"
-	// KindAmountOff takes a fixed amount (minor units) off what the
-	// promotion covers, split across its lines.
-	KindAmountOff = "amount_off"
-	// KindFreeShipping takes the whole charge off the selected
-	// fulfillment options carrying what the promotion covers.
-	KindFreeShipping = "free_shipping"
-)
-
-// What a promotion covers.
-const (
-	// AppliesToOrder: the whole cart; an order-level discount.
-	AppliesToOrder = "order"
-	// AppliesToItems: the lines of the listed item ids; item-level.
-	AppliesToItems = "items"
-	// AppliesToCategories: the lines whose item is in a listed category;
-	// item-level.
-	AppliesToCategories = "categories"
-)
-
-// Promotion is one promotion the built-in discounts give.
-type Promotion struct {
-	// ID identifies the promotion (AppliedDiscount.ID).
-	ID string
-	// Name is shown to buyers.
-	Name string
-	// Code unlocks the promotion (matched case-insensitively); empty
-	// makes it automatic.
-	Code string
-	// Kind is KindPercentOff, KindAmountOff or KindFreeShipping.
-	Kind string
-	// PercentOff is the percentage of KindPercentOff (10 for 10 %).
-	PercentOff float64
-	// AmountOff is the amount of KindAmountOff in minor units.
-	AmountOff int64
-	// AppliesTo is AppliesToOrder, AppliesToItems or AppliesToCategories.
-	AppliesTo string
-	// Items and Categories are what AppliesToItems and
-	// AppliesToCategories cover.
-	Items, Categories []string
-	// MinSubtotal is the least subtotal (before discounts) of the lines
-	// the promotion covers for it to apply; 0 for none.
-	MinSubtotal int64
-	// StartsAt and EndsAt bound the promotion; zero when unbounded. It
-	// applies from StartsAt (inclusive) until EndsAt (exclusive).
-	StartsAt, EndsAt time.Time
-	// MaxUses limits how many orders may use Code; 0 for no limit.
-	MaxUses int64
-	// Combinable lets the promotion stack with other combinable ones.
-	Combinable bool
-	// Priority orders the promotions: 1 applies first; 0 is after all
-	// others. Equal priorities apply in configuration order.
-	Priority int
-}
-
 // UsesLeft reports how many uses of a usage-limited code are left
 // (limited false: the code is not limited).
 type UsesLeft func(ctx context.Context, code string) (left int64, limited bool, err error)
 
-// Discounts is the built-in catalog.discounts: the promotions of acp.yaml.
-// See docs/discounts.md for the rules it follows.
-type Discounts struct {
+// Engine is a catalog.Discounts over a fixed list of promotions. See
+// docs/discounts.md for the rules it follows.
+type Engine struct {
 	promotions []Promotion
 	usesLeft   UsesLeft
 }
 
-// NewDiscounts returns the built-in discounts over promotions. usesLeft,
+// New returns the engine over promotions (checked with Check). usesLeft,
 // when set, tells how many uses a limited code has left; nil treats every
 // code as having uses left.
-func NewDiscounts(promotions []Promotion, usesLeft UsesLeft) *Discounts {
-	return &Discounts{promotions: slices.Clone(promotions), usesLeft: usesLeft}
+func New(promotions []Promotion, usesLeft UsesLeft) *Engine {
+	return &Engine{promotions: slices.Clone(promotions), usesLeft: usesLeft}
 }
 
 // candidate is a promotion that may apply: automatic, or unlocked by the
@@ -97,8 +39,11 @@ type candidate struct {
 	code int
 }
 
+// Interface guard.
+var _ catalog.Discounts = (*Engine)(nil)
+
 // Evaluate implements catalog.Discounts.
-func (d *Discounts) Evaluate(ctx context.Context, req *catalog.DiscountRequest) (*catalog.DiscountResponse, error) {
+func (d *Engine) Evaluate(ctx context.Context, req *catalog.DiscountRequest) (*catalog.DiscountResponse, error) {
 	rejected := make([]*catalog.RejectedCode, len(req.Codes))
 	reject := func(i int, reason, msg string, args ...any) {
 		rejected[i] = &catalog.RejectedCode{Code: req.Codes[i], Reason: reason, Message: fmt.Sprintf(msg, args...)}
@@ -186,7 +131,7 @@ func rank(p *Promotion) int {
 
 // allCombinable reports whether every applied discount's promotion is
 // combinable.
-func allCombinable(applied []catalog.AppliedDiscount, d *Discounts) bool {
+func allCombinable(applied []catalog.AppliedDiscount, d *Engine) bool {
 	for _, a := range applied {
 		if p := d.byID(a.ID); p == nil || !p.Combinable {
 			return false
@@ -195,7 +140,7 @@ func allCombinable(applied []catalog.AppliedDiscount, d *Discounts) bool {
 	return true
 }
 
-func (d *Discounts) byCode(code string) *Promotion {
+func (d *Engine) byCode(code string) *Promotion {
 	for i := range d.promotions {
 		if p := &d.promotions[i]; p.Code != "" && strings.EqualFold(p.Code, strings.TrimSpace(code)) {
 			return p
@@ -204,7 +149,7 @@ func (d *Discounts) byCode(code string) *Promotion {
 	return nil
 }
 
-func (d *Discounts) byID(id string) *Promotion {
+func (d *Engine) byID(id string) *Promotion {
 	for i := range d.promotions {
 		if d.promotions[i].ID == id {
 			return &d.promotions[i]
@@ -408,7 +353,7 @@ func satAdd(a, b int64) int64 {
 // MaxUses returns the usage limit of code (matched case-insensitively)
 // and whether the code is limited: what a usage count (UsesLeft) counts
 // against.
-func (d *Discounts) MaxUses(code string) (int64, bool) {
+func (d *Engine) MaxUses(code string) (int64, bool) {
 	if p := d.byCode(code); p != nil && p.MaxUses > 0 {
 		return p.MaxUses, true
 	}

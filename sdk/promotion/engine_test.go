@@ -1,4 +1,4 @@
-package builtin_test
+package promotion_test
 
 import (
 	"context"
@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/promotion"
 )
 
 var discountNow = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -27,7 +27,7 @@ func discountCart(codes ...string) *catalog.DiscountRequest {
 	}
 }
 
-func evaluate(t *testing.T, d *builtin.Discounts, req *catalog.DiscountRequest) *catalog.DiscountResponse {
+func evaluate(t *testing.T, d *promotion.Engine, req *catalog.DiscountRequest) *catalog.DiscountResponse {
 	t.Helper()
 	resp, err := d.Evaluate(context.Background(), req)
 	if err != nil {
@@ -81,27 +81,27 @@ func allocations(a catalog.AppliedDiscount) map[string]int64 {
 func TestDiscountsKinds(t *testing.T) {
 	tests := []struct {
 		name       string
-		promo      builtin.Promotion
+		promo      promotion.Promotion
 		wantMethod string
 		wantAmount int64
 		wantAllocs map[string]int64
 	}{
-		{"percent on items each (ACP example)", builtin.Promotion{ID: "s20", Code: "SUMMER20", Kind: builtin.KindPercentOff, PercentOff: 20, AppliesTo: builtin.AppliesToCategories, Categories: []string{"tops", "bottoms"}},
+		{"percent on items each (ACP example)", promotion.Promotion{ID: "s20", Code: "SUMMER20", Kind: promotion.KindPercentOff, PercentOff: 20, AppliesTo: promotion.AppliesToCategories, Categories: []string{"tops", "bottoms"}},
 			"each", 2200, map[string]int64{"li_1": 1000, "li_2": 1200}},
-		{"percent on the order", builtin.Promotion{ID: "w10", Code: "SUMMER20", Kind: builtin.KindPercentOff, PercentOff: 10, AppliesTo: builtin.AppliesToOrder},
+		{"percent on the order", promotion.Promotion{ID: "w10", Code: "SUMMER20", Kind: promotion.KindPercentOff, PercentOff: 10, AppliesTo: promotion.AppliesToOrder},
 			"", 1100, map[string]int64{"li_1": 500, "li_2": 600}},
-		{"amount on the order, split by largest remainder", builtin.Promotion{ID: "a7", Code: "SUMMER20", Kind: builtin.KindAmountOff, AmountOff: 701, AppliesTo: builtin.AppliesToOrder},
+		{"amount on the order, split by largest remainder", promotion.Promotion{ID: "a7", Code: "SUMMER20", Kind: promotion.KindAmountOff, AmountOff: 701, AppliesTo: promotion.AppliesToOrder},
 			"", 701, map[string]int64{"li_1": 319, "li_2": 382}},
-		{"amount on an item", builtin.Promotion{ID: "p5", Code: "SUMMER20", Kind: builtin.KindAmountOff, AmountOff: 500, AppliesTo: builtin.AppliesToItems, Items: []string{"pants"}},
+		{"amount on an item", promotion.Promotion{ID: "p5", Code: "SUMMER20", Kind: promotion.KindAmountOff, AmountOff: 500, AppliesTo: promotion.AppliesToItems, Items: []string{"pants"}},
 			"across", 500, map[string]int64{"li_2": 500}},
-		{"amount above the items is capped", builtin.Promotion{ID: "big", Code: "SUMMER20", Kind: builtin.KindAmountOff, AmountOff: 1_000_000, AppliesTo: builtin.AppliesToItems, Items: []string{"shirt"}},
+		{"amount above the items is capped", promotion.Promotion{ID: "big", Code: "SUMMER20", Kind: promotion.KindAmountOff, AmountOff: 1_000_000, AppliesTo: promotion.AppliesToItems, Items: []string{"shirt"}},
 			"across", 5000, map[string]int64{"li_1": 5000}},
-		{"free shipping", builtin.Promotion{ID: "fs", Code: "SUMMER20", Kind: builtin.KindFreeShipping, AppliesTo: builtin.AppliesToOrder},
+		{"free shipping", promotion.Promotion{ID: "fs", Code: "SUMMER20", Kind: promotion.KindFreeShipping, AppliesTo: promotion.AppliesToOrder},
 			"", 599, map[string]int64{"standard": 599}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := builtin.NewDiscounts([]builtin.Promotion{tt.promo}, nil)
+			d := promotion.New([]promotion.Promotion{tt.promo}, nil)
 			resp := evaluate(t, d, discountCart("summer20"))
 			if len(resp.Applied) != 1 || len(resp.Rejected) != 0 {
 				t.Fatalf("applied %+v rejected %+v, want one applied", resp.Applied, resp.Rejected)
@@ -131,14 +131,14 @@ func equalMaps(a, b map[string]int64) bool {
 
 func TestDiscountsRejections(t *testing.T) {
 	past, future := discountNow.Add(-time.Hour), discountNow.Add(time.Hour)
-	promos := []builtin.Promotion{
-		{ID: "ok", Code: "OK", Kind: builtin.KindPercentOff, PercentOff: 5, AppliesTo: builtin.AppliesToOrder, Priority: 1},
-		{ID: "old", Code: "OLD", Kind: builtin.KindAmountOff, AmountOff: 100, AppliesTo: builtin.AppliesToOrder, EndsAt: past},
-		{ID: "soon", Code: "SOON", Kind: builtin.KindAmountOff, AmountOff: 100, AppliesTo: builtin.AppliesToOrder, StartsAt: future},
-		{ID: "min", Code: "MIN", Kind: builtin.KindAmountOff, AmountOff: 100, AppliesTo: builtin.AppliesToOrder, MinSubtotal: 20000},
-		{ID: "used", Code: "USED", Kind: builtin.KindAmountOff, AmountOff: 100, AppliesTo: builtin.AppliesToOrder, MaxUses: 10},
-		{ID: "solo", Code: "SOLO", Kind: builtin.KindAmountOff, AmountOff: 100, AppliesTo: builtin.AppliesToOrder, Combinable: false, Priority: 5},
-		{ID: "hats", Code: "HATS", Kind: builtin.KindAmountOff, AmountOff: 100, AppliesTo: builtin.AppliesToItems, Items: []string{"hat"}},
+	promos := []promotion.Promotion{
+		{ID: "ok", Code: "OK", Kind: promotion.KindPercentOff, PercentOff: 5, AppliesTo: promotion.AppliesToOrder, Priority: 1},
+		{ID: "old", Code: "OLD", Kind: promotion.KindAmountOff, AmountOff: 100, AppliesTo: promotion.AppliesToOrder, EndsAt: past},
+		{ID: "soon", Code: "SOON", Kind: promotion.KindAmountOff, AmountOff: 100, AppliesTo: promotion.AppliesToOrder, StartsAt: future},
+		{ID: "min", Code: "MIN", Kind: promotion.KindAmountOff, AmountOff: 100, AppliesTo: promotion.AppliesToOrder, MinSubtotal: 20000},
+		{ID: "used", Code: "USED", Kind: promotion.KindAmountOff, AmountOff: 100, AppliesTo: promotion.AppliesToOrder, MaxUses: 10},
+		{ID: "solo", Code: "SOLO", Kind: promotion.KindAmountOff, AmountOff: 100, AppliesTo: promotion.AppliesToOrder, Combinable: false, Priority: 5},
+		{ID: "hats", Code: "HATS", Kind: promotion.KindAmountOff, AmountOff: 100, AppliesTo: promotion.AppliesToItems, Items: []string{"hat"}},
 	}
 	usesLeft := func(_ context.Context, code string) (int64, bool, error) { return 0, code == "USED", nil }
 	tests := []struct {
@@ -152,7 +152,7 @@ func TestDiscountsRejections(t *testing.T) {
 		{[]string{"used"}, acp.CodeDiscountCodeUsageLimitReached},
 		{[]string{"HATS"}, acp.CodeDiscountCodeInvalid},
 	}
-	d := builtin.NewDiscounts(promos, usesLeft)
+	d := promotion.New(promos, usesLeft)
 	for _, tt := range tests {
 		t.Run(tt.codes[0], func(t *testing.T) {
 			resp := evaluate(t, d, discountCart(append([]string{"OK"}, tt.codes...)...))
@@ -177,7 +177,7 @@ func TestDiscountsRejections(t *testing.T) {
 		}
 	})
 	t.Run("usage count failure", func(t *testing.T) {
-		broken := builtin.NewDiscounts(promos, func(context.Context, string) (int64, bool, error) { return 0, false, errors.New("store down") })
+		broken := promotion.New(promos, func(context.Context, string) (int64, bool, error) { return 0, false, errors.New("store down") })
 		if _, err := broken.Evaluate(context.Background(), discountCart("USED")); err == nil {
 			t.Fatal("Evaluate() error = nil, want the usage count's failure")
 		}
@@ -185,13 +185,13 @@ func TestDiscountsRejections(t *testing.T) {
 }
 
 func TestDiscountsStackingAndAutomatic(t *testing.T) {
-	promos := []builtin.Promotion{
-		{ID: "loyal", Code: "LOYALTY5", Kind: builtin.KindAmountOff, AmountOff: 500, AppliesTo: builtin.AppliesToCategories, Categories: []string{"tops", "bottoms"}, Combinable: true, Priority: 2},
-		{ID: "summer", Code: "SUMMER20", Kind: builtin.KindPercentOff, PercentOff: 20, AppliesTo: builtin.AppliesToCategories, Categories: []string{"tops", "bottoms"}, Combinable: true, Priority: 1},
-		{ID: "ship", Kind: builtin.KindFreeShipping, AppliesTo: builtin.AppliesToOrder, MinSubtotal: 10000, Combinable: true, Priority: 3},
-		{ID: "late", Kind: builtin.KindAmountOff, AmountOff: 1, AppliesTo: builtin.AppliesToOrder, StartsAt: discountNow.Add(time.Hour), Combinable: true},
+	promos := []promotion.Promotion{
+		{ID: "loyal", Code: "LOYALTY5", Kind: promotion.KindAmountOff, AmountOff: 500, AppliesTo: promotion.AppliesToCategories, Categories: []string{"tops", "bottoms"}, Combinable: true, Priority: 2},
+		{ID: "summer", Code: "SUMMER20", Kind: promotion.KindPercentOff, PercentOff: 20, AppliesTo: promotion.AppliesToCategories, Categories: []string{"tops", "bottoms"}, Combinable: true, Priority: 1},
+		{ID: "ship", Kind: promotion.KindFreeShipping, AppliesTo: promotion.AppliesToOrder, MinSubtotal: 10000, Combinable: true, Priority: 3},
+		{ID: "late", Kind: promotion.KindAmountOff, AmountOff: 1, AppliesTo: promotion.AppliesToOrder, StartsAt: discountNow.Add(time.Hour), Combinable: true},
 	}
-	resp := evaluate(t, builtin.NewDiscounts(promos, nil), discountCart("LOYALTY5", "SUMMER20"))
+	resp := evaluate(t, promotion.New(promos, nil), discountCart("LOYALTY5", "SUMMER20"))
 	if len(resp.Applied) != 3 || len(resp.Rejected) != 0 {
 		t.Fatalf("applied %+v rejected %+v", resp.Applied, resp.Rejected)
 	}
@@ -212,11 +212,11 @@ func FuzzDiscounts(f *testing.F) {
 	f.Add(int64(1), int64(0), int64(0), uint8(1), 99.99, int64(math.MaxInt64), int64(math.MaxInt64), "x", uint8(255))
 	f.Add(int64(math.MaxInt64/2), int64(math.MaxInt64/2), int64(math.MaxInt64/4), uint8(2), 0.001, int64(-5), int64(-1), "", uint8(7))
 	f.Fuzz(func(t *testing.T, sub1, sub2, charge int64, kind uint8, pct float64, amount, minSub int64, code string, flags uint8) {
-		kinds := []string{builtin.KindPercentOff, builtin.KindAmountOff, builtin.KindFreeShipping}
-		scopes := []string{builtin.AppliesToOrder, builtin.AppliesToItems, builtin.AppliesToCategories}
-		var promos []builtin.Promotion
+		kinds := []string{promotion.KindPercentOff, promotion.KindAmountOff, promotion.KindFreeShipping}
+		scopes := []string{promotion.AppliesToOrder, promotion.AppliesToItems, promotion.AppliesToCategories}
+		var promos []promotion.Promotion
 		for i := range 3 {
-			p := builtin.Promotion{
+			p := promotion.Promotion{
 				ID: string(rune('a' + i)), Kind: kinds[(int(kind)+i)%3], PercentOff: pct, AmountOff: amount,
 				AppliesTo: scopes[(int(flags)>>i)%3], Items: []string{"shirt"}, Categories: []string{"bottoms"},
 				MinSubtotal: minSub, Combinable: flags&(1<<i) != 0, Priority: int(flags>>4) - i,
@@ -228,7 +228,7 @@ func FuzzDiscounts(f *testing.F) {
 		}
 		req := discountCart(code+"A", code+"b", code+"B", code)
 		req.Lines[0].Subtotal, req.Lines[1].Subtotal, req.Fulfillment[0].Amount = max(sub1, 0), max(sub2, 0), max(charge, 0)
-		resp, err := builtin.NewDiscounts(promos, nil).Evaluate(context.Background(), req)
+		resp, err := promotion.New(promos, nil).Evaluate(context.Background(), req)
 		if err != nil {
 			t.Fatalf("Evaluate() error = %v", err)
 		}
@@ -250,9 +250,9 @@ func countCoded(applied []catalog.AppliedDiscount) int {
 }
 
 func TestDiscountsMaxUses(t *testing.T) {
-	d := builtin.NewDiscounts([]builtin.Promotion{
-		{ID: "a", Code: "TEN", Kind: builtin.KindAmountOff, AmountOff: 1, AppliesTo: builtin.AppliesToOrder, MaxUses: 10},
-		{ID: "b", Code: "FREE", Kind: builtin.KindAmountOff, AmountOff: 1, AppliesTo: builtin.AppliesToOrder},
+	d := promotion.New([]promotion.Promotion{
+		{ID: "a", Code: "TEN", Kind: promotion.KindAmountOff, AmountOff: 1, AppliesTo: promotion.AppliesToOrder, MaxUses: 10},
+		{ID: "b", Code: "FREE", Kind: promotion.KindAmountOff, AmountOff: 1, AppliesTo: promotion.AppliesToOrder},
 	}, nil)
 	if n, ok := d.MaxUses("ten"); !ok || n != 10 {
 		t.Errorf("MaxUses(ten) = %d %v, want 10 true", n, ok)
