@@ -236,3 +236,19 @@ func lineByID(lines []model.Line, id string) *model.Line {
 	}
 	return nil
 }
+
+// unusedCodes is the notice for discount codes an agent sends (create or
+// update) that the session does not use: the discount extension was not
+// negotiated on create, or the seller has no discounts at all. The agent
+// is told once per session (notify), so codes are never dropped without a
+// word.
+func (s *Service) unusedCodes(sess *model.Session, codes []string) []Notice {
+	if len(codes) == 0 || (sess.Discounts != nil && sess.Discounts.Negotiated) {
+		return nil
+	}
+	msg := "Discount codes apply through ACP's discount extension: list \"discount\" in capabilities.extensions when creating the session; these codes were not applied."
+	if s.opts.Capabilities.Discounts == nil {
+		msg = "This seller offers no discounts; these codes were not applied."
+	}
+	return []Notice{{Param: "$.discounts", Also: []string{"$.discounts.codes", "$.coupons"}, Message: msg}}
+}
