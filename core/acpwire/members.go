@@ -300,8 +300,8 @@ var memberTable = func() []memberRule {
 		inside("capabilities.payment", ".handlers[].display_name"), inside("capabilities.payment", ".handlers[].display_order")})...)
 	t = append(t, rules([]string{OpCreate}, V20251212, "", attributionRows("first"))...)
 	t = append(t, rules(createUpdate, V20260130, "", []row{
-		acts("discounts", "The discount extension's input; null clears the codes. Codes sent when the session did not negotiate the extension (capabilities.extensions without \"discount\" on create), or to a seller without discounts, are not applied, and an info message at $.discounts says so once per session."),
-		acts("discounts.codes", "Codes (case-insensitive, at most 20 of 64 characters) replacing the earlier ones; null or [] clears. Each is applied, or rejected with a warning message; without the extension negotiated, see discounts."),
+		acts("discounts", "The discount extension's input; null clears the codes. Without the extension negotiated, codes are not applied and $.discounts says so once."),
+		acts("discounts.codes", "Codes (case-insensitive, at most 20 of 64 characters) replacing the earlier ones; null or [] clears. Each is applied, or rejected with a warning message."),
 		acts("coupons", "Deprecated alias of discounts.codes, used only when discounts.codes is not sent.")})...)
 	t = append(t, rules(createUpdate, V20260417, "", []row{acts("order_notes", "Stored with the session and the order, passed to the order system and shown by the merchant API.")})...)
 	// Complete.

@@ -68,8 +68,8 @@ func checkTotals(t *testing.T, sess *model.Session) {
 		itemsDiscount += l.Discount
 		subtotal += l.Subtotal
 		tax += l.Tax
-		if l.Subtotal < 0 || l.Total < 0 || l.Subtotal != l.BaseAmount-l.Discount {
-			t.Fatalf("line %s: base %d discount %d subtotal %d total %d", l.ID, l.BaseAmount, l.Discount, l.Subtotal, l.Total)
+		if l.Subtotal < 0 || l.Total < 0 || l.Subtotal != l.BaseAmount-l.Discount || l.Total != l.Subtotal+l.Tax {
+			t.Fatalf("line %s: base %d discount %d subtotal %d tax %d total %d; want subtotal = base - discount, total = subtotal + tax", l.ID, l.BaseAmount, l.Discount, l.Subtotal, l.Tax, l.Total)
 		}
 	}
 	var allocated int64
