@@ -12,6 +12,7 @@ import (
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
 
 // Discounts (ACP's discount extension, docs/discounts.md). The agent's
@@ -251,4 +252,21 @@ func (s *Service) unusedCodes(sess *model.Session, codes []string) []Notice {
 		msg = "This seller offers no discounts; these codes were not applied."
 	}
 	return []Notice{{Param: "$.discounts", Also: []string{"$.discounts.codes", "$.coupons"}, Message: msg}}
+}
+
+// orderDiscounts are the session's applied discounts as the order system
+// receives them (PlaceOrderRequest.Discounts); nil when none.
+func orderDiscounts(sess *model.Session) []fulfillment.Discount {
+	if sess.Discounts == nil {
+		return nil
+	}
+	var out []fulfillment.Discount
+	for _, a := range sess.Discounts.Applied {
+		d := fulfillment.Discount{ID: a.ID, Code: a.Code, Name: a.Name, Automatic: a.Automatic, Amount: a.Amount}
+		for _, al := range a.Allocations {
+			d.Allocations = append(d.Allocations, fulfillment.DiscountAllocation{LineID: al.LineID, OptionID: al.OptionID, Amount: al.Amount})
+		}
+		out = append(out, d)
+	}
+	return out
 }
