@@ -24,7 +24,9 @@ func (p *placeRecorder) PlaceOrder(_ context.Context, req *fulfillment.PlaceOrde
 	return &fulfillment.PlaceOrderResponse{OrderNumber: "N-1"}, nil
 }
 
-func (p *placeRecorder) CancelOrder(context.Context, *fulfillment.CancelOrderRequest) error { return nil }
+func (p *placeRecorder) CancelOrder(context.Context, *fulfillment.CancelOrderRequest) error {
+	return nil
+}
 
 // TestPlaceOrderCarriesDiscounts: the order system receives the
 // session's applied discounts (a code's item-level one and the free
