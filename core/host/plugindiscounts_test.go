@@ -67,7 +67,7 @@ func TestPluginDiscountsSameAsBuiltIn(t *testing.T) {
 	if bodies[0] != bodies[1] {
 		t.Errorf("the plugin's session differs from the built-in one:\nbuilt-in: %s\nplugin:   %s", bodies[0], bodies[1])
 	}
-	if !regexp.MustCompile(`"type":"discount","display_text":"[^"]*","amount":250`).MatchString(bodies[1]) {
+	if !regexp.MustCompile(`"type":"items_discount","display_text":"[^"]*","amount":250`).MatchString(bodies[1]) {
 		t.Errorf("the session shows no discount of 250: %s", bodies[1])
 	}
 }
