@@ -143,3 +143,19 @@ func suggestion(got string, known []string) string {
 	}
 	return didYouMean(got, known)
 }
+
+// validatePromotionLimits refuses max_uses when a catalog plugin serves:
+// uses are counted as stock, and a catalog plugin keeps the stock, so the
+// holds would go to a plugin that does not know the code.
+func (c *Config) validatePromotionLimits(ps *problems) {
+	p, ok := c.PluginFor(CapabilityCatalog)
+	if !ok {
+		return
+	}
+	for i, promo := range c.Promotions {
+		if promo.MaxUses > 0 {
+			ps.add(indexPath("promotions", i)+".max_uses",
+				"cannot be counted while plugin %q serves the catalog (it keeps the stock the uses are counted in); count the uses in the plugin's own promotions (e.g. acp-plugin-catalog-file's promotions file) or remove max_uses", p.Name)
+		}
+	}
+}

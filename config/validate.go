@@ -35,6 +35,7 @@ func (c *Config) validate(opts Options, ps *problems) {
 	c.validatePlugins(ps)
 	c.Catalog.validate(c, ps)
 	validatePromotions(c.Promotions, c.Catalog.Items, ps)
+	c.validatePromotionLimits(ps)
 	c.Tax.validate(ps)
 	validateFulfillmentOptions(c.FulfillmentOptions, ps)
 	c.Interventions.validate(ps)

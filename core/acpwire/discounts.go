@@ -290,32 +290,12 @@ func firstNonEmpty(values ...string) string {
 	return ""
 }
 
-// lineAllocated is what the applied discounts allocate to a line: its
-// item-level discount (Line.Discount) and its share of order-level ones.
-func lineAllocated(applied []model.AppliedDiscount, lineID string) int64 {
-	var sum int64
-	for _, a := range applied {
-		for _, al := range a.Allocations {
-			if al.LineID == lineID {
-				sum += al.Amount
-			}
-		}
-	}
-	return sum
-}
-
 // appliedOf returns the session's applied discounts, negotiated or not.
 func appliedOf(s *model.Session) []model.AppliedDiscount {
 	if s.Discounts == nil {
 		return nil
 	}
 	return s.Discounts.Applied
-}
-
-// lineOrderShare is a line's share of order-level discounts: what the
-// discounts allocate to it beyond its item-level discount.
-func lineOrderShare(applied []model.AppliedDiscount, l model.Line) int64 {
-	return max(lineAllocated(applied, l.ID)-l.Discount, 0)
 }
 
 // discountDetails are a line's shares of the applied discounts, for

@@ -211,8 +211,11 @@ var discountCases = map[string]discountCase{
 			ID: "promo_save5", Code: "SAVE5", Name: "$5 Off Your Order", AmountOff: 500, Method: "across", Amount: 500,
 			Allocations: []model.DiscountAllocation{{LineID: "li_item_123", Amount: 188}, {LineID: "li_ebook", Amount: 312}},
 		}}}
-		s.Lines[0].Tax, s.Lines[0].Total = 41, 453
-		s.Lines[1].Tax, s.Lines[1].Total = 69, 756
+		// Each line is taxed after its share (600-188 and 999-312 at 10 %);
+		// its total is its subtotal plus that tax, the share coming off the
+		// session's discount total.
+		s.Lines[0].Tax, s.Lines[0].Total = 41, 641
+		s.Lines[1].Tax, s.Lines[1].Total = 69, 1068
 		s.Totals = model.Totals{ItemsBaseAmount: 1599, Discount: 500, Subtotal: 1599, Fulfillment: 100, Tax: 110, Total: 1309}
 		s.TaxBreakdown = []model.TaxShare{{Jurisdiction: "US-CA", Rate: 0.1, Amount: 110}}
 		return s
@@ -235,8 +238,11 @@ var discountCases = map[string]discountCase{
 		}
 		s.Messages = acp.Messages{{Type: acp.MessageWarning, Code: acp.CodeDiscountCodeExpired, Param: "$.discounts.codes[1]",
 			Content: "Code 'EXPIRED50' has expired.", Resolution: acp.ResolutionRecoverable}}
-		s.Lines[0].Tax, s.Lines[0].Total = 41, 453
-		s.Lines[1].Tax, s.Lines[1].Total = 69, 756
+		// Each line is taxed after its share (600-188 and 999-312 at 10 %);
+		// its total is its subtotal plus that tax, the share coming off the
+		// session's discount total.
+		s.Lines[0].Tax, s.Lines[0].Total = 41, 641
+		s.Lines[1].Tax, s.Lines[1].Total = 69, 1068
 		s.Totals = model.Totals{ItemsBaseAmount: 1599, Discount: 500, Subtotal: 1599, Fulfillment: 100, Tax: 110, Total: 1309}
 		s.TaxBreakdown = []model.TaxShare{{Jurisdiction: "US-CA", Rate: 0.1, Amount: 110}}
 		return s
@@ -311,8 +317,14 @@ func checkTotalsAddUp(t *testing.T, s *model.Session, totals []totalJSON, lines 
 			continue
 		}
 		g := wireTotals(lt)
-		if g["items_base_amount"]-g["items_discount"] != g["subtotal"] || g["subtotal"]-g["discount"]+g["tax"] != g["total"] {
+		if g["items_base_amount"]-g["items_discount"] != g["subtotal"] || g["subtotal"]+g["tax"] != g["total"] {
 			t.Errorf("line %s totals do not add up: %v", l.ID, g)
+		}
+		if _, ok := g["discount"]; ok {
+			t.Errorf("line %s has an order-level discount total %v: the share comes off the session's discount", l.ID, g)
+		}
+		if g["subtotal"] != l.Subtotal || g["tax"] != l.Tax || g["total"] != l.Total {
+			t.Errorf("line %s totals %v, model subtotal %d tax %d total %d", l.ID, g, l.Subtotal, l.Tax, l.Total)
 		}
 	}
 }

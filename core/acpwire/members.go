@@ -300,7 +300,7 @@ var memberTable = func() []memberRule {
 		inside("capabilities.payment", ".handlers[].display_name"), inside("capabilities.payment", ".handlers[].display_order")})...)
 	t = append(t, rules([]string{OpCreate}, V20251212, "", attributionRows("first"))...)
 	t = append(t, rules(createUpdate, V20260130, "", []row{
-		acts("discounts", "The discount extension's input; null clears the codes."),
+		acts("discounts", "The discount extension's input; null clears the codes. Without the extension negotiated, codes are not applied and $.discounts says so once."),
 		acts("discounts.codes", "Codes (case-insensitive, at most 20 of 64 characters) replacing the earlier ones; null or [] clears. Each is applied, or rejected with a warning message."),
 		acts("coupons", "Deprecated alias of discounts.codes, used only when discounts.codes is not sent.")})...)
 	t = append(t, rules(createUpdate, V20260417, "", []row{acts("order_notes", "Stored with the session and the order, passed to the order system and shown by the merchant API.")})...)

@@ -302,11 +302,14 @@ func (c *v2026) capabilities(s *model.Session) capabilitiesJSON {
 	return out
 }
 
-// lineItem encodes a line. Its totals are items_base_amount, then
-// items_discount (the line's item-level discount, Line.Discount) and
-// discount (its share of order-level discounts: what applied allocates to
-// it beyond Line.Discount), each only above zero, then subtotal, tax and
-// total as the engine computed them.
+// lineItem encodes a line. Its totals add up: items_base_amount, then
+// items_discount (the line's item-level discount, Line.Discount, only
+// above zero), subtotal (base less items_discount), tax and total
+// (subtotal plus tax), as the engine computed them. A line's share of
+// order-level discounts is not one of its totals: as in the spec's
+// order-level example, the line total stays whole and the share comes off
+// the session's discount total (the line's tax is quoted after it); the
+// share shows in discount_details and the discount's allocations.
 func lineItem(l model.Line, applied []model.AppliedDiscount) lineItemJSON {
 	out := lineItemJSON{
 		ID:       l.ID,
@@ -316,9 +319,6 @@ func lineItem(l model.Line, applied []model.AppliedDiscount) lineItemJSON {
 	}
 	if l.Discount > 0 {
 		out.Totals = append(out.Totals, totalJSON{Type: "items_discount", DisplayText: "Item discount", Amount: l.Discount})
-	}
-	if share := lineOrderShare(applied, l); share > 0 {
-		out.Totals = append(out.Totals, totalJSON{Type: "discount", DisplayText: "Order discount", Amount: share})
 	}
 	out.Totals = append(out.Totals,
 		totalJSON{Type: "subtotal", DisplayText: "Subtotal", Amount: l.Subtotal},

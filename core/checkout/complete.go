@@ -363,6 +363,7 @@ func (s *Service) placeOrderRequest(sess *model.Session) *fulfillment.PlaceOrder
 		Total:             sess.Payment.Amount,
 		Destination:       orderDestination(sess),
 		Groups:            orderGroups(sess),
+		Discounts:         orderDiscounts(sess),
 	}
 	for _, l := range sess.Lines {
 		req.Lines = append(req.Lines, fulfillment.Line{ID: l.ID, ItemID: l.ItemID, ProductID: l.ProductID, Title: l.Name, Quantity: l.Quantity, UnitPrice: l.UnitAmount, Total: l.Total})

@@ -18,6 +18,7 @@ import (
 	"github.com/acp-sidecar/acp/internal/pgtest"
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/promotion"
 )
 
 // limitedCode is the usage-limited code of these tests, as an agent
@@ -48,11 +49,15 @@ var stores = []struct {
 	}},
 }
 
-// codeFixture is the fixture on st with stock control on and uses uses
-// of limitedCode left.
+// codeFixture is the fixture on st with stock control on, the built-in
+// promotions giving limitedCode (100 off, counted in st) and uses uses of
+// it left.
 func codeFixture(t *testing.T, st store.Store, uses int64) *fixture {
 	t.Helper()
-	f := newFixtureWith(t, func(o *checkout.Options) { o.Store, o.TrackStock = st, true })
+	f := newFixtureWith(t, func(o *checkout.Options) {
+		o.Store, o.TrackStock = st, true
+		o.Capabilities.Discounts = promotion.New(save10(uses), stock.UsesLeftIn(st))
+	})
 	sku := stock.DiscountSKU(limitedCode)
 	err := st.UpdateStock(context.Background(), []string{sku}, func(tx store.Tx) error {
 		return tx.PutStockLevel(&model.StockLevel{SKU: sku, OnHand: uses})
@@ -63,24 +68,26 @@ func codeFixture(t *testing.T, st store.Store, uses int64) *fixture {
 	return f
 }
 
+// save10 is the promotion of limitedCode: 100 off the order, limited to
+// uses orders.
+func save10(uses int64) []promotion.Promotion {
+	return []promotion.Promotion{{ID: "promo_save10", Name: "Save 10", Code: limitedCode, Kind: promotion.KindAmountOff, AmountOff: 100, AppliesTo: promotion.AppliesToOrder, MaxUses: uses}}
+}
+
 // sessionWithCode creates a ready session for one "ebook" (a download,
-// not stock-controlled) and gives it limitedCode as a usage-limited
-// discount of 100, as the discount evaluation does.
-func sessionWithCode(t *testing.T, f *fixture, st store.Store) string {
+// not stock-controlled) with limitedCode, the discount extension
+// negotiated, and checks the code is applied as usage-limited.
+func sessionWithCode(t *testing.T, f *fixture, _ store.Store) string {
 	t.Helper()
-	sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}, AgentInterventions: []string{"3ds"}})
+	sess := f.create(t, checkout.CreateInput{
+		Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}, AgentInterventions: []string{"3ds"},
+		Extensions: []string{"discount"}, DiscountCodes: []string{limitedCode},
+	})
 	if sess.Status != model.StatusReadyForPayment {
 		t.Fatalf("session not ready: %s", sess.Status)
 	}
-	sess.Discounts = &model.Discounts{
-		Codes: []string{limitedCode},
-		Applied: []model.AppliedDiscount{{
-			ID: "promo_save10", Code: limitedCode, Name: "Save 10", AmountOff: 100, Amount: 100, UsageLimited: true,
-			Allocations: []model.DiscountAllocation{{LineID: sess.Lines[0].ID, Amount: 100}},
-		}},
-	}
-	if err := st.Update(context.Background(), func(tx store.Tx) error { return tx.PutSession(sess) }); err != nil {
-		t.Fatal(err)
+	if !hasCode(sess) {
+		t.Fatalf("session does not apply %s: %+v", limitedCode, sess.Discounts)
 	}
 	return sess.ID
 }
@@ -116,8 +123,10 @@ func wantSpent(t *testing.T, sess *model.Session) {
 	if sess.Status != model.StatusReadyForPayment {
 		t.Errorf("refused session: status %s, want ready_for_payment (re-priced)", sess.Status)
 	}
-	if sess.Payment == nil || sess.Payment.State != "" || sess.Payment.Token != "" {
-		t.Errorf("refused session: payment %+v, want an attempt never charged, its credential dropped", sess.Payment)
+	// Refused at the hold (an attempt, never charged, its credential
+	// dropped) or by the re-pricing before it (no attempt).
+	if sess.Payment != nil && (sess.Payment.State != "" || sess.Payment.Token != "") {
+		t.Errorf("refused session: payment %+v, want no charge and the credential dropped", sess.Payment)
 	}
 	if hasCode(sess) {
 		t.Errorf("refused session still applies %s: %+v", limitedCode, sess.Discounts.Applied)
@@ -360,7 +369,10 @@ func TestPluginDiscountUses(t *testing.T) {
 	ctx := context.Background()
 	p := &pluginCodes{left: map[string]int64{"save10": 1}, held: map[string][]string{}, asked: map[string][]string{}}
 	st := stores[0].open(t)
-	f := newFixtureWith(t, func(o *checkout.Options) { o.Store, o.PluginStock, o.PluginStockProvider = st, p, "catalog" })
+	f := newFixtureWith(t, func(o *checkout.Options) {
+		o.Store, o.PluginStock, o.PluginStockProvider = st, p, "catalog"
+		o.Capabilities.Discounts = promotion.New(save10(1), nil) // the plugin counts the uses
+	})
 
 	declined := sessionWithCode(t, f, st)
 	if sess, err := f.svc.Complete(ctx, "agent", declined, checkout.CompleteInput{Payment: cardPayment("spt_card_decline")}, nil); err != nil || sess.Status == model.StatusCompleted {
@@ -402,7 +414,10 @@ func TestPluginDiscountUseInDoubt(t *testing.T) {
 	ctx := context.Background()
 	p := &pluginCodes{left: map[string]int64{"save10": 1}, held: map[string][]string{}, asked: map[string][]string{}, loseAnswer: true}
 	st := stores[0].open(t)
-	f := newFixtureWith(t, func(o *checkout.Options) { o.Store, o.PluginStock, o.PluginStockProvider = st, p, "catalog" })
+	f := newFixtureWith(t, func(o *checkout.Options) {
+		o.Store, o.PluginStock, o.PluginStockProvider = st, p, "catalog"
+		o.Capabilities.Discounts = promotion.New(save10(1), nil) // the plugin counts the uses
+	})
 	id := sessionWithCode(t, f, st)
 	if _, err := f.svc.Complete(ctx, "agent", id, checkout.CompleteInput{Payment: cardPayment("spt_ok")}, nil); err == nil {
 		t.Fatal("Complete() with the answer lost succeeded")

@@ -12,6 +12,7 @@ import (
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/catalog"
+	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
 
 // Discounts (ACP's discount extension, docs/discounts.md). The agent's
@@ -100,7 +101,36 @@ func (s *Service) applyDiscounts(ctx context.Context, sess *model.Session) error
 
 // evaluateDiscounts calls the capability and checks its answer; a broken
 // answer fails as the catalog's failure would.
+// Codes whose attempt's hold found no use left (codeSpent) are not asked
+// about: they are rejected as used up whatever the capability's own count
+// says.
 func (s *Service) evaluateDiscounts(ctx context.Context, sess *model.Session, codes []string) (*catalog.DiscountResponse, error) {
+	asked, spent := splitSpentCodes(ctx, codes)
+	resp, err := s.askDiscounts(ctx, sess, asked)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range spent {
+		resp.Rejected = append(resp.Rejected, catalog.RejectedCode{Code: c, Reason: acp.CodeDiscountCodeUsageLimitReached, Message: spentMessage(c)})
+	}
+	return resp, nil
+}
+
+// splitSpentCodes separates the codes spent under ctx (codeSpent) from
+// those the capability is asked about.
+func splitSpentCodes(ctx context.Context, codes []string) (asked, spent []string) {
+	for _, c := range codes {
+		if codeSpent(ctx, c) {
+			spent = append(spent, c)
+			continue
+		}
+		asked = append(asked, c)
+	}
+	return asked, spent
+}
+
+// askDiscounts calls the capability about codes and checks its answer.
+func (s *Service) askDiscounts(ctx context.Context, sess *model.Session, codes []string) (*catalog.DiscountResponse, error) {
 	req := discountRequest(sess, codes, s.now().UTC())
 	provider := s.opts.Capabilities.Discounts
 	if provider == nil {
@@ -113,7 +143,7 @@ func (s *Service) evaluateDiscounts(ctx context.Context, sess *model.Session, co
 	if err != nil {
 		return nil, capabilityFailure("catalog", fmt.Errorf("discounts: %w", err))
 	}
-	if err := checkDiscounts(req, resp); err != nil {
+	if err := catalog.CheckDiscounts(req, resp); err != nil {
 		return nil, capabilityFailure("catalog", fmt.Errorf("discounts: %w", err))
 	}
 	return resp, nil
@@ -153,75 +183,6 @@ func discountRequest(sess *model.Session, codes []string, at time.Time) *catalog
 		f.Amount += sel.Amount // bounded: applyTax refuses totals that overflow
 	}
 	return req
-}
-
-// checkDiscounts refuses an answer that breaks the contract: every code
-// answered once (applied or rejected, by the code as sent), rejections
-// with a discount_code_* reason, allocations that add up to each amount,
-// name a line or a charge of the request, and together never exceed it.
-func checkDiscounts(req *catalog.DiscountRequest, resp *catalog.DiscountResponse) error {
-	lineLeft := map[string]int64{}
-	for _, l := range req.Lines {
-		lineLeft[l.ID] = l.Subtotal
-	}
-	chargeLeft := map[string]int64{}
-	for _, f := range req.Fulfillment {
-		chargeLeft[f.ID] = f.Amount
-	}
-	taken := make([]bool, len(req.Codes))
-	for i, a := range resp.Applied {
-		if a.ID == "" {
-			return fmt.Errorf("applied discount %d has no id", i)
-		}
-		if a.Method != "" && a.Method != "each" && a.Method != "across" {
-			return fmt.Errorf("discount %q: method %q is not each or across", a.ID, a.Method)
-		}
-		if a.Automatic != (a.Code == "") {
-			return fmt.Errorf("discount %q: a discount is automatic exactly when it has no code", a.ID)
-		}
-		if a.Code != "" && takeCode(req.Codes, taken, a.Code) < 0 {
-			return fmt.Errorf("discount %q: code %q was not requested (or is answered twice)", a.ID, a.Code)
-		}
-		var sum int64
-		for _, al := range a.Allocations {
-			left := lineLeft
-			target := al.LineID
-			if (al.LineID == "") == (al.FulfillmentID == "") {
-				return fmt.Errorf("discount %q: an allocation must name exactly one of a line and a fulfillment charge", a.ID)
-			}
-			if al.FulfillmentID != "" {
-				left, target = chargeLeft, al.FulfillmentID
-			}
-			rest, ok := left[target]
-			switch {
-			case !ok:
-				return fmt.Errorf("discount %q: allocation to %q, which is not in the cart", a.ID, target)
-			case al.Amount < 0:
-				return fmt.Errorf("discount %q: negative allocation %d to %q", a.ID, al.Amount, target)
-			case al.Amount > rest:
-				return fmt.Errorf("discount %q: allocation %d to %q exceeds what is left of it (%d)", a.ID, al.Amount, target, rest)
-			}
-			left[target] = rest - al.Amount
-			sum += al.Amount // each is bounded by its target, so the sum cannot overflow
-		}
-		if sum != a.Amount {
-			return fmt.Errorf("discount %q: allocations add up to %d, not its amount %d", a.ID, sum, a.Amount)
-		}
-	}
-	for _, r := range resp.Rejected {
-		if !strings.HasPrefix(r.Reason, "discount_code_") || !slices.Contains(acp.WarningCodes, r.Reason) {
-			return fmt.Errorf("code %q rejected with %q, not one of ACP's discount_code_* reasons", r.Code, r.Reason)
-		}
-		if takeCode(req.Codes, taken, r.Code) < 0 {
-			return fmt.Errorf("rejected code %q was not requested (or is answered twice)", r.Code)
-		}
-	}
-	for i, t := range taken {
-		if !t {
-			return fmt.Errorf("code %q is neither applied nor rejected", req.Codes[i])
-		}
-	}
-	return nil
 }
 
 // takeCode marks and returns the index of the first code not yet taken
@@ -275,4 +236,37 @@ func lineByID(lines []model.Line, id string) *model.Line {
 		}
 	}
 	return nil
+}
+
+// unusedCodes is the notice for discount codes an agent sends (create or
+// update) that the session does not use: the discount extension was not
+// negotiated on create, or the seller has no discounts at all. The agent
+// is told once per session (notify), so codes are never dropped without a
+// word.
+func (s *Service) unusedCodes(sess *model.Session, codes []string) []Notice {
+	if len(codes) == 0 || (sess.Discounts != nil && sess.Discounts.Negotiated) {
+		return nil
+	}
+	msg := "Discount codes apply through ACP's discount extension: list \"discount\" in capabilities.extensions when creating the session; these codes were not applied."
+	if s.opts.Capabilities.Discounts == nil {
+		msg = "This seller offers no discounts; these codes were not applied."
+	}
+	return []Notice{{Param: "$.discounts", Also: []string{"$.discounts.codes", "$.coupons"}, Message: msg}}
+}
+
+// orderDiscounts are the session's applied discounts as the order system
+// receives them (PlaceOrderRequest.Discounts); nil when none.
+func orderDiscounts(sess *model.Session) []fulfillment.Discount {
+	if sess.Discounts == nil {
+		return nil
+	}
+	var out []fulfillment.Discount
+	for _, a := range sess.Discounts.Applied {
+		d := fulfillment.Discount{ID: a.ID, Code: a.Code, Name: a.Name, Automatic: a.Automatic, Amount: a.Amount}
+		for _, al := range a.Allocations {
+			d.Allocations = append(d.Allocations, fulfillment.DiscountAllocation{LineID: al.LineID, OptionID: al.OptionID, Amount: al.Amount})
+		}
+		out = append(out, d)
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package checkout_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -67,8 +68,8 @@ func checkTotals(t *testing.T, sess *model.Session) {
 		itemsDiscount += l.Discount
 		subtotal += l.Subtotal
 		tax += l.Tax
-		if l.Subtotal < 0 || l.Total < 0 || l.Subtotal != l.BaseAmount-l.Discount {
-			t.Fatalf("line %s: base %d discount %d subtotal %d total %d", l.ID, l.BaseAmount, l.Discount, l.Subtotal, l.Total)
+		if l.Subtotal < 0 || l.Total < 0 || l.Subtotal != l.BaseAmount-l.Discount || l.Total != l.Subtotal+l.Tax {
+			t.Fatalf("line %s: base %d discount %d subtotal %d tax %d total %d; want subtotal = base - discount, total = subtotal + tax", l.ID, l.BaseAmount, l.Discount, l.Subtotal, l.Tax, l.Total)
 		}
 	}
 	var allocated int64
@@ -227,6 +228,16 @@ func TestDiscountCodesNeedTheExtension(t *testing.T) {
 		t.Fatalf("discounts = %+v, want the automatic promotion only, codes unused", d)
 	}
 	checkTotals(t, sess)
+	if got := messagesAt(sess, acp.MessageInfo, "", "$.discounts"); len(got) != 1 || !strings.Contains(got[0].Content, `list "discount" in capabilities.extensions`) {
+		t.Errorf("codes without the extension: notices %+v, want one at $.discounts naming the extension", got)
+	}
+	again, err := f.svc.Update(context.Background(), "agent", sess.ID, checkout.UpdateInput{DiscountCodes: optional.Of([]string{"WELCOME10"})}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := messagesAt(again, acp.MessageInfo, "", "$.discounts"); len(got) != 1 || len(again.Notices) != 1 {
+		t.Errorf("codes sent again: notices %+v (kept %+v), want the one notice, not a second", got, again.Notices)
+	}
 
 	old, err := f.svc.Create(context.Background(), "agent", "2025-12-12", withCodes("WELCOME10"), nil)
 	if err != nil {
@@ -234,6 +245,9 @@ func TestDiscountCodesNeedTheExtension(t *testing.T) {
 	}
 	if d := old.Discounts; d == nil || d.Negotiated || len(d.Codes) != 0 || len(d.Applied) != 1 || !d.Applied[0].Automatic {
 		t.Fatalf("before 2026-01-30: discounts = %+v, want the automatic promotion only", d)
+	}
+	if got := messagesAt(old, acp.MessageInfo, "", "$.discounts"); len(got) != 0 {
+		t.Errorf("before 2026-01-30: notices %+v, want none (no codes in that version)", got)
 	}
 
 	sess = f.create(t, withCodes("WELCOME10"))
@@ -431,5 +445,28 @@ func TestDiscountsPerGroup(t *testing.T) {
 	wantTax := roundPPM(3000-300, 40000) + roundPPM(2001-200, 72500) + roundPPM(500, 72500) // g1's charge is free
 	if sess.Totals.Tax != wantTax || sess.Totals.Fulfillment != 1000 || sess.Totals.FulfillmentDiscount != 500 || sess.Totals.Discount != 1000 {
 		t.Fatalf("totals = %+v, want tax %d, fulfillment 1000 with 500 off, discount 1000", sess.Totals, wantTax)
+	}
+}
+
+// TestDiscountCodesWithoutDiscounts: a seller with no discounts
+// capability tells the agent once that the codes it sends (create or
+// update) are not applied; a session without codes is told nothing.
+func TestDiscountCodesWithoutDiscounts(t *testing.T) {
+	t.Parallel()
+	f := newFixtureWith(t, func(o *checkout.Options) { o.Capabilities.Discounts = nil })
+	plain := withCodes()
+	sess := f.create(t, plain)
+	if len(messagesAt(sess, acp.MessageInfo, "", "$.discounts")) != 0 || sess.Discounts != nil {
+		t.Fatalf("no codes: discounts %+v, messages %+v; want neither", sess.Discounts, sess.Messages)
+	}
+	got, err := f.svc.Update(context.Background(), "agent", sess.ID, checkout.UpdateInput{DiscountCodes: optional.Of([]string{"WELCOME10"})}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := messagesAt(got, acp.MessageInfo, "", "$.discounts"); len(n) != 1 || !strings.Contains(n[0].Content, "offers no discounts") {
+		t.Errorf("codes to a seller without discounts: notices %+v, want one saying so", n)
+	}
+	if got.Discounts != nil {
+		t.Errorf("discounts = %+v, want none", got.Discounts)
 	}
 }

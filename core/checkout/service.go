@@ -188,7 +188,11 @@ func (s *Service) Create(ctx context.Context, agent, version string, in CreateIn
 	if err := s.price(ctx, sess, nil); err != nil {
 		return nil, err
 	}
-	notify(sess, in.Notices)
+	var unused []Notice
+	if version >= firstDiscountVersion { // earlier versions have no codes to send
+		unused = s.unusedCodes(sess, in.DiscountCodes)
+	}
+	notify(sess, append(in.Notices, unused...))
 	if err := s.commit(ctx, sess, rec, nil); err != nil {
 		return nil, fmt.Errorf("store new session: %w", err)
 	}
@@ -245,7 +249,11 @@ func (s *Service) Update(ctx context.Context, agent, id string, in UpdateInput, 
 		if err := s.price(ctx, sess, selections); err != nil {
 			return err
 		}
-		notify(sess, in.Notices)
+		var codes []string
+		if in.DiscountCodes.Set {
+			codes = in.DiscountCodes.V
+		}
+		notify(sess, append(in.Notices, s.unusedCodes(sess, codes)...))
 		return nil
 	})
 }

@@ -52,18 +52,32 @@ func stockItems(items []config.CatalogItem) []stock.FileItem {
 
 // syncStock applies acp.yaml's stock figures to the store when the
 // built-in catalog serves (a catalog plugin keeps its own stock), and
-// reports whether stock is controlled: some item has a figure. Items
+// reports whether stock is controlled: some item has a figure, or some
+// promotion code has max_uses (its uses are counted as stock). Items
 // without one are never counted against, so a catalog without figures
 // runs the checkout with no reservations at all.
 func syncStock(ctx context.Context, cfg *config.Config, st store.Store, now time.Time) (bool, error) {
 	if _, ok := cfg.PluginFor(config.CapabilityCatalog); ok {
 		return false, nil
 	}
-	items := stockItems(cfg.Catalog.Items)
+	items := append(stockItems(cfg.Catalog.Items), stock.DiscountItems(codeLimits(cfg.Promotions))...)
 	if err := stock.Sync(ctx, st, items, now); err != nil {
 		return false, fmt.Errorf("apply acp.yaml's stock figures: %w", err)
 	}
 	return stock.Tracked(items), nil
+}
+
+// codeLimits are the usage limits of acp.yaml's promotions with a code
+// and max_uses, counted as stock (stock.DiscountItems).
+func codeLimits(promotions []config.Promotion) []stock.CodeLimit {
+	var out []stock.CodeLimit
+	for _, p := range promotions {
+		if p.Code == "" || p.MaxUses <= 0 {
+			continue
+		}
+		out = append(out, stock.CodeLimit{Code: p.Code, MaxUses: &p.MaxUses})
+	}
+	return out
 }
 
 // builtinTax turns acp.yaml's tax into the built-in tax table.

@@ -137,7 +137,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		return nil, errors.Join(err, st.Close())
 	}
 	insights := newInsightMetrics(registry)
-	svc := newEngine(cfg, st, capabilities(cfg, plugins, o.now), handlers, admin.Orders, o.now, newMoneyReporter(registry), insights, logger, trackStock)
+	svc := newEngine(cfg, st, capabilities(cfg, plugins, st, o.now), handlers, admin.Orders, o.now, newMoneyReporter(registry), insights, logger, trackStock)
 	heldBy, provider := pluginStock(cfg, plugins)
 	svc.SetPluginStock(heldBy, provider)
 	svc.SetStockAttention(newStockAttention(registry))

@@ -13,6 +13,8 @@ import (
 	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/pluginmgr"
+	"github.com/acp-sidecar/acp/core/stock"
+	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
 	"github.com/acp-sidecar/acp/sdk/catalog"
 	"github.com/acp-sidecar/acp/sdk/fulfillment"
@@ -75,8 +77,9 @@ func startPlugins(cfg *config.Config, getenv func(string) string, logger *slog.L
 }
 
 // capabilities picks, for each capability, the built-in provider or the
-// plugin acp.yaml maps it to.
-func capabilities(cfg *config.Config, plugins *pluginmgr.Manager, now func() time.Time) checkout.Capabilities {
+// plugin acp.yaml maps it to. The built-in promotions count their codes'
+// uses in st (syncStock writes the limits).
+func capabilities(cfg *config.Config, plugins *pluginmgr.Manager, st store.Store, now func() time.Time) checkout.Capabilities {
 	caps := checkout.Capabilities{
 		Catalog:     builtin.NewCatalog(builtinCatalog(cfg.Catalog.Items)),
 		Tax:         builtin.NewTax(builtinTax(cfg.Tax)),
@@ -97,7 +100,7 @@ func capabilities(cfg *config.Config, plugins *pluginmgr.Manager, now func() tim
 	}
 	var promotions catalog.Discounts
 	if len(cfg.Promotions) > 0 {
-		promotions = promotion.New(builtinPromotions(cfg.Promotions), nil)
+		promotions = promotion.New(builtinPromotions(cfg.Promotions), stock.UsesLeftIn(st))
 	}
 	caps.Discounts = discountsProvider(cfg, plugins, promotions)
 	return caps

@@ -91,6 +91,23 @@
 // pickup group's destination is the selected pickup location's address;
 // a digital group has none.
 //
+// When discounts were applied to the checkout (hosts of protocol 1.3 and
+// later), "discounts" lists them, each with where its amount was taken
+// off: an order line (line_id) or the charge of a selected fulfillment
+// option (fulfillment_option_id, as in fulfillment_option_ids). total is
+// already after them; a line's total is before its share of an
+// order-level discount (such as code in the example below), which shows
+// only here. code is left out for an automatic promotion.
+//
+//	"discounts": [
+//	  {"id": "spring", "code": "SPRING10", "name": "Spring 10%",
+//	   "automatic": false, "amount": 300,
+//	   "allocations": [{"line_id": "li_1", "amount": 300}]},
+//	  {"id": "freeship", "name": "Free shipping", "automatic": true,
+//	   "amount": 500,
+//	   "allocations": [{"fulfillment_option_id": "standard", "amount": 500}]}
+//	]
+//
 // When the agent told more than the cart, these members follow (each left
 // out when the order has none):
 //

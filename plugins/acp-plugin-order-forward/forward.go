@@ -60,7 +60,40 @@ type orderBody struct {
 	Recipient *recipientBody `json:"recipient,omitempty"`
 	// FulfillmentGroups are the groups of a split checkout (protocol 1.2).
 	FulfillmentGroups []groupBody `json:"fulfillment_groups,omitempty"`
+	// Discounts are the discounts applied to the order (protocol 1.3).
+	Discounts []discountBody `json:"discounts,omitempty"`
 	insightsBody
+}
+
+// discountBody is one discount applied to the order.
+type discountBody struct {
+	ID          string           `json:"id"`
+	Code        string           `json:"code,omitempty"`
+	Name        string           `json:"name"`
+	Automatic   bool             `json:"automatic"`
+	Amount      int64            `json:"amount"`
+	Allocations []allocationBody `json:"allocations"`
+}
+
+// allocationBody is the part of a discount taken off one line or one
+// fulfillment option's charge.
+type allocationBody struct {
+	LineID              string `json:"line_id,omitempty"`
+	FulfillmentOptionID string `json:"fulfillment_option_id,omitempty"`
+	Amount              int64  `json:"amount"`
+}
+
+// newDiscountBodies are the order's discounts; nil when none.
+func newDiscountBodies(discounts []fulfillment.Discount) []discountBody {
+	var out []discountBody
+	for _, d := range discounts {
+		db := discountBody{ID: d.ID, Code: d.Code, Name: d.Name, Automatic: d.Automatic, Amount: d.Amount, Allocations: []allocationBody{}}
+		for _, a := range d.Allocations {
+			db.Allocations = append(db.Allocations, allocationBody{LineID: a.LineID, FulfillmentOptionID: a.OptionID, Amount: a.Amount})
+		}
+		out = append(out, db)
+	}
+	return out
 }
 
 // groupBody is one fulfillment group of a split checkout.
@@ -136,6 +169,7 @@ func newOrderBody(req *fulfillment.PlaceOrderRequest) orderBody {
 		b.FulfillmentGroups = append(b.FulfillmentGroups, gb)
 	}
 	b.Recipient = newRecipientBody(req.RecipientName, req.RecipientEmail, req.RecipientPhone)
+	b.Discounts = newDiscountBodies(req.Discounts)
 	return b
 }
 

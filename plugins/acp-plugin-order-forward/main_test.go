@@ -694,3 +694,30 @@ func TestPlaceOrderSplit(t *testing.T) {
 		t.Errorf("body mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestPlaceOrderDiscounts checks the body of an order with discounts
+// (protocol 1.3): each with its code (none when automatic), name, amount
+// and allocations to lines and fulfillment options.
+func TestPlaceOrderDiscounts(t *testing.T) {
+	t.Parallel()
+	in := newIntake(t, answer{status: http.StatusCreated})
+	p := newPlugin(t, in.config(t, nil))
+	req := order()
+	req.Discounts = []fulfillment.Discount{
+		{ID: "spring", Code: "SPRING10", Name: "Spring 10%", Amount: 300, Allocations: []fulfillment.DiscountAllocation{{LineID: "li_1", Amount: 300}}},
+		{ID: "freeship", Name: "Free shipping", Automatic: true, Amount: 500, Allocations: []fulfillment.DiscountAllocation{{OptionID: "standard", Amount: 500}}},
+	}
+	if _, err := p.Fulfillment().PlaceOrder(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(wantOrderJSON, `"email": "ada@example.com"}`, `"email": "ada@example.com"},
+  "discounts": [
+    {"id": "spring", "code": "SPRING10", "name": "Spring 10%", "automatic": false, "amount": 300,
+     "allocations": [{"line_id": "li_1", "amount": 300}]},
+    {"id": "freeship", "name": "Free shipping", "automatic": true, "amount": 500,
+     "allocations": [{"fulfillment_option_id": "standard", "amount": 500}]}
+  ]`, 1)
+	if diff := jsonDiff(t, want, in.received()[0].body); diff != "" {
+		t.Errorf("body mismatch (-want +got):\n%s", diff)
+	}
+}

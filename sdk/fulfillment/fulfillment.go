@@ -87,6 +87,43 @@ type PlaceOrderRequest struct {
 	// when given; a split checkout's groups carry their own. They are
 	// personal data: pass them to the order system, never to logs.
 	RecipientName, RecipientEmail, RecipientPhone string
+
+	// The field below arrived in protocol 1.3; an older host leaves it
+	// unset.
+
+	// Discounts are the discounts applied to the checkout (codes and
+	// automatic promotions), each with where its amount was taken off;
+	// empty when none. Total is already after them.
+	Discounts []Discount
+}
+
+// Discount is one discount applied to an order.
+type Discount struct {
+	// ID identifies the promotion that gave it.
+	ID string
+	// Code is the code the buyer gave; empty for an automatic promotion.
+	Code string
+	// Name is the discount's name as the buyer saw it.
+	Name string
+	// Automatic is set when no code was needed.
+	Automatic bool
+	// Amount is what the discount took off in total, in minor units: the
+	// sum of its allocations.
+	Amount int64
+	// Allocations are where Amount was taken off.
+	Allocations []DiscountAllocation
+}
+
+// DiscountAllocation is the part of a discount taken off one order line
+// or one fulfillment option's charge: exactly one of LineID and OptionID
+// is set.
+type DiscountAllocation struct {
+	// LineID is the order line (Line.ID) discounted.
+	LineID string
+	// OptionID is the fulfillment option whose charge was discounted.
+	OptionID string
+	// Amount is the part taken off, in minor units.
+	Amount int64
 }
 
 // Group is one fulfillment group of a split checkout.

@@ -180,6 +180,10 @@ var fullValues = map[string]struct {
 			Destination: fullAddr, OptionIDs: []string{"std", "gift"},
 			Buyer:         &fulfillment.Buyer{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com", PhoneNumber: "+15555550100"},
 			RecipientName: "Grace Hopper", RecipientEmail: "grace@example.com", RecipientPhone: "+15555550199",
+			Discounts: []fulfillment.Discount{
+				{ID: "promo_save5", Code: "SAVE5", Name: "$5 off", Amount: 500, Allocations: []fulfillment.DiscountAllocation{{LineID: "li_1", Amount: 417}, {LineID: "li_2", Amount: 83}}},
+				{ID: "promo_ship", Name: "Free shipping", Automatic: true, Amount: 499, Allocations: []fulfillment.DiscountAllocation{{OptionID: "std", Amount: 499}}},
+			},
 		},
 		want: &pb.PlaceOrderRequest{
 			OrderId: "ord_1", CheckoutSessionId: "cs_1", IdempotencyKey: "idem_1", Currency: "usd", Total: 3599,
@@ -190,6 +194,10 @@ var fullValues = map[string]struct {
 			Destination: fullAddrP, OptionIds: []string{"std", "gift"},
 			Buyer:         &pb.Buyer{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com", PhoneNumber: "+15555550100"},
 			RecipientName: "Grace Hopper", RecipientEmail: "grace@example.com", RecipientPhone: "+15555550199",
+			Discounts: []*pb.OrderDiscount{
+				{Id: "promo_save5", Code: "SAVE5", Name: "$5 off", Amount: 500, Allocations: []*pb.OrderDiscountAllocation{{LineId: "li_1", Amount: 417}, {LineId: "li_2", Amount: 83}}},
+				{Id: "promo_ship", Name: "Free shipping", Automatic: true, Amount: 499, Allocations: []*pb.OrderDiscountAllocation{{OptionId: "std", Amount: 499}}},
+			},
 		},
 	},
 	"place order response": {

@@ -39,6 +39,14 @@ func PlaceOrderRequestToProto(r *fulfillment.PlaceOrderRequest) *pb.PlaceOrderRe
 			return &pb.RiskSignals{IpAddress: s.IPAddress, UserAgent: s.UserAgent, AcceptLanguage: s.AcceptLanguage, SessionId: s.SessionID, DeviceFingerprint: s.DeviceFingerprint}
 		}),
 		RecipientName: r.RecipientName, RecipientEmail: r.RecipientEmail, RecipientPhone: r.RecipientPhone,
+		Discounts: mapSlice(r.Discounts, func(d fulfillment.Discount) *pb.OrderDiscount {
+			return &pb.OrderDiscount{
+				Id: d.ID, Code: d.Code, Name: d.Name, Automatic: d.Automatic, Amount: d.Amount,
+				Allocations: mapSlice(d.Allocations, func(a fulfillment.DiscountAllocation) *pb.OrderDiscountAllocation {
+					return &pb.OrderDiscountAllocation{LineId: a.LineID, OptionId: a.OptionID, Amount: a.Amount}
+				}),
+			}
+		}),
 	}
 	if b := r.Buyer; b != nil {
 		out.Buyer = &pb.Buyer{FirstName: b.FirstName, LastName: b.LastName, Email: b.Email, PhoneNumber: b.PhoneNumber}
@@ -87,6 +95,14 @@ func PlaceOrderRequestFromProto(r *pb.PlaceOrderRequest) *fulfillment.PlaceOrder
 			}
 		}),
 		RecipientName: r.GetRecipientName(), RecipientEmail: r.GetRecipientEmail(), RecipientPhone: r.GetRecipientPhone(),
+		Discounts: mapSlice(r.GetDiscounts(), func(d *pb.OrderDiscount) fulfillment.Discount {
+			return fulfillment.Discount{
+				ID: d.GetId(), Code: d.GetCode(), Name: d.GetName(), Automatic: d.GetAutomatic(), Amount: d.GetAmount(),
+				Allocations: mapSlice(d.GetAllocations(), func(a *pb.OrderDiscountAllocation) fulfillment.DiscountAllocation {
+					return fulfillment.DiscountAllocation{LineID: a.GetLineId(), OptionID: a.GetOptionId(), Amount: a.GetAmount()}
+				}),
+			}
+		}),
 	}
 	if b := r.GetBuyer(); b != nil {
 		out.Buyer = &fulfillment.Buyer{FirstName: b.GetFirstName(), LastName: b.GetLastName(), Email: b.GetEmail(), PhoneNumber: b.GetPhoneNumber()}

@@ -48,8 +48,11 @@ type PlaceOrderRequest struct {
 	RecipientName  string `protobuf:"bytes,15,opt,name=recipient_name,json=recipientName,proto3" json:"recipient_name,omitempty"`
 	RecipientEmail string `protobuf:"bytes,16,opt,name=recipient_email,json=recipientEmail,proto3" json:"recipient_email,omitempty"`
 	RecipientPhone string `protobuf:"bytes,17,opt,name=recipient_phone,json=recipientPhone,proto3" json:"recipient_phone,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Since 1.3: the discounts applied to the checkout, each with its
+	// allocations to lines and fulfillment charges.
+	Discounts     []*OrderDiscount `protobuf:"bytes,18,rep,name=discounts,proto3" json:"discounts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PlaceOrderRequest) Reset() {
@@ -201,6 +204,161 @@ func (x *PlaceOrderRequest) GetRecipientPhone() string {
 	return ""
 }
 
+func (x *PlaceOrderRequest) GetDiscounts() []*OrderDiscount {
+	if x != nil {
+		return x.Discounts
+	}
+	return nil
+}
+
+// OrderDiscount is a discount applied to the order: a code's (code set)
+// or an automatic promotion's, with what it took off in total and where.
+type OrderDiscount struct {
+	state         protoimpl.MessageState     `protogen:"open.v1"`
+	Id            string                     `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Code          string                     `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	Name          string                     `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Automatic     bool                       `protobuf:"varint,4,opt,name=automatic,proto3" json:"automatic,omitempty"`
+	Amount        int64                      `protobuf:"varint,5,opt,name=amount,proto3" json:"amount,omitempty"`
+	Allocations   []*OrderDiscountAllocation `protobuf:"bytes,6,rep,name=allocations,proto3" json:"allocations,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderDiscount) Reset() {
+	*x = OrderDiscount{}
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderDiscount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderDiscount) ProtoMessage() {}
+
+func (x *OrderDiscount) ProtoReflect() protoreflect.Message {
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderDiscount.ProtoReflect.Descriptor instead.
+func (*OrderDiscount) Descriptor() ([]byte, []int) {
+	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *OrderDiscount) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *OrderDiscount) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *OrderDiscount) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *OrderDiscount) GetAutomatic() bool {
+	if x != nil {
+		return x.Automatic
+	}
+	return false
+}
+
+func (x *OrderDiscount) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+func (x *OrderDiscount) GetAllocations() []*OrderDiscountAllocation {
+	if x != nil {
+		return x.Allocations
+	}
+	return nil
+}
+
+// OrderDiscountAllocation is the part of a discount taken off one order
+// line (line_id) or one fulfillment option's charge (option_id).
+type OrderDiscountAllocation struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LineId        string                 `protobuf:"bytes,1,opt,name=line_id,json=lineId,proto3" json:"line_id,omitempty"`
+	OptionId      string                 `protobuf:"bytes,2,opt,name=option_id,json=optionId,proto3" json:"option_id,omitempty"`
+	Amount        int64                  `protobuf:"varint,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderDiscountAllocation) Reset() {
+	*x = OrderDiscountAllocation{}
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderDiscountAllocation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderDiscountAllocation) ProtoMessage() {}
+
+func (x *OrderDiscountAllocation) ProtoReflect() protoreflect.Message {
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderDiscountAllocation.ProtoReflect.Descriptor instead.
+func (*OrderDiscountAllocation) Descriptor() ([]byte, []int) {
+	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *OrderDiscountAllocation) GetLineId() string {
+	if x != nil {
+		return x.LineId
+	}
+	return ""
+}
+
+func (x *OrderDiscountAllocation) GetOptionId() string {
+	if x != nil {
+		return x.OptionId
+	}
+	return ""
+}
+
+func (x *OrderDiscountAllocation) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
 // FulfillmentGroupPlan is a fulfillment group of the order with its
 // destination, contact, selected option and charge.
 type FulfillmentGroupPlan struct {
@@ -219,7 +377,7 @@ type FulfillmentGroupPlan struct {
 
 func (x *FulfillmentGroupPlan) Reset() {
 	*x = FulfillmentGroupPlan{}
-	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[1]
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -231,7 +389,7 @@ func (x *FulfillmentGroupPlan) String() string {
 func (*FulfillmentGroupPlan) ProtoMessage() {}
 
 func (x *FulfillmentGroupPlan) ProtoReflect() protoreflect.Message {
-	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[1]
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -244,7 +402,7 @@ func (x *FulfillmentGroupPlan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FulfillmentGroupPlan.ProtoReflect.Descriptor instead.
 func (*FulfillmentGroupPlan) Descriptor() ([]byte, []int) {
-	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{1}
+	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *FulfillmentGroupPlan) GetGroup() *FulfillmentGroup {
@@ -324,7 +482,7 @@ type Attribution struct {
 
 func (x *Attribution) Reset() {
 	*x = Attribution{}
-	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[2]
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -336,7 +494,7 @@ func (x *Attribution) String() string {
 func (*Attribution) ProtoMessage() {}
 
 func (x *Attribution) ProtoReflect() protoreflect.Message {
-	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[2]
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -349,7 +507,7 @@ func (x *Attribution) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Attribution.ProtoReflect.Descriptor instead.
 func (*Attribution) Descriptor() ([]byte, []int) {
-	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{2}
+	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Attribution) GetTouchpoint() string {
@@ -448,7 +606,7 @@ type MarketingConsent struct {
 
 func (x *MarketingConsent) Reset() {
 	*x = MarketingConsent{}
-	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[3]
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -460,7 +618,7 @@ func (x *MarketingConsent) String() string {
 func (*MarketingConsent) ProtoMessage() {}
 
 func (x *MarketingConsent) ProtoReflect() protoreflect.Message {
-	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[3]
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -473,7 +631,7 @@ func (x *MarketingConsent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarketingConsent.ProtoReflect.Descriptor instead.
 func (*MarketingConsent) Descriptor() ([]byte, []int) {
-	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{3}
+	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *MarketingConsent) GetChannel() string {
@@ -511,7 +669,7 @@ type RiskSignals struct {
 
 func (x *RiskSignals) Reset() {
 	*x = RiskSignals{}
-	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[4]
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -523,7 +681,7 @@ func (x *RiskSignals) String() string {
 func (*RiskSignals) ProtoMessage() {}
 
 func (x *RiskSignals) ProtoReflect() protoreflect.Message {
-	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[4]
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -536,7 +694,7 @@ func (x *RiskSignals) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RiskSignals.ProtoReflect.Descriptor instead.
 func (*RiskSignals) Descriptor() ([]byte, []int) {
-	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{4}
+	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RiskSignals) GetIpAddress() string {
@@ -587,7 +745,7 @@ type Buyer struct {
 
 func (x *Buyer) Reset() {
 	*x = Buyer{}
-	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[5]
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -599,7 +757,7 @@ func (x *Buyer) String() string {
 func (*Buyer) ProtoMessage() {}
 
 func (x *Buyer) ProtoReflect() protoreflect.Message {
-	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[5]
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -612,7 +770,7 @@ func (x *Buyer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Buyer.ProtoReflect.Descriptor instead.
 func (*Buyer) Descriptor() ([]byte, []int) {
-	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{5}
+	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Buyer) GetFirstName() string {
@@ -659,7 +817,7 @@ type OrderLine struct {
 
 func (x *OrderLine) Reset() {
 	*x = OrderLine{}
-	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[6]
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -671,7 +829,7 @@ func (x *OrderLine) String() string {
 func (*OrderLine) ProtoMessage() {}
 
 func (x *OrderLine) ProtoReflect() protoreflect.Message {
-	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[6]
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -684,7 +842,7 @@ func (x *OrderLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderLine.ProtoReflect.Descriptor instead.
 func (*OrderLine) Descriptor() ([]byte, []int) {
-	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{6}
+	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *OrderLine) GetId() string {
@@ -746,7 +904,7 @@ type PlaceOrderResponse struct {
 
 func (x *PlaceOrderResponse) Reset() {
 	*x = PlaceOrderResponse{}
-	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[7]
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -758,7 +916,7 @@ func (x *PlaceOrderResponse) String() string {
 func (*PlaceOrderResponse) ProtoMessage() {}
 
 func (x *PlaceOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[7]
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -771,7 +929,7 @@ func (x *PlaceOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceOrderResponse.ProtoReflect.Descriptor instead.
 func (*PlaceOrderResponse) Descriptor() ([]byte, []int) {
-	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{7}
+	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *PlaceOrderResponse) GetOrderNumber() string {
@@ -798,7 +956,7 @@ type CancelOrderRequest struct {
 
 func (x *CancelOrderRequest) Reset() {
 	*x = CancelOrderRequest{}
-	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[8]
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -810,7 +968,7 @@ func (x *CancelOrderRequest) String() string {
 func (*CancelOrderRequest) ProtoMessage() {}
 
 func (x *CancelOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[8]
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -823,7 +981,7 @@ func (x *CancelOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelOrderRequest.ProtoReflect.Descriptor instead.
 func (*CancelOrderRequest) Descriptor() ([]byte, []int) {
-	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{8}
+	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CancelOrderRequest) GetOrderId() string {
@@ -848,7 +1006,7 @@ type CancelOrderResponse struct {
 
 func (x *CancelOrderResponse) Reset() {
 	*x = CancelOrderResponse{}
-	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[9]
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -860,7 +1018,7 @@ func (x *CancelOrderResponse) String() string {
 func (*CancelOrderResponse) ProtoMessage() {}
 
 func (x *CancelOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[9]
+	mi := &file_acp_plugin_v1_fulfillment_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -873,14 +1031,14 @@ func (x *CancelOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelOrderResponse.ProtoReflect.Descriptor instead.
 func (*CancelOrderResponse) Descriptor() ([]byte, []int) {
-	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{9}
+	return file_acp_plugin_v1_fulfillment_proto_rawDescGZIP(), []int{11}
 }
 
 var File_acp_plugin_v1_fulfillment_proto protoreflect.FileDescriptor
 
 const file_acp_plugin_v1_fulfillment_proto_rawDesc = "" +
 	"\n" +
-	"\x1facp/plugin/v1/fulfillment.proto\x12\racp.plugin.v1\x1a\x1aacp/plugin/v1/plugin.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x92\x06\n" +
+	"\x1facp/plugin/v1/fulfillment.proto\x12\racp.plugin.v1\x1a\x1aacp/plugin/v1/plugin.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xce\x06\n" +
 	"\x11PlaceOrderRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12.\n" +
 	"\x13checkout_session_id\x18\x02 \x01(\tR\x11checkoutSessionId\x12'\n" +
@@ -901,7 +1059,19 @@ const file_acp_plugin_v1_fulfillment_proto_rawDesc = "" +
 	"\frisk_signals\x18\x0e \x01(\v2\x1a.acp.plugin.v1.RiskSignalsR\vriskSignals\x12%\n" +
 	"\x0erecipient_name\x18\x0f \x01(\tR\rrecipientName\x12'\n" +
 	"\x0frecipient_email\x18\x10 \x01(\tR\x0erecipientEmail\x12'\n" +
-	"\x0frecipient_phone\x18\x11 \x01(\tR\x0erecipientPhone\"\xd0\x02\n" +
+	"\x0frecipient_phone\x18\x11 \x01(\tR\x0erecipientPhone\x12:\n" +
+	"\tdiscounts\x18\x12 \x03(\v2\x1c.acp.plugin.v1.OrderDiscountR\tdiscounts\"\xc7\x01\n" +
+	"\rOrderDiscount\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x1c\n" +
+	"\tautomatic\x18\x04 \x01(\bR\tautomatic\x12\x16\n" +
+	"\x06amount\x18\x05 \x01(\x03R\x06amount\x12H\n" +
+	"\vallocations\x18\x06 \x03(\v2&.acp.plugin.v1.OrderDiscountAllocationR\vallocations\"g\n" +
+	"\x17OrderDiscountAllocation\x12\x17\n" +
+	"\aline_id\x18\x01 \x01(\tR\x06lineId\x12\x1b\n" +
+	"\toption_id\x18\x02 \x01(\tR\boptionId\x12\x16\n" +
+	"\x06amount\x18\x03 \x01(\x03R\x06amount\"\xd0\x02\n" +
 	"\x14FulfillmentGroupPlan\x125\n" +
 	"\x05group\x18\x01 \x01(\v2\x1f.acp.plugin.v1.FulfillmentGroupR\x05group\x12\x19\n" +
 	"\bline_ids\x18\x02 \x03(\tR\alineIds\x128\n" +
@@ -988,45 +1158,49 @@ func file_acp_plugin_v1_fulfillment_proto_rawDescGZIP() []byte {
 	return file_acp_plugin_v1_fulfillment_proto_rawDescData
 }
 
-var file_acp_plugin_v1_fulfillment_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_acp_plugin_v1_fulfillment_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_acp_plugin_v1_fulfillment_proto_goTypes = []any{
-	(*PlaceOrderRequest)(nil),     // 0: acp.plugin.v1.PlaceOrderRequest
-	(*FulfillmentGroupPlan)(nil),  // 1: acp.plugin.v1.FulfillmentGroupPlan
-	(*Attribution)(nil),           // 2: acp.plugin.v1.Attribution
-	(*MarketingConsent)(nil),      // 3: acp.plugin.v1.MarketingConsent
-	(*RiskSignals)(nil),           // 4: acp.plugin.v1.RiskSignals
-	(*Buyer)(nil),                 // 5: acp.plugin.v1.Buyer
-	(*OrderLine)(nil),             // 6: acp.plugin.v1.OrderLine
-	(*PlaceOrderResponse)(nil),    // 7: acp.plugin.v1.PlaceOrderResponse
-	(*CancelOrderRequest)(nil),    // 8: acp.plugin.v1.CancelOrderRequest
-	(*CancelOrderResponse)(nil),   // 9: acp.plugin.v1.CancelOrderResponse
-	nil,                           // 10: acp.plugin.v1.Attribution.MetadataEntry
-	(*Address)(nil),               // 11: acp.plugin.v1.Address
-	(*FulfillmentGroup)(nil),      // 12: acp.plugin.v1.FulfillmentGroup
-	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
+	(*PlaceOrderRequest)(nil),       // 0: acp.plugin.v1.PlaceOrderRequest
+	(*OrderDiscount)(nil),           // 1: acp.plugin.v1.OrderDiscount
+	(*OrderDiscountAllocation)(nil), // 2: acp.plugin.v1.OrderDiscountAllocation
+	(*FulfillmentGroupPlan)(nil),    // 3: acp.plugin.v1.FulfillmentGroupPlan
+	(*Attribution)(nil),             // 4: acp.plugin.v1.Attribution
+	(*MarketingConsent)(nil),        // 5: acp.plugin.v1.MarketingConsent
+	(*RiskSignals)(nil),             // 6: acp.plugin.v1.RiskSignals
+	(*Buyer)(nil),                   // 7: acp.plugin.v1.Buyer
+	(*OrderLine)(nil),               // 8: acp.plugin.v1.OrderLine
+	(*PlaceOrderResponse)(nil),      // 9: acp.plugin.v1.PlaceOrderResponse
+	(*CancelOrderRequest)(nil),      // 10: acp.plugin.v1.CancelOrderRequest
+	(*CancelOrderResponse)(nil),     // 11: acp.plugin.v1.CancelOrderResponse
+	nil,                             // 12: acp.plugin.v1.Attribution.MetadataEntry
+	(*Address)(nil),                 // 13: acp.plugin.v1.Address
+	(*FulfillmentGroup)(nil),        // 14: acp.plugin.v1.FulfillmentGroup
+	(*timestamppb.Timestamp)(nil),   // 15: google.protobuf.Timestamp
 }
 var file_acp_plugin_v1_fulfillment_proto_depIdxs = []int32{
-	6,  // 0: acp.plugin.v1.PlaceOrderRequest.lines:type_name -> acp.plugin.v1.OrderLine
-	11, // 1: acp.plugin.v1.PlaceOrderRequest.destination:type_name -> acp.plugin.v1.Address
-	5,  // 2: acp.plugin.v1.PlaceOrderRequest.buyer:type_name -> acp.plugin.v1.Buyer
-	1,  // 3: acp.plugin.v1.PlaceOrderRequest.groups:type_name -> acp.plugin.v1.FulfillmentGroupPlan
-	2,  // 4: acp.plugin.v1.PlaceOrderRequest.attribution:type_name -> acp.plugin.v1.Attribution
-	3,  // 5: acp.plugin.v1.PlaceOrderRequest.marketing_consents:type_name -> acp.plugin.v1.MarketingConsent
-	4,  // 6: acp.plugin.v1.PlaceOrderRequest.risk_signals:type_name -> acp.plugin.v1.RiskSignals
-	12, // 7: acp.plugin.v1.FulfillmentGroupPlan.group:type_name -> acp.plugin.v1.FulfillmentGroup
-	11, // 8: acp.plugin.v1.FulfillmentGroupPlan.destination:type_name -> acp.plugin.v1.Address
-	13, // 9: acp.plugin.v1.Attribution.issued_at:type_name -> google.protobuf.Timestamp
-	13, // 10: acp.plugin.v1.Attribution.expires_at:type_name -> google.protobuf.Timestamp
-	10, // 11: acp.plugin.v1.Attribution.metadata:type_name -> acp.plugin.v1.Attribution.MetadataEntry
-	0,  // 12: acp.plugin.v1.FulfillmentService.PlaceOrder:input_type -> acp.plugin.v1.PlaceOrderRequest
-	8,  // 13: acp.plugin.v1.FulfillmentService.CancelOrder:input_type -> acp.plugin.v1.CancelOrderRequest
-	7,  // 14: acp.plugin.v1.FulfillmentService.PlaceOrder:output_type -> acp.plugin.v1.PlaceOrderResponse
-	9,  // 15: acp.plugin.v1.FulfillmentService.CancelOrder:output_type -> acp.plugin.v1.CancelOrderResponse
-	14, // [14:16] is the sub-list for method output_type
-	12, // [12:14] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	8,  // 0: acp.plugin.v1.PlaceOrderRequest.lines:type_name -> acp.plugin.v1.OrderLine
+	13, // 1: acp.plugin.v1.PlaceOrderRequest.destination:type_name -> acp.plugin.v1.Address
+	7,  // 2: acp.plugin.v1.PlaceOrderRequest.buyer:type_name -> acp.plugin.v1.Buyer
+	3,  // 3: acp.plugin.v1.PlaceOrderRequest.groups:type_name -> acp.plugin.v1.FulfillmentGroupPlan
+	4,  // 4: acp.plugin.v1.PlaceOrderRequest.attribution:type_name -> acp.plugin.v1.Attribution
+	5,  // 5: acp.plugin.v1.PlaceOrderRequest.marketing_consents:type_name -> acp.plugin.v1.MarketingConsent
+	6,  // 6: acp.plugin.v1.PlaceOrderRequest.risk_signals:type_name -> acp.plugin.v1.RiskSignals
+	1,  // 7: acp.plugin.v1.PlaceOrderRequest.discounts:type_name -> acp.plugin.v1.OrderDiscount
+	2,  // 8: acp.plugin.v1.OrderDiscount.allocations:type_name -> acp.plugin.v1.OrderDiscountAllocation
+	14, // 9: acp.plugin.v1.FulfillmentGroupPlan.group:type_name -> acp.plugin.v1.FulfillmentGroup
+	13, // 10: acp.plugin.v1.FulfillmentGroupPlan.destination:type_name -> acp.plugin.v1.Address
+	15, // 11: acp.plugin.v1.Attribution.issued_at:type_name -> google.protobuf.Timestamp
+	15, // 12: acp.plugin.v1.Attribution.expires_at:type_name -> google.protobuf.Timestamp
+	12, // 13: acp.plugin.v1.Attribution.metadata:type_name -> acp.plugin.v1.Attribution.MetadataEntry
+	0,  // 14: acp.plugin.v1.FulfillmentService.PlaceOrder:input_type -> acp.plugin.v1.PlaceOrderRequest
+	10, // 15: acp.plugin.v1.FulfillmentService.CancelOrder:input_type -> acp.plugin.v1.CancelOrderRequest
+	9,  // 16: acp.plugin.v1.FulfillmentService.PlaceOrder:output_type -> acp.plugin.v1.PlaceOrderResponse
+	11, // 17: acp.plugin.v1.FulfillmentService.CancelOrder:output_type -> acp.plugin.v1.CancelOrderResponse
+	16, // [16:18] is the sub-list for method output_type
+	14, // [14:16] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_acp_plugin_v1_fulfillment_proto_init() }
@@ -1041,7 +1215,7 @@ func file_acp_plugin_v1_fulfillment_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_acp_plugin_v1_fulfillment_proto_rawDesc), len(file_acp_plugin_v1_fulfillment_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
