@@ -56,7 +56,8 @@ type wireDiscountsShape struct {
 
 // discountCodes checks codes sent at param (at most maxDiscountCodes, each
 // not blank, at most maxDiscountCodeLen characters, without control or
-// format characters, since codes are echoed and shown) and returns them
+// format characters, since codes are echoed and shown, and without spaces
+// around it, which would make another spelling of a code) and returns them
 // as sent (matching is case-insensitive; that is the engine's).
 func (v *validator) discountCodes(codes []string, param string) []string {
 	if len(codes) > maxDiscountCodes {
@@ -67,8 +68,11 @@ func (v *validator) discountCodes(codes []string, param string) []string {
 	for i, code := range codes {
 		p := fmt.Sprintf("%s[%d]", param, i)
 		v.required(code, p, maxDiscountCodeLen)
-		if strings.IndexFunc(code, controlOrFormat) >= 0 {
+		switch {
+		case strings.IndexFunc(code, controlOrFormat) >= 0:
 			v.fail(apierr.CodeInvalid, p, "%s must not contain control or format characters.", p)
+		case strings.TrimSpace(code) != code:
+			v.fail(apierr.CodeInvalid, p, "%s must not begin or end with a space.", p)
 		}
 		out = append(out, code)
 	}

@@ -134,6 +134,7 @@ func TestDecodeDiscountErrors(t *testing.T) {
 		"too many codes":          {"update", `{"discounts":{"codes":[` + many + `]}}`, apierr.CodeInvalid, "$.discounts.codes"},
 		"code too long":           {"update", `{"discounts":{"codes":["` + long + `"]}}`, apierr.CodeInvalid, "$.discounts.codes[0]"},
 		"control character":       {"create", discountCreate + `,"discounts":{"codes":["SAVE\n10"]}}`, apierr.CodeInvalid, "$.discounts.codes[0]"},
+		"space around a code":     {"create", discountCreate + `,"discounts":{"codes":["SAVE10", " SAVE10"]}}`, apierr.CodeInvalid, "$.discounts.codes[1]"},
 		"bidi override":           {"update", `{"coupons":["SAVE\u202e01"]}`, apierr.CodeInvalid, "$.coupons[0]"},
 		"coupons not an array":    {"update", `{"coupons":"SAVE10"}`, apierr.CodeInvalidType, "$.coupons"},
 		"empty coupon":            {"create", discountCreate + `,"coupons":[""]}`, apierr.CodeMissing, "$.coupons[0]"},

@@ -176,7 +176,10 @@ func TestDiscountExamplesEndToEnd(t *testing.T) {
 				t.Parallel()
 				ex := acpschema.Examples(t, version, "discount-extension/"+c.file)
 				if ex == nil {
-					t.Fatalf("no example %s under %s", c.file, version)
+					// Without the spec files (outside CI) there is no
+					// example to replay: acpschema counts the check not
+					// made, and under CI=true their absence fails.
+					return
 				}
 				var req map[string]any
 				if err := json.Unmarshal(ex["request"], &req); err != nil {

@@ -119,7 +119,7 @@ func CheckDiscountAllocations(req *DiscountRequest, resp *DiscountResponse) erro
 	}
 	for i, d := range resp.Applied {
 		what := fmt.Sprintf("applied discount %d (%q)", i, d.ID)
-		if d.Amount < 0 || d.AmountOff < 0 || d.PercentOff < 0 || d.PercentOff > 100 {
+		if d.Amount < 0 || d.AmountOff < 0 || !(d.PercentOff >= 0 && d.PercentOff <= 100) {
 			faults = append(faults, fmt.Errorf("%s has a negative amount or a percent off outside 0-100", what))
 		}
 		var sum int64

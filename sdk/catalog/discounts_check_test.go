@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -74,6 +75,10 @@ func TestCheckDiscounts(t *testing.T) {
 		"automatic with a code": {
 			resp:    func(r *catalog.DiscountResponse) { r.Applied[0].Automatic = true },
 			wantErr: `is automatic but names code "save10"`,
+		},
+		"percent off not a number": {
+			resp:    func(r *catalog.DiscountResponse) { r.Applied[0].PercentOff = math.NaN() },
+			wantErr: "percent off outside 0-100",
 		},
 		"unknown method": {
 			resp:    func(r *catalog.DiscountResponse) { r.Applied[0].Method = "some" },

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,7 +57,7 @@ func (d *Engine) Evaluate(ctx context.Context, req *catalog.DiscountRequest) (*c
 		}
 	}
 	for i, code := range req.Codes {
-		if slices.ContainsFunc(req.Codes[:i], func(c string) bool { return strings.EqualFold(c, code) }) {
+		if slices.ContainsFunc(req.Codes[:i], func(c string) bool { return sameCode(c, code) }) {
 			reject(i, acp.CodeDiscountCodeAlreadyApplied, "Code %q is already applied.", code)
 			continue
 		}
@@ -104,6 +105,15 @@ func (d *Engine) Evaluate(ctx context.Context, req *catalog.DiscountRequest) (*c
 			continue
 		}
 		ad := st.apply(c.p)
+		if ad.Amount == 0 {
+			// Nothing left to take off (a percentage of a few cents
+			// rounding to zero, free shipping with nothing charged): a
+			// code is not spent, nor a use of it held, for nothing.
+			if c.code >= 0 {
+				reject(c.code, acp.CodeDiscountCodeMinimumNotMet, "Code %q takes nothing off this cart.", req.Codes[c.code])
+			}
+			continue
+		}
 		ad.Priority = len(resp.Applied) + 1
 		if c.code >= 0 {
 			ad.Code = req.Codes[c.code]
@@ -142,11 +152,20 @@ func allCombinable(applied []catalog.AppliedDiscount, d *Engine) bool {
 
 func (d *Engine) byCode(code string) *Promotion {
 	for i := range d.promotions {
-		if p := &d.promotions[i]; p.Code != "" && strings.EqualFold(p.Code, strings.TrimSpace(code)) {
+		if p := &d.promotions[i]; p.Code != "" && sameCode(p.Code, code) {
 			return p
 		}
 	}
 	return nil
+}
+
+// sameCode reports whether two codes are one, case aside. It compares the
+// lower-case forms, as the host keys a code's uses (stock.DiscountSKU):
+// every spelling that unlocks a code then holds its uses, where Unicode
+// case folding (strings.EqualFold) would also match spellings whose lower
+// case differs.
+func sameCode(a, b string) bool {
+	return strings.ToLower(a) == strings.ToLower(b)
 }
 
 func (d *Engine) byID(id string) *Promotion {
@@ -295,7 +314,12 @@ func percentOf(amount int64, pct float64) int64 {
 	if pct >= 100 {
 		return amount
 	}
-	r := new(big.Rat).SetFloat64(pct)
+	// The percentage as the seller wrote it (33.3, not the binary float
+	// nearest to it), so that halves round up as documented.
+	r, ok := new(big.Rat).SetString(strconv.FormatFloat(pct, 'f', -1, 64))
+	if !ok {
+		return 0
+	}
 	r.Mul(r, new(big.Rat).SetInt64(amount))
 	r.Quo(r, big.NewRat(100, 1))
 	r.Add(r, big.NewRat(1, 2))
@@ -348,14 +372,4 @@ func satAdd(a, b int64) int64 {
 		return math.MaxInt64
 	}
 	return a + b
-}
-
-// MaxUses returns the usage limit of code (matched case-insensitively)
-// and whether the code is limited: what a usage count (UsesLeft) counts
-// against.
-func (d *Engine) MaxUses(code string) (int64, bool) {
-	if p := d.byCode(code); p != nil && p.MaxUses > 0 {
-		return p.MaxUses, true
-	}
-	return 0, false
 }

@@ -249,17 +249,45 @@ func countCoded(applied []catalog.AppliedDiscount) int {
 	return n
 }
 
-func TestDiscountsMaxUses(t *testing.T) {
-	d := promotion.New([]promotion.Promotion{
-		{ID: "a", Code: "TEN", Kind: promotion.KindAmountOff, AmountOff: 1, AppliesTo: promotion.AppliesToOrder, MaxUses: 10},
-		{ID: "b", Code: "FREE", Kind: promotion.KindAmountOff, AmountOff: 1, AppliesTo: promotion.AppliesToOrder},
-	}, nil)
-	if n, ok := d.MaxUses("ten"); !ok || n != 10 {
-		t.Errorf("MaxUses(ten) = %d %v, want 10 true", n, ok)
+// TestDiscountsEdges: a percentage rounds half up on the decimal the
+// seller wrote (33.3 % of 500 is 166.5, so 167); a discount that takes
+// nothing off rejects its code rather than spend it; a code matches in
+// any case but not in another spelling whose lower case differs (what
+// keys its uses) nor with spaces around it.
+func TestDiscountsEdges(t *testing.T) {
+	t.Parallel()
+	one := func(subtotal int64, codes ...string) *catalog.DiscountRequest {
+		return &catalog.DiscountRequest{Currency: "usd", Codes: codes, At: discountNow,
+			Lines: []catalog.DiscountLine{{ID: "li_1", ItemID: "shirt", Quantity: 1, UnitPrice: subtotal, Subtotal: subtotal}}}
 	}
-	for _, code := range []string{"FREE", "NOPE"} {
-		if _, ok := d.MaxUses(code); ok {
-			t.Errorf("MaxUses(%s) limited, want unlimited", code)
-		}
+	testCases := map[string]struct {
+		pct      float64
+		req      *catalog.DiscountRequest
+		applied  int64
+		rejected string
+	}{
+		"33.3 % of 500 rounds half up": {pct: 33.3, req: one(500, "SAVE"), applied: 167},
+		"8.2 % of 250 rounds half up":  {pct: 8.2, req: one(250, "SAVE"), applied: 21},
+		"1.15 % of 100 is 1":           {pct: 1.15, req: one(100, "SAVE"), applied: 1},
+		"nothing to take off":          {pct: 0.7, req: one(50, "SAVE"), rejected: "discount_code_minimum_not_met"},
+		"another case":                 {pct: 10, req: one(1000, "save"), applied: 100},
+		"a long s is another code":     {pct: 10, req: one(1000, "\u017fave"), rejected: "discount_code_invalid"},
+		"spaces around":                {pct: 10, req: one(1000, " SAVE"), rejected: "discount_code_invalid"},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			d := promotion.New([]promotion.Promotion{{ID: "p", Code: "SAVE", Kind: promotion.KindPercentOff, PercentOff: tc.pct,
+				AppliesTo: promotion.AppliesToOrder, MaxUses: 5}}, nil)
+			resp := evaluate(t, d, tc.req)
+			switch {
+			case tc.rejected != "":
+				if len(resp.Applied) != 0 || len(resp.Rejected) != 1 || resp.Rejected[0].Reason != tc.rejected {
+					t.Errorf("applied %+v, rejected %+v; want the code rejected with %s", resp.Applied, resp.Rejected, tc.rejected)
+				}
+			case len(resp.Applied) != 1 || resp.Applied[0].Amount != tc.applied:
+				t.Errorf("applied %+v, want one discount of %d", resp.Applied, tc.applied)
+			}
+		})
 	}
 }
