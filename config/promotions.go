@@ -50,14 +50,7 @@ type Promotion struct {
 // takes it: the name defaults to the id, and the value is the kind's
 // percentage or amount. A value or time validation refuses is left out.
 func (p Promotion) ForEngine() promotion.Promotion {
-	out := promotion.Promotion{
-		ID: p.ID, Name: cmp.Or(p.Name, p.ID), Code: p.Code, Kind: p.Kind, AppliesTo: p.AppliesTo,
-		Items: p.Items, Categories: p.Categories, MinSubtotal: p.MinSubtotal,
-		MaxUses: p.MaxUses, Combinable: p.Combinable, Priority: p.Priority,
-	}
-	_ = out.SetValue(p.Value)
-	out.StartsAt, _ = promotion.ParseTime(p.StartsAt)
-	out.EndsAt, _ = promotion.ParseTime(p.EndsAt)
+	out, _ := promotion.Written(p).Promotion(0)
 	return out
 }
 
@@ -67,8 +60,9 @@ func (p Promotion) ForEngine() promotion.Promotion {
 // promotion's problems come in the order of its fields.
 func validatePromotions(list []Promotion, items []CatalogItem, ps *problems) {
 	engine := make([]promotion.Promotion, len(list))
+	written := map[int][]promotion.Problem{} // the value's and the times'
 	for i, p := range list {
-		engine[i] = p.ForEngine()
+		engine[i], written[i] = promotion.Written(p).Promotion(i)
 	}
 	shared := map[int][]promotion.Problem{}
 	for _, pr := range promotion.Check(engine) {
@@ -79,14 +73,17 @@ func validatePromotions(list []Promotion, items []CatalogItem, ps *problems) {
 		own := func(field, format string, args ...any) {
 			found = append(found, promotionProblem{field: field, msg: fmt.Sprintf(format, args...)})
 		}
-		valueErr := new(promotion.Promotion{Kind: p.Kind}).SetValue(p.Value)
-		if valueErr != nil {
-			own("value", "%s", valueErr)
+		valueOK := true
+		for _, pr := range written[i] {
+			if pr.Field == "value" {
+				valueOK = false
+				own("value", "%s", pr.Message)
+			}
 		}
 		for _, pr := range shared[i] {
 			switch pr.Field {
 			case "percent_off", "amount_off":
-				if valueErr == nil {
+				if valueOK {
 					own("value", "%s", pr.Message)
 				}
 			case "kind":
@@ -97,9 +94,9 @@ func validatePromotions(list []Promotion, items []CatalogItem, ps *problems) {
 				own(pr.Field, "%s", pr.Message)
 			}
 		}
-		for field, v := range map[string]string{"starts_at": p.StartsAt, "ends_at": p.EndsAt} {
-			if _, err := promotion.ParseTime(v); v != "" && err != nil {
-				own(field, "%s", err)
+		for _, pr := range written[i] {
+			if pr.Field != "value" {
+				own(pr.Field, "%s", pr.Message)
 			}
 		}
 		path := indexPath("promotions", i)

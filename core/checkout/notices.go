@@ -2,6 +2,7 @@ package checkout
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/sdk/acp"
@@ -92,6 +93,10 @@ func unappliedOnResume(in CompleteInput) []Notice {
 	if first == "" {
 		return nil
 	}
+	names := strings.TrimPrefix(first, "$.")
+	for _, p := range also {
+		names += ", " + strings.TrimPrefix(p, "$.")
+	}
 	return []Notice{{Param: first, Also: also,
-		Message: "This complete finishes the payment an earlier complete started and does not change it: its buyer, order_notes, affiliate_attribution, marketing_consents and risk_signals are not applied."}}
+		Message: "This complete finishes the payment an earlier complete started and does not change it: what it sends in " + names + " is not applied."}}
 }

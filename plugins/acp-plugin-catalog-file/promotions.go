@@ -10,66 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/catalog"
 	"github.com/acp-sidecar/acp/sdk/promotion"
 )
-
-// promotionRow is one promotion of the promotions file, with the fields
-// of a promotion in acp.yaml.
-type promotionRow struct {
-	ID          string   `json:"id"`
-	Name        string   `json:"name"`
-	Code        string   `json:"code"`
-	Kind        string   `json:"kind"`
-	Value       float64  `json:"value"`
-	AppliesTo   string   `json:"applies_to"`
-	Items       []string `json:"items"`
-	Categories  []string `json:"categories"`
-	MinSubtotal int64    `json:"min_subtotal"`
-	StartsAt    string   `json:"starts_at"`
-	EndsAt      string   `json:"ends_at"`
-	MaxUses     int64    `json:"max_uses"`
-	Combinable  bool     `json:"combinable"`
-	Priority    int      `json:"priority"`
-}
-
-// promotion returns the row as the promotion engine takes it (the name
-// defaults to the id, applies_to to order) and the problems of its value
-// and times, which the engine's Check cannot see.
-func (r promotionRow) promotion(i int) (promotion.Promotion, []string) {
-	p := promotion.Promotion{
-		ID: r.ID, Name: r.Name, Code: r.Code, Kind: r.Kind, AppliesTo: r.AppliesTo,
-		Items: r.Items, Categories: r.Categories, MinSubtotal: r.MinSubtotal,
-		MaxUses: r.MaxUses, Combinable: r.Combinable, Priority: r.Priority,
-	}
-	if p.Name == "" {
-		p.Name = p.ID
-	}
-	if p.AppliesTo == "" {
-		p.AppliesTo = promotion.AppliesToOrder
-	}
-	var problems []string
-	if err := p.SetValue(r.Value); err != nil {
-		problems = append(problems, fmt.Sprintf("promotions[%d].value: %v", i, err))
-	}
-	for _, t := range []struct {
-		field, value string
-		to           *time.Time
-	}{{"starts_at", r.StartsAt, &p.StartsAt}, {"ends_at", r.EndsAt, &p.EndsAt}} {
-		if t.value == "" {
-			continue
-		}
-		at, err := promotion.ParseTime(t.value)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("promotions[%d].%s: %v", i, t.field, err))
-		}
-		*t.to = at
-	}
-	return p, problems
-}
 
 // loadPromotions reads and checks the promotions file at path: a JSON
 // array of promotions, checked by the promotion engine's rules
@@ -84,16 +29,18 @@ func loadPromotions(path string) ([]promotion.Promotion, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	var rows []promotionRow
+	var rows []promotion.Written
 	if err := dec.Decode(&rows); err != nil {
 		return nil, fmt.Errorf("promotions file %s: %w", filepath.Base(path), err)
 	}
 	list := make([]promotion.Promotion, len(rows))
 	var problems []string
 	for i, r := range rows {
-		var own []string
-		list[i], own = r.promotion(i)
-		problems = append(problems, own...)
+		var own []promotion.Problem
+		list[i], own = r.Promotion(i)
+		for _, pr := range own {
+			problems = append(problems, pr.Error())
+		}
 	}
 	for _, pr := range promotion.Check(list) {
 		if pr.Field == "percent_off" || pr.Field == "amount_off" {

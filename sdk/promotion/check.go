@@ -173,3 +173,58 @@ func ParseTime(v string) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// Written is a promotion as a seller writes it, in acp.yaml or in a
+// catalog plugin's promotions file: one value for the kind's percentage
+// or amount, and its times as text. The JSON names are the file's.
+type Written struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Code        string   `json:"code"`
+	Kind        string   `json:"kind"`
+	Value       float64  `json:"value"`
+	AppliesTo   string   `json:"applies_to"`
+	Items       []string `json:"items"`
+	Categories  []string `json:"categories"`
+	MinSubtotal int64    `json:"min_subtotal"`
+	StartsAt    string   `json:"starts_at"`
+	EndsAt      string   `json:"ends_at"`
+	MaxUses     int64    `json:"max_uses"`
+	Combinable  bool     `json:"combinable"`
+	Priority    int      `json:"priority"`
+}
+
+// Promotion returns w as the engine takes it (the name defaults to the
+// id, applies_to to order) with the problems of its value and times,
+// which Check cannot see, as the promotion at index of its list.
+func (w Written) Promotion(index int) (Promotion, []Problem) {
+	p := Promotion{
+		ID: w.ID, Name: w.Name, Code: w.Code, Kind: w.Kind, AppliesTo: w.AppliesTo,
+		Items: w.Items, Categories: w.Categories, MinSubtotal: w.MinSubtotal,
+		MaxUses: w.MaxUses, Combinable: w.Combinable, Priority: w.Priority,
+	}
+	if p.Name == "" {
+		p.Name = p.ID
+	}
+	if p.AppliesTo == "" {
+		p.AppliesTo = AppliesToOrder
+	}
+	var problems []Problem
+	if err := p.SetValue(w.Value); err != nil {
+		problems = append(problems, Problem{Index: index, Field: "value", Message: err.Error()})
+	}
+	for _, t := range []struct {
+		field, value string
+		to           *time.Time
+	}{{"starts_at", w.StartsAt, &p.StartsAt}, {"ends_at", w.EndsAt, &p.EndsAt}} {
+		if t.value == "" {
+			continue
+		}
+		at, err := ParseTime(t.value)
+		if err != nil {
+			problems = append(problems, Problem{Index: index, Field: t.field, Message: err.Error()})
+		}
+		*t.to = at
+	}
+	return p, problems
+}
