@@ -59,6 +59,11 @@ type Config struct {
 	MerchantAPI MerchantAPI `koanf:"merchant_api"`
 	// WebhookDelivery configures how order events reach agents' webhooks.
 	WebhookDelivery WebhookDelivery `koanf:"webhook_delivery"`
+	// Feeds are the agent platforms the catalog is published to as a
+	// product feed (docs/feeds.md).
+	Feeds []Feed `koanf:"feeds"`
+	// FeedPublishing configures how product feeds are published.
+	FeedPublishing FeedPublishing `koanf:"feed_publishing"`
 	// Metrics configures the Prometheus endpoint.
 	Metrics Metrics `koanf:"metrics"`
 	// Profiling serves Go's pprof profiles on a separate loopback
@@ -98,6 +103,66 @@ type WebhookDelivery struct {
 	// AllowPrivateNetworks lets webhooks reach loopback, private and
 	// link-local addresses (and use plain http there). Off by default, so
 	// that a webhook URL cannot be used to reach internal services.
+	AllowPrivateNetworks bool `koanf:"allow_private_networks"`
+}
+
+// Feed is one agent platform the catalog is published to, through the
+// ACP Feed API (docs/feeds.md).
+type Feed struct {
+	// Name identifies the target in logs, metrics and `acp feed`; unique.
+	// Required.
+	Name string `koanf:"name"`
+	// URL is the platform's Feed API base URL (POST {url}/feeds). Required;
+	// https, or http only to a loopback host.
+	URL string `koanf:"url"`
+	// TokenEnv names the environment variable holding the platform's
+	// credential. Required.
+	TokenEnv string `koanf:"token_env"`
+	// Header is the request header carrying the credential. Default
+	// Authorization, as "Bearer <token>"; any other header carries the
+	// token as it is.
+	Header string `koanf:"header"`
+	// TargetCountry is the feed's market, an ISO 3166-1 alpha-2 code.
+	// Required.
+	TargetCountry string `koanf:"target_country"`
+	// Mode is how the feed is published: upsert (the default and the one
+	// mode the Feed API serves over HTTP). Full files are written by
+	// `acp feed export`.
+	Mode string `koanf:"mode"`
+	// Filter limits the products published; empty publishes them all.
+	Filter FeedFilter `koanf:"filter"`
+}
+
+// FeedFilter limits the products a feed target gets. A product is
+// published when it passes every condition set.
+type FeedFilter struct {
+	// Categories keeps products with a variant in one of them.
+	Categories []string `koanf:"categories"`
+	// ProductIDs keeps only the products listed.
+	ProductIDs []string `koanf:"product_ids"`
+	// ExcludeProductIDs drops the products listed.
+	ExcludeProductIDs []string `koanf:"exclude_product_ids"`
+}
+
+// FeedPublishing configures how product feeds are published.
+type FeedPublishing struct {
+	// Delay is how long a change waits before it is sent, so that several
+	// changes of one product (availability flapping under reservations)
+	// go as one upsert: at most one upsert per product per delay. It is
+	// also how often the catalog is looked at for changes. Default 5s.
+	Delay time.Duration `koanf:"delay"`
+	// BatchSize is the most products in one upsert. Default 100.
+	BatchSize int `koanf:"batch_size"`
+	// Timeout bounds one request to a platform. Default 30s.
+	Timeout time.Duration `koanf:"timeout"`
+	// InitialBackoff is the pause after a first failed request; it doubles
+	// with each further failure, with jitter. Default 1s.
+	InitialBackoff time.Duration `koanf:"initial_backoff"`
+	// MaxBackoff caps the pause between attempts. Default 10m.
+	MaxBackoff time.Duration `koanf:"max_backoff"`
+	// AllowPrivateNetworks lets feed targets reach loopback, private and
+	// link-local addresses, as webhook_delivery's does for webhooks. Off
+	// by default.
 	AllowPrivateNetworks bool `koanf:"allow_private_networks"`
 }
 
@@ -676,8 +741,82 @@ type Circuit struct {
 
 // Catalog is the built-in catalog.
 type Catalog struct {
-	// Items are the SKUs for sale.
+	// Items are the SKUs for sale. A flat item is a product with one
+	// variant, the item itself, in a product feed.
 	Items []CatalogItem `koanf:"items"`
+	// Products group variants (each a SKU for sale) under one product,
+	// for product feeds; optional.
+	Products []CatalogProduct `koanf:"products"`
+}
+
+// CatalogProduct is one product of the built-in catalog: what a shopper
+// sees as one thing to buy, in variants (a colour, a size) that are each a
+// SKU for sale.
+type CatalogProduct struct {
+	// ID is the product's id, stable over time: letters, digits, '.',
+	// '_', ':' and '-'. Required.
+	ID string `koanf:"id"`
+	// Title is the product's name. Required.
+	Title string `koanf:"title"`
+	// Description is the product's longer text, optional.
+	Description string `koanf:"description"`
+	// URL is the product's page on the store's site, optional.
+	URL string `koanf:"url"`
+	// Media are the product's images and other media, optional.
+	Media []CatalogMedia `koanf:"media"`
+	// Categories apply to every variant that names none of its own.
+	Categories []string `koanf:"categories"`
+	// Condition applies to every variant that states none of its own,
+	// such as [new].
+	Condition []string `koanf:"condition"`
+	// Seller names who sells the product, for feeds; optional.
+	Seller *CatalogSeller `koanf:"seller"`
+	// Variants are the product's SKUs for sale, at least one.
+	Variants []CatalogItem `koanf:"variants"`
+}
+
+// CatalogMedia is one image, video or 3D model of a product.
+type CatalogMedia struct {
+	// Type is image (the default), video or model.
+	Type string `koanf:"type"`
+	// URL is the asset's absolute http(s) URL. Required.
+	URL string `koanf:"url"`
+	// AltText describes the asset, optional.
+	AltText string `koanf:"alt_text"`
+}
+
+// CatalogSeller names who sells a product.
+type CatalogSeller struct {
+	// Name is the seller's or brand's name.
+	Name string `koanf:"name"`
+	// Links are the seller's policy pages, optional.
+	Links []CatalogLink `koanf:"links"`
+}
+
+// CatalogLink is one of a seller's pages.
+type CatalogLink struct {
+	// Type is the page's kind, such as refund_policy or shipping_policy.
+	Type string `koanf:"type"`
+	// Title is the link's label, optional.
+	Title string `koanf:"title"`
+	// URL is the page's absolute http(s) URL.
+	URL string `koanf:"url"`
+}
+
+// Barcode is a machine-readable code of a SKU.
+type Barcode struct {
+	// Type is the scheme, such as GTIN, UPC or EAN.
+	Type string `koanf:"type"`
+	// Value is the code.
+	Value string `koanf:"value"`
+}
+
+// VariantOption is one option that sets a variant apart.
+type VariantOption struct {
+	// Name is the option, such as Color.
+	Name string `koanf:"name"`
+	// Value is the variant's value, such as Red.
+	Value string `koanf:"value"`
 }
 
 // CatalogItem is one SKU. Its SKU is the ACP item id agents send.
@@ -721,6 +860,22 @@ type CatalogItem struct {
 	// ContinueURL is the SKU's own page for an escalated cart, a template
 	// like escalation.continue_url; empty uses escalation.continue_url.
 	ContinueURL string `koanf:"continue_url"`
+	// URL is the SKU's own page on the store's site, for feeds; optional.
+	URL string `koanf:"url"`
+	// ListPrice is the "compare at" price in minor units, above
+	// unit_price while the SKU is on sale; 0 (the default) means none.
+	ListPrice int64 `koanf:"list_price"`
+	// Barcodes are the SKU's GTIN, UPC or EAN codes, for feeds; optional.
+	Barcodes []Barcode `koanf:"barcodes"`
+	// Options say what sets a product's variant apart, such as
+	// {name: Color, value: Red}; optional.
+	Options []VariantOption `koanf:"options"`
+	// Condition lists the SKU's conditions for feeds, such as [new];
+	// optional.
+	Condition []string `koanf:"condition"`
+	// AvailabilityStatus overrides the status feeds derive from stock:
+	// preorder, backorder or discontinued; optional.
+	AvailabilityStatus string `koanf:"availability_status"`
 }
 
 // Escalates reports whether the item hands its carts to the store's page.

@@ -86,6 +86,16 @@ type Reader interface {
 	// FailedOrder returns the failed order of the session's attempt, or
 	// ErrNotFound.
 	FailedOrder(sessionID string, attempt int) (*model.FailedOrder, error)
+	// FeedTarget returns the publishing state of the feed target with the
+	// name, or ErrNotFound.
+	FeedTarget(name string) (*model.FeedTarget, error)
+	// FeedTargets lists the publishing state of every feed target, by
+	// name.
+	FeedTargets() ([]*model.FeedTarget, error)
+	// FeedProducts lists up to limit products the target's platform
+	// accepted, by product id, starting after the product id after (from
+	// the first when it is empty).
+	FeedProducts(target, after string, limit int) ([]*model.FeedProduct, error)
 }
 
 // Tx reads and writes in one transaction.
@@ -135,6 +145,16 @@ type Tx interface {
 	// PutFailedOrder stores the failed order under its session and
 	// attempt, replacing an earlier record of the same attempt.
 	PutFailedOrder(f *model.FailedOrder) error
+	// PutFeedTarget stores a feed target's publishing state.
+	PutFeedTarget(t *model.FeedTarget) error
+	// DeleteFeedTarget removes a feed target's publishing state, if any;
+	// its products are removed with DeleteFeedProduct.
+	DeleteFeedTarget(name string) error
+	// PutFeedProduct stores a product as the target's platform accepted
+	// it, replacing the earlier record of the same product.
+	PutFeedProduct(p *model.FeedProduct) error
+	// DeleteFeedProduct removes a target's product record, if any.
+	DeleteFeedProduct(target, productID string) error
 	// HoldsLease returns ErrLeaseLost unless l still holds its name: no
 	// other owner took the name over since l was granted, and the lease
 	// has not lapsed (its stored expiry, as last renewed, is still ahead
