@@ -241,7 +241,7 @@ type linkJSON struct {
 // EncodeSession encodes the authoritative session.
 func (c *v2026) EncodeSession(s *model.Session) ([]byte, error) {
 	buf := encodeBuffers.Get().(*bytes.Buffer)
-	defer encodeBuffers.Put(buf)
+	defer putEncodeBuffer(buf)
 	buf.Reset()
 	if err := json.NewEncoder(buf).Encode(c.session(s)); err != nil {
 		return nil, fmt.Errorf("encode session %s: %w", s.ID, err)
@@ -253,6 +253,18 @@ func (c *v2026) EncodeSession(s *model.Session) ([]byte, error) {
 // encodeBuffers are the buffers sessions are encoded into before
 // withHandlers copies them out.
 var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer is the largest buffer kept for reuse: the rare session
+// far larger than most (a cart of many lines, long metadata) does not
+// keep its memory held in the pool.
+const maxPooledBuffer = 64 << 10
+
+// putEncodeBuffer returns buf to encodeBuffers unless it grew too large.
+func putEncodeBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBuffer {
+		encodeBuffers.Put(buf)
+	}
+}
 
 // handlersMark stands for the handlers array while a session is encoded:
 // encoding/json checks and compacts every json.RawMessage it writes, which
