@@ -44,6 +44,13 @@ func getOne[T any](t *tx, what, query string, decode func(int, []byte) (*T, erro
 
 // getMany reads the records (format and body) query returns, in order.
 func getMany[T any](t *tx, what, query string, decode func(int, []byte) (*T, error), args ...any) ([]*T, error) {
+	return getManyKeyed(t, what, query, decode, nil, args...)
+}
+
+// getManyKeyed is getMany for a query that returns each record's key
+// before its format and body, when keyed is set: keyed receives each
+// record with its key (as stored before dbKey).
+func getManyKeyed[T any](t *tx, what, query string, decode func(int, []byte) (*T, error), keyed func(key string, v *T), args ...any) ([]*T, error) {
 	rows, err := t.query(query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", what, err)
@@ -51,14 +58,22 @@ func getMany[T any](t *tx, what, query string, decode func(int, []byte) (*T, err
 	defer rows.Close()
 	var out []*T
 	for rows.Next() {
+		var key string
 		var format int16
 		var body []byte
-		if err := rows.Scan(&format, &body); err != nil {
+		dest := []any{&format, &body}
+		if keyed != nil {
+			dest = []any{&key, &format, &body}
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("list %s: %w", what, err)
 		}
 		v, err := decode(int(format), body)
 		if err != nil {
 			return nil, fmt.Errorf("decode %s: %w", what, err)
+		}
+		if keyed != nil {
+			keyed(fromDBKey(key), v)
 		}
 		out = append(out, v)
 	}
@@ -107,7 +122,7 @@ func (t *tx) PutSession(s *model.Session) error {
 	}
 	return t.exec("store session "+s.ID, `INSERT INTO sessions (id, format, body, status, purge_at) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (id) DO UPDATE SET format = EXCLUDED.format, body = EXCLUDED.body, status = EXCLUDED.status, purge_at = EXCLUDED.purge_at`,
-		s.ID, record.Format, data, string(s.Status), purgeAt)
+		s.ID, record.CheckoutFormat, data, string(s.Status), purgeAt)
 }
 
 func (t *tx) SessionsInProgress(after string, limit int) ([]string, error) {
@@ -142,7 +157,7 @@ func (t *tx) PutOrder(o *model.Order) error {
 	return t.exec("store order "+o.ID, `INSERT INTO orders (id, format, body, payment_id, created_ns) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (id) DO UPDATE SET format = EXCLUDED.format, body = EXCLUDED.body,
 			payment_id = coalesce(EXCLUDED.payment_id, orders.payment_id), created_ns = EXCLUDED.created_ns`,
-		o.ID, record.Format, data, payment, o.CreatedAt.UnixNano())
+		o.ID, record.CheckoutFormat, data, payment, o.CreatedAt.UnixNano())
 }
 
 func (t *tx) OrderByPayment(paymentID string) (*model.Order, error) {
@@ -214,7 +229,7 @@ func (t *tx) PutWebhookEvent(e *model.WebhookEvent) error {
 	}
 	if err := t.exec("store webhook event "+e.ID, `INSERT INTO webhook_events (state, seq, format, body) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (state, seq) DO UPDATE SET format = EXCLUDED.format, body = EXCLUDED.body`,
-		e.State, int64(e.Seq), record.Format, data); err != nil {
+		e.State, int64(e.Seq), record.CheckoutFormat, data); err != nil {
 		return err
 	}
 	// Sent when the transaction commits, to every replica's watcher.
@@ -237,7 +252,7 @@ func (t *tx) PutFailedOrder(f *model.FailedOrder) error {
 	}
 	return t.exec("store failed order "+f.Key(), `INSERT INTO failed_orders (session_id, attempt, key, created_ns, format, body) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (session_id, attempt) DO UPDATE SET key = EXCLUDED.key, created_ns = EXCLUDED.created_ns, format = EXCLUDED.format, body = EXCLUDED.body`,
-		f.SessionID, f.Attempt, f.Key(), f.CreatedAt.UnixNano(), record.Format, data)
+		f.SessionID, f.Attempt, f.Key(), f.CreatedAt.UnixNano(), record.CheckoutFormat, data)
 }
 
 func (t *tx) FailedOrder(sessionID string, attempt int) (*model.FailedOrder, error) {
@@ -284,7 +299,7 @@ func (t *tx) PutReservation(r *model.Reservation) error {
 		return err
 	}
 	return t.exec("store reservation "+r.SessionID, `INSERT INTO reservations (session_id, format, body) VALUES ($1, $2, $3)
-		ON CONFLICT (session_id) DO UPDATE SET format = EXCLUDED.format, body = EXCLUDED.body`, r.SessionID, record.Format, data)
+		ON CONFLICT (session_id) DO UPDATE SET format = EXCLUDED.format, body = EXCLUDED.body`, r.SessionID, record.CheckoutFormat, data)
 }
 
 func (t *tx) DeleteReservation(sessionID string) error {
