@@ -95,8 +95,8 @@
 //	                     strings. Needs product_id.
 //	url                  the variant's own page, an absolute http(s) URL.
 //	list_price           the price before a sale ("compare at"), in
-//	                     integer minor units like unit_price and above
-//	                     it; empty or 0: none.
+//	                     integer minor units like unit_price; empty or
+//	                     0: none.
 //	barcodes             the variant's codes. In CSV TYPE:VALUE pairs
 //	                     separated by ';', such as
 //	                     "GTIN:00012345600012;EAN:4006381333931"; in

@@ -58,11 +58,8 @@ func (r row) variant(where, defaultCurrency string, ps *problems) (v catalog.Var
 	if r.URL != "" && !httpURL(r.URL) {
 		ps.add(where, "url %q is not an absolute http(s) URL", r.URL)
 	}
-	switch {
-	case r.ListPrice < 0:
+	if r.ListPrice < 0 {
 		ps.add(where, "list_price must be 0 (none) or more, got %d", r.ListPrice)
-	case r.ListPrice > 0 && r.UnitPrice != nil && r.ListPrice <= *r.UnitPrice:
-		ps.add(where, "list_price %d must be above unit_price %d: it is the price before a sale (leave it empty when there is none)", r.ListPrice, *r.UnitPrice)
 	}
 	for _, b := range r.Barcodes {
 		typ, value := strings.TrimSpace(b.Type), strings.TrimSpace(b.Value)
@@ -77,7 +74,7 @@ func (r row) variant(where, defaultCurrency string, ps *problems) (v catalog.Var
 		switch {
 		case name == "" || value == "":
 			ps.add(where, "options: an option needs a name and a value, got name %q and value %q", o.Name, o.Value)
-		case slices.ContainsFunc(v.Options, func(prev catalog.VariantOption) bool { return strings.EqualFold(prev.Name, name) }):
+		case slices.ContainsFunc(v.Options, func(prev catalog.VariantOption) bool { return prev.Name == name }):
 			ps.add(where, "options: option %q is given twice", name)
 		default:
 			v.Options = append(v.Options, catalog.VariantOption{Name: name, Value: value})
