@@ -302,7 +302,8 @@ func (s *Server) gate(next http.Handler) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPatch {
-			s.record(r.PathValue("id"), body, status, "")
+			// Not routed yet: the feed id is read from the path itself.
+			s.record(strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/feeds/"), "/products"), body, status, "")
 		}
 		if wait > 0 {
 			w.Header().Set("Retry-After", strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10))
