@@ -297,7 +297,7 @@ type wireProduct struct {
 	ID       string `json:"id"`
 	Title    string `json:"title"`
 	Variants []struct {
-		ID           string `json:"id"`
+		ID           string                 `json:"id"`
 		Price        struct{ Amount int64 } `json:"price"`
 		Availability struct {
 			Available bool   `json:"available"`
