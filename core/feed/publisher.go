@@ -79,7 +79,7 @@ func New(opts Options) (*Publisher, error) {
 func leaseName(target string) string { return "feed/" + target }
 
 // Run publishes until ctx is done, then gives up the targets' leases and
-// returns nil. Each target is published by a goroutine of its own, every
+// returns nil, with targets or without. Each target is published by a goroutine of its own, every
 // Delay, while this process holds its lease: one request at a time per
 // target, so that one product's upserts reach its platform in order.
 // Call Run once, and close the store only after it returned.
@@ -89,6 +89,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 		wg.Go(func() { t.run(ctx) })
 	}
 	wg.Wait()
+	<-ctx.Done()
 	return nil
 }
 
