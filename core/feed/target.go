@@ -381,7 +381,9 @@ func (t *target) work(snap *snapshot) ([]item, error) {
 		}
 		earlier, err := feedwire.Decode(acc.body)
 		if err != nil {
-			return nil, err
+			// Not written by this publisher: nothing to mark unavailable.
+			t.log.Error("a product the platform accepted cannot be read back; it is not marked unavailable", "product_id", id, "error", err.Error())
+			continue
 		}
 		body, hash, err := feedwire.Encode(feedwire.Tombstone(earlier))
 		if err != nil {
