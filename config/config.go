@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"crypto/tls"
 	"encoding/json"
+	"iter"
 	"strconv"
 	"strings"
 	"time"
@@ -747,6 +748,35 @@ type Catalog struct {
 	// Products group variants (each a SKU for sale) under one product,
 	// for product feeds; optional.
 	Products []CatalogProduct `koanf:"products"`
+}
+
+// AllItems returns every SKU for sale: the flat items, then every
+// product's variants, in file order.
+func (c Catalog) AllItems() []CatalogItem {
+	var out []CatalogItem
+	for _, it := range c.items() {
+		out = append(out, *it)
+	}
+	return out
+}
+
+// items yields every SKU for sale in AllItems' order, with its YAML path
+// ("catalog.items[0]", "catalog.products[1].variants[0]").
+func (c *Catalog) items() iter.Seq2[string, *CatalogItem] {
+	return func(yield func(string, *CatalogItem) bool) {
+		for i := range c.Items {
+			if !yield(indexPath("catalog.items", i), &c.Items[i]) {
+				return
+			}
+		}
+		for i := range c.Products {
+			for j := range c.Products[i].Variants {
+				if !yield(indexPath(indexPath("catalog.products", i)+".variants", j), &c.Products[i].Variants[j]) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // CatalogProduct is one product of the built-in catalog: what a shopper

@@ -106,6 +106,22 @@ const (
 	DefaultWebhookMaxBackoff = time.Hour
 	// DefaultWebhookWorkers is webhook_delivery.workers' default.
 	DefaultWebhookWorkers = 4
+	// DefaultFeedHeader is feeds[].header's default; the token goes in it
+	// as "Bearer <token>".
+	DefaultFeedHeader = "Authorization"
+	// DefaultFeedDelay is feed_publishing.delay's default.
+	DefaultFeedDelay = 5 * time.Second
+	// DefaultFeedBatchSize is feed_publishing.batch_size's default.
+	DefaultFeedBatchSize = 100
+	// DefaultFeedTimeout is feed_publishing.timeout's default.
+	DefaultFeedTimeout = 30 * time.Second
+	// DefaultFeedInitialBackoff is feed_publishing.initial_backoff's
+	// default.
+	DefaultFeedInitialBackoff = time.Second
+	// DefaultFeedMaxBackoff is feed_publishing.max_backoff's default.
+	DefaultFeedMaxBackoff = 10 * time.Minute
+	// DefaultMediaType is catalog.products[].media[].type's default.
+	DefaultMediaType = "image"
 	// DefaultMetricsPath is metrics.path's default.
 	DefaultMetricsPath = "/metrics"
 	// DefaultPluginTimeout is plugins[].timeout's default.
@@ -126,14 +142,18 @@ const (
 	DefaultPluginCircuitCooldown = 10 * time.Second
 )
 
+// FeedModeUpsert is feeds[].mode's one value, and its default: products
+// are sent as upserts through the Feed API.
+const FeedModeUpsert = "upsert"
+
 // WebhookEvents are the order event types a webhook can receive.
 var WebhookEvents = []string{"order_create", "order_update"}
 
 // SetDefaults fills in every key left out (zero or nil) and normalizes
 // case: the currency and plugin digests are lower-cased, country and tax
-// region codes are upper-cased. opts.ListenOverride, when set, replaces
-// server.listen first, so that the public URL defaults to the address
-// actually listened on.
+// region codes (a feed's target country among them) are upper-cased.
+// opts.ListenOverride, when set, replaces server.listen first, so that the
+// public URL defaults to the address actually listened on.
 // A nil list is absent and gets its default; an empty, non-nil list was
 // written as [] and stays empty.
 func (c *Config) SetDefaults(opts Options) {
@@ -150,6 +170,10 @@ func (c *Config) SetDefaults(opts Options) {
 		}
 	}
 	c.WebhookDelivery.setDefaults()
+	for i := range c.Feeds {
+		c.Feeds[i].setDefaults()
+	}
+	c.FeedPublishing.setDefaults()
 	if c.Metrics.Path == "" {
 		c.Metrics.Path = DefaultMetricsPath
 	}
@@ -161,13 +185,19 @@ func (c *Config) SetDefaults(opts Options) {
 	for i := range c.Plugins {
 		c.Plugins[i].setDefaults()
 	}
-	for i := range c.Catalog.Items {
-		item := &c.Catalog.Items[i]
+	for _, item := range c.Catalog.items() {
 		if item.TaxCategory == "" {
 			item.TaxCategory = DefaultTaxCategory
 		}
 		if item.FulfillmentTypes == nil {
 			item.FulfillmentTypes = []string{"shipping"}
+		}
+	}
+	for i := range c.Catalog.Products {
+		for j := range c.Catalog.Products[i].Media {
+			if m := &c.Catalog.Products[i].Media[j]; m.Type == "" {
+				m.Type = DefaultMediaType
+			}
 		}
 	}
 	for i := range c.Promotions {
@@ -289,6 +319,34 @@ func (d *WebhookDelivery) setDefaults() {
 	}
 	if d.Workers == 0 {
 		d.Workers = DefaultWebhookWorkers
+	}
+}
+
+func (f *Feed) setDefaults() {
+	f.TargetCountry = strings.ToUpper(f.TargetCountry)
+	if f.Header == "" {
+		f.Header = DefaultFeedHeader
+	}
+	if f.Mode == "" {
+		f.Mode = FeedModeUpsert
+	}
+}
+
+func (p *FeedPublishing) setDefaults() {
+	if p.Delay == 0 {
+		p.Delay = DefaultFeedDelay
+	}
+	if p.BatchSize == 0 {
+		p.BatchSize = DefaultFeedBatchSize
+	}
+	if p.Timeout == 0 {
+		p.Timeout = DefaultFeedTimeout
+	}
+	if p.InitialBackoff == 0 {
+		p.InitialBackoff = DefaultFeedInitialBackoff
+	}
+	if p.MaxBackoff == 0 {
+		p.MaxBackoff = DefaultFeedMaxBackoff
 	}
 }
 

@@ -43,6 +43,19 @@ catalog:
     - sku: widget
       title: Widget
       unit_price: 1000
+  products:
+    - id: gadget
+      title: Gadget
+      media:
+        - url: https://shop.example.com/img/gadget.jpg
+      variants:
+        - sku: gadget-red
+          unit_price: 1000
+feeds:
+  - name: platform
+    url: https://feeds.example.com/acp
+    token_env: FEED_TOKEN
+    target_country: US
 promotions:
   - id: welcome
     code: WELCOME10

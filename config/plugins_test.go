@@ -265,7 +265,7 @@ func TestValidatePluginRules(t *testing.T) {
 		},
 		"catalog back to builtin requires items": {
 			edit: func(c *Config) { c.Capabilities.Catalog = Builtin },
-			want: []Problem{{Path: "catalog.items", Message: "at least one item is required, unless a plugin serves the catalog (capabilities.catalog)"}},
+			want: []Problem{{Path: "catalog.items", Message: "at least one item (under catalog.items or catalog.products) is required, unless a plugin serves the catalog (capabilities.catalog)"}},
 		},
 		"shipping back to builtin checks items against options": {
 			edit: func(c *Config) {

@@ -104,7 +104,7 @@ func validatePromotions(list []Promotion, items []CatalogItem, ps *problems) {
 			for j, id := range p.Items {
 				if !slices.ContainsFunc(items, func(it CatalogItem) bool { return it.SKU == id }) {
 					found = append(found, promotionProblem{field: "items", crossRef: true, index: j,
-						msg: fmt.Sprintf("unknown item %q: not a sku under catalog.items", id)})
+						msg: fmt.Sprintf("unknown item %q: not a sku under catalog.items or a variant of catalog.products", id)})
 				}
 			}
 		}

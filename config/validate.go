@@ -34,7 +34,7 @@ func (c *Config) validate(opts Options, ps *problems) {
 	c.Merchant.validate(ps)
 	c.validatePlugins(ps)
 	c.Catalog.validate(c, ps)
-	validatePromotions(c.Promotions, c.Catalog.Items, ps)
+	validatePromotions(c.Promotions, c.Catalog.AllItems(), ps)
 	c.validatePromotionLimits(ps)
 	c.Tax.validate(ps)
 	validateFulfillmentOptions(c.FulfillmentOptions, ps)
@@ -46,6 +46,8 @@ func (c *Config) validate(opts Options, ps *problems) {
 	validateToken("merchant_api", c.MerchantAPI.TokenEnv, c.MerchantAPI.LocalOnlyToken, owners, listenHost, listenOK, ps)
 	c.validateWebhooks(ps)
 	c.WebhookDelivery.validate(ps)
+	c.validateFeeds(ps)
+	c.FeedPublishing.validate(ps)
 	if checkRoutePath("metrics.path", c.Metrics.Path, DefaultMetricsPath, ps) && c.Metrics.On() && c.MCP.On() && c.Metrics.Path == c.MCP.Path {
 		ps.add("metrics.path", "%q is also mcp.path; choose another path such as %s", c.Metrics.Path, DefaultMetricsPath)
 	}

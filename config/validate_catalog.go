@@ -5,11 +5,16 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/acp-sidecar/acp/sdk/catalog"
 )
 
 // fulfillmentTypes are the fulfillment types, for catalog items'
 // fulfillment_types and fulfillment options' type.
 var fulfillmentTypes = []string{"shipping", "digital", "pickup", "local_delivery"}
+
+// mediaTypes are the kinds of a product's media.
+var mediaTypes = []string{"image", "video", "model"}
 
 // weightUnits are the accepted weight units.
 var weightUnits = []string{"g", "kg", "oz", "lb"}
@@ -33,63 +38,206 @@ var (
 // catalog is served built in; items written anyway are checked. An item's
 // fulfillment types are checked against fulfillment_options only while
 // shipping is served built in, and its tax category against the tax table
-// only while tax is: a plugin serving either knows its own.
+// only while tax is: a plugin serving either knows its own. A product's
+// variants are checked as items are, with skus unique across both.
 func (cat *Catalog) validate(c *Config, ps *problems) {
-	if len(cat.Items) == 0 {
+	if len(cat.Items) == 0 && len(cat.Products) == 0 {
 		if builtinServes(c.Capabilities.Catalog) {
-			ps.add("catalog.items", "at least one item is required, unless a plugin serves the catalog (capabilities.catalog)")
+			ps.add("catalog.items", "at least one item (under catalog.items or catalog.products) is required, unless a plugin serves the catalog (capabilities.catalog)")
 		}
 		return
 	}
-	var optionTypes map[string]bool // nil: any type is offered
+	check := itemCheck{builtinTax: builtinServes(c.Capabilities.Tax), categories: c.Tax.categories(), skus: map[string]string{}}
 	if builtinServes(c.Capabilities.Shipping) {
-		optionTypes = map[string]bool{}
+		check.optionTypes = map[string]bool{}
 		for _, o := range c.FulfillmentOptions {
-			optionTypes[o.Type] = true
+			check.optionTypes[o.Type] = true
 		}
 	}
-	builtinTax := builtinServes(c.Capabilities.Tax)
-	categories := c.Tax.categories()
-	skus := map[string]int{}
 	for i, it := range cat.Items {
-		path := indexPath("catalog.items", i)
-		switch j, dup := skus[it.SKU]; {
-		case it.SKU == "":
-			ps.add(path+".sku", "is required")
-		case !skuPattern.MatchString(it.SKU):
-			ps.add(path+".sku", "%q may contain only letters, digits, '.', '_', ':' and '-'", it.SKU)
-		case strings.HasPrefix(it.SKU, discountSKUPrefix):
-			ps.add(path+".sku", "%q starts with %q, which names a discount code's uses in the stock counts; choose another sku", it.SKU, discountSKUPrefix)
-		case dup:
-			ps.add(path+".sku", "duplicate sku %q (also catalog.items[%d])", it.SKU, j)
-		default:
-			skus[it.SKU] = i
+		check.item(indexPath("catalog.items", i), it, true, ps)
+	}
+	cat.validateProducts(&check, ps)
+}
+
+// itemCheck checks catalog items, flat or a product's variants, against
+// the rest of the config, and records their skus.
+type itemCheck struct {
+	// optionTypes are the fulfillment options' types; nil while a plugin
+	// serves shipping (any type is offered).
+	optionTypes map[string]bool
+	// builtinTax says whether tax categories are checked against
+	// categories, those the tax rates name.
+	builtinTax bool
+	categories map[string]bool
+	// skus are the skus seen so far, by the path of their item.
+	skus map[string]string
+}
+
+// item checks one item at path. A product's variant may leave its title
+// out (titleRequired false): it is named after the product.
+func (v *itemCheck) item(path string, it CatalogItem, titleRequired bool, ps *problems) {
+	switch other, dup := v.skus[it.SKU]; {
+	case it.SKU == "":
+		ps.add(path+".sku", "is required")
+	case !skuPattern.MatchString(it.SKU):
+		ps.add(path+".sku", "%q may contain only letters, digits, '.', '_', ':' and '-'", it.SKU)
+	case strings.HasPrefix(it.SKU, discountSKUPrefix):
+		ps.add(path+".sku", "%q starts with %q, which names a discount code's uses in the stock counts; choose another sku", it.SKU, discountSKUPrefix)
+	case dup:
+		ps.add(path+".sku", "duplicate sku %q (also %s)", it.SKU, other)
+	default:
+		v.skus[it.SKU] = path
+	}
+	if titleRequired && strings.TrimSpace(it.Title) == "" {
+		ps.add(path+".title", "is required")
+	}
+	checkHTTPURLs(path+".images", it.Images, ps)
+	if it.UnitPrice < 0 {
+		ps.add(path+".unit_price", "must be 0 or more (in minor units of merchant.currency), got %d", it.UnitPrice)
+	}
+	if cat := it.TaxCategory; v.builtinTax && cat != DefaultTaxCategory && !v.categories[cat] {
+		ps.addCrossRef(path+".tax_category", "unknown tax category %q: use %q or a category named under a tax rate's categories", cat, DefaultTaxCategory)
+	}
+	if w := it.Weight; w != nil {
+		if !slices.Contains(weightUnits, w.Unit) {
+			ps.add(path+".weight.unit", "must be one of %s, got %q%s", oneOf(weightUnits), w.Unit, didYouMean(w.Unit, weightUnits))
 		}
-		if strings.TrimSpace(it.Title) == "" {
+		if !(w.Value > 0) || !finite(w.Value) {
+			ps.add(path+".weight.value", "must be greater than 0, got %v", w.Value)
+		}
+	}
+	if it.Stock != nil && *it.Stock < 0 {
+		ps.add(path+".stock", "must be 0 or more (leave it out for unlimited stock), got %d", *it.Stock)
+	}
+	if it.MaxPerOrder < 0 {
+		ps.add(path+".max_per_order", "must be 0 (no cap) or more, got %d", it.MaxPerOrder)
+	}
+	checkLabels(path+".categories", it.Categories, ps)
+	validateItemFulfillment(path+".fulfillment_types", it.FulfillmentTypes, v.optionTypes, ps)
+	validateFeedFields(path, it, ps)
+}
+
+// validateFeedFields checks the keys of an item that only product feeds
+// read: its page, list price, barcodes, options, condition and
+// availability status.
+func validateFeedFields(path string, it CatalogItem, ps *problems) {
+	if it.URL != "" {
+		if msg := checkHTTPURL(it.URL); msg != "" {
+			ps.add(path+".url", "%s", msg)
+		}
+	}
+	if it.ListPrice < 0 {
+		ps.add(path+".list_price", "must be 0 (none) or more (in minor units of merchant.currency), got %d", it.ListPrice)
+	}
+	for i, b := range it.Barcodes {
+		p := indexPath(path+".barcodes", i)
+		if strings.TrimSpace(b.Type) == "" {
+			ps.add(p+".type", "is required: the code's scheme, such as GTIN, UPC or EAN")
+		}
+		if strings.TrimSpace(b.Value) == "" {
+			ps.add(p+".value", "is required")
+		}
+	}
+	names := map[string]int{}
+	for i, o := range it.Options {
+		p := indexPath(path+".options", i)
+		switch j, dup := names[o.Name]; {
+		case strings.TrimSpace(o.Name) == "":
+			ps.add(p+".name", "is required: the option, such as Color")
+		case dup:
+			ps.add(p+".name", "duplicate option %q (also options[%d] of this item)", o.Name, j)
+		default:
+			names[o.Name] = i
+		}
+		if strings.TrimSpace(o.Value) == "" {
+			ps.add(p+".value", "is required: the item's value of the option, such as Red")
+		}
+	}
+	checkLabels(path+".condition", it.Condition, ps)
+	if s := it.AvailabilityStatus; s != "" && !slices.Contains(catalog.VariantStatuses, s) {
+		ps.add(path+".availability_status", "must be one of %s (in_stock and out_of_stock follow from stock), got %q%s",
+			oneOf(catalog.VariantStatuses), s, didYouMean(s, catalog.VariantStatuses))
+	}
+}
+
+// checkLabels reports the blank entries of a list of labels (categories,
+// conditions).
+func checkLabels(path string, labels []string, ps *problems) {
+	for i, l := range labels {
+		if strings.TrimSpace(l) == "" {
+			ps.add(indexPath(path, i), "must not be empty")
+		}
+	}
+}
+
+// validateProducts checks catalog.products: ids as unique as skus and
+// apart from the flat items' (each of which is a product of its own), a
+// title, media and seller links a feed can show, and at least one variant,
+// each checked as a flat item is.
+func (cat *Catalog) validateProducts(check *itemCheck, ps *problems) {
+	flat := map[string]int{}
+	for i, it := range cat.Items {
+		flat[it.SKU] = i
+	}
+	ids := map[string]int{}
+	for i, p := range cat.Products {
+		path := indexPath("catalog.products", i)
+		switch j, dup := ids[p.ID]; {
+		case p.ID == "":
+			ps.add(path+".id", "is required")
+		case !skuPattern.MatchString(p.ID):
+			ps.add(path+".id", "%q may contain only letters, digits, '.', '_', ':' and '-'", p.ID)
+		case dup:
+			ps.add(path+".id", "duplicate product id %q (also catalog.products[%d])", p.ID, j)
+		default:
+			ids[p.ID] = i
+			if j, ok := flat[p.ID]; ok {
+				ps.add(path+".id", "%q is the sku of catalog.items[%d], which is a product of its own in a feed; choose another id", p.ID, j)
+			}
+		}
+		if strings.TrimSpace(p.Title) == "" {
 			ps.add(path+".title", "is required")
 		}
-		checkHTTPURLs(path+".images", it.Images, ps)
-		if it.UnitPrice < 0 {
-			ps.add(path+".unit_price", "must be 0 or more (in minor units of merchant.currency), got %d", it.UnitPrice)
-		}
-		if cat := it.TaxCategory; builtinTax && cat != DefaultTaxCategory && !categories[cat] {
-			ps.addCrossRef(path+".tax_category", "unknown tax category %q: use %q or a category named under a tax rate's categories", cat, DefaultTaxCategory)
-		}
-		if w := it.Weight; w != nil {
-			if !slices.Contains(weightUnits, w.Unit) {
-				ps.add(path+".weight.unit", "must be one of %s, got %q%s", oneOf(weightUnits), w.Unit, didYouMean(w.Unit, weightUnits))
-			}
-			if !(w.Value > 0) || !finite(w.Value) {
-				ps.add(path+".weight.value", "must be greater than 0, got %v", w.Value)
+		if p.URL != "" {
+			if msg := checkHTTPURL(p.URL); msg != "" {
+				ps.add(path+".url", "%s", msg)
 			}
 		}
-		if it.Stock != nil && *it.Stock < 0 {
-			ps.add(path+".stock", "must be 0 or more (leave it out for unlimited stock), got %d", *it.Stock)
+		for j, m := range p.Media {
+			mp := indexPath(path+".media", j)
+			if !slices.Contains(mediaTypes, m.Type) {
+				ps.add(mp+".type", "must be one of %s, got %q%s", oneOf(mediaTypes), m.Type, didYouMean(m.Type, mediaTypes))
+			}
+			checkRequiredURL(mp+".url", m.URL, ps)
 		}
-		if it.MaxPerOrder < 0 {
-			ps.add(path+".max_per_order", "must be 0 (no cap) or more, got %d", it.MaxPerOrder)
+		checkLabels(path+".categories", p.Categories, ps)
+		checkLabels(path+".condition", p.Condition, ps)
+		if s := p.Seller; s != nil {
+			for j, l := range s.Links {
+				lp := indexPath(path+".seller.links", j)
+				if strings.TrimSpace(l.Type) == "" {
+					ps.add(lp+".type", "is required: the page's kind, such as refund_policy or shipping_policy")
+				}
+				checkRequiredURL(lp+".url", l.URL, ps)
+			}
 		}
-		validateItemFulfillment(path+".fulfillment_types", it.FulfillmentTypes, optionTypes, ps)
+		if len(p.Variants) == 0 {
+			ps.add(path+".variants", "at least one variant is required: the skus the product is sold as")
+		}
+		for j, v := range p.Variants {
+			check.item(indexPath(path+".variants", j), v, false, ps)
+		}
+	}
+}
+
+// checkRequiredURL reports a URL at path that is missing or not an
+// absolute http(s) URL.
+func checkRequiredURL(path, u string, ps *problems) {
+	if u == "" {
+		ps.add(path, "is required")
+	} else if msg := checkHTTPURL(u); msg != "" {
+		ps.add(path, "%s", msg)
 	}
 }
 

@@ -16,8 +16,9 @@ var escalationPlaceholders = []string{catalog.SessionIDPlaceholder, catalog.Item
 var placeholderPattern = regexp.MustCompile(`\{[^{}]*\}`)
 
 // validateEscalation checks the escalation section and the escalation
-// keys of catalog.items: URL templates, the cart limit, one flag per item,
-// and that every rule has a page to send the buyer to.
+// keys of every item (catalog.items and the products' variants): URL
+// templates, the cart limit, one flag per item, and that every rule has a
+// page to send the buyer to.
 func (c *Config) validateEscalation(ps *problems) {
 	e := c.Escalation
 	if e.MaxCartTotal < 0 {
@@ -29,9 +30,8 @@ func (c *Config) validateEscalation(ps *problems) {
 		needs = append(needs, "escalation.max_cart_total")
 		itemIDs = append(itemIDs, "") // the cart limit has no item
 	}
-	for i, it := range c.Catalog.Items {
-		path := indexPath("catalog.items", i)
-		if flags := escalationFlags(it); len(flags) > 1 {
+	for path, it := range c.Catalog.items() {
+		if flags := escalationFlags(*it); len(flags) > 1 {
 			ps.add(path, "sets %s: an item escalates for one reason, keep one of them", strings.Join(flags, " and "))
 		}
 		switch {

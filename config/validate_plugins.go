@@ -15,8 +15,8 @@ const (
 )
 
 var (
-	// pluginNamePattern matches a plugin name.
-	pluginNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
+	// namePattern matches a plugin or feed name.
+	namePattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
 	// sha256Pattern matches a lower-cased hex SHA-256 digest.
 	sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
@@ -72,7 +72,7 @@ func (c *Config) validatePlugins(ps *problems) {
 			switch {
 			case p.Name == Builtin:
 				ps.add(path+".name", "%q is reserved for the built-in providers; choose another name", Builtin)
-			case !pluginNamePattern.MatchString(p.Name):
+			case !namePattern.MatchString(p.Name):
 				ps.add(path+".name", "%q must start with a lower-case letter followed by at most 62 lower-case letters, digits, '_' and '-'", p.Name)
 			}
 		}

@@ -79,11 +79,15 @@ func checkWebhookURL(raw string, allowPrivate bool) string {
 	if u.Scheme != "https" {
 		return "must be https (plain http only with webhook_delivery.allow_private_networks)"
 	}
-	// The deliverer's rule, by form: trailing dots, short and numeric
-	// IPv4 forms and IPv4-mapped IPv6 are seen through.
-	// A host outside ASCII is judged in the form the client looks up
-	// (full-width １２７。０。０。１ is 127.0.0.1).
-	host := u.Hostname()
+	return checkPublicHost(u.Hostname(), "webhook_delivery.allow_private_networks")
+}
+
+// checkPublicHost returns why host (of an outbound URL) is not a public
+// one, naming setting as what allows it, or "". The dialer's rule, by
+// form: trailing dots, short and numeric IPv4 forms and IPv4-mapped IPv6
+// are seen through. A host outside ASCII is judged in the form the client
+// looks up (full-width １２７。０。０。１ is 127.0.0.1).
+func checkPublicHost(host, setting string) string {
 	ascii, err := netguard.ASCIIHost(host)
 	if err != nil {
 		return fmt.Sprintf("%q is not a valid host name: IDNA mapping refuses it", host)
@@ -98,7 +102,7 @@ func checkWebhookURL(raw string, allowPrivate bool) string {
 		} else if ascii != host {
 			host = fmt.Sprintf("%s (%s)", host, ascii)
 		}
-		return fmt.Sprintf("%s is an internal address (loopback, private, link-local or reserved); set webhook_delivery.allow_private_networks to allow it", host)
+		return fmt.Sprintf("%s is an internal address (loopback, private, link-local or reserved); set %s to allow it", host, setting)
 	}
 	return ""
 }

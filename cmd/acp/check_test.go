@@ -213,6 +213,7 @@ func TestCheckExample(t *testing.T) {
 		"STRIPE_SECRET_KEY":                           "sk_test_example",
 		"STRIPE_WEBHOOK_SECRET":                       "whsec_example",
 		"ACP_MERCHANT_TOKEN":                          "merchant-token-0123456789",
+		"ACP_FEED_TOKEN":                              "feed-token-0123456789",
 	}
 	code, stdout, stderr := runWithEnv(func(k string) string { return env[k] }, "check", "--live", "--config", configPath)
 	if code != 0 || !strings.Contains(stdout, "live checks passed") {
@@ -227,7 +228,7 @@ func TestCheckExample(t *testing.T) {
 			t.Errorf("without its variables: %s is not reported:\n%s", name, stdout)
 		}
 	}
-	if !strings.HasSuffix(stdout, configPath+": 8 problems\n") {
-		t.Errorf("without its variables: want 8 problems, got:\n%s", stdout)
+	if !strings.HasSuffix(stdout, configPath+": 9 problems\n") {
+		t.Errorf("without its variables: want 9 problems, got:\n%s", stdout)
 	}
 }

@@ -191,7 +191,7 @@ func check(args []string, env cli) int {
 		mode = "live checks passed"
 	}
 	fmt.Fprintf(env.stdout, "%s: ok: %q, %d items, %d fulfillment options, %d payment handlers, %d agents, API versions %s; %s\n",
-		*configPath, cfg.Merchant.Name, len(cfg.Catalog.Items), len(cfg.FulfillmentOptions), len(cfg.Payments.Handlers),
+		*configPath, cfg.Merchant.Name, len(cfg.Catalog.AllItems()), len(cfg.FulfillmentOptions), len(cfg.Payments.Handlers),
 		len(cfg.Agents), strings.Join(cfg.APIVersions, ", "), mode)
 	return 0
 }

@@ -23,9 +23,9 @@ nothing.
 --from-badger DIR then copies a Badger store into the database (stop the
 server that uses it, and every replica on the database, first):
 sessions, orders, idempotency records, stock levels, reservations, failed
-orders and the pending and dead webhook events, keeping their sequence
-numbers (the database's outbox sequence is moved past them first). It
-refuses a database that already holds records unless --overwrite is
+orders, the product feeds' publishing state and the pending and dead
+webhook events, keeping their sequence numbers (the database's outbox
+sequence is moved past them first). It refuses a database that already holds records unless --overwrite is
 given; a second run with --overwrite writes the same records again, and
 stops rather than overwrite another event under a copied sequence number.
 One-time replay keys are not copied: they live minutes. --badger-key-env names the environment variable
@@ -80,8 +80,8 @@ func migrateCommand(args []string, env cli) int {
 		fmt.Fprintf(env.stderr, "acp migrate: copying %s: %v\n", *fromBadger, err)
 		return 1
 	}
-	fmt.Fprintf(env.stdout, "copied from %s: %d sessions, %d orders, %d idempotency records, %d stock levels, %d reservations, %d failed orders, %d pending and %d dead webhook events\n",
-		*fromBadger, sum.Sessions, sum.Orders, sum.IdempotencyRecords, sum.StockLevels, sum.Reservations, sum.FailedOrders, sum.PendingEvents, sum.DeadEvents)
+	fmt.Fprintf(env.stdout, "copied from %s: %d sessions, %d orders, %d idempotency records, %d stock levels, %d reservations, %d failed orders, %d feed targets, %d feed products, %d pending and %d dead webhook events\n",
+		*fromBadger, sum.Sessions, sum.Orders, sum.IdempotencyRecords, sum.StockLevels, sum.Reservations, sum.FailedOrders, sum.FeedTargets, sum.FeedProducts, sum.PendingEvents, sum.DeadEvents)
 	return 0
 }
 

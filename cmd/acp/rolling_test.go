@@ -16,7 +16,7 @@ import (
 
 // previousSchema is the newest migration the previous build knows: one
 // fewer than this tree embeds.
-const previousSchema = 1
+const previousSchema = 2
 
 // buildPreviousACP builds this tree's acp as the previous release: with
 // pgstore.knownUpTo set, it knows the migrations up to previousSchema
@@ -50,7 +50,7 @@ func TestRollingUpgrade(t *testing.T) {
 	old := c.servers[oldReplica]
 
 	// The previous build knows fewer migrations, and runs on the database
-	// all the same: 00002 expands only.
+	// all the same: 00003 expands only.
 	r := runBinary(t, old.bin, old.dir, c.env, "migrate", "--config", old.cfg, "--dry-run")
 	if want := fmt.Sprintf("schema at version %d: no migration pending", pgstore.NewestSchema()); r.code != 0 || !strings.Contains(r.stdout, want) {
 		t.Fatalf("the previous build's migrate --dry-run: %s; want %q", r, want)

@@ -2,27 +2,77 @@ package builtin
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/acp-sidecar/acp/sdk/catalog"
 )
 
-// Catalog serves the SKUs listed under catalog.items.
+// Catalog serves acp.yaml's catalog: each variant's item by its id
+// (catalog.Catalog), and the products in the order they are written
+// (catalog.Listing).
 type Catalog struct {
-	items map[string]catalog.Item
+	products []catalog.Product
+	items    map[string]catalog.Item
+	// changeToken identifies the catalog's content.
+	changeToken string
 }
 
-// Interface guard.
-var _ catalog.Catalog = (*Catalog)(nil)
+// Interface guards.
+var (
+	_ catalog.Catalog = (*Catalog)(nil)
+	_ catalog.Listing = (*Catalog)(nil)
+)
 
-// NewCatalog builds the catalog from items, each found under its ID (the
-// caller need not set Found).
+// NewCatalog builds a catalog of items sold on their own: each is a
+// product of one variant (catalog.ItemProduct), under the item's
+// ProductID when it names one. The caller need not set Found.
 func NewCatalog(items []catalog.Item) *Catalog {
-	c := &Catalog{items: make(map[string]catalog.Item, len(items))}
-	for _, it := range items {
-		it.Found = true
-		c.items[it.ID] = it
+	products := make([]catalog.Product, len(items))
+	for i, it := range items {
+		products[i] = catalog.ItemProduct(catalog.Variant{Item: it})
+		if it.ProductID != "" {
+			products[i].ID, products[i].Variants[0].Item.ProductID = it.ProductID, it.ProductID
+		}
 	}
+	return NewProductCatalog(products)
+}
+
+// NewProductCatalog builds the catalog from products, as they will be
+// listed: completed by the caller (catalog.CompleteProduct,
+// catalog.ItemProduct). Each variant's Item is what ResolveItems answers
+// for its id; the caller need not set Found. Variant ids are unique across
+// the products.
+func NewProductCatalog(products []catalog.Product) *Catalog {
+	c := &Catalog{products: make([]catalog.Product, len(products)), items: map[string]catalog.Item{}}
+	for i, p := range products {
+		variants := make([]catalog.Variant, len(p.Variants))
+		for j, v := range p.Variants {
+			v.Item.Found = true
+			c.items[v.Item.ID] = v.Item
+			variants[j] = v
+		}
+		p.Variants = variants
+		c.products[i] = p
+	}
+	c.changeToken = contentHash(c.products)
 	return c
+}
+
+// contentHash is a hash of the products' content: the same for the same
+// products, different when anything listed differs.
+func contentHash(products []catalog.Product) string {
+	h := sha256.New()
+	// Products hold strings, numbers, slices and pointers to structs
+	// only, which always encode; a hash.Hash never fails to write.
+	_ = json.NewEncoder(h).Encode(products)
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // ResolveItems looks every item up; unknown ids come back with Found false.
@@ -37,4 +87,47 @@ func (c *Catalog) ResolveItems(_ context.Context, req *catalog.ResolveItemsReque
 		resp.Items[i] = item
 	}
 	return resp, nil
+}
+
+// errPageToken is the error of a page token this catalog did not issue.
+var errPageToken = errors.New("invalid page token")
+
+// ListProducts lists the whole catalog, in configuration order, PageSize
+// products a page: Changes is always false, and Since is not read. The
+// variants' items leave Available nil: the built-in catalog keeps no
+// stock (the host's stock control does). A page token is the offset of
+// the page's first product, tied to the catalog's content, so that a
+// listing does not continue across a change of the configuration.
+func (c *Catalog) ListProducts(_ context.Context, req *catalog.ListProductsRequest) (*catalog.ListProductsResponse, error) {
+	if req.PageSize < 1 {
+		return nil, fmt.Errorf("list products: page size %d, want at least 1", req.PageSize)
+	}
+	offset := 0
+	if req.PageToken != "" {
+		var err error
+		if offset, err = c.parsePageToken(req.PageToken); err != nil {
+			return nil, fmt.Errorf("list products: %w", err)
+		}
+	}
+	end := min(offset+req.PageSize, len(c.products))
+	resp := &catalog.ListProductsResponse{Products: slices.Clone(c.products[offset:end])}
+	if end < len(c.products) {
+		resp.NextPageToken = strconv.Itoa(end) + "@" + c.changeToken
+	} else {
+		resp.ChangeToken = c.changeToken
+	}
+	return resp, nil
+}
+
+// parsePageToken returns the offset a page token of this catalog holds.
+func (c *Catalog) parsePageToken(token string) (int, error) {
+	at, hash, ok := strings.Cut(token, "@")
+	offset, err := strconv.Atoi(at)
+	switch {
+	case !ok || err != nil || offset < 1 || offset >= len(c.products):
+		return 0, fmt.Errorf("%w %q", errPageToken, token)
+	case hash != c.changeToken:
+		return 0, fmt.Errorf("%w %q: the catalog changed since the listing began; list it again from the start", errPageToken, token)
+	}
+	return offset, nil
 }

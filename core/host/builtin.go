@@ -15,12 +15,41 @@ import (
 	"github.com/acp-sidecar/acp/sdk/shipping"
 )
 
-// builtinCatalog turns acp.yaml's catalog.items into the built-in
-// catalog's items.
-func builtinCatalog(items []config.CatalogItem) []catalog.Item {
-	out := make([]catalog.Item, len(items))
-	for i, it := range items {
-		out[i] = catalog.Item{
+// builtinProducts turns acp.yaml's catalog into the built-in catalog's
+// products, by the rules every catalog of the project follows: each item
+// of catalog.items a product of its own (catalog.ItemProduct), then each
+// of catalog.products with what it gives its variants
+// (catalog.CompleteProduct).
+func builtinProducts(cat config.Catalog) []catalog.Product {
+	out := make([]catalog.Product, 0, len(cat.Items)+len(cat.Products))
+	for _, it := range cat.Items {
+		out = append(out, catalog.ItemProduct(builtinVariant(it)))
+	}
+	for _, p := range cat.Products {
+		product := catalog.Product{ID: p.ID, Title: p.Title, Description: catalog.Description{Plain: p.Description}, URL: p.URL}
+		for _, m := range p.Media {
+			product.Media = append(product.Media, catalog.Media{Type: m.Type, URL: m.URL, AltText: m.AltText})
+		}
+		for _, v := range p.Variants {
+			product.Variants = append(product.Variants, builtinVariant(v))
+		}
+		defaults := catalog.ProductDefaults{Description: p.Description, Categories: p.Categories, Condition: p.Condition}
+		if s := p.Seller; s != nil {
+			defaults.Seller = &catalog.Seller{Name: s.Name}
+			for _, l := range s.Links {
+				defaults.Seller.Links = append(defaults.Seller.Links, catalog.SellerLink{Type: l.Type, Title: l.Title, URL: l.URL})
+			}
+		}
+		out = append(out, catalog.CompleteProduct(product, defaults))
+	}
+	return out
+}
+
+// builtinVariant turns one SKU of acp.yaml into a variant: its item, as
+// checkout resolves it, and its feed fields.
+func builtinVariant(it config.CatalogItem) catalog.Variant {
+	v := catalog.Variant{
+		Item: catalog.Item{
 			ID:          it.SKU,
 			Title:       it.Title,
 			Description: it.Description,
@@ -30,18 +59,29 @@ func builtinCatalog(items []config.CatalogItem) []catalog.Item {
 			MaxPerOrder: it.MaxPerOrder,
 			Escalation:  itemEscalation(it),
 			Categories:  it.Categories,
-		}
-		if it.Weight != nil {
-			out[i].Weight = &acp.Weight{Value: it.Weight.Value, Unit: it.Weight.Unit}
-		}
-		for _, t := range it.FulfillmentTypes {
-			out[i].FulfillmentTypes = append(out[i].FulfillmentTypes, acp.FulfillmentType(t))
-		}
+		},
+		URL:       it.URL,
+		ListPrice: it.ListPrice,
+		Condition: it.Condition,
+		Status:    it.AvailabilityStatus,
 	}
-	return out
+	if it.Weight != nil {
+		v.Item.Weight = &acp.Weight{Value: it.Weight.Value, Unit: it.Weight.Unit}
+	}
+	for _, t := range it.FulfillmentTypes {
+		v.Item.FulfillmentTypes = append(v.Item.FulfillmentTypes, acp.FulfillmentType(t))
+	}
+	for _, b := range it.Barcodes {
+		v.Barcodes = append(v.Barcodes, catalog.Barcode{Type: b.Type, Value: b.Value})
+	}
+	for _, o := range it.Options {
+		v.Options = append(v.Options, catalog.VariantOption{Name: o.Name, Value: o.Value})
+	}
+	return v
 }
 
-// stockItems are acp.yaml's catalog items as stock control sees them.
+// stockItems are acp.yaml's SKUs (config.Catalog.AllItems) as stock
+// control sees them.
 func stockItems(items []config.CatalogItem) []stock.FileItem {
 	out := make([]stock.FileItem, len(items))
 	for i, it := range items {
@@ -60,7 +100,7 @@ func syncStock(ctx context.Context, cfg *config.Config, st store.Store, now time
 	if _, ok := cfg.PluginFor(config.CapabilityCatalog); ok {
 		return false, nil
 	}
-	items := append(stockItems(cfg.Catalog.Items), stock.DiscountItems(codeLimits(cfg.Promotions))...)
+	items := append(stockItems(cfg.Catalog.AllItems()), stock.DiscountItems(codeLimits(cfg.Promotions))...)
 	if err := stock.Sync(ctx, st, items, now); err != nil {
 		return false, fmt.Errorf("apply acp.yaml's stock figures: %w", err)
 	}

@@ -45,7 +45,7 @@ func TestConformance(t *testing.T) {
 	cfg := demo(t)
 	opts := acpplugin.ServeOpts{
 		Name:        "builtin",
-		Catalog:     builtin.NewCatalog(builtinCatalog(cfg.Catalog.Items)),
+		Catalog:     builtin.NewProductCatalog(builtinProducts(cfg.Catalog)),
 		Tax:         builtin.NewTax(builtinTax(cfg.Tax)),
 		Shipping:    builtin.NewShipping(builtinShipping(cfg.FulfillmentOptions), func() time.Time { return now }),
 		Fulfillment: builtin.Fulfillment{},
@@ -60,21 +60,74 @@ func TestConformance(t *testing.T) {
 	t.Run("fulfillment", func(t *testing.T) { acptest.RunFulfillmentConformance(t, opts, acptest.FulfillmentSuite{}) })
 }
 
+// TestCatalog checks the built-in catalog of the demo store: an item and
+// a product's variant resolve by their skus, the variant completed by its
+// product (named after it and its options, with its description,
+// categories and id).
 func TestCatalog(t *testing.T) {
 	t.Parallel()
-	c := builtin.NewCatalog(builtinCatalog(demo(t).Catalog.Items))
+	c := builtin.NewProductCatalog(builtinProducts(demo(t).Catalog))
 	resp, err := c.ResolveItems(context.Background(), &catalog.ResolveItemsRequest{Currency: "usd",
-		Items: []catalog.ItemRef{{ID: "nope", Quantity: 1}, {ID: "guide-brewing-ebook", Quantity: 1}}})
+		Items: []catalog.ItemRef{{ID: "nope", Quantity: 1}, {ID: "guide-brewing-ebook", Quantity: 1}, {ID: "tumbler-travel-sage", Quantity: 1}, {ID: "tumbler-travel", Quantity: 1}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []catalog.Item{
 		{ID: "nope"},
 		{ID: "guide-brewing-ebook", Found: true, Title: resp.Items[1].Title, Description: resp.Items[1].Description, UnitPrice: 999,
-			TaxCategory: resp.Items[1].TaxCategory, FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentDigital}},
+			TaxCategory: resp.Items[1].TaxCategory, FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentDigital}, ProductID: "guide-brewing-ebook"},
+		{ID: "tumbler-travel-sage", Found: true, Title: "Travel tumbler - Sage", Description: resp.Items[2].Description, UnitPrice: 2800,
+			TaxCategory: config.DefaultTaxCategory, Weight: &acp.Weight{Value: 320, Unit: "g"}, FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentShipping},
+			ProductID: "tumbler-travel", Categories: []string{"drinkware"}},
+		{ID: "tumbler-travel"}, // a product's id is no item
 	}
 	if diff := cmp.Diff(want, resp.Items); diff != "" {
 		t.Errorf("ResolveItems() mismatch (-want +got):\n%s", diff)
+	}
+	if resp.Items[2].Description == "" {
+		t.Error("the variant does not have its product's description")
+	}
+}
+
+// TestBuiltinProducts checks how acp.yaml's catalog becomes the built-in
+// catalog's products: each flat item a product of its own, then each
+// product with its media, its variants' feed fields, and what it gives
+// the variants that say nothing of their own.
+func TestBuiltinProducts(t *testing.T) {
+	t.Parallel()
+	seller := &config.CatalogSeller{Name: "Shop", Links: []config.CatalogLink{{Type: "refund_policy", Title: "Returns", URL: "https://shop.example.com/returns"}}}
+	got := builtinProducts(config.Catalog{
+		Items: []config.CatalogItem{{SKU: "ebook", Title: "Ebook", Description: "A book.", Images: []string{"https://cdn.example.com/ebook.jpg"},
+			UnitPrice: 999, URL: "https://shop.example.com/ebook", AvailabilityStatus: catalog.StatusPreorder}},
+		Products: []config.CatalogProduct{{
+			ID: "tee", Title: "Tee", Description: "Cotton.", URL: "https://shop.example.com/tee",
+			Media:      []config.CatalogMedia{{Type: "image", URL: "https://cdn.example.com/tee.jpg", AltText: "Front"}},
+			Categories: []string{"apparel"}, Condition: []string{"new"}, Seller: seller,
+			Variants: []config.CatalogItem{
+				{SKU: "tee-red", UnitPrice: 2000, ListPrice: 2500, Barcodes: []config.Barcode{{Type: "GTIN", Value: "0001"}},
+					Options: []config.VariantOption{{Name: "Color", Value: "Red"}}},
+				{SKU: "tee-used", Title: "Tee, worn once", UnitPrice: 900, Categories: []string{"outlet"}, Condition: []string{"used"}},
+			},
+		}},
+	})
+	wantSeller := &catalog.Seller{Name: "Shop", Links: []catalog.SellerLink{{Type: "refund_policy", Title: "Returns", URL: "https://shop.example.com/returns"}}}
+	want := []catalog.Product{
+		{ID: "ebook", Title: "Ebook", Description: catalog.Description{Plain: "A book."}, URL: "https://shop.example.com/ebook",
+			Media: []catalog.Media{{Type: "image", URL: "https://cdn.example.com/ebook.jpg"}},
+			Variants: []catalog.Variant{{Item: catalog.Item{ID: "ebook", Title: "Ebook", Description: "A book.", Images: []string{"https://cdn.example.com/ebook.jpg"},
+				UnitPrice: 999, ProductID: "ebook"}, URL: "https://shop.example.com/ebook", Status: catalog.StatusPreorder}}},
+		{ID: "tee", Title: "Tee", Description: catalog.Description{Plain: "Cotton."}, URL: "https://shop.example.com/tee",
+			Media: []catalog.Media{{Type: "image", URL: "https://cdn.example.com/tee.jpg", AltText: "Front"}},
+			Variants: []catalog.Variant{
+				{Item: catalog.Item{ID: "tee-red", Title: "Tee - Red", Description: "Cotton.", UnitPrice: 2000, ProductID: "tee", Categories: []string{"apparel"}},
+					ListPrice: 2500, Barcodes: []catalog.Barcode{{Type: "GTIN", Value: "0001"}}, Options: []catalog.VariantOption{{Name: "Color", Value: "Red"}},
+					Condition: []string{"new"}, Seller: wantSeller},
+				{Item: catalog.Item{ID: "tee-used", Title: "Tee, worn once", Description: "Cotton.", UnitPrice: 900, ProductID: "tee", Categories: []string{"outlet"}},
+					Condition: []string{"used"}, Seller: wantSeller},
+			}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("builtinProducts (-want +got):\n%s", diff)
 	}
 }
 

@@ -14,15 +14,18 @@ import (
 // CheckSecrets checks the secrets acp.yaml names in the environment, as
 // getenv reads it: every variable set, and each value of the form its use
 // needs (the store key, a signing secret, a Stripe key, a webhook signing
-// secret), the merchant token unlike every agent's. It returns every
-// problem, at the path of the key that names the variable, and never a
-// value. New refuses to start on any, and `acp check --live` lists them,
-// so the two cannot disagree.
+// secret), the merchant token unlike every agent's, and every feed
+// target's credential. It returns every problem, at the path of the key
+// that names the variable, and never a value. New refuses to start on
+// any, and `acp check --live` lists them, so the two cannot disagree.
 func CheckSecrets(cfg *config.Config, getenv func(string) string) []config.Problem {
 	c := secretCheck{getenv: getenv}
 	c.agents(cfg.Agents)
 	c.payments(cfg.Payments.Handlers)
 	c.merchantAPI(cfg.MerchantAPI, cfg.Agents)
+	for i, f := range cfg.Feeds {
+		c.variable(fmt.Sprintf("feeds[%d].token_env", i), f.TokenEnv)
+	}
 	if env := cfg.Store.EncryptionKeyEnv; env != "" {
 		if _, ok := c.variable("store.encryption_key_env", env); ok {
 			if _, err := encryptionKey(env, getenv); err != nil {

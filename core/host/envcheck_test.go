@@ -26,11 +26,13 @@ func TestCheckSecrets(t *testing.T) {
 		cfg.Agents[0].TokenEnv, cfg.Agents[0].LocalOnlyToken = "TEST_AGENT_TOKEN", ""
 		cfg.Agents[0].Signature = &config.Signature{Scheme: "hmac-sha256", SecretEnv: "TEST_SIGNING_SECRET", MaxSkew: time.Minute}
 		cfg.MerchantAPI.TokenEnv, cfg.MerchantAPI.LocalOnlyToken = "TEST_MERCHANT_TOKEN", ""
+		cfg.Feeds = []config.Feed{{Name: "platform", URL: "https://feeds.example.com/acp", TokenEnv: "TEST_FEED_TOKEN", Header: "Authorization", TargetCountry: "US", Mode: config.FeedModeUpsert}}
 		return cfg
 	}
 	good := map[string]string{
 		"TEST_STORE_KEY": strings.Repeat("ab", 32), "TEST_AGENT_TOKEN": "agent-token-1",
 		"TEST_SIGNING_SECRET": strings.Repeat("s", 32), "TEST_MERCHANT_TOKEN": "merchant-token-1",
+		"TEST_FEED_TOKEN": "feed-token-1",
 	}
 	testCases := map[string]struct {
 		env  map[string]string
@@ -41,11 +43,12 @@ func TestCheckSecrets(t *testing.T) {
 			{Path: "agents[0].token_env", Message: "environment variable TEST_AGENT_TOKEN is not set or empty"},
 			{Path: "agents[0].signature.secret_env", Message: "environment variable TEST_SIGNING_SECRET is not set or empty"},
 			{Path: "merchant_api.token_env", Message: "environment variable TEST_MERCHANT_TOKEN is not set or empty"},
+			{Path: "feeds[0].token_env", Message: "environment variable TEST_FEED_TOKEN is not set or empty"},
 			{Path: "store.encryption_key_env", Message: "environment variable TEST_STORE_KEY is not set or empty"},
 		}},
 		"malformed": {env: map[string]string{
 			"TEST_STORE_KEY": "short-key-value", "TEST_AGENT_TOKEN": "shared-token-1",
-			"TEST_SIGNING_SECRET": strings.Repeat("s", 32), "TEST_MERCHANT_TOKEN": "shared-token-1",
+			"TEST_SIGNING_SECRET": strings.Repeat("s", 32), "TEST_MERCHANT_TOKEN": "shared-token-1", "TEST_FEED_TOKEN": "feed-token-1",
 		}, want: []config.Problem{
 			{Path: "merchant_api.token_env", Message: "the merchant token is the same as agents[0]'s token; each needs its own"},
 			{Path: "store.encryption_key_env", Message: "environment variable TEST_STORE_KEY must hold a 32-byte key as 64 hex characters"},

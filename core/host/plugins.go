@@ -81,7 +81,7 @@ func startPlugins(cfg *config.Config, getenv func(string) string, logger *slog.L
 // uses in st (syncStock writes the limits).
 func capabilities(cfg *config.Config, plugins *pluginmgr.Manager, st store.Store, now func() time.Time) checkout.Capabilities {
 	caps := checkout.Capabilities{
-		Catalog:     builtin.NewCatalog(builtinCatalog(cfg.Catalog.Items)),
+		Catalog:     builtin.NewProductCatalog(builtinProducts(cfg.Catalog)),
 		Tax:         builtin.NewTax(builtinTax(cfg.Tax)),
 		Shipping:    builtin.NewShipping(builtinShipping(cfg.FulfillmentOptions), now),
 		Fulfillment: builtin.Fulfillment{},

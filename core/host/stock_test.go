@@ -319,3 +319,31 @@ func TestStockMatchesOpenAPI(t *testing.T) {
 	}
 	check("POST", "/stock/limited", "/stock/{sku}", `{"on_hand":0}`, http.StatusConflict)
 }
+
+// TestVariantStock: a product's variant is a SKU for sale like a flat
+// item: checkout resolves it by its sku, named after its product and
+// options, and its stock figure is stock-controlled.
+func TestVariantStock(t *testing.T) {
+	t.Parallel()
+	cfg := loadTestConfig(t, t.TempDir())
+	cfg.MerchantAPI.LocalOnlyToken = merchantToken
+	one := int64(1)
+	cfg.Catalog.Products = append(cfg.Catalog.Products, config.CatalogProduct{
+		ID: "print", Title: "Art print", Variants: []config.CatalogItem{{
+			SKU: "print-a3", UnitPrice: 2500, Stock: &one, FulfillmentTypes: []string{"digital"}, TaxCategory: config.DefaultTaxCategory,
+			Options: []config.VariantOption{{Name: "Size", Value: "A3"}},
+		}},
+	})
+	s := startServer(t, cfg)
+	if got := s.stockOf(t, "print-a3"); got.FileFigure == nil || *got.FileFigure != 1 || got.Available != 1 {
+		t.Fatalf("stock of the variant = %+v, want the file's figure 1 available", got)
+	}
+	r := s.do(t, request{path: "/checkout_sessions", body: `{"line_items":[{"id":"print-a3","quantity":2}],"currency":"usd","capabilities":{}}`})
+	wantStatus(t, r, http.StatusCreated)
+	if !bytes.Contains(r.body, []byte(`"Art print - A3"`)) || !bytes.Contains(r.body, []byte(`"available_quantity":1`)) {
+		t.Fatalf("session for two of a variant with one in stock: %s", r.body)
+	}
+	if codes := messageCodes(t, r); len(codes) != 1 || codes[0] != "low_stock" && codes[0] != "out_of_stock" {
+		t.Fatalf("session for two of a variant with one in stock: error messages %v\n%s", codes, r.body)
+	}
+}

@@ -19,6 +19,10 @@ type Walker interface {
 	Reservation(r *model.Reservation) error
 	// FailedOrder receives a failed order.
 	FailedOrder(f *model.FailedOrder) error
+	// FeedTarget receives a feed target's publishing state.
+	FeedTarget(t *model.FeedTarget) error
+	// FeedProduct receives a product a feed target's platform accepted.
+	FeedProduct(p *model.FeedProduct) error
 	// WebhookEvent receives an outbox event, its Seq set.
 	WebhookEvent(e *model.WebhookEvent) error
 }

@@ -14,8 +14,9 @@ import (
 
 // Export walks every record of the store in one read-only snapshot and
 // hands each to w: sessions, orders, idempotency records (those not
-// expired), stock levels, reservations, failed orders, then the pending
-// and the dead webhook events, each state in Seq order.
+// expired), stock levels, reservations, failed orders, feed targets, feed
+// products, then the pending and the dead webhook events, each state in
+// Seq order.
 func (s *Store) Export(ctx context.Context, w store.Walker) error {
 	return s.View(ctx, func(r store.Reader) error {
 		t := r.(*tx)
@@ -37,6 +38,12 @@ func (s *Store) Export(ctx context.Context, w store.Walker) error {
 			},
 			func() error {
 				return walk(ctx, t, failedPrefix, record.DecodeFailedOrder, func(_ string, v *model.FailedOrder) error { return w.FailedOrder(v) })
+			},
+			func() error {
+				return walk(ctx, t, feedTargetPrefix, record.DecodeFeedTarget, func(_ string, v *model.FeedTarget) error { return w.FeedTarget(v) })
+			},
+			func() error {
+				return walk(ctx, t, feedProductPrefix, record.DecodeFeedProduct, func(_ string, v *model.FeedProduct) error { return w.FeedProduct(v) })
 			},
 		}
 		for _, state := range []string{model.EventPending, model.EventDead} {

@@ -1,34 +1,78 @@
 package badgerstore
 
 import (
-	"errors"
+	"fmt"
+	"strconv"
 
 	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/store/record"
 )
 
-// errFeedRecords stands in for the feed records until they are stored.
-// PLACEHOLDER(feed-store): replaced by the feed records' implementation.
-var errFeedRecords = errors.New("feed records are not stored yet")
+// Key prefixes of the feed records. A target's key is "<feedTargetPrefix>
+// <name>"; a product's is feedProductKeys(target) followed by the product
+// id, so that one target's products sort by product id under a prefix of
+// their own.
+const (
+	feedTargetPrefix  = "feed-target/"
+	feedProductPrefix = "feed-product/"
+)
 
-// FeedTarget is not stored yet.
-func (t *tx) FeedTarget(string) (*model.FeedTarget, error) { return nil, errFeedRecords }
-
-// FeedTargets is not stored yet.
-func (t *tx) FeedTargets() ([]*model.FeedTarget, error) { return nil, errFeedRecords }
-
-// FeedProducts is not stored yet.
-func (t *tx) FeedProducts(string, string, int) ([]*model.FeedProduct, error) {
-	return nil, errFeedRecords
+// feedProductKeys is the prefix of the target's product keys: the
+// target's name behind its length, "<feedProductPrefix><len>:<target>/".
+// The length says where the name ends whatever bytes the name and the
+// product ids hold, so that no key of one target is a key of another.
+func feedProductKeys(target string) string {
+	return feedProductPrefix + strconv.Itoa(len(target)) + ":" + target + "/"
 }
 
-// PutFeedTarget is not stored yet.
-func (t *tx) PutFeedTarget(*model.FeedTarget) error { return errFeedRecords }
+// The record's JSON holds a name or product id as valid UTF-8 only; the
+// key holds its bytes, and the feed records read give back those: a
+// caller paging with the last product id listed goes on where it left.
 
-// DeleteFeedTarget is not stored yet.
-func (t *tx) DeleteFeedTarget(string) error { return errFeedRecords }
+// FeedTarget reads the target's publishing state.
+func (t *tx) FeedTarget(name string) (*model.FeedTarget, error) {
+	ft, err := get(t, feedTargetPrefix+name, record.DecodeFeedTarget)
+	if err != nil {
+		return nil, err
+	}
+	ft.Name = name
+	return ft, nil
+}
 
-// PutFeedProduct is not stored yet.
-func (t *tx) PutFeedProduct(*model.FeedProduct) error { return errFeedRecords }
+// FeedTargets walks the target prefix.
+func (t *tx) FeedTargets() ([]*model.FeedTarget, error) {
+	return listKeyed(t, feedTargetPrefix, "", 0, record.DecodeFeedTarget, func(name string, ft *model.FeedTarget) { ft.Name = name })
+}
 
-// DeleteFeedProduct is not stored yet.
-func (t *tx) DeleteFeedProduct(string, string) error { return errFeedRecords }
+// FeedProducts walks the target's product keys from the product id after.
+func (t *tx) FeedProducts(target, after string, limit int) ([]*model.FeedProduct, error) {
+	return listKeyed(t, feedProductKeys(target), after, limit, record.DecodeFeedProduct, func(id string, p *model.FeedProduct) {
+		p.Target, p.ProductID = target, id
+	})
+}
+
+// PutFeedTarget stores the target's publishing state.
+func (t *tx) PutFeedTarget(ft *model.FeedTarget) error {
+	return put(t, []byte(feedTargetPrefix+ft.Name), "feed target", ft.Name, ft, record.EncodeFeedTarget)
+}
+
+// DeleteFeedTarget removes the target's publishing state.
+func (t *tx) DeleteFeedTarget(name string) error {
+	if err := t.txn.Delete([]byte(feedTargetPrefix + name)); err != nil {
+		return fmt.Errorf("delete feed target %s: %w", name, err)
+	}
+	return nil
+}
+
+// PutFeedProduct stores the product under its target.
+func (t *tx) PutFeedProduct(p *model.FeedProduct) error {
+	return put(t, []byte(feedProductKeys(p.Target)+p.ProductID), "feed product", p.Target+"/"+p.ProductID, p, record.EncodeFeedProduct)
+}
+
+// DeleteFeedProduct removes the target's product record.
+func (t *tx) DeleteFeedProduct(target, productID string) error {
+	if err := t.txn.Delete([]byte(feedProductKeys(target) + productID)); err != nil {
+		return fmt.Errorf("delete feed product %s/%s: %w", target, productID, err)
+	}
+	return nil
+}

@@ -46,10 +46,16 @@ func TestFixtureSetsEveryField(t *testing.T) {
 	for _, fo := range f.failed {
 		setLeaves(reflect.ValueOf(fo), "", set)
 	}
+	for _, ft := range f.feedTargets {
+		setLeaves(reflect.ValueOf(ft), "", set)
+	}
+	for _, p := range f.feedProducts {
+		setLeaves(reflect.ValueOf(p), "", set)
+	}
 	all := map[string]bool{}
 	walked := map[reflect.Type]bool{}
 	for _, v := range []any{model.Session{}, model.Order{}, model.IdempotencyRecord{}, model.WebhookEvent{},
-		model.StockLevel{}, model.Reservation{}, model.FailedOrder{}} {
+		model.StockLevel{}, model.Reservation{}, model.FailedOrder{}, model.FeedTarget{}, model.FeedProduct{}} {
 		leaves(reflect.TypeOf(v), "", walked, all)
 	}
 	for _, leaf := range slices.Sorted(maps.Keys(all)) {

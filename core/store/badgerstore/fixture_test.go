@@ -55,12 +55,20 @@ type fixture struct {
 	stockLevels  []*model.StockLevel
 	reservations []*model.Reservation
 	failed       []*model.FailedOrder
+	// Format 5: feed targets (by name) and the products their platforms
+	// accepted (by target, then product id).
+	feedTargets  []*model.FeedTarget
+	feedProducts []*model.FeedProduct
 }
 
 // asWrittenBy returns f as a release writing the given format stored it:
 // without the fields that later formats added, which such a store cannot
 // hold and which read back as their zero values.
 func (f fixture) asWrittenBy(format int) fixture {
+	if format < 5 {
+		// Format 5 added the feed records.
+		f.feedTargets, f.feedProducts = nil, nil
+	}
 	if format < 4 {
 		// Format 4 added split fulfillment, escalation and an order's
 		// insights.
@@ -312,7 +320,26 @@ func fixtureContent() fixture {
 	refused := &model.FailedOrder{SessionID: "cs_ready", Attempt: 1, Agent: "openai", HandlerID: "stripe", Amount: 1000, Currency: "gbp",
 		Reason: model.FailureOrderRefused, Money: model.PaymentVoided, CreatedAt: at(49)}
 
+	// Format 5: the publishing state of two feed targets. The shop's
+	// platform accepted the mug and the tea, then the tea as removed; the
+	// marketplace's feed is not created yet, its first attempt failed.
+	// The marketplace's product ids hold the key separator and bytes that
+	// are not UTF-8.
+	shopFeed := &model.FeedTarget{Name: "shop", URL: "https://platform.example/v1", FeedID: "feed_8f2a", Fingerprint: "sha256:3b1f",
+		PushRequestedAt: at(52), LastPublishAt: at(53), LastFullPublishAt: at(51), Pending: 1, UpdatedAt: at(53)}
+	marketFeed := &model.FeedTarget{Name: "marketplace", URL: "https://market.example/acp", Failures: 2, NextAttemptAt: at(58),
+		LastError: "the platform answered 503", LastStatus: 503, UpdatedAt: at(55)}
+	feedProducts := []*model.FeedProduct{
+		{Target: "marketplace", ProductID: "prod/\xff", Body: []byte(`{"id":"prod/\ufffd","title":"Odd"}`), Hash: "9c0d", AcceptedAt: at(54)},
+		{Target: "shop", ProductID: "prod_mug", Body: []byte(`{"id":"prod_mug","title":"Classic mug","variants":[{"id":"mug","price":{"amount":1500,"currency":"gbp"}}]}`),
+			Hash: "4e5a", FeedUpdateID: "fu_1", AcceptedAt: at(51)},
+		{Target: "shop", ProductID: "prod_tea", Body: []byte(`{"id":"prod_tea","variants":[{"id":"tea","availability":{"available":false}}]}`),
+			Hash: "77b2", Removed: true, FeedUpdateID: "fu_2", AcceptedAt: at(53)},
+	}
+
 	return fixture{
+		feedTargets:  []*model.FeedTarget{marketFeed, shopFeed},
+		feedProducts: feedProducts,
 		stockLevels:  []*model.StockLevel{mugLevel, teaLevel},
 		reservations: []*model.Reservation{pluginHold, held},
 		failed:       []*model.FailedOrder{captureRefused, refused},
@@ -389,6 +416,16 @@ func TestWriteFixture(t *testing.T) {
 		}
 		for _, r := range f.reservations {
 			if err := tx.PutReservation(r); err != nil {
+				return err
+			}
+		}
+		for _, ft := range f.feedTargets {
+			if err := tx.PutFeedTarget(ft); err != nil {
+				return err
+			}
+		}
+		for _, p := range f.feedProducts {
+			if err := tx.PutFeedProduct(p); err != nil {
 				return err
 			}
 		}
@@ -511,13 +548,13 @@ func readFixture(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatalf("fixture directory %s: %v", dir, err)
 	}
-	for _, prefix := range []string{stockPrefix, reservationPrefix, failedPrefix} {
+	for prefix, since := range map[string]int{stockPrefix: 3, reservationPrefix: 3, failedPrefix: 3, feedTargetPrefix: 5, feedProductPrefix: 5} {
 		for kind := range kinds[prefix] {
 			if !strings.HasPrefix(kind, "format "+format+",") {
 				t.Errorf("the fixture's %s values include %q", prefix, kind)
 			}
 		}
-		if n >= 3 && len(kinds[prefix]) == 0 {
+		if n >= since && len(kinds[prefix]) == 0 {
 			t.Errorf("the fixture has no %s values", prefix)
 		}
 	}
@@ -609,6 +646,25 @@ func readFixture(t *testing.T, dir string) {
 		}
 		if diff := cmp.Diff(want.failed, failed, cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("failed orders, newest first (-written +read):\n%s", diff)
+		}
+		// Format 5's records; none in a store of an earlier format.
+		targets, err := r.FeedTargets()
+		if err != nil {
+			return err
+		}
+		if diff := cmp.Diff(want.feedTargets, targets, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("feed targets (-written +read):\n%s", diff)
+		}
+		var products []*model.FeedProduct
+		for _, ft := range fixtureContent().feedTargets {
+			page, err := r.FeedProducts(ft.Name, "", 10)
+			if err != nil {
+				return err
+			}
+			products = append(products, page...)
+		}
+		if diff := cmp.Diff(want.feedProducts, products, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("feed products, by target (-written +read):\n%s", diff)
 		}
 		return nil
 	})

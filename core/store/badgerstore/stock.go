@@ -174,8 +174,15 @@ func (t *tx) DeleteReservation(sessionID string) error {
 // list decodes up to limit records (all when limit is 0) under prefix, in
 // key order, starting after the key prefix+after when after is set.
 func list[T any](t *tx, prefix, after string, limit int, decode func(format int, data []byte) (*T, error)) ([]*T, error) {
+	return listKeyed(t, prefix, after, limit, decode, func(string, *T) {})
+}
+
+// listKeyed is list calling keyed with each record and its key (without
+// prefix) before returning it.
+func listKeyed[T any](t *tx, prefix, after string, limit int, decode func(format int, data []byte) (*T, error), keyed func(key string, v *T)) ([]*T, error) {
 	var out []*T
-	err := iterate(t, prefix, after, func(val []byte) (*T, error) { return decodeValue(val, decode) }, func(_ string, v *T) (bool, error) {
+	err := iterate(t, prefix, after, func(val []byte) (*T, error) { return decodeValue(val, decode) }, func(key string, v *T) (bool, error) {
+		keyed(key, v)
 		out = append(out, v)
 		return limit == 0 || len(out) < limit, nil
 	})

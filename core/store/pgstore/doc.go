@@ -7,7 +7,8 @@
 // Beside them are the columns each list and the purge job need, indexed:
 // orders by creation time and by payment, sessions in progress and by
 // purge time, the outbox by state and sequence (from a sequence),
-// reservations by session, failed orders by time, idempotency records and
+// reservations by session, failed orders by time, a feed target's
+// products by product id (migration 00003), idempotency records and
 // one-time keys by expiry. Stock counts are columns of their own, which
 // ReserveStock changes with one conditional UPDATE (exact under any
 // concurrency) and which a CHECK constraint (migration 00002) keeps from
@@ -51,8 +52,10 @@
 // database not yet migrated to OldestSchema, the oldest schema it can run
 // on (ErrSchemaTooOld: run `acp migrate`). Between the two it runs.
 //
-// 00002 (the stock counts' constraint) expands only: a release that
-// knows 00001 alone still runs on it.
+// 00002 (the stock counts' constraint) and 00003 (the feed records'
+// tables) expand only: a release that knows 00001 alone still runs on
+// them. This release stores the feed records in 00003's tables, so its
+// OldestSchema is 3.
 //
 // A rolling upgrade is tested with two builds of one tree: a build with
 // -ldflags "-X github.com/acp-sidecar/acp/core/store/pgstore.knownUpTo=N"

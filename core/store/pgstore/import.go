@@ -21,9 +21,10 @@ const importBatch = 500
 
 // ImportSummary counts the records Import wrote, by kind.
 type ImportSummary struct {
-	// Sessions, Orders, IdempotencyRecords, StockLevels, Reservations and
-	// FailedOrders count the records of each kind.
-	Sessions, Orders, IdempotencyRecords, StockLevels, Reservations, FailedOrders int
+	// Sessions, Orders, IdempotencyRecords, StockLevels, Reservations,
+	// FailedOrders, FeedTargets and FeedProducts count the records of each
+	// kind.
+	Sessions, Orders, IdempotencyRecords, StockLevels, Reservations, FailedOrders, FeedTargets, FeedProducts int
 	// PendingEvents and DeadEvents count the outbox's events by state.
 	PendingEvents, DeadEvents int
 }
@@ -56,7 +57,7 @@ func (s *Store) Import(ctx context.Context, export func(store.Walker) error, ove
 		var any bool
 		err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sessions) OR EXISTS (SELECT 1 FROM orders) OR EXISTS (SELECT 1 FROM idempotency_records)
 			OR EXISTS (SELECT 1 FROM stock_levels) OR EXISTS (SELECT 1 FROM reservations) OR EXISTS (SELECT 1 FROM failed_orders)
-			OR EXISTS (SELECT 1 FROM webhook_events)`).Scan(&any)
+			OR EXISTS (SELECT 1 FROM feed_targets) OR EXISTS (SELECT 1 FROM feed_products) OR EXISTS (SELECT 1 FROM webhook_events)`).Scan(&any)
 		if err != nil {
 			return sum, fmt.Errorf("look for records: %w", err)
 		}
@@ -94,6 +95,8 @@ func (*maxSeq) IdempotencyRecord(string, *model.IdempotencyRecord) error { retur
 func (*maxSeq) StockLevel(*model.StockLevel) error                       { return nil }
 func (*maxSeq) Reservation(*model.Reservation) error                     { return nil }
 func (*maxSeq) FailedOrder(*model.FailedOrder) error                     { return nil }
+func (*maxSeq) FeedTarget(*model.FeedTarget) error                       { return nil }
+func (*maxSeq) FeedProduct(*model.FeedProduct) error                     { return nil }
 
 func (m *maxSeq) WebhookEvent(e *model.WebhookEvent) error {
 	m.max = max(m.max, e.Seq)
@@ -180,6 +183,16 @@ func (w *importer) Reservation(r *model.Reservation) error {
 func (w *importer) FailedOrder(f *model.FailedOrder) error {
 	w.sum.FailedOrders++
 	return w.put(func(t *tx) error { return t.PutFailedOrder(f) })
+}
+
+func (w *importer) FeedTarget(ft *model.FeedTarget) error {
+	w.sum.FeedTargets++
+	return w.put(func(t *tx) error { return t.PutFeedTarget(ft) })
+}
+
+func (w *importer) FeedProduct(p *model.FeedProduct) error {
+	w.sum.FeedProducts++
+	return w.put(func(t *tx) error { return t.PutFeedProduct(p) })
 }
 
 func (w *importer) WebhookEvent(e *model.WebhookEvent) error {

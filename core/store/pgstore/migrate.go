@@ -24,7 +24,7 @@ var embedded embed.FS
 // OldestSchema is the oldest schema version (migration) this release can
 // run on: a database not migrated that far is refused until `acp migrate`
 // has run. It rises only when a release starts relying on a migration.
-const OldestSchema = 1
+const OldestSchema = 3
 
 // NewestSchema is the newest migration this release knows: the highest
 // version among the embedded migrations. A database whose

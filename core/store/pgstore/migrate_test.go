@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -40,21 +41,29 @@ func withExtra(t *testing.T, extra map[string]string) fs.FS {
 	return m
 }
 
-// expand is a later release's expand migration (the next after the
-// embedded ones): it adds and removes nothing the releases before use.
+// expand is a later release's expand migration (expandName, the next
+// after the embedded ones): it adds and removes nothing the releases
+// before use.
 const expand = `-- +goose Up
 ALTER TABLE orders ADD COLUMN channel text;
 -- +goose Down
 ALTER TABLE orders DROP COLUMN channel;
 `
 
-// contract is a later release's contract migration: releases that do not
-// know it must no longer run.
-const contract = `-- +goose Up
-UPDATE acp_schema_compat SET min_compatible = 4;
+// expandName and contractName are the file names of a later release's
+// migrations: the two versions after the newest embedded one.
+func expandName() string   { return fmt.Sprintf("%05d_expand.sql", NewestSchema()+1) }
+func contractName() string { return fmt.Sprintf("%05d_contract.sql", NewestSchema()+2) }
+
+// contract is a later release's contract migration (contractName):
+// releases that do not know it must no longer run.
+func contract() string {
+	return fmt.Sprintf(`-- +goose Up
+UPDATE acp_schema_compat SET min_compatible = %d;
 -- +goose Down
 UPDATE acp_schema_compat SET min_compatible = 1;
-`
+`, NewestSchema()+2)
+}
 
 func query[T any](t *testing.T, dsn, sql string) T {
 	t.Helper()
@@ -134,7 +143,7 @@ func TestRollingUpgrade(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
 	oldStore := open(t, Options{DSN: dsn})
-	newer := withExtra(t, map[string]string{"00003_expand.sql": expand})
+	newer := withExtra(t, map[string]string{expandName(): expand})
 	if _, err := Migrate(ctx, Options{DSN: dsn, Migrations: newer}, false); err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +161,7 @@ func TestRollingUpgrade(t *testing.T) {
 		t.Errorf("the older release reading the newer one's order: %v", err)
 	}
 
-	newest := withExtra(t, map[string]string{"00003_expand.sql": expand, "00004_contract.sql": contract})
+	newest := withExtra(t, map[string]string{expandName(): expand, contractName(): contract()})
 	if _, err := Migrate(ctx, Options{DSN: dsn, Migrations: newest}, false); err != nil {
 		t.Fatal(err)
 	}
@@ -175,16 +184,17 @@ func TestSchemaWindow(t *testing.T) {
 	if n := NewestSchema(); n < 1 || OldestSchema > n {
 		t.Errorf("schema window %d to %d; want OldestSchema within the embedded migrations", OldestSchema, n)
 	}
-	extended := withExtra(t, map[string]string{"00003_expand.sql": expand, "00004_contract.sql": contract, "README.md": "x"})
-	if got := migrationVersions(fileNames(extended)); len(got) != 4 {
-		t.Errorf("versions of the extended migrations = %v; want four", got)
+	n := NewestSchema()
+	extended := withExtra(t, map[string]string{expandName(): expand, contractName(): contract(), "README.md": "x"})
+	if got := migrationVersions(fileNames(extended)); len(got) != int(n)+2 {
+		t.Errorf("versions of the extended migrations = %v; want %d", got, n+2)
 	}
 	// A build with knownUpTo set knows the migrations up to it only.
-	older := upTo{extended, 3}
-	if got := migrationVersions(fileNames(older)); fmt.Sprint(got) != "[1 2 3]" {
-		t.Errorf("versions up to 3 = %v; want [1 2 3]", got)
+	older := upTo{extended, n + 1}
+	if got := migrationVersions(fileNames(older)); len(got) != int(n)+1 || slices.Max(got) != n+1 {
+		t.Errorf("versions up to %d = %v; want 1 to %d", n+1, got, n+1)
 	}
-	if _, err := fs.ReadFile(older, "00004_contract.sql"); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := fs.ReadFile(older, contractName()); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("reading a hidden migration = %v; want ErrNotExist", err)
 	}
 	knownUpTo = "0"
@@ -195,22 +205,33 @@ func TestSchemaWindow(t *testing.T) {
 }
 
 // TestRollingUpgradeBuilds: the build knowing one migration fewer (the
-// embedded migrations as knownUpTo=1 makes them) runs beside the current
-// one on the database the current one migrated, through goose: the
-// embedded 00002 expands only, so min_compatible stays 1.
+// embedded migrations as knownUpTo=NewestSchema()-1 makes them) runs
+// beside the current one on the database the current one migrated,
+// through goose: the newest embedded migration (00003, the feed records'
+// tables) expands only, so min_compatible stays 1.
 func TestRollingUpgradeBuilds(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
 	current := Migrations()
-	previous := upTo{current, 1}
-	if res, err := Migrate(ctx, Options{DSN: dsn, Migrations: previous}, false); err != nil || res.After != 1 {
-		t.Fatalf("the previous build's migrate = %+v, %v; want version 1", res, err)
+	n := NewestSchema()
+	previous := upTo{current, n - 1}
+	if res, err := Migrate(ctx, Options{DSN: dsn, Migrations: previous}, false); err != nil || res.After != n-1 {
+		t.Fatalf("the previous build's migrate = %+v, %v; want version %d", res, err, n-1)
 	}
-	if res, err := Migrate(ctx, Options{DSN: dsn, Migrations: current}, false); err != nil || res.After != 2 {
-		t.Fatalf("the current build's migrate = %+v, %v; want version 2", res, err)
+	// This release refuses the database until it is migrated to
+	// OldestSchema (00003, whose tables hold the feed records).
+	s, err := Open(ctx, Options{DSN: dsn})
+	if err == nil {
+		_ = s.Close()
 	}
-	if n := query[int64](t, dsn, "SELECT min_compatible FROM acp.acp_schema_compat"); n != 1 {
-		t.Errorf("min_compatible after the expand migration 00002 = %d; want 1", n)
+	if refused := errors.Is(err, ErrSchemaTooOld); refused != (OldestSchema > n-1) {
+		t.Errorf("Open of a database at schema %d = %v; want refused exactly when OldestSchema (%d) is past it", n-1, err, OldestSchema)
+	}
+	if res, err := Migrate(ctx, Options{DSN: dsn, Migrations: current}, false); err != nil || res.After != n {
+		t.Fatalf("the current build's migrate = %+v, %v; want version %d", res, err, n)
+	}
+	if got := query[int64](t, dsn, "SELECT min_compatible FROM acp.acp_schema_compat"); got != 1 {
+		t.Errorf("min_compatible after the expand migration %d = %d; want 1", n, got)
 	}
 	a := open(t, Options{DSN: dsn, Migrations: previous})
 	b := open(t, Options{DSN: dsn, Migrations: current})

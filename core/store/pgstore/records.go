@@ -44,6 +44,13 @@ func getOne[T any](t *tx, what, query string, decode func(int, []byte) (*T, erro
 
 // getMany reads the records (format and body) query returns, in order.
 func getMany[T any](t *tx, what, query string, decode func(int, []byte) (*T, error), args ...any) ([]*T, error) {
+	return getManyKeyed(t, what, query, decode, nil, args...)
+}
+
+// getManyKeyed is getMany for a query that returns each record's key
+// before its format and body, when keyed is set: keyed receives each
+// record with its key (as stored before dbKey).
+func getManyKeyed[T any](t *tx, what, query string, decode func(int, []byte) (*T, error), keyed func(key string, v *T), args ...any) ([]*T, error) {
 	rows, err := t.query(query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", what, err)
@@ -51,14 +58,22 @@ func getMany[T any](t *tx, what, query string, decode func(int, []byte) (*T, err
 	defer rows.Close()
 	var out []*T
 	for rows.Next() {
+		var key string
 		var format int16
 		var body []byte
-		if err := rows.Scan(&format, &body); err != nil {
+		dest := []any{&format, &body}
+		if keyed != nil {
+			dest = []any{&key, &format, &body}
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("list %s: %w", what, err)
 		}
 		v, err := decode(int(format), body)
 		if err != nil {
 			return nil, fmt.Errorf("decode %s: %w", what, err)
+		}
+		if keyed != nil {
+			keyed(fromDBKey(key), v)
 		}
 		out = append(out, v)
 	}

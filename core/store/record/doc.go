@@ -1,7 +1,8 @@
 // Package record is the stored form of the checkout engine's sessions,
-// orders and webhook events: structs of the store's own, with the JSON
-// tags that make up the stored format, and the conversions from and to
-// the engine's model. The model is the engine's to change; a stored
+// orders, webhook events and the store's other records (stock, failed
+// orders, the feeds' publishing state): structs of the store's own, with
+// the JSON tags that make up the stored format, and the conversions from
+// and to the engine's model. The model is the engine's to change; a stored
 // record changes only here, by a new format version, and every version
 // ever written stays readable.
 //
@@ -35,6 +36,9 @@
 //     an order's
 //     insights (attribution, marketing consents, risk signals and when
 //     they are erased). A record of format 0 to 3 has none of them.
+//   - 5: format 4 plus the feed records: each product feed target's
+//     publishing state and the products its platform accepted. A store
+//     of format 0 to 4 has none: no feed was published.
 //
 // To change a record: add the new format's structs or fields, bump
 // Format, and keep decoding every older format into the model.

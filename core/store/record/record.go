@@ -8,7 +8,7 @@ import (
 )
 
 // Format is the version of the records this release writes.
-const Format = 4
+const Format = 5
 
 // EncodeSession returns the session's record in Format.
 func EncodeSession(s *model.Session) ([]byte, error) {

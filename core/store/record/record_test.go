@@ -109,6 +109,18 @@ func TestRoundTrip(t *testing.T) {
 			func(v any) ([]byte, error) { return EncodeReservation(v.(*model.Reservation)) },
 			func(f int, data []byte) (any, error) { return DecodeReservation(f, data) }}
 	}
+	for name, ft := range map[string]*model.FeedTarget{"every field": filled[model.FeedTarget](), "zero": {}} {
+		testCases["feed target: "+name] = roundTrip{ft,
+			func(v any) ([]byte, error) { return EncodeFeedTarget(v.(*model.FeedTarget)) },
+			func(f int, data []byte) (any, error) { return DecodeFeedTarget(f, data) }}
+	}
+	feedProducts := map[string]*model.FeedProduct{"every field": filled[model.FeedProduct](), "zero": {},
+		"a body that is not JSON": {Target: "t", ProductID: "p", Body: []byte{0, 0xff, '{'}}}
+	for name, fp := range feedProducts {
+		testCases["feed product: "+name] = roundTrip{fp,
+			func(v any) ([]byte, error) { return EncodeFeedProduct(v.(*model.FeedProduct)) },
+			func(f int, data []byte) (any, error) { return DecodeFeedProduct(f, data) }}
+	}
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -173,7 +185,7 @@ func TestDecodeRefuses(t *testing.T) {
 		"a newer format":    {Format + 1, `{"id":"cs_1"}`, "unknown to this release"},
 		"a negative format": {-1, `{"id":"cs_1"}`, "unknown to this release"},
 		"not JSON":          {Format, `{"id":`, "decode format"},
-		"a wrong type":      {0, `{"id":1}`, "decode format 0"},
+		"a wrong type":      {0, `["cs_1"]`, "decode format 0"},
 	}
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {
@@ -182,6 +194,8 @@ func TestDecodeRefuses(t *testing.T) {
 				"session":       func(f int, d []byte) error { _, err := DecodeSession(f, d); return err },
 				"order":         func(f int, d []byte) error { _, err := DecodeOrder(f, d); return err },
 				"webhook event": func(f int, d []byte) error { _, err := DecodeWebhookEvent(f, d); return err },
+				"feed target":   func(f int, d []byte) error { _, err := DecodeFeedTarget(f, d); return err },
+				"feed product":  func(f int, d []byte) error { _, err := DecodeFeedProduct(f, d); return err },
 			} {
 				if err := decode(tc.format, []byte(tc.data)); err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Errorf("%s: error %v, want one containing %q", kind, err, tc.want)

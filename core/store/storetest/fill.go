@@ -25,6 +25,9 @@ type Data struct {
 	Reservations []*model.Reservation
 	// Failed are the failed orders, newest first.
 	Failed []*model.FailedOrder
+	// FeedTargets are by name; FeedProducts by target, then product id.
+	FeedTargets  []*model.FeedTarget
+	FeedProducts []*model.FeedProduct
 	// Pending and Dead are the outbox, in Seq order.
 	Pending, Dead []*model.WebhookEvent
 }
@@ -68,6 +71,24 @@ func Fill(t *testing.T, s store.Store) *Data {
 			d.Failed = append(d.Failed, f)
 			if err := tx.PutFailedOrder(f); err != nil {
 				return err
+			}
+		}
+		return nil
+	})
+	update(t, s, func(tx store.Tx) error {
+		for _, name := range []string{"marketplace", "shop"} {
+			ft := feedTarget(name)
+			d.FeedTargets = append(d.FeedTargets, ft)
+			if err := tx.PutFeedTarget(ft); err != nil {
+				return err
+			}
+			for i := range 3 {
+				p := feedProduct(name, fmt.Sprintf("prod_%d", i))
+				p.Removed = i == 2
+				d.FeedProducts = append(d.FeedProducts, p)
+				if err := tx.PutFeedProduct(p); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -158,6 +179,30 @@ func Verify(t *testing.T, s store.Store, d *Data) {
 		}
 		for i, got := range failedList {
 			same(t, "failed order", got, d.Failed[i], record.EncodeFailedOrder)
+		}
+		targets, err := r.FeedTargets()
+		if err != nil {
+			return err
+		}
+		if len(targets) != len(d.FeedTargets) {
+			t.Errorf("%d feed targets; want %d", len(targets), len(d.FeedTargets))
+			targets = nil
+		}
+		var products []*model.FeedProduct
+		for i, got := range targets {
+			same(t, "feed target", got, d.FeedTargets[i], record.EncodeFeedTarget)
+			page, err := r.FeedProducts(got.Name, "", 100)
+			if err != nil {
+				return err
+			}
+			products = append(products, page...)
+		}
+		if len(products) != len(d.FeedProducts) {
+			t.Errorf("%d feed products; want %d", len(products), len(d.FeedProducts))
+			products = nil
+		}
+		for i, got := range products {
+			same(t, "feed product", got, d.FeedProducts[i], record.EncodeFeedProduct)
 		}
 		for state, want := range map[string][]*model.WebhookEvent{model.EventPending: d.Pending, model.EventDead: d.Dead} {
 			got, err := r.WebhookEvents(state, 0, 100)
