@@ -17,6 +17,7 @@ import (
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/core/store/badgerstore"
+	"github.com/acp-sidecar/acp/core/store/pgstore"
 	"github.com/acp-sidecar/acp/internal/acpschema"
 	"github.com/acp-sidecar/acp/internal/feedtest"
 	"github.com/acp-sidecar/acp/internal/pgtest"
@@ -45,7 +46,33 @@ func newStore(t *testing.T) store.Store {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	return newOverlay(st)
+	return st
+}
+
+// openPostgres opens a store on the database of dsn.
+func openPostgres(t *testing.T, dsn string) store.Store {
+	t.Helper()
+	st, err := pgstore.Open(context.Background(), pgstore.Options{DSN: dsn, MigrateOnStart: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("open PostgreSQL store: %v", err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
+// eachStore runs fn in a parallel subtest on Badger and on PostgreSQL
+// (a fresh database).
+func eachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
+	t.Helper()
+	for name, open := range map[string]func(t *testing.T) store.Store{
+		"badger":   newStore,
+		"postgres": func(t *testing.T) store.Store { return openPostgres(t, pgtest.DSN(t)) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, open(t))
+		})
+	}
 }
 
 // listing is an in-memory catalog.listing: it keeps a version per change

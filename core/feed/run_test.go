@@ -3,7 +3,6 @@ package feed
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store"
-	"github.com/acp-sidecar/acp/core/store/pgstore"
 	"github.com/acp-sidecar/acp/internal/feedtest"
 	"github.com/acp-sidecar/acp/internal/pgtest"
 	"github.com/acp-sidecar/acp/internal/testkit"
@@ -124,29 +122,31 @@ func (e *env) editAll(v int) {
 // order, and none twice.
 func TestOutage(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, newStore(t), products(7)...)
-	e.runOptions()
-	e.editAll(1)
-	e.srv.SetDown(feedtest.Refused)
-	start(t, e.publisher())
-	testkit.Eventually(t, 10*time.Second, "a failure to be recorded", func() bool {
-		rec := e.lookup()
-		return rec != nil && rec.Failures > 0
-	})
-	e.editAll(2)
-	e.srv.SetDown(feedtest.Unavailable)
-	testkit.Eventually(t, 10*time.Second, "503 answers", func() bool { return e.srv.Requests() > 3 })
-	e.editAll(3)
-	e.srv.SetDown(feedtest.Up)
-	for v := 4; v < 10; v++ {
-		e.editAll(v)
-		time.Sleep(3 * time.Millisecond)
-	}
-	testkit.Eventually(t, 20*time.Second, "the platform to show the catalog", func() bool { return e.converged(e.feedID()) })
-	e.checkSentOnce()
-	testkit.Eventually(t, 10*time.Second, "the record to settle", func() bool {
-		rec := e.record(targetName)
-		return rec.Pending == 0 && rec.Failures == 0 && rec.LastError == ""
+	eachStore(t, func(t *testing.T, st store.Store) {
+		e := newEnv(t, st, products(7)...)
+		e.runOptions()
+		e.editAll(1)
+		e.srv.SetDown(feedtest.Refused)
+		start(t, e.publisher())
+		testkit.Eventually(t, 10*time.Second, "a failure to be recorded", func() bool {
+			rec := e.lookup()
+			return rec != nil && rec.Failures > 0
+		})
+		e.editAll(2)
+		e.srv.SetDown(feedtest.Unavailable)
+		testkit.Eventually(t, 10*time.Second, "503 answers", func() bool { return e.srv.Requests() > 3 })
+		e.editAll(3)
+		e.srv.SetDown(feedtest.Up)
+		for v := 4; v < 10; v++ {
+			e.editAll(v)
+			time.Sleep(3 * time.Millisecond)
+		}
+		testkit.Eventually(t, 20*time.Second, "the platform to show the catalog", func() bool { return e.converged(e.feedID()) })
+		e.checkSentOnce()
+		testkit.Eventually(t, 10*time.Second, "the record to settle", func() bool {
+			rec := e.record(targetName)
+			return rec.Pending == 0 && rec.Failures == 0 && rec.LastError == ""
+		})
 	})
 }
 
@@ -203,17 +203,5 @@ func TestReplicas(t *testing.T) {
 // replicas would.
 func openPostgresPair(t *testing.T) (store.Store, store.Store) {
 	dsn := pgtest.DSN(t)
-	var out []store.Store
-	for range 2 {
-		st, err := pgstore.Open(context.Background(), pgstore.Options{DSN: dsn, MigrateOnStart: true, Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatalf("open PostgreSQL store: %v", err)
-		}
-		t.Cleanup(func() { _ = st.Close() })
-		out = append(out, st)
-	}
-	// TEMPORARY: one overlay of feed records shared by both, until the
-	// store keeps them.
-	o := newOverlay(out[0])
-	return o, &overlay{Store: out[1], mu: o.mu, targets: o.targets, products: o.products}
+	return openPostgres(t, dsn), openPostgres(t, dsn)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/internal/acpschema"
 	"github.com/acp-sidecar/acp/internal/feedtest"
 	"github.com/acp-sidecar/acp/sdk/catalog"
@@ -92,33 +93,35 @@ func TestStatusAndMetrics(t *testing.T) {
 // nothing the platform accepted, and stops publishing.
 func TestFencing(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, newStore(t), products(2)...)
-	a := e.publisher()
-	round(a)
-	ta := a.targets[0]
-	leases := e.st.Leases()
-	if err := leases.Release(context.Background(), ta.held.Lease()); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, ok, err := leases.TryAcquire(context.Background(), leaseName(targetName), time.Minute); err != nil || !ok {
-		t.Fatalf("take the lease over: %v %v", ok, err)
-	}
-	before := e.accepted(targetName)["p01"]
-	if ta.accept(context.Background(), []item{{id: "p01", body: []byte(`{"id":"p01","variants":[]}`), hash: "x"}}, "") {
-		t.Error("accept recorded with the lease taken over")
-	}
-	if after := e.accepted(targetName)["p01"]; after.Hash != before.Hash {
-		t.Errorf("the record of p01 changed to %+v", after)
-	}
-	if ta.publishing.Load() {
-		t.Error("still publishing after the lease was lost")
-	}
-	e.listing.edit("p02", func(p *catalog.Product) { p.Title = "Changed" })
-	requests := e.srv.Requests()
-	round(a)
-	if e.srv.Requests() != requests {
-		t.Error("a publisher without the lease sent requests")
-	}
+	eachStore(t, func(t *testing.T, st store.Store) {
+		e := newEnv(t, st, products(2)...)
+		a := e.publisher()
+		round(a)
+		ta := a.targets[0]
+		leases := e.st.Leases()
+		if err := leases.Release(context.Background(), ta.held.Lease()); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, ok, err := leases.TryAcquire(context.Background(), leaseName(targetName), time.Minute); err != nil || !ok {
+			t.Fatalf("take the lease over: %v %v", ok, err)
+		}
+		before := e.accepted(targetName)["p01"]
+		if ta.accept(context.Background(), []item{{id: "p01", body: []byte(`{"id":"p01","variants":[]}`), hash: "x"}}, "") {
+			t.Error("accept recorded with the lease taken over")
+		}
+		if after := e.accepted(targetName)["p01"]; after.Hash != before.Hash {
+			t.Errorf("the record of p01 changed to %+v", after)
+		}
+		if ta.publishing.Load() {
+			t.Error("still publishing after the lease was lost")
+		}
+		e.listing.edit("p02", func(p *catalog.Product) { p.Title = "Changed" })
+		requests := e.srv.Requests()
+		round(a)
+		if e.srv.Requests() != requests {
+			t.Error("a publisher without the lease sent requests")
+		}
+	})
 }
 
 // TestNewRefuses: options New cannot work with.
