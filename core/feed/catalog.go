@@ -70,6 +70,11 @@ func (r *reader) read(ctx context.Context, prev *snapshot, token string) (*snaps
 	if err != nil {
 		return nil, "", err
 	}
+	if full && token != "" && next == token {
+		// The whole catalog again, in the state the token names: nothing
+		// changed (a catalog that always lists everything).
+		changed, full = nil, false
+	}
 	stock, err := r.stock(ctx)
 	if err != nil {
 		return nil, "", err

@@ -22,7 +22,6 @@ import (
 	"github.com/acp-sidecar/acp/internal/feedtest"
 	"github.com/acp-sidecar/acp/internal/pgtest"
 	"github.com/acp-sidecar/acp/internal/testkit"
-	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/catalog"
 )
 
@@ -381,6 +380,3 @@ func reserve(t *testing.T, st store.Store, sku string, qty int64) {
 		t.Fatalf("reserve %d of %s: %v", qty, sku, err)
 	}
 }
-
-// acpErrNotOffered is the SDK's answer of a capability not offered.
-var acpErrNotOffered = acp.ErrNotOffered

@@ -12,6 +12,7 @@ import (
 	"github.com/acp-sidecar/acp/core/feedwire"
 	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/internal/feedtest"
+	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/catalog"
 )
 
@@ -414,7 +415,7 @@ func TestNoListing(t *testing.T) {
 	t.Parallel()
 	for name, set := range map[string]func(e *env){
 		"no listing":  func(e *env) { e.opts.Listing = nil },
-		"not offered": func(e *env) { e.listing.err = acpErrNotOffered },
+		"not offered": func(e *env) { e.listing.err = acp.ErrNotOffered },
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
