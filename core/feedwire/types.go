@@ -186,10 +186,6 @@ type Error struct {
 	Param string `json:"param,omitempty"`
 }
 
-// Error codes of the Feed API's examples that callers act on.
-const (
-	// CodeFeedNotFound: the feed id is unknown to the platform.
-	CodeFeedNotFound = "feed_not_found"
-	// CodeInvalidProductPayload: the platform refused a product.
-	CodeInvalidProductPayload = "invalid_product_payload"
-)
+// CodeFeedNotFound is the Feed API's error code of a feed id the
+// platform does not know.
+const CodeFeedNotFound = "feed_not_found"
