@@ -269,7 +269,7 @@ func (t *tx) PutSession(s *model.Session) error {
 	if err != nil {
 		return fmt.Errorf("encode session %s: %w", s.ID, err)
 	}
-	e := badger.NewEntry([]byte(sessionPrefix+s.ID), sealRecord(data))
+	e := badger.NewEntry([]byte(sessionPrefix+s.ID), sealRecord(record.CheckoutFormat, data))
 	if t.store.retention > 0 {
 		// Completed sessions are kept as long as open ones: the order
 		// itself is stored separately and never expires.
@@ -501,7 +501,7 @@ func put[T any](t *tx, key []byte, what, id string, v *T, encode func(*T) ([]byt
 	if err != nil {
 		return fmt.Errorf("encode %s %s: %w", what, id, err)
 	}
-	if err := t.txn.Set(key, sealRecord(data)); err != nil {
+	if err := t.txn.Set(key, sealRecord(record.WriteFormat(v), data)); err != nil {
 		return fmt.Errorf("store %s %s: %w", what, id, err)
 	}
 	return nil

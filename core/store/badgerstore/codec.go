@@ -6,8 +6,6 @@ import (
 	"slices"
 
 	"github.com/klauspost/compress/s2"
-
-	"github.com/acp-sidecar/acp/core/store/record"
 )
 
 // Values are compressed with S2 (a faster Snappy) when that saves space:
@@ -59,9 +57,9 @@ func unpack(val []byte) ([]byte, error) {
 // alone (it starts with compressedMark or '{').
 const formatMark = 0x02
 
-// sealRecord returns the value storing a record of the current format.
-func sealRecord(data []byte) []byte {
-	return pack([]byte{formatMark, record.Format}, data)
+// sealRecord returns the value storing a record written in format.
+func sealRecord(format int, data []byte) []byte {
+	return pack([]byte{formatMark, byte(format)}, data)
 }
 
 // openRecord returns the format and JSON of a value sealRecord wrote, or

@@ -60,8 +60,8 @@ func TestOpenRecord(t *testing.T) {
 	}{
 		"format 0, plain JSON":       {val: session, wantFormat: 0, wantData: session},
 		"format 0, compressed":       {val: pack(nil, session), wantFormat: 0, wantData: session},
-		"this release's, compressed": {val: sealRecord(session), wantFormat: record.Format, wantData: session},
-		"this release's, plain":      {val: sealRecord(short), wantFormat: record.Format, wantData: short},
+		"this release's, compressed": {val: sealRecord(record.CheckoutFormat, session), wantFormat: record.CheckoutFormat, wantData: session},
+		"this release's, plain":      {val: sealRecord(record.CheckoutFormat, short), wantFormat: record.CheckoutFormat, wantData: short},
 		"a later format":             {val: append([]byte{formatMark, 9}, short...), wantFormat: 9, wantData: short},
 	}
 	for name, tc := range testCases {
@@ -73,8 +73,8 @@ func TestOpenRecord(t *testing.T) {
 			}
 		})
 	}
-	if got := sealRecord(session); got[0] != formatMark || got[1] != record.Format || !packed(got[2:]) {
-		t.Errorf("sealRecord wrote % x..., want the mark, format %d and a compressed record", got[:3], record.Format)
+	if got := sealRecord(record.CheckoutFormat, session); got[0] != formatMark || got[1] != record.CheckoutFormat || !packed(got[2:]) {
+		t.Errorf("sealRecord wrote % x..., want the mark, format %d and a compressed record", got[:3], record.CheckoutFormat)
 	}
 	for _, bad := range [][]byte{{formatMark}, {formatMark, 1, compressedMark, 0xFF}} {
 		if _, _, err := openRecord(bad); err == nil {

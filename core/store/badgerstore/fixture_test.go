@@ -530,27 +530,34 @@ func readFixture(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	// Every value is of the directory's format, and each kind has
-	// compressed and plain ones.
+	// Every value of a feed record is of the directory's format, every
+	// other of the checkout's format as of then (record.CheckoutFormat,
+	// which stays behind formats that only add kinds of record), and each
+	// kind has compressed and plain ones.
 	format := strings.TrimPrefix(filepath.Base(dir), "format")
+	n, err := strconv.Atoi(format)
+	if err != nil {
+		t.Fatalf("fixture directory %s: %v", dir, err)
+	}
+	checkout := strconv.Itoa(min(n, record.CheckoutFormat))
 	kinds := encodings(t, s)
 	for prefix, want := range map[string]map[string]bool{
-		sessionPrefix:     {"format " + format + ", plain": true, "format " + format + ", compressed": true},
-		orderPrefix:       {"format " + format + ", plain": true, "format " + format + ", compressed": true},
-		webhookPrefix:     {"format " + format + ", plain": true, "format " + format + ", compressed": true},
+		sessionPrefix:     {"format " + checkout + ", plain": true, "format " + checkout + ", compressed": true},
+		orderPrefix:       {"format " + checkout + ", plain": true, "format " + checkout + ", compressed": true},
+		webhookPrefix:     {"format " + checkout + ", plain": true, "format " + checkout + ", compressed": true},
 		idempotencyPrefix: {"plain": true, "compressed": true},
 	} {
 		if diff := cmp.Diff(want, kinds[prefix]); diff != "" {
 			t.Errorf("the fixture's %s values (-want +got):\n%s", prefix, diff)
 		}
 	}
-	n, err := strconv.Atoi(format)
-	if err != nil {
-		t.Fatalf("fixture directory %s: %v", dir, err)
-	}
 	for prefix, since := range map[string]int{stockPrefix: 3, reservationPrefix: 3, failedPrefix: 3, feedTargetPrefix: 5, feedProductPrefix: 5} {
+		stamp := checkout
+		if since > record.CheckoutFormat {
+			stamp = format
+		}
 		for kind := range kinds[prefix] {
-			if !strings.HasPrefix(kind, "format "+format+",") {
+			if !strings.HasPrefix(kind, "format "+stamp+",") {
 				t.Errorf("the fixture's %s values include %q", prefix, kind)
 			}
 		}

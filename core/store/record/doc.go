@@ -41,7 +41,11 @@
 //     of format 0 to 4 has none: no feed was published.
 //
 // To change a record: add the new format's structs or fields, bump
-// Format, and keep decoding every older format into the model.
+// Format, and keep decoding every older format into the model. Each kind
+// is written in the format that last changed it (WriteFormat): a format
+// that only adds kinds of record leaves CheckoutFormat where it was, so
+// that the previous release reads what it knows of this one's records
+// while replicas of both serve side by side.
 //
 // Layer: the store's record format. It may import the model and the SDK's
 // acp types only.

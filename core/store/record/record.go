@@ -7,10 +7,31 @@ import (
 	"github.com/acp-sidecar/acp/core/model"
 )
 
-// Format is the version of the records this release writes.
+// Format is the newest record format: the one this release's feed records
+// are written in, and the newest it reads.
 const Format = 5
 
-// EncodeSession returns the session's record in Format.
+// CheckoutFormat is the format the checkout's records are written in
+// (sessions, orders, webhook events, stock levels, reservations, failed
+// orders): the format that last changed them. It stays behind Format while
+// the later formats only add kinds of record, so that the previous
+// release, which reads CheckoutFormat but not Format, still reads every
+// record it knows that this one writes, as replicas of both serve side by
+// side during a rolling upgrade. A format that changes a checkout record
+// sets CheckoutFormat to itself.
+const CheckoutFormat = 4
+
+// WriteFormat is the format a record of v's kind is written in: Format
+// for the feed records, CheckoutFormat for the others.
+func WriteFormat(v any) int {
+	switch v.(type) {
+	case *model.FeedTarget, *model.FeedProduct:
+		return Format
+	}
+	return CheckoutFormat
+}
+
+// EncodeSession returns the session's record in CheckoutFormat.
 func EncodeSession(s *model.Session) ([]byte, error) {
 	return json.Marshal(fromSession(s))
 }
@@ -24,7 +45,7 @@ func DecodeSession(format int, data []byte) (*model.Session, error) {
 	return r.model(), nil
 }
 
-// EncodeOrder returns the order's record in Format.
+// EncodeOrder returns the order's record in CheckoutFormat.
 func EncodeOrder(o *model.Order) ([]byte, error) {
 	return json.Marshal(fromOrder(o))
 }
@@ -38,7 +59,7 @@ func DecodeOrder(format int, data []byte) (*model.Order, error) {
 	return r.model(), nil
 }
 
-// EncodeWebhookEvent returns the event's record in Format.
+// EncodeWebhookEvent returns the event's record in CheckoutFormat.
 func EncodeWebhookEvent(e *model.WebhookEvent) ([]byte, error) {
 	return json.Marshal(fromWebhookEvent(e))
 }

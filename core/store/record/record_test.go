@@ -204,3 +204,30 @@ func TestDecodeRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteFormat holds the checkout's records to CheckoutFormat, so that
+// the previous release still reads them during a rolling upgrade, and the
+// feed records, which it does not know, to Format.
+func TestWriteFormat(t *testing.T) {
+	tests := map[string]struct {
+		v    any
+		want int
+	}{
+		"session":       {&model.Session{}, CheckoutFormat},
+		"order":         {&model.Order{}, CheckoutFormat},
+		"webhook event": {&model.WebhookEvent{}, CheckoutFormat},
+		"stock level":   {&model.StockLevel{}, CheckoutFormat},
+		"reservation":   {&model.Reservation{}, CheckoutFormat},
+		"failed order":  {&model.FailedOrder{}, CheckoutFormat},
+		"feed target":   {&model.FeedTarget{}, Format},
+		"feed product":  {&model.FeedProduct{}, Format},
+	}
+	for name, tc := range tests {
+		if got := WriteFormat(tc.v); got != tc.want {
+			t.Errorf("%s: WriteFormat = %d, want %d", name, got, tc.want)
+		}
+	}
+	if CheckoutFormat > Format {
+		t.Errorf("CheckoutFormat %d is newer than Format %d", CheckoutFormat, Format)
+	}
+}
