@@ -24,7 +24,7 @@ func testProducts() []catalog.Product {
 	}}
 	return []catalog.Product{
 		catalog.ItemProduct(catalog.Variant{Item: catalog.Item{ID: "ebook", Title: "Ebook", UnitPrice: 999}}),
-		catalog.CompleteProduct(tee, catalog.ProductDefaults{Description: "Cotton.", Categories: []string{"apparel"}}),
+		catalog.CompleteProduct(tee, catalog.ProductDefaults{Categories: []string{"apparel"}}),
 		catalog.CompleteProduct(mug, catalog.ProductDefaults{}),
 	}
 }

@@ -21,12 +21,12 @@ func TestBuiltinCatalog(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, st store.Store) {
 		tee := catalog.CompleteProduct(catalog.Product{
-			ID: "tee", Title: "Logo T-shirt", URL: "https://shop.example/tee",
+			ID: "tee", Title: "Logo T-shirt", Description: catalog.Description{Plain: "Soft."}, URL: "https://shop.example/tee",
 			Variants: []catalog.Variant{
 				{Item: catalog.Item{ID: "tee-s", UnitPrice: 2000}, Options: []catalog.VariantOption{{Name: "Size", Value: "S"}}},
 				{Item: catalog.Item{ID: "tee-m", UnitPrice: 2000}, Options: []catalog.VariantOption{{Name: "Size", Value: "M"}}},
 			},
-		}, catalog.ProductDefaults{Description: "Soft."})
+		}, catalog.ProductDefaults{})
 		mug := catalog.ItemProduct(catalog.Variant{Item: catalog.Item{ID: "mug", Title: "Mug", UnitPrice: 1500}})
 		e := newEnv(t, st)
 		e.opts.Listing = builtin.NewProductCatalog([]catalog.Product{tee, mug})

@@ -33,7 +33,7 @@ func builtinProducts(cat config.Catalog) []catalog.Product {
 		for _, v := range p.Variants {
 			product.Variants = append(product.Variants, builtinVariant(v))
 		}
-		defaults := catalog.ProductDefaults{Description: p.Description, Categories: p.Categories, Condition: p.Condition}
+		defaults := catalog.ProductDefaults{Categories: p.Categories, Condition: p.Condition}
 		if s := p.Seller; s != nil {
 			defaults.Seller = &catalog.Seller{Name: s.Name}
 			for _, l := range s.Links {

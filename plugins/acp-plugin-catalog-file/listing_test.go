@@ -76,7 +76,7 @@ func wantProducts() []catalog.Product {
 				TaxCategory: "standard", FulfillmentTypes: shipping, Categories: []string{"apparel"}},
 			Options: []catalog.VariantOption{{Name: "Color", Value: "Blue"}, {Name: "Size", Value: "M"}}, Status: catalog.StatusPreorder,
 		}},
-	}, catalog.ProductDefaults{Description: "Soft cotton."})
+	}, catalog.ProductDefaults{})
 	return []catalog.Product{ebook, mug, tee}
 }
 

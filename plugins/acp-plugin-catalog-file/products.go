@@ -208,7 +208,7 @@ func buildProducts(entries []entry, out items, ps *problems) []product {
 			}
 			p.Variants = append(p.Variants, e.variant)
 		}
-		done := catalog.CompleteProduct(p, catalog.ProductDefaults{Description: g.description.value})
+		done := catalog.CompleteProduct(p, catalog.ProductDefaults{})
 		for i, e := range g.rows {
 			g.variants = append(g.variants, servedVariant{e.key.currency, done.Variants[i]})
 			out[e.key] = done.Variants[i].Item
