@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -14,12 +16,14 @@ import (
 
 // The contracts of the optional capability catalog.listing.
 const (
-	ContractListingPages        = "listing: pages hold at most PageSize products, cover every product exactly once, all say Changes alike, and the last has a ChangeToken"
+	ContractListingPages        = "listing: pages hold at most PageSize products, cover every product exactly once, all say Changes alike, and only the last has a ChangeToken"
+	ContractListingWhole        = "listing: a whole listing (Changes false) removes nothing: what it does not list is no longer sold"
+	ContractListingPageRetry    = "listing: the same PageToken asked again answers the same page"
 	ContractListingUniqueIDs    = "listing: product ids and variant ids are unique across the catalog"
-	ContractListingVariants     = "listing: every product has an id and at least one variant"
+	ContractListingVariants     = "listing: every product passes catalog.CheckProduct: an id, at least one variant, variants told apart"
 	ContractListingItems        = "listing: each variant's Item is what ResolveItems answers for its id, in its product"
 	ContractListingStatuses     = "listing: a variant's Status is empty or one of catalog.VariantStatuses"
-	ContractListingUnchanged    = "listing: asked since the last ChangeToken with nothing changed, it answers no change or the whole catalog again"
+	ContractListingUnchanged    = "listing: asked since the last ChangeToken with nothing changed, it answers no change under the same ChangeToken, or the whole catalog again"
 	ContractListingUnknownSince = "listing: an unknown Since lists the whole catalog"
 )
 
@@ -43,9 +47,9 @@ const maxPages = 100000
 
 // RunListingConformance serves opts as New does and checks every contract
 // of the optional capability catalog.listing (catalog.Listing), each in a
-// subtest named after it. It lists the configured catalog several times
-// and resolves every variant through the catalog; nothing may change the
-// catalog while it runs.
+// subtest named after it. It lists the configured catalog several times,
+// asks every page of one listing twice, and resolves every variant
+// through the catalog; nothing may change the catalog while it runs.
 func RunListingConformance(t *testing.T, opts acpplugin.ServeOpts, suite ListingSuite, options ...Option) {
 	t.Helper()
 	if opts.Listing == nil || opts.Catalog == nil {
@@ -57,31 +61,40 @@ func RunListingConformance(t *testing.T, opts acpplugin.ServeOpts, suite Listing
 	}
 	currency := currencyOr(suite.Currency)
 	pageSize := cmp.Or(suite.PageSize, 2)
-	list := func(since string, size int) listing {
-		t.Helper()
+	list := func(since string, size int) (listing, error) {
 		l, err := listAll(p.Listing(), &catalog.ListProductsRequest{Currency: currency, Since: since, PageSize: size})
 		if err != nil {
-			t.Fatalf("acptest: listing the catalog (since %q, pages of %d): %v", since, size, err)
+			return nil, fmt.Errorf("listing since %q in pages of %d: %w", since, size, err)
 		}
-		return l
+		return l, nil
 	}
-	all := list("", referencePageSize)
+	all, err := list("", referencePageSize)
+	if err != nil {
+		t.Fatalf("acptest: %v", err)
+	}
 	if len(all.products()) == 0 {
 		t.Fatal("acptest: the configured catalog lists no product: give the suite a catalog to list")
 	}
-	paged := list("", pageSize)
+	whole := sortedIDs(all.products())
+	paged, pagedErr := list("", pageSize)
+	listings := []namedListing{{"the reference listing", all, referencePageSize}}
+	if pagedErr == nil {
+		listings = append(listings, namedListing{"the paged listing", paged, pageSize})
+	}
 	check(t, ContractListingPages, func(c *contract) {
-		for _, l := range []struct {
-			what string
-			l    listing
-			size int
-		}{{"the paged listing", paged, pageSize}, {"the reference listing", all, referencePageSize}} {
+		if pagedErr != nil {
+			c.broke("%v", pagedErr)
+		}
+		for _, l := range listings {
 			for i, page := range l.l {
 				if len(page.Products) > l.size {
 					c.broke("%s: page %d holds %d products, more than PageSize %d", l.what, i+1, len(page.Products), l.size)
 				}
 				if page.Changes != l.l[0].Changes {
 					c.broke("%s: page %d says Changes %v, page 1 %v", l.what, i+1, page.Changes, l.l[0].Changes)
+				}
+				if i < len(l.l)-1 && page.ChangeToken != "" {
+					c.broke("%s: page %d of %d has the ChangeToken %q; only the last page has one", l.what, i+1, len(l.l), page.ChangeToken)
 				}
 			}
 			if l.l.last().ChangeToken == "" {
@@ -91,10 +104,20 @@ func RunListingConformance(t *testing.T, opts acpplugin.ServeOpts, suite Listing
 				c.broke("%s: a listing without Since says Changes true; it is the whole catalog", l.what)
 			}
 		}
-		if got, want := sortedIDs(paged.products()), sortedIDs(all.products()); !slices.Equal(got, want) {
-			c.broke("pages of %d list the products %v, pages of %d list %v", pageSize, got, referencePageSize, want)
+		if got := sortedIDs(paged.products()); pagedErr == nil && !slices.Equal(got, whole) {
+			c.broke("pages of %d list the products %v, pages of %d list %v", pageSize, got, referencePageSize, whole)
 		}
 	})
+	check(t, ContractListingWhole, func(c *contract) {
+		for _, l := range listings {
+			for i, page := range l.l {
+				if !page.Changes && len(page.Removed) > 0 {
+					c.broke("%s: page %d says Changes false but removes %v", l.what, i+1, page.Removed)
+				}
+			}
+		}
+	})
+	check(t, ContractListingPageRetry, func(c *contract) { checkPageRetry(c, p.Listing(), currency, pageSize) })
 	check(t, ContractListingUniqueIDs, func(c *contract) {
 		products, variants := map[string]int{}, map[string]string{}
 		for _, pr := range all.products() {
@@ -110,12 +133,9 @@ func RunListingConformance(t *testing.T, opts acpplugin.ServeOpts, suite Listing
 		}
 	})
 	check(t, ContractListingVariants, func(c *contract) {
-		for i, pr := range all.products() {
-			if pr.ID == "" {
-				c.broke("product %d has no id", i)
-			}
-			if len(pr.Variants) == 0 {
-				c.broke("product %q has no variant", pr.ID)
+		for _, pr := range all.products() {
+			if err := catalog.CheckProduct(pr); err != nil {
+				c.broke("%v", err)
 			}
 		}
 	})
@@ -130,22 +150,33 @@ func RunListingConformance(t *testing.T, opts acpplugin.ServeOpts, suite Listing
 			}
 		}
 	})
-	whole := sortedIDs(all.products())
 	check(t, ContractListingUnchanged, func(c *contract) {
 		since := all.last().ChangeToken
-		again := list(since, referencePageSize)
-		switch first := again[0]; {
-		case first.Changes && (len(again.products()) > 0 || len(again.removed()) > 0):
+		again, err := list(since, referencePageSize)
+		if err != nil {
+			c.broke("%v", err)
+			return
+		}
+		switch last := again.last(); {
+		case again[0].Changes && (len(again.products()) > 0 || len(again.removed()) > 0):
 			c.broke("since %q, with nothing changed, the listing says Changes true with products %v and removed %v",
 				since, sortedIDs(again.products()), again.removed())
-		case !first.Changes && !slices.Equal(sortedIDs(again.products()), whole):
+		case again[0].Changes && last.ChangeToken == "":
+			c.broke("since %q, with nothing changed, the listing says no change without a ChangeToken: answer the same token", since)
+		case again[0].Changes && last.ChangeToken != since:
+			c.broke("since %q, with nothing changed, the listing says no change under another ChangeToken %q: answer the same token", since, last.ChangeToken)
+		case !again[0].Changes && !slices.Equal(sortedIDs(again.products()), whole):
 			c.broke("since %q, with nothing changed, the listing is not a change listing but lists %v of the catalog's %v",
 				since, sortedIDs(again.products()), whole)
 		}
 	})
 	check(t, ContractListingUnknownSince, func(c *contract) {
 		since := fmt.Sprintf("acptest-unknown-%d", time.Now().UnixNano())
-		l := list(since, referencePageSize)
+		l, err := list(since, referencePageSize)
+		if err != nil {
+			c.broke("%v", err)
+			return
+		}
 		if l[0].Changes || !slices.Equal(sortedIDs(l.products()), whole) {
 			c.broke("since the unknown token %q the listing says Changes %v and lists %v; want the whole catalog %v",
 				since, l[0].Changes, sortedIDs(l.products()), whole)
@@ -157,9 +188,39 @@ func RunListingConformance(t *testing.T, opts acpplugin.ServeOpts, suite Listing
 	})
 }
 
+// checkPageRetry lists the catalog in pages of size, asking every page
+// twice in a row, as the host does when a call fails on the way back,
+// and reports a page answered differently the second time.
+func checkPageRetry(c *contract, l catalog.Listing, currency string, size int) {
+	c.t.Helper()
+	req := catalog.ListProductsRequest{Currency: currency, PageSize: size}
+	for n := 1; n <= maxPages; n++ {
+		first, err := l.ListProducts(context.Background(), &req)
+		if err != nil {
+			c.broke("page %d (PageToken %q): %v", n, req.PageToken, err)
+			return
+		}
+		again, err := l.ListProducts(context.Background(), &req)
+		if err != nil {
+			c.broke("page %d, asked again with the same PageToken %q, fails: %v", n, req.PageToken, err)
+			return
+		}
+		if !reflect.DeepEqual(first, again) {
+			c.broke("page %d, asked again with the same PageToken %q, answers another page: products %v and next page %q, then products %v and next page %q",
+				n, req.PageToken, sortedIDs(first.Products), first.NextPageToken, sortedIDs(again.Products), again.NextPageToken)
+			return
+		}
+		if first.NextPageToken == "" || first.NextPageToken == req.PageToken {
+			return // ContractListingPages reports a listing that never ends
+		}
+		req.PageToken = first.NextPageToken
+	}
+}
+
 // checkListedItems resolves every listed variant through the catalog,
-// quantity 1, and reports each one whose Item differs in what a feed
-// shows and checkout charges, or whose product ids disagree.
+// quantity 1, and reports each one whose Item differs in any field from
+// what ResolveItems answers (an empty ProductID there is the item's own
+// id), or that is not Found with its product's id.
 func checkListedItems(c *contract, p *Plugin, currency string, products []catalog.Product) {
 	c.t.Helper()
 	type listed struct {
@@ -184,26 +245,56 @@ func checkListedItems(c *contract, p *Plugin, currency string, products []catalo
 		}
 		for i, v := range chunk {
 			got := resp.Items[i]
-			for _, d := range []struct {
-				field        string
-				listed, resp any
-			}{
-				{"Found", true, got.Found},
-				{"Title", v.item.Title, got.Title},
-				{"UnitPrice", v.item.UnitPrice, got.UnitPrice},
-				{"Available", deref(v.item.Available), deref(got.Available)},
-				{"Categories", fmt.Sprint(v.item.Categories), fmt.Sprint(got.Categories)},
-				{"product id", v.product, cmp.Or(got.ProductID, got.ID)},
-			} {
-				if d.listed != d.resp {
-					c.broke("variant %q of product %q: listed with %s %v, but ResolveItems answers %v", v.item.ID, v.product, d.field, d.listed, d.resp)
-				}
+			got.ProductID = cmp.Or(got.ProductID, got.ID)
+			for _, d := range itemDiffs(v.item, got) {
+				c.broke("variant %q of product %q: listed with %s %s, but ResolveItems answers %s", v.item.ID, v.product, d.field, d.a, d.b)
 			}
 			if !v.item.Found || v.item.ProductID != v.product {
 				c.broke("variant %q of product %q: its Item says Found %v and ProductID %q; want Found and the product's id", v.item.ID, v.product, v.item.Found, v.item.ProductID)
 			}
 		}
 	}
+}
+
+// fieldDiff is one field in which two items differ, each value shown.
+type fieldDiff struct{ field, a, b string }
+
+// itemDiffs compares a and b field by field with reflect.DeepEqual (a
+// nil and an empty slice alike), and returns the fields that differ.
+func itemDiffs(a, b catalog.Item) []fieldDiff {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	var out []fieldDiff
+	for i := range va.NumField() {
+		fa, fb := va.Field(i), vb.Field(i)
+		if fa.Kind() == reflect.Slice && fa.Len() == 0 && fb.Len() == 0 {
+			continue
+		}
+		if !reflect.DeepEqual(fa.Interface(), fb.Interface()) {
+			out = append(out, fieldDiff{va.Type().Field(i).Name, show(fa), show(fb)})
+		}
+	}
+	return out
+}
+
+// show formats a field's value: strings quoted, pointers by what they
+// point to.
+func show(v reflect.Value) string {
+	switch {
+	case v.Kind() == reflect.Pointer && v.IsNil():
+		return "nil"
+	case v.Kind() == reflect.Pointer:
+		return show(v.Elem())
+	case v.Kind() == reflect.String:
+		return strconv.Quote(v.String())
+	}
+	return fmt.Sprintf("%+v", v.Interface())
+}
+
+// namedListing is a listing in pages of size, named for reports.
+type namedListing struct {
+	what string
+	l    listing
+	size int
 }
 
 // listing is the pages of one listing, in order.
