@@ -3,33 +3,51 @@ package catalog
 import "context"
 
 // Listing is the optional capability "catalog.listing" (protocol 1.4): the
-// catalog lists its products, each with its variants, so that the host can
-// publish a product feed to agent platforms (docs/feeds.md) from any
-// catalog. A catalog plugin offers it by handing an implementation to
-// acpplugin.ServeOpts.Listing; without it the host publishes no feed.
+// catalog lists its products, each with its variants, for product feeds
+// to agent platforms (the ACP Feed API). A catalog plugin offers it by
+// handing an implementation to acpplugin.ServeOpts.Listing.
 //
 // A variant is what checkout sells: its Item is what ResolveItems answers
 // for the variant's id, so that the price and availability a feed shows
 // are the ones checkout charges. The host polls the listing with the
 // ChangeToken of the last one, so an implementation that can tell nothing
-// changed answers at once with an empty change listing.
+// changed answers at once that nothing did.
+//
+// One listing is the pages from an empty PageToken to the page without a
+// NextPageToken, all asked with the same Currency and Since. It shows one
+// state of the catalog: an implementation never answers the pages of one
+// listing from two versions of it (before and after its data was
+// reloaded, say). When it cannot go on in the version a listing began
+// with, it refuses the listing's next page token as stale, and the host
+// starts the listing over.
 type Listing interface {
 	// ListProducts returns one page of the catalog's products. It may
-	// return acp.ErrNotOffered (the host then publishes no feed).
+	// return acp.ErrNotOffered (the host then lists nothing).
 	ListProducts(ctx context.Context, req *ListProductsRequest) (*ListProductsResponse, error)
 }
 
 // ListProductsRequest asks for one page of the catalog's products.
 type ListProductsRequest struct {
-	// Currency is the store's currency; prices must be in it.
+	// Currency is the store's currency; prices must be in it. A variant
+	// not sold in Currency is left out, and a product none of whose
+	// variants is sold in it is not listed.
 	Currency string
-	// Since is the ChangeToken of an earlier complete listing: the host
-	// asks what changed since then. Empty asks for the whole catalog. An
-	// implementation that does not recognise the token (it expired, or
-	// comes from before a restart) lists the whole catalog.
+	// Since is the ChangeToken of an earlier complete listing in the
+	// same Currency (a token belongs to the currency it was listed in):
+	// the host asks what changed since then, and sends the same Since on
+	// every page of the listing. Empty asks for the whole catalog. An
+	// implementation that does not recognise the token (it expired,
+	// comes from before a restart or from another currency) lists the
+	// whole catalog.
 	Since string
 	// PageToken continues a listing: the NextPageToken of the previous
-	// page. Empty asks for the first page.
+	// page. Empty asks for the first page. Page tokens are opaque to the
+	// host, and the same token asked again answers the same page: the
+	// host retries a page whose answer it did not get, and the retry may
+	// reach a new process of the plugin, so a token must survive a
+	// restart. A token the implementation did not give, or a stale one
+	// (of a version of the catalog it can no longer list from, see
+	// Listing), is an error, and the host starts the listing over.
 	PageToken string
 	// PageSize is the most products a page may hold, at least 1. An
 	// implementation may return fewer, never more.
@@ -38,8 +56,8 @@ type ListProductsRequest struct {
 
 // ListProductsResponse is one page of a listing.
 type ListProductsResponse struct {
-	// Products are the page's products, each with at least one variant.
-	// A product id appears on one page only.
+	// Products are the page's products, each with at least one variant
+	// and passing CheckProduct. A product id appears on one page only.
 	Products []Product
 	// Changes is true when the listing holds only what changed since the
 	// request's Since: Products are the products added or changed (each
@@ -48,15 +66,20 @@ type ListProductsResponse struct {
 	// product not listed is no longer sold. Every page of one listing
 	// answers the same.
 	Changes bool
-	// Removed are the ids of the products removed since Since, when
-	// Changes is true.
+	// Removed are the ids of the products removed since Since, only when
+	// Changes is true. They may come on any page of the listing (the host
+	// collects them from every page); an id both listed in Products (on
+	// any page) and in Removed is listed: the host keeps the product as
+	// listed.
 	Removed []string
 	// NextPageToken continues the listing; empty on the last page.
 	NextPageToken string
-	// ChangeToken, on the last page, identifies the state of the catalog
-	// the listing showed; the host passes it as Since next time. It must
-	// change whenever anything listed would: a title, a price, whether a
-	// variant is in stock.
+	// ChangeToken, on the last page only, identifies the state of the
+	// catalog the listing showed in its Currency; the host passes it as
+	// Since next time. It must change whenever anything listed would: a
+	// title, a price, whether a variant is in stock. A listing that says
+	// nothing changed (Changes true, nothing listed or removed) carries a
+	// ChangeToken too: the Since it was asked with.
 	ChangeToken string
 }
 

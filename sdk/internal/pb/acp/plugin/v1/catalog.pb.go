@@ -1372,14 +1372,20 @@ func (x *RejectedCode) GetMessage() string {
 
 type ListProductsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// currency is the store's currency; prices are in it.
+	// currency is the store's currency; prices are in it. Variants not
+	// sold in it are left out, and a product with none is not listed.
 	Currency string `protobuf:"bytes,1,opt,name=currency,proto3" json:"currency,omitempty"`
-	// since is the change_token of an earlier complete listing; empty asks
-	// for the whole catalog. A token the plugin does not recognise lists
-	// the whole catalog.
+	// since is the change_token of an earlier complete listing in the same
+	// currency; the host sends the same since on every page. Empty asks
+	// for the whole catalog. A token the plugin does not recognise
+	// (expired, from before a restart or another currency) lists the
+	// whole catalog.
 	Since string `protobuf:"bytes,2,opt,name=since,proto3" json:"since,omitempty"`
 	// page_token is the next_page_token of the previous page; empty asks
-	// for the first page.
+	// for the first page. Opaque to the host; the same token asked again
+	// answers the same page, also after a plugin restart (a retried page
+	// may reach a new process). An unknown or stale token is an error: the
+	// host starts the listing over.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// page_size is the most products a page may hold, at least 1.
 	PageSize      int64 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
@@ -1447,19 +1453,23 @@ func (x *ListProductsRequest) GetPageSize() int64 {
 
 type ListProductsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// products each have at least one variant; a product id appears on one
-	// page only.
+	// products each have at least one variant, told apart (see the SDK's
+	// catalog.CheckProduct); a product id appears on one page only.
 	Products []*Product `protobuf:"bytes,1,rep,name=products,proto3" json:"products,omitempty"`
 	// changes is true when the listing holds only what changed since the
 	// request's since: products added or changed (each whole) and removed
 	// the ids of products no longer sold. False means the listing is the
 	// whole catalog. Every page of one listing answers the same.
-	Changes bool     `protobuf:"varint,2,opt,name=changes,proto3" json:"changes,omitempty"`
+	Changes bool `protobuf:"varint,2,opt,name=changes,proto3" json:"changes,omitempty"`
+	// removed, only when changes is true, may come on any page; an id also
+	// in products (on any page) stays listed.
 	Removed []string `protobuf:"bytes,3,rep,name=removed,proto3" json:"removed,omitempty"`
 	// next_page_token continues the listing; empty on the last page.
 	NextPageToken string `protobuf:"bytes,4,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
-	// change_token, on the last page, identifies the state of the catalog
-	// the listing showed; it changes whenever anything listed would.
+	// change_token, on the last page only, identifies the state of the
+	// catalog the listing showed in its currency; it changes whenever
+	// anything listed would. An answer that nothing changed carries it
+	// too: the since it was asked with.
 	ChangeToken   string `protobuf:"bytes,5,opt,name=change_token,json=changeToken,proto3" json:"change_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
