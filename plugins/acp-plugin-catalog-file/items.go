@@ -76,6 +76,9 @@ type row struct {
 	ProductDescription string   `json:"product_description"`
 	ProductURL         string   `json:"product_url"`
 	ProductImages      []string `json:"product_images"`
+	ProductCategories  []string `json:"product_categories"`
+	ProductCondition   []string `json:"product_condition"`
+	ProductSellerName  string   `json:"product_seller_name"`
 	// The variant's own feed fields.
 	URL                string         `json:"url"`
 	ListPrice          int64          `json:"list_price"`
@@ -112,15 +115,21 @@ func (p *problems) add(where, format string, args ...any) {
 	p.list = append(p.list, where+": "+fmt.Sprintf(format, args...))
 }
 
+// all lists the problems, and how many more there were.
+func (p *problems) all() []string {
+	if p.dropped == 0 {
+		return p.list
+	}
+	return append(p.list, fmt.Sprintf("and %d more", p.dropped))
+}
+
+// err is the problems as the error of the file at path, nil when there
+// are none.
 func (p *problems) err(path string) error {
 	if len(p.list) == 0 {
 		return nil
 	}
-	msg := strings.Join(p.list, "; ")
-	if p.dropped > 0 {
-		msg += fmt.Sprintf("; and %d more", p.dropped)
-	}
-	return fmt.Errorf("catalog file %s: %s", filepath.Base(path), msg)
+	return fmt.Errorf("catalog file %s: %s", filepath.Base(path), strings.Join(p.all(), "; "))
 }
 
 // format is a catalog file's format, told by its extension.
@@ -173,6 +182,9 @@ type content struct {
 	// other: the file's and the configured currency's.
 	sum     [sha256.Size]byte
 	version string
+	// warnings are what the file holds that an earlier release accepted
+	// and this one takes in another way (products.go), to be logged.
+	warnings []string
 }
 
 // parseItems validates data, the content of the catalog file at path in
@@ -190,11 +202,12 @@ func parseItems(path string, format format, data []byte, currency string) (*cont
 		rows = parseJSON(data, &ps)
 	}
 	out, entries := buildItems(rows, currency, &ps)
-	products := buildProducts(entries, out, &ps)
+	var warnings problems
+	products := buildProducts(entries, out, &ps, &warnings)
 	if err := ps.err(path); err != nil {
 		return nil, err
 	}
-	c := &content{items: out, products: products, sum: sha256.Sum256(data)}
+	c := &content{items: out, products: products, sum: sha256.Sum256(data), warnings: warnings.all()}
 	for key := range out {
 		c.skus = append(c.skus, key.sku)
 	}
@@ -216,6 +229,7 @@ var csvColumns = []string{
 	"stock", "max_per_order", "fulfillment_types", "images", "product_id",
 	"escalation", "escalation_reason", "continue_url", "categories",
 	"product_title", "product_description", "product_url", "product_images",
+	"product_categories", "product_condition", "product_seller_name",
 	"url", "list_price", "barcodes", "options", "condition", "availability_status", "seller_name",
 }
 
@@ -283,7 +297,9 @@ func csvRow(field func(string) string, where string, ps *problems) row {
 		FulfillmentTypes: splitList(field("fulfillment_types")), Images: splitList(field("images")),
 		Categories:   splitList(field("categories")),
 		ProductTitle: field("product_title"), ProductDescription: field("product_description"), ProductURL: field("product_url"),
-		ProductImages: splitList(field("product_images")), URL: field("url"), Condition: splitList(field("condition")),
+		ProductImages: splitList(field("product_images")), ProductCategories: splitList(field("product_categories")),
+		ProductCondition: splitList(field("product_condition")), ProductSellerName: field("product_seller_name"),
+		URL: field("url"), Condition: splitList(field("condition")),
 		AvailabilityStatus: field("availability_status"), SellerName: field("seller_name"),
 	}
 	for _, pair := range splitPairs(field("barcodes"), ":", "barcodes", "TYPE:VALUE, such as GTIN:00012345600012", where, ps) {

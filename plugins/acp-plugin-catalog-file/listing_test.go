@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,28 +17,31 @@ import (
 )
 
 // productsCSV is a catalog with a product of two variants (one named by
-// its options), a product of one, an item sold on its own in two
-// currencies, one sold in euros only and one in any currency.
-const productsCSV = `sku,title,description,unit_price,currency,stock,images,categories,product_id,product_title,product_description,product_url,product_images,url,list_price,barcodes,options,condition,availability_status,seller_name
-tee-red-m,,,2000,usd,3,https://shop.test/img/tee-red.jpg,apparel,tee,Logo T-shirt,Soft cotton.,https://shop.test/tee,https://shop.test/img/tee.jpg|https://shop.test/img/tee-back.jpg,https://shop.test/tee?v=red-m,2500,GTIN:00012345600012;EAN:4006381333931,Color=Red;Size=M,new,,Shop Inc
-tee-blue-m,Logo T-shirt (blue),Blue and soft.,2000,usd,,,apparel,tee,,,,,,,,Color=Blue;Size=M,,preorder,
-mug,Classic mug,A mug.,1500,usd,,https://shop.test/img/mug.jpg,kitchen,,,,,,https://shop.test/mug,,UPC:012345678905,,refurbished,,
-mug,Classic mug,A mug.,1400,eur,,https://shop.test/img/mug.jpg,kitchen,,,,,,https://shop.test/mug,,UPC:012345678905,,refurbished,,
-print,Euro print,,900,eur,,,,,,,,,,,,,,,
-ebook,Brewing guide,,999,,,,,guide,Brewing guide,,,,,,,,,discontinued,
+// its options and given the product's description, categories,
+// condition and seller, the other with its own title, description,
+// categories and seller), a product of one, an item sold on its own in
+// two currencies, one sold in euros only and one in any currency.
+const productsCSV = `sku,title,description,unit_price,currency,stock,images,categories,product_id,product_title,product_description,product_url,product_images,url,list_price,barcodes,options,condition,availability_status,seller_name,product_categories,product_condition,product_seller_name
+tee-red-m,,,2000,usd,3,https://shop.test/img/tee-red.jpg,,tee,Logo T-shirt,Soft cotton.,https://shop.test/tee,https://shop.test/img/tee.jpg|https://shop.test/img/tee-back.jpg,https://shop.test/tee?v=red-m,2500,GTIN:00012345600012;EAN:4006381333931,Color=Red;Size=M,,,,apparel,new,Shop Inc
+tee-blue-m,Logo T-shirt (blue),Blue and soft.,2000,usd,,,apparel|sale,tee,,,,,,,,Color=Blue;Size=M,,preorder,Outlet,,,
+mug,Classic mug,A mug.,1500,usd,,https://shop.test/img/mug.jpg,kitchen,,,,,,https://shop.test/mug,,UPC:012345678905,,refurbished,,,,,
+mug,Classic mug,A mug.,1400,eur,,https://shop.test/img/mug.jpg,kitchen,,,,,,https://shop.test/mug,,UPC:012345678905,,refurbished,,,,,
+print,Euro print,,900,eur,,,,,,,,,,,,,,,,,,
+ebook,Brewing guide,,999,,,,,guide,Brewing guide,,,,,,,,,discontinued,,,,
 `
 
 // productsJSON is productsCSV as JSON.
 const productsJSON = `[
   {"sku": "tee-red-m", "unit_price": 2000, "currency": "usd", "stock": 3, "images": ["https://shop.test/img/tee-red.jpg"],
-   "categories": ["apparel"], "product_id": "tee", "product_title": "Logo T-shirt", "product_description": "Soft cotton.",
+   "product_id": "tee", "product_title": "Logo T-shirt", "product_description": "Soft cotton.",
    "product_url": "https://shop.test/tee", "product_images": ["https://shop.test/img/tee.jpg", "https://shop.test/img/tee-back.jpg"],
+   "product_categories": ["apparel"], "product_condition": ["new"], "product_seller_name": "Shop Inc",
    "url": "https://shop.test/tee?v=red-m", "list_price": 2500,
    "barcodes": [{"type": "GTIN", "value": "00012345600012"}, {"type": "EAN", "value": "4006381333931"}],
-   "options": [{"name": "Color", "value": "Red"}, {"name": "Size", "value": "M"}], "condition": ["new"], "seller_name": "Shop Inc"},
+   "options": [{"name": "Color", "value": "Red"}, {"name": "Size", "value": "M"}]},
   {"sku": "tee-blue-m", "title": "Logo T-shirt (blue)", "description": "Blue and soft.", "unit_price": 2000, "currency": "usd",
-   "categories": ["apparel"], "product_id": "tee", "options": [{"name": "Color", "value": "Blue"}, {"name": "Size", "value": "M"}],
-   "availability_status": "preorder"},
+   "categories": ["apparel", "sale"], "product_id": "tee", "options": [{"name": "Color", "value": "Blue"}, {"name": "Size", "value": "M"}],
+   "availability_status": "preorder", "seller_name": "Outlet"},
   {"sku": "mug", "title": "Classic mug", "description": "A mug.", "unit_price": 1500, "currency": "usd", "images": ["https://shop.test/img/mug.jpg"],
    "categories": ["kitchen"], "url": "https://shop.test/mug", "barcodes": [{"type": "UPC", "value": "012345678905"}], "condition": ["refurbished"]},
   {"sku": "mug", "title": "Classic mug", "description": "A mug.", "unit_price": 1400, "currency": "eur", "images": ["https://shop.test/img/mug.jpg"],
@@ -48,8 +53,9 @@ const productsJSON = `[
 
 // wantProducts are productsCSV's products in dollars, as acp.yaml's
 // catalog.products builds the same data: the product's own fields, its
-// variants with theirs, completed by catalog.CompleteProduct; the mug,
-// sold on its own, by catalog.ItemProduct.
+// variants with theirs, completed by catalog.CompleteProduct with the
+// product's categories, condition and seller; the mug, sold on its own,
+// by catalog.ItemProduct.
 func wantProducts() []catalog.Product {
 	shipping := []acp.FulfillmentType{acp.FulfillmentShipping}
 	ebook := catalog.CompleteProduct(catalog.Product{ID: "guide", Title: "Brewing guide", Variants: []catalog.Variant{{
@@ -66,17 +72,17 @@ func wantProducts() []catalog.Product {
 		Media: []catalog.Media{{Type: "image", URL: "https://shop.test/img/tee.jpg"}, {Type: "image", URL: "https://shop.test/img/tee-back.jpg"}},
 		Variants: []catalog.Variant{{
 			Item: catalog.Item{ID: "tee-red-m", Found: true, Images: []string{"https://shop.test/img/tee-red.jpg"}, UnitPrice: 2000,
-				TaxCategory: "standard", Available: ptr(3), FulfillmentTypes: shipping, Categories: []string{"apparel"}},
+				TaxCategory: "standard", Available: ptr(3), FulfillmentTypes: shipping},
 			URL: "https://shop.test/tee?v=red-m", ListPrice: 2500,
-			Barcodes:  []catalog.Barcode{{Type: "GTIN", Value: "00012345600012"}, {Type: "EAN", Value: "4006381333931"}},
-			Options:   []catalog.VariantOption{{Name: "Color", Value: "Red"}, {Name: "Size", Value: "M"}},
-			Condition: []string{"new"}, Seller: &catalog.Seller{Name: "Shop Inc"},
+			Barcodes: []catalog.Barcode{{Type: "GTIN", Value: "00012345600012"}, {Type: "EAN", Value: "4006381333931"}},
+			Options:  []catalog.VariantOption{{Name: "Color", Value: "Red"}, {Name: "Size", Value: "M"}},
 		}, {
 			Item: catalog.Item{ID: "tee-blue-m", Found: true, Title: "Logo T-shirt (blue)", Description: "Blue and soft.", UnitPrice: 2000,
-				TaxCategory: "standard", FulfillmentTypes: shipping, Categories: []string{"apparel"}},
+				TaxCategory: "standard", FulfillmentTypes: shipping, Categories: []string{"apparel", "sale"}},
 			Options: []catalog.VariantOption{{Name: "Color", Value: "Blue"}, {Name: "Size", Value: "M"}}, Status: catalog.StatusPreorder,
+			Seller: &catalog.Seller{Name: "Outlet"},
 		}},
-	}, catalog.ProductDefaults{})
+	}, catalog.ProductDefaults{Categories: []string{"apparel"}, Condition: []string{"new"}, Seller: &catalog.Seller{Name: "Shop Inc"}})
 	return []catalog.Product{ebook, mug, tee}
 }
 
@@ -287,10 +293,19 @@ func TestProductProblems(t *testing.T) {
 		"no title anywhere": {name: "a.csv", data: header + "a,,100,tee,,,,,,,,,,\n",
 			wantErr: []string{`line 2: title is required: give the row a title, or its product "tee" a product_title`}},
 		"no title, no product": {name: "a.csv", data: header + "a,,100,,,,,,,,,,,\n", wantErr: []string{"line 2: title is required"}},
-		"a sku in two products": {name: "a.csv", data: "sku,title,unit_price,currency,product_id\na,A,100,usd,p\na,A,90,eur,q\n",
-			wantErr: []string{`line 3: sku "a" has product_id "q" here and "p" on line 2`}},
-		"a product id that is a sku sold on its own": {name: "a.csv", data: header + "tee,Tee,100,,,,,,,,,,,\ntee-red,Red tee,100,tee,,,,,,,,,,\n",
-			wantErr: []string{`line 3: product id "tee" is both the sku of an item sold on its own and a product_id (also line 2)`}},
+		"same options": {name: "a.csv", data: header + "a,A,100,tee,,,,,,,,Color=Red,,\nb,B,100,tee,,,,,,,,Color=Red,,\n",
+			wantErr: []string{`line 3: product "tee": variants "a" and "b" have the same options Color=Red: options tell a product's variants apart (also line 2)`}},
+		"same title from the product": {name: "a.csv", data: header + "a,,100,tee,Tee,,,,,,,,,\nb,,100,tee,,,,,,,,,,\n",
+			wantErr: []string{`line 3: product "tee": variants "a" and "b" have the same title "Tee": give each its own title or options (also line 2)`}},
+		"same title in one currency": {name: "a.csv", data: "sku,title,unit_price,currency,product_id,url\na,Tee,100,usd,tee,https://shop.test/a\nb,Tee,100,eur,tee,\nc,Tee,90,eur,tee,\n",
+			wantErr: []string{`line 4: product "tee": variants "b" and "c" have the same title "Tee": give each its own title or options (also line 3)`}},
+		"JSON product column without product_id": {name: "a.json", data: `[{"sku": "a", "title": "A", "unit_price": 1, "product_condition": ["new"]}]`,
+			wantErr: []string{"item [0]: product_condition needs product_id"}},
+		"JSON empty product condition": {name: "a.json", data: `[{"sku": "a", "title": "A", "unit_price": 1, "product_id": "p", "product_condition": [""]}]`,
+			wantErr: []string{"item [0]: product_condition: a condition is empty"}},
+		"JSON product categories disagree": {name: "a.json", data: `[{"sku": "a", "title": "A", "unit_price": 1, "product_id": "p", "product_categories": ["x", "y"]},
+			{"sku": "b", "title": "B", "unit_price": 1, "product_id": "p", "product_categories": ["x"]}]`,
+			wantErr: []string{`item [1]: product_categories "x" differs from "x|y" (item [0])`}},
 		"relative urls": {name: "a.csv", data: header + "a,A,100,tee,,,/tee,/tee.jpg,/a,,,,,\n",
 			wantErr: []string{`product_url "/tee" is not an absolute`, `product image "/tee.jpg" is not an absolute`, `url "/a" is not an absolute`}},
 		"negative list price":  {name: "a.csv", data: header + "a,A,100,,,,,,,-5,,,,\n", wantErr: []string{"list_price must be 0 (none) or more, got -5"}},
@@ -335,5 +350,92 @@ func TestProductFieldsOnOneRow(t *testing.T) {
 	p := newPlugin(t, configFor(t, map[string]any{"path": path, "reload_interval": "0s"}))
 	if got := resolve(t, p, "usd", "tee-s", "tee-m"); got[0].Title != "Logo T-shirt - S" || got[1].Title != "Logo T-shirt - M" {
 		t.Errorf("titles = %q, %q; want both named after the product", got[0].Title, got[1].Title)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes, for a logger.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestEarlierReleaseFiles: files the previous release accepted, in which
+// product_id only named an item's product, still load, with a warning
+// naming the rows taken in another way than they may mean, and checkout
+// resolves their items with the product ids the file gives.
+func TestEarlierReleaseFiles(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		data string
+		// listed are the product ids and their variants in each currency.
+		listed       map[string]map[string][]string
+		productIDs   map[string]string // "sku/currency" → its ProductID
+		wantWarnings []string
+	}{
+		"a product id that is a sku sold on its own": {
+			data:         "sku,title,unit_price,product_id\ntee,Tee,100,\ntee-red,Red tee,100,tee\n",
+			listed:       map[string]map[string][]string{"usd": {"tee": {"tee", "tee-red"}}},
+			productIDs:   map[string]string{"tee/usd": "tee", "tee-red/usd": "tee"},
+			wantWarnings: []string{`line 2: sku \"tee\" has no product_id, but other rows name it as their product_id: it is listed as a variant of product \"tee\"`},
+		},
+		"a sku in two products": {
+			data: "sku,title,unit_price,currency,product_id\na,A,100,usd,p\na,A,90,eur,q\n",
+			listed: map[string]map[string][]string{
+				"usd": {"p": {"a"}},
+				"eur": {"q": {"a"}},
+			},
+			productIDs:   map[string]string{"a/usd": "p", "a/eur": "q"},
+			wantWarnings: []string{`line 3: sku \"a\" is a variant of product \"q\" here and of \"p\" on line 2: each currency lists it in its own row's product`},
+		},
+		"variants told apart by their skus only": {
+			data:         "sku,title,unit_price,product_id\ntee-s,Logo tee,100,tee\ntee-m,Logo tee,100,tee\nmug,Mug,50,\n",
+			listed:       map[string]map[string][]string{"usd": {"mug": {"mug"}}},
+			productIDs:   map[string]string{"tee-s/usd": "tee", "tee-m/usd": "tee", "mug/usd": "mug"},
+			wantWarnings: []string{`line 3: product \"tee\": variants \"tee-s\" and \"tee-m\" have the same title \"Logo tee\": give each its own title or options (also line 2); the product is left out of the listing`},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var logs syncBuffer
+			c := newFileCatalog(slog.New(slog.NewTextHandler(&logs, nil)))
+			t.Cleanup(c.Close)
+			path := writeFile(t, t.TempDir(), "products.csv", tc.data)
+			p := acptest.New(t, c.serveOpts(), acptest.WithConfig(configFor(t, map[string]any{"path": path, "reload_interval": "0s"})))
+			for currency, want := range tc.listed {
+				got, _ := list(t, p, currency, "", 10)
+				listed := map[string][]string{}
+				for _, pr := range got {
+					for _, v := range pr.Variants {
+						listed[pr.ID] = append(listed[pr.ID], v.Item.ID)
+					}
+				}
+				if diff := cmp.Diff(want, listed); diff != "" {
+					t.Errorf("listed in %s (-want +got):\n%s", currency, diff)
+				}
+			}
+			for key, want := range tc.productIDs {
+				sku, currency, _ := strings.Cut(key, "/")
+				if got := resolve(t, p, currency, sku)[0]; !got.Found || got.ProductID != want {
+					t.Errorf("%s in %s resolves to %+v, want product id %q", sku, currency, got, want)
+				}
+			}
+			for _, want := range tc.wantWarnings {
+				if !strings.Contains(logs.String(), want) {
+					t.Errorf("the log does not warn %s:\n%s", want, logs.String())
+				}
+			}
+		})
 	}
 }

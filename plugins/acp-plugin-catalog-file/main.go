@@ -179,6 +179,7 @@ func (c *fileCatalog) Configure(_ context.Context, raw []byte) error {
 	c.current.Store(loaded)
 	c.failure.Store(nil)
 	c.logger.Info("catalog loaded", "file", filepath.Base(cfg.Path), "items", len(loaded.items), "products", len(loaded.products))
+	c.warn(cfg.Path, loaded)
 	if interval > 0 {
 		ctx, stop := context.WithCancel(context.Background())
 		c.stop, c.stopped = stop, make(chan struct{})
@@ -296,6 +297,15 @@ func (c *fileCatalog) watch(ctx context.Context, stopped chan<- struct{}, interv
 		c.current.Store(loaded)
 		c.failure.Store(nil)
 		c.logger.Info("catalog reloaded", "file", filepath.Base(path), "items", len(loaded.items), "products", len(loaded.products))
+		c.warn(path, loaded)
+	}
+}
+
+// warn logs what the catalog file at path holds that this release takes
+// in another way than the file may mean (products.go).
+func (c *fileCatalog) warn(path string, loaded *content) {
+	for _, w := range loaded.warnings {
+		c.logger.Warn("catalog file: taken in another way than it may mean", "file", filepath.Base(path), "warning", w)
 	}
 }
 
