@@ -213,6 +213,11 @@ func parseItems(path string, format format, data []byte, currency string) (*cont
 	}
 	slices.Sort(c.skus)
 	c.skus = slices.Compact(c.skus)
+	for _, p := range c.products {
+		for i := range p.variants {
+			p.variants[i].sku, _ = slices.BinarySearch(c.skus, p.variants[i].variant.Item.ID)
+		}
+	}
 	c.version = hex.EncodeToString(c.sum[:]) + "/" + currency
 	return c, nil
 }
@@ -413,7 +418,7 @@ type entry struct {
 // returns the valid rows too, in file order.
 func buildItems(rows []located, currency string, ps *problems) (items, []entry) {
 	out := make(items, len(rows))
-	var entries []entry
+	entries := make([]entry, 0, len(rows))
 	firstAt := map[itemKey]string{}
 	currencies := map[string][]string{} // sku → its rows' currencies
 	for _, lr := range rows {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -188,7 +189,8 @@ func TestListingConformance(t *testing.T) {
 // TestChangeToken: the change token stays while nothing changes and
 // changes with the stock (a hold, selling the last unit) and with the
 // file's content; asked since the current token the listing says nothing
-// changed, since an older or unknown one it lists the whole catalog.
+// changed, since a recent token of the same file it lists what changed,
+// since an unknown one or one of other content the whole catalog.
 func TestChangeToken(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -215,7 +217,7 @@ func TestChangeToken(t *testing.T) {
 	if last, n := tee(first); !last.Changes || n != -1 || last.ChangeToken != first {
 		t.Errorf("since the current token: %+v, want no change and nothing listed", last)
 	}
-	if last, n := tee("cf1-unknown"); last.Changes || n != 1 {
+	if last, n := tee("cf2-unknown"); last.Changes || n != 1 {
 		t.Errorf("since an unknown token: %+v, %d available; want the whole catalog, 1 available", last, n)
 	}
 
@@ -231,8 +233,8 @@ func TestChangeToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	last, n := tee(first)
-	if last.Changes || n != 0 {
-		t.Errorf("since the token before the sale: %+v, %d available; want the whole catalog with the tee at 0", last, n)
+	if !last.Changes || n != 0 {
+		t.Errorf("since the token before the sale: %+v, %d available; want the tee as a change, at 0", last, n)
 	}
 	sold := last.ChangeToken
 	if sold == first {
@@ -250,9 +252,137 @@ func TestChangeToken(t *testing.T) {
 	if got := token(); got == sold {
 		t.Error("a new title left the change token as it was")
 	}
+	if last, n := tee(sold); last.Changes || n != 0 {
+		t.Errorf("since a token of the previous file: %+v, %d available; want the whole catalog, the tee still sold out", last, n)
+	}
 }
 
-// TestListingRequests: a page token the plugin did not give and a page
+// threeTeesCSV is a catalog of three products, one variant each, with
+// stock.
+const threeTeesCSV = "sku,title,unit_price,stock,product_id,product_title,options\n" +
+	"tee-a,,2000,2,a,Tee A,Size=M\ntee-b,,2000,2,b,Tee B,Size=M\ntee-c,,2000,2,c,Tee C,Size=M\n"
+
+// TestListingAfterASale: since the token of the listing before a sale,
+// the listing holds only the product sold, at its new availability,
+// under a new token; since that one, nothing changed. A poll with nothing
+// changed reads no sku: the state listed is remembered.
+func TestListingAfterASale(t *testing.T) {
+	t.Parallel()
+	c := newFileCatalog(slog.New(slog.DiscardHandler))
+	t.Cleanup(c.Close)
+	path := writeFile(t, t.TempDir(), "products.csv", threeTeesCSV)
+	p := acptest.New(t, c.serveOpts(), acptest.WithConfig(configFor(t, map[string]any{"path": path, "reload_interval": "0s"})))
+	ctx := context.Background()
+	all, before := list(t, p, "usd", "", 2)
+	if len(all) != 3 || before.Changes {
+		t.Fatalf("the first listing = %d products, Changes %v; want the whole catalog of 3", len(all), before.Changes)
+	}
+	remembered := func() []*listedState {
+		c.listings.mu.Lock()
+		defer c.listings.mu.Unlock()
+		return slices.Clone(c.listings.states)
+	}
+	states := remembered()
+	if _, last := list(t, p, "usd", before.ChangeToken, 2); !last.Changes || last.ChangeToken != before.ChangeToken {
+		t.Errorf("a poll with nothing changed = %+v, want no change", last)
+	}
+	if got := remembered(); len(got) != 1 || len(states) != 1 || got[0] != states[0] {
+		t.Errorf("a poll with nothing changed read the stock again: states %p, then %p", states, got)
+	}
+
+	if resp, err := p.StockReservations().Reserve(ctx, &catalog.ReserveRequest{Key: "k", Lines: []catalog.StockLine{{SKU: "tee-b", Quantity: 1}}, ExpiresAt: time.Now().Add(time.Hour)}); err != nil || !resp.Held {
+		t.Fatalf("Reserve = %+v, %v", resp, err)
+	}
+	if err := p.StockReservations().Commit(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	got, after := list(t, p, "usd", before.ChangeToken, 2)
+	if !after.Changes || len(got) != 1 || got[0].ID != "b" || *got[0].Variants[0].Item.Available != 1 || after.ChangeToken == before.ChangeToken {
+		t.Errorf("since the token before the sale: %d products %+v, last page %+v; want only b, at 1, as a change under a new token", len(got), got, after)
+	}
+	if _, again := list(t, p, "usd", after.ChangeToken, 2); !again.Changes || again.ChangeToken != after.ChangeToken {
+		t.Errorf("since the token after the sale: %+v, want no change", again)
+	}
+	whole, _ := list(t, p, "usd", "", 2)
+	if diff := cmp.Diff(map[string]int64{"a": 2, "b": 1, "c": 2}, availability(whole)); diff != "" {
+		t.Errorf("the whole catalog after the sale (-want +got):\n%s", diff)
+	}
+}
+
+// availability is what can be held of each listed product's first
+// variant, by product id.
+func availability(products []catalog.Product) map[string]int64 {
+	out := map[string]int64{}
+	for _, p := range products {
+		out[p.ID] = *p.Variants[0].Item.Available
+	}
+	return out
+}
+
+// TestListingPagesShowOneState: the pages of a listing show the state its
+// first page did. Stock that moves between pages is listed at the first
+// page's figures under the first page's token (the next poll lists what
+// moved); a page asked again after a restart, with nothing changed, is
+// answered as before; a process that does not remember the listing's
+// state, which the catalog left, and a file reloaded with other content
+// between pages refuse the next page token as stale.
+func TestListingPagesShowOneState(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := writeFile(t, dir, "products.csv", threeTeesCSV)
+	cfg := configFor(t, map[string]any{"path": path, "reload_interval": "10ms"})
+	p := newPlugin(t, cfg)
+	page := func(p *acptest.Plugin, since, token string) (*catalog.ListProductsResponse, error) {
+		return p.Listing().ListProducts(ctx, &catalog.ListProductsRequest{Currency: "usd", Since: since, PageToken: token, PageSize: 1})
+	}
+	first, err := page(p, "", "")
+	if err != nil || first.NextPageToken == "" {
+		t.Fatalf("the first page = %+v, %v", first, err)
+	}
+
+	// A restarted plugin, nothing changed: the same page.
+	again := newPlugin(t, cfg)
+	second, err := page(p, "", first.NextPageToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if restarted, err := page(again, "", first.NextPageToken); err != nil || !cmp.Equal(restarted, second) {
+		t.Errorf("page 2 after a restart = %+v, %v; want %+v", restarted, err, second)
+	}
+
+	// The stock moves: the pages go on at the first page's figures.
+	if resp, err := p.StockReservations().Reserve(ctx, &catalog.ReserveRequest{Key: "k", Lines: []catalog.StockLine{{SKU: "tee-c", Quantity: 2}}, ExpiresAt: time.Now().Add(time.Hour)}); err != nil || !resp.Held {
+		t.Fatalf("Reserve = %+v, %v", resp, err)
+	}
+	third, err := page(p, "", second.NextPageToken)
+	if err != nil || len(third.Products) != 1 || *third.Products[0].Variants[0].Item.Available != 2 || third.NextPageToken != "" {
+		t.Fatalf("page 3 after a hold of c = %+v, %v; want c at the listing's 2, the last page", third, err)
+	}
+	if moved, last := list(t, p, "usd", third.ChangeToken, 10); !last.Changes || len(moved) != 1 || moved[0].ID != "c" || *moved[0].Variants[0].Item.Available != 0 {
+		t.Errorf("since the listing's token: %+v, %+v; want c, at 0", moved, last)
+	}
+	if remembered, err := page(again, "", second.NextPageToken); err != nil || !cmp.Equal(remembered, third) {
+		t.Errorf("page 3 in the plugin restarted before the hold = %+v, %v; want %+v (it remembers the listing's state)", remembered, err, third)
+	}
+	if _, err := page(newPlugin(t, cfg), "", second.NextPageToken); err == nil || !strings.Contains(err.Error(), errStalePage.Error()) {
+		t.Errorf("page 3 in a plugin restarted after the hold = %v, want it refused as stale", err)
+	}
+
+	// The file changes between pages: the listing's next page is stale.
+	first, err = page(p, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "products.csv", strings.Replace(threeTeesCSV, "tee-b,,2000", "tee-b,,2100", 1))
+	waitFor(t, "the new price", func() bool { return resolve(t, p, "usd", "tee-b")[0].UnitPrice == 2100 })
+	if resp, err := page(p, "", first.NextPageToken); err == nil || !strings.Contains(err.Error(), "the page token is stale") {
+		t.Errorf("page 2 after a reload = %+v, %v; want it refused as stale", resp, err)
+	}
+}
+
+// TestListingRequests: a page token the plugin did not give, one of a
+// listing since another token, one of a state never listed, and a page
 // size below 1 are refused with a clear error.
 func TestListingRequests(t *testing.T) {
 	t.Parallel()
@@ -262,9 +392,14 @@ func TestListingRequests(t *testing.T) {
 		req     catalog.ListProductsRequest
 		wantErr string
 	}{
-		"page size 0":       {req: catalog.ListProductsRequest{Currency: "usd"}, wantErr: "the page size must be at least 1, got 0"},
-		"a made-up token":   {req: catalog.ListProductsRequest{Currency: "usd", PageSize: 1, PageToken: "page-2"}, wantErr: "the page token is not one this plugin gave"},
-		"a token of no one": {req: catalog.ListProductsRequest{Currency: "usd", PageSize: 1, PageToken: pageToken("v9-x", "mug")}, wantErr: "the page token is not one this plugin gave"},
+		"page size 0":     {req: catalog.ListProductsRequest{Currency: "usd"}, wantErr: "the page size must be at least 1, got 0"},
+		"a made-up token": {req: catalog.ListProductsRequest{Currency: "usd", PageSize: 1, PageToken: "page-2"}, wantErr: "the page token is not one this plugin gave"},
+		"a token of no one": {req: catalog.ListProductsRequest{Currency: "usd", PageSize: 1, PageToken: pageToken{token: "v9-x", after: "mug"}.encode()},
+			wantErr: "the page token is not one this plugin gave"},
+		"another since": {req: catalog.ListProductsRequest{Currency: "usd", PageSize: 1, PageToken: pageToken{token: "cf2-a", since: "cf2-b", after: "mug"}.encode()},
+			wantErr: "the page token continues a listing since another change token"},
+		"a state never listed": {req: catalog.ListProductsRequest{Currency: "usd", PageSize: 1, PageToken: pageToken{token: "cf2-a", after: "mug"}.encode()},
+			wantErr: "the page token is stale"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

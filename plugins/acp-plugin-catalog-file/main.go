@@ -77,6 +77,8 @@ type fileCatalog struct {
 	stock *stockBook
 	// discounts serves the promotions file, when configured.
 	discounts *fileDiscounts
+	// listings remembers the states recent listings showed (listing.go).
+	listings listingCache
 
 	// stat and read are statFile and readFile, but in tests.
 	stat func(path string) (fileStat, error)
@@ -361,10 +363,15 @@ func (c *fileCatalog) ResolveItems(_ context.Context, req *catalog.ResolveItemsR
 // withAvailable sets a found stock-controlled item's Available to what
 // avail says can still be held of it.
 func withAvailable(it *catalog.Item, avail map[string]int64) {
-	if !it.Found || it.Available == nil {
-		return
-	}
 	if n, ok := avail[it.ID]; ok {
+		setAvailable(it, n)
+	}
+}
+
+// setAvailable sets a found stock-controlled item's Available to n, what
+// can still be held of it, unless n is -1 (its stock is not counted).
+func setAvailable(it *catalog.Item, n int64) {
+	if it.Found && it.Available != nil && n >= 0 {
 		it.Available = &n
 	}
 }

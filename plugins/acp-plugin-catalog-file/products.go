@@ -23,19 +23,30 @@ type product struct {
 	variants []servedVariant
 }
 
-// servedVariant is a completed variant and the currency it is served in.
+// servedVariant is a completed variant, the currency it is served in
+// ("" for any) and the index of its sku in its content's skus.
 type servedVariant struct {
 	currency string
 	variant  catalog.Variant
+	sku      int
+}
+
+// servedIn reports whether the variant is served in currency
+// (normalized).
+func (sv servedVariant) servedIn(currency string) bool {
+	return sv.currency == currency || sv.currency == ""
 }
 
 // in returns the product as listed in currency (normalized): with its
-// variants served in it, as new values; false when none is.
-func (p product) in(currency string) (catalog.Product, bool) {
+// variants served in it, as new values, their availability what avail
+// (by the index of their sku) says; false when none is served in it.
+func (p product) in(currency string, avail []int64) (catalog.Product, bool) {
 	var vs []catalog.Variant
 	for _, sv := range p.variants {
-		if sv.currency == currency || sv.currency == "" {
-			vs = append(vs, sv.variant)
+		if sv.servedIn(currency) {
+			v := sv.variant
+			setAvailable(&v.Item, avail[sv.sku])
+			vs = append(vs, v)
 		}
 	}
 	switch {
@@ -267,7 +278,7 @@ func buildProducts(entries []entry, out items, ps, warnings *problems) []product
 		if g.standalone {
 			for _, e := range g.rows {
 				v := catalog.ItemProduct(e.variant).Variants[0]
-				g.variants = append(g.variants, servedVariant{e.key.currency, v})
+				g.variants = append(g.variants, servedVariant{currency: e.key.currency, variant: v})
 				out[e.key] = v.Item
 			}
 			products = append(products, g.product)
@@ -313,7 +324,7 @@ func (g *group) complete(out items, ps, warnings *problems) bool {
 	done := catalog.CompleteProduct(p, defaults)
 	currencies := map[string]bool{}
 	for i, e := range g.rows {
-		g.variants = append(g.variants, servedVariant{e.key.currency, done.Variants[i]})
+		g.variants = append(g.variants, servedVariant{currency: e.key.currency, variant: done.Variants[i]})
 		out[e.key] = done.Variants[i].Item
 		currencies[e.key.currency] = true
 	}

@@ -106,6 +106,9 @@ type stockBook struct {
 	limits map[string]int64
 	// seen is the state file's stat when state was last read or written.
 	seen fileStat
+	// version changes whenever state may have: it names what can be held
+	// of every sku, for the listing's change tokens (listing.go).
+	version uint64
 }
 
 // Interface guard.
@@ -131,6 +134,7 @@ func (b *stockBook) open(path string, loaded items, limits map[string]int64) err
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.path, b.seen, b.readOnly, b.limits = path, fileStat{}, false, limits
+	b.version++
 	if b.off = len(limits) == 0 && countsNothing(path, loaded); b.off {
 		return nil
 	}
@@ -150,6 +154,7 @@ func (b *stockBook) inspect(path string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.path, b.seen, b.off, b.readOnly = path, fileStat{}, true, true
+	b.version++
 	if _, err := statFile(path); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -201,6 +206,7 @@ func (b *stockBook) loadLocked() error {
 			return nil
 		}
 		b.state, b.seen = stockState{Version: stateVersion, SKUs: map[string]*skuCount{}, Holds: map[string]*stockHold{}, Codes: map[string]*codeCount{}}, fileStat{}
+		b.version++
 		return nil
 	case err != nil:
 		// A passing disk error: the host asks again.
@@ -232,6 +238,7 @@ func (b *stockBook) loadLocked() error {
 	}
 	state.Version = stateVersion
 	b.state, b.seen = state, st
+	b.version++
 	return nil
 }
 
@@ -257,6 +264,7 @@ func (b *stockBook) changeLocked(change func(now time.Time) (bool, error)) error
 	if err != nil {
 		b.seen = fileStat{}
 		b.state.SKUs = nil
+		b.version++
 	}
 	return err
 }
@@ -272,6 +280,7 @@ func (b *stockBook) apply(loaded items) error {
 		return nil
 	}
 	b.off = false
+	b.version++
 	return b.changeLocked(func(time.Time) (bool, error) { return b.applyFigures(loaded), nil })
 }
 
@@ -404,22 +413,56 @@ func availableLocked(c *skuCount, reserved int64) int64 {
 // Available returns the units of each stock-controlled SKU that can
 // still be held, as of now (a hold past its expiry counts as given back).
 func (b *stockBook) Available(skus []string) (map[string]int64, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.path == "" || b.off {
-		return nil, nil
+	_, avail, err := b.snapshot(skus)
+	if err != nil {
+		return nil, err
 	}
 	out := map[string]int64{}
-	err := b.changeLocked(func(time.Time) (bool, error) {
+	for i, n := range avail {
+		if n >= 0 {
+			out[skus[i]] = n
+		}
+	}
+	return out, nil
+}
+
+// snapshot returns what can still be held of each of skus as of now (-1
+// for a sku whose stock is not counted), and the version of the state it
+// was read in. Nothing changed since it returned the same version, so a
+// caller may keep what it made of the answer under it.
+func (b *stockBook) snapshot(skus []string) (version uint64, avail []int64, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	avail = make([]int64, len(skus))
+	for i := range avail {
+		avail[i] = -1
+	}
+	if b.path == "" || b.off {
+		return b.version, avail, nil
+	}
+	err = b.changeLocked(func(time.Time) (bool, error) {
 		reserved := b.reservedLocked()
-		for _, sku := range skus {
+		for i, sku := range skus {
 			if c, ok := b.state.SKUs[sku]; ok {
-				out[sku] = availableLocked(c, reserved[sku])
+				avail[i] = availableLocked(c, reserved[sku])
 			}
 		}
 		return false, nil
 	})
-	return out, err
+	return b.version, avail, err
+}
+
+// currentVersion returns the version of the state as of now (holds past
+// their expiry lapsed first), as snapshot would, without reading any
+// sku: the same version means the same snapshot.
+func (b *stockBook) currentVersion() (uint64, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.path == "" || b.off {
+		return b.version, nil
+	}
+	err := b.changeLocked(func(time.Time) (bool, error) { return false, nil })
+	return b.version, err
 }
 
 // Reserve holds the request's units under its key, all or nothing.
@@ -617,6 +660,7 @@ func (b *stockBook) saveLocked() error {
 		return acp.Retryable(fmt.Errorf("stock state: %w", err))
 	}
 	b.seen = st
+	b.version++
 	return nil
 }
 
