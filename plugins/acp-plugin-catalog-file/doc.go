@@ -93,6 +93,13 @@
 //	product_images       the product's images, absolute http(s) URLs; in
 //	                     CSV separated by '|', in JSON an array of
 //	                     strings. Needs product_id.
+//	product_categories   the categories of its variants that name none;
+//	                     in CSV separated by '|', in JSON an array of
+//	                     strings. Needs product_id.
+//	product_condition    the condition of its variants that state none;
+//	                     as condition. Needs product_id.
+//	product_seller_name  who sells its variants that name no seller.
+//	                     Needs product_id.
 //	url                  the variant's own page, an absolute http(s) URL.
 //	list_price           the price before a sale ("compare at"), in
 //	                     integer minor units like unit_price; empty or
@@ -112,6 +119,17 @@
 //	                     or out of stock, as its stock says.
 //	seller_name          who sells the variant.
 //
+// In CSV a column of several values has separators no value in it can
+// hold, and no value has spaces around it (they are trimmed):
+// fulfillment_types, images, categories, condition, product_images,
+// product_categories and product_condition are separated by '|', so no
+// value holds a '|' (write %7C in a URL); barcodes and options are pairs
+// separated by ';', so neither half of a pair holds a ';', and each pair
+// is cut at its first ':' (barcodes) or '=' (options), so a barcode type
+// holds no ':' and an option name no '=' (the value may). There is no
+// escape: a value that needs one of these characters is written in a
+// JSON file, whose arrays and objects hold any string.
+//
 // An unknown column or field, a malformed value or a duplicate sku refuses
 // the whole file, naming the line (CSV) or array index (JSON) of each
 // problem: a catalog is loaded whole or not at all.
@@ -130,29 +148,72 @@
 //
 // # Products
 //
-// The plugin lists its products for the product feeds the acp host
-// publishes (the optional capability catalog.listing). Rows that share a
-// product_id are the variants of one product; the product's fields
-// (product_title, product_description, product_url, product_images) may
-// be given on one of its rows or repeated on several, but rows that give
-// one must agree. A variant without a title is named by its product's
-// title and its option values ("Logo T-shirt - Red / M", the product's
-// title alone without options), one without a description takes the
-// product's: the rules of the SDK's catalog.CompleteProduct, which the
-// host's acp.yaml products follow too, so that the same product written
-// in either lists the same. A row without a product_id is a product of
-// its own, whose id is its sku (catalog.ItemProduct). Every row of a sku
-// has the same product_id, and a product_id is not also the sku of an
-// item sold on its own. ResolveItems answers each item as its product
-// lists it (its product id included), so that a feed and checkout agree.
+// The plugin lists its products, for product feeds to agent platforms
+// (the optional capability catalog.listing). Rows that share a
+// product_id are the variants of one product; the product's columns
+// (product_title, product_description, product_url, product_images,
+// product_categories, product_condition, product_seller_name) may be
+// given on one of its rows or repeated on several, but rows that give one
+// must agree. A variant without a title is named by its product's title
+// and its option values ("Logo T-shirt - Red / M", the product's title
+// alone without options); one without a description takes the product's;
+// one without categories, condition or seller_name takes
+// product_categories, product_condition or product_seller_name: the
+// rules of the SDK's catalog.CompleteProduct. A row without a product_id
+// is a product of its own, whose id is its sku (catalog.ItemProduct).
+// ResolveItems answers each item as its product lists it (its product
+// id, and what it takes from its product, included), so that a feed and
+// checkout agree.
+//
+// The host's acp.yaml catalog.products follow the same rules, so a
+// product written in either lists the same and resolves the same, field
+// for field, as long as it uses what both can say. Only acp.yaml says a
+// media's type (other than image) and alt_text, and a seller's links;
+// only this file says a variant's own seller (seller_name), a row's
+// currency, and the escalations region_restricted and approval_required.
+//
+// The variants of a product must be told apart (catalog.CheckProduct): no
+// two with the same title (as named above) or the same options, an
+// option name at most once per variant. A product that breaks this
+// refuses the file, naming its rows, when any of its rows gives a column
+// added for product listings (the product columns above, url,
+// list_price, barcodes, options, condition, availability_status,
+// seller_name).
+//
+// A file written for the release before product listings, in which
+// product_id only named an item's product, loads as it did, and the
+// plugin logs a warning naming each row it takes in a way the file may
+// not mean:
+//
+//   - a product whose variants cannot be told apart, none of whose rows
+//     gives a listing column (two sizes titled alike, told apart by their
+//     skus only), is left out of the listing; checkout sells its items as
+//     before. Give its rows options or titles of their own to list it;
+//   - a row without a product_id whose sku other rows name as their
+//     product_id is a variant of that product (its item keeps its own
+//     title, and its product id is its sku, as before);
+//   - a sku whose rows in different currencies name different products
+//     is listed, in each currency, in its row's product.
 //
 // A listing holds the products with a row in the request's currency (or
-// a row without a currency), by id. Its change token is made of the
-// file's content, the configured currency and the stock of every
-// stock-controlled sku, so it changes when the file is reloaded with
-// other content and when a hold, a sale or a release changes what can be
-// held; asked since the current token, the plugin answers that nothing
-// changed, and since any other token it lists the whole catalog.
+// a row without a currency), by id, each with the variants served in it.
+// Its change token is made of the listing's format, the plugin's and
+// the SDK's versions, the file's content, the configured currency, the
+// request's currency and what can be held of each variant listed, so it
+// changes when an upgrade lists the same file otherwise, when the file is
+// reloaded with other content, and when a hold, a sale, a release or a
+// lapsed hold changes what can be held. A listing shows the state of its
+// first page: its later pages are answered from that state, which the
+// plugin remembers, or, in a restarted plugin, from the catalog when it
+// is still in that state; otherwise (the file reloaded with other
+// content, or the stock moved before a restart) the page token is
+// refused as stale and the host lists again. Asked since the current
+// token, the plugin answers at once that nothing changed; since one of
+// its last 8 states with the same file content, it lists only the
+// products whose availability changed; since any other token, the whole
+// catalog. The current state and its token are kept while the stock
+// state file does not change, so a poll with nothing changed reads no
+// sku.
 //
 // # Reloading
 //
