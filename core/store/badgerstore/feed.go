@@ -3,6 +3,7 @@ package badgerstore
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store/record"
@@ -23,6 +24,17 @@ const (
 // product ids hold, so that no key of one target is a key of another.
 func feedProductKeys(target string) string {
 	return feedProductPrefix + strconv.Itoa(len(target)) + ":" + target + "/"
+}
+
+// splitFeedProductKey returns the target and product id of a product's
+// key without feedProductPrefix: feedProductKeys reversed.
+func splitFeedProductKey(key string) (target, productID string, err error) {
+	length, rest, ok := strings.Cut(key, ":")
+	n, convErr := strconv.Atoi(length)
+	if !ok || convErr != nil || n < 0 || len(rest) <= n || rest[n] != '/' {
+		return "", "", fmt.Errorf("feed product key %q: not <length>:<target>/<product id>", feedProductPrefix+key)
+	}
+	return rest[:n], rest[n+1:], nil
 }
 
 // The record's JSON holds a name or product id as valid UTF-8 only; the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,9 +14,12 @@ import (
 	"github.com/acp-sidecar/acp/core/store/record"
 )
 
-// feedTarget is a target's publishing state with every field set.
+// feedTarget is a target's publishing state with every field set (its
+// other fields valid UTF-8 whatever the name holds, as a record's JSON
+// holds them).
 func feedTarget(name string) *model.FeedTarget {
-	return &model.FeedTarget{Name: name, URL: "https://platform.example/" + name, FeedID: "feed_" + name, Fingerprint: "fp_" + name,
+	v := strings.ToValidUTF8(name, "_")
+	return &model.FeedTarget{Name: name, URL: "https://platform.example/" + v, FeedID: "feed_" + v, Fingerprint: "fp_" + v,
 		PushRequestedAt: base.Add(time.Minute), LastPublishAt: base.Add(2 * time.Minute), LastFullPublishAt: base.Add(3 * time.Minute),
 		Pending: 2, Failures: 1, NextAttemptAt: base.Add(4 * time.Minute), LastError: "platform answered 503", LastStatus: 503,
 		UpdatedAt: base.Add(5 * time.Minute)}
