@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dgraph-io/badger/v4"
+
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store/record"
 )
@@ -87,4 +89,27 @@ func (t *tx) DeleteFeedProduct(target, productID string) error {
 		return fmt.Errorf("delete feed product %s/%s: %w", target, productID, err)
 	}
 	return nil
+}
+
+// DeleteFeedProducts deletes the first limit keys under the target's
+// product prefix, read without their values.
+func (t *tx) DeleteFeedProducts(target string, limit int) (int, error) {
+	if limit < 1 {
+		return 0, fmt.Errorf("delete feed products of %s: limit %d is not positive", target, limit)
+	}
+	opts := badger.DefaultIteratorOptions
+	opts.PrefetchValues = false
+	opts.Prefix = []byte(feedProductKeys(target))
+	it := t.txn.NewIterator(opts)
+	var keys [][]byte
+	for it.Rewind(); it.Valid() && len(keys) < limit; it.Next() {
+		keys = append(keys, it.Item().KeyCopy(nil))
+	}
+	it.Close()
+	for _, key := range keys {
+		if err := t.txn.Delete(key); err != nil {
+			return 0, fmt.Errorf("delete feed products of %s: %w", target, err)
+		}
+	}
+	return len(keys), nil
 }

@@ -1,8 +1,15 @@
 package badgerstore
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/acp-sidecar/acp/core/store"
+	"github.com/acp-sidecar/acp/core/store/storetest"
 )
 
 // TestSplitFeedProductKey: a product's key splits back into the target
@@ -22,5 +29,24 @@ func TestSplitFeedProductKey(t *testing.T) {
 		if target, id, err := splitFeedProductKey(key); err == nil {
 			t.Errorf("splitFeedProductKey(%q) = %q, %q; want an error", key, target, id)
 		}
+	}
+}
+
+// TestFeedProductsPastOneTx: storetest.BulkFeedProducts is more deletes
+// than one Badger transaction holds, so that the contract's bulk delete
+// (DeleteFeedProducts across transactions) tests what it says.
+func TestFeedProductsPastOneTx(t *testing.T) {
+	s, err := Open(Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	storetest.PutBulkFeedProducts(t, s, "bulk", storetest.BulkFeedProducts)
+	err = s.Update(context.Background(), func(tx store.Tx) error {
+		_, err := tx.DeleteFeedProducts("bulk", storetest.BulkFeedProducts)
+		return err
+	})
+	if !errors.Is(err, badger.ErrTxnTooBig) {
+		t.Errorf("deleting %d feed products in one transaction = %v; want ErrTxnTooBig", storetest.BulkFeedProducts, err)
 	}
 }

@@ -1,6 +1,8 @@
 package pgstore
 
 import (
+	"fmt"
+
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store/record"
 )
@@ -65,4 +67,17 @@ func (t *tx) PutFeedProduct(p *model.FeedProduct) error {
 // DeleteFeedProduct deletes the target's product row.
 func (t *tx) DeleteFeedProduct(target, productID string) error {
 	return t.exec("delete feed product "+target+"/"+productID, "DELETE FROM feed_products WHERE target = $1 AND product_id = $2", target, productID)
+}
+
+// DeleteFeedProducts deletes the target's first limit product rows.
+func (t *tx) DeleteFeedProducts(target string, limit int) (int, error) {
+	if limit < 1 {
+		return 0, fmt.Errorf("delete feed products of %s: limit %d is not positive", target, limit)
+	}
+	tag, err := t.tx.Exec(t.ctx, `DELETE FROM feed_products WHERE target = $1 AND product_id IN
+		(SELECT product_id FROM feed_products WHERE target = $1 ORDER BY product_id LIMIT $2)`, dbArgs([]any{target, limit})...)
+	if err != nil {
+		return 0, fmt.Errorf("delete feed products of %s: %w", target, err)
+	}
+	return int(tag.RowsAffected()), nil
 }
