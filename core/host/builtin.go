@@ -62,6 +62,7 @@ func builtinVariant(it config.CatalogItem) catalog.Variant {
 		},
 		URL:       it.URL,
 		ListPrice: it.ListPrice,
+		Options:   it.VariantOptions(),
 		Condition: it.Condition,
 		Status:    it.AvailabilityStatus,
 	}
@@ -73,9 +74,6 @@ func builtinVariant(it config.CatalogItem) catalog.Variant {
 	}
 	for _, b := range it.Barcodes {
 		v.Barcodes = append(v.Barcodes, catalog.Barcode{Type: b.Type, Value: b.Value})
-	}
-	for _, o := range it.Options {
-		v.Options = append(v.Options, catalog.VariantOption{Name: o.Name, Value: o.Value})
 	}
 	return v
 }
