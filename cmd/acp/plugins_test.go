@@ -41,7 +41,7 @@ plugins:
 	}{
 		"table": {
 			args: []string{"plugins", "describe", "--config", healthy}, wantCode: 0,
-			wantStdout: []string{"NAME", "shop", "catalog", "running", "testplugin", "1.0.0", "1.3", "STOCK", "no stock control"},
+			wantStdout: []string{"NAME", "shop", "catalog", "running", "testplugin", "1.0.0", "1.4", "STOCK", "no stock control"},
 		},
 		"a catalog holding stock": {
 			args: []string{"plugins", "describe", "--config", fileCatalog}, wantCode: 0,

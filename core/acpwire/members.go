@@ -1,8 +1,10 @@
 package acpwire
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/acp-sidecar/acp/core/checkout"
@@ -358,28 +360,88 @@ var memberTable = func() []memberRule {
 // the agent is not told it again). body has been decoded successfully
 // already.
 func memberNotices(version, op string, body []byte) []checkout.Notice {
-	var doc any
-	if json.Unmarshal(body, &doc) != nil {
-		return nil
+	rules, ok := noticeRulesByRequest[request{version, op}]
+	if !ok {
+		rules = noticeRules(version, op)
 	}
+	// A body whose member names escape no character holds a member only
+	// if it holds the member's last name, quoted: most bodies hold none,
+	// and are not decoded a second time.
+	escapes := bytes.IndexByte(body, '\\') >= 0
+	var doc any
+	decoded := false
+	var out []checkout.Notice
+	for _, r := range rules {
+		if !escapes && r.needle != nil && !bytes.Contains(body, r.needle) ||
+			slices.ContainsFunc(out, func(n checkout.Notice) bool { return n.Message == r.notice.Message }) {
+			continue
+		}
+		if !decoded {
+			if json.Unmarshal(body, &doc) != nil {
+				return nil
+			}
+			decoded = true
+		}
+		if has(doc, r.steps) {
+			n := r.notice
+			n.Also = slices.Clone(n.Also)
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// request is a request of one op under one version.
+type request struct{ version, op string }
+
+// noticeRule is a notice member of a request, ready for memberNotices.
+type noticeRule struct {
+	// steps are the member's path, split by splitPath.
+	steps []string
+	// needle is the last name in the member's path, quoted: a body that
+	// holds the member holds it, unless the body escapes characters in
+	// its member names. Nil when the path has no name.
+	needle []byte
+	// notice is what the agent is told when the body holds the member.
+	notice checkout.Notice
+}
+
+// noticeRulesByRequest are the notice rules of every request of every
+// version served, from the member table.
+var noticeRulesByRequest = func() map[request][]noticeRule {
+	m := map[request][]noticeRule{}
+	for _, version := range Versions() {
+		for _, op := range []string{OpCreate, OpUpdate, OpComplete, OpCancel} {
+			m[request{version, op}] = noticeRules(version, op)
+		}
+	}
+	return m
+}()
+
+// noticeRules returns the notice members of op under version without a
+// Parent, in the member table's order.
+func noticeRules(version, op string) []noticeRule {
 	var told []memberRule
 	for _, r := range memberTable {
 		if r.Op == op && r.Handling == handleNotice && r.Parent == "" && r.covers(version) {
 			told = append(told, r)
 		}
 	}
-	var out []checkout.Notice
+	out := make([]noticeRule, 0, len(told))
 	for _, r := range told {
-		if !has(doc, splitPath(r.Path)) || slices.ContainsFunc(out, func(n checkout.Notice) bool { return n.Message == r.Does }) {
-			continue
-		}
-		n := checkout.Notice{Param: r.param(), Message: r.Does}
-		for _, same := range told {
-			if same.Does == r.Does && same.Path != r.Path {
-				n.Also = append(n.Also, same.param())
+		nr := noticeRule{steps: splitPath(r.Path), notice: checkout.Notice{Param: r.param(), Message: r.Does}}
+		for _, step := range slices.Backward(nr.steps) {
+			if step != "[]" && step != "*" {
+				nr.needle = []byte(strconv.Quote(step))
+				break
 			}
 		}
-		out = append(out, n)
+		for _, same := range told {
+			if same.Does == r.Does && same.Path != r.Path {
+				nr.notice.Also = append(nr.notice.Also, same.param())
+			}
+		}
+		out = append(out, nr)
 	}
 	return out
 }

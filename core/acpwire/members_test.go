@@ -299,6 +299,8 @@ func TestMemberNotices(t *testing.T) {
 		"not in this version":    {V20251212, OpCreate, `{"items":[{"id":"a","quantity":1}],"locale":"fr-FR","discounts":{"codes":["X"]}}`, nil},
 		"silent members say none": {V20260417, OpCreate,
 			`{"capabilities":{"extensions":["discount"]},"affiliate_attribution":{"provider":"p","token":"t","touchpoint":"last"}}`, nil},
+		"escaped member names": {V20260417, OpCreate, `{"\u006cocale":"fr-FR","line_items":[{"id":"a","n\u0061me":"x"}]}`, []string{"$.line_items[*].name", "$.locale"}},
+		"a name as a value":    {V20260417, OpCreate, `{"metadata":{"x":"locale"}}`, nil},
 		"members inside a notice member": {V20260417, OpCreate,
 			`{"capabilities":{"payment":{"handlers":[{"id":"h","display_order":1}]}}}`, []string{"$.capabilities.payment"}},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -177,6 +178,15 @@ func (h *handlers) logRequests(c *fiber.Ctx) error {
 		}
 	}
 	method, route, status, took := c.Method(), c.Route().Path, c.Response().StatusCode(), time.Since(start)
+	if h.opts.Logger.Enabled(c.UserContext(), slog.LevelInfo) {
+		h.logRequest(c, method, route, status, took)
+	}
+	h.metrics.observe(method, route, status, took)
+	return nil
+}
+
+// logRequest writes the request's Info log line.
+func (h *handlers) logRequest(c *fiber.Ctx, method, route string, status int, took time.Duration) {
 	attrs := []any{
 		"method", method,
 		"route", route,
@@ -196,8 +206,6 @@ func (h *handlers) logRequests(c *fiber.Ctx) error {
 		attrs = append(attrs, "session_id", text.Truncate(id, 128))
 	}
 	h.opts.Logger.Info("request", attrs...)
-	h.metrics.observe(method, route, status, took)
-	return nil
 }
 
 // versionsNewestFirst sorts versions for supported_versions.

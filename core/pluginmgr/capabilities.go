@@ -91,6 +91,18 @@ func (c supervisedDiscounts) Evaluate(ctx context.Context, req *catalog.Discount
 	return resp, err
 }
 
+// supervisedListing is the optional capability catalog.listing. A
+// listing changes nothing, so it is retried like a read.
+type supervisedListing struct{ s *supervisor }
+
+func (c supervisedListing) ListProducts(ctx context.Context, req *catalog.ListProductsRequest) (resp *catalog.ListProductsResponse, err error) {
+	err = c.s.call(ctx, acpplugin.CapabilityListing, "catalog.ListProducts", true, func(ctx context.Context, p *client.Plugin) error {
+		resp, err = p.Listing().ListProducts(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
 type supervisedTax struct{ s *supervisor }
 
 func (c supervisedTax) Quote(ctx context.Context, req *tax.QuoteRequest) (resp *tax.QuoteResponse, err error) {

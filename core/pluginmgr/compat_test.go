@@ -37,9 +37,9 @@ func TestTodaysPluginOnAFutureHost(t *testing.T) {
 	}
 	sv := m.byName["t"]
 	ctx := context.Background()
-	const future = "catalog.listing"
+	const future = "catalog.reviews"
 	for range 3 {
-		err := sv.call(ctx, future, "catalog.ListItems", true, func(context.Context, *client.Plugin) error {
+		err := sv.call(ctx, future, "catalog.ListReviews", true, func(context.Context, *client.Plugin) error {
 			t.Error("the host called a capability the plugin does not announce")
 			return nil
 		})
@@ -274,5 +274,52 @@ func TestDiscountsServed(t *testing.T) {
 	}
 	if err := catalog.CheckDiscounts(req, resp); err != nil {
 		t.Errorf("the answer breaks the rules: %v", err)
+	}
+}
+
+// TestCatalogWithoutListing: today's test plugin, a catalog that does not
+// announce catalog.listing (as a plugin of minor 1.3 does not), gets
+// acp.ErrNotOffered from its supervised listing without being called or
+// counting an outage (the metric counts it as not offered), and its
+// catalog serves on.
+func TestCatalogWithoutListing(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	m := startManager(t, Options{Registerer: reg, Plugins: []Spec{spec(func(s *Spec) { s.CircuitFailures = 1 })}})
+	if m.Announces("t", acpplugin.CapabilityListing) {
+		t.Error("Announces(listing) = true for a plugin that does not")
+	}
+	for range 2 {
+		_, err := m.Listing("t").ListProducts(context.Background(), &catalog.ListProductsRequest{Currency: "usd", PageSize: 10})
+		if !errors.Is(err, acp.ErrNotOffered) {
+			t.Fatalf("ListProducts = %v, want acp.ErrNotOffered", err)
+		}
+	}
+	if got := callsCounted(t, reg, "catalog.ListProducts"); !cmp.Equal(got, map[string]float64{outcomeNotOffered: 2}) {
+		t.Errorf("acp_plugin_calls_total for catalog.ListProducts by outcome = %v, want %s: 2", got, outcomeNotOffered)
+	}
+	if _, err := resolve(m, "mug"); err != nil {
+		t.Errorf("the catalog after calls not offered: %v", err)
+	}
+	if st := m.Status()[0]; st.State != StateRunning || st.Restarts != 0 {
+		t.Errorf("status = %s after %d restarts, want running without one", st.State, st.Restarts)
+	}
+}
+
+// TestListingServed: a plugin's listing reaches the caller through the
+// supervisor as the plugin answered it, change token included.
+func TestListingServed(t *testing.T) {
+	t.Parallel()
+	m := startManager(t, Options{Plugins: []Spec{spec(func(s *Spec) { s.Args = []string{"listing"} })}})
+	if !m.Announces("t", acpplugin.CapabilityListing) {
+		t.Fatal("the test plugin run with listing does not announce it")
+	}
+	resp, err := m.Listing("t").ListProducts(context.Background(), &catalog.ListProductsRequest{Currency: "usd", PageSize: 10})
+	if err != nil || len(resp.Products) != 1 || resp.Products[0].ID != "mug" || resp.Products[0].Variants[0].Item.ProductID != "mug" || resp.ChangeToken != "1" {
+		t.Fatalf("ListProducts = %+v, %v; want the mug at change token 1", resp, err)
+	}
+	again, err := m.Listing("t").ListProducts(context.Background(), &catalog.ListProductsRequest{Currency: "usd", PageSize: 10, Since: resp.ChangeToken})
+	if err != nil || !again.Changes || len(again.Products) != 0 {
+		t.Errorf("ListProducts since the last token = %+v, %v; want no changes", again, err)
 	}
 }

@@ -149,6 +149,13 @@ func (m *Manager) Discounts(plugin string) catalog.Discounts {
 	return supervisedDiscounts{m.byName[plugin]}
 }
 
+// Listing returns the named plugin's optional product listing,
+// supervised: its calls return acp.ErrNotOffered when the plugin does not
+// announce catalog.listing.
+func (m *Manager) Listing(plugin string) catalog.Listing {
+	return supervisedListing{m.byName[plugin]}
+}
+
 // Announces reports whether the named plugin announced capability when it
 // last started.
 func (m *Manager) Announces(plugin, capability string) bool {

@@ -2,14 +2,10 @@ package webhook
 
 import (
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
-	"net/netip"
-	"syscall"
 	"time"
 
-	"github.com/acp-sidecar/acp/internal/netguard"
+	"github.com/acp-sidecar/acp/core/internal/outbound"
 )
 
 // ErrForbiddenAddress is wrapped in the error of a request whose
@@ -33,58 +29,21 @@ type ClientOptions struct {
 }
 
 // NewClient returns an HTTP client for webhook delivery that guards against
-// server-side request forgery: it ignores proxy settings from the
-// environment, refuses (with ErrForbiddenAddress) to connect to internal
-// addresses unless opts.AllowPrivateNetworks is set, and does not follow
-// redirects (a 3xx response is returned as it is). The address is checked
-// when the connection is made, after name resolution, so a host name that
-// resolves (or re-resolves) to an internal address is refused too.
+// server-side request forgery (outbound.NewClient): it ignores proxy
+// settings from the environment, refuses (with ErrForbiddenAddress) to
+// connect to internal addresses unless opts.AllowPrivateNetworks is set,
+// and does not follow redirects (a 3xx response is returned as it is).
+// The address is checked when the connection is made, after name
+// resolution, so a host name that resolves (or re-resolves) to an
+// internal address is refused too.
 func NewClient(opts ClientOptions) *http.Client {
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = defaultTimeout
 	}
-	dialer := &net.Dialer{
-		Timeout:   min(timeout, 10*time.Second),
-		KeepAlive: 30 * time.Second,
-	}
-	dial := netguard.DialContext(dialer.DialContext)
-	if !opts.AllowPrivateNetworks {
-		dialer.Control = refuseInternal
-		// Hosts refused by their form (localhost., 127.1) are refused
-		// before the resolver sees them.
-		dial = netguard.GuardDial(dial, ErrForbiddenAddress)
-	}
-	transport := &http.Transport{
-		Proxy:                 nil,
-		DialContext:           dial,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   min(timeout, 10*time.Second),
-		ResponseHeaderTimeout: timeout,
-		ExpectContinueTimeout: time.Second,
-	}
-	return &http.Client{
-		Transport: transport,
-		Timeout:   timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
-}
-
-// refuseInternal is the dialer's Control function: address is the
-// resolved "ip:port" about to be connected to.
-func refuseInternal(network, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		// Fail closed: only IP addresses are ever dialed here.
-		return fmt.Errorf("%w: cannot parse dialed address %q (%s)", ErrForbiddenAddress, address, network)
-	}
-	if netguard.Forbidden(ap.Addr()) {
-		return fmt.Errorf("%w: %s", ErrForbiddenAddress, ap.Addr())
-	}
-	return nil
+	return outbound.NewClient(outbound.ClientOptions{
+		Timeout:              timeout,
+		AllowPrivateNetworks: opts.AllowPrivateNetworks,
+		Refused:              ErrForbiddenAddress,
+	})
 }

@@ -10,32 +10,6 @@ import (
 	"time"
 )
 
-func TestRefuseInternal(t *testing.T) {
-	tests := []struct {
-		network, address string
-		refused          bool
-	}{
-		{"tcp4", "127.0.0.1:443", true},
-		{"tcp6", "[::1]:443", true},
-		{"tcp6", "[::ffff:192.168.0.1]:443", true},
-		{"tcp4", "93.184.215.14:443", false},
-		{"tcp6", "[2606:4700::6810:84e5]:443", false},
-		{"tcp", "example.com:443", true}, // never a host name: fail closed
-		{"tcp", "garbage", true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.address, func(t *testing.T) {
-			err := refuseInternal(tc.network, tc.address, nil)
-			if got := errors.Is(err, ErrForbiddenAddress); got != tc.refused {
-				t.Errorf("refuseInternal(%s) = %v, want refused %v", tc.address, err, tc.refused)
-			}
-			if !tc.refused && err != nil {
-				t.Errorf("refuseInternal(%s) = %v, want nil", tc.address, err)
-			}
-		})
-	}
-}
-
 func TestNewClient(t *testing.T) {
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -3,21 +3,17 @@ package webhook
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
-	"regexp"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/acp-sidecar/acp/core/internal/outbound"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/signature"
 	"github.com/acp-sidecar/acp/core/store"
@@ -643,7 +639,7 @@ func retryableStatus(status int) bool {
 func (d *Deliverer) post(ctx context.Context, t Target, e *model.WebhookEvent, now time.Time) (status int, retryAfter time.Duration, code string, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, bytes.NewReader(e.Payload))
 	if err != nil {
-		return 0, 0, "", fmt.Errorf("%w: %w", errBuildRequest, withoutURL(err))
+		return 0, 0, "", fmt.Errorf("%w: %w", errBuildRequest, outbound.WithoutURL(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(SignatureHeader, signature.TimestampedHMAC(t.Secret, now, e.Payload))
@@ -652,15 +648,15 @@ func (d *Deliverer) post(ctx context.Context, t Target, e *model.WebhookEvent, n
 	req.Header.Set("User-Agent", userAgent)
 	resp, err := d.client.Do(req)
 	if err != nil {
-		return 0, 0, "", fmt.Errorf("POST webhook: %w", withoutURL(err))
+		return 0, 0, "", fmt.Errorf("POST webhook: %w", outbound.WithoutURL(err))
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), d.now())
+		retryAfter = outbound.ParseRetryAfter(resp.Header.Get("Retry-After"), d.now())
 	}
 	if resp.StatusCode >= 300 {
-		code = errorCode(body)
+		code = outbound.ErrorCode(body)
 	}
 	return resp.StatusCode, retryAfter, code, nil
 }
@@ -669,69 +665,11 @@ func (d *Deliverer) post(ctx context.Context, t Target, e *model.WebhookEvent, n
 // target URL): retrying it cannot help.
 var errBuildRequest = errors.New("cannot build the webhook request")
 
-// withoutURL drops the *url.Error layer, whose message repeats the URL
-// (which may carry a token), keeping the operation and the cause.
-func withoutURL(err error) error {
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		return fmt.Errorf("%s: %w", strings.ToLower(uerr.Op), uerr.Err)
-	}
-	return err
-}
-
-// codePattern is what an error code from a receiver must look like to be
-// kept in LastError.
-var codePattern = regexp.MustCompile(`^[A-Za-z0-9_.\-]{1,64}$`)
-
-// errorCode returns the "code" of an ACP error body, if it has a plain one.
-// Nothing else of the body is kept: it could echo the payload.
-func errorCode(body []byte) string {
-	var v struct {
-		Code string `json:"code"`
-	}
-	if json.Unmarshal(body, &v) != nil || !codePattern.MatchString(v.Code) {
-		return ""
-	}
-	return v.Code
-}
-
-// parseRetryAfter reads a Retry-After value, delta-seconds or an HTTP
-// date; zero when absent, invalid or in the past.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n <= 0 {
-			return 0
-		}
-		if n > int64((1<<63-1)/time.Second) {
-			return 1<<63 - 1
-		}
-		return time.Duration(n) * time.Second
-	}
-	if at, err := http.ParseTime(v); err == nil {
-		return max(at.Sub(now), 0)
-	}
-	return 0
-}
-
 // backoff is the pause after the attempts-th failed attempt: the
 // exponential step, equally jittered, at least retryAfter, at most
 // MaxBackoff.
 func (d *Deliverer) backoff(attempts int, retryAfter time.Duration) time.Duration {
-	step := d.initialBackoff
-	for i := 1; i < attempts && step < d.maxBackoff; i++ {
-		if step > d.maxBackoff/2 {
-			step = d.maxBackoff
-			break
-		}
-		step *= 2
-	}
-	half := step / 2
-	delay := half + time.Duration(d.jitter(int64(step-half)+1))
-	return min(max(delay, retryAfter), d.maxBackoff)
+	return outbound.Backoff{Initial: d.initialBackoff, Max: d.maxBackoff, Jitter: d.jitter}.Delay(attempts, retryAfter)
 }
 
 // recordSuccess deletes the delivered event; it left the queue also when

@@ -876,31 +876,6 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 4, 17, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		value string
-		want  time.Duration
-	}{
-		{"", 0},
-		{"1", time.Second},
-		{" 120 ", 2 * time.Minute},
-		{"0", 0},
-		{"-5", 0},
-		{"soon", 0},
-		{"Fri, 17 Apr 2026 12:00:30 GMT", 30 * time.Second},
-		{"Fri, 17 Apr 2026 11:59:00 GMT", 0},
-		{"99999999999999999", 1<<63 - 1},
-	}
-	for _, tc := range tests {
-		t.Run(tc.value, func(t *testing.T) {
-			if got := parseRetryAfter(tc.value, now); got != tc.want {
-				t.Errorf("parseRetryAfter(%q) = %v, want %v", tc.value, got, tc.want)
-			}
-		})
-	}
-}
-
 func TestRetryableStatus(t *testing.T) {
 	tests := []struct {
 		status int
@@ -913,26 +888,6 @@ func TestRetryableStatus(t *testing.T) {
 		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
 			if got := retryableStatus(tc.status); got != tc.want {
 				t.Errorf("retryableStatus(%d) = %v, want %v", tc.status, got, tc.want)
-			}
-		})
-	}
-}
-
-func TestErrorCode(t *testing.T) {
-	tests := []struct {
-		body, want string
-	}{
-		{`{"type":"invalid_request","code":"invalid_signature","message":"bad"}`, "invalid_signature"},
-		{`{"code":"has space"}`, ""},
-		{`{"code":12}`, ""},
-		{`<html>oops</html>`, ""},
-		{``, ""},
-		{`{"code":"` + strings.Repeat("x", 65) + `"}`, ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.body, func(t *testing.T) {
-			if got := errorCode([]byte(tc.body)); got != tc.want {
-				t.Errorf("errorCode(%s) = %q, want %q", tc.body, got, tc.want)
 			}
 		})
 	}

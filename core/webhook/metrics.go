@@ -1,10 +1,9 @@
 package webhook
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/acp-sidecar/acp/core/internal/promreg"
 )
 
 // Metrics are the deliverer's Prometheus metrics, all labelled with the
@@ -75,30 +74,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, labels),
 	}
 	if reg != nil {
-		m.queued = register(reg, m.queued)
-		m.dead = register(reg, m.dead)
-		m.delivered = register(reg, m.delivered)
-		m.failed = register(reg, m.failed)
-		m.deadLettered = register(reg, m.deadLettered)
-		m.latency = register(reg, m.latency)
+		m.queued = promreg.Register(reg, m.queued)
+		m.dead = promreg.Register(reg, m.dead)
+		m.delivered = promreg.Register(reg, m.delivered)
+		m.failed = promreg.Register(reg, m.failed)
+		m.deadLettered = promreg.Register(reg, m.deadLettered)
+		m.latency = promreg.Register(reg, m.latency)
 	}
 	return m
-}
-
-// register registers c, or returns the identical collector already
-// registered.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	err := reg.Register(c)
-	if err == nil {
-		return c
-	}
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing
-		}
-	}
-	panic(fmt.Errorf("register webhook metrics: %w", err))
 }
 
 // labelKey is a gauge's label pair.

@@ -89,8 +89,9 @@ func statSpec(dir string) error {
 // newestRelease is the newest ACP release the spec folder must hold.
 const newestRelease = "2026-04-17"
 
-// Validator validates bodies against one version's checkout schema. Its
-// checks are counted no-ops when the spec files are absent (c is nil).
+// Validator validates bodies against the $defs of one version's schema
+// bundle (the checkout's, or the product feed's). Its checks are counted
+// no-ops when the spec files are absent (c is nil).
 type Validator struct {
 	version string
 	notMade *atomic.Int64 // where a check not made is counted
@@ -100,18 +101,41 @@ type Validator struct {
 	defs    map[string]*jsonschema.Schema
 }
 
-var validators perVersion[*Validator]
+// feedSchemaFile is the product feed schema bundle inside a version's
+// folder (the Feed API's bodies, and the lines of a feed file).
+const feedSchemaFile = "json-schema/schema.feed.json"
 
-// For returns the validator of version: a no-op one when the spec files
-// are absent, and a failed test when the version has no schema.
+var validators, feedValidators perVersion[*Validator]
+
+// For returns the validator of version's checkout schema: a no-op one
+// when the spec files are absent, and a failed test when the version has
+// no schema.
 func For(t testing.TB, version string) *Validator {
+	t.Helper()
+	return bundle(t, version, schemaFile, &validators)
+}
+
+// Feed returns the validator of version's product feed schema, whose
+// $defs are the Feed API's bodies (CreateFeedRequest, FeedMetadata,
+// UpsertProductsRequest, ProductsResponse, Error, and from the unreleased
+// spec on UpsertProductsResponse) and their parts (Product): a no-op one
+// when the spec files are absent, and a failed test when the version has
+// no feed schema.
+func Feed(t testing.TB, version string) *Validator {
+	t.Helper()
+	return bundle(t, version, feedSchemaFile, &feedValidators)
+}
+
+// bundle returns the validator of the schema bundle file of version,
+// compiled once per version into cache.
+func bundle(t testing.TB, version, file string, cache *perVersion[*Validator]) *Validator {
 	t.Helper()
 	dir, ok := specDir(t)
 	if !ok {
 		return &Validator{version: version, notMade: &notMade}
 	}
-	v, err := validators.get(version, func() (*Validator, error) {
-		path := filepath.Join(dir, version, schemaFile)
+	v, err := cache.get(version, func() (*Validator, error) {
+		path := filepath.Join(dir, version, file)
 		f, err := os.Open(path)
 		if err != nil {
 			return nil, fmt.Errorf("open schema: %w", err)
@@ -123,14 +147,14 @@ func For(t testing.TB, version string) *Validator {
 		}
 		fixDraft04(doc)
 		c := newCompiler()
-		url := "file:///acp-spec/" + version + "/" + schemaFile
+		url := "file:///acp-spec/" + version + "/" + file
 		if err := c.AddResource(url, doc); err != nil {
 			return nil, fmt.Errorf("add schema %s: %w", path, err)
 		}
 		return &Validator{version: version, url: url, c: c, defs: map[string]*jsonschema.Schema{}}, nil
 	})
 	if err != nil {
-		t.Fatalf("schema of version %s: %v", version, err)
+		t.Fatalf("schema %s of version %s: %v", file, version, err)
 	}
 	return v
 }
@@ -178,7 +202,7 @@ func validate(sch *jsonschema.Schema, body []byte) error {
 func (v *Validator) Def(t testing.TB, def string, body []byte) {
 	t.Helper()
 	if err := v.Check(def, body); err != nil {
-		t.Errorf("response is not a valid %s %s: %v\nbody: %s", v.version, def, err, body)
+		t.Errorf("body is not a valid %s %s: %v\nbody: %s", v.version, def, err, body)
 	}
 }
 

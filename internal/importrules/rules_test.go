@@ -47,8 +47,10 @@ var rules = []rule{
 		never: []string{"core/mcpapi", "core/merchantapi", "core/payment/stripe/stripehook"}},
 	{why: "the engine and the parts below it import no API or wire format", dirs: []string{
 		"core/checkout", "core/orders", "core/stock", "core/model", "core/store", "core/payment", "core/builtin", "core/pluginmgr",
-		"core/webhook", "core/idempotency", "core/signature", "core/apierr",
+		"core/webhook", "core/idempotency", "core/signature", "core/apierr", "core/feed", "core/feedwire", "core/feedclient",
 	}, except: []string{"core/payment/stripe/stripehook"}, never: []string{"core/acpwire", "core/httpapi", "core/mcpapi", "core/merchantapi", "core/payment/stripe/stripehook"}, codeOnly: true},
+	{why: "the feed wire format and its client know nothing of the model, the store or an engine", dirs: []string{"core/feedwire", "core/feedclient"},
+		only: []string{"core/feedwire", "core/internal", "internal", "sdk"}},
 }
 
 // under reports whether dir is d or below it.

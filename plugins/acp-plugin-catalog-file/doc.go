@@ -43,7 +43,9 @@
 // objects with the same field names. Fields:
 //
 //	sku                the ACP item id. Required.
-//	title              the display name. Required.
+//	title              the display name. Required, except on a row with
+//	                   a product_id whose product has a product_title
+//	                   (see Products).
 //	description        a longer text.
 //	unit_price         the price of one unit in integer minor units of the
 //	                   row's currency (1500 is 15.00 USD). Required, 0 or
@@ -62,7 +64,8 @@
 //	                   array of strings. Default shipping.
 //	images             absolute http(s) image URLs; in CSV separated by
 //	                   '|', in JSON an array of strings.
-//	product_id         the seller's product id, when different from sku.
+//	product_id         the product the row is a variant of (see
+//	                   Products); empty: the item is sold on its own.
 //	categories         the item's categories, for promotions limited to
 //	                   categories (see Promotions); in CSV separated by
 //	                   '|', in JSON an array of strings.
@@ -81,6 +84,34 @@
 //	                   and {item_id}; empty uses the host's
 //	                   escalation.continue_url. Needs escalation.
 //
+// The fields of product feeds (see Products), all optional:
+//
+//	product_title        the product's name. Needs product_id.
+//	product_description  the product's longer text. Needs product_id.
+//	product_url          the product's page, an absolute http(s) URL.
+//	                     Needs product_id.
+//	product_images       the product's images, absolute http(s) URLs; in
+//	                     CSV separated by '|', in JSON an array of
+//	                     strings. Needs product_id.
+//	url                  the variant's own page, an absolute http(s) URL.
+//	list_price           the price before a sale ("compare at"), in
+//	                     integer minor units like unit_price; empty or
+//	                     0: none.
+//	barcodes             the variant's codes. In CSV TYPE:VALUE pairs
+//	                     separated by ';', such as
+//	                     "GTIN:00012345600012;EAN:4006381333931"; in
+//	                     JSON an array of {"type": ..., "value": ...}.
+//	options              what sets the variant apart. In CSV NAME=VALUE
+//	                     pairs separated by ';' ("Color=Red;Size=M"), in
+//	                     JSON an array of {"name": ..., "value": ...}; a
+//	                     name at most once.
+//	condition            the variant's conditions, such as new or
+//	                     refurbished; in CSV separated by '|', in JSON an
+//	                     array of strings.
+//	availability_status  preorder, backorder or discontinued; empty: in
+//	                     or out of stock, as its stock says.
+//	seller_name          who sells the variant.
+//
 // An unknown column or field, a malformed value or a duplicate sku refuses
 // the whole file, naming the line (CSV) or array index (JSON) of each
 // problem: a catalog is loaded whole or not at all.
@@ -96,6 +127,32 @@
 // configured currency) must then be the SKU's only row. A SKU with no row
 // in a request's currency is not found (Found false), exactly like an
 // unknown SKU: the host tells the agent the store does not sell it.
+//
+// # Products
+//
+// The plugin lists its products for the product feeds the acp host
+// publishes (the optional capability catalog.listing). Rows that share a
+// product_id are the variants of one product; the product's fields
+// (product_title, product_description, product_url, product_images) may
+// be given on one of its rows or repeated on several, but rows that give
+// one must agree. A variant without a title is named by its product's
+// title and its option values ("Logo T-shirt - Red / M", the product's
+// title alone without options), one without a description takes the
+// product's: the rules of the SDK's catalog.CompleteProduct, which the
+// host's acp.yaml products follow too, so that the same product written
+// in either lists the same. A row without a product_id is a product of
+// its own, whose id is its sku (catalog.ItemProduct). Every row of a sku
+// has the same product_id, and a product_id is not also the sku of an
+// item sold on its own. ResolveItems answers each item as its product
+// lists it (its product id included), so that a feed and checkout agree.
+//
+// A listing holds the products with a row in the request's currency (or
+// a row without a currency), by id. Its change token is made of the
+// file's content, the configured currency and the stock of every
+// stock-controlled sku, so it changes when the file is reloaded with
+// other content and when a hold, a sale or a release changes what can be
+// held; asked since the current token, the plugin answers that nothing
+// changed, and since any other token it lists the whole catalog.
 //
 // # Reloading
 //

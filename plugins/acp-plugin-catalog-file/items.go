@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,6 +69,33 @@ type row struct {
 	EscalationReason string   `json:"escalation_reason"`
 	ContinueURL      string   `json:"continue_url"`
 	Categories       []string `json:"categories"`
+
+	// The product the row is a variant of (with ProductID), for product
+	// feeds (products.go).
+	ProductTitle       string   `json:"product_title"`
+	ProductDescription string   `json:"product_description"`
+	ProductURL         string   `json:"product_url"`
+	ProductImages      []string `json:"product_images"`
+	// The variant's own feed fields.
+	URL                string         `json:"url"`
+	ListPrice          int64          `json:"list_price"`
+	Barcodes           []barcodeField `json:"barcodes"`
+	Options            []optionField  `json:"options"`
+	Condition          []string       `json:"condition"`
+	AvailabilityStatus string         `json:"availability_status"`
+	SellerName         string         `json:"seller_name"`
+}
+
+// barcodeField is one of a row's barcodes.
+type barcodeField struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+// optionField is one of a row's variant options.
+type optionField struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // problems collects what is wrong with a file, up to maxProblems.
@@ -130,10 +159,26 @@ func readFile(path string) ([]byte, error) {
 	return data, nil
 }
 
+// content is one loaded catalog file: its items, and its products for
+// the listing.
+type content struct {
+	// items are the completed items (products.go), as ResolveItems
+	// answers them.
+	items items
+	// products are the items grouped into products, by id.
+	products []product
+	// skus are the items' skus, sorted, each once.
+	skus []string
+	// sum is the file's SHA-256; version tells this content from any
+	// other: the file's and the configured currency's.
+	sum     [sha256.Size]byte
+	version string
+}
+
 // parseItems validates data, the content of the catalog file at path in
 // format. Rows without a currency take currency (already normalized; ""
 // for any currency).
-func parseItems(path string, format format, data []byte, currency string) (items, error) {
+func parseItems(path string, format format, data []byte, currency string) (*content, error) {
 	if len(data) > maxFileSize {
 		return nil, fmt.Errorf("catalog file %s: larger than %d MiB", filepath.Base(path), maxFileSize>>20)
 	}
@@ -144,11 +189,19 @@ func parseItems(path string, format format, data []byte, currency string) (items
 	} else {
 		rows = parseJSON(data, &ps)
 	}
-	out := buildItems(rows, currency, &ps)
+	out, entries := buildItems(rows, currency, &ps)
+	products := buildProducts(entries, out, &ps)
 	if err := ps.err(path); err != nil {
 		return nil, err
 	}
-	return out, nil
+	c := &content{items: out, products: products, sum: sha256.Sum256(data)}
+	for key := range out {
+		c.skus = append(c.skus, key.sku)
+	}
+	slices.Sort(c.skus)
+	c.skus = slices.Compact(c.skus)
+	c.version = hex.EncodeToString(c.sum[:]) + "/" + currency
+	return c, nil
 }
 
 // located is a row and where the file has it, for problem reports.
@@ -162,6 +215,8 @@ var csvColumns = []string{
 	"sku", "title", "description", "unit_price", "currency", "tax_category", "weight_value", "weight_unit",
 	"stock", "max_per_order", "fulfillment_types", "images", "product_id",
 	"escalation", "escalation_reason", "continue_url", "categories",
+	"product_title", "product_description", "product_url", "product_images",
+	"url", "list_price", "barcodes", "options", "condition", "availability_status", "seller_name",
 }
 
 // parseCSV parses a CSV catalog: a header row, then one row per item.
@@ -189,7 +244,7 @@ func parseCSV(data []byte, ps *problems) []located {
 		}
 		col[name] = i
 	}
-	for _, required := range []string{"sku", "title", "unit_price"} {
+	for _, required := range []string{"sku", "unit_price"} {
 		if _, ok := col[required]; !ok {
 			ps.add("header", "the %q column is required", required)
 		}
@@ -226,7 +281,16 @@ func csvRow(field func(string) string, where string, ps *problems) row {
 		TaxCategory: field("tax_category"), WeightUnit: field("weight_unit"), ProductID: field("product_id"),
 		Escalation: field("escalation"), EscalationReason: field("escalation_reason"), ContinueURL: field("continue_url"),
 		FulfillmentTypes: splitList(field("fulfillment_types")), Images: splitList(field("images")),
-		Categories: splitList(field("categories")),
+		Categories:   splitList(field("categories")),
+		ProductTitle: field("product_title"), ProductDescription: field("product_description"), ProductURL: field("product_url"),
+		ProductImages: splitList(field("product_images")), URL: field("url"), Condition: splitList(field("condition")),
+		AvailabilityStatus: field("availability_status"), SellerName: field("seller_name"),
+	}
+	for _, pair := range splitPairs(field("barcodes"), ":", "barcodes", "TYPE:VALUE, such as GTIN:00012345600012", where, ps) {
+		rw.Barcodes = append(rw.Barcodes, barcodeField{Type: pair[0], Value: pair[1]})
+	}
+	for _, pair := range splitPairs(field("options"), "=", "options", "NAME=VALUE, such as Color=Red", where, ps) {
+		rw.Options = append(rw.Options, optionField{Name: pair[0], Value: pair[1]})
 	}
 	integer := func(name string) *int64 {
 		s := field(name)
@@ -253,6 +317,9 @@ func csvRow(field func(string) string, where string, ps *problems) row {
 	if n := integer("max_per_order"); n != nil {
 		rw.MaxPerOrder = *n
 	}
+	if n := integer("list_price"); n != nil {
+		rw.ListPrice = *n
+	}
 	if s := field("weight_value"); s != "" {
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil {
@@ -271,6 +338,27 @@ func splitList(s string) []string {
 		if part = strings.TrimSpace(part); part != "" {
 			out = append(out, part)
 		}
+	}
+	return out
+}
+
+// splitPairs splits a ';'-separated CSV field of pairs, each written
+// "first<sep>second" (cut at the first sep), dropping empty parts; a part
+// without sep, or with either side empty, is a problem of column, which
+// form describes.
+func splitPairs(s, sep, column, form, where string, ps *problems) [][2]string {
+	var out [][2]string
+	for part := range strings.SplitSeq(s, ";") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		first, second, ok := strings.Cut(part, sep)
+		first, second = strings.TrimSpace(first), strings.TrimSpace(second)
+		if !ok || first == "" || second == "" {
+			ps.add(where, "%s: %q is not %s (separate several with \";\")", column, part, form)
+			continue
+		}
+		out = append(out, [2]string{first, second})
 	}
 	return out
 }
@@ -297,31 +385,42 @@ func parseJSON(data []byte, ps *problems) []located {
 	return rows
 }
 
-// buildItems validates rows and indexes them by sku and currency.
-func buildItems(rows []located, currency string, ps *problems) items {
+// entry is a valid row: where the file has it, its key, and its variant
+// as written (products.go completes it).
+type entry struct {
+	located
+	key     itemKey
+	variant catalog.Variant
+}
+
+// buildItems validates rows and indexes them by sku and currency. It
+// returns the valid rows too, in file order.
+func buildItems(rows []located, currency string, ps *problems) (items, []entry) {
 	out := make(items, len(rows))
+	var entries []entry
 	firstAt := map[itemKey]string{}
 	currencies := map[string][]string{} // sku → its rows' currencies
 	for _, lr := range rows {
-		it, cur, ok := lr.row.item(lr.where, currency, ps)
+		v, cur, ok := lr.row.variant(lr.where, currency, ps)
 		if !ok {
 			continue
 		}
-		key := itemKey{it.ID, cur}
+		key := itemKey{v.Item.ID, cur}
 		if prev, dup := firstAt[key]; dup {
-			ps.add(lr.where, "duplicate sku %q%s (also %s)", it.ID, inCurrency(cur), prev)
+			ps.add(lr.where, "duplicate sku %q%s (also %s)", v.Item.ID, inCurrency(cur), prev)
 			continue
 		}
 		firstAt[key] = lr.where
-		currencies[it.ID] = append(currencies[it.ID], cur)
-		out[key] = it
+		currencies[v.Item.ID] = append(currencies[v.Item.ID], cur)
+		out[key] = v.Item
+		entries = append(entries, entry{located: lr, key: key, variant: v})
 	}
 	for _, lr := range rows {
 		if cs := currencies[lr.row.SKU]; len(cs) > 1 && slices.Contains(cs, "") && firstAt[itemKey{lr.row.SKU, ""}] == lr.where {
 			ps.add(lr.where, "sku %q has a row without a currency and rows with one: give every row of it a currency", lr.row.SKU)
 		}
 	}
-	return out
+	return out, entries
 }
 
 func inCurrency(cur string) string {
@@ -331,10 +430,10 @@ func inCurrency(cur string) string {
 	return " in " + cur
 }
 
-// item validates a row and converts it to a catalog item and the currency
-// it is served in ("" for any).
-func (r row) item(where, defaultCurrency string, ps *problems) (catalog.Item, string, bool) {
-	before := len(ps.list) + ps.dropped
+// item validates a row's item fields and converts them to a catalog item
+// and the currency it is served in ("" for any). A row of a product may
+// leave its title to the product (products.go).
+func (r row) item(where, defaultCurrency string, ps *problems) (catalog.Item, string) {
 	it := catalog.Item{
 		ID: r.SKU, Found: true, Title: r.Title, Description: r.Description, Images: r.Images,
 		TaxCategory: r.TaxCategory, Available: r.Stock, MaxPerOrder: r.MaxPerOrder, ProductID: r.ProductID,
@@ -344,7 +443,10 @@ func (r row) item(where, defaultCurrency string, ps *problems) (catalog.Item, st
 		ps.add(where, "sku is required")
 	}
 	if strings.TrimSpace(r.Title) == "" {
-		ps.add(where, "title is required")
+		it.Title = "" // named after its product, if it has one
+		if r.ProductID == "" {
+			ps.add(where, "title is required")
+		}
 	}
 	switch {
 	case r.UnitPrice == nil:
@@ -404,7 +506,7 @@ func (r row) item(where, defaultCurrency string, ps *problems) (catalog.Item, st
 		}
 	}
 	it.Escalation = r.escalation(where, ps)
-	return it, cur, len(ps.list)+ps.dropped == before
+	return it, cur
 }
 
 // isCurrencyCode reports whether s is three lower-case ASCII letters.

@@ -61,7 +61,7 @@ type fileCatalog struct {
 	logger *slog.Logger
 
 	// current is the catalog served; it is replaced whole on reload.
-	current atomic.Pointer[items]
+	current atomic.Pointer[content]
 	// failure is the last load attempt's error, nil after a success.
 	failure atomic.Pointer[loadFailure]
 
@@ -88,8 +88,11 @@ type fileCatalog struct {
 // loadFailure is a failed load attempt.
 type loadFailure struct{ err error }
 
-// Interface guard.
-var _ catalog.Catalog = (*fileCatalog)(nil)
+// Interface guards.
+var (
+	_ catalog.Catalog = (*fileCatalog)(nil)
+	_ catalog.Listing = (*fileCatalog)(nil)
+)
 
 // newFileCatalog returns an unconfigured catalog that logs to logger.
 func newFileCatalog(logger *slog.Logger) *fileCatalog {
@@ -110,7 +113,9 @@ func (c *fileCatalog) serveOpts() acpplugin.ServeOpts {
 		// Announced as catalog.discounts; without a promotions file it
 		// answers acp.ErrNotOffered.
 		Discounts: c.discounts,
-		Logger:    c.logger,
+		// Announced as catalog.listing.
+		Listing: c,
+		Logger:  c.logger,
 	}
 }
 
@@ -147,7 +152,7 @@ func (c *fileCatalog) Configure(_ context.Context, raw []byte) error {
 	if err != nil {
 		return err
 	}
-	seen := fileVersion{stat: st, sum: sha256.Sum256(data), readAt: readAt}
+	seen := fileVersion{stat: st, sum: loaded.sum, readAt: readAt}
 	var promotions []promotion.Promotion
 	if cfg.Promotions != "" {
 		if promotions, err = loadPromotions(cfg.Promotions); err != nil {
@@ -167,13 +172,13 @@ func (c *fileCatalog) Configure(_ context.Context, raw []byte) error {
 		if err := c.stock.inspect(statePath); err != nil {
 			return err
 		}
-	} else if err := c.stock.open(statePath, loaded, codeLimits(promotions)); err != nil {
+	} else if err := c.stock.open(statePath, loaded.items, codeLimits(promotions)); err != nil {
 		return err
 	}
 	c.discounts.set(promotions, c.stock)
-	c.current.Store(&loaded)
+	c.current.Store(loaded)
 	c.failure.Store(nil)
-	c.logger.Info("catalog loaded", "file", filepath.Base(cfg.Path), "items", len(loaded))
+	c.logger.Info("catalog loaded", "file", filepath.Base(cfg.Path), "items", len(loaded.items), "products", len(loaded.products))
 	if interval > 0 {
 		ctx, stop := context.WithCancel(context.Background())
 		c.stop, c.stopped = stop, make(chan struct{})
@@ -282,15 +287,15 @@ func (c *fileCatalog) watch(ctx context.Context, stopped chan<- struct{}, interv
 			c.fail(err)
 			continue
 		}
-		if err := c.stock.apply(loaded); err != nil {
+		if err := c.stock.apply(loaded.items); err != nil {
 			// Retried at the next tick: the file is read again.
 			seen = fileVersion{}
 			c.fail(err)
 			continue
 		}
-		c.current.Store(&loaded)
+		c.current.Store(loaded)
 		c.failure.Store(nil)
-		c.logger.Info("catalog reloaded", "file", filepath.Base(path), "items", len(loaded))
+		c.logger.Info("catalog reloaded", "file", filepath.Base(path), "items", len(loaded.items), "products", len(loaded.products))
 	}
 }
 
@@ -315,7 +320,8 @@ func (c *fileCatalog) CheckHealth(context.Context) error {
 }
 
 // ResolveItems looks every item up in the request's currency; an item not
-// in the file in that currency comes back with Found false. A
+// in the file in that currency comes back with Found false. An item is
+// answered completed as its product lists it (products.go), and a
 // stock-controlled item's Available is what can still be held of it.
 func (c *fileCatalog) ResolveItems(_ context.Context, req *catalog.ResolveItemsRequest) (*catalog.ResolveItemsResponse, error) {
 	cur := c.current.Load()
@@ -324,29 +330,33 @@ func (c *fileCatalog) ResolveItems(_ context.Context, req *catalog.ResolveItemsR
 	}
 	currency := acp.NormalizeCurrency(req.Currency)
 	resp := &catalog.ResolveItemsResponse{Items: make([]catalog.Item, len(req.Items))}
+	skus := make([]string, len(req.Items))
 	for i, ref := range req.Items {
-		it, ok := cur.lookup(ref.ID, currency)
+		it, ok := cur.items.lookup(ref.ID, currency)
 		if !ok {
 			it = catalog.Item{ID: ref.ID}
 		}
-		resp.Items[i] = it
-	}
-	skus := make([]string, len(req.Items))
-	for i, ref := range req.Items {
-		skus[i] = ref.ID
+		resp.Items[i], skus[i] = it, ref.ID
 	}
 	avail, err := c.stock.Available(skus)
 	if err != nil {
 		return nil, err
 	}
 	for i := range resp.Items {
-		if it := &resp.Items[i]; it.Found && it.Available != nil {
-			if n, ok := avail[it.ID]; ok {
-				it.Available = &n
-			}
-		}
+		withAvailable(&resp.Items[i], avail)
 	}
 	return resp, nil
+}
+
+// withAvailable sets a found stock-controlled item's Available to what
+// avail says can still be held of it.
+func withAvailable(it *catalog.Item, avail map[string]int64) {
+	if !it.Found || it.Available == nil {
+		return
+	}
+	if n, ok := avail[it.ID]; ok {
+		it.Available = &n
+	}
 }
 
 func main() {

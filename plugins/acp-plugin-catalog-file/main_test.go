@@ -88,6 +88,8 @@ func resolve(t *testing.T, p *acptest.Plugin, currency string, ids ...string) []
 	return resp.Items
 }
 
+// TestResolveItems: the items as the file writes them, each with its
+// product id (an item sold on its own is its own product).
 func TestResolveItems(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -98,13 +100,14 @@ func TestResolveItems(t *testing.T) {
 			Images: []string{"https://demo.acp.invalid/img/mug-classic.jpg"}, UnitPrice: 1500, TaxCategory: "standard",
 			Weight: &acp.Weight{Value: 350, Unit: "g"}, Available: ptr(100), MaxPerOrder: 10, FulfillmentTypes: shipPickup, ProductID: "mug"},
 		{ID: "beans-house-1kg", Found: true, Title: "House blend beans, 1 kg", Description: "Whole beans.", UnitPrice: 2400,
-			TaxCategory: "food", Weight: &acp.Weight{Value: 1, Unit: "kg"}, FulfillmentTypes: shipPickup},
+			TaxCategory: "food", Weight: &acp.Weight{Value: 1, Unit: "kg"}, FulfillmentTypes: shipPickup, ProductID: "beans-house-1kg"},
 		{ID: "guide-brewing-ebook", Found: true, Title: "Brewing guide (ebook)", UnitPrice: 999, TaxCategory: "standard",
-			FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentDigital}},
+			FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentDigital}, ProductID: "guide-brewing-ebook"},
 		{ID: "grinder-pro", Found: true, Title: "Pro burr grinder", UnitPrice: 8900, TaxCategory: "standard",
-			Weight: &acp.Weight{Value: 2.1, Unit: "kg"}, Available: ptr(0), FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentShipping}},
+			Weight: &acp.Weight{Value: 2.1, Unit: "kg"}, Available: ptr(0), FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentShipping},
+			ProductID: "grinder-pro"},
 		{ID: "tee-logo", Found: true, Title: "Logo T-shirt", UnitPrice: 2000, TaxCategory: "standard", Available: ptr(5), MaxPerOrder: 2,
-			FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentShipping}},
+			FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentShipping}, ProductID: "tee-logo"},
 		{ID: "no-such-sku"},
 	}
 	ids := make([]string, len(want))

@@ -20,12 +20,12 @@ import (
 // says how a minor is bumped.
 const (
 	ProtocolMajor = 1
-	ProtocolMinor = 3
+	ProtocolMinor = 4
 )
 
 // SDKVersion is the version of this SDK, reported by every plugin built
 // with it.
-const SDKVersion = "0.4.0"
+const SDKVersion = "0.5.0"
 
 // Handshake is the go-plugin handshake shared by the host and every plugin.
 // The cookie is not a security measure: it only stops a plugin binary run
@@ -53,4 +53,8 @@ const (
 	// when the store's own promotion engine decides the discounts
 	// (catalog.Discounts, since protocol 1.3).
 	CapabilityDiscounts = "catalog.discounts"
+	// CapabilityListing is the optional capability a catalog offers when
+	// it lists its products, with their variants, for product feeds
+	// (catalog.Listing, since protocol 1.4).
+	CapabilityListing = "catalog.listing"
 )

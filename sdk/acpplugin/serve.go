@@ -57,6 +57,10 @@ type ServeOpts struct {
 	// store's own promotion engine decides the discounts of a cart. It
 	// needs Catalog.
 	Discounts catalog.Discounts
+	// Listing serves the optional capability catalog.listing: the catalog
+	// lists its products, with their variants, for product feeds. It
+	// needs Catalog.
+	Listing catalog.Listing
 	// Tax serves the tax capability.
 	Tax tax.Tax
 	// Shipping serves the shipping capability.
@@ -76,8 +80,8 @@ func init() {
 }
 
 // Capabilities lists the capabilities the options serve, in the fixed
-// order catalog, catalog.stock_reservations, catalog.discounts, tax,
-// shipping, fulfillment.
+// order catalog, catalog.stock_reservations, catalog.discounts,
+// catalog.listing, tax, shipping, fulfillment.
 func (o ServeOpts) Capabilities() []string {
 	var out []string
 	for _, c := range []struct {
@@ -87,6 +91,7 @@ func (o ServeOpts) Capabilities() []string {
 		{CapabilityCatalog, o.Catalog != nil},
 		{CapabilityStockReservations, o.Catalog != nil && o.StockReservations != nil},
 		{CapabilityDiscounts, o.Catalog != nil && o.Discounts != nil},
+		{CapabilityListing, o.Catalog != nil && o.Listing != nil},
 		{CapabilityTax, o.Tax != nil},
 		{CapabilityShipping, o.Shipping != nil},
 		{CapabilityFulfillment, o.Fulfillment != nil},
@@ -222,6 +227,9 @@ func (o ServeOpts) Validate() error {
 	if o.Discounts != nil && o.Catalog == nil {
 		return fmt.Errorf("plugin %q: Discounts extends the catalog capability: set Catalog too", o.Name)
 	}
+	if o.Listing != nil && o.Catalog == nil {
+		return fmt.Errorf("plugin %q: Listing extends the catalog capability: set Catalog too", o.Name)
+	}
 	return nil
 }
 
@@ -243,6 +251,7 @@ func (o ServeOpts) provider() (*grpcwire.Provider, error) {
 		Catalog:           o.Catalog,
 		StockReservations: o.StockReservations,
 		Discounts:         o.Discounts,
+		Listing:           o.Listing,
 		Tax:               o.Tax,
 		Shipping:          o.Shipping,
 		Fulfillment:       o.Fulfillment,

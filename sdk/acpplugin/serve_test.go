@@ -38,6 +38,18 @@ func (stub) Evaluate(context.Context, *catalog.DiscountRequest) (*catalog.Discou
 	return &catalog.DiscountResponse{}, nil
 }
 
+func (stub) Reserve(context.Context, *catalog.ReserveRequest) (*catalog.ReserveResponse, error) {
+	return &catalog.ReserveResponse{}, nil
+}
+
+func (stub) Commit(context.Context, string) error { return nil }
+
+func (stub) Release(context.Context, string) error { return nil }
+
+func (stub) ListProducts(context.Context, *catalog.ListProductsRequest) (*catalog.ListProductsResponse, error) {
+	return &catalog.ListProductsResponse{}, nil
+}
+
 type quoteStub struct{}
 
 func (quoteStub) Quote(context.Context, *tax.QuoteRequest) (*tax.QuoteResponse, error) {
@@ -64,8 +76,9 @@ func TestServeOpts(t *testing.T) {
 		"shipping":      {opts: ServeOpts{Name: "s", Shipping: shippingStub{}}, wantCapabilities: []string{"shipping"}},
 		"fulfillment":   {opts: ServeOpts{Name: "f", Fulfillment: stub{}}, wantCapabilities: []string{"fulfillment"}},
 		"fixed order": {
-			opts:             ServeOpts{Name: "all", Fulfillment: stub{}, Shipping: shippingStub{}, Tax: quoteStub{}, Catalog: stub{}},
-			wantCapabilities: []string{"catalog", "tax", "shipping", "fulfillment"},
+			opts: ServeOpts{Name: "all", Fulfillment: stub{}, Shipping: shippingStub{}, Tax: quoteStub{}, Listing: stub{},
+				Discounts: stub{}, StockReservations: stub{}, Catalog: stub{}},
+			wantCapabilities: []string{"catalog", "catalog.stock_reservations", "catalog.discounts", "catalog.listing", "tax", "shipping", "fulfillment"},
 		},
 		"discounts extend the catalog": {
 			opts:             ServeOpts{Name: "promos", Catalog: stub{}, Discounts: stub{}, Tax: quoteStub{}},
@@ -75,6 +88,15 @@ func TestServeOpts(t *testing.T) {
 			opts:             ServeOpts{Name: "promos", Discounts: stub{}, Tax: quoteStub{}},
 			wantCapabilities: []string{"tax"},
 			wantErr:          "Discounts extends the catalog capability",
+		},
+		"listing extends the catalog": {
+			opts:             ServeOpts{Name: "feed", Catalog: stub{}, Listing: stub{}, Tax: quoteStub{}},
+			wantCapabilities: []string{"catalog", "catalog.listing", "tax"},
+		},
+		"listing without a catalog": {
+			opts:             ServeOpts{Name: "feed", Listing: stub{}, Tax: quoteStub{}},
+			wantCapabilities: []string{"tax"},
+			wantErr:          "Listing extends the catalog capability",
 		},
 		"gaps keep the order": {
 			opts:             ServeOpts{Name: "some", Fulfillment: stub{}, Tax: quoteStub{}},

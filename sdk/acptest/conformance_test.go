@@ -107,8 +107,10 @@ func (b *orderBook) Placements() int {
 }
 
 // suites runs each capability's suite against opts, serving the good
-// double for every capability opts leaves nil.
+// double for every capability opts leaves nil. The listing's suite, which
+// checks the listing against the catalog, runs with the good catalog only.
 func suites(t *testing.T, opts acpplugin.ServeOpts) {
+	goodCatalogServed := opts.Catalog == nil
 	if opts.Catalog == nil {
 		opts.Catalog = catalog.Func(goodCatalog)
 	}
@@ -126,6 +128,9 @@ func suites(t *testing.T, opts acpplugin.ServeOpts) {
 	}
 	if opts.Discounts == nil {
 		opts.Discounts = &discountDouble{}
+	}
+	if opts.Listing == nil {
+		opts.Listing = &listingDouble{}
 	}
 	var placements func() int
 	if b, ok := opts.Fulfillment.(*orderBook); ok {
@@ -146,6 +151,9 @@ func suites(t *testing.T, opts acpplugin.ServeOpts) {
 	t.Run("discounts", func(t *testing.T) {
 		acptest.RunDiscountConformance(t, opts, acptest.DiscountSuite{Cart: discountCart})
 	})
+	if goodCatalogServed {
+		t.Run("listing", func(t *testing.T) { acptest.RunListingConformance(t, opts, acptest.ListingSuite{PageSize: 1}) })
+	}
 }
 
 func TestConformanceOfGoodDoubles(t *testing.T) {
@@ -360,6 +368,26 @@ var broken = map[brokenKey]brokenPlugin{
 			ignoringDeadline()
 		}
 		return (&discountDouble{}).Evaluate(ctx, req)
+	})}},
+	{"listing", acptest.ContractListingPages, "oversize"}: {opts: acpplugin.ServeOpts{Listing: &listingDouble{oversize: true}},
+		says: []string{"page 1 holds 2 products, more than PageSize 1"}},
+	{"listing", acptest.ContractListingPages, "repeat"}: {opts: acpplugin.ServeOpts{Listing: &listingDouble{repeatAcrossPages: true}},
+		says: []string{"pages of 1 list the products [cap cap mug], pages of 1000 list [cap mug]"}},
+	{"listing", acptest.ContractListingUniqueIDs, ""}: {opts: acpplugin.ServeOpts{Listing: &listingDouble{duplicate: true}},
+		says: []string{`product id "mug" is listed more than once`, `variant id "mug" is in product "mug" and in product "mug"`}},
+	{"listing", acptest.ContractListingVariants, ""}: {opts: acpplugin.ServeOpts{Listing: &listingDouble{noVariants: true}},
+		says: []string{`product "empty" has no variant`}},
+	{"listing", acptest.ContractListingItems, ""}: {opts: acpplugin.ServeOpts{Listing: &listingDouble{wrongTitle: true}},
+		says: []string{`variant "mug" of product "mug": listed with Title Mug!, but ResolveItems answers mug`}},
+	{"listing", acptest.ContractListingStatuses, ""}: {opts: acpplugin.ServeOpts{Listing: &listingDouble{derivedStatus: true}},
+		says: []string{`variant "mug" of product "mug" has Status "in_stock"`}},
+	{"listing", acptest.ContractListingUnchanged, ""}:    {opts: acpplugin.ServeOpts{Listing: &listingDouble{forgetChanges: true}}},
+	{"listing", acptest.ContractListingUnknownSince, ""}: {opts: acpplugin.ServeOpts{Listing: &listingDouble{unknownIsChange: true}}},
+	{"listing", acptest.ContractDeadline, ""}: {opts: acpplugin.ServeOpts{Listing: catalogListingFunc(func(ctx context.Context, req *catalog.ListProductsRequest) (*catalog.ListProductsResponse, error) {
+		if _, ok := ctx.Deadline(); ok {
+			ignoringDeadline()
+		}
+		return (&listingDouble{}).ListProducts(ctx, req)
 	})}},
 	{"fulfillment", acptest.ContractDeadline, ""}: {opts: acpplugin.ServeOpts{Fulfillment: fulfillment.Funcs{PlaceOrderFunc: func(ctx context.Context, req *fulfillment.PlaceOrderRequest) (*fulfillment.PlaceOrderResponse, error) {
 		if _, ok := ctx.Deadline(); ok {

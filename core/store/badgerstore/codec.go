@@ -34,6 +34,11 @@ func pack(dst, data []byte) []byte {
 	return append(dst, data...)
 }
 
+// packRoom is the room pack may need behind dst for data of n bytes: the
+// mark and the compressed form, or the data as it is. A dst with that room
+// spare is packed into without a copy.
+func packRoom(n int) int { return max(1+s2.MaxEncodedLen(n), n) }
+
 // packed reports whether val was compressed by pack.
 func packed(val []byte) bool { return len(val) > 0 && val[0] == compressedMark }
 
@@ -59,7 +64,7 @@ const formatMark = 0x02
 
 // sealRecord returns the value storing a record written in format.
 func sealRecord(format int, data []byte) []byte {
-	return pack([]byte{formatMark, byte(format)}, data)
+	return pack(append(make([]byte, 0, 2+packRoom(len(data))), formatMark, byte(format)), data)
 }
 
 // openRecord returns the format and JSON of a value sealRecord wrote, or

@@ -28,7 +28,7 @@ func encodeIdempotency(r *model.IdempotencyRecord) ([]byte, error) {
 	if len(fp) > 255 {
 		return nil, fmt.Errorf("%w: fingerprint of %d bytes", errBadRecord, len(fp))
 	}
-	buf := make([]byte, recordHeader, recordHeader+len(fp)+1+len(r.Body))
+	buf := make([]byte, recordHeader, recordHeader+len(fp)+packRoom(len(r.Body)))
 	buf[0] = recordVersionPacked
 	binary.BigEndian.PutUint16(buf[1:3], uint16(r.Status))
 	binary.BigEndian.PutUint64(buf[3:11], uint64(r.ExpiresAt.UnixNano()))

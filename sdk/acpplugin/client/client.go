@@ -92,6 +92,7 @@ type Plugin struct {
 	catalog     catalog.Catalog
 	stock       catalog.StockReservations
 	discounts   catalog.Discounts
+	listing     catalog.Listing
 	tax         tax.Tax
 	shipping    shipping.Shipping
 	fulfillment fulfillment.Fulfillment
@@ -210,6 +211,9 @@ func dispense(ctx context.Context, name string, c *plugin.Client) (*Plugin, erro
 	if p.Info.Serves(acpplugin.CapabilityDiscounts) {
 		p.discounts = remote.Discounts()
 	}
+	if p.Info.Serves(acpplugin.CapabilityListing) {
+		p.listing = remote.Listing()
+	}
 	if p.Info.Serves(acpplugin.CapabilityTax) {
 		p.tax = remote.Tax()
 	}
@@ -254,6 +258,10 @@ func (p *Plugin) StockReservations() catalog.StockReservations { return p.stock 
 // Discounts returns the plugin's promotion engine, or nil when it does
 // not announce catalog.discounts.
 func (p *Plugin) Discounts() catalog.Discounts { return p.discounts }
+
+// Listing returns the plugin's product listing, or nil when it does not
+// announce catalog.listing.
+func (p *Plugin) Listing() catalog.Listing { return p.listing }
 
 // Tax returns the plugin's tax capability, or nil when it serves none.
 func (p *Plugin) Tax() tax.Tax { return p.tax }

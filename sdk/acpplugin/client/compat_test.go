@@ -100,7 +100,7 @@ func TestAnnouncedCapabilities(t *testing.T) {
 		p := servePlugin(t, &pb.GetInfoResponse{
 			Name: "catalog-only", ProtocolMinor: acpplugin.ProtocolMinor, Capabilities: []string{acpplugin.CapabilityCatalog},
 		}, &grpcwire.Provider{Catalog: oneItemCatalog{}})
-		if p.Tax() != nil || p.Shipping() != nil || p.Fulfillment() != nil || p.StockReservations() != nil || p.Discounts() != nil {
+		if p.Tax() != nil || p.Shipping() != nil || p.Fulfillment() != nil || p.StockReservations() != nil || p.Discounts() != nil || p.Listing() != nil {
 			t.Error("the host was handed a capability the plugin does not announce")
 		}
 		if err := resolve(p); err != nil {
@@ -163,6 +163,52 @@ func TestAnnouncedCapabilities(t *testing.T) {
 			t.Errorf("Evaluate = %+v, %v; want both codes rejected", resp, err)
 		}
 	})
+
+	t.Run("a plugin of 1.3, before the listing", func(t *testing.T) {
+		t.Parallel()
+		p := servePlugin(t, &pb.GetInfoResponse{
+			Name: "catalog-1.3", SdkVersion: "0.4.0", ProtocolMinor: 3,
+			Capabilities: []string{acpplugin.CapabilityCatalog, acpplugin.CapabilityDiscounts},
+		}, &grpcwire.Provider{Catalog: oneItemCatalog{}, Discounts: rejectEveryCode{}})
+		if p.Listing() != nil {
+			t.Error("the host was handed a listing the plugin does not announce")
+		}
+		if err := resolve(p); err != nil {
+			t.Error(err)
+		}
+	})
+
+	t.Run("listing announced but not served", func(t *testing.T) {
+		t.Parallel()
+		p := servePlugin(t, &pb.GetInfoResponse{
+			Name: "announces-listing", ProtocolMinor: acpplugin.ProtocolMinor,
+			Capabilities: []string{acpplugin.CapabilityCatalog, acpplugin.CapabilityListing},
+		}, &grpcwire.Provider{Catalog: oneItemCatalog{}})
+		_, err := p.Listing().ListProducts(ctx, &catalog.ListProductsRequest{Currency: "usd", PageSize: 10})
+		if !errors.Is(err, acp.ErrNotOffered) {
+			t.Errorf("ListProducts of a plugin that does not serve it = %v, want acp.ErrNotOffered", err)
+		}
+	})
+
+	t.Run("listing served", func(t *testing.T) {
+		t.Parallel()
+		p := servePlugin(t, &pb.GetInfoResponse{
+			Name: "listing", ProtocolMinor: acpplugin.ProtocolMinor,
+			Capabilities: []string{acpplugin.CapabilityCatalog, acpplugin.CapabilityListing},
+		}, &grpcwire.Provider{Catalog: oneItemCatalog{}, Listing: oneMugListing{}})
+		resp, err := p.Listing().ListProducts(ctx, &catalog.ListProductsRequest{Currency: "usd", PageSize: 10})
+		if err != nil || len(resp.Products) != 1 || resp.Products[0].Variants[0].Item.ID != "mug" || resp.ChangeToken != "v1" {
+			t.Errorf("ListProducts = %+v, %v; want the mug, change token v1", resp, err)
+		}
+	})
+}
+
+// oneMugListing lists one product, the mug, at change token v1.
+type oneMugListing struct{}
+
+func (oneMugListing) ListProducts(context.Context, *catalog.ListProductsRequest) (*catalog.ListProductsResponse, error) {
+	mug := catalog.ItemProduct(catalog.Variant{Item: catalog.Item{ID: "mug", Found: true, Title: "Mug", UnitPrice: 100}})
+	return &catalog.ListProductsResponse{Products: []catalog.Product{mug}, ChangeToken: "v1"}, nil
 }
 
 // rejectEveryCode applies nothing and rejects every code as invalid.

@@ -54,6 +54,8 @@ var pairs = map[reflect.Type]pair{
 	reflect.TypeFor[*catalog.ReserveResponse]():        newPair(ReserveStockResponseToProto, ReserveStockResponseFromProto),
 	reflect.TypeFor[*catalog.DiscountRequest]():        newPair(DiscountRequestToProto, DiscountRequestFromProto),
 	reflect.TypeFor[*catalog.DiscountResponse]():       newPair(DiscountResponseToProto, DiscountResponseFromProto),
+	reflect.TypeFor[*catalog.ListProductsRequest]():    newPair(ListProductsRequestToProto, ListProductsRequestFromProto),
+	reflect.TypeFor[*catalog.ListProductsResponse]():   newPair(ListProductsResponseToProto, ListProductsResponseFromProto),
 }
 
 func pairFor(t *testing.T, v any) pair {
@@ -218,6 +220,48 @@ var fullValues = map[string]struct {
 		in:   &catalog.ReserveResponse{Held: true, Shortfalls: []catalog.Shortfall{{SKU: "mug", Available: 1}, {SKU: "tee"}}},
 		want: &pb.ReserveStockResponse{Held: true, Shortfalls: []*pb.StockShortfall{{Sku: "mug", Available: 1}, {Sku: "tee"}}},
 	},
+	"list products request": {
+		in:   &catalog.ListProductsRequest{Currency: "usd", Since: "v7", PageToken: "p2", PageSize: 50},
+		want: &pb.ListProductsRequest{Currency: "usd", Since: "v7", PageToken: "p2", PageSize: 50},
+	},
+	"list products response": {
+		in: &catalog.ListProductsResponse{
+			Products: []catalog.Product{{
+				ID: "tee", Title: "Logo T-shirt", URL: "https://shop.test/tee",
+				Description: catalog.Description{Plain: "A tee.", HTML: "<p>A tee.</p>", Markdown: "A *tee*."},
+				Media:       []catalog.Media{{Type: "image", URL: "https://img/tee.jpg", AltText: "Front", Width: 800, Height: 600}, {Type: "video", URL: "https://img/tee.mp4"}},
+				Variants: []catalog.Variant{{
+					Item: catalog.Item{ID: "tee-red-m", Found: true, Title: "Logo T-shirt - Red / M", UnitPrice: 2000, Available: &stock, ProductID: "tee",
+						Categories: []string{"apparel"}},
+					URL: "https://shop.test/tee?v=red-m", ListPrice: 2500,
+					Barcodes:  []catalog.Barcode{{Type: "GTIN", Value: "00012345600012"}, {Type: "EAN", Value: "4006381333931"}},
+					Options:   []catalog.VariantOption{{Name: "Color", Value: "Red"}, {Name: "Size", Value: "M"}},
+					Condition: []string{"new"}, Status: catalog.StatusPreorder,
+					Seller:      &catalog.Seller{Name: "Shop", Links: []catalog.SellerLink{{Type: "refund_policy", Title: "Refunds", URL: "https://shop.test/refunds"}}},
+					Marketplace: &catalog.Seller{Name: "Market"},
+				}, {Item: catalog.Item{ID: "tee-blue-m"}}},
+			}, {ID: "bare"}},
+			Changes: true, Removed: []string{"old", "older"}, NextPageToken: "p3", ChangeToken: "v8",
+		},
+		want: &pb.ListProductsResponse{
+			Products: []*pb.Product{{
+				Id: "tee", Title: "Logo T-shirt", Url: "https://shop.test/tee",
+				Description: &pb.Description{Plain: "A tee.", Html: "<p>A tee.</p>", Markdown: "A *tee*."},
+				Media:       []*pb.Media{{Type: "image", Url: "https://img/tee.jpg", AltText: "Front", Width: 800, Height: 600}, {Type: "video", Url: "https://img/tee.mp4"}},
+				Variants: []*pb.Variant{{
+					Item: &pb.Item{Id: "tee-red-m", Found: true, Title: "Logo T-shirt - Red / M", UnitPrice: 2000, Available: proto.Int64(7), ProductId: "tee",
+						Categories: []string{"apparel"}},
+					Url: "https://shop.test/tee?v=red-m", ListPrice: 2500,
+					Barcodes:  []*pb.Barcode{{Type: "GTIN", Value: "00012345600012"}, {Type: "EAN", Value: "4006381333931"}},
+					Options:   []*pb.VariantOption{{Name: "Color", Value: "Red"}, {Name: "Size", Value: "M"}},
+					Condition: []string{"new"}, Status: "preorder",
+					Seller:      &pb.Seller{Name: "Shop", Links: []*pb.SellerLink{{Type: "refund_policy", Title: "Refunds", Url: "https://shop.test/refunds"}}},
+					Marketplace: &pb.Seller{Name: "Market"},
+				}, {Item: &pb.Item{Id: "tee-blue-m"}}},
+			}, {Id: "bare"}},
+			Changes: true, Removed: []string{"old", "older"}, NextPageToken: "p3", ChangeToken: "v8",
+		},
+	},
 	"discount request": {
 		in: &catalog.DiscountRequest{Currency: "usd", Codes: []string{"SAVE10", "bogus"}, At: latest,
 			Lines: []catalog.DiscountLine{{ID: "li_1", ItemID: "mug", ProductID: "prod_1", Categories: []string{"kitchen"},
@@ -294,19 +338,24 @@ func TestRoundTrip(t *testing.T) {
 		in   any
 		want any // nil means in
 	}{
-		"nil address":                        {in: (*acp.Address)(nil)},
-		"nil weight":                         {in: (*acp.Weight)(nil)},
-		"minimal address":                    {in: &acp.Address{}},
-		"minimal weight":                     {in: &acp.Weight{}},
-		"minimal resolve items request":      {in: &catalog.ResolveItemsRequest{}},
-		"minimal resolve items response":     {in: &catalog.ResolveItemsResponse{}},
-		"minimal tax request":                {in: &tax.QuoteRequest{}},
-		"minimal tax response":               {in: &tax.QuoteResponse{}},
-		"minimal shipping request":           {in: &shipping.QuoteRequest{}},
-		"minimal shipping response":          {in: &shipping.QuoteResponse{}},
-		"minimal place order request":        {in: &fulfillment.PlaceOrderRequest{}},
-		"minimal place order response":       {in: &fulfillment.PlaceOrderResponse{}},
-		"minimal cancel order request":       {in: &fulfillment.CancelOrderRequest{}},
+		"nil address":                    {in: (*acp.Address)(nil)},
+		"nil weight":                     {in: (*acp.Weight)(nil)},
+		"minimal address":                {in: &acp.Address{}},
+		"minimal weight":                 {in: &acp.Weight{}},
+		"minimal resolve items request":  {in: &catalog.ResolveItemsRequest{}},
+		"minimal resolve items response": {in: &catalog.ResolveItemsResponse{}},
+		"minimal tax request":            {in: &tax.QuoteRequest{}},
+		"minimal tax response":           {in: &tax.QuoteResponse{}},
+		"minimal shipping request":       {in: &shipping.QuoteRequest{}},
+		"minimal shipping response":      {in: &shipping.QuoteResponse{}},
+		"minimal place order request":    {in: &fulfillment.PlaceOrderRequest{}},
+		"minimal place order response":   {in: &fulfillment.PlaceOrderResponse{}},
+		"minimal cancel order request":   {in: &fulfillment.CancelOrderRequest{}},
+		"minimal list products request":  {in: &catalog.ListProductsRequest{}},
+		"minimal list products response": {in: &catalog.ListProductsResponse{}},
+		"product without description, variant without seller": {
+			in: &catalog.ListProductsResponse{Products: []catalog.Product{{ID: "p", Variants: []catalog.Variant{{Item: catalog.Item{ID: "v"}}}}}},
+		},
 		"item without weight or stock":       {in: &catalog.ResolveItemsResponse{Items: []catalog.Item{{ID: "a", Found: true}}}},
 		"item with zero stock, empty weight": {in: &catalog.ResolveItemsResponse{Items: []catalog.Item{{ID: "a", Available: &noStock, Weight: &acp.Weight{}}}}},
 		"option with zero times, no pickup":  {in: &shipping.QuoteResponse{Options: []shipping.Option{{ID: "std"}}}},

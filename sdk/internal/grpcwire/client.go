@@ -24,6 +24,7 @@ type Remote struct {
 	catalog     pb.CatalogServiceClient
 	stock       pb.StockReservationServiceClient
 	discounts   pb.DiscountServiceClient
+	listing     pb.ListingServiceClient
 	tax         pb.TaxServiceClient
 	shipping    pb.ShippingServiceClient
 	fulfillment pb.FulfillmentServiceClient
@@ -36,6 +37,7 @@ func NewRemote(conn grpc.ClientConnInterface) *Remote {
 		catalog:     pb.NewCatalogServiceClient(conn),
 		stock:       pb.NewStockReservationServiceClient(conn),
 		discounts:   pb.NewDiscountServiceClient(conn),
+		listing:     pb.NewListingServiceClient(conn),
 		tax:         pb.NewTaxServiceClient(conn),
 		shipping:    pb.NewShippingServiceClient(conn),
 		fulfillment: pb.NewFulfillmentServiceClient(conn),
@@ -68,6 +70,9 @@ func (r *Remote) StockReservations() catalog.StockReservations { return remoteSt
 
 // Discounts returns the plugin's optional discounts.
 func (r *Remote) Discounts() catalog.Discounts { return remoteDiscounts{r.discounts} }
+
+// Listing returns the plugin's optional product listing.
+func (r *Remote) Listing() catalog.Listing { return remoteListing{r.listing} }
 
 // Tax returns the plugin's tax capability.
 func (r *Remote) Tax() tax.Tax { return remoteTax{r.tax} }
@@ -118,6 +123,16 @@ func (r remoteDiscounts) Evaluate(ctx context.Context, req *catalog.DiscountRequ
 		return nil, fromCapabilityStatus(err)
 	}
 	return convert.DiscountResponseFromProto(resp), nil
+}
+
+type remoteListing struct{ c pb.ListingServiceClient }
+
+func (r remoteListing) ListProducts(ctx context.Context, req *catalog.ListProductsRequest) (*catalog.ListProductsResponse, error) {
+	resp, err := r.c.ListProducts(ctx, convert.ListProductsRequestToProto(req))
+	if err != nil {
+		return nil, fromCapabilityStatus(err)
+	}
+	return convert.ListProductsResponseFromProto(resp), nil
 }
 
 type remoteTax struct{ c pb.TaxServiceClient }

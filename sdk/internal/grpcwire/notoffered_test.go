@@ -73,6 +73,10 @@ func TestUnservedRPCIsNotOffered(t *testing.T) {
 			return err
 		},
 		"CancelOrder": func() error { return remote.Fulfillment().CancelOrder(ctx, &fulfillment.CancelOrderRequest{}) },
+		"ListProducts": func() error {
+			_, err := remote.Listing().ListProducts(ctx, &catalog.ListProductsRequest{PageSize: 1})
+			return err
+		},
 	} {
 		wantNotOffered(t, rpc, call())
 	}

@@ -28,7 +28,9 @@ type Provider struct {
 	// StockReservations is the catalog's optional stock reservations.
 	StockReservations catalog.StockReservations
 	// Discounts is the catalog's optional promotion engine.
-	Discounts   catalog.Discounts
+	Discounts catalog.Discounts
+	// Listing is the catalog's optional product listing.
+	Listing     catalog.Listing
 	Tax         tax.Tax
 	Shipping    shipping.Shipping
 	Fulfillment fulfillment.Fulfillment
@@ -48,6 +50,9 @@ func (p *Provider) register(s *grpc.Server) {
 	}
 	if p.Discounts != nil {
 		pb.RegisterDiscountServiceServer(s, discountServer{impl: p.Discounts})
+	}
+	if p.Listing != nil {
+		pb.RegisterListingServiceServer(s, listingServer{impl: p.Listing})
 	}
 	if p.Tax != nil {
 		pb.RegisterTaxServiceServer(s, taxServer{impl: p.Tax})
@@ -155,6 +160,19 @@ func (s discountServer) Evaluate(ctx context.Context, req *pb.EvaluateDiscountsR
 		return nil, toStatus(ctx, err)
 	}
 	return convert.DiscountResponseToProto(orEmpty(resp)), nil
+}
+
+type listingServer struct {
+	pb.UnimplementedListingServiceServer
+	impl catalog.Listing
+}
+
+func (s listingServer) ListProducts(ctx context.Context, req *pb.ListProductsRequest) (*pb.ListProductsResponse, error) {
+	resp, err := s.impl.ListProducts(ctx, convert.ListProductsRequestFromProto(req))
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return convert.ListProductsResponseToProto(orEmpty(resp)), nil
 }
 
 type taxServer struct {

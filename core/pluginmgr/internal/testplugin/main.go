@@ -13,7 +13,8 @@
 // With the argument "wrong-protocol" it speaks protocol version 99; with
 // "slow-start" it waits half a second before serving; with "fail-start" it
 // complains on stderr and exits before the handshake. With the argument
-// "discounts" it also serves catalog.discounts (testDiscounts).
+// "discounts" it also serves catalog.discounts (testDiscounts); with
+// "listing", catalog.listing (testListing).
 package main
 
 import (
@@ -91,6 +92,23 @@ func (testDiscounts) Evaluate(_ context.Context, req *catalog.DiscountRequest) (
 	return resp, nil
 }
 
+// testListing lists one product, the catalog's "mug", as the catalog
+// resolves it, at the change token "1".
+type testListing struct{ c *testCatalog }
+
+func (l testListing) ListProducts(ctx context.Context, req *catalog.ListProductsRequest) (*catalog.ListProductsResponse, error) {
+	const token = "1"
+	if req.Since == token && req.PageToken == "" {
+		return &catalog.ListProductsResponse{Changes: true, ChangeToken: token}, nil
+	}
+	resolved, err := l.c.ResolveItems(ctx, &catalog.ResolveItemsRequest{Currency: req.Currency, Items: []catalog.ItemRef{{ID: "mug", Quantity: 1}}})
+	if err != nil {
+		return nil, err
+	}
+	mug := catalog.ItemProduct(catalog.Variant{Item: resolved.Items[0]})
+	return &catalog.ListProductsResponse{Products: []catalog.Product{mug}, ChangeToken: token}, nil
+}
+
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "fail-start" {
 		fmt.Fprintln(os.Stderr, "testplugin: cannot open products.csv: no such file")
@@ -109,6 +127,10 @@ func main() {
 	var discounts catalog.Discounts
 	if len(os.Args) > 1 && os.Args[1] == "discounts" {
 		discounts = testDiscounts{}
+	}
+	var listing catalog.Listing
+	if len(os.Args) > 1 && os.Args[1] == "listing" {
+		listing = testListing{c}
 	}
 	acpplugin.Serve(acpplugin.ServeOpts{
 		Name:         "testplugin",
@@ -129,5 +151,6 @@ func main() {
 		},
 		Catalog:   c,
 		Discounts: discounts,
+		Listing:   listing,
 	})
 }

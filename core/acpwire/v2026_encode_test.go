@@ -1,0 +1,112 @@
+package acpwire
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/payment"
+)
+
+// TestEncodeSessionHandlers holds EncodeSession, which puts the handlers
+// array in after encoding (withHandlers), to the bytes json.Marshal writes
+// for the session with the array in it, whatever the strings before and
+// after it hold.
+func TestEncodeSessionHandlers(t *testing.T) {
+	t.Parallel()
+	html := sandboxDescriptor
+	html.ID, html.DisplayName = "card<&>", `Card "test" <b>`
+	html.Config = map[string]any{"url": "https://x.test/?a=1&b=<2>", "n": 1.5}
+	sellers := map[string]Seller{
+		"one handler":     testSeller,
+		"no handler":      {Links: testSeller.Links},
+		"html characters": {Handlers: []payment.Descriptor{html, sandboxDescriptor}, Links: testSeller.Links},
+	}
+	mark := handlersAt + string(handlersMark) + "}"
+	sessions := map[string]func(*model.Session){
+		"as the engine leaves it": func(*model.Session) {},
+		"the mark in the id":      func(s *model.Session) { s.ID = "cs_" + mark },
+		"the mark in metadata": func(s *model.Session) {
+			s.Metadata = json.RawMessage(`{"a":{"capabilities":{"payment":{"handlers":0}}}}`)
+		},
+		"the mark in a message": func(s *model.Session) { s.Messages[0].Content = mark },
+	}
+	for sellerName, seller := range sellers {
+		for _, version := range []string{V20260417, V20260130} {
+			codec := newV2026(version, seller, DefaultLimits, version == V20260130)
+			for name, change := range sessions {
+				t.Run(sellerName+"/"+version+"/"+name, func(t *testing.T) {
+					t.Parallel()
+					s := testSession()
+					s.APIVersion = version
+					change(s)
+					got, err := codec.EncodeSession(s)
+					if err != nil {
+						t.Fatal(err)
+					}
+					whole := codec.session(s)
+					whole.Capabilities.Payment.Handlers = codec.handlers
+					want, err := json.Marshal(whole)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(got, want) {
+						t.Errorf("EncodeSession =\n%s\nwant\n%s", got, want)
+					}
+					validateSession(t, version, got)
+				})
+			}
+		}
+	}
+}
+
+// TestEncodeSessionConcurrently encodes sessions from several goroutines
+// at once, as a server does, so that the race detector sees the encode
+// buffers shared through their pool (go test -race), and checks that no
+// answer holds another's bytes. One goroutine's sessions are too large for
+// their buffer to go back to the pool.
+func TestEncodeSessionConcurrently(t *testing.T) {
+	t.Parallel()
+	codec := newV2026(V20260417, testSeller, DefaultLimits, false)
+	const goroutines, each = 8, 50
+	id := func(g int) string {
+		if g == goroutines-1 {
+			return fmt.Sprintf("cs_%d_%s", g, strings.Repeat("x", maxPooledBuffer))
+		}
+		return fmt.Sprintf("cs_%d_%s", g, strings.Repeat("x", g*100))
+	}
+	want := make([][]byte, goroutines)
+	for g := range want {
+		s := testSession()
+		s.ID = id(g)
+		whole := codec.session(s)
+		whole.Capabilities.Payment.Handlers = codec.handlers
+		var err error
+		if want[g], err = json.Marshal(whole); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			s := testSession()
+			s.ID = id(g)
+			for range each {
+				got, err := codec.EncodeSession(s)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if !bytes.Equal(got, want[g]) {
+					t.Errorf("goroutine %d: EncodeSession =\n%s\nwant\n%s", g, got, want[g])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -1,0 +1,29 @@
+// Package feed publishes the catalog to agent platforms through the ACP
+// Feed API (docs/feeds.md): a full publish to a new feed, then only what
+// changes (a catalog edit, a price, a variant running out of stock or
+// coming back), each product sent whole, in batches, retried with
+// back-off, and a product no longer sold sent as discontinued rather
+// than dropped.
+//
+// The queue is a difference of states, not a list of events: what each
+// target should show (the catalog as its listing gives it, with the
+// store's stock levels, in feed form) against what the target's platform
+// last accepted (model.FeedProduct, one per product, written only after
+// the platform accepted it). Every Delay the publisher reads the catalog
+// once and sends each target the products whose feed form differs from
+// what its platform accepted. A product whose availability flaps within
+// one Delay (a reservation and its release) is sent at most once, and
+// not at all when it ends as it was. Nothing is lost to a crash or an
+// outage: the difference is recomputed from durable sources, and a
+// restart with an unchanged catalog sends nothing.
+//
+// Several processes sharing one store (replicas on one database) each
+// run a Publisher: a target is published by the process holding the
+// store's lease "feed/<target>", and every write of what a platform
+// accepted checks that lease in the same transaction (the fencing check),
+// so that each change is sent by one process.
+//
+// Layer: an engine beside the webhook deliverer. It may import the
+// model, the store interface, the feed wire format and client, and
+// core/internal; never an API package, core/host, config or cmd.
+package feed

@@ -1,0 +1,157 @@
+package feed
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/acp-sidecar/acp/core/feedwire"
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/store"
+	"github.com/acp-sidecar/acp/sdk/catalog"
+)
+
+// Names of the files Export writes.
+const (
+	MetadataFile = "metadata.json"
+	ProductsFile = "products.jsonl"
+)
+
+// ExportOptions configure Export.
+type ExportOptions struct {
+	// Store holds the stock levels, and the target's feed id.
+	Store store.Store
+	// Listing lists the catalog's products.
+	Listing catalog.Listing
+	// Currency is the store's currency.
+	Currency string
+	// TrackStock is set when the host controls stock (Options.TrackStock).
+	TrackStock bool
+	// Target is the target exported for: its name (whose recorded feed
+	// id metadata.json names), market and filter.
+	Target Target
+	// FeedID is the feed id metadata.json names; the target's recorded
+	// FeedID when empty.
+	FeedID string
+	// Dir is the folder the files are written to; it is created when
+	// missing.
+	Dir string
+	// Gzip compresses the products file (products.jsonl.gz).
+	Gzip bool
+	// PageSize is the most products asked for per page of the listing;
+	// 500 when zero.
+	PageSize int
+}
+
+// Export writes the target's whole feed as files, for a platform's full
+// replacement ingestion: metadata.json (FeedMetadata: the feed id, the
+// market, now as updated_at) and products.jsonl (one Product per line,
+// by id, gzipped to products.jsonl.gz when asked), from one reading of
+// the catalog. Each file appears whole or not at all. It returns how
+// many products it wrote.
+func Export(ctx context.Context, opts ExportOptions) (int, error) {
+	if !currencyPattern.MatchString(opts.Currency) {
+		return 0, fmt.Errorf("export the feed: the currency %q is not an ISO 4217 code", opts.Currency)
+	}
+	if opts.PageSize <= 0 {
+		opts.PageSize = defaultPageSize
+	}
+	feedID := opts.FeedID
+	if feedID == "" {
+		rec, err := store.Read(ctx, opts.Store, func(r store.Reader) (*model.FeedTarget, error) { return r.FeedTarget(opts.Target.Name) })
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return 0, fmt.Errorf("export the feed: read feed target %s: %w", opts.Target.Name, err)
+		default:
+			feedID = rec.FeedID
+		}
+		if feedID == "" {
+			return 0, fmt.Errorf("export the feed: feed target %s has no feed id yet (it was never published); give one", opts.Target.Name)
+		}
+	}
+	r := &reader{listing: opts.Listing, store: opts.Store, currency: opts.Currency, trackStock: opts.TrackStock, pageSize: opts.PageSize}
+	snap, _, err := r.read(ctx, nil, "")
+	if err != nil {
+		return 0, fmt.Errorf("export the feed: %w", err)
+	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return 0, fmt.Errorf("export the feed: %w", err)
+	}
+	meta := feedwire.FeedMetadata{ID: feedID, TargetCountry: opts.Target.TargetCountry, UpdatedAt: time.Now().UTC().Format(time.RFC3339)}
+	err = writeFile(opts.Dir, MetadataFile, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(meta)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("export the feed: %w", err)
+	}
+	name := ProductsFile
+	if opts.Gzip {
+		name += ".gz"
+	}
+	n := 0
+	err = writeFile(opts.Dir, name, func(w io.Writer) error {
+		var gz *gzip.Writer
+		if opts.Gzip {
+			gz = gzip.NewWriter(w)
+			w = gz
+		}
+		for _, id := range snap.ids {
+			e := snap.entries[id]
+			if !opts.Target.Filter.keeps(e.product) {
+				continue
+			}
+			if _, err := w.Write(append(e.body, '\n')); err != nil {
+				return err
+			}
+			n++
+		}
+		if gz != nil {
+			return gz.Close()
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("export the feed: %w", err)
+	}
+	return n, nil
+}
+
+// writeFile writes dir/name through write: into a temporary file that
+// is renamed over name once whole.
+func writeFile(dir, name string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(dir, "."+name+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	bw := bufio.NewWriter(f)
+	if err := write(bw); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := bw.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,146 @@
+package feed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/acp-sidecar/acp/core/feedclient"
+	"github.com/acp-sidecar/acp/core/internal/outbound"
+	"github.com/acp-sidecar/acp/core/model"
+	"github.com/acp-sidecar/acp/core/store"
+)
+
+// currencyPattern is an ISO 4217 code, in either case.
+var currencyPattern = regexp.MustCompile(`^[A-Za-z]{3}$`)
+
+// Publisher publishes the catalog to its targets. Run one per process;
+// the processes sharing a store share the work through the targets'
+// leases.
+type Publisher struct {
+	opts    Options
+	log     *slog.Logger
+	catalog *catalogCache
+	targets []*target
+	backoff outbound.Backoff
+	now     func() time.Time
+}
+
+// New returns a Publisher of opts' targets; zero options take the
+// defaults documented on Options. It fails when the store is missing,
+// the currency is not a currency, or a target has no name, a name
+// another has, or a URL the client cannot use.
+func New(opts Options) (*Publisher, error) {
+	if opts.Store == nil {
+		return nil, errors.New("feed publisher: no store")
+	}
+	if !currencyPattern.MatchString(opts.Currency) {
+		return nil, fmt.Errorf("feed publisher: the currency %q is not an ISO 4217 code", opts.Currency)
+	}
+	opts = opts.withDefaults()
+	p := &Publisher{
+		opts:    opts,
+		log:     opts.Logger,
+		backoff: outbound.Backoff{Initial: opts.InitialBackoff, Max: opts.MaxBackoff, Jitter: rand.Int64N},
+		now:     time.Now,
+	}
+	p.catalog = &catalogCache{
+		reader: &reader{listing: opts.Listing, store: opts.Store, currency: opts.Currency, trackStock: opts.TrackStock, pageSize: opts.PageSize},
+		maxAge: opts.Delay,
+		now:    func() time.Time { return p.now() },
+	}
+	seen := map[string]bool{}
+	for _, cfg := range opts.Targets {
+		if cfg.Name == "" || seen[cfg.Name] {
+			return nil, fmt.Errorf("feed publisher: target name %q is empty or not unique", cfg.Name)
+		}
+		seen[cfg.Name] = true
+		client, err := feedclient.New(feedclient.Options{
+			BaseURL:              cfg.URL,
+			Token:                cfg.Token,
+			Header:               cfg.Header,
+			Timeout:              opts.Timeout,
+			AllowPrivateNetworks: opts.AllowPrivateNetworks,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("feed target %s: %w", cfg.Name, err)
+		}
+		p.targets = append(p.targets, &target{p: p, cfg: cfg, client: client, lease: leaseName(cfg.Name), log: p.log.With("target", cfg.Name)})
+	}
+	return p, nil
+}
+
+// leaseName is the name of the lease on a target.
+func leaseName(target string) string { return "feed/" + target }
+
+// Run publishes until ctx is done, then gives up the targets' leases and
+// returns nil, with targets or without. Each target is published by a goroutine of its own, every
+// Delay, while this process holds its lease: one request at a time per
+// target, so that one product's upserts reach its platform in order.
+// Call Run once, and close the store only after it returned.
+func (p *Publisher) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, t := range p.targets {
+		wg.Go(func() { t.run(ctx) })
+	}
+	wg.Wait()
+	<-ctx.Done()
+	return nil
+}
+
+// TargetStatus is a target's publishing state as the store holds it.
+type TargetStatus struct {
+	// Name is the target's name.
+	Name string
+	// State is the target's record; nil until it was first published.
+	State *model.FeedTarget
+	// Publishing is true while this process publishes the target (holds
+	// its lease).
+	Publishing bool
+}
+
+// Status returns the state of every target, in the order of Options'
+// Targets. It works whether Run runs or not (then Publishing is false).
+func (p *Publisher) Status(ctx context.Context) ([]TargetStatus, error) {
+	records, err := store.Read(ctx, p.opts.Store, func(r store.Reader) ([]*model.FeedTarget, error) { return r.FeedTargets() })
+	if err != nil {
+		return nil, fmt.Errorf("read the feed targets: %w", err)
+	}
+	byName := map[string]*model.FeedTarget{}
+	for _, rec := range records {
+		byName[rec.Name] = rec
+	}
+	out := make([]TargetStatus, 0, len(p.targets))
+	for _, t := range p.targets {
+		out = append(out, TargetStatus{Name: t.cfg.Name, State: byName[t.cfg.Name], Publishing: t.publishing.Load()})
+	}
+	return out, nil
+}
+
+// RequestPush asks for a full publish of the target (acp feed push):
+// the process publishing it sends every product again at its next
+// round, whatever the platform accepted before. Any process sharing the
+// store may ask.
+func RequestPush(ctx context.Context, st store.Store, target string) error {
+	now := time.Now()
+	err := st.Update(ctx, func(tx store.Tx) error {
+		rec, err := tx.FeedTarget(target)
+		if errors.Is(err, store.ErrNotFound) {
+			rec, err = &model.FeedTarget{Name: target}, nil
+		}
+		if err != nil {
+			return err
+		}
+		rec.PushRequestedAt, rec.UpdatedAt = now, now
+		return tx.PutFeedTarget(rec)
+	})
+	if err != nil {
+		return fmt.Errorf("request a full publish of feed target %s: %w", target, err)
+	}
+	return nil
+}
