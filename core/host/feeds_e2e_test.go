@@ -33,7 +33,7 @@ const (
 	feedTarget    = "platform"
 	demoMerchant  = "demo-merchant-local-token"
 	feedWait      = 20 * time.Second
-	feedPlatforms = "feed_publishing:\n  allow_private_networks: true\n  delay: 200ms\n  initial_backoff: 100ms\n  max_backoff: 400ms\n"
+	feedPublishing = "feed_publishing:\n  allow_private_networks: true\n  delay: 200ms\n  initial_backoff: 100ms\n  max_backoff: 400ms\n"
 )
 
 // feedEnv is the environment of a server publishing to the test
@@ -56,7 +56,7 @@ func demoFeedConfig(t *testing.T, dir, url, extra string) *config.Config {
 		}
 		text = strings.Replace(text, edit[0], edit[1], 1)
 	}
-	text += extra + fmt.Sprintf("\nfeeds:\n  - name: %s\n    url: %s\n    token_env: %s\n    target_country: US\n", feedTarget, url, feedTokenEnv) + feedPlatforms
+	text += extra + fmt.Sprintf("\nfeeds:\n  - name: %s\n    url: %s\n    token_env: %s\n    target_country: US\n", feedTarget, url, feedTokenEnv) + feedPublishing
 	cfg, err := config.LoadBytes([]byte(text), host.ConfigOptions("127.0.0.1:0"))
 	if err != nil {
 		t.Fatal(err)
