@@ -28,11 +28,11 @@ import (
 // (internal/feedtest), which validates every body it receives against
 // the 2026-04-17 feed schema.
 const (
-	feedTokenEnv  = "FEED_TOKEN"
-	feedToken     = "feed-platform-token-do-not-log"
-	feedTarget    = "platform"
-	demoMerchant  = "demo-merchant-local-token"
-	feedWait      = 20 * time.Second
+	feedTokenEnv   = "FEED_TOKEN"
+	feedToken      = "feed-platform-token-do-not-log"
+	feedTarget     = "platform"
+	demoMerchant   = "demo-merchant-local-token"
+	feedWait       = 20 * time.Second
 	feedPublishing = "feed_publishing:\n  allow_private_networks: true\n  delay: 200ms\n  initial_backoff: 100ms\n  max_backoff: 400ms\n"
 )
 
