@@ -63,7 +63,7 @@ type Config struct {
 	// WebhookDelivery configures how order events reach agents' webhooks.
 	WebhookDelivery WebhookDelivery `koanf:"webhook_delivery"`
 	// Feeds are the agent platforms the catalog is published to as a
-	// product feed.
+	// product feed (docs/feeds.md).
 	Feeds []Feed `koanf:"feeds"`
 	// FeedPublishing configures how product feeds are published.
 	FeedPublishing FeedPublishing `koanf:"feed_publishing"`

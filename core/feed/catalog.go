@@ -46,10 +46,10 @@ type snapshot struct {
 }
 
 // reader reads the catalog through its listing, and the stock levels
-// from the store.
+// through levels.
 type reader struct {
 	listing    catalog.Listing
-	store      store.Store
+	levels     StockLevels
 	currency   string
 	trackStock bool
 	pageSize   int
@@ -153,19 +153,33 @@ func (r *reader) list(ctx context.Context, token string) (products []catalog.Pro
 	}
 }
 
+// StockLevels returns the units available of every stock-controlled SKU.
+type StockLevels func(ctx context.Context) (map[string]int64, error)
+
+// storeLevels reads the stock levels from st.
+func storeLevels(st store.Store) StockLevels {
+	return func(ctx context.Context) (map[string]int64, error) {
+		levels, err := store.Read(ctx, st, func(rd store.Reader) ([]*model.StockLevel, error) { return rd.StockLevels() })
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]int64, len(levels))
+		for _, l := range levels {
+			out[l.SKU] = l.Available()
+		}
+		return out, nil
+	}
+}
+
 // stock returns the units available of every stock-controlled SKU, when
 // the host controls stock.
 func (r *reader) stock(ctx context.Context) (map[string]int64, error) {
-	out := map[string]int64{}
 	if !r.trackStock {
-		return out, nil
+		return map[string]int64{}, nil
 	}
-	levels, err := store.Read(ctx, r.store, func(rd store.Reader) ([]*model.StockLevel, error) { return rd.StockLevels() })
+	out, err := r.levels(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read the stock levels: %w", err)
-	}
-	for _, l := range levels {
-		out[l.SKU] = l.Available()
 	}
 	return out, nil
 }

@@ -26,8 +26,12 @@ const (
 
 // ExportOptions configure Export.
 type ExportOptions struct {
-	// Store holds the stock levels, and the target's feed id.
+	// Store holds the stock levels, and the target's feed id. It may be
+	// nil when Stock and FeedID are given.
 	Store store.Store
+	// Stock, when not nil, reads the stock levels instead of Store (from
+	// a running server's merchant API, say).
+	Stock StockLevels
 	// Listing lists the catalog's products.
 	Listing catalog.Listing
 	// Currency is the store's currency.
@@ -65,6 +69,9 @@ func Export(ctx context.Context, opts ExportOptions) (int, error) {
 	}
 	feedID := opts.FeedID
 	if feedID == "" {
+		if opts.Store == nil {
+			return 0, errors.New("export the feed: no feed id given, and no store to read the target's from")
+		}
 		rec, err := store.Read(ctx, opts.Store, func(r store.Reader) (*model.FeedTarget, error) { return r.FeedTarget(opts.Target.Name) })
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -77,7 +84,14 @@ func Export(ctx context.Context, opts ExportOptions) (int, error) {
 			return 0, fmt.Errorf("export the feed: feed target %s has no feed id yet (it was never published); give one", opts.Target.Name)
 		}
 	}
-	r := &reader{listing: opts.Listing, store: opts.Store, currency: opts.Currency, trackStock: opts.TrackStock, pageSize: opts.PageSize}
+	levels := opts.Stock
+	if levels == nil && opts.Store != nil {
+		levels = storeLevels(opts.Store)
+	}
+	if levels == nil && opts.TrackStock {
+		return 0, errors.New("export the feed: no store and no stock levels to read")
+	}
+	r := &reader{listing: opts.Listing, levels: levels, currency: opts.Currency, trackStock: opts.TrackStock, pageSize: opts.PageSize}
 	snap, _, err := r.read(ctx, nil, "")
 	if err != nil {
 		return 0, fmt.Errorf("export the feed: %w", err)

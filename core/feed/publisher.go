@@ -50,7 +50,7 @@ func New(opts Options) (*Publisher, error) {
 		now:     time.Now,
 	}
 	p.catalog = &catalogCache{
-		reader: &reader{listing: opts.Listing, store: opts.Store, currency: opts.Currency, trackStock: opts.TrackStock, pageSize: opts.PageSize},
+		reader: &reader{listing: opts.Listing, levels: storeLevels(opts.Store), currency: opts.Currency, trackStock: opts.TrackStock, pageSize: opts.PageSize},
 		maxAge: opts.Delay,
 		now:    func() time.Time { return p.now() },
 	}
@@ -95,8 +95,9 @@ func (p *Publisher) Run(ctx context.Context) error {
 
 // TargetStatus is a target's publishing state as the store holds it.
 type TargetStatus struct {
-	// Name is the target's name.
-	Name string
+	// Name is the target's name; URL its platform's Feed API base URL as
+	// configured (the record's URL is the one last published to).
+	Name, URL string
 	// State is the target's record; nil until it was first published.
 	State *model.FeedTarget
 	// Publishing is true while this process publishes the target (holds
@@ -117,7 +118,7 @@ func (p *Publisher) Status(ctx context.Context) ([]TargetStatus, error) {
 	}
 	out := make([]TargetStatus, 0, len(p.targets))
 	for _, t := range p.targets {
-		out = append(out, TargetStatus{Name: t.cfg.Name, State: byName[t.cfg.Name], Publishing: t.publishing.Load()})
+		out = append(out, TargetStatus{Name: t.cfg.Name, URL: t.cfg.URL, State: byName[t.cfg.Name], Publishing: t.publishing.Load()})
 	}
 	return out, nil
 }

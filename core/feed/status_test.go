@@ -45,7 +45,7 @@ func TestStatusAndMetrics(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 2 || got[0].Name != targetName || got[1].Name != "other" {
+		if len(got) != 2 || got[0].Name != targetName || got[1].Name != "other" || got[0].URL != e.srv.URL() {
 			t.Fatalf("Status = %+v", got)
 		}
 		for _, s := range got {
@@ -155,20 +155,25 @@ func TestExport(t *testing.T) {
 	round(e.publisher())
 	feedID := e.feedID()
 	v := acpschema.Feed(t, feedtest.Version)
+	// The stock levels as a running server's merchant API gives them.
+	remoteStock := func(context.Context) (map[string]int64, error) { return map[string]int64{"p03-a": 0}, nil }
 	for _, tc := range []struct {
 		name   string
 		gzip   bool
 		feedID string
+		store  store.Store
+		stock  StockLevels
 		want   string
 	}{
-		{name: "recorded feed id", want: feedID},
-		{name: "given feed id, gzipped", gzip: true, feedID: "feed_given", want: "feed_given"},
+		{name: "recorded feed id", store: st, want: feedID},
+		{name: "given feed id, gzipped", store: st, gzip: true, feedID: "feed_given", want: "feed_given"},
+		{name: "no store, the stock levels given", stock: remoteStock, feedID: "feed_given", want: "feed_given"},
 	} {
 		dir := filepath.Join(t.TempDir(), "out")
 		target := e.opts.Targets[0]
 		target.Filter = Filter{ExcludeProductIDs: []string{"p04"}}
 		n, err := Export(context.Background(), ExportOptions{
-			Store: st, Listing: e.listing, Currency: "usd", TrackStock: true,
+			Store: tc.store, Stock: tc.stock, Listing: e.listing, Currency: "usd", TrackStock: true,
 			Target: target, FeedID: tc.feedID, Dir: dir, Gzip: tc.gzip, PageSize: 2,
 		})
 		if err != nil || n != 3 {
@@ -231,6 +236,14 @@ func TestExport(t *testing.T) {
 	_, err = Export(context.Background(), ExportOptions{Store: st, Currency: "usd", FeedID: "f", Dir: t.TempDir()})
 	if !errors.Is(err, errNoListing) {
 		t.Errorf("Export without a listing = %v", err)
+	}
+	_, err = Export(context.Background(), ExportOptions{Listing: e.listing, Currency: "usd", Target: e.opts.Targets[0], Dir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "no feed id given") {
+		t.Errorf("Export without a store or a feed id = %v", err)
+	}
+	_, err = Export(context.Background(), ExportOptions{Listing: e.listing, Currency: "usd", TrackStock: true, FeedID: "f", Dir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "no stock levels") {
+		t.Errorf("Export controlling stock without a store or stock levels = %v", err)
 	}
 }
 

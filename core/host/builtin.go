@@ -98,11 +98,17 @@ func syncStock(ctx context.Context, cfg *config.Config, st store.Store, now time
 	if _, ok := cfg.PluginFor(config.CapabilityCatalog); ok {
 		return false, nil
 	}
-	items := append(stockItems(cfg.Catalog.AllItems()), stock.DiscountItems(codeLimits(cfg.Promotions))...)
+	items := builtinStock(cfg)
 	if err := stock.Sync(ctx, st, items, now); err != nil {
 		return false, fmt.Errorf("apply acp.yaml's stock figures: %w", err)
 	}
 	return stock.Tracked(items), nil
+}
+
+// builtinStock is what the built-in catalog counts as stock: acp.yaml's
+// SKUs, and its promotion codes with max_uses.
+func builtinStock(cfg *config.Config) []stock.FileItem {
+	return append(stockItems(cfg.Catalog.AllItems()), stock.DiscountItems(codeLimits(cfg.Promotions))...)
 }
 
 // codeLimits are the usage limits of acp.yaml's promotions with a code

@@ -216,9 +216,10 @@
 // synced, renamed over the state file and the directory synced before
 // the call is answered, so that a kill loses nothing acknowledged;
 // temporary files a kill left behind are removed at the next start.
-// Started by `acp plugins describe` (ACP_PLUGIN_DESCRIBING=1), the plugin
-// only reads the state file, to check it: it applies no figure, takes no
-// lock and writes nothing. Changes
+// Started by `acp plugins describe` or `acp feed export`
+// (ACP_PLUGIN_DESCRIBING=1), the plugin only reads the state file, to
+// check it and to answer the counts it holds: it applies no figure, takes
+// no lock, holds nothing and writes nothing. Changes
 // are made under an exclusive lock on "<state file>.lock" and on the
 // state as it is on disk, so that two plugin processes sharing it (such
 // as `acp plugins describe` run beside the server) never undo each

@@ -143,8 +143,9 @@ func (b *stockBook) open(path string, loaded items, limits map[string]int64) err
 // inspect checks the state file at path as open would (a state file that
 // cannot be read, or is of a newer release, is an error) without taking
 // its lock, applying figures or writing anything, and leaves the book
-// answering nothing (acp.ErrNotOffered): what `acp plugins describe` does
-// beside a running server. The file is replaced whole by its writers, so
+// holding nothing (acp.ErrNotOffered) and answering Available from the
+// file: what `acp plugins describe` and `acp feed export` do beside a
+// running server. The file is replaced whole by its writers, so
 // reading it unlocked sees one whole version.
 func (b *stockBook) inspect(path string) error {
 	b.mu.Lock()
@@ -403,14 +404,18 @@ func availableLocked(c *skuCount, reserved int64) int64 {
 
 // Available returns the units of each stock-controlled SKU that can
 // still be held, as of now (a hold past its expiry counts as given back).
+//
+// Described (inspect), it answers from the state file as its writers left
+// it, read without taking its lock (it is replaced whole), holds past
+// their expiry counted as given back; nothing is written.
 func (b *stockBook) Available(skus []string) (map[string]int64, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.path == "" || b.off {
+	if b.path == "" || (b.off && !b.readOnly) {
 		return nil, nil
 	}
 	out := map[string]int64{}
-	err := b.changeLocked(func(time.Time) (bool, error) {
+	count := func(time.Time) (bool, error) {
 		reserved := b.reservedLocked()
 		for _, sku := range skus {
 			if c, ok := b.state.SKUs[sku]; ok {
@@ -418,8 +423,17 @@ func (b *stockBook) Available(skus []string) (map[string]int64, error) {
 			}
 		}
 		return false, nil
-	})
-	return out, err
+	}
+	if b.readOnly {
+		if err := b.loadLocked(); err != nil {
+			return nil, err
+		}
+		now := b.now().UTC()
+		b.lapseLocked(now)
+		_, err := count(now)
+		return out, err
+	}
+	return out, b.changeLocked(count)
 }
 
 // Reserve holds the request's units under its key, all or nothing.
