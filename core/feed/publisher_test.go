@@ -24,7 +24,8 @@ func TestFullPublishThenNothing(t *testing.T) {
 	eachStore(t, func(t *testing.T, st store.Store) {
 		e := newEnv(t, st, products(5)...)
 		e.opts.BatchSize = 2
-		round(e.publisher())
+		first := e.publisher()
+		round(first)
 
 		feeds := e.srv.Feeds()
 		if len(feeds) != 1 {
@@ -57,10 +58,16 @@ func TestFullPublishThenNothing(t *testing.T) {
 		}
 
 		requests := e.srv.Requests()
-		round(e.publisher())
+		round(first)
+		// A restart: the first publisher stops, giving its lease up; the
+		// next takes it and reads what the store says was accepted.
+		stopAll(first)
 		p := e.publisher()
 		round(p)
 		round(p)
+		if !p.targets[0].publishing.Load() {
+			t.Fatal("the restarted publisher does not publish")
+		}
 		if got := e.srv.Requests(); got != requests {
 			t.Errorf("an unchanged catalog made %d more requests", got-requests)
 		}
@@ -207,9 +214,7 @@ func TestRemoval(t *testing.T) {
 		before = len(e.srv.Accepted())
 		e.opts.Targets[0].Filter = Filter{ExcludeProductIDs: []string{"p03"}}
 		p2 := e.publisher()
-		for _, t := range p.targets {
-			t.drop(context.Background())
-		}
+		stopAll(p)
 		round(p2)
 		if got := e.sentIDs(before); !slices.Equal(got, []string{"p03"}) {
 			t.Fatalf("sent %v, want p03", got)
@@ -259,7 +264,7 @@ func TestRefusedProducts(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, st store.Store) {
 		e := newEnv(t, st, products(7)...)
-		e.srv.Refuse("p05")
+		e.srv.Refuse(400, "p05")
 		p := e.publisher()
 		round(p)
 		acc := e.accepted(targetName)
@@ -399,7 +404,7 @@ func TestURLChange(t *testing.T) {
 	e := newEnv(t, newStore(t), products(3)...)
 	p := e.publisher()
 	round(p)
-	p.targets[0].drop(context.Background())
+	stopAll(p)
 	other := feedtest.New(t, feedtest.Options{Token: testToken})
 	e.opts.Targets[0].URL = other.URL()
 	round(e.publisher())

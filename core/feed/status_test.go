@@ -31,7 +31,7 @@ func TestStatusAndMetrics(t *testing.T) {
 	e.opts.Targets = append(e.opts.Targets, Target{Name: "other", URL: e.srv.URL(), Token: testToken, Filter: Filter{ProductIDs: []string{"none"}}})
 	reg := prometheus.NewRegistry()
 	e.opts.Metrics = NewMetrics(reg)
-	e.srv.Refuse("p02")
+	e.srv.Refuse(400, "p02")
 	p := e.publisher()
 	round(p)
 	standby := e.publisher()
@@ -49,7 +49,8 @@ func TestStatusAndMetrics(t *testing.T) {
 			t.Fatalf("Status = %+v", got)
 		}
 		for _, s := range got {
-			if s.Publishing != tc.publishing || s.State == nil || s.State.FeedID == "" {
+			// The other target has nothing to send: no feed is created.
+			if s.Publishing != tc.publishing || s.State == nil || (s.State.FeedID == "") != (s.Name == "other") {
 				t.Errorf("status of %s = %+v (state %+v), want publishing %v", s.Name, s, s.State, tc.publishing)
 			}
 		}
@@ -99,7 +100,7 @@ func TestFencing(t *testing.T) {
 		round(a)
 		ta := a.targets[0]
 		leases := e.st.Leases()
-		if err := leases.Release(context.Background(), ta.held.Lease()); err != nil {
+		if err := leases.Release(context.Background(), ta.s.lease.Lease()); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, ok, err := leases.TryAcquire(context.Background(), leaseName(targetName), time.Minute); err != nil || !ok {
