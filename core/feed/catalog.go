@@ -69,6 +69,15 @@ func (s *snapshot) body(e *entry) ([]byte, string, error) {
 	return feedwire.Encode(s.feedForm(e.product))
 }
 
+// entry returns p as an entry of s.
+func (s *snapshot) entry(p catalog.Product) (*entry, error) {
+	_, hash, err := feedwire.Encode(s.feedForm(p))
+	if err != nil {
+		return nil, err
+	}
+	return &entry{product: p, hash: hash}, nil
+}
+
 // reader reads the catalog through its listing, and the stock levels
 // from the store.
 type reader struct {
@@ -118,63 +127,48 @@ func (r *reader) read(ctx context.Context, prev *snapshot, token string) (*snaps
 		return nil, "", err
 	}
 	s := &snapshot{stock: stock, currency: r.currency}
-	// keysChanged is set when the snapshot's ids differ from prev's.
-	keysChanged := l.full
 	if l.full {
 		s.entries = make(map[string]*entry, len(l.products))
-	} else {
-		s.entries = maps.Clone(prev.entries)
-		for _, id := range l.removed {
-			if _, ok := s.entries[id]; ok {
-				delete(s.entries, id)
-				keysChanged = true
+		for _, p := range l.products {
+			if s.entries[p.ID], err = s.entry(p); err != nil {
+				return nil, "", err
+			}
+		}
+		s.ids = slices.Sorted(maps.Keys(s.entries))
+		return s, l.next, nil
+	}
+	// The changes: the products listed, those whose stock moved, and the
+	// ids removed that prev has.
+	todo := l.products
+	if moved := movedSKUs(prev.stock, stock); len(moved) > 0 {
+		listed := make(map[string]bool, len(l.products))
+		for _, p := range l.products {
+			listed[p.ID] = true
+		}
+		for id, e := range prev.entries {
+			if !listed[id] && slices.ContainsFunc(e.product.Variants, func(v catalog.Variant) bool { return moved[v.Item.ID] }) {
+				todo = append(todo, e.product)
 			}
 		}
 	}
-	// Convert what the listing gave, and what it did not give whose
-	// stock moved.
-	converted := 0
-	convert := func(p catalog.Product) error {
-		_, hash, err := feedwire.Encode(s.feedForm(p))
-		if err != nil {
-			return err
-		}
-		if _, ok := s.entries[p.ID]; !ok {
-			keysChanged = true
-		}
-		s.entries[p.ID] = &entry{product: p, hash: hash}
-		converted++
-		return nil
+	gone := slices.DeleteFunc(slices.Clone(l.removed), func(id string) bool { return prev.entries[id] == nil })
+	if len(todo) == 0 && len(gone) == 0 {
+		// Nothing changed: the same snapshot serves on.
+		return prev, l.next, nil
 	}
-	for _, p := range l.products {
-		if err := convert(p); err != nil {
+	s.entries, s.ids = maps.Clone(prev.entries), prev.ids
+	for _, id := range gone {
+		delete(s.entries, id)
+	}
+	added := false
+	for _, p := range todo {
+		added = added || s.entries[p.ID] == nil
+		if s.entries[p.ID], err = s.entry(p); err != nil {
 			return nil, "", err
 		}
 	}
-	if !l.full {
-		if moved := movedSKUs(prev.stock, stock); len(moved) > 0 {
-			given := make(map[string]bool, len(l.products))
-			for _, p := range l.products {
-				given[p.ID] = true
-			}
-			for id, e := range prev.entries {
-				if given[id] || s.entries[id] == nil || !slices.ContainsFunc(e.product.Variants, func(v catalog.Variant) bool { return moved[v.Item.ID] }) {
-					continue
-				}
-				if err := convert(e.product); err != nil {
-					return nil, "", err
-				}
-			}
-		}
-	}
-	switch {
-	case !l.full && converted == 0 && !keysChanged:
-		// Nothing changed: the same snapshot serves on.
-		return prev, l.next, nil
-	case keysChanged:
+	if added || len(gone) > 0 {
 		s.ids = slices.Sorted(maps.Keys(s.entries))
-	default:
-		s.ids = prev.ids
 	}
 	return s, l.next, nil
 }

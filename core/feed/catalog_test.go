@@ -44,6 +44,9 @@ func TestBuiltinCatalog(t *testing.T) {
 		if p.catalog.cur != first {
 			t.Error("an unchanged catalog was converted again")
 		}
+		if s := p.targets[0].s; s.idle != first {
+			t.Error("a round with nothing changed went through the catalog")
+		}
 		reserve(t, st, "tee-m", 1)
 		round(p)
 		sent := e.srv.Accepted()[2:]
@@ -144,5 +147,25 @@ func TestOddListings(t *testing.T) {
 	}
 	if _, _, err := r.read(context.Background(), snap, token); err != nil || calls != 2 {
 		t.Errorf("read again = %v after %d calls", err, calls)
+	}
+}
+
+// TestNoChangeToken: a catalog whose listing gives no change token is
+// published, read whole every round, and that is logged once.
+func TestNoChangeToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, newStore(t))
+	e.opts.Listing = listingFunc(func(req *catalog.ListProductsRequest) (*catalog.ListProductsResponse, error) {
+		return &catalog.ListProductsResponse{Products: products(2)}, nil
+	})
+	p := e.publisher()
+	for range 3 {
+		round(p)
+	}
+	if got := e.sentIDs(0); !slices.Equal(got, []string{"p01", "p02"}) {
+		t.Errorf("sent %v", got)
+	}
+	if n := strings.Count(e.logs.String(), "gives no change token"); n != 1 {
+		t.Errorf("the missing change token was logged %d times, want once:\n%s", n, e.logs)
 	}
 }

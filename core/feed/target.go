@@ -126,8 +126,10 @@ type session struct {
 	// is the status of the last refusal.
 	refused       map[string]string
 	refusedStatus int
-	// waiting holds the products the platform failed alone.
-	waiting map[string]*retry
+	// waiting holds the products the platform failed alone;
+	// waitingStatus is the status of the last failure.
+	waiting       map[string]*retry
+	waitingStatus int
 	// push is the PushRequestedAt of the full publish in progress (zero
 	// when none), and pushed the products sent since it was asked for.
 	push   time.Time
@@ -1010,8 +1012,8 @@ func (t *target) note() (string, int) {
 		status = s.refusedStatus
 	}
 	if n := len(s.waiting); n > 0 {
-		parts = append(parts, fmt.Sprintf("the platform fails %d product(s) sent alone (HTTP 5xx) while it takes the others; each is retried alone after a back-off", n))
-		status = cmp.Or(status, 500)
+		parts = append(parts, fmt.Sprintf("the platform fails %d product(s) sent alone (last HTTP %d) while it takes the others; each is retried alone after a back-off", n, s.waitingStatus))
+		status = cmp.Or(status, s.waitingStatus)
 	}
 	return strings.Join(parts, "; "), status
 }
@@ -1038,7 +1040,7 @@ func (t *target) setAside(ctx context.Context, it item, cause error) bool {
 		failures = w.failures + 1
 	}
 	at := t.p.now().Add(t.p.backoff.Delay(failures, retryAfter))
-	s.waiting[it.id] = &retry{source: it.source, failures: failures, at: at}
+	s.waiting[it.id], s.waitingStatus = &retry{source: it.source, failures: failures, at: at}, status
 	s.left--
 	t.log.Warn("the platform fails a product sent alone while it takes the others; it is retried alone after a back-off",
 		"product_id", it.id, "status", status, "failures", failures, "next_attempt_at", at.UTC().Format(time.RFC3339Nano))
