@@ -368,29 +368,21 @@ func (t *target) commit(ctx context.Context, fn func(tx store.Tx, rec *model.Fee
 	return nil
 }
 
-// forget deletes every product record of the target, a page per
-// transaction, each checking the lease.
+// forget deletes every product record of the target, a bounded batch
+// per transaction, each checking the lease.
 func (t *target) forget(ctx context.Context) error {
 	lease := t.s.lease.Lease()
 	for {
-		page, err := store.Read(ctx, t.p.opts.Store, func(r store.Reader) ([]*model.FeedProduct, error) {
-			return r.FeedProducts(t.cfg.Name, "", recordPage)
-		})
-		if err != nil || len(page) == 0 {
-			return err
-		}
-		err = t.p.opts.Store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
+		var deleted int
+		err := t.p.opts.Store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
 			if err := tx.HoldsLease(lease); err != nil {
 				return err
 			}
-			for _, fp := range page {
-				if err := tx.DeleteFeedProduct(t.cfg.Name, fp.ProductID); err != nil {
-					return err
-				}
-			}
-			return nil
+			var err error
+			deleted, err = tx.DeleteFeedProducts(t.cfg.Name, recordPage)
+			return err
 		})
-		if err != nil {
+		if err != nil || deleted == 0 {
 			return err
 		}
 	}
