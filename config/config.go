@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/acp-sidecar/acp/sdk/catalog"
 )
 
 // Config is the whole of acp.yaml.
@@ -108,27 +110,25 @@ type WebhookDelivery struct {
 }
 
 // Feed is one agent platform the catalog is published to, through the
-// ACP Feed API (docs/feeds.md).
+// ACP Feed API.
 type Feed struct {
-	// Name identifies the target in logs, metrics and `acp feed`; unique.
-	// Required.
+	// Name identifies the target in logs and metrics. Required; unique.
 	Name string `koanf:"name"`
-	// URL is the platform's Feed API base URL (POST {url}/feeds). Required;
-	// https, or http only to a loopback host.
+	// URL is the platform's Feed API base URL (POST {url}/feeds), without
+	// a trailing "/". Required; https, or http only to a loopback host.
 	URL string `koanf:"url"`
 	// TokenEnv names the environment variable holding the platform's
 	// credential. Required.
 	TokenEnv string `koanf:"token_env"`
-	// Header is the request header carrying the credential. Default
-	// Authorization, as "Bearer <token>"; any other header carries the
-	// token as it is.
+	// Header is the request header carrying the credential, in canonical
+	// form. Default Authorization, as "Bearer <token>"; any other header
+	// carries the token as it is.
 	Header string `koanf:"header"`
 	// TargetCountry is the feed's market, an ISO 3166-1 alpha-2 code.
 	// Required.
 	TargetCountry string `koanf:"target_country"`
 	// Mode is how the feed is published: upsert (the default and the one
-	// mode the Feed API serves over HTTP). Full files are written by
-	// `acp feed export`.
+	// mode the Feed API serves over HTTP).
 	Mode string `koanf:"mode"`
 	// Filter limits the products published; empty publishes them all.
 	Filter FeedFilter `koanf:"filter"`
@@ -544,7 +544,8 @@ const (
 // default) or the name of an entry of plugins. A seller switches a
 // capability between the two by editing this one value.
 type Capabilities struct {
-	// Catalog serves the catalog; built in, it is catalog.items.
+	// Catalog serves the catalog; built in, it is catalog.items and
+	// catalog.products.
 	Catalog string `koanf:"catalog"`
 	// Tax serves tax quotes; built in, it is the tax table.
 	Tax string `koanf:"tax"`
@@ -908,6 +909,16 @@ type CatalogItem struct {
 	AvailabilityStatus string `koanf:"availability_status"`
 }
 
+// VariantOptions returns the item's options as the catalog's, nil when
+// it has none.
+func (it CatalogItem) VariantOptions() []catalog.VariantOption {
+	var out []catalog.VariantOption
+	for _, o := range it.Options {
+		out = append(out, catalog.VariantOption{Name: o.Name, Value: o.Value})
+	}
+	return out
+}
+
 // Escalates reports whether the item hands its carts to the store's page.
 func (it CatalogItem) Escalates() bool {
 	return it.AgeRestricted || it.RequiresSignIn || it.RequiresOptions
@@ -917,8 +928,8 @@ func (it CatalogItem) Escalates() bool {
 // page: the session's status becomes requires_escalation with a
 // continue_url (not_ready_for_payment with the URL in the message under
 // API versions before 2026-01-30), and complete refuses to charge it.
-// Items escalate by their flags under catalog.items, or when a catalog
-// plugin says so.
+// Items escalate by their flags under catalog.items (or a product's
+// variants), or when a catalog plugin says so.
 type Escalation struct {
 	// ContinueURL is the store page where the buyer finishes: an absolute
 	// http(s) URL in which "{checkout_session_id}" and "{item_id}" (the

@@ -3,6 +3,7 @@ package config
 import (
 	"net"
 	"net/netip"
+	"net/textproto"
 	"slices"
 	"strings"
 	"time"
@@ -322,11 +323,17 @@ func (d *WebhookDelivery) setDefaults() {
 	}
 }
 
+// setDefaults fills a feed target's defaults, writes its header name in
+// canonical form (so that "authorization" carries "Bearer <token>" as
+// Authorization does) and drops the URL's trailing "/"s (the Feed API's
+// paths are appended to it).
 func (f *Feed) setDefaults() {
 	f.TargetCountry = strings.ToUpper(f.TargetCountry)
+	f.URL = strings.TrimRight(f.URL, "/")
 	if f.Header == "" {
 		f.Header = DefaultFeedHeader
 	}
+	f.Header = textproto.CanonicalMIMEHeaderKey(f.Header)
 	if f.Mode == "" {
 		f.Mode = FeedModeUpsert
 	}

@@ -24,7 +24,7 @@ var weightUnits = []string{"g", "kg", "oz", "lb"}
 const discountSKUPrefix = "discount:"
 
 var (
-	// skuPattern matches a SKU.
+	// skuPattern matches a SKU or a product id.
 	skuPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]+$`)
 	// countryPattern matches an upper-cased ISO 3166-1 alpha-2 code.
 	countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
@@ -32,6 +32,12 @@ var (
 	// without its country prefix, e.g. "CA" for California.
 	regionPattern = regexp.MustCompile(`^[A-Z0-9]{1,3}$`)
 )
+
+// addBadSKU reports a SKU or product id at path that skuPattern does not
+// match.
+func addBadSKU(ps *problems, path, sku string) {
+	ps.add(path, "%q may contain only letters, digits, '.', '_', ':' and '-'", sku)
+}
 
 // validate checks the catalog against the fulfillment options and tax
 // categories of the whole config. Items are required only while the
@@ -81,7 +87,7 @@ func (v *itemCheck) item(path string, it CatalogItem, titleRequired bool, ps *pr
 	case it.SKU == "":
 		ps.add(path+".sku", "is required")
 	case !skuPattern.MatchString(it.SKU):
-		ps.add(path+".sku", "%q may contain only letters, digits, '.', '_', ':' and '-'", it.SKU)
+		addBadSKU(ps, path+".sku", it.SKU)
 	case strings.HasPrefix(it.SKU, discountSKUPrefix):
 		ps.add(path+".sku", "%q starts with %q, which names a discount code's uses in the stock counts; choose another sku", it.SKU, discountSKUPrefix)
 	case dup:
@@ -119,16 +125,19 @@ func (v *itemCheck) item(path string, it CatalogItem, titleRequired bool, ps *pr
 }
 
 // validateFeedFields checks the keys of an item that only product feeds
-// read: its page, list price, barcodes, options, condition and
-// availability status.
+// read: its page, list price (above unit_price when set), barcodes,
+// options, condition and availability status.
 func validateFeedFields(path string, it CatalogItem, ps *problems) {
 	if it.URL != "" {
 		if msg := checkHTTPURL(it.URL); msg != "" {
 			ps.add(path+".url", "%s", msg)
 		}
 	}
-	if it.ListPrice < 0 {
+	switch {
+	case it.ListPrice < 0:
 		ps.add(path+".list_price", "must be 0 (none) or more (in minor units of merchant.currency), got %d", it.ListPrice)
+	case it.ListPrice > 0 && it.ListPrice <= it.UnitPrice:
+		ps.add(path+".list_price", "must be above unit_price (%d) when set: the price before the sale, got %d", it.UnitPrice, it.ListPrice)
 	}
 	for i, b := range it.Barcodes {
 		p := indexPath(path+".barcodes", i)
@@ -146,7 +155,7 @@ func validateFeedFields(path string, it CatalogItem, ps *problems) {
 		case strings.TrimSpace(o.Name) == "":
 			ps.add(p+".name", "is required: the option, such as Color")
 		case dup:
-			ps.add(p+".name", "duplicate option %q (also options[%d] of this item)", o.Name, j)
+			ps.add(p+".name", "duplicate option %q (also %s)", o.Name, indexPath(path+".options", j))
 		default:
 			names[o.Name] = i
 		}
@@ -174,11 +183,17 @@ func checkLabels(path string, labels []string, ps *problems) {
 // validateProducts checks catalog.products: ids as unique as skus and
 // apart from the flat items' (each of which is a product of its own), a
 // title, media and seller links a feed can show, and at least one variant,
-// each checked as a flat item is.
+// each checked as a flat item is, whose sku is no other product's id and
+// whose title (its own, or the one its product and options give it) no
+// other variant of the product has.
 func (cat *Catalog) validateProducts(check *itemCheck, ps *problems) {
 	flat := map[string]int{}
 	for i, it := range cat.Items {
 		flat[it.SKU] = i
+	}
+	products := map[string]int{}
+	for i := len(cat.Products) - 1; i >= 0; i-- {
+		products[cat.Products[i].ID] = i
 	}
 	ids := map[string]int{}
 	for i, p := range cat.Products {
@@ -187,7 +202,7 @@ func (cat *Catalog) validateProducts(check *itemCheck, ps *problems) {
 		case p.ID == "":
 			ps.add(path+".id", "is required")
 		case !skuPattern.MatchString(p.ID):
-			ps.add(path+".id", "%q may contain only letters, digits, '.', '_', ':' and '-'", p.ID)
+			addBadSKU(ps, path+".id", p.ID)
 		case dup:
 			ps.add(path+".id", "duplicate product id %q (also catalog.products[%d])", p.ID, j)
 		default:
@@ -225,8 +240,24 @@ func (cat *Catalog) validateProducts(check *itemCheck, ps *problems) {
 		if len(p.Variants) == 0 {
 			ps.add(path+".variants", "at least one variant is required: the skus the product is sold as")
 		}
+		titles := map[string]string{}
 		for j, v := range p.Variants {
-			check.item(indexPath(path+".variants", j), v, false, ps)
+			vp := indexPath(path+".variants", j)
+			check.item(vp, v, false, ps)
+			if k, ok := products[v.SKU]; ok && v.SKU != p.ID && check.skus[v.SKU] == vp {
+				ps.add(vp+".sku", "%q is the id of catalog.products[%d]; a variant's sku may be its own product's id only", v.SKU, k)
+			}
+			title := v.Title
+			if title == "" {
+				title = catalog.VariantTitle(p.Title, v.VariantOptions())
+			}
+			switch other, dup := titles[title]; {
+			case strings.TrimSpace(title) == "":
+			case dup:
+				ps.add(vp, "has the title %q, as %s has: give the variants different options or titles", title, other)
+			default:
+				titles[title] = vp
+			}
 		}
 	}
 }

@@ -1,18 +1,42 @@
 package config
 
 import (
+	"fmt"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/net/http/httpguts"
 )
 
-// maxFeedBatchSize bounds feed_publishing.batch_size.
-const maxFeedBatchSize = 1000
+const (
+	// maxFeedBatchSize bounds feed_publishing.batch_size.
+	maxFeedBatchSize = 1000
+	// minFeedDelay is the shortest feed_publishing.delay.
+	minFeedDelay = time.Second
+)
 
-// validateFeeds checks the feed targets against feed_publishing.
+// connectionHeaders are the request headers the HTTP client sets or that
+// manage the connection: none can carry a feed's credential (feeds[].
+// header), nor can any Proxy-* header.
+var connectionHeaders = []string{"Host", "Content-Type", "Content-Length", "Transfer-Encoding", "Connection", "Upgrade", "Te", "Trailer", "Keep-Alive"}
+
+// validateFeeds checks the feed targets against feed_publishing, and
+// their filters' product ids against the built-in catalog's products
+// while it serves (a plugin knows its own).
 func (c *Config) validateFeeds(ps *problems) {
+	var products map[string]bool
+	if builtinServes(c.Capabilities.Catalog) {
+		products = map[string]bool{}
+		for _, it := range c.Catalog.Items {
+			products[it.SKU] = true
+		}
+		for _, p := range c.Catalog.Products {
+			products[p.ID] = true
+		}
+	}
 	names := map[string]int{}
 	for i, f := range c.Feeds {
 		path := indexPath("feeds", i)
@@ -20,7 +44,7 @@ func (c *Config) validateFeeds(ps *problems) {
 		case f.Name == "":
 			ps.add(path+".name", "is required")
 		case !namePattern.MatchString(f.Name):
-			ps.add(path+".name", "%q must start with a lower-case letter followed by at most 62 lower-case letters, digits, '_' and '-'", f.Name)
+			addBadName(ps, path+".name", f.Name)
 		case dup:
 			ps.add(path+".name", "duplicate feed name %q (also feeds[%d])", f.Name, j)
 		default:
@@ -35,8 +59,11 @@ func (c *Config) validateFeeds(ps *problems) {
 		case !envVarPattern.MatchString(f.TokenEnv):
 			ps.add(path+".token_env", "%q is not an environment variable name", f.TokenEnv)
 		}
-		if !httpguts.ValidHeaderFieldName(f.Header) {
+		switch {
+		case !httpguts.ValidHeaderFieldName(f.Header):
 			ps.add(path+".header", "%q is not an HTTP header name (leave the key out for %s)", f.Header, DefaultFeedHeader)
+		case slices.Contains(connectionHeaders, f.Header) || strings.HasPrefix(f.Header, "Proxy-"):
+			ps.add(path+".header", "%q is set by the HTTP client or manages the connection, and cannot carry the credential (leave the key out for %s)", f.Header, DefaultFeedHeader)
 		}
 		if f.TargetCountry == "" {
 			ps.add(path+".target_country", "is required: the feed's market, an ISO 3166-1 alpha-2 code such as \"US\"")
@@ -47,14 +74,25 @@ func (c *Config) validateFeeds(ps *problems) {
 			ps.add(path+".mode", "must be %q, the one mode the Feed API serves over HTTP (full files come from `acp feed export`), got %q", FeedModeUpsert, f.Mode)
 		}
 		checkLabels(path+".filter.categories", f.Filter.Categories, ps)
-		checkLabels(path+".filter.product_ids", f.Filter.ProductIDs, ps)
-		checkLabels(path+".filter.exclude_product_ids", f.Filter.ExcludeProductIDs, ps)
+		checkFilterIDs(path+".filter.product_ids", f.Filter.ProductIDs, products, ps)
+		checkFilterIDs(path+".filter.exclude_product_ids", f.Filter.ExcludeProductIDs, products, ps)
+	}
+}
+
+// checkFilterIDs reports the blank product ids of a feed filter, and
+// those not in products unless it is nil.
+func checkFilterIDs(path string, ids []string, products map[string]bool, ps *problems) {
+	checkLabels(path, ids, ps)
+	for i, id := range ids {
+		if products != nil && strings.TrimSpace(id) != "" && !products[id] {
+			ps.addCrossRef(indexPath(path, i), "no product of the built-in catalog has the id %q: a product's id under catalog.products or an item's sku under catalog.items", id)
+		}
 	}
 }
 
 // checkFeedURL returns why raw cannot be a feed target's URL, or "": an
-// absolute https URL (plain http only to a loopback host) without user
-// information, query or fragment, whose host is public unless
+// absolute https URL (plain http only to a loopback host) with a valid
+// port if any, without user information, query or fragment, whose host is public unless
 // allowPrivate, by the same rule as a webhook's.
 func checkFeedURL(raw string, allowPrivate bool) string {
 	if raw == "" {
@@ -64,7 +102,10 @@ func checkFeedURL(raw string, allowPrivate bool) string {
 		return msg
 	}
 	u, _ := url.Parse(raw) // checkHTTPURL parsed it
+	port, portErr := strconv.Atoi(u.Port())
 	switch {
+	case u.Port() != "" && (portErr != nil || port < 1 || port > 65535):
+		return fmt.Sprintf("port %q is not a number from 1 to 65535", u.Port())
 	case u.User != nil:
 		return "must not contain user information; the credential comes from token_env"
 	case u.RawQuery != "" || u.ForceQuery:
@@ -72,30 +113,21 @@ func checkFeedURL(raw string, allowPrivate bool) string {
 	case u.Fragment != "" || strings.Contains(raw, "#"):
 		return "must not have a fragment: it is the base URL the Feed API's paths are appended to"
 	case u.Scheme != "https" && !isLoopback(u.Hostname()):
-		return "must be https (plain http only to a loopback host: 127.0.0.1, ::1 or localhost)"
+		return "must be https (plain http only to a loopback host: 127.0.0.0/8, ::1 or localhost)"
 	case allowPrivate:
 		return ""
 	}
 	return checkPublicHost(u.Hostname(), "feed_publishing.allow_private_networks")
 }
 
-// validate checks the feed_publishing section.
+// validate checks the feed_publishing section: its requests' timing as
+// webhook_delivery's is checked.
 func (p *FeedPublishing) validate(ps *problems) {
-	positive := func(key string, d time.Duration) {
-		if d <= 0 {
-			ps.add("feed_publishing."+key, "must be a positive duration, got %s", d)
-		}
+	if p.Delay < minFeedDelay {
+		ps.add("feed_publishing.delay", "must be at least %s, got %s", minFeedDelay, p.Delay)
 	}
-	positive("delay", p.Delay)
 	if p.BatchSize < 1 || p.BatchSize > maxFeedBatchSize {
 		ps.add("feed_publishing.batch_size", "must be from 1 to %d, got %d", maxFeedBatchSize, p.BatchSize)
 	}
-	positive("timeout", p.Timeout)
-	positive("initial_backoff", p.InitialBackoff)
-	switch {
-	case p.MaxBackoff <= 0:
-		positive("max_backoff", p.MaxBackoff)
-	case p.MaxBackoff < p.InitialBackoff:
-		ps.add("feed_publishing.max_backoff", "must be at least initial_backoff (%s), got %s", p.InitialBackoff, p.MaxBackoff)
-	}
+	checkRetries("feed_publishing", p.Timeout, p.InitialBackoff, p.MaxBackoff, ps)
 }

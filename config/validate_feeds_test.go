@@ -43,6 +43,9 @@ func TestFeedURLRules(t *testing.T) {
 		"https://feeds.example.com/#top":  {public: "must not have a fragment", private: "must not have a fragment"},
 		"ftp://feeds.example.com/":        {public: "absolute http:// or https://", private: "absolute http:// or https://"},
 		"":                                {public: "is required", private: "is required"},
+		"https://feeds.example.com:443/":  {},
+		"https://feeds.example.com:0/":    {public: "not a number from 1 to 65535", private: "not a number from 1 to 65535"},
+		"https://feeds.example.com:65536": {public: "not a number from 1 to 65535", private: "not a number from 1 to 65535"},
 	} {
 		for _, tc := range []struct {
 			allowPrivate bool
@@ -73,5 +76,52 @@ func TestCatalogAllItems(t *testing.T) {
 	}
 	if want := []string{"a", "b", "p-1", "p-2", "q-1"}; !slices.Equal(got, want) {
 		t.Errorf("AllItems() = %v, want %v", got, want)
+	}
+}
+
+// TestFeedFilterProductIDs checks a feed filter's product ids against the
+// built-in catalog's products (a product's id or a flat item's sku) while
+// it serves, and not while a plugin serves the catalog, which knows its
+// own.
+func TestFeedFilterProductIDs(t *testing.T) {
+	t.Parallel()
+	cat := Catalog{Items: []CatalogItem{{SKU: "widget"}}, Products: []CatalogProduct{{ID: "tee", Variants: []CatalogItem{{SKU: "tee-red"}}}}}
+	feed := Feed{Name: "shop", URL: "https://feeds.example.com/acp", TokenEnv: "T", Header: DefaultFeedHeader, TargetCountry: "US", Mode: FeedModeUpsert,
+		Filter: FeedFilter{ProductIDs: []string{"widget", "tee", "tee-red"}, ExcludeProductIDs: []string{"gone"}}}
+	for provider, want := range map[string][]string{
+		Builtin:   {"feeds[0].filter.product_ids[2]", "feeds[0].filter.exclude_product_ids[0]"},
+		"":        {"feeds[0].filter.product_ids[2]", "feeds[0].filter.exclude_product_ids[0]"},
+		"shopify": nil,
+	} {
+		c := Config{Catalog: cat, Feeds: []Feed{feed}, Capabilities: Capabilities{Catalog: provider}}
+		var ps problems
+		c.validateFeeds(&ps)
+		var got []string
+		for _, p := range ps.list {
+			got = append(got, p.Path)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("catalog served by %q: problems at %v, want %v (%v)", provider, got, want, ps.list)
+		}
+	}
+}
+
+// TestFeedDefaults checks that a feed's header is written in canonical
+// form, so that "authorization" carries "Bearer <token>" as the default
+// does, and that its URL loses its trailing "/"s, so that requests do not
+// go to "//feeds".
+func TestFeedDefaults(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ header, url, wantHeader, wantURL string }{
+		{"", "https://feeds.example.com/acp", DefaultFeedHeader, "https://feeds.example.com/acp"},
+		{"authorization", "https://feeds.example.com/acp/", DefaultFeedHeader, "https://feeds.example.com/acp"},
+		{"x-api-KEY", "https://feeds.example.com//", "X-Api-Key", "https://feeds.example.com"},
+		{"Bad Header", "https://feeds.example.com", "Bad Header", "https://feeds.example.com"},
+	} {
+		f := Feed{Header: tc.header, URL: tc.url}
+		f.setDefaults()
+		if f.Header != tc.wantHeader || f.URL != tc.wantURL {
+			t.Errorf("setDefaults(header %q, url %q) = %q, %q; want %q, %q", tc.header, tc.url, f.Header, f.URL, tc.wantHeader, tc.wantURL)
+		}
 	}
 }

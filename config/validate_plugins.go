@@ -21,6 +21,12 @@ var (
 	sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
+// addBadName reports a plugin or feed name at path that namePattern does
+// not match.
+func addBadName(ps *problems, path, name string) {
+	ps.add(path, "%q must start with a lower-case letter followed by at most 62 lower-case letters, digits, '_' and '-'", name)
+}
+
 // mistyped stands in for a capability whose value was discarded for its
 // type: it names no provider, so that validation takes the capability
 // neither for built in (which would require its section) nor for a plugin
@@ -73,7 +79,7 @@ func (c *Config) validatePlugins(ps *problems) {
 			case p.Name == Builtin:
 				ps.add(path+".name", "%q is reserved for the built-in providers; choose another name", Builtin)
 			case !namePattern.MatchString(p.Name):
-				ps.add(path+".name", "%q must start with a lower-case letter followed by at most 62 lower-case letters, digits, '_' and '-'", p.Name)
+				addBadName(ps, path+".name", p.Name)
 			}
 		}
 		p.validate(path, ps)

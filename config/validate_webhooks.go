@@ -107,17 +107,25 @@ func checkPublicHost(host, setting string) string {
 	return ""
 }
 
+// checkRetries checks the timing of a section of outbound requests
+// retried with backoff (webhook_delivery, feed_publishing): a request's
+// timeout from 100ms to 5m, an initial backoff of at least 10ms, and a
+// longest backoff of at least the initial one.
+func checkRetries(section string, timeout, initialBackoff, maxBackoff time.Duration, ps *problems) {
+	if timeout < 100*time.Millisecond || timeout > 5*time.Minute {
+		ps.add(section+".timeout", "must be from 100ms to 5m, got %s", timeout)
+	}
+	if initialBackoff < 10*time.Millisecond {
+		ps.add(section+".initial_backoff", "must be at least 10ms, got %s", initialBackoff)
+	}
+	if maxBackoff < initialBackoff {
+		ps.add(section+".max_backoff", "must be at least initial_backoff (%s), got %s", initialBackoff, maxBackoff)
+	}
+}
+
 // validate checks the webhook_delivery section.
 func (d *WebhookDelivery) validate(ps *problems) {
-	if d.Timeout < 100*time.Millisecond || d.Timeout > 5*time.Minute {
-		ps.add("webhook_delivery.timeout", "must be from 100ms to 5m, got %s", d.Timeout)
-	}
-	if d.InitialBackoff < 10*time.Millisecond {
-		ps.add("webhook_delivery.initial_backoff", "must be at least 10ms, got %s", d.InitialBackoff)
-	}
-	if d.MaxBackoff < d.InitialBackoff {
-		ps.add("webhook_delivery.max_backoff", "must be at least initial_backoff (%s), got %s", d.InitialBackoff, d.MaxBackoff)
-	}
+	checkRetries("webhook_delivery", d.Timeout, d.InitialBackoff, d.MaxBackoff, ps)
 	if d.Workers < 1 || d.Workers > 256 {
 		ps.add("webhook_delivery.workers", "must be from 1 to 256, got %d", d.Workers)
 	}

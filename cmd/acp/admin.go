@@ -124,8 +124,11 @@ func (c *adminCommand) isSet(name string) bool {
 // running server's API.
 type session struct {
 	merchantapi.Admin
-	// stock is the same API's stock operations.
+	// stock and feeds are the same API's stock and feed operations.
 	stock merchantapi.StockAdmin
+	feeds merchantapi.FeedAdmin
+	// cfg is the config the session was opened with.
+	cfg *config.Config
 	// local is true when the store was opened directly.
 	local bool
 	// webhooks is true when the config has webhook targets.
@@ -148,6 +151,7 @@ func (c *adminCommand) run(env cli, fn func(ctx context.Context, s *session) err
 	if err != nil {
 		return printError(env.stderr, err)
 	}
+	s.cfg = cfg
 	if err = fn(ctx, s); err != nil && s.explain != nil {
 		err = s.explain(err)
 	}
@@ -197,7 +201,7 @@ func openSession(cfg *config.Config, server string, env cli) (*session, error) {
 		for _, a := range cfg.Agents {
 			webhooks = webhooks || len(a.Webhooks) > 0
 		}
-		return &session{Admin: local, stock: local, local: true, webhooks: webhooks, close: closer.Close}, nil
+		return &session{Admin: local, stock: local, feeds: local, local: true, webhooks: webhooks, close: closer.Close}, nil
 	}
 	if !storeLocked(err) {
 		return nil, err
@@ -244,7 +248,7 @@ func remoteSession(cfg *config.Config, base, serverName string, getenv func(stri
 		transport.TLSClientConfig = &tls.Config{ServerName: serverName, MinVersion: tls.VersionTLS12}
 	}
 	client := &merchantapi.Client{BaseURL: base, Token: token, HTTP: &http.Client{Transport: transport, Timeout: time.Minute}}
-	return &session{Admin: client, stock: client, explain: explainUnreachable(base, found), close: func() error {
+	return &session{Admin: client, stock: client, feeds: client, explain: explainUnreachable(base, found), close: func() error {
 		transport.CloseIdleConnections()
 		return nil
 	}}, nil

@@ -415,6 +415,13 @@ func TestUsageErrors(t *testing.T) {
 		"webhooks state":             {[]string{"webhooks", "list", "--state", "delivered"}, "--state must be dead or pending"},
 		"retry without ids":          {[]string{"webhooks", "retry"}, "or pass --all"},
 		"retry ids and all":          {[]string{"webhooks", "retry", "evt_1", "--all"}, "not both"},
+		"feed without command":       {[]string{"feed"}, "acp feed status"},
+		"unknown feed command":       {[]string{"feed", "frob"}, `unknown command "frob"`},
+		"feed status argument":       {[]string{"feed", "status", "platform"}, `unexpected argument "platform"`},
+		"push without targets":       {[]string{"feed", "push"}, "or pass --all"},
+		"push targets and all":       {[]string{"feed", "push", "platform", "--all"}, "not both"},
+		"export without out":         {[]string{"feed", "export", "--target", "platform"}, "--out DIR is required"},
+		"export with an argument":    {[]string{"feed", "export", "--out", "x", "platform"}, `unexpected argument "platform"`},
 	}
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {
@@ -465,7 +472,7 @@ func TestLastFailure(t *testing.T) {
 		{merchantapi.Event{LastError: strings.Repeat("x", 80)}, strings.Repeat("x", 59) + "…"},
 	}
 	for _, tc := range testCases {
-		if got := lastFailure(tc.event); got != tc.want {
+		if got := lastFailure(tc.event.LastError, tc.event.LastStatus); got != tc.want {
 			t.Errorf("lastFailure(%+v) = %q, want %q", tc.event, got, tc.want)
 		}
 	}

@@ -125,7 +125,7 @@ func TestConnectionFlood(t *testing.T) {
 	// open-file limit, each address over its client cap.
 	flood1 := openFlood(t, addr, 2, 4, 100)
 	alive("during the first flood")
-	if err := agentCheckout(t, "http://"+addr); err != nil {
+	if err := agentCheckout(t, "http://"+addr, "mug-classic"); err != nil {
 		t.Fatalf("agent checkout from 127.0.0.1 during a flood within the client caps: %v\n%s", err, logs())
 	}
 	if err := healthy("http://" + addr); err != nil {
@@ -151,7 +151,7 @@ func TestConnectionFlood(t *testing.T) {
 	alive("after the second flood")
 	deadline = time.Now().Add(10 * time.Second)
 	for {
-		err := agentCheckout(t, "http://"+addr)
+		err := agentCheckout(t, "http://"+addr, "mug-classic")
 		if err == nil {
 			break
 		}
@@ -266,11 +266,11 @@ func refusedRequest(t *testing.T, addr string) (int, string) {
 // floodVersion is the API version the flood test's agent speaks.
 const floodVersion = "2026-04-17"
 
-// agentCheckout runs create, update and complete on the demo store as
-// its agent, on fresh connections from 127.0.0.1. Every request body and
+// agentCheckout buys one unit of item (create, update, complete) on the
+// demo store as its agent, on fresh connections from 127.0.0.1. Every request body and
 // every answer is validated against the version's schema (a failure is a
 // test error, not retried); a failed request is returned.
-func agentCheckout(t *testing.T, base string) error {
+func agentCheckout(t *testing.T, base, item string) error {
 	t.Helper()
 	schema := acpschema.For(t, floodVersion)
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
@@ -298,7 +298,7 @@ func agentCheckout(t *testing.T, base string) error {
 		var m map[string]any
 		return m, json.Unmarshal(data, &m)
 	}
-	session, err := post("/checkout_sessions", "create", "CheckoutSessionCreateRequest", `{"line_items":[{"id":"mug-classic"}],"currency":"usd","capabilities":{}}`, acpschema.AnySession)
+	session, err := post("/checkout_sessions", "create", "CheckoutSessionCreateRequest", `{"line_items":[{"id":"`+item+`"}],"currency":"usd","capabilities":{}}`, acpschema.AnySession)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ func TestHelp(t *testing.T) {
 	commands := [][]string{
 		{"serve"}, {"check"}, {"health"}, {"version"}, {"plugins", "describe"},
 		{"orders", "list"}, {"orders", "show"}, {"webhooks", "list"}, {"load", "run"}, {"load", "baseline"},
+		{"feed", "status"}, {"feed", "push"}, {"feed", "export"},
 	}
 	for _, cmd := range commands {
 		for _, flag := range []string{"--help", "-h"} {
@@ -30,7 +31,7 @@ func TestHelp(t *testing.T) {
 			t.Errorf("acp %s: exit %d\nstdout: %s\nstderr: %s\nwant exit 2, the problem and the usage on stderr", strings.Join(args, " "), code, stdout, stderr)
 		}
 	}
-	for _, args := range [][]string{{"--help"}, {"help"}, {"orders", "--help"}, {"plugins", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"orders", "--help"}, {"plugins", "--help"}, {"feed", "--help"}} {
 		if code, stdout, _ := runCLI(args...); code != 0 || !strings.HasPrefix(stdout, "Usage:") {
 			t.Errorf("acp %s: exit %d, stdout %q", strings.Join(args, " "), code, stdout)
 		}

@@ -6,12 +6,13 @@
 //	acp orders list|show|ship|refund|cancel ... [--config PATH] [--server URL]
 //	acp webhooks list|retry ... [--config PATH] [--server URL]
 //	acp stock show|set|adjust ... [--config PATH] [--server URL]
+//	acp feed status|push|export ... [--config PATH] [--server URL]
 //	acp plugins describe [--config PATH] [--json]
 //	acp migrate [--config PATH] [--dry-run] [--from-badger DIR [--overwrite]]
 //	acp health [--url URL] [--ready]
 //	acp version
 //
-// The orders, webhooks and stock commands open the store directly while the
+// The orders, webhooks, stock and feed commands open the store directly while the
 // server is not running, and call the running server's merchant API while
 // it is (the server holds the store).
 package main
@@ -43,6 +44,7 @@ const usage = `Usage:
   acp orders list|show|ship|refund|cancel     inspect orders; report fulfillments, refunds, cancellations
   acp webhooks list|retry                     inspect and re-queue order webhook events
   acp stock show|set|adjust                   show, set and adjust the built-in catalog's stock
+  acp feed status|push|export                 follow product feeds, publish in full, write feed files
   acp plugins describe                        start each configured plugin, report its info and health
   acp migrate [--dry-run|--from-badger DIR]   apply the PostgreSQL store's migrations; copy a Badger store in
   acp load run|baseline                       generate agent load against an ACP server; serve the baseline
@@ -60,6 +62,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		"orders":   ordersCommand,
 		"webhooks": webhooksCommand,
 		"stock":    stockCommand,
+		"feed":     feedCommand,
 		"plugins":  pluginsCommand,
 		"migrate":  migrateCommand,
 		"load":     loadCommand,

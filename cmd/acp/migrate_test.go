@@ -83,7 +83,7 @@ func TestMigrateCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errOut = runWithEnv(envOf(env), "migrate", "--config", cfg, "--from-badger", dir)
-	want := "4 sessions, 4 orders, 4 idempotency records, 3 stock levels, 4 reservations, 4 failed orders, 2 feed targets, 6 feed products, 4 pending and 1 dead webhook events"
+	want := "4 sessions, 4 orders, 4 idempotency records, 3 stock levels, 4 reservations, 4 failed orders, 3 feed targets, 9 feed products, 4 pending and 1 dead webhook events"
 	if code != 0 || !strings.Contains(out, want) {
 		t.Fatalf("migrate --from-badger = %d\n%s%s\nwant %q", code, out, errOut, want)
 	}

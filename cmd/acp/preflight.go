@@ -16,6 +16,8 @@ import (
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/host"
+	"github.com/acp-sidecar/acp/core/pluginmgr"
+	"github.com/acp-sidecar/acp/sdk/acpplugin"
 )
 
 // preflight is the live list: what a config needs from the machine it
@@ -222,6 +224,23 @@ func (p *preflight) checkPlugins(ctx context.Context) {
 			path += ".config"
 		}
 		p.add(path, "plugin %q does not start: %s", st.Name, msg)
+	}
+	p.noteFeedListing(statuses)
+}
+
+// noteFeedListing notes that no product feed will be published when the
+// config has feeds and the catalog plugin starts but does not list its
+// products (catalog.listing): the server starts all the same, and says so
+// in its log and in each target's status.
+func (p *preflight) noteFeedListing(statuses []pluginmgr.Status) {
+	catalogPlugin, ok := p.cfg.PluginFor(config.CapabilityCatalog)
+	if !ok || len(p.cfg.Feeds) == 0 {
+		return
+	}
+	for _, st := range statuses {
+		if st.Name == catalogPlugin.Name && st.Ready() && !st.Info.Serves(acpplugin.CapabilityListing) {
+			p.notes = append(p.notes, fmt.Sprintf("feeds: the catalog plugin %q does not announce %s, so no product feed will be published", st.Name, acpplugin.CapabilityListing))
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/acp-sidecar/acp/core/store/pgstore"
+	"github.com/acp-sidecar/acp/core/store/record"
 )
 
 // previousSchema is the newest migration the previous build knows: one
@@ -20,11 +21,15 @@ const previousSchema = 2
 
 // buildPreviousACP builds this tree's acp as the previous release: with
 // pgstore.knownUpTo set, it knows the migrations up to previousSchema
-// only (core/store/pgstore's package doc).
+// only (core/store/pgstore's package doc), and with record.readsUpTo set
+// it reads the record formats up to record.Format-1 only (core/store/
+// record's package doc), so that a release writing a checkout record the
+// previous one cannot read fails this test.
 func buildPreviousACP(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "acp-previous")
-	cmd := exec.Command("go", "build", "-ldflags=-s -w -X github.com/acp-sidecar/acp/core/store/pgstore.knownUpTo="+fmt.Sprint(previousSchema), "-o", bin, "./cmd/acp")
+	ldflags := fmt.Sprintf("-s -w -X github.com/acp-sidecar/acp/core/store/pgstore.knownUpTo=%d -X github.com/acp-sidecar/acp/core/store/record.readsUpTo=%d", previousSchema, record.Format-1)
+	cmd := exec.Command("go", "build", "-ldflags="+ldflags, "-o", bin, "./cmd/acp")
 	cmd.Dir = filepath.Join("..", "..")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build the previous acp: %v\n%s", err, out)
@@ -33,10 +38,12 @@ func buildPreviousACP(t *testing.T) string {
 }
 
 // TestRollingUpgrade runs a replica of this tree's acp (replica 0, the
-// newest migration) beside one built without the newest migration
-// (replica 1, the previous release) on a database `acp migrate` of the
-// new build migrated: an agent's checkouts alternate between the two,
-// every body schema-valid, and each order's order_create event arrives.
+// newest migration) beside one built without the newest migration nor
+// the newest record format (replica 1, the previous release) on a
+// database `acp migrate` of the new build migrated: an agent's checkouts
+// alternate between the two, every body schema-valid (each replica reads
+// the records the other wrote), and each order's order_create event
+// arrives.
 // Then a contract migration is simulated by writing the compatibility
 // row as one would: the previous build refuses the database, asking to
 // be upgraded, and the new one still migrates and serves.

@@ -14,8 +14,9 @@ const stockUsage = `Usage:
   acp stock set SKU N               record that N units are on hand now (sales count from now)
   acp stock adjust SKU DELTA        add DELTA units on hand (negative: take them away)
 
-Only SKUs with a stock figure in acp.yaml (catalog.items[].stock) are
-stock-controlled; docs/stock.md explains the counts. Every command takes
+Only SKUs with a stock figure in acp.yaml (catalog.items[].stock or a
+product variant's stock) are stock-controlled; docs/stock.md explains the
+counts. Every command takes
 --config PATH (default acp.yaml) and --server URL; "acp stock COMMAND -h"
 describes its flags.
 `

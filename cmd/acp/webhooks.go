@@ -65,17 +65,17 @@ func webhooksList(args []string, env cli) int {
 			if e.State == model.EventPending {
 				next = timestamp(e.NextAttemptAt)
 			}
-			fmt.Fprintf(tw, "%s\t%s/%s\t%s\t%s\t%d\t%s\t%s\n", e.ID, e.Agent, e.Target, e.OrderID, e.Type, e.Attempts, lastFailure(e), dash(next))
+			fmt.Fprintf(tw, "%s\t%s/%s\t%s\t%s\t%d\t%s\t%s\n", e.ID, e.Agent, e.Target, e.OrderID, e.Type, e.Attempts, lastFailure(e.LastError, e.LastStatus), dash(next))
 		}
 		return tw.Flush()
 	})
 }
 
-// lastFailure describes an event's last failed attempt: its HTTP status
-// and error, shortened for a table cell.
-func lastFailure(e merchantapi.Event) string {
-	msg := strings.Join(strings.Fields(e.LastError), " ")
-	if status := fmt.Sprintf("HTTP %d", e.LastStatus); e.LastStatus != 0 && !strings.Contains(msg, status) {
+// lastFailure describes a last failed attempt (an event's, a feed
+// target's): its HTTP status and error, shortened for a table cell.
+func lastFailure(lastError string, lastStatus int) string {
+	msg := strings.Join(strings.Fields(lastError), " ")
+	if status := fmt.Sprintf("HTTP %d", lastStatus); lastStatus != 0 && !strings.Contains(msg, status) {
 		msg = strings.TrimSuffix(status+": "+msg, ": ")
 	}
 	if r := []rune(msg); len(r) > 60 {

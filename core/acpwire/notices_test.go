@@ -23,7 +23,9 @@ func TestNoticesOncePerSession(t *testing.T) {
 	for _, version := range []string{V20260417, V20260130} {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
-			svc := wireEngine(t, []catalog.Item{{ID: "ebook", Title: "Ebook", UnitPrice: 999, FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentDigital}}})
+			svc := wireEngine(t, []catalog.Product{catalog.ItemProduct(catalog.Variant{Item: catalog.Item{
+				ID: "ebook", Title: "Ebook", UnitPrice: 999, FulfillmentTypes: []acp.FulfillmentType{acp.FulfillmentDigital},
+			}})})
 			c, _ := New(version, testSeller, DefaultLimits)
 			ctx := context.Background()
 			exempt := `"buyer":{"email":"ada@example.com","tax_exemption":{"certificate_id":"EX-1","certificate_type":"resale"}}`

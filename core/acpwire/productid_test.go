@@ -24,9 +24,11 @@ import (
 func TestOneProductIDOnTheWire(t *testing.T) {
 	t.Parallel()
 	digital := []acp.FulfillmentType{acp.FulfillmentDigital}
-	svc := wireEngine(t, []catalog.Item{
-		{ID: "ebook-en", ProductID: "ebook", Title: "Ebook", UnitPrice: 999, FulfillmentTypes: digital},
-		{ID: "poster", Title: "Poster", UnitPrice: 1200, FulfillmentTypes: digital},
+	svc := wireEngine(t, []catalog.Product{
+		catalog.CompleteProduct(catalog.Product{ID: "ebook", Title: "Ebook", Variants: []catalog.Variant{
+			{Item: catalog.Item{ID: "ebook-en", Title: "Ebook", UnitPrice: 999, FulfillmentTypes: digital}},
+		}}, catalog.ProductDefaults{}),
+		catalog.ItemProduct(catalog.Variant{Item: catalog.Item{ID: "poster", Title: "Poster", UnitPrice: 1200, FulfillmentTypes: digital}}),
 	})
 	c, _ := New(V20260417, testSeller, DefaultLimits)
 	ctx := context.Background()
@@ -123,9 +125,9 @@ func lineItems(t *testing.T, body []byte, member string) []wireLine {
 	return lines
 }
 
-// wireEngine is a checkout engine over a built-in catalog of items, with
-// digital delivery, no tax and the sandbox card handler.
-func wireEngine(t *testing.T, items []catalog.Item) *checkout.Service {
+// wireEngine is a checkout engine over a built-in catalog of products,
+// with digital delivery, no tax and the sandbox card handler.
+func wireEngine(t *testing.T, products []catalog.Product) *checkout.Service {
 	t.Helper()
 	st, err := badgerstore.Open(badgerstore.Options{InMemory: true})
 	if err != nil {
@@ -135,7 +137,7 @@ func wireEngine(t *testing.T, items []catalog.Item) *checkout.Service {
 	return checkout.New(checkout.Options{
 		Store: st,
 		Capabilities: checkout.Capabilities{
-			Catalog:     builtin.NewCatalog(items),
+			Catalog:     builtin.NewProductCatalog(products),
 			Tax:         builtin.NewTax(builtin.TaxTable{}),
 			Shipping:    builtin.NewShipping([]builtin.ShippingOption{{ID: "email", Type: "digital", Title: "Email"}}, time.Now),
 			Fulfillment: builtin.Fulfillment{},

@@ -30,20 +30,6 @@ var (
 	_ catalog.Listing = (*Catalog)(nil)
 )
 
-// NewCatalog builds a catalog of items sold on their own: each is a
-// product of one variant (catalog.ItemProduct), under the item's
-// ProductID when it names one. The caller need not set Found.
-func NewCatalog(items []catalog.Item) *Catalog {
-	products := make([]catalog.Product, len(items))
-	for i, it := range items {
-		products[i] = catalog.ItemProduct(catalog.Variant{Item: it})
-		if it.ProductID != "" {
-			products[i].ID, products[i].Variants[0].Item.ProductID = it.ProductID, it.ProductID
-		}
-	}
-	return NewProductCatalog(products)
-}
-
 // NewProductCatalog builds the catalog from products, as they will be
 // listed: completed by the caller (catalog.CompleteProduct,
 // catalog.ItemProduct). Each variant's Item is what ResolveItems answers
@@ -93,14 +79,20 @@ func (c *Catalog) ResolveItems(_ context.Context, req *catalog.ResolveItemsReque
 var errPageToken = errors.New("invalid page token")
 
 // ListProducts lists the whole catalog, in configuration order, PageSize
-// products a page: Changes is always false, and Since is not read. The
-// variants' items leave Available nil: the built-in catalog keeps no
-// stock (the host's stock control does). A page token is the offset of
-// the page's first product, tied to the catalog's content, so that a
-// listing does not continue across a change of the configuration.
+// products a page, unless Since is the catalog's ChangeToken: the
+// catalog is as it was (it changes only with the configuration, which
+// builds a new one), so the answer is Changes with nothing listed. The
+// products listed are copies the caller may change. The variants' items
+// leave Available nil: the built-in catalog keeps no stock (the host's
+// stock control does). A page token is the offset of the page's first
+// product, tied to the catalog's content, so that a listing does not
+// continue across a change of the configuration.
 func (c *Catalog) ListProducts(_ context.Context, req *catalog.ListProductsRequest) (*catalog.ListProductsResponse, error) {
 	if req.PageSize < 1 {
 		return nil, fmt.Errorf("list products: page size %d, want at least 1", req.PageSize)
+	}
+	if req.Since == c.changeToken && req.PageToken == "" {
+		return &catalog.ListProductsResponse{Changes: true, ChangeToken: c.changeToken}, nil
 	}
 	offset := 0
 	if req.PageToken != "" {
@@ -110,7 +102,10 @@ func (c *Catalog) ListProducts(_ context.Context, req *catalog.ListProductsReque
 		}
 	}
 	end := min(offset+req.PageSize, len(c.products))
-	resp := &catalog.ListProductsResponse{Products: slices.Clone(c.products[offset:end])}
+	resp := &catalog.ListProductsResponse{Products: make([]catalog.Product, 0, end-offset)}
+	for _, p := range c.products[offset:end] {
+		resp.Products = append(resp.Products, cloneProduct(p))
+	}
 	if end < len(c.products) {
 		resp.NextPageToken = strconv.Itoa(end) + "@" + c.changeToken
 	} else {
@@ -130,4 +125,44 @@ func (c *Catalog) parsePageToken(token string) (int, error) {
 		return 0, fmt.Errorf("%w %q: the catalog changed since the listing began; list it again from the start", errPageToken, token)
 	}
 	return offset, nil
+}
+
+// cloneProduct copies p and everything it points to, so that no change to
+// the copy reaches the catalog.
+func cloneProduct(p catalog.Product) catalog.Product {
+	p.Media = slices.Clone(p.Media)
+	p.Variants = slices.Clone(p.Variants)
+	for i := range p.Variants {
+		v := &p.Variants[i]
+		v.Item.Images = slices.Clone(v.Item.Images)
+		v.Item.Weight = clonePtr(v.Item.Weight)
+		v.Item.Available = clonePtr(v.Item.Available)
+		v.Item.FulfillmentTypes = slices.Clone(v.Item.FulfillmentTypes)
+		v.Item.Escalation = clonePtr(v.Item.Escalation)
+		v.Item.Categories = slices.Clone(v.Item.Categories)
+		v.Barcodes = slices.Clone(v.Barcodes)
+		v.Options = slices.Clone(v.Options)
+		v.Condition = slices.Clone(v.Condition)
+		v.Seller = cloneSeller(v.Seller)
+		v.Marketplace = cloneSeller(v.Marketplace)
+	}
+	return p
+}
+
+// cloneSeller copies s and its links; nil stays nil.
+func cloneSeller(s *catalog.Seller) *catalog.Seller {
+	c := clonePtr(s)
+	if c != nil {
+		c.Links = slices.Clone(c.Links)
+	}
+	return c
+}
+
+// clonePtr copies the value p points to; nil stays nil.
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	return &c
 }

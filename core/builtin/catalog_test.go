@@ -2,6 +2,7 @@ package builtin_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -168,21 +169,85 @@ func TestCatalogResolvesVariants(t *testing.T) {
 	}
 }
 
-// TestNewCatalogItems checks that a catalog of items alone lists each as
-// a product of its own, under its product id when it names one.
-func TestNewCatalogItems(t *testing.T) {
+// touch sets every value reachable from v: each string to str, each
+// number to n and each bool to true, making each empty slice one element
+// long and each nil pointer point to a new value first, so that a field
+// added to the products later is set too.
+func touch(t *testing.T, v reflect.Value, str string, n int64) {
+	t.Helper()
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		touch(t, v.Elem(), str, n)
+	case reflect.Slice:
+		if v.Len() == 0 {
+			v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		}
+		for i := range v.Len() {
+			touch(t, v.Index(i), str, n)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			touch(t, v.Field(i), str, n)
+		}
+	case reflect.String:
+		v.SetString(str)
+	case reflect.Int, reflect.Int64:
+		v.SetInt(n)
+	case reflect.Float64:
+		v.SetFloat(float64(n))
+	case reflect.Bool:
+		v.SetBool(true)
+	default:
+		t.Fatalf("touch: a %s (%s) in a product; teach touch and the catalog's copy about it", v.Kind(), v.Type())
+	}
+}
+
+// touchedProduct is a product with every field set.
+func touchedProduct(t *testing.T) catalog.Product {
+	var p catalog.Product
+	touch(t, reflect.ValueOf(&p).Elem(), "a", 1)
+	return p
+}
+
+// TestCatalogListsCopies checks that changing every value of a listed
+// product, through every slice and pointer, changes nothing the catalog
+// lists next.
+func TestCatalogListsCopies(t *testing.T) {
 	t.Parallel()
-	c := builtin.NewCatalog([]catalog.Item{{ID: "ebook-en", ProductID: "ebook", Title: "Ebook"}, {ID: "poster", Title: "Poster"}})
-	_, pages, _ := listAll(t, c, 10)
-	var got [][2]string
-	for _, p := range pages[0] {
-		got = append(got, [2]string{p.ID, p.Variants[0].Item.ProductID})
+	c := builtin.NewProductCatalog([]catalog.Product{touchedProduct(t)})
+	list := func() []catalog.Product {
+		resp, err := c.ListProducts(context.Background(), &catalog.ListProductsRequest{Currency: "usd", PageSize: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Products
 	}
-	if diff := cmp.Diff([][2]string{{"ebook", "ebook"}, {"poster", "poster"}}, got); diff != "" {
-		t.Errorf("products and their variants' product ids (-want +got):\n%s", diff)
+	first := list()
+	touch(t, reflect.ValueOf(first), "changed", 2)
+	if diff := cmp.Diff([]catalog.Product{touchedProduct(t)}, list()); diff != "" {
+		t.Errorf("a change to a listed product reached the catalog (-want +got):\n%s", diff)
 	}
-	resp, err := c.ResolveItems(context.Background(), &catalog.ResolveItemsRequest{Items: []catalog.ItemRef{{ID: "ebook-en", Quantity: 1}}})
-	if err != nil || resp.Items[0].ProductID != "ebook" || !resp.Items[0].Found {
-		t.Errorf("ResolveItems(ebook-en) = %+v, %v; want found, in product ebook", resp, err)
+}
+
+// TestCatalogListingSince checks that a listing since the catalog's own
+// change token answers that nothing changed, with nothing listed and the
+// same token, and that one since any other token lists the whole
+// catalog.
+func TestCatalogListingSince(t *testing.T) {
+	t.Parallel()
+	c := builtin.NewProductCatalog(testProducts())
+	_, _, token := listAll(t, c, 10)
+	resp, err := c.ListProducts(context.Background(), &catalog.ListProductsRequest{Currency: "usd", Since: token, PageSize: 10})
+	if err != nil || !resp.Changes || len(resp.Products) != 0 || len(resp.Removed) != 0 || resp.NextPageToken != "" || resp.ChangeToken != token {
+		t.Errorf("ListProducts(since the current token) = %+v, %v; want Changes, nothing listed, change token %q", resp, err, token)
+	}
+	for _, since := range []string{"another-token", token + "x"} {
+		resp, err := c.ListProducts(context.Background(), &catalog.ListProductsRequest{Currency: "usd", Since: since, PageSize: 10})
+		if err != nil || resp.Changes || len(resp.Products) != 3 || resp.ChangeToken != token {
+			t.Errorf("ListProducts(since %q) = %+v, %v; want the whole catalog", since, resp, err)
+		}
 	}
 }

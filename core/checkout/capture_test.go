@@ -181,7 +181,7 @@ func newMoneyFixtureWith(t *testing.T, capture payment.CaptureMethod, adjust fun
 	opts := checkout.Options{
 		Store: st,
 		Capabilities: checkout.Capabilities{
-			Catalog: builtin.NewCatalog(testCatalog), Tax: builtin.NewTax(testTax),
+			Catalog: builtin.NewProductCatalog(testCatalog), Tax: builtin.NewTax(testTax),
 			Shipping: builtin.NewShipping(testOptions, clk.Now), Fulfillment: system,
 		},
 		Handlers:               []payment.Handler{handler},
@@ -420,7 +420,7 @@ func TestCaptureUnknownResumesWithoutReplacing(t *testing.T) {
 	f := newMoneyFixture(t, payment.CaptureManual)
 	failing := &failingCapture{Handler: f.sandbox, failures: 1}
 	f.svc = checkout.New(checkout.Options{
-		Store: f.st, Capabilities: checkout.Capabilities{Catalog: builtin.NewCatalog(testCatalog), Tax: builtin.NewTax(testTax), Shipping: builtin.NewShipping(testOptions, f.clock.Now), Fulfillment: f.system},
+		Store: f.st, Capabilities: checkout.Capabilities{Catalog: builtin.NewProductCatalog(testCatalog), Tax: builtin.NewTax(testTax), Shipping: builtin.NewShipping(testOptions, f.clock.Now), Fulfillment: f.system},
 		Handlers: []payment.Handler{failing}, Currency: "usd", SessionLifetime: time.Hour, Now: f.clock.Now,
 		Interventions: model.Interventions{Enforcement: "conditional"}, PlacementDeadline: testDeadline,
 	})
@@ -529,7 +529,7 @@ func TestUpgradeLeavesCapturedPaymentsAlone(t *testing.T) {
 	clk := clocktest.New(time.Date(2026, 12, 8, 12, 0, 0, 0, time.UTC))
 	svc := checkout.New(checkout.Options{
 		Store: st,
-		Capabilities: checkout.Capabilities{Catalog: builtin.NewCatalog(testCatalog), Tax: builtin.NewTax(testTax),
+		Capabilities: checkout.Capabilities{Catalog: builtin.NewProductCatalog(testCatalog), Tax: builtin.NewTax(testTax),
 			Shipping: builtin.NewShipping(testOptions, clk.Now), Fulfillment: builtin.Fulfillment{}},
 		Handlers: []payment.Handler{rec}, Currency: "gbp", SessionLifetime: 6 * time.Hour, Now: clk.Now,
 		Interventions:  model.Interventions{Supported: []string{"3ds"}, Enforcement: "conditional"},

@@ -55,13 +55,24 @@ func apiError(t *testing.T, err error) *apierr.Error {
 	return e
 }
 
-// testCatalog is a small catalog covering every fulfillment shape.
-var testCatalog = []catalog.Item{
+// testCatalog is a small catalog covering every fulfillment shape: each
+// item a product of its own.
+var testCatalog = itemProducts([]catalog.Item{
 	{ID: "mug", Title: "Mug", UnitPrice: 1500, TaxCategory: "standard", Available: int64Ptr(100), MaxPerOrder: 10, FulfillmentTypes: []acp.FulfillmentType{"shipping", "pickup"}},
 	{ID: "beans", Title: "Beans", UnitPrice: 2399, TaxCategory: "food", FulfillmentTypes: []acp.FulfillmentType{"shipping", "pickup"}},
 	{ID: "ebook", Title: "Ebook", UnitPrice: 999, TaxCategory: "standard", FulfillmentTypes: []acp.FulfillmentType{"digital"}},
 	{ID: "grinder", Title: "Grinder", UnitPrice: 8900, TaxCategory: "standard", Available: int64Ptr(0), FulfillmentTypes: []acp.FulfillmentType{"shipping"}},
 	{ID: "tee", Title: "Tee", UnitPrice: 2001, TaxCategory: "standard", Available: int64Ptr(5), MaxPerOrder: 2, FulfillmentTypes: []acp.FulfillmentType{"shipping"}},
+})
+
+// itemProducts makes each item a product of its own, as a catalog
+// without products lists it (catalog.ItemProduct).
+func itemProducts(items []catalog.Item) []catalog.Product {
+	out := make([]catalog.Product, len(items))
+	for i, it := range items {
+		out[i] = catalog.ItemProduct(catalog.Variant{Item: it})
+	}
+	return out
 }
 
 var testTax = builtin.TaxTable{
@@ -160,7 +171,7 @@ func newFixtureWith(t testing.TB, adjust func(*checkout.Options), required ...st
 	if len(required) > 0 {
 		enforcement = "always"
 	}
-	cat := &mutableCatalog{Catalog: builtin.NewCatalog(testCatalog), prices: map[string]int64{}}
+	cat := &mutableCatalog{Catalog: builtin.NewProductCatalog(testCatalog), prices: map[string]int64{}}
 	opts := checkout.Options{
 		Store: st,
 		Capabilities: checkout.Capabilities{

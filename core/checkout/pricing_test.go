@@ -30,7 +30,7 @@ func pricingService(t *testing.T, change func(*checkout.Capabilities)) *checkout
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	caps := checkout.Capabilities{
-		Catalog:     builtin.NewCatalog(testCatalog),
+		Catalog:     builtin.NewProductCatalog(testCatalog),
 		Tax:         builtin.NewTax(testTax),
 		Shipping:    builtin.NewShipping(testOptions, time.Now),
 		Fulfillment: builtin.Fulfillment{},
@@ -44,7 +44,7 @@ func pricingService(t *testing.T, change func(*checkout.Capabilities)) *checkout
 // not a session priced from a wrong answer.
 func TestPluginAnswersTheHostRefuses(t *testing.T) {
 	t.Parallel()
-	base := builtin.NewCatalog(testCatalog)
+	base := builtin.NewProductCatalog(testCatalog)
 	baseTax := builtin.NewTax(testTax)
 	testCases := map[string]struct {
 		change   func(*checkout.Capabilities)

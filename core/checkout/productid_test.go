@@ -25,13 +25,17 @@ import (
 // id, or the item id for an item the catalog groups under no product.
 func TestOneProductID(t *testing.T) {
 	t.Parallel()
-	items := []catalog.Item{
-		{ID: "ebook-en", ProductID: "ebook", Title: "Ebook (English)", UnitPrice: 999, TaxCategory: "standard", FulfillmentTypes: []acp.FulfillmentType{"digital"}},
-		{ID: "poster", Title: "Poster", UnitPrice: 1200, TaxCategory: "standard", FulfillmentTypes: []acp.FulfillmentType{"digital"}},
+	products := []catalog.Product{
+		catalog.CompleteProduct(catalog.Product{ID: "ebook", Title: "Ebook", Variants: []catalog.Variant{{Item: catalog.Item{
+			ID: "ebook-en", Title: "Ebook (English)", UnitPrice: 999, TaxCategory: "standard", FulfillmentTypes: []acp.FulfillmentType{"digital"},
+		}}}}, catalog.ProductDefaults{}),
+		catalog.ItemProduct(catalog.Variant{Item: catalog.Item{
+			ID: "poster", Title: "Poster", UnitPrice: 1200, TaxCategory: "standard", FulfillmentTypes: []acp.FulfillmentType{"digital"},
+		}}),
 	}
 	placed := &placedOrders{}
 	f := newFixtureWith(t, func(o *checkout.Options) {
-		o.Capabilities.Catalog = builtin.NewCatalog(items)
+		o.Capabilities.Catalog = builtin.NewProductCatalog(products)
 		o.Capabilities.Fulfillment = placed
 	})
 	sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "ebook-en", Quantity: 1}, {ID: "poster", Quantity: 2}}})

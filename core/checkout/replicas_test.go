@@ -67,7 +67,7 @@ func newReplicas(t *testing.T, o replicaOptions) *replicaSet {
 		if o.fulfillment != nil {
 			ful = o.fulfillment(i)
 		}
-		var cat catalog.Catalog = builtin.NewCatalog(testCatalog)
+		var cat catalog.Catalog = builtin.NewProductCatalog(testCatalog)
 		if o.catalog != nil {
 			cat = o.catalog(i)
 		}
@@ -372,14 +372,14 @@ func TestLapsedLeaseRefusesUpdate(t *testing.T) {
 	t.Parallel()
 	leaseClock := clocktest.New(time.Now())
 	sb := sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_test", AcceptedBrands: []string{"visa"}})
-	stalling := &stallingCatalog{Catalog: builtin.NewCatalog(testCatalog)}
+	stalling := &stallingCatalog{Catalog: builtin.NewProductCatalog(testCatalog)}
 	rs := newReplicas(t, replicaOptions{
 		n: 2, handler: func(int) payment.Handler { return sb }, leaseClock: leaseClock.Now, sessionLease: time.Hour,
 		catalog: func(i int) catalog.Catalog {
 			if i == 0 {
 				return stalling
 			}
-			return builtin.NewCatalog(testCatalog)
+			return builtin.NewProductCatalog(testCatalog)
 		},
 	})
 	ctx := context.Background()
@@ -557,7 +557,7 @@ func TestLostRenewalStopsTheWork(t *testing.T) {
 	svc := checkout.New(checkout.Options{
 		Store: losingStore{st, lose},
 		Capabilities: checkout.Capabilities{
-			Catalog: builtin.NewCatalog(testCatalog), Tax: builtin.NewTax(testTax),
+			Catalog: builtin.NewProductCatalog(testCatalog), Tax: builtin.NewTax(testTax),
 			Shipping: builtin.NewShipping(testOptions, nil), Fulfillment: ful,
 		},
 		Handlers:        []payment.Handler{sb},
@@ -608,7 +608,7 @@ func (p *panickingCatalog) ResolveItems(ctx context.Context, req *catalog.Resolv
 // lease back, so that the next call on the session is not refused as busy.
 func TestPanicReleasesTheSessionLease(t *testing.T) {
 	t.Parallel()
-	cat := &panickingCatalog{Catalog: builtin.NewCatalog(testCatalog)}
+	cat := &panickingCatalog{Catalog: builtin.NewProductCatalog(testCatalog)}
 	f := newFixtureWith(t, func(o *checkout.Options) {
 		o.Capabilities.Catalog = cat
 		o.SessionLease = time.Hour // only a release frees it within the test

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"sync"
@@ -20,45 +21,88 @@ import (
 // list its products (no catalog.listing capability).
 var errNoListing = errors.New("the catalog does not list its products (no catalog.listing capability), so there is no feed to publish")
 
+// errBrokenListing is wrapped in the error of a listing that breaks the
+// catalog.listing contract (sdk/catalog.ListProductsResponse).
+var errBrokenListing = errors.New("the catalog's listing broke its contract")
+
 // maxPages bounds the pages of one listing, so that a catalog whose page
 // tokens never end cannot hold the publisher forever.
 const maxPages = 100000
 
-// entry is one product of a snapshot in feed form.
+// entry is one product of a snapshot: the catalog's product, and the
+// hash of its feed form with the snapshot's stock. Its body is encoded
+// again when it is sent (snapshot.body), so that a snapshot holds one
+// form of each product, not three.
 type entry struct {
-	// product is the catalog's product; wire its feed form, body and
-	// hash its canonical encoding.
 	product catalog.Product
-	wire    feedwire.Product
-	body    []byte
 	hash    string
 }
 
 // snapshot is the catalog as one listing showed it, with the stock the
-// store held then, in feed form. It is never changed once built, so that
-// every target may read it at once.
+// store held then. It is never changed once built, so that every target
+// may read it at once.
 type snapshot struct {
 	// entries are the products by id; ids their ids, sorted.
 	entries map[string]*entry
 	ids     []string
 	// stock is the units available of every stock-controlled SKU.
 	stock map[string]int64
+	// currency is the store's currency, prices' unit.
+	currency string
+}
+
+// feedForm returns p in feed form, with the snapshot's stock: a
+// variant's units are its SKU's stock level when the store controls it,
+// else what the catalog says.
+func (s *snapshot) feedForm(p catalog.Product) feedwire.Product {
+	return feedwire.FromCatalog(p, s.currency, func(v catalog.Variant) feedwire.Availability {
+		units := v.Item.Available
+		if n, ok := s.stock[v.Item.ID]; ok {
+			units = &n
+		}
+		return feedwire.VariantAvailability(v.Status, units)
+	})
+}
+
+// body returns e's product in feed form, encoded, and its hash.
+func (s *snapshot) body(e *entry) ([]byte, string, error) {
+	return feedwire.Encode(s.feedForm(e.product))
+}
+
+// entry returns p as an entry of s.
+func (s *snapshot) entry(p catalog.Product) (*entry, error) {
+	_, hash, err := feedwire.Encode(s.feedForm(p))
+	if err != nil {
+		return nil, err
+	}
+	return &entry{product: p, hash: hash}, nil
 }
 
 // reader reads the catalog through its listing, and the stock levels
-// from the store.
+// through levels.
 type reader struct {
 	listing    catalog.Listing
-	store      store.Store
+	levels     StockLevels
 	currency   string
 	trackStock bool
 	pageSize   int
 }
 
+// listed is what one listing gave.
+type listed struct {
+	// products are the products it gave, removed the ids it removed.
+	products []catalog.Product
+	removed  []string
+	// full is set when it is the whole catalog; next is its ChangeToken.
+	full bool
+	next string
+}
+
 // read returns the catalog now: the listing since token (the whole
 // catalog when token is empty or prev is nil), applied to prev, and the
 // ChangeToken of the listing. A product is converted again only when the
-// listing shows it changed or its stock changed since prev.
+// listing shows it changed or its stock changed since prev; prev itself
+// is returned when nothing changed.
 func (r *reader) read(ctx context.Context, prev *snapshot, token string) (*snapshot, string, error) {
 	if r.listing == nil {
 		return nil, "", errNoListing
@@ -66,106 +110,161 @@ func (r *reader) read(ctx context.Context, prev *snapshot, token string) (*snaps
 	if prev == nil {
 		token = ""
 	}
-	changed, removed, full, next, err := r.list(ctx, token)
+	l, err := r.list(ctx, token)
 	if err != nil {
 		return nil, "", err
 	}
-	if full && token != "" && next == token {
+	if !l.full && token == "" {
+		return nil, "", fmt.Errorf("list the catalog's products: %w: asked for the whole catalog, it answered with changes only", errBrokenListing)
+	}
+	if l.full && token != "" && l.next == token {
 		// The whole catalog again, in the state the token names: nothing
 		// changed (a catalog that always lists everything).
-		changed, full = nil, false
+		l.products, l.full = nil, false
 	}
 	stock, err := r.stock(ctx)
 	if err != nil {
 		return nil, "", err
 	}
-	s := &snapshot{entries: map[string]*entry{}, stock: stock}
-	if !full {
-		maps.Copy(s.entries, prev.entries)
-		for _, id := range removed {
-			delete(s.entries, id)
-		}
-	}
-	// Convert what the listing gave, and what it did not give whose
-	// stock moved.
-	todo := map[string]catalog.Product{}
-	for _, p := range changed {
-		todo[p.ID] = p
-	}
-	if !full {
-		moved := movedSKUs(prev.stock, stock)
-		for id, e := range s.entries {
-			if _, ok := todo[id]; ok {
-				continue
-			}
-			if slices.ContainsFunc(e.product.Variants, func(v catalog.Variant) bool { return moved[v.Item.ID] }) {
-				todo[id] = e.product
+	s := &snapshot{stock: stock, currency: r.currency}
+	if l.full {
+		s.entries = make(map[string]*entry, len(l.products))
+		for _, p := range l.products {
+			if s.entries[p.ID], err = s.entry(p); err != nil {
+				return nil, "", err
 			}
 		}
+		s.ids = slices.Sorted(maps.Keys(s.entries))
+		return s, l.next, nil
 	}
-	for id, p := range todo {
-		e, err := r.entry(p, stock)
-		if err != nil {
+	// The changes: the products listed, those whose stock moved, and the
+	// ids removed that prev has.
+	todo := l.products
+	if moved := movedSKUs(prev.stock, stock); len(moved) > 0 {
+		listed := make(map[string]bool, len(l.products))
+		for _, p := range l.products {
+			listed[p.ID] = true
+		}
+		for id, e := range prev.entries {
+			if !listed[id] && slices.ContainsFunc(e.product.Variants, func(v catalog.Variant) bool { return moved[v.Item.ID] }) {
+				todo = append(todo, e.product)
+			}
+		}
+	}
+	gone := slices.DeleteFunc(slices.Clone(l.removed), func(id string) bool { return prev.entries[id] == nil })
+	if len(todo) == 0 && len(gone) == 0 {
+		// Nothing changed: the same snapshot serves on.
+		return prev, l.next, nil
+	}
+	s.entries, s.ids = maps.Clone(prev.entries), prev.ids
+	for _, id := range gone {
+		delete(s.entries, id)
+	}
+	added := false
+	for _, p := range todo {
+		added = added || s.entries[p.ID] == nil
+		if s.entries[p.ID], err = s.entry(p); err != nil {
 			return nil, "", err
 		}
-		s.entries[id] = e
 	}
-	if !full && len(todo) == 0 && len(removed) == 0 {
-		// Nothing changed: the same snapshot serves on.
-		return prev, next, nil
+	if added || len(gone) > 0 {
+		s.ids = slices.Sorted(maps.Keys(s.entries))
 	}
-	s.ids = slices.Sorted(maps.Keys(s.entries))
-	return s, next, nil
+	return s, l.next, nil
 }
 
-// list pages through one listing since token: the products it gave, the
-// ids it removed, whether it is the whole catalog, and its ChangeToken.
-func (r *reader) list(ctx context.Context, token string) (products []catalog.Product, removed []string, full bool, next string, err error) {
+// list pages through one listing since token, checking that it keeps
+// the catalog.listing contract: pages no larger than asked for, agreeing
+// on whether they list changes only, each product with an id and listed
+// once, no product both listed and removed, no page token twice.
+func (r *reader) list(ctx context.Context, token string) (listed, error) {
+	var l listed
+	broken := func(format string, args ...any) (listed, error) {
+		return listed{}, fmt.Errorf("list the catalog's products: %w: "+format, append([]any{errBrokenListing}, args...)...)
+	}
+	seen := map[string]bool{}
+	pages := map[string]bool{}
 	page := ""
 	for n := 0; ; n++ {
 		if n == maxPages {
-			return nil, nil, false, "", fmt.Errorf("list the catalog's products: more than %d pages", maxPages)
+			return listed{}, fmt.Errorf("list the catalog's products: more than %d pages", maxPages)
 		}
 		resp, err := r.listing.ListProducts(ctx, &catalog.ListProductsRequest{Currency: r.currency, Since: token, PageToken: page, PageSize: r.pageSize})
 		if errors.Is(err, acp.ErrNotOffered) {
-			return nil, nil, false, "", errNoListing
+			return listed{}, errNoListing
 		}
 		if err != nil {
-			return nil, nil, false, "", fmt.Errorf("list the catalog's products: %w", err)
+			return listed{}, fmt.Errorf("list the catalog's products: %w", err)
 		}
-		if resp == nil {
-			return nil, nil, false, "", errors.New("list the catalog's products: the catalog answered nothing")
+		switch {
+		case resp == nil:
+			return broken("the catalog answered nothing")
+		case n == 0:
+			l.full = !resp.Changes
+		case l.full == resp.Changes:
+			return broken("the pages of one listing disagree on whether it lists changes only")
 		}
-		if n == 0 {
-			full = !resp.Changes
-		} else if full == resp.Changes {
-			return nil, nil, false, "", errors.New("list the catalog's products: the pages of one listing disagree on whether it lists changes only")
+		if len(resp.Products) > r.pageSize {
+			return broken("a page holds %d products, more than the %d asked for", len(resp.Products), r.pageSize)
 		}
-		products = append(products, resp.Products...)
-		removed = append(removed, resp.Removed...)
+		for _, p := range resp.Products {
+			switch {
+			case p.ID == "":
+				return broken("a product has no id")
+			case seen[p.ID]:
+				return broken("product %q is listed twice", p.ID)
+			}
+			seen[p.ID] = true
+		}
+		l.products = append(l.products, resp.Products...)
+		if !l.full {
+			l.removed = append(l.removed, resp.Removed...)
+		}
 		if resp.NextPageToken == "" {
-			return products, removed, full, resp.ChangeToken, nil
+			l.next = resp.ChangeToken
+			break
 		}
-		if resp.NextPageToken == page {
-			return nil, nil, false, "", errors.New("list the catalog's products: a page's next page token is its own")
+		if pages[resp.NextPageToken] || resp.NextPageToken == page {
+			return broken("the page token %q comes back", resp.NextPageToken)
 		}
+		pages[resp.NextPageToken] = true
 		page = resp.NextPageToken
+	}
+	for _, id := range l.removed {
+		if seen[id] {
+			return broken("product %q is both listed and removed", id)
+		}
+	}
+	return l, nil
+}
+
+// StockLevels returns the units available of every stock-controlled SKU.
+type StockLevels func(ctx context.Context) (map[string]int64, error)
+
+// storeLevels reads the stock levels from st.
+func storeLevels(st store.Store) StockLevels {
+	return func(ctx context.Context) (map[string]int64, error) {
+		levels, err := store.Read(ctx, st, func(rd store.Reader) ([]*model.StockLevel, error) { return rd.StockLevels() })
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]int64, len(levels))
+		for _, l := range levels {
+			out[l.SKU] = l.Available()
+		}
+		return out, nil
 	}
 }
 
 // stock returns the units available of every stock-controlled SKU, when
 // the host controls stock.
 func (r *reader) stock(ctx context.Context) (map[string]int64, error) {
-	out := map[string]int64{}
 	if !r.trackStock {
-		return out, nil
+		return map[string]int64{}, nil
 	}
-	levels, err := store.Read(ctx, r.store, func(rd store.Reader) ([]*model.StockLevel, error) { return rd.StockLevels() })
+	out, err := r.levels(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read the stock levels: %w", err)
-	}
-	for _, l := range levels {
-		out[l.SKU] = l.Available()
 	}
 	return out, nil
 }
@@ -187,53 +286,52 @@ func movedSKUs(a, b map[string]int64) map[string]bool {
 	return moved
 }
 
-// entry converts p with the stock: a variant's units are its SKU's
-// stock level when the store controls it, else what the catalog says.
-func (r *reader) entry(p catalog.Product, stock map[string]int64) (*entry, error) {
-	wire := feedwire.FromCatalog(p, r.currency, func(v catalog.Variant) feedwire.Availability {
-		units := v.Item.Available
-		if n, ok := stock[v.Item.ID]; ok {
-			units = &n
-		}
-		return feedwire.VariantAvailability(v.Status, units)
-	})
-	body, hash, err := feedwire.Encode(wire)
-	if err != nil {
-		return nil, err
-	}
-	return &entry{product: p, wire: wire, body: body, hash: hash}, nil
-}
-
 // catalogCache shares one snapshot among the targets of a process: it
-// reads the catalog again when its snapshot is older than maxAge.
+// reads the catalog again when its snapshot is older than maxAge, or was
+// read before a moment a target asks for.
 type catalogCache struct {
 	reader *reader
 	maxAge time.Duration
 	now    func() time.Time
+	log    *slog.Logger
 
 	mu    sync.Mutex
 	cur   *snapshot
 	token string
-	at    time.Time
-	err   error
+	// at is when the last read started.
+	at  time.Time
+	err error
+	// tokenless is set once a listing came without a change token (and
+	// that was logged).
+	tokenless bool
 }
 
-// get returns a snapshot at most maxAge old, reading the catalog when the
-// last one is older. A failed read is remembered for maxAge too, so that
-// a broken catalog is asked once per delay, not once per target.
-func (c *catalogCache) get(ctx context.Context) (*snapshot, error) {
+// get returns a snapshot at most maxAge old whose reading started at
+// notBefore or later, reading the catalog when the last one is older. A
+// failed read is remembered the same way, so that a broken catalog is
+// asked once per delay, not once per target.
+func (c *catalogCache) get(ctx context.Context, notBefore time.Time) (*snapshot, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.at.IsZero() && c.now().Sub(c.at) < c.maxAge {
-		return c.cur, c.err
+	if !c.at.IsZero() && !c.at.Before(notBefore) && c.now().Sub(c.at) < c.maxAge {
+		if c.err != nil {
+			return nil, c.err
+		}
+		return c.cur, nil
 	}
+	started := c.now()
 	s, token, err := c.reader.read(ctx, c.cur, c.token)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	c.at, c.err = c.now(), err
-	if err == nil {
-		c.cur, c.token = s, token
+	c.at, c.err = started, err
+	if err != nil {
+		return nil, err
 	}
-	return s, err
+	c.cur, c.token = s, token
+	if token == "" && !c.tokenless {
+		c.tokenless = true
+		c.log.Warn("the catalog's listing gives no change token: the whole catalog is read and converted again every delay")
+	}
+	return s, nil
 }

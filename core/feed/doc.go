@@ -17,11 +17,22 @@
 // outage: the difference is recomputed from durable sources, and a
 // restart with an unchanged catalog sends nothing.
 //
+// A product the platform refuses (400, 413 or 422) is split out of its
+// batch and set aside until it changes; a batch the platform fails (5xx)
+// again and again is split to find a product it fails on alone while it
+// takes the others, and that product is retried alone after a back-off
+// of its own. A listing that breaks the catalog.listing contract is an
+// error, never a partial catalog.
+//
 // Several processes sharing one store (replicas on one database) each
 // run a Publisher: a target is published by the process holding the
 // store's lease "feed/<target>", and every write of what a platform
 // accepted checks that lease in the same transaction (the fencing check),
-// so that each change is sent by one process.
+// so that each change is sent by one process. A process that takes a
+// lease reads what was accepted from the store and publishes from a
+// catalog read after it took it, and every request ends before the
+// lease could lapse, so that no older state of a product follows a newer
+// one.
 //
 // Layer: an engine beside the webhook deliverer. It may import the
 // model, the store interface, the feed wire format and client, and

@@ -26,8 +26,12 @@ const (
 
 // ExportOptions configure Export.
 type ExportOptions struct {
-	// Store holds the stock levels, and the target's feed id.
+	// Store holds the stock levels, and the target's feed id. It may be
+	// nil when Stock and FeedID are given.
 	Store store.Store
+	// Stock, when not nil, reads the stock levels instead of Store (from
+	// a running server's merchant API, say).
+	Stock StockLevels
 	// Listing lists the catalog's products.
 	Listing catalog.Listing
 	// Currency is the store's currency.
@@ -51,20 +55,27 @@ type ExportOptions struct {
 }
 
 // Export writes the target's whole feed as files, for a platform's full
-// replacement ingestion: metadata.json (FeedMetadata: the feed id, the
-// market, now as updated_at) and products.jsonl (one Product per line,
-// by id, gzipped to products.jsonl.gz when asked), from one reading of
-// the catalog. Each file appears whole or not at all. It returns how
-// many products it wrote.
+// replacement ingestion: products.jsonl (one Product per line, by id,
+// gzipped to products.jsonl.gz when asked), then metadata.json
+// (FeedMetadata: the feed id, the market, now as updated_at), from one
+// reading of the catalog. Each file appears whole or not at all, and
+// metadata.json only once the products are written. It returns how many
+// products it wrote.
 func Export(ctx context.Context, opts ExportOptions) (int, error) {
 	if !currencyPattern.MatchString(opts.Currency) {
 		return 0, fmt.Errorf("export the feed: the currency %q is not an ISO 4217 code", opts.Currency)
+	}
+	if err := checkCountry(opts.Target.TargetCountry); err != nil {
+		return 0, fmt.Errorf("export the feed: %w", err)
 	}
 	if opts.PageSize <= 0 {
 		opts.PageSize = defaultPageSize
 	}
 	feedID := opts.FeedID
 	if feedID == "" {
+		if opts.Store == nil {
+			return 0, errors.New("export the feed: no feed id given, and no store to read the target's from")
+		}
 		rec, err := store.Read(ctx, opts.Store, func(r store.Reader) (*model.FeedTarget, error) { return r.FeedTarget(opts.Target.Name) })
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -77,7 +88,14 @@ func Export(ctx context.Context, opts ExportOptions) (int, error) {
 			return 0, fmt.Errorf("export the feed: feed target %s has no feed id yet (it was never published); give one", opts.Target.Name)
 		}
 	}
-	r := &reader{listing: opts.Listing, store: opts.Store, currency: opts.Currency, trackStock: opts.TrackStock, pageSize: opts.PageSize}
+	levels := opts.Stock
+	if levels == nil && opts.Store != nil {
+		levels = storeLevels(opts.Store)
+	}
+	if levels == nil && opts.TrackStock {
+		return 0, errors.New("export the feed: no store and no stock levels to read")
+	}
+	r := &reader{listing: opts.Listing, levels: levels, currency: opts.Currency, trackStock: opts.TrackStock, pageSize: opts.PageSize}
 	snap, _, err := r.read(ctx, nil, "")
 	if err != nil {
 		return 0, fmt.Errorf("export the feed: %w", err)
@@ -85,19 +103,11 @@ func Export(ctx context.Context, opts ExportOptions) (int, error) {
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return 0, fmt.Errorf("export the feed: %w", err)
 	}
-	meta := feedwire.FeedMetadata{ID: feedID, TargetCountry: opts.Target.TargetCountry, UpdatedAt: time.Now().UTC().Format(time.RFC3339)}
-	err = writeFile(opts.Dir, MetadataFile, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(meta)
-	})
-	if err != nil {
-		return 0, fmt.Errorf("export the feed: %w", err)
-	}
 	name := ProductsFile
 	if opts.Gzip {
 		name += ".gz"
 	}
+	keep := opts.Target.Filter.compile()
 	n := 0
 	err = writeFile(opts.Dir, name, func(w io.Writer) error {
 		var gz *gzip.Writer
@@ -107,10 +117,14 @@ func Export(ctx context.Context, opts ExportOptions) (int, error) {
 		}
 		for _, id := range snap.ids {
 			e := snap.entries[id]
-			if !opts.Target.Filter.keeps(e.product) {
+			if !keep.keeps(e.product) {
 				continue
 			}
-			if _, err := w.Write(append(e.body, '\n')); err != nil {
+			body, _, err := snap.body(e)
+			if err != nil {
+				return err
+			}
+			if _, err := w.Write(append(body, '\n')); err != nil {
 				return err
 			}
 			n++
@@ -119,6 +133,15 @@ func Export(ctx context.Context, opts ExportOptions) (int, error) {
 			return gz.Close()
 		}
 		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("export the feed: %w", err)
+	}
+	meta := feedwire.FeedMetadata{ID: feedID, TargetCountry: opts.Target.TargetCountry, UpdatedAt: time.Now().UTC().Format(time.RFC3339)}
+	err = writeFile(opts.Dir, MetadataFile, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(meta)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("export the feed: %w", err)

@@ -131,12 +131,27 @@ func (l *listing) get(id string) catalog.Product {
 	return l.products[id]
 }
 
+// ListProducts keeps the listing contract as a real catalog must: a page
+// token names the version the listing started at and the last product
+// id of the page before, so that the pages do not shift when products
+// come and go meanwhile, and the change token is the version the
+// listing started at, so that a product changed while it was paged
+// through is listed again next time.
 func (l *listing) ListProducts(_ context.Context, req *catalog.ListProductsRequest) (*catalog.ListProductsResponse, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.calls++
 	if l.err != nil {
 		return nil, l.err
+	}
+	start, after := l.version, ""
+	if req.PageToken != "" {
+		v, id, ok := strings.Cut(req.PageToken, "/")
+		n, err := strconv.Atoi(v)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("not a page token: %q", req.PageToken)
+		}
+		start, after = n, id
 	}
 	resp := &catalog.ListProductsResponse{}
 	ids := slices.Sorted(maps.Keys(l.products))
@@ -151,15 +166,15 @@ func (l *listing) ListProducts(_ context.Context, req *catalog.ListProductsReque
 			}
 		}
 	}
-	start, _ := strconv.Atoi(req.PageToken)
-	end := min(start+req.PageSize, len(ids))
-	for _, id := range ids[min(start, end):end] {
+	ids = slices.DeleteFunc(ids, func(id string) bool { return id <= after })
+	page := ids[:min(req.PageSize, len(ids))]
+	for _, id := range page {
 		resp.Products = append(resp.Products, l.products[id])
 	}
-	if end < len(ids) {
-		resp.NextPageToken = strconv.Itoa(end)
+	if len(page) < len(ids) {
+		resp.NextPageToken = fmt.Sprintf("%d/%s", start, page[len(page)-1])
 	} else {
-		resp.ChangeToken = "v" + strconv.Itoa(l.version)
+		resp.ChangeToken = "v" + strconv.Itoa(start)
 	}
 	return resp, nil
 }
@@ -242,12 +257,16 @@ func (e *env) publisher() *Publisher {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.t.Cleanup(func() {
-		for _, t := range p.targets {
-			t.drop(context.Background())
-		}
-	})
+	e.t.Cleanup(func() { stopAll(p) })
 	return p
+}
+
+// stopAll gives every target's lease up, as a publisher whose Run
+// returned does.
+func stopAll(p *Publisher) {
+	for _, t := range p.targets {
+		t.drop(context.Background())
+	}
 }
 
 // round runs one round of every target of p.

@@ -30,8 +30,9 @@ type Metrics struct {
 // reg is not nil):
 //
 //   - acp_feed_upserts_total{target,outcome}: upserts by outcome:
-//     accepted, refused (400: a product refused), feed_not_found (the
-//     platform lost the feed) or failed (anything else, retried);
+//     accepted, refused (400, 413 or 422: a product refused),
+//     feed_not_found (the platform lost the feed) or failed (anything
+//     else, retried);
 //   - acp_feed_products_sent_total{target}: products the platform
 //     accepted;
 //   - acp_feed_products_pending{target}: products waiting to be sent, as

@@ -9,16 +9,23 @@ import (
 	"github.com/acp-sidecar/acp/sdk/catalog"
 )
 
-// What New takes for Options' fields that are zero (or negative).
+// What New takes for Options' fields that are zero (or negative); the
+// default LeaseTTL is minLeaseTTL or 2*Timeout+leaseSlack, whichever is
+// longer.
 const (
 	defaultDelay          = 5 * time.Second
 	defaultBatchSize      = 100
 	defaultTimeout        = 30 * time.Second
 	defaultInitialBackoff = time.Second
 	defaultMaxBackoff     = 10 * time.Minute
-	defaultLeaseTTL       = 30 * time.Second
 	defaultPageSize       = 500
+	minLeaseTTL           = 30 * time.Second
+	leaseSlack            = 10 * time.Second
 )
+
+// maxBatchSize bounds Options.BatchSize, as feed_publishing.batch_size
+// is bounded.
+const maxBatchSize = 1000
 
 // Target is one agent platform the catalog is published to.
 type Target struct {
@@ -31,7 +38,8 @@ type Target struct {
 	// other the token as it is.
 	Token  string
 	Header string
-	// TargetCountry is the feed's market, an ISO 3166-1 alpha-2 code.
+	// TargetCountry is the feed's market, an upper-case ISO 3166-1
+	// alpha-2 code; empty names none.
 	TargetCountry string
 	// Filter limits the products the target gets.
 	Filter Filter
@@ -48,19 +56,38 @@ type Filter struct {
 	ExcludeProductIDs []string
 }
 
+// filter is a Filter with its lists as sets; a nil set does not limit.
+type filter struct {
+	only, exclude, categories map[string]bool
+}
+
+// compile returns f with its lists as sets.
+func (f Filter) compile() filter {
+	return filter{only: setOf(f.ProductIDs), exclude: setOf(f.ExcludeProductIDs), categories: setOf(f.Categories)}
+}
+
+// setOf returns the set of list's strings; nil when list is empty.
+func setOf(list []string) map[string]bool {
+	if len(list) == 0 {
+		return nil
+	}
+	set := make(map[string]bool, len(list))
+	for _, s := range list {
+		set[s] = true
+	}
+	return set
+}
+
 // keeps reports whether the filter keeps p.
-func (f Filter) keeps(p catalog.Product) bool {
-	if len(f.ProductIDs) > 0 && !slices.Contains(f.ProductIDs, p.ID) {
+func (f filter) keeps(p catalog.Product) bool {
+	if f.only != nil && !f.only[p.ID] || f.exclude[p.ID] {
 		return false
 	}
-	if slices.Contains(f.ExcludeProductIDs, p.ID) {
-		return false
-	}
-	if len(f.Categories) == 0 {
+	if f.categories == nil {
 		return true
 	}
 	return slices.ContainsFunc(p.Variants, func(v catalog.Variant) bool {
-		return slices.ContainsFunc(v.Item.Categories, func(c string) bool { return slices.Contains(f.Categories, c) })
+		return slices.ContainsFunc(v.Item.Categories, func(c string) bool { return f.categories[c] })
 	})
 }
 
@@ -83,9 +110,11 @@ type Options struct {
 	// Delay is how often the catalog is read and changes are sent: at
 	// most one upsert per product per Delay. 5s when zero.
 	Delay time.Duration
-	// BatchSize is the most products in one upsert; 100 when zero.
+	// BatchSize is the most products in one upsert, at most 1000; 100
+	// when zero.
 	BatchSize int
-	// Timeout bounds one request to a platform; 30s when zero.
+	// Timeout bounds one request to a platform; 30s when zero. It must
+	// be under half of LeaseTTL.
 	Timeout time.Duration
 	// InitialBackoff is the pause after a first failed request; it
 	// doubles with each further failure, jittered, up to MaxBackoff,
@@ -97,7 +126,10 @@ type Options struct {
 	AllowPrivateNetworks bool
 	// LeaseTTL is how long a process holds a target's lease between two
 	// renewals: how long the other processes wait for a target whose
-	// publisher died. 30s when zero.
+	// publisher died. Every request ends a quarter of it after the
+	// renewal made just before it, at the latest, so that no request is
+	// in flight once the lease could lapse. When zero, 2*Timeout+10s or
+	// 30s, whichever is longer (70s with the default Timeout).
 	LeaseTTL time.Duration
 	// PageSize is the most products asked for per page of a listing;
 	// 500 when zero.
@@ -129,7 +161,7 @@ func (o Options) withDefaults() Options {
 	}
 	o.MaxBackoff = max(o.MaxBackoff, o.InitialBackoff)
 	if o.LeaseTTL <= 0 {
-		o.LeaseTTL = defaultLeaseTTL
+		o.LeaseTTL = max(minLeaseTTL, 2*o.Timeout+leaseSlack)
 	}
 	if o.PageSize <= 0 {
 		o.PageSize = defaultPageSize

@@ -19,6 +19,17 @@ import (
 // currencyPattern is an ISO 4217 code, in either case.
 var currencyPattern = regexp.MustCompile(`^[A-Za-z]{3}$`)
 
+// countryPattern is an ISO 3166-1 alpha-2 code, as the Feed API takes it.
+var countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+
+// checkCountry returns why country cannot be a target's TargetCountry.
+func checkCountry(country string) error {
+	if country != "" && !countryPattern.MatchString(country) {
+		return fmt.Errorf("the target country %q is not an upper-case ISO 3166-1 alpha-2 code", country)
+	}
+	return nil
+}
+
 // Publisher publishes the catalog to its targets. Run one per process;
 // the processes sharing a store share the work through the targets'
 // leases.
@@ -33,8 +44,9 @@ type Publisher struct {
 
 // New returns a Publisher of opts' targets; zero options take the
 // defaults documented on Options. It fails when the store is missing,
-// the currency is not a currency, or a target has no name, a name
-// another has, or a URL the client cannot use.
+// the currency is not a currency, BatchSize is over 1000, Timeout is not
+// under half of LeaseTTL, or a target has no name, a name another has, a
+// URL the client cannot use or a target country that is not one.
 func New(opts Options) (*Publisher, error) {
 	if opts.Store == nil {
 		return nil, errors.New("feed publisher: no store")
@@ -43,6 +55,12 @@ func New(opts Options) (*Publisher, error) {
 		return nil, fmt.Errorf("feed publisher: the currency %q is not an ISO 4217 code", opts.Currency)
 	}
 	opts = opts.withDefaults()
+	if opts.BatchSize > maxBatchSize {
+		return nil, fmt.Errorf("feed publisher: the batch size %d is over %d", opts.BatchSize, maxBatchSize)
+	}
+	if opts.Timeout >= opts.LeaseTTL/2 {
+		return nil, fmt.Errorf("feed publisher: the request timeout %s is not under half of the lease TTL %s", opts.Timeout, opts.LeaseTTL)
+	}
 	p := &Publisher{
 		opts:    opts,
 		log:     opts.Logger,
@@ -50,9 +68,10 @@ func New(opts Options) (*Publisher, error) {
 		now:     time.Now,
 	}
 	p.catalog = &catalogCache{
-		reader: &reader{listing: opts.Listing, store: opts.Store, currency: opts.Currency, trackStock: opts.TrackStock, pageSize: opts.PageSize},
+		reader: &reader{listing: opts.Listing, levels: storeLevels(opts.Store), currency: opts.Currency, trackStock: opts.TrackStock, pageSize: opts.PageSize},
 		maxAge: opts.Delay,
 		now:    func() time.Time { return p.now() },
+		log:    p.log,
 	}
 	seen := map[string]bool{}
 	for _, cfg := range opts.Targets {
@@ -60,6 +79,9 @@ func New(opts Options) (*Publisher, error) {
 			return nil, fmt.Errorf("feed publisher: target name %q is empty or not unique", cfg.Name)
 		}
 		seen[cfg.Name] = true
+		if err := checkCountry(cfg.TargetCountry); err != nil {
+			return nil, fmt.Errorf("feed target %s: %w", cfg.Name, err)
+		}
 		client, err := feedclient.New(feedclient.Options{
 			BaseURL:              cfg.URL,
 			Token:                cfg.Token,
@@ -70,7 +92,7 @@ func New(opts Options) (*Publisher, error) {
 		if err != nil {
 			return nil, fmt.Errorf("feed target %s: %w", cfg.Name, err)
 		}
-		p.targets = append(p.targets, &target{p: p, cfg: cfg, client: client, lease: leaseName(cfg.Name), log: p.log.With("target", cfg.Name)})
+		p.targets = append(p.targets, &target{p: p, cfg: cfg, filter: cfg.Filter.compile(), client: client, lease: leaseName(cfg.Name), log: p.log.With("target", cfg.Name)})
 	}
 	return p, nil
 }
@@ -79,10 +101,11 @@ func New(opts Options) (*Publisher, error) {
 func leaseName(target string) string { return "feed/" + target }
 
 // Run publishes until ctx is done, then gives up the targets' leases and
-// returns nil, with targets or without. Each target is published by a goroutine of its own, every
-// Delay, while this process holds its lease: one request at a time per
-// target, so that one product's upserts reach its platform in order.
-// Call Run once, and close the store only after it returned.
+// returns nil, with targets or without. Each target is published by a
+// goroutine of its own, every Delay, while this process holds its lease:
+// one request at a time per target, so that one product's upserts reach
+// its platform in order. Call Run once, and close the store only after
+// it returned.
 func (p *Publisher) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, t := range p.targets {
@@ -95,8 +118,9 @@ func (p *Publisher) Run(ctx context.Context) error {
 
 // TargetStatus is a target's publishing state as the store holds it.
 type TargetStatus struct {
-	// Name is the target's name.
-	Name string
+	// Name is the target's name; URL its platform's Feed API base URL as
+	// configured (the record's URL is the one last published to).
+	Name, URL string
 	// State is the target's record; nil until it was first published.
 	State *model.FeedTarget
 	// Publishing is true while this process publishes the target (holds
@@ -117,7 +141,7 @@ func (p *Publisher) Status(ctx context.Context) ([]TargetStatus, error) {
 	}
 	out := make([]TargetStatus, 0, len(p.targets))
 	for _, t := range p.targets {
-		out = append(out, TargetStatus{Name: t.cfg.Name, State: byName[t.cfg.Name], Publishing: t.publishing.Load()})
+		out = append(out, TargetStatus{Name: t.cfg.Name, URL: t.cfg.URL, State: byName[t.cfg.Name], Publishing: t.publishing.Load()})
 	}
 	return out, nil
 }

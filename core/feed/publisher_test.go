@@ -3,9 +3,11 @@ package feed
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -24,7 +26,8 @@ func TestFullPublishThenNothing(t *testing.T) {
 	eachStore(t, func(t *testing.T, st store.Store) {
 		e := newEnv(t, st, products(5)...)
 		e.opts.BatchSize = 2
-		round(e.publisher())
+		first := e.publisher()
+		round(first)
 
 		feeds := e.srv.Feeds()
 		if len(feeds) != 1 {
@@ -57,10 +60,16 @@ func TestFullPublishThenNothing(t *testing.T) {
 		}
 
 		requests := e.srv.Requests()
-		round(e.publisher())
+		round(first)
+		// A restart: the first publisher stops, giving its lease up; the
+		// next takes it and reads what the store says was accepted.
+		stopAll(first)
 		p := e.publisher()
 		round(p)
 		round(p)
+		if !p.targets[0].publishing.Load() {
+			t.Fatal("the restarted publisher does not publish")
+		}
 		if got := e.srv.Requests(); got != requests {
 			t.Errorf("an unchanged catalog made %d more requests", got-requests)
 		}
@@ -207,9 +216,7 @@ func TestRemoval(t *testing.T) {
 		before = len(e.srv.Accepted())
 		e.opts.Targets[0].Filter = Filter{ExcludeProductIDs: []string{"p03"}}
 		p2 := e.publisher()
-		for _, t := range p.targets {
-			t.drop(context.Background())
-		}
+		stopAll(p)
 		round(p2)
 		if got := e.sentIDs(before); !slices.Equal(got, []string{"p03"}) {
 			t.Fatalf("sent %v, want p03", got)
@@ -227,6 +234,48 @@ func TestRemoval(t *testing.T) {
 			t.Error("p02 is still recorded as removed")
 		}
 	})
+}
+
+// TestRestartKeepsGoneVariants: what the platform accepted is read back
+// from the store after a restart: a product whose gone variant it keeps
+// is not sent again, and a product removed later is sent discontinued
+// whole, gone variant included.
+func TestRestartKeepsGoneVariants(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, st store.Store) {
+		e := newEnv(t, st, product("p01", 1001, "a", "b"), product("p02", 1002))
+		p := e.publisher()
+		round(p)
+		e.listing.edit("p01", func(p *catalog.Product) { p.Variants = p.Variants[1:] })
+		round(p)
+		stopAll(p)
+
+		requests := e.srv.Requests()
+		p = e.publisher()
+		round(p)
+		if got := e.srv.Requests() - requests; got != 0 {
+			t.Errorf("%d requests after the restart, want none", got)
+		}
+		before := len(e.srv.Accepted())
+		e.listing.remove("p01")
+		round(p)
+		sent := e.srv.Accepted()[before:]
+		if len(sent) != 1 || variants(t, sent[0].Body) != "p01-b=discontinued,p01-a=discontinued" {
+			t.Errorf("sent %v, want p01 discontinued with both variants", e.sentIDs(before))
+		}
+	})
+}
+
+// TestJustBefore: a bound for FeedProducts' after that sorts before the
+// id, valid text for either store.
+func TestJustBefore(t *testing.T) {
+	t.Parallel()
+	for _, id := range []string{"p05", "a", "\x01", "ab\x01", "p0", "caf\u00e9", "x\u0080", "\u00e9", "\U0001F600", "sku-z"} {
+		got := justBefore(id)
+		if got >= id || !utf8.ValidString(got) || strings.ContainsRune(got, 0) {
+			t.Errorf("justBefore(%q) = %q", id, got)
+		}
+	}
 }
 
 // TestFilter: a target gets the products its filter keeps.
@@ -252,45 +301,51 @@ func TestFilter(t *testing.T) {
 	}
 }
 
-// TestRefusedProducts: a batch the platform refuses is split until the
-// refused product is alone; the others are accepted; the refused one is
-// not sent again until it changes, and the record says so.
+// TestRefusedProducts: a batch the platform refuses (400, 413 or 422)
+// is split until the refused product is alone; the others are accepted;
+// the refused one is not sent again until it changes, and the record
+// says so.
 func TestRefusedProducts(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, st store.Store) {
-		e := newEnv(t, st, products(7)...)
-		e.srv.Refuse("p05")
-		p := e.publisher()
-		round(p)
-		acc := e.accepted(targetName)
-		if len(acc) != 6 || acc["p05"] != nil {
-			t.Errorf("accepted %d products (p05: %v), want every one but p05", len(acc), acc["p05"])
-		}
-		rec := e.record(targetName)
-		if rec.LastStatus != 400 || !strings.Contains(rec.LastError, "1 product") || rec.Failures != 0 || rec.Pending != 0 {
-			t.Errorf("record = %+v", rec)
-		}
-		var sentP05 int
-		for _, u := range e.srv.Upserts() {
-			if slices.Contains(u.IDs, "p05") {
-				sentP05++
-			}
-		}
-		requests := e.srv.Requests()
-		round(p)
-		if e.srv.Requests() != requests {
-			t.Errorf("the refused product was sent again unchanged")
-		}
-		e.listing.edit("p05", func(p *catalog.Product) { p.Title = "Fixed" })
-		round(p)
-		last := e.srv.Upserts()[len(e.srv.Upserts())-1]
-		if !slices.Equal(last.IDs, []string{"p05"}) || last.Status != 400 {
-			t.Errorf("after its change p05 was not sent alone again: %+v", last)
-		}
-		if sentP05 < 2 {
-			t.Errorf("p05 was sent %d times in the first round, want its batch and itself alone", sentP05)
-		}
-	})
+	for _, status := range []int{400, 413, 422} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
+			eachStore(t, func(t *testing.T, st store.Store) {
+				e := newEnv(t, st, products(7)...)
+				e.srv.Refuse(status, "p05")
+				p := e.publisher()
+				round(p)
+				acc := e.accepted(targetName)
+				if len(acc) != 6 || acc["p05"] != nil {
+					t.Errorf("accepted %d products (p05: %v), want every one but p05", len(acc), acc["p05"])
+				}
+				rec := e.record(targetName)
+				if rec.LastStatus != status || !strings.Contains(rec.LastError, "1 product") || rec.Failures != 0 || rec.Pending != 0 {
+					t.Errorf("record = %+v", rec)
+				}
+				var sentP05 int
+				for _, u := range e.srv.Upserts() {
+					if slices.Contains(u.IDs, "p05") {
+						sentP05++
+					}
+				}
+				requests := e.srv.Requests()
+				round(p)
+				if e.srv.Requests() != requests {
+					t.Errorf("the refused product was sent again unchanged")
+				}
+				e.listing.edit("p05", func(p *catalog.Product) { p.Title = "Fixed" })
+				round(p)
+				last := e.srv.Upserts()[len(e.srv.Upserts())-1]
+				if !slices.Equal(last.IDs, []string{"p05"}) || last.Status != status {
+					t.Errorf("after its change p05 was not sent alone again: %+v", last)
+				}
+				if sentP05 < 2 {
+					t.Errorf("p05 was sent %d times in the first round, want its batch and itself alone", sentP05)
+				}
+			})
+		})
+	}
 }
 
 // TestFeedLost: when the platform no longer knows the feed, a new one
@@ -399,7 +454,7 @@ func TestURLChange(t *testing.T) {
 	e := newEnv(t, newStore(t), products(3)...)
 	p := e.publisher()
 	round(p)
-	p.targets[0].drop(context.Background())
+	stopAll(p)
 	other := feedtest.New(t, feedtest.Options{Token: testToken})
 	e.opts.Targets[0].URL = other.URL()
 	round(e.publisher())

@@ -40,7 +40,7 @@ func start(t *testing.T, p *Publisher) (stop func()) {
 func (e *env) runOptions() {
 	e.opts.Delay = 10 * time.Millisecond
 	e.opts.InitialBackoff, e.opts.MaxBackoff = 5*time.Millisecond, 40*time.Millisecond
-	e.opts.LeaseTTL = 2 * time.Second
+	e.opts.Timeout, e.opts.LeaseTTL = 5*time.Second, 12*time.Second
 	e.opts.BatchSize = 3
 }
 
@@ -126,17 +126,17 @@ func TestOutage(t *testing.T) {
 		e := newEnv(t, st, products(7)...)
 		e.runOptions()
 		e.editAll(1)
-		e.srv.SetDown(feedtest.Refused)
+		e.srv.SetMode(feedtest.Refusing)
 		start(t, e.publisher())
 		testkit.Eventually(t, 10*time.Second, "a failure to be recorded", func() bool {
 			rec := e.lookup()
 			return rec != nil && rec.Failures > 0
 		})
 		e.editAll(2)
-		e.srv.SetDown(feedtest.Unavailable)
+		e.srv.SetMode(feedtest.Unavailable)
 		testkit.Eventually(t, 10*time.Second, "503 answers", func() bool { return e.srv.Requests() > 3 })
 		e.editAll(3)
-		e.srv.SetDown(feedtest.Up)
+		e.srv.SetMode(feedtest.Serving)
 		for v := 4; v < 10; v++ {
 			e.editAll(v)
 			time.Sleep(3 * time.Millisecond)

@@ -31,7 +31,7 @@ func TestStatusAndMetrics(t *testing.T) {
 	e.opts.Targets = append(e.opts.Targets, Target{Name: "other", URL: e.srv.URL(), Token: testToken, Filter: Filter{ProductIDs: []string{"none"}}})
 	reg := prometheus.NewRegistry()
 	e.opts.Metrics = NewMetrics(reg)
-	e.srv.Refuse("p02")
+	e.srv.Refuse(400, "p02")
 	p := e.publisher()
 	round(p)
 	standby := e.publisher()
@@ -45,11 +45,12 @@ func TestStatusAndMetrics(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 2 || got[0].Name != targetName || got[1].Name != "other" {
+		if len(got) != 2 || got[0].Name != targetName || got[1].Name != "other" || got[0].URL != e.srv.URL() {
 			t.Fatalf("Status = %+v", got)
 		}
 		for _, s := range got {
-			if s.Publishing != tc.publishing || s.State == nil || s.State.FeedID == "" {
+			// The other target has nothing to send: no feed is created.
+			if s.Publishing != tc.publishing || s.State == nil || (s.State.FeedID == "") != (s.Name == "other") {
 				t.Errorf("status of %s = %+v (state %+v), want publishing %v", s.Name, s, s.State, tc.publishing)
 			}
 		}
@@ -83,9 +84,16 @@ func TestStatusAndMetrics(t *testing.T) {
 	nilMetrics.setPending(targetName, 1)
 	nilMetrics.setPublishing(targetName, true)
 
+	// A change the platform fails: one product pending.
+	e.listing.edit("p01", func(p *catalog.Product) { p.Title = "Changed" })
+	e.srv.FailNext(1, 503, 0)
+	round(p)
+	if got := metric(t, reg, "pending", targetName); got != 1 {
+		t.Errorf("pending = %v, want 1", got)
+	}
 	p.targets[0].drop(context.Background())
-	if metric(t, reg, "publishing", targetName) != 0 {
-		t.Error("publishing still 1 after the lease was given up")
+	if metric(t, reg, "publishing", targetName) != 0 || metric(t, reg, "pending", targetName) != 0 {
+		t.Error("publishing or pending still set after the lease was given up")
 	}
 }
 
@@ -99,7 +107,7 @@ func TestFencing(t *testing.T) {
 		round(a)
 		ta := a.targets[0]
 		leases := e.st.Leases()
-		if err := leases.Release(context.Background(), ta.held.Lease()); err != nil {
+		if err := leases.Release(context.Background(), ta.s.lease.Lease()); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, ok, err := leases.TryAcquire(context.Background(), leaseName(targetName), time.Minute); err != nil || !ok {
@@ -129,18 +137,31 @@ func TestNewRefuses(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
 	tests := map[string]Options{
-		"no store":        {Currency: "usd"},
-		"no currency":     {Store: st},
-		"a bad currency":  {Store: st, Currency: "dollars"},
-		"a nameless":      {Store: st, Currency: "usd", Targets: []Target{{URL: "https://a.example"}}},
-		"a name twice":    {Store: st, Currency: "usd", Targets: []Target{{Name: "a", URL: "https://a.example"}, {Name: "a", URL: "https://b.example"}}},
-		"a URL not a URL": {Store: st, Currency: "usd", Targets: []Target{{Name: "a", URL: "a.example"}}},
-		"a URL not HTTP":  {Store: st, Currency: "usd", Targets: []Target{{Name: "a", URL: "ftp://a.example"}}},
+		"no store":                    {Currency: "usd"},
+		"no currency":                 {Store: st},
+		"a bad currency":              {Store: st, Currency: "dollars"},
+		"a nameless":                  {Store: st, Currency: "usd", Targets: []Target{{URL: "https://a.example"}}},
+		"a name twice":                {Store: st, Currency: "usd", Targets: []Target{{Name: "a", URL: "https://a.example"}, {Name: "a", URL: "https://b.example"}}},
+		"a URL not a URL":             {Store: st, Currency: "usd", Targets: []Target{{Name: "a", URL: "a.example"}}},
+		"a URL not HTTP":              {Store: st, Currency: "usd", Targets: []Target{{Name: "a", URL: "ftp://a.example"}}},
+		"a country in lower case":     {Store: st, Currency: "usd", Targets: []Target{{Name: "a", URL: "https://a.example", TargetCountry: "us"}}},
+		"a country of three":          {Store: st, Currency: "usd", Targets: []Target{{Name: "a", URL: "https://a.example", TargetCountry: "USA"}}},
+		"batches over 1000":           {Store: st, Currency: "usd", BatchSize: 1001},
+		"a timeout of half the lease": {Store: st, Currency: "usd", Timeout: 15 * time.Second, LeaseTTL: 30 * time.Second},
+		"a lease shorter than the default timeout": {Store: st, Currency: "usd", LeaseTTL: 45 * time.Second},
 	}
 	for name, opts := range tests {
 		if _, err := New(opts); err == nil {
 			t.Errorf("%s: New accepted it", name)
 		}
+	}
+	// The defaults fit together: the lease outlasts two requests.
+	p, err := New(Options{Store: st, Currency: "usd", BatchSize: 1000, Targets: []Target{{Name: "a", URL: "https://a.example"}}})
+	if err != nil || p.opts.Timeout != 30*time.Second || p.opts.LeaseTTL != 70*time.Second {
+		t.Errorf("New with the defaults = %v; timeout %v, lease %v", err, p.opts.Timeout, p.opts.LeaseTTL)
+	}
+	if p, err := New(Options{Store: st, Currency: "usd", Timeout: time.Second}); err != nil || p.opts.LeaseTTL != 30*time.Second {
+		t.Errorf("New with a short timeout = %v; lease %v, want 30s", err, p.opts.LeaseTTL)
 	}
 }
 
@@ -155,20 +176,25 @@ func TestExport(t *testing.T) {
 	round(e.publisher())
 	feedID := e.feedID()
 	v := acpschema.Feed(t, feedtest.Version)
+	// The stock levels as a running server's merchant API gives them.
+	remoteStock := func(context.Context) (map[string]int64, error) { return map[string]int64{"p03-a": 0}, nil }
 	for _, tc := range []struct {
 		name   string
 		gzip   bool
 		feedID string
+		store  store.Store
+		stock  StockLevels
 		want   string
 	}{
-		{name: "recorded feed id", want: feedID},
-		{name: "given feed id, gzipped", gzip: true, feedID: "feed_given", want: "feed_given"},
+		{name: "recorded feed id", store: st, want: feedID},
+		{name: "given feed id, gzipped", store: st, gzip: true, feedID: "feed_given", want: "feed_given"},
+		{name: "no store, the stock levels given", stock: remoteStock, feedID: "feed_given", want: "feed_given"},
 	} {
 		dir := filepath.Join(t.TempDir(), "out")
 		target := e.opts.Targets[0]
 		target.Filter = Filter{ExcludeProductIDs: []string{"p04"}}
 		n, err := Export(context.Background(), ExportOptions{
-			Store: st, Listing: e.listing, Currency: "usd", TrackStock: true,
+			Store: tc.store, Stock: tc.stock, Listing: e.listing, Currency: "usd", TrackStock: true,
 			Target: target, FeedID: tc.feedID, Dir: dir, Gzip: tc.gzip, PageSize: 2,
 		})
 		if err != nil || n != 3 {
@@ -231,6 +257,31 @@ func TestExport(t *testing.T) {
 	_, err = Export(context.Background(), ExportOptions{Store: st, Currency: "usd", FeedID: "f", Dir: t.TempDir()})
 	if !errors.Is(err, errNoListing) {
 		t.Errorf("Export without a listing = %v", err)
+	}
+	_, err = Export(context.Background(), ExportOptions{Listing: e.listing, Currency: "usd", Target: e.opts.Targets[0], Dir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "no feed id given") {
+		t.Errorf("Export without a store or a feed id = %v", err)
+	}
+	_, err = Export(context.Background(), ExportOptions{Listing: e.listing, Currency: "usd", TrackStock: true, FeedID: "f", Dir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "no stock levels") {
+		t.Errorf("Export controlling stock without a store or stock levels = %v", err)
+	}
+	_, err = Export(context.Background(), ExportOptions{Store: st, Listing: e.listing, Currency: "usd", FeedID: "f", Target: Target{TargetCountry: "usa"}, Dir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "target country") {
+		t.Errorf("Export to a country not a country = %v", err)
+	}
+
+	// The products cannot be written (a folder is in their way): no
+	// metadata.json announces them.
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, ProductsFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Export(context.Background(), ExportOptions{Store: st, Listing: e.listing, Currency: "usd", FeedID: "f", Dir: dir}); err == nil {
+		t.Error("Export over a folder succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(dir, MetadataFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("metadata.json written without the products: %v", err)
 	}
 }
 

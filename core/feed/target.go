@@ -11,34 +11,75 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/acp-sidecar/acp/core/feedclient"
 	"github.com/acp-sidecar/acp/core/feedwire"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store"
+	"github.com/acp-sidecar/acp/sdk/catalog"
 )
 
-// recordPage is how many product records one read or one delete
-// transaction covers.
+// recordPage is how many product records one read, one delete or one
+// write transaction covers at most.
 const recordPage = 500
 
-// accepted is a product as the target's platform last accepted it.
+// recordBytes bounds the bodies one transaction recording accepted
+// products writes, well under what a transaction of either store takes
+// (Badger's in-memory one, the smallest, takes about 2.4 MB, and a body
+// is stored in base64).
+const recordBytes = 1 << 20
+
+// isolateAfter is how many server errors (5xx) in a row, for a batch of
+// more than one product, set off the search for a product the platform
+// fails on (isolate).
+const isolateAfter = 3
+
+// tombstonePrefix starts the source of a tombstone (item.source).
+const tombstonePrefix = "tombstone:"
+
+// accepted is a product as the target's platform last accepted it. Its
+// body stays in the store, read when needed (a tombstone, a variant kept
+// as gone).
 type accepted struct {
-	hash     string
-	removed  bool
-	body     []byte
+	// hash is the hash of the body.
+	hash string
+	// source is the item.source the body was built from, when known.
+	source string
+	// removed is set when the body is the product's tombstone.
+	removed bool
+	// variants are the ids of the body's variants.
 	variants []string
 }
 
-// item is a product to send: its body as the target should show it.
+// item is a product to send.
 type item struct {
-	id       string
+	id string
+	// source identifies what the body is built from: the snapshot
+	// entry's hash, or tombstonePrefix and the hash of the accepted body
+	// it is the tombstone of. A product refused, or failing alone, is
+	// not sent again while its source stays the same.
+	source string
+	// entry is the product in the round's snapshot; nil for a tombstone.
+	entry   *entry
+	removed bool
+	// body, hash and variants are the product as sent and the ids of its
+	// variants; built just before it is sent (bodies) unless work built
+	// them.
 	body     []byte
 	hash     string
-	removed  bool
 	variants []string
+}
+
+// retry is a product the platform failed alone (5xx) while it took
+// others: it waits for a back-off of its own, then goes alone.
+type retry struct {
+	source   string
+	failures int
+	at       time.Time
 }
 
 // target publishes one target. Only its run goroutine (or a test calling
@@ -46,32 +87,78 @@ type item struct {
 type target struct {
 	p      *Publisher
 	cfg    Target
+	filter filter
 	client *feedclient.Client
 	lease  string
 	log    *slog.Logger
 
 	publishing atomic.Bool
 
-	// The state below is kept while this process holds the lease.
-	held *store.Held
+	// rec is the target's record as last read or written.
+	rec model.FeedTarget
+	// s is what is kept while this process holds the lease; nil while it
+	// does not.
+	s *session
+}
+
+// session is what a target keeps while this process holds its lease.
+// All of it goes with the lease: a process that takes the lease (again)
+// starts from the store and from a catalog read after it took it, never
+// from what it knew before.
+type session struct {
+	lease *store.Held
+	// since is when the lease was taken: the snapshots published from
+	// were read after it.
+	since time.Time
 	// sending carries the requests; it is canceled when the lease is
 	// lost, so that a request in flight stops.
 	sending context.Context
 	cancel  context.CancelCauseFunc
-	// rec is the target's record as last read or written.
-	rec model.FeedTarget
 	// accepted is what the platform accepted, by product id; nil until
-	// loaded.
-	accepted map[string]*accepted
-	// refused holds the hash of each product the platform refused (400):
-	// it is not sent again until its body changes.
-	refused map[string]string
+	// loaded. changes counts its changes; fingerprint is its fingerprint
+	// as of fingerprinted changes.
+	accepted      map[string]*accepted
+	changes       int
+	fingerprinted int
+	fingerprint   string
+	// refused holds the source of each product the platform refused
+	// (refusal), not sent again until its source changes; refusedStatus
+	// is the status of the last refusal.
+	refused       map[string]string
+	refusedStatus int
+	// waiting holds the products the platform failed alone;
+	// waitingStatus is the status of the last failure.
+	waiting       map[string]*retry
+	waitingStatus int
 	// push is the PushRequestedAt of the full publish in progress (zero
 	// when none), and pushed the products sent since it was asked for.
 	push   time.Time
 	pushed map[string]bool
-	// left counts the products of the round not sent yet.
+	// snap is the round's snapshot; left counts the products of the
+	// round not sent yet.
+	snap *snapshot
 	left int
+	// serverErrors counts the server errors in a row; acceptances the
+	// upserts accepted.
+	serverErrors int
+	acceptances  int
+	// failures and retryAt are the back-off, kept here too in case the
+	// record of it failed.
+	failures int
+	retryAt  time.Time
+	// newFeed is the id of a feed created whose id is not recorded yet.
+	newFeed string
+	// idle is the snapshot of the last round that had nothing to send,
+	// and idleChanges the changes of accepted then: a round with the same
+	// has nothing to do.
+	idle        *snapshot
+	idleChanges int
+}
+
+// pushing reports whether a full publish in progress has yet to send the
+// product.
+func (s *session) pushing(id string) bool {
+	return !s.push.IsZero() && !s.pushed[id]
 }
 
 // run publishes the target every Delay until ctx is done, then gives
@@ -97,6 +184,7 @@ func (t *target) tick(ctx context.Context) {
 	if !t.hold(ctx) {
 		return
 	}
+	s := t.s
 	rec, err := store.Read(ctx, t.p.opts.Store, func(r store.Reader) (*model.FeedTarget, error) { return r.FeedTarget(t.cfg.Name) })
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -112,51 +200,71 @@ func (t *target) tick(ctx context.Context) {
 		}
 	} else {
 		t.rec = *rec
-		if t.accepted == nil {
+		if s.accepted == nil {
 			if err := t.load(ctx); err != nil {
 				t.storeError(ctx, "reading the feed target's products", err)
 				return
 			}
 		}
 	}
-	snap, err := t.p.catalog.get(ctx)
+	snap, err := t.p.catalog.get(ctx, s.since)
 	if err != nil {
 		if ctx.Err() == nil {
+			s.idle = nil
 			t.noteCatalog(ctx, err)
 		}
 		return
 	}
-	if t.rec.PushRequestedAt.IsZero() || !t.rec.PushRequestedAt.Equal(t.push) {
-		t.push, t.pushed = t.rec.PushRequestedAt, map[string]bool{}
+	if !t.rec.PushRequestedAt.Equal(s.push) {
+		s.push, s.pushed = t.rec.PushRequestedAt, map[string]bool{}
 	}
-	items, err := t.work(snap)
+	if snap == s.idle && s.changes == s.idleChanges && s.push.IsZero() && len(s.waiting) == 0 {
+		return
+	}
+	s.snap = snap
+	items, err := t.work(ctx)
 	if err != nil {
-		t.log.Error("building the feed target's products", "error", err.Error())
+		t.storeError(ctx, "building the feed target's products", err)
 		return
 	}
-	t.left = len(items)
-	t.p.opts.Metrics.setPending(t.cfg.Name, t.left)
-	if t.rec.NextAttemptAt.After(t.p.now()) {
+	s.left = len(items)
+	t.p.opts.Metrics.setPending(t.cfg.Name, s.left)
+	if now := t.p.now(); t.rec.NextAttemptAt.After(now) || s.retryAt.After(now) {
 		return
 	}
-	if t.rec.FeedID == "" && !t.createFeed(ctx) {
+	if len(items) == 0 {
+		if t.settle(ctx) {
+			s.idle, s.idleChanges = snap, s.changes
+		}
 		return
 	}
-	for len(items) > 0 {
-		n := min(t.p.opts.BatchSize, len(items))
-		if !t.send(ctx, items[:n]) {
+	if t.rec.FeedID == "" && !t.ensureFeed(ctx) {
+		return
+	}
+	// The products the platform failed alone go alone, first.
+	var rest []item
+	for _, it := range items {
+		if s.waiting[it.id] == nil {
+			rest = append(rest, it)
+		} else if !t.retryAlone(ctx, it) {
 			return
 		}
-		items = items[n:]
+	}
+	for len(rest) > 0 {
+		n := min(t.p.opts.BatchSize, len(rest))
+		if !t.deliver(ctx, rest[:n:n]) {
+			return
+		}
+		rest = rest[n:]
 	}
 	t.settle(ctx)
 }
 
 // hold reports whether this process holds the target's lease, taking it
-// when it is free. On taking it, the target's state is read afresh.
+// when it is free. On taking it, a new session starts.
 func (t *target) hold(ctx context.Context) bool {
-	if t.held != nil {
-		if t.held.Err() == nil {
+	if t.s != nil {
+		if t.s.lease.Err() == nil {
 			return true
 		}
 		t.log.Warn("the feed target's lease was lost; another process publishes it")
@@ -174,27 +282,33 @@ func (t *target) hold(ctx context.Context) bool {
 		return false
 	}
 	sending, cancel := context.WithCancelCause(ctx)
-	t.sending, t.cancel = sending, cancel
-	t.held = store.Keep(leases, l, t.p.opts.LeaseTTL, func(err error) { cancel(err) })
-	t.accepted, t.refused, t.push, t.pushed = nil, map[string]string{}, time.Time{}, nil
+	t.s = &session{
+		lease:   store.Keep(leases, l, t.p.opts.LeaseTTL, func(err error) { cancel(err) }),
+		since:   t.p.now(),
+		sending: sending,
+		cancel:  cancel,
+		refused: map[string]string{},
+		waiting: map[string]*retry{},
+	}
 	t.publishing.Store(true)
 	t.p.opts.Metrics.setPublishing(t.cfg.Name, true)
 	t.log.Info("publishing the feed target")
 	return true
 }
 
-// drop gives the lease up, if held, and forgets the state kept with it.
+// drop gives the lease up, if held, and forgets the session.
 func (t *target) drop(ctx context.Context) {
-	if t.held == nil {
+	if t.s == nil {
 		return
 	}
-	t.cancel(nil)
-	if err := t.held.Release(ctx); err != nil {
+	t.s.cancel(nil)
+	if err := t.s.lease.Release(ctx); err != nil {
 		t.log.Warn("giving the feed target's lease up", "error", err.Error())
 	}
-	t.held, t.accepted, t.refused, t.pushed = nil, nil, nil, nil
+	t.s = nil
 	t.publishing.Store(false)
 	t.p.opts.Metrics.setPublishing(t.cfg.Name, false)
+	t.p.opts.Metrics.setPending(t.cfg.Name, 0)
 }
 
 // storeError logs a failed store operation; a lost lease drops it.
@@ -209,6 +323,18 @@ func (t *target) storeError(ctx context.Context, what string, err error) {
 	}
 }
 
+// recordFailed handles a failed write of what a request achieved: a lost
+// lease drops it; any other failure puts the target behind the back-off,
+// as a failed request does, so that what could not be recorded is not
+// sent again every round.
+func (t *target) recordFailed(ctx context.Context, what string, err error) {
+	if errors.Is(err, store.ErrLeaseLost) || ctx.Err() != nil {
+		t.storeError(ctx, what, err)
+		return
+	}
+	t.failed(ctx, fmt.Errorf("%s: %w", what, err))
+}
+
 // commit changes the target's record with fn, in a transaction that
 // first checks that this process still holds the lease (the fencing
 // check), and keeps the record written. fn may also write product
@@ -216,8 +342,9 @@ func (t *target) storeError(ctx context.Context, what string, err error) {
 func (t *target) commit(ctx context.Context, fn func(tx store.Tx, rec *model.FeedTarget) error) error {
 	var out model.FeedTarget
 	now := t.p.now()
+	lease := t.s.lease.Lease()
 	err := t.p.opts.Store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
-		if err := tx.HoldsLease(t.held.Lease()); err != nil {
+		if err := tx.HoldsLease(lease); err != nil {
 			return err
 		}
 		rec, err := tx.FeedTarget(t.cfg.Name)
@@ -241,28 +368,21 @@ func (t *target) commit(ctx context.Context, fn func(tx store.Tx, rec *model.Fee
 	return nil
 }
 
-// forget deletes every product record of the target, a page per
-// transaction, each checking the lease.
+// forget deletes every product record of the target, a bounded batch
+// per transaction, each checking the lease.
 func (t *target) forget(ctx context.Context) error {
+	lease := t.s.lease.Lease()
 	for {
-		page, err := store.Read(ctx, t.p.opts.Store, func(r store.Reader) ([]*model.FeedProduct, error) {
-			return r.FeedProducts(t.cfg.Name, "", recordPage)
-		})
-		if err != nil || len(page) == 0 {
-			return err
-		}
-		err = t.p.opts.Store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
-			if err := tx.HoldsLease(t.held.Lease()); err != nil {
+		var deleted int
+		err := t.p.opts.Store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
+			if err := tx.HoldsLease(lease); err != nil {
 				return err
 			}
-			for _, fp := range page {
-				if err := tx.DeleteFeedProduct(t.cfg.Name, fp.ProductID); err != nil {
-					return err
-				}
-			}
-			return nil
+			var err error
+			deleted, err = tx.DeleteFeedProducts(t.cfg.Name, recordPage)
+			return err
 		})
-		if err != nil {
+		if err != nil || deleted == 0 {
 			return err
 		}
 	}
@@ -284,13 +404,24 @@ func (t *target) reset(ctx context.Context, old *model.FeedTarget) error {
 	if err != nil {
 		return err
 	}
-	t.accepted, t.refused = map[string]*accepted{}, map[string]string{}
+	t.startOver()
 	if old == nil {
 		t.log.Info("the feed target is new: everything will be published")
 	} else {
 		t.log.Info("the feed target's URL changed: it starts afresh, with a new feed")
 	}
 	return nil
+}
+
+// startOver forgets what the platform accepted and refused, after the
+// product records went.
+func (t *target) startOver() {
+	s := t.s
+	s.accepted, s.refused, s.waiting, s.newFeed = map[string]*accepted{}, map[string]string{}, map[string]*retry{}, ""
+	s.changes++
+	if s.pushed != nil {
+		s.pushed = map[string]bool{}
+	}
 }
 
 // load reads what the platform accepted, in one snapshot of the store.
@@ -304,7 +435,7 @@ func (t *target) load(ctx context.Context) error {
 				return err
 			}
 			for _, fp := range page {
-				out[fp.ProductID] = &accepted{hash: fp.Hash, removed: fp.Removed, body: fp.Body, variants: bodyVariants(fp.Body)}
+				out[fp.ProductID] = &accepted{hash: fp.Hash, removed: fp.Removed, variants: bodyVariants(fp.Body)}
 				after = fp.ProductID
 			}
 			if len(page) < recordPage {
@@ -315,7 +446,8 @@ func (t *target) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	t.accepted = out
+	t.s.accepted = out
+	t.s.changes++
 	return nil
 }
 
@@ -326,11 +458,11 @@ func bodyVariants(body []byte) []string {
 	if err != nil {
 		return nil
 	}
-	return variantIDs(p)
+	return wireVariants(p)
 }
 
-// variantIDs returns the ids of p's variants.
-func variantIDs(p feedwire.Product) []string {
+// wireVariants returns the ids of p's variants.
+func wireVariants(p feedwire.Product) []string {
 	ids := make([]string, len(p.Variants))
 	for i, v := range p.Variants {
 		ids[i] = v.ID
@@ -338,253 +470,630 @@ func variantIDs(p feedwire.Product) []string {
 	return ids
 }
 
+// catalogVariants returns the ids of p's variants.
+func catalogVariants(p catalog.Product) []string {
+	ids := make([]string, len(p.Variants))
+	for i, v := range p.Variants {
+		ids[i] = v.Item.ID
+	}
+	return ids
+}
+
 // work returns what the target's platform lacks, by product id: each
-// product the filter keeps whose feed form differs from what the
-// platform accepted (every one during a full publish), and each product
-// accepted but no longer kept, as a tombstone. A variant the platform
-// has that its product lost stays in the product, discontinued. A
-// product the platform refused is left out until its body changes.
-func (t *target) work(snap *snapshot) ([]item, error) {
-	var items []item
-	kept := map[string]bool{}
+// product of the round's snapshot the filter keeps whose feed form
+// differs from what the platform accepted (every one during a full
+// publish), and each product accepted but no longer kept, as a
+// tombstone. A variant the platform has that its product lost stays in
+// the product, discontinued. A product the platform refused is left out
+// until it changes, and one it failed alone until its back-off ends.
+func (t *target) work(ctx context.Context) ([]item, error) {
+	s := t.s
+	snap := s.snap
+	now := t.p.now()
+	// skip reports whether a product refused or failing alone waits.
+	skip := func(id, source string) bool {
+		w := s.waiting[id]
+		return s.refused[id] == source || w != nil && w.source == source && w.at.After(now)
+	}
+	var items, merges []item
 	for _, id := range snap.ids {
 		e := snap.entries[id]
-		if !t.cfg.Filter.keeps(e.product) {
+		if !t.filter.keeps(e.product) || skip(id, e.hash) {
 			continue
 		}
-		kept[id] = true
-		it := item{id: id, body: e.body, hash: e.hash}
-		acc := t.accepted[id]
-		if acc != nil && lostVariants(acc.variants, e.wire) {
-			earlier, err := feedwire.Decode(acc.body)
-			if err != nil {
-				return nil, err
-			}
-			wire := feedwire.KeepGone(e.wire, earlier)
-			if it.body, it.hash, err = feedwire.Encode(wire); err != nil {
-				return nil, err
-			}
-			it.variants = variantIDs(wire)
-		} else {
-			it.variants = variantIDs(e.wire)
+		acc := s.accepted[id]
+		if acc != nil && !acc.removed && !s.pushing(id) && (acc.hash == e.hash || acc.source == e.hash) {
+			continue
 		}
-		pushing := !t.push.IsZero() && !t.pushed[id]
-		if (acc != nil && acc.hash == it.hash && !acc.removed && !pushing) || t.refused[id] == it.hash {
+		it := item{id: id, source: e.hash, entry: e}
+		if acc != nil && lostVariants(acc.variants, e.product) {
+			merges = append(merges, it)
 			continue
 		}
 		items = append(items, it)
 	}
-	for _, id := range slices.Sorted(maps.Keys(t.accepted)) {
-		acc := t.accepted[id]
-		if acc.removed || kept[id] {
+	var tombstones []item
+	for id, acc := range s.accepted {
+		if acc.removed || t.listed(id) {
 			continue
 		}
-		earlier, err := feedwire.Decode(acc.body)
-		if err != nil {
-			// Not written by this publisher: nothing to mark unavailable.
-			t.log.Error("a product the platform accepted cannot be read back; it is not marked unavailable", "product_id", id, "error", err.Error())
-			continue
+		if source := tombstonePrefix + acc.hash; !skip(id, source) {
+			tombstones = append(tombstones, item{id: id, source: source, removed: true, variants: acc.variants})
 		}
-		body, hash, err := feedwire.Encode(feedwire.Tombstone(earlier))
-		if err != nil {
-			return nil, err
-		}
-		if t.refused[id] == hash {
-			continue
-		}
-		items = append(items, item{id: id, body: body, hash: hash, removed: true, variants: acc.variants})
 	}
+	for id := range s.waiting {
+		if !t.listed(id) && (s.accepted[id] == nil || s.accepted[id].removed) {
+			delete(s.waiting, id)
+		}
+	}
+	for id := range s.refused {
+		if !t.listed(id) && (s.accepted[id] == nil || s.accepted[id].removed) {
+			delete(s.refused, id)
+		}
+	}
+	merged, err := t.keepGone(ctx, merges)
+	if err != nil {
+		return nil, err
+	}
+	items = append(append(items, merged...), tombstones...)
 	slices.SortFunc(items, func(a, b item) int { return cmp.Compare(a.id, b.id) })
 	return items, nil
 }
 
+// listed reports whether the round's snapshot has the product and the
+// filter keeps it.
+func (t *target) listed(id string) bool {
+	e := t.s.snap.entries[id]
+	return e != nil && t.filter.keeps(e.product)
+}
+
 // lostVariants reports whether a product accepted with the variants ids
-// lost one of them in wire.
-func lostVariants(ids []string, wire feedwire.Product) bool {
+// lost one of them in p.
+func lostVariants(ids []string, p catalog.Product) bool {
 	for _, id := range ids {
-		if !slices.ContainsFunc(wire.Variants, func(v feedwire.Variant) bool { return v.ID == id }) {
+		if !slices.ContainsFunc(p.Variants, func(v catalog.Variant) bool { return v.Item.ID == id }) {
 			return true
 		}
 	}
 	return false
 }
 
-// createFeed creates the target's feed on its platform and records its
-// id; false when that failed (recorded as a failure).
-func (t *target) createFeed(ctx context.Context) bool {
-	meta, err := t.client.CreateFeed(t.sending, t.cfg.TargetCountry)
+// keepGone builds the bodies of the products of items that lost a
+// variant the platform has: each with those variants kept, discontinued
+// (feedwire.KeepGone), from the body the platform accepted, read from
+// the store. One whose body is what the platform has already is left
+// out (unless a full publish sends it again); one whose accepted body
+// cannot be read back is sent as the catalog has it.
+func (t *target) keepGone(ctx context.Context, items []item) ([]item, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	s := t.s
+	earlier, err := t.readBodies(ctx, items)
 	if err != nil {
-		t.failed(ctx, err)
-		return false
+		return nil, err
+	}
+	out := items[:0]
+	for _, it := range items {
+		wire := s.snap.feedForm(it.entry.product)
+		if prev, err := feedwire.Decode(earlier[it.id]); err == nil {
+			wire = feedwire.KeepGone(wire, prev)
+		}
+		if it.body, it.hash, err = feedwire.Encode(wire); err != nil {
+			return nil, err
+		}
+		it.variants = wireVariants(wire)
+		acc := s.accepted[it.id]
+		if it.hash == acc.hash && !s.pushing(it.id) {
+			acc.source = it.source
+			continue
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// readBodies returns the bodies the platform accepted of the products
+// of items (sorted by id), read in one snapshot of the store; a product
+// without a record has none.
+func (t *target) readBodies(ctx context.Context, items []item) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := t.p.opts.Store.View(ctx, func(r store.Reader) error {
+		for _, it := range items {
+			if _, ok := out[it.id]; ok {
+				continue
+			}
+			// Page from just before the id to it, keeping what the
+			// items want on the way.
+			after := justBefore(it.id)
+			for {
+				page, err := r.FeedProducts(t.cfg.Name, after, 16)
+				if err != nil {
+					return err
+				}
+				for _, fp := range page {
+					if _, want := slices.BinarySearchFunc(items, fp.ProductID, func(it item, id string) int { return cmp.Compare(it.id, id) }); want {
+						out[fp.ProductID] = fp.Body
+					}
+					after = fp.ProductID
+				}
+				if len(page) < 16 || after >= it.id {
+					break
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// justBefore returns a string that sorts (bytewise) before id with few
+// product ids, usually none, between it and id: id with its last byte
+// one less when that leaves valid UTF-8 without NUL (which a database
+// takes as text), else id without its last rune.
+func justBefore(id string) string {
+	if b := id[len(id)-1]; b > 1 {
+		if s := id[:len(id)-1] + string([]byte{b - 1}); utf8.ValidString(s) {
+			return s
+		}
+	}
+	_, size := utf8.DecodeLastRuneInString(id)
+	return id[:len(id)-size]
+}
+
+// bodies builds the body of each item of batch that has none: a product
+// from the round's snapshot, a tombstone from the body the platform
+// accepted (read from the store). It returns the batch without the
+// tombstones whose accepted body cannot be read back, and false when the
+// round stops (a failed store read, logged).
+func (t *target) bodies(ctx context.Context, batch []item) ([]item, bool) {
+	s := t.s
+	var need []item
+	for _, it := range batch {
+		if it.body == nil && it.removed {
+			need = append(need, it)
+		}
+	}
+	var earlier map[string][]byte
+	if len(need) > 0 {
+		var err error
+		if earlier, err = t.readBodies(ctx, need); err != nil {
+			t.storeError(ctx, "reading the products the platform accepted", err)
+			return nil, false
+		}
+	}
+	out := make([]item, 0, len(batch))
+	for _, it := range batch {
+		var err error
+		switch {
+		case it.body != nil:
+		case it.removed:
+			var prev feedwire.Product
+			if prev, err = feedwire.Decode(earlier[it.id]); err != nil {
+				// Not written by this publisher: nothing to mark
+				// unavailable; it is left alone until it is listed again.
+				t.log.Error("a product the platform accepted cannot be read back; it is not marked unavailable", "product_id", it.id, "error", err.Error())
+				s.accepted[it.id].removed = true
+				s.left--
+				continue
+			}
+			it.body, it.hash, err = feedwire.Encode(feedwire.Tombstone(prev))
+		default:
+			it.body, it.hash, err = s.snap.body(it.entry)
+			it.variants = catalogVariants(it.entry.product)
+		}
+		if err != nil {
+			t.log.Error("encoding a product", "product_id", it.id, "error", err.Error())
+			return nil, false
+		}
+		out = append(out, it)
+	}
+	return out, true
+}
+
+// ensureFeed gives the target a feed: the one created earlier whose id
+// could not be recorded, else a new one. False when that failed (the
+// round stops, behind the back-off).
+func (t *target) ensureFeed(ctx context.Context) bool {
+	s := t.s
+	if s.newFeed == "" {
+		rctx, cancel, err := t.request(ctx)
+		if err != nil {
+			t.storeError(ctx, "renewing the feed target's lease", err)
+			return false
+		}
+		meta, err := t.client.CreateFeed(rctx, t.cfg.TargetCountry)
+		cancel()
+		if !t.answered(ctx) {
+			return false
+		}
+		if err != nil {
+			t.failed(ctx, err)
+			return false
+		}
+		s.newFeed = meta.ID
+		t.log.Info("created the feed on the platform", "feed_id", meta.ID)
 	}
 	if err := t.commit(ctx, func(_ store.Tx, rec *model.FeedTarget) error {
-		rec.FeedID = meta.ID
+		rec.FeedID = s.newFeed
 		return nil
 	}); err != nil {
-		t.storeError(ctx, "recording the new feed's id", err)
+		t.recordFailed(ctx, "recording the new feed's id", err)
 		return false
 	}
-	t.log.Info("created the feed on the platform", "feed_id", meta.ID)
+	s.newFeed = ""
 	return true
 }
 
-// send upserts batch and records the outcome. It reports whether the
-// round goes on: false after a failure (retried after a back-off), a lost
-// feed or a lost lease. A batch the platform refuses (400) is split until
-// the refused products are alone; those are set aside.
-func (t *target) send(ctx context.Context, batch []item) bool {
-	if err := t.renew(ctx); err != nil {
-		t.storeError(ctx, "renewing the feed target's lease", err)
+// leaseMargin is how long before its lease could lapse a request ends:
+// a quarter of the lease's TTL.
+func leaseMargin(ttl time.Duration) time.Duration { return ttl / 4 }
+
+// request renews the lease and returns the context of one request: it
+// ends when the lease is lost, and leaseMargin before the lease, renewed
+// just now, could lapse (measured from before the renewal on this
+// process's clock, so that the store's clock does not matter), so that
+// no request is in flight once another process may take the target over.
+func (t *target) request(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	s := t.s
+	if err := s.lease.Err(); err != nil {
+		return nil, nil, err
+	}
+	ttl := t.p.opts.LeaseTTL
+	start := time.Now()
+	l := s.lease.Lease()
+	if err := t.p.opts.Store.Leases().Renew(ctx, &l, ttl); err != nil {
+		return nil, nil, err
+	}
+	rctx, cancel := context.WithDeadline(s.sending, start.Add(ttl-leaseMargin(ttl)))
+	return rctx, cancel, nil
+}
+
+// answered reports whether a request's outcome counts: not when shutting
+// down (the attempt did not happen as far as the record goes), nor when
+// the lease was lost meanwhile (dropped).
+func (t *target) answered(ctx context.Context) bool {
+	if ctx.Err() != nil {
 		return false
+	}
+	if cause := context.Cause(t.s.sending); cause != nil {
+		t.storeError(ctx, "sending a request", cause)
+		return false
+	}
+	return true
+}
+
+// outcome is what became of a batch sent.
+type outcome int
+
+const (
+	// goOn: the batch was accepted and recorded, or its products set
+	// aside; the round goes on.
+	goOn outcome = iota
+	// stop: the round stops (a failure recorded, the feed lost, the
+	// lease lost, shutting down).
+	stop
+	// serverError: the platform failed the request (5xx); nothing is
+	// recorded yet.
+	serverError
+)
+
+// refusal reports whether a status refuses products rather than
+// failing: the batch is split until each refused product is alone.
+func refusal(status int) bool {
+	return status == 400 || status == 413 || status == 422
+}
+
+// deliver sends batch and deals with what comes of it; it reports
+// whether the round goes on. A batch the platform failed (5xx)
+// isolateAfter times or more in a row is split to find a product it
+// fails on (isolate); otherwise a failure stops the round, behind the
+// back-off.
+func (t *target) deliver(ctx context.Context, batch []item) bool {
+	batch, ok := t.bodies(ctx, batch)
+	if !ok {
+		return false
+	}
+	if len(batch) == 0 {
+		return true
+	}
+	r, err := t.send(ctx, batch)
+	if r != serverError {
+		return r == goOn
+	}
+	s := t.s
+	s.serverErrors++
+	if len(batch) > 1 && s.serverErrors >= isolateAfter {
+		return t.isolate(ctx, batch, err, s.acceptances)
+	}
+	t.failed(ctx, err)
+	return false
+}
+
+// isolate looks for the products the platform fails on in batch, which
+// it failed (5xx) again and again: each half is sent on its own, and a
+// half failed again is split in turn. A product failed alone while
+// others were accepted (since mark acceptances) is set aside, retried
+// alone after a back-off of its own, so that the others go out. With
+// nothing accepted, the platform fails whatever it is sent: the round
+// stops, behind the back-off.
+func (t *target) isolate(ctx context.Context, batch []item, cause error, mark int) bool {
+	if len(batch) == 1 {
+		if t.s.acceptances == mark {
+			t.failed(ctx, cause)
+			return false
+		}
+		return t.setAside(ctx, batch[0], cause)
+	}
+	type failure struct {
+		part  []item
+		cause error
+	}
+	var failures []failure
+	half := len(batch) / 2
+	for _, part := range [][]item{batch[:half:half], batch[half:]} {
+		switch r, err := t.send(ctx, part); r {
+		case stop:
+			return false
+		case serverError:
+			failures = append(failures, failure{part, err})
+		}
+	}
+	for _, f := range failures {
+		if !t.isolate(ctx, f.part, f.cause, mark) {
+			return false
+		}
+	}
+	return true
+}
+
+// retryAlone sends a product the platform failed alone once its back-off
+// ended; failed again, it is set aside again, for longer.
+func (t *target) retryAlone(ctx context.Context, it item) bool {
+	batch, ok := t.bodies(ctx, []item{it})
+	if !ok {
+		return false
+	}
+	if len(batch) == 0 {
+		return true
+	}
+	r, err := t.send(ctx, batch)
+	if r != serverError {
+		return r == goOn
+	}
+	return t.setAside(ctx, batch[0], err)
+}
+
+// send upserts batch, whose bodies are built, and records the outcome
+// but for a server error, left to the caller. A batch the platform
+// refuses (refusal) is split until the refused products are alone;
+// those are set aside.
+func (t *target) send(ctx context.Context, batch []item) (outcome, error) {
+	rctx, cancel, err := t.request(ctx)
+	if err != nil {
+		t.storeError(ctx, "renewing the feed target's lease", err)
+		return stop, nil
 	}
 	bodies := make([]json.RawMessage, len(batch))
 	for i, it := range batch {
 		bodies[i] = it.body
 	}
-	resp, err := t.client.UpsertProducts(t.sending, t.rec.FeedID, bodies)
-	if ctx.Err() != nil {
-		// Shutting down: the attempt did not happen as far as the
-		// record goes.
-		return false
+	resp, err := t.client.UpsertProducts(rctx, t.rec.FeedID, bodies)
+	cancel()
+	if !t.answered(ctx) {
+		return stop, nil
 	}
-	if cause := context.Cause(t.sending); cause != nil {
-		t.storeError(ctx, "sending products", cause)
-		return false
-	}
+	m, now := t.p.opts.Metrics, t.p.now()
 	var fe *feedclient.Error
 	switch {
 	case err == nil && resp.Accepted:
-		return t.accept(ctx, batch, resp.FeedUpdateID)
-	case err == nil:
-		t.p.opts.Metrics.upsert(t.cfg.Name, outcomeFailed, len(batch), t.p.now())
-		t.failed(ctx, errNotAccepted)
-		return false
-	case errors.As(err, &fe) && fe.FeedNotFound():
-		t.p.opts.Metrics.upsert(t.cfg.Name, outcomeFeedNotFound, len(batch), t.p.now())
-		t.feedLost(ctx)
-		return false
-	case errors.As(err, &fe) && fe.Status == 400:
-		t.p.opts.Metrics.upsert(t.cfg.Name, outcomeRefused, len(batch), t.p.now())
-		if len(batch) > 1 {
-			half := len(batch) / 2
-			return t.send(ctx, batch[:half]) && t.send(ctx, batch[half:])
+		if t.accept(ctx, batch, resp.FeedUpdateID) {
+			return goOn, nil
 		}
-		return t.refuse(ctx, batch[0], fe)
+		return stop, nil
+	case err == nil:
+		m.upsert(t.cfg.Name, outcomeFailed, len(batch), now)
+		t.failed(ctx, errNotAccepted)
+		return stop, nil
+	case errors.As(err, &fe) && fe.FeedNotFound():
+		m.upsert(t.cfg.Name, outcomeFeedNotFound, len(batch), now)
+		t.feedLost(ctx)
+		return stop, nil
+	case errors.As(err, &fe) && refusal(fe.Status):
+		m.upsert(t.cfg.Name, outcomeRefused, len(batch), now)
+		if len(batch) == 1 {
+			if t.refuse(ctx, batch[0], fe) {
+				return goOn, nil
+			}
+			return stop, nil
+		}
+		half := len(batch) / 2
+		if t.deliver(ctx, batch[:half:half]) && t.deliver(ctx, batch[half:]) {
+			return goOn, nil
+		}
+		return stop, nil
+	case errors.As(err, &fe) && fe.Status >= 500:
+		m.upsert(t.cfg.Name, outcomeFailed, len(batch), now)
+		return serverError, err
 	}
-	t.p.opts.Metrics.upsert(t.cfg.Name, outcomeFailed, len(batch), t.p.now())
+	m.upsert(t.cfg.Name, outcomeFailed, len(batch), now)
 	t.failed(ctx, err)
-	return false
+	return stop, nil
 }
 
 // errNotAccepted is an upsert answered 2xx with accepted false.
 var errNotAccepted = errors.New("upsert products: the platform answered without accepting the products")
 
-// renew renews the lease now, just before a request: it fails with
-// ErrLeaseLost when the lease lapsed or was taken over meanwhile.
-func (t *target) renew(ctx context.Context) error {
-	if err := t.held.Err(); err != nil {
-		return err
-	}
-	l := t.held.Lease()
-	return t.p.opts.Store.Leases().Renew(ctx, &l, t.p.opts.LeaseTTL)
-}
-
 // accept records the products the platform accepted, with its
-// feed_update_id; false when that could not be recorded (they are then
-// sent again).
+// feed_update_id, in transactions of at most recordPage products and
+// recordBytes of bodies; false when that could not be recorded (they
+// are sent again, after the back-off).
 func (t *target) accept(ctx context.Context, batch []item, updateID string) bool {
+	s := t.s
 	now := t.p.now()
+	t.p.opts.Metrics.upsert(t.cfg.Name, outcomeAccepted, len(batch), now)
+	s.acceptances++
+	s.serverErrors, s.failures, s.retryAt = 0, 0, time.Time{}
 	for _, it := range batch {
-		delete(t.refused, it.id)
+		delete(s.refused, it.id)
+		delete(s.waiting, it.id)
 	}
-	note, status := t.refusalNote()
-	left := t.left - len(batch)
-	err := t.commit(ctx, func(tx store.Tx, rec *model.FeedTarget) error {
-		for _, it := range batch {
-			err := tx.PutFeedProduct(&model.FeedProduct{
-				Target: t.cfg.Name, ProductID: it.id, Body: it.body, Hash: it.hash,
-				Removed: it.removed, FeedUpdateID: updateID, AcceptedAt: now,
-			})
-			if err != nil {
-				return err
+	note, status := t.note()
+	for _, chunk := range chunks(batch) {
+		left := s.left - len(chunk)
+		err := t.commit(ctx, func(tx store.Tx, rec *model.FeedTarget) error {
+			for _, it := range chunk {
+				err := tx.PutFeedProduct(&model.FeedProduct{
+					Target: t.cfg.Name, ProductID: it.id, Body: it.body, Hash: it.hash,
+					Removed: it.removed, FeedUpdateID: updateID, AcceptedAt: now,
+				})
+				if err != nil {
+					return err
+				}
+			}
+			rec.LastPublishAt = now
+			rec.Failures, rec.NextAttemptAt = 0, time.Time{}
+			rec.LastError, rec.LastStatus = note, status
+			rec.Pending = left
+			return nil
+		})
+		if err != nil {
+			t.recordFailed(ctx, "recording products the platform accepted (they will be sent again)", err)
+			return false
+		}
+		for _, it := range chunk {
+			s.accepted[it.id] = &accepted{hash: it.hash, source: it.source, removed: it.removed, variants: it.variants}
+			if s.pushed != nil {
+				s.pushed[it.id] = true
 			}
 		}
-		rec.LastPublishAt = now
-		rec.Failures, rec.NextAttemptAt = 0, time.Time{}
-		rec.LastError, rec.LastStatus = note, status
-		rec.Pending = left
-		return nil
-	})
-	t.p.opts.Metrics.upsert(t.cfg.Name, outcomeAccepted, len(batch), now)
-	if err != nil {
-		t.storeError(ctx, "recording products the platform accepted (they will be sent again)", err)
-		return false
+		s.changes++
+		s.left = left
+		t.p.opts.Metrics.setPending(t.cfg.Name, left)
 	}
-	for _, it := range batch {
-		t.accepted[it.id] = &accepted{hash: it.hash, removed: it.removed, body: it.body, variants: it.variants}
-		if t.pushed != nil {
-			t.pushed[it.id] = true
-		}
-	}
-	t.left = left
-	t.p.opts.Metrics.setPending(t.cfg.Name, left)
 	t.log.Debug("the platform accepted products", "feed_id", t.rec.FeedID, "products", len(batch), "feed_update_id", updateID)
 	return true
 }
 
-// refusalNote is the LastError (and LastStatus) a success leaves: a note
-// of the products still refused, or nothing.
-func (t *target) refusalNote() (string, int) {
-	if len(t.refused) == 0 {
-		return "", 0
+// chunks splits batch into runs of at most recordPage items and
+// recordBytes of bodies (an item larger than that alone).
+func chunks(batch []item) [][]item {
+	var out [][]item
+	start, size := 0, 0
+	for i, it := range batch {
+		if i > start && (i-start == recordPage || size+len(it.body) > recordBytes) {
+			out = append(out, batch[start:i:i])
+			start, size = i, 0
+		}
+		size += len(it.body)
 	}
-	return fmt.Sprintf("the platform refused %d product(s) (HTTP 400); each is sent again when it changes", len(t.refused)), 400
+	if start < len(batch) {
+		out = append(out, batch[start:])
+	}
+	return out
+}
+
+// note is the LastError (and LastStatus) a success leaves: a note of the
+// products still refused or failing alone, or nothing.
+func (t *target) note() (string, int) {
+	s := t.s
+	var parts []string
+	status := 0
+	if n := len(s.refused); n > 0 {
+		parts = append(parts, fmt.Sprintf("the platform refused %d product(s) (last HTTP %d); each is sent again when it changes", n, s.refusedStatus))
+		status = s.refusedStatus
+	}
+	if n := len(s.waiting); n > 0 {
+		parts = append(parts, fmt.Sprintf("the platform fails %d product(s) sent alone (last HTTP %d) while it takes the others; each is retried alone after a back-off", n, s.waitingStatus))
+		status = cmp.Or(status, s.waitingStatus)
+	}
+	return strings.Join(parts, "; "), status
 }
 
 // refuse sets aside a product the platform refused and records why; the
 // round goes on unless the record fails.
 func (t *target) refuse(ctx context.Context, it item, fe *feedclient.Error) bool {
-	t.refused[it.id] = it.hash
-	t.left--
-	msg := fmt.Sprintf("the platform refused product %s: %s", it.id, fe.Error())
+	s := t.s
+	s.refused[it.id], s.refusedStatus = it.source, fe.Status
+	delete(s.waiting, it.id)
+	s.left--
 	t.log.Warn("the platform refused a product; it is sent again when it changes", "product_id", it.id, "status", fe.Status, "code", fe.Body.Code)
+	return t.noteAside(ctx, fmt.Sprintf("the platform refused product %s: %s", it.id, fe.Error()), fe.Status)
+}
+
+// setAside sets aside a product the platform failed alone, for a
+// back-off of its own, and records why; the round goes on unless the
+// record fails.
+func (t *target) setAside(ctx context.Context, it item, cause error) bool {
+	s := t.s
+	status, retryAfter := statusOf(cause)
+	failures := 1
+	if w := s.waiting[it.id]; w != nil {
+		failures = w.failures + 1
+	}
+	at := t.p.now().Add(t.p.backoff.Delay(failures, retryAfter))
+	s.waiting[it.id], s.waitingStatus = &retry{source: it.source, failures: failures, at: at}, status
+	s.left--
+	t.log.Warn("the platform fails a product sent alone while it takes the others; it is retried alone after a back-off",
+		"product_id", it.id, "status", status, "failures", failures, "next_attempt_at", at.UTC().Format(time.RFC3339Nano))
+	return t.noteAside(ctx, fmt.Sprintf("the platform fails product %s sent alone: %s", it.id, cause.Error()), status)
+}
+
+// noteAside records why a product was set aside.
+func (t *target) noteAside(ctx context.Context, msg string, status int) bool {
+	left := t.s.left
 	err := t.commit(ctx, func(_ store.Tx, rec *model.FeedTarget) error {
-		rec.LastError, rec.LastStatus = msg, fe.Status
-		rec.Pending = t.left
+		rec.LastError, rec.LastStatus = msg, status
+		rec.Pending = left
 		return nil
 	})
 	if err != nil {
-		t.storeError(ctx, "recording a refused product", err)
+		t.recordFailed(ctx, "recording a product set aside", err)
 		return false
 	}
 	return true
 }
 
-// failed records a failed request, after which the round stops: the
-// next one waits for the back-off.
-func (t *target) failed(ctx context.Context, reqErr error) {
+// statusOf returns the status and Retry-After of a failed request; zero
+// when no answer came.
+func statusOf(err error) (status int, retryAfter time.Duration) {
+	var fe *feedclient.Error
+	if errors.As(err, &fe) {
+		return fe.Status, fe.RetryAfter
+	}
+	return 0, 0
+}
+
+// failed records a failure, after which the round stops: the next one
+// waits for the back-off. The back-off is kept in the session too, so
+// that it holds when recording it fails.
+func (t *target) failed(ctx context.Context, cause error) {
 	if ctx.Err() != nil {
 		return
 	}
-	status, retryAfter := 0, time.Duration(0)
-	var fe *feedclient.Error
-	if errors.As(reqErr, &fe) {
-		status, retryAfter = fe.Status, fe.RetryAfter
-	}
-	now := t.p.now()
+	s := t.s
+	status, retryAfter := statusOf(cause)
+	failures := max(t.rec.Failures, s.failures) + 1
+	next := t.p.now().Add(t.p.backoff.Delay(failures, retryAfter))
+	s.failures, s.retryAt = failures, next
+	left := s.left
 	err := t.commit(ctx, func(_ store.Tx, rec *model.FeedTarget) error {
-		rec.Failures++
-		rec.NextAttemptAt = now.Add(t.p.backoff.Delay(rec.Failures, retryAfter))
-		rec.LastError, rec.LastStatus = reqErr.Error(), status
-		rec.Pending = t.left
+		rec.Failures, rec.NextAttemptAt = failures, next
+		rec.LastError, rec.LastStatus = cause.Error(), status
+		rec.Pending = left
 		return nil
 	})
 	if err != nil {
-		t.storeError(ctx, "recording a failed request", err)
+		t.storeError(ctx, "recording a failure", err)
+	}
+	var fe *feedclient.Error
+	if errors.As(cause, &fe) && !fe.Retryable() {
+		t.log.Error("the feed platform refuses the requests (check the target's URL and credential); they are retried after a back-off",
+			"status", status, "error", cause.Error(), "failures", failures, "next_attempt_at", next.UTC().Format(time.RFC3339Nano))
 		return
 	}
-	t.log.Warn("a request to the feed platform failed; it will be retried", "status", status, "error", reqErr.Error(),
-		"failures", t.rec.Failures, "next_attempt_at", t.rec.NextAttemptAt.UTC().Format(time.RFC3339Nano))
+	t.log.Warn("publishing the feed target failed; it is retried after a back-off", "status", status, "error", cause.Error(),
+		"failures", failures, "next_attempt_at", next.UTC().Format(time.RFC3339Nano))
 }
 
 // feedLost starts the feed over after the platform answered that it
@@ -606,10 +1115,7 @@ func (t *target) feedLost(ctx context.Context) {
 		t.storeError(ctx, "forgetting the lost feed", err)
 		return
 	}
-	t.accepted, t.refused = map[string]*accepted{}, map[string]string{}
-	if t.pushed != nil {
-		t.pushed = map[string]bool{}
-	}
+	t.startOver()
 }
 
 // noteCatalog records on the target why the catalog could not be read,
@@ -634,14 +1140,16 @@ func (t *target) noteCatalog(ctx context.Context, cause error) {
 // settle ends a round that sent everything it had: the record says
 // nothing is pending, its Fingerprint is that of what the platform
 // accepted, and a full publish asked for is done. Nothing is written
-// when the record says so already.
-func (t *target) settle(ctx context.Context) {
-	fp := fingerprint(t.accepted)
-	note, status := t.refusalNote()
+// when the record says so already. It reports whether the record is
+// settled.
+func (t *target) settle(ctx context.Context) bool {
+	s := t.s
+	fp := t.fingerprint()
+	note, status := t.note()
 	r := t.rec
-	push := t.push
+	push := s.push
 	if r.Pending == 0 && r.Fingerprint == fp && r.Failures == 0 && r.LastError == note && r.LastStatus == status && push.IsZero() {
-		return
+		return true
 	}
 	now := t.p.now()
 	err := t.commit(ctx, func(_ store.Tx, rec *model.FeedTarget) error {
@@ -655,22 +1163,29 @@ func (t *target) settle(ctx context.Context) {
 	})
 	if err != nil {
 		t.storeError(ctx, "recording the end of a round", err)
-		return
+		return false
 	}
 	if !push.IsZero() {
-		t.log.Info("a full publish completed", "feed_id", t.rec.FeedID, "products", len(t.accepted))
-		t.push, t.pushed = time.Time{}, map[string]bool{}
+		t.log.Info("a full publish completed", "feed_id", t.rec.FeedID, "products", len(s.accepted))
+		s.push, s.pushed = time.Time{}, map[string]bool{}
 	}
-	t.left = 0
+	s.left = 0
 	t.p.opts.Metrics.setPending(t.cfg.Name, 0)
+	return true
 }
 
-// fingerprint identifies the whole of what a platform accepted: a hash
-// of every product id with the hash of its body, in id order.
-func fingerprint(acc map[string]*accepted) string {
-	h := sha256.New()
-	for _, id := range slices.Sorted(maps.Keys(acc)) {
-		fmt.Fprintf(h, "%s\t%s\n", id, acc[id].hash)
+// fingerprint identifies the whole of what the platform accepted: a
+// hash of every product id with the hash of its body, in id order. It
+// is computed again only when that changed.
+func (t *target) fingerprint() string {
+	s := t.s
+	if s.fingerprint != "" && s.fingerprinted == s.changes {
+		return s.fingerprint
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	h := sha256.New()
+	for _, id := range slices.Sorted(maps.Keys(s.accepted)) {
+		fmt.Fprintf(h, "%s\t%s\n", id, s.accepted[id].hash)
+	}
+	s.fingerprint, s.fingerprinted = hex.EncodeToString(h.Sum(nil)), s.changes
+	return s.fingerprint
 }

@@ -127,13 +127,7 @@ func (e *Error) FeedNotFound() bool {
 
 // Retryable reports whether the same request may succeed later: the
 // platform was busy, limited the rate, or failed (408, 425, 429, 5xx).
-func (e *Error) Retryable() bool {
-	switch {
-	case e.Status == http.StatusRequestTimeout, e.Status == http.StatusTooEarly, e.Status == http.StatusTooManyRequests:
-		return true
-	}
-	return e.Status >= 500
-}
+func (e *Error) Retryable() bool { return outbound.RetryableStatus(e.Status) }
 
 // CreateFeed creates a feed for the market targetCountry (POST /feeds).
 func (c *Client) CreateFeed(ctx context.Context, targetCountry string) (*feedwire.FeedMetadata, error) {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -91,13 +92,13 @@ func TestRefusals(t *testing.T) {
 			status: 404, code: "feed_not_found", notFound: true},
 		{name: "unknown feed read", call: func() error { _, err := c.GetFeed(ctx, "feed_x"); return err },
 			status: 404, code: "feed_not_found", notFound: true},
-		{name: "refused product", setup: func() { srv.Refuse("tee") }, call: func() error { _, err := c.UpsertProducts(ctx, meta.ID, body); return err },
+		{name: "refused product", setup: func() { srv.Refuse(400, "tee") }, call: func() error { _, err := c.UpsertProducts(ctx, meta.ID, body); return err },
 			status: 400, code: "invalid_product_payload"},
 		{name: "wrong credential", call: func() error { _, err := wrong.CreateFeed(ctx, "US"); return err },
 			status: 401, code: "unauthorized"},
 		{name: "rate limited", setup: func() { srv.FailNext(1, 429, 3*time.Second) }, call: func() error { _, err := c.CreateFeed(ctx, "US"); return err },
 			status: 429, code: "unavailable", retryable: true, wait: 3 * time.Second},
-		{name: "unavailable", setup: func() { srv.SetDown(feedtest.Unavailable) }, call: func() error { _, err := c.GetFeed(ctx, meta.ID); return err },
+		{name: "unavailable", setup: func() { srv.SetMode(feedtest.Unavailable) }, call: func() error { _, err := c.GetFeed(ctx, meta.ID); return err },
 			status: 503, code: "unavailable", retryable: true},
 	}
 	for _, tc := range tests {
@@ -119,7 +120,7 @@ func TestRefusals(t *testing.T) {
 		}
 	}
 
-	srv.SetDown(feedtest.Refused)
+	srv.SetMode(feedtest.Refusing)
 	_, err = c.GetFeed(ctx, meta.ID)
 	var fe *Error
 	if err == nil || errors.As(err, &fe) || strings.Contains(err.Error(), srv.URL()) {
@@ -178,5 +179,45 @@ func TestPaths(t *testing.T) {
 	want := []string{"GET /api/v1/feeds/a%2Fb Bearer " + token, "PATCH /api/v1/feeds/f1/products Bearer " + token}
 	if strings.Join(paths, "\n") != strings.Join(want, "\n") {
 		t.Errorf("requests:\n%s\nwant:\n%s", strings.Join(paths, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestAnswers: a redirect is not followed (it is a refusal like any
+// status outside 2xx); no more than maxAnswer of an answer is read.
+func TestAnswers(t *testing.T) {
+	t.Parallel()
+	var reached atomic.Int32
+	big := `{"id":"f1","accepted":true,"x":"` + strings.Repeat("x", maxAnswer) + `"}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/feeds/moved/products":
+			http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
+		case "/elsewhere":
+			reached.Add(1)
+			_, _ = w.Write([]byte(`{"id":"moved","accepted":true}`))
+		case "/feeds/big/products":
+			_, _ = w.Write([]byte(big))
+		case "/feeds/small/products":
+			_, _ = w.Write([]byte(big[:maxAnswer-2] + `"}`))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, "")
+	ctx := context.Background()
+	body := []json.RawMessage{json.RawMessage(product)}
+
+	_, err := c.UpsertProducts(ctx, "moved", body)
+	var fe *Error
+	if !errors.As(err, &fe) || fe.Status != http.StatusTemporaryRedirect || fe.Retryable() {
+		t.Errorf("UpsertProducts redirected = %v, want a 307 *Error not to retry", err)
+	}
+	if reached.Load() != 0 {
+		t.Error("the redirect was followed")
+	}
+	if _, err := c.UpsertProducts(ctx, "big", body); err == nil || !strings.Contains(err.Error(), "not the expected JSON") {
+		t.Errorf("UpsertProducts with an answer over %d bytes = %v, want it cut off", maxAnswer, err)
+	}
+	if answer, err := c.UpsertProducts(ctx, "small", body); err != nil || !answer.Accepted {
+		t.Errorf("UpsertProducts with an answer of %d bytes = %+v, %v", maxAnswer, answer, err)
 	}
 }

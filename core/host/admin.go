@@ -18,8 +18,9 @@ import (
 	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
 
-// OpenAdmin opens the configured store for the order and webhook commands
-// of the CLI, which run while no server holds the store. Events their
+// OpenAdmin opens the configured store for the order, webhook, stock
+// and feed commands of the CLI, which run while no server holds the
+// store (or beside the servers sharing a PostgreSQL store). Events their
 // changes cause are written to the outbox for the server to deliver when
 // it next runs. Close the returned store when done.
 //
@@ -44,7 +45,15 @@ func OpenAdmin(cfg *config.Config, logger *slog.Logger, getenv func(string) stri
 		plugins.Close()
 		return nil, nil, errors.Join(err, st.Close())
 	}
-	return newAdmin(cfg, st, time.Now, nil, orderSystem(cfg, plugins)), closerFunc(func() error {
+	// The feeds' status and full publishes, without publishing.
+	feeds, err := newPublisher(cfg, st, nil, false, feedTargets(cfg, getenv), logger, nil)
+	if err != nil {
+		plugins.Close()
+		return nil, nil, errors.Join(err, st.Close())
+	}
+	admin := newAdmin(cfg, st, time.Now, nil, orderSystem(cfg, plugins))
+	admin.Feeds = feeds
+	return admin, closerFunc(func() error {
 		plugins.Close()
 		return st.Close()
 	}), nil

@@ -99,6 +99,7 @@ func mountAPIs(api *httpapi.API, cfg *config.Config, version string, logger *slo
 			merchantapi.Routes(r, admin)
 			merchantapi.StockRoutes(r, admin)
 			merchantapi.SessionRoutes(r, admin)
+			merchantapi.FeedRoutes(r, admin)
 		}, httpapi.TokenOnly("merchant", merchantToken), httpapi.JSONBodies)
 	}
 	if stripeHook != nil {

@@ -62,6 +62,7 @@ func builtinVariant(it config.CatalogItem) catalog.Variant {
 		},
 		URL:       it.URL,
 		ListPrice: it.ListPrice,
+		Options:   it.VariantOptions(),
 		Condition: it.Condition,
 		Status:    it.AvailabilityStatus,
 	}
@@ -73,9 +74,6 @@ func builtinVariant(it config.CatalogItem) catalog.Variant {
 	}
 	for _, b := range it.Barcodes {
 		v.Barcodes = append(v.Barcodes, catalog.Barcode{Type: b.Type, Value: b.Value})
-	}
-	for _, o := range it.Options {
-		v.Options = append(v.Options, catalog.VariantOption{Name: o.Name, Value: o.Value})
 	}
 	return v
 }
@@ -100,11 +98,17 @@ func syncStock(ctx context.Context, cfg *config.Config, st store.Store, now time
 	if _, ok := cfg.PluginFor(config.CapabilityCatalog); ok {
 		return false, nil
 	}
-	items := append(stockItems(cfg.Catalog.AllItems()), stock.DiscountItems(codeLimits(cfg.Promotions))...)
+	items := builtinStock(cfg)
 	if err := stock.Sync(ctx, st, items, now); err != nil {
 		return false, fmt.Errorf("apply acp.yaml's stock figures: %w", err)
 	}
 	return stock.Tracked(items), nil
+}
+
+// builtinStock is what the built-in catalog counts as stock: acp.yaml's
+// SKUs, and its promotion codes with max_uses.
+func builtinStock(cfg *config.Config) []stock.FileItem {
+	return append(stockItems(cfg.Catalog.AllItems()), stock.DiscountItems(codeLimits(cfg.Promotions))...)
 }
 
 // codeLimits are the usage limits of acp.yaml's promotions with a code

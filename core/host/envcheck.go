@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/payment/stripe"
 	"github.com/acp-sidecar/acp/core/signature"
@@ -24,7 +26,10 @@ func CheckSecrets(cfg *config.Config, getenv func(string) string) []config.Probl
 	c.payments(cfg.Payments.Handlers)
 	c.merchantAPI(cfg.MerchantAPI, cfg.Agents)
 	for i, f := range cfg.Feeds {
-		c.variable(fmt.Sprintf("feeds[%d].token_env", i), f.TokenEnv)
+		path := fmt.Sprintf("feeds[%d].token_env", i)
+		if token, ok := c.variable(path, f.TokenEnv); ok && !httpguts.ValidHeaderFieldValue(token) {
+			c.add(path, "environment variable %s must hold a value an HTTP header can carry: no control characters such as line breaks", f.TokenEnv)
+		}
 	}
 	if env := cfg.Store.EncryptionKeyEnv; env != "" {
 		if _, ok := c.variable("store.encryption_key_env", env); ok {

@@ -48,9 +48,10 @@ func TestCheckSecrets(t *testing.T) {
 		}},
 		"malformed": {env: map[string]string{
 			"TEST_STORE_KEY": "short-key-value", "TEST_AGENT_TOKEN": "shared-token-1",
-			"TEST_SIGNING_SECRET": strings.Repeat("s", 32), "TEST_MERCHANT_TOKEN": "shared-token-1", "TEST_FEED_TOKEN": "feed-token-1",
+			"TEST_SIGNING_SECRET": strings.Repeat("s", 32), "TEST_MERCHANT_TOKEN": "shared-token-1", "TEST_FEED_TOKEN": "feed-token\r\nX-Injected: 1",
 		}, want: []config.Problem{
 			{Path: "merchant_api.token_env", Message: "the merchant token is the same as agents[0]'s token; each needs its own"},
+			{Path: "feeds[0].token_env", Message: "environment variable TEST_FEED_TOKEN must hold a value an HTTP header can carry: no control characters such as line breaks"},
 			{Path: "store.encryption_key_env", Message: "environment variable TEST_STORE_KEY must hold a 32-byte key as 64 hex characters"},
 		}},
 	}
@@ -75,7 +76,7 @@ func TestCheckSecrets(t *testing.T) {
 				if diff := cmp.Diff(tc.want, problems.Problems); diff != "" {
 					t.Errorf("New's problems (-want +got):\n%s", diff)
 				}
-				if strings.Contains(err.Error(), "short-key-value") || strings.Contains(err.Error(), "shared-token-1") {
+				if strings.Contains(err.Error(), "short-key-value") || strings.Contains(err.Error(), "shared-token-1") || strings.Contains(err.Error(), "X-Injected") {
 					t.Errorf("New's error prints a secret: %v", err)
 				}
 			}

@@ -15,7 +15,9 @@ import (
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/acpwire"
+	"github.com/acp-sidecar/acp/core/builtin"
 	"github.com/acp-sidecar/acp/core/checkout"
+	"github.com/acp-sidecar/acp/core/feed"
 	"github.com/acp-sidecar/acp/core/httpapi"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/orders"
@@ -71,6 +73,8 @@ type Host struct {
 	// certs serves the TLS certificate, set by Listen when TLS is on.
 	certs     *certreload.Reloader
 	deliverer *webhook.Deliverer
+	// feeds publishes the product feeds; nil when acp.yaml has none.
+	feeds *feed.Publisher
 	// replicaLease is this process's replica lease (pluginstock.go).
 	replicaLease store.Lease
 	// Hardening (connections.go, probes.go): the metrics registry, the
@@ -129,15 +133,22 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())
 	}
+	builtIn := builtin.NewProductCatalog(builtinProducts(cfg.Catalog))
+	feeds, err := newPublisher(cfg, st, feedListing(cfg, plugins, builtIn, logger), trackStock, feedTargets(cfg, getenv), logger, registry)
+	if err != nil {
+		plugins.Close()
+		return nil, errors.Join(err, st.Close())
+	}
 	deliverer := newDeliverer(cfg, st, secrets.webhookTargets, logger, registry, o.now)
 	admin := newAdmin(cfg, st, o.now, deliverer.Notify, orderSystem(cfg, plugins))
+	admin.Feeds = feeds
 	replica, err := acquireReplicaLease(context.Background(), st)
 	if err != nil {
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())
 	}
 	insights := newInsightMetrics(registry)
-	svc := newEngine(cfg, st, capabilities(cfg, plugins, st, o.now), handlers, admin.Orders, o.now, newMoneyReporter(registry), insights, logger, trackStock)
+	svc := newEngine(cfg, st, capabilities(cfg, plugins, builtIn, st, o.now), handlers, admin.Orders, o.now, newMoneyReporter(registry), insights, logger, trackStock)
 	heldBy, provider := pluginStock(cfg, plugins)
 	svc.SetPluginStock(heldBy, provider)
 	svc.SetStockAttention(newStockAttention(registry))
@@ -148,7 +159,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())
 	}
-	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: app, deliverer: deliverer, Service: svc,
+	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: app, deliverer: deliverer, feeds: feeds, Service: svc,
 		replicaLease: replica, registry: registry, ready: apiOpts.Readiness, metrics: metrics}, nil
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/acp-sidecar/acp/core/payment/sandbox"
 	"github.com/acp-sidecar/acp/docs"
 	"github.com/acp-sidecar/acp/internal/acpschema"
+	"github.com/acp-sidecar/acp/internal/feedtest"
 )
 
 // openAPI is the merchant API's OpenAPI document, parsed, and a compiler
@@ -119,6 +120,9 @@ var idSegment = regexp.MustCompile(`/orders/[^/]+`)
 // sessionSegment matches a concrete checkout session id in a path.
 var sessionSegment = regexp.MustCompile(`/checkout_sessions/[^/]+`)
 
+// feedSegment matches a concrete feed target name in a path.
+var feedSegment = regexp.MustCompile(`/feeds/[^/]+/`)
+
 // call sends a request and validates the answer; it returns the status
 // and the decoded body.
 func (m *merchantClient) call(method, path, body, token string) (int, any) {
@@ -150,6 +154,7 @@ func (m *merchantClient) call(method, path, body, token string) (int, any) {
 	if templ != "/orders" && templ != "/orders/failed" {
 		templ = idSegment.ReplaceAllString(templ, "/orders/{id}")
 		templ = sessionSegment.ReplaceAllString(templ, "/checkout_sessions/{id}")
+		templ = feedSegment.ReplaceAllString(templ, "/feeds/{name}/")
 	}
 	schema := m.api.responseSchema(m.t, templ, strings.ToLower(method), resp.StatusCode)
 	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
@@ -182,14 +187,20 @@ func TestMerchantAPIMatchesOpenAPI(t *testing.T) {
 			"/acp\n        secret_env: WEBHOOK_SECRET\n        max_attempts: 1\n", 1)
 	text = strings.Replace(text, "dir: ./data", "dir: "+filepath.Join(t.TempDir(), "data"), 1)
 	text += "\nwebhook_delivery:\n  allow_private_networks: true\n"
+	platform := feedtest.New(t, feedtest.Options{Token: "feed-token"})
+	text += "\nfeeds:\n  - name: platform\n    url: " + platform.URL() + "\n    token_env: FEED_TOKEN\n    target_country: US\n" +
+		"feed_publishing:\n  allow_private_networks: true\n  delay: 50ms\n"
 	text = strings.Replace(text, "\nmerchant:\n", "\nmerchant:\n  marketing_consent_options:\n    - channel: email\n      display_text: News and offers\n      privacy_policy_url: https://shop.example/privacy\n", 1)
 	cfg, err := config.LoadBytes([]byte(text), host.ConfigOptions("127.0.0.1:0"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	getenv := func(k string) string {
-		if k == "WEBHOOK_SECRET" {
+		switch k {
+		case "WEBHOOK_SECRET":
 			return strings.Repeat("s", 32)
+		case "FEED_TOKEN":
+			return "feed-token"
 		}
 		return ""
 	}
@@ -270,12 +281,34 @@ func TestMerchantAPIMatchesOpenAPI(t *testing.T) {
 	m.call("GET", "/checkout_sessions/cs_unknown", "", token)
 	m.call("POST", "/webhooks/retry", `{"ids":["evt_unknown"]}`, token)
 	m.call("POST", "/webhooks/retry", "", token)
+	// The product feed: published, then pushed again in full.
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		_, feeds := m.call("GET", "/feeds", "", token)
+		if list, _ := dig(feeds, "data").([]any); len(list) == 1 && dig(list[0], "last_publish_at") != nil && dig(list[0], "pending") == json.Number("0") {
+			if dig(list[0], "name") != "platform" || dig(list[0], "url") != platform.URL() || dig(list[0], "publishing") != true || dig(list[0], "feed_id") == nil {
+				t.Errorf("the feed target = %v", list[0])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the feed target was not published: %v", feeds)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, pushed := m.call("POST", "/feeds/platform/push", "", token); dig(pushed, "push_requested_at") == nil {
+		t.Errorf("a push = %v, want push_requested_at", pushed)
+	}
+	m.call("POST", "/feeds/platform/push", "{}", token)
+	m.call("POST", "/feeds/unknown/push", "", token)
+	m.call("POST", "/feeds/platform/push", `{"all":true}`, token)
 
 	for _, want := range []string{
 		"GET /orders 200", "GET /orders 400", "GET /orders/failed 200", "GET /orders/failed 400", "GET /orders 401", "GET /orders/{id} 200", "GET /orders/{id} 404",
 		"POST /orders/{id}/fulfillments 200", "POST /orders/{id}/fulfillments 400", "POST /orders/{id}/adjustments 200",
 		"POST /orders/{id}/adjustments 400", "POST /orders/{id}/cancel 200", "GET /webhooks/events 200",
 		"GET /webhooks/events 400", "POST /webhooks/retry 200", "GET /checkout_sessions/{id} 200", "GET /checkout_sessions/{id} 404",
+		"GET /feeds 200", "POST /feeds/{name}/push 200", "POST /feeds/{name}/push 404", "POST /feeds/{name}/push 400",
 	} {
 		if !m.checked[want] {
 			t.Errorf("no answer %q was checked; checked: %v", want, m.checked)

@@ -76,12 +76,12 @@ func startPlugins(cfg *config.Config, getenv func(string) string, logger *slog.L
 	return plugins, nil
 }
 
-// capabilities picks, for each capability, the built-in provider or the
-// plugin acp.yaml maps it to. The built-in promotions count their codes'
-// uses in st (syncStock writes the limits).
-func capabilities(cfg *config.Config, plugins *pluginmgr.Manager, st store.Store, now func() time.Time) checkout.Capabilities {
+// capabilities picks, for each capability, the built-in provider (the
+// catalog builtIn) or the plugin acp.yaml maps it to. The built-in
+// promotions count their codes' uses in st (syncStock writes the limits).
+func capabilities(cfg *config.Config, plugins *pluginmgr.Manager, builtIn *builtin.Catalog, st store.Store, now func() time.Time) checkout.Capabilities {
 	caps := checkout.Capabilities{
-		Catalog:     builtin.NewProductCatalog(builtinProducts(cfg.Catalog)),
+		Catalog:     builtIn,
 		Tax:         builtin.NewTax(builtinTax(cfg.Tax)),
 		Shipping:    builtin.NewShipping(builtinShipping(cfg.FulfillmentOptions), now),
 		Fulfillment: builtin.Fulfillment{},
@@ -155,6 +155,16 @@ func readiness(cfg *config.Config, plugins *pluginmgr.Manager) func() (bool, any
 // each plugin is told it is only described (acpplugin.EnvDescribing), so
 // that it changes no state it shares with the server.
 func DescribePlugins(ctx context.Context, cfg *config.Config, logger *slog.Logger, getenv func(string) string) ([]pluginmgr.Status, error) {
+	specs, err := describingSpecs(cfg, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return pluginmgr.New(pluginmgr.Options{Plugins: specs, Logger: logger}).Describe(ctx), nil
+}
+
+// describingSpecs are pluginSpecs, each plugin told that it is only
+// described (acpplugin.EnvDescribing).
+func describingSpecs(cfg *config.Config, getenv func(string) string) ([]pluginmgr.Spec, error) {
 	specs, err := pluginSpecs(cfg, getenv)
 	if err != nil {
 		return nil, err
@@ -162,5 +172,5 @@ func DescribePlugins(ctx context.Context, cfg *config.Config, logger *slog.Logge
 	for i := range specs {
 		specs[i].Env = append(specs[i].Env, acpplugin.EnvDescribing+"=1")
 	}
-	return pluginmgr.New(pluginmgr.Options{Plugins: specs, Logger: logger}).Describe(ctx), nil
+	return specs, nil
 }

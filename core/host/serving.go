@@ -92,6 +92,15 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 			h.logger.Error("webhook delivery stopped", "error", err.Error())
 		}
 	})
+	if h.feeds != nil {
+		// Beside the deliverer, each replica runs a publisher: the
+		// targets' leases make one of them publish each target.
+		wg.Go(func() {
+			if err := h.feeds.Run(background); err != nil {
+				h.logger.Error("product feed publishing stopped", "error", err.Error())
+			}
+		})
+	}
 	if w, ok := h.store.(store.OutboxWatcher); ok {
 		// Events committed by the other replicas wake this one's deliverer.
 		wg.Go(func() { h.watchOutbox(background, w) })

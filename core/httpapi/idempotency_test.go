@@ -86,7 +86,9 @@ func newAppWith(t *testing.T, o appOptions) *fiber.App {
 		}
 		t.Cleanup(func() { _ = st.Close() })
 	}
-	var cat catalog.Catalog = builtin.NewCatalog([]catalog.Item{{ID: "ebook", Title: "Ebook", UnitPrice: 500, FulfillmentTypes: []acp.FulfillmentType{"digital"}}})
+	var cat catalog.Catalog = builtin.NewProductCatalog([]catalog.Product{catalog.ItemProduct(catalog.Variant{Item: catalog.Item{
+		ID: "ebook", Title: "Ebook", UnitPrice: 500, FulfillmentTypes: []acp.FulfillmentType{"digital"},
+	}})})
 	if o.gate != nil {
 		o.gate.Catalog = cat
 		cat = o.gate

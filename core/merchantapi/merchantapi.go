@@ -10,6 +10,7 @@ import (
 
 	"github.com/acp-sidecar/acp/core/acpwire"
 	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/feed"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/orders"
 	"github.com/acp-sidecar/acp/core/store"
@@ -71,6 +72,9 @@ type Local struct {
 	Store  store.Store
 	Orders *orders.Service
 	Outbox *orders.Outbox
+	// Feeds is the product feeds' publisher, for their status and full
+	// publishes; nil when acp.yaml has no feeds.
+	Feeds *feed.Publisher
 	// Now is the clock stock changes are dated by; time.Now when nil.
 	Now func() time.Time
 }

@@ -19,9 +19,9 @@ type FeedTarget struct {
 	// it: equal to the catalog's current fingerprint, there is nothing to
 	// publish.
 	Fingerprint string
-	// PushRequestedAt, when set, asks for a full publish (acp feed push):
-	// every product is sent again, whatever was accepted before. Cleared
-	// when that publish completes.
+	// PushRequestedAt, when set, asks for a full publish: every product
+	// is sent again, whatever was accepted before. Cleared when that
+	// publish completes.
 	PushRequestedAt time.Time
 	// LastPublishAt is when the platform last accepted an upsert;
 	// LastFullPublishAt when a full publish last completed.

@@ -168,5 +168,5 @@ func change(ctx context.Context, st store.Store, sku string, now time.Time, set 
 
 func notControlled(sku string) *apierr.Error {
 	return apierr.New(http.StatusNotFound, apierr.TypeInvalidRequest, apierr.CodeNotFound,
-		"SKU %q is not stock-controlled: give it a stock figure in acp.yaml (catalog.items[].stock) and restart to control its stock.", sku)
+		"SKU %q is not stock-controlled: give it a stock figure in acp.yaml (catalog.items[].stock or a product variant's stock) and restart to control its stock.", sku)
 }

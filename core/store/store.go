@@ -148,13 +148,23 @@ type Tx interface {
 	// PutFeedTarget stores a feed target's publishing state.
 	PutFeedTarget(t *model.FeedTarget) error
 	// DeleteFeedTarget removes a feed target's publishing state, if any;
-	// its products are removed with DeleteFeedProduct.
+	// its products are removed with DeleteFeedProducts.
 	DeleteFeedTarget(name string) error
 	// PutFeedProduct stores a product as the target's platform accepted
 	// it, replacing the earlier record of the same product.
 	PutFeedProduct(p *model.FeedProduct) error
 	// DeleteFeedProduct removes a target's product record, if any.
 	DeleteFeedProduct(target, productID string) error
+	// DeleteFeedProducts removes up to limit (at least 1) of the target's
+	// product records, the first by product id, and returns how many it
+	// removed: a caller removing them all calls it in one transaction
+	// after another until it removes none.
+	//
+	// A transaction should put or delete at most MaxFeedProductsPerTx
+	// feed products: an embedded store refuses a transaction past its
+	// size (Badger's ErrTxnTooBig, at about 26,000 deletes), and a
+	// shared database holds its locks until the commit.
+	DeleteFeedProducts(target string, limit int) (deleted int, err error)
 	// HoldsLease returns ErrLeaseLost unless l still holds its name: no
 	// other owner took the name over since l was granted, and the lease
 	// has not lapsed (its stored expiry, as last renewed, is still ahead
@@ -165,6 +175,10 @@ type Tx interface {
 	// the fencing check.
 	HoldsLease(l Lease) error
 }
+
+// MaxFeedProductsPerTx is the most feed products a transaction should
+// put or delete (Tx.DeleteFeedProducts).
+const MaxFeedProductsPerTx = 1000
 
 // Read runs get in a read-only snapshot of st and returns what it read:
 // View for the common case of one value.

@@ -615,21 +615,10 @@ func (d *Deliverer) attempt(ctx context.Context, e *model.WebhookEvent, held *st
 	return d.recordFailure(ctx, e, held, t, failure{
 		status:     status,
 		msg:        msg,
-		retryable:  retryableStatus(status),
+		retryable:  outbound.RetryableStatus(status),
 		counted:    true,
 		retryAfter: retryAfter,
 	})
-}
-
-// retryableStatus reports whether a non-2xx status is worth retrying.
-func retryableStatus(status int) bool {
-	switch {
-	case status == http.StatusRequestTimeout, status == http.StatusTooEarly, status == http.StatusTooManyRequests:
-		return true
-	case status >= 500:
-		return true
-	}
-	return false
 }
 
 // post sends e to t once, signed at now. It returns the response status,

@@ -876,23 +876,6 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-func TestRetryableStatus(t *testing.T) {
-	tests := []struct {
-		status int
-		want   bool
-	}{
-		{301, false}, {302, false}, {400, false}, {401, false}, {403, false}, {404, false}, {409, false}, {422, false},
-		{408, true}, {425, true}, {429, true}, {500, true}, {502, true}, {503, true}, {504, true},
-	}
-	for _, tc := range tests {
-		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
-			if got := retryableStatus(tc.status); got != tc.want {
-				t.Errorf("retryableStatus(%d) = %v, want %v", tc.status, got, tc.want)
-			}
-		})
-	}
-}
-
 func TestMetricsNilAndReregister(t *testing.T) {
 	var m *Metrics
 	m.observeDelivered("a", "t", 1)

@@ -1,8 +1,9 @@
 // Package feedtest is an agent platform's ACP Feed API for tests: a real
 // HTTP server on loopback that creates and reads feeds and upserts their
 // products (openapi.feed.yaml of ACP 2026-04-17), checks the credential,
-// records every upsert for assertions, and fails on demand (down, a
-// status for the next requests, Retry-After, refused products).
+// records every upsert for assertions, and fails on demand (refusing
+// connections, unavailable, a status for the next requests, Retry-After,
+// refused products).
 //
 // Every request body it receives is validated against the feed schema
 // (internal/acpschema) when the spec files are present, failing the test

@@ -36,16 +36,16 @@ type Options struct {
 	FeedUpdateIDs bool
 }
 
-// Down is how the server answers while it is down.
-type Down int
+// Mode is how the server answers (SetMode).
+type Mode int
 
-// The server's states.
+// The server's modes.
 const (
-	// Up answers requests.
-	Up Down = iota
-	// Refused closes the listener and every connection: connections are
-	// refused.
-	Refused
+	// Serving answers requests, as a working platform does.
+	Serving Mode = iota
+	// Refusing closes the listener and every connection: connections are
+	// refused, as by a platform that is down.
+	Refusing
 	// Unavailable answers every request with 503.
 	Unavailable
 )
@@ -75,11 +75,11 @@ type Server struct {
 
 	mu       sync.Mutex
 	srv      *http.Server
-	down     Down
+	mode     Mode
 	failLeft int
 	failWith int
 	failWait time.Duration
-	refused  map[string]bool
+	refused  map[string]int
 	feeds    map[string]*feed
 	feedSeq  int
 	updSeq   int
@@ -107,7 +107,7 @@ func New(t testing.TB, opts Options) *Server {
 		t:       t,
 		opts:    opts,
 		schema:  acpschema.Feed(t, Version),
-		refused: map[string]bool{},
+		refused: map[string]int{},
 		feeds:   map[string]*feed{},
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -141,18 +141,18 @@ func (s *Server) Close() {
 	}
 }
 
-// SetDown puts the server in state d: Refused closes the listener and
-// every connection, Unavailable answers 503, Up listens again (on the
-// same port) and answers.
-func (s *Server) SetDown(d Down) {
+// SetMode puts the server in mode m: Refusing closes the listener and
+// every connection, Unavailable answers 503, Serving listens again (on
+// the same port) and answers.
+func (s *Server) SetMode(m Mode) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.down = d
+	s.mode = m
 	switch {
-	case d == Refused && s.srv != nil:
+	case m == Refusing && s.srv != nil:
 		_ = s.srv.Close()
 		s.srv = nil
-	case d != Refused && s.srv == nil:
+	case m != Refusing && s.srv == nil:
 		var ln net.Listener
 		var err error
 		// The port was just released; another process may hold it for a
@@ -180,15 +180,34 @@ func (s *Server) FailNext(n, status int, retryAfter time.Duration) {
 	s.failLeft, s.failWith, s.failWait = n, status, retryAfter
 }
 
-// Refuse makes the server answer 400 invalid_product_payload to every
-// upsert holding one of the products, as a platform does with a product
-// it will not take.
-func (s *Server) Refuse(productIDs ...string) {
+// Refuse makes the server answer status to every upsert holding one of
+// the products, as a platform does with a product it will not take (400
+// invalid_product_payload, 413 request_too_large, 422
+// unprocessable_product) or one it fails on (a 5xx, internal_error).
+// Status 0 takes the products back.
+func (s *Server) Refuse(status int, productIDs ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, id := range productIDs {
-		s.refused[id] = true
+		if status == 0 {
+			delete(s.refused, id)
+		} else {
+			s.refused[id] = status
+		}
 	}
+}
+
+// refusalCode is the error code Refuse answers with status.
+func refusalCode(status int) (typ, code string) {
+	switch status {
+	case http.StatusBadRequest:
+		return "invalid_request", "invalid_product_payload"
+	case http.StatusRequestEntityTooLarge:
+		return "invalid_request", "request_too_large"
+	case http.StatusUnprocessableEntity:
+		return "invalid_request", "unprocessable_product"
+	}
+	return "processing_error", "internal_error"
 }
 
 // DeleteFeed forgets the feed: requests naming it get 404 feed_not_found.
@@ -284,14 +303,14 @@ func (s *Server) gate(next http.Handler) http.Handler {
 		s.validate(r, body)
 		s.mu.Lock()
 		s.requests++
-		down := s.down
+		mode := s.mode
 		status, wait := 0, time.Duration(0)
 		if s.failLeft > 0 {
 			s.failLeft--
 			status, wait = s.failWith, s.failWait
 		}
 		s.mu.Unlock()
-		if down == Unavailable {
+		if mode == Unavailable {
 			status = http.StatusServiceUnavailable
 		}
 		if status == 0 && !s.authorized(r) {
@@ -316,6 +335,10 @@ func (s *Server) gate(next http.Handler) http.Handler {
 	})
 }
 
+// schemaComplaint starts the message of a request body the schema
+// refuses (validate).
+const schemaComplaint = "feedtest: the schema refuses a request body: "
+
 // validate checks a request body against the feed schema.
 func (s *Server) validate(r *http.Request, body []byte) {
 	def := ""
@@ -332,7 +355,7 @@ func (s *Server) validate(r *http.Request, body []byte) {
 		return
 	}
 	if err := s.schema.Check(def, body); err != nil {
-		s.t.Errorf("feedtest: %s %s: the body is not a valid %s %s: %v\nbody: %s", r.Method, r.URL.Path, Version, def, err, body)
+		s.t.Errorf(schemaComplaint+"%s %s: the body is not a valid %s %s: %v\nbody: %s", r.Method, r.URL.Path, Version, def, err, body)
 	}
 }
 
@@ -352,6 +375,9 @@ func (s *Server) authorized(r *http.Request) bool {
 // countryPattern is an ISO 3166-1 alpha-2 code.
 var countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
 
+// createFeed is POST /feeds: it creates a feed for the body's market,
+// answering 400 invalid_target_country to a country that is not an
+// ISO 3166-1 alpha-2 code.
 func (s *Server) createFeed(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		TargetCountry *string `json:"target_country"`
@@ -393,6 +419,8 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) (*feed, bool) {
 	return f, true
 }
 
+// getFeed is GET /feeds/{id}: the feed's metadata, or 404
+// feed_not_found.
 func (s *Server) getFeed(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	f, ok := s.lookup(w, r)
@@ -406,6 +434,8 @@ func (s *Server) getFeed(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// getProducts is GET /feeds/{id}/products: the feed's products by id,
+// or 404 feed_not_found.
 func (s *Server) getProducts(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	f, ok := s.lookup(w, r)
@@ -421,6 +451,11 @@ func (s *Server) getProducts(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// upsertProducts is PATCH /feeds/{id}/products: it checks the body
+// (checkUpsert) and stores each product whole, answering accepted (with
+// a feed_update_id when asked to), 400 invalid_product_payload to a body
+// that fails the checks, what Refuse set for a batch holding a product
+// it refuses, or 404 feed_not_found. Every upsert is recorded.
 func (s *Server) upsertProducts(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	id := r.PathValue("id")
@@ -432,18 +467,18 @@ func (s *Server) upsertProducts(w http.ResponseWriter, r *http.Request) {
 		s.recordLocked(id, body, http.StatusNotFound, "")
 		return
 	}
-	if err == nil {
-		for i, pid := range ids {
-			if s.refused[pid] {
-				err, param = fmt.Errorf("product %s is refused", pid), fmt.Sprintf("products[%d]", i)
-				break
-			}
-		}
-	}
 	if err != nil {
 		s.recordLocked(id, body, http.StatusBadRequest, "")
 		writeError(w, http.StatusBadRequest, "invalid_request", "invalid_product_payload", err.Error(), param)
 		return
+	}
+	for i, pid := range ids {
+		if status := s.refused[pid]; status != 0 {
+			s.recordLocked(id, body, status, "")
+			typ, code := refusalCode(status)
+			writeError(w, status, typ, code, fmt.Sprintf("product %s is refused", pid), fmt.Sprintf("products[%d]", i))
+			return
+		}
 	}
 	for i, pid := range ids {
 		f.products[pid] = products[i]

@@ -150,15 +150,18 @@ func TestFailures(t *testing.T) {
 		return call(t, "PATCH", s.URL()+"/feeds/feed_1/products", "X-Feed-Key", "tok", `{"products":[`+teeProduct+`]}`)
 	}
 
-	s.Refuse("tee")
-	if status, body, _ := upsert(); status != 400 || !strings.Contains(body, `"param":"products[0]"`) {
-		t.Errorf("refused teeProduct: %d %s", status, body)
-	} else {
-		v.Def(t, "Error", []byte(body))
+	for _, tc := range []struct {
+		status int
+		code   string
+	}{{400, "invalid_product_payload"}, {413, "request_too_large"}, {422, "unprocessable_product"}, {500, "internal_error"}} {
+		s.Refuse(tc.status, "tee")
+		if status, body, _ := upsert(); status != tc.status || !strings.Contains(body, `"param":"products[0]"`) || !strings.Contains(body, tc.code) {
+			t.Errorf("tee refused with %d: %d %s", tc.status, status, body)
+		} else {
+			v.Def(t, "Error", []byte(body))
+		}
 	}
-	s.mu.Lock()
-	s.refused = map[string]bool{}
-	s.mu.Unlock()
+	s.Refuse(0, "tee")
 
 	s.FailNext(2, 429, 1500*time.Millisecond)
 	for range 2 {
@@ -172,11 +175,11 @@ func TestFailures(t *testing.T) {
 		t.Errorf("after the injected failures: %d", status)
 	}
 
-	s.SetDown(Unavailable)
+	s.SetMode(Unavailable)
 	if status, _, _ := upsert(); status != 503 {
 		t.Errorf("unavailable: %d", status)
 	}
-	s.SetDown(Refused)
+	s.SetMode(Refusing)
 	req, _ := http.NewRequest("GET", s.URL()+"/feeds/feed_1", nil)
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
@@ -184,7 +187,7 @@ func TestFailures(t *testing.T) {
 	} else if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Errorf("down: %v, want the connection refused", err)
 	}
-	s.SetDown(Up)
+	s.SetMode(Serving)
 	if status, _, _ := upsert(); status != 200 {
 		t.Errorf("up again: %d", status)
 	}
@@ -197,13 +200,20 @@ func TestFailures(t *testing.T) {
 	for _, u := range s.Upserts() {
 		statuses = append(statuses, u.Status)
 	}
-	if got := fmt.Sprint(statuses); got != "[400 429 429 200 503 200 404]" {
+	if got := fmt.Sprint(statuses); got != "[400 413 422 500 429 429 200 503 200 404]" {
 		t.Errorf("recorded statuses %s", got)
 	}
 }
 
 // expectInvalid is a testing.TB for a server sent bodies the schema
-// refuses on purpose: the schema check's complaints are not failures.
+// refuses on purpose: the schema check's complaints are not failures;
+// any other error is.
 type expectInvalid struct{ testing.TB }
 
-func (e *expectInvalid) Errorf(string, ...any) {}
+// Errorf passes every error on but the schema check's complaints.
+func (e *expectInvalid) Errorf(format string, args ...any) {
+	if !strings.HasPrefix(format, schemaComplaint) {
+		e.TB.Helper()
+		e.TB.Errorf(format, args...)
+	}
+}

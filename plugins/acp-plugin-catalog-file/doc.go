@@ -148,8 +148,9 @@
 //
 // # Products
 //
-// The plugin lists its products, for product feeds to agent platforms
-// (the optional capability catalog.listing). Rows that share a
+// The plugin lists its products for the product feeds the acp host
+// publishes (the optional capability catalog.listing; the sidecar's
+// docs/feeds.md). Rows that share a
 // product_id are the variants of one product; the product's columns
 // (product_title, product_description, product_url, product_images,
 // product_categories, product_condition, product_seller_name) may be
@@ -277,9 +278,10 @@
 // synced, renamed over the state file and the directory synced before
 // the call is answered, so that a kill loses nothing acknowledged;
 // temporary files a kill left behind are removed at the next start.
-// Started by `acp plugins describe` (ACP_PLUGIN_DESCRIBING=1), the plugin
-// only reads the state file, to check it: it applies no figure, takes no
-// lock and writes nothing. Changes
+// Started by `acp plugins describe` or `acp feed export`
+// (ACP_PLUGIN_DESCRIBING=1), the plugin only reads the state file, to
+// check it and to answer the counts it holds: it applies no figure, takes
+// no lock, holds nothing and writes nothing. Changes
 // are made under an exclusive lock on "<state file>.lock" and on the
 // state as it is on disk, so that two plugin processes sharing it (such
 // as `acp plugins describe` run beside the server) never undo each

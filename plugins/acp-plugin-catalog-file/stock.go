@@ -147,8 +147,9 @@ func (b *stockBook) open(path string, loaded items, limits map[string]int64) err
 // inspect checks the state file at path as open would (a state file that
 // cannot be read, or is of a newer release, is an error) without taking
 // its lock, applying figures or writing anything, and leaves the book
-// answering nothing (acp.ErrNotOffered): what `acp plugins describe` does
-// beside a running server. The file is replaced whole by its writers, so
+// holding nothing (acp.ErrNotOffered) and answering Available from the
+// file: what `acp plugins describe` and `acp feed export` do beside a
+// running server. The file is replaced whole by its writers, so
 // reading it unlocked sees one whole version.
 func (b *stockBook) inspect(path string) error {
 	b.mu.Lock()
@@ -412,6 +413,10 @@ func availableLocked(c *skuCount, reserved int64) int64 {
 
 // Available returns the units of each stock-controlled SKU that can
 // still be held, as of now (a hold past its expiry counts as given back).
+//
+// Described (inspect), it answers from the state file as its writers left
+// it, read without taking its lock (it is replaced whole), holds past
+// their expiry counted as given back; nothing is written.
 func (b *stockBook) Available(skus []string) (map[string]int64, error) {
 	_, avail, err := b.snapshot(skus)
 	if err != nil {
@@ -427,9 +432,10 @@ func (b *stockBook) Available(skus []string) (map[string]int64, error) {
 }
 
 // snapshot returns what can still be held of each of skus as of now (-1
-// for a sku whose stock is not counted), and the version of the state it
-// was read in. Nothing changed since it returned the same version, so a
-// caller may keep what it made of the answer under it.
+// for a sku whose stock is not counted), as Available does, and the
+// version of the state it was read in. Nothing changed since it returned
+// the same version, so a caller may keep what it made of the answer
+// under it.
 func (b *stockBook) snapshot(skus []string) (version uint64, avail []int64, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -437,32 +443,52 @@ func (b *stockBook) snapshot(skus []string) (version uint64, avail []int64, err 
 	for i := range avail {
 		avail[i] = -1
 	}
-	if b.path == "" || b.off {
+	if b.path == "" || (b.off && !b.readOnly) {
 		return b.version, avail, nil
 	}
-	err = b.changeLocked(func(time.Time) (bool, error) {
+	err = b.readLocked(func() {
 		reserved := b.reservedLocked()
 		for i, sku := range skus {
 			if c, ok := b.state.SKUs[sku]; ok {
 				avail[i] = availableLocked(c, reserved[sku])
 			}
 		}
-		return false, nil
 	})
 	return b.version, avail, err
 }
 
-// currentVersion returns the version of the state as of now (holds past
-// their expiry lapsed first), as snapshot would, without reading any
-// sku: the same version means the same snapshot.
+// currentVersion returns the version of the state as of now, as snapshot
+// would, without reading any sku: the same version means the same
+// snapshot.
 func (b *stockBook) currentVersion() (uint64, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.path == "" || b.off {
+	if b.path == "" || (b.off && !b.readOnly) {
 		return b.version, nil
 	}
-	err := b.changeLocked(func(time.Time) (bool, error) { return false, nil })
+	err := b.readLocked(func() {})
 	return b.version, err
+}
+
+// readLocked runs read on the state as of now, holds past their expiry
+// lapsed first: under the file lock, the lapses written, or, described
+// (inspect), on the state file as its writers left it, read without its
+// lock, nothing written.
+func (b *stockBook) readLocked(read func()) error {
+	if !b.readOnly {
+		return b.changeLocked(func(time.Time) (bool, error) {
+			read()
+			return false, nil
+		})
+	}
+	if err := b.loadLocked(); err != nil {
+		return err
+	}
+	if b.lapseLocked(b.now().UTC()) {
+		b.version++
+	}
+	read()
+	return nil
 }
 
 // Reserve holds the request's units under its key, all or nothing.

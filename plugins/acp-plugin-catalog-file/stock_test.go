@@ -299,10 +299,11 @@ func TestStaleTempsRemoved(t *testing.T) {
 	}
 }
 
-// TestDescribeWritesNothing: started by `acp plugins describe`, the
-// plugin checks the state file but applies no figure (a restock) and
-// writes nothing, not even the lock file; a state file it cannot read is
-// still refused.
+// TestDescribeWritesNothing: started by `acp plugins describe` (or `acp
+// feed export`), the plugin checks the state file but applies no figure
+// (a restock) and writes nothing, not even the lock file, and answers
+// the counts the file holds; a state file it cannot read is still
+// refused.
 func TestDescribeWritesNothing(t *testing.T) {
 	t.Parallel()
 	describe := func(t *testing.T, cfg string) error {
@@ -333,6 +334,46 @@ func TestDescribeWritesNothing(t *testing.T) {
 		}
 		if got := available(t, server.Catalog()); got != 5 {
 			t.Errorf("the server's available = %d, want 5 (untouched)", got)
+		}
+	})
+	t.Run("the counts as the state file holds them", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		path := writeFile(t, dir, "products.csv", teeCSV("5"))
+		cfg := configFor(t, map[string]any{"path": path, "reload_interval": "0s"})
+		server := newPlugin(t, cfg)
+		ctx := context.Background()
+		for key, qty := range map[string]int64{"sold": 1, "held": 2} {
+			resp, err := server.StockReservations().Reserve(ctx, &catalog.ReserveRequest{Key: key, Lines: []catalog.StockLine{{SKU: "tee-logo", Quantity: qty}}, ExpiresAt: time.Now().Add(time.Hour)})
+			if err != nil || !resp.Held {
+				t.Fatalf("Reserve(%s) = %+v, %v", key, resp, err)
+			}
+		}
+		if err := server.StockReservations().Commit(ctx, "sold"); err != nil {
+			t.Fatal(err)
+		}
+		state := filepath.Join(dir, "products.csv.stock.json")
+		before, err := os.ReadFile(state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newFileCatalog(slog.New(slog.DiscardHandler))
+		c.describing = func() bool { return true }
+		t.Cleanup(c.Close)
+		described := acptest.Start(t, c.serveOpts())
+		if err := described.Configure(ctx, []byte(cfg)); err != nil {
+			t.Fatalf("Configure while describing = %v", err)
+		}
+		resp, err := described.Listing().ListProducts(ctx, &catalog.ListProductsRequest{Currency: "usd", PageSize: 10})
+		if err != nil || len(resp.Products) != 1 || resp.Products[0].Variants[0].Item.Available == nil || *resp.Products[0].Variants[0].Item.Available != 2 {
+			t.Fatalf("the described plugin's listing = %+v, %v; want tee-logo with 5 - 1 sold - 2 held = 2 available", resp, err)
+		}
+		if got := available(t, described.Catalog()); got != 2 {
+			t.Errorf("the described plugin's available = %d, want 2", got)
+		}
+		after, err := os.ReadFile(state)
+		if err != nil || string(after) != string(before) {
+			t.Errorf("the state file changed while describing (%v)", err)
 		}
 	})
 	t.Run("no state file, none written", func(t *testing.T) {

@@ -147,9 +147,11 @@ const hostCheckInterval = 500 * time.Millisecond
 const EnvHostPID = "ACP_HOST_PID"
 
 // EnvDescribing names the environment variable the host sets ("1") when
-// it starts a plugin only to describe it (`acp plugins describe`), maybe
-// beside a running server using the same files: Configure should then
-// check its configuration without changing any state it shares.
+// it starts a plugin only to describe it (`acp plugins describe`) or to
+// read its catalog (`acp feed export`), maybe beside a running server
+// using the same files: Configure should then check its configuration
+// without changing any state it shares, and the plugin answer reads
+// without writing.
 const EnvDescribing = "ACP_PLUGIN_DESCRIBING"
 
 // Describing reports whether the host started this plugin only to

@@ -3,9 +3,10 @@ package catalog
 import "context"
 
 // Listing is the optional capability "catalog.listing" (protocol 1.4): the
-// catalog lists its products, each with its variants, for product feeds
-// to agent platforms (the ACP Feed API). A catalog plugin offers it by
-// handing an implementation to acpplugin.ServeOpts.Listing.
+// catalog lists its products, each with its variants, so that the host
+// can publish a product feed to agent platforms (docs/feeds.md) from any
+// catalog. A catalog plugin offers it by handing an implementation to
+// acpplugin.ServeOpts.Listing; without it the host publishes no feed.
 //
 // A variant is what checkout sells: its Item is what ResolveItems answers
 // for the variant's id, so that the price and availability a feed shows
@@ -22,7 +23,7 @@ import "context"
 // starts the listing over.
 type Listing interface {
 	// ListProducts returns one page of the catalog's products. It may
-	// return acp.ErrNotOffered (the host then lists nothing).
+	// return acp.ErrNotOffered (the host then publishes no feed).
 	ListProducts(ctx context.Context, req *ListProductsRequest) (*ListProductsResponse, error)
 }
 

@@ -61,3 +61,14 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 	}
 	return 0
 }
+
+// RetryableStatus reports whether a request answered status (outside
+// 2xx) may succeed when sent again later: the remote party was busy,
+// limited the rate, or failed (408, 425, 429, 5xx).
+func RetryableStatus(status int) bool {
+	switch status {
+	case http.StatusRequestTimeout, http.StatusTooEarly, http.StatusTooManyRequests:
+		return true
+	}
+	return status >= 500
+}

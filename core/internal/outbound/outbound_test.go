@@ -2,6 +2,7 @@ package outbound
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -114,5 +115,22 @@ func TestBackoff(t *testing.T) {
 		if got := b.Delay(tc.attempts, tc.retryAfter); got != tc.high {
 			t.Errorf("Delay(%d, %v) with full jitter = %v, want %v", tc.attempts, tc.retryAfter, got, tc.high)
 		}
+	}
+}
+
+func TestRetryableStatus(t *testing.T) {
+	tests := []struct {
+		status int
+		want   bool
+	}{
+		{301, false}, {302, false}, {400, false}, {401, false}, {403, false}, {404, false}, {409, false}, {422, false},
+		{408, true}, {425, true}, {429, true}, {500, true}, {502, true}, {503, true}, {504, true},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
+			if got := RetryableStatus(tc.status); got != tc.want {
+				t.Errorf("RetryableStatus(%d) = %v, want %v", tc.status, got, tc.want)
+			}
+		})
 	}
 }

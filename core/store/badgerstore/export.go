@@ -39,11 +39,23 @@ func (s *Store) Export(ctx context.Context, w store.Walker) error {
 			func() error {
 				return walk(ctx, t, failedPrefix, record.DecodeFailedOrder, func(_ string, v *model.FailedOrder) error { return w.FailedOrder(v) })
 			},
+			// A feed record's name or product id is its key's bytes, as
+			// the store reads it back (feed.go).
 			func() error {
-				return walk(ctx, t, feedTargetPrefix, record.DecodeFeedTarget, func(_ string, v *model.FeedTarget) error { return w.FeedTarget(v) })
+				return walk(ctx, t, feedTargetPrefix, record.DecodeFeedTarget, func(name string, v *model.FeedTarget) error {
+					v.Name = name
+					return w.FeedTarget(v)
+				})
 			},
 			func() error {
-				return walk(ctx, t, feedProductPrefix, record.DecodeFeedProduct, func(_ string, v *model.FeedProduct) error { return w.FeedProduct(v) })
+				return walk(ctx, t, feedProductPrefix, record.DecodeFeedProduct, func(key string, v *model.FeedProduct) error {
+					target, id, err := splitFeedProductKey(key)
+					if err != nil {
+						return err
+					}
+					v.Target, v.ProductID = target, id
+					return w.FeedProduct(v)
+				})
 			},
 		}
 		for _, state := range []string{model.EventPending, model.EventDead} {

@@ -3,6 +3,9 @@ package badgerstore
 import (
 	"fmt"
 	"strconv"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
 
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store/record"
@@ -23,6 +26,17 @@ const (
 // product ids hold, so that no key of one target is a key of another.
 func feedProductKeys(target string) string {
 	return feedProductPrefix + strconv.Itoa(len(target)) + ":" + target + "/"
+}
+
+// splitFeedProductKey returns the target and product id of a product's
+// key without feedProductPrefix: feedProductKeys reversed.
+func splitFeedProductKey(key string) (target, productID string, err error) {
+	length, rest, ok := strings.Cut(key, ":")
+	n, convErr := strconv.Atoi(length)
+	if !ok || convErr != nil || n < 0 || len(rest) <= n || rest[n] != '/' {
+		return "", "", fmt.Errorf("feed product key %q: not <length>:<target>/<product id>", feedProductPrefix+key)
+	}
+	return rest[:n], rest[n+1:], nil
 }
 
 // The record's JSON holds a name or product id as valid UTF-8 only; the
@@ -75,4 +89,27 @@ func (t *tx) DeleteFeedProduct(target, productID string) error {
 		return fmt.Errorf("delete feed product %s/%s: %w", target, productID, err)
 	}
 	return nil
+}
+
+// DeleteFeedProducts deletes the first limit keys under the target's
+// product prefix, read without their values.
+func (t *tx) DeleteFeedProducts(target string, limit int) (int, error) {
+	if limit < 1 {
+		return 0, fmt.Errorf("delete feed products of %s: limit %d is not positive", target, limit)
+	}
+	opts := badger.DefaultIteratorOptions
+	opts.PrefetchValues = false
+	opts.Prefix = []byte(feedProductKeys(target))
+	it := t.txn.NewIterator(opts)
+	var keys [][]byte
+	for it.Rewind(); it.Valid() && len(keys) < limit; it.Next() {
+		keys = append(keys, it.Item().KeyCopy(nil))
+	}
+	it.Close()
+	for _, key := range keys {
+		if err := t.txn.Delete(key); err != nil {
+			return 0, fmt.Errorf("delete feed products of %s: %w", target, err)
+		}
+	}
+	return len(keys), nil
 }

@@ -530,10 +530,10 @@ func readFixture(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	// Every value of a feed record is of the directory's format, every
-	// other of the checkout's format as of then (record.CheckoutFormat,
-	// which stays behind formats that only add kinds of record), and each
-	// kind has compressed and plain ones.
+	// Every value of a feed record is of the feed records' format as of
+	// then (record.FeedFormat), every other of the checkout's
+	// (record.CheckoutFormat): each stays behind formats that leave its
+	// kinds alone. Each kind has compressed and plain ones.
 	format := strings.TrimPrefix(filepath.Base(dir), "format")
 	n, err := strconv.Atoi(format)
 	if err != nil {
@@ -551,11 +551,15 @@ func readFixture(t *testing.T, dir string) {
 			t.Errorf("the fixture's %s values (-want +got):\n%s", prefix, diff)
 		}
 	}
-	for prefix, since := range map[string]int{stockPrefix: 3, reservationPrefix: 3, failedPrefix: 3, feedTargetPrefix: 5, feedProductPrefix: 5} {
-		stamp := checkout
-		if since > record.CheckoutFormat {
-			stamp = format
-		}
+	feed := strconv.Itoa(min(n, record.FeedFormat))
+	for prefix, c := range map[string]struct {
+		since int
+		stamp string
+	}{
+		stockPrefix: {3, checkout}, reservationPrefix: {3, checkout}, failedPrefix: {3, checkout},
+		feedTargetPrefix: {5, feed}, feedProductPrefix: {5, feed},
+	} {
+		since, stamp := c.since, c.stamp
 		for kind := range kinds[prefix] {
 			if !strings.HasPrefix(kind, "format "+stamp+",") {
 				t.Errorf("the fixture's %s values include %q", prefix, kind)

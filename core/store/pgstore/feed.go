@@ -1,6 +1,8 @@
 package pgstore
 
 import (
+	"fmt"
+
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store/record"
 )
@@ -42,7 +44,7 @@ func (t *tx) PutFeedTarget(ft *model.FeedTarget) error {
 		return err
 	}
 	return t.exec("store feed target "+ft.Name, `INSERT INTO feed_targets (name, format, body) VALUES ($1, $2, $3)
-		ON CONFLICT (name) DO UPDATE SET format = EXCLUDED.format, body = EXCLUDED.body`, ft.Name, record.Format, data)
+		ON CONFLICT (name) DO UPDATE SET format = EXCLUDED.format, body = EXCLUDED.body`, ft.Name, record.FeedFormat, data)
 }
 
 // DeleteFeedTarget deletes the target's row, leaving its products.
@@ -59,10 +61,23 @@ func (t *tx) PutFeedProduct(p *model.FeedProduct) error {
 	}
 	return t.exec("store feed product "+key, `INSERT INTO feed_products (target, product_id, format, body) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (target, product_id) DO UPDATE SET format = EXCLUDED.format, body = EXCLUDED.body`,
-		p.Target, p.ProductID, record.Format, data)
+		p.Target, p.ProductID, record.FeedFormat, data)
 }
 
 // DeleteFeedProduct deletes the target's product row.
 func (t *tx) DeleteFeedProduct(target, productID string) error {
 	return t.exec("delete feed product "+target+"/"+productID, "DELETE FROM feed_products WHERE target = $1 AND product_id = $2", target, productID)
+}
+
+// DeleteFeedProducts deletes the target's first limit product rows.
+func (t *tx) DeleteFeedProducts(target string, limit int) (int, error) {
+	if limit < 1 {
+		return 0, fmt.Errorf("delete feed products of %s: limit %d is not positive", target, limit)
+	}
+	tag, err := t.tx.Exec(t.ctx, `DELETE FROM feed_products WHERE target = $1 AND product_id IN
+		(SELECT product_id FROM feed_products WHERE target = $1 ORDER BY product_id LIMIT $2)`, dbArgs([]any{target, limit})...)
+	if err != nil {
+		return 0, fmt.Errorf("delete feed products of %s: %w", target, err)
+	}
+	return int(tag.RowsAffected()), nil
 }

@@ -41,11 +41,16 @@
 //     of format 0 to 4 has none: no feed was published.
 //
 // To change a record: add the new format's structs or fields, bump
-// Format, and keep decoding every older format into the model. Each kind
-// is written in the format that last changed it (WriteFormat): a format
-// that only adds kinds of record leaves CheckoutFormat where it was, so
-// that the previous release reads what it knows of this one's records
-// while replicas of both serve side by side.
+// Format, set the changed kinds' write format (CheckoutFormat or
+// FeedFormat) to it, and keep decoding every older format into the model.
+// Each kind is written in the format that last changed it (WriteFormat):
+// a format that adds or changes some kinds of record leaves the others'
+// write format where it was, so that the previous release reads what it
+// knows of this one's records while replicas of both serve side by side.
+// The rolling upgrade test (cmd/acp) builds the previous release's reader
+// with -ldflags "-X
+// github.com/acp-sidecar/acp/core/store/record.readsUpTo=N", Format-1,
+// and fails when the checkout's records outrun it.
 //
 // Layer: the store's record format. It may import the model and the SDK's
 // acp types only.

@@ -24,7 +24,7 @@ type failedOrder struct {
 	CreatedAt time.Time           `json:"created_at"`
 }
 
-// EncodeFailedOrder returns the failure's record in Format.
+// EncodeFailedOrder returns the failure's record in CheckoutFormat.
 func EncodeFailedOrder(f *model.FailedOrder) ([]byte, error) {
 	return json.Marshal((*failedOrder)(f))
 }

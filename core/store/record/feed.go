@@ -38,7 +38,7 @@ type feedProduct struct {
 	AcceptedAt   time.Time `json:"accepted_at"`
 }
 
-// EncodeFeedTarget returns the feed target's record in Format.
+// EncodeFeedTarget returns the feed target's record in FeedFormat.
 func EncodeFeedTarget(t *model.FeedTarget) ([]byte, error) {
 	return json.Marshal((*feedTarget)(t))
 }
@@ -52,7 +52,7 @@ func DecodeFeedTarget(format int, data []byte) (*model.FeedTarget, error) {
 	return (*model.FeedTarget)(&r), nil
 }
 
-// EncodeFeedProduct returns the feed product's record in Format.
+// EncodeFeedProduct returns the feed product's record in FeedFormat.
 func EncodeFeedProduct(p *model.FeedProduct) ([]byte, error) {
 	return json.Marshal((*feedProduct)(p))
 }

@@ -3,12 +3,12 @@ package record
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/acp-sidecar/acp/core/model"
 )
 
-// Format is the newest record format: the one this release's feed records
-// are written in, and the newest it reads.
+// Format is the newest record format: the newest this release reads.
 const Format = 5
 
 // CheckoutFormat is the format the checkout's records are written in
@@ -21,14 +21,38 @@ const Format = 5
 // sets CheckoutFormat to itself.
 const CheckoutFormat = 4
 
-// WriteFormat is the format a record of v's kind is written in: Format
-// for the feed records, CheckoutFormat for the others.
+// FeedFormat is the format the feed records are written in (feed targets
+// and feed products): the format that last changed them, so that a later
+// format changing only the checkout's records leaves the feed records
+// readable by the previous release. A format that changes a feed record
+// sets FeedFormat to itself.
+const FeedFormat = 5
+
+// WriteFormat is the format a record of v's kind is written in:
+// FeedFormat for the feed records, CheckoutFormat for the others.
 func WriteFormat(v any) int {
 	switch v.(type) {
 	case *model.FeedTarget, *model.FeedProduct:
-		return Format
+		return FeedFormat
 	}
 	return CheckoutFormat
+}
+
+// readsUpTo, when set at build time (-ldflags "-X
+// github.com/acp-sidecar/acp/core/store/record.readsUpTo=N"), makes a
+// binary that reads the record formats up to N only: the previous
+// release's reader, so that a rolling upgrade test of two builds of one
+// source tree fails when this release writes a record the previous one
+// cannot read. Empty in every release.
+var readsUpTo string
+
+// newestRead is the newest format this build reads: Format, or readsUpTo
+// when set.
+func newestRead() int {
+	if n, err := strconv.Atoi(readsUpTo); err == nil {
+		return n
+	}
+	return Format
 }
 
 // EncodeSession returns the session's record in CheckoutFormat.
@@ -75,8 +99,8 @@ func DecodeWebhookEvent(format int, data []byte) (*model.WebhookEvent, error) {
 
 // decode reads data of format into r: formats 0 and 1 share their JSON.
 func decode(format int, data []byte, r any) error {
-	if format < 0 || format > Format {
-		return fmt.Errorf("record format %d is unknown to this release (it reads 0 to %d): written by a newer one?", format, Format)
+	if newest := newestRead(); format < 0 || format > newest {
+		return fmt.Errorf("record format %d is unknown to this release (it reads 0 to %d): written by a newer one?", format, newest)
 	}
 	if err := json.Unmarshal(data, r); err != nil {
 		return fmt.Errorf("decode format %d record: %w", format, err)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -205,9 +206,10 @@ func TestDecodeRefuses(t *testing.T) {
 	}
 }
 
-// TestWriteFormat holds the checkout's records to CheckoutFormat, so that
-// the previous release still reads them during a rolling upgrade, and the
-// feed records, which it does not know, to Format.
+// TestWriteFormat holds each kind of record to the format that last
+// changed it (CheckoutFormat, FeedFormat), so that the previous release
+// still reads the kinds a later format left alone during a rolling
+// upgrade, and the newest of them to Format.
 func TestWriteFormat(t *testing.T) {
 	tests := map[string]struct {
 		v    any
@@ -219,15 +221,29 @@ func TestWriteFormat(t *testing.T) {
 		"stock level":   {&model.StockLevel{}, CheckoutFormat},
 		"reservation":   {&model.Reservation{}, CheckoutFormat},
 		"failed order":  {&model.FailedOrder{}, CheckoutFormat},
-		"feed target":   {&model.FeedTarget{}, Format},
-		"feed product":  {&model.FeedProduct{}, Format},
+		"feed target":   {&model.FeedTarget{}, FeedFormat},
+		"feed product":  {&model.FeedProduct{}, FeedFormat},
 	}
 	for name, tc := range tests {
 		if got := WriteFormat(tc.v); got != tc.want {
 			t.Errorf("%s: WriteFormat = %d, want %d", name, got, tc.want)
 		}
 	}
-	if CheckoutFormat > Format {
-		t.Errorf("CheckoutFormat %d is newer than Format %d", CheckoutFormat, Format)
+	if newest := max(CheckoutFormat, FeedFormat); newest != Format {
+		t.Errorf("the newest format a record is written in is %d; want Format %d", newest, Format)
+	}
+}
+
+// TestReadsUpTo: a build with readsUpTo set (the previous release's
+// reader in the rolling upgrade test) refuses the formats past it and
+// reads the others.
+func TestReadsUpTo(t *testing.T) {
+	readsUpTo = strconv.Itoa(Format - 1)
+	defer func() { readsUpTo = "" }()
+	if _, err := DecodeSession(Format, []byte(`{"id":"cs_1"}`)); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("it reads 0 to %d", Format-1)) {
+		t.Errorf("decoding format %d with readsUpTo %s = %v; want refused", Format, readsUpTo, err)
+	}
+	if _, err := DecodeSession(Format-1, []byte(`{"id":"cs_1"}`)); err != nil {
+		t.Errorf("decoding format %d with readsUpTo %s = %v", Format-1, readsUpTo, err)
 	}
 }

@@ -37,7 +37,7 @@ type reservedLine struct {
 	Quantity int64  `json:"quantity"`
 }
 
-// EncodeStockLevel returns the level's record in Format.
+// EncodeStockLevel returns the level's record in CheckoutFormat.
 func EncodeStockLevel(l *model.StockLevel) ([]byte, error) {
 	return json.Marshal((*stockLevel)(l))
 }
@@ -51,7 +51,7 @@ func DecodeStockLevel(format int, data []byte) (*model.StockLevel, error) {
 	return (*model.StockLevel)(&r), nil
 }
 
-// EncodeReservation returns the reservation's record in Format.
+// EncodeReservation returns the reservation's record in CheckoutFormat.
 func EncodeReservation(r *model.Reservation) ([]byte, error) {
 	return json.Marshal(reservation{
 		SessionID: r.SessionID, Attempt: r.Attempt, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt,

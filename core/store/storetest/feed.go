@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,9 +14,12 @@ import (
 	"github.com/acp-sidecar/acp/core/store/record"
 )
 
-// feedTarget is a target's publishing state with every field set.
+// feedTarget is a target's publishing state with every field set (its
+// other fields valid UTF-8 whatever the name holds, as a record's JSON
+// holds them).
 func feedTarget(name string) *model.FeedTarget {
-	return &model.FeedTarget{Name: name, URL: "https://platform.example/" + name, FeedID: "feed_" + name, Fingerprint: "fp_" + name,
+	v := strings.ToValidUTF8(name, "_")
+	return &model.FeedTarget{Name: name, URL: "https://platform.example/" + v, FeedID: "feed_" + v, Fingerprint: "fp_" + v,
 		PushRequestedAt: base.Add(time.Minute), LastPublishAt: base.Add(2 * time.Minute), LastFullPublishAt: base.Add(3 * time.Minute),
 		Pending: 2, Failures: 1, NextAttemptAt: base.Add(4 * time.Minute), LastError: "platform answered 503", LastStatus: 503,
 		UpdatedAt: base.Add(5 * time.Minute)}
@@ -187,12 +191,96 @@ func testFeeds(t *testing.T, s store.Store) {
 		if ids := feedProductIDs(t, r, "shop", 2); fmt.Sprint(ids) != "[p1 p2 p3 p4]" {
 			t.Errorf("the shop's products after deleting p0 = %v; want [p1 p2 p3 p4]", ids)
 		}
-		// A target's products are deleted one by one, not with it.
+		// A target's products are deleted apart from it.
 		if ids := feedProductIDs(t, r, "marketplace", 10); fmt.Sprint(ids) != "[p0 p1 p2 p3 p4]" {
 			t.Errorf("the deleted target's products = %v; want them kept until deleted", ids)
 		}
 		return nil
 	})
+
+	// DeleteFeedProducts removes the first by product id, up to its limit.
+	for _, step := range []struct {
+		limit, want int
+		left        string
+	}{{2, 2, "[p2 p3 p4]"}, {10, 3, "[]"}, {10, 0, "[]"}} {
+		update(t, s, func(tx store.Tx) error {
+			n, err := tx.DeleteFeedProducts("marketplace", step.limit)
+			if err == nil && n != step.want {
+				t.Errorf("DeleteFeedProducts(marketplace, %d) = %d; want %d", step.limit, n, step.want)
+			}
+			return err
+		})
+		view(t, s, func(r store.Reader) error {
+			if ids := feedProductIDs(t, r, "marketplace", 10); fmt.Sprint(ids) != step.left {
+				t.Errorf("marketplace's products after DeleteFeedProducts(%d) = %v; want %s", step.limit, ids, step.left)
+			}
+			if ids := feedProductIDs(t, r, "shop", 10); fmt.Sprint(ids) != "[p1 p2 p3 p4]" {
+				t.Errorf("the shop's products after deleting marketplace's = %v; want [p1 p2 p3 p4]", ids)
+			}
+			return nil
+		})
+	}
+	err := s.Update(context.Background(), func(tx store.Tx) error {
+		_, err := tx.DeleteFeedProducts("shop", 0)
+		return err
+	})
+	if err == nil {
+		t.Error("DeleteFeedProducts with limit 0 succeeded; want an error")
+	}
+}
+
+// BulkFeedProducts is more feed products than the embedded store deletes
+// in one transaction (Badger's ErrTxnTooBig comes at about 26,000 with
+// its 16 MiB memtable; badgerstore's tests check it does).
+const BulkFeedProducts = 30_000
+
+// testFeedBulkDelete: a target with more products than one transaction
+// holds loses them all to DeleteFeedProducts called in one transaction
+// after another, store.MaxFeedProductsPerTx at a time, leaving another
+// target's products alone.
+func testFeedBulkDelete(t *testing.T, s store.Store) {
+	PutBulkFeedProducts(t, s, "bulk", BulkFeedProducts)
+	putFeedProducts(t, s, feedProduct("bulk-other", "p1"))
+	total, txs := 0, 0
+	for {
+		var n int
+		update(t, s, func(tx store.Tx) (err error) {
+			n, err = tx.DeleteFeedProducts("bulk", store.MaxFeedProductsPerTx)
+			return err
+		})
+		txs++
+		if n > store.MaxFeedProductsPerTx {
+			t.Fatalf("DeleteFeedProducts(bulk, %d) deleted %d", store.MaxFeedProductsPerTx, n)
+		}
+		if total += n; n == 0 || txs > BulkFeedProducts/store.MaxFeedProductsPerTx+1 {
+			break
+		}
+	}
+	if total != BulkFeedProducts || txs != BulkFeedProducts/store.MaxFeedProductsPerTx+1 {
+		t.Errorf("deleted %d products in %d transactions; want %d in %d", total, txs, BulkFeedProducts, BulkFeedProducts/store.MaxFeedProductsPerTx+1)
+	}
+	view(t, s, func(r store.Reader) error {
+		if got, err := r.FeedProducts("bulk", "", 10); err != nil || len(got) != 0 {
+			t.Errorf("products left after the bulk delete: %d, %v", len(got), err)
+		}
+		if ids := feedProductIDs(t, r, "bulk-other", 10); fmt.Sprint(ids) != "[p1]" {
+			t.Errorf("the other target's products = %v; want [p1]", ids)
+		}
+		return nil
+	})
+}
+
+// PutBulkFeedProducts stores n products of the target,
+// store.MaxFeedProductsPerTx to a transaction.
+func PutBulkFeedProducts(t *testing.T, s store.Store, target string, n int) {
+	t.Helper()
+	for first := 0; first < n; first += store.MaxFeedProductsPerTx {
+		var batch []*model.FeedProduct
+		for i := first; i < min(n, first+store.MaxFeedProductsPerTx); i++ {
+			batch = append(batch, feedProduct(target, fmt.Sprintf("p%06d", i)))
+		}
+		putFeedProducts(t, s, batch...)
+	}
 }
 
 // testFeedKeys: target names and product ids may hold any bytes, the

@@ -3,6 +3,8 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,6 +28,8 @@ type Data struct {
 	// Failed are the failed orders, newest first.
 	Failed []*model.FailedOrder
 	// FeedTargets are by name; FeedProducts by target, then product id.
+	// One target's name and its products' ids are not valid UTF-8, which
+	// the records' JSON cannot hold: they move with their own bytes.
 	FeedTargets  []*model.FeedTarget
 	FeedProducts []*model.FeedProduct
 	// Pending and Dead are the outbox, in Seq order.
@@ -76,14 +80,14 @@ func Fill(t *testing.T, s store.Store) *Data {
 		return nil
 	})
 	update(t, s, func(tx store.Tx) error {
-		for _, name := range []string{"marketplace", "shop"} {
+		for _, name := range []string{"marketplace", "shop", "shop\xff"} {
 			ft := feedTarget(name)
 			d.FeedTargets = append(d.FeedTargets, ft)
 			if err := tx.PutFeedTarget(ft); err != nil {
 				return err
 			}
 			for i := range 3 {
-				p := feedProduct(name, fmt.Sprintf("prod_%d", i))
+				p := feedProduct(name, fmt.Sprintf("prod_%d%s", i, name[len(name)-1:]))
 				p.Removed = i == 2
 				d.FeedProducts = append(d.FeedProducts, p)
 				if err := tx.PutFeedProduct(p); err != nil {
@@ -188,9 +192,15 @@ func Verify(t *testing.T, s store.Store, d *Data) {
 			t.Errorf("%d feed targets; want %d", len(targets), len(d.FeedTargets))
 			targets = nil
 		}
+		// A name that PostgreSQL cannot hold as text sorts apart there
+		// (pgstore's keys): the targets are compared by name.
+		slices.SortFunc(targets, func(a, b *model.FeedTarget) int { return strings.Compare(a.Name, b.Name) })
 		var products []*model.FeedProduct
 		for i, got := range targets {
 			same(t, "feed target", got, d.FeedTargets[i], record.EncodeFeedTarget)
+			if got.Name != d.FeedTargets[i].Name {
+				t.Errorf("feed target %q; want %q", got.Name, d.FeedTargets[i].Name)
+			}
 			page, err := r.FeedProducts(got.Name, "", 100)
 			if err != nil {
 				return err
@@ -203,6 +213,9 @@ func Verify(t *testing.T, s store.Store, d *Data) {
 		}
 		for i, got := range products {
 			same(t, "feed product", got, d.FeedProducts[i], record.EncodeFeedProduct)
+			if want := d.FeedProducts[i]; got.Target != want.Target || got.ProductID != want.ProductID {
+				t.Errorf("feed product %q of %q; want %q of %q", got.ProductID, got.Target, want.ProductID, want.Target)
+			}
 		}
 		for state, want := range map[string][]*model.WebhookEvent{model.EventPending: d.Pending, model.EventDead: d.Dead} {
 			got, err := r.WebhookEvents(state, 0, 100)

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"Feeds", testFeeds},
 		{"FeedKeys", testFeedKeys},
 		{"FeedFencing", testFeedFencing},
+		{"FeedBulkDelete", testFeedBulkDelete},
 		{"SerializedUpdates", testSerializedUpdates},
 		{"Leases", testLeases},
 		{"LeaseWait", testLeaseWait},

@@ -461,15 +461,16 @@ const (
 //
 // ListingService is the optional capability "catalog.listing" (since
 // protocol 1.4): the catalog lists its products, each with its variants,
-// for product feeds to agent platforms. A variant's item is what
-// ResolveItems answers for its id. The host polls with the change_token
-// of its last complete listing as since; a plugin that can tell nothing
-// changed answers at once with changes true, nothing listed and the same
-// change_token. One listing (the pages from an empty page_token to the
-// last) shows one state of the catalog, never two: when the plugin
-// cannot go on in the version a listing began with, it refuses the next
-// page token as stale and the host starts over. A plugin that does not
-// serve it answers UNIMPLEMENTED (see CAPABILITIES.md).
+// so that the host can publish a product feed to agent platforms. A
+// variant's item is what ResolveItems answers for its id. The host polls
+// with the change_token of its last complete listing as since; a plugin
+// that can tell nothing changed answers at once with changes true,
+// nothing listed and the same change_token. One listing (the pages from
+// an empty page_token to the last) shows one state of the catalog, never
+// two: when the plugin cannot go on in the version a listing began with,
+// it refuses the next page token as stale and the host starts over. A
+// plugin that does not serve it answers UNIMPLEMENTED (see
+// CAPABILITIES.md).
 type ListingServiceClient interface {
 	// ListProducts returns one page of the catalog's products.
 	ListProducts(ctx context.Context, in *ListProductsRequest, opts ...grpc.CallOption) (*ListProductsResponse, error)
@@ -499,15 +500,16 @@ func (c *listingServiceClient) ListProducts(ctx context.Context, in *ListProduct
 //
 // ListingService is the optional capability "catalog.listing" (since
 // protocol 1.4): the catalog lists its products, each with its variants,
-// for product feeds to agent platforms. A variant's item is what
-// ResolveItems answers for its id. The host polls with the change_token
-// of its last complete listing as since; a plugin that can tell nothing
-// changed answers at once with changes true, nothing listed and the same
-// change_token. One listing (the pages from an empty page_token to the
-// last) shows one state of the catalog, never two: when the plugin
-// cannot go on in the version a listing began with, it refuses the next
-// page token as stale and the host starts over. A plugin that does not
-// serve it answers UNIMPLEMENTED (see CAPABILITIES.md).
+// so that the host can publish a product feed to agent platforms. A
+// variant's item is what ResolveItems answers for its id. The host polls
+// with the change_token of its last complete listing as since; a plugin
+// that can tell nothing changed answers at once with changes true,
+// nothing listed and the same change_token. One listing (the pages from
+// an empty page_token to the last) shows one state of the catalog, never
+// two: when the plugin cannot go on in the version a listing began with,
+// it refuses the next page token as stale and the host starts over. A
+// plugin that does not serve it answers UNIMPLEMENTED (see
+// CAPABILITIES.md).
 type ListingServiceServer interface {
 	// ListProducts returns one page of the catalog's products.
 	ListProducts(context.Context, *ListProductsRequest) (*ListProductsResponse, error)

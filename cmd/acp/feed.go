@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/acp-sidecar/acp/config"
+	"github.com/acp-sidecar/acp/core/feed"
+	"github.com/acp-sidecar/acp/core/host"
+	"github.com/acp-sidecar/acp/core/merchantapi"
+)
+
+const feedUsage = `Usage:
+  acp feed status [--json]                           show each feed target's publishing state
+  acp feed push TARGET ... | --all                   ask for a full publish of feed targets
+  acp feed export --out DIR [--target NAME] [--gzip] [--feed-id ID]
+                                                     write the whole feed as files
+
+The targets are acp.yaml's feeds; docs/feeds.md explains publishing.
+Every command takes --config PATH (default acp.yaml) and --server URL;
+"acp feed COMMAND -h" describes its flags.
+`
+
+// feedCommand runs "acp feed ...".
+func feedCommand(args []string, env cli) int {
+	return dispatch("acp feed", feedUsage, map[string]command{
+		"status": feedStatus,
+		"push":   feedPush,
+		"export": feedExport,
+	}, args, env)
+}
+
+func feedStatus(args []string, env cli) int {
+	c := newAdminCommand("feed status", "[--json]",
+		"Shows each feed target's publishing state, as the store holds it: the platform's feed\n"+
+			"id, when the platform last accepted products, the products waiting to be sent, the\n"+
+			"failed attempts since the last success, the last error (or why nothing can be\n"+
+			"published) and when the next attempt is made. PUBLISHING says whether the server\n"+
+			"that answered publishes the target (of several replicas, one does).", env)
+	asJSON := c.fs.Bool("json", false, `print the merchant API's JSON ({"data": [targets]})`)
+	pos, code := c.parse(args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) > 0 {
+		return c.usageError("unexpected argument %q", pos[0])
+	}
+	return c.run(env, func(ctx context.Context, s *session) error {
+		list, err := s.feeds.FeedTargets(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			if list == nil {
+				list = []merchantapi.FeedTarget{}
+			}
+			return printJSON(env.stdout, map[string]any{"data": list})
+		}
+		if len(list) == 0 {
+			fmt.Fprintln(env.stdout, "no feed targets (add feeds to the config)")
+			return nil
+		}
+		tw := newTable(env.stdout)
+		fmt.Fprintln(tw, "TARGET\tFEED ID\tLAST PUBLISH\tPENDING\tFAILURES\tLAST ERROR\tNEXT ATTEMPT\tPUBLISHING")
+		for _, t := range list {
+			publishing := "no"
+			if t.Publishing {
+				publishing = "yes"
+			} else if s.local {
+				publishing = "-"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", t.Name, dash(t.FeedID), dash(timeCell(t.LastPublishAt)), t.Pending, t.Failures,
+				lastFailure(t.LastError, t.LastStatus), dash(timeCell(t.NextAttemptAt)), publishing)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if s.local {
+			fmt.Fprintln(env.stderr, "note: the server is not running; this is the state it left")
+		}
+		return nil
+	})
+}
+
+// timeCell formats an optional time for a table cell.
+func timeCell(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return timestamp(*t)
+}
+
+func feedPush(args []string, env cli) int {
+	c := newAdminCommand("feed push", "TARGET ... | --all",
+		"Asks for a full publish of the named feed targets, or of every one with --all: the\n"+
+			"server publishing a target sends every product again at its next round, whatever\n"+
+			"the platform accepted before (after the platform lost products, say). Products\n"+
+			"that did not change are otherwise never sent again.\n\n"+
+			"While the server is not running the command records the request in the store; the\n"+
+			"server does it when it next runs. While the server runs (it holds the store), the\n"+
+			"command calls its merchant API instead, which needs merchant_api in the config.", env)
+	all := c.fs.Bool("all", false, "push every feed target")
+	names, code := c.parse(args)
+	switch {
+	case code >= 0:
+		return code
+	case len(names) == 0 && !*all:
+		return c.usageError("name the feed targets to push, or pass --all for every one")
+	case len(names) > 0 && *all:
+		return c.usageError("pass feed target names or --all, not both")
+	}
+	return c.run(env, func(ctx context.Context, s *session) error {
+		if *all {
+			list, err := s.feeds.FeedTargets(ctx)
+			if err != nil {
+				return err
+			}
+			if len(list) == 0 {
+				return errors.New("there are no feed targets to push (add feeds to the config)")
+			}
+			for _, t := range list {
+				names = append(names, t.Name)
+			}
+		}
+		for _, name := range names {
+			if _, err := s.feeds.PushFeed(ctx, name); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.stdout, "asked for a full publish of %s\n", name)
+		}
+		if s.local {
+			fmt.Fprintln(env.stderr, "note: the server is not running; it publishes in full when it next runs")
+		}
+		return nil
+	})
+}
+
+func feedExport(args []string, env cli) int {
+	c := newAdminCommand("feed export", "--out DIR [--target NAME] [--gzip] [--feed-id ID]",
+		"Writes the whole product feed as the Feed API's files, for a platform that ingests\n"+
+			"files (on a schedule, say): DIR/metadata.json (the feed id, the target's market and\n"+
+			"the time) and DIR/products.jsonl (one product per line, gzipped to products.jsonl.gz\n"+
+			"with --gzip). Each file is replaced whole. The feed is the one a target of the\n"+
+			"config gets (its filter and market): --target names it, and may be left out when\n"+
+			"the config has one target. Without any target, every product is written and\n"+
+			"--feed-id is needed.\n\n"+
+			"The catalog is read from the config when it is built in, or from the catalog\n"+
+			"plugin, started for the export (as acp plugins describe starts it, changing nothing\n"+
+			"it shares with a running server). The stock levels of the built-in catalog are read\n"+
+			"from the store, or, while the server runs and holds it, through its merchant API\n"+
+			"(which needs merchant_api in the config).", env)
+	out := c.fs.String("out", "", "the `DIR`ectory to write the files in (created when missing)")
+	target := c.fs.String("target", "", "the feed target `NAME` whose feed is written")
+	gzip := c.fs.Bool("gzip", false, "gzip the products file (products.jsonl.gz)")
+	feedID := c.fs.String("feed-id", "", "the feed `ID` metadata.json names; default the id the target's platform gave")
+	pos, code := c.parse(args)
+	switch {
+	case code >= 0:
+		return code
+	case len(pos) > 0:
+		return c.usageError("unexpected argument %q", pos[0])
+	case *out == "":
+		return c.usageError("--out DIR is required")
+	}
+	return c.run(env, func(ctx context.Context, s *session) error {
+		name, err := exportTarget(s.cfg, *target)
+		if err != nil {
+			return err
+		}
+		id := *feedID
+		if id == "" {
+			if id, err = recordedFeedID(ctx, s, name); err != nil {
+				return err
+			}
+		}
+		n, err := host.ExportFeed(ctx, s.cfg, cliLogger(env.stderr, s.cfg.Log.Level), env.getenv, host.FeedExport{
+			Target: name, FeedID: id, Dir: *out, Gzip: *gzip, Stock: sessionStock(s),
+		})
+		if err != nil {
+			return err
+		}
+		products := filepath.Join(*out, feed.ProductsFile)
+		if *gzip {
+			products += ".gz"
+		}
+		fmt.Fprintf(env.stdout, "wrote %d products to %s and the feed %s to %s\n", n, products, id, filepath.Join(*out, feed.MetadataFile))
+		return nil
+	})
+}
+
+// exportTarget is the feed target an export is for: the one named, the
+// config's only one, or none when the config has none.
+func exportTarget(cfg *config.Config, name string) (string, error) {
+	var names []string
+	for _, f := range cfg.Feeds {
+		names = append(names, f.Name)
+	}
+	switch {
+	case name != "" && !slices.Contains(names, name):
+		if len(names) == 0 {
+			return "", fmt.Errorf("--target %s: the config has no feed targets", name)
+		}
+		return "", fmt.Errorf("--target %s: no such feed target (the config's: %s)", name, strings.Join(names, ", "))
+	case name != "" || len(names) == 0:
+		return name, nil
+	case len(names) == 1:
+		return names[0], nil
+	}
+	return "", fmt.Errorf("the config has %d feed targets (%s): name one with --target", len(names), strings.Join(names, ", "))
+}
+
+// recordedFeedID is the id the target's platform gave its feed.
+func recordedFeedID(ctx context.Context, s *session, target string) (string, error) {
+	if target == "" {
+		return "", errors.New("the config has no feed targets, so there is no feed id to write: give one with --feed-id")
+	}
+	list, err := s.feeds.FeedTargets(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range list {
+		if t.Name == target && t.FeedID != "" {
+			return t.FeedID, nil
+		}
+	}
+	return "", fmt.Errorf("feed target %s has no feed id yet (the server has not published it): give one with --feed-id", target)
+}
+
+// sessionStock reads the stock levels through the session: from the
+// store, or the running server's merchant API.
+func sessionStock(s *session) feed.StockLevels {
+	return func(ctx context.Context) (map[string]int64, error) {
+		levels, err := s.stock.StockLevels(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("stock levels: %w", err)
+		}
+		out := make(map[string]int64, len(levels))
+		for _, l := range levels {
+			out[l.SKU] = l.Available
+		}
+		return out, nil
+	}
+}
