@@ -400,14 +400,14 @@ func TestFeedsPlatformDown(t *testing.T) {
 		rows = edit(edit(rows, "beans-house-1kg", price(2400+100*step)), "mug-classic", price(1500+100*step))
 		writeRows(t, path, rows)
 	}
-	platform.SetDown(feedtest.Refused)
+	platform.SetMode(feedtest.Refusing)
 	setPrices(1)
 	testkit.Eventually(t, feedWait, "a failed attempt recorded", failures(1))
 	setPrices(2)
-	platform.SetDown(feedtest.Unavailable)
+	platform.SetMode(feedtest.Unavailable)
 	testkit.Eventually(t, feedWait, "more failed attempts recorded", failures(3))
 	setPrices(3)
-	platform.SetDown(feedtest.Up)
+	platform.SetMode(feedtest.Serving)
 
 	want := withVariants(demoProducts, "beans-house-1kg", "beans-house-1kg House blend beans, 1 kg 2700 USD true in_stock")
 	want = withVariants(want, "mug-classic", "mug-classic Classic mug 1800 USD true in_stock")
