@@ -30,10 +30,9 @@ const (
 )
 
 // feedSection is a feeds section with one target, "platform", at url,
-// published every 200 ms.
+// published as feedtest.PublishingConfig says.
 func feedSection(url string) string {
-	return fmt.Sprintf("\nfeeds:\n  - name: platform\n    url: %s\n    token_env: %s\n    target_country: US\n"+
-		"feed_publishing:\n  allow_private_networks: true\n  delay: 200ms\n  initial_backoff: 100ms\n  max_backoff: 400ms\n", url, feedTokenEnv)
+	return fmt.Sprintf("\nfeeds:\n  - name: platform\n    url: %s\n    token_env: %s\n    target_country: US\n", url, feedTokenEnv) + feedtest.PublishingConfig()
 }
 
 // demoIDs are the demo catalog's products, by id.

@@ -28,12 +28,11 @@ import (
 // (internal/feedtest), which validates every body it receives against
 // the 2026-04-17 feed schema.
 const (
-	feedTokenEnv   = "FEED_TOKEN"
-	feedToken      = "feed-platform-token-do-not-log"
-	feedTarget     = "platform"
-	demoMerchant   = "demo-merchant-local-token"
-	feedWait       = 20 * time.Second
-	feedPublishing = "feed_publishing:\n  allow_private_networks: true\n  delay: 200ms\n  initial_backoff: 100ms\n  max_backoff: 400ms\n"
+	feedTokenEnv = "FEED_TOKEN"
+	feedToken    = "feed-platform-token-do-not-log"
+	feedTarget   = "platform"
+	demoMerchant = "demo-merchant-local-token"
+	feedWait     = 20 * time.Second
 )
 
 // feedEnv is the environment of a server publishing to the test
@@ -42,7 +41,7 @@ var feedEnv = map[string]string{feedTokenEnv: feedToken}
 
 // demoFeedConfig is the demo acp.yaml with its store in dir, the tee's
 // stock 1 (so that one sale sells it out), extra appended, and one feed
-// target at url, published every 200 ms.
+// target at url, published as feedtest.PublishingConfig says.
 func demoFeedConfig(t *testing.T, dir, url, extra string) *config.Config {
 	t.Helper()
 	demo, err := os.ReadFile("../../acp.yaml")
@@ -56,7 +55,7 @@ func demoFeedConfig(t *testing.T, dir, url, extra string) *config.Config {
 		}
 		text = strings.Replace(text, edit[0], edit[1], 1)
 	}
-	text += extra + fmt.Sprintf("\nfeeds:\n  - name: %s\n    url: %s\n    token_env: %s\n    target_country: US\n", feedTarget, url, feedTokenEnv) + feedPublishing
+	text += extra + fmt.Sprintf("\nfeeds:\n  - name: %s\n    url: %s\n    token_env: %s\n    target_country: US\n", feedTarget, url, feedTokenEnv) + feedtest.PublishingConfig()
 	cfg, err := config.LoadBytes([]byte(text), host.ConfigOptions("127.0.0.1:0"))
 	if err != nil {
 		t.Fatal(err)
@@ -400,14 +399,14 @@ func TestFeedsPlatformDown(t *testing.T) {
 		rows = edit(edit(rows, "beans-house-1kg", price(2400+100*step)), "mug-classic", price(1500+100*step))
 		writeRows(t, path, rows)
 	}
-	platform.SetDown(feedtest.Refused)
+	platform.SetMode(feedtest.Refusing)
 	setPrices(1)
 	testkit.Eventually(t, feedWait, "a failed attempt recorded", failures(1))
 	setPrices(2)
-	platform.SetDown(feedtest.Unavailable)
+	platform.SetMode(feedtest.Unavailable)
 	testkit.Eventually(t, feedWait, "more failed attempts recorded", failures(3))
 	setPrices(3)
-	platform.SetDown(feedtest.Up)
+	platform.SetMode(feedtest.Serving)
 
 	want := withVariants(demoProducts, "beans-house-1kg", "beans-house-1kg House blend beans, 1 kg 2700 USD true in_stock")
 	want = withVariants(want, "mug-classic", "mug-classic Classic mug 1800 USD true in_stock")
