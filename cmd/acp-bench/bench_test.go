@@ -225,3 +225,65 @@ func TestRaiseCSVStock(t *testing.T) {
 		t.Errorf("the plugins store's catalog: no figure raised (%v)", err)
 	}
 }
+
+func TestMappedKinds(t *testing.T) {
+	t.Parallel()
+	const smaps = `00400000-00452000 r-xp 00000000 08:02 173521 /tmp/bin/acp
+Size:                328 kB
+Rss:                 300 kB
+7f0000000000-7f0002000000 rw-s 00000000 fd:01 1001 /tmp/data/000002.vlog
+Rss:                2048 kB
+Pss:                2048 kB
+7f0002000000-7f0002800000 rw-s 00000000 fd:01 1002 /tmp/data/000003.vlog
+Rss:                1024 kB
+7f0003000000-7f0003100000 r--s 00000000 fd:01 1003 /tmp/data/000001.sst
+Rss:                  64 kB
+7f0004000000-7f0004100000 rw-s 00000000 fd:01 1004 /tmp/data/00001.mem
+Rss:                 128 kB
+c000000000-c004000000 rw-p 00000000 00:00 0
+Rss:               40960 kB
+7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0 [stack]
+Rss:                  16 kB
+`
+	got := mappedKinds(smaps)
+	want := map[string]int64{".vlog": 3072 << 10, ".sst": 64 << 10, ".mem": 128 << 10, "other": 300 << 10}
+	if len(got) != len(want) {
+		t.Errorf("mappedKinds = %v; want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("mappedKinds[%q] = %d; want %d", k, got[k], v)
+		}
+	}
+}
+
+func TestParseOnly(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]struct {
+		in      string
+		want    []string
+		wantErr bool
+	}{
+		"every section": {"", nil, false},
+		"one":           {"startup", []string{"startup"}, false},
+		"two":           {"latency,warmup", []string{"latency", "warmup"}, false},
+		"unknown":       {"latency,speed", nil, true},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, err := parseOnly(tc.in)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("parseOnly(%q) error %v; want an error: %v", tc.in, err, tc.wantErr)
+			}
+			if len(got) != len(tc.want) {
+				t.Errorf("parseOnly(%q) = %v; want %v", tc.in, got, tc.want)
+			}
+			for _, s := range tc.want {
+				if !got[s] || !(options{only: got}).wants(s) {
+					t.Errorf("parseOnly(%q) lacks %q", tc.in, s)
+				}
+			}
+		})
+	}
+}

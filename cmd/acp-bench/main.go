@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,6 +28,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,9 +50,36 @@ type options struct {
 	settle          time.Duration
 	sessions        int64
 	profile         string
+	trace           string
 	out             string
 	noWrk           bool
 	postgres        string
+	startSessions   int
+	startRounds     int
+	warmRounds      int
+	// only names the sections to run; every section when empty.
+	only map[string]bool
+}
+
+// sections are the measurements -only can pick, in the order they run.
+var sections = []string{"throughput", "latency", "footprint", "startup", "warmup"}
+
+// wants reports whether the run measures section.
+func (o options) wants(section string) bool { return len(o.only) == 0 || o.only[section] }
+
+// parseOnly reads -only: a comma-separated list of sections.
+func parseOnly(s string) (map[string]bool, error) {
+	if s == "" {
+		return nil, nil
+	}
+	only := map[string]bool{}
+	for name := range strings.SplitSeq(s, ",") {
+		if !slices.Contains(sections, name) {
+			return nil, fmt.Errorf("-only: unknown section %q (want some of %s)", name, strings.Join(sections, ","))
+		}
+		only[name] = true
+	}
+	return only, nil
 }
 
 func main() {
@@ -63,12 +92,23 @@ func main() {
 	flag.DurationVar(&o.settle, "settle", 20*time.Second, "idle time between the throughput rounds and the latency rounds, for the stores' compactions")
 	flag.Int64Var(&o.sessions, "sessions", 100000, "sessions created for the memory and disk figures")
 	flag.StringVar(&o.profile, "profile", "", "also write a 10 s CPU profile of the demo store under create load to this file")
+	flag.StringVar(&o.trace, "trace", "", "also write a 5 s execution trace of the demo store in its first latency round (open loop at half rate) to this file")
 	flag.StringVar(&o.out, "o", "", "write the whole BENCHMARKS.md to this file (default: the figures only, on stdout)")
 	flag.BoolVar(&o.noWrk, "no-wrk", false, "measure with acp load only, even where wrk is installed")
 	flag.StringVar(&o.postgres, "postgres", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable",
 		"PostgreSQL server on which the demo store is also measured, in a database made for the run and dropped after it; empty to leave it out")
+	flag.IntVar(&o.startSessions, "start-sessions", 1_000_000, "sessions seeded into the store whose start-up is measured")
+	flag.IntVar(&o.startRounds, "start-rounds", 3, "rounds of the start-up measurement, each an empty and a seeded start")
+	flag.IntVar(&o.warmRounds, "warm-rounds", 3, "rounds of the warm-up measurement, each on a fresh server")
+	only := flag.String("only", "", "run only these sections, comma-separated: "+strings.Join(sections, ","))
 	flag.Parse()
-	if o.rounds < 1 || o.latencyRounds < 1 || o.round < time.Second || o.latencyDuration < time.Second || o.connections < 1 {
+	var err error
+	if o.only, err = parseOnly(*only); err != nil {
+		fmt.Fprintln(os.Stderr, "acp-bench:", err)
+		os.Exit(2)
+	}
+	if o.rounds < 1 || o.latencyRounds < 1 || o.round < time.Second || o.latencyDuration < time.Second || o.connections < 1 ||
+		o.startRounds < 1 || o.warmRounds < 1 || o.startSessions < 1 {
 		fmt.Fprintln(os.Stderr, "acp-bench: want at least one round of each, durations of at least 1s and at least one connection")
 		os.Exit(2)
 	}
@@ -145,15 +185,46 @@ func (b *bench) run() error {
 	if busy(loadBefore) {
 		step(fmt.Sprintf("the machine is busy (load average %.2f on %d CPUs): the figures will be low and noisy, and the document says so", loadBefore, runtime.NumCPU()))
 	}
+	started := time.Now().UTC()
+	if b.wants("throughput") || b.wants("latency") {
+		if err := b.loadSections("http://" + intakeLn.Addr().String()); err != nil {
+			return err
+		}
+	} else {
+		b.pgSkipped = "acp-bench ran without the throughput section"
+		b.printPostgres()
+	}
+	if b.wants("footprint") {
+		step(fmt.Sprintf("memory and disk for %d sessions", b.sessions))
+		if err := b.footprint(); err != nil {
+			return err
+		}
+	}
+	if b.wants("startup") {
+		if err := b.startup(); err != nil {
+			return err
+		}
+	}
+	if b.wants("warmup") {
+		if err := b.warmup(); err != nil {
+			return err
+		}
+	}
+	return b.write(started, loadBefore, loadAverage())
+}
+
+// loadSections starts the baseline and the stores and measures their
+// throughput and latency (the sections -only names of these two).
+func (b *bench) loadSections(intake string) error {
 	baseline, err := b.startBaseline()
 	if err != nil {
 		return err
 	}
-	demo, err := b.startServer("demo", "acp.yaml", "", b.profile != "", false, "")
+	demo, err := b.startServer("demo", "acp.yaml", "", b.profile != "" || b.trace != "", false, "")
 	if err != nil {
 		return err
 	}
-	plugins, err := b.startServer("plugins", "examples/plugins-store/acp.yaml", "http://"+intakeLn.Addr().String(), false, false, "")
+	plugins, err := b.startServer("plugins", "examples/plugins-store/acp.yaml", intake, false, false, "")
 	if err != nil {
 		return err
 	}
@@ -164,9 +235,12 @@ func (b *bench) run() error {
 		return err
 	}
 	var pg *server
-	if b.postgres == "" {
+	switch {
+	case b.postgres == "":
 		b.pgSkipped = "acp-bench ran with an empty -postgres"
-	} else {
+	case !b.wants("throughput"):
+		b.pgSkipped = "acp-bench ran without the throughput section"
+	default:
 		step("making a PostgreSQL database and starting the demo store on it")
 		defer func() {
 			if b.db != nil {
@@ -191,7 +265,6 @@ func (b *bench) run() error {
 			}
 		}
 	}
-	started := time.Now().UTC()
 
 	step("warming up")
 	for _, s := range append(servers, pg) {
@@ -205,7 +278,11 @@ func (b *bench) run() error {
 	if _, err := b.closedLoop(noStock, loadgen.FlowFull, 2*time.Second); err != nil {
 		return err
 	}
-	if err := b.throughput(servers, noStock, pg); err != nil {
+	if b.wants("throughput") {
+		if err := b.throughput(servers, noStock, pg); err != nil {
+			return err
+		}
+	} else if err := b.fullRates(demo, plugins); err != nil {
 		return err
 	}
 	if pg != nil {
@@ -215,25 +292,42 @@ func (b *bench) run() error {
 	}
 	b.printPostgres()
 
-	// The rounds at full speed leave Badger compactions queued behind
-	// them; a server running at half load would have caught up long ago.
-	step(fmt.Sprintf("letting the stores settle for %s", b.settle))
-	time.Sleep(b.settle)
-	if err := b.latency(baseline, demo, plugins); err != nil {
-		return err
+	if b.wants("latency") {
+		// The rounds at full speed leave Badger compactions queued behind
+		// them; a server running at half load would have caught up long ago.
+		step(fmt.Sprintf("letting the stores settle for %s", b.settle))
+		time.Sleep(b.settle)
+		if err := b.latency(baseline, demo, plugins); err != nil {
+			return err
+		}
 	}
-
 	if b.profile != "" {
 		step("profiling the demo store under create load")
 		if err := b.profileCPU(demo, b.profile); err != nil {
 			return err
 		}
 	}
-	step(fmt.Sprintf("memory and disk for %d sessions", b.sessions))
-	if err := b.footprint(); err != nil {
-		return err
+	for _, s := range []*server{baseline, demo, plugins, noStock} {
+		if err := b.stop(s); err != nil {
+			return err
+		}
 	}
-	return b.write(started, loadBefore, loadAverage())
+	return nil
+}
+
+// fullRates measures the full flow's maximum rate of each store, one
+// closed-loop round each, when the latency section runs without the
+// throughput rounds that would give it.
+func (b *bench) fullRates(stores ...*server) error {
+	for _, s := range stores {
+		step("maximum full-flow rate of " + s.name)
+		r, err := b.closedLoop(s, loadgen.FlowFull, b.round)
+		if err != nil {
+			return err
+		}
+		b.add("full/"+s.name, r.Total.Throughput)
+	}
+	return nil
 }
 
 // throughput measures create alone on every server with each tool, and
@@ -414,11 +508,11 @@ func (b *bench) latency(baseline *server, stores ...*server) error {
 	agents := 2 * b.connections
 	b.printf("### Latency at half of the maximum full-flow throughput (open loop, %d agents, %s per measurement, %s)\n\n", agents, b.latencyDuration, plural(b.latencyRounds, "round"))
 	b.printf("Latency counts from when each request was due. Each store runs the full flow at half of its median rate above, and the baseline runs creates at the same rate in the same round; the ratio divides the store's p99 by the baseline's.\n\n")
-	b.printf("| Config | Rate (req/s) | Rounds kept up | p50 | p99 | p99 / baseline's p99 | create / update / complete p99 | Max | baseline p99 |\n")
-	b.printf("|---|---|---|---|---|---|---|---|---|\n")
+	b.printf("| Config | Rate (req/s) | Rounds kept up | p50 | p99 | p99 / p50 | p99 / baseline's p99 | create / update / complete p99 | Max | baseline p99 |\n")
+	b.printf("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range stores {
 		rate := b.results["full/"+s.name].median() / 2
-		var p50, p99, maxLat, base99, ratio series
+		var p50, p99, maxLat, base99, ratio, spread series
 		per := map[loadgen.Endpoint]series{}
 		kept := 0
 		for round := range b.latencyRounds {
@@ -428,7 +522,14 @@ func (b *bench) latency(baseline *server, stores ...*server) error {
 			// The store and the baseline take turns going first.
 			for i := range 2 {
 				if (i+round)%2 == 0 {
+					traced := make(chan error, 1)
+					if s.name == "demo" && round == 0 && b.trace != "" {
+						go func() { traced <- fetchTrace(b.trace) }()
+					} else {
+						traced <- nil
+					}
 					sr, err = b.openLoop(s, loadgen.FlowFull, rate, agents)
+					err = errors.Join(err, <-traced)
 				} else {
 					br, err = b.openLoop(baseline, loadgen.FlowCreate, rate, agents)
 				}
@@ -441,6 +542,7 @@ func (b *bench) latency(baseline *server, stores ...*server) error {
 			maxLat = append(maxLat, sr.Total.Latency.Max)
 			base99 = append(base99, br.Total.Latency.P99)
 			ratio = append(ratio, sr.Total.Latency.P99/br.Total.Latency.P99)
+			spread = append(spread, sr.Total.Latency.P99/sr.Total.Latency.P50)
 			for _, e := range []loadgen.Endpoint{loadgen.EndpointCreate, loadgen.EndpointUpdate, loadgen.EndpointComplete} {
 				per[e] = append(per[e], sr.Endpoints[e].Latency.P99)
 			}
@@ -448,12 +550,14 @@ func (b *bench) latency(baseline *server, stores ...*server) error {
 				kept++
 			}
 		}
-		b.printf("| %s | %.0f | %d of %d | %s ms | %s ms | %s | %.2f / %.2f / %.2f ms | %s ms | %s ms |\n", s.name, rate, kept, b.latencyRounds,
-			p50.format(2), p99.format(2), ratio.format(1), per[loadgen.EndpointCreate].median(), per[loadgen.EndpointUpdate].median(),
+		b.printf("| %s | %.0f | %d of %d | %s ms | %s ms | %s | %s | %.2f / %.2f / %.2f ms | %s ms | %s ms |\n", s.name, rate, kept, b.latencyRounds,
+			p50.format(2), p99.format(2), spread.format(1), ratio.format(1), per[loadgen.EndpointCreate].median(), per[loadgen.EndpointUpdate].median(),
 			per[loadgen.EndpointComplete].median(), maxLat.format(1), base99.format(2))
 		if s.name == "demo" {
 			b.targets = append(b.targets, target{"full-flow p99 < 10 ms at half of its maximum throughput, demo config",
 				fmt.Sprintf("%s ms (%s × the baseline's p99 at the same rate)", p99.format(2), ratio.format(1)), p99.median() < 10})
+			b.targets = append(b.targets, target{"no stalls: full-flow p99 ≤ 10 × its p50 at half of its maximum throughput in every round, demo config",
+				fmt.Sprintf("p99 / p50 %s (the highest round in brackets)", spread.format(1)), slices.Max(spread) <= 10})
 		}
 	}
 	b.printf("\nwrk (Debian's) has no fixed-rate mode, so the open-loop figures are acp load's alone.\n\n")
@@ -555,6 +659,10 @@ func (b *bench) footprint() error {
 	if err != nil {
 		return err
 	}
+	mapped, err := mappedFiles(s.cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
 	running, err := diskUsage(s.data)
 	if err != nil {
 		return err
@@ -571,6 +679,8 @@ func (b *bench) footprint() error {
 	b.printf("| Measure | Value |\n|---|---|\n")
 	b.printf("| resident memory, idle after start | %.1f MB (own: %.1f MB) |\n", mb(idle), mb(idleAnon))
 	b.printf("| resident memory after %d sessions | %.1f MB (peak %.1f MB); own (anonymous) %.1f MB, the rest mapped files |\n", sessions, mb(after), mb(peak), mb(anon))
+	b.printf("| of which mapped files | value log %.1f MB, tables %.1f MB, memtables' logs %.1f MB, the binary and libraries %.1f MB |\n",
+		mb(mapped[".vlog"]), mb(mapped[".sst"]), mb(mapped[".mem"]), mb(mapped["other"]))
 	b.printf("| disk, server running | %.1f MB (%.0f bytes per session) |\n", mb(running), float64(running)/float64(sessions))
 	b.printf("| disk, after a graceful stop | %.1f MB (%.0f bytes per session) |\n\n", mb(closed), float64(closed)/float64(sessions))
 	served := countedAfter - countedBefore
@@ -583,6 +693,8 @@ func (b *bench) footprint() error {
 	b.targets = append(b.targets, target{"resident memory < 256 MB after 100,000 sessions",
 		fmt.Sprintf("%.0f MB resident after %d sessions, of which %.0f MB is the process's own memory and the rest Badger's memory-mapped files", mb(after), sessions, mb(anon)),
 		mb(after) < 256})
+	b.targets = append(b.targets, target{"the process's own memory < 96 MB after 100,000 sessions",
+		fmt.Sprintf("%.0f MB", mb(anon)), mb(anon) < 96})
 	return nil
 }
 
@@ -597,6 +709,24 @@ func (b *bench) profileCPU(s *server, path string) error {
 	}()
 	time.Sleep(2 * time.Second)
 	resp, err := http.Get("http://" + profilingAddr + "/debug/pprof/profile?seconds=10")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(f, resp.Body)
+	return err
+}
+
+// fetchTrace writes a 5 s execution trace of the demo store, taken
+// after its first second of load, to path.
+func fetchTrace(path string) error {
+	time.Sleep(2 * time.Second) // past the open loop's warm-up
+	resp, err := http.Get("http://" + profilingAddr + "/debug/pprof/trace?seconds=5")
 	if err != nil {
 		return err
 	}

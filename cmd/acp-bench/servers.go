@@ -30,7 +30,14 @@ type server struct {
 	token string
 	// exited receives the process's exit.
 	exited <-chan error
+	// ready is how long the server took from its exec until its /readyz
+	// answered 200 (acp serve only).
+	ready time.Duration
 }
+
+// readyPoll is how often startServer asks a starting server whether it is
+// ready.
+const readyPoll = 10 * time.Millisecond
 
 // watch starts waiting for the process to exit.
 func (s *server) watch() {
@@ -126,13 +133,14 @@ func (b *bench) startServer(name, path, intake string, profiling, withoutStock b
 	cmd.SysProcAttr = diesWithUs()
 	cmd.Env = env
 	cmd.Stderr = os.Stderr
+	began := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
 	s := &server{name: name, cmd: cmd, url: "http://" + addr, data: data, token: demoToken}
 	b.procs = append(b.procs, s)
 	s.watch()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(readyPoll) {
 		select {
 		case err := <-s.exited:
 			s.cmd = nil
@@ -142,11 +150,12 @@ func (b *bench) startServer(name, path, intake string, profiling, withoutStock b
 		if resp, err := http.Get(s.url + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
+				s.ready = time.Since(began)
 				return s, nil
 			}
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("%s: not ready within 30s", name)
+			return nil, fmt.Errorf("%s: not ready within 60s", name)
 		}
 	}
 }
@@ -288,4 +297,44 @@ func diskUsage(dir string) (int64, error) {
 		return nil
 	})
 	return total, err
+}
+
+// mappedFiles sums a process's resident pages of memory-mapped files by
+// the kind of file, in bytes: Badger's value log (".vlog"), its tables
+// (".sst"), its memtables' write-ahead logs (".mem"), and everything else
+// ("other": the binary, shared libraries).
+func mappedFiles(pid int) (map[string]int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		return nil, fmt.Errorf("read the mappings of %d (Linux only): %w", pid, err)
+	}
+	return mappedKinds(string(data)), nil
+}
+
+// mappedKinds sums the resident sizes of an smaps listing's file
+// mappings by kind (see mappedFiles).
+func mappedKinds(smaps string) map[string]int64 {
+	sums := map[string]int64{}
+	kind := ""
+	for line := range strings.SplitSeq(smaps, "\n") {
+		fields := strings.Fields(line)
+		switch {
+		case len(fields) >= 5 && strings.Contains(fields[0], "-") && !strings.HasSuffix(fields[0], ":"):
+			// A mapping's header: address range, perms, offset, device,
+			// inode and, for a file, its path.
+			kind = ""
+			if len(fields) >= 6 && fields[4] != "0" {
+				kind = "other"
+				for _, ext := range []string{".vlog", ".sst", ".mem"} {
+					if strings.HasSuffix(fields[5], ext) {
+						kind = ext
+					}
+				}
+			}
+		case kind != "" && len(fields) >= 2 && fields[0] == "Rss:":
+			kb, _ := strconv.ParseInt(fields[1], 10, 64)
+			sums[kind] += kb * 1024
+		}
+	}
+	return sums
 }
