@@ -329,6 +329,7 @@ var metricNames = map[string]string{
 	"pending":     "acp_feed_products_pending",
 	"lastSuccess": "acp_feed_last_success_timestamp_seconds",
 	"publishing":  "acp_feed_publishing",
+	"panics":      "acp_feed_panics_total",
 }
 
 // metric returns the value of the series of the metric (by its field
