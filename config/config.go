@@ -147,10 +147,11 @@ type FeedFilter struct {
 
 // FeedPublishing configures how product feeds are published.
 type FeedPublishing struct {
-	// Delay is how long a change waits before it is sent, so that several
-	// changes of one product (availability flapping under reservations)
-	// go as one upsert: at most one upsert per product per delay. It is
-	// also how often the catalog is looked at for changes. Default 5s.
+	// Delay is how often the catalog is sampled for changes (a catalog
+	// plugin's listing polled): at most one upsert per product per delay,
+	// and a change undone before the next sample is not sent. A change
+	// reaches the platform one to two delays after it is made. Default
+	// 5s; at least 100ms (the listing polled ten times a second at most).
 	Delay time.Duration `koanf:"delay"`
 	// BatchSize is the most products in one upsert. Default 100.
 	BatchSize int `koanf:"batch_size"`

@@ -14,8 +14,9 @@ import (
 const (
 	// maxFeedBatchSize bounds feed_publishing.batch_size.
 	maxFeedBatchSize = 1000
-	// minFeedDelay is the shortest feed_publishing.delay.
-	minFeedDelay = time.Second
+	// minFeedDelay is the shortest feed_publishing.delay: a catalog
+	// plugin's listing is polled at most ten times a second.
+	minFeedDelay = 100 * time.Millisecond
 )
 
 // connectionHeaders are the request headers the HTTP client sets or that

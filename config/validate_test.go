@@ -262,7 +262,7 @@ func TestValidateWithoutDefaults(t *testing.T) {
 		{Path: "webhook_delivery.timeout", Message: "must be from 100ms to 5m, got 0s"},
 		{Path: "webhook_delivery.initial_backoff", Message: "must be at least 10ms, got 0s"},
 		{Path: "webhook_delivery.workers", Message: "must be from 1 to 256, got 0"},
-		{Path: "feed_publishing.delay", Message: "must be at least 1s, got 0s"},
+		{Path: "feed_publishing.delay", Message: "must be at least 100ms, got 0s"},
 		{Path: "feed_publishing.batch_size", Message: "must be from 1 to 1000, got 0"},
 		{Path: "feed_publishing.timeout", Message: "must be from 100ms to 5m, got 0s"},
 		{Path: "feed_publishing.initial_backoff", Message: "must be at least 10ms, got 0s"},

@@ -141,15 +141,32 @@ type session struct {
 // run loads the config, opens the merchant API, calls fn and closes it
 // again; it returns the exit code, having printed any error.
 func (c *adminCommand) run(env cli, fn func(ctx context.Context, s *session) error) int {
+	return c.runConfig(env, func(ctx context.Context, cfg *config.Config) error {
+		return c.withSession(ctx, cfg, env, fn)
+	})
+}
+
+// runConfig loads the config and calls fn, for a command that opens the
+// merchant API only when it needs it (withSession); it returns the exit
+// code, having printed any error.
+func (c *adminCommand) runConfig(env cli, fn func(ctx context.Context, cfg *config.Config) error) int {
 	cfg, ok := loadConfig(env.stderr, *c.configPath, "")
 	if !ok {
 		return 1
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if err := fn(ctx, cfg); err != nil {
+		return printError(env.stderr, err)
+	}
+	return 0
+}
+
+// withSession opens the merchant API, calls fn and closes it again.
+func (c *adminCommand) withSession(ctx context.Context, cfg *config.Config, env cli, fn func(ctx context.Context, s *session) error) error {
 	s, err := openSession(cfg, *c.server, env)
 	if err != nil {
-		return printError(env.stderr, err)
+		return err
 	}
 	s.cfg = cfg
 	if err = fn(ctx, s); err != nil && s.explain != nil {
@@ -158,10 +175,7 @@ func (c *adminCommand) run(env cli, fn func(ctx context.Context, s *session) err
 	if cerr := s.close(); cerr != nil && err == nil {
 		err = fmt.Errorf("close the store: %w", cerr)
 	}
-	if err != nil {
-		return printError(env.stderr, err)
-	}
-	return 0
+	return err
 }
 
 // printError prints err for the operator and returns exit status 1. An
@@ -215,6 +229,13 @@ func openSession(cfg *config.Config, server string, env cli) (*session, error) {
 		return nil, err
 	}
 	return remoteSession(cfg, base, serverName, env.getenv, true)
+}
+
+// serverStopped reports whether the store was opened directly because no
+// server holds it: a Badger store. A PostgreSQL store is opened directly
+// beside any running replicas, so that nothing is known of them.
+func (s *session) serverStopped() bool {
+	return s.local && s.cfg.Store.Driver != config.StorePostgres
 }
 
 // noteOutbox tells, after a change made on the store directly, that the

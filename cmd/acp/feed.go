@@ -41,7 +41,8 @@ func feedStatus(args []string, env cli) int {
 			"id, when the platform last accepted products, the products waiting to be sent, the\n"+
 			"failed attempts since the last success, the last error (or why nothing can be\n"+
 			"published) and when the next attempt is made. PUBLISHING says whether the server\n"+
-			"that answered publishes the target (of several replicas, one does).", env)
+			"that answered publishes the target (of several replicas, one does); it is - when\n"+
+			"the command read the store itself.", env)
 	asJSON := c.fs.Bool("json", false, `print the merchant API's JSON ({"data": [targets]})`)
 	pos, code := c.parse(args)
 	if code >= 0 {
@@ -80,7 +81,7 @@ func feedStatus(args []string, env cli) int {
 		if err := tw.Flush(); err != nil {
 			return err
 		}
-		if s.local {
+		if s.serverStopped() {
 			fmt.Fprintln(env.stderr, "note: the server is not running; this is the state it left")
 		}
 		return nil
@@ -101,9 +102,13 @@ func feedPush(args []string, env cli) int {
 			"server publishing a target sends every product again at its next round, whatever\n"+
 			"the platform accepted before (after the platform lost products, say). Products\n"+
 			"that did not change are otherwise never sent again.\n\n"+
-			"While the server is not running the command records the request in the store; the\n"+
-			"server does it when it next runs. While the server runs (it holds the store), the\n"+
-			"command calls its merchant API instead, which needs merchant_api in the config.", env)
+			"The names are tried one by one; the command fails when any of them failed.\n\n"+
+			"With a Badger store, while the server is not running the command records the\n"+
+			"request in the store, and the server does it when it next runs; while the server\n"+
+			"runs (it holds the store), the command calls its merchant API instead, which needs\n"+
+			"merchant_api in the config. With PostgreSQL the command records the request in the\n"+
+			"shared store: a running replica publishes in full at its next round; if none runs,\n"+
+			"at the next start.", env)
 	all := c.fs.Bool("all", false, "push every feed target")
 	names, code := c.parse(args)
 	switch {
@@ -127,17 +132,49 @@ func feedPush(args []string, env cli) int {
 				names = append(names, t.Name)
 			}
 		}
+		names = uniq(names)
+		var failed []error
 		for _, name := range names {
 			if _, err := s.feeds.PushFeed(ctx, name); err != nil {
-				return err
+				failed = append(failed, err)
+				continue
 			}
 			fmt.Fprintf(env.stdout, "asked for a full publish of %s\n", name)
 		}
-		if s.local {
-			fmt.Fprintln(env.stderr, "note: the server is not running; it publishes in full when it next runs")
+		if len(failed) < len(names) {
+			switch {
+			case s.serverStopped():
+				fmt.Fprintln(env.stderr, "note: the server is not running; it publishes in full when it next runs")
+			case s.local:
+				fmt.Fprintln(env.stderr, "note: a running replica publishes in full at its next round; if none runs, at the next start")
+			}
 		}
-		return nil
+		switch {
+		case len(failed) == 0:
+			return nil
+		case len(names) == 1:
+			return failed[0]
+		}
+		for _, err := range failed {
+			if s.explain != nil {
+				err = s.explain(err)
+			}
+			printError(env.stderr, err)
+		}
+		return fmt.Errorf("%d of the %d feed targets named could not be pushed", len(failed), len(names))
 	})
+}
+
+// uniq returns names without repeats, in the order of their first
+// appearance.
+func uniq(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func feedExport(args []string, env cli) int {
@@ -145,15 +182,16 @@ func feedExport(args []string, env cli) int {
 		"Writes the whole product feed as the Feed API's files, for a platform that ingests\n"+
 			"files (on a schedule, say): DIR/metadata.json (the feed id, the target's market and\n"+
 			"the time) and DIR/products.jsonl (one product per line, gzipped to products.jsonl.gz\n"+
-			"with --gzip). Each file is replaced whole. The feed is the one a target of the\n"+
-			"config gets (its filter and market): --target names it, and may be left out when\n"+
-			"the config has one target. Without any target, every product is written and\n"+
-			"--feed-id is needed.\n\n"+
+			"with --gzip; the other of the two is removed). Each file is replaced whole. The feed\n"+
+			"is the one a target of the config gets (its filter and market): --target names it,\n"+
+			"and may be left out when the config has one target. Without any target, every\n"+
+			"product is written, metadata.json has no target_country and --feed-id is needed.\n\n"+
 			"The catalog is read from the config when it is built in, or from the catalog\n"+
 			"plugin, started for the export (as acp plugins describe starts it, changing nothing\n"+
 			"it shares with a running server). The stock levels of the built-in catalog are read\n"+
 			"from the store, or, while the server runs and holds it, through its merchant API\n"+
-			"(which needs merchant_api in the config).", env)
+			"(which needs merchant_api in the config). A catalog plugin's export with --feed-id\n"+
+			"needs neither the store nor the server.", env)
 	out := c.fs.String("out", "", "the `DIR`ectory to write the files in (created when missing)")
 	target := c.fs.String("target", "", "the feed target `NAME` whose feed is written")
 	gzip := c.fs.Bool("gzip", false, "gzip the products file (products.jsonl.gz)")
@@ -167,29 +205,41 @@ func feedExport(args []string, env cli) int {
 	case *out == "":
 		return c.usageError("--out DIR is required")
 	}
-	return c.run(env, func(ctx context.Context, s *session) error {
-		name, err := exportTarget(s.cfg, *target)
+	return c.runConfig(env, func(ctx context.Context, cfg *config.Config) error {
+		name, err := exportTarget(cfg, *target)
 		if err != nil {
 			return err
 		}
-		id := *feedID
-		if id == "" {
-			if id, err = recordedFeedID(ctx, s, name); err != nil {
+		if name == "" && *feedID == "" {
+			return errors.New("the config has no feed targets, so there is no feed id to write: give one with --feed-id")
+		}
+		export := host.FeedExport{Target: name, FeedID: *feedID, Dir: *out, Gzip: *gzip}
+		write := func(ctx context.Context) error {
+			n, err := host.ExportFeed(ctx, cfg, cliLogger(env.stderr, cfg.Log.Level), env.getenv, export)
+			if err != nil {
 				return err
 			}
+			products := filepath.Join(*out, feed.ProductsFile)
+			if *gzip {
+				products += ".gz"
+			}
+			fmt.Fprintf(env.stdout, "wrote %d products to %s and the feed %s to %s\n", n, products, export.FeedID, filepath.Join(*out, feed.MetadataFile))
+			return nil
 		}
-		n, err := host.ExportFeed(ctx, s.cfg, cliLogger(env.stderr, s.cfg.Log.Level), env.getenv, host.FeedExport{
-			Target: name, FeedID: id, Dir: *out, Gzip: *gzip, Stock: sessionStock(s),
+		// A catalog plugin counts its own stock: with the feed id given,
+		// the store has nothing the export needs.
+		if _, plugin := cfg.PluginFor(config.CapabilityCatalog); plugin && export.FeedID != "" {
+			return write(ctx)
+		}
+		return c.withSession(ctx, cfg, env, func(ctx context.Context, s *session) error {
+			if export.FeedID == "" {
+				if export.FeedID, err = recordedFeedID(ctx, s, name); err != nil {
+					return err
+				}
+			}
+			export.Stock = feed.LevelsOf(s.stock.StockLevels, func(l merchantapi.StockLevel) (string, int64) { return l.SKU, l.Available })
+			return write(ctx)
 		})
-		if err != nil {
-			return err
-		}
-		products := filepath.Join(*out, feed.ProductsFile)
-		if *gzip {
-			products += ".gz"
-		}
-		fmt.Fprintf(env.stdout, "wrote %d products to %s and the feed %s to %s\n", n, products, id, filepath.Join(*out, feed.MetadataFile))
-		return nil
 	})
 }
 
@@ -216,9 +266,6 @@ func exportTarget(cfg *config.Config, name string) (string, error) {
 
 // recordedFeedID is the id the target's platform gave its feed.
 func recordedFeedID(ctx context.Context, s *session, target string) (string, error) {
-	if target == "" {
-		return "", errors.New("the config has no feed targets, so there is no feed id to write: give one with --feed-id")
-	}
 	list, err := s.feeds.FeedTargets(ctx)
 	if err != nil {
 		return "", err
@@ -229,20 +276,4 @@ func recordedFeedID(ctx context.Context, s *session, target string) (string, err
 		}
 	}
 	return "", fmt.Errorf("feed target %s has no feed id yet (the server has not published it): give one with --feed-id", target)
-}
-
-// sessionStock reads the stock levels through the session: from the
-// store, or the running server's merchant API.
-func sessionStock(s *session) feed.StockLevels {
-	return func(ctx context.Context) (map[string]int64, error) {
-		levels, err := s.stock.StockLevels(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("stock levels: %w", err)
-		}
-		out := make(map[string]int64, len(levels))
-		for _, l := range levels {
-			out[l.SKU] = l.Available
-		}
-		return out, nil
-	}
 }

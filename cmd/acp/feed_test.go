@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/acp-sidecar/acp/core/merchantapi"
 	"github.com/acp-sidecar/acp/internal/acpschema"
 	"github.com/acp-sidecar/acp/internal/feedtest"
+	"github.com/acp-sidecar/acp/internal/pgtest"
 	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
@@ -30,10 +32,9 @@ const (
 )
 
 // feedSection is a feeds section with one target, "platform", at url,
-// published every 200 ms.
+// published as feedtest.PublishingConfig says.
 func feedSection(url string) string {
-	return fmt.Sprintf("\nfeeds:\n  - name: platform\n    url: %s\n    token_env: %s\n    target_country: US\n"+
-		"feed_publishing:\n  allow_private_networks: true\n  delay: 200ms\n  initial_backoff: 100ms\n  max_backoff: 400ms\n", url, feedTokenEnv)
+	return fmt.Sprintf("\nfeeds:\n  - name: platform\n    url: %s\n    token_env: %s\n    target_country: US\n", url, feedTokenEnv) + feedtest.PublishingConfig()
 }
 
 // demoIDs are the demo catalog's products, by id.
@@ -282,6 +283,62 @@ func TestFeedExportPluginCatalog(t *testing.T) {
 	}
 	if err := agentCheckout(t, srv.base(), "mug-classic"); err != nil {
 		t.Errorf("the server after the export: %v", err)
+	}
+
+	// With --feed-id, the export needs no store session: not even a store
+	// the server ever ran with.
+	noStore := filepath.Join(dir, "never-opened")
+	alone := filepath.Join(dir, "alone.yaml")
+	if err := os.WriteFile(alone, []byte(strings.Replace(text, "dir: "+filepath.Join(dir, "data"), "dir: "+noStore, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := runBinary(t, bin, dir, nil, "feed", "export", "--out", filepath.Join(dir, "export-alone"), "--feed-id", "feed_offline", "--config", alone); r.code != 0 || !strings.Contains(r.stdout, "wrote 2 products") {
+		t.Errorf("acp feed export of a plugin's catalog with --feed-id and no store: %s", r)
+	}
+	if _, err := os.Stat(noStore); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the export opened the store: %v", err)
+	}
+}
+
+// TestFeedCommandsOnPostgres: on PostgreSQL acp feed status and push open
+// the shared store beside any replicas, so they never say that the
+// server is not running; push tries every name once, reports each
+// failure and fails when any did.
+func TestFeedCommandsOnPostgres(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DSN(t)
+	env := envOf(map[string]string{"ACP_TEST_DSN": dsn})
+	demo := strings.Replace(demoConfig(t, "127.0.0.1:0", filepath.Join(t.TempDir(), "data")), "store:\n", "store:\n  driver: postgres\n  postgres:\n    dsn_env: ACP_TEST_DSN\n", 1)
+	cfg := writeFile(t, "acp.yaml", demo+feedSection("https://feeds.example.com/acp"))
+	if code, stdout, stderr := runWithEnv(envOf(map[string]string{"ACP_TEST_DSN": dsn, feedTokenEnv: feedToken}), "migrate", "--config", cfg); code != 0 {
+		t.Fatalf("acp migrate: exit %d\n%s%s", code, stdout, stderr)
+	}
+	const note = "note: a running replica publishes in full at its next round; if none runs, at the next start\n"
+	for _, tc := range []struct {
+		args           []string
+		code           int
+		stdout, stderr []string
+	}{
+		{[]string{"status"}, 0, []string{"platform  -"}, nil},
+		{[]string{"push", "platform"}, 0, []string{"asked for a full publish of platform\n"}, []string{note}},
+		{[]string{"push", "platform", "nope", "platform", "other"}, 1, []string{"asked for a full publish of platform\n"},
+			[]string{"error: There is no feed target nope.", "error: There is no feed target other.", "error: 2 of the 3 feed targets named could not be pushed", note}},
+		{[]string{"push", "nope"}, 1, nil, []string{"error: There is no feed target nope."}},
+	} {
+		code, stdout, stderr := runWithEnv(env, append(append([]string{"feed"}, tc.args...), "--config", cfg)...)
+		ok := code == tc.code && !strings.Contains(stderr, "not running")
+		for _, s := range tc.stdout {
+			ok = ok && strings.Count(stdout, s) == 1
+		}
+		for _, s := range tc.stderr {
+			ok = ok && strings.Count(stderr, s) == 1
+		}
+		if tc.code != 0 && len(tc.stderr) == 1 {
+			ok = ok && !strings.Contains(stderr, "note:")
+		}
+		if !ok {
+			t.Errorf("acp feed %v: exit %d, want %d\nstdout: %s\nstderr: %s", tc.args, code, tc.code, stdout, stderr)
+		}
 	}
 }
 

@@ -241,19 +241,29 @@ func (r *reader) list(ctx context.Context, token string) (listed, error) {
 // StockLevels returns the units available of every stock-controlled SKU.
 type StockLevels func(ctx context.Context) (map[string]int64, error)
 
-// storeLevels reads the stock levels from st.
-func storeLevels(st store.Store) StockLevels {
+// LevelsOf returns the StockLevels that lists the levels with list and
+// takes each one's SKU and units available with of: the stock levels of
+// the store (storeLevels) or of a running server's merchant API.
+func LevelsOf[L any](list func(context.Context) ([]L, error), of func(L) (sku string, available int64)) StockLevels {
 	return func(ctx context.Context) (map[string]int64, error) {
-		levels, err := store.Read(ctx, st, func(rd store.Reader) ([]*model.StockLevel, error) { return rd.StockLevels() })
+		levels, err := list(ctx)
 		if err != nil {
 			return nil, err
 		}
 		out := make(map[string]int64, len(levels))
 		for _, l := range levels {
-			out[l.SKU] = l.Available()
+			sku, available := of(l)
+			out[sku] = available
 		}
 		return out, nil
 	}
+}
+
+// storeLevels reads the stock levels from st.
+func storeLevels(st store.Store) StockLevels {
+	return LevelsOf(func(ctx context.Context) ([]*model.StockLevel, error) {
+		return store.Read(ctx, st, func(rd store.Reader) ([]*model.StockLevel, error) { return rd.StockLevels() })
+	}, func(l *model.StockLevel) (string, int64) { return l.SKU, l.Available() })
 }
 
 // stock returns the units available of every stock-controlled SKU, when

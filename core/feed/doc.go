@@ -11,9 +11,10 @@
 // last accepted (model.FeedProduct, one per product, written only after
 // the platform accepted it). Every Delay the publisher reads the catalog
 // once and sends each target the products whose feed form differs from
-// what its platform accepted. A product whose availability flaps within
-// one Delay (a reservation and its release) is sent at most once, and
-// not at all when it ends as it was. Nothing is lost to a crash or an
+// what its platform accepted: the catalog is sampled once per Delay, so
+// that a product is sent at most once per Delay, and a change undone
+// before the next sample (a reservation and its release) is not sent at
+// all. Nothing is lost to a crash or an
 // outage: the difference is recomputed from durable sources, and a
 // restart with an unchanged catalog sends nothing.
 //

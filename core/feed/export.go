@@ -56,11 +56,12 @@ type ExportOptions struct {
 
 // Export writes the target's whole feed as files, for a platform's full
 // replacement ingestion: products.jsonl (one Product per line, by id,
-// gzipped to products.jsonl.gz when asked), then metadata.json
-// (FeedMetadata: the feed id, the market, now as updated_at), from one
-// reading of the catalog. Each file appears whole or not at all, and
-// metadata.json only once the products are written. It returns how many
-// products it wrote.
+// gzipped to products.jsonl.gz when asked, and the other of the two
+// removed, so that no stale products file is left beside), then
+// metadata.json (FeedMetadata: the feed id, the market, now as
+// updated_at), from one reading of the catalog. Each file appears whole
+// or not at all, readable by all (0644), and metadata.json only once the
+// products are written, durably. It returns how many products it wrote.
 func Export(ctx context.Context, opts ExportOptions) (int, error) {
 	if !currencyPattern.MatchString(opts.Currency) {
 		return 0, fmt.Errorf("export the feed: the currency %q is not an ISO 4217 code", opts.Currency)
@@ -103,9 +104,9 @@ func Export(ctx context.Context, opts ExportOptions) (int, error) {
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return 0, fmt.Errorf("export the feed: %w", err)
 	}
-	name := ProductsFile
+	name, stale := ProductsFile, ProductsFile+".gz"
 	if opts.Gzip {
-		name += ".gz"
+		name, stale = stale, name
 	}
 	keep := opts.Target.Filter.compile()
 	n := 0
@@ -137,6 +138,9 @@ func Export(ctx context.Context, opts ExportOptions) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("export the feed: %w", err)
 	}
+	if err := os.Remove(filepath.Join(opts.Dir, stale)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return 0, fmt.Errorf("export the feed: remove the stale %s: %w", stale, err)
+	}
 	meta := feedwire.FeedMetadata{ID: feedID, TargetCountry: opts.Target.TargetCountry, UpdatedAt: time.Now().UTC().Format(time.RFC3339)}
 	err = writeFile(opts.Dir, MetadataFile, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
@@ -149,8 +153,14 @@ func Export(ctx context.Context, opts ExportOptions) (int, error) {
 	return n, nil
 }
 
+// exportMode is the mode of the files Export writes: a platform's
+// uploader, under another user, may read them.
+const exportMode = 0o644
+
 // writeFile writes dir/name through write: into a temporary file that
-// is renamed over name once whole.
+// is synced, given exportMode and renamed over name once whole; the
+// folder is synced then, so that the rename (and any removal before it)
+// survives a crash.
 func writeFile(dir, name string, write func(io.Writer) error) error {
 	f, err := os.CreateTemp(dir, "."+name+".*")
 	if err != nil {
@@ -173,8 +183,27 @@ func writeFile(dir, name string, write func(io.Writer) error) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
+	if err := os.Chmod(f.Name(), exportMode); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
 	if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("write %s: sync the folder: %w", name, err)
+	}
 	return nil
+}
+
+// syncDir syncs the folder dir, making the renames in it durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

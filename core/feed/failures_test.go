@@ -59,7 +59,8 @@ func later(p *Publisher) {
 
 // TestRecordFailureBacksOff: products the platform accepted that the
 // store cannot record (a record too large for it) are sent again only
-// after the back-off, not at every round.
+// after the back-off, not at every round; the status keeps the store's
+// error short.
 func TestRecordFailureBacksOff(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, newMemoryStore(t), bigProduct("p01", 800<<10))
@@ -73,6 +74,11 @@ func TestRecordFailureBacksOff(t *testing.T) {
 	rec := e.record(targetName)
 	if rec.Failures != 1 || rec.NextAttemptAt.Before(start.Add(30*time.Minute)) || !strings.Contains(rec.LastError, "recording products") || len(e.accepted(targetName)) != 0 {
 		t.Fatalf("record = %+v", rec)
+	}
+	// The store's error goes on with a hex dump of the record, which the
+	// status does not keep.
+	if strings.Contains(rec.LastError, "\n") || len(rec.LastError) > maxErrorText+len(" …") || !strings.HasSuffix(rec.LastError, " …") {
+		t.Errorf("LastError = %q, want the first line of the error", rec.LastError)
 	}
 	requests := e.srv.Requests()
 	round(p)
@@ -277,5 +283,23 @@ func TestFeedIDRecordedBeforeAnother(t *testing.T) {
 	feeds := e.srv.Feeds()
 	if rec := e.record(targetName); len(feeds) != 1 || rec.FeedID != feeds[0] || len(e.srv.Products(feeds[0])) != 2 {
 		t.Errorf("feeds %v, record %+v", feeds, rec)
+	}
+}
+
+// TestBrief: an error's text kept in a status or a log line is its first
+// line, at most maxErrorText bytes, cut on a rune boundary.
+func TestBrief(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("é", maxErrorText) // two bytes each
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"short", "short"},
+		{"value too large. Value:\n00000000  7b 22 69 64 22", "value too large. Value: …"},
+		{long, long[:maxErrorText] + " …"},
+		{"x" + long, "x" + long[:maxErrorText-2] + " …"},
+	} {
+		if got := brief(tc.in); got != tc.want {
+			t.Errorf("brief(%.40q) = %.60q, want %.60q", tc.in, got, tc.want)
+		}
 	}
 }

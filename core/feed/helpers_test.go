@@ -84,6 +84,8 @@ type listing struct {
 	removed  map[string]int // product id: version of its removal
 	err      error
 	calls    int
+	// panicking makes ListProducts panic, as a bug would.
+	panicking bool
 }
 
 func newListing(products ...catalog.Product) *listing {
@@ -141,6 +143,9 @@ func (l *listing) ListProducts(_ context.Context, req *catalog.ListProductsReque
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.calls++
+	if l.panicking {
+		panic("a bug in the listing")
+	}
 	if l.err != nil {
 		return nil, l.err
 	}

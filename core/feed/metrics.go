@@ -24,6 +24,7 @@ type Metrics struct {
 	pending     *prometheus.GaugeVec
 	lastSuccess *prometheus.GaugeVec
 	publishing  *prometheus.GaugeVec
+	panics      *prometheus.CounterVec
 }
 
 // NewMetrics creates the feed metrics and registers them with reg (when
@@ -40,7 +41,9 @@ type Metrics struct {
 //   - acp_feed_last_success_timestamp_seconds{target}: when the platform
 //     last accepted an upsert from this process;
 //   - acp_feed_publishing{target}: 1 while this process holds the
-//     target's lease and publishes it, else 0.
+//     target's lease and publishes it, else 0;
+//   - acp_feed_panics_total{target}: rounds of publishing that panicked
+//     (a bug), recovered.
 //
 // When reg already holds identical collectors those are reused.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
@@ -66,6 +69,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "acp_feed_publishing",
 			Help: "1 while this process publishes the feed target (holds its lease), else 0.",
 		}, target),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "acp_feed_panics_total",
+			Help: "Rounds of publishing a feed target that panicked (a bug), recovered.",
+		}, target),
 	}
 	if reg != nil {
 		m.upserts = promreg.Register(reg, m.upserts)
@@ -73,6 +80,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		m.pending = promreg.Register(reg, m.pending)
 		m.lastSuccess = promreg.Register(reg, m.lastSuccess)
 		m.publishing = promreg.Register(reg, m.publishing)
+		m.panics = promreg.Register(reg, m.panics)
 	}
 	return m
 }
@@ -107,4 +115,12 @@ func (m *Metrics) setPublishing(target string, on bool) {
 		v = 1
 	}
 	m.publishing.WithLabelValues(target).Set(v)
+}
+
+// panicked counts a round that panicked.
+func (m *Metrics) panicked(target string) {
+	if m == nil {
+		return
+	}
+	m.panics.WithLabelValues(target).Inc()
 }

@@ -107,8 +107,9 @@ type Options struct {
 	TrackStock bool
 	// Targets are the platforms.
 	Targets []Target
-	// Delay is how often the catalog is read and changes are sent: at
-	// most one upsert per product per Delay. 5s when zero.
+	// Delay is how often the catalog is sampled and changes are sent: at
+	// most one upsert per product per Delay, and a change undone before
+	// the next sample is not sent. 5s when zero.
 	Delay time.Duration
 	// BatchSize is the most products in one upsert, at most 1000; 100
 	// when zero.

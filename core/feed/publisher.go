@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/acp-sidecar/acp/core/feedclient"
@@ -40,6 +41,8 @@ type Publisher struct {
 	targets []*target
 	backoff outbound.Backoff
 	now     func() time.Time
+	// ran is set by the first call of Run.
+	ran atomic.Bool
 }
 
 // New returns a Publisher of opts' targets; zero options take the
@@ -100,13 +103,18 @@ func New(opts Options) (*Publisher, error) {
 // leaseName is the name of the lease on a target.
 func leaseName(target string) string { return "feed/" + target }
 
-// Run publishes until ctx is done, then gives up the targets' leases and
-// returns nil, with targets or without. Each target is published by a
-// goroutine of its own, every Delay, while this process holds its lease:
-// one request at a time per target, so that one product's upserts reach
-// its platform in order. Call Run once, and close the store only after
-// it returned.
+// Run publishes until ctx is done, then gives the targets' leases up
+// and returns nil, with targets or without. Each target is published by
+// a goroutine of its own, every Delay, while this process holds its
+// lease: one request at a time per target, so that one product's
+// upserts reach its platform in order. A round that panics is recovered
+// (logged with its stack, counted), and its target starts afresh after
+// a back-off. A Publisher runs once: a second call returns an error at
+// once. Close the store only after Run returned.
 func (p *Publisher) Run(ctx context.Context) error {
+	if !p.ran.CompareAndSwap(false, true) {
+		return errors.New("feed publisher: Run was called before (a publisher runs once)")
+	}
 	var wg sync.WaitGroup
 	for _, t := range p.targets {
 		wg.Go(func() { t.run(ctx) })

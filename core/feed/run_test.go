@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/internal/feedtest"
@@ -204,4 +206,57 @@ func TestReplicas(t *testing.T) {
 func openPostgresPair(t *testing.T) (store.Store, store.Store) {
 	dsn := pgtest.DSN(t)
 	return openPostgres(t, dsn), openPostgres(t, dsn)
+}
+
+// TestRunOnce: a publisher runs once; a second Run returns an error at
+// once, and the first goes on.
+func TestRunOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, newStore(t), products(2)...)
+	e.runOptions()
+	p := e.publisher()
+	start(t, p)
+	testkit.Eventually(t, 10*time.Second, "the platform to show the catalog", func() bool { return e.converged(e.feedID()) })
+	// A canceled context, so that a wrong Run ends too.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.Run(ctx); err == nil || !strings.Contains(err.Error(), "runs once") {
+		t.Errorf("a second Run = %v, want an error", err)
+	}
+	e.listing.edit("p01", func(p *catalog.Product) { p.Title = "Product p01 v1" })
+	testkit.Eventually(t, 10*time.Second, "the first Run to go on publishing", func() bool { return e.converged(e.feedID()) })
+}
+
+// TestPanickingRound: a round that panics (here in the listing) does not
+// take the process down: it is logged at Error with its stack, counted,
+// recorded on the target with a next attempt after a back-off, and once
+// the bug is gone the target publishes as usual.
+func TestPanickingRound(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, newStore(t), products(3)...)
+	e.runOptions()
+	reg := prometheus.NewRegistry()
+	e.opts.Metrics = NewMetrics(reg)
+	e.listing.mu.Lock()
+	e.listing.panicking = true
+	e.listing.mu.Unlock()
+	start(t, e.publisher())
+	testkit.Eventually(t, 10*time.Second, "panicking rounds counted and recorded", func() bool {
+		rec := e.lookup()
+		return metric(t, reg, "panics", targetName) >= 2 && rec != nil && rec.LastError == errPanicked.Error() && rec.Failures >= 1 && !rec.NextAttemptAt.IsZero()
+	})
+	logs := e.logs.String()
+	if !strings.Contains(logs, `"level":"ERROR","msg":"publishing the feed target panicked (a bug); it starts afresh after a back-off"`) ||
+		!strings.Contains(logs, `"panic":"a bug in the listing"`) || !strings.Contains(logs, "runtime/debug.Stack") {
+		t.Errorf("the log does not show the panic with its stack:\n%s", logs)
+	}
+
+	e.listing.mu.Lock()
+	e.listing.panicking = false
+	e.listing.mu.Unlock()
+	testkit.Eventually(t, 10*time.Second, "the platform to show the catalog", func() bool { return e.converged(e.feedID()) })
+	testkit.Eventually(t, 10*time.Second, "the record to settle", func() bool {
+		rec := e.record(targetName)
+		return rec.Pending == 0 && rec.Failures == 0 && rec.LastError == ""
+	})
 }

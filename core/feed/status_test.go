@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -285,6 +286,42 @@ func TestExport(t *testing.T) {
 	}
 }
 
+// TestExportReplacesFiles: exports one after the other into one folder
+// leave the products file of the last one alone (a gzipped export
+// removes products.jsonl, a plain one products.jsonl.gz), and every file
+// is readable by all (0644), whatever mode temporary files get.
+func TestExportReplacesFiles(t *testing.T) {
+	t.Parallel()
+	st := newStore(t)
+	e := newEnv(t, st, products(2)...)
+	dir := t.TempDir()
+	for i, gzipped := range []bool{false, true, false} {
+		n, err := Export(context.Background(), ExportOptions{Store: st, Listing: e.listing, Currency: "usd", Target: e.opts.Targets[0], FeedID: "f", Dir: dir, Gzip: gzipped})
+		if err != nil || n != 2 {
+			t.Fatalf("export %d (gzip %v) = %d, %v", i, gzipped, n, err)
+		}
+		want := map[string]os.FileMode{MetadataFile: 0o644, ProductsFile: 0o644}
+		if gzipped {
+			want = map[string]os.FileMode{MetadataFile: 0o644, ProductsFile + ".gz": 0o644}
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]os.FileMode{}
+		for _, entry := range entries {
+			info, err := entry.Info()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[entry.Name()] = info.Mode().Perm()
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("export %d (gzip %v): the folder holds %v, want %v", i, gzipped, got, want)
+		}
+	}
+}
+
 // metricNames are the metrics' names by their field in Metrics.
 var metricNames = map[string]string{
 	"upserts":     "acp_feed_upserts_total",
@@ -292,6 +329,7 @@ var metricNames = map[string]string{
 	"pending":     "acp_feed_products_pending",
 	"lastSuccess": "acp_feed_last_success_timestamp_seconds",
 	"publishing":  "acp_feed_publishing",
+	"panics":      "acp_feed_panics_total",
 }
 
 // metric returns the value of the series of the metric (by its field

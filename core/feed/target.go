@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -40,6 +41,29 @@ const isolateAfter = 3
 
 // tombstonePrefix starts the source of a tombstone (item.source).
 const tombstonePrefix = "tombstone:"
+
+// maxErrorText bounds the text of an error a target's LastError keeps or
+// a log line carries (brief).
+const maxErrorText = 400
+
+// brief returns an error's text as a target's LastError keeps it and its
+// log lines carry it: its first line, at most maxErrorText bytes. What
+// follows can be much longer than the cause and belongs to neither:
+// Badger's "value too large" goes on with a hex dump of the value, a
+// product's body.
+func brief(msg string) string {
+	msg, _, cut := strings.Cut(msg, "\n")
+	if len(msg) > maxErrorText {
+		msg, cut = msg[:maxErrorText], true
+		for !utf8.ValidString(msg) {
+			msg = msg[:len(msg)-1]
+		}
+	}
+	if cut {
+		msg = strings.TrimRight(msg, " ") + " …"
+	}
+	return msg
+}
 
 // accepted is a product as the target's platform last accepted it. Its
 // body stays in the store, read when needed (a tombstone, a variant kept
@@ -162,19 +186,70 @@ func (s *session) pushing(id string) bool {
 }
 
 // run publishes the target every Delay until ctx is done, then gives
-// its lease up.
+// its lease up. A round that panics (a bug, perhaps on something a
+// catalog listed) takes neither the server nor checkout down: it is
+// recovered (protect), the target starts afresh from the store, and the
+// next round waits for a back-off that grows while rounds go on
+// panicking.
 func (t *target) run(ctx context.Context) {
 	defer t.drop(ctx)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	panics := 0
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-timer.C:
 		}
-		t.tick(ctx)
-		timer.Reset(t.p.opts.Delay)
+		wait := t.p.opts.Delay
+		if t.protect(func() { t.tick(ctx) }) {
+			panics++
+			wait = max(wait, t.p.backoff.Delay(panics, 0))
+			t.protect(func() { t.notePanic(ctx, wait) })
+		} else {
+			panics = 0
+		}
+		timer.Reset(wait)
+	}
+}
+
+// protect runs fn and reports whether it panicked. A panic is recovered,
+// logged at Error with its stack and counted (acp_feed_panics_total).
+func (t *target) protect(fn func()) (panicked bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			panicked = true
+			t.log.Error("publishing the feed target panicked (a bug); it starts afresh after a back-off",
+				"panic", brief(fmt.Sprint(v)), "stack", string(debug.Stack()))
+			t.p.opts.Metrics.panicked(t.cfg.Name)
+		}
+	}()
+	fn()
+	return false
+}
+
+// errPanicked is the LastError of a target whose round panicked.
+var errPanicked = errors.New("a round of publishing panicked (a bug; the log has its stack): the target starts afresh after a back-off")
+
+// notePanic records, after a round panicked, the failure and when the
+// next round comes (after wait), then drops the session: what it held
+// may be half changed, and the next one starts from the store.
+func (t *target) notePanic(ctx context.Context, wait time.Duration) {
+	defer t.drop(ctx)
+	s := t.s
+	if s == nil || ctx.Err() != nil {
+		return
+	}
+	failures := max(t.rec.Failures, s.failures) + 1
+	next := t.p.now().Add(wait)
+	err := t.commit(ctx, func(_ store.Tx, rec *model.FeedTarget) error {
+		rec.Failures, rec.NextAttemptAt = failures, next
+		rec.LastError, rec.LastStatus = errPanicked.Error(), 0
+		return nil
+	})
+	if err != nil {
+		t.storeError(ctx, "recording a round that panicked", err)
 	}
 }
 
@@ -319,7 +394,7 @@ func (t *target) storeError(ctx context.Context, what string, err error) {
 		return
 	}
 	if ctx.Err() == nil {
-		t.log.Error(what, "error", err.Error())
+		t.log.Error(what, "error", brief(err.Error()))
 	}
 }
 
@@ -1043,7 +1118,7 @@ func (t *target) setAside(ctx context.Context, it item, cause error) bool {
 func (t *target) noteAside(ctx context.Context, msg string, status int) bool {
 	left := t.s.left
 	err := t.commit(ctx, func(_ store.Tx, rec *model.FeedTarget) error {
-		rec.LastError, rec.LastStatus = msg, status
+		rec.LastError, rec.LastStatus = brief(msg), status
 		rec.Pending = left
 		return nil
 	})
@@ -1077,9 +1152,10 @@ func (t *target) failed(ctx context.Context, cause error) {
 	next := t.p.now().Add(t.p.backoff.Delay(failures, retryAfter))
 	s.failures, s.retryAt = failures, next
 	left := s.left
+	msg := brief(cause.Error())
 	err := t.commit(ctx, func(_ store.Tx, rec *model.FeedTarget) error {
 		rec.Failures, rec.NextAttemptAt = failures, next
-		rec.LastError, rec.LastStatus = cause.Error(), status
+		rec.LastError, rec.LastStatus = msg, status
 		rec.Pending = left
 		return nil
 	})
@@ -1089,10 +1165,10 @@ func (t *target) failed(ctx context.Context, cause error) {
 	var fe *feedclient.Error
 	if errors.As(cause, &fe) && !fe.Retryable() {
 		t.log.Error("the feed platform refuses the requests (check the target's URL and credential); they are retried after a back-off",
-			"status", status, "error", cause.Error(), "failures", failures, "next_attempt_at", next.UTC().Format(time.RFC3339Nano))
+			"status", status, "error", msg, "failures", failures, "next_attempt_at", next.UTC().Format(time.RFC3339Nano))
 		return
 	}
-	t.log.Warn("publishing the feed target failed; it is retried after a back-off", "status", status, "error", cause.Error(),
+	t.log.Warn("publishing the feed target failed; it is retried after a back-off", "status", status, "error", msg,
 		"failures", failures, "next_attempt_at", next.UTC().Format(time.RFC3339Nano))
 }
 
@@ -1121,14 +1197,14 @@ func (t *target) feedLost(ctx context.Context) {
 // noteCatalog records on the target why the catalog could not be read,
 // once per distinct reason.
 func (t *target) noteCatalog(ctx context.Context, cause error) {
-	msg := "reading the catalog: " + cause.Error()
+	msg := brief("reading the catalog: " + cause.Error())
 	if errors.Is(cause, errNoListing) {
 		msg = cause.Error()
 	}
 	if t.rec.LastError == msg {
 		return
 	}
-	t.log.Warn("the catalog cannot be published", "error", cause.Error())
+	t.log.Warn("the catalog cannot be published", "error", msg)
 	if err := t.commit(ctx, func(_ store.Tx, rec *model.FeedTarget) error {
 		rec.LastError, rec.LastStatus = msg, 0
 		return nil

@@ -28,12 +28,11 @@ import (
 // (internal/feedtest), which validates every body it receives against
 // the 2026-04-17 feed schema.
 const (
-	feedTokenEnv   = "FEED_TOKEN"
-	feedToken      = "feed-platform-token-do-not-log"
-	feedTarget     = "platform"
-	demoMerchant   = "demo-merchant-local-token"
-	feedWait       = 20 * time.Second
-	feedPublishing = "feed_publishing:\n  allow_private_networks: true\n  delay: 200ms\n  initial_backoff: 100ms\n  max_backoff: 400ms\n"
+	feedTokenEnv = "FEED_TOKEN"
+	feedToken    = "feed-platform-token-do-not-log"
+	feedTarget   = "platform"
+	demoMerchant = "demo-merchant-local-token"
+	feedWait     = 20 * time.Second
 )
 
 // feedEnv is the environment of a server publishing to the test
@@ -42,7 +41,7 @@ var feedEnv = map[string]string{feedTokenEnv: feedToken}
 
 // demoFeedConfig is the demo acp.yaml with its store in dir, the tee's
 // stock 1 (so that one sale sells it out), extra appended, and one feed
-// target at url, published every 200 ms.
+// target at url, published as feedtest.PublishingConfig says.
 func demoFeedConfig(t *testing.T, dir, url, extra string) *config.Config {
 	t.Helper()
 	demo, err := os.ReadFile("../../acp.yaml")
@@ -56,7 +55,7 @@ func demoFeedConfig(t *testing.T, dir, url, extra string) *config.Config {
 		}
 		text = strings.Replace(text, edit[0], edit[1], 1)
 	}
-	text += extra + fmt.Sprintf("\nfeeds:\n  - name: %s\n    url: %s\n    token_env: %s\n    target_country: US\n", feedTarget, url, feedTokenEnv) + feedPublishing
+	text += extra + fmt.Sprintf("\nfeeds:\n  - name: %s\n    url: %s\n    token_env: %s\n    target_country: US\n", feedTarget, url, feedTokenEnv) + feedtest.PublishingConfig()
 	cfg, err := config.LoadBytes([]byte(text), host.ConfigOptions("127.0.0.1:0"))
 	if err != nil {
 		t.Fatal(err)
@@ -173,8 +172,9 @@ func getText(t *testing.T, url string) string {
 }
 
 // buyLastUnit buys one unit of item as the demo agent (create, update,
-// complete), every request body and answer checked against the schema.
-func buyLastUnit(t *testing.T, base, item string) {
+// complete), every request body and answer checked against the schema,
+// and returns when the completion was asked for: when the stock changed.
+func buyLastUnit(t *testing.T, base, item string) time.Time {
 	t.Helper()
 	schemas := acpschema.For(t, v0417)
 	post := agentPost(t, base)
@@ -188,10 +188,41 @@ func buyLastUnit(t *testing.T, base, item string) {
 	if s := post("/checkout_sessions/"+id, update); s["status"] != "ready_for_payment" {
 		t.Fatalf("the session after its update = %v", s)
 	}
+	sold := time.Now()
 	done := post("/checkout_sessions/"+id+"/complete", `{"payment_data":{"handler_id":"sandbox_card","instrument":{"type":"card","credential":{"type":"spt","token":"spt_test_ok"}}}}`)
 	if done["status"] != "completed" {
 		t.Fatalf("the completed session = %v", done)
 	}
+	return sold
+}
+
+// promptly bounds how long after a change the platform accepts it: the
+// catalog is sampled once per delay, and the target's round, once per
+// delay too, sends the latest sample, so a change goes within one to
+// two delays; the seconds more tolerate a loaded machine, but not a wait
+// on anything but the sampling.
+const promptly = 2*feedtest.Delay + 3*time.Second
+
+// checkPromptly checks that the platform accepted the product id as it
+// is now (want, its variants as demoProducts shows them) within promptly
+// of changed, when the change was made.
+func checkPromptly(t *testing.T, platform *feedtest.Server, id string, want []string, changed time.Time) {
+	t.Helper()
+	for _, u := range platform.Upserts() {
+		if u.Status != http.StatusOK {
+			continue
+		}
+		for i, pid := range u.IDs {
+			if pid != id || !slices.Equal(variants(t, u.Products[i]), want) {
+				continue
+			}
+			if took := u.At.Sub(changed); took > promptly {
+				t.Errorf("%s reached the platform %s after the change, more than %s (one to two delays of %s)", id, took, promptly, feedtest.Delay)
+			}
+			return
+		}
+	}
+	t.Errorf("the platform never accepted %s as %v", id, want)
 }
 
 // metricLine reports whether the metrics text has the line.
@@ -240,9 +271,10 @@ func TestFeedsDemoStore(t *testing.T) {
 		t.Error("the platform's credential is in the log")
 	}
 
-	buyLastUnit(t, s.base, "tee-logo")
+	sold := buyLastUnit(t, s.base, "tee-logo")
 	soldOut := withVariants(demoProducts, "tee-logo", "tee-logo Logo T-shirt 2000 USD false out_of_stock")
 	waitShown(t, platform, "the tee published out of stock", soldOut)
+	checkPromptly(t, platform, "tee-logo", soldOut["tee-logo"], sold)
 	if bodies := accepted(platform)["tee-logo"]; len(bodies) != 2 {
 		t.Errorf("the tee was accepted %d times, want twice (in stock, then out of stock)", len(bodies))
 	}
@@ -355,19 +387,25 @@ func TestFeedsPluginCatalog(t *testing.T) {
 	}
 
 	rows := edit(demoRows(), "beans-house-1kg", price(2600))
+	edited := time.Now()
 	writeRows(t, path, rows)
 	now := withVariants(demoProducts, "beans-house-1kg", "beans-house-1kg House blend beans, 1 kg 2600 USD true in_stock")
 	waitShown(t, platform, "the new price of the beans published", now)
+	checkPromptly(t, platform, "beans-house-1kg", now["beans-house-1kg"], edited)
 
-	buyLastUnit(t, s.base, "tee-logo")
+	sold := buyLastUnit(t, s.base, "tee-logo")
 	now = withVariants(now, "tee-logo", "tee-logo Logo T-shirt 2000 USD false out_of_stock")
 	waitShown(t, platform, "the tee published out of stock", now)
+	checkPromptly(t, platform, "tee-logo", now["tee-logo"], sold)
 
 	rows = edit(edit(rows, "grinder-pro", func(catalogRow) catalogRow { return nil }), "tumbler-travel-sage", func(catalogRow) catalogRow { return nil })
+	removed := time.Now()
 	writeRows(t, path, rows)
 	now = withVariants(now, "grinder-pro", "grinder-pro Pro burr grinder 8900 USD false discontinued")
 	now = withVariants(now, "tumbler-travel", "tumbler-travel-black Travel tumbler - Black 2800 USD true in_stock", "tumbler-travel-sage Travel tumbler - Sage 2800 USD false discontinued")
 	waitShown(t, platform, "the removed item and variant published as discontinued", now)
+	checkPromptly(t, platform, "grinder-pro", now["grinder-pro"], removed)
+	checkPromptly(t, platform, "tumbler-travel", now["tumbler-travel"], removed)
 
 	for id, bodies := range accepted(platform) {
 		if len(bodies) == 0 || !slices.Equal(variants(t, bodies[len(bodies)-1]), now[id]) {

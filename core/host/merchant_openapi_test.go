@@ -188,8 +188,7 @@ func TestMerchantAPIMatchesOpenAPI(t *testing.T) {
 	text = strings.Replace(text, "dir: ./data", "dir: "+filepath.Join(t.TempDir(), "data"), 1)
 	text += "\nwebhook_delivery:\n  allow_private_networks: true\n"
 	platform := feedtest.New(t, feedtest.Options{Token: "feed-token"})
-	text += "\nfeeds:\n  - name: platform\n    url: " + platform.URL() + "\n    token_env: FEED_TOKEN\n    target_country: US\n" +
-		"feed_publishing:\n  allow_private_networks: true\n  delay: 50ms\n"
+	text += "\nfeeds:\n  - name: platform\n    url: " + platform.URL() + "\n    token_env: FEED_TOKEN\n    target_country: US\n" + feedtest.PublishingConfig()
 	text = strings.Replace(text, "\nmerchant:\n", "\nmerchant:\n  marketing_consent_options:\n    - channel: email\n      display_text: News and offers\n      privacy_policy_url: https://shop.example/privacy\n", 1)
 	cfg, err := config.LoadBytes([]byte(text), host.ConfigOptions("127.0.0.1:0"))
 	if err != nil {

@@ -94,10 +94,12 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	})
 	if h.feeds != nil {
 		// Beside the deliverer, each replica runs a publisher: the
-		// targets' leases make one of them publish each target.
+		// targets' leases make one of them publish each target. Run
+		// recovers from a panic in a target's round; it fails only when
+		// the publisher ran before (a host serves once).
 		wg.Go(func() {
 			if err := h.feeds.Run(background); err != nil {
-				h.logger.Error("product feed publishing stopped", "error", err.Error())
+				h.logger.Error("product feed publishing did not start", "error", err.Error())
 			}
 		})
 	}
