@@ -28,14 +28,21 @@ var connectionHeaders = []string{"Host", "Content-Type", "Content-Length", "Tran
 // their filters' product ids against the built-in catalog's products
 // while it serves (a plugin knows its own).
 func (c *Config) validateFeeds(ps *problems) {
-	var products map[string]bool
+	var products, categories map[string]bool
 	if builtinServes(c.Capabilities.Catalog) {
-		products = map[string]bool{}
+		products, categories = map[string]bool{}, map[string]bool{}
 		for _, it := range c.Catalog.Items {
 			products[it.SKU] = true
+			addAll(categories, it.Categories)
 		}
 		for _, p := range c.Catalog.Products {
 			products[p.ID] = true
+			for _, v := range p.Variants {
+				if len(v.Categories) == 0 {
+					addAll(categories, p.Categories)
+				}
+				addAll(categories, v.Categories)
+			}
 		}
 	}
 	names := map[string]int{}
@@ -74,7 +81,7 @@ func (c *Config) validateFeeds(ps *problems) {
 		if f.Mode != FeedModeUpsert {
 			ps.add(path+".mode", "must be %q, the one mode the Feed API serves over HTTP (full files come from `acp feed export`), got %q", FeedModeUpsert, f.Mode)
 		}
-		checkLabels(path+".filter.categories", f.Filter.Categories, ps)
+		checkFilterCategories(path+".filter.categories", f.Filter.Categories, categories, ps)
 		checkFilterIDs(path+".filter.product_ids", f.Filter.ProductIDs, products, ps)
 		checkFilterIDs(path+".filter.exclude_product_ids", f.Filter.ExcludeProductIDs, products, ps)
 	}
@@ -87,6 +94,26 @@ func checkFilterIDs(path string, ids []string, products map[string]bool, ps *pro
 	for i, id := range ids {
 		if products != nil && strings.TrimSpace(id) != "" && !products[id] {
 			ps.addCrossRef(indexPath(path, i), "no product of the built-in catalog has the id %q: a product's id under catalog.products or an item's sku under catalog.items", id)
+		}
+	}
+}
+
+// addAll adds each of list to set.
+func addAll(set map[string]bool, list []string) {
+	for _, s := range list {
+		set[s] = true
+	}
+}
+
+// checkFilterCategories reports the blank categories of a feed filter,
+// and those no variant has (its own categories, or its product's when it
+// names none) unless categories is nil: a misspelt category would keep
+// no product, and the platform would show the whole catalog discontinued.
+func checkFilterCategories(path string, list []string, categories map[string]bool, ps *problems) {
+	checkLabels(path, list, ps)
+	for i, c := range list {
+		if categories != nil && strings.TrimSpace(c) != "" && !categories[c] {
+			ps.addCrossRef(indexPath(path, i), "no variant of the built-in catalog has the category %q (a variant's categories, or its product's when it names none): the filter would keep no product", c)
 		}
 	}
 }

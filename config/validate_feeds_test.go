@@ -79,18 +79,23 @@ func TestCatalogAllItems(t *testing.T) {
 	}
 }
 
-// TestFeedFilterProductIDs checks a feed filter's product ids against the
-// built-in catalog's products (a product's id or a flat item's sku) while
-// it serves, and not while a plugin serves the catalog, which knows its
-// own.
+// TestFeedFilterProductIDs checks a feed filter's product ids and
+// categories against the built-in catalog's products (a product's id or a
+// flat item's sku; a variant's categories, or its product's when it names
+// none) while it serves, and not while a plugin serves the catalog, which
+// knows its own.
 func TestFeedFilterProductIDs(t *testing.T) {
 	t.Parallel()
-	cat := Catalog{Items: []CatalogItem{{SKU: "widget"}}, Products: []CatalogProduct{{ID: "tee", Variants: []CatalogItem{{SKU: "tee-red"}}}}}
+	cat := Catalog{Items: []CatalogItem{{SKU: "widget", Categories: []string{"tools"}}}, Products: []CatalogProduct{
+		{ID: "tee", Categories: []string{"apparel"}, Variants: []CatalogItem{{SKU: "tee-red"}}},
+		{ID: "mug", Categories: []string{"kitchen"}, Variants: []CatalogItem{{SKU: "mug-1", Categories: []string{"drinkware"}}}},
+	}}
 	feed := Feed{Name: "shop", URL: "https://feeds.example.com/acp", TokenEnv: "T", Header: DefaultFeedHeader, TargetCountry: "US", Mode: FeedModeUpsert,
-		Filter: FeedFilter{ProductIDs: []string{"widget", "tee", "tee-red"}, ExcludeProductIDs: []string{"gone"}}}
+		Filter: FeedFilter{ProductIDs: []string{"widget", "tee", "tee-red"}, ExcludeProductIDs: []string{"gone"},
+			Categories: []string{"tools", "apparel", "drinkware", "kitchen", "aparel"}}}
 	for provider, want := range map[string][]string{
-		Builtin:   {"feeds[0].filter.product_ids[2]", "feeds[0].filter.exclude_product_ids[0]"},
-		"":        {"feeds[0].filter.product_ids[2]", "feeds[0].filter.exclude_product_ids[0]"},
+		Builtin:   {"feeds[0].filter.categories[3]", "feeds[0].filter.categories[4]", "feeds[0].filter.product_ids[2]", "feeds[0].filter.exclude_product_ids[0]"},
+		"":        {"feeds[0].filter.categories[3]", "feeds[0].filter.categories[4]", "feeds[0].filter.product_ids[2]", "feeds[0].filter.exclude_product_ids[0]"},
 		"shopify": nil,
 	} {
 		c := Config{Catalog: cat, Feeds: []Feed{feed}, Capabilities: Capabilities{Catalog: provider}}
