@@ -233,13 +233,26 @@ func TestOutageIsNotAProduct(t *testing.T) {
 }
 
 // TestNoFeedWithoutProducts: a target with nothing to send gets no feed.
+// A filter that keeps none of the products the catalog lists is logged
+// at Warn once, named in the status, until it keeps some again.
 func TestNoFeedWithoutProducts(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, newStore(t), products(2)...)
 	e.opts.Targets[0].Filter = Filter{ProductIDs: []string{"none"}}
-	round(e.publisher())
-	if rec := e.record(targetName); e.srv.Requests() != 0 || rec.FeedID != "" || rec.LastError != "" {
+	p := e.publisher()
+	round(p)
+	round(p)
+	const warning = "filter keeps none of the catalog's products"
+	if rec := e.record(targetName); e.srv.Requests() != 0 || rec.FeedID != "" || !strings.Contains(rec.LastError, "the filter (product_ids none) keeps none") {
 		t.Errorf("%d requests; record %+v", e.srv.Requests(), rec)
+	}
+	if n := strings.Count(e.logs.String(), warning); n != 1 {
+		t.Errorf("the warning is logged %d times, want once:\n%s", n, e.logs)
+	}
+	e.listing.set(product("none", 1000))
+	round(p)
+	if rec := e.record(targetName); rec.LastError != "" || len(e.srv.Accepted()) != 1 {
+		t.Errorf("record %+v once the filter keeps a product; sent %v", rec, e.sentIDs(0))
 	}
 }
 

@@ -3,6 +3,7 @@ package feed
 import (
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/acp-sidecar/acp/core/store"
@@ -54,6 +55,23 @@ type Filter struct {
 	ProductIDs []string
 	// ExcludeProductIDs drops the products listed.
 	ExcludeProductIDs []string
+}
+
+// String describes f's lists, for logs and a target's status.
+func (f Filter) String() string {
+	var parts []string
+	for _, l := range []struct {
+		name string
+		list []string
+	}{{"categories", f.Categories}, {"product_ids", f.ProductIDs}, {"exclude_product_ids", f.ExcludeProductIDs}} {
+		if len(l.list) > 0 {
+			parts = append(parts, l.name+" "+strings.Join(l.list, ", "))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, "; ")
 }
 
 // filter is a Filter with its lists as sets; a nil set does not limit.

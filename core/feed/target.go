@@ -177,6 +177,10 @@ type session struct {
 	// has nothing to do.
 	idle        *snapshot
 	idleChanges int
+	// keepsNone is set while the filter keeps none of the products the
+	// catalog lists (it lists some): the platform shows them all
+	// discontinued, most likely through a misspelt filter.
+	keepsNone bool
 }
 
 // pushing reports whether a full publish in progress has yet to send the
@@ -297,6 +301,7 @@ func (t *target) tick(ctx context.Context) {
 		return
 	}
 	s.snap = snap
+	t.checkKeepsNone(snap)
 	items, err := t.work(ctx)
 	if err != nil {
 		t.storeError(ctx, "building the feed target's products", err)
@@ -613,6 +618,23 @@ func (t *target) work(ctx context.Context) ([]item, error) {
 	items = append(append(items, merged...), tombstones...)
 	slices.SortFunc(items, func(a, b item) int { return cmp.Compare(a.id, b.id) })
 	return items, nil
+}
+
+// checkKeepsNone notes whether the filter keeps none of the products of
+// snap while it lists some, logged at Warn when that changes; note shows
+// it in the status.
+func (t *target) checkKeepsNone(snap *snapshot) {
+	none := len(snap.ids) > 0 && !slices.ContainsFunc(snap.ids, func(id string) bool { return t.filter.keeps(snap.entries[id].product) })
+	if none == t.s.keepsNone {
+		return
+	}
+	t.s.keepsNone = none
+	if none {
+		t.log.Warn("the feed target's filter keeps none of the catalog's products: the platform shows them all discontinued (a category matches a variant's categories)",
+			"products", len(snap.ids), "filter", t.cfg.Filter.String())
+	} else {
+		t.log.Info("the feed target's filter keeps products again", "filter", t.cfg.Filter.String())
+	}
 }
 
 // listed reports whether the round's snapshot has the product and the
@@ -1074,6 +1096,9 @@ func (t *target) note() (string, int) {
 	s := t.s
 	var parts []string
 	status := 0
+	if s.keepsNone {
+		parts = append(parts, brief(fmt.Sprintf("the filter (%s) keeps none of the catalog's products: check its categories (a variant's categories) and product ids", t.cfg.Filter)))
+	}
 	if n := len(s.refused); n > 0 {
 		parts = append(parts, fmt.Sprintf("the platform refused %d product(s) (last HTTP %d); each is sent again when it changes", n, s.refusedStatus))
 		status = s.refusedStatus
