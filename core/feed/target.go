@@ -117,6 +117,8 @@ type target struct {
 	log    *slog.Logger
 
 	publishing atomic.Bool
+	// leased is set once this process took the target's lease.
+	leased bool
 
 	// rec is the target's record as last read or written.
 	rec model.FeedTarget
@@ -167,9 +169,16 @@ type session struct {
 	serverErrors int
 	acceptances  int
 	// failures and retryAt are the back-off, kept here too in case the
-	// record of it failed.
+	// record of it failed; failedAt is when the last failure came.
 	failures int
 	retryAt  time.Time
+	failedAt time.Time
+	// ownBackoff is set when the back-off the record holds
+	// (NextAttemptAt) does not hold the session up, only retryAt does:
+	// in the first session since the process started (a restart is how
+	// a credential fixed is applied), and once a full publish was asked
+	// for after the last failure.
+	ownBackoff bool
 	// newFeed is the id of a feed created whose id is not recorded yet.
 	newFeed string
 	// idle is the snapshot of the last round that had nothing to send,
@@ -296,6 +305,10 @@ func (t *target) tick(ctx context.Context) {
 	}
 	if !t.rec.PushRequestedAt.Equal(s.push) {
 		s.push, s.pushed = t.rec.PushRequestedAt, map[string]bool{}
+		if !s.push.IsZero() && s.push.After(s.failedAt) {
+			// Asked for after the last failure: the push goes now.
+			s.ownBackoff, s.retryAt = true, time.Time{}
+		}
 	}
 	if snap == s.idle && s.changes == s.idleChanges && s.push.IsZero() && len(s.waiting) == 0 {
 		return
@@ -309,7 +322,7 @@ func (t *target) tick(ctx context.Context) {
 	}
 	s.left = len(items)
 	t.p.opts.Metrics.setPending(t.cfg.Name, s.left)
-	if now := t.p.now(); t.rec.NextAttemptAt.After(now) || s.retryAt.After(now) {
+	if now := t.p.now(); !s.ownBackoff && t.rec.NextAttemptAt.After(now) || s.retryAt.After(now) {
 		return
 	}
 	if len(items) == 0 {
@@ -369,7 +382,11 @@ func (t *target) hold(ctx context.Context) bool {
 		cancel:  cancel,
 		refused: map[string]string{},
 		waiting: map[string]*retry{},
+		// The first session since the process started does not wait
+		// for a back-off recorded before it.
+		ownBackoff: !t.leased,
 	}
+	t.leased = true
 	t.publishing.Store(true)
 	t.p.opts.Metrics.setPublishing(t.cfg.Name, true)
 	t.log.Info("publishing the feed target")
@@ -1174,8 +1191,9 @@ func (t *target) failed(ctx context.Context, cause error) {
 	s := t.s
 	status, retryAfter := statusOf(cause)
 	failures := max(t.rec.Failures, s.failures) + 1
-	next := t.p.now().Add(t.p.backoff.Delay(failures, retryAfter))
-	s.failures, s.retryAt = failures, next
+	now := t.p.now()
+	next := now.Add(t.p.backoff.Delay(failures, retryAfter))
+	s.failures, s.retryAt, s.failedAt = failures, next, now
 	left := s.left
 	msg := brief(cause.Error())
 	err := t.commit(ctx, func(_ store.Tx, rec *model.FeedTarget) error {
