@@ -3,6 +3,7 @@ package feed
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,5 +73,32 @@ func TestPushClearsBackoff(t *testing.T) {
 	round(p)
 	if e.srv.Requests() != requests {
 		t.Error("a push that failed did not wait for the back-off")
+	}
+}
+
+// TestRefusedCredential: a 401 or 403 is logged at Error as a refused
+// credential, naming its environment variable and header (never the
+// token) and saying a restart applies a fixed one; the status says so.
+func TestRefusedCredential(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{401, 403} {
+		e := newEnv(t, newStore(t), products(1)...)
+		e.opts.Targets[0].Token, e.opts.Targets[0].TokenEnv = "wrong-"+testToken, "ACP_FEED_TOKEN"
+		if status == 403 {
+			e.srv.FailNext(1, status, 0)
+			e.opts.Targets[0].Token = testToken
+		}
+		round(e.publisher())
+		rec := e.record(targetName)
+		if rec.LastStatus != status || !strings.Contains(rec.LastError, "refused the credential") || !strings.Contains(rec.LastError, "ACP_FEED_TOKEN") || !strings.Contains(rec.LastError, "restart") {
+			t.Errorf("HTTP %d: record = %+v", status, rec)
+		}
+		logs := e.logs.String()
+		if !strings.Contains(logs, `"level":"ERROR","msg":"the feed platform refused the credential`) || !strings.Contains(logs, `"token_env":"ACP_FEED_TOKEN","header":"Authorization"`) {
+			t.Errorf("HTTP %d: log:\n%s", status, logs)
+		}
+		if strings.Contains(logs, "wrong-") {
+			t.Errorf("HTTP %d: the log holds the token:\n%s", status, logs)
+		}
 	}
 }

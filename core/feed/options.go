@@ -39,6 +39,9 @@ type Target struct {
 	// other the token as it is.
 	Token  string
 	Header string
+	// TokenEnv names the environment variable the token was read from,
+	// for messages about a refused credential; empty when unknown.
+	TokenEnv string
 	// TargetCountry is the feed's market, an upper-case ISO 3166-1
 	// alpha-2 code; empty names none.
 	TargetCountry string

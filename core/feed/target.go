@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -1191,11 +1192,15 @@ func (t *target) failed(ctx context.Context, cause error) {
 	s := t.s
 	status, retryAfter := statusOf(cause)
 	failures := max(t.rec.Failures, s.failures) + 1
+	credential := status == http.StatusUnauthorized || status == http.StatusForbidden
 	now := t.p.now()
 	next := now.Add(t.p.backoff.Delay(failures, retryAfter))
 	s.failures, s.retryAt, s.failedAt = failures, next, now
 	left := s.left
 	msg := brief(cause.Error())
+	if credential {
+		msg = brief(fmt.Sprintf("the platform refused the credential (HTTP %d): fix %s and restart the server, which reads it at start", status, t.credentialSource()))
+	}
 	err := t.commit(ctx, func(_ store.Tx, rec *model.FeedTarget) error {
 		rec.Failures, rec.NextAttemptAt = failures, next
 		rec.LastError, rec.LastStatus = msg, status
@@ -1206,6 +1211,12 @@ func (t *target) failed(ctx context.Context, cause error) {
 		t.storeError(ctx, "recording a failure", err)
 	}
 	var fe *feedclient.Error
+	if credential {
+		t.log.Error("the feed platform refused the credential; it is read when the server starts: fix it, then restart the server",
+			"status", status, "token_env", t.cfg.TokenEnv, "header", t.header(), "error", brief(cause.Error()),
+			"failures", failures, "next_attempt_at", next.UTC().Format(time.RFC3339Nano))
+		return
+	}
 	if errors.As(cause, &fe) && !fe.Retryable() {
 		t.log.Error("the feed platform refuses the requests (check the target's URL and credential); they are retried after a back-off",
 			"status", status, "error", msg, "failures", failures, "next_attempt_at", next.UTC().Format(time.RFC3339Nano))
@@ -1213,6 +1224,20 @@ func (t *target) failed(ctx context.Context, cause error) {
 	}
 	t.log.Warn("publishing the feed target failed; it is retried after a back-off", "status", status, "error", msg,
 		"failures", failures, "next_attempt_at", next.UTC().Format(time.RFC3339Nano))
+}
+
+// header is the request header carrying the target's credential.
+func (t *target) header() string {
+	return cmp.Or(t.cfg.Header, "Authorization")
+}
+
+// credentialSource names where the target's credential comes from: its
+// environment variable (token_env) and the header carrying it.
+func (t *target) credentialSource() string {
+	if t.cfg.TokenEnv == "" {
+		return "the credential in header " + t.header()
+	}
+	return fmt.Sprintf("%s (token_env, sent in header %s)", t.cfg.TokenEnv, t.header())
 }
 
 // feedLost starts the feed over after the platform answered that it

@@ -32,7 +32,7 @@ func feedTargets(cfg *config.Config, getenv func(string) string) []feed.Target {
 // feedTarget is one of acp.yaml's feed targets with the credential token.
 func feedTarget(f config.Feed, token string) feed.Target {
 	return feed.Target{
-		Name: f.Name, URL: f.URL, Token: token, Header: f.Header, TargetCountry: f.TargetCountry,
+		Name: f.Name, URL: f.URL, Token: token, Header: f.Header, TokenEnv: f.TokenEnv, TargetCountry: f.TargetCountry,
 		Filter: feed.Filter{Categories: f.Filter.Categories, ProductIDs: f.Filter.ProductIDs, ExcludeProductIDs: f.Filter.ExcludeProductIDs},
 	}
 }
