@@ -102,3 +102,20 @@ func TestRefusedCredential(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivateAddress: a platform whose host name resolves to a loopback
+// address, while private networks are not allowed, fails with the key
+// that allows them in the log and the status; no status 0 is logged.
+func TestPrivateAddress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, newStore(t), products(1)...)
+	e.opts.AllowPrivateNetworks = false
+	e.opts.Targets[0].URL = strings.Replace(e.srv.URL(), "127.0.0.1", "localhost", 1)
+	round(e.publisher())
+	if rec := e.record(targetName); !strings.Contains(rec.LastError, "feed_publishing.allow_private_networks") || e.srv.Requests() != 0 {
+		t.Errorf("record = %+v; %d requests", rec, e.srv.Requests())
+	}
+	if logs := e.logs.String(); !strings.Contains(logs, "feed_publishing.allow_private_networks") || strings.Contains(logs, `"status":0`) {
+		t.Errorf("log:\n%s", logs)
+	}
+}

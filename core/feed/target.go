@@ -1036,6 +1036,11 @@ func (t *target) send(ctx context.Context, batch []item) (outcome, error) {
 	return stop, nil
 }
 
+// errPrivateAddress heads the error of a request refused because the
+// platform's host name resolved to a loopback, private or link-local
+// address, as acp check reports such a URL.
+var errPrivateAddress = errors.New("the feed platform's address is loopback, private or link-local (set feed_publishing.allow_private_networks: true for a platform on this host or network)")
+
 // errNotAccepted is an upsert answered 2xx with accepted false.
 var errNotAccepted = errors.New("upsert products: the platform answered without accepting the products")
 
@@ -1153,7 +1158,7 @@ func (t *target) setAside(ctx context.Context, it item, cause error) bool {
 	s.waiting[it.id], s.waitingStatus = &retry{source: it.source, failures: failures, at: at}, status
 	s.left--
 	t.log.Warn("the platform fails a product sent alone while it takes the others; it is retried alone after a back-off",
-		"product_id", it.id, "status", status, "failures", failures, "next_attempt_at", at.UTC().Format(time.RFC3339Nano))
+		withStatus(status, "product_id", it.id, "failures", failures, "next_attempt_at", at.UTC().Format(time.RFC3339Nano))...)
 	return t.noteAside(ctx, fmt.Sprintf("the platform fails product %s sent alone: %s", it.id, cause.Error()), status)
 }
 
@@ -1170,6 +1175,15 @@ func (t *target) noteAside(ctx context.Context, msg string, status int) bool {
 		return false
 	}
 	return true
+}
+
+// withStatus returns a log line's args with the HTTP status first, left
+// out when no answer came (status 0).
+func withStatus(status int, args ...any) []any {
+	if status == 0 {
+		return args
+	}
+	return append([]any{"status", status}, args...)
 }
 
 // statusOf returns the status and Retry-After of a failed request; zero
@@ -1198,8 +1212,11 @@ func (t *target) failed(ctx context.Context, cause error) {
 	s.failures, s.retryAt, s.failedAt = failures, next, now
 	left := s.left
 	msg := brief(cause.Error())
-	if credential {
+	switch {
+	case credential:
 		msg = brief(fmt.Sprintf("the platform refused the credential (HTTP %d): fix %s and restart the server, which reads it at start", status, t.credentialSource()))
+	case errors.Is(cause, feedclient.ErrForbiddenAddress):
+		msg = brief(errPrivateAddress.Error() + ": " + cause.Error())
 	}
 	err := t.commit(ctx, func(_ store.Tx, rec *model.FeedTarget) error {
 		rec.Failures, rec.NextAttemptAt = failures, next
@@ -1222,8 +1239,8 @@ func (t *target) failed(ctx context.Context, cause error) {
 			"status", status, "error", msg, "failures", failures, "next_attempt_at", next.UTC().Format(time.RFC3339Nano))
 		return
 	}
-	t.log.Warn("publishing the feed target failed; it is retried after a back-off", "status", status, "error", msg,
-		"failures", failures, "next_attempt_at", next.UTC().Format(time.RFC3339Nano))
+	t.log.Warn("publishing the feed target failed; it is retried after a back-off", withStatus(status, "error", msg,
+		"failures", failures, "next_attempt_at", next.UTC().Format(time.RFC3339Nano))...)
 }
 
 // header is the request header carrying the target's credential.
