@@ -348,6 +348,78 @@ func TestRefusedProducts(t *testing.T) {
 	}
 }
 
+// TestRefusalIsNotForever: a refusal stands only while the platform has
+// something other than what the product should be, and until its
+// back-off ends. A product refused in stock, then out of stock again
+// (what the platform has: nothing sent), then in stock again is sent;
+// a body refused again is sent again once the back-off ends, so that a
+// fix on the platform's side is picked up.
+func TestRefusalIsNotForever(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, st store.Store) {
+		e := newEnv(t, st, product("p01", 1000))
+		setStock(t, st, "p01-a", 0)
+		p := e.publisher()
+		shows := func(want string) {
+			t.Helper()
+			if got := variants(t, e.srv.Products(e.record(targetName).FeedID)["p01"]); got != want {
+				t.Errorf("the platform shows %s, want %s", got, want)
+			}
+		}
+		round(p)
+		shows("p01-a=out_of_stock")
+
+		e.srv.Refuse(422, "p01")
+		setStock(t, st, "p01-a", 5)
+		round(p)
+		shows("p01-a=out_of_stock")
+		if last := e.srv.Upserts()[len(e.srv.Upserts())-1]; last.Status != 422 {
+			t.Fatalf("the in-stock body was not refused: %+v", last)
+		}
+
+		setStock(t, st, "p01-a", 0)
+		requests := e.srv.Requests()
+		round(p)
+		if e.srv.Requests() != requests {
+			t.Errorf("the body the platform has was sent again")
+		}
+		if rec := e.record(targetName); rec.LastError != "" || rec.LastStatus != 0 {
+			t.Errorf("the refusal is still noted: %q (HTTP %d)", rec.LastError, rec.LastStatus)
+		}
+
+		e.srv.Refuse(0, "p01")
+		setStock(t, st, "p01-a", 5)
+		round(p)
+		shows("p01-a=in_stock")
+
+		// Refused again, then fixed on the platform's side: sent again
+		// once the back-off ended, not before.
+		e.srv.Refuse(400, "p01")
+		e.listing.edit("p01", func(p *catalog.Product) { p.Title = "Renamed" })
+		round(p)
+		if last := e.srv.Upserts()[len(e.srv.Upserts())-1]; last.Status != 400 {
+			t.Fatalf("the renamed body was not refused: %+v", last)
+		}
+		e.srv.Refuse(0, "p01")
+		requests = e.srv.Requests()
+		round(p)
+		if e.srv.Requests() != requests {
+			t.Errorf("the refused body was sent again before its back-off ended")
+		}
+		later(p)
+		round(p)
+		if e.srv.Requests() == requests {
+			t.Errorf("the refused body was not sent again after its back-off")
+		}
+		if got := decode(t, e.srv.Products(e.record(targetName).FeedID)["p01"]); got.Title != "Renamed" {
+			t.Errorf("the platform has %+v", got)
+		}
+		if rec := e.record(targetName); rec.LastError != "" {
+			t.Errorf("the refusal is still noted after the platform took the product: %q", rec.LastError)
+		}
+	})
+}
+
 // TestFeedLost: when the platform no longer knows the feed, a new one
 // is created and every product sent to it.
 func TestFeedLost(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/acp-sidecar/acp/core/feedclient"
 	"github.com/acp-sidecar/acp/core/feedwire"
+	"github.com/acp-sidecar/acp/core/internal/outbound"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/sdk/catalog"
@@ -86,7 +87,8 @@ type item struct {
 	// source identifies what the body is built from: the snapshot
 	// entry's hash, or tombstonePrefix and the hash of the accepted body
 	// it is the tombstone of. A product refused, or failing alone, is
-	// not sent again while its source stays the same.
+	// not sent again while its source stays the same, until its back-off
+	// ends.
 	source string
 	// entry is the product in the round's snapshot; nil for a tombstone.
 	entry   *entry
@@ -99,12 +101,27 @@ type item struct {
 	variants []string
 }
 
-// retry is a product the platform failed alone (5xx) while it took
-// others: it waits for a back-off of its own, then goes alone.
+// retry is a product set aside: one the platform failed alone (5xx)
+// while it took others, or one it refused (refusal). It waits for a
+// back-off of its own, growing with each failure or refusal of the
+// product, then goes again (a product failed alone goes alone).
 type retry struct {
+	// source is the item.source sent; failures counts the failures or
+	// refusals in a row; at is when the back-off ends.
 	source   string
 	failures int
 	at       time.Time
+}
+
+// next returns the retry of a product set aside again, from source, at
+// now: its back-off grows when the product was set aside before (r not
+// nil).
+func (r *retry) next(b outbound.Backoff, source string, retryAfter time.Duration, now time.Time) *retry {
+	failures := 1
+	if r != nil {
+		failures = r.failures + 1
+	}
+	return &retry{source: source, failures: failures, at: now.Add(b.Delay(failures, retryAfter))}
 }
 
 // target publishes one target. Only its run goroutine (or a test calling
@@ -148,10 +165,12 @@ type session struct {
 	changes       int
 	fingerprinted int
 	fingerprint   string
-	// refused holds the source of each product the platform refused
-	// (refusal), not sent again until its source changes; refusedStatus
-	// is the status of the last refusal.
-	refused       map[string]string
+	// refused holds each product the platform refused (refusal), not
+	// sent again while its source stays the same until its back-off
+	// ends (so that a fix on the platform's side is picked up), and
+	// forgotten once the platform has what the product should be (the
+	// body it accepted); refusedStatus is the status of the last refusal.
+	refused       map[string]*retry
 	refusedStatus int
 	// waiting holds the products the platform failed alone;
 	// waitingStatus is the status of the last failure.
@@ -311,7 +330,7 @@ func (t *target) tick(ctx context.Context) {
 			s.ownBackoff, s.retryAt = true, time.Time{}
 		}
 	}
-	if snap == s.idle && s.changes == s.idleChanges && s.push.IsZero() && len(s.waiting) == 0 {
+	if snap == s.idle && s.changes == s.idleChanges && s.push.IsZero() && len(s.waiting) == 0 && len(s.refused) == 0 {
 		return
 	}
 	s.snap = snap
@@ -381,7 +400,7 @@ func (t *target) hold(ctx context.Context) bool {
 		since:   t.p.now(),
 		sending: sending,
 		cancel:  cancel,
-		refused: map[string]string{},
+		refused: map[string]*retry{},
 		waiting: map[string]*retry{},
 		// The first session since the process started does not wait
 		// for a back-off recorded before it.
@@ -515,7 +534,7 @@ func (t *target) reset(ctx context.Context, old *model.FeedTarget) error {
 // product records went.
 func (t *target) startOver() {
 	s := t.s
-	s.accepted, s.refused, s.waiting, s.newFeed = map[string]*accepted{}, map[string]string{}, map[string]*retry{}, ""
+	s.accepted, s.refused, s.waiting, s.newFeed = map[string]*accepted{}, map[string]*retry{}, map[string]*retry{}, ""
 	s.changes++
 	if s.pushed != nil {
 		s.pushed = map[string]bool{}
@@ -582,25 +601,32 @@ func catalogVariants(p catalog.Product) []string {
 // differs from what the platform accepted (every one during a full
 // publish), and each product accepted but no longer kept, as a
 // tombstone. A variant the platform has that its product lost stays in
-// the product, discontinued. A product the platform refused is left out
-// until it changes, and one it failed alone until its back-off ends.
+// the product, discontinued. A product the platform refused or failed
+// alone is left out until it changes or its back-off ends; its refusal
+// is forgotten once the platform has what it should be.
 func (t *target) work(ctx context.Context) ([]item, error) {
 	s := t.s
 	snap := s.snap
 	now := t.p.now()
 	// skip reports whether a product refused or failing alone waits.
 	skip := func(id, source string) bool {
-		w := s.waiting[id]
-		return s.refused[id] == source || w != nil && w.source == source && w.at.After(now)
+		waits := func(r *retry) bool { return r != nil && r.source == source && r.at.After(now) }
+		return waits(s.refused[id]) || waits(s.waiting[id])
 	}
 	var items, merges []item
 	for _, id := range snap.ids {
 		e := snap.entries[id]
-		if !t.filter.keeps(e.product) || skip(id, e.hash) {
+		if !t.filter.keeps(e.product) {
 			continue
 		}
 		acc := s.accepted[id]
-		if acc != nil && !acc.removed && !s.pushing(id) && (acc.hash == e.hash || acc.source == e.hash) {
+		has := acc != nil && !acc.removed && (acc.hash == e.hash || acc.source == e.hash)
+		if has {
+			// The platform has what the product should be: a body it
+			// refused since is no longer wanted.
+			delete(s.refused, id)
+		}
+		if skip(id, e.hash) || has && !s.pushing(id) {
 			continue
 		}
 		it := item{id: id, source: e.hash, entry: e}
@@ -699,9 +725,12 @@ func (t *target) keepGone(ctx context.Context, items []item) ([]item, error) {
 		}
 		it.variants = wireVariants(wire)
 		acc := s.accepted[it.id]
-		if it.hash == acc.hash && !s.pushing(it.id) {
+		if it.hash == acc.hash {
 			acc.source = it.source
-			continue
+			delete(s.refused, it.id)
+			if !s.pushing(it.id) {
+				continue
+			}
 		}
 		out = append(out, it)
 	}
@@ -1123,7 +1152,7 @@ func (t *target) note() (string, int) {
 		parts = append(parts, brief(fmt.Sprintf("the filter (%s) keeps none of the catalog's products: check its categories (a variant's categories) and product ids", t.cfg.Filter)))
 	}
 	if n := len(s.refused); n > 0 {
-		parts = append(parts, fmt.Sprintf("the platform refused %d product(s) (last HTTP %d); each is sent again when it changes", n, s.refusedStatus))
+		parts = append(parts, fmt.Sprintf("the platform refused %d product(s) (last HTTP %d); each is sent again when it changes or after a back-off", n, s.refusedStatus))
 		status = s.refusedStatus
 	}
 	if n := len(s.waiting); n > 0 {
@@ -1137,10 +1166,12 @@ func (t *target) note() (string, int) {
 // round goes on unless the record fails.
 func (t *target) refuse(ctx context.Context, it item, fe *feedclient.Error) bool {
 	s := t.s
-	s.refused[it.id], s.refusedStatus = it.source, fe.Status
+	r := s.refused[it.id].next(t.p.backoff, it.source, 0, t.p.now())
+	s.refused[it.id], s.refusedStatus = r, fe.Status
 	delete(s.waiting, it.id)
 	s.left--
-	t.log.Warn("the platform refused a product; it is sent again when it changes", "product_id", it.id, "status", fe.Status, "code", fe.Body.Code)
+	t.log.Warn("the platform refused a product; it is sent again when it changes or after a back-off", "product_id", it.id, "status", fe.Status, "code", fe.Body.Code,
+		"refusals", r.failures, "next_attempt_at", r.at.UTC().Format(time.RFC3339Nano))
 	return t.noteAside(ctx, fmt.Sprintf("the platform refused product %s: %s", it.id, fe.Error()), fe.Status)
 }
 
@@ -1150,15 +1181,11 @@ func (t *target) refuse(ctx context.Context, it item, fe *feedclient.Error) bool
 func (t *target) setAside(ctx context.Context, it item, cause error) bool {
 	s := t.s
 	status, retryAfter := statusOf(cause)
-	failures := 1
-	if w := s.waiting[it.id]; w != nil {
-		failures = w.failures + 1
-	}
-	at := t.p.now().Add(t.p.backoff.Delay(failures, retryAfter))
-	s.waiting[it.id], s.waitingStatus = &retry{source: it.source, failures: failures, at: at}, status
+	w := s.waiting[it.id].next(t.p.backoff, it.source, retryAfter, t.p.now())
+	s.waiting[it.id], s.waitingStatus = w, status
 	s.left--
 	t.log.Warn("the platform fails a product sent alone while it takes the others; it is retried alone after a back-off",
-		withStatus(status, "product_id", it.id, "failures", failures, "next_attempt_at", at.UTC().Format(time.RFC3339Nano))...)
+		withStatus(status, "product_id", it.id, "failures", w.failures, "next_attempt_at", w.at.UTC().Format(time.RFC3339Nano))...)
 	return t.noteAside(ctx, fmt.Sprintf("the platform fails product %s sent alone: %s", it.id, cause.Error()), status)
 }
 
