@@ -40,9 +40,11 @@ func feedStatus(args []string, env cli) int {
 		"Shows each feed target's publishing state, as the store holds it: the platform's feed\n"+
 			"id, when the platform last accepted products, the products waiting to be sent, the\n"+
 			"failed attempts since the last success, the last error (or why nothing can be\n"+
-			"published) and when the next attempt is made. PUBLISHING says whether the server\n"+
-			"that answered publishes the target (of several replicas, one does); it is - when\n"+
-			"the command read the store itself.", env)
+			"published) and when the next attempt is made. REFUSED counts the products the\n"+
+			"platform refused, with the first of their ids (--json lists up to 20); only the\n"+
+			"server publishing the target knows them (- otherwise). PUBLISHING says whether the\n"+
+			"server that answered publishes the target (of several replicas, one does); it is -\n"+
+			"when the command read the store itself.", env)
 	asJSON := c.fs.Bool("json", false, `print the merchant API's JSON ({"data": [targets]})`)
 	pos, code := c.parse(args)
 	if code >= 0 {
@@ -67,7 +69,7 @@ func feedStatus(args []string, env cli) int {
 			return nil
 		}
 		tw := newTable(env.stdout)
-		fmt.Fprintln(tw, "TARGET\tFEED ID\tLAST PUBLISH\tPENDING\tFAILURES\tLAST ERROR\tNEXT ATTEMPT\tPUBLISHING")
+		fmt.Fprintln(tw, "TARGET\tFEED ID\tLAST PUBLISH\tPENDING\tFAILURES\tREFUSED\tLAST ERROR\tNEXT ATTEMPT\tPUBLISHING")
 		for _, t := range list {
 			publishing := "no"
 			if t.Publishing {
@@ -75,8 +77,8 @@ func feedStatus(args []string, env cli) int {
 			} else if s.local {
 				publishing = "-"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", t.Name, dash(t.FeedID), dash(timeCell(t.LastPublishAt)), t.Pending, t.Failures,
-				lastFailure(t.LastError, t.LastStatus), dash(timeCell(t.NextAttemptAt)), publishing)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", t.Name, dash(t.FeedID), dash(timeCell(t.LastPublishAt)), t.Pending, t.Failures,
+				refusedCell(t), lastFailure(t.LastError, t.LastStatus), dash(timeCell(t.NextAttemptAt)), publishing)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -86,6 +88,26 @@ func feedStatus(args []string, env cli) int {
 		}
 		return nil
 	})
+}
+
+// refusedShown is how many refused products' ids the REFUSED cell names.
+const refusedShown = 3
+
+// refusedCell is the REFUSED cell of a target: how many products the
+// platform refused, with the first of their ids; - when the process that
+// answered does not publish the target (it does not know them).
+func refusedCell(t merchantapi.FeedTarget) string {
+	switch {
+	case !t.Publishing:
+		return "-"
+	case t.Refused == 0:
+		return "0"
+	}
+	ids := strings.Join(t.RefusedIDs[:min(len(t.RefusedIDs), refusedShown)], ", ")
+	if t.Refused > refusedShown {
+		ids += ", …"
+	}
+	return fmt.Sprintf("%d (%s)", t.Refused, ids)
 }
 
 // timeCell formats an optional time for a table cell.

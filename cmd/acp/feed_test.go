@@ -137,6 +137,23 @@ func lineIDs(t *testing.T, lines [][]byte) ([]string, map[string]string) {
 	return ids, status
 }
 
+func TestRefusedCell(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		target merchantapi.FeedTarget
+		want   string
+	}{
+		{merchantapi.FeedTarget{}, "-"},
+		{merchantapi.FeedTarget{Publishing: true}, "0"},
+		{merchantapi.FeedTarget{Publishing: true, Refused: 1, RefusedIDs: []string{"mug"}}, "1 (mug)"},
+		{merchantapi.FeedTarget{Publishing: true, Refused: 25, RefusedIDs: []string{"a", "b", "c", "d"}}, "25 (a, b, c, …)"},
+	} {
+		if got := refusedCell(tc.target); got != tc.want {
+			t.Errorf("refusedCell(%+v) = %q, want %q", tc.target, got, tc.want)
+		}
+	}
+}
+
 // TestFeedCommands runs the demo store with a feed target and works on
 // the feed with the CLI: acp feed status and push through the running
 // server's merchant API, acp feed export while it runs (the stock read

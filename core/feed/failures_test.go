@@ -315,4 +315,7 @@ func TestBrief(t *testing.T) {
 			t.Errorf("brief(%.40q) = %.60q, want %.60q", tc.in, got, tc.want)
 		}
 	}
+	if got, want := clip("x"+long, maxPlatformMessage), "x"+long[:maxPlatformMessage-2]+" …"; got != want {
+		t.Errorf("clip to %d = %.60q, want %.60q", maxPlatformMessage, got, want)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -134,7 +135,17 @@ type TargetStatus struct {
 	// Publishing is true while this process publishes the target (holds
 	// its lease).
 	Publishing bool
+	// Refused counts the products the platform refused and that wait to
+	// be sent again (docs/feeds.md), and RefusedIDs lists the first
+	// maxRefusedIDs of their ids, sorted: known only while this process
+	// publishes the target (zero and nil otherwise), as of its last
+	// round.
+	Refused    int
+	RefusedIDs []string
 }
+
+// maxRefusedIDs bounds TargetStatus.RefusedIDs.
+const maxRefusedIDs = 20
 
 // Status returns the state of every target, in the order of Options'
 // Targets. It works whether Run runs or not (then Publishing is false).
@@ -149,7 +160,11 @@ func (p *Publisher) Status(ctx context.Context) ([]TargetStatus, error) {
 	}
 	out := make([]TargetStatus, 0, len(p.targets))
 	for _, t := range p.targets {
-		out = append(out, TargetStatus{Name: t.cfg.Name, URL: t.cfg.URL, State: byName[t.cfg.Name], Publishing: t.publishing.Load()})
+		st := TargetStatus{Name: t.cfg.Name, URL: t.cfg.URL, State: byName[t.cfg.Name], Publishing: t.publishing.Load()}
+		if ids := t.refusedIDs.Load(); ids != nil && len(*ids) > 0 {
+			st.Refused, st.RefusedIDs = len(*ids), slices.Clone((*ids)[:min(len(*ids), maxRefusedIDs)])
+		}
+		out = append(out, st)
 	}
 	return out, nil
 }

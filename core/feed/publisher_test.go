@@ -334,6 +334,16 @@ func TestRefusedProducts(t *testing.T) {
 				if e.srv.Requests() != requests {
 					t.Errorf("the refused product was sent again unchanged")
 				}
+				list, err := p.Status(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if list[0].Refused != 1 || !slices.Equal(list[0].RefusedIDs, []string{"p05"}) {
+					t.Errorf("status = %d refused %v, want p05", list[0].Refused, list[0].RefusedIDs)
+				}
+				if logs := e.logs.String(); !strings.Contains(logs, `"message":"product p05 is refused"`) {
+					t.Errorf("the refusal's log line lacks the platform's message:\n%s", logs)
+				}
 				e.listing.edit("p05", func(p *catalog.Product) { p.Title = "Fixed" })
 				round(p)
 				last := e.srv.Upserts()[len(e.srv.Upserts())-1]
@@ -496,6 +506,9 @@ func TestPushRequested(t *testing.T) {
 		e := newEnv(t, st, products(3)...)
 		p := e.publisher()
 		round(p)
+		// p03's tombstone goes with the push, and is not counted as a
+		// product published.
+		e.listing.remove("p03")
 		if err := RequestPush(context.Background(), e.st, targetName); err != nil {
 			t.Fatal(err)
 		}
@@ -506,6 +519,9 @@ func TestPushRequested(t *testing.T) {
 		round(p)
 		if got := e.sentIDs(before); !slices.Equal(got, []string{"p01", "p02", "p03"}) {
 			t.Errorf("sent %v, want everything", got)
+		}
+		if logs := e.logs.String(); !strings.Contains(logs, `"msg":"a full publish completed"`) || !strings.Contains(logs, `"products":2}`) {
+			t.Errorf("the full publish's log line does not count the 2 products:\n%s", logs)
 		}
 		rec := e.record(targetName)
 		if !rec.PushRequestedAt.IsZero() || rec.LastFullPublishAt.IsZero() {

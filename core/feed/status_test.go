@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"os"
@@ -95,6 +96,32 @@ func TestStatusAndMetrics(t *testing.T) {
 	p.targets[0].drop(context.Background())
 	if metric(t, reg, "publishing", targetName) != 0 || metric(t, reg, "pending", targetName) != 0 {
 		t.Error("publishing or pending still set after the lease was given up")
+	}
+}
+
+// TestRefusedIDsBounded: the status lists the first 20 of the refused
+// products' ids, sorted, and counts them all; none once this process no
+// longer publishes the target.
+func TestRefusedIDsBounded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, newStore(t), products(25)...)
+	var ids []string
+	for i := 1; i <= 24; i++ {
+		ids = append(ids, fmt.Sprintf("p%02d", i))
+	}
+	e.srv.Refuse(422, ids...)
+	p := e.publisher()
+	round(p)
+	list, err := p.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := list[0]; got.Refused != 24 || !slices.Equal(got.RefusedIDs, ids[:20]) {
+		t.Errorf("status = %d refused %v, want 24 and %v", got.Refused, got.RefusedIDs, ids[:20])
+	}
+	stopAll(p)
+	if list, err = p.Status(context.Background()); err != nil || list[0].Refused != 0 || list[0].RefusedIDs != nil {
+		t.Errorf("status once not publishing = %+v, %v", list[0], err)
 	}
 }
 

@@ -48,15 +48,23 @@ const tombstonePrefix = "tombstone:"
 // a log line carries (brief).
 const maxErrorText = 400
 
+// maxPlatformMessage bounds the platform's message a refusal's log line
+// carries: it may quote the product refused.
+const maxPlatformMessage = 200
+
 // brief returns an error's text as a target's LastError keeps it and its
 // log lines carry it: its first line, at most maxErrorText bytes. What
 // follows can be much longer than the cause and belongs to neither:
 // Badger's "value too large" goes on with a hex dump of the value, a
 // product's body.
-func brief(msg string) string {
+func brief(msg string) string { return clip(msg, maxErrorText) }
+
+// clip returns msg's first line, at most limit bytes (of whole runes),
+// ending with " …" when anything was left out.
+func clip(msg string, limit int) string {
 	msg, _, cut := strings.Cut(msg, "\n")
-	if len(msg) > maxErrorText {
-		msg, cut = msg[:maxErrorText], true
+	if len(msg) > limit {
+		msg, cut = msg[:limit], true
 		for !utf8.ValidString(msg) {
 			msg = msg[:len(msg)-1]
 		}
@@ -135,6 +143,10 @@ type target struct {
 	log    *slog.Logger
 
 	publishing atomic.Bool
+	// refusedIDs are the ids of the products the platform refused,
+	// sorted, as of the end of the last round (showRefused); nil while
+	// this process does not publish the target.
+	refusedIDs atomic.Pointer[[]string]
 	// leased is set once this process took the target's lease.
 	leased bool
 
@@ -292,6 +304,7 @@ func (t *target) tick(ctx context.Context) {
 	if !t.hold(ctx) {
 		return
 	}
+	defer t.showRefused()
 	s := t.s
 	rec, err := store.Read(ctx, t.p.opts.Store, func(r store.Reader) (*model.FeedTarget, error) { return r.FeedTarget(t.cfg.Name) })
 	switch {
@@ -423,9 +436,21 @@ func (t *target) drop(ctx context.Context) {
 		t.log.Warn("giving the feed target's lease up", "error", err.Error())
 	}
 	t.s = nil
+	t.refusedIDs.Store(nil)
 	t.publishing.Store(false)
 	t.p.opts.Metrics.setPublishing(t.cfg.Name, false)
 	t.p.opts.Metrics.setPending(t.cfg.Name, 0)
+}
+
+// showRefused makes the products the session holds refused what Status
+// shows (none once the session is gone).
+func (t *target) showRefused() {
+	if t.s == nil {
+		t.refusedIDs.Store(nil)
+		return
+	}
+	ids := slices.Sorted(maps.Keys(t.s.refused))
+	t.refusedIDs.Store(&ids)
 }
 
 // storeError logs a failed store operation; a lost lease drops it.
@@ -1171,7 +1196,7 @@ func (t *target) refuse(ctx context.Context, it item, fe *feedclient.Error) bool
 	delete(s.waiting, it.id)
 	s.left--
 	t.log.Warn("the platform refused a product; it is sent again when it changes or after a back-off", "product_id", it.id, "status", fe.Status, "code", fe.Body.Code,
-		"refusals", r.failures, "next_attempt_at", r.at.UTC().Format(time.RFC3339Nano))
+		"message", clip(fe.Body.Message, maxPlatformMessage), "refusals", r.failures, "next_attempt_at", r.at.UTC().Format(time.RFC3339Nano))
 	return t.noteAside(ctx, fmt.Sprintf("the platform refused product %s: %s", it.id, fe.Error()), fe.Status)
 }
 
@@ -1354,7 +1379,13 @@ func (t *target) settle(ctx context.Context) bool {
 		return false
 	}
 	if !push.IsZero() {
-		t.log.Info("a full publish completed", "feed_id", t.rec.FeedID, "products", len(s.accepted))
+		products := 0
+		for id := range s.pushed {
+			if acc := s.accepted[id]; acc != nil && !acc.removed {
+				products++
+			}
+		}
+		t.log.Info("a full publish completed", "feed_id", t.rec.FeedID, "products", products)
 		s.push, s.pushed = time.Time{}, map[string]bool{}
 	}
 	s.left = 0

@@ -102,8 +102,8 @@ type Error struct {
 	// Status is the HTTP status.
 	Status int
 	// Body is the error body, when the answer had the Feed API's one
-	// (its message and param may quote the request: keep them out of
-	// logs).
+	// (its message and param may quote the request: log the message
+	// only bounded, never whole).
 	Body feedwire.Error
 	// RetryAfter is the pause the platform asked for with Retry-After;
 	// zero when it asked for none.

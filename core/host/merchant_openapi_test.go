@@ -188,6 +188,8 @@ func TestMerchantAPIMatchesOpenAPI(t *testing.T) {
 	text = strings.Replace(text, "dir: ./data", "dir: "+filepath.Join(t.TempDir(), "data"), 1)
 	text += "\nwebhook_delivery:\n  allow_private_networks: true\n"
 	platform := feedtest.New(t, feedtest.Options{Token: "feed-token"})
+	// A product the platform refuses shows in the target's state.
+	platform.Refuse(422, "tumbler-travel")
 	text += "\nfeeds:\n  - name: platform\n    url: " + platform.URL() + "\n    token_env: FEED_TOKEN\n    target_country: US\n" + feedtest.PublishingConfig()
 	text = strings.Replace(text, "\nmerchant:\n", "\nmerchant:\n  marketing_consent_options:\n    - channel: email\n      display_text: News and offers\n      privacy_policy_url: https://shop.example/privacy\n", 1)
 	cfg, err := config.LoadBytes([]byte(text), host.ConfigOptions("127.0.0.1:0"))
@@ -280,12 +282,14 @@ func TestMerchantAPIMatchesOpenAPI(t *testing.T) {
 	m.call("GET", "/checkout_sessions/cs_unknown", "", token)
 	m.call("POST", "/webhooks/retry", `{"ids":["evt_unknown"]}`, token)
 	m.call("POST", "/webhooks/retry", "", token)
-	// The product feed: published, then pushed again in full.
+	// The product feed: published (but for a product refused), then
+	// pushed again in full.
 	deadline = time.Now().Add(10 * time.Second)
 	for {
 		_, feeds := m.call("GET", "/feeds", "", token)
 		if list, _ := dig(feeds, "data").([]any); len(list) == 1 && dig(list[0], "last_publish_at") != nil && dig(list[0], "pending") == json.Number("0") {
-			if dig(list[0], "name") != "platform" || dig(list[0], "url") != platform.URL() || dig(list[0], "publishing") != true || dig(list[0], "feed_id") == nil {
+			if dig(list[0], "name") != "platform" || dig(list[0], "url") != platform.URL() || dig(list[0], "publishing") != true || dig(list[0], "feed_id") == nil ||
+				dig(list[0], "refused") != json.Number("1") || fmt.Sprint(dig(list[0], "refused_ids")) != "[tumbler-travel]" {
 				t.Errorf("the feed target = %v", list[0])
 			}
 			break

@@ -55,11 +55,17 @@ type FeedTarget struct {
 	// Publishing is true when the process that answered publishes the
 	// target (holds its lease); of several replicas, one does.
 	Publishing bool `json:"publishing"`
+	// Refused counts the products the platform refused that wait to be
+	// sent again, and RefusedIDs lists the first 20 of their ids,
+	// sorted: shown by the process publishing the target only (absent
+	// from the others).
+	Refused    int      `json:"refused,omitempty"`
+	RefusedIDs []string `json:"refused_ids,omitempty"`
 }
 
 // feedTargetOf is the merchant API's view of s.
 func feedTargetOf(s feed.TargetStatus) FeedTarget {
-	out := FeedTarget{Name: s.Name, URL: s.URL, Publishing: s.Publishing}
+	out := FeedTarget{Name: s.Name, URL: s.URL, Publishing: s.Publishing, Refused: s.Refused, RefusedIDs: s.RefusedIDs}
 	if r := s.State; r != nil {
 		out.FeedID, out.Pending, out.Failures, out.LastError, out.LastStatus = r.FeedID, r.Pending, r.Failures, r.LastError, r.LastStatus
 		out.LastPublishAt, out.LastFullPublishAt = timeOrNil(r.LastPublishAt), timeOrNil(r.LastFullPublishAt)
