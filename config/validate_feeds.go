@@ -76,7 +76,7 @@ func (c *Config) validateFeeds(ps *problems) {
 		if f.TargetCountry == "" {
 			ps.add(path+".target_country", "is required: the feed's market, an ISO 3166-1 alpha-2 code such as \"US\"")
 		} else {
-			checkCountry(path+".target_country", f.TargetCountry, ps)
+			checkAssignedCountry(path+".target_country", f.TargetCountry, ps)
 		}
 		if f.Mode != FeedModeUpsert {
 			ps.add(path+".mode", "must be %q, the one mode the Feed API serves over HTTP (full files come from `acp feed export`), got %q", FeedModeUpsert, f.Mode)
