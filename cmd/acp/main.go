@@ -193,9 +193,9 @@ func check(args []string, env cli) int {
 		}
 		mode = "live checks passed"
 	}
-	fmt.Fprintf(env.stdout, "%s: ok: %q, %d items, %d fulfillment options, %d payment handlers, %d agents, API versions %s; %s\n",
+	fmt.Fprintf(env.stdout, "%s: ok: %q, %d items, %d fulfillment options, %d payment handlers, %d agents, %d feed targets, API versions %s; %s\n",
 		*configPath, cfg.Merchant.Name, len(cfg.Catalog.AllItems()), len(cfg.FulfillmentOptions), len(cfg.Payments.Handlers),
-		len(cfg.Agents), strings.Join(cfg.APIVersions, ", "), mode)
+		len(cfg.Agents), len(cfg.Feeds), strings.Join(cfg.APIVersions, ", "), mode)
 	return 0
 }
 

@@ -341,6 +341,9 @@ func TestRefusedProducts(t *testing.T) {
 				if list[0].Refused != 1 || !slices.Equal(list[0].RefusedIDs, []string{"p05"}) {
 					t.Errorf("status = %d refused %v, want p05", list[0].Refused, list[0].RefusedIDs)
 				}
+				if logs := e.logs.String(); !strings.Contains(logs, `"msg":"sent products to the feed platform","target":"chatgpt","products":7,"accepted":6,"refused":1}`) {
+					t.Errorf("no round's log line counts 7 products sent, 6 accepted, 1 refused:\n%s", logs)
+				}
 				if logs := e.logs.String(); !strings.Contains(logs, `"message":"product p05 is refused"`) {
 					t.Errorf("the refusal's log line lacks the platform's message:\n%s", logs)
 				}

@@ -218,10 +218,31 @@ type session struct {
 	// has nothing to do.
 	idle        *snapshot
 	idleChanges int
+	// round counts what the round in progress sent (roundLog).
+	round roundCount
 	// keepsNone is set while the filter keeps none of the products the
 	// catalog lists (it lists some): the platform shows them all
 	// discontinued, most likely through a misspelt filter.
 	keepsNone bool
+}
+
+// roundCount is what one round sent: the products sent (each once,
+// however many requests carried it), and those accepted and refused.
+type roundCount struct {
+	sent               map[string]bool
+	accepted, refused int
+}
+
+// roundLog logs at Info what the round sent, when it sent anything.
+func (t *target) roundLog() {
+	if t.s == nil {
+		return
+	}
+	r := t.s.round
+	t.s.round = roundCount{}
+	if len(r.sent) > 0 {
+		t.log.Info("sent products to the feed platform", "products", len(r.sent), "accepted", r.accepted, "refused", r.refused)
+	}
 }
 
 // pushing reports whether a full publish in progress has yet to send the
@@ -367,6 +388,8 @@ func (t *target) tick(ctx context.Context) {
 	if t.rec.FeedID == "" && !t.ensureFeed(ctx) {
 		return
 	}
+	s.round = roundCount{sent: map[string]bool{}}
+	defer t.roundLog()
 	// The products the platform failed alone go alone, first.
 	var rest []item
 	for _, it := range items {
@@ -1046,6 +1069,7 @@ func (t *target) send(ctx context.Context, batch []item) (outcome, error) {
 	bodies := make([]json.RawMessage, len(batch))
 	for i, it := range batch {
 		bodies[i] = it.body
+		t.s.round.sent[it.id] = true
 	}
 	resp, err := t.client.UpsertProducts(rctx, t.rec.FeedID, bodies)
 	cancel()
@@ -1107,6 +1131,7 @@ func (t *target) accept(ctx context.Context, batch []item, updateID string) bool
 	now := t.p.now()
 	t.p.opts.Metrics.upsert(t.cfg.Name, outcomeAccepted, len(batch), now)
 	s.acceptances++
+	s.round.accepted += len(batch)
 	s.serverErrors, s.failures, s.retryAt = 0, 0, time.Time{}
 	for _, it := range batch {
 		delete(s.refused, it.id)
@@ -1193,6 +1218,7 @@ func (t *target) refuse(ctx context.Context, it item, fe *feedclient.Error) bool
 	s := t.s
 	r := s.refused[it.id].next(t.p.backoff, it.source, 0, t.p.now())
 	s.refused[it.id], s.refusedStatus = r, fe.Status
+	s.round.refused++
 	delete(s.waiting, it.id)
 	s.left--
 	t.log.Warn("the platform refused a product; it is sent again when it changes or after a back-off", "product_id", it.id, "status", fe.Status, "code", fe.Body.Code,
