@@ -229,7 +229,7 @@ type session struct {
 // roundCount is what one round sent: the products sent (each once,
 // however many requests carried it), and those accepted and refused.
 type roundCount struct {
-	sent               map[string]bool
+	sent              map[string]bool
 	accepted, refused int
 }
 
