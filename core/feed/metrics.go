@@ -48,41 +48,32 @@ type Metrics struct {
 // When reg already holds identical collectors those are reused.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	target := []string{"target"}
-	m := &Metrics{
-		upserts: prometheus.NewCounterVec(prometheus.CounterOpts{
+	return &Metrics{
+		upserts: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "acp_feed_upserts_total",
 			Help: "Product feed upserts sent, by outcome.",
-		}, []string{"target", "outcome"}),
-		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
+		}, []string{"target", "outcome"})),
+		sent: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "acp_feed_products_sent_total",
 			Help: "Products a feed platform accepted.",
-		}, target),
-		pending: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		}, target)),
+		pending: promreg.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "acp_feed_products_pending",
 			Help: "Products waiting to be sent to a feed platform.",
-		}, target),
-		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		}, target)),
+		lastSuccess: promreg.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "acp_feed_last_success_timestamp_seconds",
 			Help: "When a feed platform last accepted an upsert from this process (Unix time).",
-		}, target),
-		publishing: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		}, target)),
+		publishing: promreg.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "acp_feed_publishing",
 			Help: "1 while this process publishes the feed target (holds its lease), else 0.",
-		}, target),
-		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+		}, target)),
+		panics: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "acp_feed_panics_total",
 			Help: "Rounds of publishing a feed target that panicked (a bug), recovered.",
-		}, target),
+		}, target)),
 	}
-	if reg != nil {
-		m.upserts = promreg.Register(reg, m.upserts)
-		m.sent = promreg.Register(reg, m.sent)
-		m.pending = promreg.Register(reg, m.pending)
-		m.lastSuccess = promreg.Register(reg, m.lastSuccess)
-		m.publishing = promreg.Register(reg, m.publishing)
-		m.panics = promreg.Register(reg, m.panics)
-	}
-	return m
 }
 
 // upsert counts an upsert of n products with its outcome.

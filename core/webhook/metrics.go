@@ -44,44 +44,35 @@ type Metrics struct {
 // as prometheus.MustRegister does.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	labels := []string{"agent", "target"}
-	m := &Metrics{
+	return &Metrics{
 		queuedSeen: make(map[labelKey]bool),
 		deadSeen:   make(map[labelKey]bool),
-		queued: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		queued: promreg.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "acp_webhook_events_queued",
 			Help: "Webhook events pending delivery.",
-		}, labels),
-		dead: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		}, labels)),
+		dead: promreg.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "acp_webhook_events_dead",
 			Help: "Dead-lettered webhook events kept in the store.",
-		}, labels),
-		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{
+		}, labels)),
+		delivered: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "acp_webhook_events_delivered_total",
 			Help: "Webhook events delivered (answered with a 2xx status).",
-		}, labels),
-		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
+		}, labels)),
+		failed: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "acp_webhook_attempts_failed_total",
 			Help: "Failed webhook delivery attempts.",
-		}, labels),
-		deadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{
+		}, labels)),
+		deadLettered: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "acp_webhook_events_dead_lettered_total",
 			Help: "Webhook events moved to the dead-letter state.",
-		}, labels),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		}, labels)),
+		latency: promreg.Register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "acp_webhook_delivery_latency_seconds",
 			Help:    "Time from a webhook event's creation to its successful delivery.",
 			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600, 24 * 3600},
-		}, labels),
+		}, labels)),
 	}
-	if reg != nil {
-		m.queued = promreg.Register(reg, m.queued)
-		m.dead = promreg.Register(reg, m.dead)
-		m.delivered = promreg.Register(reg, m.delivered)
-		m.failed = promreg.Register(reg, m.failed)
-		m.deadLettered = promreg.Register(reg, m.deadLettered)
-		m.latency = promreg.Register(reg, m.latency)
-	}
-	return m
 }
 
 // labelKey is a gauge's label pair.

@@ -16,9 +16,13 @@ import (
 )
 
 // Register registers c with reg, or returns the identical collector
-// already registered there. Any other registration conflict panics, as
-// prometheus.MustRegister does.
+// already registered there; with a nil reg it returns c unregistered.
+// Any other registration conflict panics, as prometheus.MustRegister
+// does.
 func Register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if reg == nil {
+		return c
+	}
 	err := reg.Register(c)
 	if err == nil {
 		return c
