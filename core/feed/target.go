@@ -693,15 +693,12 @@ func (t *target) work(ctx context.Context) ([]item, error) {
 			tombstones = append(tombstones, item{id: id, source: source, removed: true, variants: acc.variants})
 		}
 	}
-	for id := range s.waiting {
-		if !t.listed(id) && (s.accepted[id] == nil || s.accepted[id].removed) {
-			delete(s.waiting, id)
-		}
-	}
-	for id := range s.refused {
-		if !t.listed(id) && (s.accepted[id] == nil || s.accepted[id].removed) {
-			delete(s.refused, id)
-		}
+	// A product set aside that is neither listed nor on the platform is
+	// no longer wanted.
+	for _, aside := range []map[string]*retry{s.waiting, s.refused} {
+		maps.DeleteFunc(aside, func(id string, _ *retry) bool {
+			return !t.listed(id) && (s.accepted[id] == nil || s.accepted[id].removed)
+		})
 	}
 	merged, err := t.keepGone(ctx, merges)
 	if err != nil {
