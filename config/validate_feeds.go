@@ -120,8 +120,8 @@ func checkFilterCategories(path string, list []string, categories map[string]boo
 
 // checkFeedURL returns why raw cannot be a feed target's URL, or "": an
 // absolute https URL (plain http only to a loopback host) with a valid
-// port if any, without user information, query or fragment, whose host is public unless
-// allowPrivate, by the same rule as a webhook's.
+// port if any, without user information, query or fragment, whose host
+// is public unless allowPrivate, by the same rule as a webhook's.
 func checkFeedURL(raw string, allowPrivate bool) string {
 	if raw == "" {
 		return "is required: the platform's Feed API base URL"

@@ -25,11 +25,13 @@ server that uses it, and every replica on the database, first):
 sessions, orders, idempotency records, stock levels, reservations, failed
 orders, the product feeds' publishing state and the pending and dead
 webhook events, keeping their sequence numbers (the database's outbox
-sequence is moved past them first). It refuses a database that already holds records unless --overwrite is
-given; a second run with --overwrite writes the same records again, and
-stops rather than overwrite another event under a copied sequence number.
-One-time replay keys are not copied: they live minutes. --badger-key-env names the environment variable
-holding the key of an encrypted Badger store (its store.encryption_key_env).`
+sequence is moved past them first). It refuses a database that already
+holds records unless --overwrite is given; a second run with --overwrite
+writes the same records again, and stops rather than overwrite another
+event under a copied sequence number. One-time replay keys are not
+copied: they live minutes. --badger-key-env names the environment
+variable holding the key of an encrypted Badger store (its
+store.encryption_key_env).`
 
 // migrateCommand runs "acp migrate".
 func migrateCommand(args []string, env cli) int {

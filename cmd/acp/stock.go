@@ -16,9 +16,8 @@ const stockUsage = `Usage:
 
 Only SKUs with a stock figure in acp.yaml (catalog.items[].stock or a
 product variant's stock) are stock-controlled; docs/stock.md explains the
-counts. Every command takes
---config PATH (default acp.yaml) and --server URL; "acp stock COMMAND -h"
-describes its flags.
+counts. Every command takes --config PATH (default acp.yaml) and --server
+URL; "acp stock COMMAND -h" describes its flags.
 `
 
 // stockCommand runs "acp stock ...".

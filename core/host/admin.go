@@ -46,7 +46,7 @@ func OpenAdmin(cfg *config.Config, logger *slog.Logger, getenv func(string) stri
 		return nil, nil, errors.Join(err, st.Close())
 	}
 	// The feeds' status and full publishes, without publishing.
-	feeds, err := newPublisher(cfg, st, nil, false, feedTargets(cfg, getenv), logger, nil)
+	feeds, err := newPublisher(cfg, st, nil, false, getenv, logger, nil)
 	if err != nil {
 		plugins.Close()
 		return nil, nil, errors.Join(err, st.Close())

@@ -37,18 +37,19 @@ func feedTarget(f config.Feed, token string) feed.Target {
 	}
 }
 
-// newPublisher builds the publisher of acp.yaml's product feeds over st,
-// listing the catalog with listing (nil: the catalog does not list its
-// products, and each target's status says so), the stock levels in st
-// overriding the catalog's when trackStock; nil when acp.yaml has no
-// feeds. Its metrics go to registry (none when nil).
-func newPublisher(cfg *config.Config, st store.Store, listing catalog.Listing, trackStock bool, targets []feed.Target, logger *slog.Logger, registry prometheus.Registerer) (*feed.Publisher, error) {
-	if len(targets) == 0 {
+// newPublisher builds the publisher of acp.yaml's product feeds
+// (feedTargets, their credentials read with getenv) over st, listing the
+// catalog with listing (nil: the catalog does not list its products, and
+// each target's status says so), the stock levels in st overriding the
+// catalog's when trackStock; nil when acp.yaml has no feeds. Its metrics
+// go to registry (none when nil).
+func newPublisher(cfg *config.Config, st store.Store, listing catalog.Listing, trackStock bool, getenv func(string) string, logger *slog.Logger, registry prometheus.Registerer) (*feed.Publisher, error) {
+	if len(cfg.Feeds) == 0 {
 		return nil, nil
 	}
 	p := cfg.FeedPublishing
 	publisher, err := feed.New(feed.Options{
-		Store: st, Listing: listing, Currency: cfg.Merchant.Currency, TrackStock: trackStock, Targets: targets,
+		Store: st, Listing: listing, Currency: cfg.Merchant.Currency, TrackStock: trackStock, Targets: feedTargets(cfg, getenv),
 		Delay: p.Delay, BatchSize: p.BatchSize, Timeout: p.Timeout, InitialBackoff: p.InitialBackoff, MaxBackoff: p.MaxBackoff,
 		AllowPrivateNetworks: p.AllowPrivateNetworks,
 		Logger:               logger.With("component", "feeds"),
@@ -110,8 +111,7 @@ func ExportFeed(ctx context.Context, cfg *config.Config, logger *slog.Logger, ge
 	export := feed.ExportOptions{Stock: opts.Stock, Currency: cfg.Merchant.Currency, Target: target, FeedID: opts.FeedID, Dir: opts.Dir, Gzip: opts.Gzip}
 	p, ok := cfg.PluginFor(config.CapabilityCatalog)
 	if !ok {
-		items := builtinStock(cfg)
-		export.Listing, export.TrackStock = builtin.NewProductCatalog(builtinProducts(cfg.Catalog)), stock.Tracked(items)
+		export.Listing, export.TrackStock = builtin.NewProductCatalog(builtinProducts(cfg.Catalog)), stock.Tracked(builtinStock(cfg))
 		return feed.Export(ctx, export)
 	}
 	specs, err := describingSpecs(cfg, getenv)
@@ -124,9 +124,8 @@ func ExportFeed(ctx context.Context, cfg *config.Config, logger *slog.Logger, ge
 	if err := plugins.Start(ctx); err != nil {
 		return 0, err
 	}
-	if !plugins.Announces(p.Name, acpplugin.CapabilityListing) {
+	if export.Listing = catalogListing(cfg, plugins, nil); export.Listing == nil {
 		return 0, fmt.Errorf("the catalog plugin %q does not list its products (it does not announce %s), so there is no feed to export", p.Name, acpplugin.CapabilityListing)
 	}
-	export.Listing = plugins.Listing(p.Name)
 	return feed.Export(ctx, export)
 }

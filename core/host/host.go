@@ -134,7 +134,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		return nil, errors.Join(err, st.Close())
 	}
 	builtIn := builtin.NewProductCatalog(builtinProducts(cfg.Catalog))
-	feeds, err := newPublisher(cfg, st, feedListing(cfg, plugins, builtIn, logger), trackStock, feedTargets(cfg, getenv), logger, registry)
+	feeds, err := newPublisher(cfg, st, feedListing(cfg, plugins, builtIn, logger), trackStock, getenv, logger, registry)
 	if err != nil {
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())
