@@ -318,8 +318,9 @@
 // column), min_subtotal, starts_at, ends_at, max_uses, combinable and
 // priority. The discounts are decided by the SDK's promotion engine
 // (sdk/promotion), the one the sidecar's built-in promotions use, so a
-// cart gets exactly the discounts the same promotions give in acp.yaml. The file is read when the plugin is configured (at start):
-// restart the plugin to change it.
+// cart gets exactly the discounts the same promotions give in acp.yaml.
+// The file is read when the plugin is configured (at start): restart the
+// plugin to change it.
 //
 // A code with max_uses is usage-limited. Its uses are counted in the
 // stock state file ("codes": {"WELCOME10": {"used": 3}}) and held with

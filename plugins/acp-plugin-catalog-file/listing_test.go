@@ -415,10 +415,7 @@ func TestListingRequests(t *testing.T) {
 func TestProductProblems(t *testing.T) {
 	t.Parallel()
 	header := "sku,title,unit_price,product_id,product_title,product_description,product_url,product_images,url,list_price,barcodes,options,condition,availability_status\n"
-	testCases := map[string]struct {
-		name, data string
-		wantErr    []string
-	}{
+	testCases := map[string]invalidFile{
 		"product field without product_id": {name: "a.csv", data: header + "mug,Mug,100,,Mugs,,,,,,,,,\n",
 			wantErr: []string{"line 2: product_title needs product_id"}},
 		"titles disagree": {name: "a.csv", data: header + "a,,100,tee,Tee,,,,,,,Color=Red,,\nb,,100,tee,T-shirt,,,,,,,Color=Blue,,\n",
@@ -459,21 +456,7 @@ func TestProductProblems(t *testing.T) {
 		"JSON empty condition": {name: "a.json", data: `[{"sku": "a", "title": "A", "unit_price": 1, "condition": [""]}]`,
 			wantErr: []string{"item [0]: condition: a condition is empty"}},
 	}
-	for name, tc := range testCases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			path := writeFile(t, t.TempDir(), tc.name, tc.data)
-			err := startPlugin(t).Configure(context.Background(), []byte(configFor(t, map[string]any{"path": path})))
-			if err == nil {
-				t.Fatal("Configure() = nil, want an error")
-			}
-			for _, want := range tc.wantErr {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("Configure() = %v, want it to contain %q", err, want)
-				}
-			}
-		})
-	}
+	checkInvalidFiles(t, testCases)
 }
 
 // TestProductFieldsOnOneRow: a product's fields may be written on one of

@@ -350,22 +350,14 @@ func (c *fileCatalog) ResolveItems(_ context.Context, req *catalog.ResolveItemsR
 		}
 		resp.Items[i], skus[i] = it, ref.ID
 	}
-	avail, err := c.stock.Available(skus)
+	_, avail, err := c.stock.snapshot(skus)
 	if err != nil {
 		return nil, err
 	}
 	for i := range resp.Items {
-		withAvailable(&resp.Items[i], avail)
+		setAvailable(&resp.Items[i], avail[i])
 	}
 	return resp, nil
-}
-
-// withAvailable sets a found stock-controlled item's Available to what
-// avail says can still be held of it.
-func withAvailable(it *catalog.Item, avail map[string]int64) {
-	if n, ok := avail[it.ID]; ok {
-		setAvailable(it, n)
-	}
 }
 
 // setAvailable sets a found stock-controlled item's Available to n, what

@@ -215,10 +215,7 @@ func TestConfigure(t *testing.T) {
 func TestInvalidFiles(t *testing.T) {
 	t.Parallel()
 	header := "sku,title,unit_price,weight_value,weight_unit,stock,max_per_order,fulfillment_types,images,currency\n"
-	testCases := map[string]struct {
-		name, data string
-		wantErr    []string
-	}{
+	testCases := map[string]invalidFile{
 		"decimal price":         {name: "a.csv", data: header + "mug,Mug,15.00,,,,,,,\n", wantErr: []string{"line 2", `unit_price: "15.00" is not an integer amount in minor units`}},
 		"negative price":        {name: "a.csv", data: header + "mug,Mug,-1,,,,,,,\n", wantErr: []string{"unit_price must be 0 or more"}},
 		"missing price":         {name: "a.csv", data: header + "mug,Mug,,,,,,,,\n", wantErr: []string{"unit_price is required"}},
@@ -245,6 +242,21 @@ func TestInvalidFiles(t *testing.T) {
 		"JSON unknown field":    {name: "a.json", data: `[{"sku": "mug", "title": "Mug", "unit_price": 1, "colour": "red"}]`, wantErr: []string{"item [0]", `unknown field "colour"`}},
 		"JSON duplicate":        {name: "a.json", data: `[{"sku": "m", "title": "M", "unit_price": 1}, {"sku": "m", "title": "M", "unit_price": 2}]`, wantErr: []string{`item [1]: duplicate sku "m" (also item [0])`}},
 	}
+	checkInvalidFiles(t, testCases)
+}
+
+// invalidFile is a catalog file Configure must refuse: its name (whose
+// extension says its format), its content, and what the error must
+// contain.
+type invalidFile struct {
+	name, data string
+	wantErr    []string
+}
+
+// checkInvalidFiles configures a plugin with each file of testCases and
+// checks that it is refused with every wanted part in the error.
+func checkInvalidFiles(t *testing.T, testCases map[string]invalidFile) {
+	t.Helper()
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -147,7 +147,7 @@ func (b *stockBook) open(path string, loaded items, limits map[string]int64) err
 // inspect checks the state file at path as open would (a state file that
 // cannot be read, or is of a newer release, is an error) without taking
 // its lock, applying figures or writing anything, and leaves the book
-// holding nothing (acp.ErrNotOffered) and answering Available from the
+// holding nothing (acp.ErrNotOffered) and answering snapshot from the
 // file: what `acp plugins describe` and `acp feed export` do beside a
 // running server. The file is replaced whole by its writers, so
 // reading it unlocked sees one whole version.
@@ -411,31 +411,15 @@ func availableLocked(c *skuCount, reserved int64) int64 {
 	return max(0, c.OnHand-reserved)
 }
 
-// Available returns the units of each stock-controlled SKU that can
-// still be held, as of now (a hold past its expiry counts as given back).
+// snapshot returns what can still be held of each of skus as of now (-1
+// for a sku whose stock is not counted; a hold past its expiry counts as
+// given back), and the version of the state it was read in. Nothing
+// changed since it returned the same version, so a caller may keep what
+// it made of the answer under it.
 //
 // Described (inspect), it answers from the state file as its writers left
-// it, read without taking its lock (it is replaced whole), holds past
-// their expiry counted as given back; nothing is written.
-func (b *stockBook) Available(skus []string) (map[string]int64, error) {
-	_, avail, err := b.snapshot(skus)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]int64{}
-	for i, n := range avail {
-		if n >= 0 {
-			out[skus[i]] = n
-		}
-	}
-	return out, nil
-}
-
-// snapshot returns what can still be held of each of skus as of now (-1
-// for a sku whose stock is not counted), as Available does, and the
-// version of the state it was read in. Nothing changed since it returned
-// the same version, so a caller may keep what it made of the answer
-// under it.
+// it, read without taking its lock (it is replaced whole); nothing is
+// written.
 func (b *stockBook) snapshot(skus []string) (version uint64, avail []int64, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
