@@ -708,25 +708,20 @@ func (b *bench) profileCPU(s *server, path string) error {
 		})
 	}()
 	time.Sleep(2 * time.Second)
-	resp, err := http.Get("http://" + profilingAddr + "/debug/pprof/profile?seconds=10")
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = io.Copy(f, resp.Body)
-	return err
+	return savePprof("profile?seconds=10", path)
 }
 
 // fetchTrace writes a 5 s execution trace of the demo store, taken
 // after its first second of load, to path.
 func fetchTrace(path string) error {
 	time.Sleep(2 * time.Second) // past the open loop's warm-up
-	resp, err := http.Get("http://" + profilingAddr + "/debug/pprof/trace?seconds=5")
+	return savePprof("trace?seconds=5", path)
+}
+
+// savePprof writes what the demo store's pprof endpoint (under
+// /debug/pprof/) gives to path.
+func savePprof(endpoint, path string) error {
+	resp, err := http.Get("http://" + profilingAddr + "/debug/pprof/" + endpoint)
 	if err != nil {
 		return err
 	}

@@ -360,10 +360,8 @@ var memberTable = func() []memberRule {
 // the agent is not told it again). body has been decoded successfully
 // already.
 func memberNotices(version, op string, body []byte) []checkout.Notice {
-	rules, ok := noticeRulesByRequest[request{version, op}]
-	if !ok {
-		rules = noticeRules(version, op)
-	}
+	// A version or op not served has no rules: nothing is told.
+	rules := noticeRulesByRequest[request{version, op}]
 	// A body whose member names escape no character holds a member only
 	// if it holds the member's last name, quoted: most bodies hold none,
 	// and are not decoded a second time.

@@ -278,11 +278,15 @@ var handlersMark = json.RawMessage("0")
 // hold it, so its first occurrence is the array's place.
 const handlersAt = `"capabilities":{"payment":{"handlers":`
 
+// handlersPlace is handlersAt, the mark and the end of the payment object:
+// what withHandlers looks for.
+var handlersPlace = []byte(handlersAt + string(handlersMark) + "}")
+
 // withHandlers returns a copy of data, a session encoded with
 // handlersMark, with the handlers array in the mark's place: the bytes
 // json.Marshal writes for the session with the array itself.
 func (c *v2026) withHandlers(id string, data []byte) ([]byte, error) {
-	i := bytes.Index(data, []byte(handlersAt+string(handlersMark)+"}"))
+	i := bytes.Index(data, handlersPlace)
 	if i < 0 {
 		return nil, fmt.Errorf("encode session %s: no handlers mark in %.80q", id, data)
 	}

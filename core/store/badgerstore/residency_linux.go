@@ -8,10 +8,10 @@ import (
 )
 
 // trimLog hands the pages of the value-log files beyond the newest keep
-// bytes (residentLog in the store) back
-// to the kernel with madvise(MADV_PAGEOUT), which keeps their contents (it
-// writes dirty pages back first, and Badger synced each of these files
-// when it rotated it): a later read faults them in from disk again.
+// bytes (residentLog in the store) back to the kernel with
+// madvise(MADV_PAGEOUT), which keeps their contents (it writes dirty pages
+// back first, and Badger synced each of these files when it rotated it):
+// a later read faults them in from disk again.
 // MADV_PAGEOUT never loses data whatever memory it is given, so a file
 // that the garbage collection unmaps meanwhile is harmless. dir is the
 // store's absolute directory.
