@@ -24,6 +24,7 @@ import (
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/pluginmgr"
 	"github.com/acp-sidecar/acp/core/store"
+	"github.com/acp-sidecar/acp/core/ucp"
 	"github.com/acp-sidecar/acp/core/webhook"
 	"github.com/acp-sidecar/acp/internal/certreload"
 	"github.com/acp-sidecar/acp/internal/connlimit"
@@ -41,6 +42,9 @@ type options struct {
 	now              func() time.Time
 	version          string
 	stripeHTTPClient *http.Client
+	// ucpNegotiator and ucpVerifier serve UCP's binding (ucp_api.go).
+	ucpNegotiator ucp.Negotiator
+	ucpVerifier   ucp.RequestVerifier
 }
 
 // WithStripeHTTPClient makes Stripe handlers use client, for tests with a
@@ -154,7 +158,12 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	svc.SetStockAttention(newStockAttention(registry))
 	apiOpts.Service, apiOpts.Store, apiOpts.Readiness = svc, st, storeReadiness(st, readiness(cfg, plugins))
 	metrics := metricsHandler(cfg, registry)
-	app, err := mountAPIs(httpapi.New(apiOpts), cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
+	api := httpapi.New(apiOpts)
+	err = mountUCP(api, cfg, svc, handlers, logger, o)
+	var app *fiber.App
+	if err == nil {
+		app, err = mountAPIs(api, cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
+	}
 	if err != nil {
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())

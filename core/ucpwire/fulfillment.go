@@ -231,6 +231,7 @@ func fulfillment(s *model.Session) *fulfillmentJSON {
 		m := methodJSON{ID: g.ID, Type: string(g.Type), LineItemIDs: nonNil(g.LineIDs)}
 		grp := groupJSON{ID: g.ID, LineItemIDs: nonNil(g.LineIDs), Options: []optionJSON{}}
 		selected := selectedIn(s, g.ID)
+
 		for _, o := range s.Options {
 			if o.GroupID != g.ID {
 				continue
@@ -256,7 +257,64 @@ func fulfillment(s *model.Session) *fulfillmentJSON {
 		m.Groups = []groupJSON{grp}
 		out.Methods = append(out.Methods, m)
 	}
+	return appendUngrouped(out, s)
+}
+
+// appendUngrouped adds the options of the lines in no fulfillment group
+// (a checkout the platform has not split into methods yet): one method
+// per type, shipping then pickup, named after its type and offering the
+// options of that type, so that the platform sees what the engine
+// selected by default and the charge it makes. Sent back, such a method
+// becomes a group like any other.
+func appendUngrouped(out *fulfillmentJSON, s *model.Session) *fulfillmentJSON {
+	for _, typ := range []acp.FulfillmentType{acp.FulfillmentShipping, acp.FulfillmentPickup} {
+		if findGroup(s.Groups, string(typ)) {
+			continue
+		}
+		m := methodJSON{ID: string(typ), Type: string(typ), LineItemIDs: []string{}}
+		grp := groupJSON{ID: string(typ), Options: []optionJSON{}}
+		lines := map[string]bool{}
+		for _, o := range s.Options {
+			if o.GroupID != "" || o.Type != typ {
+				continue
+			}
+			grp.Options = append(grp.Options, option(o, o.ID))
+			if isSelected(s, o.ID) {
+				grp.SelectedOptionID = o.ID
+			}
+			for _, id := range o.LineIDs {
+				if !lines[id] {
+					lines[id] = true
+					m.LineItemIDs = append(m.LineItemIDs, id)
+				}
+			}
+		}
+		if len(grp.Options) == 0 {
+			continue
+		}
+		grp.LineItemIDs = m.LineItemIDs
+		m.Groups = []groupJSON{grp}
+		out.Methods = append(out.Methods, m)
+	}
 	return out
+}
+
+func findGroup(groups []model.FulfillmentGroup, id string) bool {
+	for _, g := range groups {
+		if g.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func isSelected(s *model.Session, optionID string) bool {
+	for _, sel := range s.Selected {
+		if sel.OptionID == optionID {
+			return true
+		}
+	}
+	return false
 }
 
 // selectedIn is the id of the option selected for group id, "" if none.

@@ -34,7 +34,7 @@ type envelopeJSON struct {
 	Version         string                      `json:"version"`
 	Status          string                      `json:"status"`
 	Capabilities    map[string][]capabilityJSON `json:"capabilities,omitempty"`
-	PaymentHandlers map[string][]handlerJSON    `json:"payment_handlers,omitempty"`
+	PaymentHandlers json.RawMessage             `json:"payment_handlers,omitempty"`
 }
 
 type capabilityJSON struct {

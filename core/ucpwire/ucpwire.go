@@ -1,6 +1,9 @@
 package ucpwire
 
 import (
+	"encoding/json"
+	"fmt"
+
 	"github.com/acp-sidecar/acp/core/payment"
 )
 
@@ -50,19 +53,24 @@ type Codec struct {
 	business Business
 	limits   Limits
 	// handlers is the ucp.payment_handlers registry, encoded once.
-	handlers map[string][]handlerJSON
+	handlers json.RawMessage
 }
 
-// New returns the codec of business, with limits.
-func New(business Business, limits Limits) *Codec {
-	c := &Codec{business: business, limits: limits, handlers: map[string][]handlerJSON{}}
+// New returns the codec of business, with limits. It fails when a
+// handler's configuration is not JSON.
+func New(business Business, limits Limits) (*Codec, error) {
+	registry := map[string][]handlerJSON{}
 	for _, h := range business.Handlers {
-		c.handlers[h.Name] = append(c.handlers[h.Name], handlerJSON{
+		registry[h.Name] = append(registry[h.Name], handlerJSON{
 			ID: h.ID, Version: h.Version, Spec: h.Spec, Schema: h.Schema,
 			AvailableInstruments: h.AvailableInstruments, Config: h.Config,
 		})
 	}
-	return c
+	handlers, err := json.Marshal(registry)
+	if err != nil {
+		return nil, fmt.Errorf("ucp payment handlers: %w", err)
+	}
+	return &Codec{business: business, limits: limits, handlers: handlers}, nil
 }
 
 // handlerJSON is a payment handler in ucp.payment_handlers.

@@ -44,7 +44,11 @@ var rules = []rule{
 	{why: "only core/host reads acp.yaml's types; the layers below take their own or the SDK's", dirs: []string{"core"}, except: []string{"core/host"}, never: []string{"config"}},
 	{why: "core/host is the top of core/: nothing in core/ imports it", dirs: []string{"core"}, except: []string{"core/host"}, never: []string{"core/host"}},
 	{why: "the checkout API is mounted on, never mounts: it imports no other API", dirs: []string{"core/httpapi"},
-		never: []string{"core/mcpapi", "core/merchantapi", "core/payment/stripe/stripehook"}},
+		never: []string{"core/mcpapi", "core/merchantapi", "core/payment/stripe/stripehook", "core/ucpapi", "core/ucpwire"}},
+	{why: "the UCP wire format sits beside the APIs, like acpwire: it imports no API, no other wire format and nothing above", dirs: []string{"core/ucpwire"},
+		only: []string{"core/ucp", "core/ucpwire", "core/model", "core/checkout", "core/payment", "core/apierr", "core/internal", "internal", "sdk"}, codeOnly: true},
+	{why: "UCP's REST binding is mounted on the checkout API and reaches the engine through it and ucpwire, never ACP's wire format or another API", dirs: []string{"core/ucpapi"},
+		never: []string{"core/acpwire", "core/mcpapi", "core/merchantapi", "core/payment/stripe/stripehook", "core/ucpmcp"}},
 	{why: "the engine and the parts below it import no API or wire format", dirs: []string{
 		"core/checkout", "core/orders", "core/stock", "core/model", "core/store", "core/payment", "core/builtin", "core/pluginmgr",
 		"core/webhook", "core/idempotency", "core/signature", "core/apierr", "core/feed", "core/feedwire", "core/feedclient",
