@@ -13,6 +13,7 @@ import (
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/host"
 	"github.com/acp-sidecar/acp/core/ucp"
+	"github.com/acp-sidecar/acp/internal/ucpschema"
 )
 
 // Platform profiles the test negotiator knows.
@@ -41,7 +42,7 @@ func (fixedNegotiator) Negotiate(_ context.Context, agent, profile string) (*ucp
 }
 
 // startUCPServer starts a gateway serving UCP under /ucp beside ACP.
-func startUCPServer(t *testing.T, edit func(*config.Config)) *server {
+func startUCPServer(t testing.TB, edit func(*config.Config)) *server {
 	t.Helper()
 	cfg := loadTestConfig(t, filepath.Join(t.TempDir(), "data"))
 	cfg.UCP.Enabled, cfg.UCP.BasePath = true, "/ucp"
@@ -287,10 +288,39 @@ func TestUCPCheckoutFlow(t *testing.T) {
 	}
 }
 
-// validateUCP checks a UCP body against the schemas of what it answers.
+// validateUCP checks a UCP body against the schemas of what it answers:
+// a checkout (with the extensions the test profile negotiates) on 2xx
+// checkout answers, an error_response when ucp.status is error, UCP's
+// protocol error {code, content} otherwise.
 func validateUCP(t *testing.T, r ucpRequest, out response) {
 	t.Helper()
-	if ct := out.header.Get("Content-Type"); out.status != http.StatusNoContent && !strings.HasPrefix(ct, "application/json") {
+	if ct := out.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type = %q, want application/json", ct)
+	}
+	var shape struct {
+		UCP *struct {
+			Status string `json:"status"`
+		} `json:"ucp"`
+		Code    string `json:"code"`
+		Content string `json:"content"`
+	}
+	if err := json.Unmarshal(out.body, &shape); err != nil {
+		t.Fatalf("%s %s: body is not a JSON object: %v\n%s", r.method, r.path, err, out.body)
+	}
+	switch {
+	case out.status >= 300:
+		if shape.Code == "" || shape.Content == "" || shape.UCP != nil {
+			t.Errorf("%s %s answered %d without a UCP protocol error {code, content}: %s", r.method, r.path, out.status, out.body)
+		}
+	case shape.UCP != nil && shape.UCP.Status == "error":
+		ucpschema.Response(t, "shopping/types/error_response.json", out.body)
+	case strings.HasPrefix(r.path, "/checkout-sessions"):
+		switch r.profile {
+		case "", ucpProfile:
+			ucpschema.Response(t, "shopping/fulfillment.json#/$defs/dev.ucp.shopping.checkout", out.body)
+			ucpschema.Response(t, "shopping/discount.json#/$defs/dev.ucp.shopping.checkout", out.body)
+		default:
+			ucpschema.Response(t, "shopping/checkout.json", out.body)
+		}
 	}
 }
