@@ -42,9 +42,11 @@ type options struct {
 	now              func() time.Time
 	version          string
 	stripeHTTPClient *http.Client
-	// ucpNegotiator and ucpVerifier serve UCP's binding (ucp_api.go).
+	// ucpNegotiator, ucpVerifier and ucpOperations serve UCP's binding
+	// (ucp_api.go).
 	ucpNegotiator ucp.Negotiator
 	ucpVerifier   ucp.RequestVerifier
+	ucpOperations map[string]ucp.Operation
 }
 
 // WithStripeHTTPClient makes Stripe handlers use client, for tests with a

@@ -27,6 +27,12 @@ func WithUCPVerifier(v ucp.RequestVerifier) Option {
 	return func(o *options) { o.ucpVerifier = v }
 }
 
+// WithUCPOperations serves the non-checkout UCP operations ops (by
+// operation name), for tests.
+func WithUCPOperations(ops map[string]ucp.Operation) Option {
+	return func(o *options) { o.ucpOperations = ops }
+}
+
 // mountUCP mounts UCP's REST binding on api when acp.yaml enables UCP:
 // the same engine (with its store, stock, promotions and payment
 // handlers), agents, rate limits and idempotency as ACP's endpoints.
@@ -56,7 +62,7 @@ func mountUCP(api *httpapi.API, cfg *config.Config, svc *checkout.Service, handl
 		Negotiator:   negotiator,
 		Verifier:     o.ucpVerifier,
 		SignedAgents: signed,
-		Operations:   map[string]ucp.Operation{},
+		Operations:   o.ucpOperations,
 		Logger:       logger.With("component", "ucp"),
 	})
 	return err

@@ -31,7 +31,7 @@ func (fixedNegotiator) Negotiate(_ context.Context, agent, profile string) (*ucp
 	caps := map[string]string{}
 	switch profile {
 	case ucpProfile:
-		caps = map[string]string{ucp.CapCheckout: ucp.Version, ucp.CapFulfillment: ucp.Version, ucp.CapDiscount: ucp.Version}
+		caps = map[string]string{ucp.CapCheckout: ucp.Version, ucp.CapFulfillment: ucp.Version, ucp.CapDiscount: ucp.Version, ucp.CapOrder: ucp.Version}
 	case ucpBareProfile:
 		caps = map[string]string{ucp.CapCheckout: ucp.Version}
 	case ucpNoneProfile:
@@ -61,6 +61,7 @@ type ucpRequest struct {
 	method, path, body, token, profile, key string
 	apiKey                                  bool
 	omit                                    []string
+	header                                  map[string]string
 }
 
 func (s *server) ucp(t *testing.T, r ucpRequest) response {
@@ -100,6 +101,9 @@ func (s *server) ucp(t *testing.T, r ucpRequest) response {
 			key = fmt.Sprintf("ucp-key-%d", keyCounter.Add(1))
 		}
 		req.Header.Set("Idempotency-Key", key)
+	}
+	for k, v := range r.header {
+		req.Header.Set(k, v)
 	}
 	for _, h := range r.omit {
 		req.Header.Del(h)
