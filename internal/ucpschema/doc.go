@@ -21,6 +21,16 @@
 //     a file that does not exist; the ref holds only from the file's own
 //     place, so the loader drops an $id that names another place than the
 //     file's.
+//   - docs/specification/checkout-rest.md answers a create_checkout whose
+//     items are all unavailable with HTTP 200 (its Error Response example
+//     and its Business Outcomes prose), where rest.openapi.json documents
+//     only 201 for create_checkout: Operation(t, "create_checkout", 200, …)
+//     fails the test as an undocumented status.
+//   - The update request examples of checkout-rest.md send "id" (with a
+//     "// deprecated" comment, so they are not JSON), which checkout.json
+//     annotates "ucp_request": "omit": Request refuses it, where the
+//     spec's generator would merely drop id from the update schema and
+//     let additionalProperties admit it.
 //
 // Layer: leaf helper of internal/ for tests. It may import only the
 // standard library, outside modules and other internal/ packages; no

@@ -2,6 +2,7 @@ package ucpschema
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -165,7 +166,11 @@ func check(t testing.TB, v view, url string, body []byte) error {
 	if err != nil {
 		return fmt.Errorf("body is not JSON: %w", err)
 	}
-	return s.Validate(inst)
+	if err := s.Validate(inst); err != nil {
+		// annotate turns an omitted property's schema into false.
+		return errors.New(strings.ReplaceAll(err.Error(), "false schema", "false schema (a property the "+v.String()+" does not carry)"))
+	}
+	return nil
 }
 
 // Response reports a test error when body is not a valid response body
