@@ -62,6 +62,9 @@ type Config struct {
 	MerchantAPI MerchantAPI `koanf:"merchant_api"`
 	// WebhookDelivery configures how order events reach agents' webhooks.
 	WebhookDelivery WebhookDelivery `koanf:"webhook_delivery"`
+	// UCP serves the Universal Commerce Protocol beside ACP, from the same
+	// catalog, store and plugins (docs/ucp.md).
+	UCP UCP `koanf:"ucp"`
 	// Feeds are the agent platforms the catalog is published to as a
 	// product feed (docs/feeds.md).
 	Feeds []Feed `koanf:"feeds"`
@@ -306,6 +309,97 @@ type Agent struct {
 	// Webhooks are where the agent's order events are sent: the events of
 	// orders placed through this agent's checkouts.
 	Webhooks []Webhook `koanf:"webhooks"`
+	// UCP says which UCP platform profiles the agent may present, and
+	// whether its UCP requests must be signed. Nil means the agent does
+	// not call the UCP API.
+	UCP *AgentUCP `koanf:"ucp"`
+}
+
+// UCP configures the Universal Commerce Protocol binding (release
+// 2026-04-08): the business profile at /.well-known/ucp, the REST and MCP
+// endpoints and the keys its order webhooks are signed with.
+type UCP struct {
+	// Enabled serves UCP. Default false.
+	Enabled bool `koanf:"enabled"`
+	// BasePath is the path the REST endpoints are served under (the
+	// profile's rest endpoint is PublicURL + BasePath). Default "/ucp".
+	BasePath string `koanf:"base_path"`
+	// MCPPath is the path of the MCP endpoint. Default BasePath + "/mcp".
+	MCPPath string `koanf:"mcp_path"`
+	// PublicURL is the origin agents reach this server at, as written in
+	// the business profile (https://shop.example). Default: derived from
+	// server.listen, allowed only while it is a loopback address.
+	PublicURL string `koanf:"public_url"`
+	// Capabilities lists the capabilities offered, by name
+	// (dev.ucp.shopping.checkout, …). Default: every capability served.
+	Capabilities []string `koanf:"capabilities"`
+	// SigningKeys are the business's keys: the first signs order
+	// webhooks; every key is published in the profile, so that a key
+	// being retired still verifies what it signed.
+	SigningKeys []UCPSigningKey `koanf:"signing_keys"`
+	// ProfileFetch bounds the fetching and caching of platform profiles.
+	ProfileFetch UCPProfileFetch `koanf:"profile_fetch"`
+	// SignatureWindow is how far a request signature's created parameter
+	// may lie from the server's clock. Default 300s.
+	SignatureWindow time.Duration `koanf:"signature_window"`
+}
+
+// UCPSigningKey is one of the business's signing keys, an EC P-256 key
+// (ES256) as a JWK.
+type UCPSigningKey struct {
+	// KeyID is the key's kid. Required, unique.
+	KeyID string `koanf:"kid"`
+	// PrivateKeyEnv names the environment variable holding the private
+	// key as a JWK (JSON). Secrets never live in acp.yaml.
+	PrivateKeyEnv string `koanf:"private_key_env"`
+	// LocalOnlyPrivateKey is a private JWK written in the file itself, for
+	// the demo store only; accepted only while the server listens on a
+	// loopback address.
+	LocalOnlyPrivateKey string `koanf:"local_only_private_key"`
+	// PublicKey is a public JWK published without its private key: a
+	// retired key kept in the profile while signatures made with it may
+	// still be verified.
+	PublicKey string `koanf:"public_key"`
+}
+
+// UCPProfileFetch bounds platform profile fetches.
+type UCPProfileFetch struct {
+	// Timeout bounds one fetch. Default 5s.
+	Timeout time.Duration `koanf:"timeout"`
+	// MinTTL is the shortest time a fetched profile is cached, whatever
+	// its Cache-Control says. Default 60s (the spec's floor).
+	MinTTL time.Duration `koanf:"min_ttl"`
+	// MaxTTL is the longest. Default 1h.
+	MaxTTL time.Duration `koanf:"max_ttl"`
+	// CacheSize is how many profiles are cached. Default 256.
+	CacheSize int `koanf:"cache_size"`
+	// MaxBytes caps a profile document. Default 256 KiB.
+	MaxBytes int `koanf:"max_bytes"`
+}
+
+// AgentUCP is an agent's UCP settings.
+type AgentUCP struct {
+	// ProfileHosts are the hosts whose profile URLs the agent may present
+	// in UCP-Agent; a profile is fetched only from these, and only where
+	// the webhook address rules allow. Required unless Profiles covers
+	// every profile the agent presents.
+	ProfileHosts []string `koanf:"profile_hosts"`
+	// Profiles are platform profiles given inline, by URL, never
+	// fetched: for the loopback demo, and for platforms whose profile is
+	// agreed out of band.
+	Profiles []UCPInlineProfile `koanf:"profiles"`
+	// RequireSignatures requires every UCP request of the agent to carry
+	// a valid RFC 9421 signature made with a key of its profile.
+	RequireSignatures bool `koanf:"require_signatures"`
+}
+
+// UCPInlineProfile is a platform profile written in acp.yaml.
+type UCPInlineProfile struct {
+	// URL is the profile URL the agent presents in UCP-Agent.
+	URL string `koanf:"url"`
+	// Document is the profile (the JSON object a fetch would return),
+	// written as YAML.
+	Document map[string]any `koanf:"document"`
 }
 
 // Webhook is one receiver of an agent's order events.

@@ -414,6 +414,7 @@ func (s *Service) storeOrder(ctx context.Context, sess *model.Session, rec Recor
 		APIVersion:        sess.APIVersion,
 		CreatedAt:         now,
 		UpdatedAt:         now,
+		UCP:               sess.UCP,
 	}
 	for _, l := range sess.Lines {
 		ol := model.OrderLine{

@@ -52,6 +52,9 @@ type GroupInput struct {
 
 // CreateInput is a decoded create request.
 type CreateInput struct {
+	// UCP is what was negotiated with the UCP platform creating the
+	// session; nil over ACP.
+	UCP   *model.UCPContext
 	Items []ItemInput
 	// Currency is the requested ISO 4217 code; empty means the seller's
 	// (API versions before 2026-01-30 carry none).

@@ -176,6 +176,7 @@ func (s *Service) Create(ctx context.Context, agent, version string, in CreateIn
 		QuoteID:            in.QuoteID,
 		Metadata:           in.Metadata,
 		OrderNotes:         in.OrderNotes,
+		UCP:                in.UCP,
 	}
 	sess.WriteOnly.AgentCapabilities = in.AgentCapabilities
 	sess.Discounts = s.newDiscounts(version, in)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -74,6 +75,18 @@ func (a *API) EncodeErrorsAt(path string, encode ErrorEncoder) {
 		a.h.errorBodies = map[string]ErrorEncoder{}
 	}
 	a.h.errorBodies[path] = encode
+}
+
+// EncodeErrorsUnder is EncodeErrorsAt for prefix and every path below it,
+// for a mounted API with routes of its own (UCP's REST binding). An exact
+// path given to EncodeErrorsAt takes precedence, then the longest prefix.
+// It panics after App was called.
+func (a *API) EncodeErrorsUnder(prefix string, encode ErrorEncoder) {
+	if a.sealed {
+		panic("httpapi: EncodeErrorsUnder(" + prefix + ") after App")
+	}
+	a.h.errorPrefixes = append(a.h.errorPrefixes, errorPrefix{prefix: strings.TrimSuffix(prefix, "/"), encode: encode})
+	slices.SortStableFunc(a.h.errorPrefixes, func(x, y errorPrefix) int { return len(y.prefix) - len(x.prefix) })
 }
 
 // AgentsOnly is the guard that admits the agents' bearer tokens, as the

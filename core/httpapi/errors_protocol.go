@@ -30,7 +30,7 @@ func (h *handlers) refuseUnknownMethods(next fasthttp.RequestHandler) fasthttp.R
 		ctx.Response.Header.Set(fiber.HeaderAllow, "GET, POST")
 		ctx.SetStatusCode(ae.Status)
 		ctx.SetContentType(fiber.MIMEApplicationJSON)
-		ctx.SetBody(encodeError(ae, h.errorBodies[string(ctx.Path())]))
+		ctx.SetBody(encodeError(ae, h.errorEncoder(string(ctx.Path()))))
 		h.opts.Logger.Info("request", "method", text.Truncate(string(ctx.Method()), 32), "status", ae.Status)
 		h.metrics.observe("UNKNOWN", "", ae.Status, 0)
 	}

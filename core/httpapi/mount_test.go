@@ -4,10 +4,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/httpapi"
 	"github.com/acp-sidecar/acp/core/payment/sandbox"
@@ -60,6 +62,51 @@ func TestMountGuardsStayWithinTheirPrefix(t *testing.T) {
 			body, _ := io.ReadAll(resp.Body)
 			if resp.StatusCode != tc.want {
 				t.Fatalf("%s %s = %d %s, want %d", tc.method, tc.path, resp.StatusCode, body, tc.want)
+			}
+		})
+	}
+}
+
+// TestEncodeErrorsUnderPrefix: an API mounted under a prefix gets its own
+// error shape for the errors the stack answers (authentication, unknown
+// routes) at the prefix and below it, and nowhere else; an exact path
+// given to EncodeErrorsAt keeps its own.
+func TestEncodeErrorsUnderPrefix(t *testing.T) {
+	t.Parallel()
+	ok := func(c *fiber.Ctx) error { return c.SendString("ok") }
+	mounts := func(api *httpapi.API, _ *checkout.Service) {
+		api.Mount("/u", func(r fiber.Router) { r.Get("/x", ok); r.Post("/exact", ok) }, api.AgentsOnly())
+		api.EncodeErrorsUnder("/u", func(ae *apierr.Error) []byte { return []byte(`{"shape":"prefix","code":"` + ae.Code + `"}`) })
+		api.EncodeErrorsAt("/u/exact", func(ae *apierr.Error) []byte { return []byte(`{"shape":"exact"}`) })
+	}
+	app := newAppWith(t, appOptions{
+		handler: sandbox.New(sandbox.Config{ID: "card", MerchantID: "acct_1", AcceptedBrands: []string{"visa"}}),
+		extend:  mounts,
+	})
+	tests := []struct {
+		path, token, want string
+	}{
+		{"/u", "", `"shape":"prefix"`},
+		{"/u/x", "", `"shape":"prefix"`},
+		{"/u/y", "token-0123456789", `"shape":"prefix"`},
+		{"/u/exact", "", `"shape":"exact"`},
+		{"/ux", "", `"type":"invalid_request"`},
+		{"/checkout_sessions/cs_1", "", `"type":"invalid_request"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.path, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, tc.path, nil)
+			if tc.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tc.token)
+			}
+			resp, err := app.Test(req, -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode < 400 || !strings.Contains(string(body), tc.want) {
+				t.Fatalf("GET %s = %d %s, want an error containing %s", tc.path, resp.StatusCode, body, tc.want)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -139,6 +140,29 @@ type handlers struct {
 	// errorBodies are the error encoders of mounted APIs whose errors are
 	// not flat ACP errors, by exact path (see API.EncodeErrorsAt).
 	errorBodies map[string]ErrorEncoder
+	// errorPrefixes are those of APIs mounted under a prefix, longest
+	// first (see API.EncodeErrorsUnder).
+	errorPrefixes []errorPrefix
+}
+
+// errorPrefix is an error encoder for the paths under prefix.
+type errorPrefix struct {
+	prefix string
+	encode ErrorEncoder
+}
+
+// errorEncoder is the error shape of path: that of the API mounted at it
+// or under it, or nil for a flat ACP error.
+func (h *handlers) errorEncoder(path string) ErrorEncoder {
+	if encode, ok := h.errorBodies[path]; ok {
+		return encode
+	}
+	for _, p := range h.errorPrefixes {
+		if path == p.prefix || strings.HasPrefix(path, p.prefix+"/") {
+			return p.encode
+		}
+	}
+	return nil
 }
 
 func (h *handlers) now() time.Time {
@@ -169,5 +193,5 @@ func (h *handlers) errorHandler(c *fiber.Ctx, err error) error {
 		translated.Param = codec.ErrorParam(ae.Param)
 		ae = &translated
 	}
-	return writeError(c, ae, h.errorBodies[c.Path()])
+	return writeError(c, ae, h.errorEncoder(c.Path()))
 }

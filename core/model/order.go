@@ -92,6 +92,9 @@ type Order struct {
 	APIVersion string    `json:"api_version"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at,omitzero"`
+	// UCP is its checkout's UCP context (Session.UCP), whose webhook URL
+	// receives the order's UCP events; nil for orders placed over ACP.
+	UCP *UCPContext `json:"ucp,omitempty"`
 }
 
 // SessionCopy is the copy of the order its checkout session keeps: the

@@ -100,6 +100,23 @@ type Session struct {
 	Payment *Payment `json:"payment,omitempty"`
 	// Order is set once the session is completed.
 	Order *Order `json:"order,omitempty"`
+	// UCP is what was negotiated with the UCP platform that created the
+	// session; nil for sessions made over ACP.
+	UCP *UCPContext `json:"ucp,omitempty"`
+}
+
+// UCPContext is what a session made over UCP, and its order, keep of the
+// platform that made it: its profile, the capabilities negotiated and
+// where its order events go.
+type UCPContext struct {
+	// Profile is the platform's profile URL (the UCP-Agent header).
+	Profile string `json:"profile"`
+	// Capabilities are the negotiated capabilities: name to version.
+	Capabilities map[string]string `json:"capabilities,omitempty"`
+	// OrderWebhookURL is where the order's events are sent (the
+	// platform's order capability config.webhook_url, checked against the
+	// webhook address rules); empty when the platform gave none.
+	OrderWebhookURL string `json:"order_webhook_url,omitempty"`
 }
 
 // WriteOnly holds the write-only inputs of ACP requests, stored for the

@@ -19,9 +19,19 @@ type WebhookEvent struct {
 	// Seq orders the outbox. It is assigned by the store when the event is
 	// first written and again when a dead event is re-queued.
 	Seq uint64 `json:"seq"`
-	// Agent and Target name the webhook target in acp.yaml.
+	// Agent and Target name the webhook target: for an ACP target, one
+	// of the agent's webhooks in acp.yaml; for a UCP target (Protocol
+	// "ucp"), TargetUCP.
 	Agent  string `json:"agent"`
 	Target string `json:"target"`
+	// Protocol is the target's protocol: "" for ACP (an HMAC-signed POST
+	// to the configured URL), ProtocolUCP for a UCP platform's order
+	// webhook (an RFC 9421-signed POST to URL).
+	Protocol string `json:"protocol,omitempty"`
+	// URL is the receiver of a UCP event: the platform's order webhook
+	// URL when the order was placed. Empty for ACP events, whose URL is
+	// the configured target's.
+	URL string `json:"url,omitempty"`
 	// OrderID is the order the event is about; one target's events of one
 	// order are delivered in Seq order.
 	OrderID string `json:"order_id"`
@@ -41,6 +51,14 @@ type WebhookEvent struct {
 	// LastStatus is the HTTP status of the last attempt, 0 when none came.
 	LastStatus int `json:"last_status,omitempty"`
 }
+
+// ProtocolUCP is WebhookEvent.Protocol for a UCP platform's order
+// webhook.
+const ProtocolUCP = "ucp"
+
+// TargetUCP is WebhookEvent.Target for a UCP platform's order webhook:
+// each agent has one, whose URL each event carries.
+const TargetUCP = "ucp"
 
 // QueueKey identifies the sequence one event belongs to: a target's
 // events of one order, which are delivered one after the other.

@@ -219,3 +219,34 @@ type Money struct {
 
 // String renders the money for logs, e.g. "1500 usd".
 func (m Money) String() string { return fmt.Sprintf("%d %s", m.Amount, m.Currency) }
+
+// UCPHandler is a payment handler as UCP's payment_handlers registry
+// lists it (payment-handler-guide.md): in the business profile and in
+// every checkout response.
+type UCPHandler struct {
+	// Name is the handler's reverse-domain name, the registry's key
+	// (e.g. "dev.ucp.processor_tokenizer").
+	Name string
+	// ID identifies this configuration of the handler; instruments name
+	// it as handler_id.
+	ID string
+	// Version, Spec and Schema are the handler specification's version
+	// and URLs.
+	Version, Spec, Schema string
+	// AvailableInstruments are the instruments it takes, as JSON objects
+	// ({"type":"card","constraints":{…}}).
+	AvailableInstruments []map[string]any
+	// Config is the handler's configuration for platforms.
+	Config map[string]any
+}
+
+// UCPDescriber is a Handler that can be offered over UCP. A complete
+// request's instrument reaches Charge as Instrument{Type: the
+// instrument's type, CredentialType: its credential's type, Token: its
+// credential's token}, with the handler chosen by the instrument's
+// handler_id.
+type UCPDescriber interface {
+	// UCPHandler describes the handler for UCP; false when this
+	// handler's configuration is not offered over UCP.
+	UCPHandler() (UCPHandler, bool)
+}

@@ -50,7 +50,9 @@ var rules = []rule{
 	{why: "the engine and the parts below it import no API or wire format", dirs: []string{
 		"core/checkout", "core/orders", "core/stock", "core/model", "core/store", "core/payment", "core/builtin", "core/pluginmgr",
 		"core/webhook", "core/idempotency", "core/signature", "core/apierr", "core/feed", "core/feedwire", "core/feedclient",
-	}, except: []string{"core/payment/stripe/stripehook"}, never: []string{"core/acpwire", "core/httpapi", "core/mcpapi", "core/merchantapi", "core/payment/stripe/stripehook"}, codeOnly: true},
+	}, except: []string{"core/payment/stripe/stripehook"}, never: []string{"core/acpwire", "core/httpapi", "core/mcpapi", "core/merchantapi", "core/payment/stripe/stripehook",
+		"core/ucpwire", "core/ucpapi", "core/ucpmcp", "core/ucpprofile", "core/ucpcatalog"}, codeOnly: true},
+	{why: "core/ucp is what every part of the UCP binding shares: it imports nothing of the repository", dirs: []string{"core/ucp"}, only: []string{"core/ucp"}},
 	{why: "the feed wire format and its client know nothing of the model, the store or an engine", dirs: []string{"core/feedwire", "core/feedclient"},
 		only: []string{"core/feedwire", "core/internal", "internal", "sdk"}},
 }

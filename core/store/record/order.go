@@ -31,6 +31,7 @@ type order struct {
 	APIVersion        string            `json:"api_version"`
 	CreatedAt         time.Time         `json:"created_at"`
 	UpdatedAt         time.Time         `json:"updated_at,omitzero"`
+	UCP               *ucpContext       `json:"ucp,omitempty"`
 }
 
 type orderLine struct {
@@ -154,6 +155,7 @@ func fromOrder(o *model.Order) order {
 		Discounts: mapSlice(o.Discounts, fromAppliedDiscount),
 		Insights:  mapPtr(o.Insights, fromInsights),
 		Agent:     o.Agent, APIVersion: o.APIVersion, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
+		UCP: (*ucpContext)(o.UCP),
 	}
 }
 
@@ -168,6 +170,7 @@ func (r *order) model() *model.Order {
 		Discounts: mapSlice(r.Discounts, appliedDiscount.model),
 		Insights:  mapPtr(r.Insights, insights.model),
 		Agent:     r.Agent, APIVersion: r.APIVersion, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		UCP: (*model.UCPContext)(r.UCP),
 	}
 }
 

@@ -42,6 +42,14 @@ type session struct {
 	AuthenticationMetadata json.RawMessage     `json:"authentication_metadata,omitempty"`
 	Payment                *payment            `json:"payment,omitempty"`
 	Order                  *order              `json:"order,omitempty"`
+	UCP                    *ucpContext         `json:"ucp,omitempty"`
+}
+
+// ucpContext is a stored model.UCPContext.
+type ucpContext struct {
+	Profile         string            `json:"profile"`
+	Capabilities    map[string]string `json:"capabilities,omitempty"`
+	OrderWebhookURL string            `json:"order_webhook_url,omitempty"`
 }
 
 // The structs below whose fields match their model counterparts one for
@@ -331,6 +339,7 @@ func fromSession(s *model.Session) session {
 		AuthenticationMetadata: s.AuthenticationMetadata,
 		Payment:                mapPtr(s.Payment, fromPayment),
 		Order:                  mapPtr(s.Order, func(o model.Order) order { return fromOrder(o.SessionCopy()) }),
+		UCP:                    (*ucpContext)(s.UCP),
 	}
 }
 
@@ -361,6 +370,7 @@ func (r *session) model() *model.Session {
 		AuthenticationMetadata: r.AuthenticationMetadata,
 		Payment:                mapPtr(r.Payment, payment.model),
 		Order:                  mapPtr(r.Order, func(o order) model.Order { return *o.model() }),
+		UCP:                    (*model.UCPContext)(r.UCP),
 	}
 }
 

@@ -13,6 +13,8 @@ type webhookEvent struct {
 	Seq           uint64    `json:"seq"`
 	Agent         string    `json:"agent"`
 	Target        string    `json:"target"`
+	Protocol      string    `json:"protocol,omitempty"`
+	URL           string    `json:"url,omitempty"`
 	OrderID       string    `json:"order_id"`
 	Type          string    `json:"type"`
 	APIVersion    string    `json:"api_version"`
