@@ -1,6 +1,8 @@
 package httpsig
 
 import (
+	"crypto/sha256"
+	"crypto/sha512"
 	"errors"
 
 	"github.com/acp-sidecar/acp/core/ucp"
@@ -13,4 +15,14 @@ func errCode(err error) string {
 		return e.Code
 	}
 	return ""
+}
+
+func sha256B64(b []byte) string {
+	s := sha256.Sum256(b)
+	return encodeBase64(s[:])
+}
+
+func sha512B64(b []byte) string {
+	s := sha512.Sum512(b)
+	return encodeBase64(s[:])
 }
