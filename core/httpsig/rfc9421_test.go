@@ -309,8 +309,8 @@ func TestDerivedComponents(t *testing.T) {
 	encoded := &message{method: "GET", scheme: "https", authority: "example.com", path: "/parameters",
 		query: "var=this%20is%20a%20big%0Amultiline%20value&bar=with+plus+whitespace&fa%C3%A7ade%22%3A%20=something"}
 	for id, want := range map[string]string{
-		`"@query-param";name="var"`:                `this%20is%20a%20big%0Amultiline%20value`,
-		`"@query-param";name="bar"`:                `with%20plus%20whitespace`,
+		`"@query-param";name="var"`:                  `this%20is%20a%20big%0Amultiline%20value`,
+		`"@query-param";name="bar"`:                  `with%20plus%20whitespace`,
 		`"@query-param";name="fa%C3%A7ade%22%3A%20"`: `something`,
 	} {
 		if got := baseLine(t, encoded, id); got != id+": "+want {
