@@ -87,11 +87,12 @@ func newDeliverer(cfg *config.Config, st store.Store, targets []webhook.Target, 
 		Client: webhook.NewClient(webhook.ClientOptions{
 			Timeout: cfg.WebhookDelivery.Timeout, AllowPrivateNetworks: cfg.WebhookDelivery.AllowPrivateNetworks,
 		}),
-		Logger:         logger.With("component", "webhooks"),
-		Metrics:        webhook.NewMetrics(registry),
-		Now:            now,
-		InitialBackoff: cfg.WebhookDelivery.InitialBackoff,
-		MaxBackoff:     cfg.WebhookDelivery.MaxBackoff,
-		Workers:        cfg.WebhookDelivery.Workers,
+		AllowPrivateNetworks: cfg.WebhookDelivery.AllowPrivateNetworks,
+		Logger:               logger.With("component", "webhooks"),
+		Metrics:              webhook.NewMetrics(registry),
+		Now:                  now,
+		InitialBackoff:       cfg.WebhookDelivery.InitialBackoff,
+		MaxBackoff:           cfg.WebhookDelivery.MaxBackoff,
+		Workers:              cfg.WebhookDelivery.Workers,
 	})
 }

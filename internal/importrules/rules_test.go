@@ -53,6 +53,8 @@ var rules = []rule{
 	}, except: []string{"core/payment/stripe/stripehook"}, never: []string{"core/acpwire", "core/httpapi", "core/mcpapi", "core/merchantapi", "core/payment/stripe/stripehook",
 		"core/ucpwire", "core/ucpapi", "core/ucpmcp", "core/ucpprofile", "core/ucpcatalog"}, codeOnly: true},
 	{why: "core/ucp is what every part of the UCP binding shares: it imports nothing of the repository", dirs: []string{"core/ucp"}, only: []string{"core/ucp"}},
+	{why: "core/httpsig (RFC 9421 message signatures) is a base layer: core/ucp and core/internal only", dirs: []string{"core/httpsig"},
+		only: []string{"core/httpsig", "core/ucp", "core/internal", "internal"}},
 	{why: "the feed wire format and its client know nothing of the model, the store or an engine", dirs: []string{"core/feedwire", "core/feedclient"},
 		only: []string{"core/feedwire", "core/internal", "internal", "sdk"}},
 }
@@ -134,6 +136,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"core/host", repo + "/internal/ucpschema", false, true},
 		{"core/host", repo + "/internal/ucpschema", true, false},
 		{"internal/ucpschema", repo + "/internal/acpschema", false, false},
+		{"core/httpsig", repo + "/core/ucp", false, false},
+		{"core/httpsig", repo + "/core/model", false, true},
 	}
 	for _, tt := range tests {
 		if got := len(violations(tt.dir, tt.test, []string{tt.imp})) > 0; got != tt.broken {
