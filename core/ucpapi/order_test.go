@@ -14,6 +14,7 @@ import (
 	"github.com/acp-sidecar/acp/core/store/badgerstore"
 	"github.com/acp-sidecar/acp/core/ucp"
 	"github.com/acp-sidecar/acp/core/ucpapi"
+	"github.com/acp-sidecar/acp/internal/ucpschema"
 )
 
 // TestGetOrder: the calling agent reads its orders, those it placed over
@@ -129,11 +130,11 @@ func TestGetOrderStoreFailure(t *testing.T) {
 	}
 }
 
-// checkOrderResponse validates a Get Order answer against the schema of
-// its response (order or error response).
+// checkOrderResponse validates a Get Order answer (HTTP 200) against
+// the schema of its response in rest.openapi.json (an order or an error
+// response) and of its MCP tool result.
 func checkOrderResponse(t *testing.T, body []byte) {
 	t.Helper()
-	if !json.Valid(body) {
-		t.Errorf("not JSON: %s", body)
-	}
+	ucpschema.Operation(t, ucp.OpGetOrder, http.StatusOK, body)
+	ucpschema.ToolResult(t, ucp.OpGetOrder, body)
 }
