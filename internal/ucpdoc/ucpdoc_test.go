@@ -180,7 +180,9 @@ func TestParsePlatform(t *testing.T) {
 			`ucp.services["dev.ucp.shopping"][0].schema: is required`},
 		"capability without spec": {func(d map[string]any) { delete(at(d, "ucp", "capabilities", "dev.ucp.shopping.checkout"), "spec") },
 			`ucp.capabilities["dev.ucp.shopping.checkout"][0].spec: is required`},
-		"relative schema URL": {func(d map[string]any) { at(d, "ucp", "capabilities", "dev.ucp.shopping.checkout")["schema"] = "checkout.json" },
+		"relative schema URL": {func(d map[string]any) {
+			at(d, "ucp", "capabilities", "dev.ucp.shopping.checkout")["schema"] = "checkout.json"
+		},
 			`ucp.capabilities["dev.ucp.shopping.checkout"][0].schema: must be an absolute URL, got "checkout.json"`},
 		"bad name": {func(d map[string]any) { at(d, "ucp", "capabilities")["Checkout"] = []any{} }, `ucp.capabilities.Checkout: "Checkout" is not a reverse-domain name`},
 		"registry entry not an array": {func(d map[string]any) { at(d, "ucp", "capabilities")["dev.ucp.x"] = map[string]any{} },
@@ -193,7 +195,9 @@ func TestParsePlatform(t *testing.T) {
 			`ucp.capabilities["dev.ucp.shopping.order"][0].config: must be an object, got a string`},
 		"handler without id": {func(d map[string]any) { delete(at(d, "ucp", "payment_handlers", "com.example.pay"), "id") },
 			`ucp.payment_handlers["com.example.pay"][0].id: is required`},
-		"handler with no instruments": {func(d map[string]any) { at(d, "ucp", "payment_handlers", "com.example.pay")["available_instruments"] = []any{} },
+		"handler with no instruments": {func(d map[string]any) {
+			at(d, "ucp", "payment_handlers", "com.example.pay")["available_instruments"] = []any{}
+		},
 			`available_instruments: must be a non-empty array`},
 		"signing keys not an array": {func(d map[string]any) { d["signing_keys"] = map[string]any{} }, "signing_keys: must be an array of JWKs, got an object"},
 		"private signing key": {func(d map[string]any) { d["signing_keys"] = []any{ecJWK(t, elliptic.P256(), "P-256", "k", true)} },
