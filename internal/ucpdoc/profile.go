@@ -393,3 +393,10 @@ func describe(v any) string {
 	}
 	return kind(v)
 }
+
+// IsName reports whether s is a reverse-domain name, as capability,
+// service and payment handler names are (dev.ucp.shopping.checkout).
+func IsName(s string) bool { return namePattern.MatchString(s) }
+
+// IsVersion reports whether s is a dated UCP version (2026-04-08).
+func IsVersion(s string) bool { return versionPattern.MatchString(s) }
