@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -227,14 +228,14 @@ func validateUCPSigningKeys(keys []UCPSigningKey, anyAgent bool, listenHost stri
 // checkUCPJWK checks a signing key written in acp.yaml: an EC P-256 JWK,
 // private or public as wanted, whose kid, when it has one, is kid.
 func checkUCPJWK(path, kid, raw string, private bool, ps *problems) {
-	jwk, err := ucpdoc.ParseJWK(withKeyID([]byte(raw), kid))
+	jwk, err := ucpdoc.ParseJWK(withKeyID([]byte(raw), cmp.Or(kid, "-")))
 	switch {
 	case err != nil:
 		ps.add(path, "is not a usable JWK: %v", err)
 	case jwk.KeyType != "EC" || jwk.Curve != "P-256":
 		ps.add(path, "must be an EC P-256 key (ES256), got %s %s", jwk.KeyType, jwk.Curve)
-	case jwk.KeyID != kid:
-		ps.add(path, "has kid %q, but the key's kid is %q; make them the same", jwk.KeyID, kid)
+	case kid != "" && jwk.KeyID != kid:
+		ps.add(path, "has kid %q, but the entry's kid is %q; make them the same", jwk.KeyID, kid)
 	case private && !jwk.Private:
 		ps.add(path, "is a public key; a local-only key holds the private part (d) too")
 	case !private && jwk.Private:
