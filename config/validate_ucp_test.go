@@ -121,7 +121,9 @@ func TestValidateUCP(t *testing.T) {
 			want: p("ucp.capabilities", "at least one capability is required; leave the key out to offer every one served (dev.ucp.shopping.checkout, dev.ucp.shopping.fulfillment, dev.ucp.shopping.discount, dev.ucp.shopping.order, dev.ucp.shopping.catalog.search, dev.ucp.shopping.catalog.lookup)")},
 		"unknown capability": {edit: func(c *Config) { c.UCP.Capabilities = []string{"dev.ucp.shopping.checkout", "dev.ucp.shopping.ordr"} },
 			want: p("ucp.capabilities[1]", `unknown capability "dev.ucp.shopping.ordr"; this build serves dev.ucp.shopping.checkout, dev.ucp.shopping.fulfillment, dev.ucp.shopping.discount, dev.ucp.shopping.order, dev.ucp.shopping.catalog.search, dev.ucp.shopping.catalog.lookup; did you mean "dev.ucp.shopping.order"?`)},
-		"duplicate capability": {edit: func(c *Config) { c.UCP.Capabilities = []string{"dev.ucp.shopping.checkout", "dev.ucp.shopping.checkout"} },
+		"duplicate capability": {edit: func(c *Config) {
+			c.UCP.Capabilities = []string{"dev.ucp.shopping.checkout", "dev.ucp.shopping.checkout"}
+		},
 			want: p("ucp.capabilities[1]", `duplicate capability "dev.ucp.shopping.checkout" (also ucp.capabilities[0])`)},
 		"extension without its parent": {edit: func(c *Config) { c.UCP.Capabilities = []string{"dev.ucp.shopping.discount"} },
 			want: p("ucp.capabilities[0]", "dev.ucp.shopping.discount extends dev.ucp.shopping.checkout, which is not offered; add it")},
@@ -175,7 +177,9 @@ func TestValidateUCP(t *testing.T) {
 			want: p("agents[0].ucp", "set profile_hosts (the hosts the agent's platform profile may be fetched from) or profiles (profiles written here), or both")},
 		"profile host with a scheme": {edit: func(c *Config) { c.Agents[0].UCP.ProfileHosts = []string{"https://platform.example.com"} },
 			want: p("agents[0].ucp.profile_hosts[0]", `must be a host name or IP address such as platform.example.com, without a scheme, port or path, got "https://platform.example.com"`)},
-		"duplicate profile host": {edit: func(c *Config) { c.Agents[0].UCP.ProfileHosts = []string{"platform.example.com", "Platform.example.com"} },
+		"duplicate profile host": {edit: func(c *Config) {
+			c.Agents[0].UCP.ProfileHosts = []string{"platform.example.com", "Platform.example.com"}
+		},
 			want: p("agents[0].ucp.profile_hosts[1]", `duplicate host "Platform.example.com" (also profile_hosts[0])`)},
 		"internal profile host": {edit: func(c *Config) { c.Agents[0].UCP.ProfileHosts = []string{"10.0.0.7"} },
 			want: p("agents[0].ucp.profile_hosts[0]", "10.0.0.7 is an internal address (loopback, private, link-local or reserved); set webhook_delivery.allow_private_networks to allow it")},
