@@ -57,7 +57,7 @@ func TestDemoServesUCPProfile(t *testing.T) {
 				Transport, Endpoint string
 			} `json:"services"`
 			Capabilities    map[string][]map[string]any `json:"capabilities"`
-			PaymentHandlers map[string]any             `json:"payment_handlers"`
+			PaymentHandlers map[string]any              `json:"payment_handlers"`
 		} `json:"ucp"`
 	}
 	if err := json.Unmarshal(got.body, &doc); err != nil {
