@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/acp-sidecar/acp/core/ucp"
+	"github.com/acp-sidecar/acp/internal/ucpschema"
 )
 
 // getProfile GETs /.well-known/ucp without credentials.
@@ -50,6 +51,7 @@ func TestDemoServesUCPProfile(t *testing.T) {
 	if ct := got.header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("Content-Type %q", ct)
 	}
+	ucpschema.Profile(t, got.body)
 	var doc struct {
 		UCP struct {
 			Version  string `json:"version"`

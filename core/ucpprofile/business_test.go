@@ -69,6 +69,7 @@ func TestBusinessProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkProfileSchema(t, body)
 	var doc struct {
 		UCP struct {
 			Version         string                    `json:"version"`
@@ -131,6 +132,7 @@ func TestBusinessProfileMinimal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkProfileSchema(t, body)
 	want := `{"ucp":{"version":"2026-04-08","services":{"dev.ucp.shopping":[{"version":"2026-04-08","spec":"https://ucp.dev/2026-04-08/specification/overview",` +
 		`"schema":"https://ucp.dev/2026-04-08/services/shopping/rest.openapi.json","transport":"rest","endpoint":"http://127.0.0.1:8080/ucp"}]},` +
 		`"capabilities":{"dev.ucp.shopping.checkout":[{"version":"2026-04-08","spec":"https://ucp.dev/2026-04-08/specification/checkout",` +
