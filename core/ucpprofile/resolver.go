@@ -278,14 +278,20 @@ func (r *Resolver) orderWebhookURL(entries []ucpdoc.Capability, version, profile
 		}
 		s, _ := raw.(string)
 		u, err := url.Parse(s)
-		if err == nil && (!u.IsAbs() || u.Host == "") {
+		if err != nil || !u.IsAbs() || u.Host == "" {
+			// Not the parser's error, which quotes the URL.
 			err = errors.New("not an absolute URL")
 		}
 		if err == nil {
 			err = CheckURL(u, r.opts.AllowPrivateNetworks)
 		}
 		if err != nil {
-			r.opts.Logger.Warn("platform's order webhook_url dropped: it breaks the webhook address rules", "profile", profileURL, "error", err.Error())
+			// The profile's host, not its URL, which could carry a token.
+			host := ""
+			if pu, perr := url.Parse(profileURL); perr == nil {
+				host = pu.Hostname()
+			}
+			r.opts.Logger.Warn("platform's order webhook_url dropped: it breaks the webhook address rules", "profile_host", host, "error", err.Error())
 			return ""
 		}
 		return s
