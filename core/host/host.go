@@ -159,7 +159,12 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	svc.SetStockAttention(newStockAttention(registry))
 	apiOpts.Service, apiOpts.Store, apiOpts.Readiness = svc, st, storeReadiness(st, readiness(cfg, plugins))
 	metrics := metricsHandler(cfg, registry)
-	app, err := mountAPIs(httpapi.New(apiOpts), cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
+	api := httpapi.New(apiOpts)
+	err = mountUCPProfile(api, cfg, handlers, ucpPublicKeysUntilLoaded)
+	var app *fiber.App
+	if err == nil {
+		app, err = mountAPIs(api, cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
+	}
 	if err != nil {
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())

@@ -55,6 +55,8 @@ var rules = []rule{
 	{why: "core/ucp is what every part of the UCP binding shares: it imports nothing of the repository", dirs: []string{"core/ucp"}, only: []string{"core/ucp"}},
 	{why: "core/httpsig (RFC 9421 message signatures) is a base layer: core/ucp and core/internal only", dirs: []string{"core/httpsig"},
 		only: []string{"core/httpsig", "core/ucp", "core/internal", "internal"}},
+	{why: "UCP discovery and negotiation is a helper of the UCP bindings: it knows the protocol's shared types and payment handlers, nothing of the engine, the store or the APIs",
+		dirs: []string{"core/ucpprofile"}, only: []string{"core/ucpprofile", "core/ucp", "core/payment", "core/internal", "internal"}},
 	{why: "the feed wire format and its client know nothing of the model, the store or an engine", dirs: []string{"core/feedwire", "core/feedclient"},
 		only: []string{"core/feedwire", "core/internal", "internal", "sdk"}},
 }
