@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -112,6 +113,10 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	if err != nil {
 		return nil, err
 	}
+	ucpTargets, err := ucpWebhookTargets(cfg, secrets.ucp)
+	if err != nil {
+		return nil, err
+	}
 	handlers, stripeSecrets, err := paymentHandlers(cfg, getenv, o.stripeHTTPClient)
 	if err != nil {
 		return nil, err
@@ -145,7 +150,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())
 	}
-	deliverer := newDeliverer(cfg, st, secrets.webhookTargets, logger, registry, o.now)
+	deliverer := newDeliverer(cfg, st, append(slices.Clip(secrets.webhookTargets), ucpTargets...), logger, registry, o.now)
 	admin := newAdmin(cfg, st, o.now, deliverer.Notify, orderSystem(cfg, plugins))
 	admin.Feeds = feeds
 	replica, err := acquireReplicaLease(context.Background(), st)
@@ -161,7 +166,10 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	apiOpts.Service, apiOpts.Store, apiOpts.Readiness = svc, st, storeReadiness(st, readiness(cfg, plugins))
 	metrics := metricsHandler(cfg, registry)
 	api := httpapi.New(apiOpts)
-	err = mountUCP(api, cfg, svc, handlers, logger, o)
+	err = mountUCPProfile(api, cfg, handlers, ucpPublicKeysUntilLoaded)
+	if err == nil {
+		err = mountUCP(api, cfg, svc, handlers, logger, o)
+	}
 	var app *fiber.App
 	if err == nil {
 		app, err = mountAPIs(api, cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))

@@ -1,15 +1,18 @@
-// Package ucpwire translates between the JSON shapes of UCP's checkout
-// capability (release 2026-04-08, with its fulfillment and discount
-// extensions) and the checkout engine's one internal model: it decodes
-// create, update, complete and cancel bodies into the engine's inputs and
-// encodes a session as the checkout response, with the ucp envelope of the
-// capabilities negotiated with the platform (ucp.Platform). The mapping
-// of the engine's statuses, messages, totals and fulfillment groups onto
-// UCP's is documented in docs/ucp-checkout.md.
+// Package ucpwire translates between the JSON shapes of the Universal
+// Commerce Protocol (release 2026-04-08) and the checkout engine's one
+// internal model.
 //
-// Decode errors are *apierr.Error values (400) whose message names the
-// member at fault by its JSONPath; the REST binding (core/ucpapi) sends
-// them as UCP protocol errors {code, content}.
+// For the checkout capability (with its fulfillment and discount
+// extensions) it decodes create, update, complete and cancel bodies into
+// the engine's inputs and encodes a session as the checkout response, with
+// the ucp envelope of the capabilities negotiated with the platform
+// (ucp.Platform); the mapping of the engine's statuses, messages, totals
+// and fulfillment groups onto UCP's is documented in
+// docs/ucp-checkout.md. Decode errors are *apierr.Error values (400) whose
+// message names the member at fault by its JSONPath; the REST binding
+// (core/ucpapi) sends them as UCP protocol errors {code, content}.
+//
+// For orders it encodes the order entity and its webhook body (order*.go).
 //
 // Layer: wire formats, beside the APIs (like core/acpwire). It may import
 // core/ucp, the model, the engine's decoded inputs (core/checkout),

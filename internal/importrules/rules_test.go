@@ -39,6 +39,8 @@ var rules = []rule{
 	{why: "examples are built against the SDK alone, as a plugin author's would be", dirs: []string{"examples"}, only: []string{"sdk"}},
 	{why: "config reads acp.yaml and imports nothing from core or cmd", dirs: []string{"config"}, only: []string{"config", "internal", "sdk"}},
 	{why: "internal/ holds leaf tools: they import only each other and the SDK", dirs: []string{"internal"}, only: []string{"internal", "sdk"}},
+	{why: "the schema checks read the spec files in tests only: no package's code imports them", dirs: []string{"cmd", "config", "core", "internal", "plugins"},
+		except: []string{"internal/acpschema", "internal/ucpschema", "internal/specdir", "internal/feedtest"}, never: []string{"internal/acpschema", "internal/ucpschema", "internal/specdir"}, codeOnly: true},
 	{why: "core/internal/ holds leaf helpers: they import no core layer above them", dirs: []string{"core/internal"}, only: []string{"core/internal", "internal", "sdk"}},
 	{why: "no package in core/ imports cmd/ or a plugin", dirs: []string{"core"}, never: []string{"cmd", "plugins"}},
 	{why: "only core/host reads acp.yaml's types; the layers below take their own or the SDK's", dirs: []string{"core"}, except: []string{"core/host"}, never: []string{"config"}},
@@ -55,6 +57,10 @@ var rules = []rule{
 	}, except: []string{"core/payment/stripe/stripehook"}, never: []string{"core/acpwire", "core/httpapi", "core/mcpapi", "core/merchantapi", "core/payment/stripe/stripehook",
 		"core/ucpwire", "core/ucpapi", "core/ucpmcp", "core/ucpprofile", "core/ucpcatalog"}, codeOnly: true},
 	{why: "core/ucp is what every part of the UCP binding shares: it imports nothing of the repository", dirs: []string{"core/ucp"}, only: []string{"core/ucp"}},
+	{why: "core/httpsig (RFC 9421 message signatures) is a base layer: core/ucp and core/internal only", dirs: []string{"core/httpsig"},
+		only: []string{"core/httpsig", "core/ucp", "core/internal", "internal"}},
+	{why: "UCP discovery and negotiation is a helper of the UCP bindings: it knows the protocol's shared types and payment handlers, nothing of the engine, the store or the APIs",
+		dirs: []string{"core/ucpprofile"}, only: []string{"core/ucpprofile", "core/ucp", "core/payment", "core/internal", "internal"}},
 	{why: "the feed wire format and its client know nothing of the model, the store or an engine", dirs: []string{"core/feedwire", "core/feedclient"},
 		only: []string{"core/feedwire", "core/internal", "internal", "sdk"}},
 }
@@ -133,6 +139,11 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"core/orders", repo + "/cmd/acp", true, true},
 		{"core/payment/stripe/stripehook", repo + "/core/checkout", false, false},
 		{"core/model", "github.com/other/module", false, false},
+		{"core/host", repo + "/internal/ucpschema", false, true},
+		{"core/host", repo + "/internal/ucpschema", true, false},
+		{"internal/ucpschema", repo + "/internal/acpschema", false, false},
+		{"core/httpsig", repo + "/core/ucp", false, false},
+		{"core/httpsig", repo + "/core/model", false, true},
 	}
 	for _, tt := range tests {
 		if got := len(violations(tt.dir, tt.test, []string{tt.imp})) > 0; got != tt.broken {
