@@ -168,7 +168,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	api := httpapi.New(apiOpts)
 	err = mountUCPProfile(api, cfg, handlers, ucpPublicKeysUntilLoaded)
 	if err == nil {
-		err = mountUCP(api, cfg, svc, handlers, logger, o)
+		err = mountUCP(api, cfg, svc, st, handlers, logger, o)
 	}
 	var app *fiber.App
 	if err == nil {

@@ -2,14 +2,15 @@ package host
 
 import (
 	"cmp"
-	"context"
 	"log/slog"
-	"net/http"
+	"maps"
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/httpapi"
+	"github.com/acp-sidecar/acp/core/httpsig"
 	"github.com/acp-sidecar/acp/core/payment"
+	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/core/ucp"
 	"github.com/acp-sidecar/acp/core/ucpapi"
 	"github.com/acp-sidecar/acp/core/ucpwire"
@@ -17,32 +18,44 @@ import (
 )
 
 // WithUCPNegotiator makes the UCP binding negotiate with platforms
-// through n, for tests with a fixed platform.
+// through n instead of acp.yaml's profiles, for tests with a fixed
+// platform.
 func WithUCPNegotiator(n ucp.Negotiator) Option {
 	return func(o *options) { o.ucpNegotiator = n }
 }
 
-// WithUCPVerifier makes the UCP binding check request signatures with v.
+// WithUCPVerifier makes the UCP binding check request signatures with v
+// instead of core/httpsig's verifier, for tests.
 func WithUCPVerifier(v ucp.RequestVerifier) Option {
 	return func(o *options) { o.ucpVerifier = v }
 }
 
 // WithUCPOperations serves the non-checkout UCP operations ops (by
-// operation name), for tests.
+// operation name) beside, or instead of, the host's own, for tests.
 func WithUCPOperations(ops map[string]ucp.Operation) Option {
 	return func(o *options) { o.ucpOperations = ops }
 }
 
 // mountUCP mounts UCP's REST binding on api when acp.yaml enables UCP:
 // the same engine (with its store, stock, promotions and payment
-// handlers), agents, rate limits and idempotency as ACP's endpoints.
-func mountUCP(api *httpapi.API, cfg *config.Config, svc *checkout.Service, handlers []payment.Handler, logger *slog.Logger, o options) error {
+// handlers), agents, rate limits and idempotency as ACP's endpoints; the
+// platform profiles resolved and negotiated by newUCPNegotiator, request
+// signatures verified by core/httpsig, and Get Order served from st.
+func mountUCP(api *httpapi.API, cfg *config.Config, svc *checkout.Service, st store.Store, handlers []payment.Handler, logger *slog.Logger, o options) error {
 	if !cfg.UCP.Enabled {
 		return nil
 	}
 	negotiator := o.ucpNegotiator
 	if negotiator == nil {
-		negotiator = noNegotiator{}
+		resolver, err := newUCPNegotiator(cfg, logger)
+		if err != nil {
+			return err
+		}
+		negotiator = resolver
+	}
+	verifier := o.ucpVerifier
+	if verifier == nil {
+		verifier = httpsig.NewVerifier(httpsig.VerifierOptions{Window: cfg.UCP.SignatureWindow, Now: o.now})
 	}
 	signed := map[string]bool{}
 	for _, a := range cfg.Agents {
@@ -50,6 +63,8 @@ func mountUCP(api *httpapi.API, cfg *config.Config, svc *checkout.Service, handl
 			signed[a.Name] = true
 		}
 	}
+	operations := map[string]ucp.Operation{ucp.OpGetOrder: ucpapi.GetOrder(st)}
+	maps.Copy(operations, o.ucpOperations)
 	codec, err := ucpwire.New(ucpBusiness(cfg, handlers, logger), ucpwire.Limits{
 		MaxLineItems: cfg.Limits.MaxLineItems, MaxQuantity: cfg.Limits.MaxQuantity, MaxFulfillmentMethods: cfg.Limits.MaxFulfillmentGroups,
 	})
@@ -60,9 +75,9 @@ func mountUCP(api *httpapi.API, cfg *config.Config, svc *checkout.Service, handl
 		Service:      svc,
 		Codec:        codec,
 		Negotiator:   negotiator,
-		Verifier:     o.ucpVerifier,
+		Verifier:     verifier,
 		SignedAgents: signed,
-		Operations:   o.ucpOperations,
+		Operations:   operations,
 		Logger:       logger.With("component", "ucp"),
 	})
 	return err
@@ -106,14 +121,4 @@ func ucpBusiness(cfg *config.Config, handlers []payment.Handler, logger *slog.Lo
 		}
 	}
 	return b
-}
-
-// noNegotiator stands in for the platform profile resolver until one is
-// configured: it refuses every request with a clear protocol error.
-type noNegotiator struct{}
-
-// Negotiate implements ucp.Negotiator.
-func (noNegotiator) Negotiate(context.Context, string, string) (*ucp.Platform, error) {
-	return nil, ucp.NewError(http.StatusFailedDependency, ucp.CodeProfileUnreachable,
-		"This server cannot resolve platform profiles yet: no profile resolver is configured.")
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/host"
 	"github.com/acp-sidecar/acp/core/ucp"
+	"github.com/acp-sidecar/acp/internal/ucpschema"
 )
 
 // recordingVerifier admits requests whose Signature is "sig1=:ok:" and
@@ -32,6 +33,13 @@ func TestUCPOperationsAndSignatures(t *testing.T) {
 	t.Parallel()
 	cfg := loadTestConfig(t, t.TempDir())
 	cfg.UCP.Enabled, cfg.UCP.BasePath = true, "/ucp"
+	// An agent calling UCP has order webhooks, which the business signs:
+	// the demo store's local-only key signs them.
+	demo, err := config.Load("../../acp.yaml", host.ConfigOptions("127.0.0.1:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.UCP.SigningKeys = demo.UCP.SigningKeys
 	for i := range cfg.Agents {
 		if cfg.Agents[i].Name == "other-agent" {
 			cfg.Agents[i].UCP = &config.AgentUCP{RequireSignatures: true}
@@ -76,5 +84,31 @@ func TestUCPOperationsAndSignatures(t *testing.T) {
 	wantStatus(t, signed, http.StatusCreated)
 	if req := <-verifier.seen; string(req.Body) != `{"line_items":[{"item":{"id":"ebook"},"quantity":1}]}` || req.Header.Get("Idempotency-Key") == "" {
 		t.Errorf("verifier saw body %q, header %v", req.Body, req.Header)
+	}
+}
+
+// TestUCPDemoStore: the demo store's acp.yaml serves UCP with the real
+// profile resolver (the demo agent's inline platform profile) and Get
+// Order: a checkout made, completed and its order read back.
+func TestUCPDemoStore(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, loadConfig(t, "../../acp.yaml", t.TempDir()))
+	const profile = "https://demo-platform.invalid/.well-known/ucp"
+	demo := func(r ucpRequest) ucpRequest { r.token, r.profile = "demo-agent-local-token", profile; return r }
+	c := decodeCheckout(t, s.ucp(t, demo(ucpRequest{path: "/checkout-sessions",
+		body: `{"line_items":[{"item":{"id":"guide-brewing-ebook"},"quantity":1}],"buyer":{"email":"jane@example.com"}}`})))
+	if c.Status != "ready_for_complete" || len(c.UCP.Capabilities) != 3 {
+		t.Fatalf("created = %+v", c)
+	}
+	done := decodeCheckout(t, s.ucp(t, demo(ucpRequest{path: "/checkout-sessions/" + c.ID + "/complete",
+		body: `{"payment":{"instruments":[{"id":"i1","handler_id":"sandbox_card","type":"card","credential":{"type":"PAYMENT_GATEWAY","token":"tok_ok"}}]}}`})))
+	if done.Status != "completed" || done.Order == nil {
+		t.Fatalf("completed = %+v", done)
+	}
+	order := s.ucp(t, demo(ucpRequest{method: http.MethodGet, path: "/orders/" + done.Order.ID}))
+	wantStatus(t, order, http.StatusOK)
+	ucpschema.Operation(t, "get_order", http.StatusOK, order.body)
+	if !strings.Contains(string(order.body), `"id":"`+done.Order.ID+`"`) || !strings.Contains(string(order.body), `"checkout_id":"`+c.ID+`"`) {
+		t.Fatalf("order = %s", order.body)
 	}
 }

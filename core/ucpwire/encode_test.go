@@ -63,15 +63,6 @@ func session() *model.Session {
 	}
 }
 
-func decodeJSON(t *testing.T, body []byte) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(body, &m); err != nil {
-		t.Fatalf("%v: %s", err, body)
-	}
-	return m
-}
-
 // at walks m by keys and indexes ("methods", 0, …).
 func at(v any, path ...any) any {
 	for _, p := range path {
@@ -98,7 +89,7 @@ func TestEncodeSession(t *testing.T) {
 	}
 	ucpschema.Response(t, "shopping/fulfillment.json#/$defs/dev.ucp.shopping.checkout", body)
 	ucpschema.Response(t, "shopping/discount.json#/$defs/dev.ucp.shopping.checkout", body)
-	m := decodeJSON(t, body)
+	m := decode(t, body)
 	checks := []struct {
 		path []any
 		want any
@@ -158,7 +149,7 @@ func TestEncodeSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	ucpschema.Response(t, "shopping/checkout.json", bareBody)
-	bm := decodeJSON(t, bareBody)
+	bm := decode(t, bareBody)
 	if bm["fulfillment"] != nil || bm["discounts"] != nil || at(bm, "ucp", "capabilities", ucp.CapFulfillment) != nil {
 		t.Errorf("extensions not negotiated are encoded: %s", bareBody)
 	}
@@ -205,7 +196,7 @@ func TestStatusMapping(t *testing.T) {
 				t.Fatal(err)
 			}
 			ucpschema.Response(t, "shopping/fulfillment.json#/$defs/dev.ucp.shopping.checkout", body)
-			m := decodeJSON(t, body)
+			m := decode(t, body)
 			if m["status"] != tt.want || at(m, "continue_url") != nilIfEmpty(tt.continueURL) {
 				t.Fatalf("status %v continue_url %v, want %s %q", m["status"], m["continue_url"], tt.want, tt.continueURL)
 			}

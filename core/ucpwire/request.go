@@ -107,7 +107,7 @@ type addressIn struct {
 // extensions. UCP carries no currency: the session is in the business's.
 func (c *Codec) DecodeCreate(body []byte, p *ucp.Platform) (checkout.CreateInput, error) {
 	var in checkoutIn
-	if err := decode(body, &in); err != nil {
+	if err := unmarshal(body, &in); err != nil {
 		return checkout.CreateInput{}, err
 	}
 	v := &validator{}
@@ -142,7 +142,7 @@ func (c *Codec) DecodeCreate(body []byte, p *ucp.Platform) (checkout.CreateInput
 // negotiated) replace the session's.
 func (c *Codec) DecodeUpdate(body []byte, p *ucp.Platform) (checkout.UpdateInput, error) {
 	var in checkoutIn
-	if err := decode(body, &in); err != nil {
+	if err := unmarshal(body, &in); err != nil {
 		return checkout.UpdateInput{}, err
 	}
 	v := &validator{}
@@ -180,7 +180,7 @@ func (c *Codec) DecodeUpdate(body []byte, p *ucp.Platform) (checkout.UpdateInput
 // risk signals passed to the processor.
 func (c *Codec) DecodeComplete(body []byte) (checkout.CompleteInput, error) {
 	var in checkoutIn
-	if err := decode(body, &in); err != nil {
+	if err := unmarshal(body, &in); err != nil {
 		return checkout.CompleteInput{}, err
 	}
 	v := &validator{}
@@ -202,7 +202,7 @@ func (c *Codec) DecodeCancel(body []byte) (checkout.CancelInput, error) {
 		return checkout.CancelInput{}, nil
 	}
 	var in map[string]json.RawMessage
-	return checkout.CancelInput{}, decode(body, &in)
+	return checkout.CancelInput{}, unmarshal(body, &in)
 }
 
 // context is the UCP context a session created for p keeps.
@@ -217,8 +217,8 @@ func context(p *ucp.Platform) *model.UCPContext {
 	return &model.UCPContext{Profile: p.Profile, Capabilities: caps, OrderWebhookURL: p.OrderWebhookURL}
 }
 
-// decode unmarshals a body that must be one JSON object.
-func decode(body []byte, v any) error {
+// unmarshal unmarshals a body that must be one JSON object.
+func unmarshal(body []byte, v any) error {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return invalid("", "The request body must be a JSON object.")
