@@ -160,7 +160,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	apiOpts.Service, apiOpts.Store, apiOpts.Readiness = svc, st, storeReadiness(st, readiness(cfg, plugins))
 	metrics := metricsHandler(cfg, registry)
 	api := httpapi.New(apiOpts)
-	err = mountUCPProfile(api, cfg, handlers, ucpPublicKeysUntilLoaded)
+	err = mountUCPProfile(api, cfg, handlers, secrets.ucp.public)
 	var app *fiber.App
 	if err == nil {
 		app, err = mountAPIs(api, cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
