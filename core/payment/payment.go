@@ -267,22 +267,25 @@ func ProcessorTokenizer(name, id string, brands []string, config map[string]any)
 
 // UCPHandler is a payment handler as UCP's payment_handlers registry
 // lists it (payment-handler-guide.md): in the business profile and in
-// every checkout response.
+// every checkout response. Its JSON is the registry entry listed under
+// Name (payment_handler.json).
 type UCPHandler struct {
 	// Name is the handler's reverse-domain name, the registry's key
 	// (e.g. "dev.ucp.processor_tokenizer").
-	Name string
+	Name string `json:"-"`
 	// ID identifies this configuration of the handler; instruments name
 	// it as handler_id.
-	ID string
+	ID string `json:"id"`
 	// Version, Spec and Schema are the handler specification's version
 	// and URLs.
-	Version, Spec, Schema string
+	Version string `json:"version"`
+	Spec    string `json:"spec,omitempty"`
+	Schema  string `json:"schema,omitempty"`
 	// AvailableInstruments are the instruments it takes, as JSON objects
 	// ({"type":"card","constraints":{…}}).
-	AvailableInstruments []map[string]any
+	AvailableInstruments []map[string]any `json:"available_instruments,omitempty"`
 	// Config is the handler's configuration for platforms.
-	Config map[string]any
+	Config map[string]any `json:"config,omitempty"`
 }
 
 // UCPDescriber is a Handler that can be offered over UCP. A complete

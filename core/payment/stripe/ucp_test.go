@@ -2,12 +2,14 @@ package stripe
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/payment/stripe/stripefake"
+	"github.com/acp-sidecar/acp/internal/ucpschema"
 )
 
 const returnURL = "https://shop.example.com/checkout/3ds-done"
@@ -225,6 +227,15 @@ func TestUCPHandlerDescriptor(t *testing.T) {
 	if !ok {
 		t.Fatal("not offered over UCP")
 	}
+	body, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, variant := range []string{"business_schema", "response_schema"} {
+		ucpschema.Response(t, "payment_handler.json#/$defs/"+variant, body)
+	}
+	name, _ := json.Marshal(d.Name) // the registry's key
+	ucpschema.Response(t, "shopping/types/reverse_domain_name.json", name)
 	if d.Name != payment.UCPProcessorTokenizer || d.ID != "stripe_card" || d.Version == "" {
 		t.Errorf("descriptor = %+v", d)
 	}
