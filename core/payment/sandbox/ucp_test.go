@@ -32,7 +32,7 @@ func TestUCPChallenge(t *testing.T) {
 			t.Parallel()
 			h := New(Config{ID: "card", MerchantID: "acct_1", UCP: tc.ucp})
 			req := &payment.ChargeRequest{SessionID: "cs_1", IdempotencyKey: "cs_1:attempt:1", Amount: payment.Money{Amount: 100, Currency: "usd"},
-				Instrument: payment.Instrument{Type: "card", CredentialType: payment.CredentialToken, Token: "tok_x" + ThreeDSSuffix},
+				Instrument:        payment.Instrument{Type: "card", CredentialType: payment.CredentialToken, Token: "tok_x" + ThreeDSSuffix},
 				ChallengeRedirect: true, Capture: payment.CaptureManual}
 			var first *payment.ChargeResult
 			for i, want := range tc.want {
