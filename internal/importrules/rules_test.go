@@ -51,6 +51,8 @@ var rules = []rule{
 	}, except: []string{"core/payment/stripe/stripehook"}, never: []string{"core/acpwire", "core/httpapi", "core/mcpapi", "core/merchantapi", "core/payment/stripe/stripehook",
 		"core/ucpwire", "core/ucpapi", "core/ucpmcp", "core/ucpprofile", "core/ucpcatalog"}, codeOnly: true},
 	{why: "core/ucp is what every part of the UCP binding shares: it imports nothing of the repository", dirs: []string{"core/ucp"}, only: []string{"core/ucp"}},
+	{why: "the UCP catalog reads the catalog through the SDK's types and the host's stock levels through a function: it imports no model, store, engine or API",
+		dirs: []string{"core/ucpcatalog"}, only: []string{"core/ucpcatalog", "core/ucp", "core/internal", "internal", "sdk"}, codeOnly: true},
 	{why: "the feed wire format and its client know nothing of the model, the store or an engine", dirs: []string{"core/feedwire", "core/feedclient"},
 		only: []string{"core/feedwire", "core/internal", "internal", "sdk"}},
 }
@@ -129,6 +131,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"core/orders", repo + "/cmd/acp", true, true},
 		{"core/payment/stripe/stripehook", repo + "/core/checkout", false, false},
 		{"core/model", "github.com/other/module", false, false},
+		{"core/ucpcatalog", repo + "/core/store", false, true},
+		{"core/ucpcatalog", repo + "/core/internal/listing", false, false},
 	}
 	for _, tt := range tests {
 		if got := len(violations(tt.dir, tt.test, []string{tt.imp})) > 0; got != tt.broken {
