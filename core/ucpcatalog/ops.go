@@ -1,6 +1,7 @@
 package ucpcatalog
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -152,9 +153,11 @@ func incompatible(capability string) message {
 
 // reply encodes a 200 response.
 func reply(v any) (int, []byte, error) {
-	body, err := json.Marshal(v)
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // catalog texts hold '>', '&': sent as they are
+	if err := enc.Encode(v); err != nil {
 		return 0, nil, fmt.Errorf("ucp catalog: encode the response: %w", err)
 	}
-	return http.StatusOK, body, nil
+	return http.StatusOK, bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
