@@ -35,8 +35,10 @@ type entry struct {
 	// title and option values).
 	words        []weighted
 	variantWords [][]weighted
-	// categories are the variants' categories, each once, in order.
+	// categories are the variants' categories, each once, in order;
+	// paths each variant's categories split into their path segments.
 	categories []string
+	paths      [][][]string
 	// options are the product's option names, each with its values, in
 	// the order the variants first give them.
 	options []axis
@@ -88,12 +90,15 @@ func newEntry(p catalog.Product) *entry {
 		}
 		e.variantWords = append(e.variantWords, sortedWords(own))
 		add(all, v.Item.Description, weightDescription)
+		var paths [][]string
 		for _, c := range v.Item.Categories {
+			paths = append(paths, categoryPath(c))
 			add(all, c, weightCategory)
 			if !slices.Contains(e.categories, c) {
 				e.categories = append(e.categories, c)
 			}
 		}
+		e.paths = append(e.paths, paths)
 	}
 	e.words = sortedWords(all)
 	return e
@@ -170,12 +175,12 @@ func categoryPath(c string) []string {
 	return parts
 }
 
-// inCategory reports whether a variant of categories cats is in the
-// filter's category want: one of cats is want, in any case, or lies
-// under it ("Footwear > Running" is in "Footwear").
-func inCategory(cats []string, want []string) bool {
-	for _, c := range cats {
-		path := categoryPath(c)
+// inCategory reports whether a variant of categories paths (each split
+// by categoryPath) is in the filter's category want: one of them is
+// want, in any case, or lies under it ("Footwear > Running" is in
+// "Footwear").
+func inCategory(paths [][]string, want []string) bool {
+	for _, path := range paths {
 		if len(path) >= len(want) && slices.Equal(path[:len(want)], want) {
 			return true
 		}

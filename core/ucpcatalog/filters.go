@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/acp-sidecar/acp/core/ucp"
-	"github.com/acp-sidecar/acp/sdk/catalog"
 )
 
 // The codes of the catalog's protocol errors and messages.
@@ -182,9 +181,10 @@ func (f filters) empty() bool {
 	return f.categories == nil && f.min == nil && f.max == nil && f.available == nil
 }
 
-// keeps reports whether variant v of s passes f.
-func (f filters) keeps(s *snapshot, v catalog.Variant) bool {
-	if f.categories != nil && !slices.ContainsFunc(f.categories, func(want []string) bool { return inCategory(v.Item.Categories, want) }) {
+// keeps reports whether variant i of e passes f.
+func (f filters) keeps(s *snapshot, e *entry, i int) bool {
+	v := e.product.Variants[i]
+	if f.categories != nil && !slices.ContainsFunc(f.categories, func(want []string) bool { return inCategory(e.paths[i], want) }) {
 		return false
 	}
 	if (f.min != nil && v.Item.UnitPrice < *f.min) || (f.max != nil && v.Item.UnitPrice > *f.max) {

@@ -114,9 +114,9 @@ func (s *snapshot) resolvedProduct(r *resolved, f filters) (product, bool) {
 			}
 		}
 	}
-	for i, v := range r.entry.product.Variants {
+	for i := range r.entry.product.Variants {
 		ids := r.exact[i]
-		if len(ids) == 0 || !f.keeps(s, v) {
+		if len(ids) == 0 || !f.keeps(s, r.entry, i) {
 			continue
 		}
 		if !slices.Contains(order, i) {

@@ -63,6 +63,7 @@ func (x *Index) Search(ctx context.Context, call *ucp.Call) (int, []byte, error)
 	page, p := q.page(hits, start, limit)
 	resp := searchResponse{UCP: env, Products: make([]product, 0, len(page)), Pagination: p, Messages: notes}
 	for _, h := range page {
+		s.rank(h.entry, h.variants, q.words)
 		resp.Products = append(resp.Products, s.product(h.entry, h.variants))
 	}
 	return reply(resp)

@@ -109,7 +109,7 @@ func (s *snapshot) detail(req *productRequest, f filters) (product, bool) {
 			sel[o.Name] = o.Value
 		}
 	}
-	variants := slices.DeleteFunc(e.matching(sel), func(i int) bool { return !f.keeps(s, e.product.Variants[i]) })
+	variants := slices.DeleteFunc(e.matching(sel), func(i int) bool { return !f.keeps(s, e, i) })
 	if len(variants) == 0 {
 		return product{}, false
 	}

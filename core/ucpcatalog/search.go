@@ -23,7 +23,8 @@ const (
 )
 
 // hit is a product a search found: its entry, score and the variants
-// (indexes) that pass the filters, the most relevant first.
+// (indexes) that pass the filters, in listing order (rank orders those
+// of the hits shown).
 type hit struct {
 	entry    *entry
 	score    int
@@ -59,7 +60,6 @@ func (s *snapshot) run(q search) []hit {
 		if h.variants = s.kept(e, q.filters); len(h.variants) == 0 {
 			continue
 		}
-		s.rank(e, h.variants, q.words)
 		hits = append(hits, h)
 	}
 	slices.SortFunc(hits, byScore)
@@ -70,8 +70,8 @@ func (s *snapshot) run(q search) []hit {
 // order.
 func (s *snapshot) kept(e *entry, f filters) []int {
 	out := make([]int, 0, len(e.product.Variants))
-	for i, v := range e.product.Variants {
-		if f.keeps(s, v) {
+	for i := range e.product.Variants {
+		if f.keeps(s, e, i) {
 			out = append(out, i)
 		}
 	}
