@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Checks that the tests do not depend on the ACP spec files beyond their
-# schema checks: runs the host module's tests (or the packages given) once
-# with the spec files and once with ACP_SPEC_DIR pointing at an empty
-# folder (CI unset), and fails unless the same tests ran with the same
-# results, and the run without the files said how many schema checks it
-# did not make.
+# Checks that the tests do not depend on the ACP and UCP spec files beyond
+# their schema checks: runs the host module's tests (or the packages given)
+# once with the spec files and once with ACP_SPEC_DIR and UCP_SPEC_DIR
+# pointing at an empty folder (CI unset), and fails unless the same tests
+# ran with the same results, and the run without the files said how many
+# schema checks it did not make.
 #
 # Usage: scripts/check-spec-optional.sh [packages...]   (default ./...)
-# Needs the spec files (scripts/fetch-specs.sh) or ACP_SPEC_DIR.
+# Needs the spec files (scripts/fetch-specs.sh) or ACP_SPEC_DIR and
+# UCP_SPEC_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 spec=${ACP_SPEC_DIR:-$(cd .. && pwd)/shared/acp-spec}
 [ -f "$spec/2026-04-17/json-schema/schema.agentic_checkout.json" ] || {
   echo "no spec files at $spec: run scripts/fetch-specs.sh or set ACP_SPEC_DIR" >&2; exit 1; }
+ucp_spec=${UCP_SPEC_DIR:-$(cd .. && pwd)/shared/ucp-spec}
+[ -f "$ucp_spec/2026-04-08/source/schemas/shopping/checkout.json" ] || {
+  echo "no UCP spec files at $ucp_spec: run scripts/fetch-specs.sh or set UCP_SPEC_DIR" >&2; exit 1; }
 pkgs=("$@")
 [ ${#pkgs[@]} -gt 0 ] || pkgs=(./...)
 
@@ -26,10 +30,10 @@ results() {
   go run ./scripts/testresults <"$1"
 }
 
-echo "== with the spec files ($spec)"
-env -u CI ACP_SPEC_DIR="$spec" go test -count=1 -json "${pkgs[@]}" >"$work/with.json" || true
-echo "== without them (ACP_SPEC_DIR=$work/empty)"
-env -u CI ACP_SPEC_DIR="$work/empty" go test -count=1 -json "${pkgs[@]}" >"$work/without.json" || true
+echo "== with the spec files ($spec, $ucp_spec)"
+env -u CI ACP_SPEC_DIR="$spec" UCP_SPEC_DIR="$ucp_spec" go test -count=1 -json "${pkgs[@]}" >"$work/with.json" || true
+echo "== without them (ACP_SPEC_DIR=UCP_SPEC_DIR=$work/empty)"
+env -u CI ACP_SPEC_DIR="$work/empty" UCP_SPEC_DIR="$work/empty" go test -count=1 -json "${pkgs[@]}" >"$work/without.json" || true
 
 results "$work/with.json" >"$work/with.txt"
 results "$work/without.json" >"$work/without.txt"
@@ -42,10 +46,11 @@ if grep -q '"Action":"fail"' "$work/with.json"; then
   echo "FAIL: tests failed (see the diffs above)" >&2
   exit 1
 fi
-notices=$(grep -o 'acpschema: [^ ]*: [0-9]* ACP schema checks not made' "$work/without.json" | sort -u | wc -l)
+notice='[au]cpschema: [^ ]*: [0-9]* [AU]CP schema checks not made'
+notices=$(grep -o "$notice" "$work/without.json" | sort -u | wc -l)
 if [ "$notices" -eq 0 ]; then
   echo "FAIL: the run without the spec files did not say which schema checks it did not make" >&2
   exit 1
 fi
-grep -o 'acpschema: [^ ]*: [0-9]* ACP schema checks not made' "$work/without.json" | sort -u | sed 's/^/   /'
-echo "ok: the same tests ran with the same results; $notices package(s) reported schema checks not made"
+grep -o "$notice" "$work/without.json" | sort -u | sed 's/^/   /'
+echo "ok: the same tests ran with the same results; $notices notice(s) of schema checks not made"

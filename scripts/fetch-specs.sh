@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetches the ACP and UCP specification repositories at the commits this
 # project is tested against, and lays out the files the tests' schema
-# checks read (internal/acpschema):
+# checks read (internal/acpschema, internal/ucpschema):
 #
 #   <dest>/acp-spec/<version>/{openapi,json-schema,openrpc,examples}/  from spec/<version>/ and examples/<version>/
 #   <dest>/acp-spec/{LICENSE,NOTICE,SOURCE.txt}
@@ -10,7 +10,7 @@
 #
 # <dest> is ../shared beside the repository, where the tests look by
 # default. ACP_SPEC_DIR and UCP_SPEC_DIR, when set, name the acp-spec and
-# ucp-spec folders themselves (the tests read ACP_SPEC_DIR too).
+# ucp-spec folders themselves (the tests read them too).
 #
 # Usage: scripts/fetch-specs.sh        (needs git, or curl and tar; network access to github.com)
 #
@@ -43,6 +43,11 @@ fi
 ACP_VERSIONS="2025-09-29 2025-12-12 2026-01-16 2026-01-30 2026-04-17"
 ACP_REQUIRED="json-schema/schema.agentic_checkout.json openapi/openapi.agentic_checkout.yaml openapi/openapi.agentic_checkout_webhook.yaml examples/examples.agentic_checkout.json"
 ACP_REQUIRED_0417="examples/examples.mcp.agentic_checkout.json"
+
+# The UCP files the tests open (internal/ucpschema: the schema its probe
+# looks for, the profile schema, the two transport documents, the doc pages
+# whose examples they check).
+UCP_REQUIRED="source/schemas/shopping/checkout.json source/discovery/profile_schema.json source/services/shopping/rest.openapi.json source/services/shopping/mcp.openrpc.json docs/specification/checkout-rest.md docs/specification/overview.md"
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest=$(cd "$root/.." && pwd)/shared
@@ -143,5 +148,14 @@ cp -R "$work/ucp-src/docs/specification" "$ucp_new/$UCP_RELEASE/docs/specificati
 cp "$work/ucp-src/docs/versioning.md" "$ucp_new/$UCP_RELEASE/docs/"
 cp "$work/ucp-src/LICENSE" "$ucp_new/"
 printf 'Universal Commerce Protocol (UCP) specification, release %s.\nRepository: github.com/%s, commit %s, fetched by scripts/fetch-specs.sh.\nApache License 2.0 (LICENSE).\n' "$UCP_RELEASE" "$UCP_REPO" "$UCP_COMMIT" >"$ucp_new/SOURCE.txt"
+missing=()
+for f in $UCP_REQUIRED; do
+  [ -f "$ucp_new/$UCP_RELEASE/$f" ] || missing+=("$UCP_RELEASE/$f")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "UCP at $UCP_COMMIT lacks files the tests open; $ucp_dir left as it was:" >&2
+  printf '    %s\n' "${missing[@]}" >&2
+  exit 1
+fi
 install "$ucp_new" "$ucp_dir"
 echo "   into $ucp_dir"

@@ -84,7 +84,9 @@ func TestFetchSpecs(t *testing.T) {
 			base := t.TempDir()
 			acpCommit := specRepo(t, filepath.Join(base, "agentic-commerce-protocol", "agentic-commerce-protocol.git"), acpFiles(tc.drop))
 			ucpCommit := specRepo(t, filepath.Join(base, "Universal-Commerce-Protocol", "ucp.git"),
-				[]string{"LICENSE", "source/schema.json", "docs/specification/overview.md", "docs/versioning.md"})
+				[]string{"LICENSE", "source/schemas/shopping/checkout.json", "source/discovery/profile_schema.json",
+					"source/services/shopping/rest.openapi.json", "source/services/shopping/mcp.openrpc.json",
+					"docs/specification/checkout-rest.md", "docs/specification/overview.md", "docs/versioning.md"})
 			if tc.badCommit {
 				acpCommit = strings.Repeat("0", 40)
 			}

@@ -88,10 +88,18 @@ func (b *bench) startup() error {
 	b.printf("| start-up, empty store | %s ms |\n", empty.format(0))
 	b.printf("| start-up, %d sessions | %s ms |\n", b.startSessions, full.format(0))
 	b.printf("| seeded / empty | %s |\n\n", ratio.format(2))
-	b.targets = append(b.targets, target{"start-up with 1,000,000 stored sessions ≤ 5 × an empty start",
-		fmt.Sprintf("%s × (%s ms against %s ms), %d sessions", ratio.format(2), full.format(0), empty.format(0), b.startSessions),
-		ratio.median() <= 5 && b.startSessions >= 1_000_000})
+	b.meet(startupTarget(ratio, empty, full, b.startSessions))
 	return nil
+}
+
+// startupTarget judges the seeded / empty start-up ratios of the rounds
+// by their median; the target wants 1,000,000 stored sessions.
+func startupTarget(ratio, empty, full series, sessions int) target {
+	measured := fmt.Sprintf("%s × (%s ms against %s ms; the slowest round in brackets), %d sessions", ratio.format(2), full.format(0), empty.format(0), sessions)
+	if sessions < 1_000_000 {
+		measured += ": fewer than 1,000,000 sessions, no verdict"
+	}
+	return target{"startup", goalStartup, measured, ratio.median() <= 5 && sessions >= 1_000_000}
 }
 
 func seconds(d time.Duration) float64 { return d.Seconds() }

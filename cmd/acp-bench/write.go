@@ -50,11 +50,7 @@ func (b *bench) write(started time.Time, loadBefore, loadAfter float64) error {
 	var targets strings.Builder
 	targets.WriteString("| Target | Measured | Met? |\n|---|---|---|\n")
 	for _, t := range b.targets {
-		met := "no"
-		if t.met {
-			met = "yes"
-		}
-		fmt.Fprintf(&targets, "| %s | %s | %s |\n", t.goal, t.measured, met)
+		fmt.Fprintf(&targets, "| %s | %s | %s |\n", t.goal, t.measured, metWord(t.met))
 	}
 
 	if b.out == "" {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/acp-sidecar/acp/internal/specdir"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -23,22 +24,17 @@ const fetchHint = "run scripts/fetch-specs.sh (it fills ../shared beside the rep
 // the spec files are absent.
 var notMade atomic.Int64
 
-// locateSpec finds the spec folder once per test binary.
-var locateSpec = sync.OnceValues(findSpecDir)
+// spec is where the tests look for the ACP spec files: ACP_SPEC_DIR, or
+// ../shared/acp-spec beside a module root, holding the newest release's
+// checkout schema.
+var spec = &specdir.Spec{Name: "ACP", Env: "ACP_SPEC_DIR", Folder: "acp-spec", Probe: newestRelease + "/" + schemaFile, Hint: fetchHint}
 
 // specDir returns the acp-spec folder. When it is absent it returns false
 // (the caller counts the checks it does not make), or fails the test under
 // CI=true, where every schema check must run.
 func specDir(t testing.TB) (string, bool) {
 	t.Helper()
-	dir, err := locateSpec()
-	if err == nil {
-		return dir, true
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("ACP spec files not found (%v) and CI=true, where schema checks are required: %s", err, fetchHint)
-	}
-	return "", false
+	return spec.Dir(t)
 }
 
 // Present reports whether the spec files are there, counting one check not
@@ -56,35 +52,6 @@ func Present(t testing.TB) bool {
 // NotMade returns how many schema checks this test binary did not make
 // for want of the spec files.
 func NotMade() int64 { return notMade.Load() }
-
-func findSpecDir() (string, error) {
-	if dir := os.Getenv("ACP_SPEC_DIR"); dir != "" {
-		return dir, statSpec(dir)
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("working directory: %w", err)
-	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		candidate := filepath.Join(dir, "..", "shared", "acp-spec")
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil && statSpec(candidate) == nil {
-			return candidate, nil
-		}
-		if filepath.Dir(dir) == dir {
-			return "", fmt.Errorf("no ../shared/acp-spec beside any module root above %s", wd)
-		}
-	}
-}
-
-// statSpec checks that dir holds a spec: the folder of the newest
-// release this project serves, with its checkout schema.
-func statSpec(dir string) error {
-	path := filepath.Join(dir, newestRelease, schemaFile)
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("%s: %w", dir, err)
-	}
-	return nil
-}
 
 // newestRelease is the newest ACP release the spec folder must hold.
 const newestRelease = "2026-04-17"

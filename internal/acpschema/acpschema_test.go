@@ -2,42 +2,12 @@ package acpschema
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 )
 
 func TestMain(m *testing.M) { os.Exit(Main(m)) }
-
-// TestFindSpecDir checks where the spec is looked for: ACP_SPEC_DIR wins,
-// and a folder without the newest release's checkout schema is absent.
-func TestFindSpecDir(t *testing.T) {
-	full := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(full, newestRelease, "json-schema"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(full, newestRelease, schemaFile), []byte("{}"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	testCases := map[string]struct {
-		dir     string
-		wantErr bool
-	}{
-		"a spec folder":            {dir: full},
-		"an empty folder":          {dir: t.TempDir(), wantErr: true},
-		"a folder that is not one": {dir: filepath.Join(full, "nope"), wantErr: true},
-	}
-	for name, tc := range testCases {
-		t.Run(name, func(t *testing.T) {
-			t.Setenv("ACP_SPEC_DIR", tc.dir)
-			dir, err := findSpecDir()
-			if (err != nil) != tc.wantErr || err == nil && dir != tc.dir {
-				t.Errorf("findSpecDir() = %q, %v; want %q, error %v", dir, err, tc.dir, tc.wantErr)
-			}
-		})
-	}
-}
 
 // TestAbsentSpecCountsChecks checks that the validators of an absent spec
 // accept anything and count every check they did not make.

@@ -39,6 +39,8 @@ var rules = []rule{
 	{why: "examples are built against the SDK alone, as a plugin author's would be", dirs: []string{"examples"}, only: []string{"sdk"}},
 	{why: "config reads acp.yaml and imports nothing from core or cmd", dirs: []string{"config"}, only: []string{"config", "internal", "sdk"}},
 	{why: "internal/ holds leaf tools: they import only each other and the SDK", dirs: []string{"internal"}, only: []string{"internal", "sdk"}},
+	{why: "the schema checks read the spec files in tests only: no package's code imports them", dirs: []string{"cmd", "config", "core", "internal", "plugins"},
+		except: []string{"internal/acpschema", "internal/ucpschema", "internal/specdir", "internal/feedtest"}, never: []string{"internal/acpschema", "internal/ucpschema", "internal/specdir"}, codeOnly: true},
 	{why: "core/internal/ holds leaf helpers: they import no core layer above them", dirs: []string{"core/internal"}, only: []string{"core/internal", "internal", "sdk"}},
 	{why: "no package in core/ imports cmd/ or a plugin", dirs: []string{"core"}, never: []string{"cmd", "plugins"}},
 	{why: "only core/host reads acp.yaml's types; the layers below take their own or the SDK's", dirs: []string{"core"}, except: []string{"core/host"}, never: []string{"config"}},
@@ -133,6 +135,9 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"core/model", "github.com/other/module", false, false},
 		{"core/ucpcatalog", repo + "/core/store", false, true},
 		{"core/ucpcatalog", repo + "/core/internal/listing", false, false},
+		{"core/host", repo + "/internal/ucpschema", false, true},
+		{"core/host", repo + "/internal/ucpschema", true, false},
+		{"internal/ucpschema", repo + "/internal/acpschema", false, false},
 	}
 	for _, tt := range tests {
 		if got := len(violations(tt.dir, tt.test, []string{tt.imp})) > 0; got != tt.broken {

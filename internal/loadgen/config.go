@@ -60,6 +60,12 @@ const (
 // provider}, and are refused.
 var SupportedAPIVersions = []string{"2026-04-17", "2026-01-30"}
 
+// CreateOnlyAPIVersions are the older ACP versions a run may name when it
+// sends creates alone with a body of the caller's (Config.CreateRequest):
+// the generator sends that body as it is and reads only the session's id
+// of the answer, so it needs none of their other request shapes.
+var CreateOnlyAPIVersions = []string{"2025-12-12", "2025-09-29"}
+
 // DefaultAddress is the delivery address update sends when Config.Address
 // is empty: San Francisco, where every demo fulfillment option delivers.
 var DefaultAddress = json.RawMessage(`{"name":"Ada Lovelace","line_one":"1 Market St","city":"San Francisco","state":"CA","country":"US","postal_code":"94105"}`)
@@ -298,6 +304,13 @@ type Config struct {
 	// Timeout bounds each request (default DefaultTimeout, at most
 	// MaxTimeout).
 	Timeout time.Duration
+	// CreateRequest, when set, is the body of every create instead of the
+	// one built from Items and Currency: a JSON object, sent as it is
+	// (compacted). A run with it sends creates alone (a Mix of FlowCreate
+	// only) and may name one of CreateOnlyAPIVersions, so that a server of
+	// another shape of request, such as a peer's, is measured on its own
+	// request.
+	CreateRequest json.RawMessage
 }
 
 // WithDefaults validates c and returns it with its defaults filled in
@@ -322,7 +335,8 @@ func (c Config) WithDefaults() (Config, error) {
 	if c.APIVersion == "" {
 		c.APIVersion = DefaultAPIVersion
 	}
-	if !slices.Contains(SupportedAPIVersions, c.APIVersion) {
+	custom := len(c.CreateRequest) > 0
+	if !slices.Contains(SupportedAPIVersions, c.APIVersion) && !(custom && slices.Contains(CreateOnlyAPIVersions, c.APIVersion)) {
 		return c, fmt.Errorf("API version %q: the load generator speaks %s only (older versions use other request shapes: items, nested selected_fulfillment_options, payment_data{token, provider})",
 			c.APIVersion, strings.Join(SupportedAPIVersions, " and "))
 	}
@@ -360,6 +374,20 @@ func (c Config) WithDefaults() (Config, error) {
 	}
 	if err := c.Mix.validate(); err != nil {
 		return c, err
+	}
+	if custom {
+		if len(c.Mix) != 1 || c.Mix[0].Flow != FlowCreate {
+			return c, fmt.Errorf("create request: a run with its own create body sends creates alone (mix %s), not %s", FlowCreate, c.Mix)
+		}
+		var obj map[string]any
+		if err := json.Unmarshal(c.CreateRequest, &obj); err != nil || obj == nil {
+			return c, errors.New("create request: want a JSON object")
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, c.CreateRequest); err != nil {
+			return c, fmt.Errorf("create request: %w", err)
+		}
+		c.CreateRequest = compact.Bytes()
 	}
 	if len(c.Items) == 0 {
 		c.Items = DefaultItems

@@ -301,6 +301,31 @@ func TestSessionIDsStayOnTarget(t *testing.T) {
 	}
 }
 
+// TestOwnCreateRequest checks that a run with its own create body sends
+// it, compacted, under the API version it names, and reads the answers'
+// session ids.
+func TestOwnCreateRequest(t *testing.T) {
+	t.Parallel()
+	var bad atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.URL.Path != "/checkout_sessions" || r.Header.Get("API-Version") != "2025-09-29" || string(body) != `{"items":[{"id":"latte","quantity":1}]}` {
+			bad.Add(1)
+		}
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprint(w, `{"id":"cs_1","status":"ready_for_payment"}`)
+	}))
+	defer srv.Close()
+	rep, err := Run(context.Background(), Config{Target: srv.URL, Requests: 20, Concurrency: 2, APIVersion: "2025-09-29", Mix: Mix{{FlowCreate, 1}},
+		CreateRequest: json.RawMessage("{\"items\": [ {\"id\": \"latte\", \"quantity\": 1} ]}")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Total.OK != 20 || bad.Load() != 0 {
+		t.Errorf("%d ok, %d requests not as asked; total %+v", rep.Total.OK, bad.Load(), rep.Total)
+	}
+}
+
 func TestConfigValidation(t *testing.T) {
 	t.Parallel()
 	testCases := map[string]struct {
@@ -332,6 +357,15 @@ func TestConfigValidation(t *testing.T) {
 		"fine":              {Config{Target: "http://x/prefix/", Requests: 1}, ""},
 		"fine, 2026-01-30":  {Config{Target: "https://x", Duration: time.Second, APIVersion: "2026-01-30"}, ""},
 		"fine, at the caps": {Config{Target: "https://x", Duration: MaxDuration, Requests: MaxRequests, Rate: MaxRate}, ""},
+		"own create, old version": {Config{Target: "http://x", Requests: 1, APIVersion: "2025-09-29", Mix: Mix{{FlowCreate, 1}},
+			CreateRequest: json.RawMessage(`{"items": [{"id": "a", "quantity": 1}]}`)}, ""},
+		"own create, full flow": {Config{Target: "http://x", Requests: 1, APIVersion: "2025-09-29", Mix: Mix{{FlowFull, 1}},
+			CreateRequest: json.RawMessage(`{"items":[]}`)}, "creates alone"},
+		"own create, mixed": {Config{Target: "http://x", Requests: 1, Mix: Mix{{FlowCreate, 1}, {FlowRead, 1}},
+			CreateRequest: json.RawMessage(`{"items":[]}`)}, "creates alone"},
+		"own create not obj": {Config{Target: "http://x", Requests: 1, Mix: Mix{{FlowCreate, 1}}, CreateRequest: json.RawMessage(`[1]`)}, "JSON object"},
+		"own create, unknown version": {Config{Target: "http://x", Requests: 1, APIVersion: "2024-01-01", Mix: Mix{{FlowCreate, 1}},
+			CreateRequest: json.RawMessage(`{}`)}, "2024-01-01"},
 	}
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {

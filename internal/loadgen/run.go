@@ -121,10 +121,14 @@ func newRunner(cfg Config) (*runner, error) {
 	return r, nil
 }
 
-// CreateBody is the body of every create of a run of cfg: its items, its
-// currency and empty capabilities (the agent declares no intervention).
-// Other load generators measured beside it send the same.
+// CreateBody is the body of every create of a run of cfg: its
+// CreateRequest when set, else its items, its currency and empty
+// capabilities (the agent declares no intervention). Other load
+// generators measured beside it send the same.
 func (cfg Config) CreateBody() ([]byte, error) {
+	if len(cfg.CreateRequest) > 0 {
+		return cfg.CreateRequest, nil
+	}
 	type item struct {
 		ID       string `json:"id"`
 		Quantity int    `json:"quantity,omitempty"`
