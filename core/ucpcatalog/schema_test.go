@@ -1,15 +1,17 @@
 package ucpcatalog
 
 import (
-	"encoding/json"
+	"os"
 	"testing"
+
+	"github.com/acp-sidecar/acp/internal/ucpschema"
 )
 
-// checkResponse checks a 200 answer of op against the schemas.
-// TEMPORARY until internal/ucpschema lands on main.
+func TestMain(m *testing.M) { os.Exit(ucpschema.Main(m)) }
+
+// checkResponse checks an answer of op with HTTP status status against
+// the schema rest.openapi.json gives it.
 func checkResponse(t testing.TB, op string, status int, body []byte) {
 	t.Helper()
-	if !json.Valid(body) {
-		t.Errorf("%s %d: not JSON", op, status)
-	}
+	ucpschema.Operation(t, op, status, body)
 }
