@@ -46,6 +46,7 @@ func (c *Config) validate(opts Options, ps *problems) {
 	validateToken("merchant_api", c.MerchantAPI.TokenEnv, c.MerchantAPI.LocalOnlyToken, owners, listenHost, listenOK, ps)
 	c.validateWebhooks(ps)
 	c.WebhookDelivery.validate(ps)
+	c.validateUCP(listenHost, listenOK, ps)
 	c.validateFeeds(ps)
 	c.FeedPublishing.validate(ps)
 	if checkRoutePath("metrics.path", c.Metrics.Path, DefaultMetricsPath, ps) && c.Metrics.On() && c.MCP.On() && c.Metrics.Path == c.MCP.Path {

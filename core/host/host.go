@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -109,6 +110,10 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	if err != nil {
 		return nil, err
 	}
+	ucpTargets, err := ucpWebhookTargets(cfg, secrets.ucp)
+	if err != nil {
+		return nil, err
+	}
 	handlers, stripeSecrets, err := paymentHandlers(cfg, getenv, o.stripeHTTPClient)
 	if err != nil {
 		return nil, err
@@ -147,7 +152,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())
 	}
-	deliverer := newDeliverer(cfg, st, secrets.webhookTargets, logger, registry, o.now)
+	deliverer := newDeliverer(cfg, st, append(slices.Clip(secrets.webhookTargets), ucpTargets...), logger, registry, o.now)
 	admin := newAdmin(cfg, st, o.now, deliverer.Notify, orderSystem(cfg, plugins))
 	admin.Feeds = feeds
 	replica, err := acquireReplicaLease(context.Background(), st)
@@ -162,7 +167,12 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	svc.SetStockAttention(newStockAttention(registry))
 	apiOpts.Service, apiOpts.Store, apiOpts.Readiness = svc, st, storeReadiness(st, readiness(cfg, plugins))
 	metrics := metricsHandler(cfg, registry)
-	app, err := mountAPIs(httpapi.New(apiOpts), cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
+	api := httpapi.New(apiOpts)
+	err = mountUCPProfile(api, cfg, handlers, secrets.ucp.public)
+	var app *fiber.App
+	if err == nil {
+		app, err = mountAPIs(api, cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
+	}
 	if err != nil {
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())

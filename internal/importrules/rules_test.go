@@ -55,6 +55,10 @@ var rules = []rule{
 	{why: "core/ucp is what every part of the UCP binding shares: it imports nothing of the repository", dirs: []string{"core/ucp"}, only: []string{"core/ucp"}},
 	{why: "the UCP catalog reads the catalog through the SDK's types and the host's stock levels through a function: it imports no model, store, engine or API",
 		dirs: []string{"core/ucpcatalog"}, only: []string{"core/ucpcatalog", "core/ucp", "core/internal", "internal", "sdk"}, codeOnly: true},
+	{why: "core/httpsig (RFC 9421 message signatures) is a base layer: core/ucp and core/internal only", dirs: []string{"core/httpsig"},
+		only: []string{"core/httpsig", "core/ucp", "core/internal", "internal"}},
+	{why: "UCP discovery and negotiation is a helper of the UCP bindings: it knows the protocol's shared types and payment handlers, nothing of the engine, the store or the APIs",
+		dirs: []string{"core/ucpprofile"}, only: []string{"core/ucpprofile", "core/ucp", "core/payment", "core/internal", "internal"}},
 	{why: "the feed wire format and its client know nothing of the model, the store or an engine", dirs: []string{"core/feedwire", "core/feedclient"},
 		only: []string{"core/feedwire", "core/internal", "internal", "sdk"}},
 }
@@ -138,6 +142,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"core/host", repo + "/internal/ucpschema", false, true},
 		{"core/host", repo + "/internal/ucpschema", true, false},
 		{"internal/ucpschema", repo + "/internal/acpschema", false, false},
+		{"core/httpsig", repo + "/core/ucp", false, false},
+		{"core/httpsig", repo + "/core/model", false, true},
 	}
 	for _, tt := range tests {
 		if got := len(violations(tt.dir, tt.test, []string{tt.imp})) > 0; got != tt.broken {
