@@ -40,7 +40,9 @@ func TestRead(t *testing.T) {
 	if _, err := Read(context.Background(), nil, "usd", "", 1); !errors.Is(err, ErrNoListing) {
 		t.Errorf("Read of no listing = %v", err)
 	}
-	notOffered := listingFunc(func(*catalog.ListProductsRequest) (*catalog.ListProductsResponse, error) { return nil, acp.ErrNotOffered })
+	notOffered := listingFunc(func(*catalog.ListProductsRequest) (*catalog.ListProductsResponse, error) {
+		return nil, acp.ErrNotOffered
+	})
 	if _, err := Read(context.Background(), notOffered, "usd", "", 1); !errors.Is(err, ErrNoListing) {
 		t.Errorf("Read of a listing not offered = %v", err)
 	}
