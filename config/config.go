@@ -1212,6 +1212,9 @@ type PaymentHandler struct {
 	Capture string `koanf:"capture"`
 	// Stripe configures a handler of kind stripe; required for it.
 	Stripe *Stripe `koanf:"stripe"`
+	// UCP, when set, offers the handler over UCP as well
+	// (validate_payments_ucp.go).
+	UCP *PaymentHandlerUCP `koanf:"ucp"`
 }
 
 // Stripe configures a Stripe payment handler. Its merchant_id is the

@@ -26,6 +26,7 @@ import (
 	"github.com/acp-sidecar/acp/core/pluginmgr"
 	"github.com/acp-sidecar/acp/core/store"
 	"github.com/acp-sidecar/acp/core/ucp"
+	"github.com/acp-sidecar/acp/core/ucpcatalog"
 	"github.com/acp-sidecar/acp/core/webhook"
 	"github.com/acp-sidecar/acp/internal/certreload"
 	"github.com/acp-sidecar/acp/internal/connlimit"
@@ -82,6 +83,8 @@ type Host struct {
 	deliverer *webhook.Deliverer
 	// feeds publishes the product feeds; nil when acp.yaml has none.
 	feeds *feed.Publisher
+	// ucpCatalog is UCP's catalog index (ucp_catalog.go); nil when not served.
+	ucpCatalog *ucpcatalog.Index
 	// replicaLease is this process's replica lease (pluginstock.go).
 	replicaLease store.Lease
 	// Hardening (connections.go, probes.go): the metrics registry, the
@@ -150,6 +153,11 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())
 	}
+	ucpCatalog, err := newUCPCatalog(cfg, st, plugins, builtIn, trackStock, logger)
+	if err != nil {
+		plugins.Close()
+		return nil, errors.Join(err, st.Close())
+	}
 	deliverer := newDeliverer(cfg, st, append(slices.Clip(secrets.webhookTargets), ucpTargets...), logger, registry, o.now)
 	admin := newAdmin(cfg, st, o.now, deliverer.Notify, orderSystem(cfg, plugins))
 	admin.Feeds = feeds
@@ -166,9 +174,9 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	apiOpts.Service, apiOpts.Store, apiOpts.Readiness = svc, st, storeReadiness(st, readiness(cfg, plugins))
 	metrics := metricsHandler(cfg, registry)
 	api := httpapi.New(apiOpts)
-	err = mountUCPProfile(api, cfg, handlers, ucpPublicKeysUntilLoaded)
+	err = mountUCPProfile(api, cfg, handlers, secrets.ucp.public)
 	if err == nil {
-		err = mountUCP(api, cfg, svc, st, handlers, logger, o)
+		err = mountUCP(api, cfg, svc, st, ucpCatalogOperations(cfg, ucpCatalog), handlers, logger, o)
 	}
 	var app *fiber.App
 	if err == nil {
@@ -178,7 +186,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())
 	}
-	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: app, deliverer: deliverer, feeds: feeds, Service: svc,
+	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: app, deliverer: deliverer, feeds: feeds, ucpCatalog: ucpCatalog, Service: svc,
 		replicaLease: replica, registry: registry, ready: apiOpts.Readiness, metrics: metrics}, nil
 }
 

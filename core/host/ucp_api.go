@@ -40,8 +40,10 @@ func WithUCPOperations(ops map[string]ucp.Operation) Option {
 // the same engine (with its store, stock, promotions and payment
 // handlers), agents, rate limits and idempotency as ACP's endpoints; the
 // platform profiles resolved and negotiated by newUCPNegotiator, request
-// signatures verified by core/httpsig, and Get Order served from st.
-func mountUCP(api *httpapi.API, cfg *config.Config, svc *checkout.Service, st store.Store, handlers []payment.Handler, logger *slog.Logger, o options) error {
+// signatures verified by core/httpsig, Get Order served from st and the
+// catalog operations given (ucpCatalogOperations).
+func mountUCP(api *httpapi.API, cfg *config.Config, svc *checkout.Service, st store.Store, catalogOps map[string]ucp.Operation,
+	handlers []payment.Handler, logger *slog.Logger, o options) error {
 	if !cfg.UCP.Enabled {
 		return nil
 	}
@@ -64,6 +66,7 @@ func mountUCP(api *httpapi.API, cfg *config.Config, svc *checkout.Service, st st
 		}
 	}
 	operations := map[string]ucp.Operation{ucp.OpGetOrder: ucpapi.GetOrder(st)}
+	maps.Copy(operations, catalogOps)
 	maps.Copy(operations, o.ucpOperations)
 	codec, err := ucpwire.New(ucpBusiness(cfg, handlers, logger), ucpwire.Limits{
 		MaxLineItems: cfg.Limits.MaxLineItems, MaxQuantity: cfg.Limits.MaxQuantity, MaxFulfillmentMethods: cfg.Limits.MaxFulfillmentGroups,

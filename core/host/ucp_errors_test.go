@@ -192,26 +192,39 @@ func TestUCPCreateAllUnavailable(t *testing.T) {
 	wantStatus(t, r, http.StatusCreated)
 }
 
-// TestUCPThreeDSEscalates: a payment the issuer wants verified answers
-// requires_escalation with the requires_3ds error of overview.md's
-// Scenario B and a continue_url, and charges nothing yet.
+// TestUCPThreeDSEscalates: overview.md's Scenario B. A payment the issuer
+// wants verified answers requires_escalation with the requires_3ds error
+// and the challenge page as continue_url, charging nothing; once the
+// buyer went through it, the platform completes again and the order is
+// placed, charged once.
 func TestUCPThreeDSEscalates(t *testing.T) {
 	t.Parallel()
-	s := startUCPServer(t, nil)
+	const challenge = "https://shop.test/after-challenge"
+	s := startUCPServer(t, func(cfg *config.Config) {
+		cfg.Payments.Handlers[0].UCP = &config.PaymentHandlerUCP{ChallengeReturnURL: challenge}
+	})
 	c := decodeCheckout(t, s.ucp(t, ucpRequest{path: "/checkout-sessions", body: `{"line_items":[{"item":{"id":"ebook"},"quantity":1}],"buyer":{"email":"a@b.test"}}`}))
-	if c.Status != "ready_for_complete" {
+	if c.Status != "ready_for_complete" || len(c.UCP.PaymentHandlers) == 0 {
 		t.Fatalf("created = %+v", c)
 	}
-	r := decodeCheckout(t, s.ucp(t, ucpRequest{path: "/checkout-sessions/" + c.ID + "/complete", body: fmt.Sprintf(ucpComplete, "tok_3ds")}))
+	complete := ucpRequest{path: "/checkout-sessions/" + c.ID + "/complete", body: fmt.Sprintf(ucpComplete, "tok_3ds")}
+	r := decodeCheckout(t, s.ucp(t, complete))
 	found := false
 	for _, m := range r.Messages {
 		found = found || (m.Type == "error" && m.Code == "requires_3ds" && m.Severity == "requires_buyer_input")
 	}
-	if r.Status != "requires_escalation" || !found || r.ContinueURL != "https://shop.test/checkout/"+c.ID {
+	if r.Status != "requires_escalation" || !found || r.ContinueURL != challenge {
 		t.Fatalf("3DS answer = %+v", r)
 	}
 	if n := s.charges(t); n != 0 {
 		t.Errorf("charges = %d, want 0", n)
+	}
+	done := decodeCheckout(t, s.ucp(t, complete))
+	if done.Status != "completed" || done.Order == nil || done.ContinueURL != "" {
+		t.Fatalf("after the challenge = %+v", done)
+	}
+	if n := s.charges(t); n != 1 {
+		t.Errorf("charges = %d, want 1", n)
 	}
 }
 

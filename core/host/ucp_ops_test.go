@@ -70,8 +70,11 @@ func TestUCPOperationsAndSignatures(t *testing.T) {
 	if sessionStatus(noOrderCap.body) != "" || !strings.Contains(string(noOrderCap.body), `"capabilities_incompatible"`) {
 		t.Fatalf("without the order capability: %s", noOrderCap.body)
 	}
-	notServed := s.ucp(t, ucpRequest{path: "/catalog/search", body: `{}`})
-	wantStatus(t, notServed, http.StatusNotFound)
+	noSearchCap := s.ucp(t, ucpRequest{path: "/catalog/search", body: `{}`})
+	wantStatus(t, noSearchCap, http.StatusOK)
+	if !strings.Contains(string(noSearchCap.body), `"capabilities_incompatible"`) {
+		t.Fatalf("catalog search without its capability: %s", noSearchCap.body)
+	}
 
 	unsigned := s.ucp(t, ucpRequest{method: http.MethodGet, path: "/orders/ord_2", token: otherToken})
 	wantStatus(t, unsigned, http.StatusUnauthorized)

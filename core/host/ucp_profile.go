@@ -13,11 +13,6 @@ import (
 	"github.com/acp-sidecar/acp/core/ucpprofile"
 )
 
-// ucpPublicKeysUntilLoaded stands for the business's public signing keys
-// that loadUCPKeys (core/host/ucp_keys.go) returns; until it is wired
-// here, the business profile publishes no signing_keys.
-var ucpPublicKeysUntilLoaded []json.RawMessage
-
 // ucpProfilePath is where the business profile is served.
 const ucpProfilePath = "/.well-known/ucp"
 

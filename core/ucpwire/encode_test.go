@@ -1,7 +1,6 @@
 package ucpwire
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -175,7 +174,7 @@ func TestStatusMapping(t *testing.T) {
 		{model.StatusRequiresEscalation, nil, "requires_escalation", "https://shop.test/checkout/cs_1", "requires_escalation"},
 		{model.StatusAuthenticationRequired, nil, "requires_escalation", "https://shop.test/checkout/cs_1", "requires_3ds"},
 		{model.StatusAuthenticationRequired, func(s *model.Session) {
-			s.AuthenticationMetadata = json.RawMessage(`{"directory_server":"visa","challenge_url":"https://psp.test/challenge/1"}`)
+			s.ContinueURL = "https://psp.test/challenge/1"
 		}, "requires_escalation", "https://psp.test/challenge/1", "requires_3ds"},
 		{model.StatusCompleteInProgress, nil, "complete_in_progress", "https://shop.test/checkout/cs_1", ""},
 		{model.StatusCompleted, func(s *model.Session) {

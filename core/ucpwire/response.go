@@ -179,19 +179,18 @@ func capabilities(p *ucp.Platform) map[string][]capabilityJSON {
 }
 
 // continueURL is the session's continue_url: the escalation's page (for
-// 3-D Secure, the challenge's), the business's checkout page in the
-// other states that are not final, none in completed and canceled.
+// 3-D Secure, the issuer's challenge page), the business's checkout page
+// in the other states that are not final, none in completed and
+// canceled.
 func (c *Codec) continueURL(s *model.Session, status string) string {
 	page := ""
 	if c.business.ContinueURL != nil {
 		page = c.business.ContinueURL(s.ID)
 	}
 	switch {
-	case s.Status == model.StatusAuthenticationRequired:
-		if u := ChallengeURL(s); u != "" {
-			return u
-		}
-	case s.Status == model.StatusRequiresEscalation && s.ContinueURL != "":
+	case (s.Status == model.StatusAuthenticationRequired || s.Status == model.StatusRequiresEscalation) && s.ContinueURL != "":
+		// The escalation's page, or the issuer's challenge page the
+		// engine keeps as the session's continue_url.
 		return s.ContinueURL
 	case status == "completed" || status == "canceled":
 		return ""
@@ -200,22 +199,6 @@ func (c *Codec) continueURL(s *model.Session, status string) string {
 		return c.business.Storefront
 	}
 	return page
-}
-
-// ChallengeURL is the page of the 3-D Secure challenge a session in
-// authentication_required waits for: the challenge_url member of the
-// handler's authentication metadata, "" when it has none.
-func ChallengeURL(s *model.Session) string {
-	var md struct {
-		ChallengeURL string `json:"challenge_url"`
-	}
-	if len(s.AuthenticationMetadata) == 0 || json.Unmarshal(s.AuthenticationMetadata, &md) != nil {
-		return ""
-	}
-	if !strings.HasPrefix(md.ChallengeURL, "https://") && !strings.HasPrefix(md.ChallengeURL, "http://") {
-		return ""
-	}
-	return md.ChallengeURL
 }
 
 func buyer(b *model.Buyer) *buyerJSON {
