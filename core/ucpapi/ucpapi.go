@@ -15,6 +15,7 @@ import (
 	"github.com/acp-sidecar/acp/core/httpapi"
 	"github.com/acp-sidecar/acp/core/internal/text"
 	"github.com/acp-sidecar/acp/core/ucp"
+	"github.com/acp-sidecar/acp/core/ucpprofile"
 	"github.com/acp-sidecar/acp/core/ucpwire"
 )
 
@@ -165,14 +166,16 @@ func requireRequestID(c *fiber.Ctx) error {
 // the Negotiator, which also checks that the authenticated agent may
 // present that profile (overview.md, "Identity Binding").
 func (a *API) negotiate(c *fiber.Ctx) error {
-	header := c.Get(ucp.HeaderAgent)
-	profile, ok := profileOf(header)
-	if !ok {
-		content := "The UCP-Agent header is required: profile=\"https://…\" naming the platform's profile."
-		if header != "" {
-			content = "The UCP-Agent header is not a dictionary with a profile string: profile=\"https://…\"."
+	var values []string
+	c.Request().Header.VisitAll(func(k, v []byte) {
+		if strings.EqualFold(string(k), ucp.HeaderAgent) {
+			values = append(values, string(v))
 		}
-		return a.refuse(c, ucp.NewError(http.StatusBadRequest, ucp.CodeInvalidProfileURL, content))
+	})
+	profile, err := ucpprofile.ParseAgentHeader(values)
+	var invalid *ucp.Error
+	if errors.As(err, &invalid) {
+		return a.refuse(c, invalid)
 	}
 	p, err := a.opts.Negotiator.Negotiate(c.UserContext(), httpapi.AgentOf(c), profile)
 	if err != nil {
