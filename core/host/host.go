@@ -174,7 +174,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	apiOpts.Service, apiOpts.Store, apiOpts.Readiness = svc, st, storeReadiness(st, readiness(cfg, plugins))
 	metrics := metricsHandler(cfg, registry)
 	api := httpapi.New(apiOpts)
-	err = mountUCPProfile(api, cfg, handlers, secrets.ucp.public)
+	err = mountUCPProfile(api, cfg, handlers, secrets.ucp.public, ucpCatalog != nil)
 	if err == nil {
 		err = mountUCP(api, cfg, svc, st, ucpCatalogOperations(cfg, ucpCatalog), handlers, logger, o)
 	}

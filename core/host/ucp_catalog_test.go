@@ -195,3 +195,39 @@ func TestUCPCatalogServed(t *testing.T) {
 		})
 	}
 }
+
+// TestUCPProfileAdvertisesServedCatalogOnly: a catalog plugin that does
+// not list its products serves no catalog operation, so the business
+// profile does not advertise the catalog capabilities either; the demo's
+// built-in catalog advertises both.
+func TestUCPProfileAdvertisesServedCatalogOnly(t *testing.T) {
+	t.Parallel()
+	for name, notListing := range map[string]bool{"built-in catalog": false, "a plugin not listing": true} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cfg := ucpDemoConfig(t, t.TempDir(), "")
+			if notListing {
+				cfg.Capabilities.Catalog = "shop"
+				cfg.Plugins = append(cfg.Plugins, config.Plugin{Name: "shop", Command: testkit.Binary(t, "testplugin"), Config: map[string]any{"price": 100}})
+				cfg.SetDefaults(host.ConfigOptions("127.0.0.1:0"))
+			}
+			r := getProfile(t, startServer(t, cfg))
+			var profile struct {
+				UCP struct {
+					Capabilities map[string]json.RawMessage `json:"capabilities"`
+				} `json:"ucp"`
+			}
+			if err := json.Unmarshal(r.body, &profile); err != nil || r.status != http.StatusOK {
+				t.Fatalf("profile: %d %s (%v)", r.status, r.body, err)
+			}
+			for _, capability := range []string{ucp.CapCatalogSearch, ucp.CapCatalogLookup} {
+				if _, ok := profile.UCP.Capabilities[capability]; ok == notListing {
+					t.Errorf("%s advertised: %v, want %v", capability, ok, !notListing)
+				}
+			}
+			if _, ok := profile.UCP.Capabilities[ucp.CapCheckout]; !ok {
+				t.Errorf("checkout not advertised: %s", r.body)
+			}
+		})
+	}
+}

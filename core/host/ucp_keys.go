@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 
 	"github.com/acp-sidecar/acp/config"
@@ -164,7 +163,7 @@ func readUCPSecrets(cfg *config.Config, logger *slog.Logger, getenv func(string)
 // signing with the business key and naming the business profile in
 // UCP-Agent. Their attempts and age are bounded like webhooks'.
 func ucpWebhookTargets(cfg *config.Config, keys ucpKeys) ([]webhook.Target, error) {
-	if !cfg.UCP.Enabled || len(cfg.UCP.Capabilities) > 0 && !slices.Contains(cfg.UCP.Capabilities, ucp.CapOrder) {
+	if !ucpOffersCapability(cfg, ucp.CapOrder) {
 		return nil, nil
 	}
 	var out []webhook.Target

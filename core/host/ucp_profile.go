@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/httpapi"
 	"github.com/acp-sidecar/acp/core/payment"
+	"github.com/acp-sidecar/acp/core/ucp"
 	"github.com/acp-sidecar/acp/core/ucpprofile"
 )
 
@@ -19,10 +21,18 @@ const ucpProfilePath = "/.well-known/ucp"
 // mountUCPProfile serves the business profile at /.well-known/ucp, public
 // and cacheable, when UCP is enabled: built from acp.yaml's ucp section,
 // the payment handlers that describe themselves for UCP and the public
-// signing keys.
-func mountUCPProfile(api *httpapi.API, cfg *config.Config, handlers []payment.Handler, publicKeys []json.RawMessage) error {
+// signing keys. The catalog capabilities are advertised only when
+// catalogServed (a catalog plugin that lists no products cannot serve
+// them).
+func mountUCPProfile(api *httpapi.API, cfg *config.Config, handlers []payment.Handler, publicKeys []json.RawMessage, catalogServed bool) error {
 	if !cfg.UCP.Enabled {
 		return nil
+	}
+	capabilities := cfg.UCP.Capabilities
+	if !catalogServed {
+		capabilities = slices.DeleteFunc(slices.Clone(capabilities), func(name string) bool {
+			return name == ucp.CapCatalogSearch || name == ucp.CapCatalogLookup
+		})
 	}
 	var offered []payment.UCPHandler
 	for _, h := range handlers {
@@ -36,7 +46,7 @@ func mountUCPProfile(api *httpapi.API, cfg *config.Config, handlers []payment.Ha
 		PublicURL:       cfg.UCP.PublicURL,
 		BasePath:        cfg.UCP.BasePath,
 		MCPPath:         cfg.UCP.MCPPath,
-		Capabilities:    cfg.UCP.Capabilities,
+		Capabilities:    capabilities,
 		PaymentHandlers: offered,
 		SigningKeys:     publicKeys,
 	})
