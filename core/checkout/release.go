@@ -28,6 +28,9 @@ const (
 	ReleaseOutOfStock = "out_of_stock"
 	// ReleaseDeadline: the order could not be placed by the deadline.
 	ReleaseDeadline = "placement_deadline"
+	// ReleaseChallengeAbandoned: the session was updated or canceled
+	// while its buyer was on the issuer's challenge page.
+	ReleaseChallengeAbandoned = "challenge_abandoned"
 )
 
 // CauseCaptureRefused is the MoneyOutcome cause of an order accepted by
@@ -447,6 +450,44 @@ func (s *Service) report(ctx context.Context, sess *model.Session, o MoneyOutcom
 	if s.opts.MoneyReporter != nil {
 		s.opts.MoneyReporter.ReportMoney(ctx, o)
 	}
+}
+
+// challengeWaiting reports whether the session's attempt waits for its
+// buyer on the issuer's challenge page (charge: a RequiresAuthentication
+// with a ChallengeURL), with a payment at the processor.
+func challengeWaiting(sess *model.Session) bool {
+	return sess.Status == model.StatusAuthenticationRequired && sess.ContinueURL != "" &&
+		sess.Payment != nil && sess.Payment.PaymentID != ""
+}
+
+// releaseChallenge gives back, best effort, the payment of an attempt
+// whose buyer was on the challenge page when an update or a cancel gave
+// the attempt up (sess is the session as stored after it, its Payment
+// still that attempt's): the payment is voided, so that a challenge
+// passed afterwards neither holds nor takes money for an order that will
+// not be placed, and the next attempt pays anew. A payment the processor
+// will not void was captured at once (the buyer passed the challenge
+// before the change): it is refunded. A release that fails or is refused
+// is raised to the seller; a refund is reported.
+func (s *Service) releaseChallenge(ctx context.Context, sess *model.Session) {
+	h, ok := s.handlers[sess.Payment.HandlerID]
+	if !ok {
+		return
+	}
+	req := settleRequest(sess, ReleaseChallengeAbandoned)
+	err := h.Void(ctx, req)
+	var refused *payment.Refusal
+	if err == nil {
+		return
+	}
+	outcome := MoneyOutcome{Cause: ReleaseChallengeAbandoned, State: model.PaymentAuthorized, Err: err}
+	if errors.As(err, &refused) {
+		outcome.State, outcome.Err = model.PaymentRefunded, h.Refund(ctx, req)
+		if outcome.Err != nil {
+			outcome.State = model.PaymentCaptured
+		}
+	}
+	s.report(ctx, sess, outcome)
 }
 
 // settleRequest is the handler's capture, void or refund request for the

@@ -211,11 +211,17 @@ func (s *Service) Get(ctx context.Context, agent, id string) (*model.Session, er
 
 // Update applies an update request. rec, when set, records the request's
 // outcome with the updated session.
+//
+// An update while the buyer is on the issuer's challenge page gives that
+// payment attempt up (abandonAuthentication) and, once the session is
+// stored, releases its payment (releaseChallenge).
 func (s *Service) Update(ctx context.Context, agent, id string, in UpdateInput, rec Recorder) (*model.Session, error) {
-	return s.modify(ctx, agent, id, rec, func(sess *model.Session) error {
+	abandoned := false
+	sess, err := s.modify(ctx, agent, id, rec, func(sess *model.Session) error {
 		if err := refuseChange(sess, "updated"); err != nil {
 			return err
 		}
+		abandoned = challengeWaiting(sess)
 		abandonAuthentication(sess)
 		if in.Buyer.Set {
 			sess.Buyer = in.Buyer.V
@@ -257,11 +263,18 @@ func (s *Service) Update(ctx context.Context, agent, id string, in UpdateInput, 
 		notify(sess, append(in.Notices, s.unusedCodes(sess, codes)...))
 		return nil
 	})
+	if err == nil && abandoned {
+		s.releaseChallenge(ctx, sess)
+	}
+	return sess, err
 }
 
 // Cancel cancels the session. Completed and canceled sessions answer 405.
 // rec, when set, records the request's outcome with the canceled session.
+// A cancel while the buyer is on the issuer's challenge page releases that
+// attempt's payment once the session is stored (releaseChallenge).
 func (s *Service) Cancel(ctx context.Context, agent, id string, in CancelInput, rec Recorder) (*model.Session, error) {
+	abandoned := false
 	sess, err := s.modify(ctx, agent, id, rec, func(sess *model.Session) error {
 		switch sess.Status {
 		case model.StatusCompleted:
@@ -273,6 +286,7 @@ func (s *Service) Cancel(ctx context.Context, agent, id string, in CancelInput, 
 		case model.StatusCompleteInProgress:
 			return inProgress(sess)
 		}
+		abandoned = challengeWaiting(sess)
 		abandonAuthentication(sess)
 		sess.Status = model.StatusCanceled
 		// What asked the buyer or the agent to act no longer applies;
@@ -283,6 +297,9 @@ func (s *Service) Cancel(ctx context.Context, agent, id string, in CancelInput, 
 	})
 	if err == nil {
 		s.reportCancel(in.IntentTrace)
+		if abandoned {
+			s.releaseChallenge(ctx, sess)
+		}
 	}
 	return sess, err
 }

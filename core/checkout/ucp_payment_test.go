@@ -26,6 +26,13 @@ var ucpPlatform = &model.UCPContext{Profile: "https://platform.test/profile"}
 // both with a challenge return page.
 func ucpFixture(t *testing.T) (*fixture, *stripefake.Server, *sandbox.Handler) {
 	t.Helper()
+	return ucpFixtureWith(t, nil)
+}
+
+// ucpFixtureWith is ucpFixture with its engine options adjusted by adjust
+// (when set).
+func ucpFixtureWith(t *testing.T, adjust func(*checkout.Options)) (*fixture, *stripefake.Server, *sandbox.Handler) {
+	t.Helper()
 	fake := stripefake.Start(t, stripefake.Options{})
 	zero := int64(0)
 	sh, err := stripe.New(stripe.Config{
@@ -38,7 +45,12 @@ func ucpFixture(t *testing.T) (*fixture, *stripefake.Server, *sandbox.Handler) {
 	}
 	sb := sandbox.New(sandbox.Config{ID: "sandbox_ucp", MerchantID: "acct_test", AcceptedBrands: []string{"visa"},
 		UCP: &sandbox.UCPConfig{ChallengeReturnURL: challengeReturn}})
-	f := newFixtureWith(t, func(o *checkout.Options) { o.Handlers = append(o.Handlers, sh, sb) })
+	f := newFixtureWith(t, func(o *checkout.Options) {
+		o.Handlers = append(o.Handlers, sh, sb)
+		if adjust != nil {
+			adjust(o)
+		}
+	})
 	return f, fake, sb
 }
 
@@ -179,4 +191,99 @@ func TestUCPSandboxChallenge(t *testing.T) {
 	if declined.Status != model.StatusReadyForPayment || declined.ContinueURL != "" {
 		t.Fatalf("complete without challenges: %s %q", declined.Status, declined.ContinueURL)
 	}
+}
+
+// challengePage is what the buyer's browser gets from a challenge page.
+func challengePage(t *testing.T, page string) int {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestUCPChallengeReleasedWhenAbandoned: an update or a cancel while the
+// buyer is on the challenge page voids that attempt's PaymentIntent, so
+// the page can no longer authorize (or take) money for it; the next
+// attempt pays once. A buyer who passed the challenge before a cancel,
+// with the money captured at once, is refunded and the refund reported.
+func TestUCPChallengeReleasedWhenAbandoned(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rep := &reporter{}
+	f, fake, _ := ucpFixtureWith(t, func(o *checkout.Options) {
+		o.MoneyReporter = rep
+		o.CaptureMethods = map[string]payment.CaptureMethod{"stripe_ucp": payment.CaptureImmediate}
+	})
+	pay := checkout.CompleteInput{Payment: tokenPayment("stripe_ucp", stripefake.PaymentMethod3DS)}
+	challenge := func(t *testing.T, id string) (*model.Session, stripefake.PaymentIntent) {
+		t.Helper()
+		pending, err := f.svc.Complete(ctx, "agent", id, pay, nil)
+		if err != nil || pending.ContinueURL == "" || pending.Payment.PaymentID == "" {
+			t.Fatalf("complete: %v, %+v", err, pending)
+		}
+		pi, ok := fake.PaymentIntent(pending.Payment.PaymentID)
+		if !ok || pi.Status != "requires_action" {
+			t.Fatalf("payment intent %+v, want requires_action", pi)
+		}
+		return pending, pi
+	}
+
+	t.Run("update", func(t *testing.T) {
+		sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}, UCP: ucpPlatform})
+		pending, first := challenge(t, sess.ID)
+		if _, err := f.svc.Update(ctx, "agent", sess.ID, checkout.UpdateInput{}, nil); err != nil {
+			t.Fatalf("update during the challenge: %v", err)
+		}
+		if pi, _ := fake.PaymentIntent(first.ID); pi.Status != "canceled" || pi.CancellationReason != "abandoned" {
+			t.Fatalf("abandoned payment intent = %+v, want canceled as abandoned", pi)
+		}
+		if code := challengePage(t, pending.ContinueURL); code != http.StatusNotFound {
+			t.Fatalf("the abandoned challenge page answered %d, want 404", code)
+		}
+		again, second := challenge(t, sess.ID)
+		if second.ID == first.ID {
+			t.Fatalf("the next attempt reused payment intent %s", first.ID)
+		}
+		openChallenge(t, again.ContinueURL)
+		done, err := f.svc.Complete(ctx, "agent", sess.ID, pay, nil)
+		if err != nil || done.Status != model.StatusCompleted {
+			t.Fatalf("complete after the second challenge: %v, %+v", err, done)
+		}
+		paid := 0
+		for _, pi := range fake.PaymentIntents() {
+			if pi.Metadata[stripe.MetadataSessionID] == sess.ID && pi.Status == "succeeded" {
+				paid++
+			}
+		}
+		if paid != 1 {
+			t.Fatalf("%d payment intents of the session succeeded, want 1", paid)
+		}
+	})
+
+	t.Run("cancel after the challenge passed", func(t *testing.T) {
+		sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}, UCP: ucpPlatform})
+		pending, first := challenge(t, sess.ID)
+		openChallenge(t, pending.ContinueURL) // captured at once; no complete follows
+		canceled, err := f.svc.Cancel(ctx, "agent", sess.ID, checkout.CancelInput{}, nil)
+		if err != nil || canceled.Status != model.StatusCanceled {
+			t.Fatalf("cancel: %v, %+v", err, canceled)
+		}
+		if pi, _ := fake.PaymentIntent(first.ID); pi.Status != "succeeded" || pi.Refunded != pi.Amount {
+			t.Fatalf("payment intent = %+v, want refunded in full", pi)
+		}
+		var got []checkout.MoneyOutcome
+		for _, o := range rep.outcomes() {
+			if o.SessionID == sess.ID {
+				got = append(got, o)
+			}
+		}
+		if len(got) != 1 || got[0].State != model.PaymentRefunded || got[0].Cause != checkout.ReleaseChallengeAbandoned ||
+			got[0].PaymentID != first.ID || got[0].Err != nil {
+			t.Fatalf("money outcomes = %+v, want one refund of %s", got, first.ID)
+		}
+	})
 }
