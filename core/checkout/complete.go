@@ -59,7 +59,9 @@ func (s *Service) complete(ctx context.Context, agent, id string, in CompleteInp
 				return nil, err
 			}
 		}
-		return s.charge(ctx, sess, resumption{resume: true}, rec)
+		// A resumed challenge (resumeChallenge) knows its payment: read
+		// it by its id, not by a search that may lag.
+		return s.charge(ctx, sess, resumption{resume: true, paymentID: sess.Payment.PaymentID}, rec)
 	case model.StatusAuthenticationRequired:
 		if in.Authentication == nil && sess.ContinueURL != "" {
 			return s.resumeChallenge(ctx, sess, in, rec)

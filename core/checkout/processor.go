@@ -1,6 +1,7 @@
 package checkout
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -32,7 +33,9 @@ func (s *Service) reconcile(ctx context.Context, sessionID, paymentID string) (*
 	if sess.Status != model.StatusCompleteInProgress {
 		return sess, nil
 	}
-	return s.charge(ctx, sess, resumption{resume: true, paymentID: paymentID}, nil)
+	// Without the processor's report, a resumed challenge's payment
+	// (resumeChallenge) is read by the id it had.
+	return s.charge(ctx, sess, resumption{resume: true, paymentID: cmp.Or(paymentID, sess.Payment.PaymentID)}, nil)
 }
 
 // ReconcileStale settles the payments whose outcome has been unknown for

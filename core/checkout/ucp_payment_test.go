@@ -287,3 +287,46 @@ func TestUCPChallengeReleasedWhenAbandoned(t *testing.T) {
 		}
 	})
 }
+
+// TestUCPChallengeResumeAfterUnknownOutcome: a complete after the
+// challenge whose charge ends with an unknown outcome (the processor
+// unreachable) leaves the attempt in progress; the next complete reads the
+// attempt's PaymentIntent by its id, even while the processor's search
+// lags and its idempotent replay would show the PaymentIntent as created
+// (still asking for the challenge), so the buyer who passed it is not sent
+// back to the page, and nothing is created twice.
+func TestUCPChallengeResumeAfterUnknownOutcome(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var flaky *flakyHandler
+	f, fake, _ := ucpFixtureWith(t, func(o *checkout.Options) {
+		for i, h := range o.Handlers {
+			if h.Descriptor().ID == "stripe_ucp" {
+				flaky = &flakyHandler{Handler: h}
+				o.Handlers[i] = flaky
+			}
+		}
+	})
+	sess := f.create(t, checkout.CreateInput{Items: []checkout.ItemInput{{ID: "ebook", Quantity: 1}}, UCP: ucpPlatform})
+	pay := checkout.CompleteInput{Payment: tokenPayment("stripe_ucp", stripefake.PaymentMethod3DS)}
+	pending, err := f.svc.Complete(ctx, "agent", sess.ID, pay, nil)
+	if err != nil || pending.ContinueURL == "" {
+		t.Fatalf("first complete: %v, %+v", err, pending)
+	}
+	openChallenge(t, pending.ContinueURL)
+	fake.SetSearchLag(true)
+	flaky.mu.Lock()
+	flaky.failures = 1
+	flaky.mu.Unlock()
+	if _, err := f.svc.Complete(ctx, "agent", sess.ID, pay, nil); err == nil {
+		t.Fatal("the complete whose charge failed succeeded")
+	}
+	done, err := f.svc.Complete(ctx, "agent", sess.ID, pay, nil)
+	if err != nil || done.Status != model.StatusCompleted || done.ContinueURL != "" || done.Order == nil {
+		t.Fatalf("complete after the unknown outcome: %v, %+v", err, done)
+	}
+	pis := fake.PaymentIntents()
+	if len(pis) != 1 || pis[0].Status != "succeeded" || pis[0].Captures != 1 || done.Order.PaymentID != pis[0].ID {
+		t.Fatalf("payment intents = %+v, want one captured once for the order", pis)
+	}
+}
