@@ -49,7 +49,7 @@ func mountUCP(api *httpapi.API, cfg *config.Config, svc *checkout.Service, st st
 	}
 	negotiator := o.ucpNegotiator
 	if negotiator == nil {
-		resolver, err := newUCPNegotiator(cfg, logger)
+		resolver, err := newUCPNegotiator(cfg, len(catalogOps) > 0, logger)
 		if err != nil {
 			return err
 		}

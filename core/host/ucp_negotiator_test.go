@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -25,7 +26,7 @@ func TestNewUCPNegotiator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := newUCPNegotiator(cfg, slog.New(slog.DiscardHandler))
+	r, err := newUCPNegotiator(cfg, true, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,5 +47,43 @@ func TestNewUCPNegotiator(t *testing.T) {
 	var ue *ucp.Error
 	if !errors.As(err, &ue) || ue.Status != http.StatusForbidden || ue.Code != ucpprofile.CodeProfileNotAllowed {
 		t.Errorf("profile on another host: %v, want 403 %s", err, ucpprofile.CodeProfileNotAllowed)
+	}
+}
+
+// TestUCPNegotiatorOffersServedCatalogOnly: a platform declaring the
+// catalog capabilities negotiates them only when the catalog is served,
+// as the business profile advertises them only then.
+func TestUCPNegotiatorOffersServedCatalogOnly(t *testing.T) {
+	t.Parallel()
+	for _, served := range []bool{true, false} {
+		cfg, err := config.Load("../../acp.yaml", ConfigOptions("127.0.0.1:0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		profile := cfg.Agents[0].UCP.Profiles[0]
+		caps := profile.Document["ucp"].(map[string]any)["capabilities"].(map[string]any)
+		for name, spec := range map[string]string{ucp.CapCatalogSearch: "catalog/search", ucp.CapCatalogLookup: "catalog/lookup"} {
+			caps[name] = []any{map[string]any{
+				"version": ucp.Version,
+				"spec":    "https://ucp.dev/" + ucp.Version + "/specification/" + spec,
+				"schema":  "https://ucp.dev/" + ucp.Version + "/schemas/shopping/" + strings.ReplaceAll(spec, "/", "_") + ".json",
+			}}
+		}
+		r, err := newUCPNegotiator(cfg, served, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := r.Negotiate(context.Background(), cfg.Agents[0].Name, profile.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{ucp.CapCatalogSearch, ucp.CapCatalogLookup} {
+			if _, ok := p.Capabilities[name]; ok != served {
+				t.Errorf("catalog served %v: %s negotiated %v", served, name, ok)
+			}
+		}
+		if _, ok := p.Capabilities[ucp.CapCheckout]; !ok {
+			t.Errorf("catalog served %v: checkout not negotiated: %v", served, p.Capabilities)
+		}
 	}
 }

@@ -28,12 +28,6 @@ func mountUCPProfile(api *httpapi.API, cfg *config.Config, handlers []payment.Ha
 	if !cfg.UCP.Enabled {
 		return nil
 	}
-	capabilities := cfg.UCP.Capabilities
-	if !catalogServed {
-		capabilities = slices.DeleteFunc(slices.Clone(capabilities), func(name string) bool {
-			return name == ucp.CapCatalogSearch || name == ucp.CapCatalogLookup
-		})
-	}
 	var offered []payment.UCPHandler
 	for _, h := range handlers {
 		if d, ok := h.(payment.UCPDescriber); ok {
@@ -46,7 +40,7 @@ func mountUCPProfile(api *httpapi.API, cfg *config.Config, handlers []payment.Ha
 		PublicURL:       cfg.UCP.PublicURL,
 		BasePath:        cfg.UCP.BasePath,
 		MCPPath:         cfg.UCP.MCPPath,
-		Capabilities:    capabilities,
+		Capabilities:    ucpServedCapabilities(cfg, catalogServed),
 		PaymentHandlers: offered,
 		SigningKeys:     publicKeys,
 	})
@@ -63,13 +57,31 @@ func mountUCPProfile(api *httpapi.API, cfg *config.Config, handlers []payment.Ha
 	return nil
 }
 
+// ucpServedCapabilities are the capabilities the business offers, and so
+// both advertises in its profile and negotiates with platforms:
+// ucp.capabilities, without the catalog ones unless catalogServed (a
+// catalog plugin that lists no products cannot serve them).
+func ucpServedCapabilities(cfg *config.Config, catalogServed bool) []string {
+	capabilities := cfg.UCP.Capabilities
+	if len(capabilities) == 0 {
+		capabilities = ucpprofile.Served
+	}
+	if catalogServed {
+		return capabilities
+	}
+	return slices.DeleteFunc(slices.Clone(capabilities), func(name string) bool {
+		return name == ucp.CapCatalogSearch || name == ucp.CapCatalogLookup
+	})
+}
+
 // newUCPNegotiator builds the resolver of platform profiles from acp.yaml:
 // each agent's profile hosts and inline profiles, the fetch and cache
-// bounds, the capabilities offered, and the webhook address rules
+// bounds, the capabilities offered (ucpServedCapabilities: those the
+// profile advertises), and the webhook address rules
 // (webhook_delivery.allow_private_networks) for fetches and order webhook
 // URLs. A malformed inline profile is an error (acp check reports it
 // first).
-func newUCPNegotiator(cfg *config.Config, logger *slog.Logger) (*ucpprofile.Resolver, error) {
+func newUCPNegotiator(cfg *config.Config, catalogServed bool, logger *slog.Logger) (*ucpprofile.Resolver, error) {
 	agents := map[string]ucpprofile.AgentPolicy{}
 	for _, a := range cfg.Agents {
 		if a.UCP == nil {
@@ -88,7 +100,7 @@ func newUCPNegotiator(cfg *config.Config, logger *slog.Logger) (*ucpprofile.Reso
 	f := cfg.UCP.ProfileFetch
 	r, err := ucpprofile.NewResolver(ucpprofile.Options{
 		Agents:               agents,
-		Capabilities:         cfg.UCP.Capabilities,
+		Capabilities:         ucpServedCapabilities(cfg, catalogServed),
 		Timeout:              f.Timeout,
 		MinTTL:               f.MinTTL,
 		MaxTTL:               f.MaxTTL,

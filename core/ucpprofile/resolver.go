@@ -17,7 +17,6 @@ import (
 
 	"github.com/acp-sidecar/acp/core/internal/outbound"
 	"github.com/acp-sidecar/acp/core/ucp"
-	"github.com/acp-sidecar/acp/internal/netguard"
 	"github.com/acp-sidecar/acp/internal/ucpdoc"
 )
 
@@ -199,7 +198,7 @@ func (r *Resolver) Negotiate(ctx context.Context, agent, profileURL string) (*uc
 			return nil, ucp.NewError(http.StatusForbidden, CodeProfileNotAllowed,
 				"This agent may not present a platform profile from "+u.Hostname()+".")
 		}
-		if err := CheckURL(u, r.opts.AllowPrivateNetworks); err != nil {
+		if err := outbound.CheckURL(profileURL, r.opts.AllowPrivateNetworks); err != nil {
 			e := invalidProfileURL("The platform profile URL is refused: " + err.Error() + ".")
 			e.Cause = err
 			return nil, e
@@ -277,15 +276,7 @@ func (r *Resolver) orderWebhookURL(entries []ucpdoc.Capability, version, profile
 			return ""
 		}
 		s, _ := raw.(string)
-		u, err := url.Parse(s)
-		if err != nil || !u.IsAbs() || u.Host == "" {
-			// Not the parser's error, which quotes the URL.
-			err = errors.New("not an absolute URL")
-		}
-		if err == nil {
-			err = CheckURL(u, r.opts.AllowPrivateNetworks)
-		}
-		if err != nil {
+		if err := outbound.CheckURL(s, r.opts.AllowPrivateNetworks); err != nil {
 			// The profile's host, not its URL, which could carry a token.
 			host := ""
 			if pu, perr := url.Parse(profileURL); perr == nil {
@@ -297,24 +288,4 @@ func (r *Resolver) orderWebhookURL(entries []ucpdoc.Capability, version, profile
 		return s
 	}
 	return ""
-}
-
-// CheckURL applies the webhook address rules to an outbound URL (a
-// profile to fetch, an order webhook): https, or http only when private
-// networks are allowed; no user information; and, unless private networks
-// are allowed, a host that is not internal by its form (netguard.CheckHost).
-// The client checks the addresses a name resolves to again when it dials.
-func CheckURL(u *url.URL, allowPrivate bool) error {
-	switch {
-	case u.Scheme != "https" && !(allowPrivate && u.Scheme == "http"):
-		return fmt.Errorf("the scheme must be https, got %q", u.Scheme)
-	case u.User != nil:
-		return errors.New("user information is not allowed in the URL")
-	case allowPrivate:
-		return nil
-	}
-	if err := netguard.CheckHost(u.Hostname()); err != nil {
-		return fmt.Errorf("the host is not a public one: %w", err)
-	}
-	return nil
 }

@@ -3,10 +3,8 @@ package webhook
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -29,13 +27,14 @@ const (
 )
 
 // ucpRequest is the request delivering the UCP event e at now to its URL,
-// which must be https (http only with AllowPrivateNetworks): signed by
+// which must pass the outbound address rules (outbound.CheckURL; plain
+// http only with AllowPrivateNetworks): signed by
 // s.Signer over @method, @authority, @path, @query (when there is one),
 // ucp-agent, content-digest, content-type, webhook-id and
 // webhook-timestamp. A refused URL is an ErrForbiddenAddress.
 func (d *Deliverer) ucpRequest(ctx context.Context, s *UCPSigning, e *model.WebhookEvent, now time.Time) (*http.Request, error) {
-	if err := checkEventURL(e.URL, d.allowPrivate); err != nil {
-		return nil, fmt.Errorf("%w: the UCP event's URL %w", ErrForbiddenAddress, err)
+	if err := outbound.CheckURL(e.URL, d.allowPrivate); err != nil {
+		return nil, fmt.Errorf("%w: the UCP event's URL is refused: %w", ErrForbiddenAddress, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(e.Payload))
 	if err != nil {
@@ -60,20 +59,4 @@ func profileDict(profile string) *httpsfv.Dictionary {
 	d := httpsfv.NewDictionary()
 	d.Add("profile", httpsfv.NewItem(profile))
 	return d
-}
-
-// checkEventURL returns why raw cannot receive a UCP event, or nil: it
-// must be an absolute https URL (http only when allowHTTP) without user
-// information. The client checks the addresses its host resolves to.
-func checkEventURL(raw string, allowHTTP bool) error {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil || u.Host == "" || u.Opaque != "":
-		return errors.New("is not an absolute URL")
-	case u.User != nil:
-		return errors.New("must not contain user information")
-	case u.Scheme == "https", u.Scheme == "http" && allowHTTP:
-		return nil
-	}
-	return errors.New("must be https")
 }

@@ -134,3 +134,36 @@ func TestRetryableStatus(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckURL(t *testing.T) {
+	tests := []struct {
+		raw          string
+		allowPrivate bool
+		ok           bool
+	}{
+		{"https://platform.example/hooks/orders?t=1", false, true},
+		{"https://8.8.8.8/hook", false, true},
+		{"http://platform.example/hook", false, false},
+		{"http://platform.example/hook", true, true},
+		{"ftp://platform.example/hook", true, false},
+		{"https://user:secret-token@platform.example/hook", true, false},
+		{"/relative/hook", true, false},
+		{"https:opaque-token", true, false},
+		{"https://127.0.0.1/hook", false, false},
+		{"https://127.1/hook", false, false},
+		{"https://localhost./hook", false, false},
+		{"https://[::1]/hook", false, false},
+		{"https://169.254.169.254/latest", false, false},
+		{"https://127.0.0.1/hook", true, true},
+		{"https://%zz-secret-token/", false, false},
+	}
+	for _, tc := range tests {
+		err := CheckURL(tc.raw, tc.allowPrivate)
+		if (err == nil) != tc.ok {
+			t.Errorf("CheckURL(%q, %v) = %v, want ok %v", tc.raw, tc.allowPrivate, err, tc.ok)
+		}
+		if err != nil && (strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "token")) {
+			t.Errorf("CheckURL(%q) error quotes the URL: %v", tc.raw, err)
+		}
+	}
+}
