@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -179,7 +178,7 @@ func OrderEventJSON(o *model.Order, eventID string, createdAt time.Time) ([]byte
 	}
 	body := orderEventJSON{
 		orderEntityJSON: orderEntity(o, version, capVersion),
-		EventID:         eventID, CreatedTime: orderTime(createdAt),
+		EventID:         eventID, CreatedTime: rfc3339(createdAt),
 	}
 	data, err := json.Marshal(body)
 	if err != nil {
@@ -249,7 +248,7 @@ func orderEntity(o *model.Order, version, capVersion string) orderEntityJSON {
 		out.LineItems = append(out.LineItems, orderLineItemJSON{
 			ID: l.ID,
 			Item: orderItemJSON{
-				ID: cmp.Or(l.ItemID, l.ProductID, l.ID), Title: l.Title, Price: l.UnitPrice, ImageURL: orderAbsoluteURI(l.ImageURL),
+				ID: cmp.Or(l.ItemID, l.ProductID, l.ID), Title: l.Title, Price: l.UnitPrice, ImageURL: absoluteURI(l.ImageURL),
 			},
 			Quantity: orderQuantityJSON{Original: l.Ordered, Total: l.Current, Fulfilled: l.Fulfilled},
 			Totals:   []orderTotalJSON{{Type: "subtotal", Amount: l.Subtotal}},
@@ -258,7 +257,7 @@ func orderEntity(o *model.Order, version, capVersion string) orderEntityJSON {
 	}
 	for _, a := range o.Adjustments {
 		adj := orderAdjustmentJSON{
-			ID: a.ID, Type: a.Type, OccurredAt: orderTime(a.OccurredAt), Status: a.Status,
+			ID: a.ID, Type: a.Type, OccurredAt: rfc3339(a.OccurredAt), Status: a.Status,
 			Description: cmp.Or(a.Description, a.Reason),
 		}
 		for _, lq := range a.Lines {
@@ -308,8 +307,8 @@ func orderFulfillment(fulfillments []model.Fulfillment) orderFulfillmentJSON {
 				description = e.Location
 			}
 			events = append(events, dated{e.OccurredAt, orderFulfillmentEventJSON{
-				ID: e.ID, OccurredAt: orderTime(e.OccurredAt), Type: e.Type, LineItems: lines,
-				TrackingNumber: f.TrackingNumber, TrackingURL: orderAbsoluteURI(f.TrackingURL), Carrier: f.Carrier, Description: description,
+				ID: e.ID, OccurredAt: rfc3339(e.OccurredAt), Type: e.Type, LineItems: lines,
+				TrackingNumber: f.TrackingNumber, TrackingURL: absoluteURI(f.TrackingURL), Carrier: f.Carrier, Description: description,
 			}})
 		}
 	}
@@ -353,15 +352,4 @@ func orderTotals(o *model.Order) []orderTotalJSON {
 		orderTotalJSON{Type: "tax", Amount: t.Tax},
 		orderTotalJSON{Type: "total", Amount: o.Total},
 	)
-}
-
-// orderTime is t as RFC 3339 in UTC, to the second.
-func orderTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// orderAbsoluteURI is s when it is an absolute URI, else "".
-func orderAbsoluteURI(s string) string {
-	if u, err := url.Parse(s); err != nil || !u.IsAbs() {
-		return ""
-	}
-	return s
 }
