@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/internal/jsonpath"
 	"github.com/acp-sidecar/acp/core/model"
 )
 
@@ -156,7 +157,7 @@ func (v *validator) attributionMetadata(raw json.RawMessage, param string) map[s
 	// In key order, so that the error reported first is always the same.
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		val := m[k]
-		p := param + memberPath(k)
+		p := param + jsonpath.Member(k)
 		v.bounded(k, p, maxAttributionField)
 		v.bounded(string(val), p, maxMetaValue)
 		if val[0] == '"' {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/checkout"
+	"github.com/acp-sidecar/acp/core/internal/jsonpath"
 	"github.com/acp-sidecar/acp/core/internal/optional"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/payment"
@@ -169,8 +170,8 @@ func decodeMember(raw json.RawMessage, param string, v any) error {
 	}
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
-		path := param + strings.TrimPrefix(pathAtOffset(raw, typeErr.Offset), "$")
-		return apierr.Invalid(apierr.CodeInvalidType, path, "%s must be %s, not %s.", path, describeType(typeErr.Type.Kind().String()), typeErr.Value)
+		path := param + strings.TrimPrefix(jsonpath.AtOffset(raw, typeErr.Offset), "$")
+		return apierr.Invalid(apierr.CodeInvalidType, path, "%s must be %s, not %s.", path, jsonpath.Describe(typeErr.Type.Kind().String()), typeErr.Value)
 	}
 	return apierr.Invalid(apierr.CodeInvalidJSON, param, "%s could not be decoded: %s.", param, err.Error())
 }

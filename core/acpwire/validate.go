@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/internal/jsonpath"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/sdk/acp"
 )
@@ -135,7 +136,7 @@ func (v *validator) flatObject(raw json.RawMessage, param string) {
 		switch m[k].(type) {
 		case string, float64, bool:
 		default:
-			v.fail(apierr.CodeInvalidType, param+memberPath(k), "%s must be a string, number or boolean.", param+memberPath(k))
+			v.fail(apierr.CodeInvalidType, param+jsonpath.Member(k), "%s must be a string, number or boolean.", param+jsonpath.Member(k))
 		}
 	}
 }

@@ -172,8 +172,10 @@ func (h *handlers) now() time.Time {
 	return time.Now()
 }
 
-// errorHandler writes every error as a flat ACP error. Unexpected errors
-// are logged with their cause and answered with a generic 500.
+// errorHandler writes every error as a flat ACP error, or in the shape of
+// the API mounted at or under the request's path (errorEncoder).
+// Unexpected errors are logged with their cause and answered with a
+// generic 500.
 func (h *handlers) errorHandler(c *fiber.Ctx, err error) error {
 	var ae *apierr.Error
 	var fe *fiber.Error

@@ -173,11 +173,10 @@ func (a *API) negotiate(c *fiber.Ctx) error {
 		}
 	})
 	profile, err := ucpprofile.ParseAgentHeader(values)
-	var invalid *ucp.Error
-	if errors.As(err, &invalid) {
-		return a.refuse(c, invalid)
+	var p *ucp.Platform
+	if err == nil {
+		p, err = a.opts.Negotiator.Negotiate(c.UserContext(), httpapi.AgentOf(c), profile)
 	}
-	p, err := a.opts.Negotiator.Negotiate(c.UserContext(), httpapi.AgentOf(c), profile)
 	if err != nil {
 		var e *ucp.Error
 		if !errors.As(err, &e) {

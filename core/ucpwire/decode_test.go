@@ -113,7 +113,9 @@ func TestDecodeErrors(t *testing.T) {
 		{"create", `{"line_items":[{"quantity":1}]}`, apierr.CodeMissing, "$.line_items[0].item"},
 		{"create", `{"line_items":[{"item":{"id":""},"quantity":1}]}`, apierr.CodeMissing, "$.line_items[0].item.id"},
 		{"create", `{"line_items":[{"item":{"id":"a"}}]}`, apierr.CodeMissing, "$.line_items[0].quantity"},
-		{"create", `{"line_items":[{"item":{"id":"a"},"quantity":1.5}]}`, apierr.CodeInvalid, "$.line_items.quantity"},
+		{"create", `{"line_items":[{"item":{"id":"a"},"quantity":1.5}]}`, apierr.CodeInvalid, "$.line_items[0].quantity"},
+		{"create", `{"line_items":[{"item":{"id":"a"},"quantity":1},{"item":{"id":"b"},"quantity":"2"}]}`, apierr.CodeInvalid, "$.line_items[1].quantity"},
+		{"complete", `{"payment":{"instruments":[{"handler_id":"h"},{"selected":"yes"}]}}`, apierr.CodeInvalid, "$.payment.instruments[1].selected"},
 		{"create", `{"line_items":[{"item":{"id":"a"},"quantity":11}]}`, apierr.CodeInvalid, "$.line_items[0].quantity"},
 		{"create", `{"line_items":[{"item":{"id":"a"},"quantity":1},{"item":{"id":"b"},"quantity":1},{"item":{"id":"c"},"quantity":1},{"item":{"id":"d"},"quantity":1}]}`, apierr.CodeInvalid, "$.line_items"},
 		{"create", `{"line_items":[],"buyer":{"email":7}}`, apierr.CodeInvalid, "$.buyer.email"},
@@ -191,4 +193,16 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("%q: error %#v is not a 400 protocol error", body, err)
 		}
 	})
+}
+
+// TestDecodeTypeErrorContent: a value of the wrong type is named by its
+// full JSONPath in the content, the only text a UCP protocol error
+// carries, with the JSON value expected.
+func TestDecodeTypeErrorContent(t *testing.T) {
+	c := testCodec(t)
+	err := decodeOp(c, "create", `{"line_items":[{"item":{"id":"a"},"quantity":1},{"item":{"id":"b"},"quantity":"2"}]}`)
+	var e *apierr.Error
+	if !errors.As(err, &e) || e.Message != "$.line_items[1].quantity must be an integer, not a JSON string." {
+		t.Fatalf("error = %#v", err)
+	}
 }

@@ -154,6 +154,42 @@ func TestEncodeSession(t *testing.T) {
 	}
 }
 
+// TestEncodeSessionURIs: the members checkout.json types as URIs never
+// carry a relative or malformed one: a line's image is left out, an
+// order's permalink falls back to the storefront.
+func TestEncodeSessionURIs(t *testing.T) {
+	c := testCodec(t)
+	tests := []struct {
+		image, permalink     string
+		wantImage, wantOrder any
+	}{
+		{"https://shop.test/a.jpg", "https://shop.test/orders/1", "https://shop.test/a.jpg", "https://shop.test/orders/1"},
+		{"/img/a.jpg", "/orders/1", nil, "https://shop.test/"},
+		{"a.jpg", "", nil, "https://shop.test/"},
+		{"%zz", "http://[::1", nil, "https://shop.test/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.image, func(t *testing.T) {
+			s := session()
+			s.Status = model.StatusCompleted
+			s.Lines[0].Images = []string{tt.image}
+			s.Order = &model.Order{ID: "ord_1", PermalinkURL: tt.permalink}
+			body, err := c.EncodeSession(s, full)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ucpschema.Response(t, "shopping/checkout.json", body)
+			m := decode(t, body)
+			if got := at(m, "line_items", 0, "item", "image_url"); got != tt.wantImage {
+				t.Errorf("image_url = %v, want %v", got, tt.wantImage)
+			}
+			if got := at(m, "order", "permalink_url"); got != tt.wantOrder {
+				t.Errorf("order.permalink_url = %v, want %v", got, tt.wantOrder)
+			}
+		})
+	}
+}
+
 // TestStatusMapping: every engine status has its UCP status, and the
 // escalations carry continue_url and an error requiring the buyer.
 func TestStatusMapping(t *testing.T) {

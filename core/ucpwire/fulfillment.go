@@ -192,6 +192,7 @@ type destinationJSON struct {
 	Address *addressJSON `json:"address,omitempty"`
 }
 
+// addressJSON is UCP's postal address (types/postal_address.json).
 type addressJSON struct {
 	ExtendedAddress string `json:"extended_address,omitempty"`
 	StreetAddress   string `json:"street_address,omitempty"`

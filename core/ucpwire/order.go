@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -26,45 +25,29 @@ type orderEntityJSON struct {
 	LineItems    []orderLineItemJSON   `json:"line_items"`
 	Fulfillment  orderFulfillmentJSON  `json:"fulfillment"`
 	Adjustments  []orderAdjustmentJSON `json:"adjustments"`
-	Totals       []orderTotalJSON      `json:"totals"`
+	Totals       []totalJSON           `json:"totals"`
 }
 
 // orderEnvelopeJSON is the order's ucp member (ucp.json
 // response_order_schema): the release and the active capabilities.
 type orderEnvelopeJSON struct {
-	Version      string                           `json:"version"`
-	Status       string                           `json:"status,omitempty"`
-	Capabilities map[string][]orderCapabilityJSON `json:"capabilities"`
-}
-
-type orderCapabilityJSON struct {
-	Version string `json:"version"`
+	Version      string                      `json:"version"`
+	Status       string                      `json:"status,omitempty"`
+	Capabilities map[string][]capabilityJSON `json:"capabilities"`
 }
 
 type orderLineItemJSON struct {
 	ID       string            `json:"id"`
-	Item     orderItemJSON     `json:"item"`
+	Item     itemJSON          `json:"item"`
 	Quantity orderQuantityJSON `json:"quantity"`
-	Totals   []orderTotalJSON  `json:"totals"`
+	Totals   []totalJSON       `json:"totals"`
 	Status   string            `json:"status"`
-}
-
-type orderItemJSON struct {
-	ID       string `json:"id"`
-	Title    string `json:"title"`
-	Price    int64  `json:"price"`
-	ImageURL string `json:"image_url,omitempty"`
 }
 
 type orderQuantityJSON struct {
 	Original  int64 `json:"original"`
 	Total     int64 `json:"total"`
 	Fulfilled int64 `json:"fulfilled"`
-}
-
-type orderTotalJSON struct {
-	Type   string `json:"type"`
-	Amount int64  `json:"amount"`
 }
 
 type orderFulfillmentJSON struct {
@@ -83,20 +66,8 @@ type orderExpectationJSON struct {
 	ID          string             `json:"id"`
 	LineItems   []orderLineRefJSON `json:"line_items"`
 	MethodType  string             `json:"method_type"`
-	Destination orderAddressJSON   `json:"destination"`
+	Destination addressJSON        `json:"destination"`
 	Description string             `json:"description,omitempty"`
-}
-
-// orderAddressJSON is UCP's postal address (postal_address.json).
-type orderAddressJSON struct {
-	ExtendedAddress string `json:"extended_address,omitempty"`
-	StreetAddress   string `json:"street_address,omitempty"`
-	AddressLocality string `json:"address_locality,omitempty"`
-	AddressRegion   string `json:"address_region,omitempty"`
-	AddressCountry  string `json:"address_country,omitempty"`
-	PostalCode      string `json:"postal_code,omitempty"`
-	FirstName       string `json:"first_name,omitempty"`
-	LastName        string `json:"last_name,omitempty"`
 }
 
 type orderFulfillmentEventJSON struct {
@@ -116,7 +87,7 @@ type orderAdjustmentJSON struct {
 	OccurredAt  string             `json:"occurred_at"`
 	Status      string             `json:"status"`
 	LineItems   []orderLineRefJSON `json:"line_items,omitempty"`
-	Totals      []orderTotalJSON   `json:"totals,omitempty"`
+	Totals      []totalJSON        `json:"totals,omitempty"`
 	Description string             `json:"description,omitempty"`
 }
 
@@ -132,15 +103,8 @@ type orderEventJSON struct {
 // orderErrorJSON is UCP's error response (types/error_response.json): a
 // business outcome answered in place of an order.
 type orderErrorJSON struct {
-	UCP      orderEnvelopeJSON  `json:"ucp"`
-	Messages []orderMessageJSON `json:"messages"`
-}
-
-type orderMessageJSON struct {
-	Type     string `json:"type"`
-	Code     string `json:"code"`
-	Content  string `json:"content"`
-	Severity string `json:"severity"`
+	UCP      orderEnvelopeJSON `json:"ucp"`
+	Messages []messageJSON     `json:"messages"`
 }
 
 // OrderJSON encodes o as UCP's order entity (shopping/order.json), the
@@ -179,7 +143,7 @@ func OrderEventJSON(o *model.Order, eventID string, createdAt time.Time) ([]byte
 	}
 	body := orderEventJSON{
 		orderEntityJSON: orderEntity(o, version, capVersion),
-		EventID:         eventID, CreatedTime: orderTime(createdAt),
+		EventID:         eventID, CreatedTime: rfc3339(createdAt),
 	}
 	data, err := json.Marshal(body)
 	if err != nil {
@@ -195,15 +159,15 @@ func OrderEventJSON(o *model.Order, eventID string, createdAt time.Time) ([]byte
 func OrderNotFoundJSON(version, capVersion string) []byte {
 	env := orderEnvelope(version, capVersion)
 	env.Status = "error"
-	data, _ := json.Marshal(orderErrorJSON{UCP: env, Messages: []orderMessageJSON{{
-		Type: "error", Code: "not_found", Content: "Order not found.", Severity: "unrecoverable",
+	data, _ := json.Marshal(orderErrorJSON{UCP: env, Messages: []messageJSON{{
+		Type: "error", Code: "not_found", Content: "Order not found.", Severity: severityUnrecoverable,
 	}}}) // strings only: cannot fail
 	return data
 }
 
 func orderEnvelope(version, capVersion string) orderEnvelopeJSON {
 	version = cmp.Or(version, ucp.Version)
-	return orderEnvelopeJSON{Version: version, Capabilities: map[string][]orderCapabilityJSON{
+	return orderEnvelopeJSON{Version: version, Capabilities: map[string][]capabilityJSON{
 		ucp.CapOrder: {{Version: cmp.Or(capVersion, version)}},
 	}}
 }
@@ -248,17 +212,17 @@ func orderEntity(o *model.Order, version, capVersion string) orderEntityJSON {
 	for _, l := range o.Lines {
 		out.LineItems = append(out.LineItems, orderLineItemJSON{
 			ID: l.ID,
-			Item: orderItemJSON{
-				ID: cmp.Or(l.ItemID, l.ProductID, l.ID), Title: l.Title, Price: l.UnitPrice, ImageURL: orderAbsoluteURI(l.ImageURL),
+			Item: itemJSON{
+				ID: cmp.Or(l.ItemID, l.ProductID, l.ID), Title: l.Title, Price: l.UnitPrice, ImageURL: absoluteURI(l.ImageURL),
 			},
 			Quantity: orderQuantityJSON{Original: l.Ordered, Total: l.Current, Fulfilled: l.Fulfilled},
-			Totals:   []orderTotalJSON{{Type: "subtotal", Amount: l.Subtotal}},
+			Totals:   []totalJSON{{Type: "subtotal", Amount: l.Subtotal}},
 			Status:   l.Status(),
 		})
 	}
 	for _, a := range o.Adjustments {
 		adj := orderAdjustmentJSON{
-			ID: a.ID, Type: a.Type, OccurredAt: orderTime(a.OccurredAt), Status: a.Status,
+			ID: a.ID, Type: a.Type, OccurredAt: rfc3339(a.OccurredAt), Status: a.Status,
 			Description: cmp.Or(a.Description, a.Reason),
 		}
 		for _, lq := range a.Lines {
@@ -267,7 +231,7 @@ func orderEntity(o *model.Order, version, capVersion string) orderEntityJSON {
 			}
 		}
 		if a.Amount != 0 {
-			adj.Totals = []orderTotalJSON{{Type: "total", Amount: -a.Amount}}
+			adj.Totals = []totalJSON{{Type: "total", Amount: -a.Amount}}
 		}
 		out.Adjustments = append(out.Adjustments, adj)
 	}
@@ -291,11 +255,7 @@ func orderFulfillment(fulfillments []model.Fulfillment) orderFulfillmentJSON {
 				exp.MethodType = "shipping"
 			}
 			if a := f.Destination; a != nil {
-				first, last := (&model.Buyer{FullName: a.Name}).Names()
-				exp.Destination = orderAddressJSON{
-					ExtendedAddress: a.LineTwo, StreetAddress: a.LineOne, AddressLocality: a.City, AddressRegion: a.State,
-					AddressCountry: a.Country, PostalCode: a.PostalCode, FirstName: first, LastName: last,
-				}
+				exp.Destination = *address(a)
 			}
 			out.Expectations = append(out.Expectations, exp)
 		}
@@ -308,8 +268,8 @@ func orderFulfillment(fulfillments []model.Fulfillment) orderFulfillmentJSON {
 				description = e.Location
 			}
 			events = append(events, dated{e.OccurredAt, orderFulfillmentEventJSON{
-				ID: e.ID, OccurredAt: orderTime(e.OccurredAt), Type: e.Type, LineItems: lines,
-				TrackingNumber: f.TrackingNumber, TrackingURL: orderAbsoluteURI(f.TrackingURL), Carrier: f.Carrier, Description: description,
+				ID: e.ID, OccurredAt: rfc3339(e.OccurredAt), Type: e.Type, LineItems: lines,
+				TrackingNumber: f.TrackingNumber, TrackingURL: absoluteURI(f.TrackingURL), Carrier: f.Carrier, Description: description,
 			}})
 		}
 	}
@@ -332,36 +292,25 @@ func orderLineRefs(lines []model.LineQuantity) []orderLineRefJSON {
 	return out
 }
 
-func orderTotals(o *model.Order) []orderTotalJSON {
+func orderTotals(o *model.Order) []totalJSON {
 	t := o.Totals
 	if t == (model.Totals{}) {
 		var subtotal int64
 		for _, l := range o.Lines {
 			subtotal += l.Subtotal
 		}
-		return []orderTotalJSON{{Type: "subtotal", Amount: subtotal}, {Type: "total", Amount: o.Total}}
+		return []totalJSON{{Type: "subtotal", Amount: subtotal}, {Type: "total", Amount: o.Total}}
 	}
-	out := []orderTotalJSON{{Type: "subtotal", Amount: t.ItemsBaseAmount}}
+	out := []totalJSON{{Type: "subtotal", Amount: t.ItemsBaseAmount}}
 	if t.ItemsDiscount > 0 {
-		out = append(out, orderTotalJSON{Type: "items_discount", Amount: -t.ItemsDiscount})
+		out = append(out, totalJSON{Type: "items_discount", Amount: -t.ItemsDiscount})
 	}
 	if t.Discount > 0 {
-		out = append(out, orderTotalJSON{Type: "discount", Amount: -t.Discount})
+		out = append(out, totalJSON{Type: "discount", Amount: -t.Discount})
 	}
 	return append(out,
-		orderTotalJSON{Type: "fulfillment", Amount: t.Fulfillment},
-		orderTotalJSON{Type: "tax", Amount: t.Tax},
-		orderTotalJSON{Type: "total", Amount: o.Total},
+		totalJSON{Type: "fulfillment", Amount: t.Fulfillment},
+		totalJSON{Type: "tax", Amount: t.Tax},
+		totalJSON{Type: "total", Amount: o.Total},
 	)
-}
-
-// orderTime is t as RFC 3339 in UTC, to the second.
-func orderTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// orderAbsoluteURI is s when it is an absolute URI, else "".
-func orderAbsoluteURI(s string) string {
-	if u, err := url.Parse(s); err != nil || !u.IsAbs() {
-		return ""
-	}
-	return s
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/checkout"
+	"github.com/acp-sidecar/acp/core/internal/jsonpath"
 	"github.com/acp-sidecar/acp/core/internal/optional"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/ucp"
@@ -231,27 +232,12 @@ func unmarshal(body []byte, v any) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &typeErr) && typeErr.Field != "":
-		path := "$." + typeErr.Field
-		return invalid(path, "%s must be %s, not a JSON %s.", path, describe(typeErr.Type.Kind().String()), typeErr.Value)
+	case errors.As(err, &typeErr):
+		path := jsonpath.AtOffset(body, typeErr.Offset)
+		return invalid(path, "%s must be %s, not a JSON %s.", path, jsonpath.Describe(typeErr.Type.Kind().String()), typeErr.Value)
 	default:
 		return invalid("", "The request body is not valid JSON.")
 	}
-}
-
-// describe names a Go kind as the JSON value expected.
-func describe(kind string) string {
-	switch {
-	case strings.HasPrefix(kind, "int"), strings.HasPrefix(kind, "uint"):
-		return "an integer"
-	case kind == "string":
-		return "a string"
-	case kind == "bool":
-		return "a boolean"
-	case kind == "slice":
-		return "an array"
-	}
-	return "an object"
 }
 
 func invalid(param, format string, args ...any) *apierr.Error {

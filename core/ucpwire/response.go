@@ -1,10 +1,10 @@
 package ucpwire
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/ucp"
@@ -210,7 +210,7 @@ func buyer(b *model.Buyer) *buyerJSON {
 }
 
 // lineItem encodes a line: its item (the catalog's title, unit price and
-// first image; the item id as title when the catalog does not know it)
+// first image, when it is an absolute URI; the item id as title when the catalog does not know it)
 // and its totals, which add up: subtotal (base amount), items_discount
 // (its item-level discount, negative), tax, total.
 func lineItem(l model.Line) lineItemJSON {
@@ -219,7 +219,7 @@ func lineItem(l model.Line) lineItemJSON {
 		out.Item.Title = l.ItemID
 	}
 	if len(l.Images) > 0 {
-		out.Item.ImageURL = l.Images[0]
+		out.Item.ImageURL = absoluteURI(l.Images[0])
 	}
 	out.Totals = []totalJSON{{Type: "subtotal", Amount: l.BaseAmount}}
 	if l.Discount > 0 {
@@ -249,16 +249,12 @@ func totals(s *model.Session) []totalJSON {
 }
 
 // order is the order confirmation of a completed session; its permalink
-// is the order's, or the storefront when the order has none.
+// is the order's, or the storefront when the order has none that is an
+// absolute URI (the schema's format).
 func (c *Codec) order(s *model.Session) *orderJSON {
 	if s.Order == nil {
 		return nil
 	}
-	out := &orderJSON{ID: s.Order.ID, Label: s.Order.OrderNumber, PermalinkURL: s.Order.PermalinkURL}
-	if out.PermalinkURL == "" {
-		out.PermalinkURL = c.business.Storefront
-	}
-	return out
+	return &orderJSON{ID: s.Order.ID, Label: s.Order.OrderNumber,
+		PermalinkURL: cmp.Or(absoluteURI(s.Order.PermalinkURL), c.business.Storefront)}
 }
-
-func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -3,6 +3,8 @@ package ucpwire
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"time"
 
 	"github.com/acp-sidecar/acp/core/payment"
 )
@@ -81,4 +83,17 @@ type handlerJSON struct {
 	Schema               string           `json:"schema,omitempty"`
 	AvailableInstruments []map[string]any `json:"available_instruments,omitempty"`
 	Config               map[string]any   `json:"config,omitempty"`
+}
+
+// rfc3339 is t as RFC 3339 in UTC, to the second.
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// absoluteURI is s when it is an absolute URI, else "": the members the
+// schemas type as URIs (images, permalinks, tracking URLs) are left out,
+// or replaced, rather than making a response invalid.
+func absoluteURI(s string) string {
+	if u, err := url.Parse(s); err != nil || !u.IsAbs() {
+		return ""
+	}
+	return s
 }

@@ -1,4 +1,4 @@
-package acpwire
+package jsonpath
 
 import (
 	"encoding/json"
@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestPathAtOffset(t *testing.T) {
+func TestAtOffset(t *testing.T) {
 	t.Parallel()
 	type item struct {
 		ID       string `json:"id"`
@@ -45,14 +45,14 @@ func TestPathAtOffset(t *testing.T) {
 			if !errors.As(err, &typeErr) {
 				t.Fatalf("Unmarshal() error = %v, want a type error", err)
 			}
-			if got := pathAtOffset([]byte(tc.doc), typeErr.Offset); got != tc.want {
-				t.Errorf("pathAtOffset() = %q, want %q", got, tc.want)
+			if got := AtOffset([]byte(tc.doc), typeErr.Offset); got != tc.want {
+				t.Errorf("AtOffset() = %q, want %q", got, tc.want)
 			}
 		})
 	}
 }
 
-func TestMemberPath(t *testing.T) {
+func TestMember(t *testing.T) {
 	t.Parallel()
 	testCases := map[string]string{
 		"plain":  ".plain",
@@ -65,8 +65,8 @@ func TestMemberPath(t *testing.T) {
 		"a\nb":   `['a\u000ab']`,
 	}
 	for in, want := range testCases {
-		if got := memberPath(in); got != want {
-			t.Errorf("memberPath(%q) = %q, want %q", in, got, want)
+		if got := Member(in); got != want {
+			t.Errorf("Member(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
