@@ -15,6 +15,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/acp-sidecar/acp/core/apierr"
 )
 
 // request is one REST request the tools dispatched.
@@ -379,4 +381,26 @@ func jsonEqual(a, b []byte) bool {
 		return false
 	}
 	return reflect.DeepEqual(x, y)
+}
+
+// TestEncodeError checks the JSON-RPC form of errors the shared stack
+// refuses an MCP request with.
+func TestEncodeError(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]struct {
+		err  *apierr.Error
+		want string
+	}{
+		"unauthorized": {err: apierr.New(http.StatusUnauthorized, apierr.TypeInvalidRequest, "unauthorized", "No token."),
+			want: `{"error":{"code":-32000,"data":{"code":"unauthorized","content":"No token."},"message":"No token."},"id":null,"jsonrpc":"2.0"}`},
+		"rate limited": {err: &apierr.Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "Slow.", RetryAfterSeconds: 3},
+			want: `{"error":{"code":-32000,"data":{"code":"rate_limited","content":"Slow.","retry_after":3},"message":"Slow."},"id":null,"jsonrpc":"2.0"}`},
+		"server error": {err: &apierr.Error{Status: http.StatusInternalServerError, Code: "internal_error", Message: "Oops."},
+			want: `{"error":{"code":-32603,"data":{"code":"internal_error","content":"Oops."},"message":"Oops."},"id":null,"jsonrpc":"2.0"}`},
+	}
+	for name, tc := range testCases {
+		if got := EncodeError(tc.err); !jsonEqual(got, []byte(tc.want)) {
+			t.Errorf("%s: %s, want %s", name, got, tc.want)
+		}
+	}
 }
