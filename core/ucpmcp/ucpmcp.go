@@ -79,7 +79,6 @@ func handler(t tool, schema *jsonschema.Resolved, dispatch httpapi.Dispatcher) m
 		res, perr := call(t, schema, dispatch, req.Params.Arguments, header)
 		if perr != nil {
 			setHTTPStatus(ctx, perr.status, perr.retryAfter)
-			// A nil *jsonrpc.Error must not become a non-nil error.
 			return nil, perr.err
 		}
 		return res, nil
