@@ -45,6 +45,7 @@ func (c *Config) validate(opts Options, ps *problems) {
 	c.MCP.validate(ps)
 	validateToken("merchant_api", c.MerchantAPI.TokenEnv, c.MerchantAPI.LocalOnlyToken, owners, listenHost, listenOK, ps)
 	c.validateWebhooks(ps)
+	c.UCP.validateSigningKeys(c.Agents, listenHost, listenOK, ps)
 	c.WebhookDelivery.validate(ps)
 	c.validateFeeds(ps)
 	c.FeedPublishing.validate(ps)

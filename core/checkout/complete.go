@@ -424,6 +424,11 @@ func (s *Service) storeOrder(ctx context.Context, sess *model.Session, rec Recor
 		if len(l.Images) > 0 {
 			ol.ImageURL = l.Images[0]
 		}
+		if sess.UCP != nil {
+			// UCP's order names the item as the checkout did; an ACP
+			// order's record stays in format 4 without it.
+			ol.ItemID = l.ItemID
+		}
 		order.Lines = append(order.Lines, ol)
 	}
 	order.Fulfillments = plannedFulfillments(sess)

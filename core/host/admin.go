@@ -14,6 +14,7 @@ import (
 	"github.com/acp-sidecar/acp/core/merchantapi"
 	"github.com/acp-sidecar/acp/core/orders"
 	"github.com/acp-sidecar/acp/core/store"
+	"github.com/acp-sidecar/acp/core/ucpwire"
 	"github.com/acp-sidecar/acp/core/webhook"
 	"github.com/acp-sidecar/acp/sdk/fulfillment"
 )
@@ -74,7 +75,7 @@ func newAdmin(cfg *config.Config, st store.Store, now func() time.Time, wake fun
 			targets = append(targets, orders.Target{Agent: a.Name, Name: w.Name, Events: w.Events})
 		}
 	}
-	outbox := orders.NewOutbox(targets, acpwire.EncodeOrderEvent, now, wake)
+	outbox := orders.NewOutbox(targets, acpwire.EncodeOrderEvent, now, wake).WithUCP(ucpwire.OrderEventJSON)
 	return &merchantapi.Local{Store: st, Orders: orders.New(st, outbox, now, orderSystem), Outbox: outbox, Now: now}
 }
 
@@ -87,11 +88,12 @@ func newDeliverer(cfg *config.Config, st store.Store, targets []webhook.Target, 
 		Client: webhook.NewClient(webhook.ClientOptions{
 			Timeout: cfg.WebhookDelivery.Timeout, AllowPrivateNetworks: cfg.WebhookDelivery.AllowPrivateNetworks,
 		}),
-		Logger:         logger.With("component", "webhooks"),
-		Metrics:        webhook.NewMetrics(registry),
-		Now:            now,
-		InitialBackoff: cfg.WebhookDelivery.InitialBackoff,
-		MaxBackoff:     cfg.WebhookDelivery.MaxBackoff,
-		Workers:        cfg.WebhookDelivery.Workers,
+		AllowPrivateNetworks: cfg.WebhookDelivery.AllowPrivateNetworks,
+		Logger:               logger.With("component", "webhooks"),
+		Metrics:              webhook.NewMetrics(registry),
+		Now:                  now,
+		InitialBackoff:       cfg.WebhookDelivery.InitialBackoff,
+		MaxBackoff:           cfg.WebhookDelivery.MaxBackoff,
+		Workers:              cfg.WebhookDelivery.Workers,
 	})
 }

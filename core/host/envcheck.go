@@ -25,6 +25,7 @@ func CheckSecrets(cfg *config.Config, getenv func(string) string) []config.Probl
 	c.agents(cfg.Agents)
 	c.payments(cfg.Payments.Handlers)
 	c.merchantAPI(cfg.MerchantAPI, cfg.Agents)
+	c.checkUCPKeys(cfg.UCP)
 	for i, f := range cfg.Feeds {
 		path := fmt.Sprintf("feeds[%d].token_env", i)
 		if token, ok := c.variable(path, f.TokenEnv); ok && !httpguts.ValidHeaderFieldValue(token) {

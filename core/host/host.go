@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -106,6 +107,10 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	if err != nil {
 		return nil, err
 	}
+	ucpTargets, err := ucpWebhookTargets(cfg, secrets.ucp)
+	if err != nil {
+		return nil, err
+	}
 	handlers, stripeSecrets, err := paymentHandlers(cfg, getenv, o.stripeHTTPClient)
 	if err != nil {
 		return nil, err
@@ -139,7 +144,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())
 	}
-	deliverer := newDeliverer(cfg, st, secrets.webhookTargets, logger, registry, o.now)
+	deliverer := newDeliverer(cfg, st, append(slices.Clip(secrets.webhookTargets), ucpTargets...), logger, registry, o.now)
 	admin := newAdmin(cfg, st, o.now, deliverer.Notify, orderSystem(cfg, plugins))
 	admin.Feeds = feeds
 	replica, err := acquireReplicaLease(context.Background(), st)

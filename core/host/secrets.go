@@ -18,6 +18,8 @@ type secrets struct {
 	merchantToken  string
 	encryptionKey  []byte
 	webhookTargets []webhook.Target
+	// ucp are the business's UCP signing keys (ucp_keys.go).
+	ucp ucpKeys
 }
 
 // readSecrets reads the agents' tokens and signing keys, the merchant
@@ -33,7 +35,11 @@ func readSecrets(cfg *config.Config, logger *slog.Logger, getenv func(string) st
 		return secrets{}, err
 	}
 	merchantToken := readToken(cfg.MerchantAPI.TokenEnv, cfg.MerchantAPI.LocalOnlyToken, getenv, logger, "user", "merchant API", "listen", cfg.Server.Listen)
-	return secrets{agents: agents, merchantToken: merchantToken, encryptionKey: key, webhookTargets: webhookTargets(cfg, getenv)}, nil
+	ucpKeys, err := readUCPSecrets(cfg, logger, getenv)
+	if err != nil {
+		return secrets{}, err
+	}
+	return secrets{agents: agents, merchantToken: merchantToken, encryptionKey: key, webhookTargets: webhookTargets(cfg, getenv), ucp: ucpKeys}, nil
 }
 
 // webhookTargets reads the webhook secrets from the environment.

@@ -45,9 +45,14 @@ type Admin interface {
 // Event is a webhook event as the merchant API shows it: everything but
 // the payload.
 type Event struct {
-	ID            string    `json:"id"`
-	Agent         string    `json:"agent"`
-	Target        string    `json:"target"`
+	ID     string `json:"id"`
+	Agent  string `json:"agent"`
+	Target string `json:"target"`
+	// Protocol is "ucp" for an event for a UCP platform's order webhook,
+	// absent for ACP's.
+	Protocol string `json:"protocol,omitempty"`
+	// URL is where a UCP event goes: the webhook URL its platform gave.
+	URL           string    `json:"url,omitempty"`
 	OrderID       string    `json:"order_id"`
 	Type          string    `json:"type"`
 	APIVersion    string    `json:"api_version"`
@@ -61,7 +66,7 @@ type Event struct {
 
 func eventOf(e *model.WebhookEvent) Event {
 	return Event{
-		ID: e.ID, Agent: e.Agent, Target: e.Target, OrderID: e.OrderID, Type: e.Type, APIVersion: e.APIVersion,
+		ID: e.ID, Agent: e.Agent, Target: e.Target, Protocol: e.Protocol, URL: e.URL, OrderID: e.OrderID, Type: e.Type, APIVersion: e.APIVersion,
 		State: e.State, CreatedAt: e.CreatedAt, Attempts: e.Attempts, NextAttemptAt: e.NextAttemptAt,
 		LastError: e.LastError, LastStatus: e.LastStatus,
 	}

@@ -162,7 +162,11 @@ type RiskSignals struct {
 // OrderLine is one line of an order with its quantities: Ordered at
 // checkout, Current after cancellations, Fulfilled as dispatched.
 type OrderLine struct {
-	ID        string `json:"id"`
+	ID string `json:"id"`
+	// ItemID is the item the agent ordered (the checkout line's item
+	// id), kept for orders placed over UCP, whose order names a line's
+	// item as its checkout did; empty for ACP's.
+	ItemID    string `json:"item_id,omitempty"`
 	ProductID string `json:"product_id,omitempty"`
 	Title     string `json:"title"`
 	ImageURL  string `json:"image_url,omitempty"`

@@ -28,13 +28,18 @@ type Target struct {
 // Encoder renders an order event in the shape of an API version.
 type Encoder func(version, eventType string, o *model.Order) ([]byte, error)
 
+// UCPEncoder renders the body of a UCP order event: the order as it is,
+// with the event's id and creation time.
+type UCPEncoder func(o *model.Order, eventID string, createdAt time.Time) ([]byte, error)
+
 // Outbox writes order events into the store, in the transaction of the
 // order change that causes them, one event per subscribed target.
 type Outbox struct {
-	targets map[string][]Target
-	encode  Encoder
-	now     func() time.Time
-	wake    func()
+	targets   map[string][]Target
+	encode    Encoder
+	encodeUCP UCPEncoder
+	now       func() time.Time
+	wake      func()
 }
 
 // NewOutbox returns an outbox for targets. wake, when set, is called after
@@ -53,11 +58,30 @@ func NewOutbox(targets []Target, encode Encoder, now func() time.Time, wake func
 	return &Outbox{targets: byAgent, encode: encode, now: now, wake: wake}
 }
 
+// WithUCP makes the outbox enqueue the events of orders placed over UCP,
+// encoded with encode, and returns it. Without it such orders get no
+// events.
+func (ob *Outbox) WithUCP(encode UCPEncoder) *Outbox {
+	ob.encodeUCP = encode
+	return ob
+}
+
 // Enqueue writes the event about o for each target of o's agent that
 // subscribes to eventType, in the shape of the version o's checkout was
 // created under.
+//
+// An order placed over UCP (its UCP context set) goes to its platform
+// only: one event per change, for the order webhook URL the platform's
+// profile gave when the checkout was made (none when it gave none),
+// whatever eventType, in UCP's shape (order.md: the full order on
+// creation and on every update). The agent's ACP webhook targets do not
+// receive it: they were configured for ACP's shapes, and the platform
+// named its own receiver.
 func (ob *Outbox) Enqueue(tx store.Tx, o *model.Order, eventType string) error {
 	now := ob.now().UTC()
+	if o.UCP != nil {
+		return ob.enqueueUCP(tx, o, eventType, now)
+	}
 	var payload []byte // the same for every target; encoded once, when one subscribes
 	for _, t := range ob.targets[o.Agent] {
 		if len(t.Events) > 0 && !slices.Contains(t.Events, eventType) {
@@ -79,6 +103,23 @@ func (ob *Outbox) Enqueue(tx store.Tx, o *model.Order, eventType string) error {
 		}
 	}
 	return nil
+}
+
+// enqueueUCP writes the UCP event about o for its platform's order
+// webhook, when it gave one.
+func (ob *Outbox) enqueueUCP(tx store.Tx, o *model.Order, eventType string, now time.Time) error {
+	if o.UCP.OrderWebhookURL == "" || ob.encodeUCP == nil {
+		return nil
+	}
+	e := &model.WebhookEvent{
+		ID: ids.New("evt_"), Agent: o.Agent, Target: model.TargetUCP, Protocol: model.ProtocolUCP, URL: o.UCP.OrderWebhookURL,
+		OrderID: o.ID, Type: eventType, APIVersion: o.APIVersion, State: model.EventPending, CreatedAt: now, NextAttemptAt: now,
+	}
+	var err error
+	if e.Payload, err = ob.encodeUCP(o, e.ID, now); err != nil {
+		return fmt.Errorf("encode UCP %s of order %s: %w", eventType, o.ID, err)
+	}
+	return tx.PutWebhookEvent(e)
 }
 
 // Notify wakes the deliverer; call it after a transaction that enqueued
@@ -193,11 +234,20 @@ func (ob *Outbox) requeue(tx store.Tx, e *model.WebhookEvent) error {
 	if err != nil {
 		return fmt.Errorf("load order %s of event %s: %w", e.OrderID, e.ID, err)
 	}
-	payload, err := ob.encode(e.APIVersion, e.Type, o)
+	now := ob.now().UTC()
+	var payload []byte
+	if e.Protocol == model.ProtocolUCP {
+		if ob.encodeUCP == nil {
+			return fmt.Errorf("requeue UCP event %s of order %s: UCP events are not encoded here", e.ID, o.ID)
+		}
+		// Its body carries its id and creation time: the re-queue's.
+		payload, err = ob.encodeUCP(o, e.ID, now)
+	} else {
+		payload, err = ob.encode(e.APIVersion, e.Type, o)
+	}
 	if err != nil {
 		return fmt.Errorf("encode %s of order %s: %w", e.Type, o.ID, err)
 	}
-	now := ob.now().UTC()
 	e.Seq, e.State, e.Payload = 0, model.EventPending, payload
 	e.Attempts, e.NextAttemptAt, e.LastError, e.LastStatus = 0, now, "", 0
 	// The age limit counts from the re-queue, or the event would go

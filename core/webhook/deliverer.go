@@ -56,19 +56,27 @@ const (
 	queueLease = 30 * time.Second
 )
 
-// Target is one configured webhook receiver: an agent's endpoint and the
-// secret its deliveries are signed with. Events name their target by
-// (Agent, Name).
+// Target is one webhook receiver of an agent, and how its deliveries
+// are signed. Events name their target by (Agent, Name).
+//
+// An ACP target (UCP nil) is one of the agent's webhooks in acp.yaml:
+// its events go to URL, signed with Secret. A UCP target (UCP set; Name
+// model.TargetUCP) is the agent's platforms' order webhook: its events
+// (Protocol model.ProtocolUCP) each go to their own URL, signed with
+// RFC 9421.
 type Target struct {
 	// Agent is the agent the target belongs to.
 	Agent string
 	// Name is the target's name within the agent.
 	Name string
-	// URL is the receiver's endpoint (config validates it at load;
+	// URL is an ACP receiver's endpoint (config validates it at load;
 	// the client checks every address it dials).
 	URL string
-	// Secret is the HMAC key for the Merchant-Signature header.
+	// Secret is an ACP target's HMAC key for the Merchant-Signature
+	// header.
 	Secret []byte
+	// UCP, when set, makes the target a UCP one.
+	UCP *UCPSigning
 	// MaxAttempts is how many attempts an event gets before it is
 	// dead-lettered; 20 when zero.
 	MaxAttempts int
@@ -78,14 +86,37 @@ type Target struct {
 	MaxAge time.Duration
 }
 
+// UCPSigning is how a UCP target's deliveries are signed and whom they
+// name as their sender (order.md, "Order Event Webhook").
+type UCPSigning struct {
+	// Signer signs each request with the business's key.
+	Signer RequestSigner
+	// Profile is the business's profile URL (its /.well-known/ucp),
+	// sent in UCP-Agent.
+	Profile string
+}
+
+// RequestSigner signs an outgoing request with an RFC 9421 signature
+// created at created, adding Content-Digest: the components UCP
+// prescribes, then each header of also that the request has.
+// *httpsig.Signer implements it.
+type RequestSigner interface {
+	SignRequest(r *http.Request, body []byte, created time.Time, also ...string) error
+}
+
 // Options configure a Deliverer. Only Store is required.
 type Options struct {
 	// Store holds the outbox.
 	Store store.Store
 	// Targets are the configured receivers.
 	Targets []Target
-	// Client sends the requests; NewClient(ClientOptions{}) when nil.
+	// Client sends the requests; NewClient with AllowPrivateNetworks
+	// when nil.
 	Client *http.Client
+	// AllowPrivateNetworks is the Client's ClientOptions.AllowPrivateNetworks
+	// (webhook_delivery.allow_private_networks): a UCP event's URL may
+	// then be plain http. Without it, it must be https.
+	AllowPrivateNetworks bool
 	// Logger receives failures (warn) and deliveries (debug);
 	// slog.Default() when nil.
 	Logger *slog.Logger
@@ -117,6 +148,7 @@ type Deliverer struct {
 	store          store.Store
 	targets        map[labelKey]Target
 	client         *http.Client
+	allowPrivate   bool
 	log            *slog.Logger
 	metrics        *Metrics
 	now            func() time.Time
@@ -146,6 +178,7 @@ func New(opts Options) *Deliverer {
 		store:          opts.Store,
 		targets:        make(map[labelKey]Target, len(opts.Targets)),
 		client:         opts.Client,
+		allowPrivate:   opts.AllowPrivateNetworks,
 		log:            opts.Logger,
 		metrics:        opts.Metrics,
 		now:            opts.Now,
@@ -166,7 +199,7 @@ func New(opts Options) *Deliverer {
 		d.targets[labelKey{t.Agent, t.Name}] = t
 	}
 	if d.client == nil {
-		d.client = NewClient(ClientOptions{})
+		d.client = NewClient(ClientOptions{AllowPrivateNetworks: d.allowPrivate})
 	}
 	if d.log == nil {
 		d.log = slog.Default()
@@ -587,6 +620,9 @@ func (d *Deliverer) attempt(ctx context.Context, e *model.WebhookEvent, held *st
 	if !ok {
 		return d.recordFailure(ctx, e, held, Target{Agent: e.Agent, Name: e.Target}, failure{msg: targetGoneMessage, dead: true})
 	}
+	if (e.Protocol == model.ProtocolUCP) != (t.UCP != nil) {
+		return d.recordFailure(ctx, e, held, t, failure{msg: fmt.Sprintf("event of protocol %q for a target of another protocol", e.Protocol), dead: true})
+	}
 	start := d.now()
 	status, retryAfter, code, err := d.post(ctx, t, e, start)
 	if err != nil {
@@ -626,14 +662,15 @@ func (d *Deliverer) attempt(ctx context.Context, e *model.WebhookEvent, held *st
 // body; err is set when no response came. Error messages never contain
 // the URL, the payload or the secret.
 func (d *Deliverer) post(ctx context.Context, t Target, e *model.WebhookEvent, now time.Time) (status int, retryAfter time.Duration, code string, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, bytes.NewReader(e.Payload))
-	if err != nil {
-		return 0, 0, "", fmt.Errorf("%w: %w", errBuildRequest, outbound.WithoutURL(err))
+	var req *http.Request
+	if t.UCP != nil {
+		req, err = d.ucpRequest(ctx, t.UCP, e, now)
+	} else {
+		req, err = acpRequest(ctx, t, e, now)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(SignatureHeader, signature.TimestampedHMAC(t.Secret, now, e.Payload))
-	req.Header.Set("Request-Id", e.ID)
-	req.Header.Set("Timestamp", signature.FormatTimestamp(now))
+	if err != nil {
+		return 0, 0, "", err
+	}
 	req.Header.Set("User-Agent", userAgent)
 	resp, err := d.client.Do(req)
 	if err != nil {
@@ -648,6 +685,20 @@ func (d *Deliverer) post(ctx context.Context, t Target, e *model.WebhookEvent, n
 		code = outbound.ErrorCode(body)
 	}
 	return resp.StatusCode, retryAfter, code, nil
+}
+
+// acpRequest is the request delivering e to the ACP target t at now,
+// signed with its secret (SignatureHeader).
+func acpRequest(ctx context.Context, t Target, e *model.WebhookEvent, now time.Time) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, bytes.NewReader(e.Payload))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errBuildRequest, outbound.WithoutURL(err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(SignatureHeader, signature.TimestampedHMAC(t.Secret, now, e.Payload))
+	req.Header.Set("Request-Id", e.ID)
+	req.Header.Set("Timestamp", signature.FormatTimestamp(now))
+	return req, nil
 }
 
 // errBuildRequest marks a request that cannot even be built (a malformed

@@ -57,6 +57,8 @@ var rules = []rule{
 	{why: "the REST bindings are mounted on, never mount: they import no MCP binding", dirs: []string{"core/httpapi", "core/ucpapi"},
 		never: []string{"core/mcpapi", "core/ucpmcp"}},
 	{why: "core/ucp is what every part of the UCP binding shares: it imports nothing of the repository", dirs: []string{"core/ucp"}, only: []string{"core/ucp"}},
+	{why: "core/httpsig (RFC 9421 message signatures) is a base layer: core/ucp and core/internal only", dirs: []string{"core/httpsig"},
+		only: []string{"core/httpsig", "core/ucp", "core/internal", "internal"}},
 	{why: "the feed wire format and its client know nothing of the model, the store or an engine", dirs: []string{"core/feedwire", "core/feedclient"},
 		only: []string{"core/feedwire", "core/internal", "internal", "sdk"}},
 }
@@ -142,6 +144,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"core/host", repo + "/internal/ucpschema", false, true},
 		{"core/host", repo + "/internal/ucpschema", true, false},
 		{"internal/ucpschema", repo + "/internal/acpschema", false, false},
+		{"core/httpsig", repo + "/core/ucp", false, false},
+		{"core/httpsig", repo + "/core/model", false, true},
 	}
 	for _, tt := range tests {
 		if got := len(violations(tt.dir, tt.test, []string{tt.imp})) > 0; got != tt.broken {

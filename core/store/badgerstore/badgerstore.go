@@ -308,7 +308,7 @@ func (t *tx) PutSession(s *model.Session) error {
 	if err != nil {
 		return fmt.Errorf("encode session %s: %w", s.ID, err)
 	}
-	e := badger.NewEntry([]byte(sessionPrefix+s.ID), sealRecord(record.CheckoutFormat, data))
+	e := badger.NewEntry([]byte(sessionPrefix+s.ID), sealRecord(record.WriteFormat(s), data))
 	if t.store.retention > 0 {
 		// Completed sessions are kept as long as open ones: the order
 		// itself is stored separately and never expires.

@@ -59,12 +59,26 @@ type fixture struct {
 	// accepted (by target, then product id).
 	feedTargets  []*model.FeedTarget
 	feedProducts []*model.FeedProduct
+	// Format 6: the records made over UCP (also among sessions, orders,
+	// pending and dead), which the stores of earlier formats do not
+	// have.
+	ucpSessions []string
+	ucpOrders   []string
+	ucpEvents   []string
 }
 
 // asWrittenBy returns f as a release writing the given format stored it:
 // without the fields that later formats added, which such a store cannot
 // hold and which read back as their zero values.
 func (f fixture) asWrittenBy(format int) fixture {
+	if format < 6 {
+		// Format 6 added the records made over UCP.
+		f.sessions = slices.DeleteFunc(f.sessions, func(s *model.Session) bool { return slices.Contains(f.ucpSessions, s.ID) })
+		f.orders = slices.DeleteFunc(f.orders, func(o *model.Order) bool { return slices.Contains(f.ucpOrders, o.ID) })
+		notUCP := func(e *model.WebhookEvent) bool { return slices.Contains(f.ucpEvents, e.ID) }
+		f.pending, f.dead = slices.DeleteFunc(f.pending, notUCP), slices.DeleteFunc(f.dead, notUCP)
+		f.ucpSessions, f.ucpOrders, f.ucpEvents = nil, nil, nil
+	}
 	if format < 5 {
 		// Format 5 added the feed records.
 		f.feedTargets, f.feedProducts = nil, nil
@@ -337,22 +351,61 @@ func fixtureContent() fixture {
 			Hash: "77b2", Removed: true, FeedUpdateID: "fu_2", AcceptedAt: at(53)},
 	}
 
+	// Format 6: a checkout made over UCP, its order (placed, then
+	// shipped in part) and its order events for the platform's webhook,
+	// one pending, one dead.
+	ucpContext := &model.UCPContext{
+		Profile:         "https://platform.example/.well-known/ucp",
+		Capabilities:    map[string]string{"dev.ucp.shopping.checkout": "2026-04-08", "dev.ucp.shopping.order": "2026-04-08"},
+		OrderWebhookURL: "https://platform.example/webhooks/ucp/orders",
+	}
+	ucpOrder := &model.Order{
+		ID: "ord_ucp", CheckoutSessionID: "cs_ucp", PermalinkURL: "https://shop.example/orders/ord_ucp", Status: model.OrderProcessing,
+		Currency: "gbp", Total: 3240, Totals: model.Totals{ItemsBaseAmount: 3000, ItemsDiscount: 300, Subtotal: 2700, Tax: 540, Total: 3240},
+		PaymentState: model.PaymentCaptured,
+		Lines: []model.OrderLine{{ID: "li_mug", ItemID: "mug", ProductID: "prod_mug", Title: "Classic mug", ImageURL: "https://shop.example/mug.png",
+			Ordered: 2, Current: 2, Fulfilled: 1, UnitPrice: 1500, Subtotal: 3000}},
+		Fulfillments: []model.Fulfillment{{ID: "ful_ucp", Type: "shipping", Status: model.FulfillmentShipped, Lines: []model.LineQuantity{{ID: "li_mug", Quantity: 1}},
+			Carrier: "Royal Mail", TrackingNumber: "RM456", TrackingURL: "https://track.example/RM456",
+			Events: []model.FulfillmentEvent{{ID: "fev_ucp", Type: "shipped", OccurredAt: at(47)}}}},
+		PaymentID: "pi_ucp", HandlerID: "stripe", Agent: "gemini", APIVersion: "ucp/2026-04-08", CreatedAt: at(45), UpdatedAt: at(47),
+		UCP: ucpContext,
+	}
+	ucpSession := session("cs_ucp", model.StatusCompleted)
+	ucpSession.Agent, ucpSession.APIVersion, ucpSession.UCP = "gemini", "ucp/2026-04-08", ucpContext
+	ucpSession.Payment = &model.Payment{HandlerID: "stripe", Attempt: 1, Amount: 3240, InstrumentType: "card", CredentialType: "card", PaymentID: "pi_ucp"}
+	ucpSession.Order = ucpOrder.SessionCopy()
+	ucpEvent := func(id string, seq uint64, state string) *model.WebhookEvent {
+		return &model.WebhookEvent{
+			ID: id, Seq: seq, Agent: "gemini", Target: model.TargetUCP, Protocol: model.ProtocolUCP, URL: ucpContext.OrderWebhookURL,
+			OrderID: "ord_ucp", Type: model.EventOrderUpdate, APIVersion: "ucp/2026-04-08", State: state, CreatedAt: at(47), NextAttemptAt: at(48),
+			Payload: []byte(`{"ucp":{"version":"2026-04-08","capabilities":{"dev.ucp.shopping.order":[{"version":"2026-04-08"}]}},"id":"ord_ucp","checkout_id":"cs_ucp","permalink_url":"https://shop.example/orders/ord_ucp","currency":"GBP","line_items":[],"fulfillment":{"expectations":[],"events":[]},"totals":[{"type":"subtotal","amount":3000},{"type":"total","amount":3240}],"event_id":"` + id + `","created_time":"2026-12-06T12:47:00Z"}`),
+		}
+	}
+	ucpPending := ucpEvent("evt_ucp", 6, model.EventPending)
+	ucpDead := ucpEvent("evt_ucp_dead", 7, model.EventDead)
+	ucpDead.Attempts, ucpDead.LastError, ucpDead.LastStatus = 12, "target answered 410", 410
+
 	return fixture{
+		ucpSessions:  []string{ucpSession.ID},
+		ucpOrders:    []string{ucpOrder.ID},
+		ucpEvents:    []string{ucpPending.ID, ucpDead.ID},
 		feedTargets:  []*model.FeedTarget{marketFeed, shopFeed},
 		feedProducts: feedProducts,
 		stockLevels:  []*model.StockLevel{mugLevel, teaLevel},
 		reservations: []*model.Reservation{pluginHold, held},
 		failed:       []*model.FailedOrder{captureRefused, refused},
-		sessions:     []*model.Session{bare, ready, authRequired, inProgress, completed, canceled, expired},
-		orders:       []*model.Order{order, plainOrder},
-		plain:        []string{sessionPrefix + bare.ID, orderPrefix + plainOrder.ID, string(webhookKey(binary.State, binary.Seq))},
+		sessions:     []*model.Session{bare, ready, authRequired, inProgress, completed, canceled, expired, ucpSession},
+		orders:       []*model.Order{order, plainOrder, ucpOrder},
+		plain: []string{sessionPrefix + bare.ID, orderPrefix + plainOrder.ID, string(webhookKey(binary.State, binary.Seq)),
+			string(webhookKey(ucpDead.State, ucpDead.Seq))},
 		idempotency: map[string]*model.IdempotencyRecord{
 			// Far in the future: Badger drops a record at its expiry.
 			"openai/create/key-small": {Fingerprint: "3f2a", ExpiresAt: time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC), Status: 400, Body: []byte(`{"type":"invalid_request"}`)},
 			"openai/create/key-large": {Fingerprint: "9b1c", ExpiresAt: time.Date(2200, 1, 2, 0, 0, 0, 5, time.UTC), Status: 201, Body: mustMarshal(completed)},
 		},
-		pending:   []*model.WebhookEvent{created, retrying, binary},
-		dead:      []*model.WebhookEvent{dead},
+		pending:   []*model.WebhookEvent{created, retrying, binary, ucpPending},
+		dead:      []*model.WebhookEvent{dead, ucpDead},
 		delivered: []*model.WebhookEvent{delivered},
 	}
 }
@@ -397,16 +450,16 @@ func TestWriteFixture(t *testing.T) {
 		}
 		// Events are written in Seq order with Seq unset, as the outbox
 		// does; the store numbers them.
-		for _, list := range [][]*model.WebhookEvent{f.pending, f.dead, f.delivered} {
-			for _, e := range list {
-				written := *e
-				written.Seq = 0
-				if err := tx.PutWebhookEvent(&written); err != nil {
-					return err
-				}
-				if written.Seq != e.Seq {
-					t.Fatalf("event %s got Seq %d, want %d", e.ID, written.Seq, e.Seq)
-				}
+		events := slices.Concat(f.pending, f.dead, f.delivered)
+		slices.SortFunc(events, func(a, b *model.WebhookEvent) int { return int(a.Seq) - int(b.Seq) })
+		for _, e := range events {
+			written := *e
+			written.Seq = 0
+			if err := tx.PutWebhookEvent(&written); err != nil {
+				return err
+			}
+			if written.Seq != e.Seq {
+				t.Fatalf("event %s got Seq %d, want %d", e.ID, written.Seq, e.Seq)
 			}
 		}
 		for _, fo := range f.failed {
@@ -541,12 +594,22 @@ func readFixture(t *testing.T, dir string) {
 	}
 	checkout := strconv.Itoa(min(n, record.CheckoutFormat))
 	kinds := encodings(t, s)
-	for prefix, want := range map[string]map[string]bool{
+	wantKinds := map[string]map[string]bool{
 		sessionPrefix:     {"format " + checkout + ", plain": true, "format " + checkout + ", compressed": true},
 		orderPrefix:       {"format " + checkout + ", plain": true, "format " + checkout + ", compressed": true},
 		webhookPrefix:     {"format " + checkout + ", plain": true, "format " + checkout + ", compressed": true},
 		idempotencyPrefix: {"plain": true, "compressed": true},
-	} {
+	}
+	if n >= record.UCPFormat {
+		// The records made over UCP, beside the others in the format
+		// ACP's stay in.
+		ucp := "format " + strconv.Itoa(record.UCPFormat)
+		wantKinds[sessionPrefix][ucp+", compressed"] = true
+		wantKinds[orderPrefix][ucp+", compressed"] = true
+		wantKinds[webhookPrefix][ucp+", compressed"] = true
+		wantKinds[webhookPrefix][ucp+", plain"] = true
+	}
+	for prefix, want := range wantKinds {
 		if diff := cmp.Diff(want, kinds[prefix]); diff != "" {
 			t.Errorf("the fixture's %s values (-want +got):\n%s", prefix, diff)
 		}
@@ -603,7 +666,11 @@ func readFixture(t *testing.T, dir string) {
 		for _, o := range orders {
 			ids = append(ids, o.ID)
 		}
-		if diff := cmp.Diff([]string{"ord_new", "ord_full"}, ids); diff != "" {
+		wantIDs := []string{"ord_new", "ord_full"}
+		if len(want.ucpOrders) > 0 {
+			wantIDs = slices.Insert(wantIDs, 0, want.ucpOrders...)
+		}
+		if diff := cmp.Diff(wantIDs, ids); diff != "" {
 			t.Errorf("Orders, newest first (-want +got):\n%s", diff)
 		}
 		inProgress, err := r.SessionsInProgress("", 10)

@@ -44,7 +44,7 @@ func (t *tx) PutFeedTarget(ft *model.FeedTarget) error {
 		return err
 	}
 	return t.exec("store feed target "+ft.Name, `INSERT INTO feed_targets (name, format, body) VALUES ($1, $2, $3)
-		ON CONFLICT (name) DO UPDATE SET format = EXCLUDED.format, body = EXCLUDED.body`, ft.Name, record.FeedFormat, data)
+		ON CONFLICT (name) DO UPDATE SET format = EXCLUDED.format, body = EXCLUDED.body`, ft.Name, record.WriteFormat(ft), data)
 }
 
 // DeleteFeedTarget deletes the target's row, leaving its products.
@@ -61,7 +61,7 @@ func (t *tx) PutFeedProduct(p *model.FeedProduct) error {
 	}
 	return t.exec("store feed product "+key, `INSERT INTO feed_products (target, product_id, format, body) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (target, product_id) DO UPDATE SET format = EXCLUDED.format, body = EXCLUDED.body`,
-		p.Target, p.ProductID, record.FeedFormat, data)
+		p.Target, p.ProductID, record.WriteFormat(p), data)
 }
 
 // DeleteFeedProduct deletes the target's product row.

@@ -122,7 +122,7 @@ func (t *tx) PutSession(s *model.Session) error {
 	}
 	return t.exec("store session "+s.ID, `INSERT INTO sessions (id, format, body, status, purge_at) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (id) DO UPDATE SET format = EXCLUDED.format, body = EXCLUDED.body, status = EXCLUDED.status, purge_at = EXCLUDED.purge_at`,
-		s.ID, record.CheckoutFormat, data, string(s.Status), purgeAt)
+		s.ID, record.WriteFormat(s), data, string(s.Status), purgeAt)
 }
 
 func (t *tx) SessionsInProgress(after string, limit int) ([]string, error) {
@@ -157,7 +157,7 @@ func (t *tx) PutOrder(o *model.Order) error {
 	return t.exec("store order "+o.ID, `INSERT INTO orders (id, format, body, payment_id, created_ns) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (id) DO UPDATE SET format = EXCLUDED.format, body = EXCLUDED.body,
 			payment_id = coalesce(EXCLUDED.payment_id, orders.payment_id), created_ns = EXCLUDED.created_ns`,
-		o.ID, record.CheckoutFormat, data, payment, o.CreatedAt.UnixNano())
+		o.ID, record.WriteFormat(o), data, payment, o.CreatedAt.UnixNano())
 }
 
 func (t *tx) OrderByPayment(paymentID string) (*model.Order, error) {
@@ -229,7 +229,7 @@ func (t *tx) PutWebhookEvent(e *model.WebhookEvent) error {
 	}
 	if err := t.exec("store webhook event "+e.ID, `INSERT INTO webhook_events (state, seq, format, body) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (state, seq) DO UPDATE SET format = EXCLUDED.format, body = EXCLUDED.body`,
-		e.State, int64(e.Seq), record.CheckoutFormat, data); err != nil {
+		e.State, int64(e.Seq), record.WriteFormat(e), data); err != nil {
 		return err
 	}
 	// Sent when the transaction commits, to every replica's watcher.
@@ -252,7 +252,7 @@ func (t *tx) PutFailedOrder(f *model.FailedOrder) error {
 	}
 	return t.exec("store failed order "+f.Key(), `INSERT INTO failed_orders (session_id, attempt, key, created_ns, format, body) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (session_id, attempt) DO UPDATE SET key = EXCLUDED.key, created_ns = EXCLUDED.created_ns, format = EXCLUDED.format, body = EXCLUDED.body`,
-		f.SessionID, f.Attempt, f.Key(), f.CreatedAt.UnixNano(), record.CheckoutFormat, data)
+		f.SessionID, f.Attempt, f.Key(), f.CreatedAt.UnixNano(), record.WriteFormat(f), data)
 }
 
 func (t *tx) FailedOrder(sessionID string, attempt int) (*model.FailedOrder, error) {
@@ -299,7 +299,7 @@ func (t *tx) PutReservation(r *model.Reservation) error {
 		return err
 	}
 	return t.exec("store reservation "+r.SessionID, `INSERT INTO reservations (session_id, format, body) VALUES ($1, $2, $3)
-		ON CONFLICT (session_id) DO UPDATE SET format = EXCLUDED.format, body = EXCLUDED.body`, r.SessionID, record.CheckoutFormat, data)
+		ON CONFLICT (session_id) DO UPDATE SET format = EXCLUDED.format, body = EXCLUDED.body`, r.SessionID, record.WriteFormat(r), data)
 }
 
 func (t *tx) DeleteReservation(sessionID string) error {

@@ -104,7 +104,7 @@ func (t *tx) PutStockLevel(l *model.StockLevel) error {
 	return t.exec("store stock level "+l.SKU, `INSERT INTO stock_levels (sku, on_hand, reserved, sold, updated_at, format, body) VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (sku) DO UPDATE SET on_hand = EXCLUDED.on_hand, reserved = EXCLUDED.reserved, sold = EXCLUDED.sold,
 			updated_at = EXCLUDED.updated_at, format = EXCLUDED.format, body = EXCLUDED.body`,
-		l.SKU, l.OnHand, l.Reserved, l.Sold, l.UpdatedAt, record.CheckoutFormat, data)
+		l.SKU, l.OnHand, l.Reserved, l.Sold, l.UpdatedAt, record.WriteFormat(l), data)
 }
 
 func (t *tx) DeleteStockLevel(sku string) error {

@@ -39,13 +39,25 @@
 //   - 5: format 4 plus the feed records: each product feed target's
 //     publishing state and the products its platform accepted. A store
 //     of format 0 to 4 has none: no feed was published.
+//   - 6: format 5 plus UCP: a session's and an order's UCP context (the
+//     platform's profile, the capabilities negotiated and its order
+//     webhook URL), the item id of a UCP order's lines, and a webhook
+//     event's protocol and receiver URL. Only the records carrying them
+//     are written in format 6 (WriteFormat decides by value: a session
+//     or order made over UCP, a UCP order event); those made over ACP
+//     stay in format 4, so the previous release keeps reading them and
+//     refuses the UCP ones rather than reading them as ACP's. A replica
+//     of the previous release that meets a UCP record fails the request
+//     or the outbox page that reads it: turn ucp.enabled on only once
+//     every replica runs this release.
 //
 // To change a record: add the new format's structs or fields, bump
-// Format, set the changed kinds' write format (CheckoutFormat or
-// FeedFormat) to it, and keep decoding every older format into the model.
-// Each kind is written in the format that last changed it (WriteFormat):
-// a format that adds or changes some kinds of record leaves the others'
-// write format where it was, so that the previous release reads what it
+// Format, set the changed kinds' write format (CheckoutFormat, FeedFormat
+// or UCPFormat) to it, and keep decoding every older format into the
+// model. Each record is written in the format that last changed it
+// (WriteFormat): a format that adds or changes some kinds of record (or
+// records of some values, as UCPFormat) leaves the others' write format
+// where it was, so that the previous release reads what it
 // knows of this one's records while replicas of both serve side by side.
 // The rolling upgrade test (cmd/acp) builds the previous release's reader
 // with -ldflags "-X

@@ -36,6 +36,7 @@ type order struct {
 
 type orderLine struct {
 	ID        string `json:"id"`
+	ItemID    string `json:"item_id,omitempty"`
 	ProductID string `json:"product_id,omitempty"`
 	Title     string `json:"title"`
 	ImageURL  string `json:"image_url,omitempty"`

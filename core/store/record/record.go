@@ -9,7 +9,7 @@ import (
 )
 
 // Format is the newest record format: the newest this release reads.
-const Format = 5
+const Format = 6
 
 // CheckoutFormat is the format the checkout's records are written in
 // (sessions, orders, webhook events, stock levels, reservations, failed
@@ -28,12 +28,34 @@ const CheckoutFormat = 4
 // sets FeedFormat to itself.
 const FeedFormat = 5
 
-// WriteFormat is the format a record of v's kind is written in:
-// FeedFormat for the feed records, CheckoutFormat for the others.
+// UCPFormat is the format of the checkout's records that carry UCP data:
+// a session or an order made over UCP (its UCP context) and a UCP order
+// event (its protocol and receiver). The previous release would read
+// them as ACP records, silently dropping what makes them UCP's, and
+// could write them back without it; it refuses this format instead,
+// while every record made over ACP stays in CheckoutFormat.
+const UCPFormat = 6
+
+// WriteFormat is the format v is written in: FeedFormat for the feed
+// records, UCPFormat for a record carrying UCP data (a session or order
+// whose UCP context is set, an event whose Protocol is set),
+// CheckoutFormat for the others.
 func WriteFormat(v any) int {
-	switch v.(type) {
+	switch v := v.(type) {
 	case *model.FeedTarget, *model.FeedProduct:
 		return FeedFormat
+	case *model.Session:
+		if v.UCP != nil || (v.Order != nil && v.Order.UCP != nil) {
+			return UCPFormat
+		}
+	case *model.Order:
+		if v.UCP != nil {
+			return UCPFormat
+		}
+	case *model.WebhookEvent:
+		if v.Protocol != "" {
+			return UCPFormat
+		}
 	}
 	return CheckoutFormat
 }
@@ -55,7 +77,8 @@ func newestRead() int {
 	return Format
 }
 
-// EncodeSession returns the session's record in CheckoutFormat.
+// EncodeSession returns the session's record, to be stored in
+// WriteFormat(s).
 func EncodeSession(s *model.Session) ([]byte, error) {
 	return json.Marshal(fromSession(s))
 }
@@ -69,7 +92,7 @@ func DecodeSession(format int, data []byte) (*model.Session, error) {
 	return r.model(), nil
 }
 
-// EncodeOrder returns the order's record in CheckoutFormat.
+// EncodeOrder returns the order's record, to be stored in WriteFormat(o).
 func EncodeOrder(o *model.Order) ([]byte, error) {
 	return json.Marshal(fromOrder(o))
 }
@@ -83,7 +106,8 @@ func DecodeOrder(format int, data []byte) (*model.Order, error) {
 	return r.model(), nil
 }
 
-// EncodeWebhookEvent returns the event's record in CheckoutFormat.
+// EncodeWebhookEvent returns the event's record, to be stored in
+// WriteFormat(e).
 func EncodeWebhookEvent(e *model.WebhookEvent) ([]byte, error) {
 	return json.Marshal(fromWebhookEvent(e))
 }

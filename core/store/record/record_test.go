@@ -206,30 +206,38 @@ func TestDecodeRefuses(t *testing.T) {
 	}
 }
 
-// TestWriteFormat holds each kind of record to the format that last
-// changed it (CheckoutFormat, FeedFormat), so that the previous release
-// still reads the kinds a later format left alone during a rolling
-// upgrade, and the newest of them to Format.
+// TestWriteFormat holds each record to the format that last changed it:
+// a kind's (CheckoutFormat, FeedFormat), or UCPFormat for a record
+// carrying UCP data, so that the previous release still reads what a
+// later format left alone during a rolling upgrade (every record made
+// over ACP) and refuses the rest; and the newest of them to Format.
 func TestWriteFormat(t *testing.T) {
+	ucpContext := &model.UCPContext{Profile: "https://platform.example/profile", OrderWebhookURL: "https://platform.example/orders"}
 	tests := map[string]struct {
 		v    any
 		want int
 	}{
-		"session":       {&model.Session{}, CheckoutFormat},
-		"order":         {&model.Order{}, CheckoutFormat},
-		"webhook event": {&model.WebhookEvent{}, CheckoutFormat},
-		"stock level":   {&model.StockLevel{}, CheckoutFormat},
-		"reservation":   {&model.Reservation{}, CheckoutFormat},
-		"failed order":  {&model.FailedOrder{}, CheckoutFormat},
-		"feed target":   {&model.FeedTarget{}, FeedFormat},
-		"feed product":  {&model.FeedProduct{}, FeedFormat},
+		"session":                        {&model.Session{}, CheckoutFormat},
+		"session with an ACP order":      {&model.Session{Order: &model.Order{ID: "ord_1"}}, CheckoutFormat},
+		"session made over UCP":          {&model.Session{UCP: ucpContext}, UCPFormat},
+		"session with a UCP order":       {&model.Session{Order: &model.Order{ID: "ord_1", UCP: ucpContext}}, UCPFormat},
+		"order":                          {&model.Order{}, CheckoutFormat},
+		"order placed over UCP":          {&model.Order{UCP: &model.UCPContext{}}, UCPFormat},
+		"webhook event":                  {&model.WebhookEvent{}, CheckoutFormat},
+		"webhook event of an ACP target": {&model.WebhookEvent{Target: "orders", APIVersion: "2026-04-17"}, CheckoutFormat},
+		"UCP webhook event":              {&model.WebhookEvent{Target: model.TargetUCP, Protocol: model.ProtocolUCP, URL: "https://platform.example/orders"}, UCPFormat},
+		"stock level":                    {&model.StockLevel{}, CheckoutFormat},
+		"reservation":                    {&model.Reservation{}, CheckoutFormat},
+		"failed order":                   {&model.FailedOrder{}, CheckoutFormat},
+		"feed target":                    {&model.FeedTarget{}, FeedFormat},
+		"feed product":                   {&model.FeedProduct{}, FeedFormat},
 	}
 	for name, tc := range tests {
 		if got := WriteFormat(tc.v); got != tc.want {
 			t.Errorf("%s: WriteFormat = %d, want %d", name, got, tc.want)
 		}
 	}
-	if newest := max(CheckoutFormat, FeedFormat); newest != Format {
+	if newest := max(CheckoutFormat, FeedFormat, UCPFormat); newest != Format {
 		t.Errorf("the newest format a record is written in is %d; want Format %d", newest, Format)
 	}
 }
@@ -245,5 +253,67 @@ func TestReadsUpTo(t *testing.T) {
 	}
 	if _, err := DecodeSession(Format-1, []byte(`{"id":"cs_1"}`)); err != nil {
 		t.Errorf("decoding format %d with readsUpTo %s = %v", Format-1, readsUpTo, err)
+	}
+}
+
+// TestPreviousReleaseReadsACPOnly: the previous release (reading up to
+// format 5) reads every record this one writes for an ACP checkout, whole,
+// and refuses every record carrying UCP data instead of reading it as an
+// ACP record without its UCP context.
+func TestPreviousReleaseReadsACPOnly(t *testing.T) {
+	readsUpTo = "5"
+	defer func() { readsUpTo = "" }()
+	ucpOrder := filled[model.Order]()
+	acpOrder := filled[model.Order]()
+	acpOrder.UCP = nil
+	for i := range acpOrder.Lines {
+		acpOrder.Lines[i].ItemID = ""
+	}
+	ucpSession := filled[model.Session]()
+	ucpSession.Order.Insights = nil
+	acpSession := filled[model.Session]()
+	acpSession.UCP, acpSession.Order = nil, acpOrder.SessionCopy()
+	ucpEvent := filled[model.WebhookEvent]()
+	acpEvent := filled[model.WebhookEvent]()
+	acpEvent.Protocol, acpEvent.URL = "", ""
+	type kind struct {
+		value  any
+		encode func() ([]byte, error)
+		decode func(int, []byte) (any, error)
+	}
+	decodeSession := func(f int, d []byte) (any, error) { return DecodeSession(f, d) }
+	decodeOrder := func(f int, d []byte) (any, error) { return DecodeOrder(f, d) }
+	decodeEvent := func(f int, d []byte) (any, error) { return DecodeWebhookEvent(f, d) }
+	tests := map[string]struct {
+		kind
+		ucp bool
+	}{
+		"ACP session":       {kind{acpSession, func() ([]byte, error) { return EncodeSession(acpSession) }, decodeSession}, false},
+		"ACP order":         {kind{acpOrder, func() ([]byte, error) { return EncodeOrder(acpOrder) }, decodeOrder}, false},
+		"ACP webhook event": {kind{acpEvent, func() ([]byte, error) { return EncodeWebhookEvent(acpEvent) }, decodeEvent}, false},
+		"UCP session":       {kind{ucpSession, func() ([]byte, error) { return EncodeSession(ucpSession) }, decodeSession}, true},
+		"UCP order":         {kind{ucpOrder, func() ([]byte, error) { return EncodeOrder(ucpOrder) }, decodeOrder}, true},
+		"UCP webhook event": {kind{ucpEvent, func() ([]byte, error) { return EncodeWebhookEvent(ucpEvent) }, decodeEvent}, true},
+	}
+	for name, tc := range tests {
+		data, err := tc.encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		format := WriteFormat(tc.value)
+		got, err := tc.decode(format, data)
+		if tc.ucp {
+			if err == nil || !strings.Contains(err.Error(), "it reads 0 to 5") {
+				t.Errorf("%s: the previous release read format %d as %v, %v; want it refused", name, format, got, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: the previous release refused format %d: %v", name, format, err)
+			continue
+		}
+		if diff := cmp.Diff(tc.value, got); diff != "" {
+			t.Errorf("%s: read by the previous release (-written +read):\n%s", name, diff)
+		}
 	}
 }
