@@ -327,15 +327,17 @@ type UCP struct {
 	// MCPPath is the path of the MCP endpoint. Default BasePath + "/mcp".
 	MCPPath string `koanf:"mcp_path"`
 	// PublicURL is the origin agents reach this server at, as written in
-	// the business profile (https://shop.example). Default: derived from
-	// server.listen, allowed only while it is a loopback address.
+	// the business profile (https://shop.example). https, or http only
+	// for a loopback host while server.listen is a loopback address.
+	// Default: server.public_url (itself derived from server.listen).
 	PublicURL string `koanf:"public_url"`
 	// Capabilities lists the capabilities offered, by name
 	// (dev.ucp.shopping.checkout, …). Default: every capability served.
 	Capabilities []string `koanf:"capabilities"`
-	// SigningKeys are the business's keys: the first signs order
-	// webhooks; every key is published in the profile, so that a key
-	// being retired still verifies what it signed.
+	// SigningKeys are the business's keys: the first, which must hold
+	// its private part when an agent calls UCP, signs order webhooks;
+	// every key is published in the profile, so that a key being retired
+	// still verifies what it signed.
 	SigningKeys []UCPSigningKey `koanf:"signing_keys"`
 	// ProfileFetch bounds the fetching and caching of platform profiles.
 	ProfileFetch UCPProfileFetch `koanf:"profile_fetch"`
@@ -1210,6 +1212,9 @@ type PaymentHandler struct {
 	Capture string `koanf:"capture"`
 	// Stripe configures a handler of kind stripe; required for it.
 	Stripe *Stripe `koanf:"stripe"`
+	// UCP, when set, offers the handler over UCP as well
+	// (validate_payments_ucp.go).
+	UCP *PaymentHandlerUCP `koanf:"ucp"`
 }
 
 // Stripe configures a Stripe payment handler. Its merchant_id is the

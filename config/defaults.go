@@ -107,6 +107,22 @@ const (
 	DefaultWebhookMaxBackoff = time.Hour
 	// DefaultWebhookWorkers is webhook_delivery.workers' default.
 	DefaultWebhookWorkers = 4
+	// DefaultUCPBasePath is ucp.base_path's default; ucp.mcp_path's is it
+	// followed by /mcp.
+	DefaultUCPBasePath = "/ucp"
+	// DefaultUCPFetchTimeout is ucp.profile_fetch.timeout's default.
+	DefaultUCPFetchTimeout = 5 * time.Second
+	// DefaultUCPMinTTL is ucp.profile_fetch.min_ttl's default, the
+	// spec's floor.
+	DefaultUCPMinTTL = time.Minute
+	// DefaultUCPMaxTTL is ucp.profile_fetch.max_ttl's default.
+	DefaultUCPMaxTTL = time.Hour
+	// DefaultUCPCacheSize is ucp.profile_fetch.cache_size's default.
+	DefaultUCPCacheSize = 256
+	// DefaultUCPMaxBytes is ucp.profile_fetch.max_bytes' default, 256 KiB.
+	DefaultUCPMaxBytes = 256 << 10
+	// DefaultUCPSignatureWindow is ucp.signature_window's default.
+	DefaultUCPSignatureWindow = 300 * time.Second
 	// DefaultFeedHeader is feeds[].header's default; the token goes in it
 	// as "Bearer <token>".
 	DefaultFeedHeader = "Authorization"
@@ -171,6 +187,7 @@ func (c *Config) SetDefaults(opts Options) {
 		}
 	}
 	c.WebhookDelivery.setDefaults()
+	c.UCP.setDefaults(c.Server.PublicURL)
 	for i := range c.Feeds {
 		c.Feeds[i].setDefaults()
 	}
@@ -305,6 +322,42 @@ func (w *Webhook) setDefaults() {
 	}
 	if w.MaxAge == 0 {
 		w.MaxAge = DefaultWebhookMaxAge
+	}
+}
+
+// setDefaults fills the ucp section's defaults; the public URL is the
+// server's (itself derived from server.listen when not set).
+func (u *UCP) setDefaults(serverPublicURL string) {
+	if u.BasePath == "" {
+		u.BasePath = DefaultUCPBasePath
+	}
+	if u.MCPPath == "" {
+		u.MCPPath = u.BasePath + "/mcp"
+	}
+	if u.PublicURL == "" {
+		u.PublicURL = serverPublicURL
+	}
+	if u.Capabilities == nil {
+		u.Capabilities = slices.Clone(UCPCapabilities)
+	}
+	f := &u.ProfileFetch
+	if f.Timeout == 0 {
+		f.Timeout = DefaultUCPFetchTimeout
+	}
+	if f.MinTTL == 0 {
+		f.MinTTL = DefaultUCPMinTTL
+	}
+	if f.MaxTTL == 0 {
+		f.MaxTTL = DefaultUCPMaxTTL
+	}
+	if f.CacheSize == 0 {
+		f.CacheSize = DefaultUCPCacheSize
+	}
+	if f.MaxBytes == 0 {
+		f.MaxBytes = DefaultUCPMaxBytes
+	}
+	if u.SignatureWindow == 0 {
+		u.SignatureWindow = DefaultUCPSignatureWindow
 	}
 }
 

@@ -169,6 +169,10 @@ var special = map[string]func(*Config) bool{
 	"server.probes_listen":              func(c *Config) bool { return c.Server.ProbesListen == "" },
 	"server.trusted_proxies":            func(c *Config) bool { return len(c.Server.TrustedProxies) == 0 },
 	"escalation.continue_url":           func(c *Config) bool { return c.Escalation.ContinueURL == "" },
+	"ucp.mcp_path":                      func(c *Config) bool { return c.UCP.MCPPath == c.UCP.BasePath+"/mcp" },
+	"ucp.public_url":                    func(c *Config) bool { return c.UCP.PublicURL == c.Server.PublicURL },
+	"ucp.capabilities":                  func(c *Config) bool { return slices.Equal(c.UCP.Capabilities, UCPCapabilities) },
+	"agents[].ucp":                      func(c *Config) bool { return c.Agents[0].UCP == nil },
 	"limits.rate_limit.requests_per_second": func(c *Config) bool {
 		return c.Limits.RateLimit.PerSecond() == 50
 	},

@@ -97,8 +97,9 @@ func TestLoadSellerFiles(t *testing.T) {
 }
 
 // TestLoadKeyCoverage checks that the example sets every key of Config
-// except the keys under server.tls, local_only_token, a plugin's sha256
-// and a feed filter's product_ids, which it shows commented out. A
+// except the keys under server.tls, local_only_token, a plugin's sha256,
+// a feed filter's product_ids and a UCP signing key's
+// local_only_private_key, which it shows commented out. A
 // product's variant has the keys of an item: each is shown once, on an
 // item or on a variant.
 func TestLoadKeyCoverage(t *testing.T) {
@@ -116,7 +117,8 @@ func TestLoadKeyCoverage(t *testing.T) {
 	const items, variants = "catalog.items.", "catalog.products.variants."
 	var missing []string
 	for _, k := range configKeys("", reflect.TypeFor[Config]()) {
-		commented := k == "server.tls" || strings.HasPrefix(k, "server.tls.") || k == "agents.local_only_token" || k == "merchant_api.local_only_token" || k == "plugins.sha256" || k == "feeds.filter.product_ids"
+		commented := k == "server.tls" || strings.HasPrefix(k, "server.tls.") || k == "agents.local_only_token" || k == "merchant_api.local_only_token" || k == "plugins.sha256" || k == "feeds.filter.product_ids" ||
+			k == "ucp.signing_keys.local_only_private_key"
 		itemKey := strings.TrimPrefix(strings.TrimPrefix(k, items), variants)
 		asItem := itemKey != k && (used[items+itemKey] || used[variants+itemKey])
 		if !used[k] && !commented && !asItem {
@@ -126,7 +128,7 @@ func TestLoadKeyCoverage(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("acp.example.yaml does not use these keys: %s", strings.Join(missing, ", "))
 	}
-	for _, line := range []string{"#   cert_file:", "#   key_file:", "#   min_version:", "#   local_only_token:", "    # sha256:", "      # product_ids:"} {
+	for _, line := range []string{"#   cert_file:", "#   key_file:", "#   min_version:", "#   local_only_token:", "    # sha256:", "      # product_ids:", "      # local_only_private_key:"} {
 		if !bytes.Contains(data, []byte(line)) {
 			t.Errorf("acp.example.yaml does not show %q commented out", line)
 		}

@@ -45,8 +45,8 @@ func (c *Config) validate(opts Options, ps *problems) {
 	c.MCP.validate(ps)
 	validateToken("merchant_api", c.MerchantAPI.TokenEnv, c.MerchantAPI.LocalOnlyToken, owners, listenHost, listenOK, ps)
 	c.validateWebhooks(ps)
-	c.UCP.validateSigningKeys(c.Agents, listenHost, listenOK, ps)
 	c.WebhookDelivery.validate(ps)
+	c.validateUCP(listenHost, listenOK, ps)
 	c.validateFeeds(ps)
 	c.FeedPublishing.validate(ps)
 	if checkRoutePath("metrics.path", c.Metrics.Path, DefaultMetricsPath, ps) && c.Metrics.On() && c.MCP.On() && c.Metrics.Path == c.MCP.Path {

@@ -100,6 +100,9 @@ func (p *Payments) validate(opts Options, ps *problems) {
 		case h.Stripe != nil:
 			h.Stripe.validate(path+".stripe", ps)
 		}
+		if h.UCP != nil {
+			h.UCP.validate(path+".ucp", h.Kind, ps)
+		}
 	}
 }
 

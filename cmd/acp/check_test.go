@@ -214,6 +214,9 @@ func TestCheckExample(t *testing.T) {
 		"STRIPE_WEBHOOK_SECRET":                       "whsec_example",
 		"ACP_MERCHANT_TOKEN":                          "merchant-token-0123456789",
 		"ACP_FEED_TOKEN":                              "feed-token-0123456789",
+		// RFC 9421's test-key-ecc-p256 (B.1.3), as the example's key.
+		"ACP_UCP_SIGNING_KEY": `{"kty":"EC","crv":"P-256","kid":"shop-2026","x":"qIVYZVLCrPZHGHjP17CTW0_-D9Lfw0EkjqF7xB4FivA",` +
+			`"y":"Mc4nN9LTDOBhfoUeg8Ye9WedFRhnZXZJA12Qp0zZ6F0","d":"UpuF81l-kOxbjf7T4mNSv0r5tN67Gim7rnf6EFpcYDs"}`,
 	}
 	code, stdout, stderr := runWithEnv(func(k string) string { return env[k] }, "check", "--live", "--config", configPath)
 	if code != 0 || !strings.Contains(stdout, "live checks passed") {
@@ -228,7 +231,7 @@ func TestCheckExample(t *testing.T) {
 			t.Errorf("without its variables: %s is not reported:\n%s", name, stdout)
 		}
 	}
-	if !strings.HasSuffix(stdout, configPath+": 9 problems\n") {
-		t.Errorf("without its variables: want 9 problems, got:\n%s", stdout)
+	if !strings.HasSuffix(stdout, configPath+": 10 problems\n") {
+		t.Errorf("without its variables: want 10 problems, got:\n%s", stdout)
 	}
 }

@@ -61,6 +61,9 @@ func (s *Service) complete(ctx context.Context, agent, id string, in CompleteInp
 		}
 		return s.charge(ctx, sess, resumption{resume: true}, rec)
 	case model.StatusAuthenticationRequired:
+		if in.Authentication == nil && sess.ContinueURL != "" {
+			return s.resumeChallenge(ctx, sess, in, rec)
+		}
 		if in.Authentication == nil {
 			return nil, apierr.Invalid(apierr.CodeRequires3DS, "$.authentication_result",
 				"This checkout session requires issuer authentication. The request must include 'authentication_result' as provided by the issuer authentication flow.")
@@ -127,6 +130,24 @@ func (s *Service) complete(ctx context.Context, agent, id string, in CompleteInp
 		return sess, s.save(ctx, sess, rec)
 	}
 	return s.charge(ctx, sess, resumption{}, rec)
+}
+
+// resumeChallenge answers a complete of a session whose buyer was sent to
+// the issuer's challenge page (UCP's requires_3ds escalation): the
+// platform completes again once the buyer finished it, with no
+// authentication result. The attempt resumes with the same idempotency
+// key and the payment that waits for the challenge, so the handler reads
+// its outcome and never charges again: authorized, declined, or still
+// waiting (the same page is answered again). The resumption is recorded
+// before the handler is called, like a first attempt.
+func (s *Service) resumeChallenge(ctx context.Context, sess *model.Session, in CompleteInput, rec Recorder) (*model.Session, error) {
+	notify(sess, append(in.Notices, unappliedOnResume(in)...))
+	addRequestKey(sess.Payment, requestKey(rec))
+	sess.Status = model.StatusCompleteInProgress
+	if err := s.checkpoint(ctx, sess); err != nil {
+		return nil, err
+	}
+	return s.charge(ctx, sess, resumption{paymentID: sess.Payment.PaymentID}, rec)
 }
 
 // resumption says how a charge call relates to its attempt.
@@ -197,6 +218,9 @@ func (s *Service) charge(ctx context.Context, sess *model.Session, r resumption,
 		return nil, apierr.Unavailable(apierr.CodePaymentUnavailable, fmt.Errorf("charge session %s: %w", sess.ID, err),
 			"The payment could not be confirmed yet. Call complete again to finish it; it will not be charged twice.")
 	}
+	// A challenge page the buyer was sent to is done with, whatever the
+	// outcome; one asked for again is set again below.
+	sess.ContinueURL = ""
 	switch res.Outcome {
 	case payment.Succeeded, payment.Authorized:
 		p.PaymentID, p.State = res.PaymentID, model.PaymentCaptured
@@ -218,6 +242,13 @@ func (s *Service) charge(ctx context.Context, sess *model.Session, r resumption,
 	case payment.RequiresAuthentication:
 		sess.Status = model.StatusAuthenticationRequired
 		sess.AuthenticationMetadata = res.AuthenticationMetadata
+		// A challenge page (asked for by redirect, UCP sessions only) is
+		// where the buyer goes on: the session's continue_url until the
+		// next complete reads the challenge's outcome.
+		p.PaymentID = ""
+		if res.ChallengeURL != "" && sess.UCP != nil {
+			sess.ContinueURL, p.PaymentID = res.ChallengeURL, res.PaymentID
+		}
 	default:
 		p.Token, p.AuthenticationOutcome, p.AuthenticationDetails = "", "", nil
 		sess.Status = model.StatusReadyForPayment
@@ -240,8 +271,11 @@ func (s *Service) chargeRequest(sess *model.Session, r resumption) *payment.Char
 		Instrument:     payment.Instrument{Type: p.InstrumentType, CredentialType: p.CredentialType, Token: p.Token},
 		BillingAddress: p.BillingAddress,
 		RiskSignals:    riskSignalsOf(sess),
-		Supports3DS:    sess.Interventions.Supports("3ds"),
-		Capture:        captureMethod(p),
+		// ACP's authentication_result answers authentication_metadata;
+		// UCP has no such member, its buyer goes to a challenge page.
+		Supports3DS:       sess.UCP == nil && sess.Interventions.Supports("3ds"),
+		ChallengeRedirect: sess.UCP != nil,
+		Capture:           captureMethod(p),
 	}
 	if p.AuthenticationOutcome != "" {
 		req.Authentication = &payment.AuthenticationResult{Outcome: p.AuthenticationOutcome, Details: p.AuthenticationDetails}
@@ -437,7 +471,7 @@ func (s *Service) storeOrder(ctx context.Context, sess *model.Session, rec Recor
 	}
 	sess.Order = order.SessionCopy()
 	p.Token, p.AuthenticationOutcome, p.AuthenticationDetails = "", "", nil
-	sess.AuthenticationMetadata = nil
+	sess.AuthenticationMetadata, sess.ContinueURL = nil, ""
 	sess.UpdatedAt = now
 	if p.State == model.PaymentCaptureFailed {
 		// The order is stored (the agent hears of it and of its

@@ -159,7 +159,7 @@ func (s *Service) release(ctx context.Context, sess *model.Session, h payment.Ha
 		p.State = to
 	}
 	p.Token, p.AuthenticationOutcome, p.AuthenticationDetails = "", "", nil
-	sess.AuthenticationMetadata = nil
+	sess.AuthenticationMetadata, sess.ContinueURL = nil, ""
 	sess.Status = model.StatusReadyForPayment
 	code := acp.CodePaymentDeclined
 	switch {

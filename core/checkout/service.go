@@ -348,8 +348,8 @@ func (s *Service) expire(sess *model.Session) {
 		return
 	}
 	if !s.now().Before(sess.ExpiresAt) {
+		abandonAuthentication(sess)
 		sess.Status = model.StatusExpired
-		sess.AuthenticationMetadata = nil
 	}
 }
 
@@ -413,13 +413,14 @@ func newLines(items []ItemInput) []model.Line {
 }
 
 // abandonAuthentication drops a payment attempt that waits for 3DS when
-// the cart changes: the authenticated amount would no longer be the total.
-// The next complete starts a new attempt with a new idempotency key.
+// the cart changes (the authenticated amount would no longer be the
+// total) or the session expires, with its challenge page. The next
+// complete starts a new attempt with a new idempotency key.
 func abandonAuthentication(sess *model.Session) {
 	if sess.Status != model.StatusAuthenticationRequired {
 		return
 	}
-	sess.AuthenticationMetadata = nil
+	sess.AuthenticationMetadata, sess.ContinueURL = nil, ""
 	if sess.Payment != nil {
 		sess.Payment.Token = ""
 	}

@@ -91,7 +91,7 @@ func Export(ctx context.Context, opts ExportOptions) (int, error) {
 	}
 	levels := opts.Stock
 	if levels == nil && opts.Store != nil {
-		levels = storeLevels(opts.Store)
+		levels = StoreLevels(opts.Store)
 	}
 	if levels == nil && opts.TrackStock {
 		return 0, errors.New("export the feed: no store and no stock levels to read")

@@ -212,7 +212,7 @@ func TestOutageIsNotAProduct(t *testing.T) {
 	p := e.publisher()
 	round(p)
 	for _, id := range []string{"p01", "p04", "p07"} {
-		e.listing.edit(id, func(p *catalog.Product) { p.Title = "Changed" })
+		e.listing.Edit(id, func(p *catalog.Product) { p.Title = "Changed" })
 	}
 	e.srv.SetMode(feedtest.Unavailable)
 	for range isolateAfter + 2 {
@@ -249,7 +249,7 @@ func TestNoFeedWithoutProducts(t *testing.T) {
 	if n := strings.Count(e.logs.String(), warning); n != 1 {
 		t.Errorf("the warning is logged %d times, want once:\n%s", n, e.logs)
 	}
-	e.listing.set(product("none", 1000))
+	e.listing.Set(product("none", 1000))
 	round(p)
 	if rec := e.record(targetName); rec.LastError != "" || len(e.srv.Accepted()) != 1 {
 		t.Errorf("record %+v once the filter keeps a product; sent %v", rec, e.sentIDs(0))

@@ -5,12 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"maps"
 	"os"
-	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +16,7 @@ import (
 	"github.com/acp-sidecar/acp/core/store/pgstore"
 	"github.com/acp-sidecar/acp/internal/acpschema"
 	"github.com/acp-sidecar/acp/internal/feedtest"
+	"github.com/acp-sidecar/acp/internal/listingtest"
 	"github.com/acp-sidecar/acp/internal/pgtest"
 	"github.com/acp-sidecar/acp/internal/testkit"
 	"github.com/acp-sidecar/acp/sdk/catalog"
@@ -74,115 +71,11 @@ func eachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
 	}
 }
 
-// listing is an in-memory catalog.listing: it keeps a version per change
-// and answers a listing since a version it knows with the changes alone.
-type listing struct {
-	mu       sync.Mutex
-	version  int
-	products map[string]catalog.Product
-	changed  map[string]int // product id: version of its last change
-	removed  map[string]int // product id: version of its removal
-	err      error
-	calls    int
-	// panicking makes ListProducts panic, as a bug would.
-	panicking bool
-}
+// listing is the in-memory catalog.listing the tests publish from.
+type listing = listingtest.Listing
 
-func newListing(products ...catalog.Product) *listing {
-	l := &listing{products: map[string]catalog.Product{}, changed: map[string]int{}, removed: map[string]int{}}
-	for _, p := range products {
-		l.set(p)
-	}
-	return l
-}
-
-// set adds or replaces a product.
-func (l *listing) set(p catalog.Product) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.version++
-	l.products[p.ID] = p
-	l.changed[p.ID] = l.version
-	delete(l.removed, p.ID)
-}
-
-// edit changes a product in place.
-func (l *listing) edit(id string, fn func(*catalog.Product)) {
-	l.mu.Lock()
-	p := l.products[id]
-	p.Variants = slices.Clone(p.Variants)
-	l.mu.Unlock()
-	fn(&p)
-	l.set(p)
-}
-
-// remove removes a product.
-func (l *listing) remove(id string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.version++
-	delete(l.products, id)
-	delete(l.changed, id)
-	l.removed[id] = l.version
-}
-
-// get returns a product as the catalog has it.
-func (l *listing) get(id string) catalog.Product {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.products[id]
-}
-
-// ListProducts keeps the listing contract as a real catalog must: a page
-// token names the version the listing started at and the last product
-// id of the page before, so that the pages do not shift when products
-// come and go meanwhile, and the change token is the version the
-// listing started at, so that a product changed while it was paged
-// through is listed again next time.
-func (l *listing) ListProducts(_ context.Context, req *catalog.ListProductsRequest) (*catalog.ListProductsResponse, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.calls++
-	if l.panicking {
-		panic("a bug in the listing")
-	}
-	if l.err != nil {
-		return nil, l.err
-	}
-	start, after := l.version, ""
-	if req.PageToken != "" {
-		v, id, ok := strings.Cut(req.PageToken, "/")
-		n, err := strconv.Atoi(v)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("not a page token: %q", req.PageToken)
-		}
-		start, after = n, id
-	}
-	resp := &catalog.ListProductsResponse{}
-	ids := slices.Sorted(maps.Keys(l.products))
-	if since, err := strconv.Atoi(strings.TrimPrefix(req.Since, "v")); err == nil && strings.HasPrefix(req.Since, "v") && since <= l.version {
-		resp.Changes = true
-		ids = slices.DeleteFunc(ids, func(id string) bool { return l.changed[id] <= since })
-		if req.PageToken == "" {
-			for _, id := range slices.Sorted(maps.Keys(l.removed)) {
-				if l.removed[id] > since {
-					resp.Removed = append(resp.Removed, id)
-				}
-			}
-		}
-	}
-	ids = slices.DeleteFunc(ids, func(id string) bool { return id <= after })
-	page := ids[:min(req.PageSize, len(ids))]
-	for _, id := range page {
-		resp.Products = append(resp.Products, l.products[id])
-	}
-	if len(page) < len(ids) {
-		resp.NextPageToken = fmt.Sprintf("%d/%s", start, page[len(page)-1])
-	} else {
-		resp.ChangeToken = "v" + strconv.Itoa(start)
-	}
-	return resp, nil
-}
+// newListing returns a listing of products.
+func newListing(products ...catalog.Product) *listing { return listingtest.New(products...) }
 
 func ptr[T any](v T) *T { return &v }
 

@@ -24,7 +24,7 @@ func TestTakeoverSendsNothingStale(t *testing.T) {
 		setStock(t, st, "p01-a", 1)
 		edit := func(v int) {
 			for _, id := range []string{"p01", "p02", "p03"} {
-				e.listing.edit(id, func(p *catalog.Product) { p.Title = fmt.Sprintf("Product %s v%d", id, v) })
+				e.listing.Edit(id, func(p *catalog.Product) { p.Title = fmt.Sprintf("Product %s v%d", id, v) })
 			}
 		}
 		edit(1)

@@ -72,7 +72,7 @@ func New(opts Options) (*Publisher, error) {
 		now:     time.Now,
 	}
 	p.catalog = &catalogCache{
-		reader: &reader{listing: opts.Listing, levels: storeLevels(opts.Store), currency: opts.Currency, trackStock: opts.TrackStock, pageSize: opts.PageSize},
+		reader: &reader{listing: opts.Listing, levels: StoreLevels(opts.Store), currency: opts.Currency, trackStock: opts.TrackStock, pageSize: opts.PageSize},
 		maxAge: opts.Delay,
 		now:    func() time.Time { return p.now() },
 		log:    p.log,

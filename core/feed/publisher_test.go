@@ -93,10 +93,10 @@ func TestChanges(t *testing.T) {
 		price          int64
 	}{
 		{name: "a price change", change: func(e *env) {
-			e.listing.edit("p02", func(p *catalog.Product) { p.Variants[0].Item.UnitPrice = 1999 })
+			e.listing.Edit("p02", func(p *catalog.Product) { p.Variants[0].Item.UnitPrice = 1999 })
 		}, want: "p02", variants: "p02-a=in_stock,p02-b=in_stock", price: 1999},
 		{name: "a title change", change: func(e *env) {
-			e.listing.edit("p01", func(p *catalog.Product) { p.Title = "New title" })
+			e.listing.Edit("p01", func(p *catalog.Product) { p.Title = "New title" })
 		}, want: "p01", variants: "p01-a=in_stock"},
 		{name: "stock reserved to zero", change: func(e *env) { reserve(e.t, e.st, "p02-b", 3) },
 			want: "p02", variants: "p02-a=in_stock,p02-b=out_of_stock", price: 1002},
@@ -108,15 +108,15 @@ func TestChanges(t *testing.T) {
 			want: "p02", variants: "p02-a=in_stock,p02-b=out_of_stock", price: 1002},
 		{name: "a sale leaving stock", change: func(e *env) { reserve(e.t, e.st, "p02-b", 1) }},
 		{name: "a catalog edit undone", change: func(e *env) {
-			before := e.listing.get("p03")
-			e.listing.edit("p03", func(p *catalog.Product) { p.Title = "Briefly" })
-			e.listing.set(before)
+			before := e.listing.Get("p03")
+			e.listing.Edit("p03", func(p *catalog.Product) { p.Title = "Briefly" })
+			e.listing.Set(before)
 		}},
 		{name: "the catalog's own stock to zero", change: func(e *env) {
-			e.listing.edit("p03", func(p *catalog.Product) { p.Variants[0].Item.Available = ptr[int64](0) })
+			e.listing.Edit("p03", func(p *catalog.Product) { p.Variants[0].Item.Available = ptr[int64](0) })
 		}, want: "p03", variants: "p03-a=out_of_stock"},
 		{name: "discontinued by the catalog", change: func(e *env) {
-			e.listing.edit("p01", func(p *catalog.Product) { p.Variants[0].Status = catalog.StatusDiscontinued })
+			e.listing.Edit("p01", func(p *catalog.Product) { p.Variants[0].Status = catalog.StatusDiscontinued })
 		}, want: "p01", variants: "p01-a=discontinued"},
 	}
 	for _, tc := range tests {
@@ -190,8 +190,8 @@ func TestRemoval(t *testing.T) {
 		round(p)
 		before := len(e.srv.Accepted())
 
-		e.listing.remove("p02")
-		e.listing.edit("p01", func(p *catalog.Product) { p.Variants = p.Variants[1:] })
+		e.listing.Remove("p02")
+		e.listing.Edit("p01", func(p *catalog.Product) { p.Variants = p.Variants[1:] })
 		round(p)
 		round(p)
 		sent := e.srv.Accepted()[before:]
@@ -224,7 +224,7 @@ func TestRemoval(t *testing.T) {
 
 		// Back in the catalog.
 		before = len(e.srv.Accepted())
-		e.listing.set(product("p02", 1500))
+		e.listing.Set(product("p02", 1500))
 		round(p2)
 		sent = e.srv.Accepted()[before:]
 		if len(sent) != 1 || variants(t, sent[0].Body) != "p02-a=in_stock" {
@@ -246,7 +246,7 @@ func TestRestartKeepsGoneVariants(t *testing.T) {
 		e := newEnv(t, st, product("p01", 1001, "a", "b"), product("p02", 1002))
 		p := e.publisher()
 		round(p)
-		e.listing.edit("p01", func(p *catalog.Product) { p.Variants = p.Variants[1:] })
+		e.listing.Edit("p01", func(p *catalog.Product) { p.Variants = p.Variants[1:] })
 		round(p)
 		stopAll(p)
 
@@ -257,7 +257,7 @@ func TestRestartKeepsGoneVariants(t *testing.T) {
 			t.Errorf("%d requests after the restart, want none", got)
 		}
 		before := len(e.srv.Accepted())
-		e.listing.remove("p01")
+		e.listing.Remove("p01")
 		round(p)
 		sent := e.srv.Accepted()[before:]
 		if len(sent) != 1 || variants(t, sent[0].Body) != "p01-b=discontinued,p01-a=discontinued" {
@@ -347,7 +347,7 @@ func TestRefusedProducts(t *testing.T) {
 				if logs := e.logs.String(); !strings.Contains(logs, `"message":"product p05 is refused"`) {
 					t.Errorf("the refusal's log line lacks the platform's message:\n%s", logs)
 				}
-				e.listing.edit("p05", func(p *catalog.Product) { p.Title = "Fixed" })
+				e.listing.Edit("p05", func(p *catalog.Product) { p.Title = "Fixed" })
 				round(p)
 				last := e.srv.Upserts()[len(e.srv.Upserts())-1]
 				if !slices.Equal(last.IDs, []string{"p05"}) || last.Status != status {
@@ -408,7 +408,7 @@ func TestRefusalIsNotForever(t *testing.T) {
 		// Refused again, then fixed on the platform's side: sent again
 		// once the back-off ended, not before.
 		e.srv.Refuse(400, "p01")
-		e.listing.edit("p01", func(p *catalog.Product) { p.Title = "Renamed" })
+		e.listing.Edit("p01", func(p *catalog.Product) { p.Title = "Renamed" })
 		round(p)
 		if last := e.srv.Upserts()[len(e.srv.Upserts())-1]; last.Status != 400 {
 			t.Fatalf("the renamed body was not refused: %+v", last)
@@ -443,7 +443,7 @@ func TestFeedLost(t *testing.T) {
 		round(p)
 		old := e.record(targetName).FeedID
 		e.srv.DeleteFeed(old)
-		e.listing.edit("p02", func(p *catalog.Product) { p.Title = "Changed" })
+		e.listing.Edit("p02", func(p *catalog.Product) { p.Title = "Changed" })
 		round(p)
 		rec := e.record(targetName)
 		if rec.FeedID != "" || rec.LastStatus != 404 || len(e.accepted(targetName)) != 0 {
@@ -474,8 +474,8 @@ func TestFailuresBackOff(t *testing.T) {
 		e.opts.InitialBackoff, e.opts.MaxBackoff = time.Millisecond, time.Hour
 		p := e.publisher()
 		round(p) // creates the feed and sends everything
-		e.listing.edit("p01", func(p *catalog.Product) { p.Title = "One" })
-		e.listing.edit("p04", func(p *catalog.Product) { p.Title = "Four" })
+		e.listing.Edit("p01", func(p *catalog.Product) { p.Title = "One" })
+		e.listing.Edit("p04", func(p *catalog.Product) { p.Title = "Four" })
 		e.srv.FailNext(1, 429, 30*time.Minute)
 		start := time.Now()
 		round(p)
@@ -511,7 +511,7 @@ func TestPushRequested(t *testing.T) {
 		round(p)
 		// p03's tombstone goes with the push, and is not counted as a
 		// product published.
-		e.listing.remove("p03")
+		e.listing.Remove("p03")
 		if err := RequestPush(context.Background(), e.st, targetName); err != nil {
 			t.Fatal(err)
 		}
@@ -561,7 +561,7 @@ func TestNoListing(t *testing.T) {
 	t.Parallel()
 	for name, set := range map[string]func(e *env){
 		"no listing":  func(e *env) { e.opts.Listing = nil },
-		"not offered": func(e *env) { e.listing.err = acp.ErrNotOffered },
+		"not offered": func(e *env) { e.listing.Err = acp.ErrNotOffered },
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -59,12 +59,11 @@ func (e *env) converged(feedID string) bool {
 		return false
 	}
 	onPlatform := e.srv.Products(feedID)
-	e.listing.mu.Lock()
-	defer e.listing.mu.Unlock()
-	if len(onPlatform) != len(e.listing.products) {
+	products := e.listing.Products()
+	if len(onPlatform) != len(products) {
 		return false
 	}
-	for id, p := range e.listing.products {
+	for id, p := range products {
 		body, ok := onPlatform[id]
 		if !ok || decode(e.t, body).Title != p.Title {
 			return false
@@ -114,7 +113,7 @@ func (e *env) checkSentOnce() {
 // editAll changes every product's title to version v.
 func (e *env) editAll(v int) {
 	for _, id := range []string{"p01", "p02", "p03", "p04", "p05", "p06", "p07"} {
-		e.listing.edit(id, func(p *catalog.Product) { p.Title = fmt.Sprintf("Product %s v%d", id, v) })
+		e.listing.Edit(id, func(p *catalog.Product) { p.Title = fmt.Sprintf("Product %s v%d", id, v) })
 	}
 }
 
@@ -223,7 +222,7 @@ func TestRunOnce(t *testing.T) {
 	if err := p.Run(ctx); err == nil || !strings.Contains(err.Error(), "runs once") {
 		t.Errorf("a second Run = %v, want an error", err)
 	}
-	e.listing.edit("p01", func(p *catalog.Product) { p.Title = "Product p01 v1" })
+	e.listing.Edit("p01", func(p *catalog.Product) { p.Title = "Product p01 v1" })
 	testkit.Eventually(t, 10*time.Second, "the first Run to go on publishing", func() bool { return e.converged(e.feedID()) })
 }
 
@@ -237,9 +236,9 @@ func TestPanickingRound(t *testing.T) {
 	e.runOptions()
 	reg := prometheus.NewRegistry()
 	e.opts.Metrics = NewMetrics(reg)
-	e.listing.mu.Lock()
-	e.listing.panicking = true
-	e.listing.mu.Unlock()
+	e.listing.Mu.Lock()
+	e.listing.Panicking = true
+	e.listing.Mu.Unlock()
 	start(t, e.publisher())
 	testkit.Eventually(t, 10*time.Second, "panicking rounds counted and recorded", func() bool {
 		rec := e.lookup()
@@ -251,9 +250,9 @@ func TestPanickingRound(t *testing.T) {
 		t.Errorf("the log does not show the panic with its stack:\n%s", logs)
 	}
 
-	e.listing.mu.Lock()
-	e.listing.panicking = false
-	e.listing.mu.Unlock()
+	e.listing.Mu.Lock()
+	e.listing.Panicking = false
+	e.listing.Mu.Unlock()
 	testkit.Eventually(t, 10*time.Second, "the platform to show the catalog", func() bool { return e.converged(e.feedID()) })
 	testkit.Eventually(t, 10*time.Second, "the record to settle", func() bool {
 		rec := e.record(targetName)

@@ -87,7 +87,7 @@ func TestStatusAndMetrics(t *testing.T) {
 	nilMetrics.setPublishing(targetName, true)
 
 	// A change the platform fails: one product pending.
-	e.listing.edit("p01", func(p *catalog.Product) { p.Title = "Changed" })
+	e.listing.Edit("p01", func(p *catalog.Product) { p.Title = "Changed" })
 	e.srv.FailNext(1, 503, 0)
 	round(p)
 	if got := metric(t, reg, "pending", targetName); got != 1 {
@@ -151,7 +151,7 @@ func TestFencing(t *testing.T) {
 		if ta.publishing.Load() {
 			t.Error("still publishing after the lease was lost")
 		}
-		e.listing.edit("p02", func(p *catalog.Product) { p.Title = "Changed" })
+		e.listing.Edit("p02", func(p *catalog.Product) { p.Title = "Changed" })
 		requests := e.srv.Requests()
 		round(a)
 		if e.srv.Requests() != requests {

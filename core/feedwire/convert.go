@@ -9,32 +9,17 @@ import (
 	"strings"
 
 	"github.com/acp-sidecar/acp/core/internal/canonicaljson"
+	"github.com/acp-sidecar/acp/core/internal/listing"
 	"github.com/acp-sidecar/acp/sdk/catalog"
 )
 
 // VariantAvailability is the availability a feed shows for a variant
 // whose catalog status is status (catalog.Variant.Status) with units left
-// in stock (nil: not counted, never runs out):
-//
-//   - discontinued is not available;
-//   - preorder and backorder are available, whatever the stock;
-//   - without a status, a variant with units left (or not counted) is
-//     in_stock, one with none out_of_stock;
-//   - any other status is kept, with the availability the stock gives.
+// in stock (nil: not counted, never runs out), by the rule every protocol
+// shows it with (listing.Availability).
 func VariantAvailability(status string, units *int64) Availability {
-	inStock := units == nil || *units > 0
-	switch status {
-	case catalog.StatusDiscontinued:
-		return Availability{Available: false, Status: status}
-	case catalog.StatusPreorder, catalog.StatusBackorder:
-		return Availability{Available: true, Status: status}
-	case "":
-		if inStock {
-			return Availability{Available: true, Status: catalog.StatusInStock}
-		}
-		return Availability{Available: false, Status: catalog.StatusOutOfStock}
-	}
-	return Availability{Available: inStock, Status: status}
+	available, effective := listing.Availability(status, units)
+	return Availability{Available: available, Status: effective}
 }
 
 // FromCatalog converts a catalog product to the feed Product: prices are

@@ -25,6 +25,8 @@ import (
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/pluginmgr"
 	"github.com/acp-sidecar/acp/core/store"
+	"github.com/acp-sidecar/acp/core/ucp"
+	"github.com/acp-sidecar/acp/core/ucpcatalog"
 	"github.com/acp-sidecar/acp/core/webhook"
 	"github.com/acp-sidecar/acp/internal/certreload"
 	"github.com/acp-sidecar/acp/internal/connlimit"
@@ -42,6 +44,11 @@ type options struct {
 	now              func() time.Time
 	version          string
 	stripeHTTPClient *http.Client
+	// ucpNegotiator, ucpVerifier and ucpOperations serve UCP's binding
+	// (ucp_api.go).
+	ucpNegotiator ucp.Negotiator
+	ucpVerifier   ucp.RequestVerifier
+	ucpOperations map[string]ucp.Operation
 }
 
 // WithStripeHTTPClient makes Stripe handlers use client, for tests with a
@@ -76,6 +83,8 @@ type Host struct {
 	deliverer *webhook.Deliverer
 	// feeds publishes the product feeds; nil when acp.yaml has none.
 	feeds *feed.Publisher
+	// ucpCatalog is UCP's catalog index (ucp_catalog.go); nil when not served.
+	ucpCatalog *ucpcatalog.Index
 	// replicaLease is this process's replica lease (pluginstock.go).
 	replicaLease store.Lease
 	// Hardening (connections.go, probes.go): the metrics registry, the
@@ -144,6 +153,11 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())
 	}
+	ucpCatalog, err := newUCPCatalog(cfg, st, plugins, builtIn, trackStock, logger)
+	if err != nil {
+		plugins.Close()
+		return nil, errors.Join(err, st.Close())
+	}
 	deliverer := newDeliverer(cfg, st, append(slices.Clip(secrets.webhookTargets), ucpTargets...), logger, registry, o.now)
 	admin := newAdmin(cfg, st, o.now, deliverer.Notify, orderSystem(cfg, plugins))
 	admin.Feeds = feeds
@@ -159,12 +173,20 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	svc.SetStockAttention(newStockAttention(registry))
 	apiOpts.Service, apiOpts.Store, apiOpts.Readiness = svc, st, storeReadiness(st, readiness(cfg, plugins))
 	metrics := metricsHandler(cfg, registry)
-	app, err := mountAPIs(httpapi.New(apiOpts), cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
+	api := httpapi.New(apiOpts)
+	err = mountUCPProfile(api, cfg, handlers, secrets.ucp.public)
+	if err == nil {
+		err = mountUCP(api, cfg, svc, st, ucpCatalogOperations(cfg, ucpCatalog), handlers, logger, o)
+	}
+	var app *fiber.App
+	if err == nil {
+		app, err = mountAPIs(api, cfg, o.version, logger, metrics, secrets.merchantToken, admin, stripeWebhook(stripeSecrets, svc, admin.Orders, logger))
+	}
 	if err != nil {
 		plugins.Close()
 		return nil, errors.Join(err, st.Close())
 	}
-	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: app, deliverer: deliverer, feeds: feeds, Service: svc,
+	return &Host{cfg: cfg, logger: logger, store: st, plugins: plugins, app: app, deliverer: deliverer, feeds: feeds, ucpCatalog: ucpCatalog, Service: svc,
 		replicaLease: replica, registry: registry, ready: apiOpts.Readiness, metrics: metrics}, nil
 }
 

@@ -33,7 +33,7 @@ func paymentHandlers(cfg *config.Config, getenv func(string) string, stripeClien
 		case "sandbox":
 			out = append(out, sandbox.New(sandbox.Config{
 				ID: h.ID, DisplayName: h.DisplayName, MerchantID: h.MerchantID,
-				AcceptedBrands: h.AcceptedBrands, MerchantName: cfg.Merchant.Name,
+				AcceptedBrands: h.AcceptedBrands, MerchantName: cfg.Merchant.Name, UCP: sandboxUCP(h.UCP),
 			}))
 		case "stripe":
 			path := fmt.Sprintf("payments.handlers[%d].stripe", i)
@@ -48,6 +48,7 @@ func paymentHandlers(cfg *config.Config, getenv func(string) string, stripeClien
 				External3DS:            h.Stripe.ThreeDS != nil && h.Stripe.ThreeDS.External,
 				HTTPClient:             stripeClient,
 				MaxNetworkRetries:      h.Stripe.MaxNetworkRetries,
+				UCP:                    stripeUCP(h.UCP),
 			})
 			if err != nil {
 				return nil, nil, fmt.Errorf("%s: %w", path, err)

@@ -18,14 +18,15 @@ import (
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/host"
 	"github.com/acp-sidecar/acp/core/pluginmgr"
-	"github.com/acp-sidecar/acp/internal/acpschema"
 	"github.com/acp-sidecar/acp/internal/pgtest"
 	"github.com/acp-sidecar/acp/internal/testkit"
+	"github.com/acp-sidecar/acp/internal/ucpschema"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
 )
 
-// TestMain reports the schema checks not made for want of the spec files.
-func TestMain(m *testing.M) { os.Exit(pgtest.Run(func() int { return acpschema.Main(m) })) }
+// TestMain reports the ACP and UCP schema checks not made for want of the
+// spec files.
+func TestMain(m *testing.M) { os.Exit(pgtest.Run(func() int { return ucpschema.Main(m) })) }
 
 // loadConfigWith loads the test config with extra YAML appended, with its
 // store in dir.

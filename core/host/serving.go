@@ -87,6 +87,7 @@ func (h *Host) Serve(ctx context.Context, ln net.Listener) error {
 	wg.Go(func() { h.sweepInsights(background) })
 	wg.Go(func() { h.resolvePluginHolds(background) })
 	wg.Go(func() { h.plugins.Run(background) })
+	wg.Go(func() { h.runUCPCatalog(background) })
 	wg.Go(func() {
 		if err := h.deliverer.Run(background); err != nil && !errors.Is(err, context.Canceled) {
 			h.logger.Error("webhook delivery stopped", "error", err.Error())

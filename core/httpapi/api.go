@@ -93,6 +93,26 @@ func (a *API) EncodeErrorsUnder(prefix string, encode ErrorEncoder) {
 // checkout endpoints do; the agent's name is logged with the request.
 func (a *API) AgentsOnly() fiber.Handler { return a.h.authenticate }
 
+// AgentKeys is AgentsOnly that also admits an agent's token carried in
+// header (UCP's X-API-Key) when the request has no Authorization header.
+func (a *API) AgentKeys(header string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if c.Get(fiber.HeaderAuthorization) == "" {
+			return admit(c, a.h.auth, strings.TrimSpace(c.Get(header)))
+		}
+		return a.h.authenticate(c)
+	}
+}
+
+// RateLimited is the guard that applies the per-agent rate limit, as the
+// checkout endpoints do: 429 with Retry-After when the agent is over its
+// rate. It must follow AgentsOnly or AgentKeys.
+func (a *API) RateLimited() fiber.Handler { return a.h.limitRate }
+
+// AgentOf is the agent a guard (AgentsOnly, AgentKeys) authenticated the
+// request as.
+func AgentOf(c *fiber.Ctx) string { return agentOf(c) }
+
 // TokenOnly returns a guard that admits only the bearer token (compared in
 // constant time), for an API with a caller of its own, such as the merchant
 // API; name is logged as the caller.
@@ -101,8 +121,8 @@ func TokenOnly(name, token string) fiber.Handler {
 	return func(c *fiber.Ctx) error { return authenticateWith(c, auth) }
 }
 
-// JSONBodies is the guard that refuses POST bodies that are not JSON, and
-// compressed bodies, as the checkout endpoints do.
+// JSONBodies is the guard that refuses POST and PUT bodies that are not
+// JSON, and compressed bodies, as the checkout endpoints do.
 func JSONBodies(c *fiber.Ctx) error { return checkBody(c) }
 
 // App returns the Fiber app with every route, ending with the catch-all

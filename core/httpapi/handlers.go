@@ -29,7 +29,7 @@ func (h *handlers) get(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return writeSession(c, codecOf(c), http.StatusOK, sess, nil)
+	return writeSession(c, codecOf(c).EncodeSession, http.StatusOK, sess, nil)
 }
 
 func (h *handlers) update(c *fiber.Ctx, codec acpwire.Codec, rec checkout.Recorder) (*model.Session, error) {
@@ -58,12 +58,12 @@ func (h *handlers) cancel(c *fiber.Ctx, codec acpwire.Codec, rec checkout.Record
 
 // writeSession sends the session: encoded when stored is nil, else
 // exactly the bytes stored with its idempotency record.
-func writeSession(c *fiber.Ctx, codec acpwire.Codec, status int, sess *model.Session, stored []byte) error {
+func writeSession(c *fiber.Ctx, encode func(*model.Session) ([]byte, error), status int, sess *model.Session, stored []byte) error {
 	c.Locals(localSessionID, sess.ID)
 	body := stored
 	if body == nil {
 		var err error
-		if body, err = codec.EncodeSession(sess); err != nil {
+		if body, err = encode(sess); err != nil {
 			return err
 		}
 	}

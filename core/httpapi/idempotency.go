@@ -12,86 +12,165 @@ import (
 
 	"github.com/acp-sidecar/acp/core/acpwire"
 	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/idempotency"
 	"github.com/acp-sidecar/acp/core/internal/canonicaljson"
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/store"
 )
 
-// change returns the handler of a state-changing route whose engine call
-// is call and whose success status is status. It applies ACP's
-// idempotency rules (ACP-NOTES §2.4): it claims the key scoped by agent
-// and path, replays a stored response for the same body, refuses a
-// different body or a request still in flight, and stores the response:
-// a success inside the engine's own transaction, through the recorder
-// handed to call, so that the change and its record commit together; an
-// error afterwards. 5xx responses, and answers that ask to retry later,
-// are never stored.
+// change returns the handler of a state-changing ACP route whose engine
+// call is call and whose success status is status: ACP's idempotency rules
+// (ACP-NOTES §2.4) applied by idempotent with the request's codec.
 func (h *handlers) change(status int, call engineCall) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		codec := codecOf(c)
-		key := c.Get("Idempotency-Key")
-		if key == "" && !codec.RequiresIdempotencyKey() {
-			sess, err := call(c, codec, nil)
-			if err != nil {
-				return err
-			}
-			return writeSession(c, codec, status, sess, nil)
-		}
-		if !validIdempotencyKey(key) {
+		return h.idempotent(c, acpFlow(codec, status), func(rec checkout.Recorder) (*model.Session, error) {
+			return call(c, codec, rec)
+		})
+	}
+}
+
+// acpFlow is the Flow of an ACP route under codec's version.
+func acpFlow(codec acpwire.Codec, status int) *Flow {
+	return &Flow{
+		Version:     codec.Version(),
+		Status:      status,
+		KeyOptional: !codec.RequiresIdempotencyKey(),
+		MissingKey: func() error {
 			return apierr.Invalid(apierr.CodeIdempotencyKeyMissing, "",
 				"An idempotency key of 1 to %d printable characters is required on every POST: the Idempotency-Key header (over MCP, meta.idempotency_key).", idempotency.MaxKeyLength)
-		}
-		claim, err := idempotency.Begin(c.UserContext(), h.opts.Store, idempotency.ScopedKey(agentOf(c), c.Path(), key), fingerprint(codec.Version(), body(c)), h.now(), h.opts.Idempotency)
-		if err != nil {
-			return err
-		}
-		switch claim.Outcome {
-		case idempotency.Replay:
-			return replay(c, claim.Record)
-		case idempotency.Conflict:
-			return idempotencyConflict(codec, key)
-		case idempotency.InFlight:
-			return inFlight(key, claim.RetryAfter)
-		}
+		},
+		Conflict: func(key string) error { return idempotencyConflict(codec, key) },
+		Encode:   codec.EncodeSession,
+	}
+}
 
-		// The lease is released however the request ends, a panic
-		// included, and only after its record is stored.
-		defer idempotency.End(c.UserContext(), claim)
-		rec := &recorder{h: h, claim: claim, codec: codec, status: status, key: key}
-		sess, err := call(c, codec, rec)
-		// The engine stored the response only if the session it returns
-		// is the one recorded (one that lost its session lease returns the
-		// session stored by the call that took over instead).
-		committed := err == nil && rec.body != nil && rec.sess == sess
-		if err == nil && !committed {
-			rec.body = nil
-		}
-		if errors.Is(err, idempotency.ErrTakenOver) {
-			// Another request took the key over and still runs.
-			err = inFlight(key, time.Second)
-		}
-		if err == nil {
-			err = writeSession(c, codec, status, sess, rec.body)
-		}
+// Flow is how one protocol answers the state-changing requests of its
+// routes: the checkout API's ACP routes and a mounted API's (UCP's REST
+// binding) share the idempotent flow and differ only in these.
+type Flow struct {
+	// Version scopes the fingerprints of request bodies: the same key and
+	// body sent under another version (whose answer has another shape)
+	// is a conflict, not a replay.
+	Version string
+	// Status is the status of a successful answer.
+	Status int
+	// KeyOptional serves a request without an Idempotency-Key without
+	// idempotency; otherwise the key is required.
+	KeyOptional bool
+	// MissingKey is the error answering a missing or malformed key.
+	MissingKey func() error
+	// Conflict is the error answering key reused with another body; its
+	// apierr code must be apierr.CodeIdempotencyConflict.
+	Conflict func(key string) error
+	// Encode encodes the session answered.
+	Encode func(*model.Session) ([]byte, error)
+	// Rescue, when set, answers an error of the engine call with a body
+	// of the protocol's own (a business outcome such as UCP's
+	// error_response): ok false leaves it an error. A rescued answer is
+	// stored as the key's record like any other final answer.
+	Rescue func(err error) (status int, body []byte, ok bool)
+}
+
+// Call is the engine call of a state-changing request: it decodes the
+// request and calls the engine, passing rec on. rec stores the response
+// with the request's outcome, in the engine's own transaction; it is nil
+// when the request carries no idempotency key.
+type Call func(rec checkout.Recorder) (*model.Session, error)
+
+// Idempotent serves a state-changing request of a mounted API (behind
+// AgentsOnly or AgentKeys) exactly as the checkout API serves its own:
+// call under flow's idempotency rules, keys scoped by agent and path.
+func (a *API) Idempotent(c *fiber.Ctx, flow *Flow, call Call) error {
+	return a.h.idempotent(c, flow, call)
+}
+
+// idempotent applies the idempotency rules (ACP-NOTES §2.4; UCP's
+// Idempotency-Key is the same contract) to a state-changing request: it
+// claims the key scoped by agent and path, replays a stored response for
+// the same body, refuses a different body or a request still in flight,
+// and stores the response: a success inside the engine's own transaction,
+// through the recorder handed to call, so that the change and its record
+// commit together; an error afterwards. 5xx responses, and answers that
+// ask to retry later, are never stored.
+func (h *handlers) idempotent(c *fiber.Ctx, flow *Flow, call Call) error {
+	key := c.Get("Idempotency-Key")
+	if key == "" && flow.KeyOptional {
+		sess, err := call(nil)
 		if err != nil {
-			var answered *idempotency.AnsweredError
-			if errors.As(err, &answered) {
-				// Another request with this key won; its answer stands.
-				return replay(c, answered.Record)
-			}
-			if herr := h.errorHandler(c, err); herr != nil {
+			return h.rescue(c, flow, err)
+		}
+		return writeSession(c, flow.Encode, flow.Status, sess, nil)
+	}
+	if !validIdempotencyKey(key) {
+		return flow.MissingKey()
+	}
+	claim, err := idempotency.Begin(c.UserContext(), h.opts.Store, idempotency.ScopedKey(agentOf(c), c.Path(), key), fingerprint(flow.Version, body(c)), h.now(), h.opts.Idempotency)
+	if err != nil {
+		return err
+	}
+	switch claim.Outcome {
+	case idempotency.Replay:
+		return replay(c, claim.Record)
+	case idempotency.Conflict:
+		return flow.Conflict(key)
+	case idempotency.InFlight:
+		return inFlight(key, claim.RetryAfter)
+	}
+
+	// The lease is released however the request ends, a panic
+	// included, and only after its record is stored.
+	defer idempotency.End(c.UserContext(), claim)
+	rec := &recorder{h: h, claim: claim, flow: flow, key: key}
+	sess, err := call(rec)
+	// The engine stored the response only if the session it returns
+	// is the one recorded (one that lost its session lease returns the
+	// session stored by the call that took over instead).
+	committed := err == nil && rec.body != nil && rec.sess == sess
+	if err == nil && !committed {
+		rec.body = nil
+	}
+	if errors.Is(err, idempotency.ErrTakenOver) {
+		// Another request took the key over and still runs.
+		err = inFlight(key, time.Second)
+	}
+	if err == nil {
+		err = writeSession(c, flow.Encode, flow.Status, sess, rec.body)
+	}
+	if err != nil {
+		var answered *idempotency.AnsweredError
+		if errors.As(err, &answered) {
+			// Another request with this key won; its answer stands.
+			return replay(c, answered.Record)
+		}
+		if herr := h.rescue(c, flow, err); herr != nil {
+			if herr = h.errorHandler(c, herr); herr != nil {
 				return herr
 			}
-			var e *apierr.Error
-			if errors.As(err, &e) && e.Code == apierr.CodeIdempotencyConflict {
-				// The key's first body may still be retried: its answer,
-				// not this refusal, is the key's record.
-				return nil
-			}
 		}
-		return h.storeAnswer(c, claim, committed)
+		var e *apierr.Error
+		if errors.As(err, &e) && e.Code == apierr.CodeIdempotencyConflict {
+			// The key's first body may still be retried: its answer,
+			// not this refusal, is the key's record.
+			return nil
+		}
 	}
+	return h.storeAnswer(c, claim, committed)
+}
+
+// rescue writes flow's own answer to err when it has one, and returns
+// err otherwise.
+func (h *handlers) rescue(c *fiber.Ctx, flow *Flow, err error) error {
+	if flow.Rescue == nil {
+		return err
+	}
+	status, body, ok := flow.Rescue(err)
+	if !ok {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Status(status).Send(body)
 }
 
 // storeAnswer stores the response written, unless the engine stored it
@@ -141,14 +220,13 @@ func replay(c *fiber.Ctx, rec *model.IdempotencyRecord) error {
 }
 
 // recorder is the checkout.Recorder of one keyed request: it stores the
-// response, with the route's success status and the request's codec, as
-// the key's record inside the engine's final transaction, and keeps the
-// encoded body so that the response sent is byte for byte the one stored.
+// response, with the flow's success status and encoding, as the key's
+// record inside the engine's final transaction, and keeps the encoded
+// body so that the response sent is byte for byte the one stored.
 type recorder struct {
-	h      *handlers
-	claim  idempotency.Claim
-	codec  acpwire.Codec
-	status int
+	h     *handlers
+	claim idempotency.Claim
+	flow  *Flow
 	// key is the request's Idempotency-Key header, for its answers.
 	key string
 	// body is the response stored, once the transaction has called Record,
@@ -160,11 +238,11 @@ type recorder struct {
 // Record implements checkout.Recorder.
 func (r *recorder) Record(tx store.Tx, sess *model.Session) error {
 	r.body, r.sess = nil, nil
-	body, err := r.codec.EncodeSession(sess)
+	body, err := r.flow.Encode(sess)
 	if err != nil {
 		return err
 	}
-	if err := idempotency.Finish(tx, r.claim, r.status, body, r.h.now(), r.h.opts.Idempotency); err != nil {
+	if err := idempotency.Finish(tx, r.claim, r.flow.Status, body, r.h.now(), r.h.opts.Idempotency); err != nil {
 		return err
 	}
 	r.body, r.sess = body, sess
@@ -180,7 +258,7 @@ func (r *recorder) RequestFingerprint() string { return r.claim.Fingerprint }
 
 // Conflict implements checkout.KeyedRecorder: the answer to the key
 // reused with another body, as when its idempotency record says so.
-func (r *recorder) Conflict() error { return idempotencyConflict(r.codec, r.key) }
+func (r *recorder) Conflict() error { return r.flow.Conflict(r.key) }
 
 // idempotencyConflict is ACP's answer to key reused with another body.
 func idempotencyConflict(codec acpwire.Codec, key string) error {

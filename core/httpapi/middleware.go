@@ -55,11 +55,23 @@ func (h *handlers) authenticate(c *fiber.Ctx) error { return authenticateWith(c,
 
 // authenticateWith admits requests bearing one of auth's tokens.
 func authenticateWith(c *fiber.Ctx, auth *authenticator) error {
-	header := c.Get(fiber.HeaderAuthorization)
-	scheme, token, ok := strings.Cut(header, " ")
+	return admit(c, auth, bearerToken(c))
+}
+
+// bearerToken is the request's bearer token, "" when it has none.
+func bearerToken(c *fiber.Ctx) string {
+	scheme, token, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
+}
+
+// admit admits the request when token is one of auth's.
+func admit(c *fiber.Ctx, auth *authenticator, token string) error {
 	var agent *agentDigest
-	if ok && strings.EqualFold(scheme, "Bearer") && token != "" {
-		agent = auth.agentFor(strings.TrimSpace(token))
+	if token != "" {
+		agent = auth.agentFor(token)
 	}
 	if agent == nil {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="acp"`)
@@ -128,11 +140,11 @@ func (h *handlers) negotiateVersion(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// checkBody refuses POST bodies that are not JSON, and compressed bodies:
-// Fiber would inflate them with no size limit, so a small request could
-// expand to gigabytes. Only identity is taken.
+// checkBody refuses POST and PUT bodies that are not JSON, and
+// compressed bodies: Fiber would inflate them with no size limit, so a
+// small request could expand to gigabytes. Only identity is taken.
 func checkBody(c *fiber.Ctx) error {
-	if c.Method() != fiber.MethodPost {
+	if m := c.Method(); m != fiber.MethodPost && m != fiber.MethodPut {
 		return c.Next()
 	}
 	if len(body(c)) > 0 && !isJSON(c.Get(fiber.HeaderContentType)) {

@@ -3,5 +3,6 @@
 // session's total on complete.
 //
 // Layer: base (the payment handler interface). It may import the SDK's acp
-// types only; its subpackages implement it.
+// types and core/ucp (the UCP release it describes handlers for) only; its
+// subpackages implement it.
 package payment

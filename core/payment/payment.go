@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/acp-sidecar/acp/core/ucp"
 	"github.com/acp-sidecar/acp/sdk/acp"
 )
 
@@ -141,8 +143,14 @@ type ChargeRequest struct {
 	// the processor's fraud checks; nil when the agent sent none.
 	RiskSignals *RiskSignals
 	// Supports3DS reports whether the agent negotiated the 3ds
-	// intervention, so the handler may ask for authentication.
+	// intervention, so the handler may ask for authentication with
+	// AuthenticationMetadata (ACP's authentication_required).
 	Supports3DS bool
+	// ChallengeRedirect reports whether the buyer can be sent to the
+	// issuer's challenge page (a UCP session: the platform opens
+	// continue_url, then completes again), so the handler may ask for
+	// authentication with ChallengeURL.
+	ChallengeRedirect bool
 	// Capture says whether to capture at once or only authorize;
 	// CaptureImmediate when empty.
 	Capture CaptureMethod
@@ -162,7 +170,8 @@ type RiskSignals struct {
 type Instrument struct {
 	// Type is the instrument type, e.g. "card".
 	Type string
-	// CredentialType is the credential type, e.g. "spt".
+	// CredentialType is the credential type, e.g. "spt" (ACP) or
+	// CredentialToken (UCP).
 	CredentialType string
 	// Token is the credential token. Never log it.
 	Token string
@@ -196,7 +205,7 @@ const (
 type ChargeResult struct {
 	Outcome Outcome
 	// PaymentID is the processor's reference, for Succeeded and
-	// Authorized.
+	// Authorized, and for RequiresAuthentication with a ChallengeURL.
 	PaymentID string
 	// CaptureBefore, when known, is when an authorization stops being
 	// capturable (the payment token's expiry); zero when unknown.
@@ -204,8 +213,14 @@ type ChargeResult struct {
 	// Message explains a decline to the buyer.
 	Message string
 	// AuthenticationMetadata is the ACP authentication_metadata object, for
-	// RequiresAuthentication.
+	// RequiresAuthentication asked of an ACP agent (Supports3DS).
 	AuthenticationMetadata json.RawMessage
+	// ChallengeURL is the issuer's challenge page, for
+	// RequiresAuthentication asked by redirect (ChallengeRedirect): the
+	// buyer completes the challenge there and the next charge of the
+	// same attempt, without an Authentication, reads its outcome.
+	// PaymentID then names the payment that waits for it.
+	ChallengeURL string
 }
 
 // Money is an amount in integer minor units (cents for USD, yen for JPY)
@@ -220,24 +235,57 @@ type Money struct {
 // String renders the money for logs, e.g. "1500 usd".
 func (m Money) String() string { return fmt.Sprintf("%d %s", m.Amount, m.Currency) }
 
+// CredentialToken is the credential type of a UCP token credential
+// (token_credential.json) as the processor tokenizer handler
+// (examples/processor-tokenizer-payment-handler.md) defines it: a token
+// the processor issued and resolves itself, e.g. a Stripe PaymentMethod
+// "pm_…".
+const CredentialToken = "token"
+
+// UCPProcessorTokenizer is the default name under which a handler is
+// offered over UCP: the processor tokenizer of the UCP specification's
+// examples (overview.md's platform profile).
+const UCPProcessorTokenizer = "dev.ucp.processor_tokenizer"
+
+// ProcessorTokenizer describes a card handler offered over UCP as a
+// processor tokenizer: the platform has the buyer's card tokenized by the
+// processor (with what config names) and completes with a card instrument
+// whose credential is {type: CredentialToken, token}. name is the
+// registry key (UCPProcessorTokenizer when empty); the instruments are
+// cards of the given brands (any brand when none). Its version is the UCP
+// release whose examples it follows.
+func ProcessorTokenizer(name, id string, brands []string, config map[string]any) UCPHandler {
+	if name == "" {
+		name = UCPProcessorTokenizer
+	}
+	card := map[string]any{"type": "card"}
+	if len(brands) > 0 {
+		card["constraints"] = map[string]any{"brands": slices.Clone(brands)}
+	}
+	return UCPHandler{Name: name, ID: id, Version: ucp.Version, AvailableInstruments: []map[string]any{card}, Config: config}
+}
+
 // UCPHandler is a payment handler as UCP's payment_handlers registry
 // lists it (payment-handler-guide.md): in the business profile and in
-// every checkout response.
+// every checkout response. Its JSON is the registry entry listed under
+// Name (payment_handler.json).
 type UCPHandler struct {
 	// Name is the handler's reverse-domain name, the registry's key
 	// (e.g. "dev.ucp.processor_tokenizer").
-	Name string
+	Name string `json:"-"`
 	// ID identifies this configuration of the handler; instruments name
 	// it as handler_id.
-	ID string
+	ID string `json:"id"`
 	// Version, Spec and Schema are the handler specification's version
 	// and URLs.
-	Version, Spec, Schema string
+	Version string `json:"version"`
+	Spec    string `json:"spec,omitempty"`
+	Schema  string `json:"schema,omitempty"`
 	// AvailableInstruments are the instruments it takes, as JSON objects
 	// ({"type":"card","constraints":{…}}).
-	AvailableInstruments []map[string]any
+	AvailableInstruments []map[string]any `json:"available_instruments,omitempty"`
 	// Config is the handler's configuration for platforms.
-	Config map[string]any
+	Config map[string]any `json:"config,omitempty"`
 }
 
 // UCPDescriber is a Handler that can be offered over UCP. A complete

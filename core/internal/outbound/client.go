@@ -1,6 +1,8 @@
 package outbound
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/http"
@@ -24,6 +26,9 @@ type ClientOptions struct {
 	// errors.Is; it names what was refused (a webhook destination, a
 	// feed platform).
 	Refused error
+	// RootCAs are the certificate authorities trusted; nil trusts the
+	// system's. Tests set it to trust their own server's certificate.
+	RootCAs *x509.CertPool
 }
 
 // NewClient returns an HTTP client that guards against server-side
@@ -57,6 +62,9 @@ func NewClient(opts ClientOptions) *http.Client {
 		TLSHandshakeTimeout:   min(timeout, 10*time.Second),
 		ResponseHeaderTimeout: timeout,
 		ExpectContinueTimeout: time.Second,
+	}
+	if opts.RootCAs != nil {
+		transport.TLSClientConfig = &tls.Config{RootCAs: opts.RootCAs, MinVersion: tls.VersionTLS12}
 	}
 	return &http.Client{
 		Transport: transport,

@@ -7,6 +7,10 @@
 //     agent negotiated the 3ds intervention (and is declined otherwise); the
 //     follow-up charge succeeds when the authentication outcome is
 //     "authenticated" or "attempt_acknowledged" and is declined otherwise;
+//   - over UCP (a session that can send the buyer to a challenge page),
+//     a token ending in "_3ds" sends the buyer to the configured page
+//     (UCPConfig.ChallengeReturnURL; declined without one), and the next
+//     complete of the attempt succeeds;
 //   - a token ending in "_capturefail" is authorized, but its capture is
 //     refused (as when an authorization lapsed);
 //   - any other non-empty token succeeds.

@@ -42,6 +42,24 @@ type Config struct {
 	AcceptedBrands []string
 	// MerchantName is used in the 3DS authentication metadata.
 	MerchantName string
+	// UCP, when set, offers the handler over UCP (UCPHandler); nil keeps
+	// it to ACP.
+	UCP *UCPConfig
+}
+
+// UCPConfig offers a sandbox handler over UCP as a processor tokenizer
+// whose tokens are the sandbox's test tokens.
+type UCPConfig struct {
+	// Name is the handler's registry key; payment.UCPProcessorTokenizer
+	// when empty.
+	Name string
+	// ChallengeReturnURL, when set, is where a UCP buyer is sent when a
+	// token asks for 3DS (ThreeDSSuffix): with no issuer to challenge
+	// them, straight to the page a challenge would return to. The session
+	// answers requires_escalation with it, and the next complete
+	// succeeds, the sandbox taking the challenge as passed. Empty: such a
+	// token is declined over UCP.
+	ChallengeReturnURL string
 }
 
 // Handler is the sandbox payment handler.
@@ -89,6 +107,26 @@ func (h *Handler) Descriptor() payment.Descriptor {
 		"supports_3ds":    true,
 		"environment":     "sandbox",
 	})
+}
+
+// Interface guard.
+var _ payment.UCPDescriber = (*Handler)(nil)
+
+// UCPHandler describes the handler as a processor tokenizer when it is
+// offered over UCP: card instruments of the accepted brands, and a config
+// with environment and psp "sandbox", business_id (the merchant id) and
+// supports_3ds (whether a challenge page is configured).
+func (h *Handler) UCPHandler() (payment.UCPHandler, bool) {
+	u := h.cfg.UCP
+	if u == nil {
+		return payment.UCPHandler{}, false
+	}
+	return payment.ProcessorTokenizer(u.Name, h.cfg.ID, h.cfg.AcceptedBrands, map[string]any{
+		"environment":  "sandbox",
+		"business_id":  h.cfg.MerchantID,
+		"psp":          "sandbox",
+		"supports_3ds": u.ChallengeReturnURL != "",
+	}), true
 }
 
 // Charge decides the outcome from the token and records it by key. With
@@ -214,6 +252,15 @@ func (h *Handler) decide(req *payment.ChargeRequest, authRequested bool) *paymen
 		return &payment.ChargeResult{Outcome: payment.Declined, Message: "The payment credential is empty."}
 	case strings.HasSuffix(token, DeclineSuffix):
 		return &payment.ChargeResult{Outcome: payment.Declined, Message: "The card was declined. Please use a different payment method."}
+	case strings.HasSuffix(token, ThreeDSSuffix) && req.ChallengeRedirect:
+		switch {
+		case authRequested:
+			// The buyer was sent to the challenge page: taken as passed.
+		case h.cfg.UCP == nil || h.cfg.UCP.ChallengeReturnURL == "":
+			return &payment.ChargeResult{Outcome: payment.Declined, Message: "The card issuer requires 3D Secure authentication, which this seller does not offer for this handler."}
+		default:
+			return &payment.ChargeResult{Outcome: payment.RequiresAuthentication, ChallengeURL: h.cfg.UCP.ChallengeReturnURL, PaymentID: paymentID(req.IdempotencyKey)}
+		}
 	case strings.HasSuffix(token, ThreeDSSuffix) && !authRequested:
 		if !req.Supports3DS {
 			return &payment.ChargeResult{Outcome: payment.Declined, Message: "The card issuer requires 3D Secure authentication, which this checkout session cannot carry out."}

@@ -22,6 +22,19 @@
 // the wanted state counts as done, so each is safe to repeat; one that
 // can no longer get there is a *payment.Refusal.
 //
+// UCP: with Config.UCP the handler is also offered over UCP as a processor
+// tokenizer (UCPHandler). A charge whose credential type is
+// payment.CredentialToken ("token") carries a Stripe PaymentMethod
+// ("pm_…") the platform had Stripe tokenize: the PaymentIntent is created
+// with payment_method and payment_method_types=[card] instead of
+// TokenParam, under the same idempotency keys, metadata, risk signals and
+// capture method. When the card needs 3-D Secure and
+// UCPConfig.ChallengeReturnURL is set, the PaymentIntent is confirmed with
+// it as return_url, and its next_action.redirect_to_url is returned as the
+// ChallengeURL; the next charge of the attempt reads the PaymentIntent
+// again once the buyer completed the challenge. Otherwise such a charge is
+// declined, and the PaymentIntent canceled.
+//
 // Neither the secret key nor the token is ever logged or put into an
 // error or a buyer-facing message.
 //

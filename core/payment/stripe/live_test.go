@@ -12,6 +12,7 @@ import (
 
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/internal/testkit"
+	"github.com/acp-sidecar/acp/internal/ucpschema"
 )
 
 // liveVersion is the preview version Stripe's docs send on the granted
@@ -39,9 +40,10 @@ func mintTestToken(t *testing.T, h *Handler, pm string, maxAmount int64) string 
 const liveSkipped = "STRIPE_TEST_SECRET_KEY is not set: skipping the live Stripe test-mode check (it needs a sk_test_ key with shared payment token access)"
 
 // TestMain runs the package's tests and, when the live Stripe check could
-// not run for want of a test key, says so in one visible line.
+// not run for want of a test key, says so in one visible line (as
+// ucpschema.Main does for UCP schema checks not made).
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := ucpschema.Main(m)
 	if os.Getenv("STRIPE_TEST_SECRET_KEY") == "" {
 		testkit.Notice("stripe: " + testkit.TestedPackage() + ": " + liveSkipped)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -84,6 +85,30 @@ type Config struct {
 	// in the network or with a retryable status, with the same
 	// idempotency key; nil keeps the SDK's default of 2.
 	MaxNetworkRetries *int64
+	// UCP, when set, offers the handler over UCP as a processor
+	// tokenizer (UCPHandler); nil keeps it to ACP.
+	UCP *UCPConfig
+}
+
+// UCPConfig offers a Stripe handler over UCP as a processor tokenizer:
+// the platform has the buyer's card tokenized as a Stripe PaymentMethod
+// with the publishable key, and completes with a card instrument whose
+// credential is {type: payment.CredentialToken, token: "pm_…"}.
+type UCPConfig struct {
+	// Name is the handler's registry key; payment.UCPProcessorTokenizer
+	// when empty.
+	Name string
+	// PublishableKey (pk_live_… or pk_test_…, in the secret key's mode) is
+	// advertised as config.publishable_key, for the platform's
+	// tokenization; empty advertises none.
+	PublishableKey string
+	// ChallengeReturnURL, when set, lets a card that needs 3-D Secure go
+	// to Stripe's challenge page: the PaymentIntent is confirmed with it
+	// as return_url (where the buyer lands after the challenge), and the
+	// charge asks for authentication with the page's URL, which a UCP
+	// session answers as requires_escalation (requires_3ds). Empty: such
+	// a charge is declined.
+	ChallengeReturnURL string
 }
 
 // Handler is the Stripe payment handler.
@@ -114,6 +139,16 @@ func New(cfg Config) (*Handler, error) {
 		var obj map[string]any
 		if err := json.Unmarshal(cfg.AuthenticationMetadata, &obj); err != nil || obj == nil {
 			return nil, fmt.Errorf("stripe handler %s: authentication_metadata must be a JSON object", cfg.ID)
+		}
+	}
+	if u := cfg.UCP; u != nil {
+		if pk := u.PublishableKey; pk != "" && publishableEnvironment(pk) != environment(cfg.SecretKey) {
+			return nil, fmt.Errorf("stripe handler %s: the publishable key must start with %s, in the secret key's mode", cfg.ID, publishablePrefix(environment(cfg.SecretKey)))
+		}
+		if r := u.ChallengeReturnURL; r != "" {
+			if parsed, err := url.Parse(r); err != nil || !parsed.IsAbs() {
+				return nil, fmt.Errorf("stripe handler %s: the 3-D Secure return URL must be an absolute URL", cfg.ID)
+			}
 		}
 	}
 	if cfg.APIBaseURL == "" {
@@ -148,6 +183,26 @@ func environment(key string) string {
 	return ""
 }
 
+// publishableEnvironment is "production" or "sandbox" by publishable key
+// prefix, "" when unknown.
+func publishableEnvironment(key string) string {
+	switch {
+	case strings.HasPrefix(key, "pk_live_"):
+		return "production"
+	case strings.HasPrefix(key, "pk_test_"):
+		return "sandbox"
+	}
+	return ""
+}
+
+// publishablePrefix is the publishable key prefix of an environment.
+func publishablePrefix(env string) string {
+	if env == "production" {
+		return "pk_live_"
+	}
+	return "pk_test_"
+}
+
 // Descriptor advertises the handler as dev.acp.tokenized.card with psp
 // "stripe"; config.environment follows the secret key's mode.
 func (h *Handler) Descriptor() payment.Descriptor {
@@ -160,6 +215,31 @@ func (h *Handler) Descriptor() payment.Descriptor {
 	})
 }
 
+// Interface guard.
+var _ payment.UCPDescriber = (*Handler)(nil)
+
+// UCPHandler describes the handler as a processor tokenizer when it is
+// offered over UCP: card instruments of the accepted brands, and a config
+// with environment (the secret key's mode), business_id (the Stripe
+// account), psp, supports_3ds (whether a challenge page can be answered)
+// and the publishable key when configured. Never the secret key.
+func (h *Handler) UCPHandler() (payment.UCPHandler, bool) {
+	u := h.cfg.UCP
+	if u == nil {
+		return payment.UCPHandler{}, false
+	}
+	config := map[string]any{
+		"environment":  environment(h.cfg.SecretKey),
+		"business_id":  h.cfg.MerchantID,
+		"psp":          "stripe",
+		"supports_3ds": u.ChallengeReturnURL != "",
+	}
+	if u.PublishableKey != "" {
+		config["publishable_key"] = u.PublishableKey
+	}
+	return payment.ProcessorTokenizer(u.Name, h.cfg.ID, h.cfg.AcceptedBrands, config), true
+}
+
 // Buyer-facing messages.
 const (
 	msgEmptyToken       = "The payment credential is empty."
@@ -169,6 +249,8 @@ const (
 	msgDeclinedDefault  = "The card was declined. Please use a different payment method."
 	msgTokenUnusable    = "The payment token cannot be used"
 	msgTokenRetryAdvice = "Please provide a new payment token."
+	msgNoProcessorToken = "This payment handler does not take processor tokens (credential type \"token\"); pay with a Stripe shared payment token."
+	msgChallengeOff     = "The card issuer requires 3D Secure authentication, which this seller does not offer for this handler. Please use a different payment method."
 )
 
 // Charge creates and confirms the attempt's PaymentIntent, or, when
@@ -180,6 +262,9 @@ func (h *Handler) Charge(ctx context.Context, req *payment.ChargeRequest) (*paym
 	}
 	if req.IdempotencyKey == "" {
 		return nil, fmt.Errorf("stripe charge for session %s: the idempotency key is empty", req.SessionID)
+	}
+	if processorToken(req) && h.cfg.UCP == nil {
+		return declined(msgNoProcessorToken), nil
 	}
 	red := h.redactor(req.Instrument.Token)
 	if req.PaymentID != "" || req.Resume {
@@ -201,7 +286,7 @@ func (h *Handler) Charge(ctx context.Context, req *payment.ChargeRequest) (*paym
 		return h.confirm(ctx, req, red)
 	}
 	var captureBefore time.Time
-	if h.cfg.CheckToken {
+	if h.cfg.CheckToken && !processorToken(req) {
 		res, expires, err := h.checkToken(ctx, req, red)
 		if res != nil || err != nil {
 			return res, err
@@ -259,20 +344,41 @@ func (h *Handler) find(ctx context.Context, req *payment.ChargeRequest) (*stripe
 	return nil, nil
 }
 
+// processorToken reports whether req pays with a processor token (a UCP
+// token credential: a Stripe PaymentMethod) rather than a shared payment
+// token.
+func processorToken(req *payment.ChargeRequest) bool {
+	return req.Instrument.CredentialType == payment.CredentialToken
+}
+
 // createParams are the attempt's PaymentIntent create parameters. They
-// depend only on req's session, key, amount, token and risk signals
-// (fixed for the attempt), so a replay with
-// the same key matches the first call byte for byte.
+// depend only on req's session, key, amount, token, credential type,
+// challenge redirect and risk signals (fixed for the attempt), so a
+// replay with the same key matches the first call byte for byte.
+//
+// A shared payment token goes in TokenParam; a processor token is the
+// payment_method, restricted to cards, with the challenge return URL as
+// return_url when the buyer can be sent to a challenge page.
 func (h *Handler) createParams(ctx context.Context, req *payment.ChargeRequest) *stripego.PaymentIntentCreateParams {
 	p := &stripego.PaymentIntentCreateParams{
 		Amount:   stripego.Int64(req.Amount.Amount),
 		Currency: stripego.String(strings.ToLower(req.Amount.Currency)),
 		Confirm:  stripego.Bool(true),
+	}
+	if processorToken(req) {
+		p.PaymentMethod = stripego.String(req.Instrument.Token)
+		p.PaymentMethodTypes = stripego.StringSlice([]string{"card"})
+		if req.ChallengeRedirect && h.cfg.UCP.ChallengeReturnURL != "" {
+			p.ReturnURL = stripego.String(h.cfg.UCP.ChallengeReturnURL)
+		}
+	} else {
 		// Agents cannot follow redirects (STRIPE-NOTES §1.4).
-		AutomaticPaymentMethods: &stripego.PaymentIntentCreateAutomaticPaymentMethodsParams{
+		p.AutomaticPaymentMethods = &stripego.PaymentIntentCreateAutomaticPaymentMethodsParams{
 			Enabled:        stripego.Bool(true),
 			AllowRedirects: stripego.String("never"),
-		},
+		}
+		// Not p.PaymentMethodData: that would add payment_method_data[type].
+		p.AddExtra(TokenParam, req.Instrument.Token)
 	}
 	if req.Capture == payment.CaptureManual {
 		// Authorize now, capture once the order is accepted
@@ -286,8 +392,6 @@ func (h *Handler) createParams(ctx context.Context, req *payment.ChargeRequest) 
 	}
 	p.AddMetadata(MetadataIdempotencyKey, req.IdempotencyKey)
 	addRiskMetadata(p, req.RiskSignals)
-	// Not p.PaymentMethodData: that would add payment_method_data[type].
-	p.AddExtra(TokenParam, req.Instrument.Token)
 	p.SetIdempotencyKey(req.IdempotencyKey)
 	h.setVersion(&p.Params)
 	return p
@@ -416,6 +520,10 @@ func (h *Handler) outcome(ctx context.Context, req *payment.ChargeRequest, pi *s
 			return declined(msgStillNeeds3DS), nil
 		case req.Supports3DS && len(h.cfg.AuthenticationMetadata) > 0:
 			return &payment.ChargeResult{Outcome: payment.RequiresAuthentication, AuthenticationMetadata: h.cfg.AuthenticationMetadata}, nil
+		case h.challengeURL(req, pi) != "":
+			// The buyer completes Stripe's challenge page; the next charge
+			// of the attempt reads the PaymentIntent again.
+			return &payment.ChargeResult{Outcome: payment.RequiresAuthentication, ChallengeURL: h.challengeURL(req, pi), PaymentID: pi.ID}, nil
 		}
 		// The agent cannot authenticate: release the PaymentIntent (best
 		// effort; an uncanceled one charges nothing and expires).
@@ -423,6 +531,9 @@ func (h *Handler) outcome(ctx context.Context, req *payment.ChargeRequest, pi *s
 		cp.SetIdempotencyKey(req.IdempotencyKey + CancelKeySuffix)
 		h.setVersion(&cp.Params)
 		_, _ = h.sc.V1PaymentIntents.Cancel(ctx, pi.ID, cp)
+		if req.ChallengeRedirect {
+			return declined(msgChallengeOff), nil
+		}
 		return declined(msgNeeds3DS), nil
 	case stripego.PaymentIntentStatusRequiresPaymentMethod, stripego.PaymentIntentStatusCanceled:
 		msg := msgDeclinedDefault
@@ -434,6 +545,20 @@ func (h *Handler) outcome(ctx context.Context, req *payment.ChargeRequest, pi *s
 		return nil, fmt.Errorf("stripe charge for session %s: payment intent %s is still processing", req.SessionID, pi.ID)
 	}
 	return nil, fmt.Errorf("stripe charge for session %s: payment intent %s has unexpected status %q", req.SessionID, pi.ID, pi.Status)
+}
+
+// challengeURL is the challenge page of a PaymentIntent that asks to
+// redirect the buyer, when the buyer can be sent there and the handler
+// offers challenges over UCP; "" otherwise.
+func (h *Handler) challengeURL(req *payment.ChargeRequest, pi *stripego.PaymentIntent) string {
+	if !req.ChallengeRedirect || h.cfg.UCP == nil || h.cfg.UCP.ChallengeReturnURL == "" {
+		return ""
+	}
+	na := pi.NextAction
+	if na == nil || na.Type != stripego.PaymentIntentNextActionTypeRedirectToURL || na.RedirectToURL == nil {
+		return ""
+	}
+	return na.RedirectToURL.URL
 }
 
 // classify maps a Stripe call's error: declines and unusable tokens are

@@ -1,10 +1,12 @@
 // Package stripefake is a fake Stripe API for tests: an httptest server
 // that the real stripe-go client talks to (point the handler's
-// APIBaseURL at Server.URL). It implements only what an ACP seller
-// charging shared payment tokens uses (STRIPE-NOTES §3.4):
+// APIBaseURL at Server.URL). It implements only what a seller charging
+// shared payment tokens (ACP) and processor-tokenized cards (UCP) uses
+// (STRIPE-NOTES §3.4):
 //
-//   - POST /v1/payment_intents (create and confirm with a granted token;
-//     capture_method=manual ends in requires_capture),
+//   - POST /v1/payment_intents (create and confirm with a granted token
+//     or a test PaymentMethod; capture_method=manual ends in
+//     requires_capture),
 //     GET /v1/payment_intents/{id}, POST …/{id}/confirm, POST …/{id}/capture
 //     (once), POST …/{id}/cancel (which also releases an authorization);
 //   - POST /v1/refunds for a whole PaymentIntent;
@@ -39,6 +41,16 @@
 //
 // Any token is single use: a second PaymentIntent with it is refused.
 // Unknown tokens get 400 resource_missing, as at Stripe.
+//
+// A PaymentIntent may instead be paid with a processor-tokenized card:
+// payment_method set to one of Stripe's test PaymentMethods
+// (PaymentMethodVisa, PaymentMethodDeclined, PaymentMethod3DS, …; any
+// other gets 400 resource_missing), optionally with a return_url. A card
+// that needs 3-D Secure is then requires_action with next_action
+// redirect_to_url pointing at the fake's challenge page (ChallengePath),
+// which the buyer's GET passes (or fails with ?outcome=fail) before it
+// redirects to the return_url; the PaymentIntent is then requires_capture
+// or succeeded (or requires_payment_method), as at Stripe.
 //
 // Layer: a test fake, used by tests only. It may import core/signature and
 // core/internal only.

@@ -43,6 +43,43 @@ const (
 	ScenarioCaptureFail = "spt_capturefail"
 )
 
+// Stripe's test PaymentMethods (docs.stripe.com/testing) the fake takes
+// as payment_method, the card a processor tokenizer issued. Like Stripe,
+// it clones each into a new PaymentMethod per PaymentIntent, so they can
+// be used again.
+const (
+	PaymentMethodVisa       = "pm_card_visa"
+	PaymentMethodMastercard = "pm_card_mastercard"
+	PaymentMethodAmex       = "pm_card_amex"
+	// PaymentMethodDeclined is declined: 402 card_error/card_declined
+	// (generic_decline), a PaymentIntent is created.
+	PaymentMethodDeclined = "pm_card_visa_chargeDeclined"
+	// PaymentMethodInsufficientFunds is declined with decline_code
+	// insufficient_funds.
+	PaymentMethodInsufficientFunds = "pm_card_visa_chargeDeclinedInsufficientFunds"
+	// PaymentMethod3DS requires 3-D Secure: the PaymentIntent is
+	// requires_action, with next_action redirect_to_url (the fake's
+	// challenge page, ChallengePath) when the create carried a
+	// return_url, else use_stripe_sdk.
+	PaymentMethod3DS = "pm_card_threeDSecure2Required"
+	// PaymentMethodAuthenticationRequired behaves as PaymentMethod3DS.
+	PaymentMethodAuthenticationRequired = "pm_card_authenticationRequired"
+)
+
+// paymentMethods maps each test PaymentMethod to its scenario.
+var paymentMethods = map[string]string{
+	PaymentMethodVisa: ScenarioOK, PaymentMethodMastercard: ScenarioOK, PaymentMethodAmex: ScenarioOK,
+	PaymentMethodDeclined: ScenarioDecline, PaymentMethodInsufficientFunds: ScenarioDecline,
+	PaymentMethod3DS: Scenario3DS, PaymentMethodAuthenticationRequired: Scenario3DS,
+}
+
+// ChallengePath is the path of the fake's 3-D Secure challenge page for a
+// PaymentIntent (ChallengePath + id), the buyer's browser's to open: a GET
+// passes the challenge (the PaymentIntent is authorized or charged), with
+// ?outcome=fail it fails (requires_payment_method). It answers 302 to the
+// PaymentIntent's return_url.
+const ChallengePath = "/fake/3ds/"
+
 var scenarios = []string{ScenarioOK, ScenarioDecline, Scenario3DS, ScenarioExpired, ScenarioRevoked, ScenarioUsed, Scenario5xx, ScenarioTimeout, ScenarioCharged500, ScenarioCaptureFail}
 
 // Options configures a fake.
@@ -84,10 +121,17 @@ type Request struct {
 type PaymentIntent struct {
 	ID, Status, Currency string
 	Amount               int64
-	Token                string
-	Metadata             map[string]string
-	PaymentMethod        string
-	LatestCharge         string
+	// Token is the granted token, or the test PaymentMethod given as
+	// payment_method.
+	Token string
+	// ReturnURL is the create's return_url, where the challenge page
+	// sends the buyer.
+	ReturnURL string
+	// LastPaymentError is the message of the last failed attempt.
+	LastPaymentError string
+	Metadata         map[string]string
+	PaymentMethod    string
+	LatestCharge     string
 	// IdempotencyKey is the key it was created under.
 	IdempotencyKey string
 	// Confirms are the forms of the confirm calls that ran (not replays).
@@ -343,6 +387,10 @@ var (
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Request-Id", "req_fake_"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, ChallengePath) {
+		s.challenge(w, r, strings.TrimPrefix(r.URL.Path, ChallengePath))
+		return
+	}
 	if r.Header.Get("Authorization") != "Bearer "+s.opts.SecretKey {
 		writeJSON(w, apiError(http.StatusUnauthorized, "invalid_request_error", "", "",
 			"Invalid API Key provided: "+mask(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))))
@@ -518,13 +566,45 @@ func (s *Server) nextID(prefix string) string {
 	return fmt.Sprintf("%s_fake%06d", prefix, s.seq)
 }
 
+// challenge is the buyer's visit to a PaymentIntent's challenge page.
+func (s *Server) challenge(w http.ResponseWriter, r *http.Request, id string) {
+	s.mu.Lock()
+	pi, found := s.pis[id]
+	if !found || pi.Status != "requires_action" {
+		s.mu.Unlock()
+		http.Error(w, "no challenge is waiting for this payment", http.StatusNotFound)
+		return
+	}
+	switch {
+	case r.URL.Query().Get("outcome") == "fail":
+		pi.Status = "requires_payment_method"
+		pi.LastPaymentError = "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again."
+	case pi.CaptureMethod == "manual":
+		pi.LatestCharge = s.nextID("ch")
+		pi.Status = "requires_capture"
+	default:
+		pi.LatestCharge = s.nextID("ch")
+		pi.Status = "succeeded"
+	}
+	back := pi.ReturnURL
+	s.mu.Unlock()
+	if back == "" {
+		_, _ = w.Write([]byte("challenge done"))
+		return
+	}
+	http.Redirect(w, r, back, http.StatusFound)
+}
+
 // createPI is POST /v1/payment_intents.
 func (s *Server) createPI(form url.Values, key string) response {
 	// Parameter validation (not recorded, as at Stripe).
-	for _, p := range []string{"shared_payment_granted_token", "shared_payment_token", "payment_method", "payment_method_data[type]"} {
+	for _, p := range []string{"shared_payment_granted_token", "shared_payment_token", "payment_method_data[type]"} {
 		if form.Has(p) {
 			return invalid(p, "Received unknown parameter: "+p+". This fake expects the granted token only as "+TokenParam+".")
 		}
+	}
+	if form.Has("payment_method") && form.Has(TokenParam) {
+		return invalid("payment_method", "You may only specify one of these parameters: payment_method, "+TokenParam+".")
 	}
 	amount, err := strconv.ParseInt(form.Get("amount"), 10, 64)
 	if err != nil || amount < 1 {
@@ -548,6 +628,12 @@ func (s *Server) createPI(form url.Values, key string) response {
 		return invalid("payment_method_types", "Only card is allowed: other payment methods may redirect.")
 	case len(types) == 0 && form.Get("automatic_payment_methods[allow_redirects]") != "never" && form.Get("return_url") == "":
 		return invalid("return_url", "This PaymentIntent is configured to accept payment methods enabled in your Dashboard, because some of these payment methods might redirect your customer off of your page, you must provide a `return_url`. If you don't want to accept redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to `never`.")
+	}
+	if form.Has("payment_method") {
+		return s.createWithPaymentMethod(form, key, amount, cur)
+	}
+	if form.Has("return_url") {
+		return invalid("return_url", "This fake takes return_url only with payment_method: a granted token's agent cannot follow a redirect.")
 	}
 	id := form.Get(TokenParam)
 	if id == "" {
@@ -582,45 +668,20 @@ func (s *Server) createPI(form url.Values, key string) response {
 	case ts.MaxAmount > 0 && amount > ts.MaxAmount:
 		return tokenErr(fmt.Sprintf("The amount %d exceeds this shared payment granted token's max_amount of %d.", amount, ts.MaxAmount))
 	}
-	captureMethod := form.Get("capture_method")
-	switch captureMethod {
-	case "":
-		captureMethod = "automatic"
-	case "automatic", "manual":
-	default:
-		return invalid("capture_method", "Invalid capture_method: must be one of automatic, automatic_async or manual.")
+	pi, refused, bad := s.newPI(form, key, amount, cur, id)
+	if bad {
+		return refused
 	}
-	pi := &PaymentIntent{
-		ID: s.nextID("pi"), Amount: amount, Currency: cur, Token: id, IdempotencyKey: key,
-		Metadata: map[string]string{}, PaymentMethod: s.nextID("pm"), Created: time.Now(), CaptureMethod: captureMethod,
-	}
-	for k, v := range form {
-		if strings.HasPrefix(k, "metadata[") && strings.HasSuffix(k, "]") {
-			pi.Metadata[k[len("metadata["):len(k)-1]] = v[0]
-		}
-	}
-	if res, bad := metadataLimits(pi.Metadata); bad {
-		return res
-	}
-	s.pis[pi.ID] = pi
-	s.piOrder = append(s.piOrder, pi.ID)
-	s.byKey[key]++
 	switch ts.scenario {
 	case ScenarioDecline:
-		pi.Status = "requires_payment_method"
-		body := s.piJSON(pi)
-		body["last_payment_error"] = map[string]any{"type": "card_error", "code": "card_declined", "decline_code": "generic_decline", "message": "Your card was declined."}
-		return response{status: http.StatusPaymentRequired, record: true, body: map[string]any{"error": map[string]any{
-			"type": "card_error", "code": "card_declined", "decline_code": "generic_decline",
-			"message": "Your card was declined.", "payment_intent": body,
-		}}}
+		return s.decline(pi, "generic_decline")
 	case Scenario3DS:
 		ts.consume(0)
 		pi.Status = "requires_action"
 		return ok(s.piJSON(pi))
 	}
 	pi.LatestCharge = s.nextID("ch")
-	if captureMethod == "manual" {
+	if pi.CaptureMethod == "manual" {
 		// Authorized: the money is held until the capture.
 		ts.consume(0)
 		pi.Status = "requires_capture"
@@ -639,6 +700,87 @@ func (s *Server) createPI(form url.Values, key string) response {
 		res.delay = true
 	}
 	return res
+}
+
+// newPI checks the create's capture method and metadata and records a
+// PaymentIntent paid with source (a granted token or a PaymentMethod);
+// bad with the error response when a check fails.
+func (s *Server) newPI(form url.Values, key string, amount int64, cur, source string) (*PaymentIntent, response, bool) {
+	captureMethod := form.Get("capture_method")
+	switch captureMethod {
+	case "":
+		captureMethod = "automatic"
+	case "automatic", "manual":
+	default:
+		return nil, invalid("capture_method", "Invalid capture_method: must be one of automatic, automatic_async or manual."), true
+	}
+	pi := &PaymentIntent{
+		ID: s.nextID("pi"), Amount: amount, Currency: cur, Token: source, IdempotencyKey: key, ReturnURL: form.Get("return_url"),
+		Metadata: map[string]string{}, PaymentMethod: s.nextID("pm"), Created: time.Now(), CaptureMethod: captureMethod,
+	}
+	for k, v := range form {
+		if strings.HasPrefix(k, "metadata[") && strings.HasSuffix(k, "]") {
+			pi.Metadata[k[len("metadata["):len(k)-1]] = v[0]
+		}
+	}
+	if res, bad := metadataLimits(pi.Metadata); bad {
+		return nil, res, true
+	}
+	s.pis[pi.ID] = pi
+	s.piOrder = append(s.piOrder, pi.ID)
+	s.byKey[key]++
+	return pi, response{}, false
+}
+
+// decline is Stripe's 402 for a declined card, with the PaymentIntent
+// left in requires_payment_method.
+func (s *Server) decline(pi *PaymentIntent, declineCode string) response {
+	pi.Status = "requires_payment_method"
+	pi.LastPaymentError = "Your card was declined."
+	body := s.piJSON(pi)
+	body["last_payment_error"] = map[string]any{"type": "card_error", "code": "card_declined", "decline_code": declineCode, "message": pi.LastPaymentError}
+	return response{status: http.StatusPaymentRequired, record: true, body: map[string]any{"error": map[string]any{
+		"type": "card_error", "code": "card_declined", "decline_code": declineCode,
+		"message": pi.LastPaymentError, "payment_intent": body,
+	}}}
+}
+
+// createWithPaymentMethod creates a PaymentIntent paying with a test
+// PaymentMethod (payment_method), as a processor-tokenized card is paid.
+func (s *Server) createWithPaymentMethod(form url.Values, key string, amount int64, cur string) response {
+	pm := form.Get("payment_method")
+	scenario, known := paymentMethods[pm]
+	if !known {
+		r := apiError(http.StatusBadRequest, "invalid_request_error", "resource_missing", "payment_method", fmt.Sprintf("No such PaymentMethod: '%s'", pm))
+		r.record = true
+		return r
+	}
+	if ru := form.Get("return_url"); ru != "" {
+		if u, err := url.Parse(ru); err != nil || !u.IsAbs() {
+			return invalid("return_url", "Invalid URL: return_url must be an absolute URL.")
+		}
+	}
+	pi, res, bad := s.newPI(form, key, amount, cur, pm)
+	if bad {
+		return res
+	}
+	switch scenario {
+	case ScenarioDecline:
+		code := "generic_decline"
+		if pm == PaymentMethodInsufficientFunds {
+			code = "insufficient_funds"
+		}
+		return s.decline(pi, code)
+	case Scenario3DS:
+		pi.Status = "requires_action"
+		return ok(s.piJSON(pi))
+	}
+	pi.LatestCharge = s.nextID("ch")
+	pi.Status = "succeeded"
+	if pi.CaptureMethod == "manual" {
+		pi.Status = "requires_capture"
+	}
+	return ok(s.piJSON(pi))
 }
 
 func (ts *tokenState) consume(amount int64) {
@@ -848,7 +990,13 @@ func tokenJSON(ts *tokenState) map[string]any {
 }
 
 func (s *Server) piJSON(pi *PaymentIntent) map[string]any {
-	return PaymentIntentObject(snapshot(pi))
+	obj := PaymentIntentObject(snapshot(pi))
+	if pi.Status == "requires_action" && pi.ReturnURL != "" {
+		obj["next_action"] = map[string]any{"type": "redirect_to_url", "redirect_to_url": map[string]any{
+			"url": s.URL + ChallengePath + pi.ID, "return_url": pi.ReturnURL,
+		}}
+	}
+	return obj
 }
 
 // PaymentIntentObject renders a PaymentIntent as Stripe's JSON object.
@@ -875,6 +1023,9 @@ func PaymentIntentObject(pi PaymentIntent) map[string]any {
 	}
 	if pi.Status == "requires_action" {
 		obj["next_action"] = map[string]any{"type": "use_stripe_sdk", "use_stripe_sdk": map[string]any{"type": "three_d_secure_redirect"}}
+	}
+	if pi.LastPaymentError != "" && pi.Status == "requires_payment_method" {
+		obj["last_payment_error"] = map[string]any{"type": "card_error", "message": pi.LastPaymentError}
 	}
 	return obj
 }

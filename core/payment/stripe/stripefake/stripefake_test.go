@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"testing"
 	"time"
 
@@ -29,6 +30,65 @@ func createParams(token string, amount int64, key string) *stripego.PaymentInten
 	p.AddExtra(stripefake.TokenParam, token)
 	p.SetIdempotencyKey(key)
 	return p
+}
+
+// pmParams creates and confirms a card PaymentIntent paid with a test
+// PaymentMethod, authorizing only, with returnURL when set.
+func pmParams(pm, key, returnURL string) *stripego.PaymentIntentCreateParams {
+	p := &stripego.PaymentIntentCreateParams{
+		Amount: stripego.Int64(1500), Currency: stripego.String("usd"), Confirm: stripego.Bool(true),
+		PaymentMethod: stripego.String(pm), PaymentMethodTypes: stripego.StringSlice([]string{"card"}),
+		CaptureMethod: stripego.String("manual"),
+	}
+	if returnURL != "" {
+		p.ReturnURL = stripego.String(returnURL)
+	}
+	p.SetIdempotencyKey(key)
+	return p
+}
+
+// TestFakePaymentMethods: test PaymentMethods authorize, decline and ask
+// for 3-D Secure (a redirect to the challenge page with a return_url, the
+// SDK's action without one); the challenge page authorizes once and
+// answers 404 when nothing waits for it.
+func TestFakePaymentMethods(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fake := stripefake.Start(t, stripefake.Options{})
+	sc := client(fake, stripefake.SecretKey)
+	pi, err := sc.V1PaymentIntents.Create(ctx, pmParams(stripefake.PaymentMethodVisa, "a", ""))
+	if err != nil || pi.Status != stripego.PaymentIntentStatusRequiresCapture || pi.PaymentMethod == nil || pi.PaymentMethod.ID == stripefake.PaymentMethodVisa {
+		t.Fatalf("visa: %+v, %v; want requires_capture with a cloned PaymentMethod", pi, err)
+	}
+	_, err = sc.V1PaymentIntents.Create(ctx, pmParams(stripefake.PaymentMethodInsufficientFunds, "b", ""))
+	var se *stripego.Error
+	if !errors.As(err, &se) || se.HTTPStatusCode != 402 || se.DeclineCode != "insufficient_funds" || se.PaymentIntent == nil {
+		t.Fatalf("insufficient funds: %v", err)
+	}
+	sdk, err := sc.V1PaymentIntents.Create(ctx, pmParams(stripefake.PaymentMethod3DS, "c", ""))
+	if err != nil || sdk.Status != stripego.PaymentIntentStatusRequiresAction || sdk.NextAction.Type != stripego.PaymentIntentNextActionTypeUseStripeSDK {
+		t.Fatalf("3DS without return_url: %+v, %v", sdk, err)
+	}
+	pi, err = sc.V1PaymentIntents.Create(ctx, pmParams(stripefake.PaymentMethod3DS, "d", "https://shop.example.com/back"))
+	if err != nil || pi.Status != stripego.PaymentIntentStatusRequiresAction || pi.NextAction.Type != stripego.PaymentIntentNextActionTypeRedirectToURL {
+		t.Fatalf("3DS with return_url: %+v, %v", pi, err)
+	}
+	page := pi.NextAction.RedirectToURL.URL
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for i, want := range []int{http.StatusFound, http.StatusNotFound} {
+		resp, err := noRedirect.Get(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("challenge visit %d: %d, want %d", i+1, resp.StatusCode, want)
+		}
+	}
+	after, err := sc.V1PaymentIntents.Retrieve(ctx, pi.ID, nil)
+	if err != nil || after.Status != stripego.PaymentIntentStatusRequiresCapture || after.NextAction != nil {
+		t.Fatalf("after the challenge: %+v, %v", after, err)
+	}
 }
 
 func TestFakeRequestChecks(t *testing.T) {
@@ -66,6 +126,22 @@ func TestFakeRequestChecks(t *testing.T) {
 			p := createParams("", 100, "k6")
 			return p
 		}, status: 400, typ: stripego.ErrorTypeInvalidRequest, param: stripefake.TokenParam},
+		"token and payment method": {params: func() *stripego.PaymentIntentCreateParams {
+			p := createParams("spt_ok_f", 100, "k7")
+			p.PaymentMethod = stripego.String(stripefake.PaymentMethodVisa)
+			return p
+		}, status: 400, typ: stripego.ErrorTypeInvalidRequest, param: "payment_method"},
+		"return_url with a token": {params: func() *stripego.PaymentIntentCreateParams {
+			p := createParams("spt_ok_g", 100, "k8")
+			p.ReturnURL = stripego.String("https://shop.example.com/back")
+			return p
+		}, status: 400, typ: stripego.ErrorTypeInvalidRequest, param: "return_url"},
+		"unknown payment method": {params: func() *stripego.PaymentIntentCreateParams {
+			return pmParams("pm_nosuch", "k9", "")
+		}, status: 400, typ: stripego.ErrorTypeInvalidRequest, param: "payment_method"},
+		"relative return_url": {params: func() *stripego.PaymentIntentCreateParams {
+			return pmParams(stripefake.PaymentMethod3DS, "k10", "/back")
+		}, status: 400, typ: stripego.ErrorTypeInvalidRequest, param: "return_url"},
 	}
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {

@@ -1,0 +1,50 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/acp-sidecar/acp/config"
+	"github.com/acp-sidecar/acp/core/ucp"
+	"github.com/acp-sidecar/acp/core/ucpprofile"
+)
+
+// TestNewUCPNegotiator builds the resolver from the demo store's acp.yaml
+// and negotiates with the demo agent's inline platform profile: checkout,
+// fulfillment, discount and order (the catalog capabilities the platform
+// does not declare), no order webhook; a profile on a host the agent may
+// not present is refused.
+func TestNewUCPNegotiator(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load("../../acp.yaml", ConfigOptions("127.0.0.1:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := newUCPNegotiator(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var _ ucp.Negotiator = r
+	agent, url := cfg.Agents[0].Name, cfg.Agents[0].UCP.Profiles[0].URL
+	p, err := r.Negotiate(context.Background(), agent, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{ucp.CapCheckout: ucp.Version, ucp.CapFulfillment: ucp.Version, ucp.CapDiscount: ucp.Version, ucp.CapOrder: ucp.Version}
+	if diff := cmp.Diff(want, p.Capabilities); diff != "" {
+		t.Errorf("negotiated (-want +got):\n%s", diff)
+	}
+	if p.Agent != agent || p.Profile != url || p.OrderWebhookURL != "" || len(p.SigningKeys) != 0 {
+		t.Errorf("platform %+v", p)
+	}
+	_, err = r.Negotiate(context.Background(), agent, "https://elsewhere.example/profile")
+	var ue *ucp.Error
+	if !errors.As(err, &ue) || ue.Status != http.StatusForbidden || ue.Code != ucpprofile.CodeProfileNotAllowed {
+		t.Errorf("profile on another host: %v, want 403 %s", err, ucpprofile.CodeProfileNotAllowed)
+	}
+}
