@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/dunglas/httpsfv"
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -188,7 +189,8 @@ func (t tool) argumentList() string {
 }
 
 // agentHeader is the UCP-Agent header standing for meta["ucp-agent"]:
-// its profile URL as an RFC 8941 dictionary. A missing or unusable
+// its profile URL as an RFC 8941 dictionary (profile="…", quotes and
+// backslashes escaped). A missing or unusable
 // profile is UCP's invalid_profile_url.
 func agentHeader(meta json.RawMessage) (string, *ucp.Error) {
 	var m struct {
@@ -200,30 +202,13 @@ func agentHeader(meta json.RawMessage) (string, *ucp.Error) {
 		return "", ucp.NewError(http.StatusBadRequest, ucp.CodeInvalidProfileURL,
 			`meta["ucp-agent"].profile is required: the URL of the platform's UCP profile.`)
 	}
-	v, ok := sfString(*m.Agent.Profile)
-	if !ok || *m.Agent.Profile == "" {
+	d := httpsfv.NewDictionary()
+	d.Add("profile", httpsfv.NewItem(*m.Agent.Profile))
+	v, err := httpsfv.Marshal(d)
+	if err != nil || *m.Agent.Profile == "" {
+		// An RFC 8941 string holds printable ASCII only.
 		return "", ucp.NewError(http.StatusBadRequest, ucp.CodeInvalidProfileURL,
 			`meta["ucp-agent"].profile must be a URL of printable ASCII characters.`)
 	}
-	return "profile=" + v, nil
-}
-
-// sfString is s as an RFC 8941 string (section 3.3.3): quoted, with
-// quotes and backslashes escaped; false when s holds a character a
-// string cannot (only printable ASCII can).
-func sfString(s string) (string, bool) {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c > 0x7e {
-			return "", false
-		}
-		if c == '"' || c == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(c)
-	}
-	b.WriteByte('"')
-	return b.String(), true
+	return v, nil
 }
