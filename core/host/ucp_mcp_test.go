@@ -13,6 +13,9 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/acp-sidecar/acp/config"
+	"github.com/acp-sidecar/acp/core/host"
+	"github.com/acp-sidecar/acp/core/ucp"
 	"github.com/acp-sidecar/acp/internal/acpschema"
 	"github.com/acp-sidecar/acp/internal/ucpschema"
 )
@@ -204,5 +207,42 @@ func TestUCPMCPErrors(t *testing.T) {
 	var rpcErr *jsonrpc.Error
 	if !errors.As(err, &rpcErr) || !strings.Contains(string(rpcErr.Data), `"code"`) {
 		t.Fatalf("a profile the agent may not present: %v, want a JSON-RPC error with UCP's error as data", err)
+	}
+}
+
+// TestUCPMCPSignedAgent documents a limit: an agent that must sign its
+// UCP requests cannot use the MCP endpoint, whose tool calls become REST
+// requests without a signature; each is refused with UCP's signature
+// error, and the verifier sees the dispatched request.
+func TestUCPMCPSignedAgent(t *testing.T) {
+	t.Parallel()
+	cfg := loadTestConfig(t, t.TempDir())
+	cfg.UCP.Enabled, cfg.UCP.BasePath, cfg.UCP.MCPPath = true, "/ucp", "/ucp/mcp"
+	demo, err := config.Load("../../acp.yaml", host.ConfigOptions("127.0.0.1:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.UCP.SigningKeys = demo.UCP.SigningKeys
+	for i := range cfg.Agents {
+		if cfg.Agents[i].Name == "other-agent" {
+			cfg.Agents[i].UCP = &config.AgentUCP{RequireSignatures: true}
+		}
+	}
+	verifier := recordingVerifier{seen: make(chan *ucp.SignedRequest, 8)}
+	s := startServer(t, cfg, host.WithUCPNegotiator(fixedNegotiator{}), host.WithUCPVerifier(verifier))
+	meta := map[string]any{"ucp-agent": map[string]any{"profile": ucpProfile}}
+	_, err = connectUCPMCP(t, s, otherToken).CallTool(context.Background(), &mcp.CallToolParams{Name: "get_checkout",
+		Arguments: map[string]any{"meta": meta, "id": "cs_1"}})
+	var rpcErr *jsonrpc.Error
+	if !errors.As(err, &rpcErr) || rpcErr.Code != -32000 || !strings.Contains(string(rpcErr.Data), ucp.CodeSignatureInvalid) {
+		t.Fatalf("error = %v, want UCP's signature error", err)
+	}
+	if req := <-verifier.seen; req.Path != "/ucp/checkout-sessions/cs_1" || req.Header.Get("Signature") != "" {
+		t.Errorf("verifier saw %s with Signature %q", req.Path, req.Header.Get("Signature"))
+	}
+	// The agent that need not sign is served.
+	if _, err := connectUCPMCP(t, s, testToken).CallTool(context.Background(), &mcp.CallToolParams{Name: "get_checkout",
+		Arguments: map[string]any{"meta": meta, "id": "cs_1"}}); !errors.As(err, &rpcErr) || !strings.Contains(string(rpcErr.Data), "not_found") {
+		t.Fatalf("unsigned agent: %v, want the session's not_found", err)
 	}
 }
