@@ -74,7 +74,11 @@ func mountUCP(api *httpapi.API, cfg *config.Config, svc *checkout.Service, st st
 	if err != nil {
 		return err
 	}
-	_, err = ucpapi.Mount(api, cmp.Or(cfg.UCP.BasePath, "/ucp"), ucpapi.Options{
+	mcp, err := mountUCPMCP(api, cfg, o.version, logger)
+	if err != nil {
+		return err
+	}
+	mcp.rest, err = ucpapi.Mount(api, cmp.Or(cfg.UCP.BasePath, "/ucp"), ucpapi.Options{
 		Service:      svc,
 		Codec:        codec,
 		Negotiator:   negotiator,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/acp-sidecar/acp/core/httpapi"
 	"github.com/acp-sidecar/acp/core/internal/ids"
+	"github.com/acp-sidecar/acp/core/internal/mcphttp"
 	"github.com/acp-sidecar/acp/core/signature"
 )
 
@@ -65,7 +66,7 @@ func New(opts Options, dispatch httpapi.Dispatcher) (http.Handler, error) {
 			Annotations:  t.annotations(),
 		}, handler(t, dispatch, opts.ErrorStyle))
 	}
-	return jsonRPCErrors(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &mcp.StreamableHTTPOptions{
+	return mcphttp.JSONRPCErrors(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &mcp.StreamableHTTPOptions{
 		Stateless:           true,
 		JSONResponse:        true,
 		MaxRequestBodyBytes: opts.MaxBodyBytes,

@@ -72,11 +72,76 @@ type openAPI struct {
 	Paths map[string]map[string]json.RawMessage `json:"paths"`
 }
 
-// openRPC is the part of mcp.openrpc.json ToolResult reads.
+// openRPC is the part of mcp.openrpc.json ToolResult, ToolParams and
+// ToolArguments read.
 type openRPC struct {
 	Methods []struct {
-		Name string `json:"name"`
+		Name   string      `json:"name"`
+		Params []ToolParam `json:"params"`
 	} `json:"methods"`
+}
+
+// ToolParam is one param of a method of mcp.openrpc.json: one argument
+// of the MCP tool of that name.
+type ToolParam struct {
+	Name     string `json:"name"`
+	Required bool   `json:"required"`
+}
+
+// ToolParams returns the params of tool (a method of mcp.openrpc.json),
+// in order; nil, after counting a check not made, when the spec files
+// are absent. A tool the document does not have fails the test.
+func ToolParams(t testing.TB, tool string) []ToolParam {
+	t.Helper()
+	dir, ok := releaseDir(t)
+	if !ok {
+		return nil
+	}
+	i, err := mcpMethod(dir, tool)
+	if err != nil {
+		t.Fatalf("ucpschema.ToolParams: %v", err)
+	}
+	doc, _ := transport[openRPC](dir, mcpFile) // mcpMethod read it
+	return doc.Methods[i].Params
+}
+
+// ToolArguments returns nil when args, the JSON object of an MCP tool
+// call's arguments, carry every param tool (a method of mcp.openrpc.json)
+// requires and each param given is valid against its schema, read for
+// requests of operation op ("create", "update", "complete"; "" for a
+// tool whose params have no operation-specific annotations); else an
+// error saying what is wrong. It returns nil, after counting a check not
+// made, when the spec files are absent: callers comparing it with another
+// validator check Present first.
+func ToolArguments(t testing.TB, tool, op string, args []byte) error {
+	t.Helper()
+	dir, ok := releaseDir(t)
+	if !ok {
+		return nil
+	}
+	i, err := mcpMethod(dir, tool)
+	if err != nil {
+		t.Fatalf("ucpschema.ToolArguments: %v", err)
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(args, &members); err != nil || members == nil {
+		return fmt.Errorf("arguments are not a JSON object: %s", args)
+	}
+	doc, _ := transport[openRPC](dir, mcpFile) // mcpMethod read it
+	for j, p := range doc.Methods[i].Params {
+		raw, ok := members[p.Name]
+		if !ok {
+			if p.Required {
+				return fmt.Errorf("param %s is required", p.Name)
+			}
+			continue
+		}
+		url := fmt.Sprintf("%s%s#/methods/%d/params/%d/schema", base, mcpFile, i, j)
+		if err := check(t, view{request: true, op: op}, url, raw); err != nil {
+			return fmt.Errorf("param %s: %w", p.Name, err)
+		}
+	}
+	return nil
 }
 
 var readJSON sync.Map // path → func() (any, error)
@@ -135,16 +200,25 @@ func restResponse(dir, operationID string, status int) (string, error) {
 // mcpResult returns the JSON pointer, in mcp.openrpc.json, of tool's
 // result schema.
 func mcpResult(dir, tool string) (string, error) {
-	doc, err := transport[openRPC](dir, mcpFile)
+	i, err := mcpMethod(dir, tool)
 	if err != nil {
 		return "", err
 	}
+	return fmt.Sprintf("/methods/%d/result/schema", i), nil
+}
+
+// mcpMethod returns the index of tool among mcp.openrpc.json's methods.
+func mcpMethod(dir, tool string) (int, error) {
+	doc, err := transport[openRPC](dir, mcpFile)
+	if err != nil {
+		return 0, err
+	}
 	for i, m := range doc.Methods {
 		if m.Name == tool {
-			return fmt.Sprintf("/methods/%d/result/schema", i), nil
+			return i, nil
 		}
 	}
-	return "", fmt.Errorf("%s has no method %s", mcpFile, tool)
+	return 0, fmt.Errorf("%s has no method %s", mcpFile, tool)
 }
 
 // escape escapes a JSON pointer token.

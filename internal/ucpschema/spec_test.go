@@ -164,6 +164,45 @@ func TestTransports(t *testing.T) {
 	}
 }
 
+// TestToolArguments checks the params of MCP tools: their names and
+// whether each is required, and arguments checked against them.
+func TestToolArguments(t *testing.T) {
+	t.Parallel()
+	if !Present(t) {
+		return // the documents are the subject
+	}
+	var names []string
+	for _, p := range ToolParams(t, "complete_checkout") {
+		if !p.Required {
+			t.Errorf("complete_checkout's %s is not required", p.Name)
+		}
+		names = append(names, p.Name)
+	}
+	if strings.Join(names, ",") != "meta,id,checkout" {
+		t.Errorf("complete_checkout params %v, want meta, id and checkout", names)
+	}
+	const meta = `"meta":{"ucp-agent":{"profile":"https://p.example/x.json"}}`
+	const key = `"meta":{"ucp-agent":{"profile":"https://p.example/x.json"},"idempotency-key":"550e8400-e29b-41d4-a716-446655440000"}`
+	testCases := map[string]struct {
+		tool, op, args string
+		wantFail       bool
+	}{
+		"a create":                          {tool: "create_checkout", op: "create", args: `{` + meta + `,"checkout":` + createRequest + `}`},
+		"a create without meta":             {tool: "create_checkout", op: "create", args: `{"checkout":` + createRequest + `}`, wantFail: true},
+		"a create without its checkout":     {tool: "create_checkout", op: "create", args: `{` + meta + `}`, wantFail: true},
+		"a create with an invalid checkout": {tool: "create_checkout", op: "create", args: `{` + meta + `,"checkout":{}}`, wantFail: true},
+		"a cancel":                          {tool: "cancel_checkout", args: `{` + key + `,"id":"c1"}`},
+		"a cancel without a key":            {tool: "cancel_checkout", args: `{` + meta + `,"id":"c1"}`, wantFail: true},
+		"a get_order without ucp-agent":     {tool: "get_order", args: `{"meta":{},"id":"o1"}`, wantFail: true},
+		"arguments that are no object":      {tool: "get_order", args: `[]`, wantFail: true},
+	}
+	for name, tc := range testCases {
+		if err := ToolArguments(t, tc.tool, tc.op, []byte(tc.args)); (err != nil) != tc.wantFail {
+			t.Errorf("%s: error %v, want failure %v", name, err, tc.wantFail)
+		}
+	}
+}
+
 func restCreate(t testing.TB, body []byte) { Operation(t, "create_checkout", 201, body) }
 func mcpCreate(t testing.TB, body []byte)  { ToolResult(t, "create_checkout", body) }
 

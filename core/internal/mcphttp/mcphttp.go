@@ -1,4 +1,10 @@
-package mcpapi
+// Package mcphttp holds what the MCP bindings (core/mcpapi for ACP,
+// core/ucpmcp for UCP) share around the MCP SDK's Streamable HTTP
+// handler: JSON-RPC error objects in place of the SDK's plain-text ones.
+//
+// Layer: leaf helper of the core (core/internal). It may import only the
+// standard library, outside modules and other core/internal packages.
+package mcphttp
 
 import (
 	"bytes"
@@ -8,7 +14,6 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 
-	"github.com/acp-sidecar/acp/core/apierr"
 	"github.com/acp-sidecar/acp/core/internal/text"
 )
 
@@ -19,13 +24,13 @@ const (
 	codeInvalidRequest = jsonrpc.CodeInvalidRequest
 )
 
-// jsonRPCErrors makes every error the MCP SDK's transport answers in plain
+// JSONRPCErrors makes every error the MCP SDK's transport answers in plain
 // text (malformed JSON, a wrong Accept or Content-Type header, an
 // unsupported method, a body over the limit) a JSON-RPC error object
 // instead, with the same HTTP status: -32700 for a body that is not JSON,
 // -32600 for anything else, and the status and the SDK's message in the
 // error.
-func jsonRPCErrors(next http.Handler) http.Handler {
+func JSONRPCErrors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rw := &errorRewriter{ResponseWriter: w}
 		next.ServeHTTP(rw, r)
@@ -100,17 +105,4 @@ func (w *errorRewriter) finish() {
 	h.Del("Content-Length")
 	w.ResponseWriter.WriteHeader(w.status)
 	_, _ = w.ResponseWriter.Write(body)
-}
-
-// EncodeError is the binding's form of an ACP error refused before a tool
-// call was read (authentication, limits, malformed HTTP): a JSON-RPC 2.0
-// response with id null, code -32000 and the flat ACP error as data. The
-// host hands it to the checkout API for the MCP path.
-func EncodeError(ae *apierr.Error) []byte {
-	out, _ := json.Marshal(map[string]any{ // strings and a struct of strings always marshal
-		"jsonrpc": "2.0",
-		"id":      nil,
-		"error":   map[string]any{"code": codeACPError, "message": ae.Message, "data": ae},
-	})
-	return out
 }
