@@ -36,6 +36,7 @@ import (
 	"io"
 	"log"
 	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"slices"
@@ -48,10 +49,14 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:9000", "address to listen on")
 	profile := flag.String("profile", "http://127.0.0.1:8080/.well-known/ucp", "the business profile URL, whose signing_keys sign the events")
 	flag.Parse()
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		log.Fatal(err)
+	}
 	r := &receiver{profileURL: *profile, client: &http.Client{Timeout: 10 * time.Second}, out: os.Stdout}
-	fmt.Printf("listening on http://%s; the keys come from %s\n", *listen, *profile)
-	srv := &http.Server{Addr: *listen, Handler: r, ReadHeaderTimeout: 10 * time.Second}
-	log.Fatal(srv.ListenAndServe())
+	fmt.Printf("listening on http://%s; the keys come from %s\n", ln.Addr(), *profile)
+	srv := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
+	log.Fatal(srv.Serve(ln))
 }
 
 // receiver verifies and prints the order events it is sent.
