@@ -16,10 +16,10 @@ import (
 )
 
 // TestNewUCPNegotiator builds the resolver from the demo store's acp.yaml
-// and negotiates with the demo agent's inline platform profile: checkout,
-// fulfillment, discount and order (the catalog capabilities the platform
-// does not declare), no order webhook; a profile on a host the agent may
-// not present is refused.
+// and negotiates with the demo agent's inline platform profile: every
+// capability the demo offers, and the loopback order webhook URL (the
+// demo allows private networks for its walkthrough's receiver); a
+// profile on a host the agent may not present is refused.
 func TestNewUCPNegotiator(t *testing.T) {
 	t.Parallel()
 	cfg, err := config.Load("../../acp.yaml", ConfigOptions("127.0.0.1:0"))
@@ -36,11 +36,12 @@ func TestNewUCPNegotiator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{ucp.CapCheckout: ucp.Version, ucp.CapFulfillment: ucp.Version, ucp.CapDiscount: ucp.Version, ucp.CapOrder: ucp.Version}
+	want := map[string]string{ucp.CapCheckout: ucp.Version, ucp.CapFulfillment: ucp.Version, ucp.CapDiscount: ucp.Version, ucp.CapOrder: ucp.Version,
+		ucp.CapCatalogSearch: ucp.Version, ucp.CapCatalogLookup: ucp.Version}
 	if diff := cmp.Diff(want, p.Capabilities); diff != "" {
 		t.Errorf("negotiated (-want +got):\n%s", diff)
 	}
-	if p.Agent != agent || p.Profile != url || p.OrderWebhookURL != "" || len(p.SigningKeys) != 0 {
+	if p.Agent != agent || p.Profile != url || p.OrderWebhookURL != "http://127.0.0.1:9000/ucp/orders" || len(p.SigningKeys) != 0 {
 		t.Errorf("platform %+v", p)
 	}
 	_, err = r.Negotiate(context.Background(), agent, "https://elsewhere.example/profile")

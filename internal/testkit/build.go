@@ -27,6 +27,7 @@ var Binaries = map[string]string{
 	"acp-plugin-tax-table":      "./plugins/acp-plugin-tax-table",
 	"acp-plugin-shipping-zones": "./plugins/acp-plugin-shipping-zones",
 	"acp-plugin-order-forward":  "./plugins/acp-plugin-order-forward",
+	"ucp-order-receiver":        "./examples/ucp-order-receiver",
 }
 
 // built is this process's view of the binary directory: found or built
