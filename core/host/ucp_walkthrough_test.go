@@ -20,9 +20,6 @@ import (
 	"github.com/acp-sidecar/acp/internal/ucpschema"
 )
 
-// demoProfile is the demo agent's platform profile URL (acp.yaml).
-const demoProfile = "https://demo-platform.invalid/.well-known/ucp"
-
 // The README's "A whole checkout over UCP with curl": the update body
 // (buyer, and a shipping method with its destination), and it again
 // selecting express in the method's group.
