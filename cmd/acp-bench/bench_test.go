@@ -1,10 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"math"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseWrk(t *testing.T) {
@@ -285,5 +289,48 @@ func TestParseOnly(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestProfileTop: a CPU profile of busy work is summarized by go tool
+// pprof, by own time then cumulatively, naming the busy function.
+func TestProfileTop(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.pprof")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		t.Fatal(err)
+	}
+	spinForProfile(300 * time.Millisecond)
+	pprof.StopCPUProfile()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	top, err := profileTop(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(top, "flat%") != 2 || !strings.Contains(top, "spinForProfile") {
+		t.Fatalf("summary:\n%s", top)
+	}
+	if _, err := profileTop(filepath.Join(t.TempDir(), "absent.pprof")); err == nil {
+		t.Error("an absent profile was summarized")
+	}
+}
+
+// spinForProfile burns CPU for d, for TestProfileTop's profile.
+//
+//go:noinline
+func spinForProfile(d time.Duration) {
+	x := uint64(1)
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		for i := 0; i < 1000; i++ {
+			x = x*6364136223846793005 + 1442695040888963407
+		}
+	}
+	if x == 42 {
+		fmt.Println(x)
 	}
 }

@@ -309,6 +309,12 @@ func (b *bench) loadSections(intake string) error {
 		if err := b.profileCPU(demo, b.profile); err != nil {
 			return err
 		}
+		top, err := profileTop(b.profile)
+		if err != nil {
+			return err
+		}
+		b.printf("### CPU profile of the demo store under create load\n\n"+
+			"10 s of creates at full speed (%d connections), taken with `-profile %s`; the functions that take the most CPU, by their own time, then with what they call (`go tool pprof -top`, `-top -cum`):\n\n```text\n%s```\n\n", b.connections, b.profile, top)
 	}
 	for _, s := range []*server{baseline, demo, plugins, noStock} {
 		if err := b.stop(s); err != nil {
@@ -733,6 +739,23 @@ func (b *bench) profileCPU(s *server, path string) error {
 	}()
 	time.Sleep(2 * time.Second)
 	return savePprof("profile?seconds=10", path)
+}
+
+// profileTop is go tool pprof's summary of the CPU profile at path: its
+// 20 heaviest functions by their own time, then by the time of what they
+// call too.
+func profileTop(path string) (string, error) {
+	var out strings.Builder
+	for _, order := range [][]string{{"-top"}, {"-top", "-cum"}} {
+		args := append(append([]string{"tool", "pprof"}, order...), "-nodecount=20", path)
+		top, err := exec.Command("go", args...).Output()
+		if err != nil {
+			return "", fmt.Errorf("go tool pprof %s: %w", strings.Join(order, " "), err)
+		}
+		out.Write(top)
+		out.WriteString("\n")
+	}
+	return out.String(), nil
 }
 
 // fetchTrace writes a 5 s execution trace of the demo store, taken
