@@ -262,3 +262,27 @@ func FuzzParsePlatform(f *testing.F) {
 		}
 	})
 }
+
+func TestWithKeyID(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		data, wantData, wantOwn string
+		wantErr                 bool
+	}{
+		"kid added":        {`{"kty":"EC"}`, `{"kid":"k1","kty":"EC"}`, "k1", false},
+		"own kid kept":     {`{"kty":"EC","kid":"mine"}`, `{"kty":"EC","kid":"mine"}`, "mine", false},
+		"not an object":    {`["kty"]`, "", "", true},
+		"null":             {`null`, "", "", true},
+		"kid not a string": {`{"kid":7}`, "", "", true},
+		"not JSON":         {`{`, "", "", true},
+	} {
+		out, own, err := WithKeyID([]byte(tc.data), "k1")
+		if (err != nil) != tc.wantErr {
+			t.Errorf("%s: err = %v, want error %v", name, err, tc.wantErr)
+			continue
+		}
+		if string(out) != tc.wantData || own != tc.wantOwn {
+			t.Errorf("%s: got %s, %q; want %s, %q", name, out, own, tc.wantData, tc.wantOwn)
+		}
+	}
+}
