@@ -17,6 +17,7 @@ import (
 	"github.com/acp-sidecar/acp/core/host"
 	"github.com/acp-sidecar/acp/core/ucp"
 	"github.com/acp-sidecar/acp/internal/acpschema"
+	"github.com/acp-sidecar/acp/internal/testkit"
 	"github.com/acp-sidecar/acp/internal/ucpschema"
 )
 
@@ -27,15 +28,10 @@ const demoProfile = "https://demo-platform.invalid/.well-known/ucp"
 // endpoint with the official Go SDK, authenticated with token.
 func connectUCPMCP(t *testing.T, s *server, token string) *mcp.ClientSession {
 	t.Helper()
-	client := mcp.NewClient(&mcp.Implementation{Name: "ucp-test-platform", Version: "1"}, nil)
-	cs, err := client.Connect(context.Background(), &mcp.StreamableClientTransport{
-		Endpoint:   s.base + "/ucp/mcp",
-		HTTPClient: &http.Client{Transport: bearer{token: token, next: http.DefaultTransport}},
-	}, nil)
+	cs, err := testkit.ConnectMCP(t, s.base+"/ucp/mcp", token, "ucp-test-platform")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cs.Close() })
 	return cs
 }
 

@@ -1,8 +1,8 @@
 // Package testkit holds what the host module's tests share: the binaries
 // they run (the acp command, the first-party plugins, the test plugin),
 // built once per source tree for every package and every run; a
-// goroutine-safe buffer for log output; and polling until a condition
-// holds.
+// goroutine-safe buffer for log output; polling until a condition
+// holds; and an MCP client session with a bearer token.
 package testkit
 
 import (
