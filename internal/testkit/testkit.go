@@ -2,7 +2,8 @@
 // they run (the acp command, the first-party plugins, the test plugin),
 // built once per source tree for every package and every run; a
 // goroutine-safe buffer for log output; polling until a condition
-// holds; and an MCP client session with a bearer token.
+// holds; an MCP client session with a bearer token; and walking decoded
+// JSON.
 package testkit
 
 import (
