@@ -2,12 +2,13 @@
 // they run (the acp command, the first-party plugins, the test plugin),
 // built once per source tree for every package and every run; a
 // goroutine-safe buffer for log output; polling until a condition
-// holds; an MCP client session with a bearer token; and walking decoded
-// JSON.
+// holds; an MCP client session with a bearer token; walking decoded
+// JSON; and a testing.TB recording the errors of checks under test.
 package testkit
 
 import (
 	"bytes"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -46,3 +47,26 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 		time.Sleep(wait)
 	}
 }
+
+// Recorder is a testing.TB that records errors instead of failing, for
+// testing checks that report through a testing.TB.
+type Recorder struct {
+	testing.TB
+	failed bool
+	msg    string
+}
+
+// Helper does nothing: the recorder is no test of its own.
+func (r *Recorder) Helper() {}
+
+// Errorf records an error.
+func (r *Recorder) Errorf(format string, _ ...any) {
+	r.failed = true
+	r.msg += strings.TrimSpace(format) + " "
+}
+
+// Failed reports whether an error was recorded.
+func (r *Recorder) Failed() bool { return r.failed }
+
+// Messages returns the formats of the errors recorded.
+func (r *Recorder) Messages() string { return r.msg }
