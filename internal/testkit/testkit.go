@@ -3,7 +3,8 @@
 // built once per source tree for every package and every run; a
 // goroutine-safe buffer for log output; polling until a condition
 // holds; an MCP client session with a bearer token; walking decoded
-// JSON; and a testing.TB recording the errors of checks under test.
+// JSON; a testing.TB recording the errors of checks under test; and
+// fresh EC keys as JWKs.
 package testkit
 
 import (

@@ -1,7 +1,6 @@
 package ucpdoc
 
 import (
-	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -9,30 +8,16 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
 // ecJWK makes a fresh EC key on c as a JWK map, with its private part
 // when private.
 func ecJWK(t testing.TB, c elliptic.Curve, crv, kid string, private bool) map[string]any {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(c, rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	size := (c.Params().BitSize + 7) / 8
-	b64 := func(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
-	pub, err := key.PublicKey.Bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]any{"kid": kid, "kty": "EC", "crv": crv, "x": b64(pub[1 : 1+size]), "y": b64(pub[1+size:]), "use": "sig", "alg": "ES256"}
-	if private {
-		d, err := key.Bytes()
-		if err != nil {
-			t.Fatal(err)
-		}
-		m["d"] = b64(d)
-	}
+	m := testkit.ECJWK(t, c, kid, private)
+	m["kid"], m["crv"], m["use"], m["alg"] = kid, crv, "sig", "ES256"
 	return m
 }
 
