@@ -2,7 +2,6 @@ package config
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -228,7 +227,12 @@ func validateUCPSigningKeys(keys []UCPSigningKey, anyAgent bool, listenHost stri
 // checkUCPJWK checks a signing key written in acp.yaml: an EC P-256 JWK,
 // private or public as wanted, whose kid, when it has one, is kid.
 func checkUCPJWK(path, kid, raw string, private bool, ps *problems) {
-	jwk, err := ucpdoc.ParseJWK(withKeyID([]byte(raw), cmp.Or(kid, "-")))
+	data, _, err := ucpdoc.WithKeyID([]byte(raw), cmp.Or(kid, "-"))
+	if err != nil {
+		// ParseJWK says what is wrong with it.
+		data = []byte(raw)
+	}
+	jwk, err := ucpdoc.ParseJWK(data)
 	switch {
 	case err != nil:
 		ps.add(path, "is not a usable JWK: %v", err)
@@ -241,24 +245,6 @@ func checkUCPJWK(path, kid, raw string, private bool, ps *problems) {
 	case !private && jwk.Private:
 		ps.add(path, "holds the private part (d); public_key takes the public key only: remove d")
 	}
-}
-
-// withKeyID is the JWK data with kid set when it has none, so that a key
-// written without one is checked as the kid it is configured with.
-func withKeyID(data []byte, kid string) []byte {
-	var m map[string]any
-	if json.Unmarshal(data, &m) != nil || m == nil {
-		return data
-	}
-	if _, ok := m["kid"]; ok {
-		return data
-	}
-	m["kid"] = kid
-	out, err := json.Marshal(m)
-	if err != nil {
-		return data
-	}
-	return out
 }
 
 // validateAgentUCP checks an agent's ucp section (UCP being enabled).

@@ -1,43 +1,21 @@
 package config
 
 import (
-	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
 // ucpJWK makes a fresh EC key on c as a JWK string, with kid when not
 // empty and its private part when private.
 func ucpJWK(t testing.TB, c elliptic.Curve, kid string, private bool) string {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(c, rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := key.PublicKey.Bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	size := (len(pub) - 1) / 2
-	b64 := base64.RawURLEncoding.EncodeToString
-	m := map[string]string{"kty": "EC", "crv": c.Params().Name, "x": b64(pub[1 : 1+size]), "y": b64(pub[1+size:])}
-	if kid != "" {
-		m["kid"] = kid
-	}
-	if private {
-		d, err := key.Bytes()
-		if err != nil {
-			t.Fatal(err)
-		}
-		m["d"] = b64(d)
-	}
-	b, err := json.Marshal(m)
+	b, err := json.Marshal(testkit.ECJWK(t, c, kid, private))
 	if err != nil {
 		t.Fatal(err)
 	}

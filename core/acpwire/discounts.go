@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/internal/optional"
 	"github.com/acp-sidecar/acp/core/model"
 )
@@ -225,19 +226,10 @@ func encodeDiscounts(s *model.Session) *discountsJSON {
 	d := s.Discounts
 	out := &discountsJSON{Codes: append([]string{}, d.Codes...)}
 	for _, a := range d.Applied {
-		out.Applied = append(out.Applied, appliedDiscount(a, s.Currency, lineIndexes(s.Lines)))
+		out.Applied = append(out.Applied, appliedDiscount(a, s.Currency, s.Lines))
 	}
 	for _, r := range d.Rejected {
 		out.Rejected = append(out.Rejected, rejectedJSON(r))
-	}
-	return out
-}
-
-// lineIndexes maps line ids to their index in the response's line_items.
-func lineIndexes(lines []model.Line) map[string]int {
-	out := make(map[string]int, len(lines))
-	for i, l := range lines {
-		out[l.ID] = i
 	}
 	return out
 }
@@ -248,7 +240,7 @@ func lineIndexes(lines []model.Line) map[string]int {
 // Allocations to lines are $.line_items[i]; those to fulfillment options
 // are merged into one $.totals.fulfillment allocation. An allocation to a
 // line the session does not have is left out.
-func appliedDiscount(a model.AppliedDiscount, currency string, lines map[string]int) appliedDiscountJSON {
+func appliedDiscount(a model.AppliedDiscount, currency string, lines []model.Line) appliedDiscountJSON {
 	out := appliedDiscountJSON{
 		ID: a.ID, Code: a.Code, Amount: a.Amount, Automatic: a.Automatic, Method: a.Method,
 		Coupon: couponJSON{ID: a.ID, Name: a.Name, Duration: "once"},
@@ -268,19 +260,8 @@ func appliedDiscount(a model.AppliedDiscount, currency string, lines map[string]
 		out.Priority = a.Priority
 	}
 	out.Start, out.End = rfc3339Ptr(a.Start), rfc3339Ptr(a.End)
-	fulfillment := -1
-	for _, al := range a.Allocations {
-		if al.OptionID != "" {
-			if fulfillment < 0 {
-				fulfillment = len(out.Allocations)
-				out.Allocations = append(out.Allocations, allocationJSON{Path: fulfillmentAllocationPath})
-			}
-			out.Allocations[fulfillment].Amount += al.Amount
-			continue
-		}
-		if i, ok := lines[al.LineID]; ok {
-			out.Allocations = append(out.Allocations, allocationJSON{Path: fmt.Sprintf("$.line_items[%d]", i), Amount: al.Amount})
-		}
+	for _, al := range checkout.AllocationPaths(a, lines, fulfillmentAllocationPath) {
+		out.Allocations = append(out.Allocations, allocationJSON(al))
 	}
 	return out
 }

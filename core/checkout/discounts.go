@@ -270,3 +270,39 @@ func orderDiscounts(sess *model.Session) []fulfillment.Discount {
 	}
 	return out
 }
+
+// PathAllocation is one share of an applied discount placed in a
+// checkout response: Path is the RFC 9535 JSONPath of what it is given to,
+// Amount the share in minor units.
+type PathAllocation struct {
+	Path   string
+	Amount int64
+}
+
+// AllocationPaths places a's allocations in a response whose line_items
+// are lines, as both protocols' discount extensions do: an allocation to a
+// line is at $.line_items[i]; those to fulfillment options are merged into
+// one allocation at fulfillmentPath, where the first of them stands. An
+// allocation to a line the session does not have is left out.
+func AllocationPaths(a model.AppliedDiscount, lines []model.Line, fulfillmentPath string) []PathAllocation {
+	index := make(map[string]int, len(lines))
+	for i, l := range lines {
+		index[l.ID] = i
+	}
+	var out []PathAllocation
+	fulfillment := -1
+	for _, al := range a.Allocations {
+		if al.OptionID != "" {
+			if fulfillment < 0 {
+				fulfillment = len(out)
+				out = append(out, PathAllocation{Path: fulfillmentPath})
+			}
+			out[fulfillment].Amount += al.Amount
+			continue
+		}
+		if i, ok := index[al.LineID]; ok {
+			out = append(out, PathAllocation{Path: fmt.Sprintf("$.line_items[%d]", i), Amount: al.Amount})
+		}
+	}
+	return out
+}

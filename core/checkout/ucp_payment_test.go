@@ -63,14 +63,12 @@ func tokenPayment(handler, token string) checkout.PaymentInput {
 // page, which passes the challenge and sends the buyer back.
 func openChallenge(t *testing.T, page string) {
 	t.Helper()
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Get(page)
+	status, location, err := stripefake.OpenChallenge(page)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != challengeReturn {
-		t.Fatalf("challenge page: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	if status != http.StatusFound || location != challengeReturn {
+		t.Fatalf("challenge page: %d to %q", status, location)
 	}
 }
 
@@ -196,13 +194,11 @@ func TestUCPSandboxChallenge(t *testing.T) {
 // challengePage is what the buyer's browser gets from a challenge page.
 func challengePage(t *testing.T, page string) int {
 	t.Helper()
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Get(page)
+	status, _, err := stripefake.OpenChallenge(page)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = resp.Body.Close()
-	return resp.StatusCode
+	return status
 }
 
 // TestUCPChallengeReleasedWhenAbandoned: an update or a cancel while the

@@ -44,6 +44,18 @@ var feedEnv = map[string]string{feedTokenEnv: feedToken}
 // target at url, published as feedtest.PublishingConfig says.
 func demoFeedConfig(t *testing.T, dir, url, extra string) *config.Config {
 	t.Helper()
+	text := demoStoreText(t, dir) + extra + fmt.Sprintf("\nfeeds:\n  - name: %s\n    url: %s\n    token_env: %s\n    target_country: US\n", feedTarget, url, feedTokenEnv) + feedtest.PublishingConfig()
+	cfg, err := config.LoadBytes([]byte(text), host.ConfigOptions("127.0.0.1:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// demoStoreText is the demo acp.yaml with its store in dir and the tee's
+// stock 1 (so that one sale sells it out).
+func demoStoreText(t *testing.T, dir string) string {
+	t.Helper()
 	demo, err := os.ReadFile("../../acp.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -55,12 +67,7 @@ func demoFeedConfig(t *testing.T, dir, url, extra string) *config.Config {
 		}
 		text = strings.Replace(text, edit[0], edit[1], 1)
 	}
-	text += extra + fmt.Sprintf("\nfeeds:\n  - name: %s\n    url: %s\n    token_env: %s\n    target_country: US\n", feedTarget, url, feedTokenEnv) + feedtest.PublishingConfig()
-	cfg, err := config.LoadBytes([]byte(text), host.ConfigOptions("127.0.0.1:0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	return text
 }
 
 // demoProducts is the demo catalog as its feed shows it, the tee's stock

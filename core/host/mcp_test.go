@@ -15,34 +15,14 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/acp-sidecar/acp/internal/acpschema"
+	"github.com/acp-sidecar/acp/internal/testkit"
 )
-
-// bearer adds an Authorization header to every request.
-type bearer struct {
-	token string
-	next  http.RoundTripper
-}
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return b.next.RoundTrip(r)
-}
 
 // connectMCP opens an MCP client session to the server's /mcp endpoint
 // with the official Go SDK, authenticated with token.
 func connectMCP(t *testing.T, s *server, token string) (*mcp.ClientSession, error) {
 	t.Helper()
-	client := mcp.NewClient(&mcp.Implementation{Name: "acp-test-agent", Version: "1"}, nil)
-	transport := &mcp.StreamableClientTransport{
-		Endpoint:   s.base + "/mcp",
-		HTTPClient: &http.Client{Transport: bearer{token: token, next: http.DefaultTransport}},
-	}
-	session, err := client.Connect(context.Background(), transport, nil)
-	if err == nil {
-		t.Cleanup(func() { _ = session.Close() })
-	}
-	return session, err
+	return testkit.ConnectMCP(t, s.base+"/mcp", token, "acp-test-agent")
 }
 
 // callTool calls a tool and returns its result's structured content as

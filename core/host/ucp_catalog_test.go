@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -26,18 +25,7 @@ import (
 // catalog plugin's sections).
 func ucpDemoConfig(t *testing.T, dir, extra string) *config.Config {
 	t.Helper()
-	demo, err := os.ReadFile("../../acp.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(demo)
-	for _, edit := range [][2]string{{"dir: ./data", "dir: " + dir}, {"      stock: 5\n", "      stock: 1\n"}} {
-		if !strings.Contains(text, edit[0]) {
-			t.Fatalf("the demo config no longer contains %q", edit[0])
-		}
-		text = strings.Replace(text, edit[0], edit[1], 1)
-	}
-	cfg, err := config.LoadBytes([]byte(text+extra), host.ConfigOptions("127.0.0.1:0"))
+	cfg, err := config.LoadBytes([]byte(demoStoreText(t, dir)+extra), host.ConfigOptions("127.0.0.1:0"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acp-sidecar/acp/core/ucp"
+	"github.com/acp-sidecar/acp/internal/testkit"
 	"github.com/acp-sidecar/acp/internal/ucpschema"
 )
 
@@ -104,7 +105,7 @@ func compareExample(t *testing.T, name string, example, got []byte) {
 		{"fulfillment", "methods", 0, "destinations", 0, "postal_code"},
 		{"messages", 0, "severity"}, {"messages", 0, "type"},
 	} {
-		w, h := walk(want, path), walk(have, path)
+		w, h := testkit.At(want, path...), testkit.At(have, path...)
 		if w == nil || (path[0] == "messages" && want["id"] != nil) {
 			continue // not in the example, or messages about the store's checkout
 		}
@@ -118,21 +119,4 @@ func compareExample(t *testing.T, name string, example, got []byte) {
 			t.Errorf("%s: %v (-example +answer):\n%s", name, path, diff)
 		}
 	}
-}
-
-func walk(v any, path []any) any {
-	for _, p := range path {
-		switch k := p.(type) {
-		case string:
-			m, _ := v.(map[string]any)
-			v = m[k]
-		case int:
-			a, _ := v.([]any)
-			if k >= len(a) {
-				return nil
-			}
-			v = a[k]
-		}
-	}
-	return v
 }

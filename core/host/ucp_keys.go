@@ -12,6 +12,7 @@ import (
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/ucp"
 	"github.com/acp-sidecar/acp/core/webhook"
+	"github.com/acp-sidecar/acp/internal/ucpdoc"
 )
 
 // ucpKeys are the business's UCP signing keys, read at start.
@@ -110,19 +111,14 @@ func readUCPKey(i int, k config.UCPSigningKey, loopback bool, getenv func(string
 // withKeyID returns the JWK data with kid set to kid; one whose own kid
 // differs is refused.
 func withKeyID(data []byte, kid string) ([]byte, error) {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(data, &m) != nil || m == nil {
-		return nil, errors.New("not a JSON object")
+	out, own, err := ucpdoc.WithKeyID(data, kid)
+	if err != nil {
+		return nil, err
 	}
-	if raw, ok := m["kid"]; ok {
-		var own string
-		if json.Unmarshal(raw, &own) != nil || own != kid {
-			return nil, fmt.Errorf("the JWK's kid is not %q", kid)
-		}
-		return data, nil
+	if own != kid {
+		return nil, fmt.Errorf("the JWK's kid is not %q", kid)
 	}
-	m["kid"], _ = json.Marshal(kid)
-	return json.Marshal(m)
+	return out, nil
 }
 
 // checkUCPKeys records a problem for each UCP signing key read from the

@@ -13,10 +13,10 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/host"
 	"github.com/acp-sidecar/acp/core/ucp"
 	"github.com/acp-sidecar/acp/internal/acpschema"
+	"github.com/acp-sidecar/acp/internal/testkit"
 	"github.com/acp-sidecar/acp/internal/ucpschema"
 )
 
@@ -27,15 +27,10 @@ const demoProfile = "https://demo-platform.invalid/.well-known/ucp"
 // endpoint with the official Go SDK, authenticated with token.
 func connectUCPMCP(t *testing.T, s *server, token string) *mcp.ClientSession {
 	t.Helper()
-	client := mcp.NewClient(&mcp.Implementation{Name: "ucp-test-platform", Version: "1"}, nil)
-	cs, err := client.Connect(context.Background(), &mcp.StreamableClientTransport{
-		Endpoint:   s.base + "/ucp/mcp",
-		HTTPClient: &http.Client{Transport: bearer{token: token, next: http.DefaultTransport}},
-	}, nil)
+	cs, err := testkit.ConnectMCP(t, s.base+"/ucp/mcp", token, "ucp-test-platform")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cs.Close() })
 	return cs
 }
 
@@ -216,22 +211,12 @@ func TestUCPMCPErrors(t *testing.T) {
 // error, and the verifier sees the dispatched request.
 func TestUCPMCPSignedAgent(t *testing.T) {
 	t.Parallel()
-	cfg := loadTestConfig(t, t.TempDir())
-	cfg.UCP.Enabled, cfg.UCP.BasePath, cfg.UCP.MCPPath = true, "/ucp", "/ucp/mcp"
-	demo, err := config.Load("../../acp.yaml", host.ConfigOptions("127.0.0.1:0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.UCP.SigningKeys = demo.UCP.SigningKeys
-	for i := range cfg.Agents {
-		if cfg.Agents[i].Name == "other-agent" {
-			cfg.Agents[i].UCP = &config.AgentUCP{RequireSignatures: true}
-		}
-	}
+	cfg := signingAgentConfig(t)
+	cfg.UCP.MCPPath = "/ucp/mcp"
 	verifier := recordingVerifier{seen: make(chan *ucp.SignedRequest, 8)}
 	s := startServer(t, cfg, host.WithUCPNegotiator(fixedNegotiator{}), host.WithUCPVerifier(verifier))
 	meta := map[string]any{"ucp-agent": map[string]any{"profile": ucpProfile}}
-	_, err = connectUCPMCP(t, s, otherToken).CallTool(context.Background(), &mcp.CallToolParams{Name: "get_checkout",
+	_, err := connectUCPMCP(t, s, otherToken).CallTool(context.Background(), &mcp.CallToolParams{Name: "get_checkout",
 		Arguments: map[string]any{"meta": meta, "id": "cs_1"}})
 	var rpcErr *jsonrpc.Error
 	if !errors.As(err, &rpcErr) || rpcErr.Code != -32000 || !strings.Contains(string(rpcErr.Data), ucp.CodeSignatureInvalid) {

@@ -24,16 +24,13 @@ func (v recordingVerifier) Verify(req *ucp.SignedRequest, p *ucp.Platform) error
 	return nil
 }
 
-// TestUCPOperationsAndSignatures: the operations given are routed (and
-// only when their capability was negotiated), their protocol errors keep
-// UCP's shape; an agent that must sign is refused without a signature the
-// verifier accepts, and the verifier sees the request as sent.
-func TestUCPOperationsAndSignatures(t *testing.T) {
-	t.Parallel()
+// signingAgentConfig is the test config serving UCP at /ucp, other-agent
+// required to sign its requests. An agent calling UCP has order webhooks,
+// which the business signs: the demo store's local-only key signs them.
+func signingAgentConfig(t *testing.T) *config.Config {
+	t.Helper()
 	cfg := loadTestConfig(t, t.TempDir())
 	cfg.UCP.Enabled, cfg.UCP.BasePath = true, "/ucp"
-	// An agent calling UCP has order webhooks, which the business signs:
-	// the demo store's local-only key signs them.
 	demo, err := config.Load("../../acp.yaml", host.ConfigOptions("127.0.0.1:0"))
 	if err != nil {
 		t.Fatal(err)
@@ -44,6 +41,16 @@ func TestUCPOperationsAndSignatures(t *testing.T) {
 			cfg.Agents[i].UCP = &config.AgentUCP{RequireSignatures: true}
 		}
 	}
+	return cfg
+}
+
+// TestUCPOperationsAndSignatures: the operations given are routed (and
+// only when their capability was negotiated), their protocol errors keep
+// UCP's shape; an agent that must sign is refused without a signature the
+// verifier accepts, and the verifier sees the request as sent.
+func TestUCPOperationsAndSignatures(t *testing.T) {
+	t.Parallel()
+	cfg := signingAgentConfig(t)
 	verifier := recordingVerifier{seen: make(chan *ucp.SignedRequest, 8)}
 	ops := map[string]ucp.Operation{
 		ucp.OpGetOrder: func(_ context.Context, call *ucp.Call) (int, []byte, error) {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
 // call is one REST request the tools dispatched.
@@ -62,23 +64,11 @@ func connect(t *testing.T, r *rest, style string) *mcp.ClientSession {
 	}
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
-	client := mcp.NewClient(&mcp.Implementation{Name: "test-agent", Version: "1"}, nil)
-	cs, err := client.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: srv.URL,
-		HTTPClient: &http.Client{Transport: bearer{}}}, nil)
+	cs, err := testkit.ConnectMCP(t, srv.URL, "agent-token", "test-agent")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cs.Close() })
 	return cs
-}
-
-// bearer adds the agent's token to every request.
-type bearer struct{}
-
-func (bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer agent-token")
-	return http.DefaultTransport.RoundTrip(r)
 }
 
 const session = `{"id":"cs_1","status":"ready_for_payment"}`

@@ -361,6 +361,22 @@ func TestRecordProcessorAdjustment(t *testing.T) {
 	}
 }
 
+// markDead moves a pending webhook event to the dead ones, as delivery
+// does after its last attempt (20, answered 503).
+func markDead(t *testing.T, st store.Store, ev *model.WebhookEvent) {
+	t.Helper()
+	err := st.Update(context.Background(), func(tx store.Tx) error {
+		if err := tx.DeleteWebhookEvent(ev); err != nil {
+			return err
+		}
+		ev.State, ev.Attempts, ev.LastStatus = model.EventDead, 20, 503
+		return tx.PutWebhookEvent(ev)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestRequeue: a dead event goes back to the queue with the order as it
 // is now and its id kept; an unknown id is refused.
 func TestRequeue(t *testing.T) {
@@ -369,20 +385,11 @@ func TestRequeue(t *testing.T) {
 	f := newFixture(t)
 	pending, _ := orders.Events(ctx, f.st, model.EventPending, 10)
 	dead := pending[0]
-	err := f.st.Update(ctx, func(tx store.Tx) error {
-		if err := tx.DeleteWebhookEvent(dead); err != nil {
-			return err
-		}
-		dead.State, dead.Attempts, dead.LastStatus = model.EventDead, 20, 503
-		return tx.PutWebhookEvent(dead)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	markDead(t, f.st, dead)
 	if _, err := f.svc.Fulfill(ctx, "ord_1", orders.FulfillmentInput{}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.outbox.Requeue(ctx, f.st, []string{dead.ID, "evt_unknown"})
+	_, err := f.outbox.Requeue(ctx, f.st, []string{dead.ID, "evt_unknown"})
 	wantAPIError(t, err, http.StatusNotFound, apierr.CodeNotFound, "")
 	if still, _ := orders.Events(ctx, f.st, model.EventDead, 10); len(still) != 1 {
 		t.Errorf("a refused re-queue moved events: %d dead left, want 1", len(still))

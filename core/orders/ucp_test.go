@@ -243,16 +243,7 @@ func TestRequeueUCPEvent(t *testing.T) {
 				t.Fatalf("pending = %v, %v", pending, err)
 			}
 			dead := pending[0]
-			err = f.st.Update(ctx, func(tx store.Tx) error {
-				if err := tx.DeleteWebhookEvent(dead); err != nil {
-					return err
-				}
-				dead.State, dead.Attempts, dead.LastStatus = model.EventDead, 20, 503
-				return tx.PutWebhookEvent(dead)
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			markDead(t, f.st, dead)
 			f.clock.Advance(time.Hour)
 			if _, err := f.svc.Fulfill(ctx, "ord_u", orders.FulfillmentInput{}); err != nil {
 				t.Fatal(err)

@@ -288,6 +288,16 @@ type UCPHandler struct {
 	Config map[string]any `json:"config,omitempty"`
 }
 
+// UCPRegistry is handlers as UCP's payment_handlers registry: keyed by
+// Name, each name's handlers in the order given.
+func UCPRegistry(handlers []UCPHandler) map[string][]UCPHandler {
+	out := map[string][]UCPHandler{}
+	for _, h := range handlers {
+		out[h.Name] = append(out[h.Name], h)
+	}
+	return out
+}
+
 // UCPDescriber is a Handler that can be offered over UCP. A complete
 // request's instrument reaches Charge as Instrument{Type: the
 // instrument's type, CredentialType: its credential's type, Token: its

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/acp-sidecar/acp/core/internal/jsonpath"
 	"github.com/acp-sidecar/acp/core/ucp"
 )
 
@@ -68,24 +69,9 @@ func decode(body []byte, v any) error {
 // describe says what is wrong with a JSON document, naming the member.
 func describe(err error) string {
 	if te, ok := err.(*json.UnmarshalTypeError); ok && te.Field != "" {
-		return fmt.Sprintf("%s must be of JSON type %s, not %s", te.Field, jsonType(te.Type.String()), te.Value)
+		return fmt.Sprintf("%s must be of JSON type %s, not %s", te.Field, jsonpath.TypeName(te.Type.Kind().String()), te.Value)
 	}
 	return err.Error()
-}
-
-// jsonType names the JSON type a Go type decodes from.
-func jsonType(goType string) string {
-	switch {
-	case strings.HasPrefix(goType, "[]"):
-		return "array"
-	case strings.Contains(goType, "int"):
-		return "integer"
-	case strings.Contains(goType, "string"):
-		return "string"
-	case strings.Contains(goType, "bool"):
-		return "boolean"
-	}
-	return "object"
 }
 
 // parseFilters reads a request's filters and context for a store whose

@@ -17,6 +17,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
 // request is one REST request the tools dispatched.
@@ -80,23 +81,11 @@ func serve(t *testing.T, r *rest) *httptest.Server {
 func connect(t *testing.T, r *rest) *mcp.ClientSession {
 	t.Helper()
 	srv := serve(t, r)
-	client := mcp.NewClient(&mcp.Implementation{Name: "test-platform", Version: "1"}, nil)
-	cs, err := client.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: srv.URL,
-		HTTPClient: &http.Client{Transport: bearer{}}}, nil)
+	cs, err := testkit.ConnectMCP(t, srv.URL, "agent-token", "test-platform")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cs.Close() })
 	return cs
-}
-
-// bearer adds the agent's token to every request.
-type bearer struct{}
-
-func (bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer agent-token")
-	return http.DefaultTransport.RoundTrip(r)
 }
 
 const (

@@ -124,10 +124,10 @@ func BusinessProfile(b Business) ([]byte, error) {
 	}
 	doc := struct {
 		UCP struct {
-			Version         string                    `json:"version"`
-			Services        map[string][]profileEntry `json:"services"`
-			Capabilities    map[string][]profileEntry `json:"capabilities"`
-			PaymentHandlers map[string][]profileEntry `json:"payment_handlers"`
+			Version         string                          `json:"version"`
+			Services        map[string][]profileEntry       `json:"services"`
+			Capabilities    map[string][]profileEntry       `json:"capabilities"`
+			PaymentHandlers map[string][]payment.UCPHandler `json:"payment_handlers"`
 		} `json:"ucp"`
 		SigningKeys []json.RawMessage `json:"signing_keys,omitempty"`
 	}{SigningKeys: b.SigningKeys}
@@ -166,8 +166,7 @@ func capabilityEntries(names []string) (map[string][]profileEntry, error) {
 }
 
 // handlerEntries are the payment_handlers registry of the handlers.
-func handlerEntries(handlers []payment.UCPHandler) (map[string][]profileEntry, error) {
-	out := map[string][]profileEntry{}
+func handlerEntries(handlers []payment.UCPHandler) (map[string][]payment.UCPHandler, error) {
 	ids := map[string]bool{}
 	for _, h := range handlers {
 		switch {
@@ -181,10 +180,6 @@ func handlerEntries(handlers []payment.UCPHandler) (map[string][]profileEntry, e
 			return nil, fmt.Errorf("payment handler %s: version %q is not a date", h.ID, h.Version)
 		}
 		ids[h.ID] = true
-		out[h.Name] = append(out[h.Name], profileEntry{
-			ID: h.ID, Version: h.Version, Spec: h.Spec, Schema: h.Schema,
-			AvailableInstruments: h.AvailableInstruments, Config: h.Config,
-		})
 	}
-	return out, nil
+	return payment.UCPRegistry(handlers), nil
 }

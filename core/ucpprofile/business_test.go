@@ -1,10 +1,7 @@
 package ucpprofile
 
 import (
-	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -13,28 +10,14 @@ import (
 
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/ucp"
+	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
 // newJWK makes a fresh P-256 key as a JWK, public unless private.
 func newJWK(t testing.TB, kid string, private bool) json.RawMessage {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := key.PublicKey.Bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b64 := base64.RawURLEncoding.EncodeToString
-	m := map[string]string{"kid": kid, "kty": "EC", "crv": "P-256", "x": b64(pub[1:33]), "y": b64(pub[33:]), "use": "sig", "alg": "ES256"}
-	if private {
-		d, err := key.Bytes()
-		if err != nil {
-			t.Fatal(err)
-		}
-		m["d"] = b64(d)
-	}
+	m := testkit.ECJWK(t, elliptic.P256(), kid, private)
+	m["use"], m["alg"] = "sig", "ES256"
 	b, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)

@@ -1,8 +1,7 @@
 package ucpwire
 
 import (
-	"fmt"
-
+	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/model"
 )
 
@@ -42,10 +41,6 @@ func discounts(s *model.Session) *discountsJSON {
 		return out
 	}
 	out.Codes = append(out.Codes, s.Discounts.Codes...)
-	index := make(map[string]int, len(s.Lines))
-	for i, l := range s.Lines {
-		index[l.ID] = i
-	}
 	for _, a := range s.Discounts.Applied {
 		d := appliedDiscountJSON{Code: a.Code, Title: a.Name, Amount: a.Amount, Automatic: a.Automatic || a.Code == "", Priority: max(a.Priority, 0)}
 		if d.Title == "" {
@@ -54,19 +49,8 @@ func discounts(s *model.Session) *discountsJSON {
 		if a.Method == "each" || a.Method == "across" {
 			d.Method = a.Method
 		}
-		shipping := -1
-		for _, al := range a.Allocations {
-			if al.OptionID != "" {
-				if shipping < 0 {
-					shipping = len(d.Allocations)
-					d.Allocations = append(d.Allocations, allocationJSON{Path: fulfillmentAllocation})
-				}
-				d.Allocations[shipping].Amount += al.Amount
-				continue
-			}
-			if i, ok := index[al.LineID]; ok {
-				d.Allocations = append(d.Allocations, allocationJSON{Path: fmt.Sprintf("$.line_items[%d]", i), Amount: al.Amount})
-			}
+		for _, al := range checkout.AllocationPaths(a, s.Lines, fulfillmentAllocation) {
+			d.Allocations = append(d.Allocations, allocationJSON(al))
 		}
 		out.Applied = append(out.Applied, d)
 	}

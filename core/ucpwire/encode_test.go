@@ -10,6 +10,7 @@ import (
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/payment"
 	"github.com/acp-sidecar/acp/core/ucp"
+	"github.com/acp-sidecar/acp/internal/testkit"
 	"github.com/acp-sidecar/acp/internal/ucpschema"
 	"github.com/acp-sidecar/acp/sdk/acp"
 )
@@ -62,24 +63,6 @@ func session() *model.Session {
 	}
 }
 
-// at walks m by keys and indexes ("methods", 0, …).
-func at(v any, path ...any) any {
-	for _, p := range path {
-		switch k := p.(type) {
-		case string:
-			m, _ := v.(map[string]any)
-			v = m[k]
-		case int:
-			a, _ := v.([]any)
-			if k >= len(a) {
-				return nil
-			}
-			v = a[k]
-		}
-	}
-	return v
-}
-
 func TestEncodeSession(t *testing.T) {
 	c := testCodec(t)
 	body, err := c.EncodeSession(session(), full)
@@ -129,7 +112,7 @@ func TestEncodeSession(t *testing.T) {
 		{[]any{"links", 0, "type"}, "terms_of_service"},
 	}
 	for _, ch := range checks {
-		if diff := cmp.Diff(ch.want, at(m, ch.path...)); diff != "" {
+		if diff := cmp.Diff(ch.want, testkit.At(m, ch.path...)); diff != "" {
 			t.Errorf("%v (-want +got):\n%s", ch.path, diff)
 		}
 	}
@@ -149,7 +132,7 @@ func TestEncodeSession(t *testing.T) {
 	}
 	ucpschema.Response(t, "shopping/checkout.json", bareBody)
 	bm := decode(t, bareBody)
-	if bm["fulfillment"] != nil || bm["discounts"] != nil || at(bm, "ucp", "capabilities", ucp.CapFulfillment) != nil {
+	if bm["fulfillment"] != nil || bm["discounts"] != nil || testkit.At(bm, "ucp", "capabilities", ucp.CapFulfillment) != nil {
 		t.Errorf("extensions not negotiated are encoded: %s", bareBody)
 	}
 }
@@ -180,10 +163,10 @@ func TestEncodeSessionURIs(t *testing.T) {
 			}
 			ucpschema.Response(t, "shopping/checkout.json", body)
 			m := decode(t, body)
-			if got := at(m, "line_items", 0, "item", "image_url"); got != tt.wantImage {
+			if got := testkit.At(m, "line_items", 0, "item", "image_url"); got != tt.wantImage {
 				t.Errorf("image_url = %v, want %v", got, tt.wantImage)
 			}
-			if got := at(m, "order", "permalink_url"); got != tt.wantOrder {
+			if got := testkit.At(m, "order", "permalink_url"); got != tt.wantOrder {
 				t.Errorf("order.permalink_url = %v, want %v", got, tt.wantOrder)
 			}
 		})
@@ -232,7 +215,7 @@ func TestStatusMapping(t *testing.T) {
 			}
 			ucpschema.Response(t, "shopping/fulfillment.json#/$defs/dev.ucp.shopping.checkout", body)
 			m := decode(t, body)
-			if m["status"] != tt.want || at(m, "continue_url") != nilIfEmpty(tt.continueURL) {
+			if m["status"] != tt.want || testkit.At(m, "continue_url") != nilIfEmpty(tt.continueURL) {
 				t.Fatalf("status %v continue_url %v, want %s %q", m["status"], m["continue_url"], tt.want, tt.continueURL)
 			}
 			if tt.code != "" {
@@ -242,7 +225,7 @@ func TestStatusMapping(t *testing.T) {
 					t.Errorf("last message = %v, want %s requiring the buyer", last, tt.code)
 				}
 			}
-			if tt.want == "completed" && (at(m, "order", "id") != "ord_1" || at(m, "order", "label") != "1001") {
+			if tt.want == "completed" && (testkit.At(m, "order", "id") != "ord_1" || testkit.At(m, "order", "label") != "1001") {
 				t.Errorf("order = %v", m["order"])
 			}
 		})

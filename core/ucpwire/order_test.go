@@ -11,6 +11,7 @@ import (
 
 	"github.com/acp-sidecar/acp/core/model"
 	"github.com/acp-sidecar/acp/core/ucp"
+	"github.com/acp-sidecar/acp/internal/testkit"
 	"github.com/acp-sidecar/acp/internal/ucpschema"
 	"github.com/acp-sidecar/acp/sdk/acp"
 )
@@ -84,7 +85,7 @@ func TestOrderExamples(t *testing.T) {
 				if err := json.Unmarshal(ex.Body, &body); err != nil {
 					t.Fatalf("line %d: %v", ex.Line, err)
 				}
-				if sc, ok := dig(body, "result", "structuredContent").(map[string]any); ok {
+				if sc, ok := testkit.At(body, "result", "structuredContent").(map[string]any); ok {
 					body = sc
 				}
 				switch {
@@ -99,7 +100,7 @@ func TestOrderExamples(t *testing.T) {
 					if diff := subset(body, decode(t, got), "$"); diff != "" {
 						t.Errorf("line %d (%s %s): the encoded order differs from the example: %s\nencoded: %s", ex.Line, ex.Heading, ex.Tab, diff, got)
 					}
-				case dig(body, "messages") != nil && strings.Contains(string(ex.Body), `"not_found"`):
+				case testkit.At(body, "messages") != nil && strings.Contains(string(ex.Body), `"not_found"`):
 					notFound++
 					got := OrderNotFoundJSON(ucp.Version, "")
 					ucpschema.Operation(t, ucp.OpGetOrder, 200, got)
@@ -129,7 +130,7 @@ func withoutUnkept(order map[string]any) {
 		}
 		line["totals"] = kept
 	}
-	for _, e := range asSlice(dig(order, "fulfillment", "expectations")) {
+	for _, e := range asSlice(testkit.At(order, "fulfillment", "expectations")) {
 		delete(e.(map[string]any), "fulfillable_on")
 	}
 }
@@ -172,17 +173,6 @@ func subset(want, got any, path string) string {
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
-}
-
-func dig(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
 }
 
 func asSlice(v any) []any {
@@ -356,7 +346,7 @@ func TestOrderEventJSON(t *testing.T) {
 	if got["event_id"] != "evt_123" || got["created_time"] != "2026-01-15T11:00:00Z" || got["id"] != "order_abc123" {
 		t.Errorf("event body = %s; want event evt_123 of order order_abc123 created 2026-01-15T11:00:00Z", body)
 	}
-	if v := dig(got, "ucp", "capabilities", ucp.CapOrder); !reflect.DeepEqual(v, []any{map[string]any{"version": "2026-01-11"}}) || dig(got, "ucp", "version") != "2026-04-08" {
+	if v := testkit.At(got, "ucp", "capabilities", ucp.CapOrder); !reflect.DeepEqual(v, []any{map[string]any{"version": "2026-01-11"}}) || testkit.At(got, "ucp", "version") != "2026-04-08" {
 		t.Errorf("event ucp = %v; want release 2026-04-08 with the order capability at the negotiated 2026-01-11", got["ucp"])
 	}
 	entity, err := OrderJSON(&o2, "2026-04-08", "2026-01-11")

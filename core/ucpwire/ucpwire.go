@@ -61,28 +61,11 @@ type Codec struct {
 // New returns the codec of business, with limits. It fails when a
 // handler's configuration is not JSON.
 func New(business Business, limits Limits) (*Codec, error) {
-	registry := map[string][]handlerJSON{}
-	for _, h := range business.Handlers {
-		registry[h.Name] = append(registry[h.Name], handlerJSON{
-			ID: h.ID, Version: h.Version, Spec: h.Spec, Schema: h.Schema,
-			AvailableInstruments: h.AvailableInstruments, Config: h.Config,
-		})
-	}
-	handlers, err := json.Marshal(registry)
+	handlers, err := json.Marshal(payment.UCPRegistry(business.Handlers))
 	if err != nil {
 		return nil, fmt.Errorf("ucp payment handlers: %w", err)
 	}
 	return &Codec{business: business, limits: limits, handlers: handlers}, nil
-}
-
-// handlerJSON is a payment handler in ucp.payment_handlers.
-type handlerJSON struct {
-	ID                   string           `json:"id"`
-	Version              string           `json:"version"`
-	Spec                 string           `json:"spec,omitempty"`
-	Schema               string           `json:"schema,omitempty"`
-	AvailableInstruments []map[string]any `json:"available_instruments,omitempty"`
-	Config               map[string]any   `json:"config,omitempty"`
 }
 
 // rfc3339 is t as RFC 3339 in UTC, to the second.

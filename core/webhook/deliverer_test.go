@@ -194,6 +194,19 @@ func (rc *receiver) requests() []received {
 	return append([]received(nil), rc.reqs...)
 }
 
+// soleRequest is the one request rc received, checked to carry payload.
+func soleRequest(t *testing.T, rc *receiver, payload []byte) received {
+	t.Helper()
+	reqs := rc.requests()
+	if len(reqs) != 1 {
+		t.Fatalf("receiver got %d requests, want 1", len(reqs))
+	}
+	if !bytes.Equal(reqs[0].body, payload) {
+		t.Errorf("body = %s, want the payload %s", reqs[0].body, payload)
+	}
+	return reqs[0]
+}
+
 func serve(t *testing.T, rc *receiver) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(rc)
@@ -276,14 +289,7 @@ func TestDeliverSignedEvent(t *testing.T) {
 		t.Errorf("%d events still pending after delivery", n)
 	}
 
-	reqs := rc.requests()
-	if len(reqs) != 1 {
-		t.Fatalf("receiver got %d requests, want 1", len(reqs))
-	}
-	got := reqs[0]
-	if !bytes.Equal(got.body, e.Payload) {
-		t.Errorf("body = %s, want the payload %s", got.body, e.Payload)
-	}
+	got := soleRequest(t, rc, e.Payload)
 	headers := []struct{ name, want string }{
 		{"Content-Type", "application/json"},
 		{"Request-Id", "evt_1"},

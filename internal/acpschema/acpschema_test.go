@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
 func TestMain(m *testing.M) { os.Exit(Main(m)) }
@@ -55,25 +57,11 @@ func TestResponse(t *testing.T) {
 			if !Present(t) {
 				return // the schemas are the subject
 			}
-			rec := &recorder{TB: t}
+			rec := &testkit.Recorder{TB: t}
 			For(t, legacyVersion).Response(rec, tc.answer, []byte(tc.body))
-			if rec.failed != tc.wantFail {
-				t.Errorf("failed = %v, want %v: %s", rec.failed, tc.wantFail, rec.msg)
+			if rec.Failed() != tc.wantFail {
+				t.Errorf("failed = %v, want %v: %s", rec.Failed(), tc.wantFail, rec.Messages())
 			}
 		})
 	}
-}
-
-// recorder is a testing.TB that records errors instead of failing.
-type recorder struct {
-	testing.TB
-	failed bool
-	msg    string
-}
-
-func (r *recorder) Helper() {}
-
-func (r *recorder) Errorf(format string, args ...any) {
-	r.failed = true
-	r.msg += strings.TrimSpace(format) + " "
 }

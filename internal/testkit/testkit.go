@@ -1,12 +1,15 @@
 // Package testkit holds what the host module's tests share: the binaries
 // they run (the acp command, the first-party plugins, the test plugin),
 // built once per source tree for every package and every run; a
-// goroutine-safe buffer for log output; and polling until a condition
-// holds.
+// goroutine-safe buffer for log output; polling until a condition
+// holds; an MCP client session with a bearer token; walking decoded
+// JSON; a testing.TB recording the errors of checks under test; and
+// fresh EC keys as JWKs.
 package testkit
 
 import (
 	"bytes"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -45,3 +48,26 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 		time.Sleep(wait)
 	}
 }
+
+// Recorder is a testing.TB that records errors instead of failing, for
+// testing checks that report through a testing.TB.
+type Recorder struct {
+	testing.TB
+	failed bool
+	msg    string
+}
+
+// Helper does nothing: the recorder is no test of its own.
+func (r *Recorder) Helper() {}
+
+// Errorf records an error.
+func (r *Recorder) Errorf(format string, _ ...any) {
+	r.failed = true
+	r.msg += strings.TrimSpace(format) + " "
+}
+
+// Failed reports whether an error was recorded.
+func (r *Recorder) Failed() bool { return r.failed }
+
+// Messages returns the formats of the errors recorded.
+func (r *Recorder) Messages() string { return r.msg }

@@ -1,6 +1,7 @@
 package testkit
 
 import (
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -194,5 +195,28 @@ func write(t *testing.T, path, content string) {
 	}
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestAt(t *testing.T) {
+	t.Parallel()
+	doc := map[string]any{"a": []any{map[string]any{"b": "x"}, 2.0}, "s": "str"}
+	for _, tc := range []struct {
+		path []any
+		want any
+	}{
+		{[]any{"a", 0, "b"}, "x"},
+		{[]any{"a", 1}, 2.0},
+		{[]any{"a", 2}, nil},
+		{[]any{"a", -1}, nil},
+		{[]any{"s", "b"}, nil},
+		{[]any{"s", 0}, nil},
+		{[]any{"missing", "b"}, nil},
+		{[]any{"a", 1.0}, nil},
+		{nil, doc},
+	} {
+		if got := At(doc, tc.path...); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("At(%v) = %v, want %v", tc.path, got, tc.want)
+		}
 	}
 }

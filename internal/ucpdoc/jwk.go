@@ -195,3 +195,22 @@ func checkOKP(k JWK, b64 decoder) error {
 	}
 	return nil
 }
+
+// WithKeyID returns the JWK data with its kid set to kid when it has
+// none, and the kid it then has. Data that is not a JSON object, or whose
+// kid is not a string, is an error.
+func WithKeyID(data []byte, kid string) (out []byte, own string, err error) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(data, &m) != nil || m == nil {
+		return nil, "", errors.New("not a JSON object")
+	}
+	if raw, ok := m["kid"]; ok {
+		if json.Unmarshal(raw, &own) != nil {
+			return nil, "", errors.New("its kid is not a string")
+		}
+		return data, own, nil
+	}
+	m["kid"], _ = json.Marshal(kid)
+	out, err = json.Marshal(m)
+	return out, kid, err
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -154,7 +155,7 @@ func (c *checker) registry(path string, u map[string]any, required bool, entry f
 		c.add(path, "must be an object of names to arrays, got %s", kind(v))
 		return
 	}
-	for _, name := range sortedKeys(m) {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
 		namePath := keyPath(path, name)
 		if !namePattern.MatchString(name) {
 			c.add(namePath, "%q is not a reverse-domain name such as dev.ucp.shopping.checkout", name)
@@ -356,15 +357,6 @@ func keyPath(base, key string) string {
 		return base + "." + key
 	}
 	return base + "[" + strconv.Quote(key) + "]"
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // kind names the JSON type of a decoded value.

@@ -1,7 +1,6 @@
 package ucpdoc
 
 import (
-	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -9,30 +8,16 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
 // ecJWK makes a fresh EC key on c as a JWK map, with its private part
 // when private.
 func ecJWK(t testing.TB, c elliptic.Curve, crv, kid string, private bool) map[string]any {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(c, rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	size := (c.Params().BitSize + 7) / 8
-	b64 := func(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
-	pub, err := key.PublicKey.Bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]any{"kid": kid, "kty": "EC", "crv": crv, "x": b64(pub[1 : 1+size]), "y": b64(pub[1+size:]), "use": "sig", "alg": "ES256"}
-	if private {
-		d, err := key.Bytes()
-		if err != nil {
-			t.Fatal(err)
-		}
-		m["d"] = b64(d)
-	}
+	m := testkit.ECJWK(t, c, kid, private)
+	m["kid"], m["crv"], m["use"], m["alg"] = kid, crv, "sig", "ES256"
 	return m
 }
 
@@ -261,4 +246,28 @@ func FuzzParsePlatform(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestWithKeyID(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		data, wantData, wantOwn string
+		wantErr                 bool
+	}{
+		"kid added":        {`{"kty":"EC"}`, `{"kid":"k1","kty":"EC"}`, "k1", false},
+		"own kid kept":     {`{"kty":"EC","kid":"mine"}`, `{"kty":"EC","kid":"mine"}`, "mine", false},
+		"not an object":    {`["kty"]`, "", "", true},
+		"null":             {`null`, "", "", true},
+		"kid not a string": {`{"kid":7}`, "", "", true},
+		"not JSON":         {`{`, "", "", true},
+	} {
+		out, own, err := WithKeyID([]byte(tc.data), "k1")
+		if (err != nil) != tc.wantErr {
+			t.Errorf("%s: err = %v, want error %v", name, err, tc.wantErr)
+			continue
+		}
+		if string(out) != tc.wantData || own != tc.wantOwn {
+			t.Errorf("%s: got %s, %q; want %s, %q", name, out, own, tc.wantData, tc.wantOwn)
+		}
+	}
 }

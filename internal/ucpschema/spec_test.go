@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
 // allViews are the readings every schema must compile in.
@@ -105,10 +107,10 @@ func TestRequest(t *testing.T) {
 			if !Present(t) {
 				return // the schemas are the subject
 			}
-			rec := &recorder{TB: t}
+			rec := &testkit.Recorder{TB: t}
 			Request(rec, "shopping/checkout.json", tc.op, []byte(tc.body))
-			if rec.failed != tc.wantFail {
-				t.Errorf("failed = %v, want %v: %s", rec.failed, tc.wantFail, rec.msg)
+			if rec.Failed() != tc.wantFail {
+				t.Errorf("failed = %v, want %v: %s", rec.Failed(), tc.wantFail, rec.Messages())
 			}
 		})
 	}
@@ -122,9 +124,9 @@ func TestResponseOmitsToken(t *testing.T) {
 		return // the schemas are the subject
 	}
 	const name = "shopping/types/token_credential.json"
-	rec := &recorder{TB: t}
+	rec := &testkit.Recorder{TB: t}
 	Response(rec, name, []byte(`{"type":"PAYMENT_GATEWAY","token":"tok"}`))
-	if !rec.failed {
+	if !rec.Failed() {
 		t.Error("a response credential with its token passed")
 	}
 	Response(t, name, []byte(`{"type":"PAYMENT_GATEWAY"}`))
@@ -155,10 +157,10 @@ func TestTransports(t *testing.T) {
 			if !Present(t) {
 				return // the schemas are the subject
 			}
-			rec := &recorder{TB: t}
+			rec := &testkit.Recorder{TB: t}
 			tc.check(rec, []byte(tc.body))
-			if rec.failed != tc.wantFail {
-				t.Errorf("failed = %v, want %v: %s", rec.failed, tc.wantFail, rec.msg)
+			if rec.Failed() != tc.wantFail {
+				t.Errorf("failed = %v, want %v: %s", rec.Failed(), tc.wantFail, rec.Messages())
 			}
 		})
 	}
@@ -241,9 +243,9 @@ func TestProfile(t *testing.T) {
 			Profile(t, ex.Body)
 		case "Platform Profile":
 			found[ex.Heading] = true
-			rec := &recorder{TB: t}
+			rec := &testkit.Recorder{TB: t}
 			Profile(rec, ex.Body)
-			if !rec.failed {
+			if !rec.Failed() {
 				t.Errorf("the platform profile of line %d passed as a business profile", ex.Line)
 			}
 		}

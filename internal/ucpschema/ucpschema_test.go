@@ -4,23 +4,11 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/acp-sidecar/acp/internal/testkit"
 )
 
 func TestMain(m *testing.M) { os.Exit(Main(m)) }
-
-// recorder is a testing.TB that records errors instead of failing.
-type recorder struct {
-	testing.TB
-	failed bool
-	msg    string
-}
-
-func (r *recorder) Helper() {}
-
-func (r *recorder) Errorf(format string, args ...any) {
-	r.failed = true
-	r.msg += strings.TrimSpace(format) + " "
-}
 
 // validCheckout is a checkout response the 2026-04-08 schema admits.
 const validCheckout = `{
@@ -62,10 +50,10 @@ func TestResponse(t *testing.T) {
 			if !Present(t) {
 				return // the schemas are the subject
 			}
-			rec := &recorder{TB: t}
+			rec := &testkit.Recorder{TB: t}
 			Response(rec, tc.name, []byte(tc.body))
-			if rec.failed != tc.wantFail {
-				t.Errorf("failed = %v, want %v: %s", rec.failed, tc.wantFail, rec.msg)
+			if rec.Failed() != tc.wantFail {
+				t.Errorf("failed = %v, want %v: %s", rec.Failed(), tc.wantFail, rec.Messages())
 			}
 		})
 	}

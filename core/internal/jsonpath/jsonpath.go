@@ -8,25 +8,39 @@ import (
 	"strings"
 )
 
-// Describe names the JSON value a Go kind (reflect.Kind's String, as
-// json.UnmarshalTypeError gives it) decodes from: "an integer", "a
-// string", "an object"…
-func Describe(kind string) string {
+// TypeName names the JSON type a Go kind (reflect.Kind's String, as
+// json.UnmarshalTypeError gives it) decodes from: "integer", "number",
+// "string", "boolean", "array" or "object"; "" for a kind no JSON value
+// has.
+func TypeName(kind string) string {
 	switch {
-	case strings.HasPrefix(kind, "int"), strings.HasPrefix(kind, "uint"):
-		return "an integer"
+	case strings.HasPrefix(kind, "int") && kind != "interface", strings.HasPrefix(kind, "uint"):
+		return "integer"
 	case strings.HasPrefix(kind, "float"):
-		return "a number"
+		return "number"
 	case kind == "string":
-		return "a string"
+		return "string"
 	case kind == "bool":
-		return "a boolean"
+		return "boolean"
 	case kind == "slice", kind == "array":
-		return "an array"
+		return "array"
 	case kind == "map", kind == "struct", kind == "ptr":
-		return "an object"
+		return "object"
 	}
-	return "of another type"
+	return ""
+}
+
+// Describe names, with its article, the JSON value a Go kind decodes
+// from: "an integer", "a string", "an object"…
+func Describe(kind string) string {
+	switch name := TypeName(kind); name {
+	case "":
+		return "of another type"
+	case "integer", "array", "object":
+		return "an " + name
+	default:
+		return "a " + name
+	}
 }
 
 // AtOffset returns the RFC 9535 JSONPath of the first value in a JSON

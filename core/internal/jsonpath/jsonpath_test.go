@@ -70,3 +70,27 @@ func TestMember(t *testing.T) {
 		}
 	}
 }
+
+func TestTypeNameAndDescribe(t *testing.T) {
+	t.Parallel()
+	for kind, want := range map[string][2]string{
+		"int64":     {"integer", "an integer"},
+		"uint8":     {"integer", "an integer"},
+		"float64":   {"number", "a number"},
+		"string":    {"string", "a string"},
+		"bool":      {"boolean", "a boolean"},
+		"slice":     {"array", "an array"},
+		"array":     {"array", "an array"},
+		"map":       {"object", "an object"},
+		"struct":    {"object", "an object"},
+		"ptr":       {"object", "an object"},
+		"interface": {"", "of another type"},
+	} {
+		if got := TypeName(kind); got != want[0] {
+			t.Errorf("TypeName(%q) = %q, want %q", kind, got, want[0])
+		}
+		if got := Describe(kind); got != want[1] {
+			t.Errorf("Describe(%q) = %q, want %q", kind, got, want[1])
+		}
+	}
+}

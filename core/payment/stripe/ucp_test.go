@@ -154,14 +154,12 @@ func TestProcessorTokenOutcomes(t *testing.T) {
 // the return URL.
 func passChallenge(t *testing.T, page string) {
 	t.Helper()
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Get(page)
+	status, location, err := stripefake.OpenChallenge(page)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != returnURL {
-		t.Fatalf("challenge page answered %d to %q, want 302 to %s", resp.StatusCode, resp.Header.Get("Location"), returnURL)
+	if status != http.StatusFound || location != returnURL {
+		t.Fatalf("challenge page answered %d to %q, want 302 to %s", status, location, returnURL)
 	}
 }
 

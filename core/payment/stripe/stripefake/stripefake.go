@@ -80,6 +80,19 @@ var paymentMethods = map[string]string{
 // PaymentIntent's return_url.
 const ChallengePath = "/fake/3ds/"
 
+// OpenChallenge is the buyer's browser opening a challenge page (a
+// redirect_to_url of the fake): it returns the page's status and the
+// Location it redirects to, without following it.
+func OpenChallenge(page string) (status int, location string, err error) {
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(page)
+	if err != nil {
+		return 0, "", fmt.Errorf("opening the challenge page: %w", err)
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Location"), nil
+}
+
 var scenarios = []string{ScenarioOK, ScenarioDecline, Scenario3DS, ScenarioExpired, ScenarioRevoked, ScenarioUsed, Scenario5xx, ScenarioTimeout, ScenarioCharged500, ScenarioCaptureFail}
 
 // Options configures a fake.
