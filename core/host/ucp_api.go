@@ -95,13 +95,9 @@ func mountUCP(api *httpapi.API, cfg *config.Config, svc *checkout.Service, st st
 // names, the escalation page as every session's continue_url, and a
 // storefront page for answers without a session.
 func ucpBusiness(cfg *config.Config, handlers []payment.Handler, logger *slog.Logger) ucpwire.Business {
-	b := ucpwire.Business{Storefront: cmp.Or(cfg.Merchant.Links.AboutUs, cfg.Merchant.Links.Support, cfg.Merchant.Links.ContactUs, cfg.UCP.PublicURL)}
-	for _, h := range handlers {
-		if d, ok := h.(payment.UCPDescriber); ok {
-			if uh, ok := d.UCPHandler(); ok {
-				b.Handlers = append(b.Handlers, uh)
-			}
-		}
+	b := ucpwire.Business{
+		Storefront: cmp.Or(cfg.Merchant.Links.AboutUs, cfg.Merchant.Links.Support, cfg.Merchant.Links.ContactUs, cfg.UCP.PublicURL),
+		Handlers:   ucpHandlers(handlers),
 	}
 	l := cfg.Merchant.Links
 	for _, link := range []ucpwire.Link{
@@ -128,4 +124,18 @@ func ucpBusiness(cfg *config.Config, handlers []payment.Handler, logger *slog.Lo
 		}
 	}
 	return b
+}
+
+// ucpHandlers are the payment handlers offered over UCP, described for
+// its payment_handlers registry, in advertising order.
+func ucpHandlers(handlers []payment.Handler) []payment.UCPHandler {
+	var offered []payment.UCPHandler
+	for _, h := range handlers {
+		if d, ok := h.(payment.UCPDescriber); ok {
+			if uh, ok := d.UCPHandler(); ok {
+				offered = append(offered, uh)
+			}
+		}
+	}
+	return offered
 }

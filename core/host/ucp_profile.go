@@ -28,20 +28,12 @@ func mountUCPProfile(api *httpapi.API, cfg *config.Config, handlers []payment.Ha
 	if !cfg.UCP.Enabled {
 		return nil
 	}
-	var offered []payment.UCPHandler
-	for _, h := range handlers {
-		if d, ok := h.(payment.UCPDescriber); ok {
-			if uh, ok := d.UCPHandler(); ok {
-				offered = append(offered, uh)
-			}
-		}
-	}
 	body, err := ucpprofile.BusinessProfile(ucpprofile.Business{
 		PublicURL:       cfg.UCP.PublicURL,
 		BasePath:        cfg.UCP.BasePath,
 		MCPPath:         cfg.UCP.MCPPath,
 		Capabilities:    ucpServedCapabilities(cfg, catalogServed),
-		PaymentHandlers: offered,
+		PaymentHandlers: ucpHandlers(handlers),
 		SigningKeys:     publicKeys,
 	})
 	if err != nil {
