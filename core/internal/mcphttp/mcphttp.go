@@ -17,13 +17,6 @@ import (
 	"github.com/acp-sidecar/acp/core/internal/text"
 )
 
-// JSON-RPC 2.0's codes for a request that is not JSON, and for one that
-// is not a valid request.
-const (
-	codeParseError     = -32700
-	codeInvalidRequest = jsonrpc.CodeInvalidRequest
-)
-
 // JSONRPCErrors makes every error the MCP SDK's transport answers in plain
 // text (malformed JSON, a wrong Accept or Content-Type header, an
 // unsupported method, a body over the limit) a JSON-RPC error object
@@ -90,9 +83,9 @@ func (w *errorRewriter) finish() {
 		return
 	}
 	message := text.Truncate(strings.TrimSpace(w.held.String()), 200)
-	code := codeInvalidRequest
+	code := jsonrpc.CodeInvalidRequest
 	if strings.HasPrefix(message, "malformed payload") {
-		code = codeParseError
+		code = jsonrpc.CodeParseError
 	}
 	body, _ := json.Marshal(map[string]any{ // strings and numbers always marshal
 		"jsonrpc": "2.0",
