@@ -79,18 +79,18 @@ func peerResult(name string, r *loadgen.Report) (rps, p99 float64, err error) {
 func buildPeer(dir, src string) (bin, command string, err error) {
 	mod := filepath.Join(dir, "peer-module")
 	if err := os.MkdirAll(mod, 0o700); err != nil {
-		return "", "", err
+		return "", "", fmt.Errorf("the peer's module: %w", err)
 	}
 	gomod := fmt.Sprintf("module acpbench/peer\n\ngo 1.25\n\nrequire %s %s\n", peerModule, peerVersion)
 	if src != "" {
 		abs, err := filepath.Abs(src)
 		if err != nil {
-			return "", "", err
+			return "", "", fmt.Errorf("-peer-src: %w", err)
 		}
 		gomod += fmt.Sprintf("\nreplace %s => %s\n", peerModule, abs)
 	}
 	if err := os.WriteFile(filepath.Join(mod, "go.mod"), []byte(gomod), 0o600); err != nil {
-		return "", "", err
+		return "", "", fmt.Errorf("the peer's module: %w", err)
 	}
 	bin = filepath.Join(dir, "peer-checkout")
 	args := []string{"build", "-mod=mod", "-o", bin, peerPackage}
@@ -135,7 +135,7 @@ func (b *bench) startPeer(bin string) (*server, error) {
 	// /dev/null), as a benchmark's would.
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	if err := cmd.Start(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("peer: %w", err)
 	}
 	s := &server{name: "peer", cmd: cmd, url: "http://127.0.0.1" + peerAddr}
 	b.procs = append(b.procs, s)
@@ -235,13 +235,16 @@ func (b *bench) peerRound(s *server, d time.Duration) (rps, p99 float64, err err
 func writePeerStore(path string) error {
 	src, err := os.ReadFile("acp.yaml")
 	if err != nil {
-		return err
+		return fmt.Errorf("the peer's demo store: %w", err)
 	}
 	cfg, err := withPeerItems(string(src))
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, []byte(cfg), 0o600)
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		return fmt.Errorf("the peer's demo store: %w", err)
+	}
+	return nil
 }
 
 // withPeerItems adds peerItems at the head of a config's catalog items.

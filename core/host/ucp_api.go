@@ -78,7 +78,7 @@ func mountUCP(api *httpapi.API, cfg *config.Config, svc *checkout.Service, st st
 	if err != nil {
 		return err
 	}
-	mcp.rest, err = ucpapi.Mount(api, cmp.Or(cfg.UCP.BasePath, "/ucp"), ucpapi.Options{
+	mcp.rest, err = ucpapi.Mount(api, cfg.UCP.BasePath, ucpapi.Options{
 		Service:      svc,
 		Codec:        codec,
 		Negotiator:   negotiator,

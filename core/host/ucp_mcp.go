@@ -1,7 +1,6 @@
 package host
 
 import (
-	"cmp"
 	"log/slog"
 	"net/http"
 
@@ -41,8 +40,7 @@ func mountUCPMCP(api *httpapi.API, cfg *config.Config, version string, logger *s
 	if err != nil {
 		return nil, err
 	}
-	path := cmp.Or(cfg.UCP.MCPPath, cmp.Or(cfg.UCP.BasePath, config.DefaultUCPBasePath)+"/mcp")
-	api.Mount(path, func(r fiber.Router) { r.All("", adaptor.HTTPHandler(mcp)) }, api.AgentKeys(ucpapi.HeaderAPIKey))
-	api.EncodeErrorsAt(path, ucpmcp.EncodeError)
+	api.Mount(cfg.UCP.MCPPath, func(r fiber.Router) { r.All("", adaptor.HTTPHandler(mcp)) }, api.AgentKeys(ucpapi.HeaderAPIKey))
+	api.EncodeErrorsAt(cfg.UCP.MCPPath, ucpmcp.EncodeError)
 	return rest, nil
 }

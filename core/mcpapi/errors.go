@@ -1,9 +1,8 @@
 package mcpapi
 
 import (
-	"encoding/json"
-
 	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/internal/mcphttp"
 )
 
 // EncodeError is the binding's form of an ACP error refused before a tool
@@ -11,10 +10,5 @@ import (
 // response with id null, code -32000 and the flat ACP error as data. The
 // host hands it to the checkout API for the MCP path.
 func EncodeError(ae *apierr.Error) []byte {
-	out, _ := json.Marshal(map[string]any{ // strings and a struct of strings always marshal
-		"jsonrpc": "2.0",
-		"id":      nil,
-		"error":   map[string]any{"code": codeACPError, "message": ae.Message, "data": ae},
-	})
-	return out
+	return mcphttp.ErrorResponse(map[string]any{"code": codeACPError, "message": ae.Message, "data": ae})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/acp-sidecar/acp/core/apierr"
+	"github.com/acp-sidecar/acp/core/internal/mcphttp"
 	"github.com/acp-sidecar/acp/core/ucp"
 )
 
@@ -76,10 +77,5 @@ func invalidParams(format string, args ...any) *jsonrpc.Error {
 // The host hands it to the checkout API for the MCP path.
 func EncodeError(ae *apierr.Error) []byte {
 	e := &ucp.Error{Status: ae.Status, Code: ae.Code, Content: ae.Message, RetryAfterSeconds: ae.RetryAfterSeconds}
-	out, _ := json.Marshal(map[string]any{ // strings and numbers always marshal
-		"jsonrpc": "2.0",
-		"id":      nil,
-		"error":   protocolError(e),
-	})
-	return out
+	return mcphttp.ErrorResponse(protocolError(e))
 }

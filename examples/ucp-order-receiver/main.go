@@ -274,6 +274,8 @@ func byteSequence(v string) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(v[1 : len(v)-1])
 }
 
+// quoteAll is the inner list of @signature-params: each component name
+// quoted, separated by spaces.
 func quoteAll(names []string) string {
 	q := make([]string, len(names))
 	for i, n := range names {

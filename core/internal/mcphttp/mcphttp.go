@@ -1,6 +1,7 @@
 // Package mcphttp holds what the MCP bindings (core/mcpapi for ACP,
 // core/ucpmcp for UCP) share around the MCP SDK's Streamable HTTP
-// handler: JSON-RPC error objects in place of the SDK's plain-text ones.
+// handler: JSON-RPC error objects in place of the SDK's plain-text ones,
+// and the id-null response that carries such an error.
 //
 // Layer: leaf helper of the core (core/internal). It may import only the
 // standard library, outside modules and other core/internal packages.
@@ -17,12 +18,14 @@ import (
 	"github.com/acp-sidecar/acp/core/internal/text"
 )
 
-// JSON-RPC 2.0's codes for a request that is not JSON, and for one that
-// is not a valid request.
-const (
-	codeParseError     = -32700
-	codeInvalidRequest = jsonrpc.CodeInvalidRequest
-)
+// ErrorResponse is the JSON-RPC 2.0 response with id null whose error is
+// e: how the MCP bindings answer a request refused before its id was
+// read. e must marshal; the bindings' error objects hold only strings,
+// numbers and JSON already marshalled, which always do.
+func ErrorResponse(e any) []byte {
+	out, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": nil, "error": e})
+	return out
+}
 
 // JSONRPCErrors makes every error the MCP SDK's transport answers in plain
 // text (malformed JSON, a wrong Accept or Content-Type header, an
@@ -90,15 +93,11 @@ func (w *errorRewriter) finish() {
 		return
 	}
 	message := text.Truncate(strings.TrimSpace(w.held.String()), 200)
-	code := codeInvalidRequest
+	code := jsonrpc.CodeInvalidRequest
 	if strings.HasPrefix(message, "malformed payload") {
-		code = codeParseError
+		code = jsonrpc.CodeParseError
 	}
-	body, _ := json.Marshal(map[string]any{ // strings and numbers always marshal
-		"jsonrpc": "2.0",
-		"id":      nil,
-		"error":   map[string]any{"code": code, "message": message, "data": map[string]int{"http_status": w.status}},
-	})
+	body := ErrorResponse(map[string]any{"code": code, "message": message, "data": map[string]int{"http_status": w.status}})
 	h := w.Header()
 	h.Del("X-Content-Type-Options")
 	h.Set("Content-Type", "application/json")
