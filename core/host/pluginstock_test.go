@@ -248,6 +248,19 @@ func TestPluginStockPluginKilled(t *testing.T) {
 	if restarts := s.host.Plugins()[0].Restarts; restarts < 1 {
 		t.Errorf("plugin restarts = %d, want at least 1", restarts)
 	}
+	// Releases the dead plugin never answered are finished by the host's
+	// periodic pass (ResolvePluginHolds); run it now, as that pass would,
+	// rather than wait for its interval, until it finds nothing left.
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		n, err := s.host.Service.ResolvePluginHolds(context.Background(), 0, func(context.Context, string) (bool, error) { return true, nil })
+		if err == nil && n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("plugin holds still unresolved: %d resolved in the last pass, error %v", n, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	s.stop()
 	st := readPluginState(t, dir)
 	if got := st.SKUs["limited"]; got.Sold != inStock || got.OnHand != 0 || st.holdsIn("held") != 0 {
