@@ -33,8 +33,12 @@ const fulfillmentAllocation = "$.totals.shipping"
 // discounts encodes the session's codes and applied discounts: each with
 // its title (its name, else its code), amount, method (each or across)
 // and allocations to line items ($.line_items[i]) and, merged, to the
-// fulfillment charges. Rejected codes are the engine's warnings at
-// $.discounts.codes[i].
+// fulfillment charges. An order-level discount (one without a method)
+// counts in totals[type=discount], which discount.md reserves for
+// discounts without allocations or allocated to shipping only: its
+// allocations are shown only when none of them is to a line item (the
+// engine's shares of the lines are for tax). Rejected codes are the
+// engine's warnings at $.discounts.codes[i].
 func discounts(s *model.Session) *discountsJSON {
 	out := &discountsJSON{Codes: []string{}, Applied: []appliedDiscountJSON{}}
 	if s.Discounts == nil {
@@ -50,6 +54,10 @@ func discounts(s *model.Session) *discountsJSON {
 			d.Method = a.Method
 		}
 		for _, al := range checkout.AllocationPaths(a, s.Lines, fulfillmentAllocation) {
+			if d.Method == "" && al.Path != fulfillmentAllocation {
+				d.Allocations = nil
+				break
+			}
 			d.Allocations = append(d.Allocations, allocationJSON(al))
 		}
 		out.Applied = append(out.Applied, d)
