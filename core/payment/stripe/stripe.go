@@ -520,10 +520,11 @@ func (h *Handler) outcome(ctx context.Context, req *payment.ChargeRequest, pi *s
 			return declined(msgStillNeeds3DS), nil
 		case req.Supports3DS && len(h.cfg.AuthenticationMetadata) > 0:
 			return &payment.ChargeResult{Outcome: payment.RequiresAuthentication, AuthenticationMetadata: h.cfg.AuthenticationMetadata}, nil
-		case h.challengeURL(req, pi) != "":
+		}
+		if u := h.challengeURL(req, pi); u != "" {
 			// The buyer completes Stripe's challenge page; the next charge
 			// of the attempt reads the PaymentIntent again.
-			return &payment.ChargeResult{Outcome: payment.RequiresAuthentication, ChallengeURL: h.challengeURL(req, pi), PaymentID: pi.ID}, nil
+			return &payment.ChargeResult{Outcome: payment.RequiresAuthentication, ChallengeURL: u, PaymentID: pi.ID}, nil
 		}
 		// The agent cannot authenticate: release the PaymentIntent (best
 		// effort; an uncanceled one charges nothing and expires).
