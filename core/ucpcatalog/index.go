@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -166,7 +167,7 @@ func (x *Index) read(ctx context.Context) error {
 			return fmt.Errorf("ucp catalog: read the stock levels: %w", err)
 		}
 	}
-	next := &snapshot{stock: stock, currency: upper(x.opts.Currency)}
+	next := &snapshot{stock: stock, currency: strings.ToUpper(x.opts.Currency)}
 	switch {
 	case l.Full:
 		next.entries = make(map[string]*entry, len(l.Products))

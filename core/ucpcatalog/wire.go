@@ -2,7 +2,6 @@ package ucpcatalog
 
 import (
 	"encoding/json"
-	"strings"
 
 	"github.com/acp-sidecar/acp/sdk/catalog"
 )
@@ -260,6 +259,3 @@ func sellerOf(s *catalog.Seller) *seller {
 	}
 	return out
 }
-
-// upper returns the currency code upper-cased, as prices carry it.
-func upper(currency string) string { return strings.ToUpper(currency) }
