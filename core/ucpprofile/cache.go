@@ -73,10 +73,3 @@ func (c *lru) put(url string, res result, expires time.Time, failures int) {
 		delete(c.byURL, oldest.Value.(*cached).url)
 	}
 }
-
-// len is how many entries are cached.
-func (c *lru) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.order.Len()
-}

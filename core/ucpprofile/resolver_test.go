@@ -544,3 +544,10 @@ func TestNewResolverRefusals(t *testing.T) {
 	_, err = r.Negotiate(context.Background(), "a", "https://p.example/")
 	wantError(t, err, http.StatusUnprocessableEntity, ucp.CodeVersionUnsupported)
 }
+
+// len is how many entries are cached.
+func (c *lru) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len()
+}
