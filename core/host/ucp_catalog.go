@@ -18,9 +18,9 @@ import (
 
 // ucpOffersCapability reports whether acp.yaml offers the UCP capability
 // name: UCP is enabled and ucp.capabilities names it, or names none
-// (every capability served).
+// (every capability served; see ucpServedCapabilities).
 func ucpOffersCapability(cfg *config.Config, name string) bool {
-	return cfg.UCP.Enabled && (len(cfg.UCP.Capabilities) == 0 || slices.Contains(cfg.UCP.Capabilities, name))
+	return cfg.UCP.Enabled && slices.Contains(ucpServedCapabilities(cfg, true), name)
 }
 
 // newUCPCatalog builds the index UCP's catalog operations answer from,

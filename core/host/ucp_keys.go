@@ -179,8 +179,8 @@ func ucpWebhookTargets(cfg *config.Config, keys ucpKeys) ([]webhook.Target, erro
 	return out, nil
 }
 
-// businessProfileURL is the business's profile URL: /.well-known/ucp at
+// businessProfileURL is the business's profile URL: ucpProfilePath at
 // its public origin.
 func businessProfileURL(u config.UCP) string {
-	return strings.TrimSuffix(u.PublicURL, "/") + "/.well-known/ucp"
+	return strings.TrimSuffix(u.PublicURL, "/") + ucpProfilePath
 }
