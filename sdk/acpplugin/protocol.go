@@ -20,12 +20,12 @@ import (
 // says how a minor is bumped.
 const (
 	ProtocolMajor = 1
-	ProtocolMinor = 4
+	ProtocolMinor = 5
 )
 
 // SDKVersion is the version of this SDK, reported by every plugin built
 // with it.
-const SDKVersion = "0.5.0"
+const SDKVersion = "0.6.0"
 
 // Handshake is the go-plugin handshake shared by the host and every plugin.
 // The cookie is not a security measure: it only stops a plugin binary run

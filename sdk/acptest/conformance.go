@@ -3,6 +3,7 @@ package acptest
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -31,12 +32,14 @@ const (
 	ContractTaxNoNegative         = "tax: no negative amounts"
 	ContractTaxNoDestination      = "tax: a cart without a destination is quoted, not refused"
 	ContractTaxNoLines            = "tax: a cart without lines (no item found) is quoted, not refused"
+	ContractTaxMaxAge             = "tax: MaxAge is not negative, and an answer with one is what the same request gets again"
 	ContractShippingNoDestination = "shipping: a cart without a destination is quoted, not refused"
 	ContractShippingNoLines       = "shipping: a cart without lines (no item found) is quoted, not refused"
 	ContractShippingNoNegative    = "shipping: no negative amounts"
 	ContractShippingLines         = "shipping: options name only the request's lines"
 	ContractShippingStableIDs     = "shipping: option ids are unique, and stable for the same cart"
 	ContractShippingTypes         = "shipping: option types are ACP's"
+	ContractShippingMaxAge        = "shipping: MaxAge is not negative, and an answer with one is what the same request gets again"
 	ContractFulfillmentIdempotent = "fulfillment: PlaceOrder is idempotent on its key"
 	ContractFulfillmentCancel     = "fulfillment: a repeated CancelOrder is a success"
 	ContractStockIdempotent       = "stock: Reserve is idempotent on its key"
@@ -180,8 +183,10 @@ func RunTaxConformance(t *testing.T, opts acpplugin.ServeOpts, suite TaxSuite, o
 		t.Fatalf("acptest: Quote of a cart to %s failed: %v", dest.Country, err)
 	}
 	// The host asks for tax on every pricing: without a destination
-	// until the buyer gives an address, and without lines when no item
-	// of the cart is found.
+	// until the buyer gives an address, and, before protocol 1.5,
+	// without lines when no item of the cart is found (a host of 1.5
+	// asks about no lines only with a fulfillment charge to tax; plugins
+	// serve hosts of every minor).
 	answers := askVariants(answer[*tax.QuoteRequest, *tax.QuoteResponse]{what: "a cart to " + dest.Country, req: req, resp: resp},
 		req.Destination, req.Lines, func(dest *acp.Address, lines []tax.Line) *tax.QuoteRequest {
 			r := *req
@@ -214,6 +219,9 @@ func RunTaxConformance(t *testing.T, opts acpplugin.ServeOpts, suite TaxSuite, o
 			}
 		}
 	})
+	checkMaxAge(t, ContractTaxMaxAge, answered, func(r *tax.QuoteResponse) time.Duration { return r.MaxAge },
+		func(r *tax.QuoteResponse) any { c := *r; c.MaxAge = 0; return &c },
+		func(r *tax.QuoteRequest) (*tax.QuoteResponse, error) { return p.Tax().Quote(context.Background(), r) })
 	checkMessages(t, "line_items", mapAnswers(answered, func(a answer[*tax.QuoteRequest, *tax.QuoteResponse]) answerMessages {
 		return answerMessages{a.what, a.resp.Messages, len(a.req.Lines)}
 	}))
@@ -254,8 +262,9 @@ func RunShippingConformance(t *testing.T, opts acpplugin.ServeOpts, suite Shippi
 		t.Fatalf("acptest: Quote of a cart to %s failed: %v", dest.Country, err)
 	}
 	// The host asks for options on every pricing: without a destination
-	// until the buyer gives an address, and without lines when no item
-	// of the cart is found.
+	// until the buyer gives an address, and, before protocol 1.5,
+	// without lines when no item of the cart is found (a host of 1.5
+	// does not; plugins serve hosts of every minor).
 	answers := askVariants(answer[*shipping.QuoteRequest, *shipping.QuoteResponse]{what: "a cart to " + dest.Country, req: req, resp: resp},
 		req.Destination, req.Lines, func(dest *acp.Address, lines []shipping.Line) *shipping.QuoteRequest {
 			r := *req
@@ -320,6 +329,11 @@ func RunShippingConformance(t *testing.T, opts acpplugin.ServeOpts, suite Shippi
 			}
 		}
 	})
+	checkMaxAge(t, ContractShippingMaxAge, answered, func(r *shipping.QuoteResponse) time.Duration { return r.MaxAge },
+		func(r *shipping.QuoteResponse) any { c := *r; c.MaxAge = 0; return &c },
+		func(r *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
+			return p.Shipping().Quote(context.Background(), r)
+		})
 	checkMessages(t, "line_items", mapAnswers(answered, func(a answer[*shipping.QuoteRequest, *shipping.QuoteResponse]) answerMessages {
 		return answerMessages{a.what, a.resp.Messages, len(a.req.Lines)}
 	}))
@@ -540,6 +554,30 @@ func idsOf[T any](list []T, id func(T) string) []string {
 		out[i] = id(v)
 	}
 	return out
+}
+
+// checkMaxAge checks, in the subtest of contract name, each answer's
+// MaxAge (maxAge reads it): never negative, and an answer the host may
+// reuse is the answer the same request gets when call asks it again, as
+// ageless shows both (without their MaxAge, which may count down).
+func checkMaxAge[Req, Resp any](t *testing.T, name string, answers []answer[Req, Resp], maxAge func(Resp) time.Duration, ageless func(Resp) any, call func(Req) (Resp, error)) {
+	t.Helper()
+	check(t, name, func(c *contract) {
+		for _, a := range answers {
+			age := maxAge(a.resp)
+			switch {
+			case age < 0:
+				c.broke("%s: MaxAge is %v; leave it zero when the answer may not be reused", a.what, age)
+			case age > 0:
+				again, err := call(a.req)
+				if err != nil {
+					c.broke("%s: the answer may be reused for %v, but the same request, made again, failed: %v", a.what, age, err)
+				} else if first, second := ageless(a.resp), ageless(again); !reflect.DeepEqual(first, second) {
+					c.broke("%s: the answer may be reused for %v, but the same request, made again, answers %+v, first %+v", a.what, age, second, first)
+				}
+			}
+		}
+	})
 }
 
 // check runs fn in a subtest named after the contract.

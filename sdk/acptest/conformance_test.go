@@ -11,7 +11,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
@@ -40,22 +42,24 @@ func goodCatalog(ctx context.Context, req *catalog.ResolveItemsRequest) (*catalo
 	return resp, ctx.Err()
 }
 
-// goodTax charges 10 % on every line and on fulfillment.
+// goodTax charges 10 % on every line and on fulfillment, an answer the
+// host may reuse for a minute.
 func goodTax(_ context.Context, req *tax.QuoteRequest) (*tax.QuoteResponse, error) {
-	resp := &tax.QuoteResponse{Fulfillment: req.Fulfillment / 10}
+	resp := &tax.QuoteResponse{Fulfillment: req.Fulfillment / 10, MaxAge: time.Minute}
 	for _, l := range req.Lines {
 		resp.Lines = append(resp.Lines, tax.LineTax{ID: l.ID, Amount: l.Amount / 10})
 	}
 	return resp, nil
 }
 
-// goodShipping offers standard shipping of every line at 500.
+// goodShipping offers standard shipping of every line at 500, an answer
+// the host may reuse for a minute.
 func goodShipping(_ context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
 	o := shipping.Option{ID: "standard", Type: acp.FulfillmentShipping, Title: "Standard", Amount: 500}
 	for _, l := range req.Lines {
 		o.LineIDs = append(o.LineIDs, l.ID)
 	}
-	return &shipping.QuoteResponse{Options: []shipping.Option{o}}, nil
+	return &shipping.QuoteResponse{Options: []shipping.Option{o}, MaxAge: time.Minute}, nil
 }
 
 // orderBook is a fulfillment double that numbers orders, once per
@@ -263,6 +267,19 @@ var broken = map[brokenKey]brokenPlugin{
 		}
 		return goodTax(ctx, req)
 	})}},
+	{"tax", acptest.ContractTaxMaxAge, "negative"}: {opts: acpplugin.ServeOpts{Tax: tax.Func(func(ctx context.Context, req *tax.QuoteRequest) (*tax.QuoteResponse, error) {
+		resp, err := goodTax(ctx, req)
+		resp.MaxAge = -time.Second
+		return resp, err
+	})}, says: []string{"MaxAge is -1s"}},
+	{"tax", acptest.ContractTaxMaxAge, "a reused answer that changes"}: {opts: acpplugin.ServeOpts{Tax: func() tax.Func {
+		var calls atomic.Int64
+		return func(ctx context.Context, req *tax.QuoteRequest) (*tax.QuoteResponse, error) {
+			resp, err := goodTax(ctx, req)
+			resp.Fulfillment += calls.Add(1) // counts the calls: never the same answer
+			return resp, err
+		}
+	}()}, says: []string{"made again, answers"}},
 	{"tax", acptest.ContractMessages, ""}: {opts: acpplugin.ServeOpts{Tax: tax.Func(func(ctx context.Context, req *tax.QuoteRequest) (*tax.QuoteResponse, error) {
 		resp, err := goodTax(ctx, req)
 		resp.Messages.AddWarning("tax_is_high", "$.line_items[0]", "unknown code")
@@ -306,6 +323,7 @@ var broken = map[brokenKey]brokenPlugin{
 			mu.Lock()
 			calls++
 			resp.Options[0].ID = fmt.Sprintf("quote-%d", calls) // a new id every time
+			resp.MaxAge = 0                                     // (an answer that changes must not be reused)
 			mu.Unlock()
 			return resp, err
 		}
@@ -315,6 +333,21 @@ var broken = map[brokenKey]brokenPlugin{
 		resp.Options[0].Type = "drone"
 		return resp, err
 	})}},
+	{"shipping", acptest.ContractShippingMaxAge, "negative"}: {opts: acpplugin.ServeOpts{Shipping: shipping.Func(func(ctx context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
+		resp, err := goodShipping(ctx, req)
+		if req.Destination == nil {
+			resp.MaxAge = -time.Minute // only without an address
+		}
+		return resp, err
+	})}, says: []string{"the cart without a destination: MaxAge is -1m0s"}},
+	{"shipping", acptest.ContractShippingMaxAge, "a reused answer that changes"}: {opts: acpplugin.ServeOpts{Shipping: func() shipping.Func {
+		var calls atomic.Int64
+		return func(ctx context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
+			resp, err := goodShipping(ctx, req)
+			resp.Options[0].Amount += calls.Add(1) // a new price every time
+			return resp, err
+		}
+	}()}, says: []string{"made again, answers"}},
 	{"shipping", acptest.ContractMessages, ""}: {opts: acpplugin.ServeOpts{Shipping: shipping.Func(func(ctx context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
 		resp, err := goodShipping(ctx, req)
 		// A line index past the request's lines, and an error code on a warning.

@@ -4,6 +4,7 @@ package tax
 
 import (
 	"context"
+	"time"
 
 	"github.com/acp-sidecar/acp/sdk/acp"
 )
@@ -54,6 +55,15 @@ type QuoteResponse struct {
 	// Messages are business outcomes, such as an address the seller cannot
 	// tax.
 	Messages acp.Messages
+	// MaxAge is how long the host may reuse this answer for a
+	// byte-identical request (protocol 1.5), like HTTP's max-age. Zero,
+	// the default, means never reused; so does a negative value, which
+	// the conformance suite flags. An answer that depends on anything
+	// besides the request and the plugin's configuration, such as stock
+	// or the time, must leave it zero or keep it short. It travels in
+	// whole milliseconds (less is zero), and the host caps it (see
+	// sdk/proto/CAPABILITIES.md).
+	MaxAge time.Duration
 }
 
 // LineTax is the tax of one line.

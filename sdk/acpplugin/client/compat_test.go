@@ -15,6 +15,8 @@ import (
 	"github.com/acp-sidecar/acp/sdk/catalog"
 	"github.com/acp-sidecar/acp/sdk/internal/grpcwire"
 	pb "github.com/acp-sidecar/acp/sdk/internal/pb/acp/plugin/v1"
+	"github.com/acp-sidecar/acp/sdk/shipping"
+	"github.com/acp-sidecar/acp/sdk/tax"
 )
 
 type oneItemCatalog struct{}
@@ -177,6 +179,40 @@ func TestAnnouncedCapabilities(t *testing.T) {
 			t.Error(err)
 		}
 	})
+
+	// max_age_ms (1.5): a plugin of 1.4 never sends it, and its answers
+	// come with MaxAge zero, never reused; one of 1.5 says how long its
+	// answer holds.
+	for _, tc := range []struct {
+		name   string
+		minor  uint32
+		maxAge time.Duration
+	}{
+		{"tax and shipping of 1.4, without max_age_ms", 4, 0},
+		{"tax and shipping of 1.5 with a max age", 5, 90 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := servePlugin(t, &pb.GetInfoResponse{
+				Name: "quotes", ProtocolMinor: tc.minor, Capabilities: []string{acpplugin.CapabilityTax, acpplugin.CapabilityShipping},
+			}, &grpcwire.Provider{
+				Tax: tax.Func(func(context.Context, *tax.QuoteRequest) (*tax.QuoteResponse, error) {
+					return &tax.QuoteResponse{Fulfillment: 1, MaxAge: tc.maxAge}, nil
+				}),
+				Shipping: shipping.Func(func(context.Context, *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
+					return &shipping.QuoteResponse{Options: []shipping.Option{{ID: "std"}}, MaxAge: tc.maxAge}, nil
+				}),
+			})
+			taxed, err := p.Tax().Quote(ctx, &tax.QuoteRequest{Currency: "usd"})
+			if err != nil || taxed.Fulfillment != 1 || taxed.MaxAge != tc.maxAge {
+				t.Errorf("tax Quote = %+v, %v; want MaxAge %v", taxed, err, tc.maxAge)
+			}
+			quoted, err := p.Shipping().Quote(ctx, &shipping.QuoteRequest{Currency: "usd"})
+			if err != nil || len(quoted.Options) != 1 || quoted.MaxAge != tc.maxAge {
+				t.Errorf("shipping Quote = %+v, %v; want MaxAge %v", quoted, err, tc.maxAge)
+			}
+		})
+	}
 
 	t.Run("listing announced but not served", func(t *testing.T) {
 		t.Parallel()

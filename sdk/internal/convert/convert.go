@@ -86,6 +86,24 @@ func TimeToProto(t time.Time) *timestamppb.Timestamp {
 	return timestamppb.New(t)
 }
 
+// MaxAgeToProto converts an answer's MaxAge to whole milliseconds,
+// rounding down: an age under a millisecond is 0, never reused.
+func MaxAgeToProto(d time.Duration) int64 { return d.Milliseconds() }
+
+// MaxAgeFromProto converts max_age_ms; 0, what a plugin of protocol 1.4
+// sends, stays 0 (never reused). A negative value stays negative, which
+// the host reads as never reused too.
+func MaxAgeFromProto(ms int64) time.Duration {
+	const most = int64(1<<63-1) / int64(time.Millisecond)
+	switch {
+	case ms > most:
+		return time.Duration(most) * time.Millisecond
+	case ms < -most:
+		return -time.Duration(most) * time.Millisecond
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
 // TimeFromProto converts a timestamp; nil becomes the zero time.
 func TimeFromProto(t *timestamppb.Timestamp) time.Time {
 	if t == nil {

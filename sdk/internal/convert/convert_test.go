@@ -131,11 +131,13 @@ var fullValues = map[string]struct {
 			Lines: []tax.LineTax{{ID: "li_1", Amount: 300}, {ID: "li_2", Amount: 1}}, Fulfillment: 50,
 			Breakdown: []tax.Jurisdiction{{Name: "US-IL", Rate: 0.0625, Amount: 200}, {Name: "Springfield", Rate: 0.0275, Amount: 101}},
 			Messages:  fullMsgs,
+			MaxAge:    5 * time.Minute,
 		},
 		want: &pb.TaxQuoteResponse{
 			Lines: []*pb.LineTax{{Id: "li_1", Amount: 300}, {Id: "li_2", Amount: 1}}, Fulfillment: 50,
 			Breakdown: []*pb.Jurisdiction{{Name: "US-IL", Rate: 0.0625, Amount: 200}, {Name: "Springfield", Rate: 0.0275, Amount: 101}},
 			Messages:  fullMsgsP,
+			MaxAgeMs:  300000,
 		},
 	},
 	"shipping request": {
@@ -160,6 +162,7 @@ var fullValues = map[string]struct {
 				{ID: "bare-pickup", Type: acp.FulfillmentPickup, Pickup: &shipping.PickupLocation{}},
 			},
 			Messages: fullMsgs,
+			MaxAge:   90 * time.Second,
 		},
 		want: &pb.ShippingQuoteResponse{
 			Options: []*pb.ShippingOption{
@@ -170,6 +173,7 @@ var fullValues = map[string]struct {
 				{Id: "bare-pickup", Type: "pickup", Pickup: &pb.PickupLocation{Address: &pb.Address{}}},
 			},
 			Messages: fullMsgsP,
+			MaxAgeMs: 90000,
 		},
 	},
 	"place order request": {
@@ -359,6 +363,15 @@ func TestRoundTrip(t *testing.T) {
 		"item without weight or stock":       {in: &catalog.ResolveItemsResponse{Items: []catalog.Item{{ID: "a", Found: true}}}},
 		"item with zero stock, empty weight": {in: &catalog.ResolveItemsResponse{Items: []catalog.Item{{ID: "a", Available: &noStock, Weight: &acp.Weight{}}}}},
 		"option with zero times, no pickup":  {in: &shipping.QuoteResponse{Options: []shipping.Option{{ID: "std"}}}},
+		"negative max age stays negative":    {in: &tax.QuoteResponse{MaxAge: -time.Second}},
+		"max age below a millisecond is none": {
+			in:   &shipping.QuoteResponse{MaxAge: 999 * time.Microsecond},
+			want: &shipping.QuoteResponse{},
+		},
+		"max age in whole milliseconds": {
+			in:   &tax.QuoteResponse{MaxAge: 1500*time.Millisecond + 999*time.Microsecond},
+			want: &tax.QuoteResponse{MaxAge: 1500 * time.Millisecond},
+		},
 		"option at the Unix epoch":           {in: &shipping.QuoteResponse{Options: []shipping.Option{{ID: "std", EarliestDelivery: time.Unix(0, 0).UTC()}}}},
 		"order without buyer or destination": {in: &fulfillment.PlaceOrderRequest{OrderID: "ord_1", Lines: []fulfillment.Line{{ID: "li_1"}}}},
 		"empty lists come back nil": {
@@ -472,6 +485,11 @@ func (f *goFiller) fill(v reflect.Value, path string) {
 		v.Set(reflect.ValueOf(time.Date(2026, 1, 2, 3, 4, 5, f.next(), time.UTC).Add(time.Duration(f.next()) * time.Hour)))
 		return
 	}
+	if v.Type() == reflect.TypeFor[time.Duration]() {
+		// A MaxAge travels in whole milliseconds.
+		v.Set(reflect.ValueOf(time.Duration(f.next()) * time.Millisecond))
+		return
+	}
 	switch v.Kind() {
 	case reflect.Struct:
 		for i := range v.NumField() {
@@ -579,5 +597,28 @@ func (f *protoFiller) scalar(fd protoreflect.FieldDescriptor) protoreflect.Value
 	default:
 		f.t.Fatalf("%s: cannot fill a %v; teach protoFiller about it", fd.FullName(), fd.Kind())
 		return protoreflect.Value{}
+	}
+}
+
+func TestMaxAge(t *testing.T) {
+	t.Parallel()
+	most := time.Duration(1<<63-1) / time.Millisecond * time.Millisecond
+	testCases := map[string]struct {
+		ms   int64
+		want time.Duration
+	}{
+		"absent (a plugin of 1.4) is never reused": {ms: 0, want: 0},
+		"milliseconds":                     {ms: 1500, want: 1500 * time.Millisecond},
+		"negative stays negative":          {ms: -1, want: -time.Millisecond},
+		"beyond a Duration is the largest": {ms: 1 << 62, want: most},
+		"below a Duration is the smallest": {ms: -(1 << 62), want: -most},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if got := MaxAgeFromProto(tc.ms); got != tc.want {
+				t.Errorf("MaxAgeFromProto(%d) = %v, want %v", tc.ms, got, tc.want)
+			}
+		})
 	}
 }

@@ -34,12 +34,15 @@ func ShippingQuoteRequestFromProto(r *pb.ShippingQuoteRequest) *shipping.QuoteRe
 
 // ShippingQuoteResponseToProto converts a shipping response.
 func ShippingQuoteResponseToProto(r *shipping.QuoteResponse) *pb.ShippingQuoteResponse {
-	return &pb.ShippingQuoteResponse{Options: mapSlice(r.Options, optionToProto), Messages: MessagesToProto(r.Messages)}
+	return &pb.ShippingQuoteResponse{Options: mapSlice(r.Options, optionToProto), Messages: MessagesToProto(r.Messages), MaxAgeMs: MaxAgeToProto(r.MaxAge)}
 }
 
 // ShippingQuoteResponseFromProto converts a shipping response.
 func ShippingQuoteResponseFromProto(r *pb.ShippingQuoteResponse) *shipping.QuoteResponse {
-	return &shipping.QuoteResponse{Options: mapSlice(r.GetOptions(), optionFromProto), Messages: MessagesFromProto(r.GetMessages())}
+	return &shipping.QuoteResponse{
+		Options: mapSlice(r.GetOptions(), optionFromProto), Messages: MessagesFromProto(r.GetMessages()),
+		MaxAge: MaxAgeFromProto(r.GetMaxAgeMs()),
+	}
 }
 
 func optionToProto(o shipping.Option) *pb.ShippingOption {

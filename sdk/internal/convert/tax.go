@@ -36,6 +36,7 @@ func TaxQuoteResponseToProto(r *tax.QuoteResponse) *pb.TaxQuoteResponse {
 			return &pb.Jurisdiction{Name: j.Name, Rate: j.Rate, Amount: j.Amount}
 		}),
 		Messages: MessagesToProto(r.Messages),
+		MaxAgeMs: MaxAgeToProto(r.MaxAge),
 	}
 }
 
@@ -48,5 +49,6 @@ func TaxQuoteResponseFromProto(r *pb.TaxQuoteResponse) *tax.QuoteResponse {
 			return tax.Jurisdiction{Name: j.GetName(), Rate: j.GetRate(), Amount: j.GetAmount()}
 		}),
 		Messages: MessagesFromProto(r.GetMessages()),
+		MaxAge:   MaxAgeFromProto(r.GetMaxAgeMs()),
 	}
 }

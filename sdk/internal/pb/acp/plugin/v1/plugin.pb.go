@@ -1,4 +1,4 @@
-// ACP plugin protocol 1.4
+// ACP plugin protocol 1.5
 //
 // This file and its siblings define the gRPC protocol between the acp host
 // and its out-of-process plugins. The major version is the package suffix
