@@ -32,7 +32,7 @@ func OpenAdmin(cfg *config.Config, logger *slog.Logger, getenv func(string) stri
 	if err != nil {
 		return nil, nil, err
 	}
-	plugins, err := newPlugins(cfg, getenv, logger, nil)
+	plugins, err := newPlugins(cfg, getenv, logger, nil, nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/acpwire"
 	"github.com/acp-sidecar/acp/core/builtin"
+	"github.com/acp-sidecar/acp/core/capcache"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/feed"
 	"github.com/acp-sidecar/acp/core/httpapi"
@@ -133,7 +134,9 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 	for _, w := range StoreWarnings(cfg) {
 		logger.Warn("doubtful store settings", "path", w.Path, "problem", w.Message)
 	}
-	plugins, err := startPlugins(cfg, getenv, logger, registry)
+	// The plugins' tax and shipping answers, reused while they hold.
+	answers := capcache.New(capcache.Options{Registerer: registry, Now: o.now})
+	plugins, err := startPlugins(cfg, getenv, logger, registry, answers)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +170,7 @@ func New(cfg *config.Config, logger *slog.Logger, getenv func(string) string, op
 		return nil, errors.Join(err, st.Close())
 	}
 	insights := newInsightMetrics(registry)
-	svc := newEngine(cfg, st, capabilities(cfg, plugins, builtIn, st, o.now), handlers, admin.Orders, o.now, newMoneyReporter(registry), insights, logger, trackStock)
+	svc := newEngine(cfg, st, capabilities(cfg, plugins, answers, builtIn, st, o.now), handlers, admin.Orders, o.now, newMoneyReporter(registry), insights, logger, trackStock)
 	heldBy, provider := pluginStock(cfg, plugins)
 	svc.SetPluginStock(heldBy, provider)
 	svc.SetStockAttention(newStockAttention(registry))

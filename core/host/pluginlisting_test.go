@@ -65,7 +65,7 @@ func TestCatalogListing(t *testing.T) {
 				cfg.Plugins = append(cfg.Plugins, *tc.plugin)
 				cfg.SetDefaults(ConfigOptions("127.0.0.1:0"))
 			}
-			plugins, err := startPlugins(cfg, func(string) string { return "" }, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+			plugins, err := startPlugins(cfg, func(string) string { return "" }, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,7 +146,7 @@ func TestPluginProductsSameAsBuiltIn(t *testing.T) {
 	cfg.Capabilities.Catalog = "shop"
 	cfg.Plugins = append(cfg.Plugins, config.Plugin{Name: "shop", Command: testkit.Binary(t, "acp-plugin-catalog-file"), Config: map[string]any{"path": csv, "reload_interval": "0s"}})
 	cfg.SetDefaults(ConfigOptions("127.0.0.1:0"))
-	plugins, err := startPlugins(cfg, func(string) string { return "" }, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	plugins, err := startPlugins(cfg, func(string) string { return "" }, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

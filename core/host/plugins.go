@@ -11,6 +11,7 @@ import (
 
 	"github.com/acp-sidecar/acp/config"
 	"github.com/acp-sidecar/acp/core/builtin"
+	"github.com/acp-sidecar/acp/core/capcache"
 	"github.com/acp-sidecar/acp/core/checkout"
 	"github.com/acp-sidecar/acp/core/pluginmgr"
 	"github.com/acp-sidecar/acp/core/stock"
@@ -54,19 +55,25 @@ func pluginSpecs(cfg *config.Config, getenv func(string) string) ([]pluginmgr.Sp
 }
 
 // newPlugins prepares (without starting) the plugin manager for cfg.
-func newPlugins(cfg *config.Config, getenv func(string) string, logger *slog.Logger, reg prometheus.Registerer) (*pluginmgr.Manager, error) {
+// answers, when set, forgets a plugin's answers each time it starts.
+func newPlugins(cfg *config.Config, getenv func(string) string, logger *slog.Logger, reg prometheus.Registerer, answers *capcache.Cache) (*pluginmgr.Manager, error) {
 	specs, err := pluginSpecs(cfg, getenv)
 	if err != nil {
 		return nil, err
 	}
-	return pluginmgr.New(pluginmgr.Options{Plugins: specs, Logger: logger, Registerer: reg}), nil
+	opts := pluginmgr.Options{Plugins: specs, Logger: logger, Registerer: reg}
+	if answers != nil {
+		opts.OnStart = answers.Forget
+	}
+	return pluginmgr.New(opts), nil
 }
 
 // startPlugins starts the plugins acp.yaml uses. They start before the
 // store opens: a plugin that cannot start, serve what acp.yaml maps to it
-// or take its config stops the server.
-func startPlugins(cfg *config.Config, getenv func(string) string, logger *slog.Logger, reg prometheus.Registerer) (*pluginmgr.Manager, error) {
-	plugins, err := newPlugins(cfg, getenv, logger, reg)
+// or take its config stops the server. Each start of a plugin's process
+// (its restarts included) forgets its answers kept in answers.
+func startPlugins(cfg *config.Config, getenv func(string) string, logger *slog.Logger, reg prometheus.Registerer, answers *capcache.Cache) (*pluginmgr.Manager, error) {
+	plugins, err := newPlugins(cfg, getenv, logger, reg, answers)
 	if err != nil {
 		return nil, err
 	}
@@ -77,9 +84,13 @@ func startPlugins(cfg *config.Config, getenv func(string) string, logger *slog.L
 }
 
 // capabilities picks, for each capability, the built-in provider (the
-// catalog builtIn) or the plugin acp.yaml maps it to. The built-in
+// catalog builtIn) or the plugin acp.yaml maps it to. A plugin's tax and
+// shipping answers go through answers, which reuses an answer for an
+// identical request while the plugin's MaxAge allows (plugin protocol
+// 1.5); the built-in providers run in process and are not cached, nor is
+// a catalog plugin, whose answers carry the stock. The built-in
 // promotions count their codes' uses in st (syncStock writes the limits).
-func capabilities(cfg *config.Config, plugins *pluginmgr.Manager, builtIn *builtin.Catalog, st store.Store, now func() time.Time) checkout.Capabilities {
+func capabilities(cfg *config.Config, plugins *pluginmgr.Manager, answers *capcache.Cache, builtIn *builtin.Catalog, st store.Store, now func() time.Time) checkout.Capabilities {
 	caps := checkout.Capabilities{
 		Catalog:     builtIn,
 		Tax:         builtin.NewTax(builtinTax(cfg.Tax)),
@@ -90,10 +101,10 @@ func capabilities(cfg *config.Config, plugins *pluginmgr.Manager, builtIn *built
 		caps.Catalog = plugins.Catalog(p.Name)
 	}
 	if p, ok := cfg.PluginFor(config.CapabilityTax); ok {
-		caps.Tax = plugins.Tax(p.Name)
+		caps.Tax = answers.Tax(p.Name, plugins.Tax(p.Name))
 	}
 	if p, ok := cfg.PluginFor(config.CapabilityShipping); ok {
-		caps.Shipping = plugins.Shipping(p.Name)
+		caps.Shipping = answers.Shipping(p.Name, plugins.Shipping(p.Name))
 	}
 	if p, ok := cfg.PluginFor(config.CapabilityFulfillment); ok {
 		caps.Fulfillment = plugins.Fulfillment(p.Name)

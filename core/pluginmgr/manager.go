@@ -26,6 +26,11 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// OnStart, when set, is called with a plugin's name each time its
+	// process has started and taken its configuration (the first start
+	// and every restart), before the calls waiting for that start go on.
+	// The host forgets the plugin's cached answers there.
+	OnStart func(plugin string)
 }
 
 // Manager runs the configured plugins.
@@ -49,6 +54,7 @@ func New(opts Options) *Manager {
 	met := newMetrics(opts.Registerer)
 	for _, spec := range opts.Plugins {
 		s := newSupervisor(spec, logger.With("component", "plugins"), met, now)
+		s.onStart = opts.OnStart
 		m.supervisors = append(m.supervisors, s)
 		m.byName[spec.Name] = s
 	}

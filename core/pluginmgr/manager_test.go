@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -184,9 +185,26 @@ func TestEnvironment(t *testing.T) {
 	}
 }
 
+// A killed plugin is restarted by the next calls, which share one
+// restart; OnStart hears of the first start and of the restart, before
+// the calls waiting for it go on.
 func TestKilledPluginRestarts(t *testing.T) {
 	t.Parallel()
-	m := startManager(t, Options{Plugins: []Spec{spec()}})
+	var mu sync.Mutex
+	var starts []string
+	m := startManager(t, Options{Plugins: []Spec{spec()}, OnStart: func(plugin string) {
+		mu.Lock()
+		defer mu.Unlock()
+		starts = append(starts, plugin)
+	}})
+	started := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(starts)
+	}
+	if got := started(); !slices.Equal(got, []string{"t"}) {
+		t.Fatalf("OnStart after Start heard %v, want [t]", got)
+	}
 	first := pid(t, m)
 	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -212,6 +230,9 @@ func TestKilledPluginRestarts(t *testing.T) {
 	}
 	if st := m.Status()[0]; st.Restarts != 1 || st.State != StateRunning {
 		t.Errorf("status = %+v, want running after exactly one restart", st)
+	}
+	if got := started(); !slices.Equal(got, []string{"t", "t"}) {
+		t.Errorf("OnStart heard %v, want [t t]: the start and the one restart", got)
 	}
 }
 

@@ -24,6 +24,8 @@ type supervisor struct {
 	logger  *slog.Logger
 	metrics *metrics
 	now     func() time.Time
+	// onStart, when set, is told of each start (Options.OnStart).
+	onStart func(plugin string)
 
 	mu        sync.Mutex
 	current   *client.Plugin
@@ -144,6 +146,9 @@ func (s *supervisor) restart(done chan struct{}) {
 	s.nextStart, s.backoff = time.Time{}, s.spec.InitialBackoff
 	restarts := s.restarts
 	s.mu.Unlock()
+	if s.onStart != nil {
+		s.onStart(s.spec.Name)
+	}
 	s.metrics.up(s.spec.Name, true)
 	s.logger.Info("plugin started", "plugin", s.spec.Name, "version", p.Info.Version, "sdk_version", p.Info.SDKVersion,
 		"protocol_minor", p.Info.ProtocolMinor, "announces", p.Info.Capabilities,

@@ -52,7 +52,7 @@ var rules = []rule{
 	{why: "UCP's REST binding is mounted on the checkout API and reaches the engine through it and ucpwire, never ACP's wire format or another API", dirs: []string{"core/ucpapi"},
 		never: []string{"core/acpwire", "core/mcpapi", "core/merchantapi", "core/payment/stripe/stripehook", "core/ucpmcp"}},
 	{why: "the engine and the parts below it import no API or wire format", dirs: []string{
-		"core/checkout", "core/orders", "core/stock", "core/model", "core/store", "core/payment", "core/builtin", "core/pluginmgr",
+		"core/checkout", "core/orders", "core/stock", "core/model", "core/store", "core/payment", "core/builtin", "core/pluginmgr", "core/capcache",
 		"core/webhook", "core/idempotency", "core/signature", "core/apierr", "core/feed", "core/feedwire", "core/feedclient",
 	}, except: []string{"core/payment/stripe/stripehook"}, never: []string{"core/acpwire", "core/httpapi", "core/mcpapi", "core/merchantapi", "core/payment/stripe/stripehook",
 		"core/ucpwire", "core/ucpapi", "core/ucpmcp", "core/ucpprofile", "core/ucpcatalog"}, codeOnly: true},
@@ -67,6 +67,8 @@ var rules = []rule{
 		only: []string{"core/httpsig", "core/ucp", "core/internal", "internal"}},
 	{why: "UCP discovery and negotiation is a helper of the UCP bindings: it knows the protocol's shared types and payment handlers, nothing of the engine, the store or the APIs",
 		dirs: []string{"core/ucpprofile"}, only: []string{"core/ucpprofile", "core/ucp", "core/payment", "core/internal", "internal"}},
+	{why: "the plugins' answer cache is a provider-layer helper: it knows the SDK's capabilities, nothing of the engine, the store, the plugin manager or the APIs",
+		dirs: []string{"core/capcache"}, only: []string{"core/capcache", "core/internal", "sdk"}},
 	{why: "the feed wire format and its client know nothing of the model, the store or an engine", dirs: []string{"core/feedwire", "core/feedclient"},
 		only: []string{"core/feedwire", "core/internal", "internal", "sdk"}},
 }
