@@ -65,10 +65,25 @@ func (p *zonePlugin) Configure(_ context.Context, raw []byte) error {
 	return nil
 }
 
+// answerMaxAge is how long the host may reuse an answer (its MaxAge) at
+// most: the host's own ceiling, since an answer depends only on the
+// request, the configuration (which only a restart, forgetting what the
+// host kept, changes) and the day (maxAge).
+const answerMaxAge = 5 * time.Minute
+
+// maxAge is the MaxAge of an answer given at now: answerMaxAge, but never
+// past the next midnight UTC, when the delivery dates, counted from
+// today, move on.
+func maxAge(now time.Time) time.Duration {
+	return min(answerMaxAge, startOfDay(now).AddDate(0, 0, 1).Sub(now))
+}
+
 // Quote offers the options of the zone serving the destination (or of
 // the default zone, without a destination) that can carry some of the
-// cart's lines, and the digital option for digital lines.
+// cart's lines, and the digital option for digital lines. The host may
+// reuse the answer until the day ends, 5 minutes at most (maxAge).
 func (p *zonePlugin) Quote(_ context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
+	now := p.now()
 	z := p.zones.Load()
 	if z == nil {
 		return nil, errors.New("shipping zones not configured")
@@ -86,9 +101,9 @@ func (p *zonePlugin) Quote(_ context.Context, req *shipping.QuoteRequest) (*ship
 			}
 		}
 	}
-	resp := &shipping.QuoteResponse{}
+	resp := &shipping.QuoteResponse{MaxAge: maxAge(now)}
 	if zn != nil {
-		today := startOfDay(p.now())
+		today := startOfDay(now)
 		pickups := shipping.PickupIDs(zn.options, func(o option) (acp.FulfillmentType, string) { return o.typ, o.ID })
 		for _, o := range zn.options {
 			lines := carried(req.Lines, o.typ)

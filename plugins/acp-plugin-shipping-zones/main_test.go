@@ -193,8 +193,40 @@ func TestQuote(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			tc.want.MaxAge = answerMaxAge // 15:00 UTC: the day has more to run
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("Quote() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestMaxAge: the host may reuse an answer for 5 minutes, but not into
+// the next day, whose delivery dates differ.
+func TestMaxAge(t *testing.T) {
+	t.Parallel()
+	midnight := time.Date(2026, 3, 7, 0, 0, 0, 0, time.UTC)
+	testCases := map[string]struct {
+		at   time.Time
+		want time.Duration
+	}{
+		"mid-afternoon":                   {at: now, want: 5 * time.Minute},
+		"at midnight":                     {at: midnight, want: 5 * time.Minute},
+		"five minutes before midnight":    {at: midnight.Add(-5 * time.Minute), want: 5 * time.Minute},
+		"90 seconds before midnight":      {at: midnight.Add(-90 * time.Second), want: 90 * time.Second},
+		"less than a millisecond to go":   {at: midnight.Add(-time.Microsecond), want: 0}, // travels in whole milliseconds
+		"in another zone, same UTC times": {at: midnight.Add(-time.Minute).In(time.FixedZone("PST", -8*3600)), want: time.Minute},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p := acptest.New(t, newZonePlugin(slog.New(slog.DiscardHandler), func() time.Time { return tc.at }).serveOpts(), acptest.WithConfig(demoConfig))
+			got, err := p.Shipping().Quote(context.Background(), &shipping.QuoteRequest{Currency: "usd", Lines: []shipping.Line{mugs}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.MaxAge != tc.want {
+				t.Errorf("MaxAge at %v = %v, want %v", tc.at, got.MaxAge, tc.want)
 			}
 		})
 	}
@@ -388,7 +420,7 @@ func TestQuoteGroup(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(&shipping.QuoteResponse{Options: tc.want}, got); diff != "" {
+			if diff := cmp.Diff(&shipping.QuoteResponse{Options: tc.want, MaxAge: answerMaxAge}, got); diff != "" {
 				t.Errorf("Quote() mismatch (-want +got):\n%s", diff)
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/acp-sidecar/acp/sdk/acp"
 	"github.com/acp-sidecar/acp/sdk/acpplugin"
@@ -233,9 +234,18 @@ func (tbl *table) lookup(a *acp.Address) (rates, place, bool) {
 	return r, place{country, ""}, ok
 }
 
+// answerMaxAge is how long the host may reuse an answer (its MaxAge): an
+// answer depends on the request and the table alone, and the table only
+// changes with the configuration, which takes a restart of the plugin
+// (the host forgets what it kept of a plugin at each start). So any age
+// would do; this is the host's own ceiling, beyond which it would gain
+// nothing.
+const answerMaxAge = 5 * time.Minute
+
 // Quote taxes every line and, when configured, the fulfillment charge, at
 // the destination's rates, or the origin's when there is no destination.
-// A place the table does not list is not taxed.
+// A place the table does not list is not taxed. The host may reuse the
+// answer for the same request for answerMaxAge.
 func (t *taxTable) Quote(_ context.Context, req *tax.QuoteRequest) (*tax.QuoteResponse, error) {
 	tbl := t.table.Load()
 	if tbl == nil {
@@ -246,7 +256,7 @@ func (t *taxTable) Quote(_ context.Context, req *tax.QuoteRequest) (*tax.QuoteRe
 		dest = &tbl.origin
 	}
 	r, pl, ok := tbl.lookup(dest)
-	resp := &tax.QuoteResponse{Lines: make([]tax.LineTax, len(req.Lines))}
+	resp := &tax.QuoteResponse{Lines: make([]tax.LineTax, len(req.Lines)), MaxAge: answerMaxAge}
 	var total int64
 	var at collected
 	for i, line := range req.Lines {

@@ -177,7 +177,9 @@ func TestQuote(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			want := *tc.want
+			want.MaxAge = answerMaxAge // every answer: it depends on the request and the table alone
+			if diff := cmp.Diff(&want, got); diff != "" {
 				t.Errorf("Quote() mismatch (-want +got):\n%s", diff)
 			}
 		})
