@@ -171,16 +171,17 @@ func (s *Service) quoteOptions(ctx context.Context, sess *model.Session) ([]mode
 // nil) going to dest, for the group at index (-1: the lines in no group),
 // adds the provider's messages to the session and returns its options
 // trimmed to the lines asked. An option left with none of them is
-// dropped, as is a group's option of another type.
+// dropped, as is a group's option of another type. Without a found line
+// to carry, shipping is not asked: there is no option to offer.
 func (s *Service) quoteScoped(ctx context.Context, sess *model.Session, dest *acp.Address, only []string, index int) ([]model.FulfillmentOption, error) {
 	req := &shipping.QuoteRequest{Currency: sess.Currency, Destination: dest, Lines: shippingLines(sess.Lines, only)}
+	if len(req.Lines) == 0 {
+		return nil, nil // no line to carry (none found): no option to ask for
+	}
 	var g *model.FulfillmentGroup
 	if index >= 0 {
 		g = &sess.Groups[index]
 		req.Group = sdkGroup(g)
-		if len(req.Lines) == 0 {
-			return nil, nil
-		}
 	}
 	quote, err := s.opts.Capabilities.Shipping.Quote(ctx, req)
 	if err != nil {
@@ -299,8 +300,9 @@ type taxPart struct {
 
 // quoteTax taxes the session: one quote when it is not split; else one
 // for the lines in no group (when there are any) and one per group, each
-// with its destination, lines and fulfillment charge. Line taxes and
-// fulfillment taxes are summed, and the breakdowns merged by
+// with its destination, lines and fulfillment charge. A part with no
+// found line and no charge is not asked about: its tax is nothing. Line
+// taxes and fulfillment taxes are summed, and the breakdowns merged by
 // jurisdiction.
 func (s *Service) quoteTax(ctx context.Context, sess *model.Session, dest *acp.Address, fulfillmentTotal int64) (*taxed, error) {
 	parts := []taxPart{{dest: dest, fulfillment: fulfillmentTotal, index: -1}}
@@ -326,8 +328,8 @@ func (s *Service) quoteTax(ctx context.Context, sess *model.Session, dest *acp.A
 				req.Lines = append(req.Lines, tax.Line{ID: l.ID, Amount: l.Subtotal - lineShares[l.ID], TaxCategory: l.TaxCategory})
 			}
 		}
-		if len(sess.Groups) > 0 && len(req.Lines) == 0 && req.Fulfillment == 0 {
-			continue
+		if len(req.Lines) == 0 && req.Fulfillment == 0 {
+			continue // nothing to tax (no line found, no charge): no quote to ask for
 		}
 		resp, err := s.opts.Capabilities.Tax.Quote(ctx, req)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,5 +141,63 @@ func TestPluginMessageParamsPointAtSessionLines(t *testing.T) {
 		if !found {
 			t.Errorf("message %q not in the session: %+v", content, sess.Messages)
 		}
+	}
+}
+
+// TestNoQuoteForNothing: shipping is not asked about no line, nor tax
+// about no line and no charge (a cart whose items are all unknown, or the
+// unknown ones left beside a split cart's groups); the session is priced
+// as when they answered nothing.
+func TestNoQuoteForNothing(t *testing.T) {
+	t.Parallel()
+	ca := &model.FulfillmentDetails{Address: address("US", "CA")}
+	testCases := map[string]struct {
+		in                    checkout.CreateInput
+		wantShipping, wantTax int
+		wantOptions           int
+		wantTotal             int64
+	}{
+		"unknown items, no address": {in: checkout.CreateInput{Items: []checkout.ItemInput{{ID: "nope", Quantity: 1}, {ID: "nope2", Quantity: 3}}}},
+		"unknown items to an address": {in: checkout.CreateInput{Items: []checkout.ItemInput{{ID: "nope", Quantity: 1}},
+			FulfillmentDetails: ca}},
+		"a group, and an unknown item in none": {in: checkout.CreateInput{Items: []checkout.ItemInput{{ID: "nope", Quantity: 1}, {ID: "mug", Quantity: 1}},
+			FulfillmentDetails: ca, Groups: []checkout.GroupInput{{ID: "g", Type: acp.FulfillmentShipping, ItemIDs: []string{"mug"}}}},
+			wantShipping: 1, wantTax: 1, wantOptions: 2, wantTotal: 1500 + 500 + 109 + 36},
+		"found items": {in: checkout.CreateInput{Items: []checkout.ItemInput{{ID: "mug", Quantity: 1}}, FulfillmentDetails: ca},
+			wantShipping: 1, wantTax: 1, wantOptions: 3, wantTotal: 1500 + 500 + 109 + 36},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var shippingCalls, taxCalls atomic.Int64
+			baseTax, baseShipping := builtin.NewTax(testTax), builtin.NewShipping(testOptions, time.Now)
+			svc := pricingService(t, func(c *checkout.Capabilities) {
+				c.Tax = tax.Func(func(ctx context.Context, req *tax.QuoteRequest) (*tax.QuoteResponse, error) {
+					taxCalls.Add(1)
+					return baseTax.Quote(ctx, req)
+				})
+				c.Shipping = shipping.Func(func(ctx context.Context, req *shipping.QuoteRequest) (*shipping.QuoteResponse, error) {
+					shippingCalls.Add(1)
+					return baseShipping.Quote(ctx, req)
+				})
+			})
+			tc.in.Currency = "usd"
+			sess, err := svc.Create(context.Background(), "agent", "2026-04-17", tc.in, nil)
+			if err != nil {
+				t.Fatalf("Create() error = %v", err)
+			}
+			if got, want := int(shippingCalls.Load()), tc.wantShipping; got != want {
+				t.Errorf("shipping asked %d times, want %d", got, want)
+			}
+			if got, want := int(taxCalls.Load()), tc.wantTax; got != want {
+				t.Errorf("tax asked %d times, want %d", got, want)
+			}
+			if len(sess.Options) != tc.wantOptions || sess.Totals.Total != tc.wantTotal {
+				t.Errorf("options %d, total %d; want %d and %d", len(sess.Options), sess.Totals.Total, tc.wantOptions, tc.wantTotal)
+			}
+			if !slices.ContainsFunc(sess.Messages, func(m acp.Message) bool { return m.Code == acp.CodeNotFound }) && tc.wantTotal == 0 {
+				t.Errorf("messages %+v: want the unknown items' not_found", sess.Messages)
+			}
+		})
 	}
 }
