@@ -233,6 +233,11 @@
 // temporary file and rename it over the old one), so that a half-written
 // file is never read.
 //
+// The host reuses no catalog answer (a catalog's ResolveItems carries no
+// MaxAge, unlike tax and shipping quotes since plugin protocol 1.5): a
+// price changed in the file and the stock counts, which every hold and
+// sale change, reach the next checkout that asks.
+//
 // # Stock
 //
 // The plugin counts the stock of every item with a stock figure and

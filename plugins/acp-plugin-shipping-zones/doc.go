@@ -64,6 +64,17 @@
 // group whose location_id is the id of one of the zone's pickup options
 // gets only that option, any other location_id gets every pickup option.
 //
+// # Reused answers
+//
+// Every answer carries a MaxAge (plugin protocol 1.5), for which the host
+// may answer the same request again without calling the plugin: 5
+// minutes, the longest the host keeps an answer, but never past the next
+// midnight UTC, since the delivery dates count from today. Beyond the
+// day, an answer depends on the request and the zones alone, and the
+// zones change only with the config block, which reaches the plugin when
+// it starts (a new acp.yaml takes a restart of the host, and the host
+// forgets a plugin's answers at each of its starts).
+//
 // # Build
 //
 //	go build -o bin/ ./plugins/acp-plugin-shipping-zones

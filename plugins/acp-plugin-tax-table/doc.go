@@ -61,6 +61,17 @@
 // the host gives (the group's address, else the checkout's), not at the
 // pickup location, whose address a tax quote does not carry.
 //
+// # Reused answers
+//
+// Every answer carries a MaxAge of 5 minutes (plugin protocol 1.5): the
+// host may answer the same request again from it for that long without
+// calling the plugin. An answer depends on the request and the table
+// alone, and the table changes only with the config block, which reaches
+// the plugin when it starts (a new acp.yaml takes a restart of the host,
+// and the host forgets a plugin's answers at each of its starts), so no
+// answer outlives the table it came from. Any age would be as correct; 5
+// minutes is the longest the host keeps an answer.
+//
 // # Build
 //
 //	go build -o bin/ ./plugins/acp-plugin-tax-table
