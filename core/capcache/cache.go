@@ -23,15 +23,15 @@ const (
 // Lookup outcomes, as the acp_plugin_cache_requests_total metric labels
 // them.
 const (
-	// OutcomeHit: answered from a kept answer; the plugin was not called.
-	OutcomeHit = "hit"
-	// OutcomeMiss: the plugin was asked (its answer is kept when it has a
+	// outcomeHit: answered from a kept answer; the plugin was not called.
+	outcomeHit = "hit"
+	// outcomeMiss: the plugin was asked (its answer is kept when it has a
 	// MaxAge; a failure never is).
-	OutcomeMiss = "miss"
-	// OutcomeUncacheable: the plugin was asked and its answer has no
+	outcomeMiss = "miss"
+	// outcomeUncacheable: the plugin was asked and its answer has no
 	// MaxAge (a plugin of protocol 1.4, or an answer that must not be
 	// reused), or the request cannot be keyed.
-	OutcomeUncacheable = "uncacheable"
+	outcomeUncacheable = "uncacheable"
 )
 
 // Options configure a Cache.
@@ -114,21 +114,6 @@ func (c *Cache) Forget(plugin string) {
 	p := c.pluginLocked(plugin)
 	p.generation++
 	clear(p.rpcs)
-}
-
-// Len returns how many answers of plugin are kept, expired ones included
-// until they are looked up or pushed out.
-func (c *Cache) Len(plugin string) int {
-	if c == nil {
-		return 0
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, a := range c.pluginLocked(plugin).rpcs {
-		n += a.order.Len()
-	}
-	return n
 }
 
 // pluginLocked returns plugin's answers, created on first use.
