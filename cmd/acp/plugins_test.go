@@ -3,10 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/acp-sidecar/acp/internal/testkit"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/acp-sidecar/acp/internal/testkit"
+	"github.com/acp-sidecar/acp/sdk/acpplugin"
 )
 
 func TestPluginsDescribe(t *testing.T) {
@@ -41,7 +43,8 @@ plugins:
 	}{
 		"table": {
 			args: []string{"plugins", "describe", "--config", healthy}, wantCode: 0,
-			wantStdout: []string{"NAME", "shop", "catalog", "running", "testplugin", "1.0.0", "1.4", "STOCK", "no stock control"},
+			wantStdout: []string{"NAME", "shop", "catalog", "running", "testplugin", "1.0.0",
+				fmt.Sprintf("%d.%d", acpplugin.ProtocolMajor, acpplugin.ProtocolMinor), "STOCK", "no stock control"},
 		},
 		"a catalog holding stock": {
 			args: []string{"plugins", "describe", "--config", fileCatalog}, wantCode: 0,
