@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"testing"
 	"time"
@@ -308,16 +309,68 @@ func TestProfileTop(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	top, err := profileTop(path)
+	top, err := profileTop(path, "-top", "-top -cum")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Count(top, "flat%") != 2 || !strings.Contains(top, "spinForProfile") {
 		t.Fatalf("summary:\n%s", top)
 	}
-	if _, err := profileTop(filepath.Join(t.TempDir(), "absent.pprof")); err == nil {
+	if _, err := profileTop(filepath.Join(t.TempDir(), "absent.pprof"), "-top"); err == nil {
 		t.Error("an absent profile was summarized")
 	}
+}
+
+// TestSyncProfile: the blocking profile of an execution trace names
+// where a goroutine waited on a channel.
+func TestSyncProfile(t *testing.T) {
+	dir := t.TempDir()
+	tracePath := filepath.Join(dir, "trace.out")
+	f, err := os.Create(tracePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := trace.Start(f); err != nil {
+		t.Fatal(err)
+	}
+	waitForProfile(50 * time.Millisecond)
+	trace.Stop()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	syncPath := filepath.Join(dir, "trace.out.sync.pprof")
+	if err := syncProfile(tracePath, syncPath); err != nil {
+		t.Fatal(err)
+	}
+	top, err := profileTop(syncPath, "-top -cum")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(top, "waitForProfile") {
+		t.Fatalf("summary:\n%s", top)
+	}
+	if err := syncProfile(filepath.Join(dir, "absent.out"), syncPath); err == nil {
+		t.Error("an absent trace was read")
+	}
+}
+
+// TestAllocsPath: the allocation profile is named after the CPU one.
+func TestAllocsPath(t *testing.T) {
+	for in, want := range map[string]string{"/tmp/cpu.pprof": "/tmp/cpu-allocs.pprof", "cpu": "cpu-allocs", "a.b/cpu.out": "a.b/cpu-allocs.out"} {
+		if got := allocsPath(in); got != want {
+			t.Errorf("allocsPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// waitForProfile blocks on a channel that a timer closes after d, for
+// TestSyncProfile's trace.
+//
+//go:noinline
+func waitForProfile(d time.Duration) {
+	done := make(chan struct{})
+	time.AfterFunc(d, func() { close(done) })
+	<-done
 }
 
 // spinForProfile burns CPU for d, for TestProfileTop's profile.

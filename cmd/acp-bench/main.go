@@ -94,8 +94,8 @@ func main() {
 	flag.DurationVar(&o.latencyDuration, "latency-duration", 10*time.Second, "how long each open-loop latency measurement runs")
 	flag.DurationVar(&o.settle, "settle", 20*time.Second, "idle time between the throughput rounds and the latency rounds, for the stores' compactions")
 	flag.Int64Var(&o.sessions, "sessions", 100000, "sessions created for the memory and disk figures")
-	flag.StringVar(&o.profile, "profile", "", "also write a 10 s CPU profile of the demo store under create load to this file")
-	flag.StringVar(&o.trace, "trace", "", "also write a 5 s execution trace of the demo store in its first latency round (open loop at half rate) to this file")
+	flag.StringVar(&o.profile, "profile", "", "also write a 10 s CPU profile of the demo store under create load to this file, and 5 s of its allocations beside it (cpu.pprof: cpu-allocs.pprof)")
+	flag.StringVar(&o.trace, "trace", "", "also write a 5 s execution trace of the demo store in its first latency round (open loop at half rate) to this file, and its blocking profile beside it (FILE.sync.pprof)")
 	flag.StringVar(&o.out, "o", "", "write the whole BENCHMARKS.md to this file (default: the figures only, on stdout)")
 	flag.BoolVar(&o.noWrk, "no-wrk", false, "measure with acp load only, even where wrk is installed")
 	flag.StringVar(&o.postgres, "postgres", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable",
@@ -306,15 +306,35 @@ func (b *bench) loadSections(intake string) error {
 	}
 	if b.profile != "" {
 		step("profiling the demo store under create load")
-		if err := b.profileCPU(demo, b.profile); err != nil {
+		allocs := allocsPath(b.profile)
+		if err := b.profileLoad(demo, b.profile, allocs); err != nil {
 			return err
 		}
-		top, err := profileTop(b.profile)
+		cpu, err := profileTop(b.profile, "-top", "-top -cum")
 		if err != nil {
 			return err
 		}
-		b.printf("### CPU profile of the demo store under create load\n\n"+
-			"10 s of creates at full speed (%d connections), taken with `-profile %s`; the functions that take the most CPU, by their own time, then with what they call (`go tool pprof -top`, `-top -cum`):\n\n```text\n%s```\n\n", b.connections, b.profile, top)
+		garbage, err := profileTop(allocs, "-sample_index=alloc_space -top")
+		if err != nil {
+			return err
+		}
+		b.printf("### Profiles of the demo store under create load\n\n"+
+			"10 s of creates at full speed (%d connections), taken with `-profile %s`; the functions that take the most CPU, by their own time, then with what they call (`go tool pprof -top`, `-top -cum`):\n\n```text\n%s```\n\n"+
+			"Then 5 s of the same load's allocations (`%s`), by the functions that allocate, in bytes (`go tool pprof -sample_index=alloc_space -top`): what the collector has to reclaim.\n\n```text\n%s```\n\n",
+			b.connections, b.profile, cpu, allocs, garbage)
+	}
+	if b.trace != "" && b.wants("latency") {
+		sync := b.trace + ".sync.pprof"
+		if err := syncProfile(b.trace, sync); err != nil {
+			return err
+		}
+		waits, err := profileTop(sync, "-top", "-top -cum")
+		if err != nil {
+			return err
+		}
+		b.printf("### Where the demo store's goroutines waited at half load\n\n"+
+			"From the execution trace of the first latency round (`-trace %s`): the time goroutines spent blocked on channels, mutexes and condition variables, by where they waited, then with what they were called from (`go tool trace -pprof=sync`, then `go tool pprof -top` and `-top -cum`); \"What stalls\" below reads it.\n\n```text\n%s```\n\n",
+			b.trace, waits)
 	}
 	for _, s := range []*server{baseline, demo, plugins, noStock} {
 		if err := b.stop(s); err != nil {
@@ -728,34 +748,55 @@ func memoryTarget(goal, id string, n, sessions int64, limit float64) target {
 	return target{id, goal, measured, sessions >= 100_000 && mb(n) < limit}
 }
 
-// profileCPU takes a 10 s CPU profile of s while it serves creates.
-func (b *bench) profileCPU(s *server, path string) error {
+// profileLoad takes a 10 s CPU profile of s while it serves creates,
+// written to cpuPath, then 5 s of its allocations, to allocsPath.
+func (b *bench) profileLoad(s *server, cpuPath, allocsPath string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
 		_, _ = loadgen.Run(ctx, loadgen.Config{
-			Target: s.url, Token: s.token, Concurrency: b.connections, Duration: 15 * time.Second, Mix: loadgen.Mix{{Flow: loadgen.FlowCreate, Weight: 1}},
+			Target: s.url, Token: s.token, Concurrency: b.connections, Duration: 20 * time.Second, Mix: loadgen.Mix{{Flow: loadgen.FlowCreate, Weight: 1}},
 		})
 	}()
 	time.Sleep(2 * time.Second)
-	return savePprof("profile?seconds=10", path)
+	if err := savePprof("profile?seconds=10", cpuPath); err != nil {
+		return err
+	}
+	return savePprof("allocs?seconds=5", allocsPath)
 }
 
-// profileTop is go tool pprof's summary of the CPU profile at path: its
-// 20 heaviest functions by their own time, then by the time of what they
-// call too.
-func profileTop(path string) (string, error) {
+// allocsPath is where the allocation profile taken beside the CPU
+// profile at cpuPath goes: "cpu.pprof" gives "cpu-allocs.pprof".
+func allocsPath(cpuPath string) string {
+	ext := filepath.Ext(cpuPath)
+	return strings.TrimSuffix(cpuPath, ext) + "-allocs" + ext
+}
+
+// profileTop is go tool pprof's summary of the profile at path, once for
+// each of views (the pprof options of a view separated by spaces, such as
+// "-top -cum"): its 20 heaviest nodes each time.
+func profileTop(path string, views ...string) (string, error) {
 	var out strings.Builder
-	for _, order := range [][]string{{"-top"}, {"-top", "-cum"}} {
-		args := append(append([]string{"tool", "pprof"}, order...), "-nodecount=20", path)
+	for _, view := range views {
+		args := append(append([]string{"tool", "pprof"}, strings.Fields(view)...), "-nodecount=20", path)
 		top, err := exec.Command("go", args...).Output()
 		if err != nil {
-			return "", fmt.Errorf("go tool pprof %s: %w", strings.Join(order, " "), err)
+			return "", fmt.Errorf("go tool pprof %s: %w", view, err)
 		}
 		out.Write(top)
 		out.WriteString("\n")
 	}
 	return out.String(), nil
+}
+
+// syncProfile writes the synchronization-blocking profile of the
+// execution trace at tracePath to path (go tool trace -pprof=sync).
+func syncProfile(tracePath, path string) error {
+	prof, err := exec.Command("go", "tool", "trace", "-pprof=sync", tracePath).Output()
+	if err != nil {
+		return fmt.Errorf("go tool trace -pprof=sync %s: %w", tracePath, err)
+	}
+	return os.WriteFile(path, prof, 0o600)
 }
 
 // fetchTrace writes a 5 s execution trace of the demo store, taken
