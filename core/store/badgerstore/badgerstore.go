@@ -304,11 +304,11 @@ func (t *tx) Order(id string) (*model.Order, error) {
 }
 
 func (t *tx) PutSession(s *model.Session) error {
-	data, err := record.EncodeSession(s)
+	value, err := sessionValue(s)
 	if err != nil {
-		return fmt.Errorf("encode session %s: %w", s.ID, err)
+		return err
 	}
-	e := badger.NewEntry([]byte(sessionPrefix+s.ID), sealRecord(record.WriteFormat(s), data))
+	e := badger.NewEntry([]byte(sessionPrefix+s.ID), value)
 	if t.store.retention > 0 {
 		// Completed sessions are kept as long as open ones: the order
 		// itself is stored separately and never expires.
@@ -333,6 +333,17 @@ func (t *tx) PutSession(s *model.Session) error {
 		return fmt.Errorf("index session %s: %w", s.ID, err)
 	}
 	return nil
+}
+
+// sessionValue returns the value storing the session: its record sealed,
+// the record's JSON written in a pooled buffer (valueBuffer).
+func sessionValue(s *model.Session) ([]byte, error) {
+	b := getValueBuffer()
+	defer b.release()
+	if err := record.WriteSession(&b.json, s); err != nil {
+		return nil, fmt.Errorf("encode session %s: %w", s.ID, err)
+	}
+	return b.sealRecord(record.WriteFormat(s), b.json.Bytes()), nil
 }
 
 // SessionsInProgress lists the index of unresolved payments, after the
