@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/acp-sidecar/acp/core/internal/text"
@@ -240,36 +239,17 @@ type linkJSON struct {
 
 // EncodeSession encodes the authoritative session.
 func (c *v2026) EncodeSession(s *model.Session) ([]byte, error) {
-	buf := encodeBuffers.Get().(*bytes.Buffer)
-	defer putEncodeBuffer(buf)
-	buf.Reset()
-	if err := json.NewEncoder(buf).Encode(c.session(s)); err != nil {
+	w := handlersWriter{handlers: c.handlers}
+	if err := json.NewEncoder(&w).Encode(c.session(s)); err != nil {
 		return nil, fmt.Errorf("encode session %s: %w", s.ID, err)
 	}
-	// Encode ends the value with a newline, which json.Marshal does not write.
-	return c.withHandlers(s.ID, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
-}
-
-// encodeBuffers are the buffers sessions are encoded into before
-// withHandlers copies them out.
-var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// maxPooledBuffer is the largest buffer kept for reuse: the rare session
-// far larger than most (a cart of many lines, long metadata) does not
-// keep its memory held in the pool.
-const maxPooledBuffer = 64 << 10
-
-// putEncodeBuffer returns buf to encodeBuffers unless it grew too large.
-func putEncodeBuffer(buf *bytes.Buffer) {
-	if buf.Cap() <= maxPooledBuffer {
-		encodeBuffers.Put(buf)
-	}
+	return w.body(s.ID)
 }
 
 // handlersMark stands for the handlers array while a session is encoded:
 // encoding/json checks and compacts every json.RawMessage it writes, which
 // took a fifth of the time of encoding a session for bytes that never
-// change. withHandlers then puts the array in its place.
+// change. handlersWriter then puts the array in its place.
 var handlersMark = json.RawMessage("0")
 
 // handlersAt is what precedes the handlers array in an encoded session. It
@@ -279,21 +259,66 @@ var handlersMark = json.RawMessage("0")
 const handlersAt = `"capabilities":{"payment":{"handlers":`
 
 // handlersPlace is handlersAt, the mark and the end of the payment object:
-// what withHandlers looks for.
+// what spliceHandlers looks for.
 var handlersPlace = []byte(handlersAt + string(handlersMark) + "}")
 
-// withHandlers returns a copy of data, a session encoded with
-// handlersMark, with the handlers array in the mark's place: the bytes
-// json.Marshal writes for the session with the array itself.
-func (c *v2026) withHandlers(id string, data []byte) ([]byte, error) {
+// handlersWriter receives a session encoded with handlersMark, followed by
+// the newline json.Encoder ends a value with, and keeps it with the
+// handlers array in the mark's place: the bytes json.Marshal writes for
+// the session with the array itself. json.Encoder writes a value in one
+// Write, from its own buffer, which is copied once, straight into the
+// body at its final length; a value written in pieces (which
+// encoding/json does not do today) is gathered first and spliced at the
+// end.
+type handlersWriter struct {
+	handlers []byte
+	// out is the body, once spliced; pieces holds a value written in
+	// pieces until then.
+	out    []byte
+	pieces []byte
+	err    error
+	done   bool
+}
+
+var newline = []byte("\n")
+
+// Write implements io.Writer.
+func (w *handlersWriter) Write(p []byte) (int, error) {
+	// A compact JSON value holds no raw newline: a first Write ending in
+	// one holds the whole value.
+	if !w.done && w.pieces == nil && bytes.HasSuffix(p, newline) {
+		w.out, w.err = spliceHandlers(bytes.TrimSuffix(p, newline), w.handlers)
+		w.done = true
+		return len(p), nil
+	}
+	w.pieces = append(w.pieces, p...)
+	return len(p), nil
+}
+
+// body returns the session written, with the handlers array; id names the
+// session in an error.
+func (w *handlersWriter) body(id string) ([]byte, error) {
+	if !w.done {
+		w.out, w.err = spliceHandlers(bytes.TrimSuffix(w.pieces, newline), w.handlers)
+	}
+	if w.err != nil {
+		return nil, fmt.Errorf("encode session %s: %w", id, w.err)
+	}
+	return w.out, nil
+}
+
+// spliceHandlers returns a copy of data, a session encoded with
+// handlersMark, with handlers in the mark's place, in new memory of its
+// length.
+func spliceHandlers(data, handlers []byte) ([]byte, error) {
 	i := bytes.Index(data, handlersPlace)
 	if i < 0 {
-		return nil, fmt.Errorf("encode session %s: no handlers mark in %.80q", id, data)
+		return nil, fmt.Errorf("no handlers mark in %.80q", data)
 	}
 	i += len(handlersAt)
-	out := make([]byte, 0, len(data)-len(handlersMark)+len(c.handlers))
+	out := make([]byte, 0, len(data)-len(handlersMark)+len(handlers))
 	out = append(out, data[:i]...)
-	out = append(out, c.handlers...)
+	out = append(out, handlers...)
 	return append(out, data[i+len(handlersMark):]...), nil
 }
 
@@ -372,7 +397,8 @@ func lineItem(l model.Line, applied []model.AppliedDiscount) lineItemJSON {
 		ID:       l.ID,
 		Item:     itemJSON{ID: l.ItemID},
 		Quantity: l.Quantity,
-		Totals:   []totalJSON{{Type: "items_base_amount", DisplayText: "Base amount", Amount: l.BaseAmount}},
+		// Room for every total a line may have, allocated once.
+		Totals: append(make([]totalJSON, 0, 5), totalJSON{Type: "items_base_amount", DisplayText: "Base amount", Amount: l.BaseAmount}),
 	}
 	if l.Discount > 0 {
 		out.Totals = append(out.Totals, totalJSON{Type: "items_discount", DisplayText: "Item discount", Amount: l.Discount})
@@ -409,7 +435,8 @@ func lineItem(l model.Line, applied []model.AppliedDiscount) lineItemJSON {
 
 func sessionTotals(s *model.Session) []totalJSON {
 	t := s.Totals
-	out := []totalJSON{{Type: "items_base_amount", DisplayText: "Items", Amount: t.ItemsBaseAmount}}
+	// Room for every total a session may have, allocated once.
+	out := append(make([]totalJSON, 0, 7), totalJSON{Type: "items_base_amount", DisplayText: "Items", Amount: t.ItemsBaseAmount})
 	items, order := discountTotals(t, appliedOf(s))
 	if items != nil {
 		out = append(out, *items)
