@@ -75,6 +75,8 @@ type Store struct {
 	skus skuLocks
 	// leases are the store's leases (leases.go).
 	leases *leaseTable
+	// levels are the stock levels last read (stock.go).
+	levels levelCache
 }
 
 // syncInterval is how often written data is flushed to disk in the
@@ -261,7 +263,7 @@ func (s *Store) View(ctx context.Context, fn func(store.Reader) error) error {
 		return err
 	}
 	return s.db.View(func(txn *badger.Txn) error {
-		return fn(&tx{txn: txn, store: s})
+		return fn(&tx{txn: txn, store: s, readOnly: true})
 	})
 }
 
@@ -293,6 +295,9 @@ type tx struct {
 	// stockSKUs are the SKUs whose stock this transaction may change: the
 	// ones UpdateStock locked.
 	stockSKUs []string
+	// readOnly is set in a View: the transaction has no writes of its
+	// own, so every value it reads is a committed one.
+	readOnly bool
 }
 
 func (t *tx) Session(id string) (*model.Session, error) {
@@ -559,6 +564,15 @@ func put[T any](t *tx, key []byte, what, id string, v *T, encode func(*T) ([]byt
 
 // get reads the record under key with decode.
 func get[T any](t *tx, key string, decode func(format int, data []byte) (*T, error)) (*T, error) {
+	item, err := getItem(t, key)
+	if err != nil {
+		return nil, err
+	}
+	return decodeItem(item, key, decode)
+}
+
+// getItem reads the item under key, for get.
+func getItem(t *tx, key string) (*badger.Item, error) {
 	item, err := t.txn.Get([]byte(key))
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, store.ErrNotFound
@@ -566,8 +580,13 @@ func get[T any](t *tx, key string, decode func(format int, data []byte) (*T, err
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", key, err)
 	}
+	return item, nil
+}
+
+// decodeItem decodes the record of item, under key, with decode, for get.
+func decodeItem[T any](item *badger.Item, key string, decode func(format int, data []byte) (*T, error)) (*T, error) {
 	var v *T
-	err = item.Value(func(val []byte) error {
+	err := item.Value(func(val []byte) (err error) {
 		v, err = decodeValue(val, decode)
 		return err
 	})

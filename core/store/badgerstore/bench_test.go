@@ -65,3 +65,41 @@ func BenchmarkCreateCommit(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStockRead measures what pricing a create reads of the stock: a
+// read-only transaction reading the levels of its two items.
+func BenchmarkStockRead(b *testing.B) {
+	st, err := Open(Options{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = st.Close() })
+	ctx := context.Background()
+	figure := int64(100)
+	skus := []string{"mug-classic", "guide-brewing-ebook"}
+	err = st.UpdateStock(ctx, skus, func(tx store.Tx) error {
+		for _, sku := range skus {
+			if err := tx.PutStockLevel(&model.StockLevel{SKU: sku, OnHand: figure, FileFigure: &figure, SetAt: time.Now(), UpdatedAt: time.Now()}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		err := st.View(ctx, func(r store.Reader) error {
+			for _, sku := range skus {
+				if _, err := r.StockLevel(sku); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
