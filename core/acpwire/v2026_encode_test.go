@@ -66,9 +66,10 @@ func TestEncodeSessionHandlers(t *testing.T) {
 
 // TestEncodeSessionConcurrently encodes sessions from several goroutines
 // at once, as a server does, so that the race detector sees any memory
-// they share (go test -race: encoding/json's pooled encode states, the
-// codec's handlers), and checks that no answer holds another's bytes. One
-// goroutine's sessions are far larger than the others'.
+// they share (go test -race: the pooled scratch sessions are built in,
+// encoding/json's pooled encode states, the codec's handlers), and checks
+// that no answer holds another's bytes. The sessions differ in their
+// lists, and one goroutine's are far larger than the others'.
 func TestEncodeSessionConcurrently(t *testing.T) {
 	t.Parallel()
 	codec := newV2026(V20260417, testSeller, DefaultLimits, false)
@@ -79,10 +80,28 @@ func TestEncodeSessionConcurrently(t *testing.T) {
 		}
 		return fmt.Sprintf("cs_%d_%s", g, strings.Repeat("x", g*100))
 	}
-	want := make([][]byte, goroutines)
-	for g := range want {
+	// The sessions differ in their lists too, so that a scratch reused
+	// from a larger session would show what it held.
+	session := func(g int) *model.Session {
 		s := testSession()
 		s.ID = id(g)
+		switch g % 4 {
+		case 1:
+			s.Lines, s.Options, s.Selected, s.Messages = nil, nil, nil, nil
+		case 2:
+			for i := range 3 * g {
+				l := s.Lines[0]
+				l.ID = fmt.Sprintf("li_%d_%d", g, i)
+				s.Lines = append(s.Lines, l)
+			}
+		case 3:
+			s.Messages = s.Messages[:0]
+		}
+		return s
+	}
+	want := make([][]byte, goroutines)
+	for g := range want {
+		s := session(g)
 		whole := codec.session(s)
 		whole.Capabilities.Payment.Handlers = codec.handlers
 		var err error
@@ -93,8 +112,7 @@ func TestEncodeSessionConcurrently(t *testing.T) {
 	var wg sync.WaitGroup
 	for g := range goroutines {
 		wg.Go(func() {
-			s := testSession()
-			s.ID = id(g)
+			s := session(g)
 			for range each {
 				got, err := codec.EncodeSession(s)
 				if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/acp-sidecar/acp/core/internal/text"
@@ -239,11 +240,72 @@ type linkJSON struct {
 
 // EncodeSession encodes the authoritative session.
 func (c *v2026) EncodeSession(s *model.Session) ([]byte, error) {
-	w := handlersWriter{handlers: c.handlers}
-	if err := json.NewEncoder(&w).Encode(c.session(s)); err != nil {
+	sc := sessionScratches.Get().(*sessionScratch)
+	sc.writer = handlersWriter{handlers: c.handlers}
+	if err := sc.encoder.Encode(c.buildSession(s, sc)); err != nil {
+		// The encoder keeps its error: the scratch is not reused.
 		return nil, fmt.Errorf("encode session %s: %w", s.ID, err)
 	}
-	return w.body(s.ID)
+	body, err := sc.writer.body(s.ID)
+	sc.release()
+	return body, err
+}
+
+// sessionScratch is the memory EncodeSession builds a session's JSON in:
+// the session's members, the lists they hold, the writer the encoding
+// goes to and its encoder. It is pooled (sessionScratches). Nothing of it
+// outlives the encoding: the answer is the copy handlersWriter makes,
+// and release clears the scratch, so that it holds no session's data.
+type sessionScratch struct {
+	session  sessionJSON
+	lines    []lineItemJSON
+	options  []fulfillmentOptionOut
+	messages []messageJSON
+	links    []linkJSON
+	// totals holds the totals of the lines, the options and the session.
+	totals  []totalJSON
+	writer  handlersWriter
+	encoder *json.Encoder
+}
+
+var sessionScratches = sync.Pool{New: func() any {
+	sc := new(sessionScratch)
+	sc.encoder = json.NewEncoder(&sc.writer)
+	return sc
+}}
+
+// maxPooledItems bounds the lists a pooled scratch keeps: the rare session
+// with far more lines or options than most does not keep its memory held
+// in the pool.
+const maxPooledItems = 64
+
+// release clears sc and returns it to the pool, unless it grew too large.
+func (sc *sessionScratch) release() {
+	sc.session = sessionJSON{}
+	sc.writer = handlersWriter{}
+	clear(sc.lines)
+	clear(sc.options)
+	clear(sc.messages)
+	clear(sc.links)
+	clear(sc.totals)
+	if max(cap(sc.lines), cap(sc.options), cap(sc.messages), cap(sc.links), cap(sc.totals)/8) > maxPooledItems {
+		return
+	}
+	sessionScratches.Put(sc)
+}
+
+// take returns n elements of *buf (never nil, so that an empty list
+// encodes as [], as make's does), growing it when it is too short; the
+// elements taken are those after the ones taken before since *buf was
+// last emptied, and their capacity ends with them.
+func take[T any](buf *[]T, n int) []T {
+	if *buf == nil || len(*buf)+n > cap(*buf) {
+		// The elements taken before keep the old array.
+		*buf = make([]T, 0, max(2*cap(*buf), len(*buf)+n, 8))
+	}
+	start := len(*buf)
+	*buf = (*buf)[:start+n]
+	return (*buf)[start : start+n : start+n]
 }
 
 // handlersMark stands for the handlers array while a session is encoded:
@@ -324,7 +386,16 @@ func spliceHandlers(data, handlers []byte) ([]byte, error) {
 
 // session is the session's JSON, with handlersMark for the handlers.
 func (c *v2026) session(s *model.Session) sessionJSON {
-	out := sessionJSON{
+	return *c.buildSession(s, new(sessionScratch))
+}
+
+// buildSession is session, built in sc.
+func (c *v2026) buildSession(s *model.Session, sc *sessionScratch) *sessionJSON {
+	// The lists start where the scratch's start: what it held before
+	// was cleared.
+	sc.lines, sc.options, sc.messages, sc.links, sc.totals = sc.lines[:0], sc.options[:0], sc.messages[:0], sc.links[:0], sc.totals[:0]
+	out := &sc.session
+	*out = sessionJSON{
 		ID:                     s.ID,
 		Protocol:               protocolJSON{Version: c.version},
 		Capabilities:           c.capabilities(s),
@@ -333,14 +404,14 @@ func (c *v2026) session(s *model.Session) sessionJSON {
 		Currency:               s.Currency,
 		Locale:                 s.Locale,
 		Timezone:               s.Timezone,
-		LineItems:              make([]lineItemJSON, len(s.Lines)),
+		LineItems:              take(&sc.lines, len(s.Lines)),
 		Discounts:              encodeDiscounts(s),
 		FulfillmentDetails:     c.fulfillmentDetails(s.FulfillmentDetails),
 		FulfillmentGroups:      c.groups(s.Groups),
-		FulfillmentOptions:     make([]fulfillmentOptionOut, len(s.Options)),
-		Totals:                 sessionTotals(s),
-		Messages:               make([]messageJSON, len(s.Messages)),
-		Links:                  make([]linkJSON, len(c.seller.Links)),
+		FulfillmentOptions:     take(&sc.options, len(s.Options)),
+		Totals:                 appendSessionTotals(take(&sc.totals, maxSessionTotals)[:0], s),
+		Messages:               take(&sc.messages, len(s.Messages)),
+		Links:                  take(&sc.links, len(c.seller.Links)),
 		AuthenticationMetadata: c.authenticationMetadata(s.AuthenticationMetadata, s.WriteOnly.RiskSignals),
 		CreatedAt:              rfc3339(s.CreatedAt),
 		UpdatedAt:              rfc3339(s.UpdatedAt),
@@ -350,10 +421,10 @@ func (c *v2026) session(s *model.Session) sessionJSON {
 		Order:                  c.order(s),
 	}
 	for i, l := range s.Lines {
-		out.LineItems[i] = lineItem(l, appliedOf(s))
+		out.LineItems[i] = lineItem(take(&sc.totals, maxLineTotals)[:0], l, appliedOf(s))
 	}
 	for i, o := range s.Options {
-		out.FulfillmentOptions[i] = c.fulfillmentOption(o)
+		out.FulfillmentOptions[i] = c.fulfillmentOptionIn(take(&sc.totals, 1)[:0], o)
 	}
 	for _, sel := range s.Selected {
 		out.SelectedFulfillmentOptions = append(out.SelectedFulfillmentOptions, selectionJSON{Type: string(sel.Type), OptionID: sel.OptionID, ItemIDs: sel.LineIDs})
@@ -368,6 +439,13 @@ func (c *v2026) session(s *model.Session) sessionJSON {
 	out.ContinueURL = continueURL(s)
 	return out
 }
+
+// maxLineTotals and maxSessionTotals are the most totals a line and a
+// session have: lineItem's and sessionTotals'.
+const (
+	maxLineTotals    = 5
+	maxSessionTotals = 7
+)
 
 func (c *v2026) capabilities(s *model.Session) capabilitiesJSON {
 	out := capabilitiesJSON{
@@ -392,13 +470,13 @@ func (c *v2026) capabilities(s *model.Session) capabilitiesJSON {
 // order-level example, the line total stays whole and the share comes off
 // the session's discount total (the line's tax is quoted after it); the
 // share shows in discount_details and the discount's allocations.
-func lineItem(l model.Line, applied []model.AppliedDiscount) lineItemJSON {
+// Its totals are appended to totals.
+func lineItem(totals []totalJSON, l model.Line, applied []model.AppliedDiscount) lineItemJSON {
 	out := lineItemJSON{
 		ID:       l.ID,
 		Item:     itemJSON{ID: l.ItemID},
 		Quantity: l.Quantity,
-		// Room for every total a line may have, allocated once.
-		Totals: append(make([]totalJSON, 0, 5), totalJSON{Type: "items_base_amount", DisplayText: "Base amount", Amount: l.BaseAmount}),
+		Totals:   append(totals, totalJSON{Type: "items_base_amount", DisplayText: "Base amount", Amount: l.BaseAmount}),
 	}
 	if l.Discount > 0 {
 		out.Totals = append(out.Totals, totalJSON{Type: "items_discount", DisplayText: "Item discount", Amount: l.Discount})
@@ -434,9 +512,14 @@ func lineItem(l model.Line, applied []model.AppliedDiscount) lineItemJSON {
 }
 
 func sessionTotals(s *model.Session) []totalJSON {
-	t := s.Totals
 	// Room for every total a session may have, allocated once.
-	out := append(make([]totalJSON, 0, 7), totalJSON{Type: "items_base_amount", DisplayText: "Items", Amount: t.ItemsBaseAmount})
+	return appendSessionTotals(make([]totalJSON, 0, maxSessionTotals), s)
+}
+
+// appendSessionTotals is sessionTotals, appended to out.
+func appendSessionTotals(out []totalJSON, s *model.Session) []totalJSON {
+	t := s.Totals
+	out = append(out, totalJSON{Type: "items_base_amount", DisplayText: "Items", Amount: t.ItemsBaseAmount})
 	items, order := discountTotals(t, appliedOf(s))
 	if items != nil {
 		out = append(out, *items)
@@ -481,9 +564,14 @@ func wireAddressOf(a acp.Address) wireAddress {
 }
 
 func (c *v2026) fulfillmentOption(o model.FulfillmentOption) fulfillmentOptionOut {
+	return c.fulfillmentOptionIn(nil, o)
+}
+
+// fulfillmentOptionIn is fulfillmentOption, its total appended to totals.
+func (c *v2026) fulfillmentOptionIn(totals []totalJSON, o model.FulfillmentOption) fulfillmentOptionOut {
 	out := fulfillmentOptionOut{
 		Type: string(o.Type), ID: o.ID, Title: o.Title, Description: o.Description,
-		Totals: []totalJSON{{Type: "total", DisplayText: o.Title, Amount: o.Amount}},
+		Totals: append(totals, totalJSON{Type: "total", DisplayText: o.Title, Amount: o.Amount}),
 	}
 	switch o.Type {
 	case acp.FulfillmentShipping:
