@@ -606,13 +606,20 @@ func decodeValue[T any](val []byte, decode func(format int, data []byte) (*T, er
 }
 
 // badgerLogger adapts slog to Badger's logger, demoting its chatty info
-// and debug lines to debug.
+// and debug lines to debug. A line is formatted only when its level is
+// logged: Badger writes four debug lines for every batch of commits.
 type badgerLogger struct{ l *slog.Logger }
 
-func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error(line(f, a)) }
-func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn(line(f, a)) }
-func (b badgerLogger) Infof(f string, a ...any)    { b.l.Debug(line(f, a)) }
-func (b badgerLogger) Debugf(f string, a ...any)   { b.l.Debug(line(f, a)) }
+func (b badgerLogger) Errorf(f string, a ...any)   { b.log(slog.LevelError, f, a) }
+func (b badgerLogger) Warningf(f string, a ...any) { b.log(slog.LevelWarn, f, a) }
+func (b badgerLogger) Infof(f string, a ...any)    { b.log(slog.LevelDebug, f, a) }
+func (b badgerLogger) Debugf(f string, a ...any)   { b.log(slog.LevelDebug, f, a) }
+
+func (b badgerLogger) log(level slog.Level, format string, args []any) {
+	if ctx := context.Background(); b.l.Enabled(ctx, level) {
+		b.l.Log(ctx, level, line(format, args))
+	}
+}
 
 func line(format string, args []any) string {
 	return strings.TrimSpace(fmt.Sprintf(format, args...))
