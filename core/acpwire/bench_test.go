@@ -20,6 +20,13 @@ func BenchmarkCodec(b *testing.B) {
 			}
 		}
 	})
+	b.Run("notices-create", func(b *testing.B) {
+		body := []byte(benchCreate)
+		b.ReportAllocs()
+		for b.Loop() {
+			memberNotices(V20260417, OpCreate, body)
+		}
+	})
 	b.Run("encode-session", func(b *testing.B) {
 		sess := testSession()
 		sess.APIVersion = V20260417

@@ -361,17 +361,32 @@ var memberTable = func() []memberRule {
 // already.
 func memberNotices(version, op string, body []byte) []checkout.Notice {
 	// A version or op not served has no rules: nothing is told.
-	rules := noticeRulesByRequest[request{version, op}]
+	return noticeRulesByRequest[request{version, op}].notices(body)
+}
+
+// notices is memberNotices for the set's request.
+func (set noticeSet) notices(body []byte) []checkout.Notice {
 	// A body whose member names escape no character holds a member only
 	// if it holds the member's last name, quoted: most bodies hold none,
 	// and are not decoded a second time.
 	escapes := bytes.IndexByte(body, '\\') >= 0
+	var quoted uint64 // the rules whose needle the body holds, when set.indexed
+	if !escapes && set.indexed {
+		quoted = set.quoted(body)
+	}
 	var doc any
 	decoded := false
 	var out []checkout.Notice
-	for _, r := range rules {
-		if !escapes && r.needle != nil && !bytes.Contains(body, r.needle) ||
-			slices.ContainsFunc(out, func(n checkout.Notice) bool { return n.Message == r.notice.Message }) {
+	for i, r := range set.rules {
+		held := escapes || r.needle == nil
+		switch {
+		case held:
+		case set.indexed:
+			held = quoted&(1<<i) != 0
+		default:
+			held = bytes.Contains(body, r.needle)
+		}
+		if !held || slices.ContainsFunc(out, func(n checkout.Notice) bool { return n.Message == r.notice.Message }) {
 			continue
 		}
 		if !decoded {
@@ -406,15 +421,68 @@ type noticeRule struct {
 
 // noticeRulesByRequest are the notice rules of every request of every
 // version served, from the member table.
-var noticeRulesByRequest = func() map[request][]noticeRule {
-	m := map[request][]noticeRule{}
+var noticeRulesByRequest = func() map[request]noticeSet {
+	m := map[request]noticeSet{}
 	for _, version := range Versions() {
 		for _, op := range []string{OpCreate, OpUpdate, OpComplete, OpCancel} {
-			m[request{version, op}] = noticeRules(version, op)
+			m[request{version, op}] = newNoticeSet(noticeRules(version, op))
 		}
 	}
 	return m
 }()
+
+// noticeSet is the notice rules of one request, with their needles
+// indexed, so that a body is read once for all of them rather than
+// searched once for each.
+type noticeSet struct {
+	rules []noticeRule
+	// byName maps a needle's name (unquoted) to the rules whose needle
+	// it is, as bits (rule i is bit i). indexed is false when the index
+	// cannot stand for the searches: more rules than bits, or a name that
+	// a quote, colon, comma or backslash could make appear where no
+	// string is (see quoted).
+	byName  map[string]uint64
+	indexed bool
+}
+
+func newNoticeSet(rules []noticeRule) noticeSet {
+	set := noticeSet{rules: rules, byName: map[string]uint64{}, indexed: len(rules) <= 64}
+	for i, r := range rules {
+		if r.needle == nil {
+			continue
+		}
+		name := string(r.needle[1 : len(r.needle)-1])
+		if strconv.Quote(name) != string(r.needle) || strings.ContainsAny(name, `":,\`) {
+			set.indexed = false
+		}
+		set.byName[name] |= 1 << i
+	}
+	return set
+}
+
+// quoted returns the rules whose needle body holds: body is JSON (decoded
+// already) with no backslash. Without escapes its quotes pair up, each
+// string from one quote to the next; a needle, a name quoted, spans two
+// quotes in a row, so it is either a whole string or what lies between
+// two strings, which in JSON always holds a colon or a comma, and no
+// indexed name does. So the needles the body holds are exactly those of
+// its strings, which one pass over the body looks up.
+func (set noticeSet) quoted(body []byte) uint64 {
+	var held uint64
+	for {
+		open := bytes.IndexByte(body, '"')
+		if open < 0 {
+			return held
+		}
+		body = body[open+1:]
+		end := bytes.IndexByte(body, '"')
+		if end < 0 {
+			return held
+		}
+		held |= set.byName[string(body[:end])]
+		body = body[end+1:]
+	}
+}
 
 // noticeRules returns the notice members of op under version without a
 // Parent, in the member table's order.

@@ -2,10 +2,14 @@ package acpwire
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/acp-sidecar/acp/internal/acpschema"
 )
@@ -323,5 +327,88 @@ func TestMemberNotices(t *testing.T) {
 	shared := memberNotices(V20260417, OpComplete, []byte(`{"payment_data":{"purchase_order_number":"PO-1"}}`))
 	if len(shared) != 1 || !slices.Equal(shared[0].Also, []string{"$.payment_data.payment_terms", "$.payment_data.due_date", "$.payment_data.approval_required"}) {
 		t.Errorf("purchase_order_number notice = %+v, want it to cover the other invoice members too", shared)
+	}
+}
+
+// TestNoticeIndexAsSearch checks the needle index (noticeSet.quoted)
+// against searching the body for each needle, as memberNotices did before
+// it, on thousands of random bodies of every request: nested objects and
+// arrays whose names and string values are the rules' names and others,
+// with and without escapes.
+func TestNoticeIndexAsSearch(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 6))
+	for req, set := range noticeRulesByRequest {
+		if len(set.rules) == 0 {
+			continue
+		}
+		if !set.indexed {
+			t.Errorf("%v: the notice rules are not indexed", req)
+			continue
+		}
+		searched := set
+		searched.indexed = false
+		var names []string
+		for name := range set.byName {
+			names = append(names, name)
+		}
+		names = append(names, "id", "x", "a b", "name_x", "é")
+		var value func(b *strings.Builder, depth int)
+		str := func(b *strings.Builder) {
+			name := names[rng.IntN(len(names))]
+			if rng.IntN(20) == 0 {
+				name = `\u0061` + name // an escape somewhere
+			}
+			b.WriteString(strconv.Quote(name))
+		}
+		value = func(b *strings.Builder, depth int) {
+			switch k := rng.IntN(5); {
+			case k == 0 && depth < 5:
+				b.WriteByte('{')
+				for i := range rng.IntN(4) {
+					if i > 0 {
+						b.WriteString(", ")
+					}
+					str(b)
+					b.WriteString(" : ")
+					value(b, depth+1)
+				}
+				b.WriteByte('}')
+			case k == 1 && depth < 5:
+				b.WriteByte('[')
+				for i := range rng.IntN(3) {
+					if i > 0 {
+						b.WriteByte(',')
+					}
+					value(b, depth+1)
+				}
+				b.WriteByte(']')
+			case k == 2:
+				b.WriteString("null")
+			default:
+				str(b)
+			}
+		}
+		for range 500 {
+			var b strings.Builder
+			b.WriteByte('{')
+			for i := range 1 + rng.IntN(4) {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				str(&b)
+				b.WriteByte(':')
+				value(&b, 1)
+			}
+			b.WriteByte('}')
+			body := []byte(b.String())
+			if !json.Valid(body) {
+				t.Fatalf("generated invalid JSON %s", body)
+			}
+			got, want := set.notices(body), searched.notices(body)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("%v, body %s: notices (-searched +indexed):\n%s", req, body, diff)
+			}
+		}
 	}
 }

@@ -240,36 +240,78 @@ type linkJSON struct {
 
 // EncodeSession encodes the authoritative session.
 func (c *v2026) EncodeSession(s *model.Session) ([]byte, error) {
-	buf := encodeBuffers.Get().(*bytes.Buffer)
-	defer putEncodeBuffer(buf)
-	buf.Reset()
-	if err := json.NewEncoder(buf).Encode(c.session(s)); err != nil {
+	sc := sessionScratches.Get().(*sessionScratch)
+	sc.writer = handlersWriter{handlers: c.handlers}
+	if err := sc.encoder.Encode(c.buildSession(s, sc)); err != nil {
+		// The encoder keeps its error: the scratch is not reused.
 		return nil, fmt.Errorf("encode session %s: %w", s.ID, err)
 	}
-	// Encode ends the value with a newline, which json.Marshal does not write.
-	return c.withHandlers(s.ID, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	body, err := sc.writer.body(s.ID)
+	sc.release()
+	return body, err
 }
 
-// encodeBuffers are the buffers sessions are encoded into before
-// withHandlers copies them out.
-var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// sessionScratch is the memory EncodeSession builds a session's JSON in:
+// the session's members, the lists they hold, the writer the encoding
+// goes to and its encoder. It is pooled (sessionScratches). Nothing of it
+// outlives the encoding: the answer is the copy handlersWriter makes,
+// and release clears the scratch, so that it holds no session's data.
+type sessionScratch struct {
+	session  sessionJSON
+	lines    []lineItemJSON
+	options  []fulfillmentOptionOut
+	messages []messageJSON
+	links    []linkJSON
+	// totals holds the totals of the lines, the options and the session.
+	totals  []totalJSON
+	writer  handlersWriter
+	encoder *json.Encoder
+}
 
-// maxPooledBuffer is the largest buffer kept for reuse: the rare session
-// far larger than most (a cart of many lines, long metadata) does not
-// keep its memory held in the pool.
-const maxPooledBuffer = 64 << 10
+var sessionScratches = sync.Pool{New: func() any {
+	sc := new(sessionScratch)
+	sc.encoder = json.NewEncoder(&sc.writer)
+	return sc
+}}
 
-// putEncodeBuffer returns buf to encodeBuffers unless it grew too large.
-func putEncodeBuffer(buf *bytes.Buffer) {
-	if buf.Cap() <= maxPooledBuffer {
-		encodeBuffers.Put(buf)
+// maxPooledItems bounds the lists a pooled scratch keeps: the rare session
+// with far more lines or options than most does not keep its memory held
+// in the pool.
+const maxPooledItems = 64
+
+// release clears sc and returns it to the pool, unless it grew too large.
+func (sc *sessionScratch) release() {
+	sc.session = sessionJSON{}
+	sc.writer = handlersWriter{}
+	clear(sc.lines)
+	clear(sc.options)
+	clear(sc.messages)
+	clear(sc.links)
+	clear(sc.totals)
+	if max(cap(sc.lines), cap(sc.options), cap(sc.messages), cap(sc.links), cap(sc.totals)/8) > maxPooledItems {
+		return
 	}
+	sessionScratches.Put(sc)
+}
+
+// take returns n elements of *buf (never nil, so that an empty list
+// encodes as [], as make's does), growing it when it is too short; the
+// elements taken are those after the ones taken before since *buf was
+// last emptied, and their capacity ends with them.
+func take[T any](buf *[]T, n int) []T {
+	if *buf == nil || len(*buf)+n > cap(*buf) {
+		// The elements taken before keep the old array.
+		*buf = make([]T, 0, max(2*cap(*buf), len(*buf)+n, 8))
+	}
+	start := len(*buf)
+	*buf = (*buf)[:start+n]
+	return (*buf)[start : start+n : start+n]
 }
 
 // handlersMark stands for the handlers array while a session is encoded:
 // encoding/json checks and compacts every json.RawMessage it writes, which
 // took a fifth of the time of encoding a session for bytes that never
-// change. withHandlers then puts the array in its place.
+// change. handlersWriter then puts the array in its place.
 var handlersMark = json.RawMessage("0")
 
 // handlersAt is what precedes the handlers array in an encoded session. It
@@ -279,27 +321,81 @@ var handlersMark = json.RawMessage("0")
 const handlersAt = `"capabilities":{"payment":{"handlers":`
 
 // handlersPlace is handlersAt, the mark and the end of the payment object:
-// what withHandlers looks for.
+// what spliceHandlers looks for.
 var handlersPlace = []byte(handlersAt + string(handlersMark) + "}")
 
-// withHandlers returns a copy of data, a session encoded with
-// handlersMark, with the handlers array in the mark's place: the bytes
-// json.Marshal writes for the session with the array itself.
-func (c *v2026) withHandlers(id string, data []byte) ([]byte, error) {
+// handlersWriter receives a session encoded with handlersMark, followed by
+// the newline json.Encoder ends a value with, and keeps it with the
+// handlers array in the mark's place: the bytes json.Marshal writes for
+// the session with the array itself. json.Encoder writes a value in one
+// Write, from its own buffer, which is copied once, straight into the
+// body at its final length; a value written in pieces (which
+// encoding/json does not do today) is gathered first and spliced at the
+// end.
+type handlersWriter struct {
+	handlers []byte
+	// out is the body, once spliced; pieces holds a value written in
+	// pieces until then.
+	out    []byte
+	pieces []byte
+	err    error
+	done   bool
+}
+
+var newline = []byte("\n")
+
+// Write implements io.Writer.
+func (w *handlersWriter) Write(p []byte) (int, error) {
+	// A compact JSON value holds no raw newline: a first Write ending in
+	// one holds the whole value.
+	if !w.done && w.pieces == nil && bytes.HasSuffix(p, newline) {
+		w.out, w.err = spliceHandlers(bytes.TrimSuffix(p, newline), w.handlers)
+		w.done = true
+		return len(p), nil
+	}
+	w.pieces = append(w.pieces, p...)
+	return len(p), nil
+}
+
+// body returns the session written, with the handlers array; id names the
+// session in an error.
+func (w *handlersWriter) body(id string) ([]byte, error) {
+	if !w.done {
+		w.out, w.err = spliceHandlers(bytes.TrimSuffix(w.pieces, newline), w.handlers)
+	}
+	if w.err != nil {
+		return nil, fmt.Errorf("encode session %s: %w", id, w.err)
+	}
+	return w.out, nil
+}
+
+// spliceHandlers returns a copy of data, a session encoded with
+// handlersMark, with handlers in the mark's place, in new memory of its
+// length.
+func spliceHandlers(data, handlers []byte) ([]byte, error) {
 	i := bytes.Index(data, handlersPlace)
 	if i < 0 {
-		return nil, fmt.Errorf("encode session %s: no handlers mark in %.80q", id, data)
+		return nil, fmt.Errorf("no handlers mark in %.80q", data)
 	}
 	i += len(handlersAt)
-	out := make([]byte, 0, len(data)-len(handlersMark)+len(c.handlers))
+	out := make([]byte, 0, len(data)-len(handlersMark)+len(handlers))
 	out = append(out, data[:i]...)
-	out = append(out, c.handlers...)
+	out = append(out, handlers...)
 	return append(out, data[i+len(handlersMark):]...), nil
 }
 
 // session is the session's JSON, with handlersMark for the handlers.
 func (c *v2026) session(s *model.Session) sessionJSON {
-	out := sessionJSON{
+	return *c.buildSession(s, new(sessionScratch))
+}
+
+// buildSession is session, built in sc.
+func (c *v2026) buildSession(s *model.Session, sc *sessionScratch) *sessionJSON {
+	// The lists start where the scratch's start: what it held before
+	// was cleared.
+	sc.lines, sc.options, sc.messages, sc.links, sc.totals = sc.lines[:0], sc.options[:0], sc.messages[:0], sc.links[:0], sc.totals[:0]
+	out := &sc.session
+	*out = sessionJSON{
 		ID:                     s.ID,
 		Protocol:               protocolJSON{Version: c.version},
 		Capabilities:           c.capabilities(s),
@@ -308,14 +404,14 @@ func (c *v2026) session(s *model.Session) sessionJSON {
 		Currency:               s.Currency,
 		Locale:                 s.Locale,
 		Timezone:               s.Timezone,
-		LineItems:              make([]lineItemJSON, len(s.Lines)),
+		LineItems:              take(&sc.lines, len(s.Lines)),
 		Discounts:              encodeDiscounts(s),
 		FulfillmentDetails:     c.fulfillmentDetails(s.FulfillmentDetails),
 		FulfillmentGroups:      c.groups(s.Groups),
-		FulfillmentOptions:     make([]fulfillmentOptionOut, len(s.Options)),
-		Totals:                 sessionTotals(s),
-		Messages:               make([]messageJSON, len(s.Messages)),
-		Links:                  make([]linkJSON, len(c.seller.Links)),
+		FulfillmentOptions:     take(&sc.options, len(s.Options)),
+		Totals:                 appendSessionTotals(take(&sc.totals, maxSessionTotals)[:0], s),
+		Messages:               take(&sc.messages, len(s.Messages)),
+		Links:                  take(&sc.links, len(c.seller.Links)),
 		AuthenticationMetadata: c.authenticationMetadata(s.AuthenticationMetadata, s.WriteOnly.RiskSignals),
 		CreatedAt:              rfc3339(s.CreatedAt),
 		UpdatedAt:              rfc3339(s.UpdatedAt),
@@ -325,10 +421,10 @@ func (c *v2026) session(s *model.Session) sessionJSON {
 		Order:                  c.order(s),
 	}
 	for i, l := range s.Lines {
-		out.LineItems[i] = lineItem(l, appliedOf(s))
+		out.LineItems[i] = lineItem(take(&sc.totals, maxLineTotals)[:0], l, appliedOf(s))
 	}
 	for i, o := range s.Options {
-		out.FulfillmentOptions[i] = c.fulfillmentOption(o)
+		out.FulfillmentOptions[i] = c.fulfillmentOptionIn(take(&sc.totals, 1)[:0], o)
 	}
 	for _, sel := range s.Selected {
 		out.SelectedFulfillmentOptions = append(out.SelectedFulfillmentOptions, selectionJSON{Type: string(sel.Type), OptionID: sel.OptionID, ItemIDs: sel.LineIDs})
@@ -343,6 +439,13 @@ func (c *v2026) session(s *model.Session) sessionJSON {
 	out.ContinueURL = continueURL(s)
 	return out
 }
+
+// maxLineTotals and maxSessionTotals are the most totals a line and a
+// session have: lineItem's and sessionTotals'.
+const (
+	maxLineTotals    = 5
+	maxSessionTotals = 7
+)
 
 func (c *v2026) capabilities(s *model.Session) capabilitiesJSON {
 	out := capabilitiesJSON{
@@ -367,12 +470,13 @@ func (c *v2026) capabilities(s *model.Session) capabilitiesJSON {
 // order-level example, the line total stays whole and the share comes off
 // the session's discount total (the line's tax is quoted after it); the
 // share shows in discount_details and the discount's allocations.
-func lineItem(l model.Line, applied []model.AppliedDiscount) lineItemJSON {
+// Its totals are appended to totals.
+func lineItem(totals []totalJSON, l model.Line, applied []model.AppliedDiscount) lineItemJSON {
 	out := lineItemJSON{
 		ID:       l.ID,
 		Item:     itemJSON{ID: l.ItemID},
 		Quantity: l.Quantity,
-		Totals:   []totalJSON{{Type: "items_base_amount", DisplayText: "Base amount", Amount: l.BaseAmount}},
+		Totals:   append(totals, totalJSON{Type: "items_base_amount", DisplayText: "Base amount", Amount: l.BaseAmount}),
 	}
 	if l.Discount > 0 {
 		out.Totals = append(out.Totals, totalJSON{Type: "items_discount", DisplayText: "Item discount", Amount: l.Discount})
@@ -408,8 +512,14 @@ func lineItem(l model.Line, applied []model.AppliedDiscount) lineItemJSON {
 }
 
 func sessionTotals(s *model.Session) []totalJSON {
+	// Room for every total a session may have, allocated once.
+	return appendSessionTotals(make([]totalJSON, 0, maxSessionTotals), s)
+}
+
+// appendSessionTotals is sessionTotals, appended to out.
+func appendSessionTotals(out []totalJSON, s *model.Session) []totalJSON {
 	t := s.Totals
-	out := []totalJSON{{Type: "items_base_amount", DisplayText: "Items", Amount: t.ItemsBaseAmount}}
+	out = append(out, totalJSON{Type: "items_base_amount", DisplayText: "Items", Amount: t.ItemsBaseAmount})
 	items, order := discountTotals(t, appliedOf(s))
 	if items != nil {
 		out = append(out, *items)
@@ -454,9 +564,14 @@ func wireAddressOf(a acp.Address) wireAddress {
 }
 
 func (c *v2026) fulfillmentOption(o model.FulfillmentOption) fulfillmentOptionOut {
+	return c.fulfillmentOptionIn(nil, o)
+}
+
+// fulfillmentOptionIn is fulfillmentOption, its total appended to totals.
+func (c *v2026) fulfillmentOptionIn(totals []totalJSON, o model.FulfillmentOption) fulfillmentOptionOut {
 	out := fulfillmentOptionOut{
 		Type: string(o.Type), ID: o.ID, Title: o.Title, Description: o.Description,
-		Totals: []totalJSON{{Type: "total", DisplayText: o.Title, Amount: o.Amount}},
+		Totals: append(totals, totalJSON{Type: "total", DisplayText: o.Title, Amount: o.Amount}),
 	}
 	switch o.Type {
 	case acp.FulfillmentShipping:

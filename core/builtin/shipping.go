@@ -74,12 +74,20 @@ func (s *Shipping) Quote(_ context.Context, req *shipping.QuoteRequest) (*shippi
 			if !slices.Contains(line.FulfillmentTypes, typ) {
 				continue
 			}
+			if lineIDs == nil {
+				// Allocated once, for every line it may carry.
+				lineIDs = make([]string, 0, len(req.Lines))
+			}
 			lineIDs = append(lineIDs, line.ID)
 			units += line.Quantity
 			subtotal += line.Subtotal
 		}
 		if len(lineIDs) == 0 {
 			continue
+		}
+		if resp.Options == nil {
+			// Allocated once, for an option per configured one.
+			resp.Options = make([]shipping.Option, 0, len(s.options))
 		}
 		resp.Options = append(resp.Options, s.option(opt, typ, lineIDs, price(opt.Price, units, subtotal)))
 	}

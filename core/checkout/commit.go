@@ -27,7 +27,21 @@ type Recorder interface {
 // Use it for a request's final state only; intermediate states go through
 // checkpoint.
 func (s *Service) commit(ctx context.Context, sess *model.Session, rec Recorder, extra func(store.Tx) error) error {
-	return s.storeSettled(ctx, sess, func(tx store.Tx) error {
+	return s.storeSettled(ctx, sess, storeOutcome(sess, rec, extra))
+}
+
+// commitNew is commit for the session Create makes. Its id was just
+// minted, so no reservation names it (see neverStored): there is no stock
+// to settle, and storeSettled's look for a reservation would read the
+// store for nothing.
+func (s *Service) commitNew(ctx context.Context, sess *model.Session, rec Recorder) error {
+	return s.update(ctx, storeOutcome(sess, rec, nil))
+}
+
+// storeOutcome is the write of commit: extra, when set, then sess, then
+// rec's record, when set.
+func storeOutcome(sess *model.Session, rec Recorder, extra func(store.Tx) error) func(store.Tx) error {
+	return func(tx store.Tx) error {
 		if extra != nil {
 			if err := extra(tx); err != nil {
 				return err
@@ -40,7 +54,7 @@ func (s *Service) commit(ctx context.Context, sess *model.Session, rec Recorder,
 			return nil
 		}
 		return rec.Record(tx, sess)
-	})
+	}
 }
 
 // KeyedRecorder is the Recorder of a request that carries an

@@ -82,7 +82,7 @@ func (s *Service) resolveItems(ctx context.Context, sess *model.Session) error {
 		idsOf(req.Items, func(r catalog.ItemRef) string { return r.ID })); err != nil {
 		return capabilityFailure("catalog", err)
 	}
-	if err := s.stockAvailability(ctx, sess.ID, resp.Items); err != nil {
+	if err := s.stockAvailability(ctx, sess, resp.Items); err != nil {
 		return err
 	}
 	sess.Messages = append(sess.Messages, resp.Messages...)

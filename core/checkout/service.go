@@ -194,7 +194,7 @@ func (s *Service) Create(ctx context.Context, agent, version string, in CreateIn
 		unused = s.unusedCodes(sess, in.DiscountCodes)
 	}
 	notify(sess, append(in.Notices, unused...))
-	if err := s.commit(ctx, sess, rec, nil); err != nil {
+	if err := s.commitNew(ctx, sess, rec); err != nil {
 		return nil, fmt.Errorf("store new session: %w", err)
 	}
 	return sess, nil

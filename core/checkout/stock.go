@@ -37,22 +37,17 @@ func holdsStock(status model.Status) bool {
 
 // stockAvailability sets the Available figure of each found item from the
 // store's stock levels: what is on hand less what running attempts hold,
-// the units the session itself holds counted as its own. An item whose
-// SKU has no level is not stock-controlled (Available nil).
-func (s *Service) stockAvailability(ctx context.Context, sessionID string, items []catalog.Item) error {
+// the units the session itself holds counted as its own (a new session
+// holds none). An item whose SKU has no level is not stock-controlled
+// (Available nil).
+func (s *Service) stockAvailability(ctx context.Context, sess *model.Session, items []catalog.Item) error {
 	if !s.opts.TrackStock {
 		return nil
 	}
 	return s.opts.Store.View(ctx, func(r store.Reader) error {
-		own := map[string]int64{}
-		held, err := r.Reservation(sessionID)
-		switch {
-		case err == nil:
-			for _, l := range held.Lines {
-				own[l.SKU] += l.Quantity
-			}
-		case !errors.Is(err, store.ErrNotFound):
-			return fmt.Errorf("read reservation of session %s: %w", sessionID, err)
+		own, err := ownStock(r, sess)
+		if err != nil {
+			return err
 		}
 		for i := range items {
 			it := &items[i]
@@ -73,6 +68,33 @@ func (s *Service) stockAvailability(ctx context.Context, sessionID string, items
 		return nil
 	})
 }
+
+// ownStock is the units sess holds, by SKU: its reservation's. A session
+// never stored holds none, and its reservation is not looked for: it
+// cannot have one (neverStored).
+func ownStock(r store.Reader, sess *model.Session) (map[string]int64, error) {
+	own := map[string]int64{}
+	if neverStored(sess) {
+		return own, nil
+	}
+	held, err := r.Reservation(sess.ID)
+	switch {
+	case err == nil:
+		for _, l := range held.Lines {
+			own[l.SKU] += l.Quantity
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, fmt.Errorf("read reservation of session %s: %w", sess.ID, err)
+	}
+	return own, nil
+}
+
+// neverStored reports whether sess is one Create is making: its first
+// pricing has not given it a status yet, and every session stored has
+// one. No reservation can name it (a reservation is made for a stored
+// session's payment attempt, and its id was just minted), so it holds no
+// units of its own and has no stock to settle.
+func neverStored(sess *model.Session) bool { return sess.Status == "" }
 
 // addStockMessage reports line i of sess as out of stock (nothing left)
 // or low on stock (fewer left than asked for), with avail units left.

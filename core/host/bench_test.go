@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -156,6 +157,36 @@ func BenchmarkEndpoints(b *testing.B) {
 			b.ReportMetric(float64(base)/float64(endpoint), "throughput-vs-baseline")
 		})
 	}
+}
+
+// BenchmarkCreate measures a create through the whole HTTP stack on the
+// demo config with Badger on disk, as the load tool sends it, with the
+// allocations of each: "serial" one request at a time, "16-agents" from 16
+// goroutines at once (the load tool's default concurrency). Both count
+// the in-process client's allocations with the server's, the same in
+// every tree, so compare them between trees rather than read them alone.
+func BenchmarkCreate(b *testing.B) {
+	srv := startServer(b, demoConfig(b)).base
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	create := func() {
+		send(b, client, call{url: srv + "/checkout_sessions", body: demoCreate, key: freshKey(), status: http.StatusCreated})
+	}
+	create()
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			create()
+		}
+	})
+	b.Run("16-agents", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				create()
+			}
+		})
+	})
 }
 
 // BenchmarkIdempotency measures what the idempotency middleware costs a

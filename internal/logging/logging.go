@@ -137,27 +137,42 @@ var sensitiveWords = map[string]bool{
 // "buyer.email", "X-Api-Token" and "postalCode" are sensitive; "token_env",
 // "card_brand", "session_id" and "route" are not.
 func SensitiveKey(key string) bool {
-	words := keyWords(key)
-	if len(words) == 0 {
+	// It runs for every attribute of every log line, so it looks at the
+	// key's last two words in place, without making them strings.
+	prev, last, ok := lastWords(key)
+	if !ok {
 		return false
 	}
-	last := words[len(words)-1]
-	if sensitiveWords[last] {
+	var buf [maxSensitiveWord]byte
+	if w, ok := lowerWords(buf[:0], key, last); ok && sensitiveWords[string(w)] {
 		return true
 	}
-	return len(words) >= 2 && sensitiveWords[words[len(words)-2]+"_"+last]
+	if prev[1] == 0 {
+		return false
+	}
+	w, ok := lowerWords(buf[:0], key, prev)
+	if !ok {
+		return false
+	}
+	w, ok = lowerWords(append(w, '_'), key, last)
+	return ok && sensitiveWords[string(w)]
 }
 
-// keyWords splits a key into lower-case words: at every byte that is not
-// an ASCII letter or digit, and before an upper-case letter that follows
-// a lower-case letter or a digit.
-func keyWords(key string) []string {
-	var words []string
-	var cur []byte
-	flush := func() {
-		if len(cur) > 0 {
-			words = append(words, string(cur))
-			cur = cur[:0]
+// maxSensitiveWord bounds the sensitive words and pairs of words: none is
+// longer.
+const maxSensitiveWord = 16
+
+// lastWords returns where the last two words of key are (start and end;
+// a zero end when there is only one), and false when key has none. Words
+// are split at every byte that is not an ASCII letter or digit, and
+// before an upper-case letter that follows a lower-case letter or a
+// digit.
+func lastWords(key string) (prev, last [2]int, ok bool) {
+	start := -1
+	end := func(i int) {
+		if start >= 0 {
+			prev, last, ok = last, [2]int{start, i}, true
+			start = -1
 		}
 	}
 	afterLowerOrDigit := false
@@ -165,20 +180,39 @@ func keyWords(key string) []string {
 		switch c := key[i]; {
 		case 'A' <= c && c <= 'Z':
 			if afterLowerOrDigit {
-				flush()
+				end(i)
 			}
-			cur = append(cur, c+('a'-'A'))
+			if start < 0 {
+				start = i
+			}
 			afterLowerOrDigit = false
 		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-			cur = append(cur, c)
+			if start < 0 {
+				start = i
+			}
 			afterLowerOrDigit = true
 		default:
-			flush()
+			end(i)
 			afterLowerOrDigit = false
 		}
 	}
-	flush()
-	return words
+	end(len(key))
+	return prev, last, ok
+}
+
+// lowerWords appends the word of key at span, in lower case, to dst, and
+// reports false when that makes dst longer than any sensitive word.
+func lowerWords(dst []byte, key string, span [2]int) ([]byte, bool) {
+	if len(dst)+span[1]-span[0] > maxSensitiveWord {
+		return dst, false
+	}
+	for _, c := range []byte(key[span[0]:span[1]]) {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst, true
 }
 
 var (
@@ -220,7 +254,7 @@ func Redact(s string) string {
 	if strings.Contains(s, "@") {
 		s = emailPattern.ReplaceAllString(s, Redacted)
 	}
-	if strings.Contains(s, "_") {
+	if hasTokenPrefix(s) {
 		s = paymentTokenPattern.ReplaceAllString(s, Redacted)
 	}
 	if countDigits(s) < 13 {
@@ -232,6 +266,29 @@ func Redact(s string) string {
 		}
 		return m
 	})
+}
+
+// tokenPrefixes are the prefixes paymentTokenPattern matches, each
+// before its underscore.
+var tokenPrefixes = [...]string{"spt", "vt", "tok", "pm", "pi", "sk", "rk"}
+
+// hasTokenPrefix reports whether s holds one of tokenPrefixes followed by
+// an underscore, which every match of paymentTokenPattern does: ids such
+// as "cs_abc" and routes such as "/checkout_sessions" are not searched.
+func hasTokenPrefix(s string) bool {
+	for i := strings.IndexByte(s, '_'); i >= 0; {
+		for _, p := range tokenPrefixes {
+			if strings.HasSuffix(s[:i], p) {
+				return true
+			}
+		}
+		next := strings.IndexByte(s[i+1:], '_')
+		if next < 0 {
+			return false
+		}
+		i += 1 + next
+	}
+	return false
 }
 
 func countDigits(s string) int {

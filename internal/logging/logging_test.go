@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -419,4 +421,124 @@ func FuzzRedact(f *testing.F) {
 			t.Fatalf("Redact(%q) = %q still contains an email or a payment token", s, once)
 		}
 	})
+}
+
+// referenceSensitiveKey is SensitiveKey as it was first written, splitting
+// the whole key into word strings: SensitiveKey, which looks at the last
+// two words in place, must agree with it on every key.
+func referenceSensitiveKey(key string) bool {
+	var words []string
+	var cur []byte
+	flush := func() {
+		if len(cur) > 0 {
+			words = append(words, string(cur))
+			cur = cur[:0]
+		}
+	}
+	afterLowerOrDigit := false
+	for i := 0; i < len(key); i++ {
+		switch c := key[i]; {
+		case 'A' <= c && c <= 'Z':
+			if afterLowerOrDigit {
+				flush()
+			}
+			cur = append(cur, c+('a'-'A'))
+			afterLowerOrDigit = false
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			cur = append(cur, c)
+			afterLowerOrDigit = true
+		default:
+			flush()
+			afterLowerOrDigit = false
+		}
+	}
+	flush()
+	if len(words) == 0 {
+		return false
+	}
+	last := words[len(words)-1]
+	return sensitiveWords[last] || len(words) >= 2 && sensitiveWords[words[len(words)-2]+"_"+last]
+}
+
+// referenceRedact is Redact with the payment token rule's first
+// precondition, any underscore: Redact, which searches only strings
+// holding one of the tokens' prefixes, must agree with it.
+func referenceRedact(s string) string {
+	if strings.Contains(s, "_") {
+		s = paymentTokenPattern.ReplaceAllString(s, Redacted)
+	}
+	return s
+}
+
+// TestSensitiveKeyAsReference checks SensitiveKey against the reference
+// on thousands of random keys made of words, separators and case changes.
+func TestSensitiveKeyAsReference(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	parts := []string{"api", "Key", "KEY", "private", "phone", "Number", "NUMBER", "line", "One", "two", "postal", "Code",
+		"email", "Token", "x", "X", "9", "card", "brand", "_", "-", ".", " ", "__", "é", "authorizationauthorization", "a1B2"}
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(6) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		key := b.String()
+		if got, want := SensitiveKey(key), referenceSensitiveKey(key); got != want {
+			t.Fatalf("SensitiveKey(%q) = %v, the reference says %v", key, got, want)
+		}
+	}
+}
+
+// TestRedactTokensAsReference checks the payment token rule's
+// precondition against the reference on random strings of token-like
+// pieces.
+func TestRedactTokensAsReference(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	parts := []string{"spt", "vt", "tok", "pm", "pi", "sk", "rk", "_", "abcdef", "123456", "cs", "/checkout", "sessions", " ", "x", "S", "__"}
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(8) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		s := b.String()
+		got := s
+		if hasTokenPrefix(s) {
+			got = paymentTokenPattern.ReplaceAllString(s, Redacted)
+		}
+		if want := referenceRedact(s); got != want {
+			t.Fatalf("the token rule on %q gives %q, the reference %q", s, got, want)
+		}
+	}
+}
+
+// FuzzSensitiveKey: SensitiveKey and the payment token rule agree with
+// their references on any input.
+func FuzzSensitiveKey(f *testing.F) {
+	for _, s := range []string{"", "postalCode", "X-Api-Token", "customer_phone_number", "spt_abcdefgh", "cs_123", "a__pi_123456"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := SensitiveKey(s), referenceSensitiveKey(s); got != want {
+			t.Fatalf("SensitiveKey(%q) = %v, the reference says %v", s, got, want)
+		}
+		got := s
+		if hasTokenPrefix(s) {
+			got = paymentTokenPattern.ReplaceAllString(s, Redacted)
+		}
+		if want := referenceRedact(s); got != want {
+			t.Fatalf("the token rule on %q gives %q, the reference %q", s, got, want)
+		}
+	})
+}
+
+// BenchmarkRequestLine measures the redaction of a request's log line, as
+// the checkout API writes one for every request at info level.
+func BenchmarkRequestLine(b *testing.B) {
+	logger := New(io.Discard, slog.LevelInfo)
+	b.ReportAllocs()
+	for b.Loop() {
+		logger.Info("request", "method", "POST", "route", "/checkout_sessions", "status", 201, "duration_ms", 2.5,
+			"agent", "demo-agent", "api_version", "2026-04-17", "session_id", "cs_n4bq3kd7yfxwqz6mgvn5r2l2ay")
+	}
 }

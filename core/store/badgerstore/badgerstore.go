@@ -75,6 +75,8 @@ type Store struct {
 	skus skuLocks
 	// leases are the store's leases (leases.go).
 	leases *leaseTable
+	// levels are the stock levels last read (stock.go).
+	levels levelCache
 }
 
 // syncInterval is how often written data is flushed to disk in the
@@ -261,7 +263,7 @@ func (s *Store) View(ctx context.Context, fn func(store.Reader) error) error {
 		return err
 	}
 	return s.db.View(func(txn *badger.Txn) error {
-		return fn(&tx{txn: txn, store: s})
+		return fn(&tx{txn: txn, store: s, readOnly: true})
 	})
 }
 
@@ -293,6 +295,9 @@ type tx struct {
 	// stockSKUs are the SKUs whose stock this transaction may change: the
 	// ones UpdateStock locked.
 	stockSKUs []string
+	// readOnly is set in a View: the transaction has no writes of its
+	// own, so every value it reads is a committed one.
+	readOnly bool
 }
 
 func (t *tx) Session(id string) (*model.Session, error) {
@@ -304,11 +309,11 @@ func (t *tx) Order(id string) (*model.Order, error) {
 }
 
 func (t *tx) PutSession(s *model.Session) error {
-	data, err := record.EncodeSession(s)
+	value, err := sessionValue(s)
 	if err != nil {
-		return fmt.Errorf("encode session %s: %w", s.ID, err)
+		return err
 	}
-	e := badger.NewEntry([]byte(sessionPrefix+s.ID), sealRecord(record.WriteFormat(s), data))
+	e := badger.NewEntry([]byte(sessionPrefix+s.ID), value)
 	if t.store.retention > 0 {
 		// Completed sessions are kept as long as open ones: the order
 		// itself is stored separately and never expires.
@@ -333,6 +338,17 @@ func (t *tx) PutSession(s *model.Session) error {
 		return fmt.Errorf("index session %s: %w", s.ID, err)
 	}
 	return nil
+}
+
+// sessionValue returns the value storing the session: its record sealed,
+// the record's JSON written in a pooled buffer (valueBuffer).
+func sessionValue(s *model.Session) ([]byte, error) {
+	b := getValueBuffer()
+	defer b.release()
+	if err := record.WriteSession(&b.json, s); err != nil {
+		return nil, fmt.Errorf("encode session %s: %w", s.ID, err)
+	}
+	return b.sealRecord(record.WriteFormat(s), b.json.Bytes()), nil
 }
 
 // SessionsInProgress lists the index of unresolved payments, after the
@@ -548,6 +564,15 @@ func put[T any](t *tx, key []byte, what, id string, v *T, encode func(*T) ([]byt
 
 // get reads the record under key with decode.
 func get[T any](t *tx, key string, decode func(format int, data []byte) (*T, error)) (*T, error) {
+	item, err := getItem(t, key)
+	if err != nil {
+		return nil, err
+	}
+	return decodeItem(item, key, decode)
+}
+
+// getItem reads the item under key, for get.
+func getItem(t *tx, key string) (*badger.Item, error) {
 	item, err := t.txn.Get([]byte(key))
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, store.ErrNotFound
@@ -555,8 +580,13 @@ func get[T any](t *tx, key string, decode func(format int, data []byte) (*T, err
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", key, err)
 	}
+	return item, nil
+}
+
+// decodeItem decodes the record of item, under key, with decode, for get.
+func decodeItem[T any](item *badger.Item, key string, decode func(format int, data []byte) (*T, error)) (*T, error) {
 	var v *T
-	err = item.Value(func(val []byte) error {
+	err := item.Value(func(val []byte) (err error) {
 		v, err = decodeValue(val, decode)
 		return err
 	})
@@ -576,13 +606,20 @@ func decodeValue[T any](val []byte, decode func(format int, data []byte) (*T, er
 }
 
 // badgerLogger adapts slog to Badger's logger, demoting its chatty info
-// and debug lines to debug.
+// and debug lines to debug. A line is formatted only when its level is
+// logged: Badger writes four debug lines for every batch of commits.
 type badgerLogger struct{ l *slog.Logger }
 
-func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error(line(f, a)) }
-func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn(line(f, a)) }
-func (b badgerLogger) Infof(f string, a ...any)    { b.l.Debug(line(f, a)) }
-func (b badgerLogger) Debugf(f string, a ...any)   { b.l.Debug(line(f, a)) }
+func (b badgerLogger) Errorf(f string, a ...any)   { b.log(slog.LevelError, f, a) }
+func (b badgerLogger) Warningf(f string, a ...any) { b.log(slog.LevelWarn, f, a) }
+func (b badgerLogger) Infof(f string, a ...any)    { b.log(slog.LevelDebug, f, a) }
+func (b badgerLogger) Debugf(f string, a ...any)   { b.log(slog.LevelDebug, f, a) }
+
+func (b badgerLogger) log(level slog.Level, format string, args []any) {
+	if ctx := context.Background(); b.l.Enabled(ctx, level) {
+		b.l.Log(ctx, level, line(format, args))
+	}
+}
 
 func line(format string, args []any) string {
 	return strings.TrimSpace(fmt.Sprintf(format, args...))

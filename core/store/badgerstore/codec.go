@@ -1,9 +1,11 @@
 package badgerstore
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/klauspost/compress/s2"
 )
@@ -30,14 +32,11 @@ func pack(dst, data []byte) []byte {
 		if 1+len(enc) < len(data) {
 			return out[:n+1+len(enc)]
 		}
+		// Stored as it is, in the memory grown for it.
+		dst = out[:n]
 	}
 	return append(dst, data...)
 }
-
-// packRoom is the room pack may need behind dst for data of n bytes: the
-// mark and the compressed form, or the data as it is. A dst with that room
-// spare is packed into without a copy.
-func packRoom(n int) int { return max(1+s2.MaxEncodedLen(n), n) }
 
 // packed reports whether val was compressed by pack.
 func packed(val []byte) bool { return len(val) > 0 && val[0] == compressedMark }
@@ -64,7 +63,53 @@ const formatMark = 0x02
 
 // sealRecord returns the value storing a record written in format.
 func sealRecord(format int, data []byte) []byte {
-	return pack(append(make([]byte, 0, 2+packRoom(len(data))), formatMark, byte(format)), data)
+	b := getValueBuffer()
+	defer b.release()
+	return b.sealRecord(format, data)
+}
+
+// valueBuffer is the scratch memory a value is made in: a record's JSON,
+// and the value packed (a compressed value needs room for the worst case
+// of S2, more than the whole JSON, while it is written). A value is
+// copied out of it at its final length: Badger keeps every value until
+// its transaction commits, and a transaction retried after a conflict
+// makes its values again, so no pooled memory is ever handed to Badger or
+// returned.
+type valueBuffer struct {
+	json   bytes.Buffer
+	packed []byte
+}
+
+var valueBuffers = sync.Pool{New: func() any { return new(valueBuffer) }}
+
+// maxPooledBuffer is the largest buffer kept for reuse: the rare record
+// far larger than most (a cart of many lines, long metadata) does not
+// keep its memory held in the pool.
+const maxPooledBuffer = 64 << 10
+
+func getValueBuffer() *valueBuffer { return valueBuffers.Get().(*valueBuffer) }
+
+// release returns b to the pool, unless it grew too large; b must not be
+// used after.
+func (b *valueBuffer) release() {
+	if b.json.Cap() > maxPooledBuffer || cap(b.packed) > maxPooledBuffer {
+		return
+	}
+	b.json.Reset()
+	b.packed = b.packed[:0]
+	valueBuffers.Put(b)
+}
+
+// sealRecord is the package's sealRecord, made in b.
+func (b *valueBuffer) sealRecord(format int, data []byte) []byte {
+	return b.value(pack(append(b.packed[:0], formatMark, byte(format)), data))
+}
+
+// value keeps v, made in b.packed, as b's packed buffer (grown, it is
+// kept grown) and returns a copy of it in new memory of its length.
+func (b *valueBuffer) value(v []byte) []byte {
+	b.packed = v
+	return bytes.Clone(v)
 }
 
 // openRecord returns the format and JSON of a value sealRecord wrote, or

@@ -28,13 +28,14 @@ func encodeIdempotency(r *model.IdempotencyRecord) ([]byte, error) {
 	if len(fp) > 255 {
 		return nil, fmt.Errorf("%w: fingerprint of %d bytes", errBadRecord, len(fp))
 	}
-	buf := make([]byte, recordHeader, recordHeader+len(fp)+packRoom(len(r.Body)))
-	buf[0] = recordVersionPacked
-	binary.BigEndian.PutUint16(buf[1:3], uint16(r.Status))
-	binary.BigEndian.PutUint64(buf[3:11], uint64(r.ExpiresAt.UnixNano()))
-	buf[11] = byte(len(fp))
+	b := getValueBuffer()
+	defer b.release()
+	buf := append(b.packed[:0], recordVersionPacked)
+	buf = binary.BigEndian.AppendUint16(buf, uint16(r.Status))
+	buf = binary.BigEndian.AppendUint64(buf, uint64(r.ExpiresAt.UnixNano()))
+	buf = append(buf, byte(len(fp)))
 	buf = append(buf, fp...)
-	return pack(buf, r.Body), nil
+	return b.value(pack(buf, r.Body)), nil
 }
 
 // decodeIdempotency parses a record; the body is copied out of Badger's buffer.

@@ -74,7 +74,78 @@ func (t *tx) lockedLevel(sku string) (*model.StockLevel, error) {
 
 // StockLevel reads the SKU's level.
 func (t *tx) StockLevel(sku string) (*model.StockLevel, error) {
-	return get(t, stockPrefix+sku, record.DecodeStockLevel)
+	if !t.readOnly {
+		return get(t, stockPrefix+sku, record.DecodeStockLevel)
+	}
+	// Every create and update reads the levels of its items, which
+	// change far less often: a read-only transaction takes the level
+	// decoded from the same value before, when there is one.
+	key := stockPrefix + sku
+	item, err := getItem(t, key)
+	if err != nil {
+		return nil, err
+	}
+	if l, ok := t.store.levels.get(sku, item.Version()); ok {
+		return l, nil
+	}
+	l, err := decodeItem(item, key, record.DecodeStockLevel)
+	if err != nil {
+		return nil, err
+	}
+	t.store.levels.put(sku, item.Version(), l)
+	return l, nil
+}
+
+// levelCache holds each SKU's level as last decoded in a read-only
+// transaction, with the version of the value it was decoded from. In a
+// committed value's version Badger names one commit, and one commit
+// writes one value under a key: a level read at the same version is the
+// same level, and a level written since has another version. (In a
+// read-write transaction a value of its own, not yet committed, reads
+// with the transaction's read version, which a committed value may have
+// too, so those transactions always decode.) Callers may change the
+// levels they get: the cache hands out copies.
+type levelCache struct{ levels sync.Map }
+
+// cachedLevel is one SKU's entry in a levelCache.
+type cachedLevel struct {
+	version uint64
+	level   model.StockLevel
+}
+
+// get returns a copy of the SKU's level decoded from the value of
+// version, if cached.
+func (c *levelCache) get(sku string, version uint64) (*model.StockLevel, bool) {
+	v, ok := c.levels.Load(sku)
+	if !ok || v.(*cachedLevel).version != version {
+		return nil, false
+	}
+	return copyLevel(v.(*cachedLevel).level), true
+}
+
+// put keeps a copy of l, decoded from the SKU's value of version, unless
+// a later version is cached already.
+func (c *levelCache) put(sku string, version uint64, l *model.StockLevel) {
+	entry := &cachedLevel{version: version, level: *copyLevel(*l)}
+	for {
+		old, loaded := c.levels.LoadOrStore(sku, entry)
+		if !loaded || old.(*cachedLevel).version >= version || c.levels.CompareAndSwap(sku, old, entry) {
+			return
+		}
+	}
+}
+
+// forget drops the SKU's entry, when its level is deleted, so that the
+// cache holds no more SKUs than the store.
+func (c *levelCache) forget(sku string) { c.levels.Delete(sku) }
+
+// copyLevel returns a copy of l sharing no memory with it.
+func copyLevel(l model.StockLevel) *model.StockLevel {
+	if l.FileFigure != nil {
+		figure := *l.FileFigure
+		l.FileFigure = &figure
+	}
+	return &l
 }
 
 // StockLevels walks the stock prefix.
@@ -98,6 +169,7 @@ func (t *tx) DeleteStockLevel(sku string) error {
 	if err := t.txn.Delete([]byte(stockPrefix + sku)); err != nil {
 		return fmt.Errorf("delete stock level %s: %w", sku, err)
 	}
+	t.store.levels.forget(sku)
 	return nil
 }
 

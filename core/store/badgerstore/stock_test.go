@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -170,4 +171,131 @@ func reserve(tx store.Tx, sku string, qty int64, want bool) error {
 		err = fmt.Errorf("ReserveStock(%s, %d) = %v, want %v", sku, qty, ok, want)
 	}
 	return err
+}
+
+// TestStockLevelCache: read-only transactions take a level decoded before
+// from the same value, and never a stale one: a level written, deleted or
+// recreated since reads as it is now; a caller changing the level it got
+// changes nothing the next reader gets; and a read-write transaction
+// reads its own writes, even when the cache holds the level it started
+// from at the version its own writes read with.
+func TestStockLevelCache(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	figure := int64(10)
+	putLevel(t, s, &model.StockLevel{SKU: "mug", OnHand: 10, FileFigure: &figure})
+	first := readLevel(t, s, "mug")
+	first.OnHand, *first.FileFigure = 99, 99
+	if again := readLevel(t, s, "mug"); again.OnHand != 10 || again.FileFigure == nil || *again.FileFigure != 10 {
+		t.Fatalf("after the first reader changed its level, the next one read %+v (file figure %v)", again, again.FileFigure)
+	}
+	// The level is cached at the version the next transaction reads at:
+	// reserving twice in one transaction must count both.
+	err = s.UpdateStock(ctx, []string{"mug"}, func(tx store.Tx) error {
+		for range 2 {
+			if ok, _, err := tx.ReserveStock("mug", 1); err != nil || !ok {
+				return fmt.Errorf("reserve: %v, %w", ok, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := readLevel(t, s, "mug"); l.Reserved != 2 || l.OnHand != 10 {
+		t.Fatalf("after two reservations in one transaction: %+v, want 2 reserved of 10", l)
+	}
+	if err := s.UpdateStock(ctx, []string{"mug"}, func(tx store.Tx) error { return tx.DeleteStockLevel("mug") }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.View(ctx, func(r store.Reader) error { _, err := r.StockLevel("mug"); return err }); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a deleted level reads %v, want ErrNotFound", err)
+	}
+	putLevel(t, s, &model.StockLevel{SKU: "mug", OnHand: 3})
+	if l := readLevel(t, s, "mug"); l.OnHand != 3 || l.Reserved != 0 || l.FileFigure != nil {
+		t.Fatalf("a level set again reads %+v, want 3 on hand", l)
+	}
+}
+
+// TestStockLevelCacheConcurrently: while 8 goroutines reserve units one
+// transaction at a time, 8 others read the level in read-only
+// transactions, through the cache: a reader never sees the reserved
+// count go down, and once the writers are done every reader sees them
+// all. Run with -race, it also catches the cache's entries shared
+// unsafely.
+func TestStockLevelCacheConcurrently(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	putLevel(t, s, &model.StockLevel{SKU: "mug", OnHand: 1000})
+	const writers, each, readers = 8, 25, 8
+	var writing, reading sync.WaitGroup
+	done := make(chan struct{})
+	for range writers {
+		writing.Go(func() {
+			for range each {
+				err := s.UpdateStock(ctx, []string{"mug"}, func(tx store.Tx) error {
+					_, _, err := tx.ReserveStock("mug", 1)
+					return err
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	for range readers {
+		reading.Go(func() {
+			seen := int64(0)
+			for {
+				select {
+				case <-done:
+					if l := readLevel(t, s, "mug"); l.Reserved != writers*each {
+						t.Errorf("after the writers: %+v, want %d reserved", l, writers*each)
+					}
+					return
+				default:
+				}
+				l := readLevel(t, s, "mug")
+				if l.Reserved < seen {
+					t.Errorf("reserved went from %d down to %d", seen, l.Reserved)
+					return
+				}
+				seen = l.Reserved
+				l.Reserved = -1 // a caller's change, which no other reader may see
+			}
+		})
+	}
+	writing.Wait()
+	close(done)
+	reading.Wait()
+}
+
+// TestCopyLevelCoversEveryField: copyLevel copies the one field of a
+// level that holds memory of its own (FileFigure); a field added to
+// model.StockLevel that holds memory (a pointer, slice or map) must be
+// copied there too, and fails this test until it is listed.
+func TestCopyLevelCoversEveryField(t *testing.T) {
+	t.Parallel()
+	copied := map[string]bool{"FileFigure": true}
+	typ := reflect.TypeFor[model.StockLevel]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		switch f.Type.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
+			if !copied[f.Name] {
+				t.Errorf("model.StockLevel.%s holds memory of its own: copy it in copyLevel and list it here", f.Name)
+			}
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -81,6 +82,28 @@ func newestRead() int {
 // WriteFormat(s).
 func EncodeSession(s *model.Session) ([]byte, error) {
 	return json.Marshal(fromSession(s))
+}
+
+// WriteSession appends the session's record to buf: the bytes
+// EncodeSession returns, written into memory the caller may reuse (a
+// store that compresses the record before storing it needs the JSON only
+// until then).
+func WriteSession(buf *bytes.Buffer, s *model.Session) error {
+	return writeJSON(buf, fromSession(s))
+}
+
+// writeJSON appends v's JSON to buf, byte for byte what json.Marshal
+// returns; on an error buf is left as it was.
+func writeJSON(buf *bytes.Buffer, v any) error {
+	n := buf.Len()
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
+		buf.Truncate(n)
+		return err
+	}
+	// Encode ends the value with a newline, which json.Marshal does not
+	// write (it escapes HTML as Marshal does).
+	buf.Truncate(buf.Len() - 1)
+	return nil
 }
 
 // DecodeSession reads a session record written in format.

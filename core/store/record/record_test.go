@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -315,5 +316,44 @@ func TestPreviousReleaseReadsACPOnly(t *testing.T) {
 		if diff := cmp.Diff(tc.value, got); diff != "" {
 			t.Errorf("%s: read by the previous release (-written +read):\n%s", name, diff)
 		}
+	}
+}
+
+// TestWriteSession: WriteSession appends to what its buffer holds the
+// bytes EncodeSession returns, HTML escapes and all; a session that cannot
+// be encoded leaves the buffer as it was.
+func TestWriteSession(t *testing.T) {
+	t.Parallel()
+	escapes := filled[model.Session]()
+	escapes.Lines[0].Name = "Mugs <b>&</b> cups\u2028\u2029"
+	escapes.Metadata = json.RawMessage(`{ "note" : "<script>" }`)
+	testCases := map[string]*model.Session{
+		"every field":        filled[model.Session](),
+		"zero":               {},
+		"empty lists":        {Lines: []model.Line{}, Options: []model.FulfillmentOption{}, Selected: []model.SelectedOption{}},
+		"characters escaped": escapes,
+	}
+	for name, s := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			want, err := EncodeSession(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			buf.WriteString("head")
+			if err := WriteSession(&buf, s); err != nil {
+				t.Fatal(err)
+			}
+			if got := buf.String(); got != "head"+string(want) {
+				t.Errorf("WriteSession wrote %q\nEncodeSession returns %q", got, want)
+			}
+		})
+	}
+	bad := &model.Session{ID: "cs_1", Metadata: json.RawMessage(`{"unterminated"`)}
+	var buf bytes.Buffer
+	buf.WriteString("head")
+	if err := WriteSession(&buf, bad); err == nil || buf.String() != "head" {
+		t.Errorf("WriteSession(malformed metadata) = %v, buffer %q; want an error and the buffer as it was", err, buf.String())
 	}
 }
