@@ -2,6 +2,7 @@ package pluginmgr
 
 import (
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +27,20 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 	restarts *prometheus.CounterVec
 	upGauge  *prometheus.GaugeVec
+	// series keeps each call series' counter and histogram once first
+	// used (a callSeries key to a *callMetrics), so that a call does not
+	// look its labels up (WithLabelValues checks and hashes every value
+	// on every call). A series still appears only once observed.
+	series sync.Map
+}
+
+// callSeries names the metric series of one call's outcome.
+type callSeries struct{ plugin, rpc, outcome string }
+
+// callMetrics is what a call of one outcome records to.
+type callMetrics struct {
+	calls    prometheus.Counter
+	duration prometheus.Observer // nil for outcomeUnavailable
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -55,9 +70,19 @@ func (m *metrics) observe(plugin, rpc, outcome string, d time.Duration) {
 	if m == nil {
 		return
 	}
-	m.calls.WithLabelValues(plugin, rpc, outcome).Inc()
-	if outcome != outcomeUnavailable {
-		m.duration.WithLabelValues(plugin, rpc).Observe(d.Seconds())
+	key := callSeries{plugin, rpc, outcome}
+	v, ok := m.series.Load(key)
+	if !ok {
+		c := &callMetrics{calls: m.calls.WithLabelValues(plugin, rpc, outcome)}
+		if outcome != outcomeUnavailable {
+			c.duration = m.duration.WithLabelValues(plugin, rpc)
+		}
+		v, _ = m.series.LoadOrStore(key, c)
+	}
+	c := v.(*callMetrics)
+	c.calls.Inc()
+	if c.duration != nil {
+		c.duration.Observe(d.Seconds())
 	}
 }
 

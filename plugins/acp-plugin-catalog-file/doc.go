@@ -290,7 +290,10 @@
 // are made under an exclusive lock on "<state file>.lock" and on the
 // state as it is on disk, so that two plugin processes sharing it (such
 // as `acp plugins describe` run beside the server) never undo each
-// other's changes. A state file that cannot be read, or was written by a
+// other's changes. Reads (ResolveItems, the listing, a code's uses left)
+// take the lock only when a hold is due to lapse or to be forgotten, which
+// they write: otherwise they read the state file as its writers left it,
+// replaced whole, and write nothing. A state file that cannot be read, or was written by a
 // newer release, refuses the configuration: the plugin never starts
 // again from the file's figures, forgetting sales. Do not edit the state
 // file while the plugin runs; to restock, change the catalog file's

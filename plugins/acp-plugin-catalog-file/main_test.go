@@ -31,7 +31,7 @@ tee-logo,Logo T-shirt,,2000,,,,,5,2,shipping,,
 
 // newPlugin serves a file catalog configured with cfg, stopping its
 // watcher when the test ends.
-func newPlugin(t *testing.T, cfg string) *acptest.Plugin {
+func newPlugin(t testing.TB, cfg string) *acptest.Plugin {
 	t.Helper()
 	c := newFileCatalog(slog.New(slog.DiscardHandler))
 	t.Cleanup(c.Close)
@@ -47,7 +47,7 @@ func startPlugin(t *testing.T) *acptest.Plugin {
 }
 
 // writeFile writes data to name in dir, atomically, and returns its path.
-func writeFile(t *testing.T, dir, name, data string) string {
+func writeFile(t testing.TB, dir, name, data string) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
 	tmp := path + ".tmp"
@@ -61,7 +61,7 @@ func writeFile(t *testing.T, dir, name, data string) string {
 }
 
 // configFor renders a config block.
-func configFor(t *testing.T, fields map[string]any) string {
+func configFor(t testing.TB, fields map[string]any) string {
 	t.Helper()
 	data, err := json.Marshal(fields)
 	if err != nil {

@@ -338,16 +338,36 @@ func (b *stockBook) applyFigures(loaded items) bool {
 func (b *stockBook) lapseLocked(now time.Time) bool {
 	changed := false
 	for key, h := range b.state.Holds {
-		switch {
-		case h.State == holdHeld && !now.Before(h.ExpiresAt):
-			h.State, h.DoneAt = holdLapsed, now
-			changed = true
-		case h.State != holdHeld && now.Sub(h.DoneAt) > keepDone:
-			delete(b.state.Holds, key)
-			changed = true
+		if !lapseDue(h, now) {
+			continue
 		}
+		if h.State == holdHeld {
+			h.State, h.DoneAt = holdLapsed, now
+		} else {
+			delete(b.state.Holds, key)
+		}
+		changed = true
 	}
 	return changed
+}
+
+// lapseDueLocked reports whether lapseLocked would change anything at now.
+func (b *stockBook) lapseDueLocked(now time.Time) bool {
+	for _, h := range b.state.Holds {
+		if lapseDue(h, now) {
+			return true
+		}
+	}
+	return false
+}
+
+// lapseDue reports whether h is due to lapse (held past its expiry) or to
+// be forgotten (done more than keepDone ago) at now.
+func lapseDue(h *stockHold, now time.Time) bool {
+	if h.State == holdHeld {
+		return !now.Before(h.ExpiresAt)
+	}
+	return now.Sub(h.DoneAt) > keepDone
 }
 
 // reservedLocked returns the units live holds keep of each SKU.
@@ -399,10 +419,7 @@ func (b *stockBook) usesLeft(_ context.Context, code string) (int64, bool, error
 		return 0, false, nil
 	}
 	var left int64
-	err := b.changeLocked(func(time.Time) (bool, error) {
-		left = b.codeLeftLocked(code, 0)
-		return false, nil
-	})
+	err := b.readLocked(func() { left = b.codeLeftLocked(code, 0) })
 	return left, true, err
 }
 
@@ -455,11 +472,16 @@ func (b *stockBook) currentVersion() (uint64, error) {
 }
 
 // readLocked runs read on the state as of now, holds past their expiry
-// lapsed first: under the file lock, the lapses written, or, described
-// (inspect), on the state file as its writers left it, read without its
-// lock, nothing written.
+// lapsed first: under the file lock, the lapses written, when a hold is
+// due to lapse or to be forgotten (or the state file does not read),
+// otherwise without the lock (readUnlocked); or, described (inspect), on
+// the state file as its writers left it, read without its lock, nothing
+// written.
 func (b *stockBook) readLocked(read func()) error {
 	if !b.readOnly {
+		if b.readUnlocked(read) {
+			return nil
+		}
 		return b.changeLocked(func(time.Time) (bool, error) {
 			read()
 			return false, nil
@@ -473,6 +495,24 @@ func (b *stockBook) readLocked(read func()) error {
 	}
 	read()
 	return nil
+}
+
+// readUnlocked runs read on the state as of now without the file lock,
+// when the locked read would change nothing: no hold is due to lapse or
+// to be forgotten. The state is the one last read or written here, or
+// read again when another process replaced the file, which its writers
+// replace whole (writeFileAtomic): an unlocked read sees one whole
+// version, the one of its stat, as the locked read would had it come
+// just before that writer. Every ResolveItems reads the stock, and the
+// lock's open, two flock and close calls cost four times the stat's. It
+// reports whether it ran read; when it did not, the caller reads under
+// the lock, which fails alike on a state file that does not read.
+func (b *stockBook) readUnlocked(read func()) bool {
+	if err := b.loadLocked(); err != nil || b.lapseDueLocked(b.now().UTC()) {
+		return false
+	}
+	read()
+	return true
 }
 
 // Reserve holds the request's units under its key, all or nothing.

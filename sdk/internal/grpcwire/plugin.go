@@ -36,6 +36,16 @@ func (p *Plugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, conn *grpc.
 }
 
 // ServerOptions are the gRPC server options a plugin process runs with.
+// Calls are handled on streamWorkers long-lived goroutines, and on a new
+// goroutine each, as by default, while those are all busy: a goroutine
+// started for a call grows its stack again on every call (5% of the CPU
+// time of a catalog call's round trip in BenchmarkResolveItems of
+// acp-plugin-catalog-file; under 2% with the workers).
 func (p *Provider) ServerOptions(opts []grpc.ServerOption) []grpc.ServerOption {
-	return append(opts, grpc.ChainUnaryInterceptor(p.recoverPanics))
+	return append(opts, grpc.ChainUnaryInterceptor(p.recoverPanics), grpc.NumStreamWorkers(streamWorkers))
 }
+
+// streamWorkers is the number of goroutines a plugin keeps for calls: the
+// calls a host has in flight to one plugin under load (a few per HTTP
+// request being served), at a few kilobytes of stack each when idle.
+const streamWorkers = 32
