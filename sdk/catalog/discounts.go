@@ -27,7 +27,9 @@ type Discounts interface {
 	// Evaluate returns the discounts of the cart: one AppliedDiscount per
 	// discount given and one RejectedCode per code not applied, in the
 	// order of req.Codes. It may return acp.ErrNotOffered (the host then
-	// applies no discount and rejects every code as unknown).
+	// applies no discount and rejects every code as unknown, or applies
+	// acp.yaml's promotions, and takes the answer as the plugin's for a
+	// second without asking again).
 	Evaluate(ctx context.Context, req *DiscountRequest) (*DiscountResponse, error)
 }
 
