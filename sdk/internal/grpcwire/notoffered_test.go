@@ -26,15 +26,15 @@ func (emptyCatalog) ResolveItems(context.Context, *catalog.ResolveItemsRequest) 
 	return &catalog.ResolveItemsResponse{}, nil
 }
 
-// serve serves, over real gRPC on loopback, what register registers, and
-// returns the host's end.
-func serve(t *testing.T, register func(*grpc.Server)) *Remote {
+// serve serves, over real gRPC on loopback with the server options opts,
+// what register registers, and returns the host's end.
+func serve(t *testing.T, register func(*grpc.Server), opts ...grpc.ServerOption) *Remote {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	server := grpc.NewServer()
+	server := grpc.NewServer(opts...)
 	register(server)
 	go func() { _ = server.Serve(lis) }()
 	t.Cleanup(server.Stop)

@@ -3,15 +3,12 @@ package grpcwire
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/acp-sidecar/acp/sdk/catalog"
@@ -48,20 +45,7 @@ func (c *gateCatalog) ResolveItems(ctx context.Context, req *catalog.ResolveItem
 // over real gRPC on loopback, and returns the host's end.
 func serveProvider(t *testing.T, p *Provider) *Remote {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := grpc.NewServer(p.ServerOptions(nil)...)
-	p.register(server)
-	go func() { _ = server.Serve(lis) }()
-	t.Cleanup(server.Stop)
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	return NewRemote(conn)
+	return serve(t, p.register, p.ServerOptions(nil)...)
 }
 
 // TestCallsBeyondTheWorkers: with every stream worker busy, further calls
