@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/acp-sidecar/acp/core/model"
 )
@@ -89,8 +90,20 @@ func EncodeSession(s *model.Session) ([]byte, error) {
 // store that compresses the record before storing it needs the JSON only
 // until then).
 func WriteSession(buf *bytes.Buffer, s *model.Session) error {
-	return writeJSON(buf, fromSession(s))
+	// The record is built in a pooled struct rather than boxed anew for
+	// the encoder: it is needed only while it is encoded, and is cleared
+	// before it goes back.
+	r := sessionRecords.Get().(*session)
+	defer func() {
+		*r = session{}
+		sessionRecords.Put(r)
+	}()
+	*r = fromSession(s)
+	return writeJSON(buf, r)
 }
+
+// sessionRecords are the structs WriteSession builds records in.
+var sessionRecords = sync.Pool{New: func() any { return new(session) }}
 
 // writeJSON appends v's JSON to buf, byte for byte what json.Marshal
 // returns; on an error buf is left as it was.
