@@ -343,7 +343,10 @@ func (s *crashServer) startOnce() error {
 		if err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			// Another process may hold the port this one failed to
+			// bind (freeAddr's port taken again in between): healthy
+			// only once this process says it serves.
+			if logs, _ := os.ReadFile(logPath); resp.StatusCode == http.StatusOK && bytes.Contains(logs, []byte(`"msg":"serving ACP"`)) {
 				return nil
 			}
 		}
