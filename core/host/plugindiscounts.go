@@ -56,7 +56,7 @@ type notOfferedFor struct {
 // Evaluate asks the plugin unless its acp.ErrNotOffered answer holds.
 func (d *notOfferedFor) Evaluate(ctx context.Context, req *catalog.DiscountRequest) (*catalog.DiscountResponse, error) {
 	if d.now().UnixNano() < d.until.Load() {
-		return nil, fmt.Errorf("%w: the catalog plugin answered so less than %s ago", acp.ErrNotOffered, d.hold)
+		return nil, fmt.Errorf("%w: the catalog plugin answered that less than %s ago", acp.ErrNotOffered, d.hold)
 	}
 	resp, err := d.next.Evaluate(ctx, req)
 	if errors.Is(err, acp.ErrNotOffered) {

@@ -80,15 +80,18 @@ func newestRead() int {
 }
 
 // EncodeSession returns the session's record, to be stored in
-// WriteFormat(s).
+// WriteFormat(s): what WriteSession writes, in memory of its own.
 func EncodeSession(s *model.Session) ([]byte, error) {
-	return json.Marshal(fromSession(s))
+	var buf bytes.Buffer
+	if err := WriteSession(&buf, s); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
-// WriteSession appends the session's record to buf: the bytes
-// EncodeSession returns, written into memory the caller may reuse (a
-// store that compresses the record before storing it needs the JSON only
-// until then).
+// WriteSession appends the session's record to buf, in memory the caller
+// may reuse (a store that compresses the record before storing it needs
+// the JSON only until then).
 func WriteSession(buf *bytes.Buffer, s *model.Session) error {
 	// The record is built in a pooled struct rather than boxed anew for
 	// the encoder: it is needed only while it is encoded, and is cleared

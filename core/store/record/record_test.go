@@ -321,8 +321,9 @@ func TestPreviousReleaseReadsACPOnly(t *testing.T) {
 }
 
 // TestWriteSession: WriteSession appends to what its buffer holds the
-// bytes EncodeSession returns, HTML escapes and all; a session that cannot
-// be encoded leaves the buffer as it was.
+// bytes json.Marshal gives of the record (the stored format, HTML escapes
+// and all), which EncodeSession returns too; a session that cannot be
+// encoded leaves the buffer as it was.
 func TestWriteSession(t *testing.T) {
 	t.Parallel()
 	escapes := filled[model.Session]()
@@ -337,9 +338,12 @@ func TestWriteSession(t *testing.T) {
 	for name, s := range testCases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			want, err := EncodeSession(s)
+			want, err := json.Marshal(fromSession(s))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if encoded, err := EncodeSession(s); err != nil || string(encoded) != string(want) {
+				t.Errorf("EncodeSession = %q, %v; want %q", encoded, err, want)
 			}
 			var buf bytes.Buffer
 			buf.WriteString("head")
@@ -347,7 +351,7 @@ func TestWriteSession(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got := buf.String(); got != "head"+string(want) {
-				t.Errorf("WriteSession wrote %q\nEncodeSession returns %q", got, want)
+				t.Errorf("WriteSession wrote %q\njson.Marshal gives %q", got, want)
 			}
 		})
 	}
